@@ -1,0 +1,59 @@
+# Two commands for everyone: `make run` (the course's main job) and `make test`.
+# Both bootstrap .venv from the lock file first, so a fresh machine needs only python3 and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: run test lab data exercises bench lint lock clean help
+
+help:
+	@echo "make run        generate and validate the sample data, run every notebook into build/"
+	@echo "make test       the whole test suite (units, notebooks, nbval)"
+	@echo "make lab        JupyterLab on the course"
+	@echo "make data       regenerate datasets/ (and its data dictionary) from the default seed"
+	@echo "make exercises  rebuild exercises/ from solutions/"
+	@echo "make bench      benchmarks at scale (writes benchmarks/README.md tables)"
+	@echo "make lint       ruff on the package, tests and notebooks"
+	@echo "make lock       re-pin requirements.lock from pyproject.toml"
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/crm-course run --out build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+data: $(STAMP)
+	$(BIN)/crm-course data generate --out datasets
+	$(BIN)/crm-course data docs --out datasets/README.md
+
+exercises: $(STAMP)
+	$(BIN)/crm-course build-exercises
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests benchmarks notebooks solutions
+
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --custom-compile-command "make lock" -o requirements.lock
+
+clean:
+	rm -rf build .pytest_cache

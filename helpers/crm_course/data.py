@@ -1,0 +1,304 @@
+"""Read and write the course's CSV dataset, validated against `schema`.
+
+``load_crm()`` returns a `CRM` holding every table as a parsed DataFrame
+(dates as datetimes, categories as categoricals). Problems in the files are
+reported as one `DataError` that names the file, column, line(s) and what was
+expected; data-quality defects the course teaches about (duplicate contacts,
+missing e-mails) are content and load fine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import METADATA_FILE, METADATA_KEYS, TABLES, Column, Table
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
+MAX_LISTED = 5  # lines and values quoted per problem
+
+
+class DataError(ValueError):
+    """Problems found in a dataset, each naming the file, column and lines concerned."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        super().__init__(f"{head} in the CRM data:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+class CRM:
+    """All tables of one CRM dataset, plus its metadata (``meta``) and folder (``source``)."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], meta: dict, source: Path | None = None):
+        self.tables = dict(tables)
+        self.meta = meta
+        self.source = source
+        for name, frame in self.tables.items():
+            setattr(self, name, frame)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k} {len(v):,}" for k, v in self.tables.items())
+        return (f"<CRM {self.meta.get('company', '')!s} {self.meta.get('data_start')} .. "
+                f"{self.meta.get('data_end')}: {sizes}>")
+
+    def period(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """``baseline``, ``review`` or ``all`` as (first day, last day), both inclusive."""
+        start = pd.Timestamp(self.meta["data_start"])
+        changes = pd.Timestamp(self.meta["changes_start"])
+        end = pd.Timestamp(self.meta["data_end"])
+        periods = {"baseline": (start, changes - pd.Timedelta(days=1)),
+                   "review": (changes, end), "all": (start, end)}
+        if name not in periods:
+            raise ValueError(f"period must be one of {sorted(periods)}, got {name!r}")
+        return periods[name]
+
+
+# --------------------------------------------------------------------------- writing
+
+def _format(column: Column, values: pd.Series) -> pd.Series:
+    """Text exactly as it is written to the CSV file ('' for missing)."""
+    missing = values.isna().to_numpy()
+    if column.kind in ("date", "datetime"):
+        unit = "D" if column.kind == "date" else "s"
+        text = np.datetime_as_string(values.to_numpy(dtype=f"datetime64[{unit}]"), unit=unit)
+        if column.kind == "datetime":
+            text = np.char.replace(text, "T", " ")
+        out = pd.Series(text, index=values.index, dtype=object)
+    elif column.kind == "money":
+        out = values.map(lambda v: f"{v:.2f}", na_action="ignore")
+    elif column.kind == "float":
+        out = values.map(lambda v: f"{v:g}", na_action="ignore")
+    elif column.kind == "int":
+        out = values.astype("Int64").astype(str)
+    elif column.kind == "bool":
+        out = values.map({True: "true", False: "false"})
+    else:
+        out = values.astype(object)
+    return out.where(~missing, "")
+
+
+def write_tables(tables: dict[str, pd.DataFrame], metadata: dict, out_dir: str | Path
+                 ) -> list[Path]:
+    """Write every table as ``<name>.csv`` plus ``dataset.json``; return the paths written.
+
+    The bytes depend only on the data: UTF-8, ``\\n`` line ends, columns in schema order.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in TABLES.items():
+        frame = tables[name]
+        text = pd.DataFrame({c.name: _format(c, frame[c.name]) for c in table.columns})
+        path = out / table.filename
+        text.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        written.append(path)
+    meta_path = out / METADATA_FILE
+    meta_path.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return written + [meta_path]
+
+
+# --------------------------------------------------------------------------- reading
+
+def _lines(rows: Iterable[int]) -> str:
+    """File line numbers (header = line 1) of 0-based data rows, at most MAX_LISTED."""
+    rows = list(rows)
+    shown = ", ".join(str(r + 2) for r in rows[:MAX_LISTED])
+    more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
+    return f"line{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def _values(values: Iterable) -> str:
+    values = list(dict.fromkeys(values))
+    shown = ", ".join(repr(v) for v in values[:MAX_LISTED])
+    return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
+
+
+def _read_csv(path: Path, table: Table, problems: list[str]) -> pd.DataFrame | None:
+    if not path.is_file():
+        problems.append(f"{path}: file not found. Expected table '{table.name}' "
+                        f"({table.description}) as {table.filename}.")
+        return None
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        problems.append(f"{path.name}: not UTF-8 text (byte 0x{raw[err.start]:02x} on line "
+                        f"{line}). Save the file as UTF-8, e.g. 'CSV UTF-8' in a spreadsheet.")
+        return None
+    if not raw.strip():
+        problems.append(f"{path.name}: the file is empty. Expected a header line with the "
+                        f"columns {', '.join(table.column_names)}.")
+        return None
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                            encoding="utf-8")
+    except pd.errors.ParserError as err:
+        problems.append(f"{path.name}: not a readable CSV file ({err}).")
+        return None
+    missing = [c for c in table.column_names if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in table.column_names]
+    for col in missing:
+        close = difflib.get_close_matches(col, extra, n=1, cutoff=0.6)
+        hint = f" Found '{close[0]}': is it misspelt?" if close else ""
+        problems.append(f"{path.name}: column '{col}' is missing.{hint} Expected columns: "
+                        f"{', '.join(table.column_names)}.")
+    return None if missing else frame[table.column_names]
+
+
+def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]) -> pd.Series:
+    where = f"{name}, column '{column.name}'"
+    present = raw.notna()
+    if not column.nullable and (~present).any():
+        problems.append(f"{where}: empty value at {_lines(np.flatnonzero(~present))}; "
+                        f"a value is required ({column.description})")
+    kind = column.kind
+    if kind in ("id", "text"):
+        return raw
+    if kind == "category":
+        parsed = pd.Categorical(raw, categories=list(column.values))
+        bad = present.to_numpy() & (parsed.codes == -1)
+        if bad.any():
+            found = raw[bad]
+            close = difflib.get_close_matches(str(found.iloc[0]), column.values, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{where}: unknown value {_values(found)}{hint} at "
+                            f"{_lines(np.flatnonzero(bad))}; allowed: "
+                            f"{', '.join(column.values)}")
+        return pd.Series(parsed, index=raw.index, name=raw.name)
+    if kind == "bool":
+        parsed = raw.str.lower().map({"true": True, "false": False})
+        bad = present & parsed.isna()
+        if bad.any():
+            problems.append(f"{where}: {_values(raw[bad])} at {_lines(np.flatnonzero(bad))} "
+                            "is not true or false")
+        return parsed.fillna(False).astype(bool)
+    if kind in ("date", "datetime"):
+        fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
+        parsed = pd.to_datetime(raw, format=fmt, errors="coerce")
+        bad = present & parsed.isna()
+        if bad.any():
+            expected = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD HH:MM:SS"
+            problems.append(f"{where}: cannot read {_values(raw[bad])} at "
+                            f"{_lines(np.flatnonzero(bad))} as a date; expected {expected}")
+        return parsed
+    parsed = pd.to_numeric(raw, errors="coerce")
+    bad = present & parsed.isna()
+    if kind == "int":
+        bad |= present & parsed.notna() & (parsed % 1 != 0)
+    if bad.any():
+        expected = "a whole number" if kind == "int" else "a number (use . for decimals)"
+        problems.append(f"{where}: cannot read {_values(raw[bad])} at "
+                        f"{_lines(np.flatnonzero(bad))} as a number; expected {expected}")
+        return parsed
+    outside = pd.Series(False, index=parsed.index)
+    if column.minimum is not None:
+        outside |= parsed < column.minimum
+    if column.maximum is not None:
+        outside |= parsed > column.maximum
+    if outside.any():
+        limits = f"at least {column.minimum:g}" if column.maximum is None else (
+            f"from {column.minimum:g} to {column.maximum:g}")
+        problems.append(f"{where}: {_values(raw[outside])} at "
+                        f"{_lines(np.flatnonzero(outside))} is out of range; expected {limits}")
+    if kind == "int":
+        return parsed.astype("Int64") if column.nullable else parsed.astype("int64")
+    return parsed.astype("float64")
+
+
+def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
+                filename: str | None = None) -> pd.DataFrame:
+    """Parse one table's text columns into typed columns; append problems found."""
+    name = filename or table.filename
+    frame = pd.DataFrame({c.name: _parse_column(name, c, raw[c.name], problems)
+                          for c in table.columns})
+    if table.primary_key:
+        key = list(table.primary_key)
+        dup = frame.duplicated(key, keep=False).to_numpy()
+        if dup.any():
+            values = raw.loc[dup, key].astype(str).agg("/".join, axis=1)
+            problems.append(f"{name}: duplicate key {'/'.join(key)} {_values(values)} at "
+                            f"{_lines(np.flatnonzero(dup))}; each row needs its own key")
+    return frame
+
+
+def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """Every foreign key must point at an existing row (orphans are reported)."""
+    for name, table in TABLES.items():
+        for column in table.columns:
+            if column.references is None or name not in tables:
+                continue
+            target_table, target_column = column.references.split(".")
+            if target_table not in tables:
+                continue
+            values = tables[name][column.name]
+            known = pd.Index(tables[target_table][target_column].astype(str))
+            orphan = (values.notna() & ~values.astype(str).isin(known)).to_numpy()
+            if orphan.any():
+                problems.append(
+                    f"{table.filename}, column '{column.name}': {_values(values[orphan])} at "
+                    f"{_lines(np.flatnonzero(orphan))} not found in "
+                    f"{TABLES[target_table].filename} ({target_column})")
+
+
+def read_metadata(folder: Path, problems: list[str]) -> dict:
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        problems.append(f"{path}: file not found. It describes the dataset as JSON with keys "
+                        f"{', '.join(METADATA_KEYS)}.")
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        problems.append(f"{path.name}: not valid JSON ({err}).")
+        return {}
+    missing = [k for k in METADATA_KEYS if k not in meta]
+    if missing:
+        problems.append(f"{path.name}: missing key(s) {', '.join(missing)}.")
+    for key in ("data_start", "changes_start", "data_end"):
+        try:
+            pd.Timestamp(meta.get(key))
+        except (ValueError, TypeError):
+            problems.append(f"{path.name}: '{key}' must be a date YYYY-MM-DD, "
+                            f"got {meta.get(key)!r}.")
+    return meta
+
+
+def load_crm(data_dir: str | Path | None = None) -> CRM:
+    """Load and validate every table of a CRM dataset.
+
+    Parameters
+    ----------
+    data_dir : str, Path or None
+        Folder with one CSV per table and ``dataset.json``. None means the bundled sample
+        (``datasets/``, or the folder named by the environment variable ``CRM_COURSE_DATA``).
+
+    Raises
+    ------
+    DataError
+        Listing every problem found: file, column, line(s), and what was expected.
+    """
+    if data_dir is None:
+        data_dir = os.environ.get("CRM_COURSE_DATA") or DEFAULT_DATA_DIR
+    folder = Path(data_dir).expanduser()
+    if not folder.is_dir():
+        raise DataError([f"{folder}: folder not found. Give the folder holding the CRM "
+                         "tables (CSV files) and dataset.json, or None for the sample."])
+    problems: list[str] = []
+    meta = read_metadata(folder, problems)
+    tables = {}
+    for name, table in TABLES.items():
+        raw = _read_csv(folder / table.filename, table, problems)
+        if raw is not None:
+            tables[name] = parse_table(table, raw, problems)
+    check_references(tables, problems)
+    if problems:
+        raise DataError(problems)
+    return CRM(tables, meta, folder)
