@@ -179,7 +179,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     ), primary_key=("contact_id",), defects=(
         f"duplicate people: {CONTACT_DEFECT_RATES['duplicate']:.0%} of people have a second "
         "record at the same account with a spelling variant of the name "
-        "(accents dropped, letters swapped, case changed, nickname)",
+        "(accents dropped, a letter doubled, capitals changed, nickname or initial)",
         f"missing e-mail: {CONTACT_DEFECT_RATES['missing_email']:.0%} of rows",
         f"missing phone: {CONTACT_DEFECT_RATES['missing_phone']:.0%} of rows",
         f"inconsistent country spellings: {CONTACT_DEFECT_RATES['country_variant']:.0%} of "

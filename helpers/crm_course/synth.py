@@ -14,6 +14,8 @@ stream (``default_rng([seed, stream])``), so the same seed gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,12 +29,13 @@ from .schema import (
 )
 
 COMPANY = "Brightwater Industrial Supply"
-DEFAULT_SEED = 2025
+DEFAULT_SEED = 4  # chosen so the sample sits close to the story: 15.0% -> 18.3%, 2.05 h -> 1.48 h
 DEFAULT_START = "2025-01-01"
 BASELINE_MONTHS = 12
 REVIEW_MONTHS = 3
 CONTROL_REGION = "West"
 TREATED_REGIONS = tuple(r for r in REGIONS if r != CONTROL_REGION)
+PUBLIC_SECRET = "crm-course-practice"
 
 
 @dataclass(frozen=True)
@@ -551,7 +554,7 @@ def _tickets(rng, accounts, orders, users, start, changes, end, story, effect):
     priority = _pick(rng, PRIORITIES, (0.05, 0.2, 0.55, 0.2), n)
     priority = np.where((category == "post-sale incident") & (rng.random(n) < 0.5), "high",
                         priority)
-    speed = pd.Series(priority).map({"urgent": 0.35, "high": 0.7, "normal": 1.15,
+    speed = pd.Series(priority).map({"urgent": 0.35, "high": 0.7, "normal": 1.05,
                                      "low": 1.6}).to_numpy()
     treated = np.isin(region, TREATED_REGIONS) & (created >= (changes + np.timedelta64(11, "D")))
     fr_median = story.first_response_hours * np.where(treated, 1 - story.first_response_cut
@@ -817,3 +820,19 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "business_hours": bt.LABEL,
     }
     return Dataset(tables, metadata)
+
+
+def learner_seed(learner_id: str, secret: str | None = None) -> int:
+    """Seed of a learner's personal dataset: a hash of the course secret and the learner id.
+
+    seed = first 4 bytes of SHA-256(secret + ":" + learner_id), as an integer. The secret
+    comes from the argument, else the environment variable ``CRM_COURSE_SECRET``, else
+    a public default (fine for practice, not for graded work).
+    """
+    learner_id = str(learner_id).strip()
+    if not learner_id:
+        raise ValueError("learner_id must be a non-empty text, e.g. a student number")
+    secret = secret if secret is not None else os.environ.get("CRM_COURSE_SECRET",
+                                                              PUBLIC_SECRET)
+    digest = hashlib.sha256(f"{secret}:{learner_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")

@@ -1,0 +1,135 @@
+"""``crm-course``: the command line, a thin face over the package's modules.
+
+Each subcommand is registered by one ``_add_<name>`` function below and does its
+work in the module named in its help; nothing here computes anything itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _add_data(sub) -> None:
+    p = sub.add_parser("data", help="generate, validate or document datasets (crm_course.synth)")
+    dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    g = dsub.add_parser("generate", help="write a generated dataset (CSV tables + dataset.json)")
+    who = g.add_mutually_exclusive_group()
+    who.add_argument("--seed", type=int, default=None,
+                     help="random seed (default: the course's sample, 4)")
+    who.add_argument("--learner", default=None, help="a learner's personal dataset: the seed "
+                     "is derived from this id and the secret in $CRM_COURSE_SECRET")
+    g.add_argument("--scale", type=float, default=1.0,
+                   help="company size; 1 = about 50 CRM users and 6,000 leads (default 1)")
+    g.add_argument("--start", default=None, help="CRM go-live date, YYYY-MM-DD "
+                   "(default 2025-01-01)")
+    g.add_argument("--effect", type=float, default=1.0,
+                   help="size of the improvements' effect, 0 = none (default 1)")
+    g.add_argument("--out", type=Path, required=True, help="folder to write into")
+    g.add_argument("--force", action="store_true",
+                   help="write into a folder that already holds other files")
+    g.set_defaults(func=_data_generate)
+    v = dsub.add_parser("validate", help="load a dataset and report every problem found")
+    v.add_argument("folder", type=Path, nargs="?", default=None,
+                   help="dataset folder (default: the bundled sample)")
+    v.set_defaults(func=_data_validate)
+    d = dsub.add_parser("docs", help="write the data dictionary (Markdown) from the schema")
+    d.add_argument("--out", type=Path, default=None, help="file to write (default: print)")
+    d.set_defaults(func=_data_docs)
+
+
+def _data_generate(args) -> int:
+    from .data import write_tables
+    from .synth import DEFAULT_SEED, DEFAULT_START, generate, learner_seed
+
+    out: Path = args.out
+    expected = {f"{n}.csv" for n in _table_names()} | {"dataset.json", "README.md"}
+    if out.is_dir() and not args.force:
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in expected)
+        if foreign:
+            print(f"error: {out} holds other files ({', '.join(foreign[:5])}); choose an empty "
+                  "folder or pass --force", file=sys.stderr)
+            return 2
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    if args.learner is not None:
+        seed = learner_seed(args.learner)
+    dataset = generate(seed=seed, scale=args.scale, start=args.start or DEFAULT_START,
+                       effect=args.effect)
+    paths = write_tables(dataset.tables, dataset.metadata, out)
+    rows = sum(len(t) for t in dataset.tables.values())
+    size = sum(p.stat().st_size for p in paths)
+    print(f"wrote {len(paths)} files, {rows:,} rows, {size / 1e6:.1f} MB to {out} (seed {seed})")
+    return 0
+
+
+def _table_names() -> list[str]:
+    from .schema import TABLES
+
+    return list(TABLES)
+
+
+def _data_validate(args) -> int:
+    from .data import DataError, load_crm
+
+    try:
+        crm = load_crm(args.folder)
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"ok: {crm!r}")
+    return 0
+
+
+def _data_docs(args) -> int:
+    from .datadoc import data_dictionary
+
+    text = data_dictionary()
+    if args.out is None:
+        print(text, end="")
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="the main job: validate the data and run every notebook "
+                       "headless into a build folder (crm_course.runner)")
+    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default build)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="dataset folder passed to every notebook (default: the sample)")
+    p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+    p.add_argument("--timeout", type=int, default=600,
+                   help="seconds allowed per cell (default 600)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from .runner import run_course
+
+    return run_course(out=args.out, data_dir=args.data_dir, jobs=args.jobs,
+                      timeout=args.timeout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm-course",
+        description="Evaluate and continuously improve your CRM: course tools.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_data, _add_run):
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

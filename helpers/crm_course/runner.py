@@ -1,0 +1,111 @@
+"""The course's main job (``crm-course run`` / ``make run``).
+
+1. Check the bundled sample: it must be exactly what the generator writes for the
+   default seed, and it must load without problems (or load the given folder).
+2. Execute every lesson (notebooks/) and every solution (solutions/, strict) headless
+   with papermill into ``<out>/``, in parallel, and print a summary.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .data import DEFAULT_DATA_DIR, DataError, load_crm, write_tables
+from .synth import DEFAULT_SEED, generate
+
+ROOT = DEFAULT_DATA_DIR.parent
+NOTEBOOK_FOLDERS = ("notebooks", "solutions")
+
+
+@dataclass
+class NotebookRun:
+    """Outcome of one headless notebook run."""
+
+    source: Path
+    output: Path
+    seconds: float
+    error: str | None = None
+
+
+def sample_is_current(folder: Path = DEFAULT_DATA_DIR) -> list[str]:
+    """Names of files in ``folder`` that differ from a fresh ``generate(DEFAULT_SEED)``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset = generate(seed=DEFAULT_SEED)
+        fresh = write_tables(dataset.tables, dataset.metadata, tmp)
+        return [p.name for p in fresh
+                if not (folder / p.name).is_file()
+                or not filecmp.cmp(p, folder / p.name, shallow=False)]
+
+
+def course_notebooks(root: Path = ROOT) -> list[Path]:
+    """Every lesson and solution notebook, in course order."""
+    return [p for folder in NOTEBOOK_FOLDERS for p in sorted((root / folder).glob("*.ipynb"))]
+
+
+def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> NotebookRun:
+    """Execute one notebook with papermill in its own folder; retry once on a port race."""
+    import papermill
+
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    error = None
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(
+                str(source), str(output), parameters=parameters, cwd=str(source.parent),
+                kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+            error = None
+            break
+        except papermill.PapermillExecutionError as err:
+            error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
+            break
+        except Exception as err:  # kernel start races (papermill #511): retry once
+            error = f"{type(err).__name__}: {err}"
+            if attempt == 2 or "Address already in use" not in str(err):
+                break
+    return NotebookRun(source, output, time.perf_counter() - started, error)
+
+
+def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: int = 2,
+               timeout: int = 600, root: Path = ROOT) -> int:
+    """Check the data, run every notebook into ``out``; return a process exit code."""
+    if data_dir is None:
+        stale = sample_is_current()
+        if stale:
+            print(f"datasets/ differs from the generator's output for seed {DEFAULT_SEED}: "
+                  f"{', '.join(stale)}. Run `make data` to regenerate it.", file=sys.stderr)
+            return 1
+        print(f"datasets/ matches generate(seed={DEFAULT_SEED}) byte for byte")
+    try:
+        crm = load_crm(data_dir)
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"data ok: {crm!r}")
+    notebooks = course_notebooks(root)
+    if not notebooks:
+        print("no notebooks to run yet")
+        return 0
+    params = {} if data_dir is None else {"data_dir": str(Path(data_dir).resolve())}
+
+    def one(nb: Path) -> NotebookRun:
+        extra = {"strict": True} if nb.parent.name == "solutions" else {}
+        target = Path(out) / nb.parent.name / nb.name
+        return run_notebook(nb, target.resolve(), params | extra, timeout)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        runs = list(pool.map(one, notebooks))
+    for r in runs:
+        status = "ok" if r.error is None else f"FAILED ({r.error})"
+        print(f"{r.source.relative_to(root)!s:<45} {r.seconds:6.1f} s  {status}")
+    failed = [r for r in runs if r.error]
+    print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran; outputs in {out}/")
+    return 1 if failed else 0
