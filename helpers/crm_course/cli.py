@@ -19,11 +19,11 @@ def _add_data(sub) -> None:
     g = dsub.add_parser("generate", help="write a generated dataset (CSV tables + dataset.json)")
     who = g.add_mutually_exclusive_group()
     who.add_argument("--seed", type=int, default=None,
-                     help="random seed (default: the course's sample, 4)")
+                     help="random seed (default: the course's sample, 23)")
     who.add_argument("--learner", default=None, help="a learner's personal dataset: the seed "
                      "is derived from this id and the secret in $CRM_COURSE_SECRET")
     g.add_argument("--scale", type=float, default=1.0,
-                   help="company size; 1 = about 50 CRM users and 6,000 leads (default 1)")
+                   help="company size; 1 = about 80 CRM users and 6,000 leads (default 1)")
     g.add_argument("--start", default=None, help="CRM go-live date, YYYY-MM-DD "
                    "(default 2025-01-01)")
     g.add_argument("--effect", type=float, default=1.0,

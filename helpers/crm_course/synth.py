@@ -29,7 +29,7 @@ from .schema import (
 )
 
 COMPANY = "Brightwater Industrial Supply"
-DEFAULT_SEED = 4  # chosen so the sample sits close to the story: 15.0% -> 18.3%, 2.05 h -> 1.48 h
+DEFAULT_SEED = 23  # a typical draw: 15.4% -> 18.1%, 2.02 h -> 1.50 h (60 seeds: 14.9% -> 17.7%)
 DEFAULT_START = "2025-01-01"
 BASELINE_MONTHS = 12
 REVIEW_MONTHS = 3
@@ -167,12 +167,12 @@ COMMENT_THEMES = {
 # --------------------------------------------------------------------------- tables
 
 def _users(rng, scale, start, end) -> pd.DataFrame:
-    plan = [("Sales North", "sales", {"North": 7}), ("Sales South", "sales", {"South": 7}),
-            ("Sales East", "sales", {"East": 7}), ("Sales West", "sales", {"West": 7}),
-            ("Digital Marketing", "marketing", {"North": 4}), ("Events", "marketing", {"North": 2}),
-            ("Service Desk", "service", {"North": 3, "South": 3, "East": 2, "West": 2}),
-            ("Technical Support", "service", {r: 1 for r in REGIONS}),
-            ("Leadership", "management", {"North": 2, "South": 1, "East": 1})]
+    plan = [("Sales North", "sales", {"North": 11}), ("Sales South", "sales", {"South": 10}),
+            ("Sales East", "sales", {"East": 9}), ("Sales West", "sales", {"West": 10}),
+            ("Digital Marketing", "marketing", {"North": 6}), ("Events", "marketing", {"North": 3}),
+            ("Service Desk", "service", {"North": 5, "South": 4, "East": 4, "West": 4}),
+            ("Technical Support", "service", {r: 2 for r in REGIONS}),
+            ("Leadership", "management", {"North": 3, "South": 1, "East": 1, "West": 1})]
     rows = [(team, dept, region) for team, dept, regions in plan
             for region, k in regions.items() for _ in range(_n(k, scale))]
     team, dept, region = (np.array(c, dtype=object) for c in zip(*rows, strict=True))
@@ -670,7 +670,7 @@ def _survey(rng, users, waves, end, effect) -> pd.DataFrame:
             row[item] = np.clip(np.round(centre + rng.normal(0, 0.7, k)), 1, 5).astype(int)
         row["nps"] = np.clip(np.round(10 * s + rng.normal(0, 1.5, k)), 0, 10).astype(int)
         themes = list(COMMENT_THEMES)
-        weights = np.tile([.24, .18, .12, .14, .08, .08, .06, .10], (k, 1))
+        weights = np.tile([.30, .22, .10, .12, .07, .07, .05, .07], (k, 1))
         weights[:, themes.index("praise")] *= 2 * s
         d = dept[answered]
         weights[:, themes.index("integration")] *= np.where(d == "marketing", 2.5, 1)
@@ -687,7 +687,7 @@ def _survey(rng, users, waves, end, effect) -> pd.DataFrame:
         texts = np.array([COMMENT_THEMES[t][j % len(COMMENT_THEMES[t])]
                           for t in themes for j in range(5)], dtype=object).reshape(len(themes), 5)
         comment = texts[np.minimum(theme, len(themes) - 1), rng.integers(0, 5, k)]
-        row["comment"] = np.where(rng.random(k) < 0.45, comment, None)
+        row["comment"] = np.where(rng.random(k) < 0.5, comment, None)
         frames.append(pd.DataFrame(row))
     survey = pd.concat(frames, ignore_index=True)
     survey.insert(0, "response_id", _ids("R", len(survey), 4))
@@ -770,7 +770,7 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
     seed : int
         Random seed; the same seed, scale, start and effect give the same tables.
     scale : float
-        Size of the company: 1 is about 50 CRM users and 6,000 leads; rows grow linearly.
+        Size of the company: 1 is about 80 CRM users and 6,000 leads; rows grow linearly.
     start : str
         CRM go-live date (ISO), the first day of the data. Changes go live 12 months later;
         the data ends 3 months after that.

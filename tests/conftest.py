@@ -1,0 +1,13 @@
+"""Shared fixtures: the bundled sample, loaded once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_course.data import load_crm
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The bundled sample dataset (datasets/), parsed and validated."""
+    return load_crm()

@@ -1,0 +1,161 @@
+"""The generator: deterministic bytes, the committed sample, and the story in the numbers."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_course.business_time import business_hours_between
+from crm_course.data import DEFAULT_DATA_DIR, write_tables
+from crm_course.runner import sample_is_current
+from crm_course.schema import CONTACT_DEFECT_RATES, FEATURES, TABLES
+from crm_course.synth import COMMENT_THEMES, generate, learner_seed
+
+
+def test_same_seed_gives_the_same_bytes(tmp_path: Path):
+    for name in ("a", "b"):
+        d = generate(seed=11, scale=0.3)
+        write_tables(d.tables, d.metadata, tmp_path / name)
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(files) == len(TABLES) + 1
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files,
+                                               shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def test_other_seed_gives_other_data():
+    a, b = generate(seed=1, scale=0.3), generate(seed=2, scale=0.3)
+    assert not a.tables["opportunities"].equals(b.tables["opportunities"])
+
+
+def test_committed_sample_is_exactly_the_default_generation():
+    assert sample_is_current(DEFAULT_DATA_DIR) == []
+
+
+def test_committed_sample_is_under_10_mb():
+    size = sum(p.stat().st_size for p in DEFAULT_DATA_DIR.iterdir())
+    assert size < 10 * 1024 * 1024
+
+
+def test_scale_grows_the_company():
+    small, large = generate(seed=3, scale=0.5), generate(seed=3, scale=2)
+    ratio = len(large.tables["opportunities"]) / len(small.tables["opportunities"])
+    assert 3.4 < ratio < 4.6
+    assert len(large.tables["users"]) > len(small.tables["users"])
+
+
+def test_covers_15_months_with_changes_after_12(sample):
+    meta = sample.meta
+    assert (meta["data_start"], meta["changes_start"], meta["data_end"]) == (
+        "2025-01-01", "2026-01-01", "2026-03-31")
+    created = sample.opportunities.created_date
+    assert created.min() >= pd.Timestamp("2025-01-01")
+    assert created.max() <= pd.Timestamp("2026-03-31")
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"scale": 0}, "scale"), ({"effect": -1}, "effect"), ({"start": "Jan 2025"}, "start")])
+def test_bad_arguments_are_named(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        generate(**kwargs)
+
+
+def test_learner_seed_depends_on_id_and_secret():
+    assert learner_seed("s1", "x") == learner_seed(" s1 ", "x")
+    assert learner_seed("s1", "x") != learner_seed("s2", "x")
+    assert learner_seed("s1", "x") != learner_seed("s1", "y")
+    with pytest.raises(ValueError, match="learner_id"):
+        learner_seed("  ")
+
+
+# ----------------------------------------------------------------- the story of the sample
+
+def _won_share(frame: pd.DataFrame) -> float:
+    return float((frame.stage == "won").mean())
+
+
+def test_conversion_rises_from_15_to_18_percent(sample):
+    o = sample.opportunities
+    baseline = o[o.created_date < "2026-01-01"]
+    # review leads created in Jan-Feb: all had at least a month to close
+    review = o[(o.created_date >= "2026-01-01") & (o.created_date < "2026-03-01")]
+    assert _won_share(baseline) == pytest.approx(0.15, abs=0.01)
+    assert _won_share(review) == pytest.approx(0.18, abs=0.015)
+
+
+def test_control_region_changes_less_than_the_others(sample):
+    o = sample.opportunities.merge(sample.accounts[["account_id", "region"]], on="account_id")
+    before = o[o.created_date < "2026-01-01"]
+    after = o[(o.created_date >= "2026-01-01") & (o.created_date < "2026-03-01")]
+    west = _won_share(after[after.region == "West"]) - _won_share(before[before.region == "West"])
+    rest = (_won_share(after[after.region != "West"])
+            - _won_share(before[before.region != "West"]))
+    assert rest - west > 0.02  # difference-in-differences has something to find
+
+
+def test_median_first_response_falls_from_2h_to_1_5h_in_business_hours(sample):
+    t = sample.tickets
+    hours = business_hours_between(t.created_at, t.first_response_at)
+    before = np.nanmedian(hours[(t.created_at < "2026-01-01").to_numpy()])
+    after = np.nanmedian(hours[(t.created_at >= "2026-01-01").to_numpy()])
+    assert before == pytest.approx(2.0, abs=0.15)
+    assert after == pytest.approx(1.5, abs=0.15)
+    mean_before = np.nanmean(hours[(t.created_at < "2026-01-01").to_numpy()])
+    assert mean_before > 2 * before  # right-skewed, as real support data
+
+
+def test_injected_contact_defects_match_their_documented_rates(sample):
+    c = sample.contacts
+    assert c.email.isna().mean() == pytest.approx(CONTACT_DEFECT_RATES["missing_email"],
+                                                  abs=0.015)
+    assert c.phone.isna().mean() == pytest.approx(CONTACT_DEFECT_RATES["missing_phone"],
+                                                  abs=0.015)
+    odd_country = ~c.country.isin(["Spain", "Portugal", "France", "Andorra"])
+    assert odd_country.mean() == pytest.approx(CONTACT_DEFECT_RATES["country_variant"],
+                                               abs=0.015)
+    impossible = (c.created_date < "1990-01-01") | (c.created_date > "2026-03-31")
+    assert impossible.mean() == pytest.approx(CONTACT_DEFECT_RATES["impossible_date"],
+                                              abs=0.004)
+    key = (c.account_id + "|" + c.first_name.str[0].str.lower() + "|"
+           + c.last_name.str.normalize("NFKD").str.encode("ascii", "ignore")
+           .str.decode("ascii").str.lower().str.replace(r"[^a-z]", "", regex=True))
+    assert key.duplicated().mean() > 0.02
+
+
+def test_adoption_gaps_are_visible(sample):
+    log = sample.usage_log.merge(sample.users, on="user_id")
+    logins = log[log.feature == "login"]
+    per_user_dept = (logins.groupby("department", observed=True).size()
+                     / sample.users.groupby("department", observed=True).size())
+    assert per_user_dept.idxmin() == "marketing"
+    sales = logins[logins.department == "sales"]
+    per_user_team = (sales.groupby("team", observed=True).size()
+                     / sample.users[sample.users.department == "sales"]
+                     .groupby("team", observed=True).size())
+    assert per_user_team.idxmin() == "Sales East"
+    used = set(sample.usage_log.feature.astype(str))
+    assert "territory planning" in FEATURES and "territory planning" not in used
+    events = sample.usage_log.groupby("feature", observed=False).events.sum()
+    assert events["workflow automation"] < 0.001 * events.sum()
+
+
+def test_survey_has_two_waves_and_comment_themes(sample):
+    s = sample.survey_responses
+    assert set(s.wave) == {1, 2}
+    assert s.comment.notna().mean() == pytest.approx(0.5, abs=0.15)
+    theme_of = {text: theme for theme, texts in COMMENT_THEMES.items() for text in texts}
+    first_wave = s[s.wave == 1].comment.dropna().map(theme_of)
+    assert first_wave.notna().all()
+    # the seed's worked example: more training and a better interface are the top requests
+    assert set(first_wave.value_counts().index[:3]) >= {"training", "interface"}
+
+
+def test_some_tickets_and_deals_are_still_open(sample):
+    assert sample.tickets.resolved_at.isna().sum() > 0
+    assert (~sample.opportunities.stage.isin(["won", "lost"])).sum() > 0
+    assert sample.opportunities.close_date.isna().sum() == (
+        ~sample.opportunities.stage.isin(["won", "lost"])).sum()
