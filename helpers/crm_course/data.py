@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -141,7 +142,11 @@ def _read_csv(path: Path, table: Table, problems: list[str]) -> pd.DataFrame | N
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                             encoding="utf-8")
     except pd.errors.ParserError as err:
-        problems.append(f"{path.name}: not a readable CSV file ({err}).")
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        detail = (f"line {found[2]} has {found[3]} fields where the header has {found[1]}; "
+                  "a value containing a comma must be quoted, and decimals use '.'"
+                  if found else str(err).strip())
+        problems.append(f"{path.name}: not a readable CSV file ({detail}).")
         return None
     missing = [c for c in table.column_names if c not in frame.columns]
     extra = [c for c in frame.columns if c not in table.column_names]
@@ -163,8 +168,8 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
     if kind in ("id", "text"):
         return raw
     if kind == "category":
-        parsed = pd.Categorical(raw, categories=list(column.values))
-        bad = present.to_numpy() & (parsed.codes == -1)
+        bad = (present & ~raw.isin(column.values)).to_numpy()
+        parsed = pd.Categorical(raw.where(~bad), categories=list(column.values))
         if bad.any():
             found = raw[bad]
             close = difflib.get_close_matches(str(found.iloc[0]), column.values, n=1)

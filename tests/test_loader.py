@@ -1,0 +1,149 @@
+"""load_crm: every kind of bad input gives one clear error naming file, column and lines."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_course.data import DEFAULT_DATA_DIR, CRM, DataError, load_crm
+
+
+@pytest.fixture()
+def copy(tmp_path: Path) -> Path:
+    """A private copy of the sample, safe to break."""
+    target = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, target, ignore=shutil.ignore_patterns("README.md"))
+    return target
+
+
+def edit(folder: Path, table: str, change) -> None:
+    path = folder / f"{table}.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(change(lines)), encoding="utf-8")
+
+
+def problems_of(folder: Path) -> str:
+    with pytest.raises(DataError) as info:
+        load_crm(folder)
+    return str(info.value)
+
+
+def set_field(line: str, index: int, value: str) -> str:
+    fields = line.split(",")
+    fields[index] = value
+    return ",".join(fields)
+
+
+def test_sample_loads_with_parsed_types(sample: CRM):
+    assert pd.api.types.is_datetime64_any_dtype(sample.opportunities.created_date)
+    assert isinstance(sample.opportunities.stage.dtype, pd.CategoricalDtype)
+    assert list(sample.opportunities.stage.cat.categories) == [
+        "lead", "qualified", "proposal", "negotiation", "won", "lost"]
+    assert sample.tickets.csat.dtype == "Int64"
+    assert sample.campaign_members.holdout.dtype == bool
+    assert sample.period("review") == (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-31"))
+    # data-quality defects are content, not errors
+    assert sample.contacts.email.isna().any()
+
+
+def test_missing_folder_is_named(tmp_path: Path):
+    with pytest.raises(DataError, match="nowhere: folder not found"):
+        load_crm(tmp_path / "nowhere")
+
+
+def test_missing_file_is_named(copy: Path):
+    (copy / "orders.csv").unlink()
+    message = problems_of(copy)
+    assert "orders.csv: file not found" in message and "table 'orders'" in message
+
+
+def test_misspelt_column_suggests_the_close_match(copy: Path):
+    edit(copy, "opportunities", lambda ls: [ls[0].replace("close_date", "closedate")] + ls[1:])
+    message = problems_of(copy)
+    assert "opportunities.csv: column 'close_date' is missing" in message
+    assert "Found 'closedate'" in message
+
+
+def test_unparseable_date_names_line_and_format(copy: Path):
+    edit(copy, "orders", lambda ls: [ls[0], set_field(ls[1], 3, "31/02/2025")] + ls[2:])
+    message = problems_of(copy)
+    assert "orders.csv, column 'order_date'" in message
+    assert "'31/02/2025' at line 2" in message and "YYYY-MM-DD" in message
+
+
+def test_unparseable_number_names_line(copy: Path):
+    edit(copy, "orders", lambda ls: ls[:3] + [set_field(ls[3], 5, "12.5 EUR")] + ls[4:])
+    message = problems_of(copy)
+    assert "orders.csv, column 'amount': cannot read '12.5 EUR' at line 4 as a number" \
+        in message
+
+
+def test_unquoted_comma_names_the_line(copy: Path):
+    edit(copy, "orders", lambda ls: ls[:3] + [set_field(ls[3], 5, "12,5")] + ls[4:])
+    message = problems_of(copy)
+    assert "orders.csv: not a readable CSV file (line 4 has 8 fields where the header has 7" \
+        in message
+
+
+def test_duplicate_primary_key(copy: Path):
+    edit(copy, "users", lambda ls: ls[:3] + [ls[2]] + ls[3:])
+    message = problems_of(copy)
+    assert "users.csv: duplicate key user_id 'U0002' at lines 3, 4" in message
+
+
+def test_orphan_foreign_key(copy: Path):
+    edit(copy, "orders", lambda ls: [ls[0], set_field(ls[1], 1, "A99999")] + ls[2:])
+    message = problems_of(copy)
+    assert "orders.csv, column 'account_id': 'A99999' at line 2 not found in accounts.csv" \
+        in message
+
+
+def test_unknown_category_value_lists_allowed_values(copy: Path):
+    edit(copy, "users", lambda ls: [ls[0], set_field(ls[1], 2, "Sales")] + ls[2:])
+    message = problems_of(copy)
+    assert "users.csv, column 'department': unknown value 'Sales'" in message
+    assert "did you mean 'sales'" in message and "allowed: sales, marketing" in message
+
+
+def test_empty_file(copy: Path):
+    (copy / "campaigns.csv").write_text("", encoding="utf-8")
+    message = problems_of(copy)
+    assert "campaigns.csv: the file is empty" in message and "campaign_id" in message
+
+
+def test_non_utf8_file_names_the_line(copy: Path):
+    path = copy / "users.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b",sales,", b",sal\xe9s,")
+    path.write_bytes(b"\n".join(lines))
+    message = problems_of(copy)
+    assert "users.csv: not UTF-8 text (byte 0xe9 on line 4)" in message
+
+
+def test_out_of_range_value(copy: Path):
+    edit(copy, "tickets", lambda ls: [ls[0]] + [
+        set_field(line, 10, "7") if line.endswith(",5") else line for line in ls[1:]])
+    assert "tickets.csv, column 'csat'" in problems_of(copy)
+
+
+def test_required_value_missing(copy: Path):
+    edit(copy, "opportunities", lambda ls: [ls[0], set_field(ls[1], 1, "")] + ls[2:])
+    message = problems_of(copy)
+    assert "opportunities.csv, column 'account_id': empty value at line 2" in message
+
+
+def test_missing_metadata(copy: Path):
+    (copy / "dataset.json").unlink()
+    assert "dataset.json: file not found" in problems_of(copy)
+
+
+def test_all_problems_are_reported_together(copy: Path):
+    (copy / "orders.csv").unlink()
+    edit(copy, "users", lambda ls: ls[:3] + [ls[2]] + ls[3:])
+    with pytest.raises(DataError) as info:
+        load_crm(copy)
+    assert len(info.value.problems) >= 2
+    assert str(info.value).startswith(f"{len(info.value.problems)} problems in the CRM data")
