@@ -244,8 +244,8 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
             if target_table not in tables:
                 continue
             values = tables[name][column.name]
-            known = pd.Index(tables[target_table][target_column].astype(str))
-            orphan = (values.notna() & ~values.astype(str).isin(known)).to_numpy()
+            known = pd.Index(tables[target_table][target_column].dropna().unique())
+            orphan = (values.notna() & (known.get_indexer(values) == -1)).to_numpy()
             if orphan.any():
                 problems.append(
                     f"{table.filename}, column '{column.name}': {_values(values[orphan])} at "
