@@ -668,7 +668,7 @@ def _survey(rng, users, waves, end, effect) -> pd.DataFrame:
         for i, item in enumerate(SUS_ITEMS, start=1):
             centre = 1 + 4 * s if i % 2 else 5 - 4 * s
             row[item] = np.clip(np.round(centre + rng.normal(0, 0.7, k)), 1, 5).astype(int)
-        row["nps"] = np.clip(np.round(10 * s + rng.normal(0, 1.5, k)), 0, 10).astype(int)
+        row["nps"] = np.clip(np.round(10 * s + 1 + rng.normal(0, 1.5, k)), 0, 10).astype(int)
         themes = list(COMMENT_THEMES)
         weights = np.tile([.30, .22, .10, .12, .07, .07, .05, .07], (k, 1))
         weights[:, themes.index("praise")] *= 2 * s

@@ -1,0 +1,127 @@
+"""Scoring the CRM-user survey: Likert items, SUS, NPS, and comment themes.
+
+Likert answers are ordinal (1 = strongly disagree .. 5 = strongly agree): report the
+top-2-box share and the median, never a mean of codes alone. Comment themes come from
+a transparent keyword theme book that a reader can inspect and extend.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .schema import LIKERT_ITEMS, LIKERT_LABELS, SUS_ITEMS
+
+SUS_AVERAGE = 68.0  # the average SUS score across published studies
+
+# Theme book: a comment belongs to every theme whose keywords it contains (case-insensitive).
+THEMES: dict[str, tuple[str, ...]] = {
+    "training": ("training", "course", "showed us", "know how", "refresher", "learn"),
+    "interface": ("interface", "clicks", "screens look", "menus", "record pages",
+                  "mandatory fields", "search", "confusing", "cluttered"),
+    "speed": ("slow", "take minutes", "takes very long", "times out", "performance", "outage"),
+    "data quality": ("duplicate", "often missing", "out of date", "trust the numbers",
+                     "typed in different ways"),
+    "mobile": ("mobile", "my phone"),
+    "integration": ("our e-mail", "erp", "spreadsheet", "export", "copy messages"),
+    "reports": ("report", "dashboard"),
+    "praise": ("easier", "improvement", "much nicer", "good tool", "big improvement"),
+}
+
+
+def _items(responses: pd.DataFrame, items) -> list[str]:
+    items = list(items)
+    missing = [i for i in items if i not in responses.columns]
+    if missing:
+        raise KeyError(f"responses lack the survey column(s) {', '.join(missing)}")
+    return items
+
+
+def sus_scores(responses: pd.DataFrame) -> pd.Series:
+    """System Usability Scale score of each response, 0-100.
+
+    SUS = 2.5 x (sum over odd items of (answer - 1) + sum over even items of (5 - answer)).
+    68 is the average score across studies.
+    """
+    items = _items(responses, SUS_ITEMS)
+    answers = responses[items].to_numpy(dtype=float)
+    odd, even = answers[:, 0::2], answers[:, 1::2]
+    return pd.Series(2.5 * ((odd - 1).sum(axis=1) + (5 - even).sum(axis=1)),
+                     index=responses.index, name="sus")
+
+
+def nps(scores: pd.Series) -> float:
+    """Net Promoter Score: % promoters (9-10) - % detractors (0-6), from -100 to +100.
+
+    NaN when there are no answers.
+    """
+    s = pd.Series(scores).dropna()
+    if s.empty:
+        return float("nan")
+    return float(100 * ((s >= 9).mean() - (s <= 6).mean()))
+
+
+def nps_groups(scores: pd.Series) -> pd.Series:
+    """Share of detractors (0-6), passives (7-8) and promoters (9-10)."""
+    s = pd.Series(scores).dropna()
+    group = pd.cut(s, bins=[-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
+    return group.value_counts(normalize=True).reindex(["detractor", "passive", "promoter"],
+                                                      fill_value=0.0)
+
+
+def top2box(responses: pd.DataFrame, items=LIKERT_ITEMS) -> pd.Series:
+    """Share of answers 4 or 5 ("agree" or "strongly agree") per Likert item."""
+    items = _items(responses, items)
+    return (responses[items] >= 4).mean().rename("top-2-box")
+
+
+def likert_summary(responses: pd.DataFrame, items=LIKERT_ITEMS) -> pd.DataFrame:
+    """Per item: the statement, number of answers, median answer and top-2-box share."""
+    items = _items(responses, items)
+    return pd.DataFrame({
+        "statement": [LIKERT_ITEMS.get(i, i) for i in items],
+        "answers": responses[items].notna().sum().to_numpy(),
+        "median": responses[items].median().to_numpy(),
+        "top-2-box": top2box(responses, items).to_numpy(),
+    }, index=pd.Index(items, name="item"))
+
+
+def likert_distribution(responses: pd.DataFrame, item: str, by: pd.Series) -> pd.DataFrame:
+    """Share of each answer 1-5 of ``item`` within each group of ``by`` (rows sum to 1)."""
+    _items(responses, [item])
+    table = pd.crosstab(by, responses[item], normalize="index")
+    table = table.reindex(columns=range(1, 6), fill_value=0.0)
+    table.columns = list(LIKERT_LABELS)
+    return table
+
+
+def response_rate(survey: pd.DataFrame, users: pd.DataFrame, wave: int,
+                  sent: str | pd.Timestamp) -> float:
+    """Responses in ``wave`` / users invited (licence started on or before ``sent``)."""
+    invited = (users.licence_start <= pd.Timestamp(sent)).sum()
+    answered = survey.loc[survey.wave == wave, "user_id"].nunique()
+    return float(answered / invited) if invited else float("nan")
+
+
+def comment_themes(comments: pd.Series, themes: dict[str, tuple[str, ...]] = THEMES
+                   ) -> pd.DataFrame:
+    """One true/false column per theme: does the comment contain one of its keywords?
+
+    Missing comments are false everywhere; a comment can belong to several themes.
+    """
+    text = pd.Series(comments).fillna("").str.lower()
+    return pd.DataFrame({
+        theme: text.str.contains("|".join(re.escape(k) for k in keywords), regex=True)
+        for theme, keywords in themes.items()}, index=text.index)
+
+
+def theme_counts(comments: pd.Series, themes: dict[str, tuple[str, ...]] = THEMES
+                 ) -> pd.DataFrame:
+    """Comments per theme and share of all non-empty comments, most frequent first."""
+    flags = comment_themes(comments, themes)
+    n = int(pd.Series(comments).notna().sum())
+    counts = flags.sum().sort_values(ascending=False, kind="stable")
+    return pd.DataFrame({"comments": counts,
+                         "share": counts / n if n else np.nan}).rename_axis("theme")

@@ -1,0 +1,153 @@
+"""The course's charts: one style, a colour-blind-safe palette, titles and labels always.
+
+Every helper takes a title and axis labels (required), draws a target or benchmark
+line where one is given, and returns the matplotlib ``Axes`` it drew on. Figure sizes
+are fixed so notebook outputs are identical on every machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+           "#000000")
+TARGET_COLOUR = "#D55E00"
+BENCHMARK_COLOUR = "#555555"
+FIGSIZE = (8.0, 4.0)
+# diverging scale for Likert answers: disagree (vermillion) .. agree (blue)
+LIKERT_COLOURS = ("#D55E00", "#F4A582", "#D9D9D9", "#92C5DE", "#0072B2")
+
+
+def use_course_style() -> None:
+    """Apply the course's matplotlib style (palette, sizes, light grid, no top/right spines)."""
+    mpl.rcParams.update({
+        "figure.figsize": FIGSIZE, "figure.dpi": 100, "savefig.dpi": 100,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE), "axes.titlesize": 13,
+        "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": 11,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+        "grid.alpha": 0.3, "legend.frameon": False, "font.size": 10,
+    })
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE)
+    return ax
+
+
+def _label(ax, title: str, xlabel: str, ylabel: str, percent: bool, axis: str = "y"):
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if percent:
+        (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0))
+
+
+def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COLOUR,
+                   axis: str = "y") -> None:
+    """A dashed horizontal (or vertical) line for a target or benchmark, with its label."""
+    if value is None or pd.isna(value):
+        return
+    line = ax.axhline if axis == "y" else ax.axvline
+    line(value, color=colour, linestyle="--", linewidth=1.5, label=label)
+
+
+def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: float | None = None,
+        benchmark: float | None = None, percent: bool = False, horizontal: bool = False,
+        highlight: Sequence | None = None, ax=None):
+    """Bar chart of a Series; ``highlight`` labels get the accent colour."""
+    ax = _axes(ax)
+    colours = [PALETTE[1] if highlight is not None and k in highlight else PALETTE[0]
+               for k in values.index]
+    labels = [str(k) for k in values.index]
+    axis = "x" if horizontal else "y"
+    if horizontal:
+        ax.barh(labels, values.to_numpy(dtype=float), color=colours)
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+    else:
+        ax.bar(labels, values.to_numpy(dtype=float), color=colours)
+        ax.grid(axis="x", visible=False)
+    reference_line(ax, target, f"target {_fmt(target, percent)}", axis=axis)
+    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
+                   axis=axis)
+    _label(ax, title, xlabel, ylabel, percent, axis)
+    if target is not None or benchmark is not None:
+        ax.legend(loc="best")
+    return ax
+
+
+def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
+         target: float | None = None, benchmark: float | None = None, percent: bool = False,
+         event: tuple[pd.Timestamp, str] | None = None, ax=None):
+    """Line chart over time, one line per column; ``event`` = (date, label) marks a change."""
+    ax = _axes(ax)
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    for i, column in enumerate(frame.columns):
+        ax.plot(frame.index, frame[column].to_numpy(dtype=float), marker="o", markersize=3,
+                color=PALETTE[i % len(PALETTE)], label=str(column))
+    reference_line(ax, target, f"target {_fmt(target, percent)}")
+    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR)
+    if event is not None:
+        ax.axvline(pd.Timestamp(event[0]), color=BENCHMARK_COLOUR, linewidth=1)
+        ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),
+                    xytext=(4, -12), textcoords="offset points", fontsize=9)
+    _label(ax, title, xlabel, ylabel, percent)
+    if len(frame.columns) > 1 or target is not None or benchmark is not None:
+        ax.legend(loc="best")
+    return ax
+
+
+def heatmap(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *, fmt: str = "{:.0f}",
+            cmap: str = "Blues", ax=None):
+    """Annotated heatmap of a table (rows x columns)."""
+    ax = _axes(ax)
+    values = frame.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns], rotation=45,
+                  ha="right")
+    ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index])
+    ax.grid(False)
+    top = np.nanmax(values) if values.size else 0
+    for (r, c), v in np.ndenumerate(values):
+        if not np.isnan(v):
+            ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8,
+                    color="white" if v > 0.6 * top else "black")
+    ax.figure.colorbar(image, ax=ax, fraction=0.03)
+    _label(ax, title, xlabel, ylabel, False)
+    return ax
+
+
+def diverging_likert(distribution: pd.DataFrame, title: str, ylabel: str, ax=None):
+    """Diverging stacked bars: disagreement left of zero, agreement right, neutral centred.
+
+    ``distribution``: rows = groups, five columns = shares of answers 1..5 (rows sum to 1).
+    """
+    ax = _axes(ax)
+    shares = distribution.to_numpy(dtype=float)
+    left = -(shares[:, 0] + shares[:, 1] + shares[:, 2] / 2)
+    labels = [str(i) for i in distribution.index]
+    for k, column in enumerate(distribution.columns):
+        ax.barh(labels, shares[:, k], left=left, color=LIKERT_COLOURS[k], label=str(column))
+        left = left + shares[:, k]
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.invert_yaxis()
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: f"{abs(x):.0%}"))
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=5)
+    _label(ax, title, "share of answers (disagree left, agree right)", ylabel, False)
+    return ax
+
+
+def _fmt(value: float | None, percent: bool) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1%}" if percent else f"{value:,.3g}"

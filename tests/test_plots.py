@@ -1,0 +1,64 @@
+"""Course charts: titled, labelled, with target lines where a target exists."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from crm_course import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def dashed_levels(ax) -> list[float]:
+    return [ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+
+
+def test_bar_has_title_labels_and_target():
+    ax = plots.bar(pd.Series([0.1, 0.3], index=["a", "b"]), "Share by team", "team", "share",
+                   target=0.2, percent=True, highlight=["b"])
+    assert ax.get_title() == "Share by team"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("team", "share")
+    assert dashed_levels(ax) == [0.2]
+    assert ax.get_legend().get_texts()[0].get_text() == "target 20.0%"
+    colours = [p.get_facecolor() for p in ax.patches]
+    assert colours[0] != colours[1]  # the highlighted bar stands out
+
+
+def test_line_draws_one_line_per_column_plus_target_and_benchmark():
+    frame = pd.DataFrame({"treated": [1, 2, 3], "control": [1, 1, 1]},
+                         index=pd.date_range("2025-01-01", periods=3, freq="MS"))
+    ax = plots.line(frame, "Trend", "month", "value", target=2.5, benchmark=1.5,
+                    event=(pd.Timestamp("2025-02-01"), "changes live"))
+    solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]
+    assert len(solid) == 3  # two series and the event marker
+    assert sorted(dashed_levels(ax)) == [1.5, 2.5]
+
+
+def test_no_target_means_no_reference_line():
+    ax = plots.bar(pd.Series([1, 2], index=["x", "y"]), "t", "x", "y", target=None)
+    assert dashed_levels(ax) == [] and ax.get_legend() is None
+
+
+def test_diverging_likert_centres_neutral_on_zero():
+    dist = pd.DataFrame([[0.1, 0.1, 0.2, 0.3, 0.3]], index=["sales"],
+                        columns=["sd", "d", "n", "a", "sa"])
+    ax = plots.diverging_likert(dist, "Ease of use", "department")
+    first = ax.patches[0]
+    assert first.get_x() == pytest.approx(-0.3)  # 0.1 + 0.1 + 0.2 / 2 to the left
+    assert len(ax.patches) == 5
+
+
+def test_heatmap_annotates_every_cell():
+    frame = pd.DataFrame([[1, 2], [3, 4]], index=["r1", "r2"], columns=["c1", "c2"])
+    ax = plots.heatmap(frame, "Usage", "feature", "department")
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3", "4"]
