@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lab data exercises bench lint lock clean help
+.PHONY: run test lab data outputs exercises bench lint lock clean help
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
 	@echo "make test       the whole test suite (units, notebooks, nbval)"
 	@echo "make lab        JupyterLab on the course"
 	@echo "make data       regenerate datasets/ (and its data dictionary) from the default seed"
+	@echo "make outputs    re-execute lessons and solutions in place (commit their outputs)"
 	@echo "make exercises  rebuild exercises/ from solutions/"
 	@echo "make bench      benchmarks at scale (writes benchmarks/README.md tables)"
 	@echo "make lint       ruff on the package, tests and notebooks"
@@ -40,6 +41,9 @@ lab: $(STAMP)
 data: $(STAMP)
 	$(BIN)/crm-course data generate --out datasets
 	$(BIN)/crm-course data docs --out datasets/README.md
+
+outputs: $(STAMP)
+	$(BIN)/crm-course execute notebooks/*.ipynb solutions/*.ipynb
 
 exercises: $(STAMP)
 	$(BIN)/crm-course build-exercises

@@ -98,7 +98,7 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
     if event is not None:
         ax.axvline(pd.Timestamp(event[0]), color=BENCHMARK_COLOUR, linewidth=1)
         ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),
-                    xytext=(4, -12), textcoords="offset points", fontsize=9)
+                    xytext=(-4, -12), textcoords="offset points", ha="right", fontsize=9)
     _label(ax, title, xlabel, ylabel, percent)
     if len(frame.columns) > 1 or target is not None or benchmark is not None:
         ax.legend(loc="best")
