@@ -62,3 +62,11 @@ def test_heatmap_annotates_every_cell():
     frame = pd.DataFrame([[1, 2], [3, 4]], index=["r1", "r2"], columns=["c1", "c2"])
     ax = plots.heatmap(frame, "Usage", "feature", "department")
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3", "4"]
+
+
+def test_formatted_shows_percent_columns_as_text_and_rounds_the_rest():
+    frame = pd.DataFrame({"rate": [0.123, None], "score": [61.234, 70.0], "n": [3, 4]})
+    out = plots.formatted(frame, percent=["rate"])
+    assert out["rate"].tolist() == ["12%", ""]
+    assert out["score"].tolist() == [61.2, 70.0] and out["n"].tolist() == [3, 4]
+    assert frame["rate"].iloc[0] == 0.123  # the original is untouched

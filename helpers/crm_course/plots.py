@@ -151,3 +151,18 @@ def _fmt(value: float | None, percent: bool) -> str:
     if value is None:
         return ""
     return f"{value:.1%}" if percent else f"{value:,.3g}"
+
+
+def formatted(data: pd.DataFrame | pd.Series, percent: Sequence[str] = (),
+              decimals: int = 1) -> pd.DataFrame:
+    """A copy for display: ``percent`` columns as '12%' text, other numbers rounded.
+
+    Plain values (no Styler objects), so notebook outputs are identical on every machine.
+    """
+    frame = data.to_frame() if isinstance(data, pd.Series) else data.copy()
+    for column in frame.columns:
+        if column in percent:
+            frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+        elif pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column].round(decimals)
+    return frame

@@ -598,14 +598,14 @@ TRAINING_LIFT = {"reports": .15, "dashboards": .15, "forecasting": .12, "knowled
                  "pipeline": .08}
 
 
-def _usage(rng, users, start, changes, end, effect) -> pd.DataFrame:
+def _usage(rng, users, engagement, start, changes, end, effect) -> pd.DataFrame:
     days = np.arange(start, end + np.timedelta64(1, "D"), dtype="datetime64[D]")
     days = days[np.is_busday(days)]
     nu, nd = len(users), len(days)
     base = users.department.map({"sales": .85, "service": .9, "marketing": .32,
                                  "management": .45}).to_numpy()
     base = base * np.where(users.team.to_numpy() == "Sales East", 0.5, 1.0)
-    base = np.clip(base + rng.normal(0, 0.06, nu), 0.05, 0.97)
+    base = np.clip(base + 0.1 * engagement + rng.normal(0, 0.03, nu), 0.05, 0.97)
     u_idx = np.repeat(np.arange(nu), nd)
     d_idx = np.tile(np.arange(nd), nu)
     day = days[d_idx]
@@ -641,12 +641,13 @@ def _usage(rng, users, start, changes, end, effect) -> pd.DataFrame:
     })
 
 
-def _survey(rng, users, waves, end, effect) -> pd.DataFrame:
+def _survey(rng, users, engagement, waves, end, effect) -> pd.DataFrame:
     nu = len(users)
     dept = users.department.to_numpy()
     level = pd.Series(dept).map({"sales": .60, "service": .64, "marketing": .47,
                                  "management": .66}).to_numpy()
-    level = level - 0.12 * (users.team.to_numpy() == "Sales East") + rng.normal(0, 0.08, nu)
+    level = (level - 0.12 * (users.team.to_numpy() == "Sales East") + 0.06 * engagement
+             + rng.normal(0, 0.05, nu))
     treated = np.isin(users.region.to_numpy(), TREATED_REGIONS) & np.isin(dept, ("sales",
                                                                                  "service"))
     frames = []
@@ -802,9 +803,12 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
                                              story)
     orders = _orders(rng(6), accounts, opportunities, s, end, reactivated)
     tickets = _tickets(rng(7), accounts, orders, users, s, changes, end, story, effect)
-    usage = _usage(rng(8), users, s, changes, end, effect)
+    # engagement: a user's lasting inclination to use (and like) the CRM, shared by
+    # the usage log and the survey so that feedback and usage agree per person
+    engagement = rng(10).standard_normal(len(users))
+    usage = _usage(rng(8), users, engagement, s, changes, end, effect)
     waves = (changes - np.timedelta64(31, "D"), end - np.timedelta64(15, "D"))
-    survey = _survey(rng(9), users, waves, end, effect)
+    survey = _survey(rng(9), users, engagement, waves, end, effect)
     tables = {
         "users": users, "accounts": accounts, "contacts": contacts,
         "opportunities": opportunities, "orders": orders, "campaigns": campaigns,
