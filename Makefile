@@ -32,8 +32,11 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/crm-course run --out build
 
+# units and notebook runs (tests/), plus nbval: committed lesson and solution outputs
+# must match a fresh run on this machine
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests \
+	  --nbval --nbval-current-env notebooks solutions
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
