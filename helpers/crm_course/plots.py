@@ -101,7 +101,7 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
                     xytext=(-4, -12), textcoords="offset points", ha="right", fontsize=9)
     _label(ax, title, xlabel, ylabel, percent)
     if len(frame.columns) > 1 or target is not None or benchmark is not None:
-        ax.legend(loc="best")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
 
