@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 
 from crm_course.business_time import (
-    business_clock, business_hours_between, from_business_clock,
+    business_clock,
+    business_hours_between,
+    from_business_clock,
 )
 
 

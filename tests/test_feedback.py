@@ -8,8 +8,15 @@ import pandas as pd
 import pytest
 
 from crm_course.feedback import (
-    comment_themes, likert_distribution, likert_summary, nps, nps_groups, response_rate,
-    sus_scores, theme_counts, top2box,
+    comment_themes,
+    likert_distribution,
+    likert_summary,
+    nps,
+    nps_groups,
+    response_rate,
+    sus_scores,
+    theme_counts,
+    top2box,
 )
 
 

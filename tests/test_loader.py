@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_course.data import DEFAULT_DATA_DIR, CRM, DataError, load_crm
+from crm_course.data import CRM, DEFAULT_DATA_DIR, DataError, load_crm
 
 
 @pytest.fixture()

@@ -23,9 +23,22 @@ import pandas as pd
 
 from . import business_time as bt
 from .schema import (
-    CAMPAIGN_CHANNELS, CONTACT_DEFECT_RATES, CONTRACTS, FEATURES, INDUSTRIES, LEAD_SOURCES,
-    LIKERT_ITEMS, OPEN_STAGES, PRIORITIES, PRODUCT_LINES, REGIONS, SEGMENTS, SUS_ITEMS,
-    TABLES, TICKET_CATEGORIES, TICKET_CHANNELS,
+    CAMPAIGN_CHANNELS,
+    CONTACT_DEFECT_RATES,
+    CONTRACTS,
+    FEATURES,
+    INDUSTRIES,
+    LEAD_SOURCES,
+    LIKERT_ITEMS,
+    OPEN_STAGES,
+    PRIORITIES,
+    PRODUCT_LINES,
+    REGIONS,
+    SEGMENTS,
+    SUS_ITEMS,
+    TABLES,
+    TICKET_CATEGORIES,
+    TICKET_CHANNELS,
 )
 
 COMPANY = "Brightwater Industrial Supply"
@@ -349,8 +362,9 @@ def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
 
 def _name_variant(first: pd.Series, last: pd.Series, kind: np.ndarray):
     """Spelling variants used for duplicate contacts (vectorised string operations)."""
-    ascii_ = (lambda s: s.str.normalize("NFKD").str.encode("ascii", "ignore")
-              .str.decode("ascii"))
+    def ascii_(s: pd.Series) -> pd.Series:
+        return s.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+
     f = first.copy()
     la = last.copy()
     k = pd.Series(kind, index=first.index)
