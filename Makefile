@@ -47,6 +47,7 @@ data: $(STAMP)
 
 outputs: $(STAMP)
 	$(BIN)/crm-course execute notebooks/*.ipynb solutions/*.ipynb
+	$(BIN)/crm-course build-exercises
 
 exercises: $(STAMP)
 	$(BIN)/crm-course build-exercises

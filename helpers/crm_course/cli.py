@@ -7,6 +7,7 @@ work in the module named in its help; nothing here computes anything itself.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -114,13 +115,90 @@ def _run(args) -> int:
                       timeout=args.timeout)
 
 
+def _add_build_exercises(sub) -> None:
+    p = sub.add_parser("build-exercises", help="build exercises/ from solutions/ "
+                       "(crm_course.build)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite exercise notebooks edited since they were generated")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if exercises/ is not what the build produces")
+    p.add_argument("--solutions", type=Path, default=None, help="folder of solution notebooks")
+    p.add_argument("--exercises", type=Path, default=None, help="folder to write into")
+    p.set_defaults(func=_build_exercises)
+
+
+def _build_exercises(args) -> int:
+    from .build import main
+
+    return main(force=args.force, check=args.check, solutions=args.solutions,
+                exercises=args.exercises)
+
+
+def _add_grade(sub) -> None:
+    p = sub.add_parser("grade", help="grade submitted exercise notebooks (crm_course.grading)")
+    p.add_argument("submissions", type=Path, nargs="+", metavar="SUBMISSION",
+                   help="submitted notebooks (never modified)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="folder for gradebook.csv, results.json and feedback/")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="notebooks run in parallel (default: number of cores)")
+    p.add_argument("--timeout", type=float, default=120,
+                   help="seconds allowed per notebook (default 120)")
+    p.set_defaults(func=_grade)
+
+
+def _grade(args) -> int:
+    from .grading import main
+
+    return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout)
+
+
+def _add_progress(sub) -> None:
+    p = sub.add_parser("progress", help="your progress on every exercise, from the local "
+                       "event log (crm_course.exercises.progress)")
+    p.add_argument("exercise", nargs="?", default=None,
+                   help="also list this exercise's questions, e.g. 00_warmup")
+    p.add_argument("--log", type=Path, default=None,
+                   help="event log (default $CRM_COURSE_HOME/events.jsonl)")
+    p.set_defaults(func=_progress)
+
+
+def _progress(args) -> int:
+    from .exercises.progress import print_progress
+
+    return print_progress(args.log, args.exercise)
+
+
+def _add_execute(sub) -> None:
+    p = sub.add_parser("execute", help="re-execute lessons/solutions in place so their stored "
+                       "outputs are current (for authors; crm_course.runner)")
+    p.add_argument("notebooks", type=Path, nargs="+", help="notebook files")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+    p.set_defaults(func=_execute)
+
+
+def _execute(args) -> int:
+    from .runner import NOTEBOOK_FOLDERS, execute_in_place
+
+    for path in args.notebooks:
+        if path.resolve().parent.name not in NOTEBOOK_FOLDERS:
+            print(f"error: {path} is not in {' or '.join(NOTEBOOK_FOLDERS)}/; learners' "
+                  "exercise notebooks are never executed in place", file=sys.stderr)
+            return 2
+    for path in args.notebooks:
+        execute_in_place(path, args.timeout)
+        print(f"executed {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-course",
         description="Evaluate and continuously improve your CRM: course tools.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_data, _add_run):
+    for add in (_add_data, _add_run, _add_execute, _add_build_exercises, _add_grade,
+                _add_progress):
         add(sub)
     return parser
 

@@ -77,18 +77,27 @@ def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> 
 def execute_in_place(path: Path, timeout: int = 600) -> None:
     """Re-execute a lesson or solution and store its outputs in the file (for committing).
 
-    Runs in the notebook's folder on the default data, without timing metadata, so the
-    stored outputs are what nbval will compare on any machine.
+    Runs the way nbval will compare it: kernel in the notebook's folder, default data,
+    ``PYTHONHASHSEED=0``, no timing metadata, the exercise event log in a throw-away
+    folder, matplotlib's default (inline) backend.
     """
     import nbclient
     import nbformat
 
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                     record_timing=False,
-                                     resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="crm-execute-") as home:
+        os.environ.update(CRM_COURSE_HOME=home, PYTHONHASHSEED="0",
+                          PYDEVD_DISABLE_FILE_VALIDATION="1")
+        os.environ.pop("MPLBACKEND", None)
+        try:
+            nbclient.NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                                    record_timing=False,
+                                    resources={"metadata": {"path": str(path.parent)}}
+                                    ).execute()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     nbformat.write(nb, path)
 
 
@@ -113,6 +122,8 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
         print("no notebooks to run yet")
         return 0
     params = {} if data_dir is None else {"data_dir": str(Path(data_dir).resolve())}
+    # the solutions' checks log events: keep them out of the learner's own progress log
+    os.environ["CRM_COURSE_HOME"] = str((Path(out) / "exercise-events").resolve())
 
     def one(nb: Path) -> NotebookRun:
         extra = {"strict": True} if nb.parent.name == "solutions" else {}

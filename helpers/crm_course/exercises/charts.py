@@ -59,7 +59,8 @@ def describe_axes(ax) -> dict:
         kind, n_series, values = "pie", 1, []
     else:
         kind, n_series, values = "empty", 0, []
-    return {"kind": kind, "title": ax.get_title(), "xlabel": ax.get_xlabel(),
+    title = ax.get_title() or ax.get_title("left") or ax.get_title("right")
+    return {"kind": kind, "title": title, "xlabel": ax.get_xlabel(),
             "ylabel": ax.get_ylabel(), "n_series": n_series, "values": values,
             "target_lines": h_targets if kind != "barh" else v_targets}
 

@@ -69,7 +69,8 @@ def encode_answer(value) -> dict:
     if isinstance(value, bool | np.bool_):
         return {"type": "bool", "value": bool(value)}
     if isinstance(value, numbers.Number):
-        return {"type": "number", "value": _scalar(value), "int": isinstance(value, numbers.Integral)}
+        return {"type": "number", "value": _scalar(value),
+                "int": isinstance(value, numbers.Integral)}
     if isinstance(value, str):
         return {"type": "str", "value": value[:20000]}
     if value is None:

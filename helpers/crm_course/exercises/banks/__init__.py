@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-BANKS = {"00_warmup": "crm_course.exercises.banks.warmup"}
+BANKS = {
+    "00_warmup": "crm_course.exercises.banks.warmup",
+    "01_collect_usage_data": "crm_course.exercises.banks.usage",
+    "02_analyse_kpis": "crm_course.exercises.banks.analyse_kpis",
+    "03_gather_feedback": "crm_course.exercises.banks.gather_feedback",
+}
 
 
 @dataclass

@@ -1,0 +1,231 @@
+"""02_analyse_kpis: sales, service and customer KPIs, and the traps behind them.
+
+Expected values are the KPI library's (`crm_course.kpis`) on the learner's own dataset;
+the known mistakes are the numbers the classic traps produce.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ... import kpis
+from ...business_time import business_hours_between
+from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
+from . import Bank
+
+
+def _baseline(crm):
+    return crm.period("baseline")
+
+
+def _created_in(crm, start, end) -> pd.DataFrame:
+    o = crm.opportunities
+    return o[o.created_date.between(start, end)]
+
+
+def closed_won_share_of_created(crm) -> float:
+    leads = _created_in(crm, *_baseline(crm))
+    closed = leads[leads.stage.isin(["won", "lost"])]
+    return float((closed.stage == "won").mean())
+
+
+def won_share(crm, start, end) -> float:
+    return float((_created_in(crm, start, end).stage == "won").mean())
+
+
+def cycle_days(crm, statistic: str = "median", stages=("won",)) -> float:
+    start, end = _baseline(crm)
+    o = crm.opportunities
+    deals = o[o.stage.isin(stages) & o.close_date.between(start, end)]
+    days = (deals.close_date - deals.created_date).dt.days
+    return float(days.median() if statistic == "median" else days.mean())
+
+
+def response_hours(crm, business: bool = True, statistic: str = "median") -> float:
+    start, end = _baseline(crm)
+    t = crm.tickets[crm.tickets.created_at.between(start, end + pd.Timedelta(days=1),
+                                                   inclusive="left")]
+    if business:
+        hours = pd.Series(business_hours_between(t.created_at, t.first_response_at))
+    else:
+        hours = (t.first_response_at - t.created_at).dt.total_seconds() / 3600
+    return float(hours.median() if statistic == "median" else hours.mean())
+
+
+def quarterly_churn(crm, whole_year: bool = False) -> pd.Series:
+    start, end = _baseline(crm)
+    quarters = pd.date_range(start, end, freq="QS")
+    if whole_year:
+        value = kpis.churn_rate(crm, start, end)
+        return pd.Series([value] * len(quarters), index=[str(q.to_period("Q")) for q in quarters])
+    return pd.Series([kpis.churn_rate(crm, q, q + pd.offsets.QuarterEnd(0)) for q in quarters],
+                     index=[str(q.to_period("Q")) for q in quarters])
+
+
+def monthly_conversion(crm) -> list[float]:
+    start, end = _baseline(crm)
+    months = pd.date_range(start, end, freq="MS")
+    return [kpis.lead_conversion_rate(crm, m, m + pd.offsets.MonthEnd(0)) for m in months]
+
+
+BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
+    NumberQuestion(
+        "q1", "What share of the leads created in the baseline year was won (lead "
+        "conversion)? Open leads count as not won. Give a fraction.", "lead conversion",
+        hints=("Every opportunity is a lead; keep those whose `created_date` is in the "
+               "baseline year.",
+               "Lead conversion = leads whose stage is 'won' / all those leads, open ones "
+               "included. Check yourself with `kpis.lead_conversion_rate(crm, start, end)`."),
+        solution=("leads = o[o.created_date.between(start, end)]\n"
+                  "conversion = (leads.stage == \"won\").mean()"),
+        expected=lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm)),
+        tolerance=0.0005, fraction=True,
+        mistakes=(
+            Mistake("excluded open deals", closed_won_share_of_created,
+                    "You left the open leads out: that is a win rate of closed deals, not "
+                    "lead conversion. Divide by all leads created in the period."),
+            Mistake("wrong period", lambda crm: won_share(crm, *crm.period("all")),
+                    "You used every lead of the data; the question asks for the baseline "
+                    "year only."),
+        )),
+    NumberQuestion(
+        "q2", "What was the win rate of the deals closed in the baseline year, i.e. won / "
+        "(won + lost) among deals whose `close_date` is in the year? Give a fraction.",
+        "win rate",
+        hints=("This time the period is set by the close date, and open deals do not count.",
+               "Keep deals closed in the year, then the share of them that is 'won'."),
+        solution=("closed = o[o.close_date.between(start, end)]\n"
+                  "win_rate = (closed.stage == \"won\").mean()"),
+        expected=lambda crm: kpis.win_rate(crm, *_baseline(crm)),
+        tolerance=0.0005, fraction=True,
+        mistakes=(
+            Mistake("included open deals", lambda crm: won_share(crm, *_baseline(crm)),
+                    "You counted open deals in the denominator: that is lead conversion. The "
+                    "win rate only looks at closed deals."),
+            Mistake("used the creation date", closed_won_share_of_created,
+                    "You chose the deals by their creation date; a win rate is about the deals "
+                    "*closed* in the period."),
+        )),
+    NumberQuestion(
+        "q3", "What is the median sales cycle, in days from creation to close, of the deals "
+        "won in the baseline year (by close date)?", "median sales cycle",
+        hints=("Keep won deals whose `close_date` is in the year; the cycle is "
+               "`(close_date - created_date).dt.days`.",
+               "Durations are skewed: the question asks for the median."),
+        solution=("won = o[(o.stage == \"won\") & o.close_date.between(start, end)]\n"
+                  "cycle = (won.close_date - won.created_date).dt.days.median()"),
+        expected=lambda crm: kpis.sales_cycle_days(crm, *_baseline(crm)),
+        tolerance=0.01,
+        mistakes=(
+            Mistake("used mean instead of median", lambda crm: cycle_days(crm, "mean"),
+                    "You used the mean instead of the median: a few long deals pull the mean "
+                    "up."),
+            Mistake("included lost deals",
+                    lambda crm: cycle_days(crm, stages=("won", "lost")),
+                    "You included lost deals: the sales cycle is measured on won deals."),
+        )),
+    NumberQuestion(
+        "q4", "What is the median first-response time, in *business* hours (Mon-Fri 9-18), "
+        "of the tickets created in the baseline year? Use "
+        "`business_hours_between(created, first_response)`.", "median first response",
+        hints=("`business_hours_between` takes two columns and returns the hours between them.",
+               "Unanswered tickets give NaN, which the median skips."),
+        solution=("t = crm.tickets\n"
+                  "year = t[t.created_at.dt.year == start.year]\n"
+                  "hours = business_hours_between(year.created_at, year.first_response_at)\n"
+                  "first_response = float(np.nanmedian(hours))"),
+        expected=lambda crm: kpis.first_response_hours(crm, *_baseline(crm)),
+        tolerance=0.01,
+        mistakes=(
+            Mistake("calendar hours", lambda crm: response_hours(crm, business=False),
+                    "That is in calendar hours (nights and weekends count); the question asks "
+                    "for business hours."),
+            Mistake("used mean instead of median", lambda crm: response_hours(crm,
+                                                                              statistic="mean"),
+                    "You used the mean instead of the median: response times are heavily "
+                    "skewed, so the mean describes almost no real ticket."),
+        )),
+    NumberQuestion(
+        "q5", "Censoring: what share of the leads created in the *review* window were won "
+        "within 30 days of creation, counting only leads at least 30 days old at the data's "
+        "end? Use `kpis.lead_conversion_rate` with `within_days=30`.",
+        "conversion within 30 days",
+        hints=("`review_start, review_end = crm.period('review')`.",
+               "`kpis.lead_conversion_rate(crm, review_start, review_end, within_days=30)`"),
+        solution=("review_start, review_end = crm.period(\"review\")\n"
+                  "fair = kpis.lead_conversion_rate(crm, review_start, review_end, "
+                  "within_days=30)"),
+        expected=lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review"),
+                                                       within_days=30),
+        tolerance=0.0005, fraction=True,
+        mistakes=(
+            Mistake("censored leads included",
+                    lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review")),
+                    "That counts leads too young to have closed, so it is too low "
+                    "(right-censoring). Pass within_days=30."),
+        )),
+    SeriesQuestion(
+        "q6", "What was the churn rate of each quarter of the baseline year? Give a Series "
+        "indexed by quarter ('2025Q1' ...).", "quarterly churn",
+        hints=("`pd.date_range(start, end, freq='QS')` gives each quarter's first day; "
+               "`q + pd.offsets.QuarterEnd(0)` its last day.",
+               "Call `kpis.churn_rate(crm, first, last)` per quarter and label each value "
+               "with `str(q.to_period('Q'))`."),
+        solution=("quarters = pd.date_range(start, end, freq=\"QS\")\n"
+                  "churn = pd.Series([kpis.churn_rate(crm, q, q + pd.offsets.QuarterEnd(0))\n"
+                  "                   for q in quarters],\n"
+                  "                  index=[str(q.to_period(\"Q\")) for q in quarters])"),
+        expected=quarterly_churn, tolerance=1e-9, what="churn rates", drop_zeros=False,
+        mistakes=(
+            Mistake("whole-year rate", lambda crm: quarterly_churn(crm, whole_year=True),
+                    "You used the whole year's churn for every quarter; churn grows with the "
+                    "length of the period, so compute it quarter by quarter."),
+        )),
+    ChartQuestion(
+        "q7", "Draw a line chart of lead conversion by month of creation over the baseline "
+        "year, with a title, axis labels and the conversion target as a horizontal line.",
+        "chart of monthly conversion",
+        hints=("Loop over `pd.date_range(start, end, freq='MS')` and call "
+               "`kpis.lead_conversion_rate` for each month.",
+               "Plot with `ax.plot(months, values)`; the target is in `crm.kpi_targets`."),
+        solution=("months = pd.date_range(start, end, freq=\"MS\")\n"
+                  "values = [kpis.lead_conversion_rate(crm, m, m + pd.offsets.MonthEnd(0))\n"
+                  "          for m in months]\n"
+                  "target = crm.kpi_targets.set_index(\"kpi\").loc[\"lead_conversion_rate\", "
+                  "\"target\"]\n"
+                  "ax.plot(months, values, marker=\"o\")\n"
+                  "ax.axhline(target, color=\"black\", linestyle=\"--\")\n"
+                  "ax.set_title(\"Lead conversion by month of creation\")\n"
+                  "ax.set_xlabel(\"month\")\n"
+                  "ax.set_ylabel(\"share of leads won\")"),
+        chart_kind="line", n_series=1, target_line=True, values=monthly_conversion),
+    SeriesQuestion(
+        "q8", "What was the lead conversion of each region in the baseline year? Use "
+        "`kpis.lead_conversion_rate` with `by=\"region\"`.", "conversion by region",
+        hints=("`kpis.lead_conversion_rate(crm, start, end, by=\"region\")`",),
+        solution="by_region = kpis.lead_conversion_rate(crm, start, end, by=\"region\")",
+        expected=lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm), by="region"),
+        tolerance=1e-9, what="conversion rates",
+        mistakes=(
+            Mistake("grouped by team",
+                    lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm),
+                                                          by="team").dropna(),
+                    "You grouped by team; the question asks per region."),
+            Mistake("wrong period",
+                    lambda crm: kpis.lead_conversion_rate(crm, *crm.period("all"),
+                                                          by="region"),
+                    "That is the whole data period; use the baseline year."),
+        )),
+    OpenQuestion(
+        "q9", "Which gap between a KPI and its target would you tackle first, and why? "
+        "Mention the definition you used and one trap you avoided.", "open: first gap",
+        hints=("Lesson 02 ends with a table of gaps to target, largest first.",
+               "A strong answer weighs the size of the gap against how much the company "
+               "can influence it."),
+        solution=("First-response time: the median is clearly above the 1.5-hour target in "
+                  "business hours, the gap is large, and triage rules can change it quickly. "
+                  "I used the median in business hours, not the mean in calendar hours, which "
+                  "would exaggerate the problem."),
+        model_answer="A large, actionable gap (e.g. first response), with its definition.",
+        placeholder="*Write your answer here (double-click this cell).*"),
+])

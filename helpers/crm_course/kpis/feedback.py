@@ -1,0 +1,32 @@
+"""Feedback KPI from the CRM-user survey: the mean System Usability Scale (SUS) score.
+
+The survey's full analysis (Likert items, NPS, comment themes) and the per-response SUS
+formula live in `crm_course.feedback`; this module turns it into a KPI for a period.
+Which records count: survey responses submitted in the period (``submitted_date``);
+``by`` splits by the respondent's department, region or team.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data import CRM
+from ..feedback import sus_scores
+from ._common import Result, divide, in_period, period, user_groups
+
+
+def sus_score(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Mean SUS score of the survey responses submitted in the period (points, 0-100).
+
+    sus_score = mean over responses of 2.5 x (sum of odd items (answer - 1) + sum of even
+    items (5 - answer)), items sus_1 .. sus_10 answered 1-5 (`crm_course.feedback.sus_scores`);
+    68 is the average across published studies. Responses with a missing item are left
+    out. NaN: no response in the period.
+    """
+    first, last = period(start, end)
+    s = crm.survey_responses
+    groups = user_groups(crm, s, "user_id", by)
+    score = sus_scores(s).to_numpy(dtype=float)
+    mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
+    return groups.result(divide(groups.total(np.nan_to_num(score), mask), groups.count(mask)),
+                         "sus_score")

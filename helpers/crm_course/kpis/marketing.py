@@ -1,0 +1,139 @@
+"""Marketing KPIs: campaign response and conversion, cost per lead, CAC, marketing ROI.
+
+Which records count: a campaign belongs to the period in which it started (``start_date``)
+and brings its leads with it (opportunities with its ``campaign_id``, whenever created); a
+campaign membership to the period in which it was sent (``sent_date``). Spend is the
+campaigns' ``cost``; cost per lead, CAC and ROI use the *acquisition* campaigns only
+(nurture and win-back campaigns address existing customers and bring no leads). Campaign
+figures are company-wide: they cannot be split by ``by`` (except campaign conversion, by
+the lead's owner).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data import CRM
+from ._common import (
+    Result,
+    divide,
+    fixed_groups,
+    in_period,
+    isin,
+    period,
+    user_groups,
+)
+
+ACQUISITION = "acquisition"
+
+
+def _acquisition_campaigns(crm: CRM, first, last) -> pd.DataFrame:
+    c = crm.campaigns
+    keep = in_period(c.start_date, first, last) & (c.objective == ACQUISITION).to_numpy(bool)
+    return c[keep]
+
+
+def campaign_response_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Share of the campaign messages sent in the period that got a response.
+
+    campaign_response_rate = members who responded / members sent, over campaign members
+    with ``sent_date`` in the period. Holdout members (kept out on purpose, never sent) do
+    not count. A response after the period still counts for its send. NaN: nothing sent.
+    """
+    first, last = period(start, end)
+    groups = fixed_groups(by)
+    m = crm.campaign_members
+    sent = in_period(m.sent_date, first, last) & ~m.holdout.to_numpy(dtype=bool)
+    responded = sent & m.responded.to_numpy(dtype=bool)
+    return groups.result(divide(groups.count(responded), groups.count(sent)),
+                         "campaign_response_rate")
+
+
+def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Share of the campaign-generated leads created in the period that became won deals.
+
+    campaign_conversion_rate = won / leads, over opportunities with a ``campaign_id`` created
+    in the period (the lead conversion rate of campaign leads; open ones count, as there).
+    NaN: no campaign lead in the period.
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    leads = in_period(o.created_date, first, last) & o.campaign_id.notna().to_numpy()
+    won = leads & (o.stage == "won").to_numpy(dtype=bool)
+    return groups.result(divide(groups.count(won), groups.count(leads)),
+                         "campaign_conversion_rate")
+
+
+def _campaign_leads(crm: CRM, campaign_ids: pd.Series) -> np.ndarray:
+    o = crm.opportunities
+    return isin(o.campaign_id, campaign_ids)
+
+
+def cost_per_lead(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Campaign spend per lead generated.
+
+    cost_per_lead = cost of the acquisition campaigns started in the period / leads
+    (opportunities) attributed to those campaigns, whenever created. In euros.
+    NaN: those campaigns brought no lead (or there were none).
+    """
+    first, last = period(start, end)
+    groups = fixed_groups(by)
+    camp = _acquisition_campaigns(crm, first, last)
+    leads = np.count_nonzero(_campaign_leads(crm, camp.campaign_id))
+    return groups.result(divide(camp.cost.sum(), leads), "cost_per_lead")
+
+
+def cac(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Customer acquisition cost: spend per NEW customer won in the period.
+
+    cac = (cost of the acquisition campaigns started in the period + direct acquisition
+    costs of the new customers) / new customers. New customers: accounts whose
+    ``customer_since`` is in the period and whose channel is not 'pre-CRM'; returning
+    customers are not new. A missing ``acquisition_cost`` counts as 0. Sales salaries are
+    not in the data, so this is a marketing-and-direct-cost CAC. NaN: no new customer.
+    """
+    first, last = period(start, end)
+    groups = fixed_groups(by)
+    a = crm.accounts
+    new = (in_period(a.customer_since, first, last)
+           & (a.acquisition_channel != "pre-CRM").to_numpy(dtype=bool))
+    direct = np.nansum(a.acquisition_cost.to_numpy(dtype=float)[new])
+    spend = _acquisition_campaigns(crm, first, last).cost.sum() + direct
+    return groups.result(divide(spend, np.count_nonzero(new)), "cac")
+
+
+def marketing_roi(crm: CRM, start, end, *, by: str | None = None,
+                  use_margin: bool = True) -> Result:
+    """Return on the campaign spend of the period.
+
+    marketing_roi = (gross margin of the won deals attributed to the acquisition campaigns
+    started in the period - their cost) / their cost.
+
+    The margin of a won deal is the ``gross_margin`` of the orders that came from it
+    (``orders.opportunity_id``). Deals still open at the snapshot are not counted, so the
+    ROI of recent campaigns looks low. 0.5 means every euro came back with 50 cents profit.
+
+    Parameters
+    ----------
+    use_margin : bool
+        False: use the won ``amount`` (revenue ROI, looks higher) instead of the margin.
+
+    Returns
+    -------
+    float; NaN when there is no campaign cost in the period.
+    """
+    first, last = period(start, end)
+    groups = fixed_groups(by)
+    camp = _acquisition_campaigns(crm, first, last)
+    o = crm.opportunities
+    won = _campaign_leads(crm, camp.campaign_id) & (o.stage == "won").to_numpy(dtype=bool)
+    if use_margin:
+        orders = crm.orders
+        from_won = isin(orders.opportunity_id, o.opportunity_id[won])
+        benefit = orders.gross_margin.to_numpy(dtype=float)[from_won].sum()
+    else:
+        benefit = o.amount.to_numpy(dtype=float)[won].sum()
+    cost = camp.cost.sum()
+    return groups.result(divide(benefit - cost, cost), "marketing_roi")

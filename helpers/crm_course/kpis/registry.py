@@ -1,0 +1,197 @@
+"""The KPI registry: every KPI of the course in one place.
+
+Each entry records the KPI's name (as used in ``kpi_targets``), area, formula (short text
+for documentation and chart labels), unit, whether higher is better, the groupings it can
+be split by, and the function computing it. ``kind='scalar'`` KPIs give one number per
+period (and group) and make up `kpi_table`; ``kind='table'`` entries are breakdowns
+(funnel, cohorts, feature usage ...) returning a DataFrame.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..data import CRM
+from . import adoption, customers, data_quality, feedback, marketing, roi, sales, service
+from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS
+
+AREAS = ("sales", "marketing", "service", "customers", "adoption", "data quality",
+         "feedback", "roi")
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One registered KPI."""
+
+    name: str
+    area: str
+    formula: str
+    unit: str
+    higher_is_better: bool | None
+    func: Callable
+    groupings: tuple[str, ...] = NO_GROUPINGS
+    options: dict = field(default_factory=dict)
+    kind: str = "scalar"
+    note: str = ""  # caveat shown in kpi_table's note column
+
+    def __call__(self, crm: CRM, start, end, **kwargs):
+        """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``."""
+        return self.func(crm, start, end, **{**self.options, **kwargs})
+
+    @property
+    def description(self) -> str:
+        """First paragraph of the function's docstring."""
+        doc = (self.func.__doc__ or "").strip()
+        return " ".join(doc.split("\n\n")[0].split())
+
+
+def _stage(to: str, before: str) -> KPI:
+    return KPI(f"stage_conversion_{to}", "sales", f"leads reaching {to} / leads reaching "
+               f"{before} (created in the period)", "share", True, sales.stage_conversion,
+               USER_GROUPINGS, {"stage": to})
+
+
+U, A = USER_GROUPINGS, ACCOUNT_GROUPINGS
+_ENTRIES = (
+    # sales
+    KPI("lead_conversion_rate", "sales", "won leads / leads created in the period", "share",
+        True, sales.lead_conversion_rate, U),
+    KPI("win_rate", "sales", "won / (won + lost), deals closed in the period", "share", True,
+        sales.win_rate, U),
+    _stage("qualified", "lead"), _stage("proposal", "qualified"),
+    _stage("negotiation", "proposal"), _stage("won", "negotiation"),
+    KPI("sales_per_rep", "sales", "won amount / sales rep-months", "EUR per rep-month", True,
+        sales.sales_per_rep, U),
+    KPI("average_deal_size", "sales", "won amount / deals won in the period", "EUR", True,
+        sales.average_deal_size, U),
+    KPI("sales_cycle_days", "sales", "median(close - created) of deals won in the period",
+        "days", False, sales.sales_cycle_days, U),
+    KPI("pipeline_value", "sales", "sum(amount) of opportunities open at the period's end",
+        "EUR", True, sales.pipeline_value, U),
+    KPI("activities_per_rep", "sales", "logged activities of sales reps / rep-months",
+        "activities per rep-month", True, sales.activities_per_rep, U),
+    KPI("funnel", "sales", "leads reaching each stage; reached / reached at previous stage",
+        "share", True, sales.funnel, U, kind="table"),
+    # marketing
+    KPI("campaign_response_rate", "marketing", "responses / campaign messages sent", "share",
+        True, marketing.campaign_response_rate),
+    KPI("campaign_conversion_rate", "marketing", "won campaign leads / campaign leads",
+        "share", True, marketing.campaign_conversion_rate, U),
+    KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
+        "EUR per lead", False, marketing.cost_per_lead),
+    KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
+        "EUR per new customer", False, marketing.cac),
+    KPI("marketing_roi", "marketing", "(margin of campaign-won deals - campaign cost) / cost",
+        "ratio", True, marketing.marketing_roi),
+    # service
+    KPI("first_response_hours", "service", "median(first reply - created), business hours",
+        "business hours", False, service.first_response_hours, U),
+    KPI("resolution_hours", "service", "median(resolved - created), business hours",
+        "business hours", False, service.resolution_hours, U),
+    KPI("case_load_per_agent", "service", "tickets created / service agent-months",
+        "tickets per agent-month", False, service.case_load_per_agent, U),
+    KPI("open_tickets", "service", "tickets not resolved at the period's end", "tickets",
+        False, service.open_tickets, U),
+    KPI("overdue_tickets", "service", "open tickets past the resolution SLA of their "
+        "priority", "tickets", False, service.overdue_tickets, U),
+    KPI("post_sale_incidents_per_100_orders", "service",
+        "100 x incident tickets within 30 days / orders", "per 100 orders", False,
+        service.post_sale_incidents_per_100_orders, A),
+    KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U),
+    # customers
+    KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
+        customers.churn_rate, A, note="rate over the whole period: grows with its length "
+        "(the target is quarterly)"),
+    KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
+        customers.retention_rate, A),
+    KPI("winback_rate", "customers", "targeted lapsed customers ordering again within 90 "
+        "days / targeted", "share", True, customers.winback_rate, A),
+    KPI("repeat_purchase_rate", "customers", "buyers with 2+ orders / buyers", "share", True,
+        customers.repeat_purchase_rate, A),
+    KPI("orders_per_customer", "customers", "orders / buyers", "orders per customer", True,
+        customers.orders_per_customer, A),
+    KPI("average_order_value", "customers", "revenue / orders", "EUR", True,
+        customers.average_order_value, A),
+    KPI("cross_sell_rate", "customers", "buyers from 2+ product categories / buyers",
+        "share", True, customers.cross_sell_rate, A),
+    KPI("clv_simple", "customers", "AOV x orders per year x margin rate x lifespan",
+        "EUR (margin)", True, customers.clv_simple, A),
+    KPI("clv_retention", "customers", "m x r / (1 + i - r), i = 10%", "EUR (margin)", True,
+        customers.clv_retention, A),
+    KPI("cohort_retention", "customers", "share of a monthly cohort still customer after "
+        "k months", "share", True, customers.cohort_retention, kind="table"),
+    # adoption
+    KPI("active_user_rate", "adoption", "users logged in on >= 50% of business days / "
+        "licensed users", "share", True, adoption.active_user_rate, U),
+    KPI("logins_per_user", "adoption", "logins / licensed user-months",
+        "logins per user-month", True, adoption.logins_per_user, U),
+    KPI("unused_feature_count", "adoption", "catalogue features with no event in the period",
+        "features", False, adoption.unused_feature_count, U),
+    KPI("feature_usage", "adoption", "events and users per feature / all", "share", None,
+        adoption.feature_usage, U, kind="table"),
+    # data quality
+    KPI("completeness", "data quality", "filled e-mail and phone / (contacts x 2)", "share",
+        True, data_quality.completeness, A),
+    KPI("duplicate_contact_rate", "data quality", "contacts in duplicate clusters / contacts",
+        "share", False, data_quality.duplicate_contact_rate, A),
+    KPI("invalid_value_rate", "data quality", "contacts with an invalid country or date / "
+        "contacts", "share", False, data_quality.invalid_value_rate, A),
+    KPI("data_quality_score", "data quality", "mean(completeness, 1 - duplicate rate, "
+        "1 - invalid rate)", "score 0-1", True, data_quality.data_quality_score, A),
+    KPI("completeness_by_column", "data quality", "filled values / contacts, per column",
+        "share", True, data_quality.completeness_by_column, kind="table"),
+    KPI("invalid_values", "data quality", "contacts failing each check / contacts", "share",
+        False, data_quality.invalid_values, kind="table"),
+    # feedback
+    KPI("sus_score", "feedback", "SUS: odd items (answer-1), even items (5-answer), sum x "
+        "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U),
+    # ROI
+    KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
+        "ratio", True, roi.crm_roi),
+    KPI("changes_roi", "roi", "(extra won margin vs baseline conversion - improvement "
+        "costs) / costs", "ratio", True, roi.changes_roi),
+)
+
+REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}
+
+
+def get_kpi(name: str) -> KPI:
+    """The registered KPI called ``name``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` (with the closest known names) when it is not registered.
+    """
+    if name in REGISTRY:
+        return REGISTRY[name]
+    close = difflib.get_close_matches(str(name), REGISTRY, n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(f"name: unknown KPI {name!r}{hint} (see crm_course.kpis.kpi_names())")
+
+
+def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]:
+    """Registered KPI names (of one ``area`` and ``kind``; None for all), registry order."""
+    if area is not None and area not in AREAS:
+        raise ValueError(f"area must be one of {', '.join(AREAS)}, got {area!r}")
+    return [k.name for k in _ENTRIES
+            if (area is None or k.area == area) and (kind is None or k.kind == kind)]
+
+
+def compute(crm: CRM, name: str, start, end, **kwargs):
+    """Compute the registered KPI ``name`` for the period (``by`` and options as keywords)."""
+    return get_kpi(name)(crm, start, end, **kwargs)
+
+
+def registry_table(kind: str | None = None) -> pd.DataFrame:
+    """The registry as a DataFrame (for documentation): name, area, formula, unit,
+    higher_is_better, groupings, kind, description."""
+    return pd.DataFrame([{
+        "name": k.name, "area": k.area, "formula": k.formula, "unit": k.unit,
+        "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
+        "kind": k.kind, "description": k.description,
+    } for k in _ENTRIES if kind is None or k.kind == kind])

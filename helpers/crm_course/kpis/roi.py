@@ -1,0 +1,142 @@
+"""ROI of the CRM and of its improvements, from the change log and the sales results.
+
+ROI = (benefit - cost) / cost. Cost: the one-off costs (``changes.cost``) of the changes
+with status 'done' that went live in the period. Benefit: the gross margin of the extra
+deals won compared with a reference conversion rate,
+
+    benefit = (lead_conversion_rate - reference_rate) x leads x gross margin per won deal,
+
+over the leads created in the period (margin per won deal: the ``gross_margin`` of the
+orders that came from those leads' won deals). Other benefits (service time saved, better
+data) are not priced, and open leads count as not converted unless ``within_days`` is
+given (see `lead_conversion_rate`). ROI is company-wide: it cannot be split by ``by``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data import CRM
+from ._common import (
+    REGION_SEPARATOR,
+    Result,
+    divide,
+    fixed_groups,
+    in_period,
+    isin,
+    period,
+    user_groups,
+)
+from .sales import converted_leads
+
+DONE = "done"
+
+
+def _done_changes(crm: CRM, first, last):
+    c = crm.changes
+    return c[in_period(c.start_date, first, last) & (c.status == DONE).to_numpy(dtype=bool)]
+
+
+def _leads(crm: CRM, first, last, regions: set[str] | None) -> np.ndarray:
+    o = crm.opportunities
+    leads = in_period(o.created_date, first, last)
+    if regions is not None:
+        groups = user_groups(crm, o, "owner_id", "region")
+        wanted = [k for k, r in enumerate(groups.labels) if r in regions]
+        leads &= np.isin(groups.codes, wanted)
+    return leads
+
+
+def _conversion(crm: CRM, leads: np.ndarray, within_days) -> float:
+    counted, won = converted_leads(crm, leads, within_days)
+    return float(divide(np.count_nonzero(won), np.count_nonzero(counted))[0])
+
+
+def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within_days
+         ) -> float:
+    o = crm.opportunities
+    won = leads & (o.stage == "won").to_numpy(dtype=bool)
+    orders = crm.orders
+    from_won = isin(orders.opportunity_id, o.opportunity_id[won])
+    margin_per_won = divide(orders.gross_margin.to_numpy(dtype=float)[from_won].sum(),
+                            np.count_nonzero(won))[0]
+    extra = (_conversion(crm, leads, within_days) - reference_rate) * np.count_nonzero(leads)
+    return float(divide(extra * margin_per_won - cost, cost)[0])
+
+
+def _check_rate(reference_rate) -> None:
+    if reference_rate is not None and not (isinstance(reference_rate, int | float)
+                                           and 0 <= reference_rate <= 1):
+        raise ValueError(f"reference_rate must be None or a share from 0 to 1, "
+                         f"got {reference_rate!r}")
+
+
+def crm_roi(crm: CRM, start, end, *, by: str | None = None,
+            reference_rate: float | None = None, within_days: int | None = None) -> Result:
+    """ROI of the CRM over the period: (benefit - cost) / cost.
+
+    roi = ((conversion - reference_rate) x leads x margin per won deal - cost) / cost, with
+    cost = all done changes that went live in the period (implementation, licences,
+    training, updates) and the benefit over the leads created in the period (see the
+    module). -1 means the whole cost was lost; 0 is break-even.
+
+    Parameters
+    ----------
+    reference_rate : float, optional
+        Conversion without the CRM; default: the pre-CRM lead conversion recorded in
+        ``kpi_targets`` (baseline of lead_conversion_rate).
+    within_days : int, optional
+        Measure conversion in its censoring-safe form (see `lead_conversion_rate`).
+
+    Returns
+    -------
+    float; NaN when there is no cost in the period, no won deal, or no reference.
+    """
+    _check_rate(reference_rate)
+    first, last = period(start, end)
+    groups = fixed_groups(by)
+    if reference_rate is None:
+        t = crm.kpi_targets
+        recorded = t.baseline[t.kpi == "lead_conversion_rate"].to_numpy(dtype=float)
+        reference_rate = float(recorded[0]) if len(recorded) else float("nan")
+    cost = float(_done_changes(crm, first, last).cost.sum())
+    value = _roi(crm, _leads(crm, first, last, None), cost, reference_rate, within_days)
+    return groups.result(np.array([value]), "crm_roi")
+
+
+def changes_roi(crm: CRM, start, end, *, by: str | None = None,
+                reference_rate: float | None = None, within_days: int | None = None
+                ) -> Result:
+    """ROI of the improvements (changes with a target KPI) that went live in the period.
+
+    roi = ((conversion - reference_rate) x leads x margin per won deal - cost) / cost, with
+    cost = done changes with a ``kpi`` (improvements; running costs such as licences have
+    none) that went live in the period, and the benefit over the leads of the regions those
+    changes cover (the lead owner's region). A naive before/after estimate: the review
+    lesson's difference-in-differences against the control region is the stronger one.
+
+    Parameters
+    ----------
+    reference_rate : float, optional
+        Default: the same regions' lead conversion in the baseline period
+        (``crm.period('baseline')``, with the same ``within_days``).
+    within_days : int, optional
+        Measure conversion in its censoring-safe form (see `lead_conversion_rate`).
+
+    Returns
+    -------
+    float; NaN when no improvement went live in the period, or no deal was won.
+    """
+    _check_rate(reference_rate)
+    first, last = period(start, end)
+    groups = fixed_groups(by)
+    changes = _done_changes(crm, first, last)
+    changes = changes[changes.kpi.notna().to_numpy()]
+    regions = {r.strip() for text in changes.regions.dropna()
+               for r in str(text).split(REGION_SEPARATOR) if r.strip()}
+    if reference_rate is None:
+        b_first, b_last = crm.period("baseline")
+        reference_rate = _conversion(crm, _leads(crm, b_first, b_last, regions), within_days)
+    cost = float(changes.cost.sum())
+    value = _roi(crm, _leads(crm, first, last, regions), cost, reference_rate, within_days)
+    return groups.result(np.array([value]), "changes_roi")

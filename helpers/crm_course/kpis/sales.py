@@ -1,0 +1,269 @@
+"""Sales KPIs: conversion, win rate, funnel, deal size, sales cycle, pipeline, per-rep figures.
+
+Which records count: a lead (one row of ``opportunities``) belongs to the period in which it
+was created (``created_date``); a closed deal (stage won or lost) to the period in which it
+closed (``close_date``). ``by`` splits by the owner's department, region or team.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data import CRM
+from ..schema import FUNNEL_STAGES
+from ._common import (
+    ONE_DAY,
+    Result,
+    category_codes,
+    check_days,
+    check_statistic,
+    d64,
+    data_end,
+    dates,
+    divide,
+    in_period,
+    memo,
+    period,
+    period_mask,
+    staff_months,
+    user_groups,
+    user_rows,
+    values_of,
+)
+
+
+def _stage(crm: CRM) -> dict[str, np.ndarray]:
+    o = crm.opportunities
+
+    def compute() -> dict[str, np.ndarray]:
+        return {s: (o.stage == s).to_numpy(dtype=bool) for s in ("won", "lost")}
+    return memo(("stage", id(o)), compute, o)
+
+
+def lead_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
+                         within_days: int | None = None) -> Result:
+    """Share of the leads created in the period that became won deals.
+
+    lead_conversion_rate = won leads / leads, leads = opportunities created in the period.
+
+    Every opportunity is a lead; it counts as converted when its stage is ``won`` at the
+    data's snapshot (``data_end``), whenever it was won. Open leads stay in the
+    denominator, so a recent period looks low (right-censoring).
+
+    Parameters
+    ----------
+    within_days : int, optional
+        The censoring-safe form: only leads created at least N days before ``data_end``
+        count, and a lead is converted when it was won within N days of its creation.
+
+    Returns
+    -------
+    float, or Series per group with ``by``; NaN when there is no lead (with
+    ``within_days``: none old enough).
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    leads, won = converted_leads(crm, in_period(o.created_date, first, last), within_days)
+    return groups.result(divide(groups.count(won), groups.count(leads)),
+                         "lead_conversion_rate")
+
+
+def converted_leads(crm: CRM, leads: np.ndarray, within_days: int | None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(leads that count, converted leads) for a mask of opportunities, applying the
+    ``within_days`` rule of `lead_conversion_rate`."""
+    o = crm.opportunities
+    won = leads & _stage(crm)["won"]
+    if within_days is not None:
+        n = np.timedelta64(check_days(within_days, "within_days"), "D")
+        created = dates(o.created_date)
+        leads = leads & (created + n <= d64(data_end(crm)))
+        won = won & leads & (dates(o.close_date) - created <= n)
+    return leads, won
+
+
+def win_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Share of the deals closed in the period that were won.
+
+    win_rate = won / (won + lost), over opportunities whose ``close_date`` is in the period.
+
+    Open deals are not closed and do not count (unlike lead conversion). NaN: no deal closed
+    in the period.
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    closed = in_period(o.close_date, first, last)
+    stage = _stage(crm)
+    won = groups.count(closed & stage["won"])
+    return groups.result(divide(won, won + groups.count(closed & stage["lost"])), "win_rate")
+
+
+def _reached(crm: CRM, first, last, groups) -> np.ndarray:
+    """Leads created in the period that reached each funnel stage: (stage, group) counts."""
+    o = crm.opportunities
+    leads = in_period(o.created_date, first, last)
+    furthest = category_codes(o.furthest_stage, FUNNEL_STAGES)
+    return np.array([groups.count(leads & (furthest >= k)) for k in range(len(FUNNEL_STAGES))])
+
+
+def funnel(crm: CRM, start, end, *, by: str | None = None) -> pd.DataFrame:
+    """The sales funnel of the leads created in the period.
+
+    For each stage of FUNNEL_STAGES (lead < qualified < proposal < negotiation < won):
+    reached = leads whose ``furthest_stage`` is that stage or a later one;
+    share_of_leads = reached / leads; step_conversion = reached / reached at the previous
+    stage (NaN for the first stage or when the previous stage has no leads).
+
+    Lost deals count up to the stage where they were lost; open deals up to their current
+    stage, so a recent period's later stages look thin (they may still progress).
+    Returns columns ``stage, reached, share_of_leads, step_conversion`` (plus ``by``).
+    """
+    first, last = period(start, end)
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    reached = _reached(crm, first, last, groups)
+    previous = np.vstack([np.full((1, groups.size), np.nan), reached[:-1]])
+    frames = []
+    for g, label in enumerate(groups.labels):
+        frame = pd.DataFrame({
+            "stage": list(FUNNEL_STAGES), "reached": reached[:, g].astype(np.int64),
+            "share_of_leads": divide(reached[:, g], reached[0, g]),
+            "step_conversion": divide(reached[:, g], previous[:, g]),
+        })
+        if by is not None:
+            frame.insert(0, by, label)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def stage_conversion(crm: CRM, start, end, *, stage: str, by: str | None = None) -> Result:
+    """Step conversion into ``stage`` from the stage before it, for leads created in the
+    period.
+
+    stage_conversion = leads that reached ``stage`` / leads that reached the previous stage
+    (reached = ``furthest_stage`` at or beyond it; see `funnel`).
+
+    Parameters
+    ----------
+    stage : {'qualified', 'proposal', 'negotiation', 'won'}
+        The stage entered.
+
+    Returns
+    -------
+    float, or Series per group with ``by``; NaN when no lead reached the previous stage.
+    """
+    if stage not in FUNNEL_STAGES[1:]:
+        raise ValueError(f"stage must be one of {', '.join(FUNNEL_STAGES[1:])}, got {stage!r}")
+    first, last = period(start, end)
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    o = crm.opportunities
+    reached = memo(("reached", id(o), first, last, by),
+                   lambda: _reached(crm, first, last, groups), o)
+    k = FUNNEL_STAGES.index(stage)
+    return groups.result(divide(reached[k], reached[k - 1]), f"stage_conversion_{stage}")
+
+
+def _won_in_period(crm: CRM, first, last) -> np.ndarray:
+    return in_period(crm.opportunities.close_date, first, last) & _stage(crm)["won"]
+
+
+def average_deal_size(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Mean value of the deals won in the period (by ``close_date``).
+
+    average_deal_size = sum(amount of won deals) / number of won deals, in euros.
+    NaN: no deal won in the period.
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    won = _won_in_period(crm, first, last)
+    amount = o.amount.to_numpy(dtype=float)
+    return groups.result(divide(groups.total(amount, won), groups.count(won)),
+                         "average_deal_size")
+
+
+def sales_cycle_days(crm: CRM, start, end, *, by: str | None = None,
+                     statistic: str = "median") -> Result:
+    """Days from creation to winning, for deals won in the period (by ``close_date``).
+
+    sales_cycle_days = median(close_date - created_date) over won deals.
+
+    Still-open deals have no cycle yet and are excluded, as are lost deals. Because only
+    finished cycles count, a short or recent period under-represents long deals.
+
+    Parameters
+    ----------
+    statistic : str
+        'median' (default), 'mean' or a percentile such as 'p25' / 'p75' (the IQR).
+
+    Returns
+    -------
+    float, or Series per group with ``by``; NaN when no deal was won in the period.
+    """
+    check_statistic(statistic)
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    won = _won_in_period(crm, first, last)
+    days = (dates(o.close_date) - dates(o.created_date)) / ONE_DAY
+    return groups.result(groups.stat(days, won, statistic), "sales_cycle_days")
+
+
+def pipeline_value(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Value of the opportunities open at the end of the period.
+
+    pipeline_value = sum(amount) over opportunities created on or before the period's last
+    day and not closed by then (no ``close_date``, or one after the period).
+
+    A stock measured at the period's end: opportunities created before the period count
+    too. The amount of an open deal is its expected value. 0 when nothing is open.
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    boundary = d64(last) + ONE_DAY
+    close = dates(o.close_date)
+    is_open = (dates(o.created_date) < boundary) & (np.isnat(close) | (close >= boundary))
+    return groups.result(groups.total(o.amount.to_numpy(dtype=float), is_open),
+                         "pipeline_value")
+
+
+def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Won deal value per sales rep and month.
+
+    sales_per_rep = sum(amount of deals won in the period) / rep-months, where rep-months =
+    licensed days in the period of the users in the sales department / (365.25 / 12).
+
+    Normalising by rep-months makes periods of different length and teams of different size
+    comparable. NaN: no sales rep licensed in the period.
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    won = groups.total(o.amount.to_numpy(dtype=float), _won_in_period(crm, first, last))
+    return groups.result(divide(won, staff_months(crm, first, last, groups, "sales")),
+                         "sales_per_rep")
+
+
+def activities_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Activities logged per sales rep and month.
+
+    activities_per_rep = events of the ``activities`` feature in the usage log by users of
+    the sales department, dated in the period / rep-months (as in `sales_per_rep`).
+
+    NaN: no sales rep licensed in the period.
+    """
+    first, last = period(start, end)
+    u = crm.usage_log
+    groups = user_groups(crm, u, "user_id", by)
+    rows = user_rows(crm, u, "user_id")
+    mask = (period_mask(u, "date", first, last)
+            & (u.feature == "activities").to_numpy(dtype=bool))
+    # only sales users count; rows == -1 (unknown user) picks the appended False
+    is_sales = np.append((crm.users.department == "sales").to_numpy(dtype=bool), False)
+    mask[mask] = is_sales[rows[mask]]
+    events = groups.total(values_of(u, "events"), mask)
+    return groups.result(divide(events, staff_months(crm, first, last, groups, "sales")),
+                         "activities_per_rep")

@@ -1,0 +1,233 @@
+"""Service KPIs: response and resolution times, case load, open and overdue tickets,
+post-sale incidents, CSAT.
+
+Which records count: a ticket belongs to the period in which it was created
+(``created_at``); open and overdue tickets are a stock counted at the end of the period's
+last day. Times are in business hours (Mon-Fri 09-18, `crm_course.business_time`) unless
+``business_hours=False`` (calendar hours). ``by`` splits by the assigned agent's
+department, region or team.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import business_time as bt
+from ..data import CRM
+from ..schema import PRIORITIES
+from ._common import (
+    ACCOUNT_GROUPINGS,
+    ONE_DAY,
+    Result,
+    account_groups,
+    category_codes,
+    check_days,
+    check_statistic,
+    d64,
+    data_end,
+    dates,
+    divide,
+    in_period,
+    isin,
+    period,
+    staff_months,
+    user_groups,
+)
+
+# Business hours allowed from creation to resolution before an open ticket is overdue.
+SLA_HOURS: dict[str, float] = {"urgent": 8.0, "high": 24.0, "normal": 45.0, "low": 90.0}
+INCIDENT = "post-sale incident"
+
+
+def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool) -> np.ndarray:
+    if business_hours:
+        return bt.business_hours_between(start, stop)
+    return (stop - start) / np.timedelta64(1, "h")
+
+
+def _duration(crm: CRM, start, end, column: str, by, business_hours: bool, statistic: str,
+              name: str) -> Result:
+    check_statistic(statistic)
+    first, last = period(start, end)
+    t = crm.tickets
+    groups = user_groups(crm, t, "agent_id", by)
+    created, done = dates(t.created_at), dates(t[column])
+    mask = in_period(created, first, last) & ~np.isnat(done)
+    hours = np.full(len(t), np.nan)
+    hours[mask] = _hours(created[mask], done[mask], business_hours)
+    return groups.result(groups.stat(hours, mask, statistic), name)
+
+
+def first_response_hours(crm: CRM, start, end, *, by: str | None = None,
+                         business_hours: bool = True, statistic: str = "median") -> Result:
+    """Time from a ticket's creation to the first agent reply, for tickets created in the
+    period.
+
+    first_response_hours = median(first_response_at - created_at), in business hours.
+
+    Tickets without a first response yet are excluded here (their wait is unknown; they
+    show up in `open_tickets`).
+
+    Parameters
+    ----------
+    business_hours : bool
+        True (default): Mon-Fri 09-18 hours only; False: calendar hours.
+    statistic : str
+        'median' (default; times are right-skewed), 'mean' or a percentile such as 'p90'.
+
+    Returns
+    -------
+    float, or Series per group with ``by``; NaN when no answered ticket was created in
+    the period.
+    """
+    return _duration(crm, start, end, "first_response_at", by, business_hours, statistic,
+                     "first_response_hours")
+
+
+def resolution_hours(crm: CRM, start, end, *, by: str | None = None,
+                     business_hours: bool = True, statistic: str = "median") -> Result:
+    """Time from a ticket's creation to its resolution, for tickets created in the period.
+
+    resolution_hours = median(resolved_at - created_at), in business hours.
+
+    Tickets still open are excluded (censored: the slowest cases are missing, so a recent
+    period looks faster); count them with `open_tickets`.
+
+    Parameters
+    ----------
+    business_hours : bool
+        True (default): Mon-Fri 09-18 hours only; False: calendar hours.
+    statistic : str
+        'median' (default), 'mean' or a percentile such as 'p90'.
+
+    Returns
+    -------
+    float, or Series per group with ``by``; NaN when no resolved ticket was created in
+    the period.
+    """
+    return _duration(crm, start, end, "resolved_at", by, business_hours, statistic,
+                     "resolution_hours")
+
+
+def case_load_per_agent(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Tickets created per service agent and month.
+
+    case_load_per_agent = tickets created in the period / agent-months, where agent-months =
+    licensed days in the period of the users in the service department / (365.25 / 12).
+    NaN: no service agent licensed in the period.
+    """
+    first, last = period(start, end)
+    t = crm.tickets
+    groups = user_groups(crm, t, "agent_id", by)
+    created = groups.count(in_period(t.created_at, first, last))
+    return groups.result(divide(created, staff_months(crm, first, last, groups, "service")),
+                         "case_load_per_agent")
+
+
+def _open_at_end(crm: CRM, last) -> tuple[np.ndarray, np.datetime64]:
+    t = crm.tickets
+    boundary = (d64(last) + ONE_DAY).astype("datetime64[us]")
+    resolved = dates(t.resolved_at)
+    is_open = (dates(t.created_at) < boundary) & (np.isnat(resolved) | (resolved >= boundary))
+    return is_open, boundary
+
+
+def open_tickets(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Tickets open at the end of the period's last day.
+
+    open_tickets = tickets created before the end of the period and not resolved by then
+    (created before the period too: it is a backlog). Includes tickets never answered.
+    0 when nothing is open.
+    """
+    first, last = period(start, end)
+    groups = user_groups(crm, crm.tickets, "agent_id", by)
+    is_open, _ = _open_at_end(crm, last)
+    return groups.result(groups.count(is_open), "open_tickets")
+
+
+def overdue_tickets(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Open tickets at the end of the period that are past their resolution SLA.
+
+    overdue_tickets = open tickets (see `open_tickets`) whose business hours from creation
+    to the end of the period exceed SLA_HOURS of their priority (urgent 8, high 24,
+    normal 45, low 90 business hours). 0 when none is overdue.
+    """
+    first, last = period(start, end)
+    t = crm.tickets
+    groups = user_groups(crm, t, "agent_id", by)
+    is_open, boundary = _open_at_end(crm, last)
+    created = dates(t.created_at)[is_open]
+    waited = bt.business_hours_between(created, np.full(len(created), boundary))
+    sla = np.array([SLA_HOURS[p] for p in PRIORITIES] + [np.nan])
+    limit = sla[category_codes(t.priority, PRIORITIES)[is_open]]  # unknown priority: NaN
+    overdue = np.zeros(len(t), dtype=bool)
+    overdue[is_open] = waited > limit
+    return groups.result(groups.count(overdue), "overdue_tickets")
+
+
+def post_sale_incidents_per_100_orders(crm: CRM, start, end, *, by: str | None = None,
+                                       within_days: int = 30) -> Result:
+    """Post-sale incident tickets per 100 orders placed in the period.
+
+    post_sale_incidents_per_100_orders = 100 x incidents / orders, over the orders placed in
+    the period that had ``within_days`` of follow-up before ``data_end``; incidents =
+    tickets of category 'post-sale incident' linked to one of those orders (``order_id``)
+    and created within ``within_days`` days of the order date.
+
+    Orders too recent to have had the full follow-up are left out (censoring-safe), so the
+    last ``within_days`` days of the data give NaN.
+
+    Parameters
+    ----------
+    within_days : int
+        Follow-up window in calendar days (default 30).
+
+    Returns
+    -------
+    float, or Series per customer region with ``by='region'``; NaN when no order had the
+    full follow-up.
+    """
+    first, last = period(start, end)
+    n = np.timedelta64(check_days(within_days, "within_days"), "D")
+    orders = crm.orders
+    groups = account_groups(crm, orders, "account_id", by, ACCOUNT_GROUPINGS)
+    order_date = dates(orders.order_date)
+    counted = in_period(order_date, first, last) & (order_date + n <= d64(data_end(crm)))
+    t = crm.tickets
+    incident = (t.category == INCIDENT).to_numpy(dtype=bool) & t.order_id.notna().to_numpy()
+    linked = t[incident]
+    pos = _order_rows(orders, linked.order_id)
+    known = pos >= 0
+    pos, created = pos[known], dates(linked.created_at)[known]
+    delay = created - order_date[pos]
+    hit = counted[pos] & (delay >= np.timedelta64(0, "D")) & (delay <= n)
+    per_order = np.bincount(pos[hit], minlength=len(orders)).astype(float)
+    incidents = groups.total(per_order, counted)
+    return groups.result(100 * divide(incidents, groups.count(counted)),
+                         "post_sale_incidents_per_100_orders")
+
+
+def _order_rows(orders: pd.DataFrame, order_ids: pd.Series) -> np.ndarray:
+    """Row in ``orders`` of each id (-1 if unknown); hashes only the few orders named."""
+    named = np.flatnonzero(isin(orders.order_id, order_ids))
+    if len(named) == 0:
+        return np.full(len(order_ids), -1, dtype=np.int64)
+    found = pd.Index(orders.order_id.iloc[named]).get_indexer(order_ids)
+    return np.where(found >= 0, named[np.maximum(found, 0)], -1)
+
+
+def csat(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Customer satisfaction: share of 4s and 5s among the CSAT answers (1-5) of tickets
+    created in the period.
+
+    csat = answers of 4 or 5 / answers; tickets whose customer did not answer do not count.
+    NaN: no answer in the period.
+    """
+    first, last = period(start, end)
+    t = crm.tickets
+    groups = user_groups(crm, t, "agent_id", by)
+    score = t.csat.to_numpy(dtype=float, na_value=np.nan)
+    answered = in_period(t.created_at, first, last) & ~np.isnan(score)
+    return groups.result(divide(groups.count(answered & (score >= 4)), groups.count(answered)),
+                         "csat")

@@ -1,0 +1,112 @@
+"""`kpi_table`: every scalar KPI of the registry for one period, in one tidy DataFrame.
+
+Lessons, the report and the dashboard all read their numbers from here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..data import CRM
+from ._common import GROUPINGS, check_by, period, shared_work
+from .registry import REGISTRY, kpi_names
+
+STATUSES = ("met", "not met", "no target", "no data")
+COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "benchmark", "status",
+           "higher_is_better", "note")
+
+
+def status(value: float, target: float, higher_is_better: bool | None) -> str:
+    """'met' / 'not met' comparing ``value`` with ``target`` in the KPI's good direction;
+    'no target' without a target (or direction), 'no data' when the value is NaN."""
+    if target is None or higher_is_better is None or math.isnan(target):
+        return "no target"
+    if math.isnan(value):
+        return "no data"
+    met = value >= target if higher_is_better else value <= target
+    return "met" if met else "not met"
+
+
+def _names(kpis) -> list[str]:
+    scalar = kpi_names()
+    if kpis is None:
+        return scalar
+    names = [kpis] if isinstance(kpis, str) else list(kpis)
+    wrong = [n for n in names if n not in scalar]
+    if wrong:
+        tables = [n for n in wrong if n in REGISTRY]
+        why = (f" ({', '.join(tables)} {'is a table' if len(tables) == 1 else 'are tables'}: "
+               "call the function itself)") if tables else ""
+        raise ValueError(f"kpis: unknown KPI name(s) {', '.join(map(repr, wrong))}{why}; "
+                         f"known: {', '.join(scalar)}")
+    return names
+
+
+def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.DataFrame:
+    """Every scalar KPI of the registry for the period, with baseline, target and status.
+
+    Parameters
+    ----------
+    crm : CRM
+        The loaded data (``load_crm()``).
+    start, end : str or Timestamp
+        First and last day of the period, both included.
+    by : None, 'department', 'region' or 'team'
+        Split every KPI by this attribute of the user behind each record (owner, agent,
+        user), or of the account for customer KPIs (region only). A KPI that cannot be
+        split gets NaN for every group and says why in ``note``.
+    kpis : list of str, optional
+        Only these registered KPIs (default: all scalar ones, registry order).
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI (and group): ``kpi, area, [by,] value, unit, baseline, target,
+        benchmark, status, higher_is_better, note``. ``baseline``, ``target`` and
+        ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded).
+        ``status`` is 'met' / 'not met' against the target in the KPI's good direction,
+        'no target', or 'no data' (value NaN: nothing to compute it from).
+
+    Raises
+    ------
+    ValueError
+        ``end`` before ``start``, an unknown ``by`` (lists the allowed values), or an
+        unknown name in ``kpis``.
+    """
+    first, last = period(start, end)
+    check_by(by, tuple(GROUPINGS))
+    names = _names(kpis)
+    targets = crm.kpi_targets.set_index("kpi")
+    labels = [None] if by is None else list(GROUPINGS[by])
+    rows = []
+    with shared_work():
+        for name in names:
+            k = REGISTRY[name]
+            note = k.note
+            if by is None:
+                values = [k(crm, first, last)]
+            elif by in k.groupings:
+                values = k(crm, first, last, by=by).reindex(labels).to_numpy(dtype=float)
+            else:
+                values = [np.nan] * len(labels)
+                can = " or ".join(k.groupings) if k.groupings else "nothing (company-wide)"
+                note = f"cannot be split by {by}: only by {can}"
+            ref = targets.loc[name] if name in targets.index else None
+            baseline, target, benchmark = (
+                (float("nan"),) * 3 if ref is None else
+                (float(ref.baseline), float(ref.target), float(ref.benchmark)))
+            for label, value in zip(labels, values, strict=True):
+                rows.append({
+                    "kpi": name, "area": k.area, by: label, "value": float(value),
+                    "unit": k.unit, "baseline": baseline, "target": target,
+                    "benchmark": benchmark,
+                    "status": status(float(value), target, k.higher_is_better),
+                    "higher_is_better": k.higher_is_better, "note": note,
+                })
+    columns = list(COLUMNS[:2]) + ([by] if by else []) + list(COLUMNS[2:])
+    table = pd.DataFrame(rows, columns=columns)
+    table["note"] = table["note"].astype("str")
+    return table

@@ -1,0 +1,83 @@
+"""Tiny hand-built CRM datasets for the KPI tests.
+
+`make_crm(users=[...], opportunities=[...], ...)` takes rows as dicts of plain values
+(dates as 'YYYY-MM-DD' text, datetimes as 'YYYY-MM-DD HH:MM'), fills every column the test
+does not care about with a harmless default, and parses the text exactly as `load_crm`
+does, so the frames have the loaded dtypes (categoricals, datetimes, str, Int64).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_course.data import CRM, parse_table
+from crm_course.schema import TABLES
+
+META = {
+    "company": "Test Ltd", "seed": None, "scale": 1, "effect": 1,
+    "data_start": "2025-01-01", "changes_start": "2025-03-01", "data_end": "2025-04-30",
+    "control_region": "West", "survey_waves": ["2025-02-01", "2025-04-15"],
+    "business_hours": "Mon-Fri 09:00-18:00",
+}
+
+# A small staff: two sales reps, two service agents, one marketer, one manager.
+USERS = [
+    {"user_id": "U1", "department": "sales", "team": "Sales North", "region": "North"},
+    {"user_id": "U2", "department": "sales", "team": "Sales South", "region": "South"},
+    {"user_id": "U3", "department": "service", "team": "Service Desk", "region": "North"},
+    {"user_id": "U5", "department": "service", "team": "Service Desk", "region": "South"},
+    {"user_id": "U4", "department": "marketing", "team": "Digital Marketing",
+     "region": "North"},
+    {"user_id": "U6", "department": "management", "team": "Leadership", "region": "East"},
+]
+
+_DEFAULTS = {"id": None, "text": "x", "int": "1", "float": "0", "money": "0",
+             "bool": "false", "date": "2025-01-01", "datetime": "2025-01-01 09:00:00"}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def table(name: str, rows: list[dict]) -> pd.DataFrame:
+    """One table with the loaded dtypes; unspecified columns get defaults (None when
+    nullable, a running id for id columns)."""
+    spec = TABLES[name]
+    columns = {}
+    for column in spec.columns:
+        values = []
+        for i, row in enumerate(rows):
+            if column.name in row:
+                values.append(_text(row[column.name]))
+            elif column.nullable:
+                values.append(None)
+            elif column.kind == "id":
+                values.append(f"{column.name[:2].upper()}{i + 1}")
+            elif column.kind == "category":
+                values.append(column.values[0])
+            else:
+                values.append(_DEFAULTS[column.kind])
+        columns[column.name] = pd.Series(values, dtype="str")
+    raw = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    problems: list[str] = []
+    frame = parse_table(spec, raw, problems)
+    assert not problems, problems
+    return frame
+
+
+def make_crm(meta: dict | None = None, **rows: list[dict]) -> CRM:
+    """A CRM of the given tables (others empty); users default to `USERS`."""
+    unknown = set(rows) - set(TABLES)
+    assert not unknown, f"unknown tables {unknown}"
+    rows.setdefault("users", USERS)
+    tables = {name: table(name, rows.get(name, [])) for name in TABLES}
+    return CRM(tables, dict(META, **(meta or {})))
+
+
+def empty_crm() -> CRM:
+    """Every table empty (no users either)."""
+    return make_crm(users=[])

@@ -1,0 +1,179 @@
+"""Pure judging: question types, known mistakes, units, shapes, charts (no kernel)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from crm_course.exercises.banks import get_bank  # noqa: E402
+from crm_course.exercises.banks.warmup import leads_per_month, users_per_department  # noqa: E402
+from crm_course.exercises.charts import describe_figure  # noqa: E402
+from crm_course.exercises.judge import Opaque, judge  # noqa: E402
+from crm_course.exercises.questions import (  # noqa: E402
+    ChartQuestion,
+    Mistake,
+    NumberQuestion,
+    OpenQuestion,
+    SeriesQuestion,
+)
+
+BANK = get_bank("00_warmup")
+
+
+def q(qid):
+    return BANK.question(qid)
+
+
+def test_every_reference_answer_passes_and_every_mistake_is_named(sample):
+    for question in BANK.questions:
+        if question.kind in ("chart", "open"):
+            continue
+        assert judge(question, question.expected(sample), sample).passed, question.id
+        for m in question.mistakes:
+            v = judge(question, m.compute(sample), sample)
+            assert (v.status, v.mistake, v.message) == ("failed", m.name, m.message)
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (pd.DataFrame({"a": [1, 2]}), "Expected a number, got a DataFrame"),
+    ("421", "not text"),
+    (pd.Series([5]), ".item()"),
+    (None, "got None"),
+    (Opaque("function"), "got a function"),
+    (float("nan"), "NaN"),
+])
+def test_wrong_types_are_named(sample, answer, fragment):
+    v = judge(q("q4"), answer, sample)
+    assert v.status == "failed" and fragment in v.message
+
+
+def test_placeholder_is_not_attempted(sample):
+    for question in BANK.questions:
+        assert judge(question, ..., sample).status == "unanswered"
+
+
+def test_tolerance_and_percent(sample):
+    share = q("q6").expected(sample)
+    assert judge(q("q6"), share + 0.0004, sample).passed
+    assert not judge(q("q6"), share + 0.002, sample).passed
+    v = judge(q("q6"), share * 100, sample)
+    assert v.mistake == "percent" and "percentage" in v.message
+    assert judge(q("q6"), 1.7, sample).mistake == "out of range"
+    pct = NumberQuestion("p", "in percent", expected=lambda crm: 25.0, tolerance=0.1)
+    assert judge(pct, 0.25, None).mistake == "fraction"
+
+
+def test_messages_never_show_the_expected_value(sample):
+    for qid, wrong in (("q4", 3), ("q5", 1.5), ("q6", 0.5)):
+        expected = q(qid).expected(sample)
+        message = judge(q(qid), wrong, sample).message
+        for text in (str(expected), f"{expected:.2f}", f"{expected:.3f}", f"{expected:g}"):
+            assert text not in message
+        assert "too" in message
+
+
+def test_series_shapes_and_indexes(sample):
+    expected = users_per_department(sample)
+    assert judge(q("q1"), expected.sort_values(), sample).passed  # order does not matter
+    v = judge(q("q1"), expected.drop(expected.index[0]), sample)
+    assert v.mistake == "wrong index" and "missing" in v.message
+    v = judge(q("q1"), expected.to_frame(), sample)
+    assert "one column" in v.message
+    wrong = expected.copy()
+    wrong.iloc[0] += 1
+    v = judge(q("q1"), wrong, sample)
+    assert "1 of" in v.message and v.mistake is None
+
+
+@pytest.mark.parametrize("convert", [
+    lambda s: s,                                                    # PeriodIndex
+    lambda s: s.set_axis(s.index.to_timestamp()),                   # month-start dates
+    lambda s: s.set_axis(s.index.strftime("%Y-%m")),                # 'YYYY-MM' text
+    lambda s: s.set_axis(pd.MultiIndex.from_arrays([s.index.year, s.index.month])),
+])
+def test_any_month_index_is_accepted(sample, convert):
+    assert judge(q("q7"), convert(leads_per_month(sample)), sample).passed
+
+
+def test_dates(sample):
+    first, last = q("q3").expected(sample)
+    assert judge(q("q3"), (str(first.date()), last.date()), sample).passed
+    assert judge(q("q3"), (last, first), sample).mistake == "swapped"
+    assert "last day" in judge(q("q3"), (first, first), sample).message
+    assert "tuple of 2" in judge(q("q3"), first, sample).message
+
+
+def test_number_mistake_matching_is_generic():
+    question = NumberQuestion("x", "?", expected=lambda crm: 10, tolerance=0.5, mistakes=(
+        Mistake("doubled", lambda crm: 20, "You doubled it."),
+        Mistake("broken", lambda crm: 1 / 0, "never")))
+    assert judge(question, 20.3, None).message == "You doubled it."
+    assert judge(question, 10.4, None).passed
+
+
+def _bar_figure(values, title="t", xlabel="x", ylabel="y", target=None, kind="bar"):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    pd.Series(values).plot.__getattribute__(kind)(ax=ax)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if target is not None:
+        ax.axhline(target, color="red")
+    plt.close(fig)
+    return fig
+
+
+def test_chart_checks(sample):
+    counts = users_per_department(sample)
+    assert judge(q("q2"), _bar_figure(counts), sample).passed
+    assert judge(q("q2"), _bar_figure(counts, kind="barh"), sample).passed
+    v = judge(q("q2"), _bar_figure(counts, title="", ylabel=""), sample)
+    assert v.message == "Almost there: the chart is missing a title, a y-axis label."
+    assert judge(q("q2"), _bar_figure(counts, kind="line"), sample).mistake == "wrong kind"
+    assert judge(q("q2"), _bar_figure(counts + 1), sample).mistake == "wrong values"
+    fig, ax = plt.subplots()
+    plt.close(fig)
+    assert judge(q("q2"), fig, sample).status == "unanswered"
+    assert "got a number" in judge(q("q2"), 3, sample).message
+
+
+def test_target_line_and_series_count():
+    question = ChartQuestion("t", "?", chart_kind="line", target_line=True, n_series=2)
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [1, 2, 3])
+    ax.set_title("T")
+    ax.set_xlabel("X")
+    ax.set_ylabel("Y")
+    plt.close(fig)
+    assert "target line" in judge(question, fig, None).message
+    ax.axhline(2.5)
+    assert judge(question, fig, None).mistake == "series"
+    ax.plot([1, 2, 3], [3, 2, 1])
+    assert judge(question, fig, None).passed
+    desc = describe_figure(fig)
+    assert desc["axes"][0]["target_lines"] == [2.5] and desc["axes"][0]["n_series"] == 2
+
+
+def test_open_question():
+    question = OpenQuestion("o", "?", placeholder="*Write here*")
+    assert judge(question, "*Write here*", None).status == "unanswered"
+    assert judge(question, "too short", None).mistake == "too short"
+    v = judge(question, "Missing e-mails first: campaigns cannot reach those contacts.", None)
+    assert v.passed and v.points == 0 and v.max_points == 0
+
+
+def test_series_question_tolerance():
+    question = SeriesQuestion("s", "?", expected=lambda crm: pd.Series({"a": 0.5, "b": 0.25}),
+                              tolerance=0.01)
+    assert judge(question, pd.Series({"b": 0.251, "a": 0.499}), None).passed
+    assert judge(question, pd.Series(["x", "y"], index=["a", "b"]), None).mistake == \
+        "wrong dtype"
+    assert judge(question, pd.Series([1.0, 2.0], index=["a", "a"]), None).mistake == \
+        "duplicate labels"
+    assert np.isclose(question.expected(None).sum(), 0.75)

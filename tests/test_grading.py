@@ -1,0 +1,204 @@
+"""`crm-course grade` end to end on real notebooks made from the warm-up, plus the
+gradebook view and the grader's pure parts."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from fixtures import submissions as subs
+
+from crm_course.cli import build_parser
+from crm_course.exercises.banks import get_bank
+from crm_course.exercises.banks.warmup import (
+    median_won_amount,
+    open_opportunities,
+    share_without_email,
+)
+from crm_course.exercises.judge import judge
+from crm_course.exercises.record import encode_answer
+from crm_course.grading import (
+    GradeResult,
+    _gradebook_cell,
+    grade,
+    gradebook_rows,
+    parameters_of,
+    read_submission,
+    rejudge,
+)
+from crm_course.source import get_crm
+
+TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """Grade one class of submissions (correct, wrong, tampering, endless ...) once."""
+    home = tmp_path_factory.mktemp("home")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRM_COURSE_HOME", str(home))
+    folder = tmp_path_factory.mktemp("submissions")
+    alice = get_crm(learner="alice")
+    made = {
+        "alice": subs.correct("alice"),
+        "bruno": subs.partly_wrong("bruno"),
+        "carla": subs.tampering("carla"),
+        "dmitri": subs.endless("dmitri"),
+        "hana": subs.crashing("hana"),
+        "ivan": subs.flooding("ivan"),
+        "jana": subs.deleting("jana"),
+        "kai": subs.raising("kai"),
+        "leo": subs.copied("leo", {
+            "q4": ("open_deals", open_opportunities(alice)),
+            "q5": ("median_won", median_won_amount(alice)),
+            "q6": ("no_email_share", share_without_email(alice))}),
+    }
+    paths = [subs.write(nb, folder / f"{name}.ipynb") for name, nb in made.items()]
+    (folder / "eva.ipynb").write_text(subs.corrupt_text(), encoding="utf-8")
+    (folder / "fred.ipynb").write_text(subs.not_a_notebook_json(), encoding="utf-8")
+    (folder / "notes.txt").write_text("my answers are in my head\n", encoding="utf-8")
+    paths += [folder / "eva.ipynb", folder / "fred.ipynb", folder / "notes.txt"]
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    out = tmp_path_factory.mktemp("graded")
+    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False)
+    mp.undo()
+    return {"results": {r.learner: r for r in results}, "out": out, "paths": paths,
+            "before": before, "alice": alice}
+
+
+def test_every_submission_gets_a_row(batch):
+    with open(batch["out"] / "gradebook.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["learner"] for r in rows] == sorted(
+        ["alice", "bruno", "carla", "dmitri", "eva", "fred", "hana", "ivan", "jana", "kai",
+         "leo", "notes"])
+    header = list(rows[0])
+    assert header[2:9] == ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+    assert {r["max"] for r in rows} == {"7"}
+    totals = {r["learner"]: r["total"] for r in rows}
+    assert totals["alice"] == "7" and totals["eva"] == "0"
+
+
+def test_submissions_are_never_modified(batch):
+    for p, digest in batch["before"].items():
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == digest
+
+
+def test_correct_submission_passes(batch):
+    r = batch["results"]["alice"]
+    assert (r.score, r.max_score, r.reason) == (7, 7, "")
+    assert r.questions["q8"]["status"] == "unanswered"  # open question left as placeholder
+
+
+def test_partly_wrong_gets_named_mistakes(batch):
+    q = batch["results"]["bruno"].questions
+    assert {k for k, v in q.items() if v["status"] == "passed"} == {"q1", "q3", "q7"}
+    assert q["q4"]["mistake"] == "counted lost deals as open"
+    assert q["q5"]["mistake"] == "used mean instead of median"
+    assert q["q6"]["mistake"] == "percent"
+    # pandas names the x axis after the index itself; the y label is missing
+    assert q["q2"]["message"] == "Almost there: the chart is missing a y-axis label."
+    assert batch["results"]["bruno"].score == 3
+
+
+def test_feedback_never_shows_expected_values(batch):
+    text = (batch["out"] / "feedback" / "bruno.md").read_text(encoding="utf-8")
+    crm = get_crm(learner="bruno")
+    assert "used the mean instead of the median" in text
+    for secret in (f"{median_won_amount(crm):.2f}", f"{share_without_email(crm):.4f}",
+                   f" {open_opportunities(crm)} "):
+        assert secret not in text
+
+
+def test_tampering_gains_nothing(batch):
+    r = batch["results"]["carla"]
+    assert r.score == 0
+    assert r.questions["q1"]["mistake"] == "counted teams"
+    assert not any(v["status"] == "passed" for v in r.questions.values())
+
+
+def test_endless_loop_is_stopped_and_partly_graded(batch):
+    r = batch["results"]["dmitri"]
+    assert r.run["timed_out"] and "time limit" in r.reason
+    assert r.score == 3
+    assert r.seconds < TIMEOUT + 30
+
+
+def test_broken_files_get_a_reason(batch):
+    res = batch["results"]
+    assert "not valid JSON" in res["eva"].reason and res["eva"].status == "error"
+    assert "not a valid notebook" in res["fred"].reason
+    assert "not a notebook" in res["notes"].reason
+
+
+def test_crash_flood_delete_raise(batch):
+    res = batch["results"]
+    assert res["hana"].score == 2 and "kernel crashed" in res["hana"].reason
+    assert res["ivan"].score == 7 and "too much output" in res["ivan"].reason
+    executed = batch["out"] / "executed" / "ivan-ivan.ipynb"
+    assert executed.stat().st_size < 5_000_000
+    assert res["jana"].score == 0 and "no answers were recorded" in res["jana"].reason
+    assert res["kai"].score == 0 and "raised errors" in res["kai"].reason
+
+
+def test_copied_answers_fail_on_own_dataset(batch):
+    q = batch["results"]["leo"].questions
+    assert q["q5"]["status"] == q["q6"]["status"] == "failed"
+    # the same literals are right for the learner they were copied from
+    bank, alice = get_bank("00_warmup"), batch["alice"]
+    assert judge(bank.question("q5"), median_won_amount(alice), alice).passed
+
+
+def test_results_json_round_trips(batch):
+    data = json.loads((batch["out"] / "results.json").read_text(encoding="utf-8"))
+    assert len(data) == len(batch["paths"])
+    again = [GradeResult.from_dict(d) for d in data]
+    assert {r.learner for r in again} == set(batch["results"])
+
+
+# --------------------------------------------------------------------------- pure parts
+
+def test_gradebook_cells_are_safe_against_formulas():
+    assert _gradebook_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    for bad in ("+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert _gradebook_cell(bad).startswith("'")
+    assert _gradebook_cell(3.0) == "3" and _gradebook_cell("alice") == "alice"
+    r = GradeResult(submission="=cmd|'calc'!A0.ipynb", learner="x", exercise="00_warmup",
+                    max_score=7, reason="-boom")
+    header, rows = gradebook_rows([r])
+    assert rows[0][1] == "'=cmd|'calc'!A0.ipynb"
+    assert rows[0][-1].startswith("'=")
+
+
+def test_rejudge_ignores_recorded_verdicts(sample):
+    nb = subs.load()
+    answers = {"q4": {"answer": encode_answer(-1), "status": "passed"},
+               "q6": {"answer": encode_answer(share_without_email(sample)), "status": "failed"},
+               "q5": {"answer": {"type": "series", "garbage": True}, "status": "passed"}}
+    verdicts, _ = rejudge("00_warmup", answers, sample, nb)
+    assert verdicts["q4"]["status"] == "failed"
+    assert verdicts["q6"]["status"] == "passed"
+    assert verdicts["q5"]["status"] == "failed"
+    assert verdicts["q1"]["status"] == "unanswered"
+
+
+def test_parameters_and_reasons(tmp_path):
+    nb = subs.correct("zoé")
+    assert parameters_of(nb)["learner"] == "zoé"
+    assert parameters_of(nb)["strict"] is False
+    bad = tmp_path / "x.ipynb"
+    bad.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="not text"):
+        read_submission(bad)
+    with pytest.raises(ValueError, match="file not found"):
+        read_submission(tmp_path / "missing.ipynb")
+
+
+def test_grade_cli_arguments():
+    args = build_parser().parse_args(["grade", "a.ipynb", "b.ipynb", "--out", "o",
+                                      "--jobs", "3", "--timeout", "9"])
+    assert args.submissions == [Path("a.ipynb"), Path("b.ipynb")]
+    assert (args.jobs, args.timeout, args.out) == (3, 9.0, Path("o"))

@@ -1,0 +1,82 @@
+"""The SUS KPI and the ROI of the CRM and of its improvements, on hand-built data."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from kpi_fixtures import make_crm
+
+from crm_course import kpis
+
+
+def response(user, day, answers):
+    return {"user_id": user, "submitted_date": day,
+            **{f"sus_{i}": a for i, a in enumerate(answers, start=1)}}
+
+
+def test_sus_score():
+    crm = make_crm(survey_responses=[
+        response("U1", "2025-01-10", [5, 1] * 5),   # best possible: 2.5 x (20 + 20) = 100
+        response("U2", "2025-01-12", [3] * 10),     # 2.5 x (5 x 2 + 5 x 2) = 50
+        response("U1", "2025-03-05", [4, 2] * 5),   # 2.5 x (5 x 3 + 5 x 3) = 75
+    ])
+    assert kpis.sus_score(crm, "2025-01-01", "2025-01-31") == 75.0
+    by = kpis.sus_score(crm, "2025-01-01", "2025-01-31", by="region")
+    assert by["North"] == 100.0 and by["South"] == 50.0
+    assert kpis.sus_score(crm, "2025-03-01", "2025-03-31") == 75.0
+    assert math.isnan(kpis.sus_score(crm, "2025-02-01", "2025-02-28"))
+
+
+def opp(oid, owner, created, stage):
+    return {"opportunity_id": oid, "owner_id": owner, "created_date": created, "stage": stage}
+
+
+@pytest.fixture(scope="module")
+def crm():
+    # Baseline = Jan-Feb (changes_start 1 Mar), review = Mar-Apr. U1 North, U2 South.
+    won = {"P1": 100, "P5": 100, "P6": 100, "P7": 300, "P8": 500}   # margin per won deal
+    return make_crm(
+        changes=[
+            {"change_id": "CH1", "kind": "implementation", "status": "done",
+             "start_date": "2025-01-01", "regions": "North;South;East;West", "cost": 1000},
+            {"change_id": "CH2", "kind": "process change", "status": "done",
+             "start_date": "2025-03-05", "regions": "North", "cost": 200,
+             "kpi": "lead_conversion_rate"},
+            {"change_id": "CH3", "kind": "training", "status": "planned",
+             "start_date": "2025-04-10", "regions": "West", "cost": 999,
+             "kpi": "lead_conversion_rate"},
+        ],
+        kpi_targets=[{"kpi": "lead_conversion_rate", "baseline": 0.25, "target": 0.3}],
+        opportunities=[
+            opp("P1", "U1", "2025-01-10", "won"), opp("P2", "U1", "2025-01-11", "lost"),
+            opp("P3", "U1", "2025-02-10", "lost"), opp("P4", "U1", "2025-02-11", "lost"),
+            opp("P5", "U2", "2025-01-12", "won"), opp("P6", "U2", "2025-02-12", "won"),
+            opp("P7", "U1", "2025-03-10", "won"), opp("P8", "U1", "2025-03-11", "won"),
+            opp("P9", "U1", "2025-04-10", "lost"), opp("P10", "U1", "2025-04-11", "lost"),
+            opp("P11", "U2", "2025-03-12", "lost"),
+        ],
+        orders=[{"opportunity_id": k, "order_date": "2025-04-20", "gross_margin": m}
+                for k, m in won.items()],
+    )
+
+
+def test_changes_roi(crm):
+    # Improvement CH2 (200 EUR, North) went live in the review. North's baseline conversion
+    # is 1/4; in the review 2/4 of 4 leads: 1 extra deal x 400 margin per won deal
+    # ((300 + 500) / 2) = 400 -> (400 - 200) / 200.
+    assert kpis.changes_roi(crm, "2025-03-01", "2025-04-30") == pytest.approx(1.0)
+    # With a reference rate of 0.5 there is no extra deal: (0 - 200) / 200.
+    assert kpis.changes_roi(crm, "2025-03-01", "2025-04-30", reference_rate=0.5) == -1.0
+    # No improvement went live in the baseline: no cost, NaN.
+    assert math.isnan(kpis.changes_roi(crm, "2025-01-01", "2025-02-28"))
+
+
+def test_crm_roi(crm):
+    # Cost: CH1 + CH2 = 1200 (CH3 only planned). All 11 leads, 5 won: extra deals over the
+    # pre-CRM 25% = 5 - 0.25 x 11 = 2.25, margin per won deal 1100 / 5 = 220 -> 495.
+    assert kpis.crm_roi(crm, "2025-01-01", "2025-04-30") == pytest.approx((495 - 1200) / 1200)
+    with pytest.raises(ValueError, match="reference_rate"):
+        kpis.crm_roi(crm, "2025-01-01", "2025-04-30", reference_rate=15)
+    with pytest.raises(ValueError, match="by"):
+        kpis.crm_roi(crm, "2025-01-01", "2025-04-30", by="region")

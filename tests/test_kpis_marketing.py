@@ -1,0 +1,109 @@
+"""Marketing KPIs on hand-built campaigns; expected values worked out in the comments."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from kpi_fixtures import make_crm
+
+from crm_course import kpis
+
+JAN = ("2025-01-01", "2025-01-31")
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return make_crm(
+        campaigns=[
+            {"campaign_id": "C1", "objective": "acquisition", "start_date": "2025-01-05",
+             "end_date": "2025-01-12", "cost": 1000},
+            {"campaign_id": "C2", "objective": "nurture", "start_date": "2025-01-10",
+             "end_date": "2025-01-20", "cost": 500},
+            {"campaign_id": "C3", "objective": "acquisition", "start_date": "2025-02-01",
+             "end_date": "2025-02-10", "cost": 800},
+        ],
+        campaign_members=[
+            {"campaign_id": "C1", "sent_date": "2025-01-05", "responded": True,
+             "response_date": "2025-01-06"},
+            {"campaign_id": "C1", "sent_date": "2025-01-05", "responded": False},
+            {"campaign_id": "C1", "holdout": True, "responded": False},   # never sent
+            {"campaign_id": "C2", "sent_date": "2025-01-10", "responded": True},
+            {"campaign_id": "C3", "sent_date": "2025-02-01", "responded": True},
+        ],
+        opportunities=[
+            {"opportunity_id": "O1", "owner_id": "U1", "campaign_id": "C1",
+             "created_date": "2025-01-06", "stage": "won", "furthest_stage": "won",
+             "close_date": "2025-01-20", "amount": 2000},
+            {"opportunity_id": "O2", "owner_id": "U1", "campaign_id": "C1",
+             "created_date": "2025-01-07", "stage": "lost", "close_date": "2025-01-09"},
+            {"opportunity_id": "O3", "owner_id": "U2", "campaign_id": "C1",
+             "created_date": "2025-01-08", "stage": "proposal", "furthest_stage": "proposal"},
+            {"opportunity_id": "O4", "owner_id": "U2", "campaign_id": "C3",
+             "created_date": "2025-02-02", "stage": "won", "furthest_stage": "won",
+             "close_date": "2025-02-20", "amount": 700},
+            {"opportunity_id": "O5", "owner_id": "U1", "created_date": "2025-01-09",
+             "stage": "won", "furthest_stage": "won", "close_date": "2025-01-19"},
+        ],
+        orders=[
+            {"opportunity_id": "O1", "order_date": "2025-01-20", "amount": 2000,
+             "gross_margin": 600},
+            {"opportunity_id": "O4", "order_date": "2025-02-20", "amount": 700,
+             "gross_margin": 300},
+            {"order_date": "2025-01-25", "amount": 5000, "gross_margin": 999},  # repeat order
+        ],
+        accounts=[
+            {"account_id": "A1", "customer_since": "2025-01-15",
+             "acquisition_channel": "campaign", "acquisition_cost": 200},
+            {"account_id": "A2", "customer_since": "2025-01-20",
+             "acquisition_channel": "referral"},                      # cost unknown: 0
+            {"account_id": "A3", "customer_since": "2024-06-01",
+             "acquisition_channel": "pre-CRM"},                       # not new in January
+        ],
+    )
+
+
+def test_campaign_response_rate_excludes_holdout(crm):
+    # Sent in January: two C1 messages and one C2 message; responses: 2 -> 2 / 3.
+    assert kpis.campaign_response_rate(crm, *JAN) == pytest.approx(2 / 3)
+
+
+def test_campaign_conversion_rate(crm):
+    # Campaign leads created in January: O1 (won), O2, O3 -> 1 / 3 (O5 has no campaign).
+    assert kpis.campaign_conversion_rate(crm, *JAN) == pytest.approx(1 / 3)
+    by = kpis.campaign_conversion_rate(crm, *JAN, by="region")
+    assert by["North"] == 0.5 and by["South"] == 0.0  # U1: O1, O2; U2: O3
+
+
+def test_cost_per_lead(crm):
+    # Acquisition campaigns started in January: C1 (1000 EUR, nurture C2 left out) with
+    # three leads -> 1000 / 3.
+    assert kpis.cost_per_lead(crm, *JAN) == pytest.approx(1000 / 3)
+
+
+def test_cac_counts_new_customers_only(crm):
+    # (C1 cost 1000 + direct costs 200 + 0) / new customers A1, A2 -> 600.
+    assert kpis.cac(crm, *JAN) == 600.0
+
+
+def test_marketing_roi(crm):
+    # C1's won deal O1 brought 600 of margin: (600 - 1000) / 1000.
+    assert kpis.marketing_roi(crm, *JAN) == pytest.approx(-0.4)
+    # On revenue instead: (2000 - 1000) / 1000.
+    assert kpis.marketing_roi(crm, *JAN, use_margin=False) == pytest.approx(1.0)
+    # February: C3 cost 800, O4 margin 300.
+    assert kpis.marketing_roi(crm, "2025-02-01", "2025-02-28") == pytest.approx(-500 / 800)
+
+
+def test_empty_period_gives_nan(crm):
+    march = ("2025-03-01", "2025-03-31")
+    for f in (kpis.campaign_response_rate, kpis.campaign_conversion_rate, kpis.cost_per_lead,
+              kpis.cac, kpis.marketing_roi):
+        assert math.isnan(f(crm, *march)), f.__name__
+
+
+def test_company_wide_kpis_cannot_be_split(crm):
+    with pytest.raises(ValueError, match="by='region'.*only be split by nothing"):
+        kpis.campaign_response_rate(crm, *JAN, by="region")
+    with pytest.raises(kpis.GroupingError):
+        kpis.cac(crm, *JAN, by="team")

@@ -1,0 +1,161 @@
+"""The registry and `kpi_table`: names, metadata, grouping, status and argument errors."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from kpi_fixtures import empty_crm, make_crm
+
+from crm_course import kpis
+from crm_course.kpis import REGISTRY, kpi_names, kpi_table
+
+JAN = ("2025-01-01", "2025-01-31")
+TARGET_NAMES = ["lead_conversion_rate", "win_rate", "sales_cycle_days", "average_deal_size",
+                "campaign_response_rate", "first_response_hours", "resolution_hours", "csat",
+                "churn_rate", "active_user_rate", "sus_score", "data_quality_score"]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return make_crm(
+        opportunities=[
+            {"opportunity_id": "O1", "owner_id": "U1", "created_date": "2025-01-02",
+             "close_date": "2025-01-12", "stage": "won", "furthest_stage": "won",
+             "amount": 1000},
+            {"opportunity_id": "O2", "owner_id": "U2", "created_date": "2025-01-05",
+             "close_date": "2025-01-10", "stage": "lost", "amount": 500},
+            {"opportunity_id": "O3", "owner_id": "U2", "created_date": "2025-01-06",
+             "close_date": "2025-01-20", "stage": "won", "furthest_stage": "won",
+             "amount": 3000},
+        ],
+        tickets=[{"agent_id": "U3", "created_at": "2025-01-07 10:00",
+                  "first_response_at": "2025-01-07 13:00"}],
+        kpi_targets=[
+            {"kpi": "win_rate", "baseline": 0.5, "target": 0.6, "benchmark": 0.2},
+            {"kpi": "sales_cycle_days", "baseline": 16, "target": 14},
+            {"kpi": "first_response_hours", "baseline": 2, "target": 1.5},
+            {"kpi": "csat", "baseline": 0.7, "target": 0.8},
+        ])
+
+
+def test_registry_has_the_names_the_data_uses():
+    for name in TARGET_NAMES + ["activities_per_rep"]:
+        assert name in REGISTRY and REGISTRY[name].kind == "scalar", name
+    sus = REGISTRY["sus_score"]
+    assert (sus.area, sus.unit, sus.higher_is_better) == ("feedback", "points", True)
+    assert sus.formula.startswith("SUS: odd items (answer-1), even items (5-answer)")
+
+
+def test_registry_entries_are_complete():
+    for k in REGISTRY.values():
+        assert k.area in kpis.AREAS, k.name
+        assert k.formula and k.unit and k.description, k.name
+        assert "=" in (k.func.__doc__ or ""), f"{k.name}: docstring states no formula"
+        assert set(k.groupings) <= set(kpis.GROUPINGS), k.name
+    table = kpis.registry_table()
+    assert list(table.columns[:5]) == ["name", "area", "formula", "unit", "higher_is_better"]
+    assert len(table) == len(REGISTRY)
+
+
+def test_get_kpi_and_compute(crm):
+    assert kpis.get_kpi("win_rate").func is kpis.win_rate
+    assert kpis.compute(crm, "win_rate", *JAN) == pytest.approx(2 / 3)
+    assert kpis.compute(crm, "stage_conversion_won", *JAN) == 1.0
+    with pytest.raises(ValueError, match="name: unknown KPI 'win_rat'.*'win_rate'"):
+        kpis.get_kpi("win_rat")
+
+
+def test_kpi_table_values_targets_and_status(crm):
+    table = kpi_table(crm, *JAN)
+    assert list(table.columns) == ["kpi", "area", "value", "unit", "baseline", "target",
+                                   "benchmark", "status", "higher_is_better", "note"]
+    assert list(table.kpi) == kpi_names()
+    row = table.set_index("kpi")
+    assert row.loc["win_rate", "value"] == pytest.approx(2 / 3)     # O1, O3 won; O2 lost
+    assert (row.loc["win_rate", "baseline"], row.loc["win_rate", "target"],
+            row.loc["win_rate", "benchmark"]) == (0.5, 0.6, 0.2)
+    assert row.loc["win_rate", "status"] == "met"                   # 0.67 >= 0.6
+    assert row.loc["sales_cycle_days", "value"] == 12.0             # 10 and 14 days
+    assert row.loc["sales_cycle_days", "status"] == "met"           # lower is better
+    assert row.loc["first_response_hours", "value"] == 3.0
+    assert row.loc["first_response_hours", "status"] == "not met"
+    assert row.loc["csat", "status"] == "no data"                   # no answer at all
+    assert row.loc["pipeline_value", "status"] == "no target"
+    assert math.isnan(row.loc["pipeline_value", "target"])
+    assert row.loc["churn_rate", "note"].startswith("rate over the whole period")
+    assert row.loc["win_rate", "note"] == ""
+    # the values are those of the functions
+    assert row.loc["average_deal_size", "value"] == kpis.average_deal_size(crm, *JAN) == 2000
+
+
+def test_status():
+    assert kpis.status(0.2, 0.1, True) == "met"
+    assert kpis.status(0.2, 0.1, False) == "not met"
+    assert kpis.status(0.1, 0.1, False) == "met"
+    assert kpis.status(0.1, float("nan"), True) == "no target"
+    assert kpis.status(float("nan"), 0.1, True) == "no data"
+
+
+def test_kpi_table_by_region(crm):
+    table = kpi_table(crm, *JAN, by="region")
+    assert list(table.columns[:3]) == ["kpi", "area", "region"]
+    assert len(table) == 4 * len(kpi_names())
+    win = table[table.kpi == "win_rate"].set_index("region").value
+    assert win["North"] == 1.0 and win["South"] == 0.5 and math.isnan(win["East"])
+    cac = table[table.kpi == "cac"]
+    assert cac.value.isna().all()
+    assert (cac.note == "cannot be split by region: only by nothing (company-wide)").all()
+    churn = table[table.kpi == "churn_rate"]
+    assert not churn.note.str.startswith("cannot").any()  # churn splits by account region
+
+
+def test_kpi_table_by_team_keeps_every_group(crm):
+    table = kpi_table(crm, *JAN, by="team")
+    assert set(table.team) == set(kpis.GROUPINGS["team"])
+    assert table.groupby("kpi").size().eq(len(kpis.GROUPINGS["team"])).all()
+
+
+def test_kpi_table_selected_kpis(crm):
+    table = kpi_table(crm, *JAN, kpis=["win_rate", "csat"])
+    assert list(table.kpi) == ["win_rate", "csat"]
+
+
+def test_kpi_table_invalid_arguments(crm):
+    with pytest.raises(ValueError, match="^end"):
+        kpi_table(crm, "2025-02-01", "2025-01-31")
+    with pytest.raises(ValueError, match="by must be None or one of 'department', 'region', "
+                                         "'team', got 'country'"):
+        kpi_table(crm, *JAN, by="country")
+    with pytest.raises(ValueError, match="kpis: unknown KPI name.*'win_rat'"):
+        kpi_table(crm, *JAN, kpis=["win_rat"])
+    with pytest.raises(ValueError, match="funnel is a table"):
+        kpi_table(crm, *JAN, kpis=["funnel"])
+
+
+def test_kpi_table_on_empty_data():
+    table = kpi_table(empty_crm(), *JAN)
+    counts = {"pipeline_value", "open_tickets", "overdue_tickets"}  # 0: nothing open
+    assert (table[table.kpi.isin(counts)].value == 0).all()
+    assert table[~table.kpi.isin(counts)].value.isna().all()
+
+
+def test_plain_floats(crm):
+    for name in kpi_names():
+        value = REGISTRY[name](crm, *JAN)
+        assert type(value) is float, name
+
+
+def test_sample_dataset_smoke(sample):
+    """Every KPI and grouping runs on the bundled sample, and NaN appears only where the
+    sample has no data for it."""
+    start, end = sample.period("all")
+    table = kpi_table(sample, start, end)
+    assert table.value.notna().all(), table[table.value.isna()].kpi.tolist()
+    for by in ("department", "region", "team"):
+        split = kpi_table(sample, start, end, by=by)
+        assert len(split) == len(kpi_names()) * len(kpis.GROUPINGS[by])
+    assert kpis.first_response_hours(sample, *sample.period("baseline")) == pytest.approx(
+        2.0, abs=0.3)
+    assert isinstance(kpis.funnel(sample, start, end), pd.DataFrame)

@@ -1,0 +1,79 @@
+"""Review statistics on hand-computed examples, and the sample company's review data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_course import kpis
+from crm_course import review as rv
+
+
+def test_cohens_h_for_the_course_example():
+    # 2 asin(sqrt(0.18)) - 2 asin(sqrt(0.15)) = 2 (0.438149 - 0.397699) = 0.080900
+    assert rv.cohens_h(0.15, 0.18) == pytest.approx(0.0809, abs=1e-4)
+
+
+def test_sample_size_for_15_to_18_percent():
+    # two groups: n = 2 (1.95996 + 0.84162)^2 / 0.080900^2 = 2398.3 -> 2399 per group
+    assert rv.sample_size_per_group(0.15, 0.18) == 2399
+    with pytest.raises(ValueError, match="equal"):
+        rv.sample_size_per_group(0.2, 0.2)
+
+
+def test_two_proportion_z_test_by_hand():
+    # pooled p = 110/200 = 0.55; se = sqrt(0.55 x 0.45 x (1/100 + 1/100)) = 0.070356
+    # z = (0.60 - 0.50) / 0.070356 = 1.4213 -> two-sided p = 0.1552
+    result = rv.compare_proportions(50, 100, 60, 100, "conversion")
+    assert (result.before, result.after, result.difference) == pytest.approx((0.5, 0.6, 0.1))
+    assert result.p_value == pytest.approx(0.1552, abs=1e-3)
+    assert result.ci_low < 0 < result.ci_high and not result.significant
+    assert "could well be chance" in result.summary()
+    with pytest.raises(ValueError, match="n_before"):
+        rv.compare_proportions(0, 0, 1, 10)
+
+
+def test_mann_whitney_and_median_difference_by_hand():
+    # complete separation of 5 vs 5: exact two-sided p = 2 / C(10, 5) = 2 / 252
+    result = rv.compare_medians(np.array([1, 2, 3, 4, 5]), np.array([6, 7, 8, 9, 10, np.nan]))
+    assert (result.before, result.after, result.difference) == (3.0, 8.0, 5.0)
+    assert result.p_value == pytest.approx(2 / 252, abs=1e-4)
+    assert result.ci_low <= 5.0 <= result.ci_high
+    assert result.n_after == 5  # the missing value is dropped
+    again = rv.compare_medians(np.array([1, 2, 3, 4, 5]), np.array([6, 7, 8, 9, 10]))
+    assert (again.ci_low, again.ci_high) == (result.ci_low, result.ci_high)  # seeded
+
+
+def test_difference_in_differences_recovers_the_interaction():
+    # control 0.2 -> 0.3, treated 0.2 -> 0.5: DiD = (0.5 - 0.2) - (0.3 - 0.2) = 0.2
+    cells = {(0, 0): [0, 0, 0, 0, 1] * 2, (0, 1): [0, 0, 1] * 3 + [0],
+             (1, 0): [0, 0, 0, 0, 1] * 2, (1, 1): [0, 1] * 5}
+    frame = pd.DataFrame([(t, p, y) for (t, p), ys in cells.items() for y in ys],
+                         columns=["treated", "post", "y"])
+    result = rv.difference_in_differences(frame, "conversion")
+    assert result.effect == pytest.approx(0.2)
+    assert result.means.loc["treated", "after"] == pytest.approx(0.5)
+    assert result.means.loc["control", "after"] == pytest.approx(0.3)
+    with pytest.raises(KeyError, match="rep"):
+        rv.difference_in_differences(frame, "conversion", cluster="rep")
+
+
+def test_lead_outcomes_use_the_kpi_library_definition(sample):
+    leads = rv.lead_outcomes(sample, within_days=30)
+    start, end = sample.period("baseline")
+    baseline = leads[~leads.post]
+    assert baseline.won.mean() == pytest.approx(
+        kpis.lead_conversion_rate(sample, start, end, within_days=30))
+    assert set(leads.region[~leads.treated]) == {sample.meta["control_region"]}
+
+
+def test_the_sample_review_finds_the_story(sample):
+    leads = rv.lead_outcomes(sample, within_days=30)
+    did = rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
+                                       cluster="owner_id")
+    assert did.effect > 0.02
+    times = rv.ticket_response_times(sample)
+    treated = times[times.treated]
+    response = rv.compare_medians(treated.hours[~treated.post], treated.hours[treated.post])
+    assert response.difference < -0.3 and response.significant

@@ -1,0 +1,96 @@
+"""Run the real notebooks headless: every solution with papermill, strict, on the
+default dataset and on another seed (every recorded check passes); every exercise
+unanswered (runs to the end, every question "not answered"); and the committed
+solution outputs under nbval."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crm_course.build import ROOT
+from crm_course.exercises.banks import get_bank
+
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+OTHER_SEED = 7
+
+
+def _papermill(src: Path, out_dir: Path, params: dict, env: dict) -> subprocess.CompletedProcess:
+    args = [sys.executable, "-m", "papermill", str(src), str(out_dir / src.name),
+            "--cwd", str(out_dir), "-k", "python3", "--no-progress-bar"]
+    for k, v in params.items():
+        args += ["-p", k, str(v)]
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """All papermill runs of this module, two at a time (separate processes)."""
+    env = dict(os.environ, CRM_COURSE_HOME=str(tmp_path_factory.mktemp("home")),
+               PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    jobs = []
+    for src in SOLUTIONS:
+        for label, extra in (("default", {}), ("seed", {"seed": OTHER_SEED})):
+            out = tmp_path_factory.mktemp(f"{src.stem}-{label}")
+            jobs.append((("solution", src.stem, label), ROOT / "solutions" / src.name, out,
+                         {"strict": True, "results_path": out / "results.json", **extra}))
+        out = tmp_path_factory.mktemp(f"{src.stem}-exercise")
+        jobs.append((("exercise", src.stem, "default"), ROOT / "exercises" / src.name, out,
+                     {"results_path": out / "results.json"}))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda j: (j[0], _papermill(j[1], j[2], j[3], env), j[2]), jobs))
+    return {key: (proc, out) for key, proc, out in done}
+
+
+@pytest.mark.parametrize("nb", [p.stem for p in SOLUTIONS])
+@pytest.mark.parametrize("dataset", ["default", "seed"])
+def test_solution_passes_every_check_strict(runs, nb, dataset):
+    proc, out = runs[("solution", nb, dataset)]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answers = json.loads((out / "results.json").read_text())["answers"]
+    graded = [q.id for q in get_bank(nb).questions if q.graded]
+    assert sorted(answers) == sorted(graded)
+    assert {k: v["status"] for k, v in answers.items()} == {k: "passed" for k in graded}
+
+
+def test_other_seed_is_really_another_dataset(runs):
+    default = json.loads((runs[("solution", SOLUTIONS[0].stem, "default")][1]
+                          / "results.json").read_text())
+    other = json.loads((runs[("solution", SOLUTIONS[0].stem, "seed")][1]
+                        / "results.json").read_text())
+    assert default["dataset"]["seed"] != other["dataset"]["seed"] == OTHER_SEED
+    assert default["answers"]["q5"]["answer"] != other["answers"]["q5"]["answer"]
+
+
+@pytest.mark.parametrize("nb", [p.stem for p in SOLUTIONS])
+def test_exercise_runs_to_the_end_unanswered(runs, nb):
+    proc, out = runs[("exercise", nb, "default")]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answers = json.loads((out / "results.json").read_text())["answers"]
+    graded = [q.id for q in get_bank(nb).questions if q.graded]
+    assert {k: v["status"] for k, v in answers.items()} == {k: "unanswered" for k in graded}
+    executed = nbformat.read(out / f"{nb}.ipynb", as_version=4)
+    texts = [o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+             for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert sum("[Not answered]" in t for t in texts) == len(graded)
+    assert not any(o.output_type == "error" for c in executed.cells
+                   if c.cell_type == "code" for o in c.outputs)
+
+
+def test_committed_solution_outputs_pass_nbval(tmp_path):
+    env = dict(os.environ, CRM_COURSE_HOME=str(tmp_path / "home"), PYTHONHASHSEED="0",
+               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.pop("MPLBACKEND", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-q",
+         "-p", "no:cacheprovider", "-p", "no:xdist", "--rootdir", str(tmp_path),
+         *map(str, SOLUTIONS)], env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
