@@ -14,7 +14,10 @@ import pytest  # noqa: E402
 from crm_course.exercises.banks import BANKS, get_bank  # noqa: E402
 from crm_course.exercises.judge import judge  # noqa: E402
 from crm_course.exercises.questions import (  # noqa: E402
-    ChartQuestion, NumberQuestion, OpenQuestion, SeriesQuestion,
+    ChartQuestion,
+    NumberQuestion,
+    OpenQuestion,
+    SeriesQuestion,
 )
 
 VALUE_QUESTIONS = [(bank, q) for bank in BANKS for q in get_bank(bank).questions

@@ -73,6 +73,8 @@ def test_active_user_rate_edges(crm):
 def test_logins_per_user(crm):
     # Login events: V1 3 + 6, V2 6, V3 3 = 18; licensed calendar days: 12 + 12 + 3 = 27.
     assert kpis.logins_per_user(crm, *PERIOD) == pytest.approx(18 / (27 / MONTH))
+    assert math.isnan(kpis.logins_per_user(crm, "2024-06-01", "2024-06-30"))  # no licence
+    assert kpis.logins_per_user(crm, "2030-01-01", "2030-01-31") == 0.0        # no login
 
 
 def test_unused_features(crm):

@@ -338,6 +338,8 @@ def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
     churn_from = np.maximum(np.where(is_customer, customer_since, start), start)
     churn = churn_from + _days(np.maximum(churn_after, 1))
     churn = np.where(is_customer & (churn <= end), churn, np.datetime64("NaT"))
+    account_idx = _still_customers(account_idx, existing, created, region, acc_region,
+                                   churn.astype("datetime64[D]")[:n_old])
     names = np.char.add(np.char.add(np.char.add(rng.choice(NAME_WORDS_A, na), " "),
                                     np.char.add(rng.choice(NAME_WORDS_B, na), " ")),
                         rng.choice(NAME_SUFFIX, na))
@@ -358,6 +360,31 @@ def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
         "stage": stage, "furthest_stage": furthest, "amount": amount,
     })
     return accounts, opportunities
+
+
+def _still_customers(account_idx, existing, created, region, acc_region, churn_old):
+    """Move existing-customer leads whose pre-CRM account had churned by the lead's date to
+    a pre-CRM customer of the same region still active that day.
+
+    Deterministic (no random draws, so the other tables stay as they are): among the
+    region's accounts sorted by churn date, those still active form a suffix, and lead k
+    takes the (k mod size)-th of them.
+    """
+    n_old = len(churn_old)
+    ends = np.where(np.isnat(churn_old), np.datetime64("9999-12-31"), churn_old)
+    gone = existing & (ends[np.minimum(account_idx, n_old - 1)] <= created)
+    out = account_idx.copy()
+    for r in REGIONS:  # one vectorised step per region
+        pool = np.flatnonzero(acc_region[:n_old] == r)
+        leads = np.flatnonzero(gone & (region == r))
+        if not len(pool) or not len(leads):
+            continue
+        order = pool[np.argsort(ends[pool], kind="stable")]
+        first_active = np.searchsorted(ends[order], created[leads], side="right")
+        available = len(order) - first_active
+        ok = available > 0
+        out[leads[ok]] = order[first_active[ok] + leads[ok] % available[ok]]
+    return out
 
 
 def _name_variant(first: pd.Series, last: pd.Series, kind: np.ndarray):

@@ -3,8 +3,8 @@ one data-quality score.
 
 Which records count: data quality describes the database as it stands at the end of the
 period, so every contact created on or before the period's last day counts (created before
-the period too), plus the contacts whose ``created_date`` is impossible (their real date is
-unknown, so they count in every period). The values are those of the data's snapshot.
+the period too), plus the contacts whose ``created_date`` is impossible or empty (their real
+date is unknown, so they count in every period). The values are those of the data's snapshot.
 ``by='region'`` uses the region of the contact's account.
 """
 
@@ -38,7 +38,7 @@ DUPLICATE_RULES = ("initial", "name")
 
 def _snapshot(crm: CRM, last) -> np.ndarray:
     created = dates(crm.contacts.created_date)
-    return (created < d64(last) + ONE_DAY) | _impossible_date(crm)
+    return (created < d64(last) + ONE_DAY) | _impossible_date(crm) | np.isnat(created)
 
 
 def _impossible_date(crm: CRM) -> np.ndarray:

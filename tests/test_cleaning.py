@@ -1,0 +1,64 @@
+"""Contact clean-up on a hand-built table: each step's effect, counted by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from kpi_fixtures import make_crm
+
+from crm_course import kpis
+from crm_course.cleaning import clean_contacts, normalise_countries
+
+ACCOUNTS = [{"account_id": "A1", "region": "North"}, {"account_id": "A2", "region": "South"}]
+CONTACTS = [
+    # one person twice at A1 (accent dropped), the second record has the phone
+    {"contact_id": "C1", "account_id": "A1", "first_name": "Núria", "last_name": "Puig",
+     "email": "nuria@a1.example", "phone": None, "country": "Spain"},
+    {"contact_id": "C2", "account_id": "A1", "first_name": "Nuria", "last_name": "PUIG",
+     "email": None, "phone": "+34 600 000 000", "country": "spain"},
+    {"contact_id": "C3", "account_id": "A2", "first_name": "Pau", "last_name": "Vidal",
+     "email": "pau@a2.example", "phone": "+34 611 111 111", "country": "ES ",
+     "created_date": "2099-01-01"},
+    {"contact_id": "C4", "account_id": "A2", "first_name": "Olga", "last_name": "Font",
+     "email": "olga@a2.example", "phone": "+34 622 222 222", "country": "Francia"},
+]
+MEMBERS = [{"member_id": "M1", "campaign_id": "K1", "contact_id": "C2"}]
+
+
+def sample_crm():
+    return make_crm(accounts=ACCOUNTS, contacts=CONTACTS,
+                    campaigns=[{"campaign_id": "K1"}], campaign_members=MEMBERS)
+
+
+def test_country_spellings_are_normalised():
+    crm = sample_crm()
+    fixed, changed = normalise_countries(crm.contacts)
+    assert fixed.country.tolist() == ["Spain", "Spain", "Spain", "France"]
+    assert changed == 3  # 'spain', 'ES ', 'Francia'
+
+
+def test_clean_contacts_merges_duplicates_and_keeps_the_original():
+    crm = sample_crm()
+    clean, report = clean_contacts(crm)
+    assert (report.countries_fixed, report.dates_cleared, report.duplicates_merged) == (3, 1, 1)
+    assert (report.contacts_before, report.contacts_after) == (4, 3)
+    kept = clean.contacts.set_index("contact_id")
+    # C1 and C2 are equally complete: the lower id is kept and gets C2's phone
+    assert "C2" not in kept.index
+    assert kept.loc["C1", "phone"] == "+34 600 000 000"
+    assert kept.loc["C1", "email"] == "nuria@a1.example"
+    assert pd.isna(kept.loc["C3", "created_date"])
+    assert clean.campaign_members.contact_id.tolist() == ["C1"]  # repointed
+    assert len(crm.contacts) == 4 and crm.contacts.country.iloc[1] == "spain"  # untouched
+
+
+def test_data_quality_score_rises_after_cleaning():
+    crm = sample_crm()
+    clean, _ = clean_contacts(crm)
+    # before: completeness 6/8; duplicates 2/4 in a cluster; invalid 3/4 (C2, C3, C4)
+    before = kpis.data_quality_score(crm, "2025-01-01", "2025-04-30")
+    assert before == pytest.approx((6 / 8 + (1 - 2 / 4) + (1 - 3 / 4)) / 3)
+    # after: completeness 6/6, no duplicates, no invalid values; C3 (date now unknown) counts
+    after = kpis.data_quality_score(clean, "2025-01-01", "2025-04-30")
+    assert after == pytest.approx(1.0)
+
