@@ -89,3 +89,15 @@ def test_chart_without_the_target_line_is_told_so(sample):
     verdict = judge(question, fig, sample)
     assert "target line" in verdict.message
     plt.close(fig)
+
+
+def test_line_chart_with_dates_and_a_date_marker_is_readable(sample):
+    question = get_bank("05_review_after_three_months").question("q7")
+    months = pd.date_range("2025-01-01", periods=3, freq="MS")
+    fig, ax = plt.subplots()
+    ax.plot(months, [0.1, 0.2, 0.3])
+    ax.plot(months, [0.1, 0.1, 0.1])
+    ax.axvline(pd.Timestamp("2025-02-01"))  # a go-live marker at a Timestamp
+    verdict = judge(question, fig, sample)
+    assert verdict.mistake != "uncheckable", verdict.message
+    plt.close(fig)

@@ -1,7 +1,7 @@
 """Run the real notebooks headless: every solution with papermill, strict, on the
-default dataset and on another seed (every recorded check passes); every exercise
-unanswered (runs to the end, every question "not answered"); and the committed
-solution outputs under nbval."""
+default dataset and on another seed (every recorded check passes), and every exercise
+unanswered (runs to the end, every question "not answered"). The committed solution
+outputs are checked by nbval in `make test`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from crm_course.exercises.banks import get_bank
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 OTHER_SEED = 7
+# a kernel that fails to start on a loaded machine is retried once (papermill #511)
+KERNEL_START_RACES = ("Kernel died before replying", "Address already in use")
 
 
 def _papermill(src: Path, out_dir: Path, params: dict, env: dict) -> subprocess.CompletedProcess:
@@ -27,7 +29,10 @@ def _papermill(src: Path, out_dir: Path, params: dict, env: dict) -> subprocess.
             "--cwd", str(out_dir), "-k", "python3", "--no-progress-bar"]
     for k, v in params.items():
         args += ["-p", k, str(v)]
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode and any(race in proc.stderr for race in KERNEL_START_RACES):
+        proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    return proc
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +88,3 @@ def test_exercise_runs_to_the_end_unanswered(runs, nb):
     assert not any(o.output_type == "error" for c in executed.cells
                    if c.cell_type == "code" for o in c.outputs)
 
-
-def test_committed_solution_outputs_pass_nbval(tmp_path):
-    env = dict(os.environ, CRM_COURSE_HOME=str(tmp_path / "home"), PYTHONHASHSEED="0",
-               PYDEVD_DISABLE_FILE_VALIDATION="1")
-    env.pop("MPLBACKEND", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-q",
-         "-p", "no:cacheprovider", "-p", "no:xdist", "--rootdir", str(tmp_path),
-         *map(str, SOLUTIONS)], env=env, capture_output=True, text=True, timeout=300,
-        cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-4000:]

@@ -29,7 +29,7 @@ def describe_axes(ax) -> dict:
     lines = list(ax.get_lines())
     h_targets, v_targets, series = [], [], []
     for line in lines:
-        y, x = _constant(line.get_ydata()), _constant(line.get_xdata())
+        y, x = _constant(line.get_ydata(orig=False)), _constant(line.get_xdata(orig=False))
         if y is not None and x is None:
             h_targets.append(y)
         elif x is not None and y is None:
@@ -52,7 +52,7 @@ def describe_axes(ax) -> dict:
                   for p in containers[0].patches]
     elif series:
         kind, n_series = "line", len(series)
-        values = [float(v) for v in np.asarray(series[0].get_ydata(), dtype=float)]
+        values = [float(v) for v in np.asarray(series[0].get_ydata(orig=False), dtype=float)]
     elif scatters:
         kind, n_series, values = "scatter", len(scatters), []
     elif wedges:

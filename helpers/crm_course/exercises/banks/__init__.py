@@ -10,6 +10,9 @@ BANKS = {
     "01_collect_usage_data": "crm_course.exercises.banks.usage",
     "02_analyse_kpis": "crm_course.exercises.banks.analyse_kpis",
     "03_gather_feedback": "crm_course.exercises.banks.gather_feedback",
+    "04_implement_changes": "crm_course.exercises.banks.implement_changes",
+    "05_review_after_three_months": "crm_course.exercises.banks.review",
+    "06_capstone": "crm_course.exercises.banks.capstone",
 }
 
 

@@ -1,0 +1,287 @@
+"""05_review_after_three_months: before/after tests, power, difference-in-differences and
+the second survey wave.
+
+Expected values come from `crm_course.review` and `crm_course.feedback` on the learner's
+own dataset; the known mistakes are the numbers that the usual slips produce (calendar
+hours, means of skewed times, the naive before/after difference ...).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from scipy.stats import norm
+
+from ... import feedback
+from ... import review as rv
+from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion
+from . import Bank
+
+TRAINED = "got training and the new interface"
+
+
+def _treated_leads(crm, treated: bool | None = True) -> pd.DataFrame:
+    """Mature leads (30 days) of the treated regions, the control (False) or all (None)."""
+    leads = rv.lead_outcomes(crm, within_days=30)
+    return leads if treated is None else leads[leads.treated == treated]
+
+
+def conversion(crm, post: bool, treated: bool | None = True) -> float:
+    """Share of mature leads won within 30 days, before or after the changes."""
+    leads = _treated_leads(crm, treated)
+    return float(leads[leads.post == post].won.mean())
+
+
+def uncensored_conversion(crm, post: bool) -> float:
+    """The slip: every lead of the treated regions in the period, won at any time."""
+    o = crm.opportunities
+    region = o.owner_id.map(crm.users.set_index("user_id").region)
+    leads = o[(region != crm.meta["control_region"])
+              & o.created_date.between(*crm.period("review" if post else "baseline"))]
+    return float((leads.stage == "won").mean())
+
+
+def conversion_test(crm, treated: bool | None = True) -> rv.Comparison:
+    leads = _treated_leads(crm, treated)
+    before, after = leads[~leads.post], leads[leads.post]
+    return rv.compare_proportions(before.won.sum(), len(before), after.won.sum(), len(after))
+
+
+def median_response_change(crm, business_hours: bool = True, statistic: str = "median",
+                           treated_only: bool = True) -> float:
+    """median(after) - median(before) of first-response hours in the treated regions."""
+    times = rv.ticket_response_times(crm, business_hours=business_hours)
+    if treated_only:
+        times = times[times.treated]
+    after, before = times.hours[times.post], times.hours[~times.post]
+    return float(getattr(after, statistic)() - getattr(before, statistic)())
+
+
+def leads_needed(crm) -> int:
+    return rv.sample_size_per_group(conversion(crm, False), conversion(crm, True))
+
+
+def leads_needed_one_sample(crm, alpha: float = 0.05, power: float = 0.8) -> int:
+    """The slip: n = ((z_(1-alpha/2) + z_power) / h)^2, the one-sample formula (half)."""
+    h = abs(rv.cohens_h(conversion(crm, False), conversion(crm, True)))
+    return math.ceil(((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2)
+
+
+def did_conversion(crm) -> rv.DiD:
+    """Difference-in-differences of conversion within 30 days, treated vs control."""
+    leads = rv.lead_outcomes(crm, within_days=30)
+    return rv.difference_in_differences(leads.assign(y=leads.won), "conversion")
+
+
+def group_change(crm, group: str) -> float:
+    """after - before of one row (control or treated) of the 2 x 2 table of means."""
+    row = did_conversion(crm).means.loc[group]
+    return float(row["after"] - row["before"])
+
+
+def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> float:
+    """SUS of wave 2 minus wave 1, for one group of respondents (None: everyone)."""
+    survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
+                                        on="user_id")
+    survey = survey.assign(sus=feedback.sus_scores(survey))
+    trained = ((survey.region != crm.meta["control_region"])
+               & survey.department.isin(["sales", "service"]))
+    if group is not None:
+        survey = survey[trained == (group == TRAINED)]
+    by_wave = survey.groupby("wave").sus.agg(statistic)
+    return float(by_wave.loc[2] - by_wave.loc[1])
+
+
+def monthly_conversion(crm, treated: bool = False) -> list[float]:
+    leads = _treated_leads(crm, treated)
+    return leads.groupby(leads.created_date.dt.to_period("M")).won.mean().tolist()
+
+
+BANK = Bank("05_review_after_three_months", "Review after three months", [
+    NumberQuestion(
+        "q1", "In the regions that got the changes, what share of the leads created "
+        "*before* the changes was won within 30 days? Use the mature leads of "
+        "`rv.lead_outcomes(crm, within_days=30)`. Give a fraction.",
+        "conversion before, treated",
+        hints=("`leads` has one row per lead old enough to be judged, with the columns "
+               "`treated`, `post` and `won`.",
+               "Keep `leads.treated & ~leads.post`, then take the mean of `won`."),
+        solution=("treated = leads[leads.treated]\n"
+                  "before, after = treated[~treated.post], treated[treated.post]\n"
+                  "conversion_before = before.won.mean()"),
+        expected=lambda crm: conversion(crm, post=False), tolerance=0.0005, fraction=True,
+        mistakes=(
+            Mistake("included the control region",
+                    lambda crm: conversion(crm, post=False, treated=None),
+                    "You kept the control region too; this question is about the regions "
+                    "that got the changes (`leads.treated`)."),
+            Mistake("no 30-day rule", lambda crm: uncensored_conversion(crm, post=False),
+                    "You counted deals won at any time; the fair comparison counts a lead as "
+                    "won only if it was won within 30 days."),
+        )),
+    NumberQuestion(
+        "q2", "And the same share for the leads created *after* the changes went live "
+        "(treated regions, won within 30 days, mature leads only)? Give a fraction.",
+        "conversion after, treated",
+        hints=("Same as q1 with `leads.post` instead of `~leads.post`.",),
+        solution="conversion_after = after.won.mean()",
+        expected=lambda crm: conversion(crm, post=True), tolerance=0.0005, fraction=True,
+        mistakes=(
+            Mistake("included the control region",
+                    lambda crm: conversion(crm, post=True, treated=None),
+                    "You kept the control region too; keep `leads.treated`."),
+            Mistake("censored leads included", lambda crm: uncensored_conversion(crm,
+                                                                                 post=True),
+                    "You counted every lead of the review window, including those too young "
+                    "to have closed: right-censoring makes the rate look wrong. Use the "
+                    "mature leads of `lead_outcomes`."),
+        )),
+    NumberQuestion(
+        "q3", "Is the change from q1 to q2 larger than chance? Give the p-value of the "
+        "two-proportion z-test (`rv.compare_proportions`, or statsmodels' "
+        "`proportions_ztest`, two-sided). Compared within ±0.001.", "p-value of conversion",
+        hints=("`rv.compare_proportions(won_before, n_before, won_after, n_after)` returns a "
+               "comparison with a `p_value`.",
+               "won_before = `before.won.sum()`, n_before = `len(before)`; the same for after."),
+        solution=("test = rv.compare_proportions(before.won.sum(), len(before),\n"
+                  "                              after.won.sum(), len(after))\n"
+                  "p_value = test.p_value"),
+        expected=lambda crm: conversion_test(crm).p_value, tolerance=0.001,
+        mistakes=(
+            Mistake("one-sided test", lambda crm: conversion_test(crm).p_value / 2,
+                    "That is a one-sided p-value; the question asks for the two-sided test, "
+                    "since the change could have gone either way."),
+            Mistake("included the control region",
+                    lambda crm: conversion_test(crm, treated=None).p_value,
+                    "You tested all regions together; the control region got no change, so "
+                    "it dilutes the test. Keep the treated regions."),
+        )),
+    NumberQuestion(
+        "q4", "By how much did the median first-response time change in the treated regions, "
+        "after minus before, in *business* hours? Use "
+        "`rv.ticket_response_times(crm)`. Compared within ±0.01 hours.",
+        "median first-response change",
+        hints=("`times` has one row per answered ticket with `hours` (business hours), "
+               "`treated` and `post`.",
+               "median of `hours` after minus median before, treated regions only; a "
+               "faster response gives a negative number."),
+        solution=("treated_times = times[times.treated]\n"
+                  "response_change = (treated_times.hours[treated_times.post].median()\n"
+                  "                   - treated_times.hours[~treated_times.post].median())"),
+        expected=median_response_change, tolerance=0.01,
+        mistakes=(
+            Mistake("calendar hours",
+                    lambda crm: median_response_change(crm, business_hours=False),
+                    "That is in calendar hours (nights and weekends count); the course's "
+                    "first-response KPI is in business hours."),
+            Mistake("used mean instead of median",
+                    lambda crm: median_response_change(crm, statistic="mean"),
+                    "You compared means: a few very slow tickets dominate them. Compare the "
+                    "medians."),
+            Mistake("included the control region",
+                    lambda crm: median_response_change(crm, treated_only=False),
+                    "You kept the tickets of the control region; keep `times.treated`."),
+        )),
+    NumberQuestion(
+        "q5", "How many leads *per group* would a two-proportion test need to detect a change "
+        "from your q1 rate to your q2 rate with 80% power at the 5% level? Compared within "
+        "±1 lead.", "leads needed per group",
+        hints=("Cohen's h measures the size of the change: `rv.cohens_h(p_before, p_after)`.",
+               "`rv.sample_size_per_group(p_before, p_after)` solves the power equation for "
+               "two independent groups."),
+        solution="needed = rv.sample_size_per_group(conversion_before, conversion_after)",
+        expected=leads_needed, tolerance=1,
+        mistakes=(
+            Mistake("one-sample formula", leads_needed_one_sample,
+                    "You used the one-sample formula n = ((z + z_power) / h)^2: it assumes "
+                    "one rate is known exactly. Two groups, both measured with noise, need "
+                    "twice as many."),
+            Mistake("both groups together", lambda crm: 2 * leads_needed(crm),
+                    "That is the total for both groups; the question asks per group."),
+        )),
+    NumberQuestion(
+        "q6", "Estimate the effect of the changes on conversion (won within 30 days) with a "
+        "difference-in-differences against the control region: (treated after - treated "
+        "before) - (control after - control before). Give a fraction (a difference of "
+        "shares), within ±0.0005.", "DiD on conversion",
+        hints=("`rv.difference_in_differences(leads.assign(y=leads.won), \"conversion\")` "
+               "fits the model; its `effect` is the estimate.",
+               "Or by hand: the four means of `won` by `treated` and `post`."),
+        solution=("did = rv.difference_in_differences(leads.assign(y=leads.won), "
+                  "\"conversion\",\n"
+                  "                                   cluster=\"owner_id\")\n"
+                  "did_effect = did.effect"),
+        expected=lambda crm: did_conversion(crm).effect,
+        tolerance=0.0005,
+        mistakes=(
+            Mistake("naive before/after", lambda crm: group_change(crm, "treated"),
+                    "That is the naive before/after change of the treated regions; subtract "
+                    "the change the control region saw over the same months."),
+            Mistake("control's change only", lambda crm: group_change(crm, "control"),
+                    "That is the control region's change alone: what would have happened "
+                    "anyway. Subtract it from the treated regions' change."),
+        )),
+    ChartQuestion(
+        "q7", "Draw a line chart of conversion within 30 days by month of creation, one line "
+        "for the control region (draw it first) and one for the regions with the changes, "
+        "with a title, axis labels, a legend and a vertical line where the changes went "
+        "live.", "chart of monthly conversion, treated vs control",
+        hints=("`leads.groupby([month, \"treated\"]).won.mean().unstack(\"treated\")` gives "
+               "one column per group, the control (False) first.",
+               "Draw each column with `ax.plot(monthly.index, monthly[False], label=...)`, "
+               "then `monthly[True]`; `ax.axvline(go_live)` marks the go-live and "
+               "`ax.legend()` names the lines."),
+        solution=("month = leads.created_date.dt.to_period(\"M\").dt.start_time\n"
+                  "monthly = leads.groupby([month, \"treated\"]).won.mean().unstack(\"treated\")\n"
+                  "ax.plot(monthly.index, monthly[False], marker=\"o\", "
+                  "label=f\"control ({control})\")\n"
+                  "ax.plot(monthly.index, monthly[True], marker=\"o\", "
+                  "label=\"regions with the changes\")\n"
+                  "ax.axvline(go_live, color=\"black\", linestyle=\"--\")\n"
+                  "ax.set_title(\"Conversion within 30 days, by month of creation\")\n"
+                  "ax.set_xlabel(\"month of creation\")\n"
+                  "ax.set_ylabel(\"share of leads won within 30 days\")\n"
+                  "ax.legend()"),
+        chart_kind="line", n_series=2, values=monthly_conversion),
+    NumberQuestion(
+        "q8", "Among the users who got training and the new interface (sales and service "
+        "outside the control region), by how much did the mean SUS score change from "
+        "survey wave 1 to wave 2 (wave 2 - wave 1)? Within ±0.05.", "SUS change, trained users",
+        hints=("`survey` below has one row per answer, with `wave`, `sus` and `group`.",
+               "Keep `survey.group == \"got training and the new interface\"`, take the mean "
+               "`sus` per wave, then wave 2 minus wave 1."),
+        solution=("trained = survey[survey.group == \"got training and the new interface\"]\n"
+                  "by_wave = trained.groupby(\"wave\").sus.mean()\n"
+                  "sus_change = by_wave.loc[2] - by_wave.loc[1]"),
+        expected=sus_change, tolerance=0.05,
+        mistakes=(
+            Mistake("everyone", lambda crm: sus_change(crm, None),
+                    "You compared all respondents; the question asks about the users who got "
+                    "training and the new interface."),
+            Mistake("the other group", lambda crm: sus_change(crm, "everyone else"),
+                    "That is the change of everyone else, the users who got neither; keep "
+                    "the trained group."),
+            Mistake("median instead of mean", lambda crm: sus_change(crm, statistic="median"),
+                    "You compared medians; the question asks for the mean SUS score, the "
+                    "usual summary of that scale."),
+        )),
+    OpenQuestion(
+        "q9", "What can three months of data show about these changes, and what can they not "
+        "show? Using your numbers (q3, q5, q6), say what you would recommend to management "
+        "and when you would review again.", "open: what three months show",
+        hints=("Compare the leads needed (q5) with the leads the review window holds.",
+               "A good answer separates the response-time result from the conversion result "
+               "and names the caveats (season, a small control group, novelty)."),
+        solution=("On the sample, three months show a clear fall in first-response time and a "
+                  "conversion rise in the treated regions that the z-test finds unlikely to "
+                  "be chance. They cannot show how much of the conversion rise is due to the "
+                  "changes: the difference-in-differences interval is wide because the "
+                  "control region is small and the window holds fewer mature leads than the "
+                  "power calculation asks for. Recommend keeping the changes, rolling them "
+                  "out to the control region, and reviewing again after six months with the "
+                  "same definitions."),
+        model_answer="Response time: clear. Conversion: promising but under-powered; keep, "
+                     "extend and review again at six months.",
+        placeholder="*Write your answer here (double-click this cell).*"),
+])
