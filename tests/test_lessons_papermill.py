@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -10,17 +10,20 @@ import pytest
 from crm_course.runner import ROOT, run_notebook
 
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_cache(tmp_path_factory, monkeypatch_module):
-    monkeypatch_module.setenv("CRM_COURSE_CACHE", str(tmp_path_factory.mktemp("cache")))
+OTHER_SEED = 7
 
 
 @pytest.fixture(scope="module")
-def monkeypatch_module():
+def runs(tmp_path_factory):
+    """Every lesson run once with ``seed=7``, two at a time; {stem: (run, output)}."""
     with pytest.MonkeyPatch.context() as mp:
-        yield mp
+        mp.setenv("CRM_COURSE_CACHE", str(tmp_path_factory.mktemp("cache")))
+        out = tmp_path_factory.mktemp("lessons")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(
+                lambda nb: run_notebook(nb, out / nb.name, {"seed": OTHER_SEED}, timeout=300),
+                LESSONS))
+    return {r.source.stem: r for r in done}
 
 
 def test_every_lesson_has_a_parameters_cell():
@@ -32,10 +35,10 @@ def test_every_lesson_has_a_parameters_cell():
         assert "data_dir = None" in tagged[0].source and "seed = None" in tagged[0].source
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
-def test_lesson_runs_on_another_seed(lesson: Path, tmp_path: Path):
-    run = run_notebook(lesson, tmp_path / lesson.name, {"seed": 7}, timeout=300)
+@pytest.mark.parametrize("lesson", [p.stem for p in LESSONS])
+def test_lesson_runs_on_another_seed(runs, lesson):
+    run = runs[lesson]
     assert run.error is None, run.error
-    executed = nbformat.read(tmp_path / lesson.name, as_version=4)
+    executed = nbformat.read(run.output, as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert injected and "seed = 7" in injected[0].source
+    assert injected and f"seed = {OTHER_SEED}" in injected[0].source

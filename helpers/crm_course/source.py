@@ -7,11 +7,13 @@ folder (written atomically, so parallel runs can share it) and loaded from there
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from . import schema, synth
 from .data import CRM, load_crm, write_tables
 from .synth import generate, learner_seed
 
@@ -21,9 +23,18 @@ def cache_dir() -> Path:
     return Path(os.environ.get("CRM_COURSE_CACHE", Path.home() / ".cache" / "crm-course"))
 
 
+def generator_fingerprint() -> str:
+    """Short hash of the generator's and the schema's source: a changed generator never
+    reuses a dataset cached by an older one."""
+    digest = hashlib.sha256()
+    for module in (synth, schema):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def generated_dataset(seed: int, scale: float = 1.0) -> Path:
     """Folder holding the dataset for ``seed`` and ``scale``, generating it if missing."""
-    folder = cache_dir() / f"seed-{seed}-scale-{scale:g}"
+    folder = cache_dir() / f"seed-{seed}-scale-{scale:g}-{generator_fingerprint()}"
     if (folder / "dataset.json").is_file():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)

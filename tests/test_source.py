@@ -1,0 +1,33 @@
+"""Where a notebook's data comes from: a folder, a seed (cached), or a learner id."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_course import source
+from crm_course.synth import learner_seed
+
+
+def test_seed_is_generated_once_into_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path))
+    crm = source.get_crm(seed=5, scale=0.2)
+    assert crm.meta["seed"] == 5
+    folders = list(tmp_path.iterdir())
+    assert len(folders) == 1 and source.generator_fingerprint() in folders[0].name
+    again = source.get_crm(seed=5, scale=0.2)
+    assert again.source == crm.source  # reused, not regenerated
+
+
+def test_learner_gets_the_learner_seed(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path))
+    monkeypatch.setenv("CRM_COURSE_SECRET", "s3cret")
+    assert source.get_crm(learner="s9", scale=0.2).meta["seed"] == learner_seed("s9", "s3cret")
+
+
+def test_only_one_source_may_be_given():
+    with pytest.raises(ValueError, match="data_dir, seed"):
+        source.get_crm(data_dir="x", seed=1)
+
+
+def test_none_is_the_bundled_sample(sample):
+    assert source.get_crm().meta == sample.meta
