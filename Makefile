@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lab data outputs exercises bench lint lock clean help
+.PHONY: run test lab data outputs exercises bench lint lock clean help browser
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
@@ -19,6 +19,7 @@ help:
 	@echo "make exercises  rebuild exercises/ from solutions/"
 	@echo "make bench      benchmarks at scale (writes benchmarks/README.md tables)"
 	@echo "make lint       ruff on the package, tests and notebooks"
+	@echo "make browser    install Debian chromium for the browser tests (root, when missing)"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -34,9 +35,16 @@ run: $(STAMP)
 
 # units and notebook runs (tests/), plus nbval: committed lesson and solution outputs
 # must match a fresh run on this machine
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests \
 	  --nbval --nbval-current-env notebooks solutions
+
+# Debian's chromium for the browser tests (tests/test_dashboard_browser.py); never a
+# Playwright browser download. Installs only when missing and we may (root).
+browser:
+	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@test -x /usr/bin/chromium || echo "no /usr/bin/chromium: browser tests will be skipped"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)

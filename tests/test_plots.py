@@ -41,7 +41,11 @@ def test_line_draws_one_line_per_column_plus_target_and_benchmark():
                     event=(pd.Timestamp("2025-02-01"), "changes live"))
     solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]
     assert len(solid) == 3  # two series and the event marker
-    assert sorted(dashed_levels(ax)) == [1.5, 2.5]
+    assert dashed_levels(ax) == [2.5]  # the target
+    dotted = [ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() == ":"]
+    assert dotted == [1.5]  # the benchmark
+    series_colours = {ln.get_color() for ln in solid[:2]}
+    assert plots.TARGET_COLOUR not in series_colours
 
 
 def test_no_target_means_no_reference_line():

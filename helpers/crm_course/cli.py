@@ -191,6 +191,63 @@ def _execute(args) -> int:
     return 0
 
 
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="run the report notebook on a dataset and write it as "
+                       "an HTML page without code (crm_course.report)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="dataset folder (default: the sample)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="generate the sample company with this seed instead")
+    p.add_argument("--focus", choices=("sales", "service", "all"), default=None,
+                   help="CRM areas the report covers (default: the notebook's, sales)")
+    p.add_argument("--out", type=Path, default=Path("build/report.html"),
+                   help="HTML file to write (default build/report.html)")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+    p.set_defaults(func=_report)
+
+
+def _report(args) -> int:
+    from .report import build_report
+
+    if args.data_dir is not None and args.seed is not None:
+        print("error: give --data-dir or --seed, not both", file=sys.stderr)
+        return 2
+    try:
+        path = build_report(args.out, data_dir=args.data_dir, seed=args.seed,
+                            focus=args.focus, timeout=args.timeout)
+    except RuntimeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def _add_dashboard(sub) -> None:
+    p = sub.add_parser("dashboard", help="serve the instructor dashboard "
+                       "(notebooks/dashboard.ipynb) with Voila (crm_course.dashboard)")
+    p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--dev", action="store_true",
+                   help="development mode: show Python tracebacks in the page")
+    p.set_defaults(func=_dashboard)
+
+
+def _dashboard(args) -> int:
+    import subprocess
+
+    from .runner import ROOT
+
+    command = [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "dashboard.ipynb"),
+               f"--port={args.port}", "--Voila.ip=127.0.0.1",
+               f"--show_tracebacks={args.dev}"]
+    if args.no_browser:
+        command.append("--no-browser")
+    try:
+        return subprocess.run(command, cwd=ROOT).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-course",
@@ -198,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_data, _add_run, _add_execute, _add_build_exercises, _add_grade,
-                _add_progress):
+                _add_progress, _add_report, _add_dashboard):
         add(sub)
     return parser
 

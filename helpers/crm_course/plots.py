@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000")
-TARGET_COLOUR = "#D55E00"
-BENCHMARK_COLOUR = "#555555"
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency. Black is
+# kept for targets (dashed) and grey for benchmarks (dotted), so no series looks like one.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+TARGET_COLOUR = "#000000"
+BENCHMARK_COLOUR = "#666666"
 FIGSIZE = (8.0, 4.0)
 # diverging scale for Likert answers: disagree (vermillion) .. agree (blue)
 LIKERT_COLOURS = ("#D55E00", "#F4A582", "#D9D9D9", "#92C5DE", "#0072B2")
@@ -51,12 +51,12 @@ def _label(ax, title: str, xlabel: str, ylabel: str, percent: bool, axis: str = 
 
 
 def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COLOUR,
-                   axis: str = "y") -> None:
-    """A dashed horizontal (or vertical) line for a target or benchmark, with its label."""
+                   axis: str = "y", linestyle: str = "--") -> None:
+    """A horizontal (or vertical) line for a target (dashed) or benchmark, with its label."""
     if value is None or pd.isna(value):
         return
     line = ax.axhline if axis == "y" else ax.axvline
-    line(value, color=colour, linestyle="--", linewidth=1.5, label=label)
+    line(value, color=colour, linestyle=linestyle, linewidth=1.5, label=label)
 
 
 def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: float | None = None,
@@ -77,7 +77,7 @@ def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: floa
         ax.grid(axis="x", visible=False)
     reference_line(ax, target, f"target {_fmt(target, percent)}", axis=axis)
     reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
-                   axis=axis)
+                   axis=axis, linestyle=":")
     _label(ax, title, xlabel, ylabel, percent, axis)
     if target is not None or benchmark is not None:
         ax.legend(loc="best")
@@ -94,7 +94,8 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
         ax.plot(frame.index, frame[column].to_numpy(dtype=float), marker="o", markersize=3,
                 color=PALETTE[i % len(PALETTE)], label=str(column))
     reference_line(ax, target, f"target {_fmt(target, percent)}")
-    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR)
+    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
+                   linestyle=":")
     if event is not None:
         ax.axvline(pd.Timestamp(event[0]), color=BENCHMARK_COLOUR, linewidth=1)
         ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),

@@ -1,0 +1,29 @@
+"""crm_course.dashboard: the instructor dashboard, ipywidgets apps over the KPI library.
+
+Three views and a data-set switch, each in its own module:
+
+- `explorer.KPIExplorer`: one KPI over time against its target and benchmark, by
+  department, region or team, and the latest values of its area with status vs target;
+- `before_after.BeforeAfter`: baseline against review window, treated regions against the
+  control region, the test result and its interval in plain words;
+- `what_if.WhatIf`: sliders for the expected uplift and cost of each planned change, with
+  the projected KPIs and ROI;
+- `datasets.DataSwitch`: the bundled sample, another seed, or a data folder.
+
+`app.Dashboard` puts them together; notebooks/dashboard.ipynb shows it and
+``crm-course dashboard`` serves that notebook with Voila.
+
+Each view keeps what it computed for the current widget state in plain attributes
+(``series``, ``table``, ``result``, ``projection`` ...) set by a pure function of the data
+and the widget values, so tests set ``widget.value`` and assert on them without a
+browser. Charts are PNG images drawn with `crm_course.plots`; tables are HTML.
+"""
+
+from .app import Dashboard
+from .before_after import MEASURES, BeforeAfter, review_result
+from .datasets import DataSwitch
+from .explorer import KPIExplorer, kpi_over_time, latest_values
+from .what_if import WhatIf, planned_changes, project
+
+__all__ = ["MEASURES", "BeforeAfter", "DataSwitch", "Dashboard", "KPIExplorer", "WhatIf",
+           "kpi_over_time", "latest_values", "planned_changes", "project", "review_result"]

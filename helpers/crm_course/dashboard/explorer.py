@@ -1,0 +1,169 @@
+"""KPI explorer: one KPI month by month against its target and benchmark, and the latest
+values of its area with their status.
+
+Pick an area, a KPI of that area, a range of months and a grouping (none, department,
+region, team). A KPI that cannot be split by the chosen grouping is shown for the whole
+company, and the view says so.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import kpis, plots
+from ..data import CRM
+from .render import Panel, chart_png, number, table_html
+
+COMPANY = "whole company"
+GROUPINGS = (("whole company", None), ("department", "department"), ("region", "region"),
+             ("team", "team"))
+LATEST_MONTHS = 3  # the latest values cover the last quarter of the range (targets are quarterly)
+
+
+def months(crm: CRM) -> list[pd.Timestamp]:
+    """First day of every month of the data set."""
+    first, last = crm.period("all")
+    return list(pd.date_range(first.to_period("M").start_time, last, freq="MS"))
+
+
+def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None) -> pd.DataFrame:
+    """The KPI for every calendar month from ``start`` to ``end``.
+
+    value(month m, group g) = ``kpis.compute(crm, name, first day of m, last day of m,
+    by=by)``, the month clipped to [start, end].
+
+    Returns
+    -------
+    DataFrame
+        Index: first day of each month; one column per group (``by``), or one column
+        ``'whole company'`` when ``by`` is None. Raises `kpis.GroupingError` when the KPI
+        cannot be split by ``by``.
+    """
+    first, last = kpis.period(start, end)
+    rows = {}
+    with kpis._common.shared_work():
+        for month in pd.date_range(first.to_period("M").start_time, last, freq="MS"):
+            lo, hi = max(month, first), min(month + pd.offsets.MonthEnd(0), last)
+            value = kpis.compute(crm, name, lo, hi, **({"by": by} if by else {}))
+            rows[month] = value if by else pd.Series({COMPANY: value})
+    frame = pd.DataFrame(rows).T
+    frame.index.name = "month"
+    return frame.astype(float)
+
+
+def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
+    """The area's KPIs over the last `LATEST_MONTHS` months of the range (from ``kpi_table``).
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI of the area: ``kpi, value, unit, target, benchmark, status`` with
+        ``status`` 'met' / 'not met' / 'no target' / 'no data' (see `kpis.status`).
+    """
+    first, last = kpis.period(start, end)
+    latest = max(first, (last - pd.DateOffset(months=LATEST_MONTHS)) + pd.Timedelta(days=1))
+    table = kpis.kpi_table(crm, latest, last, kpis=kpis.kpi_names(area))
+    return table[["kpi", "value", "unit", "target", "benchmark", "status"]]
+
+
+def _areas() -> list[str]:
+    return [a for a in kpis.AREAS if kpis.kpi_names(a)]
+
+
+class KPIExplorer:
+    """The KPI explorer view.
+
+    Widgets: ``area``, ``kpi``, ``months`` (a range slider of months) and ``grouping``.
+    State after every change: ``series`` (`kpi_over_time`), ``table`` (`latest_values`),
+    ``message`` (what the chart shows, and any grouping that could not be applied),
+    ``chart`` and ``latest`` (the Image and HTML widgets).
+    """
+
+    def __init__(self, crm: CRM):
+        self.crm = crm
+        self.area = widgets.Dropdown(options=_areas(), value="sales", description="Area")
+        self.kpi = widgets.Dropdown(options=kpis.kpi_names("sales"), description="KPI",
+                                    layout=widgets.Layout(width="420px"))
+        self.grouping = widgets.Dropdown(options=GROUPINGS, value=None, description="Split by")
+        self.months = widgets.SelectionRangeSlider(options=[("", 0)], description="Months",
+                                                   layout=widgets.Layout(width="640px"))
+        self.note = widgets.HTML()
+        self.chart = widgets.Image(format="png")
+        self.latest = widgets.HTML()
+        self.series = pd.DataFrame()
+        self.table = pd.DataFrame()
+        self.message = ""
+        self._muted = False
+        self.widget = Panel([widgets.HBox([self.area, self.kpi, self.grouping]), self.months,
+                             self.note, self.chart, self.latest], self.describe)
+        self.area.observe(self._area_changed, "value")
+        for control in (self.kpi, self.grouping, self.months):
+            control.observe(lambda _: self.update(), "value")
+        self.set_crm(crm)
+
+    def set_crm(self, crm: CRM) -> None:
+        """Show another data set: the month range resets to all its months."""
+        self.crm = crm
+        self._tables: dict[tuple, pd.DataFrame] = {}  # latest values by (area, start, end)
+        options = [(f"{m:%b %Y}", m) for m in months(crm)]
+        self._muted = True  # one update for the new options and range, not three
+        try:
+            self.months.options = options
+            self.months.index = (0, len(options) - 1)
+        finally:
+            self._muted = False
+        self.update()
+
+    def _area_changed(self, change) -> None:
+        self.kpi.options = kpis.kpi_names(change["new"])  # selects the first: update() runs
+
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last day of the selected months."""
+        first, last = self.months.value
+        return first, min(last + pd.offsets.MonthEnd(0), self.crm.period("all")[1])
+
+    def update(self) -> None:
+        """Recompute the series, chart and table for the current widget values."""
+        if self._muted or self.kpi.value is None:
+            return
+        k = kpis.get_kpi(self.kpi.value)
+        start, end = self.period()
+        by = self.grouping.value
+        split = by if by in k.groupings else None
+        self.series = kpi_over_time(self.crm, k.name, start, end, split)
+        key = (k.area, start, end)
+        if key not in self._tables:
+            self._tables[key] = latest_values(self.crm, k.area, start, end)
+        self.table = self._tables[key]
+        where = f"by {by}" if split else "for the whole company"
+        self.message = f"{k.name} ({k.unit}) by month, {start:%b %Y} to {end:%b %Y}, {where}"
+        if by and not split:
+            self.message += f" ({k.name} cannot be split by {by})"
+        self.note.value = f"<p style='font-size:17px'><b>{k.formula}</b> · {self.message}</p>"
+        self.chart.value = chart_png(self._draw)
+        shown = self.table.assign(
+            value=[number(v, u) for v, u in zip(self.table.value, self.table.unit, strict=True)],
+            target=[number(v, u) for v, u in zip(self.table.target, self.table.unit,
+                                                 strict=True)],
+            benchmark=[number(v, u) for v, u in zip(self.table.benchmark, self.table.unit,
+                                                    strict=True)])
+        self.latest.value = (f"<h3>Latest values ({k.area}): last {LATEST_MONTHS} months to "
+                             f"{end:%d %b %Y}</h3>" + table_html(shown, status="status"))
+
+    def _draw(self, ax) -> None:
+        k = kpis.get_kpi(self.kpi.value)
+        ref = self.table.set_index("kpi").loc[k.name]
+        changes = pd.Timestamp(self.crm.meta["changes_start"])
+        start, end = self.period()
+        event = (changes, "changes go live") if start <= changes <= end else None
+        shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
+        plots.line(shown, k.name.replace("_", " "), "month", k.unit,
+                   target=ref.target, benchmark=ref.benchmark, percent=k.unit == "share",
+                   event=event, ax=ax)
+
+    def describe(self) -> str:
+        """What the view shows now, in one line per part."""
+        met = (self.table.status == "met").sum()
+        return (f"KPI explorer: {self.message}\n"
+                f"latest {self.area.value} KPIs: {met} of {len(self.table)} meet their target")

@@ -1,0 +1,91 @@
+"""How the views show results: charts as PNG bytes, tables as HTML, readable for a room.
+
+Charts are drawn on a stand-alone matplotlib ``Figure`` (no pyplot state, so nothing is
+left open between updates) in the course style with larger type for a projector, and
+shown in an ``ipywidgets.Image``; tables are plain HTML in an ``ipywidgets.HTML``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import plots
+
+FIGSIZE = (10.0, 4.8)
+# fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
+MARGINS = {"left": 0.09, "right": 0.74, "top": 0.9, "bottom": 0.14}
+PROJECTOR = {"font.size": 14, "axes.titlesize": 18, "axes.labelsize": 15,
+             "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 13,
+             "lines.linewidth": 2.5}
+TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:17px}"
+             ".crm-table th,.crm-table td{padding:4px 12px;text-align:right}"
+             ".crm-table th{border-bottom:2px solid #555}"
+             ".crm-table td:first-child,.crm-table th:first-child{text-align:left}"
+             ".crm-met{color:#009E73;font-weight:bold}"
+             ".crm-not-met{color:#D55E00;font-weight:bold}</style>")
+
+
+def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
+    """PNG of the chart ``draw(ax)`` makes on a fresh axes, in the course style."""
+    with mpl.rc_context():
+        plots.use_course_style()
+        mpl.rcParams.update(PROJECTOR)
+        figure = Figure(figsize=size, dpi=100)
+        figure.subplots_adjust(**MARGINS)
+        draw(figure.subplots())
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def number(value: float, unit: str) -> str:
+    """A KPI value as a person reads it: shares as percentages, others with 3 figures."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "share":
+        return f"{value:.1%}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
+def table_html(frame: pd.DataFrame, status: str | None = None) -> str:
+    """``frame`` as a large-type HTML table; the ``status`` column coloured met / not met."""
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for column, value in row.items():
+            text = html.escape(str(value))
+            if column == status and value in ("met", "not met"):
+                text = f'<span class="crm-{value.replace(" ", "-")}">{text}</span>'
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    return (f'{TABLE_CSS}<table class="crm-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+class Panel(widgets.VBox):
+    """A view's box of widgets whose text form is the view's own summary.
+
+    Notebooks store a widget's text form next to its view; the summary (what the view
+    shows now) is deterministic, unlike the default repr, which lists image bytes.
+    """
+
+    def __init__(self, children, describe: Callable[[], str], **kwargs):
+        super().__init__(children, **kwargs)
+        self._describe = describe
+
+    def __repr__(self) -> str:
+        return self._describe()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self._describe()
+        return bundle

@@ -1,0 +1,182 @@
+"""What-if: the expected uplift and cost of each planned change, and what they would
+give: the projected KPIs against their targets, the first-year ROI and the payback month.
+
+Planned changes are the improvements in the change log (changes with a target KPI).
+The projection starts from each KPI's value in the review window (the latest quarter):
+
+    projected KPI = current value + sum of the uplifts of the changes aimed at it.
+
+Only extra sales are priced, as in lesson 04:
+
+    benefit per year = conversion uplift x leads per year x gross margin per won deal,
+    ROI = (benefit - cost) / cost,   payback month = first month where
+    cumulative benefit (benefit / 12 per month) >= cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from .. import kpis, plots
+from ..data import CRM
+from .render import Panel, chart_png, number, table_html
+
+PRICED = "lead_conversion_rate"
+SHARE_SCALE = 100  # share KPIs are moved in percentage points
+
+
+def planned_changes(crm: CRM) -> pd.DataFrame:
+    """The improvements and their default expectations.
+
+    Returns
+    -------
+    DataFrame
+        One row per change with a target KPI: ``title, kpi, unit, status, cost, current``
+        (the KPI in the review window), ``target`` and ``uplift``: by default the gap to
+        the target in the good direction, shared equally by the changes aimed at the KPI
+        (0 when the target is met or missing).
+    """
+    c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
+    window = crm.period("review")
+    table = kpis.kpi_table(crm, *window, kpis=sorted(set(c.kpi))).set_index("kpi")
+    plan = pd.DataFrame({"title": c.title.str.split(":").str[0].str.split(" \\(").str[0],
+                         "kpi": c.kpi.astype(str), "status": c.status.astype(str),
+                         "cost": c.cost.astype(float)})
+    plan["unit"] = plan.kpi.map(table.unit)
+    plan["current"] = plan.kpi.map(table.value)
+    plan["target"] = plan.kpi.map(table.target)
+    better = plan.kpi.map(lambda k: 1 if kpis.get_kpi(k).higher_is_better else -1)
+    gap = ((plan.target - plan.current) * better).clip(lower=0).fillna(0) * better
+    plan["uplift"] = gap / plan.groupby("kpi").kpi.transform("size")
+    return plan
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What the plan would give in its first year."""
+
+    kpis: pd.DataFrame        # kpi, unit, current, uplift, projected, target, status
+    cost: float
+    benefit: float
+    roi: float
+    payback_month: int | None  # None: not within 12 months
+    cumulative: pd.Series      # cumulative benefit by month 1..12
+
+
+def project(crm: CRM, plan: pd.DataFrame) -> Projection:
+    """Projected KPIs, benefit, ROI and payback of ``plan`` (`planned_changes` with its
+    ``uplift`` and ``cost`` columns set to the expectations)."""
+    summed = plan.groupby("kpi", sort=False).agg(
+        unit=("unit", "first"), current=("current", "first"), uplift=("uplift", "sum"),
+        target=("target", "first")).reset_index()
+    summed["projected"] = summed.current + summed.uplift
+    summed["status"] = [kpis.status(v, t, kpis.get_kpi(k).higher_is_better)
+                        for k, v, t in zip(summed.kpi, summed.projected, summed.target,
+                                           strict=True)]
+    base_first, base_last = crm.period("baseline")
+    o = crm.opportunities
+    days = (base_last - base_first).days + 1
+    leads_per_year = o.created_date.between(base_first, base_last).sum() * 365 / days
+    won_orders = crm.orders[crm.orders.opportunity_id.notna()]
+    margin_per_deal = won_orders.gross_margin.sum() / max(len(won_orders), 1)
+    uplift = float(plan.uplift[plan.kpi == PRICED].sum())
+    benefit = uplift * leads_per_year * margin_per_deal
+    cost = float(plan.cost.sum())
+    roi = (benefit - cost) / cost if cost > 0 else math.nan
+    cumulative = pd.Series(benefit / 12 * np.arange(1, 13), index=range(1, 13))
+    paid = cumulative.index[cumulative >= cost]
+    return Projection(summed, cost, float(benefit), float(roi),
+                      int(paid[0]) if len(paid) and benefit > 0 else None, cumulative)
+
+
+def _scale(unit: str) -> float:
+    return SHARE_SCALE if unit == "share" else 1.0
+
+
+class WhatIf:
+    """The what-if view.
+
+    Widgets: ``uplifts`` and ``costs``, one slider each per planned change (share KPIs in
+    percentage points). State after every change: ``plan`` (with the slider values),
+    ``projection`` (`project`), ``chart`` and ``summary`` (Image and HTML widgets).
+    """
+
+    def __init__(self, crm: CRM):
+        self.box = widgets.VBox()
+        self.chart = widgets.Image(format="png")
+        self.summary = widgets.HTML()
+        self.widget = Panel([self.box, self.summary, self.chart], self.describe)
+        self.set_crm(crm)
+
+    def set_crm(self, crm: CRM) -> None:
+        """Plan on another data set: sliders start at the default expectations."""
+        self.crm = crm
+        self.plan = planned_changes(crm)
+        self.uplifts, self.costs, rows = [], [], []
+        for row in self.plan.itertuples():
+            scale = _scale(row.unit)
+            reach = max(3 * abs(row.uplift) * scale, 5.0)
+            # start a little beyond the gap (0.1 units), so the default plan reaches the target
+            start = math.copysign(math.ceil(abs(row.uplift) * scale * 10) / 10, row.uplift)
+            uplift = widgets.FloatSlider(
+                value=start, min=-reach, max=reach, step=reach / 40,
+                description="uplift", readout_format=".2f",
+                layout=widgets.Layout(width="360px"))
+            cost = widgets.FloatSlider(value=row.cost, min=0, max=max(3 * row.cost, 1000),
+                                       step=500, description="cost EUR", readout_format=",.0f",
+                                       layout=widgets.Layout(width="360px"))
+            unit = "points" if row.unit == "share" else row.unit
+            label = widgets.HTML(f"<b>{row.title}</b> ({row.status})<br>{row.kpi}, {unit}",
+                                 layout=widgets.Layout(width="380px"))
+            rows.append(widgets.HBox([label, uplift, cost]))
+            self.uplifts.append(uplift)
+            self.costs.append(cost)
+            for slider in (uplift, cost):
+                slider.observe(lambda _: self.update(), "value")
+        self.box.children = rows
+        self.update()
+
+    def update(self) -> None:
+        """Recompute the projection, chart and summary for the current slider values."""
+        scales = self.plan.unit.map(_scale).to_numpy()
+        self.plan = self.plan.assign(
+            uplift=np.array([s.value for s in self.uplifts]) / scales,
+            cost=[float(s.value) for s in self.costs])
+        self.projection = p = project(self.crm, self.plan)
+        shown = p.kpis.assign(**{c: [number(v, u) for v, u in zip(p.kpis[c], p.kpis.unit,
+                                                                   strict=True)]
+                                 for c in ("current", "projected", "target")})
+        shown["uplift"] = [f"{v * _scale(u):+.2f}" for v, u in zip(p.kpis.uplift, p.kpis.unit,
+                                                                    strict=True)]
+        self.summary.value = (
+            f"<h3>{self.headline()}</h3>"
+            + table_html(shown[["kpi", "current", "uplift", "projected", "target", "status"]],
+                         status="status"))
+        self.chart.value = chart_png(self._draw)
+
+    def headline(self) -> str:
+        """The projection in one sentence."""
+        p = self.projection
+        payback = (f"pays back in month {p.payback_month}" if p.payback_month
+                   else "does not pay back within a year")
+        return (f"Cost EUR {p.cost:,.0f}; priced benefit EUR {p.benefit:,.0f} a year; "
+                f"first-year ROI {p.roi:+.0%}; {payback}")
+
+    def _draw(self, ax) -> None:
+        p = self.projection
+        plots.line(p.cumulative.rename("cumulative benefit"),
+                   "Priced benefit of the plan against its cost, first year",
+                   "month after go-live", "EUR", ax=ax)
+        plots.reference_line(ax, p.cost, f"cost EUR {p.cost:,.0f}")
+        ax.legend(loc="upper left")
+
+    def describe(self) -> str:
+        """What the view shows now."""
+        met = (self.projection.kpis.status == "met").sum()
+        return (f"What-if: {len(self.plan)} planned changes; {self.headline()}; "
+                f"{met} of {len(self.projection.kpis)} KPIs would meet their target")

@@ -1,0 +1,166 @@
+"""The dashboard and a lesson in a real browser: Debian's chromium driven by Playwright.
+
+Each test starts its own server (Voila, JupyterLab) on a free loopback port and always
+stops it. Screenshots go to build/screenshots/. Skipped only where /usr/bin/chromium is
+missing (`make test` installs it: the Makefile's `browser` target).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "build" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
+                       "/usr/bin/chromium: `apt-get install chromium` (make test does it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(command: list[str], url: str, log: Path, timeout: float = 60, cwd: Path = ROOT):
+    """Start ``command`` in ``cwd``; wait until ``url`` answers. Returns the process."""
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0"}
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("wb"),
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise TimeoutError(f"{url} did not answer in {timeout:.0f} s: {log.read_text()[-2000:]}")
+
+
+def _wait_for_kernel(url: str, token: str, timeout: float = 60) -> None:
+    """Until the notebook's kernel is connected and idle."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=5) as answer:
+            kernels = json.load(answer)
+        if any(k["execution_state"] == "idle" and k["connections"] for k in kernels):
+            return
+        time.sleep(0.3)
+    raise TimeoutError(f"no idle kernel after {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
+            args=ARGS, viewport={"width": 1280, "height": 900})
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def voila(tmp_path):
+    port = _free_port()
+    process = _serve([sys.executable, "-m", "voila", "notebooks/dashboard.ipynb",
+                      f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+                      "--show_tracebacks=True"],
+                     f"http://127.0.0.1:{port}/", tmp_path / "voila.log")
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a copy of the notebook: Lab autosaves, the committed file stays as is."""
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "dashboard.ipynb", tmp_path / "notebooks")
+    port, token = _free_port(), secrets.token_hex(16)
+    command = [sys.executable, "-m", "jupyterlab", f"--port={port}", "--no-browser",
+               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={tmp_path}", "--LabApp.news_url=",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    url = f"http://127.0.0.1:{port}"
+    process = _serve(command, f"{url}/api/status?token={token}", tmp_path / "lab.log",
+                     cwd=tmp_path)
+    try:
+        yield url, token
+    finally:
+        _stop(process)
+
+
+def test_voila_dashboard_updates_when_a_widget_changes(voila, browser_page):
+    page = browser_page
+    page.goto(voila, timeout=60_000)
+    caption = page.locator(".widget-html", has_text="by month").first
+    caption.wait_for(timeout=60_000)
+    before = caption.inner_text()
+    chart = page.locator("img").first
+    old_src = chart.get_attribute("src")
+    page.locator("select").nth(2).select_option(label="region")  # Split by
+    page.wait_for_function("t => !document.body.innerText.includes(t)", arg=before,
+                           timeout=20_000)
+    assert "by region" in caption.inner_text()
+    page.wait_for_function("([img, old]) => img.src !== old",  # a new chart arrived
+                           arg=[chart.element_handle(), old_src], timeout=20_000)
+    assert page.locator("table.crm-table").count() >= 1
+    assert page.locator(".voila-error, .jp-RenderedText[data-mime-type*=stderr]").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "voila_dashboard.png"))
+    chart.screenshot(path=str(SHOTS / "voila_kpi_chart.png"))
+
+
+def test_lesson_runs_in_jupyterlab_and_shows_a_widget(lab, browser_page):
+    url, token = lab
+    page = browser_page
+    page.goto(f"{url}/lab/tree/notebooks/dashboard.ipynb?token={token}", timeout=60_000)
+    page.locator(".jp-Notebook").wait_for(timeout=60_000)
+    _wait_for_kernel(url, token)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+        ".every(p => /\\[\\d+\\]/.test(p.textContent))", timeout=60_000)
+    page.locator(".jp-OutputArea .widget-tab, .jp-OutputArea .jupyter-widgets img").first \
+        .wait_for(timeout=30_000)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "jupyterlab_lesson.png"))
