@@ -74,3 +74,10 @@ def test_formatted_shows_percent_columns_as_text_and_rounds_the_rest():
     assert out["rate"].tolist() == ["12%", ""]
     assert out["score"].tolist() == [61.2, 70.0] and out["n"].tolist() == [3, 4]
     assert frame["rate"].iloc[0] == 0.123  # the original is untouched
+
+
+def test_reference_labels_read_as_plain_numbers():
+    ax = plots.bar(pd.Series([9000.0, 11000.0], index=["a", "b"]), "Deal size", "period",
+                   "EUR", target=9500, benchmark=2.25)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["target 9,500", "benchmark 2.25"]

@@ -151,7 +151,9 @@ def diverging_likert(distribution: pd.DataFrame, title: str, ylabel: str, ax=Non
 def _fmt(value: float | None, percent: bool) -> str:
     if value is None:
         return ""
-    return f"{value:.1%}" if percent else f"{value:,.3g}"
+    if percent:
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def formatted(data: pd.DataFrame | pd.Series, percent: Sequence[str] = (),

@@ -267,13 +267,7 @@ def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
                            None)
     source = np.where((source == "campaign") & ~has_campaign, "inbound web", source)
 
-    # owner: a sales rep of the lead's region
-    owner = np.empty(n, dtype=object)
-    for r in REGIONS:
-        reps = sales.user_id[sales.region == r].to_numpy()
-        reps = reps if len(reps) else sales.user_id.to_numpy()
-        mask = region == r
-        owner[mask] = rng.choice(reps, mask.sum())
+    owner = _assign_by_region(rng, sales, region)
 
     # win probability: source, region (under-using East team) and customer multipliers,
     # normalised to the story's baseline, plus the uplift after the changes
@@ -360,6 +354,18 @@ def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
         "stage": stage, "furthest_stage": furthest, "amount": amount,
     })
     return accounts, opportunities
+
+
+def _assign_by_region(rng, staff: pd.DataFrame, region: np.ndarray) -> np.ndarray:
+    """A staff member's user_id for each row, drawn among the staff of the row's region
+    (among all staff where a region has none)."""
+    out = np.empty(len(region), dtype=object)
+    for r in REGIONS:  # one vectorised draw per region
+        pool = staff.user_id[staff.region == r].to_numpy()
+        pool = pool if len(pool) else staff.user_id.to_numpy()
+        mask = region == r
+        out[mask] = rng.choice(pool, mask.sum())
+    return out
 
 
 def _still_customers(account_idx, existing, created, region, acc_region, churn_old):
@@ -585,13 +591,7 @@ def _tickets(rng, accounts, orders, users, start, changes, end, story, effect):
     n = len(idx)
     created = _ticket_times(rng, day)
     region = a.region.to_numpy()[idx]
-    agents = users[users.department == "service"]
-    agent = np.empty(n, dtype=object)
-    for r in REGIONS:
-        pool = agents.user_id[agents.region == r].to_numpy()
-        pool = pool if len(pool) else agents.user_id.to_numpy()
-        mask = region == r
-        agent[mask] = rng.choice(pool, mask.sum())
+    agent = _assign_by_region(rng, users[users.department == "service"], region)
     priority = _pick(rng, PRIORITIES, (0.05, 0.2, 0.55, 0.2), n)
     priority = np.where((category == "post-sale incident") & (rng.random(n) < 0.5), "high",
                         priority)
