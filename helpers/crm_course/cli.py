@@ -40,6 +40,18 @@ def _add_data(sub) -> None:
     d = dsub.add_parser("docs", help="write the data dictionary (Markdown) from the schema")
     d.add_argument("--out", type=Path, default=None, help="file to write (default: print)")
     d.set_defaults(func=_data_docs)
+    i = dsub.add_parser("import", help="turn a CRM export (Salesforce, HubSpot or any CRM "
+                        "with a mapping file) into a course dataset (crm_course.importer)")
+    i.add_argument("--from", dest="source", type=Path, required=True,
+                   help="folder holding the export's CSV files")
+    i.add_argument("--mapping", required=True,
+                   help="salesforce, hubspot, or a mapping YAML file (see TEMPLATE.yml)")
+    i.add_argument("--out", type=Path, required=True, help="folder to write the dataset into")
+    i.add_argument("--pseudonymise", action="store_true", help="replace names, e-mails and "
+                   "phones by keyed hashes (key from $CRM_COURSE_SECRET)")
+    i.add_argument("--changes-start", default=None, help="day the improvements went live, "
+                   "YYYY-MM-DD (default: the middle of the export's period)")
+    i.set_defaults(func=_data_import)
 
 
 def _data_generate(args) -> int:
@@ -93,6 +105,21 @@ def _data_docs(args) -> int:
     else:
         args.out.write_text(text, encoding="utf-8")
         print(f"wrote {args.out}")
+    return 0
+
+
+def _data_import(args) -> int:
+    from .importer import import_export
+
+    try:
+        report = import_export(args.source, args.mapping, args.out, args.pseudonymise,
+                               changes_start=args.changes_start)
+    except (ValueError, FileExistsError) as err:  # MappingError, DataError: ValueErrors
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    rows = sum(t.rows_written for t in report.tables)
+    print(f"imported {rows:,} rows into {args.out}; {len(report.dropped)} dropped; "
+          f"report: {args.out / 'import_report.md'}")
     return 0
 
 

@@ -107,7 +107,7 @@ def write_tables(tables: dict[str, pd.DataFrame], metadata: dict, out_dir: str |
 
 # --------------------------------------------------------------------------- reading
 
-def _lines(rows: Iterable[int]) -> str:
+def quote_lines(rows: Iterable[int]) -> str:
     """File line numbers (header = line 1) of 0-based data rows, at most MAX_LISTED."""
     rows = list(rows)
     shown = ", ".join(str(r + 2) for r in rows[:MAX_LISTED])
@@ -115,7 +115,7 @@ def _lines(rows: Iterable[int]) -> str:
     return f"line{'s' if len(rows) > 1 else ''} {shown}{more}"
 
 
-def _values(values: Iterable) -> str:
+def quote_values(values: Iterable) -> str:
     values = list(dict.fromkeys(values))
     shown = ", ".join(repr(v) for v in values[:MAX_LISTED])
     return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
@@ -162,7 +162,7 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
     where = f"{name}, column '{column.name}'"
     present = raw.notna()
     if not column.nullable and (~present).any():
-        problems.append(f"{where}: empty value at {_lines(np.flatnonzero(~present))}; "
+        problems.append(f"{where}: empty value at {quote_lines(np.flatnonzero(~present))}; "
                         f"a value is required ({column.description})")
     kind = column.kind
     if kind in ("id", "text"):
@@ -174,16 +174,16 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
             found = raw[bad]
             close = difflib.get_close_matches(str(found.iloc[0]), column.values, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"{where}: unknown value {_values(found)}{hint} at "
-                            f"{_lines(np.flatnonzero(bad))}; allowed: "
+            problems.append(f"{where}: unknown value {quote_values(found)}{hint} at "
+                            f"{quote_lines(np.flatnonzero(bad))}; allowed: "
                             f"{', '.join(column.values)}")
         return pd.Series(parsed, index=raw.index, name=raw.name)
     if kind == "bool":
         parsed = raw.str.lower().map({"true": True, "false": False})
         bad = present & parsed.isna()
         if bad.any():
-            problems.append(f"{where}: {_values(raw[bad])} at {_lines(np.flatnonzero(bad))} "
-                            "is not true or false")
+            problems.append(f"{where}: {quote_values(raw[bad])} at "
+                            f"{quote_lines(np.flatnonzero(bad))} is not true or false")
         return parsed.fillna(False).astype(bool)
     if kind in ("date", "datetime"):
         fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
@@ -191,8 +191,8 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
         bad = present & parsed.isna()
         if bad.any():
             expected = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD HH:MM:SS"
-            problems.append(f"{where}: cannot read {_values(raw[bad])} at "
-                            f"{_lines(np.flatnonzero(bad))} as a date; expected {expected}")
+            problems.append(f"{where}: cannot read {quote_values(raw[bad])} at "
+                            f"{quote_lines(np.flatnonzero(bad))} as a date; expected {expected}")
         return parsed
     parsed = pd.to_numeric(raw, errors="coerce")
     bad = present & parsed.isna()
@@ -200,8 +200,8 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
         bad |= present & parsed.notna() & (parsed % 1 != 0)
     if bad.any():
         expected = "a whole number" if kind == "int" else "a number (use . for decimals)"
-        problems.append(f"{where}: cannot read {_values(raw[bad])} at "
-                        f"{_lines(np.flatnonzero(bad))} as a number; expected {expected}")
+        problems.append(f"{where}: cannot read {quote_values(raw[bad])} at "
+                        f"{quote_lines(np.flatnonzero(bad))} as a number; expected {expected}")
         return parsed
     outside = pd.Series(False, index=parsed.index)
     if column.minimum is not None:
@@ -211,8 +211,9 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
     if outside.any():
         limits = f"at least {column.minimum:g}" if column.maximum is None else (
             f"from {column.minimum:g} to {column.maximum:g}")
-        problems.append(f"{where}: {_values(raw[outside])} at "
-                        f"{_lines(np.flatnonzero(outside))} is out of range; expected {limits}")
+        problems.append(f"{where}: {quote_values(raw[outside])} at "
+                        f"{quote_lines(np.flatnonzero(outside))} is out of range; "
+                        f"expected {limits}")
     if kind == "int":
         return parsed.astype("Int64") if column.nullable else parsed.astype("int64")
     return parsed.astype("float64")
@@ -229,8 +230,8 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
         dup = frame.duplicated(key, keep=False).to_numpy()
         if dup.any():
             values = raw.loc[dup, key].astype(str).agg("/".join, axis=1)
-            problems.append(f"{name}: duplicate key {'/'.join(key)} {_values(values)} at "
-                            f"{_lines(np.flatnonzero(dup))}; each row needs its own key")
+            problems.append(f"{name}: duplicate key {'/'.join(key)} {quote_values(values)} at "
+                            f"{quote_lines(np.flatnonzero(dup))}; each row needs its own key")
     return frame
 
 
@@ -248,8 +249,8 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
             orphan = (values.notna() & (known.get_indexer(values) == -1)).to_numpy()
             if orphan.any():
                 problems.append(
-                    f"{table.filename}, column '{column.name}': {_values(values[orphan])} at "
-                    f"{_lines(np.flatnonzero(orphan))} not found in "
+                    f"{table.filename}, column '{column.name}': {quote_values(values[orphan])} at "
+                    f"{quote_lines(np.flatnonzero(orphan))} not found in "
                     f"{TABLES[target_table].filename} ({target_column})")
 
 

@@ -1,0 +1,97 @@
+"""The import report: what was mapped, what is missing, and every row dropped and why.
+
+It is returned by `import_export` and written as ``import_report.md`` next to the data.
+It names files, columns, lines and record keys, never personal values (e-mails, phones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPORT_FILE = "import_report.md"
+
+
+@dataclass
+class TableReport:
+    """One course table filled from one export file."""
+
+    table: str
+    file: str
+    rows_read: int = 0
+    rows_written: int = 0
+    mapped: dict[str, str] = field(default_factory=dict)   # course column -> its source
+    missing: list[str] = field(default_factory=list)       # optional columns left empty
+    derived: list[str] = field(default_factory=list)       # filled by the importer
+    unused: list[str] = field(default_factory=list)        # export columns not used
+
+
+@dataclass(frozen=True)
+class DroppedRow:
+    """One export row left out of the course data."""
+
+    table: str
+    file: str
+    line: int
+    key: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """Everything an import did, as data; ``to_markdown`` is the readable view."""
+
+    crm: str
+    source: Path
+    out_dir: Path
+    tables: list[TableReport] = field(default_factory=list)
+    absent: dict[str, str] = field(default_factory=dict)    # course table -> why absent
+    dropped: list[DroppedRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pseudonymised: list[str] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (stable order: schema order, then file line)."""
+        out = [f"# Import report: {self.crm} export", "",
+               f"- Export folder: `{self.source}`",
+               f"- Course dataset: `{self.out_dir}`",
+               f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
+               f"; changes start {self.metadata.get('changes_start')}", "",
+               "## Tables", "", "| table | export file | rows read | rows written | dropped |",
+               "|---|---|---:|---:|---:|"]
+        for t in self.tables:
+            out.append(f"| {t.table} | {t.file} | {t.rows_read} | {t.rows_written} | "
+                       f"{t.rows_read - t.rows_written} |")
+        out += ["", "## Columns", ""]
+        for t in self.tables:
+            out.append(f"### {t.table} (from {t.file})")
+            out += [f"- mapped: {', '.join(f'{c} <- {s}' for c, s in t.mapped.items())}"]
+            if t.derived:
+                out.append(f"- derived by the importer: {', '.join(t.derived)}")
+            if t.missing:
+                out.append(f"- missing (left empty): {', '.join(t.missing)}")
+            if t.unused:
+                out.append(f"- export columns not used: {', '.join(t.unused)}")
+            out.append("")
+        out += ["## Tables absent from the export", ""]
+        out += [f"- {name}: {why}; written with its header only (lessons and KPIs that "
+                "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
+        out += ["", f"## Rows dropped ({len(self.dropped)})", ""]
+        if self.dropped:
+            out += ["| table | export file | line | record | reason |", "|---|---|---:|---|---|"]
+            order = {t.table: i for i, t in enumerate(self.tables)}
+            out += [f"| {d.table} | {d.file} | {d.line} | {d.key} | {d.reason} |"
+                    for d in sorted(self.dropped, key=lambda d: (order[d.table], d.line))]
+        else:
+            out.append("- none")
+        out += ["", "## Notes", ""] + ([f"- {n}" for n in self.notes] or ["- none"])
+        if self.pseudonymised:
+            out += ["", "## Pseudonymised", "",
+                    f"- replaced by keyed hashes: {', '.join(self.pseudonymised)}"]
+        return "\n".join(out) + "\n"
+
+    def write(self) -> Path:
+        path = self.out_dir / REPORT_FILE
+        path.write_text(self.to_markdown(), encoding="utf-8")
+        return path
