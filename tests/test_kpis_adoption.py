@@ -101,3 +101,17 @@ def test_feature_usage_table(crm):
     by = kpis.feature_usage(crm, *PERIOD, by="department")
     sales = by[by.department == "sales"].set_index("feature")
     assert sales.loc["login", "events"] == 15 and sales.loc["reports", "users"] == 1
+
+
+def test_no_usage_log_at_all_is_unknown_not_zero():
+    # an export without a usage log (header only): adoption cannot be measured
+    crm = make_crm(users=USERS_WITH_LICENCE)
+    assert math.isnan(kpis.active_user_rate(crm, *PERIOD))
+    assert math.isnan(kpis.logins_per_user(crm, *PERIOD))
+    assert math.isnan(kpis.activities_per_rep(crm, *PERIOD))
+    by = kpis.active_user_rate(crm, *PERIOD, by="department")
+    assert by.isna().all()
+
+
+USERS_WITH_LICENCE = [{"user_id": "W1", "department": "sales", "team": "Sales North",
+                       "region": "North", "licence_start": "2025-01-01"}]

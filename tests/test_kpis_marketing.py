@@ -107,3 +107,19 @@ def test_company_wide_kpis_cannot_be_split(crm):
         kpis.campaign_response_rate(crm, *JAN, by="region")
     with pytest.raises(kpis.GroupingError):
         kpis.cac(crm, *JAN, by="team")
+
+
+def test_cac_without_any_recorded_spend_is_unknown():
+    # an export with no campaigns and no acquisition costs: two new customers, spend unknown
+    crm = make_crm(accounts=[
+        {"account_id": "N1", "customer_since": "2025-01-10", "acquisition_channel": "referral"},
+        {"account_id": "N2", "customer_since": "2025-01-20", "acquisition_channel": "outbound"},
+    ])
+    assert math.isnan(kpis.cac(crm, *JAN))
+    # one recorded cost is enough to measure it: 300 / 2 new customers
+    crm = make_crm(accounts=[
+        {"account_id": "N1", "customer_since": "2025-01-10", "acquisition_channel": "referral",
+         "acquisition_cost": 300},
+        {"account_id": "N2", "customer_since": "2025-01-20", "acquisition_channel": "outbound"},
+    ])
+    assert kpis.cac(crm, *JAN) == 150.0

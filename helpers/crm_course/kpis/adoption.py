@@ -64,6 +64,8 @@ def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
     first, last = period(start, end)
     users = crm.users
     groups = user_groups(crm, users, "user_id", by)
+    if crm.usage_log.empty:  # an export without a usage log: unknown, not zero
+        return groups.result(np.full(groups.size, np.nan), "active_user_rate")
     begin, licensed_days = _licensed_business_days(crm, first, last)
     u = crm.usage_log
     rows = user_rows(crm, u, "user_id")
@@ -86,11 +88,14 @@ def logins_per_user(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Logins (sessions) per licensed user and month.
 
     logins_per_user = 'login' events in the period / user-months, where user-months =
-    licensed days of all users in the period / (365.25 / 12). NaN: no licensed user.
+    licensed days of all users in the period / (365.25 / 12). NaN: no licensed user, or
+    no usage log at all.
     """
     first, last = period(start, end)
     u = crm.usage_log
     groups = user_groups(crm, u, "user_id", by)
+    if u.empty:  # an export without a usage log: unknown, not zero
+        return groups.result(np.full(groups.size, np.nan), "logins_per_user")
     mask = period_mask(u, "date", first, last) & (u.feature == LOGIN).to_numpy(dtype=bool)
     logins = groups.total(values_of(u, "events"), mask)
     return groups.result(divide(logins, staff_months(crm, first, last, groups, None)),

@@ -92,15 +92,19 @@ def cac(crm: CRM, start, end, *, by: str | None = None) -> Result:
     costs of the new customers) / new customers. New customers: accounts whose
     ``customer_since`` is in the period and whose channel is not 'pre-CRM'; returning
     customers are not new. A missing ``acquisition_cost`` counts as 0. Sales salaries are
-    not in the data, so this is a marketing-and-direct-cost CAC. NaN: no new customer.
+    not in the data, so this is a marketing-and-direct-cost CAC. NaN: no new customer, or
+    no spend recorded at all (no campaigns table rows and no acquisition costs).
     """
     first, last = period(start, end)
     groups = fixed_groups(by)
     a = crm.accounts
     new = (in_period(a.customer_since, first, last)
            & (a.acquisition_channel != "pre-CRM").to_numpy(dtype=bool))
-    direct = np.nansum(a.acquisition_cost.to_numpy(dtype=float)[new])
-    spend = _acquisition_campaigns(crm, first, last).cost.sum() + direct
+    direct_costs = a.acquisition_cost.to_numpy(dtype=float)[new]
+    if crm.campaigns.empty and np.isnan(direct_costs).all():
+        # an export with no campaigns and no acquisition costs: the spend is unknown
+        return groups.result(np.array([np.nan]), "cac")
+    spend = _acquisition_campaigns(crm, first, last).cost.sum() + np.nansum(direct_costs)
     return groups.result(divide(spend, np.count_nonzero(new)), "cac")
 
 

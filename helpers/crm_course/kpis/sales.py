@@ -253,11 +253,13 @@ def activities_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result
     activities_per_rep = events of the ``activities`` feature in the usage log by users of
     the sales department, dated in the period / rep-months (as in `sales_per_rep`).
 
-    NaN: no sales rep licensed in the period.
+    NaN: no sales rep licensed in the period, or no usage log at all.
     """
     first, last = period(start, end)
     u = crm.usage_log
     groups = user_groups(crm, u, "user_id", by)
+    if u.empty:  # an export without a usage log: unknown, not zero
+        return groups.result(np.full(groups.size, np.nan), "activities_per_rep")
     rows = user_rows(crm, u, "user_id")
     mask = (period_mask(u, "date", first, last)
             & (u.feature == "activities").to_numpy(dtype=bool))
