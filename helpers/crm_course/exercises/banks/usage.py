@@ -9,10 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import kpis
+from ...kpis.data_quality import COUNTRIES, EARLIEST_DATE
 from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
 from . import Bank
-
-CANONICAL_COUNTRIES = ("Spain", "Portugal", "France", "Andorra")
 
 
 def _baseline(crm):
@@ -55,12 +54,12 @@ def odd_countries(crm, strip: bool = False, case: bool = False) -> int:
         country = country.str.strip()
     if case:
         country = country.str.title()
-    return int((~country.isin(CANONICAL_COUNTRIES)).sum())
+    return int((~country.isin(COUNTRIES)).sum())
 
 
 def impossible_dates(crm, side: str = "both") -> int:
     created = crm.contacts.created_date
-    early = created < pd.Timestamp("1990-01-01")
+    early = created < pd.Timestamp(EARLIEST_DATE)
     late = created > pd.Timestamp(crm.meta["data_end"])
     return int({"both": early | late, "early": early, "late": late}[side].sum())
 
