@@ -84,7 +84,10 @@ def test_kpi_table_values_targets_and_status(crm):
     assert row.loc["csat", "status"] == "no data"                   # no answer at all
     assert row.loc["pipeline_value", "status"] == "no target"
     assert math.isnan(row.loc["pipeline_value", "target"])
-    assert row.loc["churn_rate", "note"].startswith("rate over the whole period")
+    # no accounts at all: the KPI is not computed, and the note says why
+    assert row.loc["churn_rate", "note"] == "no data: accounts empty in this dataset"
+    assert row.loc["activities_per_rep", "note"] == "no data: usage_log empty in this dataset"
+    assert math.isnan(row.loc["activities_per_rep", "value"])
     assert row.loc["win_rate", "note"] == ""
     # the values are those of the functions
     assert row.loc["average_deal_size", "value"] == kpis.average_deal_size(crm, *JAN) == 2000
@@ -135,10 +138,9 @@ def test_kpi_table_invalid_arguments(crm):
 
 
 def test_kpi_table_on_empty_data():
-    table = kpi_table(empty_crm(), *JAN)
-    counts = {"pipeline_value", "open_tickets", "overdue_tickets"}  # 0: nothing open
-    assert (table[table.kpi.isin(counts)].value == 0).all()
-    assert table[~table.kpi.isin(counts)].value.isna().all()
+    table = kpi_table(empty_crm(), *JAN)   # every table empty: nothing is known
+    assert table.value.isna().all()
+    assert table.note.str.match(r"no data: [a-z_, ]+ empty in this dataset").all()
 
 
 def test_plain_floats(crm):

@@ -49,6 +49,31 @@ class CRM:
         return (f"<CRM {self.meta.get('company', '')!s} {self.meta.get('data_start')} .. "
                 f"{self.meta.get('data_end')}: {sizes}>")
 
+    @property
+    def absent(self) -> tuple[str, ...]:
+        """Tables with no rows, in schema order: what an export did not have (usage log,
+        survey, change log ...). Lessons skip the cells that need them (``%%needs``)."""
+        return tuple(name for name, frame in self.tables.items() if frame.empty)
+
+    def missing(self, *needs: str) -> list[str]:
+        """Those of ``needs`` this dataset lacks: tables with no rows, and metadata keys
+        (such as ``control_region``) that are null or empty in ``dataset.json``.
+
+        Raises
+        ------
+        ValueError
+            Naming a need that is neither a table nor a metadata key (with the close match).
+        """
+        known = list(TABLES) + list(METADATA_KEYS)
+        unknown = [n for n in needs if n not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown table or metadata key {unknown[0]!r}{hint}; the tables "
+                             f"are {', '.join(TABLES)}; the keys {', '.join(METADATA_KEYS)}")
+        return [n for n in needs
+                if n in self.absent or n in METADATA_KEYS and self.meta.get(n) in (None, [], "")]
+
     def period(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         """``baseline``, ``review`` or ``all`` as (first day, last day), both inclusive."""
         start = pd.Timestamp(self.meta["data_start"])

@@ -88,7 +88,7 @@ from .service import (
     post_sale_incidents_per_100_orders,
     resolution_hours,
 )
-from .table import kpi_table, status
+from .table import kpi_table, missing_note, status, targets
 
 __all__ = [
     "AREAS", "GROUPINGS", "KPI", "REGISTRY", "SLA_HOURS", "GroupingError",
@@ -99,9 +99,10 @@ __all__ = [
     "cross_sell_rate", "csat", "data_quality_score", "duplicate_clusters",
     "duplicate_contact_rate", "feature_usage", "first_response_hours", "funnel", "get_kpi",
     "invalid_value_rate", "invalid_values", "kpi_names", "kpi_table", "lead_conversion_rate",
+    "missing_note",
     "logins_per_user", "marketing_roi", "open_tickets", "orders_per_customer",
     "overdue_tickets", "period", "pipeline_value", "post_sale_incidents_per_100_orders",
     "registry_table", "repeat_purchase_rate", "resolution_hours", "retention_rate",
-    "sales_cycle_days", "sales_per_rep", "stage_conversion", "status", "sus_score",
+    "sales_cycle_days", "sales_per_rep", "stage_conversion", "status", "targets", "sus_score",
     "unused_feature_count", "unused_features", "win_rate", "winback_rate",
 ]

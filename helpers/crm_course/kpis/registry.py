@@ -2,7 +2,8 @@
 
 Each entry records the KPI's name (as used in ``kpi_targets``), area, formula (short text
 for documentation and chart labels), unit, whether higher is better, the groupings it can
-be split by, and the function computing it. ``kind='scalar'`` KPIs give one number per
+be split by, the tables it cannot be computed without (an export may lack some) and the
+function computing it. ``kind='scalar'`` KPIs give one number per
 period (and group) and make up `kpi_table`; ``kind='table'`` entries are breakdowns
 (funnel, cohorts, feature usage ...) returning a DataFrame.
 """
@@ -21,6 +22,11 @@ from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS
 
 AREAS = ("sales", "marketing", "service", "customers", "adoption", "data quality",
          "feedback", "roi")
+# tables a KPI cannot be computed without, unless its entry says otherwise (``needs``)
+AREA_NEEDS = {"sales": ("opportunities",), "marketing": ("campaigns", "opportunities"),
+              "service": ("tickets",), "customers": ("orders",), "adoption": ("usage_log",),
+              "data quality": ("contacts",), "feedback": ("survey_responses",),
+              "roi": ("opportunities", "orders")}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ class KPI:
     options: dict = field(default_factory=dict)
     kind: str = "scalar"
     note: str = ""  # caveat shown in kpi_table's note column
+    needs: tuple[str, ...] | None = None  # None: the area's AREA_NEEDS
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Tables the KPI cannot be computed without."""
+        return AREA_NEEDS[self.area] if self.needs is None else self.needs
 
     def __call__(self, crm: CRM, start, end, **kwargs):
         """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``."""
@@ -73,20 +85,24 @@ _ENTRIES = (
     KPI("pipeline_value", "sales", "sum(amount) of opportunities open at the period's end",
         "EUR", True, sales.pipeline_value, U),
     KPI("activities_per_rep", "sales", "logged activities of sales reps / rep-months",
-        "activities per rep-month", True, sales.activities_per_rep, U),
+        "activities per rep-month", True, sales.activities_per_rep, U,
+        needs=("usage_log",)),
     KPI("funnel", "sales", "leads reaching each stage; reached / reached at previous stage",
         "share", True, sales.funnel, U, kind="table"),
     # marketing
     KPI("campaign_response_rate", "marketing", "responses / campaign messages sent", "share",
-        True, marketing.campaign_response_rate),
+        True, marketing.campaign_response_rate,
+        needs=("campaign_members",)),
     KPI("campaign_conversion_rate", "marketing", "won campaign leads / campaign leads",
         "share", True, marketing.campaign_conversion_rate, U),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         "EUR per lead", False, marketing.cost_per_lead),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
-        "EUR per new customer", False, marketing.cac),
+        "EUR per new customer", False, marketing.cac,
+        needs=("accounts",)),
     KPI("marketing_roi", "marketing", "(margin of campaign-won deals - campaign cost) / cost",
-        "ratio", True, marketing.marketing_roi),
+        "ratio", True, marketing.marketing_roi,
+        needs=("campaigns", "opportunities", "orders")),
     # service
     KPI("first_response_hours", "service", "median(first reply - created), business hours",
         "business hours", False, service.first_response_hours, U),
@@ -100,16 +116,20 @@ _ENTRIES = (
         "priority", "tickets", False, service.overdue_tickets, U),
     KPI("post_sale_incidents_per_100_orders", "service",
         "100 x incident tickets within 30 days / orders", "per 100 orders", False,
-        service.post_sale_incidents_per_100_orders, A),
+        service.post_sale_incidents_per_100_orders, A,
+        needs=("tickets", "orders")),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U),
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
         customers.churn_rate, A, note="rate over the whole period: grows with its length "
-        "(the target is quarterly)"),
+        "(the target is quarterly)",
+        needs=("accounts",)),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
-        customers.retention_rate, A),
+        customers.retention_rate, A,
+        needs=("accounts",)),
     KPI("winback_rate", "customers", "targeted lapsed customers ordering again within 90 "
-        "days / targeted", "share", True, customers.winback_rate, A),
+        "days / targeted", "share", True, customers.winback_rate, A,
+        needs=("campaigns", "campaign_members", "orders")),
     KPI("repeat_purchase_rate", "customers", "buyers with 2+ orders / buyers", "share", True,
         customers.repeat_purchase_rate, A),
     KPI("orders_per_customer", "customers", "orders / buyers", "orders per customer", True,
@@ -123,7 +143,8 @@ _ENTRIES = (
     KPI("clv_retention", "customers", "m x r / (1 + i - r), i = 10%", "EUR (margin)", True,
         customers.clv_retention, A),
     KPI("cohort_retention", "customers", "share of a monthly cohort still customer after "
-        "k months", "share", True, customers.cohort_retention, kind="table"),
+        "k months", "share", True, customers.cohort_retention, kind="table",
+        needs=("accounts",)),
     # adoption
     KPI("active_user_rate", "adoption", "users logged in on >= 50% of business days / "
         "licensed users", "share", True, adoption.active_user_rate, U),
@@ -151,9 +172,11 @@ _ENTRIES = (
         "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U),
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
-        "ratio", True, roi.crm_roi),
+        "ratio", True, roi.crm_roi,
+        needs=("kpi_targets", "opportunities", "orders")),
     KPI("changes_roi", "roi", "(extra won margin vs baseline conversion - improvement "
-        "costs) / costs", "ratio", True, roi.changes_roi),
+        "costs) / costs", "ratio", True, roi.changes_roi,
+        needs=("changes", "opportunities", "orders")),
 )
 
 REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}
@@ -189,9 +212,9 @@ def compute(crm: CRM, name: str, start, end, **kwargs):
 
 def registry_table(kind: str | None = None) -> pd.DataFrame:
     """The registry as a DataFrame (for documentation): name, area, formula, unit,
-    higher_is_better, groupings, kind, description."""
+    higher_is_better, groupings, needs, kind, description."""
     return pd.DataFrame([{
         "name": k.name, "area": k.area, "formula": k.formula, "unit": k.unit,
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
-        "kind": k.kind, "description": k.description,
+        "needs": ", ".join(k.tables), "kind": k.kind, "description": k.description,
     } for k in _ENTRIES if kind is None or k.kind == kind])

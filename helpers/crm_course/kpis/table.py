@@ -45,6 +45,19 @@ def _names(kpis) -> list[str]:
     return names
 
 
+def targets(crm: CRM) -> pd.DataFrame:
+    """Baseline, target and benchmark of every scalar KPI, indexed by KPI name; NaN where
+    ``crm.kpi_targets`` has no row (a CRM export usually has none)."""
+    recorded = crm.kpi_targets.set_index("kpi")[["baseline", "target", "benchmark"]]
+    return recorded.reindex(kpi_names()).astype(float)
+
+
+def missing_note(crm: CRM, name: str) -> str:
+    """'' when the KPI ``name`` can be computed from ``crm``; else which tables are empty."""
+    missing = crm.missing(*REGISTRY[name].tables)
+    return f"no data: {', '.join(missing)} empty in this dataset" if missing else ""
+
+
 def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.DataFrame:
     """Every scalar KPI of the registry for the period, with baseline, target and status.
 
@@ -68,7 +81,9 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         benchmark, status, higher_is_better, note``. ``baseline``, ``target`` and
         ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded).
         ``status`` is 'met' / 'not met' against the target in the KPI's good direction,
-        'no target', or 'no data' (value NaN: nothing to compute it from).
+        'no target', or 'no data' (value NaN: nothing to compute it from). A KPI whose
+        tables are empty (an export without a usage log ...) is not computed: its value
+        is NaN and its note names the empty tables.
 
     Raises
     ------
@@ -79,25 +94,24 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     first, last = period(start, end)
     check_by(by, tuple(GROUPINGS))
     names = _names(kpis)
-    targets = crm.kpi_targets.set_index("kpi")
+    refs = targets(crm)
     labels = [None] if by is None else list(GROUPINGS[by])
     rows = []
     with shared_work():
         for name in names:
             k = REGISTRY[name]
-            note = k.note
-            if by is None:
-                values = [k(crm, first, last)]
-            elif by in k.groupings:
-                values = k(crm, first, last, by=by).reindex(labels).to_numpy(dtype=float)
-            else:
+            note = missing_note(crm, name) or k.note
+            if by is not None and by not in k.groupings:
                 values = [np.nan] * len(labels)
                 can = " or ".join(k.groupings) if k.groupings else "nothing (company-wide)"
                 note = f"cannot be split by {by}: only by {can}"
-            ref = targets.loc[name] if name in targets.index else None
-            baseline, target, benchmark = (
-                (float("nan"),) * 3 if ref is None else
-                (float(ref.baseline), float(ref.target), float(ref.benchmark)))
+            elif note.startswith("no data"):
+                values = [np.nan] * len(labels)
+            elif by is None:
+                values = [k(crm, first, last)]
+            else:
+                values = k(crm, first, last, by=by).reindex(labels).to_numpy(dtype=float)
+            baseline, target, benchmark = refs.loc[name]
             for label, value in zip(labels, values, strict=True):
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),

@@ -1,0 +1,82 @@
+"""The lessons' IPython extension: ``%load_ext crm_course`` enables ``%%needs``.
+
+A cell that starts with ``%%needs usage_log survey_responses`` runs as ordinary code when
+the dataset in the notebook's ``crm`` variable has rows in every named table (and a value
+for every named ``dataset.json`` key, such as ``control_region``). When one is empty (a
+real CRM export often has no usage log, survey or change log), the cell is not run; it
+shows a short note naming what is missing instead. Every cell of a section that
+reads an absent table, or a result computed from it, carries the same line, so a lesson
+runs from top to bottom on any dataset.
+
+The line is removed before IPython sees the cell (an input transformer), so a cell that
+runs behaves exactly like one without it: same outputs, same tracebacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .data import CRM
+from .schema import TABLES
+
+PREFIX = "%%needs"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """What a skipped cell shows: which tables are empty in which dataset."""
+
+    tables: tuple[str, ...]
+    source: str
+
+    def _text(self, code) -> str:
+        names = ", ".join(code(f"{n}.csv") if n in TABLES else f"{code(n)} in dataset.json"
+                          for n in self.tables)
+        verb = "is" if len(self.tables) == 1 else "are"
+        return (f"Skipped: this cell needs {names}, which {verb} empty in this dataset "
+                f"({self.source}). Add it to the export to see this analysis; the committed "
+                "lesson shows it on the sample company.")
+
+    def __repr__(self) -> str:
+        return self._text(str)
+
+    def _repr_markdown_(self) -> str:
+        return "**" + self._text(lambda s: f"`{s}`").replace(":", ":**", 1)
+
+
+def needed_tables(line: str) -> list[str]:
+    """Table names of a ``%%needs`` line (at least one)."""
+    names = line[len(PREFIX):].split()
+    if not names:
+        raise ValueError("%%needs: name the tables the cell reads, e.g. %%needs usage_log")
+    return names
+
+
+def transform(lines: list[str], namespace: dict) -> list[str]:
+    """The cell to run for ``lines``: unchanged without ``%%needs``; without that line when
+    the tables are there; a `Skipped` note when one is empty."""
+    if not lines or not lines[0].startswith(PREFIX + " ") and lines[0].strip() != PREFIX:
+        return lines
+    tables = needed_tables(lines[0])
+    crm = namespace.get("crm")
+    if not isinstance(crm, CRM):
+        raise NameError("%%needs checks the dataset in the variable `crm`: run the cell that "
+                        "loads it (crm = get_crm(...)) first")
+    missing = crm.missing(*tables)
+    if not missing:
+        return ["\n", *lines[1:]]  # keep line numbers of tracebacks
+    source = str(crm.source) if crm.source else crm.meta.get("company", "unnamed")
+    return [f"__import__('crm_course.notebook').notebook.Skipped({tuple(missing)!r}, "
+            f"{source!r})\n"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """Register the ``%%needs`` transformer (idempotent)."""
+    if any(getattr(t, "crm_course_needs", False) for t in ipython.input_transformers_cleanup):
+        return
+
+    def needs(lines: list[str]) -> list[str]:
+        return transform(lines, ipython.user_ns)
+
+    needs.crm_course_needs = True
+    ipython.input_transformers_cleanup.insert(0, needs)
