@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crm_course import kpis
 from crm_course.cli import main
 from crm_course.data import load_crm
 from crm_course.importer import MappingError, import_export
@@ -34,6 +35,19 @@ def test_export_imports_loads_and_gives_kpis(imported):
     assert set(crm.opportunities.stage) <= {"lead", "qualified", "proposal", "negotiation",
                                             "won", "lost"}
     assert (out / "import_report.md").read_text().startswith("# Import report")
+
+
+def test_country_check_uses_the_mapping_list_or_iso_names(imported):
+    # salesforce.yml lists [Deutschland, Österreich, Schweiz]: 'Germany', 'DE' and
+    # 'unknown' are invalid (3 of 12). hubspot.yml lists none: any ISO 3166 name is valid,
+    # so 'españa' and 'ES' are invalid, 'Spain' is not (2 of 8).
+    name, _, out = imported
+    crm = load_crm(out)
+    invalid = kpis.invalid_values(crm, *crm.period("all")).set_index("check")
+    expected = {"salesforce": (["Deutschland", "Österreich", "Schweiz"], 3, 12),
+                "hubspot": (None, 2, 8)}[name]
+    assert (crm.meta["countries"], invalid.loc["country", "records"], len(crm.contacts)
+            ) == expected
 
 
 def test_report_lists_every_dropped_row_with_its_reason(imported):
@@ -113,3 +127,15 @@ def test_pseudonymising_needs_a_key(tmp_path, monkeypatch):
     monkeypatch.delenv("CRM_COURSE_SECRET", raising=False)
     with pytest.raises(ValueError, match="CRM_COURSE_SECRET"):
         import_export(EXPORTS / "hubspot", "hubspot", tmp_path, pseudonymise=True)
+
+
+def test_countries_must_be_a_list_of_names(tmp_path):
+    from crm_course.importer.mapping import load_mapping, mapping_path
+
+    text = mapping_path("salesforce").read_text(encoding="utf-8")
+    bad = tmp_path / "mine.yml"
+    bad.write_text(text.replace("countries: [Deutschland, Österreich, Schweiz]",
+                                "countries: Deutschland"), encoding="utf-8")
+    with pytest.raises(MappingError, match="mine.yml, countries: expected a list of country "
+                                           "names.*got 'Deutschland'"):
+        load_mapping(bad)

@@ -19,21 +19,22 @@ def contact(cid, account, first, last, created, country="Spain", email="e@x.exam
             "phone": phone}
 
 
+ACCOUNTS = [{"account_id": "A1", "region": "North"}, {"account_id": "A2", "region": "South"},
+            {"account_id": "A3", "region": "East"}]
+CONTACTS = [
+    contact("C1", "A1", "Laura", "García", "2025-01-05"),
+    contact("C2", "A1", "laura", "Garcia", "2025-02-01", country="spain", email=None),
+    contact("C3", "A1", "L.", "GARCÍA", "2025-03-01", phone=None),
+    contact("C4", "A2", "Laura", "García", "2025-01-10"),      # another company
+    contact("C5", "A2", "Marc", "Puig", "1900-01-01", country="ES"),
+    contact("C6", "A2", "Marc", "Puuig", "2025-04-15", email=None, phone=None),
+    contact("C7", "A3", "Pau", "Soler", "2099-03-01", country="Portugal"),
+]
+
+
 @pytest.fixture(scope="module")
 def crm():
-    return make_crm(
-        accounts=[{"account_id": "A1", "region": "North"},
-                  {"account_id": "A2", "region": "South"},
-                  {"account_id": "A3", "region": "East"}],
-        contacts=[
-            contact("C1", "A1", "Laura", "García", "2025-01-05"),
-            contact("C2", "A1", "laura", "Garcia", "2025-02-01", country="spain", email=None),
-            contact("C3", "A1", "L.", "GARCÍA", "2025-03-01", phone=None),
-            contact("C4", "A2", "Laura", "García", "2025-01-10"),      # another company
-            contact("C5", "A2", "Marc", "Puig", "1900-01-01", country="ES"),
-            contact("C6", "A2", "Marc", "Puuig", "2025-04-15", email=None, phone=None),
-            contact("C7", "A3", "Pau", "Soler", "2099-03-01", country="Portugal"),
-        ])
+    return make_crm(accounts=ACCOUNTS, contacts=CONTACTS)
 
 
 def test_snapshot_and_completeness(crm):
@@ -74,6 +75,21 @@ def test_invalid_values(crm):
     table = kpis.invalid_values(crm, *Q1).set_index("check")
     assert table.loc["country", "records"] == 2         # C2, C5
     assert table.loc["created_date", "records"] == 2    # C5, C7
+    # no `countries` in the metadata: any English ISO 3166 name is valid
+    assert table.loc["country", "rule"] == "not an ISO 3166 country name"
+
+
+def test_invalid_countries_follow_the_dataset_list(crm):
+    # dataset.json lists only Spain: C7 'Portugal' is now invalid too (it already was for
+    # its date), so 3 country records but still 3 of 6 contacts.
+    listed = make_crm(accounts=ACCOUNTS, contacts=CONTACTS, meta={"countries": ["Spain"]})
+    table = kpis.invalid_values(listed, *Q1).set_index("check")
+    assert table.loc["country", "records"] == 3        # C2, C5, C7
+    assert table.loc["country", "rule"] == "not one of Spain"
+    assert kpis.invalid_value_rate(listed, *Q1) == 0.5
+    assert kpis.canonical_countries(listed) == ("Spain",)
+    assert {"Germany", "Spain", "United Kingdom"} <= kpis.canonical_countries(crm)
+    assert "ES" not in kpis.canonical_countries(crm)
 
 
 def test_data_quality_score(crm):

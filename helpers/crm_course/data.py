@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schema import METADATA_FILE, METADATA_KEYS, TABLES, Column, Table
+from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
 MAX_LISTED = 5  # lines and values quoted per problem
@@ -290,7 +290,7 @@ def read_metadata(folder: Path, problems: list[str]) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         problems.append(f"{path.name}: not valid JSON ({err}).")
         return {}
-    missing = [k for k in METADATA_KEYS if k not in meta]
+    missing = [k for k in METADATA_KEYS if k not in meta and k not in OPTIONAL_METADATA_KEYS]
     if missing:
         problems.append(f"{path.name}: missing key(s) {', '.join(missing)}.")
     for key in ("data_start", "changes_start", "data_end"):

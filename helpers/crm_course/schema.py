@@ -308,4 +308,8 @@ METADATA_KEYS = {
     "control_region": "Region that got no changes until after the review (or null).",
     "survey_waves": "Send date of each survey wave.",
     "business_hours": "Opening hours used for business-time KPIs.",
+    "countries": "Canonical spelling of each country the company works in: the data-quality "
+                 "rule for contacts.country (null or left out: any English ISO 3166 "
+                 "country name).",
 }
+OPTIONAL_METADATA_KEYS = ("countries",)

@@ -417,7 +417,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     report.metadata = {
         "company": company or spec.company or source.resolve().name, "seed": None,
         "scale": None, "effect": None, **_period(frames, changes_start),
-        "control_region": None, "survey_waves": [], "business_hours": business_time.LABEL}
+        "control_region": None, "survey_waves": [], "business_hours": business_time.LABEL,
+        "countries": list(spec.countries) if spec.countries else None}
     write_tables(tables, report.metadata, out)
     load_crm(out)
     report.write()

@@ -80,6 +80,7 @@ class Mapping:
     delimiter: str
     decimal: str
     tables: dict[str, TableMapping]
+    countries: tuple[str, ...] | None = None
 
 
 def mapping_path(mapping: str | Path) -> Path:
@@ -178,8 +179,13 @@ def load_mapping(mapping: str | Path) -> Mapping:
     if absent:
         problems.append(f"{path.name}: the course needs the table(s) {', '.join(absent)}; "
                         "map them under 'tables'")
+    countries = spec.get("countries")
+    if countries is not None and (not isinstance(countries, list) or not countries
+                                  or not all(isinstance(c, str) for c in countries)):
+        problems.append(f"{path.name}, countries: expected a list of country names as the "
+                        f"company writes them (e.g. [Germany, Austria]), got {countries!r}")
     if problems:
         raise MappingError(problems)
     return Mapping(name=spec.get("crm", path.stem), path=path, company=spec.get("company"),
                    delimiter=spec.get("delimiter", ","), decimal=spec.get("decimal", "."),
-                   tables=tables)
+                   tables=tables, countries=tuple(countries) if countries else None)

@@ -49,6 +49,7 @@ from .customers import (
     winback_rate,
 )
 from .data_quality import (
+    canonical_countries,
     completeness,
     completeness_by_column,
     data_quality_score,
@@ -96,7 +97,7 @@ __all__ = [
     "cac", "campaign_conversion_rate", "campaign_response_rate", "case_load_per_agent",
     "changes_roi", "churn_rate", "clv_retention", "clv_simple", "cohort_retention",
     "completeness", "completeness_by_column", "compute", "cost_per_lead", "crm_roi",
-    "cross_sell_rate", "csat", "data_quality_score", "duplicate_clusters",
+    "canonical_countries", "cross_sell_rate", "csat", "data_quality_score", "duplicate_clusters",
     "duplicate_contact_rate", "feature_usage", "first_response_hours", "funnel", "get_kpi",
     "invalid_value_rate", "invalid_values", "kpi_names", "kpi_table", "lead_conversion_rate",
     "missing_note",

@@ -10,6 +10,8 @@ date is unknown, so they count in every period). The values are those of the dat
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,6 @@ from ._common import (
 )
 
 REQUIRED_FIELDS = ("email", "phone")  # contact fields the business needs filled in
-COUNTRIES = ("Spain", "Portugal", "France", "Andorra")  # canonical spellings
 EARLIEST_DATE = "1990-01-01"  # a created_date before this (or after data_end) is impossible
 DUPLICATE_RULES = ("initial", "name")
 
@@ -46,8 +47,29 @@ def _impossible_date(crm: CRM) -> np.ndarray:
     return (created < np.datetime64(EARLIEST_DATE)) | (created >= d64(data_end(crm)) + ONE_DAY)
 
 
+@functools.cache
+def iso_country_names() -> frozenset[str]:
+    """English names of every ISO 3166 country: short, common and official (pycountry)."""
+    import pycountry
+
+    return frozenset(getattr(c, attr) for c in pycountry.countries
+                     for attr in ("name", "common_name", "official_name") if hasattr(c, attr))
+
+
+def canonical_countries(crm: CRM) -> tuple[str, ...] | frozenset[str]:
+    """The valid spellings of ``contacts.country``: ``dataset.json``'s ``countries``, or
+    every English ISO 3166 country name when the dataset lists none."""
+    return tuple(crm.meta.get("countries") or ()) or iso_country_names()
+
+
+def country_rule(crm: CRM) -> str:
+    """The country check in words."""
+    listed = crm.meta.get("countries")
+    return "not one of " + ", ".join(listed) if listed else "not an ISO 3166 country name"
+
+
 def _bad_country(crm: CRM) -> np.ndarray:
-    return ~isin(crm.contacts.country, COUNTRIES)
+    return ~isin(crm.contacts.country, list(canonical_countries(crm)))
 
 
 def _groups(crm: CRM, by) -> Groups:
@@ -194,14 +216,15 @@ def invalid_values(crm: CRM, start, end) -> pd.DataFrame:
 
     share = contacts failing the check / contacts of the snapshot (see the module).
 
-    Checks: country not spelt as one of COUNTRIES (exactly, so 'spain', 'ES', 'Spain ' are
-    invalid); created_date impossible (before 1990-01-01 or after ``data_end``).
+    Checks: country not spelt as one of `canonical_countries` (exactly, so with the sample's
+    list 'spain', 'ES', 'Spain ' are invalid); created_date impossible (before 1990-01-01
+    or after ``data_end``).
     """
     first, last = period(start, end)
     rows = _snapshot(crm, last)
     n = np.count_nonzero(rows)
     checks = {
-        "country": ("not one of " + ", ".join(COUNTRIES), _bad_country(crm)),
+        "country": (country_rule(crm), _bad_country(crm)),
         "created_date": (f"before {EARLIEST_DATE} or after data_end", _impossible_date(crm)),
     }
     records = np.array([np.count_nonzero(rows & bad) for _, bad in checks.values()])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import kpis
-from ...kpis.data_quality import COUNTRIES, EARLIEST_DATE
+from ...kpis.data_quality import EARLIEST_DATE, canonical_countries
 from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
 from . import Bank
 
@@ -54,7 +54,7 @@ def odd_countries(crm, strip: bool = False, case: bool = False) -> int:
         country = country.str.strip()
     if case:
         country = country.str.title()
-    return int((~country.isin(COUNTRIES)).sum())
+    return int((~country.isin(list(canonical_countries(crm)))).sum())
 
 
 def impossible_dates(crm, side: str = "both") -> int:
