@@ -127,8 +127,10 @@ def _add_run(sub) -> None:
     p = sub.add_parser("run", help="the main job: validate the data and run every notebook "
                        "headless into a build folder (crm_course.runner)")
     p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default build)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="dataset folder passed to every notebook (default: the sample)")
+    p.add_argument("--data-dir", "--data", type=Path, default=None,
+                   help="dataset folder, e.g. an imported CRM export: the lessons and the "
+                   "dashboard run on it, skipping what needs absent tables (default: the "
+                   "sample, plus every solution)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
     p.add_argument("--timeout", type=int, default=600,
                    help="seconds allowed per cell (default 600)")

@@ -20,6 +20,7 @@ from .data import CRM
 from .schema import TABLES
 
 PREFIX = "%%needs"
+SKIPPED = "Skipped: this cell needs"  # how a skipped cell's output starts
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Skipped:
         names = ", ".join(code(f"{n}.csv") if n in TABLES else f"{code(n)} in dataset.json"
                           for n in self.tables)
         verb = "is" if len(self.tables) == 1 else "are"
-        return (f"Skipped: this cell needs {names}, which {verb} empty in this dataset "
+        return (f"{SKIPPED} {names}, which {verb} empty in this dataset "
                 f"({self.source}). Add it to the export to see this analysis; the committed "
                 "lesson shows it on the sample company.")
 

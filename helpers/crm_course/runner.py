@@ -2,8 +2,11 @@
 
 1. Check the bundled sample: it must be exactly what the generator writes for the
    default seed, and it must load without problems (or load the given folder).
-2. Execute every lesson (notebooks/) and every solution (solutions/, strict) headless
-   with papermill into ``<out>/``, in parallel, and print a summary.
+2. Execute every lesson and the dashboard (notebooks/) headless with papermill into
+   ``<out>/``, in parallel, and print a summary with the cells each skipped for lack of
+   a table (``%%needs``). On the sample, every solution (solutions/) runs too, strict:
+   solutions answer questions about the sample company, so they do not run on a
+   learner's own export.
 3. Write the evaluation report without code to ``<out>/report.html`` (`report.build_report`).
 """
 
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import DEFAULT_DATA_DIR, DataError, load_crm, write_tables
+from .notebook import SKIPPED
 from .synth import DEFAULT_SEED, generate
 
 ROOT = DEFAULT_DATA_DIR.parent
@@ -45,9 +49,19 @@ def sample_is_current(folder: Path = DEFAULT_DATA_DIR) -> list[str]:
                 or not filecmp.cmp(p, folder / p.name, shallow=False)]
 
 
-def course_notebooks(root: Path = ROOT) -> list[Path]:
-    """Every lesson and solution notebook, in course order."""
-    return [p for folder in NOTEBOOK_FOLDERS for p in sorted((root / folder).glob("*.ipynb"))]
+def course_notebooks(root: Path = ROOT, folders: tuple[str, ...] = NOTEBOOK_FOLDERS
+                     ) -> list[Path]:
+    """Every lesson and solution notebook (of ``folders``), in course order."""
+    return [p for folder in folders for p in sorted((root / folder).glob("*.ipynb"))]
+
+
+def skipped_cells(path: Path) -> int:
+    """How many cells of an executed notebook were skipped by ``%%needs``."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return sum(any(o.get("data", {}).get("text/plain", "").startswith(SKIPPED)
+                   for o in cell.get("outputs", ())) for cell in nb.cells)
 
 
 def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> NotebookRun:
@@ -118,7 +132,9 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
         print(err, file=sys.stderr)
         return 1
     print(f"data ok: {crm!r}")
-    notebooks = course_notebooks(root)
+    if crm.absent:
+        print(f"empty tables: {', '.join(crm.absent)}; cells that need them are skipped")
+    notebooks = course_notebooks(root, NOTEBOOK_FOLDERS if data_dir is None else ("notebooks",))
     if not notebooks:
         print("no notebooks to run yet")
         return 0
@@ -135,6 +151,8 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
         runs = list(pool.map(one, notebooks))
     for r in runs:
         status = "ok" if r.error is None else f"FAILED ({r.error})"
+        skipped = skipped_cells(r.output) if r.error is None else 0
+        status += f", {skipped} cell{'s' * (skipped != 1)} skipped" if skipped else ""
         print(f"{r.source.relative_to(root)!s:<45} {r.seconds:6.1f} s  {status}")
     failed = [r for r in runs if r.error]
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran; outputs in {out}/")
