@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from crm_course import kpis
 from crm_course import review as rv
-from crm_course.dashboard import Dashboard, planned_changes, project
-from crm_course.data import DEFAULT_DATA_DIR
+from crm_course.dashboard import (
+    MEASURES,
+    Dashboard,
+    WhatIf,
+    planned_changes,
+    project,
+    review_result,
+)
+from crm_course.data import CRM, DEFAULT_DATA_DIR, load_crm
+from crm_course.importer import import_export
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +98,7 @@ def test_default_plan_closes_the_gap_to_each_target(sample):
 
 def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path):
     s = app.switch
+    assert s.source.value == "sample" and s.folder.value == ""
     s.source.value, s.folder.value = "folder", str(tmp_path)
     assert not s.load()
     assert "Not loaded" in s.status.value
@@ -93,3 +106,103 @@ def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path):
     s.button.click()
     assert s.crm is not app.explorer.crm or "Showing" in s.status.value
     assert all(view.crm is s.crm for view in app.views)
+
+
+# ------------------------------------------------------------------ a real CRM export
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    """The Salesforce and HubSpot fixture exports, imported: no change log, usage log,
+    survey, orders or targets; control_region null; 20 and 13 leads."""
+    folders = {}
+    for name in ("salesforce", "hubspot"):
+        folders[name] = tmp_path_factory.mktemp(name)
+        import_export(EXPORTS / name, name, folders[name])
+    return folders
+
+
+@pytest.fixture(scope="module")
+def export_app(exports):
+    return Dashboard(load_crm(exports["salesforce"]))
+
+
+def test_export_before_after_without_a_control_group(export_app):
+    r = export_app.review
+    crm = export_app.review.crm
+    assert crm.meta["control_region"] is None
+    for key in MEASURES:
+        for confidence in (0.9, 0.99):
+            r.kpi.value, r.confidence.value = key, confidence
+            result = r.result
+            assert result.did is None and np.isnan(result.effect)
+            assert list(result.groups.index) == ["regions with the changes"]
+            assert list(result.groups.columns) == ["baseline", "review window"]
+            assert "no control group" in result.sentences[-1]
+            assert bytes(r.chart.value[:4]) == b"\x89PNG"
+    r.kpi.value = "lead_conversion_rate"
+    leads = rv.lead_outcomes(crm, within_days=30)  # every lead is treated
+    assert r.result.before_after.n_before == (~leads.post).sum()
+    assert r.result.groups.iloc[0, 0] == pytest.approx(leads.won[~leads.post].mean())
+    assert "Across all regions" in repr(r.widget)
+
+
+def test_export_what_if_has_nothing_to_plan(export_app):
+    w = export_app.what_if
+    assert w.plan.empty and w.uplifts == [] and w.projection.cost == 0
+    assert w.plan.current.dtype == float and w.plan.target.dtype == float
+    assert "changes.csv is empty" in w.summary.value and w.chart.value == b""
+    assert repr(w.widget).startswith("What-if: No planned changes")
+
+
+def test_export_explorer_names_the_empty_tables(export_app):
+    e = export_app.explorer
+    e.area.value, e.grouping.value = "adoption", "team"
+    assert e.series.isna().all().all()
+    assert "no data: usage_log empty in this dataset" in e.message
+    assert set(e.table.status) == {"no target"} and "no target recorded" in repr(e.widget)
+    e.area.value, e.grouping.value = "service", "region"  # computed from the export's tickets
+    assert e.series.notna().any().any() and bytes(e.chart.value[:4]) == b"\x89PNG"
+
+
+def test_switch_to_another_export(export_app, exports):
+    s = export_app.switch
+    assert "imported, no seed" in s.status.value and s.seed.value == 23
+    assert (s.source.value, s.folder.value) == ("folder", str(exports["salesforce"]))
+    s.source.value, s.folder.value = "folder", str(exports["hubspot"])
+    assert s.load()
+    assert all(view.crm is s.crm for view in export_app.views)
+    assert repr(export_app.widget).startswith("Data: hubspot, 2025-01-08 to 2025-06-02, "
+                                              "imported, no seed, 13 leads")
+    assert export_app.review.result.did is None and export_app.what_if.plan.empty
+
+
+def test_what_if_without_targets_or_orders(sample):
+    # a change log, but no KPI targets (uplifts start at 0) and no orders (no margin to
+    # price the extra deals with)
+    tables = {**sample.tables, "kpi_targets": sample.kpi_targets.iloc[:0],
+              "orders": sample.orders.iloc[:0]}
+    w = WhatIf(CRM(tables, sample.meta))
+    assert len(w.plan) == len(sample.changes[sample.changes.kpi.notna()])
+    assert (w.plan.uplift == 0).all() and w.plan.target.isna().all()
+    assert np.isnan(w.projection.benefit) and np.isnan(w.projection.roi)
+    assert w.projection.payback_month is None
+    w.uplifts[0].value = 2.0
+    assert "benefit not priced" in w.summary.value and "nan" not in w.summary.value.lower()
+    assert "no target recorded" in repr(w.widget)
+
+
+def test_before_after_too_few_observations_for_the_did(sample):
+    # the control region has leads before the changes but none after: no DiD, said in words
+    frame = pd.DataFrame({"treated": [False, False, True, True, True, True],
+                          "post": [False, False, False, False, True, True],
+                          "y": [0.0, 1.0, 0.0, 1.0, 1.0, 1.0],
+                          "owner_id": ["a", "b", "c", "d", "c", "d"]})
+    result = review_result(sample, "lead_conversion_rate", frame=frame)
+    assert result.did is None and np.isnan(result.effect)
+    assert result.before_after.after == 1.0
+    assert "none in: control after" in result.sentences[-1]
+    assert result.groups.loc[f"control ({sample.meta['control_region']})"].isna().tolist() == [
+        False, True]
+    # and a period with no lead of the treated regions: no test either
+    result = review_result(sample, "lead_conversion_rate", frame=frame[~frame.post])
+    assert result.before_after is None and "cannot be tested" in result.sentences[0]

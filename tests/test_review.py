@@ -34,6 +34,18 @@ def test_two_proportion_z_test_by_hand():
         rv.compare_proportions(0, 0, 1, 10)
 
 
+def test_proportions_without_any_success_or_failure_do_not_differ():
+    # pooled p = 0 (or 1): the z statistic is 0 / 0; equal groups, so p = 1, no warning
+    for successes in ((0, 0), (5, 12)):
+        result = rv.compare_proportions(successes[0], 5, successes[1], 12)
+        assert result.difference == 0 and result.p_value == 1.0 and not result.significant
+
+
+def test_sample_size_needs_two_proportions():
+    with pytest.raises(ValueError, match="p2 must be a proportion"):
+        rv.sample_size_per_group(0.1, float("nan"))  # the rate of an empty group
+
+
 def test_mann_whitney_and_median_difference_by_hand():
     # complete separation of 5 vs 5: exact two-sided p = 2 / C(10, 5) = 2 / 252
     result = rv.compare_medians(np.array([1, 2, 3, 4, 5]), np.array([6, 7, 8, 9, 10, np.nan]))
@@ -57,6 +69,32 @@ def test_difference_in_differences_recovers_the_interaction():
     assert result.means.loc["control", "after"] == pytest.approx(0.3)
     with pytest.raises(KeyError, match="rep"):
         rv.difference_in_differences(frame, "conversion", cluster="rep")
+
+
+def test_difference_in_differences_needs_both_groups_before_and_after():
+    # no control group (a data set without a control region): every row is treated
+    treated_only = pd.DataFrame({"treated": True, "post": [0, 0, 0, 1, 1, 1],
+                                 "y": [0, 1, 0, 1, 1, 0], "rep": [1, 2, 3, 1, 2, 3]})
+    with pytest.raises(ValueError, match="none in: control before, control after "
+                                         r"\(no control group\)"):
+        rv.difference_in_differences(treated_only, "conversion", cluster="rep")
+    # four cells of one observation each: 4 coefficients, no residual left
+    four = pd.DataFrame({"treated": [0, 0, 1, 1], "post": [0, 1, 0, 1], "y": [0, 1, 0, 1]})
+    with pytest.raises(ValueError, match="at least 5 observations"):
+        rv.difference_in_differences(four, "conversion")
+    # one sales rep for every lead: clustered errors are undefined (statsmodels divides
+    # by clusters - 1)
+    five = pd.concat([four, four.iloc[:1]]).assign(rep="r1")
+    with pytest.raises(ValueError, match="cluster='rep' has 1"):
+        rv.difference_in_differences(five, "conversion", cluster="rep")
+    assert rv.difference_in_differences(five, "conversion").effect == pytest.approx(0)
+
+
+def test_review_frames_without_a_control_region_treat_every_row(sample):
+    from crm_course.data import CRM
+    crm = CRM(sample.tables, {**sample.meta, "control_region": None})
+    assert rv.lead_outcomes(crm).treated.all()
+    assert rv.ticket_response_times(crm).treated.all()
 
 
 def test_lead_outcomes_use_the_kpi_library_definition(sample):

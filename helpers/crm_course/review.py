@@ -66,6 +66,9 @@ def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: floa
     n = solve_power(h = cohens_h(p1, p2), alpha, power), rounded up; 15% -> 18% at
     alpha 0.05 and 80% power needs about 1,200 per group.
     """
+    for name, p in (("p1", p1), ("p2", p2)):
+        if not 0 <= p <= 1:  # also catches NaN (a rate of an empty group)
+            raise ValueError(f"{name} must be a proportion between 0 and 1, got {p}")
     h = abs(cohens_h(p1, p2))
     if h == 0:
         raise ValueError("p1 and p2 are equal: no sample size can detect a zero change")
@@ -75,10 +78,19 @@ def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: floa
 def compare_proportions(successes_before: int, n_before: int, successes_after: int,
                         n_after: int, measure: str = "proportion",
                         confidence: float = 0.95) -> Comparison:
-    """Two-proportion z-test (pooled) and Newcombe interval of p_after - p_before."""
+    """Two-proportion z-test (pooled) and Newcombe interval of p_after - p_before.
+
+    When every observation of both groups is a success (or none is), the pooled standard
+    error is 0 and the z statistic undefined; the groups do not differ, so p = 1.
+    """
     if min(n_before, n_after) <= 0:
         raise ValueError("both groups need at least one observation (n_before, n_after)")
-    _, p_value = proportions_ztest([successes_after, successes_before], [n_after, n_before])
+    pooled = (successes_before + successes_after) / (n_before + n_after)
+    if pooled in (0, 1):
+        p_value = 1.0
+    else:
+        _, p_value = proportions_ztest([successes_after, successes_before],
+                                       [n_after, n_before])
     low, high = confint_proportions_2indep(successes_after, n_after, successes_before,
                                            n_before, method="newcomb",
                                            alpha=1 - confidence)
@@ -143,14 +155,33 @@ def difference_in_differences(frame: pd.DataFrame, measure: str, y: str = "y",
 
     Standard errors are clustered by ``cluster`` (e.g. the sales rep) when given, since
     observations of one rep are not independent.
+
+    Raises ValueError when the model cannot be fitted: a group (control or treated) with
+    no observation before or after (e.g. a data set without a control group), fewer than
+    five observations (four coefficients and a residual), or fewer than two clusters.
     """
     missing = [c for c in (y, treated, post, cluster) if c and c not in frame.columns]
     if missing:
         raise KeyError(f"frame lacks the column(s) {', '.join(missing)}")
     data = pd.DataFrame({"y": frame[y].astype(float), "t": frame[treated].astype(int),
                          "p": frame[post].astype(int)})
+    present = set(zip(data.t, data.p, strict=True))
+    empty = [f"{('control', 'treated')[t]} {('before', 'after')[p]}"
+             for t in (0, 1) for p in (0, 1) if (t, p) not in present]
+    if empty:
+        raise ValueError(
+            f"difference-in-differences needs observations of the control and the treated "
+            f"group ({treated!r}), each before and after ({post!r}); none in: "
+            f"{', '.join(empty)}"
+            + (" (no control group)" if empty == ["control before", "control after"] else ""))
+    if len(data) < 5:
+        raise ValueError(f"difference-in-differences needs at least 5 observations (4 "
+                         f"coefficients and a residual), got {len(data)}")
     if cluster:
         data["g"] = pd.factorize(frame[cluster])[0]
+        if data.g.nunique() < 2:
+            raise ValueError(f"clustered errors need at least two clusters; cluster={cluster!r} "
+                             f"has {data.g.nunique()}")
         fit = smf.ols("y ~ t + p + t:p", data).fit(cov_type="cluster",
                                                    cov_kwds={"groups": data["g"]})
         clusters = int(data["g"].nunique())

@@ -6,6 +6,10 @@ conversion within 30 days (two-proportion z-test; difference-in-differences clus
 sales rep) and first-response time (Mann-Whitney test with a bootstrap interval of the
 median change; difference-in-differences of log hours clustered by agent, read as a
 percentage change: exp(effect) - 1).
+
+A data set without a control region (``control_region`` null in dataset.json, as in a CRM
+export) has no control group: the view says so and shows the before/after of all regions
+only. A test the data is too small for is reported in words, not as an error.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from .. import plots
+from .. import kpis, plots
 from .. import review as rv
 from ..data import CRM
 from .render import Panel, chart_png, number
@@ -36,13 +40,14 @@ class Measure:
     unit: str
     proportion: bool  # True: share of successes (mean of 0/1); False: median, log-DiD
     cluster: str
+    records: str = "observations"  # what one observation is, in words (plural)
 
 
 MEASURES = {
     "lead_conversion_rate": Measure("lead_conversion_rate", "conversion within 30 days",
-                                    "share", True, "owner_id"),
+                                    "share", True, "owner_id", "mature leads"),
     "first_response_hours": Measure("first_response_hours", "median first response",
-                                    "business hours", False, "agent_id"),
+                                    "business hours", False, "agent_id", "answered tickets"),
 }
 
 
@@ -60,10 +65,11 @@ class ReviewResult:
     """What the before/after view shows for one measure."""
 
     measure: Measure
-    groups: pd.DataFrame          # rows control/treated region(s), columns baseline/review
-    before_after: rv.Comparison   # treated regions, baseline vs review window
-    did: rv.DiD                   # treated vs control, baseline vs review window
-    effect: float                 # DiD effect in the measure's unit (share points or %)
+    groups: pd.DataFrame          # rows control (if any)/treated, columns baseline/review
+    before_after: rv.Comparison | None  # treated regions, baseline vs review (None: too few)
+    did: rv.DiD | None            # treated vs control (None: no control group, or too few)
+    effect: float                 # DiD effect in the measure's unit (share points or %); NaN
+                                  # without a DiD
     effect_low: float
     effect_high: float
     sentences: tuple[str, ...]    # the result in plain words
@@ -78,47 +84,77 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95,
     Effect: DiD coefficient d of y = a + b treated + c post + d treated x post; for times,
     y = log(hours) and the effect is exp(d) - 1, a relative change. ``frame``: the
     observations, if already computed (`observations`).
+
+    Without a control region every region is treated: ``groups`` has the treated row
+    only, ``did`` is None and the effect NaN; the sentences say why. A test the data is
+    too small for (`review` raises ValueError) is None and explained in the sentences.
     """
     m = MEASURES[measure]
     frame = observations(crm, m) if frame is None else frame
     control = crm.meta.get("control_region")
     stat = "mean" if m.proportion else "median"
-    groups = frame.groupby(["treated", "post"]).y.agg(stat).unstack("post")
+    rows = [False, True] if control else [True]
+    groups = (frame.groupby(["treated", "post"]).y.agg(stat).unstack("post")
+              .reindex(index=rows, columns=[False, True]))
     groups.index = [f"control ({control})" if not t else "regions with the changes"
                     for t in groups.index]
-    groups.columns = ["baseline" if not p else "review window" for p in groups.columns]
+    groups.columns = ["baseline", "review window"]
     treated = frame[frame.treated]
     before, after = treated[~treated.post].y, treated[treated.post].y
-    if m.proportion:
-        test = rv.compare_proportions(int(before.sum()), len(before), int(after.sum()),
-                                      len(after), m.label, confidence)
-        did = rv.difference_in_differences(frame, m.label, cluster=m.cluster,
-                                           confidence=confidence)
-        effect, low, high = did.effect, did.ci_low, did.ci_high
-        shown = f"{effect * 100:+.1f} points ({low * 100:+.1f} to {high * 100:+.1f})"
-    else:
-        test = rv.compare_medians(before, after, m.label, confidence, n_resamples=RESAMPLES)
-        logged = frame.assign(y=np.log(frame.y.clip(lower=1 / 60)))
-        did = rv.difference_in_differences(logged, f"log {m.label}", cluster=m.cluster,
-                                           confidence=confidence)
-        effect, low, high = np.exp([did.effect, did.ci_low, did.ci_high]) - 1
-        shown = f"{effect:+.0%} ({low:+.0%} to {high:+.0%})"
-    chance = did.p_value >= 1 - confidence
-    sentences = (
-        f"In the regions with the changes, {m.label} went from "
-        f"{number(test.before, m.unit)} to {number(test.after, m.unit)}; "
-        + ("that could well be chance" if not test.significant
-           else "that is unlikely to be chance alone")
-        + f" (p = {test.p_value:.3f}, {test.test}).",
+    where = "In the regions with the changes" if control else "Across all regions"
+    try:
+        if m.proportion:
+            test = rv.compare_proportions(int(before.sum()), len(before), int(after.sum()),
+                                          len(after), m.label, confidence)
+        else:
+            test = rv.compare_medians(before, after, m.label, confidence,
+                                      n_resamples=RESAMPLES)
+        sentences = [
+            f"{where}, {m.label} went from "
+            f"{number(test.before, m.unit)} to {number(test.after, m.unit)}; "
+            + ("that could well be chance" if not test.significant
+               else "that is unlikely to be chance alone")
+            + f" (p = {test.p_value:.3f}, {test.test})."]
+    except ValueError as err:
+        test = None
+        sentences = [f"{where}, {m.label} cannot be tested: {before.notna().sum()} "
+                     f"{m.records} in the baseline and {after.notna().sum()} in the review "
+                     f"window ({err})."]
+    did, effect, low, high = None, np.nan, np.nan, np.nan
+    if not control:
+        sentences.append(
+            "This dataset has no control group (no control_region in dataset.json): every "
+            "region got the changes, so the chart shows all regions before and after only. "
+            "Without a control group the effect of the changes cannot be separated from "
+            "the season, the market or chance.")
+        return ReviewResult(m, groups, test, None, effect, low, high, tuple(sentences))
+    sentences.append(
         f"The control region ({control}) went from "
         f"{number(groups.iloc[0, 0], m.unit)} to {number(groups.iloc[0, -1], m.unit)} "
-        "in the same months.",
+        "in the same months.")
+    try:
+        if m.proportion:
+            did = rv.difference_in_differences(frame, m.label, cluster=m.cluster,
+                                               confidence=confidence)
+            effect, low, high = did.effect, did.ci_low, did.ci_high
+            shown = f"{effect * 100:+.1f} points ({low * 100:+.1f} to {high * 100:+.1f})"
+        else:
+            logged = frame.assign(y=np.log(frame.y.clip(lower=1 / 60)))
+            did = rv.difference_in_differences(logged, f"log {m.label}", cluster=m.cluster,
+                                               confidence=confidence)
+            effect, low, high = np.exp([did.effect, did.ci_low, did.ci_high]) - 1
+            shown = f"{effect:+.0%} ({low:+.0%} to {high:+.0%})"
+    except ValueError as err:
+        sentences.append(f"The effect of the changes against the control region cannot be "
+                         f"estimated on this data: {err}.")
+        return ReviewResult(m, groups, test, None, effect, low, high, tuple(sentences))
+    chance = did.p_value >= 1 - confidence
+    sentences.append(
         f"Effect of the changes against the control region: {shown}, "
         f"{confidence:.0%} interval in brackets; p = {did.p_value:.3f}: "
-        + ("it could well be chance." if chance else "unlikely to be chance alone."),
-    )
+        + ("it could well be chance." if chance else "unlikely to be chance alone."))
     return ReviewResult(m, groups, test, did, float(effect), float(low), float(high),
-                        sentences)
+                        tuple(sentences))
 
 
 class BeforeAfter:
@@ -160,10 +196,9 @@ class BeforeAfter:
 
     def _draw(self, ax) -> None:
         r = self.result
-        targets = self.crm.kpi_targets.set_index("kpi")
-        target = targets.target.get(r.measure.kpi)
+        target = kpis.targets(self.crm).target.get(r.measure.kpi)
         plots.line(r.groups.T, f"{r.measure.label}: baseline vs review window",
-                   "period", r.measure.unit, target=target,
+                   "period", r.measure.unit, target=None if pd.isna(target) else target,
                    percent=r.measure.proportion, ax=ax)
         ax.set_xlim(-0.3, 1.3)
 

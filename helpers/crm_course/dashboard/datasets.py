@@ -9,14 +9,31 @@ the data they had.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..data import CRM, DataError
-from ..source import get_crm
+from ..data import CRM, DEFAULT_DATA_DIR, DataError
+from ..source import cache_dir, get_crm
+from ..synth import DEFAULT_SEED
 from .render import Panel
 
 SOURCES = (("bundled sample", "sample"), ("another seed", "seed"), ("data folder", "folder"))
+
+
+def _origin(meta: dict) -> str:
+    """'seed 23' for a generated data set, 'imported, no seed' for an export (seed null)."""
+    return f"seed {meta['seed']}" if meta.get("seed") is not None else "imported, no seed"
+
+
+def origin(crm: CRM) -> tuple[str, str]:
+    """Where ``crm`` came from, as the switch's (source, folder): the bundled sample, a
+    generated seed (the cache), or any other folder (a real export)."""
+    if crm.source is None or Path(crm.source).resolve() == DEFAULT_DATA_DIR.resolve():
+        return "sample", ""
+    if cache_dir().resolve() in Path(crm.source).resolve().parents:
+        return "seed", ""
+    return "folder", str(crm.source)
 
 
 def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM:
@@ -42,10 +59,13 @@ class DataSwitch:
     def __init__(self, crm: CRM, on_load: Callable[[CRM], None]):
         self.crm = crm
         self.on_load = on_load
-        self.source = widgets.ToggleButtons(options=SOURCES, value="sample",
-                                            description="Data")
-        self.seed = widgets.IntText(value=int(crm.meta.get("seed", 1)), description="Seed")
-        self.folder = widgets.Text(placeholder="path/to/crm-export", description="Folder",
+        source, folder = origin(crm)
+        self.source = widgets.ToggleButtons(options=SOURCES, value=source, description="Data")
+        # an export has no seed (null in dataset.json): start at the sample's seed
+        self.seed = widgets.IntText(value=int(crm.meta.get("seed") or DEFAULT_SEED),
+                                    description="Seed")
+        self.folder = widgets.Text(value=folder, placeholder="path/to/crm-export",
+                                   description="Folder",
                                    layout=widgets.Layout(width="480px"))
         self.button = widgets.Button(description="Load", button_style="primary")
         self.status = widgets.HTML(self._loaded(crm))
@@ -58,7 +78,7 @@ class DataSwitch:
     def _loaded(crm: CRM) -> str:
         return (f"<p style='font-size:17px'>Showing <b>{crm.meta.get('company', 'CRM')}</b>, "
                 f"{crm.meta['data_start']} to {crm.meta['data_end']} "
-                f"(seed {crm.meta.get('seed', 'n/a')}, {len(crm.opportunities):,} leads)</p>")
+                f"({_origin(crm.meta)}, {len(crm.opportunities):,} leads)</p>")
 
     def load(self) -> bool:
         """Load the chosen data set and hand it to the views; False (and the reason in
@@ -79,4 +99,4 @@ class DataSwitch:
         """The data set in use."""
         m = self.crm.meta
         return (f"Data: {m.get('company', 'CRM')}, {m['data_start']} to {m['data_end']}, "
-                f"seed {m.get('seed', 'n/a')}, {len(self.crm.opportunities):,} leads")
+                f"{_origin(m)}, {len(self.crm.opportunities):,} leads")

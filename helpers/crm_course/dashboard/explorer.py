@@ -140,6 +140,9 @@ class KPIExplorer:
         self.message = f"{k.name} ({k.unit}) by month, {start:%b %Y} to {end:%b %Y}, {where}"
         if by and not split:
             self.message += f" ({k.name} cannot be split by {by})"
+        empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
+        if empty:
+            self.message += f" ({empty})"
         self.note.value = f"<p style='font-size:17px'><b>{k.formula}</b> · {self.message}</p>"
         self.chart.value = chart_png(self._draw)
         shown = self.table.assign(
@@ -158,12 +161,15 @@ class KPIExplorer:
         start, end = self.period()
         event = (changes, "changes go live") if start <= changes <= end else None
         shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
+        target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
         plots.line(shown, k.name.replace("_", " "), "month", k.unit,
-                   target=ref.target, benchmark=ref.benchmark, percent=k.unit == "share",
+                   target=target, benchmark=benchmark, percent=k.unit == "share",
                    event=event, ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""
         met = (self.table.status == "met").sum()
+        targets = (f"{met} of {len(self.table)} meet their target"
+                   if self.table.target.notna().any() else "no target recorded")
         return (f"KPI explorer: {self.message}\n"
-                f"latest {self.area.value} KPIs: {met} of {len(self.table)} meet their target")
+                f"latest {self.area.value} KPIs: {targets}")

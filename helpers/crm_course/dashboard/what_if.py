@@ -11,6 +11,10 @@ Only extra sales are priced, as in lesson 04:
     benefit per year = conversion uplift x leads per year x gross margin per won deal,
     ROI = (benefit - cost) / cost,   payback month = first month where
     cumulative benefit (benefit / 12 per month) >= cost.
+
+On a data set without a change log (a CRM export) there is nothing to plan and the view
+says so; without orders the benefit cannot be priced (NaN), without a cost the ROI is not
+defined (NaN), and without KPI targets every uplift starts at 0.
 """
 
 from __future__ import annotations
@@ -39,18 +43,19 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
         One row per change with a target KPI: ``title, kpi, unit, status, cost, current``
         (the KPI in the review window), ``target`` and ``uplift``: by default the gap to
         the target in the good direction, shared equally by the changes aimed at the KPI
-        (0 when the target is met or missing).
+        (0 when the target is met or missing). No rows when the change log is empty; a
+        cost that is not recorded counts as 0.
     """
     c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
     window = crm.period("review")
     table = kpis.kpi_table(crm, *window, kpis=sorted(set(c.kpi))).set_index("kpi")
     plan = pd.DataFrame({"title": c.title.str.split(":").str[0].str.split(" \\(").str[0],
                          "kpi": c.kpi.astype(str), "status": c.status.astype(str),
-                         "cost": c.cost.astype(float)})
-    plan["unit"] = plan.kpi.map(table.unit)
-    plan["current"] = plan.kpi.map(table.value)
-    plan["target"] = plan.kpi.map(table.target)
-    better = plan.kpi.map(lambda k: 1 if kpis.get_kpi(k).higher_is_better else -1)
+                         "cost": c.cost.astype(float).fillna(0.0)})
+    plan["unit"] = plan.kpi.map(table.unit).astype(str)
+    plan["current"] = plan.kpi.map(table.value).astype(float)  # float also when empty
+    plan["target"] = plan.kpi.map(table.target).astype(float)
+    better = plan.kpi.map(lambda k: 1 if kpis.get_kpi(k).higher_is_better else -1).astype(float)
     gap = ((plan.target - plan.current) * better).clip(lower=0).fillna(0) * better
     plan["uplift"] = gap / plan.groupby("kpi").kpi.transform("size")
     return plan
@@ -70,7 +75,10 @@ class Projection:
 
 def project(crm: CRM, plan: pd.DataFrame) -> Projection:
     """Projected KPIs, benefit, ROI and payback of ``plan`` (`planned_changes` with its
-    ``uplift`` and ``cost`` columns set to the expectations)."""
+    ``uplift`` and ``cost`` columns set to the expectations).
+
+    The benefit is NaN when no won order has a gross margin (no orders table) and the ROI
+    NaN when the cost is 0 or the benefit NaN."""
     summed = plan.groupby("kpi", sort=False).agg(
         unit=("unit", "first"), current=("current", "first"), uplift=("uplift", "sum"),
         target=("target", "first")).reset_index()
@@ -83,11 +91,12 @@ def project(crm: CRM, plan: pd.DataFrame) -> Projection:
     days = (base_last - base_first).days + 1
     leads_per_year = o.created_date.between(base_first, base_last).sum() * 365 / days
     won_orders = crm.orders[crm.orders.opportunity_id.notna()]
-    margin_per_deal = won_orders.gross_margin.sum() / max(len(won_orders), 1)
+    margin_per_deal = (won_orders.gross_margin.sum() / len(won_orders) if len(won_orders)
+                       else math.nan)
     uplift = float(plan.uplift[plan.kpi == PRICED].sum())
     benefit = uplift * leads_per_year * margin_per_deal
     cost = float(plan.cost.sum())
-    roi = (benefit - cost) / cost if cost > 0 else math.nan
+    roi = (benefit - cost) / cost if cost > 0 and not math.isnan(benefit) else math.nan
     cumulative = pd.Series(benefit / 12 * np.arange(1, 13), index=range(1, 13))
     paid = cumulative.index[cumulative >= cost]
     return Projection(summed, cost, float(benefit), float(roi),
@@ -148,6 +157,10 @@ class WhatIf:
             uplift=np.array([s.value for s in self.uplifts]) / scales,
             cost=[float(s.value) for s in self.costs])
         self.projection = p = project(self.crm, self.plan)
+        if self.plan.empty:
+            self.summary.value = f"<p style='font-size:17px'>{self.headline()}.</p>"
+            self.chart.value = b""
+            return
         shown = p.kpis.assign(**{c: [number(v, u) for v, u in zip(p.kpis[c], p.kpis.unit,
                                                                    strict=True)]
                                  for c in ("current", "projected", "target")})
@@ -162,10 +175,24 @@ class WhatIf:
     def headline(self) -> str:
         """The projection in one sentence."""
         p = self.projection
+        if self.plan.empty:
+            why = self.crm.missing("changes")
+            return ("No planned changes to play through: "
+                    + ("changes.csv is empty in this dataset" if why else
+                       "no change in changes.csv names the KPI it should move")
+                    + " (the change log lists each improvement, its cost and its KPI)")
+        if math.isnan(p.benefit):
+            benefit = "benefit not priced (no won orders with a gross margin in this dataset)"
+        else:
+            benefit = f"priced benefit EUR {p.benefit:,.0f} a year"
+        if math.isnan(p.roi):
+            roi = "first-year ROI not defined" + (" without a cost" if p.cost <= 0 else "")
+        else:
+            roi = f"first-year ROI {p.roi:+.0%}"
         payback = (f"pays back in month {p.payback_month}" if p.payback_month
-                   else "does not pay back within a year")
-        return (f"Cost EUR {p.cost:,.0f}; priced benefit EUR {p.benefit:,.0f} a year; "
-                f"first-year ROI {p.roi:+.0%}; {payback}")
+                   else "does not pay back within a year" if not math.isnan(p.benefit)
+                   else "payback unknown")
+        return f"Cost EUR {p.cost:,.0f}; {benefit}; {roi}; {payback}"
 
     def _draw(self, ax) -> None:
         p = self.projection
@@ -177,6 +204,10 @@ class WhatIf:
 
     def describe(self) -> str:
         """What the view shows now."""
-        met = (self.projection.kpis.status == "met").sum()
-        return (f"What-if: {len(self.plan)} planned changes; {self.headline()}; "
-                f"{met} of {len(self.projection.kpis)} KPIs would meet their target")
+        if self.plan.empty:
+            return f"What-if: {self.headline()}"
+        k = self.projection.kpis
+        met = (k.status == "met").sum()
+        targets = (f"{met} of {len(k)} KPIs would meet their target" if k.target.notna().any()
+                   else f"no target recorded for its {len(k)} KPIs")
+        return f"What-if: {len(self.plan)} planned changes; {self.headline()}; {targets}"
