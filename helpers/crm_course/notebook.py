@@ -31,12 +31,18 @@ class Skipped:
     source: str
 
     def _text(self, code) -> str:
-        names = ", ".join(code(f"{n}.csv") if n in TABLES else f"{code(n)} in dataset.json"
-                          for n in self.tables)
+        tables = [n for n in self.tables if n in TABLES]
+        keys = [n for n in self.tables if n not in TABLES]
+        names = ", ".join([code(f"{t}.csv") for t in tables]
+                          + [f"{code(k)} in dataset.json" for k in keys])
         verb = "is" if len(self.tables) == 1 else "are"
-        return (f"{SKIPPED} {names}, which {verb} empty in this dataset "
-                f"({self.source}). Add it to the export to see this analysis; the committed "
-                "lesson shows it on the sample company.")
+        fix = " and ".join(([f"add {'it' if len(tables) == 1 else 'them'} to the export"]
+                            if tables else [])
+                           + ([f"set {'it' if len(keys) == 1 else 'them'} in dataset.json"]
+                              if keys else []))
+        return (f"{SKIPPED} {names}, which {verb} empty in this dataset ({self.source}). "
+                f"To see this analysis, {fix}; the committed lesson shows it on the sample "
+                "company.")
 
     def __repr__(self) -> str:
         return self._text(str)
