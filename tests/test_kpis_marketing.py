@@ -123,3 +123,19 @@ def test_cac_without_any_recorded_spend_is_unknown():
         {"account_id": "N2", "customer_since": "2025-01-20", "acquisition_channel": "outbound"},
     ])
     assert kpis.cac(crm, *JAN) == 150.0
+
+
+def test_marketing_roi_without_any_orders_is_unknown():
+    # an export without orders: C1 cost 1000 and won deal O1, but no margin recorded at all
+    crm = make_crm(
+        campaigns=[{"campaign_id": "C1", "objective": "acquisition",
+                    "start_date": "2025-01-05", "end_date": "2025-01-12", "cost": 1000}],
+        opportunities=[{"opportunity_id": "O1", "campaign_id": "C1",
+                        "created_date": "2025-01-06", "stage": "won",
+                        "furthest_stage": "won", "close_date": "2025-01-20",
+                        "amount": 2000}],
+    )
+    assert crm.orders.empty
+    assert math.isnan(kpis.marketing_roi(crm, *JAN))  # not (0 - 1000) / 1000 = -100%
+    # the revenue ROI needs no orders: (2000 - 1000) / 1000
+    assert kpis.marketing_roi(crm, *JAN, use_margin=False) == pytest.approx(1.0)

@@ -81,3 +81,22 @@ def test_reference_labels_read_as_plain_numbers():
                    "EUR", target=9500, benchmark=2.25)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["target 9,500", "benchmark 2.25"]
+
+
+def test_nan_target_draws_no_line_and_no_empty_legend(recwarn):
+    # an export records no targets: kpis.targets gives NaN, which must not be drawn
+    ax = plots.bar(pd.Series([0.5, 0.7], index=["a", "b"]), "Rate", "team", "share",
+                   target=float("nan"), percent=True)
+    assert dashed_levels(ax) == [] and ax.get_legend() is None
+    ax = plots.line(pd.Series([1.0, 2.0]), "Leads", "month", "leads", target=float("nan"))
+    assert dashed_levels(ax) == [] and ax.get_legend() is None
+    assert not [w for w in recwarn if "legend" in str(w.message)]
+
+
+def test_as_text_says_missing_values_in_words():
+    assert plots.as_text(0.8, "target {:.0%}", missing="no target recorded") == "target 80%"
+    assert plots.as_text(float("nan"), "target {:.0%}",
+                         missing="no target recorded") == "no target recorded"
+    assert plots.as_text(None, "{:.1f}x the spend") == "no data"
+    assert plots.as_text(pd.NA, "{:.1%}") == "no data"
+    assert plots.as_text(1234.4, "{:,.0f} EUR") == "1,234 EUR"

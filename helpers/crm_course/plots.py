@@ -53,7 +53,7 @@ def _label(ax, title: str, xlabel: str, ylabel: str, percent: bool, axis: str = 
 def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COLOUR,
                    axis: str = "y", linestyle: str = "--") -> None:
     """A horizontal (or vertical) line for a target (dashed) or benchmark, with its label."""
-    if value is None or pd.isna(value):
+    if not _given(value):
         return
     line = ax.axhline if axis == "y" else ax.axvline
     line(value, color=colour, linestyle=linestyle, linewidth=1.5, label=label)
@@ -79,7 +79,7 @@ def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: floa
     reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
                    axis=axis, linestyle=":")
     _label(ax, title, xlabel, ylabel, percent, axis)
-    if target is not None or benchmark is not None:
+    if _given(target) or _given(benchmark):
         ax.legend(loc="best")
     return ax
 
@@ -101,7 +101,7 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
         ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),
                     xytext=(-4, -12), textcoords="offset points", ha="right", fontsize=9)
     _label(ax, title, xlabel, ylabel, percent)
-    if len(frame.columns) > 1 or target is not None or benchmark is not None:
+    if len(frame.columns) > 1 or _given(target) or _given(benchmark):
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
@@ -146,6 +146,20 @@ def diverging_likert(distribution: pd.DataFrame, title: str, ylabel: str, ax=Non
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=5)
     _label(ax, title, "share of answers (disagree left, agree right)", ylabel, False)
     return ax
+
+
+def _given(value) -> bool:
+    """A target or benchmark to draw: not None and not NaN (an export records none)."""
+    return value is not None and not pd.isna(value)
+
+
+def as_text(value, template: str = "{}", missing: str = "no data") -> str:
+    """``template.format(value)``, or the words ``missing`` when ``value`` is None or NaN.
+
+    For printing a KPI or a target that a dataset may lack, in words instead of 'nan%':
+    ``as_text(target, "target {:.0%}", missing="no target recorded")``.
+    """
+    return missing if value is None or pd.isna(value) else template.format(value)
 
 
 def _fmt(value: float | None, percent: bool) -> str:

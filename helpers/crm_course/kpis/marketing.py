@@ -126,7 +126,8 @@ def marketing_roi(crm: CRM, start, end, *, by: str | None = None,
 
     Returns
     -------
-    float; NaN when there is no campaign cost in the period.
+    float; NaN when there is no campaign cost in the period, or (``use_margin``) no orders
+    at all: an export without an orders table has no margin to count, not a margin of 0.
     """
     first, last = period(start, end)
     groups = fixed_groups(by)
@@ -134,6 +135,8 @@ def marketing_roi(crm: CRM, start, end, *, by: str | None = None,
     o = crm.opportunities
     won = _campaign_leads(crm, camp.campaign_id) & (o.stage == "won").to_numpy(dtype=bool)
     if use_margin:
+        if crm.orders.empty:  # the margin is unknown: ROI -100% would be wrong
+            return groups.result(np.array([np.nan]), "marketing_roi")
         orders = crm.orders
         from_won = isin(orders.opportunity_id, o.opportunity_id[won])
         benefit = orders.gross_margin.to_numpy(dtype=float)[from_won].sum()
