@@ -159,7 +159,7 @@ def test_export_explorer_names_the_empty_tables(export_app):
     e.area.value, e.grouping.value = "adoption", "team"
     assert e.series.isna().all().all()
     assert "no data: usage_log empty in this dataset" in e.message
-    assert set(e.table.status) == {"no target"} and "no target recorded" in repr(e.widget)
+    assert set(e.table.status) == {"no data"} and "no target recorded" in repr(e.widget)
     e.area.value, e.grouping.value = "service", "region"  # computed from the export's tickets
     assert e.series.notna().any().any() and bytes(e.chart.value[:4]) == b"\x89PNG"
 

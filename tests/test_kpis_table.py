@@ -99,6 +99,7 @@ def test_status():
     assert kpis.status(0.1, 0.1, False) == "met"
     assert kpis.status(0.1, float("nan"), True) == "no target"
     assert kpis.status(float("nan"), 0.1, True) == "no data"
+    assert kpis.status(float("nan"), float("nan"), True) == "no data"   # unknown first
 
 
 def test_kpi_table_by_region(crm):

@@ -21,11 +21,11 @@ COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "benchmark", "s
 
 def status(value: float, target: float, higher_is_better: bool | None) -> str:
     """'met' / 'not met' comparing ``value`` with ``target`` in the KPI's good direction;
-    'no target' without a target (or direction), 'no data' when the value is NaN."""
-    if target is None or higher_is_better is None or math.isnan(target):
-        return "no target"
+    'no data' when the value is NaN, else 'no target' without a target (or direction)."""
     if math.isnan(value):
         return "no data"
+    if target is None or higher_is_better is None or math.isnan(target):
+        return "no target"
     met = value >= target if higher_is_better else value <= target
     return "met" if met else "not met"
 
