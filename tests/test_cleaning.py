@@ -62,3 +62,36 @@ def test_data_quality_score_rises_after_cleaning():
     after = kpis.data_quality_score(clean, "2025-01-01", "2025-04-30")
     assert after == pytest.approx(1.0)
 
+
+
+def test_countries_are_normalised_to_the_datasets_own_list():
+    contacts = pd.DataFrame({"country": ["DE", " germany", "Allemagne", "Deutschland",
+                                         "schweiz", "Spain", "unknown", None]})
+    fixed, changed = normalise_countries(contacts, ["Deutschland", "Österreich", "Schweiz"])
+    # ISO code, English and French names of Germany -> the listed German name; Spain is
+    # not one of this company's countries and 'unknown' is no country: both stay as typed
+    assert fixed.country.tolist()[:7] == ["Deutschland", "Deutschland", "Deutschland",
+                                          "Deutschland", "Schweiz", "Spain", "unknown"]
+    assert pd.isna(fixed.country.iloc[7])
+    assert changed == 4  # 'DE', ' germany', 'Allemagne', 'schweiz'; the empty one is not
+
+
+def test_countries_without_a_list_become_their_usual_iso_name():
+    contacts = pd.DataFrame({"country": ["ES", "España", "Federal Republic of Germany", "CH"]})
+    fixed, changed = normalise_countries(contacts, kpis.data_quality.iso_country_names())
+    # an ISO name that is already valid stays; codes and translations get the usual name
+    assert fixed.country.tolist() == ["Spain", "Spain", "Federal Republic of Germany",
+                                      "Switzerland"]
+    assert changed == 3
+
+
+def test_clean_contacts_uses_the_dataset_countries():
+    crm = make_crm(meta={"countries": ["Deutschland"]}, accounts=ACCOUNTS, contacts=[
+        {"contact_id": "C1", "account_id": "A1", "first_name": "Jan", "last_name": "Roth",
+         "country": "Germany"},
+        {"contact_id": "C2", "account_id": "A2", "first_name": "Eva", "last_name": "Lang",
+         "country": "Deutschland"}])
+    clean, report = clean_contacts(crm)
+    assert report.countries_fixed == 1
+    assert clean.contacts.country.tolist() == ["Deutschland", "Deutschland"]
+    assert kpis.invalid_value_rate(clean, "2025-01-01", "2025-04-30") == 0

@@ -79,3 +79,10 @@ def test_comment_themes_are_multi_label_and_counted():
     counts = theme_counts(comments)
     assert counts.loc["training", "comments"] == 1
     assert counts.loc["speed", "share"] == pytest.approx(1 / 3)  # 3 non-empty comments
+
+
+def test_nps_of_no_answers_is_unknown_not_zero():
+    assert math.isnan(nps(pd.Series([], dtype=float)))
+    groups = nps_groups(pd.Series([None, None], dtype=float))
+    assert groups.index.tolist() == ["detractor", "passive", "promoter"]
+    assert groups.isna().all()

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 import pytest
+from kpi_fixtures import make_crm
 
 from crm_course import report
 from crm_course.review import DiD
@@ -101,3 +102,65 @@ def test_build_report_exports_a_page_without_code(tmp_path, monkeypatch):
     assert "By the end of this notebook" not in text  # cells tagged 'lesson' are dropped
     assert not re.search(r"[\w.+-]+@[\w-]+\.example", text), "an e-mail address leaked"
     assert "+34 6" not in text, "a phone number leaked"
+
+
+def test_conclusions_without_any_target():
+    before = pd.DataFrame([{"kpi": k, "area": "sales", "value": v, "unit": "share",
+                            "target": NAN, "benchmark": NAN, "higher_is_better": True,
+                            "note": ""} for k, v in (("win_rate", 0.5), ("csat", 0.0))])
+    after = before.assign(value=[0.6, 0.4])
+    points = report.conclusions(report.compare_periods(before, after))
+    # no '0 of 0 KPIs'; csat's change from 0 has no relative size, so win rate is the best
+    assert points[0].startswith("No KPI has a target in this dataset")
+    assert points[1] == ("Largest improvement: Win rate rose from 50.0% to 60.0%, an "
+                         "improvement; it has no target.")
+    assert len(points) == 2
+
+
+def test_focus_kpis_falls_back_to_kpis_with_data_when_nothing_has_a_target(comparison):
+    assert report.focus_kpis(comparison, ("sales", "service")).index.tolist() == [
+        "win_rate", "first_response_hours"]  # the targeted ones only
+    untargeted = comparison.assign(target=NAN)
+    untargeted.loc["win_rate", "after"] = NAN
+    assert report.focus_kpis(untargeted, ("sales", "service")).index.tolist() == [
+        "first_response_hours", "open_tickets"]  # every KPI with both values
+    assert report.focus_kpis(untargeted, ("marketing",)).empty
+
+
+def test_baseline_quarters_cut_to_the_baseline():
+    year = report.baseline_quarters("2025-01-01", "2025-12-31")
+    assert [(a.strftime("%m-%d"), b.strftime("%m-%d")) for a, b in year] == [
+        ("01-01", "03-31"), ("04-01", "06-30"), ("07-01", "09-30"), ("10-01", "12-31")]
+    # 84 days of Q1 kept; the single day of Q2 is too short a quarter to average
+    assert report.baseline_quarters("2025-01-07", "2025-04-01") == [
+        (pd.Timestamp("2025-01-07"), pd.Timestamp("2025-03-31"))]
+    # shorter than half of any quarter: the whole baseline is one period
+    assert report.baseline_quarters("2025-03-10", "2025-04-20") == [
+        (pd.Timestamp("2025-03-10"), pd.Timestamp("2025-04-20"))]
+    with pytest.raises(ValueError, match="before start"):
+        report.baseline_quarters("2025-02-01", "2025-01-01")
+    assert report.period_name("2025-01-01", "2025-12-31") == "year"
+    assert report.period_name("2025-01-07", "2025-04-01") == "3 months"
+    assert report.period_name("2025-01-01", "2025-01-10") == "1 week"
+
+
+def test_few_records_and_singular_units():
+    counts = pd.Series({"leads created": 8, "service tickets created": 500})
+    assert report.few_records(counts) == [
+        "Few records: the review window holds only 8 leads created. With so few, one record "
+        "more or less moves a rate by several points: read the changes in this report as "
+        "indications, not findings."]
+    assert report.few_records(counts, minimum=5) == []
+    assert report.format_value(1.0, "tickets") == "1 ticket"
+    assert report.format_value(2.0, "tickets") == "2 tickets"
+
+
+def test_sources_name_only_what_the_dataset_holds():
+    crm = make_crm(opportunities=[{"opportunity_id": "O1"}],
+                   tickets=[{"ticket_id": "T1", "csat": 4}],
+                   meta={"control_region": None})
+    text = report.sources(crm)
+    assert text.startswith("**Sources:** the CRM's own records (leads, deals, tickets) and "
+                           "customers' satisfaction answers.")
+    assert ("**Not in this dataset:** orders, usage log, user survey, change log, KPI "
+            "targets, campaigns, campaign members, and control region;") in text

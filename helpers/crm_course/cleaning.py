@@ -6,15 +6,21 @@ changed, so the effect of the clean-up can be measured with the data-quality KPI
 
 from __future__ import annotations
 
+import functools
+import gettext
+import glob
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .data import CRM
-from .kpis import duplicate_clusters
+from .kpis import canonical_countries, duplicate_clusters
 from .kpis.data_quality import EARLIEST_DATE
 
-COUNTRY_SPELLINGS = {
+SAMPLE_COUNTRIES = ("Spain", "Portugal", "France", "Andorra")  # the sample company's list
+COUNTRY_SPELLINGS = {  # spellings no ISO 3166 name or translation covers
     "spain": "Spain", "es": "Spain", "españa": "Spain", "espana": "Spain",
     "portugal": "Portugal", "pt": "Portugal",
     "france": "France", "fr": "France", "francia": "France",
@@ -36,11 +42,73 @@ class CleaningReport:
         return pd.Series(self.__dict__, name="count")
 
 
-def normalise_countries(contacts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Map every known spelling to its canonical country name; unknown ones stay as typed."""
+@functools.cache
+def _iso_spellings() -> dict[str, frozenset[str]]:
+    """Every way pycountry writes a country, case-folded -> the ISO 3166 alpha-2 codes it
+    may mean: the codes, the English names (short, common, official) and their
+    translations into every language pycountry ships (so 'deutschland' -> {'DE'})."""
+    import pycountry
+
+    english: dict[str, str] = {}
+    spellings: dict[str, set[str]] = {}
+    for country in pycountry.countries:
+        for attr in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
+            if hasattr(country, attr):
+                spellings.setdefault(getattr(country, attr).casefold(), set()).add(
+                    country.alpha_2)
+                english[getattr(country, attr)] = country.alpha_2
+    pattern = os.path.join(pycountry.LOCALES_DIR, "*", "LC_MESSAGES", "iso3166-1.mo")
+    for path in sorted(glob.glob(pattern)):
+        with open(path, "rb") as handle:
+            translate = gettext.GNUTranslations(handle).gettext
+        for msgid, code in english.items():
+            spellings.setdefault(translate(msgid).casefold(), set()).add(code)
+    return {k: frozenset(v) for k, v in spellings.items()}
+
+
+@functools.cache
+def _aliases(countries: tuple[str, ...]) -> dict[str, str]:
+    """Case-folded spelling -> the name in ``countries`` it stands for. Each listed country
+    is written as its usual English name when that is listed, else as listed first."""
+    import pycountry
+
+    spellings = _iso_spellings()
+    chosen: dict[str, str] = {}  # alpha-2 code -> the name to write
+    for name in countries:
+        codes = spellings.get(name.casefold(), frozenset())
+        if len(codes) == 1:
+            code = next(iter(codes))
+            country = pycountry.countries.get(alpha_2=code)
+            usual = getattr(country, "common_name", country.name)
+            chosen.setdefault(code, usual if usual in countries else name)
+    aliases = {spelling: chosen[code] for spelling, codes in spellings.items()
+               if len(codes) == 1 and (code := next(iter(codes))) in chosen}
+    aliases |= {k: v for k, v in COUNTRY_SPELLINGS.items() if v in countries}
+    return aliases | {name.casefold(): name for name in countries}
+
+
+def normalise_countries(contacts: pd.DataFrame, countries: Iterable[str] = SAMPLE_COUNTRIES
+                        ) -> tuple[pd.DataFrame, int]:
+    """Map every known spelling to its canonical country name; unknown ones stay as typed.
+
+    Parameters
+    ----------
+    countries : iterable of str
+        The valid spellings, as `kpis.canonical_countries` gives them for a dataset
+        (default: the sample company's four). A value, ignoring case and
+        surrounding spaces, is fixed when it is one of them, an ISO 3166 code or name of
+        one of them in any language ('ES', 'España', 'Espagne' -> 'Spain'; with the list
+        ['Deutschland']: 'DE', 'Germany' -> 'Deutschland'), or a spelling of
+        `COUNTRY_SPELLINGS`. A value already in ``countries`` is kept.
+
+    Returns the new table and the number of values changed.
+    """
+    canonical = tuple(countries) if isinstance(countries, (list, tuple)) else tuple(
+        sorted(countries))
     trimmed = contacts.country.str.strip()
-    fixed = trimmed.str.lower().map(COUNTRY_SPELLINGS).fillna(trimmed)
-    changed = int((fixed != contacts.country).sum())
+    fixed = trimmed.str.casefold().map(_aliases(canonical)).fillna(trimmed)
+    fixed = fixed.where(~contacts.country.isin(canonical), contacts.country)
+    changed = int(((fixed != contacts.country) & contacts.country.notna()).sum())
     return contacts.assign(country=fixed), changed
 
 
@@ -81,11 +149,12 @@ def merge_duplicates(contacts: pd.DataFrame, clusters: pd.DataFrame
 def clean_contacts(crm: CRM) -> tuple[CRM, CleaningReport]:
     """A copy of ``crm`` whose contacts are cleaned, and what changed.
 
-    Steps, in order: normalise country spellings, clear impossible dates, merge duplicate
-    people (the KPI library's duplicate rule over the whole data period). Campaign members
-    of removed duplicates are repointed to the record kept.
+    Steps, in order: normalise country spellings (to the dataset's `canonical_countries`),
+    clear impossible dates, merge duplicate people (the KPI library's duplicate rule over
+    the whole data period). Campaign members of removed duplicates are repointed to the
+    record kept.
     """
-    contacts, countries = normalise_countries(crm.contacts)
+    contacts, countries = normalise_countries(crm.contacts, canonical_countries(crm))
     contacts, dates = clear_impossible_dates(contacts, crm.meta["data_end"])
     clusters = duplicate_clusters(crm, *crm.period("all"))
     contacts, replaced = merge_duplicates(contacts, clusters)

@@ -64,8 +64,11 @@ def nps(scores: pd.Series) -> float:
 
 
 def nps_groups(scores: pd.Series) -> pd.Series:
-    """Share of detractors (0-6), passives (7-8) and promoters (9-10)."""
+    """Share of detractors (0-6), passives (7-8) and promoters (9-10); NaN shares when
+    there are no answers (as `nps`), not a misleading 0%."""
     s = pd.Series(scores).dropna()
+    if s.empty:
+        return pd.Series(np.nan, index=["detractor", "passive", "promoter"], name="proportion")
     group = pd.cut(s, bins=[-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
     return group.value_counts(normalize=True).reindex(["detractor", "passive", "promoter"],
                                                       fill_value=0.0)

@@ -7,7 +7,10 @@ baseline period (``before``) and in the review window (``after``), built from tw
 `kpis.kpi_table` frames by `compare_periods`.
 
 `build_report` runs the notebook headless (papermill) and writes it as one HTML page
-without code and without the cells tagged ``lesson`` (nbconvert), for any dataset.
+without code and without the cells tagged ``lesson`` (nbconvert), for any dataset. On an
+imported CRM export the page names the sources the export lacks (`sources`), the parts
+that need them say they were skipped, and without targets the focus's KPIs are shown
+without a verdict (`focus_kpis`); few records get a caution (`few_records`).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .data import CRM
 from .kpis.registry import AREAS
-from .kpis.table import status
+from .kpis.table import status, targets
 
 REPORT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "06_report.ipynb"
 LESSON_TAG = "lesson"  # markdown cells that teach report writing; left out of the export
@@ -33,6 +37,15 @@ STEADY = 0.01  # a relative change below 1% reads as "stayed at about ..."
 ACRONYMS = {"csat": "CSAT", "sus": "SUS", "cac": "CAC", "roi": "ROI", "clv": "CLV",
             "crm": "CRM"}
 MEASURED_IN = {"hours": "time", "days": "length"}  # a unit ending a KPI name
+FEW_RECORDS = 30  # fewer leads, deals or tickets than this in the review window: a caution
+MIN_QUARTER_SHARE = 0.5  # a baseline quarter cut shorter than this share of it is left out
+RECORDS = {"opportunities": "leads, deals", "orders": "orders", "tickets": "tickets",
+           "usage_log": "usage log"}  # the CRM's own records, as the report names them
+SOURCE_NAMES = {  # what a report reader calls a table (or dataset.json key) the data lacks
+    "orders": "orders", "usage_log": "usage log", "survey_responses": "user survey",
+    "changes": "change log", "kpi_targets": "KPI targets", "campaigns": "campaigns",
+    "campaign_members": "campaign members", "tickets": "service tickets",
+    "opportunities": "leads and deals", "control_region": "control region"}
 
 
 def focus_areas(focus: str) -> tuple[str, ...]:
@@ -40,6 +53,95 @@ def focus_areas(focus: str) -> tuple[str, ...]:
     if focus not in FOCUS_AREAS:
         raise ValueError(f"focus must be one of {', '.join(FOCUS_AREAS)}, got {focus!r}")
     return FOCUS_AREAS[focus]
+
+
+def _join(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b, and c'."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def sources(crm: CRM) -> str:
+    """The report's sources line (Markdown), naming only what the dataset holds, and a
+    second line naming the sources it lacks (a CRM export has no survey, usage log ...).
+
+    Example (the sample company): "**Sources:** the CRM's own records (leads, deals,
+    orders, tickets, usage log), the user satisfaction survey, customers' satisfaction
+    answers, and industry benchmarks."
+    """
+    records = [name for table, name in RECORDS.items() if table not in crm.absent]
+    found = [f"the CRM's own records ({', '.join(records)})"] if records else []
+    if "survey_responses" not in crm.absent:
+        found.append("the user satisfaction survey")
+    if crm.tickets.csat.notna().any():
+        found.append("customers' satisfaction answers")
+    if targets(crm).benchmark.notna().any():
+        found.append("industry benchmarks")
+    text = f"**Sources:** {_join(found) or 'none'}."
+    lacking = [name for key, name in SOURCE_NAMES.items() if crm.missing(key)]
+    if lacking:
+        text += (f"  \n**Not in this dataset:** {_join(lacking)}; the parts of the report "
+                 "that need them are left out.")
+    return text
+
+
+def baseline_quarters(start, end) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The calendar quarters of the baseline, each cut to [start, end], as (first, last)
+    days: the periods the review window is compared with (their average).
+
+    A piece covering less than half of its quarter (``MIN_QUARTER_SHARE``) is left out,
+    unless no piece is longer: a baseline shorter than a quarter is then one period.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if end < start:
+        raise ValueError(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
+    pieces = []
+    for first in pd.date_range(start - pd.offsets.QuarterBegin(startingMonth=1), end,
+                               freq="QS"):
+        last = first + pd.offsets.QuarterEnd(0)
+        cut = (max(first, start), min(last, end))
+        if cut[0] <= cut[1] and ((cut[1] - cut[0]).days + 1
+                                 >= MIN_QUARTER_SHARE * ((last - first).days + 1)):
+            pieces.append(cut)
+    return pieces or [(start, end)]
+
+
+def period_name(start, end) -> str:
+    """'year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
+    days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
+    months = round(days / 30.44)
+    if months == 12:
+        return "year"
+    if months >= 2:
+        return f"{months} months"
+    weeks = max(round(days / 7), 1)
+    return f"{weeks} week{'s' if weeks > 1 else ''}"
+
+
+def few_records(counts: pd.Series, minimum: int = FEW_RECORDS) -> list[str]:
+    """A caution when the review window rests on few records, as a list of at most one
+    sentence (empty when every count reaches ``minimum``), ready to show or to add to the
+    conclusions.
+
+    ``counts``: records of each kind in the review window, e.g. {'leads created': 8}.
+    """
+    few = counts[counts < minimum]
+    if few.empty:
+        return []
+    listed = _join([f"{int(n):,} {kind}" for kind, n in few.items()])
+    return [f"Few records: the review window holds only {listed}. With so few, one record "
+            "more or less moves a rate by several points: read the changes in this report "
+            "as indications, not findings."]
+
+
+def focus_kpis(comparison: pd.DataFrame, areas) -> pd.DataFrame:
+    """The rows of `compare_periods` the report shows for ``areas``: the KPIs with a
+    target, the company's objectives. When none of the areas' KPIs has a target (a CRM
+    export records none), every KPI of the areas with a value in both periods instead."""
+    rows = comparison[comparison.area.isin(areas)]
+    targeted = rows[rows.target.notna()]
+    return targeted if len(targeted) else rows[rows.before.notna() & rows.after.notna()]
 
 
 def kpi_label(name: str) -> str:
@@ -71,6 +173,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1f} points"
     if unit == "ratio":
         return f"{value:.2f}"
+    if value == 1 and unit.endswith("s"):
+        unit = unit[:-1]  # '1 ticket', not '1 tickets'
     return f"{value:,.3g} {unit}"
 
 
@@ -189,12 +293,22 @@ def executive_summary(comparison: pd.DataFrame) -> pd.DataFrame:
 def conclusions(comparison: pd.DataFrame) -> list[str]:
     """Headline sentences for management: how many targets were met, the largest
     improvement (largest |relative_change| in the good direction) and the KPI furthest
-    from its target (largest |after - target| / |target|, another KPI than the first)."""
+    from its target (largest |after - target| / |target|, another KPI than the first).
+
+    Without any target (a CRM export records none), the first sentence says so and the
+    largest improvement is taken among every KPI with a value in both periods.
+    """
     targeted = comparison[comparison.target.notna() & comparison.after.notna()]
-    met = int((targeted.status == "met").sum())
-    points = [f"{met} of {len(targeted)} KPIs with a target met it in the review window."]
-    gains = targeted[targeted.improved.eq(True).fillna(False)]
-    best = gains.relative_change.abs().idxmax() if len(gains) else None
+    if len(targeted):
+        met = int((targeted.status == "met").sum())
+        points = [f"{met} of {len(targeted)} KPIs with a target met it in the review window."]
+        pool = targeted
+    else:
+        points = ["No KPI has a target in this dataset, so no result can be judged against "
+                  "one: agree targets for the KPIs that matter before the next review."]
+        pool = comparison[comparison.before.notna() & comparison.after.notna()]
+    gains = pool[pool.improved.eq(True).fillna(False)].relative_change.abs().dropna()
+    best = gains.idxmax() if len(gains) else None
     if best is not None:
         points.append("Largest improvement: " + interpret(comparison.loc[best]))
     missed = targeted[(targeted.status == "not met") & (targeted.index != best)]
@@ -259,6 +373,8 @@ def build_report(out_html: str | Path, data_dir: str | Path | None = None,
     return out_html
 
 
-__all__ = ["FOCUS_AREAS", "build_report", "compare_periods", "conclusions", "describe_change",
-           "did_sentence", "executive_summary", "focus_areas", "format_value", "interpret",
-           "kpi_label", "surprises", "target_clause"]
+__all__ = ["FOCUS_AREAS", "baseline_quarters", "build_report", "compare_periods", "conclusions",
+           "describe_change", "did_sentence", "executive_summary", "few_records", "focus_areas",
+           "focus_kpis",
+           "format_value", "interpret", "kpi_label", "period_name", "sources", "surprises",
+           "target_clause"]
