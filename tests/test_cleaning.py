@@ -32,7 +32,7 @@ def sample_crm():
 
 def test_country_spellings_are_normalised():
     crm = sample_crm()
-    fixed, changed = normalise_countries(crm.contacts)
+    fixed, changed = normalise_countries(crm.contacts, kpis.canonical_countries(crm))
     assert fixed.country.tolist() == ["Spain", "Spain", "Spain", "France"]
     assert changed == 3  # 'spain', 'ES ', 'Francia'
 

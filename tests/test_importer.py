@@ -139,3 +139,17 @@ def test_countries_must_be_a_list_of_names(tmp_path):
     with pytest.raises(MappingError, match="mine.yml, countries: expected a list of country "
                                            "names.*got 'Deutschland'"):
         load_mapping(bad)
+
+
+def test_company_and_control_region_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "hs"
+    assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
+                 "--out", str(out), "--company", "Acme Iberia",
+                 "--control-region", "West"]) == 0
+    crm = load_crm(out)
+    assert (crm.meta["company"], crm.meta["control_region"]) == ("Acme Iberia", "West")
+    assert crm.missing("control_region") == []
+    assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
+                 "--out", str(tmp_path / "bad"), "--control-region", "Catalonia"]) == 1
+    assert ("control_region must be one of North, South, East, West"
+            in capsys.readouterr().err)

@@ -19,7 +19,6 @@ from .data import CRM
 from .kpis import canonical_countries, duplicate_clusters
 from .kpis.data_quality import EARLIEST_DATE
 
-SAMPLE_COUNTRIES = ("Spain", "Portugal", "France", "Andorra")  # the sample company's list
 COUNTRY_SPELLINGS = {  # spellings no ISO 3166 name or translation covers
     "spain": "Spain", "es": "Spain", "españa": "Spain", "espana": "Spain",
     "portugal": "Portugal", "pt": "Portugal",
@@ -87,7 +86,7 @@ def _aliases(countries: tuple[str, ...]) -> dict[str, str]:
     return aliases | {name.casefold(): name for name in countries}
 
 
-def normalise_countries(contacts: pd.DataFrame, countries: Iterable[str] = SAMPLE_COUNTRIES
+def normalise_countries(contacts: pd.DataFrame, countries: Iterable[str]
                         ) -> tuple[pd.DataFrame, int]:
     """Map every known spelling to its canonical country name; unknown ones stay as typed.
 
@@ -95,7 +94,7 @@ def normalise_countries(contacts: pd.DataFrame, countries: Iterable[str] = SAMPL
     ----------
     countries : iterable of str
         The valid spellings, as `kpis.canonical_countries` gives them for a dataset
-        (default: the sample company's four). A value, ignoring case and
+        (the sample company: its four). A value, ignoring case and
         surrounding spaces, is fixed when it is one of them, an ISO 3166 code or name of
         one of them in any language ('ES', 'España', 'Espagne' -> 'Spain'; with the list
         ['Deutschland']: 'DE', 'Germany' -> 'Deutschland'), or a spelling of

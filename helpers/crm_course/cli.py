@@ -51,6 +51,11 @@ def _add_data(sub) -> None:
                    "phones by keyed hashes (key from $CRM_COURSE_SECRET)")
     i.add_argument("--changes-start", default=None, help="day the improvements went live, "
                    "YYYY-MM-DD (default: the middle of the export's period)")
+    i.add_argument("--control-region", default=None, help="region that got no changes "
+                   "before the review (North, South, East or West after the mapping): "
+                   "enables the difference-in-differences parts (default: none)")
+    i.add_argument("--company", default=None, help="company name shown in the lessons and "
+                   "the report (default: the mapping's, else the export folder's name)")
     i.set_defaults(func=_data_import)
 
 
@@ -113,7 +118,8 @@ def _data_import(args) -> int:
 
     try:
         report = import_export(args.source, args.mapping, args.out, args.pseudonymise,
-                               changes_start=args.changes_start)
+                               changes_start=args.changes_start, company=args.company,
+                               control_region=args.control_region)
     except (ValueError, FileExistsError) as err:  # MappingError, DataError: ValueErrors
         print(f"error: {err}", file=sys.stderr)
         return 1

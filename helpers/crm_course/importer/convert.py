@@ -34,7 +34,7 @@ import pandas as pd
 
 from .. import business_time
 from ..data import load_crm, quote_lines, quote_values, write_tables
-from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
+from ..schema import METADATA_FILE, OPEN_STAGES, REGIONS, TABLES, Column
 from . import values as parse
 from .mapping import (
     CORE_TABLES,
@@ -343,8 +343,8 @@ def _check_out_dir(out: Path) -> None:
 
 def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Path,
                   pseudonymise: bool = False, *, secret: str | None = None,
-                  changes_start: str | None = None, company: str | None = None
-                  ) -> ImportReport:
+                  changes_start: str | None = None, company: str | None = None,
+                  control_region: str | None = None) -> ImportReport:
     """Turn a CRM export (a folder of CSV files) into a validated course dataset.
 
     Parameters
@@ -363,6 +363,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         Day the improvements went live (default: the period's midpoint, see the module).
     company : str, optional
         Company name (default: the mapping's ``company``, else the export folder's name).
+    control_region : str, optional
+        The region (a course region, after the mapping's translation) that got no changes
+        before the review: it makes difference-in-differences possible (default: none).
 
     Returns
     -------
@@ -376,6 +379,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         column, unknown label (stage, priority ...), unreadable date or amount.
     """
     source, out = Path(source_dir).expanduser(), Path(out_dir).expanduser()
+    if control_region is not None and control_region not in REGIONS:
+        raise ValueError(f"control_region must be one of {', '.join(REGIONS)} (the course's "
+                         f"regions, as the mapping translates them), got {control_region!r}")
     spec = load_mapping(mapping)
     key = resolve_key(secret) if pseudonymise else None
     _check_out_dir(out)
@@ -417,7 +423,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     report.metadata = {
         "company": company or spec.company or source.resolve().name, "seed": None,
         "scale": None, "effect": None, **_period(frames, changes_start),
-        "control_region": None, "survey_waves": [], "business_hours": business_time.LABEL,
+        "control_region": control_region, "survey_waves": [], "business_hours": business_time.LABEL,
         "countries": list(spec.countries) if spec.countries else None}
     write_tables(tables, report.metadata, out)
     load_crm(out)

@@ -68,7 +68,7 @@ def countries_fixed(crm) -> int:
 
 def distinct_spellings_fixed(crm) -> int:
     raw = crm.contacts.country
-    fixed = normalise_countries(crm.contacts)[0].country
+    fixed = normalise_countries(crm.contacts, kpis.canonical_countries(crm))[0].country
     return int(raw[fixed != raw].nunique())
 
 
