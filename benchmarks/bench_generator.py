@@ -4,7 +4,9 @@ Each scale runs in a fresh subprocess so peak memory (max RSS) is its own. The
 reference, measured in the same run, is the floor cost of randomness: numpy drawing
 as many uniform numbers as the generated tables have cells.
 
-    python benchmarks/bench_generator.py [--scales 1 100]
+    python benchmarks/bench_generator.py [--scales 1 100] [--smoke] [--no-readme]
+
+``--smoke`` measures scale 0.02 only and writes nothing (``make test`` runs it).
 """
 
 from __future__ import annotations
@@ -63,11 +65,17 @@ def table(results: list[dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 100])
+    parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    parser.add_argument("--smoke", action="store_true",
+                        help="scale 0.02 only, README untouched")
     args = parser.parse_args()
+    if args.smoke:
+        args.scales, args.no_readme = [0.02], True
     results = [measure(s) for s in args.scales]
     text = table(results)
     print(text)
-    update_section("generator", text)
+    if not args.no_readme:
+        update_section("generator", text)
     slow = [r for r in results if r["scale"] >= 100 and r["generate_s"] > 60]
     if slow:
         print("MISSED: scale 100 must generate in under 60 s", file=sys.stderr)

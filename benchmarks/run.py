@@ -1,4 +1,6 @@
-"""`make bench`: run every benchmarks/bench_*.py in turn; fail if any misses its target."""
+"""`make bench`: run every benchmarks/bench_*.py in turn; fail if any misses its target.
+
+Extra arguments (e.g. ``--smoke``) are passed to every script."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ def main() -> int:
     failed = []
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
-        if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
+        run = subprocess.run([sys.executable, str(script), *sys.argv[1:]], cwd=HERE.parent)
+        if run.returncode != 0:
             failed.append(script.name)
     if failed:
         print(f"missed targets: {', '.join(failed)}", file=sys.stderr)
