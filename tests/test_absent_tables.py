@@ -72,7 +72,7 @@ def test_every_kpi_needs_known_tables():
 def test_targets_has_every_kpi_and_nan_where_not_recorded(export):
     frame = kpis.targets(export)
     assert list(frame.index) == kpis.kpi_names()
-    assert list(frame.columns) == ["baseline", "target", "benchmark"]
+    assert list(frame.columns) == ["baseline", "target", "benchmark", "period"]
     assert frame.isna().all().all()
 
 

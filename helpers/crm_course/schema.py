@@ -68,6 +68,7 @@ SUS_ITEMS = {
     "sus_9": "I felt very confident using the system.",
     "sus_10": "I needed to learn a lot of things before I could get going with this system.",
 }
+TARGET_PERIODS = ("month", "quarter", "year")
 LIKERT_LABELS = ("strongly disagree", "disagree", "neutral", "agree", "strongly agree")
 
 
@@ -291,6 +292,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("baseline", "float", "Value recorded before the CRM (company's own estimate)."),
         Column("target", "float", "Target value."),
         Column("target_date", "date", "When the target should be reached."),
+        Column("period", "category", "Length of period the baseline, target and benchmark "
+               "refer to. It matters for KPIs that grow with the period's length (churn: "
+               "4% a quarter is about 15% a year); rates such as conversion or CSAT are the "
+               "same over any period.", values=TARGET_PERIODS),
         Column("benchmark", "float", "Typical industry value (illustrative).", nullable=True),
         Column("benchmark_note", "text", "Where the benchmark comes from.", nullable=True),
     ), primary_key=("kpi",)),

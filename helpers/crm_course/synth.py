@@ -797,8 +797,10 @@ def _kpi_targets(changes, end) -> pd.DataFrame:
         ("sus_score", 60.0, 68.0, end, 68.0, "68 is the average SUS score across studies"),
         ("data_quality_score", 0.85, 0.95, end, None, None),
     ]
-    return pd.DataFrame(rows, columns=["kpi", "baseline", "target", "target_date", "benchmark",
-                                       "benchmark_note"])
+    frame = pd.DataFrame(rows, columns=["kpi", "baseline", "target", "target_date", "benchmark",
+                                        "benchmark_note"])
+    frame.insert(4, "period", "quarter")  # the plan's targets are for the quarterly review
+    return frame
 
 
 # --------------------------------------------------------------------------- public API

@@ -49,6 +49,20 @@ def _churn_counts(crm: CRM, first, last, by) -> tuple[Groups, np.ndarray, np.nda
     return groups, groups.count(at_start), groups.count(lost)
 
 
+def churn_counts(crm: CRM, start, end) -> tuple[int, int, int, int]:
+    """Company-wide customer counts of a period: (S, lost, E, N) with S = customers at the
+    start, lost = those of S who churned in the period, E = customers at its end and
+    N = new customers (``customer_since`` in the period). churn_rate = lost / S,
+    retention_rate = (E - N) / S; pooled over periods: sum(lost) / sum(S)."""
+    first, last = period(start, end)
+    a = crm.accounts
+    at_start = _customer_at(a, d64(first) - ONE_DAY)
+    lost = at_start & (dates(a.churn_date) < d64(last) + ONE_DAY)
+    end_count = _customer_at(a, d64(last))
+    new = in_period(a.customer_since, first, last)
+    return int(at_start.sum()), int(lost.sum()), int(end_count.sum()), int(new.sum())
+
+
 def churn_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Share of the customers at the start of the period who churned during it.
 

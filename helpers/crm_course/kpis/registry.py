@@ -6,13 +6,18 @@ be split by, the tables it cannot be computed without (an export may lack some) 
 function computing it. ``kind='scalar'`` KPIs give one number per
 period (and group) and make up `kpi_table`; ``kind='table'`` entries are breakdowns
 (funnel, cohorts, feature usage ...) returning a DataFrame.
+
+Each scalar KPI also says how it aggregates over a period (`AGGREGATIONS`) and whether
+it needs time to mature (its records are judged by an outcome that takes time: leads
+created a week before the data ends have not had time to close). The evaluation engine
+(`crm_course.kpis.evaluation`) reads both.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -27,6 +32,17 @@ AREA_NEEDS = {"sales": ("opportunities",), "marketing": ("campaigns", "opportuni
               "service": ("tickets",), "customers": ("orders",), "adoption": ("usage_log",),
               "data quality": ("contacts",), "feedback": ("survey_responses",),
               "roi": ("opportunities", "orders")}
+
+
+AGGREGATIONS = {
+    "pooled ratio": "total numerator / total denominator over the whole period, never a "
+                    "mean of monthly or quarterly ratios",
+    "median": "median over every record of the period",
+    "mean": "mean over every record of the period (skewed: the median is shown beside it)",
+    "level": "the state at the period's last day",
+    "per period": "grows with the period's length: compared only over periods of equal "
+                  "length (the target's), pooled over those periods",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,8 @@ class KPI:
     kind: str = "scalar"
     note: str = ""  # caveat shown in kpi_table's note column
     needs: tuple[str, ...] | None = None  # None: the area's AREA_NEEDS
+    aggregation: str = "pooled ratio"  # a key of AGGREGATIONS
+    matures: bool = False  # records need `evaluation.maturity_days` to show their outcome
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -121,9 +139,7 @@ _ENTRIES = (
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U),
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
-        customers.churn_rate, A, note="rate over the whole period: grows with its length "
-        "(the target is quarterly)",
-        needs=("accounts",)),
+        customers.churn_rate, A, needs=("accounts",)),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
         customers.retention_rate, A,
         needs=("accounts",)),
@@ -179,6 +195,24 @@ _ENTRIES = (
         needs=("changes", "opportunities", "orders")),
 )
 
+_AGGREGATION = {
+    "average_deal_size": "mean", "average_order_value": "mean", "sus_score": "mean",
+    "sales_cycle_days": "median", "first_response_hours": "median",
+    "resolution_hours": "median",
+    "pipeline_value": "level", "open_tickets": "level", "overdue_tickets": "level",
+    "completeness": "level", "duplicate_contact_rate": "level", "invalid_value_rate": "level",
+    "data_quality_score": "level",
+    "churn_rate": "per period", "retention_rate": "per period",
+    "repeat_purchase_rate": "per period", "orders_per_customer": "per period",
+    "cross_sell_rate": "per period", "unused_feature_count": "per period",
+}
+# judged by an outcome that takes time: lead -> won, campaign -> won deals, ticket -> resolved
+_MATURES = {"lead_conversion_rate", "campaign_conversion_rate", "marketing_roi",
+            "resolution_hours", "crm_roi", "changes_roi",
+            *(f"stage_conversion_{s}" for s in ("qualified", "proposal", "negotiation", "won"))}
+_ENTRIES = tuple(
+    replace(k, aggregation=_AGGREGATION.get(k.name, k.aggregation),
+            matures=k.name in _MATURES) if k.kind == "scalar" else k for k in _ENTRIES)
 REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}
 
 
@@ -212,9 +246,10 @@ def compute(crm: CRM, name: str, start, end, **kwargs):
 
 def registry_table(kind: str | None = None) -> pd.DataFrame:
     """The registry as a DataFrame (for documentation): name, area, formula, unit,
-    higher_is_better, groupings, needs, kind, description."""
+    higher_is_better, groupings, needs, kind, aggregation, matures, description."""
     return pd.DataFrame([{
         "name": k.name, "area": k.area, "formula": k.formula, "unit": k.unit,
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
-        "needs": ", ".join(k.tables), "kind": k.kind, "description": k.description,
+        "needs": ", ".join(k.tables), "kind": k.kind, "aggregation": k.aggregation,
+        "matures": k.matures, "description": k.description,
     } for k in _ENTRIES if kind is None or k.kind == kind])

@@ -1,6 +1,8 @@
 """`kpi_table`: every scalar KPI of the registry for one period, in one tidy DataFrame.
 
-Lessons, the report and the dashboard all read their numbers from here.
+Lessons, the report and the dashboard all read their numbers from here; the values come
+from the evaluation engine (`evaluation.evaluate`: maturity, possible values) and each
+status compares the value with its target over the target's own period length.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, period, shared_work
+from .evaluation import evaluate, like_period_value
 from .registry import REGISTRY, kpi_names
 
 STATUSES = ("met", "not met", "no target", "no data")
@@ -46,10 +49,13 @@ def _names(kpis) -> list[str]:
 
 
 def targets(crm: CRM) -> pd.DataFrame:
-    """Baseline, target and benchmark of every scalar KPI, indexed by KPI name; NaN where
-    ``crm.kpi_targets`` has no row (a CRM export usually has none)."""
-    recorded = crm.kpi_targets.set_index("kpi")[["baseline", "target", "benchmark"]]
-    return recorded.reindex(kpi_names()).astype(float)
+    """Baseline, target and benchmark of every scalar KPI, and the ``period`` they refer to
+    ('month', 'quarter', 'year'), indexed by KPI name; NaN / None where ``crm.kpi_targets``
+    has no row (a CRM export usually has none)."""
+    recorded = crm.kpi_targets.set_index("kpi")
+    numbers = recorded[["baseline", "target", "benchmark"]].reindex(kpi_names()).astype(float)
+    length = recorded["period"].reindex(kpi_names()).astype(object)
+    return numbers.assign(period=length.where(length.notna(), None))
 
 
 def missing_note(crm: CRM, name: str) -> str:
@@ -81,7 +87,11 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         benchmark, status, higher_is_better, note``. ``baseline``, ``target`` and
         ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded).
         ``status`` is 'met' / 'not met' against the target in the KPI's good direction,
-        'no target', or 'no data' (value NaN: nothing to compute it from). A KPI whose
+        'no target', or 'no data' (value NaN: nothing to compute it from). A KPI that
+        grows with the period's length (churn) is judged over its target's period: over a
+        year against a quarterly target, by the pooled quarterly rate, which the note
+        gives. A KPI whose records need time (lead conversion) counts only records old
+        enough at the data's end, and the note says when that cuts the period. A KPI whose
         tables are empty (an export without a usage log ...) is not computed: its value
         is NaN and its note names the empty tables.
 
@@ -107,18 +117,25 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                 note = f"cannot be split by {by}: only by {can}"
             elif note.startswith("no data"):
                 values = [np.nan] * len(labels)
-            elif by is None:
-                values = [k(crm, first, last)]
             else:
-                values = k(crm, first, last, by=by).reindex(labels).to_numpy(dtype=float)
-            baseline, target, benchmark = refs.loc[name]
+                measured = evaluate(crm, name, first, last, **({"by": by} if by else {}))
+                note = "; ".join(n for n in (measured.note, note) if n)
+                values = ([measured.value] if by is None else
+                          measured.value.reindex(labels).to_numpy(dtype=float))
+            baseline, target, benchmark, length = refs.loc[name]
             for label, value in zip(labels, values, strict=True):
+                judged, how = (like_period_value(crm, name, first, last, length, float(value))
+                               if by is None and not math.isnan(target) else (value, ""))
+                if how:
+                    shown = f"{judged:.1%}" if k.unit == "share" else f"{judged:.3g}"
+                    how = f"judged per {length}, the target's period: {shown} ({how})"
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
                     "unit": k.unit, "baseline": baseline, "target": target,
                     "benchmark": benchmark,
-                    "status": status(float(value), target, k.higher_is_better),
-                    "higher_is_better": k.higher_is_better, "note": note,
+                    "status": status(float(judged), target, k.higher_is_better),
+                    "higher_is_better": k.higher_is_better,
+                    "note": "; ".join(n for n in (note, how) if n),
                 })
     columns = list(COLUMNS[:2]) + ([by] if by else []) + list(COLUMNS[2:])
     table = pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,385 @@
+"""The evaluation engine: one KPI over one period, and two periods compared honestly.
+
+Every number the report, the dashboard and `kpi_table` show goes through here, under the
+rules of the course (shared/EVALUATION_RULES.md):
+
+* **Pooled**, never averaged: a KPI over a period is the registry function over the whole
+  period (total numerator / total denominator, median of all records ...), and a KPI that
+  grows with the period's length ('per period' in the registry) is compared only over
+  periods of its target's length: pooled rate = sum of numerators / sum of denominators
+  over the calendar months, quarters or years of the window.
+* **Mature**: a KPI whose records need time to show their outcome (``matures``) counts only
+  records at least `maturity_days` old at the data's end; a window that is cut says so.
+* **Possible**: a share outside 0-1, an ROI below -100 % or a negative duration raises
+  `ImpossibleValue` instead of reaching a page.
+* **Claims**: two periods are compared with a test where the KPI has record-level
+  observations (shares: two-proportion z-test; durations and money: Mann-Whitney U with a
+  bootstrap interval). "improved" / "got worse" only when p < 1 - confidence; otherwise
+  the values moved within what chance alone produces, or the KPI has no test here. Money
+  and durations carry the median beside the mean and say when one record drives the change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import business_time as bt
+from ..data import CRM
+from ..review import compare_medians, compare_proportions
+from ._common import d64, data_end, dates, in_period, period
+from .customers import churn_counts
+from .registry import REGISTRY, get_kpi
+
+DEFAULT_MATURITY_DAYS = 30  # a lead gets this long to close before it may count as not won
+CONFIDENCE = 0.95
+PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
+CLAIMS = ("improved", "got worse", "no clear change", "not tested", "not comparable")
+
+
+class ImpossibleValue(ValueError):
+    """A KPI value no data can produce (a bug, or a definition applied to the wrong data)."""
+
+
+def maturity_days(crm: CRM) -> int:
+    """Days a record needs before its outcome counts: ``dataset.json`` key
+    ``lead_maturity_days``, else `DEFAULT_MATURITY_DAYS`."""
+    return int(crm.meta.get("lead_maturity_days") or DEFAULT_MATURITY_DAYS)
+
+
+def check_possible(name: str, value: float) -> float:
+    """``value`` unchanged when the KPI ``name`` can take it; raises `ImpossibleValue`
+    for a share outside [0, 1], a ratio-unit ROI below -1 or a negative duration/count."""
+    if value is None or math.isnan(value):
+        return value
+    unit = REGISTRY[name].unit
+    bad = ((unit in ("share", "score 0-1") and not 0 <= value <= 1)
+           or (unit == "ratio" and value < -1)
+           or (unit in ("days", "business hours", "tickets", "features") and value < 0))
+    if bad:
+        raise ImpossibleValue(f"{name} = {value!r} is impossible for a KPI in {unit}")
+    return value
+
+
+@dataclass(frozen=True)
+class Value:
+    """One KPI over one period, as the engine computes it.
+
+    ``first``/``last``: the period actually measured (``last`` earlier than asked when
+    young records were left out); ``note``: what the reader must know ('' when nothing).
+    """
+
+    kpi: str
+    value: float
+    first: pd.Timestamp
+    last: pd.Timestamp
+    note: str = ""
+
+    @property
+    def immature(self) -> bool:
+        """True when young records were left out (or the whole period was too young)."""
+        return bool(self.note) and "younger than" in self.note
+
+
+def mature_end(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
+               ) -> tuple[pd.Timestamp, str]:
+    """Last day whose records are old enough for KPI ``name`` (``last`` for KPIs that need
+    no time), and a note when that cuts the period."""
+    if not REGISTRY[name].matures:
+        return last, ""
+    days = maturity_days(crm)
+    limit = data_end(crm) - pd.Timedelta(days=days)
+    if last <= limit:
+        return last, ""
+    if limit < first:
+        return limit, (f"no record of the period is {days} days old yet (younger than "
+                       f"{days} days at the data's end): too early to measure")
+    return limit, (f"records created after {limit:%d %b %Y} are younger than {days} days "
+                   f"and left out (measured {first:%d %b %Y} to {limit:%d %b %Y})")
+
+
+def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
+                     length: str) -> tuple[float, str]:
+    """KPI ``name`` (a 'per period' KPI) as a rate per ``length`` ('month', 'quarter',
+    'year'), pooled over the whole calendar periods of that length inside [first, last]:
+    sum(numerators) / sum(denominators). Churn: sum(lost) / sum(customers at start).
+
+    Returns (NaN, why) when the KPI has no counts to pool or no whole period fits.
+    """
+    if name not in POOLABLE:
+        return math.nan, f"{name} cannot be restated per {length}"
+    starts = pd.date_range(first, last, freq=PERIOD_FREQ[length])
+    pieces = [(s, s + _length_offset(length) - pd.Timedelta(days=1)) for s in starts]
+    pieces = [(a, b) for a, b in pieces if a >= first and b <= last]
+    if not pieces:
+        return math.nan, f"the period holds no whole {length}"
+    num = den = 0.0
+    for a, b in pieces:
+        n, d = POOLABLE[name](crm, a, b)
+        num, den = num + n, den + d
+    note = (f"pooled over {len(pieces)} {length}{'s' if len(pieces) > 1 else ''}, "
+            f"{pieces[0][0]:%b %Y} to {pieces[-1][1]:%b %Y}")
+    return (num / den if den else math.nan), note
+
+
+def _length_offset(length: str) -> pd.DateOffset:
+    return {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
+            "year": pd.DateOffset(years=1)}[length]
+
+
+def _churn(crm: CRM, first, last) -> tuple[float, float]:
+    start, lost, _, _ = churn_counts(crm, first, last)
+    return lost, start
+
+
+def _retention(crm: CRM, first, last) -> tuple[float, float]:
+    start, _, end, new = churn_counts(crm, first, last)
+    return end - new, start
+
+
+POOLABLE = {"churn_rate": _churn, "retention_rate": _retention}
+
+
+def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
+    """KPI ``name`` over [start, end] under the engine's rules (maturity, possible values).
+
+    ``kwargs`` go to the KPI function (``by=...``); with ``by`` the value is a Series.
+    """
+    k = get_kpi(name)
+    first, last = period(start, end)
+    last_ok, note = mature_end(crm, name, first, last)
+    if last_ok < first:
+        return Value(name, math.nan, first, last_ok, note)
+    value = k(crm, first, last_ok, **kwargs)
+    for v in np.atleast_1d(np.asarray(value, dtype=float)):
+        check_possible(name, float(v))
+    return Value(name, value, first, last_ok, note)
+
+
+def months_between(first: pd.Timestamp, last: pd.Timestamp) -> float:
+    """Length of [first, last] in months (30.44 days each)."""
+    return ((last - first).days + 1) / 30.44
+
+
+def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
+                      length: str | None, value: float) -> tuple[float, str]:
+    """The value to judge against a target set per ``length``: ``value`` itself unless the
+    KPI grows with the period's length and the window is not one such period, then the
+    pooled rate per ``length`` (`per_period_value`)."""
+    if REGISTRY[name].aggregation != "per period" or length is None:
+        return value, ""
+    if abs(months_between(first, last) - {"month": 1, "quarter": 3, "year": 12}[length]) < 0.5:
+        return value, ""
+    return per_period_value(crm, name, first, last, length)
+
+
+# --------------------------------------------------------------------------- observations
+# Record-level values behind the KPIs that can be tested: mean(observations) (shares),
+# median (durations) or mean (money) of them equals the registry value for the period.
+
+def _leads(crm: CRM, first, last, campaign_only: bool = False) -> np.ndarray:
+    o = crm.opportunities
+    mask = in_period(o.created_date, first, last)
+    if campaign_only:
+        mask &= o.campaign_id.notna().to_numpy()
+    return (o.stage[mask] == "won").to_numpy(dtype=float)
+
+
+def _won_deals(crm: CRM, first, last) -> np.ndarray:
+    o = crm.opportunities
+    return (in_period(o.close_date, first, last) & (o.stage == "won").to_numpy())
+
+
+def _ticket_hours(column: str):
+    def hours(crm: CRM, first, last) -> np.ndarray:
+        t = crm.tickets
+        created, done = dates(t.created_at), dates(t[column])
+        mask = in_period(created, first, last) & ~np.isnat(done)
+        return bt.business_hours_between(created[mask], done[mask])
+    return hours
+
+
+def _closed(crm: CRM, first, last) -> np.ndarray:
+    o = crm.opportunities
+    closed = in_period(o.close_date, first, last) & o.stage.isin(["won", "lost"]).to_numpy()
+    return (o.stage[closed] == "won").to_numpy(dtype=float)
+
+
+def _csat(crm: CRM, first, last) -> np.ndarray:
+    t = crm.tickets
+    score = t.csat.to_numpy(dtype=float, na_value=np.nan)
+    answered = in_period(t.created_at, first, last) & ~np.isnan(score)
+    return (score[answered] >= 4).astype(float)
+
+
+def _responses(crm: CRM, first, last) -> np.ndarray:
+    m = crm.campaign_members
+    sent = in_period(m.sent_date, first, last) & ~m.holdout.to_numpy(dtype=bool)
+    return m.responded.to_numpy(dtype=float)[sent]
+
+
+def _deal_amounts(crm: CRM, first, last) -> np.ndarray:
+    o = crm.opportunities
+    return o.amount.to_numpy(dtype=float)[_won_deals(crm, first, last)]
+
+
+def _cycle_days(crm: CRM, first, last) -> np.ndarray:
+    o = crm.opportunities
+    won = _won_deals(crm, first, last)
+    return ((dates(o.close_date) - dates(o.created_date)) / np.timedelta64(1, "D"))[won]
+
+
+def _order_amounts(crm: CRM, first, last) -> np.ndarray:
+    o = crm.orders
+    return o.amount.to_numpy(dtype=float)[in_period(o.order_date, first, last)]
+
+
+OBSERVATIONS = {  # kpi: (records of a period, 'share' | 'median' | 'mean')
+    "lead_conversion_rate": (_leads, "share"),
+    "campaign_conversion_rate": (lambda c, f, l: _leads(c, f, l, campaign_only=True), "share"),
+    "win_rate": (_closed, "share"),
+    "csat": (_csat, "share"),
+    "campaign_response_rate": (_responses, "share"),
+    "first_response_hours": (_ticket_hours("first_response_at"), "median"),
+    "resolution_hours": (_ticket_hours("resolved_at"), "median"),
+    "sales_cycle_days": (_cycle_days, "median"),
+    "average_deal_size": (_deal_amounts, "mean"),
+    "average_order_value": (_order_amounts, "mean"),
+}
+
+
+def observations(crm: CRM, name: str, start, end) -> np.ndarray:
+    """The records behind KPI ``name`` in [start, end] after the maturity rule: 0/1 for
+    shares, hours or days for durations, euros for money. Raises KeyError for a KPI
+    without record-level observations (see `OBSERVATIONS`)."""
+    first, last = period(start, end)
+    last, _ = mature_end(crm, name, first, last)
+    if last < first:
+        return np.array([], dtype=float)
+    values = np.asarray(OBSERVATIONS[name][0](crm, first, last), dtype=float)
+    return values[~np.isnan(values)]
+
+
+# --------------------------------------------------------------------------- comparison
+
+@dataclass(frozen=True)
+class Comparison:
+    """KPI ``kpi`` in two periods, and what may be said about the change.
+
+    ``difference`` = after - before (interval ``ci_low`` to ``ci_high`` when tested);
+    ``claim`` one of `CLAIMS`: 'improved' / 'got worse' only when the test's p-value is
+    below 1 - ``confidence`` in the KPI's good direction.
+    ``median_before/after`` for money and durations; ``driver`` names one record that
+    alone moves the mean against the rest ('' when none).
+    """
+
+    kpi: str
+    before: float
+    after: float
+    n_before: int | None
+    n_after: int | None
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+    claim: str
+    note: str
+    median_before: float = math.nan
+    median_after: float = math.nan
+    driver: str = ""
+    confidence: float = CONFIDENCE
+
+
+def _driver(before: np.ndarray, after: np.ndarray) -> str:
+    """'' unless dropping the single largest record of one side reverses or halves the
+    change of the mean; then names that record's value."""
+    change = after.mean() - before.mean()
+    if change == 0 or min(len(before), len(after)) < 2:
+        return ""
+    for side, values in (("after", after), ("before", before)):
+        top = int(np.argmax(values))
+        rest = np.delete(values, top)
+        new = (after.mean() - rest.mean()) if side == "before" else (rest.mean() - before.mean())
+        if np.sign(new) != np.sign(change) or abs(new) < abs(change) / 2:
+            return f"one record of {values[top]:,.0f} ({side})"
+    return ""
+
+
+def compare(crm: CRM, name: str, before: tuple, after: tuple,
+            confidence: float = CONFIDENCE) -> Comparison:
+    """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
+    values, the test where one exists, and the claim it allows.
+
+    A 'per period' KPI over periods of different lengths is 'not comparable' unless it
+    can be restated per month (`per_period_value`), which is then compared.
+    """
+    k = get_kpi(name)
+    b, a = evaluate(crm, name, *before), evaluate(crm, name, *after)
+    notes = [n for n in (b.note and f"before: {b.note}", a.note and f"after: {a.note}") if n]
+    vb, va = float(b.value), float(a.value)
+    if k.aggregation == "per period" and abs(months_between(b.first, b.last)
+                                             - months_between(a.first, a.last)) >= 0.5:
+        vb, nb = per_period_value(crm, name, b.first, b.last, "month")
+        va, na = per_period_value(crm, name, a.first, a.last, "month")
+        notes += [f"before {nb}", f"after {na}"]
+    nan = math.nan
+    if math.isnan(vb) or math.isnan(va):
+        return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
+                          "; ".join(notes) or "no value in one of the periods")
+    if name not in OBSERVATIONS:
+        return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
+                          "; ".join(notes))
+    xb = observations(crm, name, *before)
+    xa = observations(crm, name, *after)
+    kind = OBSERVATIONS[name][1]
+    extra = {}
+    try:
+        if kind == "share":
+            test = compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa),
+                                       name, confidence)
+        else:
+            test = compare_medians(xb, xa, name, confidence)
+            extra = {"median_before": float(np.median(xb)),
+                     "median_after": float(np.median(xa))}
+            if kind == "mean":
+                extra["driver"] = _driver(xb, xa)
+    except ValueError as error:  # too few records for the test
+        return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
+                          "not tested", "; ".join([*notes, str(error)]))
+    significant = test.p_value < 1 - confidence
+    direction = (va > vb) == bool(k.higher_is_better)
+    if not significant or k.higher_is_better is None or va == vb:
+        claim = "no clear change"
+    else:
+        claim = "improved" if direction else "got worse"
+    low, high = (test.ci_low, test.ci_high)
+    if kind == "mean":  # the interval is of the median difference: say so in the test name
+        test_name = f"{test.test} (interval: difference of medians)"
+    else:
+        test_name = test.test
+    return Comparison(name, vb, va, len(xb), len(xa), va - vb, low, high, test.p_value,
+                      test_name, claim, "; ".join(notes), confidence=confidence, **extra)
+
+
+def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The same calendar days one year before ``window`` when the data cover them (same
+    length, same season), else None."""
+    first, last = period(*window)
+    lo, hi = first - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
+    data_first = pd.Timestamp(crm.meta["data_start"])
+    return (lo, hi) if lo >= data_first else None
+
+
+def p_text(p: float) -> str:
+    """'p < 0.001' or 'p = 0.042' (never 'p = 0.000')."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+__all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
+           "check_possible", "compare", "evaluate", "like_period_value", "mature_end",
+           "maturity_days", "observations", "p_text", "per_period_value",
+           "same_season_baseline"]
