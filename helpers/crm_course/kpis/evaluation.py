@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ import pandas as pd
 from .. import business_time as bt
 from ..data import CRM
 from ..review import compare_medians, compare_proportions
-from ._common import d64, data_end, dates, in_period, period
+from ._common import data_end, dates, in_period, period
 from .customers import churn_counts
 from .registry import REGISTRY, get_kpi
 
@@ -239,7 +240,7 @@ def _order_amounts(crm: CRM, first, last) -> np.ndarray:
 
 OBSERVATIONS = {  # kpi: (records of a period, 'share' | 'median' | 'mean')
     "lead_conversion_rate": (_leads, "share"),
-    "campaign_conversion_rate": (lambda c, f, l: _leads(c, f, l, campaign_only=True), "share"),
+    "campaign_conversion_rate": (partial(_leads, campaign_only=True), "share"),
     "win_rate": (_closed, "share"),
     "csat": (_csat, "share"),
     "campaign_response_rate": (_responses, "share"),
@@ -356,13 +357,11 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
         claim = "no clear change"
     else:
         claim = "improved" if direction else "got worse"
-    low, high = (test.ci_low, test.ci_high)
-    if kind == "mean":  # the interval is of the median difference: say so in the test name
-        test_name = f"{test.test} (interval: difference of medians)"
-    else:
-        test_name = test.test
-    return Comparison(name, vb, va, len(xb), len(xa), va - vb, low, high, test.p_value,
-                      test_name, claim, "; ".join(notes), confidence=confidence, **extra)
+    # for money the interval is of the median difference: the test's name says so
+    test_name = test.test + (" (interval: difference of medians)" if kind == "mean" else "")
+    return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
+                      test.p_value, test_name, claim, "; ".join(notes), confidence=confidence,
+                      **extra)
 
 
 def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
