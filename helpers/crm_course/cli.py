@@ -227,30 +227,29 @@ def _execute(args) -> int:
 
 
 def _add_report(sub) -> None:
-    p = sub.add_parser("report", help="run the report notebook on a dataset and write it as "
-                       "an HTML page without code (crm_course.report)")
+    p = sub.add_parser("report", help="write the evaluation report of a dataset as one "
+                       "self-contained HTML page (crm_course.report_page)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="dataset folder (default: the sample)")
     p.add_argument("--seed", type=int, default=None,
                    help="generate the sample company with this seed instead")
-    p.add_argument("--focus", choices=("sales", "service", "all"), default=None,
-                   help="CRM areas the report covers (default: the notebook's, sales)")
+    p.add_argument("--focus", choices=("sales", "service", "all"), default="sales",
+                   help="CRM areas the report covers (default: sales)")
     p.add_argument("--out", type=Path, default=Path("build/report.html"),
                    help="HTML file to write (default build/report.html)")
-    p.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
     p.set_defaults(func=_report)
 
 
 def _report(args) -> int:
-    from .report import build_report
+    from .report_page import build_report
 
     if args.data_dir is not None and args.seed is not None:
         print("error: give --data-dir or --seed, not both", file=sys.stderr)
         return 2
     try:
         path = build_report(args.out, data_dir=args.data_dir, seed=args.seed,
-                            focus=args.focus, timeout=args.timeout)
-    except RuntimeError as err:
+                            focus=args.focus)
+    except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"wrote {path}")

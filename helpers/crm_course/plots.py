@@ -25,15 +25,23 @@ FIGSIZE = (8.0, 4.0)
 LIKERT_COLOURS = ("#D55E00", "#F4A582", "#D9D9D9", "#92C5DE", "#0072B2")
 
 
+STYLE = {
+    "figure.figsize": FIGSIZE, "figure.dpi": 100, "savefig.dpi": 100,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE), "axes.titlesize": 13,
+    "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": 11,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "grid.alpha": 0.3, "legend.frameon": False, "font.size": 10,
+}
+
+
 def use_course_style() -> None:
     """Apply the course's matplotlib style (palette, sizes, light grid, no top/right spines)."""
-    mpl.rcParams.update({
-        "figure.figsize": FIGSIZE, "figure.dpi": 100, "savefig.dpi": 100,
-        "axes.prop_cycle": mpl.cycler(color=PALETTE), "axes.titlesize": 13,
-        "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": 11,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-        "grid.alpha": 0.3, "legend.frameon": False, "font.size": 10,
-    })
+    mpl.rcParams.update(STYLE)
+
+
+def course_style():
+    """The course's style for the charts drawn inside a ``with`` block only."""
+    return mpl.rc_context(STYLE)
 
 
 def _axes(ax):
@@ -86,13 +94,28 @@ def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: floa
 
 def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
          target: float | None = None, benchmark: float | None = None, percent: bool = False,
-         event: tuple[pd.Timestamp, str] | None = None, ax=None):
-    """Line chart over time, one line per column; ``event`` = (date, label) marks a change."""
+         event: tuple[pd.Timestamp, str] | None = None, immature: pd.Series | None = None,
+         ax=None):
+    """Line chart over time, one line per column; ``event`` = (date, label) marks a change.
+
+    ``immature``: booleans on the same index, True for points whose records are too young
+    to show their outcome (leads still open); they are drawn dashed with hollow markers
+    and the legend says "still maturing", so a young month never reads as a collapse.
+    """
     ax = _axes(ax)
     frame = data.to_frame() if isinstance(data, pd.Series) else data
+    young = (np.zeros(len(frame), dtype=bool) if immature is None
+             else immature.reindex(frame.index).fillna(False).to_numpy(dtype=bool))
     for i, column in enumerate(frame.columns):
-        ax.plot(frame.index, frame[column].to_numpy(dtype=float), marker="o", markersize=3,
-                color=PALETTE[i % len(PALETTE)], label=str(column))
+        values = frame[column].to_numpy(dtype=float)
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(frame.index[~young], values[~young], marker="o", markersize=3,
+                color=colour, label=str(column))
+        if young.any():
+            start = max(int(np.argmax(young)) - 1, 0)  # join the dashes to the last mature point
+            ax.plot(frame.index[start:], values[start:], linestyle="--", marker="o",
+                    markersize=4, markerfacecolor="white", color=colour,
+                    label=f"{column} (still maturing)")
     reference_line(ax, target, f"target {_fmt(target, percent)}")
     reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
                    linestyle=":")
@@ -101,7 +124,7 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
         ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),
                     xytext=(-4, -12), textcoords="offset points", ha="right", fontsize=9)
     _label(ax, title, xlabel, ylabel, percent)
-    if len(frame.columns) > 1 or _given(target) or _given(benchmark):
+    if len(frame.columns) > 1 or _given(target) or _given(benchmark) or young.any():
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 

@@ -156,11 +156,11 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
         print(f"{r.source.relative_to(root)!s:<45} {r.seconds:6.1f} s  {status}")
     failed = [r for r in runs if r.error]
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran; outputs in {out}/")
-    from .report import build_report
+    from .report_page import build_report
 
     try:
-        print(f"report: {build_report(Path(out) / 'report.html', data_dir, timeout=timeout)}")
-    except RuntimeError as err:
+        print(f"report: {build_report(Path(out) / 'report.html', data_dir)}")
+    except (ValueError, OSError) as err:
         print(f"the HTML report could not be written: {err}", file=sys.stderr)
         return 1
     return 1 if failed else 0

@@ -601,7 +601,8 @@ def _tickets(rng, accounts, orders, users, start, changes, end, story, effect):
     fr_median = story.first_response_hours * np.where(treated, 1 - story.first_response_cut
                                                       * effect, 1.0)
     fr_seconds = _lognormal(rng, 3600 * fr_median, 1.3, n) * speed
-    res_seconds = _lognormal(rng, 3600 * 12, 1.1, n) * speed * np.where(treated, 0.85, 1.0)
+    res_seconds = _lognormal(rng, 3600 * 12, 1.1, n) * speed * np.where(treated, 1 - 0.15 * effect,
+                                                                      1.0)
     clock = bt.business_clock(created)
     first = bt.from_business_clock(np.round(clock + np.maximum(fr_seconds, 60)))
     resolved = bt.from_business_clock(np.round(clock + fr_seconds + res_seconds))

@@ -22,15 +22,16 @@ rules of the course (shared/EVALUATION_RULES.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .. import business_time as bt
+from .. import review  # a module, not names: review imports kpis.sales (no cycle at import)
 from ..data import CRM
-from ..review import compare_medians, compare_proportions
 from ._common import data_end, dates, in_period, period
 from .customers import churn_counts
 from .registry import REGISTRY, get_kpi
@@ -180,6 +181,8 @@ def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timesta
 # --------------------------------------------------------------------------- observations
 # Record-level values behind the KPIs that can be tested: mean(observations) (shares),
 # median (durations) or mean (money) of them equals the registry value for the period.
+# Only KPIs whose records are close to independent: campaign responses are not (members of
+# one campaign share its offer and audience), so campaign_response_rate has no test here.
 
 def _leads(crm: CRM, first, last, campaign_only: bool = False) -> np.ndarray:
     o = crm.opportunities
@@ -216,12 +219,6 @@ def _csat(crm: CRM, first, last) -> np.ndarray:
     return (score[answered] >= 4).astype(float)
 
 
-def _responses(crm: CRM, first, last) -> np.ndarray:
-    m = crm.campaign_members
-    sent = in_period(m.sent_date, first, last) & ~m.holdout.to_numpy(dtype=bool)
-    return m.responded.to_numpy(dtype=float)[sent]
-
-
 def _deal_amounts(crm: CRM, first, last) -> np.ndarray:
     o = crm.opportunities
     return o.amount.to_numpy(dtype=float)[_won_deals(crm, first, last)]
@@ -243,7 +240,6 @@ OBSERVATIONS = {  # kpi: (records of a period, 'share' | 'median' | 'mean')
     "campaign_conversion_rate": (partial(_leads, campaign_only=True), "share"),
     "win_rate": (_closed, "share"),
     "csat": (_csat, "share"),
-    "campaign_response_rate": (_responses, "share"),
     "first_response_hours": (_ticket_hours("first_response_at"), "median"),
     "resolution_hours": (_ticket_hours("resolved_at"), "median"),
     "sales_cycle_days": (_cycle_days, "median"),
@@ -272,7 +268,8 @@ class Comparison:
 
     ``difference`` = after - before (interval ``ci_low`` to ``ci_high`` when tested);
     ``claim`` one of `CLAIMS`: 'improved' / 'got worse' only when the test's p-value is
-    below 1 - ``confidence`` in the KPI's good direction.
+    below 1 - ``confidence`` in the KPI's good direction. The interval is of the difference
+    of the KPI itself: proportions (Newcombe), medians or means (percentile bootstrap).
     ``median_before/after`` for money and durations; ``driver`` names one record that
     alone moves the mean against the rest ('' when none).
     """
@@ -310,6 +307,28 @@ def _driver(before: np.ndarray, after: np.ndarray) -> str:
     return ""
 
 
+def mean_interval(before: np.ndarray, after: np.ndarray, confidence: float = CONFIDENCE,
+                  n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap interval of mean(after) - mean(before) (seeded: repeatable)."""
+    ci = stats.bootstrap(
+        (before, after), lambda b, a, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
+        n_resamples=n_resamples, confidence_level=confidence, method="percentile",
+        vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+def _same_cut(before: tuple, after: tuple, measured: Value) -> tuple:
+    """``before`` with its end moved back as far as maturity cut ``after`` (so the two
+    periods keep the same length and season), when ``before`` is as long as ``after``."""
+    b_first, b_last = period(*before)
+    a_first, a_last = period(*after)
+    cut = a_last - measured.last
+    same_length = (b_last - b_first) == (a_last - a_first)
+    if cut <= pd.Timedelta(0) or measured.last < a_first or not same_length:
+        return b_first, b_last
+    return b_first, b_last - cut
+
+
 def compare(crm: CRM, name: str, before: tuple, after: tuple,
             confidence: float = CONFIDENCE) -> Comparison:
     """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
@@ -319,7 +338,9 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     can be restated per month (`per_period_value`), which is then compared.
     """
     k = get_kpi(name)
-    b, a = evaluate(crm, name, *before), evaluate(crm, name, *after)
+    a = evaluate(crm, name, *after)
+    before = _same_cut(before, after, a)
+    b = evaluate(crm, name, *before)
     notes = [n for n in (b.note and f"before: {b.note}", a.note and f"after: {a.note}") if n]
     vb, va = float(b.value), float(a.value)
     if k.aggregation == "per period" and abs(months_between(b.first, b.last)
@@ -334,20 +355,23 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if name not in OBSERVATIONS:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
                           "; ".join(notes))
-    xb = observations(crm, name, *before)
+    xb = observations(crm, name, *before)  # `before` already cut like `after`
     xa = observations(crm, name, *after)
     kind = OBSERVATIONS[name][1]
     extra = {}
     try:
         if kind == "share":
-            test = compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa),
+            test = review.compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa),
                                        name, confidence)
         else:
-            test = compare_medians(xb, xa, name, confidence)
+            test = review.compare_medians(xb, xa, name, confidence)
             extra = {"median_before": float(np.median(xb)),
                      "median_after": float(np.median(xa))}
             if kind == "mean":
                 extra["driver"] = _driver(xb, xa)
+                test = replace(test, **dict(zip(("ci_low", "ci_high"),
+                                                mean_interval(xb, xa, confidence),
+                                                strict=True)))
     except ValueError as error:  # too few records for the test
         return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
                           "not tested", "; ".join([*notes, str(error)]))
@@ -357,11 +381,37 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
         claim = "no clear change"
     else:
         claim = "improved" if direction else "got worse"
-    # for money the interval is of the median difference: the test's name says so
-    test_name = test.test + (" (interval: difference of medians)" if kind == "mean" else "")
     return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
-                      test.p_value, test_name, claim, "; ".join(notes), confidence=confidence,
+                      test.p_value, test.test, claim, "; ".join(notes), confidence=confidence,
                       **extra)
+
+
+def monthly(crm: CRM, name: str, start, end, **kwargs) -> tuple[pd.DataFrame, pd.Series]:
+    """KPI ``name`` for every calendar month of [start, end] (each clipped to it), and
+    which months are immature.
+
+    The value of a month is the registry function over the whole month (a chart shows what
+    the data hold); a month is immature when the KPI needs time and the month ends less
+    than `maturity_days` before the data's end: its rate is still moving (leads still
+    open), so a chart draws it differently and says so, rather than hiding it or letting it
+    read as a collapse.
+
+    Returns
+    -------
+    (DataFrame indexed by each month's first day, one column per group or one column
+    'whole company'; boolean Series of the same index, True = immature)
+    """
+    first, last = period(start, end)
+    limit = data_end(crm) - pd.Timedelta(days=maturity_days(crm))
+    rows, young = {}, {}
+    for month in pd.date_range(first.to_period("M").start_time, last, freq="MS"):
+        lo, hi = max(month, first), min(month + pd.offsets.MonthEnd(0), last)
+        value = get_kpi(name)(crm, lo, hi, **kwargs)
+        rows[month] = value if kwargs.get("by") else pd.Series({"whole company": value})
+        young[month] = REGISTRY[name].matures and hi > limit
+    frame = pd.DataFrame(rows).T.astype(float)
+    frame.index.name = "month"
+    return frame, pd.Series(young, dtype=bool)
 
 
 def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -380,5 +430,5 @@ def p_text(p: float) -> str:
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
            "check_possible", "compare", "evaluate", "like_period_value", "mature_end",
-           "maturity_days", "observations", "p_text", "per_period_value",
+           "maturity_days", "monthly", "observations", "p_text", "per_period_value",
            "same_season_baseline"]

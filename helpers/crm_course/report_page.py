@@ -1,0 +1,136 @@
+"""The evaluation report as one self-contained HTML page (``crm-course report``).
+
+`build_report` loads a dataset, takes the report's content from `report.assemble` and
+renders it with the Jinja2 template ``templates/report.html.j2`` under autoescape, so no
+company name, change title or file name can become markup. The page has no script, font
+or stylesheet from anywhere else: charts are PNG images inside the page, each with alt
+text that says what it shows. Executive summary first, then one section per KPI area
+(one chart, a table, one sentence per KPI), data quality, and how to read the numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import plots
+from .data import CRM
+from .kpis import evaluation as ev
+from .kpis.registry import get_kpi
+from .report import Report, Row, assemble, format_difference, format_value, kpi_label
+from .source import get_crm
+
+TEMPLATES = Path(__file__).with_name("templates")
+AREA_TITLES = {"sales": "Sales", "marketing": "Marketing", "service": "Service",
+               "adoption": "Adoption", "feedback": "User feedback",
+               "data quality": "Data quality"}
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                              autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def headline(rows: list[Row]) -> Row:
+    """The KPI an area's chart shows: its first KPI with a test, else its first KPI."""
+    return next((r for r in rows if r.kpi in ev.OBSERVATIONS), rows[0])
+
+
+def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
+    """(base64 PNG, alt text, caption) of KPI ``row.kpi`` by month over the whole data,
+    young months dashed, the target where it applies to a month, the go-live marked."""
+    k = get_kpi(row.kpi)
+    first, last = crm.period("all")
+    series, young = ev.monthly(crm, row.kpi, first, last)
+    values = series.iloc[:, 0]
+    label = kpi_label(row.kpi)
+    target = None if k.aggregation == "per period" or pd.isna(row.target) else row.target
+    changes = pd.Timestamp(crm.meta["changes_start"])
+    fig = Figure(figsize=plots.FIGSIZE, dpi=100)
+    ax = fig.subplots()
+    with plots.course_style():
+        plots.line(series.rename(columns={"whole company": label}), f"{label} by month",
+                   "month", k.unit, target=target, percent=k.unit == "share",
+                   event=(changes, "changes go live"), immature=young, ax=ax)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+    shown = values.dropna()
+    alt = f"Line chart of {label.lower()} by month, {first:%B %Y} to {last:%B %Y}."
+    if len(shown):
+        low, high = shown.idxmin(), shown.idxmax()
+        alt += (f" Lowest {format_value(shown[low], k.unit)} in {low:%B %Y}, highest "
+                f"{format_value(shown[high], k.unit)} in {high:%B %Y}.")
+    if target is not None:
+        alt += f" A dashed black line marks the target of {format_value(target, k.unit)}."
+    alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
+    caption = f"{label} by month ({k.unit})."
+    if young.any():
+        months = [m for m, y in young.items() if y]
+        which = (f"The last month ({months[0]:%B %Y}) is" if len(months) == 1 else
+                 f"The last {len(months)} months ({months[0]:%B %Y} on) are")
+        text = (f" {which} dashed: records younger than {ev.maturity_days(crm)} days are "
+                "still moving, so read it as provisional.")
+        alt += text
+        caption += text
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), alt, caption
+
+
+def _table_row(row: Row) -> dict:
+    c = row.comparison
+    status = row.status if row.status in ("met", "not met") else "no target"
+    claim = {"improved": "improved", "got worse": "got worse",
+             "no clear change": "no clear change (chance)", "not tested": "no test here",
+             "not comparable": "cannot be compared"}[c.claim]
+    return {"label": kpi_label(row.kpi), "before": format_value(c.before, row.unit),
+            "after": format_value(c.after, row.unit),
+            "change": format_difference(c.difference, row.unit), "claim": claim,
+            "claim_class": c.claim.replace(" ", "-"),
+            "target": format_value(row.target, row.unit), "status": status,
+            "status_class": status.replace(" ", "-"), "sentence": row.sentence,
+            "target_sentence": row.target_sentence, "note": row.window_note}
+
+
+def sections(crm: CRM, report: Report) -> list[dict]:
+    """One dict per area with rows (its table and sentences) and its chart."""
+    out = []
+    groups = [(a, [r for r in report.rows if r.area == a]) for a in report.areas]
+    groups.append(("data quality", report.quality))
+    for area, rows in groups:
+        if not rows:
+            continue
+        picture, alt, caption = chart(crm, headline(rows)) if area != "data quality" else (
+            "", "", "")
+        out.append({"title": AREA_TITLES.get(area, area.title()), "chart": picture,
+                    "alt": alt, "caption": caption, "rows": [_table_row(r) for r in rows]})
+    return out
+
+
+def render(crm: CRM, report: Report) -> str:
+    """The report page's HTML."""
+    return _environment().get_template("report.html.j2").render(
+        r=report, areas=sections(crm, report), maturity=ev.maturity_days(crm))
+
+
+def build_report(out_html: str | os.PathLike, data_dir: str | os.PathLike | None = None,
+                 seed: int | None = None, focus: str = "sales") -> Path:
+    """Write the report for a dataset (``data_dir``; a generated ``seed``; default the
+    bundled sample) to ``out_html`` and return its path; written beside and renamed, so a
+    failure never leaves half a page."""
+    crm = get_crm(data_dir=data_dir, seed=seed)
+    html = render(crm, assemble(crm, focus))
+    out_html = Path(out_html)
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_html.with_name(out_html.name + ".partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(out_html)
+    return out_html
+
+
+__all__ = ["build_report", "chart", "headline", "render", "sections"]

@@ -1,0 +1,206 @@
+"""The evaluation engine on hand-computed fixtures: pooling, maturity, target periods,
+impossible values and the claims a comparison allows; and on the sample, that the
+record-level observations reproduce the registry's KPIs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from kpi_fixtures import make_crm
+
+from crm_course import kpis
+from crm_course.kpis import evaluation as ev
+from crm_course.kpis.registry import AGGREGATIONS, REGISTRY
+
+
+def account(i: int, since: str, churn: str | None = None) -> dict:
+    return {"account_id": f"A{i}", "region": "North", "customer_since": since,
+            "churn_date": churn}
+
+
+HALF_YEAR = {"data_start": "2025-01-01", "changes_start": "2025-04-01",
+             "data_end": "2025-06-30"}
+
+
+def churn_rows() -> list[dict]:
+    """Q1 2025: 10 customers at start, 1 lost (10 %). Q2: the 9 left plus 1 won in Q1 =
+    10 at start, 3 lost (30 %)."""
+    rows = [account(i, "2024-06-01") for i in range(10)]
+    rows[0]["churn_date"] = "2025-02-10"
+    for i in (1, 2, 3):
+        rows[i]["churn_date"] = "2025-05-10"
+    rows.append(account(10, "2025-03-15"))
+    return rows
+
+
+@pytest.fixture
+def churned():
+    return make_crm(accounts=churn_rows(), meta=HALF_YEAR)
+
+
+def test_per_period_pools_numerators_and_denominators(churned):
+    # per quarter over H1: (1 + 3) / (10 + 10) = 0.2; churn over the half-year itself:
+    # customers at 1 Jan = 10, lost in H1 = 4 -> 0.4 (grows with the period's length)
+    value, note = ev.per_period_value(churned, "churn_rate", pd.Timestamp("2025-01-01"),
+                                      pd.Timestamp("2025-06-30"), "quarter")
+    assert value == pytest.approx(0.2)
+    assert "pooled over 2 quarters" in note
+    assert kpis.churn_rate(churned, "2025-01-01", "2025-06-30") == pytest.approx(0.4)
+    # a window holding no whole quarter cannot be restated per quarter
+    value, note = ev.per_period_value(churned, "churn_rate", pd.Timestamp("2025-01-15"),
+                                      pd.Timestamp("2025-03-31"), "quarter")
+    assert math.isnan(value) and "no whole quarter" in note
+
+
+def test_pooling_differs_from_averaging_ratios():
+    # Jan: 1 customer at start, lost -> 100 %; Feb: 9 at start, none lost -> 0 %.
+    # Mean of the monthly ratios: 50 %. Pooled: (1 + 0) / (1 + 9) = 10 %.
+    rows = [account(0, "2024-12-01", "2025-01-20")]
+    rows += [account(i, "2025-01-10") for i in range(1, 10)]
+    crm = make_crm(accounts=rows)
+    value, _ = ev.per_period_value(crm, "churn_rate", pd.Timestamp("2025-01-01"),
+                                   pd.Timestamp("2025-02-28"), "month")
+    assert value == pytest.approx(0.1)
+
+
+def test_kpi_table_judges_churn_over_its_target_period():
+    with_target = make_crm(
+        accounts=churn_rows(), meta=HALF_YEAR,
+        kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
+                      "target_date": "2025-06-30", "period": "quarter"}])
+    row = kpis.kpi_table(with_target, "2025-01-01", "2025-06-30",
+                         kpis=["churn_rate"]).iloc[0]
+    # 40 % over six months, but 20 % a quarter: the quarterly target of 25 % is met
+    assert row.value == pytest.approx(0.4)
+    assert row.status == "met"
+    assert "judged per quarter, the target's period: 20.0%" in row.note
+    # over exactly one quarter, the rate itself is judged: Q2 = 3 / 10 = 30 % > 25 %
+    q2 = kpis.kpi_table(with_target, "2025-04-01", "2025-06-30", kpis=["churn_rate"]).iloc[0]
+    assert q2.value == pytest.approx(0.3) and q2.status == "not met"
+    assert "judged per" not in q2.note
+
+
+@pytest.fixture
+def leads():
+    # data end 30 Apr; maturity 30 days -> leads created after 31 Mar are too young.
+    rows = [{"opportunity_id": f"O{i}", "owner_id": "U1", "created_date": day,
+             "stage": stage, "furthest_stage": stage if stage == "won" else "lead",
+             "close_date": close}
+            for i, (day, stage, close) in enumerate([
+                ("2025-03-05", "won", "2025-03-20"), ("2025-03-10", "lost", "2025-03-25"),
+                ("2025-03-20", "lost", "2025-04-02"), ("2025-03-28", "won", "2025-04-10"),
+                ("2025-04-10", "lead", None), ("2025-04-20", "lead", None),
+                ("2025-04-25", "lead", None)])]
+    return make_crm(opportunities=rows)
+
+
+def test_maturity_leaves_young_leads_out_and_says_so(leads):
+    # all of March and April: 7 leads, 2 won -> 28.6 % raw; the 3 April leads are younger
+    # than 30 days at 30 Apr, so the mature value is 2 / 4 = 50 %
+    assert kpis.lead_conversion_rate(leads, "2025-03-01", "2025-04-30") == pytest.approx(2 / 7)
+    value = ev.evaluate(leads, "lead_conversion_rate", "2025-03-01", "2025-04-30")
+    assert value.value == pytest.approx(0.5)
+    assert value.last == pd.Timestamp("2025-03-31") and value.immature
+    assert "younger than 30 days" in value.note
+    # April alone is entirely too young: no value, and the note says why
+    april = ev.evaluate(leads, "lead_conversion_rate", "2025-04-01", "2025-04-30")
+    assert math.isnan(april.value) and "too early" in april.note
+    # win rate needs no maturity: closed deals are final
+    assert not ev.evaluate(leads, "win_rate", "2025-03-01", "2025-04-30").note
+    # the maturity window comes from dataset.json when given: 10 days -> leads up to and
+    # including 20 Apr count (4 in March, 10 and 20 Apr): 2 won of 6
+    leads.meta["lead_maturity_days"] = 10
+    assert ev.evaluate(leads, "lead_conversion_rate", "2025-03-01",
+                       "2025-04-30").value == pytest.approx(2 / 6)
+
+
+def test_monthly_marks_young_months(leads):
+    frame, young = ev.monthly(leads, "lead_conversion_rate", "2025-03-01", "2025-04-30")
+    assert frame["whole company"].tolist() == pytest.approx([0.5, 0.0])
+    assert young.tolist() == [False, True]
+    _, young = ev.monthly(leads, "win_rate", "2025-03-01", "2025-04-30")
+    assert not young.any()
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("lead_conversion_rate", 1.2), ("csat", -0.1), ("crm_roi", -2.17),
+    ("sales_cycle_days", -3.0), ("first_response_hours", -0.5)])
+def test_impossible_values_raise(name, value):
+    with pytest.raises(ev.ImpossibleValue, match=name):
+        ev.check_possible(name, value)
+
+
+def test_possible_edges_pass():
+    assert ev.check_possible("crm_roi", -1.0) == -1.0
+    assert ev.check_possible("csat", 1.0) == 1.0
+    assert math.isnan(ev.check_possible("csat", math.nan))
+
+
+def share_crm(won_before: int, won_after: int, n: int = 100):
+    """n leads created in each of January (before) and March (after), all closed."""
+    rows = []
+    for month, won in (("01", won_before), ("03", won_after)):
+        for i in range(n):
+            rows.append({"created_date": f"2025-{month}-10", "owner_id": "U1",
+                         "stage": "won" if i < won else "lost",
+                         "furthest_stage": "won" if i < won else "lead",
+                         "close_date": f"2025-{month}-20"})
+    return make_crm(opportunities=rows, meta={"data_end": "2025-06-30"})
+
+
+def test_claims_need_a_significant_test():
+    jan, mar = ("2025-01-01", "2025-01-31"), ("2025-03-01", "2025-03-31")
+    # 50/100 -> 70/100: z = 2.89, p = 0.0039: improved
+    c = ev.compare(share_crm(50, 70), "lead_conversion_rate", jan, mar)
+    assert (c.before, c.after, c.n_before, c.n_after) == (0.5, 0.7, 100, 100)
+    assert c.p_value == pytest.approx(0.0039, abs=2e-4)
+    assert c.claim == "improved" and c.ci_low > 0
+    # 50/100 -> 52/100: p = 0.78: no clear change, interval around zero
+    c = ev.compare(share_crm(50, 52), "lead_conversion_rate", jan, mar)
+    assert c.claim == "no clear change" and c.ci_low < 0 < c.ci_high
+    # a fall that clears the test is 'got worse'
+    assert ev.compare(share_crm(70, 50), "lead_conversion_rate", jan, mar).claim == "got worse"
+    # a KPI without record-level observations is never claimed
+    c = ev.compare(share_crm(50, 70), "sales_per_rep", jan, mar)
+    assert c.claim == "not tested" and math.isnan(c.p_value)
+
+
+def test_driver_names_one_record_that_moves_the_mean():
+    before = np.array([100.0, 110, 90, 105, 95])
+    after = np.array([100.0, 110, 90, 105, 10_000])
+    assert ev._driver(before, after) == "one record of 10,000 (after)"
+    assert ev._driver(before, before + 50) == ""
+
+
+def test_same_season_baseline_and_cut(leads):
+    assert ev.same_season_baseline(leads, ("2025-03-01", "2025-04-30")) is None
+    sample_like = make_crm(meta={"data_start": "2025-01-01", "data_end": "2026-03-31"})
+    assert ev.same_season_baseline(sample_like, ("2026-01-01", "2026-03-31")) == (
+        pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"))
+
+
+def test_every_scalar_kpi_declares_a_known_aggregation():
+    scalar = [k for k in REGISTRY.values() if k.kind == "scalar"]
+    assert {k.aggregation for k in scalar} <= AGGREGATIONS.keys()
+    assert REGISTRY["churn_rate"].aggregation == "per period"
+    assert REGISTRY["lead_conversion_rate"].matures
+    assert not REGISTRY["win_rate"].matures
+
+
+@pytest.mark.parametrize("name", sorted(ev.OBSERVATIONS))
+def test_observations_reproduce_the_registry_value(sample, name):
+    # two code paths: the registry's vectorised KPI and the engine's record-level values
+    first, last = "2025-04-01", "2025-09-30"
+    records = ev.observations(sample, name, first, last)
+    kind = ev.OBSERVATIONS[name][1]
+    summary = {"share": np.mean, "median": np.median, "mean": np.mean}[kind](records)
+    assert summary == pytest.approx(ev.evaluate(sample, name, first, last).value, rel=1e-9)
+    assert len(records) > 30
+
+
+def test_p_text_never_prints_zero():
+    assert ev.p_text(0.0000004) == "p < 0.001"
+    assert ev.p_text(0.0123) == "p = 0.012"
