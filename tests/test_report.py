@@ -1,4 +1,5 @@
-"""The report: interpretation sentences and summary on hand-made inputs; one export."""
+"""The report: sentences written from hand-made comparisons, the summary's sorting, the
+page's structure (summary first, no script, no outside request, alt text) and escaping."""
 
 from __future__ import annotations
 
@@ -10,157 +11,118 @@ import pytest
 from kpi_fixtures import make_crm
 
 from crm_course import report
-from crm_course.review import DiD
+from crm_course.kpis.evaluation import Comparison
+from crm_course.report_page import build_report
 
 NAN = float("nan")
 
 
-def _table(values: dict[str, float]) -> pd.DataFrame:
-    """A tiny kpi_table: three KPIs with targets (higher, lower is better) and one without."""
-    rows = [("win_rate", "sales", "share", 0.18, 0.20, True),
-            ("first_response_hours", "service", "business hours", 1.5, 3.0, False),
-            ("open_tickets", "service", "tickets", NAN, NAN, False)]
-    return pd.DataFrame([{"kpi": k, "area": a, "value": values[k], "unit": u, "target": t,
-                          "benchmark": b, "higher_is_better": h, "note": ""}
-                         for k, a, u, t, b, h in rows])
+def comparison(claim: str, before=0.15, after=0.19, low=0.01, high=0.07, p=0.012,
+               **extra) -> Comparison:
+    return Comparison("win_rate", before, after, 1000, 1100, after - before, low, high, p,
+                      "two-proportion z-test", claim, "", **extra)
 
 
-@pytest.fixture
-def comparison() -> pd.DataFrame:
-    before = pd.concat([_table({"win_rate": 0.14, "first_response_hours": 2.0,
-                                "open_tickets": 90.0}),
-                        _table({"win_rate": 0.16, "first_response_hours": 2.0,
-                                "open_tickets": 110.0})])
-    after = _table({"win_rate": 0.19, "first_response_hours": 1.8, "open_tickets": 150.0})
-    return report.compare_periods(before, after)
+def test_improved_only_with_its_evidence():
+    text = report.describe(comparison("improved"), "share")
+    assert text == ("Win rate rose from 15.0% to 19.0% (+4.0 pp; 95% interval +1.0 pp to "
+                    "+7.0 pp; two-proportion z-test, p = 0.012): an improvement beyond "
+                    "chance.")
 
 
-def test_compare_periods_averages_the_baseline_and_judges_direction(comparison):
-    assert comparison.loc["win_rate", "before"] == pytest.approx(0.15)
-    assert comparison.loc["open_tickets", "relative_change"] == pytest.approx(0.5)
-    assert comparison.status.tolist() == ["met", "not met", "no target"]
-    assert comparison.improved.tolist() == [True, True, False]
+def test_no_clear_change_says_chance_not_improvement():
+    text = report.describe(comparison("no clear change", low=-0.01, p=0.21), "share")
+    assert "moved from 15.0% to 19.0%" in text
+    assert "within what chance alone produces here" in text
+    assert "improve" not in text and "rose" not in text
 
 
-def test_interpret_met_and_missed_targets_in_both_directions(comparison):
-    assert report.interpret(comparison.loc["win_rate"]) == (
-        "Win rate rose from 15.0% to 19.0%, an improvement; it met its target of 18.0% "
-        "(industry benchmark 20.0%).")
-    assert report.interpret(comparison.loc["first_response_hours"]) == (
-        "First response time fell from 2.0 h to 1.8 h, an improvement; it missed its target "
-        "of 1.5 h (industry benchmark 3.0 h).")
-    assert report.interpret(comparison.loc["open_tickets"]) == (
-        "Open tickets rose from 100 tickets to 150 tickets, a deterioration; it has no target.")
+def test_not_tested_and_not_comparable_make_no_claim():
+    untested = report.describe(Comparison("sales_per_rep", 100.0, 150.0, None, None, 50.0,
+                                          NAN, NAN, NAN, "", "not tested", ""),
+                               "EUR per rep-month")
+    assert untested == ("Sales per rep moved from EUR 100 to EUR 150 (+EUR 50); there is no "
+                        "test for it here, so this report makes no claim about the change.")
+    apart = report.describe(Comparison("churn_rate", NAN, 0.05, None, None, NAN, NAN, NAN,
+                                       NAN, "", "not comparable", "no whole month"), "share")
+    assert apart == "Churn rate cannot be compared between the two periods (no whole month)."
 
 
-def test_sentences_with_missing_values_and_no_direction():
-    assert report.describe_change("CSAT", NAN, 0.7, "share", True) == (
-        "CSAT was 70.0% (no earlier value to compare)")
-    assert report.describe_change("CSAT", 0.7, 0.703, "share", True) == (
-        "CSAT stayed at about 70.3%")
-    assert report.describe_change("Usage", 1.0, 2.0, "ratio", None) == (
-        "Usage rose from 1.00 to 2.00")
-    assert report.target_clause(NAN, 0.8, "share", True) == (
-        "cannot be compared with its target (no data)")
-    assert report.target_clause(0.9, NAN, "share", True) == "has no target"
+def test_money_gets_its_median_and_a_driver_warning():
+    c = Comparison("average_deal_size", 9425.0, 15595.0, 150, 160, 6170.0, -500.0, 9000.0,
+                   0.4, "Mann-Whitney U", "no clear change", "", median_before=4281.0,
+                   median_after=4475.0, driver="one record of 465,000 (after)")
+    text = report.describe(c, "EUR")
+    assert "The median moved from EUR 4,281 to EUR 4,475." in text
+    assert "one record of EUR 465,000 (after) drives much of the change of the mean" in text
+
+
+def test_formats():
+    assert report.format_difference(0.0304, "share") == "+3.0 pp"
+    assert report.format_difference(-0.5, "business hours") == "-0.5 h"
+    assert report.format_difference(1200.0, "EUR") == "+EUR 1,200"
+    assert report.format_value(1.0, "days") == "1 day"
+    assert report.format_value(1.0, "tickets") == "1 ticket"
     assert report.format_value(NAN, "EUR") == "n/a"
-    assert report.format_value(12650.4, "EUR") == "EUR 12,650"
-
-
-def test_surprises_summary_and_conclusions(comparison):
-    assert report.surprises(comparison).index.tolist() == ["open_tickets"]
-    summary = report.executive_summary(comparison)
-    assert summary.index.tolist() == ["Win rate", "First response time"]
-    assert summary.loc["First response time"].tolist() == [
-        "service", "2.0 h", "1.8 h", "1.5 h", "not met", "better"]
-    points = report.conclusions(comparison)
-    assert points[0] == "1 of 2 KPIs with a target met it in the review window."
-    assert points[1].startswith("Largest improvement: Win rate")
-    assert points[2].startswith("Furthest from its target: First response time")
-
-
-def test_did_sentence_and_focus():
-    did = DiD("conversion", pd.DataFrame(), 0.036, -0.023, 0.095, 0.23, 40)
-    assert report.did_sentence(did, lambda v: f"{100 * v:+.1f} points") == (
-        "Against the control region, the changes moved conversion by +3.6 points (95% "
-        "interval -2.3 points to +9.5 points, p = 0.230): could well be chance.")
-    assert report.focus_areas("service") == ("service",)
+    assert report.kpi_label("first_response_hours") == "First response time"
+    assert report.period_name("2025-01-01", "2025-12-31") == "year"
+    assert report.period_name("2025-01-01", "2025-01-10") == "1 week"
     with pytest.raises(ValueError, match="focus must be one of"):
         report.focus_areas("finance")
 
 
-def test_build_report_exports_a_page_without_code(tmp_path, monkeypatch):
-    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path / "cache"))
-    out = report.build_report(tmp_path / "out" / "report.html", seed=7, timeout=300)
-    page = out.read_text(encoding="utf-8")
-    text = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<img\b[^>]*>", " ", text)))
-    assert "Executive summary" in text
-    assert "Brightwater Industrial Supply" in text
-    for code in ("import ", "get_crm(", "report.interpret", "plt.show"):
-        assert code not in text, f"code in the report: {code!r}"
-    assert "By the end of this notebook" not in text  # cells tagged 'lesson' are dropped
-    assert not re.search(r"[\w.+-]+@[\w-]+\.example", text), "an e-mail address leaked"
-    assert "+34 6" not in text, "a phone number leaked"
-
-
-def test_conclusions_without_any_target():
-    before = pd.DataFrame([{"kpi": k, "area": "sales", "value": v, "unit": "share",
-                            "target": NAN, "benchmark": NAN, "higher_is_better": True,
-                            "note": ""} for k, v in (("win_rate", 0.5), ("csat", 0.0))])
-    after = before.assign(value=[0.6, 0.4])
-    points = report.conclusions(report.compare_periods(before, after))
-    # no '0 of 0 KPIs'; csat's change from 0 has no relative size, so win rate is the best
-    assert points[0].startswith("No KPI has a target in this dataset")
-    assert points[1] == ("Largest improvement: Win rate rose from 50.0% to 60.0%, an "
-                         "improvement; it has no target.")
-    assert len(points) == 2
-
-
-def test_focus_kpis_falls_back_to_kpis_with_data_when_nothing_has_a_target(comparison):
-    assert report.focus_kpis(comparison, ("sales", "service")).index.tolist() == [
-        "win_rate", "first_response_hours"]  # the targeted ones only
-    untargeted = comparison.assign(target=NAN)
-    untargeted.loc["win_rate", "after"] = NAN
-    assert report.focus_kpis(untargeted, ("sales", "service")).index.tolist() == [
-        "first_response_hours", "open_tickets"]  # every KPI with both values
-    assert report.focus_kpis(untargeted, ("marketing",)).empty
-
-
-def test_baseline_quarters_cut_to_the_baseline():
-    year = report.baseline_quarters("2025-01-01", "2025-12-31")
-    assert [(a.strftime("%m-%d"), b.strftime("%m-%d")) for a, b in year] == [
-        ("01-01", "03-31"), ("04-01", "06-30"), ("07-01", "09-30"), ("10-01", "12-31")]
-    # 84 days of Q1 kept; the single day of Q2 is too short a quarter to average
-    assert report.baseline_quarters("2025-01-07", "2025-04-01") == [
-        (pd.Timestamp("2025-01-07"), pd.Timestamp("2025-03-31"))]
-    # shorter than half of any quarter: the whole baseline is one period
-    assert report.baseline_quarters("2025-03-10", "2025-04-20") == [
-        (pd.Timestamp("2025-03-10"), pd.Timestamp("2025-04-20"))]
-    with pytest.raises(ValueError, match="before start"):
-        report.baseline_quarters("2025-02-01", "2025-01-01")
-    assert report.period_name("2025-01-01", "2025-12-31") == "year"
-    assert report.period_name("2025-01-07", "2025-04-01") == "3 months"
-    assert report.period_name("2025-01-01", "2025-01-10") == "1 week"
-
-
-def test_few_records_and_singular_units():
-    counts = pd.Series({"leads created": 8, "service tickets created": 500})
+def test_few_records():
+    counts = pd.Series({"leads created": 8, "tickets opened": 500})
     assert report.few_records(counts) == [
         "Few records: the review window holds only 8 leads created. With so few, one record "
-        "more or less moves a rate by several points: read the changes in this report as "
-        "indications, not findings."]
+        "more or less moves a rate by several points."]
     assert report.few_records(counts, minimum=5) == []
-    assert report.format_value(1.0, "tickets") == "1 ticket"
-    assert report.format_value(2.0, "tickets") == "2 tickets"
 
 
 def test_sources_name_only_what_the_dataset_holds():
     crm = make_crm(opportunities=[{"opportunity_id": "O1"}],
                    tickets=[{"ticket_id": "T1", "csat": 4}],
                    meta={"control_region": None})
-    text = report.sources(crm)
-    assert text.startswith("**Sources:** the CRM's own records (leads, deals, tickets) and "
-                           "customers' satisfaction answers.")
-    assert ("**Not in this dataset:** orders, usage log, user survey, change log, KPI "
-            "targets, campaigns, campaign members, and control region;") in text
+    found, lacking = report.sources(crm)
+    assert found == ("Sources: the CRM's own records (leads, deals, tickets) and customers' "
+                     "satisfaction answers.")
+    assert lacking.startswith("Not in this dataset: orders, usage log, user survey, change "
+                              "log, KPI targets, campaigns, campaign members, and control "
+                              "region;")
+
+
+def test_without_control_group_the_report_says_cause_cannot_be_separated():
+    crm = make_crm(meta={"control_region": None})
+    assert "can be separated from everything else" in report.causal_sentence(crm)
+    assert report.causal_sentence(crm).startswith("There is no control group")
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    return build_report(tmp_path_factory.mktemp("report") / "report.html").read_text()
+
+
+def test_page_has_summary_first_and_nothing_from_outside(page):
+    text = _text(page)
+    assert text.index("Executive summary") < text.index("Sales")
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert alts and all(len(a) > 80 and "No description" not in a for a in alts)
+    assert "Lead conversion rate" in text and "(still maturing)" not in text  # legend is in PNG
+    assert 'class="status met"' in page and ">met<" in page  # colour and word
+    assert not re.search(r"p = 0\.000", text)
+
+
+def test_hostile_company_name_is_escaped(tmp_path, sample_dir_copy):
+    folder = sample_dir_copy(tmp_path, company='<script>alert(1)</script><img src=x '
+                                               'onerror=alert(2)>[x](javascript:alert(3))')
+    page = build_report(tmp_path / "r.html", data_dir=folder).read_text()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
