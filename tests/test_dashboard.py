@@ -47,8 +47,26 @@ def test_explorer_range_and_an_impossible_grouping(app):
     assert list(e.series.columns) == ["whole company"]
     assert "cannot be split by team" in e.message
     e.months.index = (3, 5)
-    assert list(e.series.index) == list(pd.date_range("2025-04-01", periods=3, freq="MS"))
+    # churn grows with the period's length and its target is quarterly: drawn per quarter
+    assert e.length == "quarter" and list(e.series.index) == [pd.Timestamp("2025-04-01")]
+    assert e.series.iloc[0, 0] == pytest.approx(kpis.churn_rate(e.crm, "2025-04-01",
+                                                                "2025-06-30"))
     assert "Apr 2025 to Jun 2025" in repr(e.widget)
+    e.kpi.value = "repeat_purchase_rate"  # no target: month by month
+    assert list(e.series.index) == list(pd.date_range("2025-04-01", periods=3, freq="MS"))
+
+
+def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
+    e = app.explorer
+    e.months.index = (0, len(e.months.options) - 1)
+    e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", None
+    assert e.immature.tolist()[-1] and not e.immature.iloc[:-1].any()  # March 2026
+    assert "dashed: records younger than 30 days" in e.message
+    e.area.value, e.kpi.value = "marketing", "marketing_roi"
+    assert e.length is None and e.series.empty and "monthly ROI is meaningless" in e.message
+    e.area.value = "feedback"  # sus_score: two survey waves, points with intervals
+    assert list(e.series.index) == [1, 2] and (e.series.low < e.series["mean"]).all()
+    assert bytes(e.chart.value[:4]) == b"\x89PNG"
 
 
 def test_before_after_matches_the_review_functions(app, sample):

@@ -118,10 +118,10 @@ def test_maturity_leaves_young_leads_out_and_says_so(leads):
 
 
 def test_monthly_marks_young_months(leads):
-    frame, young = ev.monthly(leads, "lead_conversion_rate", "2025-03-01", "2025-04-30")
+    frame, young = ev.over_time(leads, "lead_conversion_rate", "2025-03-01", "2025-04-30")
     assert frame["whole company"].tolist() == pytest.approx([0.5, 0.0])
     assert young.tolist() == [False, True]
-    _, young = ev.monthly(leads, "win_rate", "2025-03-01", "2025-04-30")
+    _, young = ev.over_time(leads, "win_rate", "2025-03-01", "2025-04-30")
     assert not young.any()
 
 

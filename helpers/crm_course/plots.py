@@ -129,6 +129,28 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
     return ax
 
 
+def intervals(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
+              target: float | None = None, benchmark: float | None = None, ax=None):
+    """Separate measurements as points with their intervals (columns ``mean``, ``low``,
+    ``high``, one row per measurement, labelled by the index): no line joins them, since
+    nothing was measured in between (two survey waves are two points, not a trend)."""
+    ax = _axes(ax)
+    labels = [str(i) for i in frame.index]
+    mean = frame["mean"].to_numpy(dtype=float)
+    err = np.vstack([mean - frame["low"].to_numpy(dtype=float),
+                     frame["high"].to_numpy(dtype=float) - mean])
+    ax.errorbar(range(len(frame)), mean, yerr=err, fmt="o", capsize=6, markersize=7,
+                color=PALETTE[0], label="mean with 95% interval")
+    ax.set_xticks(range(len(frame)), labels)
+    ax.set_xlim(-0.5, len(frame) - 0.5)
+    reference_line(ax, target, f"target {_fmt(target, False)}")
+    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, False)}", BENCHMARK_COLOUR,
+                   linestyle=":")
+    _label(ax, title, xlabel, ylabel, False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
 def heatmap(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *, fmt: str = "{:.0f}",
             cmap: str = "Blues", ax=None):
     """Annotated heatmap of a table (rows x columns)."""

@@ -47,7 +47,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     young months dashed, the target where it applies to a month, the go-live marked."""
     k = get_kpi(row.kpi)
     first, last = crm.period("all")
-    series, young = ev.monthly(crm, row.kpi, first, last)
+    series, young = ev.over_time(crm, row.kpi, first, last)
     values = series.iloc[:, 0]
     label = kpi_label(row.kpi)
     target = None if k.aggregation == "per period" or pd.isna(row.target) else row.target
@@ -58,9 +58,9 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
         plots.line(series.rename(columns={"whole company": label}), f"{label} by month",
                    "month", k.unit, target=target, percent=k.unit == "share",
                    event=(changes, "changes go live"), immature=young, ax=ax)
-        fig.tight_layout()
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", metadata={"Software": None})
+        fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
+                    pad_inches=0.2)
     shown = values.dropna()
     alt = f"Line chart of {label.lower()} by month, {first:%B %Y} to {last:%B %Y}."
     if len(shown):

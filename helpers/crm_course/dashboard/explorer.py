@@ -1,9 +1,14 @@
-"""KPI explorer: one KPI month by month against its target and benchmark, and the latest
+"""KPI explorer: one KPI over time against its target and benchmark, and the latest
 values of its area with their status.
 
 Pick an area, a KPI of that area, a range of months and a grouping (none, department,
 region, team). A KPI that cannot be split by the chosen grouping is shown for the whole
-company, and the view says so.
+company, and the view says so. Every value comes from the evaluation engine
+(`kpis.evaluation`), as in the report: months whose records are still maturing are drawn
+dashed; a KPI that grows with the period's length (churn) is drawn per its target's
+period, so the target line compares like with like; survey waves are points with their
+intervals; an ROI is not drawn month by month (meaningless: costs and the margin they
+earn fall in different months), only given in the table.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import pandas as pd
 
 from .. import kpis, plots
 from ..data import CRM
+from ..kpis import evaluation as ev
 from .render import Panel, chart_png, number, table_html
 
-COMPANY = "whole company"
 GROUPINGS = (("whole company", None), ("department", "department"), ("region", "region"),
              ("team", "team"))
 LATEST_MONTHS = 3  # the latest values cover the last quarter of the range (targets are quarterly)
@@ -27,29 +32,20 @@ def months(crm: CRM) -> list[pd.Timestamp]:
     return list(pd.date_range(first.to_period("M").start_time, last, freq="MS"))
 
 
-def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None) -> pd.DataFrame:
-    """The KPI for every calendar month from ``start`` to ``end``.
-
-    value(month m, group g) = ``kpis.compute(crm, name, first day of m, last day of m,
-    by=by)``, the month clipped to [start, end].
+def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None,
+                  length: str = "month") -> tuple[pd.DataFrame, pd.Series]:
+    """The KPI for every calendar ``length`` (month, quarter) from ``start`` to ``end``,
+    each clipped to [start, end], and which periods are still maturing
+    (`kpis.evaluation.over_time`).
 
     Returns
     -------
-    DataFrame
-        Index: first day of each month; one column per group (``by``), or one column
-        ``'whole company'`` when ``by`` is None. Raises `kpis.GroupingError` when the KPI
-        cannot be split by ``by``.
+    (DataFrame indexed by each period's first day, one column per group (``by``), or one
+    column ``'whole company'``; boolean Series, True = immature). Raises
+    `kpis.GroupingError` when the KPI cannot be split by ``by``.
     """
-    first, last = kpis.period(start, end)
-    rows = {}
     with kpis._common.shared_work():
-        for month in pd.date_range(first.to_period("M").start_time, last, freq="MS"):
-            lo, hi = max(month, first), min(month + pd.offsets.MonthEnd(0), last)
-            value = kpis.compute(crm, name, lo, hi, **({"by": by} if by else {}))
-            rows[month] = value if by else pd.Series({COMPANY: value})
-    frame = pd.DataFrame(rows).T
-    frame.index.name = "month"
-    return frame.astype(float)
+        return ev.over_time(crm, name, start, end, length, **({"by": by} if by else {}))
 
 
 def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
@@ -92,6 +88,8 @@ class KPIExplorer:
         self.chart = widgets.Image(format="png")
         self.latest = widgets.HTML()
         self.series = pd.DataFrame()
+        self.immature = pd.Series(dtype=bool)
+        self.length: str | None = "month"
         self.table = pd.DataFrame()
         self.message = ""
         self._muted = False
@@ -131,13 +129,27 @@ class KPIExplorer:
         start, end = self.period()
         by = self.grouping.value
         split = by if by in k.groupings else None
-        self.series = kpi_over_time(self.crm, k.name, start, end, split)
+        self.length = ev.chart_length(self.crm, k.name)
+        if k.name == "sus_score":
+            self.series = ev.survey_waves(self.crm, start, end)
+            self.immature = pd.Series(dtype=bool)
+        elif self.length is None:
+            self.series, self.immature = pd.DataFrame(), pd.Series(dtype=bool)
+        else:
+            self.series, self.immature = kpi_over_time(self.crm, k.name, start, end, split,
+                                                       self.length)
         key = (k.area, start, end)
         if key not in self._tables:
             self._tables[key] = latest_values(self.crm, k.area, start, end)
         self.table = self._tables[key]
         where = f"by {by}" if split else "for the whole company"
-        self.message = f"{k.name} ({k.unit}) by month, {start:%b %Y} to {end:%b %Y}, {where}"
+        shown = ("by survey wave, mean with its 95% interval" if k.name == "sus_score" else
+                 "not drawn over time: a monthly ROI is meaningless; see the table"
+                 if self.length is None else f"by {self.length}")
+        self.message = f"{k.name} ({k.unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
+        if self.immature.any():
+            self.message += (f"; dashed: records younger than {ev.maturity_days(self.crm)} "
+                             "days, still maturing")
         if by and not split:
             self.message += f" ({k.name} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
@@ -160,11 +172,24 @@ class KPIExplorer:
         changes = pd.Timestamp(self.crm.meta["changes_start"])
         start, end = self.period()
         event = (changes, "changes go live") if start <= changes <= end else None
-        shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
         target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
-        plots.line(shown, k.name.replace("_", " "), "month", k.unit,
-                   target=target, benchmark=benchmark, percent=k.unit == "share",
-                   event=event, ax=ax)
+        title = k.name.replace("_", " ")
+        if k.name == "sus_score":
+            waves = self.series.set_axis([f"wave {w} ({d:%b %Y}, n={n})" for w, d, n in zip(
+                self.series.index, self.series.date, self.series.n, strict=True)])
+            plots.intervals(waves, title, "survey wave", k.unit, target=target,
+                            benchmark=benchmark, ax=ax)
+        elif self.length is None:
+            ax.axis("off")
+            ax.text(0.5, 0.5, f"{title}: not drawn month by month (a month's costs and the "
+                    "margin they earn\nfall in different months); its value over the range "
+                    "is in the table below", ha="center", va="center", fontsize=12,
+                    transform=ax.transAxes)
+        else:
+            shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
+            plots.line(shown, title, self.length, k.unit, target=target,
+                       benchmark=benchmark, percent=k.unit == "share", event=event,
+                       immature=self.immature, ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""

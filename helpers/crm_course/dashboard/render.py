@@ -42,7 +42,7 @@ def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
         figure.subplots_adjust(**MARGINS)
         draw(figure.subplots())
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.2)  # legends whole
     return buffer.getvalue()
 
 

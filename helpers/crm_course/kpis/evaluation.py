@@ -32,6 +32,7 @@ from scipy import stats
 from .. import business_time as bt
 from .. import review  # a module, not names: review imports kpis.sales (no cycle at import)
 from ..data import CRM
+from ..feedback import sus_scores
 from ._common import data_end, dates, in_period, period
 from .customers import churn_counts
 from .registry import REGISTRY, get_kpi
@@ -386,32 +387,70 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
                       **extra)
 
 
-def monthly(crm: CRM, name: str, start, end, **kwargs) -> tuple[pd.DataFrame, pd.Series]:
-    """KPI ``name`` for every calendar month of [start, end] (each clipped to it), and
-    which months are immature.
+def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
+              ) -> tuple[pd.DataFrame, pd.Series]:
+    """KPI ``name`` for every calendar ``length`` ('month', 'quarter', 'year') of
+    [start, end] (each clipped to it), and which of those periods are immature.
 
-    The value of a month is the registry function over the whole month (a chart shows what
-    the data hold); a month is immature when the KPI needs time and the month ends less
-    than `maturity_days` before the data's end: its rate is still moving (leads still
-    open), so a chart draws it differently and says so, rather than hiding it or letting it
-    read as a collapse.
+    The value of a period is the registry function over the whole period (a chart shows
+    what the data hold); a period is immature when the KPI needs time and the period ends
+    less than `maturity_days` before the data's end: its rate is still moving (leads still
+    open), so a chart draws it differently and says so, rather than hiding it or letting
+    it read as a collapse.
 
     Returns
     -------
-    (DataFrame indexed by each month's first day, one column per group or one column
+    (DataFrame indexed by each period's first day, one column per group or one column
     'whole company'; boolean Series of the same index, True = immature)
     """
     first, last = period(start, end)
     limit = data_end(crm) - pd.Timedelta(days=maturity_days(crm))
+    anchor = pd.Timestamp(first).to_period(PERIOD_FREQ[length][0]).start_time
     rows, young = {}, {}
-    for month in pd.date_range(first.to_period("M").start_time, last, freq="MS"):
-        lo, hi = max(month, first), min(month + pd.offsets.MonthEnd(0), last)
+    for begin in pd.date_range(anchor, last, freq=PERIOD_FREQ[length]):
+        lo = max(begin, first)
+        hi = min(begin + _length_offset(length) - pd.Timedelta(days=1), last)
         value = get_kpi(name)(crm, lo, hi, **kwargs)
-        rows[month] = value if kwargs.get("by") else pd.Series({"whole company": value})
-        young[month] = REGISTRY[name].matures and hi > limit
+        rows[begin] = value if kwargs.get("by") else pd.Series({"whole company": value})
+        young[begin] = REGISTRY[name].matures and hi > limit
     frame = pd.DataFrame(rows).T.astype(float)
-    frame.index.name = "month"
+    frame.index.name = length
     return frame, pd.Series(young, dtype=bool)
+
+
+def chart_length(crm: CRM, name: str) -> str | None:
+    """The period a chart of KPI ``name`` over time should use: its target's period for a
+    KPI that grows with the period's length (churn per quarter against a quarterly
+    target), None for a return on investment (a month's costs and the margin they earn
+    fall in different months: a monthly ROI is meaningless), else 'month'."""
+    k = get_kpi(name)
+    if k.unit == "ratio" and k.matures:
+        return None
+    if k.aggregation == "per period":
+        recorded = crm.kpi_targets.set_index("kpi")["period"]
+        if name in recorded.index and pd.notna(recorded[name]):
+            return str(recorded[name])
+    return "month"
+
+
+def survey_waves(crm: CRM, start, end, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Mean SUS score of each survey wave answered in [start, end] with its t-interval:
+    columns ``date`` (first answer), ``mean``, ``low``, ``high``, ``n``; index: wave."""
+    first, last = period(start, end)
+    s = crm.survey_responses
+    keep = in_period(s.submitted_date, first, last)
+    scores = pd.DataFrame({"wave": s.wave[keep], "date": s.submitted_date[keep],
+                           "sus": sus_scores(s)[keep]}).dropna()
+    rows = {}
+    for wave, group in scores.groupby("wave"):
+        n = len(group)
+        half = (stats.t.ppf((1 + confidence) / 2, n - 1) * group.sus.std(ddof=1) / math.sqrt(n)
+                if n > 1 else math.nan)
+        mean = group.sus.mean()
+        rows[int(wave)] = {"date": group.date.min(), "mean": mean, "low": mean - half,
+                           "high": mean + half, "n": n}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["date", "mean", "low", "high",
+                                                                 "n"]).rename_axis("wave")
 
 
 def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -429,6 +468,6 @@ def p_text(p: float) -> str:
 
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
-           "check_possible", "compare", "evaluate", "like_period_value", "mature_end",
-           "maturity_days", "monthly", "observations", "p_text", "per_period_value",
-           "same_season_baseline"]
+           "chart_length", "check_possible", "compare", "evaluate", "like_period_value",
+           "mature_end", "maturity_days", "observations", "over_time", "p_text",
+           "per_period_value", "same_season_baseline", "survey_waves"]
