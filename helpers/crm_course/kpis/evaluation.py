@@ -40,6 +40,8 @@ from .registry import REGISTRY, get_kpi
 DEFAULT_MATURITY_DAYS = 30  # a lead gets this long to close before it may count as not won
 CONFIDENCE = 0.95
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
+NEGATIVE_BENEFIT = ("no ROI: the conversion it should raise fell below its reference, so there "
+                    "is no benefit to set against the cost")
 CLAIMS = ("improved", "got worse", "no clear change", "not tested", "not comparable")
 
 
@@ -157,6 +159,12 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     if last_ok < first:
         return Value(name, math.nan, first, last_ok, note)
     value = k(crm, first, last_ok, **kwargs)
+    if k.unit == "ratio" and k.matures and np.any(np.asarray(value, dtype=float) < -1):
+        # (benefit - cost) / cost below -1 means a negative benefit: the KPI the money was
+        # meant to raise fell below its reference. Charging that fall to the investment
+        # would be a causal claim the data do not support, so no ROI is given.
+        value = (math.nan if np.ndim(value) == 0 else value.where(value >= -1))
+        note = "; ".join(n for n in (note, NEGATIVE_BENEFIT) if n)
     for v in np.atleast_1d(np.asarray(value, dtype=float)):
         check_possible(name, float(v))
     return Value(name, value, first, last_ok, note)
