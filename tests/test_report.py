@@ -126,3 +126,15 @@ def test_hostile_company_name_is_escaped(tmp_path, sample_dir_copy):
     page = build_report(tmp_path / "r.html", data_dir=folder).read_text()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_records_after_the_data_end_are_reported():
+    crm = make_crm(opportunities=[
+        {"opportunity_id": "O1", "created_date": "2025-02-01", "stage": "won",
+         "furthest_stage": "won", "close_date": "2099-12-31"},
+        {"opportunity_id": "O2", "created_date": "2025-02-01"}])
+    assert report.after_data_end(crm) == [
+        "Records dated after the data's end (30 Apr 2025): 1 opportunities by close_date, "
+        "the latest on 31 Dec 2099. They are outside every period of this report; check "
+        "them in the CRM."]
+    assert report.after_data_end(make_crm()) == []

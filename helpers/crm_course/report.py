@@ -302,6 +302,29 @@ def record_counts(crm: CRM, first, last) -> pd.Series:
     })
 
 
+DATED = {"opportunities": ("created_date", "close_date"), "orders": ("order_date",),
+         "tickets": ("created_at", "resolved_at")}  # the dates that place a record in a period
+
+
+def after_data_end(crm: CRM) -> list[str]:
+    """A caution (at most one sentence) naming records dated after the data's end: a
+    period never reaches past ``data_end``, so they are outside every period."""
+    end = pd.Timestamp(crm.meta["data_end"]) + pd.Timedelta(days=1)
+    found, latest = [], None
+    for table, columns in DATED.items():
+        frame = crm.tables[table]
+        for column in columns:
+            late = frame[column][frame[column] >= end]
+            if len(late):
+                found.append(f"{len(late):,} {table} by {column}")
+                latest = max(latest or late.max(), late.max())
+    if not found:
+        return []
+    return [f"Records dated after the data's end ({end - pd.Timedelta(days=1):%d %b %Y}): "
+            f"{join(found)}, the latest on {latest:%d %b %Y}. They are outside every period "
+            "of this report; check them in the CRM."]
+
+
 def few_records(counts: pd.Series, minimum: int = FEW_RECORDS) -> list[str]:
     """A caution (a list of at most one sentence) when the review window holds fewer than
     ``minimum`` records of a kind; ``counts`` as from `record_counts`."""
@@ -330,7 +353,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     rows = [_row(crm, n, baseline, window, table) for n in focus_names(crm, areas, table)]
     quality = [_row(crm, n, baseline, window, table) for n in kpi_names("data quality")
                if not crm.missing("contacts")]
-    cautions = few_records(record_counts(crm, *window))
+    cautions = few_records(record_counts(crm, *window)) + after_data_end(crm)
     if kind == "whole baseline":
         cautions.append(f"The data do not reach back a year before the review window, so it "
                         f"is compared with the whole baseline ({period_name(*baseline)}), "
@@ -350,5 +373,6 @@ def area_order(area: str) -> int:
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
-           "join", "kpi_label", "period_name", "record_counts", "few_records", "sources",
+           "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
+           "sources",
            "target_sentence"]
