@@ -10,6 +10,7 @@ import pytest
 from claims import SEEDS, check_report, dataset
 
 from crm_course import load_crm, report
+from crm_course.dashboard import review_result
 from crm_course.importer import import_export
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -22,6 +23,13 @@ def test_reports_on_20_seeds_claim_only_what_tests_show():
         crm = dataset(seed)
         t, c = check_report(crm, report.assemble(crm, "all"))
         tested, claims = tested + t, claims + c
+        for measure in ("lead_conversion_rate", "first_response_hours"):  # the dashboard's
+            result = review_result(crm, measure)
+            words = " ".join(result.sentences)
+            assert "p = 0.000" not in words
+            tests = [t for t in (result.before_after, result.did) if t is not None]
+            said = words.count("unlikely to be chance alone")
+            assert said == sum(t.p_value < 1 - t.confidence for t in tests), words
     print(f"course story, 20 seeds: {claims} claims in {tested} tested comparisons")
     assert tested >= 20 * 6  # every seed has record-level tests for its focus KPIs
     assert claims > 0  # the story's effects are found somewhere

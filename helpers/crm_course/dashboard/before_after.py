@@ -14,6 +14,7 @@ only. A test the data is too small for is reported in words, not as an error.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -23,6 +24,7 @@ import pandas as pd
 from .. import kpis, plots
 from .. import review as rv
 from ..data import CRM
+from ..kpis import evaluation as ev
 from .render import Panel, chart_png, number
 
 # bootstrap resamples of the median interval: the lesson uses 2,000; 500 keeps a change
@@ -114,7 +116,7 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95,
             f"{number(test.before, m.unit)} to {number(test.after, m.unit)}; "
             + ("that could well be chance" if not test.significant
                else "that is unlikely to be chance alone")
-            + f" (p = {test.p_value:.3f}, {test.test})."]
+            + f" ({ev.p_text(test.p_value)}, {test.test})."]
     except ValueError as err:
         test = None
         sentences = [f"{where}, {m.label} cannot be tested: {before.notna().sum()} "
@@ -151,7 +153,7 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95,
     chance = did.p_value >= 1 - confidence
     sentences.append(
         f"Effect of the changes against the control region: {shown}, "
-        f"{confidence:.0%} interval in brackets; p = {did.p_value:.3f}: "
+        f"{confidence:.0%} interval in brackets; {ev.p_text(did.p_value)}: "
         + ("it could well be chance." if chance else "unlikely to be chance alone."))
     return ReviewResult(m, groups, test, did, float(effect), float(low), float(high),
                         tuple(sentences))
@@ -191,7 +193,7 @@ class BeforeAfter:
             self._frames[key] = observations(self.crm, MEASURES[key])
         self.result = review_result(self.crm, key, self.confidence.value, self._frames[key])
         self.chart.value = chart_png(self._draw)
-        self.words.value = "".join(f"<p style='font-size:18px'>{s}</p>"
+        self.words.value = "".join(f"<p style='font-size:18px'>{html.escape(s)}</p>"
                                    for s in self.result.sentences)
 
     def _draw(self, ax) -> None:
