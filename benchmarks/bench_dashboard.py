@@ -28,6 +28,7 @@ import time
 from readme_section import update_section
 
 from crm_course.dashboard import Dashboard
+from crm_course.dashboard.explorer import WHOLE
 from crm_course.source import get_crm
 from crm_course.synth import DEFAULT_SEED
 
@@ -40,7 +41,7 @@ def changes(app: Dashboard) -> list[tuple[str, object, str, object, object]]:
     last = len(e.months.options) - 1
     conversion = list(w.plan.kpi).index("lead_conversion_rate")
     return [
-        ("explorer: split by region", e.grouping, "value", "region", None),
+        ("explorer: split by region", e.grouping, "value", "region", WHOLE),
         ("explorer: another KPI", e.kpi, "value", "win_rate", "lead_conversion_rate"),
         ("explorer: another area", e.area, "value", "service", "sales"),
         ("explorer: narrow the months", e.months, "index", (last - 5, last), (0, last)),

@@ -18,6 +18,7 @@ from crm_course.dashboard import (
     project,
     review_result,
 )
+from crm_course.dashboard.explorer import WHOLE
 from crm_course.data import CRM, DEFAULT_DATA_DIR, load_crm
 from crm_course.importer import import_export
 
@@ -59,7 +60,7 @@ def test_explorer_range_and_an_impossible_grouping(app):
 def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     e = app.explorer
     e.months.index = (0, len(e.months.options) - 1)
-    e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", None
+    e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", WHOLE
     assert e.immature.tolist()[-1] and not e.immature.iloc[:-1].any()  # March 2026
     assert "dashed: records younger than 30 days" in e.message
     e.area.value, e.kpi.value = "marketing", "marketing_roi"
@@ -224,3 +225,12 @@ def test_before_after_too_few_observations_for_the_did(sample):
     # and a period with no lead of the treated regions: no test either
     result = review_result(sample, "lead_conversion_rate", frame=frame[~frame.post])
     assert result.before_after is None and "cannot be tested" in result.sentences[0]
+
+
+def test_explorer_names_kpis_and_areas_for_people_and_starts_on_whole_company(app):
+    e = app.explorer
+    e.area.value = "service"
+    assert ("First response time", "first_response_hours") in e.kpi.options
+    assert e.area.label == "Service"
+    fresh = Dashboard(e.crm).explorer
+    assert fresh.grouping.label == "whole company" and fresh.grouping.index == 0

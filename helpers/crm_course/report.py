@@ -25,7 +25,7 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .kpis import evaluation as ev
-from .kpis.registry import AREAS, get_kpi, kpi_names
+from .kpis.registry import AREAS, get_kpi, kpi_label, kpi_names
 from .kpis.table import kpi_table
 
 FOCUS_AREAS = {
@@ -33,9 +33,6 @@ FOCUS_AREAS = {
     "service": ("service",),
     "all": ("sales", "marketing", "service", "adoption", "feedback"),
 }
-ACRONYMS = {"csat": "CSAT", "sus": "SUS", "cac": "CAC", "roi": "ROI", "clv": "CLV",
-            "crm": "CRM"}
-MEASURED_IN = {"hours": "time", "days": "length"}  # a unit ending a KPI name
 FEW_RECORDS = 30  # fewer leads, deals or tickets than this in the review window: a caution
 RECORDS = {"opportunities": "leads, deals", "orders": "orders", "tickets": "tickets",
            "usage_log": "usage log"}  # the CRM's own records, as the report names them
@@ -61,15 +58,6 @@ def join(items: list[str]) -> str:
     if len(items) <= 2:
         return " and ".join(items)
     return ", ".join(items[:-1]) + ", and " + items[-1]
-
-
-def kpi_label(name: str) -> str:
-    """A KPI's registry name as words: 'csat' -> 'CSAT', 'first_response_hours' ->
-    'First response time', 'sales_cycle_days' -> 'Sales cycle length'."""
-    words = [ACRONYMS.get(w, w) for w in name.split("_")]
-    words[-1] = MEASURED_IN.get(words[-1], words[-1])
-    text = " ".join(words)
-    return text[0].upper() + text[1:]
 
 
 def format_value(value: float, unit: str) -> str:

@@ -21,7 +21,8 @@ from ..data import CRM
 from ..kpis import evaluation as ev
 from .render import Panel, chart_png, number, table_html
 
-GROUPINGS = (("whole company", None), ("department", "department"), ("region", "region"),
+WHOLE = "company"  # the grouping "none": ipywidgets 8 shows a None value as a blank choice
+GROUPINGS = (("whole company", WHOLE), ("department", "department"), ("region", "region"),
              ("team", "team"))
 LATEST_MONTHS = 3  # the latest values cover the last quarter of the range (targets are quarterly)
 
@@ -63,6 +64,11 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
     return table[["kpi", "value", "unit", "target", "benchmark", "status"]]
 
 
+def _kpi_options(area: str) -> list[tuple[str, str]]:
+    """(label people read, registry name) of the area's KPIs."""
+    return [(kpis.kpi_label(n), n) for n in kpis.kpi_names(area)]
+
+
 def _areas() -> list[str]:
     return [a for a in kpis.AREAS if kpis.kpi_names(a)]
 
@@ -78,10 +84,12 @@ class KPIExplorer:
 
     def __init__(self, crm: CRM):
         self.crm = crm
-        self.area = widgets.Dropdown(options=_areas(), value="sales", description="Area")
-        self.kpi = widgets.Dropdown(options=kpis.kpi_names("sales"), description="KPI",
+        self.area = widgets.Dropdown(options=[(a.capitalize(), a) for a in _areas()],
+                                     value="sales", description="Area")
+        self.kpi = widgets.Dropdown(options=_kpi_options("sales"), description="KPI",
                                     layout=widgets.Layout(width="420px"))
-        self.grouping = widgets.Dropdown(options=GROUPINGS, value=None, description="Split by")
+        self.grouping = widgets.Dropdown(options=GROUPINGS, value=WHOLE,
+                                         description="Split by")
         self.months = widgets.SelectionRangeSlider(options=[("", 0)], description="Months",
                                                    layout=widgets.Layout(width="640px"))
         self.note = widgets.HTML()
@@ -114,7 +122,7 @@ class KPIExplorer:
         self.update()
 
     def _area_changed(self, change) -> None:
-        self.kpi.options = kpis.kpi_names(change["new"])  # selects the first: update() runs
+        self.kpi.options = _kpi_options(change["new"])  # selects the first: update() runs
 
     def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """First and last day of the selected months."""
@@ -127,7 +135,7 @@ class KPIExplorer:
             return
         k = kpis.get_kpi(self.kpi.value)
         start, end = self.period()
-        by = self.grouping.value
+        by = None if self.grouping.value == WHOLE else self.grouping.value
         split = by if by in k.groupings else None
         self.length = ev.chart_length(self.crm, k.name)
         if k.name == "sus_score":

@@ -231,6 +231,20 @@ def get_kpi(name: str) -> KPI:
     raise ValueError(f"name: unknown KPI {name!r}{hint} (see crm_course.kpis.kpi_names())")
 
 
+ACRONYMS = {"csat": "CSAT", "sus": "SUS", "cac": "CAC", "roi": "ROI", "clv": "CLV",
+            "crm": "CRM"}
+MEASURED_IN = {"hours": "time", "days": "length"}  # a unit ending a KPI name
+
+
+def kpi_label(name: str) -> str:
+    """A KPI's registry name as words: 'csat' -> 'CSAT', 'first_response_hours' ->
+    'First response time', 'sales_cycle_days' -> 'Sales cycle length'."""
+    words = [ACRONYMS.get(w, w) for w in name.split("_")]
+    words[-1] = MEASURED_IN.get(words[-1], words[-1])
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
+
+
 def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]:
     """Registered KPI names (of one ``area`` and ``kind``; None for all), registry order."""
     if area is not None and area not in AREAS:
