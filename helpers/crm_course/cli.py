@@ -192,7 +192,9 @@ def _add_progress(sub) -> None:
     p = sub.add_parser("progress", help="your progress on every exercise, from the local "
                        "event log (crm_course.exercises.progress)")
     p.add_argument("exercise", nargs="?", default=None,
-                   help="also list this exercise's questions, e.g. 00_warmup")
+                   help="also list this exercise's questions, e.g. 00_warmup or 0")
+    p.add_argument("--dataset", default=None,
+                   help="dataset fingerprint to show (default: the one used last)")
     p.add_argument("--log", type=Path, default=None,
                    help="event log (default $CRM_COURSE_HOME/events.jsonl)")
     p.set_defaults(func=_progress)
@@ -201,7 +203,7 @@ def _add_progress(sub) -> None:
 def _progress(args) -> int:
     from .exercises.progress import print_progress
 
-    return print_progress(args.log, args.exercise)
+    return print_progress(args.log, args.exercise, args.dataset)
 
 
 def _add_execute(sub) -> None:
