@@ -188,6 +188,23 @@ def _grade(args) -> int:
     return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout)
 
 
+def _add_class_report(sub) -> None:
+    p = sub.add_parser("class-report", help="class analytics of a grading run: share solved "
+                       "/ wrong / not attempted per question, frequent mistakes, what to "
+                       "reteach, per-learner completion (crm_course.class_report)")
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR",
+                   help="the --out folder of `crm-course grade` (or its results.json)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="HTML file to write (default RESULTS_DIR/class_report.html)")
+    p.set_defaults(func=_class_report)
+
+
+def _class_report(args) -> int:
+    from .class_report import main
+
+    return main(args.results, args.out)
+
+
 def _add_progress(sub) -> None:
     p = sub.add_parser("progress", help="your progress on every exercise, from the local "
                        "event log (crm_course.exercises.progress)")
@@ -292,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_data, _add_run, _add_execute, _add_build_exercises, _add_grade,
-                _add_progress, _add_report, _add_dashboard):
+                _add_class_report, _add_progress, _add_report, _add_dashboard):
         add(sub)
     return parser
 
