@@ -155,7 +155,7 @@ def test_question_texts_come_from_the_solution_cells():
     assert texts["q2"] == {"prompt": "Why? Answer below.", "solution": "",
                            "model_answer": "Because.", "placeholder": "*Write here*"}
     with pytest.raises(BuildError, match="cell 1: a second prompt for q1"):
-        question_texts(_nb(prompt, prompt))
+        question_texts(_nb(prompt, new_markdown_cell(prompt.source)))
 
 
 def test_texts_json_is_what_the_build_produces():

@@ -67,7 +67,7 @@ def test_event_log_hints_solutions_progress(sample, home, capsys):
     ex.check("q4", 1)
     ex.progress()
     out = capsys.readouterr().out
-    assert "hint 1/3" in out and "call ex.hint('q1', 2) for more" in out
+    assert "hint 1/3" in out and "call `ex.hint('q1', 2)` for more" in out
     assert "hint 3/3" in out and "for more" not in out.split("hint 3/3")[1].split("\n")[0]
     assert 'median_won = opps.loc[opps["stage"] == "won", "amount"].median()' in out
     row = next(ln for ln in out.splitlines() if ln.startswith("00_warmup ") and "Getting" in ln)

@@ -148,7 +148,7 @@ class Exercise:
             show(Message("info", q.id, f"the hint number must be 1 to {len(q.hints)}, got "
                                        f"{tier!r}"))
             return
-        more = (f" (call ex.hint({q.id!r}, {tier + 1}) for more)" if tier < len(q.hints)
+        more = (f" (call `ex.hint({q.id!r}, {tier + 1})` for more)" if tier < len(q.hints)
                 else "")
         self._log(q.id, "hint", tier=tier)
         show(Message("hint", f"{q.id} hint {tier}/{len(q.hints)}", q.hints[tier - 1] + more))
