@@ -87,6 +87,7 @@ def test_cli_writes_the_report(klass, tmp_path, capsys):
     ("{not json", "not a JSON results file"),
     ('{"a": 1}', "expected a list of graded submissions, got dict"),
     ('[{"learner": 3}]', "entry 0 is not a graded submission"),
+    ('[{"learner": "a", "questions": []}]', "entry 0 is not a graded submission"),
 ])
 def test_bad_results_are_named(tmp_path, capsys, content, fragment):
     if content is not None:
@@ -102,3 +103,12 @@ def test_write_report_default_path(klass, tmp_path):
     path, report = write_report(tmp_path)
     assert path == tmp_path / "class_report.html" and report.submissions == 10
     assert json.loads(json.dumps(report.to_dict()))["questions"][0]["question"] == "q1"
+
+
+def test_odd_verdicts_and_unknown_exercises_do_not_break_the_report(klass):
+    odd = dict(klass[0], learner="zed", questions={"q1": "passed", "q2": None})
+    other = dict(klass[0], learner="yan", exercise="99_nope")
+    report = analyse(klass + [odd, other])
+    rows = {(r.learner, r.exercise): r for r in report.learners}
+    assert rows[("zed", EXERCISE)].attempted == 0
+    assert rows[("yan", "99_nope")].note == "not a course exercise"

@@ -106,6 +106,7 @@ def test_a_solved_question_stays_solved(sample, home, tmp_path, capsys):
     again.check("q4", 5)
     again.progress()
     out = capsys.readouterr().out
+    assert "[Not yet] q4: Not quite" in out and "that pass stays" in out
     assert "passed (latest try failed)  3" in out
     assert _row(out) == ["1/7", "0", "6"]
     data = json.loads((tmp_path / ".crm_course" / "results" / "00_warmup.json").read_text())
@@ -201,3 +202,15 @@ def test_answers_round_trip(value):
 def test_unrecordable_answers_become_opaque():
     assert decode_answer(encode_answer(len)) == Opaque("builtin_function_or_method",
                                                         "<built-in function len>")
+
+
+def test_events_without_a_dataset_and_broken_lines(home, capsys):
+    home.mkdir(parents=True)
+    (home / "events.jsonl").write_text(
+        '{"exercise": "00_warmup", "question": "q4", "action": "check", "status": "passed"}\n'
+        "not json\n"
+        '{"exercise": "99_nope", "question": "q1", "action": "check", "status": "passed"}\n',
+        encoding="utf-8")
+    assert cli_main(["progress", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "dataset unknown" in out and _row(out) == ["1/7", "0", "6"]

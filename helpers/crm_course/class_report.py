@@ -167,7 +167,8 @@ def analyse(results: list[dict], source: str = "") -> ClassReport:
         for q in get_bank(ex).questions:
             s = stats[(ex, q.id)]
             s.learners += 1
-            verdict = r["questions"].get(q.id) or {}
+            verdict = r["questions"].get(q.id)
+            verdict = verdict if isinstance(verdict, dict) else {}
             status = verdict.get("status")
             if status == "passed":
                 s.solved += 1

@@ -99,9 +99,13 @@ class Exercise:
             encoded = encode_answer(value)
         verdict = judge(q, value, self.crm)
         self._verdicts[q.id] = verdict
+        solved_before = self._answers.get(q.id, {}).get("status") == PASSED
         self._record(q.id, encoded, verdict)
         self._log(q.id, "check", status=verdict.status, mistake=verdict.mistake)
-        show(verdict_message(verdict))
+        message = verdict_message(verdict)
+        if solved_before and not verdict.passed:
+            message.text += " (You solved this one before: that pass stays.)"
+        show(message)
         if self.strict and verdict.status != PASSED:
             raise ExerciseCheckFailed(f"{q.id} {verdict.status}: {verdict.message}")
 
