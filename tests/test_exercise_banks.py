@@ -169,7 +169,8 @@ def test_likert_codes_averaged_is_named(sample):
 
 
 @pytest.mark.parametrize("answer, pointer", [
-    ("Comparison", ".p_value"), ("DiD", ".effect"), ("Timedelta", ".total_seconds()")])
+    ("Comparison", ".p_value"), ("DiD", ".effect"), ("Timedelta", ".total_seconds()"),
+    ("TtestResult", ".pvalue")])
 def test_wrong_type_points_to_the_attribute(sample, answer, pointer):
     from crm_course.exercises.judge import Opaque
 

@@ -154,13 +154,11 @@ ATTRIBUTE_FOR = {
     "DiD": "the estimate is `.effect`",
     "Timedelta": "a duration: take `.total_seconds() / 3600` for hours (or `.days`)",
     "timedelta": "a duration: take `.total_seconds() / 3600` for hours (or `.days`)",
-    "TestResult": "its p-value is `.pvalue`",
+    "Result": "a test result: its p-value is `.pvalue`",  # scipy's TtestResult ...
 }
 
 
 def attribute_hint(type_name: str) -> str:
     """What to take out of an object of ``type_name`` to get the number asked for."""
-    for name, hint in ATTRIBUTE_FOR.items():
-        if type_name == name or type_name.endswith("Result") and name == "TestResult":
-            return f" That is {hint}."
-    return ""
+    key = "Result" if type_name.endswith("Result") else type_name
+    return f" That is {ATTRIBUTE_FOR[key]}." if key in ATTRIBUTE_FOR else ""

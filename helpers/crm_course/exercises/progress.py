@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .banks import BANKS, UnknownId, get_bank
 from .display import Table
-from .judge import FAILED, PASSED, UNANSWERED
+from .judge import FAILED, PASSED
 from .record import read_events
 
 NOT_ATTEMPTED = "not attempted"
@@ -153,4 +153,4 @@ def print_progress(log: Path | None = None, exercise: str | None = None,
 
 
 __all__ = ["summarise", "progress_table", "question_table", "print_progress",
-           "resolve_exercise", "UNANSWERED"]
+           "resolve_exercise"]
