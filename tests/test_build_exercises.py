@@ -12,7 +12,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from crm_course.build import (
     ROOT,
     STEPS,
+    TEXTS_PATH,
     BuildError,
+    all_texts,
     build_all,
     build_exercise,
     clean_metadata,
@@ -21,11 +23,15 @@ from crm_course.build import (
     drop_solution_cells,
     edited_since_generated,
     mark_generated,
+    question_texts,
     replace_solution_code,
     strip_solution_code,
+    texts_json,
     to_text,
 )
 from crm_course.cli import main as cli_main
+from crm_course.exercises.banks import BANKS, get_bank
+from crm_course.exercises.questions import NumberQuestion, OpenQuestion
 
 
 def _nb(*cells):
@@ -131,3 +137,60 @@ def test_build_never_overwrites_a_learners_work(tmp_path):
     assert "my own work" not in target.read_text()
     assert cli_main(["build-exercises", "--check", "--solutions", str(sol),
                      "--exercises", str(exe)]) == 0
+
+
+# --------------------------------------------------------------------------- one source
+
+def test_question_texts_come_from_the_solution_cells():
+    prompt = new_markdown_cell("Intro.\n\n**q1.** How many `users`?\nGive a number.")
+    code = new_code_cell("x = 1\n# BEGIN SOLUTION\n    n = len(crm.users)\n# END SOLUTION\n"
+                         "ex.check(\"q1\", n)")
+    open_prompt = new_markdown_cell("**q2.** Why? Answer below.")
+    answer = new_markdown_cell("*Write here*", metadata={"tags": ["answer-q2"]})
+    model = new_markdown_cell("**Model answer.** Because.", metadata={"tags": ["solution"]})
+    texts = question_texts(_nb(prompt, code, open_prompt, answer, model))
+    assert texts["q1"] == {"prompt": "How many `users`?\nGive a number.",
+                           "solution": "n = len(crm.users)", "model_answer": "",
+                           "placeholder": ""}
+    assert texts["q2"] == {"prompt": "Why? Answer below.", "solution": "",
+                           "model_answer": "Because.", "placeholder": "*Write here*"}
+    with pytest.raises(BuildError, match="cell 1: a second prompt for q1"):
+        question_texts(_nb(prompt, new_markdown_cell(prompt.source)))
+
+
+def test_texts_json_is_what_the_build_produces():
+    assert TEXTS_PATH.read_text(encoding="utf-8") == texts_json(all_texts(ROOT / "solutions"))
+
+
+def test_every_question_takes_its_texts_from_solutions():
+    texts = all_texts(ROOT / "solutions")
+    for exercise in BANKS:
+        bank = get_bank(exercise)
+        assert set(texts[exercise]) == {q.id for q in bank.questions}, exercise
+        for q in bank.questions:
+            source = texts[exercise][q.id]
+            assert q.prompt == source["prompt"] != "", (exercise, q.id)
+            assert q.solution == source["solution"]
+            if isinstance(q, OpenQuestion):
+                assert q.model_answer == source["model_answer"] != "", (exercise, q.id)
+                assert q.placeholder == source["placeholder"] != ""
+            else:
+                assert q.solution, (exercise, q.id)
+
+
+def test_a_bank_cannot_hold_its_own_prompt():
+    with pytest.raises(ValueError, match="the prompt is taken from solutions/"):
+        NumberQuestion("q1", "What share of the leads created in the baseline year was "
+                       "won? Give a fraction.", "lead conversion")
+
+
+def test_a_drifted_solution_fails_the_check(tmp_path):
+    sol, exe = _tree(tmp_path)
+    texts = tmp_path / "texts.json"
+    assert build_all(sol, exe, texts=texts).ok
+    nb = nbformat.read(sol / "00_warmup.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.source.startswith("**q4.**"))
+    cell.source += " (open deals only)"
+    nbformat.write(nb, sol / "00_warmup.ipynb")
+    report = build_all(sol, exe, texts=texts, check=True)
+    assert texts in report.stale and not report.ok

@@ -17,6 +17,7 @@ from crm_course.exercises.charts import describe_figure  # noqa: E402
 from crm_course.exercises.judge import Opaque, judge  # noqa: E402
 from crm_course.exercises.questions import (  # noqa: E402
     ChartQuestion,
+    Drawn,
     Mistake,
     NumberQuestion,
     OpenQuestion,
@@ -28,16 +29,6 @@ BANK = get_bank("00_warmup")
 
 def q(qid):
     return BANK.question(qid)
-
-
-def test_every_reference_answer_passes_and_every_mistake_is_named(sample):
-    for question in BANK.questions:
-        if question.kind in ("chart", "open"):
-            continue
-        assert judge(question, question.expected(sample), sample).passed, question.id
-        for m in question.mistakes:
-            v = judge(question, m.compute(sample), sample)
-            assert (v.status, v.mistake, v.message) == ("failed", m.name, m.message)
 
 
 @pytest.mark.parametrize("answer, fragment", [
@@ -65,7 +56,8 @@ def test_tolerance_and_percent(sample):
     v = judge(q("q6"), share * 100, sample)
     assert v.mistake == "percent" and "percentage" in v.message
     assert judge(q("q6"), 1.7, sample).mistake == "out of range"
-    pct = NumberQuestion("p", "in percent", expected=lambda crm: 25.0, tolerance=0.1)
+    pct = NumberQuestion("p", "in percent", expected=lambda crm: 25.0, tolerance=0.1,
+                         units=("percent",))
     assert judge(pct, 0.25, None).mistake == "fraction"
 
 
@@ -75,7 +67,7 @@ def test_messages_never_show_the_expected_value(sample):
         message = judge(q(qid), wrong, sample).message
         for text in (str(expected), f"{expected:.2f}", f"{expected:.3f}", f"{expected:g}"):
             assert text not in message
-        assert "too" in message
+        assert "Not quite" in message and "too high" not in message and "too low" not in message
 
 
 def test_series_shapes_and_indexes(sample):
@@ -143,25 +135,33 @@ def test_chart_checks(sample):
     assert "got a number" in judge(q("q2"), 3, sample).message
 
 
-def test_target_line_and_series_count():
-    question = ChartQuestion("t", "?", chart_kind="line", target_line=True, n_series=2)
+def test_target_line_and_series_found_by_values():
+    question = ChartQuestion("t", "?", chart_kind="line", target=lambda crm: 2.5,
+                             series=(Drawn("the rise", lambda crm: [1, 2, 3]),
+                                     Drawn("the fall", lambda crm: [3, 2, 1])))
     fig, ax = plt.subplots()
-    ax.plot([1, 2, 3], [1, 2, 3])
+    ax.plot([1, 2, 3], [3, 2, 1], color="red")  # drawn first: the order does not matter
     ax.set_title("T")
     ax.set_xlabel("X")
     ax.set_ylabel("Y")
     plt.close(fig)
     assert "target line" in judge(question, fig, None).message
     ax.axhline(2.5)
-    assert judge(question, fig, None).mistake == "series"
-    ax.plot([1, 2, 3], [3, 2, 1])
+    verdict = judge(question, fig, None)
+    assert verdict.mistake == "wrong values" and "the rise" in verdict.message
+    ax.plot([1, 2, 3], [1, 2, 3])
     assert judge(question, fig, None).passed
-    desc = describe_figure(fig)
-    assert desc["axes"][0]["target_lines"] == [2.5] and desc["axes"][0]["n_series"] == 2
+    ax.plot([1, 2, 3], [2, 2, 3], label="extra")
+    verdict = judge(question, fig, None)
+    assert verdict.mistake == "extra series" and "'extra'" in verdict.message
+    desc = describe_figure(fig)["axes"][0]
+    assert desc["value_lines"] == [2.5] and len(desc["series"]) == 3
 
 
 def test_open_question():
-    question = OpenQuestion("o", "?", placeholder="*Write here*")
+    question = OpenQuestion("o", "?")
+    question.use_texts({"prompt": "?", "solution": "", "model_answer": "A model.",
+                        "placeholder": "*Write here*"})
     assert judge(question, "*Write here*", None).status == "unanswered"
     assert judge(question, "too short", None).mistake == "too short"
     v = judge(question, "Missing e-mails first: campaigns cannot reach those contacts.", None)
@@ -177,3 +177,69 @@ def test_series_question_tolerance():
     assert judge(question, pd.Series([1.0, 2.0], index=["a", "a"]), None).mistake == \
         "duplicate labels"
     assert np.isclose(question.expected(None).sum(), 0.75)
+
+
+# --------------------------------------------------------------------------- 05 q7
+
+REVIEW_Q7 = get_bank("05_review_after_three_months").question("q7")
+
+
+def _review_chart(sample, lines, legend=True, go_live=True, at=None):
+    """05 q7 drawn from ``lines`` = [(treated: bool | None, label)], by month dates."""
+    from crm_course.review import lead_outcomes
+
+    leads = lead_outcomes(sample, within_days=30)
+    month = leads.created_date.dt.to_period("M").dt.start_time
+    fig, ax = plt.subplots()
+    for treated, label in lines:
+        part = leads if treated is None else leads[leads.treated == treated]
+        monthly = part.groupby(month[part.index]).won.mean()
+        ax.plot(monthly.index, monthly.to_numpy(), label=label, color="grey")
+    if go_live:
+        ax.axvline(at if at is not None else sample.period("review")[0], color="black")
+    if legend:
+        ax.legend()
+    ax.set_title("Conversion within 30 days")
+    ax.set_xlabel("month")
+    ax.set_ylabel("share won")
+    plt.close(fig)
+    return fig
+
+
+def test_review_chart_passes_in_either_order(sample):
+    control = f"control ({sample.meta['control_region']})"
+    for lines in ([(False, control), (True, "regions with the changes")],
+                  [(True, "regions with the changes"), (False, control)]):
+        verdict = judge(REVIEW_Q7, _review_chart(sample, lines), sample)
+        assert verdict.passed, verdict.message
+
+
+def test_review_chart_treated_line_with_control_data_is_named(sample):
+    fig = _review_chart(sample, [(False, "control"), (False, "regions with the changes")])
+    verdict = judge(REVIEW_Q7, fig, sample)
+    assert verdict.mistake == "wrong group"
+    assert "'regions with the changes' shows the control region" in verdict.message
+
+
+def test_review_chart_swapped_labels_are_named(sample):
+    fig = _review_chart(sample, [(False, "regions with the changes"), (True, "control")])
+    verdict = judge(REVIEW_Q7, fig, sample)
+    assert verdict.mistake == "wrong group"
+    assert "'regions with the changes' holds the data of the control region" in \
+        verdict.message
+
+
+def test_review_chart_of_all_regions_is_named(sample):
+    fig = _review_chart(sample, [(False, "control"), (None, "all regions")])
+    verdict = judge(REVIEW_Q7, fig, sample)
+    assert verdict.mistake == "wrong group" and "'all regions'" in verdict.message
+
+
+def test_review_chart_needs_legend_and_go_live_line(sample):
+    lines = [(False, "control"), (True, "changes")]
+    verdict = judge(REVIEW_Q7, _review_chart(sample, lines, legend=False, go_live=False),
+                    sample)
+    assert verdict.mistake == "missing parts"
+    assert "a legend" in verdict.message and "went live" in verdict.message
+    early = _review_chart(sample, lines, at=sample.period("baseline")[0])
+    assert judge(REVIEW_Q7, early, sample).mistake == "go-live line misplaced"

@@ -97,7 +97,7 @@ def test_partly_wrong_gets_named_mistakes(batch):
     q = batch["results"]["bruno"].questions
     assert {k for k, v in q.items() if v["status"] == "passed"} == {"q1", "q3", "q7"}
     assert q["q4"]["mistake"] == "counted lost deals as open"
-    assert q["q5"]["mistake"] == "used mean instead of median"
+    assert q["q5"]["mistake"] == "mean instead of median"
     assert q["q6"]["mistake"] == "percent"
     # pandas names the x axis after the index itself; the y label is missing
     assert q["q2"]["message"] == "Almost there: the chart is missing a y-axis label."

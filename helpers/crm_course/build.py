@@ -4,6 +4,10 @@ Like nbgrader's preprocessors: an ordered list of small ``notebook -> notebook``
 each testable alone; `STEPS` shows the order in one place. An exercise notebook that
 was edited since it was generated (its cells no longer match the checksum stored in
 its metadata) is never overwritten without ``force``: a learner's work is never lost.
+
+The same build writes the questions' texts (prompt, solution code, model answer) taken
+from solutions/ to ``crm_course/exercises/texts.json`` (`question_texts`), which the
+question banks read: the banks hold no copy that could drift.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import ast
 import copy
 import hashlib
 import json
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
+TEXTS_PATH = Path(__file__).resolve().parent / "exercises" / "texts.json"
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 SOLUTION_TAG = "solution"
 PLACEHOLDER_COMMENT = "# your code here"
@@ -125,6 +131,74 @@ STEPS = (drop_solution_cells, replace_solution_code, clear_outputs, clean_metada
          mark_generated)
 
 
+# --------------------------------------------------------------------------- texts
+
+PROMPT = re.compile(r"^\*\*(q\d+)\.\*\*[ \t]*", re.MULTILINE)
+CHECKED = re.compile(r"""ex\.check(?:_chart)?\(\s*["'](q\d+)["']""")
+MODEL_MARK = re.compile(r"^\*\*Model answer\.\*\*\s*")
+
+
+def solution_regions(source: str) -> str:
+    """The code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` (dedented)."""
+    lines, inside = [], False
+    for line in source.split("\n"):
+        mark = line.strip()
+        if mark in (BEGIN, END):
+            inside = mark == BEGIN
+        elif inside:
+            lines.append(line)
+    return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+def question_texts(nb, where: str = "notebook") -> dict[str, dict[str, str]]:
+    """``{qid: {"prompt", "solution", "model_answer", "placeholder"}}`` of a solution
+    notebook: the prompt is the markdown after ``**qN.**`` up to the cell's end; the
+    solution is the solution region of the cell that checks ``qN``; an open question's
+    model answer and placeholder are the cells after its ``answer-qN`` cell."""
+    texts: dict[str, dict[str, str]] = {}
+
+    def entry(qid: str) -> dict[str, str]:
+        return texts.setdefault(qid, {"prompt": "", "solution": "", "model_answer": "",
+                                      "placeholder": ""})
+
+    open_q = None
+    for i, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        answer_tag = next((t for t in tags if t.startswith("answer-")), None)
+        if answer_tag:
+            open_q = answer_tag.removeprefix("answer-")
+            entry(open_q)["placeholder"] = cell.source.strip()
+            continue
+        if SOLUTION_TAG in tags and open_q:
+            if cell.cell_type == "markdown":
+                entry(open_q)["model_answer"] = MODEL_MARK.sub("", cell.source.strip())
+            else:
+                entry(open_q)["solution"] = cell.source.strip("\n")
+            continue
+        open_q = None
+        if cell.cell_type == "markdown":
+            found = list(PROMPT.finditer(cell.source))
+            for n, m in enumerate(found):
+                end = found[n + 1].start() if n + 1 < len(found) else len(cell.source)
+                if entry(m.group(1))["prompt"]:
+                    raise BuildError(f"{where}, cell {i}: a second prompt for {m.group(1)}")
+                entry(m.group(1))["prompt"] = cell.source[m.end():end].strip()
+        elif cell.cell_type == "code" and BEGIN in cell.source:
+            for qid in CHECKED.findall(cell.source):
+                entry(qid)["solution"] = solution_regions(cell.source)
+    return texts
+
+
+def all_texts(solutions: Path) -> dict[str, dict]:
+    """`question_texts` of every solution notebook, by exercise id (the file's stem)."""
+    return {src.stem: question_texts(nbformat.read(src, as_version=4), src.name)
+            for src in sorted(Path(solutions).glob("*.ipynb"))}
+
+
+def texts_json(texts: dict) -> str:
+    return json.dumps(texts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 # --------------------------------------------------------------------------- whole build
 
 def build_exercise(solution) -> nbformat.NotebookNode:
@@ -171,11 +245,26 @@ def edited_since_generated(path: Path) -> bool:
 
 
 def build_all(solutions: Path | None = None, exercises: Path | None = None,
-              force: bool = False, check: bool = False) -> BuildReport:
-    """Build every ``solutions/*.ipynb`` into ``exercises/``; ``check`` writes nothing."""
+              force: bool = False, check: bool = False,
+              texts: Path | None = None) -> BuildReport:
+    """Build every ``solutions/*.ipynb`` into ``exercises/`` and their question texts
+    into ``texts`` (default: the package's texts.json when building the course's own
+    solutions/, else none); ``check`` writes nothing."""
+    if texts is None and solutions is None:
+        texts = TEXTS_PATH
     solutions = Path(solutions) if solutions else ROOT / "solutions"
     exercises = Path(exercises) if exercises else ROOT / "exercises"
     report = BuildReport()
+    if texts is not None:
+        wanted = texts_json(all_texts(solutions))
+        current = texts.read_text(encoding="utf-8") if texts.is_file() else None
+        if current == wanted:
+            report.unchanged.append(texts)
+        elif check:
+            report.stale.append(texts)
+        else:
+            texts.write_text(wanted, encoding="utf-8")
+            report.written.append(texts)
     for src in sorted(solutions.glob("*.ipynb")):
         dest = exercises / src.name
         text = to_text(build_exercise(src))
@@ -204,5 +293,5 @@ def main(force: bool = False, check: bool = False, solutions: Path | None = None
     for p in report.refused:
         print(f"refused: {p} was edited since it was generated; pass --force to overwrite it")
     if report.ok:
-        print(f"{len(report.written) + len(report.unchanged)} exercise notebook(s) up to date")
+        print(f"{len(report.written) + len(report.unchanged)} generated file(s) up to date")
     return 0 if report.ok else 1

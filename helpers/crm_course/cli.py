@@ -188,11 +188,30 @@ def _grade(args) -> int:
     return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout)
 
 
+def _add_class_report(sub) -> None:
+    p = sub.add_parser("class-report", help="class analytics of a grading run: share solved "
+                       "/ wrong / not attempted per question, frequent mistakes, what to "
+                       "reteach, per-learner completion (crm_course.class_report)")
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR",
+                   help="the --out folder of `crm-course grade` (or its results.json)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="HTML file to write (default RESULTS_DIR/class_report.html)")
+    p.set_defaults(func=_class_report)
+
+
+def _class_report(args) -> int:
+    from .class_report import main
+
+    return main(args.results, args.out)
+
+
 def _add_progress(sub) -> None:
     p = sub.add_parser("progress", help="your progress on every exercise, from the local "
                        "event log (crm_course.exercises.progress)")
     p.add_argument("exercise", nargs="?", default=None,
-                   help="also list this exercise's questions, e.g. 00_warmup")
+                   help="also list this exercise's questions, e.g. 00_warmup or 0")
+    p.add_argument("--dataset", default=None,
+                   help="dataset fingerprint to show (default: the one used last)")
     p.add_argument("--log", type=Path, default=None,
                    help="event log (default $CRM_COURSE_HOME/events.jsonl)")
     p.set_defaults(func=_progress)
@@ -201,7 +220,7 @@ def _add_progress(sub) -> None:
 def _progress(args) -> int:
     from .exercises.progress import print_progress
 
-    return print_progress(args.log, args.exercise)
+    return print_progress(args.log, args.exercise, args.dataset)
 
 
 def _add_execute(sub) -> None:
@@ -289,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_data, _add_run, _add_execute, _add_build_exercises, _add_grade,
-                _add_progress, _add_report, _add_dashboard):
+                _add_class_report, _add_progress, _add_report, _add_dashboard):
         add(sub)
     return parser
 

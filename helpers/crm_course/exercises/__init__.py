@@ -4,10 +4,11 @@
 >>> ex = Exercise("00_warmup", crm)
 >>> ex.check("q1", users_per_department)
 
-Modules: ``questions`` (question types), ``judge`` (pure verdicts), ``charts`` (figure
-descriptions), ``display`` (HTML/text), ``record`` (answers JSON, event log),
-``progress`` (summaries), ``exercise`` (the `Exercise` class), ``banks`` (one module per
-exercise notebook).
+Modules: ``questions`` (question types), ``mistakes`` (named mistakes and slips shared
+by every bank), ``judge`` (pure verdicts), ``charts`` (figure descriptions), ``display``
+(HTML/text), ``record`` (answers JSON, event log), ``progress`` (summaries per dataset),
+``texts`` (prompts and solutions from solutions/), ``exercise`` (the `Exercise` class),
+``banks`` (one module per exercise notebook).
 """
 
 from ..data import load_crm

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .banks import get_bank
-from .display import Message, Table, show, verdict_message
+from .banks import UnknownId, get_bank
+from .display import Message, show, verdict_message
 from .judge import PASSED, Opaque, Verdict, judge
-from .progress import exercise_rows, progress_table, summarise
+from .progress import progress_table, question_table
 from .record import (
     RESULTS_DIR,
+    dataset_fingerprint,
     decode_answer,
     encode_answer,
     log_event,
     read_events,
+    read_results,
     write_json_atomic,
 )
 
@@ -37,19 +39,48 @@ class Exercise:
         are computed on it.
     strict : raise `ExerciseCheckFailed` when a check fails or is unanswered.
     results_path : where answers and verdicts are written (JSON); default
-        ``.crm_course/results/<exercise_id>.json`` under the current folder.
+        ``.crm_course/results/<exercise_id>.json`` under the current folder. Answers
+        already there for the same dataset are kept: a passed question stays passed
+        (its passing answer is what the grader re-judges); later tries are counted.
     """
 
     def __init__(self, exercise_id: str, crm, strict: bool = False,
                  results_path: str | Path | None = None):
-        self.id = exercise_id
         self.bank = get_bank(exercise_id)
+        self.id = exercise_id
         self.crm = crm
+        self.dataset = dataset_fingerprint(crm)
         self.strict = bool(strict)
         self.results_path = Path(results_path) if results_path else \
             Path.cwd() / RESULTS_DIR / f"{exercise_id}.json"
-        self._answers: dict[str, dict] = {}
+        self._answers: dict[str, dict] = self._previous_answers()
         self._verdicts: dict[str, Verdict] = {}
+        self._unlogged: list[dict] = []
+
+    def _previous_answers(self) -> dict[str, dict]:
+        """Answers an earlier session recorded on this same dataset (else none)."""
+        try:
+            data = read_results(self.results_path)
+        except (OSError, ValueError):
+            return {}
+        if data.get("dataset", {}).get("fingerprint") != self.dataset:
+            return {}
+        return {k: v for k, v in data["answers"].items() if isinstance(v, dict)}
+
+    def _log(self, question: str, action: str, **fields) -> None:
+        event, written = log_event(self.id, question, action, dataset=self.dataset, **fields)
+        if not written:
+            self._unlogged.append(event)
+
+    def _question(self, question: str):
+        """The question, or None after showing the valid ids (raises when strict)."""
+        try:
+            return self.bank.question(question)
+        except UnknownId as err:
+            show(Message("info", str(question), str(err)))
+            if self.strict:
+                raise ExerciseCheckFailed(str(err)) from None
+            return None
 
     def __repr__(self) -> str:
         return f"<Exercise {self.id}: {len(self.bank.questions)} questions>"
@@ -57,12 +88,8 @@ class Exercise:
     # ------------------------------------------------------------------ checks
     def check(self, question: str, answer) -> None:
         """Judge ``answer`` to ``question``, show the verdict and record it."""
-        try:
-            q = self.bank.question(question)
-        except KeyError as err:
-            show(Message("info", question, str(err.args[0])))
-            if self.strict:
-                raise ExerciseCheckFailed(str(err.args[0])) from None
+        q = self._question(question)
+        if q is None:
             return
         try:
             encoded = encode_answer(answer)
@@ -72,11 +99,13 @@ class Exercise:
             encoded = encode_answer(value)
         verdict = judge(q, value, self.crm)
         self._verdicts[q.id] = verdict
-        self._answers[q.id] = {"answer": encoded, "status": verdict.status,
-                               "message": verdict.message, "mistake": verdict.mistake}
-        self._save()
-        log_event(self.id, q.id, "check", status=verdict.status, mistake=verdict.mistake)
-        show(verdict_message(verdict))
+        solved_before = self._answers.get(q.id, {}).get("status") == PASSED
+        self._record(q.id, encoded, verdict)
+        self._log(q.id, "check", status=verdict.status, mistake=verdict.mistake)
+        message = verdict_message(verdict)
+        if solved_before and not verdict.passed:
+            message.text += " (You solved this one before: that pass stays.)"
+        show(message)
         if self.strict and verdict.status != PASSED:
             raise ExerciseCheckFailed(f"{q.id} {verdict.status}: {verdict.message}")
 
@@ -84,9 +113,24 @@ class Exercise:
         """Judge a matplotlib figure (kind, title, axis labels, series, target line)."""
         self.check(question, fig)
 
+    def _record(self, qid: str, encoded: dict, verdict: Verdict) -> None:
+        """Keep the answer; a passing answer already kept is never replaced by a later
+        try (the try is counted and its verdict kept as ``last``)."""
+        before = self._answers.get(qid, {})
+        attempt = {"status": verdict.status, "message": verdict.message,
+                   "mistake": verdict.mistake}
+        tries = int(before.get("attempts", 1 if before else 0)) + 1
+        if before.get("status") == PASSED and verdict.status != PASSED:
+            self._answers[qid] = {**before, "attempts": tries, "last": attempt}
+        else:
+            self._answers[qid] = {"answer": encoded, **attempt, "attempts": tries,
+                                  "last": attempt}
+        self._save()
+
     def _save(self) -> None:
-        data = {"format": 1, "exercise": self.id,
-                "dataset": {k: self.crm.meta.get(k) for k in ("seed", "company", "data_end")},
+        meta = {k: self.crm.meta.get(k) for k in ("seed", "company", "data_end")}
+        data = {"format": 2, "exercise": self.id,
+                "dataset": {**meta, "fingerprint": self.dataset},
                 "answers": self._answers}
         try:
             write_json_atomic(self.results_path, data)
@@ -96,21 +140,36 @@ class Exercise:
     # ------------------------------------------------------------------ help
     def hint(self, question: str, tier: int = 1) -> None:
         """Show hint number ``tier`` (1 = gentlest) of ``question``."""
-        q = self.bank.question(question)
+        q = self._question(question)
+        if q is None:
+            return
         if not q.hints:
             show(Message("hint", q.id, "No hint for this one: trust yourself!"))
             return
-        tier = max(1, min(int(tier), len(q.hints)))
-        more = (f" (call ex.hint({q.id!r}, {tier + 1}) for more)" if tier < len(q.hints)
+        try:
+            tier = max(1, min(int(tier), len(q.hints)))
+        except (TypeError, ValueError):
+            show(Message("info", q.id, f"the hint number must be 1 to {len(q.hints)}, got "
+                                       f"{tier!r}"))
+            return
+        more = (f" (call `ex.hint({q.id!r}, {tier + 1})` for more)" if tier < len(q.hints)
                 else "")
-        log_event(self.id, q.id, "hint", tier=tier)
+        self._log(q.id, "hint", tier=tier)
         show(Message("hint", f"{q.id} hint {tier}/{len(q.hints)}", q.hints[tier - 1] + more))
 
     def solution(self, question: str) -> None:
         """Show the solution of ``question`` (recorded in your event log)."""
-        q = self.bank.question(question)
-        log_event(self.id, q.id, "solution")
-        show(Message("solution", q.id, "one way to do it:", q.solution))
+        q = self._question(question)
+        if q is None:
+            return
+        self._log(q.id, "solution")
+        model = getattr(q, "model_answer", "")
+        if not (q.solution or model):
+            show(Message("info", q.id, "no solution text: run `crm-course build-exercises`"))
+        elif model:
+            show(Message("solution", q.id, f"a model answer: {model}", q.solution or None))
+        else:
+            show(Message("solution", q.id, "one way to do it:", q.solution))
 
     def verdicts(self) -> dict[str, Verdict]:
         """This session's latest verdict per question."""
@@ -118,12 +177,7 @@ class Exercise:
 
     def progress(self) -> None:
         """Show this notebook's questions (passed / failed / not attempted) and every
-        notebook's totals, from this session and your local event log."""
-        summary = summarise(read_events()).get(self.id, {})
-        for qid, v in self._verdicts.items():
-            row = summary.setdefault(qid, {"hints": 0, "solutions": 0})
-            row["status"] = v.status if v.status != "unanswered" else "not attempted"
-        show(Table(f"{self.id}: {self.bank.title}",
-                   ["question", "about", "status", "hints", "solution seen"],
-                   exercise_rows(self.id, summary)))
-        show(progress_table())
+        notebook's totals on this dataset, from your local event log."""
+        events = read_events() + self._unlogged
+        show(question_table(events, self.dataset, self.id))
+        show(progress_table(events, self.dataset))

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from .mistakes import attribute_hint
+
 PASSED, FAILED, UNANSWERED = "passed", "failed", "unanswered"
 STATUSES = (PASSED, FAILED, UNANSWERED)
 
@@ -117,7 +119,15 @@ def as_number(value) -> float:
         raise Unanswered("Not answered yet: replace the ... with your answer.")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Number):
         hint = ""
-        if isinstance(value, pd.Series | pd.DataFrame) and value.size == 1:
+        if isinstance(value, pd.Timedelta | dt.timedelta):
+            hint = attribute_hint("Timedelta")
+        elif isinstance(value, pd.Series) and pd.api.types.is_timedelta64_dtype(value.dtype):
+            hint = (" It holds durations: turn them into hours with "
+                    "`.dt.total_seconds() / 3600`, then reduce them to one number.")
+        elif isinstance(value, Opaque):
+            hint = attribute_hint(value.type_name) or \
+                " Give a number (a count, a share, a difference ...)."
+        elif isinstance(value, pd.Series | pd.DataFrame) and value.size == 1:
             hint = " It holds a single value: take it out, e.g. with .item()."
         elif isinstance(value, pd.Series | pd.DataFrame):
             hint = " Reduce it to one number (a count, a sum, a mean ...)."

@@ -1,34 +1,54 @@
-"""Summarise the local event log: per exercise and question, passed / failed / not
-attempted, plus hints and solutions asked for. Used by ``ex.progress()`` and
-``crm-course progress``."""
+"""Summarise the local event log per dataset, notebook and question: passed / failed /
+not attempted, plus attempts, hints and solutions asked for. Used by ``ex.progress()``
+and ``crm-course progress``.
+
+A solved question stays solved: the first passing check sets ``passed`` and later
+checks only add to ``checks`` (the latest one is kept as ``last``). Events carry the
+dataset's fingerprint (`record.dataset_fingerprint`), so another dataset's passes never
+show; events written before fingerprints existed count as dataset ``"unknown"``.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from .banks import BANKS, get_bank
+from .banks import BANKS, UnknownId, get_bank
 from .display import Table
-from .judge import FAILED, PASSED, UNANSWERED
+from .judge import FAILED, PASSED
 from .record import read_events
 
 NOT_ATTEMPTED = "not attempted"
+UNKNOWN_DATASET = "unknown"
 
 
-def summarise(events: list[dict]) -> dict[str, dict[str, dict]]:
-    """``{exercise: {question: {"status", "checks", "hints", "solutions"}}}``; the status
-    is the verdict of the latest check (``unanswered`` counts as not attempted)."""
+def dataset_of(event: dict) -> str:
+    return str(event.get("dataset") or UNKNOWN_DATASET)
+
+
+def summarise(events: list[dict], dataset: str | None = None) -> dict[str, dict[str, dict]]:
+    """``{exercise: {question: {"status", "checks", "last", "hints", "solutions"}}}`` for
+    the events of ``dataset`` (all datasets when None).
+
+    ``status`` is ``passed`` once any check passed, else ``failed`` once any check
+    failed, else ``not attempted``; ``last`` is the latest check's status."""
     out: dict[str, dict[str, dict]] = {}
     for e in events:
         q = e.get("question")
-        if not q:
+        if not q or (dataset is not None and dataset_of(e) != dataset):
             continue
-        row = out.setdefault(e["exercise"], {}).setdefault(
-            q, {"status": NOT_ATTEMPTED, "checks": 0, "hints": 0, "solutions": 0})
+        row = out.setdefault(str(e["exercise"]), {}).setdefault(
+            str(q), {"status": NOT_ATTEMPTED, "checks": 0, "last": NOT_ATTEMPTED,
+                     "hints": 0, "solutions": 0})
         action = e.get("action")
         if action == "check":
             row["checks"] += 1
             status = e.get("status")
-            row["status"] = status if status in (PASSED, FAILED) else NOT_ATTEMPTED
+            row["last"] = status if status in (PASSED, FAILED) else NOT_ATTEMPTED
+            if status == PASSED:
+                row["status"] = PASSED
+            elif status == FAILED and row["status"] != PASSED:
+                row["status"] = FAILED
         elif action == "hint":
             row["hints"] += 1
         elif action == "solution":
@@ -36,15 +56,28 @@ def summarise(events: list[dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
+def datasets_in(events: list[dict]) -> list[str]:
+    """Fingerprints in the log, the most recently used last."""
+    order: dict[str, None] = {}
+    for e in events:
+        order.pop(dataset_of(e), None)
+        order[dataset_of(e)] = None
+    return list(order)
+
+
+QUESTION_HEADER = ["question", "about", "status", "checks", "hints", "solution seen"]
+
+
 def exercise_rows(exercise: str, summary: dict[str, dict]) -> list[list[str]]:
-    bank = get_bank(exercise)
     rows = []
-    for q in bank.questions:
+    for q in get_bank(exercise).questions:
         s = summary.get(q.id, {})
         status = s.get("status", NOT_ATTEMPTED)
         if not q.graded and status == PASSED:
             status = "answered"
-        rows.append([q.id, q.title, status, str(s.get("hints", 0)),
+        elif status == PASSED and s.get("last") not in (PASSED, None):
+            status = f"passed (latest try {s['last']})"
+        rows.append([q.id, q.title, status, str(s.get("checks", 0)), str(s.get("hints", 0)),
                      "yes" if s.get("solutions") else ""])
     return rows
 
@@ -57,25 +90,67 @@ def totals_line(exercise: str, summary: dict[str, dict]) -> list[str]:
             str(statuses.count(FAILED)), str(statuses.count(NOT_ATTEMPTED))]
 
 
-def progress_table(log: Path | None = None) -> Table:
-    """Every exercise of the course with passed / failed / not attempted counts."""
-    summary = summarise(read_events(log))
+def progress_table(events: list[dict], dataset: str) -> Table:
+    """Every exercise of the course with passed / failed / not attempted counts on
+    ``dataset``."""
+    summary = summarise(events, dataset)
     rows = [totals_line(ex, summary.get(ex, {})) for ex in BANKS]
-    return Table("Your progress (all notebooks)",
+    return Table(f"Your progress (all notebooks, dataset {dataset})",
                  ["exercise", "title", "passed", "failed", "not attempted"], rows,
                  "Read from your local event log; nothing is sent anywhere.")
 
 
-def print_progress(log: Path | None = None, exercise: str | None = None) -> int:
-    """``crm-course progress``: print the summary (and one exercise's questions)."""
-    print(repr(progress_table(log)))
+def question_table(events: list[dict], dataset: str, exercise: str) -> Table:
+    summary = summarise(events, dataset).get(exercise, {})
+    return Table(f"{exercise}: {get_bank(exercise).title}", QUESTION_HEADER,
+                 exercise_rows(exercise, summary))
+
+
+def resolve_exercise(name: str) -> str:
+    """An exercise id from its full id (``02_analyse_kpis``) or number (``2``, ``02``).
+
+    Raises `UnknownId` listing the valid ids."""
+    text = str(name).strip()
+    if text in BANKS:
+        return text
+    if text.isdigit():
+        match = [ex for ex in BANKS if ex.split("_", 1)[0] == f"{int(text):02d}"]
+        if match:
+            return match[0]
+    raise UnknownId(f"unknown exercise {name!r}; give one of {', '.join(BANKS)} "
+                    "(or its number, e.g. 2)")
+
+
+def print_progress(log: Path | None = None, exercise: str | None = None,
+                   dataset: str | None = None) -> int:
+    """``crm-course progress``: print the summary (and one exercise's questions) for one
+    dataset (default: the one used last). Returns 2 with a message for a bad argument."""
+    try:
+        exercise = resolve_exercise(exercise) if exercise is not None else None
+    except UnknownId as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if log is not None and not Path(log).is_file():
+        print(f"error: no event log at {log}; give the file your checks wrote "
+              "(default $CRM_COURSE_HOME/events.jsonl)", file=sys.stderr)
+        return 2
+    events = read_events(log)
+    known = datasets_in(events)
+    if dataset is not None and dataset not in known:
+        listed = ", ".join(known) if known else "none yet"
+        print(f"error: no progress recorded on dataset {dataset!r}; datasets in the log: "
+              f"{listed}", file=sys.stderr)
+        return 2
+    dataset = dataset or (known[-1] if known else UNKNOWN_DATASET)
+    print(repr(progress_table(events, dataset)))
+    others = [d for d in known if d != dataset]
+    if others:
+        print(f"Other datasets in the log: {', '.join(others)} (see them with --dataset)")
     if exercise:
-        summary = summarise(read_events(log)).get(exercise, {})
         print()
-        print(repr(Table(f"{exercise}: questions",
-                         ["question", "about", "status", "hints", "solution seen"],
-                         exercise_rows(exercise, summary))))
+        print(repr(question_table(events, dataset, exercise)))
     return 0
 
 
-__all__ = ["summarise", "progress_table", "print_progress", "UNANSWERED"]
+__all__ = ["summarise", "progress_table", "question_table", "print_progress",
+           "resolve_exercise"]

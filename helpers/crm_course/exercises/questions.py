@@ -2,7 +2,8 @@
 known mistakes to recognise; ``check`` raises `Incorrect`/`Unanswered` or returns a
 success message. Pure: no IPython, no matplotlib.
 
-A bank (``banks/``) builds one exercise from these types.
+A bank (``banks/``) builds one exercise from these types and the shared mistakes of
+`mistakes`; the prompt and solution text come from solutions/ (`texts`).
 """
 
 from __future__ import annotations
@@ -15,32 +16,42 @@ import pandas as pd
 
 from .charts import describe_figure, is_figure
 from .judge import Incorrect, Unanswered, as_date, as_number, close, type_name
+from .mistakes import Mistake, Slip, slips_for
 
 NOT_ANSWERED = "Not answered yet: replace the ... with your answer."
 
+__all__ = ["ChartQuestion", "DatesQuestion", "Drawn", "Mistake", "NumberQuestion",
+           "OpenQuestion", "Question", "SeriesQuestion"]
 
-@dataclass(frozen=True)
-class Mistake:
-    """A known wrong answer: ``compute(crm)`` gives the value it leads to."""
 
-    name: str
-    compute: Callable
-    message: str
+TITLE_MAX = 60
 
 
 @dataclass
 class Question:
-    """Base: an id (``q1``), a prompt, tiers of hints and the solution code."""
+    """Base: an id (``q1``), a short title, tiers of hints (Markdown) and the known
+    mistakes. ``prompt``, ``solution`` and (open questions) ``model_answer`` are filled
+    from solutions/ by the bank (`use_texts`), never written in a bank."""
 
     id: str
-    prompt: str
     title: str = ""
     hints: tuple[str, ...] = ()
-    solution: str = ""
     mistakes: tuple[Mistake, ...] = ()
     points: float = 1.0
     graded: bool = True
+    prompt: str = field(default="", init=False)
+    solution: str = field(default="", init=False)
     kind = "value"
+
+    def __post_init__(self) -> None:
+        if len(self.title) > TITLE_MAX or "\n" in self.title:
+            raise ValueError(f"question {self.id}: the title {self.title[:40]!r}... is longer "
+                             f"than {TITLE_MAX} characters; a bank gives (id, short title), "
+                             "the prompt is taken from solutions/")
+
+    def use_texts(self, texts: dict[str, str]) -> None:
+        """Take the prompt and solution code from solutions/ (`texts.texts_of`)."""
+        self.prompt, self.solution = texts["prompt"], texts["solution"]
 
     def check(self, answer, crm) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -61,17 +72,25 @@ class Question:
 class NumberQuestion(Question):
     """One number, compared within ``tolerance`` (absolute).
 
-    ``fraction=True``: the answer is a share between 0 and 1; an answer 100 times too
-    big is recognised as a percentage.
+    ``fraction=True``: the answer is a share between 0 and 1. ``units`` names what the
+    number is (``"share"``, ``"hours"``, ``"days"``, ``"percent"``, ``"p-value"``,
+    ``"change"``); each unit switches on the slips of `mistakes.slips_for` (x100,
+    minutes for hours, one-sided p, 1 - p, a flipped sign ...).
     """
 
     expected: Callable = None
     tolerance: float = 0.0
     fraction: bool = False
+    units: tuple[str, ...] = ()
     kind = "number"
 
     def tolerance_text(self) -> str:
         return "exactly" if self.tolerance == 0 else f"within ±{self.tolerance:g}"
+
+    @property
+    def slips(self) -> tuple[Slip, ...]:
+        units = ("share",) * self.fraction + tuple(u for u in self.units if u != "share")
+        return slips_for(*units)
 
     def check(self, answer, crm) -> str | None:
         value = as_number(answer)
@@ -79,17 +98,19 @@ class NumberQuestion(Question):
         if close(value, expected, self.tolerance):
             return "Correct!"
         self._mistake(value, crm, lambda a, w: close(a, float(w), self.tolerance))
-        if self.fraction and close(value / 100, expected, self.tolerance):
-            raise Incorrect("Right value, wrong unit: this looks like a percentage. Give the "
-                            "share as a fraction between 0 and 1 (0.25 for 25%).", "percent")
-        if not self.fraction and expected and close(value * 100, expected, self.tolerance * 100):
-            raise Incorrect("Right value, wrong unit: this looks like a fraction; the answer "
-                            "is expected in percent.", "fraction")
+        for slip in self.slips:
+            wrong = slip.apply(expected)
+            scale = max(1.0, abs(wrong / expected)) if expected else 1.0
+            if not close(wrong, expected, self.tolerance) and \
+                    close(value, wrong, self.tolerance * scale):
+                raise Incorrect(slip.message, slip.name)
         if self.fraction and not 0 <= value <= 1:
-            raise Incorrect("A share must be between 0 and 1.", "out of range")
-        direction = "high" if value > expected else "low"
-        raise Incorrect(f"Not quite: your number is too {direction} (compared "
-                        f"{self.tolerance_text()}). Check which rows you kept.", None)
+            raise Incorrect("A share must be between 0 and 1: divide the rows that match by "
+                            "all the rows you are looking at.", "out of range")
+        checked = [m.name for m in self.mistakes] + [s.name for s in self.slips]
+        usual = f" (it is none of the usual slips: {', '.join(checked)})" if checked else ""
+        raise Incorrect(f"Not quite, compared {self.tolerance_text()}{usual}. Re-read the "
+                        "question's definition: which rows, which period, which unit.", None)
 
 
 def month_labels(index: pd.Index) -> list[str]:
@@ -207,22 +228,59 @@ class DatesQuestion(Question):
                         f"{'is' if len(wrong) == 1 else 'are'} not right.", None)
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One series a chart must show: ``values(crm)`` (its y values, or bar heights) and,
+    when the chart needs a legend, ``label(crm)``: words one of which its label holds."""
+
+    name: str
+    values: Callable
+    label: Callable | None = None
+
+
+CHART_NAMES = {"bar": "bar chart", "barh": "horizontal bar chart", "line": "line chart",
+               "scatter": "scatter plot", "pie": "pie chart"}
+
+
+def _same_values(got: list[float], want: list[float], ordered: bool) -> bool:
+    a = np.asarray(got, dtype=float)
+    b = np.asarray(want, dtype=float)
+    if not ordered:  # bars: categories may be sorted any way; empty bars do not count
+        a, b = np.sort(a[a != 0]), np.sort(b[b != 0])
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
+
+
 @dataclass
 class ChartQuestion(Question):
-    """A matplotlib figure: kind, title, axis labels, number of series, target line and,
-    optionally, the plotted values (``values(crm)``, compared in any order)."""
+    """A matplotlib figure, judged by what it shows.
+
+    Kind, title and axis labels; each expected series (`Drawn`) found among the drawn
+    ones by its values, in any order and any colour, and (with ``legend``) named in
+    its label and the legend; ``target(crm)``: a reference line at that value;
+    ``go_live(crm)``: the number of points before the go-live, where a line across the
+    time axis must fall. ``mistakes`` compute the values of a series drawn from the
+    wrong data; a drawn series with those values fails with that mistake's message.
+    ``values`` is short for one unlabelled series.
+    """
 
     chart_kind: str = "bar"
     also_accept: tuple[str, ...] = ()
     title: bool = True
     xlabel: bool = True
     ylabel: bool = True
-    n_series: int | None = 1
-    target_line: bool = False
+    series: tuple[Drawn, ...] = ()
     values: Callable | None = None
+    legend: bool = False
+    target: Callable | None = None
+    go_live: Callable | None = None
     kind = "chart"
 
-    def check(self, answer, crm) -> str | None:
+    @property
+    def expected_series(self) -> tuple[Drawn, ...]:
+        return self.series or ((Drawn("the data asked for", self.values),)
+                               if self.values is not None else ())
+
+    def _axes(self, answer) -> dict:
         if answer is Ellipsis:
             raise Unanswered("Not answered yet: draw your chart on the figure, then check it.")
         if is_figure(answer):
@@ -233,47 +291,125 @@ class ChartQuestion(Question):
         drawn = [a for a in answer["axes"] if a["kind"] != "empty"]
         if not drawn:
             raise Unanswered("Not answered yet: the figure is still empty.")
-        ax = drawn[0]
-        names = {"bar": "bar chart", "barh": "horizontal bar chart", "line": "line chart",
-                 "scatter": "scatter plot", "pie": "pie chart"}
+        ax = dict(drawn[0])
+        if not ax["title"].strip():
+            ax["title"] = answer.get("suptitle", "")
+        return ax
+
+    def _parts(self, ax: dict, crm) -> None:
         if ax["kind"] not in (self.chart_kind, *self.also_accept):
-            raise Incorrect(f"This is a {names.get(ax['kind'], ax['kind'])}; a "
-                            f"{names[self.chart_kind]} is asked for.", "wrong kind")
+            raise Incorrect(f"This is a {CHART_NAMES.get(ax['kind'], ax['kind'])}; a "
+                            f"{CHART_NAMES[self.chart_kind]} is asked for.", "wrong kind")
         missing = []
-        if self.title and not (ax["title"].strip() or answer.get("suptitle", "").strip()):
+        if self.title and not ax["title"].strip():
             missing.append("a title")
         if self.xlabel and not ax["xlabel"].strip():
             missing.append("an x-axis label")
         if self.ylabel and not ax["ylabel"].strip():
             missing.append("a y-axis label")
-        if self.target_line and not ax["target_lines"]:
+        if self.legend and not ax.get("legend"):
+            missing.append("a legend naming the lines (ax.legend())")
+        if self.target is not None and not ax.get("value_lines"):
             missing.append("a target line (e.g. ax.axhline(target))")
+        if self.go_live is not None and not ax.get("position_lines"):
+            missing.append("a line where the changes went live (e.g. ax.axvline(go_live))")
         if missing:
             raise Incorrect("Almost there: the chart is missing " + ", ".join(missing) + ".",
                             "missing parts")
-        if self.n_series is not None and ax["n_series"] != self.n_series:
-            raise Incorrect(f"The chart shows {ax['n_series']} series; "
-                            f"{self.n_series} {'is' if self.n_series == 1 else 'are'} "
-                            "asked for.", "series")
-        if self.values is not None:
-            want = sorted(float(v) for v in self.values(crm) if v != 0)
-            got = sorted(float(v) for v in ax["values"] if v != 0)
-            if len(want) != len(got) or not np.allclose(want, got):
-                raise Incorrect("The chart's values do not match the data asked for: check "
-                                "what you plotted.", "wrong values")
+
+    def _lines(self, ax: dict, crm) -> None:
+        if self.target is not None:
+            target = float(self.target(crm))
+            if not any(np.isclose(v, target, rtol=1e-3, atol=1e-9)
+                       for v in ax["value_lines"]):
+                raise Incorrect("The reference line is not at the target's value: draw it "
+                                "at the target itself.", "target line misplaced")
+        if self.go_live is not None:
+            before = int(self.go_live(crm))
+            points = max((s["x"] for s in ax["series"]), key=len, default=[])
+            if not any(abs(sum(x < line for x in points) - before) <= 1
+                       for line in ax["position_lines"]):
+                raise Incorrect("The go-live line is not where the changes went live: draw "
+                                "it at the go-live date.", "go-live line misplaced")
+
+    def check(self, answer, crm) -> str | None:
+        ax = self._axes(answer)
+        self._parts(ax, crm)
+        drawn = [s for s in ax["series"] if s["values"]]
+        ordered = ax["kind"] == "line"
+        want = [(e, [float(v) for v in e.values(crm)]) for e in self.expected_series]
+        wrong = []
+        for m in self.mistakes:
+            try:
+                wrong.append((m, [float(v) for v in m.compute(crm)]))
+            except Exception:  # noqa: BLE001 - a mistake that cannot be computed never matches
+                continue
+        missing = []
+        for expected, values in want:  # first every series drawn as asked ...
+            found = [s for s in drawn if _same_values(s["values"], values, ordered)]
+            if found:
+                drawn.remove(found[0])
+                self._label(found[0], expected, want, crm)
+            else:
+                missing.append(expected)
+        for expected in missing:  # ... then say what the others show instead
+            for s in drawn:
+                for other, ovalues in want:
+                    if other is not expected and _same_values(s["values"], ovalues, ordered):
+                        raise Incorrect(f"{_called(s).capitalize()} shows {other.name} "
+                                        f"again; {expected.name} is missing. Draw each "
+                                        "group's own data.", "wrong group")
+                for m, mvalues in wrong:
+                    if _same_values(s["values"], mvalues, ordered):
+                        raise Incorrect(f"{_called(s).capitalize()}: {m.message}", m.name)
+            raise Incorrect(f"None of the drawn series shows {expected.name}: check what "
+                            "you plotted.", "wrong values")
+        if drawn:
+            raise Incorrect(f"The chart shows {len(ax['series'])} series; "
+                            f"{len(want)} {'is' if len(want) == 1 else 'are'} asked for "
+                            f"({_called(drawn[0])} is not one of them).", "extra series")
+        self._lines(ax, crm)
         return "Correct: a clear, labelled chart!"
+
+    def _label(self, s: dict, expected: Drawn, want: list, crm) -> None:
+        """With a legend asked for, the series' label must name what it shows."""
+        if not self.legend or expected.label is None:
+            return
+        label = s["label"].lower()
+        if any(w.lower() in label for w in expected.label(crm)):
+            return
+        for other, _ in want:
+            if other is not expected and other.label is not None and \
+                    any(w.lower() in label for w in other.label(crm)):
+                raise Incorrect(f"The series labelled {s['label']!r} holds the data of "
+                                f"{expected.name}, not of {other.name}: swap the data or "
+                                "the labels.", "wrong group")
+        raise Incorrect(f"The series showing {expected.name} needs a label that says so "
+                        f"(label=... in the plot call); it is labelled {s['label']!r}.",
+                        "missing label")
+
+
+def _called(series: dict) -> str:
+    return f"the series labelled {series['label']!r}" if series["label"] else \
+        "an unlabelled series"
 
 
 @dataclass
 class OpenQuestion(Question):
-    """Answered in words (a markdown cell tagged ``answer-<id>``); not auto-graded."""
+    """Answered in words (a markdown cell tagged ``answer-<id>``); not auto-graded.
+    The placeholder (the cell's text as given) and the model answer come from
+    solutions/."""
 
-    placeholder: str = ""
-    model_answer: str = ""
     points: float = 0.0
     graded: bool = False
+    min_words: int = 5
+    placeholder: str = field(default="", init=False)
+    model_answer: str = field(default="", init=False)
     kind = "open"
-    min_words: int = field(default=5)
+
+    def use_texts(self, texts: dict[str, str]) -> None:
+        super().use_texts(texts)
+        self.placeholder, self.model_answer = texts["placeholder"], texts["model_answer"]
 
     def check(self, answer, crm) -> str | None:
         text = answer if isinstance(answer, str) else ""

@@ -8,6 +8,7 @@ atomic (temporary file + rename). Nothing is sent anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import numbers
@@ -33,6 +34,8 @@ def _scalar(v):
         return pd.Timestamp(v).isoformat()
     if isinstance(v, pd.Period):
         return str(v)
+    if isinstance(v, pd.Timedelta | dt.timedelta):
+        return pd.Timedelta(v).isoformat()
     if v is pd.NaT or v is pd.NA:
         return None
     return v if isinstance(v, str | int | float | bool) or v is None else str(v)
@@ -108,6 +111,9 @@ def decode_answer(d: dict):
         return None
     if kind == "date":
         return pd.Timestamp(d["value"])
+    if kind == "series" and d.get("dtype", "").startswith("timedelta"):
+        return pd.Series(pd.to_timedelta(d["data"]), index=_unindex(d["index"]),
+                         name=d.get("name"))
     if kind == "series":
         values = [np.nan if v is None else v for v in d["data"]]
         numeric = d.get("dtype", "").startswith(("int", "float", "uint", "Int", "Float"))
@@ -150,17 +156,29 @@ def event_log_path() -> Path:
     return home() / "events.jsonl"
 
 
-def log_event(exercise: str, question: str | None, action: str, **fields) -> None:
-    """Append one event (check / hint / solution) to the local log; never raises."""
+def dataset_fingerprint(crm) -> str:
+    """12 hex digits identifying a dataset: SHA-256 of its metadata and table sizes, so
+    progress on one learner's dataset never mixes with another's."""
+    sizes = {name: len(frame) for name, frame in getattr(crm, "tables", {}).items()}
+    text = json.dumps({"meta": getattr(crm, "meta", {}), "sizes": sizes}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def log_event(exercise: str, question: str | None, action: str, **fields) -> tuple[dict, bool]:
+    """Append one event (check / hint / solution) to the local log; never raises.
+
+    Returns the event and whether it was written (the caller keeps unwritten ones)."""
     event = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              "exercise": exercise, "question": question, "action": action, **fields}
     try:
         path = event_log_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(event, sort_keys=True) + "\n")
+            fh.write(json.dumps(event, sort_keys=True, default=str) + "\n")
     except OSError:
-        pass
+        return event, False
+    return event, True
 
 
 def read_events(path: Path | None = None) -> list[dict]:

@@ -1,9 +1,14 @@
-"""Question banks: one module per exercise notebook, registered here by exercise id."""
+"""Question banks: one module per exercise notebook, registered here by exercise id.
+
+A bank holds checks, references, hints and mistakes; each question's prompt and
+solution text are filled in from solutions/ (`texts`) when the bank is made."""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+
+from ..texts import texts_of
 
 BANKS = {
     "00_warmup": "crm_course.exercises.banks.warmup",
@@ -16,6 +21,18 @@ BANKS = {
 }
 
 
+def kpi_target(crm, kpi: str) -> float:
+    """The target ``crm.kpi_targets`` records for ``kpi``."""
+    return float(crm.kpi_targets.set_index("kpi").loc[kpi, "target"])
+
+
+class UnknownId(KeyError):
+    """An exercise or question id that does not exist; the message lists the valid ones."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 @dataclass
 class Bank:
     """The questions of one exercise notebook, in order."""
@@ -24,12 +41,16 @@ class Bank:
     title: str
     questions: list
 
+    def __post_init__(self) -> None:
+        for q in self.questions:
+            q.use_texts(texts_of(self.id, q.id))
+
     def question(self, qid: str):
         for q in self.questions:
             if q.id == qid:
                 return q
         ids = ", ".join(q.id for q in self.questions)
-        raise KeyError(f"{self.id} has no question {qid!r}; its questions are {ids}")
+        raise UnknownId(f"{self.id} has no question {qid!r}; its questions are {ids}")
 
     @property
     def max_points(self) -> float:
@@ -39,5 +60,6 @@ class Bank:
 def get_bank(exercise_id: str) -> Bank:
     """The bank of ``exercise_id`` (e.g. ``"00_warmup"``)."""
     if exercise_id not in BANKS:
-        raise KeyError(f"unknown exercise {exercise_id!r}; known: {', '.join(BANKS)}")
+        raise UnknownId(f"unknown exercise {exercise_id!r}; the exercises are "
+                        f"{', '.join(BANKS)}")
     return importlib.import_module(BANKS[exercise_id]).BANK

@@ -10,8 +10,17 @@ import pandas as pd
 
 from ... import kpis
 from ...business_time import business_hours_between
+from ..mistakes import (
+    calendar_hours,
+    censored_included,
+    mean_not_median,
+    open_records_excluded,
+    open_records_included,
+    wrong_grouping,
+    wrong_period,
+)
 from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
-from . import Bank
+from . import Bank, kpi_target
 
 
 def _baseline(crm):
@@ -62,119 +71,97 @@ def quarterly_churn(crm, whole_year: bool = False) -> pd.Series:
                      index=[str(q.to_period("Q")) for q in quarters])
 
 
-def monthly_conversion(crm) -> list[float]:
-    start, end = _baseline(crm)
+def monthly_conversion(crm, period: str = "baseline") -> list[float]:
+    start, end = crm.period(period)
     months = pd.date_range(start, end, freq="MS")
     return [kpis.lead_conversion_rate(crm, m, m + pd.offsets.MonthEnd(0)) for m in months]
 
 
 BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
     NumberQuestion(
-        "q1", "What share of the leads created in the baseline year was won (lead "
-        "conversion)? Open leads count as not won. Give a fraction.", "lead conversion",
+        "q1", "lead conversion",
         hints=("Every opportunity is a lead; keep those whose `created_date` is in the "
                "baseline year.",
                "Lead conversion = leads whose stage is 'won' / all those leads, open ones "
                "included. Check yourself with `kpis.lead_conversion_rate(crm, start, end)`."),
-        solution=("leads = o[o.created_date.between(start, end)]\n"
-                  "conversion = (leads.stage == \"won\").mean()"),
         expected=lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm)),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("excluded open deals", closed_won_share_of_created,
-                    "You left the open leads out: that is a win rate of closed deals, not "
-                    "lead conversion. Divide by all leads created in the period."),
-            Mistake("wrong period", lambda crm: won_share(crm, *crm.period("all")),
-                    "You used every lead of the data; the question asks for the baseline "
-                    "year only."),
+            open_records_excluded(closed_won_share_of_created,
+                "You left the open leads out: that is a win rate of closed deals, not "
+                "lead conversion. Divide by all leads created in the period."),
+            wrong_period(lambda crm: won_share(crm, *crm.period("all")),
+                         "You used every lead of the data; the question asks for the baseline "
+                         "year only."),
         )),
     NumberQuestion(
-        "q2", "What was the win rate of the deals closed in the baseline year, i.e. won / "
-        "(won + lost) among deals whose `close_date` is in the year? Give a fraction.",
+        "q2",
         "win rate",
         hints=("This time the period is set by the close date, and open deals do not count.",
                "Keep deals closed in the year, then the share of them that is 'won'."),
-        solution=("closed = o[o.close_date.between(start, end)]\n"
-                  "win_rate = (closed.stage == \"won\").mean()"),
         expected=lambda crm: kpis.win_rate(crm, *_baseline(crm)),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("included open deals", lambda crm: won_share(crm, *_baseline(crm)),
-                    "You counted open deals in the denominator: that is lead conversion. The "
-                    "win rate only looks at closed deals."),
+            open_records_included(lambda crm: won_share(crm, *_baseline(crm)),
+                "You counted open deals in the denominator: that is lead conversion. The "
+                "win rate only looks at closed deals."),
             Mistake("used the creation date", closed_won_share_of_created,
                     "You chose the deals by their creation date; a win rate is about the deals "
                     "*closed* in the period."),
         )),
     NumberQuestion(
-        "q3", "What is the median sales cycle, in days from creation to close, of the deals "
-        "won in the baseline year (by close date)?", "median sales cycle",
+        "q3", "median sales cycle",
         hints=("Keep won deals whose `close_date` is in the year; the cycle is "
                "`(close_date - created_date).dt.days`.",
                "Durations are skewed: the question asks for the median."),
-        solution=("won = o[(o.stage == \"won\") & o.close_date.between(start, end)]\n"
-                  "cycle = (won.close_date - won.created_date).dt.days.median()"),
         expected=lambda crm: kpis.sales_cycle_days(crm, *_baseline(crm)),
-        tolerance=0.01,
+        tolerance=0.01, units=("days",),
         mistakes=(
-            Mistake("used mean instead of median", lambda crm: cycle_days(crm, "mean"),
-                    "You used the mean instead of the median: a few long deals pull the mean "
-                    "up."),
+            mean_not_median(lambda crm: cycle_days(crm, "mean"),
+                "You used the mean instead of the median: a few long deals pull the mean "
+                "up."),
             Mistake("included lost deals",
                     lambda crm: cycle_days(crm, stages=("won", "lost")),
                     "You included lost deals: the sales cycle is measured on won deals."),
         )),
     NumberQuestion(
-        "q4", "What is the median first-response time, in *business* hours (Mon-Fri 9-18), "
-        "of the tickets created in the baseline year? Use "
-        "`business_hours_between(created, first_response)`.", "median first response",
+        "q4", "median first response",
         hints=("`business_hours_between` takes two columns and returns the hours between them.",
                "Unanswered tickets give NaN, which the median skips."),
-        solution=("t = crm.tickets\n"
-                  "year = t[t.created_at.dt.year == start.year]\n"
-                  "hours = business_hours_between(year.created_at, year.first_response_at)\n"
-                  "first_response = float(np.nanmedian(hours))"),
         expected=lambda crm: kpis.first_response_hours(crm, *_baseline(crm)),
-        tolerance=0.01,
+        tolerance=0.01, units=("hours",),
         mistakes=(
-            Mistake("calendar hours", lambda crm: response_hours(crm, business=False),
-                    "That is in calendar hours (nights and weekends count); the question asks "
-                    "for business hours."),
-            Mistake("used mean instead of median", lambda crm: response_hours(crm,
+            calendar_hours(lambda crm: response_hours(crm, business=False),
+                "That is in calendar hours (nights and weekends count); the question asks "
+                "for business hours."),
+            mean_not_median(lambda crm: response_hours(crm,
                                                                               statistic="mean"),
-                    "You used the mean instead of the median: response times are heavily "
-                    "skewed, so the mean describes almost no real ticket."),
+                            "You used the mean instead of the median: response times are heavily "
+                            "skewed, so the mean describes almost no real ticket."),
         )),
     NumberQuestion(
-        "q5", "Censoring: what share of the leads created in the *review* window were won "
-        "within 30 days of creation, counting only leads at least 30 days old at the data's "
-        "end? Use `kpis.lead_conversion_rate` with `within_days=30`.",
+        "q5",
         "conversion within 30 days",
         hints=("`review_start, review_end = crm.period('review')`.",
                "`kpis.lead_conversion_rate(crm, review_start, review_end, within_days=30)`"),
-        solution=("review_start, review_end = crm.period(\"review\")\n"
-                  "fair = kpis.lead_conversion_rate(crm, review_start, review_end, "
-                  "within_days=30)"),
         expected=lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review"),
                                                        within_days=30),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("censored leads included",
-                    lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review")),
-                    "That counts leads too young to have closed, so it is too low "
-                    "(right-censoring). Pass within_days=30."),
+            censored_included(lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review")),
+                              "That counts leads too young to have closed, so it is too low "
+                              "(right-censoring). Pass within_days=30."),
+            wrong_period(lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm),
+                                                               within_days=30),
+                         "That is the baseline year; the question asks for the leads of the "
+                         "review window (`crm.period('review')`)."),
         )),
     SeriesQuestion(
-        "q6", "What was the churn rate of each quarter of the baseline year? Give a Series "
-        "indexed by quarter ('2025Q1' ...).", "quarterly churn",
+        "q6", "quarterly churn",
         hints=("`pd.date_range(start, end, freq='QS')` gives each quarter's first day; "
                "`q + pd.offsets.QuarterEnd(0)` its last day.",
                "Call `kpis.churn_rate(crm, first, last)` per quarter and label each value "
                "with `str(q.to_period('Q'))`."),
-        solution=("quarters = pd.date_range(start, end, freq=\"QS\")\n"
-                  "churn = pd.Series([kpis.churn_rate(crm, q, q + pd.offsets.QuarterEnd(0))\n"
-                  "                   for q in quarters],\n"
-                  "                  index=[str(q.to_period(\"Q\")) for q in quarters])"),
         expected=quarterly_churn, tolerance=1e-9, what="churn rates", drop_zeros=False,
         mistakes=(
             Mistake("whole-year rate", lambda crm: quarterly_churn(crm, whole_year=True),
@@ -182,50 +169,32 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                     "length of the period, so compute it quarter by quarter."),
         )),
     ChartQuestion(
-        "q7", "Draw a line chart of lead conversion by month of creation over the baseline "
-        "year, with a title, axis labels and the conversion target as a horizontal line.",
+        "q7",
         "chart of monthly conversion",
         hints=("Loop over `pd.date_range(start, end, freq='MS')` and call "
                "`kpis.lead_conversion_rate` for each month.",
                "Plot with `ax.plot(months, values)`; the target is in `crm.kpi_targets`."),
-        solution=("months = pd.date_range(start, end, freq=\"MS\")\n"
-                  "values = [kpis.lead_conversion_rate(crm, m, m + pd.offsets.MonthEnd(0))\n"
-                  "          for m in months]\n"
-                  "target = crm.kpi_targets.set_index(\"kpi\").loc[\"lead_conversion_rate\", "
-                  "\"target\"]\n"
-                  "ax.plot(months, values, marker=\"o\")\n"
-                  "ax.axhline(target, color=\"black\", linestyle=\"--\")\n"
-                  "ax.set_title(\"Lead conversion by month of creation\")\n"
-                  "ax.set_xlabel(\"month\")\n"
-                  "ax.set_ylabel(\"share of leads won\")"),
-        chart_kind="line", n_series=1, target_line=True, values=monthly_conversion),
+        chart_kind="line", values=monthly_conversion,
+        target=lambda crm: kpi_target(crm, "lead_conversion_rate"),
+        mistakes=(wrong_period(lambda crm: monthly_conversion(crm, "all"),
+                               "This line covers every month of the data; the chart asks "
+                               "for the baseline year."),)),
     SeriesQuestion(
-        "q8", "What was the lead conversion of each region in the baseline year? Use "
-        "`kpis.lead_conversion_rate` with `by=\"region\"`.", "conversion by region",
+        "q8", "conversion by region",
         hints=("`kpis.lead_conversion_rate(crm, start, end, by=\"region\")`",),
-        solution="by_region = kpis.lead_conversion_rate(crm, start, end, by=\"region\")",
         expected=lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm), by="region"),
         tolerance=1e-9, what="conversion rates",
         mistakes=(
-            Mistake("grouped by team",
-                    lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm),
+            wrong_grouping(lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm),
                                                           by="team").dropna(),
-                    "You grouped by team; the question asks per region."),
-            Mistake("wrong period",
-                    lambda crm: kpis.lead_conversion_rate(crm, *crm.period("all"),
+                           "You grouped by team; the question asks per region."),
+            wrong_period(lambda crm: kpis.lead_conversion_rate(crm, *crm.period("all"),
                                                           by="region"),
-                    "That is the whole data period; use the baseline year."),
+                         "That is the whole data period; use the baseline year."),
         )),
     OpenQuestion(
-        "q9", "Which gap between a KPI and its target would you tackle first, and why? "
-        "Mention the definition you used and one trap you avoided.", "open: first gap",
+        "q9", "open: first gap",
         hints=("Lesson 02 ends with a table of gaps to target, largest first.",
                "A strong answer weighs the size of the gap against how much the company "
-               "can influence it."),
-        solution=("First-response time: the median is clearly above the 1.5-hour target in "
-                  "business hours, the gap is large, and triage rules can change it quickly. "
-                  "I used the median in business hours, not the mean in calendar hours, which "
-                  "would exaggerate the problem."),
-        model_answer="A large, actionable gap (e.g. first response), with its definition.",
-        placeholder="*Write your answer here (double-click this cell).*"),
+               "can influence it.")),
 ])

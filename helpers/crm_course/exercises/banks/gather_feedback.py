@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import feedback
+from ..mistakes import likert_codes_averaged, wrong_period
 from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
 from . import Bank
 
@@ -45,16 +46,11 @@ def training_comments(crm) -> int:
 
 BANK = Bank("03_gather_feedback", "Gather feedback", [
     NumberQuestion(
-        "q1", "What was the response rate of survey wave 1: users who answered / users "
-        "invited (everyone whose licence started on or before the send date, "
-        "`crm.meta['survey_waves'][0]`)? Give a fraction.", "response rate",
+        "q1", "response rate",
         hints=("Invited: `crm.users.licence_start <= sent`. Answered: distinct user ids of "
                "wave 1.",
                "`feedback.response_rate(crm.survey_responses, crm.users, 1, sent)` does it "
                "for you."),
-        solution=("sent = pd.Timestamp(crm.meta[\"survey_waves\"][0])\n"
-                  "invited = (crm.users.licence_start <= sent).sum()\n"
-                  "rate = wave1.user_id.nunique() / invited"),
         expected=response_rate, tolerance=0.0005, fraction=True,
         mistakes=(
             Mistake("divided by all users",
@@ -67,15 +63,10 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
                     "You counted the answers of both waves; keep wave 1."),
         )),
     NumberQuestion(
-        "q2", "What is the mean SUS score of wave 1 (0-100)? Odd items score answer - 1, "
-        "even items 5 - answer; the sum is multiplied by 2.5.", "mean SUS",
+        "q2", "mean SUS",
         hints=("Odd items are sus_1, sus_3 ... sus_9; even items sus_2 ... sus_10.",
                "Per response: ((odd - 1).sum + (5 - even).sum) * 2.5; then the mean over "
                "responses. `feedback.sus_scores(wave1)` gives the per-response scores."),
-        solution=("odd = wave1[[f\"sus_{i}\" for i in (1, 3, 5, 7, 9)]]\n"
-                  "even = wave1[[f\"sus_{i}\" for i in (2, 4, 6, 8, 10)]]\n"
-                  "sus = ((odd - 1).sum(axis=1) + (5 - even).sum(axis=1)) * 2.5\n"
-                  "mean_sus = sus.mean()"),
         expected=mean_sus, tolerance=0.05,
         mistakes=(
             Mistake("even items not reversed", sus_without_reversal,
@@ -86,13 +77,11 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
                     "get the 0-100 scale."),
         )),
     NumberQuestion(
-        "q3", "What is the Net Promoter Score of wave 1 (% promoters 9-10 minus % "
-        "detractors 0-6, from -100 to +100)?", "NPS",
+        "q3", "NPS",
         hints=("Promoters answer 9 or 10, detractors 0 to 6; passives (7-8) count only in "
                "the total.",
                "NPS = 100 * (share of promoters - share of detractors)."),
-        solution=("nps = 100 * ((wave1.nps >= 9).mean() - (wave1.nps <= 6).mean())"),
-        expected=lambda crm: feedback.nps(_wave(crm).nps), tolerance=0.05,
+        expected=lambda crm: feedback.nps(_wave(crm).nps), tolerance=0.05, units=("percent",),
         mistakes=(
             Mistake("promoters only", lambda crm: 100 * (_wave(crm).nps >= 9).mean(),
                     "That is the share of promoters; subtract the share of detractors."),
@@ -100,17 +89,12 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
                     lambda crm: 100 * ((_wave(crm).nps >= 7).mean()
                                        - (_wave(crm).nps <= 6).mean()),
                     "Only 9 and 10 are promoters; 7 and 8 are passives."),
-            Mistake("as a fraction", lambda crm: feedback.nps(_wave(crm).nps) / 100,
-                    "NPS is given in points from -100 to +100, not as a fraction: multiply "
-                    "by 100."),
         )),
     NumberQuestion(
-        "q4", "What share of wave-1 respondents agreed (4 or 5) with \"I have had enough "
-        "training to use the CRM well\" (`q_enough_training`)? Give a fraction.",
+        "q4",
         "top-2-box of training",
         hints=("Likert answers are ranks: summarise with the share answering 4 or 5 "
                "(top-2-box), not with a mean.",),
-        solution="training_agree = (wave1.q_enough_training >= 4).mean()",
         expected=lambda crm: feedback.top2box(_wave(crm), ["q_enough_training"]).iloc[0],
         tolerance=0.0005, fraction=True,
         mistakes=(
@@ -120,28 +104,23 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
             Mistake("included neutral", lambda crm: (_wave(crm).q_enough_training
                                                      >= 3).mean(),
                     "You counted neutral answers (3) as agreement; keep 4 and 5."),
+            likert_codes_averaged(lambda crm: _wave(crm).q_enough_training.mean()),
         )),
     SeriesQuestion(
-        "q5", "What is the mean SUS score of each department in wave 1? Give a Series "
-        "indexed by department.", "SUS by department",
+        "q5", "SUS by department",
         hints=("Add each respondent's department with `.map()` on "
                "`crm.users.set_index('user_id').department`.",
                "Then `sus.groupby(department).mean()`."),
-        solution=("department = wave1.user_id.map(crm.users.set_index(\"user_id\").department)\n"
-                  "sus_by_department = sus.groupby(department).mean()"),
         expected=sus_by_department, tolerance=0.05, what="mean scores",
         mistakes=(
             Mistake("both waves", lambda crm: sus_by_department(crm, waves=(1, 2)),
                     "You mixed both survey waves; keep wave 1 (the baseline)."),
         )),
     NumberQuestion(
-        "q6", "How many wave-1 comments belong to the 'training' theme of the course's theme "
-        "book (`feedback.THEMES`)?", "training comments",
+        "q6", "training comments",
         hints=("`feedback.comment_themes(wave1.comment)` gives one True/False column per "
                "theme.",
                "Sum the 'training' column."),
-        solution=("themes = feedback.comment_themes(wave1.comment)\n"
-                  "training = int(themes[\"training\"].sum())"),
         expected=training_comments, tolerance=0,
         mistakes=(
             Mistake("counted every comment", lambda crm: int(_wave(crm).comment.notna().sum()),
@@ -153,27 +132,16 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
                     "keywords (course, refresher, showed us ...)."),
         )),
     ChartQuestion(
-        "q7", "Draw a bar chart of the mean SUS score per department (your answer to q5), "
-        "with a title, axis labels and the SUS average of 68 as a horizontal line.",
+        "q7",
         "chart of SUS by department",
         hints=("`sus_by_department.plot.bar(ax=ax)`, then `ax.axhline(68, linestyle='--')`.",),
-        solution=("sus_by_department.plot.bar(ax=ax)\n"
-                  "ax.axhline(feedback.SUS_AVERAGE, color=\"black\", linestyle=\"--\")\n"
-                  "ax.set_title(\"Usability (SUS) by department, wave 1\")\n"
-                  "ax.set_xlabel(\"department\")\n"
-                  "ax.set_ylabel(\"mean SUS score\")"),
-        chart_kind="bar", also_accept=("barh",), n_series=1, target_line=True,
+        chart_kind="bar", also_accept=("barh",), target=lambda crm: feedback.SUS_AVERAGE,
+        mistakes=(wrong_period(lambda crm: sus_by_department(crm, waves=(1, 2)).tolist(),
+                               "These bars mix both survey waves; the chart is about "
+                               "wave 1."),),
         values=lambda crm: sus_by_department(crm).tolist()),
     OpenQuestion(
-        "q8", "Rank the three problems the company should address first, and give the "
-        "evidence for each from this notebook (a number and a quote).", "open: top problems",
+        "q8", "open: top problems",
         hints=("Combine the theme counts with the agree/disagree statements that match them.",
-               "Name the department most affected for each problem."),
-        solution=("1. Training: few users agree they had enough training, and it is among the "
-                  "most frequent comment themes. 2. The interface: many comments about "
-                  "clicks and confusing screens, and a usability score below 68. 3. Data "
-                  "quality: the lowest agreement is with 'I trust the data', backed by "
-                  "comments about duplicates."),
-        model_answer="Training, interface, data quality, each with a number and a quote.",
-        placeholder="*Write your answer here (double-click this cell).*"),
+               "Name the department most affected for each problem.")),
 ])

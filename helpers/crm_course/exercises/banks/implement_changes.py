@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ... import kpis
 from ...cleaning import clean_contacts, normalise_countries
+from ..mistakes import wrong_period
 from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion
 from . import Bank
 
@@ -74,15 +75,11 @@ def distinct_spellings_fixed(crm) -> int:
 
 BANK = Bank("04_implement_changes", "Implement changes", [
     NumberQuestion(
-        "q1", "Which step of the baseline year's sales funnel converts worst? Give its step "
-        "conversion (leads reaching the stage / leads reaching the stage before) as a "
-        "fraction.", "weakest funnel step",
+        "q1", "weakest funnel step",
         hints=("`kpis.funnel(crm, start, end)` gives one row per stage with the column "
                "`step_conversion`.",
                "The weakest step is the smallest value of `step_conversion` (the first stage "
                "has none)."),
-        solution=("funnel = kpis.funnel(crm, start, end)\n"
-                  "weakest = funnel.step_conversion.min()"),
         expected=weakest_step, tolerance=0.0005, fraction=True,
         mistakes=(
             Mistake("share of all leads", lambda crm: weakest_step(crm,
@@ -90,43 +87,32 @@ BANK = Bank("04_implement_changes", "Implement changes", [
                     "You took the smallest share of *all* leads, which is always the last "
                     "stage; the question asks for the step from one stage to the next "
                     "(`step_conversion`)."),
-            Mistake("wrong period", lambda crm: weakest_step(crm, "all"),
-                    "You used the leads of the whole data; the action plan starts from the "
-                    "baseline year."),
+            wrong_period(lambda crm: weakest_step(crm, "all"),
+                         "You used the leads of the whole data; the action plan starts from the "
+                         "baseline year."),
         )),
     NumberQuestion(
-        "q2", "The training change aims at `active_user_rate`. What is its baseline, i.e. "
-        "its value over the baseline year? Give a fraction.", "baseline of active users",
+        "q2", "baseline of active users",
         hints=("A baseline is measured on the baseline year, not typed in: the targets "
                "table only holds a rounded planning figure.",
                "`kpis.compute(crm, \"active_user_rate\", start, end)` or "
                "`kpis.active_user_rate(crm, start, end)`."),
-        solution="baseline = kpis.active_user_rate(crm, start, end)",
         expected=lambda crm: kpis.active_user_rate(crm, *_baseline(crm)),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("review window",
-                    lambda crm: kpis.active_user_rate(crm, *crm.period("review")),
-                    "That is the value in the review window, after the changes; a baseline "
-                    "describes the year before them."),
+            wrong_period(lambda crm: kpis.active_user_rate(crm, *crm.period("review")),
+                         "That is the value in the review window, after the changes; a baseline "
+                         "describes the year before them."),
             Mistake("took the target", lambda crm: _target(crm, "active_user_rate"),
                     "That is the target from `crm.kpi_targets`; the baseline is where the "
                     "KPI stands today, measured on the baseline year."),
         )),
     NumberQuestion(
-        "q3", "If lead conversion rose from its baseline to its target, how much extra gross "
-        "margin would that bring in a year? Use: leads created in the baseline year x "
-        "uplift (target - baseline, as a fraction) x mean gross margin of the orders that "
-        "came from a won deal. Give euros, to the nearest euro.", "expected yearly benefit",
+        "q3", "expected yearly benefit",
         hints=("The target is in `crm.kpi_targets`; the baseline is "
                "`kpis.lead_conversion_rate(crm, start, end)`.",
                "Orders from won deals have an `opportunity_id`; their mean `gross_margin` is "
                "the margin per won deal. Multiply leads x uplift x margin."),
-        solution=("leads = crm.opportunities.created_date.between(start, end).sum()\n"
-                  "uplift = targets.loc[\"lead_conversion_rate\", \"target\"] - "
-                  "kpis.lead_conversion_rate(crm, start, end)\n"
-                  "won_orders = crm.orders[crm.orders.opportunity_id.notna()]\n"
-                  "benefit = leads * max(uplift, 0) * won_orders.gross_margin.mean()"),
         expected=expected_benefit, tolerance=1.0,
         mistakes=(
             Mistake("margin of all orders", lambda crm: expected_benefit(crm, "all orders"),
@@ -141,11 +127,9 @@ BANK = Bank("04_implement_changes", "Implement changes", [
                     "fraction (0.015): the benefit is 100 times too big."),
         )),
     NumberQuestion(
-        "q4", "After the contact clean-up (`clean, report = clean_contacts(crm)`), how many "
-        "contacts are left?", "contacts after the clean-up",
+        "q4", "contacts after the clean-up",
         hints=("`clean` is a cleaned copy of the whole CRM; `crm` itself is unchanged.",
                "Count the rows of `clean.contacts`, or read `report.contacts_after`."),
-        solution="contacts_left = len(clean.contacts)",
         expected=contacts_after, tolerance=0,
         mistakes=(
             Mistake("counted before the clean-up", lambda crm: len(crm.contacts),
@@ -161,12 +145,10 @@ BANK = Bank("04_implement_changes", "Implement changes", [
                     "three or more records of one person: all but one go."),
         )),
     NumberQuestion(
-        "q5", "What is the data-quality score (`kpis.data_quality_score`) of the *cleaned* "
-        "contacts, over the whole data period (`crm.period(\"all\")`)? Give a fraction.",
+        "q5",
         "data-quality score after the clean-up",
         hints=("Pass the cleaned copy, not `crm`, to the KPI function.",
                "`kpis.data_quality_score(clean, all_start, all_end)`"),
-        solution="quality_after = kpis.data_quality_score(clean, all_start, all_end)",
         expected=quality_score, tolerance=0.0005, fraction=True,
         mistakes=(
             Mistake("before the clean-up", lambda crm: quality_score(crm, cleaned=False),
@@ -178,12 +160,11 @@ BANK = Bank("04_implement_changes", "Implement changes", [
                     "duplicates and invalid values."),
         )),
     NumberQuestion(
-        "q6", "How many contacts had their country spelling fixed by the clean-up?",
+        "q6",
         "country spellings fixed",
         hints=("The report of `clean_contacts` counts what each step changed.",
                "`report.countries_fixed`, or compare `crm.contacts.country` with "
                "`clean.contacts.country` before the duplicates were merged."),
-        solution="countries_fixed = report.countries_fixed",
         expected=countries_fixed, tolerance=0,
         mistakes=(
             Mistake("distinct spellings", distinct_spellings_fixed,
@@ -195,39 +176,23 @@ BANK = Bank("04_implement_changes", "Implement changes", [
                     "countries."),
         )),
     ChartQuestion(
-        "q7", "Draw a bar chart of the data-quality score before and after the clean-up (whole "
-        "data period), with a title, axis labels and the data-quality target from "
-        "`crm.kpi_targets` as a horizontal line.", "chart of data quality",
+        "q7", "chart of data quality",
         hints=("Two bars: `kpis.data_quality_score(crm, ...)` and "
                "`kpis.data_quality_score(clean, ...)`.",
                "`ax.bar([\"before\", \"after\"], [before, after])`, then "
                "`ax.axhline(target, linestyle=\"--\")`."),
-        solution=("scores = [kpis.data_quality_score(data, all_start, all_end)\n"
-                  "          for data in (crm, clean)]\n"
-                  "ax.bar([\"before clean-up\", \"after clean-up\"], scores)\n"
-                  "ax.axhline(targets.loc[\"data_quality_score\", \"target\"], "
-                  "color=\"black\", linestyle=\"--\")\n"
-                  "ax.set_title(\"Data-quality score of the contact table\")\n"
-                  "ax.set_xlabel(\"contact data\")\n"
-                  "ax.set_ylabel(\"data-quality score\")"),
-        chart_kind="bar", also_accept=("barh",), n_series=1, target_line=True,
+        chart_kind="bar", also_accept=("barh",),
+        target=lambda crm: _target(crm, "data_quality_score"),
+        mistakes=(Mistake("completeness only",
+                          lambda crm: [quality_score(crm, False, "completeness"),
+                                       quality_score(crm, True, "completeness")],
+                          "These bars show completeness alone; the data-quality score also "
+                          "counts duplicates and invalid values."),),
         values=lambda crm: [quality_score(crm, cleaned=False), quality_score(crm)]),
     OpenQuestion(
-        "q8", "Choose three improvements for the first cycle and justify each from the "
-        "impact-effort view: the finding it answers, the KPI it should move, and why its "
-        "impact is worth its effort. Name one candidate you would postpone, and why.",
+        "q8",
         "open: three improvements",
         hints=("Start from the quick wins: high impact, low effort.",
                "Tie each choice to a number from this notebook or the earlier ones (a KPI "
-               "gap, a survey answer, a funnel step)."),
-        solution=("1. Opportunity follow-up process: the weakest funnel step and a conversion "
-                  "below target; cheap, and its expected benefit is large next to its cost. "
-                  "2. Advanced-feature training: few users agree they had enough training "
-                  "and adoption is under target; moderate effort. 3. Contact clean-up: "
-                  "duplicates and invalid values pull the data-quality score under its "
-                  "target, and the clean-up is quick and measurable. Postponed: the mobile "
-                  "app, a large project for a feature almost nobody uses yet."),
-        model_answer="Three quick wins, each with its finding, KPI and effort; the mobile app "
-                     "postponed.",
-        placeholder="*Write your answer here (double-click this cell).*"),
+               "gap, a survey answer, a funnel step).")),
 ])

@@ -15,7 +15,15 @@ from scipy.stats import norm
 
 from ... import feedback
 from ... import review as rv
-from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion
+from ..mistakes import (
+    calendar_hours,
+    censored_included,
+    control_included,
+    mean_not_median,
+    median_not_mean,
+    wrong_group,
+)
+from ..questions import ChartQuestion, Drawn, Mistake, NumberQuestion, OpenQuestion
 from . import Bank
 
 TRAINED = "got training and the new interface"
@@ -93,104 +101,88 @@ def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> flo
     return float(by_wave.loc[2] - by_wave.loc[1])
 
 
-def monthly_conversion(crm, treated: bool = False) -> list[float]:
+def monthly_conversion(crm, treated: bool | None = False) -> list[float]:
+    """Conversion within 30 days by month of creation: control (False), treated (True)
+    or all regions together (None)."""
     leads = _treated_leads(crm, treated)
     return leads.groupby(leads.created_date.dt.to_period("M")).won.mean().tolist()
 
 
+def months_before_go_live(crm) -> int:
+    """Months of the chart that start before the changes went live."""
+    leads = _treated_leads(crm, None)
+    months = leads.created_date.dt.to_period("M").dt.start_time.unique()
+    return int((months < crm.period("review")[0]).sum())
+
+
+def control_words(crm) -> tuple[str, ...]:
+    return ("control", str(crm.meta["control_region"]).lower())
+
+
 BANK = Bank("05_review_after_three_months", "Review after three months", [
     NumberQuestion(
-        "q1", "In the regions that got the changes, what share of the leads created "
-        "*before* the changes was won within 30 days? Use the mature leads of "
-        "`rv.lead_outcomes(crm, within_days=30)`. Give a fraction.",
+        "q1",
         "conversion before, treated",
         hints=("`leads` has one row per lead old enough to be judged, with the columns "
                "`treated`, `post` and `won`.",
                "Keep `leads.treated & ~leads.post`, then take the mean of `won`."),
-        solution=("treated = leads[leads.treated]\n"
-                  "before, after = treated[~treated.post], treated[treated.post]\n"
-                  "conversion_before = before.won.mean()"),
         expected=lambda crm: conversion(crm, post=False), tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("included the control region",
-                    lambda crm: conversion(crm, post=False, treated=None),
-                    "You kept the control region too; this question is about the regions "
-                    "that got the changes (`leads.treated`)."),
-            Mistake("no 30-day rule", lambda crm: uncensored_conversion(crm, post=False),
-                    "You counted deals won at any time; the fair comparison counts a lead as "
-                    "won only if it was won within 30 days."),
+            control_included(lambda crm: conversion(crm, post=False, treated=None),
+                             "You kept the control region too; this question is about the regions "
+                             "that got the changes (`leads.treated`)."),
+            censored_included(lambda crm: uncensored_conversion(crm, post=False),
+                "You counted deals won at any time; the fair comparison counts a lead as "
+                "won only if it was won within 30 days."),
         )),
     NumberQuestion(
-        "q2", "And the same share for the leads created *after* the changes went live "
-        "(treated regions, won within 30 days, mature leads only)? Give a fraction.",
+        "q2",
         "conversion after, treated",
         hints=("Same as q1 with `leads.post` instead of `~leads.post`.",),
-        solution="conversion_after = after.won.mean()",
         expected=lambda crm: conversion(crm, post=True), tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("included the control region",
-                    lambda crm: conversion(crm, post=True, treated=None),
-                    "You kept the control region too; keep `leads.treated`."),
-            Mistake("censored leads included", lambda crm: uncensored_conversion(crm,
+            control_included(lambda crm: conversion(crm, post=True, treated=None),
+                             "You kept the control region too; keep `leads.treated`."),
+            censored_included(lambda crm: uncensored_conversion(crm,
                                                                                  post=True),
-                    "You counted every lead of the review window, including those too young "
-                    "to have closed: right-censoring makes the rate look wrong. Use the "
-                    "mature leads of `lead_outcomes`."),
+                "You counted every lead of the review window, including those too young "
+                "to have closed: right-censoring makes the rate look wrong. Use the "
+                "mature leads of `lead_outcomes`."),
         )),
     NumberQuestion(
-        "q3", "Is the change from q1 to q2 larger than chance? Give the p-value of the "
-        "two-proportion z-test (`rv.compare_proportions`, or statsmodels' "
-        "`proportions_ztest`, two-sided). Compared within ±0.001.", "p-value of conversion",
+        "q3", "p-value of conversion",
         hints=("`rv.compare_proportions(won_before, n_before, won_after, n_after)` returns a "
                "comparison with a `p_value`.",
                "won_before = `before.won.sum()`, n_before = `len(before)`; the same for after."),
-        solution=("test = rv.compare_proportions(before.won.sum(), len(before),\n"
-                  "                              after.won.sum(), len(after))\n"
-                  "p_value = test.p_value"),
-        expected=lambda crm: conversion_test(crm).p_value, tolerance=0.001,
+        expected=lambda crm: conversion_test(crm).p_value, tolerance=0.001, units=("p-value",),
         mistakes=(
-            Mistake("one-sided test", lambda crm: conversion_test(crm).p_value / 2,
-                    "That is a one-sided p-value; the question asks for the two-sided test, "
-                    "since the change could have gone either way."),
-            Mistake("included the control region",
-                    lambda crm: conversion_test(crm, treated=None).p_value,
-                    "You tested all regions together; the control region got no change, so "
-                    "it dilutes the test. Keep the treated regions."),
+            control_included(lambda crm: conversion_test(crm, treated=None).p_value,
+                "You tested all regions together; the control region got no change, so "
+                "it dilutes the test. Keep the treated regions."),
         )),
     NumberQuestion(
-        "q4", "By how much did the median first-response time change in the treated regions, "
-        "after minus before, in *business* hours? Use "
-        "`rv.ticket_response_times(crm)`. Compared within ±0.01 hours.",
+        "q4",
         "median first-response change",
         hints=("`times` has one row per answered ticket with `hours` (business hours), "
                "`treated` and `post`.",
                "median of `hours` after minus median before, treated regions only; a "
                "faster response gives a negative number."),
-        solution=("treated_times = times[times.treated]\n"
-                  "response_change = (treated_times.hours[treated_times.post].median()\n"
-                  "                   - treated_times.hours[~treated_times.post].median())"),
-        expected=median_response_change, tolerance=0.01,
+        expected=median_response_change, tolerance=0.01, units=("change", "hours"),
         mistakes=(
-            Mistake("calendar hours",
-                    lambda crm: median_response_change(crm, business_hours=False),
-                    "That is in calendar hours (nights and weekends count); the course's "
-                    "first-response KPI is in business hours."),
-            Mistake("used mean instead of median",
-                    lambda crm: median_response_change(crm, statistic="mean"),
-                    "You compared means: a few very slow tickets dominate them. Compare the "
-                    "medians."),
-            Mistake("included the control region",
-                    lambda crm: median_response_change(crm, treated_only=False),
-                    "You kept the tickets of the control region; keep `times.treated`."),
+            calendar_hours(lambda crm: median_response_change(crm, business_hours=False),
+                           "That is in calendar hours (nights and weekends count); the course's "
+                           "first-response KPI is in business hours."),
+            mean_not_median(lambda crm: median_response_change(crm, statistic="mean"),
+                "You compared means: a few very slow tickets dominate them. Compare the "
+                "medians."),
+            control_included(lambda crm: median_response_change(crm, treated_only=False),
+                             "You kept the tickets of the control region; keep `times.treated`."),
         )),
     NumberQuestion(
-        "q5", "How many leads *per group* would a two-proportion test need to detect a change "
-        "from your q1 rate to your q2 rate with 80% power at the 5% level? Compared within "
-        "±1 lead.", "leads needed per group",
+        "q5", "leads needed per group",
         hints=("Cohen's h measures the size of the change: `rv.cohens_h(p_before, p_after)`.",
                "`rv.sample_size_per_group(p_before, p_after)` solves the power equation for "
                "two independent groups."),
-        solution="needed = rv.sample_size_per_group(conversion_before, conversion_after)",
         expected=leads_needed, tolerance=1,
         mistakes=(
             Mistake("one-sample formula", leads_needed_one_sample,
@@ -201,19 +193,12 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                     "That is the total for both groups; the question asks per group."),
         )),
     NumberQuestion(
-        "q6", "Estimate the effect of the changes on conversion (won within 30 days) with a "
-        "difference-in-differences against the control region: (treated after - treated "
-        "before) - (control after - control before). Give a fraction (a difference of "
-        "shares), within ±0.0005.", "DiD on conversion",
+        "q6", "DiD on conversion",
         hints=("`rv.difference_in_differences(leads.assign(y=leads.won), \"conversion\")` "
                "fits the model; its `effect` is the estimate.",
                "Or by hand: the four means of `won` by `treated` and `post`."),
-        solution=("did = rv.difference_in_differences(leads.assign(y=leads.won), "
-                  "\"conversion\",\n"
-                  "                                   cluster=\"owner_id\")\n"
-                  "did_effect = did.effect"),
         expected=lambda crm: did_conversion(crm).effect,
-        tolerance=0.0005,
+        tolerance=0.0005, units=("change", "fraction"),
         mistakes=(
             Mistake("naive before/after", lambda crm: group_change(crm, "treated"),
                     "That is the naive before/after change of the treated regions; subtract "
@@ -223,65 +208,40 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                     "anyway. Subtract it from the treated regions' change."),
         )),
     ChartQuestion(
-        "q7", "Draw a line chart of conversion within 30 days by month of creation, one line "
-        "for the control region (draw it first) and one for the regions with the changes, "
-        "with a title, axis labels, a legend and a vertical line where the changes went "
-        "live.", "chart of monthly conversion, treated vs control",
+        "q7", "chart of monthly conversion, treated vs control",
         hints=("`leads.groupby([month, \"treated\"]).won.mean().unstack(\"treated\")` gives "
                "one column per group, the control (False) first.",
                "Draw each column with `ax.plot(monthly.index, monthly[False], label=...)`, "
                "then `monthly[True]`; `ax.axvline(go_live)` marks the go-live and "
                "`ax.legend()` names the lines."),
-        solution=("month = leads.created_date.dt.to_period(\"M\").dt.start_time\n"
-                  "monthly = leads.groupby([month, \"treated\"]).won.mean().unstack(\"treated\")\n"
-                  "ax.plot(monthly.index, monthly[False], marker=\"o\", "
-                  "label=f\"control ({control})\")\n"
-                  "ax.plot(monthly.index, monthly[True], marker=\"o\", "
-                  "label=\"regions with the changes\")\n"
-                  "ax.axvline(go_live, color=\"black\", linestyle=\"--\")\n"
-                  "ax.set_title(\"Conversion within 30 days, by month of creation\")\n"
-                  "ax.set_xlabel(\"month of creation\")\n"
-                  "ax.set_ylabel(\"share of leads won within 30 days\")\n"
-                  "ax.legend()"),
-        chart_kind="line", n_series=2, values=monthly_conversion),
+        chart_kind="line", legend=True, go_live=months_before_go_live,
+        series=(Drawn("the control region", monthly_conversion, control_words),
+                Drawn("the regions with the changes",
+                      lambda crm: monthly_conversion(crm, treated=True),
+                      lambda crm: ("changes", "treated", "trained", "new"))),
+        mistakes=(wrong_group(lambda crm: monthly_conversion(crm, treated=None),
+                              "it mixes all regions; draw the control region and the "
+                              "regions with the changes as two lines."),)),
     NumberQuestion(
-        "q8", "Among the users who got training and the new interface (sales and service "
-        "outside the control region), by how much did the mean SUS score change from "
-        "survey wave 1 to wave 2 (wave 2 - wave 1)? Within ±0.05.", "SUS change, trained users",
+        "q8", "SUS change, trained users",
         hints=("`survey` below has one row per answer, with `wave`, `sus` and `group`.",
                "Keep `survey.group == \"got training and the new interface\"`, take the mean "
                "`sus` per wave, then wave 2 minus wave 1."),
-        solution=("trained = survey[survey.group == \"got training and the new interface\"]\n"
-                  "by_wave = trained.groupby(\"wave\").sus.mean()\n"
-                  "sus_change = by_wave.loc[2] - by_wave.loc[1]"),
-        expected=sus_change, tolerance=0.05,
+        expected=sus_change, tolerance=0.05, units=("change",),
         mistakes=(
-            Mistake("everyone", lambda crm: sus_change(crm, None),
-                    "You compared all respondents; the question asks about the users who got "
-                    "training and the new interface."),
-            Mistake("the other group", lambda crm: sus_change(crm, "everyone else"),
-                    "That is the change of everyone else, the users who got neither; keep "
-                    "the trained group."),
-            Mistake("median instead of mean", lambda crm: sus_change(crm, statistic="median"),
-                    "You compared medians; the question asks for the mean SUS score, the "
-                    "usual summary of that scale."),
+            wrong_group(lambda crm: sus_change(crm, None),
+                        "You compared all respondents; the question asks about the users who got "
+                        "training and the new interface."),
+            wrong_group(lambda crm: sus_change(crm, "everyone else"),
+                        "That is the change of everyone else, the users who got neither; keep "
+                        "the trained group."),
+            median_not_mean(lambda crm: sus_change(crm, statistic="median"),
+                            "You compared medians; the question asks for the mean SUS score, the "
+                            "usual summary of that scale."),
         )),
     OpenQuestion(
-        "q9", "What can three months of data show about these changes, and what can they not "
-        "show? Using your numbers (q3, q5, q6), say what you would recommend to management "
-        "and when you would review again.", "open: what three months show",
+        "q9", "open: what three months show",
         hints=("Compare the leads needed (q5) with the leads the review window holds.",
                "A good answer separates the response-time result from the conversion result "
-               "and names the caveats (season, a small control group, novelty)."),
-        solution=("On the sample, three months show a clear fall in first-response time and a "
-                  "conversion rise in the treated regions that the z-test finds unlikely to "
-                  "be chance. They cannot show how much of the conversion rise is due to the "
-                  "changes: the difference-in-differences interval is wide because the "
-                  "control region is small and the window holds fewer mature leads than the "
-                  "power calculation asks for. Recommend keeping the changes, rolling them "
-                  "out to the control region, and reviewing again after six months with the "
-                  "same definitions."),
-        model_answer="Response time: clear. Conversion: promising but under-powered; keep, "
-                     "extend and review again at six months.",
-        placeholder="*Write your answer here (double-click this cell).*"),
+               "and names the caveats (season, a small control group, novelty).")),
 ])

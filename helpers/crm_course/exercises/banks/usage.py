@@ -10,8 +10,9 @@ import pandas as pd
 
 from ... import kpis
 from ...kpis.data_quality import EARLIEST_DATE, canonical_countries
+from ..mistakes import wrong_grouping, wrong_period
 from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
-from . import Bank
+from . import Bank, kpi_target
 
 
 def _baseline(crm):
@@ -70,75 +71,53 @@ def team_active_rates(crm) -> list[float]:
 
 BANK = Bank("01_collect_usage_data", "Collect usage data", [
     SeriesQuestion(
-        "q1", "How many different users logged in at least once in the baseline year, per "
-        "department?", "users who logged in",
+        "q1", "users who logged in",
         hints=("Keep the usage-log rows whose feature is 'login' and whose date is in the "
                "baseline year (`crm.period('baseline')`).",
                "Attach each row's department with `.map()` on `crm.users.set_index('user_id')"
                ".department`, then count *distinct* users per department.",
                "`logins.groupby(department).user_id.nunique()`"),
-        solution=("start, end = crm.period(\"baseline\")\n"
-                  "log = crm.usage_log\n"
-                  "logins = log[(log.feature == \"login\") & log.date.between(start, end)]\n"
-                  "department = logins.user_id.map(crm.users.set_index(\"user_id\").department)\n"
-                  "login_users = logins.groupby(department).user_id.nunique()"),
         expected=login_users_by_department, what="user counts",
         mistakes=(
             Mistake("counted rows, not users",
                     lambda crm: _login_rows_by_department(crm),
                     "You counted login rows (user-days), not users: use `.nunique()` on "
                     "user_id so each person counts once."),
-            Mistake("wrong period",
-                    lambda crm: login_users_by_department(crm, *crm.period("all")),
-                    "You used the whole data period; the question is about the baseline year "
-                    "only (`crm.period('baseline')`)."),
+            wrong_period(lambda crm: login_users_by_department(crm, *crm.period("all")),
+                         "You used the whole data period; the question is about the baseline year "
+                         "only (`crm.period('baseline')`)."),
         )),
     SeriesQuestion(
-        "q2", "What is the active-user rate of each department in the baseline year? Use "
-        "`kpis.active_user_rate` with `by=\"department\"`.", "active-user rate",
+        "q2", "active-user rate",
         hints=("The KPI library takes the period as two arguments: `start, end`.",
                "`kpis.active_user_rate(crm, start, end, by=\"department\")`"),
-        solution=("start, end = crm.period(\"baseline\")\n"
-                  "active_rates = kpis.active_user_rate(crm, start, end, by=\"department\")"),
         expected=active_rate_by_department, tolerance=1e-9, what="rates",
         mistakes=(
-            Mistake("wrong period",
-                    lambda crm: kpis.active_user_rate(crm, *crm.period("all"),
+            wrong_period(lambda crm: kpis.active_user_rate(crm, *crm.period("all"),
                                                       by="department"),
-                    "That is the whole data period, changes included; use the baseline "
-                    "year."),
-            Mistake("grouped by team",
-                    lambda crm: kpis.active_user_rate(crm, *_baseline(crm), by="team"),
-                    "You grouped by team; the question asks per department."),
+                         "That is the whole data period, changes included; use the baseline "
+                         "year."),
+            wrong_grouping(lambda crm: kpis.active_user_rate(crm, *_baseline(crm), by="team"),
+                           "You grouped by team; the question asks per department."),
         )),
     ChartQuestion(
-        "q3", "Draw a bar chart of the active-user rate of every team in the baseline year, "
-        "with a title, axis labels and the company's target as a horizontal line.",
+        "q3",
         "chart of adoption by team",
         hints=("`kpis.active_user_rate(crm, start, end, by=\"team\")` gives one rate per team; "
                "`.plot.bar(ax=ax)` draws it.",
                "The target is in `crm.kpi_targets`: the row whose kpi is 'active_user_rate'. "
                "Draw it with `ax.axhline(target, linestyle=\"--\")`."),
-        solution=("rates = kpis.active_user_rate(crm, *crm.period(\"baseline\"), by=\"team\")\n"
-                  "target = crm.kpi_targets.set_index(\"kpi\").loc[\"active_user_rate\", "
-                  "\"target\"]\n"
-                  "rates.plot.bar(ax=ax)\n"
-                  "ax.axhline(target, color=\"black\", linestyle=\"--\", label=\"target\")\n"
-                  "ax.set_title(\"Active-user rate by team, baseline year\")\n"
-                  "ax.set_xlabel(\"team\")\n"
-                  "ax.set_ylabel(\"share of licensed users active\")"),
-        chart_kind="bar", also_accept=("barh",), n_series=1, target_line=True,
-        values=team_active_rates),
+        chart_kind="bar", also_accept=("barh",),
+        target=lambda crm: kpi_target(crm, "active_user_rate"),
+        values=team_active_rates,
+        mistakes=(wrong_grouping(lambda crm: kpis.active_user_rate(
+            crm, *_baseline(crm), by="department").dropna().tolist(),
+            "These bars are per department; the chart asks per team."),)),
     NumberQuestion(
-        "q4", "What share of all actions (the `events` column) in the baseline year went to "
-        "the 'reports' feature? Give a fraction between 0 and 1.", "share of report actions",
+        "q4", "share of report actions",
         hints=("Sum `events`, do not count rows: one row can hold many actions.",
                "Share = events of 'reports' / events of all features, both in the baseline "
                "year."),
-        solution=("start, end = crm.period(\"baseline\")\n"
-                  "log = crm.usage_log[crm.usage_log.date.between(start, end)]\n"
-                  "reports_share = log.events[log.feature == \"reports\"].sum() / "
-                  "log.events.sum()"),
         expected=reports_share, tolerance=0.0005, fraction=True,
         mistakes=(
             Mistake("counted rows", lambda crm: reports_share(crm, rows=True),
@@ -148,17 +127,11 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
                     "of all actions."),
         )),
     NumberQuestion(
-        "q5", "How many features of the CRM's catalogue (`schema.FEATURES`) were not used at "
-        "all in the baseline year?", "unused features",
+        "q5", "unused features",
         hints=("A feature nobody used has no row in the log, so counting the log's features "
                "cannot find it.",
                "Compare the catalogue with the features that have events in the period, or "
                "use `kpis.unused_features(crm, start, end)`."),
-        solution=("from crm_course.schema import FEATURES\n"
-                  "start, end = crm.period(\"baseline\")\n"
-                  "log = crm.usage_log[crm.usage_log.date.between(start, end)]\n"
-                  "used = set(log.feature[log.events > 0].astype(str))\n"
-                  "unused = len([f for f in FEATURES if f not in used])"),
         expected=unused_count, tolerance=0,
         mistakes=(
             Mistake("looked only in the log", lambda crm: 0,
@@ -166,25 +139,19 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
                     "Compare with the full catalogue, `schema.FEATURES`."),
         )),
     NumberQuestion(
-        "q6", "What share of contacts has no phone number? Give a fraction between 0 and 1.",
+        "q6",
         "share without phone",
         hints=("`.isna()` marks the missing values; the mean of True/False is a share.",),
-        solution="no_phone_share = crm.contacts.phone.isna().mean()",
         expected=missing_phone_share, tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("share with a phone", lambda crm: crm.contacts.phone.notna().mean(),
-                    "That is the share of contacts WITH a phone number."),
             Mistake("count instead of share", lambda crm: crm.contacts.phone.isna().sum(),
                     "That is a count; divide by the number of contacts (or use `.mean()`)."),
         )),
     NumberQuestion(
-        "q7", "How many contacts have a country that is not exactly one of 'Spain', "
-        "'Portugal', 'France' or 'Andorra'?", "inconsistent countries",
+        "q7", "inconsistent countries",
         hints=("`.isin([...])` tests membership in a list; `~` negates it.",
                "Compare the text exactly as stored: 'Spain ' with a trailing space is an "
                "inconsistent spelling too."),
-        solution=("canonical = [\"Spain\", \"Portugal\", \"France\", \"Andorra\"]\n"
-                  "odd_countries = int((~crm.contacts.country.isin(canonical)).sum())"),
         expected=odd_countries, tolerance=0,
         mistakes=(
             Mistake("stripped spaces", lambda crm: odd_countries(crm, strip=True),
@@ -195,12 +162,8 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
                     "it as inconsistent."),
         )),
     NumberQuestion(
-        "q8", "How many contacts have an impossible creation date: before 1990-01-01 or after "
-        "the data's last day (`crm.meta['data_end']`)?", "impossible dates",
+        "q8", "impossible dates",
         hints=("Build two True/False Series, one per rule, and combine them with `|`.",),
-        solution=("created = crm.contacts.created_date\n"
-                  "impossible = int(((created < \"1990-01-01\")\n"
-                  "                  | (created > crm.meta[\"data_end\"])).sum())"),
         expected=impossible_dates, tolerance=0,
         mistakes=(
             Mistake("only the future", lambda crm: impossible_dates(crm, "late"),
@@ -211,20 +174,10 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
                     "impossible too."),
         )),
     OpenQuestion(
-        "q9", "Which team under-uses the CRM most, and what would you check before deciding "
-        "what to do about it? Answer in three or four sentences.", "open: the lagging team",
+        "q9", "open: the lagging team",
         hints=("Look at your chart from q3 and at the team's comments in the survey.",
                "A good answer separates the symptom (low use) from possible causes "
-               "(training, tool fit, process) and names the evidence for each."),
-        solution=("Sales East has by far the lowest active-user rate of the sales teams. Before "
-                  "acting I would compare its use of the pipeline and reports with the other "
-                  "teams, read its survey comments, and ask the team lead whether its process "
-                  "differs. If the cause is training, a refresher course; if the tool does not "
-                  "fit the job, a process or interface change."),
-        model_answer=("Sales East: lowest adoption; check feature use, results (conversion) "
-                      "and comments before choosing between training, process and system "
-                      "changes."),
-        placeholder="*Write your answer here (double-click this cell).*"),
+               "(training, tool fit, process) and names the evidence for each.")),
 ])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..mistakes import mean_not_median, open_records_included, wrong_grouping
 from ..questions import (
     ChartQuestion,
     DatesQuestion,
@@ -52,16 +53,13 @@ def _stage_count(crm, keep) -> int:
     return int(crm.opportunities["stage"].isin(keep).sum())
 
 
-OPEN_PLACEHOLDER = "*Write your answer here (double-click this cell).*"
-
 BANK = Bank("00_warmup", "Getting to know the CRM data", [
     SeriesQuestion(
-        "q1", "How many CRM users does each department have?", "users per department",
+        "q1", "users per department",
         hints=("Each row of `crm.users` is one CRM user; the `department` column says where "
                "they work.",
                "Count how often each department appears: a Series method does exactly that.",
                "`crm.users['department'].value_counts()`"),
-        solution="users_per_department = crm.users[\"department\"].value_counts()",
         expected=users_per_department, what="counts",
         mistakes=(
             Mistake("shares instead of counts",
@@ -72,25 +70,21 @@ BANK = Bank("00_warmup", "Getting to know the CRM data", [
                     "You counted teams, not departments: use the `department` column."),
         )),
     ChartQuestion(
-        "q2", "Draw a bar chart of the number of users per department, with a title and "
-        "both axis labels.", "bar chart of users",
+        "q2", "bar chart of users",
         hints=("Start from your answer to q1: a Series can draw itself with `.plot.bar(ax=ax)`.",
                "Name the chart with `ax.set_title(...)` and the axes with `ax.set_xlabel(...)` "
                "and `ax.set_ylabel(...)`."),
-        solution=("users_per_department.plot.bar(ax=ax, color=\"#4477AA\")\n"
-                  "ax.set_title(\"CRM users per department\")\n"
-                  "ax.set_xlabel(\"Department\")\nax.set_ylabel(\"Users\")"),
-        chart_kind="bar", also_accept=("barh",), n_series=1,
-        values=lambda crm: users_per_department(crm).tolist()),
+        chart_kind="bar", also_accept=("barh",),
+        values=lambda crm: users_per_department(crm).tolist(),
+        mistakes=(wrong_grouping(lambda crm: crm.users["team"].value_counts().tolist(),
+                                 "These bars count users per team; the chart asks per "
+                                 "department."),)),
     DatesQuestion(
-        "q3", "On which day does the data start, and on which day does it end? Use the "
-        "opportunities' `created_date` and give a tuple `(first_day, last_day)`.",
+        "q3",
         "first and last day",
         hints=("The earliest date of a column is its minimum, the latest its maximum.",
                "`created = crm.opportunities['created_date']`, then `created.min()` and "
                "`created.max()`; put the two in a tuple with parentheses."),
-        solution=("created = crm.opportunities[\"created_date\"]\n"
-                  "data_span = (created.min(), created.max())"),
         expected=data_span,
         mistakes=(
             Mistake("swapped", lambda crm: data_span(crm)[::-1],
@@ -102,15 +96,12 @@ BANK = Bank("00_warmup", "Getting to know the CRM data", [
                     "starts earlier. Use `created_date`."),
         )),
     NumberQuestion(
-        "q4", "How many opportunities are still open at the data's end (stage neither "
-        "`won` nor `lost`)?", "open opportunities",
+        "q4", "open opportunities",
         hints=("An opportunity is closed when its stage is `won` or `lost`; every other stage "
                "is open.",
                "`stage.isin([...])` tells which rows are in a list of stages; `~` turns it "
                "around.",
                "Sum a True/False Series to count the True values."),
-        solution=("closed = crm.opportunities[\"stage\"].isin([\"won\", \"lost\"])\n"
-                  "open_deals = int((~closed).sum())"),
         expected=open_opportunities, tolerance=0,
         mistakes=(
             Mistake("counted lost deals as open",
@@ -128,50 +119,40 @@ BANK = Bank("00_warmup", "Getting to know the CRM data", [
                     "That is every opportunity; keep only those that are still open."),
         )),
     NumberQuestion(
-        "q5", "What is the median amount of a won deal, in euros?", "median won amount",
+        "q5", "median won amount",
         hints=("Keep only the rows whose stage is `won`, then look at `amount`.",
                "The median is the middle value: `.median()`, not `.mean()`."),
-        solution=("opps = crm.opportunities\n"
-                  "median_won = opps.loc[opps[\"stage\"] == \"won\", \"amount\"].median()"),
         expected=median_won_amount, tolerance=0.01,
         mistakes=(
-            Mistake("used mean instead of median",
-                    lambda crm: crm.opportunities.loc[crm.opportunities["stage"] == "won",
+            mean_not_median(lambda crm: crm.opportunities.loc[crm.opportunities["stage"] == "won",
                                                       "amount"].mean(),
-                    "You used the mean instead of the median: a few very large deals pull the "
-                    "mean up; the question asks for the median."),
-            Mistake("included open deals",
-                    lambda crm: crm.opportunities.loc[crm.opportunities["stage"] != "lost",
-                                                      "amount"].median(),
-                    "You included open deals: their amount is only an expectation. Keep the "
-                    "won deals only."),
+                "You used the mean instead of the median: a few very large deals pull the "
+                "mean up; the question asks for the median."),
+            open_records_included(
+                lambda crm: crm.opportunities.loc[crm.opportunities["stage"] != "lost",
+                                                  "amount"].median(),
+                "You included open deals: their amount is only an expectation. Keep the "
+                "won deals only."),
             Mistake("included every deal", lambda crm: crm.opportunities["amount"].median(),
                     "You took every opportunity, lost and open ones too: keep the won deals "
                     "only."),
         )),
     NumberQuestion(
-        "q6", "What share of contacts has no e-mail address? Give a fraction between 0 and 1.",
+        "q6",
         "share without e-mail",
         hints=("A missing e-mail is an empty value: `.isna()` marks it True.",
                "The mean of a True/False Series is the share of True values."),
-        solution="no_email_share = crm.contacts[\"email\"].isna().mean()",
         expected=share_without_email, tolerance=0.0005, fraction=True,
         mistakes=(
-            Mistake("share with an e-mail", lambda crm: crm.contacts["email"].notna().mean(),
-                    "That is the share of contacts WITH an e-mail; the question asks for "
-                    "those without."),
             Mistake("count instead of share", lambda crm: crm.contacts["email"].isna().sum(),
                     "That is a count of contacts; divide by the number of contacts to get a "
                     "share (or use .mean())."),
         )),
     SeriesQuestion(
-        "q7", "How many leads (opportunities) were created in each month? Give a Series "
-        "indexed by month, oldest first.", "leads per month",
+        "q7", "leads per month",
         hints=("Turn each `created_date` into its month with `.dt.to_period('M')`.",
                "Then count rows per month with `.value_counts()` and put the months in order "
                "with `.sort_index()`."),
-        solution=("month = crm.opportunities[\"created_date\"].dt.to_period(\"M\")\n"
-                  "leads_per_month = month.value_counts().sort_index()"),
         expected=leads_per_month, index="month", what="monthly counts",
         mistakes=(
             Mistake("counted by close month",
@@ -189,15 +170,9 @@ BANK = Bank("00_warmup", "Getting to know the CRM data", [
                     "You counted won deals only; every opportunity is a lead."),
         )),
     OpenQuestion(
-        "q8", "Which data-quality problem you met in this notebook would you fix first, and "
-        "why? Answer in two or three sentences in the markdown cell.", "open: what to fix",
+        "q8", "open: what to fix",
         hints=("Think about the share of contacts without an e-mail: what can marketing not "
                "do for them?",
                "A good answer names one problem, its size in your data, and who suffers "
-               "from it."),
-        solution=("Missing e-mail addresses: about one contact in ten has none, so campaigns "
-                  "cannot reach them and duplicates are harder to find. I would make e-mail "
-                  "a required field and ask account owners to complete their contacts."),
-        placeholder=OPEN_PLACEHOLDER,
-        model_answer="Missing e-mail addresses (see the solution)."),
+               "from it.")),
 ])

@@ -1,0 +1,126 @@
+"""Class view: a grading run, opened from its results folder, for the instructor.
+
+Shows the share of the class that solved, got wrong or left each question (a stacked
+bar per question), the questions to reteach, the named mistakes of a chosen question
+with their counts, and each learner's completion. The numbers are
+`crm_course.class_report.analyse`'s, the same as the HTML class report's.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..class_report import UNNAMED, ClassReport, ResultsError, analyse, load_results
+from .render import Panel, chart_png, table_html
+
+COLOURS = {"solved": "#009E73", "wrong": "#D55E00", "not attempted": "#BBBBBB"}
+
+
+def shares(report: ClassReport) -> pd.DataFrame:
+    """One row per question (``exercise qN``): the shares solved, wrong, not attempted."""
+    rows = {f"{q.exercise} {q.question}": {"solved": q.share(q.solved),
+                                           "wrong": q.share(q.wrong),
+                                           "not attempted": q.share(q.not_attempted)}
+            for q in report.questions}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLOURS))
+
+
+def draw_shares(ax, table: pd.DataFrame) -> None:
+    """Stacked horizontal bars, first question on top."""
+    left = pd.Series(0.0, index=table.index)
+    labels = list(table.index)[::-1]
+    for column, colour in COLOURS.items():
+        values = table[column].reindex(labels)
+        ax.barh(labels, values, left=left.reindex(labels), color=colour, label=column)
+        left = left + table[column]
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the class")
+    ax.set_title("Each question: solved, wrong, not attempted", loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+class ClassView:
+    """Widgets to open a grading run (``folder`` + ``Open``) and see the class.
+
+    State: ``report`` (the `ClassReport` shown, or None) and ``status`` (what is open,
+    or why the folder did not open).
+    """
+
+    def __init__(self, folder: str | Path | None = None):
+        self.report: ClassReport | None = None
+        self.folder = widgets.Text(value=str(folder or ""), placeholder="grading/out",
+                                   description="Results", layout=widgets.Layout(width="480px"))
+        self.button = widgets.Button(description="Open", button_style="primary")
+        self.status = widgets.HTML("<p>Give the --out folder of <code>crm-course grade</code>."
+                                   "</p>")
+        self.chart = widgets.Image(format="png")
+        self.reteach = widgets.HTML()
+        self.question = widgets.Dropdown(description="Question", options=[])
+        self.mistakes = widgets.HTML()
+        self.learners = widgets.HTML()
+        self.button.on_click(lambda _: self.open())
+        self.question.observe(lambda _: self._show_mistakes(), names="value")
+        self.widget = Panel([widgets.HBox([self.folder, self.button]), self.status,
+                             self.chart, self.reteach, self.question, self.mistakes,
+                             self.learners], self.describe)
+        if folder:
+            self.open()
+
+    def open(self) -> bool:
+        """Read the folder's results.json and show it; False (reason in ``status``) when
+        it cannot be read."""
+        try:
+            results = load_results(Path(self.folder.value.strip() or "."))
+        except ResultsError as err:
+            self.status.value = (f"<pre style='color:#D55E00'>Not opened: "
+                                 f"{html.escape(str(err))}</pre>")
+            return False
+        self.report = analyse(results, source=self.folder.value.strip())
+        self.status.value = (f"<p>{self.report.submissions} submission(s), "
+                             f"{len(self.report.learners)} learner row(s).</p>")
+        self.chart.value = chart_png(lambda ax: draw_shares(ax, shares(self.report)),
+                                     size=(10.0, 0.35 * len(self.report.questions) + 1.5))
+        reteach = self.report.reteach
+        self.reteach.value = "<h4>What to reteach</h4>" + (
+            table_html(pd.DataFrame(
+                [{"question": f"{q.exercise} {q.question}", "about": q.title,
+                  "solved": f"{q.share(q.solved):.0%}", "wrong": f"{q.share(q.wrong):.0%}"}
+                 for q in reteach])) if reteach else "<p>Nothing to reteach.</p>")
+        self.question.options = [(f"{q.exercise} {q.question}: {q.title}", i)
+                                 for i, q in enumerate(self.report.questions)]
+        self.question.value = 0 if self.report.questions else None
+        self.learners.value = "<h4>Learners</h4>" + table_html(pd.DataFrame(
+            [{"learner": r.learner, "exercise": r.exercise,
+              "completion": f"{r.completion:.0%}", "solved": f"{r.solved}/{r.questions}",
+              "note": r.note} for r in self.report.learners]))
+        self._show_mistakes()
+        return True
+
+    def _show_mistakes(self) -> None:
+        if self.report is None or self.question.value is None:
+            self.mistakes.value = ""
+            return
+        q = self.report.questions[self.question.value]
+        if not q.mistakes:
+            self.mistakes.value = "<p>No wrong answers to this question.</p>"
+            return
+        self.mistakes.value = table_html(pd.DataFrame(
+            [{"mistake": name, "learners": n} for name, n in q.mistakes.items()]))
+
+    def describe(self) -> str:
+        """What the view shows now."""
+        if self.report is None:
+            return "Class view: no results opened"
+        lines = [f"Class view: {self.report.submissions} submission(s)"]
+        lines += [f"reteach {q.exercise} {q.question}" for q in self.report.reteach]
+        if self.question.value is not None:
+            q = self.report.questions[self.question.value]
+            named = {k: v for k, v in q.mistakes.items() if k != UNNAMED}
+            lines.append(f"{q.exercise} {q.question}: solved {q.solved}/{q.learners}, "
+                         f"mistakes {named}")
+        return "\n".join(lines)
+

@@ -1,0 +1,53 @@
+"""The dashboard's class view on a generated class: opened from a results folder, the
+same numbers as the class report, the chosen question's mistakes, escaped errors."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from class_fixtures import make_class  # noqa: E402
+
+from crm_course.dashboard.class_view import ClassView, shares  # noqa: E402
+
+
+def _folder(tmp_path, sample):
+    (tmp_path / "results.json").write_text(json.dumps(make_class(sample)), encoding="utf-8")
+    return tmp_path
+
+
+def test_opens_a_results_folder(sample, tmp_path):
+    view = ClassView(_folder(tmp_path, sample))
+    assert view.report is not None and bytes(view.chart.value).startswith(b"\x89PNG")
+    table = shares(view.report)
+    assert table.loc["02_analyse_kpis q1"].round(3).tolist() == [0.222, 0.556, 0.222]
+    assert (table.sum(axis=1).round(9) == 1).all()
+    assert "lead conversion" in view.reteach.value and "median sales cycle" in view.reteach.value
+    assert "ivy" in view.learners.value and "0%" in view.learners.value
+    assert repr(view.widget).splitlines()[:3] == [
+        "Class view: 10 submission(s)", "reteach 02_analyse_kpis q1",
+        "reteach 02_analyse_kpis q3"]
+
+
+def test_choosing_a_question_lists_its_mistakes(sample, tmp_path):
+    view = ClassView(_folder(tmp_path, sample))
+    assert "open records excluded" in view.mistakes.value  # q1, the first question
+    view.question.value = 2  # q3
+    assert "mean instead of median" in view.mistakes.value
+    assert "q3: solved 4/9, mistakes {'mean instead of median': 3}" in view.describe()
+    view.question.value = 1  # q2: nobody wrong
+    assert view.mistakes.value == "<p>No wrong answers to this question.</p>"
+
+
+def test_a_bad_folder_is_explained_escaped(tmp_path):
+    view = ClassView()
+    assert view.describe() == "Class view: no results opened"
+    bad = tmp_path / "<b>x"
+    bad.mkdir()
+    view.folder.value = str(bad)
+    assert view.open() is False
+    assert "Not opened" in view.status.value and "&lt;b&gt;x" in view.status.value
+    assert "<b>x" not in view.status.value
