@@ -282,19 +282,20 @@ def _add_dashboard(sub) -> None:
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument("--dev", action="store_true",
                    help="development mode: show Python tracebacks in the page")
+    p.add_argument("--cull-idle", type=int, default=120, metavar="SECONDS",
+                   help="shut down the kernel of a page closed or reloaded this long ago "
+                        "(default 120)")
     p.set_defaults(func=_dashboard)
 
 
 def _dashboard(args) -> int:
     import subprocess
 
+    from .dashboard.serve import voila_command
     from .runner import ROOT
 
-    command = [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "dashboard.ipynb"),
-               f"--port={args.port}", "--Voila.ip=127.0.0.1",
-               f"--show_tracebacks={args.dev}"]
-    if args.no_browser:
-        command.append("--no-browser")
+    command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
+                            cull_idle=args.cull_idle)
     try:
         return subprocess.run(command, cwd=ROOT).returncode
     except KeyboardInterrupt:
