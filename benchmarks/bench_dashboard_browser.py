@@ -1,0 +1,148 @@
+"""The dashboard as an instructor's browser sees it: first view and widget latency in Chromium.
+
+Serves the dashboard exactly as ``crm-course dashboard`` does (`dashboard.serve.voila_command`:
+a pre-heated kernel, idle culling) on a free loopback port, then in Debian's Chromium
+(Playwright) measures
+
+* first view: from navigation to the first chart and its caption on screen, for the first
+  visit after the server answered and for later visits (the pool's kernel refills);
+* widget latency: from choosing a value in a dropdown to the new caption and chart on
+  screen (the kernel's work, the comm round trip and the browser's drawing), each change
+  made ``--repeat`` times away and back.
+
+The reference measured in the same run is the browser's own floor: loading a static
+page of the same server (Voila's tree listing) in the same Chromium.
+
+Usage: ``python benchmarks/bench_dashboard_browser.py [--repeat 3] [--no-readme] [--smoke]``.
+Writes its table between ``<!-- dashboard-browser:start -->`` and
+``<!-- dashboard-browser:end -->`` of benchmarks/README.md. Targets (issue 17): first view
+under 2 s on the default data. ``--smoke``: one round, README untouched, times not judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from readme_section import update_section
+
+from crm_course.dashboard.serve import voila_command
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FIRST_VIEW_TARGET = 2.0  # seconds
+CHANGES = [("Split by", "region", "whole company"), ("KPI", "Win rate", "Lead conversion rate"),
+           ("Area", "Service", "Sales")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("voila exited before it answered")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
+
+
+def first_view(page, url: str) -> float:
+    start = time.perf_counter()
+    page.goto(url, timeout=120_000)
+    page.locator(".widget-html", has_text="by month").first.wait_for(timeout=120_000)
+    page.locator(".jupyter-widgets img").first.wait_for(timeout=120_000)
+    return time.perf_counter() - start
+
+
+def change(page, label: str, option: str) -> float:
+    """Seconds from choosing ``option`` in the dropdown ``label`` to a new caption."""
+    caption = page.locator(".widget-html", has_text="\u00b7").first  # the explorer's note
+    before = caption.inner_text()
+    select = page.locator(".widget-dropdown", has_text=label).locator("select").first
+    start = time.perf_counter()
+    select.select_option(label=option)
+    page.wait_for_function("([el, old]) => el.innerText !== old",
+                           arg=[caption.element_handle(), before], timeout=60_000)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one round, README untouched, times not judged")
+    args = parser.parse_args()
+    if args.smoke:
+        args.repeat, args.no_readme = 1, True
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "voila.log"
+        process = subprocess.Popen(voila_command(port), stdout=log.open("wb"),
+                                   stderr=subprocess.STDOUT)
+        try:
+            wait_for(url, process)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                start = time.perf_counter()
+                page.goto(f"{url}voila/tree", timeout=60_000)
+                reference = time.perf_counter() - start
+                time.sleep(3)  # let the pool pre-heat its kernel, as before a class starts
+                views = [first_view(page, url) for _ in range(args.repeat)]
+                latencies = {}
+                for label, option, back in CHANGES:
+                    times = []
+                    for _ in range(args.repeat):
+                        times += [change(page, label, option), change(page, label, back)]
+                    latencies[f"{label}: {option}"] = times
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    rows = [("first view, first visit", views[0], views[0], FIRST_VIEW_TARGET),
+            ("first view, later visits", statistics.median(views[1:] or views),
+             max(views[1:] or views), FIRST_VIEW_TARGET)]
+    rows += [(f"change {name}", statistics.median(t), max(t), None)
+             for name, t in latencies.items()]
+    lines = ["| measured in Chromium | median (s) | worst (s) | target (s) |",
+             "|---|---:|---:|---:|"]
+    lines += [f"| {name} | {median:.2f} | {worst:.2f} | {target if target else ''} |"
+              for name, median, worst, target in rows]
+    lines.append(f"| reference: a static page of the same server | {reference:.2f} | "
+                 f"{reference:.2f} | |")
+    body = "\n".join(["## Dashboard in the browser", "",
+                      f"Default data, {args.repeat} rounds, Chromium via Playwright, "
+                      f"{platform.machine()}, Python {platform.python_version()}.", "",
+                      *lines])
+    print(body)
+    if not args.no_readme:
+        update_section("dashboard-browser", body)
+    missed = [] if args.smoke else [n for n, m, _, t in rows if t and m > t]
+    for name in missed:
+        print(f"MISSED: {name} over its target", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
