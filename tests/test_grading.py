@@ -12,6 +12,7 @@ import pytest
 from fixtures import submissions as subs
 
 from crm_course.cli import build_parser
+from crm_course.executor import parameters_of
 from crm_course.exercises.banks import get_bank
 from crm_course.exercises.banks.warmup import (
     median_won_amount,
@@ -25,13 +26,12 @@ from crm_course.grading import (
     _gradebook_cell,
     grade,
     gradebook_rows,
-    parameters_of,
     read_submission,
     rejudge,
 )
 from crm_course.source import get_crm
 
-TIMEOUT = 20
+TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
@@ -186,9 +186,9 @@ def test_rejudge_ignores_recorded_verdicts(sample):
 
 
 def test_parameters_and_reasons(tmp_path):
-    nb = subs.correct("zoé")
-    assert parameters_of(nb)["learner"] == "zoé"
-    assert parameters_of(nb)["strict"] is False
+    path = subs.write(subs.correct("zoé"), tmp_path / "zoé.ipynb")
+    assert parameters_of(path)["learner"] == "zoé"
+    assert parameters_of(path)["strict"] is False
     bad = tmp_path / "x.ipynb"
     bad.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="not text"):

@@ -350,7 +350,7 @@ def build_report(out_html: str | Path, data_dir: str | Path | None = None,
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from .runner import run_notebook
+    from .executor import run_notebook
 
     out_html = Path(out_html)
     params = {k: v for k, v in (("data_dir", None if data_dir is None
