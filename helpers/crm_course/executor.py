@@ -143,9 +143,21 @@ def _run_child(source, output, parameters, run_dir, cwd, engine, cell_timeout,
         child_env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", **(env or {}))
         child_env = {k: v for k, v in child_env.items() if v is not None}
     log_path = run_dir / "run.log"
+    fds: tuple[int, ...] = ()
+    if sandbox is not None:  # options through a pipe: /proc/1/cmdline shows no host path
+        read_fd, write_fd = os.pipe()
+        split = argv.index("--")
+        os.write(write_fd, b"".join(a.encode() + b"\0" for a in argv[1:split]))
+        os.close(write_fd)
+        argv, fds = [argv[0], "--args", str(read_fd), *argv[split:]], (read_fd,)
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(argv, env=child_env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc = subprocess.Popen(argv, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    pass_fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
         timed_out = False
         try:
             proc.wait(timeout=wall_timeout)
