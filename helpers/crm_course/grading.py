@@ -564,7 +564,7 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
         refused.update(collisions(names))
     for sub in subs:
         if sub.path in refused:
-            sub.result.learner = f"{sub.result.learner} [{learner_key(sub.path.name)}]"
+            sub.result.learner = f"{sub.result.learner} ({clean(sub.path.name)})"
     return subs, refused
 
 
@@ -626,10 +626,18 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
     write_gradebook(results, out / "gradebook.csv")
     fb = out / "feedback"
     fb.mkdir(exist_ok=True)
-    for learner in sorted({r.learner for r in results}):
+    for learner, name in file_names(sorted({r.learner for r in results})).items():
         mine = [r for r in results if r.learner == learner]
-        (fb / f"{learner_key(learner)}.md").write_text(feedback_text(mine), encoding="utf-8")
+        (fb / f"{name}.md").write_text(feedback_text(mine), encoding="utf-8")
     return results
+
+
+def file_names(learners: list[str]) -> dict[str, str]:
+    """A distinct file-safe name per learner: `learner_key`, plus a short hash of the
+    id when two ids share a key."""
+    keys = [learner_key(x) for x in learners]
+    return {x: k if keys.count(k) == 1 else f"{k}-{hashlib.sha256(x.encode()).hexdigest()[:6]}"
+            for x, k in zip(learners, keys, strict=True)}
 
 
 def _digest(p: Path) -> str | None:
