@@ -57,12 +57,22 @@ class Sandbox:
 # --------------------------------------------------------------------------- parameters
 
 def parameters_of(path: str | Path) -> dict:
-    """Default values of the notebook's ``parameters`` cell (`papermill.inspect_notebook`);
-    a value that is not a Python literal is left out."""
+    """Default values of the notebook's ``parameters`` cell (`papermill.inspect_notebook`,
+    read as Python whatever the notebook's metadata claims); a value that is not a
+    Python literal is left out."""
+    import nbformat
     import papermill
 
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": KERNEL, "language": "python",
+                                 "display_name": "Python 3"}
+    nb.metadata.pop("language_info", None)
+    with tempfile.TemporaryDirectory(prefix="crm-inspect-") as tmp:
+        copy = Path(tmp) / "notebook.ipynb"
+        nbformat.write(nb, copy)
+        found = papermill.inspect_notebook(str(copy))
     values = {}
-    for name, spec in papermill.inspect_notebook(str(path)).items():
+    for name, spec in found.items():
         with contextlib.suppress(ValueError, SyntaxError, TypeError):
             values[name] = ast.literal_eval(spec["default"])
     return values
