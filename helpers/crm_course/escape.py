@@ -4,8 +4,10 @@
   for ids, names and one-line values in every output (gradebook, feedback, pages).
 - `html` is `clean` + MarkupSafe's escaping (``& < > " '``): for HTML text and attribute
   values, e.g. a widget's ``HTML.value`` (set as ``innerHTML`` in the browser).
-- `markdown` also backslash-escapes Markdown syntax, so ``[x](javascript:...)``,
-  ``![](http://...)`` or ``*`` stay literal in Markdown that is rendered to HTML.
+- `markdown` keeps text literal in Markdown that is rendered to HTML: ``< > &`` become
+  entities (no HTML, no autolinks) and ``\\ ` [ ] |`` get a backslash (no links, images,
+  code spans or table cells); ``_``, ``*`` and quotes stay readable (they cannot
+  run or load anything).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from markupsafe import Markup, escape
 
 DROP = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 KEEP = {"\n", "\t"}
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]|])")
+MARKDOWN_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def clean(text, multiline: bool = False) -> str:
@@ -39,7 +42,7 @@ def html(text, multiline: bool = False) -> Markup:
 
 def markdown(text, multiline: bool = False) -> str:
     """``text`` safe to put in Markdown that is rendered as HTML: literal, no markup."""
-    return str(escape(MARKDOWN_SPECIAL.sub(r"\\\1", clean(text, multiline))))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text, multiline)).translate(MARKDOWN_HTML)
 
 
 __all__ = ["Markup", "clean", "html", "markdown"]
