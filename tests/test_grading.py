@@ -202,3 +202,7 @@ def test_grade_cli_arguments():
                                       "--jobs", "3", "--timeout", "9"])
     assert args.submissions == [Path("a.ipynb"), Path("b.ipynb")]
     assert (args.jobs, args.timeout, args.out) == (3, 9.0, Path("o"))
+    assert (args.roster, args.no_sandbox) == (None, False)
+    args = build_parser().parse_args(["grade", "a.ipynb", "--out", "o", "--roster", "r.csv",
+                                      "--no-sandbox"])
+    assert (args.roster, args.no_sandbox) == (Path("r.csv"), True)
