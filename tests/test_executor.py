@@ -84,3 +84,20 @@ def test_the_report_and_the_runner_do_not_import_each_other():
 
     assert "runner" not in imports("report")
     assert "executor" in imports("report") and "executor" in imports("runner")
+
+
+def test_read_capped_never_follows_links_nor_reads_too_much(tmp_path):
+    outside, scratch = tmp_path / "outside", tmp_path / "scratch"
+    outside.mkdir()
+    scratch.mkdir()
+    (outside / "answers.json").write_text("grader's own")
+    (scratch / "answers").symlink_to(outside)
+    (scratch / "link.json").symlink_to(outside / "answers.json")
+    (scratch / "big.json").write_bytes(b"x" * 101)
+    (scratch / "ok.json").write_bytes(b"x" * 100)
+    assert executor.read_capped(scratch / "answers" / "answers.json", 100) == b"grader's own"
+    assert executor.read_capped(scratch / "answers" / "answers.json", 100, scratch) is None
+    assert executor.read_capped(scratch / "link.json", 100) is None
+    assert executor.read_capped(scratch / "big.json", 100) is None
+    assert executor.read_capped(scratch / "ok.json", 100, scratch) == b"x" * 100
+    assert executor.read_capped(scratch / "missing.json", 100) is None

@@ -54,6 +54,10 @@ def batch(tmp_path_factory):
         text = nb.read_text(encoding="utf-8").replace("@SUBMISSIONS@", str(folder))
         (folder / nb.name).write_text(text.replace("@OUT@", str(out)), encoding="utf-8")
         paths.append(folder / nb.name)
+    vault = folder.parent / "vault"  # only the grader's user may read it
+    vault.mkdir(mode=0o700)
+    (vault / "answers.json").write_text(json.dumps({"format": 1, "answers": {"q3": {
+        "answer": {"type": "number", "value": 1, "int": True}, "status": "passed"}}}))
     before = {p: _digest(p) for p in paths}
     package = _package_digest()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -156,3 +160,10 @@ def test_no_network(batch):
 
 def test_time_is_bounded(batch):
     assert all(r.seconds < TIMEOUT + 30 for r in batch["results"].values())
+
+
+def test_links_out_of_the_scratch_folder_are_never_followed(batch):
+    linker = batch["results"]["linker"]
+    assert "no answers were recorded" in linker.reason
+    assert {v["status"] for v in linker.questions.values()} == {"unanswered"}
+    assert not (batch["out"] / "executed" / "linker-linker.ipynb").exists()

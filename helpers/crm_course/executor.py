@@ -11,7 +11,9 @@ encryption", interrupts at shutdown) never reaches the terminal. Two engines:
   timing metadata (`execute_in_place`, outputs committed for nbval).
 
 A run that fails while the kernel starts ("Address already in use", papermill #511) is
-retried once. With ``sandbox=`` the child runs inside bubblewrap (`crm_course.sandbox`).
+retried once. With ``sandbox=`` the child runs inside bubblewrap (`crm_course.sandbox`)
+in its own network namespace, so no port is shared and nothing is retried: after a run,
+every file in the scratch folder is the learner's (read back only with `read_capped`).
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ def execute(source: Path, output: Path, parameters: dict | None = None, *,
     source, output = Path(source), Path(output)
     started = time.perf_counter()
     run_dir = sandbox.scratch if sandbox else Path(tempfile.mkdtemp(prefix="crm-run-"))
+    retries = 0 if sandbox else retries
     try:
         for attempt in range(retries + 1):
             status = _run_child(source, output, parameters, run_dir, cwd, engine,
@@ -195,9 +198,13 @@ def _kill_group(pid: int) -> None:
         os.killpg(os.getpgid(pid), signal.SIGKILL)
 
 
-def read_capped(path: Path, cap: int) -> bytes | None:
-    """At most ``cap`` bytes of a regular file (never through a symlink); None when it
-    is missing, not a plain file or larger than ``cap``."""
+def read_capped(path: Path, cap: int, within: Path | None = None) -> bytes | None:
+    """The bytes of a regular file of at most ``cap`` bytes, never through a symlink (nor
+    a folder that leads out of ``within``); None when it is missing, not a plain file or
+    larger than ``cap``."""
+    if within is not None and not Path(os.path.realpath(Path(path).parent)).is_relative_to(
+            os.path.realpath(within)):
+        return None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -223,7 +230,7 @@ def _read_status(path: Path) -> dict:
 
 def _tail(path: Path) -> str:
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as fh:
             fh.seek(max(0, os.fstat(fh.fileno()).st_size - LOG_TAIL))
             return fh.read(LOG_TAIL).decode("utf-8", "replace")
     except OSError:

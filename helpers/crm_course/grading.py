@@ -338,7 +338,7 @@ def execute(sub: Submission) -> None:
 def collect(sub: Submission) -> None:
     """Read back the answers file and the event log (regular files, size-capped)."""
     scratch = sub.scratch
-    raw = executor.read_capped(scratch / "answers" / "answers.json", ANSWERS_CAP)
+    raw = executor.read_capped(scratch / "answers" / "answers.json", ANSWERS_CAP, scratch)
     size = _size(scratch / "answers" / "answers.json")
     try:
         data = json.loads(raw) if raw is not None else None
@@ -349,7 +349,8 @@ def collect(sub: Submission) -> None:
             f"the answers file is larger than {ANSWERS_CAP // 1_000_000} MB: not read"
             if size and size > ANSWERS_CAP else
             "no answers were recorded (the checks did not run or their file was deleted)")
-    events = executor.read_capped(scratch / "home" / "crm-course" / "events.jsonl", EVENTS_CAP)
+    events = executor.read_capped(scratch / "home" / "crm-course" / "events.jsonl", EVENTS_CAP,
+                                  scratch)
     for line in (events or b"").decode("utf-8", "replace").splitlines():
         try:
             event = json.loads(line)
@@ -421,7 +422,8 @@ def grade_one(sub: Submission) -> GradeResult:
         sub.result.reason = f"grader error: {type(err).__name__}: {clean(str(err))[:200]}"
     finally:
         if sub.scratch is not None:
-            executed = executor.read_capped(sub.scratch / "executed.ipynb", EXECUTED_CAP)
+            executed = executor.read_capped(sub.scratch / "executed.ipynb", EXECUTED_CAP,
+                                            sub.scratch)
             if executed is not None:
                 sub.result.run["executed"] = executed.decode("utf-8", "replace")
             shutil.rmtree(sub.scratch, ignore_errors=True)
