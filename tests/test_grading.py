@@ -8,6 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 from fixtures import submissions as subs
 
@@ -22,12 +23,14 @@ from crm_course.exercises.banks.warmup import (
 from crm_course.exercises.judge import judge
 from crm_course.exercises.record import encode_answer
 from crm_course.grading import (
+    STEPS,
     GradeResult,
     _gradebook_cell,
     grade,
     gradebook_rows,
     read_submission,
     rejudge,
+    solution_references,
 )
 from crm_course.source import get_crm
 
@@ -206,3 +209,24 @@ def test_grade_cli_arguments():
     args = build_parser().parse_args(["grade", "a.ipynb", "--out", "o", "--roster", "r.csv",
                                       "--no-sandbox"])
     assert (args.roster, args.no_sandbox) == (Path("r.csv"), True)
+
+
+def test_solution_references_per_question():
+    qids = ["q1", "q2", "q3"]
+
+    def refs(*sources):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+        return solution_references(nb, qids)
+
+    assert refs('ex.check("q1", 3)', "x = 1") == {}
+    assert refs('ex.solution("q2")') == {"q2": "in code"}
+    assert refs("ex.solution(q)") == dict.fromkeys(qids, "in code")
+    assert refs('get_bank("00_warmup").question("q1").expected(crm)') == \
+        dict.fromkeys(qids, "in code")
+    assert refs('open("../solutions/00_warmup.ipynb")') == dict.fromkeys(qids, "in code")
+    assert refs("%%time\nex.solution('q1')") == dict.fromkeys(qids, "in code")
+
+
+def test_grading_is_an_ordered_list_of_steps():
+    assert [s.__name__ for s in STEPS] == ["read", "identify", "sanitize", "parameterize",
+                                           "execute", "collect", "rejudge_step", "explain"]

@@ -47,6 +47,7 @@ from .exercises.banks import BANKS, get_bank
 from .exercises.judge import FAILED, PASSED, UNANSWERED, Verdict, judge
 from .exercises.record import decode_answer
 from .identity import bind, collisions, learner_key, read_roster
+from .sandbox import DATA, SCRATCH
 
 OUTPUT_CAP = 2_000_000          # bytes of output kept per notebook
 ANSWERS_CAP = 5_000_000         # bytes of answers file read back
@@ -241,14 +242,13 @@ class Submission:
     path: Path
     result: GradeResult
     batch: Batch
-    declared: object = None       # the learner id the notebook declares
+    params: dict = field(default_factory=dict)  # its parameters cell's literal values
     bound: str | None = None      # the learner the roster binds it to
     nb: object = None
     seed: int | None = None
     scratch: Path | None = None
     status: dict = field(default_factory=dict)
     answers: dict = field(default_factory=dict)
-    events: list = field(default_factory=list)
     reasons: list = field(default_factory=list)
     done: bool = False
 
@@ -272,7 +272,8 @@ def read(sub: Submission) -> None:
 
 def identify(sub: Submission) -> None:
     """Whose dataset: the roster's learner, else the declared one, else the seed."""
-    declared = None if sub.declared is None else str(sub.declared)
+    declared = sub.params.get("learner")
+    declared = None if declared is None else str(declared)
     if sub.bound is not None and declared is not None and declared != sub.bound:
         sub.reasons.append(f"the notebook declares learner {clean(declared)!r} but the "
                            f"roster binds this file to {sub.bound!r}: graded on "
@@ -283,7 +284,7 @@ def identify(sub: Submission) -> None:
     if learner is not None:
         sub.seed = learner_seed(learner)
     else:
-        seed = executor.parameters_of(sub.path).get("seed")
+        seed = sub.params.get("seed")
         sub.seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
     sub.result.seed = sub.seed
 
@@ -308,10 +309,10 @@ def parameterize(sub: Submission) -> None:
     (sub.scratch / "answers").mkdir()
     (sub.scratch / "home").mkdir()
     folder = batch.dataset(sub.seed)
-    inside = (lambda p: f"/scratch/{p}") if batch.sandbox else (lambda p: str(sub.scratch / p))
+    root = SCRATCH if batch.sandbox else str(sub.scratch)
     nb = executor.parameterize(sub.nb, {
-        "data_dir": "/data" if batch.sandbox else str(folder), "seed": None, "learner": None,
-        "strict": False, "results_path": inside("answers/answers.json")})
+        "data_dir": DATA if batch.sandbox else str(folder), "seed": None, "learner": None,
+        "strict": False, "results_path": f"{root}/answers/answers.json"})
     nbformat.write(nb, sub.scratch / "submission.ipynb")
     sub.nb = nb
 
@@ -538,11 +539,13 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _declared(path: Path):
+def _parameters(path: Path) -> dict:
+    if path.suffix != ".ipynb":
+        return {}
     try:
-        return executor.parameters_of(path).get("learner")
+        return executor.parameters_of(path)
     except Exception:  # noqa: BLE001 - an unreadable file is reported by `read`
-        return None
+        return {}
 
 
 def submissions(paths: list[Path], batch: Batch, roster: dict | None
@@ -552,7 +555,8 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
     subs, refused = [], {}
     names = {}
     for p in paths:
-        declared = _declared(p)
+        params = _parameters(p)
+        declared = params.get("learner")
         bound = bind(p, roster) if roster is not None else None
         if roster is not None and bound is None:
             refused[p] = ("not in the roster: add its file name (submission) or its "
@@ -561,7 +565,7 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
             str(declared) if declared is not None else p.stem)
         names[p] = name
         subs.append(Submission(p, GradeResult(submission=str(p), learner=learner_key(name)),
-                               batch, declared=declared, bound=bound))
+                               batch, params=params, bound=bound))
     if roster is None:
         refused.update(collisions(names))
     for sub in subs:
