@@ -113,8 +113,10 @@ def execute(source: Path, output: Path, parameters: dict | None = None, *,
             status = _run_child(source, output, parameters, run_dir, cwd, engine,
                                 cell_timeout, wall_timeout, allow_errors, output_cap,
                                 record_timing, env, sandbox)
-            raced = any(r in status.get("log", "") for r in START_RACES)
-            if not (raced and status.get("start_failed") and attempt < retries):
+            said = status.get("log", "") + str(status.get("error", ""))
+            raced = not status.get("completed") and not status.get("timed_out") and any(
+                r in said for r in START_RACES)
+            if not (raced and attempt < retries):
                 break
     finally:
         if sandbox is None:
@@ -280,7 +282,6 @@ def _child(job_path: str) -> int:
             _nbclient(job, status)
     except Exception as err:  # noqa: BLE001 - report, never crash silently
         status["error"] = f"{type(err).__name__}: {str(err)[:300]}"
-        status["start_failed"] = any(r in str(err) for r in START_RACES)
     Path(job["status"]).write_text(json.dumps(status), encoding="utf-8")
     return 0
 
@@ -351,7 +352,7 @@ def _nbclient(job: dict, status: dict) -> None:
     except CellExecutionError as err:
         status["error"] = str(err).strip().splitlines()[-1][:300]
     except RuntimeError as err:
-        status.update(start_failed="kernel" in str(err).lower(), error=str(err)[:300])
+        status["error"] = str(err)[:300]
     status.update(flooded=client.flooded, cell_timeouts=client.cell_timeouts,
                   cell_errors=[f"cell {i}: {out.get('ename')}"
                                for i, cell in enumerate(nb.cells)
