@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from fixtures import submissions as subs
 
+from crm_course import sandbox
 from crm_course.cli import build_parser
 from crm_course.executor import parameters_of
 from crm_course.exercises.banks import get_bank
@@ -66,7 +67,8 @@ def batch(tmp_path_factory):
     paths += [folder / "eva.ipynb", folder / "fred.ipynb", folder / "notes.txt"]
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
     out = tmp_path_factory.mktemp("graded")
-    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False)
+    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False,
+                    sandbox=sandbox.unavailable() is None)
     mp.undo()
     return {"results": {r.learner: r for r in results}, "out": out, "paths": paths,
             "before": before, "alice": alice}
