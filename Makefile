@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lab data outputs exercises bench lint lock clean help browser
+.PHONY: run test lab data outputs exercises bench lint lock clean help browser sandbox
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench      benchmarks at scale (writes benchmarks/README.md tables)"
 	@echo "make lint       ruff on the package, tests and notebooks"
 	@echo "make browser    install Debian chromium for the browser tests (root, when missing)"
+	@echo "make sandbox    install bubblewrap for sandboxed grading (root, when missing)"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -35,7 +36,7 @@ run: $(STAMP)
 
 # units and notebook runs (tests/), plus nbval: committed lesson and solution outputs
 # must match a fresh run on this machine
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests \
 	  --nbval --nbval-current-env notebooks solutions
 
@@ -45,6 +46,13 @@ browser:
 	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	@test -x /usr/bin/chromium || echo "no /usr/bin/chromium: browser tests will be skipped"
+
+# bubblewrap: `crm-course grade` runs each submission in a sandbox and refuses without
+# one (tests/test_hostile.py is skipped). Installs only when missing and we may (root).
+sandbox:
+	@command -v bwrap >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap)
+	@command -v bwrap >/dev/null || echo "no bwrap: sandboxed grading tests will be skipped"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -8,10 +8,13 @@ import hashlib
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 from fixtures import submissions as subs
 
+from crm_course import sandbox
 from crm_course.cli import build_parser
+from crm_course.executor import parameters_of
 from crm_course.exercises.banks import get_bank
 from crm_course.exercises.banks.warmup import (
     median_won_amount,
@@ -21,17 +24,18 @@ from crm_course.exercises.banks.warmup import (
 from crm_course.exercises.judge import judge
 from crm_course.exercises.record import encode_answer
 from crm_course.grading import (
+    STEPS,
     GradeResult,
     _gradebook_cell,
     grade,
     gradebook_rows,
-    parameters_of,
     read_submission,
     rejudge,
+    solution_references,
 )
 from crm_course.source import get_crm
 
-TIMEOUT = 20
+TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,8 @@ def batch(tmp_path_factory):
     paths += [folder / "eva.ipynb", folder / "fred.ipynb", folder / "notes.txt"]
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
     out = tmp_path_factory.mktemp("graded")
-    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False)
+    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False,
+                    sandbox=sandbox.unavailable() is None)
     mp.undo()
     return {"results": {r.learner: r for r in results}, "out": out, "paths": paths,
             "before": before, "alice": alice}
@@ -186,9 +191,9 @@ def test_rejudge_ignores_recorded_verdicts(sample):
 
 
 def test_parameters_and_reasons(tmp_path):
-    nb = subs.correct("zoé")
-    assert parameters_of(nb)["learner"] == "zoé"
-    assert parameters_of(nb)["strict"] is False
+    path = subs.write(subs.correct("zoé"), tmp_path / "zoé.ipynb")
+    assert parameters_of(path)["learner"] == "zoé"
+    assert parameters_of(path)["strict"] is False
     bad = tmp_path / "x.ipynb"
     bad.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="not text"):
@@ -202,3 +207,28 @@ def test_grade_cli_arguments():
                                       "--jobs", "3", "--timeout", "9"])
     assert args.submissions == [Path("a.ipynb"), Path("b.ipynb")]
     assert (args.jobs, args.timeout, args.out) == (3, 9.0, Path("o"))
+    assert (args.roster, args.no_sandbox) == (None, False)
+    args = build_parser().parse_args(["grade", "a.ipynb", "--out", "o", "--roster", "r.csv",
+                                      "--no-sandbox"])
+    assert (args.roster, args.no_sandbox) == (Path("r.csv"), True)
+
+
+def test_solution_references_per_question():
+    qids = ["q1", "q2", "q3"]
+
+    def refs(*sources):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+        return solution_references(nb, qids)
+
+    assert refs('ex.check("q1", 3)', "x = 1") == {}
+    assert refs('ex.solution("q2")') == {"q2": "in code"}
+    assert refs("ex.solution(q)") == dict.fromkeys(qids, "in code")
+    assert refs('get_bank("00_warmup").question("q1").expected(crm)') == \
+        dict.fromkeys(qids, "in code")
+    assert refs('open("../solutions/00_warmup.ipynb")') == dict.fromkeys(qids, "in code")
+    assert refs("%%time\nex.solution('q1')") == dict.fromkeys(qids, "in code")
+
+
+def test_grading_is_an_ordered_list_of_steps():
+    assert [s.__name__ for s in STEPS] == ["read", "identify", "sanitize", "parameterize",
+                                           "execute", "collect", "rejudge_step", "explain"]

@@ -6,9 +6,6 @@ outputs are checked by nbval in `make test`."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,30 +13,25 @@ import nbformat
 import pytest
 
 from crm_course.build import ROOT
+from crm_course.executor import NotebookRun, execute
 from crm_course.exercises.banks import get_bank
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 OTHER_SEED = 7
-# a kernel that fails to start on a loaded machine is retried once (papermill #511)
-KERNEL_START_RACES = ("Kernel died before replying", "Address already in use")
 
 
-def _papermill(src: Path, out_dir: Path, params: dict, env: dict) -> subprocess.CompletedProcess:
-    args = [sys.executable, "-m", "papermill", str(src), str(out_dir / src.name),
-            "--cwd", str(out_dir), "-k", "python3", "--no-progress-bar"]
-    for k, v in params.items():
-        args += ["-p", k, str(v)]
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    if proc.returncode and any(race in proc.stderr for race in KERNEL_START_RACES):
-        proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    return proc
+def _run(src: Path, out_dir: Path, params: dict, env: dict) -> NotebookRun:
+    """One papermill run through the course's executor (kernel start races retried)."""
+    return execute(src, out_dir / src.name, {k: str(v) if isinstance(v, Path) else v
+                                             for k, v in params.items()},
+                   cwd=out_dir, cell_timeout=300, env=env)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """All papermill runs of this module, two at a time (separate processes)."""
-    env = dict(os.environ, CRM_COURSE_HOME=str(tmp_path_factory.mktemp("home")),
-               PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    """All papermill runs of this module, two at a time (each in its own process)."""
+    env = {"CRM_COURSE_HOME": str(tmp_path_factory.mktemp("home")), "PYTHONHASHSEED": "0",
+           "MPLBACKEND": "Agg"}
     jobs = []
     for src in SOLUTIONS:
         for label, extra in (("default", {}), ("seed", {"seed": OTHER_SEED})):
@@ -50,15 +42,15 @@ def runs(tmp_path_factory):
         jobs.append((("exercise", src.stem, "default"), ROOT / "exercises" / src.name, out,
                      {"results_path": out / "results.json"}))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda j: (j[0], _papermill(j[1], j[2], j[3], env), j[2]), jobs))
-    return {key: (proc, out) for key, proc, out in done}
+        done = list(pool.map(lambda j: (j[0], _run(j[1], j[2], j[3], env), j[2]), jobs))
+    return {key: (run, out) for key, run, out in done}
 
 
 @pytest.mark.parametrize("nb", [p.stem for p in SOLUTIONS])
 @pytest.mark.parametrize("dataset", ["default", "seed"])
 def test_solution_passes_every_check_strict(runs, nb, dataset):
-    proc, out = runs[("solution", nb, dataset)]
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run, out = runs[("solution", nb, dataset)]
+    assert run.error is None, run.status.get("log", "")[-3000:]
     answers = json.loads((out / "results.json").read_text())["answers"]
     graded = [q.id for q in get_bank(nb).questions if q.graded]
     assert sorted(answers) == sorted(graded)
@@ -76,8 +68,8 @@ def test_other_seed_is_really_another_dataset(runs):
 
 @pytest.mark.parametrize("nb", [p.stem for p in SOLUTIONS])
 def test_exercise_runs_to_the_end_unanswered(runs, nb):
-    proc, out = runs[("exercise", nb, "default")]
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run, out = runs[("exercise", nb, "default")]
+    assert run.error is None, run.status.get("log", "")[-3000:]
     answers = json.loads((out / "results.json").read_text())["answers"]
     graded = [q.id for q in get_bank(nb).questions if q.graded]
     assert {k: v["status"] for k, v in answers.items()} == {k: "unanswered" for k in graded}

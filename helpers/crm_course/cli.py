@@ -179,13 +179,20 @@ def _add_grade(sub) -> None:
                    help="notebooks run in parallel (default: number of cores)")
     p.add_argument("--timeout", type=float, default=120,
                    help="seconds allowed per notebook (default 120)")
+    p.add_argument("--roster", type=Path, default=None,
+                   help="CSV file binding submissions to learners: columns learner and "
+                   "submission (file name) or username (file stem or folder)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run learner code as yourself, with your files and environment "
+                   "(only for work you trust; default: a bubblewrap sandbox per notebook)")
     p.set_defaults(func=_grade)
 
 
 def _grade(args) -> int:
     from .grading import main
 
-    return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout)
+    return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
+                sandbox=not args.no_sandbox, roster=args.roster)
 
 
 def _add_class_report(sub) -> None:
@@ -232,7 +239,8 @@ def _add_execute(sub) -> None:
 
 
 def _execute(args) -> int:
-    from .runner import NOTEBOOK_FOLDERS, execute_in_place
+    from .executor import execute_in_place
+    from .runner import NOTEBOOK_FOLDERS
 
     for path in args.notebooks:
         if path.resolve().parent.name not in NOTEBOOK_FOLDERS:

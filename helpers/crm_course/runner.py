@@ -2,12 +2,12 @@
 
 1. Check the bundled sample: it must be exactly what the generator writes for the
    default seed, and it must load without problems (or load the given folder).
-2. Execute every lesson and the dashboard (notebooks/) headless with papermill into
+2. Execute every lesson and the dashboard (notebooks/) headless (`executor`) into
    ``<out>/``, in parallel, and print a summary with the cells each skipped for lack of
    a table (``%%needs``). On the sample, every solution (solutions/) runs too, strict:
    solutions answer questions about the sample company, so they do not run on a
    learner's own export.
-3. Write the evaluation report without code to ``<out>/report.html`` (`report.build_report`).
+3. Write the evaluation report without code to ``<out>/report.html`` (`report_page.build_report`).
 """
 
 from __future__ import annotations
@@ -16,27 +16,17 @@ import filecmp
 import os
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from .data import DEFAULT_DATA_DIR, DataError, load_crm, write_tables
+from .executor import NotebookRun, run_notebook
 from .notebook import SKIPPED
+from .report_page import build_report
 from .synth import DEFAULT_SEED, generate
 
 ROOT = DEFAULT_DATA_DIR.parent
 NOTEBOOK_FOLDERS = ("notebooks", "solutions")
-
-
-@dataclass
-class NotebookRun:
-    """Outcome of one headless notebook run."""
-
-    source: Path
-    output: Path
-    seconds: float
-    error: str | None = None
 
 
 def sample_is_current(folder: Path = DEFAULT_DATA_DIR) -> list[str]:
@@ -62,58 +52,6 @@ def skipped_cells(path: Path) -> int:
     nb = nbformat.read(path, as_version=4)
     return sum(any(o.get("data", {}).get("text/plain", "").startswith(SKIPPED)
                    for o in cell.get("outputs", ())) for cell in nb.cells)
-
-
-def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> NotebookRun:
-    """Execute one notebook with papermill in its own folder; retry once on a port race."""
-    import papermill
-
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    error = None
-    for attempt in (1, 2):
-        try:
-            papermill.execute_notebook(
-                str(source), str(output), parameters=parameters, cwd=str(source.parent),
-                kernel_name="python3", progress_bar=False, execution_timeout=timeout)
-            error = None
-            break
-        except papermill.PapermillExecutionError as err:
-            error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
-            break
-        except Exception as err:  # kernel start races (papermill #511): retry once
-            error = f"{type(err).__name__}: {err}"
-            if attempt == 2 or "Address already in use" not in str(err):
-                break
-    return NotebookRun(source, output, time.perf_counter() - started, error)
-
-
-def execute_in_place(path: Path, timeout: int = 600) -> None:
-    """Re-execute a lesson or solution and store its outputs in the file (for committing).
-
-    Runs the way nbval will compare it: kernel in the notebook's folder, default data,
-    ``PYTHONHASHSEED=0``, no timing metadata, the exercise event log in a throw-away
-    folder, matplotlib's default (inline) backend.
-    """
-    import nbclient
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="crm-execute-") as home:
-        os.environ.update(CRM_COURSE_HOME=home, PYTHONHASHSEED="0",
-                          PYDEVD_DISABLE_FILE_VALIDATION="1")
-        os.environ.pop("MPLBACKEND", None)
-        try:
-            nbclient.NotebookClient(nb, kernel_name="python3", timeout=timeout,
-                                    record_timing=False,
-                                    resources={"metadata": {"path": str(path.parent)}}
-                                    ).execute()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-    nbformat.write(nb, path)
 
 
 def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: int = 2,
@@ -156,8 +94,6 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
         print(f"{r.source.relative_to(root)!s:<45} {r.seconds:6.1f} s  {status}")
     failed = [r for r in runs if r.error]
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran; outputs in {out}/")
-    from .report_page import build_report
-
     try:
         print(f"report: {build_report(Path(out) / 'report.html', data_dir)}")
     except (ValueError, OSError) as err:

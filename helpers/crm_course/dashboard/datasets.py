@@ -14,6 +14,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..data import CRM, DEFAULT_DATA_DIR, DataError
+from ..escape import html
 from ..source import cache_dir, get_crm
 from ..synth import DEFAULT_SEED
 from .render import Panel
@@ -76,9 +77,10 @@ class DataSwitch:
 
     @staticmethod
     def _loaded(crm: CRM) -> str:
-        return (f"<p style='font-size:17px'>Showing <b>{crm.meta.get('company', 'CRM')}</b>, "
-                f"{crm.meta['data_start']} to {crm.meta['data_end']} "
-                f"({_origin(crm.meta)}, {len(crm.opportunities):,} leads)</p>")
+        m = crm.meta
+        return (f"<p style='font-size:17px'>Showing <b>{html(m.get('company', 'CRM'))}</b>, "
+                f"{html(m['data_start'])} to {html(m['data_end'])} "
+                f"({html(_origin(m))}, {len(crm.opportunities):,} leads)</p>")
 
     def load(self) -> bool:
         """Load the chosen data set and hand it to the views; False (and the reason in
@@ -88,7 +90,7 @@ class DataSwitch:
             crm = load(self.source.value, self.seed.value, self.folder.value.strip())
         except (DataError, OSError, ValueError) as err:
             self.status.value = (f"<pre style='color:#D55E00;font-size:15px'>Not loaded: "
-                                 f"{err}</pre>")
+                                 f"{html(err, multiline=True)}</pre>")
             return False
         self.crm = crm
         self.on_load(crm)

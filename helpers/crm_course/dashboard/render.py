@@ -7,7 +7,6 @@ shown in an ``ipywidgets.Image``; tables are plain HTML in an ``ipywidgets.HTML`
 
 from __future__ import annotations
 
-import html
 import io
 import math
 from collections.abc import Callable
@@ -18,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import plots
+from ..escape import html
 
 FIGSIZE = (10.0, 4.8)
 # fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
@@ -61,12 +61,12 @@ def table_html(frame: pd.DataFrame, status: str | None = None) -> str:
     for _, row in frame.iterrows():
         cells = []
         for column, value in row.items():
-            text = html.escape(str(value))
+            text = html(value)
             if column == status and value in ("met", "not met"):
                 text = f'<span class="crm-{value.replace(" ", "-")}">{text}</span>'
             cells.append(f"<td>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html(c)}</th>" for c in frame.columns)
     return (f'{TABLE_CSS}<table class="crm-table"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 

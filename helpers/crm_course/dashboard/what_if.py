@@ -28,6 +28,7 @@ import pandas as pd
 
 from .. import kpis, plots
 from ..data import CRM
+from ..escape import html
 from .render import Panel, chart_png, number, table_html
 
 PRICED = "lead_conversion_rate"
@@ -140,7 +141,8 @@ class WhatIf:
                                        step=500, description="cost EUR", readout_format=",.0f",
                                        layout=widgets.Layout(width="360px"))
             unit = "points" if row.unit == "share" else row.unit
-            label = widgets.HTML(f"<b>{row.title}</b> ({row.status})<br>{row.kpi}, {unit}",
+            label = widgets.HTML(f"<b>{html(row.title)}</b> ({html(row.status)})<br>"
+                                 f"{html(row.kpi)}, {html(unit)}",
                                  layout=widgets.Layout(width="380px"))
             rows.append(widgets.HBox([label, uplift, cost]))
             self.uplifts.append(uplift)
@@ -158,7 +160,7 @@ class WhatIf:
             cost=[float(s.value) for s in self.costs])
         self.projection = p = project(self.crm, self.plan)
         if self.plan.empty:
-            self.summary.value = f"<p style='font-size:17px'>{self.headline()}.</p>"
+            self.summary.value = f"<p style='font-size:17px'>{html(self.headline())}.</p>"
             self.chart.value = b""
             return
         shown = p.kpis.assign(**{c: [number(v, u) for v, u in zip(p.kpis[c], p.kpis.unit,
@@ -167,7 +169,7 @@ class WhatIf:
         shown["uplift"] = [f"{v * _scale(u):+.2f}" for v, u in zip(p.kpis.uplift, p.kpis.unit,
                                                                     strict=True)]
         self.summary.value = (
-            f"<h3>{self.headline()}</h3>"
+            f"<h3>{html(self.headline())}</h3>"
             + table_html(shown[["kpi", "current", "uplift", "projected", "target", "status"]],
                          status="status"))
         self.chart.value = chart_png(self._draw)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..escape import markdown as md
+
 REPORT_FILE = "import_report.md"
 
 
@@ -61,31 +63,31 @@ class ImportReport:
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
                "|---|---|---:|---:|---:|"]
         for t in self.tables:
-            out.append(f"| {t.table} | {t.file} | {t.rows_read} | {t.rows_written} | "
+            out.append(f"| {t.table} | {md(t.file)} | {t.rows_read} | {t.rows_written} | "
                        f"{t.rows_read - t.rows_written} |")
         out += ["", "## Columns", ""]
         for t in self.tables:
-            out.append(f"### {t.table} (from {t.file})")
-            out += [f"- mapped: {', '.join(f'{c} <- {s}' for c, s in t.mapped.items())}"]
+            out.append(f"### {t.table} (from {md(t.file)})")
+            out += [f"- mapped: {', '.join(f'{c} <- {md(s)}' for c, s in t.mapped.items())}"]
             if t.derived:
-                out.append(f"- derived by the importer: {', '.join(t.derived)}")
+                out.append(f"- derived by the importer: {', '.join(map(md, t.derived))}")
             if t.missing:
                 out.append(f"- missing (left empty): {', '.join(t.missing)}")
             if t.unused:
-                out.append(f"- export columns not used: {', '.join(t.unused)}")
+                out.append(f"- export columns not used: {', '.join(map(md, t.unused))}")
             out.append("")
         out += ["## Tables absent from the export", ""]
-        out += [f"- {name}: {why}; written with its header only (lessons and KPIs that "
+        out += [f"- {name}: {md(why)}; written with its header only (lessons and KPIs that "
                 "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
         out += ["", f"## Rows dropped ({len(self.dropped)})", ""]
         if self.dropped:
             out += ["| table | export file | line | record | reason |", "|---|---|---:|---|---|"]
             order = {t.table: i for i, t in enumerate(self.tables)}
-            out += [f"| {d.table} | {d.file} | {d.line} | {d.key} | {d.reason} |"
+            out += [f"| {d.table} | {md(d.file)} | {d.line} | {md(d.key)} | {md(d.reason)} |"
                     for d in sorted(self.dropped, key=lambda d: (order[d.table], d.line))]
         else:
             out.append("- none")
-        out += ["", "## Notes", ""] + ([f"- {n}" for n in self.notes] or ["- none"])
+        out += ["", "## Notes", ""] + ([f"- {md(n)}" for n in self.notes] or ["- none"])
         if self.pseudonymised:
             out += ["", "## Pseudonymised", "",
                     f"- replaced by keyed hashes: {', '.join(self.pseudonymised)}"]

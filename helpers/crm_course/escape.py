@@ -1,0 +1,48 @@
+"""One way for text from data, metadata, paths or learners to reach a page or a file.
+
+- `clean` drops control, format (bidi overrides, zero-width) and separator characters:
+  for ids, names and one-line values in every output (gradebook, feedback, pages).
+- `html` is `clean` + MarkupSafe's escaping (``& < > " '``): for HTML text and attribute
+  values, e.g. a widget's ``HTML.value`` (set as ``innerHTML`` in the browser).
+- `markdown` keeps text literal in Markdown that is rendered to HTML: ``< > &`` become
+  entities (no HTML, no autolinks) and ``\\ ` [ ] |`` get a backslash (no links, images,
+  code spans or table cells); ``_``, ``*`` and quotes stay readable (they cannot
+  run or load anything).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markupsafe import Markup, escape
+
+DROP = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+KEEP = {"\n", "\t"}
+MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]|])")
+MARKDOWN_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def clean(text, multiline: bool = False) -> str:
+    """``text`` without invisible or direction-changing characters; newlines and tabs
+    become spaces unless ``multiline``."""
+    out = []
+    for ch in str(text):
+        if ch in KEEP:
+            out.append(ch if multiline else " ")
+        elif unicodedata.category(ch) not in DROP:
+            out.append(ch)
+    return "".join(out)
+
+
+def html(text, multiline: bool = False) -> Markup:
+    """``text`` safe to put in HTML (text or a quoted attribute)."""
+    return escape(clean(text, multiline))
+
+
+def markdown(text, multiline: bool = False) -> str:
+    """``text`` safe to put in Markdown that is rendered as HTML: literal, no markup."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text, multiline)).translate(MARKDOWN_HTML)
+
+
+__all__ = ["Markup", "clean", "html", "markdown"]

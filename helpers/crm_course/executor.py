@@ -1,0 +1,369 @@
+"""The one place that runs notebooks: the runner, the report, the grader and the tests.
+
+Every run happens in a child process (``python -m crm_course.executor JOB.json``) whose
+output goes to a log file, so kernel chatter ("Kernel is running over TCP without
+encryption", interrupts at shutdown) never reaches the terminal. Two engines:
+
+- ``papermill``: `papermill.execute_notebook` (parameters injected, the first error
+  stops the run): lessons, solutions, the report.
+- ``nbclient``: parameters injected with `papermill.parameterize_notebook`, then
+  nbclient with ``allow_errors`` and an output cap (the grader), or strict and without
+  timing metadata (`execute_in_place`, outputs committed for nbval).
+
+A run that fails while the kernel starts ("Address already in use", papermill #511) is
+retried once. With ``sandbox=`` the child runs inside bubblewrap (`crm_course.sandbox`)
+in its own network namespace, so no port is shared and nothing is retried: after a run,
+every file in the scratch folder is the learner's (read back only with `read_capped`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KERNEL = "python3"
+START_RACES = ("Address already in use", "Kernel died before replying",
+               "Kernel didn't respond in")
+LOG_TAIL = 4000  # bytes of the child's log kept for an error message
+
+
+@dataclass
+class NotebookRun:
+    """Outcome of one run. ``error`` is None when the run did what was asked."""
+
+    source: Path
+    output: Path
+    seconds: float
+    error: str | None = None
+    status: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """Run inside bubblewrap: ``scratch`` (holding the notebook, writable, at /scratch)
+    and ``data`` (read-only at /data)."""
+
+    scratch: Path
+    data: Path | None = None
+
+
+# --------------------------------------------------------------------------- parameters
+
+def parameters_of(path: str | Path) -> dict:
+    """Default values of the notebook's ``parameters`` cell (`papermill.inspect_notebook`,
+    read as Python whatever the notebook's metadata claims); a value that is not a
+    Python literal is left out."""
+    import nbformat
+    import papermill
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": KERNEL, "language": "python",
+                                 "display_name": "Python 3"}
+    nb.metadata.pop("language_info", None)
+    with tempfile.TemporaryDirectory(prefix="crm-inspect-") as tmp:
+        copy = Path(tmp) / "notebook.ipynb"
+        nbformat.write(nb, copy)
+        found = papermill.inspect_notebook(str(copy))
+    values = {}
+    for name, spec in found.items():
+        with contextlib.suppress(ValueError, SyntaxError, TypeError):
+            values[name] = ast.literal_eval(spec["default"])
+    return values
+
+
+def parameterize(nb, parameters: dict):
+    """``nb`` with an ``injected-parameters`` cell (`papermill.parameterize_notebook`),
+    always as Python whatever the notebook's metadata claims."""
+    from papermill.parameterize import parameterize_notebook
+
+    nb.metadata.setdefault("papermill", {})  # as papermill's own loader leaves them
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    return parameterize_notebook(nb, parameters, kernel_name=KERNEL, language="python")
+
+
+# --------------------------------------------------------------------------- parent side
+
+def execute(source: Path, output: Path, parameters: dict | None = None, *,
+            cwd: Path | None = None, engine: str = "papermill",
+            cell_timeout: float | None = None, wall_timeout: float | None = None,
+            allow_errors: bool = False, output_cap: int | None = None,
+            record_timing: bool = True, env: dict | None = None,
+            sandbox: Sandbox | None = None, retries: int = 1) -> NotebookRun:
+    """Run ``source`` into ``output`` in a child process (see the module docstring).
+
+    ``cell_timeout`` stops one cell; ``wall_timeout`` kills the whole run (and its
+    kernel). In a sandbox every path must lie under ``sandbox.scratch``.
+    """
+    source, output = Path(source), Path(output)
+    started = time.perf_counter()
+    run_dir = sandbox.scratch if sandbox else Path(tempfile.mkdtemp(prefix="crm-run-"))
+    retries = 0 if sandbox else retries
+    try:
+        for attempt in range(retries + 1):
+            status = _run_child(source, output, parameters, run_dir, cwd, engine,
+                                cell_timeout, wall_timeout, allow_errors, output_cap,
+                                record_timing, env, sandbox)
+            said = status.get("log", "") + str(status.get("error", ""))
+            raced = not status.get("completed") and not status.get("timed_out") and any(
+                r in said for r in START_RACES)
+            if not (raced and attempt < retries):
+                break
+    finally:
+        if sandbox is None:
+            import shutil
+
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return NotebookRun(source, output, time.perf_counter() - started,
+                       status.get("error") or None, status)
+
+
+def _inside(path: Path, sandbox: Sandbox | None) -> str:
+    if sandbox is None:
+        return str(path)
+    from .sandbox import SCRATCH
+
+    return f"{SCRATCH}/{Path(path).resolve().relative_to(sandbox.scratch.resolve())}"
+
+
+def _run_child(source, output, parameters, run_dir, cwd, engine, cell_timeout,
+               wall_timeout, allow_errors, output_cap, record_timing, env, sandbox) -> dict:
+    status_path, pid_path = run_dir / "status.json", run_dir / "kernel.pid"
+    for p in (status_path, pid_path):
+        p.unlink(missing_ok=True)
+    job = {"engine": engine, "source": _inside(source, sandbox),
+           "output": _inside(output, sandbox), "parameters": parameters or {},
+           "cwd": _inside(cwd or source.parent, sandbox), "cell_timeout": cell_timeout,
+           "allow_errors": allow_errors, "output_cap": output_cap,
+           "record_timing": record_timing, "status": _inside(status_path, sandbox),
+           "kernel_pid": _inside(pid_path, sandbox)}
+    job_path = run_dir / "job.json"
+    job_path.write_text(json.dumps(job, default=str), encoding="utf-8")
+    argv = [sys.executable, "-m", "crm_course.executor", _inside(job_path, sandbox)]
+    if sandbox is not None:
+        from . import sandbox as bwrap
+
+        bwrap.prepare_scratch(sandbox.scratch)
+        argv, child_env = bwrap.wrap(argv, sandbox.scratch, sandbox.data), None
+    else:
+        child_env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", **(env or {}))
+        child_env = {k: v for k, v in child_env.items() if v is not None}
+    log_path = run_dir / "run.log"
+    fds: tuple[int, ...] = ()
+    if sandbox is not None:  # options through a pipe: /proc/1/cmdline shows no host path
+        read_fd, write_fd = os.pipe()
+        split = argv.index("--")
+        os.write(write_fd, b"".join(a.encode() + b"\0" for a in argv[1:split]))
+        os.close(write_fd)
+        argv, fds = [argv[0], "--args", str(read_fd), *argv[split:]], (read_fd,)
+    with open(log_path, "wb") as log:
+        try:
+            proc = subprocess.Popen(argv, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    pass_fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        timed_out = False
+        try:
+            proc.wait(timeout=wall_timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            if sandbox is None and pid_path.is_file():  # the kernel has its own session
+                with contextlib.suppress(ValueError, OSError):
+                    _kill_group(int(pid_path.read_text()))
+            _kill_group(proc.pid)
+            proc.wait()
+    status = _read_status(status_path)
+    status["timed_out"] = timed_out
+    status["exit_code"] = proc.returncode
+    status["log"] = _tail(log_path)
+    if not status.get("reported"):
+        status["error"] = status.get("error") or (
+            f"the run stopped without a report (exit {proc.returncode})" if not timed_out
+            else f"stopped after {wall_timeout:g} s")
+    return status
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+
+
+def read_capped(path: Path, cap: int, within: Path | None = None) -> bytes | None:
+    """The bytes of a regular file of at most ``cap`` bytes, never through a symlink (nor
+    a folder that leads out of ``within``); None when it is missing, not a plain file or
+    larger than ``cap``."""
+    if within is not None and not Path(os.path.realpath(Path(path).parent)).is_relative_to(
+            os.path.realpath(within)):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        import stat
+
+        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            return None
+        data = fh.read(cap + 1)
+    return data if len(data) <= cap else None
+
+
+def _read_status(path: Path) -> dict:
+    raw = read_capped(path, 200_000)
+    try:
+        status = json.loads(raw) if raw is not None else {}
+    except ValueError:
+        status = {}
+    return status if isinstance(status, dict) else {}
+
+
+def _tail(path: Path) -> str:
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - LOG_TAIL))
+            return fh.read(LOG_TAIL).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------- conveniences
+
+def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> NotebookRun:
+    """A lesson, solution or the report with papermill, kernel in the notebook's folder;
+    ``error`` names the first failing cell."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return execute(Path(source), output, parameters, cwd=Path(source).parent,
+                   cell_timeout=timeout)
+
+
+def execute_in_place(path: Path, timeout: int = 600) -> None:
+    """Re-execute a lesson or solution and store its outputs in the file (for committing).
+
+    Runs the way nbval will compare it: kernel in the notebook's folder, default data,
+    ``PYTHONHASHSEED=0``, no timing metadata, the exercise event log in a throw-away
+    folder, matplotlib's default (inline) backend. Raises RuntimeError naming the cell.
+    """
+    with tempfile.TemporaryDirectory(prefix="crm-execute-") as home:
+        run = execute(path, path, engine="nbclient", cell_timeout=timeout,
+                      record_timing=False, env={"CRM_COURSE_HOME": home,
+                                                "PYTHONHASHSEED": "0", "MPLBACKEND": None})
+    if run.error:
+        raise RuntimeError(f"{path}: {run.error}")
+
+
+# --------------------------------------------------------------------------- child side
+
+def _child(job_path: str) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    for name in ("papermill", "traitlets", "nbclient"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    status = {"reported": True, "completed": False, "kernel_died": False, "error": ""}
+    try:
+        if job["engine"] == "papermill":
+            _papermill(job, status)
+        else:
+            _nbclient(job, status)
+    except Exception as err:  # noqa: BLE001 - report, never crash silently
+        status["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+    Path(job["status"]).write_text(json.dumps(status), encoding="utf-8")
+    return 0
+
+
+def _papermill(job: dict, status: dict) -> None:
+    import papermill
+
+    try:
+        papermill.execute_notebook(job["source"], job["output"], parameters=job["parameters"],
+                                   cwd=job["cwd"], kernel_name=KERNEL, progress_bar=False,
+                                   execution_timeout=job["cell_timeout"])
+        status["completed"] = True
+    except papermill.PapermillExecutionError as err:
+        status["error"] = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
+
+
+def _nbclient(job: dict, status: dict) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    cap, pid_path = job["output_cap"], job["kernel_pid"]
+
+    class Client(NotebookClient):
+        seen = 0
+        flooded = False
+        cell_timeouts = 0
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            self.cell_timeouts += 1
+            return await super()._async_handle_timeout(timeout, cell)
+
+        async def async_start_new_kernel(self, **kwargs):
+            await super().async_start_new_kernel(**kwargs)
+            proc = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if proc is not None:
+                Path(pid_path).write_text(str(proc.pid))
+
+        def output(self, outs, msg, display_id, cell_index):
+            if cap is None:
+                return super().output(outs, msg, display_id, cell_index)
+            self.seen += len(json.dumps(msg.get("content", {}), default=str))
+            if self.seen > cap:
+                if not self.flooded:
+                    self.flooded = True
+                    outs.append(nbformat.v4.new_output(
+                        "stream", name="stderr", text="[output cut: too much output]\n"))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    nb = nbformat.read(job["source"], as_version=4)
+    if job["parameters"]:
+        nb = parameterize(nb, job["parameters"])
+    timeout = job["cell_timeout"]
+    client = Client(nb, kernel_name=KERNEL, timeout=timeout, startup_timeout=60,
+                    allow_errors=job["allow_errors"], interrupt_on_timeout=True,
+                    record_timing=job["record_timing"],
+                    error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
+                                      "evalue": f"stopped after {timeout} s"},
+                    resources={"metadata": {"path": job["cwd"]}})
+    try:
+        client.execute()
+        status["completed"] = True
+    except DeadKernelError:
+        status.update(kernel_died=True, error="the kernel died (crashed or was killed)")
+    except CellTimeoutError:
+        status["error"] = "a cell ran longer than the time limit"
+    except CellExecutionError as err:
+        status["error"] = str(err).strip().splitlines()[-1][:300]
+    except RuntimeError as err:
+        status["error"] = str(err)[:300]
+    status.update(flooded=client.flooded, cell_timeouts=client.cell_timeouts,
+                  cell_errors=[f"cell {i}: {out.get('ename')}"
+                               for i, cell in enumerate(nb.cells)
+                               for out in cell.get("outputs", [])
+                               if out.get("output_type") == "error"])
+    if status["completed"] or job["allow_errors"]:
+        with contextlib.suppress(OSError):  # an unwritable copy is no run error
+            nbformat.write(nb, job["output"])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m crm_course.executor JOB.json")
+    raise SystemExit(_child(sys.argv[1]))
