@@ -56,23 +56,39 @@ class CRM:
         return tuple(name for name, frame in self.tables.items() if frame.empty)
 
     def missing(self, *needs: str) -> list[str]:
-        """Those of ``needs`` this dataset lacks: tables with no rows, and metadata keys
-        (such as ``control_region``) that are null or empty in ``dataset.json``.
+        """Those of ``needs`` this dataset lacks: tables with no rows, columns
+        (``'table.column'``) with no value (an export that does not record them, such as
+        ``tickets.first_response_at``; the table's name when it has no rows at all), and
+        metadata keys (such as ``control_region``)
+        that are null or empty in ``dataset.json``.
 
         Raises
         ------
         ValueError
-            Naming a need that is neither a table nor a metadata key (with the close match).
+            Naming a need that is neither a table, a column nor a metadata key (with the
+            close match).
         """
-        known = list(TABLES) + list(METADATA_KEYS)
+        known = (list(TABLES) + list(METADATA_KEYS)
+                 + [f"{t}.{c}" for t, table in TABLES.items() for c in table.column_names])
         unknown = [n for n in needs if n not in known]
         if unknown:
             close = difflib.get_close_matches(unknown[0], known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown table or metadata key {unknown[0]!r}{hint}; the tables "
-                             f"are {', '.join(TABLES)}; the keys {', '.join(METADATA_KEYS)}")
-        return [n for n in needs
-                if n in self.absent or n in METADATA_KEYS and self.meta.get(n) in (None, [], "")]
+            raise ValueError(f"unknown table, column or metadata key {unknown[0]!r}{hint}; "
+                             f"the tables are {', '.join(TABLES)} (a column is written "
+                             f"'table.column'); the keys {', '.join(METADATA_KEYS)}")
+        lacking = []
+        for need in needs:
+            table, _, column = need.partition(".")
+            if need in METADATA_KEYS:
+                lacks = self.meta.get(need) in (None, [], "")
+            elif table in self.absent:   # an empty table is named, not its column
+                need, lacks = table, True
+            else:
+                lacks = bool(column) and not self.tables[table][column].notna().any()
+            if lacks and need not in lacking:
+                lacking.append(need)
+        return lacking
 
     def period(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         """``baseline``, ``review`` or ``all`` as (first day, last day), both inclusive."""

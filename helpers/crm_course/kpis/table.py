@@ -55,7 +55,9 @@ def targets(crm: CRM) -> pd.DataFrame:
 def missing_note(crm: CRM, name: str) -> str:
     """'' when the KPI ``name`` can be computed from ``crm``; else which tables are empty."""
     missing = crm.missing(*REGISTRY[name].tables)
-    return f"no data: {', '.join(missing)} empty in this dataset" if missing else ""
+    fix = "".join(f"; map {c} in the import mapping (tables.{c.replace('.', '.columns.')})"
+                  for c in missing if "." in c)
+    return f"no data: {', '.join(missing)} empty in this dataset{fix}" if missing else ""
 
 
 AMOUNT_KPIS = ("average_deal_size", "pipeline_value", "sales_per_rep", "marketing_roi")
