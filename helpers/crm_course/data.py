@@ -18,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from . import fastload
 from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
@@ -228,7 +231,7 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
         return parsed.fillna(False).astype(bool)
     if kind in ("date", "datetime"):
         fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
-        parsed = pd.to_datetime(raw, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(raw, format=fmt, errors="coerce").astype("datetime64[us]")
         bad = present & parsed.isna()
         if bad.any():
             expected = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD HH:MM:SS"
@@ -286,8 +289,9 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
             if target_table not in tables:
                 continue
             values = tables[name][column.name]
-            known = pd.Index(tables[target_table][target_column].dropna().unique())
-            orphan = (values.notna() & (known.get_indexer(values) == -1)).to_numpy()
+            known = pa.array(tables[target_table][target_column].dropna().unique())
+            found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
+            orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
             if orphan.any():
                 problems.append(
                     f"{table.filename}, column '{column.name}': {quote_values(values[orphan])} at "
@@ -318,7 +322,7 @@ def read_metadata(folder: Path, problems: list[str]) -> dict:
     return meta
 
 
-def load_crm(data_dir: str | Path | None = None) -> CRM:
+def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
     """Load and validate every table of a CRM dataset.
 
     Parameters
@@ -326,6 +330,9 @@ def load_crm(data_dir: str | Path | None = None) -> CRM:
     data_dir : str, Path or None
         Folder with one CSV per table and ``dataset.json``. None means the bundled sample
         (``datasets/``, or the folder named by the environment variable ``CRM_COURSE_DATA``).
+    cache : bool
+        Reuse the tables parsed at an earlier load while no CSV file has changed (see
+        `fastload.Cache`); False parses the files again.
 
     Raises
     ------
@@ -340,12 +347,22 @@ def load_crm(data_dir: str | Path | None = None) -> CRM:
                          "tables (CSV files) and dataset.json, or None for the sample."])
     problems: list[str] = []
     meta = read_metadata(folder, problems)
-    tables = {}
-    for name, table in TABLES.items():
-        raw = _read_csv(folder / table.filename, table, problems)
-        if raw is not None:
-            tables[name] = parse_table(table, raw, problems)
-    check_references(tables, problems)
-    if problems:
-        raise DataError(problems)
+    store = fastload.Cache(folder) if cache else None
+    tables = store.load() if store is not None and not problems else None
+    if tables is None:
+        before = {t.filename: fastload.fingerprint(folder / t.filename)
+                  for t in TABLES.values()}
+        tables = {}
+        for name, table in TABLES.items():
+            frame = fastload.read_table(folder / table.filename, table)
+            if frame is None:   # the careful parse names every problem
+                raw = _read_csv(folder / table.filename, table, problems)
+                frame = None if raw is None else parse_table(table, raw, problems)
+            if frame is not None:
+                tables[name] = frame
+        check_references(tables, problems)
+        if problems:
+            raise DataError(problems)
+        if store is not None:
+            store.store(tables, before)
     return CRM(tables, meta, folder)
