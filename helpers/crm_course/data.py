@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import fastload
+from .profile import Profile
 from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
@@ -51,6 +52,11 @@ class CRM:
         sizes = ", ".join(f"{k} {len(v):,}" for k, v in self.tables.items())
         return (f"<CRM {self.meta.get('company', '')!s} {self.meta.get('data_start')} .. "
                 f"{self.meta.get('data_end')}: {sizes}>")
+
+    @property
+    def profile(self) -> Profile:
+        """The company's vocabularies, policies and periods (`crm_course.profile`)."""
+        return Profile.from_meta(self.meta)
 
     @property
     def absent(self) -> tuple[str, ...]:

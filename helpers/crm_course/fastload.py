@@ -35,6 +35,7 @@ import pyarrow.feather as feather
 from .schema import TABLES, Table
 
 RACY_SECONDS = 2.0
+BITMAP_LIMIT = 2**26   # composite keys with fewer possible codes are checked with a bitmap
 _TYPES = {"id": pa.string(), "text": pa.string(), "category": pa.dictionary(pa.int32(),
                                                                            pa.string()),
           "int": pa.int64(), "float": pa.float64(), "money": pa.float64(),
@@ -58,15 +59,20 @@ def _checked(table: Table, data: pa.Table) -> bool:
                     column.minimum is not None and bounds["min"] < column.minimum
                     or column.maximum is not None and bounds["max"] > column.maximum):
                 return False
-    if table.primary_key and data.num_rows:
+    if len(table.primary_key) == 1:
+        return pc.count_distinct(data.column(table.primary_key[0])).as_py() == data.num_rows
+    if table.primary_key and data.num_rows:   # composite: one int64 code per row
         codes = [pc.dictionary_encode(data.column(k).combine_chunks()).indices.to_numpy(
             zero_copy_only=False).astype(np.int64) for k in table.primary_key]
-        key = codes[0]
+        key, size = codes[0], int(codes[0].max()) + 1
         for more in codes[1:]:
-            key = key * (int(more.max()) + 1) + more
+            key, size = key * (int(more.max()) + 1) + more, size * (int(more.max()) + 1)
+        if size <= BITMAP_LIMIT:   # mark each code: cheaper than hashing or sorting
+            seen = np.zeros(size, dtype=bool)
+            seen[key] = True
+            return int(np.count_nonzero(seen)) == len(key)
         key.sort()
-        if (key[1:] == key[:-1]).any():
-            return False
+        return not (key[1:] == key[:-1]).any()
     return True
 
 

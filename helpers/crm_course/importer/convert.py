@@ -44,6 +44,7 @@ import pandas as pd
 
 from .. import business_time
 from ..data import load_crm, quote_lines, quote_values, write_tables
+from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, REGIONS, TABLES, Column
 from . import values as parse
 from .mapping import (
@@ -519,6 +520,27 @@ def _check_out_dir(out: Path) -> None:
                                   "choose an empty folder")
 
 
+def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
+             meta: dict) -> dict:
+    """The dataset's profile (`crm_course.profile`): the values the export uses (in the
+    schema's order), the mapping's policies and time zone, and the periods."""
+    def seen(*columns: str) -> list[str]:
+        values = set()
+        for column in columns:
+            table, name = column.split(".")
+            values |= set(tables[table][name].dropna())
+        allowed = TABLES[columns[0].split(".")[0]].column(columns[0].split(".")[1]).values
+        return [v for v in allowed if v in values]
+
+    vocabularies = {
+        "regions": seen("users.region", "accounts.region"), "teams": seen("users.team"),
+        "departments": seen("users.department"), "industries": seen("accounts.industry"),
+        "countries": list(spec.countries) if spec.countries else None,
+        "product_lines": seen("opportunities.product_line")}
+    return {"vocabularies": vocabularies, "policies": {**spec.policies, "time_zone": zone},
+            "periods": profile_periods(meta)}
+
+
 def _write(tables: dict[str, pd.DataFrame], report: ImportReport, out: Path) -> None:
     """Write into a new folder beside ``out``, validate it, then put it in ``out``'s place:
     an error leaves ``out`` as it was (absent, or the previous import)."""
@@ -641,5 +663,6 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "business_hours": business_time.LABEL,
         "countries": list(spec.countries) if spec.countries else None, "time_zone": zone}
+    report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
     _write(tables, report, out)
     return report

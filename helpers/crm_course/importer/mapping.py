@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from ..profile import check_policies
 from ..schema import TABLES
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
@@ -26,7 +27,8 @@ CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least
 RULE_KEYS = ("from", "values", "fallback", "default", "value", "format", "decimal")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
-            "datetime_format", "time_zone", "time_zone_from", "countries", "tables")
+            "datetime_format", "time_zone", "time_zone_from", "countries", "policies",
+            "tables")
 DELIMITERS = (",", ";", "\t", "|")
 # Course columns the importer fills itself when the mapping leaves them out (see convert).
 DERIVED = {"opportunities": ("furthest_stage",),
@@ -95,6 +97,7 @@ class Mapping:
     encoding: str = "utf-8"
     time_zone: str | None = None
     time_zone_from: tuple[str, str] | None = None   # (export file, column)
+    policies: dict = field(default_factory=dict)    # see crm_course.profile
 
 
 def mapping_path(mapping: str | Path) -> Path:
@@ -253,8 +256,18 @@ def load_mapping(mapping: str | Path) -> Mapping:
                                   or not all(isinstance(c, str) for c in countries)):
         problems.append(f"{path.name}, countries: expected a list of country names as the "
                         f"company writes them (e.g. [Germany, Austria]), got {countries!r}")
+    policies = spec.get("policies") or {}
+    if not isinstance(policies, dict):
+        problems.append(f"{path.name}, policies: expected keys such as business_hours, "
+                        f"sla_hours, lead_maturity_days; got {policies!r}")
+        policies = {}
+    problems += check_policies({k: v for k, v in policies.items() if k != "time_zone"},
+                               f"{path.name}, policies")
+    if "time_zone" in policies:
+        problems.append(f"{path.name}, policies.time_zone: set the time zone with the "
+                        "top-level 'time_zone' key")
     if problems:
         raise MappingError(problems)
     return Mapping(name=spec.get("crm", path.stem), path=path, company=spec.get("company"),
                    tables=tables, countries=tuple(countries) if countries else None,
-                   **settings)
+                   policies=policies, **settings)

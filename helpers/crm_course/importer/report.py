@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..profile import Profile
+
 REPORT_FILE = "import_report.md"
 
 
@@ -77,6 +79,11 @@ class ImportReport:
             if t.unused:
                 out.append(f"- export columns not used: {', '.join(t.unused)}")
             out.append("")
+        out += ["## Dataset profile", "",
+                "What the lessons and KPIs take as this company's own (dataset.json, "
+                "\"profile\"): the values the export uses and the policies the mapping "
+                "sets.", ""]
+        out += Profile.from_meta(self.metadata).to_markdown() + [""]
         out += ["## Tables absent from the export", ""]
         out += [f"- {name}: {why}; written with its header only (lessons and KPIs that "
                 "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
