@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from kpi_fixtures import make_crm
@@ -41,9 +42,35 @@ def test_missing_names_empty_tables_and_null_metadata(export):
         "usage_log", "survey_responses"]
     export.meta["control_region"] = None
     assert export.missing("control_region", "data_start") == ["control_region"]
-    with pytest.raises(ValueError, match="unknown table or metadata key 'usage_logs'.*"
-                                         "did you mean 'usage_log'"):
+    with pytest.raises(ValueError, match="unknown table, column or metadata key 'usage_logs'"
+                                         ".*did you mean 'usage_log'"):
         export.missing("usage_logs")
+
+
+def test_an_empty_column_is_missing_like_an_empty_table(export, sample):
+    # tickets is empty: named as the table; the amounts are there, no churn date is
+    assert export.missing("tickets.first_response_at", "opportunities.amount",
+                          "accounts.churn_date", "tickets") == ["tickets",
+                                                                "accounts.churn_date"]
+    assert sample.missing("tickets.first_response_at", "accounts.churn_date") == []
+    with pytest.raises(ValueError, match="did you mean 'tickets.first_response_at'"):
+        export.missing("tickets.first_respons_at")
+
+
+def test_churn_without_churn_dates_is_not_recorded(sample):
+    from crm_course.data import CRM
+
+    accounts = sample.accounts.assign(churn_date=pd.NaT)
+    blind = CRM({**sample.tables, "accounts": accounts}, sample.meta)
+    quarter = ("2025-04-01", "2025-06-30")
+    assert kpis.churn_rate(sample, *quarter) > 0
+    assert math.isnan(kpis.churn_rate(blind, *quarter))
+    assert math.isnan(kpis.retention_rate(blind, *quarter))
+    assert kpis.churn_rate(blind, *quarter, by="region").isna().all()
+    row = kpis.kpi_table(blind, *quarter, kpis=["churn_rate"]).set_index("kpi")
+    assert row.note["churn_rate"] == (
+        "no data: accounts.churn_date empty in this dataset; map accounts.churn_date in the "
+        "import mapping (tables.accounts.columns.churn_date)")
 
 
 def test_kpi_table_names_the_empty_tables(export):
@@ -63,7 +90,10 @@ def test_kpi_table_names_the_empty_tables(export):
 def test_every_kpi_needs_known_tables():
     from crm_course.schema import TABLES
     for k in kpis.REGISTRY.values():
-        assert k.tables and set(k.tables) <= set(TABLES), k.name
+        assert k.tables and {t.split(".")[0] for t in k.tables} <= set(TABLES), k.name
+        for need in k.tables:
+            table, _, column = need.partition(".")
+            assert not column or column in TABLES[table].column_names, need
     assert kpis.REGISTRY["sus_score"].tables == ("survey_responses",)
     assert kpis.registry_table().set_index("name").loc["crm_roi", "needs"] == (
         "kpi_targets, opportunities, orders")
@@ -94,6 +124,21 @@ def test_needs_transform_runs_keeps_or_skips(export):
         transform(["%%needs\n", "x\n"], ns)
     with pytest.raises(NameError, match="variable `crm`"):
         transform(["%%needs usage_log\n", "x\n"], {})
+
+
+def test_needs_a_column(export):
+    ns = {"crm": export}
+    assert transform(["%%needs opportunities.amount\n", "x\n"], ns) == ["\n", "x\n"]
+    skipped = transform(["%%needs opportunities tickets.csat\n", "x\n"], ns)
+    assert "Skipped(('tickets',)" in skipped[0]
+    skipped = transform(["%%needs accounts.churn_date\n", "x\n"], ns)
+    assert "Skipped(('accounts.churn_date',)" in skipped[0]
+    text = repr(Skipped(("tickets.csat", "control_region"), "export"))
+    assert text == ("Skipped: this cell needs tickets.csat, control_region in dataset.json, "
+                    "which are empty in this dataset (export). To see this analysis, map "
+                    "tickets.csat in the import mapping (a tables.tickets.columns.csat entry) "
+                    "and set it in dataset.json; the committed lesson shows it on the sample "
+                    "company.")
 
 
 def test_needs_cell_in_a_shell(shell):

@@ -132,7 +132,7 @@ def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path):
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
     """The Salesforce and HubSpot fixture exports, imported: no change log, usage log,
-    survey, orders or targets; control_region null; 20 and 13 leads."""
+    survey, orders or targets; control_region null; 23 and 14 leads."""
     folders = {}
     for name in ("salesforce", "hubspot"):
         folders[name] = tmp_path_factory.mktemp(name)
@@ -179,7 +179,9 @@ def test_export_explorer_names_the_empty_tables(export_app):
     assert e.series.isna().all().all()
     assert "no data: usage_log empty in this dataset" in e.message
     assert set(e.table.status) == {"no data"} and "no target recorded" in repr(e.widget)
-    e.area.value, e.grouping.value = "service", "region"  # computed from the export's tickets
+    e.area.value, e.grouping.value = "service", "region"
+    assert "no data: tickets.first_response_at empty" in e.message  # no standard field
+    e.kpi.value = "resolution_hours"                        # computed from the export's cases
     assert e.series.notna().any().any() and bytes(e.chart.value[:4]) == b"\x89PNG"
 
 
@@ -191,7 +193,7 @@ def test_switch_to_another_export(export_app, exports):
     assert s.load()
     assert all(view.crm is s.crm for view in export_app.views)
     assert repr(export_app.widget).startswith("Data: hubspot, 2025-01-08 to 2025-06-02, "
-                                              "imported, no seed, 13 leads")
+                                              "imported, no seed, 14 leads")
     assert export_app.review.result.did is None and export_app.what_if.plan.empty
 
 

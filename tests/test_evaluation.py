@@ -110,9 +110,9 @@ def test_maturity_leaves_young_leads_out_and_says_so(leads):
     assert math.isnan(april.value) and "too early" in april.note
     # win rate needs no maturity: closed deals are final
     assert not ev.evaluate(leads, "win_rate", "2025-03-01", "2025-04-30").note
-    # the maturity window comes from dataset.json when given: 10 days -> leads up to and
+    # the maturity window comes from the dataset's profile: 10 days -> leads up to and
     # including 20 Apr count (4 in March, 10 and 20 Apr): 2 won of 6
-    leads.meta["lead_maturity_days"] = 10
+    leads.meta["profile"] = {"policies": {"lead_maturity_days": 10}}
     assert ev.evaluate(leads, "lead_conversion_rate", "2025-03-01",
                        "2025-04-30").value == pytest.approx(2 / 6)
 

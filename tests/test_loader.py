@@ -147,3 +147,106 @@ def test_all_problems_are_reported_together(copy: Path):
         load_crm(copy)
     assert len(info.value.problems) >= 2
     assert str(info.value).startswith(f"{len(info.value.problems)} problems in the CRM data")
+
+
+# ----------------------------------------------------------------- fast path and cache
+
+def _careful(folder: Path) -> dict[str, pd.DataFrame]:
+    from crm_course.data import _read_csv, parse_table
+    from crm_course.schema import TABLES
+
+    problems: list[str] = []
+    tables = {n: parse_table(t, _read_csv(folder / t.filename, t, problems), problems)
+              for n, t in TABLES.items()}
+    assert problems == []
+    return tables
+
+
+@pytest.mark.parametrize("export", ["salesforce", "hubspot"])
+def test_fast_parse_equals_the_careful_one(tmp_path, export):
+    from crm_course import fastload
+    from crm_course.importer import import_export
+    from crm_course.schema import TABLES
+
+    exports = Path(__file__).parent / "fixtures" / "exports"
+    import_export(exports / export, export, tmp_path / "data")
+    for folder in (DEFAULT_DATA_DIR, tmp_path / "data"):
+        careful = _careful(folder)
+        for name, table in TABLES.items():
+            fast = fastload.read_table(folder / table.filename, table)
+            assert fast is not None, name
+            pd.testing.assert_frame_equal(fast, careful[name], check_exact=True)
+
+
+def test_the_fast_path_leaves_every_problem_to_the_careful_parse(copy):
+    from crm_course import fastload
+    from crm_course.schema import TABLES
+
+    edit(copy, "usage_log", lambda lines: [lines[0], set_field(lines[1], 2, "teleport"),
+                                           *lines[2:]])
+    assert fastload.read_table(copy / "usage_log.csv", TABLES["usage_log"]) is None
+    edit(copy, "users", lambda lines: [*lines, lines[1]])               # a repeated key
+    assert fastload.read_table(copy / "users.csv", TABLES["users"]) is None
+    text = problems_of(copy)
+    assert "usage_log.csv, column 'feature': unknown value 'teleport'" in text
+    assert "users.csv: duplicate key user_id" in text
+
+
+def test_cache_is_used_until_a_file_changes(copy, tmp_path, monkeypatch):
+    from crm_course import fastload
+
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(fastload, "RACY_SECONDS", 0)   # the copy was written just now
+    first = load_crm(copy)
+    assert len(list((tmp_path / "cache").glob("*/manifest.json"))) == 1
+    parsed = []
+    monkeypatch.setattr(fastload, "read_table",
+                        lambda *args: parsed.append(args) or None)  # no parse on a hit
+    second = load_crm(copy)
+    assert parsed == []
+    for name in first.tables:
+        pd.testing.assert_frame_equal(first.tables[name], second.tables[name])
+    monkeypatch.undo()
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(fastload, "RACY_SECONDS", 0)
+    # same size, same modification time: only the content (and ctime) changes
+    path = copy / "users.csv"
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    name = first.users.name.iloc[0]
+    path.write_text(text.replace(name, name[::-1], 1), encoding="utf-8")
+    import os
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert load_crm(copy).users.name.iloc[0] == name[::-1]
+
+
+def test_files_written_just_now_are_not_cached(copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path / "cache"))
+    (copy / "users.csv").write_text((copy / "users.csv").read_text(encoding="utf-8"),
+                                    encoding="utf-8")
+    load_crm(copy)
+    assert not list((tmp_path / "cache").glob("*/manifest.json"))
+    load_crm(copy, cache=False)
+    assert not list((tmp_path / "cache").glob("*/manifest.json"))
+
+
+def test_an_unwritable_cache_is_skipped(copy, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(blocker / "cache"))
+    monkeypatch.setattr("crm_course.fastload.RACY_SECONDS", 0)
+    assert len(load_crm(copy).users) == len(load_crm(copy, cache=False).users)
+
+
+def test_entries_of_deleted_folders_are_removed(copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path / "cache"))
+    other = tmp_path / "other"
+    shutil.copytree(copy, other)
+    monkeypatch.setattr("crm_course.fastload.RACY_SECONDS", 0)
+    load_crm(other)
+    assert len(list((tmp_path / "cache").glob("*/manifest.json"))) == 1
+    shutil.rmtree(other)
+    load_crm(copy)
+    manifests = list((tmp_path / "cache").glob("*/manifest.json"))
+    assert len(manifests) == 1 and str(copy.resolve()) in manifests[0].read_text()

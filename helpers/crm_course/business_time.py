@@ -1,4 +1,7 @@
-"""Business-hours arithmetic (Mon-Fri, 09:00-18:00, no holidays), vectorised.
+"""Business-hours arithmetic (Mon-Fri, by default 09:00-18:00, no holidays), vectorised.
+
+``hours`` = (opening hour, closing hour) is the dataset's policy (``crm.profile``); the
+default is the course's.
 
 A moment is mapped to a *business clock*: seconds of opening time elapsed since
 a fixed origin. Outside opening hours the clock stands still, so the business
@@ -19,20 +22,25 @@ _ORIGIN = np.datetime64("2000-01-03", "D")  # a Monday
 LABEL = f"Mon-Fri {OPEN_HOUR:02d}:00-{CLOSE_HOUR:02d}:00"
 
 
-def business_clock(moments: pd.Series | np.ndarray) -> np.ndarray:
+HOURS = (OPEN_HOUR, CLOSE_HOUR)
+
+
+def business_clock(moments: pd.Series | np.ndarray, hours: tuple[int, int] = HOURS
+                   ) -> np.ndarray:
     """Business seconds elapsed from the origin to each moment (NaT gives NaN).
 
-    clock = busdays_before(day) * 9 h + clip(time_of_day - 09:00, 0, 9 h), where
-    time of day counts as 0 on weekends.
+    clock = busdays_before(day) * L + clip(time_of_day - open, 0, L), where L = close -
+    open (9 h by default) and time of day counts as 0 on weekends.
     """
+    open_s, length = hours[0] * 3600, (hours[1] - hours[0]) * 3600
     t = np.asarray(moments, dtype="datetime64[s]")
     missing = np.isnat(t)
     t = np.where(missing, _ORIGIN, t)
     day = t.astype("datetime64[D]")
-    seconds_into_day = (t - day).astype(np.int64) - OPEN_HOUR * 3600
-    within = np.clip(seconds_into_day, 0, DAY_SECONDS)
+    seconds_into_day = (t - day).astype(np.int64) - open_s
+    within = np.clip(seconds_into_day, 0, length)
     within = np.where(np.is_busday(day), within, 0)
-    clock = np.busday_count(_ORIGIN, day).astype(np.float64) * DAY_SECONDS + within
+    clock = np.busday_count(_ORIGIN, day).astype(np.float64) * length + within
     return np.where(missing, np.nan, clock)
 
 
@@ -48,6 +56,7 @@ def from_business_clock(clock: np.ndarray) -> np.ndarray:
             + within.astype("timedelta64[s]"))
 
 
-def business_hours_between(start: pd.Series, end: pd.Series) -> np.ndarray:
+def business_hours_between(start: pd.Series, end: pd.Series,
+                           hours: tuple[int, int] = HOURS) -> np.ndarray:
     """Business hours from `start` to `end`: (clock(end) - clock(start)) / 3600."""
-    return (business_clock(end) - business_clock(start)) / 3600.0
+    return (business_clock(end, hours) - business_clock(start, hours)) / 3600.0

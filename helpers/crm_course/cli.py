@@ -45,12 +45,19 @@ def _add_data(sub) -> None:
     i.add_argument("--from", dest="source", type=Path, required=True,
                    help="folder holding the export's CSV files")
     i.add_argument("--mapping", required=True,
-                   help="salesforce, hubspot, or a mapping YAML file (see TEMPLATE.yml)")
+                   help="salesforce (standard Data Export), salesforce-de (German-style "
+                   "export), hubspot, or a mapping YAML file (see TEMPLATE.yml)")
     i.add_argument("--out", type=Path, required=True, help="folder to write the dataset into")
     i.add_argument("--pseudonymise", action="store_true", help="replace names, e-mails and "
                    "phones by keyed hashes (key from $CRM_COURSE_SECRET)")
     i.add_argument("--changes-start", default=None, help="day the improvements went live, "
                    "YYYY-MM-DD (default: the middle of the export's period)")
+    i.add_argument("--export-date", default=None, help="day the export was taken, "
+                   "YYYY-MM-DD (default: the last day a record was created); later dates "
+                   "are reported and left out of the period")
+    i.add_argument("--time-zone", default=None, help="the company's IANA time zone, e.g. "
+                   "Europe/Berlin: timestamps with a zone (Z) are converted to it "
+                   "(default: the mapping's time_zone)")
     i.add_argument("--control-region", default=None, help="region that got no changes "
                    "before the review (North, South, East or West after the mapping): "
                    "enables the difference-in-differences parts (default: none)")
@@ -119,7 +126,8 @@ def _data_import(args) -> int:
     try:
         report = import_export(args.source, args.mapping, args.out, args.pseudonymise,
                                changes_start=args.changes_start, company=args.company,
-                               control_region=args.control_region)
+                               control_region=args.control_region,
+                               time_zone=args.time_zone, export_date=args.export_date)
     except (ValueError, FileExistsError) as err:  # MappingError, DataError: ValueErrors
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -18,7 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from . import fastload
+from .profile import Profile
 from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
@@ -50,29 +54,50 @@ class CRM:
                 f"{self.meta.get('data_end')}: {sizes}>")
 
     @property
+    def profile(self) -> Profile:
+        """The company's vocabularies, policies and periods (`crm_course.profile`)."""
+        return Profile.from_meta(self.meta)
+
+    @property
     def absent(self) -> tuple[str, ...]:
         """Tables with no rows, in schema order: what an export did not have (usage log,
         survey, change log ...). Lessons skip the cells that need them (``%%needs``)."""
         return tuple(name for name, frame in self.tables.items() if frame.empty)
 
     def missing(self, *needs: str) -> list[str]:
-        """Those of ``needs`` this dataset lacks: tables with no rows, and metadata keys
-        (such as ``control_region``) that are null or empty in ``dataset.json``.
+        """Those of ``needs`` this dataset lacks: tables with no rows, columns
+        (``'table.column'``) with no value (an export that does not record them, such as
+        ``tickets.first_response_at``; the table's name when it has no rows at all), and
+        metadata keys (such as ``control_region``)
+        that are null or empty in ``dataset.json``.
 
         Raises
         ------
         ValueError
-            Naming a need that is neither a table nor a metadata key (with the close match).
+            Naming a need that is neither a table, a column nor a metadata key (with the
+            close match).
         """
-        known = list(TABLES) + list(METADATA_KEYS)
+        known = (list(TABLES) + list(METADATA_KEYS)
+                 + [f"{t}.{c}" for t, table in TABLES.items() for c in table.column_names])
         unknown = [n for n in needs if n not in known]
         if unknown:
             close = difflib.get_close_matches(unknown[0], known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown table or metadata key {unknown[0]!r}{hint}; the tables "
-                             f"are {', '.join(TABLES)}; the keys {', '.join(METADATA_KEYS)}")
-        return [n for n in needs
-                if n in self.absent or n in METADATA_KEYS and self.meta.get(n) in (None, [], "")]
+            raise ValueError(f"unknown table, column or metadata key {unknown[0]!r}{hint}; "
+                             f"the tables are {', '.join(TABLES)} (a column is written "
+                             f"'table.column'); the keys {', '.join(METADATA_KEYS)}")
+        lacking = []
+        for need in needs:
+            table, _, column = need.partition(".")
+            if need in METADATA_KEYS:
+                lacks = self.meta.get(need) in (None, [], "")
+            elif table in self.absent:   # an empty table is named, not its column
+                need, lacks = table, True
+            else:
+                lacks = bool(column) and not self.tables[table][column].notna().any()
+            if lacks and need not in lacking:
+                lacking.append(need)
+        return lacking
 
     def period(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         """``baseline``, ``review`` or ``all`` as (first day, last day), both inclusive."""
@@ -212,7 +237,7 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
         return parsed.fillna(False).astype(bool)
     if kind in ("date", "datetime"):
         fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
-        parsed = pd.to_datetime(raw, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(raw, format=fmt, errors="coerce").astype("datetime64[us]")
         bad = present & parsed.isna()
         if bad.any():
             expected = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD HH:MM:SS"
@@ -270,8 +295,9 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
             if target_table not in tables:
                 continue
             values = tables[name][column.name]
-            known = pd.Index(tables[target_table][target_column].dropna().unique())
-            orphan = (values.notna() & (known.get_indexer(values) == -1)).to_numpy()
+            known = pa.array(tables[target_table][target_column].dropna().unique())
+            found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
+            orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
             if orphan.any():
                 problems.append(
                     f"{table.filename}, column '{column.name}': {quote_values(values[orphan])} at "
@@ -302,7 +328,7 @@ def read_metadata(folder: Path, problems: list[str]) -> dict:
     return meta
 
 
-def load_crm(data_dir: str | Path | None = None) -> CRM:
+def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
     """Load and validate every table of a CRM dataset.
 
     Parameters
@@ -310,6 +336,9 @@ def load_crm(data_dir: str | Path | None = None) -> CRM:
     data_dir : str, Path or None
         Folder with one CSV per table and ``dataset.json``. None means the bundled sample
         (``datasets/``, or the folder named by the environment variable ``CRM_COURSE_DATA``).
+    cache : bool
+        Reuse the tables parsed at an earlier load while no CSV file has changed (see
+        `fastload.Cache`); False parses the files again.
 
     Raises
     ------
@@ -324,12 +353,22 @@ def load_crm(data_dir: str | Path | None = None) -> CRM:
                          "tables (CSV files) and dataset.json, or None for the sample."])
     problems: list[str] = []
     meta = read_metadata(folder, problems)
-    tables = {}
-    for name, table in TABLES.items():
-        raw = _read_csv(folder / table.filename, table, problems)
-        if raw is not None:
-            tables[name] = parse_table(table, raw, problems)
-    check_references(tables, problems)
-    if problems:
-        raise DataError(problems)
+    store = fastload.Cache(folder) if cache else None
+    tables = store.load() if store is not None and not problems else None
+    if tables is None:
+        before = {t.filename: fastload.fingerprint(folder / t.filename)
+                  for t in TABLES.values()}
+        tables = {}
+        for name, table in TABLES.items():
+            frame = fastload.read_table(folder / table.filename, table)
+            if frame is None:   # the careful parse names every problem
+                raw = _read_csv(folder / table.filename, table, problems)
+                frame = None if raw is None else parse_table(table, raw, problems)
+            if frame is not None:
+                tables[name] = frame
+        check_references(tables, problems)
+        if problems:
+            raise DataError(problems)
+        if store is not None:
+            store.store(tables, before)
     return CRM(tables, meta, folder)

@@ -1,8 +1,9 @@
 """The lessons' IPython extension: ``%load_ext crm_course`` enables ``%%needs``.
 
 A cell that starts with ``%%needs usage_log survey_responses`` runs as ordinary code when
-the dataset in the notebook's ``crm`` variable has rows in every named table (and a value
-for every named ``dataset.json`` key, such as ``control_region``). When one is empty (a
+the dataset in the notebook's ``crm`` variable has rows in every named table (a value in
+every named column, such as ``tickets.first_response_at``, and every named
+``dataset.json`` key, such as ``control_region``). When one is empty (a
 real CRM export often has no usage log, survey or change log), the cell is not run; it
 shows a short note naming what is missing instead. Every cell of a section that
 reads an absent table, or a result computed from it, carries the same line, so a lesson
@@ -32,17 +33,20 @@ class Skipped:
 
     def _text(self, code) -> str:
         tables = [n for n in self.tables if n in TABLES]
-        keys = [n for n in self.tables if n not in TABLES]
-        names = ", ".join([code(f"{t}.csv") for t in tables]
+        columns = [n for n in self.tables if "." in n]
+        keys = [n for n in self.tables if n not in TABLES and n not in columns]
+        names = ", ".join([code(f"{t}.csv") for t in tables] + [code(c) for c in columns]
                           + [f"{code(k)} in dataset.json" for k in keys])
         verb = "is" if len(self.tables) == 1 else "are"
-        fix = " and ".join(([f"add {'it' if len(tables) == 1 else 'them'} to the export"]
-                            if tables else [])
-                           + ([f"set {'it' if len(keys) == 1 else 'them'} in dataset.json"]
-                              if keys else []))
+        fixes = ([f"add {'it' if len(tables) == 1 else 'them'} to the export"] if tables
+                 else [])
+        fixes += [f"map {code(c)} in the import mapping (a {code(mapping_key(c))} entry)"
+                  for c in columns]
+        fixes += ([f"set {'it' if len(keys) == 1 else 'them'} in dataset.json"] if keys
+                  else [])
         return (f"{SKIPPED} {names}, which {verb} empty in this dataset ({self.source}). "
-                f"To see this analysis, {fix}; the committed lesson shows it on the sample "
-                "company.")
+                f"To see this analysis, {' and '.join(fixes)}; the committed lesson shows it "
+                "on the sample company.")
 
     def __repr__(self) -> str:
         return self._text(str)
@@ -51,8 +55,14 @@ class Skipped:
         return "**" + self._text(lambda s: f"`{s}`").replace(":", ":**", 1)
 
 
+def mapping_key(column: str) -> str:
+    """Where an import mapping sets ``table.column``: 'tables.<table>.columns.<column>'."""
+    table, _, name = column.partition(".")
+    return f"tables.{table}.columns.{name}"
+
+
 def needed_tables(line: str) -> list[str]:
-    """Table names of a ``%%needs`` line (at least one)."""
+    """Tables, ``table.column``s and metadata keys of a ``%%needs`` line (at least one)."""
     names = line[len(PREFIX):].split()
     if not names:
         raise ValueError("%%needs: name the tables the cell reads, e.g. %%needs usage_log")

@@ -203,7 +203,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                values=STAGES),
         Column("furthest_stage", "category", "Furthest funnel stage reached (for lost deals, "
                "where they were lost).", values=FUNNEL_STAGES),
-        Column("amount", "money", "Deal value: actual if won, expected otherwise.", minimum=0),
+        Column("amount", "money", "Deal value: actual if won, expected otherwise; empty when "
+               "the CRM has none (such deals count, their value is unknown).", nullable=True,
+               minimum=0),
     ), primary_key=("opportunity_id",)),
     Table("orders", "Orders placed by customers (first orders come from won deals).", (
         Column("order_id", "id", "Order key."),
@@ -316,5 +318,7 @@ METADATA_KEYS = {
     "countries": "Canonical spelling of each country the company works in: the data-quality "
                  "rule for contacts.country (null or left out: any English ISO 3166 "
                  "country name).",
+    "time_zone": "IANA time zone the timestamps are written in (an import converts zoned "
+                 "timestamps to it; null or left out: local time as recorded).",
 }
-OPTIONAL_METADATA_KEYS = ("countries",)
+OPTIONAL_METADATA_KEYS = ("countries", "time_zone")

@@ -22,10 +22,13 @@ import numpy as np
 import pandas as pd
 
 from . import business_time as bt
+from .profile import COURSE_POLICIES
+from .profile import periods as profile_periods
 from .schema import (
     CAMPAIGN_CHANNELS,
     CONTACT_DEFECT_RATES,
     CONTRACTS,
+    DEPARTMENTS,
     FEATURES,
     INDUSTRIES,
     LEAD_SOURCES,
@@ -37,6 +40,7 @@ from .schema import (
     SEGMENTS,
     SUS_ITEMS,
     TABLES,
+    TEAMS,
     TICKET_CATEGORIES,
     TICKET_CHANNELS,
 )
@@ -867,6 +871,11 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "control_region": CONTROL_REGION, "survey_waves": [str(w) for w in waves],
         "business_hours": bt.LABEL, "countries": list(COUNTRIES),
     }
+    metadata["profile"] = {
+        "vocabularies": {"regions": list(REGIONS), "teams": list(TEAMS),
+                         "departments": list(DEPARTMENTS), "industries": list(INDUSTRIES),
+                         "countries": list(COUNTRIES), "product_lines": list(PRODUCT_LINES)},
+        "policies": COURSE_POLICIES, "periods": profile_periods(metadata)}
     return Dataset(tables, metadata)
 
 

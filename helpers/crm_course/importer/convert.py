@@ -18,26 +18,38 @@ Derived values
 
 Period (``dataset.json``)
 -------------------------
+export date = the ``export_date`` argument, else the last day a record was created (no
+later than today); events after it (a close date typed as 2099-12-31) are listed in the
+report and left out of the bounds;
 data_start = first day of any lead, ticket, campaign or campaign send;
-data_end = last day of any of these events (creation, close, response, resolution);
+data_end = the export date when given, else the last day of any of these events
+(creation, close, response, resolution) up to the export date;
 changes_start = the ``changes_start`` argument, else the midpoint rule
 data_start + floor((data_end - data_start) / 2) days.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import io
+import os
+import shutil
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from .. import business_time
 from ..data import load_crm, quote_lines, quote_values, write_tables
+from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, REGIONS, TABLES, Column
 from . import values as parse
 from .mapping import (
     CORE_TABLES,
+    DELIMITERS,
     DERIVED,
     Mapping,
     MappingError,
@@ -45,8 +57,8 @@ from .mapping import (
     TableMapping,
     load_mapping,
 )
+from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .pseudonym import resolve_key
 from .report import REPORT_FILE, DroppedRow, ImportReport, TableReport
 
 START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
@@ -56,14 +68,75 @@ END_EVENTS = {"opportunities": ("created_date", "close_date"),
               "campaign_members": ("sent_date", "response_date")}
 
 
-def _read(path: Path, delimiter: str, problems: list[str]) -> pd.DataFrame | None:
+def _decode(path: Path, encoding: str, problems: list[str]) -> str | None:
+    data = path.read_bytes()
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    if codec != "utf-8-sig" and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:   # read as cp1252, UTF-8 text would turn 'ü' into 'Ã¼' without an error
+            problems.append(f"{path.name}: the file is UTF-8 text, not {encoding} as the "
+                            "mapping's 'encoding' says; set 'encoding: utf-8' or convert the "
+                            "file")
+            return None
     try:
-        return pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False,
-                           na_values=[""], encoding="utf-8-sig", skipinitialspace=True)
-    except (UnicodeDecodeError, pd.errors.ParserError) as err:
-        problems.append(f"{path.name}: cannot read it as a '{delimiter}'-separated UTF-8 "
-                        f"file ({str(err).strip()}); check 'delimiter' in the mapping")
+        return data.decode(codec)
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        try:
+            seen = data[max(0, err.start - 10):err.start + 10].decode("cp1252")
+            guess = (f"; it reads as Windows-1252 ('{seen.strip()}'): set 'encoding: cp1252' "
+                     "in the mapping, or save the file as UTF-8")
+        except UnicodeDecodeError:
+            guess = "; set 'encoding' in the mapping to the file's encoding"
+        problems.append(f"{path.name}: not {encoding} text (byte 0x{data[err.start]:02x} on "
+                        f"line {line}){guess}")
         return None
+
+
+def _delimiter(name: str, header: str, declared: str | None, mapping: Mapping,
+               problems: list[str]) -> str | None:
+    """The declared delimiter, checked against the header line, or the one detected."""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    seen = max(counts, key=counts.get)
+    if declared is None:
+        if counts[seen] == 0:
+            problems.append(f"{name}: the header line has no ',', ';', tab or '|': cannot "
+                            "tell the delimiter; set 'delimiter' in the mapping")
+            return None
+        return seen
+    if counts[declared] == 0 and counts[seen] > 0:
+        problems.append(
+            f"{name}: the mapping {mapping.path.name} says the columns are separated by "
+            f"{declared!r}, but the header line has none and {counts[seen]} {seen!r}: the "
+            f"file is {seen!r}-separated. Set 'delimiter: \"{seen}\"' in the mapping (or "
+            "remove 'delimiter' to detect it); a Salesforce export in German format uses "
+            "the mapping 'salesforce-de'")
+        return None
+    return declared
+
+
+def _read(path: Path, mapping: Mapping, problems: list[str]) -> pd.DataFrame | None:
+    """The export file as text columns; the index is the 0-based row counted over every
+    line after the header (blank lines included), so line = index + 2."""
+    text = _decode(path, mapping.encoding, problems)
+    if text is None:
+        return None
+    header = text.split("\n", 1)[0]
+    delimiter = _delimiter(path.name, header, mapping.delimiter, mapping, problems)
+    if delimiter is None:
+        return None
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                          na_values=[""], skipinitialspace=True, skip_blank_lines=False)
+    except pd.errors.ParserError as err:
+        problems.append(f"{path.name}: cannot read it as a {delimiter!r}-separated file "
+                        f"({str(err).strip()}); a value containing {delimiter!r} must be "
+                        "quoted")
+        return None
+    return raw[raw.notna().any(axis=1)]
 
 
 def _source_text(raw: pd.DataFrame, rule: Rule) -> pd.Series:
@@ -77,42 +150,86 @@ class _Converter:
     """Maps one export file to one course table, collecting problems and notes."""
 
     def __init__(self, mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
-                 problems: list[str], report: ImportReport):
+                 problems: list[str], report: ImportReport, time_zone: str | None):
         self.mapping, self.tm, self.raw = mapping, tm, raw
-        self.problems, self.report = problems, report
+        self.problems, self.report, self.time_zone = problems, report, time_zone
 
     def where(self, column: Column, rule: Rule) -> str:
         sources = " + ".join(f"'{s}'" for s in rule.sources)
         return f"{self.tm.file}, column {sources} ({self.tm.table}.{column.name})"
 
+    def lines(self, mask: np.ndarray) -> str:
+        """The file lines of the rows in ``mask`` (blank lines counted)."""
+        return quote_lines(self.raw.index[mask])
+
+    def setting(self, column: Column, key: str, column_key: str | None = None) -> str:
+        return (f"'{key}' in {self.mapping.path.name} (or '{column_key or key}' under "
+                f"tables.{self.tm.table}.columns.{column.name})")
+
+    def dates(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
+        fmt = rule.format or (self.tm.date_format if column.kind == "date"
+                              else self.tm.datetime_format)
+        parsed, bad, zoned = parse.parse_dates(text, fmt, self.time_zone)
+        where = self.where(column, rule)
+        if bad.any():
+            self.problems.append(
+                f"{where}: cannot read {quote_values(text[bad])} at {self.lines(bad)} as a "
+                f"date; expected the format {fmt} (e.g. {parse.example_date(fmt)}); set "
+                f"{self.setting(column, 'date_format', 'format')} if the "
+                "export writes dates otherwise")
+        if zoned.any():
+            self.problems.append(
+                f"{where}: {quote_values(text[zoned])} at {self.lines(zoned)} carry a time "
+                "zone (Z = UTC), but the company's time zone is not known: set 'time_zone' "
+                f"(e.g. Europe/Berlin) or 'time_zone_from' in {self.mapping.path.name}, or "
+                "pass --time-zone; timestamps are converted to it before business hours are "
+                "counted")
+        return parsed.dt.normalize() if column.kind == "date" else parsed
+
+    def numbers(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
+        decimal = rule.decimal or self.mapping.decimal
+        read = parse.read_numbers(text, decimal, confirmed=rule.decimal is not None)
+        where, other = self.where(column, rule), "," if decimal == "." else "."
+        wrong = read.unreadable & read.other
+        if wrong.any():
+            self.problems.append(
+                f"{where}: {quote_values(text[wrong])} at {self.lines(wrong)} is not a number "
+                f"with the decimal separator {decimal!r} (thousands groups have three "
+                f"digits), but is one with {other!r}: set {self.setting(column, 'decimal')} "
+                f"to {other!r} if the file writes decimals that way")
+        unreadable = read.unreadable & ~read.other
+        if unreadable.any():
+            self.problems.append(
+                f"{where}: cannot read {quote_values(text[unreadable])} at "
+                f"{self.lines(unreadable)} as a number (decimal separator {decimal!r})")
+        if read.ambiguous.any():
+            self.problems.append(
+                f"{where}: {quote_values(text[read.ambiguous])} at "
+                f"{self.lines(read.ambiguous)} could be read with either decimal separator "
+                "and nothing else in the column tells which: confirm it with "
+                f"'decimal: \"{decimal}\"' under tables.{self.tm.table}.columns.{column.name} "
+                f"in {self.mapping.path.name}")
+        values = read.values
+        if column.kind == "int":
+            fraction = (values.notna() & (values % 1 != 0)).to_numpy()
+            if fraction.any():
+                self.problems.append(
+                    f"{where}: {quote_values(text[fraction])} at {self.lines(fraction)} is not "
+                    f"a whole number ({self.tm.table}.{column.name} holds whole numbers, e.g. a "
+                    "rating 1-5); correct the export or leave the column out of the mapping")
+        return values
+
     def parse(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
         kind, where = column.kind, self.where(column, rule)
         if kind in ("date", "datetime"):
-            fmt = rule.format or (self.tm.date_format if kind == "date"
-                                  else self.tm.datetime_format)
-            parsed, bad = parse.parse_dates(text, fmt)
-            if bad.any():
-                self.problems.append(
-                    f"{where}: cannot read {quote_values(text[bad])} at "
-                    f"{quote_lines(np.flatnonzero(bad))} as a date; expected the format {fmt} "
-                    f"(e.g. {parse.example_date(fmt)}); "
-                    "set 'date_format' in the mapping if the export writes dates otherwise")
-            return parsed.dt.normalize() if kind == "date" else parsed
+            return self.dates(column, rule, text)
         if kind in ("money", "int", "float"):
-            parsed, bad = (parse.parse_money(text, self.mapping.decimal) if kind == "money"
-                           else parse.parse_numbers(text))
-            if bad.any():
-                self.problems.append(
-                    f"{where}: cannot read {quote_values(text[bad])} at "
-                    f"{quote_lines(np.flatnonzero(bad))} as a number "
-                    f"(decimal separator '{self.mapping.decimal}')")
-            return parsed
+            return self.numbers(column, rule, text)
         if kind == "bool":
             parsed, bad = parse.parse_flags(text)
             if bad.any():
                 self.problems.append(
-                    f"{where}: {quote_values(text[bad])} at "
-                    f"{quote_lines(np.flatnonzero(bad))} is not "
+                    f"{where}: {quote_values(text[bad])} at {self.lines(bad)} is not "
                     f"a yes/no value ({', '.join(parse.TRUE_WORDS)} / "
                     f"{', '.join(parse.FALSE_WORDS[:-1])})")
             return parsed
@@ -123,7 +240,7 @@ class _Converter:
                 known = sorted(set(rule.values) | set(column.values))
                 self.problems.append(
                     f"{where}: unknown value {quote_values(text[unknown])} at "
-                    f"{quote_lines(np.flatnonzero(unknown))}; known: {', '.join(known)}. Add it "
+                    f"{self.lines(unknown)}; known: {', '.join(known)}. Add it "
                     f"under tables.{self.tm.table}.columns.{column.name}.values in "
                     f"{self.mapping.path.name} with the course value it means "
                     f"({', '.join(column.values)})")
@@ -178,7 +295,7 @@ class _Converter:
                 entry.mapped[column.name] = rule.describe()
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
-        frame["_line"] = self.raw.index.to_numpy() + 2
+        frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
         return frame
 
 
@@ -246,8 +363,17 @@ class _Dropper:
                 outside = (numbers.notna() & ~numbers.between(low, high)).to_numpy()
                 limits = (f"at least {low:g}" if column.maximum is None
                           else f"from {low:g} to {high:g}")
-                self.drop(table, outside, f"{self.rule_source(table, column.name)} out of "
-                          f"range for {table}.{column.name} (expected {limits})")
+                why = (f"{self.rule_source(table, column.name)} out of range for "
+                       f"{table}.{column.name} (expected {limits})")
+                if column.nullable:   # the record counts; only this value is unknown
+                    lines = frame["_line"].to_numpy()[outside]
+                    if outside.any():
+                        self.report.notes.append(
+                            f"{self.mapping.tables[table].file}: {why} at line(s) "
+                            f"{', '.join(map(str, lines))}: the value was cleared, the row kept")
+                    self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
+                else:
+                    self.drop(table, outside, why)
         key = list(TABLES[table].primary_key)
         repeated = self.frames[table].duplicated(key, keep="first").to_numpy()
         self.drop(table, repeated, f"repeats the key {'/'.join(key)} of an earlier row")
@@ -312,17 +438,31 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
     frames["accounts"] = accounts
 
 
-def _period(frames: dict[str, pd.DataFrame], changes_start) -> dict:
-    def days(events: dict) -> pd.Series:
-        parts = [pd.to_datetime(frames[t][c]).dropna() for t, cols in events.items()
-                 for c in cols]
-        return pd.concat(parts).dt.normalize() if parts else pd.Series(dtype="datetime64[ns]")
+def _period(frames: dict[str, pd.DataFrame], changes_start, export_date,
+            report: ImportReport) -> dict:
+    def days(events: dict) -> pd.DataFrame:
+        parts = [pd.DataFrame({"day": pd.to_datetime(frames[t][c]).dt.normalize(),
+                               "where": f"{t}.{c}"}).dropna()
+                 for t, cols in events.items() for c in cols]
+        return pd.concat(parts, ignore_index=True)
 
     starts, ends = days(START_EVENTS), days(END_EVENTS)
     if starts.empty:
         raise MappingError(["no dated lead, ticket or campaign in the export: cannot tell "
                             "the period the data covers"])
-    start, end = starts.min(), max(ends.max(), starts.max())
+    exported = (pd.Timestamp(export_date) if export_date is not None
+                else min(starts.day.max(), pd.Timestamp.now().normalize()))
+    later = pd.concat([starts, ends])
+    later = later[later.day > exported]
+    for where, group in later.groupby("where", sort=True):
+        report.notes.append(
+            f"{where}: {len(group)} date(s) after the export date {exported.date()} "
+            f"({'given' if export_date is not None else 'the last day a record was created'}) "
+            f"({', '.join(sorted({str(d.date()) for d in group.day})[:5])}) are left out of "
+            "the period's bounds (typing errors, or planned dates)")
+    starts, ends = starts[starts.day <= exported], ends[ends.day <= exported]
+    start = starts.day.min()
+    end = exported if export_date is not None else max(ends.day.max(), starts.day.max())
     changes = (start + pd.Timedelta(days=(end - start).days // 2) if changes_start is None
                else pd.Timestamp(changes_start))
     if not start < changes <= end:
@@ -330,6 +470,45 @@ def _period(frames: dict[str, pd.DataFrame], changes_start) -> dict:
                          f"no later than {end.date()} (the period of the export)")
     return {"data_start": str(start.date()), "changes_start": str(changes.date()),
             "data_end": str(end.date())}
+
+
+def iso_date(value: str | None, parameter: str) -> str | None:
+    """``value`` if it is a date written YYYY-MM-DD (the only form accepted: 01.07.2025
+    means July in Germany and January in the US)."""
+    if value is None:
+        return None
+    try:
+        return str(date.fromisoformat(str(value)))
+    except ValueError:
+        raise ValueError(f"{parameter} must be a date written YYYY-MM-DD (e.g. 2025-07-01), "
+                         f"got {value!r}") from None
+
+
+def _time_zone(given: str | None, mapping: Mapping, source: Path,
+               problems: list[str]) -> str | None:
+    """``given``, else the mapping's ``time_zone``, else the most common value of its
+    ``time_zone_from`` column (e.g. Salesforce User.TimeZoneSidKey)."""
+    zone = given or mapping.time_zone
+    if zone is None and mapping.time_zone_from is not None:
+        file, column = mapping.time_zone_from
+        path = source / file
+        raw = _read(path, mapping, []) if path.is_file() else None
+        if raw is None and path.is_file():
+            return None         # the file's own problem is reported when it is imported
+        if raw is None or column not in raw.columns or raw[column].dropna().empty:
+            problems.append(f"{file}: no column '{column}' with time zones "
+                            f"(time_zone_from in {mapping.path.name}); set 'time_zone' or "
+                            "pass --time-zone")
+            return None
+        zone = raw[column].dropna().str.strip().value_counts().sort_index(
+            ).sort_values(ascending=False, kind="stable").index[0]
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"time zone {zone!r} is not an IANA name such as Europe/Berlin")
+            return None
+    return zone
 
 
 def _check_out_dir(out: Path) -> None:
@@ -341,10 +520,51 @@ def _check_out_dir(out: Path) -> None:
                                   "choose an empty folder")
 
 
+def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
+             meta: dict) -> dict:
+    """The dataset's profile (`crm_course.profile`): the values the export uses (in the
+    schema's order), the mapping's policies and time zone, and the periods."""
+    def seen(*columns: str) -> list[str]:
+        values = set()
+        for column in columns:
+            table, name = column.split(".")
+            values |= set(tables[table][name].dropna())
+        allowed = TABLES[columns[0].split(".")[0]].column(columns[0].split(".")[1]).values
+        return [v for v in allowed if v in values]
+
+    vocabularies = {
+        "regions": seen("users.region", "accounts.region"), "teams": seen("users.team"),
+        "departments": seen("users.department"), "industries": seen("accounts.industry"),
+        "countries": list(spec.countries) if spec.countries else None,
+        "product_lines": seen("opportunities.product_line")}
+    return {"vocabularies": vocabularies, "policies": {**spec.policies, "time_zone": zone},
+            "periods": profile_periods(meta)}
+
+
+def _write(tables: dict[str, pd.DataFrame], report: ImportReport, out: Path) -> None:
+    """Write into a new folder beside ``out``, validate it, then put it in ``out``'s place:
+    an error leaves ``out`` as it was (absent, or the previous import)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.importing-{os.getpid()}"
+    old = out.parent / f".{out.name}.previous-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        write_tables(tables, report.metadata, staging)
+        load_crm(staging)
+        report.write(staging)
+        if out.exists():
+            out.rename(old)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Path,
                   pseudonymise: bool = False, *, secret: str | None = None,
                   changes_start: str | None = None, company: str | None = None,
-                  control_region: str | None = None) -> ImportReport:
+                  control_region: str | None = None, time_zone: str | None = None,
+                  export_date: str | None = None) -> ImportReport:
     """Turn a CRM export (a folder of CSV files) into a validated course dataset.
 
     Parameters
@@ -352,20 +572,28 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     source_dir : str or Path
         Folder holding the export's CSV files, named as in the mapping.
     mapping : str or Path
-        ``'salesforce'``, ``'hubspot'`` or a mapping YAML file (see ``TEMPLATE.yml``).
+        A built-in name (``'salesforce'``, ``'salesforce-de'``, ``'hubspot'``) or a
+        mapping YAML file (see ``TEMPLATE.yml``).
     out_dir : str or Path
-        Folder to write the dataset into (new, or holding only a previous import).
+        Folder to write the dataset into (new, or holding only a previous import). It is
+        replaced only once the new dataset is complete and valid.
     pseudonymise : bool
         Replace names, e-mails and phones by keyed hashes (see `pseudonym`).
     secret : str, optional
         Hashing key; default: the environment variable ``CRM_COURSE_SECRET``.
     changes_start : str, optional
-        Day the improvements went live (default: the period's midpoint, see the module).
+        Day the improvements went live, YYYY-MM-DD (default: the period's midpoint).
     company : str, optional
         Company name (default: the mapping's ``company``, else the export folder's name).
     control_region : str, optional
         The region (a course region, after the mapping's translation) that got no changes
         before the review: it makes difference-in-differences possible (default: none).
+    time_zone : str, optional
+        The company's IANA time zone (default: the mapping's ``time_zone`` or
+        ``time_zone_from``); timestamps with a zone (``Z``) are converted to it.
+    export_date : str, optional
+        Day the export was taken, YYYY-MM-DD (default: the last day a record was
+        created); later dates are reported and left out of the period's bounds.
 
     Returns
     -------
@@ -376,9 +604,12 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     ------
     MappingError
         Every mapping problem found, naming the file and column: missing export file or
-        column, unknown label (stage, priority ...), unreadable date or amount.
+        column, wrong delimiter or encoding, unknown label (stage, priority ...),
+        unreadable or ambiguous date or number.
     """
     source, out = Path(source_dir).expanduser(), Path(out_dir).expanduser()
+    changes_start = iso_date(changes_start, "changes_start")
+    export_date = iso_date(export_date, "export_date")
     if control_region is not None and control_region not in REGIONS:
         raise ValueError(f"control_region must be one of {', '.join(REGIONS)} (the course's "
                          f"regions, as the mapping translates them), got {control_region!r}")
@@ -386,23 +617,25 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     key = resolve_key(secret) if pseudonymise else None
     _check_out_dir(out)
     if not source.is_dir():
-        raise MappingError([f"{source}: export folder not found"])
+        raise MappingError([f"{source.name}: export folder not found"])
     report = ImportReport(crm=spec.name, source=source, out_dir=out)
     problems: list[str] = []
+    zone = _time_zone(time_zone, spec, source, problems)
     frames: dict[str, pd.DataFrame] = {}
     for name, tm in spec.tables.items():
         path = source / tm.file
         if not path.is_file():
             if name in CORE_TABLES:
                 here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
-                problems.append(f"{path}: file not found; the course needs table '{name}' "
-                                f"from it (CSV files in the folder: {here})")
+                problems.append(f"{tm.file}: file not found in the export folder; the course "
+                                f"needs table '{name}' from it (CSV files in the folder: "
+                                f"{here})")
             else:
                 report.absent[name] = f"{tm.file} not found in the export"
             continue
-        raw = _read(path, spec.delimiter, problems)
+        raw = _read(path, spec, problems)
         if raw is not None:
-            frames[name] = _Converter(spec, tm, raw, problems, report).convert()
+            frames[name] = _Converter(spec, tm, raw, problems, report, zone).convert()
     if problems:
         raise MappingError(problems)
     for name in TABLES:
@@ -420,12 +653,16 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     tables = {name: _typed(name, frames[name]) for name in TABLES}
     if key is not None:
         report.pseudonymised = pseudonymise_tables(tables, key)
+    for group in personal_ids(tables):
+        report.notes.append(f"{', '.join(f'{t}.{c}' for t, c in group)}: keys made of "
+                            "e-mail addresses or phone numbers; import with --pseudonymise to "
+                            "replace them by keyed hashes")
     report.metadata = {
         "company": company or spec.company or source.resolve().name, "seed": None,
-        "scale": None, "effect": None, **_period(frames, changes_start),
+        "scale": None, "effect": None,
+        **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "business_hours": business_time.LABEL,
-        "countries": list(spec.countries) if spec.countries else None}
-    write_tables(tables, report.metadata, out)
-    load_crm(out)
-    report.write()
+        "countries": list(spec.countries) if spec.countries else None, "time_zone": zone}
+    report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
+    _write(tables, report, out)
     return report

@@ -1,24 +1,35 @@
 """Column mappings: how one CRM's export files become the course's tables.
 
 A mapping is a YAML file (see ``mappings/TEMPLATE.yml`` for every key, documented).
-The package ships ``salesforce`` and ``hubspot``; any other CRM gets its own file.
-``load_mapping`` reads one and checks it against the course schema, so a mistake in
-the mapping is reported before any data is read.
+The package ships ``salesforce`` (Salesforce's standard Data Export: ',' separated, ISO
+8601 timestamps in UTC, '.' decimals), ``salesforce-de`` (a German-localised export: ';',
+day-first dates, ',' decimals) and ``hubspot``; any other CRM gets its own file.
+``load_mapping`` reads one and checks it against the course schema (an unknown key is an
+error naming the closest valid one), so a mistake is reported before any data is read.
 """
 
 from __future__ import annotations
 
+import codecs
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from ..profile import check_policies
 from ..schema import TABLES
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
-BUILT_IN = ("salesforce", "hubspot")
+BUILT_IN = ("salesforce", "salesforce-de", "hubspot")
 CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
-RULE_KEYS = {"from", "values", "fallback", "default", "value", "format"}
+RULE_KEYS = ("from", "values", "fallback", "default", "value", "format", "decimal")
+TABLE_KEYS = ("file", "columns", "date_format", "datetime_format")
+TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
+            "datetime_format", "time_zone", "time_zone_from", "countries", "policies",
+            "tables")
+DELIMITERS = (",", ";", "\t", "|")
 # Course columns the importer fills itself when the mapping leaves them out (see convert).
 DERIVED = {"opportunities": ("furthest_stage",),
            "accounts": ("customer_since", "acquisition_channel")}
@@ -42,7 +53,8 @@ class Rule:
     ``value``: a constant instead; ``values``: export label -> course value;
     ``fallback``: course value for unlisted labels; ``default``: export value for empty cells
 (translated like the others);
-    ``format``: date format overriding the table's.
+    ``format``: date format overriding the table's; ``decimal``: the decimal separator
+    of this column, confirmed (see `values.read_numbers`).
     """
 
     sources: tuple[str, ...] = ()
@@ -51,6 +63,7 @@ class Rule:
     fallback: str | None = None
     default: object = None
     format: str | None = None
+    decimal: str | None = None
 
     def describe(self) -> str:
         if not self.sources:
@@ -77,10 +90,14 @@ class Mapping:
     name: str
     path: Path
     company: str | None
-    delimiter: str
+    delimiter: str | None          # None: detected from each file's header line
     decimal: str
     tables: dict[str, TableMapping]
     countries: tuple[str, ...] | None = None
+    encoding: str = "utf-8"
+    time_zone: str | None = None
+    time_zone_from: tuple[str, str] | None = None   # (export file, column)
+    policies: dict = field(default_factory=dict)    # see crm_course.profile
 
 
 def mapping_path(mapping: str | Path) -> Path:
@@ -90,17 +107,26 @@ def mapping_path(mapping: str | Path) -> Path:
     return Path(mapping).expanduser()
 
 
+def unknown_keys(spec: dict, allowed, where: str, problems: list[str]) -> None:
+    """Report every key of ``spec`` not in ``allowed``, with the closest valid key."""
+    for key in spec:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(f"{where}: unknown key '{key}'{hint}; allowed: {', '.join(allowed)}")
+
+
 def _rule(spec, where: str, problems: list[str]) -> Rule:
     if isinstance(spec, str):
         return Rule(sources=(spec,))
     if not isinstance(spec, dict):
         problems.append(f"{where}: expected an export column name or a mapping with "
-                        f"keys {', '.join(sorted(RULE_KEYS))}, got {spec!r}")
+                        f"keys {', '.join(RULE_KEYS)}, got {spec!r}")
         return Rule()
-    unknown = set(spec) - RULE_KEYS
-    if unknown:
-        problems.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                        f"allowed: {', '.join(sorted(RULE_KEYS))}")
+    unknown_keys(spec, RULE_KEYS, where, problems)
+    if spec.get("decimal", ".") not in (".", ","):
+        problems.append(f"{where}, decimal: expected '.' or ',', got {spec['decimal']!r}")
     sources = spec.get("from", ())
     sources = (sources,) if isinstance(sources, str) else tuple(sources)
     if bool(sources) == ("value" in spec):
@@ -109,7 +135,7 @@ def _rule(spec, where: str, problems: list[str]) -> Rule:
     values = {str(k): str(v) for k, v in (spec.get("values") or {}).items()}
     return Rule(sources=sources, value=spec.get("value"), values=values,
                 fallback=spec.get("fallback"), default=spec.get("default"),
-                format=spec.get("format"))
+                format=spec.get("format"), decimal=spec.get("decimal"))
 
 
 def _check_values(rule: Rule, table: str, column: str, where: str,
@@ -128,37 +154,83 @@ def _check_values(rule: Rule, table: str, column: str, where: str,
                         f"allowed: {', '.join(col.values)}")
 
 
+def _settings(spec: dict, name: str, problems: list[str]) -> dict:
+    """The file-wide settings: delimiter, decimal, encoding, time zone (checked)."""
+    delimiter = spec.get("delimiter")
+    if delimiter is not None and delimiter not in DELIMITERS:
+        problems.append(f"{name}, delimiter: expected one of "
+                        f"{', '.join(map(repr, DELIMITERS))} or none (detected), got "
+                        f"{delimiter!r}")
+    decimal = spec.get("decimal", ".")
+    if decimal not in (".", ","):
+        problems.append(f"{name}, decimal: expected '.' or ',', got {decimal!r}")
+    encoding = spec.get("encoding", "utf-8")
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        problems.append(f"{name}, encoding: unknown encoding {encoding!r}; e.g. utf-8, "
+                        "cp1252 (Windows, Western Europe), latin-1")
+    time_zone = spec.get("time_zone")
+    if time_zone is not None:
+        try:
+            ZoneInfo(str(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{name}, time_zone: unknown time zone {time_zone!r}; give an "
+                            "IANA name such as Europe/Berlin or America/New_York")
+    source = spec.get("time_zone_from")
+    if source is not None and not (isinstance(source, dict) and set(source) == {"file",
+                                                                               "column"}):
+        problems.append(f"{name}, time_zone_from: expected {{file: <export file>, column: "
+                        f"<column holding IANA zone names>}}, got {source!r}")
+        source = None
+    return {"delimiter": delimiter, "decimal": decimal, "encoding": encoding,
+            "time_zone": time_zone,
+            "time_zone_from": (source["file"], source["column"]) if source else None}
+
+
 def load_mapping(mapping: str | Path) -> Mapping:
-    """Read and check a mapping: ``'salesforce'``, ``'hubspot'`` or a YAML file's path.
+    """Read and check a mapping: a built-in name (`BUILT_IN`) or a YAML file's path.
 
     Raises
     ------
     MappingError
-        The file is missing or not YAML, names an unknown course table or column, leaves
-        out a required course column, or translates to a value the course does not know.
+        The file is missing or not YAML, has a key the importer does not know (with the
+        closest valid key), names an unknown course table or column, leaves out a required
+        course column, or translates to a value the course does not know.
     """
     path = mapping_path(mapping)
     if not path.is_file():
-        raise MappingError([f"{path}: mapping file not found; give 'salesforce', 'hubspot' "
-                            f"or a YAML file written from {MAPPINGS_DIR / 'TEMPLATE.yml'}"])
+        raise MappingError([f"{path.name}: mapping file not found; give "
+                            f"{', '.join(map(repr, BUILT_IN))} or a YAML file written from "
+                            "TEMPLATE.yml (crm_course/importer/mappings)"])
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise MappingError([f"{path.name}: not valid YAML ({err})"]) from None
+    if not isinstance(spec, dict):
+        raise MappingError([f"{path.name}: expected keys such as 'tables', got {spec!r}"])
     problems: list[str] = []
+    unknown_keys(spec, TOP_KEYS, path.name, problems)
+    settings = _settings(spec, path.name, problems)
     date_format = spec.get("date_format", "%Y-%m-%d")
     datetime_format = spec.get("datetime_format", "%Y-%m-%d %H:%M:%S")
     tables = {}
     for table, tspec in (spec.get("tables") or {}).items():
         if table not in TABLES:
-            problems.append(f"{path.name}: unknown course table '{table}'; known: "
+            close = difflib.get_close_matches(str(table), list(TABLES), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"{path.name}: unknown course table '{table}'{hint}; known: "
                             f"{', '.join(TABLES)}")
             continue
+        tspec = tspec or {}
+        unknown_keys(tspec, TABLE_KEYS, f"{path.name}, tables.{table}", problems)
         rules = {}
         for column, cspec in (tspec.get("columns") or {}).items():
             where = f"{path.name}, tables.{table}.columns.{column}"
             if column not in TABLES[table].column_names:
-                problems.append(f"{where}: the course table has no such column; known: "
+                close = difflib.get_close_matches(str(column), TABLES[table].column_names, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{where}: the course table has no such column{hint}; known: "
                                 f"{', '.join(TABLES[table].column_names)}")
                 continue
             rules[column] = _rule(cspec, where, problems)
@@ -184,8 +256,18 @@ def load_mapping(mapping: str | Path) -> Mapping:
                                   or not all(isinstance(c, str) for c in countries)):
         problems.append(f"{path.name}, countries: expected a list of country names as the "
                         f"company writes them (e.g. [Germany, Austria]), got {countries!r}")
+    policies = spec.get("policies") or {}
+    if not isinstance(policies, dict):
+        problems.append(f"{path.name}, policies: expected keys such as business_hours, "
+                        f"sla_hours, lead_maturity_days; got {policies!r}")
+        policies = {}
+    problems += check_policies({k: v for k, v in policies.items() if k != "time_zone"},
+                               f"{path.name}, policies")
+    if "time_zone" in policies:
+        problems.append(f"{path.name}, policies.time_zone: set the time zone with the "
+                        "top-level 'time_zone' key")
     if problems:
         raise MappingError(problems)
     return Mapping(name=spec.get("crm", path.stem), path=path, company=spec.get("company"),
-                   delimiter=spec.get("delimiter", ","), decimal=spec.get("decimal", "."),
-                   tables=tables, countries=tuple(countries) if countries else None)
+                   tables=tables, countries=tuple(countries) if countries else None,
+                   policies=policies, **settings)

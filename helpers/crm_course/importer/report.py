@@ -1,7 +1,8 @@
 """The import report: what was mapped, what is missing, and every row dropped and why.
 
 It is returned by `import_export` and written as ``import_report.md`` next to the data.
-It names files, columns, lines and record keys, never personal values (e-mails, phones).
+It names files, columns, lines and record keys, never personal values (e-mails, phones)
+nor absolute paths (folders by their name only).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..escape import markdown as md
+from ..profile import Profile
 
 REPORT_FILE = "import_report.md"
 
@@ -56,8 +58,10 @@ class ImportReport:
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
         out = [f"# Import report: {self.crm} export", "",
-               f"- Export folder: `{self.source}`",
-               f"- Course dataset: `{self.out_dir}`",
+               f"- Export folder: `{self.source.name}`",
+               f"- Course dataset: `{self.out_dir.name}`",
+               f"- Time zone: {self.metadata.get('time_zone') or 'not given (no timestamp '}"
+               f"{'' if self.metadata.get('time_zone') else 'carried a zone)'}",
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
                f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
@@ -76,6 +80,11 @@ class ImportReport:
             if t.unused:
                 out.append(f"- export columns not used: {', '.join(map(md, t.unused))}")
             out.append("")
+        out += ["## Dataset profile", "",
+                "What the lessons and KPIs take as this company's own (dataset.json, "
+                "\"profile\"): the values the export uses and the policies the mapping "
+                "sets.", ""]
+        out += Profile.from_meta(self.metadata).to_markdown() + [""]
         out += ["## Tables absent from the export", ""]
         out += [f"- {name}: {md(why)}; written with its header only (lessons and KPIs that "
                 "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
@@ -93,7 +102,8 @@ class ImportReport:
                     f"- replaced by keyed hashes: {', '.join(self.pseudonymised)}"]
         return "\n".join(out) + "\n"
 
-    def write(self) -> Path:
-        path = self.out_dir / REPORT_FILE
+    def write(self, folder: Path | None = None) -> Path:
+        """Write the report into ``folder`` (default: the dataset's folder)."""
+        path = (folder or self.out_dir) / REPORT_FILE
         path.write_text(self.to_markdown(), encoding="utf-8")
         return path

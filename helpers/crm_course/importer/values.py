@@ -1,13 +1,17 @@
-"""Turn an export's text into course values: dates, amounts, flags and translated labels.
+"""Turn an export's text into course values: dates, numbers, flags and translated labels.
 
 Pure functions over one column (a Series of text, missing values as NaN). Each returns
 the parsed values and a boolean mask of the present values it could not read, so the
 caller can name the file, column and lines.
+
+Numbers are never guessed (see `read_numbers`): a value is read only when the mapping's
+decimal separator gives it exactly one meaning.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -16,41 +20,91 @@ import pandas as pd
 TRUE_WORDS = ("true", "1", "yes", "y", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "")
 _NOT_NUMBER = re.compile(r"[^\d.,\-]")
+_ZONE = r"(?:Z|[+-]\d\d:?\d\d)$"   # an ISO 8601 zone suffix: 'Z', '+01:00', '-0500'
+ISO = "ISO8601"                    # date format meaning ISO 8601 (with or without a zone)
 
 
 def example_date(fmt: str) -> str:
     """31 January 2025 at 14:05 written in ``fmt``, to show the expected format."""
+    if fmt == ISO:
+        return "2025-01-31T14:05:00.000Z"
     return datetime(2025, 1, 31, 14, 5).strftime(fmt)
 
 
-def parse_dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, np.ndarray]:
-    """Dates (or date-times) written in the ``strptime`` format ``fmt``.
+def parse_dates(raw: pd.Series, fmt: str, time_zone: str | None
+                ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates (or date-times) written in the ``strptime`` format ``fmt`` or ``ISO8601``.
 
-    Day-first exports give e.g. ``%d.%m.%Y`` or ``%d/%m/%Y %H:%M``.
+    Values with a zone (``...Z``, ``+01:00``) are converted to ``time_zone`` and then
+    written as local time, like every course timestamp; values without one are local
+    already. Day-first exports give e.g. ``%d.%m.%Y`` or ``%d/%m/%Y %H:%M``.
+
+    Returns
+    -------
+    parsed, bad, zoned
+        Naive local datetimes; present values not readable; values that carry a zone but
+        could not be converted because ``time_zone`` is None.
     """
-    parsed = pd.to_datetime(raw.str.strip(), format=fmt, errors="coerce")
-    return parsed, (raw.notna() & parsed.isna()).to_numpy()
+    text = raw.str.strip()
+    zoned = text.str.contains(_ZONE, regex=True, na=False).to_numpy()
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if (~zoned).any():
+        parsed[~zoned] = pd.to_datetime(text[~zoned], format=fmt, errors="coerce")
+    if zoned.any() and time_zone is not None:
+        aware = pd.to_datetime(text[zoned], format=fmt, errors="coerce", utc=True)
+        parsed[zoned] = aware.dt.tz_convert(time_zone).dt.tz_localize(None)
+    missing_zone = zoned if time_zone is None else np.zeros(len(raw), dtype=bool)
+    bad = (raw.notna() & parsed.isna()).to_numpy() & ~missing_zone
+    return parsed, bad, missing_zone
 
 
-def parse_money(raw: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
-    """Amounts with currency symbols and thousands separators: '€1.234,50', '$1,234.50'.
+@dataclass(frozen=True)
+class Numbers:
+    """A column of numbers read under one decimal separator (see `read_numbers`).
 
-    Every character other than digits, '.', ',' and '-' is dropped (currency symbols,
-    codes, spaces); the separator that is not ``decimal`` is a thousands separator and is
-    dropped; ``decimal`` becomes '.'.
+    ``values``: the numbers (NaN where empty or unreadable); ``unreadable``: present values
+    that are not a number under ``decimal``; ``other``: among them, those that are one under
+    the other separator (the mapping's ``decimal`` is probably wrong); ``ambiguous``: values
+    such as '1,234' that mean 1234 or 1.234 when nothing else in the column settles which.
     """
-    thousands = "," if decimal == "." else "."
-    text = (raw.str.replace(_NOT_NUMBER, "", regex=True)
-            .str.replace(thousands, "", regex=False)
-            .str.replace(decimal, ".", regex=False))
-    parsed = pd.to_numeric(text, errors="coerce")
-    return parsed, (raw.notna() & parsed.isna()).to_numpy()
+
+    values: pd.Series
+    unreadable: np.ndarray
+    other: np.ndarray
+    ambiguous: np.ndarray
 
 
-def parse_numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Plain numbers (a decimal comma is read as a point)."""
-    parsed = pd.to_numeric(raw.str.strip().str.replace(",", ".", regex=False), errors="coerce")
-    return parsed, (raw.notna() & parsed.isna()).to_numpy()
+def _pattern(decimal: str) -> str:
+    thousands = re.escape("," if decimal == "." else ".")
+    return rf"^-?(?:\d{{1,3}}(?:{thousands}\d{{3}})+|\d+)(?:{re.escape(decimal)}\d+)?$"
+
+
+def read_numbers(raw: pd.Series, decimal: str, confirmed: bool = False) -> Numbers:
+    """Numbers with currency symbols and thousands separators: '€1.234,50', '$1,234.50'.
+
+    Characters other than digits, '.', ',' and '-' are dropped (currency symbols and
+    codes, spaces). With ``decimal`` '.', a value is read when it matches
+    ``-?(d{1,3}(,ddd)+ | d+)(.d+)?``: thousands groups of exactly three digits, at most one
+    decimal separator after them (',' and '.' swap for ``decimal`` ','). So '9900.00' is
+    unreadable with ``decimal`` ',' (a group of two) and '12.500,00' with '.'.
+
+    A value readable under both separators with different results ('1,234', '2.500') is
+    ambiguous unless another value of the column is readable under ``decimal`` only, or
+    ``confirmed`` (the mapping sets ``decimal`` on the column itself).
+    """
+    other_sep = "," if decimal == "." else "."
+    text = raw.str.replace(_NOT_NUMBER, "", regex=True)
+    present = raw.notna().to_numpy()
+    ours = text.str.match(_pattern(decimal), na=False).to_numpy()
+    theirs = text.str.match(_pattern(other_sep), na=False).to_numpy()
+    separated = text.str.contains(r"[.,]", regex=True, na=False).to_numpy()
+    both = ours & theirs & separated
+    settled = confirmed or bool((ours & ~theirs & separated).any())
+    ambiguous = both & present if not settled else np.zeros(len(raw), dtype=bool)
+    numbers = pd.to_numeric(text.where(ours).str.replace(other_sep, "", regex=False)
+                            .str.replace(decimal, ".", regex=False), errors="coerce")
+    unreadable = present & ~ours
+    return Numbers(numbers.astype("float64"), unreadable, unreadable & theirs, ambiguous)
 
 
 def parse_flags(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -70,10 +70,13 @@ def churn_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
     customers at the end of the day before the period and lost = those of S whose
     ``churn_date`` falls in the period. Customers won during the period are not in S, so
     their churn does not count here. The rate grows with the period's length (compare
-    periods of equal length; the course's target is quarterly). NaN: no customer at start.
+    periods of equal length; the course's target is quarterly). NaN: no customer at start,
+    or no churn date recorded at all (an export without them: not recorded, not 0 %).
     """
     first, last = period(start, end)
     groups, start_count, lost = _churn_counts(crm, first, last, by)
+    if crm.missing("accounts.churn_date"):
+        start_count = np.zeros_like(start_count)
     return groups.result(divide(lost, start_count), "churn_rate")
 
 
@@ -82,7 +85,8 @@ def retention_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
 
     E = customers at the end of the period's last day, N = new customers (``customer_since``
     in the period), S = customers at the start (as in `churn_rate`). If new customers churn
-    within the period, (E - N) / S is a little below 1 - churn_rate. NaN: S is 0.
+    within the period, (E - N) / S is a little below 1 - churn_rate. NaN: S is 0, or no
+    churn date is recorded at all (as in `churn_rate`).
     """
     first, last = period(start, end)
     a = crm.accounts
@@ -90,6 +94,8 @@ def retention_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
     s = groups.count(_customer_at(a, d64(first) - ONE_DAY))
     e = groups.count(_customer_at(a, d64(last)))
     n = groups.count(in_period(a.customer_since, first, last))
+    if crm.missing("accounts.churn_date"):
+        s = np.zeros_like(s)
     return groups.result(divide(e - n, s), "retention_rate")
 
 

@@ -121,14 +121,19 @@ def completeness_by_column(crm: CRM, start, end) -> pd.DataFrame:
                          "filled": filled, "share": divide(filled, np.count_nonzero(rows))})
 
 
+def match_form(names: pd.Series) -> pd.Series:
+    """Names as duplicate detection compares them: lowercase, accents stripped, letters
+    only, doubled letters collapsed ('Müller' and 'muler' -> 'muler')."""
+    return (names.astype(object).str.normalize("NFKD").str.encode("ascii", "ignore")
+            .str.decode("ascii").str.lower().str.replace(r"[^a-z]", "", regex=True)
+            .str.replace(r"(.)\1+", r"\1", regex=True))
+
+
 def _normalise(names: pd.Series, initial: bool = False) -> np.ndarray:
-    """Codes of normalised names (lowercase, accents stripped, letters only, doubled letters
-    collapsed; only the first letter with ``initial``); the work is done once per distinct
-    spelling. An empty result counts as missing (-1)."""
+    """Codes of `match_form` names (only the first letter with ``initial``); the work is
+    done once per distinct spelling. An empty result counts as missing (-1)."""
     codes, uniques = pd.factorize(names)
-    clean = (pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.normalize("NFKD")
-             .str.encode("ascii", "ignore").str.decode("ascii").str.lower()
-             .str.replace(r"[^a-z]", "", regex=True).str.replace(r"(.)\1+", r"\1", regex=True))
+    clean = match_form(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
     if initial:
         clean = clean.str[:1]
     clean_codes, _ = pd.factorize(clean.where(clean.str.len() > 0))

@@ -37,7 +37,6 @@ from ._common import data_end, dates, in_period, period
 from .customers import churn_counts
 from .registry import REGISTRY, get_kpi
 
-DEFAULT_MATURITY_DAYS = 30  # a lead gets this long to close before it may count as not won
 CONFIDENCE = 0.95
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
 NEGATIVE_BENEFIT = ("no ROI: the conversion it should raise fell below its reference, so there "
@@ -50,9 +49,9 @@ class ImpossibleValue(ValueError):
 
 
 def maturity_days(crm: CRM) -> int:
-    """Days a record needs before its outcome counts: ``dataset.json`` key
-    ``lead_maturity_days``, else `DEFAULT_MATURITY_DAYS`."""
-    return int(crm.meta.get("lead_maturity_days") or DEFAULT_MATURITY_DAYS)
+    """Days a record needs before its outcome counts: the dataset profile's
+    ``lead_maturity_days`` (`crm_course.profile`; the course's default is 30)."""
+    return int(crm.profile.policies["lead_maturity_days"])
 
 
 def check_possible(name: str, value: float) -> float:

@@ -141,6 +141,6 @@ def marketing_roi(crm: CRM, start, end, *, by: str | None = None,
         from_won = isin(orders.opportunity_id, o.opportunity_id[won])
         benefit = orders.gross_margin.to_numpy(dtype=float)[from_won].sum()
     else:
-        benefit = o.amount.to_numpy(dtype=float)[won].sum()
+        benefit = np.nansum(o.amount.to_numpy(dtype=float)[won])  # unknown amounts add 0
     cost = camp.cost.sum()
     return groups.result(divide(benefit - cost, cost), "marketing_roi")

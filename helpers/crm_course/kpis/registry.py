@@ -2,7 +2,8 @@
 
 Each entry records the KPI's name (as used in ``kpi_targets``), area, formula (short text
 for documentation and chart labels), unit, whether higher is better, the groupings it can
-be split by, the tables it cannot be computed without (an export may lack some) and the
+be split by, the tables (or ``table.column``s) it cannot be computed without (an export
+may lack some) and the
 function computing it. ``kind='scalar'`` KPIs give one number per
 period (and group) and make up `kpi_table`; ``kind='table'`` entries are breakdowns
 (funnel, cohorts, feature usage ...) returning a DataFrame.
@@ -123,9 +124,11 @@ _ENTRIES = (
         needs=("campaigns", "opportunities", "orders")),
     # service
     KPI("first_response_hours", "service", "median(first reply - created), business hours",
-        "business hours", False, service.first_response_hours, U),
+        "business hours", False, service.first_response_hours, U,
+        needs=("tickets.first_response_at",)),
     KPI("resolution_hours", "service", "median(resolved - created), business hours",
-        "business hours", False, service.resolution_hours, U),
+        "business hours", False, service.resolution_hours, U,
+        needs=("tickets.resolved_at",)),
     KPI("case_load_per_agent", "service", "tickets created / service agent-months",
         "tickets per agent-month", False, service.case_load_per_agent, U),
     KPI("open_tickets", "service", "tickets not resolved at the period's end", "tickets",
@@ -136,13 +139,14 @@ _ENTRIES = (
         "100 x incident tickets within 30 days / orders", "per 100 orders", False,
         service.post_sale_incidents_per_100_orders, A,
         needs=("tickets", "orders")),
-    KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U),
+    KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
+        needs=("tickets.csat",)),
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
-        customers.churn_rate, A, needs=("accounts",)),
+        customers.churn_rate, A, needs=("accounts.churn_date",)),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
         customers.retention_rate, A,
-        needs=("accounts",)),
+        needs=("accounts.churn_date",)),
     KPI("winback_rate", "customers", "targeted lapsed customers ordering again within 90 "
         "days / targeted", "share", True, customers.winback_rate, A,
         needs=("campaigns", "campaign_members", "orders")),

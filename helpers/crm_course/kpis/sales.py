@@ -172,14 +172,14 @@ def _won_in_period(crm: CRM, first, last) -> np.ndarray:
 def average_deal_size(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Mean value of the deals won in the period (by ``close_date``).
 
-    average_deal_size = sum(amount of won deals) / number of won deals, in euros.
-    NaN: no deal won in the period.
+    average_deal_size = sum(amount of won deals) / number of won deals, in euros, over the
+    deals whose amount is known. NaN: no deal with an amount won in the period.
     """
     first, last = period(start, end)
     o = crm.opportunities
     groups = user_groups(crm, o, "owner_id", by)
-    won = _won_in_period(crm, first, last)
     amount = o.amount.to_numpy(dtype=float)
+    won = _won_in_period(crm, first, last) & ~np.isnan(amount)
     return groups.result(divide(groups.total(amount, won), groups.count(won)),
                          "average_deal_size")
 
@@ -218,7 +218,8 @@ def pipeline_value(crm: CRM, start, end, *, by: str | None = None) -> Result:
     day and not closed by then (no ``close_date``, or one after the period).
 
     A stock measured at the period's end: opportunities created before the period count
-    too. The amount of an open deal is its expected value. 0 when nothing is open.
+    too. The amount of an open deal is its expected value; deals without an amount add
+    nothing (`kpi_table` notes how many). 0 when nothing is open.
     """
     first, last = period(start, end)
     o = crm.opportunities
@@ -226,8 +227,8 @@ def pipeline_value(crm: CRM, start, end, *, by: str | None = None) -> Result:
     boundary = d64(last) + ONE_DAY
     close = dates(o.close_date)
     is_open = (dates(o.created_date) < boundary) & (np.isnat(close) | (close >= boundary))
-    return groups.result(groups.total(o.amount.to_numpy(dtype=float), is_open),
-                         "pipeline_value")
+    amount = o.amount.to_numpy(dtype=float)
+    return groups.result(groups.total(amount, is_open & ~np.isnan(amount)), "pipeline_value")
 
 
 def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
@@ -242,7 +243,8 @@ def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
     first, last = period(start, end)
     o = crm.opportunities
     groups = user_groups(crm, o, "owner_id", by)
-    won = groups.total(o.amount.to_numpy(dtype=float), _won_in_period(crm, first, last))
+    amount = o.amount.to_numpy(dtype=float)   # deals without an amount add nothing
+    won = groups.total(amount, _won_in_period(crm, first, last) & ~np.isnan(amount))
     return groups.result(divide(won, staff_months(crm, first, last, groups, "sales")),
                          "sales_per_rep")
 

@@ -3,7 +3,8 @@ post-sale incidents, CSAT.
 
 Which records count: a ticket belongs to the period in which it was created
 (``created_at``); open and overdue tickets are a stock counted at the end of the period's
-last day. Times are in business hours (Mon-Fri 09-18, `crm_course.business_time`) unless
+last day. Times are in business hours (the dataset's, ``crm.profile.business_hours``:
+Mon-Fri 09-18 unless it says otherwise; `crm_course.business_time`) unless
 ``business_hours=False`` (calendar hours). ``by`` splits by the assigned agent's
 department, region or team.
 """
@@ -15,6 +16,7 @@ import pandas as pd
 
 from .. import business_time as bt
 from ..data import CRM
+from ..profile import COURSE_POLICIES
 from ..schema import PRIORITIES
 from ._common import (
     ACCOUNT_GROUPINGS,
@@ -36,13 +38,14 @@ from ._common import (
 )
 
 # Business hours allowed from creation to resolution before an open ticket is overdue.
-SLA_HOURS: dict[str, float] = {"urgent": 8.0, "high": 24.0, "normal": 45.0, "low": 90.0}
+SLA_HOURS: dict[str, float] = COURSE_POLICIES["sla_hours"]  # the default; see crm.profile
 INCIDENT = "post-sale incident"
 
 
-def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool) -> np.ndarray:
+def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool,
+           hours: tuple[int, int]) -> np.ndarray:
     if business_hours:
-        return bt.business_hours_between(start, stop)
+        return bt.business_hours_between(start, stop, hours)
     return (stop - start) / np.timedelta64(1, "h")
 
 
@@ -55,7 +58,8 @@ def _duration(crm: CRM, start, end, column: str, by, business_hours: bool, stati
     created, done = dates(t.created_at), dates(t[column])
     mask = in_period(created, first, last) & ~np.isnat(done)
     hours = np.full(len(t), np.nan)
-    hours[mask] = _hours(created[mask], done[mask], business_hours)
+    hours[mask] = _hours(created[mask], done[mask], business_hours,
+                         crm.profile.business_hours)
     return groups.result(groups.stat(hours, mask, statistic), name)
 
 
@@ -150,16 +154,19 @@ def overdue_tickets(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Open tickets at the end of the period that are past their resolution SLA.
 
     overdue_tickets = open tickets (see `open_tickets`) whose business hours from creation
-    to the end of the period exceed SLA_HOURS of their priority (urgent 8, high 24,
-    normal 45, low 90 business hours). 0 when none is overdue.
+    to the end of the period exceed the SLA of their priority (``crm.profile.sla_hours``;
+    the course's: urgent 8, high 24, normal 45, low 90 business hours). 0 when none is
+    overdue.
     """
     first, last = period(start, end)
     t = crm.tickets
     groups = user_groups(crm, t, "agent_id", by)
     is_open, boundary = _open_at_end(crm, last)
     created = dates(t.created_at)[is_open]
-    waited = bt.business_hours_between(created, np.full(len(created), boundary))
-    sla = np.array([SLA_HOURS[p] for p in PRIORITIES] + [np.nan])
+    waited = bt.business_hours_between(created, np.full(len(created), boundary),
+                                       crm.profile.business_hours)
+    policy = crm.profile.sla_hours
+    sla = np.array([policy[p] for p in PRIORITIES] + [np.nan])
     limit = sla[category_codes(t.priority, PRIORITIES)[is_open]]  # unknown priority: NaN
     overdue = np.zeros(len(t), dtype=bool)
     overdue[is_open] = waited > limit

@@ -61,7 +61,22 @@ def targets(crm: CRM) -> pd.DataFrame:
 def missing_note(crm: CRM, name: str) -> str:
     """'' when the KPI ``name`` can be computed from ``crm``; else which tables are empty."""
     missing = crm.missing(*REGISTRY[name].tables)
-    return f"no data: {', '.join(missing)} empty in this dataset" if missing else ""
+    fix = "".join(f"; map {c} in the import mapping (tables.{c.replace('.', '.columns.')})"
+                  for c in missing if "." in c)
+    return f"no data: {', '.join(missing)} empty in this dataset{fix}" if missing else ""
+
+
+AMOUNT_KPIS = ("average_deal_size", "pipeline_value", "sales_per_rep", "marketing_roi")
+
+
+def unknown_amount_note(crm: CRM, name: str) -> str:
+    """For KPIs summing ``opportunities.amount``: how many deals have no amount (an export
+    can lack it); '' when all have one."""
+    unknown = int(crm.opportunities.amount.isna().sum())
+    if name not in AMOUNT_KPIS or not unknown:
+        return ""
+    return (f"{unknown} of {len(crm.opportunities)} opportunities have no amount: counted, "
+            "their value left out")
 
 
 def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.DataFrame:
@@ -110,7 +125,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     with shared_work():
         for name in names:
             k = REGISTRY[name]
-            note = missing_note(crm, name) or k.note
+            note = missing_note(crm, name) or "; ".join(
+                n for n in (unknown_amount_note(crm, name), k.note) if n)
             if by is not None and by not in k.groupings:
                 values = [np.nan] * len(labels)
                 can = " or ".join(k.groupings) if k.groupings else "nothing (company-wide)"

@@ -1,0 +1,197 @@
+"""The fast path of `data.load_crm`: typed pyarrow parsing, and a cache of parsed tables.
+
+`read_table` parses one CSV file with pyarrow, the column types taken from the schema,
+and checks it as the careful pandas parse does (required values, allowed values, ranges,
+unique keys). It returns None when anything is off, and the caller then runs the careful
+parse, which names every problem; so the fast path never decides what is an error. Its
+frames are identical to the careful parse's (same values and dtypes, tested).
+
+`Cache` keeps the parsed tables of a dataset folder as Arrow IPC (Feather) files in
+``$CRM_COURSE_CACHE`` (default ``~/.cache/crm_course``), under a key made of the folder's
+path. An entry is used only when every CSV file still has the fingerprint it had when it
+was parsed: size, modification and change times (ns) and inode; the change time cannot be
+set back by a program, so any rewrite of a file makes it stale. A file changed less than
+`RACY_SECONDS` before it was parsed is not cached (its time stamp could be shared with a
+later write). The schema's signature is part of the key, so a new course version never
+reads an old entry. Nothing is cached when the folder cannot be written to; the entries
+of dataset folders that no longer exist are removed whenever an entry is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.feather as feather
+
+from .schema import TABLES, Table
+
+RACY_SECONDS = 2.0
+BITMAP_LIMIT = 2**26   # composite keys with fewer possible codes are checked with a bitmap
+_TYPES = {"id": pa.string(), "text": pa.string(), "category": pa.dictionary(pa.int32(),
+                                                                           pa.string()),
+          "int": pa.int64(), "float": pa.float64(), "money": pa.float64(),
+          "bool": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
+
+
+def _checked(table: Table, data: pa.Table) -> bool:
+    """The checks of the careful parse that can fail: required values, allowed values,
+    ranges, unique keys."""
+    for column in table.columns:
+        values = data.column(column.name)
+        if not column.nullable and values.null_count:
+            return False
+        if column.kind == "category":
+            seen = {v for chunk in values.chunks for v in chunk.dictionary.to_pylist()}
+            if not seen <= set(column.values):
+                return False
+        if (column.minimum is not None or column.maximum is not None) and len(values):
+            bounds = pc.min_max(values).as_py()
+            if bounds["min"] is not None and (
+                    column.minimum is not None and bounds["min"] < column.minimum
+                    or column.maximum is not None and bounds["max"] > column.maximum):
+                return False
+    if len(table.primary_key) == 1:
+        return pc.count_distinct(data.column(table.primary_key[0])).as_py() == data.num_rows
+    if table.primary_key and data.num_rows:   # composite: one int64 code per row
+        codes = [pc.dictionary_encode(data.column(k).combine_chunks()).indices.to_numpy(
+            zero_copy_only=False).astype(np.int64) for k in table.primary_key]
+        key, size = codes[0], int(codes[0].max()) + 1
+        for more in codes[1:]:
+            key, size = key * (int(more.max()) + 1) + more, size * (int(more.max()) + 1)
+        if size <= BITMAP_LIMIT:   # mark each code: cheaper than hashing or sorting
+            seen = np.zeros(size, dtype=bool)
+            seen[key] = True
+            return int(np.count_nonzero(seen)) == len(key)
+        key.sort()
+        return not (key[1:] == key[:-1]).any()
+    return True
+
+
+def _to_pandas(table: Table, data: pa.Table) -> pd.DataFrame:
+    frame = data.to_pandas(date_as_object=False)
+    out = {}
+    for column in table.columns:
+        values = frame[column.name]
+        if column.kind == "category":
+            values = values.astype("category").cat.set_categories(list(column.values))
+        elif column.kind in ("id", "text"):
+            values = values.astype("str")
+        elif column.kind in ("date", "datetime"):
+            values = values.astype("datetime64[us]")
+        elif column.kind == "int":
+            values = values.astype("Int64" if column.nullable else "int64")
+        elif column.kind in ("float", "money"):
+            values = values.astype("float64")
+        out[column.name] = values
+    return pd.DataFrame(out)
+
+
+def read_table(path: Path, table: Table) -> pd.DataFrame | None:
+    """``path`` parsed with the schema's types and checked; None when the careful parse
+    must run (a value, column or file the fast path cannot take as it is)."""
+    types = {c.name: _TYPES[c.kind] for c in table.columns}
+    options = pacsv.ConvertOptions(
+        column_types=types, include_columns=table.column_names, null_values=[""],
+        strings_can_be_null=True, quoted_strings_can_be_null=True,
+        true_values=["true"], false_values=["false"])
+    try:
+        data = pacsv.read_csv(path, convert_options=options)
+    except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError, OSError):
+        return None
+    if data.schema.names != table.column_names or not _checked(table, data):
+        return None
+    return _to_pandas(table, data)
+
+
+def _signature() -> str:
+    """Changes whenever the schema (tables, columns, kinds, values) changes."""
+    return hashlib.sha256(repr(sorted(TABLES.items())).encode()).hexdigest()[:16]
+
+
+def fingerprint(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+class Cache:
+    """Parsed tables of one dataset folder (see the module docstring)."""
+
+    def __init__(self, folder: Path, root: Path | None = None):
+        root = root or Path(os.environ.get("CRM_COURSE_CACHE")
+                            or Path.home() / ".cache" / "crm_course")
+        key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
+        self.folder, self.dir = folder, root / f"{key}-{_signature()}"
+
+    def _fingerprints(self) -> dict[str, list[int] | None]:
+        return {t.filename: fingerprint(self.folder / t.filename) for t in TABLES.values()}
+
+    def load(self) -> dict[str, pd.DataFrame] | None:
+        """The cached tables, or None when there is no entry or it is stale."""
+        try:
+            manifest = json.loads((self.dir / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if manifest != {"folder": str(self.folder.resolve()), **self._fingerprints()}:
+            return None
+        try:
+            return {name: feather.read_table(self.dir / f"{name}.arrow",
+                                             memory_map=True).to_pandas()
+                    for name in TABLES}
+        except (OSError, pa.ArrowInvalid):
+            return None
+
+    def _forget_gone(self) -> None:
+        """Remove the entries of dataset folders that no longer exist (temporary ones)."""
+        for manifest in self.dir.parent.glob("*/manifest.json"):
+            try:
+                folder = json.loads(manifest.read_text(encoding="utf-8")).get("folder")
+            except (OSError, ValueError):
+                continue
+            if folder and not Path(folder).is_dir():
+                _remove(manifest.parent)
+
+    def store(self, tables: dict[str, pd.DataFrame], before: dict[str, list[int] | None]
+              ) -> bool:
+        """Cache ``tables`` parsed from files whose fingerprints were ``before``; False
+        (nothing written) when a file changed meanwhile or only just before, or the cache
+        folder cannot be written."""
+        now = time.time_ns()
+        if (before != self._fingerprints() or None in before.values()
+                or any(now - f[2] < RACY_SECONDS * 1e9 for f in before.values())):
+            return False
+        staging = self.dir.with_name(f"{self.dir.name}.{os.getpid()}.tmp")
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+            for name, frame in tables.items():
+                feather.write_feather(frame, staging / f"{name}.arrow",
+                                      compression="uncompressed")
+            (staging / "manifest.json").write_text(
+                json.dumps({"folder": str(self.folder.resolve()), **before}),
+                encoding="utf-8")
+            _remove(self.dir)
+            staging.rename(self.dir)
+            self._forget_gone()
+        except OSError:
+            _remove(staging)
+            return False
+        return True
+
+
+def _remove(entry: Path) -> None:
+    """Delete a cache entry (a flat folder of files), if it is there."""
+    if entry.is_dir():
+        for path in entry.iterdir():
+            path.unlink(missing_ok=True)
+        entry.rmdir()

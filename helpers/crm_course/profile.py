@@ -1,0 +1,135 @@
+"""A dataset's profile: the company's own vocabularies, policies and periods.
+
+It is stored in ``dataset.json`` under ``"profile"`` (the generator writes the sample
+company's, the importer derives one from the export and the options given) and read as
+``crm.profile``::
+
+    "profile": {
+      "vocabularies": {"regions": [...], "teams": [...], "departments": [...],
+                       "industries": [...], "countries": [...] or null,
+                       "product_lines": [...]},
+      "policies": {"time_zone": "Europe/Berlin" or null,
+                   "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},
+                   "sla_hours": {"urgent": 8, "high": 24, "normal": 45, "low": 90},
+                   "lead_maturity_days": 30},
+      "periods": {"baseline_days": 365, "baseline_name": "year"}
+    }
+
+The period's dates stay where they were (``data_start``, ``changes_start``, ``data_end``,
+``control_region`` at the top of ``dataset.json``); ``periods`` adds the baseline's length
+and what to call it, decided once here (`baseline_name`). Policies a dataset leaves out
+are the course's (`COURSE_POLICIES`), and ``Profile.defaulted`` says which.
+
+Read by: business time and the SLA (``kpis.service``), the evaluation engine's maturity
+window (``kpis.evaluation.maturity_days``). The vocabularies are recorded and
+listed (import report); validation and KPI groupings still use the schema's lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .escape import markdown as md
+from .schema import PRIORITIES
+
+VOCABULARIES = ("regions", "teams", "departments", "industries", "countries", "product_lines")
+COURSE_POLICIES = {
+    "time_zone": None,                                   # local time as recorded
+    "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},
+    "sla_hours": {"urgent": 8.0, "high": 24.0, "normal": 45.0, "low": 90.0},
+    "lead_maturity_days": 30,
+}
+
+
+def baseline_name(days: int) -> str:
+    """What to call a baseline of ``days`` days: 'year' (365-366), 'quarter' (90-92),
+    'month' (28-31), else 'N days'."""
+    for name, low, high in (("year", 365, 366), ("quarter", 90, 92), ("month", 28, 31)):
+        if low <= days <= high:
+            return name
+    return f"{days} days"
+
+
+def periods(meta: dict) -> dict:
+    """The ``periods`` part of a profile, from the dataset's dates."""
+    days = (pd.Timestamp(meta["changes_start"]) - pd.Timestamp(meta["data_start"])).days
+    return {"baseline_days": days, "baseline_name": baseline_name(days)}
+
+
+def check_policies(policies: dict, where: str) -> list[str]:
+    """Problems of a ``policies`` mapping (unknown keys, hours out of order, SLA of an
+    unknown priority), each naming ``where``."""
+    problems = [f"{where}: unknown policy '{k}'; known: {', '.join(COURSE_POLICIES)}"
+                for k in policies if k not in COURSE_POLICIES]
+    hours = policies.get("business_hours")
+    if hours is not None and not (isinstance(hours, dict) and set(hours) <= {"days", "open",
+                                                                             "close"}
+                                  and hours.get("days", "Mon-Fri") == "Mon-Fri"
+                                  and 0 <= hours.get("open", 9) < hours.get("close", 18) <= 24):
+        problems.append(f"{where}.business_hours: expected {{open: 9, close: 18}} (whole hours, "
+                        f"open before close, Mon-Fri), got {hours!r}")
+    sla = policies.get("sla_hours")
+    if sla is not None and not (isinstance(sla, dict) and set(sla) == set(PRIORITIES) and all(
+            isinstance(v, (int, float)) and v > 0 for v in sla.values())):
+        problems.append(f"{where}.sla_hours: expected positive hours for each priority "
+                        f"({', '.join(PRIORITIES)}), got {sla!r}")
+    days = policies.get("lead_maturity_days")
+    if days is not None and not (isinstance(days, int) and days > 0):
+        problems.append(f"{where}.lead_maturity_days: expected a whole number of days > 0, "
+                        f"got {days!r}")
+    return problems
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Vocabularies, policies and periods of one dataset (see the module docstring)."""
+
+    vocabularies: dict[str, list[str] | None]
+    policies: dict
+    periods: dict
+    defaulted: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> Profile:
+        stored = meta.get("profile") or {}
+        given = stored.get("policies") or {}
+        policies = {k: given.get(k, v) for k, v in COURSE_POLICIES.items()}
+        return cls(vocabularies=dict(stored.get("vocabularies") or {}), policies=policies,
+                   periods=periods(meta),
+                   defaulted=tuple(k for k in COURSE_POLICIES if k not in given))
+
+    @property
+    def business_hours(self) -> tuple[int, int]:
+        """Opening and closing hour, Mon-Fri."""
+        hours = self.policies["business_hours"]
+        return int(hours.get("open", 9)), int(hours.get("close", 18))
+
+    @property
+    def sla_hours(self) -> dict[str, float]:
+        return {p: float(h) for p, h in self.policies["sla_hours"].items()}
+
+    def to_json(self) -> dict:
+        return {"vocabularies": self.vocabularies, "policies": self.policies,
+                "periods": self.periods}
+
+    def to_markdown(self) -> list[str]:
+        """Lines listing the profile (for the import report)."""
+        blank = {"countries": "any English ISO 3166 country name (none listed)"}
+        out = [f"- {name.replace('_', ' ')}: "
+               + (", ".join(map(md, values)) if values else blank.get(name, "none in the export"))
+               for name, values in ((n, self.vocabularies.get(n)) for n in VOCABULARIES)]
+        open_hour, close_hour = self.business_hours
+        zone = md(self.policies["time_zone"] or "local time as recorded")
+        sla = ", ".join(f"{p} {h:g} h" for p, h in self.sla_hours.items())
+        out += [f"- time zone: {zone}",
+                f"- business hours: Mon-Fri {open_hour:02d}:00-{close_hour:02d}:00",
+                f"- SLA (business hours to resolve): {sla}",
+                f"- lead maturity: {self.policies['lead_maturity_days']} days",
+                f"- baseline: {self.periods['baseline_days']} days, called "
+                f"'{self.periods['baseline_name']}'"]
+        if self.defaulted:
+            out.append(f"- the course's defaults (not set for this dataset): "
+                       f"{', '.join(p.replace('_', ' ') for p in self.defaulted)}")
+        return out

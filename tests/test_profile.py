@@ -1,0 +1,125 @@
+"""The dataset profile: written by the generator and the importer, read as `crm.profile`;
+its business hours and SLA drive the service KPIs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_course import kpis
+from crm_course.data import CRM, DEFAULT_DATA_DIR, load_crm
+from crm_course.importer import MappingError, import_export
+from crm_course.profile import COURSE_POLICIES, Profile, baseline_name
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+def test_the_sample_carries_its_profile(sample):
+    stored = json.loads((DEFAULT_DATA_DIR / "dataset.json").read_text())["profile"]
+    assert stored["vocabularies"]["regions"] == ["North", "South", "East", "West"]
+    assert stored["vocabularies"]["countries"] == ["Spain", "Portugal", "France", "Andorra"]
+    assert stored["policies"] == json.loads(json.dumps(COURSE_POLICIES))
+    assert stored["periods"] == {"baseline_days": 365, "baseline_name": "year"}
+    assert sample.profile.defaulted == ()
+    assert sample.profile.business_hours == (9, 18)
+
+
+@pytest.mark.parametrize("days, name", [(365, "year"), (366, "year"), (91, "quarter"),
+                                        (30, "month"), (85, "85 days"), (200, "200 days")])
+def test_baseline_name(days, name):
+    assert baseline_name(days) == name
+
+
+def _with_policies(crm: CRM, **policies) -> CRM:
+    meta = json.loads(json.dumps(crm.meta))
+    meta["profile"]["policies"].update(policies)
+    return CRM(crm.tables, meta, crm.source)
+
+
+def test_business_hours_come_from_the_profile(sample):
+    quarter = ("2025-04-01", "2025-06-30")
+    t = sample.tickets
+    assert (t.created_at.dt.hour == 17).any()    # inside 09-18, outside 08-17
+    course = kpis.first_response_hours(sample, *quarter, statistic="mean")
+    shifted = _with_policies(sample, business_hours={"days": "Mon-Fri", "open": 8,
+                                                      "close": 17})
+    assert shifted.profile.business_hours == (8, 17)
+    assert kpis.first_response_hours(shifted, *quarter, statistic="mean") != course
+    calendar = kpis.first_response_hours(shifted, *quarter, business_hours=False)
+    assert calendar == kpis.first_response_hours(sample, *quarter, business_hours=False)
+
+
+def test_sla_comes_from_the_profile(sample):
+    end = sample.meta["data_end"]
+    course = kpis.overdue_tickets(sample, end, end)
+    strict = _with_policies(sample, sla_hours={"urgent": 1, "high": 1, "normal": 1, "low": 1})
+    lenient = _with_policies(sample, sla_hours={"urgent": 1e6, "high": 1e6, "normal": 1e6,
+                                                "low": 1e6})
+    assert kpis.overdue_tickets(strict, end, end) > course
+    assert kpis.overdue_tickets(lenient, end, end) == 0
+    assert kpis.open_tickets(strict, end, end) >= kpis.overdue_tickets(strict, end, end)
+
+
+def test_a_dataset_without_a_profile_uses_the_course_policies(sample):
+    meta = {k: v for k, v in sample.meta.items() if k != "profile"}
+    profile = Profile.from_meta(meta)
+    assert profile.sla_hours == COURSE_POLICIES["sla_hours"]
+    assert profile.defaulted == tuple(COURSE_POLICIES)
+    assert profile.vocabularies == {}
+
+
+def test_the_import_derives_a_profile_and_lists_it(tmp_path):
+    from crm_course.importer.mapping import mapping_path
+
+    mapping = tmp_path / "mine.yml"
+    mapping.write_text(mapping_path("salesforce").read_text(encoding="utf-8").replace(
+        "time_zone_from:", "policies: {business_hours: {open: 8, close: 17}, "
+        "sla_hours: {urgent: 4, high: 8, normal: 24, low: 72}}\ntime_zone_from:"),
+        encoding="utf-8")
+    report = import_export(EXPORTS / "salesforce", mapping, tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    profile = crm.profile
+    assert profile.vocabularies["teams"] == ["Sales North", "Sales South", "Sales West",
+                                             "Digital Marketing", "Service Desk",
+                                             "Leadership"]
+    assert profile.vocabularies["countries"] is None
+    assert profile.policies["time_zone"] == "Europe/Berlin"
+    assert profile.business_hours == (8, 17) and profile.sla_hours["urgent"] == 4
+    assert profile.defaulted == ("lead_maturity_days",)
+    assert profile.periods == {"baseline_days": 85, "baseline_name": "85 days"}
+    text = (tmp_path / "out" / "import_report.md").read_text()
+    assert "- business hours: Mon-Fri 08:00-17:00" in text
+    assert "- SLA (business hours to resolve): urgent 4 h, high 8 h, normal 24 h, low 72 h" \
+        in text
+    assert "- the course's defaults (not set for this dataset): lead maturity days" in text
+    assert report.metadata["profile"]["policies"]["time_zone"] == "Europe/Berlin"
+    hours = kpis.resolution_hours(crm, *crm.period("all"), statistic="mean")
+    assert not math.isnan(hours)
+
+
+@pytest.mark.parametrize("policies, expected", [
+    ("{business_hour: {open: 8}}", "policies: unknown policy 'business_hour'"),
+    ("{business_hours: {open: 18, close: 9}}", "policies.business_hours: expected"),
+    ("{sla_hours: {urgent: 4}}", "policies.sla_hours: expected positive hours for each "
+     "priority (urgent, high, normal, low)"),
+    ("{lead_maturity_days: -3}", "policies.lead_maturity_days: expected a whole number"),
+])
+def test_mapping_policies_are_checked(tmp_path, policies, expected):
+    from crm_course.importer.mapping import load_mapping, mapping_path
+
+    path = tmp_path / "mine.yml"
+    path.write_text(mapping_path("hubspot").read_text(encoding="utf-8").replace(
+        "tables:", f"policies: {policies}\ntables:", 1), encoding="utf-8")
+    with pytest.raises(MappingError, match="mine.yml, " + expected.replace("(", r"\(")
+                       .replace(")", r"\)")):
+        load_mapping(path)
+
+
+def test_profile_dates_follow_the_metadata(sample):
+    assert sample.profile.periods["baseline_days"] == (
+        pd.Timestamp(sample.meta["changes_start"]) - pd.Timestamp(sample.meta["data_start"])
+    ).days
