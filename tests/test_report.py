@@ -134,7 +134,7 @@ def test_records_after_the_data_end_are_reported():
          "furthest_stage": "won", "close_date": "2099-12-31"},
         {"opportunity_id": "O2", "created_date": "2025-02-01"}])
     assert report.after_data_end(crm) == [
-        "Records dated after the data's end (30 Apr 2025): 1 opportunities by close_date, "
+        "Records dated after the data's end (30 Apr 2025): 1 in opportunities.close_date, "
         "the latest on 31 Dec 2099. They are outside every period of this report; check "
         "them in the CRM."]
     assert report.after_data_end(make_crm()) == []

@@ -203,7 +203,7 @@ class Report:
     def baseline_text(self) -> str:
         """What the review window is compared with, in words."""
         return ("the same months a year earlier" if self.baseline_kind == "same season"
-                else f"the whole baseline ({period_name(*self.baseline)}), which differs in "
+                else f"the whole baseline of {period_name(*self.baseline)}, which differs in "
                      "length and season")
 
     def rows_with(self, *claims: str) -> list[Row]:
@@ -304,7 +304,7 @@ def after_data_end(crm: CRM) -> list[str]:
         for column in columns:
             late = frame[column][frame[column] >= end]
             if len(late):
-                found.append(f"{len(late):,} {table} by {column}")
+                found.append(f"{len(late):,} in {table}.{column}")
                 latest = max(latest or late.max(), late.max())
     if not found:
         return []
