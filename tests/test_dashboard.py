@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -236,3 +237,17 @@ def test_explorer_names_kpis_and_areas_for_people_and_starts_on_whole_company(ap
     assert e.area.label == "Service"
     fresh = Dashboard(e.crm).explorer
     assert fresh.grouping.label == "whole company" and fresh.grouping.index == 0
+
+
+def test_what_if_sliders_start_on_their_grid(app):
+    # a value off the grid min + k x step is snapped by the browser, and the page would
+    # then show another plan than the model's (0.3 -> 0.25, 3.8 -> 3.94)
+    from crm_course.dashboard.what_if import nice_step, on_grid
+
+    for slider in [*app.what_if.uplifts, *app.what_if.costs]:
+        k = (slider.value - slider.min) / slider.step
+        assert k == pytest.approx(round(k), abs=1e-9), (slider.description, slider.value)
+        assert (slider.max - slider.min) / slider.step == pytest.approx(
+            round((slider.max - slider.min) / slider.step), abs=1e-9)
+    assert [nice_step(x) for x in (0.125, 0.3, 0.07, 4.0)] == [0.2, 0.5, 0.1, 5.0]
+    assert on_grid(0.31, 0.1, math.ceil) == 0.4 and on_grid(12_340, 100, round) == 12_300

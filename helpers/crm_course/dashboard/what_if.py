@@ -32,6 +32,7 @@ from ..escape import html
 from .render import Panel, chart_png, number, table_html
 
 PRICED = "lead_conversion_rate"
+COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 SHARE_SCALE = 100  # share KPIs are moved in percentage points
 
 
@@ -108,6 +109,20 @@ def _scale(unit: str) -> float:
     return SHARE_SCALE if unit == "share" else 1.0
 
 
+def nice_step(raw: float) -> float:
+    """The step of 1, 2 or 5 x 10^k nearest above ``raw`` (0.1, 0.2, 0.5, 1, ...)."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def on_grid(value: float, step: float, rounding) -> float:
+    """``value`` moved onto the grid k x ``step`` by ``rounding`` (math.ceil, round ...),
+    without floating-point residue (0.30000000000000004)."""
+    k = rounding(round(value / step, 9))
+    decimals = max(0, -math.floor(math.log10(step)))
+    return round(k * step, decimals)
+
+
 class WhatIf:
     """The what-if view.
 
@@ -130,15 +145,22 @@ class WhatIf:
         self.uplifts, self.costs, rows = [], [], []
         for row in self.plan.itertuples():
             scale = _scale(row.unit)
-            reach = max(3 * abs(row.uplift) * scale, 5.0)
-            # start a little beyond the gap (0.1 units), so the default plan reaches the target
-            start = math.copysign(math.ceil(abs(row.uplift) * scale * 10) / 10, row.uplift)
+            step = nice_step(max(3 * abs(row.uplift) * scale, 5.0) / 40)
+            # every value on the slider's grid (min + k x step): the browser snaps any other
+            # value to it, and the page would then show another plan than the model's.
+            # Start on the first grid value at or beyond the gap: the default plan reaches
+            # the target.
+            start = on_grid(abs(row.uplift) * scale, step, math.ceil) * (
+                -1 if row.uplift < 0 else 1)
+            reach = on_grid(max(3 * abs(start), 5.0), step, math.ceil)
             uplift = widgets.FloatSlider(
-                value=start, min=-reach, max=reach, step=reach / 40,
+                value=start, min=-reach, max=reach, step=step,
                 description="uplift", readout_format=".2f",
                 layout=widgets.Layout(width="360px"))
-            cost = widgets.FloatSlider(value=row.cost, min=0, max=max(3 * row.cost, 1000),
-                                       step=500, description="cost EUR", readout_format=",.0f",
+            cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
+                                       max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
+                                       step=COST_STEP, description="cost EUR",
+                                       readout_format=",.0f",
                                        layout=widgets.Layout(width="360px"))
             unit = "points" if row.unit == "share" else row.unit
             label = widgets.HTML(f"<b>{html(row.title)}</b> ({html(row.status)})<br>"
