@@ -664,5 +664,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "control_region": control_region, "survey_waves": [], "business_hours": business_time.LABEL,
         "countries": list(spec.countries) if spec.countries else None, "time_zone": zone}
     report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
+    regions = report.metadata["profile"]["vocabularies"]["regions"]
+    if control_region is not None and control_region not in regions:
+        raise ValueError(f"control_region {control_region!r} has no user or account in this "
+                         f"export; its regions are {', '.join(regions)}")
     _write(tables, report, out)
     return report
