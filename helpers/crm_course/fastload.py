@@ -53,6 +53,9 @@ def _checked(table: Table, data: pa.Table) -> bool:
             seen = {v for chunk in values.chunks for v in chunk.dictionary.to_pylist()}
             if not seen <= set(column.values):
                 return False
+        if column.kind in ("float", "money") and len(values) and (
+                pc.any(pc.is_nan(values)).as_py() or pc.any(pc.is_inf(values)).as_py()):
+            return False   # 'nan', 'inf' written out: the careful parse reports them
         if (column.minimum is not None or column.maximum is not None) and len(values):
             bounds = pc.min_max(values).as_py()
             if bounds["min"] is not None and (
