@@ -254,3 +254,9 @@ def test_entries_of_deleted_folders_are_removed(copy, tmp_path, monkeypatch):
     load_crm(copy)
     manifests = list((tmp_path / "cache").glob("*/manifest.json"))
     assert len(manifests) == 1 and str(copy.resolve()) in manifests[0].read_text()
+    older = manifests[0].parent.with_name(manifests[0].parent.name[:-4] + "0000")
+    shutil.copytree(manifests[0].parent, older)            # an entry of an older schema
+    (copy / "users.csv").write_bytes((copy / "users.csv").read_bytes())
+    load_crm(copy)
+    assert [m.parent.name for m in (tmp_path / "cache").glob("*/manifest.json")] == [
+        manifests[0].parent.name]
