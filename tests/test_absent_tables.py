@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from kpi_fixtures import make_crm
 
 from crm_course import kpis
+from crm_course.data import CRM
 from crm_course.notebook import Skipped, transform
 
 JAN = ("2025-01-01", "2025-01-31")
@@ -133,6 +135,9 @@ def test_needs_a_column(export):
     assert "Skipped(('tickets',)" in skipped[0]
     skipped = transform(["%%needs accounts.churn_date\n", "x\n"], ns)
     assert "Skipped(('accounts.churn_date',)" in skipped[0]
+    located = CRM(export.tables, export.meta, Path("/home/someone/exports/acme"))
+    skipped = transform(["%%needs tickets\n", "x\n"], {"crm": located})
+    assert "'acme')" in skipped[0] and "/home/someone" not in skipped[0]   # folder name
     text = repr(Skipped(("tickets.csat", "control_region"), "export"))
     assert text == ("Skipped: this cell needs tickets.csat, control_region in dataset.json, "
                     "which are empty in this dataset (export). To see this analysis, map "

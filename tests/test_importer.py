@@ -232,6 +232,15 @@ def test_company_and_control_region_from_the_command_line(tmp_path, capsys):
                  "--control-region", "West"]) == 0
     crm = load_crm(out)
     assert (crm.meta["company"], crm.meta["control_region"]) == ("Acme Iberia", "West")
+    export = tmp_path / "export"
+    shutil.copytree(EXPORTS / "salesforce", export)
+    for path in (export / "User.csv", export / "Account.csv"):
+        path.write_text(path.read_text(encoding="utf-8").replace('"West"', '"North"'),
+                        encoding="utf-8")
+    with pytest.raises(ValueError, match="control_region 'West' has no user or account in "
+                                         "this export; its regions are North, South, East"):
+        import_export(export, "salesforce", tmp_path / "west", control_region="West")
+    assert not (tmp_path / "west").exists()
     assert crm.missing("control_region") == []
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
                  "--out", str(tmp_path / "bad"), "--control-region", "Catalonia"]) == 1
@@ -321,8 +330,7 @@ def test_the_delimiter_is_detected_when_not_declared(tmp_path):
     for path in export.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frame.to_csv(path, sep=";", index=False)
-    mapping = _mapping_copy(tmp_path, "hubspot", 'delimiter: ","\n', "")
-    import_export(export, mapping, tmp_path / "out")
+    import_export(export, "hubspot", tmp_path / "out")     # hubspot.yml declares none
     assert len(load_crm(tmp_path / "out").opportunities) == COUNTS["hubspot"]["opportunities"]
 
 

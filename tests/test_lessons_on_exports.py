@@ -83,3 +83,14 @@ def test_run_command_on_an_export(imported, tmp_path, capsys):
         p.name for p in LESSONS]
     assert not (out / "solutions").exists()      # solutions answer the sample's questions
     assert (out / "report.html").is_file()
+
+
+def test_review_without_first_response_times_says_which_column(runs):
+    """Salesforce's standard Case has no first-response field: lesson 05 skips its
+    response-time tests and names the column and the mapping key to add."""
+    texts = [t for _, t in _texts(runs[("salesforce", "05_review_after_three_months")].output)
+             if t.startswith(SKIPPED)]
+    assert any("tickets.first_response_at" in t and "tables.tickets.columns.first_response_at"
+               in t for t in texts)
+    assert not [t for _, t in _texts(runs[("hubspot", "05_review_after_three_months")].output)
+                if "tickets.first_response_at" in t and t.startswith(SKIPPED)]

@@ -185,11 +185,15 @@ def test_the_fast_path_leaves_every_problem_to_the_careful_parse(copy):
     edit(copy, "usage_log", lambda lines: [lines[0], set_field(lines[1], 2, "teleport"),
                                            *lines[2:]])
     assert fastload.read_table(copy / "usage_log.csv", TABLES["usage_log"]) is None
+    edit(copy, "campaigns", lambda lines: [lines[0], set_field(lines[1], 6, "nan"),
+                                           *lines[2:]])
+    assert fastload.read_table(copy / "campaigns.csv", TABLES["campaigns"]) is None
     edit(copy, "users", lambda lines: [*lines, lines[1]])               # a repeated key
     assert fastload.read_table(copy / "users.csv", TABLES["users"]) is None
     text = problems_of(copy)
     assert "usage_log.csv, column 'feature': unknown value 'teleport'" in text
     assert "users.csv: duplicate key user_id" in text
+    assert "campaigns.csv, column 'cost': cannot read 'nan'" in text
 
 
 def test_cache_is_used_until_a_file_changes(copy, tmp_path, monkeypatch):
@@ -250,3 +254,9 @@ def test_entries_of_deleted_folders_are_removed(copy, tmp_path, monkeypatch):
     load_crm(copy)
     manifests = list((tmp_path / "cache").glob("*/manifest.json"))
     assert len(manifests) == 1 and str(copy.resolve()) in manifests[0].read_text()
+    older = manifests[0].parent.with_name(manifests[0].parent.name[:-4] + "0000")
+    shutil.copytree(manifests[0].parent, older)            # an entry of an older schema
+    (copy / "users.csv").write_bytes((copy / "users.csv").read_bytes())
+    load_crm(copy)
+    assert [m.parent.name for m in (tmp_path / "cache").glob("*/manifest.json")] == [
+        manifests[0].parent.name]

@@ -295,7 +295,7 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
             if target_table not in tables:
                 continue
             values = tables[name][column.name]
-            known = pa.array(tables[target_table][target_column].dropna().unique())
+            known = pa.array(tables[target_table][target_column])   # nulls never match
             found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
             orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
             if orphan.any():

@@ -13,8 +13,9 @@ was parsed: size, modification and change times (ns) and inode; the change time 
 set back by a program, so any rewrite of a file makes it stale. A file changed less than
 `RACY_SECONDS` before it was parsed is not cached (its time stamp could be shared with a
 later write). The schema's signature is part of the key, so a new course version never
-reads an old entry. Nothing is cached when the folder cannot be written to; the entries
-of dataset folders that no longer exist are removed whenever an entry is written.
+reads an old entry. Nothing is cached when the folder cannot be written to; whenever an
+entry is written, the folder's entries of older schemas and the entries of dataset
+folders that no longer exist are removed.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def _checked(table: Table, data: pa.Table) -> bool:
             seen = {v for chunk in values.chunks for v in chunk.dictionary.to_pylist()}
             if not seen <= set(column.values):
                 return False
+        if column.kind in ("float", "money") and len(values) and (
+                pc.any(pc.is_nan(values)).as_py() or pc.any(pc.is_inf(values)).as_py()):
+            return False   # 'nan', 'inf' written out: the careful parse reports them
         if (column.minimum is not None or column.maximum is not None) and len(values):
             bounds = pc.min_max(values).as_py()
             if bounds["min"] is not None and (
@@ -153,7 +157,12 @@ class Cache:
             return None
 
     def _forget_gone(self) -> None:
-        """Remove the entries of dataset folders that no longer exist (temporary ones)."""
+        """Remove the entries of dataset folders that no longer exist (temporary ones),
+        and this folder's entries made under another schema (an older course version)."""
+        prefix = self.dir.name.rsplit("-", 1)[0]
+        for entry in self.dir.parent.glob(f"{prefix}-*"):
+            if entry.is_dir() and entry != self.dir and not entry.name.endswith(".tmp"):
+                _remove(entry)
         for manifest in self.dir.parent.glob("*/manifest.json"):
             try:
                 folder = json.loads(manifest.read_text(encoding="utf-8")).get("folder")

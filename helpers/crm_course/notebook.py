@@ -82,7 +82,7 @@ def transform(lines: list[str], namespace: dict) -> list[str]:
     missing = crm.missing(*tables)
     if not missing:
         return ["\n", *lines[1:]]  # keep line numbers of tracebacks
-    source = str(crm.source) if crm.source else crm.meta.get("company", "unnamed")
+    source = crm.source.name if crm.source else crm.meta.get("company", "unnamed")
     return [f"__import__('crm_course.notebook').notebook.Skipped({tuple(missing)!r}, "
             f"{source!r})\n"]
 

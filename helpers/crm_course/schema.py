@@ -203,9 +203,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                values=STAGES),
         Column("furthest_stage", "category", "Furthest funnel stage reached (for lost deals, "
                "where they were lost).", values=FUNNEL_STAGES),
-        Column("amount", "money", "Deal value: actual if won, expected otherwise; empty when "
-               "the CRM has none (such deals count, their value is unknown).", nullable=True,
-               minimum=0),
+        Column("amount", "money", "Deal value: actual if won, expected otherwise.",
+               nullable=True, minimum=0),   # an export's deal without an amount still counts
     ), primary_key=("opportunity_id",)),
     Table("orders", "Orders placed by customers (first orders come from won deals).", (
         Column("order_id", "id", "Order key."),

@@ -1,11 +1,14 @@
 """`import_export`: a CRM export folder -> a validated course dataset plus its report.
 
-Steps, in order: read each export file named by the mapping; map and parse its columns
-(errors collected into one `MappingError`); drop rows the course cannot use, each with
-its reason (a required value empty, a value out of range, a repeated key, a reference to
-a record that is not there); derive what the export does not store; pseudonymise on
-request; write the tables and ``dataset.json``; load the result with `load_crm` to
-validate it; write ``import_report.md``.
+Steps, in order: read each export file named by the mapping (encoding and delimiter
+declared or detected); map and parse its columns (errors collected into one
+`MappingError`; numbers and dates are never guessed, see `values`); drop rows the course
+cannot use, each with its reason (a required value empty or out of range, a repeated
+key, a reference to a record that is not there), and clear optional values out of range
+(the row counts: a deal with no valid amount is kept, its amount unknown); derive what
+the export does not store; pseudonymise on request; derive the dataset's profile
+(`crm_course.profile`); write the tables, ``dataset.json`` and ``import_report.md`` into
+a folder beside the output, validate it with `load_crm`, then move it into place.
 
 Derived values
 --------------
@@ -664,5 +667,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "control_region": control_region, "survey_waves": [], "business_hours": business_time.LABEL,
         "countries": list(spec.countries) if spec.countries else None, "time_zone": zone}
     report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
+    regions = report.metadata["profile"]["vocabularies"]["regions"]
+    if control_region is not None and control_region not in regions:
+        raise ValueError(f"control_region {control_region!r} has no user or account in this "
+                         f"export; its regions are {', '.join(regions)}")
     _write(tables, report, out)
     return report
