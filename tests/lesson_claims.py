@@ -100,6 +100,40 @@ def no_impossible_roi(text: str) -> tuple[int, list[str]]:
     return 1, [f"marketing ROI {m[1]}% below -100%"] if num(m[1]) < -100 else []
 
 
+def by_hand_matches_library(text: str) -> tuple[int, list[str]]:
+    """02, 05: a KPI computed in plain pandas equals the library's value printed beside it."""
+    found = re.findall(r"by hand:? (" + NUMBER + r")(%?);? (kpis\.\w+):? (" + NUMBER + r")%?",
+                       text)
+    return len(found), [f"{lib} {b} but by hand {a}" for a, _, lib, b in found if a != b]
+
+
+def chance_words_follow_p(text: str) -> tuple[int, list[str]]:
+    """02: 'differ by more than chance' exactly when the chi-square p < 0.05."""
+    found = re.findall(r"(differ by more than chance alone produces|differ within what chance "
+                       r"alone produces here) \(chi-square p ([=<]) (" + NUMBER + r")\)", text)
+    problems = [f"chi-square p {sign} {p} but '{words}'" for words, sign, p in found
+                if (num(p) < 0.05 or sign == "<") != words.startswith("differ by more")]
+    return len(found), problems
+
+
+def fastest_region(text: str) -> tuple[int, list[str]]:
+    """02: the region called fastest has the highest velocity of the table above it, and
+    the ratio is the two velocities' ratio."""
+    m = re.search(r"Fastest: (\S+), (" + NUMBER + r") times (\S+);", text)
+    rows = dict(re.findall(r"^(\S+)\s+\d+\s+" + NUMBER + r"\s+" + NUMBER + r"\s+" + NUMBER
+                           + r"\s+(" + NUMBER + r")\s*$", text, re.M))
+    if not m or m[1] not in rows or m[3] not in rows:
+        return 0, []
+    velocity = {k: num(v) for k, v in rows.items()}
+    problems = []
+    if max(velocity, key=velocity.get) != m[1] or min(velocity, key=velocity.get) != m[3]:
+        problems.append(f"fastest {m[1]} / slowest {m[3]} but the table says {velocity}")
+    if abs(velocity[m[1]] / velocity[m[3]] - num(m[2])) > 0.06:
+        problems.append(f"ratio {m[2]} but the velocities give "
+                        f"{velocity[m[1]] / velocity[m[3]]:.2f}")
+    return 1, problems
+
+
 def least_agreement(text: str) -> tuple[int, list[str]]:
     """03: the two statements named as least agreed have the two lowest top-2-box shares
     of the table printed above."""
@@ -205,14 +239,15 @@ def review_sentences(text: str) -> tuple[int, list[str]]:
 COMMON: list[Checker] = [verdicts_follow_p]
 CHECKERS: dict[str, list[Checker]] = {
     "01_collect_usage_data": [low_login_weeks_inside_the_data],
-    "02_analyse_kpis": [skew_sentence, no_impossible_roi],
+    "02_analyse_kpis": [skew_sentence, no_impossible_roi, by_hand_matches_library,
+                        chance_words_follow_p, fastest_region],
     "03_gather_feedback": [least_agreement, comment_share],
     "04_implement_changes": [expected_roi],
-    "05_review_after_three_months": [review_sentences],
+    "05_review_after_three_months": [review_sentences, by_hand_matches_library],
 }
 # sentences each lesson must show on a generated company (checkers cannot go quiet)
-MIN_CLAIMS = {"01_collect_usage_data": 2, "02_analyse_kpis": 3, "03_gather_feedback": 3,
-              "04_implement_changes": 2, "05_review_after_three_months": 10}
+MIN_CLAIMS = {"01_collect_usage_data": 2, "02_analyse_kpis": 7, "03_gather_feedback": 3,
+              "04_implement_changes": 2, "05_review_after_three_months": 12}
 
 
 def check(lesson: str, text: str) -> tuple[int, list[str]]:

@@ -140,6 +140,7 @@ def test_sample_size_for_a_relative_target():
 def test_p_values_are_never_printed_as_zero():
     assert rv.format_p(0.0004) == "p < 0.001"
     assert rv.format_p(0.0123) == "p = 0.012"
+    assert (rv.format_p(0.0496), rv.format_p(0.0504)) == ("p = 0.0496", "p = 0.0504")
     result = rv.compare_medians(np.arange(50.0), np.arange(100.0, 150.0))
     assert "p < 0.001" in result.summary() and "p = 0.000" not in result.summary()
 

@@ -55,8 +55,11 @@ class Comparison:
 
 
 def format_p(p: float) -> str:
-    """'p = 0.023', or 'p < 0.001' for smaller values (never 'p = 0.000')."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    """'p = 0.023', or 'p < 0.001' for smaller values (never 'p = 0.000'); four decimals
+    where three would round across 0.05 (0.0496 is not 'p = 0.050')."""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.4f}" if f"{p:.3f}" == "0.050" else f"p = {p:.3f}"
 
 
 def cohens_h(p1: float, p2: float) -> float:
