@@ -76,6 +76,14 @@ def low_login_weeks_inside_the_data(text: str) -> tuple[int, list[str]]:
                for w in weeks if w < start]
 
 
+def lagging_team(text: str) -> tuple[int, list[str]]:
+    """01: the team called lowest is not above the other teams' median."""
+    m = re.search(r"lowest adoption: .*? \((\d+)%; median of the other teams (\d+)%\)", text)
+    if not m:
+        return 0, []
+    return 1, [] if int(m[1]) <= int(m[2]) else [f"lowest team {m[1]}% above the others' {m[2]}%"]
+
+
 def skew_sentence(text: str) -> tuple[int, list[str]]:
     """02: the mean/median ratio is the printed mean over the printed median, and the
     words ('strongly' or 'only mildly' skewed) follow the 1.3 threshold."""
@@ -153,6 +161,24 @@ def comment_share(text: str) -> tuple[int, list[str]]:
     problems = [f"{k} of {n} is not {s}%" for k, n, s in found
                 if abs(100 * int(k) / int(n) - int(s)) > 0.5 + 1e-9]
     return len(found), problems
+
+
+def department_links(text: str) -> tuple[int, list[str]]:
+    """03: 'positive link within k of n departments' and the department that logs in least
+    agree with the per-department table printed above them."""
+    m = re.search(r"within (\d+) of (\d+) departments", text)
+    rows = re.findall(r"^(\S+)\s+\d+\s+(\d+)%\s+(" + NUMBER + r")\s+(" + NUMBER
+                      + r"|NaN)\s*$", text, re.M)
+    least = re.search(r"The department that logs in least, (\S+), gives", text)
+    if not (m and rows and least):
+        return 0, []
+    known = [num(r[3]) for r in rows if r[3] != "NaN"]
+    problems = []
+    if (int(m[1]), int(m[2])) != (sum(r > 0 for r in known), len(known)):
+        problems.append(f"'{m[1]} of {m[2]}' but correlations {known}")
+    if least[1] != min(rows, key=lambda r: int(r[1]))[0]:
+        problems.append(f"{least[1]} called the department that logs in least")
+    return 1, problems
 
 
 def expected_roi(text: str) -> tuple[int, list[str]]:
@@ -238,15 +264,15 @@ def review_sentences(text: str) -> tuple[int, list[str]]:
 
 COMMON: list[Checker] = [verdicts_follow_p]
 CHECKERS: dict[str, list[Checker]] = {
-    "01_collect_usage_data": [low_login_weeks_inside_the_data],
+    "01_collect_usage_data": [low_login_weeks_inside_the_data, lagging_team],
     "02_analyse_kpis": [skew_sentence, no_impossible_roi, by_hand_matches_library,
                         chance_words_follow_p, fastest_region],
-    "03_gather_feedback": [least_agreement, comment_share],
+    "03_gather_feedback": [least_agreement, comment_share, department_links],
     "04_implement_changes": [expected_roi],
     "05_review_after_three_months": [review_sentences, by_hand_matches_library],
 }
 # sentences each lesson must show on a generated company (checkers cannot go quiet)
-MIN_CLAIMS = {"01_collect_usage_data": 2, "02_analyse_kpis": 7, "03_gather_feedback": 3,
+MIN_CLAIMS = {"01_collect_usage_data": 3, "02_analyse_kpis": 7, "03_gather_feedback": 4,
               "04_implement_changes": 2, "05_review_after_three_months": 12}
 
 
