@@ -113,6 +113,20 @@ def did_conversion(crm) -> rv.DiD:
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion")
 
 
+def randomisation_p(crm) -> float:
+    """Share of regions whose DiD, with that region as the control, is at least as large as
+    the real control's (`rv.region_permutation`)."""
+    leads = rv.lead_outcomes(crm, within_days=30)
+    return rv.region_permutation(leads.assign(y=leads.won),
+                                 crm.meta["control_region"]).attrs["p_value"]
+
+
+def did_conversion_clustered(crm) -> rv.DiD:
+    leads = rv.lead_outcomes(crm, within_days=30)
+    return rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
+                                        cluster="owner_id")
+
+
 def group_change(crm, group: str) -> float:
     """after - before of one row (control or treated) of the 2 x 2 table of means."""
     row = did_conversion(crm).means.loc[group]
@@ -324,6 +338,24 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
             Mistake("one-sided test", lambda crm: minimum_detectable_effect(crm, alpha=0.1),
                     "That is the one-sided figure (alpha 0.10 two-sided); the test is "
                     "two-sided at the 5% level."),
+        )),
+    NumberQuestion(
+        "q12", "The changes were assigned by region, with one control region. Re-run the "
+        "difference-in-differences with each region in turn as the control "
+        "(`rv.region_permutation`): what share of the regions give an effect at least as "
+        "large (in absolute value) as the real control's? This is the randomisation "
+        "p-value. Within ±0.001.", "randomisation p over regions",
+        hints=("`rv.region_permutation(leads.assign(y=leads.won), control)` returns one row "
+               "per region; its `attrs[\"p_value\"]` is the answer.",
+               "With one control among four regions, the answer can never be below 0.25."),
+        solution=("permutation = rv.region_permutation(leads.assign(y=leads.won), control)\n"
+                  "randomisation_p = permutation.attrs[\"p_value\"]"),
+        expected=randomisation_p, tolerance=0.001,
+        mistakes=(
+            Mistake("rep-clustered p-value", lambda crm: did_conversion_clustered(crm).p_value,
+                    "That is the p-value with errors clustered by sales rep; the changes were "
+                    "assigned by region, so the regions decide the uncertainty. Permute the "
+                    "control region."),
         )),
     NumberQuestion(
         "q11", "Among the trained users who answered *both* survey waves, what is the mean "
