@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
@@ -82,6 +81,14 @@ def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: floa
     if h == 0:
         raise ValueError("p1 and p2 are equal: no sample size can detect a zero change")
     return math.ceil(NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power))
+
+
+def _ols(formula: str, data: pd.DataFrame):
+    """statsmodels' formula OLS, imported on first use (it takes seconds to import, and
+    most users of this module only test proportions or format p-values)."""
+    import statsmodels.formula.api as smf
+
+    return smf.ols(formula, data)
 
 
 def _z(alpha: float, power: float) -> float:
@@ -227,11 +234,11 @@ def difference_in_differences(frame: pd.DataFrame, measure: str, y: str = "y",
         if data.g.nunique() < 2:
             raise ValueError(f"clustered errors need at least two clusters; cluster={cluster!r} "
                              f"has {data.g.nunique()}")
-        fit = smf.ols("y ~ t + p + t:p", data).fit(cov_type="cluster",
+        fit = _ols("y ~ t + p + t:p", data).fit(cov_type="cluster",
                                                    cov_kwds={"groups": data["g"]})
         clusters = int(data["g"].nunique())
     else:
-        fit = smf.ols("y ~ t + p + t:p", data).fit()
+        fit = _ols("y ~ t + p + t:p", data).fit()
         clusters = len(data)
     low, high = fit.conf_int(alpha=1 - confidence).loc["t:p"]
     means = data.groupby(["t", "p"]).y.mean().unstack("p")
@@ -306,7 +313,7 @@ def pre_trends(frame: pd.DataFrame, y: str = "y", time: str = "month",
     if data.t.nunique() < 2 or data.k.nunique() < 3:
         raise ValueError("pre_trends needs both groups and at least three periods before "
                          "go-live")
-    fit = smf.ols("y ~ k + t + k:t", data).fit(cov_type="HC1")
+    fit = _ols("y ~ k + t + k:t", data).fit(cov_type="HC1")
     low, high = fit.conf_int(alpha=1 - confidence).loc["k:t"]
     return Slopes(float(fit.params["k"]), float(fit.params["k"] + fit.params["k:t"]),
                   float(fit.params["k:t"]), float(low), float(high),
