@@ -80,3 +80,16 @@ def test_crm_roi(crm):
         kpis.crm_roi(crm, "2025-01-01", "2025-04-30", reference_rate=15)
     with pytest.raises(ValueError, match="by"):
         kpis.crm_roi(crm, "2025-01-01", "2025-04-30", by="region")
+
+
+def test_margin_per_won_deal_is_one_definition(crm):
+    # every won deal of the data: (100 + 100 + 100 + 300 + 500) / 5 = 220
+    assert kpis.margin_per_won_deal(crm) == pytest.approx(220)
+    # deals created in the review (P7, P8 won): (300 + 500) / 2 = 400; North only: the same
+    assert kpis.margin_per_won_deal(crm, "2025-03-01", "2025-04-30") == pytest.approx(400)
+    assert kpis.margin_per_won_deal(crm, "2025-01-01", "2025-02-28",
+                                    regions={"South"}) == pytest.approx(100)
+    assert math.isnan(kpis.margin_per_won_deal(crm, "2025-01-01", "2025-02-28",
+                                               regions={"West"}))  # no won deal
+    no_orders = make_crm(opportunities=[opp("P1", "U1", "2025-01-10", "won")])
+    assert math.isnan(kpis.margin_per_won_deal(no_orders))  # unknown, not 0

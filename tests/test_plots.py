@@ -100,3 +100,12 @@ def test_as_text_says_missing_values_in_words():
     assert plots.as_text(None, "{:.1f}x the spend") == "no data"
     assert plots.as_text(pd.NA, "{:.1%}") == "no data"
     assert plots.as_text(1234.4, "{:,.0f} EUR") == "1,234 EUR"
+
+
+def test_heatmap_text_is_readable_on_light_cells():
+    # values 80-100 (a cohort table): the lowest cells are light, so their text is black
+    # even though 80 > 0.6 x 100; only the dark end of the scale gets white text
+    frame = pd.DataFrame([[100.0, 95.0], [85.0, 80.0]], index=["a", "b"], columns=["0", "1"])
+    ax = plots.heatmap(frame, "Retention", "month", "cohort")
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["80"] == "black" and colours["100"] == "white"

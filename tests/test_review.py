@@ -115,3 +115,95 @@ def test_the_sample_review_finds_the_story(sample):
     treated = times[times.treated]
     response = rv.compare_medians(treated.hours[~treated.post], treated.hours[treated.post])
     assert response.difference < -0.3 and response.significant
+
+
+def test_minimum_detectable_effect_and_review_volume_by_hand():
+    # 2,399 leads per group detect 15% -> 18% (the sample-size test above): MDE 3 points
+    assert rv.minimum_detectable_effect(0.15, 2399, 2399) == pytest.approx(0.03, abs=2e-4)
+    # fewer leads, larger MDE; one group of 579 against 3,431 (the sample): about 4.6 points
+    assert rv.minimum_detectable_effect(0.137, 3431, 579) == pytest.approx(0.046, abs=1e-3)
+    # against a baseline of 2,399 the review needs about as many (symmetric design)
+    assert rv.observations_needed_after(0.15, 0.18, 2399) == pytest.approx(2399, abs=3)
+    # 15% -> 16.5% needs about 9,250 per group: a baseline of 3,431 can never be enough
+    assert rv.observations_needed_after(0.15, 0.165, 3431) == float("inf")
+    with pytest.raises(ValueError, match="p0"):
+        rv.minimum_detectable_effect(0.0, 10, 10)
+    with pytest.raises(ValueError, match="equal"):
+        rv.observations_needed_after(0.2, 0.2, 100)
+
+
+def test_sample_size_for_a_relative_target():
+    # 15% -> 16.5% (+10% relative): h = 0.04118 -> 2 x 7.8489 / h^2 = 9,253 per group
+    assert rv.sample_size_per_group(0.15, 0.165) == 9253
+
+
+def test_p_values_are_never_printed_as_zero():
+    assert rv.format_p(0.0004) == "p < 0.001"
+    assert rv.format_p(0.0123) == "p = 0.012"
+    assert (rv.format_p(0.0496), rv.format_p(0.0504)) == ("p = 0.0496", "p = 0.0504")
+    result = rv.compare_medians(np.arange(50.0), np.arange(100.0, 150.0))
+    assert "p < 0.001" in result.summary() and "p = 0.000" not in result.summary()
+
+
+def _panel(gap_after: float, drift: float = 0.0, noise: float = 0.5) -> pd.DataFrame:
+    """Control y = 0 each month, treated y = 1 + drift x month before go-live (month 4)
+    and 1 + gap_after after it; two observations each, +-noise around the value."""
+    rows = []
+    for month in range(6):
+        for treated in (False, True):
+            level = (1 + (gap_after if month >= 4 else drift * month)) if treated else 0.0
+            rows += [{"month": month, "treated": treated, "post": month >= 4, "y": level + e}
+                     for e in (-noise, noise)]
+    return pd.DataFrame(rows)
+
+
+def test_event_study_measures_the_gap_against_the_baseline_gap():
+    study = rv.event_study(_panel(gap_after=0.3))
+    # baseline gap 1; after go-live 1.3: effect 0 before, 0.3 after
+    assert study.effect.round(9).tolist() == [0, 0, 0, 0, 0.3, 0.3]
+    assert study.relative.tolist() == [-4, -3, -2, -1, 0, 1]
+    assert (study.ci_low < study.effect).all() and (study.n_treated == 2).all()
+
+
+def test_pre_trends_compare_slopes_not_levels():
+    parallel = rv.pre_trends(_panel(gap_after=0.3))       # levels differ, slopes equal
+    assert parallel.difference == pytest.approx(0) and parallel.ci_low < 0 < parallel.ci_high
+    drifting = rv.pre_trends(_panel(gap_after=0.3, drift=0.2, noise=0.05))
+    assert drifting.difference == pytest.approx(0.2) and drifting.p_value < 0.05
+    with pytest.raises(ValueError, match="three periods"):
+        rv.pre_trends(_panel(0.3)[lambda d: d.month >= 2])
+
+
+def test_region_permutation_cannot_go_below_one_over_the_regions():
+    # four regions, effect +1 after go-live everywhere except the control D
+    rows = [{"region": r, "post": post, "y": float(post and r != "D") + e}
+            for r in "ABCD" for post in (False, True) for e in (-0.1, 0.1)]
+    result = rv.region_permutation(pd.DataFrame(rows), "D")
+    # D as control: effect 1; A, B or C as control: 1/3 - 1 = -2/3 ... |1| is the largest
+    assert result.effect["D"] == pytest.approx(1.0)
+    assert result.effect["A"] == pytest.approx(2 / 3 - 1)
+    assert result.attrs["p_value"] == 0.25 and result.actual["D"]
+    with pytest.raises(ValueError, match="control 'E'"):
+        rv.region_permutation(pd.DataFrame(rows), "E")
+
+
+def test_paired_and_welch_comparisons_by_hand():
+    before = pd.Series([50.0, 60.0, 70.0, np.nan], index=list("abcd"))
+    after = pd.Series([55.0, 62.0, 76.0, 80.0], index=list("abcd"))
+    paired = rv.compare_paired(before, after)
+    # differences 5, 2, 6: mean 4.333, sd 2.082, se 1.202, t = 3.606 with 2 df -> p = 0.069
+    assert paired.difference == pytest.approx(13 / 3) and paired.n_before == 3
+    assert paired.p_value == pytest.approx(0.069, abs=1e-3) and not paired.significant
+    assert paired.ci_low == pytest.approx(13 / 3 - 4.3027 * 1.2019, abs=1e-3)
+    welch = rv.compare_means(pd.Series([1.0, 2.0, 3.0]), pd.Series([4.0, 5.0, 6.0]))
+    # equal variances 1, n 3 each: se = sqrt(2/3), t = 3.674 with 4 df -> p = 0.0213
+    assert welch.difference == 3 and welch.p_value == pytest.approx(0.0213, abs=1e-3)
+    with pytest.raises(ValueError, match="two complete pairs"):
+        rv.compare_paired(before.iloc[:1], after.iloc[:1])
+
+
+def test_roi_of_an_effect_by_hand():
+    # 0.02 x 1,000 leads = 20 deals x 500 = 10,000; (10,000 - 4,000) / 4,000 = 1.5
+    assert rv.roi(0.02, 1000, 500, 4000) == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="cost"):
+        rv.roi(0.02, 1000, 500, 0)

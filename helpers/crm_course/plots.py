@@ -161,11 +161,10 @@ def heatmap(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *, fmt: s
                   ha="right")
     ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index])
     ax.grid(False)
-    top = np.nanmax(values) if values.size else 0
     for (r, c), v in np.ndenumerate(values):
-        if not np.isnan(v):
+        if not np.isnan(v):  # white text only on the dark end of the colour scale
             ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.6 * top else "black")
+                    color="white" if image.norm(v) > 0.6 else "black")
     ax.figure.colorbar(image, ax=ax, fraction=0.03)
     _label(ax, title, xlabel, ylabel, False)
     return ax

@@ -92,9 +92,7 @@ def project(crm: CRM, plan: pd.DataFrame) -> Projection:
     o = crm.opportunities
     days = (base_last - base_first).days + 1
     leads_per_year = o.created_date.between(base_first, base_last).sum() * 365 / days
-    won_orders = crm.orders[crm.orders.opportunity_id.notna()]
-    margin_per_deal = (won_orders.gross_margin.sum() / len(won_orders) if len(won_orders)
-                       else math.nan)
+    margin_per_deal = kpis.margin_per_won_deal(crm)
     uplift = float(plan.uplift[plan.kpi == PRICED].sum())
     benefit = uplift * leads_per_year * margin_per_deal
     cost = float(plan.cost.sum())

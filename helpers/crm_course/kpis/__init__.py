@@ -76,7 +76,7 @@ from .registry import (
     kpi_names,
     registry_table,
 )
-from .roi import changes_roi, crm_roi
+from .roi import changes_roi, crm_roi, margin_per_won_deal
 from .sales import (
     activities_per_rep,
     average_deal_size,
@@ -109,7 +109,7 @@ __all__ = [
     "canonical_countries", "cross_sell_rate", "csat", "data_quality_score", "duplicate_clusters",
     "duplicate_contact_rate", "feature_usage", "first_response_hours", "funnel", "get_kpi",
     "invalid_value_rate", "invalid_values", "kpi_label", "kpi_names", "kpi_table",
-    "lead_conversion_rate", "missing_note",
+    "lead_conversion_rate", "margin_per_won_deal", "missing_note",
     "logins_per_user", "marketing_roi", "open_tickets", "orders_per_customer",
     "overdue_tickets", "period", "pipeline_value", "post_sale_incidents_per_100_orders",
     "registry_table", "repeat_purchase_rate", "resolution_hours", "retention_rate",

@@ -6,10 +6,10 @@ deals won compared with a reference conversion rate,
 
     benefit = (lead_conversion_rate - reference_rate) x leads x gross margin per won deal,
 
-over the leads created in the period (margin per won deal: the ``gross_margin`` of the
-orders that came from those leads' won deals). Other benefits (service time saved, better
-data) are not priced, and open leads count as not converted unless ``within_days`` is
-given (see `lead_conversion_rate`). ROI is company-wide: it cannot be split by ``by``.
+over the leads created in the period (`margin_per_won_deal` of those leads). Other
+benefits (service time saved, better data) are not priced, and open leads count as not
+converted unless ``within_days`` is given (see `lead_conversion_rate`). ROI is company-wide:
+it cannot be split by ``by``.
 """
 
 from __future__ import annotations
@@ -52,16 +52,38 @@ def _conversion(crm: CRM, leads: np.ndarray, within_days) -> float:
     return float(divide(np.count_nonzero(won), np.count_nonzero(counted))[0])
 
 
-def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within_days
-         ) -> float:
+def margin_per_won_deal(crm: CRM, start=None, end=None, *,
+                        regions: set[str] | None = None) -> float:
+    """Gross margin of a won deal, the one definition every ROI of the course uses.
+
+    margin_per_won_deal = sum of ``orders.gross_margin`` of the orders that came from won
+    deals / number of won deals, over the deals created from ``start`` to ``end`` (default:
+    the whole data) whose owner works in ``regions`` (default: every region). A won deal
+    without an order counts with margin 0.
+
+    Returns
+    -------
+    float; NaN when no deal was won or the dataset has no orders (margin unknown, not 0).
+    """
+    first, last = crm.period("all") if start is None and end is None else period(start, end)
+    return _margin(crm, _leads(crm, first, last, regions))
+
+
+def _margin(crm: CRM, leads: np.ndarray) -> float:
     o = crm.opportunities
     won = leads & (o.stage == "won").to_numpy(dtype=bool)
     orders = crm.orders
+    if orders.empty:
+        return float("nan")
     from_won = isin(orders.opportunity_id, o.opportunity_id[won])
-    margin_per_won = divide(orders.gross_margin.to_numpy(dtype=float)[from_won].sum(),
-                            np.count_nonzero(won))[0]
+    return float(divide(orders.gross_margin.to_numpy(dtype=float)[from_won].sum(),
+                        np.count_nonzero(won))[0])
+
+
+def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within_days
+         ) -> float:
     extra = (_conversion(crm, leads, within_days) - reference_rate) * np.count_nonzero(leads)
-    return float(divide(extra * margin_per_won - cost, cost)[0])
+    return float(divide(extra * _margin(crm, leads) - cost, cost)[0])
 
 
 def _check_rate(reference_rate) -> None:

@@ -39,7 +39,7 @@ def expected_benefit(crm, margin: str = "won deals", points: bool = False) -> fl
     uplift = max(_target(crm, "lead_conversion_rate")
                  - kpis.lead_conversion_rate(crm, start, end), 0.0)
     won_orders = crm.orders[crm.orders.opportunity_id.notna()]
-    per_deal = {"won deals": won_orders.gross_margin.mean(),
+    per_deal = {"won deals": kpis.margin_per_won_deal(crm),
                 "all orders": crm.orders.gross_margin.mean(),
                 "revenue": won_orders.amount.mean()}[margin]
     return float(leads * uplift * (100 if points else 1) * per_deal)
@@ -112,7 +112,8 @@ BANK = Bank("04_implement_changes", "Implement changes", [
         hints=("The target is in `crm.kpi_targets`; the baseline is "
                "`kpis.lead_conversion_rate(crm, start, end)`.",
                "Orders from won deals have an `opportunity_id`; their mean `gross_margin` is "
-               "the margin per won deal. Multiply leads x uplift x margin."),
+               "the margin per won deal (`kpis.margin_per_won_deal(crm)`). Multiply leads x "
+               "uplift x margin."),
         expected=expected_benefit, tolerance=1.0,
         mistakes=(
             Mistake("margin of all orders", lambda crm: expected_benefit(crm, "all orders"),

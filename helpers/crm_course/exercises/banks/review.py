@@ -66,20 +66,73 @@ def median_response_change(crm, business_hours: bool = True, statistic: str = "m
     return float(getattr(after, statistic)() - getattr(before, statistic)())
 
 
+def relative_target(crm) -> float:
+    """The lead-conversion target as a relative rise: target / recorded baseline - 1."""
+    row = crm.kpi_targets.set_index("kpi").loc["lead_conversion_rate"]
+    return float(row.target / row.baseline - 1)
+
+
+def planned_rates(crm) -> tuple[float, float]:
+    """Power is planned from the target: q1's rate and that rate raised by the target."""
+    p0 = conversion(crm, False)
+    return p0, p0 * (1 + relative_target(crm))
+
+
 def leads_needed(crm) -> int:
+    return rv.sample_size_per_group(*planned_rates(crm))
+
+
+def leads_needed_after_the_fact(crm) -> int:
+    """The slip: power from the observed rates (q1 -> q2) instead of the target."""
     return rv.sample_size_per_group(conversion(crm, False), conversion(crm, True))
 
 
 def leads_needed_one_sample(crm, alpha: float = 0.05, power: float = 0.8) -> int:
     """The slip: n = ((z_(1-alpha/2) + z_power) / h)^2, the one-sample formula (half)."""
-    h = abs(rv.cohens_h(conversion(crm, False), conversion(crm, True)))
+    h = abs(rv.cohens_h(*planned_rates(crm)))
     return math.ceil(((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2)
+
+
+def minimum_detectable_effect(crm, alpha: float = 0.05) -> float:
+    """Smallest rise from q1's rate the mature leads of the treated regions can detect."""
+    leads = _treated_leads(crm)
+    before, after = leads[~leads.post], leads[leads.post]
+    return rv.minimum_detectable_effect(float(before.won.mean()), len(before), len(after),
+                                        alpha=alpha)
+
+
+def paired_sus_change(crm, paired: bool = True) -> float:
+    """Mean SUS change of trained users who answered both waves (paired=False: the
+    unpaired difference of the wave means over the same group, the slip)."""
+    survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
+                                        on="user_id")
+    survey = survey.assign(sus=feedback.sus_scores(survey))
+    survey = survey[(survey.region != crm.meta["control_region"])
+                    & survey.department.isin(["sales", "service"])]
+    if not paired:
+        return sus_change(crm)
+    both = survey.pivot_table(index="user_id", columns="wave", values="sus").dropna()
+    return float((both[2] - both[1]).mean())
 
 
 def did_conversion(crm) -> rv.DiD:
     """Difference-in-differences of conversion within 30 days, treated vs control."""
     leads = rv.lead_outcomes(crm, within_days=30)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion")
+
+
+def randomisation_p(crm) -> float:
+    """Share of regions whose DiD, with that region as the control, is at least as large as
+    the real control's (`rv.region_permutation`)."""
+    leads = rv.lead_outcomes(crm, within_days=30)
+    return rv.region_permutation(leads.assign(y=leads.won),
+                                 crm.meta["control_region"]).attrs["p_value"]
+
+
+def did_conversion_clustered(crm) -> rv.DiD:
+    leads = rv.lead_outcomes(crm, within_days=30)
+    return rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
+                                        cluster="owner_id")
 
 
 def group_change(crm, group: str) -> float:
@@ -180,11 +233,14 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
         )),
     NumberQuestion(
         "q5", "leads needed per group",
-        hints=("Cohen's h measures the size of the change: `rv.cohens_h(p_before, p_after)`.",
-               "`rv.sample_size_per_group(p_before, p_after)` solves the power equation for "
-               "two independent groups."),
+        hints=("The target is a relative rise: p_target = q1 rate x (1 + relative_target).",
+               "`rv.sample_size_per_group(p_before, p_target)` solves the power equation "
+               "for two independent groups."),
         expected=leads_needed, tolerance=1,
         mistakes=(
+            Mistake("power after the fact", leads_needed_after_the_fact,
+                    "You planned from the observed rates (q1 -> q2): a power computed from "
+                    "the result only restates its p-value. Plan from the target."),
             Mistake("one-sample formula", leads_needed_one_sample,
                     "You used the one-sample formula n = ((z + z_power) / h)^2: it assumes "
                     "one rate is known exactly. Two groups, both measured with noise, need "
@@ -239,9 +295,45 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                             "You compared medians; the question asks for the mean SUS score, the "
                             "usual summary of that scale."),
         )),
+    NumberQuestion(
+        "q10", "minimum detectable effect",
+        hints=("`rv.minimum_detectable_effect(p0, n_before, n_after)` turns the volumes into "
+               "the smallest detectable rise.",
+               "p0 is your q1 rate; n_before and n_after are `len(before)` and `len(after)`."),
+        expected=minimum_detectable_effect, tolerance=0.0005,
+        mistakes=(
+            Mistake("one-sided test", lambda crm: minimum_detectable_effect(crm, alpha=0.1),
+                    "That is the one-sided figure (alpha 0.10 two-sided); the test is "
+                    "two-sided at the 5% level."),
+        )),
+    NumberQuestion(
+        "q12", "randomisation p over regions",
+        hints=("`rv.region_permutation(leads.assign(y=leads.won), control)` returns one row "
+               "per region; its `attrs[\"p_value\"]` is the answer.",
+               "With one control among four regions, the answer can never be below 0.25."),
+        expected=randomisation_p, tolerance=0.001,
+        mistakes=(
+            Mistake("rep-clustered p-value", lambda crm: did_conversion_clustered(crm).p_value,
+                    "That is the p-value with errors clustered by sales rep; the changes were "
+                    "assigned by region, so the regions decide the uncertainty. Permute the "
+                    "control region."),
+        )),
+    NumberQuestion(
+        "q11", "paired SUS change, trained users",
+        hints=("`trained.pivot_table(index=\"user_id\", columns=\"wave\", values=\"sus\")` "
+               "gives one row per user; `.dropna()` keeps those who answered both.",
+               "Take wave 2 minus wave 1 per user, then the mean."),
+        expected=paired_sus_change, tolerance=0.05,
+        mistakes=(
+            Mistake("unpaired waves", lambda crm: paired_sus_change(crm, paired=False),
+                    "That compares the two waves' means over everyone who answered either: "
+                    "different people. Keep the users who answered both and compare each "
+                    "with themselves."),
+        )),
     OpenQuestion(
         "q9", "open: what three months show",
-        hints=("Compare the leads needed (q5) with the leads the review window holds.",
+        hints=("Compare the leads needed (q5) and the minimum detectable effect (q10) with "
+               "the leads the review window holds and the target.",
                "A good answer separates the response-time result from the conversion result "
                "and names the caveats (season, a small control group, novelty).")),
 ])

@@ -1,0 +1,337 @@
+"""The generated sentences of the lessons checked against the numbers printed beside them.
+
+`run_lessons` executes every lesson of ``LESSONS`` with papermill on a set of datasets
+(generated seeds, imported fixture exports); `check` reads the text outputs of one run
+and applies every checker of that lesson plus the common ones. A checker finds a
+sentence by a regular expression, re-derives its verdict from the numbers in the same
+run (the sentence's own numbers or the table printed next to it) and returns one line
+per disagreement. A lesson run on the sample company must match at least
+``MIN_CLAIMS`` sentences, so a reworded lesson cannot silently turn a checker off.
+
+To cover another lesson, add its file stem to ``LESSONS``: the common checkers then run on
+it; its own checkers (``CHECKERS``) and minimum (``MIN_CLAIMS``) are optional.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crm_course.importer import import_export
+from crm_course.runner import ROOT, run_notebook
+
+LESSONS = ["01_collect_usage_data", "02_analyse_kpis", "03_gather_feedback",
+           "04_implement_changes", "05_review_after_three_months"]
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
+
+
+def num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def outputs(path: Path) -> str:
+    """Every text output of an executed notebook, one after the other."""
+    nb = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", ()):
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            texts.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(texts)
+
+
+# --------------------------------------------------------------------------- checkers
+# each returns (claims found, problems)
+
+Checker = Callable[[str], tuple[int, list[str]]]
+
+
+def verdicts_follow_p(text: str) -> tuple[int, list[str]]:
+    """'unlikely to be chance alone' exactly when p < 0.05; never 'p = 0.000'."""
+    problems = ["'p = 0.000' printed: write 'p < 0.001'"] if "p = 0.000" in text else []
+    found = re.findall(r"(p [=<] " + NUMBER + r")[^:\n]*: (unlikely to be chance alone|"
+                       r"could well be chance)", text)
+    for p_text, verdict in found:
+        p = num(p_text.split()[-1]) - (1e-9 if "<" in p_text else 0)
+        if (p < 0.05) != (verdict == "unlikely to be chance alone"):
+            problems.append(f"{p_text} but '{verdict}'")
+    return len(found) + 1, problems
+
+
+def low_login_weeks_inside_the_data(text: str) -> tuple[int, list[str]]:
+    """01: every low-login week listed starts on or after the first day analysed."""
+    period = re.search(r"Period analysed: .*?(\d\d \w{3} \d{4}) to", text)
+    table = re.search(r"Weeks with at least 20% fewer.*?\n(.*?)(?:\n\n|\Z)", text, re.S)
+    if not (period and table):
+        return 0, []
+    import pandas as pd
+
+    start = pd.Timestamp(period.group(1))
+    weeks = [pd.Timestamp(d) for d in re.findall(r"^(\d{4}-\d\d-\d\d)", table.group(1), re.M)]
+    return 1, [f"low-login week {w:%Y-%m-%d} before the data starts ({start:%Y-%m-%d})"
+               for w in weeks if w < start]
+
+
+def lagging_team(text: str) -> tuple[int, list[str]]:
+    """01: the team called lowest is not above the other teams' median."""
+    m = re.search(r"lowest adoption: .*? \((\d+)%; median of the other teams (\d+)%\)", text)
+    if not m:
+        return 0, []
+    return 1, [] if int(m[1]) <= int(m[2]) else [f"lowest team {m[1]}% above the others' {m[2]}%"]
+
+
+def skew_sentence(text: str) -> tuple[int, list[str]]:
+    """02: the mean/median ratio is the printed mean over the printed median, and the
+    words ('strongly' or 'only mildly' skewed) follow the 1.3 threshold."""
+    m = re.search(r"median:\s+(" + NUMBER + r")\s+mean:\s+(" + NUMBER + r").*?"
+                  r"Mean / median = (" + NUMBER + r"): (strongly|only mildly)", text, re.S)
+    if not m:
+        return 0, []
+    median, mean, ratio, words = num(m[1]), num(m[2]), num(m[3]), m[4]
+    problems = []
+    if abs(mean / median - ratio) > 0.02:
+        problems.append(f"ratio {ratio} but mean {mean} / median {median}")
+    if (ratio >= 1.3) != (words == "strongly"):
+        problems.append(f"ratio {ratio} called '{words}' skewed")
+    return 1, problems
+
+
+def no_impossible_roi(text: str) -> tuple[int, list[str]]:
+    """02: the net marketing ROI is never below -100 %."""
+    m = re.search(r"marketing ROI\s+(" + NUMBER + r")% net", text)
+    if not m:
+        return 0, []
+    return 1, [f"marketing ROI {m[1]}% below -100%"] if num(m[1]) < -100 else []
+
+
+def by_hand_matches_library(text: str) -> tuple[int, list[str]]:
+    """02, 05: a KPI computed in plain pandas equals the library's value printed beside it."""
+    found = re.findall(r"by hand:? (" + NUMBER + r")(%?);? (kpis\.\w+):? (" + NUMBER + r")%?",
+                       text)
+    return len(found), [f"{lib} {b} but by hand {a}" for a, _, lib, b in found if a != b]
+
+
+def chance_words_follow_p(text: str) -> tuple[int, list[str]]:
+    """02: 'differ by more than chance' exactly when the chi-square p < 0.05."""
+    found = re.findall(r"(differ by more than chance alone produces|differ within what chance "
+                       r"alone produces here) \(chi-square p ([=<]) (" + NUMBER + r")\)", text)
+    problems = [f"chi-square p {sign} {p} but '{words}'" for words, sign, p in found
+                if (num(p) < 0.05 or sign == "<") != words.startswith("differ by more")]
+    return len(found), problems
+
+
+def fastest_region(text: str) -> tuple[int, list[str]]:
+    """02: the region called fastest has the highest velocity of the table above it, and
+    the ratio is the two velocities' ratio."""
+    m = re.search(r"Fastest: (\S+), (" + NUMBER + r") times (\S+);", text)
+    rows = dict(re.findall(r"^(\S+)\s+\d+\s+" + NUMBER + r"\s+" + NUMBER + r"\s+" + NUMBER
+                           + r"\s+(" + NUMBER + r")\s*$", text, re.M))
+    if not m or m[1] not in rows or m[3] not in rows:
+        return 0, []
+    velocity = {k: num(v) for k, v in rows.items()}
+    problems = []
+    if max(velocity, key=velocity.get) != m[1] or min(velocity, key=velocity.get) != m[3]:
+        problems.append(f"fastest {m[1]} / slowest {m[3]} but the table says {velocity}")
+    if abs(velocity[m[1]] / velocity[m[3]] - num(m[2])) > 0.06:
+        problems.append(f"ratio {m[2]} but the velocities give "
+                        f"{velocity[m[1]] / velocity[m[3]]:.2f}")
+    return 1, problems
+
+
+def least_agreement(text: str) -> tuple[int, list[str]]:
+    """03: the two statements named as least agreed have the two lowest top-2-box shares
+    of the table printed above."""
+    m = re.search(r'Least agreement: "[^"]+" \((\d+)%\) and "[^"]+" \((\d+)%\)', text)
+    shares = [int(s) for s in re.findall(r"^q_\w+\s+" + NUMBER + r"\s+(\d+)%\s*$", text,
+                                         re.M)]
+    if not m or not shares:
+        return 0, []
+    named = sorted(int(s) for s in m.groups())
+    lowest = sorted(shares[:len(shares)])[:2]
+    return 1, [] if named == lowest else [f"least agreement {named}, table's lowest {lowest}"]
+
+
+def comment_share(text: str) -> tuple[int, list[str]]:
+    """03: 'k of n respondents (s%) left a comment' with s = k / n."""
+    found = re.findall(r"(\d+) of (\d+) respondents \((\d+)%\) left a comment", text)
+    problems = [f"{k} of {n} is not {s}%" for k, n, s in found
+                if abs(100 * int(k) / int(n) - int(s)) > 0.5 + 1e-9]
+    return len(found), problems
+
+
+def department_links(text: str) -> tuple[int, list[str]]:
+    """03: 'positive link within k of n departments' and the department that logs in least
+    agree with the per-department table printed above them."""
+    m = re.search(r"within (\d+) of (\d+) departments", text)
+    rows = re.findall(r"^(\S+)\s+\d+\s+(\d+)%\s+(" + NUMBER + r")\s+(" + NUMBER
+                      + r"|NaN)\s*$", text, re.M)
+    least = re.search(r"The department that logs in least, (\S+), gives", text)
+    if not (m and rows and least):
+        return 0, []
+    known = [num(r[3]) for r in rows if r[3] != "NaN"]
+    problems = []
+    if (int(m[1]), int(m[2])) != (sum(r > 0 for r in known), len(known)):
+        problems.append(f"'{m[1]} of {m[2]}' but correlations {known}")
+    if least[1] != min(rows, key=lambda r: int(r[1]))[0]:
+        problems.append(f"{least[1]} called the department that logs in least")
+    return 1, problems
+
+
+def expected_roi(text: str) -> tuple[int, list[str]]:
+    """04: expected benefit = extra deals x margin per won deal, ROI = (benefit - cost) /
+    cost, from the printed table."""
+    rows = dict(re.findall(r"^(extra deals per year|gross margin per won deal \(EUR\)|"
+                           r"expected benefit per year \(EUR\)|cost of the improvements "
+                           r"\(EUR\)|expected ROI, first year)\s+(" + NUMBER + ")$", text, re.M))
+    if len(rows) < 5:
+        return 0, []
+    deals, margin = num(rows["extra deals per year"]), num(rows["gross margin per won deal (EUR)"])
+    benefit, cost = num(rows["expected benefit per year (EUR)"]), num(
+        rows["cost of the improvements (EUR)"])
+    problems = []
+    if abs(deals * margin - benefit) > 0.01 * max(abs(benefit), 1) + margin * 0.01:
+        problems.append(f"benefit {benefit} is not {deals} deals x {margin}")
+    if abs((benefit - cost) / cost - num(rows["expected ROI, first year"])) > 0.01:
+        problems.append("expected ROI is not (benefit - cost) / cost")
+    return 1, problems
+
+
+def review_sentences(text: str) -> tuple[int, list[str]]:
+    """05: MDE comparison, the control's rank, the randomisation p-value, plan vs actual
+    ROI and the direction of the active-user rate, each against its numbers."""
+    claims, problems = 0, []
+    mde = re.search(r"can detect with them.*?: (" + NUMBER + r") points", text)
+    obs = re.search(r"The observed change, (" + NUMBER + r") points, is (at least|below) the "
+                    r"(" + NUMBER + r")-point", text)
+    if mde and obs:
+        claims += 1
+        if num(obs[3]) != num(mde[1]):
+            problems.append(f"MDE {obs[3]} in the sentence, {mde[1]} planned")
+        if (num(obs[1]) >= num(obs[3])) != (obs[2] == "at least"):
+            problems.append(f"{obs[1]} points called '{obs[2]}' the {obs[3]}-point MDE")
+    rank = re.search(r"The control region (\S+) was (the best-converting region|the worst-"
+                     r"converting region|number (\d+) of (\d+)) in the baseline, and moved "
+                     r"(" + NUMBER + r") points", text)
+    if rank:
+        rows = re.findall(r"^(\S+)\s+(" + NUMBER + r")\s+(" + NUMBER + r")\s+(" + NUMBER
+                          + r")\s+(\d+)\s*$", text, re.M)
+        table = {r[0]: r for r in rows}
+        control = table.get(rank[1])
+        if control:
+            claims += 1
+            position, regions = int(control[4]), len(table)
+            expected = ("the best-converting region" if position == 1 else
+                        "the worst-converting region" if position == regions else
+                        f"number {position} of {regions}")
+            if rank[2] != expected:
+                problems.append(f"control called '{rank[2]}', table says rank {position}")
+            move = 100 * (num(control[2]) - num(control[1]))
+            if abs(move - num(rank[5])) > 0.15:
+                problems.append(f"control moved {rank[5]} points, table says {move:.1f}")
+    perm = re.search(r"effect\s+actual\n.*?\n((?:\S+\s+" + NUMBER + r"\s+(?:True|False)\n)+)"
+                     r"\s*Randomisation p-value over (\d+) regions: (" + NUMBER + ")", text, re.S)
+    if perm:
+        claims += 1
+        effects = [(num(e), a == "True") for e, a in
+                   re.findall(r"\S+\s+(" + NUMBER + r")\s+(True|False)", perm[1])]
+        actual = abs(next(e for e, a in effects if a))
+        share_low = sum(abs(e) > actual + 0.0005 for e, _ in effects) / len(effects)
+        share_high = sum(abs(e) >= actual - 0.0005 for e, _ in effects) / len(effects)
+        if not share_low - 0.005 <= num(perm[3]) <= share_high + 0.005:
+            problems.append(f"randomisation p {perm[3]} does not match the effects {effects}")
+    plan = re.search(r"Planned first-year ROI (" + NUMBER + r"); the difference-in-differences "
+                     r"gives " + NUMBER + r" \(range (" + NUMBER + r") to (" + NUMBER
+                     + r")[^\n]*\n(The plan lies (inside|above|below))", text)
+    if plan:
+        claims += 1
+        planned, low, high = num(plan[1]), num(plan[2]), num(plan[3])
+        where = "inside" if low <= planned <= high else "above" if planned > high else "below"
+        if plan[5] != where:
+            problems.append(f"plan {planned} said '{plan[5]}' the range {low} to {high}")
+    active = re.search(r"The rate it targeted went (down|up) \((" + NUMBER + r")% -> ("
+                       + NUMBER + r")%\)", text)
+    if active:
+        claims += 1
+        if (num(active[3]) < num(active[2])) != (active[1] == "down"):
+            problems.append(f"active-user rate {active[2]}% -> {active[3]}% called "
+                            f"'{active[1]}'")
+    return claims, problems
+
+
+COMMON: list[Checker] = [verdicts_follow_p]
+CHECKERS: dict[str, list[Checker]] = {
+    "01_collect_usage_data": [low_login_weeks_inside_the_data, lagging_team],
+    "02_analyse_kpis": [skew_sentence, no_impossible_roi, by_hand_matches_library,
+                        chance_words_follow_p, fastest_region],
+    "03_gather_feedback": [least_agreement, comment_share, department_links],
+    "04_implement_changes": [expected_roi],
+    "05_review_after_three_months": [review_sentences, by_hand_matches_library],
+}
+# sentences each lesson must show on a generated company (checkers cannot go quiet)
+MIN_CLAIMS = {"01_collect_usage_data": 3, "02_analyse_kpis": 7, "03_gather_feedback": 4,
+              "04_implement_changes": 2, "05_review_after_three_months": 12}
+
+
+def check(lesson: str, text: str) -> tuple[int, list[str]]:
+    """(claims found, disagreements) of one executed lesson."""
+    claims, problems = 0, []
+    for checker in COMMON + CHECKERS.get(lesson, []):
+        n, found = checker(text)
+        claims += n
+        problems += [f"{checker.__name__}: {p}" for p in found]
+    return claims, problems
+
+
+def run_lessons(datasets: dict[str, dict], out: Path) -> dict[tuple[str, str], object]:
+    """Run every lesson on every dataset ({name: papermill parameters}), one at a time
+    (xdist runs the claim files in parallel); {(dataset, lesson): NotebookRun}.
+    The caller sets MPLBACKEND=Agg for the kernels: the claims are text, figures cost time.
+    """
+    runs = {}
+    for name, parameters in datasets.items():
+        for lesson in LESSONS:
+            source = ROOT / "notebooks" / f"{lesson}.ipynb"
+            runs[name, lesson] = run_notebook(source, out / name / source.name, parameters,
+                                              timeout=300)
+    return runs
+
+
+def imported(name: str, out: Path) -> dict:
+    """Papermill parameters for the fixture export ``name``, imported into ``out``."""
+    import_export(EXPORTS / name, name, out / name)
+    return {"data_dir": str(out / name)}
+
+
+def claim_tests(seeds: list[int], export: str):
+    """The module fixture and the parametrised test of one claims file: every lesson on
+    ``seeds`` and the fixture export ``export``."""
+    datasets = [f"seed {s}" for s in seeds] + [export]
+
+    @pytest.fixture(scope="module")
+    def runs(tmp_path_factory):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CRM_COURSE_CACHE", str(tmp_path_factory.mktemp("cache")))
+            mp.setenv("MPLBACKEND", "Agg")
+            out = tmp_path_factory.mktemp("claims")
+            parameters = {f"seed {s}": {"seed": s} for s in seeds}
+            parameters[export] = imported(export, out / "imports")
+            return run_lessons(parameters, out)
+
+    @pytest.mark.parametrize("lesson", LESSONS)
+    @pytest.mark.parametrize("dataset", datasets)
+    def test_generated_claims_match_their_numbers(runs, dataset, lesson):
+        run = runs[dataset, lesson]
+        assert run.error is None, run.error
+        claims, problems = check(lesson, outputs(run.output))
+        assert not problems, f"{lesson} on {dataset}: " + "; ".join(problems)
+        if dataset.startswith("seed"):
+            assert claims >= MIN_CLAIMS.get(lesson, 1), (
+                f"{lesson} on {dataset}: only {claims} checked sentences found; a lesson "
+                "sentence changed its wording: update its checker in lesson_claims.py")
+
+    return runs, test_generated_claims_match_their_numbers

@@ -1,0 +1,23 @@
+"""Every generated sentence of lessons 01-05 agrees with the numbers printed beside it,
+on five generated companies and the Salesforce fixture export (five more seeds and the
+HubSpot export: test_lesson_claims_more.py, so xdist runs the halves in parallel).
+The checkers and the list of lessons (``LESSONS``) are in lesson_claims.py."""
+
+from __future__ import annotations
+
+import lesson_claims as lc
+
+runs, test_generated_claims_match_their_numbers = lc.claim_tests([1, 2, 3, 4, 5], "salesforce")
+
+
+def test_checkers_catch_a_contradiction():
+    """A checker is only useful if it fails on a wrong sentence."""
+    wrong = ("x: 0.1 before (n=10) vs 0.2 after (n=10); difference 0.1, 95% interval 0.0 to "
+             "0.2; p = 0.200 (z): unlikely to be chance alone.\n"
+             "The observed change, +5.0 points, is below the 4.6-point minimum\n"
+             "3 of 10 respondents (50%) left a comment\np = 0.000")
+    _, problems = lc.check("03_gather_feedback", wrong)
+    assert len(problems) == 3  # p vs verdict, the share, 'p = 0.000'
+    _, problems = lc.check("05_review_after_three_months",
+                           "can detect with them (80% power, 5% level): 4.6 points\n" + wrong)
+    assert any("called 'below'" in p for p in problems)
