@@ -35,7 +35,7 @@ from crm_course.grading import (
 )
 from crm_course.source import get_crm
 
-TIMEOUT = 30
+TIMEOUT = 60  # a loaded shared machine: a correct notebook took 30 s
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_gradebook_cells_are_safe_against_formulas():
                     max_score=7, reason="-boom")
     header, rows = gradebook_rows([r])
     assert rows[0][1] == "'=cmd|'calc'!A0.ipynb"
-    assert rows[0][-1].startswith("'=")
+    assert rows[0][header.index("reason")].startswith("'=")
 
 
 def test_rejudge_ignores_recorded_verdicts(sample):

@@ -436,8 +436,9 @@ def grade_one(sub: Submission) -> GradeResult:
 
 def _gradebook_cell(value) -> str:
     text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    formula = text.startswith(FORMULA_START)
     text = clean(text)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if formula or text.startswith(FORMULA_START) else text
 
 
 def gradebook_rows(results: list[GradeResult]) -> tuple[list[str], list[list[str]]]:
