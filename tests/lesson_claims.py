@@ -24,8 +24,9 @@ import pytest
 from crm_course.importer import import_export
 from crm_course.runner import ROOT, run_notebook
 
+# 00 holds no data-dependent sentence (the course's story in general terms), so it is not run
 LESSONS = ["01_collect_usage_data", "02_analyse_kpis", "03_gather_feedback",
-           "04_implement_changes", "05_review_after_three_months"]
+           "04_implement_changes", "05_review_after_three_months", "06_report"]
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
 
@@ -263,6 +264,18 @@ def review_sentences(text: str) -> tuple[int, list[str]]:
     return claims, problems
 
 
+def report_claims(text: str) -> tuple[int, list[str]]:
+    """06: 'beyond chance' exactly when p < 0.05, 'within what chance alone produces'
+    only when p >= 0.05, and every such sentence gives its p-value."""
+    found = re.findall(r"p ([=<]) (" + NUMBER + r")[^):\n]*\): (an improvement beyond chance|"
+                       r"a deterioration beyond chance|within what chance alone produces|"
+                       r"unlikely to be chance alone)",
+                       text)
+    problems = [f"p {sign} {p} but '{words}'" for sign, p, words in found
+                if (sign == "<" or num(p) < 0.05) != (not words.startswith("within"))]
+    return len(found), problems
+
+
 COMMON: list[Checker] = [verdicts_follow_p]
 CHECKERS: dict[str, list[Checker]] = {
     "01_collect_usage_data": [low_login_weeks_inside_the_data, lagging_team],
@@ -271,10 +284,12 @@ CHECKERS: dict[str, list[Checker]] = {
     "03_gather_feedback": [least_agreement, comment_share, department_links],
     "04_implement_changes": [expected_roi],
     "05_review_after_three_months": [review_sentences, by_hand_matches_library],
+    "06_report": [report_claims],
 }
 # sentences each lesson must show on a generated company (checkers cannot go quiet)
 MIN_CLAIMS = {"01_collect_usage_data": 3, "02_analyse_kpis": 7, "03_gather_feedback": 4,
-              "04_implement_changes": 2, "05_review_after_three_months": 12}
+              "04_implement_changes": 2, "05_review_after_three_months": 12,
+              "06_report": 3}
 
 
 def check(lesson: str, text: str) -> tuple[int, list[str]]:

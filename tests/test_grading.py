@@ -85,6 +85,9 @@ def test_every_submission_gets_a_row(batch):
     assert {r["max"] for r in rows} == {"7"}
     totals = {r["learner"]: r["total"] for r in rows}
     assert totals["alice"] == "7" and totals["eva"] == "0"
+    # the class report comes with every grading run, and counts the same learners
+    page = (batch["out"] / "class_report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "q5" in page and "from 12 learner(s)" in page
 
 
 def test_submissions_are_never_modified(batch):

@@ -41,6 +41,7 @@ from pathlib import Path
 import nbformat
 
 from . import executor
+from .class_report import write_report as write_class_report
 from .escape import clean
 from .escape import markdown as md
 from .exercises.banks import BANKS, get_bank
@@ -579,8 +580,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
           progress: bool = True, sandbox: bool = True, roster: Path | None = None
           ) -> list[GradeResult]:
     """Grade ``paths`` in parallel into ``out`` (results/, results.json, gradebook.csv,
-    feedback/, executed/); ``sandbox=False`` runs learner code as this user (trusted
-    work only); ``roster`` binds files to learners (`crm_course.identity`)."""
+    feedback/, executed/, class_report.html); ``sandbox=False`` runs learner code as this
+    user (trusted work only); ``roster`` binds files to learners (`crm_course.identity`)."""
     from tqdm import tqdm
 
     from .sandbox import unavailable
@@ -636,6 +637,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
     for learner, name in file_names(sorted({r.learner for r in results})).items():
         mine = [r for r in results if r.learner == learner]
         (fb / f"{name}.md").write_text(feedback_text(mine), encoding="utf-8")
+    if exercises:  # what the class got wrong, for the instructor (class_report.html)
+        write_class_report(out / "results.json")
     return results
 
 
@@ -674,5 +677,5 @@ def main(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
         note = f"  ({clean(r.reason)})" if r.reason else ""
         print(f"{clean(r.learner):<20} {r.score:g}/{r.max_score:g}{note}")
     print(f"graded {len(results)} submission(s) in {time.monotonic() - start:.1f} s; "
-          f"wrote {Path(out) / 'gradebook.csv'}")
+          f"wrote {Path(out) / 'gradebook.csv'} and {Path(out) / 'class_report.html'}")
     return 1 if any("never merged" in r.reason for r in results) else 0
