@@ -12,6 +12,7 @@ import pytest
 from crm_course import kpis
 from crm_course.cli import main
 from crm_course.data import load_crm
+from crm_course.escape import markdown as md
 from crm_course.importer import MappingError, import_export
 from crm_course.kpis import kpi_table
 
@@ -114,7 +115,15 @@ def test_outputs_hold_no_absolute_path(imported):
     name, report, out = imported
     written = "\n".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     assert str(EXPORTS) not in written and str(out.parent) not in written
-    assert f"- Export folder: `{name}`" in written
+    assert f"- Export folder: {md(name)}" in written
+
+
+def test_import_report_header_escapes_folder_names(tmp_path):
+    hostile = tmp_path / "x`<img src=x onerror=alert(1)>"
+    shutil.copytree(EXPORTS / "hubspot", hostile)
+    report = import_export(hostile, "hubspot", tmp_path / "out")
+    header = report.to_markdown().split("## Tables")[0]
+    assert "<img" not in header and "&lt;img" in header
 
 
 def test_country_check_uses_the_mapping_list_or_iso_names(imported):

@@ -57,11 +57,11 @@ class ImportReport:
 
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
-        out = [f"# Import report: {self.crm} export", "",
-               f"- Export folder: `{self.source.name}`",
-               f"- Course dataset: `{self.out_dir.name}`",
-               f"- Time zone: {self.metadata.get('time_zone') or 'not given (no timestamp '}"
-               f"{'' if self.metadata.get('time_zone') else 'carried a zone)'}",
+        zone = self.metadata.get("time_zone")
+        out = [f"# Import report: {md(self.crm)} export", "",
+               f"- Export folder: {md(self.source.name)}",
+               f"- Course dataset: {md(self.out_dir.name)}",
+               f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}",
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
                f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
