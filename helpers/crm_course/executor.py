@@ -1,11 +1,12 @@
-"""The one place that runs notebooks: the runner, the report, the grader and the tests.
+"""The one place that runs notebooks: the runner, the grader, `crm-course execute` and the
+tests.
 
 Every run happens in a child process (``python -m crm_course.executor JOB.json``) whose
 output goes to a log file, so kernel chatter ("Kernel is running over TCP without
 encryption", interrupts at shutdown) never reaches the terminal. Two engines:
 
 - ``papermill``: `papermill.execute_notebook` (parameters injected, the first error
-  stops the run): lessons, solutions, the report.
+  stops the run): lessons and solutions.
 - ``nbclient``: parameters injected with `papermill.parameterize_notebook`, then
   nbclient with ``allow_errors`` and an output cap (the grader), or strict and without
   timing metadata (`execute_in_place`, outputs committed for nbval).
@@ -242,7 +243,7 @@ def _tail(path: Path) -> str:
 # --------------------------------------------------------------------------- conveniences
 
 def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> NotebookRun:
-    """A lesson, solution or the report with papermill, kernel in the notebook's folder;
+    """A lesson or solution with papermill, kernel in the notebook's folder;
     ``error`` names the first failing cell."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
