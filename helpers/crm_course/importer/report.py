@@ -80,11 +80,12 @@ class ImportReport:
             if t.unused:
                 out.append(f"- export columns not used: {', '.join(map(md, t.unused))}")
             out.append("")
-        out += ["## Dataset profile", "",
-                "What the lessons and KPIs take as this company's own (dataset.json, "
-                "\"profile\"): the values the export uses and the policies the mapping "
-                "sets.", ""]
-        out += Profile.from_meta(self.metadata).to_markdown() + [""]
+        if self.metadata:  # written once the import has its dates
+            out += ["## Dataset profile", "",
+                    "What the lessons and KPIs take as this company's own (dataset.json, "
+                    "\"profile\"): the values the export uses and the policies the mapping "
+                    "sets.", ""]
+            out += Profile.from_meta(self.metadata).to_markdown() + [""]
         out += ["## Tables absent from the export", ""]
         out += [f"- {name}: {md(why)}; written with its header only (lessons and KPIs that "
                 "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
