@@ -25,7 +25,7 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .kpis import evaluation as ev
-from .kpis.registry import AREAS, get_kpi, kpi_label, kpi_names
+from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.table import kpi_table
 
 FOCUS_AREAS = {
@@ -41,9 +41,6 @@ SOURCE_NAMES = {  # what a report reader calls a table (or dataset.json key) the
     "changes": "change log", "kpi_targets": "KPI targets", "campaigns": "campaigns",
     "campaign_members": "campaign members", "tickets": "service tickets",
     "opportunities": "leads and deals", "control_region": "control region"}
-CLAIM_WORDS = {"improved": "improved", "got worse": "got worse",
-               "no clear change": "no clear change", "not tested": "no test here",
-               "not comparable": "cannot be compared"}
 
 
 def focus_areas(focus: str) -> tuple[str, ...]:
@@ -352,11 +349,6 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
                         f"outcome KPIs (leads get {ev.maturity_days(crm)} days to close).")
     return Report(str(crm.meta.get("company") or "Your company"), focus, areas, window,
                   baseline, kind, sources(crm), rows, causal_sentence(crm), quality, cautions)
-
-
-def area_order(area: str) -> int:
-    """Position of ``area`` in the registry's order of areas."""
-    return AREAS.index(area)
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
