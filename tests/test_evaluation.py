@@ -204,3 +204,21 @@ def test_observations_reproduce_the_registry_value(sample, name):
 def test_p_text_never_prints_zero():
     assert ev.p_text(0.0000004) == "p < 0.001"
     assert ev.p_text(0.0123) == "p = 0.012"
+
+
+def test_ticket_observations_use_the_profiles_business_hours(sample):
+    # a company open 07-16 measures other business hours than the course's 09-18: the
+    # tested records and the registry value must agree on them
+    from crm_course.data import CRM
+
+    meta = {**sample.meta, "profile": {**(sample.meta.get("profile") or {}),
+                                       "policies": {"business_hours": {"days": "Mon-Fri",
+                                                                       "open": 7,
+                                                                       "close": 16}}}}
+    early = CRM(sample.tables, meta)
+    first, last = "2025-04-01", "2025-09-30"
+    records = ev.observations(early, "first_response_hours", first, last)
+    value = ev.evaluate(early, "first_response_hours", first, last).value
+    assert np.median(records) == pytest.approx(value, rel=1e-9)
+    assert value != pytest.approx(ev.evaluate(sample, "first_response_hours", first,
+                                              last).value, rel=1e-3)

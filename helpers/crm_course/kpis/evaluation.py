@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import business_time as bt
 from .. import review  # a module, not names: review imports kpis.sales (no cycle at import)
 from ..data import CRM
 from ..feedback import sus_scores
 from ._common import data_end, dates, in_period, period
 from .customers import churn_counts
 from .registry import REGISTRY, get_kpi
+from .service import ticket_durations
 
 CONFIDENCE = 0.95
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
@@ -207,10 +207,8 @@ def _won_deals(crm: CRM, first, last) -> np.ndarray:
 
 def _ticket_hours(column: str):
     def hours(crm: CRM, first, last) -> np.ndarray:
-        t = crm.tickets
-        created, done = dates(t.created_at), dates(t[column])
-        mask = in_period(created, first, last) & ~np.isnat(done)
-        return bt.business_hours_between(created[mask], done[mask])
+        mask, durations = ticket_durations(crm, first, last, column)
+        return durations[mask]
     return hours
 
 

@@ -49,17 +49,26 @@ def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool,
     return (stop - start) / np.timedelta64(1, "h")
 
 
-def _duration(crm: CRM, start, end, column: str, by, business_hours: bool, statistic: str,
-              name: str) -> Result:
-    check_statistic(statistic)
+def ticket_durations(crm: CRM, start, end, column: str, business_hours: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, hours) over ``crm.tickets``: tickets created in the period whose ``column``
+    (``first_response_at``, ``resolved_at``) is set, and their hours from creation to it
+    (the profile's business hours, or calendar hours); NaN outside the mask."""
     first, last = period(start, end)
     t = crm.tickets
-    groups = user_groups(crm, t, "agent_id", by)
     created, done = dates(t.created_at), dates(t[column])
     mask = in_period(created, first, last) & ~np.isnat(done)
     hours = np.full(len(t), np.nan)
     hours[mask] = _hours(created[mask], done[mask], business_hours,
                          crm.profile.business_hours)
+    return mask, hours
+
+
+def _duration(crm: CRM, start, end, column: str, by, business_hours: bool, statistic: str,
+              name: str) -> Result:
+    check_statistic(statistic)
+    groups = user_groups(crm, crm.tickets, "agent_id", by)
+    mask, hours = ticket_durations(crm, start, end, column, business_hours)
     return groups.result(groups.stat(hours, mask, statistic), name)
 
 
