@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -256,30 +257,30 @@ def build_all(solutions: Path | None = None, exercises: Path | None = None,
     exercises = Path(exercises) if exercises else ROOT / "exercises"
     report = BuildReport()
     if texts is not None:
-        wanted = texts_json(all_texts(solutions))
-        current = texts.read_text(encoding="utf-8") if texts.is_file() else None
-        if current == wanted:
-            report.unchanged.append(texts)
-        elif check:
-            report.stale.append(texts)
-        else:
-            texts.write_text(wanted, encoding="utf-8")
-            report.written.append(texts)
+        _sync(texts, texts_json(all_texts(solutions)), report, check)
     for src in sorted(solutions.glob("*.ipynb")):
         dest = exercises / src.name
-        text = to_text(build_exercise(src))
-        current = dest.read_text(encoding="utf-8") if dest.is_file() else None
-        if current == text:
-            report.unchanged.append(dest)
-        elif check:
-            report.stale.append(dest)
-        elif current is not None and not force and edited_since_generated(dest):
-            report.refused.append(dest)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(text, encoding="utf-8")
-            report.written.append(dest)
+        _sync(dest, to_text(build_exercise(src)), report, check,
+              edited=lambda dest=dest: not force and edited_since_generated(dest))
     return report
+
+
+def _sync(path: Path, text: str, report: BuildReport, check: bool,
+          edited: Callable[[], bool] = lambda: False) -> None:
+    """Bring the generated file ``path`` to ``text`` and say so in ``report``: unchanged,
+    stale (``check``: nothing written), refused (an existing file ``edited()`` by a
+    learner is never overwritten) or written."""
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    if current == text:
+        report.unchanged.append(path)
+    elif check:
+        report.stale.append(path)
+    elif current is not None and edited():
+        report.refused.append(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        report.written.append(path)
 
 
 def main(force: bool = False, check: bool = False, solutions: Path | None = None,
