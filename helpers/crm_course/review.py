@@ -17,9 +17,9 @@ from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-from .business_time import business_hours_between
 from .data import CRM
 from .kpis.sales import converted_leads
+from .kpis.service import ticket_durations
 
 
 @dataclass(frozen=True)
@@ -406,15 +406,14 @@ def lead_outcomes(crm: CRM, within_days: int = 30) -> pd.DataFrame:
 
 
 def ticket_response_times(crm: CRM, business_hours: bool = True) -> pd.DataFrame:
-    """One row per answered ticket: first-response ``hours``, ``post``, ``treated``,
-    ``region`` (the account's) and ``agent_id``."""
+    """One row per answered ticket created in the data's period: first-response ``hours``
+    (the profile's business hours, or calendar hours: `kpis.service.ticket_durations`),
+    ``post``, ``treated``, ``region`` (the account's) and ``agent_id``."""
     t = crm.tickets
-    if business_hours:
-        hours = business_hours_between(t.created_at, t.first_response_at)
-    else:
-        hours = (t.first_response_at - t.created_at).dt.total_seconds().to_numpy() / 3600
+    answered, hours = ticket_durations(crm, *crm.period("all"), "first_response_at",
+                                       business_hours)
     region = t.account_id.map(crm.accounts.set_index("account_id").region).astype(str)
     out = pd.DataFrame({"agent_id": t.agent_id, "region": region, "hours": hours,
                         "post": t.created_at >= pd.Timestamp(crm.meta["changes_start"]),
                         "treated": region != crm.meta.get("control_region")})
-    return out[out.hours.notna()].reset_index(drop=True)
+    return out[answered].reset_index(drop=True)

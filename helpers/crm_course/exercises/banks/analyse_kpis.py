@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import kpis
-from ...business_time import business_hours_between
+from ...kpis.service import ticket_durations
 from ..mistakes import (
     calendar_hours,
     censored_included,
@@ -51,13 +51,8 @@ def cycle_days(crm, statistic: str = "median", stages=("won",)) -> float:
 
 
 def response_hours(crm, business: bool = True, statistic: str = "median") -> float:
-    start, end = _baseline(crm)
-    t = crm.tickets[crm.tickets.created_at.between(start, end + pd.Timedelta(days=1),
-                                                   inclusive="left")]
-    if business:
-        hours = pd.Series(business_hours_between(t.created_at, t.first_response_at))
-    else:
-        hours = (t.first_response_at - t.created_at).dt.total_seconds() / 3600
+    answered, hours = ticket_durations(crm, *_baseline(crm), "first_response_at", business)
+    hours = pd.Series(hours[answered])
     return float(hours.median() if statistic == "median" else hours.mean())
 
 
