@@ -54,7 +54,7 @@ cache = sys.argv[2] == "cache"
 t0 = time.perf_counter()
 crm = load_crm(sys.argv[1], cache=cache)
 seconds = time.perf_counter() - t0
-hit = cache and fastload.Cache(crm.source).load() is not None
+hit = cache and fastload.Cache(crm.source, vocabularies=crm.profile.vocabularies).load() is not None
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(dict(seconds=seconds, rows=sum(map(len, crm.tables.values())),
                       peak_mb=peak, cached_after=hit)))

@@ -12,12 +12,15 @@ import pandas as pd
 
 from crm_course.data import CRM, parse_table
 from crm_course.schema import TABLES
+from crm_course.synth import sample_vocabularies
+
+VOCABULARIES = sample_vocabularies()   # the sample company's regions, teams ...
 
 META = {
     "company": "Test Ltd", "seed": None, "scale": 1, "effect": 1,
     "data_start": "2025-01-01", "changes_start": "2025-03-01", "data_end": "2025-04-30",
     "control_region": "West", "survey_waves": ["2025-02-01", "2025-04-15"],
-    "business_hours": "Mon-Fri 09:00-18:00",
+    "business_hours": "Mon-Fri 09:00-18:00", "profile": {"vocabularies": VOCABULARIES},
 }
 
 # A small staff: two sales reps, two service agents, one marketer, one manager.
@@ -58,13 +61,13 @@ def table(name: str, rows: list[dict]) -> pd.DataFrame:
             elif column.kind == "id":
                 values.append(f"{column.name[:2].upper()}{i + 1}")
             elif column.kind == "category":
-                values.append(column.values[0])
+                values.append(column.allowed(VOCABULARIES)[0])
             else:
                 values.append(_DEFAULTS[column.kind])
         columns[column.name] = pd.Series(values, dtype="str")
     raw = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
     problems: list[str] = []
-    frame = parse_table(spec, raw, problems)
+    frame = parse_table(spec, raw, problems, vocabularies=VOCABULARIES)
     assert not problems, problems
     return frame
 

@@ -53,6 +53,25 @@ def test_business_hours_come_from_the_profile(sample):
     assert calendar == kpis.first_response_hours(sample, *quarter, business_hours=False)
 
 
+def test_review_and_exercise_response_times_use_the_profile_hours(sample):
+    """A 07-16 profile: the review's ticket table and exercise 02's expected median are
+    `kpis.first_response_hours` under those hours, not under the course's 09-18."""
+    from crm_course import review
+    from crm_course.exercises.banks.analyse_kpis import response_hours
+
+    early = _with_policies(sample, business_hours={"days": "Mon-Fri", "open": 7, "close": 16})
+    baseline = early.period("baseline")
+    expected = kpis.first_response_hours(early, *baseline)
+    assert expected != kpis.first_response_hours(sample, *baseline)
+    assert response_hours(early) == pytest.approx(expected)
+    rows = review.ticket_response_times(early)
+    pre = rows[~rows.post].hours
+    assert float(pre.median()) == pytest.approx(expected)
+    assert not rows.hours.equals(review.ticket_response_times(sample).hours)
+    calendar = review.ticket_response_times(early, business_hours=False)
+    assert calendar.hours.equals(review.ticket_response_times(sample, business_hours=False).hours)
+
+
 def test_sla_comes_from_the_profile(sample):
     end = sample.meta["data_end"]
     course = kpis.overdue_tickets(sample, end, end)
@@ -83,9 +102,9 @@ def test_the_import_derives_a_profile_and_lists_it(tmp_path):
     report = import_export(EXPORTS / "salesforce", mapping, tmp_path / "out")
     crm = load_crm(tmp_path / "out")
     profile = crm.profile
-    assert profile.vocabularies["teams"] == ["Sales North", "Sales South", "Sales West",
-                                             "Digital Marketing", "Service Desk",
-                                             "Leadership"]
+    # the mapping's translations in its order, then the labels kept as they are
+    assert profile.vocabularies["teams"] == ["Digital Marketing", "Service Desk", "Leadership",
+                                             "Sales North", "Sales South", "Sales West"]
     assert profile.vocabularies["countries"] is None
     assert profile.policies["time_zone"] == "Europe/Berlin"
     assert profile.business_hours == (8, 17) and profile.sla_hours["urgent"] == 4

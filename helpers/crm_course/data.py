@@ -208,7 +208,8 @@ def _read_csv(path: Path, table: Table, problems: list[str]) -> pd.DataFrame | N
     return None if missing else frame[table.column_names]
 
 
-def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]) -> pd.Series:
+def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str],
+                  vocabularies: dict) -> pd.Series:
     where = f"{name}, column '{column.name}'"
     present = raw.notna()
     if not column.nullable and (~present).any():
@@ -218,15 +219,18 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
     if kind in ("id", "text"):
         return raw
     if kind == "category":
-        bad = (present & ~raw.isin(column.values)).to_numpy()
-        parsed = pd.Categorical(raw.where(~bad), categories=list(column.values))
+        allowed = column.allowed(vocabularies)
+        bad = (present & ~raw.isin(allowed)).to_numpy()
+        parsed = pd.Categorical(raw.where(~bad), categories=list(allowed))
         if bad.any():
             found = raw[bad]
-            close = difflib.get_close_matches(str(found.iloc[0]), column.values, n=1)
+            close = difflib.get_close_matches(str(found.iloc[0]), allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            listed = (f" (the company's {column.vocabulary}: profile.vocabularies."
+                      f"{column.vocabulary} in {METADATA_FILE})" if column.vocabulary else "")
             problems.append(f"{where}: unknown value {quote_values(found)}{hint} at "
-                            f"{quote_lines(np.flatnonzero(bad))}; allowed: "
-                            f"{', '.join(column.values)}")
+                            f"{quote_lines(np.flatnonzero(bad))}; allowed{listed}: "
+                            f"{', '.join(allowed) or 'none listed'}")
         return pd.Series(parsed, index=raw.index, name=raw.name)
     if kind == "bool":
         parsed = raw.str.lower().map({"true": True, "false": False})
@@ -270,10 +274,13 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
 
 
 def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
-                filename: str | None = None) -> pd.DataFrame:
-    """Parse one table's text columns into typed columns; append problems found."""
+                filename: str | None = None, vocabularies: dict | None = None
+                ) -> pd.DataFrame:
+    """Parse one table's text columns into typed columns; append problems found.
+    ``vocabularies``: the profile's, for the columns that take their values from one."""
     name = filename or table.filename
-    frame = pd.DataFrame({c.name: _parse_column(name, c, raw[c.name], problems)
+    frame = pd.DataFrame({c.name: _parse_column(name, c, raw[c.name], problems,
+                                                vocabularies or {})
                           for c in table.columns})
     if table.primary_key:
         key = list(table.primary_key)
@@ -319,6 +326,16 @@ def read_metadata(folder: Path, problems: list[str]) -> dict:
     missing = [k for k in METADATA_KEYS if k not in meta and k not in OPTIONAL_METADATA_KEYS]
     if missing:
         problems.append(f"{path.name}: missing key(s) {', '.join(missing)}.")
+    vocabularies = Profile.vocabularies_of(meta)
+    for name in sorted({c.vocabulary for t in TABLES.values() for c in t.columns
+                        if c.vocabulary}):
+        listed = vocabularies.get(name)
+        if not (isinstance(listed, list) and all(isinstance(v, str) for v in listed)):
+            users = ", ".join(f"{t.name}.{c.name}" for t in TABLES.values()
+                              for c in t.columns if c.vocabulary == name)
+            problems.append(f"{path.name}: profile.vocabularies.{name} must list the "
+                            f"company's {name.replace('_', ' ')} (the values of {users}), "
+                            f"got {listed!r}.")
     for key in ("data_start", "changes_start", "data_end"):
         try:
             pd.Timestamp(meta.get(key))
@@ -353,17 +370,19 @@ def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
                          "tables (CSV files) and dataset.json, or None for the sample."])
     problems: list[str] = []
     meta = read_metadata(folder, problems)
-    store = fastload.Cache(folder) if cache else None
+    vocabularies = Profile.vocabularies_of(meta)
+    store = fastload.Cache(folder, vocabularies=vocabularies) if cache else None
     tables = store.load() if store is not None and not problems else None
     if tables is None:
         before = {t.filename: fastload.fingerprint(folder / t.filename)
                   for t in TABLES.values()}
         tables = {}
         for name, table in TABLES.items():
-            frame = fastload.read_table(folder / table.filename, table)
+            frame = fastload.read_table(folder / table.filename, table, vocabularies)
             if frame is None:   # the careful parse names every problem
                 raw = _read_csv(folder / table.filename, table, problems)
-                frame = None if raw is None else parse_table(table, raw, problems)
+                frame = None if raw is None else parse_table(table, raw, problems,
+                                                             vocabularies=vocabularies)
             if frame is not None:
                 tables[name] = frame
         check_references(tables, problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import business_time
 from .schema import KINDS, METADATA_FILE, METADATA_KEYS, TABLES, Column
-from .synth import COMPANY, CONTROL_REGION, DEFAULT_SEED
+from .synth import COMPANY, CONTROL_REGION, DEFAULT_SEED, sample_vocabularies
 
 KIND_TEXT = {
     "id": "text key", "text": "text", "category": "category", "int": "whole number",
@@ -22,6 +22,11 @@ def _allowed(column: Column) -> str:
     parts = []
     if column.values:
         parts.append(", ".join(f"`{v}`" for v in column.values))
+    if column.vocabulary:
+        sample = sample_vocabularies()[column.vocabulary]
+        parts.append(f"the company's {column.vocabulary.replace('_', ' ')} (profile."
+                     f"vocabularies.{column.vocabulary} in {METADATA_FILE}; here "
+                     + ", ".join(f"`{v}`" for v in sample) + ")")
     if column.references:
         parts.append(f"must exist in `{column.references}`")
     if column.minimum is not None or column.maximum is not None:

@@ -12,8 +12,9 @@ path. An entry is used only when every CSV file still has the fingerprint it had
 was parsed: size, modification and change times (ns) and inode; the change time cannot be
 set back by a program, so any rewrite of a file makes it stale. A file changed less than
 `RACY_SECONDS` before it was parsed is not cached (its time stamp could be shared with a
-later write). The schema's signature is part of the key, so a new course version never
-reads an old entry. Nothing is cached when the folder cannot be written to; whenever an
+later write). The signature of the schema and of the dataset's vocabularies is part of
+the key, so a new course version or an edited profile never reads an old entry. Nothing
+is cached when the folder cannot be written to; whenever an
 entry is written, the folder's entries of older schemas and the entries of dataset
 folders that no longer exist are removed.
 """
@@ -43,7 +44,7 @@ _TYPES = {"id": pa.string(), "text": pa.string(), "category": pa.dictionary(pa.i
           "bool": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
 
 
-def _checked(table: Table, data: pa.Table) -> bool:
+def _checked(table: Table, data: pa.Table, vocabularies: dict) -> bool:
     """The checks of the careful parse that can fail: required values, allowed values,
     ranges, unique keys."""
     for column in table.columns:
@@ -52,7 +53,7 @@ def _checked(table: Table, data: pa.Table) -> bool:
             return False
         if column.kind == "category":
             seen = {v for chunk in values.chunks for v in chunk.dictionary.to_pylist()}
-            if not seen <= set(column.values):
+            if not seen <= set(column.allowed(vocabularies)):
                 return False
         if column.kind in ("float", "money") and len(values) and (
                 pc.any(pc.is_nan(values)).as_py() or pc.any(pc.is_inf(values)).as_py()):
@@ -80,13 +81,14 @@ def _checked(table: Table, data: pa.Table) -> bool:
     return True
 
 
-def _to_pandas(table: Table, data: pa.Table) -> pd.DataFrame:
+def _to_pandas(table: Table, data: pa.Table, vocabularies: dict) -> pd.DataFrame:
     frame = data.to_pandas(date_as_object=False)
     out = {}
     for column in table.columns:
         values = frame[column.name]
         if column.kind == "category":
-            values = values.astype("category").cat.set_categories(list(column.values))
+            values = values.astype("category").cat.set_categories(
+                list(column.allowed(vocabularies)))
         elif column.kind in ("id", "text"):
             values = values.astype("str")
         elif column.kind in ("date", "datetime"):
@@ -99,9 +101,10 @@ def _to_pandas(table: Table, data: pa.Table) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def read_table(path: Path, table: Table) -> pd.DataFrame | None:
-    """``path`` parsed with the schema's types and checked; None when the careful parse
-    must run (a value, column or file the fast path cannot take as it is)."""
+def read_table(path: Path, table: Table, vocabularies: dict) -> pd.DataFrame | None:
+    """``path`` parsed with the schema's types and checked (categories against their
+    fixed values or the profile's ``vocabularies``); None when the careful parse must run
+    (a value, column or file the fast path cannot take as it is)."""
     types = {c.name: _TYPES[c.kind] for c in table.columns}
     options = pacsv.ConvertOptions(
         column_types=types, include_columns=table.column_names, null_values=[""],
@@ -111,14 +114,16 @@ def read_table(path: Path, table: Table) -> pd.DataFrame | None:
         data = pacsv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError, OSError):
         return None
-    if data.schema.names != table.column_names or not _checked(table, data):
+    if data.schema.names != table.column_names or not _checked(table, data, vocabularies):
         return None
-    return _to_pandas(table, data)
+    return _to_pandas(table, data, vocabularies)
 
 
-def _signature() -> str:
-    """Changes whenever the schema (tables, columns, kinds, values) changes."""
-    return hashlib.sha256(repr(sorted(TABLES.items())).encode()).hexdigest()[:16]
+def _signature(vocabularies: dict) -> str:
+    """Changes whenever the schema (tables, columns, kinds, values) or the dataset's
+    vocabularies (its categories) change."""
+    text = repr(sorted(TABLES.items())) + json.dumps(vocabularies, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def fingerprint(path: Path) -> list[int] | None:
@@ -132,11 +137,11 @@ def fingerprint(path: Path) -> list[int] | None:
 class Cache:
     """Parsed tables of one dataset folder (see the module docstring)."""
 
-    def __init__(self, folder: Path, root: Path | None = None):
+    def __init__(self, folder: Path, root: Path | None = None, *, vocabularies: dict):
         root = root or Path(os.environ.get("CRM_COURSE_CACHE")
                             or Path.home() / ".cache" / "crm_course")
         key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
-        self.folder, self.dir = folder, root / f"{key}-{_signature()}"
+        self.folder, self.dir = folder, root / f"{key}-{_signature(vocabularies)}"
 
     def _fingerprints(self) -> dict[str, list[int] | None]:
         return {t.filename: fingerprint(self.folder / t.filename) for t in TABLES.values()}

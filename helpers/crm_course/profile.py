@@ -20,9 +20,10 @@ The period's dates stay where they were (``data_start``, ``changes_start``, ``da
 and what to call it, decided once here (`baseline_name`). Policies a dataset leaves out
 are the course's (`COURSE_POLICIES`), and ``Profile.defaulted`` says which.
 
-Read by: business time and the SLA (``kpis.service``), the evaluation engine's maturity
-window (``kpis.evaluation.maturity_days``). The vocabularies are recorded and
-listed (import report); validation and KPI groupings still use the schema's lists.
+Read by: validation (a category column of the schema names the vocabulary it takes its
+values from, `schema.Column.allowed`), the KPI groupings (`kpis.group_labels`), business
+time and the SLA (``kpis.service``), the evaluation engine's maturity window
+(``kpis.evaluation.maturity_days``). The importer lists the profile in its report.
 """
 
 from __future__ import annotations
@@ -91,12 +92,17 @@ class Profile:
     periods: dict
     defaulted: tuple[str, ...] = field(default=())
 
+    @staticmethod
+    def vocabularies_of(meta: dict) -> dict[str, list[str] | None]:
+        """The vocabularies stored in ``meta`` (``dataset.json``), without its periods."""
+        return dict((meta.get("profile") or {}).get("vocabularies") or {})
+
     @classmethod
     def from_meta(cls, meta: dict) -> Profile:
         stored = meta.get("profile") or {}
         given = stored.get("policies") or {}
         policies = {k: given.get(k, v) for k, v in COURSE_POLICIES.items()}
-        return cls(vocabularies=dict(stored.get("vocabularies") or {}), policies=policies,
+        return cls(vocabularies=cls.vocabularies_of(meta), policies=policies,
                    periods=periods(meta),
                    defaulted=tuple(k for k in COURSE_POLICIES if k not in given))
 

@@ -2,13 +2,17 @@
 
 The generator (`synth`), the loader (`data`), the data dictionary
 (`datasets/README.md`, written by `datadoc`) and the importer all read these
-definitions; nothing else states a column, a type or an allowed value.
+definitions; nothing else states a column, a type or a course-fixed value. The company's own
+vocabularies are not here: a column only names the vocabulary it takes its values from.
 
 Column kinds
 ------------
 ``id``        text key such as ``U0001``
 ``text``      free text (may contain spelling variants: they are content)
-``category``  one of ``values``; loaded as a pandas categorical
+``category``  one of ``values`` (fixed by the course: stages, priorities ...) or of the
+              dataset's ``vocabulary`` (the company's own: regions, teams, departments,
+              industries, product lines, listed in its profile, `crm_course.profile`);
+              loaded as a pandas categorical
 ``int``       whole number; ``float``: decimal number; ``money``: euros, 2 decimals
 ``bool``      ``true`` / ``false``
 ``date``      ``YYYY-MM-DD``; ``datetime``: ``YYYY-MM-DD HH:MM:SS`` (local time)
@@ -20,18 +24,10 @@ from dataclasses import dataclass, field
 
 KINDS = ("id", "text", "category", "int", "float", "money", "bool", "date", "datetime")
 
-DEPARTMENTS = ("sales", "marketing", "service", "management")
-REGIONS = ("North", "South", "East", "West")
-TEAMS = (
-    "Sales North", "Sales South", "Sales East", "Sales West",
-    "Digital Marketing", "Events", "Service Desk", "Technical Support", "Leadership",
-)
-INDUSTRIES = ("Manufacturing", "Construction", "Logistics", "Retail", "Healthcare", "Energy")
 SEGMENTS = ("Enterprise", "Mid-market", "Small business")
 CONTRACTS = ("month-to-month", "one-year", "two-year")
 LEAD_SOURCES = ("inbound web", "outbound", "referral", "campaign", "partner")
 ACQUISITION_CHANNELS = LEAD_SOURCES + ("pre-CRM",)
-PRODUCT_LINES = ("Fasteners", "Power tools", "Safety gear", "Hydraulics", "Maintenance services")
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
 STAGES = OPEN_STAGES + ("won", "lost")
 FUNNEL_STAGES = OPEN_STAGES + ("won",)
@@ -74,13 +70,15 @@ LIKERT_LABELS = ("strongly disagree", "disagree", "neutral", "agree", "strongly 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its kind, meaning, and the values it may hold."""
+    """One column: its kind, meaning, and the values it may hold (a category's fixed
+    ``values``, or the name of the dataset ``vocabulary`` that lists them)."""
 
     name: str
     kind: str
     description: str
     nullable: bool = False
     values: tuple[str, ...] | None = None
+    vocabulary: str | None = None       # a key of the profile's vocabularies
     references: str | None = None  # "table.column" this column must match
     minimum: float | None = None
     maximum: float | None = None
@@ -88,8 +86,16 @@ class Column:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"column {self.name!r}: unknown kind {self.kind!r}")
-        if (self.kind == "category") != (self.values is not None):
-            raise ValueError(f"column {self.name!r}: categories need values, others none")
+        if (self.kind == "category") != ((self.values is None) != (self.vocabulary is None)):
+            raise ValueError(f"column {self.name!r}: a category needs values or a vocabulary "
+                             "(one of them), other kinds neither")
+
+    def allowed(self, vocabularies: dict) -> tuple[str, ...]:
+        """The values this category column may hold: its own ``values``, or the dataset's
+        ``vocabularies[self.vocabulary]`` (empty when the dataset lists none)."""
+        if self.vocabulary is None:
+            return self.values
+        return tuple(vocabularies.get(self.vocabulary) or ())
 
 
 @dataclass(frozen=True)
@@ -140,17 +146,19 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("users", "People with a CRM licence: the CRM's own users (not customers).", (
         Column("user_id", "id", "User key."),
         Column("name", "text", "Full name (fictional)."),
-        Column("department", "category", "Department.", values=DEPARTMENTS),
-        Column("team", "category", "Team within the department.", values=TEAMS),
-        Column("region", "category", "Sales region the user works in.", values=REGIONS),
+        Column("department", "category", "Department.", vocabulary="departments"),
+        Column("team", "category", "Team within the department.", vocabulary="teams"),
+        Column("region", "category", "Sales region the user works in; empty when the CRM "
+               "records none (an export's marketing or service staff).",
+               vocabulary="regions", nullable=True),
         Column("hire_date", "date", "Date the person joined the company."),
         Column("licence_start", "date", "First day with a CRM licence."),
     ), primary_key=("user_id",)),
     Table("accounts", "Companies the business sells to: customers and prospects.", (
         Column("account_id", "id", "Account key."),
         Column("name", "text", "Company name (fictional)."),
-        Column("industry", "category", "Industry.", values=INDUSTRIES),
-        Column("region", "category", "Sales region.", values=REGIONS),
+        Column("industry", "category", "Industry.", vocabulary="industries"),
+        Column("region", "category", "Sales region.", vocabulary="regions"),
         Column("segment", "category", "Customer category by size.", values=SEGMENTS),
         Column("contract", "category", "Supply-contract type; empty for prospects.",
                values=CONTRACTS, nullable=True),
@@ -195,7 +203,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("campaign_id", "id", "Campaign that generated it (source = campaign).",
                nullable=True, references="campaigns.campaign_id"),
         Column("source", "category", "Lead source.", values=LEAD_SOURCES),
-        Column("product_line", "category", "Main product line.", values=PRODUCT_LINES),
+        Column("product_line", "category", "Main product line.",
+               vocabulary="product_lines"),
         Column("created_date", "date", "Lead created."),
         Column("close_date", "date", "Won or lost on this date; empty while open.",
                nullable=True),
@@ -212,7 +221,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("opportunity_id", "id", "Won deal behind the order; empty for repeat orders.",
                nullable=True, references="opportunities.opportunity_id"),
         Column("order_date", "date", "Order date."),
-        Column("product_category", "category", "Product category.", values=PRODUCT_LINES),
+        Column("product_category", "category", "Product category.",
+               vocabulary="product_lines"),
         Column("amount", "money", "Order value.", minimum=0),
         Column("gross_margin", "money", "Amount minus cost of goods."),
     ), primary_key=("order_id",)),

@@ -28,24 +28,28 @@ from .schema import (
     CAMPAIGN_CHANNELS,
     CONTACT_DEFECT_RATES,
     CONTRACTS,
-    DEPARTMENTS,
     FEATURES,
-    INDUSTRIES,
     LEAD_SOURCES,
     LIKERT_ITEMS,
     OPEN_STAGES,
     PRIORITIES,
-    PRODUCT_LINES,
-    REGIONS,
     SEGMENTS,
     SUS_ITEMS,
     TABLES,
-    TEAMS,
     TICKET_CATEGORIES,
     TICKET_CHANNELS,
 )
 
 COMPANY = "Brightwater Industrial Supply"
+# The sample company's vocabularies (its profile, written to dataset.json).
+DEPARTMENTS = ("sales", "marketing", "service", "management")
+REGIONS = ("North", "South", "East", "West")
+TEAMS = (
+    "Sales North", "Sales South", "Sales East", "Sales West",
+    "Digital Marketing", "Events", "Service Desk", "Technical Support", "Leadership",
+)
+INDUSTRIES = ("Manufacturing", "Construction", "Logistics", "Retail", "Healthcare", "Energy")
+PRODUCT_LINES = ("Fasteners", "Power tools", "Safety gear", "Hydraulics", "Maintenance services")
 DEFAULT_SEED = 23  # a typical draw: 15.4% -> 18.1%, 2.02 h -> 1.50 h (60 seeds: 14.9% -> 17.7%)
 DEFAULT_START = "2025-01-01"
 BASELINE_MONTHS = 12
@@ -872,11 +876,16 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "business_hours": bt.LABEL, "countries": list(COUNTRIES),
     }
     metadata["profile"] = {
-        "vocabularies": {"regions": list(REGIONS), "teams": list(TEAMS),
-                         "departments": list(DEPARTMENTS), "industries": list(INDUSTRIES),
-                         "countries": list(COUNTRIES), "product_lines": list(PRODUCT_LINES)},
+        "vocabularies": sample_vocabularies(),
         "policies": COURSE_POLICIES, "periods": profile_periods(metadata)}
     return Dataset(tables, metadata)
+
+
+def sample_vocabularies() -> dict[str, list[str]]:
+    """The sample company's vocabularies, as its profile lists them."""
+    return {"regions": list(REGIONS), "teams": list(TEAMS), "departments": list(DEPARTMENTS),
+            "industries": list(INDUSTRIES), "countries": list(COUNTRIES),
+            "product_lines": list(PRODUCT_LINES)}
 
 
 def learner_seed(learner_id: str, secret: str | None = None) -> int:

@@ -48,7 +48,7 @@ import pandas as pd
 from .. import business_time
 from ..data import load_crm, quote_lines, quote_values, write_tables
 from ..profile import periods as profile_periods
-from ..schema import METADATA_FILE, OPEN_STAGES, REGIONS, TABLES, Column
+from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
 from . import values as parse
 from .mapping import (
     CORE_TABLES,
@@ -237,8 +237,7 @@ class _Converter:
                     f"{', '.join(parse.FALSE_WORDS[:-1])})")
             return parsed
         if kind == "category":
-            parsed, unknown, fell_back = parse.translate(text, column.values, rule.values,
-                                                          rule.fallback)
+            parsed, unknown = parse.translate(text, column.values, rule.values)
             if unknown.any():
                 known = sorted(set(rule.values) | set(column.values))
                 self.problems.append(
@@ -247,11 +246,6 @@ class _Converter:
                     f"under tables.{self.tm.table}.columns.{column.name}.values in "
                     f"{self.mapping.path.name} with the course value it means "
                     f"({', '.join(column.values)})")
-            if fell_back.any():
-                self.report.notes.append(
-                    f"{self.tm.file}, column '{rule.sources[0]}': {int(fell_back.sum())} "
-                    f"value(s) not listed in the mapping ({quote_values(text[fell_back])}) were "
-                    f"set to the fallback '{rule.fallback}' ({self.tm.table}.{column.name})")
             return parsed
         return text
 
@@ -525,21 +519,23 @@ def _check_out_dir(out: Path) -> None:
 
 def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
              meta: dict) -> dict:
-    """The dataset's profile (`crm_course.profile`): the values the export uses (in the
-    schema's order), the mapping's policies and time zone, and the periods."""
-    def seen(*columns: str) -> list[str]:
-        values = set()
-        for column in columns:
-            table, name = column.split(".")
-            values |= set(tables[table][name].dropna())
-        allowed = TABLES[columns[0].split(".")[0]].column(columns[0].split(".")[1]).values
-        return [v for v in allowed if v in values]
-
-    vocabularies = {
-        "regions": seen("users.region", "accounts.region"), "teams": seen("users.team"),
-        "departments": seen("users.department"), "industries": seen("accounts.industry"),
-        "countries": list(spec.countries) if spec.countries else None,
-        "product_lines": seen("opportunities.product_line")}
+    """The dataset's profile (`crm_course.profile`): the vocabularies as the export uses
+    them (the labels the mapping translates to, in its order, then the others seen, in
+    alphabetical order), the mapping's countries, policies and time zone, and the periods."""
+    found: dict[str, tuple[set, list]] = {}   # vocabulary -> (values seen, mapping order)
+    for table in TABLES.values():
+        tm = spec.tables.get(table.name)
+        for column in (c for c in table.columns if c.vocabulary):
+            seen, order = found.setdefault(column.vocabulary, (set(), []))
+            seen |= set(tables[table.name][column.name].dropna())
+            rule = tm.rules.get(column.name) if tm else None
+            order += [v for v in dict.fromkeys(rule.values.values() if rule else ())
+                      if v is not None and v not in order]
+    vocabularies: dict[str, list[str] | None] = {}
+    for name, (seen, order) in found.items():
+        listed = [v for v in order if v in seen]
+        vocabularies[name] = listed + sorted(seen - set(listed))
+    vocabularies["countries"] = list(spec.countries) if spec.countries else None
     return {"vocabularies": vocabularies, "policies": {**spec.policies, "time_zone": zone},
             "periods": profile_periods(meta)}
 
@@ -613,9 +609,6 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     source, out = Path(source_dir).expanduser(), Path(out_dir).expanduser()
     changes_start = iso_date(changes_start, "changes_start")
     export_date = iso_date(export_date, "export_date")
-    if control_region is not None and control_region not in REGIONS:
-        raise ValueError(f"control_region must be one of {', '.join(REGIONS)} (the course's "
-                         f"regions, as the mapping translates them), got {control_region!r}")
     spec = load_mapping(mapping)
     key = resolve_key(secret) if pseudonymise else None
     _check_out_dir(out)

@@ -24,7 +24,7 @@ from ..schema import TABLES
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot")
 CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
-RULE_KEYS = ("from", "values", "fallback", "default", "value", "format", "decimal")
+RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
             "datetime_format", "time_zone", "time_zone_from", "countries", "policies",
@@ -50,17 +50,15 @@ class Rule:
     """Where one course column comes from.
 
     ``sources``: export column(s), joined with a space when several (first + last name);
-    ``value``: a constant instead; ``values``: export label -> course value;
-    ``fallback``: course value for unlisted labels; ``default``: export value for empty cells
-(translated like the others);
+    ``value``: a constant instead; ``values``: export label -> course value (None: no
+    value); ``default``: export value for empty cells (translated like the others);
     ``format``: date format overriding the table's; ``decimal``: the decimal separator
     of this column, confirmed (see `values.read_numbers`).
     """
 
     sources: tuple[str, ...] = ()
     value: object = None
-    values: dict[str, str] = field(default_factory=dict)
-    fallback: str | None = None
+    values: dict[str, str | None] = field(default_factory=dict)
     default: object = None
     format: str | None = None
     decimal: str | None = None
@@ -69,7 +67,7 @@ class Rule:
         if not self.sources:
             return f"constant {self.value!r}"
         text = " + ".join(f"'{s}'" for s in self.sources)
-        return text + (" (translated)" if self.values or self.fallback else "")
+        return text + (" (translated)" if self.values else "")
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,13 @@ def _rule(spec, where: str, problems: list[str]) -> Rule:
         problems.append(f"{where}: expected an export column name or a mapping with "
                         f"keys {', '.join(RULE_KEYS)}, got {spec!r}")
         return Rule()
-    unknown_keys(spec, RULE_KEYS, where, problems)
+    if "fallback" in spec:
+        problems.append(f"{where}: 'fallback' is not needed: a label the mapping does not "
+                        "list is a value of the company's own vocabulary (regions, teams, "
+                        "industries ...), and an unknown stage or priority is an error; "
+                        "remove it, or list the label under 'values'")
+    unknown_keys({k: v for k, v in spec.items() if k != "fallback"}, RULE_KEYS, where,
+                 problems)
     if spec.get("decimal", ".") not in (".", ","):
         problems.append(f"{where}, decimal: expected '.' or ',', got {spec['decimal']!r}")
     sources = spec.get("from", ())
@@ -132,22 +136,29 @@ def _rule(spec, where: str, problems: list[str]) -> Rule:
     if bool(sources) == ("value" in spec):
         problems.append(f"{where}: give either 'from' (export column) or 'value' "
                         "(a constant), not both or neither")
-    values = {str(k): str(v) for k, v in (spec.get("values") or {}).items()}
+    values = {str(k): None if v is None else str(v)
+              for k, v in (spec.get("values") or {}).items()}
     return Rule(sources=sources, value=spec.get("value"), values=values,
-                fallback=spec.get("fallback"), default=spec.get("default"),
+                default=spec.get("default"),
                 format=spec.get("format"), decimal=spec.get("decimal"))
 
 
 def _check_values(rule: Rule, table: str, column: str, where: str,
                   problems: list[str]) -> None:
     col = TABLES[table].column(column)
-    targets = list(rule.values.values()) + [v for v in (rule.fallback,) if v is not None]
+    targets = [v for v in rule.values.values() if v is not None]
     if col.kind != "category":
-        if targets:
-            problems.append(f"{where}: 'values'/'fallback' only apply to category columns")
+        if rule.values:
+            problems.append(f"{where}: 'values' only apply to category columns")
+        return
+    if col.vocabulary is not None:   # the company's own labels: any value is one
         return
     if rule.value is not None:
         targets.append(str(rule.value))
+    nulls = [k for k, v in rule.values.items() if v is None]
+    if nulls and not col.nullable:
+        problems.append(f"{where}: {', '.join(map(repr, nulls))} mapped to no value, but "
+                        f"{table}.{column} needs one")
     wrong = sorted({t for t in targets if t not in col.values})
     if wrong:
         problems.append(f"{where}: {', '.join(map(repr, wrong))} is not a course value; "

@@ -115,25 +115,29 @@ def parse_flags(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return parsed.fillna(False).astype(bool), parsed.isna().to_numpy()
 
 
-def translate(raw: pd.Series, allowed: tuple[str, ...], values: dict[str, str],
-              fallback: str | None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def translate(raw: pd.Series, allowed: tuple[str, ...] | None, values: dict[str, str | None]
+              ) -> tuple[pd.Series, np.ndarray]:
     """Export labels to course values through the mapping's ``values`` table.
 
     Matching ignores case and surrounding spaces; a course value written as it is (in
-    any case) needs no entry. Unlisted labels become ``fallback`` when one is given.
+    any case) needs no entry; a label mapped to None gets no value. ``allowed`` None means
+    the column holds the company's own vocabulary: an unlisted label is kept as written
+    (without surrounding spaces, in the spelling of a listed value it matches), a value of
+    that vocabulary.
 
     Returns
     -------
-    translated, unknown, fell_back
-        The course values (NaN where unknown), labels neither listed nor allowed (an error
-        without a fallback), and labels that took the fallback.
+    translated, unknown
+        The course values (NaN where unknown or mapped to None), and labels neither
+        listed nor allowed (an error).
     """
-    lookup = {v.lower(): v for v in allowed}
-    lookup.update({str(k).strip().lower(): v for k, v in values.items()})
     key = raw.str.strip().str.lower()
+    listed = {str(k).strip().lower(): v for k, v in values.items()}
+    if allowed is None:   # a label written like a listed value takes its spelling
+        lookup = {v.lower(): v for v in values.values() if v is not None} | listed
+        known = key.isin(list(lookup)).to_numpy()
+        return raw.str.strip().where(~known, key.map(lookup)), np.zeros(len(raw), dtype=bool)
+    lookup = {v.lower(): v for v in allowed} | listed
     translated = key.map(lookup)
-    unlisted = (raw.notna() & translated.isna()).to_numpy()
-    if fallback is not None:
-        translated = translated.where(~unlisted, fallback)
-        return translated, np.zeros(len(raw), dtype=bool), unlisted
-    return translated, unlisted, np.zeros(len(raw), dtype=bool)
+    known = key.isin(list(lookup)).to_numpy()
+    return translated, (raw.notna() & ~known).to_numpy()

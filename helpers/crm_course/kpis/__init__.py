@@ -22,13 +22,14 @@ by : None, 'department', 'region' or 'team'
 Returns
 -------
 A scalar KPI returns a plain float (NaN = no data to compute it from, e.g. a division by
-zero), or with ``by`` a Series with one value per group (every group, in schema order).
+zero), or with ``by`` a Series with one value per group (every group of the dataset's profile,
+in its order: `group_labels`).
 
 Errors name the argument: ``end`` before ``start``, an unknown ``by`` (listing the allowed
 values), an unknown KPI ``name``.
 """
 
-from ._common import GROUPINGS, GroupingError, period
+from ._common import GROUPINGS, GroupingError, group_labels, period
 from .adoption import (
     active_user_rate,
     feature_usage,
@@ -101,7 +102,7 @@ from .service import (
 from .table import kpi_table, missing_note, status, targets
 
 __all__ = [
-    "AREAS", "GROUPINGS", "KPI", "REGISTRY", "SLA_HOURS", "GroupingError",
+    "AREAS", "GROUPINGS", "group_labels", "KPI", "REGISTRY", "SLA_HOURS", "GroupingError",
     "activities_per_rep", "active_user_rate", "average_deal_size", "average_order_value",
     "cac", "campaign_conversion_rate", "campaign_response_rate", "case_load_per_agent",
     "changes_roi", "churn_rate", "clv_retention", "clv_simple", "cohort_retention",

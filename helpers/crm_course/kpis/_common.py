@@ -4,7 +4,8 @@ Every KPI function takes ``(crm, start, end, *, by=None, ...)``. ``start`` and `
 inclusive calendar days; ``by`` splits the KPI by an attribute of the user (department,
 region, team) or of the account (region) behind each record. Without ``by`` a KPI returns
 a plain ``float``; with ``by`` a ``pandas.Series`` with one value per group (every group of
-the schema, in schema order). NaN always means "no data to compute this from".
+the dataset's profile vocabulary, in its order: `group_labels`). NaN always means "no data
+to compute this from".
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..data import CRM
-from ..schema import DEPARTMENTS, REGIONS, TEAMS
 
-GROUPINGS: dict[str, tuple[str, ...]] = {
-    "department": DEPARTMENTS, "region": REGIONS, "team": TEAMS,
+# Each grouping -> the profile vocabulary that lists its groups (`crm.profile`).
+GROUPINGS: dict[str, str] = {
+    "department": "departments", "region": "regions", "team": "teams",
 }
 USER_GROUPINGS = ("department", "region", "team")
 ACCOUNT_GROUPINGS = ("region",)
@@ -297,8 +298,15 @@ def no_groups() -> Groups:
     return Groups(None, ("all",), None)
 
 
-def _groups_from_rows(crm_table: pd.DataFrame, rows: np.ndarray, by: str) -> Groups:
-    labels = GROUPINGS[by]
+def group_labels(crm: CRM, by: str) -> tuple[str, ...]:
+    """The groups of grouping ``by``: the company's vocabulary in its profile
+    (``crm.profile.vocabularies['regions']`` for ``by='region'``)."""
+    return tuple(crm.profile.vocabularies.get(GROUPINGS[by]) or ())
+
+
+def _groups_from_rows(crm: CRM, crm_table: pd.DataFrame, rows: np.ndarray, by: str
+                      ) -> Groups:
+    labels = group_labels(crm, by)
     attr = category_codes(crm_table[by], labels)
     codes = np.where(rows >= 0, attr[np.maximum(rows, 0)] if len(attr) else -1, -1)
     return Groups(by, labels, codes.astype(np.int64))
@@ -310,8 +318,8 @@ def user_groups(crm: CRM, frame: pd.DataFrame, column: str, by: str | None,
     check_by(by, allowed)
     if by is None:
         return no_groups()
-    return memo(("user_groups", id(crm.users), id(frame), column, by),
-                lambda: _groups_from_rows(crm.users, user_rows(crm, frame, column), by),
+    return memo(("user_groups", id(crm.users), id(frame), column, by, group_labels(crm, by)),
+                lambda: _groups_from_rows(crm, crm.users, user_rows(crm, frame, column), by),
                 crm.users, frame)
 
 
@@ -321,8 +329,10 @@ def account_groups(crm: CRM, frame: pd.DataFrame, column: str, by: str | None,
     check_by(by, allowed)
     if by is None:
         return no_groups()
-    return memo(("account_groups", id(crm.accounts), id(frame), column, by),
-                lambda: _groups_from_rows(crm.accounts, account_rows(crm, frame, column), by),
+    return memo(("account_groups", id(crm.accounts), id(frame), column, by,
+                 group_labels(crm, by)),
+                lambda: _groups_from_rows(crm, crm.accounts, account_rows(crm, frame, column),
+                                          by),
                 crm.accounts, frame)
 
 
@@ -382,5 +392,5 @@ def staff_months(crm: CRM, first: pd.Timestamp, last: pd.Timestamp, groups: Grou
     selected = np.ones(len(users), dtype=bool) if department is None else (
         (users.department == department).to_numpy(dtype=bool))
     user_level = no_groups() if groups.by is None else _groups_from_rows(
-        users, np.arange(len(users)), groups.by)
+        crm, users, np.arange(len(users)), groups.by)
     return user_level.total(days / MONTH_DAYS, selected)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
-from ._common import GROUPINGS, check_by, period, shared_work
+from ._common import GROUPINGS, check_by, group_labels, period, shared_work
 from .evaluation import evaluate, like_period_value
 from .registry import REGISTRY, kpi_names
 
@@ -120,7 +120,7 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     check_by(by, tuple(GROUPINGS))
     names = _names(kpis)
     refs = targets(crm)
-    labels = [None] if by is None else list(GROUPINGS[by])
+    labels = [None] if by is None else list(group_labels(crm, by))
     rows = []
     with shared_work():
         for name in names:
