@@ -17,7 +17,8 @@ company's, the importer derives one from the export and the options given) and r
 
 The period's dates stay where they were (``data_start``, ``changes_start``, ``data_end``,
 ``control_region`` at the top of ``dataset.json``); ``periods`` adds the baseline's length
-and what to call it, decided once here (`baseline_name`). Policies a dataset leaves out
+and what to call it, decided once here (`baseline_name`; `Profile.baseline_label` is the
+wording the lessons use). Policies a dataset leaves out
 are the course's (`COURSE_POLICIES`), and ``Profile.defaulted`` says which.
 
 Read by: validation (a category column of the schema names the vocabulary it takes its
@@ -113,6 +114,20 @@ class Profile:
         return int(hours.get("open", 9)), int(hours.get("close", 18))
 
     @property
+    def hours_label(self) -> str:
+        """The business hours in words, e.g. 'Mon-Fri 09:00-18:00'."""
+        open_hour, close_hour = self.business_hours
+        return f"Mon-Fri {open_hour:02d}:00-{close_hour:02d}:00"
+
+    @property
+    def baseline_label(self) -> str:
+        """What the lessons and pages call the baseline: 'baseline year' (quarter, month)
+        when ``periods['baseline_name']`` is one, else e.g. 'baseline (200 days)'."""
+        name = self.periods["baseline_name"]
+        return f"baseline {name}" if name in ("year", "quarter", "month") else (
+            f"baseline ({name})")
+
+    @property
     def sla_hours(self) -> dict[str, float]:
         return {p: float(h) for p, h in self.policies["sla_hours"].items()}
 
@@ -126,11 +141,10 @@ class Profile:
         out = [f"- {name.replace('_', ' ')}: "
                + (", ".join(map(md, values)) if values else blank.get(name, "none in the export"))
                for name, values in ((n, self.vocabularies.get(n)) for n in VOCABULARIES)]
-        open_hour, close_hour = self.business_hours
         zone = md(self.policies["time_zone"] or "local time as recorded")
         sla = ", ".join(f"{p} {h:g} h" for p, h in self.sla_hours.items())
         out += [f"- time zone: {zone}",
-                f"- business hours: Mon-Fri {open_hour:02d}:00-{close_hour:02d}:00",
+                f"- business hours: {self.hours_label}",
                 f"- SLA (business hours to resolve): {sla}",
                 f"- lead maturity: {self.policies['lead_maturity_days']} days",
                 f"- baseline: {self.periods['baseline_days']} days, called "
