@@ -32,20 +32,9 @@ class Skipped:
     source: str
 
     def _text(self, code) -> str:
-        tables = [n for n in self.tables if n in TABLES]
-        columns = [n for n in self.tables if "." in n]
-        keys = [n for n in self.tables if n not in TABLES and n not in columns]
-        names = ", ".join([code(f"{t}.csv") for t in tables] + [code(c) for c in columns]
-                          + [f"{code(k)} in dataset.json" for k in keys])
-        verb = "is" if len(self.tables) == 1 else "are"
-        fixes = ([f"add {'it' if len(tables) == 1 else 'them'} to the export"] if tables
-                 else [])
-        fixes += [f"map {code(c)} in the import mapping (a {code(mapping_key(c))} entry)"
-                  for c in columns]
-        fixes += ([f"set {'it' if len(keys) == 1 else 'them'} in dataset.json"] if keys
-                  else [])
+        names, verb, fixes = what_is_missing(self.tables, code)
         return (f"{SKIPPED} {names}, which {verb} empty in this dataset ({self.source}). "
-                f"To see this analysis, {' and '.join(fixes)}; the committed lesson shows it "
+                f"To see this analysis, {fixes}; the committed lesson shows it "
                 "on the sample company.")
 
     def __repr__(self) -> str:
@@ -53,6 +42,24 @@ class Skipped:
 
     def _repr_markdown_(self) -> str:
         return "**" + self._text(lambda s: f"`{s}`").replace(":", ":**", 1)
+
+
+def what_is_missing(missing, code=str) -> tuple[str, str, str]:
+    """(names, 'is'/'are', what to do) for the tables, ``table.column``s and metadata keys
+    a dataset lacks (`CRM.missing`): the files to add, the import mapping's key for each
+    column, the ``dataset.json`` keys to set."""
+    tables = [n for n in missing if n in TABLES]
+    columns = [n for n in missing if "." in n]
+    keys = [n for n in missing if n not in TABLES and n not in columns]
+    names = ", ".join([code(f"{t}.csv") for t in tables] + [code(c) for c in columns]
+                      + [f"{code(k)} in dataset.json" for k in keys])
+    fixes = ([f"add {'it' if len(tables) == 1 else 'them'} to the export"] if tables
+             else [])
+    fixes += [f"map {code(c)} in the import mapping (a {code(mapping_key(c))} entry)"
+              for c in columns]
+    fixes += ([f"set {'it' if len(keys) == 1 else 'them'} in dataset.json"] if keys
+              else [])
+    return names, "is" if len(missing) == 1 else "are", " and ".join(fixes)
 
 
 def mapping_key(column: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..notebook import what_is_missing
 from .mistakes import attribute_hint
 
 PASSED, FAILED, UNANSWERED = "passed", "failed", "unanswered"
@@ -64,8 +65,22 @@ class Verdict:
                                         "max_points") if k in d})
 
 
+NOT_IN_DATASET = "not in this dataset"   # the mistake name of a question it cannot check
+
+
 def judge(question, answer, crm) -> Verdict:
-    """Judge ``answer`` to ``question`` on ``crm``; never raises for a bad answer."""
+    """Judge ``answer`` to ``question`` on ``crm``; never raises for a bad answer. A
+    question whose ``needs`` the dataset lacks (an export without first-response times)
+    is not checked: the verdict (unanswered) names the column and the mapping key to add."""
+    lacking = crm.missing(*getattr(question, "needs", ())) if crm is not None else []
+    if lacking:
+        names, verb, fixes = what_is_missing(lacking)
+        source = crm.source.name if crm.source else "this dataset"
+        return Verdict(question.id, UNANSWERED,
+                       f"This question needs {names}, which {verb} empty in this dataset "
+                       f"({source}), so there is no value to check your answer against. "
+                       f"To answer it, {fixes}, then import again; or work on the sample "
+                       "company.", NOT_IN_DATASET, max_points=question.points)
     try:
         message = question.check(answer, crm)
     except Unanswered as err:

@@ -29,8 +29,9 @@ TITLE_MAX = 60
 
 @dataclass
 class Question:
-    """Base: an id (``q1``), a short title, tiers of hints (Markdown) and the known
-    mistakes. ``prompt``, ``solution`` and (open questions) ``model_answer`` are filled
+    """Base: an id (``q1``), a short title, tiers of hints (Markdown), the known
+    mistakes, and what it ``needs`` beyond the core tables (a dataset lacking one gets a
+    note naming it instead of a check, see `judge.judge`). ``prompt``, ``solution`` and (open questions) ``model_answer`` are filled
     from solutions/ by the bank (`use_texts`), never written in a bank."""
 
     id: str
@@ -39,6 +40,7 @@ class Question:
     mistakes: tuple[Mistake, ...] = ()
     points: float = 1.0
     graded: bool = True
+    needs: tuple[str, ...] = ()    # tables, 'table.column's or dataset.json keys (`judge`)
     prompt: str = field(default="", init=False)
     solution: str = field(default="", init=False)
     kind = "value"

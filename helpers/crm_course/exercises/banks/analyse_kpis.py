@@ -121,10 +121,11 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
         )),
     NumberQuestion(
         "q4", "median first response",
-        hints=("`business_hours_between` takes two columns and returns the hours between them.",
+        hints=("`kpis.first_response_hours(crm, start, end)` counts business hours, the "
+               "dataset's own (`crm.profile.business_hours`).",
                "Unanswered tickets give NaN, which the median skips."),
         expected=lambda crm: kpis.first_response_hours(crm, *_baseline(crm)),
-        tolerance=0.01, units=("hours",),
+        tolerance=0.01, units=("hours",), needs=("tickets.first_response_at",),
         mistakes=(
             calendar_hours(lambda crm: response_hours(crm, business=False),
                 "That is in calendar hours (nights and weekends count); the question asks "
@@ -158,6 +159,7 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                "Call `kpis.churn_rate(crm, first, last)` per quarter and label each value "
                "with `str(q.to_period('Q'))`."),
         expected=quarterly_churn, tolerance=1e-9, what="churn rates", drop_zeros=False,
+        needs=("accounts.churn_date",),
         mistakes=(
             Mistake("whole-year rate", lambda crm: quarterly_churn(crm, whole_year=True),
                     "You used the whole year's churn for every quarter; churn grows with the "

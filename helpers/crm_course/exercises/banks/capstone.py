@@ -156,12 +156,12 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
                "`kpis.first_response_hours(crm, *baseline)` uses business hours and the "
                "median by default."),
         expected=lambda crm: kpis.first_response_hours(crm, *crm.period("baseline")),
-        tolerance=0.01, units=("hours",),
+        tolerance=0.01, units=("hours",), needs=("tickets.first_response_at",),
         mistakes=(
             calendar_hours(lambda crm: kpis.first_response_hours(crm, *crm.period("baseline"),
                                                           business_hours=False),
-                           "Those are calendar hours: nights and weekends count. Use business "
-                           "hours (Mon-Fri 9-18)."),
+                           "Those are calendar hours: nights and weekends count. Use the "
+                           "business hours (`crm.profile.business_hours`)."),
             mean_not_median(lambda crm: kpis.first_response_hours(crm, *crm.period("baseline"),
                                                           statistic="mean"),
                 "That is the mean; a few very slow tickets pull it up. Use the median."),
