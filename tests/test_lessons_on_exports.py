@@ -94,3 +94,32 @@ def test_review_without_first_response_times_says_which_column(runs):
                in t for t in texts)
     assert not [t for _, t in _texts(runs[("hubspot", "05_review_after_three_months")].output)
                 if "tickets.first_response_at" in t and t.startswith(SKIPPED)]
+
+
+def _printed(runs, name: str, lesson: str) -> str:
+    return "\n".join(text for _, text in _texts(runs[(name, lesson)].output))
+
+
+def test_sentences_about_the_data_follow_the_export(runs):
+    """Sentences that used to state the sample company's facts on any dataset: the
+    baseline called a year, seasonal dips in August and December, the 09-18 hours, churn
+    of 0 % and response times of NaN on an export that records neither."""
+    welcome = _printed(runs, "salesforce", "00_welcome")
+    assert "Baseline (85 days): 07 Jan 2025 to 01 Apr 2025" in welcome
+    assert "Business hours:   Mon-Fri 09:00-18:00" in welcome
+    assert "Only 4 whole months of leads: too few to see a season." in welcome
+    assert "Measured in the baseline:" in welcome and "first year" not in welcome
+    for name in FORMATS:
+        for lesson in ("00_welcome", "01_collect_usage_data", "02_analyse_kpis"):
+            text = _printed(runs, name, lesson)
+            assert "baseline year" not in text.lower(), (name, lesson)
+            assert not re.search(r"August|December", text), (name, lesson)
+    kpis = _printed(runs, "salesforce", "02_analyse_kpis")
+    assert "by hand: 0.0%" not in kpis and not re.search(r"hours nan", kpis)
+    skipped = [t for _, t in _texts(runs[("salesforce", "02_analyse_kpis")].output)
+               if t.startswith(SKIPPED)]
+    assert sum("tickets.first_response_at" in t for t in skipped) == 2
+    assert sum("accounts.churn_date" in t for t in skipped) == 4
+    plan = _printed(runs, "hubspot", "04_implement_changes")
+    assert "median, business hours (Mon-Fri 09:00-18:00)" in plan
+    assert "won within 30 days / leads at least 30 days old" in plan

@@ -246,7 +246,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("responded", "bool", "Responded (clicked, registered, replied, visited)."),
         Column("response_date", "date", "Date of the response.", nullable=True),
     ), primary_key=("member_id",)),
-    Table("tickets", "Service cases. Times are local; business hours are Mon-Fri 09-18.", (
+    Table("tickets", "Service cases. Times are local; business hours are the profile's "
+          "(the sample's: Mon-Fri 09-18).", (
         Column("ticket_id", "id", "Ticket key."),
         Column("account_id", "id", "Customer.", references="accounts.account_id"),
         Column("agent_id", "id", "Service agent assigned.", references="users.user_id"),
