@@ -142,3 +142,17 @@ def test_profile_dates_follow_the_metadata(sample):
     assert sample.profile.periods["baseline_days"] == (
         pd.Timestamp(sample.meta["changes_start"]) - pd.Timestamp(sample.meta["data_start"])
     ).days
+
+
+def test_an_import_states_its_own_business_hours(tmp_path):
+    from crm_course.importer.mapping import mapping_path
+
+    mapping = tmp_path / "early.yml"
+    mapping.write_text(mapping_path("salesforce").read_text(encoding="utf-8").replace(
+        "time_zone_from:", "policies: {business_hours: {open: 7, close: 16}}\ntime_zone_from:"),
+        encoding="utf-8")
+    import_export(EXPORTS / "salesforce", mapping, tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    assert crm.profile.hours_label == "Mon-Fri 07:00-16:00"
+    assert crm.meta["business_hours"] == "Mon-Fri 07:00-16:00"   # was the course's 09-18
+    assert crm.profile.baseline_label == "baseline (85 days)"

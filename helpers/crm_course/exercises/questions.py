@@ -31,8 +31,9 @@ TITLE_MAX = 60
 class Question:
     """Base: an id (``q1``), a short title, tiers of hints (Markdown), the known
     mistakes, and what it ``needs`` beyond the core tables (a dataset lacking one gets a
-    note naming it instead of a check, see `judge.judge`). ``prompt``, ``solution`` and (open questions) ``model_answer`` are filled
-    from solutions/ by the bank (`use_texts`), never written in a bank."""
+    note naming it instead of a check, see `judge.judge`). ``prompt``, ``solution`` and
+    (open questions) ``model_answer`` are filled from solutions/ by the bank
+    (`use_texts`), never written in a bank."""
 
     id: str
     title: str = ""
