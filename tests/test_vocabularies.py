@@ -5,6 +5,7 @@ output."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -138,3 +139,23 @@ def test_hostile_labels_stay_text_in_every_html_output(tmp_path):
         assert "\u202e" not in page, name
     assert "&lt;script&gt;alert" in pages["dashboard"] + pages["report"]
     assert "&lt;script&gt;" in report.to_markdown()
+
+
+@pytest.mark.parametrize("lesson", ["02_analyse_kpis", "05_review_after_three_months"])
+def test_lessons_run_on_the_exports_own_regions(own, lesson, tmp_path):
+    """The lessons that compare regions run on it and name its regions, never the
+    sample's."""
+    import nbformat
+
+    from crm_course.runner import ROOT, run_notebook
+
+    crm, _ = own
+    run = run_notebook(ROOT / "notebooks" / f"{lesson}.ipynb", tmp_path / f"{lesson}.ipynb",
+                       {"data_dir": str(crm.source)}, timeout=300)
+    assert run.error is None, run.error
+    printed = "\n".join(str(out.get("text") or out.get("data", {}).get("text/plain", ""))
+                        for cell in nbformat.read(run.output, as_version=4).cells
+                        for out in cell.get("outputs", ()))
+    assert not re.search(r"\b(North|South|West)\b", printed)
+    if lesson == "02_analyse_kpis":
+        assert "Fastest: APAC" in printed and "EMEA" in printed
