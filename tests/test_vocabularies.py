@@ -102,8 +102,8 @@ def test_fallback_is_gone(tmp_path):
         "values: {Transportation: Logistics, Utilities: Energy}",
         "values: {Transportation: Logistics, Utilities: Energy}\n        fallback: Retail"),
         encoding="utf-8")
-    with pytest.raises(MappingError, match="'fallback' is not needed: a label the mapping "
-                                           "does not list is a value of the company's own"):
+    with pytest.raises(MappingError, match="columns.industry: unknown key 'fallback'; "
+                                           "allowed: from, values, default"):
         import_export(EXPORTS / "salesforce", mapping, tmp_path / "out")
     for name in ("salesforce", "salesforce-de", "hubspot"):
         assert "fallback" not in mapping_path(name).read_text(encoding="utf-8")

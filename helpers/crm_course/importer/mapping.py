@@ -122,13 +122,7 @@ def _rule(spec, where: str, problems: list[str]) -> Rule:
         problems.append(f"{where}: expected an export column name or a mapping with "
                         f"keys {', '.join(RULE_KEYS)}, got {spec!r}")
         return Rule()
-    if "fallback" in spec:
-        problems.append(f"{where}: 'fallback' is not needed: a label the mapping does not "
-                        "list is a value of the company's own vocabulary (regions, teams, "
-                        "industries ...), and an unknown stage or priority is an error; "
-                        "remove it, or list the label under 'values'")
-    unknown_keys({k: v for k, v in spec.items() if k != "fallback"}, RULE_KEYS, where,
-                 problems)
+    unknown_keys(spec, RULE_KEYS, where, problems)
     if spec.get("decimal", ".") not in (".", ","):
         problems.append(f"{where}, decimal: expected '.' or ',', got {spec['decimal']!r}")
     sources = spec.get("from", ())

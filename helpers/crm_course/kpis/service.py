@@ -85,7 +85,7 @@ def first_response_hours(crm: CRM, start, end, *, by: str | None = None,
     Parameters
     ----------
     business_hours : bool
-        True (default): Mon-Fri 09-18 hours only; False: calendar hours.
+        True (default): the profile's business hours only; False: calendar hours.
     statistic : str
         'median' (default; times are right-skewed), 'mean' or a percentile such as 'p90'.
 
@@ -110,7 +110,7 @@ def resolution_hours(crm: CRM, start, end, *, by: str | None = None,
     Parameters
     ----------
     business_hours : bool
-        True (default): Mon-Fri 09-18 hours only; False: calendar hours.
+        True (default): the profile's business hours only; False: calendar hours.
     statistic : str
         'median' (default), 'mean' or a percentile such as 'p90'.
 
