@@ -95,24 +95,25 @@ def test_before_after_response_time_is_a_relative_change(app):
 
 def test_what_if_sliders_move_projection_and_roi(app, sample):
     w = app.what_if
-    conversion = [i for i, k in enumerate(w.plan.kpi) if k == "lead_conversion_rate"]
-    for i in conversion:
-        w.uplifts[i].value = 0.0
+    for slider in w.uplifts:
+        slider.value = 0.0
     assert w.projection.benefit == 0 and w.projection.roi == pytest.approx(-1)
-    w.uplifts[conversion[0]].value = 2.0  # points
-    w.costs[conversion[0]].value = 20_000
+    conversion = list(w.plan.kpi).index("lead_conversion_rate")
+    w.uplifts[conversion].value = 2.0  # points
+    w.costs[conversion].value = 20_000
     plan = w.plan
-    assert plan.uplift.iloc[conversion[0]] == pytest.approx(0.02)
+    assert plan.uplift.iloc[conversion] == pytest.approx(0.02)
     assert w.projection.cost == pytest.approx(plan.cost.sum())
-    assert w.projection.benefit > 0 and w.projection.roi > -1
+    assert w.projection.benefit == pytest.approx(0.02 * plan.eur_per_unit.iloc[conversion])
+    assert w.projection.roi > -1
     row = w.projection.kpis.set_index("kpi").loc["lead_conversion_rate"]
     assert row.projected == pytest.approx(row.current + 0.02)
 
 
-def test_default_plan_closes_the_gap_to_each_target(sample):
+def test_default_plan_meets_each_target_on_the_sample(sample):
     plan = planned_changes(sample)
     assert plan.cost.sum() == pytest.approx(sample.changes.cost[sample.changes.kpi.notna()].sum())
-    projected = project(sample, plan).kpis
+    projected = project(plan).kpis
     assert set(projected.status[projected.target.notna()]) == {"met"}
 
 
@@ -200,16 +201,17 @@ def test_switch_to_another_export(export_app, exports):
 
 def test_what_if_without_targets_or_orders(sample):
     # a change log, but no KPI targets (uplifts start at 0) and no orders (no margin to
-    # price the extra deals with)
+    # price extra deals or kept customers with; logging time saved is still priced)
     tables = {**sample.tables, "kpi_targets": sample.kpi_targets.iloc[:0],
               "orders": sample.orders.iloc[:0]}
     w = WhatIf(CRM(tables, sample.meta))
     assert len(w.plan) == len(sample.changes[sample.changes.kpi.notna()])
     assert (w.plan.uplift == 0).all() and w.plan.target.isna().all()
-    assert np.isnan(w.projection.benefit) and np.isnan(w.projection.roi)
-    assert w.projection.payback_month is None
-    w.uplifts[0].value = 2.0
-    assert "benefit not priced" in w.summary.value and "nan" not in w.summary.value.lower()
+    assert w.projection.benefit == 0 and w.projection.payback_month is None
+    w.uplifts[0].value = 2.0  # active users: priced through lead conversion, not here
+    assert w.projection.benefit == 0 and w.projection.not_priced == ("active_user_rate",)
+    assert "not priced: Active user rate" in w.summary.value
+    assert "nan" not in w.summary.value.lower()
     assert "no target recorded" in repr(w.widget)
 
 
