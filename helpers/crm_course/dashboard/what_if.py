@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from .. import kpis, plots
 from ..data import CRM
@@ -166,7 +167,7 @@ class WhatIf:
         self.summary = widgets.HTML()
         self.assumptions = widgets.HTML()
         self.widget = Panel([self.box, self.summary, self.chart, self.assumptions],
-                            self.describe)
+                            self.describe, name="what-if")
         self.set_crm(crm)
 
     def set_crm(self, crm: CRM) -> None:
@@ -192,10 +193,11 @@ class WhatIf:
                                        step=COST_STEP, description="cost EUR",
                                        readout_format=",.0f",
                                        layout=widgets.Layout(width="380px"))
-            unit = unit_step(row.kpi)[1]
+            unit = ("percentage points" if unit_step(row.kpi)[1] == "point" and
+                    row.unit != "points" else kpis.get_kpi(row.kpi).unit)
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
                                  f"({html(row.status)})<br>{html(kpis.kpi_label(row.kpi))}, "
-                                 f"uplift in {html(unit)}s</span>",
+                                 f"uplift in {html(unit)}</span>",
                                  layout=widgets.Layout(width="420px"))
             rows.append(widgets.HBox([label, uplift, cost]))
             self.uplifts.append(uplift)
@@ -278,6 +280,7 @@ class WhatIf:
                    "Projected benefit of the plan against its cost, first year",
                    "month after go-live", "EUR", ax=ax)
         plots.reference_line(ax, p.cost, f"cost EUR {p.cost:,.0f}")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.legend(loc="upper left")
 
     def describe(self) -> str:
