@@ -253,3 +253,44 @@ def test_what_if_sliders_start_on_their_grid(app):
             round((slider.max - slider.min) / slider.step), abs=1e-9)
     assert [nice_step(x) for x in (0.125, 0.3, 0.07, 4.0)] == [0.2, 0.5, 0.1, 5.0]
     assert on_grid(0.31, 0.1, math.ceil) == 0.4 and on_grid(12_340, 100, round) == 12_300
+
+
+def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
+    # chart_png cuts the figure to the tight box of everything drawn: each text and legend
+    # must lie inside that box, and the PNG must be that box's size
+    import json as js
+    import struct
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    from class_fixtures import make_class
+    from crm_course.dashboard.class_view import ClassView, draw_shares, shares
+    from crm_course.dashboard.render import PAD_INCHES, chart_png, drawn
+
+    (tmp_path / "results.json").write_text(js.dumps(make_class(app.explorer.crm)))
+    report = ClassView(tmp_path).report
+    app.explorer.grouping.value = "team"  # the longest legend
+    draws = [app.explorer._draw, app.review._draw, app.what_if._draw,
+             lambda ax: draw_shares(ax, shares(report))]
+    for draw in draws:
+        with drawn(draw) as figure:
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
+            ticks = {id(label) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)
+                     for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+                     for label in (tick.label1, tick.label2)}  # in the axes' own box
+            texts = figure.findobj(lambda a: a.get_visible() and id(a) not in ticks and (
+                isinstance(a, Legend) or isinstance(a, Text) and a.get_text().strip()))
+            assert any(isinstance(t, Legend) for t in texts)
+            for artist in [*texts, *figure.axes]:
+                shown = (artist.get_tightbbox(renderer) if artist in figure.axes
+                         else artist.get_window_extent(renderer))  # axes: with tick labels
+                inches = shown.transformed(figure.dpi_scale_trans.inverted())
+                assert (box.x0 - 1e-6 <= inches.x0 and inches.x1 <= box.x1 + 1e-6
+                        and box.y0 - 1e-6 <= inches.y0 and inches.y1 <= box.y1 + 1e-6), artist
+        png = chart_png(draw)
+        width, height = struct.unpack(">II", png[16:24])
+        assert abs(width - box.width * 100) <= 2 and abs(height - box.height * 100) <= 2
+    app.explorer.grouping.value = WHOLE

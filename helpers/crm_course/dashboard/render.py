@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib as mpl
@@ -45,16 +46,28 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:17px;--jp-widgets-inline-hei
                 "height:auto}</style>")  # charts at their own size, never stretched
 
 
-def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
-    """PNG of the chart ``draw(ax)`` makes on a fresh axes, in the course style."""
+PAD_INCHES = 0.2  # around the tight box of everything drawn
+
+
+@contextmanager
+def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figure]:
+    """The figure of the chart ``draw(ax)`` makes on a fresh axes, in the course style
+    (valid inside the ``with`` block)."""
     with mpl.rc_context():
         plots.use_course_style()
         mpl.rcParams.update(PROJECTOR)
         figure = Figure(figsize=size, dpi=100)
         figure.subplots_adjust(**MARGINS)
         draw(figure.subplots())
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.2)  # legends whole
+        yield figure
+
+
+def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
+    """PNG of the chart ``draw(ax)`` makes (`drawn`), cut to the tight box of everything
+    drawn plus `PAD_INCHES`: legends and labels whole."""
+    buffer = io.BytesIO()
+    with drawn(draw, size) as figure:
+        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=PAD_INCHES)
     return buffer.getvalue()
 
 
