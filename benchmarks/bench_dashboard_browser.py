@@ -8,7 +8,10 @@ a pre-heated kernel, idle culling) on a free loopback port, then in Debian's Chr
   visit after the server answered and for later visits (the pool's kernel refills);
 * widget latency: from choosing a value in a dropdown to the new caption and chart on
   screen (the kernel's work, the comm round trip and the browser's drawing), each change
-  made ``--repeat`` times away and back.
+  made ``--repeat`` times away and back;
+* slider drag settle: a slider handle dragged with the mouse (the browser sends the
+  values it passes, as a presenter's drag does), from releasing it to the view's last
+  update (no further change for `QUIET` seconds), dragged ``--repeat`` times each way.
 
 The reference measured in the same run is the browser's own floor: loading a static
 page of the same server (Voila's tree listing) in the same Chromium.
@@ -42,6 +45,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 FIRST_VIEW_TARGET = 2.0  # seconds
 CHANGES = [("Split by", "region", "whole company"), ("KPI", "Win rate", "Lead conversion rate"),
            ("Area", "Service", "Sales")]
+QUIET = 1.5  # seconds without an update after which a drag counts as settled
+# (name, the view's slider handle, the text it updates, pixels to drag)
+DRAGS = [("what-if: drag an uplift slider", ".crm-what-if .noUi-handle", ".crm-what-if", 60),
+         ("explorer: drag the months slider", ".crm-explorer .noUi-handle-upper",
+          ".crm-explorer", -120)]
+WATCH = """sel => { window.__last = null;
+  new MutationObserver(() => { window.__last = performance.now(); })
+    .observe(document.querySelector(sel), {subtree: true, childList: true,
+                                           characterData: true, attributes: true}); }"""
+RELEASED = "() => { window.__last = null; return window.__released = performance.now(); }"
 
 
 def free_port() -> int:
@@ -83,6 +96,25 @@ def change(page, label: str, option: str) -> float:
     return time.perf_counter() - start
 
 
+def drag(page, handle: str, watched: str, dx: int) -> float:
+    """Seconds from releasing ``handle`` after a drag of ``dx`` pixels to the last change
+    in ``watched`` (none for `QUIET` s after it; 0 when all came in before the release)."""
+    knob = page.locator(handle).first
+    knob.scroll_into_view_if_needed()
+    box = knob.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.evaluate(WATCH, watched)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=8)
+    page.mouse.up()
+    released = page.evaluate(RELEASED)
+    page.wait_for_function(f"() => performance.now() - (window.__last || window.__released) "
+                           f"> {QUIET * 1000}", timeout=120_000)
+    last = page.evaluate("window.__last")
+    return 0.0 if last is None else (last - released) / 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -116,6 +148,11 @@ def main() -> int:
                     for _ in range(args.repeat):
                         times += [change(page, label, option), change(page, label, back)]
                     latencies[f"{label}: {option}"] = times
+                settles = {}
+                for name, handle, watched, dx in DRAGS:
+                    settles[name] = [t for _ in range(args.repeat)
+                                     for t in (drag(page, handle, watched, dx),
+                                               drag(page, handle, watched, -dx))]
                 browser.close()
         finally:
             process.terminate()
@@ -127,6 +164,8 @@ def main() -> int:
              max(views[1:] or views), None)]
     rows += [(f"change {name}", statistics.median(t), max(t), None)
              for name, t in latencies.items()]
+    rows += [(f"{name}: release to settled", statistics.median(t), max(t), None)
+             for name, t in settles.items()]
     lines = ["| measured in Chromium | median (s) | worst (s) | target (s) |",
              "|---|---:|---:|---:|"]
     lines += [f"| {name} | {median:.2f} | {worst:.2f} | {target if target else ''} |"
@@ -138,7 +177,9 @@ def main() -> int:
                       f"{platform.machine()}, Python {platform.python_version()}. The first "
                       "visit finds the pre-heated kernel waiting; a visit a few seconds "
                       "after another finds the pool refilling and waits for a fresh kernel "
-                      "to run the notebook.", "",
+                      "to run the notebook. A dropdown change runs from choosing to the "
+                      "new caption; a slider drag from releasing the handle to the view's "
+                      f"last update (quiet for {QUIET:g} s after it).", "",
                       *lines])
     print(body)
     if not args.no_readme:

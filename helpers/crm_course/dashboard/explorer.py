@@ -91,6 +91,7 @@ class KPIExplorer:
         self.grouping = widgets.Dropdown(options=GROUPINGS, value=WHOLE,
                                          description="Split by")
         self.months = widgets.SelectionRangeSlider(options=[("", 0)], description="Months",
+                                                   continuous_update=False,  # on release
                                                    layout=widgets.Layout(width="640px"))
         self.note = widgets.HTML()
         self.chart = widgets.Image(format="png")

@@ -180,17 +180,19 @@ class WhatIf:
             step = fitting_step(row.uplift * scale, max(3 * abs(row.uplift) * scale, 5.0) / 40)
             # every value on the slider's grid (min + k x step): the browser snaps any other
             # value to it, and the page would then show another plan than the model's.
-            # Start on the first grid value at or beyond the default uplift.
+            # Start on the first grid value at or beyond the default uplift. A drag sends
+            # only its final value (continuous_update off): no backlog of recomputations.
             start = on_grid(abs(row.uplift) * scale, step, math.ceil) * (
                 -1 if row.uplift < 0 else 1)
             reach = on_grid(max(3 * abs(start), 5.0), step, math.ceil)
             uplift = widgets.FloatSlider(
                 value=start, min=-reach, max=reach, step=step,
-                description="uplift", readout_format=".2f",
+                description="uplift", readout_format=".2f", continuous_update=False,
                 layout=widgets.Layout(width="380px"))
             cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
                                        max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
                                        step=COST_STEP, description="cost EUR",
+                                       continuous_update=False,
                                        readout_format=",.0f",
                                        layout=widgets.Layout(width="380px"))
             unit = ("percentage points" if unit_step(row.kpi)[1] == "point" and
