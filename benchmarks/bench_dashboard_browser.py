@@ -25,6 +25,7 @@ under 2 s on the default data. ``--smoke``: one round, README untouched, times n
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import socket
 import statistics
@@ -126,6 +127,7 @@ def main() -> int:
         args.repeat, args.no_readme = 1, True
     from playwright.sync_api import sync_playwright
 
+    load = os.getloadavg()[0]  # other work on the machine slows every row
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,7 +176,8 @@ def main() -> int:
                  f"{reference:.2f} | |")
     body = "\n".join(["## Dashboard in the browser", "",
                       f"Default data, {args.repeat} rounds, Chromium via Playwright, "
-                      f"{platform.machine()}, Python {platform.python_version()}. The first "
+                      f"{platform.machine()}, Python {platform.python_version()}, load average "
+                      f"{load:.1f} at the start on {os.cpu_count()} cores. The first "
                       "visit finds the pre-heated kernel waiting; a visit a few seconds "
                       "after another finds the pool refilling and waits for a fresh kernel "
                       "to run the notebook. A dropdown change runs from choosing to the "
