@@ -261,11 +261,11 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
     import json as js
     import struct
 
+    from class_fixtures import make_class
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.legend import Legend
     from matplotlib.text import Text
 
-    from class_fixtures import make_class
     from crm_course.dashboard.class_view import ClassView, draw_shares, shares
     from crm_course.dashboard.render import PAD_INCHES, chart_png, drawn
 
@@ -281,8 +281,9 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
             ticks = {id(label) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)
                      for tick in axis.get_major_ticks() + axis.get_minor_ticks()
                      for label in (tick.label1, tick.label2)}  # in the axes' own box
-            texts = figure.findobj(lambda a: a.get_visible() and id(a) not in ticks and (
-                isinstance(a, Legend) or isinstance(a, Text) and a.get_text().strip()))
+            texts = [a for a in figure.findobj(lambda a: isinstance(a, (Legend, Text)))
+                     if a.get_visible() and id(a) not in ticks
+                     and (isinstance(a, Legend) or a.get_text().strip())]
             assert any(isinstance(t, Legend) for t in texts)
             for artist in [*texts, *figure.axes]:
                 shown = (artist.get_tightbbox(renderer) if artist in figure.axes

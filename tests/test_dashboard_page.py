@@ -51,9 +51,10 @@ def server(sample, tmp_path_factory):
             try:
                 urllib.request.urlopen(url, timeout=2).close()
                 break
-            except OSError:
+            except OSError as err:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"voila did not answer: {log.read_text()[-2000:]}")
+                    raise RuntimeError(f"voila did not answer: {log.read_text()[-2000:]}"
+                                       ) from err
                 time.sleep(0.3)
         yield url
     finally:

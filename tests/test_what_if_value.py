@@ -19,11 +19,11 @@ import math
 
 import pandas as pd
 import pytest
+from kpi_fixtures import make_crm
 
 from crm_course.dashboard import WhatIf, planned_changes, project
 from crm_course.dashboard.value_model import HOURLY_COST_EUR, LINKS, worth
 from crm_course.dashboard.what_if import NO_ROI
-from kpi_fixtures import make_crm
 
 META = {"data_start": "2025-01-01", "changes_start": "2026-01-01", "data_end": "2026-03-31"}
 
