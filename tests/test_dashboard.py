@@ -264,7 +264,6 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
     from class_fixtures import make_class
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.legend import Legend
-    from matplotlib.text import Text
 
     from crm_course.dashboard.class_view import ClassView, draw_shares, shares
     from crm_course.dashboard.render import PAD_INCHES, chart_png, drawn
@@ -278,17 +277,15 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
         with drawn(draw) as figure:
             renderer = FigureCanvasAgg(figure).get_renderer()
             box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
-            ticks = {id(label) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)
-                     for tick in axis.get_major_ticks() + axis.get_minor_ticks()
-                     for label in (tick.label1, tick.label2)}  # in the axes' own box
-            texts = [a for a in figure.findobj(lambda a: isinstance(a, (Legend, Text)))
-                     if a.get_visible() and id(a) not in ticks
-                     and (isinstance(a, Legend) or a.get_text().strip())]
-            assert any(isinstance(t, Legend) for t in texts)
-            for artist in [*texts, *figure.axes]:
-                shown = (artist.get_tightbbox(renderer) if artist in figure.axes
-                         else artist.get_window_extent(renderer))  # axes: with tick labels
-                inches = shown.transformed(figure.dpi_scale_trans.inverted())
+            shown = [a for ax in figure.axes for a in (
+                ax.get_legend(), ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label,
+                *ax.texts) if a is not None and a.get_visible()
+                and (isinstance(a, Legend) or a.get_text().strip())]
+            assert any(isinstance(a, Legend) for a in shown)
+            for artist in [*shown, *figure.axes]:  # axes: with their tick labels
+                extent = (artist.get_tightbbox(renderer) if artist in figure.axes
+                          else artist.get_window_extent(renderer))
+                inches = extent.transformed(figure.dpi_scale_trans.inverted())
                 assert (box.x0 - 1e-6 <= inches.x0 and inches.x1 <= box.x1 + 1e-6
                         and box.y0 - 1e-6 <= inches.y0 and inches.y1 <= box.y1 + 1e-6), artist
         png = chart_png(draw)
