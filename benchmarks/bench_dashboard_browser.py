@@ -8,7 +8,10 @@ a pre-heated kernel, idle culling) on a free loopback port, then in Debian's Chr
   visit after the server answered and for later visits (the pool's kernel refills);
 * widget latency: from choosing a value in a dropdown to the new caption and chart on
   screen (the kernel's work, the comm round trip and the browser's drawing), each change
-  made ``--repeat`` times away and back.
+  made ``--repeat`` times away and back;
+* slider drag settle: a slider handle dragged with the mouse (the browser sends the
+  values it passes, as a presenter's drag does), from releasing it to the view's last
+  update (no further change for `QUIET` seconds), dragged ``--repeat`` times each way.
 
 The reference measured in the same run is the browser's own floor: loading a static
 page of the same server (Voila's tree listing) in the same Chromium.
@@ -22,6 +25,7 @@ under 2 s on the default data. ``--smoke``: one round, README untouched, times n
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import socket
 import statistics
@@ -42,6 +46,18 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 FIRST_VIEW_TARGET = 2.0  # seconds
 CHANGES = [("Split by", "region", "whole company"), ("KPI", "Win rate", "Lead conversion rate"),
            ("Area", "Service", "Sales")]
+PREHEAT_WAIT = 20  # seconds between the pool filling and the first visit (its kernel runs
+# the notebook meanwhile: about 1 s on an idle machine, over 10 s on a loaded one)
+QUIET = 1.5  # seconds without an update after which a drag counts as settled
+# (name, the view's slider handle, the text it updates, pixels to drag)
+DRAGS = [("what-if: drag an uplift slider", ".crm-what-if .noUi-handle", ".crm-what-if", 60),
+         ("explorer: drag the months slider", ".crm-explorer .noUi-handle-upper",
+          ".crm-explorer", -120)]
+WATCH = """sel => { window.__last = null;
+  new MutationObserver(() => { window.__last = performance.now(); })
+    .observe(document.querySelector(sel), {subtree: true, childList: true,
+                                           characterData: true, attributes: true}); }"""
+RELEASED = "() => { window.__last = null; return window.__released = performance.now(); }"
 
 
 def free_port() -> int:
@@ -61,6 +77,16 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
+
+
+def pool_filled(log: Path, timeout: float = 180) -> None:
+    """Until Voila logs that its pool holds the pre-heated kernel (a loaded machine takes
+    longer than the few seconds an idle one does)."""
+    deadline = time.monotonic() + timeout
+    while "is filled with" not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the kernel pool was not filled in {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def first_view(page, url: str) -> float:
@@ -83,6 +109,25 @@ def change(page, label: str, option: str) -> float:
     return time.perf_counter() - start
 
 
+def drag(page, handle: str, watched: str, dx: int) -> float:
+    """Seconds from releasing ``handle`` after a drag of ``dx`` pixels to the last change
+    in ``watched`` (none for `QUIET` s after it; 0 when all came in before the release)."""
+    knob = page.locator(handle).first
+    knob.scroll_into_view_if_needed()
+    box = knob.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.evaluate(WATCH, watched)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=8)
+    page.mouse.up()
+    released = page.evaluate(RELEASED)
+    page.wait_for_function(f"() => performance.now() - (window.__last || window.__released) "
+                           f"> {QUIET * 1000}", timeout=120_000)
+    last = page.evaluate("window.__last")
+    return 0.0 if last is None else (last - released) / 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -94,6 +139,7 @@ def main() -> int:
         args.repeat, args.no_readme = 1, True
     from playwright.sync_api import sync_playwright
 
+    load = os.getloadavg()[0]  # other work on the machine slows every row
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +154,8 @@ def main() -> int:
                 start = time.perf_counter()
                 page.goto(f"{url}voila/tree", timeout=60_000)
                 reference = time.perf_counter() - start
-                time.sleep(3)  # let the pool pre-heat its kernel, as before a class starts
+                pool_filled(log)  # as before a class starts: the pre-heated kernel waits,
+                time.sleep(3 if args.smoke else PREHEAT_WAIT)  # its notebook run
                 views = [first_view(page, url) for _ in range(args.repeat)]
                 latencies = {}
                 for label, option, back in CHANGES:
@@ -116,6 +163,11 @@ def main() -> int:
                     for _ in range(args.repeat):
                         times += [change(page, label, option), change(page, label, back)]
                     latencies[f"{label}: {option}"] = times
+                settles = {}
+                for name, handle, watched, dx in DRAGS:
+                    settles[name] = [t for _ in range(args.repeat)
+                                     for t in (drag(page, handle, watched, dx),
+                                               drag(page, handle, watched, -dx))]
                 browser.close()
         finally:
             process.terminate()
@@ -127,6 +179,8 @@ def main() -> int:
              max(views[1:] or views), None)]
     rows += [(f"change {name}", statistics.median(t), max(t), None)
              for name, t in latencies.items()]
+    rows += [(f"{name}: release to settled", statistics.median(t), max(t), None)
+             for name, t in settles.items()]
     lines = ["| measured in Chromium | median (s) | worst (s) | target (s) |",
              "|---|---:|---:|---:|"]
     lines += [f"| {name} | {median:.2f} | {worst:.2f} | {target if target else ''} |"
@@ -135,10 +189,14 @@ def main() -> int:
                  f"{reference:.2f} | |")
     body = "\n".join(["## Dashboard in the browser", "",
                       f"Default data, {args.repeat} rounds, Chromium via Playwright, "
-                      f"{platform.machine()}, Python {platform.python_version()}. The first "
-                      "visit finds the pre-heated kernel waiting; a visit a few seconds "
+                      f"{platform.machine()}, Python {platform.python_version()}, load average "
+                      f"{load:.1f} at the start on {os.cpu_count()} cores. The first "
+                      f"visit comes {PREHEAT_WAIT} s after Voila's pool was filled and "
+                      "finds the pre-heated kernel waiting; a visit a few seconds "
                       "after another finds the pool refilling and waits for a fresh kernel "
-                      "to run the notebook.", "",
+                      "to run the notebook. A dropdown change runs from choosing to the "
+                      "new caption; a slider drag from releasing the handle to the view's "
+                      f"last update (quiet for {QUIET:g} s after it).", "",
                       *lines])
     print(body)
     if not args.no_readme:

@@ -51,3 +51,30 @@ def test_a_bad_folder_is_explained_escaped(tmp_path):
     assert view.open() is False
     assert "Not opened" in view.status.value and "&lt;b&gt;x" in view.status.value
     assert "<b>x" not in view.status.value
+
+
+def test_the_dashboard_opens_the_class_tab_from_a_results_folder(sample, tmp_path,
+                                                                 monkeypatch):
+    from crm_course.dashboard import Dashboard
+    from crm_course.dashboard.serve import RESULTS_ENV, environment
+
+    folder = _folder(tmp_path, sample)
+    app = Dashboard(sample, results=folder)
+    assert app.tabs.titles[-1] == "Class" and app.tabs.children[-1] is app.classes.widget
+    assert app.classes.report.submissions == 10
+    assert "Class view: 10 submission(s)" in repr(app.widget)
+    # `crm-course dashboard --results DIR` hands the folder to Voila's kernels this way
+    monkeypatch.setenv(RESULTS_ENV, environment(folder)[RESULTS_ENV])
+    assert Dashboard(sample).classes.report.submissions == 10
+    monkeypatch.delenv(RESULTS_ENV)
+    empty = Dashboard(sample).classes
+    assert empty.report is None and empty.folder.value == ""
+    assert RESULTS_ENV not in environment(None)
+
+
+def test_cli_dashboard_refuses_a_folder_without_results(tmp_path, capsys):
+    from crm_course.cli import main
+
+    assert main(["dashboard", "--results", str(tmp_path), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert "--results" in err and "results.json: not found" in err

@@ -95,24 +95,25 @@ def test_before_after_response_time_is_a_relative_change(app):
 
 def test_what_if_sliders_move_projection_and_roi(app, sample):
     w = app.what_if
-    conversion = [i for i, k in enumerate(w.plan.kpi) if k == "lead_conversion_rate"]
-    for i in conversion:
-        w.uplifts[i].value = 0.0
+    for slider in w.uplifts:
+        slider.value = 0.0
     assert w.projection.benefit == 0 and w.projection.roi == pytest.approx(-1)
-    w.uplifts[conversion[0]].value = 2.0  # points
-    w.costs[conversion[0]].value = 20_000
+    conversion = list(w.plan.kpi).index("lead_conversion_rate")
+    w.uplifts[conversion].value = 2.0  # points
+    w.costs[conversion].value = 20_000
     plan = w.plan
-    assert plan.uplift.iloc[conversion[0]] == pytest.approx(0.02)
+    assert plan.uplift.iloc[conversion] == pytest.approx(0.02)
     assert w.projection.cost == pytest.approx(plan.cost.sum())
-    assert w.projection.benefit > 0 and w.projection.roi > -1
+    assert w.projection.benefit == pytest.approx(0.02 * plan.eur_per_unit.iloc[conversion])
+    assert w.projection.roi > -1
     row = w.projection.kpis.set_index("kpi").loc["lead_conversion_rate"]
     assert row.projected == pytest.approx(row.current + 0.02)
 
 
-def test_default_plan_closes_the_gap_to_each_target(sample):
+def test_default_plan_meets_each_target_on_the_sample(sample):
     plan = planned_changes(sample)
     assert plan.cost.sum() == pytest.approx(sample.changes.cost[sample.changes.kpi.notna()].sum())
-    projected = project(sample, plan).kpis
+    projected = project(plan).kpis
     assert set(projected.status[projected.target.notna()]) == {"met"}
 
 
@@ -200,16 +201,17 @@ def test_switch_to_another_export(export_app, exports):
 
 def test_what_if_without_targets_or_orders(sample):
     # a change log, but no KPI targets (uplifts start at 0) and no orders (no margin to
-    # price the extra deals with)
+    # price extra deals or kept customers with; logging time saved is still priced)
     tables = {**sample.tables, "kpi_targets": sample.kpi_targets.iloc[:0],
               "orders": sample.orders.iloc[:0]}
     w = WhatIf(CRM(tables, sample.meta))
     assert len(w.plan) == len(sample.changes[sample.changes.kpi.notna()])
     assert (w.plan.uplift == 0).all() and w.plan.target.isna().all()
-    assert np.isnan(w.projection.benefit) and np.isnan(w.projection.roi)
-    assert w.projection.payback_month is None
-    w.uplifts[0].value = 2.0
-    assert "benefit not priced" in w.summary.value and "nan" not in w.summary.value.lower()
+    assert w.projection.benefit == 0 and w.projection.payback_month is None
+    w.uplifts[0].value = 2.0  # active users: priced through lead conversion, not here
+    assert w.projection.benefit == 0 and w.projection.not_priced == ("active_user_rate",)
+    assert "not priced: Active user rate" in w.summary.value
+    assert "nan" not in w.summary.value.lower()
     assert "no target recorded" in repr(w.widget)
 
 
@@ -251,3 +253,42 @@ def test_what_if_sliders_start_on_their_grid(app):
             round((slider.max - slider.min) / slider.step), abs=1e-9)
     assert [nice_step(x) for x in (0.125, 0.3, 0.07, 4.0)] == [0.2, 0.5, 0.1, 5.0]
     assert on_grid(0.31, 0.1, math.ceil) == 0.4 and on_grid(12_340, 100, round) == 12_300
+
+
+def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
+    # chart_png cuts the figure to the tight box of everything drawn: each text and legend
+    # must lie inside that box, and the PNG must be that box's size
+    import json as js
+    import struct
+
+    from class_fixtures import make_class
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.legend import Legend
+
+    from crm_course.dashboard.class_view import ClassView, draw_shares, shares
+    from crm_course.dashboard.render import PAD_INCHES, chart_png, drawn
+
+    (tmp_path / "results.json").write_text(js.dumps(make_class(app.explorer.crm)))
+    report = ClassView(tmp_path).report
+    app.explorer.grouping.value = "team"  # the longest legend
+    draws = [app.explorer._draw, app.review._draw, app.what_if._draw,
+             lambda ax: draw_shares(ax, shares(report))]
+    for draw in draws:
+        with drawn(draw) as figure:
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
+            shown = [a for ax in figure.axes for a in (
+                ax.get_legend(), ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label,
+                *ax.texts) if a is not None and a.get_visible()
+                and (isinstance(a, Legend) or a.get_text().strip())]
+            assert any(isinstance(a, Legend) for a in shown)
+            for artist in [*shown, *figure.axes]:  # axes: with their tick labels
+                extent = (artist.get_tightbbox(renderer) if artist in figure.axes
+                          else artist.get_window_extent(renderer))
+                inches = extent.transformed(figure.dpi_scale_trans.inverted())
+                assert (box.x0 - 1e-6 <= inches.x0 and inches.x1 <= box.x1 + 1e-6
+                        and box.y0 - 1e-6 <= inches.y0 and inches.y1 <= box.y1 + 1e-6), artist
+        png = chart_png(draw)
+        width, height = struct.unpack(">II", png[16:24])
+        assert abs(width - box.width * 100) <= 2 and abs(height - box.height * 100) <= 2
+    app.explorer.grouping.value = WHOLE

@@ -301,19 +301,28 @@ def _add_dashboard(sub) -> None:
     p.add_argument("--cull-idle", type=int, default=120, metavar="SECONDS",
                    help="shut down the kernel of a page closed or reloaded this long ago "
                         "(default 120)")
+    p.add_argument("--results", type=Path, default=None, metavar="DIR",
+                   help="open this `crm-course grade --out` folder in the Class tab")
     p.set_defaults(func=_dashboard)
 
 
 def _dashboard(args) -> int:
     import subprocess
 
-    from .dashboard.serve import voila_command
+    from .class_report import ResultsError, load_results
+    from .dashboard.serve import environment, voila_command
     from .runner import ROOT
 
+    if args.results is not None:
+        try:
+            load_results(args.results)
+        except ResultsError as err:
+            print(f"crm-course dashboard: --results: {err}", file=sys.stderr)
+            return 2
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
                             cull_idle=args.cull_idle)
     try:
-        return subprocess.run(command, cwd=ROOT).returncode
+        return subprocess.run(command, cwd=ROOT, env=environment(args.results)).returncode
     except KeyboardInterrupt:
         return 0
 

@@ -1,13 +1,14 @@
 """crm_course.dashboard: the instructor dashboard, ipywidgets apps over the KPI library.
 
-Three views and a data-set switch, each in its own module:
+Four views and a data-set switch, each in its own module:
 
 - `explorer.KPIExplorer`: one KPI over time against its target and benchmark, by
   department, region or team, and the latest values of its area with status vs target;
 - `before_after.BeforeAfter`: baseline against review window, treated regions against the
   control region, the test result and its interval in plain words;
 - `what_if.WhatIf`: sliders for the expected uplift and cost of each planned change, with
-  the projected KPIs and ROI;
+  the projected KPIs and ROI, each change priced by `value_model.worth`;
+- `class_view.ClassView`: a grading run's results folder, question by question;
 - `datasets.DataSwitch`: the bundled sample, another seed, or a data folder.
 
 `app.Dashboard` puts them together; notebooks/dashboard.ipynb shows it and

@@ -175,7 +175,7 @@ class BeforeAfter:
         self.words = widgets.HTML()
         self.result: ReviewResult | None = None
         self.widget = Panel([self.kpi, self.confidence, self.chart, self.words],
-                            self.describe)
+                            self.describe, name="review")
         for control in (self.kpi, self.confidence):
             control.observe(lambda _: self.update(), "value")
         self.set_crm(crm)

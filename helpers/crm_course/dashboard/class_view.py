@@ -59,14 +59,15 @@ class ClassView:
                                    "</p>")
         self.chart = widgets.Image(format="png")
         self.reteach = widgets.HTML()
-        self.question = widgets.Dropdown(description="Question", options=[])
+        self.question = widgets.Dropdown(description="Question", options=[],
+                                      layout=widgets.Layout(width="820px"))
         self.mistakes = widgets.HTML()
         self.learners = widgets.HTML()
         self.button.on_click(lambda _: self.open())
         self.question.observe(lambda _: self._show_mistakes(), names="value")
         self.widget = Panel([widgets.HBox([self.folder, self.button]), self.status,
                              self.chart, self.reteach, self.question, self.mistakes,
-                             self.learners], self.describe)
+                             self.learners], self.describe, name="class")
         if folder:
             self.open()
 

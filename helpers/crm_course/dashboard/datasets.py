@@ -73,7 +73,7 @@ class DataSwitch:
         self.button.on_click(lambda _: self.load())
         self.widget = Panel([widgets.HBox([self.source, self.button]),
                              widgets.HBox([self.seed, self.folder]), self.status],
-                            self.describe)
+                            self.describe, name="data")
 
     @staticmethod
     def _loaded(crm: CRM) -> str:

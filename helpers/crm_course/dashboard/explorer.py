@@ -91,6 +91,7 @@ class KPIExplorer:
         self.grouping = widgets.Dropdown(options=GROUPINGS, value=WHOLE,
                                          description="Split by")
         self.months = widgets.SelectionRangeSlider(options=[("", 0)], description="Months",
+                                                   continuous_update=False,  # on release
                                                    layout=widgets.Layout(width="640px"))
         self.note = widgets.HTML()
         self.chart = widgets.Image(format="png")
@@ -102,7 +103,7 @@ class KPIExplorer:
         self.message = ""
         self._muted = False
         self.widget = Panel([widgets.HBox([self.area, self.kpi, self.grouping]), self.months,
-                             self.note, self.chart, self.latest], self.describe)
+                             self.note, self.chart, self.latest], self.describe, name="explorer")
         self.area.observe(self._area_changed, "value")
         for control in (self.kpi, self.grouping, self.months):
             control.observe(lambda _: self.update(), "value")
@@ -154,18 +155,20 @@ class KPIExplorer:
         shown = ("by survey wave, mean with its 95% interval" if k.name == "sus_score" else
                  "not drawn over time: a monthly ROI is meaningless; see the table"
                  if self.length is None else f"by {self.length}")
-        self.message = f"{k.name} ({k.unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
+        label = kpis.kpi_label(k.name)
+        self.message = f"{label} ({k.unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
             self.message += (f"; dashed: records younger than {ev.maturity_days(self.crm)} "
                              "days, still maturing")
         if by and not split:
-            self.message += f" ({k.name} cannot be split by {by})"
+            self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
         if empty:
             self.message += f" ({empty})"
         self.note.value = f"<p style='font-size:17px'><b>{k.formula}</b> · {self.message}</p>"
         self.chart.value = chart_png(self._draw)
         shown = self.table.assign(
+            kpi=self.table.kpi.map(kpis.kpi_label),
             value=[number(v, u) for v, u in zip(self.table.value, self.table.unit, strict=True)],
             target=[number(v, u) for v, u in zip(self.table.target, self.table.unit,
                                                  strict=True)],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib as mpl
@@ -32,17 +33,41 @@ TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:17px}"
              ".crm-met{color:#009E73;font-weight:bold}"
              ".crm-not-met{color:#D55E00;font-weight:bold}</style>")
 
+# controls as large as the charts' text on screen (14 pt at 100 dpi, shown at ~0.9x: ~17 px);
+# ipywidgets reads its sizes from these variables
+CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:17px;--jp-widgets-inline-height:34px;"
+                "--jp-widgets-inline-label-width:120px}"
+                ".jupyter-widgets .widget-label, .jupyter-widgets .widget-readout,"
+                ".jupyter-widgets select, .jupyter-widgets input, .jupyter-widgets button,"
+                ".widget-tab > .lm-TabBar .lm-TabBar-tab{font-size:17px}"
+                ".widget-inline-hbox.widget-hslider .widget-readout{max-width:none;flex:none}"
+                ".widget-toggle-buttons .widget-toggle-button{width:auto;padding:0 14px}"
+                ".widget-vbox > .widget-image{align-self:flex-start;max-width:100%;"
+                "height:auto}</style>")  # charts at their own size, never stretched
 
-def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
-    """PNG of the chart ``draw(ax)`` makes on a fresh axes, in the course style."""
+
+PAD_INCHES = 0.2  # around the tight box of everything drawn
+
+
+@contextmanager
+def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figure]:
+    """The figure of the chart ``draw(ax)`` makes on a fresh axes, in the course style
+    (valid inside the ``with`` block)."""
     with mpl.rc_context():
         plots.use_course_style()
         mpl.rcParams.update(PROJECTOR)
         figure = Figure(figsize=size, dpi=100)
         figure.subplots_adjust(**MARGINS)
         draw(figure.subplots())
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.2)  # legends whole
+        yield figure
+
+
+def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
+    """PNG of the chart ``draw(ax)`` makes (`drawn`), cut to the tight box of everything
+    drawn plus `PAD_INCHES`: legends and labels whole."""
+    buffer = io.BytesIO()
+    with drawn(draw, size) as figure:
+        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=PAD_INCHES)
     return buffer.getvalue()
 
 
@@ -75,11 +100,13 @@ class Panel(widgets.VBox):
     """A view's box of widgets whose text form is the view's own summary.
 
     Notebooks store a widget's text form next to its view; the summary (what the view
-    shows now) is deterministic, unlike the default repr, which lists image bytes.
+    shows now) is deterministic, unlike the default repr, which lists image bytes. Its
+    first child is the style sizing the controls (`CONTROLS_CSS`).
     """
 
-    def __init__(self, children, describe: Callable[[], str], **kwargs):
-        super().__init__(children, **kwargs)
+    def __init__(self, children, describe: Callable[[], str], name: str = "view", **kwargs):
+        super().__init__([widgets.HTML(CONTROLS_CSS), *children], **kwargs)
+        self.add_class(f"crm-{name}")  # for the browser tests and their screenshots
         self._describe = describe
 
     def __repr__(self) -> str:

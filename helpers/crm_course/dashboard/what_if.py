@@ -1,20 +1,26 @@
 """What-if: the expected uplift and cost of each planned change, and what they would
 give: the projected KPIs against their targets, the first-year ROI and the payback month.
+A projection from stated assumptions, not a result.
 
 Planned changes are the improvements in the change log (changes with a target KPI).
 The projection starts from each KPI's value in the review window (the latest quarter):
 
     projected KPI = current value + sum of the uplifts of the changes aimed at it.
 
-Only extra sales are priced, as in lesson 04:
+Every change is priced by its KPI's value model (`value_model.worth`: lead conversion ->
+extra won deals, first response -> churn -> margin kept, training -> active users ->
+lead conversion ...):
 
-    benefit per year = conversion uplift x leads per year x gross margin per won deal,
+    benefit per year = sum over changes of uplift x EUR a year per unit of its KPI,
     ROI = (benefit - cost) / cost,   payback month = first month where
     cumulative benefit (benefit / 12 per month) >= cost.
 
-On a data set without a change log (a CRM export) there is nothing to plan and the view
-says so; without orders the benefit cannot be priced (NaN), without a cost the ROI is not
-defined (NaN), and without KPI targets every uplift starts at 0.
+The default plan: each change's cost from the change log and, as its uplift, its KPI's
+recorded target minus its recorded baseline (``kpi_targets``), shared equally by the
+changes aimed at the same KPI (0 when either is missing). A negative benefit has no ROI
+(never below -100 %, `NO_ROI`). On a data set without a change log (a CRM export) there
+is nothing to plan and the view says so; a KPI the data cannot price adds nothing and is
+listed as not priced; without a cost the ROI is not defined (NaN).
 """
 
 from __future__ import annotations
@@ -25,15 +31,22 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
 from .render import Panel, chart_png, number, table_html
+from .value_model import unit_step, worth
 
-PRICED = "lead_conversion_rate"
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
-SHARE_SCALE = 100  # share KPIs are moved in percentage points
+NO_ROI = ("no ROI: with these uplifts the plan loses margin, so there is no benefit to set "
+          "against the cost")
+DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
+                "target minus the recorded baseline of the change's KPI (kpi_targets), "
+                "shared by the changes aimed at the same KPI and rounded up to the "
+                "slider's step; 0 where either is not recorded.")
+FONT = "font-size:17px"
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -43,23 +56,27 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
     -------
     DataFrame
         One row per change with a target KPI: ``title, kpi, unit, status, cost, current``
-        (the KPI in the review window), ``target`` and ``uplift``: by default the gap to
-        the target in the good direction, shared equally by the changes aimed at the KPI
-        (0 when the target is met or missing). No rows when the change log is empty; a
-        cost that is not recorded counts as 0.
+        (the KPI in the review window), ``baseline`` and ``target`` (recorded in
+        ``kpi_targets``), ``uplift`` (target - baseline shared equally by the changes aimed
+        at the KPI; 0 when either is missing) and ``eur_per_unit`` (`value_model.worth`;
+        NaN: not priced). No rows when the change log is empty; a cost that is not
+        recorded counts as 0.
     """
     c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
     window = crm.period("review")
     table = kpis.kpi_table(crm, *window, kpis=sorted(set(c.kpi))).set_index("kpi")
+    recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
     plan = pd.DataFrame({"title": c.title.str.split(":").str[0].str.split(" \\(").str[0],
                          "kpi": c.kpi.astype(str), "status": c.status.astype(str),
                          "cost": c.cost.astype(float).fillna(0.0)})
     plan["unit"] = plan.kpi.map(table.unit).astype(str)
     plan["current"] = plan.kpi.map(table.value).astype(float)  # float also when empty
+    plan["baseline"] = plan.kpi.map(recorded.baseline).astype(float)
     plan["target"] = plan.kpi.map(table.target).astype(float)
-    better = plan.kpi.map(lambda k: 1 if kpis.get_kpi(k).higher_is_better else -1).astype(float)
-    gap = ((plan.target - plan.current) * better).clip(lower=0).fillna(0) * better
+    gap = (plan.target - plan.baseline).fillna(0.0)
     plan["uplift"] = gap / plan.groupby("kpi").kpi.transform("size")
+    prices = {k: worth(crm, k).eur_per_unit for k in set(plan.kpi)}
+    plan["eur_per_unit"] = plan.kpi.map(prices).astype(float)
     return plan
 
 
@@ -67,50 +84,64 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
 class Projection:
     """What the plan would give in its first year."""
 
-    kpis: pd.DataFrame        # kpi, unit, current, uplift, projected, target, status
+    kpis: pd.DataFrame        # kpi, unit, current, uplift, projected, target, status, benefit
     cost: float
-    benefit: float
-    roi: float
+    benefit: float            # NaN: nothing in the plan could be priced
+    roi: float                # NaN: no cost, no benefit priced, or a negative benefit
     payback_month: int | None  # None: not within 12 months
     cumulative: pd.Series      # cumulative benefit by month 1..12
+    not_priced: tuple[str, ...] = ()  # KPIs moved by the plan that add nothing to the benefit
 
 
-def project(crm: CRM, plan: pd.DataFrame) -> Projection:
+def project(plan: pd.DataFrame) -> Projection:
     """Projected KPIs, benefit, ROI and payback of ``plan`` (`planned_changes` with its
     ``uplift`` and ``cost`` columns set to the expectations).
 
-    The benefit is NaN when no won order has a gross margin (no orders table) and the ROI
-    NaN when the cost is 0 or the benefit NaN."""
-    summed = plan.groupby("kpi", sort=False).agg(
+    benefit = sum of uplift x eur_per_unit over the priced changes; NaN when none is
+    priced. ROI NaN when the cost is 0, the benefit NaN or negative (`NO_ROI`)."""
+    value = plan.uplift * plan.eur_per_unit
+    summed = plan.assign(benefit=value).groupby("kpi", sort=False).agg(
         unit=("unit", "first"), current=("current", "first"), uplift=("uplift", "sum"),
-        target=("target", "first")).reset_index()
+        target=("target", "first"), benefit=("benefit", "sum")).reset_index()
+    priced = plan.eur_per_unit.notna()
+    summed.loc[~summed.kpi.isin(plan.kpi[priced]), "benefit"] = math.nan
     summed["projected"] = summed.current + summed.uplift
     summed["status"] = [kpis.status(v, t, kpis.get_kpi(k).higher_is_better)
                         for k, v, t in zip(summed.kpi, summed.projected, summed.target,
                                            strict=True)]
-    base_first, base_last = crm.period("baseline")
-    o = crm.opportunities
-    days = (base_last - base_first).days + 1
-    leads_per_year = o.created_date.between(base_first, base_last).sum() * 365 / days
-    margin_per_deal = kpis.margin_per_won_deal(crm)
-    uplift = float(plan.uplift[plan.kpi == PRICED].sum())
-    benefit = uplift * leads_per_year * margin_per_deal
+    benefit = float(value[priced].sum()) if priced.any() else math.nan
     cost = float(plan.cost.sum())
-    roi = (benefit - cost) / cost if cost > 0 and not math.isnan(benefit) else math.nan
+    roi = ((benefit - cost) / cost if cost > 0 and not math.isnan(benefit) and benefit >= 0
+           else math.nan)
     cumulative = pd.Series(benefit / 12 * np.arange(1, 13), index=range(1, 13))
     paid = cumulative.index[cumulative >= cost]
-    return Projection(summed, cost, float(benefit), float(roi),
-                      int(paid[0]) if len(paid) and benefit > 0 else None, cumulative)
+    moved = plan[~priced & (plan.uplift != 0)].kpi
+    return Projection(summed, cost, benefit, float(roi),
+                      int(paid[0]) if len(paid) and benefit > 0 else None, cumulative,
+                      tuple(dict.fromkeys(moved)))
 
 
-def _scale(unit: str) -> float:
-    return SHARE_SCALE if unit == "share" else 1.0
+def _scale(kpi: str) -> float:
+    """Slider units per KPI unit: 100 (points) for shares and 0-1 scores, else 1."""
+    return 1 / unit_step(kpi)[0]
 
 
 def nice_step(raw: float) -> float:
     """The step of 1, 2 or 5 x 10^k nearest above ``raw`` (0.1, 0.2, 0.5, 1, ...)."""
     power = 10.0 ** math.floor(math.log10(raw))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def fitting_step(value: float, raw: float, tries: int = 6) -> float:
+    """The largest 1-2-5 step at most ``nice_step(raw)`` (at most ``tries`` steps finer)
+    with ``value`` on its grid; ``nice_step(raw)`` when none fits."""
+    step = nice_step(raw)
+    for _ in range(tries):
+        if abs(value / step - round(value / step)) < 1e-9:
+            return step
+        power = 10.0 ** math.floor(math.log10(step) + 1e-9)
+        step = {1: 0.5, 2: 1.0, 5: 2.0}[round(step / power)] * power
+    return nice_step(raw)
 
 
 def on_grid(value: float, step: float, rounding) -> float:
@@ -124,16 +155,19 @@ def on_grid(value: float, step: float, rounding) -> float:
 class WhatIf:
     """The what-if view.
 
-    Widgets: ``uplifts`` and ``costs``, one slider each per planned change (share KPIs in
+    Widgets: ``uplifts`` and ``costs``, one slider each per planned change (shares in
     percentage points). State after every change: ``plan`` (with the slider values),
-    ``projection`` (`project`), ``chart`` and ``summary`` (Image and HTML widgets).
+    ``projection`` (`project`), ``chart``, ``summary`` and ``assumptions`` (Image and
+    HTML widgets).
     """
 
     def __init__(self, crm: CRM):
         self.box = widgets.VBox()
         self.chart = widgets.Image(format="png")
         self.summary = widgets.HTML()
-        self.widget = Panel([self.box, self.summary, self.chart], self.describe)
+        self.assumptions = widgets.HTML()
+        self.widget = Panel([self.box, self.summary, self.chart, self.assumptions],
+                            self.describe, name="what-if")
         self.set_crm(crm)
 
     def set_crm(self, crm: CRM) -> None:
@@ -142,57 +176,77 @@ class WhatIf:
         self.plan = planned_changes(crm)
         self.uplifts, self.costs, rows = [], [], []
         for row in self.plan.itertuples():
-            scale = _scale(row.unit)
-            step = nice_step(max(3 * abs(row.uplift) * scale, 5.0) / 40)
+            scale = _scale(row.kpi)
+            step = fitting_step(row.uplift * scale, max(3 * abs(row.uplift) * scale, 5.0) / 40)
             # every value on the slider's grid (min + k x step): the browser snaps any other
             # value to it, and the page would then show another plan than the model's.
-            # Start on the first grid value at or beyond the gap: the default plan reaches
-            # the target.
+            # Start on the first grid value at or beyond the default uplift. A drag sends
+            # only its final value (continuous_update off): no backlog of recomputations.
             start = on_grid(abs(row.uplift) * scale, step, math.ceil) * (
                 -1 if row.uplift < 0 else 1)
             reach = on_grid(max(3 * abs(start), 5.0), step, math.ceil)
             uplift = widgets.FloatSlider(
                 value=start, min=-reach, max=reach, step=step,
-                description="uplift", readout_format=".2f",
-                layout=widgets.Layout(width="360px"))
+                description="uplift", readout_format=".2f", continuous_update=False,
+                layout=widgets.Layout(width="380px"))
             cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
                                        max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
                                        step=COST_STEP, description="cost EUR",
+                                       continuous_update=False,
                                        readout_format=",.0f",
-                                       layout=widgets.Layout(width="360px"))
-            unit = "points" if row.unit == "share" else row.unit
-            label = widgets.HTML(f"<b>{html(row.title)}</b> ({html(row.status)})<br>"
-                                 f"{html(row.kpi)}, {html(unit)}",
-                                 layout=widgets.Layout(width="380px"))
+                                       layout=widgets.Layout(width="380px"))
+            unit = ("percentage points" if unit_step(row.kpi)[1] == "point" and
+                    row.unit != "points" else kpis.get_kpi(row.kpi).unit)
+            label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
+                                 f"({html(row.status)})<br>{html(kpis.kpi_label(row.kpi))}, "
+                                 f"uplift in {html(unit)}</span>",
+                                 layout=widgets.Layout(width="420px"))
             rows.append(widgets.HBox([label, uplift, cost]))
             self.uplifts.append(uplift)
             self.costs.append(cost)
             for slider in (uplift, cost):
                 slider.observe(lambda _: self.update(), "value")
         self.box.children = rows
+        self.assumptions.value = self._assumptions()
         self.update()
 
     def update(self) -> None:
         """Recompute the projection, chart and summary for the current slider values."""
-        scales = self.plan.unit.map(_scale).to_numpy()
+        scales = self.plan.kpi.map(_scale).to_numpy(dtype=float)
         self.plan = self.plan.assign(
-            uplift=np.array([s.value for s in self.uplifts]) / scales,
+            uplift=np.array([s.value for s in self.uplifts], dtype=float) / scales,
             cost=[float(s.value) for s in self.costs])
-        self.projection = p = project(self.crm, self.plan)
+        self.projection = p = project(self.plan)
         if self.plan.empty:
-            self.summary.value = f"<p style='font-size:17px'>{html(self.headline())}.</p>"
+            self.summary.value = f"<p style='{FONT}'>{html(self.headline())}.</p>"
             self.chart.value = b""
             return
-        shown = p.kpis.assign(**{c: [number(v, u) for v, u in zip(p.kpis[c], p.kpis.unit,
-                                                                   strict=True)]
-                                 for c in ("current", "projected", "target")})
-        shown["uplift"] = [f"{v * _scale(u):+.2f}" for v, u in zip(p.kpis.uplift, p.kpis.unit,
-                                                                    strict=True)]
+        k = p.kpis
+        shown = pd.DataFrame({
+            "KPI": k.kpi.map(kpis.kpi_label),
+            **{c: [number(v, u) for v, u in zip(k[c], k.unit, strict=True)]
+               for c in ("current", "projected", "target")},
+            "uplift": [f"{v * _scale(n):+.2f}" for v, n in zip(k.uplift, k.kpi, strict=True)],
+            "benefit a year": ["not priced" if math.isnan(b) else f"EUR {b:,.0f}"
+                               for b in k.benefit],
+            "status": k.status})
         self.summary.value = (
-            f"<h3>{html(self.headline())}</h3>"
-            + table_html(shown[["kpi", "current", "uplift", "projected", "target", "status"]],
-                         status="status"))
+            f"<h3 class='crm-headline'>{html(self.headline())}</h3>"
+            + table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
+                                "benefit a year"]], status="status"))
         self.chart.value = chart_png(self._draw)
+
+    def _assumptions(self) -> str:
+        """The value model behind each KPI of the plan, and where the defaults come from."""
+        items = []
+        for kpi in dict.fromkeys(self.plan.kpi):
+            steps = "; then ".join(worth(self.crm, kpi).steps)
+            items.append(f"<li><b>{html(kpis.kpi_label(kpi))}</b>: {html(steps)}</li>")
+        return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results"
+                f"</h4><ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
+                "counted with one year of gross margin; the links marked \"assumed\" are the "
+                "course's, to be agreed with the people who will run the changes.</p></div>"
+                if items else "")
 
     def headline(self) -> str:
         """The projection in one sentence."""
@@ -204,24 +258,31 @@ class WhatIf:
                        "no change in changes.csv names the KPI it should move")
                     + " (the change log lists each improvement, its cost and its KPI)")
         if math.isnan(p.benefit):
-            benefit = "benefit not priced (no won orders with a gross margin in this dataset)"
+            benefit = "benefit not priced (the data cannot price the KPIs of this plan)"
         else:
-            benefit = f"priced benefit EUR {p.benefit:,.0f} a year"
-        if math.isnan(p.roi):
-            roi = "first-year ROI not defined" + (" without a cost" if p.cost <= 0 else "")
+            benefit = f"projected benefit EUR {p.benefit:,.0f} a year"
+        if p.cost <= 0:
+            roi = "first-year ROI not defined without a cost"
+        elif math.isnan(p.benefit):
+            roi = "first-year ROI not defined"
+        elif math.isnan(p.roi):
+            roi = NO_ROI
         else:
-            roi = f"first-year ROI {p.roi:+.0%}"
+            roi = f"projected first-year ROI {p.roi:+.0%}"
         payback = (f"pays back in month {p.payback_month}" if p.payback_month
                    else "does not pay back within a year" if not math.isnan(p.benefit)
                    else "payback unknown")
-        return f"Cost EUR {p.cost:,.0f}; {benefit}; {roi}; {payback}"
+        unpriced = (f"; not priced: {', '.join(map(kpis.kpi_label, p.not_priced))}"
+                    if p.not_priced else "")
+        return f"Projection: cost EUR {p.cost:,.0f}; {benefit}; {roi}; {payback}{unpriced}"
 
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
-                   "Priced benefit of the plan against its cost, first year",
+                   "Projected benefit of the plan against its cost, first year",
                    "month after go-live", "EUR", ax=ax)
         plots.reference_line(ax, p.cost, f"cost EUR {p.cost:,.0f}")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.legend(loc="upper left")
 
     def describe(self) -> str:

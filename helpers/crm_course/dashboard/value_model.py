@@ -1,0 +1,123 @@
+"""What moving a KPI is worth: the what-if view's value model, in one place.
+
+A projection, not a result: the euro amounts come from the data's baseline, the links
+between KPIs are the course's stated assumptions (`LINKS`, `MINUTES_SAVED_PER_ACTIVITY`,
+`HOURLY_COST_EUR`), shown on the page beside the projection. Priced from the data
+(baseline period, per year):
+
+    lead_conversion_rate: EUR per unit = leads per year x gross margin per won deal
+    churn_rate (a quarter): EUR per unit = -(customers x 4 quarters) x gross margin
+                            per customer-year      (a customer kept is worth one year's margin)
+    activities_per_rep:     EUR per unit = sales reps x 12 months x minutes saved per
+                            activity logged automatically / 60 x hourly cost of a rep
+
+A KPI with a link is worth ``per_unit x`` the worth of the KPI it moves (training ->
+active users -> lead conversion -> margin). Units are the KPI's own: a share's unit is
+1.0 (100 percentage points). NaN: the data cannot price it (no orders, no churn dates ...)
+or the KPI has no model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .. import kpis
+from ..data import CRM
+
+
+@dataclass(frozen=True)
+class Link:
+    """One assumption: a unit of the KPI moves ``moves`` by ``per_unit`` of its unit."""
+
+    moves: str
+    per_unit: float
+    reason: str
+
+
+LINKS = {
+    "active_user_rate": Link("lead_conversion_rate", 0.05,
+                             "more of the team works its leads in the CRM"),
+    "sus_score": Link("active_user_rate", 0.005, "an easier CRM is used by more people"),
+    "first_response_hours": Link("churn_rate", 0.0025, "customers answered sooner stay"),
+    "csat": Link("churn_rate", -0.05, "satisfied customers stay"),
+    "data_quality_score": Link("lead_conversion_rate", 0.05,
+                               "fewer leads are lost to wrong contact details"),
+}
+MINUTES_SAVED_PER_ACTIVITY = 3.0  # an activity logged automatically instead of by hand
+HOURLY_COST_EUR = 40.0            # a sales rep's hour, salary and overheads
+POINT_UNITS = ("share", "score 0-1")
+SINGULAR = {"points": "point", "business hours": "business hour",
+            "activities per rep-month": "activity per rep-month"}
+PRICED = ("lead_conversion_rate", "churn_rate", "activities_per_rep")
+
+
+@dataclass(frozen=True)
+class Worth:
+    """What one unit of ``kpi`` is worth a year (``eur_per_unit``, NaN: not priced) and
+    why, step by step (``steps``: sentences for the page)."""
+
+    kpi: str
+    eur_per_unit: float
+    steps: tuple[str, ...]
+
+
+def _per_year(crm: CRM) -> tuple[float, float, float]:
+    """Baseline first day, last day and years (length / 365)."""
+    first, last = crm.period("baseline")
+    return first, last, ((last - first).days + 1) / 365
+
+
+def _priced(crm: CRM, kpi: str) -> Worth:
+    first, last, years = _per_year(crm)
+    if kpi == "lead_conversion_rate":
+        o = crm.opportunities
+        leads = o.created_date.between(first, last).sum() / years
+        margin = kpis.margin_per_won_deal(crm)
+        return Worth(kpi, leads * margin, (
+            f"1 point of lead conversion = {leads / 100:,.1f} extra won deals a year "
+            f"({leads:,.0f} leads a year in the baseline) x EUR {margin:,.0f} gross margin "
+            f"per won deal" if not math.isnan(margin) else
+            "lead conversion not priced: no won orders with a gross margin",))
+    if kpi == "churn_rate":
+        a, orders = crm.accounts, crm.orders
+        if crm.missing("accounts.churn_date", "orders"):
+            return Worth(kpi, math.nan, ("churn not priced: no churn dates or no orders",))
+        active = ((a.customer_since <= last)
+                  & (a.churn_date.isna() | (a.churn_date > last))).sum()
+        margin = orders.gross_margin[orders.order_date.between(first, last)].sum() / years
+        per_customer = margin / active if active else math.nan
+        return Worth(kpi, -4 * active * per_customer, (
+            f"1 point less churn a quarter = {4 * active / 100:,.1f} customers kept a year "
+            f"(of {active:,} at the baseline's end) x EUR {per_customer:,.0f} gross margin "
+            f"per customer-year",))
+    reps = int((crm.users.department == "sales").sum())
+    hours = reps * 12 * MINUTES_SAVED_PER_ACTIVITY / 60
+    return Worth(kpi, hours * HOURLY_COST_EUR, (
+        f"1 more activity per rep-month logged automatically = {hours:,.1f} hours a year "
+        f"({reps} sales reps x 12 months x {MINUTES_SAVED_PER_ACTIVITY:g} minutes, "
+        f"assumed) x EUR {HOURLY_COST_EUR:,.0f} an hour (assumed)",))
+
+
+def unit_step(kpi: str) -> tuple[float, str]:
+    """Size and name of the step the page and its sliders speak in: a point (0.01) for
+    shares and 0-1 scores, else one of the KPI's unit."""
+    unit = kpis.get_kpi(kpi).unit
+    return (0.01, "point") if unit in POINT_UNITS else (1.0, SINGULAR.get(unit, unit))
+
+
+def worth(crm: CRM, kpi: str) -> Worth:
+    """What one unit of ``kpi`` is worth a year, following `LINKS` to a priced KPI."""
+    if kpi in PRICED:
+        return _priced(crm, kpi)
+    link = LINKS.get(kpi)
+    if link is None:
+        return Worth(kpi, math.nan, (f"{kpis.kpi_label(kpi)} not priced: the course has no "
+                                     "value model for it",))
+    then = worth(crm, link.moves)
+    size, name = unit_step(kpi)
+    moved_size, moved_name = unit_step(link.moves)
+    step = (f"{link.reason}: 1 {name} of {kpis.kpi_label(kpi)} moves "
+            f"{kpis.kpi_label(link.moves)} by {link.per_unit * size / moved_size:+g} "
+            f"{moved_name} (assumed)")
+    return Worth(kpi, link.per_unit * then.eur_per_unit, (step, *then.steps))

@@ -1,0 +1,116 @@
+"""The what-if view's value model and projection on hand-computed fixtures.
+
+Fixture (baseline 2025, 365 days): 2 sales reps; 10 leads created in 2025, 2 won, their
+orders' gross margins 300 and 500 (margin per won deal 400); 4 customers since 2024, one
+lost in June 2025 (3 at the baseline's end); a repeat order of 200 (1,000 margin in 2025:
+333.33 per customer-year).
+
+    lead conversion: 10 leads x 400           = EUR 4,000 a year per unit (40 per point)
+    churn (quarter): -(3 x 4) x 1,000 / 3     = EUR -4,000 per unit
+    first response:  +0.0025 churn / hour     = EUR -10 per hour
+    active users:    0.05 x 4,000             = EUR 200 per unit
+    SUS:             0.005 x 200              = EUR 1 per point
+    activities:      2 reps x 12 x 3 / 60 h x EUR 40 = EUR 48 per activity per rep-month
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from kpi_fixtures import make_crm
+
+from crm_course.dashboard import WhatIf, planned_changes, project
+from crm_course.dashboard.value_model import HOURLY_COST_EUR, LINKS, worth
+from crm_course.dashboard.what_if import NO_ROI
+
+META = {"data_start": "2025-01-01", "changes_start": "2026-01-01", "data_end": "2026-03-31"}
+
+
+@pytest.fixture(scope="module")
+def crm():
+    leads = [{"opportunity_id": f"P{i}", "account_id": "A1", "owner_id": "U1",
+              "created_date": "2025-03-01", "stage": "won" if i < 2 else "lost"}
+             for i in range(10)]
+    accounts = [{"account_id": f"A{i}", "customer_since": "2024-01-01",
+                 "churn_date": "2025-06-01" if i == 4 else None} for i in range(1, 5)]
+    orders = [{"account_id": "A1", "opportunity_id": "P0", "order_date": "2025-03-10",
+               "gross_margin": 300, "amount": 1000},
+              {"account_id": "A2", "opportunity_id": "P1", "order_date": "2025-03-10",
+               "gross_margin": 500, "amount": 1000},
+              {"account_id": "A3", "order_date": "2025-08-01", "gross_margin": 200,
+               "amount": 800}]
+    return make_crm(META, opportunities=leads, accounts=accounts, orders=orders)
+
+
+@pytest.mark.parametrize(("kpi", "eur"), [
+    ("lead_conversion_rate", 4000.0), ("churn_rate", -4000.0),
+    ("first_response_hours", -10.0), ("active_user_rate", 200.0), ("sus_score", 1.0),
+    ("csat", 200.0), ("activities_per_rep", 48.0)])
+def test_worth_of_one_unit_by_hand(crm, kpi, eur):
+    assert worth(crm, kpi).eur_per_unit == pytest.approx(eur)
+
+
+def test_worth_states_its_chain_and_what_is_not_priced(crm):
+    sus = worth(crm, "sus_score")
+    assert len(sus.steps) == 3 and "(assumed)" in sus.steps[0]
+    assert "+0.5 point" in sus.steps[0] and "Active user rate" in sus.steps[0]
+    assert "400 gross margin per won deal" in sus.steps[-1]
+    assert f"EUR {HOURLY_COST_EUR:,.0f} an hour (assumed)" in worth(
+        crm, "activities_per_rep").steps[0]
+    win = worth(crm, "win_rate")
+    assert math.isnan(win.eur_per_unit) and "not priced" in win.steps[0]
+    assert all(link.moves in LINKS or link.moves in ("lead_conversion_rate", "churn_rate")
+               for link in LINKS.values())
+
+
+def test_worth_without_orders_or_churn_dates_is_not_priced(crm):
+    bare = make_crm(META, opportunities=[{"created_date": "2025-03-01", "stage": "won"}])
+    for kpi in ("lead_conversion_rate", "first_response_hours", "active_user_rate"):
+        assert math.isnan(worth(bare, kpi).eur_per_unit), kpi
+
+
+def _plan(rows):
+    frame = pd.DataFrame(rows, columns=["kpi", "uplift", "eur_per_unit", "cost"])
+    return frame.assign(title="t", status="done", unit="share", current=0.5, target=0.6,
+                        baseline=0.4)
+
+
+def test_project_prices_every_change_by_hand():
+    plan = _plan([("lead_conversion_rate", 0.02, 4000.0, 50.0),     # +80
+                  ("first_response_hours", -0.5, -10.0, 50.0),      # +5
+                  ("win_rate", 0.01, math.nan, 0.0)])               # not priced
+    p = project(plan)
+    assert p.benefit == pytest.approx(85) and p.cost == 100
+    assert p.roi == pytest.approx(-0.15) and p.payback_month is None
+    assert p.not_priced == ("win_rate",)
+    assert math.isnan(p.kpis.set_index("kpi").benefit["win_rate"])
+    p = project(_plan([("active_user_rate", 1.2, 200.0, 100.0)]))  # 240 a year
+    assert p.roi == pytest.approx(1.4) and p.payback_month == 5  # 20 a month: 100 in month 5
+
+
+def test_a_negative_benefit_has_no_roi_never_below_minus_100_percent():
+    p = project(_plan([("lead_conversion_rate", -0.05, 4000.0, 100.0)]))
+    assert p.benefit == pytest.approx(-200) and math.isnan(p.roi) and p.payback_month is None
+    p = project(_plan([("lead_conversion_rate", 0.0, 4000.0, 100.0)]))
+    assert p.roi == pytest.approx(-1)  # nothing gained: the whole cost lost, no lower
+
+
+def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi(sample):
+    plan = planned_changes(sample).set_index("title")
+    assert plan.uplift["Advanced-feature training"] == pytest.approx(0.8 - 0.7)
+    assert plan.uplift["Opportunity follow-up process"] == pytest.approx((0.165 - 0.15) / 2)
+    assert plan.uplift["Service triage and automatic case assignment"] == pytest.approx(-0.5)
+    assert plan.uplift["E-mail integration with the CRM"] == 0  # no target recorded
+    w = WhatIf(sample)
+    assert w.projection.roi > 0 and "ROI -100" not in w.summary.value
+    assert "assumptions, not results" in w.assumptions.value
+    for i, slider in enumerate(w.uplifts):
+        before = w.projection.benefit
+        slider.value = slider.value + 2 * slider.step * (-1 if slider.value < 0 else 1)
+        assert w.projection.benefit > before, w.plan.title[i]  # each change is priced
+    for slider in w.uplifts:
+        slider.value = slider.min
+    assert w.projection.benefit < 0 and math.isnan(w.projection.roi)
+    assert NO_ROI in w.summary.value and "ROI -" not in repr(w.widget)
