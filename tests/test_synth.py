@@ -11,9 +11,9 @@ import pytest
 
 from crm_course.business_time import business_hours_between
 from crm_course.data import DEFAULT_DATA_DIR, write_tables
+from crm_course.feedback import comment_themes
 from crm_course.runner import sample_is_current
 from crm_course.schema import CONTACT_DEFECT_RATES, FEATURES, TABLES
-from crm_course.feedback import comment_themes
 from crm_course.synth import (
     COMMENT_THEMES,
     COMPLAINT_WORDS,
