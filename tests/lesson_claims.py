@@ -14,6 +14,7 @@ it; its own checkers (``CHECKERS``) and minimum (``MIN_CLAIMS``) are optional.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -245,15 +246,21 @@ def review_sentences(text: str) -> tuple[int, list[str]]:
         share_high = sum(abs(e) >= actual - 0.0005 for e, _ in effects) / len(effects)
         if not share_low - 0.005 <= num(perm[3]) <= share_high + 0.005:
             problems.append(f"randomisation p {perm[3]} does not match the effects {effects}")
+    roi = r"(" + NUMBER + r"|no ROI)"  # 'no ROI': a fall in conversion, no benefit
     plan = re.search(r"Planned first-year ROI (" + NUMBER + r"); the difference-in-differences "
-                     r"gives " + NUMBER + r" \(range (" + NUMBER + r") to (" + NUMBER
-                     + r")[^\n]*\n(The plan lies (inside|above|below))", text)
+                     r"gives " + roi + r" \(range " + roi + r" to " + roi
+                     + r"[^\n]*\n(The plan lies (inside|above|below))", text)
     if plan:
         claims += 1
-        planned, low, high = num(plan[1]), num(plan[2]), num(plan[3])
+        planned, low, high = (num(v) if v != "no ROI" else -math.inf
+                              for v in (plan[1], plan[3], plan[4]))
+        below_minus_one = [v for v in (plan[2], plan[3], plan[4]) if v != "no ROI"
+                           and num(v) < -1]
+        if below_minus_one:
+            problems.append(f"ROI {below_minus_one} below -100 %: say 'no ROI'")
         where = "inside" if low <= planned <= high else "above" if planned > high else "below"
-        if plan[5] != where:
-            problems.append(f"plan {planned} said '{plan[5]}' the range {low} to {high}")
+        if plan[6] != where:
+            problems.append(f"plan {planned} said '{plan[6]}' the range {low} to {high}")
     active = re.search(r"The rate it targeted went (down|up) \((" + NUMBER + r")% -> ("
                        + NUMBER + r")%\)", text)
     if active:

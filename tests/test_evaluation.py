@@ -222,3 +222,12 @@ def test_ticket_observations_use_the_profiles_business_hours(sample):
     assert np.median(records) == pytest.approx(value, rel=1e-9)
     assert value != pytest.approx(ev.evaluate(sample, "first_response_hours", first,
                                               last).value, rel=1e-3)
+
+
+def test_claim_needs_p_below_the_level_and_a_better_direction():
+    assert ev.claim(0.01, 0.5, 0.7, True) == "improved"
+    assert ev.claim(0.01, 0.5, 0.7, False) == "got worse"
+    assert ev.claim(0.049, 0.7, 0.5, True) == "got worse"
+    assert ev.claim(0.05, 0.5, 0.7, True) == "no clear change"
+    assert ev.claim(0.01, 0.5, 0.7, None) == "no clear change"
+    assert ev.claim(0.01, 0.5, 0.5, True) == "no clear change"

@@ -219,3 +219,16 @@ def test_chart_without_the_target_line_is_told_so(sample):
     ax.axhline(0.123)
     assert judge(question, fig, sample).mistake == "target line misplaced"
     plt.close(fig)
+
+
+def test_churn_by_category_pools_to_the_library_rate(sample):
+    """Exercise 02 q11's reference, in plain pandas, keeps the rule of kpis.churn_rate."""
+    from crm_course import kpis
+    from crm_course.exercises.banks.analyse_kpis import churn_by
+
+    lost = churn_by(sample, "segment", counts=True)
+    at_start = lost / churn_by(sample, "segment")
+    assert lost.sum() / at_start.sum() == pytest.approx(
+        kpis.churn_rate(sample, *sample.period("baseline")))
+    industry = churn_by(sample, "industry", counts=True)
+    assert industry.sum() == lost.sum()  # every lost customer once, whatever the split

@@ -165,3 +165,22 @@ def test_winback_censoring_and_no_campaign(winback):
     # A 120-day window would end after data_end (30 April): the campaign is left out.
     assert math.isnan(kpis.winback_rate(winback, *Q1, within_days=120))
     assert math.isnan(kpis.winback_rate(winback, "2025-02-01", "2025-02-28"))
+
+
+def test_winback_counts_are_the_rate_s_numerator_and_denominator(winback):
+    assert kpis.winback_counts(winback, *Q1) == (1, 3)                 # B1 of B1, B2, B4
+    assert kpis.winback_counts(winback, *Q1, holdout=True) == (1, 1)   # B3
+    assert kpis.winback_counts(winback, *Q1, within_days=100) == (2, 3)
+    assert kpis.winback_counts(winback, "2025-02-01", "2025-02-28") == (0, 0)
+
+
+def test_winback_effect_is_targeted_minus_holdout_with_its_test(winback):
+    from crm_course.kpis import evaluation as ev
+    wb = ev.winback_effect(winback, *Q1)
+    assert (wb.n_before, wb.n_after) == (1, 3)
+    assert wb.difference == pytest.approx(1 / 3 - 1)
+    # pooled 2/4: z = (1/3 - 1) / sqrt(0.25 (1/3 + 1)) = -1.155, p = 0.248
+    assert wb.p_value == pytest.approx(0.248, abs=0.001)
+    assert wb.ci_low < wb.difference < wb.ci_high
+    assert wb.claim == "no clear change"
+    assert ev.winback_effect(winback, "2025-02-01", "2025-02-28") is None

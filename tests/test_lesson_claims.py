@@ -21,3 +21,15 @@ def test_checkers_catch_a_contradiction():
     _, problems = lc.check("05_review_after_three_months",
                            "can detect with them (80% power, 5% level): 4.6 points\n" + wrong)
     assert any("called 'below'" in p for p in problems)
+
+
+def test_roi_checker_wants_no_roi_instead_of_a_value_below_minus_one():
+    line = ("Planned first-year ROI 1.68; the difference-in-differences gives 7.59 (range {} to "
+            "21.60 from the effect's interval), the naive before/after 9.54.\n"
+            "The plan lies inside the range")
+    _, problems = lc.check("05_review_after_three_months", line.format("-6.42"))
+    assert any("below -100 %" in p for p in problems)
+    assert lc.review_sentences(line.format("no ROI")) == (1, [])
+    _, problems = lc.check("05_review_after_three_months",
+                           line.format("no ROI").replace("inside", "above"))
+    assert any("said 'above'" in p for p in problems)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -205,5 +207,7 @@ def test_paired_and_welch_comparisons_by_hand():
 def test_roi_of_an_effect_by_hand():
     # 0.02 x 1,000 leads = 20 deals x 500 = 10,000; (10,000 - 4,000) / 4,000 = 1.5
     assert rv.roi(0.02, 1000, 500, 4000) == pytest.approx(1.5)
+    assert rv.roi(0.0, 1000, 500, 4000) == -1.0  # no benefit: the whole cost lost
+    assert math.isnan(rv.roi(-0.01, 1000, 500, 4000))  # negative benefit: no ROI, not -225 %
     with pytest.raises(ValueError, match="cost"):
         rv.roi(0.02, 1000, 500, 0)

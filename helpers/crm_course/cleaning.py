@@ -1,4 +1,4 @@
-"""Cleaning the contact data for real: spellings, impossible dates, duplicate people.
+"""Cleaning the contact data, on a copy: spellings, impossible dates, duplicate people.
 
 Each step returns a new table (the input is never modified) and a count of what it
 changed, so the effect of the clean-up can be measured with the data-quality KPIs.

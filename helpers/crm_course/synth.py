@@ -151,38 +151,64 @@ COUNTRIES = {"Spain": ("spain", "ES", "España", "Spain ", "SPAIN"),
              "Andorra": ("andorra", "AD", "ANDORRA", "Andorra ")}
 COUNTRY_PROBS = (0.86, 0.06, 0.05, 0.03)
 
-COMMENT_THEMES = {
-    "training": ("I never had proper training on the reports and forecasting screens.",
+COMMENT_THEMES = {  # five core sentences per theme; each holds a keyword of its theme only
+    "training": ("I never had proper training on the forecasting screen.",
                  "We need more training on the advanced features.",
                  "Half of my team does not know how to use the pipeline view properly.",
-                 "A refresher course on the CRM would help new colleagues a lot.",
-                 "Nobody showed us how to build our own dashboards."),
+                 "A refresher session would help new colleagues a lot.",
+                 "Nobody showed us how to build our own views."),
     "interface": ("The interface is cluttered; I need too many clicks to log a call.",
                   "Record pages are confusing, important fields are hidden.",
-                  "The search is hard to use and finds the wrong accounts.",
+                  "The search finds the wrong accounts.",
                   "The screens look old and it is easy to get lost in the menus.",
-                  "Too many mandatory fields on the opportunity form."),
+                  "There are too many mandatory fields on the opportunity form."),
     "speed": ("The CRM is slow in the mornings.",
-              "Reports take minutes to load.",
+              "Some lists take minutes to load.",
               "Saving a record sometimes takes very long or times out.",
-              "Performance was terrible during the June outage week."),
-    "data quality": ("There are many duplicate contacts, I never know which one is right.",
+              "Performance drops every time the whole team logs in.",
+              "The outage in June cost us days of work."),
+    "data quality": ("There are many duplicate contacts and I never know which one is right.",
                      "Phone numbers and e-mails are often missing or out of date.",
                      "Country names are typed in different ways, so filters miss customers.",
-                     "I do not trust the numbers in the pipeline report."),
+                     "I do not trust the numbers in the pipeline.",
+                     "The same customer appears as a duplicate under two names."),
     "mobile": ("I cannot update opportunities from my phone on customer visits.",
                "The mobile app is missing most of the features we need.",
-               "A usable mobile version would save me an hour a day."),
+               "A usable mobile version would save me an hour a day.",
+               "On site visits I take notes on paper because my phone shows nothing useful.",
+               "The mobile pages do not load in the warehouse."),
     "integration": ("The CRM does not talk to our e-mail, so I copy messages by hand.",
-                    "We still export campaign lists to spreadsheets every week.",
-                    "Orders from the ERP do not show up in the CRM."),
+                    "We still export campaign lists to a spreadsheet every week.",
+                    "Orders from the ERP do not show up in the CRM.",
+                    "Invoices live in the ERP and I look them up twice.",
+                    "I keep a spreadsheet next to the CRM because nothing is linked."),
     "reports": ("I cannot get the report I need without asking IT.",
-                "The standard reports do not match how we measure our targets."),
+                "The standard reports do not match how we measure our targets.",
+                "I would like a dashboard per region.",
+                "Building a report for my manager takes half a day.",
+                "The dashboard numbers do not match the finance figures."),
     "praise": ("The CRM has made it much easier to follow up with customers.",
                "Having all customer history in one place is a big improvement.",
                "Since the last update the system is much nicer to work with.",
-               "Good tool, the dashboards help our weekly meeting."),
+               "Good tool, our weekly meeting runs on it now.",
+               "Planning visits is easier now that everything is in one system."),
 }
+# Openers and endings by the respondent's satisfaction (low, middle, high): a complaint
+# sounds harsher from an unhappy user, praise more guarded.
+COMPLAINT_WORDS = (
+    (("Honestly, ", "Really frustrating: ", "Every week the same problem: ", ""),
+     ("", " It costs me time every day.", " It has been like this for months.",
+      " Colleagues say the same.")),
+    (("", "In short: ", "For me, ", "One issue: "),
+     ("", "", " Please fix this.", " It holds the whole team back.")),
+    (("Mostly fine, but ", "A small point: ", "Minor thing: ", ""),
+     ("", " Otherwise it works well.", " Not urgent.", "")),
+)
+PRAISE_WORDS = (
+    (("To be fair, ", "Despite some problems, ", "", ""), ("", " Still a lot to fix.", "", "")),
+    (("", "Overall, ", "", "I must say "), ("", "", " Thanks to the CRM team.", "")),
+    (("", "Overall, ", "Honestly, ", ""), ("", " Keep it up.", " Thanks to the CRM team.", "")),
+)
 
 
 # --------------------------------------------------------------------------- tables
@@ -691,7 +717,25 @@ def _usage(rng, users, engagement, start, changes, end, effect) -> pd.DataFrame:
     })
 
 
-def _survey(rng, users, engagement, waves, end, effect) -> pd.DataFrame:
+def _compose_comments(rng, theme: np.ndarray, core: np.ndarray, satisfaction: np.ndarray
+                      ) -> np.ndarray:
+    """Comment texts: opener + core sentence (``COMMENT_THEMES[theme][core]``) + ending, the
+    opener and ending drawn from the words for the respondent's satisfaction level (below
+    0.5, 0.5-0.65, above 0.65), so the tone follows the score. ``rng`` draws only here."""
+    level = np.digitize(satisfaction, (0.5, 0.65))
+    praise = theme == list(COMMENT_THEMES).index("praise")
+    k = len(theme)
+    which = rng.integers(0, 4, (2, k))
+    words = np.array([PRAISE_WORDS, COMPLAINT_WORDS], dtype=object)  # (2, 3, 2, 4)
+    opener = words[np.where(praise, 0, 1), level, 0, which[0]]
+    ending = words[np.where(praise, 0, 1), level, 1, which[1]]
+    table = np.array(list(COMMENT_THEMES.values()), dtype=object)  # (themes, 5)
+    lowered = np.array([[c if c.startswith("I ") else c[0].lower() + c[1:] for c in row]
+                        for row in table], dtype=object)
+    return opener + np.where(opener == "", table[theme, core], lowered[theme, core]) + ending
+
+
+def _survey(rng, words, users, engagement, waves, end, effect) -> pd.DataFrame:
     nu = len(users)
     dept = users.department.to_numpy()
     level = pd.Series(dept).map({"sales": .60, "service": .64, "marketing": .47,
@@ -735,9 +779,8 @@ def _survey(rng, users, engagement, waves, end, effect) -> pd.DataFrame:
             weights[:, themes.index("praise")] *= np.where(t, 1 + effect, 1)
         cum = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
         theme = (rng.random((k, 1)) > cum).sum(axis=1)
-        texts = np.array([COMMENT_THEMES[t][j % len(COMMENT_THEMES[t])]
-                          for t in themes for j in range(5)], dtype=object).reshape(len(themes), 5)
-        comment = texts[np.minimum(theme, len(themes) - 1), rng.integers(0, 5, k)]
+        theme = np.minimum(theme, len(themes) - 1)
+        comment = _compose_comments(words, theme, rng.integers(0, 5, k), s)
         row["comment"] = np.where(rng.random(k) < 0.5, comment, None)
         frames.append(pd.DataFrame(row))
     survey = pd.concat(frames, ignore_index=True)
@@ -860,7 +903,7 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
     engagement = rng(10).standard_normal(len(users))
     usage = _usage(rng(8), users, engagement, s, changes, end, effect)
     waves = (changes - np.timedelta64(31, "D"), end - np.timedelta64(15, "D"))
-    survey = _survey(rng(9), users, engagement, waves, end, effect)
+    survey = _survey(rng(9), rng(11), users, engagement, waves, end, effect)
     tables = {
         "users": users, "accounts": accounts, "contacts": contacts,
         "opportunities": opportunities, "orders": orders, "campaigns": campaigns,

@@ -98,6 +98,26 @@ def censored_included(compute: Callable, message: str = "You counted leads too y
     return Mistake("censored leads included", compute, message)
 
 
+def wrong_definition(compute: Callable, message: str = "You used another definition of the "
+                     "KPI than the one asked for: compare like with like.") -> Mistake:
+    """Another KPI's definition (lead conversion for win rate, your own definition for a
+    benchmark's ...)."""
+    return Mistake("wrong definition", compute, message)
+
+
+def count_not_rate(compute: Callable, message: str = "Those are counts; the question asks "
+                   "for a rate: divide by the size of each group.") -> Mistake:
+    """Counts per group where rates (count / group size) are asked for."""
+    return Mistake("count instead of rate", compute, message)
+
+
+def points_for_percent(compute: Callable, message: str = "You added the rise as "
+                       "percentage points; a relative (percent) rise multiplies the "
+                       "baseline.") -> Mistake:
+    """A relative rise (+10 %) applied as an absolute one (+10 points)."""
+    return Mistake("points for percent", compute, message)
+
+
 def wrong_group(compute: Callable, message: str) -> Mistake:
     """Data of another group than the one asked for (the other survey group, all
     regions for the treated ones ...)."""

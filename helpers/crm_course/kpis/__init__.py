@@ -47,6 +47,7 @@ from .customers import (
     orders_per_customer,
     repeat_purchase_rate,
     retention_rate,
+    winback_counts,
     winback_rate,
 )
 from .data_quality import (
@@ -115,5 +116,5 @@ __all__ = [
     "overdue_tickets", "period", "pipeline_value", "post_sale_incidents_per_100_orders",
     "registry_table", "repeat_purchase_rate", "resolution_hours", "retention_rate",
     "sales_cycle_days", "sales_per_rep", "stage_conversion", "status", "targets", "sus_score",
-    "unused_feature_count", "unused_features", "win_rate", "winback_rate",
+    "unused_feature_count", "unused_features", "win_rate", "winback_counts", "winback_rate",
 ]

@@ -135,30 +135,10 @@ def cohort_retention(crm: CRM, start, end) -> pd.DataFrame:
     return table
 
 
-def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: int = 90,
-                 holdout: bool = False) -> Result:
-    """Share of the lapsed customers targeted by a win-back campaign who ordered again.
-
-    winback_rate = targeted accounts with an order within ``within_days`` days of the
-    campaign's start / targeted accounts.
-
-    Targeted: the accounts of the contacts who were members (not holdout) of a campaign
-    with objective 'win-back' started in the period, each account once per campaign.
-    Campaigns whose window ends after ``data_end`` are left out (censoring).
-
-    Parameters
-    ----------
-    within_days : int
-        Window after the campaign's start, in calendar days (default 90).
-    holdout : bool
-        True: the same rate for the holdout group (kept out on purpose); the campaign's
-        real effect is the targeted rate minus the holdout rate.
-
-    Returns
-    -------
-    float, or Series per region with ``by='region'``; NaN when there is no such campaign
-    or no targeted account.
-    """
+def _winback(crm: CRM, start, end, within_days: int, holdout: bool
+             ) -> tuple[pd.DataFrame, np.ndarray]:
+    """(targeted accounts, came back) of the win-back campaigns started in the period; see
+    `winback_rate`."""
     first, last = period(start, end)
     n = np.timedelta64(check_days(within_days, "within_days"), "D")
     c = crm.campaigns
@@ -184,9 +164,46 @@ def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: in
     hit = (delay >= np.timedelta64(0, "D")) & (delay <= n)
     back = np.zeros(len(targets), dtype=bool)
     back[pairs.row.to_numpy()[hit]] = True
+    return targets, back
+
+
+def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: int = 90,
+                 holdout: bool = False) -> Result:
+    """Share of the lapsed customers targeted by a win-back campaign who ordered again.
+
+    winback_rate = targeted accounts with an order within ``within_days`` days of the
+    campaign's start / targeted accounts.
+
+    Targeted: the accounts of the contacts who were members (not holdout) of a campaign
+    with objective 'win-back' started in the period, each account once per campaign.
+    Campaigns whose window ends after ``data_end`` are left out (censoring).
+
+    Parameters
+    ----------
+    within_days : int
+        Window after the campaign's start, in calendar days (default 90).
+    holdout : bool
+        True: the same rate for the holdout group (kept out on purpose); the campaign's
+        real effect is the targeted rate minus the holdout rate (`winback_counts` gives
+        the counts a test needs).
+
+    Returns
+    -------
+    float, or Series per region with ``by='region'``; NaN when there is no such campaign
+    or no targeted account.
+    """
+    targets, back = _winback(crm, start, end, within_days, holdout)
     groups = account_groups(crm, targets, "account_id", by)
     everyone = np.ones(len(targets), dtype=bool)
     return groups.result(divide(groups.count(back), groups.count(everyone)), "winback_rate")
+
+
+def winback_counts(crm: CRM, start, end, *, within_days: int = 90, holdout: bool = False
+                   ) -> tuple[int, int]:
+    """(accounts that came back, accounts in the group): the counts behind `winback_rate`,
+    for the targeted group or (``holdout=True``) the holdout; (0, 0) without a campaign."""
+    targets, back = _winback(crm, start, end, within_days, holdout)
+    return int(back.sum()), len(targets)
 
 
 # --------------------------------------------------------------------------- orders

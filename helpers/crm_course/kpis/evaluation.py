@@ -33,7 +33,7 @@ from .. import review  # a module, not names: review imports kpis.sales (no cycl
 from ..data import CRM
 from ..feedback import sus_scores
 from ._common import data_end, dates, in_period, period
-from .customers import churn_counts
+from .customers import churn_counts, winback_counts
 from .registry import REGISTRY, get_kpi
 from .service import ticket_durations
 
@@ -381,15 +381,38 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     except ValueError as error:  # too few records for the test
         return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
                           "not tested", "; ".join([*notes, str(error)]))
-    significant = test.p_value < 1 - confidence
-    direction = (va > vb) == bool(k.higher_is_better)
-    if not significant or k.higher_is_better is None or va == vb:
-        claim = "no clear change"
-    else:
-        claim = "improved" if direction else "got worse"
     return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
-                      test.p_value, test.test, claim, "; ".join(notes), confidence=confidence,
-                      **extra)
+                      test.p_value, test.test,
+                      claim(test.p_value, vb, va, k.higher_is_better, confidence),
+                      "; ".join(notes), confidence=confidence, **extra)
+
+
+def claim(p_value: float, before: float, after: float, higher_is_better: bool | None,
+          confidence: float = CONFIDENCE) -> str:
+    """The claim a tested change allows: "improved" / "got worse" only when
+    p < 1 - confidence and the KPI has a better direction, else "no clear change"."""
+    alpha = round(1 - confidence, 12)  # 1 - 0.95 is 0.05000000000000004 in floating point
+    if not p_value < alpha or higher_is_better is None or after == before:
+        return "no clear change"
+    return "improved" if (after > before) == bool(higher_is_better) else "got worse"
+
+
+def winback_effect(crm: CRM, start, end, within_days: int = 90,
+                   confidence: float = CONFIDENCE) -> Comparison | None:
+    """The win-back campaigns of [start, end] against their holdout: ``before`` = the
+    holdout's comeback rate, ``after`` = the targeted group's, ``difference`` = targeted -
+    holdout (a share: 0.12 is +12 percentage points), two-proportion z-test with a Newcombe
+    interval, and the claim it allows. None when the period has no targeted and holdout
+    accounts to compare."""
+    back, targeted = winback_counts(crm, start, end, within_days=within_days)
+    back_h, held = winback_counts(crm, start, end, within_days=within_days, holdout=True)
+    if not targeted or not held:
+        return None
+    test = review.compare_proportions(back_h, held, back, targeted, "winback_rate", confidence)
+    return Comparison("winback_rate", test.before, test.after, held, targeted, test.difference,
+                      test.ci_low, test.ci_high, test.p_value, test.test,
+                      claim(test.p_value, test.before, test.after, True, confidence), "",
+                      confidence=confidence)
 
 
 def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
@@ -473,6 +496,6 @@ def p_text(p: float) -> str:
 
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
-           "chart_length", "check_possible", "compare", "evaluate", "like_period_value",
+           "chart_length", "check_possible", "claim", "compare", "evaluate", "like_period_value",
            "mature_end", "maturity_days", "observations", "over_time", "p_text",
-           "per_period_value", "same_season_baseline", "survey_waves"]
+           "per_period_value", "same_season_baseline", "survey_waves", "winback_effect"]

@@ -13,9 +13,12 @@ from ...kpis.service import ticket_durations
 from ..mistakes import (
     calendar_hours,
     censored_included,
+    count_not_rate,
     mean_not_median,
     open_records_excluded,
     open_records_included,
+    points_for_percent,
+    wrong_definition,
     wrong_grouping,
     wrong_period,
 )
@@ -70,6 +73,42 @@ def monthly_conversion(crm, period: str = "baseline") -> list[float]:
     start, end = crm.period(period)
     months = pd.date_range(start, end, freq="MS")
     return [kpis.lead_conversion_rate(crm, m, m + pd.offsets.MonthEnd(0)) for m in months]
+
+
+def velocity(crm, cycle: str = "median", rate=kpis.win_rate) -> float:
+    """Deal velocity of the baseline year (lesson 02): opportunities created x win rate x
+    average deal size / sales cycle (days); ``rate`` and ``cycle`` swap in the mistakes."""
+    start, end = _baseline(crm)
+    return float(len(_created_in(crm, start, end)) * rate(crm, start, end)
+                 * kpis.average_deal_size(crm, start, end)
+                 / kpis.sales_cycle_days(crm, start, end, statistic=cycle))
+
+
+def churn_by(crm, column: str, counts: bool = False) -> pd.Series:
+    """Churn of the baseline year per value of the accounts' ``column``, the rule of
+    `kpis.churn_rate` in plain pandas (lesson 02): lost / customers at the start;
+    ``counts``: the customers lost."""
+    start, end = _baseline(crm)
+    a = crm.accounts
+    day_before = start - pd.Timedelta(days=1)
+    at_start = (a.customer_since <= day_before) & ~(a.churn_date <= day_before)
+    lost = (at_start & (a.churn_date <= end)).groupby(a[column]).sum()
+    return lost if counts else lost / at_start.groupby(a[column]).sum()
+
+
+def benchmark_gap(crm, kpi=kpis.win_rate) -> float:
+    """Baseline win rate (``kpi`` in the mistake) minus the win-rate benchmark, in points."""
+    benchmark = float(crm.kpi_targets.set_index("kpi").loc["win_rate", "benchmark"])
+    return 100 * (kpi(crm, *_baseline(crm)) - benchmark)
+
+
+def restated_target(crm, absolute: bool = False) -> float:
+    """The conversion target's relative rise (target / baseline - 1, as recorded) applied
+    to the measured baseline conversion; ``absolute``: the rise added as points."""
+    recorded = crm.kpi_targets.set_index("kpi").loc["lead_conversion_rate"]
+    rise = recorded.target / recorded.baseline - 1
+    measured = kpis.lead_conversion_rate(crm, *_baseline(crm))
+    return float(measured + rise if absolute else measured * (1 + rise))
 
 
 BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
@@ -194,4 +233,62 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
         hints=("Lesson 02 ends with a table of gaps to target, largest first.",
                "A strong answer weighs the size of the gap against how much the company "
                "can influence it.")),
+    NumberQuestion(
+        "q10", "deal velocity",
+        hints=("Four factors over the baseline year: the number of opportunities created, "
+               "`kpis.win_rate`, `kpis.average_deal_size` and `kpis.sales_cycle_days` (a "
+               "median).",
+               "velocity = opportunities x win rate x average deal size / median cycle "
+               "days, in EUR per day."),
+        expected=velocity, tolerance=0.5,
+        mistakes=(
+            mean_not_median(lambda crm: velocity(crm, cycle="mean"),
+                            "You divided by the mean sales cycle; the velocity of lesson 02 "
+                            "uses the median, which a few very long deals do not pull."),
+            wrong_definition(lambda crm: velocity(crm, rate=kpis.lead_conversion_rate),
+                             "You used lead conversion (won / all leads) as the win rate; "
+                             "velocity multiplies by the win rate of closed deals."),
+        )),
+    SeriesQuestion(
+        "q11", "churn by segment",
+        hints=("Customers at the start: `customer_since` on or before the day before the "
+               "year and no `churn_date` on or before that day; lost: those of them whose "
+               "`churn_date` is in the year.",
+               "`lost.groupby(a.segment).sum() / at_start.groupby(a.segment).sum()`"),
+        expected=lambda crm: churn_by(crm, "segment"), tolerance=1e-9, what="churn rates",
+        drop_zeros=False,
+        mistakes=(
+            count_not_rate(lambda crm: churn_by(crm, "segment", counts=True),
+                           "Those are the customers lost per segment: they say where most "
+                           "were lost, not which segment is at risk. Divide by each "
+                           "segment's customers at the start."),
+            wrong_grouping(lambda crm: churn_by(crm, "industry"),
+                           "You split by industry; the question asks per segment."),
+        )),
+    NumberQuestion(
+        "q12", "gap to competitors",
+        hints=("`crm.kpi_targets.set_index('kpi').loc['win_rate']` holds the benchmark and "
+               "its note: won / closed deals, a win rate.",
+               "`100 * (kpis.win_rate(crm, start, end) - benchmark)`"),
+        expected=benchmark_gap, tolerance=0.05, units=("change", "percent"),
+        mistakes=(
+            wrong_definition(lambda crm: benchmark_gap(crm, kpis.lead_conversion_rate),
+                             "You measured yourself as lead conversion (won / all leads), "
+                             "the competitors' figure as won / closed deals: compare on "
+                             "their definition, the win rate."),
+        )),
+    NumberQuestion(
+        "q13", "relative target restated",
+        hints=("The relative rise is `target / baseline - 1` of `lead_conversion_rate` in "
+               "`crm.kpi_targets`.",
+               "Multiply the measured conversion (q1) by 1 + that rise."),
+        expected=restated_target, tolerance=0.0005, fraction=True,
+        mistakes=(
+            points_for_percent(lambda crm: restated_target(crm, absolute=True),
+                               "You added the relative rise as points (e.g. 15 % + 10 "
+                               "points = 25 %); +10 % multiplies: 15 % x 1.10 = 16.5 %."),
+            Mistake("recorded target", lambda crm: kpi_target(crm, "lead_conversion_rate"),
+                    "That is the recorded target, set on the recorded baseline; restate it "
+                    "on the baseline you measured."),
+        )),
 ])
