@@ -107,6 +107,9 @@ def open_inbox(exchange: Path, user: str, home: Path, uid: int | None = None,
         if roster.is_file():
             with open(roster, newline="", encoding="utf-8") as fh:
                 rows = {r["username"]: r for r in csv.DictReader(fh)}
+        if rows.get(inbox.name, {}).get("learner", user) != user:
+            raise ValueError(f"user names {rows[inbox.name]['learner']!r} and {user!r} both "
+                             f"become the folder {inbox.name!r}: rename one")
         rows[inbox.name] = {"learner": user, "username": inbox.name, "home": str(home)}
         tmp = roster.with_name(".roster.csv.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
