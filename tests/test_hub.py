@@ -106,6 +106,15 @@ def test_pre_spawn_hook_sets_data_and_exchange_never_the_secret(tmp_path):
         "CRM_COURSE_EXCHANGE": str(tmp_path / "exchange")}
     assert "CRM_COURSE_SECRET" not in os.environ
     assert (tmp_path / "homes" / "chloe" / "exercises" / "00_warmup.ipynb").is_file()
+    # Kubernetes: every home on one volume, the spawner has no home_dir
+    hook = hub.pre_spawn_hook(ROOT, tmp_path / "datasets", tmp_path / "exchange", SECRET,
+                              homes=tmp_path / "volume")
+    spawner = SimpleNamespace(user=SimpleNamespace(name="chloe"), environment={},
+                              log=logging.getLogger("test"))
+    asyncio.run(hook(spawner))
+    assert (tmp_path / "volume" / "chloe" / "lessons" / "00_welcome.ipynb").is_file()
+    assert exchange.read_homes(tmp_path / "exchange") == {"chloe": tmp_path / "volume" /
+                                                          "chloe"}
 
 
 def test_submit_timestamped_never_overwrites_latest_wins(made, tmp_path):

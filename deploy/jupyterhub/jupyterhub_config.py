@@ -40,10 +40,23 @@ if not SECRET_FILE.exists():
     with os.fdopen(fd, "w") as fh:
         fh.write(secrets.token_hex(32))
 
+try:  # under TLJH, learner "ana" is the Unix user "jupyter-ana", made at first start:
+    # make it before the hook fills its home (TLJH's own functions, as its spawner does)
+    from tljh.normalize import generate_system_username
+    from tljh.user import ensure_user
+
+    def unix_user(spawner):
+        name = generate_system_username("jupyter-" + spawner.user.name)
+        ensure_user(name)
+        return name
+except ImportError:  # elsewhere the hub's user name is the Unix user's
+    unix_user = None
+
 # Before each server starts: course copy, personal dataset, inbox (crm_course.hub).
 # The server's environment gets CRM_COURSE_DATA and CRM_COURSE_EXCHANGE, not the secret.
 c.Spawner.pre_spawn_hook = pre_spawn_hook(
-    COURSE, HUB_DIR / "datasets", HUB_DIR / "exchange", SECRET_FILE.read_text().strip())
+    COURSE, HUB_DIR / "datasets", HUB_DIR / "exchange", SECRET_FILE.read_text().strip(),
+    unix_user=unix_user)
 
 # Learners land in their exercises.
 c.Spawner.default_url = "/lab/tree/exercises"

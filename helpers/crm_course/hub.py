@@ -134,13 +134,14 @@ def prepare(user: str, home: Path, course: Path, data_root: Path, exchange: Path
 
 
 def pre_spawn_hook(course: Path, data_root: Path, exchange: Path, secret: str,
-                   homes: Path | None = None):
+                   homes: Path | None = None, unix_user=None):
     """A ``Spawner.pre_spawn_hook``: run `prepare` for the spawning user in a subprocess
     (this interpreter, so the hub's environment must have crm_course), then add its
     variables to the server's environment. The home is ``homes/<user>`` when ``homes``
     is given (Kubernetes: the volume holding every home), else ``spawner.home_dir`` when
     the spawner has one (SimpleLocalProcessSpawner), else the Unix user's, who then owns
-    the files."""
+    the files: ``unix_user(spawner)`` names (and may create) that user, by default the
+    hub's user name."""
     import pwd
 
     if len(secret) < 16:
@@ -152,7 +153,7 @@ def pre_spawn_hook(course: Path, data_root: Path, exchange: Path, secret: str,
         home = homes / learner_key(spawner.user.name) if homes is not None \
             else getattr(spawner, "home_dir", None)
         if home is None:
-            account = pwd.getpwnam(spawner.user.name)
+            account = pwd.getpwnam(unix_user(spawner) if unix_user else spawner.user.name)
             uid, gid, home = account.pw_uid, account.pw_gid, account.pw_dir
         command = [sys.executable, "-m", "crm_course.hub", "--user", spawner.user.name,
                    "--home", str(home), "--course", str(course), "--data-root",
