@@ -163,7 +163,7 @@ def _work(page, url: str, user: str, answer: str) -> dict:
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     out = cell.locator(".jp-OutputArea")
-    out.get_by_text("DATASET").wait_for(timeout=120_000)
+    out.get_by_text("DATASET").wait_for(timeout=180_000)
     out.get_by_text("q4").first.wait_for(timeout=60_000)
     shown = out.inner_text()
     page.keyboard.press("Control+s")
@@ -195,7 +195,7 @@ def test_three_learners_on_the_hub(hub, tmp_path):
                 _log_in(page, url, user)
             for page in pages.values():
                 page.locator(".jp-DirListing-content", has_text="00_warmup.ipynb") \
-                    .wait_for(timeout=120_000)
+                    .wait_for(timeout=180_000)
             three_up = time.monotonic() - hub["start"]
             for user, page in pages.items():
                 try:
