@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lab data outputs exercises bench lint lock clean help browser sandbox
+.PHONY: run test lab data outputs exercises bench lint lock clean help browser sandbox proxy hub
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
@@ -22,6 +22,8 @@ help:
 	@echo "make browser    install Debian chromium for the browser tests (root, when missing)"
 	@echo "make sandbox    install bubblewrap for sandboxed grading (root, when missing)"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml"
+	@echo "make proxy      install configurable-http-proxy (npm) for the course's JupyterHub"
+	@echo "make hub        a local JupyterHub on 127.0.0.1:8000 with demo learners and an instructor"
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +38,7 @@ run: $(STAMP)
 
 # units and notebook runs (tests/), plus nbval: committed lesson and solution outputs
 # must match a fresh run on this machine
-test: $(STAMP) browser sandbox
+test: $(STAMP) browser sandbox proxy
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests \
 	  --nbval --nbval-current-env notebooks solutions
 
@@ -53,6 +55,21 @@ sandbox:
 	@command -v bwrap >/dev/null || [ "$$(id -u)" != 0 ] || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap)
 	@command -v bwrap >/dev/null || echo "no bwrap: sandboxed grading tests will be skipped"
+
+# configurable-http-proxy for JupyterHub (tests/test_hub_browser.py, make hub), pinned by
+# deploy/jupyterhub/package-lock.json; installs Debian's nodejs/npm only when missing (root).
+PROXY := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
+proxy: $(PROXY)
+$(PROXY): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	@if command -v npm >/dev/null; then cd deploy/jupyterhub && npm ci --no-audit --no-fund \
+	  --loglevel=error && touch node_modules/.bin/configurable-http-proxy; \
+	  else echo "no npm: the JupyterHub browser test will be skipped"; fi
+
+# the whole flow on one machine: log in as ana, ben or chloe (learners) or teacher
+hub: $(STAMP) proxy
+	$(BIN)/crm-course hub --port 8000
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -179,8 +179,11 @@ def _build_exercises(args) -> int:
 
 def _add_grade(sub) -> None:
     p = sub.add_parser("grade", help="grade submitted exercise notebooks (crm_course.grading)")
-    p.add_argument("submissions", type=Path, nargs="+", metavar="SUBMISSION",
+    p.add_argument("submissions", type=Path, nargs="*", metavar="SUBMISSION",
                    help="submitted notebooks (never modified)")
+    p.add_argument("--exchange", type=Path, default=None, help="grade the hub's exchange "
+                   "folder instead: the newest submission per learner and notebook, the "
+                   "roster from the hub, feedback into each learner's ~/feedback/")
     p.add_argument("--out", type=Path, required=True,
                    help="folder for gradebook.csv, results.json and feedback/")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -199,8 +202,15 @@ def _add_grade(sub) -> None:
 def _grade(args) -> int:
     from .grading import main
 
+    if (args.exchange is None) == (not args.submissions):
+        print("error: give SUBMISSION files or --exchange DIR (one of the two)",
+              file=sys.stderr)
+        return 2
+    if args.exchange is not None and args.roster is not None:
+        print("error: --exchange uses the hub's roster; leave out --roster", file=sys.stderr)
+        return 2
     return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
-                sandbox=not args.no_sandbox, roster=args.roster)
+                sandbox=not args.no_sandbox, roster=args.roster, exchange=args.exchange)
 
 
 def _add_class_report(sub) -> None:
@@ -327,6 +337,56 @@ def _dashboard(args) -> int:
         return 0
 
 
+def _add_submit(sub) -> None:
+    p = sub.add_parser("submit", help="submit a saved notebook into the course's exchange "
+                       "folder, timestamped, never replacing an earlier submission "
+                       "(crm_course.exchange)")
+    p.add_argument("notebook", type=Path, help="the notebook file (save it first)")
+    p.add_argument("--exchange", type=Path, default=None,
+                   help="exchange folder (default $CRM_COURSE_EXCHANGE, set by the hub)")
+    p.add_argument("--user", default=None, help="your user name (default $JUPYTERHUB_USER)")
+    p.set_defaults(func=_submit)
+
+
+def _submit(args) -> int:
+    from .exchange import ExchangeError, submit
+
+    try:
+        path = submit(args.notebook, args.exchange, args.user)
+    except (ExchangeError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"submitted {args.notebook} as {path.name}")
+    return 0
+
+
+def _add_hub(sub) -> None:
+    p = sub.add_parser("hub", help="a local JupyterHub on 127.0.0.1 with demo learners and "
+                       "an instructor, for trying the course's flow (crm_course.hub)")
+    p.add_argument("--port", type=int, default=8000, help="port of the hub (default 8000)")
+    p.add_argument("--state", type=Path, default=Path("build/hub"),
+                   help="folder for the hub's state, homes, datasets, exchange "
+                   "(default build/hub)")
+    p.set_defaults(func=_hub)
+
+
+def _hub(args) -> int:
+    import subprocess
+
+    from .hub import DEMO_INSTRUCTOR, DEMO_LEARNERS, DEMO_PASSWORD, local_hub
+
+    command, env = local_hub(args.state, args.port, args.port + 1, args.port + 2)
+    state = args.state.resolve()
+    print(f"JupyterHub on http://127.0.0.1:{args.port}/ : learners {', '.join(DEMO_LEARNERS)}, "
+          f"instructor {DEMO_INSTRUCTOR}, password {DEMO_PASSWORD}\nGrade the submissions: "
+          f"CRM_COURSE_SECRET=$(cat {state}/secret) crm-course grade --exchange "
+          f"{state}/exchange --out {state}/grades")
+    try:
+        return subprocess.run(command, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-course",
@@ -334,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_data, _add_run, _add_execute, _add_build_exercises, _add_grade,
-                _add_class_report, _add_progress, _add_report, _add_dashboard):
+                _add_class_report, _add_progress, _add_report, _add_dashboard, _add_submit,
+                _add_hub):
         add(sub)
     return parser
 

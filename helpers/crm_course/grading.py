@@ -214,6 +214,7 @@ class Batch:
     scratch_root: Path
     timeout: float
     sandbox: bool
+    personal: bool = False          # bound learners worked on their personal datasets
     datasets: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -272,7 +273,9 @@ def read(sub: Submission) -> None:
 
 
 def identify(sub: Submission) -> None:
-    """Whose dataset: the roster's learner, else the declared one, else the seed."""
+    """Whose dataset: the roster's learner (when the notebook declares one, or the batch
+    says each learner had their personal dataset, as on the hub), else the declared one,
+    else the seed."""
     declared = sub.params.get("learner")
     declared = None if declared is None else str(declared)
     if sub.bound is not None and declared is not None and declared != sub.bound:
@@ -281,7 +284,8 @@ def identify(sub: Submission) -> None:
                            f"{sub.bound!r}'s dataset")
     from .synth import learner_seed
 
-    learner = sub.bound if sub.bound is not None and declared is not None else declared
+    personal = declared is not None or sub.batch.personal
+    learner = sub.bound if sub.bound is not None and personal else declared
     if learner is not None:
         sub.seed = learner_seed(learner)
     else:
@@ -520,6 +524,16 @@ def feedback_text(results: list[GradeResult]) -> str:
     return "\n".join(lines)
 
 
+def feedback_html(results: list[GradeResult]) -> str:
+    """`feedback_text` as one HTML page (Markdown rendered, raw HTML escaped)."""
+    from .exercises.display import markdown_html
+
+    title = f"Feedback for {clean(results[0].learner)}"
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+            f"{md(title)}</title></head>\n<body>\n{markdown_html(feedback_text(results))}"
+            "\n</body></html>\n")
+
+
 # --------------------------------------------------------------------------- the batch
 
 class SandboxUnavailable(RuntimeError):
@@ -577,11 +591,13 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
 
 
 def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
-          progress: bool = True, sandbox: bool = True, roster: Path | None = None
-          ) -> list[GradeResult]:
+          progress: bool = True, sandbox: bool = True, roster: Path | None = None,
+          personal: bool = False, absent=None) -> list[GradeResult]:
     """Grade ``paths`` in parallel into ``out`` (results/, results.json, gradebook.csv,
     feedback/, executed/, class_report.html); ``sandbox=False`` runs learner code as this
-    user (trusted work only); ``roster`` binds files to learners (`crm_course.identity`)."""
+    user (trusted work only); ``roster`` binds files to learners (`crm_course.identity`);
+    ``personal``: every roster learner worked on their personal dataset (the hub's);
+    ``absent(results)`` returns rows for work not submitted, added before the views."""
     from tqdm import tqdm
 
     from .sandbox import unavailable
@@ -590,7 +606,7 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
         raise SandboxUnavailable(f"no sandbox for learner code: {why}")
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
-    batch = Batch(Path(tempfile.mkdtemp(prefix="crm-grade-")), timeout, sandbox)
+    batch = Batch(Path(tempfile.mkdtemp(prefix="crm-grade-")), timeout, sandbox, personal)
     paths = [Path(p) for p in paths]
     digests = {p: _digest(p) for p in paths}
     subs, refused = submissions(paths, batch, read_roster(roster) if roster else None)
@@ -630,6 +646,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
     for p, r in zip(paths, results, strict=True):
         if _digest(p) != digests[p]:  # a guard: the sandbox cannot reach submissions
             r.reason = (r.reason + "; " if r.reason else "") + "submission file changed!"
+    if absent is not None:
+        results += absent(results)
     _write_atomic(out / "results.json", json.dumps([r.to_dict() for r in results], indent=1))
     write_gradebook(results, out / "gradebook.csv")
     fb = out / "feedback"
@@ -658,19 +676,27 @@ def _digest(p: Path) -> str | None:
 
 
 def main(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
-         sandbox: bool = True, roster: Path | None = None) -> int:
-    """``crm-course grade``: grade, print a one-line summary per submission."""
+         sandbox: bool = True, roster: Path | None = None, exchange: Path | None = None
+         ) -> int:
+    """``crm-course grade``: grade, print a one-line summary per submission; with
+    ``exchange``, the hub's exchange (`crm_course.exchange.grade_exchange`)."""
+    from .exchange import ExchangeError, grade_exchange
     from .identity import RosterError
 
     start = time.monotonic()
     try:
-        results = grade(paths, out, jobs=jobs, timeout=timeout, sandbox=sandbox,
-                        roster=roster)
+        if exchange is not None:
+            results, written = grade_exchange(exchange, out, jobs=jobs, timeout=timeout,
+                                              sandbox=sandbox)
+            print(f"wrote feedback into {len(written)} learner home(s)")
+        else:
+            results = grade(paths, out, jobs=jobs, timeout=timeout, sandbox=sandbox,
+                            roster=roster)
     except SandboxUnavailable as err:
         print(f"error: {err}. Install bubblewrap (apt-get install bubblewrap) or, only for "
               "work you trust, pass --no-sandbox.", file=__import__("sys").stderr)
         return 2
-    except RosterError as err:
+    except (RosterError, ExchangeError) as err:
         print(f"error: {err}", file=__import__("sys").stderr)
         return 2
     for r in results:

@@ -1,5 +1,6 @@
 """The learner's object: ``ex = Exercise("00_warmup", crm)`` then ``ex.check("q1", x)``,
-``ex.check_chart("q2", fig)``, ``ex.hint("q1")``, ``ex.solution("q1")``, ``ex.progress()``.
+``ex.check_chart("q2", fig)``, ``ex.hint("q1")``, ``ex.solution("q1")``, ``ex.progress()``,
+``ex.submit()`` (on the course's JupyterHub).
 
 Judging is delegated to `judge` (pure), showing to `display`, recording to `record`.
 A failed or unanswered check never raises unless ``strict=True`` (headless runs).
@@ -7,8 +8,10 @@ A failed or unanswered check never raises unless ``strict=True`` (headless runs)
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from ..escape import markdown as md
 from .banks import UnknownId, get_bank
 from .display import Message, show, verdict_message
 from .judge import PASSED, Opaque, Verdict, judge
@@ -181,3 +184,17 @@ class Exercise:
         events = read_events() + self._unlogged
         show(question_table(events, self.dataset, self.id))
         show(progress_table(events, self.dataset))
+
+    def submit(self, notebook: str | Path | None = None) -> Path:
+        """Submit the saved notebook to your instructor (`crm_course.exchange.submit`):
+        by default the one this kernel runs (``$JPY_SESSION_NAME``, set by Jupyter).
+        Save it first (Ctrl+S): the file on disk is what is submitted."""
+        from ..exchange import ExchangeError, submit
+
+        notebook = notebook or os.environ.get("JPY_SESSION_NAME")
+        if not notebook:
+            raise ExchangeError("which notebook? give its file: ex.submit('00_warmup.ipynb')")
+        path = submit(notebook)
+        show(Message("info", "submitted", f"{md(Path(notebook).name)} as {md(path.name)}. "
+                     "Your instructor grades your latest submission; earlier ones are kept."))
+        return path

@@ -1,0 +1,62 @@
+# The course on one server: what JupyterHub does for every learner.
+#
+# The Littlest JupyterHub (TLJH): copy this file to /opt/tljh/config/jupyterhub_config.d/
+# and run `sudo tljh-config reload hub`. TLJH brings the rest: users (one Unix user per
+# learner, "jupyter-<name>"), log in, HTTPS, memory limits and idle culling
+# (`tljh-config set limits.memory 1G`, `tljh-config set services.cull.timeout 3600`).
+# Install the course in both of TLJH's environments:
+#   sudo /opt/tljh/hub/bin/pip install /srv/crm-course/course    (the hook runs here)
+#   sudo /opt/tljh/user/bin/pip install /srv/crm-course/course   (the learners' kernels)
+# Plain JupyterHub on one server: `jupyterhub -f local_config.py` shows a whole setup
+# (`make hub` runs it on 127.0.0.1 with demo users); this file is part of it.
+#
+# Settings (environment of the hub):
+#   CRM_COURSE_DIR      a checkout of the course: its exercises/ and notebooks/ are copied
+#                       into each learner's home when absent (default /srv/crm-course/course)
+#   CRM_COURSE_HUB_DIR  the hub's course folder (default /srv/crm-course), holding
+#     secret            the course secret, 0600, made here on first start. Learners' datasets
+#                       are derived from it and their user names; it never reaches a
+#                       learner's server. Grade with it:
+#                       CRM_COURSE_SECRET=$(sudo cat /srv/crm-course/secret) \
+#                         crm-course grade --exchange /srv/crm-course/exchange --out grades
+#     datasets/<user>/  each learner's dataset, read-only (folder 0555, files 0444)
+#     exchange/         submissions (inbox/<user>/, one folder per learner, theirs, 0700)
+#                       and roster.csv (the hub's users; `crm-course grade --exchange`)
+import os
+import secrets
+from pathlib import Path
+
+from crm_course.hub import pre_spawn_hook
+
+c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
+
+COURSE = Path(os.environ.get("CRM_COURSE_DIR", "/srv/crm-course/course"))
+HUB_DIR = Path(os.environ.get("CRM_COURSE_HUB_DIR", "/srv/crm-course"))
+
+HUB_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_FILE = HUB_DIR / "secret"
+if not SECRET_FILE.exists():
+    fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+
+try:  # under TLJH, learner "ana" is the Unix user "jupyter-ana", made at first start:
+    # make it before the hook fills its home (TLJH's own functions, as its spawner does)
+    from tljh.normalize import generate_system_username
+    from tljh.user import ensure_user
+
+    def unix_user(spawner):
+        name = generate_system_username("jupyter-" + spawner.user.name)
+        ensure_user(name)
+        return name
+except ImportError:  # elsewhere the hub's user name is the Unix user's
+    unix_user = None
+
+# Before each server starts: course copy, personal dataset, inbox (crm_course.hub).
+# The server's environment gets CRM_COURSE_DATA and CRM_COURSE_EXCHANGE, not the secret.
+c.Spawner.pre_spawn_hook = pre_spawn_hook(
+    COURSE, HUB_DIR / "datasets", HUB_DIR / "exchange", SECRET_FILE.read_text().strip(),
+    unix_user=unix_user)
+
+# Learners land in their exercises.
+c.Spawner.default_url = "/lab/tree/exercises"

@@ -1,0 +1,206 @@
+"""The hub's side of the course (crm_course.hub) and the exchange (crm_course.exchange),
+without a hub: course copy, read-only personal datasets, inboxes and roster, the
+pre-spawn hook's environment, submission, latest-per-learner, feedback into homes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from crm_course import exchange, hub
+from crm_course.cli import main as cli
+from crm_course.data import DEFAULT_DATA_DIR
+from crm_course.source import get_crm
+from crm_course.synth import learner_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "s3cret-for-tests-0123456789"
+WARMUP = ROOT / "exercises" / "00_warmup.ipynb"
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """Two learners prepared by the hub: homes, datasets, exchange."""
+    base = tmp_path_factory.mktemp("hub")
+    done = {u: hub.prepare(u, base / "homes" / u, ROOT, base / "datasets",
+                           base / "exchange", SECRET) for u in ("ana", "ben")}
+    return base, done
+
+
+def test_course_copied_where_absent_never_over_work(tmp_path):
+    home = tmp_path / "home"
+    (home / "exercises").mkdir(parents=True)
+    mine = home / "exercises" / "00_warmup.ipynb"
+    mine.write_text("my work")
+    copied = hub.copy_course(ROOT, home)
+    assert mine.read_text() == "my work" and mine not in copied
+    assert (home / "exercises" / "01_collect_usage_data.ipynb").is_file()
+    assert (home / "lessons" / "00_welcome.ipynb").is_file()
+    assert not (home / "lessons" / "dashboard.ipynb").exists()  # instructors' only
+    assert hub.copy_course(ROOT, home) == []  # a second start copies nothing
+
+
+def test_personal_datasets_read_only_from_name_and_secret(made):
+    base, done = made
+    folders = {u: Path(d["environment"]["CRM_COURSE_DATA"]) for u, d in done.items()}
+    for user, folder in folders.items():
+        assert folder == base / "datasets" / user
+        assert oct(folder.stat().st_mode & 0o777) == "0o555"
+        assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o444"}
+        meta = json.loads((folder / "dataset.json").read_text())
+        assert meta["seed"] == learner_seed(user, SECRET)
+        assert SECRET not in "".join(p.read_text() for p in folder.iterdir())
+    assert (folders["ana"] / "opportunities.csv").read_bytes() != \
+        (folders["ben"] / "opportunities.csv").read_bytes()
+    before = (folders["ana"] / "dataset.json").stat().st_mtime_ns
+    assert hub.make_dataset("ana", base / "datasets", SECRET)[0] == folders["ana"]
+    assert (folders["ana"] / "dataset.json").stat().st_mtime_ns == before  # reused
+
+
+def test_notebooks_pick_the_hub_dataset_and_parameters_win(made, monkeypatch):
+    _, done = made
+    monkeypatch.setenv("CRM_COURSE_DATA", done["ana"]["environment"]["CRM_COURSE_DATA"])
+    assert get_crm().meta["seed"] == learner_seed("ana", SECRET)
+    assert get_crm(data_dir=DEFAULT_DATA_DIR).meta["seed"] == 23  # a parameter wins
+    monkeypatch.delenv("CRM_COURSE_DATA")
+    assert get_crm().meta["seed"] == 23
+
+
+def test_inboxes_and_roster(made):
+    base, _ = made
+    ex = base / "exchange"
+    assert oct((ex / "inbox").stat().st_mode & 0o777) == "0o711"
+    assert oct((ex / "inbox" / "ana").stat().st_mode & 0o777) == "0o700"
+    assert oct((ex / "roster.csv").stat().st_mode & 0o777) == "0o600"
+    with open(ex / "roster.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["learner"], r["username"]) for r in rows] == [("ana", "ana"), ("ben", "ben")]
+    assert exchange.read_homes(ex) == {u: base / "homes" / u for u in ("ana", "ben")}
+
+
+def test_two_names_one_folder_refused(tmp_path):
+    hub.open_inbox(tmp_path, "ana.b", tmp_path / "h1")
+    with pytest.raises(ValueError, match="both become the folder 'ana.b'"):
+        hub.open_inbox(tmp_path, "ana.b\u200b", tmp_path / "h2")
+
+
+def test_pre_spawn_hook_sets_data_and_exchange_never_the_secret(tmp_path):
+    with pytest.raises(ValueError, match="16 characters"):
+        hub.pre_spawn_hook(ROOT, tmp_path, tmp_path, "short")
+    hook = hub.pre_spawn_hook(ROOT, tmp_path / "datasets", tmp_path / "exchange", SECRET)
+    spawner = SimpleNamespace(user=SimpleNamespace(name="chloe"),
+                              home_dir=str(tmp_path / "homes" / "chloe"),
+                              environment={"KEEP": "1"}, log=logging.getLogger("test"))
+    asyncio.run(hook(spawner))
+    assert spawner.environment == {
+        "KEEP": "1", "CRM_COURSE_DATA": str(tmp_path / "datasets" / "chloe"),
+        "CRM_COURSE_EXCHANGE": str(tmp_path / "exchange")}
+    assert "CRM_COURSE_SECRET" not in os.environ
+    assert (tmp_path / "homes" / "chloe" / "exercises" / "00_warmup.ipynb").is_file()
+    # Kubernetes: every home on one volume, the spawner has no home_dir
+    hook = hub.pre_spawn_hook(ROOT, tmp_path / "datasets", tmp_path / "exchange", SECRET,
+                              homes=tmp_path / "volume")
+    spawner = SimpleNamespace(user=SimpleNamespace(name="chloe"), environment={},
+                              log=logging.getLogger("test"))
+    asyncio.run(hook(spawner))
+    assert (tmp_path / "volume" / "chloe" / "lessons" / "00_welcome.ipynb").is_file()
+    assert exchange.read_homes(tmp_path / "exchange") == {"chloe": tmp_path / "volume" /
+                                                          "chloe"}
+
+
+def test_submit_timestamped_never_overwrites_latest_wins(made, tmp_path):
+    base, _ = made
+    ex = tmp_path / "exchange"
+    shutil.copytree(base / "exchange", ex)
+    t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+    first = exchange.submit(WARMUP, ex, "ana", now=t0)
+    assert first.name == "00_warmup.20261127T100000_000000Z.ipynb"
+    assert oct(first.stat().st_mode & 0o777) == "0o400"
+    with pytest.raises(FileExistsError):
+        exchange.submit(WARMUP, ex, "ana", now=t0)
+    second = exchange.submit(WARMUP, ex, "ana", now=t0 + dt.timedelta(seconds=1))
+    other = exchange.submit(WARMUP, ex, "ben", now=t0)
+    assert first.read_bytes() == WARMUP.read_bytes() and first.exists()
+    assert exchange.latest(ex) == [second, other]
+    assert exchange.notebook_of(second) == "00_warmup"
+    with pytest.raises(exchange.ExchangeError, match="no inbox"):
+        exchange.submit(WARMUP, ex, "dan\u202e/")  # no inbox: dan never started a server
+    with pytest.raises(exchange.ExchangeError, match="not a saved notebook"):
+        exchange.submit(tmp_path / "missing.ipynb", ex, "ana")
+
+
+def test_cli_submit_and_grade_arguments(made, tmp_path, monkeypatch, capsys):
+    base, _ = made
+    ex = tmp_path / "exchange"
+    shutil.copytree(base / "exchange", ex)
+    monkeypatch.setenv("CRM_COURSE_EXCHANGE", str(ex))
+    monkeypatch.setenv("JUPYTERHUB_USER", "ben")
+    assert cli(["submit", str(WARMUP)]) == 0
+    assert "submitted" in capsys.readouterr().out
+    assert len(list((ex / "inbox" / "ben").iterdir())) == 1
+    assert cli(["grade", "--out", str(tmp_path / "g")]) == 2
+    assert cli(["grade", str(WARMUP), "--exchange", str(ex), "--out", str(tmp_path)]) == 2
+    monkeypatch.delenv("CRM_COURSE_EXCHANGE")
+    assert cli(["submit", str(WARMUP)]) == 1
+    assert "CRM_COURSE_EXCHANGE" in capsys.readouterr().err
+
+
+def test_feedback_never_follows_a_learners_link(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    page = exchange.write_feedback(home, "00_warmup", "<p>ok</p>")
+    assert page == home / "feedback" / "00_warmup.html" and page.read_text() == "<p>ok</p>"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "feedback").symlink_to(elsewhere)
+    with pytest.raises(OSError):
+        exchange.write_feedback(other, "00_warmup", "x")
+    assert list(elsewhere.iterdir()) == []
+    (home / "feedback" / "01.html").symlink_to(elsewhere / "target")
+    with pytest.raises(OSError):
+        exchange.write_feedback(home, "01", "x")
+    assert not (elsewhere / "target").exists()
+
+
+@pytest.mark.slow
+def test_grade_exchange_latest_each_on_own_dataset_and_absent_learners(made, tmp_path):
+    base, _ = made
+    ex = tmp_path / "exchange"
+    shutil.copytree(base / "exchange", ex)
+    homes = {u: tmp_path / "homes" / u for u in ("ana", "ben")}
+    with open(ex / "roster.csv", "w", newline="") as fh:  # homes of this test
+        w = csv.writer(fh)
+        w.writerow(["learner", "username", "home"])
+        for u, h in homes.items():
+            h.mkdir(parents=True)
+            w.writerow([u, u, h])
+    solution = ROOT / "solutions" / "00_warmup.ipynb"
+    t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+    exchange.submit(WARMUP, ex, "ana", now=t0)  # blank, then the worked one: latest wins
+    exchange.submit(solution, ex, "ana", now=t0 + dt.timedelta(minutes=5))
+    os.environ["CRM_COURSE_SECRET"] = SECRET
+    try:
+        results, written = exchange.grade_exchange(ex, tmp_path / "out", progress=False,
+                                                   sandbox=False)
+    finally:
+        del os.environ["CRM_COURSE_SECRET"]
+    by = {r.learner: r for r in results}
+    assert by["ana"].seed == learner_seed("ana", SECRET)
+    assert by["ana"].score == by["ana"].max_score > 0, by["ana"]
+    assert by["ben"].reason == "not submitted" and by["ben"].score == 0
+    assert written == [homes["ana"] / "feedback" / "00_warmup.html"]
+    score = f"Score: {by['ana'].score:g} / {by['ana'].max_score:g}"
+    assert score in written[0].read_text()
+    report = (tmp_path / "out" / "class_report.html").read_text()
+    assert "ben" in report
