@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from class_fixtures import EXERCISE, make_class, submission
+from class_fixtures import BANK, EXERCISE, GRADED, make_class, submission
 
 from crm_course.class_report import (
     UNNAMED,
@@ -52,9 +52,12 @@ def test_learners_best_submission_and_broken_file(klass):
     report = analyse(klass)
     rows = {(r.learner, r.exercise): r for r in report.learners}
     ada = rows[("ada", EXERCISE)]
-    assert (ada.solved, ada.attempted, ada.questions) == (7, 7, 8)  # q7 chart not drawn
+    graded = sum(q.graded for q in BANK.questions)  # the bank's graded questions
+    # ada answers every graded question right except the chart (q7), which she leaves
+    assert (ada.solved, ada.attempted, ada.questions) == (len(GRADED), len(GRADED), graded)
+    assert graded == len(GRADED) + 1
     assert rows[("hal", EXERCISE)].completion == 0
-    assert rows[("cy", EXERCISE)].solved == 5
+    assert rows[("cy", EXERCISE)].solved == len(GRADED) - 2  # fell for q1 and q3
     ivy = rows[("ivy", EXERCISE)]  # the broken file counts against the batch's exercise
     assert ivy.note.startswith("not a notebook") and ivy.attempted == 0
     assert report.submissions == 10 and len(report.learners) == 9
