@@ -286,23 +286,41 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
 
 
 def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
-    """Every foreign key must point at an existing row (orphans are reported)."""
-    for name, table in TABLES.items():
-        for column in table.columns:
-            if column.references is None or name not in tables:
-                continue
-            target_table, target_column = column.references.split(".")
-            if target_table not in tables:
-                continue
-            values = tables[name][column.name]
-            known = pa.array(tables[target_table][target_column])   # nulls never match
-            found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
-            orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
-            if orphan.any():
-                problems.append(
-                    f"{table.filename}, column '{column.name}': {quote_values(values[orphan])} at "
-                    f"{quote_lines(np.flatnonzero(orphan))} not found in "
-                    f"{TABLES[target_table].filename} ({target_column})")
+    """Every foreign key must point at an existing row (orphans are reported).
+
+    The keys pointing at one column are first looked up together, in one hash set of
+    that column; only the columns of a set that misses a value are looked at one by one,
+    in schema order, for the report."""
+    keys = [(name, column, tuple(column.references.split(".")))
+            for name, table in TABLES.items() for column in table.columns
+            if column.references is not None and name in tables
+            and column.references.split(".")[0] in tables]
+    missed = set()
+    for target in dict.fromkeys(target for _, _, target in keys):
+        known = pa.array(tables[target[0]][target[1]])
+        chunks = [chunk for name, column, pointed in keys if pointed == target
+                  for chunk in _chunks(pa.array(tables[name][column.name]))]
+        together = pa.chunked_array([c if c.type == known.type else c.cast(known.type)
+                                     for c in chunks], known.type)
+        found = pc.is_in(together, value_set=known, skip_nulls=True)   # nulls never match
+        if (pc.sum(found).as_py() or 0) != len(together) - together.null_count:
+            missed.add(target)
+    for name, column, (target_table, target_column) in keys:
+        if (target_table, target_column) not in missed:
+            continue
+        values = tables[name][column.name]
+        known = pa.array(tables[target_table][target_column])
+        found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
+        orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
+        if orphan.any():
+            problems.append(
+                f"{TABLES[name].filename}, column '{column.name}': {quote_values(values[orphan])} "
+                f"at {quote_lines(np.flatnonzero(orphan))} not found in "
+                f"{TABLES[target_table].filename} ({target_column})")
+
+
+def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 
 def read_metadata(folder: Path, problems: list[str]) -> dict:
