@@ -14,6 +14,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
 MAX_LISTED = 5  # lines and values quoted per problem
+THREADS = 2     # tables parsed, and key sets looked up, at the same time
 
 
 class DataError(ValueError):
@@ -295,16 +297,20 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
             for name, table in TABLES.items() for column in table.columns
             if column.references is not None and name in tables
             and column.references.split(".")[0] in tables]
-    missed = set()
-    for target in dict.fromkeys(target for _, _, target in keys):
+
+    def all_found(target: tuple[str, str]) -> bool:
         known = pa.array(tables[target[0]][target[1]])
         chunks = [chunk for name, column, pointed in keys if pointed == target
                   for chunk in _chunks(pa.array(tables[name][column.name]))]
         together = pa.chunked_array([c if c.type == known.type else c.cast(known.type)
                                      for c in chunks], known.type)
         found = pc.is_in(together, value_set=known, skip_nulls=True)   # nulls never match
-        if (pc.sum(found).as_py() or 0) != len(together) - together.null_count:
-            missed.add(target)
+        return (pc.sum(found).as_py() or 0) == len(together) - together.null_count
+
+    targets = list(dict.fromkeys(target for _, _, target in keys))
+    with ThreadPoolExecutor(THREADS) as pool:
+        missed = {t for t, ok in zip(targets, pool.map(all_found, targets), strict=True)
+                  if not ok}
     for name, column, (target_table, target_column) in keys:
         if (target_table, target_column) not in missed:
             continue
@@ -377,8 +383,12 @@ def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
         before = {t.filename: fastload.fingerprint(folder / t.filename)
                   for t in TABLES.values()}
         tables = {}
+        with ThreadPoolExecutor(THREADS) as pool:   # one table's checks beside another's parse
+            fast = dict(zip(TABLES, pool.map(
+                lambda t: fastload.read_table(folder / t.filename, t), TABLES.values()),
+                strict=True))
         for name, table in TABLES.items():
-            frame = fastload.read_table(folder / table.filename, table)
+            frame = fast[name]
             if frame is None:   # the careful parse names every problem
                 raw = _read_csv(folder / table.filename, table, problems)
                 frame = None if raw is None else parse_table(table, raw, problems)
