@@ -37,10 +37,10 @@ from .schema import TABLES, Table
 
 RACY_SECONDS = 2.0
 BITMAP_LIMIT = 2**26   # composite keys with fewer possible codes are checked with a bitmap
-_TYPES = {"id": pa.large_string(), "text": pa.large_string(), "category": pa.dictionary(pa.int32(),
-                                                                           pa.string()),
-          "int": pa.int64(), "float": pa.float64(), "money": pa.float64(),
-          "bool": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
+_TYPES = {"id": pa.large_string(), "text": pa.large_string(),   # pandas' str: no cast
+          "category": pa.dictionary(pa.int32(), pa.string()), "int": pa.int64(),
+          "float": pa.float64(), "money": pa.float64(), "bool": pa.bool_(),
+          "date": pa.date32(), "datetime": pa.timestamp("us")}
 
 
 def _checked(table: Table, data: pa.Table, allowed: dict[str, tuple[str, ...]]) -> bool:
