@@ -266,3 +266,55 @@ def test_entries_of_deleted_folders_are_removed(copy, tmp_path, monkeypatch):
     load_crm(copy)
     assert [m.parent.name for m in (tmp_path / "cache").glob("*/manifest.json")] == [
         manifests[0].parent.name]
+
+
+# ----------------------------------------------------------------- the fast checks
+
+def test_keys_in_order_pass_without_hashing_and_repeats_do_not():
+    import pyarrow as pa
+
+    from crm_course.fastload import _increasing
+
+    def column(*values):
+        return pa.chunked_array([pa.array(values[:2]), pa.array(values[2:])])
+
+    assert _increasing([column("a", "b", "c")])
+    assert not _increasing([column("a", "b", "b")])            # a repeat across chunks
+    assert not _increasing([column("b", "a", "c")])            # out of order: hashed instead
+    assert not _increasing([column("a", None, "c")])
+    # composite keys compare column by column, the first deciding
+    assert _increasing([column(1, 1, 2), column("y", "z", "a")])
+    assert not _increasing([column(1, 1, 2), column("y", "y", "a")])
+    assert not _increasing([column(1, 2, 1), column("a", "b", "c")])
+
+
+def test_a_repeated_composite_key_is_found_in_and_out_of_order(copy):
+    from crm_course import fastload
+    from crm_course.schema import TABLES
+
+    usage = copy / "usage_log.csv"
+    vocabularies = load_crm(copy, cache=False).profile.vocabularies
+    original = usage.read_text(encoding="utf-8")
+    edit(copy, "usage_log", lambda ls: [ls[0], ls[2], ls[1], *ls[3:]])   # unique, unsorted
+    assert fastload.read_table(usage, TABLES["usage_log"], vocabularies) is not None
+    for change in (lambda ls: [ls[0], ls[1], ls[1], *ls[2:]],          # next to each other
+                   lambda ls: [ls[0], *ls[1:-1], ls[1], ls[-1]]):       # far apart
+        usage.write_text(original, encoding="utf-8")
+        edit(copy, "usage_log", change)
+        assert fastload.read_table(usage, TABLES["usage_log"], vocabularies) is None
+        assert "usage_log.csv: duplicate key date/user_id/feature" in problems_of(copy)
+
+
+def test_orphans_are_named_per_column_when_keys_share_a_target(copy):
+    # contacts, opportunities, orders and tickets all point at accounts.account_id
+    edit(copy, "tickets", lambda ls: [ls[0], set_field(ls[1], 1, "A77777"), *ls[2:]])
+    edit(copy, "contacts", lambda ls: [*ls[:3], set_field(ls[3], 1, "<b>A88888</b>"),
+                                       *ls[4:]])
+    with pytest.raises(DataError) as info:
+        load_crm(copy)
+    problems = info.value.problems
+    assert problems == [
+        "contacts.csv, column 'account_id': '<b>A88888</b>' at line 4 not found in "
+        "accounts.csv (account_id)",
+        "tickets.csv, column 'account_id': 'A77777' at line 2 not found in accounts.csv "
+        "(account_id)"]

@@ -14,6 +14,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
 MAX_LISTED = 5  # lines and values quoted per problem
+THREADS = 2     # tables parsed, and key sets looked up, at the same time
 
 
 class DataError(ValueError):
@@ -293,23 +295,45 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
 
 
 def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
-    """Every foreign key must point at an existing row (orphans are reported)."""
-    for name, table in TABLES.items():
-        for column in table.columns:
-            if column.references is None or name not in tables:
-                continue
-            target_table, target_column = column.references.split(".")
-            if target_table not in tables:
-                continue
-            values = tables[name][column.name]
-            known = pa.array(tables[target_table][target_column])   # nulls never match
-            found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
-            orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
-            if orphan.any():
-                problems.append(
-                    f"{table.filename}, column '{column.name}': {quote_values(values[orphan])} at "
-                    f"{quote_lines(np.flatnonzero(orphan))} not found in "
-                    f"{TABLES[target_table].filename} ({target_column})")
+    """Every foreign key must point at an existing row (orphans are reported).
+
+    The keys pointing at one column are first looked up together, in one hash set of
+    that column; only the columns of a set that misses a value are looked at one by one,
+    in schema order, for the report."""
+    keys = [(name, column, tuple(column.references.split(".")))
+            for name, table in TABLES.items() for column in table.columns
+            if column.references is not None and name in tables
+            and column.references.split(".")[0] in tables]
+
+    def all_found(target: tuple[str, str]) -> bool:
+        known = pa.array(tables[target[0]][target[1]])
+        chunks = [chunk for name, column, pointed in keys if pointed == target
+                  for chunk in _chunks(pa.array(tables[name][column.name]))]
+        together = pa.chunked_array([c if c.type == known.type else c.cast(known.type)
+                                     for c in chunks], known.type)
+        found = pc.is_in(together, value_set=known, skip_nulls=True)   # nulls never match
+        return (pc.sum(found).as_py() or 0) == len(together) - together.null_count
+
+    targets = list(dict.fromkeys(target for _, _, target in keys))
+    with ThreadPoolExecutor(THREADS) as pool:
+        missed = {t for t, ok in zip(targets, pool.map(all_found, targets), strict=True)
+                  if not ok}
+    for name, column, (target_table, target_column) in keys:
+        if (target_table, target_column) not in missed:
+            continue
+        values = tables[name][column.name]
+        known = pa.array(tables[target_table][target_column])
+        found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
+        orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
+        if orphan.any():
+            problems.append(
+                f"{TABLES[name].filename}, column '{column.name}': {quote_values(values[orphan])} "
+                f"at {quote_lines(np.flatnonzero(orphan))} not found in "
+                f"{TABLES[target_table].filename} ({target_column})")
+
+
+def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 
 def read_metadata(folder: Path, problems: list[str]) -> dict:
@@ -377,8 +401,12 @@ def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
         before = {t.filename: fastload.fingerprint(folder / t.filename)
                   for t in TABLES.values()}
         tables = {}
+        with ThreadPoolExecutor(THREADS) as pool:   # one table's checks beside another's parse
+            fast = dict(zip(TABLES, pool.map(
+                lambda t: fastload.read_table(folder / t.filename, t, vocabularies),
+                TABLES.values()), strict=True))
         for name, table in TABLES.items():
-            frame = fastload.read_table(folder / table.filename, table, vocabularies)
+            frame = fast[name]
             if frame is None:   # the careful parse names every problem
                 raw = _read_csv(folder / table.filename, table, problems)
                 frame = None if raw is None else parse_table(table, raw, problems,

@@ -38,22 +38,22 @@ from .schema import TABLES, Table
 
 RACY_SECONDS = 2.0
 BITMAP_LIMIT = 2**26   # composite keys with fewer possible codes are checked with a bitmap
-_TYPES = {"id": pa.string(), "text": pa.string(), "category": pa.dictionary(pa.int32(),
-                                                                           pa.string()),
-          "int": pa.int64(), "float": pa.float64(), "money": pa.float64(),
-          "bool": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
+_TYPES = {"id": pa.large_string(), "text": pa.large_string(),   # pandas' str: no cast
+          "category": pa.dictionary(pa.int32(), pa.string()), "int": pa.int64(),
+          "float": pa.float64(), "money": pa.float64(), "bool": pa.bool_(),
+          "date": pa.date32(), "datetime": pa.timestamp("us")}
 
 
-def _checked(table: Table, data: pa.Table, vocabularies: dict) -> bool:
-    """The checks of the careful parse that can fail: required values, allowed values,
-    ranges, unique keys."""
+def _checked(table: Table, data: pa.Table, allowed: dict[str, tuple[str, ...]]) -> bool:
+    """The checks of the careful parse that can fail: required values, allowed values
+    (``allowed``: column -> its values), ranges, unique keys."""
     for column in table.columns:
         values = data.column(column.name)
         if not column.nullable and values.null_count:
             return False
         if column.kind == "category":
             seen = {v for chunk in values.chunks for v in chunk.dictionary.to_pylist()}
-            if not seen <= set(column.allowed(vocabularies)):
+            if not seen <= set(allowed[column.name]):
                 return False
         if column.kind in ("float", "money") and len(values) and (
                 pc.any(pc.is_nan(values)).as_py() or pc.any(pc.is_inf(values)).as_py()):
@@ -64,47 +64,84 @@ def _checked(table: Table, data: pa.Table, vocabularies: dict) -> bool:
                     column.minimum is not None and bounds["min"] < column.minimum
                     or column.maximum is not None and bounds["max"] > column.maximum):
                 return False
-    if len(table.primary_key) == 1:
-        return pc.count_distinct(data.column(table.primary_key[0])).as_py() == data.num_rows
-    if table.primary_key and data.num_rows:   # composite: one int64 code per row
-        codes = [pc.dictionary_encode(data.column(k).combine_chunks()).indices.to_numpy(
-            zero_copy_only=False).astype(np.int64) for k in table.primary_key]
-        key, size = codes[0], int(codes[0].max()) + 1
-        for more in codes[1:]:
-            key, size = key * (int(more.max()) + 1) + more, size * (int(more.max()) + 1)
-        if size <= BITMAP_LIMIT:   # mark each code: cheaper than hashing or sorting
-            seen = np.zeros(size, dtype=bool)
-            seen[key] = True
-            return int(np.count_nonzero(seen)) == len(key)
-        key.sort()
-        return not (key[1:] == key[:-1]).any()
-    return True
+    keys = [data.column(k) if k not in allowed else _codes(data.column(k), allowed[k])
+            for k in table.primary_key]
+    if not keys or _increasing(keys):
+        return True
+    if len(keys) == 1:
+        return pc.count_distinct(keys[0]).as_py() == data.num_rows
+    return data.num_rows == 0 or _distinct_rows(keys)
 
 
-def _to_pandas(table: Table, data: pa.Table, vocabularies: dict) -> pd.DataFrame:
-    frame = data.to_pandas(date_as_object=False)
+def _increasing(keys: list[pa.ChunkedArray]) -> bool:
+    """True when the rows are in strictly increasing order of ``keys`` (compared column
+    by column, the first deciding): then no key repeats. One pass over neighbouring rows
+    and no hashing; files written in key order (the generator's, many exports) pass it,
+    the others are checked by count_distinct or `_distinct_rows`."""
+    if len(keys[0]) < 2 or any(k.null_count for k in keys):
+        return False
+    later = None   # row i+1 comes after row i, on this column and those after it
+    for key in reversed(keys):
+        after, before = key[1:], key[:-1]
+        greater = pc.greater(after, before)
+        later = greater if later is None else pc.or_(
+            greater, pc.and_(pc.equal(after, before), later))
+    return pc.all(later).as_py()
+
+
+def _codes(values: pa.ChunkedArray, allowed: tuple[str, ...]) -> pa.ChunkedArray:
+    """A dictionary (category) column as int32 positions in ``allowed`` (null where a
+    value is not allowed)."""
+    every = pa.array(allowed, pa.string())
+    return pa.chunked_array([pc.index_in(c.dictionary, value_set=every).take(c.indices)
+                             for c in values.chunks], pa.int32())
+
+
+def _distinct_rows(keys: list[pa.ChunkedArray]) -> bool:
+    """No two rows share all of ``keys`` (a composite key), by one int64 code per row."""
+    codes = [pc.dictionary_encode(k.combine_chunks()).indices.to_numpy(
+        zero_copy_only=False).astype(np.int64) for k in keys]
+    key, size = codes[0], int(codes[0].max()) + 1
+    for more in codes[1:]:
+        key, size = key * (int(more.max()) + 1) + more, size * (int(more.max()) + 1)
+    if size <= BITMAP_LIMIT:   # mark each code: cheaper than hashing or sorting
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) == len(key)
+    key.sort()
+    return not (key[1:] == key[:-1]).any()
+
+
+def _to_pandas(table: Table, data: pa.Table, allowed: dict[str, tuple[str, ...]]
+               ) -> pd.DataFrame:
+    """The careful parse's dtypes, column by column without copying the text: categories
+    from their codes in ``allowed``, dates as datetime64[us], whole numbers as int64
+    (Int64 when nullable), numbers as float64."""
     out = {}
     for column in table.columns:
-        values = frame[column.name]
+        values = data.column(column.name)
         if column.kind == "category":
-            values = values.astype("category").cat.set_categories(
-                list(column.allowed(vocabularies)))
+            codes = pc.fill_null(_codes(values, allowed[column.name]), -1).to_numpy()
+            series = pd.Series(pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(list(allowed[column.name]))))
         elif column.kind in ("id", "text"):
-            values = values.astype("str")
-        elif column.kind in ("date", "datetime"):
-            values = values.astype("datetime64[us]")
-        elif column.kind == "int":
-            values = values.astype("Int64" if column.nullable else "int64")
-        elif column.kind in ("float", "money"):
-            values = values.astype("float64")
-        out[column.name] = values
-    return pd.DataFrame(out)
+            series = values.to_pandas()
+        elif column.kind == "int" and column.nullable:
+            series = values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        else:   # one copy, never a read-only view of Arrow's memory: pandas writes into it
+            array = np.concatenate([c.to_numpy(zero_copy_only=False) for c in values.chunks]
+                                   or [values.to_numpy()])
+            series = pd.Series(array.astype("datetime64[us]", copy=False)
+                               if column.kind == "date" else array, copy=False)
+        out[column.name] = series.rename(column.name)
+    return pd.DataFrame(out, copy=False)
 
 
 def read_table(path: Path, table: Table, vocabularies: dict) -> pd.DataFrame | None:
     """``path`` parsed with the schema's types and checked (categories against their
     fixed values or the profile's ``vocabularies``); None when the careful parse must run
     (a value, column or file the fast path cannot take as it is)."""
+    allowed = {c.name: c.allowed(vocabularies) for c in table.columns if c.kind == "category"}
     types = {c.name: _TYPES[c.kind] for c in table.columns}
     options = pacsv.ConvertOptions(
         column_types=types, include_columns=table.column_names, null_values=[""],
@@ -114,9 +151,9 @@ def read_table(path: Path, table: Table, vocabularies: dict) -> pd.DataFrame | N
         data = pacsv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError, OSError):
         return None
-    if data.schema.names != table.column_names or not _checked(table, data, vocabularies):
+    if data.schema.names != table.column_names or not _checked(table, data, allowed):
         return None
-    return _to_pandas(table, data, vocabularies)
+    return _to_pandas(table, data, allowed)
 
 
 def _signature(vocabularies: dict) -> str:
