@@ -49,6 +49,7 @@ LEARNERS = {  # user: their q4 answer (the reference: deals neither won nor lost
     "chloe": "len(crm.opportunities)",  # counts closed deals too: wrong
 }
 PASSWORD = "a shared demo password"
+SECRET = "crm-course-hub-test-secret-0002"  # fixed: q4's references 436, 400, 435 differ
 
 pytestmark = [
     pytest.mark.browser,
@@ -101,6 +102,9 @@ def hub(tmp_path):
 
     port, api_port, proxy_port = _free_ports(3)
     state = tmp_path / "hub"
+    state.mkdir()
+    (state / "secret").write_text(SECRET)  # the hub keeps a secret it finds
+    (state / "secret").chmod(0o600)
     command, env = local_hub(state, port, api_port, proxy_port, learners=list(LEARNERS),
                              instructor="teacher", password=PASSWORD)
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
