@@ -124,7 +124,9 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
         ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),
                     xytext=(-4, -12), textcoords="offset points", ha="right", fontsize=9)
     _label(ax, title, xlabel, ylabel, percent)
-    if len(frame.columns) > 1 or _given(target) or _given(benchmark) or young.any():
+    labelled = ax.get_legend_handles_labels()[0]   # none when every series is empty
+    if labelled and (len(frame.columns) > 1 or _given(target) or _given(benchmark)
+                     or young.any()):
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
