@@ -128,7 +128,7 @@ def test_sentences_about_the_data_follow_the_export(runs):
 def test_no_sample_company_claims_and_money_in_the_export_currency(runs):
     """No lesson output names the sample company on an export, and the HubSpot export's
     dollars are shown as USD (its profile's currency), never as EUR."""
-    for (name, lesson), run in runs.items():
+    for name, lesson in runs:
         printed = _printed(runs, name, lesson)
         assert "Brightwater" not in printed, (name, lesson)
         if name == "hubspot":
