@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from kpi_fixtures import make_crm
+from kpi_fixtures import countries, make_crm
 
 from crm_course import kpis
 from crm_course.cleaning import clean_contacts, normalise_countries
@@ -86,7 +86,7 @@ def test_countries_without_a_list_become_their_usual_iso_name():
 
 
 def test_clean_contacts_uses_the_dataset_countries():
-    crm = make_crm(meta={"countries": ["Deutschland"]}, accounts=ACCOUNTS, contacts=[
+    crm = make_crm(meta=countries("Deutschland"), accounts=ACCOUNTS, contacts=[
         {"contact_id": "C1", "account_id": "A1", "first_name": "Jan", "last_name": "Roth",
          "country": "Germany"},
         {"contact_id": "C2", "account_id": "A2", "first_name": "Eva", "last_name": "Lang",

@@ -136,8 +136,9 @@ def test_country_check_uses_the_mapping_list_or_iso_names(imported):
     invalid = kpis.invalid_values(crm, *crm.period("all")).set_index("check")
     expected = {"salesforce_de": (["Deutschland", "Österreich", "Schweiz"], 3, 12),
                 "salesforce": (None, 2, 12), "hubspot": (None, 2, 8)}[name]
-    assert (crm.meta["countries"], invalid.loc["country", "records"], len(crm.contacts)
-            ) == expected
+    assert "countries" not in crm.meta          # one place: the profile
+    assert (crm.profile.vocabularies["countries"], invalid.loc["country", "records"],
+            len(crm.contacts)) == expected
 
 
 def test_report_lists_every_dropped_row_with_its_reason(imported):
@@ -464,3 +465,14 @@ def test_ids_made_of_emails_are_hashed(tmp_path, monkeypatch):
     crm = load_crm(tmp_path / "hashed")
     assert crm.users.user_id.str.match(r"^id-[0-9a-f]{12}$").all()
     assert len(crm.opportunities) == COUNTS["salesforce"]["opportunities"]
+
+
+def test_the_mapping_currency_goes_into_the_profile(imported):
+    """hubspot.yml declares USD (its deals' deal_currency_code); the Salesforce mappings
+    declare none, so the course's EUR is used and the report says it is a default."""
+    name, _, out = imported
+    crm = load_crm(out)
+    text = (out / "import_report.md").read_text(encoding="utf-8")
+    expected = "USD" if name == "hubspot" else "EUR"
+    assert crm.profile.currency == expected and f"- currency: {expected}" in text
+    assert ("currency" in crm.profile.defaulted) == (name != "hubspot")

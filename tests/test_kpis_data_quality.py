@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from kpi_fixtures import empty_crm, make_crm
+from kpi_fixtures import countries, empty_crm, make_crm
 
 from crm_course import kpis
 
@@ -75,14 +75,14 @@ def test_invalid_values(crm):
     table = kpis.invalid_values(crm, *Q1).set_index("check")
     assert table.loc["country", "records"] == 2         # C2, C5
     assert table.loc["created_date", "records"] == 2    # C5, C7
-    # no `countries` in the metadata: any English ISO 3166 name is valid
+    # no countries in the profile: any English ISO 3166 name is valid
     assert table.loc["country", "rule"] == "not an ISO 3166 country name"
 
 
 def test_invalid_countries_follow_the_dataset_list(crm):
     # dataset.json lists only Spain: C7 'Portugal' is now invalid too (it already was for
     # its date), so 3 country records but still 3 of 6 contacts.
-    listed = make_crm(accounts=ACCOUNTS, contacts=CONTACTS, meta={"countries": ["Spain"]})
+    listed = make_crm(accounts=ACCOUNTS, contacts=CONTACTS, meta=countries("Spain"))
     table = kpis.invalid_values(listed, *Q1).set_index("check")
     assert table.loc["country", "records"] == 3        # C2, C5, C7
     assert table.loc["country", "rule"] == "not one of Spain"

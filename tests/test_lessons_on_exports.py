@@ -123,3 +123,29 @@ def test_sentences_about_the_data_follow_the_export(runs):
     plan = _printed(runs, "hubspot", "04_implement_changes")
     assert "median, business hours (Mon-Fri 09:00-18:00)" in plan
     assert "won within 30 days / leads at least 30 days old" in plan
+
+
+def test_no_sample_company_claims_and_money_in_the_export_currency(runs):
+    """No lesson output names the sample company on an export, and the HubSpot export's
+    dollars are shown as USD (its profile's currency), never as EUR."""
+    for name, lesson in runs:
+        printed = _printed(runs, name, lesson)
+        assert "Brightwater" not in printed, (name, lesson)
+        if name == "hubspot":
+            assert not re.search(r"\bEUR\b", printed), lesson
+    assert "USD" in _printed(runs, "hubspot", "02_analyse_kpis")
+    assert "USD" in _printed(runs, "hubspot", "06_report")
+
+
+def test_review_table_leaves_out_what_it_cannot_compute(runs):
+    """Lesson 05 prints 'Not computed: ...' and its before/after table has no NaN row."""
+    nb = nbformat.read(runs[("salesforce", "05_review_after_three_months")].output,
+                       as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code"
+                and "Not computed" in c.source and "before_after" in c.source)
+    texts = ["".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+             for o in cell.outputs]
+    assert any(t.startswith("Not computed: first_response_hours") for t in texts)
+    table = next(t for t in texts if "baseline" in t and "review" in t)
+    assert "first_response_hours" not in table and "nan" not in table.lower()
+    assert "win_rate" in table

@@ -108,13 +108,15 @@ def test_the_import_derives_a_profile_and_lists_it(tmp_path):
     assert profile.vocabularies["countries"] is None
     assert profile.policies["time_zone"] == "Europe/Berlin"
     assert profile.business_hours == (8, 17) and profile.sla_hours["urgent"] == 4
-    assert profile.defaulted == ("lead_maturity_days",)
+    assert profile.defaulted == ("lead_maturity_days", "currency")
+    assert profile.currency == "EUR"        # the course's default, listed as such
     assert profile.periods == {"baseline_days": 85, "baseline_name": "85 days"}
     text = (tmp_path / "out" / "import_report.md").read_text()
     assert "- business hours: Mon-Fri 08:00-17:00" in text
     assert "- SLA (business hours to resolve): urgent 4 h, high 8 h, normal 24 h, low 72 h" \
         in text
-    assert "- the course's defaults (not set for this dataset): lead maturity days" in text
+    assert ("- the course's defaults (not set for this dataset): lead maturity days, currency"
+            in text)
     assert report.metadata["profile"]["policies"]["time_zone"] == "Europe/Berlin"
     hours = kpis.resolution_hours(crm, *crm.period("all"), statistic="mean")
     assert not math.isnan(hours)
@@ -156,3 +158,52 @@ def test_an_import_states_its_own_business_hours(tmp_path):
     assert crm.profile.hours_label == "Mon-Fri 07:00-16:00"
     assert crm.meta["business_hours"] == "Mon-Fri 07:00-16:00"   # was the course's 09-18
     assert crm.profile.baseline_label == "baseline (85 days)"
+
+
+def test_money_is_shown_in_the_profile_currency(sample):
+    """The sample's amounts read EUR as before; a dollar dataset's read USD in the
+    profile's words, the KPI table's units and the report's sentences."""
+    from crm_course.report import format_difference, format_value
+
+    assert sample.profile.currency == "EUR"
+    assert sample.profile.money(12650.4) == "EUR 12,650"
+    assert sample.profile.money(2229, sign=True) == "+EUR 2,229"
+    assert sample.profile.money(-2461) == "-EUR 2,461"
+    assert sample.profile.money(float("nan")) == "n/a"
+    dollars = _with_policies(sample, currency="USD")
+    assert dollars.profile.money(-2461, sign=True) == "-USD 2,461"
+    assert dollars.profile.unit("EUR per new customer") == "USD per new customer"
+    assert dollars.profile.unit("share") == "share"
+    window = dollars.period("review")
+    table = kpis.kpi_table(dollars, *window, kpis=["average_deal_size", "cac", "win_rate"])
+    assert table.set_index("kpi").unit.to_dict() == {
+        "average_deal_size": "USD", "cac": "USD per new customer", "win_rate": "share"}
+    assert format_value(12650, "USD") == "USD 12,650"
+    assert format_difference(-1200, "USD per lead") == "-USD 1,200"
+    assert format_value(0.5, "share") == "50.0%"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("currency: DOLLARS", "mine.yml, currency: expected the ISO 4217 code of the export's "
+     "money (e.g. EUR, USD, GBP), got 'DOLLARS'"),
+    ("policies: {currency: USD}", "mine.yml, policies.currency: set it with the top-level "
+     "'currency' key"),
+])
+def test_the_mapping_currency_is_an_iso_code(tmp_path, line, expected):
+    from crm_course.importer.mapping import load_mapping, mapping_path
+
+    path = tmp_path / "mine.yml"
+    path.write_text(mapping_path("salesforce").read_text(encoding="utf-8").replace(
+        "time_zone_from:", f"{line}\ntime_zone_from:", 1), encoding="utf-8")
+    with pytest.raises(MappingError) as err:
+        load_mapping(path)
+    assert expected in str(err.value)
+
+
+def test_a_dataset_currency_must_be_iso():
+    from crm_course.profile import check_policies
+
+    assert check_policies({"currency": "GBP"}, "dataset.json") == []
+    assert check_policies({"currency": "euro"}, "dataset.json") == [
+        "dataset.json.currency: expected an ISO 4217 currency code such as EUR, USD or GBP, "
+        "got 'euro'"]

@@ -8,7 +8,8 @@ from .synth import COMPANY, CONTROL_REGION, DEFAULT_SEED, sample_vocabularies
 
 KIND_TEXT = {
     "id": "text key", "text": "text", "category": "category", "int": "whole number",
-    "float": "number", "money": "money (EUR, 2 decimals)", "bool": "true/false",
+    "float": "number", "money": "money (2 decimals, in the profile's currency)",
+    "bool": "true/false",
     "date": "date YYYY-MM-DD", "datetime": "date-time YYYY-MM-DD HH:MM:SS",
 }
 assert set(KIND_TEXT) == set(KINDS)

@@ -11,7 +11,7 @@ company's, the importer derives one from the export and the options given) and r
       "policies": {"time_zone": "Europe/Berlin" or null,
                    "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},
                    "sla_hours": {"urgent": 8, "high": 24, "normal": 45, "low": 90},
-                   "lead_maturity_days": 30},
+                   "lead_maturity_days": 30, "currency": "EUR"},
       "periods": {"baseline_days": 365, "baseline_name": "year"}
     }
 
@@ -29,6 +29,7 @@ time and the SLA (``kpis.service``), the evaluation engine's maturity window
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,6 +43,7 @@ COURSE_POLICIES = {
     "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},
     "sla_hours": {"urgent": 8.0, "high": 24.0, "normal": 45.0, "low": 90.0},
     "lead_maturity_days": 30,
+    "currency": "EUR",                                   # ISO 4217 code of all money
 }
 
 
@@ -81,7 +83,18 @@ def check_policies(policies: dict, where: str) -> list[str]:
     if days is not None and not (isinstance(days, int) and days > 0):
         problems.append(f"{where}.lead_maturity_days: expected a whole number of days > 0, "
                         f"got {days!r}")
+    currency = policies.get("currency")
+    if currency is not None and not is_currency(currency):
+        problems.append(f"{where}.currency: expected an ISO 4217 currency code such as EUR, "
+                        f"USD or GBP, got {currency!r}")
     return problems
+
+
+def is_currency(code) -> bool:
+    """Whether ``code`` is an ISO 4217 alphabetic code (pycountry), e.g. 'USD'."""
+    import pycountry
+
+    return isinstance(code, str) and pycountry.currencies.get(alpha_3=code) is not None
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,25 @@ class Profile:
             f"baseline ({name})")
 
     @property
+    def currency(self) -> str:
+        """The ISO 4217 code all money of the dataset is in, e.g. 'EUR'."""
+        return self.policies["currency"]
+
+    def money(self, value: float, sign: bool = False) -> str:
+        """An amount with the dataset's currency: (12650) -> 'EUR 12,650'; with ``sign``
+        '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a'."""
+        if pd.isna(value):
+            return "n/a"
+        text = f"{self.currency} {abs(value):,.0f}"
+        return ("-" if value < 0 else "+" if sign else "") + text if (
+            sign or value < 0) else text
+
+    def unit(self, unit: str) -> str:
+        """A registry unit in the dataset's currency: the registry writes money as 'EUR'
+        ('EUR per lead' -> 'USD per lead' for a dollar export)."""
+        return re.sub(r"\bEUR\b", self.currency, unit)
+
+    @property
     def sla_hours(self) -> dict[str, float]:
         return {p: float(h) for p, h in self.policies["sla_hours"].items()}
 
@@ -147,6 +179,7 @@ class Profile:
                 f"- business hours: {self.hours_label}",
                 f"- SLA (business hours to resolve): {sla}",
                 f"- lead maturity: {self.policies['lead_maturity_days']} days",
+                f"- currency: {md(self.currency)}",
                 f"- baseline: {self.periods['baseline_days']} days, called "
                 f"'{self.periods['baseline_name']}'"]
         if self.defaulted:

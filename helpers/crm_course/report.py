@@ -18,6 +18,7 @@ lesson 06 shows the same parts in the notebook.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -61,7 +62,8 @@ def format_value(value: float, unit: str) -> str:
     """A KPI value written with its unit: shares as %, hours, days, euros, points.
 
     Examples: (0.154, 'share') -> '15.4%'; (1.5, 'business hours') -> '1.5 h';
-    (12650, 'EUR') -> 'EUR 12,650'; NaN -> 'n/a'.
+    (12650, 'EUR') -> 'EUR 12,650' (any ISO 4217 code that starts the unit: 'USD 12,650');
+    NaN -> 'n/a'.
     """
     if value is None or pd.isna(value):
         return "n/a"
@@ -71,8 +73,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1f} h"
     if unit == "days":
         return f"{value:.0f} day{'' if round(value) == 1 else 's'}"
-    if unit.startswith("EUR"):
-        return f"EUR {value:,.0f}"
+    if currency_of(unit):
+        return f"{currency_of(unit)} {value:,.0f}"
     if unit == "points":
         return f"{value:.1f} points"
     if unit == "ratio":
@@ -80,6 +82,12 @@ def format_value(value: float, unit: str) -> str:
     if value == 1 and unit.endswith("s"):
         unit = unit[:-1]  # '1 ticket', not '1 tickets'
     return f"{value:,.3g} {unit}"
+
+
+def currency_of(unit: str) -> str:
+    """The ISO 4217 code a money unit starts with ('USD per lead' -> 'USD'), else ''."""
+    found = re.match(r"[A-Z]{3}\b", unit)
+    return found.group() if found else ""
 
 
 def format_difference(value: float, unit: str) -> str:
@@ -150,8 +158,10 @@ def describe(c: ev.Comparison, unit: str) -> str:
         text += (f" The median moved from {format_value(c.median_before, unit)} to "
                  f"{format_value(c.median_after, unit)}.")
     if c.driver:
-        text += (f" Beware: {c.driver.replace('one record of ', 'one record of EUR ')} "
-                 "drives much of the change of the mean.")
+        code = currency_of(unit)
+        driver = c.driver.replace("one record of ", f"one record of {code} ") if code else (
+            c.driver)
+        text += f" Beware: {driver} drives much of the change of the mean."
     return text
 
 
@@ -325,8 +335,9 @@ def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame) -> Row:
     k = get_kpi(name)
     c = ev.compare(crm, name, baseline, window)
     t = table.set_index("kpi").loc[name]
-    return Row(name, k.area, k.unit, c, str(t.status), float(t.target),
-               describe(c, k.unit), target_sentence(t), str(t.note))
+    unit = crm.profile.unit(k.unit)
+    return Row(name, k.area, unit, c, str(t.status), float(t.target),
+               describe(c, unit), target_sentence(t), str(t.note))
 
 
 def assemble(crm: CRM, focus: str = "sales") -> Report:

@@ -325,10 +325,7 @@ METADATA_KEYS = {
     "control_region": "Region that got no changes until after the review (or null).",
     "survey_waves": "Send date of each survey wave.",
     "business_hours": "Opening hours used for business-time KPIs.",
-    "countries": "Canonical spelling of each country the company works in: the data-quality "
-                 "rule for contacts.country (null or left out: any English ISO 3166 "
-                 "country name).",
     "time_zone": "IANA time zone the timestamps are written in (an import converts zoned "
                  "timestamps to it; null or left out: local time as recorded).",
 }
-OPTIONAL_METADATA_KEYS = ("countries", "time_zone")
+OPTIONAL_METADATA_KEYS = ("time_zone",)

@@ -916,7 +916,7 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "company": COMPANY, "seed": seed, "scale": scale, "effect": effect,
         "data_start": str(s), "changes_start": str(changes), "data_end": str(end),
         "control_region": CONTROL_REGION, "survey_waves": [str(w) for w in waves],
-        "business_hours": bt.LABEL, "countries": list(COUNTRIES),
+        "business_hours": bt.LABEL,
     }
     metadata["profile"] = {
         "vocabularies": sample_vocabularies(),

@@ -1,6 +1,7 @@
 """What moving a KPI is worth: the what-if view's value model, in one place.
 
-A projection, not a result: the euro amounts come from the data's baseline, the links
+A projection, not a result: the amounts (in the dataset's currency, `crm.profile.currency`;
+EUR below and in the names) come from the data's baseline, the links
 between KPIs are the course's stated assumptions (`LINKS`, `MINUTES_SAVED_PER_ACTIVITY`,
 `HOURLY_COST_EUR`), shown on the page beside the projection. Priced from the data
 (baseline period, per year):
@@ -45,7 +46,7 @@ LINKS = {
                                "fewer leads are lost to wrong contact details"),
 }
 MINUTES_SAVED_PER_ACTIVITY = 3.0  # an activity logged automatically instead of by hand
-HOURLY_COST_EUR = 40.0            # a sales rep's hour, salary and overheads
+HOURLY_COST_EUR = 40.0            # a sales rep's hour, salary and overheads (any currency)
 POINT_UNITS = ("share", "score 0-1")
 SINGULAR = {"points": "point", "business hours": "business hour",
             "activities per rep-month": "activity per rep-month"}
@@ -76,8 +77,8 @@ def _priced(crm: CRM, kpi: str) -> Worth:
         margin = kpis.margin_per_won_deal(crm)
         return Worth(kpi, leads * margin, (
             f"1 point of lead conversion = {leads / 100:,.1f} extra won deals a year "
-            f"({leads:,.0f} leads a year in the baseline) x EUR {margin:,.0f} gross margin "
-            f"per won deal" if not math.isnan(margin) else
+            f"({leads:,.0f} leads a year in the baseline) x {crm.profile.money(margin)} gross "
+            f"margin per won deal" if not math.isnan(margin) else
             "lead conversion not priced: no won orders with a gross margin",))
     if kpi == "churn_rate":
         a, orders = crm.accounts, crm.orders
@@ -89,14 +90,14 @@ def _priced(crm: CRM, kpi: str) -> Worth:
         per_customer = margin / active if active else math.nan
         return Worth(kpi, -4 * active * per_customer, (
             f"1 point less churn a quarter = {4 * active / 100:,.1f} customers kept a year "
-            f"(of {active:,} at the baseline's end) x EUR {per_customer:,.0f} gross margin "
-            f"per customer-year",))
+            f"(of {active:,} at the baseline's end) x {crm.profile.money(per_customer)} gross "
+            f"margin per customer-year",))
     reps = int((crm.users.department == "sales").sum())
     hours = reps * 12 * MINUTES_SAVED_PER_ACTIVITY / 60
     return Worth(kpi, hours * HOURLY_COST_EUR, (
         f"1 more activity per rep-month logged automatically = {hours:,.1f} hours a year "
         f"({reps} sales reps x 12 months x {MINUTES_SAVED_PER_ACTIVITY:g} minutes, "
-        f"assumed) x EUR {HOURLY_COST_EUR:,.0f} an hour (assumed)",))
+        f"assumed) x {crm.profile.money(HOURLY_COST_EUR)} an hour (assumed)",))
 
 
 def unit_step(kpi: str) -> tuple[float, str]:

@@ -11,7 +11,8 @@ Every change is priced by its KPI's value model (`value_model.worth`: lead conve
 extra won deals, first response -> churn -> margin kept, training -> active users ->
 lead conversion ...):
 
-    benefit per year = sum over changes of uplift x EUR a year per unit of its KPI,
+    benefit per year = sum over changes of uplift x money a year per unit of its KPI (in
+    the dataset's currency),
     ROI = (benefit - cost) / cost,   payback month = first month where
     cumulative benefit (benefit / 12 per month) >= cost.
 
@@ -191,7 +192,7 @@ class WhatIf:
                 layout=widgets.Layout(width="380px"))
             cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
                                        max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
-                                       step=COST_STEP, description="cost EUR",
+                                       step=COST_STEP, description=f"cost {crm.profile.currency}",
                                        continuous_update=False,
                                        readout_format=",.0f",
                                        layout=widgets.Layout(width="380px"))
@@ -227,7 +228,7 @@ class WhatIf:
             **{c: [number(v, u) for v, u in zip(k[c], k.unit, strict=True)]
                for c in ("current", "projected", "target")},
             "uplift": [f"{v * _scale(n):+.2f}" for v, n in zip(k.uplift, k.kpi, strict=True)],
-            "benefit a year": ["not priced" if math.isnan(b) else f"EUR {b:,.0f}"
+            "benefit a year": ["not priced" if math.isnan(b) else self.crm.profile.money(b)
                                for b in k.benefit],
             "status": k.status})
         self.summary.value = (
@@ -260,7 +261,7 @@ class WhatIf:
         if math.isnan(p.benefit):
             benefit = "benefit not priced (the data cannot price the KPIs of this plan)"
         else:
-            benefit = f"projected benefit EUR {p.benefit:,.0f} a year"
+            benefit = f"projected benefit {self.crm.profile.money(p.benefit)} a year"
         if p.cost <= 0:
             roi = "first-year ROI not defined without a cost"
         elif math.isnan(p.benefit):
@@ -274,14 +275,15 @@ class WhatIf:
                    else "payback unknown")
         unpriced = (f"; not priced: {', '.join(map(kpis.kpi_label, p.not_priced))}"
                     if p.not_priced else "")
-        return f"Projection: cost EUR {p.cost:,.0f}; {benefit}; {roi}; {payback}{unpriced}"
+        return (f"Projection: cost {self.crm.profile.money(p.cost)}; {benefit}; {roi}; "
+                f"{payback}{unpriced}")
 
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
                    "Projected benefit of the plan against its cost, first year",
-                   "month after go-live", "EUR", ax=ax)
-        plots.reference_line(ax, p.cost, f"cost EUR {p.cost:,.0f}")
+                   "month after go-live", self.crm.profile.currency, ax=ax)
+        plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.legend(loc="upper left")
 

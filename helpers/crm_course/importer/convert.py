@@ -657,8 +657,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "company": company or spec.company or source.resolve().name, "seed": None,
         "scale": None, "effect": None,
         **_period(frames, changes_start, export_date, report),
-        "control_region": control_region, "survey_waves": [],
-        "countries": list(spec.countries) if spec.countries else None, "time_zone": zone}
+        "control_region": control_region, "survey_waves": [], "time_zone": zone}
     report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
     report.metadata["business_hours"] = Profile.from_meta(report.metadata).hours_label
     regions = report.metadata["profile"]["vocabularies"]["regions"]

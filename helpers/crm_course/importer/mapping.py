@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..profile import check_policies
+from ..profile import check_policies, is_currency
 from ..schema import TABLES
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
@@ -27,8 +27,8 @@ CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
-            "datetime_format", "time_zone", "time_zone_from", "countries", "policies",
-            "tables")
+            "datetime_format", "time_zone", "time_zone_from", "countries", "currency",
+            "policies", "tables")
 DELIMITERS = (",", ";", "\t", "|")
 # Course columns the importer fills itself when the mapping leaves them out (see convert).
 DERIVED = {"opportunities": ("furthest_stage",),
@@ -266,11 +266,17 @@ def load_mapping(mapping: str | Path) -> Mapping:
         problems.append(f"{path.name}, policies: expected keys such as business_hours, "
                         f"sla_hours, lead_maturity_days; got {policies!r}")
         policies = {}
-    problems += check_policies({k: v for k, v in policies.items() if k != "time_zone"},
-                               f"{path.name}, policies")
-    if "time_zone" in policies:
-        problems.append(f"{path.name}, policies.time_zone: set the time zone with the "
-                        "top-level 'time_zone' key")
+    problems += check_policies({k: v for k, v in policies.items()
+                                if k not in ("time_zone", "currency")}, f"{path.name}, policies")
+    for key in ("time_zone", "currency"):
+        if key in policies:
+            problems.append(f"{path.name}, policies.{key}: set it with the top-level "
+                            f"'{key}' key")
+    if "currency" in spec:
+        if not is_currency(spec["currency"]):
+            problems.append(f"{path.name}, currency: expected the ISO 4217 code of the "
+                            f"export's money (e.g. EUR, USD, GBP), got {spec['currency']!r}")
+        policies = {**policies, "currency": spec["currency"]}
     if problems:
         raise MappingError(problems)
     return Mapping(name=spec.get("crm", path.stem), path=path, company=spec.get("company"),

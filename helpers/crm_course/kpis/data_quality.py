@@ -57,14 +57,15 @@ def iso_country_names() -> frozenset[str]:
 
 
 def canonical_countries(crm: CRM) -> tuple[str, ...] | frozenset[str]:
-    """The valid spellings of ``contacts.country``: ``dataset.json``'s ``countries``, or
-    every English ISO 3166 country name when the dataset lists none."""
-    return tuple(crm.meta.get("countries") or ()) or iso_country_names()
+    """The valid spellings of ``contacts.country``: the profile's countries
+    (``profile.vocabularies.countries``), or every English ISO 3166 country name when the
+    dataset lists none."""
+    return tuple(crm.profile.vocabularies.get("countries") or ()) or iso_country_names()
 
 
 def country_rule(crm: CRM) -> str:
     """The country check in words."""
-    listed = crm.meta.get("countries")
+    listed = crm.profile.vocabularies.get("countries")
     return "not one of " + ", ".join(listed) if listed else "not an ISO 3166 country name"
 
 

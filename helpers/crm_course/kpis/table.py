@@ -147,7 +147,7 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                     how = f"judged per {length}, the target's period: {shown} ({how})"
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
-                    "unit": k.unit, "baseline": baseline, "target": target,
+                    "unit": crm.profile.unit(k.unit), "baseline": baseline, "target": target,
                     "benchmark": benchmark,
                     "status": status(float(judged), target, k.higher_is_better),
                     "higher_is_better": k.higher_is_better,

@@ -239,7 +239,7 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                "`kpis.win_rate`, `kpis.average_deal_size` and `kpis.sales_cycle_days` (a "
                "median).",
                "velocity = opportunities x win rate x average deal size / median cycle "
-               "days, in EUR per day."),
+               "days, in the dataset's currency per day."),
         expected=velocity, tolerance=0.5,
         mistakes=(
             mean_not_median(lambda crm: velocity(crm, cycle="mean"),

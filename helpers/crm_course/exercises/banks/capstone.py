@@ -87,6 +87,7 @@ def theme_counts(crm) -> list[float]:
 BANK = Bank("06_capstone", "Capstone: the practical exercise", [
     SeriesQuestion(
         "q1", "logins per user-month",
+        needs=("usage_log",),
         hints=("The KPI library has a function for exactly this; its period is two "
                "arguments, `start, end`.",
                "`kpis.logins_per_user(crm, *last_quarter, by=\"department\")`"),
@@ -102,6 +103,7 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
         )),
     NumberQuestion(
         "q2", "share of the top feature",
+        needs=("usage_log",),
         hints=("`kpis.feature_usage(crm, start, end)` lists every feature with its "
                "`event_share`.",
                "Sort by `event_share` and take the first row."),
@@ -168,6 +170,7 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
         )),
     NumberQuestion(
         "q6", "mean SUS",
+        needs=("survey_responses",),
         hints=("Odd items score answer - 1, even items 5 - answer; the sum times 2.5.",
                "`feedback.sus_scores(wave1).mean()`"),
         expected=mean_sus, tolerance=0.05,
@@ -180,6 +183,7 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
         )),
     ChartQuestion(
         "q7", "chart of comment themes",
+        needs=("survey_responses",),
         hints=("`feedback.theme_counts(wave1.comment)` has a `comments` column.",
                "`themes[\"comments\"].sort_values().plot.barh(ax=ax)`, then the title and "
                "labels."),

@@ -47,6 +47,7 @@ def training_comments(crm) -> int:
 BANK = Bank("03_gather_feedback", "Gather feedback", [
     NumberQuestion(
         "q1", "response rate",
+        needs=("survey_responses",),
         hints=("Invited: `crm.users.licence_start <= sent`. Answered: distinct user ids of "
                "wave 1.",
                "`feedback.response_rate(crm.survey_responses, crm.users, 1, sent)` does it "
@@ -64,6 +65,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
         )),
     NumberQuestion(
         "q2", "mean SUS",
+        needs=("survey_responses",),
         hints=("Odd items are sus_1, sus_3 ... sus_9; even items sus_2 ... sus_10.",
                "Per response: ((odd - 1).sum + (5 - even).sum) * 2.5; then the mean over "
                "responses. `feedback.sus_scores(wave1)` gives the per-response scores."),
@@ -78,6 +80,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
         )),
     NumberQuestion(
         "q3", "NPS",
+        needs=("survey_responses",),
         hints=("Promoters answer 9 or 10, detractors 0 to 6; passives (7-8) count only in "
                "the total.",
                "NPS = 100 * (share of promoters - share of detractors)."),
@@ -93,6 +96,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
     NumberQuestion(
         "q4",
         "top-2-box of training",
+        needs=("survey_responses",),
         hints=("Likert answers are ranks: summarise with the share answering 4 or 5 "
                "(top-2-box), not with a mean.",),
         expected=lambda crm: feedback.top2box(_wave(crm), ["q_enough_training"]).iloc[0],
@@ -108,6 +112,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
         )),
     SeriesQuestion(
         "q5", "SUS by department",
+        needs=("survey_responses",),
         hints=("Add each respondent's department with `.map()` on "
                "`crm.users.set_index('user_id').department`.",
                "Then `sus.groupby(department).mean()`."),
@@ -118,6 +123,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
         )),
     NumberQuestion(
         "q6", "training comments",
+        needs=("survey_responses",),
         hints=("`feedback.comment_themes(wave1.comment)` gives one True/False column per "
                "theme.",
                "Sum the 'training' column."),
@@ -134,6 +140,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
     ChartQuestion(
         "q7",
         "chart of SUS by department",
+        needs=("survey_responses",),
         hints=("`sus_by_department.plot.bar(ax=ax)`, then `ax.axhline(68, linestyle='--')`.",),
         chart_kind="bar", also_accept=("barh",), target=lambda crm: feedback.SUS_AVERAGE,
         mistakes=(wrong_period(lambda crm: sus_by_department(crm, waves=(1, 2)).tolist(),
@@ -142,6 +149,7 @@ BANK = Bank("03_gather_feedback", "Gather feedback", [
         values=lambda crm: sus_by_department(crm).tolist()),
     OpenQuestion(
         "q8", "open: top problems",
+        needs=("survey_responses",),
         hints=("Combine the theme counts with the agree/disagree statements that match them.",
                "Name the department most affected for each problem.")),
 ])

@@ -280,6 +280,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                               "regions with the changes as two lines."),)),
     NumberQuestion(
         "q8", "SUS change, trained users",
+        needs=("survey_responses",),
         hints=("`survey` below has one row per answer, with `wave`, `sus` and `group`.",
                "Keep `survey.group == \"got training and the new interface\"`, take the mean "
                "`sus` per wave, then wave 2 minus wave 1."),
@@ -320,6 +321,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
         )),
     NumberQuestion(
         "q11", "paired SUS change, trained users",
+        needs=("survey_responses",),
         hints=("`trained.pivot_table(index=\"user_id\", columns=\"wave\", values=\"sus\")` "
                "gives one row per user; `.dropna()` keeps those who answered both.",
                "Take wave 2 minus wave 1 per user, then the mean."),

@@ -72,6 +72,7 @@ def team_active_rates(crm) -> list[float]:
 BANK = Bank("01_collect_usage_data", "Collect usage data", [
     SeriesQuestion(
         "q1", "users who logged in",
+        needs=("usage_log",),
         hints=("Keep the usage-log rows whose feature is 'login' and whose date is in the "
                "baseline year (`crm.period('baseline')`).",
                "Attach each row's department with `.map()` on `crm.users.set_index('user_id')"
@@ -89,6 +90,7 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
         )),
     SeriesQuestion(
         "q2", "active-user rate",
+        needs=("usage_log",),
         hints=("The KPI library takes the period as two arguments: `start, end`.",
                "`kpis.active_user_rate(crm, start, end, by=\"department\")`"),
         expected=active_rate_by_department, tolerance=1e-9, what="rates",
@@ -103,6 +105,7 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
     ChartQuestion(
         "q3",
         "chart of adoption by team",
+        needs=("usage_log",),
         hints=("`kpis.active_user_rate(crm, start, end, by=\"team\")` gives one rate per team; "
                "`.plot.bar(ax=ax)` draws it.",
                "The target is in `crm.kpi_targets`: the row whose kpi is 'active_user_rate'. "
@@ -115,6 +118,7 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
             "These bars are per department; the chart asks per team."),)),
     NumberQuestion(
         "q4", "share of report actions",
+        needs=("usage_log",),
         hints=("Sum `events`, do not count rows: one row can hold many actions.",
                "Share = events of 'reports' / events of all features, both in the baseline "
                "year."),
@@ -128,6 +132,7 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
         )),
     NumberQuestion(
         "q5", "unused features",
+        needs=("usage_log",),
         hints=("A feature nobody used has no row in the log, so counting the log's features "
                "cannot find it.",
                "Compare the catalogue with the features that have events in the period, or "
@@ -175,6 +180,7 @@ BANK = Bank("01_collect_usage_data", "Collect usage data", [
         )),
     OpenQuestion(
         "q9", "open: the lagging team",
+        needs=("usage_log",),
         hints=("Look at your chart from q3 and at the team's comments in the survey.",
                "A good answer separates the symptom (low use) from possible causes "
                "(training, tool fit, process) and names the evidence for each.")),
