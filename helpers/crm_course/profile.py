@@ -150,9 +150,7 @@ class Profile:
         '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a'."""
         if pd.isna(value):
             return "n/a"
-        text = f"{self.currency} {abs(value):,.0f}"
-        return ("-" if value < 0 else "+" if sign else "") + text if (
-            sign or value < 0) else text
+        return ("-" if value < 0 else "+" if sign else "") + f"{self.currency} {abs(value):,.0f}"
 
     def unit(self, unit: str) -> str:
         """A registry unit in the dataset's currency: the registry writes money as 'EUR'
