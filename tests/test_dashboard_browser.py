@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -58,15 +59,22 @@ def _serve(command: list[str], url: str, log: Path, timeout: float = 60, cwd: Pa
 
 
 def _wait_for_kernel(url: str, token: str, timeout: float = 60) -> None:
-    """Until the notebook's kernel is connected and idle."""
-    deadline = time.monotonic() + timeout
+    """Until the notebook's kernel is connected and idle. The server can answer 500 while
+    a kernel is still starting (seen once in a fresh clone's make test): asked again."""
+    deadline, last_error = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=5) as answer:
-            kernels = json.load(answer)
+        try:
+            with urllib.request.urlopen(f"{url}/api/kernels?token={token}",
+                                        timeout=5) as answer:
+                kernels = json.load(answer)
+        except urllib.error.HTTPError as err:
+            if err.code < 500:
+                raise
+            last_error, kernels = err, []
         if any(k["execution_state"] == "idle" and k["connections"] for k in kernels):
             return
         time.sleep(0.3)
-    raise TimeoutError(f"no idle kernel after {timeout:.0f} s")
+    raise TimeoutError(f"no idle kernel after {timeout:.0f} s (last server error: {last_error})")
 
 
 def _stop(process: subprocess.Popen) -> None:
