@@ -12,6 +12,7 @@ import pytest
 from crm_course.business_time import business_hours_between
 from crm_course.data import DEFAULT_DATA_DIR, write_tables
 from crm_course.feedback import comment_themes
+from crm_course.review import lead_outcomes
 from crm_course.runner import sample_is_current
 from crm_course.schema import CONTACT_DEFECT_RATES, FEATURES, TABLES
 from crm_course.synth import (
@@ -85,13 +86,26 @@ def _won_share(frame: pd.DataFrame) -> float:
     return float((frame.stage == "won").mean())
 
 
-def test_conversion_rises_from_15_to_18_percent(sample):
+def test_conversion_within_30_days_rises_as_the_story_says(sample):
     o = sample.opportunities
-    baseline = o[o.created_date < "2026-01-01"]
-    # review leads created in Jan-Feb: all had at least a month to close
-    review = o[(o.created_date >= "2026-01-01") & (o.created_date < "2026-03-01")]
-    assert _won_share(baseline) == pytest.approx(0.15, abs=0.01)
-    assert _won_share(review) == pytest.approx(0.18, abs=0.015)
+    assert _won_share(o[o.created_date < "2026-01-01"]) == pytest.approx(0.15, abs=0.01)
+    leads = lead_outcomes(sample, within_days=30)
+    treated = leads[leads.treated]
+    # story: 15 % of leads won, 19 % after the changes in treated regions; won cycles are
+    # lognormal (median 16 days, sigma 1), 15 % shorter after: P(cycle <= 30 days) is
+    # Phi(ln(30 / 16)) = 0.735 before and Phi(ln(30 / 13.6)) = 0.786 after
+    before, after = treated[~treated.post].won.mean(), treated[treated.post].won.mean()
+    assert before == pytest.approx(0.15 * 0.735, abs=0.01)  # 3,400 leads: SE 0.5 points
+    assert after == pytest.approx(0.19 * 0.786, abs=0.03)  # 580 leads: SE 1.5 points
+
+
+def test_sales_cycle_is_right_skewed(sample):
+    o = sample.opportunities
+    won = o[(o.stage == "won") & (o.created_date < "2026-01-01")]
+    days = (won.close_date - won.created_date).dt.days
+    assert days.median() == pytest.approx(16, abs=2)
+    assert days.mean() > 1.4 * days.median()  # lognormal sigma 1: mean = 1.65 x median
+    assert days.quantile(0.9) > 3 * days.median()
 
 
 def test_control_region_changes_less_than_the_others(sample):
@@ -109,8 +123,9 @@ def test_median_first_response_falls_from_2h_to_1_5h_in_business_hours(sample):
     hours = business_hours_between(t.created_at, t.first_response_at)
     before = np.nanmedian(hours[(t.created_at < "2026-01-01").to_numpy()])
     after = np.nanmedian(hours[(t.created_at >= "2026-01-01").to_numpy()])
+    # 60 seeds: before 1.99 h (SD 0.06), after 1.54 h (SD 0.09); the sample is one draw
     assert before == pytest.approx(2.0, abs=0.15)
-    assert after == pytest.approx(1.5, abs=0.15)
+    assert after == pytest.approx(1.5, abs=0.2)
     mean_before = np.nanmean(hours[(t.created_at < "2026-01-01").to_numpy()])
     assert mean_before > 2 * before  # right-skewed, as real support data
 
