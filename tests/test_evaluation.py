@@ -111,10 +111,58 @@ def test_maturity_leaves_young_leads_out_and_says_so(leads):
     # win rate needs no maturity: closed deals are final
     assert not ev.evaluate(leads, "win_rate", "2025-03-01", "2025-04-30").note
     # the maturity window comes from the dataset's profile: 10 days -> leads up to and
-    # including 20 Apr count (4 in March, 10 and 20 Apr): 2 won of 6
+    # including 20 Apr count (4 in March, 10 and 20 Apr), and a lead converts only when won
+    # within 10 days: O0 took 15 days, O3 13 days -> 0 of 6
     leads.meta["profile"] = {"policies": {"lead_maturity_days": 10}}
     assert ev.evaluate(leads, "lead_conversion_rate", "2025-03-01",
-                       "2025-04-30").value == pytest.approx(2 / 6)
+                       "2025-04-30").value == 0
+
+
+def opportunity(i: int, created: str, stage: str, close: str | None) -> dict:
+    return {"opportunity_id": f"O{i}", "owner_id": "U1", "created_date": created,
+            "stage": stage, "furthest_stage": stage if stage == "won" else "lead",
+            "close_date": close}
+
+
+def test_conversion_counts_wins_within_the_maturity_window():
+    # an old lead has had months to close, a young one weeks: both get the same 30 days.
+    # January: won after 46 days (not within 30), won after 15 days, lost -> 1 of 3;
+    # May (mature at 30 Jun): won after 19 days, open, lost -> 1 of 3
+    crm = make_crm(meta=HALF_YEAR, opportunities=[
+        opportunity(0, "2025-01-10", "won", "2025-02-25"),
+        opportunity(1, "2025-01-15", "won", "2025-01-30"),
+        opportunity(2, "2025-01-20", "lost", "2025-02-01"),
+        opportunity(3, "2025-05-01", "won", "2025-05-20"),
+        opportunity(4, "2025-05-05", "lead", None),
+        opportunity(5, "2025-05-10", "lost", "2025-05-25")])
+    january = ("2025-01-01", "2025-01-31")
+    assert kpis.lead_conversion_rate(crm, *january) == pytest.approx(2 / 3)  # won so far
+    assert ev.evaluate(crm, "lead_conversion_rate", *january).value == pytest.approx(1 / 3)
+    assert ev.observations(crm, "lead_conversion_rate", *january).tolist() == [0, 1, 0]
+    c = ev.compare(crm, "lead_conversion_rate", january, ("2025-05-01", "2025-05-31"))
+    assert (c.before, c.after) == (pytest.approx(1 / 3), pytest.approx(1 / 3))
+
+
+def test_sales_cycle_near_the_data_start_counts_only_deals_that_could_be_old():
+    # data from 1 Jan 2025. Review: cycles 10, 20, 30, 40, 50 days, 90th percentile 46, so
+    # the baseline counts deals won from 16 Feb 2025 (1 Jan + 46 days): of its cycles 9,
+    # 31, 20, 45 and 60 (won 10 Jan, 1 Feb, 20 Feb, 10 Mar, 25 Mar) 20, 45, 60 -> median 45
+    won = [("2025-01-01", "2025-01-10"), ("2025-01-01", "2025-02-01"),
+           ("2025-01-31", "2025-02-20"), ("2025-01-24", "2025-03-10"),
+           ("2025-01-24", "2025-03-25")]
+    won += [(str((pd.Timestamp("2026-03-20") - pd.Timedelta(days=d)).date()), "2026-03-20")
+            for d in (10, 20, 30, 40, 50)]
+    crm = make_crm(meta={"data_start": "2025-01-01", "changes_start": "2026-01-01",
+                         "data_end": "2026-03-31"},
+                   opportunities=[opportunity(i, a, "won", b) for i, (a, b) in enumerate(won)])
+    before, after = ("2025-01-01", "2025-03-31"), ("2026-01-01", "2026-03-31")
+    assert kpis.sales_cycle_days(crm, *before) == 31  # all five: cut short by the data start
+    c = ev.compare(crm, "sales_cycle_days", before, after)
+    assert (c.before, c.after, c.n_before, c.n_after) == (45, 30, 3, 5)
+    assert "only deals won from 16 Feb 2025 on count" in c.note
+    # a baseline that ends before that day has nothing fair to compare
+    c = ev.compare(crm, "sales_cycle_days", ("2025-01-01", "2025-02-10"), after)
+    assert c.claim == "not comparable" and "16 Feb 2025" in c.note
 
 
 def test_monthly_marks_young_months(leads):

@@ -23,7 +23,7 @@ from crm_course.exercises.questions import (  # noqa: E402
 )
 from crm_course.source import get_crm  # noqa: E402
 
-OTHER = {"seed": 7, "scale": 0.8}
+OTHER = {"seed": 9, "scale": 0.8}
 # Answers the generator makes (nearly) the same on every seed: another seed's answer is
 # also right here. The test checks that they really agree (so this list cannot hide a
 # lax check); their named mistakes are still diagnosed by the tests above.
@@ -31,8 +31,9 @@ SAME_ON_EVERY_SEED = {
     ("00_warmup", "q3"): "the data period is fixed",
     ("01_collect_usage_data", "q4"): "the share of report actions is a generator constant",
     ("01_collect_usage_data", "q5"): "one feature is left unused by design",
-    ("02_analyse_kpis", "q3"): "the median cycle is a whole number of days",
-    ("04_implement_changes", "q5"): "the quality after the clean-up is near its ceiling",
+    ("02_analyse_kpis", "q3"): "the median cycle is a whole number of days (14-16)",
+    ("05_review_after_three_months", "q12"): "a permutation p over four regions takes four "
+                                             "values; the control is usually the extreme",
 }
 QUESTIONS = [(bank, q) for bank in BANKS for q in get_bank(bank).questions
              if not isinstance(q, OpenQuestion)]

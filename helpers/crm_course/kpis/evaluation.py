@@ -32,6 +32,7 @@ from scipy import stats
 from .. import review  # a module, not names: review imports kpis.sales (no cycle at import)
 from ..data import CRM
 from ..feedback import sus_scores
+from . import sales
 from ._common import data_end, dates, in_period, period
 from .customers import churn_counts, winback_counts
 from .registry import REGISTRY, get_kpi
@@ -46,6 +47,11 @@ CLAIMS = ("improved", "got worse", "no clear change", "not tested", "not compara
 
 class ImpossibleValue(ValueError):
     """A KPI value no data can produce (a bug, or a definition applied to the wrong data)."""
+
+
+# conversions judged as "won within maturity_days of creation", so that a baseline lead
+# (a year to close) and a review lead (weeks) get the same time (EVALUATION_RULES: maturity)
+WITHIN_MATURITY = frozenset({"lead_conversion_rate", "campaign_conversion_rate"})
 
 
 def maturity_days(crm: CRM) -> int:
@@ -157,6 +163,8 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     last_ok, note = mature_end(crm, name, first, last)
     if last_ok < first:
         return Value(name, math.nan, first, last_ok, note)
+    if name in WITHIN_MATURITY:  # converted = won within the maturity window, in every period
+        kwargs = {"within_days": maturity_days(crm), **kwargs}
     value = k(crm, first, last_ok, **kwargs)
     if k.unit == "ratio" and k.matures and np.any(np.asarray(value, dtype=float) < -1):
         # (benefit - cost) / cost below -1 means a negative benefit: the KPI the money was
@@ -197,7 +205,8 @@ def _leads(crm: CRM, first, last, campaign_only: bool = False) -> np.ndarray:
     mask = in_period(o.created_date, first, last)
     if campaign_only:
         mask &= o.campaign_id.notna().to_numpy()
-    return (o.stage[mask] == "won").to_numpy(dtype=float)
+    leads, won = sales.converted_leads(crm, mask, maturity_days(crm))
+    return won[leads].astype(float)
 
 
 def _won_deals(crm: CRM, first, last) -> np.ndarray:
@@ -335,6 +344,31 @@ def _same_cut(before: tuple, after: tuple, measured: Value) -> tuple:
     return b_first, b_last - cut
 
 
+# KPIs over records picked by their end (deals won in the period) that measure a duration
+# back to a start: a deal won d days after the data begin cannot be older than d days, so a
+# period near the data's start under-counts long durations (left truncation)
+LEFT_TRUNCATED = frozenset({"sales_cycle_days"})
+
+
+def _history_cut(crm: CRM, name: str, windows: list[tuple], reference: tuple
+                 ) -> tuple[list[tuple], str]:
+    """``windows`` with any start earlier than data start + H moved to that day, H the 90th
+    percentile of the durations ``reference`` counts (the durations a fair period must be
+    able to hold); an emptied window becomes None. Returns the windows and a note."""
+    durations = observations(crm, name, *reference)
+    if not len(durations):
+        return windows, ""
+    horizon = int(math.ceil(np.percentile(durations, 90)))
+    earliest = crm.period("all")[0] + pd.Timedelta(days=horizon)
+    cut = [w if w[0] >= earliest else ((earliest, w[1]) if earliest <= w[1] else None)
+           for w in (period(*w) for w in windows)]
+    if cut == [period(*w) for w in windows]:
+        return windows, ""
+    return cut, (f"only deals won from {earliest:%d %b %Y} on count (9 in 10 of the compared "
+                 f"cycles are under {horizon} days, and a deal won earlier could not be that "
+                 f"old: the data begin on {crm.period('all')[0]:%d %b %Y})")
+
+
 def compare(crm: CRM, name: str, before: tuple, after: tuple,
             confidence: float = CONFIDENCE) -> Comparison:
     """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
@@ -344,10 +378,17 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     can be restated per month (`per_period_value`), which is then compared.
     """
     k = get_kpi(name)
+    history = ""
+    if name in LEFT_TRUNCATED:
+        (before, after), history = _history_cut(crm, name, [before, after], after)
+        if before is None or after is None:
+            return Comparison(name, math.nan, math.nan, None, None, math.nan, math.nan,
+                              math.nan, math.nan, "", "not comparable", history)
     a = evaluate(crm, name, *after)
     before = _same_cut(before, after, a)
     b = evaluate(crm, name, *before)
-    notes = [n for n in (b.note and f"before: {b.note}", a.note and f"after: {a.note}") if n]
+    notes = [n for n in (history, b.note and f"before: {b.note}",
+                         a.note and f"after: {a.note}") if n]
     vb, va = float(b.value), float(a.value)
     if k.aggregation == "per period" and abs(months_between(b.first, b.last)
                                              - months_between(a.first, a.last)) >= 0.5:

@@ -24,6 +24,7 @@ from ._common import (
     period,
     user_groups,
 )
+from .sales import converted_leads
 
 ACQUISITION = "acquisition"
 
@@ -50,18 +51,20 @@ def campaign_response_rate(crm: CRM, start, end, *, by: str | None = None) -> Re
                          "campaign_response_rate")
 
 
-def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
+def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
+                             within_days: int | None = None) -> Result:
     """Share of the campaign-generated leads created in the period that became won deals.
 
     campaign_conversion_rate = won / leads, over opportunities with a ``campaign_id`` created
-    in the period (the lead conversion rate of campaign leads; open ones count, as there).
-    NaN: no campaign lead in the period.
+    in the period (the lead conversion rate of campaign leads; open ones count, as there;
+    ``within_days`` as in `lead_conversion_rate`). NaN: no campaign lead in the period.
     """
     first, last = period(start, end)
     o = crm.opportunities
     groups = user_groups(crm, o, "owner_id", by)
-    leads = in_period(o.created_date, first, last) & o.campaign_id.notna().to_numpy()
-    won = leads & (o.stage == "won").to_numpy(dtype=bool)
+    leads, won = converted_leads(
+        crm, in_period(o.created_date, first, last) & o.campaign_id.notna().to_numpy(),
+        within_days)
     return groups.result(divide(groups.count(won), groups.count(leads)),
                          "campaign_conversion_rate")
 
