@@ -9,7 +9,12 @@ rules of the course (shared/EVALUATION_RULES.md):
   periods of its target's length: pooled rate = sum of numerators / sum of denominators
   over the calendar months, quarters or years of the window.
 * **Mature**: a KPI whose records need time to show their outcome (``matures``) counts only
-  records at least `maturity_days` old at the data's end; a window that is cut says so.
+  records at least `maturity_days` old at the data's end; a window that is cut says so. A
+  conversion counts a lead as won only when it was won within `maturity_days` of creation,
+  so an old lead and a young one get the same time.
+* **Not cut short by the data's start**: a duration counted at its end (the cycle of deals
+  won in a period) is compared only over deals won late enough to have been that long
+  (`LEFT_TRUNCATED`); the note says from which day.
 * **Possible**: a share outside 0-1, an ROI below -100 % or a negative duration raises
   `ImpossibleValue` instead of reaching a page.
 * **Claims**: two periods are compared with a test where the KPI has record-level

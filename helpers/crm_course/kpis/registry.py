@@ -87,10 +87,12 @@ def _stage(to: str, before: str) -> KPI:
 
 
 U, A = USER_GROUPINGS, ACCOUNT_GROUPINGS
+WITHIN = ("judged on leads won within the maturity window (evaluation.maturity_days), so "
+          "that every period's leads get the same time")
 _ENTRIES = (
     # sales
     KPI("lead_conversion_rate", "sales", "won leads / leads created in the period", "share",
-        True, sales.lead_conversion_rate, U),
+        True, sales.lead_conversion_rate, U, note=WITHIN),
     KPI("win_rate", "sales", "won / (won + lost), deals closed in the period", "share", True,
         sales.win_rate, U),
     _stage("qualified", "lead"), _stage("proposal", "qualified"),
@@ -113,7 +115,7 @@ _ENTRIES = (
         True, marketing.campaign_response_rate,
         needs=("campaign_members",)),
     KPI("campaign_conversion_rate", "marketing", "won campaign leads / campaign leads",
-        "share", True, marketing.campaign_conversion_rate, U),
+        "share", True, marketing.campaign_conversion_rate, U, note=WITHIN),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         "EUR per lead", False, marketing.cost_per_lead),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
