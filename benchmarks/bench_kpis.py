@@ -131,6 +131,9 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     service_months = staff.format(F=F, L=L, where="WHERE department = 'service'", m=MONTH_DAYS)
     user_months = staff.format(F=F, L=L, where="", m=MONTH_DAYS)
     policies = (crm.meta.get("profile") or {}).get("policies") or {}
+    # a conversion counts leads won within the maturity window (the engine's rule)
+    converted = (f"stage = 'won' AND date_diff('day', created_date, close_date) <= "
+                 f"{int(policies.get('lead_maturity_days', 30))}")
     sla = " ".join(f"WHEN '{p}' THEN {h}"
                    for p, h in (policies.get("sla_hours") or SLA_HOURS).items())
     features = ", ".join(f"'{f}'" for f in FEATURES)
@@ -138,7 +141,7 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     sus = " + ".join(f"(sus_{i} - 1)" if i % 2 else f"(5 - sus_{i})" for i in range(1, 11))
     q: dict[str, str] = {}
     # sales
-    q["lead_conversion_rate"] = f"""SELECT count(*) FILTER (WHERE stage = 'won')
+    q["lead_conversion_rate"] = f"""SELECT count(*) FILTER (WHERE {converted})
         / NULLIF(count(*), 0) FROM opportunities WHERE {within('created_date')}"""
     q["win_rate"] = f"""SELECT count(*) FILTER (WHERE stage = 'won')
         / NULLIF(count(*) FILTER (WHERE stage IN ('won', 'lost')), 0)
@@ -165,7 +168,7 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     q["campaign_response_rate"] = f"""SELECT count(*) FILTER (WHERE responded)
         / NULLIF(count(*), 0) FROM campaign_members WHERE NOT holdout
         AND {within('sent_date')}"""
-    q["campaign_conversion_rate"] = f"""SELECT count(*) FILTER (WHERE stage = 'won')
+    q["campaign_conversion_rate"] = f"""SELECT count(*) FILTER (WHERE {converted})
         / NULLIF(count(*), 0) FROM opportunities WHERE campaign_id IS NOT NULL
         AND {within('created_date')}"""
     q["cost_per_lead"] = f"""WITH c AS ({acq}) SELECT (SELECT coalesce(sum(cost), 0) FROM c)
@@ -466,7 +469,8 @@ def markdown(results: list[dict], repeat: int) -> str:
         "\nAll scalar KPIs of the registry, company-wide, for the full 15 months "
         "(`kpi_table(crm, *crm.period('all'))`) on data loaded with `load_crm`; DuckDB runs "
         "one SQL query per KPI with the same definitions and evaluation rules (outcome KPIs "
-        "end their period 30 days before the data's end; no ROI below -100 %), "
+        "end their period 30 days before the data's end, and a conversion counts leads won "
+        "within those 30 days; no ROI below -100 %), "
         "`SET threads = 1`, either scanning "
         "the same pandas frames in place or on native DuckDB tables (copied in once "
         f"beforehand, not timed: {copies}). pandas/numpy/pyarrow run on one thread "
