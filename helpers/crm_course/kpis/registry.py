@@ -87,12 +87,11 @@ def _stage(to: str, before: str) -> KPI:
 
 
 U, A = USER_GROUPINGS, ACCOUNT_GROUPINGS
-WITHIN = ("judged on leads won within the maturity window (evaluation.maturity_days), so "
-          "that every period's leads get the same time")
 _ENTRIES = (
     # sales
-    KPI("lead_conversion_rate", "sales", "won leads / leads created in the period", "share",
-        True, sales.lead_conversion_rate, U, note=WITHIN),
+    KPI("lead_conversion_rate", "sales",
+        "leads won within the maturity window / leads created in the period", "share",
+        True, sales.lead_conversion_rate, U),
     KPI("win_rate", "sales", "won / (won + lost), deals closed in the period", "share", True,
         sales.win_rate, U),
     _stage("qualified", "lead"), _stage("proposal", "qualified"),
@@ -114,8 +113,9 @@ _ENTRIES = (
     KPI("campaign_response_rate", "marketing", "responses / campaign messages sent", "share",
         True, marketing.campaign_response_rate,
         needs=("campaign_members",)),
-    KPI("campaign_conversion_rate", "marketing", "won campaign leads / campaign leads",
-        "share", True, marketing.campaign_conversion_rate, U, note=WITHIN),
+    KPI("campaign_conversion_rate", "marketing",
+        "campaign leads won within the maturity window / campaign leads",
+        "share", True, marketing.campaign_conversion_rate, U),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         "EUR per lead", False, marketing.cost_per_lead),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
