@@ -364,14 +364,16 @@ def _history_cut(crm: CRM, name: str, windows: list[tuple], reference: tuple
     if not len(durations):
         return windows, ""
     horizon = int(math.ceil(np.percentile(durations, 90)))
-    earliest = crm.period("all")[0] + pd.Timedelta(days=horizon)
+    data_start = crm.period("all")[0]
+    earliest = data_start + pd.Timedelta(days=horizon)
+    parsed = [period(*w) for w in windows]
     cut = [w if w[0] >= earliest else ((earliest, w[1]) if earliest <= w[1] else None)
-           for w in (period(*w) for w in windows)]
-    if cut == [period(*w) for w in windows]:
+           for w in parsed]
+    if cut == parsed:
         return windows, ""
     return cut, (f"only deals won from {earliest:%d %b %Y} on count (9 in 10 of the compared "
                  f"cycles are under {horizon} days, and a deal won earlier could not be that "
-                 f"old: the data begin on {crm.period('all')[0]:%d %b %Y})")
+                 f"old: the data begin on {data_start:%d %b %Y})")
 
 
 def compare(crm: CRM, name: str, before: tuple, after: tuple,
