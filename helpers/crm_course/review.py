@@ -393,21 +393,22 @@ def roi(effect: float, leads: float, margin_per_won_deal: float, cost: float) ->
 
 # --------------------------------------------------------------------------- the company
 
-def lead_outcomes(crm: CRM, within_days: int = 30) -> pd.DataFrame:
-    """One row per lead old enough to have had ``within_days`` to close, with
-    ``won`` (within the window), ``post`` (created in the review window), ``treated``
-    (the owner's region is not the control region), ``region``, ``owner_id`` and
-    ``created_date``.
+def lead_outcomes(crm: CRM, within_days: int | None = None) -> pd.DataFrame:
+    """One row per lead old enough to have had ``within_days`` (default: the profile's
+    maturity window, ``crm.profile.maturity_days``) to close, with ``won`` (within the
+    window), ``post`` (created in the review window), ``treated`` (the owner's region is
+    not the control region), ``region``, ``owner_id`` and ``created_date``.
 
-    The same censoring rule as `kpis.lead_conversion_rate(within_days=...)`.
+    The same rule as `kpis.lead_conversion_rate`: mean(won) over a period's rows is it.
     """
     o = crm.opportunities
-    leads, won = converted_leads(crm, np.ones(len(o), dtype=bool), within_days)
+    days = crm.profile.maturity_days if within_days is None else within_days
+    leads, won = converted_leads(crm, np.ones(len(o), dtype=bool), days)
     region = o.owner_id.map(crm.users.set_index("user_id").region).astype(str)
     out = pd.DataFrame({"owner_id": o.owner_id, "region": region,
                         "created_date": o.created_date,
                         "post": o.created_date >= pd.Timestamp(crm.meta["changes_start"]),
-                        "treated": region != crm.meta.get("control_region"),
+                        "treated": region != crm.profile.control_region,
                         "won": won})
     return out[leads].reset_index(drop=True)
 
@@ -422,5 +423,5 @@ def ticket_response_times(crm: CRM, business_hours: bool = True) -> pd.DataFrame
     region = t.account_id.map(crm.accounts.set_index("account_id").region).astype(str)
     out = pd.DataFrame({"agent_id": t.agent_id, "region": region, "hours": hours,
                         "post": t.created_at >= pd.Timestamp(crm.meta["changes_start"]),
-                        "treated": region != crm.meta.get("control_region")})
+                        "treated": region != crm.profile.control_region})
     return out[answered].reset_index(drop=True)

@@ -2,7 +2,7 @@
 control region, and what the tests say, in plain words.
 
 Two measures have one observation per lead or ticket, which the tests need:
-conversion within 30 days (two-proportion z-test; difference-in-differences clustered by
+lead conversion, won within the profile's maturity window (two-proportion z-test; difference-in-differences clustered by
 sales rep) and first-response time (Mann-Whitney test with a bootstrap interval of the
 median change; difference-in-differences of log hours clustered by agent, read as a
 percentage change: exp(effect) - 1).
@@ -44,9 +44,13 @@ class Measure:
     cluster: str
     records: str = "observations"  # what one observation is, in words (plural)
 
+    def text(self, crm: CRM) -> str:
+        """The label with the dataset's maturity window filled in."""
+        return self.label.format(days=crm.profile.maturity_days)
+
 
 MEASURES = {
-    "lead_conversion_rate": Measure("lead_conversion_rate", "conversion within 30 days",
+    "lead_conversion_rate": Measure("lead_conversion_rate", "conversion within {days} days",
                                     "share", True, "owner_id", "mature leads"),
     "first_response_hours": Measure("first_response_hours", "median first response",
                                     "business hours", False, "agent_id", "answered tickets"),
@@ -56,7 +60,7 @@ MEASURES = {
 def observations(crm: CRM, measure: Measure) -> pd.DataFrame:
     """One row per lead or ticket: ``y``, ``treated``, ``post`` and the cluster column."""
     if measure.proportion:
-        frame = rv.lead_outcomes(crm, within_days=30)
+        frame = rv.lead_outcomes(crm)
         return frame.assign(y=frame.won.astype(float))
     frame = rv.ticket_response_times(crm)
     return frame.assign(y=frame.hours)
@@ -92,8 +96,9 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95,
     too small for (`review` raises ValueError) is None and explained in the sentences.
     """
     m = MEASURES[measure]
+    m = Measure(m.kpi, m.text(crm), m.unit, m.proportion, m.cluster, m.records)
     frame = observations(crm, m) if frame is None else frame
-    control = crm.meta.get("control_region")
+    control = crm.profile.control_region
     stat = "mean" if m.proportion else "median"
     rows = [False, True] if control else [True]
     groups = (frame.groupby(["treated", "post"]).y.agg(stat).unstack("post")
@@ -168,7 +173,7 @@ class BeforeAfter:
 
     def __init__(self, crm: CRM):
         self.kpi = widgets.ToggleButtons(
-            options=[(m.label, k) for k, m in MEASURES.items()], description="KPI")
+            options=[(m.text(crm), k) for k, m in MEASURES.items()], description="KPI")
         self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
                                                 description="Confidence")
         self.chart = widgets.Image(format="png")

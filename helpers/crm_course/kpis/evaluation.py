@@ -54,15 +54,9 @@ class ImpossibleValue(ValueError):
     """A KPI value no data can produce (a bug, or a definition applied to the wrong data)."""
 
 
-# conversions judged as "won within maturity_days of creation", so that a baseline lead
-# (a year to close) and a review lead (weeks) get the same time (EVALUATION_RULES: maturity)
-WITHIN_MATURITY = frozenset({"lead_conversion_rate", "campaign_conversion_rate"})
-
-
 def maturity_days(crm: CRM) -> int:
-    """Days a record needs before its outcome counts: the dataset profile's
-    ``lead_maturity_days`` (`crm_course.profile`; the course's default is 30)."""
-    return int(crm.profile.policies["lead_maturity_days"])
+    """Days a record needs before its outcome counts: ``crm.profile.maturity_days``."""
+    return crm.profile.maturity_days
 
 
 def check_possible(name: str, value: float) -> float:
@@ -168,8 +162,6 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     last_ok, note = mature_end(crm, name, first, last)
     if last_ok < first:
         return Value(name, math.nan, first, last_ok, note)
-    if name in WITHIN_MATURITY:  # converted = won within the maturity window, in every period
-        kwargs = {"within_days": maturity_days(crm), **kwargs}
     value = k(crm, first, last_ok, **kwargs)
     if k.unit == "ratio" and k.matures and np.any(np.asarray(value, dtype=float) < -1):
         # (benefit - cost) / cost below -1 means a negative benefit: the KPI the money was
@@ -180,6 +172,13 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     for v in np.atleast_1d(np.asarray(value, dtype=float)):
         check_possible(name, float(v))
     return Value(name, value, first, last_ok, note)
+
+
+def compute(crm: CRM, name: str, start, end, **kwargs):
+    """The registered KPI ``name`` over [start, end] as the course defines it: the engine's
+    value (`evaluate`: maturity, possible values), the same as `kpi_table`'s. ``by`` and
+    the KPI's options as keywords."""
+    return evaluate(crm, name, start, end, **kwargs).value
 
 
 def months_between(first: pd.Timestamp, last: pd.Timestamp) -> float:
@@ -210,7 +209,7 @@ def _leads(crm: CRM, first, last, campaign_only: bool = False) -> np.ndarray:
     mask = in_period(o.created_date, first, last)
     if campaign_only:
         mask &= o.campaign_id.notna().to_numpy()
-    leads, won = sales.converted_leads(crm, mask, maturity_days(crm))
+    leads, won = sales.converted_leads(crm, mask, crm.profile.maturity_days)
     return won[leads].astype(float)
 
 
@@ -544,6 +543,7 @@ def p_text(p: float) -> str:
 
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
-           "chart_length", "check_possible", "claim", "compare", "evaluate", "like_period_value",
+           "chart_length", "check_possible", "claim", "compare", "compute", "evaluate",
+           "like_period_value",
            "mature_end", "maturity_days", "observations", "over_time", "p_text",
            "per_period_value", "same_season_baseline", "survey_waves", "winback_effect"]
