@@ -12,6 +12,7 @@ import pytest
 from kpi_fixtures import make_crm
 
 from crm_course import kpis
+from crm_course import review as rv
 from crm_course.kpis import evaluation as ev
 from crm_course.kpis.registry import AGGREGATIONS, REGISTRY
 
@@ -255,9 +256,10 @@ def test_observations_reproduce_the_registry_value(sample, name):
     assert len(records) > 30
 
 
-def test_p_text_never_prints_zero():
+def test_p_text_is_the_one_p_formatter():
+    assert ev.p_text is rv.format_p
     assert ev.p_text(0.0000004) == "p < 0.001"
-    assert ev.p_text(0.0123) == "p = 0.012"
+    assert ev.p_text(0.0496) == "p = 0.0496"  # not "0.050" next to a claim
 
 
 def test_ticket_observations_use_the_profiles_business_hours(sample):

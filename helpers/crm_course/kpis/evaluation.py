@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import review  # a module, not names: review imports kpis.sales (no cycle at import)
+from .. import inference as review
 from ..data import CRM
 from ..feedback import sus_scores
 from . import sales
@@ -537,13 +537,32 @@ def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Time
     return (lo, hi) if lo >= data_first else None
 
 
-def p_text(p: float) -> str:
-    """'p < 0.001' or 'p = 0.042' (never 'p = 0.000')."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+def comparison_baseline(crm: CRM, window: tuple
+                        ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
+    """The one baseline rule of every page: the same days one year before ``window`` when
+    the data cover them ('same season'), else the whole baseline ('whole baseline')."""
+    same = same_season_baseline(crm, window)
+    return (same, "same season") if same else (crm.period("baseline"), "whole baseline")
+
+
+def baseline_rule(crm: CRM, window: tuple) -> str:
+    """The baseline rule in words, for every page that compares ``window`` with its
+    baseline: 'compared with the same months a year earlier (1 Jan 2025 to 31 Mar 2025)'
+    or 'compared with the whole baseline (...), which differs in length and season'."""
+    (first, last), kind = comparison_baseline(crm, window)
+    days = f"{first:%d %b %Y} to {last:%d %b %Y}"
+    if kind == "same season":
+        return f"compared with the same months a year earlier ({days})"
+    return (f"compared with the whole baseline ({days}): the data do not reach a year "
+            "before the review window, and the baseline differs in length and season")
+
+
+# the course's one p-value formatter (`inference.format_p`), under the engine's old name
+p_text = review.format_p
 
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
-           "chart_length", "check_possible", "claim", "compare", "compute", "evaluate",
-           "like_period_value",
-           "mature_end", "maturity_days", "observations", "over_time", "p_text",
-           "per_period_value", "same_season_baseline", "survey_waves", "winback_effect"]
+           "baseline_rule", "chart_length", "check_possible", "claim", "compare",
+           "comparison_baseline", "compute", "evaluate", "like_period_value", "mature_end",
+           "maturity_days", "observations", "over_time", "p_text", "per_period_value",
+           "same_season_baseline", "survey_waves", "winback_effect"]
