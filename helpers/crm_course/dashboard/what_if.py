@@ -21,7 +21,8 @@ recorded target minus its recorded baseline (``kpi_targets``), shared equally by
 changes aimed at the same KPI (0 when either is missing). ROI is the engine's
 (`kpis.roi.roi`, in percent): a negative benefit gives -100 %, never less. On a data set
 without a change log (a CRM export) there is nothing to plan and the view says so; a KPI
-the data cannot price adds nothing and is listed as not priced; without a cost the ROI is not defined (NaN).
+the data cannot price adds nothing and is listed as not priced; without a cost the ROI is
+not defined (NaN).
 """
 
 from __future__ import annotations
