@@ -84,7 +84,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
 
 def _table_row(row: Row) -> dict:
     c = row.comparison
-    status = row.status if row.status in ("met", "not met") else "no target"
+    status = row.status if row.status in ("met", "not met", "cannot tell") else "no target"
     claim = {"improved": "improved", "got worse": "got worse",
              "no clear change": "no clear change (chance)", "not tested": "no test here",
              "not comparable": "cannot be compared"}[c.claim]
