@@ -129,8 +129,8 @@ def sources(crm: CRM) -> tuple[str, str]:
         found.append("the user satisfaction survey")
     if crm.tickets.csat.notna().any():
         found.append("customers' satisfaction answers")
-    if crm.kpi_targets.benchmark.notna().any():
-        found.append("industry benchmarks")
+    if crm.kpi_targets.target.notna().any():
+        found.append("the company's recorded KPI targets")
     lacking = [name for key, name in SOURCE_NAMES.items() if crm.missing(key)]
     return (f"Sources: {join(found) or 'none'}.",
             f"Not in this dataset: {join(lacking)}; the parts that need them are left out."
