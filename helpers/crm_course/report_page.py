@@ -40,7 +40,7 @@ def _environment() -> jinja2.Environment:
 
 def headline(rows: list[Row]) -> Row:
     """The KPI an area's chart shows: its first KPI with a test, else its first KPI."""
-    return next((r for r in rows if r.kpi in ev.OBSERVATIONS), rows[0])
+    return next((r for r in rows if get_kpi(r.kpi).records is not None), rows[0])
 
 
 def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
