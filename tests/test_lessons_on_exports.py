@@ -5,40 +5,31 @@ exports lack; ``crm-course run --data`` runs them and writes the report."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from crm_course.cli import main
-from crm_course.importer import import_export
 from crm_course.notebook import SKIPPED
-from crm_course.runner import ROOT, run_notebook
+from crm_course.runner import ROOT
 
-EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FORMATS = ("salesforce", "hubspot")
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory):
-    """{format: dataset folder} of both fixture exports."""
-    out = tmp_path_factory.mktemp("imports")
-    for name in FORMATS:
-        import_export(EXPORTS / name, name, out / name)
-    return {name: out / name for name in FORMATS}
+def imported(notebook_runs):
+    """{format: dataset folder} of both fixture exports (imported once per session)."""
+    return {name: notebook_runs.imported(name) for name in FORMATS}
 
 
 @pytest.fixture(scope="module")
-def runs(imported, tmp_path_factory):
-    """Every lesson run on both imports, two at a time; {(format, stem): run}."""
-    out = tmp_path_factory.mktemp("runs")
+def runs(imported, notebook_runs):
+    """Every lesson run on both imports (the session's shared runs: lessons 01-06 are
+    the ones the lesson claims check); {(format, stem): run}."""
     jobs = [(name, nb) for name in FORMATS for nb in LESSONS]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: run_notebook(
-            job[1], out / job[0] / job[1].name, {"data_dir": str(imported[job[0]])},
-            timeout=300), jobs))
+    done = notebook_runs.run([(nb, {"data_dir": str(imported[name])}) for name, nb in jobs])
     return {(name, nb.stem): run for (name, nb), run in zip(jobs, done, strict=True)}
 
 
