@@ -69,6 +69,18 @@ def pytest_collection_modifyitems(items):
                 item.add_marker(marker)
 
 
+def pytest_terminal_summary(terminalreporter, config):
+    """How many notebook executions the shared store made (xdist: read by the controller
+    from the workers' shared folder)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    log = factory and factory.getbasetemp() / "notebook-runs" / "executed.txt"
+    if log and log.is_file():
+        lines = log.read_text().splitlines()
+        seconds = sum(float(line.split()[1]) for line in lines)
+        terminalreporter.write_line(f"notebook_runs: {len(lines)} notebook executions, "
+                                    f"{seconds:.0f} s of run time")
+
+
 # hostile notebooks are run only by the grader, in its sandbox (tests/test_hostile.py),
 # never by nbval
 collect_ignore_glob = ["hostile/*.ipynb"]

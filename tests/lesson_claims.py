@@ -112,8 +112,8 @@ def no_impossible_roi(text: str) -> tuple[int, list[str]]:
 
 def by_hand_matches_library(text: str) -> tuple[int, list[str]]:
     """02, 05: a KPI computed in plain pandas equals the library's value printed beside it."""
-    found = re.findall(r"by hand:? (" + NUMBER + r")(%?);? (kpis\.\w+):? (" + NUMBER + r")%?",
-                       text)
+    found = re.findall(r"by hand:? (" + NUMBER + r")(%?)[;,]? (kpis\.\w+):? (" + NUMBER
+                       + r")%?", text)
     return len(found), [f"{lib} {b} but by hand {a}" for a, _, lib, b in found if a != b]
 
 

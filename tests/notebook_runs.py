@@ -68,7 +68,6 @@ class NotebookRuns:
         self.root.mkdir(parents=True, exist_ok=True)
         self.data = root / "datasets"  # $CRM_COURSE_CACHE of every run: seeds made once
         self.package = package_fingerprint()
-        self.executed = 0  # runs this process executed (the rest were read)
 
     def imported(self, name: str) -> Path:
         """The fixture export ``name`` imported once per session; its dataset folder."""
@@ -103,8 +102,9 @@ class NotebookRuns:
             run = execute(Path(source), folder / Path(source).name, parameters,
                           cwd=Path(source).parent, cell_timeout=TIMEOUT,
                           env={**ENV, "CRM_COURSE_CACHE": str(self.data)})
-            self.executed += 1
             stored.write_bytes(pickle.dumps(run))
+            with open(self.root / "executed.txt", "a") as log:  # one line per execution
+                log.write(f"{folder.name} {run.seconds:.1f}\n")
             return run
 
     def run(self, jobs: list[tuple[Path, dict]]) -> list[NotebookRun]:
