@@ -10,7 +10,8 @@ is not the idle one.
 
     python benchmarks/bench_suite.py [--smoke] [--no-readme]
 
-``--smoke`` runs the same command on one small test file and writes nothing.
+``--smoke`` runs the same command on one small test file, without xdist, and writes
+nothing.
 """
 
 from __future__ import annotations
@@ -42,9 +43,16 @@ def make_test_args() -> list[str]:
 
 
 def smoke_args(args: list[str]) -> list[str]:
-    """The same options, one small test file instead of the test paths."""
-    paths = {"tests", "notebooks", "solutions"}
-    return [a for a in args if a not in paths] + [SMOKE_FILE]
+    """The same options but one small test file, in one process (no xdist workers)."""
+    kept, skip = [], 0
+    for arg in args:
+        if skip:
+            skip -= 1
+        elif arg in ("-n", "--dist"):
+            skip = 1
+        elif arg not in ("tests", "notebooks", "solutions"):
+            kept.append(arg)
+    return [*kept, SMOKE_FILE]
 
 
 def measure(args: list[str]) -> dict:
