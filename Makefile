@@ -8,11 +8,13 @@ STAMP  := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lab data outputs exercises bench lint lock clean help browser sandbox proxy hub
+.PHONY: run test check claims lab data outputs exercises bench lint lock clean help browser sandbox proxy hub
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
-	@echo "make test       the whole test suite (units, notebooks, nbval)"
+	@echo "make test       the whole test suite (units, notebooks, nbval), seed sweeps aside"
+	@echo "make check      the inner loop: ruff and the unit tests (no notebook, browser, hub)"
+	@echo "make claims     the seed sweeps: lesson claims on 8 more seeds, reports on 20, README on 60"
 	@echo "make lab        JupyterLab on the course"
 	@echo "make data       regenerate datasets/ (and its data dictionary) from the default seed"
 	@echo "make outputs    re-execute lessons and solutions in place (commit their outputs)"
@@ -37,10 +39,23 @@ run: $(STAMP)
 	$(BIN)/crm-course run --out build
 
 # units and notebook runs (tests/), plus nbval: committed lesson and solution outputs
-# must match a fresh run on this machine
+# must match a fresh run on this machine. Each lesson runs once per dataset per session
+# (tests/notebook_runs.py); the seed sweeps (marker `claims`) are `make claims`.
 test: $(STAMP) browser sandbox proxy
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests \
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not claims" tests \
 	  --nbval --nbval-current-env notebooks solutions
+
+# the inner loop (under a minute): lint, then every test that starts no kernel, browser
+# or hub and sweeps no seeds (markers in pyproject.toml)
+UNIT := not notebook and not browser and not hub and not slow and not claims
+check: $(STAMP)
+	$(BIN)/ruff check helpers tests benchmarks notebooks solutions
+	$(BIN)/python -m pytest -q -n 2 -m "$(UNIT)" tests
+
+# the seed sweeps: every lesson claim on 8 more seeds, the report's claims on 20 seeds
+# (course story and effect 0), the README's spread over 60 seeds
+claims: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m claims tests
 
 # Debian's chromium for the browser tests (tests/test_dashboard_browser.py); never a
 # Playwright browser download. Installs only when missing and we may (root).

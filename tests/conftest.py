@@ -1,12 +1,15 @@
-"""Shared fixtures: the bundled sample, loaded once per test session."""
+"""Shared fixtures: the bundled sample, loaded once per test session; the session's
+executed notebooks (`notebook_runs`); markers applied by file (``MARKERS``)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from notebook_runs import NotebookRuns
 
 from crm_course.data import load_crm
 
@@ -17,6 +20,15 @@ DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 def sample():
     """The bundled sample dataset (datasets/), parsed and validated."""
     return load_crm()
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(tmp_path_factory) -> NotebookRuns:
+    """Notebook executions shared by every test file and xdist worker of the session:
+    stored in the parent of the workers' basetemp (one folder per ``pytest`` run)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return NotebookRuns(shared / "notebook-runs")
 
 
 @pytest.fixture
@@ -31,6 +43,42 @@ def sample_dir_copy():
                         encoding="utf-8")
         return target
     return copy
+
+
+# markers by test file (pyproject.toml describes them): `make check` deselects them all
+FILE_MARKERS = {
+    "notebook": {"test_lesson_claims.py", "test_lesson_claims_more.py",
+                 "test_lessons_papermill.py", "test_solutions_papermill.py",
+                 "test_lessons_on_exports.py", "test_executor.py", "test_hostile.py",
+                 "test_grading.py", "test_grading_identity.py", "test_hub.py",
+                 "test_vocabularies.py"},
+    "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
+                "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
+    "hub": {"test_hub.py", "test_hub_browser.py"},
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test by its file (``FILE_MARKERS``); nbval's cells are `notebook`."""
+    for item in items:
+        name = item.path.name
+        if item.path.suffix == ".ipynb":
+            item.add_marker("notebook")
+        for marker, files in FILE_MARKERS.items():
+            if name in files:
+                item.add_marker(marker)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """How many notebook executions the shared store made (xdist: read by the controller
+    from the workers' shared folder)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    log = factory and factory.getbasetemp() / "notebook-runs" / "executed.txt"
+    if log and log.is_file():
+        lines = log.read_text().splitlines()
+        seconds = sum(float(line.split()[1]) for line in lines)
+        terminalreporter.write_line(f"notebook_runs: {len(lines)} notebook executions, "
+                                    f"{seconds:.0f} s of run time")
 
 
 # hostile notebooks are run only by the grader, in its sandbox (tests/test_hostile.py),

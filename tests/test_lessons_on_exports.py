@@ -5,40 +5,32 @@ exports lack; ``crm-course run --data`` runs them and writes the report."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from crm_course import runner
 from crm_course.cli import main
-from crm_course.importer import import_export
 from crm_course.notebook import SKIPPED
-from crm_course.runner import ROOT, run_notebook
+from crm_course.runner import ROOT
 
-EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FORMATS = ("salesforce", "hubspot")
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory):
-    """{format: dataset folder} of both fixture exports."""
-    out = tmp_path_factory.mktemp("imports")
-    for name in FORMATS:
-        import_export(EXPORTS / name, name, out / name)
-    return {name: out / name for name in FORMATS}
+def imported(notebook_runs):
+    """{format: dataset folder} of both fixture exports (imported once per session)."""
+    return {name: notebook_runs.imported(name) for name in FORMATS}
 
 
 @pytest.fixture(scope="module")
-def runs(imported, tmp_path_factory):
-    """Every lesson run on both imports, two at a time; {(format, stem): run}."""
-    out = tmp_path_factory.mktemp("runs")
+def runs(imported, notebook_runs):
+    """Every lesson run on both imports (the session's shared runs: lessons 01-06 are
+    the ones the lesson claims check); {(format, stem): run}."""
     jobs = [(name, nb) for name in FORMATS for nb in LESSONS]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: run_notebook(
-            job[1], out / job[0] / job[1].name, {"data_dir": str(imported[job[0]])},
-            timeout=300), jobs))
+    done = notebook_runs.run([(nb, {"data_dir": str(imported[name])}) for name, nb in jobs])
     return {(name, nb.stem): run for (name, nb), run in zip(jobs, done, strict=True)}
 
 
@@ -71,16 +63,23 @@ def test_sections_without_data_say_what_is_missing(runs, lesson, table):
     assert any(f"{table}.csv" in t for t in texts)
 
 
-def test_run_command_on_an_export(imported, tmp_path, capsys):
+def test_run_command_on_an_export(imported, tmp_path, capsys, monkeypatch):
+    """`crm-course run --data`: the lessons only (no solutions), then the report. Two of
+    them run here (every lesson's run on this export is `runs` above)."""
+    listed = runner.course_notebooks(ROOT, ("notebooks",))
+    assert [p.name for p in listed] == [p.name for p in LESSONS]
+    chosen = [p for p in listed if p.stem in ("00_welcome", "02_analyse_kpis")]
+    monkeypatch.setattr(runner, "course_notebooks", lambda root, folders: (
+        chosen if folders == ("notebooks",) else pytest.fail(f"runs {folders}")))
     out = tmp_path / "build"
     assert main(["run", "--data", str(imported["hubspot"]), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert ("empty tables: orders, campaigns, campaign_members, usage_log, survey_responses, "
             "changes, kpi_targets; cells that need them are skipped") in printed
-    assert f"{len(LESSONS)} of {len(LESSONS)} notebooks ran" in printed
+    assert "2 of 2 notebooks ran" in printed
     assert "cells skipped" in printed
     assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == [
-        p.name for p in LESSONS]
+        p.name for p in chosen]
     assert not (out / "solutions").exists()      # solutions answer the sample's questions
     assert (out / "report.html").is_file()
 

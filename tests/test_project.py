@@ -80,3 +80,16 @@ def test_readme_quick_start_and_ci_use_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_development_map_names_every_module():
+    """The Development section names each top-level module and subpackage of crm_course
+    (in backticks), so a newcomer's map never leaves one out."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Development"):]
+    package = ROOT / "helpers" / "crm_course"
+    names = {p.stem for p in package.glob("*.py") if p.stem != "__init__"}
+    names |= {p.parent.name for p in package.glob("*/__init__.py")}
+    missing = sorted(n for n in names if f"`{n}`" not in section)
+    assert missing == [], f"add to the README's Development section: {missing}"
+    assert (ROOT / "docs" / "architecture.md").is_file()

@@ -31,3 +31,19 @@ def test_only_one_source_may_be_given():
 
 def test_none_is_the_bundled_sample(sample):
     assert source.get_crm().meta == sample.meta
+
+
+def test_write_generated_reuses_same_arguments_and_replaces_others(tmp_path):
+    folder = tmp_path / "data"
+    assert source.write_generated(folder, 3, scale=0.2) == folder
+    stamp = (folder / source.STAMP).read_text()
+    written = (folder / "accounts.csv").stat().st_mtime_ns
+    source.write_generated(folder, 3, scale=0.2)
+    assert (folder / "accounts.csv").stat().st_mtime_ns == written  # reused
+    source.write_generated(folder, 3, scale=0.2, effect=0.0, read_only=True)
+    assert (folder / source.STAMP).read_text() != stamp  # other arguments: rewritten
+    assert oct(folder.stat().st_mode & 0o777) == "0o555"
+    assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o444"}
+    source.write_generated(folder, 4, scale=0.2)  # a read-only folder is replaced too
+    assert source.get_crm(data_dir=folder).meta["seed"] == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]  # no temporary folder left

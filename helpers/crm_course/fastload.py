@@ -7,7 +7,7 @@ parse, which names every problem; so the fast path never decides what is an erro
 frames are identical to the careful parse's (same values and dtypes, tested).
 
 `Cache` keeps the parsed tables of a dataset folder as Arrow IPC (Feather) files in
-``$CRM_COURSE_CACHE`` (default ``~/.cache/crm_course``), under a key made of the folder's
+the course's cache folder (`paths.cache_dir`), under a key made of the folder's
 path. An entry is used only when every CSV file still has the fingerprint it had when it
 was parsed: size, modification and change times (ns) and inode; the change time cannot be
 set back by a program, so any rewrite of a file makes it stale. A file changed less than
@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 
+from .paths import cache_dir
 from .schema import TABLES, Table
 
 RACY_SECONDS = 2.0
@@ -175,8 +176,7 @@ class Cache:
     """Parsed tables of one dataset folder (see the module docstring)."""
 
     def __init__(self, folder: Path, root: Path | None = None, *, vocabularies: dict):
-        root = root or Path(os.environ.get("CRM_COURSE_CACHE")
-                            or Path.home() / ".cache" / "crm_course")
+        root = root or cache_dir()
         key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
         self.folder, self.dir = folder, root / f"{key}-{_signature(vocabularies)}"
 

@@ -21,12 +21,10 @@ import argparse
 import asyncio
 import csv
 import fcntl
-import hashlib
 import json
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from .exchange import EXCHANGE_ENV, INBOX, ROSTER
@@ -35,7 +33,6 @@ from .identity import learner_key
 DATA_ENV = "CRM_COURSE_DATA"
 SECRET_ENV = "CRM_COURSE_SECRET"
 COURSE_FOLDERS = {"exercises": "exercises", "notebooks": "lessons"}  # repo -> home
-STAMP = ".made-by"
 
 
 def _own(path: Path, uid: int | None, gid: int | None) -> None:
@@ -65,28 +62,11 @@ def copy_course(course: Path, home: Path, uid: int | None = None,
 def make_dataset(user: str, data_root: Path, secret: str) -> tuple[Path, int]:
     """The learner's dataset folder (generated unless already made from the same seed by
     the same generator) and its seed; read-only for everyone but the hub."""
-    from .data import write_tables
-    from .source import generator_fingerprint
-    from .synth import generate, learner_seed
+    from .source import write_generated
+    from .synth import learner_seed
 
     seed = learner_seed(user, secret)
-    folder = data_root / learner_key(user)
-    made_by = hashlib.sha256(f"{seed}:{generator_fingerprint()}".encode()).hexdigest()
-    if (folder / STAMP).is_file() and (folder / STAMP).read_text() == made_by:
-        return folder, seed
-    data_root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=data_root))
-    dataset = generate(seed=seed)
-    write_tables(dataset.tables, dataset.metadata, tmp)
-    (tmp / STAMP).write_text(made_by)
-    for p in tmp.iterdir():
-        p.chmod(0o444)
-    tmp.chmod(0o555)
-    if folder.exists():
-        folder.chmod(0o755)
-        shutil.rmtree(folder)
-    tmp.rename(folder)
-    return folder, seed
+    return write_generated(data_root / learner_key(user), seed, read_only=True), seed
 
 
 def open_inbox(exchange: Path, user: str, home: Path, uid: int | None = None,

@@ -1,26 +1,28 @@
 """Where a notebook's data comes from: a folder, a seed, or a learner id.
 
 Notebooks call ``get_crm(data_dir, seed, learner)`` with their papermill parameters.
-A folder is loaded as it is; a seed or learner id is generated once into a cache
-folder (written atomically, so parallel runs can share it) and loaded from there.
+A folder is loaded as it is; a seed or learner id is generated once into the cache
+folder (`paths.cache_dir`) and loaded from there. `write_generated` is the one way a
+generated dataset reaches a folder (the cache, the hub's learner folders, the tests):
+written atomically and stamped with the generator's fingerprint, so parallel runs can
+share it and a changed generator never reuses an old one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from . import schema, synth
 from .data import CRM, load_crm, write_tables
+from .paths import cache_dir
 from .synth import generate, learner_seed
 
-
-def cache_dir() -> Path:
-    """Folder for generated datasets: ``$CRM_COURSE_CACHE`` or ``~/.cache/crm-course``."""
-    return Path(os.environ.get("CRM_COURSE_CACHE", Path.home() / ".cache" / "crm-course"))
+__all__ = ["cache_dir", "generated_dataset", "generator_fingerprint", "get_crm",
+           "write_generated"]
+STAMP = ".made-by"  # in a generated folder: the hash of its seed, arguments and generator
 
 
 def generator_fingerprint() -> str:
@@ -32,20 +34,53 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def generated_dataset(seed: int, scale: float = 1.0) -> Path:
-    """Folder holding the dataset for ``seed`` and ``scale``, generating it if missing."""
-    folder = cache_dir() / f"seed-{seed}-scale-{scale:g}-{generator_fingerprint()}"
-    if (folder / "dataset.json").is_file():
+def _made_by(folder: Path) -> str | None:
+    try:
+        return (folder / STAMP).read_text()
+    except OSError:
+        return None
+
+
+def write_generated(folder: Path, seed: int, *, scale: float = 1.0, effect: float = 1.0,
+                    read_only: bool = False) -> Path:
+    """``folder`` holding the sample company generated with ``seed``, ``scale`` and
+    ``effect`` (`synth.generate`); kept when its stamp shows the same arguments and
+    generator, else (re)written through a sibling temporary folder renamed into place.
+    ``read_only``: files 0444 and the folder 0555 (the hub's learner folders)."""
+    folder = Path(folder)
+    made_by = hashlib.sha256(
+        f"{seed}:{scale:g}:{effect:g}:{generator_fingerprint()}".encode()).hexdigest()
+    if _made_by(folder) == made_by:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    dataset = generate(seed=seed, scale=scale)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    dataset = generate(seed=seed, scale=scale, effect=effect)
     write_tables(dataset.tables, dataset.metadata, tmp)
+    (tmp / STAMP).write_text(made_by)
+    if read_only:
+        for path in tmp.iterdir():
+            path.chmod(0o444)
+        tmp.chmod(0o555)
+    if _made_by(folder) == made_by:  # another process finished first: use its copy
+        tmp.chmod(0o755)
+        shutil.rmtree(tmp)
+        return folder
+    if folder.exists():  # made by other arguments or an older generator
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
     try:
         tmp.rename(folder)
-    except OSError:  # another process finished first: use its copy
-        shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:  # another process renamed its copy in between
+        tmp.chmod(0o755)
+        shutil.rmtree(tmp)
     return folder
+
+
+def generated_dataset(seed: int, scale: float = 1.0, effect: float = 1.0) -> Path:
+    """The cache folder holding the dataset for ``seed``, ``scale`` and ``effect``,
+    generating it if missing."""
+    name = f"seed-{seed}-scale-{scale:g}-effect-{effect:g}-{generator_fingerprint()}"
+    return write_generated(cache_dir() / name, seed, scale=scale, effect=effect)
 
 
 def get_crm(data_dir: str | Path | None = None, seed: int | None = None,

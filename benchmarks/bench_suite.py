@@ -1,0 +1,116 @@
+"""The test suite's own cost: wall and CPU time of `make test` (target: under 6 minutes
+wall on an idle 2-core machine).
+
+Runs the pytest command of the Makefile's ``test`` recipe (read from the Makefile, so
+the two never differ) in a child process and reports its wall time, the CPU time of the
+child and everything it waited for (xdist workers, executor children, kernels), the
+tests passed and the notebook executions of the shared store (tests/notebook_runs.py).
+The load average before the run is printed beside it: on a shared machine the wall time
+is not the idle one.
+
+    python benchmarks/bench_suite.py [--smoke] [--no-readme]
+
+``--smoke`` runs the same command on one small test file, without xdist, and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from readme_section import update_section
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 360
+SMOKE_FILE = "tests/test_business_time.py"
+
+
+def make_test_args() -> list[str]:
+    """The arguments after ``python -m pytest`` in the Makefile's ``test`` recipe."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    found = re.search(r"^test:.*\n\t\$\(BIN\)/python -m pytest (.+)$", makefile, re.M)
+    if not found:
+        raise SystemExit("Makefile: no `test:` recipe running `$(BIN)/python -m pytest`")
+    return shlex.split(found[1])
+
+
+def smoke_args(args: list[str]) -> list[str]:
+    """The same options but one small test file, in one process (no xdist workers)."""
+    kept, skip = [], 0
+    for arg in args:
+        if skip:
+            skip -= 1
+        elif arg in ("-n", "--dist"):
+            skip = 1
+        elif arg not in ("tests", "notebooks", "solutions"):
+            kept.append(arg)
+    return [*kept, SMOKE_FILE]
+
+
+def measure(args: list[str]) -> dict:
+    """Run pytest with ``args`` from the repository root; its cost and counts."""
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                         cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONHASHSEED="0",
+                                  PYDEVD_DISABLE_FILE_VALIDATION="1"))
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    passed = re.search(r"(\d+) passed", run.stdout)
+    failed = re.search(r"(\d+) failed", run.stdout)
+    executions = re.search(r"notebook_runs: (\d+) notebook executions", run.stdout)
+    return dict(returncode=run.returncode, wall_s=wall, cpu_s=cpu, load=load,
+                passed=int(passed[1]) if passed else 0,
+                failed=int(failed[1]) if failed else 0,
+                executions=int(executions[1]) if executions else 0,
+                tail=run.stdout[-3000:] + run.stderr[-2000:])
+
+
+def table(args: list[str], r: dict) -> str:
+    return "\n".join([
+        "| command | passed | failed | notebook executions (shared store) | wall (s) | "
+        "CPU (s) | CPU / wall | load before | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| `pytest {shlex.join(args)}` | {r['passed']} | {r['failed']} | {r['executions']} | "
+        f"{r['wall_s']:.0f} | {r['cpu_s']:.0f} | {r['cpu_s'] / r['wall_s']:.2f} | "
+        f"{r['load']:.2f} | wall < {TARGET_S} s on an idle 2-core machine |"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"the same command on {SMOKE_FILE} only, README untouched")
+    args = parser.parse_args()
+    pytest_args = make_test_args()
+    if args.smoke:
+        pytest_args, args.no_readme = smoke_args(pytest_args), True
+    result = measure(pytest_args)
+    text = table(pytest_args, result)
+    print(text)
+    if result["returncode"] != 0 or not result["passed"]:
+        print(f"pytest exited {result['returncode']}:\n{result['tail']}", file=sys.stderr)
+        return 1
+    if not args.no_readme:
+        update_section("suite", "## The test suite's own cost (`make test`)\n\n" + text)
+    if not args.smoke and result["wall_s"] > TARGET_S:
+        print(f"MISSED: make test took {result['wall_s']:.0f} s (target {TARGET_S} s; "
+              f"load before {result['load']:.2f})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    raise SystemExit(main())
