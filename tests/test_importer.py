@@ -253,7 +253,7 @@ def test_company_and_control_region_from_the_command_line(tmp_path, capsys):
     assert not (tmp_path / "west").exists()
     assert crm.missing("control_region") == []
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
-                 "--out", str(tmp_path / "bad"), "--control-region", "Catalonia"]) == 1
+                 "--out", str(tmp_path / "bad"), "--control-region", "Catalonia"]) == 2
     assert ("control_region 'Catalonia' has no user or account in this export; its regions "
             "are North, South, East, West" in capsys.readouterr().err)
 
@@ -400,7 +400,7 @@ def test_mapping_keys_are_checked(tmp_path, old, new, expected):
 
 def test_command_line_dates_are_iso_only(tmp_path, capsys):
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
-                 "--out", str(tmp_path / "out"), "--changes-start", "01.07.2025"]) == 1
+                 "--out", str(tmp_path / "out"), "--changes-start", "01.07.2025"]) == 2
     assert ("changes_start must be a date written YYYY-MM-DD (e.g. 2025-07-01), got "
             "'01.07.2025'") in capsys.readouterr().err
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",

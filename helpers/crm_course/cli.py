@@ -128,9 +128,15 @@ def _data_import(args) -> int:
                                changes_start=args.changes_start, company=args.company,
                                control_region=args.control_region,
                                time_zone=args.time_zone, export_date=args.export_date)
-    except (ValueError, FileExistsError) as err:  # MappingError, DataError: ValueErrors
+    except (ValueError, OSError) as err:  # MappingError, DataError: ValueErrors
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return 2
+    except Exception as err:  # noqa: BLE001 - a bug of ours: a message, never a traceback
+        print(f"error: the import stopped on an unexpected {type(err).__name__} ({err}); "
+              "nothing was written to the output folder. This is a bug in crm_course's "
+              "importer: please report it with the header lines of the export's files",
+              file=sys.stderr)
+        return 2
     rows = sum(t.rows_written for t in report.tables)
     print(f"imported {rows:,} rows into {args.out}; {len(report.dropped)} dropped; "
           f"report: {args.out / 'import_report.md'}")

@@ -121,7 +121,7 @@ def _format(column: Column, values: pd.Series) -> pd.Series:
     if column.kind in ("date", "datetime"):
         unit = "D" if column.kind == "date" else "s"
         text = np.datetime_as_string(values.to_numpy(dtype=f"datetime64[{unit}]"), unit=unit)
-        if column.kind == "datetime":
+        if column.kind == "datetime" and text.size:   # np.char fails on an empty array
             text = np.char.replace(text, "T", " ")
         out = pd.Series(text, index=values.index, dtype=object)
     elif column.kind == "money":

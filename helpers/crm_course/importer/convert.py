@@ -325,7 +325,10 @@ class _Dropper:
                  report: ImportReport):
         self.frames, self.mapping, self.report = frames, mapping, report
 
-    def drop(self, table: str, mask: np.ndarray, reasons: pd.Series | str) -> None:
+    def drop(self, table: str, mask: np.ndarray, reasons: pd.Series | str,
+             cause: str | None = None) -> None:
+        """Drop the rows in ``mask``; ``reasons`` per row (or one for all), ``cause`` the
+        reason without the row's own value (default: the reason)."""
         frame = self.frames[table]
         if not mask.any():
             return
@@ -337,7 +340,8 @@ class _Dropper:
             record = frame.at[idx, key]
             self.report.dropped.append(DroppedRow(
                 table=table, file=tm.file, line=int(frame.at[idx, "_line"]),
-                key="(no key)" if pd.isna(record) else str(record), reason=reasons[idx]))
+                key="(no key)" if pd.isna(record) else str(record), reason=reasons[idx],
+                cause=cause or reasons[idx]))
         self.frames[table] = frame[~mask]
 
     def rule_source(self, table: str, column: str) -> str:
@@ -403,10 +407,42 @@ class _Dropper:
                             f"of {self.rule_source(table, column.name)} not found in "
                             f"{target_file} were cleared ({table}.{column.name} is optional)")
                     else:
-                        reasons = ("'" + frame[column.name].astype(str) + f"' of "
-                                   f"{self.rule_source(table, column.name)} not found in "
-                                   f"{target_file}")
-                        self.drop(table, orphan, reasons)
+                        cause = (f"{self.rule_source(table, column.name)} not found in "
+                                 f"{target_file}")
+                        reasons = "'" + frame[column.name].astype(str) + "' of " + cause
+                        self.drop(table, orphan, reasons, cause)
+
+
+def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
+                report: ImportReport) -> list[str]:
+    """Why a core table (`CORE_TABLES`) kept no row: its rows read and dropped by cause,
+    with the setting that would keep them; [] when every core table kept rows."""
+    problems = []
+    read = {t.table: t.rows_read for t in report.tables}
+    for table in CORE_TABLES:
+        if len(frames[table]):
+            continue
+        tm = mapping.tables[table]
+        if not read.get(table):
+            problems.append(f"{tm.file}: no {table} (the file holds no data rows); the course "
+                            f"needs at least one row of {table}")
+            continue
+        causes = report.dropped_by_cause(table)
+        listed = "; ".join(f"{n} for {cause}" for cause, n in causes.items())
+        hints = []
+        for cause in causes:
+            column = cause.split(f"{table}.", 1)[1].split(" ", 1)[0] if (
+                cause.startswith("empty ") and f"{table}." in cause) else None
+            if column is not None:
+                hints.append(f"map {table}.{column} to a column that is filled, or give it a "
+                             f"default ('{column}: {{from: ..., default: <value>}}' under "
+                             f"tables.{table}.columns in {mapping.path.name})")
+            elif "not found in" in cause:
+                hints.append("the records they point to were dropped or are missing "
+                             "(see the other problems)")
+        problems.append(f"{tm.file}: all {read[table]} row(s) of {table} were dropped "
+                        f"({listed}), so none is left; " + "; ".join(dict.fromkeys(hints)))
+    return problems
 
 
 def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport) -> None:
@@ -489,8 +525,10 @@ def _time_zone(given: str | None, mapping: Mapping, source: Path,
     if zone is None and mapping.time_zone_from is not None:
         file, column = mapping.time_zone_from
         path = source / file
-        raw = _read(path, mapping, []) if path.is_file() else None
-        if raw is None and path.is_file():
+        if not path.is_file():
+            return None         # a missing core file is reported when the tables are read
+        raw = _read(path, mapping, [])
+        if raw is None:
             return None         # the file's own problem is reported when it is imported
         if raw is None or column not in raw.columns or raw[column].dropna().empty:
             problems.append(f"{file}: no column '{column}' with time zones "
@@ -643,6 +681,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         if name not in report.absent:
             dropper.required_and_ranges(name)
     dropper.references()
+    problems = _empty_core(frames, spec, report)
+    if problems:
+        raise MappingError(problems)
     _derive(frames, spec, report)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])

@@ -39,6 +39,7 @@ class DroppedRow:
     line: int
     key: str
     reason: str
+    cause: str = ""   # the reason without the row's own value, to count rows by cause
 
 
 @dataclass
@@ -54,6 +55,14 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     pseudonymised: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+
+    def dropped_by_cause(self, table: str) -> dict[str, int]:
+        """Rows of ``table`` dropped, counted by cause (most frequent first, then A-Z)."""
+        counts: dict[str, int] = {}
+        for d in self.dropped:
+            if d.table == table:
+                counts[d.cause or d.reason] = counts.get(d.cause or d.reason, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
