@@ -134,6 +134,10 @@ def _read(path: Path, mapping: Mapping, problems: list[str]) -> pd.DataFrame | N
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                           na_values=[""], skipinitialspace=True, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        problems.append(f"{path.name}: no header line (the file holds only blank lines); "
+                        "export it again, or remove the file if the CRM has no such records")
+        return None
     except pd.errors.ParserError as err:
         problems.append(f"{path.name}: cannot read it as a {delimiter!r}-separated file "
                         f"({str(err).strip()}); a value containing {delimiter!r} must be "
@@ -145,8 +149,10 @@ def _read(path: Path, mapping: Mapping, problems: list[str]) -> pd.DataFrame | N
 def _source_text(raw: pd.DataFrame, rule: Rule) -> pd.Series:
     if len(rule.sources) == 1:
         return raw[rule.sources[0]].str.strip().replace("", np.nan)
-    joined = raw[list(rule.sources)].fillna("").agg(" ".join, axis=1).str.strip()
-    return joined.replace("", np.nan)
+    joined = raw[rule.sources[0]].fillna("").astype(str)
+    for source in rule.sources[1:]:   # column-wise, so an empty file gives an empty Series
+        joined = joined + " " + raw[source].fillna("").astype(str)
+    return joined.str.strip().replace("", np.nan)
 
 
 class _Converter:
@@ -666,6 +672,13 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
                                 f"{here})")
             else:
                 report.absent[name] = f"{tm.file} not found in the export"
+            continue
+        if not path.read_bytes().strip():
+            if name in CORE_TABLES:
+                problems.append(f"{tm.file}: the file is empty (not even a header line); "
+                                f"the course needs table '{name}' from it")
+            else:
+                report.absent[name] = f"{tm.file} is empty (not even a header line)"
             continue
         raw = _read(path, spec, problems)
         if raw is not None:
