@@ -58,6 +58,9 @@ def _add_data(sub) -> None:
     i.add_argument("--time-zone", default=None, help="the company's IANA time zone, e.g. "
                    "Europe/Berlin: timestamps with a zone (Z) are converted to it "
                    "(default: the mapping's time_zone)")
+    i.add_argument("--rates", type=Path, default=None, help="exchange rates for an export "
+                   "in several currencies: Salesforce's DatedConversionRate export or a CSV "
+                   "currency,rate[,from_date] (units per one unit of the reporting currency)")
     i.add_argument("--control-region", default=None, help="region that got no changes "
                    "before the review (North, South, East or West after the mapping): "
                    "enables the difference-in-differences parts (default: none)")
@@ -127,7 +130,8 @@ def _data_import(args) -> int:
         report = import_export(args.source, args.mapping, args.out, args.pseudonymise,
                                changes_start=args.changes_start, company=args.company,
                                control_region=args.control_region,
-                               time_zone=args.time_zone, export_date=args.export_date)
+                               time_zone=args.time_zone, export_date=args.export_date,
+                               rates=args.rates)
     except (ValueError, OSError) as err:  # MappingError, DataError: ValueErrors
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -49,6 +49,7 @@ from ..data import load_crm, quote_lines, quote_values, write_tables
 from ..profile import Profile
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
+from . import currency
 from . import values as parse
 from .mapping import (
     CORE_TABLES,
@@ -299,6 +300,15 @@ class _Converter:
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
+        code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
+        if code is not None and code not in found:
+            self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
+                                 f"currency in {self.mapping.path.name}). Columns in the "
+                                 f"file: {', '.join(found)}")
+        elif code is not None:
+            frame["_currency"] = self.raw[code].str.strip().str.upper().replace("", np.nan)
+            entry.mapped["(currency of the amounts)"] = f"'{code}'"
+            entry.unused = [c for c in entry.unused if c != code]
         return frame
 
 
@@ -562,7 +572,7 @@ def _check_out_dir(out: Path) -> None:
 
 
 def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
-             meta: dict) -> dict:
+             meta: dict, money: str | None) -> dict:
     """The dataset's profile (`crm_course.profile`): the vocabularies as the export uses
     them (the labels the mapping translates to, in its order, then the others seen, in
     alphabetical order), the mapping's countries, policies and time zone, and the periods."""
@@ -580,7 +590,10 @@ def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
         listed = [v for v in order if v in seen]
         vocabularies[name] = listed + sorted(seen - set(listed))
     vocabularies["countries"] = list(spec.countries) if spec.countries else None
-    return {"vocabularies": vocabularies, "policies": {**spec.policies, "time_zone": zone},
+    policies = {**spec.policies, "time_zone": zone}
+    if money is not None:
+        policies["currency"] = money
+    return {"vocabularies": vocabularies, "policies": policies,
             "periods": profile_periods(meta)}
 
 
@@ -607,7 +620,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
                   pseudonymise: bool = False, *, secret: str | None = None,
                   changes_start: str | None = None, company: str | None = None,
                   control_region: str | None = None, time_zone: str | None = None,
-                  export_date: str | None = None) -> ImportReport:
+                  export_date: str | None = None,
+                  rates: str | Path | None = None) -> ImportReport:
     """Turn a CRM export (a folder of CSV files) into a validated course dataset.
 
     Parameters
@@ -637,6 +651,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     export_date : str, optional
         Day the export was taken, YYYY-MM-DD (default: the last day a record was
         created); later dates are reported and left out of the period's bounds.
+    rates : str or Path, optional
+        Exchange rates for an export whose amounts are in several currencies (see
+        `importer.currency`); without it such an export is refused.
 
     Returns
     -------
@@ -697,6 +714,12 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     problems = _empty_core(frames, spec, report)
     if problems:
         raise MappingError(problems)
+    try:
+        money, report.conversions = currency.resolve(
+            frames, {t: tm.file for t, tm in spec.tables.items()},
+            spec.policies.get("currency"), rates, report.notes)
+    except currency.CurrencyError as err:
+        raise MappingError([str(err)]) from None
     _derive(frames, spec, report)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
@@ -712,7 +735,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "scale": None, "effect": None,
         **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "time_zone": zone}
-    report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
+    report.metadata["profile"] = _profile(tables, spec, zone, report.metadata, money)
     report.metadata["business_hours"] = Profile.from_meta(report.metadata).hours_label
     regions = report.metadata["profile"]["vocabularies"]["regions"]
     if control_region is not None and control_region not in regions:

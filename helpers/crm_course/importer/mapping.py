@@ -25,7 +25,7 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot")
 CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
-TABLE_KEYS = ("file", "columns", "date_format", "datetime_format")
+TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
             "datetime_format", "time_zone", "time_zone_from", "countries", "currency",
             "policies", "tables")
@@ -79,6 +79,7 @@ class TableMapping:
     rules: dict[str, Rule]
     date_format: str
     datetime_format: str
+    currency: str | None = None    # export column holding each row's currency code
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,8 @@ def load_mapping(mapping: str | Path) -> Mapping:
         tables[table] = TableMapping(
             table=table, file=tspec.get("file", ""), rules=rules,
             date_format=tspec.get("date_format", date_format),
-            datetime_format=tspec.get("datetime_format", datetime_format))
+            datetime_format=tspec.get("datetime_format", datetime_format),
+            currency=tspec.get("currency"))
     absent = [t for t in CORE_TABLES if t not in tables]
     if absent:
         problems.append(f"{path.name}: the course needs the table(s) {', '.join(absent)}; "

@@ -55,6 +55,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     pseudonymised: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    conversions: list = field(default_factory=list)   # currency.Conversion, rates used
 
     def dropped_by_cause(self, table: str) -> dict[str, int]:
         """Rows of ``table`` dropped, counted by cause (most frequent first, then A-Z)."""
@@ -106,6 +107,12 @@ class ImportReport:
                     for d in sorted(self.dropped, key=lambda d: (order[d.table], d.line))]
         else:
             out.append("- none")
+        if self.conversions:
+            out += ["", "## Currency conversions", "",
+                    "| table | currency | rate (per reporting unit) | rate from | rows | "
+                    "total before |", "|---|---|---:|---|---:|---:|"]
+            out += [f"| {c.table} | {c.currency} | {c.rate:g} | {c.from_date or 'always'} | "
+                    f"{c.rows} | {c.total_before:,.2f} |" for c in self.conversions]
         out += ["", "## Notes", ""] + ([f"- {md(n)}" for n in self.notes] or ["- none"])
         if self.pseudonymised:
             out += ["", "## Pseudonymised", "",
