@@ -468,11 +468,12 @@ def test_ids_made_of_emails_are_hashed(tmp_path, monkeypatch):
 
 
 def test_the_mapping_currency_goes_into_the_profile(imported):
-    """hubspot.yml declares USD (its deals' deal_currency_code); the Salesforce mappings
-    declare none, so the course's EUR is used and the report says it is a default."""
+    """hubspot.yml declares USD (its deals' deal_currency_code says the same); the
+    Salesforce mappings declare none, and their CurrencyIsoCode column says EUR: in
+    neither case is the currency the course's default."""
     name, _, out = imported
     crm = load_crm(out)
     text = (out / "import_report.md").read_text(encoding="utf-8")
     expected = "USD" if name == "hubspot" else "EUR"
     assert crm.profile.currency == expected and f"- currency: {expected}" in text
-    assert ("currency" in crm.profile.defaulted) == (name != "hubspot")
+    assert "currency" not in crm.profile.defaulted
