@@ -179,8 +179,20 @@ class _Converter:
     def dates(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
         fmt = rule.format or (self.tm.date_format if column.kind == "date"
                               else self.tm.datetime_format)
-        parsed, bad, zoned = parse.parse_dates(text, fmt, self.time_zone)
+        parsed, bad, zoned, from_utc = parse.parse_dates(
+            text, fmt, self.time_zone, naive_utc=self.mapping.timestamps == "utc")
         where = self.where(column, rule)
+        timed = text.str.contains(parse.TIME, regex=True, na=False)
+        carried = text.str.contains(parse.ZONE, regex=True, na=False)
+        assumed = [(int((carried & ~pd.Series(zoned, index=text.index)).sum()),
+                    f"with a zone converted to {self.time_zone}"),
+                   (int(from_utc.sum()), f"without a zone taken as UTC ('timestamps: utc' in "
+                                         f"{self.mapping.path.name}) and converted to "
+                                         f"{self.time_zone}"),
+                   (int((timed & ~carried).sum()) if self.mapping.timestamps == "local" else 0,
+                    "without a zone taken as the company's local time ('timestamps: local' "
+                    f"in {self.mapping.path.name})")]
+        self.report.zones += [f"{where}: {n} timestamp(s) {what}" for n, what in assumed if n]
         if bad.any():
             self.problems.append(
                 f"{where}: cannot read {quote_values(text[bad])} at {self.lines(bad)} as a "
@@ -190,7 +202,8 @@ class _Converter:
         if zoned.any():
             self.problems.append(
                 f"{where}: {quote_values(text[zoned])} at {self.lines(zoned)} carry a time "
-                "zone (Z = UTC), but the company's time zone is not known: set 'time_zone' "
+                "zone (Z = UTC, or 'timestamps: utc' in the mapping), but the company's time "
+                "zone is not known: set 'time_zone' "
                 f"(e.g. Europe/Berlin) or 'time_zone_from' in {self.mapping.path.name}, or "
                 "pass --time-zone; timestamps are converted to it before business hours are "
                 "counted")
@@ -534,10 +547,13 @@ def iso_date(value: str | None, parameter: str) -> str | None:
 
 
 def _time_zone(given: str | None, mapping: Mapping, source: Path,
-               problems: list[str]) -> str | None:
+               problems: list[str], report: ImportReport) -> str | None:
     """``given``, else the mapping's ``time_zone``, else the most common value of its
-    ``time_zone_from`` column (e.g. Salesforce User.TimeZoneSidKey)."""
+    ``time_zone_from`` column among active users (rows whose ``IsActive`` column, when
+    there is one, is not false); the counts go into the report and a tie is an error."""
     zone = given or mapping.time_zone
+    report.zone_source = ("--time-zone" if given else
+                          f"'time_zone' in {mapping.path.name}" if zone else None)
     if zone is None and mapping.time_zone_from is not None:
         file, column = mapping.time_zone_from
         path = source / file
@@ -546,13 +562,28 @@ def _time_zone(given: str | None, mapping: Mapping, source: Path,
         raw = _read(path, mapping, [])
         if raw is None:
             return None         # the file's own problem is reported when it is imported
-        if raw is None or column not in raw.columns or raw[column].dropna().empty:
+        if column not in raw.columns or raw[column].dropna().empty:
             problems.append(f"{file}: no column '{column}' with time zones "
                             f"(time_zone_from in {mapping.path.name}); set 'time_zone' or "
                             "pass --time-zone")
             return None
-        zone = raw[column].dropna().str.strip().value_counts().sort_index(
-            ).sort_values(ascending=False, kind="stable").index[0]
+        active = raw
+        if "IsActive" in raw.columns:
+            flags, _ = parse.parse_flags(raw["IsActive"])
+            active = raw[flags.to_numpy() | raw["IsActive"].isna().to_numpy()]
+        counts = active[column].dropna().str.strip().value_counts().sort_index(
+            ).sort_values(ascending=False, kind="stable")
+        shown = ", ".join(f"{z} {n}" for z, n in counts.items())
+        if counts.empty or (len(counts) > 1 and counts.iloc[0] == counts.iloc[1]):
+            problems.append(f"{file}, column '{column}': cannot tell the company's time zone "
+                            f"from the active users ({shown or 'none'}); pass --time-zone "
+                            "(e.g. --time-zone America/Mexico_City)")
+            return None
+        zone = counts.index[0]
+        left = len(raw) - len(active)
+        report.zone_source = (f"{file}, column '{column}', most common among "
+                              f"{len(active)} active user(s): {shown}"
+                              + (f" ({left} inactive ignored)" if left else ""))
     if zone is not None:
         try:
             ZoneInfo(zone)
@@ -677,7 +708,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         raise MappingError([f"{source.name}: export folder not found"])
     report = ImportReport(crm=spec.name, source=source, out_dir=out)
     problems: list[str] = []
-    zone = _time_zone(time_zone, spec, source, problems)
+    zone = _time_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
     for name, tm in spec.tables.items():
         path = source / tm.file

@@ -27,7 +27,8 @@ CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
-            "datetime_format", "time_zone", "time_zone_from", "countries", "currency",
+            "datetime_format", "time_zone", "time_zone_from", "timestamps", "countries",
+            "currency",
             "policies", "tables")
 DELIMITERS = (",", ";", "\t", "|")
 # Course columns the importer fills itself when the mapping leaves them out (see convert).
@@ -96,6 +97,7 @@ class Mapping:
     encoding: str = "utf-8"
     time_zone: str | None = None
     time_zone_from: tuple[str, str] | None = None   # (export file, column)
+    timestamps: str = "local"     # zone of timestamps written without one: local or utc
     policies: dict = field(default_factory=dict)    # see crm_course.profile
 
 
@@ -189,7 +191,12 @@ def _settings(spec: dict, name: str, problems: list[str]) -> dict:
         problems.append(f"{name}, time_zone_from: expected {{file: <export file>, column: "
                         f"<column holding IANA zone names>}}, got {source!r}")
         source = None
+    timestamps = spec.get("timestamps", "local")
+    if timestamps not in ("local", "utc"):
+        problems.append(f"{name}, timestamps: expected 'local' (timestamps without a zone "
+                        f"are the company's local time) or 'utc', got {timestamps!r}")
     return {"delimiter": delimiter, "decimal": decimal, "encoding": encoding,
+            "timestamps": timestamps,
             "time_zone": time_zone,
             "time_zone_from": (source["file"], source["column"]) if source else None}
 

@@ -56,6 +56,8 @@ class ImportReport:
     pseudonymised: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     conversions: list = field(default_factory=list)   # currency.Conversion, rates used
+    zones: list[str] = field(default_factory=list)    # which zone was assumed for what
+    zone_source: str | None = None                     # where the company's zone came from
 
     def dropped_by_cause(self, table: str) -> dict[str, int]:
         """Rows of ``table`` dropped, counted by cause (most frequent first, then A-Z)."""
@@ -71,7 +73,8 @@ class ImportReport:
         out = [f"# Import report: {md(self.crm)} export", "",
                f"- Export folder: {md(self.source.name)}",
                f"- Course dataset: {md(self.out_dir.name)}",
-               f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}",
+               f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}"
+               + (f" (from {md(self.zone_source)})" if zone and self.zone_source else ""),
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
                f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
@@ -96,6 +99,8 @@ class ImportReport:
                     "\"profile\"): the values the export uses and the policies the mapping "
                     "sets.", ""]
             out += Profile.from_meta(self.metadata).to_markdown() + [""]
+        if self.zones:
+            out += ["## Time zones assumed", ""] + [f"- {md(z)}" for z in self.zones] + [""]
         out += ["## Tables absent from the export", ""]
         out += [f"- {name}: {md(why)}; written with its header only (lessons and KPIs that "
                 "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
