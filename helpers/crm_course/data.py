@@ -61,6 +61,14 @@ class CRM:
         return Profile.from_meta(self.meta)
 
     @property
+    def provenance(self) -> dict | None:
+        """What an import did to the data (``dataset.json`` key ``import``, see
+        `importer.report.ImportReport.provenance`): rows read, kept and dropped by cause,
+        defaults filled, currency conversions, time zone assumed, impossible orders.
+        None for a dataset that was not imported (the generated sample)."""
+        return self.meta.get("import")
+
+    @property
     def absent(self) -> tuple[str, ...]:
         """Tables with no rows, in schema order: what an export did not have (usage log,
         survey, change log ...). Lessons skip the cells that need them (``%%needs``)."""

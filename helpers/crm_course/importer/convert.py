@@ -281,6 +281,10 @@ class _Converter:
                     f"{' + '.join(rule.sources)} set to the default {rule.default!r} "
                     f"({self.tm.table}.{column.name})")
                 text = text.fillna(str(rule.default))
+                self.report.filled.append({
+                    "table": self.tm.table, "column": column.name, "file": self.tm.file,
+                    "source": " + ".join(rule.sources), "default": str(rule.default),
+                    "rows": int(empty.sum())})
         return self.parse(column, rule, text)
 
     def convert(self) -> pd.DataFrame:
@@ -472,6 +476,27 @@ def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
         problems.append(f"{tm.file}: all {read[table]} row(s) of {table} were dropped "
                         f"({listed}), so none is left; " + "; ".join(dict.fromkeys(hints)))
     return problems
+
+
+IMPOSSIBLE = (("opportunities", "close_date", "created_date", "opportunity_id"),
+              ("tickets", "first_response_at", "created_at", "ticket_id"),
+              ("tickets", "resolved_at", "created_at", "ticket_id"),
+              ("campaign_members", "response_date", "sent_date", "member_id"))
+
+
+def _impossible(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Records whose later event comes before the earlier one (a deal closed before it
+    was created, a reply before the ticket), by '<table>.<later> before <earlier>'.
+    Dates compare by day, timestamps exactly."""
+    found = {}
+    for table, later, earlier, key in IMPOSSIBLE:
+        frame = frames[table]
+        if frame.empty:
+            continue
+        before = (pd.to_datetime(frame[later]) < pd.to_datetime(frame[earlier])).to_numpy()
+        if before.any():
+            found[f"{table}.{later} before {earlier}"] = sorted(map(str, frame[key][before]))
+    return found
 
 
 def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport) -> None:
@@ -752,6 +777,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     except currency.CurrencyError as err:
         raise MappingError([str(err)]) from None
     _derive(frames, spec, report)
+    report.impossible = _impossible(frames)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
     tables = {name: _typed(name, frames[name]) for name in TABLES}
@@ -772,5 +798,6 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     if control_region is not None and control_region not in regions:
         raise ValueError(f"control_region {control_region!r} has no user or account in this "
                          f"export; its regions are {', '.join(regions)}")
+    report.metadata["import"] = report.provenance()
     _write(tables, report, out)
     return report

@@ -58,6 +58,28 @@ class ImportReport:
     conversions: list = field(default_factory=list)   # currency.Conversion, rates used
     zones: list[str] = field(default_factory=list)    # which zone was assumed for what
     zone_source: str | None = None                     # where the company's zone came from
+    filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
+    impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
+
+    def provenance(self) -> dict:
+        """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
+        rows read, kept and dropped by cause per table, defaults filled, currency and
+        conversions, time zone and what it was assumed for, impossible orders kept."""
+        policies = self.metadata.get("profile", {}).get("policies", {})
+        return {
+            "crm": self.crm,
+            "tables": {t.table: {"file": t.file, "rows_read": t.rows_read,
+                                 "rows_kept": t.rows_written,
+                                 "dropped": self.dropped_by_cause(t.table)}
+                       for t in self.tables},
+            "absent": dict(self.absent),
+            "filled": list(self.filled),
+            "currency": {"code": policies.get("currency"),
+                         "conversions": [dict(vars(c)) for c in self.conversions]},
+            "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
+                          "assumed": list(self.zones)},
+            "impossible_orders": {k: len(v) for k, v in self.impossible.items()},
+        }
 
     def dropped_by_cause(self, table: str) -> dict[str, int]:
         """Rows of ``table`` dropped, counted by cause (most frequent first, then A-Z)."""
@@ -99,6 +121,13 @@ class ImportReport:
                     "\"profile\"): the values the export uses and the policies the mapping "
                     "sets.", ""]
             out += Profile.from_meta(self.metadata).to_markdown() + [""]
+        if self.impossible:
+            out += ["## Impossible orders (kept, listed)", "",
+                    "Rows whose dates are in an impossible order; they are kept as the export "
+                    "has them: a duration computed from them would be negative.", ""]
+            out += [f"- {md(what)}: {len(keys)} ({md(', '.join(keys[:10]))}"
+                    f"{' ...' if len(keys) > 10 else ''})"
+                    for what, keys in self.impossible.items()] + [""]
         if self.zones:
             out += ["## Time zones assumed", ""] + [f"- {md(z)}" for z in self.zones] + [""]
         out += ["## Tables absent from the export", ""]
