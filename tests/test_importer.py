@@ -309,7 +309,11 @@ def test_an_ambiguous_column_needs_the_decimal_confirmed(tmp_path):
         '"250.0"', '"250"'), encoding="utf-8")
     text = _error(export, "salesforce", tmp_path / "out")
     assert ("Campaign.csv, column 'ActualCost' (campaigns.cost): '1,320', '18,900' at lines "
-            "2, 3 could be read with either decimal separator") in text
+            "2, 3 could be read with either decimal separator and nothing else in the column "
+            "tells which: with 'decimal: \".\"' they are 1320, 18900 (column total "
+            "20470.00); with 'decimal: \",\"' they are 1.32, 18.9 (column total 270.22). "
+            "Set the one your CRM writes as 'decimal' under tables.campaigns.columns.cost in "
+            "salesforce.yml") in text
     mapping = _mapping_copy(tmp_path, "salesforce", "cost: ActualCost",
                             'cost: {from: ActualCost, decimal: "."}')
     import_export(export, mapping, tmp_path / "ok")

@@ -226,12 +226,18 @@ class _Converter:
                 f"{where}: cannot read {quote_values(text[unreadable])} at "
                 f"{self.lines(unreadable)} as a number (decimal separator {decimal!r})")
         if read.ambiguous.any():
+            readings = []
+            for sep in (decimal, other):
+                both = parse.read_numbers(text, sep, confirmed=True).values
+                shown = ", ".join(f"{v:.10g}" for v in both[read.ambiguous].head(3))
+                readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (column total "
+                                f"{both.sum():.2f})")   # no grouping: it would be ambiguous
             self.problems.append(
                 f"{where}: {quote_values(text[read.ambiguous])} at "
                 f"{self.lines(read.ambiguous)} could be read with either decimal separator "
-                "and nothing else in the column tells which: confirm it with "
-                f"'decimal: \"{decimal}\"' under tables.{self.tm.table}.columns.{column.name} "
-                f"in {self.mapping.path.name}")
+                f"and nothing else in the column tells which: {'; '.join(readings)}. Set the "
+                f"one your CRM writes as 'decimal' under tables.{self.tm.table}.columns."
+                f"{column.name} in {self.mapping.path.name}")
         values = read.values
         if column.kind == "int":
             fraction = (values.notna() & (values % 1 != 0)).to_numpy()
@@ -287,6 +293,41 @@ class _Converter:
                     "rows": int(empty.sum())})
         return self.parse(column, rule, text)
 
+    def day_month(self, frame: pd.DataFrame) -> None:
+        """Deals' dates that read both day-first and month-first (every day <= 12): the
+        two readings' count of deals closed before they were created is shown; when the
+        mapping's reading has more such deals than the other, it is an error."""
+        rules = [self.tm.rules.get(c) for c in ("created_date", "close_date")]
+        if not all(r is not None and r.sources for r in rules) or frame.empty:
+            return
+        counts, swapped = [], []
+        for rule in rules:
+            fmt = rule.format or self.tm.date_format
+            if "%d" not in fmt or "%m" not in fmt:
+                return
+            other = fmt.replace("%d", "%<day>").replace("%m", "%d").replace("%<day>", "%m")
+            text = _source_text(self.raw, rule)
+            read = pd.to_datetime(text, format=other, errors="coerce")
+            if (text.notna() & read.isna()).any():
+                return                       # the other reading fails: not ambiguous
+            swapped.append((fmt, other, read.dt.normalize()))
+        for created, closed in ((frame.created_date, frame.close_date),
+                                (swapped[0][2], swapped[1][2])):
+            counts.append(int((pd.to_datetime(closed) < pd.to_datetime(created)).sum()))
+        closed = int(frame.close_date.notna().sum())
+        readings = (f"read as {swapped[0][0]} (the mapping) {counts[0]} of {closed} deals "
+                    f"close before they were created; read as {swapped[0][1]}, {counts[1]} do")
+        where = (f"{self.tm.file}, columns {' + '.join(rules[0].sources)} and "
+                 f"{' + '.join(rules[1].sources)} (opportunities.created_date, close_date)")
+        if counts[0] > counts[1]:
+            self.problems.append(
+                f"{where}: every date reads both day-first and month-first, and {readings}: "
+                f"the dates are probably {swapped[0][1]}; set date_format (or 'format' on "
+                f"the columns) in {self.mapping.path.name} to the one your CRM writes")
+        elif (swapped[0][2] != pd.to_datetime(frame.created_date)).any():
+            self.report.notes.append(f"{where}: every date reads both day-first and "
+                                     f"month-first; {readings}: the mapping's reading is kept")
+
     def convert(self) -> pd.DataFrame:
         table, tm = TABLES[self.tm.table], self.tm
         found = list(self.raw.columns)
@@ -317,6 +358,8 @@ class _Converter:
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
+        if tm.table == "opportunities":
+            self.day_month(frame)
         code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
         if code is not None and code not in found:
             self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
