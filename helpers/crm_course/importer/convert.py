@@ -122,14 +122,16 @@ def _delimiter(name: str, header: str, declared: str | None, mapping: Mapping,
     return declared
 
 
-def _read(path: Path, mapping: Mapping, problems: list[str]) -> pd.DataFrame | None:
+def _read(path: Path, mapping: Mapping, problems: list[str],
+          delimiter: str | None = None) -> pd.DataFrame | None:
     """The export file as text columns; the index is the 0-based row counted over every
     line after the header (blank lines included), so line = index + 2."""
     text = _decode(path, mapping.encoding, problems)
     if text is None:
         return None
     header = text.split("\n", 1)[0]
-    delimiter = _delimiter(path.name, header, mapping.delimiter, mapping, problems)
+    delimiter = _delimiter(path.name, header, delimiter or mapping.delimiter, mapping,
+                           problems)
     if delimiter is None:
         return None
     try:
@@ -341,6 +343,12 @@ class _Converter:
                     self.problems.append(
                         f"{tm.file}: column '{source}' is missing (mapped to "
                         f"{tm.table}.{name}).{hint} Columns in the file: {', '.join(found)}")
+        for source in tm.where:
+            used.add(source)
+            if source not in found:
+                self.problems.append(f"{tm.file}: column '{source}' is missing (tables."
+                                     f"{tm.table}.where in {self.mapping.path.name}). "
+                                     f"Columns in the file: {', '.join(found)}")
         entry = TableReport(table=tm.table, file=tm.file, rows_read=len(self.raw),
                             unused=[c for c in found if c not in used])
         self.report.tables.append(entry)
@@ -424,6 +432,21 @@ class _Dropper:
         rule = self.mapping.tables[table].rules.get(column)
         return " + ".join(f"'{s}'" for s in rule.sources) if rule and rule.sources else column
 
+    def where(self, table: str, raw: pd.DataFrame) -> None:
+        """Drop the rows the mapping's ``where`` filters out (e.g. IsDeleted true)."""
+        for column, kept in self.mapping.tables[table].where.items():
+            frame = self.frames[table]
+            if column not in raw.columns:
+                continue     # reported as a missing column by the converter
+            text = raw[column].reindex(frame.index).fillna("").str.strip().str.lower()
+            words = set(kept)
+            for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
+                if words <= set(group):
+                    words = set(group)
+            self.drop(table, (~text.isin(words)).to_numpy(),
+                      f"filtered out: '{column}' not {' or '.join(kept)} (where in "
+                      f"{self.mapping.path.name})")
+
     def required_and_ranges(self, table: str) -> None:
         for column in TABLES[table].columns:
             frame = self.frames[table]
@@ -451,9 +474,36 @@ class _Dropper:
                     self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
                 else:
                     self.drop(table, outside, why)
-        key = list(TABLES[table].primary_key)
-        repeated = self.frames[table].duplicated(key, keep="first").to_numpy()
-        self.drop(table, repeated, f"repeats the key {'/'.join(key)} of an earlier row")
+        self.duplicates(table)
+
+    def duplicates(self, table: str) -> None:
+        """Drop later rows repeating a key: an exact copy, or a conflict (same key,
+        other values: the columns that differ are named; the first row is kept)."""
+        frame, key = self.frames[table], list(TABLES[table].primary_key)
+        repeated = frame.duplicated(key, keep="first").to_numpy()
+        if not repeated.any():
+            return
+        columns = [c for c in frame.columns if c != "_line"]
+        first = frame[~repeated].set_index(key)
+        reasons, causes = {}, {}
+        for idx in frame.index[repeated]:
+            row = frame.loc[idx]
+            kept = first.loc[tuple(row[k] for k in key) if len(key) > 1 else row[key[0]]]
+            differ = [c for c in columns if c not in key
+                      and not (pd.isna(row[c]) and pd.isna(kept[c])) and row[c] != kept[c]]
+            name = "/".join(key)
+            if differ:
+                causes[idx] = (f"conflicting duplicate: repeats the key {name} of an earlier "
+                               "row with other values; the first row is kept")
+                reasons[idx] = (f"repeats the key {name} of line {int(kept['_line'])} with "
+                                f"other values ({', '.join(differ)}); the first row is kept")
+            else:
+                reasons[idx] = f"exact copy of line {int(kept['_line'])} (key {name})"
+                causes[idx] = f"exact copy of an earlier row (key {name})"
+        for cause in sorted(set(causes.values())):
+            mask = np.array([causes.get(i) == cause for i in frame.index])
+            self.drop(table, mask, pd.Series(reasons).reindex(frame.index).fillna(""), cause)
+            frame = self.frames[table]
 
     def references(self) -> None:
         """Drop (required) or clear (optional) references to records that are not there,
@@ -627,7 +677,8 @@ def _time_zone(given: str | None, mapping: Mapping, source: Path,
         path = source / file
         if not path.is_file():
             return None         # a missing core file is reported when the tables are read
-        raw = _read(path, mapping, [])
+        own = next((tm.delimiter for tm in mapping.tables.values() if tm.file == file), None)
+        raw = _read(path, mapping, [], own)
         if raw is None:
             return None         # the file's own problem is reported when it is imported
         if column not in raw.columns or raw[column].dropna().empty:
@@ -778,6 +829,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     problems: list[str] = []
     zone = _time_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
+    raws: dict[str, pd.DataFrame] = {}
     for name, tm in spec.tables.items():
         path = source / tm.file
         if not path.is_file():
@@ -796,8 +848,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             else:
                 report.absent[name] = f"{tm.file} is empty (not even a header line)"
             continue
-        raw = _read(path, spec, problems)
+        raw = _read(path, spec, problems, tm.delimiter)
         if raw is not None:
+            raws[name] = raw
             frames[name] = _Converter(spec, tm, raw, problems, report, zone).convert()
     if problems:
         raise MappingError(problems)
@@ -808,6 +861,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     dropper = _Dropper(frames, spec, report)
     for name in spec.tables:
         if name not in report.absent:
+            dropper.where(name, raws[name])
             dropper.required_and_ranges(name)
     dropper.references()
     problems = _empty_core(frames, spec, report)

@@ -25,7 +25,8 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot")
 CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
-TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency")
+TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency", "where",
+              "delimiter")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
             "datetime_format", "time_zone", "time_zone_from", "timestamps", "countries",
             "currency",
@@ -81,6 +82,8 @@ class TableMapping:
     date_format: str
     datetime_format: str
     currency: str | None = None    # export column holding each row's currency code
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> values kept
+    delimiter: str | None = None   # this file's delimiter (default: the mapping's)
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,11 @@ def _settings(spec: dict, name: str, problems: list[str]) -> dict:
             "time_zone_from": (source["file"], source["column"]) if source else None}
 
 
+def _where_text(value) -> str:
+    """A ``where`` value as the text it matches (YAML true/false as 'true'/'false')."""
+    return str(value).strip().lower()
+
+
 def load_mapping(mapping: str | Path) -> Mapping:
     """Read and check a mapping: a built-in name (`BUILT_IN`) or a YAML file's path.
 
@@ -256,11 +264,22 @@ def load_mapping(mapping: str | Path) -> Mapping:
                             f"'{column}: {{value: <constant>}}'")
         if "file" not in tspec:
             problems.append(f"{path.name}, tables.{table}: 'file' (the export file) is missing")
+        where = tspec.get("where") or {}
+        if not isinstance(where, dict):
+            problems.append(f"{path.name}, tables.{table}.where: expected export column -> "
+                            f"value(s) to keep (e.g. where: {{IsDeleted: false}}), got {where!r}")
+            where = {}
+        delimiter = tspec.get("delimiter")
+        if delimiter is not None and delimiter not in DELIMITERS:
+            problems.append(f"{path.name}, tables.{table}.delimiter: expected one of "
+                            f"{', '.join(map(repr, DELIMITERS))}, got {delimiter!r}")
         tables[table] = TableMapping(
             table=table, file=tspec.get("file", ""), rules=rules,
             date_format=tspec.get("date_format", date_format),
             datetime_format=tspec.get("datetime_format", datetime_format),
-            currency=tspec.get("currency"))
+            currency=tspec.get("currency"), delimiter=delimiter,
+            where={str(k): tuple(_where_text(x) for x in (v if isinstance(v, list) else [v]))
+                   for k, v in where.items()})
     absent = [t for t in CORE_TABLES if t not in tables]
     if absent:
         problems.append(f"{path.name}: the course needs the table(s) {', '.join(absent)}; "
