@@ -44,10 +44,13 @@ def _add_data(sub) -> None:
                         "with a mapping file) into a course dataset (crm_course.importer)")
     i.add_argument("--from", dest="source", type=Path, required=True,
                    help="folder holding the export's CSV files")
-    i.add_argument("--mapping", required=True,
+    i.add_argument("--init-mapping", type=Path, default=None, metavar="FILE",
+                   help="write a starter mapping for the export folder to FILE (tables and "
+                   "columns guessed, labels listed for translation) and stop")
+    i.add_argument("--mapping", default=None,
                    help="salesforce (standard Data Export), salesforce-de (German-style "
                    "export), hubspot, or a mapping YAML file (see TEMPLATE.yml)")
-    i.add_argument("--out", type=Path, required=True, help="folder to write the dataset into")
+    i.add_argument("--out", type=Path, default=None, help="folder to write the dataset into")
     i.add_argument("--pseudonymise", action="store_true", help="replace names, e-mails and "
                    "phones by keyed hashes (key from $CRM_COURSE_SECRET)")
     i.add_argument("--changes-start", default=None, help="day the improvements went live, "
@@ -126,6 +129,20 @@ def _data_docs(args) -> int:
 def _data_import(args) -> int:
     from .importer import import_export
 
+    if args.init_mapping is not None:
+        from .importer.starter import write_starter_mapping
+        try:
+            path = write_starter_mapping(args.source, args.init_mapping)
+        except (ValueError, OSError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}: check the guessed lines and fill the TODOs, then import with "
+              f"--mapping {path}")
+        return 0
+    if args.mapping is None or args.out is None:
+        print("error: give --mapping and --out (or --init-mapping FILE to write a starter "
+              "mapping)", file=sys.stderr)
+        return 2
     try:
         report = import_export(args.source, args.mapping, args.out, args.pseudonymise,
                                changes_start=args.changes_start, company=args.company,
