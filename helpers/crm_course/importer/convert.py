@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_crm, quote_lines, quote_values, write_tables
+from ..escape import clean
 from ..profile import Profile
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
@@ -55,6 +56,7 @@ from .mapping import (
     CORE_TABLES,
     DELIMITERS,
     DERIVED,
+    MAPPINGS_DIR,
     Mapping,
     MappingError,
     Rule,
@@ -90,11 +92,14 @@ def _decode(path: Path, encoding: str, problems: list[str]) -> str | None:
     except UnicodeDecodeError as err:
         line = data[:err.start].count(b"\n") + 1
         try:
+            data.decode("cp1252")
             seen = data[max(0, err.start - 10):err.start + 10].decode("cp1252")
             guess = (f"; it reads as Windows-1252 ('{seen.strip()}'): set 'encoding: cp1252' "
                      "in the mapping, or save the file as UTF-8")
-        except UnicodeDecodeError:
-            guess = "; set 'encoding' in the mapping to the file's encoding"
+        except UnicodeDecodeError:   # bytes such as 0x81 that cp1252 leaves undefined
+            seen = data[max(0, err.start - 10):err.start + 10].decode("latin-1")
+            guess = (f"; it reads as Latin-1 ('{clean(seen).strip()}'): set 'encoding: "
+                     "latin-1' in the mapping, or save the file as UTF-8")
         problems.append(f"{path.name}: not {encoding} text (byte 0x{data[err.start]:02x} on "
                         f"line {line}){guess}")
         return None
@@ -149,6 +154,18 @@ def _read(path: Path, mapping: Mapping, problems: list[str],
     return raw[raw.notna().any(axis=1)]
 
 
+def _closest(name: str, found: list[str]) -> list[str]:
+    """The header most like ``name``: equal once case, spaces and '_' are ignored
+    ('close_value' -> 'Close Value'), else difflib's closest on that form."""
+    def norm(text: str) -> str:
+        return "".join(ch for ch in str(text).lower() if ch.isalnum())
+    by_norm = {norm(f): f for f in found}
+    if norm(name) in by_norm:
+        return [by_norm[norm(name)]]
+    close = difflib.get_close_matches(norm(name), list(by_norm), n=1, cutoff=0.75)
+    return [by_norm[close[0]]] if close else []
+
+
 def _source_text(raw: pd.DataFrame, rule: Rule) -> pd.Series:
     if len(rule.sources) == 1:
         return raw[rule.sources[0]].str.strip().replace("", np.nan)
@@ -165,6 +182,14 @@ class _Converter:
                  problems: list[str], report: ImportReport, time_zone: str | None):
         self.mapping, self.tm, self.raw = mapping, tm, raw
         self.problems, self.report, self.time_zone = problems, report, time_zone
+
+    def own_copy(self) -> str:
+        """Where the user edits the mapping: a built-in one is copied first."""
+        if self.mapping.path.parent == MAPPINGS_DIR:
+            return (f"your own copy of {self.mapping.path.name} (copy it from "
+                    f"{MAPPINGS_DIR.parent.name}/{MAPPINGS_DIR.name}, or write one with "
+                    "--init-mapping, and import with --mapping your-copy.yml)")
+        return self.mapping.path.name
 
     def where(self, column: Column, rule: Rule) -> str:
         sources = " + ".join(f"'{s}'" for s in rule.sources)
@@ -272,7 +297,7 @@ class _Converter:
                     f"{where}: unknown value {quote_values(text[unknown])} at "
                     f"{self.lines(unknown)}; known: {', '.join(known)}. Add it "
                     f"under tables.{self.tm.table}.columns.{column.name}.values in "
-                    f"{self.mapping.path.name} with the course value it means "
+                    f"{self.own_copy()} with the course value it means "
                     f"({', '.join(column.values)})")
             return parsed
         return text
@@ -338,7 +363,7 @@ class _Converter:
             for source in rule.sources:
                 used.add(source)
                 if source not in found:
-                    close = difflib.get_close_matches(source, found, n=1, cutoff=0.6)
+                    close = _closest(source, found)
                     hint = f" Found '{close[0]}': is it that one?" if close else ""
                     self.problems.append(
                         f"{tm.file}: column '{source}' is missing (mapped to "
