@@ -23,7 +23,7 @@ def test_a_latin_1_file_is_named_latin_1(tmp_path):
     source = tmp_path / "export"
     shutil.copytree(EXPORTS / "salesforce", source)
     path = source / "Account.csv"   # 0x81 is undefined in cp1252, a control in Latin-1
-    path.write_bytes(path.read_bytes().replace("Hafenkran".encode(), b"Hafen\x81kran"))
+    path.write_bytes(path.read_bytes().replace(b"Hafenkran", b"Hafen\x81kran"))
     text = _error(source, "salesforce", tmp_path / "out")
     assert "set 'encoding: latin-1' in the mapping" in text and "cp1252" not in text
 
