@@ -182,7 +182,8 @@ def _broken_copy(tmp_path: Path, file: str, old: str, new: str,
      ["Opportunity.csv: column 'StageName' is missing", "Found 'Stage_Name'"]),
     ("Opportunity.csv", ";Negotiation/Review;", ";Verhandlung;",
      ["Opportunity.csv, column 'StageName' (opportunities.stage): unknown value "
-      "'Verhandlung'", "tables.opportunities.columns.stage.values in salesforce-de.yml"]),
+      "'Verhandlung'", "tables.opportunities.columns.stage.values in your own copy of "
+      "salesforce-de.yml"]),
     ("Case.csv", "13.01.2025 09:12", "2025-01-13 09:12",
      ["Case.csv, column 'CreatedDate' (tickets.created_at): cannot read '2025-01-13 09:12'",
       "expected the format %d.%m.%Y %H:%M (e.g. 31.01.2025 14:05)"]),
