@@ -29,10 +29,16 @@ def _export(tmp_path: Path, codes: dict[int, str] | str) -> Path:
 
 
 def test_one_currency_in_the_export_is_the_datasets(tmp_path):
-    import_export(_export(tmp_path, "USD"), "salesforce", tmp_path / "out")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nEUR,1\nUSD,1.1\n", encoding="utf-8")
+    import_export(_export(tmp_path, "USD"), "salesforce", tmp_path / "out", rates=rates)
     crm = load_crm(tmp_path / "out")
     assert crm.profile.currency == "USD"
-    assert "every amount is in USD" in (tmp_path / "out" / "import_report.md").read_text()
+    assert crm.opportunities.amount.sum() == pytest.approx(
+        pd.to_numeric(pd.read_csv(tmp_path / "export" / "Opportunity.csv").Amount).sum())
+    text = (tmp_path / "out" / "import_report.md").read_text()
+    assert "every amount is in USD" in text
+    assert "rates.csv (--rates) not used: the export's amounts are in USD" in text
 
 
 def test_a_currency_column_that_contradicts_the_mapping_is_an_error(tmp_path):

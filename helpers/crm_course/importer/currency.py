@@ -158,6 +158,9 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
         for c, n in code[money].value_counts().items():
             seen[c] = seen.get(c, 0) + int(n)
     codes = sorted(seen)
+    if rates_path is not None and len(codes) < 2:
+        notes.append(f"currency: {Path(rates_path).name} (--rates) not used: the export's "
+                     f"amounts are in {codes[0] if codes else 'no stated currency'}")
     if not codes:
         return declared, []
     if len(codes) == 1:
