@@ -182,7 +182,8 @@ def _broken_copy(tmp_path: Path, file: str, old: str, new: str,
      ["Opportunity.csv: column 'StageName' is missing", "Found 'Stage_Name'"]),
     ("Opportunity.csv", ";Negotiation/Review;", ";Verhandlung;",
      ["Opportunity.csv, column 'StageName' (opportunities.stage): unknown value "
-      "'Verhandlung'", "tables.opportunities.columns.stage.values in salesforce-de.yml"]),
+      "'Verhandlung'", "tables.opportunities.columns.stage.values in your own copy of "
+      "salesforce-de.yml"]),
     ("Case.csv", "13.01.2025 09:12", "2025-01-13 09:12",
      ["Case.csv, column 'CreatedDate' (tickets.created_at): cannot read '2025-01-13 09:12'",
       "expected the format %d.%m.%Y %H:%M (e.g. 31.01.2025 14:05)"]),
@@ -253,7 +254,7 @@ def test_company_and_control_region_from_the_command_line(tmp_path, capsys):
     assert not (tmp_path / "west").exists()
     assert crm.missing("control_region") == []
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
-                 "--out", str(tmp_path / "bad"), "--control-region", "Catalonia"]) == 1
+                 "--out", str(tmp_path / "bad"), "--control-region", "Catalonia"]) == 2
     assert ("control_region 'Catalonia' has no user or account in this export; its regions "
             "are North, South, East, West" in capsys.readouterr().err)
 
@@ -309,7 +310,11 @@ def test_an_ambiguous_column_needs_the_decimal_confirmed(tmp_path):
         '"250.0"', '"250"'), encoding="utf-8")
     text = _error(export, "salesforce", tmp_path / "out")
     assert ("Campaign.csv, column 'ActualCost' (campaigns.cost): '1,320', '18,900' at lines "
-            "2, 3 could be read with either decimal separator") in text
+            "2, 3 could be read with either decimal separator and nothing else in the column "
+            "tells which: with 'decimal: \".\"' they are 1320, 18900 (column total "
+            "20470.00); with 'decimal: \",\"' they are 1.32, 18.9 (column total 270.22). "
+            "Set the one your CRM writes as 'decimal' under tables.campaigns.columns.cost in "
+            "salesforce.yml") in text
     mapping = _mapping_copy(tmp_path, "salesforce", "cost: ActualCost",
                             'cost: {from: ActualCost, decimal: "."}')
     import_export(export, mapping, tmp_path / "ok")
@@ -400,7 +405,7 @@ def test_mapping_keys_are_checked(tmp_path, old, new, expected):
 
 def test_command_line_dates_are_iso_only(tmp_path, capsys):
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
-                 "--out", str(tmp_path / "out"), "--changes-start", "01.07.2025"]) == 1
+                 "--out", str(tmp_path / "out"), "--changes-start", "01.07.2025"]) == 2
     assert ("changes_start must be a date written YYYY-MM-DD (e.g. 2025-07-01), got "
             "'01.07.2025'") in capsys.readouterr().err
     assert main(["data", "import", "--from", str(EXPORTS / "hubspot"), "--mapping", "hubspot",
@@ -468,11 +473,12 @@ def test_ids_made_of_emails_are_hashed(tmp_path, monkeypatch):
 
 
 def test_the_mapping_currency_goes_into_the_profile(imported):
-    """hubspot.yml declares USD (its deals' deal_currency_code); the Salesforce mappings
-    declare none, so the course's EUR is used and the report says it is a default."""
+    """hubspot.yml declares USD (its deals' deal_currency_code says the same); the
+    Salesforce mappings declare none, and their CurrencyIsoCode column says EUR: in
+    neither case is the currency the course's default."""
     name, _, out = imported
     crm = load_crm(out)
     text = (out / "import_report.md").read_text(encoding="utf-8")
     expected = "USD" if name == "hubspot" else "EUR"
     assert crm.profile.currency == expected and f"- currency: {expected}" in text
-    assert ("currency" in crm.profile.defaulted) == (name != "hubspot")
+    assert "currency" not in crm.profile.defaulted

@@ -44,10 +44,13 @@ def _add_data(sub) -> None:
                         "with a mapping file) into a course dataset (crm_course.importer)")
     i.add_argument("--from", dest="source", type=Path, required=True,
                    help="folder holding the export's CSV files")
-    i.add_argument("--mapping", required=True,
+    i.add_argument("--init-mapping", type=Path, default=None, metavar="FILE",
+                   help="write a starter mapping for the export folder to FILE (tables and "
+                   "columns guessed, labels listed for translation) and stop")
+    i.add_argument("--mapping", default=None,
                    help="salesforce (standard Data Export), salesforce-de (German-style "
                    "export), hubspot, or a mapping YAML file (see TEMPLATE.yml)")
-    i.add_argument("--out", type=Path, required=True, help="folder to write the dataset into")
+    i.add_argument("--out", type=Path, default=None, help="folder to write the dataset into")
     i.add_argument("--pseudonymise", action="store_true", help="replace names, e-mails and "
                    "phones by keyed hashes (key from $CRM_COURSE_SECRET)")
     i.add_argument("--changes-start", default=None, help="day the improvements went live, "
@@ -58,6 +61,9 @@ def _add_data(sub) -> None:
     i.add_argument("--time-zone", default=None, help="the company's IANA time zone, e.g. "
                    "Europe/Berlin: timestamps with a zone (Z) are converted to it "
                    "(default: the mapping's time_zone)")
+    i.add_argument("--rates", type=Path, default=None, help="exchange rates for an export "
+                   "in several currencies: Salesforce's DatedConversionRate export or a CSV "
+                   "currency,rate[,from_date] (units per one unit of the reporting currency)")
     i.add_argument("--control-region", default=None, help="region that got no changes "
                    "before the review (North, South, East or West after the mapping): "
                    "enables the difference-in-differences parts (default: none)")
@@ -123,14 +129,35 @@ def _data_docs(args) -> int:
 def _data_import(args) -> int:
     from .importer import import_export
 
+    if args.init_mapping is not None:
+        from .importer.starter import write_starter_mapping
+        try:
+            path = write_starter_mapping(args.source, args.init_mapping)
+        except (ValueError, OSError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}: check the guessed lines and fill the TODOs, then import with "
+              f"--mapping {path}")
+        return 0
+    if args.mapping is None or args.out is None:
+        print("error: give --mapping and --out (or --init-mapping FILE to write a starter "
+              "mapping)", file=sys.stderr)
+        return 2
     try:
         report = import_export(args.source, args.mapping, args.out, args.pseudonymise,
                                changes_start=args.changes_start, company=args.company,
                                control_region=args.control_region,
-                               time_zone=args.time_zone, export_date=args.export_date)
-    except (ValueError, FileExistsError) as err:  # MappingError, DataError: ValueErrors
+                               time_zone=args.time_zone, export_date=args.export_date,
+                               rates=args.rates)
+    except (ValueError, OSError) as err:  # MappingError, DataError: ValueErrors
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return 2
+    except Exception as err:  # noqa: BLE001 - a bug of ours: a message, never a traceback
+        print(f"error: the import stopped on an unexpected {type(err).__name__} ({err}); "
+              "nothing was written to the output folder. This is a bug in crm_course's "
+              "importer: please report it with the header lines of the export's files",
+              file=sys.stderr)
+        return 2
     rows = sum(t.rows_written for t in report.tables)
     print(f"imported {rows:,} rows into {args.out}; {len(report.dropped)} dropped; "
           f"report: {args.out / 'import_report.md'}")

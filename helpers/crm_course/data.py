@@ -61,6 +61,14 @@ class CRM:
         return Profile.from_meta(self.meta)
 
     @property
+    def provenance(self) -> dict | None:
+        """What an import did to the data (``dataset.json`` key ``import``, see
+        `importer.report.ImportReport.provenance`): rows read, kept and dropped by cause,
+        defaults filled, currency conversions, time zone assumed, impossible orders.
+        None for a dataset that was not imported (the generated sample)."""
+        return self.meta.get("import")
+
+    @property
     def absent(self) -> tuple[str, ...]:
         """Tables with no rows, in schema order: what an export did not have (usage log,
         survey, change log ...). Lessons skip the cells that need them (``%%needs``)."""
@@ -121,7 +129,7 @@ def _format(column: Column, values: pd.Series) -> pd.Series:
     if column.kind in ("date", "datetime"):
         unit = "D" if column.kind == "date" else "s"
         text = np.datetime_as_string(values.to_numpy(dtype=f"datetime64[{unit}]"), unit=unit)
-        if column.kind == "datetime":
+        if column.kind == "datetime" and text.size:   # np.char fails on an empty array
             text = np.char.replace(text, "T", " ")
         out = pd.Series(text, index=values.index, dtype=object)
     elif column.kind == "money":

@@ -46,13 +46,16 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_crm, quote_lines, quote_values, write_tables
+from ..escape import clean
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
+from . import currency
 from . import values as parse
 from .mapping import (
     CORE_TABLES,
     DELIMITERS,
     DERIVED,
+    MAPPINGS_DIR,
     Mapping,
     MappingError,
     Rule,
@@ -88,11 +91,14 @@ def _decode(path: Path, encoding: str, problems: list[str]) -> str | None:
     except UnicodeDecodeError as err:
         line = data[:err.start].count(b"\n") + 1
         try:
+            data.decode("cp1252")
             seen = data[max(0, err.start - 10):err.start + 10].decode("cp1252")
             guess = (f"; it reads as Windows-1252 ('{seen.strip()}'): set 'encoding: cp1252' "
                      "in the mapping, or save the file as UTF-8")
-        except UnicodeDecodeError:
-            guess = "; set 'encoding' in the mapping to the file's encoding"
+        except UnicodeDecodeError:   # bytes such as 0x81 that cp1252 leaves undefined
+            seen = data[max(0, err.start - 10):err.start + 10].decode("latin-1")
+            guess = (f"; it reads as Latin-1 ('{clean(seen).strip()}'): set 'encoding: "
+                     "latin-1' in the mapping, or save the file as UTF-8")
         problems.append(f"{path.name}: not {encoding} text (byte 0x{data[err.start]:02x} on "
                         f"line {line}){guess}")
         return None
@@ -120,19 +126,25 @@ def _delimiter(name: str, header: str, declared: str | None, mapping: Mapping,
     return declared
 
 
-def _read(path: Path, mapping: Mapping, problems: list[str]) -> pd.DataFrame | None:
+def _read(path: Path, mapping: Mapping, problems: list[str],
+          delimiter: str | None = None) -> pd.DataFrame | None:
     """The export file as text columns; the index is the 0-based row counted over every
     line after the header (blank lines included), so line = index + 2."""
     text = _decode(path, mapping.encoding, problems)
     if text is None:
         return None
     header = text.split("\n", 1)[0]
-    delimiter = _delimiter(path.name, header, mapping.delimiter, mapping, problems)
+    delimiter = _delimiter(path.name, header, delimiter or mapping.delimiter, mapping,
+                           problems)
     if delimiter is None:
         return None
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                           na_values=[""], skipinitialspace=True, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        problems.append(f"{path.name}: no header line (the file holds only blank lines); "
+                        "export it again, or remove the file if the CRM has no such records")
+        return None
     except pd.errors.ParserError as err:
         problems.append(f"{path.name}: cannot read it as a {delimiter!r}-separated file "
                         f"({str(err).strip()}); a value containing {delimiter!r} must be "
@@ -141,11 +153,25 @@ def _read(path: Path, mapping: Mapping, problems: list[str]) -> pd.DataFrame | N
     return raw[raw.notna().any(axis=1)]
 
 
+def _closest(name: str, found: list[str]) -> list[str]:
+    """The header most like ``name``: equal once case, spaces and '_' are ignored
+    ('close_value' -> 'Close Value'), else difflib's closest on that form."""
+    def norm(text: str) -> str:
+        return "".join(ch for ch in str(text).lower() if ch.isalnum())
+    by_norm = {norm(f): f for f in found}
+    if norm(name) in by_norm:
+        return [by_norm[norm(name)]]
+    close = difflib.get_close_matches(norm(name), list(by_norm), n=1, cutoff=0.75)
+    return [by_norm[close[0]]] if close else []
+
+
 def _source_text(raw: pd.DataFrame, rule: Rule) -> pd.Series:
     if len(rule.sources) == 1:
         return raw[rule.sources[0]].str.strip().replace("", np.nan)
-    joined = raw[list(rule.sources)].fillna("").agg(" ".join, axis=1).str.strip()
-    return joined.replace("", np.nan)
+    joined = raw[rule.sources[0]].fillna("").astype(str)
+    for source in rule.sources[1:]:   # column-wise, so an empty file gives an empty Series
+        joined = joined + " " + raw[source].fillna("").astype(str)
+    return joined.str.strip().replace("", np.nan)
 
 
 class _Converter:
@@ -155,6 +181,14 @@ class _Converter:
                  problems: list[str], report: ImportReport, time_zone: str | None):
         self.mapping, self.tm, self.raw = mapping, tm, raw
         self.problems, self.report, self.time_zone = problems, report, time_zone
+
+    def own_copy(self) -> str:
+        """Where the user edits the mapping: a built-in one is copied first."""
+        if self.mapping.path.parent == MAPPINGS_DIR:
+            return (f"your own copy of {self.mapping.path.name} (copy it from "
+                    f"{MAPPINGS_DIR.parent.name}/{MAPPINGS_DIR.name}, or write one with "
+                    "--init-mapping, and import with --mapping your-copy.yml)")
+        return self.mapping.path.name
 
     def where(self, column: Column, rule: Rule) -> str:
         sources = " + ".join(f"'{s}'" for s in rule.sources)
@@ -171,8 +205,20 @@ class _Converter:
     def dates(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
         fmt = rule.format or (self.tm.date_format if column.kind == "date"
                               else self.tm.datetime_format)
-        parsed, bad, zoned = parse.parse_dates(text, fmt, self.time_zone)
+        parsed, bad, zoned, from_utc = parse.parse_dates(
+            text, fmt, self.time_zone, naive_utc=self.mapping.timestamps == "utc")
         where = self.where(column, rule)
+        timed = text.str.contains(parse.TIME, regex=True, na=False)
+        carried = text.str.contains(parse.ZONE, regex=True, na=False)
+        assumed = [(int((carried & ~pd.Series(zoned, index=text.index)).sum()),
+                    f"with a zone converted to {self.time_zone}"),
+                   (int(from_utc.sum()), f"without a zone taken as UTC ('timestamps: utc' in "
+                                         f"{self.mapping.path.name}) and converted to "
+                                         f"{self.time_zone}"),
+                   (int((timed & ~carried).sum()) if self.mapping.timestamps == "local" else 0,
+                    "without a zone taken as the company's local time ('timestamps: local' "
+                    f"in {self.mapping.path.name})")]
+        self.report.zones += [f"{where}: {n} timestamp(s) {what}" for n, what in assumed if n]
         if bad.any():
             self.problems.append(
                 f"{where}: cannot read {quote_values(text[bad])} at {self.lines(bad)} as a "
@@ -182,7 +228,8 @@ class _Converter:
         if zoned.any():
             self.problems.append(
                 f"{where}: {quote_values(text[zoned])} at {self.lines(zoned)} carry a time "
-                "zone (Z = UTC), but the company's time zone is not known: set 'time_zone' "
+                "zone (Z = UTC, or 'timestamps: utc' in the mapping), but the company's time "
+                "zone is not known: set 'time_zone' "
                 f"(e.g. Europe/Berlin) or 'time_zone_from' in {self.mapping.path.name}, or "
                 "pass --time-zone; timestamps are converted to it before business hours are "
                 "counted")
@@ -205,12 +252,18 @@ class _Converter:
                 f"{where}: cannot read {quote_values(text[unreadable])} at "
                 f"{self.lines(unreadable)} as a number (decimal separator {decimal!r})")
         if read.ambiguous.any():
+            readings = []
+            for sep in (decimal, other):
+                both = parse.read_numbers(text, sep, confirmed=True).values
+                shown = ", ".join(f"{v:.10g}" for v in both[read.ambiguous].head(3))
+                readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (column total "
+                                f"{both.sum():.2f})")   # no grouping: it would be ambiguous
             self.problems.append(
                 f"{where}: {quote_values(text[read.ambiguous])} at "
                 f"{self.lines(read.ambiguous)} could be read with either decimal separator "
-                "and nothing else in the column tells which: confirm it with "
-                f"'decimal: \"{decimal}\"' under tables.{self.tm.table}.columns.{column.name} "
-                f"in {self.mapping.path.name}")
+                f"and nothing else in the column tells which: {'; '.join(readings)}. Set the "
+                f"one your CRM writes as 'decimal' under tables.{self.tm.table}.columns."
+                f"{column.name} in {self.mapping.path.name}")
         values = read.values
         if column.kind == "int":
             fraction = (values.notna() & (values % 1 != 0)).to_numpy()
@@ -243,7 +296,7 @@ class _Converter:
                     f"{where}: unknown value {quote_values(text[unknown])} at "
                     f"{self.lines(unknown)}; known: {', '.join(known)}. Add it "
                     f"under tables.{self.tm.table}.columns.{column.name}.values in "
-                    f"{self.mapping.path.name} with the course value it means "
+                    f"{self.own_copy()} with the course value it means "
                     f"({', '.join(column.values)})")
             return parsed
         return text
@@ -260,7 +313,46 @@ class _Converter:
                     f"{' + '.join(rule.sources)} set to the default {rule.default!r} "
                     f"({self.tm.table}.{column.name})")
                 text = text.fillna(str(rule.default))
+                self.report.filled.append({
+                    "table": self.tm.table, "column": column.name, "file": self.tm.file,
+                    "source": " + ".join(rule.sources), "default": str(rule.default),
+                    "rows": int(empty.sum())})
         return self.parse(column, rule, text)
+
+    def day_month(self, frame: pd.DataFrame) -> None:
+        """Deals' dates that read both day-first and month-first (every day <= 12): the
+        two readings' count of deals closed before they were created is shown; when the
+        mapping's reading has more such deals than the other, it is an error."""
+        rules = [self.tm.rules.get(c) for c in ("created_date", "close_date")]
+        if not all(r is not None and r.sources for r in rules) or frame.empty:
+            return
+        counts, swapped = [], []
+        for rule in rules:
+            fmt = rule.format or self.tm.date_format
+            if "%d" not in fmt or "%m" not in fmt:
+                return
+            other = fmt.replace("%d", "%<day>").replace("%m", "%d").replace("%<day>", "%m")
+            text = _source_text(self.raw, rule)
+            read = pd.to_datetime(text, format=other, errors="coerce")
+            if (text.notna() & read.isna()).any():
+                return                       # the other reading fails: not ambiguous
+            swapped.append((fmt, other, read.dt.normalize()))
+        for created, closed in ((frame.created_date, frame.close_date),
+                                (swapped[0][2], swapped[1][2])):
+            counts.append(int((pd.to_datetime(closed) < pd.to_datetime(created)).sum()))
+        closed = int(frame.close_date.notna().sum())
+        readings = (f"read as {swapped[0][0]} (the mapping) {counts[0]} of {closed} deals "
+                    f"close before they were created; read as {swapped[0][1]}, {counts[1]} do")
+        where = (f"{self.tm.file}, columns {' + '.join(rules[0].sources)} and "
+                 f"{' + '.join(rules[1].sources)} (opportunities.created_date, close_date)")
+        if counts[0] > counts[1]:
+            self.problems.append(
+                f"{where}: every date reads both day-first and month-first, and {readings}: "
+                f"the dates are probably {swapped[0][1]}; set date_format (or 'format' on "
+                f"the columns) in {self.mapping.path.name} to the one your CRM writes")
+        elif (swapped[0][2] != pd.to_datetime(frame.created_date)).any():
+            self.report.notes.append(f"{where}: every date reads both day-first and "
+                                     f"month-first; {readings}: the mapping's reading is kept")
 
     def convert(self) -> pd.DataFrame:
         table, tm = TABLES[self.tm.table], self.tm
@@ -270,11 +362,17 @@ class _Converter:
             for source in rule.sources:
                 used.add(source)
                 if source not in found:
-                    close = difflib.get_close_matches(source, found, n=1, cutoff=0.6)
+                    close = _closest(source, found)
                     hint = f" Found '{close[0]}': is it that one?" if close else ""
                     self.problems.append(
                         f"{tm.file}: column '{source}' is missing (mapped to "
                         f"{tm.table}.{name}).{hint} Columns in the file: {', '.join(found)}")
+        for source in tm.where:
+            used.add(source)
+            if source not in found:
+                self.problems.append(f"{tm.file}: column '{source}' is missing (tables."
+                                     f"{tm.table}.where in {self.mapping.path.name}). "
+                                     f"Columns in the file: {', '.join(found)}")
         entry = TableReport(table=tm.table, file=tm.file, rows_read=len(self.raw),
                             unused=[c for c in found if c not in used])
         self.report.tables.append(entry)
@@ -292,6 +390,17 @@ class _Converter:
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
+        if tm.table == "opportunities":
+            self.day_month(frame)
+        code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
+        if code is not None and code not in found:
+            self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
+                                 f"currency in {self.mapping.path.name}). Columns in the "
+                                 f"file: {', '.join(found)}")
+        elif code is not None:
+            frame["_currency"] = self.raw[code].str.strip().str.upper().replace("", np.nan)
+            entry.mapped["(currency of the amounts)"] = f"'{code}'"
+            entry.unused = [c for c in entry.unused if c != code]
         return frame
 
 
@@ -324,7 +433,10 @@ class _Dropper:
                  report: ImportReport):
         self.frames, self.mapping, self.report = frames, mapping, report
 
-    def drop(self, table: str, mask: np.ndarray, reasons: pd.Series | str) -> None:
+    def drop(self, table: str, mask: np.ndarray, reasons: pd.Series | str,
+             cause: str | None = None) -> None:
+        """Drop the rows in ``mask``; ``reasons`` per row (or one for all), ``cause`` the
+        reason without the row's own value (default: the reason)."""
         frame = self.frames[table]
         if not mask.any():
             return
@@ -336,12 +448,28 @@ class _Dropper:
             record = frame.at[idx, key]
             self.report.dropped.append(DroppedRow(
                 table=table, file=tm.file, line=int(frame.at[idx, "_line"]),
-                key="(no key)" if pd.isna(record) else str(record), reason=reasons[idx]))
+                key="(no key)" if pd.isna(record) else str(record), reason=reasons[idx],
+                cause=cause or reasons[idx]))
         self.frames[table] = frame[~mask]
 
     def rule_source(self, table: str, column: str) -> str:
         rule = self.mapping.tables[table].rules.get(column)
         return " + ".join(f"'{s}'" for s in rule.sources) if rule and rule.sources else column
+
+    def where(self, table: str, raw: pd.DataFrame) -> None:
+        """Drop the rows the mapping's ``where`` filters out (e.g. IsDeleted true)."""
+        for column, kept in self.mapping.tables[table].where.items():
+            frame = self.frames[table]
+            if column not in raw.columns:
+                continue     # reported as a missing column by the converter
+            text = raw[column].reindex(frame.index).fillna("").str.strip().str.lower()
+            words = set(kept)
+            for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
+                if words <= set(group):
+                    words = set(group)
+            self.drop(table, (~text.isin(words)).to_numpy(),
+                      f"filtered out: '{column}' not {' or '.join(kept)} (where in "
+                      f"{self.mapping.path.name})")
 
     def required_and_ranges(self, table: str) -> None:
         for column in TABLES[table].columns:
@@ -370,9 +498,36 @@ class _Dropper:
                     self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
                 else:
                     self.drop(table, outside, why)
-        key = list(TABLES[table].primary_key)
-        repeated = self.frames[table].duplicated(key, keep="first").to_numpy()
-        self.drop(table, repeated, f"repeats the key {'/'.join(key)} of an earlier row")
+        self.duplicates(table)
+
+    def duplicates(self, table: str) -> None:
+        """Drop later rows repeating a key: an exact copy, or a conflict (same key,
+        other values: the columns that differ are named; the first row is kept)."""
+        frame, key = self.frames[table], list(TABLES[table].primary_key)
+        repeated = frame.duplicated(key, keep="first").to_numpy()
+        if not repeated.any():
+            return
+        columns = [c for c in frame.columns if c != "_line"]
+        first = frame[~repeated].set_index(key)
+        reasons, causes = {}, {}
+        for idx in frame.index[repeated]:
+            row = frame.loc[idx]
+            kept = first.loc[tuple(row[k] for k in key) if len(key) > 1 else row[key[0]]]
+            differ = [c for c in columns if c not in key
+                      and not (pd.isna(row[c]) and pd.isna(kept[c])) and row[c] != kept[c]]
+            name = "/".join(key)
+            if differ:
+                causes[idx] = (f"conflicting duplicate: repeats the key {name} of an earlier "
+                               "row with other values; the first row is kept")
+                reasons[idx] = (f"repeats the key {name} of line {int(kept['_line'])} with "
+                                f"other values ({', '.join(differ)}); the first row is kept")
+            else:
+                reasons[idx] = f"exact copy of line {int(kept['_line'])} (key {name})"
+                causes[idx] = f"exact copy of an earlier row (key {name})"
+        for cause in sorted(set(causes.values())):
+            mask = np.array([causes.get(i) == cause for i in frame.index])
+            self.drop(table, mask, pd.Series(reasons).reindex(frame.index).fillna(""), cause)
+            frame = self.frames[table]
 
     def references(self) -> None:
         """Drop (required) or clear (optional) references to records that are not there,
@@ -402,10 +557,63 @@ class _Dropper:
                             f"of {self.rule_source(table, column.name)} not found in "
                             f"{target_file} were cleared ({table}.{column.name} is optional)")
                     else:
-                        reasons = ("'" + frame[column.name].astype(str) + f"' of "
-                                   f"{self.rule_source(table, column.name)} not found in "
-                                   f"{target_file}")
-                        self.drop(table, orphan, reasons)
+                        cause = (f"{self.rule_source(table, column.name)} not found in "
+                                 f"{target_file}")
+                        reasons = "'" + frame[column.name].astype(str) + "' of " + cause
+                        self.drop(table, orphan, reasons, cause)
+
+
+def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
+                report: ImportReport) -> list[str]:
+    """Why a core table (`CORE_TABLES`) kept no row: its rows read and dropped by cause,
+    with the setting that would keep them; [] when every core table kept rows."""
+    problems = []
+    read = {t.table: t.rows_read for t in report.tables}
+    for table in CORE_TABLES:
+        if len(frames[table]):
+            continue
+        tm = mapping.tables[table]
+        if not read.get(table):
+            problems.append(f"{tm.file}: no {table} (the file holds no data rows); the course "
+                            f"needs at least one row of {table}")
+            continue
+        causes = report.dropped_by_cause(table)
+        listed = "; ".join(f"{n} for {cause}" for cause, n in causes.items())
+        hints = []
+        for cause in causes:
+            column = cause.split(f"{table}.", 1)[1].split(" ", 1)[0] if (
+                cause.startswith("empty ") and f"{table}." in cause) else None
+            if column is not None:
+                hints.append(f"map {table}.{column} to a column that is filled, or give it a "
+                             f"default ('{column}: {{from: ..., default: <value>}}' under "
+                             f"tables.{table}.columns in {mapping.path.name})")
+            elif "not found in" in cause:
+                hints.append("the records they point to were dropped or are missing "
+                             "(see the other problems)")
+        problems.append(f"{tm.file}: all {read[table]} row(s) of {table} were dropped "
+                        f"({listed}), so none is left; " + "; ".join(dict.fromkeys(hints)))
+    return problems
+
+
+IMPOSSIBLE = (("opportunities", "close_date", "created_date", "opportunity_id"),
+              ("tickets", "first_response_at", "created_at", "ticket_id"),
+              ("tickets", "resolved_at", "created_at", "ticket_id"),
+              ("campaign_members", "response_date", "sent_date", "member_id"))
+
+
+def _impossible(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Records whose later event comes before the earlier one (a deal closed before it
+    was created, a reply before the ticket), by '<table>.<later> before <earlier>'.
+    Dates compare by day, timestamps exactly."""
+    found = {}
+    for table, later, earlier, key in IMPOSSIBLE:
+        frame = frames[table]
+        if frame.empty:
+            continue
+        before = (pd.to_datetime(frame[later]) < pd.to_datetime(frame[earlier])).to_numpy()
+        if before.any():
+            found[f"{table}.{later} before {earlier}"] = sorted(map(str, frame[key][before]))
+    return found
 
 
 def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport) -> None:
@@ -481,23 +689,44 @@ def iso_date(value: str | None, parameter: str) -> str | None:
 
 
 def _time_zone(given: str | None, mapping: Mapping, source: Path,
-               problems: list[str]) -> str | None:
+               problems: list[str], report: ImportReport) -> str | None:
     """``given``, else the mapping's ``time_zone``, else the most common value of its
-    ``time_zone_from`` column (e.g. Salesforce User.TimeZoneSidKey)."""
+    ``time_zone_from`` column among active users (rows whose ``IsActive`` column, when
+    there is one, is not false); the counts go into the report and a tie is an error."""
     zone = given or mapping.time_zone
+    report.zone_source = ("--time-zone" if given else
+                          f"'time_zone' in {mapping.path.name}" if zone else None)
     if zone is None and mapping.time_zone_from is not None:
         file, column = mapping.time_zone_from
         path = source / file
-        raw = _read(path, mapping, []) if path.is_file() else None
-        if raw is None and path.is_file():
+        if not path.is_file():
+            return None         # a missing core file is reported when the tables are read
+        own = next((tm.delimiter for tm in mapping.tables.values() if tm.file == file), None)
+        raw = _read(path, mapping, [], own)
+        if raw is None:
             return None         # the file's own problem is reported when it is imported
-        if raw is None or column not in raw.columns or raw[column].dropna().empty:
+        if column not in raw.columns or raw[column].dropna().empty:
             problems.append(f"{file}: no column '{column}' with time zones "
                             f"(time_zone_from in {mapping.path.name}); set 'time_zone' or "
                             "pass --time-zone")
             return None
-        zone = raw[column].dropna().str.strip().value_counts().sort_index(
-            ).sort_values(ascending=False, kind="stable").index[0]
+        active = raw
+        if "IsActive" in raw.columns:
+            flags, _ = parse.parse_flags(raw["IsActive"])
+            active = raw[flags.to_numpy() | raw["IsActive"].isna().to_numpy()]
+        counts = active[column].dropna().str.strip().value_counts().sort_index(
+            ).sort_values(ascending=False, kind="stable")
+        shown = ", ".join(f"{z} {n}" for z, n in counts.items())
+        if counts.empty or (len(counts) > 1 and counts.iloc[0] == counts.iloc[1]):
+            problems.append(f"{file}, column '{column}': cannot tell the company's time zone "
+                            f"from the active users ({shown or 'none'}); pass --time-zone "
+                            "(e.g. --time-zone America/Mexico_City)")
+            return None
+        zone = counts.index[0]
+        left = len(raw) - len(active)
+        report.zone_source = (f"{file}, column '{column}', most common among "
+                              f"{len(active)} active user(s): {shown}"
+                              + (f" ({left} inactive ignored)" if left else ""))
     if zone is not None:
         try:
             ZoneInfo(zone)
@@ -517,7 +746,7 @@ def _check_out_dir(out: Path) -> None:
 
 
 def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
-             meta: dict) -> dict:
+             meta: dict, money: str | None) -> dict:
     """The dataset's profile (`crm_course.profile`): the vocabularies as the export uses
     them (the labels the mapping translates to, in its order, then the others seen, in
     alphabetical order), the mapping's countries, policies and time zone, and the periods."""
@@ -535,7 +764,10 @@ def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
         listed = [v for v in order if v in seen]
         vocabularies[name] = listed + sorted(seen - set(listed))
     vocabularies["countries"] = list(spec.countries) if spec.countries else None
-    return {"vocabularies": vocabularies, "policies": {**spec.policies, "time_zone": zone},
+    policies = {**spec.policies, "time_zone": zone}
+    if money is not None:
+        policies["currency"] = money
+    return {"vocabularies": vocabularies, "policies": policies,
             "periods": profile_periods(meta)}
 
 
@@ -562,7 +794,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
                   pseudonymise: bool = False, *, secret: str | None = None,
                   changes_start: str | None = None, company: str | None = None,
                   control_region: str | None = None, time_zone: str | None = None,
-                  export_date: str | None = None) -> ImportReport:
+                  export_date: str | None = None,
+                  rates: str | Path | None = None) -> ImportReport:
     """Turn a CRM export (a folder of CSV files) into a validated course dataset.
 
     Parameters
@@ -592,6 +825,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     export_date : str, optional
         Day the export was taken, YYYY-MM-DD (default: the last day a record was
         created); later dates are reported and left out of the period's bounds.
+    rates : str or Path, optional
+        Exchange rates for an export whose amounts are in several currencies (see
+        `importer.currency`); without it such an export is refused.
 
     Returns
     -------
@@ -615,8 +851,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         raise MappingError([f"{source.name}: export folder not found"])
     report = ImportReport(crm=spec.name, source=source, out_dir=out)
     problems: list[str] = []
-    zone = _time_zone(time_zone, spec, source, problems)
+    zone = _time_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
+    raws: dict[str, pd.DataFrame] = {}
     for name, tm in spec.tables.items():
         path = source / tm.file
         if not path.is_file():
@@ -628,8 +865,16 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             else:
                 report.absent[name] = f"{tm.file} not found in the export"
             continue
-        raw = _read(path, spec, problems)
+        if not path.read_bytes().strip():
+            if name in CORE_TABLES:
+                problems.append(f"{tm.file}: the file is empty (not even a header line); "
+                                f"the course needs table '{name}' from it")
+            else:
+                report.absent[name] = f"{tm.file} is empty (not even a header line)"
+            continue
+        raw = _read(path, spec, problems, tm.delimiter)
         if raw is not None:
+            raws[name] = raw
             frames[name] = _Converter(spec, tm, raw, problems, report, zone).convert()
     if problems:
         raise MappingError(problems)
@@ -640,9 +885,20 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     dropper = _Dropper(frames, spec, report)
     for name in spec.tables:
         if name not in report.absent:
+            dropper.where(name, raws[name])
             dropper.required_and_ranges(name)
     dropper.references()
+    problems = _empty_core(frames, spec, report)
+    if problems:
+        raise MappingError(problems)
+    try:
+        money, report.conversions = currency.resolve(
+            frames, {t: tm.file for t, tm in spec.tables.items()},
+            spec.policies.get("currency"), rates, report.notes)
+    except currency.CurrencyError as err:
+        raise MappingError([str(err)]) from None
     _derive(frames, spec, report)
+    report.impossible = _impossible(frames)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
     tables = {name: _typed(name, frames[name]) for name in TABLES}
@@ -657,10 +913,11 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "scale": None, "effect": None,
         **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "time_zone": zone}
-    report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
+    report.metadata["profile"] = _profile(tables, spec, zone, report.metadata, money)
     regions = report.metadata["profile"]["vocabularies"]["regions"]
     if control_region is not None and control_region not in regions:
         raise ValueError(f"control_region {control_region!r} has no user or account in this "
                          f"export; its regions are {', '.join(regions)}")
+    report.metadata["import"] = report.provenance()
     _write(tables, report, out)
     return report

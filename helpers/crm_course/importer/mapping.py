@@ -25,9 +25,11 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot")
 CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
-TABLE_KEYS = ("file", "columns", "date_format", "datetime_format")
+TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency", "where",
+              "delimiter")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
-            "datetime_format", "time_zone", "time_zone_from", "countries", "currency",
+            "datetime_format", "time_zone", "time_zone_from", "timestamps", "countries",
+            "currency",
             "policies", "tables")
 DELIMITERS = (",", ";", "\t", "|")
 # Course columns the importer fills itself when the mapping leaves them out (see convert).
@@ -79,6 +81,9 @@ class TableMapping:
     rules: dict[str, Rule]
     date_format: str
     datetime_format: str
+    currency: str | None = None    # export column holding each row's currency code
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> values kept
+    delimiter: str | None = None   # this file's delimiter (default: the mapping's)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class Mapping:
     encoding: str = "utf-8"
     time_zone: str | None = None
     time_zone_from: tuple[str, str] | None = None   # (export file, column)
+    timestamps: str = "local"     # zone of timestamps written without one: local or utc
     policies: dict = field(default_factory=dict)    # see crm_course.profile
 
 
@@ -188,9 +194,19 @@ def _settings(spec: dict, name: str, problems: list[str]) -> dict:
         problems.append(f"{name}, time_zone_from: expected {{file: <export file>, column: "
                         f"<column holding IANA zone names>}}, got {source!r}")
         source = None
+    timestamps = spec.get("timestamps", "local")
+    if timestamps not in ("local", "utc"):
+        problems.append(f"{name}, timestamps: expected 'local' (timestamps without a zone "
+                        f"are the company's local time) or 'utc', got {timestamps!r}")
     return {"delimiter": delimiter, "decimal": decimal, "encoding": encoding,
+            "timestamps": timestamps,
             "time_zone": time_zone,
             "time_zone_from": (source["file"], source["column"]) if source else None}
+
+
+def _where_text(value) -> str:
+    """A ``where`` value as the text it matches (YAML true/false as 'true'/'false')."""
+    return str(value).strip().lower()
 
 
 def load_mapping(mapping: str | Path) -> Mapping:
@@ -248,10 +264,22 @@ def load_mapping(mapping: str | Path) -> Mapping:
                             f"'{column}: {{value: <constant>}}'")
         if "file" not in tspec:
             problems.append(f"{path.name}, tables.{table}: 'file' (the export file) is missing")
+        where = tspec.get("where") or {}
+        if not isinstance(where, dict):
+            problems.append(f"{path.name}, tables.{table}.where: expected export column -> "
+                            f"value(s) to keep (e.g. where: {{IsDeleted: false}}), got {where!r}")
+            where = {}
+        delimiter = tspec.get("delimiter")
+        if delimiter is not None and delimiter not in DELIMITERS:
+            problems.append(f"{path.name}, tables.{table}.delimiter: expected one of "
+                            f"{', '.join(map(repr, DELIMITERS))}, got {delimiter!r}")
         tables[table] = TableMapping(
             table=table, file=tspec.get("file", ""), rules=rules,
             date_format=tspec.get("date_format", date_format),
-            datetime_format=tspec.get("datetime_format", datetime_format))
+            datetime_format=tspec.get("datetime_format", datetime_format),
+            currency=tspec.get("currency"), delimiter=delimiter,
+            where={str(k): tuple(_where_text(x) for x in (v if isinstance(v, list) else [v]))
+                   for k, v in where.items()})
     absent = [t for t in CORE_TABLES if t not in tables]
     if absent:
         problems.append(f"{path.name}: the course needs the table(s) {', '.join(absent)}; "

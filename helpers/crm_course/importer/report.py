@@ -39,6 +39,7 @@ class DroppedRow:
     line: int
     key: str
     reason: str
+    cause: str = ""   # the reason without the row's own value, to count rows by cause
 
 
 @dataclass
@@ -54,6 +55,39 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     pseudonymised: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    conversions: list = field(default_factory=list)   # currency.Conversion, rates used
+    zones: list[str] = field(default_factory=list)    # which zone was assumed for what
+    zone_source: str | None = None                     # where the company's zone came from
+    filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
+    impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
+
+    def provenance(self) -> dict:
+        """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
+        rows read, kept and dropped by cause per table, defaults filled, currency and
+        conversions, time zone and what it was assumed for, impossible orders kept."""
+        policies = self.metadata.get("profile", {}).get("policies", {})
+        return {
+            "crm": self.crm,
+            "tables": {t.table: {"file": t.file, "rows_read": t.rows_read,
+                                 "rows_kept": t.rows_written,
+                                 "dropped": self.dropped_by_cause(t.table)}
+                       for t in self.tables},
+            "absent": dict(self.absent),
+            "filled": list(self.filled),
+            "currency": {"code": policies.get("currency"),
+                         "conversions": [dict(vars(c)) for c in self.conversions]},
+            "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
+                          "assumed": list(self.zones)},
+            "impossible_orders": {k: len(v) for k, v in self.impossible.items()},
+        }
+
+    def dropped_by_cause(self, table: str) -> dict[str, int]:
+        """Rows of ``table`` dropped, counted by cause (most frequent first, then A-Z)."""
+        counts: dict[str, int] = {}
+        for d in self.dropped:
+            if d.table == table:
+                counts[d.cause or d.reason] = counts.get(d.cause or d.reason, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
@@ -61,7 +95,8 @@ class ImportReport:
         out = [f"# Import report: {md(self.crm)} export", "",
                f"- Export folder: {md(self.source.name)}",
                f"- Course dataset: {md(self.out_dir.name)}",
-               f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}",
+               f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}"
+               + (f" (from {md(self.zone_source)})" if zone and self.zone_source else ""),
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
                f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
@@ -86,6 +121,15 @@ class ImportReport:
                     "\"profile\"): the values the export uses and the policies the mapping "
                     "sets.", ""]
             out += Profile.from_meta(self.metadata).to_markdown() + [""]
+        if self.impossible:
+            out += ["## Impossible orders (kept, listed)", "",
+                    "Rows whose dates are in an impossible order; they are kept as the export "
+                    "has them: a duration computed from them would be negative.", ""]
+            out += [f"- {md(what)}: {len(keys)} ({md(', '.join(keys[:10]))}"
+                    f"{' ...' if len(keys) > 10 else ''})"
+                    for what, keys in self.impossible.items()] + [""]
+        if self.zones:
+            out += ["## Time zones assumed", ""] + [f"- {md(z)}" for z in self.zones] + [""]
         out += ["## Tables absent from the export", ""]
         out += [f"- {name}: {md(why)}; written with its header only (lessons and KPIs that "
                 "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
@@ -97,6 +141,12 @@ class ImportReport:
                     for d in sorted(self.dropped, key=lambda d: (order[d.table], d.line))]
         else:
             out.append("- none")
+        if self.conversions:
+            out += ["", "## Currency conversions", "",
+                    "| table | currency | rate (per reporting unit) | rate from | rows | "
+                    "total before |", "|---|---|---:|---|---:|---:|"]
+            out += [f"| {c.table} | {c.currency} | {c.rate:g} | {c.from_date or 'always'} | "
+                    f"{c.rows} | {c.total_before:,.2f} |" for c in self.conversions]
         out += ["", "## Notes", ""] + ([f"- {md(n)}" for n in self.notes] or ["- none"])
         if self.pseudonymised:
             out += ["", "## Pseudonymised", "",

@@ -20,7 +20,8 @@ import pandas as pd
 TRUE_WORDS = ("true", "1", "yes", "y", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "")
 _NOT_NUMBER = re.compile(r"[^\d.,\-]")
-_ZONE = r"(?:Z|[+-]\d\d:?\d\d)$"   # an ISO 8601 zone suffix: 'Z', '+01:00', '-0500'
+ZONE = r"(?:Z|[+-]\d\d:?\d\d)$"   # an ISO 8601 zone suffix: 'Z', '+01:00', '-0500'
+TIME = r"\d:\d\d"                  # a value with a time of day
 ISO = "ISO8601"                    # date format meaning ISO 8601 (with or without a zone)
 
 
@@ -31,31 +32,41 @@ def example_date(fmt: str) -> str:
     return datetime(2025, 1, 31, 14, 5).strftime(fmt)
 
 
-def parse_dates(raw: pd.Series, fmt: str, time_zone: str | None
-                ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def parse_dates(raw: pd.Series, fmt: str, time_zone: str | None, naive_utc: bool = False
+                ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
     """Dates (or date-times) written in the ``strptime`` format ``fmt`` or ``ISO8601``.
 
     Values with a zone (``...Z``, ``+01:00``) are converted to ``time_zone`` and then
-    written as local time, like every course timestamp; values without one are local
-    already. Day-first exports give e.g. ``%d.%m.%Y`` or ``%d/%m/%Y %H:%M``.
+    written as local time, like every course timestamp. Values without one are local
+    already, unless ``naive_utc`` (the export writes UTC without saying so, as
+    Salesforce's Data Export does): then those with a time of day are UTC and converted
+    too; plain dates (``2025-01-31``) are never shifted. Day-first exports give e.g.
+    ``%d.%m.%Y`` or ``%d/%m/%Y %H:%M``.
 
     Returns
     -------
-    parsed, bad, zoned
-        Naive local datetimes; present values not readable; values that carry a zone but
-        could not be converted because ``time_zone`` is None.
+    parsed, bad, zoned, from_utc
+        Naive local datetimes; present values not readable; values that need a zone
+        conversion but could not get one because ``time_zone`` is None; values taken as
+        UTC for want of a zone and converted (``naive_utc``).
     """
     text = raw.str.strip()
-    zoned = text.str.contains(_ZONE, regex=True, na=False).to_numpy()
+    zoned = text.str.contains(ZONE, regex=True, na=False).to_numpy()
+    from_utc = (~zoned & text.str.contains(TIME, regex=True, na=False).to_numpy()
+                if naive_utc else np.zeros(len(raw), dtype=bool))
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     if (~zoned).any():
         parsed[~zoned] = pd.to_datetime(text[~zoned], format=fmt, errors="coerce")
-    if zoned.any() and time_zone is not None:
+    convert = zoned | from_utc
+    if convert.any() and time_zone is not None:
         aware = pd.to_datetime(text[zoned], format=fmt, errors="coerce", utc=True)
         parsed[zoned] = aware.dt.tz_convert(time_zone).dt.tz_localize(None)
-    missing_zone = zoned if time_zone is None else np.zeros(len(raw), dtype=bool)
+        if from_utc.any():
+            parsed[from_utc] = (parsed[from_utc].dt.tz_localize("UTC")
+                                .dt.tz_convert(time_zone).dt.tz_localize(None))
+    missing_zone = convert if time_zone is None else np.zeros(len(raw), dtype=bool)
     bad = (raw.notna() & parsed.isna()).to_numpy() & ~missing_zone
-    return parsed, bad, missing_zone
+    return parsed, bad, missing_zone, from_utc & ~bad & (time_zone is not None)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""Currencies: one currency in the export becomes the dataset's; several are converted
+with the user's rates (recorded in import_report.md) or refused; never summed as one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_course.cli import main
+from crm_course.data import load_crm
+from crm_course.importer import MappingError, import_export
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+def _export(tmp_path: Path, codes: dict[int, str] | str) -> Path:
+    """The Salesforce fixture with CurrencyIsoCode set: one code for every row, or
+    row position modulo 3 -> code."""
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "salesforce", folder)
+    deals = pd.read_csv(folder / "Opportunity.csv", dtype=str, keep_default_na=False)
+    deals["CurrencyIsoCode"] = (codes if isinstance(codes, str)
+                                else [codes[i % 3] for i in range(len(deals))])
+    deals.to_csv(folder / "Opportunity.csv", index=False)
+    return folder
+
+
+def test_one_currency_in_the_export_is_the_datasets(tmp_path):
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nEUR,1\nUSD,1.1\n", encoding="utf-8")
+    import_export(_export(tmp_path, "USD"), "salesforce", tmp_path / "out", rates=rates)
+    crm = load_crm(tmp_path / "out")
+    assert crm.profile.currency == "USD"
+    assert crm.opportunities.amount.sum() == pytest.approx(
+        pd.to_numeric(pd.read_csv(tmp_path / "export" / "Opportunity.csv").Amount).sum())
+    text = (tmp_path / "out" / "import_report.md").read_text()
+    assert "every amount is in USD" in text
+    assert "rates.csv (--rates) not used: the export's amounts are in USD" in text
+
+
+def test_a_currency_column_that_contradicts_the_mapping_is_an_error(tmp_path):
+    folder = tmp_path / "hubspot"
+    shutil.copytree(EXPORTS / "hubspot", folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+    deals.assign(deal_currency_code="EUR").to_csv(folder / "deals.csv", index=False)
+    with pytest.raises(MappingError, match="holds only EUR, but the mapping says "
+                                           "'currency: USD'"):
+        import_export(folder, "hubspot", tmp_path / "out")
+
+
+def test_several_currencies_without_rates_are_refused(tmp_path, capsys):
+    source = _export(tmp_path, {0: "EUR", 1: "COP", 2: "USD"})
+    code = main(["data", "import", "--from", str(source), "--mapping", "salesforce",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert ("Opportunity.csv: the amounts are in 3 currencies (EUR 8 row(s), COP 7 row(s), "
+            "USD 6 row(s)); the course never adds amounts of different currencies. Give the "
+            "exchange rates with --rates FILE") in err
+
+
+@pytest.mark.parametrize("rates_text", [
+    "currency,rate,from_date\nEUR,1,\nUSD,1.25,2024-01-01\nCOP,4000,2024-01-01\n",
+    # Salesforce's DatedConversionRate export (ConversionRate per corporate unit)
+    "Id,IsoCode,ConversionRate,StartDate,NextStartDate\n"
+    "04w1,EUR,1.0,0001-01-01,9999-12-31\n04w2,USD,1.25,2024-01-01,9999-12-31\n"
+    "04w3,COP,4000,2024-01-01,9999-12-31\n",
+], ids=["plain", "salesforce-dated"])
+def test_several_currencies_are_converted_with_the_rates_given(tmp_path, rates_text):
+    source = _export(tmp_path, {0: "EUR", 1: "COP", 2: "USD"})
+    rates = tmp_path / "rates.csv"
+    rates.write_text(rates_text, encoding="utf-8")
+    report = import_export(source, "salesforce", tmp_path / "out", rates=rates)
+    crm = load_crm(tmp_path / "out")
+    raw = pd.read_csv(source / "Opportunity.csv", dtype=str).set_index("Id")
+    expected = pd.to_numeric(raw.Amount) / raw.CurrencyIsoCode.map(
+        {"EUR": 1.0, "USD": 1.25, "COP": 4000.0})
+    got = crm.opportunities.set_index("opportunity_id").amount
+    assert got.round(2).to_dict() == pytest.approx(expected.reindex(got.index).round(2)
+                                                   .to_dict(), nan_ok=True)
+    assert crm.profile.currency == "EUR"
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert "## Currency conversions" in text
+    assert "| opportunities | COP | 4000 | 2024-01-01 | 7 |" in text
+    assert {c.currency for c in report.conversions} == {"EUR", "USD", "COP"}
+
+
+def test_dated_rates_use_the_rate_in_force_on_the_close_date(tmp_path):
+    source = _export(tmp_path, "EUR")
+    deals = pd.read_csv(source / "Opportunity.csv", dtype=str, keep_default_na=False)
+    deals.loc[0, "CurrencyIsoCode"] = "USD"      # closed 2025-02-28
+    deals.to_csv(source / "Opportunity.csv", index=False)
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate,from_date\nEUR,1,\nUSD,2,2025-01-01\nUSD,4,2025-03-01\n",
+                     encoding="utf-8")
+    import_export(source, "salesforce", tmp_path / "out", rates=rates)
+    crm = load_crm(tmp_path / "out")
+    first = crm.opportunities.set_index("opportunity_id").amount[deals.Id[0]]
+    assert first == pytest.approx(float(deals.Amount[0]) / 2)
+
+
+def test_rates_without_a_currency_of_the_export_name_it(tmp_path):
+    source = _export(tmp_path, {0: "EUR", 1: "COP", 2: "USD"})
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nEUR,1\nUSD,1.1\n", encoding="utf-8")
+    with pytest.raises(MappingError, match="rates.csv: no rate for COP"):
+        import_export(source, "salesforce", tmp_path / "out", rates=rates)

@@ -1,0 +1,102 @@
+"""Partial exports: every table but users, accounts and opportunities (the core,
+`importer.mapping.CORE_TABLES`) may be absent or hold only its header; the import, the
+loader, `kpi_table` and the report then work and say what is not in the dataset. An
+export that leaves a core table empty is refused (exit 2) with the reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_course.cli import main
+from crm_course.data import load_crm
+from crm_course.importer import import_export
+from crm_course.kpis import kpi_table
+from crm_course.report_page import build_report
+
+SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
+OPTIONAL = ("Contact.csv", "Campaign.csv", "CampaignMember.csv", "Case.csv")
+
+
+def _export(tmp_path: Path, keep: tuple[str, ...] | None = None,
+            header_only: tuple[str, ...] = ()) -> Path:
+    """A copy of the Salesforce fixture with only the files in ``keep`` (default all),
+    those in ``header_only`` cut to their header line."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for path in sorted(SALESFORCE.iterdir()):
+        if keep is None or path.name in keep:
+            shutil.copy(path, folder / path.name)
+    for name in header_only:
+        text = (folder / name).read_text(encoding="utf-8")
+        (folder / name).write_text(text.split("\n", 1)[0] + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("keep, header_only, absent", [
+    (tuple(p.name for p in SALESFORCE.iterdir() if p.name != "Case.csv"), (), {"tickets"}),
+    (("User.csv", "Account.csv", "Opportunity.csv"), (),
+     {"contacts", "campaigns", "campaign_members", "tickets"}),
+    (None, OPTIONAL, {"contacts", "campaigns", "campaign_members", "tickets"}),
+], ids=["no-cases", "core-only", "empty-optional"])
+def test_a_partial_export_imports_and_says_what_is_missing(tmp_path, keep, header_only,
+                                                            absent):
+    source = _export(tmp_path, keep, header_only)
+    out = tmp_path / "data"
+    report = import_export(source, "salesforce", out)
+    crm = load_crm(out)
+    assert absent <= set(crm.absent)
+    assert len(crm.opportunities) == 23 and len(crm.users) == 6
+    for name in absent & set(report.absent):   # a file not found is named as such
+        assert "not found in the export" in report.absent[name]
+    table = kpi_table(crm, *crm.period("all")).set_index("kpi")
+    raw = pd.read_csv(source / "Opportunity.csv", dtype=str)   # the CRM's own fields
+    closed = (raw.IsClosed == "true") & (pd.to_datetime(raw.CloseDate)
+                                         <= pd.Timestamp(crm.meta["data_end"]))
+    assert table.value["win_rate"] == pytest.approx(
+        (closed & (raw.IsWon == "true")).sum() / closed.sum())
+    if "tickets" in absent:
+        assert pd.isna(table.value["first_response_hours"])
+        assert table.note["first_response_hours"] == "no data: tickets empty in this dataset"
+    page = build_report(tmp_path / "report.html", data_dir=out, focus="all")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    text = (out / "import_report.md").read_text(encoding="utf-8")
+    assert "## Tables absent from the export" in text
+
+
+def _cli(source: Path, out: Path, capsys) -> tuple[int, str]:
+    code = main(["data", "import", "--from", str(source), "--mapping", "salesforce",
+                 "--out", str(out)])
+    return code, capsys.readouterr().err
+
+
+def test_an_export_of_opportunities_only_is_refused_naming_the_core(tmp_path, capsys):
+    code, err = _cli(_export(tmp_path, ("Opportunity.csv",)), tmp_path / "out", capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "User.csv: file not found in the export folder; the course needs table 'users'" in err
+    assert "Account.csv: file not found" in err
+    assert "TimeZoneSidKey" not in err            # not a second, misleading problem
+    assert not (tmp_path / "out").exists()
+
+
+def test_all_users_dropped_says_why_and_which_setting_keeps_them(tmp_path, capsys):
+    source = _export(tmp_path)
+    users = pd.read_csv(source / "User.csv", dtype=str, keep_default_na=False)
+    users.assign(Department="").to_csv(source / "User.csv", index=False)
+    code, err = _cli(source, tmp_path / "out", capsys)
+    assert code == 2 and "Traceback" not in err
+    assert ("User.csv: all 6 row(s) of users were dropped (6 for empty 'Department': "
+            "users.department needs a value), so none is left; map users.department to a "
+            "column that is filled, or give it a default") in err
+    assert ("Opportunity.csv: all 23 row(s) of opportunities were dropped (23 for 'OwnerId' "
+            "not found in User.csv)") in err
+
+
+def test_an_opportunity_file_with_only_its_header_is_refused(tmp_path, capsys):
+    code, err = _cli(_export(tmp_path, header_only=("Opportunity.csv",)), tmp_path / "o",
+                     capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "Opportunity.csv: no opportunities (the file holds no data rows)" in err
