@@ -30,3 +30,4 @@ html_context = {"default_mode": "light"}  # an empty mode logs a console error
 html_extra_path = ["_extra"]  # evaluation-report.html, the sample's evaluation report
 html_last_updated_fmt = None
 html_show_sphinx = False
+html_show_search_summary = False  # summaries are fetched: blocked (and an error) on file://

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import os
 import re
 import shutil
@@ -33,7 +34,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from . import escape
+from . import escape, plots
 from .build import ROOT
 from .hub import COURSE_FOLDERS
 
@@ -42,10 +43,10 @@ EXCLUDED_LESSONS = ("dashboard.ipynb",)  # widgets: empty without a kernel
 LINKED = ("README.md", "datasets/README.md", "helpers/crm_course/importer/mappings/TEMPLATE.yml")
 RUN_BOX = "_run_box.md"  # string.Template: $kind, $local, $hub
 ALT_PREFIX = "Alternative text: "  # how a lesson prints a chart's alt text (lesson 06)
+ROLES = {"title": "title", "xlabel": "x axis", "ylabel": "y axis"}  # plots' parameters
 TITLE_CALLS = {"set_title": "title", "suptitle": "title", "title": "title",
                "set_xlabel": "x axis", "xlabel": "x axis",
                "set_ylabel": "y axis", "ylabel": "y axis"}
-PLOT_ARGS = ("title", "x axis", "y axis")  # plots.<chart>(data, title, xlabel, ylabel)
 KPI_COLUMNS = {"formula": "formula", "unit": "unit", "aggregation": "aggregation",
                "matures": "maturity", "target period": "target period"}
 
@@ -65,7 +66,7 @@ def _text(node: ast.expr) -> str | None:
 
 def _labels(source: str) -> list[tuple[str, str]]:
     """``(role, text)`` of every chart title and axis label set in ``source``: the
-    course's ``plots.<chart>(data, title, xlabel, ylabel)`` and matplotlib's setters."""
+    course's ``plots`` charts (their title, xlabel, ylabel) and matplotlib's setters."""
     code = "\n".join("" if line.lstrip().startswith("%") else line
                      for line in source.splitlines())  # magics are not Python
     found = []
@@ -73,9 +74,14 @@ def _labels(source: str) -> list[tuple[str, str]]:
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         owner, name = node.func.value, node.func.attr
-        if isinstance(owner, ast.Name) and owner.id == "plots":
-            pairs = [*zip(PLOT_ARGS, node.args[1:], strict=False),
-                     *((k.arg, k.value) for k in node.keywords if k.arg in PLOT_ARGS)]
+        if isinstance(owner, ast.Name) and owner.id == "plots" and callable(
+                chart := getattr(plots, name, None)):
+            try:
+                bound = inspect.signature(chart).bind_partial(
+                    *node.args, **{k.arg: k.value for k in node.keywords if k.arg})
+            except TypeError:  # *args or a call the chart would refuse: no labels read
+                continue
+            pairs = [(ROLES[p], v) for p, v in bound.arguments.items() if p in ROLES]
         elif name in TITLE_CALLS and node.args:
             pairs = [(TITLE_CALLS[name], node.args[0])]
         else:
