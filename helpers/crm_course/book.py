@@ -148,6 +148,11 @@ def _maturity(matures, days: int) -> str:
     return f"records at least {days} days old" if matures is True else "—"
 
 
+def _code_name(name: str) -> str:
+    """A registry name as inline code that may wrap after its underscores (a phone)."""
+    return "<code>" + "_<wbr>".join(escape.html(part) for part in name.split("_")) + "</code>"
+
+
 def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
     """The KPI reference page (MyST Markdown) from the registry's public table
     (`registry_table`): per area, each KPI's formula, unit, aggregation, maturity and
@@ -170,11 +175,11 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
              "(`datasets/kpi_targets.csv`).", "", "## How a KPI aggregates over a period", ""]
     lines += [f"- **{md(name)}**: {md(text)}" for name, text in AGGREGATIONS.items()]
     for area in dict.fromkeys(scalar["area"]):
-        lines += ["", f"## {md(area.capitalize())}", "",
+        lines += ["", f"## {md(kpi_label(area))}", "",
                   "| KPI | " + " | ".join(columns.values()) + " |",
                   "|---" * (len(columns) + 1) + "|"]
         for row in scalar[scalar["area"] == area].to_dict("records"):
-            cells = [f"{md(kpi_label(row['name']))}<br>`{row['name']}`"]
+            cells = [f"{md(kpi_label(row['name']))}<br>{_code_name(row['name'])}"]
             lines.append("| " + " | ".join(cells + [md(row[c]) for c in columns]) + " |")
     breakdowns = table[table["kind"] != "scalar"] if "kind" in table else table.iloc[:0]
     if len(breakdowns):
@@ -243,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     except BookError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    pages = len(list(out.rglob("*.html")))
+    pages = sum("_static" not in p.parts for p in out.rglob("*.html"))
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"book: {out}/index.html ({pages} pages, {size / 2**20:.1f} MiB, "
           f"{time.perf_counter() - started:.0f} s)")
