@@ -124,18 +124,22 @@ def _pages(out: Path) -> list[Path]:
     return sorted(p for p in out.rglob("*.html") if "_static" not in p.parts)
 
 
+@pytest.fixture(scope="session")
+def soups(built) -> dict[Path, BeautifulSoup]:
+    """Every page of the book, parsed once."""
+    return {p: BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser") for p in _pages(built)}
+
+
 def _normal(text: str) -> str:
     return " ".join(text.split())
 
 
-def _book_texts(out: Path) -> list[str]:
+def _book_texts(out: Path, soups: dict[Path, BeautifulSoup]) -> list[str]:
     """Every text a reader can get from the book: the pages' text (code blocks keep their
     lines) and the cells of the notebooks offered for download."""
-    texts = []
+    texts = [soup.get_text() for soup in soups.values()]
     for path in out.rglob("*"):
-        if path.suffix == ".html":
-            text = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text()
-        elif path.suffix == ".ipynb":
+        if path.suffix == ".ipynb":
             text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
         elif path.suffix in {".md", ".txt"}:
             text = path.read_text(encoding="utf-8")
@@ -168,8 +172,8 @@ def _solutions() -> tuple[set[str], list[str]]:
 
 
 @pytest.mark.slow
-def test_no_solution_code_anywhere_in_the_book(built):
-    texts = _book_texts(built)
+def test_no_solution_code_anywhere_in_the_book(built, soups):
+    texts = _book_texts(built, soups)
     lines = {_normal(line) for text in texts for line in text.splitlines()}
     code, sentences = _solutions()
     assert len(code) > 100 and len(sentences) > 20  # the check has something to find
@@ -182,9 +186,8 @@ def test_no_solution_code_anywhere_in_the_book(built):
 
 
 @pytest.mark.slow
-def test_every_chart_has_alt_text_and_lesson_code_is_collapsed(built):
-    for page in _pages(built):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+def test_every_chart_has_alt_text_and_lesson_code_is_collapsed(soups):
+    for page, soup in soups.items():
         assert [i for i in soup.select("img") if not i.get("alt", "").strip()] == [], page
         if page.parent.name == "lessons":
             inputs = soup.select("div.cell_input")
@@ -194,10 +197,9 @@ def test_every_chart_has_alt_text_and_lesson_code_is_collapsed(built):
 
 
 @pytest.mark.slow
-def test_internal_links_and_assets_resolve(built):
+def test_internal_links_and_assets_resolve(built, soups):
     broken = []
-    for page in _pages(built):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    for page, soup in soups.items():
         for tag, attr in (("a", "href"), ("img", "src"), ("iframe", "src"),
                           ("link", "href"), ("script", "src")):
             for node in soup.find_all(tag, **{attr: True}):
@@ -246,15 +248,16 @@ def _open(browser, url: str, width: int = 1280):
 @pytest.mark.browser
 @needs_chromium
 def test_every_page_loads_offline_without_errors_and_fits_a_phone(built, browser):
-    problems = []
+    problems, page = [], _open(browser, "about:blank", width=390)
     for path in _pages(built):
-        page = _open(browser, path.as_uri())
+        page.requests.clear()
+        page.errors.clear()
+        page.goto(path.as_uri())
         outside = [u for u in page.requests if not u.startswith(("file:", "data:"))]
-        page.set_viewport_size({"width": 390, "height": 844})
         wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         if outside or page.errors or wide:
             problems.append((path.relative_to(built).as_posix(), outside, page.errors, wide))
-        page.close()
+    page.close()
     assert problems == []
 
 
