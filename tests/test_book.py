@@ -75,9 +75,10 @@ def test_run_box_names_the_file_locally_and_on_the_hub():
             in linked) and "Run this exercise" in linked
 
 
-@pytest.mark.parametrize("link", ["javascript:alert(1)//{path}", "https://hub.example.org/"])
+@pytest.mark.parametrize("link", ["javascript:alert(1)//{path}", "https://hub.example.org/",
+                                  "https://hub.example.org/{path}) [x](javascript:alert(1)"])
 def test_bad_hub_link_is_refused_before_anything_is_written(tmp_path, link):
-    with pytest.raises(book.BookError, match=r"hub_link: .* contain \{path\}"):
+    with pytest.raises(book.BookError, match=r"hub_link: .* without spaces.* contain \{path\}"):
         book.stage(tmp_path / "src", link)
     assert not (tmp_path / "src").exists()
 

@@ -144,8 +144,8 @@ def stage_notebook(path: Path, kind: str, hub_link: str, collapse: bool) -> nbfo
     return nb
 
 
-def _maturity(matures, days: int) -> str:
-    return f"records at least {days} days old" if matures is True else "—"
+def _maturity(matures: bool, days: int) -> str:
+    return f"records at least {days} days old" if matures else "—"
 
 
 def _code_name(name: str) -> str:
@@ -195,9 +195,10 @@ def stage(src: Path, hub_link: str = "") -> Path:
     from .report_page import build_report
     from .source import get_crm
 
-    if hub_link and not (re.match(r"https?://", hub_link) and "{path}" in hub_link):
-        raise BookError(f"hub_link: {hub_link!r} must start with https:// (or http://) "
-                        "and contain {path}, e.g. "
+    if hub_link and not (re.fullmatch(r"https?://[^\s()<>\[\]\"'`]+", hub_link)
+                         and "{path}" in hub_link):
+        raise BookError(f"hub_link: {hub_link!r} must be a URL starting with https:// (or "
+                        "http://), without spaces, brackets or quotes, and contain {path}, e.g. "
                         "https://hub.example.org/hub/user-redirect/lab/tree/{path}")
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(ROOT / BOOK, src)
