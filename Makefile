@@ -19,6 +19,7 @@ help:
 	@echo "make data       regenerate datasets/ (and its data dictionary) from the default seed"
 	@echo "make outputs    re-execute lessons and solutions in place (commit their outputs)"
 	@echo "make exercises  rebuild exercises/ from solutions/"
+	@echo "make book       the course as a static site in build/book/ (offline, no notebook run)"
 	@echo "make bench      benchmarks at scale (writes benchmarks/README.md tables)"
 	@echo "make lint       ruff on the package, tests and notebooks"
 	@echo "make browser    install Debian chromium for the browser tests (root, when missing)"
@@ -99,6 +100,13 @@ outputs: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/crm-course build-exercises
+
+# the committed lessons, exercise prompts, README pages, KPI reference and sample report as
+# a book (Sphinx + MyST-NB, book/); CRM_COURSE_HUB_LINK=https://HUB/hub/user-redirect/lab/tree/{path}
+# links each page to the notebook on the course hub
+.PHONY: book
+book: $(STAMP)
+	$(BIN)/python -m crm_course.book --out build/book
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
