@@ -26,13 +26,13 @@ from crm_course.exercises.record import encode_answer
 from crm_course.grading import (
     STEPS,
     GradeResult,
-    _gradebook_cell,
     grade,
     gradebook_rows,
     read_submission,
     rejudge,
     solution_references,
 )
+from crm_course.grading.views import _gradebook_cell
 from crm_course.source import get_crm
 
 TIMEOUT = 60  # a loaded shared machine: a correct notebook took 30 s
