@@ -235,3 +235,27 @@ def test_solution_references_per_question():
 def test_grading_is_an_ordered_list_of_steps():
     assert [s.__name__ for s in STEPS] == ["read", "identify", "sanitize", "parameterize",
                                            "execute", "collect", "rejudge_step", "explain"]
+
+
+def test_size_and_cells_are_checked_before_any_parse(tmp_path):
+    import time
+
+    from crm_course.grading.submission import MAX_CELLS
+
+    big = tmp_path / "big.ipynb"
+    with open(big, "wb") as fh:
+        fh.truncate(21_000_000)
+    with pytest.raises(ValueError, match="too large"):
+        read_submission(big)
+    many = tmp_path / "many.ipynb"
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "x", "metadata": {}, "outputs": [],
+         "execution_count": None}] * 100_000}
+    many.write_text(json.dumps(nb), encoding="utf-8")
+    start = time.process_time()
+    with pytest.raises(ValueError, match=f"too many cells .100,000; the limit is {MAX_CELLS:,}"):
+        read_submission(many)
+    assert time.process_time() - start < 3
+    (tmp_path / "link.ipynb").symlink_to(many)
+    with pytest.raises(ValueError, match="a link is never followed"):
+        read_submission(tmp_path / "link.ipynb")
