@@ -112,6 +112,7 @@ def batch(request):
         text = text.replace("@OUT@", str(out)).replace("@SECRET@", SECRET)
         (folder / nb.name).write_text(text, encoding="utf-8")
         paths.append(folder / nb.name)
+    paths.sort(key=lambda p: p.stem != "bomb")  # the bomb runs beside alice's notebook
     huge = json.loads(subs.EXERCISE.read_text(encoding="utf-8"))  # refused unparsed
     huge["cells"] = [{"cell_type": "code", "source": f"x = {i}", "metadata": {},
                       "outputs": [], "execution_count": None} for i in range(100_000)]
@@ -265,3 +266,11 @@ def test_a_huge_notebook_is_refused_before_parsing(batch):
     huge = batch["results"]["huge"]
     assert "too many cells (100,000" in huge.reason, huge.reason
     assert huge.score == 0 and huge.seconds < 5
+
+
+def test_a_fork_bomb_never_reaches_a_classmate(batch):
+    text = _executed(batch, "bomb")
+    refused = int(text.split("fork refused after ")[1].split(" ")[0])
+    assert refused <= sandbox.Limits().processes, text
+    alice = batch["results"]["alice"]  # graded at the same time, in another slot
+    assert (alice.score, alice.reason) == (7, "")

@@ -276,3 +276,16 @@ def test_grading_never_imports_the_exchange():
             if isinstance(node, ast.ImportFrom):
                 assert "exchange" not in (node.module or ""), path.name
                 assert "exchange" not in {a.name for a in node.names}, path.name
+
+
+def test_lab_starts_without_news_or_update_check():
+    from jupyterlab.labapp import LabApp
+
+    app = LabApp()
+    app.parse_command_line(list(hub.QUIET_LAB_ARGS))
+    assert app.news_url is None
+    assert app.check_for_updates_class.__name__ == "NeverCheckForUpdate"
+    config = (ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py").read_text()
+    assert "c.Spawner.args = list(QUIET_LAB_ARGS)" in config
+    make = (ROOT / "Makefile").read_text()
+    assert all(arg.split("=")[0] in make for arg in hub.QUIET_LAB_ARGS)
