@@ -259,3 +259,30 @@ def test_size_and_cells_are_checked_before_any_parse(tmp_path):
     (tmp_path / "link.ipynb").symlink_to(many)
     with pytest.raises(ValueError, match="a link is never followed"):
         read_submission(tmp_path / "link.ipynb")
+
+
+def test_a_kernel_that_died_while_starting_is_run_once_more(monkeypatch, tmp_path):
+    from crm_course.grading import steps
+
+    outcomes = [
+        sandbox.Outcome({"completed": False, "error": "RuntimeError: Kernel died before "
+                         "replying to kernel_info"}, {}, 0, False, False, ""),
+        sandbox.Outcome({"completed": True, "error": ""}, {"answers": b"{}"}, 0, False,
+                        False, "")]
+    calls = []
+    monkeypatch.setattr(steps.sandbox, "run", lambda *a, **k: calls.append(a) or
+                        outcomes[len(calls) - 1])
+    batch = steps.Batch(tmp_path, 60, sandbox=True, datasets={None: tmp_path})
+    sub = steps.Submission(tmp_path / "a.ipynb", GradeResult("a.ipynb", "a"), batch,
+                           scratch=tmp_path)
+    steps.execute(sub)
+    assert len(calls) == 2 and sub.status["completed"] and sub.files == {"answers": b"{}"}
+    assert "the kernel died while starting" in sub.reasons[0]
+    killed = sandbox.Outcome({}, {}, 137, False, True, "")  # a killed client: no retry
+    calls.clear()
+    outcomes[0] = killed
+    sub = steps.Submission(tmp_path / "b.ipynb", GradeResult("b.ipynb", "b"), batch,
+                           scratch=tmp_path)
+    steps.execute(sub)
+    steps.explain(sub)
+    assert len(calls) == 1 and sub.result.reason.startswith("killed:")
