@@ -260,6 +260,9 @@ def test_scratch_is_size_capped_and_no_nested_user_namespace(batch):
     full = int(text.split("disk full after ")[1].split(" MB")[0])
     assert full <= 256, text
     assert "nested userns: 1" in text
+    made = int(text.split("files made: ")[1].split()[0])
+    if batch["who"] == "root":  # a tmpfs with nr_inodes; bwrap's own takes no such cap
+        assert made < sandbox.Limits().scratch_files, text
 
 
 def test_a_huge_notebook_is_refused_before_parsing(batch):

@@ -64,13 +64,16 @@ LOG_TAIL = 4000
 class Limits:
     """Per-sandbox limits. ``memory`` is address space in bytes (2 GiB: 1 GiB breaks
     pyarrow's import); ``processes`` counts threads too; ``scratch`` caps /scratch,
-    ``tmp`` each of /tmp and /dev/shm; ``files`` caps each file sent back."""
+    ``tmp`` each of /tmp and /dev/shm; ``scratch_files`` the files and folders in
+    /scratch (root only: bubblewrap's own tmpfs takes no inode limit); ``files`` caps
+    each file sent back."""
 
     memory: int = 2 * 1024**3
     file_size: int = 64 * 1024**2
     processes: int = 256
     open_files: int = 1024
     scratch: int = 256 * 1024**2
+    scratch_files: int = 10_000
     tmp: int = 64 * 1024**2
     files: int = 6_000_000
 
@@ -98,9 +101,10 @@ def environment(home: str = f"{SCRATCH}/home") -> dict[str, str]:
 
 def wrap(argv: list[str], job: Path | None, data: Path | None = None,
          limits: Limits = Limits(), uid: int | None = None,
-         seccomp_fd: int | None = None) -> list[str]:
+         seccomp_fd: int | None = None, scratch: Path | None = None) -> list[str]:
     """The command running ``argv`` inside a fresh sandbox (see the module docstring);
-    ``uid``: the slot's uid when started by root (required then)."""
+    ``uid``: the slot's uid when started by root (required then); ``scratch``: a
+    folder (a capped tmpfs, `scratch_mount`) bound at /scratch instead of bwrap's own."""
     as_root = os.geteuid() == 0
     if as_root and uid is None:
         raise ValueError("a sandbox started by root needs a slot uid (see `slot`)")
@@ -111,8 +115,12 @@ def wrap(argv: list[str], job: Path | None, data: Path | None = None,
     if seccomp_fd is not None:
         cmd += ["--seccomp", str(seccomp_fd)]
     cmd += ["--tmpfs", "/", "--proc", "/proc", "--dev", "/dev"]
-    for place, size in ((SCRATCH, limits.scratch), ("/tmp", limits.tmp),
-                        ("/dev/shm", limits.tmp)):
+    places = [("/tmp", limits.tmp), ("/dev/shm", limits.tmp)]
+    if scratch is None:
+        places.append((SCRATCH, limits.scratch))
+    else:
+        cmd += ["--bind", str(scratch), SCRATCH]
+    for place, size in places:
         cmd += ["--perms", "1777", "--size", str(size), "--tmpfs", place]
     cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
@@ -143,6 +151,16 @@ def wrap(argv: list[str], job: Path | None, data: Path | None = None,
     cmd += ["prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}",
             f"--nproc={limits.processes}", f"--nofile={limits.open_files}", "--core=0", "--"]
     return cmd + list(argv)
+
+
+def scratch_mount(cmd: list[str], folder: Path, limits: Limits) -> list[str]:
+    """``cmd`` (bubblewrap, started by root) run in a private mount namespace where
+    ``folder`` is a tmpfs capped in size and in files (``nr_inodes``): it vanishes with
+    the sandbox and never shows on the host."""
+    script = ('mount -t tmpfs -o "size=$1,nr_inodes=$2,mode=1777" crm-scratch "$0" '
+              '&& shift 2 && exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+            str(folder), str(limits.scratch), str(limits.scratch_files), *cmd]
 
 
 # --------------------------------------------------------------------------- slots
@@ -234,13 +252,19 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
     args_r, args_w = os.pipe()
     log_path = job_dir.parent / f"{job_dir.name}.log"
     chunks: list[bytes] = []
+    scratch = None
+    if os.geteuid() == 0:
+        scratch = job_dir.parent / f"{job_dir.name}-scratch"
+        scratch.mkdir(mode=0o700)
     with slot() as uid, open(log_path, "wb") as log:
         cmd = wrap([sys.executable, "-m", "crm_course.sandbox", str(write_fd)], job_dir,
-                   data, limits, uid, filter_fd)
+                   data, limits, uid, filter_fd, scratch)
         split = cmd.index("--")  # options through a pipe: /proc/1/cmdline names no path
         os.write(args_w, b"".join(a.encode() + b"\0" for a in cmd[1:split]))
         os.close(args_w)
         cmd = [cmd[0], "--args", str(args_r), *cmd[split:]]
+        if scratch is not None:
+            cmd = scratch_mount(cmd, scratch, limits)
         try:
             proc = subprocess.Popen(
                 cmd, env=LAUNCH_ENV, stdin=subprocess.PIPE, stdout=log,
@@ -375,7 +399,7 @@ def unavailable() -> str | None:
     """Why no sandbox can be made on this machine, or None when one can."""
     if not sys.platform.startswith("linux"):
         return f"bubblewrap needs Linux (this is {sys.platform})"
-    for tool in ("bwrap", "prlimit") + (("setpriv",) if os.geteuid() == 0 else ()):
+    for tool in ("bwrap", "prlimit") + (("setpriv", "unshare") if os.geteuid() == 0 else ()):
         if shutil.which(tool, path=LAUNCH_ENV["PATH"]) is None:
             return (f"`{tool}` is not installed (Debian/Ubuntu: apt-get install "
                     f"{'bubblewrap' if tool == 'bwrap' else 'util-linux'})")
