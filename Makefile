@@ -88,7 +88,9 @@ hub: $(STAMP) proxy
 	$(BIN)/crm-course hub --port 8000
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) \
+	  --LabApp.news_url=None \
+	  --LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate
 
 data: $(STAMP)
 	$(BIN)/crm-course data generate --out datasets

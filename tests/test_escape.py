@@ -69,3 +69,23 @@ def test_import_report_escapes_export_names_keys_and_reasons(tmp_path):
     assert [len(re.findall(r"(?<!\\)\|", row)) for row in rows] == [6, 6]
     (tmp_path / "data").mkdir()
     assert Path(report.write()).read_text(encoding="utf-8") == text
+
+
+def test_feedback_page_escapes_once_and_still_runs_nothing():
+    from crm_course.grading import feedback_html
+
+    bad = PAYLOADS[0] + " a < b & c &amp; " + PAYLOADS[4]
+    r = GradeResult(submission="x.ipynb", learner=bad, exercise="00_warmup", max_score=7,
+                    reason=bad, questions={"q1": {"status": "failed", "points": 0,
+                                                  "max_points": 1, "message": bad}})
+    page = feedback_html([r])
+    for tag in TAGS:
+        assert tag not in page
+    assert "a &lt; b &amp; c &amp;amp; " in page  # read as "a < b & c &amp;" by the learner
+    assert "&amp;lt;" not in page
+
+
+def test_no_bidi_drops_only_direction_controls():
+    from crm_course.escape import no_bidi
+
+    assert no_bidi("Acme\u202e Corp\u2066x\u2069 \u200fé\u200b") == "Acme Corpx é\u200b"

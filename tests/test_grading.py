@@ -26,13 +26,13 @@ from crm_course.exercises.record import encode_answer
 from crm_course.grading import (
     STEPS,
     GradeResult,
-    _gradebook_cell,
     grade,
     gradebook_rows,
     read_submission,
     rejudge,
     solution_references,
 )
+from crm_course.grading.views import _gradebook_cell
 from crm_course.source import get_crm
 
 TIMEOUT = 60  # a loaded shared machine: a correct notebook took 30 s
@@ -235,3 +235,54 @@ def test_solution_references_per_question():
 def test_grading_is_an_ordered_list_of_steps():
     assert [s.__name__ for s in STEPS] == ["read", "identify", "sanitize", "parameterize",
                                            "execute", "collect", "rejudge_step", "explain"]
+
+
+def test_size_and_cells_are_checked_before_any_parse(tmp_path):
+    import time
+
+    from crm_course.grading.submission import MAX_CELLS
+
+    big = tmp_path / "big.ipynb"
+    with open(big, "wb") as fh:
+        fh.truncate(21_000_000)
+    with pytest.raises(ValueError, match="too large"):
+        read_submission(big)
+    many = tmp_path / "many.ipynb"
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "x", "metadata": {}, "outputs": [],
+         "execution_count": None}] * 100_000}
+    many.write_text(json.dumps(nb), encoding="utf-8")
+    start = time.process_time()
+    with pytest.raises(ValueError, match=f"too many cells .100,000; the limit is {MAX_CELLS:,}"):
+        read_submission(many)
+    assert time.process_time() - start < 3
+    (tmp_path / "link.ipynb").symlink_to(many)
+    with pytest.raises(ValueError, match="a link is never followed"):
+        read_submission(tmp_path / "link.ipynb")
+
+
+def test_a_kernel_that_died_while_starting_is_run_once_more(monkeypatch, tmp_path):
+    from crm_course.grading import steps
+
+    outcomes = [
+        sandbox.Outcome({"completed": False, "error": "RuntimeError: Kernel died before "
+                         "replying to kernel_info"}, {}, 0, False, False, ""),
+        sandbox.Outcome({"completed": True, "error": ""}, {"answers": b"{}"}, 0, False,
+                        False, "")]
+    calls = []
+    monkeypatch.setattr(steps.sandbox, "run", lambda *a, **k: calls.append(a) or
+                        outcomes[len(calls) - 1])
+    batch = steps.Batch(tmp_path, 60, sandbox=True, datasets={None: tmp_path})
+    sub = steps.Submission(tmp_path / "a.ipynb", GradeResult("a.ipynb", "a"), batch,
+                           scratch=tmp_path)
+    steps.execute(sub)
+    assert len(calls) == 2 and sub.status["completed"] and sub.files == {"answers": b"{}"}
+    assert "the kernel died while starting" in sub.reasons[0]
+    killed = sandbox.Outcome({}, {}, 137, False, True, "")  # a killed client: no retry
+    calls.clear()
+    outcomes[0] = killed
+    sub = steps.Submission(tmp_path / "b.ipynb", GradeResult("b.ipynb", "b"), batch,
+                           scratch=tmp_path)
+    steps.execute(sub)
+    steps.explain(sub)
+    assert len(calls) == 1 and sub.result.reason.startswith("killed:")

@@ -14,6 +14,7 @@ import pytest
 from fixtures import submissions as subs
 
 from crm_course import grading, sandbox
+from crm_course.cli import main as cli
 from crm_course.identity import RosterError, learner_key, read_roster
 
 TIMEOUT = 60
@@ -147,7 +148,7 @@ def test_roster_errors_name_the_line(tmp_path):
 def test_grade_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(sandbox, "unavailable", lambda: "`bwrap` is not installed")
     nb = subs.write(nbformat.v4.new_notebook(), tmp_path / "a.ipynb")
-    assert grading.main([nb], tmp_path / "out") == 2
+    assert cli(["grade", str(nb), "--out", str(tmp_path / "out"), "--no-roster"]) == 2
     err = capsys.readouterr().err
     assert "`bwrap` is not installed" in err and "--no-sandbox" in err
     assert not (tmp_path / "out").exists()

@@ -1,5 +1,8 @@
-"""The attacks of issue 15 as tests: each a small hostile notebook in tests/hostile/,
-graded in one sandboxed batch next to a correct and a blank submission.
+"""The attacks of issues 15 and 29 as tests: each a small hostile notebook in
+tests/hostile/, graded in one sandboxed batch next to a correct and a blank submission,
+twice: by root (as CI runs) and by an unprivileged user made for the test (as an
+instructor grades on a laptop), each in its own process with the secret in its
+environment.
 
 Every hostile notebook prints what it managed to do; its executed copy (out/executed/)
 is the evidence the tests read."""
@@ -9,7 +12,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import resource
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,12 +26,25 @@ from fixtures import submissions as subs
 
 import crm_course
 from crm_course import sandbox
-from crm_course.grading import grade
+from crm_course.grading import GradeResult
 
 HOSTILE = Path(__file__).parent / "hostile"
 SECRET = "s3cret-of-the-hostile-tests"
 TIMEOUT = 60
 MARKER = "hostile-setsid-marker"
+USER = "crm-test-grader"
+DRIVER = f"""
+import json, resource, sys, time
+from pathlib import Path
+from crm_course.grading import grade
+paths, out = [Path(p) for p in sys.argv[2:]], Path(sys.argv[1])
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.monotonic()
+grade(paths, out, jobs=2, timeout={TIMEOUT}, progress=False)
+(out / "driver.json").write_text(json.dumps({{
+    "seconds": time.monotonic() - start,
+    "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss}}))
+"""
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(bool(sandbox.unavailable()),
@@ -42,33 +63,82 @@ def _package_digest() -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CRM_COURSE_SECRET", SECRET)
-    mp.setenv("CRM_COURSE_HOME", str(tmp_path_factory.mktemp("home")))
-    folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("graded")
+def _user() -> tuple[int, int] | None:
+    """The test's unprivileged user (made when missing; None when that is impossible)."""
+    if os.geteuid() != 0:
+        return os.getuid(), os.getgid()
+    try:
+        entry = pwd.getpwnam(USER)
+    except KeyError:
+        if shutil.which("useradd") is None:
+            return None
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                        "/usr/sbin/nologin", USER], check=True)
+        entry = pwd.getpwnam(USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _command(who: str, argv: list[str]) -> list[str]:
+    """``argv`` as root, or as the test user; a Python under /root (pyenv, 0700 /root)
+    is reached through a private mount namespace that shows only /root/.pyenv."""
+    if who == "root":
+        return argv
+    drop = ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--clear-groups", "--"]
+    if not sys.base_prefix.startswith("/root/"):
+        return drop + argv
+    script = ('mkdir -p "$0" && mount --bind /root/.pyenv "$0" && '
+              'mount -t tmpfs -o mode=0755 tmpfs /root && mkdir /root/.pyenv && '
+              'mount --bind "$0" /root/.pyenv && exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+            tempfile.mkdtemp(prefix="crm-pyenv-"), *drop, *argv]
+
+
+@pytest.fixture(scope="module", params=["root", "user"])
+def batch(request):
+    who = request.param
+    if who == "root" and os.geteuid() != 0:
+        pytest.skip("the root run needs root (CI runs as root)")
+    ids = _user() if who == "user" else (0, 0)
+    if ids is None:
+        pytest.skip("no unprivileged user can be made here (no useradd)")
+    base = Path(tempfile.mkdtemp(prefix=f"crm-hostile-{who}-"))
+    folder, out, home = base / "submissions", base / "graded", base / "home"
+    for d in (folder, out, home):
+        d.mkdir()
     paths = [subs.write(subs.correct("alice"), folder / "alice.ipynb"),
              subs.write(subs.load(subs.EXERCISE), folder / "blank.ipynb")]
     for nb in sorted(HOSTILE.glob("*.ipynb")):
         text = nb.read_text(encoding="utf-8").replace("@SUBMISSIONS@", str(folder))
-        (folder / nb.name).write_text(text.replace("@OUT@", str(out)), encoding="utf-8")
+        text = text.replace("@OUT@", str(out)).replace("@SECRET@", SECRET)
+        (folder / nb.name).write_text(text, encoding="utf-8")
         paths.append(folder / nb.name)
-    vault = folder.parent / "vault"  # only the grader's user may read it
+    paths.sort(key=lambda p: p.stem != "bomb")  # the bomb runs beside alice's notebook
+    huge = json.loads(subs.EXERCISE.read_text(encoding="utf-8"))  # refused unparsed
+    huge["cells"] = [{"cell_type": "code", "source": f"x = {i}", "metadata": {},
+                      "outputs": [], "execution_count": None} for i in range(100_000)]
+    (folder / "huge.ipynb").write_text(json.dumps(huge), encoding="utf-8")
+    paths.append(folder / "huge.ipynb")
+    for d in (base, folder, out, home):
+        os.chown(d, *ids)
+    vault = base / "vault"  # only root may read it
     vault.mkdir(mode=0o700)
     (vault / "answers.json").write_text(json.dumps({"format": 1, "answers": {"q3": {
         "answer": {"type": "number", "value": 1, "int": True}, "status": "passed"}}}))
     before = {p: _digest(p) for p in paths}
     package = _package_digest()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.monotonic()
-    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False)
-    seconds = time.monotonic() - start
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    env = {"PATH": "/usr/bin:/bin", "CRM_COURSE_SECRET": SECRET, "HOME": str(home),
+           "CRM_COURSE_HOME": str(home), "PYTHONPATH": str(sandbox.package_root()),
+           "PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    proc = subprocess.run(_command(who, [sys.executable, "-c", DRIVER, str(out),
+                                         *map(str, paths)]),
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     time.sleep(8)  # longer than the setsid child waits before it strikes
-    mp.undo()
-    return {"results": {r.learner: r for r in results}, "out": out, "before": before,
-            "package": package, "rss_growth_kib": rss_after - rss, "seconds": seconds}
+    driver = json.loads((out / "driver.json").read_text())
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    yield {"results": {r["learner"]: GradeResult.from_dict(r) for r in results},
+           "out": out, "before": before, "package": package, **driver, "who": who}
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _executed(batch, name: str) -> str:
@@ -80,8 +150,8 @@ def _executed(batch, name: str) -> str:
 
 
 def test_every_submission_has_a_row(batch):
-    assert set(batch["results"]) == {"alice", "blank", *(p.stem for p in
-                                                         HOSTILE.glob("*.ipynb"))}
+    assert set(batch["results"]) == {"alice", "blank", "huge", *(p.stem for p in
+                                                                 HOSTILE.glob("*.ipynb"))}
 
 
 def test_no_secret_is_readable(batch):
@@ -167,3 +237,43 @@ def test_links_out_of_the_scratch_folder_are_never_followed(batch):
     assert "no answers were recorded" in linker.reason
     assert {v["status"] for v in linker.questions.values()} == {"unanswered"}
     assert not (batch["out"] / "executed" / "linker-linker.ipynb").exists()
+
+
+def test_the_judge_never_echoes_the_secret(batch):
+    echo = batch["results"]["echo"]
+    assert echo.score == 0 and echo.questions  # the answers were judged ...
+    for name in ("results.json", "gradebook.csv"):
+        assert SECRET not in (batch["out"] / name).read_text(encoding="utf-8")
+    for page in (batch["out"] / "feedback").iterdir():  # ... and never shown back
+        assert SECRET not in page.read_text(encoding="utf-8")
+
+
+def test_forged_status_and_copy_are_never_trusted(batch):
+    forger = batch["results"]["forger"]
+    assert "killed" in forger.reason and "FORGED" not in forger.reason
+    assert forger.score == 0
+    assert not (batch["out"] / "executed" / "forger-forger.ipynb").exists()
+
+
+def test_scratch_is_size_capped_and_no_nested_user_namespace(batch):
+    text = _executed(batch, "filler")
+    full = int(text.split("disk full after ")[1].split(" MB")[0])
+    assert full <= 256, text
+    assert "nested userns: 1" in text
+    made = int(text.split("files made: ")[1].split()[0])
+    if batch["who"] == "root":  # a tmpfs with nr_inodes; bwrap's own takes no such cap
+        assert made < sandbox.Limits().scratch_files, text
+
+
+def test_a_huge_notebook_is_refused_before_parsing(batch):
+    huge = batch["results"]["huge"]
+    assert "too many cells (100,000" in huge.reason, huge.reason
+    assert huge.score == 0 and huge.seconds < 5
+
+
+def test_a_fork_bomb_never_reaches_a_classmate(batch):
+    text = _executed(batch, "bomb")
+    refused = int(text.split("fork refused after ")[1].split(" ")[0])
+    assert refused <= sandbox.Limits().processes, text
+    alice = batch["results"]["alice"]  # graded at the same time, in another slot
+    assert (alice.score, alice.reason) == (7, "")

@@ -204,3 +204,88 @@ def test_grade_exchange_latest_each_on_own_dataset_and_absent_learners(made, tmp
     assert score in written[0].read_text()
     report = (tmp_path / "out" / "class_report.html").read_text()
     assert "ben" in report
+
+
+def _inbox(tmp_path: Path) -> Path:
+    inbox = tmp_path / "exchange" / "inbox" / "ana"
+    inbox.mkdir(parents=True)
+    return inbox
+
+
+def test_the_newest_submission_is_the_files_not_its_names(tmp_path):
+    inbox = _inbox(tmp_path)
+    honest = inbox / "00_warmup.20261127T101500_000000Z.ipynb"
+    honest.write_text("{}")
+    claims_later = inbox / "00_warmup.20991231T235959_000000Z.ipynb"  # the name lies
+    claims_later.write_text("{}")
+    os.utime(claims_later, (1_700_000_000, 1_700_000_000))  # written long before
+    assert exchange.latest(tmp_path / "exchange") == [honest]
+
+
+def test_a_submission_is_copied_only_when_a_plain_file_of_the_inbox_owner(tmp_path):
+    inbox, into = _inbox(tmp_path), tmp_path / "staging"
+    good = inbox / "00_warmup.20261127T101500_000000Z.ipynb"
+    good.write_text('{"cells": []}')
+    assert exchange.copy_submission(good, into).read_text() == '{"cells": []}'
+    classmate = tmp_path / "ben.ipynb"
+    classmate.write_text("ben's work")
+    link = inbox / "01.20261127T101500_000000Z.ipynb"
+    link.symlink_to(classmate)  # swapped in during grading
+    with pytest.raises(exchange.ExchangeError, match="links are never followed"):
+        exchange.copy_submission(link, into)
+    fifo = inbox / "02.20261127T101500_000000Z.ipynb"
+    os.mkfifo(fifo)
+    with pytest.raises(exchange.ExchangeError, match="not a regular file"):
+        exchange.copy_submission(fifo, into)  # returns at once: never blocks on it
+    big = inbox / "03.20261127T101500_000000Z.ipynb"
+    with open(big, "wb") as fh:
+        fh.truncate(21_000_000)
+    with pytest.raises(exchange.ExchangeError, match="larger than 20 MB"):
+        exchange.copy_submission(big, into)
+    if os.geteuid() == 0:
+        os.chown(good, 12345, 12345)
+        with pytest.raises(exchange.ExchangeError, match="not owned by the inbox's owner"):
+            exchange.copy_submission(good, into)
+
+
+def test_feedback_never_blocks_on_a_fifo_nor_writes_into_a_plain_file(tmp_path):
+    fifo_home, file_home = tmp_path / "fifo", tmp_path / "file"
+    (fifo_home / "feedback").mkdir(parents=True)
+    os.mkfifo(fifo_home / "feedback" / "00_warmup.html")
+    file_home.mkdir()
+    (file_home / "feedback").write_text("not a folder")
+    with pytest.raises(OSError):
+        exchange.write_feedback(fifo_home, "00_warmup", "x")  # ENXIO: no reader, no hang
+    with pytest.raises(OSError):
+        exchange.write_feedback(file_home, "00_warmup", "x")
+    assert (file_home / "feedback").read_text() == "not a folder"
+
+
+def test_grade_needs_a_roster_or_no_roster(tmp_path, capsys):
+    assert cli(["grade", str(WARMUP), "--out", str(tmp_path / "o")]) == 2
+    assert "--no-roster" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_grading_never_imports_the_exchange():
+    import ast
+
+    folder = ROOT / "helpers" / "crm_course" / "grading"
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert "exchange" not in (node.module or ""), path.name
+                assert "exchange" not in {a.name for a in node.names}, path.name
+
+
+def test_lab_starts_without_news_or_update_check():
+    from jupyterlab.labapp import LabApp
+
+    app = LabApp()
+    app.parse_command_line(list(hub.QUIET_LAB_ARGS))
+    assert app.news_url is None
+    assert app.check_for_updates_class.__name__ == "NeverCheckForUpdate"
+    config = (ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py").read_text()
+    assert "c.Spawner.args = list(QUIET_LAB_ARGS)" in config
+    make = (ROOT / "Makefile").read_text()
+    assert all(arg.split("=")[0] in make for arg in hub.QUIET_LAB_ARGS)

@@ -26,7 +26,7 @@ import os
 import secrets
 from pathlib import Path
 
-from crm_course.hub import pre_spawn_hook
+from crm_course.hub import QUIET_LAB_ARGS, pre_spawn_hook
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
@@ -58,5 +58,6 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook(
     COURSE, HUB_DIR / "datasets", HUB_DIR / "exchange", SECRET_FILE.read_text().strip(),
     unix_user=unix_user)
 
-# Learners land in their exercises.
+# Learners land in their exercises, in a JupyterLab without news pop-up or update check.
 c.Spawner.default_url = "/lab/tree/exercises"
+c.Spawner.args = list(QUIET_LAB_ARGS)

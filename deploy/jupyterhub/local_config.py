@@ -35,7 +35,7 @@ c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
-c.Spawner.args = ["--allow-root"] if os.getuid() == 0 else []
+c.Spawner.args = [*c.Spawner.args, *(["--allow-root"] if os.getuid() == 0 else [])]
 c.Spawner.start_timeout = 120
 
 learners = [u for u in os.environ["CRM_HUB_LEARNERS"].split(",") if u]

@@ -220,6 +220,9 @@ def _add_grade(sub) -> None:
     p.add_argument("--roster", type=Path, default=None,
                    help="CSV file binding submissions to learners: columns learner and "
                    "submission (file name) or username (file stem or folder)")
+    p.add_argument("--no-roster", action="store_true",
+                   help="grade without a roster: each notebook's declared learner (or its "
+                   "file name) is taken at its word (anyone can claim anyone)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run learner code as yourself, with your files and environment "
                    "(only for work you trust; default: a bubblewrap sandbox per notebook)")
@@ -227,17 +230,52 @@ def _add_grade(sub) -> None:
 
 
 def _grade(args) -> int:
-    from .grading import main
+    """``crm-course grade``: grade, print a one-line summary per submission; with
+    ``--exchange``, the hub's exchange (`crm_course.exchange.grade_exchange`)."""
+    import time
+
+    from .escape import clean
+    from .exchange import ExchangeError, grade_exchange
+    from .grading import SandboxUnavailable, grade
+    from .identity import RosterError
 
     if (args.exchange is None) == (not args.submissions):
         print("error: give SUBMISSION files or --exchange DIR (one of the two)",
               file=sys.stderr)
         return 2
-    if args.exchange is not None and args.roster is not None:
-        print("error: --exchange uses the hub's roster; leave out --roster", file=sys.stderr)
+    if args.exchange is not None and (args.roster is not None or args.no_roster):
+        print("error: --exchange uses the hub's roster; leave out --roster/--no-roster",
+              file=sys.stderr)
         return 2
-    return main(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
-                sandbox=not args.no_sandbox, roster=args.roster, exchange=args.exchange)
+    if args.exchange is None and args.roster is None and not args.no_roster:
+        print("error: give --roster ROSTER.csv (binds each file to a learner), or "
+              "--no-roster to take each notebook's declared learner at its word",
+              file=sys.stderr)
+        return 2
+    start = time.monotonic()
+    sandbox = not args.no_sandbox
+    try:
+        if args.exchange is not None:
+            results, written = grade_exchange(args.exchange, args.out, jobs=args.jobs,
+                                              timeout=args.timeout, sandbox=sandbox)
+            print(f"wrote feedback into {len(written)} learner home(s)")
+        else:
+            results = grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
+                            sandbox=sandbox, roster=args.roster)
+    except SandboxUnavailable as err:
+        print(f"error: {err}. Install bubblewrap (apt-get install bubblewrap) or, only for "
+              "work you trust, pass --no-sandbox.", file=sys.stderr)
+        return 2
+    except (RosterError, ExchangeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for r in results:
+        note = f"  ({clean(r.reason)})" if r.reason else ""
+        print(f"{clean(r.learner):<20} {r.score:g}/{r.max_score:g}{note}")
+    print(f"graded {len(results)} submission(s) in {time.monotonic() - start:.1f} s; "
+          f"wrote {Path(args.out) / 'gradebook.csv'} and "
+          f"{Path(args.out) / 'class_report.html'}")
+    return 1 if any("never merged" in r.reason for r in results) else 0
 
 
 def _add_class_report(sub) -> None:

@@ -8,6 +8,11 @@
   entities (no HTML, no autolinks) and ``\\ ` [ ] |`` get a backslash (no links, images,
   code spans or table cells); ``_``, ``*`` and quotes stay readable (they cannot
   run or load anything).
+- `markdown_literal`: the same for a renderer that escapes HTML itself (mistune with
+  ``escape=True``): ``< > &`` get a backslash too, so a page shows ``<`` (escaped once),
+  never a literal ``&lt;``.
+- `no_bidi` drops only direction controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C)
+  from a dataset string shown on a page, keeping everything else as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ DROP = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 KEEP = {"\n", "\t"}
 MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]|])")
 MARKDOWN_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+MARKDOWN_LITERAL = re.compile(r"([\\`\[\]|<>&])")
+BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F,
+                      0x061C])
 
 
 def clean(text, multiline: bool = False) -> str:
@@ -45,4 +53,15 @@ def markdown(text, multiline: bool = False) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text, multiline)).translate(MARKDOWN_HTML)
 
 
-__all__ = ["Markup", "clean", "html", "markdown"]
+def markdown_literal(text, multiline: bool = False) -> str:
+    """``text`` literal in Markdown rendered by a renderer that escapes HTML itself."""
+    return MARKDOWN_LITERAL.sub(r"\\\1", clean(text, multiline))
+
+
+def no_bidi(text) -> str:
+    """``text`` without direction controls (a U+202E in a company name cannot reverse
+    the rest of a page's line)."""
+    return str(text).translate(BIDI)
+
+
+__all__ = ["Markup", "clean", "html", "markdown", "markdown_literal", "no_bidi"]

@@ -11,9 +11,13 @@ Layout (made by the hub, `crm_course.hub`)::
 
 `submit` copies a saved notebook into the learner's inbox under a new timestamped name
 (created exclusively: an earlier submission is never replaced). `latest` picks the
-newest submission per learner and notebook; `grade_exchange` grades those with the
-hub's roster (a learner's dataset comes from their user name, as the hub made it) and
-writes each learner's feedback into their home (``~/feedback/<notebook>.html``).
+newest submission per learner and notebook by the file's own time (its name's stamp is
+the learner's to choose); `grade_exchange` opens each once (``O_NOFOLLOW|O_NONBLOCK``:
+no link, no FIFO), checks with fstat that it is a regular file owned by the inbox's owner
+and under the size limit, copies it and grades the copy with the hub's roster (a
+learner's dataset comes from their user name, as the hub made it), then writes each
+learner's feedback into their home (``~/feedback/<notebook>.html``), checking the target
+the same way; a failure for one learner is reported and never stops the others.
 What separates learners is the file system: with one Unix user per learner (The
 Littlest JupyterHub, Kubernetes volumes) nobody reads or alters another's inbox.
 """
@@ -26,7 +30,14 @@ import os
 import re
 import shutil
 import stat
+import sys
+import tempfile
 from pathlib import Path
+
+from .exercises.banks import get_bank
+from .grading import GradeResult, feedback_html, grade
+from .grading.submission import MAX_BYTES
+from .identity import learner_key, read_roster
 
 EXCHANGE_ENV = "CRM_COURSE_EXCHANGE"
 ROSTER = "roster.csv"
@@ -54,8 +65,6 @@ def submit(notebook: str | Path, exchange: str | Path | None = None,
     ``<stem>.<UTC time>.ipynb`` (read-only); return the new file's path.
 
     ``user`` defaults to ``$JUPYTERHUB_USER``, then ``$USER``."""
-    from .identity import learner_key
-
     notebook = Path(notebook)
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise ExchangeError(f"{notebook}: not a saved notebook (.ipynb) file")
@@ -76,16 +85,56 @@ def submit(notebook: str | Path, exchange: str | Path | None = None,
 
 
 def latest(exchange: str | Path) -> list[Path]:
-    """The newest submission per learner and notebook, sorted by path."""
-    newest: dict[tuple[str, str], Path] = {}
+    """The newest submission per learner and notebook (by the file's modification time,
+    then name), sorted by path; links and other non-files are left out."""
+    newest: dict[tuple[str, str], tuple[int, str, Path]] = {}
     for path in sorted((Path(exchange) / INBOX).glob("*/*.ipynb")):
         m = SUBMISSION.match(path.name)
-        if m is None or not stat.S_ISREG(os.lstat(path).st_mode):
+        try:
+            st = os.lstat(path)
+        except OSError:
             continue
-        key = (path.parent.name, m["notebook"])
-        if key not in newest or path.name > newest[key].name:
-            newest[key] = path
-    return sorted(newest.values())
+        if m is None or not stat.S_ISREG(st.st_mode):
+            continue
+        key, rank = (path.parent.name, m["notebook"]), (st.st_mtime_ns, path.name, path)
+        if key not in newest or rank[:2] > newest[key][:2]:
+            newest[key] = rank
+    return sorted(r[2] for r in newest.values())
+
+
+def copy_submission(path: Path, into: Path) -> Path:
+    """Copy ``path`` to ``into/<its folder>/<its name>`` after checking it through one
+    descriptor: no link, no FIFO, a regular file owned by its inbox's owner, at most
+    `MAX_BYTES`. Raises ExchangeError saying which check failed."""
+    path = Path(path)
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as err:
+        raise ExchangeError(f"{path.parent.name}: inbox cannot be opened ({err.strerror})"
+                            ) from None
+    try:
+        owner = os.fstat(dfd).st_uid
+        fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dfd)
+    except OSError as err:
+        raise ExchangeError(f"{path.name}: cannot be opened ({err.strerror}; links are "
+                            "never followed)") from None
+    finally:
+        os.close(dfd)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ExchangeError(f"{path.name}: not a regular file")
+        if st.st_uid != owner:
+            raise ExchangeError(f"{path.name}: not owned by the inbox's owner")
+        if st.st_size > MAX_BYTES:
+            raise ExchangeError(f"{path.name}: larger than {MAX_BYTES / 1e6:g} MB")
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ExchangeError(f"{path.name}: larger than {MAX_BYTES / 1e6:g} MB")
+    target = into / path.parent.name / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
 
 
 def notebook_of(submission: Path) -> str:
@@ -103,27 +152,36 @@ def read_homes(exchange: str | Path) -> dict[str, Path]:
 
 
 def write_feedback(home: Path, notebook: str, html_text: str) -> Path:
-    """Write ``home/feedback/<notebook>.html``, owned like ``home``; refuses a
-    ``feedback`` that is a link (the grader may run as root: it never follows a
-    learner's symbolic link)."""
-    st = os.stat(home)
-    folder = home / "feedback"
+    """Write ``home/feedback/<notebook>.html``, owned like ``home``. The grader may run
+    as root: it never follows a learner's link, never opens a FIFO or device (opened
+    non-blocking, checked with fstat before anything is written) and raises OSError for
+    a ``feedback`` that is not a folder or a target that is not a regular file."""
+    hfd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
-        os.mkdir(folder, 0o755)
-        os.chown(folder, st.st_uid, st.st_gid)
-    except FileExistsError:
-        pass
-    dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        st = os.fstat(hfd)
+        try:
+            os.mkdir("feedback", 0o755, dir_fd=hfd)
+            os.chown("feedback", st.st_uid, st.st_gid, dir_fd=hfd, follow_symlinks=False)
+        except FileExistsError:
+            pass
+        dfd = os.open("feedback", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=hfd)
+    finally:
+        os.close(hfd)
     try:
         name = f"{notebook}.html"
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644,
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644,
                      dir_fd=dfd)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
+            target = os.fstat(out.fileno())
+            if not stat.S_ISREG(target.st_mode) or target.st_nlink != 1 \
+                    or target.st_uid not in (st.st_uid, os.geteuid()):
+                raise OSError(f"{name}: not a plain file of the learner's: left alone")
+            os.ftruncate(out.fileno(), 0)
             out.write(html_text)
             os.fchown(out.fileno(), st.st_uid, st.st_gid)
     finally:
         os.close(dfd)
-    return folder / name
+    return home / "feedback" / name
 
 
 def grade_exchange(exchange: str | Path, out: Path, jobs: int = 1, timeout: float = 120,
@@ -132,37 +190,47 @@ def grade_exchange(exchange: str | Path, out: Path, jobs: int = 1, timeout: floa
     learner's own dataset) into ``out``; a roster learner who submitted nothing of a
     notebook others submitted gets a "not submitted" row; write each learner's
     feedback into their home. Returns the results and the feedback files written."""
-    from .exercises.banks import get_bank
-    from .grading import GradeResult, feedback_html, grade
-    from .identity import learner_key, read_roster
-
     exchange = Path(exchange)
     if not (exchange / ROSTER).is_file():
         raise ExchangeError(f"{exchange / ROSTER}: no roster; the hub writes it when a "
                             "learner's server first starts")
     roster = read_roster(exchange / ROSTER)
-    paths = latest(exchange)
     exercises: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="crm-exchange-") as staging:
+        paths, refused = [], []
+        for path in latest(exchange):
+            try:
+                paths.append(copy_submission(path, Path(staging)))
+            except ExchangeError as err:
+                refused.append(GradeResult(
+                    submission=path.name, learner=learner_key(
+                        roster.get(path.parent.name, path.parent.name)),
+                    status="error", reason=f"not graded: {err}"))
 
-    def missing(results) -> list:
-        for path, r in zip(paths, results, strict=True):
-            if r.exercise:
-                exercises.setdefault(notebook_of(path), r.exercise)
-        done = {(r.learner, notebook_of(Path(r.submission))) for r in results}
-        return [GradeResult(submission=f"{nb}.ipynb", learner=learner_key(learner),
+        def missing(results) -> list:
+            for path, r in zip(paths, results, strict=True):
+                if r.exercise:
+                    exercises.setdefault(notebook_of(path), r.exercise)
+            done = {(r.learner, notebook_of(Path(r.submission)))
+                    for r in [*results, *refused]}
+            return refused + [
+                GradeResult(submission=f"{nb}.ipynb", learner=learner_key(learner),
                             exercise=ex, max_score=get_bank(ex).max_points,
                             status="error", reason="not submitted")
                 for learner in sorted(set(roster.values()))
                 for nb, ex in sorted(exercises.items())
                 if (learner_key(learner), nb) not in done]
 
-    results = grade(paths, out, jobs=jobs, timeout=timeout, progress=progress,
-                    sandbox=sandbox, roster=exchange / ROSTER, personal=True,
-                    absent=missing)
+        results = grade(paths, out, jobs=jobs, timeout=timeout, progress=progress,
+                        sandbox=sandbox, roster=exchange / ROSTER, personal=True,
+                        absent=missing)
     homes = read_homes(exchange)
     written = []
     for path, r in zip(paths, results, strict=False):
         home = homes.get(path.parent.name)
-        if home is not None and home.is_dir():
+        try:
             written.append(write_feedback(home, notebook_of(path), feedback_html([r])))
+        except (OSError, TypeError) as err:  # TypeError: no home in the roster
+            print(f"warning: no feedback written for {path.parent.name}: {err}",
+                  file=sys.stderr)
     return results, written

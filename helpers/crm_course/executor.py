@@ -12,9 +12,8 @@ encryption", interrupts at shutdown) never reaches the terminal. Two engines:
   timing metadata (`execute_in_place`, outputs committed for nbval).
 
 A run that fails while the kernel starts ("Address already in use", papermill #511) is
-retried once. With ``sandbox=`` the child runs inside bubblewrap (`crm_course.sandbox`)
-in its own network namespace, so no port is shared and nothing is retried: after a run,
-every file in the scratch folder is the learner's (read back only with `read_capped`).
+retried once. Learner code is never run here but inside bubblewrap (`crm_course.sandbox`,
+which runs `run_nbclient` as its client).
 """
 
 from __future__ import annotations
@@ -46,15 +45,6 @@ class NotebookRun:
     seconds: float
     error: str | None = None
     status: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Sandbox:
-    """Run inside bubblewrap: ``scratch`` (holding the notebook, writable, at /scratch)
-    and ``data`` (read-only at /data)."""
-
-    scratch: Path
-    data: Path | None = None
 
 
 # --------------------------------------------------------------------------- parameters
@@ -99,88 +89,59 @@ def execute(source: Path, output: Path, parameters: dict | None = None, *,
             cell_timeout: float | None = None, wall_timeout: float | None = None,
             allow_errors: bool = False, output_cap: int | None = None,
             record_timing: bool = True, env: dict | None = None,
-            sandbox: Sandbox | None = None, retries: int = 1) -> NotebookRun:
+            retries: int = 1) -> NotebookRun:
     """Run ``source`` into ``output`` in a child process (see the module docstring).
 
     ``cell_timeout`` stops one cell; ``wall_timeout`` kills the whole run (and its
-    kernel). In a sandbox every path must lie under ``sandbox.scratch``.
+    kernel).
     """
     source, output = Path(source), Path(output)
     started = time.perf_counter()
-    run_dir = sandbox.scratch if sandbox else Path(tempfile.mkdtemp(prefix="crm-run-"))
-    retries = 0 if sandbox else retries
+    run_dir = Path(tempfile.mkdtemp(prefix="crm-run-"))
     try:
         for attempt in range(retries + 1):
             status = _run_child(source, output, parameters, run_dir, cwd, engine,
                                 cell_timeout, wall_timeout, allow_errors, output_cap,
-                                record_timing, env, sandbox)
+                                record_timing, env)
             said = status.get("log", "") + str(status.get("error", ""))
             raced = not status.get("completed") and not status.get("timed_out") and any(
                 r in said for r in START_RACES)
             if not (raced and attempt < retries):
                 break
     finally:
-        if sandbox is None:
-            import shutil
+        import shutil
 
-            shutil.rmtree(run_dir, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
     return NotebookRun(source, output, time.perf_counter() - started,
                        status.get("error") or None, status)
 
 
-def _inside(path: Path, sandbox: Sandbox | None) -> str:
-    if sandbox is None:
-        return str(path)
-    from .sandbox import SCRATCH
-
-    return f"{SCRATCH}/{Path(path).resolve().relative_to(sandbox.scratch.resolve())}"
-
-
 def _run_child(source, output, parameters, run_dir, cwd, engine, cell_timeout,
-               wall_timeout, allow_errors, output_cap, record_timing, env, sandbox) -> dict:
+               wall_timeout, allow_errors, output_cap, record_timing, env) -> dict:
     status_path, pid_path = run_dir / "status.json", run_dir / "kernel.pid"
     for p in (status_path, pid_path):
         p.unlink(missing_ok=True)
-    job = {"engine": engine, "source": _inside(source, sandbox),
-           "output": _inside(output, sandbox), "parameters": parameters or {},
-           "cwd": _inside(cwd or source.parent, sandbox), "cell_timeout": cell_timeout,
-           "allow_errors": allow_errors, "output_cap": output_cap,
-           "record_timing": record_timing, "status": _inside(status_path, sandbox),
-           "kernel_pid": _inside(pid_path, sandbox)}
+    job = {"engine": engine, "source": str(source), "output": str(output),
+           "parameters": parameters or {}, "cwd": str(cwd or source.parent),
+           "cell_timeout": cell_timeout, "allow_errors": allow_errors,
+           "output_cap": output_cap, "record_timing": record_timing,
+           "status": str(status_path), "kernel_pid": str(pid_path)}
     job_path = run_dir / "job.json"
     job_path.write_text(json.dumps(job, default=str), encoding="utf-8")
-    argv = [sys.executable, "-m", "crm_course.executor", _inside(job_path, sandbox)]
-    if sandbox is not None:
-        from . import sandbox as bwrap
-
-        bwrap.prepare_scratch(sandbox.scratch)
-        argv, child_env = bwrap.wrap(argv, sandbox.scratch, sandbox.data), None
-    else:
-        child_env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", **(env or {}))
-        child_env = {k: v for k, v in child_env.items() if v is not None}
+    argv = [sys.executable, "-m", "crm_course.executor", str(job_path)]
+    child_env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", **(env or {}))
+    child_env = {k: v for k, v in child_env.items() if v is not None}
     log_path = run_dir / "run.log"
-    fds: tuple[int, ...] = ()
-    if sandbox is not None:  # options through a pipe: /proc/1/cmdline shows no host path
-        read_fd, write_fd = os.pipe()
-        split = argv.index("--")
-        os.write(write_fd, b"".join(a.encode() + b"\0" for a in argv[1:split]))
-        os.close(write_fd)
-        argv, fds = [argv[0], "--args", str(read_fd), *argv[split:]], (read_fd,)
     with open(log_path, "wb") as log:
-        try:
-            proc = subprocess.Popen(argv, env=child_env, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                    pass_fds=fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        proc = subprocess.Popen(argv, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
         timed_out = False
         try:
             proc.wait(timeout=wall_timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            if sandbox is None and pid_path.is_file():  # the kernel has its own session
+            if pid_path.is_file():  # the kernel has its own session
                 with contextlib.suppress(ValueError, OSError):
                     _kill_group(int(pid_path.read_text()))
             _kill_group(proc.pid)
@@ -280,7 +241,7 @@ def _child(job_path: str) -> int:
         if job["engine"] == "papermill":
             _papermill(job, status)
         else:
-            _nbclient(job, status)
+            run_nbclient(job, status)
     except Exception as err:  # noqa: BLE001 - report, never crash silently
         status["error"] = f"{type(err).__name__}: {str(err)[:300]}"
     Path(job["status"]).write_text(json.dumps(status), encoding="utf-8")
@@ -299,7 +260,9 @@ def _papermill(job: dict, status: dict) -> None:
         status["error"] = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
 
 
-def _nbclient(job: dict, status: dict) -> None:
+def run_nbclient(job: dict, status: dict) -> None:
+    """Run ``job`` (source, output, parameters, cwd, cell_timeout, allow_errors,
+    output_cap, record_timing, kernel_pid) with nbclient; fill ``status`` in."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError

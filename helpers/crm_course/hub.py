@@ -33,6 +33,10 @@ from .identity import learner_key
 DATA_ENV = "CRM_COURSE_DATA"
 SECRET_ENV = "CRM_COURSE_SECRET"
 COURSE_FOLDERS = {"exercises": "exercises", "notebooks": "lessons"}  # repo -> home
+# JupyterLab without its news pop-up and update check (both call outside): the hub's
+# spawners and `make lab` start it with these options
+QUIET_LAB_ARGS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class="
+                  "jupyterlab.handlers.announcements.NeverCheckForUpdate")
 
 
 def _own(path: Path, uid: int | None, gid: int | None) -> None:

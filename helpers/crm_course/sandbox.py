@@ -1,45 +1,81 @@
 """A bubblewrap sandbox for running code we do not trust (a learner's notebook).
 
-`wrap(argv, scratch, data)` returns the command that runs ``argv`` with:
+`run(job_dir, parameters, data, ...)` runs ``job_dir/submission.ipynb`` with nbclient in
+a fresh sandbox and returns what came back over a private pipe. Inside:
 
 - a read-only view of the system (/usr, a few /etc files), the Python install, the
-  virtualenv and the course package, and the learner's dataset at ``/data``;
-- ``scratch`` at ``/scratch`` as the only writable place, a private size-capped
-  ``/tmp`` and ``/dev/shm``, no network, its own PID namespace (every process, even a
-  ``setsid`` one, dies with it), ``--die-with-parent``;
-- an environment rebuilt from nothing (no ``CRM_COURSE_SECRET``, no tokens);
-- when started by root, the user ``nobody`` (no capabilities, ``no_new_privs``);
+  virtualenv and the course package, the job folder at ``/job`` and the learner's dataset
+  at ``/data``;
+- ``/scratch`` (the kernel's folder and home), ``/tmp`` and ``/dev/shm`` as size-capped
+  private tmpfs (nothing the learner writes reaches the host's disk), no network, its own
+  PID namespace (every process, even a ``setsid`` one, dies with it),
+  ``--die-with-parent``, no nested user namespaces, a seccomp filter (`seccomp`);
+- an environment rebuilt from nothing, and bubblewrap itself started with an empty one
+  (``/proc/1/environ`` inside shows nothing of the grader's: no ``CRM_COURSE_SECRET``);
+- when started by root, a distinct unprivileged uid per concurrent sandbox (a "slot"),
+  so the process limit is per learner; started by a normal user, a user namespace per
+  sandbox, where the kernel counts processes per namespace;
 - limits (``prlimit``): address space, file size, processes, open files, no core.
+
+The client inside (``python -m crm_course.sandbox``) makes itself undumpable (the
+learner's kernel, its child with the same uid, can neither read its memory nor open its
+descriptors), runs the notebook, and writes one JSON line carrying a nonce it read from
+stdin to a pipe only it holds: status, the executed copy, the answers file and the event
+log (each size-capped). A line without the nonce is ignored, a run whose client was
+killed is reported as killed, and no file the sandbox wrote is ever read from disk.
 
 `unavailable()` says why no sandbox can be made here (None when one can).
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import fcntl
 import functools
+import json
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-NOBODY = 65534
-SCRATCH, DATA = "/scratch", "/data"
+from . import seccomp
+
+JOB, SCRATCH, DATA = "/job", "/scratch", "/data"
 ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts",
              "fonts", "ssl", "mime.types")
+LAUNCH_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # bwrap's whole environment
+SLOT_UIDS = range(61000, 61256)  # one per concurrent sandbox when the grader is root
+SLOT_LOCKS = Path("/run/crm-course-sandbox")
+FILES = {"answers": f"{SCRATCH}/answers/answers.json",
+         "events": f"{SCRATCH}/home/crm-course/events.jsonl",
+         "executed": f"{SCRATCH}/executed.ipynb"}
+LOG_TAIL = 4000
 
 
 @dataclass(frozen=True)
 class Limits:
     """Per-sandbox limits. ``memory`` is address space in bytes (2 GiB: 1 GiB breaks
-    pyarrow's import); ``processes`` counts threads too."""
+    pyarrow's import); ``processes`` counts threads too; ``scratch`` caps /scratch,
+    ``tmp`` each of /tmp and /dev/shm; ``scratch_files`` the files and folders in
+    /scratch (root only: bubblewrap's own tmpfs takes no inode limit); ``files`` caps
+    each file sent back."""
 
     memory: int = 2 * 1024**3
     file_size: int = 64 * 1024**2
-    processes: int = 512
+    processes: int = 256
     open_files: int = 1024
-    tmp_size: int = 256 * 1024**2
+    scratch: int = 256 * 1024**2
+    scratch_files: int = 10_000
+    tmp: int = 64 * 1024**2
+    files: int = 6_000_000
 
 
 def package_root() -> Path:
@@ -56,24 +92,37 @@ def read_only_paths() -> list[Path]:
 def environment(home: str = f"{SCRATCH}/home") -> dict[str, str]:
     """The whole environment inside: nothing is inherited."""
     return {"HOME": home, "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
-            "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{home}/.matplotlib",
+            "PYTHONPATH": str(package_root()),
+            "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{home}/.matplotlib", "MPLBACKEND": "Agg",
             "CRM_COURSE_HOME": f"{home}/crm-course", "CRM_COURSE_CACHE": f"{home}/cache",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0",
             "MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-def wrap(argv: list[str], scratch: Path, data: Path | None = None,
-         limits: Limits = Limits()) -> list[str]:
-    """The command running ``argv`` inside a fresh sandbox (see the module docstring)."""
+def wrap(argv: list[str], job: Path | None, data: Path | None = None,
+         limits: Limits = Limits(), uid: int | None = None,
+         seccomp_fd: int | None = None, scratch: Path | None = None) -> list[str]:
+    """The command running ``argv`` inside a fresh sandbox (see the module docstring);
+    ``uid``: the slot's uid when started by root (required then); ``scratch``: a
+    folder (a capped tmpfs, `scratch_mount`) bound at /scratch instead of bwrap's own."""
     as_root = os.geteuid() == 0
+    if as_root and uid is None:
+        raise ValueError("a sandbox started by root needs a slot uid (see `slot`)")
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root:
-        cmd += ["--unshare-user", "--cap-drop", "ALL"]
-    cmd += ["--tmpfs", "/", "--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.tmp_size), "--tmpfs", "/tmp",
-            "--size", str(limits.tmp_size), "--tmpfs", "/dev/shm",
-            "--ro-bind", "/usr", "/usr"]
+        cmd += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
+    cmd += ["--tmpfs", "/", "--proc", "/proc", "--dev", "/dev"]
+    places = [("/tmp", limits.tmp), ("/dev/shm", limits.tmp)]
+    if scratch is None:
+        places.append((SCRATCH, limits.scratch))
+    else:
+        cmd += ["--bind", str(scratch), SCRATCH]
+    for place, size in places:
+        cmd += ["--perms", "1777", "--size", str(size), "--tmpfs", place]
+    cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
         if target.is_symlink():
@@ -84,55 +133,301 @@ def wrap(argv: list[str], scratch: Path, data: Path | None = None,
         if (Path("/etc") / name).exists():
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     ancestors = sorted({a for p in read_only_paths() for a in p.parents if a != Path("/")})
-    for folder in ancestors:  # bwrap would make them 0700: unreachable for nobody
+    for folder in ancestors:  # bwrap would make them 0700: unreachable for the slot uid
         cmd += ["--perms", "0755", "--dir", str(folder)]
     for path in read_only_paths():
         cmd += ["--ro-bind", str(path), str(path)]
+    if job is not None:
+        cmd += ["--ro-bind", str(job), JOB]
     if data is not None:
         cmd += ["--ro-bind", str(data), DATA]
-    cmd += ["--bind", str(scratch), SCRATCH, "--chdir", SCRATCH, "--remount-ro", "/",
-            "--clearenv"]
+    cmd += ["--chdir", SCRATCH, "--remount-ro", "/", "--clearenv"]
     for key, value in environment().items():
         cmd += ["--setenv", key, value]
     cmd.append("--")
     if as_root:
-        cmd += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     cmd += ["prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}",
             f"--nproc={limits.processes}", f"--nofile={limits.open_files}", "--core=0", "--"]
     return cmd + list(argv)
 
 
-def prepare_scratch(scratch: Path) -> None:
-    """Make ``scratch`` (and what is in it) writable by the sandbox's user."""
-    if os.geteuid() != 0:
-        return
-    for root, dirs, files in os.walk(scratch):
-        for name in [*dirs, *files]:
-            os.chown(Path(root) / name, NOBODY, NOBODY, follow_symlinks=False)
-    os.chown(scratch, NOBODY, NOBODY)
+def scratch_mount(cmd: list[str], folder: Path, limits: Limits) -> list[str]:
+    """``cmd`` (bubblewrap, started by root) run in a private mount namespace where
+    ``folder`` is a tmpfs capped in size and in files (``nr_inodes``): it vanishes with
+    the sandbox and never shows on the host."""
+    script = ('mount -t tmpfs -o "size=$1,nr_inodes=$2,mode=1777" crm-scratch "$0" '
+              '&& shift 2 && exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+            str(folder), str(limits.scratch), str(limits.scratch_files), *cmd]
 
+
+# --------------------------------------------------------------------------- slots
+
+_SLOTS_LOCK = threading.Lock()
+_SLOTS_HELD: set[int] = set()
+
+
+def _slot_locks() -> Path:
+    """A folder only root can write, for the slots' lock files (/run, else the temp
+    folder), refused when it is a link or someone else's."""
+    for folder in (SLOT_LOCKS, Path(tempfile.gettempdir()) / "crm-course-sandbox-slots"):
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            st = os.lstat(folder)
+        except OSError:
+            continue
+        if os.path.isdir(folder) and not os.path.islink(folder) and st.st_uid == 0 \
+                and not st.st_mode & 0o022:
+            return folder
+    raise OSError("no folder for the sandbox slots' lock files (/run is not writable)")
+
+
+@contextlib.contextmanager
+def slot():
+    """A uid no other sandbox uses now (root only; None for a normal user, whose
+    sandboxes each get a user namespace). Held across processes with a lock file."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    locks = _slot_locks()
+    while True:
+        with _SLOTS_LOCK:
+            for uid in SLOT_UIDS:
+                if uid in _SLOTS_HELD:
+                    continue
+                fd = os.open(locks / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                             0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                _SLOTS_HELD.add(uid)
+                break
+            else:
+                uid = None
+        if uid is not None:
+            break
+        time.sleep(0.5)
+    try:
+        yield uid
+    finally:
+        with _SLOTS_LOCK:
+            _SLOTS_HELD.discard(uid)
+            os.close(fd)
+
+
+# --------------------------------------------------------------------------- parent side
+
+@dataclass
+class Outcome:
+    """What one sandboxed run sent back. ``status`` is the client's report ({} when none
+    came: killed or stopped); ``files`` the bytes of `FILES` that existed (size-capped:
+    None when larger, with the size in ``status['sizes']``)."""
+
+    status: dict
+    files: dict[str, bytes | None]
+    exit_code: int
+    timed_out: bool
+    killed: bool
+    log: str
+
+
+def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: float,
+        wall_timeout: float, output_cap: int, deadline: float | None = None,
+        limits: Limits = Limits()) -> Outcome:
+    """Run ``job_dir/submission.ipynb`` (``job_dir`` is bound read-only at /job). At
+    ``deadline`` seconds the client kills the kernel and reports what was recorded; at
+    ``wall_timeout`` the whole sandbox is killed."""
+    nonce = secrets.token_hex(16)
+    job = {"parameters": parameters, "cell_timeout": cell_timeout, "output_cap": output_cap,
+           "file_cap": limits.files, "deadline": deadline}
+    (job_dir / "job.json").write_text(json.dumps(job, default=str), encoding="utf-8")
+    for p in (job_dir, *job_dir.iterdir()):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    read_fd, write_fd = os.pipe()
+    filter_fd = seccomp.filter_fd()
+    args_r, args_w = os.pipe()
+    log_path = job_dir.parent / f"{job_dir.name}.log"
+    chunks: list[bytes] = []
+    scratch = None
+    if os.geteuid() == 0:
+        scratch = job_dir.parent / f"{job_dir.name}-scratch"
+        scratch.mkdir(mode=0o700)
+    with slot() as uid, open(log_path, "wb") as log:
+        cmd = wrap([sys.executable, "-m", "crm_course.sandbox", str(write_fd)], job_dir,
+                   data, limits, uid, filter_fd, scratch)
+        split = cmd.index("--")  # options through a pipe: /proc/1/cmdline names no path
+        os.write(args_w, b"".join(a.encode() + b"\0" for a in cmd[1:split]))
+        os.close(args_w)
+        cmd = [cmd[0], "--args", str(args_r), *cmd[split:]]
+        if scratch is not None:
+            cmd = scratch_mount(cmd, scratch, limits)
+        try:
+            proc = subprocess.Popen(
+                cmd, env=LAUNCH_ENV, stdin=subprocess.PIPE, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                pass_fds=(args_r, filter_fd, write_fd))
+        finally:
+            for fd in (args_r, filter_fd, write_fd):
+                os.close(fd)
+        reader = threading.Thread(target=_drain, args=(read_fd, chunks, limits), daemon=True)
+        reader.start()
+        with contextlib.suppress(OSError):
+            proc.stdin.write(f"{nonce}\n".encode())
+            proc.stdin.close()
+        timed_out = False
+        try:
+            proc.wait(timeout=wall_timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(timeout=10)
+    status, files = _message(b"".join(chunks), nonce)
+    killed = not timed_out and not status and proc.returncode != 0
+    return Outcome(status, files, proc.returncode, timed_out, killed, _tail(log_path))
+
+
+def _drain(fd: int, chunks: list[bytes], limits: Limits) -> None:
+    """Read the pipe to its end, keeping at most what one message can hold."""
+    cap, kept = 4 * limits.files + 1_000_000, 0
+    with os.fdopen(fd, "rb", buffering=0) as pipe:
+        while block := pipe.read(1 << 16):
+            if kept + len(block) <= cap:
+                chunks.append(block)
+            kept += len(block)
+
+
+def _message(raw: bytes, nonce: str) -> tuple[dict, dict[str, bytes | None]]:
+    for line in raw.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(msg, dict) and msg.get("nonce") == nonce \
+                and isinstance(msg.get("status"), dict):
+            files = {k: base64.b64decode(v) if isinstance(v, str) else None
+                     for k, v in msg.get("files", {}).items() if k in FILES}
+            return msg["status"], files
+    return {}, {}
+
+
+def _tail(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - LOG_TAIL))
+            return fh.read(LOG_TAIL).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------- child side
+
+def _undumpable() -> None:
+    """PR_SET_DUMPABLE 0: same-uid processes (the kernel) cannot ptrace this one, read
+    its memory or open its /proc/PID/fd; undone for children by their exec."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+
+
+def _child(channel_fd: int) -> int:
+    from . import executor
+
+    _undumpable()
+    os.set_inheritable(channel_fd, False)
+    channel = os.fdopen(channel_fd, "w", encoding="utf-8")
+    nonce = sys.stdin.readline().strip()
+    job = json.loads(Path(JOB, "job.json").read_text(encoding="utf-8"))
+    for folder in ("answers", "home/crm-course"):
+        Path(SCRATCH, folder).mkdir(parents=True, exist_ok=True)
+    status = {"completed": False, "kernel_died": False, "error": ""}
+    if job.get("deadline"):
+        def stop() -> None:  # every process this uid has here but this one (and init)
+            status["timed_out"] = True
+            with contextlib.suppress(OSError):
+                os.kill(-1, signal.SIGKILL)
+
+        timer = threading.Timer(job["deadline"], stop)
+        timer.daemon = True
+        timer.start()
+    try:
+        executor.run_nbclient({
+            "source": f"{JOB}/submission.ipynb", "output": FILES["executed"],
+            "parameters": job["parameters"], "cwd": SCRATCH,
+            "cell_timeout": job["cell_timeout"], "allow_errors": True,
+            "output_cap": job["output_cap"], "record_timing": True,
+            "kernel_pid": "/tmp/kernel.pid"}, status)
+    except Exception as err:  # noqa: BLE001 - report, never crash silently
+        status["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+    files, sizes = {}, {}
+    for key, path in FILES.items():
+        data, sizes[key] = _read(path, job["file_cap"])
+        files[key] = None if data is None else base64.b64encode(data).decode()
+    status["sizes"] = sizes
+    channel.write(json.dumps({"nonce": nonce, "status": status, "files": files}) + "\n")
+    channel.close()
+    return 0
+
+
+def _read(path: str, cap: int) -> tuple[bytes | None, int | None]:
+    """(bytes, size) of a regular file, never through a link; bytes None when missing or
+    larger than ``cap``."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None, None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None, None
+        data = fh.read(cap + 1)
+    return (data if len(data) <= cap else None), max(st.st_size, len(data))
+
+
+# --------------------------------------------------------------------------- probe
 
 @functools.cache
 def unavailable() -> str | None:
     """Why no sandbox can be made on this machine, or None when one can."""
     if not sys.platform.startswith("linux"):
         return f"bubblewrap needs Linux (this is {sys.platform})"
-    for tool in ("bwrap", "prlimit") + (("setpriv",) if os.geteuid() == 0 else ()):
-        if shutil.which(tool) is None:
+    for tool in ("bwrap", "prlimit") + (("setpriv", "unshare") if os.geteuid() == 0 else ()):
+        if shutil.which(tool, path=LAUNCH_ENV["PATH"]) is None:
             return (f"`{tool}` is not installed (Debian/Ubuntu: apt-get install "
                     f"{'bubblewrap' if tool == 'bwrap' else 'util-linux'})")
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="crm-sandbox-probe-") as tmp:
-        prepare_scratch(Path(tmp))
-        try:
-            proc = subprocess.run(wrap([sys.executable, "-c", "print(1)"], Path(tmp)),
-                                  capture_output=True, text=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            return f"bubblewrap could not start a sandbox ({err})"
+    if (why := seccomp.unavailable()) is not None:
+        return why
+    filter_fd = seccomp.filter_fd()
+    try:
+        with slot() as uid:
+            proc = subprocess.run(
+                wrap([sys.executable, "-c", "print(1)"], None, uid=uid,
+                     seccomp_fd=filter_fd),
+                env=LAUNCH_ENV, capture_output=True, text=True, timeout=60,
+                pass_fds=(filter_fd,))
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"bubblewrap could not start a sandbox ({err})"
+    finally:
+        os.close(filter_fd)
     if proc.returncode != 0 or proc.stdout.strip() != "1":
         why = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         return (f"bubblewrap could not start a sandbox ({why}); user namespaces may be "
                 "disabled (sysctl kernel.unprivileged_userns_clone)")
     return None
+
+
+def job_folder(root: Path) -> Path:
+    """A fresh job folder under ``root`` (readable by the slot uids)."""
+    return Path(tempfile.mkdtemp(prefix="job-", dir=root))
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(int(sys.argv[1])))
