@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import kpis
+from ...kpis.evaluation import maturity_days
 from ...kpis.service import ticket_durations
 from ..mistakes import (
     calendar_hours,
@@ -22,7 +23,14 @@ from ..mistakes import (
     wrong_grouping,
     wrong_period,
 )
-from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
+from ..questions import (
+    ChartQuestion,
+    Method,
+    Mistake,
+    NumberQuestion,
+    OpenQuestion,
+    SeriesQuestion,
+)
 from . import Bank, kpi_target
 
 
@@ -102,12 +110,14 @@ def benchmark_gap(crm, kpi=kpis.win_rate) -> float:
     return 100 * (kpi(crm, *_baseline(crm)) - benchmark)
 
 
-def restated_target(crm, absolute: bool = False) -> float:
+def restated_target(crm, absolute: bool = False, mature: bool = False) -> float:
     """The conversion target's relative rise (target / baseline - 1, as recorded) applied
-    to the measured baseline conversion; ``absolute``: the rise added as points."""
+    to the measured baseline conversion; ``absolute``: the rise added as points;
+    ``mature``: measured on the maturity basis (won within the profile's maturity days)."""
     recorded = crm.kpi_targets.set_index("kpi").loc["lead_conversion_rate"]
     rise = recorded.target / recorded.baseline - 1
-    measured = kpis.lead_conversion_rate(crm, *_baseline(crm))
+    within = maturity_days(crm) if mature else None
+    measured = kpis.lead_conversion_rate(crm, *_baseline(crm), within_days=within)
     return float(measured + rise if absolute else measured * (1 + rise))
 
 
@@ -266,7 +276,7 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                            "You split by industry; the question asks per segment."),
         )),
     NumberQuestion(
-        "q12", "gap to competitors",
+        "q12", "gap to the industry benchmark",
         hints=("`crm.kpi_targets.set_index('kpi').loc['win_rate']` holds the benchmark and "
                "its note: won / closed deals, a win rate.",
                "`100 * (kpis.win_rate(crm, start, end) - benchmark)`"),
@@ -274,8 +284,8 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
         mistakes=(
             wrong_definition(lambda crm: benchmark_gap(crm, kpis.lead_conversion_rate),
                              "You measured yourself as lead conversion (won / all leads), "
-                             "the competitors' figure as won / closed deals: compare on "
-                             "their definition, the win rate."),
+                             "the benchmark as won / closed deals: compare on its "
+                             "definition, the win rate."),
         )),
     NumberQuestion(
         "q13", "relative target restated",
@@ -283,6 +293,9 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                "`crm.kpi_targets`.",
                "Multiply the measured conversion (q1) by 1 + that rise."),
         expected=restated_target, tolerance=0.0005, fraction=True,
+        method="the rise applied to q1's conversion (won at any time)",
+        alternatives=(Method("the rise applied to conversion within the maturity window",
+                             lambda crm: restated_target(crm, mature=True)),),
         mistakes=(
             points_for_percent(lambda crm: restated_target(crm, absolute=True),
                                "You added the relative rise as points (e.g. 15 % + 10 "
