@@ -17,11 +17,12 @@ from crm_course.dashboard import (
     WhatIf,
     planned_changes,
     project,
-    review_result,
 )
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.data import CRM, DEFAULT_DATA_DIR, load_crm
 from crm_course.importer import import_export
+from crm_course.kpis import evaluation as ev
+from crm_course.kpis.verdict import causal_verdict
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
@@ -73,12 +74,14 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
 
 def test_before_after_matches_the_review_functions(app, sample):
     r = app.review
+    # the report's comparison (same baseline rule) and the engine's verdict, nothing else
     r.kpi.value, r.confidence.value = "lead_conversion_rate", 0.95
-    leads = rv.lead_outcomes(sample, within_days=30)
-    treated = leads[leads.treated]
-    before, after = treated[~treated.post], treated[treated.post]
-    test = rv.compare_proportions(before.won.sum(), len(before), after.won.sum(), len(after))
-    assert r.result.before_after.p_value == pytest.approx(test.p_value)
+    window = sample.period("review")
+    baseline, _ = ev.comparison_baseline(sample, window)
+    test = ev.compare(sample, "lead_conversion_rate", baseline, window)
+    assert r.result.before_after == test
+    assert r.result.verdict == causal_verdict(sample, "lead_conversion_rate")
+    assert ev.baseline_rule(sample, window) in r.result.sentences[0]
     assert r.result.groups.shape == (2, 2)
     width95 = r.result.effect_high - r.result.effect_low
     r.confidence.value = 0.99
@@ -161,10 +164,11 @@ def test_export_before_after_without_a_control_group(export_app):
             assert "no control group" in result.sentences[-1]
             assert bytes(r.chart.value[:4]) == b"\x89PNG"
     r.kpi.value = "lead_conversion_rate"
-    leads = rv.lead_outcomes(crm, within_days=30)  # every lead is treated
-    assert r.result.before_after.n_before == (~leads.post).sum()
-    assert r.result.groups.iloc[0, 0] == pytest.approx(leads.won[~leads.post].mean())
-    assert "Across all regions" in repr(r.widget)
+    leads = rv.lead_outcomes(crm)  # every lead is treated
+    baseline = crm.period("baseline")
+    before = leads[leads.created.between(*baseline)]
+    assert r.result.groups.iloc[0, 0] == pytest.approx(before.won.mean())
+    assert "All regions" in repr(r.widget)
 
 
 def test_export_what_if_has_nothing_to_plan(export_app):
@@ -213,23 +217,6 @@ def test_what_if_without_targets_or_orders(sample):
     assert "not priced: Active user rate" in w.summary.value
     assert "nan" not in w.summary.value.lower()
     assert "no target recorded" in repr(w.widget)
-
-
-def test_before_after_too_few_observations_for_the_did(sample):
-    # the control region has leads before the changes but none after: no DiD, said in words
-    frame = pd.DataFrame({"treated": [False, False, True, True, True, True],
-                          "post": [False, False, False, False, True, True],
-                          "y": [0.0, 1.0, 0.0, 1.0, 1.0, 1.0],
-                          "owner_id": ["a", "b", "c", "d", "c", "d"]})
-    result = review_result(sample, "lead_conversion_rate", frame=frame)
-    assert result.did is None and np.isnan(result.effect)
-    assert result.before_after.after == 1.0
-    assert "none in: control after" in result.sentences[-1]
-    assert result.groups.loc[f"control ({sample.meta['control_region']})"].isna().tolist() == [
-        False, True]
-    # and a period with no lead of the treated regions: no test either
-    result = review_result(sample, "lead_conversion_rate", frame=frame[~frame.post])
-    assert result.before_after is None and "cannot be tested" in result.sentences[0]
 
 
 def test_explorer_names_kpis_and_areas_for_people_and_starts_on_whole_company(app):

@@ -12,6 +12,7 @@ import pytest
 from kpi_fixtures import make_crm
 
 from crm_course import kpis
+from crm_course import review as rv
 from crm_course.kpis import evaluation as ev
 from crm_course.kpis.registry import AGGREGATIONS, REGISTRY
 
@@ -98,9 +99,11 @@ def leads():
 
 
 def test_maturity_leaves_young_leads_out_and_says_so(leads):
-    # all of March and April: 7 leads, 2 won -> 28.6 % raw; the 3 April leads are younger
-    # than 30 days at 30 Apr, so the mature value is 2 / 4 = 50 %
-    assert kpis.lead_conversion_rate(leads, "2025-03-01", "2025-04-30") == pytest.approx(2 / 7)
+    # all of March and April: 7 leads, 2 won -> 28.6 % eventual; the 3 April leads are
+    # younger than 30 days at 30 Apr, so the KPI (mature leads) is 2 / 4 = 50 %
+    assert kpis.lead_conversion_eventual(leads, "2025-03-01", "2025-04-30") == pytest.approx(
+        2 / 7)
+    assert kpis.lead_conversion_rate(leads, "2025-03-01", "2025-04-30") == pytest.approx(0.5)
     value = ev.evaluate(leads, "lead_conversion_rate", "2025-03-01", "2025-04-30")
     assert value.value == pytest.approx(0.5)
     assert value.last == pd.Timestamp("2025-03-31") and value.immature
@@ -136,7 +139,8 @@ def test_conversion_counts_wins_within_the_maturity_window():
         opportunity(4, "2025-05-05", "lead", None),
         opportunity(5, "2025-05-10", "lost", "2025-05-25")])
     january = ("2025-01-01", "2025-01-31")
-    assert kpis.lead_conversion_rate(crm, *january) == pytest.approx(2 / 3)  # won so far
+    assert kpis.lead_conversion_eventual(crm, *january) == pytest.approx(2 / 3)  # won so far
+    assert kpis.lead_conversion_rate(crm, *january) == pytest.approx(1 / 3)
     assert ev.evaluate(crm, "lead_conversion_rate", *january).value == pytest.approx(1 / 3)
     assert ev.observations(crm, "lead_conversion_rate", *january).tolist() == [0, 1, 0]
     c = ev.compare(crm, "lead_conversion_rate", january, ("2025-05-01", "2025-05-31"))
@@ -166,8 +170,11 @@ def test_sales_cycle_near_the_data_start_counts_only_deals_that_could_be_old():
 
 
 def test_monthly_marks_young_months(leads):
+    # April's leads are all younger than 30 days: no conversion yet (NaN, not a collapse
+    # to 0), and the month is marked young
     frame, young = ev.over_time(leads, "lead_conversion_rate", "2025-03-01", "2025-04-30")
-    assert frame["whole company"].tolist() == pytest.approx([0.5, 0.0])
+    assert frame["whole company"].iloc[0] == pytest.approx(0.5)
+    assert math.isnan(frame["whole company"].iloc[1])
     assert young.tolist() == [False, True]
     _, young = ev.over_time(leads, "win_rate", "2025-03-01", "2025-04-30")
     assert not young.any()
@@ -249,9 +256,10 @@ def test_observations_reproduce_the_registry_value(sample, name):
     assert len(records) > 30
 
 
-def test_p_text_never_prints_zero():
+def test_p_text_is_the_one_p_formatter():
+    assert ev.p_text is rv.format_p
     assert ev.p_text(0.0000004) == "p < 0.001"
-    assert ev.p_text(0.0123) == "p = 0.012"
+    assert ev.p_text(0.0496) == "p = 0.0496"  # not "0.050" next to a claim
 
 
 def test_ticket_observations_use_the_profiles_business_hours(sample):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
-from kpi_fixtures import make_crm
+from kpi_fixtures import META, make_crm
 
 from crm_course import kpis
 
@@ -29,14 +30,17 @@ def test_sus_score():
 
 
 def opp(oid, owner, created, stage):
-    return {"opportunity_id": oid, "owner_id": owner, "created_date": created, "stage": stage}
+    # every deal closes 5 days after it was created (within the 10-day maturity window)
+    close = str((pd.Timestamp(created) + pd.Timedelta(days=5)).date())
+    return {"opportunity_id": oid, "owner_id": owner, "created_date": created, "stage": stage,
+            "close_date": close}
 
 
-@pytest.fixture(scope="module")
-def crm():
+def roi_crm(policies: dict):
     # Baseline = Jan-Feb (changes_start 1 Mar), review = Mar-Apr. U1 North, U2 South.
     won = {"P1": 100, "P5": 100, "P6": 100, "P7": 300, "P8": 500}   # margin per won deal
     return make_crm(
+        {"profile": {**META["profile"], "policies": policies}},
         changes=[
             {"change_id": "CH1", "kind": "implementation", "status": "done",
              "start_date": "2025-01-01", "regions": "North;South;East;West", "cost": 1000},
@@ -61,6 +65,12 @@ def crm():
     )
 
 
+@pytest.fixture(scope="module")
+def crm():
+    # Maturity 10 days: every lead (the last on 11 Apr, data_end 30 Apr) is old enough.
+    return roi_crm({"lead_maturity_days": 10})
+
+
 def test_changes_roi(crm):
     # Improvement CH2 (200 EUR, North) went live in the review. North's baseline conversion
     # is 1/4; in the review 2/4 of 4 leads: 1 extra deal x 400 margin per won deal
@@ -70,6 +80,14 @@ def test_changes_roi(crm):
     assert kpis.changes_roi(crm, "2025-03-01", "2025-04-30", reference_rate=0.5) == -1.0
     # No improvement went live in the baseline: no cost, NaN.
     assert math.isnan(kpis.changes_roi(crm, "2025-01-01", "2025-02-28"))
+
+
+def test_roi_counts_only_mature_leads(crm):
+    # With the course's 30 days, April's leads P9, P10 (North, lost) are too young: the
+    # review counts P7, P8 (both won) -> 2 won - 0.25 x 2 = 1.5 extra x 400 = 600 ->
+    # (600 - 200) / 200 = 2.0 (counting the young leads would give 1.0).
+    thirty = roi_crm({})
+    assert kpis.changes_roi(thirty, "2025-03-01", "2025-04-30") == pytest.approx(2.0)
 
 
 def test_crm_roi(crm):

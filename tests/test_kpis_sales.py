@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from kpi_fixtures import make_crm
+from kpi_fixtures import META, make_crm
 
 from crm_course import kpis
 
@@ -39,7 +39,8 @@ def crm():
 
 
 def test_lead_conversion_counts_open_leads(crm):
-    # Leads created in January: O1 (won), O2 (lost), O3 (open), O4 (won in Feb) -> 2 / 4.
+    # Leads created in January, all older than the profile's 30 days at data_end: O1 (won
+    # in 10 days), O2 (lost), O3 (open), O4 (won in 16 days) -> 2 / 4.
     assert kpis.lead_conversion_rate(crm, *JAN) == 0.5
     assert type(kpis.lead_conversion_rate(crm, *JAN)) is float
 
@@ -58,16 +59,32 @@ def test_lead_conversion_within_days(crm):
     assert kpis.lead_conversion_rate(crm, *JAN, within_days=10) == 0.25
 
 
-def test_lead_conversion_within_days_excludes_censored_leads():
-    # data_end is 2025-04-30: a lead of 2025-04-25 has not had 10 days yet, so nothing counts.
+def test_lead_conversion_uses_the_profiles_maturity_window(crm):
+    # lead_maturity_days 10 in the profile: the same as within_days=10 -> 1 / 4.
+    profile = {**META["profile"], "policies": {"lead_maturity_days": 10}}
+    ten = make_crm({"profile": profile}, opportunities=[
+        opp("O1", "U1", "2025-01-02", "won", "won", 1000, "2025-01-12"),
+        opp("O2", "U1", "2025-01-05", "lost", "proposal", 500, "2025-01-10"),
+        opp("O3", "U1", "2025-01-10", "qualified", "qualified", 2000),
+        opp("O4", "U2", "2025-01-20", "won", "won", 3000, "2025-02-05")])
+    assert kpis.lead_conversion_rate(ten, *JAN) == 0.25
+    assert kpis.compute(ten, "lead_conversion_rate", *JAN) == 0.25
+    assert kpis.kpi_table(ten, *JAN, kpis=["lead_conversion_rate"]).value[0] == 0.25
+
+
+def test_lead_conversion_excludes_censored_leads_and_eventual_does_not():
+    # data_end is 2025-04-30: a lead of 2025-04-25 has not had its 30 days yet, so nothing
+    # counts; eventual conversion (a different KPI) counts it as won.
     crm = make_crm(opportunities=[opp("O1", "U1", "2025-04-25", "won", "won", 1, "2025-04-28")])
-    assert kpis.lead_conversion_rate(crm, "2025-04-01", "2025-04-30") == 1.0
+    assert math.isnan(kpis.lead_conversion_rate(crm, "2025-04-01", "2025-04-30"))
     assert math.isnan(kpis.lead_conversion_rate(crm, "2025-04-01", "2025-04-30",
                                                 within_days=10))
+    assert kpis.lead_conversion_eventual(crm, "2025-04-01", "2025-04-30") == 1.0
 
 
 def test_all_deals_open(crm):
-    # February's only lead (O6) is open: conversion 0 / 1 = 0, but no deal of it closed.
+    # February's only lead (O6, 86 days old at data_end) is open: conversion 0 / 1 = 0, but
+    # no deal of it closed.
     assert kpis.lead_conversion_rate(crm, "2025-02-03", "2025-02-03") == 0.0
     assert math.isnan(kpis.win_rate(crm, "2025-02-03", "2025-02-03"))
     assert math.isnan(kpis.sales_cycle_days(crm, "2025-02-03", "2025-02-03"))

@@ -87,7 +87,7 @@ def test_overdue_tickets_use_the_sla_in_business_hours(crm):
     # T5 normal: Dec 30 8 + Dec 31 9 + Jan 1-3 27 + Jan 6-10 45 = 89 bh > 45 -> overdue.
     assert kpis.open_tickets(crm, "2025-01-01", "2025-01-10") == 3.0
     assert kpis.overdue_tickets(crm, "2025-01-01", "2025-01-10") == 2.0
-    assert kpis.SLA_HOURS == {"urgent": 8, "high": 24, "normal": 45, "low": 90}
+    assert crm.profile.sla_hours == {"urgent": 8, "high": 24, "normal": 45, "low": 90}
 
 
 def test_csat(crm):

@@ -28,7 +28,8 @@ def story_figures(crm) -> dict:
     leads = rv.lead_outcomes(crm, within_days=30)
     treated = leads[leads.treated]
     t = crm.tickets
-    hours = business_hours_between(t.created_at, t.first_response_at)
+    hours = business_hours_between(t.created_at, t.first_response_at,
+                                   crm.profile.business_hours)
     after = (t.created_at >= changes).to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,12 +1,12 @@
-"""Business-hours arithmetic (Mon-Fri, by default 09:00-18:00, no holidays), vectorised.
+"""Business-hours arithmetic (Mon-Fri, no holidays), vectorised.
 
-``hours`` = (opening hour, closing hour) is the dataset's policy (``crm.profile``); the
-default is the course's.
+``hours`` = (opening hour, closing hour) is always the dataset's policy
+(``crm.profile.business_hours``); this module holds no hours of its own.
 
 A moment is mapped to a *business clock*: seconds of opening time elapsed since
 a fixed origin. Outside opening hours the clock stands still, so the business
-time between two moments is the difference of their clocks. Example: a ticket
-opened Friday 17:30 and answered Monday 09:15 waited 63.75 calendar hours but
+time between two moments is the difference of their clocks. Example (open 9-18): a
+ticket opened Friday 17:30 and answered Monday 09:15 waited 63.75 calendar hours but
 0.75 business hours.
 """
 
@@ -15,22 +15,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-OPEN_HOUR = 9
-CLOSE_HOUR = 18
-DAY_SECONDS = (CLOSE_HOUR - OPEN_HOUR) * 3600
 _ORIGIN = np.datetime64("2000-01-03", "D")  # a Monday
-LABEL = f"Mon-Fri {OPEN_HOUR:02d}:00-{CLOSE_HOUR:02d}:00"
 
 
-HOURS = (OPEN_HOUR, CLOSE_HOUR)
+def label(hours: tuple[int, int]) -> str:
+    """The hours in words: (9, 18) -> 'Mon-Fri 09:00-18:00'."""
+    return f"Mon-Fri {hours[0]:02d}:00-{hours[1]:02d}:00"
 
 
-def business_clock(moments: pd.Series | np.ndarray, hours: tuple[int, int] = HOURS
-                   ) -> np.ndarray:
+def business_clock(moments: pd.Series | np.ndarray, hours: tuple[int, int]) -> np.ndarray:
     """Business seconds elapsed from the origin to each moment (NaT gives NaN).
 
     clock = busdays_before(day) * L + clip(time_of_day - open, 0, L), where L = close -
-    open (9 h by default) and time of day counts as 0 on weekends.
+    open and time of day counts as 0 on weekends.
     """
     open_s, length = hours[0] * 3600, (hours[1] - hours[0]) * 3600
     t = np.asarray(moments, dtype="datetime64[s]")
@@ -44,19 +41,19 @@ def business_clock(moments: pd.Series | np.ndarray, hours: tuple[int, int] = HOU
     return np.where(missing, np.nan, clock)
 
 
-def from_business_clock(clock: np.ndarray) -> np.ndarray:
+def from_business_clock(clock: np.ndarray, hours: tuple[int, int]) -> np.ndarray:
     """Inverse of `business_clock`: the calendar moment at each business clock value.
 
-    A value on a day boundary maps to 09:00 of the next business day.
+    A value on a day boundary maps to the opening hour of the next business day.
     """
     clock = np.asarray(clock, dtype=np.int64)
-    days, within = np.divmod(clock, DAY_SECONDS)
+    days, within = np.divmod(clock, (hours[1] - hours[0]) * 3600)
     day = np.busday_offset(_ORIGIN, days, roll="forward")
-    return (day.astype("datetime64[s]") + np.timedelta64(OPEN_HOUR * 3600, "s")
+    return (day.astype("datetime64[s]") + np.timedelta64(hours[0] * 3600, "s")
             + within.astype("timedelta64[s]"))
 
 
 def business_hours_between(start: pd.Series, end: pd.Series,
-                           hours: tuple[int, int] = HOURS) -> np.ndarray:
+                           hours: tuple[int, int]) -> np.ndarray:
     """Business hours from `start` to `end`: (clock(end) - clock(start)) / 3600."""
     return (business_clock(end, hours) - business_clock(start, hours)) / 3600.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import business_time
 from .schema import KINDS, METADATA_FILE, METADATA_KEYS, TABLES, Column
-from .synth import COMPANY, CONTROL_REGION, DEFAULT_SEED, sample_vocabularies
+from .synth import COMPANY, CONTROL_REGION, DEFAULT_SEED, SAMPLE_HOURS, sample_vocabularies
 
 KIND_TEXT = {
     "id": "text key", "text": "text", "category": "category", "int": "whole number",
@@ -50,7 +50,7 @@ def data_dictionary() -> str:
         "12 months of baseline after the CRM went live, then the improvements go live in "
         f"every region except **{CONTROL_REGION}** (the control group), then a 3-month "
         "review window. Every file is UTF-8 CSV with a header line; an empty field is a "
-        "missing value. Business hours are " + business_time.LABEL + ".",
+        "missing value. Business hours are " + business_time.label(SAMPLE_HOURS) + ".",
         "",
         f"## {METADATA_FILE}",
         "",

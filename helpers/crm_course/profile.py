@@ -46,6 +46,8 @@ COURSE_POLICIES = {
     "currency": "EUR",                                   # ISO 4217 code of all money
 }
 
+DEFAULT_HOURS = COURSE_POLICIES["business_hours"]
+
 
 def baseline_name(days: int) -> str:
     """What to call a baseline of ``days`` days: 'year' (365-366), 'quarter' (90-92),
@@ -71,9 +73,10 @@ def check_policies(policies: dict, where: str) -> list[str]:
     if hours is not None and not (isinstance(hours, dict) and set(hours) <= {"days", "open",
                                                                              "close"}
                                   and hours.get("days", "Mon-Fri") == "Mon-Fri"
-                                  and 0 <= hours.get("open", 9) < hours.get("close", 18) <= 24):
-        problems.append(f"{where}.business_hours: expected {{open: 9, close: 18}} (whole hours, "
-                        f"open before close, Mon-Fri), got {hours!r}")
+                                  and 0 <= {**DEFAULT_HOURS, **hours}["open"]
+                                  < {**DEFAULT_HOURS, **hours}["close"] <= 24):
+        problems.append(f"{where}.business_hours: expected {{open: <hour>, close: <hour>}} "
+                        f"(whole hours, open before close, Mon-Fri), got {hours!r}")
     sla = policies.get("sla_hours")
     if sla is not None and not (isinstance(sla, dict) and set(sla) == set(PRIORITIES) and all(
             isinstance(v, (int, float)) and v > 0 for v in sla.values())):
@@ -105,6 +108,7 @@ class Profile:
     policies: dict
     periods: dict
     defaulted: tuple[str, ...] = field(default=())
+    control_region: str | None = None  # dataset.json's ``control_region`` (None: no control)
 
     @staticmethod
     def vocabularies_of(meta: dict) -> dict[str, list[str] | None]:
@@ -118,13 +122,20 @@ class Profile:
         policies = {k: given.get(k, v) for k, v in COURSE_POLICIES.items()}
         return cls(vocabularies=cls.vocabularies_of(meta), policies=policies,
                    periods=periods(meta),
-                   defaulted=tuple(k for k in COURSE_POLICIES if k not in given))
+                   defaulted=tuple(k for k in COURSE_POLICIES if k not in given),
+                   control_region=meta.get("control_region") or None)
 
     @property
     def business_hours(self) -> tuple[int, int]:
-        """Opening and closing hour, Mon-Fri."""
-        hours = self.policies["business_hours"]
-        return int(hours.get("open", 9)), int(hours.get("close", 18))
+        """Opening and closing hour, Mon-Fri (a key the dataset leaves out: the course's)."""
+        hours = {**COURSE_POLICIES["business_hours"], **self.policies["business_hours"]}
+        return int(hours["open"]), int(hours["close"])
+
+    @property
+    def maturity_days(self) -> int:
+        """Days a lead (or any record judged by a later outcome) gets before it counts:
+        ``lead_maturity_days``. The one maturity window of every KPI and test."""
+        return int(self.policies["lead_maturity_days"])
 
     @property
     def hours_label(self) -> str:

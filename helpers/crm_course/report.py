@@ -26,8 +26,10 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .kpis import evaluation as ev
+from .kpis.panels import PANELS
 from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.table import kpi_table
+from .kpis.verdict import Verdict, causal_verdict, targeted_kpis
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -146,7 +148,7 @@ def describe(c: ev.Comparison, unit: str) -> str:
                 f"{why}, so this report makes no claim about the change.")
     evidence = (f"{change}; {c.confidence:.0%} interval "
                 f"{format_difference(c.ci_low, unit)} to {format_difference(c.ci_high, unit)}"
-                f"; {c.test}, {ev.p_text(c.p_value)}")
+                f"; {c.test}, {review.format_p(c.p_value)}")
     if c.claim == "no clear change":
         text = (f"{label} moved from {b} to {a} ({evidence}): within what chance alone "
                 "produces here, so no change is shown.")
@@ -205,6 +207,8 @@ class Report:
     causal: str
     quality: list[Row]
     cautions: list[str] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)  # the engine's, one per KPI
+    baseline_rule: str = ""   # the engine's baseline rule in words (as on the dashboard)
 
     @property
     def baseline_text(self) -> str:
@@ -235,15 +239,15 @@ class Report:
                                     "test here, or cannot be compared (details below)."]
                                    if untold else []),
             "Targets": targets,
-            "Cause": [self.causal],
+            "Cause": ([v.conclusion for v in self.verdicts if len(v.checks) > 1]
+                      or [self.causal]),
         }
 
 
 def baseline_for(crm: CRM, window: tuple) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
-    """The comparison period for ``window``: the same days one year earlier when the data
-    cover them ('same season'), else the whole baseline ('whole baseline')."""
-    same = ev.same_season_baseline(crm, window)
-    return (same, "same season") if same else (crm.period("baseline"), "whole baseline")
+    """The comparison period for ``window``: the engine's one rule
+    (`kpis.evaluation.comparison_baseline`)."""
+    return ev.comparison_baseline(crm, window)
 
 
 def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
@@ -255,33 +259,26 @@ def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
     return list(chosen.kpi)
 
 
-def causal_sentence(crm: CRM) -> str:
-    """What can be said about cause: the difference-in-differences of lead conversion
-    against the control region, or why it cannot be estimated."""
-    if crm.missing("control_region", "changes"):
-        return ("There is no control group in this dataset, so no change in this report can "
-                "be separated from everything else that happened in the same months (season, "
-                "market, other projects): the report shows what changed, not why.")
-    days = ev.maturity_days(crm)
-    try:
-        leads = review.lead_outcomes(crm, within_days=days)
-        did = review.difference_in_differences(leads.assign(y=leads.won),
-                                                f"conversion within {days} days",
-                                                cluster="owner_id")
-    except ValueError as error:
-        return (f"The comparison with the control region ({crm.meta['control_region']}) "
-                f"cannot be estimated on these data ({error}); no change in this report can "
-                "be attributed to the improvements.")
-    pp = lambda v: format_difference(v, "share")  # noqa: E731
-    verdict = ("unlikely to be chance alone" if did.p_value < 1 - did.confidence else
-               "within what chance alone produces, so the data do not show that the changes "
-               "caused it")
-    return (f"Against the control region ({crm.meta['control_region']}), lead conversion "
-            f"within {days} days moved by {pp(did.effect)} more in the regions with the "
-            f"changes ({did.confidence:.0%} interval {pp(did.ci_low)} to {pp(did.ci_high)}, "
-            f"{ev.p_text(did.p_value)}, errors clustered by {did.clusters} sales reps): "
-            f"{verdict}. Only lead conversion has this comparison; the other changes in this "
-            "report cannot be separated from everything else that happened.")
+def verdicts(crm: CRM, names: list[str]) -> list[Verdict]:
+    """The engine's verdict (`kpis.verdict.causal_verdict`) on every KPI with record-level
+    panels that the report shows (``names``) or that a change targeted."""
+    wanted = set(names) | targeted_kpis(crm)
+    return [causal_verdict(crm, k) for k in PANELS if k in wanted]
+
+
+def causal_sentence(crm: CRM, names: list[str] | None = None,
+                    found: list[Verdict] | None = None) -> str:
+    """What can be said about cause: each verdict's sentence (checks made, what is and is
+    not shown), or why no comparison with a control group is possible. ``found``: the
+    verdicts, if already computed (`verdicts`)."""
+    found = verdicts(crm, list(names or [])) if found is None else found
+    if not found or all(len(v.checks) == 1 for v in found):
+        reason = found[0].conclusion if found else ""
+        return reason or ("There is no control group in this dataset, so no change in this "
+                          "report can be separated from everything else that happened.")
+    return " ".join(v.sentence for v in found) + (
+        " Every other KPI of this report has no such comparison: its change cannot be "
+        "separated from everything else that happened in the same months.")
 
 
 def record_counts(crm: CRM, first, last) -> pd.Series:
@@ -354,15 +351,18 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
         cautions.append(f"The data do not reach back a year before the review window, so it "
                         f"is compared with the whole baseline ({period_name(*baseline)}), "
                         "which differs in length and season.")
+    found = verdicts(crm, [r.kpi for r in rows])
     young = sorted({r.comparison.note for r in rows if "younger than" in r.comparison.note})
     if young:
         cautions.append(f"Records too young to show their outcome are left out of the "
                         f"outcome KPIs (leads get {ev.maturity_days(crm)} days to close).")
     return Report(str(crm.meta.get("company") or "Your company"), focus, areas, window,
-                  baseline, kind, sources(crm), rows, causal_sentence(crm), quality, cautions)
+                  baseline, kind, sources(crm), rows, causal_sentence(crm, found=found),
+                  quality, cautions, found, ev.baseline_rule(crm, window))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
+           "verdicts",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
            "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
            "sources",

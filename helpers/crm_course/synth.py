@@ -40,6 +40,10 @@ from .schema import (
     TICKET_CHANNELS,
 )
 
+# the sample company's opening hours: its profile's (the course's policy)
+SAMPLE_HOURS = (COURSE_POLICIES["business_hours"]["open"],
+                COURSE_POLICIES["business_hours"]["close"])
+
 COMPANY = "Brightwater Industrial Supply"
 # The sample company's vocabularies (its profile, written to dataset.json).
 DEPARTMENTS = ("sales", "marketing", "service", "management")
@@ -595,9 +599,10 @@ def _ticket_times(rng, day: np.ndarray) -> np.ndarray:
     n = len(day)
     inside = rng.random(n) < 0.85
     busday = _roll_busday(day, np.datetime64("2100-01-01"))
-    office = (busday.astype("datetime64[s]") + np.timedelta64(bt.OPEN_HOUR * 3600, "s")
-              + rng.integers(0, bt.DAY_SECONDS, n).astype("timedelta64[s]"))
-    evening = (day.astype("datetime64[s]") + np.timedelta64(bt.CLOSE_HOUR * 3600, "s")
+    open_hour, close_hour = SAMPLE_HOURS
+    office = (busday.astype("datetime64[s]") + np.timedelta64(open_hour * 3600, "s")
+              + rng.integers(0, (close_hour - open_hour) * 3600, n).astype("timedelta64[s]"))
+    evening = (day.astype("datetime64[s]") + np.timedelta64(close_hour * 3600, "s")
                + rng.integers(0, 5 * 3600, n).astype("timedelta64[s]"))
     return np.where(inside, office, evening)
 
@@ -640,9 +645,9 @@ def _tickets(rng, accounts, orders, users, start, changes, end, story, effect):
     fr_seconds = _lognormal(rng, 3600 * fr_median, 1.3, n) * speed
     res_seconds = _lognormal(rng, 3600 * 12, 1.1, n) * speed * np.where(treated, 1 - 0.15 * effect,
                                                                       1.0)
-    clock = bt.business_clock(created)
-    first = bt.from_business_clock(np.round(clock + np.maximum(fr_seconds, 60)))
-    resolved = bt.from_business_clock(np.round(clock + fr_seconds + res_seconds))
+    clock = bt.business_clock(created, SAMPLE_HOURS)
+    first = bt.from_business_clock(np.round(clock + np.maximum(fr_seconds, 60)), SAMPLE_HOURS)
+    resolved = bt.from_business_clock(np.round(clock + fr_seconds + res_seconds), SAMPLE_HOURS)
     snapshot = (end + np.timedelta64(1, "D")).astype("datetime64[s]")
     never = rng.random(n) < 0.015
     first = np.where(first < snapshot, first, np.datetime64("NaT"))
@@ -921,7 +926,7 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "company": COMPANY, "seed": seed, "scale": scale, "effect": effect,
         "data_start": str(s), "changes_start": str(changes), "data_end": str(end),
         "control_region": CONTROL_REGION, "survey_waves": [str(w) for w in waves],
-        "business_hours": bt.LABEL,
+        "business_hours": bt.label(SAMPLE_HOURS),
     }
     metadata["profile"] = {
         "vocabularies": sample_vocabularies(),

@@ -1,65 +1,54 @@
-"""Before/after review: baseline against review window, treated regions against the
-control region, and what the tests say, in plain words.
+"""Before/after review: the review window against its baseline, and what the course's one
+verdict standard says about the changes, in plain words.
 
-Two measures have one observation per lead or ticket, which the tests need:
-conversion within 30 days (two-proportion z-test; difference-in-differences clustered by
-sales rep) and first-response time (Mann-Whitney test with a bootstrap interval of the
-median change; difference-in-differences of log hours clustered by agent, read as a
-percentage change: exp(effect) - 1).
+Every number and sentence comes from the engine, as in the report: the before/after is
+`kpis.evaluation.compare` over the baseline the report uses (`evaluation.baseline_rule`,
+stated in words), written by the report's own sentence (`report.describe`); the effect of
+the changes is `kpis.verdict.causal_verdict` (difference-in-differences clustered by
+region, randomisation inference over the regions, pre-trend, placebo date, minimum
+detectable effect), whose sentence says what is and is not shown. The chart shows the
+record-level KPI (`kpis.panels`) of the control and the treated regions in both periods.
 
 A data set without a control region (``control_region`` null in dataset.json, as in a CRM
-export) has no control group: the view says so and shows the before/after of all regions
-only. A test the data is too small for is reported in words, not as an error.
+export) has no control group: the verdict says so and the chart shows all regions.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
-from .. import kpis, plots
-from .. import review as rv
+from .. import kpis, plots, report
 from ..data import CRM
 from ..kpis import evaluation as ev
-from .render import Panel, chart_png, number
+from ..kpis import panels
+from ..kpis.verdict import Verdict, causal_verdict, kpi_words
+from .render import Panel, chart_png
 
-# bootstrap resamples of the median interval: the lesson uses 2,000; 500 keeps a change
-# within the dashboard's response budget at scale 10 (the interval is seeded, so repeatable)
-RESAMPLES = 500
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A KPI the review can test: its observations and how to summarise a group of them."""
+    """A KPI the review can judge: it has record-level observations (`kpis.panels`)."""
 
     kpi: str
-    label: str
     unit: str
-    proportion: bool  # True: share of successes (mean of 0/1); False: median, log-DiD
-    cluster: str
-    records: str = "observations"  # what one observation is, in words (plural)
+    proportion: bool  # True: share of successes (mean of 0/1); False: median
+
+    def text(self, crm: CRM) -> str:
+        """The KPI in words, with the maturity window of a conversion."""
+        return kpi_words(crm, self.kpi)
 
 
 MEASURES = {
-    "lead_conversion_rate": Measure("lead_conversion_rate", "conversion within 30 days",
-                                    "share", True, "owner_id", "mature leads"),
-    "first_response_hours": Measure("first_response_hours", "median first response",
-                                    "business hours", False, "agent_id", "answered tickets"),
+    "lead_conversion_rate": Measure("lead_conversion_rate", "share", True),
+    "first_response_hours": Measure("first_response_hours", "business hours", False),
 }
-
-
-def observations(crm: CRM, measure: Measure) -> pd.DataFrame:
-    """One row per lead or ticket: ``y``, ``treated``, ``post`` and the cluster column."""
-    if measure.proportion:
-        frame = rv.lead_outcomes(crm, within_days=30)
-        return frame.assign(y=frame.won.astype(float))
-    frame = rv.ticket_response_times(crm)
-    return frame.assign(y=frame.hours)
 
 
 @dataclass(frozen=True)
@@ -68,95 +57,62 @@ class ReviewResult:
 
     measure: Measure
     groups: pd.DataFrame          # rows control (if any)/treated, columns baseline/review
-    before_after: rv.Comparison | None  # treated regions, baseline vs review (None: too few)
-    did: rv.DiD | None            # treated vs control (None: no control group, or too few)
-    effect: float                 # DiD effect in the measure's unit (share points or %); NaN
-                                  # without a DiD
-    effect_low: float
-    effect_high: float
+    before_after: ev.Comparison   # the report's comparison of the KPI, baseline vs review
+    verdict: Verdict              # the one verdict standard on the changes' effect
     sentences: tuple[str, ...]    # the result in plain words
 
+    @property
+    def did(self) -> Verdict | None:
+        """The verdict when a difference-in-differences could be estimated, else None."""
+        return None if math.isnan(self.verdict.effect) else self.verdict
 
-def review_result(crm: CRM, measure: str, confidence: float = 0.95,
-                  frame: pd.DataFrame | None = None) -> ReviewResult:
-    """Before/after test in the treated regions and difference-in-differences against the
-    control region, for ``measure`` (a key of `MEASURES`).
+    @property
+    def effect(self) -> float:
+        """The changes' estimated effect (share difference or relative change); NaN
+        without a control group."""
+        return self.verdict.effect
 
-    groups[g, p] = mean(y) (proportions) or median(y) over group g in period p.
-    Effect: DiD coefficient d of y = a + b treated + c post + d treated x post; for times,
-    y = log(hours) and the effect is exp(d) - 1, a relative change. ``frame``: the
-    observations, if already computed (`observations`).
+    @property
+    def effect_low(self) -> float:
+        return self.verdict.ci_low
 
-    Without a control region every region is treated: ``groups`` has the treated row
-    only, ``did`` is None and the effect NaN; the sentences say why. A test the data is
-    too small for (`review` raises ValueError) is None and explained in the sentences.
-    """
+    @property
+    def effect_high(self) -> float:
+        return self.verdict.ci_high
+
+
+def groups_table(crm: CRM, measure: Measure, baseline: tuple, window: tuple) -> pd.DataFrame:
+    """Mean (shares) or median of the KPI's records per group (control region, regions
+    with the changes) in the baseline and the review window."""
+    frame = panels.panel(crm, measure.kpi)
+    control = crm.profile.control_region
+    stat = "mean" if measure.proportion else "median"
+    columns = {}
+    for name, (first, last) in (("baseline", baseline), ("review window", window)):
+        rows = frame[frame.created.between(first, last + pd.Timedelta(days=1),
+                                           inclusive="left")]
+        columns[name] = rows.groupby("treated").y.agg(stat)
+    index = [False, True] if control else [True]
+    out = pd.DataFrame(columns).reindex(index)
+    out.index = [f"control ({control})" if not t else "regions with the changes"
+                 for t in out.index]
+    return out
+
+
+def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewResult:
+    """The report's before/after comparison of ``measure`` (a key of `MEASURES`) and the
+    engine's verdict on the changes' effect, at ``confidence``."""
     m = MEASURES[measure]
-    frame = observations(crm, m) if frame is None else frame
-    control = crm.meta.get("control_region")
-    stat = "mean" if m.proportion else "median"
-    rows = [False, True] if control else [True]
-    groups = (frame.groupby(["treated", "post"]).y.agg(stat).unstack("post")
-              .reindex(index=rows, columns=[False, True]))
-    groups.index = [f"control ({control})" if not t else "regions with the changes"
-                    for t in groups.index]
-    groups.columns = ["baseline", "review window"]
-    treated = frame[frame.treated]
-    before, after = treated[~treated.post].y, treated[treated.post].y
-    where = "In the regions with the changes" if control else "Across all regions"
-    try:
-        if m.proportion:
-            test = rv.compare_proportions(int(before.sum()), len(before), int(after.sum()),
-                                          len(after), m.label, confidence)
-        else:
-            test = rv.compare_medians(before, after, m.label, confidence,
-                                      n_resamples=RESAMPLES)
-        sentences = [
-            f"{where}, {m.label} went from "
-            f"{number(test.before, m.unit)} to {number(test.after, m.unit)}; "
-            + ("that could well be chance" if not test.significant
-               else "that is unlikely to be chance alone")
-            + f" ({ev.p_text(test.p_value)}, {test.test})."]
-    except ValueError as err:
-        test = None
-        sentences = [f"{where}, {m.label} cannot be tested: {before.notna().sum()} "
-                     f"{m.records} in the baseline and {after.notna().sum()} in the review "
-                     f"window ({err})."]
-    did, effect, low, high = None, np.nan, np.nan, np.nan
-    if not control:
-        sentences.append(
-            "This dataset has no control group (no control_region in dataset.json): every "
-            "region got the changes, so the chart shows all regions before and after only. "
-            "Without a control group the effect of the changes cannot be separated from "
-            "the season, the market or chance.")
-        return ReviewResult(m, groups, test, None, effect, low, high, tuple(sentences))
-    sentences.append(
-        f"The control region ({control}) went from "
-        f"{number(groups.iloc[0, 0], m.unit)} to {number(groups.iloc[0, -1], m.unit)} "
-        "in the same months.")
-    try:
-        if m.proportion:
-            did = rv.difference_in_differences(frame, m.label, cluster=m.cluster,
-                                               confidence=confidence)
-            effect, low, high = did.effect, did.ci_low, did.ci_high
-            shown = f"{effect * 100:+.1f} points ({low * 100:+.1f} to {high * 100:+.1f})"
-        else:
-            logged = frame.assign(y=np.log(frame.y.clip(lower=1 / 60)))
-            did = rv.difference_in_differences(logged, f"log {m.label}", cluster=m.cluster,
-                                               confidence=confidence)
-            effect, low, high = np.exp([did.effect, did.ci_low, did.ci_high]) - 1
-            shown = f"{effect:+.0%} ({low:+.0%} to {high:+.0%})"
-    except ValueError as err:
-        sentences.append(f"The effect of the changes against the control region cannot be "
-                         f"estimated on this data: {err}.")
-        return ReviewResult(m, groups, test, None, effect, low, high, tuple(sentences))
-    chance = did.p_value >= 1 - confidence
-    sentences.append(
-        f"Effect of the changes against the control region: {shown}, "
-        f"{confidence:.0%} interval in brackets; {ev.p_text(did.p_value)}: "
-        + ("it could well be chance." if chance else "unlikely to be chance alone."))
-    return ReviewResult(m, groups, test, did, float(effect), float(low), float(high),
-                        tuple(sentences))
+    window = crm.period("review")
+    baseline, _ = ev.comparison_baseline(crm, window)
+    compared = ev.compare(crm, m.kpi, baseline, window, confidence)
+    verdict = causal_verdict(crm, m.kpi, confidence)
+    unit = crm.profile.unit(kpis.get_kpi(m.kpi).unit)
+    sentences = (f"All regions, the review window {ev.baseline_rule(crm, window)}: "
+                 + report.describe(compared, unit),
+                 verdict.sentence)
+    return ReviewResult(m, groups_table(crm, m, baseline, window), compared, verdict,
+                        sentences)
 
 
 class BeforeAfter:
@@ -168,7 +124,7 @@ class BeforeAfter:
 
     def __init__(self, crm: CRM):
         self.kpi = widgets.ToggleButtons(
-            options=[(m.label, k) for k, m in MEASURES.items()], description="KPI")
+            options=[(m.text(crm), k) for k, m in MEASURES.items()], description="KPI")
         self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
                                                 description="Confidence")
         self.chart = widgets.Image(format="png")
@@ -183,15 +139,15 @@ class BeforeAfter:
     def set_crm(self, crm: CRM) -> None:
         """Review another data set."""
         self.crm = crm
-        self._frames: dict[str, pd.DataFrame] = {}
+        self._results: dict[tuple[str, float], ReviewResult] = {}
         self.update()
 
     def update(self) -> None:
         """Recompute the tests, chart and sentences for the current widget values."""
-        key = self.kpi.value
-        if key not in self._frames:
-            self._frames[key] = observations(self.crm, MEASURES[key])
-        self.result = review_result(self.crm, key, self.confidence.value, self._frames[key])
+        key = (self.kpi.value, self.confidence.value)
+        if key not in self._results:
+            self._results[key] = review_result(self.crm, *key)
+        self.result = self._results[key]
         self.chart.value = chart_png(self._draw)
         self.words.value = "".join(f"<p style='font-size:18px'>{html.escape(s)}</p>"
                                    for s in self.result.sentences)
@@ -199,7 +155,7 @@ class BeforeAfter:
     def _draw(self, ax) -> None:
         r = self.result
         target = kpis.targets(self.crm).target.get(r.measure.kpi)
-        plots.line(r.groups.T, f"{r.measure.label}: baseline vs review window",
+        plots.line(r.groups.T, f"{r.measure.text(self.crm)}: baseline vs review window",
                    "period", r.measure.unit, target=None if pd.isna(target) else target,
                    percent=r.measure.proportion, ax=ax)
         ax.set_xlim(-0.3, 1.3)

@@ -60,6 +60,7 @@ from .data_quality import (
     invalid_value_rate,
     invalid_values,
 )
+from .evaluation import compute
 from .feedback import sus_score
 from .marketing import (
     cac,
@@ -72,7 +73,6 @@ from .registry import (
     AREAS,
     KPI,
     REGISTRY,
-    compute,
     get_kpi,
     kpi_label,
     kpi_names,
@@ -83,6 +83,7 @@ from .sales import (
     activities_per_rep,
     average_deal_size,
     funnel,
+    lead_conversion_eventual,
     lead_conversion_rate,
     pipeline_value,
     sales_cycle_days,
@@ -91,7 +92,6 @@ from .sales import (
     win_rate,
 )
 from .service import (
-    SLA_HOURS,
     case_load_per_agent,
     csat,
     first_response_hours,
@@ -103,7 +103,7 @@ from .service import (
 from .table import kpi_table, missing_note, status, targets
 
 __all__ = [
-    "AREAS", "GROUPINGS", "group_labels", "KPI", "REGISTRY", "SLA_HOURS", "GroupingError",
+    "AREAS", "GROUPINGS", "group_labels", "KPI", "REGISTRY", "GroupingError",
     "activities_per_rep", "active_user_rate", "average_deal_size", "average_order_value",
     "cac", "campaign_conversion_rate", "campaign_response_rate", "case_load_per_agent",
     "changes_roi", "churn_rate", "clv_retention", "clv_simple", "cohort_retention",
@@ -111,7 +111,7 @@ __all__ = [
     "canonical_countries", "cross_sell_rate", "csat", "data_quality_score", "duplicate_clusters",
     "duplicate_contact_rate", "feature_usage", "first_response_hours", "funnel", "get_kpi",
     "invalid_value_rate", "invalid_values", "kpi_label", "kpi_names", "kpi_table",
-    "lead_conversion_rate", "margin_per_won_deal", "missing_note",
+    "lead_conversion_eventual", "lead_conversion_rate", "margin_per_won_deal", "missing_note",
     "logins_per_user", "marketing_roi", "open_tickets", "orders_per_customer",
     "overdue_tickets", "period", "pipeline_value", "post_sale_incidents_per_100_orders",
     "registry_table", "repeat_purchase_rate", "resolution_hours", "retention_rate",

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import review  # a module, not names: review imports kpis.sales (no cycle at import)
+from .. import inference as review
 from ..data import CRM
 from ..feedback import sus_scores
 from . import sales
@@ -54,15 +54,9 @@ class ImpossibleValue(ValueError):
     """A KPI value no data can produce (a bug, or a definition applied to the wrong data)."""
 
 
-# conversions judged as "won within maturity_days of creation", so that a baseline lead
-# (a year to close) and a review lead (weeks) get the same time (EVALUATION_RULES: maturity)
-WITHIN_MATURITY = frozenset({"lead_conversion_rate", "campaign_conversion_rate"})
-
-
 def maturity_days(crm: CRM) -> int:
-    """Days a record needs before its outcome counts: the dataset profile's
-    ``lead_maturity_days`` (`crm_course.profile`; the course's default is 30)."""
-    return int(crm.profile.policies["lead_maturity_days"])
+    """Days a record needs before its outcome counts: ``crm.profile.maturity_days``."""
+    return crm.profile.maturity_days
 
 
 def check_possible(name: str, value: float) -> float:
@@ -168,8 +162,6 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     last_ok, note = mature_end(crm, name, first, last)
     if last_ok < first:
         return Value(name, math.nan, first, last_ok, note)
-    if name in WITHIN_MATURITY:  # converted = won within the maturity window, in every period
-        kwargs = {"within_days": maturity_days(crm), **kwargs}
     value = k(crm, first, last_ok, **kwargs)
     if k.unit == "ratio" and k.matures and np.any(np.asarray(value, dtype=float) < -1):
         # (benefit - cost) / cost below -1 means a negative benefit: the KPI the money was
@@ -180,6 +172,13 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     for v in np.atleast_1d(np.asarray(value, dtype=float)):
         check_possible(name, float(v))
     return Value(name, value, first, last_ok, note)
+
+
+def compute(crm: CRM, name: str, start, end, **kwargs):
+    """The registered KPI ``name`` over [start, end] as the course defines it: the engine's
+    value (`evaluate`: maturity, possible values), the same as `kpi_table`'s. ``by`` and
+    the KPI's options as keywords."""
+    return evaluate(crm, name, start, end, **kwargs).value
 
 
 def months_between(first: pd.Timestamp, last: pd.Timestamp) -> float:
@@ -210,7 +209,7 @@ def _leads(crm: CRM, first, last, campaign_only: bool = False) -> np.ndarray:
     mask = in_period(o.created_date, first, last)
     if campaign_only:
         mask &= o.campaign_id.notna().to_numpy()
-    leads, won = sales.converted_leads(crm, mask, maturity_days(crm))
+    leads, won = sales.converted_leads(crm, mask, crm.profile.maturity_days)
     return won[leads].astype(float)
 
 
@@ -538,12 +537,32 @@ def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Time
     return (lo, hi) if lo >= data_first else None
 
 
-def p_text(p: float) -> str:
-    """'p < 0.001' or 'p = 0.042' (never 'p = 0.000')."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+def comparison_baseline(crm: CRM, window: tuple
+                        ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
+    """The one baseline rule of every page: the same days one year before ``window`` when
+    the data cover them ('same season'), else the whole baseline ('whole baseline')."""
+    same = same_season_baseline(crm, window)
+    return (same, "same season") if same else (crm.period("baseline"), "whole baseline")
+
+
+def baseline_rule(crm: CRM, window: tuple) -> str:
+    """The baseline rule in words, for every page that compares ``window`` with its
+    baseline: 'compared with the same months a year earlier (1 Jan 2025 to 31 Mar 2025)'
+    or 'compared with the whole baseline (...), which differs in length and season'."""
+    (first, last), kind = comparison_baseline(crm, window)
+    days = f"{first:%d %b %Y} to {last:%d %b %Y}"
+    if kind == "same season":
+        return f"compared with the same months a year earlier ({days})"
+    return (f"compared with the whole baseline ({days}): the data do not reach a year "
+            "before the review window, and the baseline differs in length and season")
+
+
+# the course's one p-value formatter (`inference.format_p`), under the engine's old name
+p_text = review.format_p
 
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
-           "chart_length", "check_possible", "claim", "compare", "evaluate", "like_period_value",
-           "mature_end", "maturity_days", "observations", "over_time", "p_text",
-           "per_period_value", "same_season_baseline", "survey_waves", "winback_effect"]
+           "baseline_rule", "chart_length", "check_possible", "claim", "compare",
+           "comparison_baseline", "compute", "evaluate", "like_period_value", "mature_end",
+           "maturity_days", "observations", "over_time", "p_text", "per_period_value",
+           "same_season_baseline", "survey_waves", "winback_effect"]

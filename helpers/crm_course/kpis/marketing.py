@@ -53,18 +53,19 @@ def campaign_response_rate(crm: CRM, start, end, *, by: str | None = None) -> Re
 
 def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
                              within_days: int | None = None) -> Result:
-    """Share of the campaign-generated leads created in the period that became won deals.
+    """Share of the campaign-generated leads created in the period won within the
+    maturity window.
 
-    campaign_conversion_rate = won / leads, over opportunities with a ``campaign_id`` created
-    in the period (the lead conversion rate of campaign leads; open ones count, as there;
-    ``within_days`` as in `lead_conversion_rate`). NaN: no campaign lead in the period.
+    campaign_conversion_rate = leads won within N days / leads, over opportunities with a
+    ``campaign_id`` created in the period at least N days before ``data_end``; N and
+    ``within_days`` as in `lead_conversion_rate`. NaN: no campaign lead old enough.
     """
     first, last = period(start, end)
     o = crm.opportunities
     groups = user_groups(crm, o, "owner_id", by)
     leads, won = converted_leads(
         crm, in_period(o.created_date, first, last) & o.campaign_id.notna().to_numpy(),
-        within_days)
+        crm.profile.maturity_days if within_days is None else within_days)
     return groups.result(divide(groups.count(won), groups.count(leads)),
                          "campaign_conversion_rate")
 

@@ -259,11 +259,6 @@ def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]
             if (area is None or k.area == area) and (kind is None or k.kind == kind)]
 
 
-def compute(crm: CRM, name: str, start, end, **kwargs):
-    """Compute the registered KPI ``name`` for the period (``by`` and options as keywords)."""
-    return get_kpi(name)(crm, start, end, **kwargs)
-
-
 def registry_table(kind: str | None = None) -> pd.DataFrame:
     """The registry as a DataFrame (for documentation): name, area, formula, unit,
     higher_is_better, groupings, needs, kind, aggregation, matures, description."""

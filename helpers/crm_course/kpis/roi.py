@@ -6,10 +6,10 @@ deals won compared with a reference conversion rate,
 
     benefit = (lead_conversion_rate - reference_rate) x leads x gross margin per won deal,
 
-over the leads created in the period (`margin_per_won_deal` of those leads). Other
-benefits (service time saved, better data) are not priced, and open leads count as not
-converted unless ``within_days`` is given (see `lead_conversion_rate`). ROI is company-wide:
-it cannot be split by ``by``.
+over the leads created in the period (`margin_per_won_deal` of those leads), conversion
+as the course defines it: won within the maturity window (`lead_conversion_rate`). Other
+benefits (service time saved, better data) are not priced. ROI is company-wide: it cannot
+be split by ``by``.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def _leads(crm: CRM, first, last, regions: set[str] | None) -> np.ndarray:
     return leads
 
 
-def _conversion(crm: CRM, leads: np.ndarray, within_days) -> float:
-    counted, won = converted_leads(crm, leads, within_days)
+def _conversion(crm: CRM, leads: np.ndarray, within_days: int | None) -> float:
+    days = crm.profile.maturity_days if within_days is None else within_days
+    counted, won = converted_leads(crm, leads, days)
     return float(divide(np.count_nonzero(won), np.count_nonzero(counted))[0])
 
 
@@ -82,7 +83,9 @@ def _margin(crm: CRM, leads: np.ndarray) -> float:
 
 def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within_days
          ) -> float:
-    extra = (_conversion(crm, leads, within_days) - reference_rate) * np.count_nonzero(leads)
+    days = crm.profile.maturity_days if within_days is None else within_days
+    counted, won = converted_leads(crm, leads, days)
+    extra = np.count_nonzero(won) - reference_rate * np.count_nonzero(counted)
     return float(divide(extra * _margin(crm, leads) - cost, cost)[0])
 
 
@@ -108,7 +111,7 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
         Conversion without the CRM; default: the pre-CRM lead conversion recorded in
         ``kpi_targets`` (baseline of lead_conversion_rate).
     within_days : int, optional
-        Measure conversion in its censoring-safe form (see `lead_conversion_rate`).
+        Another conversion window than the profile's maturity (`lead_conversion_rate`).
 
     Returns
     -------
@@ -143,7 +146,7 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None,
         Default: the same regions' lead conversion in the baseline period
         (``crm.period('baseline')``, with the same ``within_days``).
     within_days : int, optional
-        Measure conversion in its censoring-safe form (see `lead_conversion_rate`).
+        Another conversion window than the profile's maturity (`lead_conversion_rate`).
 
     Returns
     -------

@@ -43,37 +43,58 @@ def _stage(crm: CRM) -> dict[str, np.ndarray]:
 
 def lead_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
                          within_days: int | None = None) -> Result:
-    """Share of the leads created in the period that became won deals.
+    """Share of the leads created in the period that were won within the maturity window.
 
-    lead_conversion_rate = won leads / leads, leads = opportunities created in the period.
+    lead_conversion_rate = leads won within N days of creation / leads created in the
+    period at least N days before ``data_end``, N = the dataset's maturity window
+    (``crm.profile.maturity_days``, the profile's ``lead_maturity_days``).
 
-    Every opportunity is a lead; it counts as converted when its stage is ``won`` at the
-    data's snapshot (``data_end``), whenever it was won. Open leads stay in the
-    denominator, so a recent period looks low (right-censoring).
+    Every opportunity is a lead. A lead younger than N days at the data's snapshot has not
+    had its N days yet and is left out (right-censoring), so an old lead and a young one
+    get the same time to close, and a baseline year compares fairly with a review quarter.
+    This is the course's one definition of lead conversion; leads won at any time up to
+    the snapshot are `lead_conversion_eventual`, a different figure.
 
     Parameters
     ----------
     within_days : int, optional
-        The censoring-safe form: only leads created at least N days before ``data_end``
-        count, and a lead is converted when it was won within N days of its creation.
+        Another window than the profile's (e.g. 60 to show what a longer window gives).
 
     Returns
     -------
-    float, or Series per group with ``by``; NaN when there is no lead (with
-    ``within_days``: none old enough).
+    float, or Series per group with ``by``; NaN when no lead of the period is old enough.
     """
     first, last = period(start, end)
     o = crm.opportunities
     groups = user_groups(crm, o, "owner_id", by)
-    leads, won = converted_leads(crm, in_period(o.created_date, first, last), within_days)
+    days = crm.profile.maturity_days if within_days is None else within_days
+    leads, won = converted_leads(crm, in_period(o.created_date, first, last), days)
     return groups.result(divide(groups.count(won), groups.count(leads)),
                          "lead_conversion_rate")
 
 
+def lead_conversion_eventual(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Share of the leads created in the period won at any time up to the data's snapshot.
+
+    lead_conversion_eventual = leads with stage ``won`` at ``data_end`` / leads created in
+    the period. Not the course's lead conversion (`lead_conversion_rate`): open leads stay
+    in the denominator, so a recent period looks low (right-censoring), and an old period
+    had more time to convert than a young one. Use it only to show that bias.
+    """
+    first, last = period(start, end)
+    o = crm.opportunities
+    groups = user_groups(crm, o, "owner_id", by)
+    leads, won = converted_leads(crm, in_period(o.created_date, first, last), None)
+    return groups.result(divide(groups.count(won), groups.count(leads)),
+                         "lead_conversion_eventual")
+
+
 def converted_leads(crm: CRM, leads: np.ndarray, within_days: int | None
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(leads that count, converted leads) for a mask of opportunities, applying the
-    ``within_days`` rule of `lead_conversion_rate`."""
+    """(leads that count, converted leads) for a mask of opportunities: with
+    ``within_days`` N, leads at least N days old at ``data_end`` and those won within N
+    days of creation (`lead_conversion_rate`); with None, every lead and those won by the
+    snapshot (`lead_conversion_eventual`)."""
     o = crm.opportunities
     won = leads & _stage(crm)["won"]
     if within_days is not None:

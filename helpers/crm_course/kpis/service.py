@@ -3,8 +3,8 @@ post-sale incidents, CSAT.
 
 Which records count: a ticket belongs to the period in which it was created
 (``created_at``); open and overdue tickets are a stock counted at the end of the period's
-last day. Times are in business hours (the dataset's, ``crm.profile.business_hours``:
-Mon-Fri 09-18 unless it says otherwise; `crm_course.business_time`) unless
+last day. Times are in business hours (the dataset's policy,
+``crm.profile.business_hours``; `crm_course.business_time`) unless
 ``business_hours=False`` (calendar hours). ``by`` splits by the assigned agent's
 department, region or team.
 """
@@ -16,7 +16,6 @@ import pandas as pd
 
 from .. import business_time as bt
 from ..data import CRM
-from ..profile import COURSE_POLICIES
 from ..schema import PRIORITIES
 from ._common import (
     ACCOUNT_GROUPINGS,
@@ -37,8 +36,6 @@ from ._common import (
     user_groups,
 )
 
-# Business hours allowed from creation to resolution before an open ticket is overdue.
-SLA_HOURS: dict[str, float] = COURSE_POLICIES["sla_hours"]  # the default; see crm.profile
 INCIDENT = "post-sale incident"
 
 
@@ -163,9 +160,8 @@ def overdue_tickets(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Open tickets at the end of the period that are past their resolution SLA.
 
     overdue_tickets = open tickets (see `open_tickets`) whose business hours from creation
-    to the end of the period exceed the SLA of their priority (``crm.profile.sla_hours``;
-    the course's: urgent 8, high 24, normal 45, low 90 business hours). 0 when none is
-    overdue.
+    to the end of the period exceed the SLA of their priority (``crm.profile.sla_hours``,
+    business hours to resolve). 0 when none is overdue.
     """
     first, last = period(start, end)
     t = crm.tickets

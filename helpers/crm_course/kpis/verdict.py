@@ -1,0 +1,253 @@
+"""One verdict standard: may a change of a KPI be credited to the changes?
+
+Every page (lesson 05, the report, the dashboard) asks `causal_verdict` and prints its
+sentence; none decides on its own. A causal claim needs all of (EVALUATION_RULES.md,
+"Claiming a change"):
+
+1. **difference-in-differences** against the control region, errors clustered by region
+   (where the changes were assigned): y = a + b treated + c post + d treated x post, the
+   effect is d (for durations y = log hours and the effect exp(d) - 1, a relative change);
+2. **randomisation inference** over the regions: with few regions clustered errors are
+   unreliable, so each region in turn plays the control; p = share of regions whose
+   |effect| is at least the real control's (with G regions never below 1 / G);
+3. a **pre-trend** check: the two groups' slopes per month before go-live do not differ
+   (p >= 1 - confidence);
+4. a **placebo date**: the same model on the baseline alone, with a fake go-live as long
+   before the real one as the review window lasts, shows no effect (p >= 1 - confidence);
+5. the **minimum detectable effect** of this design, MDE = (t_(1-alpha/2) + t_power) x
+   SE(d) (t with G - 1 degrees of freedom), stated so a reader knows what the data could
+   and could not have found.
+
+With few clusters the clustered errors of 1, 3 and 4 use Student's t with G - 1 degrees
+of freedom (G regions), the usual small-sample correction.
+
+Without all of 1-4 passing the verdict is "not established" and its sentence says what is
+shown and what is not. A KPI no change of the change log targeted is never credited to the
+changes unless the same checks pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import inference
+from ..data import CRM
+from .panels import PANELS, panel
+from .registry import kpi_label
+
+CONFIDENCE = 0.95
+POWER = 0.8
+CHECKS = ("difference-in-differences", "randomisation inference", "pre-trend",
+          "placebo date", "minimum detectable effect")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the standard: ``passed`` None when it could not be made (and says why
+    in ``text``); the minimum detectable effect is stated, not passed or failed."""
+
+    name: str
+    passed: bool | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the data allow to be said about the changes' effect on ``kpi``.
+
+    ``effect``, ``ci_low``, ``ci_high`` and ``mde`` are in the KPI's change unit: a
+    difference of shares (0.03 = +3 pp) or, for durations, a relative change (-0.2 = 20 %
+    shorter): ``scale`` 'points' or 'relative'. NaN when not estimable. ``established``:
+    every check passed. ``sentence``: the verdict in words, naming each check made.
+    """
+
+    kpi: str
+    label: str                # the KPI in words (`kpi_words`)
+    targeted: bool
+    scale: str
+    effect: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_randomisation: float
+    regions: int
+    mde: float
+    checks: tuple[Check, ...]
+    established: bool
+    conclusion: str           # what is and is not shown, in one or two sentences
+
+    @property
+    def sentence(self) -> str:
+        """The checks made (each with its result), then the conclusion."""
+        if len(self.checks) == 1:  # nothing could be estimated: the conclusion says why
+            return self.conclusion
+        made = "; ".join(c.text for c in self.checks)
+        return f"The course's checks on {self.label}: {made}. {self.conclusion}"
+
+    @property
+    def credited(self) -> bool:
+        """True only when the change log targeted the KPI and every check passed."""
+        return self.targeted and self.established
+
+
+def targeted_kpis(crm: CRM) -> set[str]:
+    """KPIs a done change of the change log was meant to move."""
+    c = crm.changes
+    return set(c.kpi[(c.status == "done").to_numpy(dtype=bool) & c.kpi.notna()
+                     .to_numpy(dtype=bool)].astype(str))
+
+
+def kpi_words(crm: CRM, kpi: str) -> str:
+    """The KPI's label, with the maturity window for a conversion: 'Lead conversion rate
+    (won within 30 days)'."""
+    label = kpi_label(kpi)
+    if kpi.endswith("conversion_rate"):
+        return f"{label} (won within {crm.profile.maturity_days} days)"
+    return label
+
+
+def change_text(value: float, scale: str) -> str:
+    """A change in its unit: 0.031 -> '+3.1 pp' (points), -0.2 -> '-20 %' (relative);
+    one below 0.1 pp with two decimals (0.0004 -> '+0.04 pp')."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    digits = 1 if abs(value) >= 0.001 or value == 0 else 2
+    if scale == "points":
+        return f"{value * 100:+.{digits}f} pp"
+    return f"{value * 100:+.{digits - 1}f} %"
+
+
+def _display(value: float, scale: str) -> float:
+    return math.expm1(value) if scale == "relative" else value
+
+
+def _outcome(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    if kind == "median":  # durations: log scale, so the effect is a relative change
+        return frame.assign(y=np.log(frame.y.clip(lower=1 / 60)))
+    return frame
+
+
+def _placebo_date(crm: CRM) -> pd.Timestamp:
+    """As long before go-live as the review window lasts."""
+    first, last = crm.period("review")
+    return pd.Timestamp(crm.meta["changes_start"]) - (last - first + pd.Timedelta(days=1))
+
+
+def _unestimable(kpi: str, label: str, targeted: bool, scale: str, why: str) -> Verdict:
+    nan = math.nan
+    return Verdict(kpi, label, targeted, scale, nan, nan, nan, nan, nan, 0, nan,
+                   (Check(CHECKS[0], None, why),), False, why)
+
+
+def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
+                   power: float = POWER) -> Verdict:
+    """The verdict on ``kpi`` (a key of `kpis.panels.PANELS`) under the course's one
+    standard (module docstring). Never raises on thin data: the verdict says what could
+    not be estimated."""
+    kind = PANELS[kpi][1]
+    scale = "relative" if kind == "median" else "points"
+    targeted = kpi in targeted_kpis(crm)
+    label = kpi_words(crm, kpi)
+    control = crm.profile.control_region
+    if not control or crm.missing("changes"):
+        return _unestimable(kpi, label, targeted, scale, (
+            f"{label}: there is no control group in this dataset, so no change can be "
+            "separated from everything else that happened in the same months (season, "
+            "market, other projects); the changes' effect is not shown."))
+    alpha = round(1 - confidence, 12)
+    first, last = crm.period("all")
+    frame = _outcome(panel(crm, kpi), kind)
+    frame = frame[frame.created.between(first, last + pd.Timedelta(days=1), inclusive="left")]
+    try:
+        did = inference.difference_in_differences(frame, label, cluster="region",
+                                                  confidence=confidence, few_clusters=True)
+    except ValueError as error:
+        return _unestimable(kpi, label, targeted, scale, (
+            f"{label}: the comparison with the control region ({control}) cannot be "
+            f"estimated on these data ({error}); the changes' effect is not shown."))
+    df = did.clusters - 1  # Student's t with G - 1 degrees of freedom, as the interval
+    se = (did.ci_high - did.ci_low) / (2 * stats.t.ppf(0.5 + confidence / 2, df))
+    mde = (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se
+    effect, low, high = (_display(v, scale) for v in (did.effect, did.ci_low, did.ci_high))
+    checks = [Check(CHECKS[0], did.p_value < alpha, (
+        f"difference-in-differences against the control region ({control}) "
+        f"{change_text(effect, scale)} ({confidence:.0%} interval "
+        f"{change_text(low, scale)} to {change_text(high, scale)}, errors clustered by the "
+        f"{did.clusters} regions the changes were assigned to, "
+        f"{inference.format_p(did.p_value)})"))]
+    permuted = inference.region_permutation(frame, control)
+    p_rand, regions = permuted.attrs["p_value"], len(permuted)
+    floor = f"; with {regions} regions it cannot go below {1 / regions:.2f}" if (
+        1 / regions >= alpha) else ""
+    checks.append(Check(CHECKS[1], p_rand < alpha, (
+        f"randomisation inference over the {regions} regions (each region in turn as the "
+        f"control) {inference.format_p(p_rand)}{floor}")))
+    checks.append(_pre_trend(frame, alpha, confidence, scale))
+    checks.append(_placebo(crm, frame, alpha, confidence, scale))
+    checks.append(Check(CHECKS[4], None, (
+        f"minimum detectable effect of this design at {power:.0%} power "
+        f"{change_text(_display(mde, scale), scale).lstrip('+')} (a smaller true effect "
+        "would likely go unseen)")))
+    established = all(c.passed for c in checks[:4])
+    return Verdict(kpi, label, targeted, scale, effect, low, high, did.p_value, p_rand, regions,
+                   _display(mde, scale), tuple(checks), established,
+                   conclusion(label, targeted, established, checks, (
+                       f"the regions with the changes moved by {change_text(effect, scale)} "
+                       f"against the control region ({confidence:.0%} interval "
+                       f"{change_text(low, scale)} to {change_text(high, scale)}, "
+                       f"{inference.format_p(did.p_value)} with errors clustered by region)")))
+
+
+def _pre_trend(frame: pd.DataFrame, alpha: float, confidence: float, scale: str) -> Check:
+    pre = frame[~frame.post].assign(month=lambda f: f.created.dt.to_period("M"))
+    try:
+        slopes = inference.pre_trends(pre, time="month", confidence=confidence,
+                                      cluster="region")
+    except ValueError as error:
+        return Check(CHECKS[2], None, f"pre-trend check not possible ({error})")
+    return Check(CHECKS[2], slopes.p_value >= alpha, (
+        f"pre-trend before go-live: the two groups' slopes differ by "
+        f"{change_text(_display(slopes.difference, scale), scale)} a month "
+        f"({inference.format_p(slopes.p_value)})"))
+
+
+def _placebo(crm: CRM, frame: pd.DataFrame, alpha: float, confidence: float,
+             scale: str) -> Check:
+    day = _placebo_date(crm)
+    pre = frame[~frame.post].assign(post=lambda f: f.created >= day)
+    try:
+        fake = inference.difference_in_differences(pre, "placebo", cluster="region",
+                                                   confidence=confidence, few_clusters=True)
+    except ValueError as error:
+        return Check(CHECKS[3], None, f"placebo date not possible ({error})")
+    return Check(CHECKS[3], fake.p_value >= alpha, (
+        f"placebo go-live on {day:%d %b %Y} (before the real one) "
+        f"{change_text(_display(fake.effect, scale), scale)} "
+        f"({inference.format_p(fake.p_value)})"))
+
+
+def conclusion(label: str, targeted: bool, established: bool, checks: list[Check],
+               estimate: str) -> str:
+    """The one wording of a verdict's conclusion: what is shown (``estimate``: the
+    difference-in-differences and its interval, in words) and what is not."""
+    failed = [c.name for c in checks[:4] if not c.passed]
+    if established and targeted:
+        return (f"{label}: {estimate}, and every check passed, so the change is shown to "
+                "come from the changes, within that interval.")
+    if established:
+        return (f"{label}: {estimate}, and every check passed, but no change in the change "
+                "log targeted it: a difference between the regions is shown, not which "
+                "change made it.")
+    not_target = ("" if targeted else " No change in the change log targeted it, so it "
+                  "is not credited to the changes in any case.")
+    return (f"{label}: {estimate}; that the changes caused it is not shown "
+            f"({', '.join(failed)} did not pass).{not_target}")
+
+
+__all__ = ["CHECKS", "Check", "Verdict", "causal_verdict", "change_text", "targeted_kpis",
+           "conclusion", "kpi_words"]
