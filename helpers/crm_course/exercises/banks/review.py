@@ -31,13 +31,14 @@ TRAINED = "got training and the new interface"
 
 
 def _treated_leads(crm, treated: bool | None = True) -> pd.DataFrame:
-    """Mature leads (30 days) of the treated regions, the control (False) or all (None)."""
-    leads = rv.lead_outcomes(crm, within_days=30)
+    """Mature leads (the profile's maturity window) of the treated regions, the control
+    (False) or all (None)."""
+    leads = rv.lead_outcomes(crm)
     return leads if treated is None else leads[leads.treated == treated]
 
 
 def conversion(crm, post: bool, treated: bool | None = True) -> float:
-    """Share of mature leads won within 30 days, before or after the changes."""
+    """Share of mature leads won within the maturity window, before or after the changes."""
     leads = _treated_leads(crm, treated)
     return float(leads[leads.post == post].won.mean())
 
@@ -46,7 +47,7 @@ def uncensored_conversion(crm, post: bool) -> float:
     """The slip: every lead of the treated regions in the period, won at any time."""
     o = crm.opportunities
     region = o.owner_id.map(crm.users.set_index("user_id").region)
-    leads = o[(region != crm.meta["control_region"])
+    leads = o[(region != crm.profile.control_region)
               & o.created_date.between(*crm.period("review" if post else "baseline"))]
     return float((leads.stage == "won").mean())
 
@@ -108,7 +109,7 @@ def paired_sus_change(crm, paired: bool = True) -> float:
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
     survey = survey.assign(sus=feedback.sus_scores(survey))
-    survey = survey[(survey.region != crm.meta["control_region"])
+    survey = survey[(survey.region != crm.profile.control_region)
                     & survey.department.isin(["sales", "service"])]
     if not paired:
         return sus_change(crm)
@@ -149,21 +150,21 @@ MDE_METHODS = (
 
 
 def did_conversion(crm) -> rv.DiD:
-    """Difference-in-differences of conversion within 30 days, treated vs control."""
-    leads = rv.lead_outcomes(crm, within_days=30)
+    """Difference-in-differences of lead conversion (the KPI), treated vs control."""
+    leads = rv.lead_outcomes(crm)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion")
 
 
 def randomisation_p(crm) -> float:
     """Share of regions whose DiD, with that region as the control, is at least as large as
     the real control's (`rv.region_permutation`)."""
-    leads = rv.lead_outcomes(crm, within_days=30)
+    leads = rv.lead_outcomes(crm)
     return rv.region_permutation(leads.assign(y=leads.won),
-                                 crm.meta["control_region"]).attrs["p_value"]
+                                 crm.profile.control_region).attrs["p_value"]
 
 
 def did_conversion_clustered(crm) -> rv.DiD:
-    leads = rv.lead_outcomes(crm, within_days=30)
+    leads = rv.lead_outcomes(crm)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
                                         cluster="owner_id")
 
@@ -179,7 +180,7 @@ def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> flo
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
     survey = survey.assign(sus=feedback.sus_scores(survey))
-    trained = ((survey.region != crm.meta["control_region"])
+    trained = ((survey.region != crm.profile.control_region)
                & survey.department.isin(["sales", "service"]))
     if group is not None:
         survey = survey[trained == (group == TRAINED)]
@@ -188,7 +189,7 @@ def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> flo
 
 
 def monthly_conversion(crm, treated: bool | None = False) -> list[float]:
-    """Conversion within 30 days by month of creation: control (False), treated (True)
+    """Lead conversion (the KPI) by month of creation: control (False), treated (True)
     or all regions together (None)."""
     leads = _treated_leads(crm, treated)
     return leads.groupby(leads.created_date.dt.to_period("M")).won.mean().tolist()
@@ -202,7 +203,7 @@ def months_before_go_live(crm) -> int:
 
 
 def control_words(crm) -> tuple[str, ...]:
-    return ("control", str(crm.meta["control_region"]).lower())
+    return ("control", str(crm.profile.control_region).lower())
 
 
 BANK = Bank("05_review_after_three_months", "Review after three months", [
@@ -219,7 +220,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                              "that got the changes (`leads.treated`)."),
             censored_included(lambda crm: uncensored_conversion(crm, post=False),
                 "You counted deals won at any time; the fair comparison counts a lead as "
-                "won only if it was won within 30 days."),
+                "won only if it was won within the maturity window."),
         )),
     NumberQuestion(
         "q2",
