@@ -19,7 +19,7 @@ from test_dashboard_browser import ARGS, CHROMIUM, ROOT, SHOTS, _free_port, _sto
 from crm_course.dashboard import WhatIf
 from crm_course.dashboard.render import PROJECTOR
 from crm_course.dashboard.serve import environment, voila_command
-from crm_course.dashboard.what_if import NO_ROI
+from crm_course.dashboard.what_if import NEGATIVE_PLAN
 
 pytestmark = [
     pytest.mark.browser,
@@ -161,12 +161,12 @@ def test_what_if_page_shows_the_models_numbers_default_and_moved(server, chromiu
         uplifts, costs, _, _ = _page_state(page)
         assert uplifts[plan.index("first_response_hours")] == -1.2
         assert costs[plan.index("lead_conversion_rate")] == 12000
-        # a plan that loses margin: no ROI, never one below -100 %
+        # a plan that loses margin: ROI -100 %, never lower, never "no ROI"
         for k, kpi in enumerate(plan):
             if kpi == "lead_conversion_rate":
                 _type_into(page, 2 * k, "-5")
         worst = _agrees_with_model(page, sample)
-        assert NO_ROI in worst and "ROI -" not in worst
+        assert NEGATIVE_PLAN in worst and "ROI -100 %" in worst
     finally:
         page.close()
 

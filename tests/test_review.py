@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from crm_course import kpis
 from crm_course import review as rv
+from crm_course.kpis.roi import conversion_benefit, roi, roi_text
 
 
 def test_cohens_h_for_the_course_example():
@@ -206,8 +205,16 @@ def test_paired_and_welch_comparisons_by_hand():
 
 def test_roi_of_an_effect_by_hand():
     # 0.02 x 1,000 leads = 20 deals x 500 = 10,000; (10,000 - 4,000) / 4,000 = 1.5
-    assert rv.roi(0.02, 1000, 500, 4000) == pytest.approx(1.5)
-    assert rv.roi(0.0, 1000, 500, 4000) == -1.0  # no benefit: the whole cost lost
-    assert math.isnan(rv.roi(-0.01, 1000, 500, 4000))  # negative benefit: no ROI, not -225 %
+    more = conversion_benefit(0.02, 1000, 500, "more wins", 30)
+    assert more == pytest.approx(10_000) and roi(more, 4000) == pytest.approx(1.5)
+    # earlier wins: the same 10,000, 30 days sooner at 10 % a year = 82.19 -> -97.9 %
+    early = conversion_benefit(0.02, 1000, 500, "earlier wins", 30)
+    assert early == pytest.approx(10_000 * 0.10 * 30 / 365)
+    assert roi_text(roi(early, 4000)) == "-98 %"
+    assert roi(0.0, 4000) == -1.0  # no benefit: the whole cost lost
+    assert roi(-5000, 4000) == -1.0  # a fall is not charged: -100 %, not -225 %, no "no ROI"
+    assert (roi_text(-1.0), roi_text(4.3)) == ("-100 %", "+430 %")
     with pytest.raises(ValueError, match="cost"):
-        rv.roi(0.02, 1000, 500, 0)
+        roi(10_000, 0)
+    with pytest.raises(ValueError, match="assumption"):
+        conversion_benefit(0.02, 1000, 500, "faster wins", 30)

@@ -23,7 +23,8 @@ from kpi_fixtures import make_crm
 
 from crm_course.dashboard import WhatIf, planned_changes, project
 from crm_course.dashboard.value_model import HOURLY_COST_EUR, LINKS, worth
-from crm_course.dashboard.what_if import NO_ROI
+from crm_course.dashboard.what_if import NEGATIVE_PLAN
+from crm_course.kpis.roi import roi
 
 META = {"data_start": "2025-01-01", "changes_start": "2026-01-01", "data_end": "2026-03-31"}
 
@@ -90,9 +91,10 @@ def test_project_prices_every_change_by_hand():
     assert p.roi == pytest.approx(1.4) and p.payback_month == 5  # 20 a month: 100 in month 5
 
 
-def test_a_negative_benefit_has_no_roi_never_below_minus_100_percent():
+def test_a_negative_benefit_is_minus_100_percent_never_lower_never_no_roi():
     p = project(_plan([("lead_conversion_rate", -0.05, 4000.0, 100.0)]))
-    assert p.benefit == pytest.approx(-200) and math.isnan(p.roi) and p.payback_month is None
+    assert p.benefit == pytest.approx(-200) and p.payback_month is None
+    assert p.roi == -1 == roi(-200, 100)  # the engine's one ROI function
     p = project(_plan([("lead_conversion_rate", 0.0, 4000.0, 100.0)]))
     assert p.roi == pytest.approx(-1)  # nothing gained: the whole cost lost, no lower
 
@@ -105,6 +107,7 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
     assert plan.uplift["E-mail integration with the CRM"] == 0  # no target recorded
     w = WhatIf(sample)
     assert w.projection.roi > 0 and "ROI -100" not in w.summary.value
+    assert "ROI +" in w.summary.value and " %" in w.summary.value  # percent, one unit
     assert "assumptions, not results" in w.assumptions.value
     for i, slider in enumerate(w.uplifts):
         before = w.projection.benefit
@@ -112,5 +115,6 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
         assert w.projection.benefit > before, w.plan.title[i]  # each change is priced
     for slider in w.uplifts:
         slider.value = slider.min
-    assert w.projection.benefit < 0 and math.isnan(w.projection.roi)
-    assert NO_ROI in w.summary.value and "ROI -" not in repr(w.widget)
+    assert w.projection.benefit < 0 and w.projection.roi == -1
+    assert NEGATIVE_PLAN in w.summary.value and "ROI -100 %" in repr(w.widget)
+    assert "no ROI" not in repr(w.widget)

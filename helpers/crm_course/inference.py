@@ -382,17 +382,3 @@ def compare_means(control: pd.Series, treated: pd.Series, measure: str = "mean",
     return Comparison(measure, float(c.mean()), float(t.mean()), float(t.mean() - c.mean()),
                       float(ci.low), float(ci.high), float(test.pvalue), "Welch t-test",
                       len(c), len(t), confidence)
-
-
-def roi(effect: float, leads: float, margin_per_won_deal: float, cost: float) -> float:
-    """ROI of a conversion effect: (benefit - cost) / cost with benefit = effect x leads x
-    margin per won deal.
-
-    NaN when the benefit is negative (a fall in conversion): there is no benefit to set
-    against the cost, so no ROI, never a value below -100 % (the evaluation engine's
-    ``NEGATIVE_BENEFIT`` rule).
-    """
-    if not cost > 0:
-        raise ValueError(f"cost must be positive, got {cost}")
-    benefit = effect * leads * margin_per_won_deal
-    return math.nan if benefit < 0 else (benefit - cost) / cost

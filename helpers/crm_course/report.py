@@ -27,7 +27,9 @@ from . import review
 from .data import CRM
 from .kpis import evaluation as ev
 from .kpis.panels import PANELS
+from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
+from .kpis.roi import roi_text
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, targeted_kpis
 
@@ -65,6 +67,7 @@ def format_value(value: float, unit: str) -> str:
 
     Examples: (0.154, 'share') -> '15.4%'; (1.5, 'business hours') -> '1.5 h';
     (12650, 'EUR') -> 'EUR 12,650' (any ISO 4217 code that starts the unit: 'USD 12,650');
+    an ROI (unit 'percent', a fraction) -> '+430 %';
     NaN -> 'n/a'.
     """
     if value is None or pd.isna(value):
@@ -79,8 +82,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{currency_of(unit)} {value:,.0f}"
     if unit == "points":
         return f"{value:.1f} points"
-    if unit == "ratio":
-        return f"{value:.2f}"
+    if unit == "percent":
+        return roi_text(value)
     if value == 1 and unit.endswith("s"):
         unit = unit[:-1]  # '1 ticket', not '1 tickets'
     return f"{value:,.3g} {unit}"
@@ -100,6 +103,8 @@ def format_difference(value: float, unit: str) -> str:
     sign = "+" if value >= 0 else "-"
     if unit in ("share", "score 0-1"):
         return f"{sign}{abs(value) * 100:.1f} pp"
+    if unit == "percent":  # a difference of two ROIs: points of percent
+        return f"{sign}{abs(value) * 100:,.0f} pp"
     return sign + format_value(abs(value), unit)
 
 
@@ -209,6 +214,7 @@ class Report:
     cautions: list[str] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)  # the engine's, one per KPI
     baseline_rule: str = ""   # the engine's baseline rule in words (as on the dashboard)
+    payoff: Payoff | str = ""  # the ROI of the improvements, or why it cannot be computed
 
     @property
     def baseline_text(self) -> str:
@@ -358,7 +364,8 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
                         f"outcome KPIs (leads get {ev.maturity_days(crm)} days to close).")
     return Report(str(crm.meta.get("company") or "Your company"), focus, areas, window,
                   baseline, kind, sources(crm), rows, causal_sentence(crm, found=found),
-                  quality, cautions, found, ev.baseline_rule(crm, window))
+                  quality, cautions, found, ev.baseline_rule(crm, window),
+                  review_payoff(crm))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",

@@ -24,7 +24,6 @@ from .inference import (
     observations_needed_after,
     pre_trends,
     region_permutation,
-    roi,
     sample_size_per_group,
 )
 from .kpis.panels import csat_answers, lead_outcomes, ticket_response_times
@@ -33,4 +32,4 @@ __all__ = ["Comparison", "DiD", "Slopes", "cohens_h", "compare_means", "compare_
            "compare_paired", "compare_proportions", "csat_answers",
            "difference_in_differences", "event_study", "format_p", "lead_outcomes",
            "minimum_detectable_effect", "observations_needed_after", "pre_trends",
-           "region_permutation", "roi", "sample_size_per_group", "ticket_response_times"]
+           "region_permutation", "sample_size_per_group", "ticket_response_times"]

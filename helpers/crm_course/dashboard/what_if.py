@@ -18,10 +18,11 @@ lead conversion ...):
 
 The default plan: each change's cost from the change log and, as its uplift, its KPI's
 recorded target minus its recorded baseline (``kpi_targets``), shared equally by the
-changes aimed at the same KPI (0 when either is missing). A negative benefit has no ROI
-(never below -100 %, `NO_ROI`). On a data set without a change log (a CRM export) there
-is nothing to plan and the view says so; a KPI the data cannot price adds nothing and is
-listed as not priced; without a cost the ROI is not defined (NaN).
+changes aimed at the same KPI (0 when either is missing). ROI is the engine's
+(`kpis.roi.roi`, in percent): a negative benefit gives -100 %, never less. On a data set
+without a change log (a CRM export) there is nothing to plan and the view says so; a KPI
+the data cannot price adds nothing and is listed as not priced; without a cost the ROI is
+not defined (NaN).
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..kpis.roi import roi as engine_roi
+from ..kpis.roi import roi_text
 from .render import Panel, chart_png, number, table_html
 from .value_model import unit_step, worth
 
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
-NO_ROI = ("no ROI: with these uplifts the plan loses margin, so there is no benefit to set "
-          "against the cost")
+NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not charged to the "
+                 "investment, so the ROI stops at -100 %, the whole cost")
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
                 "target minus the recorded baseline of the change's KPI (kpi_targets), "
                 "shared by the changes aimed at the same KPI and rounded up to the "
@@ -88,7 +91,7 @@ class Projection:
     kpis: pd.DataFrame        # kpi, unit, current, uplift, projected, target, status, benefit
     cost: float
     benefit: float            # NaN: nothing in the plan could be priced
-    roi: float                # NaN: no cost, no benefit priced, or a negative benefit
+    roi: float                # fraction, -1 at worst; NaN: no cost or no benefit priced
     payback_month: int | None  # None: not within 12 months
     cumulative: pd.Series      # cumulative benefit by month 1..12
     not_priced: tuple[str, ...] = ()  # KPIs moved by the plan that add nothing to the benefit
@@ -99,7 +102,8 @@ def project(plan: pd.DataFrame) -> Projection:
     ``uplift`` and ``cost`` columns set to the expectations).
 
     benefit = sum of uplift x eur_per_unit over the priced changes; NaN when none is
-    priced. ROI NaN when the cost is 0, the benefit NaN or negative (`NO_ROI`)."""
+    priced. ROI: the engine's (`kpis.roi.roi`, -100 % when the plan gains nothing or
+    loses margin); NaN when the cost is 0 or the benefit NaN."""
     value = plan.uplift * plan.eur_per_unit
     summed = plan.assign(benefit=value).groupby("kpi", sort=False).agg(
         unit=("unit", "first"), current=("current", "first"), uplift=("uplift", "sum"),
@@ -112,7 +116,7 @@ def project(plan: pd.DataFrame) -> Projection:
                                            strict=True)]
     benefit = float(value[priced].sum()) if priced.any() else math.nan
     cost = float(plan.cost.sum())
-    roi = ((benefit - cost) / cost if cost > 0 and not math.isnan(benefit) and benefit >= 0
+    roi = (engine_roi(benefit, cost) if cost > 0 and not math.isnan(benefit)
            else math.nan)
     cumulative = pd.Series(benefit / 12 * np.arange(1, 13), index=range(1, 13))
     paid = cumulative.index[cumulative >= cost]
@@ -266,10 +270,9 @@ class WhatIf:
             roi = "first-year ROI not defined without a cost"
         elif math.isnan(p.benefit):
             roi = "first-year ROI not defined"
-        elif math.isnan(p.roi):
-            roi = NO_ROI
         else:
-            roi = f"projected first-year ROI {p.roi:+.0%}"
+            roi = f"projected first-year ROI {roi_text(p.roi)}" + (
+                f" ({NEGATIVE_PLAN})" if p.benefit < 0 else "")
         payback = (f"pays back in month {p.payback_month}" if p.payback_month
                    else "does not pay back within a year" if not math.isnan(p.benefit)
                    else "payback unknown")

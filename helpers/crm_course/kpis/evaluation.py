@@ -45,8 +45,6 @@ from .service import ticket_durations
 
 CONFIDENCE = 0.95
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
-NEGATIVE_BENEFIT = ("no ROI: the conversion it should raise fell below its reference, so there "
-                    "is no benefit to set against the cost")
 CLAIMS = ("improved", "got worse", "no clear change", "not tested", "not comparable")
 
 
@@ -61,12 +59,12 @@ def maturity_days(crm: CRM) -> int:
 
 def check_possible(name: str, value: float) -> float:
     """``value`` unchanged when the KPI ``name`` can take it; raises `ImpossibleValue`
-    for a share outside [0, 1], a ratio-unit ROI below -1 or a negative duration/count."""
+    for a share outside [0, 1], an ROI below -1 (-100 %) or a negative duration/count."""
     if value is None or math.isnan(value):
         return value
     unit = REGISTRY[name].unit
     bad = ((unit in ("share", "score 0-1") and not 0 <= value <= 1)
-           or (unit == "ratio" and value < -1)
+           or (unit == "percent" and value < -1)
            or (unit in ("days", "business hours", "tickets", "features") and value < 0))
     if bad:
         raise ImpossibleValue(f"{name} = {value!r} is impossible for a KPI in {unit}")
@@ -163,12 +161,6 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     if last_ok < first:
         return Value(name, math.nan, first, last_ok, note)
     value = k(crm, first, last_ok, **kwargs)
-    if k.unit == "ratio" and k.matures and np.any(np.asarray(value, dtype=float) < -1):
-        # (benefit - cost) / cost below -1 means a negative benefit: the KPI the money was
-        # meant to raise fell below its reference. Charging that fall to the investment
-        # would be a causal claim the data do not support, so no ROI is given.
-        value = (math.nan if np.ndim(value) == 0 else value.where(value >= -1))
-        note = "; ".join(n for n in (note, NEGATIVE_BENEFIT) if n)
     for v in np.atleast_1d(np.asarray(value, dtype=float)):
         check_possible(name, float(v))
     return Value(name, value, first, last_ok, note)
@@ -499,7 +491,7 @@ def chart_length(crm: CRM, name: str) -> str | None:
     target), None for a return on investment (a month's costs and the margin they earn
     fall in different months: a monthly ROI is meaningless), else 'month'."""
     k = get_kpi(name)
-    if k.unit == "ratio" and k.matures:
+    if k.unit == "percent" and k.matures:
         return None
     if k.aggregation == "per period":
         recorded = crm.kpi_targets.set_index("kpi")["period"]

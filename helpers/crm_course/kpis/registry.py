@@ -122,7 +122,7 @@ _ENTRIES = (
         "EUR per new customer", False, marketing.cac,
         needs=("accounts",)),
     KPI("marketing_roi", "marketing", "(margin of campaign-won deals - campaign cost) / cost",
-        "ratio", True, marketing.marketing_roi,
+        "percent", True, marketing.marketing_roi,
         needs=("campaigns", "opportunities", "orders")),
     # service
     KPI("first_response_hours", "service", "median(first reply - created), business hours",
@@ -194,10 +194,10 @@ _ENTRIES = (
         "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U),
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
-        "ratio", True, roi.crm_roi,
+        "percent", True, roi.crm_roi,
         needs=("kpi_targets", "opportunities", "orders")),
     KPI("changes_roi", "roi", "(extra won margin vs baseline conversion - improvement "
-        "costs) / costs", "ratio", True, roi.changes_roi,
+        "costs) / costs", "percent", True, roi.changes_roi,
         needs=("changes", "opportunities", "orders")),
 )
 

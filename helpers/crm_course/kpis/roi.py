@@ -86,7 +86,8 @@ def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within
     days = crm.profile.maturity_days if within_days is None else within_days
     counted, won = converted_leads(crm, leads, days)
     extra = np.count_nonzero(won) - reference_rate * np.count_nonzero(counted)
-    return float(divide(extra * _margin(crm, leads) - cost, cost)[0])
+    benefit = extra * _margin(crm, leads)
+    return roi(benefit, cost) if cost > 0 and not np.isnan(benefit) else float("nan")
 
 
 def _check_rate(reference_rate) -> None:
@@ -103,7 +104,7 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
     roi = ((conversion - reference_rate) x leads x margin per won deal - cost) / cost, with
     cost = all done changes that went live in the period (implementation, licences,
     training, updates) and the benefit over the leads created in the period (see the
-    module). -1 means the whole cost was lost; 0 is break-even.
+    module), through `roi` (so -1, the whole cost lost, at worst); 0 is break-even.
 
     Parameters
     ----------
@@ -165,3 +166,48 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None,
     cost = float(changes.cost.sum())
     value = _roi(crm, _leads(crm, first, last, regions), cost, reference_rate, within_days)
     return groups.result(np.array([value]), "changes_roi")
+
+
+# --------------------------------------------------------------------------- the one ROI
+
+LOSS_FLOOR = -1.0  # the whole cost lost: an ROI never goes lower (a fall is not charged)
+DISCOUNT_RATE = 0.10  # a year: what having a margin sooner is worth (as `clv_retention`)
+ASSUMPTIONS = {
+    "more wins": "the extra wins within the maturity window are deals that would "
+                 "otherwise have been lost, each worth the margin per won deal",
+    "earlier wins": "the extra wins are deals that would have been won later anyway: "
+                    "only having their margin sooner is gained, worth the discount rate "
+                    "over the maturity window",
+}
+
+
+def roi(benefit: float, cost: float) -> float:
+    """The course's one ROI, as a fraction shown in percent: (max(benefit, 0) - cost) /
+    cost, so -1 (-100 %: the whole cost lost) at worst.
+
+    A negative benefit (the KPI fell) is not charged to the investment: that would be a
+    causal claim the data do not support; the ROI is then -100 %, a number, never "no ROI".
+    Raises ValueError for a cost that is not positive.
+    """
+    if not cost > 0:
+        raise ValueError(f"cost must be positive, got {cost}")
+    return (max(benefit, 0.0) - cost) / cost
+
+
+def roi_text(value: float) -> str:
+    """An ROI in percent, signed: 4.3 -> '+430 %', -1 -> '-100 %'; NaN -> 'n/a'."""
+    if value is None or np.isnan(value):
+        return "n/a"
+    return f"{value * 100:+,.0f} %"
+
+
+def conversion_benefit(uplift: float, leads: float, margin: float, assumption: str,
+                       days: int) -> float:
+    """Margin a conversion ``uplift`` (share) over ``leads`` brings under ``assumption``:
+    'more wins' uplift x leads x margin; 'earlier wins' that x DISCOUNT_RATE x days / 365
+    (the same margin, ``days`` sooner)."""
+    if assumption not in ASSUMPTIONS:
+        raise ValueError(f"assumption must be one of {', '.join(ASSUMPTIONS)}, "
+                         f"got {assumption!r}")
+    extra = uplift * leads * margin
+    return extra if assumption == "more wins" else extra * DISCOUNT_RATE * days / 365
