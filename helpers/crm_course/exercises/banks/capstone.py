@@ -227,10 +227,11 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
         )),
     NumberQuestion(
         "q11", "ROI of the changes",
-        hints=("ROI = (benefit - cost) / cost; `kpis.changes_roi` needs the review period.",
-               "`kpis.changes_roi(crm, *review)`"),
-        expected=lambda crm: kpis.changes_roi(crm, *crm.period("review")),
-        tolerance=0.005, units=("fraction",)),
+        hints=("ROI = (benefit - cost) / cost, in percent; `kpis.changes_roi` needs the "
+               "review period and returns a fraction (0.5 = +50 %).",
+               "`100 * kpis.changes_roi(crm, *review)`"),
+        expected=lambda crm: 100 * kpis.changes_roi(crm, *crm.period("review")),
+        tolerance=0.5, units=("percent",)),
     OpenQuestion(
         "q12", "open: one-page summary",
         hints=("Group by KPI: usage, sales, marketing, service, satisfaction.",
