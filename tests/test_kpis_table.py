@@ -76,8 +76,10 @@ def test_kpi_table_values_targets_and_status(crm):
     assert row.loc["win_rate", "value"] == pytest.approx(2 / 3)     # O1, O3 won; O2 lost
     assert (row.loc["win_rate", "baseline"], row.loc["win_rate", "target"],
             row.loc["win_rate", "benchmark"]) == (0.5, 0.6, 0.2)
-    assert row.loc["win_rate", "status"] == "met"                   # 0.67 >= 0.6
+    # 2 of 3 won: 0.67 >= 0.6, but the Wilson 95 % interval 0.21-0.94 straddles 0.6
+    assert row.loc["win_rate", "status"] == "cannot tell"
     assert row.loc["sales_cycle_days", "value"] == 12.0             # 10 and 14 days
+    # median of 2 cycles: its interval is 10-14 days, wholly at or below the target 14
     assert row.loc["sales_cycle_days", "status"] == "met"           # lower is better
     assert row.loc["first_response_hours", "value"] == 3.0
     assert row.loc["first_response_hours", "status"] == "not met"
@@ -91,6 +93,17 @@ def test_kpi_table_values_targets_and_status(crm):
     assert row.loc["win_rate", "note"] == ""
     # the values are those of the functions
     assert row.loc["average_deal_size", "value"] == kpis.average_deal_size(crm, *JAN) == 2000
+
+
+def test_status_with_an_interval_met_not_met_or_cannot_tell():
+    # higher is better, target 0.15: interval above / below / around it
+    assert kpis.status(0.2, 0.15, True, 0.16, 0.24) == "met"
+    assert kpis.status(0.1, 0.15, True, 0.05, 0.14) == "not met"
+    assert kpis.status(0.16, 0.15, True, 0.12, 0.20) == "cannot tell"  # 0.1 pp over: unknown
+    # lower is better (hours), target 1.5
+    assert kpis.status(1.2, 1.5, False, 1.0, 1.4) == "met"
+    assert kpis.status(1.4, 1.5, False, 1.2, 1.7) == "cannot tell"
+    assert kpis.status(2.0, 1.5, False, 1.6, 2.4) == "not met"
 
 
 def test_status():

@@ -116,7 +116,9 @@ def test_page_has_summary_first_and_nothing_from_outside(page):
     alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
     assert alts and all(len(a) > 80 and "No description" not in a for a in alts)
     assert "Lead conversion rate" in text and "(still maturing)" not in text  # legend is in PNG
-    assert 'class="status met"' in page and ">met<" in page  # colour and word
+    # colour and word; targets judged with their interval: some cannot be told
+    assert 'class="status not-met"' in page and ">not met<" in page
+    assert 'class="status cannot-tell"' in page and ">cannot tell<" in page
     assert not re.search(r"p = 0\.000", text)
 
 

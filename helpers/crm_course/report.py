@@ -129,8 +129,8 @@ def sources(crm: CRM) -> tuple[str, str]:
         found.append("the user satisfaction survey")
     if crm.tickets.csat.notna().any():
         found.append("customers' satisfaction answers")
-    if crm.kpi_targets.benchmark.notna().any():
-        found.append("industry benchmarks")
+    if crm.kpi_targets.target.notna().any():
+        found.append("the company's recorded KPI targets")
     lacking = [name for key, name in SOURCE_NAMES.items() if crm.missing(key)]
     return (f"Sources: {join(found) or 'none'}.",
             f"Not in this dataset: {join(lacking)}; the parts that need them are left out."
@@ -172,12 +172,29 @@ def describe(c: ev.Comparison, unit: str) -> str:
     return text
 
 
-def target_sentence(row: pd.Series) -> str:
-    """'In the review window it met its target of 16.5%.' (or missed; '' without one)."""
-    if row.status not in ("met", "not met"):
+TARGET_WORDS = {
+    "met": "met its target of {t}: the value's 95 % interval lies wholly on the good side",
+    "not met": "missed its target of {t}: the value's 95 % interval lies wholly on the "
+               "wrong side",
+    "cannot tell": "may or may not have met its target of {t}: the value's 95 % interval "
+                   "straddles it, so the data cannot tell",
+}
+
+
+def target_sentence(row: pd.Series, before: str = "") -> str:
+    """'In the review window it met its target of 16.5%: ...' (missed, cannot tell; ''
+    without a target), and 'It was already met before the changes' when ``before`` (the
+    status in the comparison period) is 'met'."""
+    if row.status not in TARGET_WORDS:
         return ""
-    verb = "met" if row.status == "met" else "missed"
-    return f"In the review window it {verb} its target of {format_value(row.target, row.unit)}."
+    text = TARGET_WORDS[row.status].format(t=format_value(row.target, row.unit))
+    alone = ""
+    if "judged on the value alone" in str(row.note):  # no interval: say so, claim none
+        text = text.split(":")[0]
+        alone = " (judged on the value alone: this KPI has no interval here)"
+    already = (" It was already met before the changes, in the comparison period."
+               if before == "met" and row.status == "met" else "")
+    return f"In the review window it {text}{alone}.{already}"
 
 
 # --------------------------------------------------------------------------- assembly
@@ -195,6 +212,7 @@ class Row:
     sentence: str
     target_sentence: str
     window_note: str          # kpi_table's note for the review window
+    status_before: str = ""   # kpi_table's status in the comparison period
 
 
 @dataclass
@@ -230,13 +248,8 @@ class Report:
     def summary(self) -> dict[str, list[str]]:
         """The executive summary: what improved with evidence, what got worse, what cannot
         be told yet and why, and the target results."""
-        targeted = [r for r in self.rows if r.status in ("met", "not met")]
-        met = [r for r in targeted if r.status == "met"]
         untold = self.rows_with("no clear change", "not tested", "not comparable")
-        targets = ([f"{len(met)} of {len(targeted)} KPIs with a target met it in the review "
-                    "window" + (f": {join([kpi_label(r.kpi) for r in met])}." if met else ".")]
-                   if targeted else ["No KPI of this focus has a target in this dataset: "
-                                     "agree targets before the next review."])
+        targets = target_summary(self.rows)
         return {
             "Improved, beyond chance": [r.sentence for r in self.rows_with("improved")],
             "Got worse, beyond chance": [r.sentence for r in self.rows_with("got worse")],
@@ -248,6 +261,36 @@ class Report:
             "Cause": ([v.conclusion for v in self.verdicts if len(v.checks) > 1]
                       or [self.causal]),
         }
+
+
+def target_summary(rows: list[Row]) -> list[str]:
+    """The executive summary's target lines: met (and of those, already met before the
+    changes), not met and cannot tell, each counted only as the interval allows."""
+    judged = [r for r in rows if r.status in TARGET_WORDS]
+    if not judged:
+        return ["No KPI of this focus has a target in this dataset: agree targets before "
+                "the next review."]
+    names = lambda rs: join([kpi_label(r.kpi) for r in rs])  # noqa: E731
+    met = [r for r in judged if r.status == "met"]
+    already = [r for r in met if r.status_before == "met"]
+    lines = [f"Of {len(judged)} KPIs with a target, judged with the 95 % interval of each "
+             f"value where the KPI has one, {len(met)} met it in the review window"
+             + (f": {names(met)}" if met else "") + "."]
+    if already:
+        lines.append(f"{names(already)} already met {'its' if len(already) == 1 else 'their'}"
+                     " target before the changes, in the comparison period: meeting it now "
+                     "is not a result of the changes.")
+    for status, words in (("not met", "missed it"),
+                          ("cannot tell", "cannot be told: the interval straddles the "
+                                          "target")):
+        found = [r for r in judged if r.status == status]
+        if found:
+            lines.append(f"{len(found)} {words}: {names(found)}.")
+    alone = [r for r in judged if "judged on the value alone" in r.window_note]
+    if alone:
+        lines.append(f"Judged on the value alone (no interval for the KPI here): "
+                     f"{names(alone)}.")
+    return lines
 
 
 def baseline_for(crm: CRM, window: tuple) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
@@ -334,13 +377,15 @@ def few_records(counts: pd.Series, minimum: int = FEW_RECORDS) -> list[str]:
             "more or less moves a rate by several points."]
 
 
-def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame) -> Row:
+def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,
+         before: pd.DataFrame) -> Row:
     k = get_kpi(name)
     c = ev.compare(crm, name, baseline, window)
     t = table.set_index("kpi").loc[name]
+    was = str(before.set_index("kpi").status.get(name, ""))
     unit = crm.profile.unit(k.unit)
     return Row(name, k.area, unit, c, str(t.status), float(t.target),
-               describe(c, unit), target_sentence(t), str(t.note))
+               describe(c, unit), target_sentence(t, was), str(t.note), was)
 
 
 def assemble(crm: CRM, focus: str = "sales") -> Report:
@@ -349,8 +394,10 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     window = crm.period("review")
     baseline, kind = baseline_for(crm, window)
     table = kpi_table(crm, *window)
-    rows = [_row(crm, n, baseline, window, table) for n in focus_names(crm, areas, table)]
-    quality = [_row(crm, n, baseline, window, table) for n in kpi_names("data quality")
+    names = focus_names(crm, areas, table)
+    before = kpi_table(crm, *baseline, kpis=names + kpi_names("data quality"))
+    rows = [_row(crm, n, baseline, window, table, before) for n in names]
+    quality = [_row(crm, n, baseline, window, table, before) for n in kpi_names("data quality")
                if not crm.missing("contacts")]
     cautions = few_records(record_counts(crm, *window)) + after_data_end(crm)
     if kind == "whole baseline":

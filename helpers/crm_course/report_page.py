@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from . import plots
 from .data import CRM
+from .inference import format_p
 from .kpis import evaluation as ev
 from .kpis.registry import get_kpi
 from .report import Report, Row, assemble, format_difference, format_value, kpi_label
@@ -61,12 +62,13 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
                     pad_inches=0.2)
-    shown = values.dropna()
+    shown = values[~young.reindex(values.index, fill_value=False)].dropna()  # mature only
     alt = f"Line chart of {label.lower()} by month, {first:%B %Y} to {last:%B %Y}."
     if len(shown):
         low, high = shown.idxmin(), shown.idxmax()
-        alt += (f" Lowest {format_value(shown[low], k.unit)} in {low:%B %Y}, highest "
-                f"{format_value(shown[high], k.unit)} in {high:%B %Y}.")
+        among = " among the months old enough to judge" if young.any() else ""
+        alt += (f" Lowest{among} {format_value(shown[low], k.unit)} in {low:%B %Y}, "
+                f"highest {format_value(shown[high], k.unit)} in {high:%B %Y}.")
     if target is not None:
         alt += f" A dashed black line marks the target of {format_value(target, k.unit)}."
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
@@ -84,10 +86,12 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
 
 def _table_row(row: Row) -> dict:
     c = row.comparison
-    status = row.status if row.status in ("met", "not met") else "no target"
+    status = row.status if row.status in ("met", "not met", "cannot tell") else "no target"
     claim = {"improved": "improved", "got worse": "got worse",
              "no clear change": "no clear change (chance)", "not tested": "no test here",
              "not comparable": "cannot be compared"}[c.claim]
+    if c.claim in ("improved", "got worse", "no clear change"):  # the test beside the word
+        claim += f" ({format_p(c.p_value)})"
     return {"label": kpi_label(row.kpi), "before": format_value(c.before, row.unit),
             "after": format_value(c.after, row.unit),
             "change": format_difference(c.difference, row.unit), "claim": claim,

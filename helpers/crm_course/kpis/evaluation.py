@@ -33,6 +33,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from .. import inference as review
 from ..data import CRM
@@ -269,6 +270,34 @@ def observations(crm: CRM, name: str, start, end) -> np.ndarray:
         return np.array([], dtype=float)
     values = np.asarray(OBSERVATIONS[name][0](crm, first, last), dtype=float)
     return values[~np.isnan(values)]
+
+
+def level_interval(crm: CRM, name: str, start, end, confidence: float = CONFIDENCE
+                   ) -> tuple[float | None, float | None, bool]:
+    """(low, high, exact): the ``confidence`` interval of KPI ``name`` over [start, end]
+    from its records (`observations`): Wilson for shares, the distribution-free
+    order-statistic interval for medians, Student t for means. A stock or level measured
+    at the period's end (aggregation 'level') is exact: (None, None, True). A KPI without
+    record-level observations: (None, None, False)."""
+    if REGISTRY[name].aggregation == "level":
+        return None, None, True
+    if name not in OBSERVATIONS:
+        return None, None, False
+    x = np.sort(observations(crm, name, start, end))
+    n, kind = len(x), OBSERVATIONS[name][1]
+    if n < 2:
+        return None, None, False
+    alpha = 1 - confidence
+    if kind == "share":
+        low, high = proportion_confint(int(x.sum()), n, alpha=alpha, method="wilson")
+    elif kind == "median":
+        lo = int(stats.binom.ppf(alpha / 2, n, 0.5))
+        hi = int(stats.binom.isf(alpha / 2, n, 0.5))
+        low, high = x[max(lo - 1, 0)], x[min(hi, n - 1)]
+    else:
+        half = stats.t.ppf(1 - alpha / 2, n - 1) * x.std(ddof=1) / math.sqrt(n)
+        low, high = x.mean() - half, x.mean() + half
+    return float(low), float(high), True
 
 
 # --------------------------------------------------------------------------- comparison
@@ -555,6 +584,7 @@ p_text = review.format_p
 
 __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
            "baseline_rule", "chart_length", "check_possible", "claim", "compare",
-           "comparison_baseline", "compute", "evaluate", "like_period_value", "mature_end",
-           "maturity_days", "observations", "over_time", "p_text", "per_period_value",
-           "same_season_baseline", "survey_waves", "winback_effect"]
+           "comparison_baseline", "compute", "evaluate", "level_interval",
+           "like_period_value", "mature_end", "maturity_days", "observations", "over_time",
+           "p_text", "per_period_value", "same_season_baseline", "survey_waves",
+           "winback_effect"]

@@ -14,23 +14,34 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
-from .evaluation import evaluate, like_period_value
+from .evaluation import evaluate, level_interval, like_period_value
 from .registry import REGISTRY, kpi_names
 
-STATUSES = ("met", "not met", "no target", "no data")
+STATUSES = ("met", "not met", "cannot tell", "no target", "no data")
 COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "benchmark", "status",
            "higher_is_better", "note")
 
 
-def status(value: float, target: float, higher_is_better: bool | None) -> str:
-    """'met' / 'not met' comparing ``value`` with ``target`` in the KPI's good direction;
-    'no data' when the value is NaN, else 'no target' without a target (or direction)."""
+def status(value: float, target: float, higher_is_better: bool | None,
+           low: float | None = None, high: float | None = None) -> str:
+    """The target status, judged with the value's uncertainty.
+
+    With an interval [``low``, ``high``] of the value: 'met' when the whole interval is on
+    the good side of ``target`` (in the KPI's good direction), 'not met' when the whole
+    interval is on the bad side, 'cannot tell' when it straddles the target. Without one
+    (``low``/``high`` None: a value measured exactly, such as a stock at the period's
+    end), the value itself decides. 'no data' when the value is NaN, 'no target' without
+    a target (or direction)."""
     if math.isnan(value):
         return "no data"
     if target is None or higher_is_better is None or math.isnan(target):
         return "no target"
-    met = value >= target if higher_is_better else value <= target
-    return "met" if met else "not met"
+    low, high = (value, value) if low is None or high is None else (low, high)
+    good, bad = (low, high) if higher_is_better else (-high, -low)
+    goal = target if higher_is_better else -target
+    if good >= goal:
+        return "met"
+    return "not met" if bad < goal else "cannot tell"
 
 
 def _names(kpis) -> list[str]:
@@ -101,8 +112,10 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         One row per KPI (and group): ``kpi, area, [by,] value, unit, baseline, target,
         benchmark, status, higher_is_better, note``. ``baseline``, ``target`` and
         ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded).
-        ``status`` is 'met' / 'not met' against the target in the KPI's good direction,
-        'no target', or 'no data' (value NaN: nothing to compute it from). A KPI that
+        ``status`` is 'met' / 'not met' against the target in the KPI's good direction
+        when the value's 95 % interval (`evaluation.level_interval`) lies wholly on one side
+        of it, 'cannot tell' when the interval straddles it, 'no target', or 'no data'
+        (value NaN: nothing to compute it from); by group, the value alone decides. A KPI that
         grows with the period's length (churn) is judged over its target's period: over a
         year against a quarterly target, by the pooled quarterly rate, which the note
         gives. A KPI whose records need time (lead conversion) counts only records old
@@ -142,14 +155,19 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
             for label, value in zip(labels, values, strict=True):
                 judged, how = (like_period_value(crm, name, first, last, length, float(value))
                                if by is None and not math.isnan(target) else (value, ""))
+                low = high = None
                 if how:
                     shown = f"{judged:.1%}" if k.unit == "share" else f"{judged:.3g}"
                     how = f"judged per {length}, the target's period: {shown} ({how})"
+                elif by is None and not math.isnan(target) and not math.isnan(value):
+                    low, high, exact = level_interval(crm, name, first, last)
+                    how = ("" if exact else "no interval for this KPI here: judged on the "
+                           "value alone")
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
                     "unit": crm.profile.unit(k.unit), "baseline": baseline, "target": target,
                     "benchmark": benchmark,
-                    "status": status(float(judged), target, k.higher_is_better),
+                    "status": status(float(judged), target, k.higher_is_better, low, high),
                     "higher_is_better": k.higher_is_better,
                     "note": "; ".join(n for n in (note, how) if n),
                 })
