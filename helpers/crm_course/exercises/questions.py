@@ -20,8 +20,18 @@ from .mistakes import Mistake, Slip, slips_for
 
 NOT_ANSWERED = "Not answered yet: replace the ... with your answer."
 
-__all__ = ["ChartQuestion", "DatesQuestion", "Drawn", "Mistake", "NumberQuestion",
+__all__ = ["ChartQuestion", "DatesQuestion", "Drawn", "Method", "Mistake", "NumberQuestion",
            "OpenQuestion", "Question", "SeriesQuestion"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """Another correct method for a question (e.g. the pooled-variance sample size beside
+    the arcsine one): ``compute(crm)`` gives its value, accepted within the question's
+    tolerance like the expected one."""
+
+    name: str
+    compute: Callable
 
 
 TITLE_MAX = 60
@@ -79,16 +89,38 @@ class NumberQuestion(Question):
     number is (``"share"``, ``"hours"``, ``"days"``, ``"percent"``, ``"p-value"``,
     ``"change"``); each unit switches on the slips of `mistakes.slips_for` (x100,
     minutes for hours, one-sided p, 1 - p, a flipped sign ...).
+
+    ``method`` names the method ``expected`` computes (a statistical question says which
+    formula it means); ``alternatives`` are the other standard methods, each accepted
+    within the same tolerance of its own value. A wrong answer to such a question is
+    told which methods are accepted, not only "which rows, which period".
     """
 
     expected: Callable = None
     tolerance: float = 0.0
     fraction: bool = False
     units: tuple[str, ...] = ()
+    method: str = ""
+    alternatives: tuple[Method, ...] = ()
     kind = "number"
 
     def tolerance_text(self) -> str:
         return "exactly" if self.tolerance == 0 else f"within ±{self.tolerance:g}"
+
+    def methods_text(self) -> str:
+        """'the arcsine formula or the pooled-variance formula': every accepted method."""
+        names = [n for n in (self.method, *(a.name for a in self.alternatives)) if n]
+        return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else \
+            "".join(names)
+
+    def _alternative(self, value: float, crm) -> Method | None:
+        for alt in self.alternatives:
+            try:
+                if close(value, float(alt.compute(crm)), self.tolerance):
+                    return alt
+            except Exception:  # noqa: BLE001 - a method that cannot be computed never matches
+                continue
+        return None
 
     @property
     def slips(self) -> tuple[Slip, ...]:
@@ -99,7 +131,11 @@ class NumberQuestion(Question):
         value = as_number(answer)
         expected = float(self.expected(crm))
         if close(value, expected, self.tolerance):
-            return "Correct!"
+            return f"Correct ({self.method})!" if self.alternatives and self.method else \
+                "Correct!"
+        alt = self._alternative(value, crm)
+        if alt is not None:
+            return f"Correct ({alt.name})!"
         self._mistake(value, crm, lambda a, w: close(a, float(w), self.tolerance))
         for slip in self.slips:
             wrong = slip.apply(expected)
@@ -112,6 +148,10 @@ class NumberQuestion(Question):
                             "all the rows you are looking at.", "out of range")
         checked = [m.name for m in self.mistakes] + [s.name for s in self.slips]
         usual = f" (it is none of the usual slips: {', '.join(checked)})" if checked else ""
+        if self.method:
+            raise Incorrect(f"Not quite, compared {self.tolerance_text()} with "
+                            f"{self.methods_text()}{usual}. Check your inputs (rows, period, "
+                            "unit), then each term of the formula you used.", None)
         raise Incorrect(f"Not quite, compared {self.tolerance_text()}{usual}. Re-read the "
                         "question's definition: which rows, which period, which unit.", None)
 

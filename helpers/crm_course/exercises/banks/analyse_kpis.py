@@ -22,7 +22,13 @@ from ..mistakes import (
     wrong_grouping,
     wrong_period,
 )
-from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, SeriesQuestion
+from ..questions import (
+    ChartQuestion,
+    Mistake,
+    NumberQuestion,
+    OpenQuestion,
+    SeriesQuestion,
+)
 from . import Bank, kpi_target
 
 
@@ -102,28 +108,37 @@ def benchmark_gap(crm, kpi=kpis.win_rate) -> float:
     return 100 * (kpi(crm, *_baseline(crm)) - benchmark)
 
 
-def restated_target(crm, absolute: bool = False) -> float:
+def restated_target(crm, absolute: bool = False, eventual: bool = False) -> float:
     """The conversion target's relative rise (target / baseline - 1, as recorded) applied
-    to the measured baseline conversion; ``absolute``: the rise added as points."""
+    to the measured baseline conversion (the KPI, won within the maturity window);
+    ``absolute``: the rise added as points; ``eventual``: applied to the leads won at any
+    time, another definition than the target's (the slip)."""
     recorded = crm.kpi_targets.set_index("kpi").loc["lead_conversion_rate"]
     rise = recorded.target / recorded.baseline - 1
-    measured = kpis.lead_conversion_rate(crm, *_baseline(crm))
+    rate = kpis.lead_conversion_eventual if eventual else kpis.lead_conversion_rate
+    measured = rate(crm, *_baseline(crm))
     return float(measured + rise if absolute else measured * (1 + rise))
 
 
 BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
     NumberQuestion(
         "q1", "lead conversion",
-        hints=("Every opportunity is a lead; keep those whose `created_date` is in the "
-               "baseline year.",
-               "Lead conversion = leads whose stage is 'won' / all those leads, open ones "
-               "included. Check yourself with `kpis.lead_conversion_rate(crm, start, end)`."),
+        hints=("Every opportunity is a lead; keep those created in the baseline year and at "
+               "least `crm.profile.maturity_days` days before `crm.meta['data_end']`.",
+               "A lead converted when its stage is 'won' and `close_date - created_date` is "
+               "at most that many days; open ones count as not converted. Check yourself "
+               "with `kpis.lead_conversion_rate(crm, start, end)`."),
         expected=lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm)),
         tolerance=0.0005, fraction=True,
         mistakes=(
+            censored_included(lambda crm: kpis.lead_conversion_eventual(crm, *_baseline(crm)),
+                "You counted leads won at any time: that is eventual conversion "
+                "(`kpis.lead_conversion_eventual`), another figure. The KPI counts a lead "
+                "as won only within the maturity window, so that every period is judged "
+                "on the same time."),
             open_records_excluded(closed_won_share_of_created,
                 "You left the open leads out: that is a win rate of closed deals, not "
-                "lead conversion. Divide by all leads created in the period."),
+                "lead conversion. Divide by all (mature) leads created in the period."),
             wrong_period(lambda crm: won_share(crm, *crm.period("all")),
                          "You used every lead of the data; the question asks for the baseline "
                          "year only."),
@@ -137,7 +152,7 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
         tolerance=0.0005, fraction=True,
         mistakes=(
             open_records_included(lambda crm: won_share(crm, *_baseline(crm)),
-                "You counted open deals in the denominator: that is lead conversion. The "
+                "You counted open deals in the denominator: that is a share of leads won. The "
                 "win rate only looks at closed deals."),
             Mistake("used the creation date", closed_won_share_of_created,
                     "You chose the deals by their creation date; a win rate is about the deals "
@@ -176,18 +191,18 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
         )),
     NumberQuestion(
         "q5",
-        "conversion within 30 days",
+        "conversion in the review window",
         hints=("`review_start, review_end = crm.period('review')`.",
-               "`kpis.lead_conversion_rate(crm, review_start, review_end, within_days=30)`"),
-        expected=lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review"),
-                                                       within_days=30),
+               "`kpis.lead_conversion_rate(crm, review_start, review_end)`"),
+        expected=lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review")),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            censored_included(lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review")),
-                              "That counts leads too young to have closed, so it is too low "
-                              "(right-censoring). Pass within_days=30."),
-            wrong_period(lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm),
-                                                               within_days=30),
+            censored_included(lambda crm: kpis.lead_conversion_eventual(crm,
+                                                                        *crm.period("review")),
+                              "That counts every lead of the window, also those too young to "
+                              "have closed, so it is too low (right-censoring). Use the KPI, "
+                              "`kpis.lead_conversion_rate`."),
+            wrong_period(lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm)),
                          "That is the baseline year; the question asks for the leads of the "
                          "review window (`crm.period('review')`)."),
         )),
@@ -266,7 +281,7 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                            "You split by industry; the question asks per segment."),
         )),
     NumberQuestion(
-        "q12", "gap to competitors",
+        "q12", "gap to the industry benchmark",
         hints=("`crm.kpi_targets.set_index('kpi').loc['win_rate']` holds the benchmark and "
                "its note: won / closed deals, a win rate.",
                "`100 * (kpis.win_rate(crm, start, end) - benchmark)`"),
@@ -274,8 +289,8 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
         mistakes=(
             wrong_definition(lambda crm: benchmark_gap(crm, kpis.lead_conversion_rate),
                              "You measured yourself as lead conversion (won / all leads), "
-                             "the competitors' figure as won / closed deals: compare on "
-                             "their definition, the win rate."),
+                             "the benchmark as won / closed deals: compare on its "
+                             "definition, the win rate."),
         )),
     NumberQuestion(
         "q13", "relative target restated",
@@ -284,6 +299,9 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                "Multiply the measured conversion (q1) by 1 + that rise."),
         expected=restated_target, tolerance=0.0005, fraction=True,
         mistakes=(
+            Mistake("another definition", lambda crm: restated_target(crm, eventual=True),
+                    "You applied the rise to the leads won at any time; the target is on the "
+                    "KPI, conversion within the maturity window (q1): restate it there."),
             points_for_percent(lambda crm: restated_target(crm, absolute=True),
                                "You added the relative rise as points (e.g. 15 % + 10 "
                                "points = 25 %); +10 % multiplies: 15 % x 1.10 = 16.5 %."),

@@ -24,8 +24,6 @@ from ..questions import ChartQuestion, Mistake, NumberQuestion, OpenQuestion, Se
 from . import Bank
 from .gather_feedback import mean_sus, sus_without_reversal
 
-WITHIN_DAYS = 30  # the censoring-safe conversion: won within 30 days, leads 30+ days old
-
 
 def last_quarter(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The three months of usage data: the last three calendar months of the baseline."""
@@ -69,8 +67,8 @@ def response_change(crm, business_hours: bool = True, treated_only: bool = True)
 
 
 def conversion_did(crm) -> rv.DiD:
-    """Difference-in-differences of conversion within 30 days (control vs treated)."""
-    leads = rv.lead_outcomes(crm, within_days=WITHIN_DAYS)
+    """Difference-in-differences of lead conversion, the KPI (control vs treated)."""
+    leads = rv.lead_outcomes(crm)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion")
 
 
@@ -121,17 +119,17 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
         )),
     NumberQuestion(
         "q3",
-        "conversion within 30 days",
-        hints=("`kpis.lead_conversion_rate` has a `within_days` argument for the "
-               "censoring-safe form.",
-               "`kpis.lead_conversion_rate(crm, *baseline, within_days=30)`"),
-        expected=lambda crm: kpis.lead_conversion_rate(crm, *crm.period("baseline"),
-                                                       within_days=WITHIN_DAYS),
+        "lead conversion, baseline",
+        hints=("`kpis.lead_conversion_rate` is the censoring-safe KPI: leads old enough, "
+               "won within the maturity window (`crm.profile.maturity_days`).",
+               "`kpis.lead_conversion_rate(crm, *baseline)`"),
+        expected=lambda crm: kpis.lead_conversion_rate(crm, *crm.period("baseline")),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            censored_included(lambda crm: kpis.lead_conversion_rate(crm, *crm.period("baseline")),
+            censored_included(lambda crm: kpis.lead_conversion_eventual(
+                                  crm, *crm.period("baseline")),
                               "You counted every deal won by the end of the data, however long it "
-                              "took; the fair form counts deals won within 30 days."),
+                              "took; the KPI counts deals won within the maturity window."),
             Mistake("win rate",
                     lambda crm: kpis.win_rate(crm, *crm.period("baseline")),
                     "That is the win rate (won / closed deals); conversion divides by all "
@@ -211,7 +209,7 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
     NumberQuestion(
         "q10",
         "DiD effect on conversion",
-        hints=("`leads = rv.lead_outcomes(crm, within_days=30)`; the model needs a `y` "
+        hints=("`leads = rv.lead_outcomes(crm)`; the model needs a `y` "
                "column: `leads.assign(y=leads.won)`.",
                "`rv.difference_in_differences(...).effect`; `.means` shows the four rates "
                "behind it."),
@@ -229,17 +227,11 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
         )),
     NumberQuestion(
         "q11", "ROI of the changes",
-        hints=("ROI = (benefit - cost) / cost; `kpis.changes_roi` needs the review period "
-               "and `within_days`.",
-               "`kpis.changes_roi(crm, *review, within_days=30)`"),
-        expected=lambda crm: kpis.changes_roi(crm, *crm.period("review"),
-                                              within_days=WITHIN_DAYS),
-        tolerance=0.005, units=("fraction",),
-        mistakes=(
-            censored_included(lambda crm: kpis.changes_roi(crm, *crm.period("review")),
-                              "Without `within_days` the review window's many open leads count as "
-                              "not converted, so the benefit looks too small."),
-        )),
+        hints=("ROI = (benefit - cost) / cost, in percent; `kpis.changes_roi` needs the "
+               "review period and returns a fraction (0.5 = +50 %).",
+               "`100 * kpis.changes_roi(crm, *review)`"),
+        expected=lambda crm: 100 * kpis.changes_roi(crm, *crm.period("review")),
+        tolerance=0.5, units=("percent",)),
     OpenQuestion(
         "q12", "open: one-page summary",
         hints=("Group by KPI: usage, sales, marketing, service, satisfaction.",

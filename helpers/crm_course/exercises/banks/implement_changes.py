@@ -29,17 +29,19 @@ def weakest_step(crm, period: str = "baseline", column: str = "step_conversion")
 
 
 def expected_benefit(crm, margin: str = "won deals", points: bool = False,
-                     within_days: int | None = 30) -> float:
+                     eventual: bool = False) -> float:
     """Extra gross margin per year if lead conversion rose from its baseline to target.
 
     benefit = leads per year x max(target - baseline, 0) x gross margin per won deal, the
-    baseline on the target's definition (won within 30 days); ``margin="all orders"`` or
-    ``"revenue"``, ``points=True`` and ``within_days=None`` give the classic slips.
+    baseline on the target's definition (the KPI: won within the maturity window);
+    ``margin="all orders"`` or ``"revenue"``, ``points=True`` and ``eventual=True`` (the
+    leads won at any time) give the classic slips.
     """
     start, end = _baseline(crm)
     leads = int(crm.opportunities.created_date.between(start, end).sum())
     uplift = max(_target(crm, "lead_conversion_rate")
-                 - kpis.lead_conversion_rate(crm, start, end, within_days=within_days), 0.0)
+                 - (kpis.lead_conversion_eventual if eventual else kpis.lead_conversion_rate)(
+                     crm, start, end), 0.0)
     won_orders = crm.orders[crm.orders.opportunity_id.notna()]
     per_deal = {"won deals": kpis.margin_per_won_deal(crm),
                 "all orders": crm.orders.gross_margin.mean(),
@@ -111,9 +113,9 @@ BANK = Bank("04_implement_changes", "Implement changes", [
         )),
     NumberQuestion(
         "q3", "expected yearly benefit",
-        hints=("The target is in `crm.kpi_targets`, on conversion within 30 days; the "
-               "baseline on the same definition is "
-               "`kpis.lead_conversion_rate(crm, start, end, within_days=30)`.",
+        hints=("The target is in `crm.kpi_targets`, on the KPI (conversion within the "
+               "maturity window); the baseline on the same definition is "
+               "`kpis.lead_conversion_rate(crm, start, end)`.",
                "Orders from won deals have an `opportunity_id`; their mean `gross_margin` is "
                "the margin per won deal (`kpis.margin_per_won_deal(crm)`). Multiply leads x "
                "uplift x margin."),
@@ -129,10 +131,11 @@ BANK = Bank("04_implement_changes", "Implement changes", [
                     lambda crm: expected_benefit(crm, points=True),
                     "The uplift went in as percentage points (e.g. 1.5) instead of a "
                     "fraction (0.015): the benefit is 100 times too big."),
-            Mistake("baseline won so far", lambda crm: expected_benefit(crm, within_days=None),
+            Mistake("baseline won so far", lambda crm: expected_benefit(crm, eventual=True),
                     "Your baseline counts every lead won so far, however long it took; the "
-                    "target is on conversion within 30 days. Measure the baseline the same "
-                    "way (`within_days=30`), or the uplift is wrong."),
+                    "target is on the KPI, conversion within the maturity window. Measure "
+                    "the baseline the same way (`kpis.lead_conversion_rate`), or the uplift "
+                    "is wrong."),
         )),
     NumberQuestion(
         "q4", "contacts after the clean-up",

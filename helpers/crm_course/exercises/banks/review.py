@@ -15,6 +15,7 @@ from scipy.stats import norm
 
 from ... import feedback
 from ... import review as rv
+from .. import methods
 from ..mistakes import (
     calendar_hours,
     censored_included,
@@ -23,20 +24,21 @@ from ..mistakes import (
     median_not_mean,
     wrong_group,
 )
-from ..questions import ChartQuestion, Drawn, Mistake, NumberQuestion, OpenQuestion
+from ..questions import ChartQuestion, Drawn, Method, Mistake, NumberQuestion, OpenQuestion
 from . import Bank
 
 TRAINED = "got training and the new interface"
 
 
 def _treated_leads(crm, treated: bool | None = True) -> pd.DataFrame:
-    """Mature leads (30 days) of the treated regions, the control (False) or all (None)."""
-    leads = rv.lead_outcomes(crm, within_days=30)
+    """Mature leads (the profile's maturity window) of the treated regions, the control
+    (False) or all (None)."""
+    leads = rv.lead_outcomes(crm)
     return leads if treated is None else leads[leads.treated == treated]
 
 
 def conversion(crm, post: bool, treated: bool | None = True) -> float:
-    """Share of mature leads won within 30 days, before or after the changes."""
+    """Share of mature leads won within the maturity window, before or after the changes."""
     leads = _treated_leads(crm, treated)
     return float(leads[leads.post == post].won.mean())
 
@@ -45,7 +47,7 @@ def uncensored_conversion(crm, post: bool) -> float:
     """The slip: every lead of the treated regions in the period, won at any time."""
     o = crm.opportunities
     region = o.owner_id.map(crm.users.set_index("user_id").region)
-    leads = o[(region != crm.meta["control_region"])
+    leads = o[(region != crm.profile.control_region)
               & o.created_date.between(*crm.period("review" if post else "baseline"))]
     return float((leads.stage == "won").mean())
 
@@ -107,7 +109,7 @@ def paired_sus_change(crm, paired: bool = True) -> float:
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
     survey = survey.assign(sus=feedback.sus_scores(survey))
-    survey = survey[(survey.region != crm.meta["control_region"])
+    survey = survey[(survey.region != crm.profile.control_region)
                     & survey.department.isin(["sales", "service"])]
     if not paired:
         return sus_change(crm)
@@ -115,22 +117,54 @@ def paired_sus_change(crm, paired: bool = True) -> float:
     return float((both[2] - both[1]).mean())
 
 
+def conversion_counts(crm) -> tuple[int, int, int, int]:
+    """won_before, n_before, won_after, n_after of the treated regions' mature leads."""
+    leads = _treated_leads(crm)
+    before, after = leads[~leads.post], leads[leads.post]
+    return int(before.won.sum()), len(before), int(after.won.sum()), len(after)
+
+
+def volumes(crm) -> tuple[float, int, int]:
+    """q1's rate and the mature leads before and after: the inputs of the MDE."""
+    won_before, n_before, _, n_after = conversion_counts(crm)
+    return won_before / n_before, n_before, n_after
+
+
+P_METHODS = (
+    Method("the unpooled (Wald) z-test", lambda crm: methods.p_unpooled(*conversion_counts(crm))),
+    Method("the chi-square test with Yates' correction",
+           lambda crm: methods.p_yates(*conversion_counts(crm))),
+)
+N_METHODS = (
+    Method("the classical pooled-variance formula",
+           lambda crm: methods.n_pooled(*planned_rates(crm))),
+    Method("the pooled formula with Fleiss' continuity correction",
+           lambda crm: methods.n_pooled(*planned_rates(crm), continuity=True)),
+    Method("the unpooled-variance formula", lambda crm: methods.n_unpooled(*planned_rates(crm))),
+)
+MDE_METHODS = (
+    Method("the Wald formula (unpooled variances)", lambda crm: methods.mde_wald(*volumes(crm))),
+    Method("the classical formula (pooled variance under no change)",
+           lambda crm: methods.mde_pooled(*volumes(crm))),
+)
+
+
 def did_conversion(crm) -> rv.DiD:
-    """Difference-in-differences of conversion within 30 days, treated vs control."""
-    leads = rv.lead_outcomes(crm, within_days=30)
+    """Difference-in-differences of lead conversion (the KPI), treated vs control."""
+    leads = rv.lead_outcomes(crm)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion")
 
 
 def randomisation_p(crm) -> float:
     """Share of regions whose DiD, with that region as the control, is at least as large as
     the real control's (`rv.region_permutation`)."""
-    leads = rv.lead_outcomes(crm, within_days=30)
+    leads = rv.lead_outcomes(crm)
     return rv.region_permutation(leads.assign(y=leads.won),
-                                 crm.meta["control_region"]).attrs["p_value"]
+                                 crm.profile.control_region).attrs["p_value"]
 
 
 def did_conversion_clustered(crm) -> rv.DiD:
-    leads = rv.lead_outcomes(crm, within_days=30)
+    leads = rv.lead_outcomes(crm)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
                                         cluster="owner_id")
 
@@ -146,7 +180,7 @@ def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> flo
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
     survey = survey.assign(sus=feedback.sus_scores(survey))
-    trained = ((survey.region != crm.meta["control_region"])
+    trained = ((survey.region != crm.profile.control_region)
                & survey.department.isin(["sales", "service"]))
     if group is not None:
         survey = survey[trained == (group == TRAINED)]
@@ -155,7 +189,7 @@ def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> flo
 
 
 def monthly_conversion(crm, treated: bool | None = False) -> list[float]:
-    """Conversion within 30 days by month of creation: control (False), treated (True)
+    """Lead conversion (the KPI) by month of creation: control (False), treated (True)
     or all regions together (None)."""
     leads = _treated_leads(crm, treated)
     return leads.groupby(leads.created_date.dt.to_period("M")).won.mean().tolist()
@@ -169,7 +203,7 @@ def months_before_go_live(crm) -> int:
 
 
 def control_words(crm) -> tuple[str, ...]:
-    return ("control", str(crm.meta["control_region"]).lower())
+    return ("control", str(crm.profile.control_region).lower())
 
 
 BANK = Bank("05_review_after_three_months", "Review after three months", [
@@ -186,7 +220,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                              "that got the changes (`leads.treated`)."),
             censored_included(lambda crm: uncensored_conversion(crm, post=False),
                 "You counted deals won at any time; the fair comparison counts a lead as "
-                "won only if it was won within 30 days."),
+                "won only if it was won within the maturity window."),
         )),
     NumberQuestion(
         "q2",
@@ -208,6 +242,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                "comparison with a `p_value`.",
                "won_before = `before.won.sum()`, n_before = `len(before)`; the same for after."),
         expected=lambda crm: conversion_test(crm).p_value, tolerance=0.001, units=("p-value",),
+        method="the pooled two-proportion z-test", alternatives=P_METHODS,
         mistakes=(
             control_included(lambda crm: conversion_test(crm, treated=None).p_value,
                 "You tested all regions together; the control region got no change, so "
@@ -237,6 +272,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                "`rv.sample_size_per_group(p_before, p_target)` solves the power equation "
                "for two independent groups."),
         expected=leads_needed, tolerance=1,
+        method="the arcsine formula (Cohen's h)", alternatives=N_METHODS,
         mistakes=(
             Mistake("power after the fact", leads_needed_after_the_fact,
                     "You planned from the observed rates (q1 -> q2): a power computed from "
@@ -255,6 +291,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                "Or by hand: the four means of `won` by `treated` and `post`."),
         expected=lambda crm: did_conversion(crm).effect,
         tolerance=0.0005, units=("change", "fraction"),
+        method="the difference of the four means (the OLS fit gives the same number)",
         mistakes=(
             Mistake("naive before/after", lambda crm: group_change(crm, "treated"),
                     "That is the naive before/after change of the treated regions; subtract "
@@ -302,6 +339,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                "the smallest detectable rise.",
                "p0 is your q1 rate; n_before and n_after are `len(before)` and `len(after)`."),
         expected=minimum_detectable_effect, tolerance=0.0005,
+        method="the arcsine formula (Cohen's h)", alternatives=MDE_METHODS,
         mistakes=(
             Mistake("one-sided test", lambda crm: minimum_detectable_effect(crm, alpha=0.1),
                     "That is the one-sided figure (alpha 0.10 two-sided); the test is "
@@ -313,6 +351,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                "per region; its `attrs[\"p_value\"]` is the answer.",
                "With one control among four regions, the answer can never be below 0.25."),
         expected=randomisation_p, tolerance=0.001,
+        method="the region permutation (each region in turn as the control)",
         mistakes=(
             Mistake("rep-clustered p-value", lambda crm: did_conversion_clustered(crm).p_value,
                     "That is the p-value with errors clustered by sales rep; the changes were "
