@@ -49,9 +49,9 @@ def sample_dir_copy():
 FILE_MARKERS = {
     "notebook": {"test_lesson_claims.py", "test_lesson_claims_more.py",
                  "test_lessons_papermill.py", "test_solutions_papermill.py",
-                 "test_lessons_on_exports.py", "test_executor.py", "test_hostile.py",
-                 "test_grading.py", "test_grading_identity.py", "test_hub.py",
-                 "test_vocabularies.py"},
+                 "test_lessons_on_exports.py", "test_notebook_runs.py", "test_executor.py",
+                 "test_hostile.py", "test_grading.py", "test_grading_identity.py",
+                 "test_hub.py", "test_vocabularies.py"},
     "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
