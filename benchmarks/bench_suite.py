@@ -55,6 +55,13 @@ def smoke_args(args: list[str]) -> list[str]:
     return [*kept, SMOKE_FILE]
 
 
+def _environment() -> dict[str, str]:
+    """This process's environment as `make test` sets it, without an outer pytest's
+    variables (the smoke runs inside `make test`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return env | {"PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
 def measure(args: list[str]) -> dict:
     """Run pytest with ``args`` from the repository root; its cost and counts."""
     load = os.getloadavg()[0]
@@ -62,8 +69,7 @@ def measure(args: list[str]) -> dict:
     started = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
                          cwd=ROOT, capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONHASHSEED="0",
-                                  PYDEVD_DISABLE_FILE_VALIDATION="1"))
+                         env=_environment())
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)

@@ -49,19 +49,35 @@ def sample_dir_copy():
 FILE_MARKERS = {
     "notebook": {"test_lesson_claims.py", "test_lesson_claims_more.py",
                  "test_lessons_papermill.py", "test_solutions_papermill.py",
-                 "test_lessons_on_exports.py", "test_executor.py", "test_hostile.py",
-                 "test_grading.py", "test_grading_identity.py", "test_hub.py",
-                 "test_vocabularies.py"},
+                 "test_lessons_on_exports.py", "test_notebook_runs.py", "test_executor.py",
+                 "test_hostile.py", "test_grading.py", "test_grading_identity.py",
+                 "test_hub.py", "test_vocabularies.py"},
     "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
+    "slow": {"test_claims_seeds.py", "test_claims_null.py"},
+}
+# single tests of several CPU-seconds (whole generation, parse or report), kept out of
+# `make check` so it stays under a minute (pytest --durations, 2026-12-07)
+SLOW_TESTS = {
+    "test_dashboard.py::test_every_chart_keeps_its_legend_and_labels_inside_the_png",
+    "test_loader.py::test_cache_is_used_until_a_file_changes",
+    "test_loader.py::test_fast_parse_equals_the_careful_one",
+    "test_synth.py::test_committed_sample_is_exactly_the_default_generation",
+    "test_synth.py::test_scale_grows_the_company",
+    "test_synth.py::test_same_seed_gives_the_same_bytes",
+    "test_what_if_value.py::test_sample_default_plan_is_target_minus_baseline_and_every_"
+    "slider_moves_roi",
 }
 
 
 def pytest_collection_modifyitems(items):
-    """Mark every test by its file (``FILE_MARKERS``); nbval's cells are `notebook`."""
+    """Mark every test by its file (``FILE_MARKERS``) or name (``SLOW_TESTS``); nbval's
+    cells are `notebook`."""
     for item in items:
         name = item.path.name
+        if f"{name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS:
+            item.add_marker("slow")
         if item.path.suffix == ".ipynb":
             item.add_marker("notebook")
         for marker, files in FILE_MARKERS.items():
