@@ -100,3 +100,16 @@ def test_an_opportunity_file_with_only_its_header_is_refused(tmp_path, capsys):
                      capsys)
     assert code == 2 and "Traceback" not in err
     assert "Opportunity.csv: no opportunities (the file holds no data rows)" in err
+
+
+def test_an_export_without_a_won_deal_imports(tmp_path):
+    """No won deal: customer_since and acquisition_channel are derived from none (a map
+    over an empty datetime Series raised a TypeError; found by the fuzz test)."""
+    source = _export(tmp_path)
+    deals = pd.read_csv(source / "Opportunity.csv", dtype=str, keep_default_na=False)
+    deals.StageName = deals.StageName.replace("Closed Won", "Closed Lost")
+    deals.to_csv(source / "Opportunity.csv", index=False)
+    import_export(source, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    assert (crm.opportunities.stage == "won").sum() == 0
+    assert crm.accounts.customer_since.isna().all()

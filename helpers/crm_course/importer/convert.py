@@ -635,10 +635,13 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
     won = opps[opps.stage == "won"].sort_values(["close_date", "opportunity_id"])
     first = won.drop_duplicates("account_id").set_index("account_id")
     arules = mapping.tables["accounts"].rules
+    # through dicts: Series.map with an empty datetime Series fails (no won deal at all)
     if "customer_since" not in arules:
-        accounts = accounts.assign(customer_since=accounts.account_id.map(first.close_date))
+        accounts = accounts.assign(customer_since=pd.to_datetime(
+            accounts.account_id.map(first.close_date.to_dict())))
     if "acquisition_channel" not in arules:
-        accounts = accounts.assign(acquisition_channel=accounts.account_id.map(first.source))
+        accounts = accounts.assign(acquisition_channel=accounts.account_id.map(
+            first.source.to_dict()))
     frames["accounts"] = accounts
 
 
