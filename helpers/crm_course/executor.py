@@ -287,6 +287,8 @@ def run_nbclient(job: dict, status: dict) -> None:
         def output(self, outs, msg, display_id, cell_index):
             if cap is None:
                 return super().output(outs, msg, display_id, cell_index)
+            if self.flooded:  # already cut: no more work per message
+                return None
             self.seen += len(json.dumps(msg.get("content", {}), default=str))
             if self.seen > cap:
                 if not self.flooded:
