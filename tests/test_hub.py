@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from crm_course import exchange, hub
+from crm_course import exchange, hub, inbox
 from crm_course.cli import main as cli
 from crm_course.data import DEFAULT_DATA_DIR
 from crm_course.source import get_crm
@@ -122,20 +122,20 @@ def test_submit_timestamped_never_overwrites_latest_wins(made, tmp_path):
     ex = tmp_path / "exchange"
     shutil.copytree(base / "exchange", ex)
     t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
-    first = exchange.submit(WARMUP, ex, "ana", now=t0)
+    first = inbox.submit(WARMUP, ex, "ana", now=t0)
     assert first.name == "00_warmup.20261127T100000_000000Z.ipynb"
     assert oct(first.stat().st_mode & 0o777) == "0o400"
     with pytest.raises(FileExistsError):
-        exchange.submit(WARMUP, ex, "ana", now=t0)
-    second = exchange.submit(WARMUP, ex, "ana", now=t0 + dt.timedelta(seconds=1))
-    other = exchange.submit(WARMUP, ex, "ben", now=t0)
+        inbox.submit(WARMUP, ex, "ana", now=t0)
+    second = inbox.submit(WARMUP, ex, "ana", now=t0 + dt.timedelta(seconds=1))
+    other = inbox.submit(WARMUP, ex, "ben", now=t0)
     assert first.read_bytes() == WARMUP.read_bytes() and first.exists()
     assert exchange.latest(ex) == [second, other]
     assert exchange.notebook_of(second) == "00_warmup"
     with pytest.raises(exchange.ExchangeError, match="no inbox"):
-        exchange.submit(WARMUP, ex, "dan\u202e/")  # no inbox: dan never started a server
+        inbox.submit(WARMUP, ex, "dan\u202e/")  # no inbox: dan never started a server
     with pytest.raises(exchange.ExchangeError, match="not a saved notebook"):
-        exchange.submit(tmp_path / "missing.ipynb", ex, "ana")
+        inbox.submit(tmp_path / "missing.ipynb", ex, "ana")
 
 
 def test_cli_submit_and_grade_arguments(made, tmp_path, monkeypatch, capsys):
@@ -187,8 +187,8 @@ def test_grade_exchange_latest_each_on_own_dataset_and_absent_learners(made, tmp
             w.writerow([u, u, h])
     solution = ROOT / "solutions" / "00_warmup.ipynb"
     t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
-    exchange.submit(WARMUP, ex, "ana", now=t0)  # blank, then the worked one: latest wins
-    exchange.submit(solution, ex, "ana", now=t0 + dt.timedelta(minutes=5))
+    inbox.submit(WARMUP, ex, "ana", now=t0)  # blank, then the worked one: latest wins
+    inbox.submit(solution, ex, "ana", now=t0 + dt.timedelta(minutes=5))
     os.environ["CRM_COURSE_SECRET"] = SECRET
     try:
         results, written = exchange.grade_exchange(ex, tmp_path / "out", progress=False,

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_course.exchange import SUBMISSION
+from crm_course.inbox import SUBMISSION
 from crm_course.sandbox import unavailable
 from crm_course.synth import learner_seed
 

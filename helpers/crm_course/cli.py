@@ -414,7 +414,7 @@ def _add_submit(sub) -> None:
 
 
 def _submit(args) -> int:
-    from .exchange import ExchangeError, submit
+    from .inbox import ExchangeError, submit
 
     try:
         path = submit(args.notebook, args.exchange, args.user)

@@ -9,8 +9,8 @@ Layout (made by the hub, `crm_course.hub`)::
         <username>/                     the learner's own folder, 0700, owned by them
           <notebook>.<UTC time>.ipynb   one file per submission, 0400, never overwritten
 
-`submit` copies a saved notebook into the learner's inbox under a new timestamped name
-(created exclusively: an earlier submission is never replaced). `latest` picks the
+A learner's `crm_course.inbox.submit` copies a saved notebook into their inbox under a new
+timestamped name (never replacing an earlier one). Here, the instructor's side: `latest` picks the
 newest submission per learner and notebook by the file's own time (its name's stamp is
 the learner's to choose); `grade_exchange` opens each once (``O_NOFOLLOW|O_NONBLOCK``:
 no link, no FIFO), checks with fstat that it is a regular file owned by the inbox's owner
@@ -25,10 +25,7 @@ Littlest JupyterHub, Kubernetes volumes) nobody reads or alters another's inbox.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import os
-import re
-import shutil
 import stat
 import sys
 import tempfile
@@ -38,50 +35,7 @@ from .exercises.banks import get_bank
 from .grading import GradeResult, feedback_html, grade
 from .grading.submission import MAX_BYTES
 from .identity import learner_key, read_roster
-
-EXCHANGE_ENV = "CRM_COURSE_EXCHANGE"
-ROSTER = "roster.csv"
-INBOX = "inbox"
-STAMP = "%Y%m%dT%H%M%S_%fZ"
-SUBMISSION = re.compile(r"^(?P<notebook>.+)\.(?P<time>\d{8}T\d{6}_\d{6}Z)\.ipynb$")
-
-
-class ExchangeError(ValueError):
-    """The exchange cannot be used as asked; the message says what to change."""
-
-
-def exchange_dir(exchange: str | Path | None = None) -> Path:
-    """``exchange``, else ``$CRM_COURSE_EXCHANGE`` (set by the course's JupyterHub)."""
-    value = exchange if exchange is not None else os.environ.get(EXCHANGE_ENV)
-    if not value:
-        raise ExchangeError(f"no exchange folder: give one, or set ${EXCHANGE_ENV} (the "
-                            "course's JupyterHub sets it for every learner)")
-    return Path(value)
-
-
-def submit(notebook: str | Path, exchange: str | Path | None = None,
-           user: str | None = None, now: dt.datetime | None = None) -> Path:
-    """Copy the saved ``notebook`` into ``EXCHANGE/inbox/<user>/`` as
-    ``<stem>.<UTC time>.ipynb`` (read-only); return the new file's path.
-
-    ``user`` defaults to ``$JUPYTERHUB_USER``, then ``$USER``."""
-    notebook = Path(notebook)
-    if notebook.suffix != ".ipynb" or not notebook.is_file():
-        raise ExchangeError(f"{notebook}: not a saved notebook (.ipynb) file")
-    user = user or os.environ.get("JUPYTERHUB_USER") or os.environ.get("USER")
-    if not user:
-        raise ExchangeError("who is submitting? give user=... (set by JupyterHub)")
-    inbox = exchange_dir(exchange) / INBOX / learner_key(user)
-    if not inbox.is_dir():
-        raise ExchangeError(f"{inbox}: no inbox for {user!r}; the hub makes it when your "
-                            "server starts (ask your instructor)")
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime(STAMP)
-    target = inbox / f"{notebook.stem}.{stamp}.ipynb"
-    # O_EXCL: an earlier submission (even one of the same microsecond) is never replaced
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o400)
-    with os.fdopen(fd, "wb") as out, open(notebook, "rb") as src:
-        shutil.copyfileobj(src, out)
-    return target
+from .inbox import INBOX, ROSTER, SUBMISSION, ExchangeError
 
 
 def latest(exchange: str | Path) -> list[Path]:

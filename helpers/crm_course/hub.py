@@ -27,8 +27,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from .exchange import EXCHANGE_ENV, INBOX, ROSTER
 from .identity import learner_key
+from .inbox import EXCHANGE_ENV, INBOX, ROSTER
 
 DATA_ENV = "CRM_COURSE_DATA"
 SECRET_ENV = "CRM_COURSE_SECRET"
