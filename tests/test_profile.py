@@ -108,8 +108,8 @@ def test_the_import_derives_a_profile_and_lists_it(tmp_path):
     assert profile.vocabularies["countries"] is None
     assert profile.policies["time_zone"] == "Europe/Berlin"
     assert profile.business_hours == (8, 17) and profile.sla_hours["urgent"] == 4
-    assert profile.defaulted == ("lead_maturity_days", "currency")
-    assert profile.currency == "EUR"        # the course's default, listed as such
+    assert profile.defaulted == ("lead_maturity_days",)
+    assert profile.currency == "EUR"        # read from the export's CurrencyIsoCode column
     assert profile.periods == {"baseline_days": 85, "baseline_name": "85 days"}
     text = (tmp_path / "out" / "import_report.md").read_text()
     assert "- business hours: Mon-Fri 08:00-17:00" in text
