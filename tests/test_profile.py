@@ -115,7 +115,7 @@ def test_the_import_derives_a_profile_and_lists_it(tmp_path):
     assert "- business hours: Mon-Fri 08:00-17:00" in text
     assert "- SLA (business hours to resolve): urgent 4 h, high 8 h, normal 24 h, low 72 h" \
         in text
-    assert ("- the course's defaults (not set for this dataset): lead maturity days, currency"
+    assert ("- the course's defaults (not set for this dataset): lead maturity days"
             in text)
     assert report.metadata["profile"]["policies"]["time_zone"] == "Europe/Berlin"
     hours = kpis.resolution_hours(crm, *crm.period("all"), statistic="mean")
