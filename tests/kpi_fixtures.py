@@ -20,7 +20,6 @@ META = {
     "company": "Test Ltd", "seed": None, "scale": 1, "effect": 1,
     "data_start": "2025-01-01", "changes_start": "2025-03-01", "data_end": "2025-04-30",
     "control_region": "West", "survey_waves": ["2025-02-01", "2025-04-15"],
-    "business_hours": "Mon-Fri 09:00-18:00",
     "profile": {"vocabularies": {**VOCABULARIES, "countries": None}},   # any ISO country
 }
 

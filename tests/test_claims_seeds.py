@@ -27,9 +27,11 @@ def test_reports_on_20_seeds_claim_only_what_tests_show():
             result = review_result(crm, measure)
             words = " ".join(result.sentences)
             assert "p = 0.000" not in words
-            tests = [t for t in (result.before_after, result.did) if t is not None]
-            said = words.count("unlikely to be chance alone")
-            assert said == sum(t.p_value < 1 - t.confidence for t in tests), words
+            # the report's claim words only where its test cleared; the verdict credits
+            # nothing with 4 regions (randomisation inference cannot go below 0.25)
+            said = words.count("beyond chance")
+            assert said == (result.before_after.claim in ("improved", "got worse")), words
+            assert not result.verdict.established and "randomisation" in words
     print(f"course story, 20 seeds: {claims} claims in {tested} tested comparisons")
     assert tested >= 20 * 6  # every seed has record-level tests for its focus KPIs
     assert claims > 0  # the story's effects are found somewhere

@@ -251,8 +251,11 @@ class Report:
         untold = self.rows_with("no clear change", "not tested", "not comparable")
         targets = target_summary(self.rows)
         return {
-            "Improved, beyond chance": [r.sentence for r in self.rows_with("improved")],
-            "Got worse, beyond chance": [r.sentence for r in self.rows_with("got worse")],
+            # headings name the test, not a result: the sentences carry it
+            "Beyond chance in the good direction (before/after test, not a cause)": [
+                r.sentence for r in self.rows_with("improved")],
+            "Beyond chance in the wrong direction (before/after test, not a cause)": [
+                r.sentence for r in self.rows_with("got worse")],
             "Cannot be told yet": ([f"{join([kpi_label(r.kpi) for r in untold])}: the "
                                     "changes are within what chance alone produces, have no "
                                     "test here, or cannot be compared (details below)."]

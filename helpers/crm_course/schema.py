@@ -324,7 +324,6 @@ METADATA_KEYS = {
     "data_end": "Last day covered: the snapshot date.",
     "control_region": "Region that got no changes until after the review (or null).",
     "survey_waves": "Send date of each survey wave.",
-    "business_hours": "Opening hours used for business-time KPIs.",
     "time_zone": "IANA time zone the timestamps are written in (an import converts zoned "
                  "timestamps to it; null or left out: local time as recorded).",
 }

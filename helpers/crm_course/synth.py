@@ -926,7 +926,6 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "company": COMPANY, "seed": seed, "scale": scale, "effect": effect,
         "data_start": str(s), "changes_start": str(changes), "data_end": str(end),
         "control_region": CONTROL_REGION, "survey_waves": [str(w) for w in waves],
-        "business_hours": bt.label(SAMPLE_HOURS),
     }
     metadata["profile"] = {
         "vocabularies": sample_vocabularies(),

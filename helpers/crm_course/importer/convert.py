@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_crm, quote_lines, quote_values, write_tables
-from ..profile import Profile
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
 from . import values as parse
@@ -659,7 +658,6 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "time_zone": zone}
     report.metadata["profile"] = _profile(tables, spec, zone, report.metadata)
-    report.metadata["business_hours"] = Profile.from_meta(report.metadata).hours_label
     regions = report.metadata["profile"]["vocabularies"]["regions"]
     if control_region is not None and control_region not in regions:
         raise ValueError(f"control_region {control_region!r} has no user or account in this "

@@ -14,7 +14,7 @@ rules of the course (shared/EVALUATION_RULES.md):
   so an old lead and a young one get the same time.
 * **Not cut short by the data's start**: a duration counted at its end (the cycle of deals
   won in a period) is compared only over deals won late enough to have been that long
-  (`LEFT_TRUNCATED`); the note says from which day.
+  (the entry's ``left_truncated``); the note says from which day.
 * **Possible**: a share outside 0-1, an ROI below -100 % or a negative duration raises
   `ImpossibleValue` instead of reaching a page.
 * **Claims**: two periods are compared with a test where the KPI has record-level
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -38,11 +37,9 @@ from statsmodels.stats.proportion import proportion_confint
 from .. import inference as review
 from ..data import CRM
 from ..feedback import sus_scores
-from . import sales
-from ._common import data_end, dates, in_period, period
-from .customers import churn_counts, winback_counts
+from ._common import data_end, in_period, period
+from .customers import winback_counts
 from .registry import REGISTRY, get_kpi
-from .service import ticket_durations
 
 CONFIDENCE = 0.95
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
@@ -117,7 +114,8 @@ def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestam
 
     Returns (NaN, why) when the KPI has no counts to pool or no whole period fits.
     """
-    if name not in POOLABLE:
+    counts = REGISTRY[name].pooled_counts
+    if counts is None:
         return math.nan, f"{name} cannot be restated per {length}"
     starts = pd.date_range(first, last, freq=PERIOD_FREQ[length])
     pieces = [(s, s + _length_offset(length) - pd.Timedelta(days=1)) for s in starts]
@@ -126,7 +124,7 @@ def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestam
         return math.nan, f"the period holds no whole {length}"
     num = den = 0.0
     for a, b in pieces:
-        n, d = POOLABLE[name](crm, a, b)
+        n, d = counts(crm, a, b)
         num, den = num + n, den + d
     note = (f"pooled over {len(pieces)} {length}{'s' if len(pieces) > 1 else ''}, "
             f"{pieces[0][0]:%b %Y} to {pieces[-1][1]:%b %Y}")
@@ -138,17 +136,6 @@ def _length_offset(length: str) -> pd.DateOffset:
             "year": pd.DateOffset(years=1)}[length]
 
 
-def _churn(crm: CRM, first, last) -> tuple[float, float]:
-    start, lost, _, _ = churn_counts(crm, first, last)
-    return lost, start
-
-
-def _retention(crm: CRM, first, last) -> tuple[float, float]:
-    start, _, end, new = churn_counts(crm, first, last)
-    return end - new, start
-
-
-POOLABLE = {"churn_rate": _churn, "retention_rate": _retention}
 
 
 def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
@@ -191,84 +178,18 @@ def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timesta
     return per_period_value(crm, name, first, last, length)
 
 
-# --------------------------------------------------------------------------- observations
-# Record-level values behind the KPIs that can be tested: mean(observations) (shares),
-# median (durations) or mean (money) of them equals the registry value for the period.
-# Only KPIs whose records are close to independent: campaign responses are not (members of
-# one campaign share its offer and audience), so campaign_response_rate has no test here.
-
-def _leads(crm: CRM, first, last, campaign_only: bool = False) -> np.ndarray:
-    o = crm.opportunities
-    mask = in_period(o.created_date, first, last)
-    if campaign_only:
-        mask &= o.campaign_id.notna().to_numpy()
-    leads, won = sales.converted_leads(crm, mask, crm.profile.maturity_days)
-    return won[leads].astype(float)
-
-
-def _won_deals(crm: CRM, first, last) -> np.ndarray:
-    o = crm.opportunities
-    return (in_period(o.close_date, first, last) & (o.stage == "won").to_numpy())
-
-
-def _ticket_hours(column: str):
-    def hours(crm: CRM, first, last) -> np.ndarray:
-        mask, durations = ticket_durations(crm, first, last, column)
-        return durations[mask]
-    return hours
-
-
-def _closed(crm: CRM, first, last) -> np.ndarray:
-    o = crm.opportunities
-    closed = in_period(o.close_date, first, last) & o.stage.isin(["won", "lost"]).to_numpy()
-    return (o.stage[closed] == "won").to_numpy(dtype=float)
-
-
-def _csat(crm: CRM, first, last) -> np.ndarray:
-    t = crm.tickets
-    score = t.csat.to_numpy(dtype=float, na_value=np.nan)
-    answered = in_period(t.created_at, first, last) & ~np.isnan(score)
-    return (score[answered] >= 4).astype(float)
-
-
-def _deal_amounts(crm: CRM, first, last) -> np.ndarray:
-    o = crm.opportunities
-    return o.amount.to_numpy(dtype=float)[_won_deals(crm, first, last)]
-
-
-def _cycle_days(crm: CRM, first, last) -> np.ndarray:
-    o = crm.opportunities
-    won = _won_deals(crm, first, last)
-    return ((dates(o.close_date) - dates(o.created_date)) / np.timedelta64(1, "D"))[won]
-
-
-def _order_amounts(crm: CRM, first, last) -> np.ndarray:
-    o = crm.orders
-    return o.amount.to_numpy(dtype=float)[in_period(o.order_date, first, last)]
-
-
-OBSERVATIONS = {  # kpi: (records of a period, 'share' | 'median' | 'mean')
-    "lead_conversion_rate": (_leads, "share"),
-    "campaign_conversion_rate": (partial(_leads, campaign_only=True), "share"),
-    "win_rate": (_closed, "share"),
-    "csat": (_csat, "share"),
-    "first_response_hours": (_ticket_hours("first_response_at"), "median"),
-    "resolution_hours": (_ticket_hours("resolved_at"), "median"),
-    "sales_cycle_days": (_cycle_days, "median"),
-    "average_deal_size": (_deal_amounts, "mean"),
-    "average_order_value": (_order_amounts, "mean"),
-}
-
-
 def observations(crm: CRM, name: str, start, end) -> np.ndarray:
     """The records behind KPI ``name`` in [start, end] after the maturity rule: 0/1 for
-    shares, hours or days for durations, euros for money. Raises KeyError for a KPI
-    without record-level observations (see `OBSERVATIONS`)."""
+    shares, hours or days for durations, euros for money (the entry's ``records``).
+    Raises KeyError for a KPI without record-level observations."""
     first, last = period(start, end)
+    records = REGISTRY[name].records
+    if records is None:
+        raise KeyError(f"{name} has no record-level observations in the registry")
     last, _ = mature_end(crm, name, first, last)
     if last < first:
         return np.array([], dtype=float)
-    values = np.asarray(OBSERVATIONS[name][0](crm, first, last), dtype=float)
+    values = np.asarray(records(crm, first, last), dtype=float)
     return values[~np.isnan(values)]
 
 
@@ -281,10 +202,10 @@ def level_interval(crm: CRM, name: str, start, end, confidence: float = CONFIDEN
     record-level observations: (None, None, False)."""
     if REGISTRY[name].aggregation == "level":
         return None, None, True
-    if name not in OBSERVATIONS:
+    if REGISTRY[name].records is None:
         return None, None, False
     x = np.sort(observations(crm, name, start, end))
-    n, kind = len(x), OBSERVATIONS[name][1]
+    n, kind = len(x), REGISTRY[name].test
     if n < 2:
         return None, None, False
     alpha = 1 - confidence
@@ -369,10 +290,6 @@ def _same_cut(before: tuple, after: tuple, measured: Value) -> tuple:
     return b_first, b_last - cut
 
 
-# KPIs over records picked by their end (deals won in the period) that measure a duration
-# back to a start: a deal won d days after the data begin cannot be older than d days, so a
-# period near the data's start under-counts long durations (left truncation)
-LEFT_TRUNCATED = frozenset({"sales_cycle_days"})
 
 
 def _history_cut(crm: CRM, name: str, windows: list[tuple], reference: tuple
@@ -406,7 +323,7 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     """
     k = get_kpi(name)
     history = ""
-    if name in LEFT_TRUNCATED:
+    if k.left_truncated:
         (before, after), history = _history_cut(crm, name, [before, after], after)
         if before is None or after is None:
             return Comparison(name, math.nan, math.nan, None, None, math.nan, math.nan,
@@ -426,12 +343,12 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
                           "; ".join(notes) or "no value in one of the periods")
-    if name not in OBSERVATIONS:
+    if k.records is None:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
                           "; ".join(notes))
     xb = observations(crm, name, *before)  # `before` already cut like `after`
     xa = observations(crm, name, *after)
-    kind = OBSERVATIONS[name][1]
+    kind = k.test
     extra = {}
     try:
         if kind == "share":
@@ -582,7 +499,12 @@ def baseline_rule(crm: CRM, window: tuple) -> str:
 p_text = review.format_p
 
 
-__all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "OBSERVATIONS", "Value",
+def testable() -> list[str]:
+    """KPIs with record-level observations (a ``records`` function in their entry)."""
+    return [name for name, k in REGISTRY.items() if k.records is not None]
+
+
+__all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "Value", "testable",
            "baseline_rule", "chart_length", "check_possible", "claim", "compare",
            "comparison_baseline", "compute", "evaluate", "level_interval",
            "like_period_value", "mature_end", "maturity_days", "observations", "over_time",

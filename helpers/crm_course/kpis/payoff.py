@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import CRM
+from ..inference import format_p
 from . import evaluation as ev
 from .roi import (
     ASSUMPTIONS,
@@ -113,7 +114,7 @@ def _sentences(crm: CRM, table: pd.DataFrame, leads: int, margin: float, cost: f
         out.append(
             f"From the difference-in-differences ({change_text(did.uplift, 'points')}, "
             f"interval {change_text(did.low, 'points')} to {change_text(did.high, 'points')}"
-            f" with errors clustered by region, {ev.p_text(verdict.p_value)}; {caused}): "
+            f" with errors clustered by region, {format_p(verdict.p_value)}; {caused}): "
             f"if the extra wins are deals that would otherwise be lost (more wins), ROI "
             f"{_range(table, 'difference-in-differences', 'more wins')}; if they are the "
             "same deals won sooner (earlier wins, margin worth "
@@ -132,7 +133,7 @@ def _sentences(crm: CRM, table: pd.DataFrame, leads: int, margin: float, cost: f
     if not math.isnan(naive.uplift):
         out.append(
             f"The naive before/after without a control group "
-            f"({change_text(naive.uplift, 'points')}, {ev.p_text(compared.p_value)}) would "
+            f"({change_text(naive.uplift, 'points')}, {format_p(compared.p_value)}) would "
             f"give {_range(table, 'naive before/after', 'more wins')} under more wins; it "
             "cannot separate the changes from the season and the market.")
     return out

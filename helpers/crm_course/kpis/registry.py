@@ -8,22 +8,36 @@ function computing it. ``kind='scalar'`` KPIs give one number per
 period (and group) and make up `kpi_table`; ``kind='table'`` entries are breakdowns
 (funnel, cohorts, feature usage ...) returning a DataFrame.
 
-Each scalar KPI also says how it aggregates over a period (`AGGREGATIONS`) and whether
-it needs time to mature (its records are judged by an outcome that takes time: leads
-created a week before the data ends have not had time to close). The evaluation engine
-(`crm_course.kpis.evaluation`) reads both.
+Everything the engine needs to know about a KPI is a field of its one entry: how it
+aggregates over a period (`AGGREGATIONS`), whether it needs time to mature (its records
+are judged by an outcome that takes time: leads created a week before the data ends have
+not had time to close), its record-level observations and the statistic its test uses
+(``records``, ``test``; `kpis.records`), the counts it pools over periods
+(``pooled_counts``), whether its durations are cut short near the data's start
+(``left_truncated``) and whether it sums ``opportunities.amount`` (``sums_amount``). Adding
+a KPI is adding one entry (or `register` at run time).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..data import CRM
-from . import adoption, customers, data_quality, feedback, marketing, roi, sales, service
+from . import (
+    adoption,
+    customers,
+    data_quality,
+    feedback,
+    marketing,
+    records,
+    roi,
+    sales,
+    service,
+)
 from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS
 
 AREAS = ("sales", "marketing", "service", "customers", "adoption", "data quality",
@@ -62,7 +76,12 @@ class KPI:
     note: str = ""  # caveat shown in kpi_table's note column
     needs: tuple[str, ...] | None = None  # None: the area's AREA_NEEDS
     aggregation: str = "pooled ratio"  # a key of AGGREGATIONS
-    matures: bool = False  # records need `evaluation.maturity_days` to show their outcome
+    matures: bool = False  # records need the profile's maturity window to show their outcome
+    records: Callable | None = None  # (crm, first, last) -> array behind the KPI's test
+    test: str | None = None  # 'share' (proportions), 'median' or 'mean' of the records
+    pooled_counts: Callable | None = None  # (crm, first, last) -> (numerator, denominator)
+    left_truncated: bool = False  # durations counted at their end: cut near the data start
+    sums_amount: bool = False  # sums opportunities.amount (an export may lack amounts)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -83,7 +102,7 @@ class KPI:
 def _stage(to: str, before: str) -> KPI:
     return KPI(f"stage_conversion_{to}", "sales", f"leads reaching {to} / leads reaching "
                f"{before} (created in the period)", "share", True, sales.stage_conversion,
-               USER_GROUPINGS, {"stage": to})
+               USER_GROUPINGS, {"stage": to}, matures=True)
 
 
 U, A = USER_GROUPINGS, ACCOUNT_GROUPINGS
@@ -91,19 +110,22 @@ _ENTRIES = (
     # sales
     KPI("lead_conversion_rate", "sales",
         "leads won within the maturity window / leads created in the period", "share",
-        True, sales.lead_conversion_rate, U),
+        True, sales.lead_conversion_rate, U, matures=True, records=records.leads,
+        test="share"),
     KPI("win_rate", "sales", "won / (won + lost), deals closed in the period", "share", True,
-        sales.win_rate, U),
+        sales.win_rate, U, records=records.closed_deals, test="share"),
     _stage("qualified", "lead"), _stage("proposal", "qualified"),
     _stage("negotiation", "proposal"), _stage("won", "negotiation"),
     KPI("sales_per_rep", "sales", "won amount / sales rep-months", "EUR per rep-month", True,
-        sales.sales_per_rep, U),
+        sales.sales_per_rep, U, sums_amount=True),
     KPI("average_deal_size", "sales", "won amount / deals won in the period", "EUR", True,
-        sales.average_deal_size, U),
+        sales.average_deal_size, U, aggregation="mean", records=records.deal_amounts,
+        test="mean", sums_amount=True),
     KPI("sales_cycle_days", "sales", "median(close - created) of deals won in the period",
-        "days", False, sales.sales_cycle_days, U),
+        "days", False, sales.sales_cycle_days, U, aggregation="median",
+        records=records.cycle_days, test="median", left_truncated=True),
     KPI("pipeline_value", "sales", "sum(amount) of opportunities open at the period's end",
-        "EUR", True, sales.pipeline_value, U),
+        "EUR", True, sales.pipeline_value, U, aggregation="level", sums_amount=True),
     KPI("activities_per_rep", "sales", "logged activities of sales reps / rep-months",
         "activities per rep-month", True, sales.activities_per_rep, U,
         needs=("usage_log",)),
@@ -115,7 +137,8 @@ _ENTRIES = (
         needs=("campaign_members",)),
     KPI("campaign_conversion_rate", "marketing",
         "campaign leads won within the maturity window / campaign leads",
-        "share", True, marketing.campaign_conversion_rate, U),
+        "share", True, marketing.campaign_conversion_rate, U, matures=True,
+        records=records.campaign_leads, test="share"),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         "EUR per lead", False, marketing.cost_per_lead),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
@@ -123,43 +146,48 @@ _ENTRIES = (
         needs=("accounts",)),
     KPI("marketing_roi", "marketing", "(margin of campaign-won deals - campaign cost) / cost",
         "percent", True, marketing.marketing_roi,
-        needs=("campaigns", "opportunities", "orders")),
+        needs=("campaigns", "opportunities", "orders"), matures=True, sums_amount=True),
     # service
     KPI("first_response_hours", "service", "median(first reply - created), business hours",
         "business hours", False, service.first_response_hours, U,
-        needs=("tickets.first_response_at",)),
+        needs=("tickets.first_response_at",), aggregation="median",
+        records=records.first_response_hours, test="median"),
     KPI("resolution_hours", "service", "median(resolved - created), business hours",
         "business hours", False, service.resolution_hours, U,
-        needs=("tickets.resolved_at",)),
+        needs=("tickets.resolved_at",), aggregation="median", matures=True,
+        records=records.resolution_hours, test="median"),
     KPI("case_load_per_agent", "service", "tickets created / service agent-months",
         "tickets per agent-month", False, service.case_load_per_agent, U),
     KPI("open_tickets", "service", "tickets not resolved at the period's end", "tickets",
-        False, service.open_tickets, U),
+        False, service.open_tickets, U, aggregation="level"),
     KPI("overdue_tickets", "service", "open tickets past the resolution SLA of their "
-        "priority", "tickets", False, service.overdue_tickets, U),
+        "priority", "tickets", False, service.overdue_tickets, U, aggregation="level"),
     KPI("post_sale_incidents_per_100_orders", "service",
         "100 x incident tickets within 30 days / orders", "per 100 orders", False,
         service.post_sale_incidents_per_100_orders, A,
         needs=("tickets", "orders")),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
-        needs=("tickets.csat",)),
+        needs=("tickets.csat",), records=records.csat_answers, test="share"),
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
-        customers.churn_rate, A, needs=("accounts.churn_date",)),
+        customers.churn_rate, A, needs=("accounts.churn_date",), aggregation="per period",
+        pooled_counts=records.churn_pair),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
         customers.retention_rate, A,
-        needs=("accounts.churn_date",)),
+        needs=("accounts.churn_date",), aggregation="per period",
+        pooled_counts=records.retention_pair),
     KPI("winback_rate", "customers", "targeted lapsed customers ordering again within 90 "
         "days / targeted", "share", True, customers.winback_rate, A,
         needs=("campaigns", "campaign_members", "orders")),
     KPI("repeat_purchase_rate", "customers", "buyers with 2+ orders / buyers", "share", True,
-        customers.repeat_purchase_rate, A),
+        customers.repeat_purchase_rate, A, aggregation="per period"),
     KPI("orders_per_customer", "customers", "orders / buyers", "orders per customer", True,
-        customers.orders_per_customer, A),
+        customers.orders_per_customer, A, aggregation="per period"),
     KPI("average_order_value", "customers", "revenue / orders", "EUR", True,
-        customers.average_order_value, A),
+        customers.average_order_value, A, aggregation="mean", records=records.order_amounts,
+        test="mean"),
     KPI("cross_sell_rate", "customers", "buyers from 2+ product categories / buyers",
-        "share", True, customers.cross_sell_rate, A),
+        "share", True, customers.cross_sell_rate, A, aggregation="per period"),
     KPI("clv_simple", "customers", "AOV x orders per year x margin rate x lifespan",
         "EUR (margin)", True, customers.clv_simple, A),
     KPI("clv_retention", "customers", "m x r / (1 + i - r), i = 10%", "EUR (margin)", True,
@@ -173,53 +201,52 @@ _ENTRIES = (
     KPI("logins_per_user", "adoption", "logins / licensed user-months",
         "logins per user-month", True, adoption.logins_per_user, U),
     KPI("unused_feature_count", "adoption", "catalogue features with no event in the period",
-        "features", False, adoption.unused_feature_count, U),
+        "features", False, adoption.unused_feature_count, U, aggregation="per period"),
     KPI("feature_usage", "adoption", "events and users per feature / all", "share", None,
         adoption.feature_usage, U, kind="table"),
     # data quality
     KPI("completeness", "data quality", "filled e-mail and phone / (contacts x 2)", "share",
-        True, data_quality.completeness, A),
+        True, data_quality.completeness, A, aggregation="level"),
     KPI("duplicate_contact_rate", "data quality", "contacts in duplicate clusters / contacts",
-        "share", False, data_quality.duplicate_contact_rate, A),
+        "share", False, data_quality.duplicate_contact_rate, A, aggregation="level"),
     KPI("invalid_value_rate", "data quality", "contacts with an invalid country or date / "
-        "contacts", "share", False, data_quality.invalid_value_rate, A),
+        "contacts", "share", False, data_quality.invalid_value_rate, A, aggregation="level"),
     KPI("data_quality_score", "data quality", "mean(completeness, 1 - duplicate rate, "
-        "1 - invalid rate)", "score 0-1", True, data_quality.data_quality_score, A),
+        "1 - invalid rate)", "score 0-1", True, data_quality.data_quality_score, A,
+        aggregation="level"),
     KPI("completeness_by_column", "data quality", "filled values / contacts, per column",
         "share", True, data_quality.completeness_by_column, kind="table"),
     KPI("invalid_values", "data quality", "contacts failing each check / contacts", "share",
         False, data_quality.invalid_values, kind="table"),
     # feedback
     KPI("sus_score", "feedback", "SUS: odd items (answer-1), even items (5-answer), sum x "
-        "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U),
+        "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U,
+        aggregation="mean"),
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,
-        needs=("kpi_targets", "opportunities", "orders")),
+        needs=("kpi_targets", "opportunities", "orders"), matures=True),
     KPI("changes_roi", "roi", "(extra won margin vs baseline conversion - improvement "
         "costs) / costs", "percent", True, roi.changes_roi,
-        needs=("changes", "opportunities", "orders")),
+        needs=("changes", "opportunities", "orders"), matures=True),
 )
 
-_AGGREGATION = {
-    "average_deal_size": "mean", "average_order_value": "mean", "sus_score": "mean",
-    "sales_cycle_days": "median", "first_response_hours": "median",
-    "resolution_hours": "median",
-    "pipeline_value": "level", "open_tickets": "level", "overdue_tickets": "level",
-    "completeness": "level", "duplicate_contact_rate": "level", "invalid_value_rate": "level",
-    "data_quality_score": "level",
-    "churn_rate": "per period", "retention_rate": "per period",
-    "repeat_purchase_rate": "per period", "orders_per_customer": "per period",
-    "cross_sell_rate": "per period", "unused_feature_count": "per period",
-}
-# judged by an outcome that takes time: lead -> won, campaign -> won deals, ticket -> resolved
-_MATURES = {"lead_conversion_rate", "campaign_conversion_rate", "marketing_roi",
-            "resolution_hours", "crm_roi", "changes_roi",
-            *(f"stage_conversion_{s}" for s in ("qualified", "proposal", "negotiation", "won"))}
-_ENTRIES = tuple(
-    replace(k, aggregation=_AGGREGATION.get(k.name, k.aggregation),
-            matures=k.name in _MATURES) if k.kind == "scalar" else k for k in _ENTRIES)
 REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}
+
+
+def register(kpi: KPI) -> KPI:
+    """Add ``kpi`` to the registry (a new name; its entry is all the engine needs)."""
+    if kpi.name in REGISTRY:
+        raise ValueError(f"name: a KPI called {kpi.name!r} is registered already")
+    REGISTRY[kpi.name] = kpi
+    return kpi
+
+
+def unregister(name: str) -> None:
+    """Remove a KPI added with `register` (the course's own entries stay)."""
+    if any(k.name == name for k in _ENTRIES):
+        raise ValueError(f"name: {name!r} is one of the course's KPIs and stays")
+    REGISTRY.pop(name, None)
 
 
 def get_kpi(name: str) -> KPI:
@@ -255,7 +282,7 @@ def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]
     """Registered KPI names (of one ``area`` and ``kind``; None for all), registry order."""
     if area is not None and area not in AREAS:
         raise ValueError(f"area must be one of {', '.join(AREAS)}, got {area!r}")
-    return [k.name for k in _ENTRIES
+    return [k.name for k in REGISTRY.values()
             if (area is None or k.area == area) and (kind is None or k.kind == kind)]
 
 
@@ -267,4 +294,4 @@ def registry_table(kind: str | None = None) -> pd.DataFrame:
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
         "needs": ", ".join(k.tables), "kind": k.kind, "aggregation": k.aggregation,
         "matures": k.matures, "description": k.description,
-    } for k in _ENTRIES if kind is None or k.kind == kind])
+    } for k in REGISTRY.values() if kind is None or k.kind == kind])

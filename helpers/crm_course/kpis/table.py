@@ -77,14 +77,11 @@ def missing_note(crm: CRM, name: str) -> str:
     return f"no data: {', '.join(missing)} empty in this dataset{fix}" if missing else ""
 
 
-AMOUNT_KPIS = ("average_deal_size", "pipeline_value", "sales_per_rep", "marketing_roi")
-
-
 def unknown_amount_note(crm: CRM, name: str) -> str:
     """For KPIs summing ``opportunities.amount``: how many deals have no amount (an export
     can lack it); '' when all have one."""
     unknown = int(crm.opportunities.amount.isna().sum())
-    if name not in AMOUNT_KPIS or not unknown:
+    if not REGISTRY[name].sums_amount or not unknown:
         return ""
     return (f"{unknown} of {len(crm.opportunities)} opportunities have no amount: counted, "
             "their value left out")

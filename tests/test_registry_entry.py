@@ -1,0 +1,104 @@
+"""A KPI is one registry entry: adding one entry (no other table) makes it appear in
+`kpi_table` with its value and interval-judged status, in `kpis.compute`, and in the
+report with a tested comparison; and the import graph has no review -> kpis -> review
+cycle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crm_course import kpis, load_crm, report
+from crm_course.data import CRM
+from crm_course.kpis import registry
+from crm_course.kpis._common import in_period
+
+PACKAGE = Path(registry.__file__).parents[1]
+
+
+def lost_deals(crm, first, last) -> np.ndarray:
+    """1/0 per deal closed in [first, last]: lost."""
+    o = crm.opportunities
+    closed = in_period(o.close_date, first, last) & o.stage.isin(["won", "lost"]).to_numpy()
+    return (o.stage[closed] == "lost").to_numpy(dtype=float)
+
+
+def loss_rate(crm, start, end, *, by=None) -> float:
+    """lost / (won + lost) over deals closed in the period."""
+    return float(lost_deals(crm, *kpis.period(start, end)).mean())
+
+
+@pytest.fixture
+def with_loss_rate():
+    registry.register(registry.KPI(
+        "loss_rate", "sales", "lost / (won + lost), deals closed in the period", "share",
+        False, loss_rate, records=lost_deals, test="share"))
+    yield
+    registry.unregister("loss_rate")
+    assert "loss_rate" not in kpis.kpi_names()
+
+
+def test_one_entry_is_enough_for_table_compute_and_report(with_loss_rate):
+    sample = load_crm()
+    targets = sample.kpi_targets
+    row = targets.iloc[:1].assign(kpi="loss_rate", baseline=0.84, target=0.2, benchmark=None)
+    crm = CRM({**sample.tables, "kpi_targets": __import__("pandas").concat([targets, row])},
+              sample.meta)
+    window = crm.period("review")
+    table = kpis.kpi_table(crm, *window).set_index("kpi")
+    expected = 1 - kpis.win_rate(crm, *window)
+    assert table.loc["loss_rate", "value"] == pytest.approx(expected)
+    assert table.loc["loss_rate", "status"] == "not met"  # ~80 % lost, target 20 %
+    assert kpis.compute(crm, "loss_rate", *window) == pytest.approx(expected)
+    rep = report.assemble(crm, "sales")
+    row = next(r for r in rep.rows if r.kpi == "loss_rate")
+    assert row.comparison.test == "two-proportion z-test" and row.comparison.n_after > 30
+    assert "Loss rate" in row.sentence
+
+
+def imports(module: Path) -> set[str]:
+    """Package modules ``module`` imports at its top level (not inside functions)."""
+    tree = ast.parse(module.read_text())
+    found = set()
+    package = module.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(package[: len(package) - node.level + 1])
+            target = base + (node.module.split(".") if node.module else [])
+            # 'from .. import inference' imports the module, not the package's __init__
+            names = ([] if node.module is None else [".".join(target)]) + [
+                ".".join([*target, a.name]) for a in node.names]
+            found |= {n for n in names if (PACKAGE.parent / (n.replace(".", "/") + ".py"))
+                      .exists() or (PACKAGE.parent / n.replace(".", "/")).is_dir()}
+    # importing crm_course.kpis.sales runs crm_course.kpis' __init__ first (and its imports)
+    # (its own packages are running their __init__ already: not an edge)
+    parents = {n.rsplit(".", k)[0] for n in found for k in range(1, n.count("."))}
+    own = {".".join(package[:k]) for k in range(1, len(package) + 1)}
+    return found | (parents - own - {PACKAGE.name})
+
+
+def test_no_cycle_through_review_kpis_and_the_engine():
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        graph[name.removesuffix(".__init__")] = imports(path)
+    engine = ["crm_course.review", "crm_course.inference", "crm_course.kpis.evaluation",
+              "crm_course.kpis.verdict", "crm_course.kpis.table"]
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        for nxt in graph.get(start, ()):
+            nxt = nxt if nxt in graph else nxt.rsplit(".", 1)[0]
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                if reaches(nxt, goal, seen):
+                    return True
+        return False
+
+    for module in engine:
+        assert not reaches(module, module, set()), f"{module} imports itself back"
+    assert not reaches("crm_course.inference", "crm_course.kpis", set())
