@@ -123,11 +123,12 @@ def render(crm: CRM, report: Report) -> str:
 
 
 def build_report(out_html: str | os.PathLike, data_dir: str | os.PathLike | None = None,
-                 seed: int | None = None, focus: str = "sales") -> Path:
-    """Write the report for a dataset (``data_dir``; a generated ``seed``; default the
-    bundled sample) to ``out_html`` and return its path; written beside and renamed, so a
-    failure never leaves half a page."""
-    crm = get_crm(data_dir=data_dir, seed=seed)
+                 seed: int | None = None, focus: str = "sales", crm: CRM | None = None
+                 ) -> Path:
+    """Write the report for a dataset (``crm`` when already loaded, else ``data_dir``; a
+    generated ``seed``; default the bundled sample) to ``out_html`` and return its path;
+    written beside and renamed, so a failure never leaves half a page."""
+    crm = get_crm(data_dir=data_dir, seed=seed) if crm is None else crm
     html = render(crm, assemble(crm, focus))
     out_html = Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)

@@ -95,7 +95,7 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
     failed = [r for r in runs if r.error]
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran; outputs in {out}/")
     try:
-        print(f"report: {build_report(Path(out) / 'report.html', data_dir)}")
+        print(f"report: {build_report(Path(out) / 'report.html', crm=crm)}")
     except (ValueError, OSError) as err:
         print(f"the HTML report could not be written: {err}", file=sys.stderr)
         return 1
