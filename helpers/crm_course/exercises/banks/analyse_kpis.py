@@ -183,7 +183,7 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                                                        within_days=30),
         tolerance=0.0005, fraction=True,
         mistakes=(
-            censored_included(lambda crm: kpis.lead_conversion_rate(crm, *crm.period("review")),
+            censored_included(lambda crm: kpis.lead_conversion_eventual(crm, *crm.period("review")),
                               "That counts leads too young to have closed, so it is too low "
                               "(right-censoring). Pass within_days=30."),
             wrong_period(lambda crm: kpis.lead_conversion_rate(crm, *_baseline(crm),

@@ -38,8 +38,9 @@ def expected_benefit(crm, margin: str = "won deals", points: bool = False,
     """
     start, end = _baseline(crm)
     leads = int(crm.opportunities.created_date.between(start, end).sum())
-    uplift = max(_target(crm, "lead_conversion_rate")
-                 - kpis.lead_conversion_rate(crm, start, end, within_days=within_days), 0.0)
+    baseline = (kpis.lead_conversion_eventual(crm, start, end) if within_days is None
+                else kpis.lead_conversion_rate(crm, start, end, within_days=within_days))
+    uplift = max(_target(crm, "lead_conversion_rate") - baseline, 0.0)
     won_orders = crm.orders[crm.orders.opportunity_id.notna()]
     per_deal = {"won deals": kpis.margin_per_won_deal(crm),
                 "all orders": crm.orders.gross_margin.mean(),
