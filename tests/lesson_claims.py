@@ -15,7 +15,6 @@ it; its own checkers (``CHECKERS``) and minimum (``MIN_CLAIMS``) are optional.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -184,27 +183,31 @@ def department_links(text: str) -> tuple[int, list[str]]:
 
 
 def expected_roi(text: str) -> tuple[int, list[str]]:
-    """04: expected benefit = extra deals x margin per won deal, ROI = (benefit - cost) /
-    cost, from the printed table."""
-    rows = dict(re.findall(r"^(extra deals per year|gross margin per won deal \(EUR\)|"
-                           r"expected benefit per year \(EUR\)|cost of the improvements "
-                           r"\(EUR\)|expected ROI, first year)\s+(" + NUMBER + ")$", text, re.M))
+    """04: expected benefit = extra deals x margin per won deal, ROI = 100 x (benefit - cost)
+    / cost in percent, from the printed table."""
+    money = r"\([A-Z]{3}\)"  # the profile's currency code
+    found = re.findall(r"^(extra deals per year|gross margin per won deal " + money
+                       + r"|expected benefit per year " + money + r"|cost of the improvements "
+                       + money + r"|expected ROI, first year \(%\))\s+(" + NUMBER + ")$",
+                       text, re.M)
+    rows = {re.sub(money, "(money)", k): v for k, v in found}
     if len(rows) < 5:
         return 0, []
-    deals, margin = num(rows["extra deals per year"]), num(rows["gross margin per won deal (EUR)"])
-    benefit, cost = num(rows["expected benefit per year (EUR)"]), num(
-        rows["cost of the improvements (EUR)"])
+    deals = num(rows["extra deals per year"])
+    margin = num(rows["gross margin per won deal (money)"])
+    benefit = num(rows["expected benefit per year (money)"])
+    cost = num(rows["cost of the improvements (money)"])
     problems = []
     if abs(deals * margin - benefit) > 0.01 * max(abs(benefit), 1) + margin * 0.01:
         problems.append(f"benefit {benefit} is not {deals} deals x {margin}")
-    if abs((benefit - cost) / cost - num(rows["expected ROI, first year"])) > 0.01:
-        problems.append("expected ROI is not (benefit - cost) / cost")
+    if abs(100 * (benefit - cost) / cost - num(rows["expected ROI, first year (%)"])) > 0.01:
+        problems.append("expected ROI is not 100 x (benefit - cost) / cost, in percent")
     return 1, problems
 
 
 def review_sentences(text: str) -> tuple[int, list[str]]:
-    """05: MDE comparison, the control's rank, the randomisation p-value, plan vs actual
-    ROI and the direction of the active-user rate, each against its numbers."""
+    """05: MDE comparison, the control's rank, the randomisation p-value and plan vs actual
+    ROI (percent, never below -100 %), each against its numbers."""
     claims, problems = 0, []
     mde = re.search(r"can detect with them.*?: (" + NUMBER + r") points", text)
     obs = re.search(r"The observed change, (" + NUMBER + r") points, is (at least|below) the "
@@ -245,28 +248,22 @@ def review_sentences(text: str) -> tuple[int, list[str]]:
         share_high = sum(abs(e) >= actual - 0.0005 for e, _ in effects) / len(effects)
         if not share_low - 0.005 <= num(perm[3]) <= share_high + 0.005:
             problems.append(f"randomisation p {perm[3]} does not match the effects {effects}")
-    roi = r"(" + NUMBER + r"|no ROI)"  # 'no ROI': a fall in conversion, no benefit
-    plan = re.search(r"Planned first-year ROI (" + NUMBER + r"); the difference-in-differences "
-                     r"gives " + roi + r" \(range " + roi + r" to " + roi
-                     + r"[^\n]*\n(The plan lies (inside|above|below))", text)
-    if plan:
+    pct = r"([-+]?\d[\d,]*) %"
+    did = re.search(r"From the difference-in-differences .*?more wins\), ROI " + pct
+                    + r" \(range " + pct + r" to " + pct + r"\)", text)
+    plan = re.search(r"expected an ROI of " + pct + r" under more wins: (inside|above|below) "
+                     r"the range", text)
+    if did and plan:
         claims += 1
-        planned, low, high = (num(v) if v != "no ROI" else -math.inf
-                              for v in (plan[1], plan[3], plan[4]))
-        below_minus_one = [v for v in (plan[2], plan[3], plan[4]) if v != "no ROI"
-                           and num(v) < -1]
-        if below_minus_one:
-            problems.append(f"ROI {below_minus_one} below -100 %: say 'no ROI'")
+        (roi, low, high), planned = (num(v) for v in did.groups()), num(plan[1])
+        shown = [num(v) for v in re.findall(pct, text[did.start():plan.end()])]
+        if min(shown) < -100:
+            problems.append(f"ROI {min(shown)} % below -100 %")
+        if not low <= roi <= high:
+            problems.append(f"ROI {roi} % outside its own range {low} to {high}")
         where = "inside" if low <= planned <= high else "above" if planned > high else "below"
-        if plan[6] != where:
-            problems.append(f"plan {planned} said '{plan[6]}' the range {low} to {high}")
-    active = re.search(r"The rate it targeted went (down|up) \((" + NUMBER + r")% -> ("
-                       + NUMBER + r")%\)", text)
-    if active:
-        claims += 1
-        if (num(active[3]) < num(active[2])) != (active[1] == "down"):
-            problems.append(f"active-user rate {active[2]}% -> {active[3]}% called "
-                            f"'{active[1]}'")
+        if plan[2] != where:
+            problems.append(f"plan {planned} % said '{plan[2]}' the range {low} to {high}")
     return claims, problems
 
 
