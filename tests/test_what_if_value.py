@@ -104,7 +104,7 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
     assert plan.uplift["Service triage and automatic case assignment"] == pytest.approx(-0.5)
     assert plan.uplift["E-mail integration with the CRM"] == 0  # no target recorded
     w = WhatIf(sample)
-    assert w.projection.roi > 0 and "ROI -100" not in w.summary.value
+    assert w.projection.roi > 0 and "ROI -100" not in w.headline_box.value
     assert "assumptions, not results" in w.assumptions.value
     for i, slider in enumerate(w.uplifts):
         before = w.projection.benefit
@@ -113,4 +113,4 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
     for slider in w.uplifts:
         slider.value = slider.min
     assert w.projection.benefit < 0 and math.isnan(w.projection.roi)
-    assert NO_ROI in w.summary.value and "ROI -" not in repr(w.widget)
+    assert NO_ROI in w.headline_box.value and "ROI -" not in repr(w.widget)

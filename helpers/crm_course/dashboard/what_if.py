@@ -45,7 +45,7 @@ COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 NO_ROI = ("no ROI: with these uplifts the plan loses margin, so there is no benefit to set "
           "against the cost")
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
-                "target minus the recorded baseline of the change's KPI (kpi_targets), "
+                "target minus the recorded baseline of the change's KPI (the targets table), "
                 "shared by the changes aimed at the same KPI and rounded up to the "
                 "slider's step; 0 where either is not recorded.")
 FONT = "font-size:18px"
@@ -274,7 +274,7 @@ class WhatIf:
         for kpi in dict.fromkeys(self.plan.kpi):
             steps = "; then ".join(worth(self.crm, kpi).steps)
             items.append(f"<li><b>{html(words.kpi(kpi))}</b>: {html(steps)}</li>")
-        return (f"<div style='{FONT}'><h4>Assumptions, not results</h4>"
+        return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results</h4>"
                 f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
                 "course's, to be agreed with the people who will run the changes.</p></div>"
