@@ -64,7 +64,7 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     e.months.index = (0, len(e.months.options) - 1)
     e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", WHOLE
     assert e.immature.tolist()[-1] and not e.immature.iloc[:-1].any()  # March 2026
-    assert "dashed: months with leads or records younger than 30 days" in e.message
+    assert "dashed: younger than 30 days, still maturing" in e.message
     e.area.value, e.kpi.value = "marketing", "marketing_roi"
     assert e.length is None and e.series.empty and "not drawn month by month" in e.message
     e.area.value = "feedback"  # sus_score: two survey waves, points with intervals

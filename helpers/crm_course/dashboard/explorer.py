@@ -185,8 +185,8 @@ class KPIExplorer:
         unit = words.unit(k.unit, self.crm.profile.currency)
         self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
-            self.message += (f"; dashed: months with leads or records younger than "
-                             f"{ev.maturity_days(self.crm)} days, still maturing")
+            self.message += (f"; dashed: younger than {ev.maturity_days(self.crm)} days, "
+                             "still maturing")
         if by and not split:
             self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export

@@ -24,12 +24,12 @@ from .. import plots
 from ..escape import html
 from . import words
 
-FIGSIZE = (10.0, 4.8)
+FIGSIZE = (12.0, 5.0)  # wide: a projector screen is wider than the room left below controls
 # fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
 MARGINS = {"left": 0.09, "right": 0.74, "top": 0.9, "bottom": 0.14}
-PROJECTOR = {"font.size": 14, "axes.titlesize": 18, "axes.labelsize": 15,
-             "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 13,
-             "lines.linewidth": 2.5}
+PROJECTOR = {"font.size": 16, "axes.titlesize": 20, "axes.labelsize": 17,
+             "xtick.labelsize": 15, "ytick.labelsize": 15, "legend.fontsize": 15,
+             "lines.linewidth": 3, "lines.markersize": 7}
 TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
              ".crm-table th,.crm-table td{padding:4px 12px;text-align:right}"
              ".crm-table th{border-bottom:2px solid #555}"
@@ -39,7 +39,7 @@ TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
 
 # controls and text for a room (18 px; ipywidgets reads its sizes from these variables);
 # a chart as wide as its view and at most as tall as the screen leaves below the controls
-CHART_ROOM_PX = 330  # title, data line, tabs and one row of controls above a chart
+CHART_ROOM_PX = 340  # title, data line, tabs, two rows of controls, a caption
 CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;"
                 "--jp-widgets-inline-label-width:130px;font-size:18px}"
                 ".jupyter-widgets .widget-label, .jupyter-widgets .widget-readout,"
@@ -56,6 +56,7 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 ".crm-caption{font-size:18px;margin:2px 0}</style>")
 
 PAD_INCHES = 0.2  # around the tight box of everything drawn
+MIN_NOTE_PT = 13  # no note on a chart smaller than this
 
 
 @contextmanager
@@ -67,7 +68,10 @@ def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figur
         mpl.rcParams.update(PROJECTOR)
         figure = Figure(figsize=size, dpi=100)
         figure.subplots_adjust(**MARGINS)
-        draw(figure.subplots())
+        ax = figure.subplots()
+        draw(ax)
+        for text in ax.texts:  # notes drawn in a fixed small size ('changes go live')
+            text.set_fontsize(max(text.get_fontsize(), MIN_NOTE_PT))
         yield figure
 
 

@@ -173,14 +173,13 @@ class WhatIf:
     """
 
     def __init__(self, crm: CRM):
-        self.box = widgets.VBox(layout=widgets.Layout(width="56%", min_width="560px"))
-        self.chart = Chart(layout=widgets.Layout(width="44%", min_width="420px"))
+        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 55%"))
+        self.chart = Chart(layout=widgets.Layout(flex="1 1 45%"))
         self.headline_box = widgets.HTML()
         self.summary = widgets.HTML()
         self.assumptions = widgets.HTML()
         self.widget = Panel([self.headline_box,
-                             widgets.HBox([self.chart, self.box],
-                                          layout=widgets.Layout(flex_flow="row wrap")),
+                             widgets.HBox([self.chart, self.box]),
                              self.summary, about("About this view: how the plan is priced",
                                                  ABOUT), self.assumptions],
                             self.describe, name="what-if")
@@ -206,17 +205,19 @@ class WhatIf:
             uplift = widgets.FloatSlider(
                 value=start, min=-reach, max=reach, step=step,
                 description="Uplift", readout_format=".2f", continuous_update=False,
-                tooltip=f"uplift in {unit}", layout=widgets.Layout(width="48%"))
+                tooltip=f"uplift in {unit}", style={"description_width": "60px"},
+                layout=widgets.Layout(width="50%"))
             cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
                                        max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
                                        step=COST_STEP,
                                        description=f"Cost {crm.profile.currency}",
                                        continuous_update=False,
                                        readout_format=",.0f",
-                                       layout=widgets.Layout(width="48%"))
+                                       style={"description_width": "90px"},
+                                       layout=widgets.Layout(width="50%"))
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
-                                 f"({html(row.status)}): {html(words.kpi(row.kpi))}, "
-                                 f"uplift in {html(unit)}</span>")
+                                 f"({html(row.status)}) · {html(words.kpi(row.kpi))}, "
+                                 f"{html(unit)}</span>")
             rows.append(widgets.VBox([label, widgets.HBox([uplift, cost])]))
             self.uplifts.append(uplift)
             self.costs.append(cost)
@@ -249,11 +250,11 @@ class WhatIf:
             "benefit a year": ["not priced" if math.isnan(b) else self.crm.profile.money(b)
                                for b in k.benefit],
             "status": k.status})
-        self.headline_box.value = f"<h3 class='crm-headline'>{html(self.headline())}</h3>"
+        self.headline_box.value = f"<h3 class='crm-headline' style='font-size:20px;margin:4px 0'>{html(self.headline())}</h3>"
         self.summary.value = (
             table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
                                 "benefit a year"]], status="status"))
-        self.chart.show(self._draw, self._alt(), size=(7.0, 4.6))
+        self.chart.show(self._draw, self._alt(), size=(7.0, 5.0))
 
     def _uplift(self, value: float, kpi: str, unit: str) -> str:
         """An uplift with its unit: percentage points for shares and 0-1 scores."""
@@ -312,8 +313,9 @@ class WhatIf:
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
-                   "Projected benefit of the plan against its cost, first year",
+                   "Projected benefit against cost, first year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
+        ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.legend(loc="upper left")
