@@ -267,8 +267,7 @@ def test_a_page_whose_kernel_is_gone_says_so_and_reloads(tmp_path, browser_page)
     port = _free_port()
     log = tmp_path / "voila.log"
     # culling even connected pages: the page's kernel goes away while the page is open
-    process = _serve([*voila_command(port, cull_idle=3, cull_interval=1),
-                      "--MappingKernelManager.cull_connected=True"],
+    process = _serve(voila_command(port, cull_idle=3, cull_interval=1, cull_connected=True),
                      f"http://127.0.0.1:{port}/", log)
     try:
         _wait_for_pool(log, f"http://127.0.0.1:{port}/")

@@ -50,16 +50,18 @@ def environment(results: str | Path | None = None, start: str | Path | None = No
 
 def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
                   cull_idle: int = CULL_IDLE_SECONDS, cull_interval: int = CULL_INTERVAL_SECONDS,
-                  preheat: bool = True, pool_size: int = POOL_SIZE) -> list[str]:
+                  preheat: bool = True, pool_size: int = POOL_SIZE,
+                  cull_connected: bool = False) -> list[str]:
     """The Voila command line serving the dashboard on 127.0.0.1:``port`` (run it with
-    `environment`, which puts `TEMPLATE` on the Jupyter data path)."""
+    `environment`, which puts `TEMPLATE` on the Jupyter data path). ``cull_connected``:
+    cull open pages' kernels too (only to test how a page takes losing its kernel)."""
     command = [sys.executable, "-m", "voila", str(NOTEBOOK), f"--port={port}",
                "--Voila.ip=127.0.0.1", f"--show_tracebacks={dev}",
                f"--template={TEMPLATE}",
                f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
                f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
                f"--MappingKernelManager.cull_interval={cull_interval}",
-               "--MappingKernelManager.cull_connected=False"]
+               f"--MappingKernelManager.cull_connected={cull_connected}"]
     if preheat:
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if not open_browser:

@@ -250,7 +250,8 @@ class WhatIf:
             "benefit a year": ["not priced" if math.isnan(b) else self.crm.profile.money(b)
                                for b in k.benefit],
             "status": k.status})
-        self.headline_box.value = f"<h3 class='crm-headline' style='font-size:20px;margin:4px 0'>{html(self.headline())}</h3>"
+        self.headline_box.value = (f"<h3 class='crm-headline' style='font-size:20px;"
+                                   f"margin:4px 0'>{html(self.headline())}</h3>")
         self.summary.value = (
             table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
                                 "benefit a year"]], status="status"))
