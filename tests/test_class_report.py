@@ -30,7 +30,7 @@ def test_counts_per_question(klass):
     report = analyse(klass)
     q1 = next(q for q in report.questions if q.question == "q1")
     assert (q1.learners, q1.solved, q1.wrong, q1.not_attempted) == (9, 2, 5, 2)
-    assert q1.mistakes == {"open records excluded": 3, "percent": 2}
+    assert q1.mistakes == {"censored leads included": 3, "percent": 2}
     q4 = next(q for q in report.questions if q.question == "q4")
     assert q4.mistakes == {UNNAMED: 2} and q4.solved == 5
     q7 = next(q for q in report.questions if q.question == "q7")
@@ -42,7 +42,7 @@ def test_reteach_and_top_mistakes(klass):
     assert [(q.question, round(q.share(q.wrong), 3)) for q in report.reteach] == \
         [("q1", 0.556), ("q3", 0.333)]
     assert report.top_mistakes[:3] == [
-        (EXERCISE, "q1", "open records excluded", 3),
+        (EXERCISE, "q1", "censored leads included", 3),
         (EXERCISE, "q3", "mean instead of median", 3),
         (EXERCISE, "q1", "percent", 2)]
     assert all(m[2] != UNNAMED for m in report.top_mistakes)
@@ -68,7 +68,7 @@ def test_html_is_escaped_and_self_contained(sample, klass):
     page = render_html(analyse(klass + [hostile]))
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "http://" not in page and "https://" not in page and "src=" not in page
-    assert "What to reteach" in page and "open records excluded" in page
+    assert "What to reteach" in page and "censored leads included" in page
     assert page == render_html(analyse(klass + [hostile]))  # deterministic
 
 
@@ -77,7 +77,7 @@ def test_cli_writes_the_report(klass, tmp_path, capsys):
     assert cli_main(["class-report", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "reteach 02_analyse_kpis q1 (lead conversion): solved 22%, wrong 56%" in out
-    assert "mistake 02_analyse_kpis q1: open records excluded x3" in out
+    assert "mistake 02_analyse_kpis q1: censored leads included x3" in out
     page = (tmp_path / "class_report.html").read_text(encoding="utf-8")
     assert "mean instead of median" in page
     assert cli_main(["class-report", str(tmp_path / "results.json"), "--out",

@@ -35,7 +35,7 @@ def test_opens_a_results_folder(sample, tmp_path):
 
 def test_choosing_a_question_lists_its_mistakes(sample, tmp_path):
     view = ClassView(_folder(tmp_path, sample))
-    assert "open records excluded" in view.mistakes.value  # q1, the first question
+    assert "censored leads included" in view.mistakes.value  # q1, the first question
     view.question.value = 2  # q3
     assert "mean instead of median" in view.mistakes.value
     assert "q3: solved 4/9, mistakes {'mean instead of median': 3}" in view.describe()
