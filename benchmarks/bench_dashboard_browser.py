@@ -38,7 +38,7 @@ from pathlib import Path
 
 from readme_section import update_section
 
-from crm_course.dashboard.serve import voila_command
+from crm_course.dashboard.serve import environment, voila_command
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -144,7 +144,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "voila.log"
-        process = subprocess.Popen(voila_command(port), stdout=log.open("wb"),
+        process = subprocess.Popen(voila_command(port), env=environment(), stdout=log.open("wb"),
                                    stderr=subprocess.STDOUT)
         try:
             wait_for(url, process)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -28,8 +29,8 @@ EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
 
 @pytest.fixture(scope="module")
-def app(sample):
-    return Dashboard(sample)
+def app(sample, tmp_path_factory):
+    return Dashboard(sample, recent=tmp_path_factory.mktemp("recent") / "recent.json")
 
 
 def test_explorer_splits_by_region_with_the_kpi_library_values(app, sample):
@@ -40,7 +41,7 @@ def test_explorer_splits_by_region_with_the_kpi_library_values(app, sample):
     expected = kpis.first_response_hours(sample, march, "2026-03-31", by="region")
     assert np.allclose(e.series.loc[march], expected.to_numpy(), equal_nan=True)
     assert set(e.table.kpi) == set(kpis.kpi_names("service"))
-    assert bytes(e.chart.value[:4]) == b"\x89PNG" and "<table" in e.latest.value
+    assert e.chart.svg.startswith(b"<?xml") and "<table" in e.latest.value
 
 
 def test_explorer_range_and_an_impossible_grouping(app):
@@ -64,12 +65,12 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     e.months.index = (0, len(e.months.options) - 1)
     e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", WHOLE
     assert e.immature.tolist()[-1] and not e.immature.iloc[:-1].any()  # March 2026
-    assert "dashed: records younger than 30 days" in e.message
+    assert "dashed: younger than 30 days, still maturing" in e.message
     e.area.value, e.kpi.value = "marketing", "marketing_roi"
-    assert e.length is None and e.series.empty and "monthly ROI is meaningless" in e.message
+    assert e.length is None and e.series.empty and "not drawn month by month" in e.message
     e.area.value = "feedback"  # sus_score: two survey waves, points with intervals
     assert list(e.series.index) == [1, 2] and (e.series.low < e.series["mean"]).all()
-    assert bytes(e.chart.value[:4]) == b"\x89PNG"
+    assert e.chart.svg.startswith(b"<?xml")
 
 
 def test_before_after_matches_the_review_functions(app, sample):
@@ -120,16 +121,28 @@ def test_default_plan_meets_each_target_on_the_sample(sample):
     assert set(projected.status[projected.target.notna()]) == {"met"}
 
 
-def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path):
+def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path, monkeypatch):
+    from crm_course.dashboard.serve import START_ENV
+
     s = app.switch
     assert s.source.value == "sample" and s.folder.value == ""
+    showing = s.status.value
     s.source.value, s.folder.value = "folder", str(tmp_path)
     assert not s.load()
-    assert "Not loaded" in s.status.value
-    s.folder.value = str(DEFAULT_DATA_DIR)
+    assert "Not loaded" in s.message.value and s.status.value == showing  # still named
+    # a relative folder starts where the server was started, and the full path is said
+    monkeypatch.setenv(START_ENV, str(DEFAULT_DATA_DIR.parent))
+    s.folder.value = "no-such-folder"
+    assert not s.load()
+    assert str(DEFAULT_DATA_DIR.parent / "no-such-folder") in s.message.value
+    assert "where the dashboard was started" in s.message.value
+    s.folder.value = DEFAULT_DATA_DIR.name
     s.button.click()
-    assert s.crm is not app.explorer.crm or "Showing" in s.status.value
+    assert "Showing" in s.status.value and "Not loaded" not in s.message.value
+    assert f"Read from {DEFAULT_DATA_DIR.resolve()}" in s.message.value
     assert all(view.crm is s.crm for view in app.views)
+    assert s.folder.options[0] == str(DEFAULT_DATA_DIR.resolve())  # offered next time
+    assert json.loads(s.recent.read_text()) == [str(DEFAULT_DATA_DIR.resolve())]
 
 
 # ------------------------------------------------------------------ a real CRM export
@@ -162,7 +175,7 @@ def test_export_before_after_without_a_control_group(export_app):
             assert list(result.groups.index) == ["regions with the changes"]
             assert list(result.groups.columns) == ["baseline", "review window"]
             assert "no control group" in result.sentences[-1]
-            assert bytes(r.chart.value[:4]) == b"\x89PNG"
+            assert r.chart.svg.startswith(b"<?xml")
     r.kpi.value = "lead_conversion_rate"
     leads = rv.lead_outcomes(crm)  # every lead is treated
     baseline = crm.period("baseline")
@@ -175,7 +188,7 @@ def test_export_what_if_has_nothing_to_plan(export_app):
     w = export_app.what_if
     assert w.plan.empty and w.uplifts == [] and w.projection.cost == 0
     assert w.plan.current.dtype == float and w.plan.target.dtype == float
-    assert "changes.csv is empty" in w.summary.value and w.chart.value == b""
+    assert "changes.csv is empty" in w.headline_box.value and w.chart.svg == b""
     assert repr(w.widget).startswith("What-if: No planned changes")
 
 
@@ -188,7 +201,7 @@ def test_export_explorer_names_the_empty_tables(export_app):
     e.area.value, e.grouping.value = "service", "region"
     assert "no data: tickets.first_response_at empty" in e.message  # no standard field
     e.kpi.value = "resolution_hours"                        # computed from the export's cases
-    assert e.series.notna().any().any() and bytes(e.chart.value[:4]) == b"\x89PNG"
+    assert e.series.notna().any().any() and e.chart.svg.startswith(b"<?xml")
 
 
 def test_switch_to_another_export(export_app, exports):
@@ -214,7 +227,7 @@ def test_what_if_without_targets_or_orders(sample):
     assert w.projection.benefit == 0 and w.projection.payback_month is None
     w.uplifts[0].value = 2.0  # active users: priced through lead conversion, not here
     assert w.projection.benefit == 0 and w.projection.not_priced == ("active_user_rate",)
-    assert "not priced: Active user rate" in w.summary.value
+    assert "not priced: Active user rate" in w.headline_box.value
     assert "nan" not in w.summary.value.lower()
     assert "no target recorded" in repr(w.widget)
 
@@ -242,18 +255,18 @@ def test_what_if_sliders_start_on_their_grid(app):
     assert on_grid(0.31, 0.1, math.ceil) == 0.4 and on_grid(12_340, 100, round) == 12_300
 
 
-def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
-    # chart_png cuts the figure to the tight box of everything drawn: each text and legend
-    # must lie inside that box, and the PNG must be that box's size
+def test_every_chart_keeps_its_legend_and_labels_inside_the_svg(app, tmp_path):
+    # chart_svg cuts the figure to the tight box of everything drawn: each text and legend
+    # must lie inside that box, and the SVG must be that box's size (in points)
     import json as js
-    import struct
+    import re
 
     from class_fixtures import make_class
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.legend import Legend
 
     from crm_course.dashboard.class_view import ClassView, draw_shares, shares
-    from crm_course.dashboard.render import PAD_INCHES, chart_png, drawn
+    from crm_course.dashboard.render import PAD_INCHES, chart_svg, drawn
 
     (tmp_path / "results.json").write_text(js.dumps(make_class(app.explorer.crm)))
     report = ClassView(tmp_path).report
@@ -275,7 +288,10 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_png(app, tmp_path):
                 inches = extent.transformed(figure.dpi_scale_trans.inverted())
                 assert (box.x0 - 1e-6 <= inches.x0 and inches.x1 <= box.x1 + 1e-6
                         and box.y0 - 1e-6 <= inches.y0 and inches.y1 <= box.y1 + 1e-6), artist
-        png = chart_png(draw)
-        width, height = struct.unpack(">II", png[16:24])
-        assert abs(width - box.width * 100) <= 2 and abs(height - box.height * 100) <= 2
+        svg = chart_svg(draw).decode()
+        width, height = (float(v) for v in re.search(
+            r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+        assert abs(width / (box.width * 72) - 1) < 0.01  # text as SVG text: 1% off
+        assert abs(height / (box.height * 72) - 1) < 0.01
+        assert chart_svg(draw).decode() == svg  # same chart, same bytes
     app.explorer.grouping.value = WHOLE

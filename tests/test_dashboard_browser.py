@@ -40,9 +40,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+CHART = ".crm-explorer .crm-chart img"  # the first view's chart
+
+
 def _serve(command: list[str], url: str, log: Path, timeout: float = 60, cwd: Path = ROOT):
-    """Start ``command`` in ``cwd``; wait until ``url`` answers. Returns the process."""
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0"}
+    """Start ``command`` in ``cwd`` in the dashboard's environment (`serve.environment`:
+    its page template on the Jupyter path); wait until ``url`` answers. Returns the
+    process."""
+    from crm_course.dashboard.serve import environment
+
+    env = {**environment(), "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0"}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("wb"),
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
@@ -140,14 +147,14 @@ def test_voila_dashboard_updates_when_a_widget_changes(voila, browser_page):
     caption = page.locator(".widget-html", has_text="by month").first
     caption.wait_for(timeout=60_000)
     before = caption.inner_text()
-    chart = page.locator("img").first
+    chart = page.locator(CHART).first
     old_src = chart.get_attribute("src")
     page.locator("select").nth(2).select_option(label="region")  # Split by
     page.wait_for_function("t => !document.body.innerText.includes(t)", arg=before,
                            timeout=20_000)
     assert "by region" in caption.inner_text()
-    page.wait_for_function("([img, old]) => img.src !== old",  # a new chart arrived
-                           arg=[chart.element_handle(), old_src], timeout=20_000)
+    page.wait_for_function("([sel, old]) => document.querySelector(sel)?.src !== old",
+                           arg=[CHART, old_src], timeout=20_000)  # a new chart arrived
     assert page.locator("table.crm-table").count() >= 1
     assert page.locator(".voila-error, .jp-RenderedText[data-mime-type*=stderr]").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -191,28 +198,140 @@ def _kernels_of(pid: int) -> int:
     return count
 
 
-def test_reloads_leave_no_kernels_behind_and_the_first_view_is_fast(tmp_path, browser_page):
+def _chart_seconds(page, url: str, timeout: float = 60) -> float:
+    """Seconds from navigating to ``url`` until the first view's chart is drawn."""
+    start = time.monotonic()
+    page.goto(url, timeout=timeout * 1000)
+    page.wait_for_function(f"() => {{ const img = document.querySelector('{CHART}');"
+                           " return img && img.complete && img.naturalWidth > 0; }",
+                           timeout=timeout * 1000)
+    return time.monotonic() - start
+
+
+def _chart_limit(seconds: float) -> float:
+    """``seconds`` on a machine with CPU to spare; 30 s when the machine is overloaded
+    (more than 1.5 runnable processes per core: a culled kernel shows no chart at all,
+    so the test still catches that)."""
+    return seconds if os.getloadavg()[0] / (os.cpu_count() or 1) < 1.5 else 30
+
+
+def _wait_for_pool(log: Path, url: str, size: int = 2, timeout: float = 300) -> None:
+    """Until ``size`` pre-heated kernels have run the notebook: each started kernel (from
+    the log) idle in three polls a second apart (the notebook's cells run one by one)."""
+    import re
+
+    deadline, quiet = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        for kernel in re.findall(r"Kernel started: ([\w-]+)", log.read_text(errors="replace")):
+            try:
+                with urllib.request.urlopen(f"{url}api/kernels/{kernel}", timeout=5) as answer:
+                    state = json.load(answer)["execution_state"]
+            except OSError:
+                state = "gone"
+            quiet[kernel] = quiet.get(kernel, 0) + 1 if state == "idle" else 0
+        if sum(n >= 3 for n in quiet.values()) >= size:
+            return
+        time.sleep(1)
+    raise TimeoutError(f"no {size} pre-heated kernels after {timeout:.0f} s: {quiet}")
+
+
+def test_a_visit_after_the_cull_time_shows_a_chart_at_once(tmp_path, browser_page):
+    """The first visitor after the server sat idle longer than the cull time gets the
+    pre-heated kernel, and it is not culled before (or after) the page connects."""
+    from crm_course.dashboard.serve import voila_command
+
+    port, cull = _free_port(), 8
+    log = tmp_path / "voila.log"
+    process = _serve(voila_command(port, cull_idle=cull, cull_interval=1),
+                     f"http://127.0.0.1:{port}/", log)
+    try:
+        _wait_for_pool(log, f"http://127.0.0.1:{port}/")
+        time.sleep(cull + 4)  # every pooled kernel now idle longer than the cull time
+        seconds = _chart_seconds(browser_page, f"http://127.0.0.1:{port}/")
+        print(f"first chart after {cull + 4} s idle (cull time {cull} s): {seconds:.2f} s "
+              f"(load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        assert seconds < _chart_limit(5)
+        kernel = json.loads(browser_page.locator("#jupyter-config-data").text_content()
+                            )["kernelId"]
+        time.sleep(cull + 3)  # the page stays connected: its kernel stays
+        # (kernels handed to the start-up probe's page loads, never connected, are culled)
+        assert f"({kernel})" not in log.read_text(errors="replace")
+        assert browser_page.locator("#crm-watchdog").count() == 0
+        browser_page.locator(".crm-explorer select").nth(2).select_option(label="region")
+        browser_page.locator(".crm-explorer .crm-caption", has_text="by region").first \
+            .wait_for(timeout=20_000)  # the kernel still answers
+    finally:
+        _stop(process)
+
+
+def test_a_page_whose_kernel_is_gone_says_so_and_reloads(tmp_path, browser_page):
     from crm_course.dashboard.serve import voila_command
 
     port = _free_port()
-    process = _serve(voila_command(port, cull_idle=4, cull_interval=2),
-                     f"http://127.0.0.1:{port}/", tmp_path / "voila.log")
+    log = tmp_path / "voila.log"
+    # culling even connected pages: the page's kernel goes away while the page is open
+    process = _serve(voila_command(port, cull_idle=3, cull_interval=1, cull_connected=True),
+                     f"http://127.0.0.1:{port}/", log)
     try:
+        _wait_for_pool(log, f"http://127.0.0.1:{port}/")
         page = browser_page
-        seconds = []
-        for _ in range(10):
-            start = time.monotonic()
-            page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-            page.locator(".widget-html", has_text="by month").first.wait_for(timeout=60_000)
-            seconds.append(time.monotonic() - start)
+        _chart_seconds(page, f"http://127.0.0.1:{port}/")
+        banner = page.locator("#crm-watchdog")
+        banner.wait_for(timeout=30_000)
+        assert "session has ended" in banner.inner_text()
+        page.wait_for_event("load", timeout=30_000)  # it reloads itself
+        page.wait_for_function(f"() => document.querySelector('{CHART}')?.naturalWidth > 0",
+                               timeout=60_000)
+    finally:
+        _stop(process)
+
+
+def test_every_page_makes_no_outside_request(tmp_path, browser_page):
+    """The dashboard's page (Voila serves this one notebook only) and every tab of it,
+    offline: no request leaves the machine, and no resource fails to load."""
+    from crm_course.dashboard.serve import voila_command
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process = _serve(voila_command(port), url, tmp_path / "voila.log")
+    outside, failed = [], []
+    page = browser_page
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
+        (url, "data:", "blob:", "about:")) else None)
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    try:
+        _chart_seconds(page, url)
+        for tab in page.locator(".lm-TabBar-tab").all():
+            tab.click()
+            page.wait_for_timeout(500)
+        page.locator(".crm-about").last.click()  # the toggles open without a request
+        page.wait_for_timeout(500)
+        assert outside == []
+        assert [m for m in failed if "Failed to load resource" in m] == []
+    finally:
+        _stop(process)
+
+
+def test_ten_reloads_each_show_a_chart_and_leave_no_kernels_behind(tmp_path, browser_page):
+    from crm_course.dashboard.serve import voila_command
+
+    port = _free_port()
+    log = tmp_path / "voila.log"
+    process = _serve(voila_command(port, cull_idle=4, cull_interval=2),
+                     f"http://127.0.0.1:{port}/", log)
+    try:
+        _wait_for_pool(log, f"http://127.0.0.1:{port}/")
+        page = browser_page
+        seconds = [_chart_seconds(page, f"http://127.0.0.1:{port}/") for _ in range(11)]
         page.goto("about:blank")
         deadline = time.monotonic() + 30
-        while _kernels_of(process.pid) > 1 and time.monotonic() < deadline:
+        while _kernels_of(process.pid) > 2 and time.monotonic() < deadline:
             time.sleep(1)
         left = _kernels_of(process.pid)
-        print(f"first view {seconds[0]:.2f} s, reloads median "
-              f"{sorted(seconds)[len(seconds) // 2]:.2f} s; kernels left {left}")
-        assert left <= 1  # the pre-heated kernel waiting in the pool; ten visits culled
-        assert sorted(seconds)[len(seconds) // 2] < 10  # loose: the machine is shared
+        print("first chart, cold then ten reloads (s): "
+              + ", ".join(f"{s:.2f}" for s in seconds) + f"; kernels left {left}")
+        assert len(seconds) == 11  # every load showed a chart (else a timeout above)
+        assert left <= 2  # the pre-heated kernels waiting in the pool; visits culled
+        assert max(seconds) < _chart_limit(10)
     finally:
         _stop(process)

@@ -106,8 +106,8 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
     assert plan.uplift["Service triage and automatic case assignment"] == pytest.approx(-0.5)
     assert plan.uplift["E-mail integration with the CRM"] == 0  # no target recorded
     w = WhatIf(sample)
-    assert w.projection.roi > 0 and "ROI -100" not in w.summary.value
-    assert "ROI +" in w.summary.value and " %" in w.summary.value  # percent, one unit
+    assert w.projection.roi > 0 and "ROI -100" not in w.headline_box.value
+    assert "ROI +" in w.headline_box.value and " %" in w.headline_box.value  # percent
     assert "assumptions, not results" in w.assumptions.value
     for i, slider in enumerate(w.uplifts):
         before = w.projection.benefit
@@ -116,5 +116,5 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
     for slider in w.uplifts:
         slider.value = slider.min
     assert w.projection.benefit < 0 and w.projection.roi == -1
-    assert NEGATIVE_PLAN in w.summary.value and "ROI -100 %" in repr(w.widget)
+    assert NEGATIVE_PLAN in w.headline_box.value and "ROI -100 %" in repr(w.widget)
     assert "no ROI" not in repr(w.widget)

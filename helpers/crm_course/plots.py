@@ -17,7 +17,8 @@ from matplotlib.ticker import PercentFormatter
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency. Black is
 # kept for targets (dashed) and grey for benchmarks (dotted), so no series looks like one.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+# The most contrasting first; the pale yellow last (weak on white, on a projector).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
 TARGET_COLOUR = "#000000"
 BENCHMARK_COLOUR = "#666666"
 FIGSIZE = (8.0, 4.0)

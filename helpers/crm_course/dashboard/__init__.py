@@ -11,13 +11,14 @@ Four views and a data-set switch, each in its own module:
 - `class_view.ClassView`: a grading run's results folder, question by question;
 - `datasets.DataSwitch`: the bundled sample, another seed, or a data folder.
 
-`app.Dashboard` puts them together; notebooks/dashboard.ipynb shows it and
+`app.Dashboard` puts them together as tabs; notebooks/dashboard.ipynb shows it and
 ``crm-course dashboard`` serves that notebook with Voila.
 
 Each view keeps what it computed for the current widget state in plain attributes
 (``series``, ``table``, ``result``, ``projection`` ...) set by a pure function of the data
 and the widget values, so tests set ``widget.value`` and assert on them without a
-browser. Charts are PNG images drawn with `crm_course.plots`; tables are HTML.
+browser. Charts are SVG drawn with `crm_course.plots` (`render.Chart`, with alt text);
+tables are HTML; words and units come from `words`.
 """
 
 from .app import Dashboard

@@ -27,7 +27,8 @@ from ..data import CRM
 from ..kpis import evaluation as ev
 from ..kpis import panels
 from ..kpis.verdict import Verdict, causal_verdict, kpi_words
-from .render import Panel, chart_png
+from . import words
+from .render import Chart, Panel, about, number
 
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
 
@@ -115,11 +116,25 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewRes
                         sentences)
 
 
+ABOUT = """<p>Two measures have one record per lead or per ticket and can be tested:
+lead conversion and first-response time. The chart puts the baseline and the review
+window side by side for the regions that got the changes and for the control region. The
+first sentence compares the review window with the report's baseline; the second is the
+course's verdict on the changes: the difference-in-differences estimate with its interval
+(errors clustered by region), randomisation over the regions, the pre-trend, a placebo
+date and the smallest effect this design could detect. Switch the confidence level to show
+how the interval widens.</p>
+<p>When the two lines run parallel, the changes did nothing the control region did not
+also see. A before/after test can be significant while the difference-in-differences is
+not: the season or the market moved every region, and only the second number separates
+the changes from that.</p>"""
+
+
 class BeforeAfter:
     """The before/after view.
 
     Widgets: ``kpi`` (a key of `MEASURES`) and ``confidence``. State after every change:
-    ``result`` (`review_result`), ``chart`` and ``words`` (Image and HTML widgets).
+    ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets).
     """
 
     def __init__(self, crm: CRM):
@@ -127,10 +142,12 @@ class BeforeAfter:
             options=[(m.text(crm), k) for k, m in MEASURES.items()], description="KPI")
         self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
                                                 description="Confidence")
-        self.chart = widgets.Image(format="png")
+        self.chart = Chart()
         self.words = widgets.HTML()
         self.result: ReviewResult | None = None
-        self.widget = Panel([self.kpi, self.confidence, self.chart, self.words],
+        self.widget = Panel([widgets.HBox([self.kpi, self.confidence],
+                                          layout=widgets.Layout(flex_flow="row wrap")),
+                             self.chart, self.words, about("About this view", ABOUT)],
                             self.describe, name="review")
         for control in (self.kpi, self.confidence):
             control.observe(lambda _: self.update(), "value")
@@ -147,16 +164,25 @@ class BeforeAfter:
         key = (self.kpi.value, self.confidence.value)
         if key not in self._results:
             self._results[key] = review_result(self.crm, *key)
-        self.result = self._results[key]
-        self.chart.value = chart_png(self._draw)
+        self.result = r = self._results[key]
+        self.chart.show(self._draw, f"Line chart of {r.measure.text(self.crm)}, baseline and "
+                        f"review window, for {' and '.join(r.groups.index)}: "
+                        + "; ".join(f"{g} {self._number(row.iloc[0])} then "
+                                    f"{self._number(row.iloc[-1])}"
+                                    for g, row in r.groups.iterrows()) + ".")
         self.words.value = "".join(f"<p style='font-size:18px'>{html.escape(s)}</p>"
                                    for s in self.result.sentences)
+
+    def _number(self, value: float) -> str:
+        """A group's value with the measure's unit, money in the dataset's currency."""
+        return number(value, self.result.measure.unit, self.crm.profile.currency)
 
     def _draw(self, ax) -> None:
         r = self.result
         target = kpis.targets(self.crm).target.get(r.measure.kpi)
         plots.line(r.groups.T, f"{r.measure.text(self.crm)}: baseline vs review window",
-                   "period", r.measure.unit, target=None if pd.isna(target) else target,
+                   "period", words.unit(r.measure.unit, self.crm.profile.currency),
+                   target=None if pd.isna(target) else target,
                    percent=r.measure.proportion, ax=ax)
         ax.set_xlim(-0.3, 1.3)
 

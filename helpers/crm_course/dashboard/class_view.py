@@ -9,22 +9,47 @@ with their counts, and each learner's completion. The numbers are
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from ..class_report import UNNAMED, ClassReport, ResultsError, analyse, load_results
-from .render import Panel, chart_png, table_html
+from .render import Chart, Panel, about, table_html
 
 COLOURS = {"solved": "#009E73", "wrong": "#D55E00", "not attempted": "#BBBBBB"}
+ABOUT = """<p>Open the results folder of a grading run (the output folder of the course's
+grading command, or the folder the dashboard was started with): the share of the class
+that solved, got wrong or left each question, the questions to reteach, the known mistakes
+behind the wrong answers to a chosen question, and each learner's completion.</p>"""
+
+
+def exercise_name(exercise: str) -> str:
+    """An exercise notebook's id in words: '01_collect_usage_data' -> 'Exercise 1:
+    collect usage data' (an id without a number is only spelled out)."""
+    match = re.fullmatch(r"(\d+)_(.+)", exercise)
+    if not match:
+        return exercise.replace("_", " ")
+    return f"Exercise {int(match[1])}: {match[2].replace('_', ' ')}"
+
+
+def question_name(exercise: str, question: str, title: str = "") -> str:
+    """'00_warmup', 'q1', 'Users per department' -> 'Exercise 0, question 1: Users per
+    department'."""
+    number = re.fullmatch(r"\d+", exercise.split("_")[0])
+    where = f"Exercise {int(number[0])}" if number else exercise.replace("_", " ")
+    ask = re.fullmatch(r"q(\d+)", question)
+    text = f"{where}, question {ask[1] if ask else question}"
+    return f"{text}: {title}" if title else text
 
 
 def shares(report: ClassReport) -> pd.DataFrame:
-    """One row per question (``exercise qN``): the shares solved, wrong, not attempted."""
-    rows = {f"{q.exercise} {q.question}": {"solved": q.share(q.solved),
-                                           "wrong": q.share(q.wrong),
-                                           "not attempted": q.share(q.not_attempted)}
+    """One row per question (`question_name`): the shares solved, wrong, not attempted."""
+    rows = {question_name(q.exercise, q.question, q.title): {
+                "solved": q.share(q.solved), "wrong": q.share(q.wrong),
+                "not attempted": q.share(q.not_attempted)}
             for q in report.questions}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLOURS))
 
@@ -38,7 +63,8 @@ def draw_shares(ax, table: pd.DataFrame) -> None:
         ax.barh(labels, values, left=left.reindex(labels), color=colour, label=column)
         left = left + table[column]
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of the class")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of the class (%)")
     ax.set_title("Each question: solved, wrong, not attempted", loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 
@@ -55,9 +81,9 @@ class ClassView:
         self.folder = widgets.Text(value=str(folder or ""), placeholder="grading/out",
                                    description="Results", layout=widgets.Layout(width="480px"))
         self.button = widgets.Button(description="Open", button_style="primary")
-        self.status = widgets.HTML("<p>Give the --out folder of <code>crm-course grade</code>."
-                                   "</p>")
-        self.chart = widgets.Image(format="png")
+        self.status = widgets.HTML("<p>Give the output folder of a grading run "
+                                   "(crm-course grade).</p>")
+        self.chart = Chart()
         self.reteach = widgets.HTML()
         self.question = widgets.Dropdown(description="Question", options=[],
                                       layout=widgets.Layout(width="820px"))
@@ -67,7 +93,8 @@ class ClassView:
         self.question.observe(lambda _: self._show_mistakes(), names="value")
         self.widget = Panel([widgets.HBox([self.folder, self.button]), self.status,
                              self.chart, self.reteach, self.question, self.mistakes,
-                             self.learners], self.describe, name="class")
+                             self.learners, about("About this view", ABOUT)],
+                            self.describe, name="class")
         if folder:
             self.open()
 
@@ -83,20 +110,26 @@ class ClassView:
         self.report = analyse(results, source=self.folder.value.strip())
         self.status.value = (f"<p>{self.report.submissions} submission(s), "
                              f"{len(self.report.learners)} learner row(s).</p>")
-        self.chart.value = chart_png(lambda ax: draw_shares(ax, shares(self.report)),
-                                     size=(10.0, 0.35 * len(self.report.questions) + 1.5))
+        table = shares(self.report)
+        self.chart.show(lambda ax: draw_shares(ax, table),
+                        "Stacked bar chart, one bar per question, of the share of the class "
+                        "that solved it, got it wrong or did not attempt it: "
+                        + "; ".join(f"{name}: {row.solved:.0%} solved, {row.wrong:.0%} wrong"
+                                    for name, row in table.iterrows()) + ".",
+                        size=(12.0, 0.25 * len(self.report.questions) + 1.2))
         reteach = self.report.reteach
         self.reteach.value = "<h4>What to reteach</h4>" + (
             table_html(pd.DataFrame(
-                [{"question": f"{q.exercise} {q.question}", "about": q.title,
+                [{"question": question_name(q.exercise, q.question), "about": q.title,
                   "solved": f"{q.share(q.solved):.0%}", "wrong": f"{q.share(q.wrong):.0%}"}
                  for q in reteach])) if reteach else "<p>Nothing to reteach.</p>")
-        self.question.options = [(f"{q.exercise} {q.question}: {q.title}", i)
+        self.question.options = [(question_name(q.exercise, q.question, q.title), i)
                                  for i, q in enumerate(self.report.questions)]
         self.question.value = 0 if self.report.questions else None
         self.learners.value = "<h4>Learners</h4>" + table_html(pd.DataFrame(
-            [{"learner": r.learner, "exercise": r.exercise,
-              "completion": f"{r.completion:.0%}", "solved": f"{r.solved}/{r.questions}",
+            [{"learner": r.learner, "exercise": exercise_name(r.exercise),
+              "completion": f"{r.completion:.0%}",
+              "solved": f"{r.solved} of {r.questions} questions",
               "note": r.note} for r in self.report.learners]))
         self._show_mistakes()
         return True
@@ -110,7 +143,8 @@ class ClassView:
             self.mistakes.value = "<p>No wrong answers to this question.</p>"
             return
         self.mistakes.value = table_html(pd.DataFrame(
-            [{"mistake": name, "learners": n} for name, n in q.mistakes.items()]))
+            [{"mistake": name, "learners": f"{n} learner(s)"}
+             for name, n in q.mistakes.items()]))
 
     def describe(self) -> str:
         """What the view shows now."""

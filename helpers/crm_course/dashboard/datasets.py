@@ -1,13 +1,18 @@
 """The data-set switch: the bundled sample, the sample company with another seed, or a
 folder of CSV tables (a generated data set or a real export).
 
-Loading goes through `crm_course.source.get_crm`; a folder that does not load shows the
-loader's own message (file, column, lines) instead of a traceback, and the views keep
-the data they had.
+A relative folder is read from where the dashboard server was started (`serve.START_ENV`;
+in a notebook, the kernel's folder), and the page says the full path it read. Loading goes
+through `crm_course.source.get_crm`; a folder that does not load shows the loader's own
+message (file, column, lines) instead of a traceback, the views keep the data they had,
+and the line saying which data is on screen stays. Folders that loaded are offered again
+(the most recent first, kept in `RECENT_FILE` in the course's cache folder).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +23,10 @@ from ..escape import html
 from ..source import cache_dir, get_crm
 from ..synth import DEFAULT_SEED
 from .render import Panel
+from .serve import START_ENV
 
+RECENT_FILE = "recent-folders.json"
+RECENT_MAX = 8
 SOURCES = (("bundled sample", "sample"), ("another seed", "seed"), ("data folder", "folder"))
 
 
@@ -37,8 +45,21 @@ def origin(crm: CRM) -> tuple[str, str]:
     return "folder", str(crm.source)
 
 
+def start_dir() -> Path:
+    """Where relative folders start: the folder the dashboard server was started from
+    (`serve.START_ENV`), else the current folder."""
+    return Path(os.environ.get(START_ENV) or Path.cwd())
+
+
+def resolve(folder: str) -> Path:
+    """``folder`` as a full path: '~' expanded, a relative path taken from `start_dir`."""
+    path = Path(folder).expanduser()
+    return (path if path.is_absolute() else start_dir() / path).resolve()
+
+
 def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM:
-    """The data set chosen: ``source`` is 'sample', 'seed' (with ``seed``) or 'folder'."""
+    """The data set chosen: ``source`` is 'sample', 'seed' (with ``seed``) or 'folder'
+    (relative to `start_dir`)."""
     if source == "sample":
         return get_crm()
     if source == "seed":
@@ -46,55 +67,97 @@ def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM
     if source == "folder":
         if not folder:
             raise ValueError("type the path of a folder holding the CRM tables")
-        return get_crm(data_dir=folder)
-    raise ValueError(f"source must be one of sample, seed, folder; got {source!r}")
+        path = resolve(folder)
+        if not path.is_dir():
+            raise ValueError(f"there is no folder {path} (a relative path starts from "
+                             f"{start_dir()}, where the dashboard was started)")
+        return get_crm(data_dir=path)
+    raise ValueError(f"the data source must be the bundled sample, another seed or a data "
+                     f"folder; got {source!r}")
+
+
+def recent_folders(file: Path) -> list[str]:
+    """Folders that loaded, most recent first (none when ``file`` is missing or broken)."""
+    try:
+        folders = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [f for f in folders if isinstance(f, str)][:RECENT_MAX] if isinstance(
+        folders, list) else []
+
+
+def remember(file: Path, folder: Path) -> list[str]:
+    """Put ``folder`` first in the recent folders of ``file``; the new list (not saved
+    when the file cannot be written: the list is a convenience)."""
+    folders = [str(folder), *(f for f in recent_folders(file) if f != str(folder))]
+    folders = folders[:RECENT_MAX]
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(folders, indent=1), encoding="utf-8")
+    except OSError:
+        pass
+    return folders
 
 
 class DataSwitch:
     """Widgets to pick a data set; ``Load`` passes the loaded CRM to ``on_load``.
 
-    State: ``crm`` (the data set in use) and ``status`` (an HTML widget: what is loaded,
-    or why the choice did not load).
+    State: ``crm`` (the data set in use), ``status`` (an HTML widget: "Showing <company>,
+    <period>", always the data on screen; the dashboard shows it above its tabs) and
+    ``message`` (what was read, or why the choice did not load). ``recent``: the file of
+    recent folders (default: `RECENT_FILE` in the course's cache folder).
     """
 
-    def __init__(self, crm: CRM, on_load: Callable[[CRM], None]):
+    def __init__(self, crm: CRM, on_load: Callable[[CRM], None], recent: Path | None = None):
         self.crm = crm
         self.on_load = on_load
+        self.recent = recent or cache_dir() / RECENT_FILE
         source, folder = origin(crm)
         self.source = widgets.ToggleButtons(options=SOURCES, value=source, description="Data")
         # an export has no seed (null in dataset.json): start at the sample's seed
         self.seed = widgets.IntText(value=int(crm.meta.get("seed") or DEFAULT_SEED),
                                     description="Seed")
-        self.folder = widgets.Text(value=folder, placeholder="path/to/crm-export",
-                                   description="Folder",
-                                   layout=widgets.Layout(width="480px"))
+        self.folder = widgets.Combobox(value=folder, options=recent_folders(self.recent),
+                                       placeholder=f"a folder, from {start_dir()}",
+                                       description="Folder", ensure_option=False,
+                                       layout=widgets.Layout(width="720px"))
         self.button = widgets.Button(description="Load", button_style="primary")
         self.status = widgets.HTML(self._loaded(crm))
+        self.status.add_class("crm-showing")
+        self.message = widgets.HTML(self._read(crm))
         self.button.on_click(lambda _: self.load())
-        self.widget = Panel([widgets.HBox([self.source, self.button]),
-                             widgets.HBox([self.seed, self.folder]), self.status],
-                            self.describe, name="data")
+        self.widget = Panel([widgets.HBox([self.source, self.button]), self.seed,
+                             self.folder, self.message], self.describe, name="data")
 
     @staticmethod
     def _loaded(crm: CRM) -> str:
         m = crm.meta
-        return (f"<p style='font-size:17px'>Showing <b>{html(m.get('company', 'CRM'))}</b>, "
+        return (f"<p class='crm-caption'>Showing <b>{html(m.get('company', 'CRM'))}</b>, "
                 f"{html(m['data_start'])} to {html(m['data_end'])} "
                 f"({html(_origin(m))}, {len(crm.opportunities):,} leads)</p>")
 
+    @staticmethod
+    def _read(crm: CRM) -> str:
+        where = Path(crm.source).resolve() if crm.source else DEFAULT_DATA_DIR.resolve()
+        return f"<p class='crm-caption'>Read from {html(where)}</p>"
+
     def load(self) -> bool:
         """Load the chosen data set and hand it to the views; False (and the reason in
-        ``status``) when it cannot be loaded."""
-        self.status.value = "<p style='font-size:17px'>Loading…</p>"
+        ``message``; ``status`` still names the data on screen) when it cannot be loaded."""
+        self.message.value = "<p class='crm-caption'>Loading…</p>"
         try:
             crm = load(self.source.value, self.seed.value, self.folder.value.strip())
         except (DataError, OSError, ValueError) as err:
-            self.status.value = (f"<pre style='color:#D55E00;font-size:15px'>Not loaded: "
-                                 f"{html(err, multiline=True)}</pre>")
+            self.message.value = (f"<pre style='color:#B34700;font-size:18px;"
+                                  f"white-space:pre-wrap'>Not loaded: "
+                                  f"{html(err, multiline=True)}</pre>")
             return False
         self.crm = crm
         self.on_load(crm)
         self.status.value = self._loaded(crm)
+        self.message.value = self._read(crm)
+        if self.source.value == "folder":
+            self.folder.options = remember(self.recent, Path(crm.source).resolve())
         return True
 
     def describe(self) -> str:

@@ -18,8 +18,10 @@ import pandas as pd
 
 from .. import kpis, plots
 from ..data import CRM
+from ..escape import html
 from ..kpis import evaluation as ev
-from .render import Panel, chart_png, number, table_html
+from . import words
+from .render import Chart, Panel, about, table_html
 
 WHOLE = "company"  # the grouping "none": ipywidgets 8 shows a None value as a blank choice
 GROUPINGS = (("whole company", WHOLE), ("department", "department"), ("region", "region"),
@@ -43,7 +45,9 @@ def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None,
     -------
     (DataFrame indexed by each period's first day, one column per group (``by``), or one
     column ``'whole company'``; boolean Series, True = immature). Raises
-    `kpis.GroupingError` when the KPI cannot be split by ``by``.
+    `kpis.GroupingError` when the KPI cannot be split by ``by``. Each value is the registry
+    entry's own function, so a conversion counts the leads won within the profile's
+    maturity window (``crm.profile.maturity_days``), as `kpis.kpi_table` and the report do.
     """
     with kpis._common.shared_work():
         return ev.over_time(crm, name, start, end, length, **({"by": by} if by else {}))
@@ -66,11 +70,21 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
 
 def _kpi_options(area: str) -> list[tuple[str, str]]:
     """(label people read, registry name) of the area's KPIs."""
-    return [(kpis.kpi_label(n), n) for n in kpis.kpi_names(area)]
+    return [(words.kpi(n), n) for n in kpis.kpi_names(area)]
 
 
 def _areas() -> list[str]:
     return [a for a in kpis.AREAS if kpis.kpi_names(a)]
+
+
+ABOUT = """<p>Pick an area and one of its KPIs, narrow the months with the slider, and
+split the line by department, region or team. The dashed black line is the target and the
+dotted grey line the benchmark, both from the targets table; the vertical line marks the
+month the improvements went live. Below the chart: every KPI of the same area over the
+last three months of the range, with its status against the target.</p>
+<p>Read the monthly line for its trend, not for a single month: a month holds few leads
+or tickets in a small region, and its value jumps. A KPI that cannot be split by the
+chosen grouping falls back to the whole company, and the caption says so.</p>"""
 
 
 class KPIExplorer:
@@ -79,31 +93,37 @@ class KPIExplorer:
     Widgets: ``area``, ``kpi``, ``months`` (a range slider of months) and ``grouping``.
     State after every change: ``series`` (`kpi_over_time`), ``table`` (`latest_values`),
     ``message`` (what the chart shows, and any grouping that could not be applied),
-    ``chart`` and ``latest`` (the Image and HTML widgets).
+    ``chart`` (a `Chart`) and ``latest`` (HTML).
     """
 
     def __init__(self, crm: CRM):
         self.crm = crm
-        self.area = widgets.Dropdown(options=[(a.capitalize(), a) for a in _areas()],
-                                     value="sales", description="Area")
+        self.area = widgets.Dropdown(options=[(words.area(a), a) for a in _areas()],
+                                     value="sales", description="Area",
+                                     layout=widgets.Layout(width="330px"))
         self.kpi = widgets.Dropdown(options=_kpi_options("sales"), description="KPI",
-                                    layout=widgets.Layout(width="420px"))
+                                    layout=widgets.Layout(width="520px"))
         self.grouping = widgets.Dropdown(options=GROUPINGS, value=WHOLE,
-                                         description="Split by")
+                                         description="Split by",
+                                         layout=widgets.Layout(width="330px"))
         self.months = widgets.SelectionRangeSlider(options=[("", 0)], description="Months",
                                                    continuous_update=False,  # on release
-                                                   layout=widgets.Layout(width="640px"))
+                                                   layout=widgets.Layout(width="720px"))
         self.note = widgets.HTML()
-        self.chart = widgets.Image(format="png")
+        self.chart = Chart()
         self.latest = widgets.HTML()
+        self.definition = widgets.HTML()
         self.series = pd.DataFrame()
         self.immature = pd.Series(dtype=bool)
         self.length: str | None = "month"
         self.table = pd.DataFrame()
         self.message = ""
         self._muted = False
-        self.widget = Panel([widgets.HBox([self.area, self.kpi, self.grouping]), self.months,
-                             self.note, self.chart, self.latest], self.describe, name="explorer")
+        self.widget = Panel([widgets.HBox([self.area, self.kpi, self.grouping],
+                                          layout=widgets.Layout(flex_flow="row wrap")),
+                             self.months, self.note, self.chart, self.latest,
+                             about("About this view", ABOUT), self.definition],
+                            self.describe, name="explorer")
         self.area.observe(self._area_changed, "value")
         for control in (self.kpi, self.grouping, self.months):
             control.observe(lambda _: self.update(), "value")
@@ -130,6 +150,9 @@ class KPIExplorer:
         first, last = self.months.value
         return first, min(last + pd.offsets.MonthEnd(0), self.crm.period("all")[1])
 
+    def _number(self, value, unit: str) -> str:
+        return words.number(value, unit, self.crm.profile.currency)
+
     def update(self) -> None:
         """Recompute the series, chart and table for the current widget values."""
         if self._muted or self.kpi.value is None:
@@ -153,29 +176,48 @@ class KPIExplorer:
         self.table = self._tables[key]
         where = f"by {by}" if split else "for the whole company"
         shown = ("by survey wave, mean with its 95% interval" if k.name == "sus_score" else
-                 "not drawn over time: a monthly ROI is meaningless; see the table"
-                 if self.length is None else f"by {self.length}")
-        label = kpis.kpi_label(k.name)
-        self.message = f"{label} ({k.unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
+                 "not drawn month by month (a month's costs and the margin they earn fall "
+                 "in different months): its value is in the table" if self.length is None
+                 else f"by {self.length}")
+        label = words.kpi(k.name)
+        unit = words.unit(k.unit, self.crm.profile.currency)
+        self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
-            self.message += (f"; dashed: records younger than {ev.maturity_days(self.crm)} "
-                             "days, still maturing")
+            self.message += (f"; dashed: younger than {self.crm.profile.maturity_days} days, "
+                             "still maturing")
         if by and not split:
             self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
         if empty:
             self.message += f" ({empty})"
-        self.note.value = f"<p style='font-size:17px'><b>{k.formula}</b> · {self.message}</p>"
-        self.chart.value = chart_png(self._draw)
-        shown = self.table.assign(
-            kpi=self.table.kpi.map(kpis.kpi_label),
-            value=[number(v, u) for v, u in zip(self.table.value, self.table.unit, strict=True)],
-            target=[number(v, u) for v, u in zip(self.table.target, self.table.unit,
-                                                 strict=True)],
-            benchmark=[number(v, u) for v, u in zip(self.table.benchmark, self.table.unit,
-                                                    strict=True)])
-        self.latest.value = (f"<h3>Latest values ({k.area}): last {LATEST_MONTHS} months to "
-                             f"{end:%d %b %Y}</h3>" + table_html(shown, status="status"))
+        self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
+        self.definition.value = (f"<p class='crm-caption'>How {html(label)} is computed: "
+                                 f"{html(k.formula)}.</p>")
+        self.chart.show(self._draw, self._alt(k, label, unit))
+        shown = pd.DataFrame({
+            "KPI": self.table.kpi.map(words.kpi),
+            **{column: [self._number(v, u) for v, u in zip(self.table[column],
+                                                           self.table.unit, strict=True)]
+               for column in ("value", "target", "benchmark")},
+            "status": self.table.status})
+        self.latest.value = (f"<h3>{html(words.area(k.area))}: the last {LATEST_MONTHS} "
+                             f"months to {end:%d %b %Y}</h3>"
+                             + table_html(shown, status="status"))
+
+    def _alt(self, k, label: str, unit: str) -> str:
+        """The chart in words, for a screen reader."""
+        if self.length is None and k.name != "sus_score":
+            return f"{label}: not drawn month by month; its value is in the table below."
+        ref = self.table.set_index("kpi").loc[k.name]
+        values = self.series.select_dtypes("number").drop(
+            columns=[c for c in ("n", "low", "high") if c in self.series], errors="ignore")
+        last = values.dropna(how="all")
+        latest = (f"; the last point is {self._number(last.iloc[-1].mean(), k.unit)}"
+                  if len(last) and values.shape[1] == 1 else "")
+        target = (f"; target {self._number(ref.target, k.unit)}"
+                  if pd.notna(ref.target) else "; no target recorded")
+        return (f"Line chart of {label} ({unit}), {len(values.columns)} line(s), "
+                f"{len(values)} points{latest}{target}.")
 
     def _draw(self, ax) -> None:
         k = kpis.get_kpi(self.kpi.value)
@@ -184,21 +226,23 @@ class KPIExplorer:
         start, end = self.period()
         event = (changes, "changes go live") if start <= changes <= end else None
         target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
-        title = k.name.replace("_", " ")
+        title = words.kpi(k.name)
+        unit = words.unit(k.unit, self.crm.profile.currency)
         if k.name == "sus_score":
-            waves = self.series.set_axis([f"wave {w} ({d:%b %Y}, n={n})" for w, d, n in zip(
-                self.series.index, self.series.date, self.series.n, strict=True)])
-            plots.intervals(waves, title, "survey wave", k.unit, target=target,
+            waves = self.series.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
+                                          zip(self.series.index, self.series.date,
+                                              self.series.n, strict=True)])
+            plots.intervals(waves, title, "survey wave", unit, target=target,
                             benchmark=benchmark, ax=ax)
         elif self.length is None:
             ax.axis("off")
             ax.text(0.5, 0.5, f"{title}: not drawn month by month (a month's costs and the "
                     "margin they earn\nfall in different months); its value over the range "
-                    "is in the table below", ha="center", va="center", fontsize=12,
+                    "is in the table below", ha="center", va="center", fontsize=14,
                     transform=ax.transAxes)
         else:
             shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
-            plots.line(shown, title, self.length, k.unit, target=target,
+            plots.line(shown, title, self.length, unit, target=target,
                        benchmark=benchmark, percent=k.unit == "share", event=event,
                        immature=self.immature, ax=ax)
 
@@ -208,4 +252,4 @@ class KPIExplorer:
         targets = (f"{met} of {len(self.table)} meet their target"
                    if self.table.target.notna().any() else "no target recorded")
         return (f"KPI explorer: {self.message}\n"
-                f"latest {self.area.value} KPIs: {targets}")
+                f"latest {words.area(self.area.value)} KPIs: {targets}")

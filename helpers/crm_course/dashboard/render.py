@@ -1,14 +1,17 @@
-"""How the views show results: charts as PNG bytes, tables as HTML, readable for a room.
+"""How the views show results: charts as SVG that scale with the window, tables as HTML,
+readable for a room.
 
 Charts are drawn on a stand-alone matplotlib ``Figure`` (no pyplot state, so nothing is
 left open between updates) in the course style with larger type for a projector, and
-shown in an ``ipywidgets.Image``; tables are plain HTML in an ``ipywidgets.HTML``.
+shown by a `Chart` (an ``<img>`` of the SVG with alt text, as wide as its container and
+never taller than the screen leaves room for); tables are plain HTML in an
+``ipywidgets.HTML``; explanations sit behind a toggle (`about`).
 """
 
 from __future__ import annotations
 
+import base64
 import io
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -19,34 +22,41 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..escape import html
+from . import words
 
-FIGSIZE = (10.0, 4.8)
+FIGSIZE = (12.0, 5.0)  # wide: a projector screen is wider than the room left below controls
 # fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
 MARGINS = {"left": 0.09, "right": 0.74, "top": 0.9, "bottom": 0.14}
-PROJECTOR = {"font.size": 14, "axes.titlesize": 18, "axes.labelsize": 15,
-             "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 13,
-             "lines.linewidth": 2.5}
-TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:17px}"
+PROJECTOR = {"font.size": 16, "axes.titlesize": 20, "axes.labelsize": 17,
+             "xtick.labelsize": 15, "ytick.labelsize": 15, "legend.fontsize": 15,
+             "lines.linewidth": 3, "lines.markersize": 7}
+TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
              ".crm-table th,.crm-table td{padding:4px 12px;text-align:right}"
              ".crm-table th{border-bottom:2px solid #555}"
              ".crm-table td:first-child,.crm-table th:first-child{text-align:left}"
-             ".crm-met{color:#009E73;font-weight:bold}"
-             ".crm-not-met{color:#D55E00;font-weight:bold}</style>")
+             ".crm-met{color:#006B4F;font-weight:bold}"
+             ".crm-not-met{color:#B34700;font-weight:bold}</style>")
 
-# controls as large as the charts' text on screen (14 pt at 100 dpi, shown at ~0.9x: ~17 px);
-# ipywidgets reads its sizes from these variables
-CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:17px;--jp-widgets-inline-height:34px;"
-                "--jp-widgets-inline-label-width:120px}"
+# controls and text for a room (18 px; ipywidgets reads its sizes from these variables);
+# a chart as wide as its view and at most as tall as the screen leaves below the controls
+CHART_ROOM_PX = 340  # title, data line, tabs, two rows of controls, a caption
+CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;"
+                "--jp-widgets-inline-label-width:130px;font-size:18px}"
                 ".jupyter-widgets .widget-label, .jupyter-widgets .widget-readout,"
                 ".jupyter-widgets select, .jupyter-widgets input, .jupyter-widgets button,"
-                ".widget-tab > .lm-TabBar .lm-TabBar-tab{font-size:17px}"
+                ".widget-tab > .lm-TabBar .lm-TabBar-tab, .widget-html-content,"
+                ".jupyter-widgets .lm-TabBar-tabLabel{font-size:18px}"
+                ".widget-tab > .lm-TabBar .lm-TabBar-tab{min-width:150px}"
                 ".widget-inline-hbox.widget-hslider .widget-readout{max-width:none;flex:none}"
                 ".widget-toggle-buttons .widget-toggle-button{width:auto;padding:0 14px}"
-                ".widget-vbox > .widget-image{align-self:flex-start;max-width:100%;"
-                "height:auto}</style>")  # charts at their own size, never stretched
-
+                ".crm-chart{width:100%}"
+                ".crm-chart img{display:block;width:100%;height:auto;object-fit:contain;"
+                "object-position:left top;"
+                f"max-height:max(280px,calc(100vh - {CHART_ROOM_PX}px))}}"
+                ".crm-caption{font-size:18px;margin:2px 0}</style>")
 
 PAD_INCHES = 0.2  # around the tight box of everything drawn
+MIN_NOTE_PT = 13  # no note on a chart smaller than this
 
 
 @contextmanager
@@ -58,26 +68,60 @@ def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figur
         mpl.rcParams.update(PROJECTOR)
         figure = Figure(figsize=size, dpi=100)
         figure.subplots_adjust(**MARGINS)
-        draw(figure.subplots())
+        ax = figure.subplots()
+        draw(ax)
+        for text in ax.texts:  # notes drawn in a fixed small size ('changes go live')
+            text.set_fontsize(max(text.get_fontsize(), MIN_NOTE_PT))
         yield figure
 
 
-def chart_png(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
-    """PNG of the chart ``draw(ax)`` makes (`drawn`), cut to the tight box of everything
-    drawn plus `PAD_INCHES`: legends and labels whole."""
+def chart_svg(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
+    """SVG of the chart ``draw(ax)`` makes (`drawn`), cut to the tight box of everything
+    drawn plus `PAD_INCHES`: legends and labels whole. Text stays text (smaller, sharp at
+    any size); no date in the file (same chart, same bytes)."""
     buffer = io.BytesIO()
-    with drawn(draw, size) as figure:
-        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=PAD_INCHES)
+    with drawn(draw, size) as figure, mpl.rc_context({"svg.fonttype": "none",
+                                                      "svg.hashsalt": "crm"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=PAD_INCHES,
+                       metadata={"Date": None})
     return buffer.getvalue()
 
 
-def number(value: float, unit: str) -> str:
-    """A KPI value as a person reads it: shares as percentages, others with 3 figures."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit == "share":
-        return f"{value:.1%}"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+class Chart(widgets.HTML):
+    """A chart on the page: the SVG of a drawing in an ``<img>`` with alt text.
+
+    State: ``svg`` (the bytes shown, empty when none) and ``alt`` (the chart in words).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("crm-chart")
+        self.svg, self.alt = b"", ""
+
+    def show(self, draw: Callable, alt: str, size: tuple[float, float] = FIGSIZE) -> None:
+        """Draw ``draw(ax)`` and show it, described by ``alt``."""
+        self.svg, self.alt = chart_svg(draw, size), alt
+        data = base64.b64encode(self.svg).decode("ascii")
+        self.value = (f'<img role="img" alt="{html(alt)}" title="{html(alt)}" '
+                      f'src="data:image/svg+xml;base64,{data}">')
+
+    def clear(self) -> None:
+        """Show no chart."""
+        self.svg, self.alt, self.value = b"", "", ""
+
+
+def about(title: str, body_html: str) -> widgets.Accordion:
+    """``body_html`` (explanations, learning objectives) behind a toggle, closed."""
+    box = widgets.Accordion(children=[widgets.HTML(f"<div style='font-size:18px;"
+                                                   f"max-width:70em'>{body_html}</div>")],
+                            titles=(title,), selected_index=None)
+    box.add_class("crm-about")
+    return box
+
+
+def number(value: float, unit: str, currency: str = "EUR") -> str:
+    """A KPI value as a person reads it, with its unit (`words.number`)."""
+    return words.number(value, unit, currency)
 
 
 def table_html(frame: pd.DataFrame, status: str | None = None) -> str:

@@ -6,9 +6,15 @@
   kernel without a connected page for `CULL_IDLE_SECONDS` is shut down.
 * The class tab opens the grading results folder given as ``--results``: passed to the
   kernels in the environment variable `RESULTS_ENV` (`environment`).
-* Fast first view: one kernel is pre-heated (the notebook already executed in it) and
-  waits in a pool, so a visit shows the dashboard at once; the pool's kernel is exempt
-  from culling.
+* Fast first view: `POOL_SIZE` kernels are pre-heated (the notebook already executed in
+  them) and wait in a pool, so a visit (and a reload right after it) shows the dashboard
+  at once. A pooled kernel is exempt from culling, and its idle clock restarts when it is
+  handed to a visitor (`kernels.FirstVisitKernelManager`): it is never culled before the
+  page connects, however long it waited.
+* The page (`TEMPLATE`, Voila's lab template in `jupyter/voila/templates/crm`) makes no
+  outside request, sets body text for a room and reloads itself when its kernel is gone.
+* The data box resolves a relative folder from where the server was started: passed to
+  the kernels in `START_ENV`.
 """
 
 from __future__ import annotations
@@ -18,30 +24,46 @@ import sys
 from pathlib import Path
 
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "dashboard.ipynb"
+JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"  # holds voila/templates/crm
+TEMPLATE = "crm"
+KERNEL_MANAGER = "crm_course.dashboard.kernels.FirstVisitKernelManager"
 CULL_IDLE_SECONDS = 120  # a page closed (or reloaded) for two minutes loses its kernel
 CULL_INTERVAL_SECONDS = 30
+POOL_SIZE = 2  # pre-heated kernels (~300 MB each): a reload finds the second one ready
 RESULTS_ENV = "CRM_COURSE_RESULTS"
+START_ENV = "CRM_COURSE_START_DIR"
 
 
-def environment(results: str | Path | None = None) -> dict[str, str]:
-    """The environment to run Voila in: this one, plus the class tab's results folder."""
+def environment(results: str | Path | None = None, start: str | Path | None = None
+                ) -> dict[str, str]:
+    """The environment to run Voila in: this one, plus the class tab's results folder,
+    the folder the server was started from (``start``, default: the current one) and the
+    page template's place on the Jupyter data path."""
     env = {k: v for k, v in os.environ.items() if k != RESULTS_ENV}
     if results:
         env[RESULTS_ENV] = str(Path(results).resolve())
+    env[START_ENV] = str(Path(start or Path.cwd()).resolve())
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")) if p)
     return env
 
 
 def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
                   cull_idle: int = CULL_IDLE_SECONDS, cull_interval: int = CULL_INTERVAL_SECONDS,
-                  preheat: bool = True) -> list[str]:
-    """The Voila command line serving the dashboard on 127.0.0.1:``port``."""
+                  preheat: bool = True, pool_size: int = POOL_SIZE,
+                  cull_connected: bool = False) -> list[str]:
+    """The Voila command line serving the dashboard on 127.0.0.1:``port`` (run it with
+    `environment`, which puts `TEMPLATE` on the Jupyter data path). ``cull_connected``:
+    cull open pages' kernels too (only to test how a page takes losing its kernel)."""
     command = [sys.executable, "-m", "voila", str(NOTEBOOK), f"--port={port}",
                "--Voila.ip=127.0.0.1", f"--show_tracebacks={dev}",
+               f"--template={TEMPLATE}",
+               f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
                f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
                f"--MappingKernelManager.cull_interval={cull_interval}",
-               "--MappingKernelManager.cull_connected=False"]
+               f"--MappingKernelManager.cull_connected={cull_connected}"]
     if preheat:
-        command += ["--preheat_kernel=True", "--pool_size=1"]
+        command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if not open_browser:
         command.append("--no-browser")
     return command

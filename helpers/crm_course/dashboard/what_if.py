@@ -40,17 +40,18 @@ from ..data import CRM
 from ..escape import html
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
-from .render import Panel, chart_png, number, table_html
+from . import words
+from .render import Chart, Panel, about, number, table_html
 from .value_model import unit_step, worth
 
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not charged to the "
                  "investment, so the ROI stops at -100 %, the whole cost")
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
-                "target minus the recorded baseline of the change's KPI (kpi_targets), "
+                "target minus the recorded baseline of the change's KPI (the targets table), "
                 "shared by the changes aimed at the same KPI and rounded up to the "
                 "slider's step; 0 where either is not recorded.")
-FONT = "font-size:17px"
+FONT = "font-size:18px"
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -157,21 +158,34 @@ def on_grid(value: float, step: float, rounding) -> float:
     return round(k * step, decimals)
 
 
+ABOUT = """<p>Each planned change has two sliders: the uplift it is expected to bring to
+its KPI (shares in percentage points) and its cost. The table projects every KPI from its
+value in the review window; the chart sets the projected benefit, month by month, against
+the cost. It is a projection from stated assumptions, not a result.</p>
+<p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
+behind it. A plan that pays back only when every change delivers its best case is a risky
+plan, and the review after three months is where that expectation gets checked.</p>"""
+
+
 class WhatIf:
     """The what-if view.
 
     Widgets: ``uplifts`` and ``costs``, one slider each per planned change (shares in
     percentage points). State after every change: ``plan`` (with the slider values),
-    ``projection`` (`project`), ``chart``, ``summary`` and ``assumptions`` (Image and
+    ``projection`` (`project`), ``chart``, ``summary`` and ``assumptions`` (Chart and
     HTML widgets).
     """
 
     def __init__(self, crm: CRM):
-        self.box = widgets.VBox()
-        self.chart = widgets.Image(format="png")
+        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 55%"))
+        self.chart = Chart(layout=widgets.Layout(flex="1 1 45%"))
+        self.headline_box = widgets.HTML()
         self.summary = widgets.HTML()
         self.assumptions = widgets.HTML()
-        self.widget = Panel([self.box, self.summary, self.chart, self.assumptions],
+        self.widget = Panel([self.headline_box,
+                             widgets.HBox([self.chart, self.box]),
+                             self.summary, about("About this view: how the plan is priced",
+                                                 ABOUT), self.assumptions],
                             self.describe, name="what-if")
         self.set_crm(crm)
 
@@ -190,23 +204,25 @@ class WhatIf:
             start = on_grid(abs(row.uplift) * scale, step, math.ceil) * (
                 -1 if row.uplift < 0 else 1)
             reach = on_grid(max(3 * abs(start), 5.0), step, math.ceil)
+            unit = ("percentage points" if unit_step(row.kpi)[1] == "point" and
+                    row.unit != "points" else words.unit(row.unit, crm.profile.currency))
             uplift = widgets.FloatSlider(
                 value=start, min=-reach, max=reach, step=step,
-                description="uplift", readout_format=".2f", continuous_update=False,
-                layout=widgets.Layout(width="380px"))
+                description="Uplift", readout_format=".2f", continuous_update=False,
+                tooltip=f"uplift in {unit}", style={"description_width": "60px"},
+                layout=widgets.Layout(width="50%"))
             cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
                                        max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
-                                       step=COST_STEP, description=f"cost {crm.profile.currency}",
+                                       step=COST_STEP,
+                                       description=f"Cost {crm.profile.currency}",
                                        continuous_update=False,
                                        readout_format=",.0f",
-                                       layout=widgets.Layout(width="380px"))
-            unit = ("percentage points" if unit_step(row.kpi)[1] == "point" and
-                    row.unit != "points" else kpis.get_kpi(row.kpi).unit)
+                                       style={"description_width": "90px"},
+                                       layout=widgets.Layout(width="50%"))
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
-                                 f"({html(row.status)})<br>{html(kpis.kpi_label(row.kpi))}, "
-                                 f"uplift in {html(unit)}</span>",
-                                 layout=widgets.Layout(width="420px"))
-            rows.append(widgets.HBox([label, uplift, cost]))
+                                 f"({html(row.status)}) · {html(words.kpi(row.kpi))}, "
+                                 f"{html(unit)}</span>")
+            rows.append(widgets.VBox([label, widgets.HBox([uplift, cost])]))
             self.uplifts.append(uplift)
             self.costs.append(cost)
             for slider in (uplift, cost):
@@ -223,32 +239,49 @@ class WhatIf:
             cost=[float(s.value) for s in self.costs])
         self.projection = p = project(self.plan)
         if self.plan.empty:
-            self.summary.value = f"<p style='{FONT}'>{html(self.headline())}.</p>"
-            self.chart.value = b""
+            self.headline_box.value = f"<p style='{FONT}'>{html(self.headline())}.</p>"
+            self.summary.value = ""
+            self.chart.clear()
             return
+        money = self.crm.profile.currency
         k = p.kpis
         shown = pd.DataFrame({
-            "KPI": k.kpi.map(kpis.kpi_label),
-            **{c: [number(v, u) for v, u in zip(k[c], k.unit, strict=True)]
+            "KPI": k.kpi.map(words.kpi),
+            **{c: [number(v, u, money) for v, u in zip(k[c], k.unit, strict=True)]
                for c in ("current", "projected", "target")},
-            "uplift": [f"{v * _scale(n):+.2f}" for v, n in zip(k.uplift, k.kpi, strict=True)],
+            "uplift": [self._uplift(v, n, u) for v, n, u in zip(k.uplift, k.kpi, k.unit,
+                                                                 strict=True)],
             "benefit a year": ["not priced" if math.isnan(b) else self.crm.profile.money(b)
                                for b in k.benefit],
             "status": k.status})
+        self.headline_box.value = (f"<h3 class='crm-headline' style='font-size:20px;"
+                                   f"margin:4px 0'>{html(self.headline())}</h3>")
         self.summary.value = (
-            f"<h3 class='crm-headline'>{html(self.headline())}</h3>"
-            + table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
+            table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
                                 "benefit a year"]], status="status"))
-        self.chart.value = chart_png(self._draw)
+        self.chart.show(self._draw, self._alt(), size=(7.0, 5.0))
+
+    def _uplift(self, value: float, kpi: str, unit: str) -> str:
+        """An uplift with its unit: percentage points for shares and 0-1 scores."""
+        if unit_step(kpi)[1] == "point" and unit != "points":
+            return f"{value * 100:+.2f} percentage points"
+        return ("+" if value >= 0 else "") + number(value, unit, self.crm.profile.currency)
+
+    def _alt(self) -> str:
+        """The chart in words."""
+        p = self.projection
+        return (f"Line chart of the plan's cumulative projected benefit over its first 12 "
+                f"months, reaching {self.crm.profile.money(p.cumulative.iloc[-1])}, against "
+                f"its cost of {self.crm.profile.money(p.cost)}.")
 
     def _assumptions(self) -> str:
         """The value model behind each KPI of the plan, and where the defaults come from."""
         items = []
         for kpi in dict.fromkeys(self.plan.kpi):
             steps = "; then ".join(worth(self.crm, kpi).steps)
-            items.append(f"<li><b>{html(kpis.kpi_label(kpi))}</b>: {html(steps)}</li>")
-        return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results"
-                f"</h4><ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
+            items.append(f"<li><b>{html(words.kpi(kpi))}</b>: {html(steps)}</li>")
+        return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results</h4>"
+                f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
                 "course's, to be agreed with the people who will run the changes.</p></div>"
                 if items else "")
@@ -276,7 +309,7 @@ class WhatIf:
         payback = (f"pays back in month {p.payback_month}" if p.payback_month
                    else "does not pay back within a year" if not math.isnan(p.benefit)
                    else "payback unknown")
-        unpriced = (f"; not priced: {', '.join(map(kpis.kpi_label, p.not_priced))}"
+        unpriced = (f"; not priced: {', '.join(map(words.kpi, p.not_priced))}"
                     if p.not_priced else "")
         return (f"Projection: cost {self.crm.profile.money(p.cost)}; {benefit}; {roi}; "
                 f"{payback}{unpriced}")
@@ -284,8 +317,9 @@ class WhatIf:
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
-                   "Projected benefit of the plan against its cost, first year",
+                   "Projected benefit against cost, first year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
+        ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.legend(loc="upper left")

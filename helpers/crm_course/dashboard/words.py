@@ -1,0 +1,63 @@
+"""The words the dashboard shows: KPI and area names, units and numbers as people read
+them (no registry names, no 'None' or 'nan', every number with its unit).
+
+Units come from the registry, money in the dataset's currency (`crm.profile.unit`):
+
+    share       -> '14.1%'                percent (an ROI) -> '-9 %' (signed, `kpis.roi.roi_text`)
+    score 0-1   -> '0.82 on a 0-1 scale'  other units    -> '3.20 business hours'
+    missing     -> '–'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .. import kpis
+from ..kpis.roi import roi_text
+
+AREAS = {"roi": "Return on investment (ROI)", "data quality": "Data quality"}
+# registry labels that read as code: the stage KPIs say which step of the funnel they are
+LABELS = {"stage_conversion_qualified": "Lead to qualified (stage conversion)",
+          "stage_conversion_proposal": "Qualified to proposal (stage conversion)",
+          "stage_conversion_negotiation": "Proposal to negotiation (stage conversion)",
+          "stage_conversion_won": "Negotiation to won (stage conversion)",
+          "post_sale_incidents_per_100_orders": "Post-sale incidents per 100 orders",
+          "clv_simple": "Customer lifetime value (simple)",
+          "clv_retention": "Customer lifetime value (from retention)",
+          "cac": "Customer acquisition cost (CAC)"}
+UNITS = {"share": "%", "percent": "% return on cost", "score 0-1": "on a 0-1 scale"}
+
+
+def area(name: str) -> str:
+    """'sales' -> 'Sales', 'roi' -> 'Return on investment (ROI)'."""
+    return AREAS.get(name, name.capitalize())
+
+
+def kpi(name: str) -> str:
+    """A KPI's name as words ('crm_roi' -> 'CRM ROI')."""
+    return LABELS.get(name, kpis.kpi_label(name))
+
+
+def unit(name: str, currency: str = "EUR") -> str:
+    """A registry unit in words, money in ``currency``: 'share' -> '%'."""
+    text = UNITS.get(name, name)
+    return re.sub(r"\bEUR\b", currency, text)
+
+
+def number(value, unit_name: str, currency: str = "EUR") -> str:
+    """``value`` with its unit: shares and ROIs as percentages, others with 3 figures."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    value = float(value)
+    if unit_name == "share":
+        return f"{value:.1%}"
+    if unit_name == "percent":
+        return roi_text(value)
+    figures = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    return f"{figures} {unit(unit_name, currency)}"
+
+
+def percent_points(value: float) -> str:
+    """A difference of two shares: 0.031 -> '+3.1 percentage points'."""
+    return "–" if math.isnan(value) else f"{value * 100:+.1f} percentage points"

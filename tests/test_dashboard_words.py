@@ -1,0 +1,120 @@
+"""Words people use: every text the dashboard shows (captions, tables, controls, tab and
+toggle titles, chart alt texts), for every KPI of every area, both before/after measures,
+the what-if view and a graded class, holds no code name (snake_case), no 'None' or 'nan',
+and no table number without its unit."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import ipywidgets as widgets
+import pytest
+from class_fixtures import make_class
+
+from crm_course import kpis
+from crm_course.dashboard import Dashboard
+from crm_course.dashboard.explorer import WHOLE
+from crm_course.dashboard.render import Chart
+from crm_course.dashboard.words import number
+
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+MISSING = re.compile(r"\b(None|nan|NaN|null)\b")
+BARE_NUMBER = re.compile(r"^[+\-\u2212]?[\d,]+(\.\d+)?$")
+CELL = re.compile(r"<td>(.*?)</td>", re.S)
+TAGS = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
+
+
+def _texts(widget) -> list[str]:
+    """Every text ``widget`` and its children show, as (HTML-free) strings."""
+    out = []
+    if isinstance(widget, Chart):
+        out.append(widget.alt)
+    elif isinstance(widget, widgets.HTML):
+        out.append(html.unescape(TAGS.sub(" ", widget.value)))
+    if getattr(widget, "description", ""):
+        out.append(widget.description)
+    if isinstance(widget, (widgets.Dropdown, widgets.ToggleButtons,
+                           widgets.SelectionRangeSlider)):
+        out += [str(label) for label in widget._options_labels]
+    if isinstance(widget, (widgets.Tab, widgets.Accordion)):
+        out += list(widget.titles)
+    for child in getattr(widget, "children", ()):
+        out += _texts(child)
+    return out
+
+
+def _cells(widget) -> list[str]:
+    """Every table cell the widget tree shows."""
+    cells = []
+    if isinstance(widget, widgets.HTML) and "<table" in widget.value:
+        cells += [html.unescape(TAGS.sub("", c)).strip() for c in CELL.findall(widget.value)]
+    for child in getattr(widget, "children", ()):
+        cells += _cells(child)
+    return cells
+
+
+def _problems(widget, where: str) -> list[str]:
+    problems = []
+    for text in _texts(widget):
+        problems += [f"{where}: code name {m!r} in {text[:80]!r}" for m in SNAKE.findall(text)]
+        problems += [f"{where}: {m!r} in {text[:80]!r}" for m in MISSING.findall(text)]
+    problems += [f"{where}: number without unit {c!r}" for c in _cells(widget)
+                 if BARE_NUMBER.match(c)]
+    return problems
+
+
+@pytest.fixture(scope="module")
+def app(sample, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    (folder / "results.json").write_text(json.dumps(make_class(sample)), encoding="utf-8")
+    return Dashboard(sample, results=folder,
+                     recent=tmp_path_factory.mktemp("recent") / "recent.json")
+
+
+def test_the_scan_finds_what_it_looks_for():
+    box = widgets.VBox([widgets.HTML("<p>crm_roi is None</p><table><tr><td>0.42</td>"
+                                     "<td>42.0%</td></tr></table>")])
+    found = _problems(box, "probe")
+    assert any("crm_roi" in p for p in found) and any("'None'" in p for p in found)
+    assert any("'0.42'" in p for p in found) and "probe: number without unit '42.0%'" not in found
+
+
+def test_every_view_speaks_plain_words_with_units(app):
+    problems = _problems(app.widget, "start")
+    e = app.explorer
+    e.grouping.value = WHOLE
+    for area in e.area.options:
+        e.area.value = area[1]
+        for _, name in e.kpi.options:
+            e.kpi.value = name
+            problems += _problems(e.widget, f"explorer {name}")
+    for _, measure in app.review.kpi.options:
+        app.review.kpi.value = measure
+        problems += _problems(app.review.widget, f"before/after {measure}")
+    assert app.classes.report is not None
+    for index in range(len(app.classes.question.options)):
+        app.classes.question.value = index
+        problems += _problems(app.classes.widget, f"class question {index}")
+    assert problems == []
+
+
+def test_roi_is_a_percentage_everywhere(app):
+    e = app.explorer
+    e.area.value, e.kpi.value = "roi", "crm_roi"
+    row = e.table.set_index("kpi").loc["crm_roi"]
+    shown = number(row.value, "percent")
+    assert re.fullmatch(r"[+\-][\d,]+ %", shown) or shown == "–"
+    assert shown in e.latest.value
+    assert "Return on investment" in e.latest.value and "Roi" not in e.latest.value
+    assert re.search(r"ROI [+\-][\d,]+ %", app.what_if.headline())
+
+
+def test_table_numbers_carry_the_profiles_currency(app):
+    e = app.explorer
+    e.area.value, e.kpi.value = "sales", "average_deal_size"
+    currency = e.crm.profile.currency
+    value = e.table.set_index("kpi").loc["average_deal_size", "value"]
+    assert f"{value:,.1f} {currency}" in e.latest.value
+    assert kpis.get_kpi("average_deal_size").unit == "EUR"
