@@ -43,7 +43,7 @@ from readme_section import README, update_section
 
 from crm_course import load_crm
 from crm_course.data import CRM
-from crm_course.kpis import REGISTRY, SLA_HOURS, kpi_names, kpi_table
+from crm_course.kpis import REGISTRY, kpi_names, kpi_table
 from crm_course.schema import FEATURES, FUNNEL_STAGES
 from crm_course.source import generated_dataset
 from crm_course.synth import DEFAULT_SEED
@@ -99,18 +99,15 @@ def _norm(col: str) -> str:
 def queries_for(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, str]:
     """`sql_queries` under the evaluation rules kpi_table applies: a KPI whose records need
     time (``matures`` in the registry) ends its period ``lead_maturity_days`` (the dataset
-    profile's) before the data's end; an ROI below -1 (a negative benefit) is no ROI."""
-    days = int(((crm.meta.get("profile") or {}).get("policies") or {})
-               .get("lead_maturity_days", 30))
+    profile's) before the data's end; an ROI's benefit is never below 0, so -1 (-100 %)
+    at worst."""
+    days = crm.profile.maturity_days
     mature_last = min(last, pd.Timestamp(crm.meta["data_end"]) - pd.Timedelta(days=days))
     plain, mature = sql_queries(crm, first, last), sql_queries(crm, first, mature_last)
     out = {}
     for name, sql in plain.items():
         k = REGISTRY[name]
-        query = mature[name] if k.matures else sql
-        if k.matures and k.unit == "ratio":
-            query = f"SELECT CASE WHEN v < -1 THEN NULL ELSE v END FROM ({query}) AS t(v)"
-        out[name] = query
+        out[name] = mature[name] if k.matures else sql
     return out
 
 
@@ -130,12 +127,10 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     sales_months = staff.format(F=F, L=L, where="WHERE department = 'sales'", m=MONTH_DAYS)
     service_months = staff.format(F=F, L=L, where="WHERE department = 'service'", m=MONTH_DAYS)
     user_months = staff.format(F=F, L=L, where="", m=MONTH_DAYS)
-    policies = (crm.meta.get("profile") or {}).get("policies") or {}
     # a conversion counts leads won within the maturity window (the engine's rule)
     converted = (f"stage = 'won' AND date_diff('day', created_date, close_date) <= "
-                 f"{int(policies.get('lead_maturity_days', 30))}")
-    sla = " ".join(f"WHEN '{p}' THEN {h}"
-                   for p, h in (policies.get("sla_hours") or SLA_HOURS).items())
+                 f"{crm.profile.maturity_days}")
+    sla = " ".join(f"WHEN '{p}' THEN {h}" for p, h in crm.profile.sla_hours.items())
     features = ", ".join(f"'{f}'" for f in FEATURES)
     countries = ", ".join("'" + c.replace("'", "''") + "'" for c in valid_countries(crm))
     sus = " + ".join(f"(sus_{i} - 1)" if i % 2 else f"(5 - sus_{i})" for i in range(1, 11))
@@ -300,12 +295,12 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
             reg AS (SELECT DISTINCT trim(unnest(string_split(regions, ';'))) AS r FROM ch),
             opp AS ({opp}), cur AS (SELECT * FROM opp WHERE {within('created_date')}
             {region_filter}),
-            k AS (SELECT count(*) AS leads, count(*) FILTER (WHERE stage = 'won') AS won
-            FROM cur),
+            k AS (SELECT count(*) AS leads, count(*) FILTER (WHERE {converted}) AS converted,
+            count(*) FILTER (WHERE stage = 'won') AS won FROM cur),
             m AS (SELECT coalesce(sum(gross_margin), 0) AS m FROM orders WHERE opportunity_id
             IN (SELECT opportunity_id FROM cur WHERE stage = 'won')),
             c AS (SELECT coalesce(sum(cost), 0) AS cost FROM ch)
-            SELECT ((won / NULLIF(leads, 0) - ({reference})) * leads * (m / NULLIF(won, 0))
+            SELECT (greatest((converted - ({reference}) * leads) * (m / NULLIF(won, 0)), 0)
             - cost) / NULLIF(cost, 0) FROM k, m, c"""
 
     q["crm_roi"] = roi("", "", "SELECT baseline FROM kpi_targets "
@@ -313,7 +308,7 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     in_reg = "AND r IN (SELECT r FROM reg)"
     q["changes_roi"] = roi(
         "AND kpi IS NOT NULL", in_reg,
-        f"""SELECT count(*) FILTER (WHERE stage = 'won') / NULLIF(count(*), 0) FROM opp
+        f"""SELECT count(*) FILTER (WHERE {converted}) / NULLIF(count(*), 0) FROM opp
         WHERE created_date >= {_day(b_first)} AND created_date < {_day(b_last + pd.Timedelta(
             days=1))} {in_reg}""")
     return q
@@ -470,7 +465,7 @@ def markdown(results: list[dict], repeat: int) -> str:
         "(`kpi_table(crm, *crm.period('all'))`) on data loaded with `load_crm`; DuckDB runs "
         "one SQL query per KPI with the same definitions and evaluation rules (outcome KPIs "
         "end their period 30 days before the data's end, and a conversion counts leads won "
-        "within those 30 days; no ROI below -100 %), "
+        "within those 30 days; an ROI's benefit is never below 0, so -100 % at worst), "
         "`SET threads = 1`, either scanning "
         "the same pandas frames in place or on native DuckDB tables (copied in once "
         f"beforehand, not timed: {copies}). pandas/numpy/pyarrow run on one thread "

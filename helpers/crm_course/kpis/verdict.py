@@ -154,11 +154,16 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
     targeted = kpi in targeted_kpis(crm)
     label = kpi_words(crm, kpi)
     control = crm.profile.control_region
-    if not control or crm.missing("changes"):
+    if not control:
         return _unestimable(kpi, label, targeted, scale, (
             f"{label}: there is no control group in this dataset, so no change can be "
             "separated from everything else that happened in the same months (season, "
             "market, other projects); the changes' effect is not shown."))
+    if crm.missing("changes"):
+        return _unestimable(kpi, label, targeted, scale, (
+            f"{label}: this dataset records no changes (no changes table), so the regions "
+            f"cannot be set against the control region ({control}); no effect of any "
+            "change is shown."))
     alpha = round(1 - confidence, 12)
     first, last = crm.period("all")
     frame = _outcome(panel(crm, kpi), kind)
