@@ -7,7 +7,8 @@ author = "the course authors"
 copyright = "the course authors, MIT licence"
 html_title = "Evaluate and improve your CRM"
 
-extensions = ["myst_nb"]
+# githubpages writes .nojekyll, so a gh-pages branch keeps _static/ and _images/
+extensions = ["myst_nb", "sphinx.ext.githubpages"]
 exclude_patterns = ["README.md", "_run_box.md", "_extra", ".doctrees"]
 suppress_warnings = ["myst.header"]  # README sections start at level 2 on their pages
 

@@ -198,6 +198,13 @@ def test_every_chart_has_alt_text_and_lesson_code_is_collapsed(soups):
 
 
 @pytest.mark.slow
+def test_a_gh_pages_branch_keeps_the_assets(built):
+    """GitHub Pages runs Jekyll on a branch unless .nojekyll is there; Jekyll drops every
+    folder starting with '_' (_static, _images: no style, no charts, no search)."""
+    assert (built / ".nojekyll").is_file()
+
+
+@pytest.mark.slow
 def test_internal_links_and_assets_resolve(built, soups):
     broken = []
     for page, soup in soups.items():
