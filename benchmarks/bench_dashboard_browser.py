@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -49,10 +50,11 @@ CHANGES = [("Split by", "region", "whole company"), ("KPI", "Win rate", "Lead co
 PREHEAT_WAIT = 20  # seconds between the pool filling and the first visit (its kernel runs
 # the notebook meanwhile: about 1 s on an idle machine, over 10 s on a loaded one)
 QUIET = 1.5  # seconds without an update after which a drag counts as settled
-# (name, the view's slider handle, the text it updates, pixels to drag)
-DRAGS = [("what-if: drag an uplift slider", ".crm-what-if .noUi-handle", ".crm-what-if", 60),
-         ("explorer: drag the months slider", ".crm-explorer .noUi-handle-upper",
-          ".crm-explorer", -120)]
+# (name, the view's tab, its slider handle, the text it updates, pixels to drag)
+DRAGS = [("what-if: drag an uplift slider", "What if", ".crm-what-if .noUi-handle",
+          ".crm-what-if", 60),
+         ("explorer: drag the months slider", "KPIs over time",
+          ".crm-explorer .noUi-handle-upper", ".crm-explorer", -120)]
 WATCH = """sel => { window.__last = null;
   new MutationObserver(() => { window.__last = performance.now(); })
     .observe(document.querySelector(sel), {subtree: true, childList: true,
@@ -99,7 +101,9 @@ def first_view(page, url: str) -> float:
 
 def change(page, label: str, option: str) -> float:
     """Seconds from choosing ``option`` in the dropdown ``label`` to a new caption."""
-    caption = page.locator(".widget-html", has_text="\u00b7").first  # the explorer's note
+    # the widget around the note above the chart (its <p> is replaced on each update)
+    caption = page.locator(".crm-explorer .widget-html",
+                           has_text=re.compile(r"\w{3} \d{4} to \w{3} \d{4}")).first
     before = caption.inner_text()
     select = page.locator(".widget-dropdown", has_text=label).locator("select").first
     start = time.perf_counter()
@@ -164,7 +168,8 @@ def main() -> int:
                         times += [change(page, label, option), change(page, label, back)]
                     latencies[f"{label}: {option}"] = times
                 settles = {}
-                for name, handle, watched, dx in DRAGS:
+                for name, tab, handle, watched, dx in DRAGS:
+                    page.locator(".lm-TabBar-tab", has_text=tab).first.click()
                     settles[name] = [t for _ in range(args.repeat)
                                      for t in (drag(page, handle, watched, dx),
                                                drag(page, handle, watched, -dx))]
