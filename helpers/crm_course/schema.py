@@ -16,6 +16,11 @@ Column kinds
 ``int``       whole number; ``float``: decimal number; ``money``: euros, 2 decimals
 ``bool``      ``true`` / ``false``
 ``date``      ``YYYY-MM-DD``; ``datetime``: ``YYYY-MM-DD HH:MM:SS`` (local time)
+
+A date column's ``not_before`` names the column of the same row it cannot precede (a deal
+closes on or after the day it was created). A row breaking it is an impossible order: it
+is loaded as it is, listed by the importer and left out of the duration KPIs
+(`crm_course.kpis._common.in_order`); `impossible_orders` lists the rules.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Column:
     references: str | None = None  # "table.column" this column must match
     minimum: float | None = None
     maximum: float | None = None
+    not_before: str | None = None   # a column of the same row this date cannot precede
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -198,7 +204,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     )),
     Table("opportunities", "Leads and deals: the sales pipeline, one row per opportunity.", (
         Column("opportunity_id", "id", "Opportunity key."),
-        Column("account_id", "id", "Account.", references="accounts.account_id"),
+        Column("account_id", "id", "Account; empty for a deal without a company (an "
+               "export's; kept, and counted apart where a KPI groups by account).",
+               nullable=True, references="accounts.account_id"),
         Column("owner_id", "id", "Sales rep who owns it.", references="users.user_id"),
         Column("campaign_id", "id", "Campaign that generated it (source = campaign).",
                nullable=True, references="campaigns.campaign_id"),
@@ -207,7 +215,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                vocabulary="product_lines"),
         Column("created_date", "date", "Lead created."),
         Column("close_date", "date", "Won or lost on this date; empty while open.",
-               nullable=True),
+               nullable=True, not_before="created_date"),
         Column("stage", "category", "Stage at the data's end date; won/lost are closed.",
                values=STAGES),
         Column("furthest_stage", "category", "Furthest funnel stage reached (for lost deals, "
@@ -244,7 +252,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                "campaign's real effect."),
         Column("sent_date", "date", "Date sent; empty for holdout members.", nullable=True),
         Column("responded", "bool", "Responded (clicked, registered, replied, visited)."),
-        Column("response_date", "date", "Date of the response.", nullable=True),
+        Column("response_date", "date", "Date of the response.", nullable=True,
+               not_before="sent_date"),
     ), primary_key=("member_id",)),
     Table("tickets", "Service cases. Times are local; business hours are the profile's "
           "(the sample's: Mon-Fri 09-18).", (
@@ -258,8 +267,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("category", "category", "Kind of case.", values=TICKET_CATEGORIES),
         Column("created_at", "datetime", "Ticket opened."),
         Column("first_response_at", "datetime", "First agent reply; empty if none yet.",
-               nullable=True),
-        Column("resolved_at", "datetime", "Solved; empty while open.", nullable=True),
+               nullable=True, not_before="created_at"),
+        Column("resolved_at", "datetime", "Solved; empty while open.", nullable=True,
+               not_before="created_at"),
         Column("csat", "int", "Customer satisfaction 1-5 after resolution; empty if the "
                "customer did not answer.", nullable=True, minimum=1, maximum=5),
     ), primary_key=("ticket_id",)),
@@ -312,6 +322,14 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("benchmark_note", "text", "Where the benchmark comes from.", nullable=True),
     ), primary_key=("kpi",)),
 )}
+
+
+
+def impossible_orders() -> tuple[tuple[str, str, str], ...]:
+    """(table, later column, earlier column) of every ``not_before`` rule, schema order."""
+    return tuple((t.name, c.name, c.not_before) for t in TABLES.values() for c in t.columns
+                 if c.not_before)
+
 
 METADATA_FILE = "dataset.json"
 METADATA_KEYS = {

@@ -48,7 +48,7 @@ import pandas as pd
 from ..data import load_crm, quote_lines, quote_values, write_tables
 from ..escape import clean
 from ..profile import periods as profile_periods
-from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
+from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column, impossible_orders
 from . import currency
 from . import values as parse
 from .mapping import (
@@ -595,23 +595,19 @@ def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
     return problems
 
 
-IMPOSSIBLE = (("opportunities", "close_date", "created_date", "opportunity_id"),
-              ("tickets", "first_response_at", "created_at", "ticket_id"),
-              ("tickets", "resolved_at", "created_at", "ticket_id"),
-              ("campaign_members", "response_date", "sent_date", "member_id"))
-
-
 def _impossible(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """Records whose later event comes before the earlier one (a deal closed before it
-    was created, a reply before the ticket), by '<table>.<later> before <earlier>'.
-    Dates compare by day, timestamps exactly."""
+    """Records whose later event comes before the earlier one (the schema's
+    ``not_before`` rules: a deal closed before it was created, a reply before the
+    ticket), by '<table>.<later> before <earlier>'. Dates compare by day, timestamps
+    exactly."""
     found = {}
-    for table, later, earlier, key in IMPOSSIBLE:
+    for table, later, earlier in impossible_orders():
         frame = frames[table]
         if frame.empty:
             continue
         before = (pd.to_datetime(frame[later]) < pd.to_datetime(frame[earlier])).to_numpy()
         if before.any():
+            key = TABLES[table].primary_key[0]
             found[f"{table}.{later} before {earlier}"] = sorted(map(str, frame[key][before]))
     return found
 
@@ -632,7 +628,8 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
                                 "deal(s) set to 'lead': the export keeps no stage history")
     frames["opportunities"] = opps
     accounts = frames["accounts"]
-    won = opps[opps.stage == "won"].sort_values(["close_date", "opportunity_id"])
+    won = opps[(opps.stage == "won") & opps.account_id.notna()].sort_values(
+        ["close_date", "opportunity_id"])
     first = won.drop_duplicates("account_id").set_index("account_id")
     arules = mapping.tables["accounts"].rules
     # through dicts: Series.map with an empty datetime Series fails (no won deal at all)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..data import CRM
+from ..schema import TABLES
 
 # Each grouping -> the profile vocabulary that lists its groups (`crm.profile`).
 GROUPINGS: dict[str, str] = {
@@ -88,6 +89,15 @@ def in_period(values: pd.Series | np.ndarray, first: pd.Timestamp, last: pd.Time
     """True where a date/datetime falls on a day from ``first`` to ``last`` (NaT: False)."""
     v = values if isinstance(values, np.ndarray) else dates(values)
     return (v >= d64(first)) & (v < d64(last) + ONE_DAY)
+
+
+def in_order(frame: pd.DataFrame, table: str, column: str) -> np.ndarray:
+    """False where ``frame[column]`` comes before the column the schema says it cannot
+    precede (``Column.not_before``: a deal closed before it was created, a reply before its
+    ticket): an impossible order, left out of every duration. True elsewhere, missing
+    values included. Dates compare by day, timestamps exactly."""
+    earlier = TABLES[table].column(column).not_before
+    return ~(dates(frame[column]) < dates(frame[earlier]))
 
 
 def period_mask(frame: pd.DataFrame, column: str, first: pd.Timestamp, last: pd.Timestamp

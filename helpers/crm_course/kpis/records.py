@@ -15,7 +15,7 @@ import numpy as np
 
 from ..data import CRM
 from . import sales
-from ._common import dates, in_period
+from ._common import in_period
 from .customers import churn_counts
 from .service import ticket_durations
 
@@ -74,10 +74,9 @@ def deal_amounts(crm: CRM, first, last) -> np.ndarray:
 
 
 def cycle_days(crm: CRM, first, last) -> np.ndarray:
-    """Days from creation to winning, per deal won in [first, last]."""
-    o = crm.opportunities
-    won = _won_deals(crm, first, last)
-    return ((dates(o.close_date) - dates(o.created_date)) / np.timedelta64(1, "D"))[won]
+    """Days from creation to winning, per deal won in [first, last] in a possible order."""
+    won, days = sales.won_cycles(crm, first, last)
+    return days[won]
 
 
 def order_amounts(crm: CRM, first, last) -> np.ndarray:

@@ -22,6 +22,7 @@ from ._common import (
     data_end,
     dates,
     divide,
+    in_order,
     in_period,
     memo,
     period,
@@ -211,8 +212,9 @@ def sales_cycle_days(crm: CRM, start, end, *, by: str | None = None,
 
     sales_cycle_days = median(close_date - created_date) over won deals.
 
-    Still-open deals have no cycle yet and are excluded, as are lost deals. Because only
-    finished cycles count, a short or recent period under-represents long deals.
+    Still-open deals have no cycle yet and are excluded, as are lost deals and deals
+    closed before they were created (an impossible order). Because only finished cycles
+    count, a short or recent period under-represents long deals.
 
     Parameters
     ----------
@@ -224,12 +226,17 @@ def sales_cycle_days(crm: CRM, start, end, *, by: str | None = None,
     float, or Series per group with ``by``; NaN when no deal was won in the period.
     """
     check_statistic(statistic)
-    first, last = period(start, end)
-    o = crm.opportunities
-    groups = user_groups(crm, o, "owner_id", by)
-    won = _won_in_period(crm, first, last)
-    days = (dates(o.close_date) - dates(o.created_date)) / ONE_DAY
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    won, days = won_cycles(crm, *period(start, end))
     return groups.result(groups.stat(days, won, statistic), "sales_cycle_days")
+
+
+def won_cycles(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, days) over ``crm.opportunities``: deals won in [first, last] whose close date
+    is not before their creation (`_common.in_order`), and close_date - created_date."""
+    o = crm.opportunities
+    won = _won_in_period(crm, first, last) & in_order(o, "opportunities", "close_date")
+    return won, (dates(o.close_date) - dates(o.created_date)) / ONE_DAY
 
 
 def pipeline_value(crm: CRM, start, end, *, by: str | None = None) -> Result:

@@ -29,6 +29,7 @@ from ._common import (
     data_end,
     dates,
     divide,
+    in_order,
     in_period,
     isin,
     period,
@@ -49,12 +50,14 @@ def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool,
 def ticket_durations(crm: CRM, start, end, column: str, business_hours: bool = True
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(mask, hours) over ``crm.tickets``: tickets created in the period whose ``column``
-    (``first_response_at``, ``resolved_at``) is set, and their hours from creation to it
-    (the profile's business hours, or calendar hours); NaN outside the mask."""
+    (``first_response_at``, ``resolved_at``) is set and not before the creation
+    (`_common.in_order`), and their hours from creation to it (the profile's business
+    hours, or calendar hours); NaN outside the mask."""
     first, last = period(start, end)
     t = crm.tickets
     created, done = dates(t.created_at), dates(t[column])
-    mask = in_period(created, first, last) & ~np.isnat(done)
+    mask = (in_period(created, first, last) & ~np.isnat(done)
+            & in_order(t, "tickets", column))
     hours = np.full(len(t), np.nan)
     hours[mask] = _hours(created[mask], done[mask], business_hours,
                          crm.profile.business_hours)
@@ -77,7 +80,7 @@ def first_response_hours(crm: CRM, start, end, *, by: str | None = None,
     first_response_hours = median(first_response_at - created_at), in business hours.
 
     Tickets without a first response yet are excluded here (their wait is unknown; they
-    show up in `open_tickets`).
+    show up in `open_tickets`), as are replies dated before the ticket (impossible).
 
     Parameters
     ----------
@@ -102,7 +105,8 @@ def resolution_hours(crm: CRM, start, end, *, by: str | None = None,
     resolution_hours = median(resolved_at - created_at), in business hours.
 
     Tickets still open are excluded (censored: the slowest cases are missing, so a recent
-    period looks faster); count them with `open_tickets`.
+    period looks faster); count them with `open_tickets`. Resolutions dated before the
+    ticket (impossible) are excluded too.
 
     Parameters
     ----------
