@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import review
 from .data import CRM
+from .importer import provenance
 from .kpis import evaluation as ev
 from .kpis.panels import PANELS
 from .kpis.payoff import Payoff, review_payoff
@@ -233,6 +234,8 @@ class Report:
     verdicts: list[Verdict] = field(default_factory=list)  # the engine's, one per KPI
     baseline_rule: str = ""   # the engine's baseline rule in words (as on the dashboard)
     payoff: Payoff | str = ""  # the ROI of the improvements, or why it cannot be computed
+    provenance: list[str] = field(default_factory=list)   # what the import did
+    date_orders: list[str] = field(default_factory=list)  # impossible orders, data quality
 
     @property
     def baseline_text(self) -> str:
@@ -334,16 +337,19 @@ def causal_sentence(crm: CRM, names: list[str] | None = None,
 
 
 def record_counts(crm: CRM, first, last) -> pd.Series:
-    """How many leads, closed deals and tickets fall in [first, last]."""
+    """How many leads, closed deals and tickets fall in [first, last] (tickets only when
+    the dataset has them: none is not a count of zero)."""
     o, t = crm.opportunities, crm.tickets
     first, last = pd.Timestamp(first), pd.Timestamp(last)
-    return pd.Series({
+    counts = {
         "leads created": int(o.created_date.between(first, last).sum()),
         "deals closed": int((o.stage.isin(["won", "lost"])
                              & o.close_date.between(first, last)).sum()),
-        "tickets opened": int(t.created_at.between(first, last + pd.Timedelta(days=1),
-                                                   inclusive="left").sum()),
-    })
+    }
+    if not crm.missing("tickets"):
+        counts["tickets opened"] = int(t.created_at.between(
+            first, last + pd.Timedelta(days=1), inclusive="left").sum())
+    return pd.Series(counts)
 
 
 DATED = {"opportunities": ("created_date", "close_date"), "orders": ("order_date",),
@@ -402,7 +408,8 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     rows = [_row(crm, n, baseline, window, table, before) for n in names]
     quality = [_row(crm, n, baseline, window, table, before) for n in kpi_names("data quality")
                if not crm.missing("contacts")]
-    cautions = few_records(record_counts(crm, *window)) + after_data_end(crm)
+    cautions = (few_records(record_counts(crm, *window)) + after_data_end(crm)
+                + provenance.cautions(crm))
     if kind == "whole baseline":
         cautions.append(f"The data do not reach back a year before the review window, so it "
                         f"is compared with the whole baseline ({period_name(*baseline)}), "
@@ -415,7 +422,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     return Report(str(crm.meta.get("company") or "Your company"), focus, areas, window,
                   baseline, kind, sources(crm), rows, causal_sentence(crm, found=found),
                   quality, cautions, found, ev.baseline_rule(crm, window),
-                  review_payoff(crm))
+                  review_payoff(crm), provenance.lines(crm), provenance.date_orders(crm))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",

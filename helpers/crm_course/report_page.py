@@ -107,12 +107,14 @@ def sections(crm: CRM, report: Report) -> list[dict]:
     groups = [(a, [r for r in report.rows if r.area == a]) for a in report.areas]
     groups.append(("data quality", report.quality))
     for area, rows in groups:
-        if not rows:
+        notes = report.date_orders if area == "data quality" else []
+        if not rows and not notes:
             continue
         picture, alt, caption = chart(crm, headline(rows)) if area != "data quality" else (
             "", "", "")
         out.append({"title": AREA_TITLES.get(area, area.title()), "chart": picture,
-                    "alt": alt, "caption": caption, "rows": [_table_row(r) for r in rows]})
+                    "alt": alt, "caption": caption, "rows": [_table_row(r) for r in rows],
+                    "notes": notes})
     return out
 
 

@@ -45,10 +45,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from ..data import load_crm, quote_lines, quote_values, write_tables
+from ..data import CRM, load_crm, quote_lines, quote_values, write_tables
 from ..escape import clean
+from ..kpis.date_order import impossible
 from ..profile import periods as profile_periods
-from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column, impossible_orders
+from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
 from . import currency
 from . import values as parse
 from .mapping import (
@@ -595,23 +596,6 @@ def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
     return problems
 
 
-def _impossible(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """Records whose later event comes before the earlier one (the schema's
-    ``not_before`` rules: a deal closed before it was created, a reply before the
-    ticket), by '<table>.<later> before <earlier>'. Dates compare by day, timestamps
-    exactly."""
-    found = {}
-    for table, later, earlier in impossible_orders():
-        frame = frames[table]
-        if frame.empty:
-            continue
-        before = (pd.to_datetime(frame[later]) < pd.to_datetime(frame[earlier])).to_numpy()
-        if before.any():
-            key = TABLES[table].primary_key[0]
-            found[f"{table}.{later} before {earlier}"] = sorted(map(str, frame[key][before]))
-    return found
-
-
 def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport) -> None:
     opps = frames["opportunities"]
     open_deal = opps.stage.isin(OPEN_STAGES) & opps.close_date.notna()
@@ -898,10 +882,10 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     except currency.CurrencyError as err:
         raise MappingError([str(err)]) from None
     _derive(frames, spec, report)
-    report.impossible = _impossible(frames)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
     tables = {name: _typed(name, frames[name]) for name in TABLES}
+    report.impossible = {o.rule: list(o.keys) for o in impossible(CRM(tables, {}))}
     if key is not None:
         report.pseudonymised = pseudonymise_tables(tables, key)
     for group in personal_ids(tables):
