@@ -1,0 +1,189 @@
+"""Impossible date orders stay in the data but out of every duration KPI (one rule:
+`schema.Column.not_before`, `kpis._common.in_order`), and are counted on the report's
+page; a deal without a company is kept; what the import did is said on the page
+(`importer.provenance`), with a caution naming the KPIs a large drop can bias."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from crm_course import kpis, report
+from crm_course.data import load_crm
+from crm_course.importer import import_export, provenance
+from crm_course.importer.mapping import MAPPINGS_DIR
+from crm_course.kpis import records
+from crm_course.kpis.date_order import impossible
+from crm_course.report_page import build_report
+from kpi_fixtures import make_crm
+
+SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
+
+# three won deals: 10 and 20 days, and one closed 17 days before it was created
+DEALS = [
+    {"opportunity_id": "O1", "owner_id": "U1", "stage": "won", "furthest_stage": "won",
+     "created_date": "2025-01-10", "close_date": "2025-01-20"},
+    {"opportunity_id": "O2", "owner_id": "U1", "stage": "won", "furthest_stage": "won",
+     "created_date": "2025-01-05", "close_date": "2025-01-25"},
+    {"opportunity_id": "O3", "owner_id": "U2", "stage": "won", "furthest_stage": "won",
+     "created_date": "2025-02-01", "close_date": "2025-01-15"},
+]
+# two answered tickets on a Monday: one after 2 hours, one "answered" an hour before it opened
+TICKETS = [
+    {"ticket_id": "T1", "account_id": "A1", "agent_id": "U3",
+     "created_at": "2025-01-06 09:00", "first_response_at": "2025-01-06 11:00",
+     "resolved_at": "2025-01-06 15:00"},
+    {"ticket_id": "T2", "account_id": "A1", "agent_id": "U3",
+     "created_at": "2025-01-06 10:00", "first_response_at": "2025-01-06 09:00",
+     "resolved_at": "2025-01-06 16:00"},
+]
+
+
+@pytest.fixture
+def crm():
+    return make_crm(opportunities=DEALS, tickets=TICKETS,
+                    accounts=[{"account_id": "A1", "region": "North"}])
+
+
+def test_impossible_orders_are_left_out_of_every_duration_kpi(crm):
+    first, last = "2025-01-01", "2025-04-30"
+    assert kpis.sales_cycle_days(crm, first, last) == 15.0          # median(10, 20), not 10
+    assert kpis.sales_cycle_days(crm, first, last, statistic="mean") == 15.0
+    assert sorted(records.cycle_days(crm, pd.Timestamp(first), pd.Timestamp(last))) == [10, 20]
+    assert kpis.first_response_hours(crm, first, last, business_hours=False) == 2.0
+    assert kpis.resolution_hours(crm, first, last, business_hours=False) == 6.0  # both
+    assert kpis.win_rate(crm, first, last) == 1.0      # the deal itself still counts
+    table = kpis.kpi_table(crm, first, last).set_index("kpi").value
+    assert table["sales_cycle_days"] == 15.0 and table["first_response_hours"] > 0
+
+
+def test_impossible_orders_are_listed_with_the_kpis_that_leave_them_out(crm):
+    found = {o.rule: (o.keys, o.kpis) for o in impossible(crm)}
+    assert found == {
+        "opportunities.close_date before created_date": (("O3",), ("sales_cycle_days",)),
+        "tickets.first_response_at before created_at": (("T2",),
+                                                         ("first_response_hours",))}
+    assert provenance.date_orders(crm) == [
+        "1 deal with close_date before created_date (O3): kept in the data, left out of "
+        "sales cycle length.",
+        "1 ticket with first_response_at before created_at (T2): kept in the data, left "
+        "out of first response time."]
+
+
+def test_no_impossible_order_in_the_sample():
+    assert impossible(load_crm()) == []
+
+
+def _export(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    if not folder.exists():
+        shutil.copytree(SALESFORCE, folder)
+    return folder
+
+
+def _edit(folder: Path, file: str, changes: dict[tuple[int, str], str]) -> None:
+    frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
+    for (row, column), value in changes.items():
+        frame.loc[row, column] = value
+    frame.to_csv(folder / file, index=False)
+
+
+def test_the_report_page_counts_impossible_orders_in_its_data_quality_section(tmp_path):
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(0, "CloseDate"): "2024-12-01"})
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    html = build_report(tmp_path / "r.html", crm=crm, focus="all").read_text("utf-8")
+    quality = html[html.index(">Data quality<"):]
+    assert ("1 deal with close_date before created_date (006Aa00000Op01AAA): kept in the "
+            "data, left out of sales cycle length.") in quality
+
+
+def test_a_deal_without_a_company_is_kept_and_counted(tmp_path):
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(0, "AccountId"): "", (1, "AccountId"): "001NOTTHERE"})
+    made = import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    assert len(crm.opportunities) == 23
+    orphans = crm.opportunities.set_index("opportunity_id").account_id
+    assert orphans[["006Aa00000Op01AAA", "006Aa00000Op02AAA"]].isna().all()
+    assert any("1 value(s) of 'AccountId' not found in Account.csv were cleared" in n
+               for n in made.notes)
+    assert ("Deals without a company: 2 (kept; they count in the sales KPIs and in no "
+            "account's figures).") in provenance.lines(crm)
+    assert not crm.accounts.customer_since.isna().all()   # still derived from the others
+    raw = pd.read_csv(folder / "Opportunity.csv", dtype=str)
+    won = (raw.IsWon == "true") & (pd.to_datetime(raw.CloseDate)
+                                   <= pd.Timestamp(crm.meta["data_end"]))
+    assert kpis.win_rate(crm, *crm.period("all")) == pytest.approx(
+        won.sum() / ((raw.IsClosed == "true") & (pd.to_datetime(raw.CloseDate)
+                                                 <= pd.Timestamp(crm.meta["data_end"]))).sum())
+
+
+def test_a_user_without_a_department_gets_the_mappings_default(tmp_path):
+    folder = _export(tmp_path)
+    _edit(folder, "User.csv", {(0, "Department"): "", (1, "Department"): ""})
+    spec = yaml.safe_load((MAPPINGS_DIR / "salesforce.yml").read_text("utf-8"))
+    spec["tables"]["users"]["columns"]["department"]["default"] = "Sales"
+    mine = tmp_path / "mine.yml"
+    mine.write_text(yaml.safe_dump(spec), "utf-8")
+    made = import_export(folder, mine, tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    assert len(crm.users) == 6 and (crm.users.department.iloc[:2] == "sales").all()
+    assert {"table": "users", "column": "department", "file": "User.csv",
+            "source": "Department", "default": "Sales", "rows": 2} in made.filled
+    assert ("users.department: 2 empty values of Department (User.csv) set to the default "
+            "'Sales'.") in provenance.lines(crm)
+
+
+def test_provenance_on_the_page_and_a_caution_naming_the_kpis_a_large_drop_can_bias(
+        tmp_path):
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(i, "OwnerId"): "005GONE" for i in range(3)})
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    said = provenance.lines(crm)
+    entry = crm.provenance["tables"]["opportunities"]
+    assert entry["rows_read"] == 23 and entry["rows_kept"] == 20
+    assert ("opportunities (Opportunity.csv): 23 read, 20 kept; dropped 3 for 'OwnerId' not "
+            "found in User.csv.") in said
+    read = sum(t["rows_read"] for t in crm.provenance["tables"].values())
+    kept = sum(t["rows_kept"] for t in crm.provenance["tables"].values())
+    assert said[0] == (f"Imported from a Salesforce export: {read} rows read from 7 file(s), "
+                       f"{kept} kept, {read - kept} dropped.")
+    caution = [c for c in provenance.cautions(crm) if "opportunities rows" in c]
+    assert len(caution) == 1 and caution[0].startswith(
+        "The import dropped 13% of the opportunities rows (3 of 23;")
+    for label in ("Win rate", "Lead conversion rate", "Sales cycle length"):
+        assert label in caution[0]
+    assert caution[0] in report.assemble(crm, "sales").cautions
+    html = build_report(tmp_path / "r.html", crm=crm, focus="sales").read_text("utf-8")
+    assert "Where the data come from" in html and "13% of the opportunities rows" in html
+    assert "Time zone: Europe/Berlin" in html
+
+
+def test_a_small_drop_gets_no_caution_and_the_sample_says_it_was_generated(tmp_path):
+    import_export(_export(tmp_path), "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    assert not any("opportunities rows" in c for c in provenance.cautions(crm))
+    sample = load_crm()
+    assert provenance.cautions(sample) == []
+    assert provenance.lines(sample) == [
+        f"This dataset was generated by the course (seed {sample.meta['seed']}), not "
+        "imported from a CRM: no row was dropped, filled in or converted."]
+
+
+def test_no_ticket_count_on_an_export_without_tickets(tmp_path):
+    folder = _export(tmp_path)
+    (folder / "Case.csv").unlink()
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    counts = report.record_counts(crm, *crm.period("review"))
+    assert list(counts.index) == ["leads created", "deals closed"]
+    text = " ".join(report.assemble(crm, "all").cautions)
+    assert "tickets" not in text and np.isfinite(counts).all()
