@@ -204,8 +204,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     )),
     Table("opportunities", "Leads and deals: the sales pipeline, one row per opportunity.", (
         Column("opportunity_id", "id", "Opportunity key."),
-        Column("account_id", "id", "Account; empty for a deal without a company (an "
-               "export's; kept, and counted apart where a KPI groups by account).",
+        Column("account_id", "id", "Account; empty for a deal without a company.",
                nullable=True, references="accounts.account_id"),
         Column("owner_id", "id", "Sales rep who owns it.", references="users.user_id"),
         Column("campaign_id", "id", "Campaign that generated it (source = campaign).",
