@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from kpi_fixtures import make_crm
 
 from crm_course import kpis, report
 from crm_course.data import load_crm
@@ -20,7 +21,6 @@ from crm_course.importer.mapping import MAPPINGS_DIR
 from crm_course.kpis import records
 from crm_course.kpis.date_order import impossible
 from crm_course.report_page import build_report
-from kpi_fixtures import make_crm
 
 SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
 

@@ -5,6 +5,7 @@ exports lack; ``crm-course run --data`` runs them and writes the report."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -12,10 +13,12 @@ import pytest
 
 from crm_course import runner
 from crm_course.cli import main
+from crm_course.importer import import_export
 from crm_course.notebook import SKIPPED
 from crm_course.runner import ROOT
 
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 FORMATS = ("salesforce", "hubspot")
 
 
@@ -148,3 +151,35 @@ def test_review_table_leaves_out_what_it_cannot_compute(runs):
     table = next(t for t in texts if "baseline" in t and "review" in t)
     assert "first_response_hours" not in table and "nan" not in table.lower()
     assert "win_rate" in table
+
+
+CORE_FILES = ("User.csv", "Account.csv", "Opportunity.csv")   # the core: users, accounts, deals
+
+
+@pytest.fixture(scope="module")
+def core_runs(notebook_runs, tmp_path_factory):
+    """Lessons 01, 04 and 06 on a Salesforce export of only the core files; {stem: run}."""
+    source = tmp_path_factory.mktemp("core-export")
+    for name in CORE_FILES:
+        shutil.copy(EXPORTS / "salesforce" / name, source / name)
+    data = tmp_path_factory.mktemp("core-data") / "data"
+    import_export(source, "salesforce", data)
+    chosen = [nb for nb in LESSONS if nb.stem[:2] in ("01", "04", "06")]
+    done = notebook_runs.run([(nb, {"data_dir": str(data)}) for nb in chosen])
+    return {nb.stem: run for nb, run in zip(chosen, done, strict=True)}
+
+
+def test_lessons_on_a_core_only_export_say_what_is_not_there(core_runs):
+    """No 'nan', no count of records the export does not have ('0 tickets opened'), and
+    lesson 01 says what the import did."""
+    for stem, run in core_runs.items():
+        assert run.error is None, (stem, run.error)
+        printed = "\n".join(text for _, text in _texts(run.output))
+        assert not re.search(r"\bnan\b|\b0 tickets\b", printed, re.I), stem
+    said = "\n".join(t for _, t in _texts(core_runs["01_collect_usage_data"].output))
+    assert ("- Imported from a Salesforce export: 39 rows read from 3 file(s), 39 kept, "
+            "0 dropped.") in said
+    assert "Time zone: Europe/Berlin" in said and "Caution" not in said
+    plan = _texts(core_runs["04_implement_changes"].output)
+    assert not any("Completeness" in t for _, t in plan)
+    assert sum(t.startswith(SKIPPED) and "contacts" in t for _, t in plan) >= 3
