@@ -53,4 +53,3 @@ def impossible(crm: CRM) -> list[ImpossibleOrder]:
             found.append(ImpossibleOrder(table, later, earlier, tuple(sorted(key)),
                                          duration_kpis(table, later)))
     return found
-
