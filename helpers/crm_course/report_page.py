@@ -106,14 +106,29 @@ def sections(crm: CRM, report: Report) -> list[dict]:
     out = []
     groups = [(a, [r for r in report.rows if r.area == a]) for a in report.areas]
     groups.append(("data quality", report.quality))
+    groups.append((ALSO_TITLE, report.also))
     for area, rows in groups:
         if not rows:
             continue
-        picture, alt, caption = chart(crm, headline(rows)) if area != "data quality" else (
+        picture, alt, caption = chart(crm, headline(rows)) if area in report.areas else (
             "", "", "")
         out.append({"title": AREA_TITLES.get(area, area.title()), "chart": picture,
-                    "alt": alt, "caption": caption, "rows": [_table_row(r) for r in rows]})
+                    "alt": alt, "caption": caption, "rows": [_table_row(r) for r in rows],
+                    "types": incident_rows(report) if area == ALSO_TITLE else []})
     return out
+
+
+ALSO_TITLE = "Post-sale incidents and field visits"
+
+
+def incident_rows(report: Report) -> list[dict]:
+    """The review window's post-sale incidents by type, as table rows (none without)."""
+    types = report.incident_types
+    if types is None or types.incidents.sum() == 0:
+        return []
+    return [{"type": t.incident_type, "incidents": f"{t.incidents:,}",
+             "rate": f"{t.per_100_orders:.2f}" if pd.notna(t.per_100_orders) else "n/a",
+             "share": f"{t.share:.0%}"} for t in types.itertuples()]
 
 
 def render(crm: CRM, report: Report) -> str:

@@ -26,8 +26,8 @@ from .profile import COURSE_POLICIES
 from .profile import periods as profile_periods
 from .schema import (
     CAMPAIGN_CHANNELS,
-    CONTACT_DEFECT_RATES,
     COMPETITOR_LOSS,
+    CONTACT_DEFECT_RATES,
     CONTRACTS,
     FEATURES,
     LEAD_SOURCES,

@@ -37,6 +37,7 @@ from ._common import (
 )
 
 INCIDENT = "post-sale incident"
+FOLLOW_UP_DAYS = 30  # days after an order in which a ticket counts as its incident
 
 
 def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool,
@@ -199,7 +200,7 @@ def _incidents(crm: CRM, first, last, within_days: int) -> tuple[np.ndarray, np.
 
 
 def post_sale_incidents_per_100_orders(crm: CRM, start, end, *, by: str | None = None,
-                                       within_days: int = 30) -> Result:
+                                       within_days: int = FOLLOW_UP_DAYS) -> Result:
     """Post-sale incident tickets per 100 orders placed in the period.
 
     post_sale_incidents_per_100_orders = 100 x incidents / orders, over the orders placed in
@@ -233,7 +234,7 @@ def post_sale_incidents_per_100_orders(crm: CRM, start, end, *, by: str | None =
 NOT_TYPED = "not typed"
 
 
-def post_sale_incidents_by_type(crm: CRM, start, end, *, within_days: int = 30
+def post_sale_incidents_by_type(crm: CRM, start, end, *, within_days: int = FOLLOW_UP_DAYS
                                 ) -> pd.DataFrame:
     """Post-sale incidents per 100 orders placed in the period, by incident type.
 
