@@ -434,7 +434,8 @@ def not_yet_shown(crm: CRM, rows: list[Row]) -> list[str]:
         counts = region.value_counts()
         few = counts[counts < FEW_RECORDS]
         if len(few):
-            out.append(f"Small groups: {join([f'{r} ({n} leads)' for r, n in few.items()])} "
+            named = [f"{r} ({n} lead{'' if n == 1 else 's'})" for r, n in few.items()]
+            out.append(f"Small groups: {join(named)} "
                        "in the review window; a rate for so few moves by several points "
                        "with one lead more or less, so judge them together with the "
                        "others.")
