@@ -28,7 +28,9 @@ from .report import Report, Row, assemble, format_difference, format_value, kpi_
 from .source import get_crm
 
 TEMPLATES = Path(__file__).with_name("templates")
-AREA_TITLES = {"sales": "Sales", "marketing": "Marketing", "service": "Service",
+ALSO_TITLE = "Post-sale incidents and field visits"  # the report's `Report.also` rows
+AREA_TITLES = {ALSO_TITLE: ALSO_TITLE,
+               "sales": "Sales", "marketing": "Marketing", "service": "Service",
                "adoption": "Adoption", "feedback": "User feedback",
                "data quality": "Data quality"}
 
@@ -117,8 +119,6 @@ def sections(crm: CRM, report: Report) -> list[dict]:
                     "types": incident_rows(report) if area == ALSO_TITLE else []})
     return out
 
-
-ALSO_TITLE = "Post-sale incidents and field visits"
 
 
 def incident_rows(report: Report) -> list[dict]:
