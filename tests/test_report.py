@@ -87,8 +87,8 @@ def test_sources_name_only_what_the_dataset_holds():
     assert found == ("Sources: the CRM's own records (leads, deals, tickets) and customers' "
                      "satisfaction answers.")
     assert lacking.startswith("Not in this dataset: orders, usage log, user survey, change "
-                              "log, KPI targets, campaigns, campaign members, and control "
-                              "region;")
+                              "log, KPI targets, campaigns, campaign members, field visits, "
+                              "and control region;")
 
 
 def test_without_control_group_the_report_says_cause_cannot_be_separated():

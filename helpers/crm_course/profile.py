@@ -7,7 +7,8 @@ company's, the importer derives one from the export and the options given) and r
     "profile": {
       "vocabularies": {"regions": [...], "teams": [...], "departments": [...],
                        "industries": [...], "countries": [...] or null,
-                       "product_lines": [...]},
+                       "product_lines": [...], "competitors": [...],
+                       "incident_types": [...]},
       "policies": {"time_zone": "Europe/Berlin" or null,
                    "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},
                    "sla_hours": {"urgent": 8, "high": 24, "normal": 45, "low": 90},
@@ -37,7 +38,8 @@ import pandas as pd
 from .escape import markdown as md
 from .schema import PRIORITIES
 
-VOCABULARIES = ("regions", "teams", "departments", "industries", "countries", "product_lines")
+VOCABULARIES = ("regions", "teams", "departments", "industries", "countries", "product_lines",
+                "competitors", "incident_types")
 COURSE_POLICIES = {
     "time_zone": None,                                   # local time as recorded
     "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},

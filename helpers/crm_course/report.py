@@ -31,6 +31,7 @@ from .kpis.panels import PANELS
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.roi import roi_text
+from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, targeted_kpis
 
@@ -41,12 +42,15 @@ FOCUS_AREAS = {
 }
 FEW_RECORDS = 30  # fewer leads, deals or tickets than this in the review window: a caution
 RECORDS = {"opportunities": "leads, deals", "orders": "orders", "tickets": "tickets",
-           "usage_log": "usage log"}  # the CRM's own records, as the report names them
+           "usage_log": "usage log", "visits": "field visits"}  # the CRM's own records
 SOURCE_NAMES = {  # what a report reader calls a table (or dataset.json key) the data lacks
     "orders": "orders", "usage_log": "usage log", "survey_responses": "user survey",
     "changes": "change log", "kpi_targets": "KPI targets", "campaigns": "campaigns",
     "campaign_members": "campaign members", "tickets": "service tickets",
-    "opportunities": "leads and deals", "control_region": "control region"}
+    "opportunities": "leads and deals", "visits": "field visits",
+    "control_region": "control region"}
+# KPIs the course brief asks every report to show, whatever the focus and its targets
+ALWAYS_SHOWN = ("post_sale_incidents_per_100_orders", "visits_per_active_customer")
 
 
 def focus_areas(focus: str) -> tuple[str, ...]:
@@ -236,6 +240,9 @@ class Report:
     payoff: Payoff | str = ""  # the ROI of the improvements, or why it cannot be computed
     provenance: list[str] = field(default_factory=list)   # what the import did
     date_orders: list[str] = field(default_factory=list)  # impossible orders, data quality
+    also: list[Row] = field(default_factory=list)  # `ALWAYS_SHOWN` KPIs not in ``rows``
+    incident_types: pd.DataFrame | None = None  # review window, `post_sale_incidents_by_type`
+    outlook: list[str] = field(default_factory=list)  # what to expect next (`outlook`)
 
     @property
     def baseline_text(self) -> str:
@@ -386,6 +393,97 @@ def few_records(counts: pd.Series, minimum: int = FEW_RECORDS) -> list[str]:
             "more or less moves a rate by several points."]
 
 
+def next_review(crm: CRM) -> tuple[pd.Timestamp, int]:
+    """(day the next review is due, its window in months): the data's end plus the
+    review window's length, so the next review compares a window of the same length."""
+    first, last = crm.period("review")
+    months = max(round(((last - first).days + 1) / 30.44), 1)
+    return last + pd.DateOffset(months=months), months
+
+
+def not_yet_shown(crm: CRM, rows: list[Row]) -> list[str]:
+    """What the data cannot show yet: leads and orders too young for their outcome, KPIs
+    whose change or target the interval cannot settle, regions with few leads."""
+    end = pd.Timestamp(crm.meta["data_end"])
+    out = []
+    days = ev.maturity_days(crm)
+    if not crm.missing("opportunities"):
+        young = int((crm.opportunities.created_date > end - pd.Timedelta(days=days)).sum())
+        if young:
+            out.append(f"{young:,} leads were created in the last {days} days before "
+                       f"{end:%d %b %Y}: they have not had their {days} days to close, so "
+                       "conversion leaves them out until the next review.")
+    if not crm.missing("orders", "tickets"):
+        recent = int((crm.orders.order_date > end - pd.Timedelta(days=FOLLOW_UP_DAYS)).sum())
+        if recent:
+            out.append(f"{recent:,} orders of the last {FOLLOW_UP_DAYS} days have not had "
+                       f"their {FOLLOW_UP_DAYS} days of follow-up, so post-sale incidents "
+                       "leave them out for now.")
+    untold = [kpi_label(r.kpi) for r in rows if r.comparison.claim == "no clear change"]
+    if untold:
+        out.append(f"The data cannot tell yet whether {join(untold)} changed: "
+                   f"{'its move lies' if len(untold) == 1 else 'their moves lie'} within "
+                   "what chance alone produces here. Each further month narrows the "
+                   "interval.")
+    open_targets = [kpi_label(r.kpi) for r in rows if r.status == "cannot tell"]
+    if open_targets:
+        one = len(open_targets) == 1
+        straddles = "its interval straddles it" if one else (
+            "each interval straddles its target")
+        out.append(f"Whether {join(open_targets)} met {'its' if one else 'their'} target"
+                   f"{'' if one else 's'} cannot be told yet: {straddles}.")
+    if not crm.missing("opportunities", "accounts"):
+        first, last = crm.period("review")
+        o = crm.opportunities
+        leads = o[o.created_date.between(first, last)]
+        region = leads.account_id.map(crm.accounts.set_index("account_id").region)
+        counts = region.value_counts()
+        few = counts[counts < FEW_RECORDS]
+        if len(few):
+            named = [f"{r} ({n} lead{'' if n == 1 else 's'})" for r, n in few.items()]
+            out.append(f"Small groups: {join(named)} "
+                       "in the review window; a rate for so few moves by several points "
+                       "with one lead more or less, so judge them together with the "
+                       "others.")
+    return out
+
+
+def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> list[str]:
+    """The report's 'What to expect next' for management: what the data cannot show yet
+    (`not_yet_shown`), what to watch, when the next review is due (`next_review`, and the
+    planned changes before it), and that surprises are expected. Every number is the
+    data's; no sentence claims a change."""
+    out = not_yet_shown(crm, rows)
+    watch = sorted(kpi_label(k) for k in targeted_kpis(crm))
+    if watch:
+        control = (f", and in the control region ({crm.profile.control_region}) too"
+                   if crm.profile.control_region else "")
+        out.append(f"To watch: the KPIs the changes were meant to move ({join(watch)}), "
+                   f"each against its target{control}.")
+    if incident_types is not None and incident_types.incidents.sum() > 0:
+        top = incident_types.sort_values("incidents", ascending=False, kind="stable").iloc[0]
+        out.append(f"Post-sale incidents by type: '{top.incident_type}' was the most frequent "
+                   f"in the review window ({top.incidents} of "
+                   f"{int(incident_types.incidents.sum())}); watch the types, not only the "
+                   "total.")
+    due, months = next_review(crm)
+    out.append(f"The next review is due on {due:%d %B %Y}, {months} month"
+               f"{'s' if months > 1 else ''} after this data's end, so that it compares a "
+               "window of the same length.")
+    if not crm.missing("changes"):
+        c = crm.changes
+        planned = c[(c.status == "planned").to_numpy(dtype=bool)].sort_values("start_date")
+        for change in planned.itertuples():
+            target = (f" Record {kpi_label(str(change.kpi))} just before it, as its baseline."
+                      if pd.notna(change.kpi) else "")
+            out.append(f"Planned: {change.title}, from {change.start_date:%d %B %Y}.{target}")
+    out.append("Expect surprises: every new window brings its own season, market and one-off "
+               "events (a large order, an outage, a competitor's move), so some KPIs will move "
+               "in ways nobody planned. A move within its interval is no news; one beyond it "
+               "calls for a look at the records behind it before any conclusion.")
+    return out
+
+
 def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,
          before: pd.DataFrame) -> Row:
     k = get_kpi(name)
@@ -419,14 +517,19 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     if young:
         cautions.append(f"Records too young to show their outcome are left out of the "
                         f"outcome KPIs (leads get {ev.maturity_days(crm)} days to close).")
+    also = [_row(crm, n, baseline, window, table, before) for n in ALWAYS_SHOWN
+            if n not in names and not crm.missing(*get_kpi(n).tables)]
+    types = (None if crm.missing(*get_kpi("post_sale_incidents_by_type").tables)
+             else post_sale_incidents_by_type(crm, *window))
     return Report(str(crm.meta.get("company") or "Your company"), focus, areas, window,
                   baseline, kind, sources(crm), rows, causal_sentence(crm, found=found),
                   quality, cautions, found, ev.baseline_rule(crm, window),
-                  review_payoff(crm), provenance.lines(crm), provenance.date_orders(crm))
+                  review_payoff(crm), provenance.lines(crm), provenance.date_orders(crm),
+                  also, types, outlook(crm, rows + also, types))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
-           "verdicts",
+           "verdicts", "next_review", "not_yet_shown", "outlook",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
            "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
            "sources",

@@ -28,7 +28,9 @@ from .report import Report, Row, assemble, format_difference, format_value, kpi_
 from .source import get_crm
 
 TEMPLATES = Path(__file__).with_name("templates")
-AREA_TITLES = {"sales": "Sales", "marketing": "Marketing", "service": "Service",
+ALSO_TITLE = "Post-sale incidents and field visits"  # the report's `Report.also` rows
+AREA_TITLES = {ALSO_TITLE: ALSO_TITLE,
+               "sales": "Sales", "marketing": "Marketing", "service": "Service",
                "adoption": "Adoption", "feedback": "User feedback",
                "data quality": "Data quality"}
 
@@ -106,16 +108,29 @@ def sections(crm: CRM, report: Report) -> list[dict]:
     out = []
     groups = [(a, [r for r in report.rows if r.area == a]) for a in report.areas]
     groups.append(("data quality", report.quality))
+    groups.append((ALSO_TITLE, report.also))
     for area, rows in groups:
         notes = report.date_orders if area == "data quality" else []
         if not rows and not notes:
             continue
-        picture, alt, caption = chart(crm, headline(rows)) if area != "data quality" else (
+        picture, alt, caption = chart(crm, headline(rows)) if area in report.areas else (
             "", "", "")
         out.append({"title": AREA_TITLES.get(area, area.title()), "chart": picture,
                     "alt": alt, "caption": caption, "rows": [_table_row(r) for r in rows],
-                    "notes": notes})
+                    "notes": notes,
+                    "types": incident_rows(report) if area == ALSO_TITLE else []})
     return out
+
+
+
+def incident_rows(report: Report) -> list[dict]:
+    """The review window's post-sale incidents by type, as table rows (none without)."""
+    types = report.incident_types
+    if types is None or types.incidents.sum() == 0:
+        return []
+    return [{"type": t.incident_type, "incidents": f"{t.incidents:,}",
+             "rate": f"{t.per_100_orders:.2f}" if pd.notna(t.per_100_orders) else "n/a",
+             "share": f"{t.share:.0%}"} for t in types.itertuples()]
 
 
 def render(crm: CRM, report: Report) -> str:

@@ -41,6 +41,8 @@ CAMPAIGN_OBJECTIVES = ("acquisition", "nurture", "win-back")
 TICKET_CHANNELS = ("email", "phone", "portal", "chat")
 PRIORITIES = ("urgent", "high", "normal", "low")
 TICKET_CATEGORIES = ("how-to", "technical", "billing", "delivery", "post-sale incident")
+COMPETITOR_LOSS = "lost to a competitor"
+LOSS_REASONS = ("price", COMPETITOR_LOSS, "no decision", "timing", "product fit")
 FEATURES = (
     "login", "contacts", "accounts", "pipeline", "activities", "reports", "dashboards",
     "campaigns", "cases", "knowledge base", "mobile app", "forecasting",
@@ -221,6 +223,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                "where they were lost).", values=FUNNEL_STAGES),
         Column("amount", "money", "Deal value: actual if won, expected otherwise.",
                nullable=True, minimum=0),   # an export's deal without an amount still counts
+        Column("loss_reason", "category", "Why a lost deal was lost, as the sales rep "
+               f"recorded it (self-reported); empty for won and open deals. '{COMPETITOR_LOSS}'"
+               " names the competitor in `competitor`.", values=LOSS_REASONS, nullable=True),
+        Column("competitor", "category", "Main competitor the rep recorded in the deal (won "
+               f"or lost; always set when `loss_reason` is '{COMPETITOR_LOSS}'); empty when "
+               "none was recorded, which does not mean none was there.",
+               vocabulary="competitors", nullable=True),
     ), primary_key=("opportunity_id",)),
     Table("orders", "Orders placed by customers (first orders come from won deals).", (
         Column("order_id", "id", "Order key."),
@@ -271,6 +280,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                not_before="created_at"),
         Column("csat", "int", "Customer satisfaction 1-5 after resolution; empty if the "
                "customer did not answer.", nullable=True, minimum=1, maximum=5),
+        Column("incident_type", "category", "Type of a post-sale incident (category "
+               "'post-sale incident'); empty for other tickets.", vocabulary="incident_types",
+               nullable=True),
     ), primary_key=("ticket_id",)),
     Table("usage_log", "CRM usage: events per user, day and feature (days with no use have "
           "no row).", (
@@ -280,6 +292,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                values=FEATURES),
         Column("events", "int", "Number of actions that day.", minimum=1),
     ), primary_key=("date", "user_id", "feature")),
+    Table("visits", "Field visits: a sales rep at a customer's site, one row per visit (as "
+          "logged in the CRM's activities).", (
+        Column("visit_id", "id", "Visit key."),
+        Column("account_id", "id", "Account visited.", references="accounts.account_id"),
+        Column("user_id", "id", "Sales rep who visited.", references="users.user_id"),
+        Column("visit_date", "date", "Day of the visit."),
+    ), primary_key=("visit_id",)),
     Table("survey_responses", "CRM-user satisfaction survey, wave 1 (baseline) and wave 2 "
           "(after three months). Every licensed user is invited.", (
         Column("response_id", "id", "Response key."),

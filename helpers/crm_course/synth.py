@@ -26,11 +26,13 @@ from .profile import COURSE_POLICIES
 from .profile import periods as profile_periods
 from .schema import (
     CAMPAIGN_CHANNELS,
+    COMPETITOR_LOSS,
     CONTACT_DEFECT_RATES,
     CONTRACTS,
     FEATURES,
     LEAD_SOURCES,
     LIKERT_ITEMS,
+    LOSS_REASONS,
     OPEN_STAGES,
     PRIORITIES,
     SEGMENTS,
@@ -54,6 +56,12 @@ TEAMS = (
 )
 INDUSTRIES = ("Manufacturing", "Construction", "Logistics", "Retail", "Healthcare", "Energy")
 PRODUCT_LINES = ("Fasteners", "Power tools", "Safety gear", "Hydraulics", "Maintenance services")
+COMPETITORS = ("Quarrystone Tools", "Redkite Industrial", "Harbourline Supply",
+               "Tessera Maintenance")  # fictional
+INCIDENT_TYPES = ("delivery", "invoice", "product defect", "installation")
+# Streams of the columns and tables added after the first release: separate, so every
+# earlier column keeps its bytes for every seed (tests/test_synth_added.py).
+COMPETITION_STREAM, INCIDENT_STREAM, VISIT_STREAM = 2601, 2602, 2603
 DEFAULT_SEED = 23  # figures in README.md, checked by tests/test_readme_figures.py
 DEFAULT_START = "2025-01-01"
 BASELINE_MONTHS = 12
@@ -865,6 +873,77 @@ def _kpi_targets(changes, end) -> pd.DataFrame:
     return frame
 
 
+# Lost deals' reasons; a competitor's share among the deals each outcome names one for
+# (won deals name the weaker ones more often: their win rates differ); chance that a
+# rep names a competitor on a won deal, or on a deal lost for another reason.
+LOSS_REASON_SHARES = (0.25, 0.35, 0.2, 0.1, 0.1)
+COMPETITOR_WHEN_LOST = (0.45, 0.3, 0.15, 0.1)
+COMPETITOR_WHEN_WON = (0.2, 0.25, 0.3, 0.25)
+COMPETITOR_NAMED = {"won": 0.35, "lost": 0.15}
+
+
+def _competition(rng, opportunities: pd.DataFrame) -> pd.DataFrame:
+    """``loss_reason`` and ``competitor`` of each deal closed by the data's end: a reason
+    for every lost deal; the competitor for every 'lost to a competitor' and for some
+    other closed deals (`COMPETITOR_NAMED`). Draws only from ``rng``."""
+    n = len(opportunities)
+    stage = opportunities.stage.to_numpy(dtype=object)
+    won, lost = stage == "won", stage == "lost"
+    reason = np.where(lost, _pick(rng, LOSS_REASONS, LOSS_REASON_SHARES, n), None)
+    named = np.where(won, rng.random(n) < COMPETITOR_NAMED["won"],
+                     lost & (rng.random(n) < COMPETITOR_NAMED["lost"]))
+    named |= reason == COMPETITOR_LOSS
+    rival = np.where(won, _pick(rng, COMPETITORS, COMPETITOR_WHEN_WON, n),
+                     _pick(rng, COMPETITORS, COMPETITOR_WHEN_LOST, n))
+    return opportunities.assign(loss_reason=reason, competitor=np.where(named, rival, None))
+
+
+INCIDENT_SHARES = {  # type shares of post-sale incidents, by the order's product line
+    "Maintenance services": (0.15, 0.2, 0.15, 0.5), "Hydraulics": (0.3, 0.15, 0.25, 0.3)}
+INCIDENT_SHARES_OTHER = (0.45, 0.25, 0.25, 0.05)
+
+
+def _incident_types(rng, tickets: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """``incident_type`` of the post-sale incident tickets (empty for the others), the
+    shares depending on the product line of the order concerned."""
+    line = tickets.order_id.map(orders.set_index("order_id").product_category).to_numpy(
+        dtype=object)
+    shares = np.array([INCIDENT_SHARES.get(v, INCIDENT_SHARES_OTHER) for v in line]
+                      ).reshape(-1, len(INCIDENT_TYPES))
+    cum = np.cumsum(shares, axis=1)
+    pick = np.minimum((rng.random((len(tickets), 1)) > cum).sum(axis=1), len(INCIDENT_TYPES) - 1)
+    incident = (tickets.category == "post-sale incident").to_numpy()
+    return tickets.assign(incident_type=np.where(
+        incident, np.array(INCIDENT_TYPES, dtype=object)[pick], None))
+
+
+VISITS_PER_MONTH = {"Enterprise": 1.0, "Mid-market": 0.35, "Small business": 0.1}
+
+
+def _visits(rng, accounts: pd.DataFrame, users: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Field visits of the sales reps of each customer's region, on business days while
+    the account is a customer (rate by segment, `VISITS_PER_MONTH`, per customer-month)."""
+    since = accounts.customer_since.to_numpy(dtype="datetime64[D]")
+    churn = accounts.churn_date.to_numpy(dtype="datetime64[D]")
+    customer = ~np.isnat(since)
+    first_day = np.where(customer, np.maximum(since, start), start)
+    last_day = np.where(np.isnat(churn), end, churn)
+    span = np.where(customer, np.maximum((last_day - first_day).astype(np.int64), 0), 0)
+    rate = accounts.segment.map(VISITS_PER_MONTH).to_numpy(dtype=float) / 30.44
+    busdays = np.where(span > 0, np.busday_count(first_day, np.maximum(last_day, first_day)),
+                       0)
+    idx = np.repeat(np.arange(len(accounts)), rng.poisson(rate * span) * (busdays > 0))
+    day = np.busday_offset(first_day[idx], (rng.random(len(idx)) * busdays[idx]).astype(int),
+                           roll="forward")
+    rep = _assign_by_region(rng, users[users.department == "sales"],
+                            accounts.region.to_numpy(dtype=object)[idx])
+    visits = pd.DataFrame({"account_id": accounts.account_id.to_numpy()[idx], "user_id": rep,
+                           "visit_date": day}).sort_values(["visit_date", "account_id"],
+                                                           kind="stable", ignore_index=True)
+    visits.insert(0, "visit_id", _ids("V", len(visits), _width(len(visits), 5)))
+    return visits
+
+
 # --------------------------------------------------------------------------- public API
 
 def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_START,
@@ -916,8 +995,10 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
     survey = _survey(rng(9), rng(11), users, engagement, waves, end, effect)
     tables = {
         "users": users, "accounts": accounts, "contacts": contacts,
-        "opportunities": opportunities, "orders": orders, "campaigns": campaigns,
-        "campaign_members": members, "tickets": tickets, "usage_log": usage,
+        "opportunities": _competition(rng(COMPETITION_STREAM), opportunities),
+        "orders": orders, "campaigns": campaigns, "campaign_members": members,
+        "tickets": _incident_types(rng(INCIDENT_STREAM), tickets, orders),
+        "usage_log": usage, "visits": _visits(rng(VISIT_STREAM), accounts, users, s, end),
         "survey_responses": survey, "changes": _changes(scale, s, changes, end, users),
         "kpi_targets": _kpi_targets(changes, end),
     }
@@ -937,7 +1018,8 @@ def sample_vocabularies() -> dict[str, list[str]]:
     """The sample company's vocabularies, as its profile lists them."""
     return {"regions": list(REGIONS), "teams": list(TEAMS), "departments": list(DEPARTMENTS),
             "industries": list(INDUSTRIES), "countries": list(COUNTRIES),
-            "product_lines": list(PRODUCT_LINES)}
+            "product_lines": list(PRODUCT_LINES), "competitors": list(COMPETITORS),
+            "incident_types": list(INCIDENT_TYPES)}
 
 
 def learner_seed(learner_id: str, secret: str | None = None) -> int:

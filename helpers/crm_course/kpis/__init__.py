@@ -47,6 +47,7 @@ from .customers import (
     orders_per_customer,
     repeat_purchase_rate,
     retention_rate,
+    visits_per_active_customer,
     winback_counts,
     winback_rate,
 )
@@ -97,6 +98,7 @@ from .service import (
     first_response_hours,
     open_tickets,
     overdue_tickets,
+    post_sale_incidents_by_type,
     post_sale_incidents_per_100_orders,
     resolution_hours,
 )
@@ -114,6 +116,7 @@ __all__ = [
     "lead_conversion_eventual", "lead_conversion_rate", "margin_per_won_deal", "missing_note",
     "logins_per_user", "marketing_roi", "open_tickets", "orders_per_customer",
     "overdue_tickets", "period", "pipeline_value", "post_sale_incidents_per_100_orders",
+    "post_sale_incidents_by_type", "visits_per_active_customer",
     "registry_table", "repeat_purchase_rate", "resolution_hours", "retention_rate",
     "sales_cycle_days", "sales_per_rep", "stage_conversion", "status", "targets", "sus_score",
     "unused_feature_count", "unused_features", "win_rate", "winback_counts", "winback_rate",

@@ -1,5 +1,5 @@
-"""Customer KPIs: churn and retention, cohorts, win-back, repeat purchases, order value,
-cross-selling, customer lifetime value.
+"""Customer KPIs: churn and retention, cohorts, win-back, repeat purchases, visits, order
+value, cross-selling, customer lifetime value.
 
 Who is a customer: an account is a customer on day t when ``customer_since <= t`` and it
 has not churned by then (``churn_date`` empty or after t). Orders belong to the period of
@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import (
+    MONTH_DAYS,
     ONE_DAY,
     YEAR_DAYS,
     Groups,
@@ -29,6 +30,7 @@ from ._common import (
     isin,
     memo,
     period,
+    positions,
 )
 
 WIN_BACK = "win-back"
@@ -252,7 +254,7 @@ def orders_per_customer(crm: CRM, start, end, *, by: str | None = None) -> Resul
     """Orders per buying customer in the period (purchase frequency).
 
     orders_per_customer = orders in the period / accounts with at least one order in it.
-    Customer visits are not recorded in the CRM, so orders stand for visits. NaN: no order.
+    Field visits are a KPI of their own (`visits_per_active_customer`). NaN: no order.
     """
     first, last = period(start, end)
     b = _buyers(crm, first, last, by)
@@ -260,6 +262,36 @@ def orders_per_customer(crm: CRM, start, end, *, by: str | None = None) -> Resul
     everyone = np.ones(b["n_buyers"], dtype=bool)
     return g.result(divide(b["groups"].count(b["mask"]), g.count(everyone)),
                     "orders_per_customer")
+
+
+def visits_per_active_customer(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """Field visits per active customer and month.
+
+    visits_per_active_customer = visits in the period to accounts that were customers on
+    the visit's day / customer-months, where customer-months = days each account was a
+    customer in the period (from ``customer_since`` to the day before ``churn_date``) /
+    (365.25 / 12). Visits to prospects do not count. NaN: no customer in the period, or
+    no visit recorded at all (an export without visits: not measured, not 0).
+    """
+    first, last = period(start, end)
+    a, v = crm.accounts, crm.visits
+    since, churn = dates(a.customer_since), dates(a.churn_date)
+    begin = np.maximum(since, d64(first))
+    stop = np.minimum(np.where(np.isnat(churn), d64(last), churn - ONE_DAY), d64(last))
+    days = np.where(np.isnat(since), 0, np.maximum((stop - begin) / ONE_DAY + 1, 0))
+    row = positions(v.account_id, a.account_id)
+    day = dates(v.visit_date)
+    known = row >= 0
+    customer = np.zeros(len(v), dtype=bool)
+    customer[known] = (since[row[known]] <= day[known]) & (
+        np.isnat(churn[row[known]]) | (churn[row[known]] > day[known]))
+    visited = in_period(day, first, last) & customer
+    groups = account_groups(crm, v, "account_id", by)
+    months = account_groups(crm, a, "account_id", by).total(days / MONTH_DAYS,
+                                                            np.ones(len(a), dtype=bool))
+    if crm.missing("visits"):
+        months = np.zeros_like(months)
+    return groups.result(divide(groups.count(visited), months), "visits_per_active_customer")
 
 
 def average_order_value(crm: CRM, start, end, *, by: str | None = None) -> Result:

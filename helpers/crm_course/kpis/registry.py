@@ -166,6 +166,10 @@ _ENTRIES = (
         "100 x incident tickets within 30 days / orders", "per 100 orders", False,
         service.post_sale_incidents_per_100_orders, A,
         needs=("tickets", "orders")),
+    KPI("post_sale_incidents_by_type", "service",
+        "100 x incident tickets of each type within 30 days / orders", "per 100 orders",
+        False, service.post_sale_incidents_by_type, kind="table",
+        needs=("tickets", "orders", "tickets.incident_type")),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
         needs=("tickets.csat",), records=records.csat_answers, test="share"),
     # customers
@@ -183,6 +187,9 @@ _ENTRIES = (
         customers.repeat_purchase_rate, A, aggregation="per period"),
     KPI("orders_per_customer", "customers", "orders / buyers", "orders per customer", True,
         customers.orders_per_customer, A, aggregation="per period"),
+    KPI("visits_per_active_customer", "customers", "visits to customers / active "
+        "customer-months", "visits per customer-month", True,
+        customers.visits_per_active_customer, A, needs=("visits", "accounts")),
     KPI("average_order_value", "customers", "revenue / orders", "EUR", True,
         customers.average_order_value, A, aggregation="mean", records=records.order_amounts,
         test="mean"),

@@ -1,5 +1,5 @@
 """Service KPIs: response and resolution times, case load, open and overdue tickets,
-post-sale incidents, CSAT.
+post-sale incidents (and their types), CSAT.
 
 Which records count: a ticket belongs to the period in which it was created
 (``created_at``); open and overdue tickets are a stock counted at the end of the period's
@@ -38,6 +38,7 @@ from ._common import (
 )
 
 INCIDENT = "post-sale incident"
+FOLLOW_UP_DAYS = 30  # days after an order in which a ticket counts as its incident
 
 
 def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool,
@@ -182,8 +183,28 @@ def overdue_tickets(crm: CRM, start, end, *, by: str | None = None) -> Result:
     return groups.result(groups.count(overdue), "overdue_tickets")
 
 
+def _incidents(crm: CRM, first, last, within_days: int) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray]:
+    """(counted, rows, orders_of): the orders placed in [first, last] with ``within_days``
+    of follow-up before ``data_end``; the tickets that are post-sale incidents of one of
+    them within that window; and the order row of each of those tickets."""
+    n = np.timedelta64(check_days(within_days, "within_days"), "D")
+    orders = crm.orders
+    order_date = dates(orders.order_date)
+    counted = in_period(order_date, first, last) & (order_date + n <= d64(data_end(crm)))
+    t = crm.tickets
+    rows = np.flatnonzero((t.category == INCIDENT).to_numpy(dtype=bool)
+                          & t.order_id.notna().to_numpy())
+    pos = _order_rows(orders, t.order_id.iloc[rows])
+    known = pos >= 0
+    rows, pos = rows[known], pos[known]
+    delay = dates(t.created_at)[rows] - order_date[pos]
+    hit = counted[pos] & (delay >= np.timedelta64(0, "D")) & (delay <= n)
+    return counted, rows[hit], pos[hit]
+
+
 def post_sale_incidents_per_100_orders(crm: CRM, start, end, *, by: str | None = None,
-                                       within_days: int = 30) -> Result:
+                                       within_days: int = FOLLOW_UP_DAYS) -> Result:
     """Post-sale incident tickets per 100 orders placed in the period.
 
     post_sale_incidents_per_100_orders = 100 x incidents / orders, over the orders placed in
@@ -205,23 +226,44 @@ def post_sale_incidents_per_100_orders(crm: CRM, start, end, *, by: str | None =
     full follow-up.
     """
     first, last = period(start, end)
-    n = np.timedelta64(check_days(within_days, "within_days"), "D")
     orders = crm.orders
     groups = account_groups(crm, orders, "account_id", by, ACCOUNT_GROUPINGS)
-    order_date = dates(orders.order_date)
-    counted = in_period(order_date, first, last) & (order_date + n <= d64(data_end(crm)))
-    t = crm.tickets
-    incident = (t.category == INCIDENT).to_numpy(dtype=bool) & t.order_id.notna().to_numpy()
-    linked = t[incident]
-    pos = _order_rows(orders, linked.order_id)
-    known = pos >= 0
-    pos, created = pos[known], dates(linked.created_at)[known]
-    delay = created - order_date[pos]
-    hit = counted[pos] & (delay >= np.timedelta64(0, "D")) & (delay <= n)
-    per_order = np.bincount(pos[hit], minlength=len(orders)).astype(float)
+    counted, _, pos = _incidents(crm, first, last, within_days)
+    per_order = np.bincount(pos, minlength=len(orders)).astype(float)
     incidents = groups.total(per_order, counted)
     return groups.result(100 * divide(incidents, groups.count(counted)),
                          "post_sale_incidents_per_100_orders")
+
+
+NOT_TYPED = "not typed"
+
+
+def post_sale_incidents_by_type(crm: CRM, start, end, *, within_days: int = FOLLOW_UP_DAYS
+                                ) -> pd.DataFrame:
+    """Post-sale incidents per 100 orders placed in the period, by incident type.
+
+    per_100_orders = 100 x incidents of the type / orders, over the orders and follow-up
+    window of `post_sale_incidents_per_100_orders` (the rows add up to it); share =
+    incidents of the type / all incidents. Types are the profile's ``incident_types`` in
+    its order, then 'not typed' when some incident has no ``incident_type``.
+
+    Returns
+    -------
+    DataFrame with columns incident_type, incidents, per_100_orders, share; per_100_orders
+    NaN when no order had the full follow-up, share NaN when there is no incident.
+    """
+    first, last = period(start, end)
+    counted, rows, _ = _incidents(crm, first, last, within_days)
+    found = crm.tickets.incident_type.iloc[rows].astype(object)
+    types = [str(v) for v in crm.profile.vocabularies.get("incident_types") or ()]
+    counts = found.value_counts()
+    untyped = int(found.isna().sum())
+    labels = types + [NOT_TYPED] * (untyped > 0)
+    incidents = np.array([counts.get(v, 0) for v in types] + [untyped] * (untyped > 0),
+                         dtype=float)
+    return pd.DataFrame({"incident_type": labels, "incidents": incidents.astype(int),
+                         "per_100_orders": 100 * divide(incidents, np.count_nonzero(counted)),
+                         "share": divide(incidents, incidents.sum())})
 
 
 def _order_rows(orders: pd.DataFrame, order_ids: pd.Series) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ... import kpis
 from ...kpis.service import ticket_durations
+from ...schema import COMPETITOR_LOSS
 from ..mistakes import (
     calendar_hours,
     censored_included,
@@ -118,6 +119,50 @@ def restated_target(crm, absolute: bool = False, eventual: bool = False) -> floa
     rate = kpis.lead_conversion_eventual if eventual else kpis.lead_conversion_rate
     measured = rate(crm, *_baseline(crm))
     return float(measured + rise if absolute else measured * (1 + rise))
+
+
+def _closed_in(crm, start, end) -> pd.DataFrame:
+    o = crm.opportunities
+    return o[o.stage.isin(["won", "lost"]) & o.close_date.between(start, end)]
+
+
+def top_competitor(crm) -> str:
+    """The competitor named on most deals closed in the baseline year (a tie: the first
+    in the profile's order)."""
+    return str(_closed_in(crm, *_baseline(crm)).competitor.value_counts().idxmax())
+
+
+def win_rate_against(crm, deals: str = "named") -> float:
+    """Win rate of the deals closed in the baseline year on which `top_competitor` was
+    named (lesson 02): won / (won + lost). The mistakes: ``deals='all'`` every closed
+    deal; ``'created'`` deals chosen by creation date; ``'reason'`` only the losses whose
+    reason is that competitor (its deals lost on price are dropped)."""
+    start, end = _baseline(crm)
+    if deals == "created":
+        o = _created_in(crm, start, end)
+        closed = o[o.stage.isin(["won", "lost"])]
+    else:
+        closed = _closed_in(crm, start, end)
+    if deals != "all":
+        rival = closed.competitor == top_competitor(crm)
+        if deals == "reason":
+            rival &= (closed.stage == "won") | (closed.loss_reason == COMPETITOR_LOSS)
+        closed = closed[rival]
+    return float((closed.stage == "won").mean())
+
+
+def losses_to_competitors(crm, over: str = "lost", by_reason: bool = True,
+                          counts: bool = False) -> pd.Series:
+    """Share of the deals lost in the baseline year that were lost to each competitor
+    (``loss_reason`` 'lost to a competitor'), indexed by competitor (lesson 02). The
+    mistakes: ``over='rival'`` divides by the competitor losses only; ``by_reason=False``
+    counts every lost deal naming a competitor; ``counts`` gives the counts."""
+    closed = _closed_in(crm, *_baseline(crm))
+    lost = closed[closed.stage == "lost"]
+    rival = lost[lost.loss_reason == COMPETITOR_LOSS] if by_reason else lost[
+        lost.competitor.notna()]
+    per = rival.competitor.astype(str).value_counts().sort_index()
+    return per.astype(float) if counts else per / (len(lost) if over == "lost" else len(rival))
 
 
 BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
@@ -292,6 +337,51 @@ BANK = Bank("02_analyse_kpis", "Analyse KPIs", [
                              "the benchmark as won / closed deals: compare on its "
                              "definition, the win rate."),
         )),
+    NumberQuestion(
+        "q14", "win rate against a competitor",
+        hints=("Keep the deals closed (won or lost) in the baseline year, by `close_date`, "
+               "and find the competitor named most often in `competitor`.",
+               "Among the closed deals naming that competitor, the share that is 'won'; a "
+               "deal it won on price counts as much as one lost to it."),
+        expected=win_rate_against, tolerance=0.0005, fraction=True,
+        needs=("opportunities.competitor",),
+        mistakes=(
+            wrong_grouping(lambda crm: win_rate_against(crm, "all"),
+                           "That is the win rate of every closed deal; the question asks "
+                           "for the deals where that competitor was named."),
+            Mistake("used the creation date", lambda crm: win_rate_against(crm, "created"),
+                    "You chose the deals by their creation date; a win rate is about the "
+                    "deals *closed* in the period."),
+            Mistake("only losses given as to the competitor",
+                    lambda crm: win_rate_against(crm, "reason"),
+                    "You kept only the losses whose reason is the competitor: a deal lost "
+                    "to it on price, or with no decision, was still a deal against it. "
+                    "Keep every closed deal naming it."),
+        )),
+    SeriesQuestion(
+        "q15", "losses to each competitor",
+        hints=("Keep the deals lost in the baseline year (by `close_date`); those with "
+               "`loss_reason == 'lost to a competitor'` name the winner in `competitor`.",
+               "Count them per competitor and divide by *all* deals lost in the year."),
+        expected=losses_to_competitors, tolerance=1e-9, what="shares of lost deals",
+        needs=("opportunities.competitor", "opportunities.loss_reason"),
+        mistakes=(
+            count_not_rate(lambda crm: losses_to_competitors(crm, counts=True),
+                           "Those are counts of lost deals; the question asks for shares "
+                           "of all deals lost in the year."),
+            wrong_definition(lambda crm: losses_to_competitors(crm, over="rival"),
+                             "You divided by the losses to competitors only, so the shares "
+                             "add up to 100 %; divide by every lost deal, whatever its "
+                             "reason."),
+            wrong_definition(lambda crm: losses_to_competitors(crm, by_reason=False),
+                             "You counted every lost deal naming a competitor, also those "
+                             "lost on price or timing; count the losses whose reason is "
+                             "'lost to a competitor'."),
+        )),
+    OpenQuestion(
+        "q16", "open: what loss reasons tell",
+        hints=("Who writes the loss reason, and when?",
+               "Which deals get a competitor recorded: those won, or those lost?")),
     NumberQuestion(
         "q13", "relative target restated",
         hints=("The relative rise is `target / baseline - 1` of `lead_conversion_rate` in "

@@ -1,0 +1,89 @@
+"""The report's 'What to expect next': computed from the data's own dates and counts,
+true on effect-0 data and on an import without tickets, and shown on the page."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from claims import dataset
+from kpi_fixtures import make_crm
+
+from crm_course import report
+from crm_course.data import load_crm
+from crm_course.importer import import_export
+from crm_course.report_page import render
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+EFFECT = re.compile(r"\b(improved|an improvement|improvement in|got worse|deteriorat\w*"
+                    r"|went up|went down|rose|fell|increased|decreased|grew|paid off|served"
+                    r"|worked|gained)\b", re.I)   # 'the improvement package' is a change's title
+
+
+def test_next_review_follows_the_data_dates():
+    # review window 1 March - 30 April 2025: two months, so the next one ends 30 June
+    crm = make_crm()
+    assert report.next_review(crm) == (pd.Timestamp("2025-06-30"), 2)
+
+
+def test_outlook_on_the_sample(sample):
+    rep = report.assemble(sample, "sales")
+    end = pd.Timestamp(sample.meta["data_end"])
+    days = sample.profile.maturity_days
+    young = int((sample.opportunities.created_date > end - pd.Timedelta(days=days)).sum())
+    text = " ".join(rep.outlook)
+    assert f"{young:,} leads were created in the last {days} days" in text
+    due = end + pd.DateOffset(months=3)
+    assert f"The next review is due on {due:%d %B %Y}, 3 months after" in text
+    planned = sample.changes[sample.changes.status == "planned"].iloc[0]
+    assert f"Planned: {planned.title}, from {planned.start_date:%d %B %Y}." in text
+    assert rep.outlook[-1].startswith("Expect surprises")
+    # the incident types sentence names the most frequent type of the table it shows
+    top = rep.incident_types.sort_values("incidents", ascending=False, kind="stable").iloc[0]
+    assert f"'{top.incident_type}' was the most frequent" in text
+    assert [r.kpi for r in rep.also] == list(report.ALWAYS_SHOWN)
+    page = render(sample, rep)
+    assert "What to expect next" in page and "Post-sale incidents and field visits" in page
+    assert "Per 100 orders" in page
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_outlook_claims_nothing_on_effect_0_data(seed):
+    crm = dataset(seed, effect=0.0)
+    rep = report.assemble(crm, "all")
+    sentences = rep.outlook + [r.sentence for r in rep.also]
+    bad = [s for s in sentences if EFFECT.search(s)]
+    assert not bad, bad
+    # KPIs said to be undecided are exactly those the engine found within chance
+    untold = [r for r in rep.rows + rep.also if r.comparison.claim == "no clear change"]
+    if untold:
+        assert any(s.startswith("The data cannot tell yet whether") for s in rep.outlook)
+    assert "p = 0.000" not in render(crm, rep)
+
+
+@pytest.fixture(scope="module")
+def without_tickets(tmp_path_factory):
+    """The HubSpot export without its tickets file, imported."""
+    raw = tmp_path_factory.mktemp("hubspot") / "export"
+    shutil.copytree(EXPORTS / "hubspot", raw)
+    (raw / "tickets.csv").unlink()
+    out = raw.parent / "data"
+    import_export(raw, "hubspot", out)
+    return load_crm(out)
+
+
+def test_outlook_on_an_import_without_tickets(without_tickets):
+    crm = without_tickets
+    assert {"tickets", "visits", "orders"} <= set(crm.absent)
+    rep = report.assemble(crm, "all")
+    text = " ".join(rep.outlook)
+    assert "post-sale" not in text.lower() and rep.also == [] and rep.incident_types is None
+    assert "service tickets" in rep.sources[1] and "field visits" in rep.sources[1]
+    assert "Planned:" not in text and "To watch" not in text   # no change log
+    assert rep.outlook[-1].startswith("Expect surprises")
+    assert not [s for s in rep.outlook if EFFECT.search(s)]
+    assert not re.search(r"\b1 leads\b", text)
+    assert "What to expect next" in render(crm, rep)
