@@ -19,7 +19,8 @@
 #                       learner's server. Grade with it:
 #                       CRM_COURSE_SECRET=$(sudo cat /srv/crm-course/secret) \
 #                         crm-course grade --exchange /srv/crm-course/exchange --out grades
-#     datasets/<user>/  each learner's dataset, read-only (folder 0555, files 0444)
+#     datasets/<user>/  each learner's dataset, theirs alone (folder 0500, files 0400,
+#                       in datasets/ 0711: nobody lists it)
 #     exchange/         submissions (inbox/<user>/, one folder per learner, theirs, 0700)
 #                       and roster.csv (the hub's users; `crm-course grade --exchange`)
 #     grades/           the instructor page's grading runs (one folder per run)
@@ -73,14 +74,14 @@ c.Spawner.args = list(QUIET_LAB_ARGS)
 # the hub's user (it reads every inbox and writes every learner's feedback). The hub
 # lets in only holders of its access scope: the group `instructors` and admins.
 INSTRUCTOR = "course-instructor"
-c.JupyterHub.services = [*c.JupyterHub.services, {
+c.JupyterHub.services.append({
     "name": INSTRUCTOR, "display": True, "oauth_no_confirm": True,
     "url": f"http://127.0.0.1:{os.environ.get('CRM_COURSE_INSTRUCTOR_PORT', '10101')}",
     "command": [sys.executable, "-m", "crm_course.instructor", "--exchange",
                 str(HUB_DIR / "exchange"), "--out", str(HUB_DIR / "grades")],
-    "environment": {"CRM_COURSE_SECRET": SECRET_FILE.read_text().strip()}}]
+    "environment": {"CRM_COURSE_SECRET": SECRET_FILE.read_text().strip()}})
 c.JupyterHub.load_groups = {"instructors": {"users": [
     u for u in os.environ.get("CRM_COURSE_INSTRUCTORS", "").split(",") if u]}}
-c.JupyterHub.load_roles = [*c.JupyterHub.load_roles, {
+c.JupyterHub.load_roles.append({
     "name": "course-instructor", "groups": ["instructors"],
-    "scopes": [f"access:services!service={INSTRUCTOR}"]}]
+    "scopes": [f"access:services!service={INSTRUCTOR}"]})

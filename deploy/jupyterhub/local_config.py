@@ -22,7 +22,8 @@ PER_USER = os.getuid() == 0
 if PER_USER:  # nothing the hub makes is readable by learners unless made so on purpose
     os.umask(0o077)
     STATE.chmod(0o711)
-    (STATE / "homes").mkdir(mode=0o711, exist_ok=True)
+    (STATE / "homes").mkdir(exist_ok=True)
+    (STATE / "homes").chmod(0o711)
 os.environ["CRM_COURSE_INSTRUCTORS"] = os.environ["CRM_HUB_INSTRUCTOR"]
 load_subconfig(str(HERE / "jupyterhub_config.py"))  # noqa: F821 - JupyterHub's
 c = get_config()  # noqa: F821
@@ -39,8 +40,10 @@ c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" /
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120  # a loaded 2-core machine took over 30 s to answer
 
 if PER_USER:
     from jupyterhub.spawner import LocalProcessSpawner
@@ -82,9 +85,9 @@ c.Authenticator.allowed_users = {*learners, instructor}
 c.Authenticator.admin_users = {instructor}
 
 # idle servers are stopped after an hour (jupyterhub-idle-culler, a hub service)
-c.JupyterHub.load_roles = [*c.JupyterHub.load_roles, {
+c.JupyterHub.load_roles.append({
     "name": "idle-culler", "services": ["idle-culler"],
-    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
-c.JupyterHub.services = [*c.JupyterHub.services, {
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]})
+c.JupyterHub.services.append({
     "name": "idle-culler",
-    "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=3600"]}]
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=3600"]})

@@ -28,10 +28,6 @@ from urllib.parse import urlparse
 from tornado import ioloop, web
 
 from ..escape import clean
-from ..exchange import latest, read_homes
-from ..grading import feedback_html
-from ..grading.submission import GradeResult
-from . import lms, pages
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -54,6 +50,8 @@ class Grading:
             raise web.HTTPError(409, "grading is already running")
         self.run = self.out / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S_%fZ")
         self.run.mkdir(parents=True)
+        from ..exchange import latest
+
         self.total = len(latest(self.exchange))
         self.started = time.monotonic()
         command = [sys.executable, "-m", "crm_course.cli", "grade", "--exchange",
@@ -92,7 +90,8 @@ class Grading:
 
 
 def handlers(prefix: str, grading: Grading) -> list:
-    """The service's routes under ``prefix`` (the hub's ``/services/<name>/``)."""
+    """The service's routes under ``prefix`` (the hub's ``/services/<name>/``); the
+    grading package loads on the first page, so the hub sees the service up at once."""
     from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 
     class Page(HubOAuthenticated, web.RequestHandler):
@@ -111,13 +110,18 @@ def handlers(prefix: str, grading: Grading) -> list:
     class Index(Page):
         @web.authenticated
         def get(self) -> None:
+            from ..exchange import read_homes
+            from . import pages
+
             try:
                 roster = sorted(read_homes(grading.exchange))
             except OSError:
                 roster = []
             newest = grading.newest()
+            xsrf = self.xsrf_token
             self.write(pages.index(
-                user=self.current_user["name"], base=prefix, xsrf=self.xsrf_token.decode(),
+                user=self.current_user["name"], base=prefix,
+                xsrf=xsrf.decode() if isinstance(xsrf, bytes) else xsrf,
                 exchange=grading.exchange, roster=roster, run=grading.status(),
                 results=newest[1] if newest else None,
                 run_name=newest[0].name if newest else ""))
@@ -145,6 +149,8 @@ def handlers(prefix: str, grading: Grading) -> list:
     class Feedback(Page):
         @web.authenticated
         def get(self, learner: str) -> None:
+            from ..grading import GradeResult, feedback_html
+
             _, results = self.results()
             mine = [GradeResult.from_dict(r) for r in results if r["learner"] == learner]
             if not mine:
@@ -154,6 +160,8 @@ def handlers(prefix: str, grading: Grading) -> list:
     class Export(Page):
         @web.authenticated
         def get(self, kind: str) -> None:
+            from . import lms
+
             run, results = self.results()
             if kind == "gradebook":
                 text = (run / "gradebook.csv").read_text("utf-8")
