@@ -408,3 +408,16 @@ def test_unix_names_are_prefixed_and_checked():
     assert hub.unix_name("ana") == "crm-ana" and hub.unix_name("Ana.B") == "crm-ana-b"
     with pytest.raises(ValueError, match="rename the user"):
         hub.unix_name("x" * 40)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files to another uid needs root")
+def test_a_link_in_ones_own_dataset_is_never_followed_by_the_hub(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not the learner's")
+    victim.chmod(0o644)
+    folder = tmp_path / "datasets" / "ana"
+    folder.mkdir(parents=True)
+    (folder / "opportunities.csv").symlink_to(victim)  # planted by the learner
+    with pytest.raises(ValueError, match="cannot be handed over"):
+        hub._hand_over(folder / "opportunities.csv", 12345, 12345, 0o400)
+    assert (victim.stat().st_uid, victim.stat().st_mode & 0o777) == (0, 0o644)

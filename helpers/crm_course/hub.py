@@ -80,12 +80,25 @@ def make_dataset(user: str, data_root: Path, secret: str, uid: int | None = None
     folder = write_generated(data_root / learner_key(user), seed, read_only=True)
     if uid is not None:
         data_root.chmod(0o711)
-        for path in folder.iterdir():
-            _own(path, uid, gid)
-            path.chmod(0o400)
-        _own(folder, uid, gid)
-        folder.chmod(0o500)
+        for path in [*folder.iterdir(), folder]:
+            _hand_over(path, uid, gid, 0o500 if path == folder else 0o400)
     return folder, seed
+
+
+def _hand_over(path: Path, uid: int, gid: int | None, mode: int) -> None:
+    """Give ``path`` to ``uid`` with ``mode`` through one descriptor: the hub runs this
+    as root on a folder its learner owns, so a link or FIFO they put there is refused,
+    never followed or waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        raise ValueError(f"{path}: cannot be handed over ({err.strerror}): remove it") \
+            from None
+    try:
+        os.fchown(fd, uid, -1 if gid is None else gid)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
