@@ -56,7 +56,8 @@ def test_lms_cells_never_run_as_formulas(export):
 def test_the_page_shows_hostile_names_as_text(tmp_path):
     inbox = tmp_path / "exchange" / "inbox" / "ana"
     inbox.mkdir(parents=True)
-    name = "<script>alert(1)<img src=x onerror=alert(4)>=1+1\u202eevil.20261127T101500_000000Z.ipynb"
+    name = ("<script>alert(1)<img src=x onerror=alert(4)>=1+1\u202eevil"
+            ".20261127T101500_000000Z.ipynb")
     (inbox / name).write_text("{}")
     os.utime(inbox / name, (1_800_000_000, 1_800_000_000))
     (tmp_path / "exchange" / "inbox" / "ben").mkdir()
@@ -86,3 +87,28 @@ def test_the_page_refreshes_while_grading_and_disables_the_button(tmp_path):
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "grading: 1 of 3 submission(s) graded." in page
     assert 'id="grade" disabled' in page and 'id="gradebook"' not in page
+
+
+def test_grading_runs_status_counts_results_and_keeps_the_logs_last_line(tmp_path):
+    import json
+    import subprocess
+
+    from crm_course.instructor.service import Grading
+
+    grading = Grading(tmp_path / "exchange", tmp_path / "out", jobs=1, timeout=60)
+    assert grading.status()["state"] == "not graded since the service started"
+    assert grading.newest() is None
+    grading.run = tmp_path / "out" / "20261127T000000_000000Z"
+    (grading.run / "results").mkdir(parents=True)
+    (grading.run / "results" / "one.json").write_text("{}")
+    (grading.run / "grading.log").write_text("grading: 0%\rgrading: 50%\n<b>\u202e</b>\n")
+    grading.total = 2
+    grading.proc = subprocess.Popen(["false"])
+    grading.proc.wait()
+    status = grading.status()
+    assert (status["done"], status["total"]) == (1, 2) and not status["running"]
+    assert status["state"] == "failed (exit code 1): see the log"
+    assert status["log"] == "grading: 50%\n<b></b>"  # the bar's last state, no U+202E
+    (grading.run / "results.json").write_text(json.dumps([_result("ana", score=3)]))
+    run, results = grading.newest()
+    assert run == grading.run and results[0]["score"] == 3

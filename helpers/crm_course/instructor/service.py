@@ -8,7 +8,7 @@ OUT/<UTC time>`` in a subprocess (the service holds the course secret and runs a
 hub's user, who can read every inbox and write every learner's feedback); its progress
 is the number of ``results/*.json`` files the grader has written (one per submission
 as it finishes) over the submissions it found. Pages: ``/`` (submissions, the grade
-button, progress, the newest run's gradebook), ``/progress`` (JSON), ``/class-report``,
+button, progress, the newest run's gradebook), ``/class-report``,
 ``/feedback/<learner>``, ``/export/{gradebook,canvas,moodle}.csv``. Every page is sent
 with a Content-Security-Policy that allows no script.
 """
@@ -21,7 +21,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -42,7 +41,6 @@ class Grading:
         self.proc: subprocess.Popen | None = None
         self.run: Path | None = None
         self.total = 0
-        self.started = 0.0
 
     def start(self) -> Path:
         """Start grading the newest submissions into a new run folder."""
@@ -53,7 +51,6 @@ class Grading:
         from ..exchange import latest
 
         self.total = len(latest(self.exchange))
-        self.started = time.monotonic()
         command = [sys.executable, "-m", "crm_course.cli", "grade", "--exchange",
                    str(self.exchange), "--out", str(self.run), "--jobs", str(self.jobs),
                    "--timeout", f"{self.timeout:g}"]
@@ -70,7 +67,7 @@ class Grading:
         code = self.proc.poll()
         done = len(list((self.run / "results").glob("*.json")))
         log = (self.run / "grading.log").read_bytes()[-LOG_TAIL:].decode(errors="replace")
-        log = "\n".join(line.rsplit("\r", 1)[-1] for line in log.splitlines())
+        log = "\n".join(line.rsplit("\r", 1)[-1] for line in log.strip().split("\n"))
         if code is None:
             state = "grading"
         elif code == 0:
@@ -81,10 +78,10 @@ class Grading:
                 "log": clean(log, multiline=True), "run": self.run.name}
 
     def newest(self) -> tuple[Path, list[dict]] | None:
-        """The newest finished run (folder holding ``results.json``) and its results."""
+        """The newest finished run (its folder holds ``results.json``, written once every
+        submission is graded) and its results."""
         runs = sorted(p.parent for p in self.out.glob("*/results.json"))
-        if not runs or (self.proc is not None and self.proc.poll() is None
-                        and runs[-1] == self.run):
+        if not runs:
             return None
         return runs[-1], json.loads((runs[-1] / "results.json").read_text("utf-8"))
 
@@ -132,11 +129,6 @@ def handlers(prefix: str, grading: Grading) -> list:
             grading.start()
             self.redirect(prefix)
 
-    class Progress(Page):
-        @web.authenticated
-        def get(self) -> None:
-            self.write(grading.status())
-
     class ClassReport(Page):
         @web.authenticated
         def get(self) -> None:
@@ -172,7 +164,7 @@ def handlers(prefix: str, grading: Grading) -> list:
                             f'attachment; filename="{kind}-{run.name}.csv"')
             self.write(text)
 
-    return [(prefix, Index), (prefix + "grade", Grade), (prefix + "progress", Progress),
+    return [(prefix, Index), (prefix + "grade", Grade),
             (prefix + "class-report", ClassReport), (prefix + "feedback/([^/]+)", Feedback),
             (prefix + "export/(gradebook|canvas|moodle)\\.csv", Export),
             (prefix + "oauth_callback", HubOAuthCallbackHandler)]
