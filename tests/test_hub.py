@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -421,3 +422,20 @@ def test_a_link_in_ones_own_dataset_is_never_followed_by_the_hub(tmp_path):
     with pytest.raises(ValueError, match="cannot be handed over"):
         hub._hand_over(folder / "opportunities.csv", 12345, 12345, 0o400)
     assert (victim.stat().st_uid, victim.stat().st_mode & 0o777) == (0, 0o644)
+
+
+def test_learners_reach_a_python_under_root_and_nothing_else_there(tmp_path):
+    assert hub.learners_can_reach(["true"], ["/usr", str(tmp_path)]) == ["true"]
+    if os.geteuid() != 0 or not sys.base_prefix.startswith("/root/"):
+        pytest.skip("a Python under /root (pyenv) and root to mount it (CI runs as root)")
+    secret = Path("/root") / f".crm-test-{os.getpid()}"
+    secret.write_text("root's")
+    try:
+        probe = ("import os, pathlib, sys; print(sys.version_info[0], "
+                 f"os.path.exists({str(secret)!r}), sorted(os.listdir('/root')))")
+        run = subprocess.run(hub.learners_can_reach(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+             "-c", probe], [sys.base_prefix, sys.prefix]), capture_output=True, text=True)
+    finally:
+        secret.unlink()
+    assert run.stdout.split() == ["3", "False", "['.pyenv']"], run.stderr

@@ -237,19 +237,26 @@ def _closed(path: Path) -> Path | None:
     return None
 
 
-def learners_can_reach_python(argv: list[str]) -> list[str]:
-    """``argv`` run where other Unix users reach this interpreter: as is, or, when it
-    lives under ``/root`` (pyenv; /root is 0700), in a private mount namespace whose
-    ``/root`` is an empty tmpfs showing only ``/root/.pyenv`` (needs root)."""
-    if not sys.base_prefix.startswith("/root/"):
-        return argv
-    script = ('mkdir -p "$0" && mount --bind /root/.pyenv "$0" && '
-              'mount -t tmpfs -o mode=0755 tmpfs /root && mkdir /root/.pyenv && '
-              'mount --bind "$0" /root/.pyenv && exec "$@"')
+def learners_can_reach(argv: list[str], paths: list) -> list[str]:
+    """``argv`` run where other Unix users reach ``paths`` (the interpreter, the venv, the
+    course): as is when none lies under ``/root`` (0700), else in a private mount
+    namespace whose ``/root`` is an empty tmpfs (0755) showing only those paths, each
+    with its own modes (pyenv puts Python under /root; needs root)."""
+    import shlex
     import tempfile
 
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
-            tempfile.mkdtemp(prefix="crm-pyenv-"), *argv]
+    under = {Path(p).resolve() for p in paths if p and str(Path(p).resolve()).startswith("/root/")}
+    shown = sorted(p for p in under if not any(q in p.parents for q in under))
+    if not shown:
+        return argv
+    stash = Path(tempfile.mkdtemp(prefix="crm-root-"))
+    steps = [f"mkdir {stash}/{i} && mount --bind {shlex.quote(str(p))} {stash}/{i}"
+             for i, p in enumerate(shown)]
+    steps.append("mount -t tmpfs -o mode=0755 tmpfs /root")
+    steps += [f"mkdir -p {shlex.quote(str(p))} && mount --bind {stash}/{i} "
+              f"{shlex.quote(str(p))}" for i, p in enumerate(shown)]
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            " && ".join(steps) + ' && exec "$@"', "sh", *argv]
 
 
 def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
@@ -278,7 +285,10 @@ def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
            "CRM_HUB_PASSWORD": password}
     config = ROOT / "deploy" / "jupyterhub" / "local_config.py"
     command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
-    return (learners_can_reach_python(command) if os.geteuid() == 0 else command), env
+    if os.geteuid() == 0:  # the learners' servers run this Python on this course
+        command = learners_can_reach(command, [sys.base_prefix, sys.prefix, ROOT, *os.environ
+                                               .get("PYTHONPATH", "").split(os.pathsep)])
+    return command, env
 
 
 def main(argv: list[str] | None = None) -> int:
