@@ -198,7 +198,7 @@ def _log_in(page, url: str, user: str, after: str = "") -> None:
     page.goto(f"{url}/hub/login" + (f"?next={after}" if after else ""), timeout=60_000)
     page.locator("#username_input").fill(user)
     page.locator("#password_input").fill(PASSWORD)
-    page.locator("#login_submit").click()
+    page.locator("#login_submit").click(timeout=180_000)  # the redirects, under load
 
 
 def _save(page) -> None:

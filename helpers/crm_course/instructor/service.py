@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import os
 import subprocess
@@ -193,5 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                           cookie_secret=os.urandom(32), xsrf_cookies=True)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     app.listen(url.port, url.hostname)
-    ioloop.IOLoop.current().start()
+    loop = ioloop.IOLoop.current()  # up at once; the pages' imports load meanwhile
+    loop.run_in_executor(None, importlib.import_module, "crm_course.instructor.pages")
+    loop.start()
     return 0
