@@ -32,7 +32,7 @@ from crm_course.grading import (
     rejudge,
     solution_references,
 )
-from crm_course.grading.views import _gradebook_cell
+from crm_course.grading.views import csv_cell
 from crm_course.source import get_crm
 
 TIMEOUT = 60  # a loaded shared machine: a correct notebook took 30 s
@@ -169,11 +169,11 @@ def test_results_json_round_trips(batch):
 
 # --------------------------------------------------------------------------- pure parts
 
-def test_gradebook_cells_are_safe_against_formulas():
-    assert _gradebook_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+def testcsv_cells_are_safe_against_formulas():
+    assert csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     for bad in ("+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert _gradebook_cell(bad).startswith("'")
-    assert _gradebook_cell(3.0) == "3" and _gradebook_cell("alice") == "alice"
+        assert csv_cell(bad).startswith("'")
+    assert csv_cell(3.0) == "3" and csv_cell("alice") == "alice"
     r = GradeResult(submission="=cmd|'calc'!A0.ipynb", learner="x", exercise="00_warmup",
                     max_score=7, reason="-boom")
     header, rows = gradebook_rows([r])

@@ -11,6 +11,10 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -289,3 +293,149 @@ def test_lab_starts_without_news_or_update_check():
     assert "c.Spawner.args = list(QUIET_LAB_ARGS)" in config
     make = (ROOT / "Makefile").read_text()
     assert all(arg.split("=")[0] in make for arg in hub.QUIET_LAB_ARGS)
+
+
+def _exchange_with(tmp_path: Path, learners=("ana", "ben")) -> tuple[Path, dict]:
+    """An exchange whose roster names ``learners`` with homes under tmp_path."""
+    ex = tmp_path / "exchange"
+    homes = {u: tmp_path / "homes" / u for u in learners}
+    for u, home in homes.items():
+        home.mkdir(parents=True)
+        hub.open_inbox(ex, u, home)
+    return ex, homes
+
+
+def _fake_grade(seen: list):
+    """A stand-in for `grading.grade` that records what it was given (the exchange's
+    side is under test here, not the grader)."""
+    from crm_course.grading import GradeResult
+
+    def grade(paths, out, absent=None, **kwargs):
+        seen.extend((p.parent.name, p.read_bytes()) for p in paths)
+        results = [GradeResult(submission=str(p), learner=p.parent.name,
+                               exercise="00_warmup", score=1, max_score=7) for p in paths]
+        return results + (absent(results) if absent else [])
+    return grade
+
+
+def test_a_link_swapped_in_during_grading_grades_nobody_elses_work(tmp_path, monkeypatch):
+    ex, homes = _exchange_with(tmp_path)
+    t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+    mine = inbox.submit(WARMUP, ex, "ana", now=t0)
+    bens = inbox.submit(ROOT / "solutions" / "00_warmup.ipynb", ex, "ben", now=t0)
+    listed = exchange.latest(ex)
+
+    def swap_after_listing(folder):
+        mine.unlink()
+        mine.symlink_to(bens)  # ana's file becomes a link to ben's work, after listing
+        return listed
+    seen: list = []
+    monkeypatch.setattr(exchange, "latest", swap_after_listing)
+    monkeypatch.setattr(exchange, "grade", _fake_grade(seen))
+    results, _ = exchange.grade_exchange(ex, tmp_path / "out", progress=False)
+    by = {r.learner: r for r in results}
+    assert "links are never followed" in by["ana"].reason and by["ana"].score == 0
+    assert seen == [("ben", bens.read_bytes())]  # ben's work graded once, as ben's
+
+
+def test_one_learners_broken_feedback_never_stops_the_others(tmp_path, monkeypatch, capsys):
+    ex, homes = _exchange_with(tmp_path, ("ana", "ben", "chloe"))
+    t0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+    for user in homes:
+        inbox.submit(WARMUP, ex, user, now=t0)
+    (homes["ana"] / "feedback").mkdir()
+    os.mkfifo(homes["ana"] / "feedback" / "00_warmup.html")  # would hang a blocking open
+    (homes["ben"] / "feedback").write_text("a plain file")   # NotADirectoryError
+    monkeypatch.setattr(exchange, "grade", _fake_grade([]))
+    start = time.monotonic()
+    results, written = exchange.grade_exchange(ex, tmp_path / "out", progress=False)
+    assert time.monotonic() - start < 10
+    assert written == [homes["chloe"] / "feedback" / "00_warmup.html"]
+    assert "Score: 1 / 7" in written[0].read_text()
+    err = capsys.readouterr().err
+    assert "no feedback written for ana" in err and "no feedback written for ben" in err
+    assert (homes["ben"] / "feedback").read_text() == "a plain file"
+
+
+def test_a_name_stamped_earlier_does_not_hide_a_later_file(tmp_path):
+    folder = _inbox(tmp_path)
+    first = folder / "00_warmup.20261127T101500_000000Z.ipynb"
+    first.write_text("{}")
+    os.utime(first, (1_800_000_000, 1_800_000_000))
+    backdated = folder / "00_warmup.20200101T000000_000000Z.ipynb"  # written later
+    backdated.write_text("{}")
+    os.utime(backdated, (1_800_000_100, 1_800_000_100))
+    assert exchange.latest(tmp_path / "exchange") == [backdated]
+    assert [f[1] for f in exchange.submitted(tmp_path / "exchange")["ana", "00_warmup"]] \
+        == [first.name, backdated.name]  # oldest first, by the files' own times
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making Unix users needs root (CI runs as "
+                    "root)")
+def test_per_user_prepare_makes_each_learner_the_only_reader(tmp_path):
+    import pwd
+    import uuid
+
+    base = Path(tempfile.mkdtemp(prefix="crm-hub-unit-"))
+    name = f"crm-t{uuid.uuid4().hex[:8]}"
+    try:
+        account = hub.ensure_unix_user(name, base / "homes" / "ana", "ana")
+        assert account.pw_dir == str(base / "homes" / "ana") and account.pw_uid != 0
+        assert hub.ensure_unix_user(name, base / "homes" / "ana", "ana") == account
+        with pytest.raises(ValueError, match="not 'ben'"):
+            hub.ensure_unix_user(name, base / "homes" / "ben", "ben")
+        uid, gid = account.pw_uid, account.pw_gid
+        done = hub.prepare("ana", base / "homes" / "ana", ROOT, base / "datasets",
+                           base / "exchange", SECRET, uid, gid)
+        data = Path(done["environment"]["CRM_COURSE_DATA"])
+        mode = {p: (p.stat().st_uid, oct(p.stat().st_mode & 0o777))
+                for p in [base / "homes" / "ana", base / "datasets", data,
+                          *data.iterdir(), base / "exchange" / "inbox" / "ana",
+                          base / "exchange" / "roster.csv"]}
+        assert mode[base / "homes" / "ana"] == (uid, "0o700")
+        assert mode[base / "datasets"] == (0, "0o711")
+        assert mode[data] == (uid, "0o500")
+        assert {v for p, v in mode.items() if p.parent == data} == {(uid, "0o400")}
+        assert mode[base / "exchange" / "inbox" / "ana"] == (uid, "0o700")
+        assert mode[base / "exchange" / "roster.csv"] == (0, "0o600")
+        assert pwd.getpwuid((base / "homes" / "ana" / "exercises").stat().st_uid) \
+            .pw_name == name
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_unix_names_are_prefixed_and_checked():
+    assert hub.unix_name("ana") == "crm-ana" and hub.unix_name("Ana.B") == "crm-ana-b"
+    with pytest.raises(ValueError, match="rename the user"):
+        hub.unix_name("x" * 40)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files to another uid needs root")
+def test_a_link_in_ones_own_dataset_is_never_followed_by_the_hub(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not the learner's")
+    victim.chmod(0o644)
+    folder = tmp_path / "datasets" / "ana"
+    folder.mkdir(parents=True)
+    (folder / "opportunities.csv").symlink_to(victim)  # planted by the learner
+    with pytest.raises(ValueError, match="cannot be handed over"):
+        hub._hand_over(folder / "opportunities.csv", 12345, 12345, 0o400)
+    assert (victim.stat().st_uid, victim.stat().st_mode & 0o777) == (0, 0o644)
+
+
+def test_learners_reach_a_python_under_root_and_nothing_else_there(tmp_path):
+    assert hub.learners_can_reach(["true"], ["/usr", str(tmp_path)]) == ["true"]
+    if os.geteuid() != 0 or not sys.base_prefix.startswith("/root/"):
+        pytest.skip("a Python under /root (pyenv) and root to mount it (CI runs as root)")
+    secret = Path("/root") / f".crm-test-{os.getpid()}"
+    secret.write_text("root's")
+    try:
+        probe = ("import os, pathlib, sys; print(sys.version_info[0], "
+                 f"os.path.exists({str(secret)!r}), sorted(os.listdir('/root')))")
+        run = subprocess.run(hub.learners_can_reach(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+             "-c", probe], [sys.base_prefix, sys.prefix]), capture_output=True, text=True)
+    finally:
+        secret.unlink()
+    assert run.stdout.split() == ["3", "False", "['.pyenv']"], run.stderr

@@ -19,11 +19,19 @@
 #                       learner's server. Grade with it:
 #                       CRM_COURSE_SECRET=$(sudo cat /srv/crm-course/secret) \
 #                         crm-course grade --exchange /srv/crm-course/exchange --out grades
-#     datasets/<user>/  each learner's dataset, read-only (folder 0555, files 0444)
+#     datasets/<user>/  each learner's dataset, theirs alone (folder 0500, files 0400,
+#                       in datasets/ 0711: nobody lists it)
 #     exchange/         submissions (inbox/<user>/, one folder per learner, theirs, 0700)
 #                       and roster.csv (the hub's users; `crm-course grade --exchange`)
+#     grades/           the instructor page's grading runs (one folder per run)
+#   CRM_COURSE_INSTRUCTORS  hub users (comma-separated) in the group `instructors`, who
+#                       open the instructor page at /services/course-instructor/
+#                       (crm_course.instructor: submissions, grading, gradebook, class
+#                       report, feedback, Canvas and Moodle CSV); admins may open it too
+#   CRM_COURSE_INSTRUCTOR_PORT  the page's loopback port (default 10101)
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from crm_course.hub import QUIET_LAB_ARGS, pre_spawn_hook
@@ -61,3 +69,19 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook(
 # Learners land in their exercises, in a JupyterLab without news pop-up or update check.
 c.Spawner.default_url = "/lab/tree/exercises"
 c.Spawner.args = list(QUIET_LAB_ARGS)
+
+# The instructor page: a hub service holding the course secret (it grades), running as
+# the hub's user (it reads every inbox and writes every learner's feedback). The hub
+# lets in only holders of its access scope: the group `instructors` and admins.
+INSTRUCTOR = "course-instructor"
+c.JupyterHub.services.append({
+    "name": INSTRUCTOR, "display": True, "oauth_no_confirm": True,
+    "url": f"http://127.0.0.1:{os.environ.get('CRM_COURSE_INSTRUCTOR_PORT', '10101')}",
+    "command": [sys.executable, "-m", "crm_course.instructor", "--exchange",
+                str(HUB_DIR / "exchange"), "--out", str(HUB_DIR / "grades")],
+    "environment": {"CRM_COURSE_SECRET": SECRET_FILE.read_text().strip()}})
+c.JupyterHub.load_groups = {"instructors": {"users": [
+    u for u in os.environ.get("CRM_COURSE_INSTRUCTORS", "").split(",") if u]}}
+c.JupyterHub.load_roles.append({
+    "name": "course-instructor", "groups": ["instructors"],
+    "scopes": [f"access:services!service={INSTRUCTOR}"]})

@@ -440,10 +440,16 @@ def _hub(args) -> int:
 
     from .hub import DEMO_INSTRUCTOR, DEMO_LEARNERS, DEMO_PASSWORD, local_hub
 
-    command, env = local_hub(args.state, args.port, args.port + 1, args.port + 2)
+    try:
+        command, env = local_hub(args.state, args.port, args.port + 1, args.port + 2,
+                                 args.port + 3)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     state = args.state.resolve()
     print(f"JupyterHub on http://127.0.0.1:{args.port}/ : learners {', '.join(DEMO_LEARNERS)}, "
-          f"instructor {DEMO_INSTRUCTOR}, password {DEMO_PASSWORD}\nGrade the submissions: "
+          f"instructor {DEMO_INSTRUCTOR}, password {DEMO_PASSWORD}\nThe instructor grades "
+          f"at http://127.0.0.1:{args.port}/services/course-instructor/ or with: "
           f"CRM_COURSE_SECRET=$(cat {state}/secret) crm-course grade --exchange "
           f"{state}/exchange --out {state}/grades")
     try:

@@ -38,22 +38,26 @@ from .identity import learner_key, read_roster
 from .inbox import INBOX, ROSTER, SUBMISSION, ExchangeError
 
 
-def latest(exchange: str | Path) -> list[Path]:
-    """The newest submission per learner and notebook (by the file's modification time,
-    then name), sorted by path; links and other non-files are left out."""
-    newest: dict[tuple[str, str], tuple[int, str, Path]] = {}
+def submitted(exchange: str | Path) -> dict[tuple[str, str], list[tuple[int, str, Path]]]:
+    """``{(username, notebook): [(modification time in ns, name, path), ...]}``: every
+    submission in the inbox, oldest first; links and other non-files are left out."""
+    found: dict[tuple[str, str], list[tuple[int, str, Path]]] = {}
     for path in sorted((Path(exchange) / INBOX).glob("*/*.ipynb")):
         m = SUBMISSION.match(path.name)
         try:
             st = os.lstat(path)
         except OSError:
             continue
-        if m is None or not stat.S_ISREG(st.st_mode):
-            continue
-        key, rank = (path.parent.name, m["notebook"]), (st.st_mtime_ns, path.name, path)
-        if key not in newest or rank[:2] > newest[key][:2]:
-            newest[key] = rank
-    return sorted(r[2] for r in newest.values())
+        if m is not None and stat.S_ISREG(st.st_mode):
+            found.setdefault((path.parent.name, m["notebook"]), []).append(
+                (st.st_mtime_ns, path.name, path))
+    return {key: sorted(files) for key, files in found.items()}
+
+
+def latest(exchange: str | Path) -> list[Path]:
+    """The newest submission per learner and notebook (by the file's modification time,
+    then name: a name's time stamp is the learner's to choose), sorted by path."""
+    return sorted(files[-1][2] for files in submitted(exchange).values())
 
 
 def copy_submission(path: Path, into: Path) -> Path:

@@ -6,9 +6,11 @@
 1. the course: ``exercises/`` and the lessons (``notebooks/`` as ``lessons/``) copied
    into the learner's home file by file, only where absent: their work is never replaced;
 2. the personal dataset, generated from the user name and the secret
-   (`synth.learner_seed`) into ``DATA_ROOT/<user>/``: folder 0555, files 0444, owned by
-   the hub. The server is told the folder (``$CRM_COURSE_DATA``, read by `data.load_crm`),
-   never the secret;
+   (`synth.learner_seed`) into ``DATA_ROOT/<user>/``. With one Unix user per learner
+   (``uid`` given) it is theirs: folder 0500, files 0400, in a parent 0711 that nobody
+   can list, and the home is made 0700; without (one Unix user for all, a demo) the
+   folder is 0555 and its files 0444, owned by the hub. The server is told the folder
+   (``$CRM_COURSE_DATA``, read by `data.load_crm`), never the secret;
 3. the exchange (`crm_course.exchange`): the learner's inbox and their roster row.
 
 JupyterHub gives a server only the variables in ``Spawner.env_keep`` and
@@ -23,7 +25,10 @@ import csv
 import fcntl
 import json
 import os
+import pwd
+import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -63,14 +68,72 @@ def copy_course(course: Path, home: Path, uid: int | None = None,
     return copied
 
 
-def make_dataset(user: str, data_root: Path, secret: str) -> tuple[Path, int]:
+def make_dataset(user: str, data_root: Path, secret: str, uid: int | None = None,
+                 gid: int | None = None) -> tuple[Path, int]:
     """The learner's dataset folder (generated unless already made from the same seed by
-    the same generator) and its seed; read-only for everyone but the hub."""
+    the same generator) and its seed: read-only for all, or, with ``uid``, the learner's
+    alone (folder 0500, files 0400, in a 0711 parent)."""
     from .source import write_generated
     from .synth import learner_seed
 
     seed = learner_seed(user, secret)
-    return write_generated(data_root / learner_key(user), seed, read_only=True), seed
+    folder = write_generated(data_root / learner_key(user), seed, read_only=True)
+    if uid is not None:
+        data_root.chmod(0o711)
+        for path in [*folder.iterdir(), folder]:
+            _hand_over(path, uid, gid, 0o500 if path == folder else 0o400)
+    return folder, seed
+
+
+def _hand_over(path: Path, uid: int, gid: int | None, mode: int) -> None:
+    """Give ``path`` to ``uid`` with ``mode`` through one descriptor: the hub runs this
+    as root on a folder its learner owns, so a link or FIFO they put there is refused,
+    never followed or waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        raise ValueError(f"{path}: cannot be handed over ({err.strerror}): remove it") \
+            from None
+    try:
+        os.fchown(fd, uid, -1 if gid is None else gid)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+def unix_name(user: str, prefix: str = "crm-") -> str:
+    """The Unix account of hub user ``user`` on the local hub: ``crm-ana`` for ``ana``."""
+    name = prefix + learner_key(user).lower().replace(".", "-")
+    if not UNIX_NAME.match(name):
+        raise ValueError(f"hub user {user!r} gives the Unix name {name!r}, which is not "
+                         "lower-case letters, digits, - and _ (32 at most): rename the user")
+    return name
+
+
+def ensure_unix_user(name: str, home: Path, owner: str) -> pwd.struct_passwd:
+    """The system account ``name`` (no login shell, its own group) with home ``home``,
+    made with ``useradd`` when missing (needs root); the account's comment names the
+    hub user it belongs to, and an account that names another one is refused (two hub
+    users never share a Unix user)."""
+    comment = f"crm-course learner {learner_key(owner)}"
+    try:
+        account = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", "--home-dir", str(home),
+                        "--comment", comment, name], check=True, capture_output=True)
+        return pwd.getpwnam(name)
+    if account.pw_gecos != comment:
+        raise ValueError(f"the Unix user {name!r} exists and is not {owner!r}'s "
+                         f"({account.pw_gecos!r}): rename the hub user or remove the account")
+    if account.pw_dir != str(home):
+        subprocess.run(["usermod", "--home", str(home), name], check=True,
+                       capture_output=True)
+        account = pwd.getpwnam(name)
+    return account
 
 
 def open_inbox(exchange: Path, user: str, home: Path, uid: int | None = None,
@@ -110,8 +173,11 @@ def prepare(user: str, home: Path, course: Path, data_root: Path, exchange: Path
     """Everything a learner's server needs (steps 1-3 above); returns the environment
     to give the server and what was done."""
     home.mkdir(parents=True, exist_ok=True)
+    if uid is not None:
+        _own(home, uid, gid)
+        home.chmod(0o700)
     copied = copy_course(course, home, uid, gid)
-    folder, _ = make_dataset(user, data_root, secret)
+    folder, _ = make_dataset(user, data_root, secret, uid, gid)
     open_inbox(exchange, user, home, uid, gid)
     return {"environment": {DATA_ENV: str(folder), EXCHANGE_ENV: str(exchange)},
             "copied": [str(p) for p in copied]}
@@ -122,12 +188,11 @@ def pre_spawn_hook(course: Path, data_root: Path, exchange: Path, secret: str,
     """A ``Spawner.pre_spawn_hook``: run `prepare` for the spawning user in a subprocess
     (this interpreter, so the hub's environment must have crm_course), then add its
     variables to the server's environment. The home is ``homes/<user>`` when ``homes``
-    is given (Kubernetes: the volume holding every home), else ``spawner.home_dir`` when
-    the spawner has one (SimpleLocalProcessSpawner), else the Unix user's, who then owns
-    the files: ``unix_user(spawner)`` names (and may create) that user, by default the
-    hub's user name."""
-    import pwd
-
+    is given (Kubernetes: the volume holding every home; the local hub), else
+    ``spawner.home_dir`` when the spawner has one (SimpleLocalProcessSpawner), else the
+    Unix user's. ``unix_user(spawner)`` names (and may create) the learner's Unix user,
+    who then owns their files; without it, the hub's user name is the Unix user's when
+    neither ``homes`` nor ``spawner.home_dir`` gives the home."""
     if len(secret) < 16:
         raise ValueError("the course secret must be at least 16 characters (e.g. "
                          "`openssl rand -hex 32`): learners could guess a short one")
@@ -136,9 +201,9 @@ def pre_spawn_hook(course: Path, data_root: Path, exchange: Path, secret: str,
         uid = gid = None
         home = homes / learner_key(spawner.user.name) if homes is not None \
             else getattr(spawner, "home_dir", None)
-        if home is None:
+        if unix_user is not None or home is None:
             account = pwd.getpwnam(unix_user(spawner) if unix_user else spawner.user.name)
-            uid, gid, home = account.pw_uid, account.pw_gid, account.pw_dir
+            uid, gid, home = account.pw_uid, account.pw_gid, home or account.pw_dir
         command = [sys.executable, "-m", "crm_course.hub", "--user", spawner.user.name,
                    "--home", str(home), "--course", str(course), "--data-root",
                    str(data_root), "--exchange", str(exchange)]
@@ -164,23 +229,65 @@ DEMO_INSTRUCTOR = "teacher"
 DEMO_PASSWORD = "crm-course-demo"
 
 
+def _closed(path: Path) -> Path | None:
+    """The first folder on the way to ``path`` that other users cannot enter, or None."""
+    for folder in [*reversed(path.parents), path]:
+        if not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
+def learners_can_reach(argv: list[str], paths: list) -> list[str]:
+    """``argv`` run where other Unix users reach ``paths`` (the interpreter, the venv, the
+    course): as is when none lies under ``/root`` (0700), else in a private mount
+    namespace whose ``/root`` is an empty tmpfs (0755) showing only those paths, each
+    with its own modes (pyenv puts Python under /root; needs root)."""
+    import shlex
+    import tempfile
+
+    under = {Path(p).resolve() for p in paths if p and str(Path(p).resolve()).startswith("/root/")}
+    shown = sorted(p for p in under if not any(q in p.parents for q in under))
+    if not shown:
+        return argv
+    stash = Path(tempfile.mkdtemp(prefix="crm-root-"))
+    steps = [f"mkdir {stash}/{i} && mount --bind {shlex.quote(str(p))} {stash}/{i}"
+             for i, p in enumerate(shown)]
+    steps.append("mount -t tmpfs -o mode=0755 tmpfs /root")
+    steps += [f"mkdir -p {shlex.quote(str(p))} && mount --bind {stash}/{i} "
+              f"{shlex.quote(str(p))}" for i, p in enumerate(shown)]
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            " && ".join(steps) + ' && exec "$@"', "sh", *argv]
+
+
 def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
-              learners=DEMO_LEARNERS, instructor: str = DEMO_INSTRUCTOR,
+              instructor_port: int, learners=DEMO_LEARNERS,
+              instructor: str = DEMO_INSTRUCTOR,
               password: str = DEMO_PASSWORD) -> tuple[list[str], dict]:
     """Command and environment of a JupyterHub on 127.0.0.1 running the course
-    (``deploy/jupyterhub/local_config.py``: all users as this Unix user, demo password)."""
+    (``deploy/jupyterhub/local_config.py``, demo password; the instructor page on
+    ``instructor_port``). Run as root, every learner is their own Unix user, so
+    ``state`` must be reachable by other users (no 0700 folder on its way)."""
     from .runner import ROOT
 
     state = Path(state).resolve()
     state.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0 and (closed := _closed(state)) is not None:
+        raise ValueError(f"{closed} is closed to other users (mode "
+                         f"{closed.stat().st_mode & 0o777:o}): the learners' Unix users "
+                         f"could not reach their homes in {state}; choose a state folder "
+                         "outside it")
     env = {**{k: v for k, v in os.environ.items() if k != SECRET_ENV},
            "CRM_COURSE_DIR": str(ROOT), "CRM_COURSE_HUB_DIR": str(state),
            "CRM_HUB_PORT": str(port), "CRM_HUB_API_PORT": str(api_port),
            "CRM_HUB_PROXY_API_PORT": str(proxy_api_port),
+           "CRM_COURSE_INSTRUCTOR_PORT": str(instructor_port),
            "CRM_HUB_LEARNERS": ",".join(learners), "CRM_HUB_INSTRUCTOR": instructor,
            "CRM_HUB_PASSWORD": password}
     config = ROOT / "deploy" / "jupyterhub" / "local_config.py"
     command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
+    if os.geteuid() == 0:  # the learners' servers run this Python on this course
+        command = learners_can_reach(command, [sys.base_prefix, sys.prefix, ROOT, *os.environ
+                                               .get("PYTHONPATH", "").split(os.pathsep)])
     return command, env
 
 

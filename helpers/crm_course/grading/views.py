@@ -16,7 +16,9 @@ from .submission import GradeResult
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _gradebook_cell(value) -> str:
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet never runs: control and bidi characters dropped, and a
+    leading ``'`` before text that starts like a formula (``= + - @``, tab, return)."""
     text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
     formula = text.startswith(FORMULA_START)
     text = clean(text)
@@ -59,7 +61,7 @@ def gradebook_rows(results: list[GradeResult]) -> tuple[list[str], list[list[str
         rows.append([learner, ";".join(Path(r.submission).name for r in subs),
                      *[row[c[2]] for c in qcols], total, maximum, " | ".join(reasons),
                      *[used[c[2]] for c in qcols]])
-    return header, [[_gradebook_cell(v) for v in row] for row in rows]
+    return header, [[csv_cell(v) for v in row] for row in rows]
 
 
 def write_gradebook(results: list[GradeResult], path: Path) -> None:
