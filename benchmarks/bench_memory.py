@@ -1,4 +1,4 @@
-"""Memory per learner on a shared machine: a Jupyter server plus the kernel it started,
+"""Memory per learner on a shared machine: a JupyterLab server plus the kernel it started,
 with the course's data loaded and ``kpi_table`` run, for several learners at once.
 
 What a node pays is the proportional set size (PSS, from ``/proc/PID/smaps_rollup``):
@@ -67,7 +67,7 @@ def _memory(pid: int) -> dict[str, int]:
 
 
 class Learner:
-    """One learner's `jupyter server` (its own runtime folder) and the kernel it runs."""
+    """One learner's JupyterLab server (its own runtime folder) and the kernel it runs."""
 
     def __init__(self, root: Path, name: str):
         self.token, self.port = "bench", _free_port()
@@ -75,7 +75,7 @@ class Learner:
         self.runtime.mkdir(parents=True)
         env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.runtime),
                "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        cmd = [sys.executable, "-m", "jupyter_server", "--no-browser",
+        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser",  # as the hub runs
                f"--port={self.port}", f"--IdentityProvider.token={self.token}",
                f"--ServerApp.root_dir={root}"]
         if os.geteuid() == 0:
