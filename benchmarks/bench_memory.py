@@ -1,5 +1,6 @@
 """Memory per learner on a shared machine: a JupyterLab server plus the kernel it started,
-with the course's data loaded and ``kpi_table`` run, for several learners at once.
+with lesson 02's setup run (its imports, the course's data) and ``kpi_table``, for
+several learners at once.
 
 What a node pays is the proportional set size (PSS, from ``/proc/PID/smaps_rollup``):
 each page counted once, split between the processes that map it, so the libraries
@@ -34,13 +35,22 @@ from readme_section import update_section
 TARGET_MIB = 250
 NODE_GIB = 16
 LEARNER = """
-from crm_course import kpis
+%load_ext crm_course
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2_contingency
+from crm_course import kpis, plots
+from crm_course.kpis import evaluation as ev
+from crm_course.review import format_p
 from crm_course.source import get_crm
+plots.use_course_style()
 crm = get_crm({data!r}, None)
 start, end = crm.period("baseline")
+targets = kpis.targets(crm)
 scorecard = kpis.kpi_table(crm, start, end)
 print(len(scorecard), sum(map(len, crm.tables.values())))
-"""
+"""  # lesson 02's setup cell (its imports and data), then its scorecard
 REFERENCE = """
 from pathlib import Path
 import pandas as pd
