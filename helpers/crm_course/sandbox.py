@@ -99,12 +99,12 @@ def environment(home: str = f"{SCRATCH}/home") -> dict[str, str]:
             "MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-def wrap(argv: list[str], job: Path | None, data: Path | None = None,
+def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = None,
          limits: Limits = Limits(), uid: int | None = None,
-         seccomp_fd: int | None = None, scratch: Path | None = None) -> list[str]:
-    """The command running ``argv`` inside a fresh sandbox (see the module docstring);
-    ``uid``: the slot's uid when started by root (required then); ``scratch``: a
-    folder (a capped tmpfs, `scratch_mount`) bound at /scratch instead of bwrap's own."""
+         seccomp_fd: int | None = None) -> list[str]:
+    """The command running ``argv`` inside a fresh sandbox (see the module docstring), to
+    be run through `scratch_mount` on ``scratch`` (bound at /scratch); ``uid``: the
+    slot's uid when started by root (required then)."""
     as_root = os.geteuid() == 0
     if as_root and uid is None:
         raise ValueError("a sandbox started by root needs a slot uid (see `slot`)")
@@ -116,13 +116,9 @@ def wrap(argv: list[str], job: Path | None, data: Path | None = None,
     if seccomp_fd is not None:
         cmd += ["--seccomp", str(seccomp_fd)]
     cmd += ["--tmpfs", "/", "--proc", "/proc", "--dev", "/dev"]
-    places = [("/tmp", limits.tmp), ("/dev/shm", limits.tmp)]
-    if scratch is None:
-        places.append((SCRATCH, limits.scratch))
-    else:
-        cmd += ["--bind", str(scratch), SCRATCH]
-    for place, size in places:
-        cmd += ["--perms", "1777", "--size", str(size), "--tmpfs", place]
+    cmd += ["--bind", str(scratch), SCRATCH]
+    for place in ("/tmp", "/dev/shm"):
+        cmd += ["--perms", "1777", "--size", str(limits.tmp), "--tmpfs", place]
     cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
@@ -261,7 +257,7 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
     scratch.mkdir(mode=0o700)
     with slot() as uid, open(log_path, "wb") as log:
         cmd = wrap([sys.executable, "-m", "crm_course.sandbox", str(write_fd)], job_dir,
-                   data, limits, uid, filter_fd, scratch)
+                   scratch, data, limits, uid, filter_fd)
         split = cmd.index("--")  # options through a pipe: /proc/1/cmdline names no path
         os.write(args_w, b"".join(a.encode() + b"\0" for a in cmd[1:split]))
         os.close(args_w)
@@ -409,8 +405,8 @@ def unavailable() -> str | None:
     filter_fd = seccomp.filter_fd()
     try:
         with slot() as uid, tempfile.TemporaryDirectory(prefix="crm-probe-") as scratch:
-            cmd = wrap([sys.executable, "-c", "print(1)"], None, uid=uid,
-                       seccomp_fd=filter_fd, scratch=Path(scratch))
+            cmd = wrap([sys.executable, "-c", "print(1)"], None, Path(scratch), uid=uid,
+                       seccomp_fd=filter_fd)
             proc = subprocess.run(scratch_mount(cmd, Path(scratch), Limits()),
                                   env=LAUNCH_ENV, capture_output=True, text=True,
                                   timeout=60, pass_fds=(filter_fd,))
