@@ -87,7 +87,10 @@ $(PROXY): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
 hub: $(STAMP) proxy
 	$(BIN)/crm-course hub --port 8000
 
+# deploy/jupyterlab/labconfig: the news question's answer ("no") and no update check, as
+# JupyterLab's default settings (the server flags alone leave the pop-up)
 lab: $(STAMP)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/jupyterlab \
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) \
 	  --LabApp.news_url=None \
 	  --LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate

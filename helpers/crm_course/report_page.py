@@ -2,7 +2,8 @@
 
 `build_report` loads a dataset, takes the report's content from `report.assemble` and
 renders it with the Jinja2 template ``templates/report.html.j2`` under autoescape, so no
-company name, change title or file name can become markup. The page has no script, font
+company name, change title or file name can become markup, and every printed value
+loses its direction controls (`escape.no_bidi`). The page has no script, font
 or stylesheet from anywhere else: charts are PNG images inside the page, each with alt
 text that says what it shows. Executive summary first, then one section per KPI area
 (one chart, a table, one sentence per KPI), data quality, and how to read the numbers.
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 
 from . import plots
 from .data import CRM
+from .escape import Markup, no_bidi
 from .inference import format_p
 from .kpis import evaluation as ev
 from .kpis.registry import get_kpi
@@ -35,8 +37,16 @@ AREA_TITLES = {ALSO_TITLE: ALSO_TITLE,
                "data quality": "Data quality"}
 
 
+def _no_bidi(value):
+    """Every value the template prints, without direction controls (a U+202E in a
+    company or region name cannot reverse the rest of its line); markup stays markup."""
+    if isinstance(value, Markup):
+        return Markup(no_bidi(value))
+    return no_bidi(value) if isinstance(value, str) else value
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), finalize=_no_bidi,
                               autoescape=True, undefined=jinja2.StrictUndefined)
 
 

@@ -7,7 +7,8 @@ a fresh sandbox and returns what came back over a private pipe. Inside:
   virtualenv and the course package, the job folder at ``/job`` and the learner's dataset
   at ``/data``;
 - ``/scratch`` (the kernel's folder and home), ``/tmp`` and ``/dev/shm`` as size-capped
-  private tmpfs (nothing the learner writes reaches the host's disk), no network, its own
+  private tmpfs (nothing the learner writes reaches the host's disk; /scratch is capped
+  in files too, for root and a normal user alike: `scratch_mount`), no network, its own
   PID namespace (every process, even a ``setsid`` one, dies with it),
   ``--die-with-parent``, no nested user namespaces, a seccomp filter (`seccomp`);
 - an environment rebuilt from nothing, and bubblewrap itself started with an empty one
@@ -65,8 +66,7 @@ class Limits:
     """Per-sandbox limits. ``memory`` is address space in bytes (2 GiB: 1 GiB breaks
     pyarrow's import); ``processes`` counts threads too; ``scratch`` caps /scratch,
     ``tmp`` each of /tmp and /dev/shm; ``scratch_files`` the files and folders in
-    /scratch (root only: bubblewrap's own tmpfs takes no inode limit); ``files`` caps
-    each file sent back."""
+    /scratch; ``files`` caps each file sent back."""
 
     memory: int = 2 * 1024**3
     file_size: int = 64 * 1024**2
@@ -99,29 +99,26 @@ def environment(home: str = f"{SCRATCH}/home") -> dict[str, str]:
             "MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-def wrap(argv: list[str], job: Path | None, data: Path | None = None,
+def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = None,
          limits: Limits = Limits(), uid: int | None = None,
-         seccomp_fd: int | None = None, scratch: Path | None = None) -> list[str]:
-    """The command running ``argv`` inside a fresh sandbox (see the module docstring);
-    ``uid``: the slot's uid when started by root (required then); ``scratch``: a
-    folder (a capped tmpfs, `scratch_mount`) bound at /scratch instead of bwrap's own."""
+         seccomp_fd: int | None = None) -> list[str]:
+    """The command running ``argv`` inside a fresh sandbox (see the module docstring), to
+    be run through `scratch_mount` on ``scratch`` (bound at /scratch); ``uid``: the
+    slot's uid when started by root (required then)."""
     as_root = os.geteuid() == 0
     if as_root and uid is None:
         raise ValueError("a sandbox started by root needs a slot uid (see `slot`)")
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    if not as_root:
-        cmd += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    if not as_root:  # the grader's own ids inside, also under `scratch_mount`'s namespace
+        cmd += ["--unshare-user", "--uid", str(os.getuid()), "--gid", str(os.getgid()),
+                "--disable-userns", "--cap-drop", "ALL"]
     if seccomp_fd is not None:
         cmd += ["--seccomp", str(seccomp_fd)]
     cmd += ["--tmpfs", "/", "--proc", "/proc", "--dev", "/dev"]
-    places = [("/tmp", limits.tmp), ("/dev/shm", limits.tmp)]
-    if scratch is None:
-        places.append((SCRATCH, limits.scratch))
-    else:
-        cmd += ["--bind", str(scratch), SCRATCH]
-    for place, size in places:
-        cmd += ["--perms", "1777", "--size", str(size), "--tmpfs", place]
+    cmd += ["--bind", str(scratch), SCRATCH]
+    for place in ("/tmp", "/dev/shm"):
+        cmd += ["--perms", "1777", "--size", str(limits.tmp), "--tmpfs", place]
     cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
@@ -154,12 +151,16 @@ def wrap(argv: list[str], job: Path | None, data: Path | None = None,
 
 
 def scratch_mount(cmd: list[str], folder: Path, limits: Limits) -> list[str]:
-    """``cmd`` (bubblewrap, started by root) run in a private mount namespace where
-    ``folder`` is a tmpfs capped in size and in files (``nr_inodes``): it vanishes with
-    the sandbox and never shows on the host."""
+    """``cmd`` (bubblewrap) run in a private mount namespace where ``folder`` is a tmpfs
+    capped in size and in files (``nr_inodes``, which bubblewrap's ``--tmpfs`` cannot
+    set): it vanishes with the sandbox and never shows on the host. A normal user gets
+    that namespace inside a user namespace of its own (``--map-root-user``: the grader's
+    uid as 0 there, no other), where a tmpfs may be mounted; bubblewrap then makes the
+    sandbox's user namespace inside it, and drops every capability."""
     script = ('mount -t tmpfs -o "size=$1,nr_inodes=$2,mode=1777" crm-scratch "$0" '
               '&& shift 2 && exec "$@"')
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    return ["unshare", *user, "--mount", "--propagation", "private", "sh", "-c", script,
             str(folder), str(limits.scratch), str(limits.scratch_files), *cmd]
 
 
@@ -252,19 +253,15 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
     args_r, args_w = os.pipe()
     log_path = job_dir.parent / f"{job_dir.name}.log"
     chunks: list[bytes] = []
-    scratch = None
-    if os.geteuid() == 0:
-        scratch = job_dir.parent / f"{job_dir.name}-scratch"
-        scratch.mkdir(mode=0o700)
+    scratch = job_dir.parent / f"{job_dir.name}-scratch"
+    scratch.mkdir(mode=0o700)
     with slot() as uid, open(log_path, "wb") as log:
         cmd = wrap([sys.executable, "-m", "crm_course.sandbox", str(write_fd)], job_dir,
-                   data, limits, uid, filter_fd, scratch)
+                   scratch, data, limits, uid, filter_fd)
         split = cmd.index("--")  # options through a pipe: /proc/1/cmdline names no path
         os.write(args_w, b"".join(a.encode() + b"\0" for a in cmd[1:split]))
         os.close(args_w)
-        cmd = [cmd[0], "--args", str(args_r), *cmd[split:]]
-        if scratch is not None:
-            cmd = scratch_mount(cmd, scratch, limits)
+        cmd = scratch_mount([cmd[0], "--args", str(args_r), *cmd[split:]], scratch, limits)
         try:
             proc = subprocess.Popen(
                 cmd, env=LAUNCH_ENV, stdin=subprocess.PIPE, stdout=log,
@@ -399,7 +396,7 @@ def unavailable() -> str | None:
     """Why no sandbox can be made on this machine, or None when one can."""
     if not sys.platform.startswith("linux"):
         return f"bubblewrap needs Linux (this is {sys.platform})"
-    for tool in ("bwrap", "prlimit") + (("setpriv", "unshare") if os.geteuid() == 0 else ()):
+    for tool in ("bwrap", "prlimit", "unshare") + (("setpriv",) if os.geteuid() == 0 else ()):
         if shutil.which(tool, path=LAUNCH_ENV["PATH"]) is None:
             return (f"`{tool}` is not installed (Debian/Ubuntu: apt-get install "
                     f"{'bubblewrap' if tool == 'bwrap' else 'util-linux'})")
@@ -407,12 +404,12 @@ def unavailable() -> str | None:
         return why
     filter_fd = seccomp.filter_fd()
     try:
-        with slot() as uid:
-            proc = subprocess.run(
-                wrap([sys.executable, "-c", "print(1)"], None, uid=uid,
-                     seccomp_fd=filter_fd),
-                env=LAUNCH_ENV, capture_output=True, text=True, timeout=60,
-                pass_fds=(filter_fd,))
+        with slot() as uid, tempfile.TemporaryDirectory(prefix="crm-probe-") as scratch:
+            cmd = wrap([sys.executable, "-c", "print(1)"], None, Path(scratch), uid=uid,
+                       seccomp_fd=filter_fd)
+            proc = subprocess.run(scratch_mount(cmd, Path(scratch), Limits()),
+                                  env=LAUNCH_ENV, capture_output=True, text=True,
+                                  timeout=60, pass_fds=(filter_fd,))
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"bubblewrap could not start a sandbox ({err})"
     finally:

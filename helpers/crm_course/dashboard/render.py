@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import plots
-from ..escape import html
+from ..escape import html, no_bidi
 from . import words
 
 FIGSIZE = (12.0, 5.0)  # wide: a projector screen is wider than the room left below controls
@@ -154,9 +154,9 @@ class Panel(widgets.VBox):
         self._describe = describe
 
     def __repr__(self) -> str:
-        return self._describe()
+        return no_bidi(self._describe())  # dataset names, e.g. the company's
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self._describe()
+        bundle["text/plain"] = repr(self)
         return bundle
