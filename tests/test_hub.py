@@ -439,3 +439,14 @@ def test_learners_reach_a_python_under_root_and_nothing_else_there(tmp_path):
     finally:
         secret.unlink()
     assert run.stdout.split() == ["3", "False", "['.pyenv']"], run.stderr
+
+
+def test_learner_lab_answers_the_news_question_by_configuration(made):
+    """The server's JupyterLab finds the course's default settings (news off, no update
+    check): the command-line options alone leave the news pop-up."""
+    _, done = made
+    for d in done.values():
+        folder = Path(d["environment"]["JUPYTER_CONFIG_PATH"])
+        settings = json.loads((folder / "labconfig" / "default_setting_overrides.json")
+                              .read_text())
+        assert "false" in json.dumps(settings) and folder == ROOT / hub.LAB_SETTINGS

@@ -39,9 +39,12 @@ DATA_ENV = "CRM_COURSE_DATA"
 SECRET_ENV = "CRM_COURSE_SECRET"
 COURSE_FOLDERS = {"exercises": "exercises", "notebooks": "lessons"}  # repo -> home
 # JupyterLab without its news pop-up and update check (both call outside): the hub's
-# spawners and `make lab` start it with these options
+# spawners and `make lab` start it with these options, and with LAB_SETTINGS on
+# JUPYTER_CONFIG_PATH (its default settings answer the news question "no": the options
+# alone leave the pop-up)
 QUIET_LAB_ARGS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class="
                   "jupyterlab.handlers.announcements.NeverCheckForUpdate")
+LAB_SETTINGS = Path("deploy", "jupyterlab")  # in the course folder: labconfig/
 
 
 def _own(path: Path, uid: int | None, gid: int | None) -> None:
@@ -179,7 +182,10 @@ def prepare(user: str, home: Path, course: Path, data_root: Path, exchange: Path
     copied = copy_course(course, home, uid, gid)
     folder, _ = make_dataset(user, data_root, secret, uid, gid)
     open_inbox(exchange, user, home, uid, gid)
-    return {"environment": {DATA_ENV: str(folder), EXCHANGE_ENV: str(exchange)},
+    environment = {DATA_ENV: str(folder), EXCHANGE_ENV: str(exchange)}
+    if (course / LAB_SETTINGS).is_dir():
+        environment["JUPYTER_CONFIG_PATH"] = str(course / LAB_SETTINGS)
+    return {"environment": environment,
             "copied": [str(p) for p in copied]}
 
 
