@@ -1,0 +1,74 @@
+"""Evaluation designs stronger than one control region, generated inside the sample company.
+
+Off by default: ``synth.generate(design=None)`` is the course's sample, byte for byte. A
+design replaces the sample's regional improvement package by one change whose schedule
+and true effect it sets, and records that schedule in ``dataset.json`` under ``design``
+(read as ``crm.profile.design``); the change log lists the design's change(s).
+
+- ``staged``: a follow-up process goes live region by region (North after 12 months,
+  South 2 months later, East 4 months later; West after the data ends). Its effect on the
+  win probability differs by cohort (North 1.5x, South 1x, East 0.5x the story's uplift)
+  and builds up over the first 6 months (`staged`).
+- ``ab``: an automatic follow-up reminder for a randomly chosen half of each region's
+  sales reps, for the 12 months the power plan asks for (`ab`).
+- ``its``: 48 months of one company-wide KPI series with a slow trend and a seasonal
+  cycle in the win probability, and a level shift at month 36 (`its`).
+
+``effect`` scales every design's effect (0 = none: the data hold no effect at all).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import synth
+from .specs import DESIGNS, Design, design_of
+
+__all__ = ["DESIGNS", "Design", "design_of", "generate", "companion", "leads", "true_effect"]
+
+
+def generate(name: str, seed: int = synth.DEFAULT_SEED, effect: float = 1.0,
+             scale: float = 1.0) -> synth.Dataset:
+    """The sample company generated with design ``name`` (a key of `DESIGNS`)."""
+    return synth.generate(seed=seed, scale=scale, effect=effect, design=design_of(name, seed))
+
+
+def companion(crm, name: str, effect: float | None = None):
+    """The design dataset ``name`` of the same company as ``crm`` (its seed, scale and,
+    unless given, its effect), generated once into the cache and loaded.
+
+    Raises ValueError for a dataset that was not generated (an import has no seed)."""
+    from ..source import get_design_crm
+
+    seed = crm.meta.get("seed")
+    if seed is None:
+        raise ValueError("the evaluation designs are generated: this dataset has no "
+                         "generator seed (an imported export?); pass seed=... instead")
+    effect = crm.meta.get("effect", 1.0) if effect is None else effect
+    return get_design_crm(name, int(seed), effect=float(effect),
+                          scale=float(crm.meta.get("scale", 1.0)))
+
+
+def leads(crm) -> pd.DataFrame:
+    """Mature leads (`kpis.panels.lead_outcomes`) with ``month``: whole months since the
+    data's first month (0, 1, ...) and ``calendar``: the month as a period."""
+    from ..kpis.panels import lead_outcomes
+
+    out = lead_outcomes(crm)
+    start = pd.Timestamp(crm.meta["data_start"]).to_period("M")
+    calendar = out.created_date.dt.to_period("M")
+    return out.assign(calendar=calendar,
+                      month=(calendar - start).apply(lambda d: d.n).astype(int))
+
+
+def true_effect(crm) -> float:
+    """The design's true average effect on the win probability of the treated mature
+    leads (the generator's lift, without the background trend and season of ``its``)."""
+    spec = design_of(crm.profile.design["name"], crm.meta["seed"])
+    frame = leads(crm)
+    lift, treated = spec.effect_lift(frame.region.to_numpy(dtype=object),
+                                     frame.owner_id.to_numpy(dtype=object),
+                                     frame.month.to_numpy(), crm,
+                                     float(crm.meta["effect"]))
+    return float(np.mean(lift[treated])) if treated.any() else 0.0
