@@ -19,13 +19,15 @@ and true effect it sets, and records that schedule in ``dataset.json`` under ``d
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .. import synth
 from .specs import DESIGNS, Design, design_of
 
-__all__ = ["DESIGNS", "Design", "design_of", "generate", "companion", "leads", "true_effect"]
+__all__ = ["DESIGNS", "Design", "Estimate", "companion", "design_of", "generate", "leads",
+           "treated", "true_effect"]
 
 
 def generate(name: str, seed: int = synth.DEFAULT_SEED, effect: float = 1.0,
@@ -62,13 +64,42 @@ def leads(crm) -> pd.DataFrame:
                       month=(calendar - start).apply(lambda d: d.n).astype(int))
 
 
+def treated(crm, frame: pd.DataFrame) -> pd.Series:
+    """Which rows of ``leads(crm)`` the design treated, from ``crm.profile.design``: a
+    staged region from its go-live month, a reminder rep's leads during the test, every
+    lead from the series' break."""
+    design = crm.profile.design
+    month = _month_of(crm)
+    if design["name"] == "staged":
+        live = frame.region.map({r: month(d) for r, d in design["go_live"].items()})
+        return frame.month >= live  # NaN (never treated) compares False
+    if design["name"] == "ab":
+        during = frame.created_date.between(design["test_start"], design["test_end"])
+        return during & frame.owner_id.map(design["arms"]).eq("reminder")
+    return frame.month >= month(design["break"])
+
+
+def _month_of(crm):
+    start = pd.Timestamp(crm.meta["data_start"]).to_period("M")
+    return lambda day: (pd.Timestamp(day).to_period("M") - start).n
+
+
 def true_effect(crm) -> float:
-    """The design's true average effect on the win probability of the treated mature
-    leads (the generator's lift, without the background trend and season of ``its``)."""
-    spec = design_of(crm.profile.design["name"], crm.meta["seed"])
-    frame = leads(crm)
-    lift, treated = spec.effect_lift(frame.region.to_numpy(dtype=object),
-                                     frame.owner_id.to_numpy(dtype=object),
-                                     frame.month.to_numpy(), crm,
-                                     float(crm.meta["effect"]))
-    return float(np.mean(lift[treated])) if treated.any() else 0.0
+    """The design's true effect on lead conversion (won within the maturity window) of
+    its treated mature leads: mean(won - won without the effect) over them. The same seed
+    draws the same leads and the same chances with ``effect=0``, so the difference of the
+    two datasets is the effect itself, lead by lead."""
+    null = companion(crm, crm.profile.design["name"], effect=0.0)
+    frame, frame0 = leads(crm), leads(null)
+    mask = treated(crm, frame).to_numpy()
+    return float((frame.won.astype(int) - frame0.won.astype(int))[mask].mean())
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An effect with its interval and two-sided p-value (a difference of shares)."""
+
+    effect: float
+    ci_low: float
+    ci_high: float
+    p_value: float
