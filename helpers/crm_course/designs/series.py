@@ -1,8 +1,9 @@
 """An interrupted time series: the company's monthly conversion, a segmented regression with
 its pre-period trend and season, and a placebo break.
 
-The series is monthly lead conversion (mature leads, `designs.leads`); a month whose leads
-are not all mature is left out (it is still moving), and the model says so.
+The series is monthly lead conversion (mature leads, `designs.leads`); a month whose last
+day is within the maturity window of the data's end is left out of the model (its leads
+have not all had the window to close), and `monthly` says which.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ PLACEBO_MONTHS = 12  # the placebo break: this many months before the real one
 
 
 def monthly(crm) -> pd.DataFrame:
-    """One row per month since the data's start (``month``): ``conversion`` (mean of won),
-    ``leads``, ``calendar`` (1-12) and ``post`` (from the break on)."""
+    """One row per month since the data's start (``month``) whose leads are all mature:
+    ``conversion`` (mean of won), ``leads``, ``calendar`` (1-12), ``post`` (from the break
+    on) and ``since`` (months since the break, 0 before it)."""
     frame = leads(crm)
     start = pd.Timestamp(crm.meta["data_start"]).to_period("M")
     brk = (pd.Timestamp(crm.profile.design["break"]).to_period("M") - start).n
+    ripe = pd.Timestamp(crm.meta["data_end"]) - pd.Timedelta(days=crm.profile.maturity_days)
+    frame = frame[frame.calendar.dt.end_time.dt.normalize() <= ripe]
     out = frame.groupby("month").agg(conversion=("won", "mean"), leads=("won", "size"),
                                      calendar=("calendar", "first"))
     out["calendar"] = out.calendar.map(lambda p: p.month)

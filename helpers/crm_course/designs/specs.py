@@ -63,7 +63,10 @@ FOLLOW_UP = ("lead_conversion_rate", "Fewer leads go cold; conversion rises.")
 
 @dataclass(frozen=True)
 class Staged(Design):
-    """Regions go live on a follow-up process two months apart; West after the data.
+    """Regions go live on a follow-up process two months apart (North after 12 months,
+    South after 14, East after 16; West after the data ends, the never-treated region);
+    the effect differs by cohort (1.5x, 1x, 0.5x the sample's uplift of the win
+    probability) and builds up over 6 months.
 
     lift = uplift x effect x size[cohort] x min(1, (k + 1) / ramp), k = months since the
     region's go-live (k >= 0): the effect differs by cohort and builds up over ``ramp``
@@ -101,8 +104,9 @@ class Staged(Design):
 
 @dataclass(frozen=True)
 class AB(Design):
-    """An automatic follow-up reminder for half of each region's sales reps, drawn with
-    the seed, for ``test_months`` months from month ``months[0]``.
+    """An automatic follow-up reminder for a random half of each region's sales reps
+    (drawn with the seed; the arms in dataset.json), for 12 months from month 2, the
+    length the power plan asks for; the last month lets the test's leads mature.
 
     lift = uplift x effect for leads of a reminder rep created during the test."""
 
@@ -145,8 +149,8 @@ class AB(Design):
 
 @dataclass(frozen=True)
 class ITS(Design):
-    """48 months of the company's conversion with a trend and a season, and a level shift
-    at month 36 for every region (no control group).
+    """48 months of the company's conversion with a slow upward trend and a seasonal
+    cycle, and a level shift at month 36 for every region at once (no control group).
 
     lift = trend x month + season x cos(2 pi (calendar month - 3) / 12)
            + uplift x effect x [month >= 36]."""
