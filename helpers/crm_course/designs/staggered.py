@@ -37,8 +37,11 @@ def staged_leads(crm) -> pd.DataFrame:
 def _fit(y, X, groups, confidence):
     import statsmodels.api as sm
 
-    return sm.OLS(np.asarray(y, float), X).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]}), confidence
+    # every design matrix here holds a full set of dummies (a constant); QR is the fast
+    # and stable solver for these tall, thin matrices
+    return sm.OLS(np.asarray(y, float), X, hasconst=True).fit(
+        method="qr", cov_type="cluster",
+        cov_kwds={"groups": pd.factorize(groups)[0]}), confidence
 
 
 def twfe(frame: pd.DataFrame, confidence: float = CONFIDENCE) -> Estimate:
