@@ -59,15 +59,24 @@ def twfe(frame: pd.DataFrame, confidence: float = CONFIDENCE) -> Estimate:
 
 
 def _stacks(frame: pd.DataFrame, go_live: dict) -> list[tuple[str, pd.DataFrame]]:
-    never = [r for r, m in go_live.items() if m is None or (isinstance(m, float)
-                                                           and math.isnan(m))]
+    """(region, its rows and the never-treated rows with ``t`` = the region's, ``p`` = from
+    its go-live) for every region that went live and has leads in all four cells."""
+    never = [r for r, m in go_live.items() if m is None]
     rows = []
     for region, month in sorted(go_live.items(), key=lambda kv: (kv[1] is None, kv[1])):
         if region in never:
             continue
         part = frame[frame.region.isin([region, *never])]
-        rows.append((region, part.assign(t=part.region == region, p=part.month >= month)))
+        part = part.assign(t=part.region == region, p=part.month >= month)
+        if len(set(zip(part.t, part.p, strict=True))) == 4:  # a full 2 x 2, else no estimate
+            rows.append((region, part))
     return rows
+
+
+def _dates(frame: pd.DataFrame) -> dict:
+    """region -> go-live month of ``frame`` (None: never treated)."""
+    return {r: (None if math.isnan(m) else int(m))
+            for r, m in frame.groupby("region").go_live.first().items()}
 
 
 def _att_means(frame: pd.DataFrame, go_live: dict) -> float:
@@ -76,8 +85,6 @@ def _att_means(frame: pd.DataFrame, go_live: dict) -> float:
     effects, weights = [], []
     for _, part in _stacks(frame, go_live):
         m = part.groupby(["t", "p"]).y.mean()
-        if len(m) < 4:
-            continue
         effects.append((m[True, True] - m[True, False]) - (m[False, True] - m[False, False]))
         weights.append(int((part.t & part.p).sum()))
     return float(np.average(effects, weights=weights)) if weights else math.nan
@@ -96,13 +103,15 @@ def cohort_effects(frame: pd.DataFrame, go_live: dict | None = None,
     ``ci_high``, ``p_value``, ``n_treated``; ``attrs["overall"]`` is the overall
     `Estimate`. ``go_live`` (region -> month, None = never): default the data's.
     """
-    if go_live is None:
-        go_live = {r: (None if math.isnan(m) else int(m))
-                   for r, m in frame.groupby("region").go_live.first().items()}
+    go_live = _dates(frame) if go_live is None else {
+        r: None if m is None or m != m else int(m) for r, m in go_live.items()}  # NaN: never
+    if all(m is not None for m in go_live.values()):
+        raise ValueError("the cohort-by-cohort estimate needs a never-treated region to "
+                         "compare with; every region went live")
     stacks = _stacks(frame, go_live)
-    if not stacks or len(stacks) == len(go_live):
-        raise ValueError("the cohort-by-cohort estimate needs at least one region that went "
-                         "live and one that did not (the never-treated comparison)")
+    if not stacks:
+        raise ValueError("no region that went live has leads both before and after its "
+                         "go-live, beside the never-treated region's")
     parts, names = [], []
     for region, part in stacks:
         s = pd.DataFrame({f"s_{region}": 1.0, f"t_{region}": part.t.astype(float),
@@ -164,8 +173,7 @@ def placebo(frame: pd.DataFrame, shift: int = PLACEBO_SHIFT,
     none."""
     first = frame.go_live.min()
     pre = frame[frame.month < first]
-    fake = {r: (None if math.isnan(m) else int(m) - shift)
-            for r, m in frame.groupby("region").go_live.first().items()}
+    fake = {r: None if m is None else m - shift for r, m in _dates(frame).items()}
     return cohort_effects(pre, fake, confidence).attrs["overall"]
 
 
@@ -173,8 +181,7 @@ def randomisation_p(frame: pd.DataFrame) -> float:
     """Randomisation inference over the regions: every assignment of the go-live dates
     (never-treated included) to the regions; p = share whose |overall ATT| is at least
     the real one's (`_att_means`). With 4 regions there are 24 and p >= 1/24."""
-    actual = {r: (None if math.isnan(m) else int(m))
-              for r, m in frame.groupby("region").go_live.first().items()}
+    actual = _dates(frame)
     regions, dates = list(actual), list(actual.values())
     real = abs(_att_means(frame, actual))
     draws = [abs(_att_means(frame, dict(zip(regions, perm, strict=True))))
