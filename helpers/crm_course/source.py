@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 
 from . import schema, synth
-from .designs import specs
 from .data import CRM, load_crm, write_tables
+from .designs import specs
 from .paths import cache_dir
 from .synth import generate, learner_seed
 

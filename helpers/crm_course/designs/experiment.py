@@ -12,8 +12,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..inference import compare_proportions, format_p, minimum_detectable_effect, \
-    sample_size_per_group
+from ..inference import (
+    compare_proportions,
+    format_p,
+    minimum_detectable_effect,
+    sample_size_per_group,
+)
 from ..kpis.evaluation import claim
 from ..kpis.verdict import CONFIDENCE, POWER, change_text, kpi_words
 from . import leads
