@@ -17,21 +17,21 @@ from pathlib import Path
 
 from . import schema, synth
 from .data import CRM, load_crm, write_tables
-from .designs import specs
 from .paths import cache_dir
 from .synth import generate, learner_seed
 
 __all__ = ["cache_dir", "generated_dataset", "generator_fingerprint", "get_crm",
            "write_generated"]
 STAMP = ".made-by"  # in a generated folder: the hash of its seed, arguments and generator
+DESIGN_SPECS = Path(synth.__file__).parent / "designs" / "specs.py"  # what a design generates
 
 
 def generator_fingerprint() -> str:
     """Short hash of the generator's and the schema's source: a changed generator never
     reuses a dataset cached by an older one."""
     digest = hashlib.sha256()
-    for module in (synth, schema, specs):
-        digest.update(Path(module.__file__).read_bytes())
+    for path in (Path(synth.__file__), Path(schema.__file__), DESIGN_SPECS):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -43,22 +43,21 @@ def _made_by(folder: Path) -> str | None:
 
 
 def write_generated(folder: Path, seed: int, *, scale: float = 1.0, effect: float = 1.0,
-                    read_only: bool = False, design: str | None = None) -> Path:
+                    read_only: bool = False, design=None) -> Path:
     """``folder`` holding the sample company generated with ``seed``, ``scale`` and
     ``effect`` (`synth.generate`); kept when its stamp shows the same arguments and
     generator, else (re)written through a sibling temporary folder renamed into place.
     ``read_only``: files 0444 and the folder 0555 (the hub's learner folders).
-    ``design``: an evaluation design's name (`crm_course.designs`) instead of the sample."""
+    ``design``: an evaluation design (`crm_course.designs.Design`) instead of the sample."""
     folder = Path(folder)
     made_by = hashlib.sha256(
         f"{seed}:{scale:g}:{effect:g}:{generator_fingerprint()}"
-        f"{'' if design is None else ':' + design}".encode()).hexdigest()
+        f"{'' if design is None else ':' + design.name}".encode()).hexdigest()
     if _made_by(folder) == made_by:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    dataset = generate(seed=seed, scale=scale, effect=effect,
-                       design=None if design is None else specs.design_of(design, seed))
+    dataset = generate(seed=seed, scale=scale, effect=effect, design=design)
     write_tables(dataset.tables, dataset.metadata, tmp)
     (tmp / STAMP).write_text(made_by)
     if read_only:
@@ -85,16 +84,6 @@ def generated_dataset(seed: int, scale: float = 1.0, effect: float = 1.0) -> Pat
     generating it if missing."""
     name = f"seed-{seed}-scale-{scale:g}-effect-{effect:g}-{generator_fingerprint()}"
     return write_generated(cache_dir() / name, seed, scale=scale, effect=effect)
-
-
-def get_design_crm(design: str, seed: int, effect: float = 1.0, scale: float = 1.0) -> CRM:
-    """The sample company of ``seed`` generated with the evaluation design ``design``
-    (`crm_course.designs`), cached like `generated_dataset`."""
-    specs.design_of(design, seed)  # a clear error for an unknown name, before any work
-    name = (f"design-{design}-seed-{seed}-scale-{scale:g}-effect-{effect:g}-"
-            f"{generator_fingerprint()}")
-    return load_crm(write_generated(cache_dir() / name, seed, scale=scale, effect=effect,
-                                    design=design))
 
 
 def get_crm(data_dir: str | Path | None = None, seed: int | None = None,

@@ -26,8 +26,8 @@ import pandas as pd
 from .. import synth
 from .specs import DESIGNS, Design, design_of
 
-__all__ = ["DESIGNS", "Design", "Estimate", "companion", "design_of", "generate", "leads",
-           "treated", "true_effect"]
+__all__ = ["DESIGNS", "Design", "Estimate", "companion", "design_of", "generate",
+           "get_design_crm", "leads", "treated", "true_effect"]
 
 
 def generate(name: str, seed: int = synth.DEFAULT_SEED, effect: float = 1.0,
@@ -41,8 +41,6 @@ def companion(crm, name: str, effect: float | None = None):
     unless given, its effect), generated once into the cache and loaded.
 
     Raises ValueError for a dataset that was not generated (an import has no seed)."""
-    from ..source import get_design_crm
-
     seed = crm.meta.get("seed")
     if seed is None:
         raise ValueError("the evaluation designs are generated: this dataset has no "
@@ -50,6 +48,19 @@ def companion(crm, name: str, effect: float | None = None):
     effect = crm.meta.get("effect", 1.0) if effect is None else effect
     return get_design_crm(name, int(seed), effect=float(effect),
                           scale=float(crm.meta.get("scale", 1.0)))
+
+
+def get_design_crm(name: str, seed: int, effect: float = 1.0, scale: float = 1.0):
+    """The sample company of ``seed`` generated with design ``name``, written once into
+    the cache folder (`source.write_generated`) and loaded."""
+    from ..data import load_crm
+    from ..paths import cache_dir
+    from ..source import generator_fingerprint, write_generated
+
+    spec = design_of(name, seed)  # a clear error for an unknown name, before any work
+    folder = (cache_dir() / f"design-{name}-seed-{seed}-scale-{scale:g}-effect-{effect:g}-"
+              f"{generator_fingerprint()}")
+    return load_crm(write_generated(folder, seed, scale=scale, effect=effect, design=spec))
 
 
 def leads(crm) -> pd.DataFrame:
