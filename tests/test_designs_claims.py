@@ -12,8 +12,7 @@ import nbformat
 import pytest
 from prose_claims import effect_claims
 
-from crm_course.designs import experiment, series, staggered
-from crm_course.designs import get_design_crm
+from crm_course.designs import experiment, get_design_crm, series, staggered
 
 SEEDS = tuple(range(2101, 2111))
 

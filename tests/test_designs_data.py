@@ -16,9 +16,8 @@ from prose_claims import effect_claims
 
 from crm_course import designs, synth
 from crm_course.data import DEFAULT_DATA_DIR, load_crm, write_tables
-from crm_course.designs import experiment, series, staggered
+from crm_course.designs import experiment, get_design_crm, series, staggered
 from crm_course.runner import sample_is_current
-from crm_course.designs import get_design_crm
 
 SEEDS = (311, 467)  # effect-0 prose seeds (as tests/test_prose_claims.py's default run)
 
