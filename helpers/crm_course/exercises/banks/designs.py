@@ -17,7 +17,14 @@ from scipy.stats import norm
 from ... import designs
 from ... import inference as inf
 from ...designs import experiment, series, staggered
-from ..mistakes import censored_included, wrong_group, wrong_period
+from ..mistakes import (
+    both_groups_together,
+    censored_included,
+    one_sample_formula,
+    power_after_the_fact,
+    wrong_group,
+    wrong_period,
+)
 from ..questions import Method, Mistake, NumberQuestion
 from . import Bank
 
@@ -260,15 +267,13 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
         expected=leads_needed, tolerance=1,
         method="the arcsine formula (Cohen's h)",
         mistakes=(
-            Mistake("power after the fact", needed_from_result,
-                    "You planned from the two arms' observed rates: a power computed from "
-                    "the result only restates its p-value. Plan from the rate before the "
-                    "test and the smallest change worth detecting."),
-            Mistake("one-sample formula", needed_one_sample,
-                    "You used the one-sample formula n = ((z + z_power) / h)^2: two groups, "
-                    "both measured with noise, need twice as many."),
-            Mistake("both groups together", lambda crm: 2 * leads_needed(crm),
-                    "That is the total for both groups; the question asks per group."),
+            power_after_the_fact(needed_from_result,
+                                 "You planned from the two arms' observed rates: a power "
+                                 "computed from the result only restates its p-value. Plan "
+                                 "from the rate before the test and the smallest change "
+                                 "worth detecting."),
+            one_sample_formula(needed_one_sample),
+            both_groups_together(lambda crm: 2 * leads_needed(crm)),
         )),
     NumberQuestion(
         "q5", "reminder minus control, conversion",
