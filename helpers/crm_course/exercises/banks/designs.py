@@ -124,24 +124,25 @@ def arm_difference_uncensored(crm) -> float:
     return float(won["reminder"] - won["control"])
 
 
-def arm_p(crm) -> float:
-    return experiment.analyse(_ab(crm)).p_value
+def arm_low(crm) -> float:
+    """Lower end of the 95 % (Newcombe) interval of reminder - control."""
+    return experiment.analyse(_ab(crm)).ci_low
 
 
-def arm_p_whole_data(crm) -> float:
+def arm_low_whole_data(crm) -> float:
     ab = _ab(crm)
     frame = designs.leads(ab).assign(arm=lambda f: f.owner_id.map(ab.profile.design["arms"]))
     c, r = frame[frame.arm == "control"], frame[frame.arm == "reminder"]
     return inf.compare_proportions(int(c.won.sum()), len(c), int(r.won.sum()),
-                                   len(r)).p_value
+                                   len(r)).ci_low
 
 
-def arm_p_unpooled(crm) -> float:
-    """Another correct test: the unpooled (Wald) z-test."""
+def arm_low_wald(crm) -> float:
+    """Another correct interval: the Wald one, difference - z x unpooled SE."""
     test = experiment.analyse(_ab(crm))
     se = math.sqrt(test.before * (1 - test.before) / test.n_before
                    + test.after * (1 - test.after) / test.n_after)
-    return float(2 * norm.sf(abs(test.difference) / se))
+    return float(test.difference - norm.ppf(0.975) * se)
 
 
 # ------------------------------------------------------------------ time series
@@ -173,10 +174,6 @@ def level_shift_unweighted(crm) -> float:
 
 def level_shift_no_season(crm) -> float:
     return float(_fit(_series(crm), "conversion ~ t + post + since").params["post"])
-
-
-def level_shift_no_trend(crm) -> float:
-    return float(_fit(_series(crm), "conversion ~ C(calendar) + post").params["post"])
 
 
 def before_after_means(crm) -> float:
@@ -291,17 +288,17 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                               "window."),
         )),
     NumberQuestion(
-        "q6", "p-value of the A/B test",
+        "q6", "lower end of the A/B test's interval",
         hints=("`rv.compare_proportions(won_control, n_control, won_reminder, n_reminder)` "
-               "is the pooled two-proportion z-test.",
-               "Its `.p_value` is two-sided."),
-        expected=arm_p, tolerance=0.001, units=("p-value",),
-        method="the pooled two-proportion z-test",
-        alternatives=(Method("the unpooled (Wald) z-test", arm_p_unpooled),),
+               "gives the difference with its 95 % interval.",
+               "Its `.ci_low` is the lower end (Newcombe's interval)."),
+        expected=arm_low, tolerance=0.0005, units=("fraction",),
+        method="Newcombe's interval (rv.compare_proportions)",
+        alternatives=(Method("the Wald interval", arm_low_wald),),
         mistakes=(
-            wrong_period(arm_p_whole_data,
-                         "You tested every lead of the data, the months before the test "
-                         "included; test the leads created during it."),
+            wrong_period(arm_low_whole_data,
+                         "You compared every lead of the data, the months before the test "
+                         "included; compare the leads created during it."),
         )),
     NumberQuestion(
         "q7", "level shift at the break",
@@ -317,12 +314,10 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                     "Your model has no season: the months around the break are not an "
                     "average part of the year, so their seasonal swing reads as a shift. "
                     "Add C(calendar)."),
-            Mistake("trend left out", level_shift_no_trend,
-                    "Your model has no trend: the series was already drifting before the "
-                    "break, and the drift reads as a shift. Add t (and since)."),
             Mistake("naive before/after", before_after_means,
-                    "That is the mean after minus the mean before: it ignores the trend and "
-                    "the season the months before the break show."),
+                    "That is the mean after minus the mean before (or a model without the "
+                    "trend): the series was already drifting before the break, and the drift "
+                    "reads as a shift. Model the trend (t and since) and the season."),
         )),
     NumberQuestion(
         "q8", "placebo break",
@@ -343,7 +338,7 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
         hints=("The segmented regression's `[\"trend\"]` is the slope of conversion per "
                "month before the break, with the season taken out.",
                "`series.segmented(monthly)[\"trend\"].effect`."),
-        expected=trend_per_month, tolerance=0.0002, units=("change",),
+        expected=trend_per_month, tolerance=0.00002, units=("change",),
         mistakes=(
             Mistake("season left out", trend_no_season,
                     "Your model has no season: where the series starts and ends in the "
