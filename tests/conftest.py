@@ -51,11 +51,11 @@ FILE_MARKERS = {
                  "test_lessons_papermill.py", "test_solutions_papermill.py",
                  "test_lessons_on_exports.py", "test_notebook_runs.py", "test_executor.py",
                  "test_hostile.py", "test_grading.py", "test_grading_identity.py",
-                 "test_hub.py", "test_vocabularies.py"},
+                 "test_hub.py", "test_vocabularies.py", "test_designs_lesson.py"},
     "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
-    "slow": {"test_claims_seeds.py", "test_claims_null.py"},
+    "slow": {"test_claims_seeds.py", "test_claims_null.py", "test_designs_data.py"},
 }
 # single tests of several CPU-seconds (whole generation, parse or report), kept out of
 # `make check` so it stays under a minute (pytest --durations, 2026-12-07)

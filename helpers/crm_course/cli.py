@@ -29,6 +29,10 @@ def _add_data(sub) -> None:
                    "(default 2025-01-01)")
     g.add_argument("--effect", type=float, default=1.0,
                    help="size of the improvements' effect, 0 = none (default 1)")
+    g.add_argument("--design", choices=("staged", "ab", "its"), default=None,
+                   help="an evaluation design instead of the sample's regional package: "
+                   "staged roll-out, A/B test of a reminder, or a 48-month series for an "
+                   "interrupted time series (crm_course.designs; default: none)")
     g.add_argument("--out", type=Path, required=True, help="folder to write into")
     g.add_argument("--force", action="store_true",
                    help="write into a folder that already holds other files")
@@ -74,6 +78,7 @@ def _add_data(sub) -> None:
 
 def _data_generate(args) -> int:
     from .data import write_tables
+    from .designs.specs import design_of
     from .synth import DEFAULT_SEED, DEFAULT_START, generate, learner_seed
 
     out: Path = args.out
@@ -87,8 +92,9 @@ def _data_generate(args) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     if args.learner is not None:
         seed = learner_seed(args.learner)
+    design = None if args.design is None else design_of(args.design, seed)
     dataset = generate(seed=seed, scale=args.scale, start=args.start or DEFAULT_START,
-                       effect=args.effect)
+                       effect=args.effect, design=design)
     paths = write_tables(dataset.tables, dataset.metadata, out)
     rows = sum(len(t) for t in dataset.tables.values())
     size = sum(p.stat().st_size for p in paths)

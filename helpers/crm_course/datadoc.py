@@ -65,6 +65,7 @@ def data_dictionary() -> str:
         *(f"| [{t.filename}](#{t.name}) | {_cell(t.description)} | "
           f"{', '.join(t.primary_key)} |" for t in TABLES.values()),
     ]
+    out += design_section()
     for table in TABLES.values():
         out += ["", f"## {table.name}", "", f"`{table.filename}`: {table.description}", "",
                 "| column | type | required | meaning | allowed values |",
@@ -75,3 +76,22 @@ def data_dictionary() -> str:
             out += ["", "Deliberate data-quality defects (content for the course, not errors):",
                     ""] + [f"- {d}" for d in table.defects]
     return "\n".join(out) + "\n"
+
+
+def design_section() -> list[str]:
+    """The evaluation designs (`crm_course.designs`), off unless generated with
+    ``--design``: what each changes, from its own docstring and schedule."""
+    from .designs.specs import DESIGNS
+
+    out = ["", "## Evaluation designs (off by default)", "",
+           "`crm-course data generate --design NAME --effect E` generates the same company "
+           "with one change evaluated by a stronger design instead of the regional package "
+           "(the sample above is generated without one, and stays as it is). The change "
+           "log then lists the design's change(s), the other tables get no effect, and "
+           f"`{METADATA_FILE}` records the design under `design` (read as "
+           "`crm.profile.design`). `--effect 0`: the same data without any effect.", "",
+           "| design | months before / from the change | what happens |", "|---|---|---|"]
+    for name, cls in DESIGNS.items():
+        text = " ".join(cls.__doc__.split("\n\n")[0].split())
+        out.append(f"| `{name}` | {cls.months[0]} / {cls.months[1]} | {_cell(text)} |")
+    return out

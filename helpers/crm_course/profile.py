@@ -111,6 +111,7 @@ class Profile:
     periods: dict
     defaulted: tuple[str, ...] = field(default=())
     control_region: str | None = None  # dataset.json's ``control_region`` (None: no control)
+    design: dict | None = None  # dataset.json's ``design`` (`crm_course.designs`), if any
 
     @staticmethod
     def vocabularies_of(meta: dict) -> dict[str, list[str] | None]:
@@ -125,7 +126,8 @@ class Profile:
         return cls(vocabularies=cls.vocabularies_of(meta), policies=policies,
                    periods=periods(meta),
                    defaulted=tuple(k for k in COURSE_POLICIES if k not in given),
-                   control_region=meta.get("control_region") or None)
+                   control_region=meta.get("control_region") or None,
+                   design=meta.get("design"))
 
     @property
     def business_hours(self) -> tuple[int, int]:

@@ -23,14 +23,15 @@ from .synth import generate, learner_seed
 __all__ = ["cache_dir", "generated_dataset", "generator_fingerprint", "get_crm",
            "write_generated"]
 STAMP = ".made-by"  # in a generated folder: the hash of its seed, arguments and generator
+DESIGN_SPECS = Path(synth.__file__).parent / "designs" / "specs.py"  # what a design generates
 
 
 def generator_fingerprint() -> str:
     """Short hash of the generator's and the schema's source: a changed generator never
     reuses a dataset cached by an older one."""
     digest = hashlib.sha256()
-    for module in (synth, schema):
-        digest.update(Path(module.__file__).read_bytes())
+    for path in (Path(synth.__file__), Path(schema.__file__), DESIGN_SPECS):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -42,19 +43,21 @@ def _made_by(folder: Path) -> str | None:
 
 
 def write_generated(folder: Path, seed: int, *, scale: float = 1.0, effect: float = 1.0,
-                    read_only: bool = False) -> Path:
+                    read_only: bool = False, design=None) -> Path:
     """``folder`` holding the sample company generated with ``seed``, ``scale`` and
     ``effect`` (`synth.generate`); kept when its stamp shows the same arguments and
     generator, else (re)written through a sibling temporary folder renamed into place.
-    ``read_only``: files 0444 and the folder 0555 (the hub's learner folders)."""
+    ``read_only``: files 0444 and the folder 0555 (the hub's learner folders).
+    ``design``: an evaluation design (`crm_course.designs.Design`) instead of the sample."""
     folder = Path(folder)
     made_by = hashlib.sha256(
-        f"{seed}:{scale:g}:{effect:g}:{generator_fingerprint()}".encode()).hexdigest()
+        f"{seed}:{scale:g}:{effect:g}:{generator_fingerprint()}"
+        f"{'' if design is None else ':' + design.name}".encode()).hexdigest()
     if _made_by(folder) == made_by:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    dataset = generate(seed=seed, scale=scale, effect=effect)
+    dataset = generate(seed=seed, scale=scale, effect=effect, design=design)
     write_tables(dataset.tables, dataset.metadata, tmp)
     (tmp / STAMP).write_text(made_by)
     if read_only:

@@ -281,7 +281,8 @@ def _campaigns(rng, scale, start, months) -> pd.DataFrame:
     })
 
 
-def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
+def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns,
+              design=None):
     """Opportunities together with the accounts they create (prospects, new customers)."""
     sales = users[users.department == "sales"]
     months = _month_index(end, start) + 1
@@ -320,8 +321,12 @@ def _pipeline(rng, scale, start, changes, end, story, effect, users, campaigns):
     m = (pd.Series(source).map({"inbound web": 1.0, "outbound": 0.6, "referral": 1.8,
                                 "campaign": 0.9, "partner": 1.3}).to_numpy()
          * np.where(region == "East", 0.85, 1.0) * np.where(existing, 1.3, 1.0))
-    treated = np.isin(region, TREATED_REGIONS) & (created >= changes + np.timedelta64(4, "D"))
-    p_win = story.win_probability * m / m.mean() + treated * story.win_uplift * effect
+    if design is None:
+        treated = np.isin(region, TREATED_REGIONS) & (created >= changes + np.timedelta64(4, "D"))
+        lift = treated * story.win_uplift * effect
+    else:  # an evaluation design (crm_course.designs) decides who is treated when
+        lift, treated = design.lift(month, region, owner, sales, story.win_uplift, effect)
+    p_win = story.win_probability * m / m.mean() + lift
     u = rng.random(n)
     won = u < p_win
     stale = ~won & (rng.random(n) < 0.05)
@@ -947,7 +952,7 @@ def _visits(rng, accounts: pd.DataFrame, users: pd.DataFrame, start, end) -> pd.
 # --------------------------------------------------------------------------- public API
 
 def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_START,
-             effect: float = 1.0, story: Story | None = None) -> Dataset:
+             effect: float = 1.0, story: Story | None = None, design=None) -> Dataset:
     """Generate the sample company's 15 months of CRM data.
 
     Parameters
@@ -962,6 +967,11 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
     effect : float
         Size of the improvements' effect: 0 = none, 1 = the course's story (conversion
         15% -> 18%, median first response 2 h -> 1.5 h in treated regions).
+    design : crm_course.designs.Design, optional
+        An evaluation design (staged roll-out, A/B test, interrupted time series) in place
+        of the regional package: it sets the data's length, who is treated when and by how
+        much, the change log and ``dataset.json``'s ``design``; the other tables get no
+        effect. None (default): the course's sample.
     """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -972,27 +982,29 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
     except ValueError as err:
         raise ValueError(f"start must be an ISO date like 2025-01-01, got {start!r}") from err
     story = story or Story()
-    changes = (s.astype("datetime64[M]") + BASELINE_MONTHS).astype("datetime64[D]")
-    end = (s.astype("datetime64[M]") + BASELINE_MONTHS + REVIEW_MONTHS).astype(
+    baseline, review = design.months if design else (BASELINE_MONTHS, REVIEW_MONTHS)
+    changes = (s.astype("datetime64[M]") + baseline).astype("datetime64[D]")
+    end = (s.astype("datetime64[M]") + baseline + review).astype(
         "datetime64[D]") - np.timedelta64(1, "D")
-    months = BASELINE_MONTHS + REVIEW_MONTHS
+    months = baseline + review
     rng = lambda stream: np.random.default_rng([seed, stream])  # noqa: E731
 
     users = _users(rng(1), scale, s, end)
     campaigns = _campaigns(rng(2), scale, s, months)
     accounts, opportunities = _pipeline(rng(3), scale, s, changes, end, story, effect, users,
-                                        campaigns)
+                                        campaigns, design)
+    rest = 0.0 if design else effect  # a design's one change acts on the pipeline only
     contacts = _contacts(rng(4), accounts, end)
     members, reactivated = _campaign_members(rng(5), scale, campaigns, contacts, accounts,
                                              story)
     orders = _orders(rng(6), accounts, opportunities, s, end, reactivated)
-    tickets = _tickets(rng(7), accounts, orders, users, s, changes, end, story, effect)
+    tickets = _tickets(rng(7), accounts, orders, users, s, changes, end, story, rest)
     # engagement: a user's lasting inclination to use (and like) the CRM, shared by
     # the usage log and the survey so that feedback and usage agree per person
     engagement = rng(10).standard_normal(len(users))
-    usage = _usage(rng(8), users, engagement, s, changes, end, effect)
+    usage = _usage(rng(8), users, engagement, s, changes, end, rest)
     waves = (changes - np.timedelta64(31, "D"), end - np.timedelta64(15, "D"))
-    survey = _survey(rng(9), rng(11), users, engagement, waves, end, effect)
+    survey = _survey(rng(9), rng(11), users, engagement, waves, end, rest)
     tables = {
         "users": users, "accounts": accounts, "contacts": contacts,
         "opportunities": _competition(rng(COMPETITION_STREAM), opportunities),
@@ -1008,6 +1020,8 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         "data_start": str(s), "changes_start": str(changes), "data_end": str(end),
         "control_region": CONTROL_REGION, "survey_waves": [str(w) for w in waves],
     }
+    if design:
+        design.finish(tables, metadata, users, s, end, scale)
     metadata["profile"] = {
         "vocabularies": sample_vocabularies(),
         "policies": COURSE_POLICIES, "periods": profile_periods(metadata)}

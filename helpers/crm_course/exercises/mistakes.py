@@ -118,6 +118,25 @@ def points_for_percent(compute: Callable, message: str = "You added the rise as 
     return Mistake("points for percent", compute, message)
 
 
+def power_after_the_fact(compute: Callable, message: str = "You planned from the observed "
+                         "rates: a power computed from the result only restates its "
+                         "p-value. Plan from the smallest change worth detecting.") -> Mistake:
+    """A sample size planned from the observed result instead of the target."""
+    return Mistake("power after the fact", compute, message)
+
+
+def one_sample_formula(compute: Callable, message: str = "You used the one-sample formula "
+                       "n = ((z + z_power) / h)^2: two groups, both measured with noise, need "
+                       "twice as many.") -> Mistake:
+    """The one-sample sample size (half the two-group one)."""
+    return Mistake("one-sample formula", compute, message)
+
+
+def both_groups_together(compute: Callable, message: str = "That is the total for both "
+                         "groups; the question asks per group.") -> Mistake:
+    return Mistake("both groups together", compute, message)
+
+
 def wrong_group(compute: Callable, message: str) -> Mistake:
     """Data of another group than the one asked for (the other survey group, all
     regions for the treated ones ...)."""

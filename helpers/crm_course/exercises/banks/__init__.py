@@ -17,6 +17,7 @@ BANKS = {
     "03_gather_feedback": "crm_course.exercises.banks.gather_feedback",
     "04_implement_changes": "crm_course.exercises.banks.implement_changes",
     "05_review_after_three_months": "crm_course.exercises.banks.review",
+    "05b_evaluation_designs": "crm_course.exercises.banks.designs",
     "06_capstone": "crm_course.exercises.banks.capstone",
 }
 

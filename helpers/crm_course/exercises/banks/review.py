@@ -17,11 +17,14 @@ from ... import feedback
 from ... import review as rv
 from .. import methods
 from ..mistakes import (
+    both_groups_together,
     calendar_hours,
     censored_included,
     control_included,
     mean_not_median,
     median_not_mean,
+    one_sample_formula,
+    power_after_the_fact,
     wrong_group,
 )
 from ..questions import ChartQuestion, Drawn, Method, Mistake, NumberQuestion, OpenQuestion
@@ -274,15 +277,14 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
         expected=leads_needed, tolerance=1,
         method="the arcsine formula (Cohen's h)", alternatives=N_METHODS,
         mistakes=(
-            Mistake("power after the fact", leads_needed_after_the_fact,
+            power_after_the_fact(leads_needed_after_the_fact,
                     "You planned from the observed rates (q1 -> q2): a power computed from "
                     "the result only restates its p-value. Plan from the target."),
-            Mistake("one-sample formula", leads_needed_one_sample,
+            one_sample_formula(leads_needed_one_sample,
                     "You used the one-sample formula n = ((z + z_power) / h)^2: it assumes "
                     "one rate is known exactly. Two groups, both measured with noise, need "
                     "twice as many."),
-            Mistake("both groups together", lambda crm: 2 * leads_needed(crm),
-                    "That is the total for both groups; the question asks per group."),
+            both_groups_together(lambda crm: 2 * leads_needed(crm)),
         )),
     NumberQuestion(
         "q6", "DiD on conversion",
