@@ -50,13 +50,27 @@ def executed_claims(tmp_path: Path, seed: int, lessons) -> dict[str, list]:
 
 # ------------------------------------------------------------------ the detector
 
-FLAGGED = [
+FLAGGED = [  # issue 28's sentences, then those a reviewer would write next
     "The rate it targeted went up (66.7% -> 76.2%).",
     "## 11. Caveats before anyone celebrates",
     "What faster replies should serve, customer satisfaction (CSAT), moved 73.1% -> 73.8%.",
+    "The naive before/after 5.39 would make the plan look cautious.",
+    "Trained users who agree they had enough training: wave 1 9%, wave 2 18%.",
     "Conversion rose to 14.3% in the review window.",
     "The improvements paid off: ROI 5.39.",
     "The rate it targeted went down (76.2% -> 66.7%), not up.",
+    "First response fell from 2.0 h to 1.6 h.",
+    "Lead conversion moved from 11.3% to 14.3% in the treated regions.",
+    "CSAT improved in the regions with the triage.",
+    "Resolution times worsened after the interface update.",
+    "The training boosted logins by a third.",
+    "The new process lifted the win rate.",
+    "Backlog was cut by half after the triage.",
+    "Overdue tickets halved; first replies doubled in speed.",
+    "The triage served customers better.",
+    "Active users grew, and the duplicate rate dropped.",
+    "Completeness 88.2% → 88.7% after the changes.",
+    "trained users: 0.15 before (n=40) vs 0.65 after (n=37)",
 ]
 ALLOWED = [
     "The rate it targeted moved 66.7% -> 76.2% in the treated regions (p = 0.237).",
@@ -65,6 +79,14 @@ ALLOWED = [
     "no control region): not credited to the triage.",
     "Say 'improved' only when the change clears a test at 95 % confidence.",
     "## 11. Caveats that apply to every verdict above",
+    "Lead conversion moved from 11.3% to 14.3%: that the changes caused it is not shown.",
+    "Duplicate contact rate moved from 6.5% to 9.3% (+2.8 pp); there is no test for it "
+    "here, so this report makes no claim about the change.",
+    "Did the changes work, and were they worth it?",
+    "A strong season can lift a KPI that nothing else moved.",
+    "Each answer gives a score from 0 to 100.",
+    "Baseline: 01 Jan 2025 to 31 Dec 2025; review from 01 Jan 2026 to 31 Mar 2026.",
+    "Smallest rise a test can detect with them: 4.2 points, from 11.0% to 15.2%.",
 ]
 
 
