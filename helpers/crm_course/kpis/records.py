@@ -23,7 +23,6 @@ from ._common import account_groups, dates, in_period, user_groups
 from .customers import churn_counts
 from .service import ticket_durations
 
-
 Records = np.ndarray | pd.Series
 
 
