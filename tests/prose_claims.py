@@ -88,12 +88,11 @@ def sentences(text: str, printed: bool = False) -> list[str]:
     return parts
 
 
-def is_effect_claim(sentence: str) -> bool:
-    """True when ``sentence`` implies an effect (a before -> after pair or a direction
-    word) without a test result in it (module docstring)."""
-    words = SCALE.sub("SCALE", DATE.sub("DATE", QUOTED.sub("QUOTE", sentence)))
-    if ACCOUNTED.search(words):
-        return False
+def implies_effect(sentence: str) -> bool:
+    """True when ``sentence`` says or implies that something changed: a before -> after
+    pair, or a direction word outside a question and, without numbers, outside a condition
+    or a modal (module docstring)."""
+    words = _words(sentence)
     if PAIR.search(words):
         return True
     if not DIRECTION.search(words) or "?" in words:  # a question asks, it claims nothing
@@ -101,10 +100,26 @@ def is_effect_claim(sentence: str) -> bool:
     return not (HEDGED.search(words) and not re.search(r"\d", words))
 
 
+def is_effect_claim(sentence: str) -> bool:
+    """True when ``sentence`` implies an effect without a test result in it."""
+    return implies_effect(sentence) and not ACCOUNTED.search(_words(sentence))
+
+
+def _words(sentence: str) -> str:
+    """The sentence without quoted mentions, dates and scale ranges."""
+    return SCALE.sub("SCALE", DATE.sub("DATE", QUOTED.sub("QUOTE", sentence)))
+
+
+def effect_sentences(nb) -> list[tuple[int, str, bool]]:
+    """(cell index, sentence, tested) of every sentence of ``nb`` that implies an effect;
+    ``tested``: it carries its test result (`ACCOUNTED`)."""
+    return [(index, s, not is_effect_claim(s)) for index, kind, text in prose(nb)
+            for s in sentences(text, printed=kind == "output") if implies_effect(s)]
+
+
 def effect_claims(nb) -> list[tuple[int, str]]:
     """(cell index, sentence) of every untested effect claim of ``nb``."""
-    return [(index, s) for index, kind, text in prose(nb)
-            for s in sentences(text, printed=kind == "output") if is_effect_claim(s)]
+    return [(index, s) for index, s, tested in effect_sentences(nb) if not tested]
 
 
 def claims_in(path: Path) -> list[tuple[int, str]]:

@@ -3,11 +3,14 @@
 The lessons run on companies generated with ``effect=0``; no sentence of their markdown
 or printed output may say or imply that something went up, improved, served or paid off
 without a test in the same sentence (`prose_claims`). Seeds: the sentences were read
-and fixed on effect-0 seeds 57 and 41; the tests use other seeds (`SEEDS`, `SWEEP`).
+and fixed on effect-0 seeds 57, 41, 8801 and 8802 and on seed 8803 with the course's
+effect; the tests use other seeds (`SEEDS`, `SWEEP`, `SWEEP_EFFECT`).
 
 Cost: the default run executes the two lessons that print before/after sentences
-(05 and 06) on two seeds, and checks every lesson's markdown without executing it;
-the ``claims`` sweep runs lessons 00-06 on ten more seeds.
+(05 and 06) on two effect-0 seeds, and checks every lesson's markdown without executing
+it; the ``claims`` sweep runs lessons 00-06 on ten effect-0 seeds and on ten seeds with
+the course's effect (where a claim must carry its test just the same), and prints, per
+seed, how many sentences imply an effect and how many of them carry their test.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from prose_claims import effect_claims, sentences
+from prose_claims import effect_claims, effect_sentences, sentences
 
 from crm_course import synth
 from crm_course.data import write_tables
@@ -24,28 +27,37 @@ from crm_course.executor import run_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("0*.ipynb"))
-READ_SEEDS = (57, 41)            # read while writing: never used below
-SEEDS = (311, 467)               # default run
-SWEEP = tuple(range(1101, 1111))  # `-m claims`
+READ_SEEDS = (57, 41, 8801, 8802, 8803)  # read while writing: never used below
+SEEDS = (311, 467)               # default run, effect 0
+SWEEP = tuple(range(1101, 1111))  # `-m claims`, effect 0
+SWEEP_EFFECT = tuple(range(1201, 1211))  # `-m claims`, the course's effect
 BEFORE_AFTER = ("05_review_after_three_months.ipynb", "06_report.ipynb")
-assert not set(READ_SEEDS) & set(SEEDS + SWEEP)
+assert not set(READ_SEEDS) & set(SEEDS + SWEEP + SWEEP_EFFECT)
 
 
-def null_company(folder: Path, seed: int) -> Path:
-    data = synth.generate(seed=seed, effect=0)
+def company(folder: Path, seed: int, effect: float) -> Path:
+    data = synth.generate(seed=seed, effect=effect)
     write_tables(data.tables, data.metadata, folder)
     return folder
 
 
-def executed_claims(tmp_path: Path, seed: int, lessons) -> dict[str, list]:
-    data = null_company(tmp_path / f"data-{seed}", seed)
+def executed(tmp_path: Path, seed: int, lessons, effect: float = 0
+             ) -> dict[str, list[tuple[int, str, bool]]]:
+    """{lesson: its effect-implying sentences (`effect_sentences`)} on a company of
+    ``seed`` and ``effect``."""
+    data = company(tmp_path / f"data-{seed}", seed, effect)
     found = {}
     for lesson in lessons:
         out = tmp_path / f"{seed}-{lesson.name}"
         run = run_notebook(lesson, out, {"data_dir": str(data)}, timeout=600)
-        assert not run.error, f"{lesson.name} on effect-0 seed {seed}: {run.error}"
-        found[lesson.name] = effect_claims(nbformat.read(out, as_version=4))
-    return {k: v for k, v in found.items() if v}
+        assert not run.error, f"{lesson.name} on seed {seed}, effect {effect}: {run.error}"
+        found[lesson.name] = effect_sentences(nbformat.read(out, as_version=4))
+    return found
+
+
+def untested(found: dict) -> dict[str, list[tuple[int, str]]]:
+    return {name: [(i, s) for i, s, tested in rows if not tested]
+            for name, rows in found.items() if any(not t for *_, t in rows)}
 
 
 # ------------------------------------------------------------------ the detector
@@ -128,11 +140,18 @@ def test_lesson_markdown_makes_no_untested_effect_claim(lesson):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_before_after_lessons_on_no_effect_data(tmp_path, seed):
     lessons = [NOTEBOOKS / name for name in BEFORE_AFTER]
-    assert executed_claims(tmp_path, seed, lessons) == {}
+    assert untested(executed(tmp_path, seed, lessons)) == {}
 
 
 @pytest.mark.notebook
 @pytest.mark.claims
-@pytest.mark.parametrize("seed", SWEEP)
-def test_every_lesson_on_no_effect_data(tmp_path, seed):
-    assert executed_claims(tmp_path, seed, LESSONS) == {}
+@pytest.mark.parametrize("effect, seed", [(0, s) for s in SWEEP]
+                         + [(1, s) for s in SWEEP_EFFECT])
+def test_every_lesson_claims_an_effect_only_with_its_test(tmp_path, effect, seed):
+    found = executed(tmp_path, seed, LESSONS, effect)
+    implying = sum(len(rows) for rows in found.values())
+    tested = sum(t for rows in found.values() for *_, t in rows)
+    print(f"prose claims, effect {effect}, seed {seed}: {implying} sentences imply an "
+          f"effect, {tested} carry their test, {implying - tested} do not; per lesson "
+          + ", ".join(f"{name[:2]} {len(rows)}" for name, rows in found.items()))
+    assert untested(found) == {}
