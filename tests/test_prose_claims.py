@@ -8,9 +8,10 @@ effect; the tests use other seeds (`SEEDS`, `SWEEP`, `SWEEP_EFFECT`).
 
 Cost: the default run executes the two lessons that print before/after sentences
 (05 and 06) on two effect-0 seeds, and checks every lesson's markdown without executing
-it; the ``claims`` sweep runs the same two lessons on ten effect-0 seeds and on ten seeds
-with the course's effect (where a claim must carry its test just the same), and prints,
-per seed, how many sentences imply an effect and how many of them carry their test.
+it; the ``claims`` sweep runs lesson 05 and reads the report (`report.assemble`, the
+sentences lesson 06 and the HTML page print) on ten effect-0 seeds and on ten seeds with
+the course's effect (where a claim must carry its test just the same), and prints, per
+seed, how many sentences imply an effect and how many of them carry their test.
 (Lessons 00-04 print no before/after of the review; their markdown is checked above.)
 """
 
@@ -20,9 +21,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from prose_claims import effect_claims, effect_sentences, sentences
+from prose_claims import (
+    effect_claims,
+    effect_sentences,
+    implies_effect,
+    is_effect_claim,
+    sentences,
+)
 
-from crm_course import synth
+from crm_course import load_crm, report, synth
 from crm_course.data import write_tables
 from crm_course.executor import run_notebook
 
@@ -54,6 +61,18 @@ def executed(tmp_path: Path, seed: int, lessons, effect: float = 0
         assert not run.error, f"{lesson.name} on seed {seed}, effect {effect}: {run.error}"
         found[lesson.name] = effect_sentences(nbformat.read(out, as_version=4))
     return found
+
+
+def report_sentences(folder: Path) -> list[tuple[int, str, bool]]:
+    """`effect_sentences` of the report on the data in ``folder``: every KPI's sentences,
+    the executive summary, the cause and ROI sections and the cautions."""
+    rep = report.assemble(load_crm(folder), "all")
+    lines = [f"{r.sentence} {r.target_sentence}" for r in [*rep.rows, *rep.quality]]
+    lines += [line for points in rep.summary.values() for line in points]
+    lines += [rep.causal, *rep.cautions]
+    lines += [] if isinstance(rep.payoff, str) else list(rep.payoff.sentences)
+    return [(0, s, not is_effect_claim(s)) for s in sentences("\n".join(lines), printed=True)
+            if implies_effect(s)]
 
 
 def untested(found: dict) -> dict[str, list[tuple[int, str]]]:
@@ -149,7 +168,8 @@ def test_before_after_lessons_on_no_effect_data(tmp_path, seed):
 @pytest.mark.parametrize("effect, seed", [(0, s) for s in SWEEP]
                          + [(1, s) for s in SWEEP_EFFECT])
 def test_before_after_lessons_claim_an_effect_only_with_its_test(tmp_path, effect, seed):
-    found = executed(tmp_path, seed, [NOTEBOOKS / name for name in BEFORE_AFTER], effect)
+    found = executed(tmp_path, seed, [NOTEBOOKS / BEFORE_AFTER[0]], effect)
+    found["report"] = report_sentences(tmp_path / f"data-{seed}")
     implying = sum(len(rows) for rows in found.values())
     tested = sum(t for rows in found.values() for *_, t in rows)
     print(f"prose claims, effect {effect}, seed {seed}: {implying} sentences imply an "
