@@ -8,9 +8,9 @@ effect; the tests use other seeds (`SEEDS`, `SWEEP`, `SWEEP_EFFECT`).
 
 Cost: the default run executes the two lessons that print before/after sentences
 (05 and 06) on two effect-0 seeds, and checks every lesson's markdown without executing
-it; the ``claims`` sweep runs lesson 05 and reads the report (`report.assemble`, the
-sentences lesson 06 and the HTML page print) on ten effect-0 seeds and on ten seeds with
-the course's effect (where a claim must carry its test just the same), and prints, per
+it; the ``claims`` sweep reads the report (`report.assemble`, the sentences lesson 06 and
+the HTML page print) and runs lesson 05 on ten effect-0 seeds and on ten seeds with the
+course's effect (where a claim must carry its test just the same), and prints, per
 seed, how many sentences imply an effect and how many of them carry their test.
 (Lessons 00-04 print no before/after of the review; their markdown is checked above.)
 """
@@ -163,16 +163,29 @@ def test_before_after_lessons_on_no_effect_data(tmp_path, seed):
     assert untested(executed(tmp_path, seed, lessons)) == {}
 
 
-@pytest.mark.notebook
-@pytest.mark.claims
-@pytest.mark.parametrize("effect, seed", [(0, s) for s in SWEEP]
-                         + [(1, s) for s in SWEEP_EFFECT])
-def test_before_after_lessons_claim_an_effect_only_with_its_test(tmp_path, effect, seed):
-    found = executed(tmp_path, seed, [NOTEBOOKS / BEFORE_AFTER[0]], effect)
-    found["report"] = report_sentences(tmp_path / f"data-{seed}")
+SWEPT = [kind for pair in zip([(0, s) for s in SWEEP], [(1, s) for s in SWEEP_EFFECT],
+                                strict=True) for kind in pair]  # effect 0 and 1 in turn
+
+
+def _print_counts(what: str, effect: float, seed: int, found: dict) -> None:
     implying = sum(len(rows) for rows in found.values())
     tested = sum(t for rows in found.values() for *_, t in rows)
-    print(f"prose claims, effect {effect}, seed {seed}: {implying} sentences imply an "
-          f"effect, {tested} carry their test, {implying - tested} do not; per lesson "
-          + ", ".join(f"{name[:2]} {len(rows)}" for name, rows in found.items()))
+    print(f"prose claims, {what}, effect {effect}, seed {seed}: {implying} sentences imply "
+          f"an effect, {tested} carry their test, {implying - tested} do not")
+
+
+@pytest.mark.claims
+@pytest.mark.parametrize("effect, seed", SWEPT)
+def test_the_report_claims_an_effect_only_with_its_test(tmp_path, effect, seed):
+    found = {"report": report_sentences(company(tmp_path / "data", seed, effect))}
+    _print_counts("report", effect, seed, found)
+    assert untested(found) == {}
+
+
+@pytest.mark.notebook
+@pytest.mark.claims
+@pytest.mark.parametrize("effect, seed", SWEPT)
+def test_lesson_05_claims_an_effect_only_with_its_test(tmp_path, effect, seed):
+    found = executed(tmp_path, seed, [NOTEBOOKS / BEFORE_AFTER[0]], effect)
+    _print_counts("lesson 05", effect, seed, found)
     assert untested(found) == {}
