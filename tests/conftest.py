@@ -48,7 +48,8 @@ def sample_dir_copy():
 # markers by test file (pyproject.toml describes them): `make check` deselects them all
 FILE_MARKERS = {
     "notebook": {"test_lesson_claims.py", "test_lesson_claims_more.py",
-                 "test_lessons_papermill.py", "test_solutions_papermill.py",
+                 "test_lesson_kpi_numbers.py", "test_lessons_papermill.py",
+                 "test_solutions_papermill.py",
                  "test_lessons_on_exports.py", "test_notebook_runs.py", "test_executor.py",
                  "test_hostile.py", "test_grading.py", "test_grading_identity.py",
                  "test_hub.py", "test_vocabularies.py", "test_designs_lesson.py"},

@@ -3,13 +3,24 @@
 EVALUATION_RULES: "On data where nothing changed, no sentence says or implies that
 something went up, improved, served or paid off, unless a test in the same sentence
 supports it. Headings too." A lesson's prose is its markdown cells (headings included)
-and what its code prints (stdout, markdown outputs); tables are numbers, not sentences.
+and what its code prints (stdout, markdown outputs; each printed line a statement of its
+own); tables are numbers, not sentences.
 
-A sentence is an *effect claim* when it holds an effect word (`EFFECT`) and no test
-statement (`TESTED`: a p-value, an interval, "chance", a verdict word of the engine).
-A question ("Did the changes work?") or an open condition ("whether it worked") claims
-nothing. Negated phrasing ("went down, not up") still needs a test: the rule is about
-what a reader takes away.
+The rule is structural. A sentence *implies an effect* when it holds
+
+* a **before -> after pair** of numbers (`PAIR`): "66.7% -> 76.2%", "from 11.0% to
+  14.3%", "wave 1 9%, wave 2 18%", "0.11 before ... vs 0.15 after", "the naive
+  before/after 5.39"; or
+* a **direction word** (`DIRECTION`): went up, rose, fell, dropped, improved, worsened,
+  grew, lifted, boosted, cut by, halved, doubled, paid off, served, celebrate ...
+
+and it is an *untested effect claim* unless the same sentence carries a test result or
+says plainly that none is established (`ACCOUNTED`: a p-value, an interval, "chance",
+"not established", "not shown", "cannot tell", "no claim"; planning statements about
+what a test *can detect* count too). Words in quotes are mentions, not claims ("say
+'improved' only when ..."). A direction word without any number in a question, a
+condition or a modal sentence ("Did the changes work?", "a strong season can lift a
+KPI") claims nothing about these data; a pair of numbers always does.
 """
 
 from __future__ import annotations
@@ -19,18 +30,34 @@ from pathlib import Path
 
 import nbformat
 
-EFFECT = re.compile(
-    r"\b(went up|went down|rose|risen|fell|fallen|dropped|improved|improves|improving|"
-    r"increased|decreased|declined|grew|lifted|boosted|paid off|pays off|served|"
-    r"celebrat\w*|worked(?! example)|got better|got worse|faster replies|worth it)\b",
+NUMBER = r"[-+]?(?:[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?\s?(?:%|pp|h\b|points?\b|days?\b)?"
+PAIR = re.compile(
+    rf"({NUMBER}\s*(?:->|→|⟶)\s*{NUMBER}"               # 66.7% -> 76.2%
+    rf"|\bfrom\s+{NUMBER}\s+to\s+{NUMBER}"              # from 11.0% to 14.3%
+    rf"|\bwave 1\b[^;]*?\d[^;]*?\bwave 2\b"             # wave 1 9%, wave 2 18%
+    rf"|\bbefore\b[^;]*?\bvs\.?\s[^;]*?\bafter\b"        # 0.11 before (n=..) vs 0.15 after
+    rf"|\bbefore/after\b[^;]*?\d)",                    # the naive before/after 5.39
     re.IGNORECASE)
-TESTED = re.compile(
-    r"(\bp\s*[=<>≤]|p-value|\binterval\b|\bchance\b|\bsignifican|\btest(ed|s)?\b|"
-    r"\bcannot tell\b|\bnot established\b|\bestablished\b|\bmet\b|\bnot met\b|"
-    r"\bdetectable\b|\bverdict\b|\bevidence\b)",
+DIRECTION = re.compile(
+    r"\b(went (?:up|down)|go(?:es)? (?:up|down)|rose|risen|rises|fell|fallen|"
+    r"dropped|drops|improved|improves|improving|worsened|worsens|got (?:better|worse)|"
+    r"increased|decreased|declined|grew|grown|gained|jumped|climbed|surged|slipped|"
+    r"shrank|lifted|lifts|boosted|boosts|halved|doubled|tripled|cut (?:by|in half)|"
+    r"paid off|pays off|pay off|served|serves(?! as)|should serve|celebrat\w*|"
+    r"worked(?! example)|faster replies|worth it)\b",
     re.IGNORECASE)
-# a question or an open condition asks, it does not claim ("Did the changes work?")
-OPEN = re.compile(r"(\?|\bwhether\b)")
+ACCOUNTED = re.compile(
+    r"(\bp\s*[=<>≤]\s*\d|p-value|\binterval\b|\bchance\b|\bsignifican\w*|"
+    r"\bnot (?:established|shown)\b|\bcannot tell\b|\bcannot be told\b|\bno claim\b|"
+    r"\bcan detect\b|\bdetectable\b)",
+    re.IGNORECASE)
+# a condition or a modal says what could be, not what these data show
+HEDGED = re.compile(r"\b(?:whether|if|unless|when|can|could|may|might|would)\b",
+                    re.IGNORECASE)
+SCALE = re.compile(r"\b(?:runs|ranges?|scale|score) from\b", re.IGNORECASE)  # 0 to 100
+QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"|“[^”]*”")
+DATE = re.compile(r"\b(?:\d{1,2} )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+                  r"[a-z]* \d{4}\b|\b\d{4}-\d\d-\d\d\b|\b(?:19|20)\d\d\b")
 
 
 def prose(nb) -> list[tuple[int, str, str]]:
@@ -48,25 +75,51 @@ def prose(nb) -> list[tuple[int, str, str]]:
     return out
 
 
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences: at . ! ? followed by space, and at line starts that
-    begin a heading, a list item, a table row or a new printed line after a full stop."""
+def sentences(text: str, printed: bool = False) -> list[str]:
+    """Split prose into sentences: at . ! ? : followed by a capital, and at line starts
+    that begin a heading, a list item or a table row; ``printed`` text also at every line
+    (each printed line is a statement of its own)."""
     text = re.sub(r"`[^`]*`", "CODE", text)       # inline code is not prose
+    lines = r"\n" if printed else r"\n(?=\s*(?:#|[-*] |\d+\. |\|))|\n\s*\n"
     parts: list[str] = []
-    for block in re.split(r"\n(?=\s*(?:#|[-*] |\d+\. |\|))|\n\s*\n", text):
+    for block in re.split(lines, text):
         block = " ".join(block.split())
         parts.extend(s for s in re.split(r"(?<=[.!?:])\s+(?=[A-Z(\"'*])", block) if s)
     return parts
 
 
+def implies_effect(sentence: str) -> bool:
+    """True when ``sentence`` says or implies that something changed: a before -> after
+    pair, or a direction word outside a question and, without numbers, outside a condition
+    or a modal (module docstring)."""
+    words = _words(sentence)
+    if PAIR.search(words):
+        return True
+    if not DIRECTION.search(words) or "?" in words:  # a question asks, it claims nothing
+        return False
+    return not (HEDGED.search(words) and not re.search(r"\d", words))
+
+
+def is_effect_claim(sentence: str) -> bool:
+    """True when ``sentence`` implies an effect without a test result in it."""
+    return implies_effect(sentence) and not ACCOUNTED.search(_words(sentence))
+
+
+def _words(sentence: str) -> str:
+    """The sentence without quoted mentions, dates and scale ranges."""
+    return SCALE.sub("SCALE", DATE.sub("DATE", QUOTED.sub("QUOTE", sentence)))
+
+
+def effect_sentences(nb) -> list[tuple[int, str, bool]]:
+    """(cell index, sentence, tested) of every sentence of ``nb`` that implies an effect;
+    ``tested``: it carries its test result (`ACCOUNTED`)."""
+    return [(index, s, not is_effect_claim(s)) for index, kind, text in prose(nb)
+            for s in sentences(text, printed=kind == "output") if implies_effect(s)]
+
+
 def effect_claims(nb) -> list[tuple[int, str]]:
-    """(cell index, sentence) of every effect claim of ``nb`` (see the module docstring)."""
-    found = []
-    for index, _, text in prose(nb):
-        for s in sentences(text):
-            if EFFECT.search(s) and not TESTED.search(s) and not OPEN.search(s):
-                found.append((index, s))
-    return found
+    """(cell index, sentence) of every untested effect claim of ``nb``."""
+    return [(index, s) for index, s, tested in effect_sentences(nb) if not tested]
 
 
 def claims_in(path: Path) -> list[tuple[int, str]]:

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from kpi_fixtures import empty_crm, make_crm
+from kpi_fixtures import USERS, empty_crm, make_crm
 
 from crm_course import kpis
 from crm_course.kpis import REGISTRY, kpi_names, kpi_table
@@ -175,3 +175,48 @@ def test_sample_dataset_smoke(sample):
     assert kpis.first_response_hours(sample, *sample.period("baseline")) == pytest.approx(
         2.0, abs=0.3)
     assert isinstance(kpis.funnel(sample, start, end), pd.DataFrame)
+
+
+def _deals(owner: str, won: int, lost: int) -> list[dict]:
+    return [{"opportunity_id": f"{owner}-{i}", "owner_id": owner, "created_date": "2025-01-02",
+             "close_date": "2025-01-12", "stage": "won" if i < won else "lost",
+             "furthest_stage": "won" if i < won else "proposal", "amount": 100}
+            for i in range(won + lost)]
+
+
+def test_a_group_meets_its_target_only_with_its_interval():
+    """Win rate target 0.60, 40 closed deals per region (Wilson 95 %, by hand):
+    North 36/40 = 0.90 [0.77, 0.96] met; South 26/40 = 0.65 [0.50, 0.78] straddles 0.60,
+    so 'cannot tell' (the value alone said 'met'); East 8/40 = 0.20 [0.11, 0.35] not met."""
+    users = [*USERS, {"user_id": "U7", "department": "sales", "team": "Sales East",
+                            "region": "East"}]
+    crm = make_crm(users=users,
+                   opportunities=_deals("U1", 36, 4) + _deals("U2", 26, 14) + _deals("U7", 8, 32),
+                   kpi_targets=[{"kpi": "win_rate", "baseline": 0.5, "target": 0.6}])
+    table = kpi_table(crm, *JAN, by="region", kpis=["win_rate"]).set_index("region")
+    assert table.value.round(2).to_dict() == {"North": 0.9, "South": 0.65, "East": 0.2,
+                                              "West": pytest.approx(math.nan, nan_ok=True)}
+    assert table.status.to_dict() == {"North": "met", "South": "cannot tell",
+                                      "East": "not met", "West": "no data"}
+    assert not table.note.str.contains("value alone").any()
+    intervals = kpis.table.group_intervals(crm, "win_rate", *pd.to_datetime(JAN), "region")
+    assert intervals["South"] == pytest.approx((0.495, 0.779), abs=0.002)
+    # the company as a whole: 70/120 = 0.583 [0.494, 0.668] straddles 0.60 as well
+    assert kpi_table(crm, *JAN, kpis=["win_rate"]).status.item() == "cannot tell"
+
+
+def test_a_group_without_an_interval_says_it_was_judged_on_the_value_alone(crm):
+    """One closed deal in South: no interval, so the note says the value alone decided;
+    churn's quarterly target is not applied to a group's rate over another length."""
+    table = kpi_table(crm, *JAN, by="region").set_index(["kpi", "region"])
+    assert table.loc[("win_rate", "North"), "status"] == "met"      # 1 of 1 won, target 0.6
+    assert "judged on the value alone" in table.loc[("win_rate", "North"), "note"]
+    accounts = [{"account_id": f"A{i}", "region": "North", "customer_since": "2024-01-01",
+                 "churn_date": "2025-02-01" if i < 2 else None} for i in range(10)]
+    churn = make_crm(accounts=accounts, kpi_targets=[
+        {"kpi": "churn_rate", "baseline": 0.05, "target": 0.04, "period": "quarter"}])
+    one_year = kpi_table(churn, "2025-01-01", "2025-12-31", by="region",
+                         kpis=["churn_rate"]).set_index("region")
+    assert one_year.value["North"] == 0.2                   # 2 of 10 lost over the year
+    assert one_year.status["North"] == "no target"          # not 'not met' against 4 %
+    assert "its target is per quarter" in one_year.note["North"]

@@ -168,7 +168,8 @@ def describe(c: ev.Comparison, unit: str) -> str:
         text = f"{label} {verb} from {b} to {a} ({evidence}): {word} beyond chance."
     if pd.notna(c.median_before) and unit != "days" and not unit.endswith("hours"):
         text += (f" The median moved from {format_value(c.median_before, unit)} to "
-                 f"{format_value(c.median_after, unit)}.")
+                 f"{format_value(c.median_after, unit)} (the same {c.test}, "
+                 f"{review.format_p(c.p_value)}).")
     if c.driver:
         code = currency_of(unit)
         driver = c.driver.replace("one record of ", f"one record of {code} ") if code else (

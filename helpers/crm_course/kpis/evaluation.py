@@ -204,8 +204,17 @@ def level_interval(crm: CRM, name: str, start, end, confidence: float = CONFIDEN
         return None, None, True
     if REGISTRY[name].records is None:
         return None, None, False
-    x = np.sort(observations(crm, name, start, end))
-    n, kind = len(x), REGISTRY[name].test
+    return values_interval(observations(crm, name, start, end), REGISTRY[name].test,
+                           confidence)
+
+
+def values_interval(values: np.ndarray, kind: str, confidence: float = CONFIDENCE
+                    ) -> tuple[float | None, float | None, bool]:
+    """(low, high, True): the ``confidence`` interval of the KPI that ``values`` (its
+    records) give, ``kind`` its test ('share': Wilson; 'median': order statistics; 'mean':
+    Student t); (None, None, False) with fewer than two records."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
     if n < 2:
         return None, None, False
     alpha = 1 - confidence
@@ -508,5 +517,6 @@ __all__ = ["CLAIMS", "Comparison", "ImpossibleValue", "Value", "testable",
            "baseline_rule", "chart_length", "check_possible", "claim", "compare",
            "comparison_baseline", "compute", "evaluate", "level_interval",
            "like_period_value", "mature_end", "maturity_days", "observations", "over_time",
+           "values_interval",
            "p_text", "per_period_value", "same_season_baseline", "survey_waves",
            "winback_effect"]

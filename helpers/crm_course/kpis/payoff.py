@@ -109,7 +109,7 @@ def _sentences(crm: CRM, table: pd.DataFrame, leads: int, margin: float, cost: f
     did = table.loc["difference-in-differences"]
     if not math.isnan(did.uplift):
         caused = ("every check of the verdict passed" if verdict.established else
-                  "that the changes caused the uplift is not shown, so this is what the "
+                  "that the changes caused this difference is not shown, so this is what the "
                   "changes would return if the difference were their effect")
         out.append(
             f"From the difference-in-differences ({change_text(did.uplift, 'points')}, "

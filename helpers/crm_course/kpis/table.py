@@ -14,7 +14,13 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
-from .evaluation import evaluate, level_interval, like_period_value
+from .evaluation import (
+    evaluate,
+    level_interval,
+    like_period_value,
+    mature_end,
+    values_interval,
+)
 from .registry import REGISTRY, kpi_names
 
 STATUSES = ("met", "not met", "cannot tell", "no target", "no data")
@@ -87,6 +93,52 @@ def unknown_amount_note(crm: CRM, name: str) -> str:
             "their value left out")
 
 
+ALONE = "judged on the value alone"  # the note's words when no interval could be used
+
+
+def group_intervals(crm: CRM, name: str, first, last, by: str
+                    ) -> dict[str, tuple[float | None, float | None]]:
+    """{group: (low, high)}: the 95 % interval of KPI ``name`` in each group of ``by`` from
+    the group's records (`records`, after the maturity rule), as `level_interval` for the
+    whole company; {} for a KPI without record-level observations."""
+    k = REGISTRY[name]
+    if k.records is None or k.aggregation == "level":
+        return {}
+    last_ok, _ = mature_end(crm, name, first, last)
+    if last_ok < first:
+        return {}
+    found = k.records(crm, first, last_ok, by=by)
+    found = found[found.notna()]
+    return {label: values_interval(x.to_numpy(), k.test)[:2]
+            for label, x in found.groupby(level=0)}
+
+
+def _judged(crm: CRM, name: str, first, last, value: float, target: float, length,
+            by: str | None, interval: tuple | None) -> tuple[str, str]:
+    """(status, how it was judged: '' or a note) of one value (the company's, or a group's
+    of ``by`` with its ``interval``) against the target (see `kpi_table`)."""
+    k = REGISTRY[name]
+    if math.isnan(value) or math.isnan(target):
+        return status(value, target, k.higher_is_better), ""
+    restated, how = like_period_value(crm, name, first, last, length, value)
+    if how and by is not None:
+        return "no target", (f"its target is per {length}: a group's value over this "
+                             "period is not judged against it")
+    if how:
+        shown = f"{restated:.1%}" if k.unit == "share" else f"{restated:.3g}"
+        return (status(restated, target, k.higher_is_better),
+                f"judged per {length}, the target's period: {shown} ({how}); no interval "
+                f"here: {ALONE}")
+    if by is None:
+        low, high, exact = level_interval(crm, name, first, last)
+    else:
+        exact = k.aggregation == "level"
+        low, high = interval if interval and interval[0] is not None else (None, None)
+        exact = exact or low is not None
+    how = "" if exact else f"no interval for this KPI here: {ALONE}"
+    return status(value, target, k.higher_is_better, low, high), how
+
+
 def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.DataFrame:
     """Every scalar KPI of the registry for the period, with baseline, target and status.
 
@@ -112,11 +164,14 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         ``status`` is 'met' / 'not met' against the target in the KPI's good direction
         when the value's 95 % interval (`evaluation.level_interval`) lies wholly on one side
         of it, 'cannot tell' when the interval straddles it, 'no target', or 'no data'
-        (value NaN: nothing to compute it from); by group, the value alone decides. A KPI that
-        grows with the period's length (churn) is judged over its target's period: over a
-        year against a quarterly target, by the pooled quarterly rate, which the note
-        gives. A KPI whose records need time (lead conversion) counts only records old
-        enough at the data's end, and the note says when that cuts the period. A KPI whose
+        (value NaN: nothing to compute it from); a group is judged the same way with the
+        interval of its own records (`group_intervals`). Without an interval (a KPI
+        without records, a group of one record) the value alone decides and the note says
+        'judged on the value alone'. A KPI that grows with the period's length (churn) is
+        judged over its target's period: over a year against a quarterly target, by the
+        pooled quarterly rate, which the note gives (a group is then not judged). A KPI
+        whose records need time (lead conversion) counts only records old enough at the
+        data's end, and the note says when that cuts the period. A KPI whose
         tables are empty (an export without a usage log ...) is not computed: its value
         is NaN and its note names the empty tables.
 
@@ -149,22 +204,15 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                 values = ([measured.value] if by is None else
                           measured.value.reindex(labels).to_numpy(dtype=float))
             baseline, target, benchmark, length = refs.loc[name]
+            grouped = (group_intervals(crm, name, first, last, by)
+                       if by is not None and not math.isnan(target) else {})
             for label, value in zip(labels, values, strict=True):
-                judged, how = (like_period_value(crm, name, first, last, length, float(value))
-                               if by is None and not math.isnan(target) else (value, ""))
-                low = high = None
-                if how:
-                    shown = f"{judged:.1%}" if k.unit == "share" else f"{judged:.3g}"
-                    how = f"judged per {length}, the target's period: {shown} ({how})"
-                elif by is None and not math.isnan(target) and not math.isnan(value):
-                    low, high, exact = level_interval(crm, name, first, last)
-                    how = ("" if exact else "no interval for this KPI here: judged on the "
-                           "value alone")
+                judged, how = _judged(crm, name, first, last, float(value), target, length,
+                                      by, grouped.get(label))
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
                     "unit": crm.profile.unit(k.unit), "baseline": baseline, "target": target,
-                    "benchmark": benchmark,
-                    "status": status(float(judged), target, k.higher_is_better, low, high),
+                    "benchmark": benchmark, "status": judged,
                     "higher_is_better": k.higher_is_better,
                     "note": "; ".join(n for n in (note, how) if n),
                 })

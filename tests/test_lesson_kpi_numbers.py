@@ -1,0 +1,171 @@
+"""The numbers printed next to a KPI's name in the executed lessons are the engine's
+(issue 28.1: one name, one definition, everywhere).
+
+Each lesson runs once per seed per session (`notebook_runs`, shared with the lesson-claims
+and papermill tests on seeds 1 and 7). For every line that names a registered KPI (its
+registry name or its label) beside a value of a known period, the value is recomputed with
+the engine (`kpis.evaluation.compute`, `compare`, `kpi_table`) on the same seed and must
+match to the printed digit; a printed target status must be `kpi_table`'s. A lesson must
+show at least ``MIN_FOUND`` such numbers, so a reworded lesson cannot turn the check off.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from lesson_claims import NUMBER, num, outputs
+
+from crm_course.kpis import evaluation as ev
+from crm_course.kpis import lead_conversion_eventual
+from crm_course.kpis.registry import REGISTRY, kpi_label, kpi_names
+from crm_course.kpis.table import kpi_table
+from crm_course.report import format_value
+from crm_course.runner import ROOT
+from crm_course.source import get_crm
+
+SEEDS = [1, 7]
+LESSONS = ["00_welcome", "02_analyse_kpis", "04_implement_changes",
+           "05_review_after_three_months", "06_report"]
+MIN_FOUND = {"00_welcome": 2, "02_analyse_kpis": 12, "04_implement_changes": 3,
+             "05_review_after_three_months": 9, "06_report": 8}
+NAMES = "|".join(sorted(kpi_names(), key=len, reverse=True))
+AREAS = "sales|marketing|service|customers|adoption|data quality|feedback|roi"
+STATUS_WORDS = {"may or may not have met its target": "cannot tell",  # longest first
+                "missed its target": "not met", "met its target": "met"}
+
+
+class Engine:
+    """The engine's values for one seed, computed once per (KPI, period)."""
+
+    def __init__(self, seed: int):
+        self.crm = get_crm(None, seed)
+        self.baseline = self.crm.period("baseline")
+        self.review = self.crm.period("review")
+        self.report_baseline = ev.comparison_baseline(self.crm, self.review)[0]
+        self.tables = {}
+
+    def value(self, kpi: str, period: tuple) -> float:
+        return float(ev.compute(self.crm, kpi, *period))
+
+    def table(self, period: tuple):
+        if period not in self.tables:
+            self.tables[period] = kpi_table(self.crm, *period).set_index("kpi")
+        return self.tables[period]
+
+    def compared(self, kpi: str) -> ev.Comparison:
+        return ev.compare(self.crm, kpi, self.report_baseline, self.review)
+
+
+def differs(printed: str, value: float, decimals: int, percent: bool = False) -> bool:
+    shown = round(100 * value if percent else value, decimals)
+    return math.isnan(value) or abs(num(printed) - shown) > 0.51 * 10 ** -decimals
+
+
+def check(lesson: str, text: str, e: Engine) -> tuple[int, list[str]]:
+    """(numbers checked, disagreements) of one executed lesson."""
+    found, problems = 0, []
+
+    def compare(what: str, printed: str, value: float, decimals: int, percent=False):
+        nonlocal found
+        found += 1
+        if differs(printed, value, decimals, percent):
+            problems.append(f"{what}: printed {printed}, engine {value!r}")
+
+    conversion = "lead_conversion_rate"
+    if lesson == "00_welcome":
+        for m in re.finditer(r"Measured in the (?:CRM's first year|baseline):\s+(" + NUMBER
+                             + r")%", text):
+            compare("00 measured conversion", m[1], e.value(conversion, e.baseline), 1, True)
+        for m in re.finditer(r"leads won at any time[^:]*: (" + NUMBER + r")%", text):
+            compare("00 eventual conversion", m[1],
+                    lead_conversion_eventual(e.crm, *e.baseline), 1, True)
+    if lesson == "02_analyse_kpis":
+        for pattern, kpi in ((r"Lead conversion \(won within \d+ days[^)]*\): (" + NUMBER
+                              + r")%", conversion),
+                             (r"Win rate \(won / deals closed in the period\): (" + NUMBER
+                              + r")%", "win_rate")):
+            for m in re.finditer(pattern, text):
+                compare(f"02 {kpi}", m[1], e.value(kpi, e.baseline), 1, True)
+        table = e.table(e.baseline)
+        for m in re.finditer(rf"^({NAMES})\s+(?:{AREAS})\s+({NUMBER})\s", text, re.M):
+            compare(f"02 scorecard {m[1]}", m[2], table.value[m[1]], 3)
+        for m in re.finditer(rf"^({NAMES})\s+({NUMBER})\s+{NUMBER}\s+(met|not met|cannot "
+                             r"tell)\s+" + NUMBER + "%", text, re.M):
+            compare(f"02 objectives {m[1]}", m[2], table.value[m[1]], 3)
+            if m[3] != table.status[m[1]]:
+                problems.append(f"02 objectives {m[1]}: '{m[3]}', kpi_table "
+                                f"'{table.status[m[1]]}'")
+    if lesson == "04_implement_changes":
+        table = e.table(e.baseline)
+        for m in re.finditer(rf"\s({NAMES})\s+({NUMBER})\s*$", text, re.M):
+            compare(f"04 plan baseline {m[1]}", m[2], table.value[m[1]], 2)
+    if lesson == "05_review_after_three_months":
+        for m in re.finditer(rf"^({NAMES})\s+({NUMBER})\s+({NUMBER})\s+{NUMBER}\s*$", text,
+                             re.M):
+            compare(f"05 baseline {m[1]}", m[2], e.value(m[1], e.baseline), 3)
+            compare(f"05 review {m[1]}", m[3], e.value(m[1], e.review), 3)
+        for m in re.finditer(r"(\w+)\S*: active-user rate by hand " + NUMBER
+                             + r", kpis.active_user_rate (" + NUMBER + ")", text):
+            period = e.baseline if m[1] == "baseline" else e.review
+            compare(f"05 active users {m[1]}", m[2], e.value("active_user_rate", period), 3)
+    if lesson in ("05_review_after_three_months", "06_report"):
+        for kpi in kpi_names():
+            label = re.escape(kpi_label(kpi))
+            for m in re.finditer(label + r" (?:moved|rose|fell) from (.+?) to (.+?) \(", text):
+                c = e.compared(kpi)
+                unit = e.crm.profile.unit(REGISTRY[kpi].unit)
+                found += 1
+                if (m[1], m[2]) != (format_value(c.before, unit), format_value(c.after, unit)):
+                    problems.append(f"{lesson} {kpi}: printed {m[1]} -> {m[2]}, engine "
+                                    f"{c.before!r} -> {c.after!r}")
+                line = text[m.start():text.find("\n", m.start())]
+                said = next((s for words, s in STATUS_WORDS.items() if words in line), None)
+                if said and said != e.table(e.review).status[kpi]:
+                    problems.append(f"{lesson} {kpi}: target '{said}', kpi_table "
+                                    f"'{e.table(e.review).status[kpi]}'")
+    return found, problems
+
+
+@pytest.fixture(scope="module")
+def runs(notebook_runs):
+    jobs = [(seed, lesson) for seed in SEEDS for lesson in LESSONS]
+    done = notebook_runs.run([(ROOT / "notebooks" / f"{lesson}.ipynb", {"seed": seed})
+                              for seed, lesson in jobs])
+    return dict(zip(jobs, done, strict=True))
+
+
+@pytest.fixture(scope="module")
+def engines():
+    return {seed: Engine(seed) for seed in SEEDS}
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_numbers_next_to_kpi_names_are_the_engines(runs, engines, seed, lesson):
+    run = runs[seed, lesson]
+    assert run.error is None, run.error
+    found, problems = check(lesson, outputs(run.output), engines[seed])
+    assert not problems, f"{lesson} on seed {seed}: " + "; ".join(problems)
+    assert found >= MIN_FOUND[lesson], (
+        f"{lesson} on seed {seed}: only {found} KPI numbers found; a lesson changed its "
+        "wording: update test_lesson_kpi_numbers.py")
+
+
+def test_the_check_catches_a_number_of_another_definition(engines):
+    """The relapse of issue 28: eventual conversion printed under the KPI's name."""
+    e = engines[SEEDS[0]]
+    eventual = 100 * lead_conversion_eventual(e.crm, *e.baseline)
+    text = f"Measured in the CRM's first year: {eventual:.1f}%\n"
+    found, problems = check("00_welcome", text, e)
+    assert found == 1 and problems
+    text = f"lead_conversion_rate  sales  {eventual / 100:.3f}  share\n"
+    assert check("02_analyse_kpis", text, e)[1]
+    right = e.compared("lead_conversion_rate")
+    line = (f"- Lead conversion rate moved from {format_value(right.before, 'share')} to "
+            f"{format_value(right.after, 'share')} (+0.0 pp): ... In the review window it "
+            "met its target of 12.1%: ...\n")
+    found, problems = check("06_report", line, e)
+    status = e.table(e.review).status["lead_conversion_rate"]
+    assert found == 1 and (problems != []) == (status != "met")
