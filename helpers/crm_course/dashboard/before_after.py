@@ -121,10 +121,10 @@ ABOUT = """<p>Two measures have one record per lead or per ticket and can be tes
 lead conversion and first-response time. The chart puts the baseline and the review
 window side by side for the regions that got the changes and for the control region. The
 first sentence compares the review window with the report's baseline; the second is the
-course's verdict on the changes: the difference-in-differences estimate with its interval
-(errors clustered by region), randomisation over the regions, the pre-trend, a placebo
-date and the smallest effect this design could detect. Switch the confidence level to show
-how the interval widens.</p>
+course's verdict on the changes, and the toggle beside it lists the checks behind it: the
+difference-in-differences estimate with its interval (errors clustered by region),
+randomisation over the regions, the pre-trend, a placebo date and the smallest effect this
+design could detect. Switch the confidence level to show how the interval widens.</p>
 <p>When the two lines run parallel, the changes did nothing the control region did not
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
@@ -135,7 +135,9 @@ class BeforeAfter:
     """The before/after view.
 
     Widgets: ``kpi`` (a key of `MEASURES`) and ``confidence``. State after every change:
-    ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets).
+    ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets: the
+    before/after sentence and the verdict's conclusion) and ``checks_box`` (the verdict's
+    checks, behind a toggle; hidden when no check could be made).
     """
 
     def __init__(self, crm: CRM):
