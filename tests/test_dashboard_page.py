@@ -49,10 +49,10 @@ def server(sample, tmp_path_factory):
                                stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # a loaded machine pre-heats slowly
         while True:
             try:
-                urllib.request.urlopen(url, timeout=2).close()
+                urllib.request.urlopen(url, timeout=10).close()
                 break
             except OSError as err:
                 if process.poll() is not None or time.monotonic() > deadline:
