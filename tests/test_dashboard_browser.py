@@ -43,7 +43,7 @@ def _free_port() -> int:
 CHART = ".crm-explorer .crm-chart img"  # the first view's chart
 
 
-def _serve(command: list[str], url: str, log: Path, timeout: float = 60, cwd: Path = ROOT):
+def _serve(command: list[str], url: str, log: Path, timeout: float = 300, cwd: Path = ROOT):
     """Start ``command`` in ``cwd`` in the dashboard's environment (`serve.environment`:
     its page template on the Jupyter path); wait until ``url`` answers. Returns the
     process."""
@@ -57,7 +57,7 @@ def _serve(command: list[str], url: str, log: Path, timeout: float = 60, cwd: Pa
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
         try:
-            urllib.request.urlopen(url, timeout=2).close()
+            urllib.request.urlopen(url, timeout=10).close()
             return process
         except OSError:
             time.sleep(0.3)

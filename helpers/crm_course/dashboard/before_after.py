@@ -31,6 +31,7 @@ from . import words
 from .render import Chart, Panel, about, number
 
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
+CHART_SIZE = (6.5, 4.5)  # inches: beside the verdict, half a projector screen
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,10 @@ ABOUT = """<p>Two measures have one record per lead or per ticket and can be tes
 lead conversion and first-response time. The chart puts the baseline and the review
 window side by side for the regions that got the changes and for the control region. The
 first sentence compares the review window with the report's baseline; the second is the
-course's verdict on the changes: the difference-in-differences estimate with its interval
-(errors clustered by region), randomisation over the regions, the pre-trend, a placebo
-date and the smallest effect this design could detect. Switch the confidence level to show
-how the interval widens.</p>
+course's verdict on the changes, and the toggle beside it lists the checks behind it: the
+difference-in-differences estimate with its interval (errors clustered by region),
+randomisation over the regions, the pre-trend, a placebo date and the smallest effect this
+design could detect. Switch the confidence level to show how the interval widens.</p>
 <p>When the two lines run parallel, the changes did nothing the control region did not
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
@@ -134,7 +135,9 @@ class BeforeAfter:
     """The before/after view.
 
     Widgets: ``kpi`` (a key of `MEASURES`) and ``confidence``. State after every change:
-    ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets).
+    ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets: the
+    before/after sentence and the verdict's conclusion) and ``checks_box`` (the verdict's
+    checks, behind a toggle; hidden when no check could be made).
     """
 
     def __init__(self, crm: CRM):
@@ -142,12 +145,16 @@ class BeforeAfter:
             options=[(m.text(crm), k) for k, m in MEASURES.items()], description="KPI")
         self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
                                                 description="Confidence")
-        self.chart = Chart()
+        self.chart = Chart(layout=widgets.Layout(flex="1 1 55%"))
         self.words = widgets.HTML()
+        self.checks_box = about("The checks behind the verdict", "")
         self.result: ReviewResult | None = None
         self.widget = Panel([widgets.HBox([self.kpi, self.confidence],
                                           layout=widgets.Layout(flex_flow="row wrap")),
-                             self.chart, self.words, about("About this view", ABOUT)],
+                             widgets.HBox([self.chart, widgets.VBox(
+                                 [self.words, self.checks_box],
+                                 layout=widgets.Layout(flex="1 1 45%"))]),
+                             about("About this view", ABOUT)],
                             self.describe, name="review")
         for control in (self.kpi, self.confidence):
             control.observe(lambda _: self.update(), "value")
@@ -169,9 +176,17 @@ class BeforeAfter:
                         f"review window, for {' and '.join(r.groups.index)}: "
                         + "; ".join(f"{g} {self._number(row.iloc[0])} then "
                                     f"{self._number(row.iloc[-1])}"
-                                    for g, row in r.groups.iterrows()) + ".")
-        self.words.value = "".join(f"<p style='font-size:18px'>{html.escape(s)}</p>"
-                                   for s in self.result.sentences)
+                                    for g, row in r.groups.iterrows()) + ".", CHART_SIZE)
+        # on screen: the before/after sentence and the verdict's conclusion; the checks
+        # that make up the rest of the verdict's sentence behind a toggle
+        shown = (r.sentences[0], r.verdict.conclusion)
+        self.words.value = "".join(f"<p class='crm-verdict' style='font-size:18px'>"
+                                   f"{html.escape(s)}</p>" for s in shown)
+        checks = r.verdict.checks if len(r.verdict.checks) > 1 else ()
+        self.checks_box.children[0].value = (
+            "<ul style='font-size:18px;max-width:70em'>"
+            + "".join(f"<li>{html.escape(c.text)}</li>" for c in checks) + "</ul>")
+        self.checks_box.layout.display = None if checks else "none"
 
     def _number(self, value: float) -> str:
         """A group's value with the measure's unit, money in the dataset's currency."""
@@ -180,11 +195,13 @@ class BeforeAfter:
     def _draw(self, ax) -> None:
         r = self.result
         target = kpis.targets(self.crm).target.get(r.measure.kpi)
-        plots.line(r.groups.T, f"{r.measure.text(self.crm)}: baseline vs review window",
+        plots.line(r.groups.T, f"{r.measure.text(self.crm)}:\nbaseline vs review window",
                    "period", words.unit(r.measure.unit, self.crm.profile.currency),
                    target=None if pd.isna(target) else target,
                    percent=r.measure.proportion, ax=ax)
         ax.set_xlim(-0.3, 1.3)
+        ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
+        ax.legend(loc="best")
 
     def describe(self) -> str:
         """What the view shows now."""

@@ -53,7 +53,10 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 ".crm-chart img{display:block;width:100%;height:auto;object-fit:contain;"
                 "object-position:left top;"
                 f"max-height:max(280px,calc(100vh - {CHART_ROOM_PX}px))}}"
-                ".crm-caption{font-size:18px;margin:2px 0}</style>")
+                ".crm-caption{font-size:18px;margin:2px 0}"
+                # ipywidgets sets an HTML widget's line height to a control's (36 px): a
+                # wrapped caption or label would take twice the room it needs
+                ".crm-view .widget-html>.widget-html-content{line-height:1.35}</style>")
 
 PAD_INCHES = 0.2  # around the tight box of everything drawn
 MIN_NOTE_PT = 13  # no note on a chart smaller than this
@@ -150,6 +153,7 @@ class Panel(widgets.VBox):
 
     def __init__(self, children, describe: Callable[[], str], name: str = "view", **kwargs):
         super().__init__([widgets.HTML(CONTROLS_CSS), *children], **kwargs)
+        self.add_class("crm-view")
         self.add_class(f"crm-{name}")  # for the browser tests and their screenshots
         self._describe = describe
 

@@ -52,6 +52,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at t
                 "shared by the changes aimed at the same KPI and rounded up to the "
                 "slider's step; 0 where either is not recorded.")
 FONT = "font-size:18px"
+CHART_SIZE = (6.0, 4.5)  # inches: beside the sliders, 40 % of a projector screen
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -177,13 +178,16 @@ class WhatIf:
     """
 
     def __init__(self, crm: CRM):
-        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 55%"))
-        self.chart = Chart(layout=widgets.Layout(flex="1 1 45%"))
+        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 60%"))
+        self.chart = Chart()
         self.headline_box = widgets.HTML()
         self.summary = widgets.HTML()
         self.assumptions = widgets.HTML()
-        self.widget = Panel([self.headline_box,
-                             widgets.HBox([self.chart, self.box]),
+        # the verdict (headline) above the chart on the left, every change's sliders on
+        # the right: both in one 1280x720 screen, the projected KPIs below
+        self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.chart],
+                                                        layout=widgets.Layout(flex="1 1 40%")),
+                                           self.box]),
                              self.summary, about("About this view: how the plan is priced",
                                                  ABOUT), self.assumptions],
                             self.describe, name="what-if")
@@ -254,12 +258,12 @@ class WhatIf:
             "benefit a year": ["not priced" if math.isnan(b) else self.crm.profile.money(b)
                                for b in k.benefit],
             "status": k.status})
-        self.headline_box.value = (f"<h3 class='crm-headline' style='font-size:20px;"
-                                   f"margin:4px 0'>{html(self.headline())}</h3>")
+        self.headline_box.value = (f"<p class='crm-headline' style='{FONT};font-weight:bold;"
+                                   f"margin:4px 0'>{html(self.headline())}</p>")
         self.summary.value = (
             table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
                                 "benefit a year"]], status="status"))
-        self.chart.show(self._draw, self._alt(), size=(7.0, 5.0))
+        self.chart.show(self._draw, self._alt(), size=CHART_SIZE)
 
     def _uplift(self, value: float, kpi: str, unit: str) -> str:
         """An uplift with its unit: percentage points for shares and 0-1 scores."""
@@ -317,7 +321,7 @@ class WhatIf:
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
-                   "Projected benefit against cost, first year",
+                   "Projected benefit against cost,\nfirst year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
         ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
