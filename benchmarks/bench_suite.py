@@ -4,9 +4,11 @@ wall on an idle 2-core machine).
 Runs the pytest command of the Makefile's ``test`` recipe (read from the Makefile, so
 the two never differ) in a child process and reports its wall time, the CPU time of the
 child and everything it waited for (xdist workers, executor children, kernels), the
-tests passed and the notebook executions of the shared store (tests/notebook_runs.py).
-The load average before the run is printed beside it: on a shared machine the wall time
-is not the idle one.
+tests passed, the notebook executions of the shared store (tests/notebook_runs.py) and
+the sum of every test's setup, call and teardown times (``--durations=0``; the slowest
+are printed). The load average before the run is printed beside it: on a shared machine
+the wall time is not the idle one, and CPU time and the durations' sum are the measures
+to compare.
 
     python benchmarks/bench_suite.py [--smoke] [--no-readme]
 
@@ -67,7 +69,8 @@ def measure(args: list[str]) -> dict:
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                          "--durations=0", "--durations-min=0", *args],
                          cwd=ROOT, capture_output=True, text=True,
                          env=_environment())
     wall = time.perf_counter() - started
@@ -76,7 +79,13 @@ def measure(args: list[str]) -> dict:
     passed = re.search(r"(\d+) passed", run.stdout)
     failed = re.search(r"(\d+) failed", run.stdout)
     executions = re.search(r"notebook_runs: (\d+) notebook executions", run.stdout)
+    per_test: dict[str, float] = {}  # setup + call + teardown
+    for seconds, test in re.findall(r"^(\d+\.\d+)s (?:setup|call|teardown) +(\S+)",
+                                    run.stdout, re.M):
+        per_test[test] = per_test.get(test, 0.0) + float(seconds)
+    slowest = sorted(((t, name) for name, t in per_test.items()), reverse=True)[:25]
     return dict(returncode=run.returncode, wall_s=wall, cpu_s=cpu, load=load,
+                durations_s=sum(per_test.values()), slowest=slowest,
                 passed=int(passed[1]) if passed else 0,
                 failed=int(failed[1]) if failed else 0,
                 executions=int(executions[1]) if executions else 0,
@@ -86,11 +95,12 @@ def measure(args: list[str]) -> dict:
 def table(args: list[str], r: dict) -> str:
     return "\n".join([
         "| command | passed | failed | notebook executions (shared store) | wall (s) | "
-        "CPU (s) | CPU / wall | load before | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "CPU (s) | CPU / wall | sum of test durations (s) | load before | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         f"| `pytest {shlex.join(args)}` | {r['passed']} | {r['failed']} | {r['executions']} | "
         f"{r['wall_s']:.0f} | {r['cpu_s']:.0f} | {r['cpu_s'] / r['wall_s']:.2f} | "
-        f"{r['load']:.2f} | wall < {TARGET_S} s on an idle 2-core machine |"])
+        f"{r['durations_s']:.0f} | {r['load']:.2f} | wall < {TARGET_S} s on an idle "
+        "2-core machine |"])
 
 
 def main() -> int:
@@ -105,6 +115,7 @@ def main() -> int:
     result = measure(pytest_args)
     text = table(pytest_args, result)
     print(text)
+    print("slowest (s):\n" + "\n".join(f"{t:8.1f}  {what}" for t, what in result["slowest"]))
     if result["returncode"] != 0 or not result["passed"]:
         print(f"pytest exited {result['returncode']}:\n{result['tail']}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_runs import SAMPLE
 
 from crm_course.runner import ROOT
 
@@ -305,16 +306,18 @@ def check(lesson: str, text: str) -> tuple[int, list[str]]:
     return claims, problems
 
 
-def claim_tests(seeds: list[int], exports: list[str]):
+def claim_tests(seeds: list[int], exports: list[str], sample: bool = False):
     """The module fixture and the tests of one claims file: every lesson on ``seeds`` and
     the fixture ``exports``, executed once per session (`notebook_runs`, shared with the
-    papermill and export tests)."""
-    datasets = [f"seed {s}" for s in seeds] + exports
+    papermill and export tests), and with ``sample`` the committed lessons (the bundled
+    sample's run, which nbval proves fresh: `notebook_runs.SAMPLE`)."""
+    generated = ["sample"] * sample + [f"seed {s}" for s in seeds]
+    datasets = generated + exports
 
     @pytest.fixture(scope="module")
     def runs(notebook_runs):
         """{(dataset, lesson): NotebookRun}."""
-        parameters = {f"seed {s}": {"seed": s} for s in seeds}
+        parameters = {"sample": SAMPLE} | {f"seed {s}": {"seed": s} for s in seeds}
         parameters |= {name: {"data_dir": str(notebook_runs.imported(name))} for name in exports}
         jobs = [(name, lesson) for name in datasets for lesson in LESSONS]
         done = notebook_runs.run([(ROOT / "notebooks" / f"{lesson}.ipynb", parameters[name])
@@ -328,18 +331,18 @@ def claim_tests(seeds: list[int], exports: list[str]):
         assert run.error is None, run.error
         claims, problems = check(lesson, outputs(run.output))
         assert not problems, f"{lesson} on {dataset}: " + "; ".join(problems)
-        if dataset.startswith("seed"):
+        if dataset in generated:
             assert claims >= MIN_CLAIMS.get(lesson, 1), (
                 f"{lesson} on {dataset}: only {claims} checked sentences found; a lesson "
                 "sentence changed its wording: update its checker in lesson_claims.py")
 
     def test_every_checker_finds_its_sentence(runs):
-        """On these seeds each checker checks at least one sentence: fewer seeds in
+        """On these companies each checker checks at least one sentence: fewer seeds in
         ``make test`` than in ``make claims`` still leave no checker idle."""
         idle = [f"{lesson}: {checker.__name__}" for lesson in LESSONS
                 for checker in COMMON + CHECKERS.get(lesson, [])
-                if not any(checker(outputs(runs[f"seed {s}", lesson].output))[0]
-                           for s in seeds)]
-        assert not idle, f"no sentence checked on seeds {seeds}: {idle}"
+                if not any(checker(outputs(runs[name, lesson].output))[0]
+                           for name in generated)]
+        assert not idle, f"no sentence checked on {generated}: {idle}"
 
     return runs, test_generated_claims_match_their_numbers, test_every_checker_finds_its_sentence

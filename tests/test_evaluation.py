@@ -14,6 +14,7 @@ from kpi_fixtures import make_crm
 from crm_course import kpis
 from crm_course import review as rv
 from crm_course.kpis import evaluation as ev
+from crm_course.kpis.comparison import _driver
 from crm_course.kpis.registry import AGGREGATIONS, REGISTRY
 
 
@@ -110,9 +111,14 @@ def test_maturity_leaves_young_leads_out_and_says_so(leads):
     assert "younger than 30 days" in value.note
     # April alone is entirely too young: no value, and the note says why
     april = ev.evaluate(leads, "lead_conversion_rate", "2025-04-01", "2025-04-30")
-    assert math.isnan(april.value) and "too early" in april.note
+    assert math.isnan(april.value) and "too early" in april.note and april.immature
     # win rate needs no maturity: closed deals are final
-    assert not ev.evaluate(leads, "win_rate", "2025-03-01", "2025-04-30").note
+    final = ev.evaluate(leads, "win_rate", "2025-03-01", "2025-04-30")
+    assert not final.note and not final.immature
+    # a comparison says (as a field, not in words) that maturity cut one of its periods
+    march, april = ("2025-03-01", "2025-03-31"), ("2025-04-01", "2025-04-30")
+    assert ev.compare(leads, "lead_conversion_rate", march, april).immature
+    assert not ev.compare(leads, "win_rate", march, april).immature
     # the maturity window comes from the dataset's profile: 10 days -> leads up to and
     # including 20 Apr count (4 in March, 10 and 20 Apr), and a lead converts only when won
     # within 10 days: O0 took 15 days, O3 13 days -> 0 of 6
@@ -226,8 +232,8 @@ def test_claims_need_a_significant_test():
 def test_driver_names_one_record_that_moves_the_mean():
     before = np.array([100.0, 110, 90, 105, 95])
     after = np.array([100.0, 110, 90, 105, 10_000])
-    assert ev._driver(before, after) == "one record of 10,000 (after)"
-    assert ev._driver(before, before + 50) == ""
+    assert _driver(before, after) == "one record of 10,000 (after)"
+    assert _driver(before, before + 50) == ""
 
 
 def test_same_season_baseline_and_cut(leads):

@@ -84,6 +84,7 @@ def test_a_file_outside_the_roster_is_not_graded(rostered):
     results, _ = rostered
     (zed,) = [r for r in results.values() if r.submission.endswith("zed.ipynb")]
     assert zed.status == "error" and "not in the roster" in zed.reason and zed.score == 0
+    assert zed.refused == grading.Refusal.NOT_IN_ROSTER and results["bob"].refused == ""
 
 
 def test_name_collisions_are_an_error_not_a_merge(unrostered):
@@ -91,6 +92,7 @@ def test_name_collisions_are_an_error_not_a_merge(unrostered):
     li = [r for r in results.values() if r.learner.startswith("li_wei")]
     assert len(li) == 2 and len({r.learner for r in li}) == 2
     assert all(r.status == "error" and "never merged" in r.reason for r in li)
+    assert all(r.refused == grading.Refusal.NAME_COLLISION for r in li)
     assert len([k for k in _gradebook(out) if k.startswith("li_wei")]) == 2
     assert len(list((out / "feedback").glob("li_wei*.md"))) == 2
 
@@ -143,6 +145,20 @@ def test_roster_errors_name_the_line(tmp_path):
     with pytest.raises(RosterError, match="needs a header with `learner`"):
         read_roster(bad)
     assert learner_key(f"ma{BIDI}llory\u200b") == "mallory"
+
+
+def test_grade_exits_1_on_a_name_collision_only(tmp_path, capsys):
+    """The exit code follows the refusal's kind (a field), not the reason's words: two
+    names that clean alike -> 1 (neither ran); a file outside the roster -> 0."""
+    blank = subs.load(subs.EXERCISE)
+    pair = [subs.write(blank, tmp_path / name) for name in ("li wei.ipynb", "li_wei.ipynb")]
+    args = ["--out", str(tmp_path / "out"), "--no-sandbox"]
+    assert cli(["grade", *map(str, pair), *args, "--no-roster"]) == 1
+    assert "never merged" in capsys.readouterr().out
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,submission\nana,ana.ipynb\n", encoding="utf-8")
+    assert cli(["grade", str(pair[0]), *args, "--roster", str(roster)]) == 0
+    assert "not in the roster" in capsys.readouterr().out
 
 
 def test_grade_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):

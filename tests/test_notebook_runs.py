@@ -4,7 +4,9 @@ another worker's held run waited for, not repeated."""
 from __future__ import annotations
 
 import nbformat
-from notebook_runs import NotebookRuns, locked
+from notebook_runs import SAMPLE, NotebookRuns, locked
+
+from crm_course.runner import ROOT
 
 
 def _notebook(path):
@@ -44,3 +46,11 @@ def test_a_run_another_worker_holds_is_waited_for_not_repeated(tmp_path):
     with locked(folder / "lock", block=True):
         assert store._attempt(source, {"x": 5}, block=False) is None
     assert store._attempt(source, {"x": 5}, block=False).error is None
+
+
+def test_the_samples_run_of_a_committed_lesson_is_the_committed_notebook(tmp_path):
+    """No execution: nbval proves the committed outputs equal a fresh run on the sample."""
+    lesson = ROOT / "notebooks" / "02_analyse_kpis.ipynb"
+    (run,) = NotebookRuns(tmp_path / "store").run([(lesson, SAMPLE)])
+    assert run.output == lesson and run.error is None
+    assert not (tmp_path / "store" / "executed.txt").exists()

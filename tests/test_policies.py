@@ -1,27 +1,33 @@
 """Policies only from the profile: a copy of the sample with a 45-day maturity window,
 business hours 8-17 and North as the control region. The report, the dashboard's
-before/after and what-if computations each use these, never the course's 30 days,
-9-18 or West."""
+explorer, before/after and what-if computations and lessons 02 and 05 (run once per
+session on that copy: `notebook_runs`) each use these, never the course's 30 days,
+9-18 or West; no lesson or solution writes a policy into its code."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+from lesson_claims import outputs
 
 from crm_course import kpis, load_crm, report
 from crm_course.business_time import business_hours_between
+from crm_course.dashboard import Dashboard
 from crm_course.dashboard.before_after import review_result
 from crm_course.dashboard.what_if import planned_changes
 from crm_course.data import DEFAULT_DATA_DIR
 from crm_course.kpis.verdict import causal_verdict
+from crm_course.runner import ROOT
 
 
 @pytest.fixture(scope="module")
-def other(tmp_path_factory):
+def other_dir(tmp_path_factory):
+    """The sample's folder copied with the other policies in its dataset.json."""
     folder = tmp_path_factory.mktemp("policies")
     for file in DEFAULT_DATA_DIR.glob("*.csv"):
         shutil.copy(file, folder / file.name)
@@ -30,7 +36,12 @@ def other(tmp_path_factory):
     meta["profile"]["policies"].update(
         lead_maturity_days=45, business_hours={"days": "Mon-Fri", "open": 8, "close": 17})
     (folder / "dataset.json").write_text(json.dumps(meta))
-    return load_crm(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def other(other_dir):
+    return load_crm(other_dir)
 
 
 def by_hand_conversion(crm, first, last, days: int) -> float:
@@ -92,3 +103,45 @@ def test_what_if_starts_from_the_45_day_conversion(other):
     assert current == pytest.approx(kpis.compute(other, "lead_conversion_rate", *window))
     assert kpis.lead_conversion_rate(other, *window) == pytest.approx(
         by_hand_conversion(other, *window, 45))
+
+
+def test_dashboard_explorer_marks_45_days_as_maturing(other, tmp_path):
+    """With 45 days, February 2026 (ends 45 days or less before 31 Mar) is still maturing
+    too, not only March."""
+    e = Dashboard(other, recent=tmp_path / "recent.json").explorer
+    e.months.index = (0, len(e.months.options) - 1)
+    e.area.value, e.kpi.value = "sales", "lead_conversion_rate"
+    assert e.immature.tolist()[-2:] == [True, True] and not e.immature.iloc[:-2].any()
+    assert "younger than 45 days" in e.message and "30 days" not in e.message
+
+
+@pytest.mark.notebook
+def test_lessons_02_and_05_follow_the_profile(other_dir, notebook_runs):
+    lessons = [ROOT / "notebooks" / f"{name}.ipynb"
+               for name in ("02_analyse_kpis", "05_review_after_three_months")]
+    runs = notebook_runs.run([(nb, {"data_dir": str(other_dir)}) for nb in lessons])
+    for run in runs:
+        assert run.error is None, run.error
+    kpis_text, review = (outputs(run.output) for run in runs)
+    for text in (kpis_text, review):
+        assert "won within 45 days" in text and "within 30 days" not in text
+    assert "control region: North" in review and "control region: West" not in review
+
+
+POLICY_LITERALS = re.compile(
+    r"""days\s*=\s*30\b|\b30\s*days|\(\s*9\s*,\s*18\s*\)|\b0?9:00\b|\b18:00\b"""
+    r"""|["'](North|South|East|West)["']""")
+
+
+@pytest.mark.parametrize("path", sorted([*(ROOT / "notebooks").glob("*.ipynb"),
+                                         *(ROOT / "solutions").glob("*.ipynb")]),
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_policy_is_written_into_lesson_or_solution_code(path):
+    """Maturity days, business hours and the control region come from ``crm.profile``:
+    no code line of a lesson or solution writes 30 days, 9-18 or a region name."""
+    import nbformat
+
+    found = [line.strip() for cell in nbformat.read(path, as_version=4).cells
+             if cell.cell_type == "code" for line in cell.source.splitlines()
+             if POLICY_LITERALS.search(line.split("#")[0])]
+    assert not found, f"{path.name}: {found}"

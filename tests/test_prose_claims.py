@@ -7,9 +7,9 @@ and fixed on effect-0 seeds 57, 41, 8801 and 8802 and on seed 8803 with the cour
 effect; the tests use other seeds (`SEEDS`, `SWEEP`, `SWEEP_EFFECT`).
 
 Cost: the default run executes the two lessons that print before/after sentences
-(05 and 06) on two effect-0 seeds, and checks every lesson's markdown without executing
+(05 and 06) on one effect-0 seed (once per session: `notebook_runs`), and checks every lesson's markdown without executing
 it; the ``claims`` sweep reads the report (`report.assemble`, the sentences lesson 06 and
-the HTML page print) and runs lesson 05 on ten effect-0 seeds and on ten seeds with the
+the HTML page print) and runs lesson 05 on eleven effect-0 seeds and on ten seeds with the
 course's effect (where a claim must carry its test just the same), and prints, per
 seed, how many sentences imply an effect and how many of them carry their test.
 (Lessons 00-04 print no before/after of the review; their markdown is checked above.)
@@ -31,14 +31,13 @@ from prose_claims import (
 
 from crm_course import load_crm, report, synth
 from crm_course.data import write_tables
-from crm_course.executor import run_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("0*.ipynb"))
 READ_SEEDS = (57, 41, 8801, 8802, 8803)  # read while writing: never used below
-SEEDS = (311, 467)               # default run, effect 0
-SWEEP = tuple(range(1101, 1111))  # `-m claims`, effect 0
-SWEEP_EFFECT = tuple(range(1201, 1211))  # `-m claims`, the course's effect
+SEEDS = (311,)                   # default run, effect 0
+SWEEP = (467, *range(1101, 1111))  # `-m claims`, effect 0
+SWEEP_EFFECT = tuple(range(1200, 1211))  # `-m claims`, the course's effect
 BEFORE_AFTER = ("05_review_after_three_months.ipynb", "06_report.ipynb")
 assert not set(READ_SEEDS) & set(SEEDS + SWEEP + SWEEP_EFFECT)
 
@@ -49,17 +48,16 @@ def company(folder: Path, seed: int, effect: float) -> Path:
     return folder
 
 
-def executed(tmp_path: Path, seed: int, lessons, effect: float = 0
+def executed(notebook_runs, seed: int, lessons, effect: float = 0
              ) -> dict[str, list[tuple[int, str, bool]]]:
-    """{lesson: its effect-implying sentences (`effect_sentences`)} on a company of
-    ``seed`` and ``effect``."""
-    data = company(tmp_path / f"data-{seed}", seed, effect)
+    """{lesson: its effect-implying sentences (`effect_sentences`)} on the company of
+    ``seed`` and ``effect`` (each lesson run once per session: `notebook_runs`)."""
+    data = notebook_runs.generated(seed, effect=effect)
+    runs = notebook_runs.run([(lesson, {"data_dir": str(data)}) for lesson in lessons])
     found = {}
-    for lesson in lessons:
-        out = tmp_path / f"{seed}-{lesson.name}"
-        run = run_notebook(lesson, out, {"data_dir": str(data)}, timeout=600)
+    for lesson, run in zip(lessons, runs, strict=True):
         assert not run.error, f"{lesson.name} on seed {seed}, effect {effect}: {run.error}"
-        found[lesson.name] = effect_sentences(nbformat.read(out, as_version=4))
+        found[lesson.name] = effect_sentences(nbformat.read(run.output, as_version=4))
     return found
 
 
@@ -158,9 +156,9 @@ def test_lesson_markdown_makes_no_untested_effect_claim(lesson):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("seed", SEEDS)
-def test_before_after_lessons_on_no_effect_data(tmp_path, seed):
+def test_before_after_lessons_on_no_effect_data(notebook_runs, seed):
     lessons = [NOTEBOOKS / name for name in BEFORE_AFTER]
-    assert untested(executed(tmp_path, seed, lessons)) == {}
+    assert untested(executed(notebook_runs, seed, lessons)) == {}
 
 
 SWEPT = [kind for pair in zip([(0, s) for s in SWEEP], [(1, s) for s in SWEEP_EFFECT],
@@ -185,7 +183,7 @@ def test_the_report_claims_an_effect_only_with_its_test(tmp_path, effect, seed):
 @pytest.mark.notebook
 @pytest.mark.claims
 @pytest.mark.parametrize("effect, seed", SWEPT)
-def test_lesson_05_claims_an_effect_only_with_its_test(tmp_path, effect, seed):
-    found = executed(tmp_path, seed, [NOTEBOOKS / BEFORE_AFTER[0]], effect)
+def test_lesson_05_claims_an_effect_only_with_its_test(notebook_runs, effect, seed):
+    found = executed(notebook_runs, seed, [NOTEBOOKS / BEFORE_AFTER[0]], effect)
     _print_counts("lesson 05", effect, seed, found)
     assert untested(found) == {}

@@ -19,7 +19,7 @@ from crm_course import report
 from crm_course.dashboard.before_after import review_result
 from crm_course.report_page import render
 
-SEEDS = (61, 67)
+SEEDS = (61, pytest.param(67, marks=pytest.mark.claims))  # 67: `make claims`
 EFFECT = re.compile(
     r"\b(improved|an improvement|improvement in|got worse|a deterioration|went up|went down"
     r"|rose|fell|increased|decreased|grew|paid off|pays back|served|celebrat\w*|gained"

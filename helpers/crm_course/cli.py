@@ -242,7 +242,7 @@ def _grade(args) -> int:
 
     from .escape import clean
     from .exchange import ExchangeError, grade_exchange
-    from .grading import SandboxUnavailable, grade
+    from .grading import Refusal, SandboxUnavailable, grade
     from .identity import RosterError
 
     if (args.exchange is None) == (not args.submissions):
@@ -281,7 +281,7 @@ def _grade(args) -> int:
     print(f"graded {len(results)} submission(s) in {time.monotonic() - start:.1f} s; "
           f"wrote {Path(args.out) / 'gradebook.csv'} and "
           f"{Path(args.out) / 'class_report.html'}")
-    return 1 if any("never merged" in r.reason for r in results) else 0
+    return 1 if any(r.refused == Refusal.NAME_COLLISION for r in results) else 0
 
 
 def _add_class_report(sub) -> None:

@@ -514,8 +514,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
                         f"is compared with the whole baseline ({period_name(*baseline)}), "
                         "which differs in length and season.")
     found = verdicts(crm, [r.kpi for r in rows])
-    young = sorted({r.comparison.note for r in rows if "younger than" in r.comparison.note})
-    if young:
+    if any(r.comparison.immature for r in rows):
         cautions.append(f"Records too young to show their outcome are left out of the "
                         f"outcome KPIs (leads get {ev.maturity_days(crm)} days to close).")
     also = [_row(crm, n, baseline, window, table, before) for n in ALWAYS_SHOWN

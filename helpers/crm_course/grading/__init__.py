@@ -13,9 +13,9 @@ The command line (``crm-course grade``) is in `crm_course.cli`; the hub's exchan
 
 from .batch import SandboxUnavailable, grade
 from .steps import STEPS, rejudge
-from .submission import GradeResult, read_submission, solution_references
+from .submission import GradeResult, Refusal, read_submission, solution_references
 from .views import feedback_html, feedback_text, gradebook_rows, write_gradebook
 
-__all__ = ["STEPS", "GradeResult", "SandboxUnavailable", "feedback_html", "feedback_text",
-           "grade", "gradebook_rows", "read_submission", "rejudge", "solution_references",
-           "write_gradebook"]
+__all__ = ["STEPS", "GradeResult", "Refusal", "SandboxUnavailable", "feedback_html",
+           "feedback_text", "grade", "gradebook_rows", "read_submission", "rejudge",
+           "solution_references", "write_gradebook"]

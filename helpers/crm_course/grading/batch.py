@@ -28,7 +28,7 @@ from ..escape import clean
 from ..exercises.banks import get_bank
 from ..identity import bind, collisions, learner_key, read_roster
 from .steps import Batch, Submission, grade_one
-from .submission import GradeResult, parameters, read_submission
+from .submission import GradeResult, Refusal, parameters, read_submission
 from .views import feedback_text, file_names, write_gradebook
 
 GRADER_VERSION = "3"            # part of a result's key: a new grader re-grades
@@ -60,10 +60,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def submissions(paths: list[Path], batch: Batch, roster: dict | None
-                ) -> tuple[list[Submission], dict[Path, str]]:
+                ) -> tuple[list[Submission], dict[Path, tuple[Refusal, str]]]:
     """A `Submission` per path, read once (size and cells checked before parsing; the
     reason instead of the notebook when it cannot be read), with its learner, and the
-    ones that cannot be graded (not in the roster, name collisions) with their reason."""
+    ones that cannot be graded (not in the roster, name collisions): (`Refusal`, reason)."""
     subs, refused = [], {}
     names = {}
     for p in paths:
@@ -75,15 +75,16 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
         declared = params.get("learner")
         bound = bind(p, roster) if roster is not None else None
         if roster is not None and bound is None:
-            refused[p] = ("not in the roster: add its file name (submission) or its "
-                          "folder or stem (username) to the roster")
+            refused[p] = (Refusal.NOT_IN_ROSTER, "not in the roster: add its file name "
+                          "(submission) or its folder or stem (username) to the roster")
         name = bound if bound is not None else (
             str(declared) if declared is not None else p.stem)
         names[p] = name
         subs.append(Submission(p, GradeResult(submission=str(p), learner=learner_key(name)),
                                batch, params=params, bound=bound, nb=nb))
     if roster is None:
-        refused.update(collisions(names))
+        refused.update({path: (Refusal.NAME_COLLISION, why)
+                        for path, why in collisions(names).items()})
     for sub in subs:
         if sub.path in refused:
             sub.result.learner = f"{sub.result.learner} ({clean(sub.path.name)})"
@@ -115,7 +116,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
     todo = {}
     for i, sub in enumerate(subs):
         if sub.path in refused:
-            sub.stop(refused[sub.path])
+            sub.result.refused, why = refused[sub.path]
+            sub.stop(why)
             results[i] = sub.result
             continue
         done = out / "results" / f"{_key(sub.path, sub.result.learner, digests[sub.path])}.json"

@@ -15,6 +15,7 @@ import re
 import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import nbformat
@@ -22,6 +23,13 @@ import nbformat
 MAX_BYTES = 20_000_000     # a submission larger than this is not read
 MAX_CELLS = 2_000          # nor one with more cells
 SOLUTION_NAMES = {"solution", "expected", "bank", "get_bank", "BANKS", "solutions"}
+
+
+class Refusal(StrEnum):
+    """Why a submission was not graded before running it (``GradeResult.refused``)."""
+
+    NOT_IN_ROSTER = "not in roster"
+    NAME_COLLISION = "name collision"  # names that clean alike: never merged
 
 
 @dataclass
@@ -36,6 +44,7 @@ class GradeResult:
     max_score: float = 0.0
     status: str = "graded"          # graded | error
     reason: str = ""                # why points may be missing (empty when all is well)
+    refused: str = ""               # a `Refusal` when not graded for whose work it is
     questions: dict[str, dict] = field(default_factory=dict)
     open_answers: dict[str, str] = field(default_factory=dict)
     solution_use: dict[str, str] = field(default_factory=dict)  # question: shown | in code

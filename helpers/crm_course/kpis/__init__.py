@@ -61,7 +61,7 @@ from .data_quality import (
     invalid_value_rate,
     invalid_values,
 )
-from .evaluation import compute
+from .engine import compute
 from .feedback import sus_score
 from .marketing import (
     cac,

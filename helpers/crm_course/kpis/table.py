@@ -14,13 +14,7 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
-from .evaluation import (
-    evaluate,
-    level_interval,
-    like_period_value,
-    mature_end,
-    values_interval,
-)
+from .engine import evaluate, level_interval, like_period_value, mature_end, values_interval
 from .registry import REGISTRY, kpi_names
 
 STATUSES = ("met", "not met", "cannot tell", "no target", "no data")

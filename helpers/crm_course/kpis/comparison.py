@@ -1,0 +1,242 @@
+"""Two periods of one KPI compared honestly, and the baseline a review is compared with.
+
+* **Like with like**: the earlier period is cut as far as maturity cut the later one (same
+  length, same season); a duration counted at its end (the cycle of deals won in a
+  period) is compared only over deals won late enough to have been that long (the
+  entry's ``left_truncated``); a 'per period' KPI over periods of different lengths is
+  restated per month.
+* **Claims**: two periods are compared with a test where the KPI has record-level
+  observations (shares: two-proportion z-test; durations and money: Mann-Whitney U with a
+  bootstrap interval). "improved" / "got worse" only when p < 1 - confidence; otherwise
+  the values moved within what chance alone produces, or the KPI has no test here. Money
+  and durations carry the median beside the mean and say when one record drives the change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import inference as review
+from ..data import CRM
+from ._common import period
+from .customers import winback_counts
+from .engine import CONFIDENCE, Value, evaluate, months_between, observations, per_period_value
+from .registry import get_kpi
+
+CLAIMS = ("improved", "got worse", "no clear change", "not tested", "not comparable")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """KPI ``kpi`` in two periods, and what may be said about the change.
+
+    ``difference`` = after - before (interval ``ci_low`` to ``ci_high`` when tested);
+    ``claim`` one of `CLAIMS`: 'improved' / 'got worse' only when the test's p-value is
+    below 1 - ``confidence`` in the KPI's good direction. The interval is of the difference
+    of the KPI itself: proportions (Newcombe), medians or means (percentile bootstrap).
+    ``median_before/after`` for money and durations; ``driver`` names one record that
+    alone moves the mean against the rest ('' when none); ``immature``: young records were
+    left out of either period (maturity, `engine.Value.immature`).
+    """
+
+    kpi: str
+    before: float
+    after: float
+    n_before: int | None
+    n_after: int | None
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+    claim: str
+    note: str
+    median_before: float = math.nan
+    median_after: float = math.nan
+    driver: str = ""
+    confidence: float = CONFIDENCE
+    immature: bool = False
+
+
+def _driver(before: np.ndarray, after: np.ndarray) -> str:
+    """'' unless dropping the single largest record of one side reverses or halves the
+    change of the mean; then names that record's value."""
+    change = after.mean() - before.mean()
+    if change == 0 or min(len(before), len(after)) < 2:
+        return ""
+    for side, values in (("after", after), ("before", before)):
+        top = int(np.argmax(values))
+        rest = np.delete(values, top)
+        new = (after.mean() - rest.mean()) if side == "before" else (rest.mean() - before.mean())
+        if np.sign(new) != np.sign(change) or abs(new) < abs(change) / 2:
+            return f"one record of {values[top]:,.0f} ({side})"
+    return ""
+
+
+def mean_interval(before: np.ndarray, after: np.ndarray, confidence: float = CONFIDENCE,
+                  n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap interval of mean(after) - mean(before) (seeded: repeatable)."""
+    ci = stats.bootstrap(
+        (before, after), lambda b, a, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
+        n_resamples=n_resamples, confidence_level=confidence, method="percentile",
+        vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+def _same_cut(before: tuple, after: tuple, measured: Value) -> tuple:
+    """``before`` with its end moved back as far as maturity cut ``after`` (so the two
+    periods keep the same length and season), when ``before`` is as long as ``after``."""
+    b_first, b_last = period(*before)
+    a_first, a_last = period(*after)
+    cut = a_last - measured.last
+    same_length = (b_last - b_first) == (a_last - a_first)
+    if cut <= pd.Timedelta(0) or measured.last < a_first or not same_length:
+        return b_first, b_last
+    return b_first, b_last - cut
+
+
+def _history_cut(crm: CRM, name: str, windows: list[tuple], reference: tuple
+                 ) -> tuple[list[tuple], str]:
+    """``windows`` with any start earlier than data start + H moved to that day, H the 90th
+    percentile of the durations ``reference`` counts (the durations a fair period must be
+    able to hold); an emptied window becomes None. Returns the windows and a note."""
+    durations = observations(crm, name, *reference)
+    if not len(durations):
+        return windows, ""
+    horizon = int(math.ceil(np.percentile(durations, 90)))
+    data_start = crm.period("all")[0]
+    earliest = data_start + pd.Timedelta(days=horizon)
+    parsed = [period(*w) for w in windows]
+    cut = [w if w[0] >= earliest else ((earliest, w[1]) if earliest <= w[1] else None)
+           for w in parsed]
+    if cut == parsed:
+        return windows, ""
+    return cut, (f"only deals won from {earliest:%d %b %Y} on count (9 in 10 of the compared "
+                 f"cycles are under {horizon} days, and a deal won earlier could not be that "
+                 f"old: the data begin on {data_start:%d %b %Y})")
+
+
+def compare(crm: CRM, name: str, before: tuple, after: tuple,
+            confidence: float = CONFIDENCE) -> Comparison:
+    """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
+    values, the test where one exists, and the claim it allows.
+
+    A 'per period' KPI over periods of different lengths is 'not comparable' unless it
+    can be restated per month (`per_period_value`), which is then compared.
+    """
+    k = get_kpi(name)
+    history = ""
+    if k.left_truncated:
+        (before, after), history = _history_cut(crm, name, [before, after], after)
+        if before is None or after is None:
+            return Comparison(name, math.nan, math.nan, None, None, math.nan, math.nan,
+                              math.nan, math.nan, "", "not comparable", history)
+    a = evaluate(crm, name, *after)
+    before = _same_cut(before, after, a)
+    b = evaluate(crm, name, *before)
+    notes = [n for n in (history, b.note and f"before: {b.note}",
+                         a.note and f"after: {a.note}") if n]
+    vb, va = float(b.value), float(a.value)
+    young = a.immature or b.immature
+    if k.aggregation == "per period" and abs(months_between(b.first, b.last)
+                                             - months_between(a.first, a.last)) >= 0.5:
+        vb, nb = per_period_value(crm, name, b.first, b.last, "month")
+        va, na = per_period_value(crm, name, a.first, a.last, "month")
+        notes += [f"before {nb}", f"after {na}"]
+    nan = math.nan
+    if math.isnan(vb) or math.isnan(va):
+        return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
+                          "; ".join(notes) or "no value in one of the periods", immature=young)
+    if k.records is None:
+        return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
+                          "; ".join(notes), immature=young)
+    xb = observations(crm, name, *before)  # `before` already cut like `after`
+    xa = observations(crm, name, *after)
+    kind = k.test
+    extra = {}
+    try:
+        if kind == "share":
+            test = review.compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa),
+                                       name, confidence)
+        else:
+            test = review.compare_medians(xb, xa, name, confidence)
+            extra = {"median_before": float(np.median(xb)),
+                     "median_after": float(np.median(xa))}
+            if kind == "mean":
+                extra["driver"] = _driver(xb, xa)
+                test = replace(test, **dict(zip(("ci_low", "ci_high"),
+                                                mean_interval(xb, xa, confidence),
+                                                strict=True)))
+    except ValueError as error:  # too few records for the test
+        return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
+                          "not tested", "; ".join([*notes, str(error)]), immature=young)
+    return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
+                      test.p_value, test.test,
+                      claim(test.p_value, vb, va, k.higher_is_better, confidence),
+                      "; ".join(notes), confidence=confidence, immature=young, **extra)
+
+
+def claim(p_value: float, before: float, after: float, higher_is_better: bool | None,
+          confidence: float = CONFIDENCE) -> str:
+    """The claim a tested change allows: "improved" / "got worse" only when
+    p < 1 - confidence and the KPI has a better direction, else "no clear change"."""
+    alpha = round(1 - confidence, 12)  # 1 - 0.95 is 0.05000000000000004 in floating point
+    if not p_value < alpha or higher_is_better is None or after == before:
+        return "no clear change"
+    return "improved" if (after > before) == bool(higher_is_better) else "got worse"
+
+
+def winback_effect(crm: CRM, start, end, within_days: int = 90,
+                   confidence: float = CONFIDENCE) -> Comparison | None:
+    """The win-back campaigns of [start, end] against their holdout: ``before`` = the
+    holdout's comeback rate, ``after`` = the targeted group's, ``difference`` = targeted -
+    holdout (a share: 0.12 is +12 percentage points), two-proportion z-test with a Newcombe
+    interval, and the claim it allows. None when the period has no targeted and holdout
+    accounts to compare."""
+    back, targeted = winback_counts(crm, start, end, within_days=within_days)
+    back_h, held = winback_counts(crm, start, end, within_days=within_days, holdout=True)
+    if not targeted or not held:
+        return None
+    test = review.compare_proportions(back_h, held, back, targeted, "winback_rate", confidence)
+    return Comparison("winback_rate", test.before, test.after, held, targeted, test.difference,
+                      test.ci_low, test.ci_high, test.p_value, test.test,
+                      claim(test.p_value, test.before, test.after, True, confidence), "",
+                      confidence=confidence)
+
+
+def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The same calendar days one year before ``window`` when the data cover them (same
+    length, same season), else None."""
+    first, last = period(*window)
+    lo, hi = first - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
+    data_first = pd.Timestamp(crm.meta["data_start"])
+    return (lo, hi) if lo >= data_first else None
+
+
+def comparison_baseline(crm: CRM, window: tuple
+                        ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
+    """The one baseline rule of every page: the same days one year before ``window`` when
+    the data cover them ('same season'), else the whole baseline ('whole baseline')."""
+    same = same_season_baseline(crm, window)
+    return (same, "same season") if same else (crm.period("baseline"), "whole baseline")
+
+
+def baseline_rule(crm: CRM, window: tuple) -> str:
+    """The baseline rule in words, for every page that compares ``window`` with its
+    baseline: 'compared with the same months a year earlier (1 Jan 2025 to 31 Mar 2025)'
+    or 'compared with the whole baseline (...), which differs in length and season'."""
+    (first, last), kind = comparison_baseline(crm, window)
+    days = f"{first:%d %b %Y} to {last:%d %b %Y}"
+    if kind == "same season":
+        return f"compared with the same months a year earlier ({days})"
+    return (f"compared with the whole baseline ({days}): the data do not reach a year "
+            "before the review window, and the baseline differs in length and season")
+
+
+# the course's one p-value formatter (`inference.format_p`), under the engine's old name
+p_text = review.format_p

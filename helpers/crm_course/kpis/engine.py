@@ -1,0 +1,219 @@
+"""The evaluation engine: one KPI over one period, under the course's rules
+(shared/EVALUATION_RULES.md). Comparing two periods is `comparison`, charts over time
+`series`; `evaluation` gathers the three under one name.
+
+* **Pooled**, never averaged: a KPI over a period is the registry function over the whole
+  period (total numerator / total denominator, median of all records ...), and a KPI that
+  grows with the period's length ('per period' in the registry) is restated per period
+  when needed: pooled rate = sum of numerators / sum of denominators over the calendar
+  months, quarters or years of the window.
+* **Mature**: a KPI whose records need time to show their outcome (``matures``) counts only
+  records at least `maturity_days` old at the data's end; a window that is cut says so
+  (``Value.immature``). A conversion counts a lead as won only when it was won within
+  `maturity_days` of creation, so an old lead and a young one get the same time.
+* **Possible**: a share outside 0-1, an ROI below -100 % or a negative duration raises
+  `ImpossibleValue` instead of reaching a page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from ..data import CRM
+from ._common import data_end, period
+from .registry import REGISTRY, get_kpi
+
+CONFIDENCE = 0.95
+PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
+
+
+class ImpossibleValue(ValueError):
+    """A KPI value no data can produce (a bug, or a definition applied to the wrong data)."""
+
+
+def maturity_days(crm: CRM) -> int:
+    """Days a record needs before its outcome counts: ``crm.profile.maturity_days``."""
+    return crm.profile.maturity_days
+
+
+def check_possible(name: str, value: float) -> float:
+    """``value`` unchanged when the KPI ``name`` can take it; raises `ImpossibleValue`
+    for a share outside [0, 1], an ROI below -1 (-100 %) or a negative duration/count."""
+    if value is None or math.isnan(value):
+        return value
+    unit = REGISTRY[name].unit
+    bad = ((unit in ("share", "score 0-1") and not 0 <= value <= 1)
+           or (unit == "percent" and value < -1)
+           or (unit in ("days", "business hours", "tickets", "features") and value < 0))
+    if bad:
+        raise ImpossibleValue(f"{name} = {value!r} is impossible for a KPI in {unit}")
+    return value
+
+
+@dataclass(frozen=True)
+class Value:
+    """One KPI over one period, as the engine computes it.
+
+    ``first``/``last``: the period actually measured (``last`` earlier than asked when
+    young records were left out); ``note``: what the reader must know ('' when nothing);
+    ``immature``: young records were left out (or the whole period was too young).
+    """
+
+    kpi: str
+    value: float
+    first: pd.Timestamp
+    last: pd.Timestamp
+    note: str = ""
+    immature: bool = False
+
+
+def mature_end(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
+               ) -> tuple[pd.Timestamp, str]:
+    """Last day whose records are old enough for KPI ``name`` (``last`` for KPIs that need
+    no time), and a note when that cuts the period."""
+    if not REGISTRY[name].matures:
+        return last, ""
+    days = maturity_days(crm)
+    limit = data_end(crm) - pd.Timedelta(days=days)
+    if last <= limit:
+        return last, ""
+    if limit < first:
+        return limit, (f"no record of the period is {days} days old yet (younger than "
+                       f"{days} days at the data's end): too early to measure")
+    return limit, (f"records created after {limit:%d %b %Y} are younger than {days} days "
+                   f"and left out (measured {first:%d %b %Y} to {limit:%d %b %Y})")
+
+
+def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
+                     length: str) -> tuple[float, str]:
+    """KPI ``name`` (a 'per period' KPI) as a rate per ``length`` ('month', 'quarter',
+    'year'), pooled over the whole calendar periods of that length inside [first, last]:
+    sum(numerators) / sum(denominators). Churn: sum(lost) / sum(customers at start).
+
+    Returns (NaN, why) when the KPI has no counts to pool or no whole period fits.
+    """
+    counts = REGISTRY[name].pooled_counts
+    if counts is None:
+        return math.nan, f"{name} cannot be restated per {length}"
+    starts = pd.date_range(first, last, freq=PERIOD_FREQ[length])
+    pieces = [(s, s + length_offset(length) - pd.Timedelta(days=1)) for s in starts]
+    pieces = [(a, b) for a, b in pieces if a >= first and b <= last]
+    if not pieces:
+        return math.nan, f"the period holds no whole {length}"
+    num = den = 0.0
+    for a, b in pieces:
+        n, d = counts(crm, a, b)
+        num, den = num + n, den + d
+    note = (f"pooled over {len(pieces)} {length}{'s' if len(pieces) > 1 else ''}, "
+            f"{pieces[0][0]:%b %Y} to {pieces[-1][1]:%b %Y}")
+    return (num / den if den else math.nan), note
+
+
+def length_offset(length: str) -> pd.DateOffset:
+    """One calendar ``length`` ('month', 'quarter', 'year') as an offset."""
+    return {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
+            "year": pd.DateOffset(years=1)}[length]
+
+
+def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
+    """KPI ``name`` over [start, end] under the engine's rules (maturity, possible values).
+
+    ``kwargs`` go to the KPI function (``by=...``); with ``by`` the value is a Series.
+    """
+    k = get_kpi(name)
+    first, last = period(start, end)
+    last_ok, note = mature_end(crm, name, first, last)
+    immature = last_ok < last
+    if last_ok < first:
+        return Value(name, math.nan, first, last_ok, note, immature)
+    value = k(crm, first, last_ok, **kwargs)
+    for v in np.atleast_1d(np.asarray(value, dtype=float)):
+        check_possible(name, float(v))
+    return Value(name, value, first, last_ok, note, immature)
+
+
+def compute(crm: CRM, name: str, start, end, **kwargs):
+    """The registered KPI ``name`` over [start, end] as the course defines it: the engine's
+    value (`evaluate`: maturity, possible values), the same as `kpi_table`'s. ``by`` and
+    the KPI's options as keywords."""
+    return evaluate(crm, name, start, end, **kwargs).value
+
+
+def months_between(first: pd.Timestamp, last: pd.Timestamp) -> float:
+    """Length of [first, last] in months (30.44 days each)."""
+    return ((last - first).days + 1) / 30.44
+
+
+def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
+                      length: str | None, value: float) -> tuple[float, str]:
+    """The value to judge against a target set per ``length``: ``value`` itself unless the
+    KPI grows with the period's length and the window is not one such period, then the
+    pooled rate per ``length`` (`per_period_value`)."""
+    if REGISTRY[name].aggregation != "per period" or length is None:
+        return value, ""
+    if abs(months_between(first, last) - {"month": 1, "quarter": 3, "year": 12}[length]) < 0.5:
+        return value, ""
+    return per_period_value(crm, name, first, last, length)
+
+
+def observations(crm: CRM, name: str, start, end) -> np.ndarray:
+    """The records behind KPI ``name`` in [start, end] after the maturity rule: 0/1 for
+    shares, hours or days for durations, euros for money (the entry's ``records``).
+    Raises KeyError for a KPI without record-level observations."""
+    first, last = period(start, end)
+    records = REGISTRY[name].records
+    if records is None:
+        raise KeyError(f"{name} has no record-level observations in the registry")
+    last, _ = mature_end(crm, name, first, last)
+    if last < first:
+        return np.array([], dtype=float)
+    values = np.asarray(records(crm, first, last), dtype=float)
+    return values[~np.isnan(values)]
+
+
+def level_interval(crm: CRM, name: str, start, end, confidence: float = CONFIDENCE
+                   ) -> tuple[float | None, float | None, bool]:
+    """(low, high, exact): the ``confidence`` interval of KPI ``name`` over [start, end]
+    from its records (`observations`): Wilson for shares, the distribution-free
+    order-statistic interval for medians, Student t for means. A stock or level measured
+    at the period's end (aggregation 'level') is exact: (None, None, True). A KPI without
+    record-level observations: (None, None, False)."""
+    if REGISTRY[name].aggregation == "level":
+        return None, None, True
+    if REGISTRY[name].records is None:
+        return None, None, False
+    return values_interval(observations(crm, name, start, end), REGISTRY[name].test,
+                           confidence)
+
+
+def values_interval(values: np.ndarray, kind: str, confidence: float = CONFIDENCE
+                    ) -> tuple[float | None, float | None, bool]:
+    """(low, high, True): the ``confidence`` interval of the KPI that ``values`` (its
+    records) give, ``kind`` its test ('share': Wilson; 'median': order statistics; 'mean':
+    Student t); (None, None, False) with fewer than two records."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n < 2:
+        return None, None, False
+    alpha = 1 - confidence
+    if kind == "share":
+        low, high = proportion_confint(int(x.sum()), n, alpha=alpha, method="wilson")
+    elif kind == "median":
+        lo = int(stats.binom.ppf(alpha / 2, n, 0.5))
+        hi = int(stats.binom.isf(alpha / 2, n, 0.5))
+        low, high = x[max(lo - 1, 0)], x[min(hi, n - 1)]
+    else:
+        half = stats.t.ppf(1 - alpha / 2, n - 1) * x.std(ddof=1) / math.sqrt(n)
+        low, high = x.mean() - half, x.mean() + half
+    return float(low), float(high), True
+
+
+def testable() -> list[str]:
+    """KPIs with record-level observations (a ``records`` function in their entry)."""
+    return [name for name, k in REGISTRY.items() if k.records is not None]

@@ -1,0 +1,81 @@
+"""KPIs over time for charts: one value per calendar month, quarter or year with the
+periods still maturing marked, the period a chart should use, and the survey's waves."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from scipy import stats
+
+from ..data import CRM
+from ..feedback import sus_scores
+from ._common import data_end, in_period, period
+from .engine import CONFIDENCE, PERIOD_FREQ, length_offset, maturity_days
+from .registry import REGISTRY, get_kpi
+
+
+def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
+              ) -> tuple[pd.DataFrame, pd.Series]:
+    """KPI ``name`` for every calendar ``length`` ('month', 'quarter', 'year') of
+    [start, end] (each clipped to it), and which of those periods are immature.
+
+    The value of a period is the registry function over the whole period (a chart shows
+    what the data hold); a period is immature when the KPI needs time and the period ends
+    less than `maturity_days` before the data's end: its rate is still moving (leads still
+    open), so a chart draws it differently and says so, rather than hiding it or letting
+    it read as a collapse.
+
+    Returns
+    -------
+    (DataFrame indexed by each period's first day, one column per group or one column
+    'whole company'; boolean Series of the same index, True = immature)
+    """
+    first, last = period(start, end)
+    limit = data_end(crm) - pd.Timedelta(days=maturity_days(crm))
+    anchor = pd.Timestamp(first).to_period(PERIOD_FREQ[length][0]).start_time
+    rows, young = {}, {}
+    for begin in pd.date_range(anchor, last, freq=PERIOD_FREQ[length]):
+        lo = max(begin, first)
+        hi = min(begin + length_offset(length) - pd.Timedelta(days=1), last)
+        value = get_kpi(name)(crm, lo, hi, **kwargs)
+        rows[begin] = value if kwargs.get("by") else pd.Series({"whole company": value})
+        young[begin] = REGISTRY[name].matures and hi > limit
+    frame = pd.DataFrame(rows).T.astype(float)
+    frame.index.name = length
+    return frame, pd.Series(young, dtype=bool)
+
+
+def chart_length(crm: CRM, name: str) -> str | None:
+    """The period a chart of KPI ``name`` over time should use: its target's period for a
+    KPI that grows with the period's length (churn per quarter against a quarterly
+    target), None for a return on investment (a month's costs and the margin they earn
+    fall in different months: a monthly ROI is meaningless), else 'month'."""
+    k = get_kpi(name)
+    if k.unit == "percent" and k.matures:
+        return None
+    if k.aggregation == "per period":
+        recorded = crm.kpi_targets.set_index("kpi")["period"]
+        if name in recorded.index and pd.notna(recorded[name]):
+            return str(recorded[name])
+    return "month"
+
+
+def survey_waves(crm: CRM, start, end, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Mean SUS score of each survey wave answered in [start, end] with its t-interval:
+    columns ``date`` (first answer), ``mean``, ``low``, ``high``, ``n``; index: wave."""
+    first, last = period(start, end)
+    s = crm.survey_responses
+    keep = in_period(s.submitted_date, first, last)
+    scores = pd.DataFrame({"wave": s.wave[keep], "date": s.submitted_date[keep],
+                           "sus": sus_scores(s)[keep]}).dropna()
+    rows = {}
+    for wave, group in scores.groupby("wave"):
+        n = len(group)
+        half = (stats.t.ppf((1 + confidence) / 2, n - 1) * group.sus.std(ddof=1) / math.sqrt(n)
+                if n > 1 else math.nan)
+        mean = group.sus.mean()
+        rows[int(wave)] = {"date": group.date.min(), "mean": mean, "low": mean - half,
+                           "high": mean + half, "n": n}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["date", "mean", "low", "high",
+                                                                 "n"]).rename_axis("wave")
