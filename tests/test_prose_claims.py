@@ -7,11 +7,12 @@ and fixed on effect-0 seeds 57, 41, 8801 and 8802 and on seed 8803 with the cour
 effect; the tests use other seeds (`SEEDS`, `SWEEP`, `SWEEP_EFFECT`).
 
 Cost: the default run executes the two lessons that print before/after sentences
-(05 and 06) on one effect-0 seed (once per session: `notebook_runs`), and checks every lesson's markdown without executing
-it; the ``claims`` sweep reads the report (`report.assemble`, the sentences lesson 06 and
-the HTML page print) and runs lesson 05 on eleven effect-0 seeds and on ten seeds with the
-course's effect (where a claim must carry its test just the same), and prints, per
-seed, how many sentences imply an effect and how many of them carry their test.
+(05 and 06) on one effect-0 seed (once per session: `notebook_runs`), and checks every
+lesson's markdown without executing it; the ``claims`` sweep reads the report
+(`report.assemble`, the sentences lesson 06 and the HTML page print) and runs lesson 05
+on eleven effect-0 seeds and on eleven seeds with the course's effect (where a claim
+must carry its test just the same), and prints, per seed, how many sentences imply an
+effect and how many of them carry their test.
 (Lessons 00-04 print no before/after of the review; their markdown is checked above.)
 """
 
