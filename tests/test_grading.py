@@ -286,3 +286,10 @@ def test_a_kernel_that_died_while_starting_is_run_once_more(monkeypatch, tmp_pat
     steps.execute(sub)
     steps.explain(sub)
     assert len(calls) == 1 and sub.result.reason.startswith("killed:")
+
+
+@pytest.mark.parametrize("text", [" =1+1", "\u00a0=1+1", "\u3000=1+1", "\uff1d1+1",
+                                  "\n=1+1", "\t@SUM(A1)", "  -2+3"])
+def test_csv_cells_with_a_formula_behind_spaces_or_wide_forms_are_defused(text):
+    """A spreadsheet may trim leading spaces or read full-width '=': still a formula."""
+    assert csv_cell(text).startswith("'")

@@ -107,7 +107,8 @@ def test_pre_spawn_hook_sets_data_and_exchange_never_the_secret(tmp_path):
     asyncio.run(hook(spawner))
     assert spawner.environment == {
         "KEEP": "1", "CRM_COURSE_DATA": str(tmp_path / "datasets" / "chloe"),
-        "CRM_COURSE_EXCHANGE": str(tmp_path / "exchange")}
+        "CRM_COURSE_EXCHANGE": str(tmp_path / "exchange"),
+        "JUPYTER_CONFIG_PATH": str(ROOT / hub.LAB_SETTINGS)}
     assert "CRM_COURSE_SECRET" not in os.environ
     assert (tmp_path / "homes" / "chloe" / "exercises" / "00_warmup.ipynb").is_file()
     # Kubernetes: every home on one volume, the spawner has no home_dir
@@ -450,3 +451,21 @@ def test_learner_lab_answers_the_news_question_by_configuration(made):
         settings = json.loads((folder / "labconfig" / "default_setting_overrides.json")
                               .read_text())
         assert "false" in json.dumps(settings) and folder == ROOT / hub.LAB_SETTINGS
+
+
+def test_links_a_learner_plants_in_their_home_are_never_followed(tmp_path):
+    """The hub copies the course as root into a home its learner owns: a link in place of
+    a course folder or of a notebook is left alone, and nothing is written through it."""
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    (home / "exercises").symlink_to(elsewhere)          # the folder is a link
+    (home / "lessons").mkdir()
+    target = tmp_path / "victim.txt"
+    target.write_text("root's file")
+    (home / "lessons" / "00_welcome.ipynb").symlink_to(target)  # a notebook is a link
+    copied = hub.copy_course(ROOT, home)
+    assert list(elsewhere.iterdir()) == [] and target.read_text() == "root's file"
+    assert (home / "lessons" / "00_welcome.ipynb").is_symlink()
+    assert (home / "lessons" / "01_collect_usage_data.ipynb") in copied
+    assert not any(p.parent.name == "exercises" for p in copied)

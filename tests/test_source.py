@@ -47,3 +47,20 @@ def test_write_generated_reuses_same_arguments_and_replaces_others(tmp_path):
     source.write_generated(folder, 4, scale=0.2)  # a read-only folder is replaced too
     assert source.get_crm(data_dir=folder).meta["seed"] == 4
     assert [p.name for p in tmp_path.iterdir()] == ["data"]  # no temporary folder left
+
+
+@pytest.mark.parametrize("plant", ["link to /dev/zero", "fifo", "folder"])
+def test_a_stamp_planted_by_the_folders_owner_is_never_followed_or_waited_on(tmp_path,
+                                                                            plant):
+    """On the hub the dataset folder is its learner's: the stamp is read as root, so a
+    link to /dev/zero (endless), a FIFO (blocks) or a folder reads as no stamp at once."""
+    import os
+
+    stamp = tmp_path / source.STAMP
+    if plant == "fifo":
+        os.mkfifo(stamp)
+    elif plant == "folder":
+        stamp.mkdir()
+    else:
+        stamp.symlink_to("/dev/zero")
+    assert source._made_by(tmp_path) is None

@@ -41,6 +41,7 @@ c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 COURSE = Path(os.environ.get("CRM_COURSE_DIR", "/srv/crm-course/course"))
 HUB_DIR = Path(os.environ.get("CRM_COURSE_HUB_DIR", "/srv/crm-course"))
 
+os.umask(0o077)  # the hub's database, roster, secret and grading runs: its own alone
 HUB_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_FILE = HUB_DIR / "secret"
 if not SECRET_FILE.exists():

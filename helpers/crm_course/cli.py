@@ -245,6 +245,8 @@ def _grade(args) -> int:
     from .grading import Refusal, SandboxUnavailable, grade
     from .identity import RosterError
 
+    os.umask(0o077)  # executed notebooks, gradebook, feedback: the grader's alone (the
+    # exchange gives each learner's feedback to that learner)
     if (args.exchange is None) == (not args.submissions):
         print("error: give SUBMISSION files or --exchange DIR (one of the two)",
               file=sys.stderr)

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import fcntl
 import json
 import os
 import pwd
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,20 +54,42 @@ def _own(path: Path, uid: int | None, gid: int | None) -> None:
 
 def copy_course(course: Path, home: Path, uid: int | None = None,
                 gid: int | None = None) -> list[Path]:
-    """Copy the course's notebooks into ``home`` where absent; return the files copied."""
+    """Copy the course's notebooks into ``home`` where absent; return the files copied.
+
+    The hub runs this as root in a home its learner owns, so it works through descriptors:
+    a folder is opened with ``O_NOFOLLOW`` from the home's descriptor and a notebook is
+    created with ``O_CREAT|O_EXCL|O_NOFOLLOW`` in it. A link the learner put in place of a
+    folder or a notebook is left alone, never followed (nothing is written elsewhere)."""
     copied = []
-    for source, target in COURSE_FOLDERS.items():
-        folder = home / target
-        if not folder.exists():
-            folder.mkdir(parents=True)
-            _own(folder, uid, gid)
-        for nb in sorted((course / source).glob("[0-9]*.ipynb")):
-            dest = folder / nb.name
-            if dest.exists() or dest.is_symlink():
+    owner = (uid, -1 if gid is None else gid)
+    home_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for source, target in COURSE_FOLDERS.items():
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(target, 0o755, dir_fd=home_fd)
+            try:
+                folder_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                    dir_fd=home_fd)
+            except OSError:  # a link or a file where the folder should be: left alone
                 continue
-            shutil.copyfile(nb, dest)
-            _own(dest, uid, gid)
-            copied.append(dest)
+            try:
+                if uid is not None and os.fstat(folder_fd).st_uid != uid:
+                    os.fchown(folder_fd, *owner)
+                for nb in sorted((course / source).glob("[0-9]*.ipynb")):
+                    try:
+                        fd = os.open(nb.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                     | os.O_NOFOLLOW, 0o644, dir_fd=folder_fd)
+                    except FileExistsError:  # the learner's own (or their link): kept
+                        continue
+                    with os.fdopen(fd, "wb") as out:
+                        if uid is not None:
+                            os.fchown(out.fileno(), *owner)
+                        out.write(nb.read_bytes())
+                    copied.append(home / target / nb.name)
+            finally:
+                os.close(folder_fd)
+    finally:
+        os.close(home_fd)
     return copied
 
 

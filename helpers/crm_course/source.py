@@ -11,7 +11,9 @@ share it and a changed generator never reuses an old one.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -36,10 +38,19 @@ def generator_fingerprint() -> str:
 
 
 def _made_by(folder: Path) -> str | None:
+    """The folder's stamp, read through one descriptor (``O_NOFOLLOW|O_NONBLOCK``, a
+    regular file, at most 256 bytes): on the hub the folder is its learner's, so a link
+    to /dev/zero or a FIFO planted there is never read or waited on."""
     try:
-        return (folder / STAMP).read_text()
+        fd = os.open(folder / STAMP, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, 256).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
 
 
 def write_generated(folder: Path, seed: int, *, scale: float = 1.0, effect: float = 1.0,

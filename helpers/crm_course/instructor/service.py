@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=120,
                    help="seconds allowed per notebook (default 120)")
     args = p.parse_args(argv)
+    os.umask(0o077)  # grading runs (executed notebooks, gradebooks): the hub's alone
     missing = [k for k in ("JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_SERVICE_PREFIX",
                            "CRM_COURSE_SECRET") if not os.environ.get(k)]
     if missing:
