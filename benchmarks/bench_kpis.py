@@ -233,6 +233,15 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     q["repeat_purchase_rate"] = f"""SELECT count(*) FILTER (WHERE n >= 2) / NULLIF(count(*), 0)
         FROM ({buyers})"""
     q["orders_per_customer"] = f"SELECT sum(n) / NULLIF(count(*), 0) FROM ({buyers})"
+    # visits to accounts that were customers that day / customer-months in the period
+    q["visits_per_active_customer"] = f"""WITH v AS (SELECT count(*) AS n FROM visits
+        JOIN accounts USING (account_id) WHERE {within('visit_date')}
+        AND customer_since <= visit_date AND (churn_date IS NULL OR churn_date > visit_date)),
+        m AS (SELECT sum(greatest(date_diff('day', greatest(CAST(customer_since AS DATE), {F}),
+        least(coalesce(CAST(churn_date AS DATE) - 1, {L}), {L})) + 1, 0)) / {MONTH_DAYS}
+        AS months
+        FROM accounts WHERE customer_since IS NOT NULL)
+        SELECT n / NULLIF(months, 0) FROM v, m"""
     q["average_order_value"] = f"""SELECT sum(amount) / NULLIF(count(*), 0) FROM orders
         WHERE {within('order_date')}"""
     q["cross_sell_rate"] = f"""SELECT count(*) FILTER (WHERE k >= 2) / NULLIF(count(*), 0)

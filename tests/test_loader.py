@@ -132,9 +132,9 @@ def test_out_of_range_value(copy: Path):
 
 
 def test_required_value_missing(copy: Path):
-    edit(copy, "opportunities", lambda ls: [ls[0], set_field(ls[1], 1, "")] + ls[2:])
+    edit(copy, "opportunities", lambda ls: [ls[0], set_field(ls[1], 2, "")] + ls[2:])
     message = problems_of(copy)
-    assert "opportunities.csv, column 'account_id': empty value at line 2" in message
+    assert "opportunities.csv, column 'owner_id': empty value at line 2" in message
 
 
 def test_missing_metadata(copy: Path):

@@ -52,14 +52,14 @@ class Plan:
     @property
     def sentence(self) -> str:
         quarter = ", so a quarter is not enough" if self.months > 3 else ""
-        return (f"Planned before the test, at {POWER:.0%} power and the 5 % level: a rise "
-                f"from {self.p0:.1%} to {self.p0 + self.smallest:.1%} "
-                f"({change_text(self.smallest, 'points')}, the smallest change worth "
-                f"detecting) needs {self.needed:,} mature leads per group; at "
-                f"{self.per_month:,.0f} leads a month per group that takes {self.months} "
-                f"months{quarter}. (The course's planning case, leads "
-                f"eventually won rising from {COURSE_PLAN[0]:.0%} to {COURSE_PLAN[1]:.0%}, "
-                f"needs {self.course_needed:,} per group.)")
+        return (f"Planned before the test, at {POWER:.0%} power and the 5 % level: the "
+                f"smallest change worth detecting, {change_text(self.smallest, 'points')} "
+                f"over a baseline of {self.p0:.1%} (a target of "
+                f"{self.p0 + self.smallest:.1%}), needs {self.needed:,} mature leads per "
+                f"group; at {self.per_month:,.0f} leads a month per group that takes "
+                f"{self.months} months{quarter}. (The course's planning case, leads "
+                f"eventually won with a baseline of {COURSE_PLAN[0]:.0%} and a target of "
+                f"{COURSE_PLAN[1]:.0%}, needs {self.course_needed:,} per group.)")
 
 
 def plan(crm, power: float = POWER) -> Plan:
