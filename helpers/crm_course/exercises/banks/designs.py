@@ -316,8 +316,8 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                     "Add C(calendar)."),
             Mistake("naive before/after", before_after_means,
                     "That is the mean after minus the mean before (or a model without the "
-                    "trend): the series was already drifting before the break, and the drift "
-                    "reads as a shift. Model the trend (t and since) and the season."),
+                    "trend): any drift the series had before the break then reads as a "
+                    "shift. Model the trend (t and since) and the season."),
         )),
     NumberQuestion(
         "q8", "placebo break",
