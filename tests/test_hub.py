@@ -425,21 +425,36 @@ def test_a_link_in_ones_own_dataset_is_never_followed_by_the_hub(tmp_path):
     assert (victim.stat().st_uid, victim.stat().st_mode & 0o777) == (0, 0o644)
 
 
-def test_learners_reach_a_python_under_root_and_nothing_else_there(tmp_path):
-    assert hub.learners_can_reach(["true"], ["/usr", str(tmp_path)]) == ["true"]
-    if os.geteuid() != 0 or not sys.base_prefix.startswith("/root/"):
-        pytest.skip("a Python under /root (pyenv) and root to mount it (CI runs as root)")
-    secret = Path("/root") / f".crm-test-{os.getpid()}"
-    secret.write_text("root's")
+def test_learners_reach_the_course_behind_a_closed_folder_and_nothing_else_there():
+    """A course cloned under a 0700 folder (pyenv's /root, a CI's work folder) is shown
+    to the learners' uid with its own modes; its closed neighbours stay out of sight."""
+    assert hub.learners_can_reach(["true"], ["/usr", "/nonexistent"]) == ["true"]
+    outer = Path(tempfile.mkdtemp(prefix="crm-closed-"))  # 0700, like /root
     try:
-        probe = ("import os, pathlib, sys; print(sys.version_info[0], "
-                 f"os.path.exists({str(secret)!r}), sorted(os.listdir('/root')))")
+        course, neighbour = outer / "work" / "course", outer / "work" / "private"
+        course.mkdir(parents=True)
+        neighbour.mkdir()
+        (course / "lesson.txt").write_text("for everyone")
+        (neighbour / "secret.txt").write_text("root's")
+        for folder in (outer / "work", course):
+            folder.chmod(0o755)
+        (course / "lesson.txt").chmod(0o644)
+        argv = hub.learners_can_reach(["true"], [str(course)])
+        assert argv[:2] == ["unshare", "--mount"]
+        if os.geteuid() != 0:
+            pytest.skip("mounting for another uid needs root (CI runs as root)")
+        probe = (f"import os; print(open({str(course / 'lesson.txt')!r}).read(), "
+                 f"os.path.exists({str(neighbour)!r}), os.listdir({str(outer / 'work')!r}))")
         run = subprocess.run(hub.learners_can_reach(
             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-             "-c", probe], [sys.base_prefix, sys.prefix]), capture_output=True, text=True)
+             "-c", probe], [sys.base_prefix, sys.prefix, str(course)]),
+            capture_output=True, text=True)
+        assert run.stdout.split() == ["for", "everyone", "False", "['course']"], run.stderr
+        course.chmod(0o700)
+        with pytest.raises(ValueError, match=f"{course} is closed to other users"):
+            hub.learners_can_reach(["true"], [str(course)])
     finally:
-        secret.unlink()
-    assert run.stdout.split() == ["3", "False", "['.pyenv']"], run.stderr
+        shutil.rmtree(outer)
 
 
 def test_learner_lab_answers_the_news_question_by_configuration(made):

@@ -267,20 +267,31 @@ def _closed(path: Path) -> Path | None:
 
 def learners_can_reach(argv: list[str], paths: list) -> list[str]:
     """``argv`` run where other Unix users reach ``paths`` (the interpreter, the venv, the
-    course): as is when none lies under ``/root`` (0700), else in a private mount
-    namespace whose ``/root`` is an empty tmpfs (0755) showing only those paths, each
-    with its own modes (pyenv puts Python under /root; needs root)."""
+    course): as is when every folder on their way lets others in, else in a private mount
+    namespace where each closed folder on the way (``/root`` under pyenv, a CI's 0700
+    work folder) is an empty tmpfs (0755) showing only those paths, each with its own
+    modes (needs root). A path that is itself closed is an error naming it."""
     import shlex
     import tempfile
 
-    under = {Path(p).resolve() for p in paths if p and str(Path(p).resolve()).startswith("/root/")}
-    shown = sorted(p for p in under if not any(q in p.parents for q in under))
-    if not shown:
+    wanted = {Path(p).resolve() for p in paths if p and Path(p).exists()}
+    wanted = {p for p in wanted if not any(q in p.parents for q in wanted)}
+    covers: dict[Path, list[Path]] = {}
+    for path in sorted(wanted):
+        if not path.stat().st_mode & 0o001:
+            raise ValueError(f"{path} is closed to other users (mode "
+                             f"{path.stat().st_mode & 0o777:o}): the learners' servers "
+                             "could not run from it; run `chmod o+x` on it")
+        if (closed := _closed(path.parent)) is not None:
+            covers.setdefault(closed, []).append(path)
+    if not covers:
         return argv
-    stash = Path(tempfile.mkdtemp(prefix="crm-root-"))
-    steps = [f"mkdir {stash}/{i} && mount --bind {shlex.quote(str(p))} {stash}/{i}"
-             for i, p in enumerate(shown)]
-    steps.append("mount -t tmpfs -o mode=0755 tmpfs /root")
+    stash = Path(tempfile.mkdtemp(prefix="crm-reach-"))
+    shown = [p for group in covers.values() for p in group]
+    steps = ["umask 022"]
+    steps += [f"mkdir {stash}/{i} && mount --bind {shlex.quote(str(p))} {stash}/{i}"
+              for i, p in enumerate(shown)]
+    steps += [f"mount -t tmpfs -o mode=0755 tmpfs {shlex.quote(str(c))}" for c in covers]
     steps += [f"mkdir -p {shlex.quote(str(p))} && mount --bind {stash}/{i} "
               f"{shlex.quote(str(p))}" for i, p in enumerate(shown)]
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
