@@ -23,7 +23,8 @@ from crm_course.cli import main
 from crm_course.data import load_crm
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
-FORMATS = {"salesforce": "salesforce", "salesforce_de": "salesforce-de", "hubspot": "hubspot"}
+FORMATS = {"salesforce": "salesforce", "salesforce_de": "salesforce-de", "hubspot": "hubspot",
+           "pipedrive": "pipedrive", "dynamics365": "dynamics365"}
 FUZZ_CASES = int(os.environ.get("CRM_COURSE_FUZZ_CASES", "36"))
 GARBAGE = ["abc", "", " ", "-1", "-99999999", "1e309", "nan", "inf", "2025-13-45",
            "31.02.2025", "0000-00-00", "9999-12-31T99:99:99Z", "=cmd|' /C calc'!A0",
@@ -105,3 +106,26 @@ def run_case(seed: int, tmp_path: Path, capsys) -> tuple[int, str, list[str]]:
 @pytest.mark.parametrize("seed", range(FUZZ_CASES))
 def test_a_broken_export_gives_a_dataset_or_a_message(seed, tmp_path, capsys):
     run_case(seed, tmp_path, capsys)
+
+
+SWEEP_CASES = 500
+
+
+@pytest.mark.claims
+def test_500_broken_exports_give_a_dataset_or_a_message(tmp_path, capsys):
+    """The sweep (make claims): 500 more seeds over every fixture format; every case
+    is run, then the failures are listed together with the tally of exit codes."""
+    codes, failures = {0: 0, 2: 0}, []
+    for seed in range(10_000, 10_000 + SWEEP_CASES):
+        try:
+            code, _, _ = run_case(seed, tmp_path, capsys)
+            codes[code] += 1
+        except AssertionError as err:
+            failures.append(f"seed {seed}: {str(err)[:300]}")
+        shutil.rmtree(tmp_path / f"out{seed}", ignore_errors=True)
+        shutil.rmtree(tmp_path / f"export{seed}", ignore_errors=True)
+    with capsys.disabled():
+        print(f"\nfuzz sweep: {SWEEP_CASES} cases, exit 0: {codes[0]}, exit 2: {codes[2]}, "
+              f"failed: {len(failures)}")
+    assert not failures, "\n".join(failures)
+    assert codes[0] > 0 and codes[2] > 0   # the sweep reaches both outcomes

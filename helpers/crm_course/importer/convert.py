@@ -399,7 +399,10 @@ class _Converter:
                                  f"currency in {self.mapping.path.name}). Columns in the "
                                  f"file: {', '.join(found)}")
         elif code is not None:
-            frame["_currency"] = self.raw[code].str.strip().str.upper().replace("", np.nan)
+            label = self.raw[code].str.strip()
+            named = label.str.lower().map(self.mapping.currencies)   # 'Euro' -> EUR
+            frame["_currency"] = (label.str.upper().where(named.isna(), named)
+                                  .replace("", np.nan))
             entry.mapped["(currency of the amounts)"] = f"'{code}'"
             entry.unused = [c for c in entry.unused if c != code]
         return frame
@@ -890,7 +893,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         report.pseudonymised = pseudonymise_tables(tables, key)
     for group in personal_ids(tables):
         report.notes.append(f"{', '.join(f'{t}.{c}' for t, c in group)}: keys made of "
-                            "e-mail addresses or phone numbers; import with --pseudonymise to "
+                            "names, e-mail addresses or phone numbers; import with --pseudonymise to "
                             "replace them by keyed hashes")
     report.metadata = {
         "company": company or spec.company or source.resolve().name, "seed": None,

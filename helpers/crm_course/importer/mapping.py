@@ -22,15 +22,15 @@ from ..profile import check_policies, is_currency
 from ..schema import TABLES
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
-BUILT_IN = ("salesforce", "salesforce-de", "hubspot")
+BUILT_IN = ("salesforce", "salesforce-de", "hubspot", "hubspot-web", "pipedrive",
+            "dynamics365")
 CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency", "where",
               "delimiter")
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
             "datetime_format", "time_zone", "time_zone_from", "timestamps", "countries",
-            "currency",
-            "policies", "tables")
+            "currency", "currencies", "policies", "tables")
 DELIMITERS = (",", ";", "\t", "|")
 # Course columns the importer fills itself when the mapping leaves them out (see convert).
 DERIVED = {"opportunities": ("furthest_stage",),
@@ -102,6 +102,7 @@ class Mapping:
     time_zone_from: tuple[str, str] | None = None   # (export file, column)
     timestamps: str = "local"     # zone of timestamps written without one: local or utc
     policies: dict = field(default_factory=dict)    # see crm_course.profile
+    currencies: dict[str, str] = field(default_factory=dict)  # currency label -> ISO code
 
 
 def mapping_path(mapping: str | Path) -> Path:
@@ -305,8 +306,16 @@ def load_mapping(mapping: str | Path) -> Mapping:
             problems.append(f"{path.name}, currency: expected the ISO 4217 code of the "
                             f"export's money (e.g. EUR, USD, GBP), got {spec['currency']!r}")
         policies = {**policies, "currency": spec["currency"]}
+    currencies = spec.get("currencies") or {}
+    if not isinstance(currencies, dict) or not all(is_currency(str(v))
+                                                   for v in currencies.values()):
+        problems.append(f"{path.name}, currencies: expected the currency column's labels "
+                        f"with their ISO 4217 codes (e.g. {{Euro: EUR}}), got {currencies!r}")
+        currencies = {}
     if problems:
         raise MappingError(problems)
-    return Mapping(name=spec.get("crm", path.stem), path=path, company=spec.get("company"),
+    return Mapping(currencies={str(k).strip().lower(): str(v)
+                               for k, v in currencies.items()},
+                   name=spec.get("crm", path.stem), path=path, company=spec.get("company"),
                    tables=tables, countries=tuple(countries) if countries else None,
                    policies=policies, **settings)

@@ -118,26 +118,34 @@ def _key_groups() -> list[list[tuple[str, str]]]:
 
 
 def personal_ids(tables: dict[str, pd.DataFrame]) -> list[list[tuple[str, str]]]:
-    """Key groups (see `_key_groups`) where some value looks like an e-mail or a phone."""
+    """Key groups (see `_key_groups`) where some value looks like an e-mail or a phone,
+    or is a name of the key's own table (Pipedrive, Dynamics and HubSpot's web export
+    link records by the owner's or the company's name)."""
     found = []
     for group in _key_groups():
+        home = next((t for t, c in group if c in TABLES[t].primary_key), group[0][0])
+        own = PERSONAL.get(home, {})
+        names = set().union(*(tables[home][c].dropna().astype(str).str.strip()
+                              for c, kind in own.items() if kind == "name"))
         for table, column in group:
             text = tables[table][column].dropna().astype(str).str.strip()
-            if (text.str.match(_EMAIL) | text.str.match(_PHONE)).any():
+            if (text.str.match(_EMAIL) | text.str.match(_PHONE) | text.isin(names)).any():
                 found.append(group)
                 break
     return found
 
 
 def pseudonymise(tables: dict[str, pd.DataFrame], key: bytes) -> list[str]:
-    """Pseudonymise the PERSONAL columns of ``tables``, and id columns holding e-mails or
-    phones with every column referring to them, in place; return 'table.column's."""
+    """Pseudonymise the PERSONAL columns of ``tables``, and id columns holding e-mails,
+    phones or names with every column referring to them, in place; return
+    'table.column's."""
     done = []
+    groups = personal_ids(tables)   # before the names are replaced
     for table, columns in PERSONAL.items():
         for column, kind in columns.items():
             tables[table][column] = pseudonymise_column(tables[table][column], kind, key)
             done.append(f"{table}.{column}")
-    for group in personal_ids(tables):
+    for group in groups:
         for table, column in group:
             tables[table][column] = pseudonymise_column(tables[table][column], "id", key)
             done.append(f"{table}.{column}")

@@ -111,7 +111,7 @@ class ImportReport:
             if t.derived:
                 out.append(f"- derived by the importer: {', '.join(map(md, t.derived))}")
             if t.missing:
-                out.append(f"- missing (left empty): {', '.join(t.missing)}")
+                out.append(f"- not in this export (left empty): {', '.join(t.missing)}")
             if t.unused:
                 out.append(f"- export columns not used: {', '.join(map(md, t.unused))}")
             out.append("")
