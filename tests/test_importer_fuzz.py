@@ -24,7 +24,7 @@ from crm_course.data import load_crm
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 FORMATS = {"salesforce": "salesforce", "salesforce_de": "salesforce-de", "hubspot": "hubspot",
-           "pipedrive": "pipedrive", "dynamics365": "dynamics365"}
+           "hubspot_web": "hubspot-web", "pipedrive": "pipedrive", "dynamics365": "dynamics365"}
 FUZZ_CASES = int(os.environ.get("CRM_COURSE_FUZZ_CASES", "36"))
 GARBAGE = ["abc", "", " ", "-1", "-99999999", "1e309", "nan", "inf", "2025-13-45",
            "31.02.2025", "0000-00-00", "9999-12-31T99:99:99Z", "=cmd|' /C calc'!A0",
