@@ -613,7 +613,14 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
         if lost.any():
             report.notes.append(f"opportunities: furthest_stage of {int(lost.sum())} lost "
                                 "deal(s) set to 'lead': the export keeps no stage history")
+    # the schema's rules for the two: a loss reason only on lost deals, an incident type
+    # only on post-sale incidents (a vendor's field may be filled on others)
+    opps = _only_where(opps, "opportunities", "loss_reason", opps.stage == "lost", "deal(s) not lost", report)
     frames["opportunities"] = opps
+    tickets = frames["tickets"]
+    frames["tickets"] = _only_where(tickets, "tickets", "incident_type",
+                                    tickets.category == "post-sale incident",
+                                    "ticket(s) not a post-sale incident", report)
     accounts = frames["accounts"]
     won = opps[(opps.stage == "won") & opps.account_id.notna()].sort_values(
         ["close_date", "opportunity_id"])
@@ -627,6 +634,18 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
         accounts = accounts.assign(acquisition_channel=accounts.account_id.map(
             first.source.to_dict()))
     frames["accounts"] = accounts
+
+
+def _only_where(frame: pd.DataFrame, table: str, column: str, keep: pd.Series, others: str,
+                report: ImportReport) -> pd.DataFrame:
+    """``frame`` (course table ``table``) with ``column`` cleared outside ``keep``, noted
+    with the count."""
+    cleared = frame[column].notna() & ~keep
+    if not cleared.any():
+        return frame
+    report.notes.append(f"{table}: {column} cleared on {int(cleared.sum())} {others} (the "
+                        "course keeps it for those only)")
+    return frame.assign(**{column: frame[column].where(~cleared)})
 
 
 def _period(frames: dict[str, pd.DataFrame], changes_start, export_date,
@@ -893,7 +912,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         report.pseudonymised = pseudonymise_tables(tables, key)
     for group in personal_ids(tables):
         report.notes.append(f"{', '.join(f'{t}.{c}' for t, c in group)}: keys made of "
-                            "names, e-mail addresses or phone numbers; import with --pseudonymise to "
+                            "e-mail addresses, phone numbers or names; import with --pseudonymise to "
                             "replace them by keyed hashes")
     report.metadata = {
         "company": company or spec.company or source.resolve().name, "seed": None,
