@@ -161,3 +161,37 @@ def test_currency_labels_must_map_to_codes(tmp_path):
     mapping.write_text(text.replace("Euro: EUR", "Euro: Euros"), encoding="utf-8")
     with pytest.raises(MappingError, match=r"m\.yml, currencies: expected"):
         import_export(EXPORTS / "dynamics365", mapping, tmp_path / "out")
+
+
+def test_salesforce_custom_loss_fields_and_case_reasons(tmp_path):
+    """Loss_Reason__c and Competitor__c (English and German picklist labels) and a
+    Problem case's standard Reason as its incident type; other cases get none."""
+    for folder, mapping in (("salesforce", "salesforce"), ("salesforce_de", "salesforce-de")):
+        import_export(EXPORTS / folder, mapping, tmp_path / folder)
+        crm = load_crm(tmp_path / folder, cache=False)
+        deals = crm.opportunities.set_index("opportunity_id").rename(lambda k: k[-5:-3])
+        kept = set(deals.index)     # the German export has no deal 22
+        assert deals.loss_reason[deals.stage == "lost"].to_dict() == {
+            k: v for k, v in {"03": "lost to a competitor", "05": "price",
+                              "09": "no decision", "17": "timing",
+                              "22": "lost to a competitor"}.items() if k in kept}
+        assert deals.competitor.dropna().to_dict() == {
+            k: v for k, v in {"01": "Kranexperten Nord", "03": "Hydrotec Systems",
+                              "13": "Hydrotec Systems", "22": "Kranexperten Nord"}.items()
+            if k in kept}
+    crm = load_crm(tmp_path / "salesforce", cache=False)
+    tickets = crm.tickets.set_index("ticket_id").rename(lambda k: k[-5:-3])
+    assert (tickets.category == "post-sale incident").sum() == 6
+    assert tickets.incident_type.dropna().to_dict() == {
+        "02": "product defect", "06": "product defect", "08": "product defect",
+        "11": "product defect"}                       # 'Other' reasons: no type
+
+
+def test_fields_outside_their_records_are_cleared_and_noted(tmp_path):
+    """A Dynamics question or request with a subject gets no incident type: the course
+    keeps one on post-sale incidents only (2 such cases in the fixture)."""
+    report = import_export(EXPORTS / "dynamics365", "dynamics365", tmp_path / "d")
+    assert ("tickets: incident_type cleared on 2 ticket(s) not a post-sale incident (the "
+            "course keeps it for those only)") in report.notes
+    crm = load_crm(tmp_path / "d", cache=False)
+    assert crm.tickets.incident_type[crm.tickets.category != "post-sale incident"].isna().all()
