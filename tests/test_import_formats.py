@@ -195,3 +195,19 @@ def test_fields_outside_their_records_are_cleared_and_noted(tmp_path):
             "course keeps it for those only)") in report.notes
     crm = load_crm(tmp_path / "d", cache=False)
     assert crm.tickets.incident_type[crm.tickets.category != "post-sale incident"].isna().all()
+
+
+def test_report_page_runs_on_an_export_and_names_a_missing_target(imported):
+    """The report's sections on each vendor format; an export records no KPI targets, so
+    every Target cell says 'no target recorded' beside the status 'no target' (never
+    'n/a'), and the page says where the data come from."""
+    from crm_course import report, report_page
+    from crm_course.kpis.table import NO_TARGET
+
+    name, _, out = imported
+    crm = load_crm(out, cache=False)
+    rep = report.assemble(crm)
+    rows = [r for s in report_page.sections(crm, rep) for r in s["rows"]]
+    assert rows
+    assert {(r["target"], r["status"]) for r in rows} <= {(NO_TARGET, "no target")}
+    assert any(f"{TABLES[name]['opportunities'][0]}" in line for line in rep.provenance)

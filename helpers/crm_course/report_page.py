@@ -26,6 +26,7 @@ from .escape import Markup, no_bidi
 from .inference import format_p
 from .kpis import evaluation as ev
 from .kpis.registry import get_kpi
+from .kpis.table import NO_TARGET
 from .report import Report, Row, assemble, format_difference, format_value, kpi_label
 from .source import get_crm
 
@@ -98,7 +99,8 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
 
 def _table_row(row: Row) -> dict:
     c = row.comparison
-    status = row.status if row.status in ("met", "not met", "cannot tell") else "no target"
+    status = row.status if row.status in ("met", "not met", "cannot tell") else (
+        "no target" if pd.isna(row.target) else "no data")
     claim = {"improved": "improved", "got worse": "got worse",
              "no clear change": "no clear change (chance)", "not tested": "no test here",
              "not comparable": "cannot be compared"}[c.claim]
@@ -108,7 +110,8 @@ def _table_row(row: Row) -> dict:
             "after": format_value(c.after, row.unit),
             "change": format_difference(c.difference, row.unit), "claim": claim,
             "claim_class": c.claim.replace(" ", "-"),
-            "target": format_value(row.target, row.unit), "status": status,
+            "target": (NO_TARGET if pd.isna(row.target) else format_value(row.target, row.unit)),
+            "status": status,
             "status_class": status.replace(" ", "-"), "sentence": row.sentence,
             "target_sentence": row.target_sentence, "note": row.window_note}
 

@@ -615,7 +615,8 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
                                 "deal(s) set to 'lead': the export keeps no stage history")
     # the schema's rules for the two: a loss reason only on lost deals, an incident type
     # only on post-sale incidents (a vendor's field may be filled on others)
-    opps = _only_where(opps, "opportunities", "loss_reason", opps.stage == "lost", "deal(s) not lost", report)
+    opps = _only_where(opps, "opportunities", "loss_reason", opps.stage == "lost",
+                       "deal(s) not lost", report)
     frames["opportunities"] = opps
     tickets = frames["tickets"]
     frames["tickets"] = _only_where(tickets, "tickets", "incident_type",
@@ -912,8 +913,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         report.pseudonymised = pseudonymise_tables(tables, key)
     for group in personal_ids(tables):
         report.notes.append(f"{', '.join(f'{t}.{c}' for t, c in group)}: keys made of "
-                            "e-mail addresses, phone numbers or names; import with --pseudonymise to "
-                            "replace them by keyed hashes")
+                            "e-mail addresses, phone numbers or names; import with "
+                            "--pseudonymise to replace them by keyed hashes")
     report.metadata = {
         "company": company or spec.company or source.resolve().name, "seed": None,
         "scale": None, "effect": None,

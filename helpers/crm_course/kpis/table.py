@@ -18,6 +18,7 @@ from .engine import evaluate, level_interval, like_period_value, mature_end, val
 from .registry import REGISTRY, kpi_names
 
 STATUSES = ("met", "not met", "cannot tell", "no target", "no data")
+NO_TARGET = "no target recorded"   # a table's Target cell for a KPI without one
 COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "benchmark", "status",
            "higher_is_better", "note")
 
