@@ -53,7 +53,9 @@ def _add_data(sub) -> None:
                    "columns guessed, labels listed for translation) and stop")
     i.add_argument("--mapping", default=None,
                    help="salesforce (standard Data Export), salesforce-de (German-style "
-                   "export), hubspot, or a mapping YAML file (see TEMPLATE.yml)")
+                   "export), hubspot (internal names), hubspot-web (the web export's "
+                   "labels), pipedrive, dynamics365, or a mapping YAML file (see "
+                   "TEMPLATE.yml)")
     i.add_argument("--out", type=Path, default=None, help="folder to write the dataset into")
     i.add_argument("--pseudonymise", action="store_true", help="replace names, e-mails and "
                    "phones by keyed hashes (key from $CRM_COURSE_SECRET)")

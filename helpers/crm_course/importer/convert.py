@@ -810,8 +810,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     source_dir : str or Path
         Folder holding the export's CSV files, named as in the mapping.
     mapping : str or Path
-        A built-in name (``'salesforce'``, ``'salesforce-de'``, ``'hubspot'``) or a
-        mapping YAML file (see ``TEMPLATE.yml``).
+        A built-in name (`mapping.BUILT_IN`: ``'salesforce'``, ``'hubspot-web'``,
+        ``'pipedrive'``, ``'dynamics365'`` ...) or a mapping YAML file (see
+        ``TEMPLATE.yml``).
     out_dir : str or Path
         Folder to write the dataset into (new, or holding only a previous import). It is
         replaced only once the new dataset is complete and valid.

@@ -3,7 +3,9 @@
 A mapping is a YAML file (see ``mappings/TEMPLATE.yml`` for every key, documented).
 The package ships ``salesforce`` (Salesforce's standard Data Export: ',' separated, ISO
 8601 timestamps in UTC, '.' decimals), ``salesforce-de`` (a German-localised export: ';',
-day-first dates, ',' decimals) and ``hubspot``; any other CRM gets its own file.
+day-first dates, ',' decimals), ``hubspot`` (internal property names), ``hubspot-web``
+(the web interface's export: labels), ``pipedrive`` and ``dynamics365`` (views saved as
+CSV); any other CRM gets its own file.
 ``load_mapping`` reads one and checks it against the course schema (an unknown key is an
 error naming the closest valid one), so a mistake is reported before any data is read.
 """
