@@ -4,8 +4,9 @@ that loads, or 2 with a message naming what to change.
 Each case copies one fixture export and breaks it with 1-3 seeded mutations: a column
 removed, emptied or retyped (garbage, hostile text, out-of-range numbers, impossible
 dates), garbage bytes, a wrong delimiter, a truncated, emptied or deleted file, a
-conflicting duplicate row. ``FUZZ_CASES`` cases run by default; set the environment
-variable ``CRM_COURSE_FUZZ_CASES`` (e.g. 500) for a wider sweep.
+conflicting duplicate row. ``FUZZ_CASES`` cases run by default (set the environment
+variable ``CRM_COURSE_FUZZ_CASES`` for more); `make claims` runs a sweep of 500 other
+seeds and prints how many ended with exit 0 and exit 2.
 """
 
 from __future__ import annotations
