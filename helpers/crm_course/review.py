@@ -26,10 +26,10 @@ from .inference import (
     region_permutation,
     sample_size_per_group,
 )
-from .kpis.panels import csat_answers, lead_outcomes, ticket_response_times
+from .kpis.panels import csat_answers, lead_outcomes, no_power_plan, ticket_response_times
 
 __all__ = ["Comparison", "DiD", "Slopes", "cohens_h", "compare_means", "compare_medians",
            "compare_paired", "compare_proportions", "csat_answers",
            "difference_in_differences", "event_study", "format_p", "lead_outcomes",
-           "minimum_detectable_effect", "observations_needed_after", "pre_trends",
+           "minimum_detectable_effect", "no_power_plan", "observations_needed_after", "pre_trends",
            "region_permutation", "sample_size_per_group", "ticket_response_times"]
