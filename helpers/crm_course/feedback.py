@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from .inference import format_p
+from .inference import compare_means, format_p
 from .schema import LIKERT_ITEMS, LIKERT_LABELS, SUS_ITEMS
 
 SUS_AVERAGE = 68.0  # the average SUS score across published studies
@@ -213,11 +213,32 @@ def within_groups_sentence(table: pd.DataFrame, groups: str = "departments",
         return (f"No {groups[:-1]} has the {MIN_PAIRS} respondents (with a spread in both) a "
                 "correlation within it needs.")
     shown = tested["p (Holm)"] < 1 - confidence
-    up, down = int((shown & (tested.correlation > 0)).sum()), int(
-        (shown & (tested.correlation < 0)).sum())
-    rest = len(tested) - up - down
-    return (f"Within {groups} (the {len(tested)} with at least {MIN_PAIRS} respondents): a "
-            f"positive link beyond chance in {up}, a negative one in {down} (p < "
-            f"{1 - confidence:.2f} after Holm's correction for {len(tested)} tests); in the "
-            f"other {rest} the correlation is within what chance alone produces with so few "
-            "respondents.")
+    up = int((shown & (tested.correlation > 0)).sum())
+    down = int((shown & (tested.correlation < 0)).sum())
+    rest, n = len(tested) - up - down, len(tested)
+    correction = (f"after Holm's correction for {n} tests" if n > 1 else "one test")
+    sentence = (f"Within {groups} (the {n} with at least {MIN_PAIRS} respondents): a "
+                f"positive link beyond chance in {up}, a negative one in {down} (p < "
+                f"{1 - confidence:.2f}, {correction})")
+    if rest:
+        sentence += (f"; in the other {rest} the correlation is within what chance alone "
+                     "produces with so few respondents")
+    return sentence + "."
+
+
+def group_mean_sentence(values: pd.Series, groups: pd.Series, group: str, what: str,
+                        measure: str = "SUS", few: int = 5) -> str:
+    """'{what} gives a mean SUS of 56 from 5 respondents, against 62 in the other groups
+    (difference -6, 95% interval -20 to +8, p = 0.3, Welch t-test): within what chance
+    alone produces.' Under ``few`` respondents the mean is an anecdote and no test is run."""
+    mine, others = values[groups == group].dropna(), values[groups != group].dropna()
+    head = f"{what} gives a mean {measure} of {mine.mean():.0f} from {len(mine)} respondents"
+    if len(mine) < few or len(others) < 2:
+        return (f"{head}, against {values.dropna().mean():.0f} overall: too few people to "
+                "compare a group's mean.")
+    c = compare_means(others, mine)
+    verdict = "a difference beyond chance" if c.significant else (
+        "within what chance alone produces")
+    return (f"{head}, against {c.before:.0f} from the {c.n_before} others (difference "
+            f"{c.difference:+.0f}, {c.confidence:.0%} interval {c.ci_low:+.0f} to "
+            f"{c.ci_high:+.0f}, {format_p(c.p_value)}, {c.test}): {verdict}.")
