@@ -220,3 +220,15 @@ def test_a_group_without_an_interval_says_it_was_judged_on_the_value_alone(crm):
     assert one_year.value["North"] == 0.2                   # 2 of 10 lost over the year
     assert one_year.status["North"] == "no target"          # not 'not met' against 4 %
     assert "its target is per quarter" in one_year.note["North"]
+
+
+def test_a_recorded_estimate_is_judged_against_the_measured_interval():
+    """Win rate 26/40 = 0.65, Wilson 95 % [0.495, 0.779] (by hand, as above): a recorded
+    0.60 lies inside it, 0.85 above, 0.40 below; a missing figure is said to be missing."""
+    crm = make_crm(opportunities=_deals("U1", 26, 14))
+    said = {ref: kpis.against_measured(crm, "win_rate", *JAN, ref) for ref in (0.6, 0.85, 0.4)}
+    assert said[0.6] == ("The recorded estimate, 60.0%, lies inside the measured value's 95% "
+                         "interval (49.5% to 77.9%): the data cannot tell the two apart.")
+    assert "lies above" in said[0.85] and "higher than the data show" in said[0.85]
+    assert "lies below" in said[0.4] and "lower than the data show" in said[0.4]
+    assert "no comparison" in kpis.against_measured(crm, "win_rate", *JAN, math.nan)
