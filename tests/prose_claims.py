@@ -10,7 +10,7 @@ The rule is structural. A sentence *implies an effect* when it holds
 
 * a **before -> after pair** of numbers (`PAIR`): "66.7% -> 76.2%", "from 11.0% to
   14.3%", "wave 1 9%, wave 2 18%", "0.11 before ... vs 0.15 after", "the naive
-  before/after 5.39"; or
+  before/after 5.39", and two groups side by side, "10% against 11%"; or
 * a **direction word** (`DIRECTION`): went up, rose, fell, dropped, improved, worsened,
   grew, lifted, boosted, cut by, halved, doubled, paid off, served, celebrate ...; or
 * a **link** between two measures with a number (`ASSOCIATION`): "correlation 0.43 (52
@@ -38,7 +38,8 @@ PAIR = re.compile(
     rf"|\bfrom\s+{NUMBER}\s+to\s+{NUMBER}"              # from 11.0% to 14.3%
     rf"|\bWAVEONE\b[^;]*?\d[^;]*?\bWAVETWO\b"          # wave 1 9%, wave 2 18%
     rf"|\bbefore\b[^;]*?\bvs\.?\s[^;]*?\bafter\b"        # 0.11 before (n=..) vs 0.15 after
-    rf"|\bbefore/after\b[^;]*?\d)",                    # the naive before/after 5.39
+    rf"|\bbefore/after\b[^;]*?\d"                      # the naive before/after 5.39
+    rf"|{NUMBER}[^;:]{{0,40}}?\bagainst\s+{NUMBER})",      # 10% (n=928) against 12%
     re.IGNORECASE)
 DIRECTION = re.compile(
     r"\b(went (?:up|down)|go(?:es)? (?:up|down)|rose|risen|rises|fell|fallen|"
@@ -51,7 +52,7 @@ DIRECTION = re.compile(
 ACCOUNTED = re.compile(
     r"(\bp\s*[=<>≤]\s*\d|p-value|\binterval\b|\bchance\b|\bsignifican\w*|"
     r"\bnot (?:established|shown)\b|\bcannot tell\b|\bcannot be told\b|\bno claim\b|"
-    r"\bcan detect\b|\bdetectable\b|\d ?% power\b)",
+    r"\bcan detect\b|\bdetectable\b|\d ?% power\b|\btoo few\b)",
     re.IGNORECASE)
 # a link between two measures: with a number it states a finding that needs its test
 ASSOCIATION = re.compile(r"\b(correlat\w*|(?:positive|negative) link|linked to|"
@@ -63,7 +64,8 @@ SCALE = re.compile(r"\b(?:runs|ranged?|ranges|scale|score) from\b|\bfrom -100 to
                    re.IGNORECASE)  # a range, not a change: 0 to 100, -100 to +100
 LABELS = re.compile(r"\bq\d+\b|\b(?:was|were|are|is|be|been) dropped\b",
                     re.IGNORECASE)  # question numbers; rows dropped at an import
-QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"|“[^”]*”")
+# a mention; a quote left open closes in a later sentence (a quoted comment of several)
+QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*(?:\"|$)|“[^”]*(?:”|$)")
 DATE = re.compile(r"\b(?:\d{1,2} )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                   r"[a-z]* \d{4}\b|\b\d{4}-\d\d-\d\d\b|\b(?:19|20)\d\d\b")
 

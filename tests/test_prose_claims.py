@@ -108,6 +108,10 @@ FLAGGED = [  # issue 28's sentences, then those a reviewer would write next
     "respondents.",
     "Usage and satisfaction go together in 3 departments.",
     "- Every week the same problem: performance drops every time the whole team logs in.",
+    "Sales East uses 3 of 4 core features less than the other teams; its lead conversion is "
+    "10% against 11%.",
+    "The department that logs in least gives a mean SUS of 56 from 5 respondents, against 63 "
+    "overall.",
 ]
 ALLOWED = [
     "The rate it targeted moved 66.7% -> 76.2% in the treated regions (p = 0.237).",
@@ -137,6 +141,12 @@ ALLOWED = [
     "Planned from the target (+10% relative: 11.3% -> 12.4%), leads needed per group for "
     "80% power: 12,913",
     "In the last quarter, logins per user and month ranged from 15 to 40 across departments.",
+    "Its lead conversion rate is 10.1% (n=928) against 12.1% in the other 3 pooled (n=3,632; "
+    "-2.0 pp, 95% interval -4.1 to +0.4 pp, p = 0.098): within what chance alone produces.",
+    "Marketing gives a mean SUS of 38 from 2 respondents, against 59 overall: too few people to "
+    "compare a group's mean.",
+    ' - "Every week the same problem: performance drops every time the whole team logs in. '
+    'Colleagues say the same."',
 ]
 
 
