@@ -251,3 +251,14 @@ def test_a_group_is_compared_with_the_others_pooled_with_its_test():
     assert "-25.0 pp" in south and "p = 0.007" in south
     with pytest.raises(ValueError, match="sales_cycle_days"):
         evaluation.group_against_others(crm, "sales_cycle_days", *JAN, "region", "East", [])
+
+
+def test_eventual_conversion_is_a_second_definition_with_its_own_entry(crm):
+    """Issue 28: one name, one definition. Eventual conversion has its own registry entry
+    (kind 'diagnostic'), so it never enters kpi_table under any name."""
+    entry = REGISTRY["lead_conversion_eventual"]
+    assert entry.kind == "diagnostic" and entry.func is kpis.lead_conversion_eventual
+    assert "lead_conversion_eventual" not in kpi_names()
+    assert "lead_conversion_eventual" in kpi_names(kind=None)
+    assert "lead_conversion_eventual" not in set(kpi_table(crm, *JAN).kpi)
+    assert entry(crm, *JAN) == kpis.lead_conversion_eventual(crm, *JAN)
