@@ -96,7 +96,7 @@ def test_within_groups_sentence_counts_what_the_table_shows():
     assert within_groups_sentence(table).endswith(
         "in the other 1 the correlation is within what chance alone produces with so few "
         "respondents.")
-    assert within_groups_sentence(table.loc[["d"]]).startswith("No department has")
+    assert within_groups_sentence(table.loc[["d"]]).startswith("None of the departments has")
 
 
 def test_group_mean_sentence_tests_the_difference_or_calls_it_an_anecdote():
