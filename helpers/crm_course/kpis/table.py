@@ -56,8 +56,9 @@ def against_measured(crm: CRM, name: str, start, end, reference: float,
     if math.isnan(reference) or math.isnan(value):
         return f"{what}: no comparison (a figure is missing)."
     if low is None:
-        return (f"{what}, {fmt(reference)}, against {fmt(value)} measured (no interval: "
-                "the value alone is compared).")
+        how = ("a level measured exactly" if exact
+               else "no interval here: the value alone is compared")
+        return f"{what}, {fmt(reference)}, against {fmt(value)} measured ({how})."
     where = ("inside" if low <= reference <= high else
              "above" if reference > high else "below")
     tail = ("the data cannot tell the two apart" if where == "inside" else
