@@ -166,21 +166,41 @@ def comment_share(text: str) -> tuple[int, list[str]]:
 
 
 def department_links(text: str) -> tuple[int, list[str]]:
-    """03: 'positive link within k of n departments' and the department that logs in least
-    agree with the per-department table printed above them."""
-    m = re.search(r"within (\d+) of (\d+) departments", text)
-    rows = re.findall(r"^(\S+)\s+\d+\s+(\d+)%\s+(" + NUMBER + r")\s+(" + NUMBER
-                      + r"|NaN)\s*$", text, re.M)
+    """03: the correlation's verdict follows its p-value and its interval holds it; 'a
+    positive link beyond chance in U, a negative one in D ... in the other R' is re-derived
+    from the per-department table's correlations and Holm p-values (a sign counts only
+    when its test clears 0.05); the department that logs in least is the table's."""
+    claims, problems = 0, []
+    p_text = r"(<\s?0\.001|" + NUMBER + ")"
+    overall = re.search(r"Correlation between login share and SUS score: (" + NUMBER
+                        + r") \(\d+ respondents; 95% interval (" + NUMBER + ") to ("
+                        + NUMBER + r"), p [=<] (" + NUMBER + r")\): (a link beyond chance|"
+                        r"within what chance)", text)
+    if overall:
+        claims += 1
+        r, low, high, p = (num(overall[i]) for i in range(1, 5))
+        if not low <= r <= high:
+            problems.append(f"correlation {r} outside its interval {low} to {high}")
+        if (p < 0.05) != overall[5].startswith("a link"):
+            problems.append(f"p = {p} but '{overall[5]}'")
+    m = re.search(r"the (\d+) with at least \d+ respondents\): a positive link beyond chance "
+                  r"in (\d+), a negative one in (\d+) \(p < 0\.05, (?:after Holm's correction "
+                  r"for \d+ tests|one test)\)(?:; in the other (\d+))?", text)
+    rows = re.findall(r"^(\S+)\s+\d+\s+(\d+)%\s+" + NUMBER + r"\s+(?:(" + NUMBER + r")\s+"
+                      + NUMBER + r"\s+" + NUMBER + r"\s+" + p_text + r"\s+" + p_text
+                      + r"|NaN\s+NaN\s+NaN)\s*$", text, re.M)
     least = re.search(r"The department that logs in least, (\S+), gives", text)
     if not (m and rows and least):
-        return 0, []
-    known = [num(r[3]) for r in rows if r[3] != "NaN"]
-    problems = []
-    if (int(m[1]), int(m[2])) != (sum(r > 0 for r in known), len(known)):
-        problems.append(f"'{m[1]} of {m[2]}' but correlations {known}")
+        return claims, problems
+    tested = [(num(r[2]), 0.0 if r[4].startswith("<") else num(r[4])) for r in rows if r[2]]
+    shown = [(r > 0, r < 0) for r, holm in tested if holm < 0.05]
+    derived = (len(tested), sum(up for up, _ in shown), sum(down for _, down in shown),
+               len(tested) - len(shown))
+    if tuple(int(g or 0) for g in m.groups()) != derived:
+        problems.append(f"'{m[0]}' but the table gives tests/up/down/other {derived}")
     if least[1] != min(rows, key=lambda r: int(r[1]))[0]:
         problems.append(f"{least[1]} called the department that logs in least")
-    return 1, problems
+    return claims + 1, problems
 
 
 def expected_roi(text: str) -> tuple[int, list[str]]:

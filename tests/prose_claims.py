@@ -10,9 +10,11 @@ The rule is structural. A sentence *implies an effect* when it holds
 
 * a **before -> after pair** of numbers (`PAIR`): "66.7% -> 76.2%", "from 11.0% to
   14.3%", "wave 1 9%, wave 2 18%", "0.11 before ... vs 0.15 after", "the naive
-  before/after 5.39"; or
+  before/after 5.39", and two groups side by side, "10% against 11%"; or
 * a **direction word** (`DIRECTION`): went up, rose, fell, dropped, improved, worsened,
-  grew, lifted, boosted, cut by, halved, doubled, paid off, served, celebrate ...
+  grew, lifted, boosted, cut by, halved, doubled, paid off, served, celebrate ...; or
+* a **link** between two measures with a number (`ASSOCIATION`): "correlation 0.43 (52
+  respondents)", "positive link within 3 of 3 departments";
 
 and it is an *untested effect claim* unless the same sentence carries a test result or
 says plainly that none is established (`ACCOUNTED`: a p-value, an interval, "chance",
@@ -34,9 +36,10 @@ NUMBER = r"[-+]?(?:[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?\s?(?:%|pp|h\b|points?\b|days?
 PAIR = re.compile(
     rf"({NUMBER}\s*(?:->|→|⟶)\s*{NUMBER}"               # 66.7% -> 76.2%
     rf"|\bfrom\s+{NUMBER}\s+to\s+{NUMBER}"              # from 11.0% to 14.3%
-    rf"|\bwave 1\b[^;]*?\d[^;]*?\bwave 2\b"             # wave 1 9%, wave 2 18%
+    rf"|\bWAVEONE\b[^;]*?\d[^;]*?\bWAVETWO\b"          # wave 1 9%, wave 2 18%
     rf"|\bbefore\b[^;]*?\bvs\.?\s[^;]*?\bafter\b"        # 0.11 before (n=..) vs 0.15 after
-    rf"|\bbefore/after\b[^;]*?\d)",                    # the naive before/after 5.39
+    rf"|\bbefore/after\b[^;]*?\d"                      # the naive before/after 5.39
+    rf"|{NUMBER}[^;:]{{0,40}}?\bagainst\s+{NUMBER})",      # 10% (n=928) against 12%
     re.IGNORECASE)
 DIRECTION = re.compile(
     r"\b(went (?:up|down)|go(?:es)? (?:up|down)|rose|risen|rises|fell|fallen|"
@@ -49,13 +52,20 @@ DIRECTION = re.compile(
 ACCOUNTED = re.compile(
     r"(\bp\s*[=<>≤]\s*\d|p-value|\binterval\b|\bchance\b|\bsignifican\w*|"
     r"\bnot (?:established|shown)\b|\bcannot tell\b|\bcannot be told\b|\bno claim\b|"
-    r"\bcan detect\b|\bdetectable\b)",
+    r"\bcan detect\b|\bdetectable\b|\d ?% power\b|\btoo few\b)",
     re.IGNORECASE)
+# a link between two measures: with a number it states a finding that needs its test
+ASSOCIATION = re.compile(r"\b(correlat\w*|(?:positive|negative) link|linked to|"
+                         r"associated with|go(?:es)? together)\b", re.IGNORECASE)
 # a condition or a modal says what could be, not what these data show
 HEDGED = re.compile(r"\b(?:whether|if|unless|when|can|could|may|might|would)\b",
                     re.IGNORECASE)
-SCALE = re.compile(r"\b(?:runs|ranges?|scale|score) from\b", re.IGNORECASE)  # 0 to 100
-QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"|“[^”]*”")
+SCALE = re.compile(r"\b(?:runs|ranged?|ranges|scale|score) from\b|\bfrom -100 to \+100\b",
+                   re.IGNORECASE)  # a range, not a change: 0 to 100, -100 to +100
+LABELS = re.compile(r"\bq\d+\b|\b(?:was|were|are|is|be|been) dropped\b",
+                    re.IGNORECASE)  # question numbers; rows dropped at an import
+# a mention; a quote left open closes in a later sentence (a quoted comment of several)
+QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*(?:\"|$)|“[^”]*(?:”|$)")
 DATE = re.compile(r"\b(?:\d{1,2} )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                   r"[a-z]* \d{4}\b|\b\d{4}-\d\d-\d\d\b|\b(?:19|20)\d\d\b")
 
@@ -93,7 +103,7 @@ def implies_effect(sentence: str) -> bool:
     pair, or a direction word outside a question and, without numbers, outside a condition
     or a modal (module docstring)."""
     words = _words(sentence)
-    if PAIR.search(words):
+    if PAIR.search(words) or (ASSOCIATION.search(words) and re.search(r"\d", words)):
         return True
     if not DIRECTION.search(words) or "?" in words:  # a question asks, it claims nothing
         return False
@@ -106,8 +116,12 @@ def is_effect_claim(sentence: str) -> bool:
 
 
 def _words(sentence: str) -> str:
-    """The sentence without quoted mentions, dates and scale ranges."""
-    return SCALE.sub("SCALE", DATE.sub("DATE", QUOTED.sub("QUOTE", sentence)))
+    """The sentence without quoted mentions, dates, scale ranges, question numbers and
+    rows dropped at an import; "wave 1" and "wave 2" as words (their digits are labels)."""
+    words = LABELS.sub("LABEL", SCALE.sub("SCALE", DATE.sub("DATE", QUOTED.sub(
+        "QUOTE", sentence))))
+    words = re.sub(r"\bwave 1\b", "WAVEONE", words, flags=re.IGNORECASE)
+    return re.sub(r"\bwave 2\b", "WAVETWO", words, flags=re.IGNORECASE)
 
 
 def effect_sentences(nb) -> list[tuple[int, str, bool]]:

@@ -9,7 +9,7 @@ import pytest
 from kpi_fixtures import USERS, empty_crm, make_crm
 
 from crm_course import kpis
-from crm_course.kpis import REGISTRY, kpi_names, kpi_table
+from crm_course.kpis import REGISTRY, evaluation, kpi_names, kpi_table
 
 JAN = ("2025-01-01", "2025-01-31")
 TARGET_NAMES = ["lead_conversion_rate", "win_rate", "sales_cycle_days", "average_deal_size",
@@ -220,3 +220,45 @@ def test_a_group_without_an_interval_says_it_was_judged_on_the_value_alone(crm):
     assert one_year.value["North"] == 0.2                   # 2 of 10 lost over the year
     assert one_year.status["North"] == "no target"          # not 'not met' against 4 %
     assert "its target is per quarter" in one_year.note["North"]
+
+
+def test_a_recorded_estimate_is_judged_against_the_measured_interval():
+    """Win rate 26/40 = 0.65, Wilson 95 % [0.495, 0.779] (by hand, as above): a recorded
+    0.60 lies inside it, 0.85 above, 0.40 below; a missing figure is said to be missing."""
+    crm = make_crm(opportunities=_deals("U1", 26, 14))
+    said = {ref: kpis.against_measured(crm, "win_rate", *JAN, ref) for ref in (0.6, 0.85, 0.4)}
+    assert said[0.6] == ("The recorded estimate, 60.0%, lies inside the measured value's 95% "
+                         "interval (49.5% to 77.9%): the data cannot tell the two apart.")
+    assert "lies above" in said[0.85] and "higher than the data show" in said[0.85]
+    assert "lies below" in said[0.4] and "lower than the data show" in said[0.4]
+    assert "no comparison" in kpis.against_measured(crm, "win_rate", *JAN, math.nan)
+
+
+def test_a_group_is_compared_with_the_others_pooled_with_its_test():
+    """Win rate of East, 8/40 = 20%, against North and South pooled, 62/80 = 77.5%: -57.5 pp,
+    far beyond chance; South (26/40) against North (36/40) alone: -25 pp, p = 0.007."""
+    users = [*USERS, {"user_id": "U7", "department": "sales", "team": "Sales East",
+                      "region": "East"}]
+    crm = make_crm(users=users,
+                   opportunities=_deals("U1", 36, 4) + _deals("U2", 26, 14) + _deals("U7", 8, 32))
+    east = evaluation.group_against_others(crm, "win_rate", *JAN, "region", "East",
+                                           ["North", "South", "East"])
+    assert east.startswith("its win rate is 20.0% (n=40) against 77.5% in the other 2 pooled "
+                           "(n=80; -57.5 pp, 95% interval")
+    assert east.endswith("p < 0.001): a difference beyond chance.")
+    south = evaluation.group_against_others(crm, "win_rate", *JAN, "region", "South",
+                                            ["North", "South"])
+    assert "-25.0 pp" in south and "p = 0.007" in south
+    with pytest.raises(ValueError, match="sales_cycle_days"):
+        evaluation.group_against_others(crm, "sales_cycle_days", *JAN, "region", "East", [])
+
+
+def test_eventual_conversion_is_a_second_definition_with_its_own_entry(crm):
+    """Issue 28: one name, one definition. Eventual conversion has its own registry entry
+    (kind 'diagnostic'), so it never enters kpi_table under any name."""
+    entry = REGISTRY["lead_conversion_eventual"]
+    assert entry.kind == "diagnostic" and entry.func is kpis.lead_conversion_eventual
+    assert "lead_conversion_eventual" not in kpi_names()
+    assert "lead_conversion_eventual" in kpi_names(kind=None)
+    assert "lead_conversion_eventual" not in set(kpi_table(crm, *JAN).kpi)
+    assert entry(crm, *JAN) == kpis.lead_conversion_eventual(crm, *JAN)

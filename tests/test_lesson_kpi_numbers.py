@@ -19,6 +19,7 @@ from lesson_claims import NUMBER, num, outputs
 
 from crm_course.kpis import evaluation as ev
 from crm_course.kpis import lead_conversion_eventual
+from crm_course.kpis.engine import level_interval
 from crm_course.kpis.registry import REGISTRY, kpi_label, kpi_names
 from crm_course.kpis.table import kpi_table
 from crm_course.report import format_value
@@ -28,7 +29,7 @@ from crm_course.source import get_crm
 SEEDS = [1, 7]
 LESSONS = ["00_welcome", "02_analyse_kpis", "04_implement_changes",
            "05_review_after_three_months", "06_report"]
-MIN_FOUND = {"00_welcome": 2, "02_analyse_kpis": 12, "04_implement_changes": 3,
+MIN_FOUND = {"00_welcome": 4, "02_analyse_kpis": 12, "04_implement_changes": 3,
              "05_review_after_three_months": 9, "06_report": 8}
 NAMES = "|".join(sorted(kpi_names(), key=len, reverse=True))
 AREAS = "sales|marketing|service|customers|adoption|data quality|feedback|roi"
@@ -78,6 +79,17 @@ def check(lesson: str, text: str, e: Engine) -> tuple[int, list[str]]:
         for m in re.finditer(r"Measured in the (?:CRM's first year|baseline):\s+(" + NUMBER
                              + r")%", text):
             compare("00 measured conversion", m[1], e.value(conversion, e.baseline), 1, True)
+        for m in re.finditer(r"The recorded estimate, (" + NUMBER + r")%, lies (inside|above|"
+                             r"below) the measured value's 95% interval \((" + NUMBER
+                             + r")% to (" + NUMBER + r")%\)", text):
+            low, high, _ = level_interval(e.crm, conversion, *e.baseline)
+            compare("00 interval low", m[3], low, 1, True)
+            compare("00 interval high", m[4], high, 1, True)
+            recorded = num(m[1])
+            where = ("inside" if num(m[3]) <= recorded <= num(m[4])
+                     else "above" if recorded > num(m[4]) else "below")
+            if where != m[2]:
+                problems.append(f"00 recorded {recorded}% called '{m[2]}' its interval")
         for m in re.finditer(r"leads won at any time[^:]*: (" + NUMBER + r")%", text):
             compare("00 eventual conversion", m[1],
                     lead_conversion_eventual(e.crm, *e.baseline), 1, True)

@@ -145,3 +145,14 @@ def test_records_after_the_data_end_are_reported():
         "the latest on 31 Dec 2099. They are outside every period of this report; check "
         "them in the CRM."]
     assert report.after_data_end(make_crm()) == []
+
+
+def test_beyond_chance_lines_say_how_often_chance_alone_clears_a_test():
+    """Several KPIs tested at 5 %: at least one clears it by chance 1 - 0.95^k of the time
+    (k = 4: 18.5 %), said beside any 'beyond chance' line (issue 28: on data where nothing
+    changed, one KPI in twenty still reads 'an improvement beyond chance')."""
+    assert report.chance_note(0) == []
+    assert report.chance_note(4) == [
+        "Read these with care: 4 KPIs were tested at the 5% level; even if nothing had "
+        "changed, at least one would clear it by chance alone about 19% of the time."]
+    assert "1 KPI was tested" in report.chance_note(1)[0]

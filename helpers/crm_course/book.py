@@ -181,11 +181,15 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
         for row in scalar[scalar["area"] == area].to_dict("records"):
             cells = [f"{md(kpi_label(row['name']))}<br>{_code_name(row['name'])}"]
             lines.append("| " + " | ".join(cells + [md(row[c]) for c in columns]) + " |")
-    breakdowns = table[table["kind"] != "scalar"] if "kind" in table else table.iloc[:0]
-    if len(breakdowns):
-        lines += ["", "## Breakdowns", "", "Tables rather than one number per period.", ""]
-        lines += [f"- **{md(kpi_label(r.name))}** (`{r.name}`, {md(r.area)}): {md(r.formula)}"
-                  for r in breakdowns.itertuples(index=False)]
+    for kind, head, text in (("table", "Breakdowns", "Tables rather than one number per "
+                              "period."),
+                             ("diagnostic", "Second definitions", "Kept under their own "
+                              "name to show a bias; never a KPI to steer by.")):
+        rows = table[table["kind"] == kind] if "kind" in table else table.iloc[:0]
+        if len(rows):
+            lines += ["", f"## {head}", "", text, ""]
+            lines += [f"- **{md(kpi_label(r.name))}** (`{r.name}`, {md(r.area)}): "
+                      f"{md(r.formula)}" for r in rows.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 

@@ -2,16 +2,23 @@
 
 Likert answers are ordinal (1 = strongly disagree .. 5 = strongly agree): report the
 top-2-box share and the median, never a mean of codes alone. Comment themes come from
-a transparent keyword theme book that a reader can inspect and extend.
+a transparent keyword theme book that a reader can inspect and extend. Links between the
+survey and usage are correlations with their interval and test (`correlation`), counted
+per group only where the test, corrected for testing every group, clears.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
+from .inference import compare_means, format_p
 from .schema import LIKERT_ITEMS, LIKERT_LABELS, SUS_ITEMS
 
 SUS_AVERAGE = 68.0  # the average SUS score across published studies
@@ -128,3 +135,112 @@ def theme_counts(comments: pd.Series, themes: dict[str, tuple[str, ...]] = THEME
     counts = flags.sum().sort_values(ascending=False, kind="stable")
     return pd.DataFrame({"comments": counts,
                          "share": counts / n if n else np.nan}).rename_axis("theme")
+
+
+MIN_PAIRS = 4  # a Fisher-z interval needs n > 3 pairs
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson's r of ``n`` pairs, its Fisher-z interval and its test (H0: r = 0)."""
+
+    r: float
+    n: int
+    low: float
+    high: float
+    p_value: float
+    confidence: float = 0.95
+
+    @property
+    def shown(self) -> bool:
+        """The correlation clears its test at the stated confidence."""
+        return bool(self.p_value < 1 - self.confidence)
+
+
+def correlation(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correlation:
+    """Pearson's r over the pairs where both values are known, with its interval
+    tanh(atanh(r) ± z / sqrt(n - 3)) (Fisher z) and the p-value of
+    t = r sqrt((n - 2) / (1 - r²)) on n - 2 degrees of freedom (`scipy.stats.pearsonr`).
+
+    NaN r, interval and p-value with fewer than `MIN_PAIRS` pairs or when either variable
+    has no spread (a correlation is then undefined, not zero).
+    """
+    pairs = pd.concat({"x": pd.Series(x), "y": pd.Series(y)}, axis=1).dropna()
+    n = len(pairs)
+    if n < MIN_PAIRS or pairs.x.nunique() < 2 or pairs.y.nunique() < 2:
+        nan = float("nan")
+        return Correlation(nan, n, nan, nan, nan, confidence)
+    result = stats.pearsonr(pairs.x.astype(float), pairs.y.astype(float))
+    ci = result.confidence_interval(confidence)
+    return Correlation(float(result.statistic), n, float(ci.low), float(ci.high),
+                       float(result.pvalue), confidence)
+
+
+def correlation_sentence(c: Correlation, what: str, unit: str = "respondents") -> str:
+    """'Correlation between {what}: 0.30 (61 respondents; 95% interval 0.05 to 0.51,
+    p = 0.019): a link beyond chance.' or '... within what chance alone produces with
+    this many {unit}.'; an undefined correlation says why."""
+    if math.isnan(c.r):
+        return (f"Correlation between {what}: not defined ({c.n} {unit}; it needs at least "
+                f"{MIN_PAIRS} and a spread in both).")
+    verdict = ("a link beyond chance" if c.shown
+               else f"within what chance alone produces with {c.n} {unit}")
+    return (f"Correlation between {what}: {c.r:.2f} ({c.n} {unit}; {c.confidence:.0%} "
+            f"interval {c.low:.2f} to {c.high:.2f}, {format_p(c.p_value)}): {verdict}.")
+
+
+def correlations_by(x: pd.Series, y: pd.Series, groups: pd.Series,
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """Per group: pairs, r, its interval, its p-value and Holm's adjusted p-value (one
+    test per group with a correlation: adjusted for testing them all at once)."""
+    rows = {g: correlation(x[groups == g], y[groups == g], confidence)
+            for g in pd.Series(groups).dropna().unique()}
+    table = pd.DataFrame({g: {"pairs": c.n, "correlation": c.r, "low": c.low,
+                              "high": c.high, "p": c.p_value} for g, c in rows.items()}
+                         ).T.astype({"pairs": int})
+    table["p (Holm)"] = np.nan
+    tested = table.p.notna()
+    if tested.any():
+        table.loc[tested, "p (Holm)"] = multipletests(table.p[tested], method="holm")[1]
+    return table
+
+
+def within_groups_sentence(table: pd.DataFrame, groups: str = "departments",
+                           confidence: float = 0.95) -> str:
+    """How many groups of `correlations_by` show a link that clears its test after Holm's
+    correction, in which direction; the others are said to be within chance. Claims no
+    sign that its test does not support."""
+    tested = table[table.p.notna()]
+    if tested.empty:
+        return (f"None of the {groups} has the {MIN_PAIRS} respondents (with a spread in "
+                "both) a correlation within it needs.")
+    shown = tested["p (Holm)"] < 1 - confidence
+    up = int((shown & (tested.correlation > 0)).sum())
+    down = int((shown & (tested.correlation < 0)).sum())
+    rest, n = len(tested) - up - down, len(tested)
+    correction = (f"after Holm's correction for {n} tests" if n > 1 else "one test")
+    sentence = (f"Within {groups} (the {n} with at least {MIN_PAIRS} respondents): a "
+                f"positive link beyond chance in {up}, a negative one in {down} (p < "
+                f"{1 - confidence:.2f}, {correction})")
+    if rest:
+        sentence += (f"; in the other {rest} the correlation is within what chance alone "
+                     "produces with so few respondents")
+    return sentence + "."
+
+
+def group_mean_sentence(values: pd.Series, groups: pd.Series, group: str, what: str,
+                        measure: str = "SUS", few: int = 5) -> str:
+    """'{what} gives a mean SUS of 56 from 5 respondents, against 63 from the 44 others
+    (difference -7, 95% interval -20 to +7, p = 0.264, Welch t-test): within what chance
+    alone produces.' Under ``few`` respondents the mean is an anecdote and no test is run."""
+    mine, others = values[groups == group].dropna(), values[groups != group].dropna()
+    head = f"{what} gives a mean {measure} of {mine.mean():.0f} from {len(mine)} respondents"
+    if len(mine) < few or len(others) < 2:
+        return (f"{head}, against {values.dropna().mean():.0f} overall: too few people to "
+                "compare a group's mean.")
+    c = compare_means(others, mine)
+    verdict = "a difference beyond chance" if c.significant else (
+        "within what chance alone produces")
+    return (f"{head}, against {c.before:.0f} from the {c.n_before} others (difference "
+            f"{c.difference:+.0f}, {c.confidence:.0%} interval {c.ci_low:+.0f} to "
+            f"{c.ci_high:+.0f}, {format_p(c.p_value)}, {c.test}): {verdict}.")

@@ -261,12 +261,13 @@ class Report:
         be told yet and why, and the target results."""
         untold = self.rows_with("no clear change", "not tested", "not comparable")
         targets = target_summary(self.rows)
+        good, bad = ([r.sentence for r in self.rows_with(c)] for c in ("improved", "got worse"))
+        (good or bad).extend(chance_note(len(self.rows_with("improved", "got worse",
+                                                            "no clear change"))))
         return {
             # headings name the test, not a result: the sentences carry it
-            "Beyond chance in the good direction (before/after test, not a cause)": [
-                r.sentence for r in self.rows_with("improved")],
-            "Beyond chance in the wrong direction (before/after test, not a cause)": [
-                r.sentence for r in self.rows_with("got worse")],
+            "Beyond chance in the good direction (before/after test, not a cause)": good,
+            "Beyond chance in the wrong direction (before/after test, not a cause)": bad,
             "Cannot be told yet": ([f"{join([kpi_label(r.kpi) for r in untold])}: the "
                                     "changes are within what chance alone produces, have no "
                                     "test here, or cannot be compared (details below)."]
@@ -275,6 +276,17 @@ class Report:
             "Cause": ([v.conclusion for v in self.verdicts if len(v.checks) > 1]
                       or [self.causal]),
         }
+
+
+def chance_note(tested: int, alpha: float = 0.05) -> list[str]:
+    """How often at least one of ``tested`` independent tests at level ``alpha`` clears it
+    by chance alone, 1 - (1 - alpha)^tested, for reading the 'beyond chance' lines; []
+    when none was tested."""
+    if not tested:
+        return []
+    return [f"Read these with care: {tested} KPI{'s were' if tested > 1 else ' was'} tested "
+            f"at the {alpha:.0%} level; even if nothing had changed, at least one would clear "
+            f"it by chance alone about {1 - (1 - alpha) ** tested:.0%} of the time."]
 
 
 def target_summary(rows: list[Row]) -> list[str]:

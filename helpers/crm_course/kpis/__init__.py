@@ -102,10 +102,10 @@ from .service import (
     post_sale_incidents_per_100_orders,
     resolution_hours,
 )
-from .table import kpi_table, missing_note, status, targets
+from .table import against_measured, kpi_table, missing_note, status, targets
 
 __all__ = [
-    "AREAS", "GROUPINGS", "group_labels", "KPI", "REGISTRY", "GroupingError",
+    "AREAS", "GROUPINGS", "group_labels", "KPI", "REGISTRY", "GroupingError", "against_measured",
     "activities_per_rep", "active_user_rate", "average_deal_size", "average_order_value",
     "cac", "campaign_conversion_rate", "campaign_response_rate", "case_load_per_agent",
     "changes_roi", "churn_rate", "clv_retention", "clv_simple", "cohort_retention",

@@ -12,6 +12,7 @@ from .comparison import (
     claim,
     compare,
     comparison_baseline,
+    group_against_others,
     mean_interval,
     p_text,
     same_season_baseline,
@@ -39,7 +40,8 @@ from .series import chart_length, over_time, survey_waves
 
 __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue", "Value",
            "baseline_rule", "chart_length", "check_possible", "claim", "compare",
-           "comparison_baseline", "compute", "evaluate", "level_interval",
+           "comparison_baseline", "compute", "evaluate", "group_against_others",
+           "level_interval",
            "like_period_value", "mature_end", "maturity_days", "mean_interval",
            "months_between", "observations", "over_time", "p_text", "per_period_value",
            "same_season_baseline", "survey_waves", "testable", "values_interval",

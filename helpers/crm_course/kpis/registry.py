@@ -6,7 +6,9 @@ be split by, the tables (or ``table.column``s) it cannot be computed without (an
 may lack some) and the
 function computing it. ``kind='scalar'`` KPIs give one number per
 period (and group) and make up `kpi_table`; ``kind='table'`` entries are breakdowns
-(funnel, cohorts, feature usage ...) returning a DataFrame.
+(funnel, cohorts, feature usage ...) returning a DataFrame; ``kind='diagnostic'`` entries
+are a second definition kept under their own name to show a bias (eventual conversion
+beside `lead_conversion_rate`): never in `kpi_table`, the report or the dashboard.
 
 Everything the engine needs to know about a KPI is a field of its one entry: how it
 aggregates over a period (`AGGREGATIONS`), whether it needs time to mature (its records
@@ -112,6 +114,11 @@ _ENTRIES = (
         "leads won within the maturity window / leads created in the period", "share",
         True, sales.lead_conversion_rate, U, matures=True, records=records.leads,
         test="share"),
+    KPI("lead_conversion_eventual", "sales",
+        "leads won by the data's end / leads created in the period (open leads included)",
+        "share", True, sales.lead_conversion_eventual, U, kind="diagnostic",
+        note="not lead_conversion_rate: young leads have not had time to close, so a recent "
+             "period looks low; shown only to teach that bias"),
     KPI("win_rate", "sales", "won / (won + lost), deals closed in the period", "share", True,
         sales.win_rate, U, records=records.closed_deals, test="share"),
     _stage("qualified", "lead"), _stage("proposal", "qualified"),

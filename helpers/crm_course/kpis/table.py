@@ -45,6 +45,29 @@ def status(value: float, target: float, higher_is_better: bool | None,
     return "not met" if bad < goal else "cannot tell"
 
 
+def against_measured(crm: CRM, name: str, start, end, reference: float,
+                     what: str = "The recorded estimate") -> str:
+    """Where ``reference`` (a figure recorded before the data, on the KPI's definition)
+    lies against the 95 % interval of KPI ``name`` measured over [start, end]: inside it
+    (the data cannot tell them apart), or above or below it. Shares print as percent."""
+    first, last = period(start, end)
+    value = float(evaluate(crm, name, first, last).value)
+    low, high, exact = level_interval(crm, name, first, last)
+    fmt = "{:.1%}".format if REGISTRY[name].unit == "share" else "{:,.3g}".format
+    if math.isnan(reference) or math.isnan(value):
+        return f"{what}: no comparison (a figure is missing)."
+    if low is None:
+        how = ("a level measured exactly" if exact
+               else "no interval here: the value alone is compared")
+        return f"{what}, {fmt(reference)}, against {fmt(value)} measured ({how})."
+    where = ("inside" if low <= reference <= high else
+             "above" if reference > high else "below")
+    tail = ("the data cannot tell the two apart" if where == "inside" else
+            f"it is {'higher' if where == 'above' else 'lower'} than the data show")
+    return (f"{what}, {fmt(reference)}, lies {where} the measured value's 95% interval "
+            f"({fmt(low)} to {fmt(high)}): {tail}.")
+
+
 def _names(kpis) -> list[str]:
     scalar = kpi_names()
     if kpis is None:
