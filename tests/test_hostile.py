@@ -302,11 +302,13 @@ def test_three_hungry_children_meet_the_memory_limit_per_submission(batch):
     if batch["no_cgroup"] is None:
         assert "memory limit reached (768 MiB per submission)" in hungry.reason, hungry
         assert hungry.run["oom_kills"] >= 2 and "-9" in text, text
+        assert "killed:" not in hungry.reason  # the kernel went first: the client reported
         assert batch["memory_limit"].startswith("768 MiB of RAM per submission")
     else:
         assert "children exited: [0, 0, 0]" in text, text
         assert "only, not per submission (no cgroup per sandbox:" in batch["memory_limit"]
         assert "memory limit" not in hungry.reason
+    assert "mount refused: True" in text and "ls refused: True" in text  # no way out
     assert hungry.score == 0 and (batch["results"]["alice"].score == 7)
 
 

@@ -70,6 +70,7 @@ FILES = {"answers": f"{SCRATCH}/answers/answers.json",
          "events": f"{SCRATCH}/home/crm-course/events.jsonl",
          "executed": f"{SCRATCH}/executed.ipynb"}
 LOG_TAIL = 4000
+KERNEL_PID = "/tmp/kernel.pid"  # written by the executor once the kernel runs
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = N
             cmd += ["--symlink", os.readlink(target), f"/{link}"]
         elif target.is_dir():
             cmd += ["--ro-bind", str(target), f"/{link}"]
+    cmd += ["--perms", "0755", "--dir", "/etc"]  # else 0700: closed to the slot uid
     for name in ETC_FILES:
         if (Path("/etc") / name).exists():
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
@@ -396,6 +398,20 @@ def _undumpable() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
 
 
+def _kernel_first(pid_path: str, wait: float = 60) -> None:
+    """At the sandbox's memory limit, the kernel and what it starts are killed before
+    this client, which then still reports: the kernel's ``oom_score_adj`` is raised to
+    1000 as soon as its pid is known (its children inherit it)."""
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        try:
+            pid = int(Path(pid_path).read_text())
+            Path(f"/proc/{pid}/oom_score_adj").write_text("1000")
+            return
+        except (OSError, ValueError):
+            time.sleep(0.05)
+
+
 def _child(channel_fd: int) -> int:
     from . import executor
 
@@ -416,13 +432,14 @@ def _child(channel_fd: int) -> int:
         timer = threading.Timer(job["deadline"], stop)
         timer.daemon = True
         timer.start()
+    threading.Thread(target=_kernel_first, args=(KERNEL_PID,), daemon=True).start()
     try:
         executor.run_nbclient({
             "source": f"{JOB}/submission.ipynb", "output": FILES["executed"],
             "parameters": job["parameters"], "cwd": SCRATCH,
             "cell_timeout": job["cell_timeout"], "allow_errors": True,
             "output_cap": job["output_cap"], "record_timing": True,
-            "kernel_pid": "/tmp/kernel.pid"}, status)
+            "kernel_pid": KERNEL_PID}, status)
     except Exception as err:  # noqa: BLE001 - report, never crash silently
         status["error"] = f"{type(err).__name__}: {str(err)[:300]}"
     files, sizes = {}, {}

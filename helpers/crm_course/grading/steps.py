@@ -298,7 +298,7 @@ def explain(sub: Submission) -> None:
                        "before it")
     if status.get("oom_kills"):
         reasons.insert(0, f"memory limit reached ({sub.batch.limits.memory / 1024**2:g} MiB "
-                       f"per submission): the kernel killed {status['oom_kills']} of its "
+                       f"per submission): the system killed {status['oom_kills']} of its "
                        "processes; graded what was recorded")
     if status.get("cell_timeouts"):
         reasons.insert(0, f"{status['cell_timeouts']} cell(s) ran past the time limit and "
