@@ -301,8 +301,9 @@ def test_three_hungry_children_meet_the_memory_limit_per_submission(batch):
         assert batch["no_cgroup"] is None or cgroups.unavailable() is not None
     if batch["no_cgroup"] is None:
         assert "memory limit reached (768 MiB per submission)" in hungry.reason, hungry
-        assert hungry.run["oom_kills"] >= 2 and "-9" in text, text
-        assert "killed:" not in hungry.reason  # the kernel went first: the client reported
+        assert hungry.run["oom_kills"] >= 1 and "mount refused" in text, text
+        assert "killed:" not in hungry.reason  # the kernel's side went first: the client
+        # reported (the OOM killer took its children or the kernel itself)
         assert batch["memory_limit"].startswith("768 MiB of RAM per submission")
     else:
         assert "children exited: [0, 0, 0]" in text, text
