@@ -295,7 +295,8 @@ def test_a_fork_bomb_never_reaches_a_classmate(batch):
 def test_three_hungry_children_meet_the_memory_limit_per_submission(batch):
     """Three children holding 1 GiB each: killed at the sandbox's cgroup limit, with the
     reason in the row; where the grading user may make no cgroup (an unprivileged user
-    without a delegated subtree), the grader says so and the per-process limit holds."""
+    without a delegated subtree), the grader says so and only the per-process limit
+    holds (the children are not killed for memory)."""
     hungry, text = batch["results"]["hungry"], _executed(batch, "hungry")
     if batch["who"] == "root":
         assert batch["no_cgroup"] is None or cgroups.unavailable() is not None
@@ -305,8 +306,7 @@ def test_three_hungry_children_meet_the_memory_limit_per_submission(batch):
         assert "killed:" not in hungry.reason  # the kernel's side went first: the client
         # reported (the OOM killer took its children or the kernel itself)
         assert batch["memory_limit"].startswith("768 MiB of RAM per submission")
-    else:
-        assert "children exited: [0, 0, 0]" in text, text
+    else:  # the 3 GiB are allowed: the children finish or the time limit stops them
         assert "only, not per submission (no cgroup per sandbox:" in batch["memory_limit"]
         assert "memory limit" not in hungry.reason
     assert "mount refused: True" in text and "ls refused: True" in text  # no way out
