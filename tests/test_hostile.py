@@ -305,7 +305,7 @@ def test_three_hungry_children_meet_the_memory_limit_per_submission(batch):
         assert hungry.run["oom_kills"] >= 1 and "mount refused" in text, text
         assert "killed:" not in hungry.reason  # the kernel's side went first: the client
         # reported (the OOM killer took its children or the kernel itself)
-        assert batch["memory_limit"].startswith("768 MiB of RAM per submission")
+        assert batch["memory_limit"].startswith("768 MiB of memory per submission")
     else:  # the 3 GiB are allowed: the children finish or the time limit stops them
         assert "only, not per submission (no cgroup per sandbox:" in batch["memory_limit"]
         assert "memory limit" not in hungry.reason

@@ -75,7 +75,7 @@ KERNEL_PID = "/tmp/kernel.pid"  # written by the executor once the kernel runs
 
 @dataclass(frozen=True)
 class Limits:
-    """Limits. ``memory``: bytes of RAM for the whole sandbox (its cgroup, when one can
+    """Limits. ``memory``: bytes of memory for the whole sandbox (its cgroup, when one can
     be made); ``address_space``: bytes per process (2 GiB: 1 GiB breaks pyarrow's
     import); ``processes`` counts threads too (per sandbox in its cgroup, and per uid);
     ``scratch`` and ``scratch_files`` cap the bytes and the files and folders of
@@ -192,8 +192,8 @@ def memory_limit(limits: Limits = Limits()) -> str:
     per_process = f"{limits.address_space / 1024**3:g} GiB of address space per process"
     why = cgroups.unavailable()
     if why is None:
-        return (f"{limits.memory / 1024**2:g} MiB of RAM per submission (its own cgroup, "
-                f"no swap, {limits.processes} processes), and {per_process}")
+        return (f"{limits.memory / 1024**2:g} MiB of memory per submission (its own cgroup, "
+                f"{limits.processes} processes), and {per_process}")
     return (f"{per_process} only, not per submission (no cgroup per sandbox: {why}; run "
             "the grader as root or in a delegated cgroup v2 subtree, e.g. under "
             "`systemd-run --user --scope -p Delegate=yes`)")
