@@ -1,5 +1,5 @@
-"""A cgroup per sandbox, so memory (RAM, no swap) and processes are counted for the
-whole sandbox, not per process.
+"""A cgroup per sandbox, so memory (RAM, and swap where the kernel accounts it) and
+processes are counted for the whole sandbox, not per process.
 
 `make(memory, processes)` creates one under the grader's own cgroup: cgroup v2
 (``memory.max``, ``memory.swap.max`` 0, ``pids.max``) or, on a v1 or hybrid machine, the
@@ -185,7 +185,7 @@ class Group:
 
 
 def make(memory: int, processes: int) -> Group:
-    """A new cgroup for one sandbox with ``memory`` bytes of RAM (no swap) and
+    """A new cgroup for one sandbox with ``memory`` bytes (RAM and swap) and
     ``processes`` tasks (threads included); raises OSError or RuntimeError (why) when
     none can be made."""
     found = places()

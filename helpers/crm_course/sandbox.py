@@ -18,7 +18,7 @@ a fresh sandbox and returns what came back over a private pipe. Inside:
 - when started by root, a distinct unprivileged uid per concurrent sandbox (a "slot"),
   so the process limit is per learner; started by a normal user, a user namespace per
   sandbox, where the kernel counts processes per namespace;
-- a cgroup of its own (`cgroups`) capping the memory (RAM, no swap) and processes of the
+- a cgroup of its own (`cgroups`) capping the memory (RAM and swap) and processes of the
   whole sandbox, where the grader may make one (root, or a delegated subtree; else the
   per-process limits below hold alone: `memory_limit` says which);
 - limits per process (``prlimit``): address space, file size, processes, open files, no
