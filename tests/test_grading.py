@@ -288,6 +288,24 @@ def test_a_kernel_that_died_while_starting_is_run_once_more(monkeypatch, tmp_pat
     assert len(calls) == 1 and sub.result.reason.startswith("killed:")
 
 
+def test_processes_killed_at_the_memory_limit_are_the_rows_first_reason(monkeypatch,
+                                                                        tmp_path):
+    from crm_course.grading import steps
+
+    outcome = sandbox.Outcome({"completed": True, "error": ""}, {}, 0, False, False, "",
+                              oom_kills=3)
+    monkeypatch.setattr(steps.sandbox, "run", lambda *a, **k: outcome)
+    batch = steps.Batch(tmp_path, 60, sandbox=True, datasets={None: tmp_path},
+                        limits=sandbox.Limits(memory=256 * 1024**2))
+    sub = steps.Submission(tmp_path / "a.ipynb", GradeResult("a.ipynb", "a"), batch,
+                           scratch=tmp_path)
+    steps.execute(sub)
+    steps.explain(sub)
+    assert sub.result.run["oom_kills"] == 3
+    assert sub.result.reason.startswith("memory limit reached (256 MiB per submission): "
+                                        "the system killed 3 of its processes")
+
+
 @pytest.mark.parametrize("text", [" =1+1", "\u00a0=1+1", "\u3000=1+1", "\uff1d1+1",
                                   "\n=1+1", "\t@SUM(A1)", "  -2+3"])
 def test_csv_cells_with_a_formula_behind_spaces_or_wide_forms_are_defused(text):

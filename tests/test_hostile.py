@@ -25,7 +25,7 @@ import pytest
 from fixtures import submissions as subs
 
 import crm_course
-from crm_course import sandbox
+from crm_course import cgroups, sandbox
 from crm_course.grading import GradeResult
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -33,17 +33,21 @@ SECRET = "s3cret-of-the-hostile-tests"
 TIMEOUT = 60
 MARKER = "hostile-setsid-marker"
 USER = "crm-test-grader"
+MEMORY = 768 * 1024**2  # per submission: small, so the hungry notebook's 3 GiB meets it
 DRIVER = f"""
 import json, resource, sys, time
 from pathlib import Path
+from crm_course import cgroups, sandbox
 from crm_course.grading import grade
 paths, out = [Path(p) for p in sys.argv[2:]], Path(sys.argv[1])
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.monotonic()
-grade(paths, out, jobs=2, timeout={TIMEOUT}, progress=False)
+grade(paths, out, jobs=2, timeout={TIMEOUT}, progress=False, memory={MEMORY})
 (out / "driver.json").write_text(json.dumps({{
     "seconds": time.monotonic() - start,
-    "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss}}))
+    "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss,
+    "no_cgroup": cgroups.unavailable(),
+    "memory_limit": sandbox.memory_limit(sandbox.Limits(memory={MEMORY}))}}))
 """
 
 pytestmark = [pytest.mark.slow,
@@ -157,6 +161,11 @@ def test_every_submission_has_a_row(batch):
 def test_no_secret_is_readable(batch):
     text = _executed(batch, "secret")
     assert "env: None" in text
+    init = text.split("/proc/1/environ ")[1].split("\n")[0]  # bubblewrap's: none of ours
+    assert "PWD" not in init and "HOME" not in init and "crm" not in init, init
+    passwd = text.split("passwd: ")[1].split("\n")[0]  # the sandbox's, not the host's
+    assert passwd.startswith("root:x:0:0:") and "learner:x:" in passwd, passwd
+    assert USER not in passwd and "daemon" not in passwd and "sshd" not in passwd
     for name in ("secret", "prowler"):
         assert SECRET not in _executed(batch, name)
     assert SECRET not in (batch["out"] / "results.json").read_text(encoding="utf-8")
@@ -262,6 +271,11 @@ def test_scratch_is_size_capped_and_no_nested_user_namespace(batch):
     assert "nested userns: 1" in text
     made = int(text.split("files made: ")[1].split()[0])  # of the 150,000 it tries
     assert 9_000 < made < sandbox.Limits().scratch_files, text
+    for place in ("/tmp", "/dev/shm"):  # of 200,000 empty files: fast, and said why
+        said = text.split(f"{place} files refused after ")[1].split("\n")[0]
+        made, seconds = int(said.split()[0]), float(said.split()[2])
+        assert 9_000 < made < sandbox.Limits().scratch_files, said
+        assert seconds < 5 and said.endswith("s: No space left on device"), said
 
 
 def test_a_huge_notebook_is_refused_before_parsing(batch):
@@ -276,6 +290,27 @@ def test_a_fork_bomb_never_reaches_a_classmate(batch):
     assert refused <= sandbox.Limits().processes, text
     alice = batch["results"]["alice"]  # graded at the same time, in another slot
     assert (alice.score, alice.reason) == (7, "")
+
+
+def test_three_hungry_children_meet_the_memory_limit_per_submission(batch):
+    """Three children holding 1 GiB each: killed at the sandbox's cgroup limit, with the
+    reason in the row; where the grading user may make no cgroup (an unprivileged user
+    without a delegated subtree), the grader says so and only the per-process limit
+    holds (the children are not killed for memory)."""
+    hungry, text = batch["results"]["hungry"], _executed(batch, "hungry")
+    if batch["who"] == "root":
+        assert batch["no_cgroup"] is None or cgroups.unavailable() is not None
+    if batch["no_cgroup"] is None:
+        assert "memory limit reached (768 MiB per submission)" in hungry.reason, hungry
+        assert hungry.run["oom_kills"] >= 1 and "mount refused" in text, text
+        assert "killed:" not in hungry.reason  # the kernel's side went first: the client
+        # reported (the OOM killer took its children or the kernel itself)
+        assert batch["memory_limit"].startswith("768 MiB of memory per submission")
+    else:  # the 3 GiB are allowed: the children finish or the time limit stops them
+        assert "only, not per submission (no cgroup per sandbox:" in batch["memory_limit"]
+        assert "memory limit" not in hungry.reason
+    assert "mount refused: True" in text and "ls refused: True" in text  # no way out
+    assert hungry.score == 0 and (batch["results"]["alice"].score == 7)
 
 
 def test_a_flood_of_output_is_cut_inside_the_sandbox(batch):

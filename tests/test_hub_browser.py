@@ -112,12 +112,12 @@ def hub(tmp_path_factory):
     from crm_course.hub import local_hub, unix_name
 
     logs = tmp_path_factory.mktemp("hub-log")
-    port, api_port, proxy_port, page_port = _free_ports(4)
+    port, api_port, proxy_port = _free_ports(3)
     state = Path(tempfile.mkdtemp(prefix="crm-hub-test-"))
     state.chmod(0o711)
     (state / "secret").write_text(SECRET)  # the hub keeps a secret it finds
     (state / "secret").chmod(0o600)
-    command, env = local_hub(state, port, api_port, proxy_port, page_port,
+    command, env = local_hub(state, port, api_port, proxy_port,
                              learners=list(LEARNERS), instructor="teacher",
                              password=PASSWORD)
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"

@@ -112,3 +112,27 @@ def test_grading_runs_status_counts_results_and_keeps_the_logs_last_line(tmp_pat
     (grading.run / "results.json").write_text(json.dumps([_result("ana", score=3)]))
     run, results = grading.newest()
     assert run == grading.run and results[0]["score"] == 3
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the hub of a class runs as root")
+def test_a_learner_cannot_take_the_instructor_pages_port_first():
+    """The page's port is one no normal user may bind, so a learner's process cannot
+    listen there before the service (during a hub restart) and receive the instructor's
+    requests; a port anyone may bind is refused by the service, by root."""
+    import subprocess
+    import sys
+
+    from crm_course.hub import instructor_port
+    from crm_course.instructor.service import port_problem, unprivileged_port_start
+
+    port = instructor_port()
+    assert port < unprivileged_port_start() and port_problem(port) is None
+    assert "can be bound by any user" in port_problem(10101)
+    assert "can be bound by any user" in port_problem(None)
+    bind = ("import socket, sys\ns = socket.socket()\ntry:\n"
+            f"    s.bind(('127.0.0.1', {port})); s.listen(); print('bound')\n"
+            "except OSError as err:\n    print(type(err).__name__)\n")
+    learner = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                              sys.executable, "-c", bind], capture_output=True, text=True,
+                             timeout=60, env={"PATH": "/usr/bin:/bin"})
+    assert learner.stdout.strip() == "PermissionError", learner.stdout + learner.stderr

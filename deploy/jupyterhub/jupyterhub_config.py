@@ -28,7 +28,9 @@
 #                       open the instructor page at /services/course-instructor/
 #                       (crm_course.instructor: submissions, grading, gradebook, class
 #                       report, feedback, Canvas and Moodle CSV); admins may open it too
-#   CRM_COURSE_INSTRUCTOR_PORT  the page's loopback port (default 10101)
+#   CRM_COURSE_INSTRUCTOR_PORT  the page's loopback port (default 907: below 1024, so no
+#                       learner's process can bind it first; the service refuses a port
+#                       any user may bind when run by root)
 import os
 import secrets
 import sys
@@ -77,7 +79,7 @@ c.Spawner.args = list(QUIET_LAB_ARGS)
 INSTRUCTOR = "course-instructor"
 c.JupyterHub.services.append({
     "name": INSTRUCTOR, "display": True, "oauth_no_confirm": True,
-    "url": f"http://127.0.0.1:{os.environ.get('CRM_COURSE_INSTRUCTOR_PORT', '10101')}",
+    "url": f"http://127.0.0.1:{os.environ.get('CRM_COURSE_INSTRUCTOR_PORT', '907')}",
     "command": [sys.executable, "-m", "crm_course.instructor", "--exchange",
                 str(HUB_DIR / "exchange"), "--out", str(HUB_DIR / "grades")],
     "environment": {"CRM_COURSE_SECRET": SECRET_FILE.read_text().strip()}})

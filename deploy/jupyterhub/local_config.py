@@ -8,7 +8,7 @@
 # Settings (environment; `crm_course.hub.local_hub` sets them):
 #   CRM_COURSE_HUB_DIR   state: hub database, cookie secret, homes/, datasets/, exchange/
 #   CRM_HUB_PORT, CRM_HUB_API_PORT, CRM_HUB_PROXY_API_PORT   loopback ports
-#   CRM_COURSE_INSTRUCTOR_PORT   the instructor page's loopback port
+#   CRM_COURSE_INSTRUCTOR_PORT   the instructor page's loopback port (below 1024 as root)
 #   CRM_HUB_LEARNERS     user names, comma-separated; CRM_HUB_INSTRUCTOR  the admin
 #   CRM_HUB_PASSWORD     the shared demo password (8 characters or more)
 import os

@@ -225,6 +225,10 @@ def _add_grade(sub) -> None:
                    help="notebooks run in parallel (default: number of cores)")
     p.add_argument("--timeout", type=float, default=120,
                    help="seconds allowed per notebook (default 120)")
+    p.add_argument("--memory", type=int, default=2048, metavar="MIB",
+                   help="MiB of RAM per submission (default 2048; enforced where a cgroup "
+                   "per sandbox can be made: root or a delegated cgroup v2 subtree; the "
+                   "limit in force is printed first)")
     p.add_argument("--roster", type=Path, default=None,
                    help="CSV file binding submissions to learners: columns learner and "
                    "submission (file name) or username (file stem or folder)")
@@ -263,15 +267,20 @@ def _grade(args) -> int:
               file=sys.stderr)
         return 2
     start = time.monotonic()
-    sandbox = not args.no_sandbox
+    sandbox, memory = not args.no_sandbox, args.memory * 1024**2
+    if sandbox:
+        from .sandbox import Limits, memory_limit
+
+        print(f"memory limit: {memory_limit(Limits(memory=memory))}")
     try:
         if args.exchange is not None:
             results, written = grade_exchange(args.exchange, args.out, jobs=args.jobs,
-                                              timeout=args.timeout, sandbox=sandbox)
+                                              timeout=args.timeout, sandbox=sandbox,
+                                              memory=memory)
             print(f"wrote feedback into {len(written)} learner home(s)")
         else:
             results = grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
-                            sandbox=sandbox, roster=args.roster)
+                            sandbox=sandbox, roster=args.roster, memory=memory)
     except SandboxUnavailable as err:
         print(f"error: {err}. Install bubblewrap (apt-get install bubblewrap) or, only for "
               "work you trust, pass --no-sandbox.", file=sys.stderr)
@@ -451,8 +460,7 @@ def _hub(args) -> int:
     from .hub import DEMO_INSTRUCTOR, DEMO_LEARNERS, DEMO_PASSWORD, local_hub
 
     try:
-        command, env = local_hub(args.state, args.port, args.port + 1, args.port + 2,
-                                 args.port + 3)
+        command, env = local_hub(args.state, args.port, args.port + 1, args.port + 2)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

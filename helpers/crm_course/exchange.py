@@ -143,11 +143,13 @@ def write_feedback(home: Path, notebook: str, html_text: str) -> Path:
 
 
 def grade_exchange(exchange: str | Path, out: Path, jobs: int = 1, timeout: float = 120,
-                   progress: bool = True, sandbox: bool = True) -> tuple[list, list[Path]]:
+                   progress: bool = True, sandbox: bool = True, memory: int | None = None
+                   ) -> tuple[list, list[Path]]:
     """Grade the newest submission per learner and notebook (sandboxed, each on the
     learner's own dataset) into ``out``; a roster learner who submitted nothing of a
     notebook others submitted gets a "not submitted" row; write each learner's
-    feedback into their home. Returns the results and the feedback files written."""
+    feedback into their home (``memory``: bytes of RAM per submission, as in
+    `grading.grade`). Returns the results and the feedback files written."""
     exchange = Path(exchange)
     if not (exchange / ROSTER).is_file():
         raise ExchangeError(f"{exchange / ROSTER}: no roster; the hub writes it when a "
@@ -181,7 +183,7 @@ def grade_exchange(exchange: str | Path, out: Path, jobs: int = 1, timeout: floa
 
         results = grade(paths, out, jobs=jobs, timeout=timeout, progress=progress,
                         sandbox=sandbox, roster=exchange / ROSTER, personal=True,
-                        absent=missing)
+                        absent=missing, memory=memory)
     homes = read_homes(exchange)
     written = []
     for path, r in zip(paths, results, strict=False):

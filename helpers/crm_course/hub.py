@@ -298,13 +298,33 @@ def learners_can_reach(argv: list[str], paths: list) -> list[str]:
             " && ".join(steps) + ' && exec "$@"', "sh", *argv]
 
 
+def instructor_port() -> int:
+    """A free loopback port for the instructor page: as root one no other user may bind
+    (below ``net.ipv4.ip_unprivileged_port_start``, `instructor.service.port_problem`),
+    else any."""
+    import socket
+
+    from .instructor.service import unprivileged_port_start
+
+    candidates = range(unprivileged_port_start() - 1, 511, -1) if os.geteuid() == 0 \
+        else [0]
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free loopback port below the unprivileged ports for the "
+                  "instructor page")
+
+
 def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
-              instructor_port: int, learners=DEMO_LEARNERS,
-              instructor: str = DEMO_INSTRUCTOR,
+              learners=DEMO_LEARNERS, instructor: str = DEMO_INSTRUCTOR,
               password: str = DEMO_PASSWORD) -> tuple[list[str], dict]:
     """Command and environment of a JupyterHub on 127.0.0.1 running the course
     (``deploy/jupyterhub/local_config.py``, demo password; the instructor page on
-    ``instructor_port``). Run as root, every learner is their own Unix user, so
+    `instructor_port`). Run as root, every learner is their own Unix user, so
     ``state`` must be reachable by other users (no 0700 folder on its way)."""
     from .runner import ROOT
 
@@ -319,7 +339,7 @@ def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
            "CRM_COURSE_DIR": str(ROOT), "CRM_COURSE_HUB_DIR": str(state),
            "CRM_HUB_PORT": str(port), "CRM_HUB_API_PORT": str(api_port),
            "CRM_HUB_PROXY_API_PORT": str(proxy_api_port),
-           "CRM_COURSE_INSTRUCTOR_PORT": str(instructor_port),
+           "CRM_COURSE_INSTRUCTOR_PORT": str(instructor_port()),
            "CRM_HUB_LEARNERS": ",".join(learners), "CRM_HUB_INSTRUCTOR": instructor,
            "CRM_HUB_PASSWORD": password}
     config = ROOT / "deploy" / "jupyterhub" / "local_config.py"

@@ -6,17 +6,23 @@ a fresh sandbox and returns what came back over a private pipe. Inside:
 - a read-only view of the system (/usr, a few /etc files), the Python install, the
   virtualenv and the course package, the job folder at ``/job`` and the learner's dataset
   at ``/data``;
-- ``/scratch`` (the kernel's folder and home), ``/tmp`` and ``/dev/shm`` as size-capped
-  private tmpfs (nothing the learner writes reaches the host's disk; /scratch is capped
-  in files too, for root and a normal user alike: `scratch_mount`), no network, its own
-  PID namespace (every process, even a ``setsid`` one, dies with it),
+- ``/scratch`` (the kernel's folder and home), ``/tmp`` and ``/dev/shm``: three folders
+  of one private tmpfs capped in bytes and in files, for root and a normal user alike
+  (`scratch_mount`; nothing the learner writes reaches the host's disk), no network, its
+  own PID namespace (every process, even a ``setsid`` one, dies with it),
   ``--die-with-parent``, no nested user namespaces, a seccomp filter (`seccomp`);
+- its own ``/etc/passwd`` and ``/etc/group`` (root, the sandbox's user, nobody), not the
+  host's;
 - an environment rebuilt from nothing, and bubblewrap itself started with an empty one
   (``/proc/1/environ`` inside shows nothing of the grader's: no ``CRM_COURSE_SECRET``);
 - when started by root, a distinct unprivileged uid per concurrent sandbox (a "slot"),
   so the process limit is per learner; started by a normal user, a user namespace per
   sandbox, where the kernel counts processes per namespace;
-- limits (``prlimit``): address space, file size, processes, open files, no core.
+- a cgroup of its own (`cgroups`) capping the memory (RAM and swap) and processes of the
+  whole sandbox, where the grader may make one (root, or a delegated subtree; else the
+  per-process limits below hold alone: `memory_limit` says which);
+- limits per process (``prlimit``): address space, file size, processes, open files, no
+  core.
 
 The client inside (``python -m crm_course.sandbox``) makes itself undumpable (the
 learner's kernel, its child with the same uid, can neither read its memory nor open its
@@ -36,6 +42,7 @@ import fcntl
 import functools
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -47,34 +54,40 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import seccomp
+from . import cgroups, seccomp
 
 JOB, SCRATCH, DATA = "/job", "/scratch", "/data"
-ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts",
-             "fonts", "ssl", "mime.types")
+ETC_FILES = ("ld.so.cache", "localtime", "nsswitch.conf", "hosts", "fonts", "ssl",
+             "mime.types")
+SCRATCH_PLACES = {"work": SCRATCH, "tmp": "/tmp", "shm": "/dev/shm"}  # in one tmpfs
 LAUNCH_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # bwrap's whole environment
-SLOT_UIDS = range(61000, 61256)  # one per concurrent sandbox when the grader is root
+# One uid per concurrent sandbox when the grader is root: below login.defs's UID_MAX
+# (60000) and systemd's reserved ranges (60001-65535: homed, dynamic users, nobody); a
+# uid some account uses is skipped (`slot`).
+SLOT_UIDS = range(59000, 59256)
 SLOT_LOCKS = Path("/run/crm-course-sandbox")
 FILES = {"answers": f"{SCRATCH}/answers/answers.json",
          "events": f"{SCRATCH}/home/crm-course/events.jsonl",
          "executed": f"{SCRATCH}/executed.ipynb"}
 LOG_TAIL = 4000
+KERNEL_PID = "/tmp/kernel.pid"  # written by the executor once the kernel runs
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-sandbox limits. ``memory`` is address space in bytes (2 GiB: 1 GiB breaks
-    pyarrow's import); ``processes`` counts threads too; ``scratch`` caps /scratch,
-    ``tmp`` each of /tmp and /dev/shm; ``scratch_files`` the files and folders in
-    /scratch; ``files`` caps each file sent back."""
+    """Limits. ``memory``: bytes of memory for the whole sandbox (its cgroup, when one can
+    be made); ``address_space``: bytes per process (2 GiB: 1 GiB breaks pyarrow's
+    import); ``processes`` counts threads too (per sandbox in its cgroup, and per uid);
+    ``scratch`` and ``scratch_files`` cap the bytes and the files and folders of
+    /scratch, /tmp and /dev/shm together; ``files`` caps each file sent back."""
 
     memory: int = 2 * 1024**3
+    address_space: int = 2 * 1024**3
     file_size: int = 64 * 1024**2
     processes: int = 256
     open_files: int = 1024
     scratch: int = 256 * 1024**2
     scratch_files: int = 10_000
-    tmp: int = 64 * 1024**2
     files: int = 6_000_000
 
 
@@ -116,9 +129,8 @@ def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = N
     if seccomp_fd is not None:
         cmd += ["--seccomp", str(seccomp_fd)]
     cmd += ["--tmpfs", "/", "--proc", "/proc", "--dev", "/dev"]
-    cmd += ["--bind", str(scratch), SCRATCH]
-    for place in ("/tmp", "/dev/shm"):
-        cmd += ["--perms", "1777", "--size", str(limits.tmp), "--tmpfs", place]
+    for name, place in SCRATCH_PLACES.items():
+        cmd += ["--bind", str(scratch / name), place]
     cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
@@ -126,6 +138,7 @@ def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = N
             cmd += ["--symlink", os.readlink(target), f"/{link}"]
         elif target.is_dir():
             cmd += ["--ro-bind", str(target), f"/{link}"]
+    cmd += ["--perms", "0755", "--dir", "/etc"]  # else 0700: closed to the slot uid
     for name in ETC_FILES:
         if (Path("/etc") / name).exists():
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
@@ -136,6 +149,8 @@ def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = N
         cmd += ["--ro-bind", str(path), str(path)]
     if job is not None:
         cmd += ["--ro-bind", str(job), JOB]
+        for name in ("passwd", "group"):
+            cmd += ["--ro-bind", str(job / name), f"/etc/{name}"]
     if data is not None:
         cmd += ["--ro-bind", str(data), DATA]
     cmd += ["--chdir", SCRATCH, "--remount-ro", "/", "--clearenv"]
@@ -145,23 +160,43 @@ def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = N
     if as_root:
         cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-    cmd += ["prlimit", f"--as={limits.memory}", f"--fsize={limits.file_size}",
+    cmd += ["prlimit", f"--as={limits.address_space}", f"--fsize={limits.file_size}",
             f"--nproc={limits.processes}", f"--nofile={limits.open_files}", "--core=0", "--"]
     return cmd + list(argv)
 
 
-def scratch_mount(cmd: list[str], folder: Path, limits: Limits) -> list[str]:
+def scratch_mount(cmd: list[str], folder: Path, limits: Limits,
+                  procs: list[Path] = ()) -> list[str]:
     """``cmd`` (bubblewrap) run in a private mount namespace where ``folder`` is a tmpfs
     capped in size and in files (``nr_inodes``, which bubblewrap's ``--tmpfs`` cannot
-    set): it vanishes with the sandbox and never shows on the host. A normal user gets
-    that namespace inside a user namespace of its own (``--map-root-user``: the grader's
-    uid as 0 there, no other), where a tmpfs may be mounted; bubblewrap then makes the
-    sandbox's user namespace inside it, and drops every capability."""
-    script = ('mount -t tmpfs -o "size=$1,nr_inodes=$2,mode=1777" crm-scratch "$0" '
-              '&& shift 2 && exec "$@"')
+    set), holding the folders of `SCRATCH_PLACES`: it vanishes with the sandbox and never
+    shows on the host. Its first process writes its pid into each of ``procs`` (a
+    cgroup's, `cgroups.Group.procs`) before anything else runs, and fails (exit 125) when
+    it cannot. A normal user gets that namespace inside a user namespace of its own
+    (``--map-root-user``: the grader's uid as 0 there, no other), where a tmpfs may be
+    mounted; bubblewrap then makes the sandbox's user namespace inside it, and drops
+    every capability. Run it from "/" (``PWD`` is unset before bubblewrap starts)."""
+    places = " ".join(f'"$d/{name}"' for name in SCRATCH_PLACES)
+    script = ('d=$0 size=$1 inodes=$2 n=$3; shift 3; '
+              'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); '
+              'done; mount -t tmpfs -o "size=$size,nr_inodes=$inodes,mode=0755" '
+              f'crm-scratch "$d" && mkdir -m 1777 {places} && unset PWD && exec "$@"')
     user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
     return ["unshare", *user, "--mount", "--propagation", "private", "sh", "-c", script,
-            str(folder), str(limits.scratch), str(limits.scratch_files), *cmd]
+            str(folder), str(limits.scratch), str(limits.scratch_files), str(len(procs)),
+            *map(str, procs), *cmd]
+
+
+def memory_limit(limits: Limits = Limits()) -> str:
+    """The memory limit in force for a sandbox made by this process, in words."""
+    per_process = f"{limits.address_space / 1024**3:g} GiB of address space per process"
+    why = cgroups.unavailable()
+    if why is None:
+        return (f"{limits.memory / 1024**2:g} MiB of memory per submission (its own cgroup, "
+                f"{limits.processes} processes), and {per_process}")
+    return (f"{per_process} only, not per submission (no cgroup per sandbox: {why}; run "
+            "the grader as root or in a delegated cgroup v2 subtree, e.g. under "
+            "`systemd-run --user --scope -p Delegate=yes`)")
 
 
 # --------------------------------------------------------------------------- slots
@@ -187,8 +222,9 @@ def _slot_locks() -> Path:
 
 @contextlib.contextmanager
 def slot():
-    """A uid no other sandbox uses now (root only; None for a normal user, whose
-    sandboxes each get a user namespace). Held across processes with a lock file."""
+    """A uid no other sandbox uses now and no account has (root only; None for a normal
+    user, whose sandboxes each get a user namespace). Held across processes with a lock
+    file."""
     if os.geteuid() != 0:
         yield None
         return
@@ -196,7 +232,7 @@ def slot():
     while True:
         with _SLOTS_LOCK:
             for uid in SLOT_UIDS:
-                if uid in _SLOTS_HELD:
+                if uid in _SLOTS_HELD or _has_account(uid):
                     continue
                 fd = os.open(locks / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
                              0o600)
@@ -220,13 +256,33 @@ def slot():
             os.close(fd)
 
 
+def _has_account(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def _etc(job_dir: Path, uid: int) -> None:
+    """The sandbox's /etc/passwd and /etc/group: root, the sandbox's user, nobody."""
+    home = f"{SCRATCH}/home"
+    users = [("root", 0, "/"), ("learner", uid, home), ("nobody", 65534, "/nonexistent")]
+    texts = {"passwd": "".join(f"{n}:x:{i}:{i}::{h}:/usr/sbin/nologin\n" for n, i, h in users),
+             "group": "".join(f"{n}:x:{i}:\n" for n, i, _ in users)}
+    for name, text in texts.items():
+        (job_dir / name).write_text(text, encoding="utf-8")
+        (job_dir / name).chmod(0o644)
+
+
 # --------------------------------------------------------------------------- parent side
 
 @dataclass
 class Outcome:
     """What one sandboxed run sent back. ``status`` is the client's report ({} when none
     came: killed or stopped); ``files`` the bytes of `FILES` that existed (size-capped:
-    None when larger, with the size in ``status['sizes']``)."""
+    None when larger, with the size in ``status['sizes']``); ``oom_kills``:
+    processes the kernel killed at the sandbox's memory limit."""
 
     status: dict
     files: dict[str, bytes | None]
@@ -234,6 +290,7 @@ class Outcome:
     timed_out: bool
     killed: bool
     log: str
+    oom_kills: int = 0
 
 
 def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: float,
@@ -241,7 +298,10 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
         limits: Limits = Limits()) -> Outcome:
     """Run ``job_dir/submission.ipynb`` (``job_dir`` is bound read-only at /job). At
     ``deadline`` seconds the client kills the kernel and reports what was recorded; at
-    ``wall_timeout`` the whole sandbox is killed."""
+    ``wall_timeout`` the whole sandbox is killed. The sandbox gets a cgroup of its own
+    where one can be made (`cgroups`)."""
+    job_dir = job_dir.resolve()
+    data = None if data is None else data.resolve()
     nonce = secrets.token_hex(16)
     job = {"parameters": parameters, "cell_timeout": cell_timeout, "output_cap": output_cap,
            "file_cap": limits.files, "deadline": deadline}
@@ -255,16 +315,19 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
     chunks: list[bytes] = []
     scratch = job_dir.parent / f"{job_dir.name}-scratch"
     scratch.mkdir(mode=0o700)
-    with slot() as uid, open(log_path, "wb") as log:
+    with slot() as uid, cgroups.limited(limits.memory, limits.processes) as group, \
+            open(log_path, "wb") as log:
+        _etc(job_dir, os.getuid() if uid is None else uid)
         cmd = wrap([sys.executable, "-m", "crm_course.sandbox", str(write_fd)], job_dir,
                    scratch, data, limits, uid, filter_fd)
         split = cmd.index("--")  # options through a pipe: /proc/1/cmdline names no path
         os.write(args_w, b"".join(a.encode() + b"\0" for a in cmd[1:split]))
         os.close(args_w)
-        cmd = scratch_mount([cmd[0], "--args", str(args_r), *cmd[split:]], scratch, limits)
+        cmd = scratch_mount([cmd[0], "--args", str(args_r), *cmd[split:]], scratch, limits,
+                            group.procs if group is not None else [])
         try:
             proc = subprocess.Popen(
-                cmd, env=LAUNCH_ENV, stdin=subprocess.PIPE, stdout=log,
+                cmd, env=LAUNCH_ENV, cwd="/", stdin=subprocess.PIPE, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
                 pass_fds=(args_r, filter_fd, write_fd))
         finally:
@@ -284,10 +347,12 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            oom_kills = group.oom_kills() if group is not None else 0
         reader.join(timeout=10)
     status, files = _message(b"".join(chunks), nonce)
     killed = not timed_out and not status and proc.returncode != 0
-    return Outcome(status, files, proc.returncode, timed_out, killed, _tail(log_path))
+    return Outcome(status, files, proc.returncode, timed_out, killed, _tail(log_path),
+                   oom_kills)
 
 
 def _drain(fd: int, chunks: list[bytes], limits: Limits) -> None:
@@ -333,6 +398,20 @@ def _undumpable() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
 
 
+def _kernel_first(pid_path: str, wait: float = 60) -> None:
+    """At the sandbox's memory limit, the kernel and what it starts are killed before
+    this client, which then still reports: the kernel's ``oom_score_adj`` is raised to
+    1000 as soon as its pid is known (its children inherit it)."""
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        try:
+            pid = int(Path(pid_path).read_text())
+            Path(f"/proc/{pid}/oom_score_adj").write_text("1000")
+            return
+        except (OSError, ValueError):
+            time.sleep(0.05)
+
+
 def _child(channel_fd: int) -> int:
     from . import executor
 
@@ -353,13 +432,14 @@ def _child(channel_fd: int) -> int:
         timer = threading.Timer(job["deadline"], stop)
         timer.daemon = True
         timer.start()
+    threading.Thread(target=_kernel_first, args=(KERNEL_PID,), daemon=True).start()
     try:
         executor.run_nbclient({
             "source": f"{JOB}/submission.ipynb", "output": FILES["executed"],
             "parameters": job["parameters"], "cwd": SCRATCH,
             "cell_timeout": job["cell_timeout"], "allow_errors": True,
             "output_cap": job["output_cap"], "record_timing": True,
-            "kernel_pid": "/tmp/kernel.pid"}, status)
+            "kernel_pid": KERNEL_PID}, status)
     except Exception as err:  # noqa: BLE001 - report, never crash silently
         status["error"] = f"{type(err).__name__}: {str(err)[:300]}"
     files, sizes = {}, {}
@@ -408,7 +488,7 @@ def unavailable() -> str | None:
             cmd = wrap([sys.executable, "-c", "print(1)"], None, Path(scratch), uid=uid,
                        seccomp_fd=filter_fd)
             proc = subprocess.run(scratch_mount(cmd, Path(scratch), Limits()),
-                                  env=LAUNCH_ENV, capture_output=True, text=True,
+                                  env=LAUNCH_ENV, cwd="/", capture_output=True, text=True,
                                   timeout=60, pass_fds=(filter_fd,))
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"bubblewrap could not start a sandbox ({err})"

@@ -93,22 +93,27 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
 
 def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
           progress: bool = True, sandbox: bool = True, roster: Path | None = None,
-          personal: bool = False, absent=None) -> list[GradeResult]:
+          personal: bool = False, absent=None, memory: int | None = None
+          ) -> list[GradeResult]:
     """Grade ``paths`` in parallel into ``out`` (results/, results.json, gradebook.csv,
     feedback/, executed/, class_report.html); ``sandbox=False`` runs learner code as this
     user (trusted work only); ``roster`` binds files to learners (`crm_course.identity`);
     ``personal``: every roster learner worked on their personal dataset (the hub's);
-    ``absent(results)`` returns rows for work not submitted, added before the views."""
+    ``absent(results)`` returns rows for work not submitted, added before the views;
+    ``memory``: bytes of RAM per submission (default `sandbox.Limits.memory`; enforced
+    where a cgroup can be made: `sandbox.memory_limit` says)."""
     from tqdm import tqdm
 
     from ..class_report import write_report as write_class_report
-    from ..sandbox import unavailable
+    from ..sandbox import Limits, unavailable
 
     if sandbox and (why := unavailable()):
         raise SandboxUnavailable(f"no sandbox for learner code: {why}")
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
-    batch = Batch(Path(tempfile.mkdtemp(prefix="crm-grade-")), timeout, sandbox, personal)
+    limits = Limits() if memory is None else Limits(memory=memory)
+    batch = Batch(Path(tempfile.mkdtemp(prefix="crm-grade-")), timeout, sandbox, personal,
+                  limits=limits)
     paths = [Path(p) for p in paths]
     digests = {p: digest(p) for p in paths}
     subs, refused = submissions(paths, batch, read_roster(roster) if roster else None)

@@ -100,6 +100,7 @@ class Batch:
     timeout: float
     sandbox: bool
     personal: bool = False          # bound learners worked on their personal datasets
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     datasets: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -216,14 +217,14 @@ def execute(sub: Submission) -> None:
         for attempt in range(2):
             out = sandbox.run(scratch, {}, batch.dataset(sub.seed), cell_timeout=cell_timeout,
                               wall_timeout=batch.timeout + GRACE, output_cap=OUTPUT_CAP,
-                              deadline=batch.timeout)
+                              deadline=batch.timeout, limits=batch.limits)
             said = str(out.status.get("error", ""))
             if attempt or out.status.get("completed") or not any(
                     r in said for r in executor.START_RACES):
                 break
             sub.reasons.append("the kernel died while starting: run a second time")
         status = dict(out.status, timed_out=out.timed_out or out.status.get("timed_out"),
-                      killed=out.killed, exit_code=out.exit_code)
+                      killed=out.killed, exit_code=out.exit_code, oom_kills=out.oom_kills)
         sub.files = out.files
     else:
         run = executor.execute(
@@ -241,7 +242,8 @@ def execute(sub: Submission) -> None:
         status["sizes"] = {k: _size(scratch / rel) for k, (rel, _) in caps.items()}
     sub.status = status
     sub.result.run = {k: status.get(k) for k in ("completed", "timed_out", "kernel_died",
-                                                 "killed", "flooded", "cell_timeouts")}
+                                                 "killed", "flooded", "cell_timeouts",
+                                                 "oom_kills")}
     sub.result.run["error"] = clean(str(status.get("error") or ""))[:200]
     errors = status.get("cell_errors")
     sub.result.run["cell_errors"] = [clean(e)[:100] for e in errors[:20]] \
@@ -294,6 +296,10 @@ def explain(sub: Submission) -> None:
     elif status.get("kernel_died") or not status.get("reported", "completed" in status):
         reasons.insert(0, "the kernel crashed or was killed; graded what was recorded "
                        "before it")
+    if status.get("oom_kills"):
+        reasons.insert(0, f"memory limit reached ({sub.batch.limits.memory / 1024**2:g} MiB "
+                       f"per submission): the system killed {status['oom_kills']} of its "
+                       "processes; graded what was recorded")
     if status.get("cell_timeouts"):
         reasons.insert(0, f"{status['cell_timeouts']} cell(s) ran past the time limit and "
                        "were stopped (endless loop?)")

@@ -171,6 +171,27 @@ def handlers(prefix: str, grading: Grading) -> list:
             (prefix + "oauth_callback", HubOAuthCallbackHandler)]
 
 
+def unprivileged_port_start() -> int:
+    """The lowest port any user may bind (``net.ipv4.ip_unprivileged_port_start``)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text())
+    except (OSError, ValueError):
+        return 1024
+
+
+def port_problem(port: int | None) -> str | None:
+    """Why the page must not listen on ``port``, or None. Run by root (the hub of a class
+    with one Unix user per learner), a port any user may bind is refused: a learner's
+    process could take it first, during a hub restart, and receive the instructor's
+    requests."""
+    start = unprivileged_port_start()
+    if os.geteuid() == 0 and (port is None or port >= start):
+        return (f"port {port} can be bound by any user (net.ipv4.ip_unprivileged_port_start"
+                f" = {start}), so a learner could take it first: give the service a url "
+                f"with a port below {start} (deploy/jupyterhub/jupyterhub_config.py)")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m crm_course.instructor``: the service, started by the hub (which sets
     ``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``)."""
@@ -190,10 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: ${', $'.join(missing)} not set: the hub starts this service "
               "(deploy/jupyterhub/jupyterhub_config.py) with them", file=sys.stderr)
         return 2
+    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+    if (problem := port_problem(url.port)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     grading = Grading(args.exchange.resolve(), args.out.resolve(), args.jobs, args.timeout)
     app = web.Application(handlers(os.environ["JUPYTERHUB_SERVICE_PREFIX"], grading),
                           cookie_secret=os.urandom(32), xsrf_cookies=True)
-    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     app.listen(url.port, url.hostname)
     loop = ioloop.IOLoop.current()  # up at once; the pages' imports load meanwhile
     loop.run_in_executor(None, importlib.import_module, "crm_course.instructor.pages")
