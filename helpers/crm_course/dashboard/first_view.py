@@ -6,9 +6,10 @@ widgets' state has come over from the kernel (1-3 s with a waiting kernel), and 
 that finds no pre-heated kernel waits for a fresh one to run the whole notebook (5-10 s).
 So the first kernel that builds the dashboard writes what its first view shows (the data
 line, the explorer's caption and chart: the same HTML the widgets hold) to `FILE` in the
-folder named by `serve.FIRST_VIEW_ENV` (set for the served kernels); that folder is on the page template's search
-path, and the template puts the file above the notebook's cells, where the browser draws
-it as soon as it arrives. The live dashboard replaces it once its own chart is drawn.
+folder named by `serve.FIRST_VIEW_ENV` (set for the served kernels); that folder is on
+the page template's search path, and the template puts the file above the notebook's
+cells, where the browser draws it as soon as it arrives. The live dashboard replaces it
+once its own chart is drawn.
 
 The file is a Jinja template to Voila: its content is wrapped in a raw block, and every
 ``{%`` in it (a company name could hold one) is written as ``&#123;%``, so nothing in the
