@@ -52,7 +52,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at t
                 "shared by the changes aimed at the same KPI and rounded up to the "
                 "slider's step; 0 where either is not recorded.")
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 3.2)  # inches: under the projected KPIs, beside the sliders
+CHART_SIZE = (6.0, 2.6)  # inches: wide and low, under the projected KPIs
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -178,7 +178,7 @@ class WhatIf:
     """
 
     def __init__(self, crm: CRM):
-        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 50%"))
+        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 45%"))
         self.chart = Chart()
         self.headline_box = widgets.HTML()
         self.summary = widgets.HTML()
@@ -187,7 +187,7 @@ class WhatIf:
         # every change's sliders on the right: all in one 1280x720 screen
         self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.summary,
                                                          self.chart],
-                                                        layout=widgets.Layout(flex="1 1 50%")),
+                                                        layout=widgets.Layout(flex="1 1 55%")),
                                            self.box]),
                              about("About this view: how the plan is priced", ABOUT),
                              self.assumptions],
@@ -327,7 +327,7 @@ class WhatIf:
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
-                   "Projected benefit against cost,\nfirst year",
+                   "Projected benefit against cost, first year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
         ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
