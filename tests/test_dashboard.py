@@ -298,3 +298,30 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_svg(app, tmp_path):
         assert abs(height / (box.height * 72) - 1) < 0.01
         assert chart_svg(draw).decode() == svg  # same chart, same bytes
     app.explorer.grouping.value = WHOLE
+
+
+def test_first_view_is_the_explorers_chart_and_runs_no_template_code(app, tmp_path,
+                                                                      monkeypatch):
+    # the served page's first bytes include this file through Jinja: a company name that
+    # ends the raw block or holds template code stays text, and the chart is the live one
+    import jinja2
+
+    from crm_course.dashboard import first_view
+    from crm_course.dashboard.serve import FIRST_VIEW_ENV
+
+    monkeypatch.delenv(FIRST_VIEW_ENV, raising=False)
+    assert first_view.publish(app) is None  # not served: nothing written
+    hostile = "{% endraw %}{{ 7 * 7 }}{% raw %}{# x #}"
+    status = app.switch.status.value
+    app.switch.status.value = status.replace("<b>", f"<b>{hostile}", 1)
+    try:
+        monkeypatch.setenv(FIRST_VIEW_ENV, str(tmp_path))
+        written = first_view.publish(app)
+    finally:
+        app.switch.status.value = status
+    assert written == tmp_path / first_view.FILE and list(tmp_path.iterdir()) == [written]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path))
+    page = env.get_template(first_view.FILE).render()
+    assert "49" not in page.split("<b>", 1)[1][:60]
+    assert "&#123;% endraw %}{{ 7 * 7 }}&#123;% raw %}{# x #}" in page
+    assert app.explorer.chart.value in page and app.explorer.note.value in page
