@@ -115,10 +115,11 @@ def _model(sample, uplifts: list[float], costs: list[float]) -> WhatIf:
 
 
 def _model_rows(model: WhatIf) -> list[list[str]]:
-    from crm_course.kpis import kpi_label
+    from crm_course.dashboard.words import kpi_with_unit
 
-    k = model.projection.kpis
-    return [[kpi_label(n), s] for n, s in zip(k.kpi, k.status, strict=True)]
+    k, money = model.projection.kpis, model.crm.profile.currency
+    return [[kpi_with_unit(n, u, money), s]
+            for n, u, s in zip(k.kpi, k.unit, k.status, strict=True)]
 
 
 def _type_into(page, slider: int, value: str) -> None:

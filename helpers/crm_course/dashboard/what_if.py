@@ -52,7 +52,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at t
                 "shared by the changes aimed at the same KPI and rounded up to the "
                 "slider's step; 0 where either is not recorded.")
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 2.6)  # inches: wide and low, under the projected KPIs
+CHART_SIZE = (6.0, 2.4)  # inches: wide and low, under the projected KPIs
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
