@@ -173,14 +173,15 @@ def test_export_before_after_without_a_control_group(export_app):
             result = r.result
             assert result.did is None and np.isnan(result.effect)
             assert list(result.groups.index) == ["regions with the changes"]
-            assert list(result.groups.columns) == ["baseline", "review window"]
+            assert list(result.groups.columns) == ["before go-live", "after go-live"]
             assert "no control group" in result.sentences[-1]
             assert r.chart.svg.startswith(b"<?xml")
     r.kpi.value = "lead_conversion_rate"
-    leads = rv.lead_outcomes(crm)  # every lead is treated
-    baseline = crm.period("baseline")
-    before = leads[leads.created.between(*baseline)]
+    leads = rv.lead_outcomes(crm)  # every lead is treated; the chart: all before go-live
+    first, _ = crm.period("all")
+    before = leads[(leads.created >= first) & ~leads.post]
     assert r.result.groups.iloc[0, 0] == pytest.approx(before.won.mean())
+    assert "all regions (no control region)" in r.chart.alt
     assert "All regions" in repr(r.widget)
 
 
@@ -281,7 +282,9 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_svg(app, tmp_path):
                 ax.get_legend(), ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label,
                 *ax.texts) if a is not None and a.get_visible()
                 and (isinstance(a, Legend) or a.get_text().strip())]
-            assert any(isinstance(a, Legend) for a in shown)
+            named = [a.get_text() for a in shown if not isinstance(a, Legend)]
+            assert any(isinstance(a, Legend) for a in shown) or (  # or lines named at
+                draw == app.review._draw and any("control (" in t for t in named))  # their end
             for artist in [*shown, *figure.axes]:  # axes: with their tick labels
                 extent = (artist.get_tightbbox(renderer) if artist in figure.axes
                           else artist.get_window_extent(renderer))
@@ -295,3 +298,30 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_svg(app, tmp_path):
         assert abs(height / (box.height * 72) - 1) < 0.01
         assert chart_svg(draw).decode() == svg  # same chart, same bytes
     app.explorer.grouping.value = WHOLE
+
+
+def test_first_view_is_the_explorers_chart_and_runs_no_template_code(app, tmp_path,
+                                                                      monkeypatch):
+    # the served page's first bytes include this file through Jinja: a company name that
+    # ends the raw block or holds template code stays text, and the chart is the live one
+    import jinja2
+
+    from crm_course.dashboard import first_view
+    from crm_course.dashboard.serve import FIRST_VIEW_ENV
+
+    monkeypatch.delenv(FIRST_VIEW_ENV, raising=False)
+    assert first_view.publish(app) is None  # not served: nothing written
+    hostile = "{% endraw %}{{ 7 * 7 }}{% raw %}{# x #}"
+    status = app.switch.status.value
+    app.switch.status.value = status.replace("<b>", f"<b>{hostile}", 1)
+    try:
+        monkeypatch.setenv(FIRST_VIEW_ENV, str(tmp_path))
+        written = first_view.publish(app)
+    finally:
+        app.switch.status.value = status
+    assert written == tmp_path / first_view.FILE and list(tmp_path.iterdir()) == [written]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path))
+    page = env.get_template(first_view.FILE).render()
+    assert "49" not in page.split("<b>", 1)[1][:60]
+    assert "&#123;% endraw %}{{ 7 * 7 }}&#123;% raw %}{# x #}" in page
+    assert app.explorer.chart.value in page and app.explorer.note.value in page

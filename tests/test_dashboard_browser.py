@@ -43,6 +43,9 @@ def _free_port() -> int:
 
 
 CHART = ".crm-explorer .crm-chart img"  # the first view's chart
+# a chart on screen: the first view's copy in the page's first bytes, or the live one
+FIRST_CHART = f"#crm-first-view img, {CHART}"
+FIRST_CHART_SECONDS = 5  # issue 25: a chart within 5 s of every visit, even a loaded machine
 
 
 def _serve(command: list[str], url: str, log: Path, timeout: float = 300, cwd: Path = ROOT):
@@ -201,14 +204,20 @@ def _kernels_of(pid: int) -> int:
     return count
 
 
-def _chart_seconds(page, url: str, timeout: float = 60) -> float:
-    """Seconds from navigating to ``url`` until the first view's chart is drawn."""
+def _chart_seconds(page, url: str, timeout: float = 60) -> tuple[float, float]:
+    """Seconds from navigating to ``url`` until a chart is on screen (the first view's
+    static copy or the live chart, `FIRST_CHART`), and until the live chart is drawn (a
+    page whose kernel was culled never draws it: a timeout)."""
     start = time.monotonic()
-    page.goto(url, timeout=timeout * 1000)
-    page.wait_for_function(f"() => {{ const img = document.querySelector('{CHART}');"
-                           " return img && img.complete && img.naturalWidth > 0; }",
-                           timeout=timeout * 1000)
-    return time.monotonic() - start
+    page.goto(url, timeout=timeout * 1000, wait_until="commit")
+    drawn = ("sel => [...document.querySelectorAll(sel)].some(img => img.complete && "
+             "img.naturalWidth > 0 && img.getBoundingClientRect().height > 0)")
+    page.wait_for_function(drawn, arg=FIRST_CHART, timeout=timeout * 1000)
+    first = time.monotonic() - start
+    # the live chart: the same budget as before the first view existed (page load, then
+    # chart: `timeout` each); at load 17 on 2 cores a fresh kernel's took over 30 s
+    page.wait_for_function(drawn, arg=CHART, timeout=(2 * timeout - first) * 1000)
+    return first, time.monotonic() - start
 
 
 def _wait_for_pool(log: Path, url: str, size: int = 2, timeout: float = 300) -> None:
@@ -243,11 +252,11 @@ def test_a_visit_after_the_cull_time_shows_a_chart_at_once(tmp_path, browser_pag
     try:
         _wait_for_pool(log, f"http://127.0.0.1:{port}/")
         time.sleep(cull + 4)  # every pooled kernel now idle longer than the cull time
-        seconds = _chart_seconds(browser_page, f"http://127.0.0.1:{port}/")
-        print(f"first chart after {cull + 4} s idle (cull time {cull} s): {seconds:.2f} s "
-              f"(load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-        # a culled kernel draws no chart at all: _chart_seconds times out (60 s); how fast
-        # the chart comes is measured by benchmarks/bench_dashboard_browser.py, not here
+        first, live = _chart_seconds(browser_page, f"http://127.0.0.1:{port}/")
+        print(f"after {cull + 4} s idle (cull time {cull} s): first chart {first:.2f} s, "
+              f"live {live:.2f} s (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        # a culled kernel draws no live chart at all: _chart_seconds times out (60 s)
+        assert first < FIRST_CHART_SECONDS
         kernel = json.loads(browser_page.locator("#jupyter-config-data").text_content()
                             )["kernelId"]
         time.sleep(cull + 3)  # the page stays connected: its kernel stays
@@ -319,14 +328,16 @@ def test_reloads_each_show_a_chart_and_leave_no_kernels_behind(tmp_path, browser
         page = browser_page
         seconds = [_chart_seconds(page, f"http://127.0.0.1:{port}/")
                    for _ in range(reloads + 1)]
+        firsts = [first for first, _ in seconds]
         page.goto("about:blank")
         deadline = time.monotonic() + 30
         while _kernels_of(process.pid) > 2 and time.monotonic() < deadline:
             time.sleep(1)
         left = _kernels_of(process.pid)
-        print(f"first chart, cold then {reloads} reloads (s): "
-              + ", ".join(f"{s:.2f}" for s in seconds) + f"; kernels left {left}")
-        assert len(seconds) == reloads + 1  # every load showed a chart (else a timeout)
+        print(f"cold then {reloads} reloads, first chart / live chart (s): "
+              + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in seconds) + f"; kernels left {left}")
+        assert len(seconds) == reloads + 1  # every load drew its live chart (else a timeout)
+        assert max(firsts) < FIRST_CHART_SECONDS, firsts
         assert left <= 2  # the pre-heated kernels waiting in the pool; visits culled
     finally:
         _stop(process)

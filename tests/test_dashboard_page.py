@@ -102,7 +102,7 @@ def _page_state(page) -> tuple[list[float], list[float], str, list[list[str]]]:
     view = page.locator(".crm-what-if")
     readouts = [_number(t) for t in view.locator(".widget-readout").all_inner_texts()]
     rows = view.locator("table.crm-table tbody tr")
-    table = [[row.locator("td").nth(0).inner_text(), row.locator("td").nth(5).inner_text()]
+    table = [[row.locator("td").nth(0).inner_text(), row.locator("td").nth(4).inner_text()]
              for row in rows.all()]
     return (readouts[0::2], readouts[1::2], view.locator(".crm-headline").inner_text(), table)
 
@@ -115,10 +115,11 @@ def _model(sample, uplifts: list[float], costs: list[float]) -> WhatIf:
 
 
 def _model_rows(model: WhatIf) -> list[list[str]]:
-    from crm_course.kpis import kpi_label
+    from crm_course.dashboard.words import kpi_with_unit
 
-    k = model.projection.kpis
-    return [[kpi_label(n), s] for n, s in zip(k.kpi, k.status, strict=True)]
+    k, money = model.projection.kpis, model.crm.profile.currency
+    return [[kpi_with_unit(n, u, money), s]
+            for n, u, s in zip(k.kpi, k.unit, k.status, strict=True)]
 
 
 def _type_into(page, slider: int, value: str) -> None:
@@ -241,10 +242,18 @@ def test_every_view_fits_a_projector_screen(server, chromium, width, height):
             if name == "data":
                 continue
             # what the view concludes in the first screen too: the before/after and
-            # verdict sentences, the what-if's projection and every change's sliders
-            for part in (".crm-verdict", ".crm-headline", ".widget-slider"):
-                for box in view.locator(part).evaluate_all(
-                        "els => els.map(el => el.getBoundingClientRect().bottom)"):
+            # verdict sentences, the what-if's projection, its projected KPIs (every row)
+            # and every change's sliders
+            for part in (".crm-verdict", ".crm-headline", ".crm-table tbody tr",
+                         ".widget-slider"):
+                if part == ".crm-table tbody tr" and name != "what-if":
+                    continue  # other views' tables come below their chart, by design
+                boxes = view.locator(part).evaluate_all(
+                    "els => els.filter(el => el.offsetParent)"
+                    ".map(el => el.getBoundingClientRect().bottom)")
+                if name == "what-if" and part == ".crm-table tbody tr":
+                    assert len(boxes) >= 5, boxes  # the plan's KPIs, all of them
+                for box in boxes:
                     assert box <= height + 1, (name, width, part, box)
             # the chart first: whole in the first screen, its text legible
             chart = sizes["charts"][0]

@@ -22,9 +22,11 @@ import pandas as pd
 import pytest
 from claims import dataset
 
-from crm_course import kpis, report
+from crm_course import inference, kpis, report
 from crm_course.dashboard import MEASURES, Dashboard
+from crm_course.dashboard.render import drawn
 from crm_course.dashboard.words import number
+from crm_course.kpis.verdict import change_text, did_frame
 from crm_course.report_page import chart, headline, render
 
 pytestmark = pytest.mark.slow
@@ -92,6 +94,48 @@ def test_before_after_says_what_the_report_says(pages, measure):
     for field in ("effect", "ci_low", "ci_high", "p_value", "p_randomisation"):
         assert same(getattr(view.result.verdict, field), getattr(verdict, field)), field
     assert view.result.verdict.established == verdict.established
+
+
+@pytest.mark.parametrize("measure", list(MEASURES))
+def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
+    # the finding: the chart split the same-season baseline by group (5.8 pp read off it)
+    # while the verdict compared all months before go-live with all after (+7.4 pp)
+    crm, rep, app, _ = pages
+    view = app.review
+    view.confidence.value, view.kpi.value = 0.95, measure
+    verdict = next(v for v in rep.verdicts if v.kpi == measure)
+    relative = verdict.scale == "relative"
+    # the engine's own cell means of the model the verdict fits (log hours for durations)
+    did = inference.difference_in_differences(did_frame(crm, measure), measure,
+                                              cluster="region", few_clusters=True)
+    means = did.means.map(math.exp) if relative else did.means
+    with drawn(view._draw) as figure:
+        ax = figure.axes[0]
+        # the three lines (control, with the changes, without them; then the bar's caps)
+        control, treated, without = (line.get_ydata().astype(float) for line in ax.lines[:3])
+        (bar,) = ax.collections  # the gap's interval
+        texts = [t.get_text() for t in ax.texts]
+        title = ax.get_title(loc="left") + ax.get_title()
+        rule = " ".join(ax.get_xlabel().split())
+    for drawn_line, group in ((control, "control"), (treated, "treated")):
+        assert same(drawn_line[0], means.loc[group, "before"]), group
+        assert same(drawn_line[1], means.loc[group, "after"]), group
+    assert same(without[0], treated[0])
+    gap = treated[1] / without[1] - 1 if relative else treated[1] - without[1]
+    assert same(gap, verdict.effect)
+    (low, high) = sorted(bar.get_segments()[0][:, 1])
+    edges = ([without[1] * (1 + v) for v in (verdict.ci_low, verdict.ci_high)] if relative
+             else [without[1] + v for v in (verdict.ci_low, verdict.ci_high)])
+    assert same(low, edges[0]) and same(high, edges[1])
+    # what the chart says in words: the verdict's gap and interval, its comparison rule
+    for value in (verdict.effect, verdict.ci_low, verdict.ci_high):
+        assert change_text(value, verdict.scale) in title
+    live = pd.Timestamp(crm.meta["changes_start"])
+    assert f"{live:%b %Y} to {crm.period('all')[1]:%b %Y} (after)" in rule
+    assert f"control region ({crm.profile.control_region})" in rule
+    label = f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"
+    assert any(t.startswith(f"{label} with the changes") for t in texts), texts
+    assert change_text(verdict.effect, verdict.scale) in view.chart.alt
 
 
 def test_explorer_shows_the_reports_values_targets_and_status(pages):

@@ -23,6 +23,8 @@ SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 MISSING = re.compile(r"\b(None|nan|NaN|null)\b")
 BARE_NUMBER = re.compile(r"^[+\-\u2212]?[\d,]+(\.\d+)?$")
 CELL = re.compile(r"<td>(.*?)</td>", re.S)
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+UNIT_NAMED = re.compile(r", [a-zA-Z][\w\- ]*$")  # 'First response time, business hours'
 TAGS = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
 
 
@@ -46,10 +48,14 @@ def _texts(widget) -> list[str]:
 
 
 def _cells(widget) -> list[str]:
-    """Every table cell the widget tree shows."""
+    """Every table cell the widget tree shows, except those of a row whose first cell
+    names the unit ('First response time, business hours')."""
     cells = []
     if isinstance(widget, widgets.HTML) and "<table" in widget.value:
-        cells += [html.unescape(TAGS.sub("", c)).strip() for c in CELL.findall(widget.value)]
+        for row in ROW.findall(widget.value):
+            texts = [html.unescape(TAGS.sub("", c)).strip() for c in CELL.findall(row)]
+            if not (texts and UNIT_NAMED.search(texts[0])):
+                cells += texts
     for child in getattr(widget, "children", ()):
         cells += _cells(child)
     return cells
@@ -79,6 +85,9 @@ def test_the_scan_finds_what_it_looks_for():
     found = _problems(box, "probe")
     assert any("crm_roi" in p for p in found) and any("'None'" in p for p in found)
     assert any("'0.42'" in p for p in found) and "probe: number without unit '42.0%'" not in found
+    named = widgets.HTML("<table><tr><td>First response time, business hours</td><td>1.67</td>"
+                         "</tr><tr><td>First response time</td><td>1.50</td></tr></table>")
+    assert _problems(named, "probe") == ["probe: number without unit '1.50'"]
 
 
 def test_every_view_speaks_plain_words_with_units(app):

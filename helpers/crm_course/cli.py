@@ -402,6 +402,7 @@ def _add_dashboard(sub) -> None:
 
 def _dashboard(args) -> int:
     import subprocess
+    import tempfile
 
     from .class_report import ResultsError, load_results
     from .dashboard.serve import environment, voila_command
@@ -415,10 +416,12 @@ def _dashboard(args) -> int:
             return 2
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
                             cull_idle=args.cull_idle)
-    try:
-        return subprocess.run(command, cwd=ROOT, env=environment(args.results)).returncode
-    except KeyboardInterrupt:
-        return 0
+    with tempfile.TemporaryDirectory(prefix="crm-dashboard-") as first_view:
+        try:
+            return subprocess.run(command, cwd=ROOT, env=environment(
+                args.results, first_view=first_view)).returncode
+        except KeyboardInterrupt:
+            return 0
 
 
 def _add_submit(sub) -> None:

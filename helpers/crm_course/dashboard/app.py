@@ -15,6 +15,7 @@ from .before_after import BeforeAfter
 from .class_view import ClassView
 from .datasets import DataSwitch
 from .explorer import KPIExplorer
+from .first_view import publish
 from .render import Panel, about
 from .serve import RESULTS_ENV
 from .what_if import WhatIf
@@ -57,6 +58,7 @@ class Dashboard:
         self.widget = Panel([self.switch.status, self.tabs,
                              about("About this dashboard", OBJECTIVES)],
                             self.describe, name="dashboard")
+        publish(self)  # when served: the first view, for the next pages' first bytes
 
     @property
     def views(self) -> tuple:

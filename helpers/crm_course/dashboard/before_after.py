@@ -6,8 +6,14 @@ Every number and sentence comes from the engine, as in the report: the before/af
 stated in words), written by the report's own sentence (`report.describe`); the effect of
 the changes is `kpis.verdict.causal_verdict` (difference-in-differences clustered by
 region, randomisation inference over the regions, pre-trend, placebo date, minimum
-detectable effect), whose sentence says what is and is not shown. The chart shows the
-record-level KPI (`kpis.panels`) of the control and the treated regions in both periods.
+detectable effect), whose sentence says what is and is not shown.
+
+The chart draws the verdict's own quantities (`did_means`), with its comparison in words
+on the chart: the mean of each group (control region, regions with the changes) over the
+whole data period before go-live and after it, the path the regions with the changes
+would have taken had they moved like the control region, and the gap between the two
+after go-live with its interval: the difference-in-differences. For durations the means
+are geometric (exp of the mean log hours), so the gap is the verdict's relative change.
 
 A data set without a control region (``control_region`` null in dataset.json, as in a CRM
 export) has no control group: the verdict says so and the chart shows all regions.
@@ -17,21 +23,24 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
+from matplotlib import transforms
 
 from .. import kpis, plots, report
 from ..data import CRM
 from ..kpis import evaluation as ev
-from ..kpis import panels
-from ..kpis.verdict import Verdict, causal_verdict, kpi_words
+from ..kpis.verdict import Verdict, causal_verdict, change_text, did_frame, kpi_words
 from . import words
 from .render import Chart, Panel, about, number
 
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
 CHART_SIZE = (6.5, 4.5)  # inches: beside the verdict, half a projector screen
+TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live")
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,9 @@ class ReviewResult:
     """What the before/after view shows for one measure."""
 
     measure: Measure
-    groups: pd.DataFrame          # rows control (if any)/treated, columns baseline/review
+    groups: pd.DataFrame          # the verdict's means (`did_means`): rows control (if
+    #                               any) / regions with the changes, columns `PERIODS`
+    rule: str                     # the verdict's comparison in words (`verdict_rule`)
     before_after: ev.Comparison   # the report's comparison of the KPI, baseline vs review
     verdict: Verdict              # the one verdict standard on the changes' effect
     sentences: tuple[str, ...]    # the result in plain words
@@ -82,23 +93,46 @@ class ReviewResult:
     def effect_high(self) -> float:
         return self.verdict.ci_high
 
+    def without_changes(self, change: float = 0.0) -> float:
+        """Where the regions with the changes would be after go-live had they moved like
+        the control region, shifted by ``change`` (the effect's unit): treated before +
+        the control's change, plus ``change`` pp (shares); for durations treated before x
+        the control's ratio x (1 + ``change``). NaN without a control group."""
+        if self.did is None:
+            return math.nan
+        (cb, ca), (tb, _) = self.groups.to_numpy()
+        if self.measure.proportion:
+            return tb + (ca - cb) + change
+        return tb * ca / cb * (1 + change)
 
-def groups_table(crm: CRM, measure: Measure, baseline: tuple, window: tuple) -> pd.DataFrame:
-    """Mean (shares) or median of the KPI's records per group (control region, regions
-    with the changes) in the baseline and the review window."""
-    frame = panels.panel(crm, measure.kpi)
+
+def did_means(crm: CRM, measure: Measure) -> pd.DataFrame:
+    """The means the verdict's difference-in-differences compares (`verdict.did_frame`):
+    per group (the control region, if any, and the regions with the changes) and period
+    (`PERIODS`), mean(y) for shares, exp(mean(log hours)) for durations."""
+    frame = did_frame(crm, measure.kpi)
     control = crm.profile.control_region
-    stat = "mean" if measure.proportion else "median"
-    columns = {}
-    for name, (first, last) in (("baseline", baseline), ("review window", window)):
-        rows = frame[frame.created.between(first, last + pd.Timedelta(days=1),
-                                           inclusive="left")]
-        columns[name] = rows.groupby("treated").y.agg(stat)
-    index = [False, True] if control else [True]
-    out = pd.DataFrame(columns).reindex(index)
-    out.index = [f"control ({control})" if not t else "regions with the changes"
-                 for t in out.index]
-    return out
+    means = frame.groupby(["treated", "post"]).y.mean().unstack("post").reindex(
+        index=[False, True] if control else [True], columns=[False, True])
+    if not measure.proportion:
+        means = np.exp(means)
+    means.index = [f"control ({control})" if not t else TREATED for t in means.index]
+    means.columns = list(PERIODS)
+    return means
+
+
+def verdict_rule(crm: CRM) -> str:
+    """The verdict's comparison in words: 'Jan 2025 to Dec 2025 (before go-live) against
+    Jan 2026 to Mar 2026 (after), the regions with the changes against the control region
+    (West)'."""
+    first, last = crm.period("all")
+    live = pd.Timestamp(crm.meta["changes_start"])
+    before = f"{first:%b %Y} to {live - pd.Timedelta(days=1):%b %Y} (before go-live)"
+    after = f"{live:%b %Y} to {last:%b %Y} (after)"
+    control = crm.profile.control_region
+    groups = (f"the regions with the changes against the control region ({control})"
+              if control else "all regions (no control region)")
+    return f"{before} against {after}, {groups}"
 
 
 def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewResult:
@@ -113,14 +147,18 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewRes
     sentences = (f"All regions, the review window {ev.baseline_rule(crm, window)}: "
                  + report.describe(compared, unit),
                  verdict.sentence)
-    return ReviewResult(m, groups_table(crm, m, baseline, window), compared, verdict,
+    return ReviewResult(m, did_means(crm, m), verdict_rule(crm), compared, verdict,
                         sentences)
 
 
 ABOUT = """<p>Two measures have one record per lead or per ticket and can be tested:
-lead conversion and first-response time. The chart puts the baseline and the review
-window side by side for the regions that got the changes and for the control region. The
-first sentence compares the review window with the report's baseline; the second is the
+lead conversion and first-response time. The chart shows what the verdict compares: each
+group's mean over all the months before go-live and all the months after, for the
+regions that got the changes and for the control region; the dashed line is where the
+regions with the changes would be had they moved like the control region, and the bar is
+the gap between the two after go-live, the difference-in-differences, with its interval
+(for first-response time the means are geometric and the gap is a relative change). The
+first sentence beside it compares the review window with the report's baseline; the second is the
 course's verdict on the changes, and the toggle beside it lists the checks behind it: the
 difference-in-differences estimate with its interval (errors clustered by region),
 randomisation over the regions, the pre-trend, a placebo date and the smallest effect this
@@ -129,6 +167,20 @@ design could detect. Switch the confidence level to show how the interval widens
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
 the changes from that.</p>"""
+
+
+def _spread(ax, labels: list[tuple[float, str, str]], gap_points: float = 17
+            ) -> tuple[list, list[float]]:
+    """``labels`` (y, text, colour) sorted by y, and each one's vertical offset in points
+    so that no two are closer than ``gap_points`` (pushed apart around their middle)."""
+    labels = sorted(labels)
+    to_points = 72 / ax.figure.dpi
+    ys = [ax.transData.transform((0, y))[1] * to_points for y, _, _ in labels]
+    placed = list(ys)
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap_points)
+    shift = (sum(ys) - sum(placed)) / len(placed) if placed else 0
+    return labels, [p + shift - y for p, y in zip(placed, ys, strict=True)]
 
 
 class BeforeAfter:
@@ -172,11 +224,7 @@ class BeforeAfter:
         if key not in self._results:
             self._results[key] = review_result(self.crm, *key)
         self.result = r = self._results[key]
-        self.chart.show(self._draw, f"Line chart of {r.measure.text(self.crm)}, baseline and "
-                        f"review window, for {' and '.join(r.groups.index)}: "
-                        + "; ".join(f"{g} {self._number(row.iloc[0])} then "
-                                    f"{self._number(row.iloc[-1])}"
-                                    for g, row in r.groups.iterrows()) + ".", CHART_SIZE)
+        self.chart.show(self._draw, self._alt(), CHART_SIZE)
         # on screen: the before/after sentence and the verdict's conclusion; the checks
         # that make up the rest of the verdict's sentence behind a toggle
         shown = (r.sentences[0], r.verdict.conclusion)
@@ -192,16 +240,65 @@ class BeforeAfter:
         """A group's value with the measure's unit, money in the dataset's currency."""
         return number(value, self.result.measure.unit, self.crm.profile.currency)
 
-    def _draw(self, ax) -> None:
+    def _gap(self) -> str:
+        """The difference-in-differences with its interval: '+7.4 pp, 95% interval +0.5 pp
+        to +14.3 pp'."""
+        v, r = self.result.verdict, self.result
+        return (f"{change_text(r.effect, v.scale)}, {self.confidence.value:.0%} interval "
+                f"{change_text(r.effect_low, v.scale)} to "
+                f"{change_text(r.effect_high, v.scale)}")
+
+    def _alt(self) -> str:
+        """The chart in words: each group's two means, the path without the changes and
+        the gap."""
         r = self.result
-        target = kpis.targets(self.crm).target.get(r.measure.kpi)
-        plots.line(r.groups.T, f"{r.measure.text(self.crm)}:\nbaseline vs review window",
-                   "period", words.unit(r.measure.unit, self.crm.profile.currency),
-                   target=None if pd.isna(target) else target,
-                   percent=r.measure.proportion, ax=ax)
-        ax.set_xlim(-0.3, 1.3)
-        ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
-        ax.legend(loc="best")
+        means = "; ".join(f"{g} {self._number(row.iloc[0])} then {self._number(row.iloc[1])}"
+                          for g, row in r.groups.iterrows())
+        gap = (f"; had they moved like the control region, the regions with the changes "
+               f"would be at {self._number(r.without_changes())}, a gap of {self._gap()}"
+               if r.did else "")
+        return f"Chart of {r.measure.text(self.crm)}, {r.rule}: {means}{gap}."
+
+    def _draw(self, ax) -> None:
+        """The verdict's means per group before and after go-live, each line labelled at
+        its ends; with a control group also the path without the changes (dashed) and the
+        gap with its interval (a bar beside the after point, its value in the title)."""
+        r = self.result
+        unit = words.unit(r.measure.unit, self.crm.profile.currency)
+        average = "" if r.measure.proportion else " (geometric mean)"
+        title = words.kpi(r.measure.kpi) + (f"\ngap after go-live {self._gap()}"
+                                            if r.did else "")
+        plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 52),
+                   unit + average, percent=r.measure.proportion, ax=ax)
+        ax.set_title(title, fontsize=15)  # two lines: smaller than a title
+        ax.get_legend() and ax.get_legend().remove()  # each line is labelled at its ends
+        lines = [(name, row.iloc[0], row.iloc[1], colour) for (name, row), colour in
+                 zip(r.groups.iterrows(), plots.PALETTE, strict=False)]
+        if r.did:
+            ax.plot(list(PERIODS), [r.groups.iloc[-1, 0], r.without_changes()],
+                    linestyle="--", color=plots.PALETTE[1], linewidth=2)
+            lines.append(("had they moved like the control", None, r.without_changes(),
+                          plots.PALETTE[1]))
+            beside = transforms.offset_copy(ax.transData, ax.figure, x=-16, units="points")
+            after = r.without_changes(r.effect)
+            low, high = r.without_changes(r.effect_low), r.without_changes(r.effect_high)
+            ax.errorbar([1], [after], yerr=[[after - low], [high - after]], fmt="none",
+                        ecolor="black", capsize=6, elinewidth=2, transform=beside)
+            ax.update_datalim([(1, low), (1, high)])  # the offset bar is not autoscaled
+            ax.autoscale_view()
+        ax.set_xlim(-0.5, 1.5)
+        ax.figure.subplots_adjust(right=0.97)
+        short = {TREATED: "with the changes"}
+        for side, x, ha, dx in ((1, 0, "right", -10), (2, 1, "left", 10)):
+            labels = [(y, self._short(y) + ("" if side == 1 else f" {short.get(n, n)}"), c)
+                      for n, *ys, c in lines for y in [ys[side - 1]] if y is not None]
+            for (y, text, colour), dy in zip(*_spread(ax, labels), strict=True):
+                ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                            ha=ha, va="center", color=colour, fontsize=14)
+
+    def _short(self, value: float) -> str:
+        """A mean for a label on the chart: '15.2%', '1.55 h'."""
+        return f"{value:.1%}" if self.result.measure.proportion else f"{value:.2f} h"
 
     def describe(self) -> str:
         """What the view shows now."""

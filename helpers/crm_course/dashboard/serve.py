@@ -15,12 +15,16 @@
   outside request, sets body text for a room and reloads itself when its kernel is gone.
 * The data box resolves a relative folder from where the server was started: passed to
   the kernels in `START_ENV`.
+* First chart at once: the first kernel to build the dashboard writes its first view as
+  HTML (`first_view`) to a folder of this server (`environment`), which the page template
+  puts in the page's first bytes: a visit shows the chart before its kernel connects.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "dashboard.ipynb"
@@ -32,19 +36,24 @@ CULL_INTERVAL_SECONDS = 30
 POOL_SIZE = 2  # pre-heated kernels (~300 MB each): a reload finds the second one ready
 RESULTS_ENV = "CRM_COURSE_RESULTS"
 START_ENV = "CRM_COURSE_START_DIR"
+FIRST_VIEW_ENV = "CRM_COURSE_FIRST_VIEW"  # the folder the kernels write the first view to
 
 
-def environment(results: str | Path | None = None, start: str | Path | None = None
-                ) -> dict[str, str]:
+def environment(results: str | Path | None = None, start: str | Path | None = None,
+                first_view: str | Path | None = None) -> dict[str, str]:
     """The environment to run Voila in: this one, plus the class tab's results folder,
-    the folder the server was started from (``start``, default: the current one) and the
-    page template's place on the Jupyter data path."""
-    env = {k: v for k, v in os.environ.items() if k != RESULTS_ENV}
+    the folder the server was started from (``start``, default: the current one), the
+    folder for the first view's HTML (``first_view``, default: a new temporary folder, so
+    a server never shows another server's data) and, on the Jupyter data path, the page
+    template and that folder."""
+    env = {k: v for k, v in os.environ.items() if k not in (RESULTS_ENV, FIRST_VIEW_ENV)}
     if results:
         env[RESULTS_ENV] = str(Path(results).resolve())
     env[START_ENV] = str(Path(start or Path.cwd()).resolve())
+    first_view = Path(first_view or tempfile.mkdtemp(prefix="crm-dashboard-")).resolve()
+    env[FIRST_VIEW_ENV] = str(first_view)
     env["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")) if p)
+        p for p in (str(JUPYTER_DATA), str(first_view), os.environ.get("JUPYTER_PATH")) if p)
     return env
 
 

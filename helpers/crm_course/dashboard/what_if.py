@@ -52,7 +52,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at t
                 "shared by the changes aimed at the same KPI and rounded up to the "
                 "slider's step; 0 where either is not recorded.")
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 4.5)  # inches: beside the sliders, 40 % of a projector screen
+CHART_SIZE = (6.0, 2.4)  # inches: wide and low, under the projected KPIs
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -178,18 +178,19 @@ class WhatIf:
     """
 
     def __init__(self, crm: CRM):
-        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 60%"))
+        self.box = widgets.VBox(layout=widgets.Layout(flex="1 1 45%"))
         self.chart = Chart()
         self.headline_box = widgets.HTML()
         self.summary = widgets.HTML()
         self.assumptions = widgets.HTML()
-        # the verdict (headline) above the chart on the left, every change's sliders on
-        # the right: both in one 1280x720 screen, the projected KPIs below
-        self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.chart],
-                                                        layout=widgets.Layout(flex="1 1 40%")),
+        # on the left the projection in one sentence, the projected KPIs and the chart;
+        # every change's sliders on the right: all in one 1280x720 screen
+        self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.summary,
+                                                         self.chart],
+                                                        layout=widgets.Layout(flex="1 1 55%")),
                                            self.box]),
-                             self.summary, about("About this view: how the plan is priced",
-                                                 ABOUT), self.assumptions],
+                             about("About this view: how the plan is priced", ABOUT),
+                             self.assumptions],
                             self.describe, name="what-if")
         self.set_crm(crm)
 
@@ -232,7 +233,7 @@ class WhatIf:
             for slider in (uplift, cost):
                 slider.observe(lambda _: self.update(), "value")
         self.box.children = rows
-        self.assumptions.value = self._assumptions()
+        self.assumptions.value = ""
         self.update()
 
     def update(self) -> None:
@@ -249,20 +250,19 @@ class WhatIf:
             return
         money = self.crm.profile.currency
         k = p.kpis
-        shown = pd.DataFrame({
-            "KPI": k.kpi.map(words.kpi),
-            **{c: [number(v, u, money) for v, u in zip(k[c], k.unit, strict=True)]
+        shown = pd.DataFrame({  # compact: each row names its unit once
+            "KPI": [words.kpi_with_unit(n, u, money) for n, u in zip(k.kpi, k.unit,
+                                                                     strict=True)],
+            **{c: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
                for c in ("current", "projected", "target")},
-            "uplift": [self._uplift(v, n, u) for v, n, u in zip(k.uplift, k.kpi, k.unit,
-                                                                 strict=True)],
-            "benefit a year": ["not priced" if math.isnan(b) else self.crm.profile.money(b)
-                               for b in k.benefit],
             "status": k.status})
         self.headline_box.value = (f"<p class='crm-headline' style='{FONT};font-weight:bold;"
                                    f"margin:4px 0'>{html(self.headline())}</p>")
-        self.summary.value = (
-            table_html(shown[["KPI", "current", "uplift", "projected", "target", "status",
-                                "benefit a year"]], status="status"))
+        # compact, beside the sliders: each uplift is on its slider, each KPI's benefit a
+        # year in the assumptions below
+        self.summary.value = table_html(shown[["KPI", "current", "projected", "target",
+                                               "status"]], status="status")
+        self.assumptions.value = self._assumptions()
         self.chart.show(self._draw, self._alt(), size=CHART_SIZE)
 
     def _uplift(self, value: float, kpi: str, unit: str) -> str:
@@ -281,9 +281,15 @@ class WhatIf:
     def _assumptions(self) -> str:
         """The value model behind each KPI of the plan, and where the defaults come from."""
         items = []
+        k = self.projection.kpis.set_index("kpi")
         for kpi in dict.fromkeys(self.plan.kpi):
             steps = "; then ".join(worth(self.crm, kpi).steps)
-            items.append(f"<li><b>{html(words.kpi(kpi))}</b>: {html(steps)}</li>")
+            row = k.loc[kpi]
+            worth_now = ("not priced" if math.isnan(row.benefit) else
+                         f"worth {self.crm.profile.money(row.benefit)} a year")
+            items.append(f"<li><b>{html(words.kpi(kpi))}</b>, uplift "
+                         f"{html(self._uplift(row.uplift, kpi, row.unit))}, "
+                         f"{html(worth_now)}: {html(steps)}</li>")
         return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results</h4>"
                 f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
@@ -321,7 +327,7 @@ class WhatIf:
     def _draw(self, ax) -> None:
         p = self.projection
         plots.line(p.cumulative.rename("cumulative benefit"),
-                   "Projected benefit against cost,\nfirst year",
+                   "Projected benefit against cost, first year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
         ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")

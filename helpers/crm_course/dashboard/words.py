@@ -47,6 +47,17 @@ def unit(name: str, currency: str = "EUR") -> str:
 
 def number(value, unit_name: str, currency: str = "EUR") -> str:
     """``value`` with its unit: shares and ROIs as percentages, others with 3 figures."""
+    text = figure(value, unit_name)
+    return text if text == "–" or unit_name in SELF_EVIDENT else (
+        f"{text} {unit(unit_name, currency)}")
+
+
+SELF_EVIDENT = ("share", "percent")  # units a figure shows by itself: '14.1%', '-9 %'
+
+
+def figure(value, unit_name: str) -> str:
+    """``value`` as `number` shows it, without a unit other than the percent sign of
+    shares and ROIs (for a table whose row names the unit: `kpi_with_unit`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     value = float(value)
@@ -54,8 +65,14 @@ def number(value, unit_name: str, currency: str = "EUR") -> str:
         return f"{value:.1%}"
     if unit_name == "percent":
         return roi_text(value)
-    figures = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
-    return f"{figures} {unit(unit_name, currency)}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
+def kpi_with_unit(name: str, unit_name: str, currency: str = "EUR") -> str:
+    """A KPI's name and, unless its figures show it, its unit: 'First response time,
+    business hours'; 'Lead conversion rate'."""
+    return kpi(name) if unit_name in SELF_EVIDENT else (
+        f"{kpi(name)}, {unit(unit_name, currency)}")
 
 
 def percent_points(value: float) -> str:

@@ -132,6 +132,14 @@ def _outcome(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return frame
 
 
+def did_frame(crm: CRM, kpi: str) -> pd.DataFrame:
+    """The records the verdict compares: ``kpi``'s panel over the whole data period
+    (``post``: created on or after go-live), durations as y = log hours."""
+    first, last = crm.period("all")
+    frame = _outcome(panel(crm, kpi), PANELS[kpi][1])
+    return frame[frame.created.between(first, last + pd.Timedelta(days=1), inclusive="left")]
+
+
 def _placebo_date(crm: CRM) -> pd.Timestamp:
     """As long before go-live as the review window lasts."""
     first, last = crm.period("review")
@@ -165,9 +173,7 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
             f"cannot be set against the control region ({control}); no effect of any "
             "change is shown."))
     alpha = round(1 - confidence, 12)
-    first, last = crm.period("all")
-    frame = _outcome(panel(crm, kpi), kind)
-    frame = frame[frame.created.between(first, last + pd.Timedelta(days=1), inclusive="left")]
+    frame = did_frame(crm, kpi)
     try:
         did = inference.difference_in_differences(frame, label, cluster="region",
                                                   confidence=confidence, few_clusters=True)
