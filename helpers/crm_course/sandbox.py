@@ -336,6 +336,7 @@ def _undumpable() -> None:
 def _child(channel_fd: int) -> int:
     from . import executor
 
+    executor.without_iri_checker()
     _undumpable()
     os.set_inheritable(channel_fd, False)
     channel = os.fdopen(channel_fd, "w", encoding="utf-8")
