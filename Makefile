@@ -12,9 +12,10 @@ export PYTHONHASHSEED := 0
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
-	@echo "make test       units, notebooks, nbval: all but sweeps, benchmarks, integration (~6 min)"
-	@echo "make integration the long integration tests: hub in a browser, hostile grading as"
-	@echo "                two users, Voila dashboards in a browser (~5 min; CI runs it too)"
+	@echo "make test       units, notebooks, nbval: all but sweeps, benchmarks and integration"
+	@echo "                (goal: under 6 min on an idle 2-core machine)"
+	@echo "make integration hub and Voila dashboards in Chromium, hostile grading as root and"
+	@echo "                as a user (about 5 min; CI runs it after make test)"
 	@echo "make check      the inner loop: ruff and the unit tests (no notebook, browser, hub)"
 	@echo "make claims     the seed sweeps: lesson claims on 8 more seeds, reports on 20, README on 60"
 	@echo "make lab        JupyterLab on the course"
