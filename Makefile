@@ -8,11 +8,14 @@ STAMP  := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: run test check claims lab data outputs exercises bench lint lock clean help browser sandbox proxy hub
+.PHONY: run test integration check claims lab data outputs exercises bench lint lock clean help browser sandbox proxy hub
 
 help:
 	@echo "make run        generate and validate the sample data, run every notebook into build/"
-	@echo "make test       the whole test suite (units, notebooks, nbval), seed sweeps aside"
+	@echo "make test       units, notebooks, nbval: all but sweeps, benchmarks and integration"
+	@echo "                (goal: under 6 min on an idle 2-core machine)"
+	@echo "make integration hub and Voila dashboards in Chromium, hostile grading as root and"
+	@echo "                as a user (about 5 min; CI runs it after make test)"
 	@echo "make check      the inner loop: ruff and the unit tests (no notebook, browser, hub)"
 	@echo "make claims     the seed sweeps: lesson claims on 8 more seeds, reports on 20, README on 60"
 	@echo "make lab        JupyterLab on the course"
@@ -20,7 +23,7 @@ help:
 	@echo "make outputs    re-execute lessons and solutions in place (commit their outputs)"
 	@echo "make exercises  rebuild exercises/ from solutions/"
 	@echo "make book       the course as a static site in build/book/ (offline, no notebook run)"
-	@echo "make bench      benchmarks at scale (writes benchmarks/README.md tables)"
+	@echo "make bench      every benchmark's smoke run, then at scale (writes benchmarks/README.md)"
 	@echo "make lint       ruff on the package, tests and notebooks"
 	@echo "make browser    install Debian chromium for the browser tests (root, when missing)"
 	@echo "make sandbox    install bubblewrap for sandboxed grading (root, when missing)"
@@ -41,14 +44,24 @@ run: $(STAMP)
 
 # units and notebook runs (tests/), plus nbval: committed lesson and solution outputs
 # must match a fresh run on this machine. Each lesson runs once per dataset per session
-# (tests/notebook_runs.py); the seed sweeps (marker `claims`) are `make claims`.
+# (tests/notebook_runs.py); the seed sweeps (marker `claims`) are `make claims`, the
+# benchmarks' smoke runs (`bench`) `make bench`, the long integration tests
+# (`integration`) `make integration`. benchmarks/bench_suite.py reads this recipe.
 test: $(STAMP) browser sandbox proxy
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not claims" tests \
-	  --nbval --nbval-current-env notebooks solutions
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not claims and not bench and not integration" \
+	  tests --nbval --nbval-current-env notebooks solutions
+
+# the integration tests that start whole services (markers in tests/conftest.py): the
+# course's JupyterHub with three learners in Chromium, the hostile class graded in the
+# sandbox as root and as an unprivileged user, the Voila dashboards in Chromium.
+# `.ci/run` runs it after `make test`.
+integration: $(STAMP) browser sandbox proxy
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "integration and not claims" tests
 
 # the inner loop (under a minute): lint, then every test that starts no kernel, browser
 # or hub and sweeps no seeds (markers in pyproject.toml)
-UNIT := not notebook and not browser and not hub and not slow and not claims
+UNIT := not notebook and not browser and not hub and not slow and not claims and not bench \
+  and not integration
 check: $(STAMP)
 	$(BIN)/ruff check helpers tests benchmarks notebooks solutions
 	$(BIN)/python -m pytest -q -n 2 -m "$(UNIT)" tests
@@ -113,7 +126,10 @@ exercises: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python -m crm_course.book --out build/book
 
-bench: $(STAMP)
+# every benchmark's smoke run first (tests/test_benchmarks.py, marker `bench`: a broken
+# benchmark fails in a minute), then each at scale
+bench: $(STAMP) browser
+	$(BIN)/python -m pytest -q -m bench tests/test_benchmarks.py
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)

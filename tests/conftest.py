@@ -45,7 +45,8 @@ def sample_dir_copy():
     return copy
 
 
-# markers by test file (pyproject.toml describes them): `make check` deselects them all
+# markers by test file (pyproject.toml describes them): `make check` deselects them all,
+# `make test` runs all but `integration` (and `claims`, `bench`)
 FILE_MARKERS = {
     "notebook": {"test_lesson_claims.py", "test_lesson_claims_more.py",
                  "test_lesson_kpi_numbers.py", "test_lessons_papermill.py",
@@ -57,6 +58,10 @@ FILE_MARKERS = {
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
     "slow": {"test_claims_seeds.py", "test_claims_null.py", "test_designs_data.py"},
+    # whole services end to end, a minute or more of wall each: `make integration` (CI
+    # runs it after `make test`)
+    "integration": {"test_hub_browser.py", "test_hostile.py", "test_dashboard_browser.py",
+                    "test_dashboard_page.py", "test_dashboard_xss.py"},
 }
 # single tests of several CPU-seconds (whole generation, parse or report), kept out of
 # `make check` so it stays under a minute (pytest --durations, 2026-12-07)

@@ -1,8 +1,8 @@
 """The attacks of issues 15 and 29 as tests: each a small hostile notebook in
 tests/hostile/, graded in one sandboxed batch next to a correct and a blank submission,
-twice: by root (as CI runs) and by an unprivileged user made for the test (as an
-instructor grades on a laptop), each in its own process with the secret in its
-environment.
+twice and at the same time: by root (as CI runs) and by an unprivileged user made for the
+test (as an instructor grades on a laptop), each in its own process with the secret in
+its environment.
 
 Every hostile notebook prints what it managed to do; its executed copy (out/executed/)
 is the evidence the tests read."""
@@ -97,14 +97,14 @@ def _command(who: str, argv: list[str]) -> list[str]:
             tempfile.mkdtemp(prefix="crm-pyenv-"), *drop, *argv]
 
 
-@pytest.fixture(scope="module", params=["root", "user"])
-def batch(request):
-    who = request.param
+def _start(who: str) -> dict:
+    """``who``'s batch (root, or the test's unprivileged user) written and its grading
+    started in a process of its own; {"skip": reason} where it cannot run."""
     if who == "root" and os.geteuid() != 0:
-        pytest.skip("the root run needs root (CI runs as root)")
+        return {"skip": "the root run needs root (CI runs as root)"}
     ids = _user() if who == "user" else (0, 0)
     if ids is None:
-        pytest.skip("no unprivileged user can be made here (no useradd)")
+        return {"skip": "no unprivileged user can be made here (no useradd)"}
     base = Path(tempfile.mkdtemp(prefix=f"crm-hostile-{who}-"))
     folder, out, home = base / "submissions", base / "graded", base / "home"
     for d in (folder, out, home):
@@ -133,16 +133,42 @@ def batch(request):
     env = {"PATH": "/usr/bin:/bin", "CRM_COURSE_SECRET": SECRET, "HOME": str(home),
            "CRM_COURSE_HOME": str(home), "PYTHONPATH": str(sandbox.package_root()),
            "PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    proc = subprocess.run(_command(who, [sys.executable, "-c", DRIVER, str(out),
-                                         *map(str, paths)]),
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = base / "driver.log"
+    with open(log, "w") as stderr:
+        proc = subprocess.Popen(_command(who, [sys.executable, "-c", DRIVER, str(out),
+                                               *map(str, paths)]),
+                                env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    return {"proc": proc, "base": base, "out": out, "log": log, "before": before,
+            "package": package}
+
+
+@pytest.fixture(scope="module")
+def batches():
+    """Both batches graded at the same time (one set-up: the waits for the time limits
+    overlap), each in its own process; {who: started batch}."""
+    started = {who: _start(who) for who in ("root", "user")}
+    for batch in started.values():
+        if "proc" in batch:
+            batch["returncode"] = batch["proc"].wait(timeout=900)
     time.sleep(8)  # longer than the setsid child waits before it strikes
+    yield started
+    for batch in started.values():
+        if "base" in batch:
+            shutil.rmtree(batch["base"], ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["root", "user"])
+def batch(request, batches):
+    started = batches[request.param]
+    if "skip" in started:
+        pytest.skip(started["skip"])
+    assert started["returncode"] == 0, started["log"].read_text()[-3000:]
+    out = started["out"]
     driver = json.loads((out / "driver.json").read_text())
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    yield {"results": {r["learner"]: GradeResult.from_dict(r) for r in results},
-           "out": out, "before": before, "package": package, **driver, "who": who}
-    shutil.rmtree(base, ignore_errors=True)
+    return {"results": {r["learner"]: GradeResult.from_dict(r) for r in results},
+            "out": out, "before": started["before"], "package": started["package"],
+            **driver, "who": request.param}
 
 
 def _executed(batch, name: str) -> str:

@@ -415,6 +415,7 @@ def _kernel_first(pid_path: str, wait: float = 60) -> None:
 def _child(channel_fd: int) -> int:
     from . import executor
 
+    executor.without_iri_checker()
     _undumpable()
     os.set_inheritable(channel_fd, False)
     channel = os.fdopen(channel_fd, "w", encoding="utf-8")
