@@ -156,3 +156,21 @@ def test_beyond_chance_lines_say_how_often_chance_alone_clears_a_test():
         "Read these with care: 4 KPIs were tested at the 5% level; even if nothing had "
         "changed, at least one would clear it by chance alone about 19% of the time."]
     assert "1 KPI was tested" in report.chance_note(1)[0]
+
+
+def test_no_heading_beyond_chance_when_nothing_cleared_its_test():
+    """Effect-0 data (outside review, seed 71946): the heading 'Beyond chance in the wrong
+    direction' stood over the chance note alone, as if something had got worse."""
+    def row(claim: str) -> report.Row:
+        return report.Row("win_rate", "sales", "share", comparison(claim), "met", 0.2,
+                          "sentence", "", "")
+
+    def summary(*claims: str) -> dict[str, list[str]]:
+        return report.Report("Co", "", (), (None, None), (None, None), "same season",
+                             ("", ""), [row(c) for c in claims], "", []).summary
+
+    quiet = summary("no clear change", "no clear change")
+    assert [h for h, lines in quiet.items() if "Beyond chance" in h and lines] == []
+    worse = summary("got worse", "no clear change")
+    assert worse["Beyond chance in the wrong direction (before/after test, not a cause)"][1:] \
+        == report.chance_note(2)

@@ -262,8 +262,9 @@ class Report:
         untold = self.rows_with("no clear change", "not tested", "not comparable")
         targets = target_summary(self.rows)
         good, bad = ([r.sentence for r in self.rows_with(c)] for c in ("improved", "got worse"))
-        (good or bad).extend(chance_note(len(self.rows_with("improved", "got worse",
-                                                            "no clear change"))))
+        if good or bad:  # the note reads the lines beyond chance; none, no note
+            (good or bad).extend(chance_note(len(self.rows_with("improved", "got worse",
+                                                                "no clear change"))))
         return {
             # headings name the test, not a result: the sentences carry it
             "Beyond chance in the good direction (before/after test, not a cause)": good,
