@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -174,3 +175,16 @@ def test_no_heading_beyond_chance_when_nothing_cleared_its_test():
     worse = summary("got worse", "no clear change")
     assert worse["Beyond chance in the wrong direction (before/after test, not a cause)"][1:] \
         == report.chance_note(2)
+
+
+def test_a_shortened_period_is_said_in_the_sentence():
+    """Two outside reviews: the report printed 'moved from 17 days to 14 days' over a
+    baseline the engine had cut to deals won from 18 Feb, and never said so."""
+    cut = ("only deals won from 18 Feb 2025 on count (9 in 10 of the compared cycles are "
+           "under 48 days, and a deal won earlier could not be that old: the data begin on "
+           "01 Jan 2025)")
+    text = report.describe(replace(comparison("no clear change"), cut=cut), "share")
+    assert text.endswith(" Only deals won from 18 Feb 2025 on count (9 in 10 of the compared "
+                         "cycles are under 48 days, and a deal won earlier could not be that "
+                         "old: the data begin on 01 Jan 2025).")
+    assert "Only deals" not in report.describe(comparison("no clear change"), "share")

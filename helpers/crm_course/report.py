@@ -175,6 +175,8 @@ def describe(c: ev.Comparison, unit: str) -> str:
         driver = c.driver.replace("one record of ", f"one record of {code} ") if code else (
             c.driver)
         text += f" Beware: {driver} drives much of the change of the mean."
+    if c.cut:  # the periods were shortened: say so where the numbers are
+        text += f" {c.cut[0].upper()}{c.cut[1:]}."
     return text
 
 

@@ -49,7 +49,9 @@ class Comparison:
     of the KPI itself: proportions (Newcombe), medians or means (percentile bootstrap).
     ``median_before/after`` for money and durations; ``driver`` names one record that
     alone moves the mean against the rest ('' when none); ``immature``: young records were
-    left out of either period (maturity, `engine.Value.immature`).
+    left out of either period (maturity, `engine.Value.immature`); ``cut`` says how a
+    left-truncated KPI's periods were shortened to what the data's start can hold ('' when
+    they were not), also part of ``note``.
     """
 
     kpi: str
@@ -69,6 +71,7 @@ class Comparison:
     driver: str = ""
     confidence: float = CONFIDENCE
     immature: bool = False
+    cut: str = ""
 
 
 def _driver(before: np.ndarray, after: np.ndarray) -> str:
@@ -162,7 +165,7 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
                           "; ".join(notes) or "no value in one of the periods", immature=young)
     if k.records is None:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
-                          "; ".join(notes), immature=young)
+                          "; ".join(notes), immature=young, cut=history)
     xb = observations(crm, name, *before)  # `before` already cut like `after`
     xa = observations(crm, name, *after)
     kind = k.test
@@ -182,11 +185,13 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
                                                 strict=True)))
     except ValueError as error:  # too few records for the test
         return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
-                          "not tested", "; ".join([*notes, str(error)]), immature=young)
+                          "not tested", "; ".join([*notes, str(error)]), immature=young,
+                          cut=history)
     return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
                       test.p_value, test.test,
                       claim(test.p_value, vb, va, k.higher_is_better, confidence),
-                      "; ".join(notes), confidence=confidence, immature=young, **extra)
+                      "; ".join(notes), confidence=confidence, immature=young, cut=history,
+                      **extra)
 
 
 def claim(p_value: float, before: float, after: float, higher_is_better: bool | None,
