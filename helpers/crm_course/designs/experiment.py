@@ -17,7 +17,6 @@ from scipy import stats
 from ..inference import (
     compare_proportions,
     format_p,
-    minimum_detectable_effect,
     sample_size_per_group,
 )
 from ..kpis.evaluation import claim

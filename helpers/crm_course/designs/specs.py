@@ -9,7 +9,7 @@ its won deal's cycle by 15 % x effect, as in the sample), and for its change-log
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -111,7 +111,13 @@ class Staged(Design):
 
     @property
     def names(self) -> list[str]:
+        """'wave 1', 'wave 2', ...: one more than the go-lives (the never-treated wave)."""
         return [f"wave {i}" for i in range(1, len(self.go_live) + 2)]
+
+    @property
+    def live(self) -> dict[str, int]:
+        """wave -> go-live month, for the waves that go live within the data."""
+        return dict(zip(self.names[:-1], self.go_live, strict=True))
 
     def waves(self, staff: pd.DataFrame) -> dict[str, str]:
         """user_id -> wave, dealt at random within each region (`_deal`, stream 403)."""
@@ -119,16 +125,16 @@ class Staged(Design):
 
     def change(self, month, region, owner, staff, uplift, effect):
         wave = pd.Series(owner).map(self.waves(staff))
-        live = wave.map(dict(zip(self.names, self.go_live))).to_numpy(dtype=float)  # NaN: never
+        live = wave.map(self.live).to_numpy(dtype=float)  # NaN: never
         k = month - live
         treated = k >= 0
-        size = wave.map(dict(zip(self.names, self.size))).fillna(0).to_numpy(dtype=float)
+        size = wave.map(dict(zip(self.live, self.size, strict=True))).fillna(0).to_numpy(float)
         ramp = np.clip((np.nan_to_num(k, nan=-1) + 1) / self.ramp, 0, 1)
         return np.where(treated, uplift * effect * size * ramp, 0.0), treated
 
     def block(self, users, start):
         sales = users[users.department == "sales"]
-        return {"go_live": {w: _month_start(start, m) for w, m in zip(self.names, self.go_live)},
+        return {"go_live": {w: _month_start(start, m) for w, m in self.live.items()},
                 "never_treated": self.names[-1], "unit": "sales rep (owner_id)",
                 "kpi": FOLLOW_UP[0], "waves": self.waves(sales)}
 
@@ -139,7 +145,7 @@ class Staged(Design):
         return [(f"Opportunity follow-up process, {w} ({count[w]} sales reps)",
                  "process change", "done" if i < len(self.go_live) else "planned", day,
                  "sales", ";".join(synth.REGIONS), 700 * count[w] * scale, *FOLLOW_UP)
-                for i, (w, day) in enumerate(zip(self.names, dates))]
+                for i, (w, day) in enumerate(zip(self.names, dates, strict=True))]
 
 
 @dataclass(frozen=True)
