@@ -104,10 +104,11 @@ class Staged(Design):
     months, the case where a two-way fixed-effects estimate misleads."""
 
     name = "staged"
-    months = (12, 18)
+    months = (12, 24)
     go_live: tuple = (12, 14, 16)   # waves 1-3; the last wave goes live after the data end
     size: tuple = (1.5, 1.0, 0.5)
-    ramp: int = 6
+    ramp: int = 3
+    shares: tuple = (1, 1, 1, 2)    # reps dealt per turn to each wave: the last gets 2 in 5
 
     @property
     def names(self) -> list[str]:
@@ -120,8 +121,11 @@ class Staged(Design):
         return dict(zip(self.names[:-1], self.go_live, strict=True))
 
     def waves(self, staff: pd.DataFrame) -> dict[str, str]:
-        """user_id -> wave, dealt at random within each region (`_deal`, stream 403)."""
-        return _deal(self.seed, 403, staff, self.names)
+        """user_id -> wave, dealt at random within each region (`_deal`, stream 403),
+        ``shares`` reps per turn to each wave: the never-treated wave, the comparison of
+        every other, gets the most."""
+        return _deal(self.seed, 403, staff,
+                     [w for w, k in zip(self.names, self.shares, strict=True) for _ in range(k)])
 
     def change(self, month, region, owner, staff, uplift, effect):
         wave = pd.Series(owner).map(self.waves(staff))

@@ -43,7 +43,7 @@ def _fit(y, X, groups, confidence):
     # and stable solver for these tall, thin matrices
     return sm.OLS(np.asarray(y, float), X, hasconst=True).fit(
         method="qr", cov_type="cluster",
-        cov_kwds={"groups": pd.factorize(groups)[0]}), confidence
+        cov_kwds={"groups": pd.factorize(groups)[0]}, use_t=True), confidence
 
 
 def _twfe_fit(frame: pd.DataFrame, confidence: float):
@@ -155,27 +155,34 @@ def _stacked(frame: pd.DataFrame, go_live: dict | None, confidence: float):
 def event_study(frame: pd.DataFrame, before: int = 6, after: int = 8,
                 confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Effect by months since go-live k (-before .. after, the ends binned; k = -1 the
-    reference): OLS y = a_cohort + b_month + sum_k e_k [month - go_live = k] + e, the
-    never-treated cohort's rows in no bin. Returns one row per k (``effect``,
-    ``ci_low``, ``ci_high``); ``attrs["pre_p"]`` is the joint test that every e_k before
-    go-live (k <= -2) is 0: the pre-trend check."""
+    reference), cohort by cohort so that no cohort's effect leaks into another's months
+    (Sun and Abraham's interaction-weighted estimator): OLS y = a_rep + b_month +
+    sum_g sum_k e_gk [cohort = g, month - go_live = k] + e, the never-treated cohort in
+    no bin; e_k = sum_g w_gk e_gk, w_gk the cohort's share of the leads at k. Returns one
+    row per k (``effect``, ``ci_low``, ``ci_high``); ``attrs["pre_p"]`` is the joint test
+    that every e_k before go-live (k <= -2) is 0: the pre-trend check."""
     rel = (frame.month - frame.go_live).clip(-before, after)
-    X = pd.get_dummies(frame[["cohort"]].astype(str), dtype=float)
+    X = pd.get_dummies(frame[["owner_id"]].astype(str), dtype=float)
     X = X.join(pd.get_dummies(frame.month.astype(str), prefix="m", drop_first=True,
                               dtype=float))
     ks = [k for k in range(-before, after + 1) if k != -1]
+    weights = {}
     for k in ks:
-        X[f"e{k}"] = (rel == k).astype(float)
+        at = frame.cohort[rel == k].value_counts()
+        for g, n in at.items():
+            X[f"e{g}|{k}"] = ((rel == k) & (frame.cohort == g)).astype(float)
+            weights[f"e{g}|{k}"] = (k, n / at.sum())
     fit, _ = _fit(frame.y, X, frame.owner_id, confidence)
-    ci = fit.conf_int(alpha=1 - confidence)
-    out = pd.DataFrame({"effect": [fit.params[f"e{k}"] for k in ks],
-                        "ci_low": [ci.loc[f"e{k}", 0] for k in ks],
-                        "ci_high": [ci.loc[f"e{k}", 1] for k in ks]},
-                       index=pd.Index(ks, name="months since go-live"))
+    R = np.zeros((len(ks), len(X.columns)))
+    for name, (k, w) in weights.items():
+        R[ks.index(k), X.columns.get_loc(name)] = w
+    test = fit.t_test(R)
+    ci = test.conf_int(alpha=1 - confidence)
+    out = pd.DataFrame({"effect": np.ravel(test.effect), "ci_low": ci[:, 0],
+                        "ci_high": ci[:, 1]}, index=pd.Index(ks, name="months since go-live"))
     out.loc[-1] = (0.0, 0.0, 0.0)
     out = out.sort_index()
-    pre = [f"e{k}" for k in ks if k <= -2]
-    out.attrs["pre_p"] = float(fit.f_test(", ".join(f"{c} = 0" for c in pre)).pvalue)
+    out.attrs["pre_p"] = float(fit.f_test(R[[i for i, k in enumerate(ks) if k <= -2]]).pvalue)
     return out
 
 
