@@ -6,9 +6,9 @@ and true effect it sets, and records that schedule in ``dataset.json`` under ``d
 (read as ``crm.profile.design``); the change log lists the design's change(s).
 
 - ``staged``: a follow-up process goes live rep by rep: each region's sales reps are dealt
-  at random to four waves, going live after 12, 14 and 16 months (the fourth after the
-  data end). Its effect on the win probability differs by wave (1.5x, 1x, 0.5x the
-  story's uplift) and builds up over the first 6 months (`staged`).
+  at random to four waves, going live after 12, 14 and 16 months (the fourth, 2 in 5
+  reps, after the data end). Its effect on the win probability differs by wave (1.5x, 1x,
+  0.5x the story's uplift) and builds up over the first 3 months (`staged`).
 - ``ab``: an automatic follow-up reminder for a randomly chosen half of each region's
   sales reps, for the 12 months the power plan asks for (`ab`).
 - ``its``: 48 months of one company-wide KPI series with a slow trend and a seasonal

@@ -94,10 +94,10 @@ FOLLOW_UP = ("lead_conversion_rate", "Fewer leads go cold; conversion rises.")
 @dataclass(frozen=True)
 class Staged(Design):
     """A follow-up process goes live rep by rep in waves two months apart: each region's
-    sales reps are dealt at random (with the seed) to four waves; wave 1 goes live after
-    12 months, wave 2 after 14, wave 3 after 16, wave 4 after the data end (the
-    never-treated wave). The effect differs by wave (1.5x, 1x, 0.5x the sample's uplift
-    of the win probability) and builds up over 6 months.
+    sales reps are dealt at random (with the seed) to four waves, 2 in 5 to the last;
+    wave 1 goes live after 12 months, wave 2 after 14, wave 3 after 16, wave 4 after the
+    data end (the never-treated wave, 36 months). The effect differs by wave (1.5x, 1x,
+    0.5x the sample's uplift of the win probability) and builds up over 3 months.
 
     lift = uplift x effect x size[wave] x min(1, (k + 1) / ramp), k = months since the
     rep's go-live (k >= 0): the effect differs by cohort and builds up over ``ramp``
