@@ -169,7 +169,7 @@ def test_plan_says_when_no_length_is_enough():
 def test_clustered_size_solves_the_design_effect_by_hand():
     # n = 1000 x 0.99 / (1 - 1000 x 0.01 / 20) = 1980, and 1000 x (1 + (1980/20 - 1) 0.01)
     assert experiment.clustered_size(1000, 0.01, 20) == 1980
-    assert 1000 * (1 + (1980 / 20 - 1) * 0.01) == pytest.approx(1980)
+    assert pytest.approx(1980) == 1000 * (1 + (1980 / 20 - 1) * 0.01)
     assert experiment.clustered_size(1000, 0.0, 20) == 1000
     assert experiment.clustered_size(1000, 0.01, 10) == 0  # reps alone exceed the budget
 

@@ -365,6 +365,7 @@ METADATA_KEYS = {
     "design": "Only in a dataset generated with an evaluation design (`--design`): its "
               "name and policy: `staged` go_live per wave, never_treated, unit and waves "
               "(user_id -> wave); `ab` test_start, test_end, unit, smallest_effect, "
-              "icc_planned and arms (user_id -> reminder or control); `its` break. Left out: the sample's regional package.",
+              "icc_planned and arms (user_id -> reminder or control); `its` break. Left "
+              "out: the sample's regional package.",
 }
 OPTIONAL_METADATA_KEYS = ("time_zone", "design")
