@@ -85,17 +85,6 @@ def _dates(frame: pd.DataFrame) -> dict:
             for r, m in frame.groupby("cohort").go_live.first().items()}
 
 
-def _att_means(frame: pd.DataFrame, go_live: dict) -> float:
-    """sum_g w_g [(mean y_g,post - mean y_g,pre) - (mean y_c,post - mean y_c,pre)] with
-    w_g the share of cohort g among treated post leads (c: the never-treated cohorts)."""
-    effects, weights = [], []
-    for _, part in _stacks(frame, go_live):
-        m = part.groupby(["t", "p"]).y.mean()
-        effects.append((m[True, True] - m[True, False]) - (m[False, True] - m[False, False]))
-        weights.append(int((part.t & part.p).sum()))
-    return float(np.average(effects, weights=weights)) if weights else math.nan
-
-
 def cohort_effects(frame: pd.DataFrame, go_live: dict | None = None,
                    confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Cohort by cohort: each cohort that went live against the never-treated one(s),
@@ -198,10 +187,12 @@ def placebo(frame: pd.DataFrame, shift: int = PLACEBO_SHIFT,
 
 
 def randomisation(frame: pd.DataFrame, draws: int = DRAWS) -> np.ndarray:
-    """Randomisation inference over the reps' waves: the overall ATT (`_att_means`) of the
-    real assignment, then of ``draws`` re-draws that deal the reps to the waves again at
-    random within each region (the sizes kept, as the design drew them; the go-live month
-    moves with the wave), drawn with ``default_rng(0)``. Returns the ATTs, the real one
+    """Randomisation inference over the reps' waves: the overall ATT of the real
+    assignment, sum_g w_g [(mean y_g,post - mean y_g,pre) - (mean y_c,post - mean y_c,pre)]
+    (w_g: the cohort's share of treated post leads, c: the never-treated cohorts; the
+    cell means `cohort_effects` fits), then of ``draws`` re-draws that deal the reps to
+    the waves again at random within each region (the sizes kept, as the design drew
+    them; the go-live month moves with the wave), drawn with ``default_rng(0)``. Returns the ATTs, the real one
     first. Computed from rep x month sums of ``y``, so a draw costs no regrouping."""
     dates = _dates(frame)
     waves = list(dates)
