@@ -192,8 +192,8 @@ def randomisation(frame: pd.DataFrame, draws: int = DRAWS) -> np.ndarray:
     (w_g: the cohort's share of treated post leads, c: the never-treated cohorts; the
     cell means `cohort_effects` fits), then of ``draws`` re-draws that deal the reps to
     the waves again at random within each region (the sizes kept, as the design drew
-    them; the go-live month moves with the wave), drawn with ``default_rng(0)``. Returns the ATTs, the real one
-    first. Computed from rep x month sums of ``y``, so a draw costs no regrouping."""
+    them; the go-live month moves with the wave), drawn with ``default_rng(0)``. Returns
+    the ATTs, the real one first. Computed from rep x month sums of ``y``, so a draw costs no regrouping."""
     dates = _dates(frame)
     waves = list(dates)
     reps = frame.groupby("owner_id").agg(region=("region", "first"), cohort=("cohort", "first"))
