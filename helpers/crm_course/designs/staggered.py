@@ -193,7 +193,8 @@ def randomisation(frame: pd.DataFrame, draws: int = DRAWS) -> np.ndarray:
     cell means `cohort_effects` fits), then of ``draws`` re-draws that deal the reps to
     the waves again at random within each region (the sizes kept, as the design drew
     them; the go-live month moves with the wave), drawn with ``default_rng(0)``. Returns
-    the ATTs, the real one first. Computed from rep x month sums of ``y``, so a draw costs no regrouping."""
+    the ATTs, the real one first. Computed from rep x month sums of ``y``, so a draw
+    costs no regrouping."""
     dates = _dates(frame)
     waves = list(dates)
     reps = frame.groupby("owner_id").agg(region=("region", "first"), cohort=("cohort", "first"))
