@@ -144,6 +144,7 @@ class Staged(Design):
 
     def change_rows(self, start, end, scale, users):
         count = pd.Series(self.waves(users[users.department == "sales"])).value_counts()
+        count = count.reindex(self.names, fill_value=0)  # a small company may leave one empty
         dates = [_month_start(start, m) for m in self.go_live] + [
             str(end + np.timedelta64(6, "D"))]
         return [(f"Opportunity follow-up process, {w} ({count[w]} sales reps)",
