@@ -2,7 +2,8 @@
 prints it (package functions, no notebook), on 10 seeds with the effect and 10 without.
 
 Right means: with the effect, the verdict shows it (staged: every check of the course's
-standard passed; A/B: the test clears 5 %, positive; time series: a level shift shown and
+standard passed, randomisation over the reps' waves included; A/B: the rep-clustered
+test clears 5 %, positive; time series: a level shift shown and
 the placebo clean); without it, the verdict does not (and no sentence claims an effect,
 `prose_claims`). Each design prints its row (pytest -s) for the closing note."""
 
@@ -14,7 +15,7 @@ from prose_claims import effect_claims
 
 from crm_course.designs import experiment, get_design_crm, series, staggered
 
-SEEDS = tuple(range(2101, 2111))
+SEEDS = tuple(range(4101, 4111))  # not the seeds the designs were tuned on (2101-2110)
 
 
 def shown(name: str, crm) -> tuple[bool, bool, str]:
@@ -23,8 +24,8 @@ def shown(name: str, crm) -> tuple[bool, bool, str]:
         v = staggered.verdict(crm)
         return v.established, v.ci_low > 0, v.sentence
     if name == "ab":
-        test = experiment.analyse(crm)
-        return (test.p_value < 0.05 and test.difference > 0, test.ci_low > 0,
+        test = experiment.clustered(crm)
+        return (test.p_value < 0.05 and test.effect > 0, test.ci_low > 0,
                 experiment.verdict_sentence(crm))
     v = series.verdict(crm)
     return v.established, v.level.ci_low > 0, v.sentence
@@ -46,5 +47,4 @@ def test_design_verdict_over_ten_seeds_with_and_without_effect(name):
           f"{row[1.0][1]}/10; effect 0: verdict right {row[0.0][0]}/10, interval above 0 "
           f"{row[0.0][1]}/10")
     assert row[0.0][0] >= 8  # no effect: false verdicts near the nominal 5 %
-    if name == "ab":
-        assert row[1.0][0] >= 6  # the test was planned for 80 % power
+    assert row[1.0][0] >= 6  # each design can show the effect it was built to find

@@ -11,6 +11,7 @@ import sys
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from prose_claims import effect_claims
 
@@ -54,11 +55,34 @@ def test_staged_schedule_is_recorded_and_goes_live_months_apart():
     crm = get_design_crm("staged", 23)
     design = crm.profile.design
     days = sorted(np.datetime64(d) for d in design["go_live"].values())
+    assert len(days) == 3
     assert all((b - a).astype(int) >= 28 for a, b in zip(days, days[1:], strict=False))
-    assert design["never_treated"] == crm.profile.control_region == "West"
+    assert design["never_treated"] == "wave 4" and crm.profile.control_region is None
+    # every rep is in one wave; each region's reps are dealt to all four waves, 2 in 5
+    # to the never-treated one
+    sales = crm.users[crm.users.department == "sales"].set_index("user_id")
+    assert set(design["waves"]) == set(sales.index)
+    per_region = sales.assign(wave=sales.index.map(design["waves"])).groupby("region").wave
+    for region, waves in per_region:
+        counts = waves.value_counts()
+        assert len(counts) == 4, region
+        assert counts["wave 4"] == len(waves) - 3 * (len(waves) // 5) - min(len(waves) % 5, 3)
+    assert designs.specs.design_of("staged", 24).waves(sales.reset_index()) != design["waves"]
     done = crm.changes[crm.changes.kpi == "lead_conversion_rate"]
-    assert sorted(done.regions[done.status == "done"]) == sorted(design["go_live"])
-    assert crm.meta["data_end"] == "2026-12-31"
+    assert len(done[done.status == "done"]) == 3 and len(done[done.status == "planned"]) == 1
+    assert all(f"({n} sales reps)" in t for t, n in zip(
+        done.title, pd.Series(design["waves"]).value_counts().sort_index(), strict=True))
+    assert crm.meta["data_end"] == "2027-12-31"
+
+
+def test_reps_differ_in_design_data_by_their_own_stream():
+    sales = synth.generate(scale=0.3).tables["users"].query("department == 'sales'")
+    offsets = designs.specs.design_of("ab", 23).rep_offsets(sales)
+    assert offsets == designs.specs.design_of("staged", 23).rep_offsets(sales)
+    assert set(offsets) == set(sales.user_id)
+    spread = np.std(list(offsets.values()))
+    assert 0.5 * designs.Design.rep_spread < spread < 1.5 * designs.Design.rep_spread
+    assert offsets != designs.specs.design_of("ab", 24).rep_offsets(sales)
 
 
 def test_ab_arms_are_half_of_each_regions_reps_and_depend_on_the_seed():

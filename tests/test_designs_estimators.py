@@ -13,14 +13,14 @@ import pytest
 from crm_course.designs import experiment, series, staggered
 from crm_course.inference import sample_size_per_group
 
-REGIONS = {"A": 2, "B": 4, "C": None}   # go-live month; C never
+REGIONS = {"A": 2, "B": 4, "C": None}   # cohorts' go-live month; C never
 
 
 def panel(effect=lambda region, k: 0.0, noise: float = 0.0, seed: int = 0,
           per_cell: int = 4) -> pd.DataFrame:
-    """Leads of three regions over 8 months: y = region level + month level + effect(k)
-    (k = months since the region's go-live), ``per_cell`` leads per region-month, two
-    reps per region."""
+    """Leads of three cohorts over 8 months: y = cohort level + month level + effect(k)
+    (k = months since the cohort's go-live), ``per_cell`` leads per cohort-month, two
+    reps per cohort, all in one region (the randomisation check's stratum)."""
     rng = np.random.default_rng(seed)
     level = {"A": 0.10, "B": 0.20, "C": 0.30}
     rows = []
@@ -30,7 +30,8 @@ def panel(effect=lambda region, k: 0.0, noise: float = 0.0, seed: int = 0,
                 k = None if live is None else month - live
                 y = level[region] + 0.01 * month + (effect(region, k) if k is not None
                                                      and k >= 0 else 0.0)
-                rows.append({"region": region, "month": month, "owner_id": f"{region}{i % 2}",
+                rows.append({"cohort": region, "region": "North", "month": month,
+                             "owner_id": f"{region}{i % 2}",
                              "y": y + noise * rng.standard_normal(),
                              "go_live": np.nan if live is None else float(live)})
     frame = pd.DataFrame(rows)
@@ -46,7 +47,8 @@ def test_cohort_effects_recover_each_cohorts_effect_by_hand():
     # weights: treated post leads, A 6 months x 4, B 4 months x 4 -> (24 x 0.05 + 16 x 0.02) / 40
     assert out.n_treated.to_dict() == {"A": 24, "B": 16}
     assert out.attrs["overall"].effect == pytest.approx((24 * 0.05 + 16 * 0.02) / 40, abs=1e-9)
-    assert staggered._att_means(frame, REGIONS) == pytest.approx(out.attrs["overall"].effect)
+    assert staggered.randomisation(frame, draws=0)[0] == pytest.approx(
+        out.attrs["overall"].effect)  # the randomisation check's statistic: the same ATT
 
 
 def test_twfe_is_exact_for_a_constant_effect_and_misleads_for_one_that_builds_up():
@@ -73,11 +75,33 @@ def test_event_study_shows_zero_before_and_each_months_effect_after():
     assert events.attrs["pre_p"] > 0.05
 
 
-def test_randomisation_p_is_a_share_of_the_six_orders():
+def test_randomisation_re_draws_the_reps_waves():
     frame = panel(lambda region, k: 0.05, noise=0.01, seed=3)
+    atts = staggered.randomisation(frame)
+    assert len(atts) == staggered.DRAWS + 1
+    real = staggered.cohort_effects(frame).attrs["overall"].effect
+    assert atts[0] == pytest.approx(real)  # the real assignment first
+    # six reps dealt to three waves of two: 90 assignments, the real one (the largest
+    # effect) about once in 90 draws, so p about 12 / 1000; p counts the real one
     p = staggered.randomisation_p(frame)
-    # three regions: 3! = 6 ways to give the dates; the real one counts itself
-    assert p * 6 == pytest.approx(round(p * 6)) and 1 / 6 <= p <= 1
+    assert p * 1000 == pytest.approx(round(p * 1000)) and 1 / 1000 <= p < 0.05
+    # additive data without effect: every dealing gives an ATT of 0, so p = 1
+    assert staggered.randomisation_p(panel()) == 1
+    assert 0 < staggered.randomisation_mde(frame) < 1
+
+
+def test_twfe_gap_is_the_difference_with_an_interval():
+    growing = panel(lambda region, k: 0.02 * (k + 1), noise=1e-3, seed=1)
+    gap = staggered.twfe_gap(growing)
+    naive = staggered.twfe(growing).effect
+    cohort = staggered.cohort_effects(growing).attrs["overall"].effect
+    assert gap.effect == pytest.approx(naive - cohort, abs=1e-12)
+    assert gap.ci_low < gap.effect < -0.01 and gap.ci_high > gap.effect
+    # the interval's width comes from the reps' residuals: a fit that misses a growing
+    # effect leaves them large, so six reps cannot pin the gap down even with little noise
+    same = panel(lambda region, k: 0.04, noise=0.05, seed=2)
+    wide = staggered.twfe_gap(same)
+    assert wide.ci_low < 0 < wide.ci_high  # a constant effect: no gap beyond chance
 
 
 def test_placebo_moves_every_go_live_before_the_real_ones():
@@ -130,8 +154,35 @@ def test_segmented_regression_refuses_a_series_too_short_for_a_season():
 @pytest.mark.parametrize("months_needed, says_quarter", [(10, True), (3, False)])
 def test_plan_sentence_says_a_quarter_is_too_short_only_when_it_is(months_needed,
                                                                    says_quarter):
-    plan = experiment.Plan(0.11, 0.03, 1933, 196.0, months_needed,
+    plan = experiment.Plan(0.11, 0.03, 1933, 0.003, 0.004, 20, 2760, 196.0, months_needed,
                            sample_size_per_group(*experiment.COURSE_PLAN))
     assert ("a quarter is not enough" in plan.sentence) == says_quarter
     assert "2,399 per group" in plan.sentence  # the course's 15 % -> 18 %: about 2,400
+    # design effect at m = 2760 / 20 = 138 leads per rep: 1 + 137 x 0.003 = 1.41
+    assert "is 1.41 at m = 138 leads per rep, so each group needs 2,760" in plan.sentence
     assert not math.isnan(plan.p0)
+
+
+def test_plan_says_when_no_length_is_enough():
+    plan = experiment.Plan(0.11, 0.03, 1933, 0.02, 0.0, 20, 0, 196.0, 0, 2399)
+    assert "no number of leads is enough with 20 reps per group" in plan.sentence
+
+
+def test_clustered_size_solves_the_design_effect_by_hand():
+    # n = 1000 x 0.99 / (1 - 1000 x 0.01 / 20) = 1980, and 1000 x (1 + (1980/20 - 1) 0.01)
+    assert experiment.clustered_size(1000, 0.01, 20) == 1980
+    assert pytest.approx(1980) == 1000 * (1 + (1980 / 20 - 1) * 0.01)
+    assert experiment.clustered_size(1000, 0.0, 20) == 1000
+    assert experiment.clustered_size(1000, 0.01, 10) == 0  # reps alone exceed the budget
+
+
+def test_icc_by_hand():
+    # one region; rep A wins 2 of 4, rep B 0 of 4: MSB = 0.5, MSW = 1/6, m0 = 4
+    # ICC = (0.5 - 1/6) / (0.5 + 3 x 1/6) = 1/3
+    frame = pd.DataFrame({"region": "North", "owner_id": list("AAAABBBB"),
+                          "won": [True, True, False, False] + [False] * 4})
+    assert experiment.icc(frame) == pytest.approx(1 / 3)
+    # the region's mean is taken out: two regions at different levels, reps alike within
+    both = pd.DataFrame({"region": list("NNNNSSSS"), "owner_id": list("AABBCCDD"),
+                         "won": [True, False, True, False, True, True, True, True]})
+    assert experiment.icc(both) == 0

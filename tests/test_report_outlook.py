@@ -40,6 +40,15 @@ def test_outlook_on_the_sample(sample):
     assert f"The next review is due on {due:%d %B %Y}, 3 months after" in text
     planned = sample.changes[sample.changes.status == "planned"].iloc[0]
     assert f"Planned: {planned.title}, from {planned.start_date:%d %B %Y}." in text
+    # the planned roll-out reaches the control region: the next review has none, and the
+    # baseline is a mature window of the next review's length before it
+    assert sample.profile.control_region in planned.regions.split(";")
+    go = pd.Timestamp(planned.start_date)
+    assert (f"a review of the months after {go:%d %B %Y} has no control region" in text)
+    assert "A/B test" in text and "interrupted time series" in text
+    first, last = go - pd.DateOffset(months=3), go - pd.Timedelta(days=1)
+    assert (f"over the leads created from {first:%d %B %Y} to {last:%d %B %Y}, the 3 months "
+            f"before it, read from {last + pd.Timedelta(days=days):%d %B %Y} on" in text)
     assert rep.outlook[-1].startswith("Expect surprises")
     # the incident types sentence names the most frequent type of the table it shows
     top = rep.incident_types.sort_values("incidents", ascending=False, kind="stable").iloc[0]
@@ -87,3 +96,15 @@ def test_outlook_on_an_import_without_tickets(without_tickets):
     assert not [s for s in rep.outlook if EFFECT.search(s)]
     assert not re.search(r"\b1 leads\b", text)
     assert "What to expect next" in render(crm, rep)
+
+
+def test_a_planned_change_elsewhere_leaves_the_control_region(sample):
+    from types import SimpleNamespace
+
+    change = SimpleNamespace(regions="North;East", start_date=pd.Timestamp("2026-05-04"),
+                             kpi=float("nan"))
+    assert report._planned_control(sample, change) == ""
+    assert report._planned_baseline(sample, change, 3) == ""  # no KPI named: no baseline
+    west = SimpleNamespace(regions=sample.profile.control_region,
+                           start_date=pd.Timestamp("2026-05-04"), kpi="lead_conversion_rate")
+    assert "has no control region" in report._planned_control(sample, west)

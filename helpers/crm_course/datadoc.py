@@ -81,7 +81,7 @@ def data_dictionary() -> str:
 def design_section() -> list[str]:
     """The evaluation designs (`crm_course.designs`), off unless generated with
     ``--design``: what each changes, from its own docstring and schedule."""
-    from .designs.specs import DESIGNS
+    from .designs.specs import DESIGNS, Design
 
     out = ["", "## Evaluation designs (off by default)", "",
            "`crm-course data generate --design NAME --effect E` generates the same company "
@@ -89,7 +89,10 @@ def design_section() -> list[str]:
            "(the sample above is generated without one, and stays as it is). The change "
            "log then lists the design's change(s), the other tables get no effect, and "
            f"`{METADATA_FILE}` records the design under `design` (read as "
-           "`crm.profile.design`). `--effect 0`: the same data without any effect.", "",
+           "`crm.profile.design`). `--effect 0`: the same data without any effect. In a "
+           "design's data the sales reps differ: each has its own offset to the win "
+           f"probability, drawn from a normal distribution with standard deviation "
+           f"{Design.rep_spread:g}, so one rep's leads are correlated.", "",
            "| design | months before / from the change | what happens |", "|---|---|---|"]
     for name, cls in DESIGNS.items():
         text = " ".join(cls.__doc__.split("\n\n")[0].split())

@@ -490,14 +490,45 @@ def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> l
         c = crm.changes
         planned = c[(c.status == "planned").to_numpy(dtype=bool)].sort_values("start_date")
         for change in planned.itertuples():
-            target = (f" Record {kpi_label(str(change.kpi))} just before it, as its baseline."
-                      if pd.notna(change.kpi) else "")
-            out.append(f"Planned: {change.title}, from {change.start_date:%d %B %Y}.{target}")
+            out.append(f"Planned: {change.title}, from {change.start_date:%d %B %Y}."
+                       + _planned_baseline(crm, change, months)
+                       + _planned_control(crm, change))
     out.append("Expect surprises: every new window brings its own season, market and one-off "
                "events (a large order, an outage, a competitor's move), so some KPIs will move "
                "in ways nobody planned. A move within its interval is no news; one beyond it "
                "calls for a look at the records behind it before any conclusion.")
     return out
+
+
+def _planned_baseline(crm: CRM, change, months: int) -> str:
+    """' Record KPI over ... as its baseline': the ``months`` before the planned change's
+    start (a window as long as the next review's), read once its last leads have had the
+    profile's maturity window; '' for a change without a KPI."""
+    if pd.isna(change.kpi):
+        return ""
+    start = pd.Timestamp(change.start_date)
+    first, last = start - pd.DateOffset(months=months), start - pd.Timedelta(days=1)
+    days = crm.profile.maturity_days
+    return (f" Record {kpi_label(str(change.kpi))} as its baseline over the leads created "
+            f"from {first:%d %B %Y} to {last:%d %B %Y}, the {months} month"
+            f"{'s' if months > 1 else ''} before it, read from "
+            f"{last + pd.Timedelta(days=days):%d %B %Y} on, once the last of them have had "
+            f"the {days}-day maturity window.")
+
+
+def _planned_control(crm: CRM, change) -> str:
+    """What a planned change to the control region leaves the next review: no region
+    without the changes, so no control region; what to do instead."""
+    control = crm.profile.control_region
+    if not control or control not in str(change.regions).split(";"):
+        return ""
+    return (f" After it every region has the changes, so a review of the months after "
+            f"{pd.Timestamp(change.start_date):%d %B %Y} has no control region: it cannot "
+            "separate the changes from everything else that moved. Instead, keep a randomly "
+            "drawn part of the sales reps on the old process for a while (an A/B test, "
+            "lesson 05b), or judge each KPI against its own trend and season before the "
+            "change (an interrupted time series, lesson 05b), saying that it has no "
+            "comparison group.")
 
 
 def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,

@@ -363,8 +363,9 @@ METADATA_KEYS = {
     "time_zone": "IANA time zone the timestamps are written in (an import converts zoned "
                  "timestamps to it; null or left out: local time as recorded).",
     "design": "Only in a dataset generated with an evaluation design (`--design`): its "
-              "name and policy: `staged` go_live per region and never_treated; `ab` "
-              "test_start, test_end, unit, smallest_effect and arms (user_id -> reminder "
-              "or control); `its` break. Left out: the sample's regional package.",
+              "name and policy: `staged` go_live per wave, never_treated, unit and waves "
+              "(user_id -> wave); `ab` test_start, test_end, unit, smallest_effect, "
+              "icc_planned and arms (user_id -> reminder or control); `its` break. Left "
+              "out: the sample's regional package.",
 }
 OPTIONAL_METADATA_KEYS = ("time_zone", "design")

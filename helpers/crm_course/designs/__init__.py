@@ -5,16 +5,18 @@ design replaces the sample's regional improvement package by one change whose sc
 and true effect it sets, and records that schedule in ``dataset.json`` under ``design``
 (read as ``crm.profile.design``); the change log lists the design's change(s).
 
-- ``staged``: a follow-up process goes live region by region (North after 12 months,
-  South 2 months later, East 4 months later; West after the data ends). Its effect on the
-  win probability differs by cohort (North 1.5x, South 1x, East 0.5x the story's uplift)
-  and builds up over the first 6 months (`staged`).
+- ``staged``: a follow-up process goes live rep by rep: each region's sales reps are dealt
+  at random to four waves, going live after 12, 14 and 16 months (the fourth, 2 in 5
+  reps, after the data end). Its effect on the win probability differs by wave (1.5x, 1x,
+  0.5x the story's uplift) and builds up over the first 3 months (`staged`).
 - ``ab``: an automatic follow-up reminder for a randomly chosen half of each region's
   sales reps, for the 12 months the power plan asks for (`ab`).
 - ``its``: 48 months of one company-wide KPI series with a slow trend and a seasonal
   cycle in the win probability, and a level shift at month 36 (`its`).
 
-``effect`` scales every design's effect (0 = none: the data hold no effect at all).
+``effect`` scales every design's effect (0 = none: the data hold no effect at all). In
+every design the reps differ: each has its own offset to the win probability
+(`Design.rep_spread`), so leads of one rep are correlated.
 """
 
 from __future__ import annotations
@@ -77,12 +79,13 @@ def leads(crm) -> pd.DataFrame:
 
 def treated(crm, frame: pd.DataFrame) -> pd.Series:
     """Which rows of ``leads(crm)`` the design treated, from ``crm.profile.design``: a
-    staged region from its go-live month, a reminder rep's leads during the test, every
-    lead from the series' break."""
+    staged rep's leads from its wave's go-live month, a reminder rep's leads during the
+    test, every lead from the series' break."""
     design = crm.profile.design
     month = _month_of(crm)
     if design["name"] == "staged":
-        live = frame.region.map({r: month(d) for r, d in design["go_live"].items()})
+        wave = frame.owner_id.map(design["waves"])
+        live = wave.map({w: month(d) for w, d in design["go_live"].items()})
         return frame.month >= live  # NaN (never treated) compares False
     if design["name"] == "ab":
         during = frame.created_date.between(design["test_start"], design["test_end"])

@@ -1,8 +1,9 @@
 """The A/B test of the follow-up reminder: planned with its power first, then analysed.
 
 Leads are mature leads (`designs.leads`) created during the test, each in the arm of its
-owner (``crm.profile.design["arms"]``); the reps were drawn at random, so a difference
-that clears the test is the reminder's effect.
+owner (``crm.profile.design["arms"]``). Reps, not leads, were drawn at random, so the
+plan counts the design effect of reps and the verdict's test clusters by rep; a
+difference that clears it is the reminder's effect.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy import stats
 
 from ..inference import (
     compare_proportions,
     format_p,
-    minimum_detectable_effect,
     sample_size_per_group,
 )
 from ..kpis.evaluation import claim
 from ..kpis.verdict import CONFIDENCE, POWER, change_text, kpi_words
-from . import leads
+from . import Estimate, leads
 
 COURSE_PLAN = (0.15, 0.18)  # the course's planning case: leads eventually won, 15 % -> 18 %
 
@@ -38,12 +39,20 @@ def test_leads(crm, during: bool = True) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Plan:
     """Power planned before the test: ``p0`` the conversion before it, ``smallest`` the
-    smallest rise worth detecting (the design's), ``needed`` leads per group for it
-    (`inference.sample_size_per_group`), ``per_month`` leads a month per group,
+    smallest rise worth detecting (the design's), ``independent`` leads per group for it
+    if leads were drawn one by one (`inference.sample_size_per_group`), ``icc`` the
+    intra-rep correlation the plan assumes (the design's, stated), ``icc_before`` the one
+    the leads before the test show (`icc`), ``reps`` reps in the smaller group,
+    ``needed`` leads per group once reps, not leads, are drawn (`clustered_size`; 0: no
+    number of leads is enough with these reps), ``per_month`` leads a month per group,
     ``months`` = ceil(needed / per_month), ``course_needed`` the course's 15 % -> 18 %."""
 
     p0: float
     smallest: float
+    independent: int
+    icc: float
+    icc_before: float
+    reps: int
     needed: int
     per_month: float
     months: int
@@ -51,58 +60,122 @@ class Plan:
 
     @property
     def sentence(self) -> str:
-        quarter = ", so a quarter is not enough" if self.months > 3 else ""
-        return (f"Planned before the test, at {POWER:.0%} power and the 5 % level: the "
+        head = (f"Planned before the test, at {POWER:.0%} power and the 5 % level: the "
                 f"smallest change worth detecting, {change_text(self.smallest, 'points')} "
                 f"over a baseline of {self.p0:.1%} (a target of "
-                f"{self.p0 + self.smallest:.1%}), needs {self.needed:,} mature leads per "
-                f"group; at {self.per_month:,.0f} leads a month per group that takes "
-                f"{self.months} months{quarter}. (The course's planning case, leads "
+                f"{self.p0 + self.smallest:.1%}), needs {self.independent:,} mature leads "
+                f"per group if leads were drawn one by one. Reps were drawn, {self.reps} "
+                f"per group, and leads of one rep convert alike: with an intra-rep "
+                f"correlation within a region of {self.icc:.4f} assumed (the leads before the "
+                f"test show {self.icc_before:.4f}, from few months), ")
+        if not self.needed:
+            return (head + f"no number of leads is enough with {self.reps} reps per "
+                    f"group: the test needs more reps. (The course's planning case, "
+                    f"{COURSE_PLAN[0]:.0%} to {COURSE_PLAN[1]:.0%} with leads drawn one by "
+                    f"one, needs {self.course_needed:,} per group.)")
+        quarter = ", so a quarter is not enough" if self.months > 3 else ""
+        effect = 1 + (self.needed / self.reps - 1) * self.icc
+        return (head + f"the design effect 1 + (m - 1) x ICC is {effect:.2f} at "
+                f"m = {self.needed / self.reps:,.0f} leads per rep, so each group needs "
+                f"{self.needed:,}; at {self.per_month:,.0f} leads a month per group that "
+                f"takes {self.months} months{quarter}. (The course's planning case, leads "
                 f"eventually won with a baseline of {COURSE_PLAN[0]:.0%} and a target of "
-                f"{COURSE_PLAN[1]:.0%}, needs {self.course_needed:,} per group.)")
+                f"{COURSE_PLAN[1]:.0%}, needs {self.course_needed:,} per group with leads "
+                "drawn one by one.)")
+
+
+def clustered_size(independent: int, icc: float, reps: int) -> int:
+    """Leads per group when ``reps`` reps per group are drawn: n with
+    n = independent x (1 + (n / reps - 1) x icc), the design effect at m = n / reps leads
+    per rep, so n = independent (1 - icc) / (1 - independent x icc / reps), rounded up;
+    0 when independent x icc >= reps (the reps' own variation alone exceeds what the
+    test allows: more leads cannot help, only more reps)."""
+    room = 1 - independent * icc / reps
+    return math.ceil(independent * (1 - icc) / room) if room > 0 else 0
+
+
+def icc(frame: pd.DataFrame) -> float:
+    """One-way ANOVA estimate of the intra-rep correlation of ``won`` within regions (the
+    arms were drawn within each region, so each region's mean is taken out first):
+    (MSB - MSW) / (MSB + (m0 - 1) MSW), m0 = (N - sum n_g^2 / N) / (G - 1); 0 if below."""
+    won = frame.won.astype(float)
+    y = won - won.groupby(frame.region).transform("mean")
+    groups = y.groupby(frame.owner_id)
+    n, mean = groups.size(), groups.mean()
+    total, k = len(frame), len(n)
+    msb = float((n * (mean - y.mean()) ** 2).sum() / (k - 1))
+    msw = float(groups.var(ddof=0).mul(n).sum() / (total - k))
+    m0 = (total - float((n ** 2).sum()) / total) / (k - 1)
+    return max(0.0, (msb - msw) / (msb + (m0 - 1) * msw))
 
 
 def plan(crm, power: float = POWER) -> Plan:
     """The test's power plan from the data before it (see `Plan`)."""
+    design = crm.profile.design
     before = test_leads(crm, during=False)
     p0 = float(before.won.mean())
-    smallest = float(crm.profile.design["smallest_effect"])
-    needed = sample_size_per_group(p0, p0 + smallest, power=power)
+    smallest = float(design["smallest_effect"])
+    independent = sample_size_per_group(p0, p0 + smallest, power=power)
+    reps = int(pd.Series(design["arms"]).value_counts().min())
+    needed = clustered_size(independent, float(design["icc_planned"]), reps)
     per_month = len(before) / before.month.nunique() / 2
-    return Plan(p0, smallest, needed, per_month, math.ceil(needed / per_month),
+    return Plan(p0, smallest, independent, float(design["icc_planned"]), icc(before), reps,
+                needed, per_month, math.ceil(needed / per_month),
                 sample_size_per_group(*COURSE_PLAN, power=power))
 
 
 def analyse(crm, confidence: float = CONFIDENCE):
     """Two-proportion z-test of the reminder arm against the control arm over the test's
-    mature leads (`inference.compare_proportions`: before = control, after = reminder)."""
+    mature leads (`inference.compare_proportions`: before = control, after = reminder),
+    leads taken as independent."""
     frame = test_leads(crm)
     c, r = frame[frame.arm == "control"], frame[frame.arm == "reminder"]
     return compare_proportions(int(c.won.sum()), len(c), int(r.won.sum()), len(r),
                                "conversion", confidence)
 
 
-def mde(crm, power: float = POWER) -> float:
-    """Smallest rise the test's own volumes detect (`inference.minimum_detectable_effect`)."""
+def clustered(crm, confidence: float = CONFIDENCE) -> Estimate:
+    """The difference with reps as the unit, as the arms were drawn (reps within each
+    region): OLS won = a_region + d [reminder] + e over the test's mature leads, errors
+    clustered by rep, t with (reps - 1) degrees of freedom."""
+    import statsmodels.api as sm
+
     frame = test_leads(crm)
-    c, r = frame[frame.arm == "control"], frame[frame.arm == "reminder"]
-    return minimum_detectable_effect(float(c.won.mean()), len(c), len(r), power=power)
+    X = pd.get_dummies(frame.region, dtype=float).assign(
+        reminder=frame.arm.eq("reminder").astype(float))
+    fit = sm.OLS(frame.won.astype(float), X).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame.owner_id)[0]}, use_t=True)
+    low, high = fit.conf_int(alpha=1 - confidence).loc["reminder"]
+    return Estimate(float(fit.params["reminder"]), float(low), float(high),
+                    float(fit.pvalues["reminder"]))
+
+
+def mde(crm, confidence: float = CONFIDENCE, power: float = POWER) -> float:
+    """Smallest rise the rep-clustered test detects: (z_(1-alpha/2) + z_power) x its
+    standard error (`clustered`)."""
+    test = clustered(crm, confidence)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    se = (test.ci_high - test.ci_low) / (2 * stats.t.ppf(0.5 + confidence / 2,
+                                                          len(crm.profile.design["arms"]) - 1))
+    return (z + stats.norm.ppf(power)) * se
 
 
 def verdict_sentence(crm, confidence: float = CONFIDENCE) -> str:
-    """The A/B test's verdict: the two arms, the difference with its interval and p, and
-    the engine's claim (`kpis.evaluation.claim`)."""
-    test = analyse(crm, confidence)
+    """The A/B test's verdict: the two arms, the difference with its rep-clustered
+    interval and p (`clustered`), and the engine's claim (`kpis.evaluation.claim`)."""
+    rates, test = analyse(crm, confidence), clustered(crm, confidence)
     label = kpi_words(crm, crm.profile.design["kpi"])
-    said = claim(test.p_value, test.before, test.after, True, confidence)
-    head = (f"{label}: reminder group {test.after:.1%} (n = {test.n_after:,}) against "
-            f"control group {test.before:.1%} (n = {test.n_before:,}), "
-            f"{change_text(test.difference, 'points')} ({confidence:.0%} interval "
+    said = claim(test.p_value, rates.before, rates.after, True, confidence)
+    reps = pd.Series(crm.profile.design["arms"]).value_counts()
+    head = (f"{label}: reminder group {rates.after:.1%} (n = {rates.n_after:,} leads of "
+            f"{reps['reminder']} reps) against control group {rates.before:.1%} "
+            f"(n = {rates.n_before:,} leads of {reps['control']} reps), "
+            f"{change_text(test.effect, 'points')} ({confidence:.0%} interval "
             f"{change_text(test.ci_low, 'points')} to {change_text(test.ci_high, 'points')}, "
-            f"{format_p(test.p_value)})")
+            f"errors clustered by rep, {format_p(test.p_value)})")
     if said == "no clear change":
         return (f"{head}: within what chance alone produces here; an effect of the reminder "
                 f"is not shown (this test detects about "
-                f"{change_text(mde(crm), 'points').lstrip('+')} or more).")
+                f"{change_text(mde(crm, confidence), 'points').lstrip('+')} or more).")
     return (f"{head}: {said}, and since the reps were drawn at random, the difference is "
             "shown to come from the reminder, within that interval.")

@@ -9,7 +9,7 @@ its won deal's cycle by 15 % x effect, as in the sample), and for its change-log
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,23 +24,41 @@ def _month_start(start, months: int) -> str:
 @dataclass(frozen=True)
 class Design:
     """Base of a design: ``months`` = (months before the change, months from it to the
-    data's end); ``control_region`` the never-treated region, if any."""
+    data's end); ``control_region`` the never-treated region, if any; ``rep_spread`` the
+    standard deviation of each sales rep's own offset to the win probability (reps
+    differ, so their leads are correlated: the intra-rep correlation is about
+    rep_spread^2 / (p (1 - p)), 0.0023 at p = 0.11)."""
 
     seed: int
     name = ""
     months = (synth.BASELINE_MONTHS, synth.REVIEW_MONTHS)
     control_region = None
+    rep_spread = 0.015
 
     def lift(self, month, region, owner, staff, uplift: float, effect: float):
-        """(added win probability per lead, lead treated): ``month`` = months since the
-        data's start, ``region``/``owner`` the lead's, ``staff`` the sales reps."""
+        """(added win probability per lead, lead treated): the rep's own offset
+        (`rep_offsets`) plus the design's change (`change`)."""
+        change, treated = self.change(month, region, owner, staff, uplift, effect)
+        return pd.Series(owner).map(self.rep_offsets(staff)).to_numpy(float) + change, treated
+
+    def rep_offsets(self, staff: pd.DataFrame) -> dict[str, float]:
+        """user_id -> the rep's offset to the win probability, N(0, rep_spread), drawn
+        over the sorted reps with ``default_rng([seed, 402])`` (its own stream)."""
+        reps = np.sort(staff.user_id.to_numpy(dtype=str))
+        draws = np.random.default_rng([self.seed, 402]).normal(0, self.rep_spread, len(reps))
+        return dict(zip(reps, draws, strict=True))
+
+    def change(self, month, region, owner, staff, uplift: float, effect: float):
+        """(added win probability of the design's change, lead treated): ``month`` =
+        months since the data's start, ``region``/``owner`` the lead's, ``staff`` the
+        sales reps."""
         raise NotImplementedError
 
     def block(self, users: pd.DataFrame, start) -> dict:
         """The ``dataset.json`` ``design`` block (the design's policy)."""
         raise NotImplementedError
 
-    def change_rows(self, start, end, scale: float) -> list[tuple]:
+    def change_rows(self, start, end, scale: float, users: pd.DataFrame) -> list[tuple]:
         """Change-log rows: (title, kind, status, start_date, departments, regions, cost,
         kpi, expected_effect)."""
         raise NotImplementedError
@@ -49,7 +67,7 @@ class Design:
                scale: float) -> None:
         """Replace the sample's change log by the design's and record the design."""
         base = tables["changes"].iloc[:2].drop(columns="change_id")  # implementation, licence
-        rows = pd.DataFrame(self.change_rows(start, end, scale), columns=base.columns)
+        rows = pd.DataFrame(self.change_rows(start, end, scale, users), columns=base.columns)
         rows["start_date"] = pd.to_datetime(rows.start_date).to_numpy(dtype="datetime64[D]")
         changes = pd.concat([base, rows], ignore_index=True)
         changes.insert(0, "change_id", [f"CH{i:02d}" for i in range(1, len(changes) + 1)])
@@ -58,75 +76,103 @@ class Design:
         metadata["design"] = {"name": self.name, **self.block(users, start)}
 
 
+def _deal(seed: int, stream: int, staff: pd.DataFrame, groups: list[str]) -> dict[str, str]:
+    """user_id -> group: in each region, the sorted reps in a random order (drawn with
+    ``default_rng([seed, stream])``) dealt to ``groups`` in turn, so every group gets
+    reps of every region and the sizes differ by at most one per region."""
+    rng = np.random.default_rng([seed, stream])
+    out = {}
+    for region in sorted(staff.region.unique()):
+        reps = rng.permutation(np.sort(staff.user_id[staff.region == region].to_numpy(str)))
+        out.update({u: groups[i % len(groups)] for i, u in enumerate(reps)})
+    return dict(sorted(out.items()))
+
+
 FOLLOW_UP = ("lead_conversion_rate", "Fewer leads go cold; conversion rises.")
 
 
 @dataclass(frozen=True)
 class Staged(Design):
-    """Regions go live on a follow-up process two months apart (North after 12 months,
-    South after 14, East after 16; West after the data ends, the never-treated region);
-    the effect differs by cohort (1.5x, 1x, 0.5x the sample's uplift of the win
-    probability) and builds up over 6 months.
+    """A follow-up process goes live rep by rep in waves two months apart: each region's
+    sales reps are dealt at random (with the seed) to four waves, 2 in 5 to the last;
+    wave 1 goes live after 12 months, wave 2 after 14, wave 3 after 16, wave 4 after the
+    data end (the never-treated wave, 36 months). The effect differs by wave (1.5x, 1x,
+    0.5x the sample's uplift of the win probability) and builds up over 3 months.
 
-    lift = uplift x effect x size[cohort] x min(1, (k + 1) / ramp), k = months since the
-    region's go-live (k >= 0): the effect differs by cohort and builds up over ``ramp``
+    lift = uplift x effect x size[wave] x min(1, (k + 1) / ramp), k = months since the
+    rep's go-live (k >= 0): the effect differs by cohort and builds up over ``ramp``
     months, the case where a two-way fixed-effects estimate misleads."""
 
     name = "staged"
-    months = (12, 12)
-    control_region = synth.CONTROL_REGION
-    go_live: dict = field(default_factory=lambda: {"North": 12, "South": 14, "East": 16})
-    size: dict = field(default_factory=lambda: {"North": 1.5, "South": 1.0, "East": 0.5})
-    ramp: int = 6
+    months = (12, 24)
+    go_live: tuple = (12, 14, 16)   # waves 1-3; the last wave goes live after the data end
+    size: tuple = (1.5, 1.0, 0.5)
+    ramp: int = 3
+    shares: tuple = (1, 1, 1, 2)    # reps dealt per turn to each wave: the last gets 2 in 5
 
-    def lift(self, month, region, owner, staff, uplift, effect):
-        live = pd.Series(region).map(self.go_live).to_numpy(dtype=float)  # NaN: never
+    @property
+    def names(self) -> list[str]:
+        """'wave 1', 'wave 2', ...: one more than the go-lives (the never-treated wave)."""
+        return [f"wave {i}" for i in range(1, len(self.go_live) + 2)]
+
+    @property
+    def live(self) -> dict[str, int]:
+        """wave -> go-live month, for the waves that go live within the data."""
+        return dict(zip(self.names[:-1], self.go_live, strict=True))
+
+    def waves(self, staff: pd.DataFrame) -> dict[str, str]:
+        """user_id -> wave, dealt at random within each region (`_deal`, stream 403),
+        ``shares`` reps per turn to each wave: the never-treated wave, the comparison of
+        every other, gets the most."""
+        return _deal(self.seed, 403, staff,
+                     [w for w, k in zip(self.names, self.shares, strict=True) for _ in range(k)])
+
+    def change(self, month, region, owner, staff, uplift, effect):
+        wave = pd.Series(owner).map(self.waves(staff))
+        live = wave.map(self.live).to_numpy(dtype=float)  # NaN: never
         k = month - live
         treated = k >= 0
-        size = pd.Series(region).map(self.size).fillna(0).to_numpy(dtype=float)
+        size = wave.map(dict(zip(self.live, self.size, strict=True))).fillna(0).to_numpy(float)
         ramp = np.clip((np.nan_to_num(k, nan=-1) + 1) / self.ramp, 0, 1)
         return np.where(treated, uplift * effect * size * ramp, 0.0), treated
 
     def block(self, users, start):
-        return {"go_live": {r: _month_start(start, m) for r, m in self.go_live.items()},
-                "never_treated": self.control_region,
-                "kpi": FOLLOW_UP[0]}
+        sales = users[users.department == "sales"]
+        return {"go_live": {w: _month_start(start, m) for w, m in self.live.items()},
+                "never_treated": self.names[-1], "unit": "sales rep (owner_id)",
+                "kpi": FOLLOW_UP[0], "waves": self.waves(sales)}
 
-    def change_rows(self, start, end, scale):
-        rows = [(f"Opportunity follow-up process, {r} region", "process change", "done",
-                 _month_start(start, m), "sales", r, 2700 * scale, *FOLLOW_UP)
-                for r, m in self.go_live.items()]
-        rows.append((f"Opportunity follow-up process, {self.control_region} region",
-                     "process change", "planned", str(end + np.timedelta64(6, "D")), "sales",
-                     self.control_region, 2700 * scale, *FOLLOW_UP))
-        return rows
+    def change_rows(self, start, end, scale, users):
+        count = pd.Series(self.waves(users[users.department == "sales"])).value_counts()
+        count = count.reindex(self.names, fill_value=0)  # a small company may leave one empty
+        dates = [_month_start(start, m) for m in self.go_live] + [
+            str(end + np.timedelta64(6, "D"))]
+        return [(f"Opportunity follow-up process, {w} ({count[w]} sales reps)",
+                 "process change", "done" if i < len(self.go_live) else "planned", day,
+                 "sales", ";".join(synth.REGIONS), 700 * count[w] * scale, *FOLLOW_UP)
+                for i, (w, day) in enumerate(zip(self.names, dates, strict=True))]
 
 
 @dataclass(frozen=True)
 class AB(Design):
     """An automatic follow-up reminder for a random half of each region's sales reps
-    (drawn with the seed; the arms in dataset.json), for 12 months from month 2, the
-    length the power plan asks for; the last month lets the test's leads mature.
+    (drawn with the seed; the arms in dataset.json), for 14 months from month 2, the
+    length the power plan asks for once the reps' clustering is counted (an intra-rep
+    correlation of 0.003 within a region assumed); the last month lets the test's leads mature.
 
     lift = uplift x effect for leads of a reminder rep created during the test."""
 
     name = "ab"
-    months = (2, 13)
-    test_months: int = 12
+    months = (2, 15)
+    test_months: int = 14
+    icc: float = 0.003  # intra-rep correlation within a region assumed by the plan (stated)
 
     def arms(self, staff: pd.DataFrame) -> dict[str, str]:
-        """user_id -> 'reminder' or 'control': in each region, a random half (the larger
-        half to control when odd) of the sorted reps, drawn with ``default_rng([seed,
-        401])``."""
-        rng = np.random.default_rng([self.seed, 401])
-        out = {}
-        for region in sorted(staff.region.unique()):
-            reps = np.sort(staff.user_id[staff.region == region].to_numpy(dtype=str))
-            chosen = set(rng.permutation(reps)[: len(reps) // 2])
-            out.update({u: "reminder" if u in chosen else "control" for u in reps})
-        return dict(sorted(out.items()))
+        """user_id -> 'reminder' or 'control': in each region, a random half of the reps
+        (the larger half to control when odd; `_deal`, stream 401)."""
+        return _deal(self.seed, 401, staff, ["control", "reminder"])
 
-    def lift(self, month, region, owner, staff, uplift, effect):
+    def change(self, month, region, owner, staff, uplift, effect):
         reminder = pd.Series(owner).map(self.arms(staff)).eq("reminder").to_numpy()
         during = (month >= self.months[0]) & (month < self.months[0] + self.test_months)
         treated = reminder & during
@@ -139,9 +185,9 @@ class AB(Design):
                                                            + self.test_months))
                                 - np.timedelta64(1, "D")),
                 "unit": "sales rep (owner_id)", "smallest_effect": 0.03,
-                "kpi": FOLLOW_UP[0], "arms": self.arms(sales)}
+                "icc_planned": self.icc, "kpi": FOLLOW_UP[0], "arms": self.arms(sales)}
 
-    def change_rows(self, start, end, scale):
+    def change_rows(self, start, end, scale, users):
         return [("Automatic follow-up reminder, A/B test on half of the sales reps",
                  "system update", "done", _month_start(start, self.months[0]), "sales",
                  ";".join(synth.REGIONS), 5000 * scale, *FOLLOW_UP)]
@@ -160,7 +206,7 @@ class ITS(Design):
     trend: float = 0.0006
     season: float = 0.025
 
-    def lift(self, month, region, owner, staff, uplift, effect):
+    def change(self, month, region, owner, staff, uplift, effect):
         calendar = month % 12  # the data start in January
         background = self.trend * month + self.season * np.cos(2 * np.pi * (calendar - 3) / 12)
         treated = month >= self.months[0]
@@ -170,7 +216,7 @@ class ITS(Design):
         return {"break": _month_start(start, self.months[0]), "kpi": FOLLOW_UP[0],
                 "series": "month"}
 
-    def change_rows(self, start, end, scale):
+    def change_rows(self, start, end, scale, users):
         return [("Opportunity follow-up process, every region at once", "process change",
                  "done", _month_start(start, self.months[0]), "sales",
                  ";".join(synth.REGIONS), 8000 * scale, *FOLLOW_UP)]

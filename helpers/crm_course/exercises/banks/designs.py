@@ -42,7 +42,7 @@ def naive_twfe(crm) -> float:
 
 
 def naive_before_after(crm) -> float:
-    """The slip: treated regions' leads after their go-live minus before, no comparison."""
+    """The slip: treated waves' leads after their go-live minus before, no comparison."""
     frame = _staged(crm)
     went = frame[frame.go_live.notna()]
     return float(went.y[went.D].mean() - went.y[~went.D].mean())
@@ -58,17 +58,17 @@ def first_cohort_effect(crm) -> float:
 
 
 def first_cohort_against_all(crm) -> float:
-    """The slip: the first cohort against every other region, already treated ones too."""
+    """The slip: the first cohort against every other wave, already treated ones too."""
     frame = _staged(crm)
-    region = first_cohort(crm)
-    month = frame.go_live[frame.region == region].iloc[0]
-    m = frame.assign(t=frame.region == region, p=frame.month >= month).groupby(["t", "p"]).y.mean()
+    wave = first_cohort(crm)
+    month = frame.go_live[frame.cohort == wave].iloc[0]
+    m = frame.assign(t=frame.cohort == wave, p=frame.month >= month).groupby(["t", "p"]).y.mean()
     return float((m[True, True] - m[True, False]) - (m[False, True] - m[False, False]))
 
 
 def first_cohort_before_after(crm) -> float:
     frame = _staged(crm)
-    own = frame[frame.region == first_cohort(crm)]
+    own = frame[frame.cohort == first_cohort(crm)]
     return float(own.y[own.D].mean() - own.y[~own.D].mean())
 
 
@@ -212,49 +212,50 @@ def trend_whole_series(crm) -> float:
 BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B test, time series", [
     NumberQuestion(
         "q1", "cohort-by-cohort effect, staged roll-out",
-        hints=("`staggered.cohort_effects(frame)` compares each region that went live with "
-               "the never-treated region, before and after its own go-live.",
+        hints=("`staggered.cohort_effects(frame)` compares each wave of reps that went "
+               "live with the never-treated wave, before and after its own go-live.",
                "Its `attrs[\"overall\"].effect` weights each cohort by its treated leads."),
         expected=overall_cohort_effect, tolerance=0.0005, units=("change", "fraction"),
         method="the cohort-by-cohort difference-in-differences",
         mistakes=(
             Mistake("naive two-way fixed effects", naive_twfe,
-                    "That is the two-way fixed-effects estimate (region and month effects, "
-                    "one treated dummy): it also compares late regions with regions already "
+                    "That is the two-way fixed-effects estimate (wave and month effects, "
+                    "one treated dummy): it also compares late waves with waves already "
                     "live, so with effects that differ by cohort it is not their average. "
-                    "Compare each cohort with the never-treated region."),
+                    "Compare each cohort with the never-treated wave."),
             Mistake("naive before/after", naive_before_after,
-                    "That is after minus before in the regions that went live, with no "
+                    "That is after minus before in the waves that went live, with no "
                     "comparison: it mixes the change with everything else that moved in "
-                    "those months. Subtract the never-treated region's change."),
+                    "those months. Subtract the never-treated wave's change."),
         )),
     NumberQuestion(
         "q2", "first cohort's effect",
-        hints=("The first region to go live is the one with the earliest date in "
+        hints=("The first wave to go live is the one with the earliest date in "
                "`staged.profile.design[\"go_live\"]`.",
-               "Its row of `staggered.cohort_effects(frame)`: `.effect[region]`."),
+               "Its row of `staggered.cohort_effects(frame)`: `.effect[wave]`."),
         expected=first_cohort_effect, tolerance=0.0005, units=("change", "fraction"),
         mistakes=(
             wrong_group(first_cohort_against_all,
-                        "You compared the first region with every other region, including "
-                        "regions that went live later in the window: their own change "
-                        "leaks into the comparison. Compare with the never-treated region."),
+                        "You compared the first wave with every other wave, including "
+                        "waves that went live later in the window: their own change "
+                        "leaks into the comparison. Compare with the never-treated wave."),
             Mistake("naive before/after", first_cohort_before_after,
-                    "That is the region's own after minus before: subtract what the "
-                    "never-treated region did over the same months."),
+                    "That is the wave's own after minus before: subtract what the "
+                    "never-treated wave did over the same months."),
         )),
     NumberQuestion(
-        "q3", "randomisation p over go-live orders",
-        hints=("`staggered.randomisation_p(frame)` gives every region every go-live date "
-               "in turn (24 ways with four regions).",
-               "With 24 orders the answer can never be below 1/24."),
+        "q3", "randomisation p over the reps' waves",
+        hints=("`staggered.randomisation_p(frame)` deals the reps to the waves again at "
+               "random within each region, 999 times, as the roll-out drew them.",
+               "The real assignment counts itself: the answer can never be below 1/1000."),
         expected=randomisation_p, tolerance=0.001, units=("p-value",),
-        method="randomisation over the regions' go-live dates",
+        method="randomisation over the reps' waves",
         mistakes=(
             Mistake("rep-clustered p-value", cohort_p,
                     "That is the p-value of the cohort estimate with errors clustered by "
-                    "sales rep; the go-live dates were given to regions, so the four regions "
-                    "decide the uncertainty. Permute the go-live dates."),
+                    "sales rep, an approximation; the reps' waves were drawn at random, so "
+                    "re-drawing them is the check that matches the design. Use "
+                    "`staggered.randomisation_p`."),
         )),
     NumberQuestion(
         "q4", "leads needed per group, planned",
