@@ -17,6 +17,7 @@ from claims import dataset
 
 from crm_course import report
 from crm_course.dashboard.before_after import review_result
+from crm_course.inference import format_p
 from crm_course.report_page import render
 
 SEEDS = (61, pytest.param(67, marks=pytest.mark.claims))  # 67: `make claims`
@@ -79,6 +80,17 @@ def test_roi_in_percent_never_below_minus_100_and_never_no_roi(null):
     assert figures and min(figures) >= -100
     assert "more wins" in page and "earlier wins" in page
     assert (rep.payoff.table.filter(like="roi") >= -1).all().all()
+
+
+def test_the_roi_range_says_four_regions_make_its_interval_unreliable(null):
+    """Outside review (seed 48213): the region-clustered interval behind the ROI range came
+    out narrower than the rep-clustered one the lesson called too narrow; with 4 regions
+    the range says it is the least uncertainty there is, beside the randomisation p."""
+    _, rep, _ = null
+    verdict = next(v for v in rep.verdicts if v.kpi == "lead_conversion_rate")
+    said = [s for s in rep.payoff.sentences if s.startswith("With 4 regions")]
+    assert len(said) == 1 and verdict.regions == 4
+    assert f"gives {format_p(verdict.p_randomisation)}:" in said[0]
 
 
 def test_alt_text_names_no_young_month_as_lowest_or_highest(null):

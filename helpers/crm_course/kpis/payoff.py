@@ -35,6 +35,7 @@ from .roi import (
 from .verdict import causal_verdict, change_text
 
 KPI = "lead_conversion_rate"
+FEW_REGIONS = 10  # below it, an interval clustered by region is itself unreliable
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,13 @@ def _sentences(crm: CRM, table: pd.DataFrame, leads: int, margin: float, cost: f
             "same deals won sooner (earlier wins, margin worth "
             f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "
             f"{_range(table, 'difference-in-differences', 'earlier wins')}.")
+        if verdict.regions < FEW_REGIONS:  # outside review: it came out narrower too
+            out.append(
+                f"With {verdict.regions} regions, an interval clustered by region is itself "
+                "unreliable (it can come out narrower than one clustered by sales rep), and "
+                "the randomisation check over regions gives "
+                f"{format_p(verdict.p_randomisation)}: read this range as the least "
+                "uncertainty there is, not all of it.")
         plan = table.loc["plan", "roi more wins"]
         low, high = did["roi more wins low"], did["roi more wins high"]
         where = ("no plan is recorded" if math.isnan(plan) else
