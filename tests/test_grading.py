@@ -64,7 +64,9 @@ def batch(tmp_path_factory):
     (folder / "eva.ipynb").write_text(subs.corrupt_text(), encoding="utf-8")
     (folder / "fred.ipynb").write_text(subs.not_a_notebook_json(), encoding="utf-8")
     (folder / "notes.txt").write_text("my answers are in my head\n", encoding="utf-8")
-    paths += [folder / "eva.ipynb", folder / "fred.ipynb", folder / "notes.txt"]
+    (folder / "zed.ipynb").write_text("[" * 5000 + "]" * 5000)  # stopped the class once
+    paths += [folder / "eva.ipynb", folder / "fred.ipynb", folder / "notes.txt",
+              folder / "zed.ipynb"]
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
     out = tmp_path_factory.mktemp("graded")
     results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False,
@@ -79,7 +81,7 @@ def test_every_submission_gets_a_row(batch):
         rows = list(csv.DictReader(fh))
     assert [r["learner"] for r in rows] == sorted(
         ["alice", "bruno", "carla", "dmitri", "eva", "fred", "hana", "ivan", "jana", "kai",
-         "leo", "notes"])
+         "leo", "notes", "zed"])
     header = list(rows[0])
     assert header[2:9] == ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
     assert {r["max"] for r in rows} == {"7"}
@@ -87,7 +89,7 @@ def test_every_submission_gets_a_row(batch):
     assert totals["alice"] == "7" and totals["eva"] == "0"
     # the class report comes with every grading run, and counts the same learners
     page = (batch["out"] / "class_report.html").read_text(encoding="utf-8")
-    assert "<script" not in page and "q5" in page and "from 12 learner(s)" in page
+    assert "<script" not in page and "q5" in page and "from 13 learner(s)" in page
 
 
 def test_submissions_are_never_modified(batch):
@@ -140,6 +142,7 @@ def test_broken_files_get_a_reason(batch):
     assert "not valid JSON" in res["eva"].reason and res["eva"].status == "error"
     assert "not a valid notebook" in res["fred"].reason
     assert "not a notebook" in res["notes"].reason
+    assert "nested too deeply" in res["zed"].reason and res["zed"].score == 0
 
 
 def test_crash_flood_delete_raise(batch):

@@ -87,7 +87,9 @@ def _ab(crm):
 
 
 def leads_needed(crm) -> int:
-    return experiment.plan(_ab(crm)).needed
+    """q4 asks the arcsine formula's leads per group, leads drawn one by one (the lesson
+    then adds the design effect of drawing reps: `Plan.needed`)."""
+    return experiment.plan(_ab(crm)).independent
 
 
 def needed_from_result(crm) -> int:
