@@ -177,5 +177,7 @@ def verdict_sentence(crm, confidence: float = CONFIDENCE) -> str:
         return (f"{head}: within what chance alone produces here; an effect of the reminder "
                 f"is not shown (this test detects about "
                 f"{change_text(mde(crm, confidence), 'points').lstrip('+')} or more).")
-    return (f"{head}: {said}, and since the reps were drawn at random, the difference is "
-            "shown to come from the reminder, within that interval.")
+    return (f"{head}: {said}; the reps were drawn at random, so the reminder is the one "
+            "systematic difference between the groups and the likely cause, although one "
+            f"test in {1 / (1 - confidence):.0f} clears the {1 - confidence:.0%} level with "
+            "no effect at all.")

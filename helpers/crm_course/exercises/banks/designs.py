@@ -274,6 +274,10 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                                  "worth detecting."),
             one_sample_formula(needed_one_sample),
             both_groups_together(lambda crm: 2 * leads_needed(crm)),
+            Mistake("design effect added", lambda crm: experiment.plan(_ab(crm)).needed,
+                    "That is the plan once reps, not leads, are drawn (the design effect "
+                    "the lesson adds next): right for the test, but the question asks the "
+                    "arcsine formula's leads per group, as if leads were drawn one by one."),
         )),
     NumberQuestion(
         "q5", "reminder minus control, conversion",
