@@ -69,8 +69,10 @@ LEADS = [("2025-01-05", "won", "2025-01-20", "U1"),   # v
 # baseline (Jan-Feb): 3 of 6 (North 2/4, South 1/2); review (Mar, mature): 4 of 6
 # (North 3/4, South 1/2)
 BASELINE, REVIEW = 3 / 6, 4 / 6
-GROUPS = {"baseline": {"control (South)": 1 / 2, "regions with the changes": 2 / 4},
-          "review window": {"control (South)": 1 / 2, "regions with the changes": 3 / 4}}
+# the before/after view draws the verdict's means, before and after go-live (here the same
+# leads as baseline and review: Jan-Feb, and March's mature ones)
+GROUPS = {"before go-live": {"control (South)": 1 / 2, "regions with the changes": 2 / 4},
+          "after go-live": {"control (South)": 1 / 2, "regions with the changes": 3 / 4}}
 
 
 @pytest.fixture

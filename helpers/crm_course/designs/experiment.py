@@ -64,10 +64,11 @@ class Plan:
                 f"smallest change worth detecting, {change_text(self.smallest, 'points')} "
                 f"over a baseline of {self.p0:.1%} (a target of "
                 f"{self.p0 + self.smallest:.1%}), needs {self.independent:,} mature leads "
-                f"per group if leads were drawn one by one. Reps were drawn, {self.reps} "
-                f"per group, and leads of one rep convert alike: with an intra-rep "
-                f"correlation within a region of {self.icc:.4f} assumed (the leads before the "
-                f"test show {self.icc_before:.4f}, from few months), ")
+                f"per group if leads were drawn one by one. Reps were drawn, at least "
+                f"{self.reps} per group, and leads of one rep convert alike: with an ICC "
+                f"within a region (the share of the variation that lies between reps) of "
+                f"{self.icc:.4f} assumed (the leads before the test show "
+                f"{self.icc_before:.4f}, from few months), ")
         if not self.needed:
             return (head + f"no number of leads is enough with {self.reps} reps per "
                     f"group: the test needs more reps. (The course's planning case, "
