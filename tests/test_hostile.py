@@ -25,7 +25,7 @@ import pytest
 from fixtures import submissions as subs
 
 import crm_course
-from crm_course import cgroups, sandbox
+from crm_course import cgroups, hub, sandbox
 from crm_course.grading import GradeResult
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -83,18 +83,14 @@ def _user() -> tuple[int, int] | None:
 
 
 def _command(who: str, argv: list[str]) -> list[str]:
-    """``argv`` as root, or as the test user; a Python under /root (pyenv, 0700 /root)
-    is reached through a private mount namespace that shows only /root/.pyenv."""
+    """``argv`` as root, or as the test user where it reaches the interpreter, the venv and
+    the package: a Python under 0700 /root (pyenv) or a clone under a 0700 folder (a CI's
+    work folder) through the hub's private mount namespace (`hub.learners_can_reach`)."""
     if who == "root":
         return argv
     drop = ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--clear-groups", "--"]
-    if not sys.base_prefix.startswith("/root/"):
-        return drop + argv
-    script = ('mkdir -p "$0" && mount --bind /root/.pyenv "$0" && '
-              'mount -t tmpfs -o mode=0755 tmpfs /root && mkdir /root/.pyenv && '
-              'mount --bind "$0" /root/.pyenv && exec "$@"')
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
-            tempfile.mkdtemp(prefix="crm-pyenv-"), *drop, *argv]
+    return hub.learners_can_reach(drop + argv, [sys.base_prefix, sys.prefix,
+                                                str(sandbox.package_root())])
 
 
 def _start(who: str) -> dict:

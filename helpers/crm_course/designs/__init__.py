@@ -10,7 +10,7 @@ and true effect it sets, and records that schedule in ``dataset.json`` under ``d
   reps, after the data end). Its effect on the win probability differs by wave (1.5x, 1x,
   0.5x the story's uplift) and builds up over the first 3 months (`staged`).
 - ``ab``: an automatic follow-up reminder for a randomly chosen half of each region's
-  sales reps, for the 12 months the power plan asks for (`ab`).
+  sales reps, for 14 months (`ab`; its power plan may ask for more).
 - ``its``: 48 months of one company-wide KPI series with a slow trend and a seasonal
   cycle in the win probability, and a level shift at month 36 (`its`).
 

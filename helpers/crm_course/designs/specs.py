@@ -156,9 +156,9 @@ class Staged(Design):
 @dataclass(frozen=True)
 class AB(Design):
     """An automatic follow-up reminder for a random half of each region's sales reps
-    (drawn with the seed; the arms in dataset.json), for 14 months from month 2, the
-    length the power plan asks for once the reps' clustering is counted (an intra-rep
-    correlation of 0.003 within a region assumed); the last month lets the test's leads mature.
+    (drawn with the seed; the arms in dataset.json), for 14 months from month 2; the last
+    month lets the test's leads mature. The power plan lesson 05b prints (an ICC of 0.003
+    within a region assumed) may ask for more than 14 months on a given seed: compare them.
 
     lift = uplift x effect for leads of a reminder rep created during the test."""
 
