@@ -46,9 +46,21 @@ def test_outlook_on_the_sample(sample):
     go = pd.Timestamp(planned.start_date)
     assert (f"a review of the months after {go:%d %B %Y} has no control region" in text)
     assert "A/B test" in text and "interrupted time series" in text
-    first, last = go - pd.DateOffset(months=3), go - pd.Timedelta(days=1)
-    assert (f"over the leads created from {first:%d %B %Y} to {last:%d %B %Y}, the 3 months "
-            f"before it, read from {last + pd.Timedelta(days=days):%d %B %Y} on" in text)
+    # the baseline: the same season a year before the months that will judge the change
+    first = go - pd.DateOffset(years=1)
+    last = first + pd.DateOffset(months=3) - pd.Timedelta(days=1)
+    assert (f"over the leads created from {first:%d %B %Y} to {last:%d %B %Y}, the same 3 "
+            "months a year before the first 3 with it, so that the season matches" in text)
+    # West goes live before the next review: it is not listed among its comparisons
+    assert go <= due and "control region (West)" not in text
+    watch = next(s for s in rep.outlook if s.startswith("To watch"))
+    assert sample.profile.control_region not in watch
+    # the A/B suggestion is planned for its power on this company's leads and reps
+    assert "its power planned first: to detect +3.0 pp" in text
+    assert re.search(r"each side needs [\d,]+ mature leads, about \d+ months", text)
+    # the time series says the history it needs, the package's own minimum
+    from crm_course.designs.series import HISTORY_MONTHS
+    assert f"needs at least {HISTORY_MONTHS} months of monthly data before the change" in text
     assert rep.outlook[-1].startswith("Expect surprises")
     # the incident types sentence names the most frequent type of the table it shows
     top = rep.incident_types.sort_values("incidents", ascending=False, kind="stable").iloc[0]
@@ -108,3 +120,35 @@ def test_a_planned_change_elsewhere_leaves_the_control_region(sample):
     west = SimpleNamespace(regions=sample.profile.control_region,
                            start_date=pd.Timestamp("2026-05-04"), kpi="lead_conversion_rate")
     assert "has no control region" in report._planned_control(sample, west)
+
+
+def test_the_planned_baseline_falls_back_to_the_months_before_without_a_year_of_data(sample):
+    from types import SimpleNamespace
+
+    # a change 3 months after the data's start: no same season a year earlier
+    go = pd.Timestamp(sample.meta["data_start"]) + pd.DateOffset(months=3)
+    change = SimpleNamespace(regions="North", start_date=go, kpi="lead_conversion_rate")
+    text = report._planned_baseline(sample, change, 3)
+    first = go - pd.DateOffset(months=3)
+    assert f"from {first:%d %B %Y} to {go - pd.Timedelta(days=1):%d %B %Y}" in text
+    assert "the season differs" in text
+
+
+def test_the_control_region_stays_a_comparison_when_it_goes_live_after_the_next_review(
+        sample):
+    due, _ = report.next_review(sample)
+    assert report._control_goes_live(sample, due)
+    assert not report._control_goes_live(sample, due - pd.DateOffset(years=1))
+
+
+def test_the_ab_power_plan_matches_the_designs_plan_arithmetic(sample):
+    from crm_course.designs import experiment
+    from crm_course.designs.specs import AB
+    from crm_course.kpis.panels import lead_outcomes
+
+    first, last = sample.period("review")
+    leads = lead_outcomes(sample)
+    leads = leads[leads.created_date.between(first, last)]
+    _, needed = experiment.leads_needed(float(leads.won.mean()), AB.smallest,
+                                        leads.owner_id.nunique() // 2, AB.icc)
+    assert needed > 0 and f"each side needs {needed:,} mature leads" in report._ab_power(sample)

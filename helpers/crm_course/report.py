@@ -18,6 +18,7 @@ lesson 06 shows the same parts in the notebook.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
-from .kpis.verdict import Verdict, causal_verdict, targeted_kpis
+from .kpis.verdict import Verdict, causal_verdict, change_text, targeted_kpis
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -470,10 +471,12 @@ def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> l
     planned changes before it), and that surprises are expected. Every number is the
     data's; no sentence claims a change."""
     out = not_yet_shown(crm, rows)
+    due, months = next_review(crm)
     watch = sorted(kpi_label(k) for k in targeted_kpis(crm))
     if watch:
         control = (f", and in the control region ({crm.profile.control_region}) too"
-                   if crm.profile.control_region else "")
+                   if crm.profile.control_region and not _control_goes_live(crm, due)
+                   else "")
         out.append(f"To watch: the KPIs the changes were meant to move ({join(watch)}), "
                    f"each against its target{control}.")
     if incident_types is not None and incident_types.incidents.sum() > 0:
@@ -482,17 +485,12 @@ def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> l
                    f"in the review window ({top.incidents} of "
                    f"{int(incident_types.incidents.sum())}); watch the types, not only the "
                    "total.")
-    due, months = next_review(crm)
     out.append(f"The next review is due on {due:%d %B %Y}, {months} month"
                f"{'s' if months > 1 else ''} after this data's end, so that it compares a "
                "window of the same length.")
-    if not crm.missing("changes"):
-        c = crm.changes
-        planned = c[(c.status == "planned").to_numpy(dtype=bool)].sort_values("start_date")
-        for change in planned.itertuples():
-            out.append(f"Planned: {change.title}, from {change.start_date:%d %B %Y}."
-                       + _planned_baseline(crm, change, months)
-                       + _planned_control(crm, change))
+    for change in _planned(crm):
+        out.append(f"Planned: {change.title}, from {change.start_date:%d %B %Y}."
+                   + _planned_baseline(crm, change, months) + _planned_control(crm, change))
     out.append("Expect surprises: every new window brings its own season, market and one-off "
                "events (a large order, an outage, a competitor's move), so some KPIs will move "
                "in ways nobody planned. A move within its interval is no news; one beyond it "
@@ -500,35 +498,107 @@ def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> l
     return out
 
 
+def _planned(crm: CRM) -> list:
+    """The change log's planned changes (rows as named tuples), earliest first; none
+    without a change log."""
+    if crm.missing("changes"):
+        return []
+    c = crm.changes
+    return list(c[(c.status == "planned").to_numpy(dtype=bool)]
+                .sort_values("start_date").itertuples())
+
+
+def _control_goes_live(crm: CRM, due: pd.Timestamp) -> bool:
+    """A planned change reaches the control region before the next review is due: the
+    next review then has no region without the changes to compare with."""
+    control = crm.profile.control_region
+    return bool(control) and any(
+        control in str(c.regions).split(";") and pd.Timestamp(c.start_date) <= due
+        for c in _planned(crm))
+
+
 def _planned_baseline(crm: CRM, change, months: int) -> str:
-    """' Record KPI over ... as its baseline': the ``months`` before the planned change's
-    start (a window as long as the next review's), read once its last leads have had the
-    profile's maturity window; '' for a change without a KPI."""
+    """' Record KPI over ... as its baseline': the same ``months`` a year before the first
+    ``months`` with the change (the same season as the window that will judge it), read
+    once its last leads have had the profile's maturity window; the ``months`` just
+    before the change, saying that the season differs, when the data do not reach a year
+    back; '' for a change without a KPI."""
     if pd.isna(change.kpi):
         return ""
     start = pd.Timestamp(change.start_date)
-    first, last = start - pd.DateOffset(months=months), start - pd.Timedelta(days=1)
+    first = start - pd.DateOffset(years=1)
+    last = first + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    plural = "s" if months > 1 else ""
+    if first >= pd.Timestamp(crm.meta["data_start"]) and last < start:
+        which = (f"the same {months} month{plural} a year before the first {months} with it, "
+                 "so that the season matches the window that will judge it")
+    else:
+        first, last = start - pd.DateOffset(months=months), start - pd.Timedelta(days=1)
+        which = (f"the {months} month{plural} before it (the data do not reach a year back "
+                 "for the same season, so say that the season differs when comparing)")
     days = crm.profile.maturity_days
+    ready = last + pd.Timedelta(days=days)
+    read = ("all of them old enough in these data to have had the "
+            f"{days}-day maturity window" if ready <= pd.Timestamp(crm.meta["data_end"]) else
+            f"read from {ready:%d %B %Y} on, once the last of them have had the {days}-day "
+            "maturity window")
     return (f" Record {kpi_label(str(change.kpi))} as its baseline over the leads created "
-            f"from {first:%d %B %Y} to {last:%d %B %Y}, the {months} month"
-            f"{'s' if months > 1 else ''} before it, read from "
-            f"{last + pd.Timedelta(days=days):%d %B %Y} on, once the last of them have had "
-            f"the {days}-day maturity window.")
+            f"from {first:%d %B %Y} to {last:%d %B %Y}, {which}; {read}.")
+
+
+def _ab_power(crm: CRM) -> str:
+    """The power plan of an A/B test with half of the company's sales reps on the old
+    process, for lead conversion: the design's smallest rise and assumed ICC
+    (`designs.specs.AB`) over the review window's mature leads and reps
+    (`designs.experiment.leads_needed`); '' without such leads."""
+    if crm.missing("opportunities", "users"):
+        return ""
+    from .designs import experiment
+    from .designs.specs import AB
+    from .kpis.panels import lead_outcomes
+
+    first, last = crm.period("review")
+    leads = lead_outcomes(crm)
+    leads = leads[leads.created_date.between(first, last)]
+    reps = leads.owner_id.nunique() // 2
+    if not len(leads) or reps < 2 or leads.won.mean() in (0, 1):
+        return ""
+    p0 = float(leads.won.mean())
+    created = int(crm.opportunities.created_date.between(first, last).sum())
+    per_month = created / max(round(((last - first).days + 1) / 30.44), 1) / 2
+    _, needed = experiment.leads_needed(p0, AB.smallest, reps, AB.icc)
+    head = (f"its power planned first: to detect {change_text(AB.smallest, 'points')} over "
+            f"this review window's {p0:.1%} lead conversion with {reps} of its "
+            f"{leads.owner_id.nunique()} sales reps on each side, an ICC between reps of "
+            f"{AB.icc:g} assumed, ")
+    if not needed:
+        return head + "no number of leads is enough: the test needs more reps"
+    return (head + f"each side needs {needed:,} mature leads, about "
+            f"{math.ceil(needed / per_month)} months at this window's {per_month:,.0f} leads "
+            "a month per side")
 
 
 def _planned_control(crm: CRM, change) -> str:
     """What a planned change to the control region leaves the next review: no region
-    without the changes, so no control region; what to do instead."""
+    without the changes, so no control region; what to do instead (an A/B test planned
+    for its power, `_ab_power`, or an interrupted time series with the history it needs,
+    `designs.series.HISTORY_MONTHS`)."""
     control = crm.profile.control_region
     if not control or control not in str(change.regions).split(";"):
         return ""
+    from .designs.series import HISTORY_MONTHS
+
+    start = pd.Timestamp(change.start_date)
+    history = (start.to_period("M") - pd.Timestamp(crm.meta["data_start"]).to_period("M")).n
+    power = _ab_power(crm)
     return (f" After it every region has the changes, so a review of the months after "
-            f"{pd.Timestamp(change.start_date):%d %B %Y} has no control region: it cannot "
-            "separate the changes from everything else that moved. Instead, keep a randomly "
-            "drawn part of the sales reps on the old process for a while (an A/B test, "
-            "lesson 05b), or judge each KPI against its own trend and season before the "
-            "change (an interrupted time series, lesson 05b), saying that it has no "
-            "comparison group.")
+            f"{start:%d %B %Y} has no control region: it cannot separate the changes from "
+            "everything else that moved. Instead, keep a randomly drawn part of the sales "
+            f"reps on the old process for a while (an A/B test, lesson 05b"
+            f"{'; ' + power if power else ''}), or judge each KPI against its own trend and "
+            "season before the change (an interrupted time series, lesson 05b), which needs "
+            f"at least {HISTORY_MONTHS} months of monthly data before the change (these data "
+            f"hold {history}{', too few' if history < HISTORY_MONTHS else ''}) and says that it has no comparison group.")
 
 
 def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,

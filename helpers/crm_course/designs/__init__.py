@@ -8,11 +8,12 @@ and true effect it sets, and records that schedule in ``dataset.json`` under ``d
 - ``staged``: a follow-up process goes live rep by rep: each region's sales reps are dealt
   at random to four waves, going live after 12, 14 and 16 months (the fourth, 2 in 5
   reps, after the data end). Its effect on the win probability differs by wave (1.5x, 1x,
-  0.5x the story's uplift) and builds up over the first 3 months (`staged`).
+  0.5x the story's uplift) and builds up over the first 3 months (`staggered`).
 - ``ab``: an automatic follow-up reminder for a randomly chosen half of each region's
-  sales reps, for 14 months (`ab`; its power plan may ask for more).
+  sales reps, for `AB.test_months` months (`experiment`; its power plan says whether
+  that is enough).
 - ``its``: 48 months of one company-wide KPI series with a slow trend and a seasonal
-  cycle in the win probability, and a level shift at month 36 (`its`).
+  cycle in the win probability, and a level shift at month 36 (`series`).
 
 ``effect`` scales every design's effect (0 = none: the data hold no effect at all). In
 every design the reps differ: each has its own offset to the win probability

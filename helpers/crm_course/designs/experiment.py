@@ -3,7 +3,7 @@
 Leads are mature leads (`designs.leads`) created during the test, each in the arm of its
 owner (``crm.profile.design["arms"]``). Reps, not leads, were drawn at random, so the
 plan counts the design effect of reps and the verdict's test clusters by rep; a
-difference that clears it is the reminder's effect.
+difference that clears it is most likely the reminder's effect.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
 from ..inference import (
     compare_proportions,
     format_p,
+    minimum_detectable_effect,
     sample_size_per_group,
 )
 from ..kpis.evaluation import claim
@@ -45,7 +45,10 @@ class Plan:
     the leads before the test show (`icc`), ``reps`` reps in the smaller group,
     ``needed`` leads per group once reps, not leads, are drawn (`clustered_size`; 0: no
     number of leads is enough with these reps), ``per_month`` leads a month per group,
-    ``months`` = ceil(needed / per_month), ``course_needed`` the course's 15 % -> 18 %."""
+    ``months`` = ceil(needed / per_month), ``course_needed`` the course's 15 % -> 18 %,
+    ``test_months`` the months the test runs (the design's dates), ``detects`` the
+    smallest rise a test of that length detects at the plan's power (`planned_mde`) and
+    ``arm_reps`` the reps in the (control, reminder) groups."""
 
     p0: float
     smallest: float
@@ -57,6 +60,14 @@ class Plan:
     per_month: float
     months: int
     course_needed: int
+    test_months: int
+    detects: float
+    arm_reps: tuple[int, int]
+
+    @property
+    def short(self) -> bool:
+        """The test runs fewer months than the plan asks (or no length is enough)."""
+        return not self.needed or self.test_months < self.months
 
     @property
     def sentence(self) -> str:
@@ -64,25 +75,39 @@ class Plan:
                 f"smallest change worth detecting, {change_text(self.smallest, 'points')} "
                 f"over a baseline of {self.p0:.1%} (a target of "
                 f"{self.p0 + self.smallest:.1%}), needs {self.independent:,} mature leads "
-                f"per group if leads were drawn one by one. Reps were drawn, at least "
-                f"{self.reps} per group, and leads of one rep convert alike: with an ICC "
+                f"per group if leads were drawn one by one. Reps were drawn "
+                f"({self.arm_reps[0]} and {self.arm_reps[1]} in the two groups; the plan "
+                f"counts the smaller), and leads of one rep convert alike: with an ICC "
                 f"within a region (the share of the variation that lies between reps) of "
                 f"{self.icc:.4f} assumed (the leads before the test show "
                 f"{self.icc_before:.4f}, from few months), ")
+        course = (f"(The course's planning case, leads eventually won with a baseline of "
+                  f"{COURSE_PLAN[0]:.0%} and a target of {COURSE_PLAN[1]:.0%}, needs "
+                  f"{self.course_needed:,} per group with leads drawn one by one.)")
         if not self.needed:
             return (head + f"no number of leads is enough with {self.reps} reps per "
-                    f"group: the test needs more reps. (The course's planning case, "
-                    f"{COURSE_PLAN[0]:.0%} to {COURSE_PLAN[1]:.0%} with leads drawn one by "
-                    f"one, needs {self.course_needed:,} per group.)")
+                    f"group: the test needs more reps. {self.length_sentence} {course}")
         quarter = ", so a quarter is not enough" if self.months > 3 else ""
         effect = 1 + (self.needed / self.reps - 1) * self.icc
         return (head + f"the design effect 1 + (m - 1) x ICC is {effect:.2f} at "
                 f"m = {self.needed / self.reps:,.0f} leads per rep, so each group needs "
                 f"{self.needed:,}; at {self.per_month:,.0f} leads a month per group that "
-                f"takes {self.months} months{quarter}. (The course's planning case, leads "
-                f"eventually won with a baseline of {COURSE_PLAN[0]:.0%} and a target of "
-                f"{COURSE_PLAN[1]:.0%}, needs {self.course_needed:,} per group with leads "
-                "drawn one by one.)")
+                f"takes {self.months} months{quarter}. {self.length_sentence} {course}")
+
+    @property
+    def length_sentence(self) -> str:
+        """The test's length against the plan's, and what that length detects."""
+        detects = (f"planned for its {self.test_months} months, the test detects about "
+                   f"{change_text(self.detects, 'points').lstrip('+')} or more at "
+                   f"{POWER:.0%} power")
+        if not self.short:
+            return (f"The test runs {self.test_months} months, as long as the plan asks or "
+                    f"longer: {detects}.")
+        asked = f"the plan's {self.months}" if self.needed else "any length the plan could set"
+        return (f"The test runs {self.test_months} months, shorter than {asked}: {detects}, "
+                f"more than the {change_text(self.smallest, 'points').lstrip('+')} worth "
+                "detecting, so a test that finds no clear effect cannot rule that change "
+                "out.")
 
 
 def clustered_size(independent: int, icc: float, reps: int) -> int:
@@ -116,13 +141,39 @@ def plan(crm, power: float = POWER) -> Plan:
     before = test_leads(crm, during=False)
     p0 = float(before.won.mean())
     smallest = float(design["smallest_effect"])
-    independent = sample_size_per_group(p0, p0 + smallest, power=power)
-    reps = int(pd.Series(design["arms"]).value_counts().min())
-    needed = clustered_size(independent, float(design["icc_planned"]), reps)
+    icc_planned = float(design["icc_planned"])
+    arm_reps = pd.Series(design["arms"]).value_counts().reindex(["control", "reminder"],
+                                                                   fill_value=0)
+    reps = int(arm_reps.min())
+    independent, needed = leads_needed(p0, smallest, reps, icc_planned, power)
     per_month = len(before) / before.month.nunique() / 2
-    return Plan(p0, smallest, independent, float(design["icc_planned"]), icc(before), reps,
-                needed, per_month, math.ceil(needed / per_month),
-                sample_size_per_group(*COURSE_PLAN, power=power))
+    start, end = pd.Timestamp(design["test_start"]), pd.Timestamp(design["test_end"])
+    test_months = (end.to_period("M") - start.to_period("M")).n + 1
+    return Plan(p0, smallest, independent, icc_planned, icc(before), reps, needed,
+                per_month, math.ceil(needed / per_month) if needed else 0,
+                sample_size_per_group(*COURSE_PLAN, power=power), test_months,
+                planned_mde(p0, per_month * test_months, icc_planned, reps, power=power),
+                (int(arm_reps["control"]), int(arm_reps["reminder"])))
+
+
+def leads_needed(p0: float, smallest: float, reps: int, icc_: float,
+                 power: float = POWER) -> tuple[int, int]:
+    """(leads per group if leads were drawn one by one, `inference.sample_size_per_group`;
+    leads per group when ``reps`` reps per group are drawn, `clustered_size`, 0: none is
+    enough) to detect p0 -> p0 + smallest at ``power`` and the 5 % level."""
+    independent = sample_size_per_group(p0, p0 + smallest, power=power)
+    return independent, clustered_size(independent, icc_, reps)
+
+
+def planned_mde(p0: float, per_group: float, icc_: float, reps: int,
+                confidence: float = CONFIDENCE, power: float = POWER) -> float:
+    """Smallest rise a test with ``per_group`` leads per group from ``reps`` reps per
+    group detects, planned before it: the leads count as per_group / deff, deff =
+    1 + (per_group / reps - 1) x icc (the design effect), in
+    `inference.minimum_detectable_effect`."""
+    deff = 1 + (per_group / reps - 1) * icc_
+    n = per_group / deff
+    return minimum_detectable_effect(p0, n, n, alpha=1 - confidence, power=power)
 
 
 def analyse(crm, confidence: float = CONFIDENCE):
@@ -151,33 +202,25 @@ def clustered(crm, confidence: float = CONFIDENCE) -> Estimate:
                     float(fit.pvalues["reminder"]))
 
 
-def mde(crm, confidence: float = CONFIDENCE, power: float = POWER) -> float:
-    """Smallest rise the rep-clustered test detects: (z_(1-alpha/2) + z_power) x its
-    standard error (`clustered`)."""
-    test = clustered(crm, confidence)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    se = (test.ci_high - test.ci_low) / (2 * stats.t.ppf(0.5 + confidence / 2,
-                                                          len(crm.profile.design["arms"]) - 1))
-    return (z + stats.norm.ppf(power)) * se
-
-
 def verdict_sentence(crm, confidence: float = CONFIDENCE) -> str:
-    """The A/B test's verdict: the two arms, the difference with its rep-clustered
-    interval and p (`clustered`), and the engine's claim (`kpis.evaluation.claim`)."""
+    """The A/B test's verdict: the two arms, the region-adjusted difference with its
+    rep-clustered interval and p (`clustered`), the engine's claim
+    (`kpis.evaluation.claim`) and, when no effect is shown, what the test could detect as
+    planned before it (`plan`), saying when it ran shorter than planned."""
     rates, test = analyse(crm, confidence), clustered(crm, confidence)
     label = kpi_words(crm, crm.profile.design["kpi"])
     said = claim(test.p_value, rates.before, rates.after, True, confidence)
     reps = pd.Series(crm.profile.design["arms"]).value_counts()
     head = (f"{label}: reminder group {rates.after:.1%} (n = {rates.n_after:,} leads of "
             f"{reps['reminder']} reps) against control group {rates.before:.1%} "
-            f"(n = {rates.n_before:,} leads of {reps['control']} reps), "
-            f"{change_text(test.effect, 'points')} ({confidence:.0%} interval "
-            f"{change_text(test.ci_low, 'points')} to {change_text(test.ci_high, 'points')}, "
-            f"errors clustered by rep, {format_p(test.p_value)})")
+            f"(n = {rates.n_before:,} leads of {reps['control']} reps); difference with "
+            f"the regions taken out {change_text(test.effect, 'points')} ({confidence:.0%} "
+            f"interval {change_text(test.ci_low, 'points')} to "
+            f"{change_text(test.ci_high, 'points')}, errors clustered by rep, "
+            f"{format_p(test.p_value)})")
     if said == "no clear change":
         return (f"{head}: within what chance alone produces here; an effect of the reminder "
-                f"is not shown (this test detects about "
-                f"{change_text(mde(crm, confidence), 'points').lstrip('+')} or more).")
+                f"is not shown. {plan(crm).length_sentence}")
     return (f"{head}: {said}; the reps were drawn at random, so the reminder is the one "
             "systematic difference between the groups and the likely cause, although one "
             f"test in {1 / (1 - confidence):.0f} clears the {1 - confidence:.0%} level with "

@@ -18,6 +18,10 @@ from ..kpis.verdict import CONFIDENCE, change_text, kpi_words
 from . import Estimate, leads
 
 PLACEBO_MONTHS = 12  # the placebo break: this many months before the real one
+MIN_BEFORE, MIN_AFTER = 13, 2  # months a segmented regression with a season needs
+HISTORY_MONTHS = MIN_BEFORE + PLACEBO_MONTHS  # before a change: the model and its placebo
+LJUNG_BOX_LAGS = 6  # residual autocorrelation tested up to half a year
+
 
 
 def monthly(crm) -> pd.DataFrame:
@@ -35,12 +39,7 @@ def monthly(crm) -> pd.DataFrame:
     return out.assign(post=out.index >= brk, since=np.maximum(out.index - brk, 0))
 
 
-def segmented(series: pd.DataFrame, break_month: int | None = None,
-              confidence: float = CONFIDENCE) -> dict[str, Estimate]:
-    """Segmented regression, weighted by each month's leads (WLS):
-    conversion_t = b0 + b1 t + season[calendar month] + b2 post_t + b3 (t - T0) post_t.
-    b2 is the level shift at the break T0, b3 the change of slope. ``break_month``
-    (default: the series' ``post``) moves the break, for a placebo."""
+def _segmented_fit(series: pd.DataFrame, break_month: int | None = None, hac_lags: int = 0):
     import statsmodels.formula.api as smf
 
     data = series.assign(t=series.index.astype(float))
@@ -48,54 +47,95 @@ def segmented(series: pd.DataFrame, break_month: int | None = None,
         data = data.assign(post=data.index >= break_month,
                            since=np.maximum(data.index - break_month, 0))
     data = data.assign(post=data.post.astype(float), since=data.since.astype(float))
-    if data.post.sum() < 2 or (1 - data.post).sum() < 13:
-        raise ValueError("a segmented regression with a season needs 13 months before the "
-                         "break and 2 after it")
-    fit = smf.wls("conversion ~ t + C(calendar) + post + since", data,
-                  weights=data["leads"]).fit()
+    if data.post.sum() < MIN_AFTER or (1 - data.post).sum() < MIN_BEFORE:
+        raise ValueError(f"a segmented regression with a season needs {MIN_BEFORE} months "
+                         f"before the break and {MIN_AFTER} after it")
+    model = smf.wls("conversion ~ t + C(calendar) + post + since", data,
+                    weights=data["leads"])
+    if hac_lags:
+        return model.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags}, use_t=True)
+    return model.fit()
+
+
+def segmented(series: pd.DataFrame, break_month: int | None = None,
+              confidence: float = CONFIDENCE, hac_lags: int = 0) -> dict[str, Estimate]:
+    """Segmented regression, weighted by each month's leads (WLS):
+    conversion_t = b0 + b1 t + season[calendar month] + b2 post_t + b3 (t - T0) post_t.
+    b2 is the level shift at the break T0, b3 the change of slope. ``break_month``
+    (default: the series' ``post``) moves the break, for a placebo; ``hac_lags`` > 0
+    gives Newey-West (HAC) errors over that many lags instead of the ordinary ones."""
+    fit = _segmented_fit(series, break_month, hac_lags)
     ci = fit.conf_int(alpha=1 - confidence)
     return {name: Estimate(float(fit.params[term]), float(ci.loc[term, 0]),
                            float(ci.loc[term, 1]), float(fit.pvalues[term]))
             for name, term in (("level", "post"), ("slope", "since"), ("trend", "t"))}
 
 
+def autocorrelation(series: pd.DataFrame, lags: int = LJUNG_BOX_LAGS) -> float:
+    """Ljung-Box p-value of the segmented regression's weighted residuals up to ``lags``
+    months (statsmodels' ``acorr_ljungbox``): small when a month's error predicts the next
+    ones, which makes the ordinary errors too narrow."""
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    resid = _segmented_fit(series).wresid
+    return float(acorr_ljungbox(resid, lags=[lags]).lb_pvalue.iloc[0])
+
+
+def newey_west_lags(months: int) -> int:
+    """Newey and West's rule for the HAC lags: floor(4 (months / 100)^(2/9))."""
+    return int(4 * (months / 100) ** (2 / 9))
+
+
 def placebo(series: pd.DataFrame, months: int = PLACEBO_MONTHS,
-            confidence: float = CONFIDENCE) -> Estimate:
+            confidence: float = CONFIDENCE, hac_lags: int = 0) -> Estimate:
     """The same model on the months before the real break alone, broken ``months``
     earlier: a shift there is something the model mistakes for an effect."""
     pre = series[~series.post]
-    return segmented(pre, int(pre.index.max()) + 1 - months, confidence)["level"]
+    return segmented(pre, int(pre.index.max()) + 1 - months, confidence, hac_lags)["level"]
 
 
 @dataclass(frozen=True)
 class SeriesVerdict:
     level: Estimate
     placebo: Estimate
+    ljung_box_p: float
+    hac_lags: int  # 0: ordinary errors (no autocorrelation found)
     established: bool
     sentence: str
 
 
 def verdict(crm, confidence: float = CONFIDENCE) -> SeriesVerdict:
     """A level shift is shown when its test clears ``confidence`` and the placebo break
-    shows none; without a control group it is still not separated from anything else that
-    changed in the same month, and the sentence says so."""
+    shows none. The residuals are tested for autocorrelation first (`autocorrelation`);
+    where they show it, both tests use Newey-West errors (`newey_west_lags`). A placebo
+    that clears the test undermines the model, and no shift is claimed. Without a control
+    group a shift is still not separated from anything else that changed in the same
+    month, and the sentence says so."""
     alpha = round(1 - confidence, 12)
     series = monthly(crm)
-    level = segmented(series, confidence=confidence)["level"]
-    fake = placebo(series, confidence=confidence)
+    lb = autocorrelation(series)
+    lags = newey_west_lags(len(series)) if lb < alpha else 0
+    level = segmented(series, confidence=confidence, hac_lags=lags)["level"]
+    fake = placebo(series, confidence=confidence, hac_lags=lags)
     established = level.p_value < alpha and fake.p_value >= alpha
     label = kpi_words(crm, crm.profile.design["kpi"])
+    errors = (f"the residuals are autocorrelated (Ljung-Box over {LJUNG_BOX_LAGS} months "
+              f"{format_p(lb)}), so the errors are Newey-West (HAC, {lags} lags)" if lags else
+              f"the residuals show no autocorrelation beyond chance (Ljung-Box over "
+              f"{LJUNG_BOX_LAGS} months {format_p(lb)}), so the errors are the ordinary ones")
     shift = (f"{label}: level shift at the break {change_text(level.effect, 'points')} "
              f"against the pre-period's trend and season ({confidence:.0%} interval "
              f"{change_text(level.ci_low, 'points')} to {change_text(level.ci_high, 'points')},"
-             f" {format_p(level.p_value)}); placebo break {PLACEBO_MONTHS} months earlier "
-             f"{change_text(fake.effect, 'points')} ({format_p(fake.p_value)})")
-    if established:
+             f" {format_p(level.p_value)}; {errors}); placebo break {PLACEBO_MONTHS} months "
+             f"earlier {change_text(fake.effect, 'points')} ({format_p(fake.p_value)})")
+    if fake.p_value < alpha:
+        tail = ("the placebo break shows a shift where nothing changed, which undermines "
+                "the model: it mistakes something else (an odd year, a trend that bends) for "
+                "an effect, so its estimate at the real break cannot be trusted either and no "
+                "shift is claimed.")
+    elif established:
         tail = ("a shift is shown, but with no control group it cannot be separated from "
                 "anything else that changed in the same month.")
-    elif level.p_value < alpha:
-        tail = ("the placebo break shows a shift too, so the model mistakes something else "
-                "for an effect: a shift at the real break is not shown.")
     else:
         tail = "within what chance alone produces here: a shift at the break is not shown."
-    return SeriesVerdict(level, fake, established, f"{shift}: {tail}")
+    return SeriesVerdict(level, fake, lb, lags, established, f"{shift}: {tail}")

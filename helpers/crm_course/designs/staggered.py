@@ -246,8 +246,14 @@ def randomisation_mde(frame: pd.DataFrame, confidence: float = CONFIDENCE,
     """Minimum detectable effect under the randomisation check itself:
     MDE = c + z_power x sd, c = the confidence quantile of the re-draws' |ATT| (the
     smallest |ATT| the check calls unusual), sd = the re-draws' standard deviation (how
-    far a true effect's estimate scatters)."""
-    atts = randomisation(frame, draws)[1:]
+    far a true effect's estimate scatters). The re-draws run on the outcomes with the
+    estimated effect taken out, y - ATT_g on the treated leads of each cohort g
+    (`cohort_effects`): a property of the design and its volumes, not of the effect in
+    these data (re-drawn with the effect in, treated leads carry it to other waves and
+    widen the spread)."""
+    effects = cohort_effects(frame, confidence=confidence).effect
+    y0 = frame.y - frame.cohort.map(effects).fillna(0.0).where(frame.D, 0.0)
+    atts = randomisation(frame.assign(y=y0), draws)[1:]
     return float(np.quantile(np.abs(atts), confidence) + stats.norm.ppf(power) * atts.std())
 
 
@@ -291,9 +297,11 @@ def verdict(crm, confidence: float = CONFIDENCE, power: float = POWER) -> Verdic
             "effect would likely go unseen)")),
     ]
     established = all(c.passed for c in checks[:4])
+    chance = (", within what chance alone produces here" if overall.p_value >= alpha
+              or p_rand >= alpha else "")
     estimate = (f"the reps' leads moved by {change_text(overall.effect, 'points')} after "
                 f"their wave's go-live against the reps not yet live ({interval}, "
-                f"{format_p(overall.p_value)})")
+                f"{format_p(overall.p_value)}){chance}")
     return Verdict(crm.profile.design["kpi"], label, True, "points", overall.effect,
                    overall.ci_low, overall.ci_high, overall.p_value, p_rand,
                    n_reps, mde, tuple(checks), established,

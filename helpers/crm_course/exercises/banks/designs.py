@@ -80,6 +80,11 @@ def cohort_p(crm) -> float:
     return staggered.cohort_effects(_staged(crm)).attrs["overall"].p_value
 
 
+# about 3 Monte Carlo standard deviations of a randomisation p over DRAWS re-draws at
+# p = 0.5 (sqrt(p (1 - p) / draws), the widest): any other random re-draw passes
+RANDOMISATION_TOLERANCE = round(3 * 0.5 / math.sqrt(staggered.DRAWS + 1), 2)
+
+
 # ------------------------------------------------------------------------- A/B test
 
 def _ab(crm):
@@ -127,7 +132,13 @@ def arm_difference_uncensored(crm) -> float:
 
 
 def arm_low(crm) -> float:
-    """Lower end of the 95 % (Newcombe) interval of reminder - control."""
+    """Lower end of the 95 % interval of reminder - control with the regions taken out and
+    errors clustered by rep (`experiment.clustered`): the reps were drawn, not the leads."""
+    return experiment.clustered(_ab(crm)).ci_low
+
+
+def arm_low_newcombe(crm) -> float:
+    """The slip: Newcombe's interval, every lead taken as drawn on its own."""
     return experiment.analyse(_ab(crm)).ci_low
 
 
@@ -140,7 +151,7 @@ def arm_low_whole_data(crm) -> float:
 
 
 def arm_low_wald(crm) -> float:
-    """Another correct interval: the Wald one, difference - z x unpooled SE."""
+    """The slip: the Wald interval, difference - z x unpooled SE, leads independent."""
     test = experiment.analyse(_ab(crm))
     se = math.sqrt(test.before * (1 - test.before) / test.n_before
                    + test.after * (1 - test.after) / test.n_after)
@@ -250,7 +261,7 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
         hints=("`staggered.randomisation_p(frame)` deals the reps to the waves again at "
                "random within each region, 999 times, as the roll-out drew them.",
                "The real assignment counts itself: the answer can never be below 1/1000."),
-        expected=randomisation_p, tolerance=0.001, units=("p-value",),
+        expected=randomisation_p, tolerance=RANDOMISATION_TOLERANCE, units=("p-value",),
         method="randomisation over the reps' waves",
         mistakes=(
             Mistake("rep-clustered p-value", cohort_p,
@@ -295,14 +306,22 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                               "window."),
         )),
     NumberQuestion(
-        "q6", "lower end of the A/B test's interval",
-        hints=("`rv.compare_proportions(won_control, n_control, won_reminder, n_reminder)` "
-               "gives the difference with its 95 % interval.",
-               "Its `.ci_low` is the lower end (Newcombe's interval)."),
+        "q6", "lower end of the A/B test's interval, clustered by rep",
+        hints=("`experiment.clustered(ab)` fits won ~ region + reminder over the test's "
+               "mature leads, errors clustered by rep, t with (reps - 1) degrees of "
+               "freedom.",
+               "Its `.ci_low` is the lower end of the 95 % interval."),
         expected=arm_low, tolerance=0.0005, units=("fraction",),
-        method="Newcombe's interval (rv.compare_proportions)",
-        alternatives=(Method("the Wald interval", arm_low_wald),),
+        method="the region-adjusted difference, errors clustered by rep",
         mistakes=(
+            Mistake("leads taken as independent", arm_low_newcombe,
+                    "That is Newcombe's interval (`rv.compare_proportions`): it treats "
+                    "every lead as drawn on its own, but the reps were drawn and one rep's "
+                    "leads convert alike, so it is too narrow. Cluster the errors by rep."),
+            Mistake("leads taken as independent (Wald)", arm_low_wald,
+                    "That is the Wald interval over the leads: it treats every lead as "
+                    "drawn on its own, but the reps were drawn, so it is too narrow. "
+                    "Cluster the errors by rep."),
             wrong_period(arm_low_whole_data,
                          "You compared every lead of the data, the months before the test "
                          "included; compare the leads created during it."),
