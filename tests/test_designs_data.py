@@ -99,6 +99,32 @@ def test_ab_arms_are_half_of_each_regions_reps_and_depend_on_the_seed():
     assert crm.profile.control_region is None
 
 
+def test_ab_test_length_is_the_designs_one_number():
+    # the dates in dataset.json, the plan's test_months and the data doc come from
+    # AB.months alone; the sample's plan (seed 23) fits into the test
+    crm = get_design_crm("ab", 23)
+    spec = designs.specs.design_of("ab", 23)
+    plan = experiment.plan(crm)
+    assert plan.test_months == spec.test_months == spec.months[1] - 1
+    start = pd.Period(crm.profile.design["test_start"], "M")
+    end = pd.Period(crm.profile.design["test_end"], "M")
+    assert (end - start).n + 1 == spec.test_months
+    assert pd.Period(crm.meta["data_end"], "M") == end + 1  # one month to mature
+    assert 0 < plan.months <= plan.test_months and not plan.short
+    from crm_course.datadoc import design_section
+    row = next(line for line in design_section() if line.startswith("| `ab` |"))
+    assert f"| {spec.months[0]} / {spec.months[1]} |" in row
+    assert not any(f"{n} months" in row for n in range(1, 49))  # no second number
+
+
+def test_staged_mde_hardly_moves_with_the_effect_in_the_data():
+    # seed 23: 3.6 pp with the effect, 3.5 pp without (re-drawn with the effect in, the
+    # MDE was 4.3 pp against 3.5 pp)
+    with_effect, without = (staggered.randomisation_mde(staggered.staged_leads(
+        get_design_crm("staged", 23, effect=e))) for e in (1.0, 0.0))
+    assert with_effect == pytest.approx(without, rel=0.1)
+
+
 def test_its_series_is_long_enough_for_a_season_and_a_placebo():
     crm = get_design_crm("its", 23)
     monthly = series.monthly(crm)

@@ -90,6 +90,18 @@ def test_randomisation_re_draws_the_reps_waves():
     assert 0 < staggered.randomisation_mde(frame) < 1
 
 
+def test_randomisation_mde_does_not_grow_with_the_effect_in_the_data():
+    # the same noisy leads with and without a constant effect: the re-draws run on the
+    # outcomes with the estimated effect taken out, so both give the same MDE (re-drawn
+    # with the effect in, the treated leads carry it to other waves and widen the spread)
+    null = panel(noise=0.05, seed=3)
+    effect = panel(lambda region, k: 0.2, noise=0.05, seed=3)
+    assert staggered.randomisation_mde(effect) == pytest.approx(
+        staggered.randomisation_mde(null), rel=1e-9)
+    raw = staggered.randomisation(effect)[1:]
+    assert raw.std() > 2 * staggered.randomisation(null)[1:].std()
+
+
 def test_twfe_gap_is_the_difference_with_an_interval():
     growing = panel(lambda region, k: 0.02 * (k + 1), noise=1e-3, seed=1)
     gap = staggered.twfe_gap(growing)
@@ -147,25 +159,108 @@ def test_a_before_after_mean_is_not_the_shift_when_the_series_trends():
 
 
 def test_segmented_regression_refuses_a_series_too_short_for_a_season():
-    with pytest.raises(ValueError, match="13 months"):
+    with pytest.raises(ValueError, match=f"{series.MIN_BEFORE} months"):
         series.segmented(months(0.03, n=14, brk=12))
+    assert series.HISTORY_MONTHS == series.MIN_BEFORE + series.PLACEBO_MONTHS
+    series.placebo(months(0.0, n=series.HISTORY_MONTHS + 2, brk=series.HISTORY_MONTHS,
+                          noise=0.01))  # the placebo fits with that much history
+    with pytest.raises(ValueError):
+        series.placebo(months(0.0, n=series.HISTORY_MONTHS + 1,
+                              brk=series.HISTORY_MONTHS - 1, noise=0.01))
+
+
+def test_autocorrelation_check_finds_autocorrelated_errors_and_not_white_noise():
+    # seed 4's white noise: Ljung-Box on the residuals says p = 0.003 (the model's 17
+    # terms correlate its residuals); Breusch-Godfrey allows for them
+    white = months(0.0, noise=0.01, seed=4)
+    assert series.autocorrelation(white) > 0.05
+    rng = np.random.default_rng(5)
+    ar = np.zeros(48)
+    for t in range(1, 48):  # AR(1) errors, phi = 0.9
+        ar[t] = 0.9 * ar[t - 1] + 0.01 * rng.standard_normal()
+    assert series.autocorrelation(months(0.0).assign(
+        conversion=lambda f: f.conversion + ar)) < 0.01
+    assert series.newey_west_lags(47) == 3 and series.newey_west_lags(100) == 4
+
+
+def test_hac_errors_keep_the_estimate_and_change_its_interval():
+    data = months(0.03, noise=0.01, seed=6)
+    plain, hac = series.segmented(data)["level"], series.segmented(data, hac_lags=3)["level"]
+    assert hac.effect == pytest.approx(plain.effect, abs=1e-12)
+    assert (hac.ci_low, hac.ci_high) != pytest.approx((plain.ci_low, plain.ci_high))
+
+
+def estimate(effect: float, p: float):
+    from crm_course.designs import Estimate
+
+    return Estimate(effect, effect - 0.02, effect + 0.02, p)
+
+
+def test_a_failed_placebo_undermines_the_model_and_nothing_is_claimed():
+    for level_p in (0.001, 0.4):
+        v = series.judged("Lead conversion", estimate(0.03, level_p), estimate(0.03, 0.02),
+                          0.5, 0)
+        assert not v.established
+        assert "which undermines the model" in v.sentence
+        assert "no shift is claimed" in v.sentence and "a shift is shown" not in v.sentence
+    shown = series.judged("Lead conversion", estimate(0.03, 0.001), estimate(0.0, 0.6), 0.01, 3)
+    assert shown.established and "a shift is shown, but with no control group" in shown.sentence
+    assert "Newey-West (HAC, 3 lags)" in shown.sentence
+    assert "Breusch-Godfrey over 6 months p = 0.010" in shown.sentence
+    calm = series.judged("Lead conversion", estimate(0.01, 0.3), estimate(0.0, 0.6), 0.4, 0)
+    assert "within what chance alone produces here" in calm.sentence
+    assert "no autocorrelation beyond chance" in calm.sentence
+
+
+def plan_of(months_needed: int, needed: int = 2760, icc: float = 0.003, test_months: int = 18,
+            detects: float = 0.025) -> experiment.Plan:
+    return experiment.Plan(0.11, 0.03, 1933, icc, 0.004, 20, needed, 196.0, months_needed,
+                           sample_size_per_group(*experiment.COURSE_PLAN), test_months,
+                           detects, (21, 20))
 
 
 @pytest.mark.parametrize("months_needed, says_quarter", [(10, True), (3, False)])
 def test_plan_sentence_says_a_quarter_is_too_short_only_when_it_is(months_needed,
                                                                    says_quarter):
-    plan = experiment.Plan(0.11, 0.03, 1933, 0.003, 0.004, 20, 2760, 196.0, months_needed,
-                           sample_size_per_group(*experiment.COURSE_PLAN))
+    plan = plan_of(months_needed)
     assert ("a quarter is not enough" in plan.sentence) == says_quarter
     assert "2,399 per group" in plan.sentence  # the course's 15 % -> 18 %: about 2,400
     # design effect at m = 2760 / 20 = 138 leads per rep: 1 + 137 x 0.003 = 1.41
     assert "is 1.41 at m = 138 leads per rep, so each group needs 2,760" in plan.sentence
+    assert "(21 and 20 in the two groups; the plan counts the smaller)" in plan.sentence
     assert not math.isnan(plan.p0)
 
 
 def test_plan_says_when_no_length_is_enough():
-    plan = experiment.Plan(0.11, 0.03, 1933, 0.02, 0.0, 20, 0, 196.0, 0, 2399)
+    plan = plan_of(0, needed=0, icc=0.02)
     assert "no number of leads is enough with 20 reps per group" in plan.sentence
+    assert plan.short and "shorter than any length the plan could set" in plan.sentence
+
+
+def test_plan_compares_the_tests_length_with_its_own():
+    # the test runs 18 months: enough for a 17-month plan, not for a 19-month one
+    enough, short = plan_of(17), plan_of(19)
+    assert not enough.short and short.short
+    assert "The test runs 18 months, as long as the plan asks or longer" in enough.sentence
+    assert "The test runs 18 months, shorter than the plan's 19" in short.sentence
+    assert "cannot rule that change out" in short.sentence
+    assert "cannot rule" not in enough.sentence
+    # what the test detects is the plan's number, said in both
+    for plan in (enough, short):
+        assert "planned for its 18 months, the test detects about 2.5 pp or more" in (
+            plan.sentence)
+
+
+def test_planned_mde_inverts_the_clustered_plan():
+    # the leads the plan asks for +3 points detect +3 points (up to the rounding up)
+    independent, needed = experiment.leads_needed(0.11, 0.03, 20, 0.003)
+    assert independent == sample_size_per_group(0.11, 0.14)
+    assert needed == experiment.clustered_size(independent, 0.003, 20)
+    assert experiment.planned_mde(0.11, needed, 0.003, 20) == pytest.approx(0.03, abs=2e-5)
+    # fewer leads detect only a larger rise; with ICC 0 it is the independent formula
+    assert experiment.planned_mde(0.11, needed / 2, 0.003, 20) > 0.035
+    assert experiment.planned_mde(0.11, independent, 0.0, 20) == pytest.approx(0.03,
+                                                                               abs=2e-5)
 
 
 def test_clustered_size_solves_the_design_effect_by_hand():

