@@ -261,9 +261,12 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
         hints=("`staggered.randomisation_p(frame)` deals the reps to the waves again at "
                "random within each region, 999 times, as the roll-out drew them.",
                "The real assignment counts itself: the answer can never be below 1/1000."),
-        expected=randomisation_p, tolerance=RANDOMISATION_TOLERANCE, units=("p-value",),
+        expected=randomisation_p, tolerance=RANDOMISATION_TOLERANCE,
         method="randomisation over the reps' waves",
-        mistakes=(
+        mistakes=(  # the generic p-value slips scale the tolerance: a wide one swallows them
+            Mistake("1 - p", lambda crm: 1 - randomisation_p(crm),
+                    "That is the complement: the share of draws whose effect is smaller than "
+                    "the real one. Count the draws at least as large, in absolute value."),
             Mistake("rep-clustered p-value", cohort_p,
                     "That is the p-value of the cohort estimate with errors clustered by "
                     "sales rep, an approximation; the reps' waves were drawn at random, so "
