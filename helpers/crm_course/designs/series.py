@@ -23,7 +23,6 @@ HISTORY_MONTHS = MIN_BEFORE + PLACEBO_MONTHS  # before a change: the model and i
 AUTOCORRELATION_LAGS = 6  # error autocorrelation tested up to half a year
 
 
-
 def monthly(crm) -> pd.DataFrame:
     """One row per month since the data's start (``month``) whose leads are all mature:
     ``conversion`` (mean of won), ``leads``, ``calendar`` (1-12), ``post`` (from the break
