@@ -222,3 +222,21 @@ def test_the_summary_counts_targets_not_yet_due_apart():
             "30 Jun 2026).") in lines
     assert any(line.startswith("Lead conversion rate already met its target before the "
                                "changes") for line in lines)
+
+
+def test_a_target_judged_on_the_value_alone_is_not_counted_as_met():
+    """A KPI without an interval (campaign responses) is listed apart, not among 'met'."""
+    rows = [_target_row("met"), replace(_target_row("met"), kpi="campaign_response_rate",
+                                         window_note="no interval for this KPI here: "
+                                                     "judged on the value alone")]
+    lines = report.target_summary(rows)
+    assert "1 met it in the review window: Lead conversion rate." in lines[0]
+    assert lines[-1].startswith("Not counted above, without an interval for the KPI here")
+    assert lines[-1].endswith(": Campaign response rate.")
+
+
+def test_days_keep_their_half_day():
+    assert report.format_value(14.5, "days") == "14.5 days"
+    assert report.format_value(14.0, "days") == "14 days"
+    assert report.format_value(1.0, "days") == "1 day"
+    assert report.format_difference(0.5, "days") == "+0.5 days"

@@ -81,8 +81,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1%}"
     if unit.endswith("hours"):
         return f"{value:.1f} h"
-    if unit == "days":
-        return f"{value:.0f} day{'' if round(value) == 1 else 's'}"
+    if unit == "days":  # a median of whole days can end in .5: shown, not rounded away
+        return f"{value:.1f}".removesuffix(".0") + f" day{'' if value == 1 else 's'}"
     if currency_of(unit):
         return f"{currency_of(unit)} {value:,.0f}"
     if unit == "points":
@@ -316,19 +316,20 @@ def chance_note(tested: int, alpha: float = 0.05) -> list[str]:
 def target_summary(rows: list[Row]) -> list[str]:
     """The executive summary's target lines: met (and of those, already met before the
     changes), not met and cannot tell, each counted only as the interval allows."""
-    judged = [r for r in rows if r.status in TARGET_WORDS]
-    if not judged:
+    with_target = [r for r in rows if r.status in TARGET_WORDS]
+    alone = [r for r in with_target if "judged on the value alone" in r.window_note]
+    judged = [r for r in with_target if "judged on the value alone" not in r.window_note]
+    if not with_target:
         return ["No KPI of this focus has a target in this dataset: agree targets before "
                 "the next review."]
     names = lambda rs: join([kpi_label(r.kpi) for r in rs])  # noqa: E731
     met = [r for r in judged if r.status == "met"]
     already = [r for r in judged if r.status in ALREADY and r.status_before in ALREADY]
-    due = [r for r in judged if r.status in ("met", "not met", "cannot tell")]
-    lines = [f"Of {len(judged)} KPIs with a target, {len(due)} "
+    due = [r for r in with_target if r.status in ("met", "not met", "cannot tell")]
+    lines = [f"Of {len(with_target)} KPIs with a target, {len(due)} "
              f"{'is' if len(due) == 1 else 'are'} due by the data's end; "
-             f"judged with the 95 % interval of each value where the KPI has one, "
-             f"{len(met)} met it in the review window" + (f": {names(met)}" if met else "")
-             + "."]
+             f"judged with the 95 % interval of each value, {len(met)} met it in the review "
+             "window" + (f": {names(met)}" if met else "") + "."]
     if already:
         lines.append(f"{names(already)} already met {'its' if len(already) == 1 else 'their'}"
                      " target before the changes, in the comparison period: meeting it now "
@@ -346,9 +347,9 @@ def target_summary(rows: list[Row]) -> list[str]:
                           if status in ("met early", "not met yet", "cannot tell yet")
                           else kpi_label(r.kpi) for r in found])
             lines.append(f"{len(found)} {words}: {dates}.")
-    alone = [r for r in judged if "judged on the value alone" in r.window_note]
     if alone:
-        lines.append(f"Judged on the value alone (no interval for the KPI here): "
+        lines.append(f"Not counted above, without an interval for the KPI here (the value "
+                     f"alone is set against the target, which no test supports): "
                      f"{names(alone)}.")
     return lines
 
