@@ -300,14 +300,32 @@ def report_claims(text: str) -> tuple[int, list[str]]:
     return len(found), problems
 
 
+def period_named(text: str) -> tuple[int, list[str]]:
+    """02 (issue 28): a KPI that grows with the period's length (churn) names the months
+    its row of the region table covers, beside a quarterly scorecard."""
+    named = re.findall(r"^churn_rate \(over \d+ months\)\s+" + NUMBER, text, re.M)
+    bare = re.findall(r"^churn_rate\s+" + NUMBER + r".*$", text, re.M)
+    return len(named) + len(bare), [f"churn row without its period: {b!r}" for b in bare]
+
+
+def share_differences_in_points(text: str) -> tuple[int, list[str]]:
+    """05: a difference of two shares is in percentage points ('difference +54 pp'), never
+    in percent ('difference 54%')."""
+    points = re.findall(r"difference [+-]\d+ pp", text)
+    percent = re.findall(r"difference [+-]?\d+(?:\.\d+)?%", text)
+    return len(points) + len(percent), [f"'{p}': a share difference in percent"
+                                        for p in percent]
+
+
 COMMON: list[Checker] = [verdicts_follow_p]
 CHECKERS: dict[str, list[Checker]] = {
     "01_collect_usage_data": [low_login_weeks_inside_the_data, lagging_team],
     "02_analyse_kpis": [skew_sentence, no_impossible_roi, by_hand_matches_library,
-                        chance_words_follow_p, fastest_region],
+                        chance_words_follow_p, fastest_region, period_named],
     "03_gather_feedback": [least_agreement, comment_share, department_links],
     "04_implement_changes": [expected_roi],
-    "05_review_after_three_months": [review_sentences, by_hand_matches_library],
+    "05_review_after_three_months": [review_sentences, by_hand_matches_library,
+                                     share_differences_in_points],
     "06_report": [report_claims],
 }
 # sentences each lesson must show on a generated company (checkers cannot go quiet)

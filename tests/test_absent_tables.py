@@ -104,7 +104,7 @@ def test_every_kpi_needs_known_tables():
 def test_targets_has_every_kpi_and_nan_where_not_recorded(export):
     frame = kpis.targets(export)
     assert list(frame.index) == kpis.kpi_names()
-    assert list(frame.columns) == ["baseline", "target", "benchmark", "period"]
+    assert list(frame.columns) == ["baseline", "target", "benchmark", "period", "target_date"]
     assert frame.isna().all().all()
 
 

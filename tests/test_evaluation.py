@@ -254,7 +254,7 @@ def test_every_scalar_kpi_declares_a_known_aggregation():
 @pytest.mark.parametrize("name", sorted(ev.testable()))
 def test_observations_reproduce_the_registry_value(sample, name):
     # two code paths: the registry's vectorised KPI and the engine's record-level values
-    first, last = "2025-04-01", "2025-09-30"
+    first, last = "2025-04-01", "2025-12-31"  # with survey wave 1 (sus_score)
     records = ev.observations(sample, name, first, last)
     kind = REGISTRY[name].test
     summary = {"share": np.mean, "median": np.median, "mean": np.mean}[kind](records)

@@ -9,6 +9,9 @@ import pytest
 from kpi_fixtures import make_crm
 
 from crm_course import kpis
+from crm_course.kpis import evaluation as ev
+from crm_course.kpis.engine import values_interval
+from crm_course.kpis.records import active_users
 from crm_course.schema import FEATURES
 
 MONTH = 365.25 / 12
@@ -115,3 +118,34 @@ def test_no_usage_log_at_all_is_unknown_not_zero():
 
 USERS_WITH_LICENCE = [{"user_id": "W1", "department": "sales", "team": "Sales North",
                        "region": "North", "licence_start": "2025-01-01"}]
+
+
+def test_active_user_rate_has_per_user_records_and_a_wilson_interval(crm):
+    """One record per licensed user (V1 1, V2 0, V3 1; V4 not licensed): their mean is the
+    KPI, and the target is judged on the Wilson interval of 2 of 3: centre (2/3 + z²/6) /
+    (1 + z²/3) = 0.5731, half-width z / (1 + z²/3) x sqrt(2/27 + z²/36) = 0.3654 (z =
+    1.96), so 0.2077 to 0.9385: a target of 0.80 cannot be told, 0.20 is met."""
+    assert sorted(ev.observations(crm, "active_user_rate", *PERIOD)) == [0.0, 1.0, 1.0]
+    low, high, exact = ev.level_interval(crm, "active_user_rate", *PERIOD)
+    assert exact and (low, high) == (pytest.approx(0.2077, abs=1e-4),
+                                     pytest.approx(0.9385, abs=1e-4))
+    assert kpis.status(2 / 3, 0.80, True, low, high) == "cannot tell"
+    assert kpis.status(2 / 3, 0.20, True, low, high) == "met"
+    grouped = active_users(crm, *PERIOD, by="department")
+    assert sorted(grouped.loc[["sales"]]) == [0.0, 1.0]
+    assert grouped.loc[["marketing"]].tolist() == [1.0]
+
+
+def test_58_of_79_active_users_straddle_a_target_of_80_percent():
+    """Issue 28's case: 58 of 79 users active is 73.4 %, Wilson 62.8 % to 81.9 % (centre
+    (0.7342 + z²/158) / (1 + z²/79) = 0.7233, half-width 0.0958): 'cannot tell' against
+    0.80, where the value alone said 'not met'."""
+    low, high, _ = values_interval([1.0] * 58 + [0.0] * 21, "share")
+    assert (low, high) == (pytest.approx(0.6276, abs=1e-4), pytest.approx(0.8191, abs=1e-4))
+    assert kpis.status(58 / 79, 0.80, True, low, high) == "cannot tell"
+    assert kpis.status(58 / 79, 0.80, True) == "not met"
+
+
+def test_no_usage_log_gives_no_activity_records():
+    crm = make_crm(users=USERS_WITH_LICENCE)
+    assert len(active_users(crm, *PERIOD)) == 0

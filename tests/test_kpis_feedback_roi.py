@@ -9,6 +9,7 @@ import pytest
 from kpi_fixtures import META, make_crm
 
 from crm_course import kpis
+from crm_course.kpis import evaluation as ev
 
 
 def response(user, day, answers):
@@ -111,3 +112,29 @@ def test_margin_per_won_deal_is_one_definition(crm):
                                                regions={"West"}))  # no won deal
     no_orders = make_crm(opportunities=[opp("P1", "U1", "2025-01-10", "won")])
     assert math.isnan(kpis.margin_per_won_deal(no_orders))  # unknown, not 0
+
+
+SUS_50_TO_80 = ([3] * 10,                        # every item 2 points: 2.5 x 20 = 50
+                [4, 3, 4, 3, 4, 3, 4, 3, 3, 3],  # four odd items one higher: 60
+                [4, 2, 4, 2, 4, 2, 4, 3, 4, 3],  # eight items one better: 70
+                [5, 2, 5, 2, 4, 2, 4, 2, 4, 2])  # twelve items one better: 80
+
+
+def test_sus_score_has_per_respondent_records_and_a_t_interval():
+    """Scores 50, 60, 70, 80 in January: mean 65, sd sqrt(500 / 3) = 12.910, se 6.455, t(3)
+    = 3.1824, so 44.46 to 85.54: a target of 68 cannot be told, 40 is met, 90 not met."""
+    users = ("U1", "U2", "U3", "U4")
+    crm = make_crm(
+        survey_responses=[response(u, "2025-01-10", a)
+                          for u, a in zip(users, SUS_50_TO_80, strict=True)]
+        + [response("U5", "2025-03-05", [3] * 10)],   # another month: not a record of January
+        kpi_targets=[{"kpi": "sus_score", "baseline": 60, "target": 68,
+                      "target_date": "2025-01-31", "period": "quarter"}])
+    january = ("2025-01-01", "2025-01-31")
+    assert sorted(ev.observations(crm, "sus_score", *january)) == [50, 60, 70, 80]
+    low, high, _ = ev.level_interval(crm, "sus_score", *january)
+    assert (low, high) == (pytest.approx(44.457, abs=1e-3), pytest.approx(85.543, abs=1e-3))
+    row = kpis.kpi_table(crm, *january, kpis=["sus_score"]).iloc[0]
+    assert (row.value, row.status, row.note) == (65.0, "cannot tell", "")
+    assert kpis.status(65.0, 40, True, low, high) == "met"
+    assert kpis.status(65.0, 90, True, low, high) == "not met"

@@ -70,7 +70,8 @@ def test_get_kpi_and_compute(crm):
 def test_kpi_table_values_targets_and_status(crm):
     table = kpi_table(crm, *JAN)
     assert list(table.columns) == ["kpi", "area", "value", "unit", "baseline", "target",
-                                   "benchmark", "status", "higher_is_better", "note"]
+                                   "target_date", "benchmark", "status", "higher_is_better",
+                                   "note"]
     assert list(table.kpi) == kpi_names()
     row = table.set_index("kpi")
     assert row.loc["win_rate", "value"] == pytest.approx(2 / 3)     # O1, O3 won; O2 lost
@@ -262,3 +263,26 @@ def test_eventual_conversion_is_a_second_definition_with_its_own_entry(crm):
     assert "lead_conversion_eventual" in kpi_names(kind=None)
     assert "lead_conversion_eventual" not in set(kpi_table(crm, *JAN).kpi)
     assert entry(crm, *JAN) == kpis.lead_conversion_eventual(crm, *JAN)
+
+
+def test_a_target_not_yet_due_is_not_missed():
+    """Win rate target 0.60 due 30 Jun 2025, judged on January: 36/40 met early, 26/40
+    cannot tell yet, 8/40 not met yet (the intervals of the test above); judged on a
+    period ending on or after the date, the plain statuses."""
+    users = [*USERS, {"user_id": "U7", "department": "sales", "team": "Sales East",
+                      "region": "East"}]
+    crm = make_crm(users=users,
+                   opportunities=_deals("U1", 36, 4) + _deals("U2", 26, 14) + _deals("U7", 8, 32),
+                   kpi_targets=[{"kpi": "win_rate", "baseline": 0.5, "target": 0.6,
+                                 "target_date": "2025-06-30"}])
+    table = kpi_table(crm, *JAN, by="region", kpis=["win_rate"]).set_index("region")
+    assert table.status.to_dict() == {"North": "met early", "South": "cannot tell yet",
+                                      "East": "not met yet", "West": "no data"}
+    assert (table.target_date == pd.Timestamp("2025-06-30")).all()
+    assert kpis.table.due_status("not met", pd.Timestamp("2025-06-30"),
+                                 pd.Timestamp("2025-06-30")) == "not met"
+    assert kpis.table.due_status("not met", pd.NaT, pd.Timestamp("2025-01-31")) == "not met"
+    assert kpis.table.due_status("no target", pd.Timestamp("2026-01-01"),
+                                 pd.Timestamp("2025-01-31")) == "no target"
+    whole = kpi_table(crm, "2025-01-01", "2025-06-30", kpis=["win_rate"]).status.item()
+    assert whole == "cannot tell"  # 70/120: due by the period's end, judged as usual

@@ -37,6 +37,9 @@ MIN_FOUND = {"00_welcome": 4, "02_analyse_kpis": 12, "04_implement_changes": 3,
 NAMES = "|".join(sorted(kpi_names(), key=len, reverse=True))
 AREAS = "sales|marketing|service|customers|adoption|data quality|feedback|roi"
 STATUS_WORDS = {"may or may not have met its target": "cannot tell",  # longest first
+                "may or may not be at its target": "cannot tell yet",
+                "has not reached its target": "not met yet",
+                "is already at its target": "met early",
                 "missed its target": "not met", "met its target": "met"}
 
 
@@ -106,8 +109,9 @@ def check(lesson: str, text: str, e: Engine) -> tuple[int, list[str]]:
         table = e.table(e.baseline)
         for m in re.finditer(rf"^({NAMES})\s+(?:{AREAS})\s+({NUMBER})\s", text, re.M):
             compare(f"02 scorecard {m[1]}", m[2], table.value[m[1]], 3)
-        for m in re.finditer(rf"^({NAMES})\s+({NUMBER})\s+{NUMBER}\s+(met|not met|cannot "
-                             r"tell)\s+" + NUMBER + "%", text, re.M):
+        for m in re.finditer(rf"^({NAMES})\s+({NUMBER})\s+{NUMBER}\s+(met early|not met yet|"
+                             r"cannot tell yet|met|not met|cannot tell)\s+" + NUMBER + "%",
+                             text, re.M):
             compare(f"02 objectives {m[1]}", m[2], table.value[m[1]], 3)
             if m[3] != table.status[m[1]]:
                 problems.append(f"02 objectives {m[1]}: '{m[3]}', kpi_table "

@@ -44,7 +44,8 @@ def with_loss_rate():
 def test_one_entry_is_enough_for_table_compute_and_report(with_loss_rate):
     sample = load_crm()
     targets = sample.kpi_targets
-    row = targets.iloc[:1].assign(kpi="loss_rate", baseline=0.84, target=0.2, benchmark=None)
+    row = targets.iloc[:1].assign(kpi="loss_rate", baseline=0.84, target=0.2, benchmark=None,
+                                  target_date=sample.meta["data_end"])  # due: judged
     crm = CRM({**sample.tables, "kpi_targets": __import__("pandas").concat([targets, row])},
               sample.meta)
     window = crm.period("review")

@@ -188,3 +188,55 @@ def test_a_shortened_period_is_said_in_the_sentence():
                          "cycles are under 48 days, and a deal won earlier could not be that "
                          "old: the data begin on 01 Jan 2025).")
     assert "Only deals" not in report.describe(comparison("no clear change"), "share")
+
+
+def _target_row(status: str, before: str = "") -> report.Row:
+    return report.Row("lead_conversion_rate", "sales", "share", None, status, 0.121, "", "",
+                      "", before, pd.Timestamp("2026-06-30"))
+
+
+def test_a_target_is_stated_with_its_date_and_not_missed_before_it():
+    """Issue 28: a 30 June target judged on data ending 31 March is not 'not met'."""
+    row = pd.Series({"status": "not met yet", "target": 0.121, "unit": "share",
+                     "target_date": pd.Timestamp("2026-06-30"), "note": ""})
+    text = report.target_sentence(row, end=pd.Timestamp("2026-03-31"))
+    assert text == ("In the review window it has not reached its target of 12.1% by 30 Jun "
+                    "2026 so far, but the data end before that date, on 31 Mar 2026, so the "
+                    "target is not missed yet: the value's 95 % interval lies wholly on the "
+                    "wrong side.")
+    due = report.target_sentence(row.replace("not met yet", "not met"))
+    assert due.startswith("In the review window it missed its target of 12.1% by 30 Jun 2026:")
+    undated = report.target_sentence(row.replace("not met yet", "met").drop("target_date"))
+    assert "met its target of 12.1%:" in undated
+    early = report.target_sentence(row.replace("not met yet", "met early"), "met early")
+    assert early.endswith("It was already at its target before the changes, in the "
+                          "comparison period.")
+
+
+def test_the_summary_counts_targets_not_yet_due_apart():
+    rows = [_target_row("met"), _target_row("cannot tell yet"), _target_row("met early", "met")]
+    lines = report.target_summary(rows)
+    assert lines[0].startswith("Of 3 KPIs with a target, 1 is due by the data's end;")
+    assert "1 met it in the review window" in lines[0]
+    assert ("1 not due yet, and the interval straddles the target: Lead conversion rate (by "
+            "30 Jun 2026).") in lines
+    assert any(line.startswith("Lead conversion rate already met its target before the "
+                               "changes") for line in lines)
+
+
+def test_a_target_judged_on_the_value_alone_is_not_counted_as_met():
+    """A KPI without an interval (campaign responses) is listed apart, not among 'met'."""
+    rows = [_target_row("met"), replace(_target_row("met"), kpi="campaign_response_rate",
+                                         window_note="no interval for this KPI here: "
+                                                     "judged on the value alone")]
+    lines = report.target_summary(rows)
+    assert "1 met it in the review window: Lead conversion rate." in lines[0]
+    assert lines[-1].startswith("Not counted above, without an interval for the KPI here")
+    assert lines[-1].endswith(": Campaign response rate.")
+
+
+def test_days_keep_their_half_day():
+    assert report.format_value(14.5, "days") == "14.5 days"
+    assert report.format_value(14.0, "days") == "14 days"
+    assert report.format_value(1.0, "days") == "1 day"
+    assert report.format_difference(0.5, "days") == "+0.5 days"

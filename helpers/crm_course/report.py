@@ -82,8 +82,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1%}"
     if unit.endswith("hours"):
         return f"{value:.1f} h"
-    if unit == "days":
-        return f"{value:.0f} day{'' if round(value) == 1 else 's'}"
+    if unit == "days":  # a median of whole days can end in .5: shown, not rounded away
+        return f"{value:.1f}".removesuffix(".0") + f" day{'' if value == 1 else 's'}"
     if currency_of(unit):
         return f"{currency_of(unit)} {value:,.0f}"
     if unit == "points":
@@ -187,22 +187,42 @@ TARGET_WORDS = {
                "wrong side",
     "cannot tell": "may or may not have met its target of {t}: the value's 95 % interval "
                    "straddles it, so the data cannot tell",
+    # the target's date lies after the data's end (`kpis.table.due_status`)
+    "met early": "is already at its target of {t}, though the data end before that "
+                 "date{end}: the value's 95 % interval lies wholly on the good side",
+    "not met yet": "has not reached its target of {t} so far, but the data end before that "
+                   "date{end}, so the target is not missed yet: the value's 95 % interval "
+                   "lies wholly on the wrong side",
+    "cannot tell yet": "may or may not be at its target of {t} so far, and the data end "
+                       "before that date{end}: the value's 95 % interval straddles it, so "
+                       "the data cannot tell yet",
 }
+ALREADY = ("met", "met early")  # statuses of a value at its target
 
 
-def target_sentence(row: pd.Series, before: str = "") -> str:
-    """'In the review window it met its target of 16.5%: ...' (missed, cannot tell; ''
-    without a target), and 'It was already met before the changes' when ``before`` (the
-    status in the comparison period) is 'met'."""
+def target_text(target: float, unit: str, date=None) -> str:
+    """A target with its date: '12.1% by 30 Jun 2026' (the value alone when no date is
+    recorded)."""
+    text = format_value(target, unit)
+    return text if date is None or pd.isna(date) else f"{text} by {pd.Timestamp(date):%d %b %Y}"
+
+
+def target_sentence(row: pd.Series, before: str = "", end=None) -> str:
+    """'In the review window it met its target of 16.5% by 31 Mar 2026: ...' (missed,
+    cannot tell; not yet due when the target's date lies after the data's ``end``; ''
+    without a target), and 'It was already at its target before the changes' when
+    ``before`` (the status in the comparison period) was at the target too."""
     if row.status not in TARGET_WORDS:
         return ""
-    text = TARGET_WORDS[row.status].format(t=format_value(row.target, row.unit))
+    end_text = "" if end is None else f", on {pd.Timestamp(end):%d %b %Y}"
+    text = TARGET_WORDS[row.status].format(
+        t=target_text(row.target, row.unit, row.get("target_date")), end=end_text)
     alone = ""
     if "judged on the value alone" in str(row.note):  # no interval: say so, claim none
         text = text.split(":")[0]
         alone = " (judged on the value alone: this KPI has no interval here)"
-    already = (" It was already met before the changes, in the comparison period."
-               if before == "met" and row.status == "met" else "")
+    already = (" It was already at its target before the changes, in the comparison period."
+               if before in ALREADY and row.status in ALREADY else "")
     return f"In the review window it {text}{alone}.{already}"
 
 
@@ -222,6 +242,7 @@ class Row:
     target_sentence: str
     window_note: str          # kpi_table's note for the review window
     status_before: str = ""   # kpi_table's status in the comparison period
+    target_date: pd.Timestamp | None = None  # by when the target should be reached
 
 
 @dataclass
@@ -296,29 +317,40 @@ def chance_note(tested: int, alpha: float = 0.05) -> list[str]:
 def target_summary(rows: list[Row]) -> list[str]:
     """The executive summary's target lines: met (and of those, already met before the
     changes), not met and cannot tell, each counted only as the interval allows."""
-    judged = [r for r in rows if r.status in TARGET_WORDS]
-    if not judged:
+    with_target = [r for r in rows if r.status in TARGET_WORDS]
+    alone = [r for r in with_target if "judged on the value alone" in r.window_note]
+    judged = [r for r in with_target if "judged on the value alone" not in r.window_note]
+    if not with_target:
         return ["No KPI of this focus has a target in this dataset: agree targets before "
                 "the next review."]
     names = lambda rs: join([kpi_label(r.kpi) for r in rs])  # noqa: E731
     met = [r for r in judged if r.status == "met"]
-    already = [r for r in met if r.status_before == "met"]
-    lines = [f"Of {len(judged)} KPIs with a target, judged with the 95 % interval of each "
-             f"value where the KPI has one, {len(met)} met it in the review window"
-             + (f": {names(met)}" if met else "") + "."]
+    already = [r for r in judged if r.status in ALREADY and r.status_before in ALREADY]
+    due = [r for r in with_target if r.status in ("met", "not met", "cannot tell")]
+    lines = [f"Of {len(with_target)} KPIs with a target, {len(due)} "
+             f"{'is' if len(due) == 1 else 'are'} due by the data's end; "
+             f"judged with the 95 % interval of each value, {len(met)} met it in the review "
+             "window" + (f": {names(met)}" if met else "") + "."]
     if already:
         lines.append(f"{names(already)} already met {'its' if len(already) == 1 else 'their'}"
                      " target before the changes, in the comparison period: meeting it now "
                      "is not a result of the changes.")
     for status, words in (("not met", "missed it"),
                           ("cannot tell", "cannot be told: the interval straddles the "
-                                          "target")):
+                                          "target"),
+                          ("met early", "not due yet, already at the target"),
+                          ("not met yet", "not due yet, not at the target so far"),
+                          ("cannot tell yet", "not due yet, and the interval straddles the "
+                                              "target")):
         found = [r for r in judged if r.status == status]
         if found:
-            lines.append(f"{len(found)} {words}: {names(found)}.")
-    alone = [r for r in judged if "judged on the value alone" in r.window_note]
+            dates = join([f"{kpi_label(r.kpi)} (by {r.target_date:%d %b %Y})"
+                          if status in ("met early", "not met yet", "cannot tell yet")
+                          else kpi_label(r.kpi) for r in found])
+            lines.append(f"{len(found)} {words}: {dates}.")
     if alone:
-        lines.append(f"Judged on the value alone (no interval for the KPI here): "
+        lines.append(f"Not counted above, without an interval for the KPI here (the value "
+                     f"alone is set against the target, which no test supports): "
                      f"{names(alone)}.")
     return lines
 
@@ -610,7 +642,8 @@ def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,
     was = str(before.set_index("kpi").status.get(name, ""))
     unit = crm.profile.unit(k.unit)
     return Row(name, k.area, unit, c, str(t.status), float(t.target),
-               describe(c, unit), target_sentence(t, was), str(t.note), was)
+               describe(c, unit), target_sentence(t, was, window[1]), str(t.note), was,
+               t.target_date)
 
 
 def assemble(crm: CRM, focus: str = "sales") -> Report:
@@ -650,4 +683,4 @@ __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_s
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
            "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
            "sources",
-           "target_sentence"]
+           "target_sentence", "target_text"]

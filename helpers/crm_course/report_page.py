@@ -26,8 +26,16 @@ from .escape import Markup, no_bidi
 from .inference import format_p
 from .kpis import evaluation as ev
 from .kpis.registry import get_kpi
-from .kpis.table import NO_TARGET
-from .report import Report, Row, assemble, format_difference, format_value, kpi_label
+from .kpis.table import NO_TARGET, STATUSES
+from .report import (
+    Report,
+    Row,
+    assemble,
+    format_difference,
+    format_value,
+    kpi_label,
+    target_text,
+)
 from .source import get_crm
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -99,7 +107,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
 
 def _table_row(row: Row) -> dict:
     c = row.comparison
-    status = row.status if row.status in ("met", "not met", "cannot tell") else (
+    status = row.status if row.status in STATUSES[:6] else (
         "no target" if pd.isna(row.target) else "no data")
     claim = {"improved": "improved", "got worse": "got worse",
              "no clear change": "no clear change (chance)", "not tested": "no test here",
@@ -110,7 +118,8 @@ def _table_row(row: Row) -> dict:
             "after": format_value(c.after, row.unit),
             "change": format_difference(c.difference, row.unit), "claim": claim,
             "claim_class": c.claim.replace(" ", "-"),
-            "target": (NO_TARGET if pd.isna(row.target) else format_value(row.target, row.unit)),
+            "target": (NO_TARGET if pd.isna(row.target) else target_text(row.target, row.unit,
+                                                                  row.target_date)),
             "status": status,
             "status_class": status.replace(" ", "-"), "sentence": row.sentence,
             "target_sentence": row.target_sentence, "note": row.window_note}

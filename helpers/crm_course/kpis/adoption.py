@@ -62,10 +62,20 @@ def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
     if not isinstance(min_share, int | float) or not 0 < min_share <= 1:
         raise ValueError(f"min_share must be a share above 0 and at most 1, got {min_share!r}")
     first, last = period(start, end)
-    users = crm.users
-    groups = user_groups(crm, users, "user_id", by)
+    groups = user_groups(crm, crm.users, "user_id", by)
     if crm.usage_log.empty:  # an export without a usage log: unknown, not zero
         return groups.result(np.full(groups.size, np.nan), "active_user_rate")
+    licensed, active = user_activity(crm, first, last, min_share)
+    return groups.result(divide(groups.count(active), groups.count(licensed)),
+                         "active_user_rate")
+
+
+def user_activity(crm: CRM, first, last, min_share: float = 0.5
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(licensed, active): one flag each per row of ``crm.users`` over [first, last], as
+    `active_user_rate` defines them (active implies licensed)."""
+    first, last = period(first, last)
+    users = crm.users
     begin, licensed_days = _licensed_business_days(crm, first, last)
     u = crm.usage_log
     rows = user_rows(crm, u, "user_id")
@@ -79,9 +89,7 @@ def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
     user_days = distinct(row[ok] * span + offset)  # one per user and day
     active_days = np.bincount(user_days // span, minlength=len(users))
     licensed = licensed_days > 0
-    active = licensed & (active_days >= min_share * licensed_days)
-    return groups.result(divide(groups.count(active), groups.count(licensed)),
-                         "active_user_rate")
+    return licensed, licensed & (active_days >= min_share * licensed_days)
 
 
 def logins_per_user(crm: CRM, start, end, *, by: str | None = None) -> Result:

@@ -1,5 +1,6 @@
 """Was it worth it? The ROI of the improvements on one basis, with a range from the
-region-level design and both pricing assumptions, against the plan.
+design (region- and rep-clustered intervals, randomisation over regions) and both pricing
+assumptions, against the plan.
 
 Every estimate shares one basis: the leads of a baseline year, the margin per won deal
 (`roi.margin_per_won_deal`), the cost of the improvements that went live in the review
@@ -8,8 +9,13 @@ window; only the conversion uplift differs:
 * plan: the recorded target of lead conversion minus its recorded baseline (the what-if
   view's default plan, lesson 04);
 * naive before/after: the report's comparison (no control group), with its interval;
-* difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with its
-  interval from errors clustered by region (Student t, G - 1 degrees of freedom).
+* difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with a range
+  that reflects the design: the wider, on each side, of its interval with errors clustered
+  by region (where the changes were assigned; Student t, G - 1 degrees of freedom) and by
+  sales rep (`verdict.rep_clustered`), and of the effects the randomisation check over the
+  regions does not reject (`verdict.randomisation_range`) when those are bounded. With
+  G regions that check can reject nothing when 1 / G >= 1 - confidence (4 regions: p is
+  never below 0.25): the sentences then say the design bounds no range at all.
 
 ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`.
 """
@@ -32,19 +38,27 @@ from .roi import (
     roi,
     roi_text,
 )
-from .verdict import causal_verdict, change_text
+from .verdict import (
+    causal_verdict,
+    change_text,
+    did_frame,
+    randomisation_range,
+    rep_clustered,
+)
 
 KPI = "lead_conversion_rate"
-FEW_REGIONS = 10  # below it, an interval clustered by region is itself unreliable
 
 
 @dataclass(frozen=True)
 class Payoff:
     """The ROI table and its sentences. ``table``: one row per estimate (plan, naive,
     did) with ``uplift, low, high`` (share differences) and, per assumption a of
-    `ASSUMPTIONS`, ``roi <a>``, ``roi <a> low``, ``roi <a> high`` (fractions)."""
+    `ASSUMPTIONS`, ``roi <a>``, ``roi <a> low``, ``roi <a> high`` (fractions).
+    ``intervals``: the difference-in-differences' (low, high) by what they come from:
+    'region', 'sales rep', 'randomisation' (-inf / inf on a side it cannot bound)."""
 
     table: pd.DataFrame
+    intervals: dict[str, tuple[float, float]]
     leads: int
     margin: float
     cost: float
@@ -78,9 +92,10 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
     recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
     plan = (float(recorded.target.get(KPI, math.nan))
             - float(recorded.baseline.get(KPI, math.nan)))
+    intervals = design_intervals(crm, verdict, confidence)
     rows = {"plan": (plan, plan, plan),
             "naive before/after": (compared.difference, compared.ci_low, compared.ci_high),
-            "difference-in-differences": (verdict.effect, verdict.ci_low, verdict.ci_high)}
+            "difference-in-differences": (verdict.effect, *widest(intervals))}
     days = crm.profile.maturity_days
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["uplift", "low", "high"])
     for a in ASSUMPTIONS:
@@ -89,8 +104,33 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
                 math.nan if math.isnan(u) else roi(conversion_benefit(u, leads, margin, a,
                                                                       days), cost)
                 for u in table[column]]
-    return Payoff(table, leads, margin, cost, tuple(_sentences(crm, table, leads, margin,
-                                                               cost, verdict, compared)))
+    return Payoff(table, intervals, leads, margin, cost,
+                  tuple(_sentences(crm, table, intervals, leads, margin, cost, verdict,
+                                   compared, confidence)))
+
+
+def design_intervals(crm: CRM, verdict, confidence: float = ev.CONFIDENCE
+                     ) -> dict[str, tuple[float, float]]:
+    """The difference-in-differences' (low, high) by source: errors clustered by 'region'
+    (the verdict's), by 'sales rep' (`verdict.rep_clustered`), and the effects the
+    'randomisation' check over regions does not reject (`verdict.randomisation_range`);
+    {} when the verdict has no effect."""
+    if math.isnan(verdict.effect):
+        return {}
+    frame = did_frame(crm, KPI)
+    return {"region": (verdict.ci_low, verdict.ci_high),
+            "sales rep": rep_clustered(crm, KPI, confidence),
+            "randomisation": randomisation_range(frame, crm.profile.control_region,
+                                                 confidence)}
+
+
+def widest(intervals: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    """(low, high): the lowest low and highest high of the bounded ``intervals`` (an
+    interval with an infinite or NaN side is left out); NaN when none is bounded."""
+    bounded = [(lo, hi) for lo, hi in intervals.values() if math.isfinite(lo + hi)]
+    if not bounded:
+        return math.nan, math.nan
+    return min(lo for lo, _ in bounded), max(hi for _, hi in bounded)
 
 
 def _range(table: pd.DataFrame, row: str, a: str) -> str:
@@ -99,8 +139,12 @@ def _range(table: pd.DataFrame, row: str, a: str) -> str:
             f"{roi_text(t[f'roi {a} high'])})")
 
 
-def _sentences(crm: CRM, table: pd.DataFrame, leads: int, margin: float, cost: float,
-               verdict, compared) -> list[str]:
+def _interval_text(low: float, high: float) -> str:
+    return f"{change_text(low, 'points')} to {change_text(high, 'points')}"
+
+
+def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margin: float,
+               cost: float, verdict, compared, confidence: float) -> list[str]:
     money = crm.profile.money
     out = [f"Basis of every estimate: {leads:,} leads a year (the baseline), "
            f"{money(margin)} gross margin per won deal, {money(cost)} cost of the "
@@ -112,22 +156,31 @@ def _sentences(crm: CRM, table: pd.DataFrame, leads: int, margin: float, cost: f
         caused = ("every check of the verdict passed" if verdict.established else
                   "that the changes caused this difference is not shown, so this is what the "
                   "changes would return if the difference were their effect")
+        low, high = intervals["randomisation"]
+        bounded = math.isfinite(low + high)
+        sources = (f"errors clustered by region ({_interval_text(*intervals['region'])}, "
+                   f"{format_p(verdict.p_value)}) and by sales rep "
+                   f"({_interval_text(*intervals['sales rep'])})")
+        if bounded:
+            sources += (" and the effects the randomisation check over the regions does not "
+                        f"reject ({_interval_text(low, high)})")
         out.append(
-            f"From the difference-in-differences ({change_text(did.uplift, 'points')}, "
-            f"interval {change_text(did.low, 'points')} to {change_text(did.high, 'points')}"
-            f" with errors clustered by region, {format_p(verdict.p_value)}; {caused}): "
-            f"if the extra wins are deals that would otherwise be lost (more wins), ROI "
-            f"{_range(table, 'difference-in-differences', 'more wins')}; if they are the "
-            "same deals won sooner (earlier wins, margin worth "
+            f"From the difference-in-differences ({change_text(did.uplift, 'points')}; range "
+            f"{_interval_text(did.low, did.high)}, the wider on each side of the intervals "
+            f"from {sources}; {caused}): if the extra wins are deals that would otherwise "
+            f"be lost (more wins), ROI {_range(table, 'difference-in-differences', 'more wins')}"
+            "; if they are the same deals won sooner (earlier wins, margin worth "
             f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "
             f"{_range(table, 'difference-in-differences', 'earlier wins')}.")
-        if verdict.regions < FEW_REGIONS:  # outside review: it came out narrower too
+        if not bounded:
             out.append(
-                f"With {verdict.regions} regions, an interval clustered by region is itself "
-                "unreliable (it can come out narrower than one clustered by sales rep), and "
-                "the randomisation check over regions gives "
-                f"{format_p(verdict.p_randomisation)}: read this range as the least "
-                "uncertainty there is, not all of it.")
+                f"The check that follows how the changes were assigned, randomisation over "
+                f"the {verdict.regions} regions, gives {format_p(verdict.p_randomisation)} "
+                f"and, with {verdict.regions} regions, rejects no effect at all at the "
+                f"{confidence:.0%} level (its p is never below {1 / verdict.regions:.2f}): "
+                "on the design's own terms the ROI could lie anywhere from -100 % up, and "
+                "the range above rests on clustered errors, which few regions make "
+                "unreliable.")
         plan = table.loc["plan", "roi more wins"]
         low, high = did["roi more wins low"], did["roi more wins high"]
         where = ("no plan is recorded" if math.isnan(plan) else

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
-from . import sales
+from ..feedback import sus_scores
+from . import adoption, sales
 from ._common import account_groups, in_period, user_groups
 from .customers import churn_counts
 from .service import ticket_durations
@@ -107,6 +108,24 @@ def order_amounts(crm: CRM, first, last, by: str | None = None) -> Records:
     placed = in_period(o.order_date, first, last)
     return _grouped(crm, o.amount.to_numpy(dtype=float)[placed], placed, o, "account_id", by,
                     account_groups)
+
+
+def active_users(crm: CRM, first, last, by: str | None = None) -> Records:
+    """1/0 per user licensed in [first, last]: active (`adoption.active_user_rate`); none
+    without a usage log (unknown, not inactive)."""
+    if crm.usage_log.empty:
+        return _grouped(crm, np.array([]), np.zeros(len(crm.users), dtype=bool), crm.users,
+                        "user_id", by)
+    licensed, active = adoption.user_activity(crm, first, last)
+    return _grouped(crm, active[licensed].astype(float), licensed, crm.users, "user_id", by)
+
+
+def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
+    """SUS score (0-100) per complete survey response submitted in [first, last]."""
+    s = crm.survey_responses
+    score = sus_scores(s).to_numpy(dtype=float)
+    mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
+    return _grouped(crm, score[mask], mask, s, "user_id", by)
 
 
 # --------------------------------------------------------------------------- pooled counts

@@ -211,7 +211,8 @@ _ENTRIES = (
         needs=("accounts",)),
     # adoption
     KPI("active_user_rate", "adoption", "users logged in on >= 50% of business days / "
-        "licensed users", "share", True, adoption.active_user_rate, U),
+        "licensed users", "share", True, adoption.active_user_rate, U,
+        records=records.active_users, test="share"),
     KPI("logins_per_user", "adoption", "logins / licensed user-months",
         "logins per user-month", True, adoption.logins_per_user, U),
     KPI("unused_feature_count", "adoption", "catalogue features with no event in the period",
@@ -235,7 +236,7 @@ _ENTRIES = (
     # feedback
     KPI("sus_score", "feedback", "SUS: odd items (answer-1), even items (5-answer), sum x "
         "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U,
-        aggregation="mean"),
+        aggregation="mean", records=records.sus_responses, test="mean"),
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,

@@ -17,10 +17,13 @@ from ._common import GROUPINGS, check_by, group_labels, period, shared_work
 from .engine import evaluate, level_interval, like_period_value, mature_end, values_interval
 from .registry import REGISTRY, kpi_names
 
-STATUSES = ("met", "not met", "cannot tell", "no target", "no data")
+STATUSES = ("met", "not met", "cannot tell", "met early", "not met yet", "cannot tell yet",
+            "no target", "no data")
+# a target whose date lies after the period's end is not yet due: its status says so
+NOT_DUE = {"met": "met early", "not met": "not met yet", "cannot tell": "cannot tell yet"}
 NO_TARGET = "no target recorded"   # a table's Target cell for a KPI without one
-COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "benchmark", "status",
-           "higher_is_better", "note")
+COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "target_date", "benchmark",
+           "status", "higher_is_better", "note")
 
 
 def status(value: float, target: float, higher_is_better: bool | None,
@@ -43,6 +46,16 @@ def status(value: float, target: float, higher_is_better: bool | None,
     if good >= goal:
         return "met"
     return "not met" if bad < goal else "cannot tell"
+
+
+def due_status(judged: str, target_date, last) -> str:
+    """``judged`` (a `status`) for a period ending on ``last``: as it is when the target is
+    due by then (``target_date`` on or before ``last``, or not recorded), else the not-yet-
+    due status ('met early', 'not met yet', 'cannot tell yet'): a target set for 30 June
+    is not missed on data that end on 31 March."""
+    if judged not in NOT_DUE or pd.isna(target_date) or pd.Timestamp(target_date) <= last:
+        return judged
+    return NOT_DUE[judged]
 
 
 def against_measured(crm: CRM, name: str, start, end, reference: float,
@@ -84,13 +97,16 @@ def _names(kpis) -> list[str]:
 
 
 def targets(crm: CRM) -> pd.DataFrame:
-    """Baseline, target and benchmark of every scalar KPI, and the ``period`` they refer to
-    ('month', 'quarter', 'year'), indexed by KPI name; NaN / None where ``crm.kpi_targets``
-    has no row (a CRM export usually has none)."""
+    """Baseline, target and benchmark of every scalar KPI, the ``period`` they refer to
+    ('month', 'quarter', 'year') and the ``target_date`` by which the target should be
+    reached, indexed by KPI name; NaN / None / NaT where ``crm.kpi_targets`` has no row (a
+    CRM export usually has none)."""
     recorded = crm.kpi_targets.set_index("kpi")
     numbers = recorded[["baseline", "target", "benchmark"]].reindex(kpi_names()).astype(float)
     length = recorded["period"].reindex(kpi_names()).astype(object)
-    return numbers.assign(period=length.where(length.notna(), None))
+    return numbers.assign(period=length.where(length.notna(), None),
+                          target_date=pd.to_datetime(recorded["target_date"]
+                                                     .reindex(kpi_names())))
 
 
 def missing_note(crm: CRM, name: str) -> str:
@@ -178,8 +194,9 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     DataFrame
         One row per KPI (and group): ``kpi, area, [by,] value, unit, baseline, target,
         benchmark, status, higher_is_better, note``. ``baseline``, ``target`` and
-        ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded).
-        ``status`` is 'met' / 'not met' against the target in the KPI's good direction
+        ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded),
+        ``target_date`` too (NaT). ``status`` is 'met' / 'not met' against the target in
+        the KPI's good direction
         when the value's 95 % interval (`evaluation.level_interval`) lies wholly on one side
         of it, 'cannot tell' when the interval straddles it, 'no target', or 'no data'
         (value NaN: nothing to compute it from); a group is judged the same way with the
@@ -191,7 +208,9 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         whose records need time (lead conversion) counts only records old enough at the
         data's end, and the note says when that cuts the period. A KPI whose
         tables are empty (an export without a usage log ...) is not computed: its value
-        is NaN and its note names the empty tables.
+        is NaN and its note names the empty tables. When the target's date lies after the
+        period's end, the target is not due yet and the status says so (`due_status`):
+        'met early', 'not met yet' or 'cannot tell yet'.
 
     Raises
     ------
@@ -221,7 +240,7 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                 note = "; ".join(n for n in (measured.note, note) if n)
                 values = ([measured.value] if by is None else
                           measured.value.reindex(labels).to_numpy(dtype=float))
-            baseline, target, benchmark, length = refs.loc[name]
+            baseline, target, benchmark, length, target_date = refs.loc[name]
             grouped = (group_intervals(crm, name, first, last, by)
                        if by is not None and not math.isnan(target) else {})
             for label, value in zip(labels, values, strict=True):
@@ -230,7 +249,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
                     "unit": crm.profile.unit(k.unit), "baseline": baseline, "target": target,
-                    "benchmark": benchmark, "status": judged,
+                    "target_date": target_date, "benchmark": benchmark,
+                    "status": due_status(judged, target_date, last),
                     "higher_is_better": k.higher_is_better,
                     "note": "; ".join(n for n in (note, how) if n),
                 })

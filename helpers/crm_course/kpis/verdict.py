@@ -214,6 +214,62 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                        f"{inference.format_p(did.p_value)} with errors clustered by region)")))
 
 
+def rep_clustered(crm: CRM, kpi: str, confidence: float = CONFIDENCE
+                  ) -> tuple[float, float]:
+    """(low, high): the ``confidence`` interval of the verdict's difference-in-differences
+    with errors clustered by the person who handled each record (the sales rep, the agent:
+    `kpis.panels.PANELS`) instead of the region, in the verdict's change unit; NaN when it
+    cannot be estimated."""
+    try:
+        did = inference.difference_in_differences(did_frame(crm, kpi), kpi,
+                                                  cluster=PANELS[kpi][2], confidence=confidence)
+    except (ValueError, KeyError):
+        return math.nan, math.nan
+    scale = "relative" if PANELS[kpi][1] == "median" else "points"
+    return _display(did.ci_low, scale), _display(did.ci_high, scale)
+
+
+def _cell_did(frame: pd.DataFrame, control, y: pd.Series, group: str) -> float:
+    """Difference-in-differences of ``y`` with ``control`` as the control group: (others
+    after - others before) - (control after - control before), from the four cell means."""
+    means = y.groupby([frame[group] != control, frame.post]).mean()
+    return float(means[True, True] - means[True, False] - means[False, True]
+                 + means[False, False])
+
+
+def randomisation_range(frame: pd.DataFrame, control: str, confidence: float = CONFIDENCE,
+                        group: str = "region") -> tuple[float, float]:
+    """(low, high): the effects t the randomisation check over ``group`` does not reject at
+    ``confidence``, the check inverted.
+
+    Under "the effect is t everywhere", y - t x D (D = treated x post) has no effect, so its
+    randomisation p (`inference.region_permutation`) is p(t) = share of groups g with
+    |a_g - t b_g| >= |a_c - t|, where a_g and b_g are the difference-in-differences of y and
+    of D with g as the control (b_c = 1 for the real control c). p(t) is constant between
+    the points where two sides are equal, so it is evaluated there and between them. With G
+    groups p(t) >= 1 / G, so when 1 / G >= 1 - confidence no effect is rejected and the
+    range is (-inf, inf). Returns the hull of the effects not rejected (-inf or inf on an
+    unbounded side).
+    """
+    treated_post = ((frame[group] != control) & frame.post).astype(float)
+    groups = sorted(frame[group].dropna().unique())
+    a = np.array([_cell_did(frame, g, frame.y, group) for g in groups])
+    b = np.array([_cell_did(frame, g, treated_post, group) for g in groups])
+    c = groups.index(control)
+    a_c, others = a[c], np.arange(len(groups)) != c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        points = np.concatenate([(a_c - a[others]) / (1 - b[others]),
+                                 (a_c + a[others]) / (1 + b[others])])
+    points = np.unique(points[np.isfinite(points)])
+    ends = (points[0] - 1, points[-1] + 1) if len(points) else (a_c - 1, a_c + 1)
+    tried = np.concatenate([[ends[0]], points, (points[:-1] + points[1:]) / 2, [ends[1]]])
+    effects = np.abs(a[:, None] - tried[None, :] * b[:, None])
+    p = (effects >= effects[c] - 1e-12).mean(axis=0)
+    kept = tried[p >= round(1 - confidence, 12)]
+    return (-math.inf if ends[0] in kept else float(kept.min()),
+            math.inf if ends[1] in kept else float(kept.max()))
+
+
 def _pre_trend(frame: pd.DataFrame, alpha: float, confidence: float, scale: str) -> Check:
     pre = frame[~frame.post].assign(month=lambda f: f.created.dt.to_period("M"))
     try:
@@ -261,4 +317,4 @@ def conclusion(label: str, targeted: bool, established: bool, checks: list[Check
 
 
 __all__ = ["CHECKS", "Check", "Verdict", "causal_verdict", "change_text", "targeted_kpis",
-           "conclusion", "kpi_words"]
+           "conclusion", "kpi_words", "randomisation_range", "rep_clustered"]

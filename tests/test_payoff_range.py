@@ -1,0 +1,82 @@
+"""The ROI range reflects the design (issue 28): the difference-in-differences' range is the
+wider, on each side, of its intervals clustered by region and by sales rep, and of the
+effects the randomisation check over regions does not reject; with 4 regions that check
+rejects nothing, and the sentences say so.
+
+Hand-computed fixture: four regions, one record per region before and after; changes
+after - before: A 0, B 0, C +3, control D -3. With g as the control the
+difference-in-differences of y is a_g = mean(others' changes) - g's change: a_D = 1 - (-3)
+= 4, a_A = a_B = 0, a_C = -1 - 3 = -4; of D = treated x post, b_D = 1 and b_g = 2/3 - 1 =
+-1/3 otherwise. Under "the effect is t", p(t) = share of g with |a_g - t b_g| >= |4 - t|:
+|t / 3| >= |4 - t| for t in [3, 6] (A and B), |t / 3 - 4| >= |4 - t| for t in [0, 6] (C).
+At the 50 % level (p >= 0.5: D and one more) the effects not rejected are [0, 6]; at 95 %
+(p is never below 1/4) none is rejected.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_course.inference import region_permutation
+from crm_course.kpis.payoff import review_payoff, widest
+from crm_course.kpis.verdict import randomisation_range
+
+CHANGES = {"A": 0.0, "B": 0.0, "C": 3.0, "D": -3.0}
+
+
+def four_regions() -> pd.DataFrame:
+    return pd.DataFrame([{"region": g, "post": post, "y": 1.0 + (d if post else 0.0)}
+                         for g, d in CHANGES.items() for post in (False, True)])
+
+
+def test_randomisation_range_by_hand():
+    assert randomisation_range(four_regions(), "D", confidence=0.5) == (0.0, 6.0)
+    assert randomisation_range(four_regions(), "D", confidence=0.95) == (-math.inf, math.inf)
+
+
+def test_randomisation_range_is_the_permutation_test_inverted():
+    """With 25 regions (1/25 < 5 %) the range is bounded; just inside each end the
+    permutation test of y - t x D keeps p >= 0.05, just outside it rejects."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame([{"region": f"r{g:02d}", "post": post,
+                           "y": rng.normal() + (0.3 if post and g else 0.0)}
+                          for g in range(25) for post in (False, True) for _ in range(8)])
+    low, high = randomisation_range(frame, "r00")
+    assert -math.inf < low < high < math.inf
+    shift = ((frame.region != "r00") & frame.post).astype(float)
+
+    def p(t):
+        return region_permutation(frame.assign(y=frame.y - t * shift), "r00").attrs["p_value"]
+    assert p(low + 1e-6) >= 0.05 > p(low - 1e-6)
+    assert p(high - 1e-6) >= 0.05 > p(high + 1e-6)
+
+
+def test_widest_takes_each_side_from_the_bounded_intervals():
+    assert widest({"region": (0.01, 0.14), "sales rep": (0.02, 0.16),
+                   "randomisation": (-math.inf, math.inf)}) == (0.01, 0.16)
+    assert all(math.isnan(v) for v in widest({"randomisation": (-math.inf, 2.0)}))
+
+
+@pytest.fixture(scope="module")
+def payoff(sample):
+    return review_payoff(sample)
+
+
+def test_the_range_is_the_wider_of_region_and_rep_intervals(payoff):
+    did = payoff.table.loc["difference-in-differences"]
+    (r_low, r_high), (s_low, s_high) = payoff.intervals["region"], payoff.intervals["sales rep"]
+    assert (did.low, did.high) == (min(r_low, s_low), max(r_high, s_high))
+    assert did.low < did.uplift < did.high
+    assert payoff.intervals["randomisation"] == (-math.inf, math.inf)  # 4 regions
+
+
+def test_the_sentences_name_each_interval_and_the_unbounded_randomisation(payoff):
+    text = " ".join(payoff.sentences)
+    assert "the wider on each side of the intervals from errors clustered by region" in text
+    assert "and by sales rep" in text
+    assert "rejects no effect at all at the 95% level (its p is never below 0.25)" in text
+    assert "least uncertainty" not in text
