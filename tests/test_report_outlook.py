@@ -152,3 +152,14 @@ def test_the_ab_power_plan_matches_the_designs_plan_arithmetic(sample):
     _, needed = experiment.leads_needed(float(leads.won.mean()), AB.smallest,
                                         leads.owner_id.nunique() // 2, AB.icc)
     assert needed > 0 and f"each side needs {needed:,} mature leads" in report._ab_power(sample)
+
+
+def test_outlook_names_targets_not_due_yet(sample):
+    # a target whose date lies after the data's end and whose interval straddles it is
+    # 'cannot tell yet' in the table, so the outlook says it with its date
+    rep = report.assemble(sample, "sales")
+    not_due = [r for r in rep.rows if r.status == "cannot tell yet"]
+    assert not_due, "the sample's lead-conversion target (30 June) lies after its data end"
+    text = " ".join(rep.outlook)
+    for r in not_due:
+        assert f"{report.kpi_label(r.kpi)} (by {r.target_date:%d %b %Y})" in text

@@ -481,6 +481,13 @@ def not_yet_shown(crm: CRM, rows: list[Row]) -> list[str]:
             "each interval straddles its target")
         out.append(f"Whether {join(open_targets)} met {'its' if one else 'their'} target"
                    f"{'' if one else 's'} cannot be told yet: {straddles}.")
+    not_due = [f"{kpi_label(r.kpi)} (by {r.target_date:%d %b %Y})" for r in rows
+               if r.status == "cannot tell yet" and r.target_date is not None]
+    if not_due:
+        out.append(f"Whether {join(not_due)} will reach "
+                   f"{'its target' if len(not_due) == 1 else 'their targets'} cannot be "
+                   "told yet: the date lies after these data end and the interval so far "
+                   "straddles the target.")
     if not crm.missing("opportunities", "accounts"):
         first, last = crm.period("review")
         o = crm.opportunities
