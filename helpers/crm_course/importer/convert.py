@@ -52,6 +52,7 @@ from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
 from . import currency
 from . import values as parse
+from .licences import licence_ends
 from .mapping import (
     CORE_TABLES,
     DELIMITERS,
@@ -65,7 +66,7 @@ from .mapping import (
 )
 from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .report import REPORT_FILE, DroppedRow, ImportReport, TableReport
+from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport
 
 START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
                 "campaigns": ("start_date",), "campaign_members": ("sent_date",)}
@@ -305,6 +306,8 @@ class _Converter:
     def column(self, column: Column, rule: Rule) -> pd.Series:
         if not rule.sources:
             return pd.Series([rule.value] * len(self.raw), index=self.raw.index, dtype=object)
+        if any(s not in self.raw.columns for s in rule.sources):   # optional, absent
+            return self.absent_column(column, rule)
         text = _source_text(self.raw, rule)
         if rule.default is not None:
             empty = text.isna()
@@ -319,6 +322,24 @@ class _Converter:
                     "source": " + ".join(rule.sources), "default": str(rule.default),
                     "rows": int(empty.sum())})
         return self.parse(column, rule, text)
+
+    def absent_column(self, column: Column, rule: Rule) -> pd.Series:
+        """Every row's value when an optional export column (``if_missing``) is absent:
+        ``if_missing``, translated like a label; the report says what that costs."""
+        fill = rule.if_missing
+        text = pd.Series(np.nan if fill is None else str(fill), index=self.raw.index,
+                         dtype=object)
+        source = " + ".join(rule.sources)
+        what = (f"every row set to {fill!r}: a breakdown or comparison by "
+                f"{self.tm.table}.{column.name} shows one group and says nothing"
+                if fill is not None else f"{self.tm.table}.{column.name} is not measured")
+        self.report.notes.append(f"{self.tm.file}: column '{source}' not in this export "
+                                 f"(if_missing in {self.mapping.path.name}): {what}")
+        self.report.filled.append({
+            "table": self.tm.table, "column": column.name, "file": self.tm.file,
+            "source": source, "default": None if fill is None else str(fill),
+            "rows": len(self.raw), "absent": True})
+        return self.parse(column, rule, text) if fill is not None else text
 
     def day_month(self, frame: pd.DataFrame) -> None:
         """Deals' dates that read both day-first and month-first (every day <= 12): the
@@ -362,22 +383,28 @@ class _Converter:
         for name, rule in tm.rules.items():
             for source in rule.sources:
                 used.add(source)
-                if source not in found:
+                if source not in found and not rule.optional:
                     close = _closest(source, found)
                     hint = f" Found '{close[0]}': is it that one?" if close else ""
                     self.problems.append(
                         f"{tm.file}: column '{source}' is missing (mapped to "
                         f"{tm.table}.{name}).{hint} Columns in the file: {', '.join(found)}")
+        used.update(tm.licence.columns if tm.licence else ())
         for source in tm.where:
             used.add(source)
-            if source not in found:
+            if source not in found and source in tm.where_if_present:
+                self.report.notes.append(
+                    f"{tm.file}: column '{source}' not in this export (where with "
+                    f"if_present in {self.mapping.path.name}): no row was filtered on it")
+            elif source not in found:
                 self.problems.append(f"{tm.file}: column '{source}' is missing (tables."
                                      f"{tm.table}.where in {self.mapping.path.name}). "
                                      f"Columns in the file: {', '.join(found)}")
         entry = TableReport(table=tm.table, file=tm.file, rows_read=len(self.raw),
                             unused=[c for c in found if c not in used])
         self.report.tables.append(entry)
-        if any(s not in found for r in tm.rules.values() for s in r.sources):
+        if any(s not in found for r in tm.rules.values() if not r.optional
+               for s in r.sources):
             return pd.DataFrame()
         out = {}
         for column in table.columns:
@@ -387,7 +414,13 @@ class _Converter:
                 (entry.derived if column.name in DERIVED.get(tm.table, ())
                  else entry.missing).append(column.name)
             else:
-                entry.mapped[column.name] = rule.describe()
+                if all(src in found for src in rule.sources):
+                    entry.mapped[column.name] = rule.describe()
+                elif rule.if_missing is None:
+                    entry.missing.append(column.name)
+                else:
+                    entry.mapped[column.name] = (f"not in this export: {rule.if_missing!r} "
+                                                 "on every row")
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
@@ -472,7 +505,7 @@ class _Dropper:
                 if words <= set(group):
                     words = set(group)
             self.drop(table, (~text.isin(words)).to_numpy(),
-                      f"filtered out: '{column}' not {' or '.join(kept)} (where in "
+                      f"{FILTERED} '{column}' not {' or '.join(kept)} (where in "
                       f"{self.mapping.path.name})")
 
     def required_and_ranges(self, table: str) -> None:
@@ -908,6 +941,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     _derive(frames, spec, report)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
+    licence = spec.tables["users"].licence
+    ends = (None if licence is None else licence_ends(
+        frames["users"], raws["users"], frames, licence, spec, zone, report))
     tables = {name: _typed(name, frames[name]) for name in TABLES}
     report.impossible = {o.rule: list(o.keys) for o in impossible(CRM(tables, {}))}
     if key is not None:
@@ -921,6 +957,11 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "scale": None, "effect": None,
         **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "time_zone": zone}
+    if ends is not None and ends.notna().any():   # after pseudonymising: the keys written
+        stop = ends.to_numpy()
+        users = tables["users"].user_id.to_numpy()
+        report.metadata["licence_end"] = {str(u): str(pd.Timestamp(d).date()) for u, d in
+                                          sorted(zip(users, stop, strict=True)) if not pd.isna(d)}
     report.metadata["profile"] = _profile(tables, spec, zone, report.metadata, money)
     regions = report.metadata["profile"]["vocabularies"]["regions"]
     if control_region is not None and control_region not in regions:
