@@ -93,7 +93,7 @@ def licence_ends(users: pd.DataFrame, raw: pd.DataFrame, frames: dict[str, pd.Da
                             f"('{licence.active}' false), their licence taken to end "
                             f"{', '.join(how)}: staff counts such as sales per rep stop there")
     if system.any():
+        marks = "; ".join(f"{c} {' or '.join(v)}" for c, v in licence.system.items())
         report.notes.append(f"{file}: {int(system.sum())} system or integration user(s) "
-                            f"({', '.join(f'{c} {list(v)}' for c, v in licence.system.items())}"
-                            "): never counted as staff")
+                            f"({marks}): never counted as staff")
     return ends

@@ -65,6 +65,13 @@ def lines(crm: CRM) -> list[str]:
     if money["code"] and not money["conversions"]:
         out.append(f"Amounts are in {money['code']}, as the export holds them (no "
                    "conversion).")
+    staff = made.get("staff") or {}
+    if staff.get("ended") or staff.get("system"):
+        who = [f"{staff['ended']} no longer licensed" if staff.get("ended") else "",
+               _plural(staff["system"], "system or integration user") if staff.get("system")
+               else ""]
+        out.append(f"Users: {' and '.join(w for w in who if w)}: staff counts such as sales "
+                   "per rep count each only while licensed.")
     zone = made["time_zone"]
     out.append(f"Time zone: {zone['zone']} (from {zone['source']})." if zone["zone"] else
                "Time zone: not given; timestamps are taken as the export wrote them.")
