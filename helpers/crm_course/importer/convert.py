@@ -37,6 +37,7 @@ import codecs
 import difflib
 import io
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -46,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM, load_crm, quote_lines, quote_values, write_tables
-from ..escape import clean
+from ..escape import clean, looks_like_formula
 from ..kpis.date_order import impossible
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
@@ -68,6 +69,7 @@ from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
 from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport
 
+NUMBER_LIKE = re.compile(r"[+-]?[\d\s().,/-]+")   # '+49 40 555', '-12.5': not formulas
 START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
                 "campaigns": ("start_date",), "campaign_members": ("sent_date",)}
 END_EVENTS = {"opportunities": ("created_date", "close_date"),
@@ -323,6 +325,25 @@ class _Converter:
                     "rows": int(empty.sum())})
         return self.parse(column, rule, text)
 
+    def formulas(self, frame: pd.DataFrame) -> None:
+        """Note the text cells that start like a spreadsheet formula (`escape.
+        looks_like_formula`; phone numbers and signed numbers aside): the dataset keeps
+        them as written, it is data; the CSV files the course writes for people
+        (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
+        text = [c.name for c in TABLES[self.tm.table].columns if c.kind in ("id", "text")]
+        cells = frame[text].stack()
+        cells = cells[cells.map(lambda v: isinstance(v, str) and looks_like_formula(v)
+                                and not NUMBER_LIKE.fullmatch(v.strip()))]
+        if cells.empty:
+            return
+        rows = sorted({i for i, _ in cells.index})
+        self.report.notes.append(
+            f"{self.tm.file}: {len(cells)} cell(s) start like a spreadsheet formula (=, +, "
+            f"-, @) in {', '.join(dict.fromkeys(c for _, c in cells.index))} at "
+            f"{self.lines(self.raw.index.isin(rows))}: kept as written (the dataset is "
+            "data); open its CSV files in a spreadsheet only with every column imported "
+            "as text")
+
     def absent_column(self, column: Column, rule: Rule) -> pd.Series:
         """Every row's value when an optional export column (``if_missing``) is absent:
         ``if_missing``, translated like a label; the report says what that costs."""
@@ -424,6 +445,7 @@ class _Converter:
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
+        self.formulas(frame)
         if tm.table == "opportunities":
             self.day_month(frame)
         code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
