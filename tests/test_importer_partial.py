@@ -75,10 +75,17 @@ def _cli(source: Path, out: Path, capsys) -> tuple[int, str]:
 
 
 def test_an_export_of_opportunities_only_is_refused_naming_the_core(tmp_path, capsys):
+    """Refused, not made up: owners without a department would all count as sales reps
+    and every deal would have one region. The message names each file to add and why."""
     code, err = _cli(_export(tmp_path, ("Opportunity.csv",)), tmp_path / "out", capsys)
     assert code == 2 and "Traceback" not in err
-    assert "User.csv: file not found in the export folder; the course needs table 'users'" in err
-    assert "Account.csv: file not found" in err
+    assert ("User.csv: file not found in the export folder; the course needs table 'users' "
+            "from it for who owns each deal: a department tells sales reps from the others "
+            "(sales per rep, adoption), a region and licence start date. Export it from the "
+            "CRM into the folder (CSV files in the folder: Opportunity.csv)") in err
+    assert ("Account.csv: file not found in the export folder; the course needs table "
+            "'accounts' from it for the company of each deal: industry, region and segment") \
+        in err
     assert "TimeZoneSidKey" not in err            # not a second, misleading problem
     assert not (tmp_path / "out").exists()
 

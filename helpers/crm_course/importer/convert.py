@@ -923,8 +923,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             if name in CORE_TABLES:
                 here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
                 problems.append(f"{tm.file}: file not found in the export folder; the course "
-                                f"needs table '{name}' from it (CSV files in the folder: "
-                                f"{here})")
+                                f"needs table '{name}' from it for {CORE_TABLES[name]}. "
+                                f"Export it from the CRM into the folder (CSV files in the "
+                                f"folder: {here})")
             else:
                 report.absent[name] = f"{tm.file} not found in the export"
             continue

@@ -26,7 +26,15 @@ from ..schema import TABLES
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot", "hubspot-web", "pipedrive",
             "dynamics365")
-CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
+# An import needs at least these, and why: an export of opportunities alone is refused
+# with these reasons rather than made up (owners without a department would all be reps).
+CORE_TABLES = {
+    "users": "who owns each deal: a department tells sales reps from the others (sales per "
+             "rep, adoption), a region and licence start date",
+    "accounts": "the company of each deal: industry, region and segment (the breakdowns "
+                "and the control region)",
+    "opportunities": "the deals themselves: every sales KPI",
+}
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal", "if_missing")
 WHERE_KEYS = ("keep", "if_present")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency", "where",
