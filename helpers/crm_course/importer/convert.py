@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from .. import checks
 from ..data import CRM, load_crm, quote_lines, quote_values, write_tables
 from ..escape import clean, looks_like_formula
 from ..kpis.date_order import impossible
@@ -531,39 +532,35 @@ class _Dropper:
                       f"{self.mapping.path.name})")
 
     def required_and_ranges(self, table: str) -> None:
+        """The loader's checks (`crm_course.checks`) as drops: a required value empty or
+        out of range drops the row; an optional one out of range is cleared (noted)."""
         for column in TABLES[table].columns:
-            frame = self.frames[table]
-            values = frame[column.name]
-            if not column.nullable and column.name not in DERIVED.get(table, ()):
-                self.drop(table, values.isna().to_numpy(),
+            if column.name not in DERIVED.get(table, ()):
+                self.drop(table, checks.empty(column, self.frames[table][column.name]),
                           f"empty {self.rule_source(table, column.name)}: "
                           f"{table}.{column.name} needs a value")
-            values = self.frames[table][column.name]
-            if column.minimum is not None or column.maximum is not None:
-                numbers = pd.to_numeric(values, errors="coerce")
-                low = -np.inf if column.minimum is None else column.minimum
-                high = np.inf if column.maximum is None else column.maximum
-                outside = (numbers.notna() & ~numbers.between(low, high)).to_numpy()
-                limits = (f"at least {low:g}" if column.maximum is None
-                          else f"from {low:g} to {high:g}")
-                why = (f"{self.rule_source(table, column.name)} out of range for "
-                       f"{table}.{column.name} (expected {limits})")
-                if column.nullable:   # the record counts; only this value is unknown
-                    lines = frame["_line"].to_numpy()[outside]
-                    if outside.any():
-                        self.report.notes.append(
-                            f"{self.mapping.tables[table].file}: {why} at line(s) "
-                            f"{', '.join(map(str, lines))}: the value was cleared, the row kept")
-                    self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
-                else:
-                    self.drop(table, outside, why)
+            frame = self.frames[table]
+            values = frame[column.name]
+            outside = checks.out_of_range(column, values)
+            if not outside.any():
+                continue
+            why = (f"{self.rule_source(table, column.name)} out of range for "
+                   f"{table}.{column.name} (expected {checks.expected_range(column)})")
+            if column.nullable:   # the record counts; only this value is unknown
+                lines = frame["_line"].to_numpy()[outside]
+                self.report.notes.append(
+                    f"{self.mapping.tables[table].file}: {why} at line(s) "
+                    f"{', '.join(map(str, lines))}: the value was cleared, the row kept")
+                self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
+            else:
+                self.drop(table, outside, why)
         self.duplicates(table)
 
     def duplicates(self, table: str) -> None:
         """Drop later rows repeating a key: an exact copy, or a conflict (same key,
         other values: the columns that differ are named; the first row is kept)."""
         frame, key = self.frames[table], list(TABLES[table].primary_key)
-        repeated = frame.duplicated(key, keep="first").to_numpy()
+        repeated = checks.repeated_key(TABLES[table], frame, keep="first")
         if not repeated.any():
             return
         columns = [c for c in frame.columns if c != "_line"]
