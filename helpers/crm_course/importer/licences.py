@@ -7,8 +7,9 @@ They stay in the users table, since they own records, but staff counts (the rep-
 of sales per rep) must stop when their licence did:
 
 - an inactive user's last day is ``last_day`` (e.g. ``LastLoginDate``) when the export
-  has it, else the last day the user created, closed or resolved one of their deals or
-  tickets, else ``licence_start``; never before ``licence_start``;
+  has it and can read it (same format and zone as the table's timestamps), else the last
+  day the user created, closed or resolved one of their deals or tickets, else
+  ``licence_start``; never before ``licence_start``;
 - a system user's last day is the day before ``licence_start``: never staff;
 - an empty or unreadable ``active`` value counts as active (noted).
 
