@@ -85,3 +85,16 @@ def lesson_runs(notebook_runs, imported):
 def test_every_lesson_runs_on_a_standard_org(lesson_runs, lesson):
     """make claims: every lesson on the export without custom fields."""
     assert lesson_runs[lesson].error is None, lesson_runs[lesson].error
+
+
+@pytest.mark.claims
+def test_lesson_01_says_what_the_missing_custom_fields_cost(lesson_runs):
+    import nbformat
+
+    nb = nbformat.read(lesson_runs["01_collect_usage_data"].output, as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == "c02-provenance")
+    printed = "".join(o.get("text", "") for o in cell.outputs)
+    assert ("- accounts.segment: Segment__c is not in Account.csv, so all 11 rows read are "
+            "set to 'Mid-market'; a breakdown or comparison by segment shows one group and "
+            "says nothing.") in printed, printed
+    assert "- opportunities.competitor: not measured (Competitor__c is not in " in printed

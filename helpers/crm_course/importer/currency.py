@@ -189,7 +189,7 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
                             f"{', '.join(dict.fromkeys(lacking))} (the export uses {counts}; "
                             f"reporting currency {target})")
     _fill_empty(carriers, files, declared, notes)
-    conversions, kept = [], {}
+    conversions, already = [], 0   # rows already in the reporting currency
     for table, frame in carriers.items():
         dates = RATE_DATES.get(table, ())
         day = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -201,7 +201,7 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             rows = ((frame["_currency"] == code) & money).to_numpy()
             if code == target:   # already in the reporting currency: nothing converted
                 factor[rows] = 1.0
-                kept[code] = kept.get(code, 0) + int(rows.sum())
+                already += int(rows.sum())
                 continue
             if not rows.any():
                 continue
@@ -225,8 +225,8 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             frame[column] = pd.to_numeric(frame[column]).astype("float64") * factor
     notes.append(f"currency: amounts in {counts} converted to {target} with "
                  f"{Path(rates_path).name} (rates listed under 'Currency conversions')"
-                 + (f"; the {kept[target]} row(s) already in {target} are kept as they are"
-                    if kept.get(target) else ""))
+                 + (f"; the {already} row(s) already in {target} are kept as they are"
+                    if already else ""))
     for table, frame in frames.items():
         if table not in carriers and len(frame) and money_columns(TABLES[table]) and \
                 frame[money_columns(TABLES[table])].notna().any().any():

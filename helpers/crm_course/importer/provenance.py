@@ -90,8 +90,8 @@ def cautions(crm: CRM) -> list[str]:
     out = []
     for name, t in made["tables"].items():
         lost = {c: n for c, n in t["dropped"].items() if not c.startswith(FILTERED)}
-        dropped, read = sum(lost.values()), t["rows_read"] - (t["rows_read"] - t["rows_kept"]
-                                                              - sum(lost.values()))
+        dropped = sum(lost.values())
+        read = t["rows_kept"] + dropped   # the rows read, less those filtered on purpose
         if not read or dropped / read < LARGE_DROP:
             continue
         kpis = [kpi_label(k.name) for k in REGISTRY.values() if k.kind == "scalar" and any(
