@@ -49,6 +49,8 @@ def _crm_win_rate(name: str, end: str) -> float:
     else:
         sep = "," if name == "salesforce" else ";"
         raw = pd.read_csv(EXPORTS / name / "Opportunity.csv", sep=sep, dtype=str)
+        if "IsDeleted" in raw:   # deleted in Salesforce: filtered out by the mapping
+            raw = raw[raw.IsDeleted != "true"]
         day = pd.to_datetime(raw.CloseDate, format="ISO8601" if sep == "," else "%d.%m.%Y")
         closed = (raw.IsClosed == "true") & (day <= pd.Timestamp(end))
         won = raw.IsWon == "true"

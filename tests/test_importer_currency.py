@@ -34,8 +34,9 @@ def test_one_currency_in_the_export_is_the_datasets(tmp_path):
     import_export(_export(tmp_path, "USD"), "salesforce", tmp_path / "out", rates=rates)
     crm = load_crm(tmp_path / "out")
     assert crm.profile.currency == "USD"
-    assert crm.opportunities.amount.sum() == pytest.approx(
-        pd.to_numeric(pd.read_csv(tmp_path / "export" / "Opportunity.csv").Amount).sum())
+    raw = pd.read_csv(tmp_path / "export" / "Opportunity.csv")
+    assert crm.opportunities.amount.sum() == pytest.approx(   # deleted rows filtered out
+        pd.to_numeric(raw.Amount[~raw.IsDeleted]).sum())
     text = (tmp_path / "out" / "import_report.md").read_text()
     assert "every amount is in USD" in text
     assert "rates.csv (--rates) not used: the export's amounts are in USD" in text
@@ -85,7 +86,8 @@ def test_several_currencies_are_converted_with_the_rates_given(tmp_path, rates_t
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
     assert "## Currency conversions" in text
     assert "| opportunities | COP | 4000 | 2024-01-01 | 7 |" in text
-    assert {c.currency for c in report.conversions} == {"EUR", "USD", "COP"}
+    assert {c.currency for c in report.conversions} == {"USD", "COP"}   # not EUR per EUR
+    assert "the 8 row(s) already in EUR are kept as they are" in text
 
 
 def test_dated_rates_use_the_rate_in_force_on_the_close_date(tmp_path):

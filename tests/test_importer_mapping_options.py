@@ -65,7 +65,8 @@ def test_conflicting_duplicates_are_reported_apart_from_exact_copies(tmp_path):
     assert report.dropped_by_cause("opportunities") == {
         "conflicting duplicate: repeats the key opportunity_id of an earlier row with other "
         "values; the first row is kept": 1,
-        "exact copy of an earlier row (key opportunity_id)": 1}
+        "exact copy of an earlier row (key opportunity_id)": 1,
+        "filtered out: 'IsDeleted' not false (where in salesforce.yml)": 1}
     reasons = {d.reason for d in report.dropped}
     assert "repeats the key opportunity_id of line 3 with other values (amount); the first " \
            "row is kept" in reasons

@@ -28,6 +28,10 @@ def test_a_starter_mapping_guesses_and_lists_labels(tmp_path, capsys):
     assert {"Closed Won", "Closed Lost", "Needs Analysis"} <= set(
         deals["columns"]["stage"]["values"])
     assert spec["tables"]["tickets"]["file"] == "Case.csv"
+    assert deals["where"] == {"IsDeleted": False}           # the column is in the file
+    assert "where" not in spec["tables"]["tickets"]         # Case.csv has none
+    assert spec["tables"]["users"]["licence"] == {"active": "IsActive",
+                                                  "last_day": "LastLoginDate"}
     assert "# TODO" in text
     with pytest.raises(MappingError, match="mapped to no value"):   # labels to translate
         load_mapping(out)

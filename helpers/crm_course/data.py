@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import fastload
+from . import checks, fastload
 from .profile import Profile
 from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
@@ -222,8 +222,9 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
                   vocabularies: dict) -> pd.Series:
     where = f"{name}, column '{column.name}'"
     present = raw.notna()
-    if not column.nullable and (~present).any():
-        problems.append(f"{where}: empty value at {quote_lines(np.flatnonzero(~present))}; "
+    missing = checks.empty(column, raw)
+    if missing.any():
+        problems.append(f"{where}: empty value at {quote_lines(np.flatnonzero(missing))}; "
                         f"a value is required ({column.description})")
     kind = column.kind
     if kind in ("id", "text"):
@@ -267,17 +268,11 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
         problems.append(f"{where}: cannot read {quote_values(raw[bad])} at "
                         f"{quote_lines(np.flatnonzero(bad))} as a number; expected {expected}")
         return parsed
-    outside = pd.Series(False, index=parsed.index)
-    if column.minimum is not None:
-        outside |= parsed < column.minimum
-    if column.maximum is not None:
-        outside |= parsed > column.maximum
+    outside = checks.out_of_range(column, parsed)
     if outside.any():
-        limits = f"at least {column.minimum:g}" if column.maximum is None else (
-            f"from {column.minimum:g} to {column.maximum:g}")
         problems.append(f"{where}: {quote_values(raw[outside])} at "
                         f"{quote_lines(np.flatnonzero(outside))} is out of range; "
-                        f"expected {limits}")
+                        f"expected {checks.expected_range(column)}")
     if kind == "int":
         return parsed.astype("Int64") if column.nullable else parsed.astype("int64")
     return parsed.astype("float64")
@@ -294,7 +289,7 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
                           for c in table.columns})
     if table.primary_key:
         key = list(table.primary_key)
-        dup = frame.duplicated(key, keep=False).to_numpy()
+        dup = checks.repeated_key(table, frame)
         if dup.any():
             values = raw.loc[dup, key].astype(str).agg("/".join, axis=1)
             problems.append(f"{name}: duplicate key {'/'.join(key)} {quote_values(values)} at "

@@ -13,6 +13,11 @@
   never a literal ``&lt;``.
 - `no_bidi` drops only direction controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C)
   from a dataset string shown on a page, keeping everything else as it is.
+- `csv_cell`: a cell of a CSV file written for people to open in a spreadsheet
+  (gradebook, LMS exports): `clean`, and a leading ``'`` before text that
+  `looks_like_formula` (``= + - @``, tab, return), so the spreadsheet never runs it. The
+  dataset's own CSV files are data, kept as the CRM wrote them (an import notes the
+  cells that start like a formula; see `crm_course.importer`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ KEEP = {"\n", "\t"}
 MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]|])")
 MARKDOWN_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 MARKDOWN_LITERAL = re.compile(r"([\\`\[\]|<>&])")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F,
                       0x061C])
 
@@ -64,4 +70,22 @@ def no_bidi(text) -> str:
     return str(text).translate(BIDI)
 
 
-__all__ = ["Markup", "clean", "html", "markdown", "markdown_literal", "no_bidi"]
+def looks_like_formula(text: str) -> bool:
+    """Starts like a formula once leading spaces are dropped and full-width forms read
+    as their ASCII ones (NFKC): ``' =1+1'``, ``'\u3000=1+1'`` and ``'＝1+1'`` too."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START)
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet never runs: control and bidi characters dropped, and a
+    leading ``'`` before text that starts like a formula (``= + - @``, tab, return),
+    after any leading space."""
+    text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    formula = looks_like_formula(text)
+    text = clean(text)
+    return "'" + text if formula or looks_like_formula(text) else text
+
+
+__all__ = ["Markup", "clean", "csv_cell", "html", "looks_like_formula", "markdown",
+           "markdown_literal", "no_bidi"]

@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 
+from .checks import bounds
 from .paths import cache_dir
 from .schema import TABLES, Table
 
@@ -46,8 +47,9 @@ _TYPES = {"id": pa.large_string(), "text": pa.large_string(),   # pandas' str: n
 
 
 def _checked(table: Table, data: pa.Table, allowed: dict[str, tuple[str, ...]]) -> bool:
-    """The checks of the careful parse that can fail: required values, allowed values
-    (``allowed``: column -> its values), ranges, unique keys."""
+    """The checks of the careful parse that can fail (`checks`: required values, ranges,
+    unique keys; and allowed values, ``allowed``: column -> its values), on the whole
+    column at once: True when no row breaks one."""
     for column in table.columns:
         values = data.column(column.name)
         if not column.nullable and values.null_count:
@@ -60,10 +62,8 @@ def _checked(table: Table, data: pa.Table, allowed: dict[str, tuple[str, ...]]) 
                 pc.any(pc.is_nan(values)).as_py() or pc.any(pc.is_inf(values)).as_py()):
             return False   # 'nan', 'inf' written out: the careful parse reports them
         if (column.minimum is not None or column.maximum is not None) and len(values):
-            bounds = pc.min_max(values).as_py()
-            if bounds["min"] is not None and (
-                    column.minimum is not None and bounds["min"] < column.minimum
-                    or column.maximum is not None and bounds["max"] > column.maximum):
+            seen, (low, high) = pc.min_max(values).as_py(), bounds(column)
+            if seen["min"] is not None and (seen["min"] < low or seen["max"] > high):
                 return False
     keys = [data.column(k) if k not in allowed else _codes(data.column(k), allowed[k])
             for k in table.primary_key]

@@ -367,5 +367,10 @@ METADATA_KEYS = {
               "(user_id -> wave); `ab` test_start, test_end, unit, smallest_effect, "
               "icc_planned and arms (user_id -> reminder or control); `its` break. Left "
               "out: the sample's regional package.",
+    "licence_end": "Only in an imported dataset whose users include some no longer "
+                   "licensed: user_id -> the last day with a licence (an inactive user's "
+                   "last login or last record; the day before licence_start for a system "
+                   "or integration user, which is never staff). Staff counts (rep-months) "
+                   "stop there. Left out: every user is licensed to the data's end.",
 }
-OPTIONAL_METADATA_KEYS = ("time_zone", "design")
+OPTIONAL_METADATA_KEYS = ("time_zone", "design", "licence_end")

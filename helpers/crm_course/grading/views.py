@@ -5,33 +5,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import unicodedata
 from pathlib import Path
 
-from ..escape import clean, html, markdown_literal
+from ..escape import csv_cell, html, markdown_literal
 from ..escape import markdown as md
 from ..exercises.banks import BANKS, get_bank
 from ..exercises.judge import FAILED, PASSED, UNANSWERED
 from .submission import GradeResult
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _looks_like_formula(text: str) -> bool:
-    """Starts like a formula once leading spaces are dropped and full-width forms read
-    as their ASCII ones (NFKC): ``' =1+1'``, ``'\u3000=1+1'`` and ``'＝1+1'`` too."""
-    text = unicodedata.normalize("NFKC", text)
-    return text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START)
-
-
-def csv_cell(value) -> str:
-    """A CSV cell a spreadsheet never runs: control and bidi characters dropped, and a
-    leading ``'`` before text that starts like a formula (``= + - @``, tab, return),
-    after any leading space."""
-    text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-    formula = _looks_like_formula(text)
-    text = clean(text)
-    return "'" + text if formula or _looks_like_formula(text) else text
 
 
 def gradebook_rows(results: list[GradeResult]) -> tuple[list[str], list[list[str]]]:

@@ -37,6 +37,7 @@ import codecs
 import difflib
 import io
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -45,13 +46,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from .. import checks
 from ..data import CRM, load_crm, quote_lines, quote_values, write_tables
-from ..escape import clean
+from ..escape import clean, looks_like_formula
 from ..kpis.date_order import impossible
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
 from . import currency
 from . import values as parse
+from .licences import licence_ends
 from .mapping import (
     CORE_TABLES,
     DELIMITERS,
@@ -65,8 +68,9 @@ from .mapping import (
 )
 from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .report import REPORT_FILE, DroppedRow, ImportReport, TableReport
+from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport
 
+NUMBER_LIKE = re.compile(r"[+-]?[\d\s().,/-]+")   # '+49 40 555', '-12.5': not formulas
 START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
                 "campaigns": ("start_date",), "campaign_members": ("sent_date",)}
 END_EVENTS = {"opportunities": ("created_date", "close_date"),
@@ -305,6 +309,8 @@ class _Converter:
     def column(self, column: Column, rule: Rule) -> pd.Series:
         if not rule.sources:
             return pd.Series([rule.value] * len(self.raw), index=self.raw.index, dtype=object)
+        if any(s not in self.raw.columns for s in rule.sources):   # optional, absent
+            return self.absent_column(column, rule)
         text = _source_text(self.raw, rule)
         if rule.default is not None:
             empty = text.isna()
@@ -319,6 +325,43 @@ class _Converter:
                     "source": " + ".join(rule.sources), "default": str(rule.default),
                     "rows": int(empty.sum())})
         return self.parse(column, rule, text)
+
+    def formulas(self, frame: pd.DataFrame) -> None:
+        """Note the text cells that start like a spreadsheet formula (`escape.
+        looks_like_formula`; phone numbers and signed numbers aside): the dataset keeps
+        them as written, it is data; the CSV files the course writes for people
+        (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
+        text = [c.name for c in TABLES[self.tm.table].columns if c.kind in ("id", "text")]
+        cells = frame[text].stack()
+        cells = cells[cells.map(lambda v: isinstance(v, str) and looks_like_formula(v)
+                                and not NUMBER_LIKE.fullmatch(v.strip()))]
+        if cells.empty:
+            return
+        rows = sorted({i for i, _ in cells.index})
+        self.report.notes.append(
+            f"{self.tm.file}: {len(cells)} cell(s) start like a spreadsheet formula (=, +, "
+            f"-, @) in {', '.join(dict.fromkeys(c for _, c in cells.index))} at "
+            f"{self.lines(self.raw.index.isin(rows))}: kept as written (the dataset is "
+            "data); open its CSV files in a spreadsheet only with every column imported "
+            "as text")
+
+    def absent_column(self, column: Column, rule: Rule) -> pd.Series:
+        """Every row's value when an optional export column (``if_missing``) is absent:
+        ``if_missing``, translated like a label; the report says what that costs."""
+        fill = rule.if_missing
+        text = pd.Series(np.nan if fill is None else str(fill), index=self.raw.index,
+                         dtype=object)
+        source = " + ".join(rule.sources)
+        what = (f"every row set to {fill!r}: a breakdown or comparison by "
+                f"{self.tm.table}.{column.name} shows one group and says nothing"
+                if fill is not None else f"{self.tm.table}.{column.name} is not measured")
+        self.report.notes.append(f"{self.tm.file}: column '{source}' not in this export "
+                                 f"(if_missing in {self.mapping.path.name}): {what}")
+        self.report.filled.append({
+            "table": self.tm.table, "column": column.name, "file": self.tm.file,
+            "source": source, "default": None if fill is None else str(fill),
+            "rows": len(self.raw), "absent": True})
+        return self.parse(column, rule, text) if fill is not None else text
 
     def day_month(self, frame: pd.DataFrame) -> None:
         """Deals' dates that read both day-first and month-first (every day <= 12): the
@@ -362,22 +405,28 @@ class _Converter:
         for name, rule in tm.rules.items():
             for source in rule.sources:
                 used.add(source)
-                if source not in found:
+                if source not in found and not rule.optional:
                     close = _closest(source, found)
                     hint = f" Found '{close[0]}': is it that one?" if close else ""
                     self.problems.append(
                         f"{tm.file}: column '{source}' is missing (mapped to "
                         f"{tm.table}.{name}).{hint} Columns in the file: {', '.join(found)}")
+        used.update(tm.licence.columns if tm.licence else ())
         for source in tm.where:
             used.add(source)
-            if source not in found:
+            if source not in found and source in tm.where_if_present:
+                self.report.notes.append(
+                    f"{tm.file}: column '{source}' not in this export (where with "
+                    f"if_present in {self.mapping.path.name}): no row was filtered on it")
+            elif source not in found:
                 self.problems.append(f"{tm.file}: column '{source}' is missing (tables."
                                      f"{tm.table}.where in {self.mapping.path.name}). "
                                      f"Columns in the file: {', '.join(found)}")
         entry = TableReport(table=tm.table, file=tm.file, rows_read=len(self.raw),
                             unused=[c for c in found if c not in used])
         self.report.tables.append(entry)
-        if any(s not in found for r in tm.rules.values() for s in r.sources):
+        if any(s not in found for r in tm.rules.values() if not r.optional
+               for s in r.sources):
             return pd.DataFrame()
         out = {}
         for column in table.columns:
@@ -387,10 +436,17 @@ class _Converter:
                 (entry.derived if column.name in DERIVED.get(tm.table, ())
                  else entry.missing).append(column.name)
             else:
-                entry.mapped[column.name] = rule.describe()
+                if all(src in found for src in rule.sources):
+                    entry.mapped[column.name] = rule.describe()
+                elif rule.if_missing is None:
+                    entry.missing.append(column.name)
+                else:
+                    entry.mapped[column.name] = (f"not in this export: {rule.if_missing!r} "
+                                                 "on every row")
                 out[column.name] = self.column(column, rule)
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
+        self.formulas(frame)
         if tm.table == "opportunities":
             self.day_month(frame)
         code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
@@ -472,43 +528,39 @@ class _Dropper:
                 if words <= set(group):
                     words = set(group)
             self.drop(table, (~text.isin(words)).to_numpy(),
-                      f"filtered out: '{column}' not {' or '.join(kept)} (where in "
+                      f"{FILTERED} '{column}' not {' or '.join(kept)} (where in "
                       f"{self.mapping.path.name})")
 
     def required_and_ranges(self, table: str) -> None:
+        """The loader's checks (`crm_course.checks`) as drops: a required value empty or
+        out of range drops the row; an optional one out of range is cleared (noted)."""
         for column in TABLES[table].columns:
-            frame = self.frames[table]
-            values = frame[column.name]
-            if not column.nullable and column.name not in DERIVED.get(table, ()):
-                self.drop(table, values.isna().to_numpy(),
+            if column.name not in DERIVED.get(table, ()):
+                self.drop(table, checks.empty(column, self.frames[table][column.name]),
                           f"empty {self.rule_source(table, column.name)}: "
                           f"{table}.{column.name} needs a value")
-            values = self.frames[table][column.name]
-            if column.minimum is not None or column.maximum is not None:
-                numbers = pd.to_numeric(values, errors="coerce")
-                low = -np.inf if column.minimum is None else column.minimum
-                high = np.inf if column.maximum is None else column.maximum
-                outside = (numbers.notna() & ~numbers.between(low, high)).to_numpy()
-                limits = (f"at least {low:g}" if column.maximum is None
-                          else f"from {low:g} to {high:g}")
-                why = (f"{self.rule_source(table, column.name)} out of range for "
-                       f"{table}.{column.name} (expected {limits})")
-                if column.nullable:   # the record counts; only this value is unknown
-                    lines = frame["_line"].to_numpy()[outside]
-                    if outside.any():
-                        self.report.notes.append(
-                            f"{self.mapping.tables[table].file}: {why} at line(s) "
-                            f"{', '.join(map(str, lines))}: the value was cleared, the row kept")
-                    self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
-                else:
-                    self.drop(table, outside, why)
+            frame = self.frames[table]
+            values = frame[column.name]
+            outside = checks.out_of_range(column, values)
+            if not outside.any():
+                continue
+            why = (f"{self.rule_source(table, column.name)} out of range for "
+                   f"{table}.{column.name} (expected {checks.expected_range(column)})")
+            if column.nullable:   # the record counts; only this value is unknown
+                lines = frame["_line"].to_numpy()[outside]
+                self.report.notes.append(
+                    f"{self.mapping.tables[table].file}: {why} at line(s) "
+                    f"{', '.join(map(str, lines))}: the value was cleared, the row kept")
+                self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
+            else:
+                self.drop(table, outside, why)
         self.duplicates(table)
 
     def duplicates(self, table: str) -> None:
         """Drop later rows repeating a key: an exact copy, or a conflict (same key,
         other values: the columns that differ are named; the first row is kept)."""
         frame, key = self.frames[table], list(TABLES[table].primary_key)
-        repeated = frame.duplicated(key, keep="first").to_numpy()
+        repeated = checks.repeated_key(TABLES[table], frame, keep="first")
         if not repeated.any():
             return
         columns = [c for c in frame.columns if c != "_line"]
@@ -868,8 +920,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             if name in CORE_TABLES:
                 here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
                 problems.append(f"{tm.file}: file not found in the export folder; the course "
-                                f"needs table '{name}' from it (CSV files in the folder: "
-                                f"{here})")
+                                f"needs table '{name}' from it for {CORE_TABLES[name]}. "
+                                f"Export it from the CRM into the folder (CSV files in the "
+                                f"folder: {here})")
             else:
                 report.absent[name] = f"{tm.file} not found in the export"
             continue
@@ -908,6 +961,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     _derive(frames, spec, report)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
+    licence = spec.tables["users"].licence
+    ends = (None if licence is None else licence_ends(
+        frames["users"], raws["users"], frames, licence, spec, zone, report))
     tables = {name: _typed(name, frames[name]) for name in TABLES}
     report.impossible = {o.rule: list(o.keys) for o in impossible(CRM(tables, {}))}
     if key is not None:
@@ -921,6 +977,11 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         "scale": None, "effect": None,
         **_period(frames, changes_start, export_date, report),
         "control_region": control_region, "survey_waves": [], "time_zone": zone}
+    if ends is not None and ends.notna().any():   # after pseudonymising: the keys written
+        stop = ends.to_numpy()
+        users = tables["users"].user_id.to_numpy()
+        report.metadata["licence_end"] = {str(u): str(pd.Timestamp(d).date()) for u, d in
+                                          sorted(zip(users, stop, strict=True)) if not pd.isna(d)}
     report.metadata["profile"] = _profile(tables, spec, zone, report.metadata, money)
     regions = report.metadata["profile"]["vocabularies"]["regions"]
     if control_region is not None and control_region not in regions:

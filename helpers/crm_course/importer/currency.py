@@ -189,7 +189,7 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
                             f"{', '.join(dict.fromkeys(lacking))} (the export uses {counts}; "
                             f"reporting currency {target})")
     _fill_empty(carriers, files, declared, notes)
-    conversions = []
+    conversions, already = [], 0   # rows already in the reporting currency
     for table, frame in carriers.items():
         dates = RATE_DATES.get(table, ())
         day = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -199,6 +199,10 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
         money = frame[money_columns(TABLES[table])].notna().any(axis=1)
         for code in codes:
             rows = ((frame["_currency"] == code) & money).to_numpy()
+            if code == target:   # already in the reporting currency: nothing converted
+                factor[rows] = 1.0
+                already += int(rows.sum())
+                continue
             if not rows.any():
                 continue
             rate, start = rate_on(rates, code, day[rows])
@@ -220,7 +224,9 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
         for column in money_columns(TABLES[table]):
             frame[column] = pd.to_numeric(frame[column]).astype("float64") * factor
     notes.append(f"currency: amounts in {counts} converted to {target} with "
-                 f"{Path(rates_path).name} (rates listed under 'Currency conversions')")
+                 f"{Path(rates_path).name} (rates listed under 'Currency conversions')"
+                 + (f"; the {already} row(s) already in {target} are kept as they are"
+                    if already else ""))
     for table, frame in frames.items():
         if table not in carriers and len(frame) and money_columns(TABLES[table]) and \
                 frame[money_columns(TABLES[table])].notna().any().any():

@@ -26,10 +26,20 @@ from ..schema import TABLES
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot", "hubspot-web", "pipedrive",
             "dynamics365")
-CORE_TABLES = ("users", "accounts", "opportunities")  # an import needs at least these
-RULE_KEYS = ("from", "values", "default", "value", "format", "decimal")
+# An import needs at least these, and why: an export of opportunities alone is refused
+# with these reasons rather than made up (owners without a department would all be reps).
+CORE_TABLES = {
+    "users": "who owns each deal: a department tells sales reps from the others (sales per "
+             "rep, adoption), a region and licence start date",
+    "accounts": "the company of each deal: industry, region and segment (the breakdowns "
+                "and the control region)",
+    "opportunities": "the deals themselves: every sales KPI",
+}
+RULE_KEYS = ("from", "values", "default", "value", "format", "decimal", "if_missing")
+WHERE_KEYS = ("keep", "if_present")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency", "where",
-              "delimiter")
+              "delimiter", "licence")
+LICENCE_KEYS = ("active", "last_day", "system")   # users: who is licensed, until when
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
             "datetime_format", "time_zone", "time_zone_from", "timestamps", "countries",
             "currency", "currencies", "policies", "tables")
@@ -57,7 +67,9 @@ class Rule:
     ``value``: a constant instead; ``values``: export label -> course value (None: no
     value); ``default``: export value for empty cells (translated like the others);
     ``format``: date format overriding the table's; ``decimal``: the decimal separator
-    of this column, confirmed (see `values.read_numbers`).
+    of this column, confirmed (see `values.read_numbers`); ``optional``: the export
+    column may be absent (key ``if_missing``), every row then gets ``if_missing``
+    (translated like a label; None: no value), and the import report says so.
     """
 
     sources: tuple[str, ...] = ()
@@ -66,12 +78,29 @@ class Rule:
     default: object = None
     format: str | None = None
     decimal: str | None = None
+    optional: bool = False
+    if_missing: object = None
 
     def describe(self) -> str:
         if not self.sources:
             return f"constant {self.value!r}"
         text = " + ".join(f"'{s}'" for s in self.sources)
         return text + (" (translated)" if self.values else "")
+
+
+@dataclass(frozen=True)
+class Licence:
+    """Users whose licence ended (see `licences`): ``active`` the export's yes/no column
+    (no: licence ended), ``last_day`` the column with its last day (e.g. the last login;
+    optional), ``system`` column -> values marking system or integration users."""
+
+    active: str
+    last_day: str | None = None
+    system: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.active, *([self.last_day] if self.last_day else []), *self.system]
 
 
 @dataclass(frozen=True)
@@ -85,6 +114,8 @@ class TableMapping:
     datetime_format: str
     currency: str | None = None    # export column holding each row's currency code
     where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> values kept
+    where_if_present: frozenset[str] = frozenset()   # where columns that may be absent
+    licence: Licence | None = None   # users only: whose licence ended (`licences`)
     delimiter: str | None = None   # this file's delimiter (default: the mapping's)
 
 
@@ -141,9 +172,13 @@ def _rule(spec, where: str, problems: list[str]) -> Rule:
                         "(a constant), not both or neither")
     values = {str(k): None if v is None else str(v)
               for k, v in (spec.get("values") or {}).items()}
+    if "if_missing" in spec and not sources:
+        problems.append(f"{where}: 'if_missing' needs 'from' (the export column that may "
+                        "be absent)")
     return Rule(sources=sources, value=spec.get("value"), values=values,
                 default=spec.get("default"),
-                format=spec.get("format"), decimal=spec.get("decimal"))
+                format=spec.get("format"), decimal=spec.get("decimal"),
+                optional="if_missing" in spec, if_missing=spec.get("if_missing"))
 
 
 def _check_values(rule: Rule, table: str, column: str, where: str,
@@ -212,6 +247,45 @@ def _where_text(value) -> str:
     return str(value).strip().lower()
 
 
+def _where(spec: dict, where: str, problems: list[str]
+           ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """A table's ``where``: export column -> the values kept (a value, a list, or
+    ``{keep: <value(s)>, if_present: true}``), and the columns that may be absent from
+    the export (``if_present``: then no row is filtered on them, and the report says so)."""
+    kept, optional = {}, set()
+    for column, rule in spec.items():
+        if isinstance(rule, dict):
+            unknown_keys(rule, WHERE_KEYS, f"{where}.{column}", problems)
+            if "keep" not in rule:
+                problems.append(f"{where}.{column}: 'keep' (the value(s) of rows kept) is "
+                                f"missing, e.g. {{keep: false, if_present: true}}")
+            if rule.get("if_present", False) not in (True, False):
+                problems.append(f"{where}.{column}.if_present: expected true or false, got "
+                                f"{rule['if_present']!r}")
+            if rule.get("if_present") is True:
+                optional.add(str(column))
+            rule = rule.get("keep")
+        kept[str(column)] = tuple(_where_text(x) for x in
+                                  (rule if isinstance(rule, list) else [rule]))
+    return kept, frozenset(optional)
+
+
+def _licence(spec, table: str, where: str, problems: list[str]) -> Licence | None:
+    """The users table's ``licence`` key, checked (None when not given)."""
+    if spec is None:
+        return None
+    example = ("{active: IsActive, last_day: LastLoginDate, system: {UserType: "
+               "[AutomatedProcess]}}")
+    if table != "users" or not isinstance(spec, dict) or not isinstance(
+            spec.get("active"), str) or not isinstance(spec.get("system", {}), dict):
+        problems.append(f"{where}: expected (under tables.users only) {example}, got {spec!r}")
+        return None
+    unknown_keys(spec, LICENCE_KEYS, where, problems)
+    return Licence(active=spec["active"], last_day=spec.get("last_day"),
+                   system={str(k): tuple(str(x) for x in (v if isinstance(v, list) else [v]))
+                           for k, v in (spec.get("system") or {}).items()})
+
+
 def load_mapping(mapping: str | Path) -> Mapping:
     """Read and check a mapping: a built-in name (`BUILT_IN`) or a YAML file's path.
 
@@ -276,13 +350,15 @@ def load_mapping(mapping: str | Path) -> Mapping:
         if delimiter is not None and delimiter not in DELIMITERS:
             problems.append(f"{path.name}, tables.{table}.delimiter: expected one of "
                             f"{', '.join(map(repr, DELIMITERS))}, got {delimiter!r}")
+        kept, if_present = _where(where, f"{path.name}, tables.{table}.where", problems)
+        licence = _licence(tspec.get("licence"), table, f"{path.name}, tables.{table}.licence",
+                           problems)
         tables[table] = TableMapping(
             table=table, file=tspec.get("file", ""), rules=rules,
             date_format=tspec.get("date_format", date_format),
             datetime_format=tspec.get("datetime_format", datetime_format),
             currency=tspec.get("currency"), delimiter=delimiter,
-            where={str(k): tuple(_where_text(x) for x in (v if isinstance(v, list) else [v]))
-                   for k, v in where.items()})
+            where=kept, where_if_present=if_present, licence=licence)
     absent = [t for t in CORE_TABLES if t not in tables]
     if absent:
         problems.append(f"{path.name}: the course needs the table(s) {', '.join(absent)}; "

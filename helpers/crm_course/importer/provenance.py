@@ -1,10 +1,13 @@
 """What the data went through, in sentences: the report and lesson 01 print these.
 
 `lines` says, from `CRM.provenance` (``dataset.json`` key ``import``), what an import did:
-rows read, kept and dropped by cause, values filled by a default, the currency and any
+rows read, kept and dropped by cause, values filled by a default (and optional columns
+the export lacks, with what that costs), the currency and any
 conversion, the time zone and what it was assumed for, and the deals kept without a
 company; for a generated dataset, that it was generated. `cautions` names, for each table
-that lost a large share of its rows (`LARGE_DROP`), the KPIs computed from it: a drop that
+that lost a large share of its rows (`LARGE_DROP`; rows a mapping's ``where`` filters out
+on purpose, such as deleted records, are neither lost nor counted), the KPIs computed
+from it: a drop that
 is not random (open deals without an account) can bias them. `date_orders` counts the
 records whose dates are in an impossible order (`kpis.date_order`).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 from ..data import CRM
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
+from .report import FILTERED
 
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
@@ -42,8 +46,17 @@ def lines(crm: CRM) -> list[str]:
             out.append(f"{name} ({t['file']}): {t['rows_read']:,} read, {t['rows_kept']:,} "
                        f"kept; dropped {causes}.")
     for f in made["filled"]:
-        out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
-                   f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
+        if not f.get("absent"):
+            out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
+                       f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
+        elif f["default"] is None:
+            out.append(f"{f['table']}.{f['column']}: not measured ({f['source']} is not in "
+                       f"{f['file']}).")
+        else:
+            out.append(f"{f['table']}.{f['column']}: {f['source']} is not in {f['file']}, so "
+                       f"all {_plural(f['rows'], 'row')} read are set to '{f['default']}'; a "
+                       f"breakdown or comparison by {f['column'].replace('_', ' ')} shows one "
+                       "group and says nothing.")
     money = made["currency"]
     for c in money["conversions"]:
         out.append(f"{c['table']}: {_plural(c['rows'], 'row')} in {c['currency']} converted "
@@ -52,6 +65,13 @@ def lines(crm: CRM) -> list[str]:
     if money["code"] and not money["conversions"]:
         out.append(f"Amounts are in {money['code']}, as the export holds them (no "
                    "conversion).")
+    staff = made.get("staff") or {}
+    if staff.get("ended") or staff.get("system"):
+        who = [f"{staff['ended']} no longer licensed" if staff.get("ended") else "",
+               _plural(staff["system"], "system or integration user") if staff.get("system")
+               else ""]
+        out.append(f"Users: {' and '.join(w for w in who if w)}: staff counts such as sales "
+                   "per rep count each only while licensed.")
     zone = made["time_zone"]
     out.append(f"Time zone: {zone['zone']} (from {zone['source']})." if zone["zone"] else
                "Time zone: not given; timestamps are taken as the export wrote them.")
@@ -69,13 +89,15 @@ def cautions(crm: CRM) -> list[str]:
     made = crm.provenance or {"tables": {}}
     out = []
     for name, t in made["tables"].items():
-        dropped = t["rows_read"] - t["rows_kept"]
-        if not t["rows_read"] or dropped / t["rows_read"] < LARGE_DROP:
+        lost = {c: n for c, n in t["dropped"].items() if not c.startswith(FILTERED)}
+        dropped = sum(lost.values())
+        read = t["rows_kept"] + dropped   # the rows read, less those filtered on purpose
+        if not read or dropped / read < LARGE_DROP:
             continue
         kpis = [kpi_label(k.name) for k in REGISTRY.values() if k.kind == "scalar" and any(
             need.split(".")[0] == name for need in k.tables)]
-        out.append(f"The import dropped {dropped / t['rows_read']:.0%} of the {name} rows "
-                   f"({dropped:,} of {t['rows_read']:,}; most for {next(iter(t['dropped']))})."
+        out.append(f"The import dropped {dropped / read:.0%} of the {name} rows "
+                   f"({dropped:,} of {read:,}; most for {next(iter(lost))})."
                    f" Unless those rows were a random sample, the KPIs computed from {name} "
                    f"can be biased: {', '.join(kpis) or 'none of the KPIs'}. The rows are "
                    "listed in import_report.md.")

@@ -14,6 +14,7 @@ from ..escape import markdown as md
 from ..profile import Profile
 
 REPORT_FILE = "import_report.md"
+FILTERED = "filtered out:"   # the cause of rows a mapping's `where` leaves out on purpose
 
 
 @dataclass
@@ -57,6 +58,7 @@ class ImportReport:
     metadata: dict = field(default_factory=dict)
     conversions: list = field(default_factory=list)   # currency.Conversion, rates used
     zones: list[str] = field(default_factory=list)    # which zone was assumed for what
+    staff: dict = field(default_factory=dict)   # users whose licence ended (`licences`)
     zone_source: str | None = None                     # where the company's zone came from
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
@@ -64,7 +66,8 @@ class ImportReport:
     def provenance(self) -> dict:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
         rows read, kept and dropped by cause per table, defaults filled, currency and
-        conversions, time zone and what it was assumed for, impossible orders kept."""
+        conversions, time zone and what it was assumed for, impossible orders kept, users
+        whose licence ended (``staff``: counts of ended and system users)."""
         policies = self.metadata.get("profile", {}).get("policies", {})
         return {
             "crm": self.crm,
@@ -79,6 +82,7 @@ class ImportReport:
             "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
                           "assumed": list(self.zones)},
             "impossible_orders": {k: len(v) for k, v in self.impossible.items()},
+            "staff": dict(self.staff),
         }
 
     def dropped_by_cause(self, table: str) -> dict[str, int]:

@@ -53,6 +53,9 @@ COLUMN_WORDS = {   # course column -> export headers known to mean it (normalise
     "phone": ("phone",), "department": ("department", "team"),
 }
 KEY_WORDS = ("id", "hsobjectid", "recordid")   # a table's own key, never a reference
+DELETED_WORDS = ("isdeleted", "deleted")         # a row deleted in the CRM (normalised)
+ACTIVE_WORDS = ("isactive", "active")            # a user still licensed
+LOGIN_WORDS = ("lastlogindate", "lastlogin", "lastloginat")
 
 
 def _norm(text: str) -> str:
@@ -101,6 +104,29 @@ def guess_column(column: str, headers: list[str], key: bool = False) -> str | No
     return by_norm[close[0]] if close else None
 
 
+def _filters(table: str, headers: list[str], used: set[str]) -> list[str]:
+    """The ``where`` and ``licence`` keys the file's columns suggest: a deleted-flag column
+    (`DELETED_WORDS`) filters out deleted rows; the users' active flag (`ACTIVE_WORDS`)
+    ends the licence of users who left."""
+    by_norm = {_norm(h): h for h in headers}
+    out = []
+    deleted = next((by_norm[w] for w in DELETED_WORDS if w in by_norm), None)
+    if deleted is not None:
+        used.add(deleted)
+        out.append(f"    where: {{{_q(deleted)}: false}}     # guessed: rows deleted in the "
+                   "CRM are left out (counted in import_report.md)")
+    active = next((by_norm[w] for w in ACTIVE_WORDS if w in by_norm), None)
+    if table == "users" and active is not None:
+        used.add(active)
+        login = next((by_norm[w] for w in LOGIN_WORDS if w in by_norm), None)
+        out += ["    licence:              # guessed: users who left count as staff only "
+                "until then", f"      active: {_q(active)}"]
+        if login is not None:
+            used.add(login)
+            out.append(f"      last_day: {_q(login)}")
+    return out
+
+
 def _q(value) -> str:
     return json.dumps(str(value), ensure_ascii=False)   # a JSON string is a YAML scalar
 
@@ -129,9 +155,11 @@ def starter_mapping(source: str | Path) -> str:
             continue
         taken.add(table)
         out += [f"  {table}:", f"    file: {_q(path.name)}", f"    delimiter: {_q(delimiter)}"
-                f"     # encoding {encoding}", "    columns:"]
+                f"     # encoding {encoding}"]
         headers = list(map(str, frame.columns))
         used = set()
+        out += _filters(table, headers, used)
+        out.append("    columns:")
         for column in TABLES[table].columns:
             found = guess_column(column.name, headers,
                                  key=(column.name,) == TABLES[table].primary_key)

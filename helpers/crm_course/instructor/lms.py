@@ -26,8 +26,8 @@ from __future__ import annotations
 import csv
 import io
 
+from ..escape import csv_cell
 from ..exercises.banks import BANKS, get_bank
-from ..grading.views import csv_cell
 
 CANVAS_USER_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 

@@ -393,12 +393,17 @@ def staff_months(crm: CRM, first: pd.Timestamp, last: pd.Timestamp, groups: Grou
     """Licensed person-months in the period, per group of ``groups.by``.
 
     A user counts from ``licence_start`` (or the period's first day, if later) to the
-    period's last day; days / (365.25 / 12) gives months. ``department`` limits the users
+    period's last day, or to the last day of their licence when it ended earlier
+    (``dataset.json`` key ``licence_end``: an imported user who left, or a system user,
+    never staff); days / (365.25 / 12) gives months. ``department`` limits the users
     (e.g. 'sales' for reps); None counts every licensed user.
     """
     users = crm.users
     begin = np.maximum(users.licence_start.to_numpy(dtype="datetime64[D]"), d64(first))
-    days = np.maximum((d64(last) - begin).astype(np.int64) + 1, 0).astype(float)
+    ended = pd.to_datetime(users.user_id.astype(str).map(crm.meta.get("licence_end") or {}))
+    stop = np.minimum(ended.to_numpy(dtype="datetime64[D]"), d64(last))
+    stop = np.where(np.isnat(stop), d64(last), stop)
+    days = np.maximum((stop - begin).astype(np.int64) + 1, 0).astype(float)
     selected = np.ones(len(users), dtype=bool) if department is None else (
         (users.department == department).to_numpy(dtype=bool))
     user_level = no_groups() if groups.by is None else _groups_from_rows(

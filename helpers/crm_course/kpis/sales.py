@@ -263,7 +263,8 @@ def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Won deal value per sales rep and month.
 
     sales_per_rep = sum(amount of deals won in the period) / rep-months, where rep-months =
-    licensed days in the period of the users in the sales department / (365.25 / 12).
+    licensed days in the period of the users in the sales department / (365.25 / 12);
+    a user who left or a system user counts only while licensed (`staff_months`).
 
     Normalising by rep-months makes periods of different length and teams of different size
     comparable. NaN: no sales rep licensed in the period.
