@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import norm
 
 from ... import designs
 from ... import inference as inf
@@ -99,6 +98,7 @@ def needed_from_result(crm) -> int:
 
 
 def needed_one_sample(crm) -> int:
+    from scipy.stats import norm
     plan = experiment.plan(_ab(crm))
     h = abs(inf.cohens_h(plan.p0, plan.p0 + plan.smallest))
     return math.ceil(((norm.ppf(0.975) + norm.ppf(0.8)) / h) ** 2)
@@ -141,6 +141,7 @@ def arm_low_whole_data(crm) -> float:
 
 def arm_low_wald(crm) -> float:
     """Another correct interval: the Wald one, difference - z x unpooled SE."""
+    from scipy.stats import norm
     test = experiment.analyse(_ab(crm))
     se = math.sqrt(test.before * (1 - test.before) / test.n_before
                    + test.after * (1 - test.after) / test.n_after)
