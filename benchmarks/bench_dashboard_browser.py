@@ -232,7 +232,7 @@ def main() -> int:
     lines += [f"| {name} | {median:.2f} | {worst:.2f} | {target if target else ''} | "
               f"{at:.1f} |" for name, median, worst, target, at in rows]
     body = "\n".join(["## Dashboard in the browser", "",
-                      f"Default data, {args.repeat} rounds of each change, Chromium via "
+                      f"Default data, {args.repeat} round(s) of each change, Chromium via "
                       f"Playwright at 1280x720, {platform.machine()}, Python "
                       f"{platform.python_version()}, {os.cpu_count()} cores; load: the "
                       "1-minute load average when the row was measured. First chart: a "
