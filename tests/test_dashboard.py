@@ -256,6 +256,23 @@ def test_views_are_built_when_their_tab_opens(exports):
     assert app.review.crm is hubspot  # read: built on the data shown
 
 
+def test_a_view_that_cannot_be_computed_says_why_in_its_tab(exports, monkeypatch):
+    from crm_course.dashboard import app as app_module
+
+    def broken(crm):
+        raise ValueError("regions.csv: no <b>region</b> column")
+
+    app = Dashboard(load_crm(exports["salesforce"]))
+    monkeypatch.setattr(app_module, "BeforeAfter", broken)
+    app.tabs.selected_index = 1
+    said = app.tabs.children[1].children[0].value
+    assert "could not be computed: regions.csv: no &lt;b&gt;region&lt;/b&gt; column" in said
+    monkeypatch.undo()  # opened again: tried again
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = 1
+    assert app.tabs.children[1].children == (app.review.widget,)
+
+
 def test_what_if_without_targets_or_orders(sample):
     # a change log, but no KPI targets (uplifts start at 0) and no orders (no margin to
     # price extra deals or kept customers with; logging time saved is still priced)

@@ -17,6 +17,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..data import CRM
+from ..escape import html
 from .before_after import BeforeAfter
 from .class_view import ClassView
 from .datasets import DataSwitch
@@ -66,7 +67,7 @@ class Dashboard:
         self.tabs = widgets.Tab(children=[self.explorer.widget,
                                           *(widgets.Box([building]) for _ in self._make),
                                           self.switch.widget], titles=TABS)
-        self.tabs.observe(lambda change: self._view(change["new"]), "selected_index")
+        self.tabs.observe(lambda change: self._opened(change["new"]), "selected_index")
         self.widget = Panel([self.switch.status, self.tabs,
                              about("About this dashboard", OBJECTIVES)],
                             self.describe, name="dashboard")
@@ -80,6 +81,16 @@ class Dashboard:
             self._built[index] = view = self._make[index]()
             self.tabs.children[index].children = [view.widget]
         return self._built[index]
+
+    def _opened(self, index: int | None) -> None:
+        """Build the view of the tab just opened; a view that cannot be computed says why
+        in its tab (an error in a widget callback reaches no page), and is tried again
+        the next time the tab is opened."""
+        try:
+            self._view(index)
+        except Exception as err:  # noqa: BLE001 - any error: said on the page
+            self.tabs.children[index].children = [widgets.HTML(
+                f"<p class='crm-caption'>This view could not be computed: {html(err)}</p>")]
 
     @property
     def review(self) -> BeforeAfter:
