@@ -239,7 +239,7 @@ def test_views_are_built_when_their_tab_opens(exports):
     models); a tab's view is built once, when the tab is opened, on the data then shown."""
     app = Dashboard(load_crm(exports["salesforce"]))
     made = len(_models(app.widget))
-    assert made < 100, made  # 248 when every view was built with the page
+    assert made < 100, made  # the sample's page held 248 when every view was built with it
     waiting = app.tabs.children[1].children[0]
     assert "Computing this view" in waiting.value
     assert repr(app.widget).count("built when its tab is opened") == 3
