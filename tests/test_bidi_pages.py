@@ -61,6 +61,8 @@ def _texts(widget) -> list[str]:
 
 def test_the_dashboard_shows_no_direction_control(folder, tmp_path):
     app = Dashboard(load_crm(folder), recent=tmp_path / "recent.json")
+    for tab in range(len(app.tabs.children)):  # every view, built as its tab opens
+        app.tabs.selected_index = tab
     assert isinstance(app.widget, widgets.Widget)
     texts = _texts(app.widget)
     assert any(SHOWN in t for t in texts)  # the company is named, controls dropped

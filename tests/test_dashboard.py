@@ -217,6 +217,62 @@ def test_switch_to_another_export(export_app, exports):
     assert export_app.review.result.did is None and export_app.what_if.plan.empty
 
 
+def _models(widget, seen=None) -> set:
+    """The widget models a page creates to show ``widget``: it, and every widget its
+    traits hold (children, layouts, styles), once each."""
+    import ipywidgets as widgets
+
+    seen = set() if seen is None else seen
+    if widget.model_id in seen:
+        return seen
+    seen.add(widget.model_id)
+    for name in widget.keys:
+        value = getattr(widget, name)
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, widgets.Widget):
+                _models(item, seen)
+    return seen
+
+
+def test_views_are_built_when_their_tab_opens(exports):
+    """The page starts with the explorer and the data switch (a third of the widget
+    models); a tab's view is built once, when the tab is opened, on the data then shown."""
+    app = Dashboard(load_crm(exports["salesforce"]))
+    made = len(_models(app.widget))
+    assert made < 100, made  # the sample's page held 248 when every view was built with it
+    waiting = app.tabs.children[1].children[0]
+    assert "Computing this view" in waiting.value
+    assert repr(app.widget).count("built when its tab is opened") == 3
+    hubspot = load_crm(exports["hubspot"])
+    app.set_crm(hubspot)  # a data set loaded before the tab was ever opened
+    app.tabs.selected_index = 2
+    what_if = app.tabs.children[2].children[0]
+    assert what_if is app.what_if.widget and app.what_if.crm is hubspot
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = 2  # opened again: the same view, not a second one
+    assert app.tabs.children[2].children[0] is what_if
+    assert app.tabs.children[1].children == (waiting,)  # still waiting: never opened
+    assert app.views == (app.explorer, app.what_if)
+    assert app.review.crm is hubspot  # read: built on the data shown
+
+
+def test_a_view_that_cannot_be_computed_says_why_in_its_tab(exports, monkeypatch):
+    from crm_course.dashboard import app as app_module
+
+    def broken(crm):
+        raise ValueError("regions.csv: no <b>region</b> column")
+
+    app = Dashboard(load_crm(exports["salesforce"]))
+    monkeypatch.setattr(app_module, "BeforeAfter", broken)
+    app.tabs.selected_index = 1
+    said = app.tabs.children[1].children[0].value
+    assert "could not be computed: regions.csv: no &lt;b&gt;region&lt;/b&gt; column" in said
+    monkeypatch.undo()  # opened again: tried again
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = 1
+    assert app.tabs.children[1].children == (app.review.widget,)
+
+
 def test_what_if_without_targets_or_orders(sample):
     # a change log, but no KPI targets (uplifts start at 0) and no orders (no margin to
     # price extra deals or kept customers with; logging time saved is still priced)

@@ -9,7 +9,7 @@ import json
 import shutil
 
 import pytest
-from test_dashboard_browser import ROOT, browser_page, pytestmark, voila  # noqa: F401
+from test_dashboard_browser import BUILT, ROOT, browser_page, pytestmark, voila  # noqa: F401
 
 COMPANY = ("<script>alert('company script')</script><img src=x onerror=alert('company img')>"
            "[click](javascript:alert('company link'))![i](http://example.invalid/md.png)"
@@ -48,6 +48,9 @@ def test_payloads_in_company_and_change_titles_do_not_run(voila, browser_page,  
     page.get_by_role("button", name="Load").click()
     page.wait_for_function("() => document.body.innerText.includes('<script>alert')",
                            timeout=60_000)
+    for tab in ("Before / after", "What if"):  # views built when their tab opens
+        page.locator(".lm-TabBar-tab", has_text=tab).click()
+        page.wait_for_function(BUILT, timeout=60_000)
     page.wait_for_timeout(2000)
     html = page.content()
     assert dialogs == []

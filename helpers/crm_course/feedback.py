@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from .inference import compare_means, format_p
 from .schema import LIKERT_ITEMS, LIKERT_LABELS, SUS_ITEMS
@@ -165,6 +163,7 @@ def correlation(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correla
     NaN r, interval and p-value with fewer than `MIN_PAIRS` pairs or when either variable
     has no spread (a correlation is then undefined, not zero).
     """
+    from scipy import stats
     pairs = pd.concat({"x": pd.Series(x), "y": pd.Series(y)}, axis=1).dropna()
     n = len(pairs)
     if n < MIN_PAIRS or pairs.x.nunique() < 2 or pairs.y.nunique() < 2:
@@ -193,6 +192,7 @@ def correlations_by(x: pd.Series, y: pd.Series, groups: pd.Series,
                     confidence: float = 0.95) -> pd.DataFrame:
     """Per group: pairs, r, its interval, its p-value and Holm's adjusted p-value (one
     test per group with a correlation: adjusted for testing them all at once)."""
+    from statsmodels.stats.multitest import multipletests
     rows = {g: correlation(x[groups == g], y[groups == g], confidence)
             for g in pd.Series(groups).dropna().unique()}
     table = pd.DataFrame({g: {"pairs": c.n, "correlation": c.r, "low": c.low,

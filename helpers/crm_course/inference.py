@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,7 @@ def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: floa
     ``NormalIndPower``), rounded up; at alpha 0.05 and 80% power 15% -> 18% needs about
     2,400 per group and 15% -> 16.5% about 9,250 (1,200 is the one-sample figure).
     """
+    from statsmodels.stats.power import NormalIndPower
     for name, p in (("p1", p1), ("p2", p2)):
         if not 0 <= p <= 1:  # also catches NaN (a rate of an empty group)
             raise ValueError(f"{name} must be a proportion between 0 and 1, got {p}")
@@ -88,6 +86,7 @@ def _ols(formula: str, data: pd.DataFrame):
 
 
 def _z(alpha: float, power: float) -> float:
+    from scipy import stats
     return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
 
 
@@ -131,6 +130,7 @@ def compare_proportions(successes_before: int, n_before: int, successes_after: i
     When every observation of both groups is a success (or none is), the pooled standard
     error is 0 and the z statistic undefined; the groups do not differ, so p = 1.
     """
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
     if min(n_before, n_after) <= 0:
         raise ValueError("both groups need at least one observation (n_before, n_after)")
     pooled = (successes_before + successes_after) / (n_before + n_after)
@@ -157,6 +157,7 @@ def compare_medians(before: np.ndarray, after: np.ndarray, measure: str = "media
     medians themselves; the percentile bootstrap (seeded, so repeatable) gives the
     interval of the median difference.
     """
+    from scipy import stats
     before = np.asarray(before, dtype=float)
     after = np.asarray(after, dtype=float)
     before, after = before[~np.isnan(before)], after[~np.isnan(after)]
@@ -264,6 +265,7 @@ def event_study(frame: pd.DataFrame, y: str = "y", time: str = "month",
     0 the first after it), ``effect``, ``ci_low``, ``ci_high``, ``n_treated``,
     ``n_control``.
     """
+    from scipy import stats
     data = pd.DataFrame({"y": frame[y].astype(float), "t": frame[treated].astype(bool),
                          "p": frame[post].astype(bool), "m": frame[time]})
 
@@ -359,6 +361,7 @@ def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
     """Paired t-test of after - before for the same units (users who answered both survey
     waves), with the t interval of the mean difference; pairs with a missing value are
     dropped. More powerful than comparing two waves as unrelated samples."""
+    from scipy import stats
     pairs = pd.concat({"b": before, "a": after}, axis=1).dropna()
     if len(pairs) < 2:
         raise ValueError("a paired comparison needs at least two complete pairs "
@@ -374,6 +377,7 @@ def compare_means(control: pd.Series, treated: pd.Series, measure: str = "mean",
                   confidence: float = 0.95) -> Comparison:
     """Welch t-test of mean(treated) - mean(control), with its interval; used on per-user
     changes, it is the difference-in-differences of paired data."""
+    from scipy import stats
     c, t = control.dropna().astype(float), treated.dropna().astype(float)
     if min(len(c), len(t)) < 2:
         raise ValueError("both groups need at least two observations (control, treated)")

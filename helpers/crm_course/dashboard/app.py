@@ -1,7 +1,13 @@
 """The whole dashboard: which data is on screen, above five tabs (one view each, its
 controls and chart first; explanations behind a toggle), and what the dashboard is for,
 also behind a toggle. The class view opens a grading run's results folder, independent
-of the data set."""
+of the data set.
+
+Only the first tab's view (the KPI explorer) and the data switch are built with the page;
+every other view is built the first time its tab is opened (or the attribute is read), so
+the page loads with a third of the widgets and without the review's tests. A view built
+later shows the data on screen then.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..data import CRM
+from ..escape import html
 from .before_after import BeforeAfter
 from .class_view import ClassView
 from .datasets import DataSwitch
@@ -33,6 +40,7 @@ against the control region, with the test's interval in plain words;</li>
 projected KPIs and the return on investment;</li>
 <li>see which questions the class solved, and switch the whole dashboard to another data
 set (the Data tab).</li></ul>"""
+BUILDING = "<p class='crm-caption'>Computing this view…</p>"  # until its widgets arrive
 
 
 class Dashboard:
@@ -42,33 +50,75 @@ class Dashboard:
     ``explorer``, ``review``, ``what_if`` and ``classes`` (opened on ``results``, a
     `crm-course grade` --out folder; default: the folder in the ``CRM_COURSE_RESULTS``
     environment variable that ``crm-course dashboard --results`` sets, else none), each
-    with its own ``widget`` to show on its own.
+    with its own ``widget`` to show on its own. ``review``, ``what_if`` and ``classes``
+    are built when first read or when their tab is first opened (``tabs.selected_index``).
     """
 
     def __init__(self, crm: CRM, results: str | Path | None = None,
                  recent: Path | None = None):
+        self.crm = crm
+        results = results or os.environ.get(RESULTS_ENV) or None
+        self._make = {1: lambda: BeforeAfter(self.crm), 2: lambda: WhatIf(self.crm),
+                      3: lambda: ClassView(results)}  # tab index -> its view, built on demand
+        self._built: dict[int, object] = {}
         self.explorer = KPIExplorer(crm)
-        self.review = BeforeAfter(crm)
-        self.what_if = WhatIf(crm)
-        self.classes = ClassView(results or os.environ.get(RESULTS_ENV) or None)
         self.switch = DataSwitch(crm, self.set_crm, recent=recent)
-        self.tabs = widgets.Tab(children=[*(v.widget for v in self.views),
-                                          self.classes.widget, self.switch.widget],
-                                titles=TABS)
+        building = widgets.HTML(BUILDING)  # one widget shown in every waiting tab
+        self.tabs = widgets.Tab(children=[self.explorer.widget,
+                                          *(widgets.Box([building]) for _ in self._make),
+                                          self.switch.widget], titles=TABS)
+        self.tabs.observe(lambda change: self._opened(change["new"]), "selected_index")
         self.widget = Panel([self.switch.status, self.tabs,
                              about("About this dashboard", OBJECTIVES)],
                             self.describe, name="dashboard")
         publish(self)  # when served: the first view, for the next pages' first bytes
 
+    def _view(self, index: int | None):
+        """The view of tab ``index``, built (and put in its tab) the first time."""
+        if index not in self._make:
+            return None
+        if index not in self._built:
+            self._built[index] = view = self._make[index]()
+            self.tabs.children[index].children = [view.widget]
+        return self._built[index]
+
+    def _opened(self, index: int | None) -> None:
+        """Build the view of the tab just opened; a view that cannot be computed says why
+        in its tab (an error in a widget callback reaches no page), and is tried again
+        the next time the tab is opened."""
+        try:
+            self._view(index)
+        except Exception as err:  # noqa: BLE001 - any error: said on the page
+            self.tabs.children[index].children = [widgets.HTML(
+                f"<p class='crm-caption'>This view could not be computed: {html(err)}</p>")]
+
+    @property
+    def review(self) -> BeforeAfter:
+        return self._view(1)
+
+    @property
+    def what_if(self) -> WhatIf:
+        return self._view(2)
+
+    @property
+    def classes(self) -> ClassView:
+        return self._view(3)
+
     @property
     def views(self) -> tuple:
-        return (self.explorer, self.review, self.what_if)
+        """The data views built so far (the explorer first)."""
+        return (self.explorer, *(self._built[i] for i in (1, 2) if i in self._built))
 
     def set_crm(self, crm: CRM) -> None:
-        """Show ``crm`` in every view."""
+        """Show ``crm`` in every view (a view not built yet is built on it)."""
+        self.crm = crm
         for view in self.views:
             view.set_crm(crm)
 
     def describe(self) -> str:
-        """What every part shows now."""
-        return "\n".join(p.describe() for p in (self.switch, *self.views, self.classes))
+        """What every part shows now (a view whose tab was never opened: that it waits)."""
+        parts = [self.switch.describe()]
+        for index, title in enumerate(TABS[:4]):
+            view = self.explorer if index == 0 else self._built.get(index)
+            parts.append(view.describe() if view else f"{title}: built when its tab is opened")
+        return "\n".join(parts)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import math
 
-from scipy.optimize import brentq
-from scipy.stats import chi2_contingency, norm
-
 
 def _z(alpha: float, power: float) -> tuple[float, float]:
+    from scipy.stats import norm
     return float(norm.ppf(1 - alpha / 2)), float(norm.ppf(power))
 
 
@@ -51,6 +49,7 @@ def n_unpooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) ->
 
 def _solve_rise(p0: float, gap) -> float:
     """The rise d in (0, 1 - p0) where ``gap(d)`` = 0 (the detectable effect)."""
+    from scipy.optimize import brentq
     return float(brentq(gap, 1e-12, 1 - p0 - 1e-12))
 
 
@@ -83,6 +82,7 @@ def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
 
 def p_unpooled(won_before: int, n_before: int, won_after: int, n_after: int) -> float:
     """Two-sided p of the Wald z-test: z = (p2 - p1) / sqrt(p1 q1 / n1 + p2 q2 / n2)."""
+    from scipy.stats import norm
     p1, p2 = won_before / n_before, won_after / n_after
     se = math.sqrt(p1 * (1 - p1) / n_before + p2 * (1 - p2) / n_after)
     return 1.0 if se == 0 else float(2 * norm.sf(abs(p2 - p1) / se))
@@ -90,5 +90,6 @@ def p_unpooled(won_before: int, n_before: int, won_after: int, n_after: int) -> 
 
 def p_yates(won_before: int, n_before: int, won_after: int, n_after: int) -> float:
     """p of the chi-square test of the 2 x 2 table with Yates' continuity correction."""
+    from scipy.stats import chi2_contingency
     table = [[won_before, n_before - won_before], [won_after, n_after - won_after]]
     return float(chi2_contingency(table, correction=True).pvalue)

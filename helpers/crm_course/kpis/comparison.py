@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import inference as review
 from ..data import CRM
@@ -92,6 +91,7 @@ def _driver(before: np.ndarray, after: np.ndarray) -> str:
 def mean_interval(before: np.ndarray, after: np.ndarray, confidence: float = CONFIDENCE,
                   n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
     """Percentile-bootstrap interval of mean(after) - mean(before) (seeded: repeatable)."""
+    from scipy import stats
     ci = stats.bootstrap(
         (before, after), lambda b, a, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
         n_resamples=n_resamples, confidence_level=confidence, method="percentile",

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from ..data import CRM
 from ._common import data_end, period
@@ -197,6 +195,8 @@ def values_interval(values: np.ndarray, kind: str, confidence: float = CONFIDENC
     """(low, high, True): the ``confidence`` interval of the KPI that ``values`` (its
     records) give, ``kind`` its test ('share': Wilson; 'median': order statistics; 'mean':
     Student t); (None, None, False) with fewer than two records."""
+    from scipy import stats
+    from statsmodels.stats.proportion import proportion_confint
     x = np.sort(np.asarray(values, dtype=float))
     n = len(x)
     if n < 2:

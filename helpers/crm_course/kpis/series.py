@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy import stats
 
 from ..data import CRM
 from ..feedback import sus_scores
@@ -64,6 +63,7 @@ def chart_length(crm: CRM, name: str) -> str | None:
 def survey_waves(crm: CRM, start, end, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean SUS score of each survey wave answered in [start, end] with its t-interval:
     columns ``date`` (first answer), ``mean``, ``low``, ``high``, ``n``; index: wave."""
+    from scipy import stats
     first, last = period(start, end)
     s = crm.survey_responses
     keep = in_period(s.submitted_date, first, last)

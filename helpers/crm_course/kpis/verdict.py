@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import inference
 from ..data import CRM
@@ -157,6 +156,7 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
     """The verdict on ``kpi`` (a key of `kpis.panels.PANELS`) under the course's one
     standard (module docstring). Never raises on thin data: the verdict says what could
     not be estimated."""
+    from scipy import stats
     kind = PANELS[kpi][1]
     scale = "relative" if kind == "median" else "points"
     targeted = kpi in targeted_kpis(crm)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import norm
 
 from ... import designs
 from ... import inference as inf
@@ -99,6 +98,7 @@ def needed_from_result(crm) -> int:
 
 
 def needed_one_sample(crm) -> int:
+    from scipy.stats import norm
     plan = experiment.plan(_ab(crm))
     h = abs(inf.cohens_h(plan.p0, plan.p0 + plan.smallest))
     return math.ceil(((norm.ppf(0.975) + norm.ppf(0.8)) / h) ** 2)

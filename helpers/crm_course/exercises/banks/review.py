@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy.stats import norm
 
 from ... import feedback
 from ... import review as rv
@@ -94,6 +93,7 @@ def leads_needed_after_the_fact(crm) -> int:
 
 def leads_needed_one_sample(crm, alpha: float = 0.05, power: float = 0.8) -> int:
     """The slip: n = ((z_(1-alpha/2) + z_power) / h)^2, the one-sample formula (half)."""
+    from scipy.stats import norm
     h = abs(rv.cohens_h(*planned_rates(crm)))
     return math.ceil(((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2)
 
