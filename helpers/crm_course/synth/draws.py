@@ -1,0 +1,40 @@
+"""Small helpers every generator shares: row counts by scale, weighted draws, ids,
+log-normal draws and day arithmetic on numpy dates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def scaled(base: float, scale: float) -> int:
+    return max(1, int(round(base * scale)))
+
+
+def draw_from(rng: np.random.Generator, options, probs, size: int) -> np.ndarray:
+    p = np.asarray(probs, dtype=float)
+    return np.asarray(options, dtype=object)[rng.choice(len(options), size=size, p=p / p.sum())]
+
+
+def make_ids(prefix: str, n: int, width: int) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
+
+
+def id_width(n: int, minimum: int = 4) -> int:
+    return max(minimum, len(str(n)))
+
+
+def lognormal_around(rng, median, sigma, size):
+    return rng.lognormal(np.log(median), sigma, size)
+
+
+def as_days(n) -> np.ndarray:
+    return np.asarray(np.round(n), dtype=np.int64).astype("timedelta64[D]")
+
+
+def roll_busday(d: np.ndarray, last: np.datetime64) -> np.ndarray:
+    d = np.busday_offset(d.astype("datetime64[D]"), 0, roll="forward")
+    return np.minimum(d, last)
+
+
+def month_index(d: np.ndarray, start: np.datetime64) -> np.ndarray:
+    return (d.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(np.int64)
