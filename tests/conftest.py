@@ -53,7 +53,8 @@ FILE_MARKERS = {
                  "test_solutions_papermill.py",
                  "test_lessons_on_exports.py", "test_notebook_runs.py", "test_executor.py",
                  "test_hostile.py", "test_grading.py", "test_grading_identity.py",
-                 "test_hub.py", "test_vocabularies.py", "test_designs_lesson.py"},
+                 "test_hub.py", "test_vocabularies.py", "test_designs_lesson.py",
+                 "test_warm_kernel.py"},
     "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
@@ -79,12 +80,14 @@ SLOW_TESTS = {
 
 def pytest_collection_modifyitems(items):
     """Mark every test by its file (``FILE_MARKERS``) or name (``SLOW_TESTS``); nbval's
-    cells are `notebook`."""
+    cells and every test reading the session's executed notebooks (`notebook_runs`) are
+    `notebook`."""
     for item in items:
         name = item.path.name
         if f"{name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS:
             item.add_marker("slow")
-        if item.path.suffix == ".ipynb":
+        if item.path.suffix == ".ipynb" or "notebook_runs" in getattr(item, "fixturenames",
+                                                                      ()):
             item.add_marker("notebook")
         for marker, files in FILE_MARKERS.items():
             if name in files:
