@@ -55,6 +55,7 @@ def stub(path: str, cmd: list[str]) -> None:
     """The kernel's stand-in for jupyter_client: a fork of the warm process at ``path``
     runs ``cmd``; else ``cmd`` itself runs (``os.execv``)."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(30)  # a warm process that does not answer: a cold kernel instead
     with contextlib.suppress(OSError):
         conn.connect(path)
         request = {"cmd": cmd, "cwd": os.getcwd(), "env": dict(os.environ),
@@ -97,6 +98,7 @@ def serve(path: str) -> None:
     import importlib
     import select
 
+    sys.path[0] = os.getcwd()  # not this file's folder (its notebook.py, profile.py ...)
     os.environ["MPLBACKEND"] = os.environ.get("MPLBACKEND") or INLINE
     # pandas chooses display.max_columns at import: 20 inside a Jupyter kernel (an IPython
     # shell with a ``kernel``), 0 elsewhere; the kernels forked from here are Jupyter's
