@@ -30,7 +30,7 @@ from readme_section import update_section
 from crm_course.dashboard import Dashboard
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.source import get_crm
-from crm_course.synth import DEFAULT_SEED
+from crm_course.synth.profile import DEFAULT_SEED
 
 TARGETS = {1.0: 0.3, 10.0: 2.0}  # seconds, by scale
 

@@ -46,7 +46,7 @@ from crm_course.data import CRM
 from crm_course.kpis import REGISTRY, kpi_names, kpi_table
 from crm_course.schema import FEATURES, FUNNEL_STAGES
 from crm_course.source import generated_dataset
-from crm_course.synth import DEFAULT_SEED
+from crm_course.synth.profile import DEFAULT_SEED
 
 RTOL = 1e-9
 MONTH_DAYS = 365.25 / 12

@@ -3,12 +3,12 @@ wall on an idle 2-core machine) and of `make integration` (no target; CI runs bo
 
 Runs the pytest command of each Makefile recipe (read from the Makefile, so the two
 never differ) in a child process, one after the other, and reports its wall time, the CPU
-time of the child and everything it waited for (xdist workers, executor children, kernels), the
-tests passed, the notebook executions of the shared store (tests/notebook_runs.py) and
-the sum of every test's setup, call and teardown times (``--durations=0``; the slowest
-are printed). The load average before the run is printed beside it: on a shared machine
-the wall time is not the idle one, and CPU time and the durations' sum are the measures
-to compare.
+time of the child and everything it waited for (xdist workers, executor children, kernels,
+the warm kernel processes and the kernels they fork and reap), the tests passed, the
+notebook executions of the shared store (tests/notebook_runs.py) and the sum of every
+test's setup, call and teardown times (``--durations=0``; the slowest are printed). The
+load average before the run is printed beside it: on a shared machine the wall time is
+not the idle one, and CPU time and the durations' sum are the measures to compare.
 
     python benchmarks/bench_suite.py [--smoke] [--no-readme]
 

@@ -53,11 +53,16 @@ FILE_MARKERS = {
                  "test_solutions_papermill.py",
                  "test_lessons_on_exports.py", "test_notebook_runs.py", "test_executor.py",
                  "test_hostile.py", "test_grading.py", "test_grading_identity.py",
-                 "test_hub.py", "test_vocabularies.py", "test_designs_lesson.py"},
+                 "test_hub.py", "test_vocabularies.py", "test_designs_lesson.py",
+                 "test_warm_kernel.py"},
     "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
-    "slow": {"test_claims_seeds.py", "test_claims_null.py", "test_designs_data.py"},
+    # the whole report, dashboard or book on several seeds: 9-20 CPU-s a file (profiled
+    # 2026-12-07), in `make test`, not `make check`
+    "slow": {"test_claims_seeds.py", "test_claims_null.py", "test_designs_data.py",
+             "test_book.py", "test_dashboard_report.py", "test_consistency.py",
+             "test_dashboard_words.py"},
     # whole services end to end, a minute or more of wall each: `make integration` (CI
     # runs it after `make test`)
     "integration": {"test_hub_browser.py", "test_hostile.py", "test_dashboard_browser.py",
@@ -66,7 +71,10 @@ FILE_MARKERS = {
 # single tests of several CPU-seconds (whole generation, parse or report), kept out of
 # `make check` so it stays under a minute (pytest --durations, 2026-12-07)
 SLOW_TESTS = {
+    "test_class_view.py::test_the_dashboard_opens_the_class_tab_from_a_results_folder",
     "test_dashboard.py::test_every_chart_keeps_its_legend_and_labels_inside_the_png",
+    "test_dashboard.py::test_every_chart_keeps_its_legend_and_labels_inside_the_svg",
+    "test_report_null_sentences.py::test_no_sentence_implies_an_effect_without_a_test",
     "test_loader.py::test_cache_is_used_until_a_file_changes",
     "test_loader.py::test_fast_parse_equals_the_careful_one",
     "test_synth.py::test_committed_sample_is_exactly_the_default_generation",
@@ -79,12 +87,14 @@ SLOW_TESTS = {
 
 def pytest_collection_modifyitems(items):
     """Mark every test by its file (``FILE_MARKERS``) or name (``SLOW_TESTS``); nbval's
-    cells are `notebook`."""
+    cells and every test reading the session's executed notebooks (`notebook_runs`) are
+    `notebook`."""
     for item in items:
         name = item.path.name
         if f"{name}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS:
             item.add_marker("slow")
-        if item.path.suffix == ".ipynb":
+        if item.path.suffix == ".ipynb" or "notebook_runs" in getattr(item, "fixturenames",
+                                                                      ()):
             item.add_marker("notebook")
         for marker, files in FILE_MARKERS.items():
             if name in files:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from crm_course.data import CRM, parse_table
 from crm_course.schema import TABLES
-from crm_course.synth import sample_vocabularies
+from crm_course.synth.profile import sample_vocabularies
 
 VOCABULARIES = sample_vocabularies()   # the sample company's regions, teams ...
 

@@ -11,7 +11,8 @@ fingerprint and the package's source, in a folder every pytest-xdist worker of t
 session shares (the parent of the workers' basetemp); a lock file per key makes sure
 only one worker executes it while the other waits and then reads the stored copy. Every
 run uses the same environment (``ENV``): text outputs only, figures are not rendered
-(nbval checks the committed figures' text on the default data).
+(nbval checks the committed figures' text on the default data), and a kernel forked from
+a warm process (`crm_course.warm_kernel`: the libraries imported once per worker).
 """
 
 from __future__ import annotations
@@ -115,10 +116,11 @@ class NotebookRuns:
             stored = folder / "run.pickle"
             if stored.is_file():
                 return pickle.loads(stored.read_bytes())
-            # as executor.run_notebook: papermill, kernel in the notebook's folder
+            # as executor.run_notebook: papermill, kernel in the notebook's folder; the
+            # kernel forked from a warm process (tests/test_warm_kernel.py: same outputs)
             run = execute(Path(source), folder / Path(source).name, parameters,
                           cwd=Path(source).parent, cell_timeout=TIMEOUT,
-                          env={**ENV, "CRM_COURSE_CACHE": str(self.data)})
+                          env={**ENV, "CRM_COURSE_CACHE": str(self.data)}, warm=True)
             stored.write_bytes(pickle.dumps(run))
             with open(self.root / "executed.txt", "a") as log:  # one line per execution
                 log.write(f"{folder.name} {run.seconds:.1f}\n")

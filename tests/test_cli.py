@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crm_course.cli import main
-from crm_course.synth import learner_seed
+from crm_course.synth.seeds import learner_seed
 
 
 def test_generate_then_validate(tmp_path: Path, capsys):

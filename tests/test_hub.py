@@ -24,7 +24,7 @@ from crm_course import exchange, hub, inbox
 from crm_course.cli import main as cli
 from crm_course.data import DEFAULT_DATA_DIR
 from crm_course.source import get_crm
-from crm_course.synth import learner_seed
+from crm_course.synth.seeds import learner_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret-for-tests-0123456789"

@@ -40,7 +40,7 @@ import pytest
 
 from crm_course.inbox import SUBMISSION
 from crm_course.sandbox import unavailable
-from crm_course.synth import learner_seed
+from crm_course.synth.seeds import learner_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

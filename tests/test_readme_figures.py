@@ -14,7 +14,7 @@ from crm_course.business_time import business_hours_between
 from crm_course.data import load_crm
 from crm_course.runner import ROOT
 from crm_course.source import write_generated
-from crm_course.synth import DEFAULT_SEED
+from crm_course.synth.profile import DEFAULT_SEED
 
 pytestmark = pytest.mark.slow
 README = (ROOT / "README.md").read_text(encoding="utf-8")

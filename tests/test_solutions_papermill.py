@@ -26,7 +26,7 @@ def _run(src: Path, out_dir: Path, params: dict, env: dict) -> NotebookRun:
     """One papermill run through the course's executor (kernel start races retried)."""
     return execute(src, out_dir / src.name, {k: str(v) if isinstance(v, Path) else v
                                              for k, v in params.items()},
-                   cwd=out_dir, cell_timeout=300, env=env)
+                   cwd=out_dir, cell_timeout=300, env=env, warm=True)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_course import source
-from crm_course.synth import learner_seed
+from crm_course.synth.seeds import learner_seed
 
 
 def test_seed_is_generated_once_into_the_cache(tmp_path, monkeypatch):

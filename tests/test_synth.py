@@ -15,13 +15,9 @@ from crm_course.feedback import comment_themes
 from crm_course.review import lead_outcomes
 from crm_course.runner import sample_is_current
 from crm_course.schema import CONTACT_DEFECT_RATES, FEATURES, TABLES
-from crm_course.synth import (
-    COMMENT_THEMES,
-    COMPLAINT_WORDS,
-    _compose_comments,
-    generate,
-    learner_seed,
-)
+from crm_course.synth import generate
+from crm_course.synth.seeds import learner_seed
+from crm_course.synth.survey import COMMENT_THEMES, COMPLAINT_WORDS, _compose_comments
 
 
 def test_same_seed_gives_the_same_bytes(tmp_path: Path):

@@ -14,7 +14,8 @@ import pytest
 
 from crm_course.data import write_tables
 from crm_course.schema import COMPETITOR_LOSS
-from crm_course.synth import COMPETITORS, INCIDENT_TYPES, generate
+from crm_course.synth import generate
+from crm_course.synth.profile import COMPETITORS, INCIDENT_TYPES
 
 DIGESTS = json.loads((Path(__file__).parent / "fixtures" / "sample_column_digests.json")
                      .read_text(encoding="utf-8"))

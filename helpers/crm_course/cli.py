@@ -81,7 +81,9 @@ def _add_data(sub) -> None:
 def _data_generate(args) -> int:
     from .data import write_tables
     from .designs.specs import design_of
-    from .synth import DEFAULT_SEED, DEFAULT_START, generate, learner_seed
+    from .synth import generate
+    from .synth.profile import DEFAULT_SEED, DEFAULT_START
+    from .synth.seeds import learner_seed
 
     out: Path = args.out
     expected = {f"{n}.csv" for n in _table_names()} | {"dataset.json", "README.md"}

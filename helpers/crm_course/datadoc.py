@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from . import business_time
 from .schema import KINDS, METADATA_FILE, METADATA_KEYS, TABLES, Column
-from .synth import COMPANY, CONTROL_REGION, DEFAULT_SEED, SAMPLE_HOURS, sample_vocabularies
+from .synth.profile import (
+    COMPANY,
+    CONTROL_REGION,
+    DEFAULT_SEED,
+    SAMPLE_HOURS,
+    sample_vocabularies,
+)
 
 KIND_TEXT = {
     "id": "text key", "text": "text", "category": "category", "int": "whole number",

@@ -6,7 +6,7 @@
 1. the course: ``exercises/`` and the lessons (``notebooks/`` as ``lessons/``) copied
    into the learner's home file by file, only where absent: their work is never replaced;
 2. the personal dataset, generated from the user name and the secret
-   (`synth.learner_seed`) into ``DATA_ROOT/<user>/``. With one Unix user per learner
+   (`synth.seeds.learner_seed`) into ``DATA_ROOT/<user>/``. With one Unix user per learner
    (``uid`` given) it is theirs: folder 0500, files 0400, in a parent 0711 that nobody
    can list, and the home is made 0700; without (one Unix user for all, a demo) the
    folder is 0555 and its files 0444, owned by the hub. The server is told the folder
@@ -99,7 +99,7 @@ def make_dataset(user: str, data_root: Path, secret: str, uid: int | None = None
     the same generator) and its seed: read-only for all, or, with ``uid``, the learner's
     alone (folder 0500, files 0400, in a 0711 parent)."""
     from .source import write_generated
-    from .synth import learner_seed
+    from .synth.seeds import learner_seed
 
     seed = learner_seed(user, secret)
     folder = write_generated(data_root / learner_key(user), seed, read_only=True)

@@ -23,7 +23,8 @@ from .data import DEFAULT_DATA_DIR, DataError, load_crm, write_tables
 from .executor import NotebookRun, run_notebook
 from .notebook import SKIPPED
 from .report_page import build_report
-from .synth import DEFAULT_SEED, generate
+from .synth import generate
+from .synth.profile import DEFAULT_SEED
 
 ROOT = DEFAULT_DATA_DIR.parent
 NOTEBOOK_FOLDERS = ("notebooks", "solutions")

@@ -20,19 +20,21 @@ from pathlib import Path
 from . import schema, synth
 from .data import CRM, load_crm, write_tables
 from .paths import cache_dir
-from .synth import generate, learner_seed
+from .synth import generate
+from .synth.seeds import learner_seed
 
 __all__ = ["cache_dir", "generated_dataset", "generator_fingerprint", "get_crm",
            "write_generated"]
 STAMP = ".made-by"  # in a generated folder: the hash of its seed, arguments and generator
-DESIGN_SPECS = Path(synth.__file__).parent / "designs" / "specs.py"  # what a design generates
+SYNTH = Path(synth.__file__).parent  # the generator, one module per table
+DESIGN_SPECS = SYNTH.parent / "designs" / "specs.py"  # what a design generates
 
 
 def generator_fingerprint() -> str:
     """Short hash of the generator's and the schema's source: a changed generator never
     reuses a dataset cached by an older one."""
     digest = hashlib.sha256()
-    for path in (Path(synth.__file__), Path(schema.__file__), DESIGN_SPECS):
+    for path in (*sorted(SYNTH.glob("*.py")), Path(schema.__file__), DESIGN_SPECS):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -21,7 +21,7 @@ import ipywidgets as widgets
 from ..data import CRM, DEFAULT_DATA_DIR, DataError
 from ..escape import html
 from ..source import cache_dir, get_crm
-from ..synth import DEFAULT_SEED
+from ..synth.profile import DEFAULT_SEED
 from .render import Panel
 from .serve import START_ENV
 

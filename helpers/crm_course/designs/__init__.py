@@ -27,13 +27,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import synth
+from ..synth.profile import DEFAULT_SEED
 from .specs import DESIGNS, Design, design_of
 
 __all__ = ["DESIGNS", "Design", "Estimate", "companion", "design_of", "generate",
            "get_design_crm", "leads", "treated", "true_effect"]
 
 
-def generate(name: str, seed: int = synth.DEFAULT_SEED, effect: float = 1.0,
+def generate(name: str, seed: int = DEFAULT_SEED, effect: float = 1.0,
              scale: float = 1.0) -> synth.Dataset:
     """The sample company generated with design ``name`` (a key of `DESIGNS`)."""
     return synth.generate(seed=seed, scale=scale, effect=effect, design=design_of(name, seed))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import synth
+from ..synth.profile import BASELINE_MONTHS, REGIONS, REVIEW_MONTHS
 
 
 def _month_start(start, months: int) -> str:
@@ -31,7 +31,7 @@ class Design:
 
     seed: int
     name = ""
-    months = (synth.BASELINE_MONTHS, synth.REVIEW_MONTHS)
+    months = (BASELINE_MONTHS, REVIEW_MONTHS)
     control_region = None
     rep_spread = 0.015
 
@@ -149,7 +149,7 @@ class Staged(Design):
             str(end + np.timedelta64(6, "D"))]
         return [(f"Opportunity follow-up process, {w} ({count[w]} sales reps)",
                  "process change", "done" if i < len(self.go_live) else "planned", day,
-                 "sales", ";".join(synth.REGIONS), 700 * count[w] * scale, *FOLLOW_UP)
+                 "sales", ";".join(REGIONS), 700 * count[w] * scale, *FOLLOW_UP)
                 for i, (w, day) in enumerate(zip(self.names, dates, strict=True))]
 
 
@@ -197,7 +197,7 @@ class AB(Design):
     def change_rows(self, start, end, scale, users):
         return [("Automatic follow-up reminder, A/B test on half of the sales reps",
                  "system update", "done", _month_start(start, self.months[0]), "sales",
-                 ";".join(synth.REGIONS), 5000 * scale, *FOLLOW_UP)]
+                 ";".join(REGIONS), 5000 * scale, *FOLLOW_UP)]
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class ITS(Design):
     def change_rows(self, start, end, scale, users):
         return [("Opportunity follow-up process, every region at once", "process change",
                  "done", _month_start(start, self.months[0]), "sales",
-                 ";".join(synth.REGIONS), 8000 * scale, *FOLLOW_UP)]
+                 ";".join(REGIONS), 8000 * scale, *FOLLOW_UP)]
 
 
 DESIGNS = {"staged": Staged, "ab": AB, "its": ITS}

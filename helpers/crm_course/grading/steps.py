@@ -167,7 +167,7 @@ def identify(sub: Submission) -> None:
         sub.reasons.append(f"the notebook declares learner {clean(declared)!r} but the "
                            f"roster binds this file to {sub.bound!r}: graded on "
                            f"{sub.bound!r}'s dataset")
-    from ..synth import learner_seed
+    from ..synth.seeds import learner_seed
 
     personal = declared is not None or sub.batch.personal
     learner = sub.bound if sub.bound is not None and personal else declared
