@@ -61,6 +61,19 @@ def test_tolerance_and_percent(sample):
     assert judge(pct, 0.25, None).mistake == "fraction"
 
 
+def test_a_slip_widens_the_tolerance_by_its_slope_only():
+    # x100 of 0.25 is 25: an answer 25.08 is the percent slip (tolerance 0.001 x 100);
+    # 1 - p of p = 0.002 is 0.998 with slope 1, so 0.5 is no '1 - p' slip (the old
+    # relative scale, 0.998 / 0.002 = 499, stretched 0.05 to 25 and matched anything)
+    share = NumberQuestion("s", "?", expected=lambda crm: 0.25, tolerance=0.001,
+                           fraction=True)
+    assert judge(share, 25.08, None).mistake == "percent"
+    p = NumberQuestion("p", "?", expected=lambda crm: 0.002, tolerance=0.05,
+                       units=("p-value",))
+    assert judge(p, 0.5, None).mistake != "1 - p"
+    assert judge(p, 0.99, None).mistake == "1 - p"
+
+
 def test_messages_never_show_the_expected_value(sample):
     for qid, wrong in (("q4", 3), ("q5", 1.5), ("q6", 0.5)):
         expected = q(qid).expected(sample)

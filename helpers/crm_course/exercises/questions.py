@@ -139,7 +139,8 @@ class NumberQuestion(Question):
         self._mistake(value, crm, lambda a, w: close(a, float(w), self.tolerance))
         for slip in self.slips:
             wrong = slip.apply(expected)
-            scale = max(1.0, abs(wrong / expected)) if expected else 1.0
+            # slips are affine (x100, 1 - p, -x ...): the tolerance grows with their slope
+            scale = max(1.0, abs(slip.apply(expected + 1.0) - wrong))
             if not close(wrong, expected, self.tolerance) and \
                     close(value, wrong, self.tolerance * scale):
                 raise Incorrect(slip.message, slip.name)
