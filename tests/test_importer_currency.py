@@ -110,3 +110,39 @@ def test_rates_without_a_currency_of_the_export_name_it(tmp_path):
     rates.write_text("currency,rate\nEUR,1\nUSD,1.1\n", encoding="utf-8")
     with pytest.raises(MappingError, match="rates.csv: no rate for COP"):
         import_export(source, "salesforce", tmp_path / "out", rates=rates)
+
+
+def test_rates_are_stated_per_unit_of_the_reporting_currency(tmp_path):
+    # rate 1 is USD's (the corporate currency), the mapping reports in EUR (0.8 per USD):
+    # 4000 COP per USD is 5000 COP per EUR, and 1.25 USD... per USD is 1.25 USD per EUR
+    source = _export(tmp_path, {0: "EUR", 1: "COP", 2: "USD"})
+    text = (Path(__file__).parents[1] / "helpers" / "crm_course" / "importer" / "mappings"
+            / "salesforce.yml").read_text(encoding="utf-8")
+    mapping = tmp_path / "eur.yml"
+    mapping.write_text("currency: EUR\n" + text, encoding="utf-8")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nUSD,1\nEUR,0.8\nCOP,4000\n", encoding="utf-8")
+    import_export(source, mapping, tmp_path / "out", rates=rates)
+    crm = load_crm(tmp_path / "out")
+    raw = pd.read_csv(source / "Opportunity.csv", dtype=str).set_index("Id")
+    expected = pd.to_numeric(raw.Amount) / raw.CurrencyIsoCode.map(
+        {"EUR": 1.0, "USD": 1.25, "COP": 5000.0})
+    got = crm.opportunities.set_index("opportunity_id").amount
+    assert got.round(2).to_dict() == pytest.approx(expected.reindex(got.index).round(2)
+                                                   .to_dict(), nan_ok=True)
+    report = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert "| opportunities | COP | 5000 |" in report and "| opportunities | USD | 1.25 |" in report
+    from crm_course.importer import provenance
+    said = " ".join(provenance.lines(crm))
+    assert "converted to EUR at 5000 COP per EUR" in said
+    assert "at 1.25 USD per EUR" in said
+
+
+def test_two_rates_for_one_currency_and_date_are_refused(tmp_path):
+    # the last one silently won: every converted amount moved by 10 %
+    source = _export(tmp_path, {0: "EUR", 1: "COP", 2: "USD"})
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nEUR,1\nUSD,1.25\nCOP,4000\nEUR,1.1\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"rates.csv: 'EUR' at lines 2, 5 give\(s\) more "
+                                           "than one rate for the same currency and start"):
+        import_export(source, "salesforce", tmp_path / "out", rates=rates)

@@ -494,8 +494,8 @@ def not_yet_shown(crm: CRM, rows: list[Row]) -> list[str]:
         leads = o[o.created_date.between(first, last)]
         region = leads.account_id.map(crm.accounts.set_index("account_id").region)
         counts = region.value_counts()
-        few = counts[counts < FEW_RECORDS]
-        if len(few):
+        few = counts[(counts > 0) & (counts < FEW_RECORDS)]   # a listed region with no lead
+        if len(few):                                              # is not a small group
             named = [f"{r} ({n} lead{'' if n == 1 else 's'})" for r, n in few.items()]
             out.append(f"Small groups: {join(named)} "
                        "in the review window; a rate for so few moves by several points "

@@ -665,6 +665,10 @@ def _derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRep
         if lost.any():
             report.notes.append(f"opportunities: furthest_stage of {int(lost.sum())} lost "
                                 "deal(s) set to 'lead': the export keeps no stage history")
+            report.filled.append({
+                "table": "opportunities", "column": "furthest_stage", "file": "",
+                "source": "no stage history", "default": "lead", "rows": int(lost.sum()),
+                "derived": True})
     # the schema's rules for the two: a loss reason only on lost deals, an incident type
     # only on post-sale incidents (a vendor's field may be filled on others)
     opps = _only_where(opps, "opportunities", "loss_reason", opps.stage == "lost",

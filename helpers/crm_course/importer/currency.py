@@ -53,7 +53,7 @@ class Conversion:
 
     table: str
     currency: str
-    rate: float           # units of ``currency`` per corporate unit
+    rate: float           # units of ``currency`` per unit of the reporting currency
     from_date: str | None
     rows: int
     total_before: float   # sum of the rows' first money column, in ``currency``
@@ -105,6 +105,13 @@ def read_rates(path: str | Path) -> pd.DataFrame:
                             "code, a positive rate and an optional date YYYY-MM-DD")
     if rates.empty:
         raise CurrencyError(f"{path.name}: the rates file holds no rate")
+    twice = rates.duplicated(["currency", "from_date"], keep=False).to_numpy()
+    if twice.any():
+        rows = raw.loc[twice].fillna("").astype(str)
+        raise CurrencyError(f"{path.name}: {quote_values(rows[found['currency']])} at "
+                            f"{quote_lines(np.flatnonzero(twice))} give(s) more than one rate "
+                            "for the same currency and start date; keep one rate per "
+                            "currency and date")
     return rates.sort_values(["currency", "from_date"], na_position="first",
                              ignore_index=True)
 
@@ -206,7 +213,7 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             if not rows.any():
                 continue
             rate, start = rate_on(rates, code, day[rows])
-            target_rate, _ = rate_on(rates, target, day[rows])
+            target_rate, target_start = rate_on(rates, target, day[rows])
             missing = rate.isna() | target_rate.isna()
             if missing.any():
                 raise CurrencyError(
@@ -216,8 +223,10 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
                     f"(dates from {' or '.join(dates) or 'none'}); add earlier rates")
             factor[rows] = (target_rate / rate).to_numpy()
             first = money_columns(TABLES[table])[0]
-            for (r, s), group in frame[rows].groupby([rate, start.fillna(pd.Timestamp(0))],
-                                                     sort=True):
+            per_target = rate / target_rate   # units of the currency per reporting unit
+            start = pd.concat([start, target_start], axis=1).max(axis=1)
+            for (r, s), group in frame[rows].groupby(
+                    [per_target, start.fillna(pd.Timestamp(0))], sort=True):
                 conversions.append(Conversion(
                     table, code, float(r), None if s == pd.Timestamp(0) else str(s.date()),
                     len(group), float(pd.to_numeric(group[first]).sum())))

@@ -46,7 +46,12 @@ def lines(crm: CRM) -> list[str]:
             out.append(f"{name} ({t['file']}): {t['rows_read']:,} read, {t['rows_kept']:,} "
                        f"kept; dropped {causes}.")
     for f in made["filled"]:
-        if not f.get("absent"):
+        if f.get("derived"):   # the one derived fill: lost deals' furthest stage
+            out.append(f"Funnel: the export keeps no stage history, so each of the "
+                       f"{_plural(f['rows'], 'lost deal')} is taken as lost at the first "
+                       "stage; stage conversions and the funnel count lost deals as never "
+                       "qualified, so read them as the path of won and open deals only.")
+        elif not f.get("absent"):
             out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
                        f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
         elif f["default"] is None:
@@ -60,7 +65,7 @@ def lines(crm: CRM) -> list[str]:
     money = made["currency"]
     for c in money["conversions"]:
         out.append(f"{c['table']}: {_plural(c['rows'], 'row')} in {c['currency']} converted "
-                   f"to {money['code']} at {c['rate']:g} {c['currency']} per {money['code']}"
+                   f"to {money['code']} at {c['rate']:.6g} {c['currency']} per {money['code']}"
                    f"{' from ' + c['from_date'] if c['from_date'] else ''}.")
     if money["code"] and not money["conversions"]:
         out.append(f"Amounts are in {money['code']}, as the export holds them (no "
