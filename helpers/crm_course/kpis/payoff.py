@@ -183,10 +183,13 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margi
                 "unreliable.")
         plan = table.loc["plan", "roi more wins"]
         low, high = did["roi more wins low"], did["roi more wins high"]
+        side = "above" if plan > high else "below"
         where = ("no plan is recorded" if math.isnan(plan) else
                  "inside the range, so the review neither confirms nor refutes it"
                  if low <= plan <= high else
-                 "above the whole range" if plan > high else "below the whole range")
+                 f"{side} the whole range" if bounded else
+                 f"{side} the range from clustered errors, but the randomisation check, "
+                 "which rejects no effect here, cannot rule the plan out either")
         out.append(f"The plan (recorded target minus recorded baseline, "
                    f"{change_text(table.loc['plan', 'uplift'], 'points')}) expected an ROI "
                    f"of {roi_text(plan)} under more wins: {where}.")
