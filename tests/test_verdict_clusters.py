@@ -1,0 +1,26 @@
+"""The verdict's difference-in-differences keeps the more cautious of two clusterings:
+by region (where the changes were assigned; one control region makes it too narrow) and
+by the person who handled each record. Interval the wider on each side, p the larger."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_course import inference
+from crm_course.kpis.panels import PANELS
+from crm_course.kpis.verdict import causal_verdict, did_frame
+
+
+@pytest.mark.parametrize("kpi", ["lead_conversion_rate", "csat"])
+def test_interval_and_p_are_the_more_cautious_of_region_and_person(sample, kpi):
+    frame = did_frame(sample, kpi)
+    region = inference.difference_in_differences(frame, kpi, cluster="region",
+                                                 few_clusters=True)
+    person = inference.difference_in_differences(frame, kpi, cluster=PANELS[kpi][2],
+                                                 few_clusters=True)
+    v = causal_verdict(sample, kpi)
+    assert v.p_value == pytest.approx(max(region.p_value, person.p_value))
+    assert v.ci_low == pytest.approx(min(region.ci_low, person.ci_low))
+    assert v.ci_high == pytest.approx(max(region.ci_high, person.ci_high))
+    assert v.effect == pytest.approx(region.effect)   # same estimate, two error models
+    assert "the more cautious of errors clustered by region and by person" in v.sentence
