@@ -183,11 +183,15 @@ def test_autocorrelation_check_finds_autocorrelated_errors_and_not_white_noise()
     assert series.newey_west_lags(47) == 3 and series.newey_west_lags(100) == 4
 
 
-def test_hac_errors_keep_the_estimate_and_change_its_interval():
-    data = months(0.03, noise=0.01, seed=6)
+@pytest.mark.parametrize("seed", [6, 7, 8, 9])
+def test_hac_errors_keep_the_estimate_and_never_narrow_its_interval(seed):
+    # Newey-West alone over 4 years of months is too narrow (outside review: 21.9 % of
+    # white-noise series rejected at 5 %), so each term keeps the wider of the two
+    data = months(0.03, noise=0.01, seed=seed)
     plain, hac = series.segmented(data)["level"], series.segmented(data, hac_lags=3)["level"]
     assert hac.effect == pytest.approx(plain.effect, abs=1e-12)
-    assert (hac.ci_low, hac.ci_high) != pytest.approx((plain.ci_low, plain.ci_high))
+    assert hac.ci_high - hac.ci_low >= plain.ci_high - plain.ci_low - 1e-12
+    assert hac.p_value >= plain.p_value - 1e-12
 
 
 def estimate(effect: float, p: float):

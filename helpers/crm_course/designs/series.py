@@ -62,12 +62,20 @@ def segmented(series: pd.DataFrame, break_month: int | None = None,
     conversion_t = b0 + b1 t + season[calendar month] + b2 post_t + b3 (t - T0) post_t.
     b2 is the level shift at the break T0, b3 the change of slope. ``break_month``
     (default: the series' ``post``) moves the break, for a placebo; ``hac_lags`` > 0
-    gives Newey-West (HAC) errors over that many lags instead of the ordinary ones."""
-    fit = _segmented_fit(series, break_month, hac_lags)
-    ci = fit.conf_int(alpha=1 - confidence)
-    return {name: Estimate(float(fit.params[term]), float(ci.loc[term, 0]),
-                           float(ci.loc[term, 1]), float(fit.pvalues[term]))
-            for name, term in (("level", "post"), ("slope", "since"), ("trend", "t"))}
+    gives, term by term, the wider of the ordinary and the Newey-West (HAC) errors over
+    that many lags: with 4 years of months and 15 terms HAC alone is too narrow (1,000
+    white-noise series: HAC(3) rejected 21.9 % at the 5 % level, the wider of the two 4.9 %,
+    outside review)."""
+    fits = [_segmented_fit(series, break_month)]
+    if hac_lags:
+        fits.append(_segmented_fit(series, break_month, hac_lags))
+    out = {}
+    for name, term in (("level", "post"), ("slope", "since"), ("trend", "t")):
+        fit = max(fits, key=lambda f: float(f.bse[term]))
+        ci = fit.conf_int(alpha=1 - confidence)
+        out[name] = Estimate(float(fit.params[term]), float(ci.loc[term, 0]),
+                             float(ci.loc[term, 1]), float(fit.pvalues[term]))
+    return out
 
 
 def autocorrelation(series: pd.DataFrame, lags: int = AUTOCORRELATION_LAGS) -> float:
@@ -112,7 +120,8 @@ class SeriesVerdict:
 def verdict(crm, confidence: float = CONFIDENCE) -> SeriesVerdict:
     """A level shift is shown when its test clears ``confidence`` and the placebo break
     shows none. The errors are tested for autocorrelation first (`autocorrelation`);
-    where they show it, both tests use Newey-West errors (`newey_west_lags`). The
+    where they show it, both tests use the wider of the ordinary and the Newey-West errors
+    (`newey_west_lags`). The
     sentence is `judged`'s."""
     alpha = round(1 - confidence, 12)
     series = monthly(crm)
@@ -135,8 +144,8 @@ def judged(label: str, level: Estimate, fake: Estimate, lb: float, lags: int,
     alpha = round(1 - confidence, 12)
     established = level.p_value < alpha and fake.p_value >= alpha
     test = f"Breusch-Godfrey over {AUTOCORRELATION_LAGS} months {format_p(lb)}"
-    errors = (f"the months' errors are autocorrelated ({test}), so the errors are Newey-West "
-              f"(HAC, {lags} lags)" if lags else
+    errors = (f"the months' errors are autocorrelated ({test}), so each interval is the "
+              f"wider of the ordinary and the Newey-West (HAC, {lags} lags) one" if lags else
               f"the months' errors show no autocorrelation beyond chance ({test}), so the "
               "errors are the ordinary ones")
     shift = (f"{label}: level shift at the break {change_text(level.effect, 'points')} "
