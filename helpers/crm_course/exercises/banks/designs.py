@@ -195,8 +195,20 @@ def placebo_with_post(crm) -> float:
                       "conversion ~ t + C(calendar) + post + since").params["post"])
 
 
+def placebo_shift_unweighted(crm) -> float:
+    s = _series(crm)
+    pre = s[~s.post]
+    brk = int(pre.index.max()) + 1 - series.PLACEBO_MONTHS
+    return float(_fit(pre.assign(post=pre.index >= brk, since=np.maximum(pre.index - brk, 0)),
+                      FULL, weighted=False).params["post"])
+
+
 def trend_per_month(crm) -> float:
     return series.segmented(_series(crm))["trend"].effect
+
+
+def trend_per_month_unweighted(crm) -> float:
+    return float(_fit(_series(crm), FULL, weighted=False).params["t"])
 
 
 def trend_no_season(crm) -> float:
@@ -341,6 +353,9 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                "alone, broken 12 months earlier.",
                "Its `.effect` is the placebo's level shift."),
         expected=placebo_shift, tolerance=0.0005, units=("change", "fraction"),
+        method="the weighted segmented regression (WLS)",
+        alternatives=(Method("the unweighted segmented regression (OLS)",
+                             placebo_shift_unweighted),),
         mistakes=(
             wrong_period(placebo_with_post,
                          "You fitted the placebo on the whole series: the months after the "
@@ -355,6 +370,9 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
                "month before the break, with the season taken out.",
                "`series.segmented(monthly)[\"trend\"].effect`."),
         expected=trend_per_month, tolerance=0.00002, units=("change",),
+        method="the weighted segmented regression (WLS)",
+        alternatives=(Method("the unweighted segmented regression (OLS)",
+                             trend_per_month_unweighted),),
         mistakes=(
             Mistake("season left out", trend_no_season,
                     "Your model has no season: where the series starts and ends in the "
