@@ -240,3 +240,30 @@ def test_days_keep_their_half_day():
     assert report.format_value(14.0, "days") == "14 days"
     assert report.format_value(1.0, "days") == "1 day"
     assert report.format_difference(0.5, "days") == "+0.5 days"
+
+
+def test_a_rank_test_and_an_interval_that_disagree_are_said_to():
+    # outside review: '+EUR 4,851; 95% interval +EUR 838 to +EUR 9,420; Mann-Whitney U,
+    # p = 0.198: within what chance alone produces' stood without a word
+    from crm_course.kpis import evaluation as ev
+    apart = ev.Comparison("average_deal_size", 7525.0, 12969.0, 80, 90, 5444.0, 1200.0,
+                          10424.0, 0.625, "Mann-Whitney U", "no clear change", "")
+    text = report.describe(apart, "EUR")
+    assert "The test and the interval disagree here" in text and "the mean alone" in text
+    agree = ev.Comparison("average_deal_size", 7525.0, 12969.0, 80, 90, 5444.0, -1200.0,
+                          10424.0, 0.625, "Mann-Whitney U", "no clear change", "")
+    assert "disagree" not in report.describe(agree, "EUR")
+    median = ev.Comparison("first_response_hours", 1.8, 1.6, 900, 800, -0.2, -0.55, 0.01,
+                           0.002, "Mann-Whitney U", "improved", "")
+    assert "the median alone" in report.describe(median, "business hours")
+
+
+def test_a_comparison_measured_over_shorter_periods_names_them(sample):
+    # outside review: 'the same months a year earlier (01 Jan 2025 to 31 Mar 2025)' was
+    # measured 01 Jan to 01 Mar in both years (maturity), and no page said so
+    rep = report.assemble(sample, "sales")
+    row = next(r for r in rep.rows if r.kpi == "lead_conversion_rate")
+    assert row.comparison.immature
+    assert "Measured 01 Jan 2025 to 01 Mar 2025 against 01 Jan 2026 to 01 Mar 2026" in \
+        row.sentence
+    assert "the baseline is cut the same way" in row.sentence

@@ -171,6 +171,15 @@ def describe(c: ev.Comparison, unit: str) -> str:
         text += (f" The median moved from {format_value(c.median_before, unit)} to "
                  f"{format_value(c.median_after, unit)} (the same {c.test}, "
                  f"{review.format_p(c.p_value)}).")
+    if c.claim in ("improved", "got worse", "no clear change") and c.test.startswith(
+            "Mann-Whitney") and (c.ci_low <= 0 <= c.ci_high) == (c.claim != "no clear change"):
+        stat = "mean" if get_kpi(c.kpi).test == "mean" else "median"
+        why = ("a few large values move the mean more than the typical record moved"
+               if stat == "mean" else
+               "the typical record moved, but by an amount the data pin down only loosely")
+        text += (" The test and the interval disagree here: the rank test compares the two "
+                 f"periods' whole spread of values, the interval the {stat} alone; {why}, so "
+                 "read this change as uncertain.")
     if c.driver:
         code = currency_of(unit)
         driver = c.driver.replace("one record of ", f"one record of {code} ") if code else (

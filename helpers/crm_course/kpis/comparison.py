@@ -111,6 +111,13 @@ def _same_cut(before: tuple, after: tuple, measured: Value) -> tuple:
     return b_first, b_last - cut
 
 
+def _measured(b: Value, a: Value, baseline_cut: bool) -> str:
+    """The days each period was measured over when young records were left out."""
+    return (f"measured {b.first:%d %b %Y} to {b.last:%d %b %Y} against {a.first:%d %b %Y} "
+            f"to {a.last:%d %b %Y}: records too young for their outcome are left out"
+            + (", and the baseline is cut the same way" if baseline_cut else ""))
+
+
 def _history_cut(crm: CRM, name: str, windows: list[tuple], reference: tuple
                  ) -> tuple[list[tuple], str]:
     """``windows`` with any start earlier than data start + H moved to that day, H the 90th
@@ -148,12 +155,16 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
             return Comparison(name, math.nan, math.nan, None, None, math.nan, math.nan,
                               math.nan, math.nan, "", "not comparable", history)
     a = evaluate(crm, name, *after)
+    stated = period(*before)
     before = _same_cut(before, after, a)
     b = evaluate(crm, name, *before)
     notes = [n for n in (history, b.note and f"before: {b.note}",
                          a.note and f"after: {a.note}") if n]
     vb, va = float(b.value), float(a.value)
     young = a.immature or b.immature
+    if young:   # the periods measured are not the ones named: say which (`describe`)
+        history = "; ".join(n for n in (history, _measured(b, a, period(*before) != stated))
+                            if n)
     if k.aggregation == "per period" and abs(months_between(b.first, b.last)
                                              - months_between(a.first, a.last)) >= 0.5:
         vb, nb = per_period_value(crm, name, b.first, b.last, "month")
