@@ -118,7 +118,27 @@ def test_default_plan_meets_each_target_on_the_sample(sample):
     plan = planned_changes(sample)
     assert plan.cost.sum() == pytest.approx(sample.changes.cost[sample.changes.kpi.notna()].sum())
     projected = project(plan).kpis
-    assert set(projected.status[projected.target.notna()]) == {"met"}
+    assert set(projected.status[projected.target.notna()]) == {"would meet"}
+
+
+def test_a_projection_stays_inside_what_each_kpi_can_take(sample):
+    # outside review: sliders at their ends showed 'Active user rate 76.2% -> 106.2% met'
+    # and 'First response time 1.67 -> -3.33 (business hours) met', priced at full value
+    plan = planned_changes(sample)
+    up = plan.assign(uplift=[10.0 if k in ("active_user_rate", "lead_conversion_rate")
+                             else -100.0 if k == "first_response_hours" else u
+                             for k, u in zip(plan.kpi, plan.uplift, strict=True)])
+    p = project(up).kpis.set_index("kpi")
+    for kpi in set(up.kpi) & {"active_user_rate", "lead_conversion_rate"}:
+        assert p.loc[kpi, "projected"] == 1.0
+    if "first_response_hours" in p.index:
+        assert p.loc["first_response_hours", "projected"] == 0.0
+    assert (p.projected.dropna() >= 0).all()
+    priced = up[up.eur_per_unit.notna()]
+    possible = (p.projected - p.current).reindex(priced.kpi).to_numpy() / \
+        priced.groupby("kpi").uplift.transform("sum").to_numpy()
+    assert project(up).benefit == pytest.approx(
+        float((priced.uplift * possible * priced.eur_per_unit).sum()))
 
 
 def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path, monkeypatch):

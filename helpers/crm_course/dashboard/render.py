@@ -127,6 +127,11 @@ def number(value: float, unit: str, currency: str = "EUR") -> str:
     return words.number(value, unit, currency)
 
 
+# a status and its colour class (a projection's "would meet" like a measured "met")
+COLOURED = {"met": "met", "not met": "not-met", "would meet": "met",
+            "would not meet": "not-met"}
+
+
 def table_html(frame: pd.DataFrame, status: str | None = None) -> str:
     """``frame`` as a large-type HTML table; the ``status`` column coloured met / not met."""
     rows = []
@@ -134,8 +139,9 @@ def table_html(frame: pd.DataFrame, status: str | None = None) -> str:
         cells = []
         for column, value in row.items():
             text = html(value)
-            if column == status and value in ("met", "not met"):
-                text = f'<span class="crm-{value.replace(" ", "-")}">{text}</span>'
+            colour = COLOURED.get(value) if column == status else None
+            if colour:
+                text = f'<span class="crm-{colour}">{text}</span>'
             cells.append(f"<td>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     head = "".join(f"<th>{html(c)}</th>" for c in frame.columns)

@@ -38,6 +38,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..kpis.engine import possible_range
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
 from . import words
@@ -99,23 +100,34 @@ class Projection:
     not_priced: tuple[str, ...] = ()  # KPIs moved by the plan that add nothing to the benefit
 
 
+PROJECTED = {"met": "would meet", "not met": "would not meet"}  # a projection's status
+
+
 def project(plan: pd.DataFrame) -> Projection:
     """Projected KPIs, benefit, ROI and payback of ``plan`` (`planned_changes` with its
     ``uplift`` and ``cost`` columns set to the expectations).
 
-    benefit = sum of uplift x eur_per_unit over the priced changes; NaN when none is
+    projected = current + uplifts, held inside what the KPI can take (`kpis.engine.
+    possible_range`: no share above 100 %, no negative hours); benefit = sum of the
+    possible part of each uplift x eur_per_unit over the priced changes; NaN when none is
     priced. ROI: the engine's (`kpis.roi.roi`, -100 % when the plan gains nothing or
     loses margin); NaN when the cost is 0 or the benefit NaN."""
-    value = plan.uplift * plan.eur_per_unit
+    wanted = plan.groupby("kpi", sort=False).uplift.sum()
+    current = plan.groupby("kpi", sort=False).current.first()
+    reached = pd.Series([float(np.clip(current[k] + wanted[k], *possible_range(k)))
+                         for k in wanted.index], index=wanted.index)
+    share = ((reached - current) / wanted).where((wanted != 0) & current.notna(), 1.0)
+    value = plan.uplift * share.reindex(plan.kpi).to_numpy(dtype=float) * plan.eur_per_unit
     summed = plan.assign(benefit=value).groupby("kpi", sort=False).agg(
         unit=("unit", "first"), current=("current", "first"), uplift=("uplift", "sum"),
         target=("target", "first"), benefit=("benefit", "sum")).reset_index()
     priced = plan.eur_per_unit.notna()
     summed.loc[~summed.kpi.isin(plan.kpi[priced]), "benefit"] = math.nan
-    summed["projected"] = summed.current + summed.uplift
-    summed["status"] = [kpis.status(v, t, kpis.get_kpi(k).higher_is_better)
-                        for k, v, t in zip(summed.kpi, summed.projected, summed.target,
-                                           strict=True)]
+    summed["projected"] = reached.reindex(summed.kpi).to_numpy(dtype=float)
+    summed["uplift"] = summed.projected - summed.current
+    summed["status"] = [PROJECTED.get(s, s) for s in (
+        kpis.status(v, t, kpis.get_kpi(k).higher_is_better)
+        for k, v, t in zip(summed.kpi, summed.projected, summed.target, strict=True))]
     benefit = float(value[priced].sum()) if priced.any() else math.nan
     cost = float(plan.cost.sum())
     roi = (engine_roi(benefit, cost) if cost > 0 and not math.isnan(benefit)
@@ -343,7 +355,7 @@ class WhatIf:
         if self.plan.empty:
             return f"What-if: {self.headline()}"
         k = self.projection.kpis
-        met = (k.status == "met").sum()
+        met = (k.status == PROJECTED["met"]).sum()
         targets = (f"{met} of {len(k)} KPIs would meet their target" if k.target.notna().any()
                    else f"no target recorded for its {len(k)} KPIs")
         return f"What-if: {len(self.plan)} planned changes; {self.headline()}; {targets}"

@@ -40,15 +40,27 @@ def maturity_days(crm: CRM) -> int:
     return crm.profile.maturity_days
 
 
+def possible_range(name: str) -> tuple[float, float]:
+    """(low, high) a KPI ``name`` can take: [0, 1] for a share or 0-1 score, from -1
+    (-100 %) for an ROI, from 0 for a duration or count, else unbounded."""
+    unit = REGISTRY[name].unit
+    if unit in ("share", "score 0-1"):
+        return 0.0, 1.0
+    if unit == "percent":
+        return -1.0, math.inf
+    if unit in ("days", "business hours", "tickets", "features"):
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
 def check_possible(name: str, value: float) -> float:
-    """``value`` unchanged when the KPI ``name`` can take it; raises `ImpossibleValue`
-    for a share outside [0, 1], an ROI below -1 (-100 %) or a negative duration/count."""
+    """``value`` unchanged when the KPI ``name`` can take it (`possible_range`); raises
+    `ImpossibleValue` otherwise."""
     if value is None or math.isnan(value):
         return value
     unit = REGISTRY[name].unit
-    bad = ((unit in ("share", "score 0-1") and not 0 <= value <= 1)
-           or (unit == "percent" and value < -1)
-           or (unit in ("days", "business hours", "tickets", "features") and value < 0))
+    low, high = possible_range(name)
+    bad = not low <= value <= high
     if bad:
         raise ImpossibleValue(f"{name} = {value!r} is impossible for a KPI in {unit}")
     return value
