@@ -109,3 +109,25 @@ def test_heatmap_text_is_readable_on_light_cells():
     ax = plots.heatmap(frame, "Retention", "month", "cohort")
     colours = {t.get_text(): t.get_color() for t in ax.texts}
     assert colours["80"] == "black" and colours["100"] == "white"
+
+
+def test_only_young_points_get_the_hollow_marker():
+    # outside review: the mature month before the young one got the hollow 'still
+    # maturing' marker, and a young month without a value drew nothing dashed
+    import matplotlib
+    import numpy as np
+    import pandas as pd
+
+    from crm_course import plots
+
+    matplotlib.use("Agg")
+    index = pd.date_range("2026-01-01", periods=4, freq="MS")
+    data = pd.Series([0.1, 0.12, 0.11, 0.05], index=index, name="conversion")
+    young = pd.Series([False, False, False, True], index=index)
+    ax = plots.line(data, "t", "month", "share", immature=young)
+    hollow = [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [index[3]]
+    assert hollow[0].get_label() == "conversion (still maturing)"
+    data.iloc[3] = np.nan   # no mature record at all in the young month
+    ax = plots.line(data, "t", "month", "share", immature=young)
+    assert not [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]

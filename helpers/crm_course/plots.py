@@ -112,9 +112,11 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
         colour = PALETTE[i % len(PALETTE)]
         ax.plot(frame.index[~young], values[~young], marker="o", markersize=3,
                 color=colour, label=str(column))
-        if young.any():
+        shown = young & np.isfinite(values)   # a month with no mature record has no point
+        if shown.any():
             start = max(int(np.argmax(young)) - 1, 0)  # join the dashes to the last mature point
-            ax.plot(frame.index[start:], values[start:], linestyle="--", marker="o",
+            ax.plot(frame.index[start:], values[start:], linestyle="--", color=colour)
+            ax.plot(frame.index[shown], values[shown], linestyle="none", marker="o",
                     markersize=4, markerfacecolor="white", color=colour,
                     label=f"{column} (still maturing)")
     reference_line(ax, target, f"target {_fmt(target, percent)}")
