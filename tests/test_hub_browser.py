@@ -144,7 +144,7 @@ def hub(tmp_path_factory):
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=60)
+            process.wait(timeout=150)  # services and servers 9 s each at most (config)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

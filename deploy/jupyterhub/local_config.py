@@ -44,6 +44,12 @@ c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120  # a loaded 2-core machine took over 30 s to answer
+# stopping: each server and each managed service (the idle culler, the instructor page)
+# gets SIGINT, then SIGTERM, then SIGKILL, 3 s apart (defaults 10, 5, 5 s: with services
+# stopped one after the other, a loaded machine's hub took over 60 s to exit on SIGTERM)
+c.LocalProcessSpawner.interrupt_timeout = 3
+c.LocalProcessSpawner.term_timeout = 3
+c.LocalProcessSpawner.kill_timeout = 3
 
 if PER_USER:
     from jupyterhub.spawner import LocalProcessSpawner
