@@ -285,3 +285,14 @@ def test_icc_by_hand():
     both = pd.DataFrame({"region": list("NNNNSSSS"), "owner_id": list("AABBCCDD"),
                          "won": [True, False, True, False, True, True, True, True]})
     assert experiment.icc(both) == 0
+
+
+def test_the_staged_chance_clause_names_the_test_that_says_it():
+    # outside review, seed 21347: '+2.4 pp (95% interval +0.3 pp to +4.5 pp, p = 0.028),
+    # within what chance alone produces here' -- the chance came from randomisation p 0.056
+    from crm_course.designs.staggered import chance_clause
+
+    assert chance_clause(0.3, 0.4, 0.05) == ", within what chance alone produces here"
+    said = chance_clause(0.028, 0.056, 0.05)
+    assert said.startswith("; the randomisation check (p = 0.056) finds it within")
+    assert chance_clause(0.01, 0.01, 0.05) == ""

@@ -163,3 +163,17 @@ def test_outlook_names_targets_not_due_yet(sample):
     text = " ".join(rep.outlook)
     for r in not_due:
         assert f"{report.kpi_label(r.kpi)} (by {r.target_date:%d %b %Y})" in text
+
+
+def test_the_history_a_time_series_needs_counts_the_data_held_now(sample):
+    # outside review: with the control region's change moved to August 2026 the outlook
+    # said 'these data hold 19' of data ending March 2026 (15 months)
+    control = sample.profile.control_region
+    changes = sample.changes
+    change = changes[changes.regions.astype(str).str.contains(control)
+                     & (changes.start_date > pd.Timestamp(sample.meta["data_end"]))].iloc[0]
+    later = change.copy()
+    later["start_date"] = pd.Timestamp("2026-08-03")
+    text = report._planned_control(sample, later)
+    assert "by then the data will hold 19; these hold 15 so far, too few" in text
+    assert "these data hold 15, too few" in report._planned_control(sample, change)

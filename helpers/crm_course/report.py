@@ -637,7 +637,11 @@ def _planned_control(crm: CRM, change) -> str:
     from .designs.series import HISTORY_MONTHS
 
     start = pd.Timestamp(change.start_date)
-    history = (start.to_period("M") - pd.Timestamp(crm.meta["data_start"]).to_period("M")).n
+    first = pd.Timestamp(crm.meta["data_start"]).to_period("M")
+    history = (start.to_period("M") - first).n    # months before the change, by then
+    held = (pd.Timestamp(crm.meta["data_end"]).to_period("M") - first).n + 1
+    holds = (f"these data hold {history}" if history <= held else
+             f"by then the data will hold {history}; these hold {held} so far")
     power = _ab_power(crm)
     return (f" After it every region has the changes, so a review of the months after "
             f"{start:%d %B %Y} has no control region: it cannot separate the changes from "
@@ -645,8 +649,8 @@ def _planned_control(crm: CRM, change) -> str:
             f"reps on the old process for a while (an A/B test, lesson 05b"
             f"{'; ' + power if power else ''}), or judge each KPI against its own trend and "
             "season before the change (an interrupted time series, lesson 05b), which needs "
-            f"at least {HISTORY_MONTHS} months of monthly data before the change (these data "
-            f"hold {history}{', too few' if history < HISTORY_MONTHS else ''}) and says "
+            f"at least {HISTORY_MONTHS} months of monthly data before the change ({holds}"
+            f"{', too few' if history < HISTORY_MONTHS else ''}) and says "
             "that it has no comparison group.")
 
 

@@ -297,8 +297,7 @@ def verdict(crm, confidence: float = CONFIDENCE, power: float = POWER) -> Verdic
             "effect would likely go unseen)")),
     ]
     established = all(c.passed for c in checks[:4])
-    chance = (", within what chance alone produces here" if overall.p_value >= alpha
-              or p_rand >= alpha else "")
+    chance = chance_clause(overall.p_value, p_rand, alpha)
     estimate = (f"the reps' leads moved by {change_text(overall.effect, 'points')} after "
                 f"their wave's go-live against the reps not yet live ({interval}, "
                 f"{format_p(overall.p_value)}){chance}")
@@ -306,6 +305,18 @@ def verdict(crm, confidence: float = CONFIDENCE, power: float = POWER) -> Verdic
                    overall.ci_low, overall.ci_high, overall.p_value, p_rand,
                    n_reps, mde, tuple(checks), established,
                    conclusion(label, True, established, checks, estimate))
+
+
+def chance_clause(p_value: float, p_rand: float, alpha: float) -> str:
+    """What the estimate's sentence says of chance, naming the test that says it: its own
+    p, else the randomisation check's (an estimate that clears its own test but not the
+    re-drawn waves is not 'within chance' on its own numbers)."""
+    if p_value >= alpha:
+        return ", within what chance alone produces here"
+    if p_rand >= alpha:
+        return (f"; the randomisation check ({format_p(p_rand)}) finds it within what "
+                "chance alone produces here, re-drawing which reps went live when")
+    return ""
 
 
 def twfe_gap(frame: pd.DataFrame, confidence: float = CONFIDENCE) -> Estimate:
