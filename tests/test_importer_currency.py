@@ -11,7 +11,7 @@ import pytest
 
 from crm_course.cli import main
 from crm_course.data import load_crm
-from crm_course.importer import MappingError, import_export
+from crm_course.importer import MappingError, import_export, provenance
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
@@ -26,6 +26,15 @@ def _export(tmp_path: Path, codes: dict[int, str] | str) -> Path:
                                 else [codes[i % 3] for i in range(len(deals))])
     deals.to_csv(folder / "Opportunity.csv", index=False)
     return folder
+
+
+def _assert_converted(source: Path, crm, per_eur: dict[str, float]) -> None:
+    """Every deal's amount is the export's divided by its currency's units per EUR."""
+    raw = pd.read_csv(source / "Opportunity.csv", dtype=str).set_index("Id")
+    expected = pd.to_numeric(raw.Amount) / raw.CurrencyIsoCode.map(per_eur)
+    got = crm.opportunities.set_index("opportunity_id").amount
+    assert got.round(2).to_dict() == pytest.approx(expected.reindex(got.index).round(2)
+                                                   .to_dict(), nan_ok=True)
 
 
 def test_one_currency_in_the_export_is_the_datasets(tmp_path):
@@ -76,12 +85,7 @@ def test_several_currencies_are_converted_with_the_rates_given(tmp_path, rates_t
     rates.write_text(rates_text, encoding="utf-8")
     report = import_export(source, "salesforce", tmp_path / "out", rates=rates)
     crm = load_crm(tmp_path / "out")
-    raw = pd.read_csv(source / "Opportunity.csv", dtype=str).set_index("Id")
-    expected = pd.to_numeric(raw.Amount) / raw.CurrencyIsoCode.map(
-        {"EUR": 1.0, "USD": 1.25, "COP": 4000.0})
-    got = crm.opportunities.set_index("opportunity_id").amount
-    assert got.round(2).to_dict() == pytest.approx(expected.reindex(got.index).round(2)
-                                                   .to_dict(), nan_ok=True)
+    _assert_converted(source, crm, {"EUR": 1.0, "USD": 1.25, "COP": 4000.0})
     assert crm.profile.currency == "EUR"
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
     assert "## Currency conversions" in text
@@ -124,15 +128,10 @@ def test_rates_are_stated_per_unit_of_the_reporting_currency(tmp_path):
     rates.write_text("currency,rate\nUSD,1\nEUR,0.8\nCOP,4000\n", encoding="utf-8")
     import_export(source, mapping, tmp_path / "out", rates=rates)
     crm = load_crm(tmp_path / "out")
-    raw = pd.read_csv(source / "Opportunity.csv", dtype=str).set_index("Id")
-    expected = pd.to_numeric(raw.Amount) / raw.CurrencyIsoCode.map(
-        {"EUR": 1.0, "USD": 1.25, "COP": 5000.0})
-    got = crm.opportunities.set_index("opportunity_id").amount
-    assert got.round(2).to_dict() == pytest.approx(expected.reindex(got.index).round(2)
-                                                   .to_dict(), nan_ok=True)
+    _assert_converted(source, crm, {"EUR": 1.0, "USD": 1.25, "COP": 5000.0})
     report = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
-    assert "| opportunities | COP | 5000 |" in report and "| opportunities | USD | 1.25 |" in report
-    from crm_course.importer import provenance
+    assert "| opportunities | COP | 5000 |" in report
+    assert "| opportunities | USD | 1.25 |" in report
     said = " ".join(provenance.lines(crm))
     assert "converted to EUR at 5000 COP per EUR" in said
     assert "at 1.25 USD per EUR" in said
