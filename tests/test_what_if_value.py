@@ -87,8 +87,13 @@ def test_project_prices_every_change_by_hand():
     assert p.roi == pytest.approx(-0.15) and p.payback_month is None
     assert p.not_priced == ("win_rate",)
     assert math.isnan(p.kpis.set_index("kpi").benefit["win_rate"])
-    p = project(_plan([("active_user_rate", 1.2, 200.0, 100.0)]))  # 240 a year
+    p = project(_plan([("logins_per_user", 1.2, 200.0, 100.0)]))  # 240 a year
     assert p.roi == pytest.approx(1.4) and p.payback_month == 5  # 20 a month: 100 in month 5
+    # a share cannot pass 100 %: from 0.5, only 0.5 of the 1.2 uplift is possible and
+    # priced (100 a year), so ROI 0 and the projection stops at 1.0
+    p = project(_plan([("active_user_rate", 1.2, 200.0, 100.0)]))
+    assert p.benefit == pytest.approx(100) and p.roi == pytest.approx(0)
+    assert p.kpis.projected.iloc[0] == 1.0
 
 
 def test_a_negative_benefit_is_minus_100_percent_never_lower_never_no_roi():
