@@ -118,7 +118,7 @@ def test_default_plan_meets_each_target_on_the_sample(sample):
     plan = planned_changes(sample)
     assert plan.cost.sum() == pytest.approx(sample.changes.cost[sample.changes.kpi.notna()].sum())
     projected = project(plan).kpis
-    assert set(projected.status[projected.target.notna()]) == {"would meet"}
+    assert set(projected.status[projected.target.notna()]) == {"meets"}
 
 
 def test_a_projection_stays_inside_what_each_kpi_can_take(sample):

@@ -127,9 +127,8 @@ def number(value: float, unit: str, currency: str = "EUR") -> str:
     return words.number(value, unit, currency)
 
 
-# a status and its colour class (a projection's "would meet" like a measured "met")
-COLOURED = {"met": "met", "not met": "not-met", "would meet": "met",
-            "would not meet": "not-met"}
+# a status and its colour class (a projection's "meets" like a measured "met")
+COLOURED = {"met": "met", "not met": "not-met", "meets": "met", "misses": "not-met"}
 
 
 def table_html(frame: pd.DataFrame, status: str | None = None) -> str:

@@ -100,7 +100,7 @@ class Projection:
     not_priced: tuple[str, ...] = ()  # KPIs moved by the plan that add nothing to the benefit
 
 
-PROJECTED = {"met": "would meet", "not met": "would not meet"}  # a projection's status
+PROJECTED = {"met": "meets", "not met": "misses"}  # a projection's status, kept short
 
 
 def project(plan: pd.DataFrame) -> Projection:
