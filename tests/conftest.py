@@ -58,11 +58,13 @@ FILE_MARKERS = {
     "browser": {"test_dashboard_browser.py", "test_dashboard_page.py",
                 "test_dashboard_xss.py", "test_report_browser.py", "test_hub_browser.py"},
     "hub": {"test_hub.py", "test_hub_browser.py"},
-    # the whole report, dashboard or book on several seeds: 9-20 CPU-s a file (profiled
-    # 2026-12-07), in `make test`, not `make check`
+    # the whole report, dashboard or book on several seeds: 9-20 CPU-s a file; the 383
+    # exercise-bank cases 43 CPU-s; generation per seed; the fuzzed exports (profiled
+    # 2026-12-07): in `make test`, not `make check`
     "slow": {"test_claims_seeds.py", "test_claims_null.py", "test_designs_data.py",
              "test_book.py", "test_dashboard_report.py", "test_consistency.py",
-             "test_dashboard_words.py"},
+             "test_dashboard_words.py", "test_exercise_banks.py", "test_synth_added.py",
+             "test_importer_fuzz.py"},
     # whole services end to end, a minute or more of wall each: `make integration` (CI
     # runs it after `make test`)
     "integration": {"test_hub_browser.py", "test_hostile.py", "test_dashboard_browser.py",
@@ -82,6 +84,8 @@ SLOW_TESTS = {
     "test_synth.py::test_same_seed_gives_the_same_bytes",
     "test_what_if_value.py::test_sample_default_plan_is_target_minus_baseline_and_every_"
     "slider_moves_roi",
+    "test_report_outlook.py::test_outlook_claims_nothing_on_effect_0_data",
+    "test_report_null_sentences.py::test_cause_section_states_every_check_and_credits_nothing",
 }
 
 
