@@ -23,4 +23,9 @@ def test_interval_and_p_are_the_more_cautious_of_region_and_person(sample, kpi):
     assert v.ci_low == pytest.approx(min(region.ci_low, person.ci_low))
     assert v.ci_high == pytest.approx(max(region.ci_high, person.ci_high))
     assert v.effect == pytest.approx(region.effect)   # same estimate, two error models
+    person_key = "sales rep" if PANELS[kpi][2] == "owner_id" else "service agent"
+    assert v.by_clustering["region"] == pytest.approx(
+        (region.ci_low, region.ci_high, region.p_value))
+    assert v.by_clustering[person_key] == pytest.approx(
+        (person.ci_low, person.ci_high, person.p_value))
     assert "the more cautious of errors clustered by region and by person" in v.sentence

@@ -12,10 +12,11 @@ window; only the conversion uplift differs:
 * difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with a range
   that reflects the design: the wider, on each side, of its interval with errors clustered
   by region (where the changes were assigned; Student t, G - 1 degrees of freedom) and by
-  sales rep (`verdict.rep_clustered`), and of the effects the randomisation check over the
-  regions does not reject (`verdict.randomisation_range`) when those are bounded. With
-  G regions that check can reject nothing when 1 / G >= 1 - confidence (4 regions: p is
-  never below 0.25): the sentences then say the design bounds no range at all.
+  sales rep (both kept by the verdict: `Verdict.by_clustering`), and of the effects the
+  randomisation check over the regions does not reject (`verdict.randomisation_range`)
+  when those are bounded. With G regions that check can reject nothing when
+  1 / G >= 1 - confidence (4 regions: p is never below 0.25): the sentences then say the
+  design bounds no range at all.
 
 ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`.
 """
@@ -43,7 +44,6 @@ from .verdict import (
     change_text,
     did_frame,
     randomisation_range,
-    rep_clustered,
 )
 
 KPI = "lead_conversion_rate"
@@ -112,14 +112,14 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
 def design_intervals(crm: CRM, verdict, confidence: float = ev.CONFIDENCE
                      ) -> dict[str, tuple[float, float]]:
     """The difference-in-differences' (low, high) by source: errors clustered by 'region'
-    (the verdict's), by 'sales rep' (`verdict.rep_clustered`), and the effects the
+    and by 'sales rep' (`Verdict.by_clustering`), and the effects the
     'randomisation' check over regions does not reject (`verdict.randomisation_range`);
     {} when the verdict has no effect."""
     if math.isnan(verdict.effect):
         return {}
     frame = did_frame(crm, KPI)
-    return {"region": (verdict.ci_low, verdict.ci_high),
-            "sales rep": rep_clustered(crm, KPI, confidence),
+    rep = verdict.by_clustering.get("sales rep", (math.nan, math.nan, math.nan))
+    return {"region": verdict.by_clustering["region"][:2], "sales rep": rep[:2],
             "randomisation": randomisation_range(frame, crm.profile.control_region,
                                                  confidence)}
 
@@ -159,7 +159,7 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margi
         low, high = intervals["randomisation"]
         bounded = math.isfinite(low + high)
         sources = (f"errors clustered by region ({_interval_text(*intervals['region'])}, "
-                   f"{format_p(verdict.p_value)}) and by sales rep "
+                   f"{format_p(verdict.by_clustering['region'][2])}) and by sales rep "
                    f"({_interval_text(*intervals['sales rep'])})")
         if bounded:
             sources += (" and the effects the randomisation check over the regions does not "

@@ -32,7 +32,7 @@ changes unless the same checks pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,9 @@ class Verdict:
     difference of shares (0.03 = +3 pp) or, for durations, a relative change (-0.2 = 20 %
     shorter): ``scale`` 'points' or 'relative'. NaN when not estimable. ``established``:
     every check passed. ``sentence``: the verdict in words, naming each check made.
+    ``by_clustering``: each error model's own (low, high, p), keyed 'region' and the
+    person who handled the records ('sales rep', 'service agent'); ``ci_low``,
+    ``ci_high`` and ``p_value`` are the more cautious of them.
     """
 
     kpi: str
@@ -82,6 +85,7 @@ class Verdict:
     checks: tuple[Check, ...]
     established: bool
     conclusion: str           # what is and is not shown, in one or two sentences
+    by_clustering: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     @property
     def sentence(self) -> str:
@@ -191,8 +195,11 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
     low = _display(min(d.ci_low for d in both), scale)
     high = _display(max(d.ci_high for d in both), scale)
     errors = (f"errors clustered by the {did.clusters} regions the changes were assigned to"
-              + (f" and by the {person.clusters} {PERSONS[PANELS[kpi][2]]} who handled the "
+              + (f" and by the {person.clusters} {PERSONS[PANELS[kpi][2]]}s who handled the "
                  "records, the wider interval and the larger p of the two" if person else ""))
+    by_clustering = {name: (_display(d.ci_low, scale), _display(d.ci_high, scale), d.p_value)
+                     for name, d in (("region", did), (PERSONS[PANELS[kpi][2]], person))
+                     if d is not None}
     checks = [Check(CHECKS[0], p_value < alpha, (
         f"difference-in-differences against the control region ({control}) "
         f"{change_text(effect, scale)} ({confidence:.0%} interval "
@@ -220,10 +227,10 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                        f"the regions with the changes moved by {change_text(effect, scale)} "
                        f"against the control region ({confidence:.0%} interval "
                        f"{change_text(low, scale)} to {change_text(high, scale)}, "
-                       f"{inference.format_p(p_value)}, {clustering})")))
+                       f"{inference.format_p(p_value)}, {clustering})")), by_clustering)
 
 
-PERSONS = {"owner_id": "sales reps", "agent_id": "service agents"}
+PERSONS = {"owner_id": "sales rep", "agent_id": "service agent"}  # the record's handler
 
 
 def _person_clustered(frame: pd.DataFrame, kpi: str, label: str, confidence: float):
@@ -247,18 +254,6 @@ def _mde(did, confidence: float, power: float) -> float:
     se = (did.ci_high - did.ci_low) / (2 * stats.t.ppf(0.5 + confidence / 2, df))
     return (stats.t.ppf(1 - (1 - confidence) / 2, df) + stats.t.ppf(power, df)) * se
 
-
-def rep_clustered(crm: CRM, kpi: str, confidence: float = CONFIDENCE
-                  ) -> tuple[float, float]:
-    """(low, high): the ``confidence`` interval of the verdict's difference-in-differences
-    with errors clustered by the person who handled each record (the sales rep, the agent:
-    `kpis.panels.PANELS`) instead of the region, in the verdict's change unit; NaN when it
-    cannot be estimated."""
-    did = _person_clustered(did_frame(crm, kpi), kpi, kpi, confidence)
-    if did is None:
-        return math.nan, math.nan
-    scale = "relative" if PANELS[kpi][1] == "median" else "points"
-    return _display(did.ci_low, scale), _display(did.ci_high, scale)
 
 
 def _cell_did(frame: pd.DataFrame, control, y: pd.Series, group: str) -> float:
@@ -349,4 +344,4 @@ def conclusion(label: str, targeted: bool, established: bool, checks: list[Check
 
 
 __all__ = ["CHECKS", "Check", "Verdict", "causal_verdict", "change_text", "targeted_kpis",
-           "conclusion", "kpi_words", "randomisation_range", "rep_clustered"]
+           "conclusion", "kpi_words", "randomisation_range"]
