@@ -10,6 +10,11 @@ over the leads created in the period (`margin_per_won_deal` of those leads), con
 as the course defines it: won within the maturity window (`lead_conversion_rate`). Other
 benefits (service time saved, better data) are not priced. ROI is company-wide: it cannot
 be split by ``by``.
+
+Maturity: the engine's rule (`engine.mature_end`, the registry entry's ``matures``) is
+applied here, once, to the whole window: leads, margin and cost all end on the last day
+whose leads are old enough, so ``changes_roi(crm, a, b)``, ``evaluation.compute``,
+`kpi_table`, the exercises and the dashboard give one value for one window.
 """
 
 from __future__ import annotations
@@ -90,6 +95,15 @@ def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within
     return roi(benefit, cost) if cost > 0 and not np.isnan(benefit) else float("nan")
 
 
+def measured_window(crm: CRM, name: str, start, end) -> tuple:
+    """(first, last) of ROI KPI ``name`` over [start, end] after the engine's maturity rule
+    (`engine.mature_end`): ``last`` earlier than asked when the window's last leads are
+    too young; ``last < first`` when none is old enough."""
+    from .engine import mature_end  # the engine imports the registry, which imports this
+    first, last = period(start, end)
+    return first, mature_end(crm, name, first, last)[0]
+
+
 def _check_rate(reference_rate) -> None:
     if reference_rate is not None and not (isinstance(reference_rate, int | float)
                                            and 0 <= reference_rate <= 1):
@@ -104,7 +118,8 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
     roi = ((conversion - reference_rate) x leads x margin per won deal - cost) / cost, with
     cost = all done changes that went live in the period (implementation, licences,
     training, updates) and the benefit over the leads created in the period (see the
-    module), through `roi` (so -1, the whole cost lost, at worst); 0 is break-even.
+    module), through `roi` (so -1, the whole cost lost, at worst); 0 is break-even. The
+    period ends where its leads stop being old enough (`measured_window`).
 
     Parameters
     ----------
@@ -119,8 +134,10 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
     float; NaN when there is no cost in the period, no won deal, or no reference.
     """
     _check_rate(reference_rate)
-    first, last = period(start, end)
+    first, last = measured_window(crm, "crm_roi", start, end)
     groups = fixed_groups(by)
+    if last < first:
+        return groups.result(np.array([np.nan]), "crm_roi")
     if reference_rate is None:
         t = crm.kpi_targets
         recorded = t.baseline[t.kpi == "lead_conversion_rate"].to_numpy(dtype=float)
@@ -138,8 +155,9 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None,
     roi = ((conversion - reference_rate) x leads x margin per won deal - cost) / cost, with
     cost = done changes with a ``kpi`` (improvements; running costs such as licences have
     none) that went live in the period, and the benefit over the leads of the regions those
-    changes cover (the lead owner's region). A naive before/after estimate: the review
-    lesson's difference-in-differences against the control region is the stronger one.
+    changes cover (the lead owner's region), the period ending where its leads stop being
+    old enough (`measured_window`). A naive before/after estimate: the review lesson's
+    difference-in-differences against the control region is the stronger one.
 
     Parameters
     ----------
@@ -154,8 +172,10 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None,
     float; NaN when no improvement went live in the period, or no deal was won.
     """
     _check_rate(reference_rate)
-    first, last = period(start, end)
+    first, last = measured_window(crm, "changes_roi", start, end)
     groups = fixed_groups(by)
+    if last < first:
+        return groups.result(np.array([np.nan]), "changes_roi")
     changes = _done_changes(crm, first, last)
     changes = changes[changes.kpi.notna().to_numpy()]
     regions = {r.strip() for text in changes.regions.dropna()

@@ -228,7 +228,8 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
     NumberQuestion(
         "q11", "ROI of the changes",
         hints=("ROI = (benefit - cost) / cost, in percent; `kpis.changes_roi` needs the "
-               "review period and returns a fraction (0.5 = +50 %).",
+               "review period and returns a fraction (0.5 = +50 %); it measures the window "
+               "up to its last day whose leads are old enough, as `kpi_table` does.",
                "`100 * kpis.changes_roi(crm, *review)`"),
         expected=lambda crm: 100 * kpis.changes_roi(crm, *crm.period("review")),
         tolerance=0.5, units=("percent",)),

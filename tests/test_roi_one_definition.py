@@ -1,0 +1,49 @@
+"""Each ROI KPI has one definition (issue 28): for one window, the KPI function called
+directly, the engine (`evaluation.compute`), `kpi_table`, the dashboard's ROI area and
+the capstone's q11 answer give the same value; the maturity cut is applied once, by the
+KPI itself (`roi.measured_window`), so the engine's cut changes nothing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from claims import dataset
+
+from crm_course import kpis
+from crm_course.dashboard import latest_values
+from crm_course.exercises.banks import get_bank
+from crm_course.kpis import evaluation as ev
+from crm_course.kpis.roi import measured_window
+
+ROI = ("crm_roi", "changes_roi")
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 11])
+def test_every_code_path_gives_one_roi(seed):
+    crm = dataset(seed)
+    review = crm.period("review")
+    windows = [review, crm.period("all"), (review[0], review[1] - (review[1] - review[0]) / 2)]
+    for first, last in windows:
+        table = kpis.kpi_table(crm, first, last, kpis=list(ROI)).set_index("kpi")
+        for name in ROI:
+            direct = float(getattr(kpis, name)(crm, first, last))
+            assert same(direct, ev.compute(crm, name, first, last)), (seed, name, first, last)
+            assert same(direct, table.loc[name, "value"]), (seed, name, first, last)
+            # the window is cut once: calling it on the measured window changes nothing
+            cut = measured_window(crm, name, first, last)
+            assert same(direct, float(getattr(kpis, name)(crm, *cut))), (seed, name)
+    # the dashboard's ROI area shows the latest quarter of the whole range, from kpi_table
+    first, last = crm.period("all")
+    shown = latest_values(crm, "roi", first, last).set_index("kpi")
+    quarter = kpis.kpi_table(crm, *review, kpis=list(ROI)).set_index("kpi")
+    for name in ROI:
+        assert same(shown.loc[name, "value"], quarter.loc[name, "value"]), (seed, name)
+    # the capstone's answer (q11, percent) is the same KPI over the review window
+    q11 = get_bank("06_capstone").question("q11")
+    assert same(q11.expected(crm), 100 * quarter.loc["changes_roi", "value"]), seed
