@@ -139,3 +139,56 @@ def test_marketing_roi_without_any_orders_is_unknown():
     assert math.isnan(kpis.marketing_roi(crm, *JAN))  # not (0 - 1000) / 1000 = -100%
     # the revenue ROI needs no orders: (2000 - 1000) / 1000
     assert kpis.marketing_roi(crm, *JAN, use_margin=False) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------ campaign-clustered interval
+# Three March campaigns: A 10 sent / 1 response, B 10 / 3, C 20 / 2 (and one holdout of
+# C, never sent). p = 6 / 40 = 0.15; cluster residuals y_g - p n_g: 1 - 1.5 = -0.5,
+# 3 - 1.5 = 1.5, 2 - 3 = -1; squares 0.25 + 2.25 + 1 = 3.5;
+# SE^2 = 3/2 x 3.5 / 40^2 = 0.00328125, SE = 0.0572822; t(0.975, 2 df) = 4.3026527;
+# half-width 0.2464654 -> interval 0 (held at 0: -0.0964654) to 0.3964654.
+MARCH = ("2025-03-01", "2025-03-31")
+
+
+def sends(campaign: str, sent: int, responded: int) -> list[dict]:
+    return [{"campaign_id": campaign, "sent_date": "2025-03-03", "responded": i < responded}
+            for i in range(sent)]
+
+
+@pytest.fixture(scope="module")
+def clustered():
+    return make_crm(
+        campaigns=[{"campaign_id": c, "objective": "nurture", "start_date": "2025-03-01",
+                    "end_date": "2025-03-20", "cost": 100} for c in "ABC"],
+        campaign_members=[*sends("A", 10, 1), *sends("B", 10, 3), *sends("C", 20, 2),
+                          {"campaign_id": "C", "holdout": True, "responded": True}],
+        kpi_targets=[{"kpi": "campaign_response_rate", "baseline": 0.1, "target": 0.07}],
+    )
+
+
+def test_campaign_response_interval_is_clustered_by_campaign(clustered):
+    from crm_course.kpis import evaluation as ev
+    low, high, exact = ev.level_interval(clustered, "campaign_response_rate", *MARCH)
+    assert exact and low == 0.0 and high == pytest.approx(0.3964654, abs=1e-7)
+    # the same interval as statsmodels' intercept-only OLS with campaign-clustered errors
+    import numpy as np
+    import statsmodels.api as sm
+    from scipy import stats
+    y = np.array([1.0] * 1 + [0.0] * 9 + [1.0] * 3 + [0.0] * 7 + [1.0] * 2 + [0.0] * 18)
+    groups = np.repeat([0, 1, 2], [10, 10, 20])
+    fit = sm.OLS(y, np.ones_like(y)).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert fit.bse[0] == pytest.approx(0.0572822, abs=1e-7)
+    assert 0.15 + stats.t.ppf(0.975, 2) * fit.bse[0] == pytest.approx(high)
+    # the sends treated as independent would give a Wilson interval of about 0.07-0.29:
+    # the target 0.07 sits inside the clustered one, so the table cannot tell
+    row = kpis.kpi_table(clustered, *MARCH, kpis=["campaign_response_rate"]).iloc[0]
+    assert row.value == pytest.approx(0.15) and row.status == "cannot tell"
+    assert "clustered by campaign" in row.note and "value alone" not in row.note
+
+
+def test_one_campaign_gives_no_clustered_interval(clustered):
+    from crm_course.kpis.engine import clustered_share_interval
+    assert clustered_share_interval([1.0, 0.0, 0.0], ["A", "A", "A"]) == (None, None, False)
+    low, high, _ = clustered_share_interval([1.0] * 5 + [0.0] * 5, list("AAAAABBBBB"))
+    # p = 0.5, residuals +2.5, -2.5: SE = sqrt(2 x 12.5) / 10 = 0.5; t(1 df) = 12.7: 0 to 1
+    assert (low, high) == (0.0, 1.0)

@@ -191,15 +191,46 @@ def level_interval(crm: CRM, name: str, start, end, confidence: float = CONFIDEN
                    ) -> tuple[float | None, float | None, bool]:
     """(low, high, exact): the ``confidence`` interval of KPI ``name`` over [start, end]
     from its records (`observations`): Wilson for shares, the distribution-free
-    order-statistic interval for medians, Student t for means. A stock or level measured
-    at the period's end (aggregation 'level') is exact: (None, None, True). A KPI without
-    record-level observations: (None, None, False)."""
-    if REGISTRY[name].aggregation == "level":
+    order-statistic interval for medians, Student t for means; records that cluster (the
+    entry's ``clustered``: the sends of one campaign) get the cluster-robust interval
+    (`clustered_share_interval`). A stock or level measured at the period's end
+    (aggregation 'level') is exact: (None, None, True). A KPI without record-level
+    observations: (None, None, False)."""
+    k = REGISTRY[name]
+    if k.aggregation == "level":
         return None, None, True
-    if REGISTRY[name].records is None:
+    if k.clustered is not None:
+        found = k.clustered(crm, *period(start, end))
+        return clustered_share_interval(found.to_numpy(dtype=float), found.index.to_numpy(),
+                                        confidence)
+    if k.records is None:
         return None, None, False
-    return values_interval(observations(crm, name, start, end), REGISTRY[name].test,
-                           confidence)
+    return values_interval(observations(crm, name, start, end), k.test, confidence)
+
+
+def clustered_share_interval(values: np.ndarray, clusters: np.ndarray,
+                             confidence: float = CONFIDENCE
+                             ) -> tuple[float | None, float | None, bool]:
+    """(low, high, True): the ``confidence`` interval of the share p = sum(y) / n of 0/1
+    ``values`` whose records cluster (``clusters``: one label per record, e.g. the
+    campaign of each send): a ratio estimator with a cluster-robust standard error,
+
+        SE^2 = G / (G - 1) x sum over clusters g of (y_g - p x n_g)^2 / n^2,
+        interval p +- t(G - 1) x SE, held inside [0, 1],
+
+    y_g and n_g the successes and records of cluster g, G the clusters (the CR1 error of
+    an intercept-only regression clustered by g; Student t, G - 1 degrees of freedom).
+    (None, None, False) with fewer than two clusters."""
+    from scipy import stats
+    y = pd.Series(np.asarray(values, dtype=float)).groupby(np.asarray(clusters)).agg(
+        ["sum", "size"])
+    g, n = len(y), float(y["size"].sum())
+    if g < 2:
+        return None, None, False
+    p = float(y["sum"].sum()) / n
+    se = math.sqrt(g / (g - 1) * float(((y["sum"] - p * y["size"]) ** 2).sum())) / n
+    half = float(stats.t.ppf(1 - (1 - confidence) / 2, g - 1)) * se
+    return max(p - half, 0.0), min(p + half, 1.0), True
 
 
 def values_interval(values: np.ndarray, kind: str, confidence: float = CONFIDENCE

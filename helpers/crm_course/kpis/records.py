@@ -5,7 +5,8 @@ function here (``KPI.records``) and the statistic its test uses (``KPI.test``).
 
 Only KPIs whose records are close to independent have records: campaign responses are
 not (members of one campaign share its offer and audience), so campaign_response_rate
-has none. The maturity rule is applied by the engine (`evaluation.observations`) before
+has none; its entry's ``clustered`` is `campaign_sends`, each send labelled with its
+campaign, from which the engine computes a campaign-clustered interval. The maturity rule is applied by the engine (`evaluation.observations`) before
 these are called. With ``by`` (a grouping the KPI's entry allows) each returns the same
 records as a Series indexed by the group of the user or account behind each record, the
 grouping the KPI function itself uses (records of no group left out): the records of a
@@ -126,6 +127,15 @@ def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
     score = sus_scores(s).to_numpy(dtype=float)
     mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
     return _grouped(crm, score[mask], mask, s, "user_id", by)
+
+
+def campaign_sends(crm: CRM, first, last) -> pd.Series:
+    """1/0 per campaign message sent in [first, last] (holdouts left out): responded,
+    indexed by the send's ``campaign_id`` (its cluster)."""
+    m = crm.campaign_members
+    sent = in_period(m.sent_date, first, last) & ~m.holdout.to_numpy(dtype=bool)
+    return pd.Series(m.responded.to_numpy(dtype=bool)[sent].astype(float),
+                     index=m.campaign_id.to_numpy(dtype=object)[sent], dtype=float)
 
 
 # --------------------------------------------------------------------------- pooled counts

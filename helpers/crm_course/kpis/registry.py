@@ -14,7 +14,9 @@ Everything the engine needs to know about a KPI is a field of its one entry: how
 aggregates over a period (`AGGREGATIONS`), whether it needs time to mature (its records
 are judged by an outcome that takes time: leads created a week before the data ends have
 not had time to close), its record-level observations and the statistic its test uses
-(``records``, ``test``; `kpis.records`), the counts it pools over periods
+(``records``, ``test``; `kpis.records`), or, for records that cluster (the sends of one
+campaign), those records with their cluster (``clustered``: the interval is then
+cluster-robust, `engine.clustered_share_interval`), the counts it pools over periods
 (``pooled_counts``), whether its durations are cut short near the data's start
 (``left_truncated``) and whether it sums ``opportunities.amount`` (``sums_amount``). Adding
 a KPI is adding one entry (or `register` at run time).
@@ -81,6 +83,9 @@ class KPI:
     matures: bool = False  # records need the profile's maturity window to show their outcome
     records: Callable | None = None  # (crm, first, last) -> array behind the KPI's test
     test: str | None = None  # 'share' (proportions), 'median' or 'mean' of the records
+    # (crm, first, last) -> Series of 0/1 per record indexed by its cluster (records that
+    # are not independent, e.g. sends of one campaign): the interval is cluster-robust
+    clustered: Callable | None = None
     pooled_counts: Callable | None = None  # (crm, first, last) -> (numerator, denominator)
     left_truncated: bool = False  # durations counted at their end: cut near the data start
     sums_amount: bool = False  # sums opportunities.amount (an export may lack amounts)
@@ -141,7 +146,9 @@ _ENTRIES = (
     # marketing
     KPI("campaign_response_rate", "marketing", "responses / campaign messages sent", "share",
         True, marketing.campaign_response_rate,
-        needs=("campaign_members",)),
+        needs=("campaign_members",), test="share", clustered=records.campaign_sends,
+        note="interval clustered by campaign: the sends of one campaign share its offer "
+             "and audience"),
     KPI("campaign_conversion_rate", "marketing",
         "campaign leads won within the maturity window / campaign leads",
         "share", True, marketing.campaign_conversion_rate, U, matures=True,
