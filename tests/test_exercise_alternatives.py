@@ -72,6 +72,13 @@ def _q10_wald(sample, leads):
     return d
 
 
+def _q10_textbook(sample, leads):
+    """Textbook MDE with the baseline rate's variance in both groups, written out."""
+    before, after = _rates(sample, leads)
+    p0 = before.won.mean()
+    return (Z_A + Z_B) * math.sqrt(p0 * (1 - p0) * (1 / len(before) + 1 / len(after)))
+
+
 def _q3_chi2(sample, leads):
     before, after = _rates(sample, leads)
     table = [[before.won.sum(), (~before.won).sum()], [after.won.sum(), (~after.won).sum()]]
@@ -151,6 +158,7 @@ ALTERNATIVES = {
     ("05_review_after_three_months", "q6", "OLS interaction"): _q6_ols,
     ("05_review_after_three_months", "q8", "numpy means"): _q8_numpy,
     ("05_review_after_three_months", "q10", "Wald MDE"): _q10_wald,
+    ("05_review_after_three_months", "q10", "textbook MDE"): _q10_textbook,
     ("05_review_after_three_months", "q11", "means over both-wave users"): _q11_wave_means,
     ("05_review_after_three_months", "q12", "DiD per region by hand"): _q12_by_hand,
     ("02_analyse_kpis", "q12", "closed deals by hand"): _02_q12_by_hand,
@@ -179,6 +187,9 @@ def test_the_issue_s_rejected_answers_now_pass(sample, leads):
     assert "pooled" in q5.check(_q5_pooled(sample, leads), sample)
     assert abs(_q10_wald(sample, leads) - q10.expected(sample)) > q10.tolerance
     assert "Wald" in q10.check(_q10_wald(sample, leads), sample)
+    # the textbook shortcut (issue 28's 0.0404 against the arcsine 0.0432 on its seed)
+    assert abs(_q10_textbook(sample, leads) - q10.expected(sample)) > q10.tolerance
+    assert "textbook" in q10.check(_q10_textbook(sample, leads), sample)
 
 
 def test_wrong_method_feedback_names_the_methods(sample):
@@ -186,7 +197,7 @@ def test_wrong_method_feedback_names_the_methods(sample):
     with pytest.raises(Incorrect) as err:
         q.check(q.expected(sample) + 0.01, sample)
     text = str(err.value)
-    assert "arcsine" in text and "Wald" in text
+    assert "arcsine" in text and "Wald" in text and "textbook" in text
     assert "which rows, which period, which unit" not in text
 
 
@@ -229,6 +240,13 @@ def test_mde_formulas_invert_the_sample_size():
     """388 per group is just enough for 0.5 -> 0.6: each MDE sits just under 0.10."""
     for mde in (methods.mde_wald(0.5, 388, 388), methods.mde_pooled(0.5, 388, 388)):
         assert 0.099 < mde < 0.1
+
+
+def test_textbook_mde_by_hand():
+    """p0 0.5, 400 per group: 2.8016 x sqrt(0.25 x 2 / 400) = 2.80159 x 0.0353553 = 0.099051."""
+    assert methods.mde_baseline(0.5, 400, 400) == pytest.approx(0.099051, abs=1e-6)
+    with pytest.raises(ValueError, match="p0"):
+        methods.mde_baseline(1.0, 100, 100)
 
 
 def test_p_value_formulas_on_a_small_table():

@@ -80,6 +80,15 @@ def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
     return _solve_rise(p0, gap)
 
 
+def mde_baseline(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
+                 power: float = 0.8) -> float:
+    """Smallest rise of the textbook shortcut, the baseline rate's variance in both groups:
+    d = (z_a + z_b) sqrt(p0 q0 (1/n_before + 1/n_after))."""
+    _check(p0=p0)
+    za, zb = _z(alpha, power)
+    return (za + zb) * math.sqrt(p0 * (1 - p0) * (1 / n_before + 1 / n_after))
+
+
 def p_unpooled(won_before: int, n_before: int, won_after: int, n_after: int) -> float:
     """Two-sided p of the Wald z-test: z = (p2 - p1) / sqrt(p1 q1 / n1 + p2 q2 / n2)."""
     from scipy.stats import norm

@@ -149,6 +149,8 @@ MDE_METHODS = (
     Method("the Wald formula (unpooled variances)", lambda crm: methods.mde_wald(*volumes(crm))),
     Method("the classical formula (pooled variance under no change)",
            lambda crm: methods.mde_pooled(*volumes(crm))),
+    Method("the textbook shortcut (the baseline rate's variance in both groups)",
+           lambda crm: methods.mde_baseline(*volumes(crm))),
 )
 
 
