@@ -47,3 +47,20 @@ def test_every_code_path_gives_one_roi(seed):
     # the capstone's answer (q11, percent) is the same KPI over the review window
     q11 = get_bank("06_capstone").question("q11")
     assert same(q11.expected(crm), 100 * quarter.loc["changes_roi", "value"]), seed
+
+
+def test_explorer_summary_counts_only_kpis_with_a_target(sample):
+    """'X of Y KPIs with a target meet it': Y leaves out the ROI KPIs (no target), and a
+    target met before its date is its own word, not hidden among the misses."""
+    from crm_course.dashboard import Dashboard
+    e = Dashboard(sample).explorer
+    for area in ("roi", "sales", "marketing"):
+        e.area.value = area
+        judged = e.table.status[e.table.target.notna()]
+        text = e.describe().splitlines()[-1]
+        if judged.empty:
+            assert text.endswith("no target recorded"), text
+            continue
+        assert f"{(judged == 'met').sum()} of {len(judged)} KPIs with a target meet it" in text
+        early = (judged == "met early").sum()
+        assert (f"{early} met early" in text) == bool(early), text

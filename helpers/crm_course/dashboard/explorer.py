@@ -248,8 +248,10 @@ class KPIExplorer:
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""
-        met = (self.table.status == "met").sum()
-        targets = (f"{met} of {len(self.table)} meet their target"
-                   if self.table.target.notna().any() else "no target recorded")
+        judged = self.table.status[self.table.target.notna()]  # KPIs with a target only
+        early = (judged == "met early").sum()
+        targets = (f"{(judged == 'met').sum()} of {len(judged)} KPIs with a target meet it"
+                   + (f", {early} met early (target not yet due)" if early else "")
+                   if len(judged) else "no target recorded")
         return (f"KPI explorer: {self.message}\n"
                 f"latest {words.area(self.area.value)} KPIs: {targets}")
