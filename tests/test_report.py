@@ -94,6 +94,21 @@ def test_sources_name_only_what_the_dataset_holds():
                               "and control region;")
 
 
+def test_sources_name_only_what_the_page_uses():
+    """A sales page names the tables behind its KPIs, not the survey or tickets it never
+    shows (issue 28); the ROI section adds orders and the change log."""
+    crm = make_crm(opportunities=[{"opportunity_id": "O1"}],
+                   tickets=[{"ticket_id": "T1", "csat": 4}],
+                   survey_responses=[{"user_id": "U1", "submitted_date": "2025-01-10"}],
+                   kpi_targets=[{"kpi": "csat", "baseline": 0.7, "target": 0.8}])
+    found, _ = report.sources(crm, ["lead_conversion_rate", "win_rate"])
+    assert found == "Sources: the CRM's own records (leads, deals)."
+    found, _ = report.sources(crm, ["csat"], ("opportunities",))
+    assert found == ("Sources: the CRM's own records (leads, deals, tickets), customers' "
+                     "satisfaction answers, and the company's recorded KPI targets.")
+    assert "survey" in report.sources(crm, ["sus_score"])[0]
+
+
 def test_without_control_group_the_report_says_cause_cannot_be_separated():
     crm = make_crm(meta={"control_region": None})
     assert "can be separated from everything else" in report.causal_sentence(crm)

@@ -126,16 +126,23 @@ def period_name(start, end) -> str:
     return f"{weeks} week{'s' if weeks > 1 else ''}"
 
 
-def sources(crm: CRM) -> tuple[str, str]:
-    """(the sources the dataset holds, the sources it lacks), each a sentence ('' when
-    nothing is lacking)."""
-    records = [name for table, name in RECORDS.items() if table not in crm.absent]
+def sources(crm: CRM, shown: list[str] | None = None, extra: tuple[str, ...] = ()
+            ) -> tuple[str, str]:
+    """(the sources the page uses, the sources the dataset lacks), each a sentence ('' when
+    nothing is lacking). ``shown``: the KPIs on the page (default: every KPI), whose
+    tables (`KPI.tables`) and ``extra`` tables (the ROI section's) are the sources named;
+    a table the dataset lacks is never named as a source."""
+    names = kpi_names(kind=None) if shown is None else shown
+    used = {t.split(".")[0] for n in names for t in get_kpi(n).tables} | set(extra)
+    held = lambda table: table in used and table not in crm.absent  # noqa: E731
+    records = [name for table, name in RECORDS.items() if held(table)]
     found = [f"the CRM's own records ({', '.join(records)})"] if records else []
-    if "survey_responses" not in crm.absent:
+    if held("survey_responses"):
         found.append("the user satisfaction survey")
-    if crm.tickets.csat.notna().any():
+    if "csat" in names and crm.tickets.csat.notna().any():
         found.append("customers' satisfaction answers")
-    if crm.kpi_targets.target.notna().any():
+    targets = crm.kpi_targets[crm.kpi_targets.kpi.isin(names)]
+    if targets.target.notna().any():
         found.append("the company's recorded KPI targets")
     lacking = [name for key, name in SOURCE_NAMES.items() if crm.missing(key)]
     return (f"Sources: {join(found) or 'none'}.",
@@ -691,11 +698,15 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
             if n not in names and not crm.missing(*get_kpi(n).tables)]
     types = (None if crm.missing(*get_kpi("post_sale_incidents_by_type").tables)
              else post_sale_incidents_by_type(crm, *window))
+    payoff = review_payoff(crm)
+    shown = [r.kpi for r in rows + quality + also] + (
+        ["post_sale_incidents_by_type"] if types is not None else [])
+    used = () if isinstance(payoff, str) else ("opportunities", "orders", "changes")
     return Report(str(crm.meta.get("company") or "Your company"), focus, areas, window,
-                  baseline, kind, sources(crm), rows, causal_sentence(crm, found=found),
-                  quality, cautions, found, ev.baseline_rule(crm, window),
-                  review_payoff(crm), provenance.lines(crm), provenance.date_orders(crm),
-                  also, types, outlook(crm, rows + also, types))
+                  baseline, kind, sources(crm, shown, used), rows,
+                  causal_sentence(crm, found=found), quality, cautions, found,
+                  ev.baseline_rule(crm, window), payoff, provenance.lines(crm),
+                  provenance.date_orders(crm), also, types, outlook(crm, rows + also, types))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
