@@ -64,3 +64,32 @@ def test_explorer_summary_counts_only_kpis_with_a_target(sample):
         assert f"{(judged == 'met').sum()} of {len(judged)} KPIs with a target meet it" in text
         early = (judged == "met early").sum()
         assert (f"{early} met early" in text) == bool(early), text
+
+
+@pytest.mark.parametrize("seed", [None, 5])
+def test_the_plan_roi_is_one_computation(sample, seed):
+    """Lesson 04's expected ROI, lesson 05's and the report's plan row and the dashboard's
+    what-if sentence are `payoff.plan_roi`: leads of the baseline year x planned uplift x
+    margin per won deal against the improvements live in the review window."""
+    from crm_course.dashboard.what_if import lessons_plan_text
+    from crm_course.kpis.payoff import plan_roi, review_payoff
+    from crm_course.kpis.roi import roi, roi_text
+    crm = sample if seed is None else dataset(seed)
+    plan = plan_roi(crm)
+    by_hand = roi(plan.uplift * plan.leads * plan.margin, plan.cost)
+    assert plan.roi == pytest.approx(by_hand)
+    assert review_payoff(crm).table.loc["plan", "roi more wins"] == pytest.approx(plan.roi)
+    assert f"ROI {roi_text(plan.roi)}" in lessons_plan_text(crm)
+
+
+def test_lesson_04_prints_the_plan_roi(sample):
+    """The committed lesson 04 (the sample; nbval proves it fresh) prints plan_roi."""
+    import nbformat
+
+    from crm_course.kpis.payoff import plan_roi
+    from crm_course.runner import ROOT
+    nb = nbformat.read(ROOT / "notebooks" / "04_implement_changes.ipynb", as_version=4)
+    printed = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                      for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = next(x for x in printed.splitlines() if "expected ROI, first year" in x)
+    assert float(line.split()[-1]) == pytest.approx(100 * plan_roi(sample).roi, abs=0.01)

@@ -39,6 +39,7 @@ from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
 from ..kpis.engine import possible_range
+from ..kpis.payoff import plan_roi
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
 from . import words
@@ -101,6 +102,21 @@ class Projection:
 
 
 PROJECTED = {"met": "meets", "not met": "misses"}  # a projection's status, kept short
+
+
+def lessons_plan_text(crm: CRM) -> str:
+    """The plan ROI of lessons 04-05 and the report (`kpis.payoff.plan_roi`) and why this
+    projection differs from it."""
+    plan = plan_roi(crm)
+    if isinstance(plan, str):
+        return plan
+    return (f"Lessons 04 and 05 and the report price the same plan on lead conversion alone "
+            f"({100 * plan.uplift:+.1f} percentage points x {plan.leads:,} leads a year x "
+            f"{crm.profile.money(plan.margin)} per won deal) against "
+            f"{crm.profile.money(plan.cost)}, the improvements that went live in the review "
+            f"window: ROI {roi_text(plan.roi)}. This projection adds the other KPIs through "
+            "the links above and the cost of every change in the log that names a KPI, "
+            "planned ones included.")
 
 
 def project(plan: pd.DataFrame) -> Projection:
@@ -309,7 +325,8 @@ class WhatIf:
         return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results</h4>"
                 f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
-                "course's, to be agreed with the people who will run the changes.</p></div>"
+                "course's, to be agreed with the people who will run the changes.</p>"
+                f"<p>{html(lessons_plan_text(self.crm))}</p></div>"
                 if items else "")
 
     def headline(self) -> str:

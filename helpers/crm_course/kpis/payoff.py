@@ -6,8 +6,8 @@ Every estimate shares one basis: the leads of a baseline year, the margin per wo
 (`roi.margin_per_won_deal`), the cost of the improvements that went live in the review
 window; only the conversion uplift differs:
 
-* plan: the recorded target of lead conversion minus its recorded baseline (the what-if
-  view's default plan, lesson 04);
+* plan: the recorded target of lead conversion minus its recorded baseline (`plan_roi`,
+  the one plan ROI of lesson 04, this review and the dashboard's what-if);
 * naive before/after: the report's comparison (no control group), with its interval;
 * difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with a range
   that reflects the design: the wider, on each side, of its interval with errors clustered
@@ -65,11 +65,55 @@ class Payoff:
     sentences: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The plan's ROI on the one basis (`plan_roi`): ``uplift`` (recorded target minus
+    recorded baseline of lead conversion, a share), ``leads`` (created in the baseline
+    year), ``margin`` (per won deal), ``cost`` (improvements live in the review window),
+    ``benefit`` (more wins: uplift x leads x margin, a year) and ``roi`` (a fraction)."""
+
+    uplift: float
+    leads: int
+    margin: float
+    cost: float
+    benefit: float
+    roi: float
+
+
 def _improvement_cost(crm: CRM) -> float:
     first, last = crm.period("review")
     c = crm.changes
     done = (c.status == "done") & c.kpi.notna() & c.start_date.between(first, last)
     return float(c.cost[done].sum())
+
+
+def plan_roi(crm: CRM) -> Plan | str:
+    """The ROI planned before the changes, the one computation lessons 04 and 05, the report
+    and the dashboard's what-if quote:
+
+        benefit = (recorded target - recorded baseline of lead_conversion_rate) x leads
+                  created in the baseline year x `margin_per_won_deal` (more wins),
+        ROI = `roi.roi`(benefit, cost of the improvements live in the review window).
+
+    Only lead conversion is priced (other KPIs' money value rests on assumed links: the
+    dashboard's what-if adds them separately). A sentence saying why when the data lack
+    a change log, orders, a cost or a margin."""
+    missing = crm.missing("changes", "orders")
+    if missing:
+        return (f"The ROI of the improvements cannot be computed: {', '.join(missing)} "
+                "missing in this dataset.")
+    cost, margin = _improvement_cost(crm), margin_per_won_deal(crm)
+    if not cost > 0 or math.isnan(margin):
+        return ("The ROI of the improvements cannot be computed: no improvement with a "
+                "cost went live in the review window, or no won deal has a margin.")
+    leads = int(crm.opportunities.created_date.between(*crm.period("baseline")).sum())
+    recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
+    uplift = (float(recorded.target.get(KPI, math.nan))
+              - float(recorded.baseline.get(KPI, math.nan)))
+    benefit = (math.nan if math.isnan(uplift) else
+               conversion_benefit(uplift, leads, margin, "more wins", crm.profile.maturity_days))
+    return Plan(uplift, leads, margin, cost, benefit,
+                math.nan if math.isnan(benefit) else roi(benefit, cost))
 
 
 def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
@@ -79,19 +123,14 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
     if missing:
         return (f"The ROI of the improvements cannot be computed: {', '.join(missing)} "
                 "missing in this dataset.")
-    cost, margin = _improvement_cost(crm), margin_per_won_deal(crm)
-    if not cost > 0 or math.isnan(margin):
-        return ("The ROI of the improvements cannot be computed: no improvement with a "
-                "cost went live in the review window, or no won deal has a margin.")
-    baseline = crm.period("baseline")
-    leads = int(crm.opportunities.created_date.between(*baseline).sum())
+    basis = plan_roi(crm)
+    if isinstance(basis, str):
+        return basis
+    cost, margin, leads, plan = basis.cost, basis.margin, basis.leads, basis.uplift
     window = crm.period("review")
     compared = ev.compare(crm, KPI, ev.comparison_baseline(crm, window)[0], window,
                           confidence)
     verdict = causal_verdict(crm, KPI, confidence)
-    recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
-    plan = (float(recorded.target.get(KPI, math.nan))
-            - float(recorded.baseline.get(KPI, math.nan)))
     intervals = design_intervals(crm, verdict, confidence)
     rows = {"plan": (plan, plan, plan),
             "naive before/after": (compared.difference, compared.ci_low, compared.ci_high),
