@@ -24,6 +24,7 @@ from .engine import (
     ImpossibleValue,
     Value,
     check_possible,
+    clustered_share_interval,
     compute,
     evaluate,
     level_interval,
@@ -39,7 +40,8 @@ from .engine import (
 from .series import chart_length, over_time, survey_waves
 
 __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue", "Value",
-           "baseline_rule", "chart_length", "check_possible", "claim", "compare",
+           "baseline_rule", "chart_length", "check_possible", "claim",
+           "clustered_share_interval", "compare",
            "comparison_baseline", "compute", "evaluate", "group_against_others",
            "level_interval",
            "like_period_value", "mature_end", "maturity_days", "mean_interval",

@@ -3,14 +3,15 @@ period, such that mean (shares), median (durations) or mean (money) of them is t
 registry value of the KPI for that period. A KPI's entry in the registry names its
 function here (``KPI.records``) and the statistic its test uses (``KPI.test``).
 
-Only KPIs whose records are close to independent have records: campaign responses are
-not (members of one campaign share its offer and audience), so campaign_response_rate
-has none; its entry's ``clustered`` is `campaign_sends`, each send labelled with its
-campaign, from which the engine computes a campaign-clustered interval. The maturity rule is applied by the engine (`evaluation.observations`) before
-these are called. With ``by`` (a grouping the KPI's entry allows) each returns the same
-records as a Series indexed by the group of the user or account behind each record, the
-grouping the KPI function itself uses (records of no group left out): the records of a
-group are those behind the KPI's value for that group.
+Only KPIs whose records are close to independent have records: campaign responses are not
+(members of one campaign share its offer and audience), so campaign_response_rate has
+none; its entry's ``clustered`` is `campaign_sends`, each send labelled with its
+campaign, from which the engine computes a campaign-clustered interval. The maturity rule
+is applied by the engine (`evaluation.observations`) before these are called. With ``by``
+(a grouping the KPI's entry allows) each returns the same records as a Series indexed by
+the group of the user or account behind each record, the grouping the KPI function itself
+uses (records of no group left out): the records of a group are those behind the KPI's
+value for that group.
 """
 
 from __future__ import annotations

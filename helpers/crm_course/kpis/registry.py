@@ -146,9 +146,7 @@ _ENTRIES = (
     # marketing
     KPI("campaign_response_rate", "marketing", "responses / campaign messages sent", "share",
         True, marketing.campaign_response_rate,
-        needs=("campaign_members",), test="share", clustered=records.campaign_sends,
-        note="interval clustered by campaign: the sends of one campaign share its offer "
-             "and audience"),
+        needs=("campaign_members",), test="share", clustered=records.campaign_sends),
     KPI("campaign_conversion_rate", "marketing",
         "campaign leads won within the maturity window / campaign leads",
         "share", True, marketing.campaign_conversion_rate, U, matures=True,
