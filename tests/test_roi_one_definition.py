@@ -89,7 +89,7 @@ def test_lesson_04_prints_the_plan_roi(sample):
     from crm_course.kpis.payoff import plan_roi
     from crm_course.runner import ROOT
     nb = nbformat.read(ROOT / "notebooks" / "04_implement_changes.ipynb", as_version=4)
-    printed = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+    printed = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
                       for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     line = next(x for x in printed.splitlines() if "expected ROI, first year" in x)
     assert float(line.split()[-1]) == pytest.approx(100 * plan_roi(sample).roi, abs=0.01)
