@@ -234,9 +234,12 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margi
                    f"of {roi_text(plan)} under more wins: {where}.")
     naive = table.loc["naive before/after"]
     if not math.isnan(naive.uplift):
+        rule = ev.baseline_rule(crm, crm.period("review")).split(":")[0]
+        cut = f"; {compared.cut}" if compared.cut else ""
         out.append(
-            f"The naive before/after without a control group "
-            f"({change_text(naive.uplift, 'points')}, {format_p(compared.p_value)}) would "
+            f"The naive before/after without a control group (every region's leads, the "
+            f"review window {rule}{cut}; {change_text(naive.uplift, 'points')}, "
+            f"{format_p(compared.p_value)}) would "
             f"give {_range(table, 'naive before/after', 'more wins')} under more wins; it "
             "cannot separate the changes from the season and the market.")
     return out
