@@ -28,13 +28,12 @@ from . import review
 from .data import CRM
 from .importer import provenance
 from .kpis import evaluation as ev
-from .kpis.panels import PANELS
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
-from .kpis.verdict import Verdict, causal_verdict, change_text, targeted_kpis
+from .kpis.verdict import Verdict, causal_verdict, change_text, judged_kpis, targeted_kpis
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -380,10 +379,9 @@ def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
 
 
 def verdicts(crm: CRM, names: list[str]) -> list[Verdict]:
-    """The engine's verdict (`kpis.verdict.causal_verdict`) on every KPI with record-level
-    panels that the report shows (``names``) or that a change targeted."""
-    wanted = set(names) | targeted_kpis(crm)
-    return [causal_verdict(crm, k) for k in PANELS if k in wanted]
+    """The engine's verdict (`kpis.verdict.causal_verdict`) on every KPI it judges
+    (`kpis.verdict.judged_kpis`) that the report shows (``names``) or a change targeted."""
+    return [causal_verdict(crm, k) for k in judged_kpis(crm, names)]
 
 
 def causal_sentence(crm: CRM, names: list[str] | None = None,
