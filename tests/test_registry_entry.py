@@ -8,15 +8,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from crm_course import kpis, load_crm, report
-from crm_course.data import CRM
 from crm_course.dashboard import Dashboard, measures
+from crm_course.data import CRM
 from crm_course.kpis import records, registry
-from crm_course.kpis.verdict import causal_verdict
 from crm_course.kpis._common import in_period
+from crm_course.kpis.verdict import causal_verdict
 
 PACKAGE = Path(registry.__file__).parents[1]
 

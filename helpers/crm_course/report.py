@@ -116,7 +116,7 @@ def format_difference(value: float, unit: str) -> str:
 def period_name(start, end) -> str:
     """'year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
-    months = round(days / 30.44)
+    months = round(ev.months_between(pd.Timestamp(start), pd.Timestamp(end)))
     if months == 12:
         return "year"
     if months >= 2:
@@ -453,7 +453,7 @@ def next_review(crm: CRM) -> tuple[pd.Timestamp, int]:
     """(day the next review is due, its window in months): the data's end plus the
     review window's length, so the next review compares a window of the same length."""
     first, last = crm.period("review")
-    months = max(round(((last - first).days + 1) / 30.44), 1)
+    months = max(round(ev.months_between(first, last)), 1)
     return last + pd.DateOffset(months=months), months
 
 
@@ -611,7 +611,7 @@ def _ab_power(crm: CRM) -> str:
         return ""
     p0 = float(leads.won.mean())
     created = int(crm.opportunities.created_date.between(first, last).sum())
-    per_month = created / max(round(((last - first).days + 1) / 30.44), 1) / 2
+    per_month = created / max(round(ev.months_between(first, last)), 1) / 2
     _, needed = experiment.leads_needed(p0, AB.smallest, reps, AB.icc)
     head = (f"its power planned first: to detect {change_text(AB.smallest, 'points')} over "
             f"this review window's {p0:.1%} lead conversion with {reps} of its "

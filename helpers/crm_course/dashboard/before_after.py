@@ -170,9 +170,9 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewRes
 
 
 ABOUT = """<p>The KPIs offered are those with one record per lead, deal or ticket that a
-change targeted or that have a target, the same ones the report judges. The chart shows what the verdict compares: each
-group's mean over all the months before go-live and all the months after, for the
-regions that got the changes and for the control region; the dashed line is where the
+change targeted or that have a target, the same ones the report judges. The chart shows
+what the verdict compares: each group's mean over all the months before go-live and all
+the months after, for the regions that got the changes and for the control region; the dashed line is where the
 regions with the changes would be had they moved like the control region, and the bar is
 the gap between the two after go-live, the difference-in-differences, with its interval
 (for times and durations the means are geometric and the gap is a relative change). The

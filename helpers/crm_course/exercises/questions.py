@@ -300,7 +300,8 @@ class ChartQuestion(Question):
 
     Kind, a chart title (``needs_title``) and axis labels (``xlabel``, ``ylabel``); each
     expected series (`Drawn`) found among the drawn ones by its values, in any order and
-    any colour, and (with ``legend``) named in its label and the legend; ``target(crm)``: a reference line at that value;
+    any colour, and (with ``legend``) named in its label and the legend; ``target(crm)``:
+    a reference line at that value;
     ``go_live(crm)``: the number of points before the go-live, where a line across the
     time axis must fall. ``mistakes`` compute the values of a series drawn from the
     wrong data; a drawn series with those values fails with that mistake's message.

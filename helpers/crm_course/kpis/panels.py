@@ -13,14 +13,12 @@ registry's value of the KPI (`kpis.compute`).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..data import CRM
 from .engine import compute
 from .records import RECORD, dated
 from .registry import REGISTRY
-
 
 JUDGED = ("share", "median")  # tests whose change the verdict states (pp / relative %)
 
