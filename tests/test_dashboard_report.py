@@ -75,8 +75,8 @@ def test_before_after_offers_the_kpis_the_report_judges(pages):
     assert {"lead_conversion_rate", "first_response_hours", "csat"} <= set(measures(crm))
 
 
-JUDGED = ["lead_conversion_rate", "win_rate", "sales_cycle_days", "first_response_hours",
-          "csat"]  # a share and a median of each table; the test above checks the list
+# a share of leads, a median in days and one in hours; the test above checks the whole list
+JUDGED = ["lead_conversion_rate", "sales_cycle_days", "first_response_hours"]
 
 
 @pytest.mark.parametrize("measure", JUDGED)

@@ -170,17 +170,18 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewRes
 
 
 ABOUT = """<p>The KPIs offered are those with one record per lead, deal or ticket that a
-change targeted or that have a target, the same ones the report judges. The chart shows
-what the verdict compares: each group's mean over all the months before go-live and all
-the months after, for the regions that got the changes and for the control region; the dashed line is where the
-regions with the changes would be had they moved like the control region, and the bar is
-the gap between the two after go-live, the difference-in-differences, with its interval
-(for times and durations the means are geometric and the gap is a relative change). The
-first sentence beside it compares the review window with the report's baseline; the second is the
-course's verdict on the changes, and the toggle beside it lists the checks behind it: the
-difference-in-differences estimate with its interval (errors clustered by region),
-randomisation over the regions, the pre-trend, a placebo date and the smallest effect this
-design could detect. Switch the confidence level to show how the interval widens.</p>
+change targeted or that have a target, the same ones the report judges. The chart shows what
+the verdict compares: each group's mean over all the months before go-live and all the
+months after, for the regions that got the changes and for the control region; the dashed
+line is where the regions with the changes would be had they moved like the control region,
+and the bar is the gap between the two after go-live, the difference-in-differences, with
+its interval (for times and durations the means are geometric and the gap is a relative
+change). The first sentence beside it compares the review window with the report's baseline;
+the second is the course's verdict on the changes, and the toggle beside it lists the checks
+behind it: the difference-in-differences estimate with its interval (the more cautious of
+errors clustered by region and by the person who handled each record), randomisation over the regions, the pre-trend, a placebo date and the smallest
+effect this design could detect. Switch the confidence level to show how the interval
+widens.</p>
 <p>When the two lines run parallel, the changes did nothing the control region did not
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
