@@ -179,9 +179,9 @@ its interval (for times and durations the means are geometric and the gap is a r
 change). The first sentence beside it compares the review window with the report's baseline;
 the second is the course's verdict on the changes, and the toggle beside it lists the checks
 behind it: the difference-in-differences estimate with its interval (the more cautious of
-errors clustered by region and by the person who handled each record), randomisation over the regions, the pre-trend, a placebo date and the smallest
-effect this design could detect. Switch the confidence level to show how the interval
-widens.</p>
+errors clustered by region and by the person who handled each record), randomisation over
+the regions, the pre-trend, a placebo date and the smallest effect this design could detect.
+Switch the confidence level to show how the interval widens.</p>
 <p>When the two lines run parallel, the changes did nothing the control region did not
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
