@@ -26,7 +26,7 @@ import pandas as pd
 from ..data import CRM
 from ..feedback import sus_scores
 from . import adoption, sales
-from ._common import account_groups, in_period, user_groups
+from ._common import account_groups, account_rows, in_period, user_groups, user_rows
 from .customers import churn_counts
 from .service import ticket_durations
 
@@ -58,16 +58,19 @@ def grouped(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataFrame,
 
 def _record_rows(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataFrame,
                  handler: str, day: str, region: tuple[str, object]) -> pd.DataFrame:
-    """One row per record: ``y``, ``created``, ``region`` and ``handler`` (the column
-    named as in ``frame``); records without a region left out."""
+    """One row per record: ``handler`` (the column named as in ``frame``), ``region`` (the
+    ``region`` of the user or account in ``region``'s column, as recorded), ``created`` and
+    ``y``; records without a region left out."""
     column, groups = region
-    found = groups(crm, frame, column, "region")
-    codes = found.codes[rows]
-    labels = np.asarray(found.labels, dtype=object)
+    table, found = ((crm.accounts, account_rows(crm, frame, column)) if groups is account_groups
+                    else (crm.users, user_rows(crm, frame, column)))
+    found = found[rows]
+    regions = table.region.to_numpy(dtype=object)[np.maximum(found, 0)] if len(table) else (
+        np.full(len(found), None, dtype=object))
     out = pd.DataFrame({handler: frame[handler].to_numpy()[rows],
-                        "region": np.where(codes >= 0, labels[np.maximum(codes, 0)], None),
+                        "region": np.where(found >= 0, regions, None),
                         "created": frame[day].to_numpy()[rows], "y": values})
-    return out[codes >= 0].reset_index(drop=True)
+    return out[out.region.notna().to_numpy()].reset_index(drop=True)
 
 
 def leads(crm: CRM, first, last, campaign_only: bool = False, by: str | None = None
