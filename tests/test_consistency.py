@@ -8,7 +8,7 @@ import math
 
 import pytest
 from claims import dataset
-from kpi_fixtures import make_crm
+from kpi_fixtures import META, make_crm
 
 from crm_course import kpis, report
 from crm_course.dashboard import Dashboard, latest_values
@@ -75,15 +75,53 @@ GROUPS = {"before go-live": {"control (South)": 1 / 2, "regions with the changes
           "after go-live": {"control (South)": 1 / 2, "regions with the changes": 3 / 4}}
 
 
-@pytest.fixture
-def tiny():
+# The same leads under other policies: maturity 45 days (leads created after 16 Mar are
+# too young: 20 and 25 Mar join April's) and North as the control region. Baseline still
+# 3 of 6 (the 48-day win is not within 45 either); review 3 of 4 (North 3/3, South 0/1).
+OTHER = {"baseline": 3 / 6, "review": 3 / 4, "n": (6, 4),
+         "groups": {"before go-live": {"control (North)": 2 / 4,
+                                       "regions with the changes": 1 / 2},
+                    "after go-live": {"control (North)": 3 / 3,
+                                      "regions with the changes": 0 / 1}}}
+
+
+def tiny_crm(control: str = "South", maturity: int = 30):
     rows = [{"opportunity_id": f"O{i}", "owner_id": owner, "created_date": day,
              "stage": stage, "furthest_stage": stage if stage == "won" else "lead",
              "close_date": close}
             for i, (day, stage, close, owner) in enumerate(LEADS)]
-    crm = make_crm(meta={"control_region": "South"}, opportunities=rows)
-    assert crm.profile.control_region == "South" and crm.profile.maturity_days == 30
+    meta = {"control_region": control,
+            "profile": {**META["profile"], "policies": {"lead_maturity_days": maturity}}}
+    crm = make_crm(meta=meta, opportunities=rows)
+    assert crm.profile.control_region == control and crm.profile.maturity_days == maturity
     return crm
+
+
+@pytest.fixture
+def tiny():
+    return tiny_crm()
+
+
+def test_other_policies_give_the_hand_values_on_every_page():
+    """Maturity and control region are read from the profile by each page's own path."""
+    crm = tiny_crm("North", 45)
+    name = "lead_conversion_rate"
+    baseline, window = crm.period("baseline"), crm.period("review")
+    table = kpis.kpi_table(crm, *window)
+    before = kpis.kpi_table(crm, *baseline)
+    assert table.set_index("kpi").loc[name, "value"] == pytest.approx(OTHER["review"])
+    row = report._row(crm, name, baseline, window, table, before)
+    assert (row.comparison.before, row.comparison.after) == pytest.approx(
+        (OTHER["baseline"], OTHER["review"]))
+    assert (row.comparison.n_before, row.comparison.n_after) == OTHER["n"]
+    assert "50.0%" in row.sentence and "75.0%" in row.sentence, row.sentence
+    assert "45 days" in row.sentence or "45 days" in str(row.comparison.note), row.sentence
+    view = review_result(crm, name)
+    assert (view.before_after.before, view.before_after.after) == pytest.approx(
+        (OTHER["baseline"], OTHER["review"]))
+    for column, means in OTHER["groups"].items():
+        assert view.groups[column].to_dict() == pytest.approx(means), column
+    assert "within 45 days" in view.measure.text(crm)
 
 
 def test_report_and_dashboard_compute_the_hand_values_through_their_own_code(tiny):
@@ -114,3 +152,41 @@ def test_report_and_dashboard_compute_the_hand_values_through_their_own_code(tin
     series, young = kpi_over_time(tiny, name, "2025-01-01", "2025-04-30")
     assert series["whole company"].iloc[[0, 2]].tolist() == pytest.approx([2 / 3, 4 / 6])
     assert young.tolist() == [False, False, False, True]
+
+
+# First response (created, first reply, account): Mon 6 Jan 08:00 -> 10:00, Tue 7 Jan 16:00
+# -> Wed 09:30, Mon 3 Feb 12:00 -> 13:00 (baseline); Mon 3 Mar 17:30 -> Tue 09:30, Wed 5 Mar
+# 08:30 -> 09:30 (review). A1 is North's, A2 South's.
+TICKETS = [("2025-01-06 08:00", "2025-01-06 10:00", "A1"),
+           ("2025-01-07 16:00", "2025-01-08 09:30", "A2"),
+           ("2025-02-03 12:00", "2025-02-03 13:00", "A1"),
+           ("2025-03-03 17:30", "2025-03-04 09:30", "A1"),
+           ("2025-03-05 08:30", "2025-03-05 09:30", "A2")]
+# business hours 9-18: 1, 2.5, 1 -> median 1; review 1, 0.5 -> 0.75
+# business hours 8-17: 2, 2.5, 1 -> median 2; review 1.5, 1 -> 1.25
+HOURS = {(9, 18): (1.0, 0.75), (8, 17): (2.0, 1.25)}
+
+
+@pytest.mark.parametrize("hours", list(HOURS))
+def test_first_response_by_hand_under_each_business_day(hours):
+    """A duration KPI through the table, the report's row and the dashboard's view, with
+    the profile's business hours (a page with 9-18 written in would fail at 8-17)."""
+    rows = [{"ticket_id": f"T{i}", "account_id": account, "agent_id": "U3" if account == "A1"
+             else "U5", "created_at": created, "first_response_at": reply}
+            for i, (created, reply, account) in enumerate(TICKETS)]
+    policies = {"business_hours": {"days": "Mon-Fri", "open": hours[0], "close": hours[1]}}
+    crm = make_crm(meta={"control_region": "South",
+                         "profile": {**META["profile"], "policies": policies}},
+                   tickets=rows, accounts=[{"account_id": "A1", "region": "North"},
+                                           {"account_id": "A2", "region": "South"}])
+    assert crm.profile.business_hours == hours
+    name, (before, after) = "first_response_hours", HOURS[hours]
+    baseline, window = crm.period("baseline"), crm.period("review")
+    table, old = kpis.kpi_table(crm, *window), kpis.kpi_table(crm, *baseline)
+    assert table.set_index("kpi").loc[name, "value"] == pytest.approx(after)
+    assert old.set_index("kpi").loc[name, "value"] == pytest.approx(before)
+    row = report._row(crm, name, baseline, window, table, old)
+    assert (row.comparison.before, row.comparison.after) == pytest.approx((before, after))
+    view = review_result(crm, name)
+    assert (view.before_after.before, view.before_after.after) == pytest.approx(
+        (before, after))

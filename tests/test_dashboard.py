@@ -13,9 +13,9 @@ import pytest
 from crm_course import kpis
 from crm_course import review as rv
 from crm_course.dashboard import (
-    MEASURES,
     Dashboard,
     WhatIf,
+    measures,
     planned_changes,
     project,
 )
@@ -187,7 +187,7 @@ def test_export_before_after_without_a_control_group(export_app):
     r = export_app.review
     crm = export_app.review.crm
     assert crm.meta["control_region"] is None
-    for key in MEASURES:
+    for key in measures(crm):
         for confidence in (0.9, 0.99):
             r.kpi.value, r.confidence.value = key, confidence
             result = r.result

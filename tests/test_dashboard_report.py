@@ -23,7 +23,7 @@ import pytest
 from claims import dataset
 
 from crm_course import inference, kpis, report
-from crm_course.dashboard import MEASURES, Dashboard
+from crm_course.dashboard import Dashboard, measures
 from crm_course.dashboard.render import drawn
 from crm_course.dashboard.words import number
 from crm_course.kpis.verdict import change_text, did_frame
@@ -68,7 +68,18 @@ def test_both_pages_review_the_same_window(pages):
     assert f"to {rep.window[1]:%d %b %Y}" in text(app.explorer.latest.value)
 
 
-@pytest.mark.parametrize("measure", list(MEASURES))
+def test_before_after_offers_the_kpis_the_report_judges(pages):
+    crm, rep, app, _ = pages
+    assert list(measures(crm)) == [v.kpi for v in rep.verdicts]
+    assert [k for _, k in app.review.kpi.options] == list(measures(crm))
+    assert {"lead_conversion_rate", "first_response_hours", "csat"} <= set(measures(crm))
+
+
+# a share of leads, a median in days and one in hours; the test above checks the whole list
+JUDGED = ["lead_conversion_rate", "sales_cycle_days", "first_response_hours"]
+
+
+@pytest.mark.parametrize("measure", JUDGED)
 def test_before_after_says_what_the_report_says(pages, measure):
     crm, rep, app, page = pages
     view = app.review
@@ -96,7 +107,7 @@ def test_before_after_says_what_the_report_says(pages, measure):
     assert view.result.verdict.established == verdict.established
 
 
-@pytest.mark.parametrize("measure", list(MEASURES))
+@pytest.mark.parametrize("measure", JUDGED)
 def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
     # the finding: the chart split the same-season baseline by group (5.8 pp read off it)
     # while the verdict compared all months before go-live with all after (+7.4 pp)

@@ -30,7 +30,7 @@ Z_A, Z_B = norm.ppf(0.975), norm.ppf(0.8)
 @pytest.fixture(scope="module")
 def leads(sample):
     """The mature leads of the lessons, with the answer columns."""
-    return rv.lead_outcomes(sample, within_days=maturity_days(sample))
+    return rv.lead_outcomes(sample)
 
 
 def _rates(sample, leads):

@@ -171,6 +171,23 @@ def test_target_line_and_series_found_by_values():
     assert desc["value_lines"] == [2.5] and len(desc["series"]) == 3
 
 
+def test_a_chart_question_has_a_text_title_and_a_title_rule():
+    # the finding: ChartQuestion redeclared ``title: bool``, so one without a title raised
+    # TypeError and a chart question's title was True
+    untitled = ChartQuestion("q9")
+    assert untitled.title == "" and untitled.needs_title
+    relaxed = ChartQuestion("q9", "chart of the trend", needs_title=False, values=lambda c: [1, 2])
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [1, 2])
+    ax.set_xlabel("X")
+    ax.set_ylabel("Y")
+    plt.close(fig)
+    assert relaxed.title == "chart of the trend"
+    assert judge(relaxed, fig, None).passed  # no chart title asked for
+    assert "missing a title" in judge(ChartQuestion("q9", "t", values=lambda c: [1, 2]), fig,
+                                      None).message
+
+
 def test_open_question():
     question = OpenQuestion("o", "?")
     question.use_texts({"prompt": "?", "solution": "", "model_answer": "A model.",
@@ -201,7 +218,7 @@ def _review_chart(sample, lines, legend=True, go_live=True, at=None):
     """05 q7 drawn from ``lines`` = [(treated: bool | None, label)], by month dates."""
     from crm_course.review import lead_outcomes
 
-    leads = lead_outcomes(sample, within_days=30)
+    leads = lead_outcomes(sample)
     month = leads.created_date.dt.to_period("M").dt.start_time
     fig, ax = plt.subplots()
     for treated, label in lines:

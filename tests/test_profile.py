@@ -108,7 +108,7 @@ def test_the_import_derives_a_profile_and_lists_it(tmp_path):
     assert profile.vocabularies["countries"] is None
     assert profile.policies["time_zone"] == "Europe/Berlin"
     assert profile.business_hours == (8, 17) and profile.sla_hours["urgent"] == 4
-    assert profile.defaulted == ("lead_maturity_days",)
+    assert profile.defaulted == ("lead_maturity_days", "hourly_cost")
     assert profile.currency == "EUR"        # read from the export's CurrencyIsoCode column
     assert profile.periods == {"baseline_days": 85, "baseline_name": "85 days"}
     text = (tmp_path / "out" / "import_report.md").read_text()

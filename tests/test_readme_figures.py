@@ -27,7 +27,7 @@ def story_figures(crm) -> dict:
     business hours before and after; the difference-in-differences' p-value."""
     o = crm.opportunities
     changes = crm.meta["changes_start"]
-    leads = rv.lead_outcomes(crm, within_days=30)
+    leads = rv.lead_outcomes(crm)
     treated = leads[leads.treated]
     t = crm.tickets
     hours = business_hours_between(t.created_at, t.first_response_at,

@@ -8,22 +8,24 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from crm_course import kpis, load_crm, report
+from crm_course.dashboard import Dashboard, measures
 from crm_course.data import CRM
-from crm_course.kpis import registry
+from crm_course.kpis import records, registry
 from crm_course.kpis._common import in_period
+from crm_course.kpis.verdict import causal_verdict
 
 PACKAGE = Path(registry.__file__).parents[1]
 
 
-def lost_deals(crm, first, last) -> np.ndarray:
-    """1/0 per deal closed in [first, last]: lost."""
+def lost_deals(crm, first, last, by=None):
+    """1/0 per deal closed in [first, last]: lost (by: `kpis.records.grouped`)."""
     o = crm.opportunities
     closed = in_period(o.close_date, first, last) & o.stage.isin(["won", "lost"]).to_numpy()
-    return (o.stage[closed] == "lost").to_numpy(dtype=float)
+    lost = (o.stage[closed] == "lost").to_numpy(dtype=float)
+    return records.grouped(crm, lost, closed, o, "owner_id", by, day="close_date")
 
 
 def loss_rate(crm, start, end, *, by=None) -> float:
@@ -41,7 +43,7 @@ def with_loss_rate():
     assert "loss_rate" not in kpis.kpi_names()
 
 
-def test_one_entry_is_enough_for_table_compute_and_report(with_loss_rate):
+def test_one_entry_is_enough_for_table_compute_report_and_dashboard(with_loss_rate, tmp_path):
     sample = load_crm()
     targets = sample.kpi_targets
     row = targets.iloc[:1].assign(kpi="loss_rate", baseline=0.84, target=0.2, benchmark=None,
@@ -58,6 +60,16 @@ def test_one_entry_is_enough_for_table_compute_and_report(with_loss_rate):
     row = next(r for r in rep.rows if r.kpi == "loss_rate")
     assert row.comparison.test == "two-proportion z-test" and row.comparison.n_after > 30
     assert "Loss rate" in row.sentence
+    # the verdict on the changes, from the same records, on the report and the dashboard
+    verdict = next(v for v in rep.verdicts if v.kpi == "loss_rate")
+    win = causal_verdict(crm, "win_rate")
+    assert verdict.effect == pytest.approx(-win.effect)  # 1 - win rate: the mirror image
+    assert verdict.p_value == pytest.approx(win.p_value)
+    assert "loss_rate" in measures(crm)
+    app = Dashboard(crm, recent=tmp_path / "recent.json")
+    assert "loss_rate" in app.explorer.table.kpi.tolist()
+    app.review.kpi.value = "loss_rate"
+    assert app.review.result.verdict.conclusion == verdict.conclusion
 
 
 def imports(module: Path) -> set[str]:

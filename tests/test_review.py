@@ -99,16 +99,16 @@ def test_review_frames_without_a_control_region_treat_every_row(sample):
 
 
 def test_lead_outcomes_use_the_kpi_library_definition(sample):
-    leads = rv.lead_outcomes(sample, within_days=30)
+    leads = rv.lead_outcomes(sample)
     start, end = sample.period("baseline")
     baseline = leads[~leads.post]
     assert baseline.won.mean() == pytest.approx(
-        kpis.lead_conversion_rate(sample, start, end, within_days=30))
+        kpis.lead_conversion_rate(sample, start, end))
     assert set(leads.region[~leads.treated]) == {sample.meta["control_region"]}
 
 
 def test_the_sample_review_finds_the_story(sample):
-    leads = rv.lead_outcomes(sample, within_days=30)
+    leads = rv.lead_outcomes(sample)
     did = rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
                                        cluster="owner_id")
     assert did.effect > 0.02

@@ -85,7 +85,7 @@ def _won_share(frame: pd.DataFrame) -> float:
 def test_conversion_within_30_days_rises_as_the_story_says(sample):
     o = sample.opportunities
     assert _won_share(o[o.created_date < "2026-01-01"]) == pytest.approx(0.15, abs=0.01)
-    leads = lead_outcomes(sample, within_days=30)
+    leads = lead_outcomes(sample)
     treated = leads[leads.treated]
     # story: 15 % of leads won, 19 % after the changes in treated regions; won cycles are
     # lognormal (median 16 days, sigma 1), 15 % shorter after: P(cycle <= 30 days) is

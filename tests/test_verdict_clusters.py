@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from crm_course import inference
-from crm_course.kpis.panels import PANELS
 from crm_course.kpis.verdict import causal_verdict, did_frame
 
 
@@ -16,14 +15,14 @@ def test_interval_and_p_are_the_more_cautious_of_region_and_person(sample, kpi):
     frame = did_frame(sample, kpi)
     region = inference.difference_in_differences(frame, kpi, cluster="region",
                                                  few_clusters=True)
-    person = inference.difference_in_differences(frame, kpi, cluster=PANELS[kpi][2],
+    person = inference.difference_in_differences(frame, kpi, cluster=frame.attrs["handler"],
                                                  few_clusters=True)
     v = causal_verdict(sample, kpi)
     assert v.p_value == pytest.approx(max(region.p_value, person.p_value))
     assert v.ci_low == pytest.approx(min(region.ci_low, person.ci_low))
     assert v.ci_high == pytest.approx(max(region.ci_high, person.ci_high))
     assert v.effect == pytest.approx(region.effect)   # same estimate, two error models
-    person_key = "sales rep" if PANELS[kpi][2] == "owner_id" else "service agent"
+    person_key = "sales rep" if frame.attrs["handler"] == "owner_id" else "service agent"
     assert v.by_clustering["region"] == pytest.approx(
         (region.ci_low, region.ci_high, region.p_value))
     assert v.by_clustering[person_key] == pytest.approx(

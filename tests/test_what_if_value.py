@@ -22,8 +22,9 @@ import pytest
 from kpi_fixtures import make_crm
 
 from crm_course.dashboard import WhatIf, planned_changes, project
-from crm_course.dashboard.value_model import HOURLY_COST_EUR, LINKS, worth
+from crm_course.dashboard.value_model import LINKS, worth
 from crm_course.dashboard.what_if import NEGATIVE_PLAN
+from crm_course.data import CRM
 from crm_course.kpis.roi import roi
 
 META = {"data_start": "2025-01-01", "changes_start": "2026-01-01", "data_end": "2026-03-31"}
@@ -53,13 +54,21 @@ def test_worth_of_one_unit_by_hand(crm, kpi, eur):
     assert worth(crm, kpi).eur_per_unit == pytest.approx(eur)
 
 
+def test_the_hourly_cost_is_the_profiles_in_its_currency(crm):
+    # the finding: 40 (meant as EUR) was shown as "COP 40" an hour for a COP dataset
+    profile = {"policies": {"currency": "COP", "hourly_cost": 95000}}
+    cop = CRM(crm.tables, {**crm.meta, "profile": profile})
+    activities = worth(cop, "activities_per_rep")
+    assert activities.eur_per_unit == pytest.approx(48.0 / 40 * 95000)  # 1.2 h a year
+    assert "COP 95,000 an hour (assumed)" in activities.steps[0]
+
+
 def test_worth_states_its_chain_and_what_is_not_priced(crm):
     sus = worth(crm, "sus_score")
     assert len(sus.steps) == 3 and "(assumed)" in sus.steps[0]
     assert "+0.5 point" in sus.steps[0] and "Active user rate" in sus.steps[0]
     assert "400 gross margin per won deal" in sus.steps[-1]
-    assert f"EUR {HOURLY_COST_EUR:,.0f} an hour (assumed)" in worth(
-        crm, "activities_per_rep").steps[0]
+    assert "EUR 40 an hour (assumed)" in worth(crm, "activities_per_rep").steps[0]
     win = worth(crm, "win_rate")
     assert math.isnan(win.eur_per_unit) and "not priced" in win.steps[0]
     assert all(link.moves in LINKS or link.moves in ("lead_conversion_rate", "churn_rate")

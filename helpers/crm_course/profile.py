@@ -12,7 +12,7 @@ company's, the importer derives one from the export and the options given) and r
       "policies": {"time_zone": "Europe/Berlin" or null,
                    "business_hours": {"days": "Mon-Fri", "open": 9, "close": 18},
                    "sla_hours": {"urgent": 8, "high": 24, "normal": 45, "low": 90},
-                   "lead_maturity_days": 30, "currency": "EUR"},
+                   "lead_maturity_days": 30, "currency": "EUR", "hourly_cost": 40},
       "periods": {"baseline_days": 365, "baseline_name": "year"}
     }
 
@@ -46,6 +46,7 @@ COURSE_POLICIES = {
     "sla_hours": {"urgent": 8.0, "high": 24.0, "normal": 45.0, "low": 90.0},
     "lead_maturity_days": 30,
     "currency": "EUR",                                   # ISO 4217 code of all money
+    "hourly_cost": 40.0,  # a sales rep's hour, salary and overheads, in ``currency``
 }
 
 DEFAULT_HOURS = COURSE_POLICIES["business_hours"]
@@ -88,6 +89,11 @@ def check_policies(policies: dict, where: str) -> list[str]:
     if days is not None and not (isinstance(days, int) and days > 0):
         problems.append(f"{where}.lead_maturity_days: expected a whole number of days > 0, "
                         f"got {days!r}")
+    cost = policies.get("hourly_cost")
+    if cost is not None and not (isinstance(cost, (int, float)) and not isinstance(cost, bool)
+                                 and cost > 0):
+        problems.append(f"{where}.hourly_cost: expected a positive amount in the dataset's "
+                        f"currency (a sales rep's hour, salary and overheads), got {cost!r}")
     currency = policies.get("currency")
     if currency is not None and not is_currency(currency):
         problems.append(f"{where}.currency: expected an ISO 4217 currency code such as EUR, "
@@ -173,6 +179,12 @@ class Profile:
         return re.sub(r"\bEUR\b", self.currency, unit)
 
     @property
+    def hourly_cost(self) -> float:
+        """A sales rep's hour (salary and overheads) in the profile's currency, an assumption
+        the what-if view prices saved time with."""
+        return float(self.policies["hourly_cost"])
+
+    @property
     def sla_hours(self) -> dict[str, float]:
         return {p: float(h) for p, h in self.policies["sla_hours"].items()}
 
@@ -193,6 +205,8 @@ class Profile:
                 f"- SLA (business hours to resolve): {sla}",
                 f"- lead maturity: {self.policies['lead_maturity_days']} days",
                 f"- currency: {md(self.currency)}",
+                f"- hourly cost of a sales rep (assumed, for the what-if): "
+                f"{self.money(self.hourly_cost)}",
                 f"- baseline: {self.periods['baseline_days']} days, called "
                 f"'{self.periods['baseline_name']}'"]
         if self.defaulted:

@@ -28,13 +28,12 @@ from . import review
 from .data import CRM
 from .importer import provenance
 from .kpis import evaluation as ev
-from .kpis.panels import PANELS
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
-from .kpis.verdict import Verdict, causal_verdict, change_text, targeted_kpis
+from .kpis.verdict import Verdict, causal_verdict, change_text, judged_kpis, targeted_kpis
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -117,7 +116,7 @@ def format_difference(value: float, unit: str) -> str:
 def period_name(start, end) -> str:
     """'year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
-    months = round(days / 30.44)
+    months = round(ev.months_between(pd.Timestamp(start), pd.Timestamp(end)))
     if months == 12:
         return "year"
     if months >= 2:
@@ -387,10 +386,9 @@ def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
 
 
 def verdicts(crm: CRM, names: list[str]) -> list[Verdict]:
-    """The engine's verdict (`kpis.verdict.causal_verdict`) on every KPI with record-level
-    panels that the report shows (``names``) or that a change targeted."""
-    wanted = set(names) | targeted_kpis(crm)
-    return [causal_verdict(crm, k) for k in PANELS if k in wanted]
+    """The engine's verdict (`kpis.verdict.causal_verdict`) on every KPI it judges
+    (`kpis.verdict.judged_kpis`) that the report shows (``names``) or a change targeted."""
+    return [causal_verdict(crm, k) for k in judged_kpis(crm, names)]
 
 
 def causal_sentence(crm: CRM, names: list[str] | None = None,
@@ -462,7 +460,7 @@ def next_review(crm: CRM) -> tuple[pd.Timestamp, int]:
     """(day the next review is due, its window in months): the data's end plus the
     review window's length, so the next review compares a window of the same length."""
     first, last = crm.period("review")
-    months = max(round(((last - first).days + 1) / 30.44), 1)
+    months = max(round(ev.months_between(first, last)), 1)
     return last + pd.DateOffset(months=months), months
 
 
@@ -620,7 +618,7 @@ def _ab_power(crm: CRM) -> str:
         return ""
     p0 = float(leads.won.mean())
     created = int(crm.opportunities.created_date.between(first, last).sum())
-    per_month = created / max(round(((last - first).days + 1) / 30.44), 1) / 2
+    per_month = created / max(round(ev.months_between(first, last)), 1) / 2
     _, needed = experiment.leads_needed(p0, AB.smallest, reps, AB.icc)
     head = (f"its power planned first: to detect {change_text(AB.smallest, 'points')} over "
             f"this review window's {p0:.1%} lead conversion with {reps} of its "

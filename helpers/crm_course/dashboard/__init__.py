@@ -22,10 +22,10 @@ tables are HTML; words and units come from `words`.
 """
 
 from .app import Dashboard
-from .before_after import MEASURES, BeforeAfter, review_result
+from .before_after import BeforeAfter, measures, review_result
 from .datasets import DataSwitch
 from .explorer import KPIExplorer, kpi_over_time, latest_values
 from .what_if import WhatIf, planned_changes, project
 
-__all__ = ["MEASURES", "BeforeAfter", "DataSwitch", "Dashboard", "KPIExplorer", "WhatIf",
+__all__ = ["BeforeAfter", "DataSwitch", "Dashboard", "KPIExplorer", "WhatIf", "measures",
            "kpi_over_time", "latest_values", "planned_changes", "project", "review_result"]

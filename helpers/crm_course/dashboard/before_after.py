@@ -34,7 +34,15 @@ from matplotlib import transforms
 from .. import kpis, plots, report
 from ..data import CRM
 from ..kpis import evaluation as ev
-from ..kpis.verdict import Verdict, causal_verdict, change_text, did_frame, kpi_words
+from ..kpis.panels import panel_kpis
+from ..kpis.verdict import (
+    Verdict,
+    causal_verdict,
+    change_text,
+    did_frame,
+    judged_kpis,
+    kpi_words,
+)
 from . import words
 from .render import Chart, Panel, about, number
 
@@ -45,21 +53,31 @@ TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live
 
 @dataclass(frozen=True)
 class Measure:
-    """A KPI the review can judge: it has record-level observations (`kpis.panels`)."""
+    """A KPI the review can judge (`kpis.verdict.judged_kpis`), read from its registry
+    entry: its unit and whether its test is a share (mean of 0/1) or a median."""
 
     kpi: str
-    unit: str
-    proportion: bool  # True: share of successes (mean of 0/1); False: median
+
+    @property
+    def unit(self) -> str:
+        return kpis.get_kpi(self.kpi).unit
+
+    @property
+    def proportion(self) -> bool:
+        return kpis.get_kpi(self.kpi).test == "share"
 
     def text(self, crm: CRM) -> str:
         """The KPI in words, with the maturity window of a conversion."""
         return kpi_words(crm, self.kpi)
 
 
-MEASURES = {
-    "lead_conversion_rate": Measure("lead_conversion_rate", "share", True),
-    "first_response_hours": Measure("first_response_hours", "business hours", False),
-}
+def measures(crm: CRM) -> dict[str, Measure]:
+    """The KPIs the view offers, keyed by name: those the report judges
+    (`kpis.verdict.judged_kpis`) for the KPIs with a target, or, when none has one (a CRM
+    export), for every KPI with a panel (`kpis.panels.panel_kpis`)."""
+    targets = crm.kpi_targets
+    shown = targets.kpi.astype(str) if len(targets) else panel_kpis()
+    return {k: Measure(k) for k in judged_kpis(crm, shown)}
 
 
 @dataclass(frozen=True)
@@ -136,9 +154,9 @@ def verdict_rule(crm: CRM) -> str:
 
 
 def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewResult:
-    """The report's before/after comparison of ``measure`` (a key of `MEASURES`) and the
+    """The report's before/after comparison of ``measure`` (a KPI of `measures`) and the
     engine's verdict on the changes' effect, at ``confidence``."""
-    m = MEASURES[measure]
+    m = Measure(measure)
     window = crm.period("review")
     baseline, _ = ev.comparison_baseline(crm, window)
     compared = ev.compare(crm, m.kpi, baseline, window, confidence)
@@ -151,18 +169,19 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewRes
                         sentences)
 
 
-ABOUT = """<p>Two measures have one record per lead or per ticket and can be tested:
-lead conversion and first-response time. The chart shows what the verdict compares: each
-group's mean over all the months before go-live and all the months after, for the
-regions that got the changes and for the control region; the dashed line is where the
-regions with the changes would be had they moved like the control region, and the bar is
-the gap between the two after go-live, the difference-in-differences, with its interval
-(for first-response time the means are geometric and the gap is a relative change). The
-first sentence beside it compares the review window with the report's baseline; the second is the
-course's verdict on the changes, and the toggle beside it lists the checks behind it: the
-difference-in-differences estimate with its interval (errors clustered by region),
-randomisation over the regions, the pre-trend, a placebo date and the smallest effect this
-design could detect. Switch the confidence level to show how the interval widens.</p>
+ABOUT = """<p>The KPIs offered are those with one record per lead, deal or ticket that a
+change targeted or that have a target, the same ones the report judges. The chart shows what
+the verdict compares: each group's mean over all the months before go-live and all the
+months after, for the regions that got the changes and for the control region; the dashed
+line is where the regions with the changes would be had they moved like the control region,
+and the bar is the gap between the two after go-live, the difference-in-differences, with
+its interval (for times and durations the means are geometric and the gap is a relative
+change). The first sentence beside it compares the review window with the report's baseline;
+the second is the course's verdict on the changes, and the toggle beside it lists the checks
+behind it: the difference-in-differences estimate with its interval (the more cautious of
+errors clustered by region and by the person who handled each record), randomisation over
+the regions, the pre-trend, a placebo date and the smallest effect this design could detect.
+Switch the confidence level to show how the interval widens.</p>
 <p>When the two lines run parallel, the changes did nothing the control region did not
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
@@ -186,7 +205,7 @@ def _spread(ax, labels: list[tuple[float, str, str]], gap_points: float = 17
 class BeforeAfter:
     """The before/after view.
 
-    Widgets: ``kpi`` (a key of `MEASURES`) and ``confidence``. State after every change:
+    Widgets: ``kpi`` (a key of `measures`) and ``confidence``. State after every change:
     ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets: the
     before/after sentence and the verdict's conclusion) and ``checks_box`` (the verdict's
     checks, behind a toggle; hidden when no check could be made).
@@ -194,7 +213,7 @@ class BeforeAfter:
 
     def __init__(self, crm: CRM):
         self.kpi = widgets.ToggleButtons(
-            options=[(m.text(crm), k) for k, m in MEASURES.items()], description="KPI")
+            options=[(m.text(crm), k) for k, m in measures(crm).items()], description="KPI")
         self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
                                                 description="Confidence")
         self.chart = Chart(layout=widgets.Layout(flex="1 1 55%"))

@@ -3,7 +3,7 @@
 A projection, not a result: the amounts (in the dataset's currency, `crm.profile.currency`;
 EUR below and in the names) come from the data's baseline, the links
 between KPIs are the course's stated assumptions (`LINKS`, `MINUTES_SAVED_PER_ACTIVITY`,
-`HOURLY_COST_EUR`), shown on the page beside the projection. Priced from the data
+the profile's ``hourly_cost``), shown on the page beside the projection. Priced from the data
 (baseline period, per year):
 
     lead_conversion_rate: EUR per unit = leads per year x gross margin per won deal
@@ -46,7 +46,6 @@ LINKS = {
                                "fewer leads are lost to wrong contact details"),
 }
 MINUTES_SAVED_PER_ACTIVITY = 3.0  # an activity logged automatically instead of by hand
-HOURLY_COST_EUR = 40.0            # a sales rep's hour, salary and overheads (any currency)
 POINT_UNITS = ("share", "score 0-1")
 SINGULAR = {"points": "point", "business hours": "business hour",
             "activities per rep-month": "activity per rep-month"}
@@ -94,10 +93,10 @@ def _priced(crm: CRM, kpi: str) -> Worth:
             f"margin per customer-year",))
     reps = int((crm.users.department == "sales").sum())
     hours = reps * 12 * MINUTES_SAVED_PER_ACTIVITY / 60
-    return Worth(kpi, hours * HOURLY_COST_EUR, (
+    return Worth(kpi, hours * crm.profile.hourly_cost, (
         f"1 more activity per rep-month logged automatically = {hours:,.1f} hours a year "
         f"({reps} sales reps x 12 months x {MINUTES_SAVED_PER_ACTIVITY:g} minutes, "
-        f"assumed) x {crm.profile.money(HOURLY_COST_EUR)} an hour (assumed)",))
+        f"assumed) x {crm.profile.money(crm.profile.hourly_cost)} an hour (assumed)",))
 
 
 def unit_step(kpi: str) -> tuple[float, str]:

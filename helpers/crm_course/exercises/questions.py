@@ -298,9 +298,10 @@ def _same_values(got: list[float], want: list[float], ordered: bool) -> bool:
 class ChartQuestion(Question):
     """A matplotlib figure, judged by what it shows.
 
-    Kind, title and axis labels; each expected series (`Drawn`) found among the drawn
-    ones by its values, in any order and any colour, and (with ``legend``) named in
-    its label and the legend; ``target(crm)``: a reference line at that value;
+    Kind, a chart title (``needs_title``) and axis labels (``xlabel``, ``ylabel``); each
+    expected series (`Drawn`) found among the drawn ones by its values, in any order and
+    any colour, and (with ``legend``) named in its label and the legend; ``target(crm)``:
+    a reference line at that value;
     ``go_live(crm)``: the number of points before the go-live, where a line across the
     time axis must fall. ``mistakes`` compute the values of a series drawn from the
     wrong data; a drawn series with those values fails with that mistake's message.
@@ -309,7 +310,7 @@ class ChartQuestion(Question):
 
     chart_kind: str = "bar"
     also_accept: tuple[str, ...] = ()
-    title: bool = True
+    needs_title: bool = True  # the chart must have a title (``title`` is the question's)
     xlabel: bool = True
     ylabel: bool = True
     series: tuple[Drawn, ...] = ()
@@ -345,7 +346,7 @@ class ChartQuestion(Question):
             raise Incorrect(f"This is a {CHART_NAMES.get(ax['kind'], ax['kind'])}; a "
                             f"{CHART_NAMES[self.chart_kind]} is asked for.", "wrong kind")
         missing = []
-        if self.title and not ax["title"].strip():
+        if self.needs_title and not ax["title"].strip():
             missing.append("a title")
         if self.xlabel and not ax["xlabel"].strip():
             missing.append("an x-axis label")

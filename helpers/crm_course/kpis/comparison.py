@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .. import inference as review
+from .. import inference
 from ..data import CRM
 from ._common import period
 from .customers import winback_counts
@@ -183,10 +183,10 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     extra = {}
     try:
         if kind == "share":
-            test = review.compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa),
+            test = inference.compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa),
                                        name, confidence)
         else:
-            test = review.compare_medians(xb, xa, name, confidence)
+            test = inference.compare_medians(xb, xa, name, confidence)
             extra = {"median_before": float(np.median(xb)),
                      "median_after": float(np.median(xa))}
             if kind == "mean":
@@ -226,7 +226,7 @@ def winback_effect(crm: CRM, start, end, within_days: int = 90,
     back_h, held = winback_counts(crm, start, end, within_days=within_days, holdout=True)
     if not targeted or not held:
         return None
-    test = review.compare_proportions(back_h, held, back, targeted, "winback_rate", confidence)
+    test = inference.compare_proportions(back_h, held, back, targeted, "winback_rate", confidence)
     return Comparison("winback_rate", test.before, test.after, held, targeted, test.difference,
                       test.ci_low, test.ci_high, test.p_value, test.test,
                       claim(test.p_value, test.before, test.after, True, confidence), "",
@@ -262,10 +262,6 @@ def baseline_rule(crm: CRM, window: tuple) -> str:
             "before the review window, and the baseline differs in length and season")
 
 
-# the course's one p-value formatter (`inference.format_p`), under the engine's old name
-p_text = review.format_p
-
-
 def group_against_others(crm: CRM, name: str, start, end, by: str, group: str,
                          among) -> str:
     """KPI ``name`` (a share with records) of ``group`` against the pooled records of the
@@ -284,10 +280,10 @@ def group_against_others(crm: CRM, name: str, start, end, by: str, group: str,
     label = kpi_label(name).lower()
     if mine.empty or rest.empty:
         return f"its {label} cannot be compared (no records of {group} or of the others)."
-    c = review.compare_proportions(int(rest.sum()), len(rest), int(mine.sum()), len(mine))
+    c = inference.compare_proportions(int(rest.sum()), len(rest), int(mine.sum()), len(mine))
     verdict = ("a difference beyond chance" if c.significant
                else "within what chance alone produces")
     return (f"its {label} is {c.after:.1%} (n={c.n_after:,}) against {c.before:.1%} in the "
             f"other {len(others)} pooled (n={c.n_before:,}; {100 * c.difference:+.1f} pp, "
             f"{c.confidence:.0%} interval {100 * c.ci_low:+.1f} to {100 * c.ci_high:+.1f} pp, "
-            f"{review.format_p(c.p_value)}): {verdict}.")
+            f"{inference.format_p(c.p_value)}): {verdict}.")

@@ -14,7 +14,6 @@ from .comparison import (
     comparison_baseline,
     group_against_others,
     mean_interval,
-    p_text,
     same_season_baseline,
     winback_effect,
 )
@@ -45,6 +44,6 @@ __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue
            "comparison_baseline", "compute", "evaluate", "group_against_others",
            "level_interval",
            "like_period_value", "mature_end", "maturity_days", "mean_interval",
-           "months_between", "observations", "over_time", "p_text", "per_period_value",
+           "months_between", "observations", "over_time", "per_period_value",
            "same_season_baseline", "survey_waves", "testable", "values_interval",
            "winback_effect"]

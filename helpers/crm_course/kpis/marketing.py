@@ -24,6 +24,7 @@ from ._common import (
     period,
     user_groups,
 )
+from .roi import roi
 from .sales import converted_leads
 
 ACQUISITION = "acquisition"
@@ -147,4 +148,5 @@ def marketing_roi(crm: CRM, start, end, *, by: str | None = None,
     else:
         benefit = np.nansum(o.amount.to_numpy(dtype=float)[won])  # unknown amounts add 0
     cost = camp.cost.sum()
-    return groups.result(divide(benefit - cost, cost), "marketing_roi")
+    value = roi(benefit, cost) if cost > 0 else np.nan  # no cost: no ROI to state
+    return groups.result(np.array([value]), "marketing_roi")

@@ -1,49 +1,34 @@
-"""The records behind the KPIs a change can be judged on, one row per lead or ticket,
-with where the change was assigned (region), when (before / after go-live) and by whom.
+"""The records behind a KPI a change can be judged on, one row per lead, deal, ticket,
+order or survey response, with where the change was assigned (region), when (before /
+after go-live) and by whom: the KPI's own records (its registry entry's ``records`` with
+``by=RECORD``, `kpis.records`), so the verdict compares exactly what the KPI counts.
 
-Each panel has ``y`` (the KPI's record-level value: 1/0 for a won lead, hours to first
-reply, 1/0 for a satisfied CSAT answer), ``region`` (the region the change was assigned
-to: the lead owner's, the ticket's account's), ``treated`` (region is not the profile's
-control region), ``post`` (created on or after ``changes_start``), ``created`` (the day
-the record belongs to) and the column of the person who handled it (``owner_id``,
-``agent_id``). The mean (shares) or median (durations) of ``y`` over a period is the
+A panel has ``y`` (the record's value: 1/0 for a won lead, hours to first reply, 1/0 for a
+satisfied CSAT answer ...), ``region``, ``treated`` (region is not the profile's control
+region), ``post`` (created on or after ``changes_start``), ``created`` (the day the record
+belongs to) and the column of the person who handled it (``owner_id``, ``agent_id``, ...:
+`handler`). The mean (shares, money) or median (durations) of ``y`` over a period is the
 registry's value of the KPI (`kpis.compute`).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..data import CRM
 from .engine import compute
-from .sales import converted_leads
-from .service import ticket_durations
+from .records import RECORD, dated
+from .registry import REGISTRY
+
+JUDGED = ("share", "median")  # tests whose change the verdict states (pp / relative %)
 
 
-def _post(crm: CRM, created: pd.Series) -> pd.Series:
-    return created >= pd.Timestamp(crm.meta["changes_start"])
-
-
-def lead_outcomes(crm: CRM, within_days: int | None = None) -> pd.DataFrame:
-    """One row per lead old enough to have had ``within_days`` (default: the profile's
-    maturity window, ``crm.profile.maturity_days``) to close, with ``won`` (within the
-    window), ``post`` (created in the review window), ``treated`` (the owner's region is
-    not the control region), ``region``, ``owner_id`` and ``created_date``; ``y`` = won.
-
-    The same rule as `kpis.lead_conversion_rate`: mean(won) over a period's rows is it.
-    """
-    o = crm.opportunities
-    days = crm.profile.maturity_days if within_days is None else within_days
-    leads, won = converted_leads(crm, np.ones(len(o), dtype=bool), days)
-    region = o.owner_id.map(crm.users.set_index("user_id").region).astype(str)
-    out = pd.DataFrame({"owner_id": o.owner_id, "region": region,
-                        "created_date": o.created_date,
-                        "post": _post(crm, o.created_date),
-                        "treated": region != crm.profile.control_region,
-                        "won": won})
-    out = out[leads].reset_index(drop=True)
-    return out.assign(y=out.won.astype(float), created=out.created_date)
+def panel_kpis() -> list[str]:
+    """The KPIs a change can be judged on, in registry order: dated records
+    (`kpis.records.dated`) whose test is a share or a median (the verdict states a change
+    in points or relative %; a mean of money or scores has no such scale yet)."""
+    return [name for name, k in REGISTRY.items()
+            if k.records is not None and dated(k.records) and k.test in JUDGED]
 
 
 def no_power_plan(crm: CRM, won: pd.Series) -> str | None:
@@ -69,46 +54,50 @@ def no_power_plan(crm: CRM, won: pd.Series) -> str | None:
             "dataset.json to a window they close within and run the lesson again.")
 
 
+def panel_entry(kpi: str):
+    """The registry entry of ``kpi``; ValueError naming `panel_kpis` when it has no panel."""
+    if kpi not in panel_kpis():
+        raise ValueError(f"kpi: {kpi!r} has no dated records to judge a change on; one of "
+                         f"{', '.join(panel_kpis())}")
+    return REGISTRY[kpi]
+
+
+def panel(crm: CRM, kpi: str, **options) -> pd.DataFrame:
+    """The records behind ``kpi`` (one of `panel_kpis`) over the data's whole period, with
+    ``post`` and ``treated``; ``options`` go to the records function (e.g.
+    ``business_hours=False``). ``attrs``: ``handler`` (the person column) and ``test`` (the
+    registry's statistic: share, median or mean)."""
+    entry = panel_entry(kpi)
+    out = entry.records(crm, *crm.period("all"), by=RECORD, **options)
+    created = pd.to_datetime(out.created)
+    out = out.assign(created=created,
+                     post=created >= pd.Timestamp(crm.meta["changes_start"]),
+                     treated=out.region != crm.profile.control_region)
+    out.attrs.update(handler=out.columns[0], test=entry.test)
+    return out
+
+
+def handler(frame: pd.DataFrame) -> str:
+    """The column of a panel naming who handled each record (``owner_id``, ``agent_id``)."""
+    return frame.attrs["handler"]
+
+
+def lead_outcomes(crm: CRM) -> pd.DataFrame:
+    """`panel` of ``lead_conversion_rate``: one row per lead old enough to have had the
+    profile's maturity window to close, with ``won`` (within the window, = ``y``),
+    ``created_date`` (= ``created``), ``post``, ``treated``, ``region`` and ``owner_id``."""
+    out = panel(crm, "lead_conversion_rate")
+    return out.assign(won=out.y.astype(bool), created_date=out.created)
+
+
 def ticket_response_times(crm: CRM, business_hours: bool = True) -> pd.DataFrame:
-    """One row per answered ticket created in the data's period: first-response ``hours``
-    (the profile's business hours, or calendar hours: `kpis.service.ticket_durations`),
-    ``post``, ``treated``, ``region`` (the account's) and ``agent_id``; ``y`` = hours."""
-    t = crm.tickets
-    answered, hours = ticket_durations(crm, *crm.period("all"), "first_response_at",
-                                       business_hours)
-    region = t.account_id.map(crm.accounts.set_index("account_id").region).astype(str)
-    out = pd.DataFrame({"agent_id": t.agent_id, "region": region, "hours": hours,
-                        "post": _post(crm, t.created_at),
-                        "treated": region != crm.profile.control_region,
-                        "created": t.created_at})
-    out = out[answered].reset_index(drop=True)
-    return out.assign(y=out.hours)
+    """`panel` of ``first_response_hours``: one row per answered ticket with ``hours`` (the
+    profile's business hours, or calendar hours; = ``y``), ``post``, ``treated``,
+    ``region`` (the account's) and ``agent_id``."""
+    out = panel(crm, "first_response_hours", business_hours=business_hours)
+    return out.assign(hours=out.y)
 
 
 def csat_answers(crm: CRM) -> pd.DataFrame:
-    """One row per CSAT answer: ``y`` = 1 for a 4 or 5, ``post``, ``treated``, ``region``
-    (the account's), ``agent_id`` and ``created`` (the ticket's creation)."""
-    t = crm.tickets
-    score = t.csat.to_numpy(dtype=float, na_value=np.nan)
-    region = t.account_id.map(crm.accounts.set_index("account_id").region).astype(str)
-    out = pd.DataFrame({"agent_id": t.agent_id, "region": region,
-                        "y": (score >= 4).astype(float), "post": _post(crm, t.created_at),
-                        "treated": region != crm.profile.control_region,
-                        "created": t.created_at})
-    return out[~np.isnan(score)].reset_index(drop=True)
-
-
-# kpi: (panel, how y summarises over a period, who handled the record)
-PANELS = {
-    "lead_conversion_rate": (lead_outcomes, "share", "owner_id"),
-    "first_response_hours": (ticket_response_times, "median", "agent_id"),
-    "csat": (csat_answers, "share", "agent_id"),
-}
-
-
-def panel(crm: CRM, kpi: str) -> pd.DataFrame:
-    """The records behind ``kpi`` (a key of `PANELS`) over the whole data."""
-    if kpi not in PANELS:
-        raise ValueError(f"kpi: no record-level panel for {kpi!r}; one of "
-                         f"{', '.join(PANELS)}")
-    return PANELS[kpi][0](crm)
+    """`panel` of ``csat``: one row per CSAT answer, ``y`` = 1 for a 4 or 5."""
+    return panel(crm, "csat")

@@ -11,7 +11,13 @@ is applied by the engine (`evaluation.observations`) before these are called. Wi
 (a grouping the KPI's entry allows) each returns the same records as a Series indexed by
 the group of the user or account behind each record, the grouping the KPI function itself
 uses (records of no group left out): the records of a group are those behind the KPI's
-value for that group.
+value for that group. With ``by=RECORD`` a dated KPI's records come as a frame, one row
+per record: ``y``, ``created`` (the day it belongs to), ``region`` (where a change would
+have been assigned: the owner's region for sales records, the account's for service
+records) and the column of the person who handled it (``owner_id``, ``agent_id``);
+records of no region are left out. This is what the causal verdict compares
+(`kpis.panels`); a KPI without dated records (the active-user rate, one value per user and
+period) raises ValueError.
 """
 
 from __future__ import annotations
@@ -22,24 +28,51 @@ import pandas as pd
 from ..data import CRM
 from ..feedback import sus_scores
 from . import adoption, sales
-from ._common import account_groups, in_period, user_groups
+from ._common import account_groups, account_rows, in_period, user_groups, user_rows
 from .customers import churn_counts
 from .service import ticket_durations
 
-Records = np.ndarray | pd.Series
+Records = np.ndarray | pd.Series | pd.DataFrame
+RECORD = "record"  # ``by=RECORD``: one row per record with its day, region and handler
 
 
-def _grouped(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataFrame,
-             column: str, by: str | None, groups=user_groups) -> Records:
-    """``values`` (one per True of the mask ``rows`` over ``frame``) as they are, or with
-    ``by`` a Series indexed by the group of ``frame[column]`` of each record."""
+def grouped(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataFrame,
+             column: str, by: str | None, groups=user_groups, *, day: str | None = None,
+             region: tuple[str, object] | None = None) -> Records:
+    """``values`` (one per True of the mask ``rows`` over ``frame``) as they are, with
+    ``by`` a Series indexed by the group of ``frame[column]`` of each record, or with
+    ``by=RECORD`` the frame of `_record_rows` (``day``: the date column; ``region``: the
+    (column, groups) giving the region, default ``column``'s)."""
     if by is None:
         return values
+    if by == RECORD:
+        if day is None:
+            raise ValueError("by: these records belong to a period, not to a day, so there "
+                             "is no record-level panel for them")
+        return _record_rows(crm, values, rows, frame, column, day,
+                            region or (column, groups))
     found = groups(crm, frame, column, by)
     codes = found.codes[rows]
     kept = codes >= 0
     return pd.Series(values[kept], index=np.asarray(found.labels, dtype=object)[codes[kept]],
                      dtype=float)
+
+
+def _record_rows(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataFrame,
+                 handler: str, day: str, region: tuple[str, object]) -> pd.DataFrame:
+    """One row per record: ``handler`` (the column named as in ``frame``), ``region`` (the
+    ``region`` of the user or account in ``region``'s column, as recorded), ``created`` and
+    ``y``; records without a region left out."""
+    column, groups = region
+    table, found = ((crm.accounts, account_rows(crm, frame, column)) if groups is account_groups
+                    else (crm.users, user_rows(crm, frame, column)))
+    found = found[rows]
+    regions = table.region.to_numpy(dtype=object)[np.maximum(found, 0)] if len(table) else (
+        np.full(len(found), None, dtype=object))
+    out = pd.DataFrame({handler: frame[handler].to_numpy()[rows],
+                        "region": np.where(found >= 0, regions, None),
+                        "created": frame[day].to_numpy()[rows], "y": values})
+    return out[out.region.notna().to_numpy()].reset_index(drop=True)
 
 
 def leads(crm: CRM, first, last, campaign_only: bool = False, by: str | None = None
@@ -50,7 +83,8 @@ def leads(crm: CRM, first, last, campaign_only: bool = False, by: str | None = N
     if campaign_only:
         mask &= o.campaign_id.notna().to_numpy()
     counted, won = sales.converted_leads(crm, mask, crm.profile.maturity_days)
-    return _grouped(crm, won[counted].astype(float), counted, o, "owner_id", by)
+    return grouped(crm, won[counted].astype(float), counted, o, "owner_id", by,
+                    day="created_date")
 
 
 def campaign_leads(crm: CRM, first, last, by: str | None = None) -> Records:
@@ -63,16 +97,26 @@ def _won_deals(crm: CRM, first, last) -> np.ndarray:
     return (in_period(o.close_date, first, last) & (o.stage == "won").to_numpy())
 
 
-def first_response_hours(crm: CRM, first, last, by: str | None = None) -> Records:
-    """Business hours to the first reply, per answered ticket created in [first, last]."""
-    mask, durations = ticket_durations(crm, first, last, "first_response_at")
-    return _grouped(crm, durations[mask], mask, crm.tickets, "agent_id", by)
+_ACCOUNT_REGION = ("account_id", account_groups)  # a ticket's region: its account's
+
+
+def _ticket_hours(crm: CRM, first, last, column: str, by: str | None,
+                  business_hours: bool) -> Records:
+    mask, durations = ticket_durations(crm, first, last, column, business_hours)
+    return grouped(crm, durations[mask], mask, crm.tickets, "agent_id", by,
+                    day="created_at", region=_ACCOUNT_REGION)
+
+
+def first_response_hours(crm: CRM, first, last, by: str | None = None,
+                         business_hours: bool = True) -> Records:
+    """Hours to the first reply (the profile's business hours, or calendar hours), per
+    answered ticket created in [first, last]."""
+    return _ticket_hours(crm, first, last, "first_response_at", by, business_hours)
 
 
 def resolution_hours(crm: CRM, first, last, by: str | None = None) -> Records:
     """Business hours to resolution, per resolved ticket created in [first, last]."""
-    mask, durations = ticket_durations(crm, first, last, "resolved_at")
-    return _grouped(crm, durations[mask], mask, crm.tickets, "agent_id", by)
+    return _ticket_hours(crm, first, last, "resolved_at", by, True)
 
 
 def closed_deals(crm: CRM, first, last, by: str | None = None) -> Records:
@@ -80,7 +124,7 @@ def closed_deals(crm: CRM, first, last, by: str | None = None) -> Records:
     o = crm.opportunities
     closed = in_period(o.close_date, first, last) & o.stage.isin(["won", "lost"]).to_numpy()
     won = (o.stage[closed] == "won").to_numpy(dtype=float)
-    return _grouped(crm, won, closed, o, "owner_id", by)
+    return grouped(crm, won, closed, o, "owner_id", by, day="close_date")
 
 
 def csat_answers(crm: CRM, first, last, by: str | None = None) -> Records:
@@ -88,38 +132,41 @@ def csat_answers(crm: CRM, first, last, by: str | None = None) -> Records:
     t = crm.tickets
     score = t.csat.to_numpy(dtype=float, na_value=np.nan)
     answered = in_period(t.created_at, first, last) & ~np.isnan(score)
-    return _grouped(crm, (score[answered] >= 4).astype(float), answered, t, "agent_id", by)
+    return grouped(crm, (score[answered] >= 4).astype(float), answered, t, "agent_id", by,
+                    day="created_at", region=_ACCOUNT_REGION)
 
 
 def deal_amounts(crm: CRM, first, last, by: str | None = None) -> Records:
     """Amount per deal won in [first, last]."""
     o = crm.opportunities
     won = _won_deals(crm, first, last)
-    return _grouped(crm, o.amount.to_numpy(dtype=float)[won], won, o, "owner_id", by)
+    return grouped(crm, o.amount.to_numpy(dtype=float)[won], won, o, "owner_id", by,
+                    day="close_date")
 
 
 def cycle_days(crm: CRM, first, last, by: str | None = None) -> Records:
     """Days from creation to winning, per deal won in [first, last] in a possible order."""
     won, days = sales.won_cycles(crm, first, last)
-    return _grouped(crm, days[won], won, crm.opportunities, "owner_id", by)
+    return grouped(crm, days[won], won, crm.opportunities, "owner_id", by,
+                    day="close_date")
 
 
 def order_amounts(crm: CRM, first, last, by: str | None = None) -> Records:
     """Amount per order placed in [first, last]."""
     o = crm.orders
     placed = in_period(o.order_date, first, last)
-    return _grouped(crm, o.amount.to_numpy(dtype=float)[placed], placed, o, "account_id", by,
-                    account_groups)
+    return grouped(crm, o.amount.to_numpy(dtype=float)[placed], placed, o, "account_id", by,
+                    account_groups, day="order_date")
 
 
 def active_users(crm: CRM, first, last, by: str | None = None) -> Records:
     """1/0 per user licensed in [first, last]: active (`adoption.active_user_rate`); none
     without a usage log (unknown, not inactive)."""
     if crm.usage_log.empty:
-        return _grouped(crm, np.array([]), np.zeros(len(crm.users), dtype=bool), crm.users,
+        return grouped(crm, np.array([]), np.zeros(len(crm.users), dtype=bool), crm.users,
                         "user_id", by)
     licensed, active = adoption.user_activity(crm, first, last)
-    return _grouped(crm, active[licensed].astype(float), licensed, crm.users, "user_id", by)
+    return grouped(crm, active[licensed].astype(float), licensed, crm.users, "user_id", by)
 
 
 def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
@@ -127,7 +174,13 @@ def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
     s = crm.survey_responses
     score = sus_scores(s).to_numpy(dtype=float)
     mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
-    return _grouped(crm, score[mask], mask, s, "user_id", by)
+    return grouped(crm, score[mask], mask, s, "user_id", by, day="submitted_date")
+
+
+def dated(func) -> bool:
+    """Whether a records function's values belong to a day (a panel can be made of them)
+    rather than to a whole period (one per licensed user: `active_users`)."""
+    return func is not active_users
 
 
 def campaign_sends(crm: CRM, first, last) -> pd.Series:

@@ -39,7 +39,7 @@ import pandas as pd
 
 from .. import inference
 from ..data import CRM
-from .panels import PANELS, panel
+from .panels import handler, panel, panel_entry, panel_kpis
 from .registry import kpi_label
 
 CONFIDENCE = 0.95
@@ -108,6 +108,14 @@ def targeted_kpis(crm: CRM) -> set[str]:
                      .to_numpy(dtype=bool)].astype(str))
 
 
+def judged_kpis(crm: CRM, shown=()) -> list[str]:
+    """The KPIs the course states a verdict on (report, lesson 05, dashboard): those with a
+    panel (`kpis.panels.panel_kpis`) that a done change targeted or that the page shows
+    (``shown``), in registry order."""
+    wanted = set(shown) | targeted_kpis(crm)
+    return [k for k in panel_kpis() if k in wanted]
+
+
 def kpi_words(crm: CRM, kpi: str) -> str:
     """The KPI's label, with the maturity window for a conversion: 'Lead conversion rate
     (won within 30 days)'."""
@@ -140,10 +148,11 @@ def _outcome(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def did_frame(crm: CRM, kpi: str) -> pd.DataFrame:
     """The records the verdict compares: ``kpi``'s panel over the whole data period
-    (``post``: created on or after go-live), durations as y = log hours."""
-    first, last = crm.period("all")
-    frame = _outcome(panel(crm, kpi), PANELS[kpi][1])
-    return frame[frame.created.between(first, last + pd.Timedelta(days=1), inclusive="left")]
+    (``post``: on or after go-live), durations as y = log hours."""
+    found = panel(crm, kpi)
+    frame = _outcome(found, found.attrs["test"])
+    frame.attrs = dict(found.attrs)
+    return frame
 
 
 def _placebo_date(crm: CRM) -> pd.Timestamp:
@@ -160,11 +169,10 @@ def _unestimable(kpi: str, label: str, targeted: bool, scale: str, why: str) -> 
 
 def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                    power: float = POWER) -> Verdict:
-    """The verdict on ``kpi`` (a key of `kpis.panels.PANELS`) under the course's one
-    standard (module docstring). Never raises on thin data: the verdict says what could
-    not be estimated."""
-    kind = PANELS[kpi][1]
-    scale = "relative" if kind == "median" else "points"
+    """The verdict on ``kpi`` (one of `kpis.panels.panel_kpis`; ValueError otherwise)
+    under the course's one standard (module docstring). Never raises on thin data: the
+    verdict says what could not be estimated."""
+    scale = "relative" if panel_entry(kpi).test == "median" else "points"
     targeted = kpi in targeted_kpis(crm)
     label = kpi_words(crm, kpi)
     control = crm.profile.control_region
@@ -187,7 +195,8 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
         return _unestimable(kpi, label, targeted, scale, (
             f"{label}: the comparison with the control region ({control}) cannot be "
             f"estimated on these data ({error}); the changes' effect is not shown."))
-    person = _person_clustered(frame, kpi, label, confidence)
+    person = _person_clustered(frame, label, confidence)
+    who = PERSONS[handler(frame)]
     both = [d for d in (did, person) if d is not None]
     p_value = max(d.p_value for d in both)
     mde = max(_mde(d, confidence, power) for d in both)
@@ -195,10 +204,10 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
     low = _display(min(d.ci_low for d in both), scale)
     high = _display(max(d.ci_high for d in both), scale)
     errors = (f"errors clustered by the {did.clusters} regions the changes were assigned to"
-              + (f" and by the {person.clusters} {PERSONS[PANELS[kpi][2]]}s who handled the "
+              + (f" and by the {person.clusters} {who}s who handled the "
                  "records, the wider interval and the larger p of the two" if person else ""))
     by_clustering = {name: (_display(d.ci_low, scale), _display(d.ci_high, scale), d.p_value)
-                     for name, d in (("region", did), (PERSONS[PANELS[kpi][2]], person))
+                     for name, d in (("region", did), (who, person))
                      if d is not None}
     checks = [Check(CHECKS[0], p_value < alpha, (
         f"difference-in-differences against the control region ({control}) "
@@ -230,17 +239,18 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                        f"{inference.format_p(p_value)}, {clustering})")), by_clustering)
 
 
-PERSONS = {"owner_id": "sales rep", "agent_id": "service agent"}  # the record's handler
+PERSONS = {"owner_id": "sales rep", "agent_id": "service agent", "user_id": "user",
+           "account_id": "customer"}  # a panel's handler column in words
 
 
-def _person_clustered(frame: pd.DataFrame, kpi: str, label: str, confidence: float):
+def _person_clustered(frame: pd.DataFrame, label: str, confidence: float):
     """The same difference-in-differences with errors clustered by the person who handled
-    each record (`kpis.panels.PANELS`: the sales rep, the agent), t with P - 1 degrees of
+    each record (`kpis.panels.handler`: the sales rep, the agent), t with P - 1 degrees of
     freedom; None when it cannot be estimated. With one control region, region-clustered
     errors alone are too narrow (on 10 effect-0 seeds 5 of 30 verdicts had p < 0.05, the
     larger p of the two 1 of 30), so the verdict keeps the wider of the two."""
     try:
-        return inference.difference_in_differences(frame, label, cluster=PANELS[kpi][2],
+        return inference.difference_in_differences(frame, label, cluster=handler(frame),
                                                    confidence=confidence, few_clusters=True)
     except (ValueError, KeyError):
         return None
