@@ -71,7 +71,7 @@ def test_kpi_table_values_targets_and_status(crm):
     table = kpi_table(crm, *JAN)
     assert list(table.columns) == ["kpi", "area", "value", "unit", "baseline", "target",
                                    "target_date", "benchmark", "status", "higher_is_better",
-                                   "note"]
+                                   "note", "with_interval"]
     assert list(table.kpi) == kpi_names()
     row = table.set_index("kpi")
     assert row.loc["win_rate", "value"] == pytest.approx(2 / 3)     # O1, O3 won; O2 lost
@@ -212,6 +212,7 @@ def test_a_group_without_an_interval_says_it_was_judged_on_the_value_alone(crm):
     table = kpi_table(crm, *JAN, by="region").set_index(["kpi", "region"])
     assert table.loc[("win_rate", "North"), "status"] == "met"      # 1 of 1 won, target 0.6
     assert "judged on the value alone" in table.loc[("win_rate", "North"), "note"]
+    assert not table.loc[("win_rate", "North"), "with_interval"]  # the report reads this
     accounts = [{"account_id": f"A{i}", "region": "North", "customer_since": "2024-01-01",
                  "churn_date": "2025-02-01" if i < 2 else None} for i in range(10)]
     churn = make_crm(accounts=accounts, kpi_targets=[

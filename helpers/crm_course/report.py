@@ -160,7 +160,7 @@ def describe(c: ev.Comparison, unit: str) -> str:
         return f"{label} cannot be compared between the two periods ({c.note})."
     change = format_difference(c.difference, unit)
     if c.claim == "not tested":
-        why = f" ({c.note})" if c.note and "observation" in c.note else ""
+        why = f" ({c.untested})" if c.untested else ""
         return (f"{label} moved from {b} to {a} ({change}); there is no test for it here"
                 f"{why}, so this report makes no claim about the change.")
     evidence = (f"{change}; {c.confidence:.0%} interval "
@@ -233,7 +233,7 @@ def target_sentence(row: pd.Series, before: str = "", end=None) -> str:
     text = TARGET_WORDS[row.status].format(
         t=target_text(row.target, row.unit, row.get("target_date")), end=end_text)
     alone = ""
-    if "judged on the value alone" in str(row.note):  # no interval: say so, claim none
+    if row.status != "no target" and not row.get("with_interval", True):  # say so, claim none
         text = text.split(":")[0]
         alone = " (judged on the value alone: this KPI has no interval here)"
     already = (" It was already at its target before the changes, in the comparison period."

@@ -50,7 +50,8 @@ class Comparison:
     alone moves the mean against the rest ('' when none); ``immature``: young records were
     left out of either period (maturity, `engine.Value.immature`); ``cut`` says how a
     left-truncated KPI's periods were shortened to what the data's start can hold ('' when
-    they were not), also part of ``note``.
+    they were not), also part of ``note``; ``untested`` why a KPI with records had no test
+    (too few records), also part of ``note``.
     """
 
     kpi: str
@@ -71,6 +72,7 @@ class Comparison:
     confidence: float = CONFIDENCE
     immature: bool = False
     cut: str = ""
+    untested: str = ""  # why a KPI with records was 'not tested' (too few of them)
 
 
 def _driver(before: np.ndarray, after: np.ndarray) -> str:
@@ -197,7 +199,7 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     except ValueError as error:  # too few records for the test
         return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
                           "not tested", "; ".join([*notes, str(error)]), immature=young,
-                          cut=history)
+                          cut=history, untested=str(error))
     return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
                       test.p_value, test.test,
                       claim(test.p_value, vb, va, k.higher_is_better, confidence),

@@ -23,7 +23,7 @@ STATUSES = ("met", "not met", "cannot tell", "met early", "not met yet", "cannot
 NOT_DUE = {"met": "met early", "not met": "not met yet", "cannot tell": "cannot tell yet"}
 NO_TARGET = "no target recorded"   # a table's Target cell for a KPI without one
 COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "target_date", "benchmark",
-           "status", "higher_is_better", "note")
+           "status", "higher_is_better", "note", "with_interval")
 
 
 def status(value: float, target: float, higher_is_better: bool | None,
@@ -148,21 +148,22 @@ def group_intervals(crm: CRM, name: str, first, last, by: str
 
 
 def _judged(crm: CRM, name: str, first, last, value: float, target: float, length,
-            by: str | None, interval: tuple | None) -> tuple[str, str]:
-    """(status, how it was judged: '' or a note) of one value (the company's, or a group's
-    of ``by`` with its ``interval``) against the target (see `kpi_table`)."""
+            by: str | None, interval: tuple | None) -> tuple[str, str, bool]:
+    """(status, how it was judged: '' or a note, whether an interval or an exact level
+    judged it) of one value (the company's, or a group's of ``by`` with its
+    ``interval``) against the target (see `kpi_table`)."""
     k = REGISTRY[name]
     if math.isnan(value) or math.isnan(target):
-        return status(value, target, k.higher_is_better), ""
+        return status(value, target, k.higher_is_better), "", False
     restated, how = like_period_value(crm, name, first, last, length, value)
     if how and by is not None:
         return "no target", (f"its target is per {length}: a group's value over this "
-                             "period is not judged against it")
+                             "period is not judged against it"), False
     if how:
         shown = f"{restated:.1%}" if k.unit == "share" else f"{restated:.3g}"
         return (status(restated, target, k.higher_is_better),
                 f"judged per {length}, the target's period: {shown} ({how}); no interval "
-                f"here: {ALONE}")
+                f"here: {ALONE}", False)
     if by is None:
         low, high, exact = level_interval(crm, name, first, last)
     else:
@@ -170,7 +171,7 @@ def _judged(crm: CRM, name: str, first, last, value: float, target: float, lengt
         low, high = interval if interval and interval[0] is not None else (None, None)
         exact = exact or low is not None
     how = "" if exact else f"no interval for this KPI here: {ALONE}"
-    return status(value, target, k.higher_is_better, low, high), how
+    return status(value, target, k.higher_is_better, low, high), how, bool(exact)
 
 
 def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.DataFrame:
@@ -193,7 +194,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     -------
     DataFrame
         One row per KPI (and group): ``kpi, area, [by,] value, unit, baseline, target,
-        benchmark, status, higher_is_better, note``. ``baseline``, ``target`` and
+        target_date, benchmark, status, higher_is_better, note, with_interval``.
+        ``baseline``, ``target`` and
         ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded),
         ``target_date`` too (NaT). ``status`` is 'met' / 'not met' against the target in
         the KPI's good direction
@@ -201,8 +203,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         of it, 'cannot tell' when the interval straddles it, 'no target', or 'no data'
         (value NaN: nothing to compute it from); a group is judged the same way with the
         interval of its own records (`group_intervals`). Without an interval (a KPI
-        without records, a group of one record) the value alone decides and the note says
-        'judged on the value alone'. A KPI that grows with the period's length (churn) is
+        without records, a group of one record) the value alone decides, the note says
+        'judged on the value alone' and ``with_interval`` is False. A KPI that grows with the period's length (churn) is
         judged over its target's period: over a year against a quarterly target, by the
         pooled quarterly rate, which the note gives (a group is then not judged). A KPI
         whose records need time (lead conversion) counts only records old enough at the
@@ -244,7 +246,7 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
             grouped = (group_intervals(crm, name, first, last, by)
                        if by is not None and not math.isnan(target) else {})
             for label, value in zip(labels, values, strict=True):
-                judged, how = _judged(crm, name, first, last, float(value), target, length,
+                judged, how, with_interval = _judged(crm, name, first, last, float(value), target, length,
                                       by, grouped.get(label))
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
@@ -253,6 +255,7 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                     "status": due_status(judged, target_date, last),
                     "higher_is_better": k.higher_is_better,
                     "note": "; ".join(n for n in (note, how) if n),
+                    "with_interval": with_interval,
                 })
     columns = list(COLUMNS[:2]) + ([by] if by else []) + list(COLUMNS[2:])
     table = pd.DataFrame(rows, columns=columns)
