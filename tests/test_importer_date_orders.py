@@ -189,3 +189,32 @@ def test_no_ticket_count_on_an_export_without_tickets(tmp_path):
     assert list(counts.index) == ["leads created", "deals closed"]
     text = " ".join(report.assemble(crm, "all").cautions)
     assert "tickets" not in text and np.isfinite(counts).all()
+
+
+def test_a_users_drop_names_the_staff_kpis_and_the_splits_it_can_bias(tmp_path):
+    """Users feed sales per rep and every split by department, region or team: a large
+    users drop says so (the registry's `KPI.reads`), never 'none of the KPIs'."""
+    folder = _export(tmp_path)
+    _edit(folder, "User.csv", {(5, "CreatedDate"): ""})   # the 6th user: no hire date
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    caution = [c for c in provenance.cautions(crm) if "users rows" in c]
+    assert len(caution) == 1
+    assert caution[0].startswith("The import dropped 17% of the users rows (1 of 6; most "
+                                 "for empty 'CreatedDate': users.hire_date needs a value).")
+    assert ("these can be biased: Sales per rep, Activities per rep, Case load per agent, "
+            "Active user rate, Logins per user") in caution[0]
+    assert "; and the split by department, region or team of 1" in caution[0]
+    assert "none of the KPIs" not in caution[0] and "Win rate" not in caution[0]
+
+
+def test_every_table_gets_a_grammatical_list_of_the_kpis_a_drop_can_bias():
+    from crm_course.kpis.registry import REGISTRY
+    from crm_course.schema import TABLES
+    for table in TABLES:
+        said = provenance.biased(table)
+        assert said.endswith(".") and ": ." not in said and ", ;" not in said
+    assert "Win rate" in provenance.biased("opportunities")
+    assert "split by region of" in provenance.biased("accounts")
+    users = [k for k in REGISTRY.values() if k.kind == "scalar" and "users" in k.reads]
+    assert {"sales_per_rep", "win_rate", "case_load_per_agent"} <= {k.name for k in users}

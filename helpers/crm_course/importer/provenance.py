@@ -6,9 +6,9 @@ the export lacks, with what that costs), the currency and any
 conversion, the time zone and what it was assumed for, and the deals kept without a
 company; for a generated dataset, that it was generated. `cautions` names, for each table
 that lost a large share of its rows (`LARGE_DROP`; rows a mapping's ``where`` filters out
-on purpose, such as deleted records, are neither lost nor counted), the KPIs computed
-from it: a drop that
-is not random (open deals without an account) can bias them. `date_orders` counts the
+on purpose, such as deleted records, are neither lost nor counted), the KPIs that read
+it (`biased`, from the registry's `KPI.reads`): a drop that is not random (open deals
+without an account) can bias them. `date_orders` counts the
 records whose dates are in an impossible order (`kpis.date_order`).
 """
 
@@ -99,14 +99,26 @@ def cautions(crm: CRM) -> list[str]:
         read = t["rows_kept"] + dropped   # the rows read, less those filtered on purpose
         if not read or dropped / read < LARGE_DROP:
             continue
-        kpis = [kpi_label(k.name) for k in REGISTRY.values() if k.kind == "scalar" and any(
-            need.split(".")[0] == name for need in k.tables)]
         out.append(f"The import dropped {dropped / read:.0%} of the {name} rows "
-                   f"({dropped:,} of {read:,}; most for {next(iter(lost))})."
-                   f" Unless those rows were a random sample, the KPIs computed from {name} "
-                   f"can be biased: {', '.join(kpis) or 'none of the KPIs'}. The rows are "
-                   "listed in import_report.md.")
+                   f"({dropped:,} of {read:,}; most for {next(iter(lost))}). "
+                   f"{biased(name)} The rows are listed in import_report.md.")
     return out
+
+
+def biased(table: str) -> str:
+    """Which KPIs a non-random loss of ``table``'s rows can bias, in one sentence: those
+    computed from it, and the splits that take their groups from it (`KPI.reads`)."""
+    scalar = [k for k in REGISTRY.values() if k.kind == "scalar" and table in k.reads]
+    whole = [k for k in scalar if table in {n.split(".")[0] for n in k.tables}]
+    split = [k for k in scalar if k not in whole]
+    by = list(dict.fromkeys(g for k in split for g in k.groupings))
+    by = " or ".join(filter(None, [", ".join(by[:-1]), by[-1]])) if by else ""
+    said = [", ".join(kpi_label(k.name) for k in whole),
+            f"the split by {by} of {_plural(len(split), 'other KPI')}" if split else ""]
+    if not any(said):
+        return f"No KPI of the course reads {table}, so none is biased by the loss."
+    return (f"Unless those rows were a random sample, these can be biased: "
+            f"{'; and '.join(s for s in said if s)}.")
 
 
 def date_orders(crm: CRM) -> list[str]:
