@@ -50,9 +50,10 @@ from .. import checks
 from ..data import CRM, load_crm, quote_lines, quote_values, write_tables
 from ..escape import clean, looks_like_formula
 from ..kpis.date_order import impossible
+from ..profile import is_currency
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
-from . import currency
+from . import currency as currencies
 from . import values as parse
 from .licences import licence_ends
 from .mapping import (
@@ -449,7 +450,7 @@ class _Converter:
         self.formulas(frame)
         if tm.table == "opportunities":
             self.day_month(frame)
-        code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
+        code = currencies.find_column(found, tm.currency) if currencies.money_columns(table) else None
         if code is not None and code not in found:
             self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
                                  f"currency in {self.mapping.path.name}). Columns in the "
@@ -459,7 +460,7 @@ class _Converter:
             named = label.str.lower().map(self.mapping.currencies)   # 'Euro' -> EUR
             frame["_currency"] = (label.str.upper().where(named.isna(), named)
                                   .replace("", np.nan))
-            entry.mapped["(currency of the amounts)"] = f"'{code}'"
+            entry.mapped[currencies.MAPPED] = f"'{code}'"
             entry.unused = [c for c in entry.unused if c != code]
         return frame
 
@@ -858,7 +859,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
                   changes_start: str | None = None, company: str | None = None,
                   control_region: str | None = None, time_zone: str | None = None,
                   export_date: str | None = None,
-                  rates: str | Path | None = None) -> ImportReport:
+                  rates: str | Path | None = None,
+                  currency: str | None = None) -> ImportReport:
     """Turn a CRM export (a folder of CSV files) into a validated course dataset.
 
     Parameters
@@ -892,6 +894,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     rates : str or Path, optional
         Exchange rates for an export whose amounts are in several currencies (see
         `importer.currency`); without it such an export is refused.
+    currency : str, optional
+        ISO 4217 code of the amounts when no export column says it (default: the
+        mapping's ``currency``); an export with amounts and neither is refused.
 
     Returns
     -------
@@ -908,6 +913,10 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     source, out = Path(source_dir).expanduser(), Path(out_dir).expanduser()
     changes_start = iso_date(changes_start, "changes_start")
     export_date = iso_date(export_date, "export_date")
+    money_code = None if currency is None else str(currency).strip().upper()
+    if money_code is not None and not is_currency(money_code):
+        raise ValueError(f"--currency must be an ISO 4217 code such as EUR, USD or MXN, "
+                         f"got {currency!r}")
     spec = load_mapping(mapping)
     key = resolve_key(secret) if pseudonymise else None
     _check_out_dir(out)
@@ -956,11 +965,15 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     problems = _empty_core(frames, spec, report)
     if problems:
         raise MappingError(problems)
+    declared = money_code or spec.policies.get("currency")
+    said = "--currency" if money_code else f"'currency' in {spec.path.name}"
+    columns = {t.table: t.mapped[currencies.MAPPED].strip("'") for t in report.tables
+               if currencies.MAPPED in t.mapped}
     try:
-        money, report.conversions = currency.resolve(
-            frames, {t: tm.file for t, tm in spec.tables.items()},
-            spec.policies.get("currency"), rates, report.notes)
-    except currency.CurrencyError as err:
+        money, report.conversions, report.currency_source = currencies.resolve(
+            frames, {t: tm.file for t, tm in spec.tables.items()}, declared, rates,
+            report.notes, said, columns)
+    except currencies.CurrencyError as err:
         raise MappingError([str(err)]) from None
     _derive(frames, spec, report)
     for entry in report.tables:

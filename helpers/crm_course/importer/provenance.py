@@ -68,7 +68,8 @@ def lines(crm: CRM) -> list[str]:
                    f"to {money['code']} at {c['rate']:.6g} {c['currency']} per {money['code']}"
                    f"{' from ' + c['from_date'] if c['from_date'] else ''}.")
     if money["code"] and not money["conversions"]:
-        out.append(f"Amounts are in {money['code']}, as the export holds them (no "
+        source = f" (from {money['source']})" if money.get("source") else ""
+        out.append(f"Amounts are in {money['code']}{source}, as the export holds them (no "
                    "conversion).")
     staff = made.get("staff") or {}
     if staff.get("ended") or staff.get("system"):

@@ -60,6 +60,7 @@ class ImportReport:
     zones: list[str] = field(default_factory=list)    # which zone was assumed for what
     staff: dict = field(default_factory=dict)   # users whose licence ended (`licences`)
     zone_source: str | None = None                     # where the company's zone came from
+    currency_source: str | None = None   # where the dataset's currency came from
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
 
@@ -77,7 +78,7 @@ class ImportReport:
                        for t in self.tables},
             "absent": dict(self.absent),
             "filled": list(self.filled),
-            "currency": {"code": policies.get("currency"),
+            "currency": {"code": policies.get("currency"), "source": self.currency_source,
                          "conversions": [dict(vars(c)) for c in self.conversions]},
             "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
                           "assumed": list(self.zones)},
@@ -96,11 +97,14 @@ class ImportReport:
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
         zone = self.metadata.get("time_zone")
+        money = self.metadata.get("profile", {}).get("policies", {}).get("currency")
         out = [f"# Import report: {md(self.crm)} export", "",
                f"- Export folder: {md(self.source.name)}",
                f"- Course dataset: {md(self.out_dir.name)}",
                f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}"
                + (f" (from {md(self.zone_source)})" if zone and self.zone_source else ""),
+               f"- Currency: {md(money)} (from {md(self.currency_source)})"
+               if self.currency_source else "- Currency: none (no amount in the export)",
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
                f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
