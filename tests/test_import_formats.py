@@ -42,10 +42,10 @@ TABLES = {
                     "contacts": (7, 6, {CONTACT_WITHOUT_COMPANY["dynamics365"]: 1}),
                     "opportunities": (12, 12, {}), "tickets": (5, 5, {})},
 }
-# won / closed by the data's end (the last day a record was created), by hand:
-# HubSpot 6 won of 8 closed by 2025-06-02; Pipedrive 4 of 7 by 2025-05-20; Dynamics 4 of
-# 6 by 2025-05-20 (its third loss closes on 22/05/2025, after the data's end).
-WIN_RATE = {"hubspot_web": 6 / 8, "pipedrive": 4 / 7, "dynamics365": 4 / 6}
+# won / closed by the data's end (the latest dated event), by hand: HubSpot 6 won of 8
+# closed by 2025-06-02; Pipedrive 4 of 7 by 2025-05-20; Dynamics 4 of 7 by 2025-05-22 (its
+# third loss closes on 22/05/2025, after the last creation day, 20/05: it counts).
+WIN_RATE = {"hubspot_web": 6 / 8, "pipedrive": 4 / 7, "dynamics365": 4 / 7}
 CURRENCY = {"hubspot_web": "USD", "pipedrive": "EUR", "dynamics365": "EUR"}
 LOSS_REASONS = {   # deal -> loss reason, as the vendor's label translates
     "hubspot_web": {"8003": "lost to a competitor", "8010": "price"},
@@ -150,7 +150,7 @@ def test_an_unknown_currency_label_is_an_error_naming_the_column(tmp_path):
                     encoding="utf-8")
     with pytest.raises(MappingError) as err:
         import_export(source, "dynamics365", tmp_path / "out")
-    assert "opportunities.csv: 'BITCOIN'" in str(err.value)
+    assert "opportunities.csv, column 'Currency': 'BITCOIN'" in str(err.value)
     assert "ISO 4217" in str(err.value) and not (tmp_path / "out").exists()
 
 
@@ -225,7 +225,7 @@ def test_lesson_05_says_why_a_b2b_export_gives_no_power_plan(notebook_runs):
     leads = review.lead_outcomes(crm)
     before = leads[leads.treated & ~leads.post]
     said = review.no_power_plan(crm, before.won)
-    assert said.startswith("No power plan: none of the 7 mature baseline leads was won "
+    assert said.startswith("No power plan: none of the 8 mature baseline leads was won "
                            "within the 30-day maturity window"), said
     assert "a median 52 days" in said and "lead_maturity_days" in said  # (45 + 59) / 2
     assert review.no_power_plan(crm, before.won.where(before.index != before.index[0],

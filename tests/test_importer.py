@@ -109,8 +109,11 @@ def test_future_dates_are_reported_and_left_out_of_the_period(imported):
     assert report.metadata["data_end"] == "2025-06-26"
     assert report.metadata["changes_start"] == "2025-04-02"
     text = (out / "import_report.md").read_text()
-    assert ("opportunities.close_date: 1 date(s) after the export date 2025-06-26 (the last "
-            "day a record was created) (2099-12-31)") in text
+    today = pd.Timestamp.now().date()
+    assert (f"opportunities.close_date: 1 date(s) after today, {today} (2099-12-31) are left "
+            "out of the period's bounds") in text
+    assert ("- Period: 2025-01-07 to 2025-06-26 (the end: the latest dated event in the "
+            "export, tickets.created_at 2025-06-26 (--export-date sets another))") in text
 
 
 def test_outputs_hold_no_absolute_path(imported):

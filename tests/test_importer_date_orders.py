@@ -218,3 +218,27 @@ def test_every_table_gets_a_grammatical_list_of_the_kpis_a_drop_can_bias():
     assert "split by region of" in provenance.biased("accounts")
     users = [k for k in REGISTRY.values() if k.kind == "scalar" and "users" in k.reads]
     assert {"sales_per_rep", "win_rate", "case_load_per_agent"} <= {k.name for k in users}
+
+
+def test_the_data_end_at_the_latest_event_keeps_closes_after_the_last_creation(tmp_path):
+    """A deal lost on 2025-07-15, after every creation (last: 2025-06-26), is in the data:
+    the end is the latest dated event, and provenance says so; --export-date overrides."""
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(6, "StageName"): "Closed Lost",
+                                      (6, "CloseDate"): "2025-07-15"})   # Op07
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert crm.meta["data_end"] == "2025-07-15"
+    assert ("Period: 2025-01-07 to 2025-07-15; the end is the latest dated event in the "
+            "export, opportunities.close_date 2025-07-15 (--export-date sets another).") \
+        in provenance.lines(crm)
+    closed = crm.opportunities[crm.opportunities.close_date.notna()]
+    assert "006Aa00000Op07AAA" in set(closed.opportunity_id)
+    import_export(folder, "salesforce", tmp_path / "given", export_date="2025-06-30")
+    given = load_crm(tmp_path / "given", cache=False)
+    assert given.meta["data_end"] == "2025-06-30"
+    assert ("Period: 2025-01-07 to 2025-06-30; the end is the export date given "
+            "(--export-date).") in provenance.lines(given)
+    text = (tmp_path / "given" / "import_report.md").read_text(encoding="utf-8")
+    assert ("opportunities.close_date: 2 date(s) after the export date 2025-06-30 (given) "
+            "(2025-07-15, 2099-12-31)") in text

@@ -62,8 +62,9 @@ def _add_data(sub) -> None:
     i.add_argument("--changes-start", default=None, help="day the improvements went live, "
                    "YYYY-MM-DD (default: the middle of the export's period)")
     i.add_argument("--export-date", default=None, help="day the export was taken, "
-                   "YYYY-MM-DD (default: the last day a record was created); later dates "
-                   "are reported and left out of the period")
+                   "YYYY-MM-DD: the data's end (default: the latest dated event: creation, "
+                   "close, ticket, order, activity); later dates are reported and left out "
+                   "of the period")
     i.add_argument("--time-zone", default=None, help="the company's IANA time zone, e.g. "
                    "Europe/Berlin: timestamps with a zone (Z) are converted to it "
                    "(default: the mapping's time_zone)")

@@ -21,12 +21,12 @@ Derived values
 
 Period (``dataset.json``)
 -------------------------
-export date = the ``export_date`` argument, else the last day a record was created (no
-later than today); events after it (a close date typed as 2099-12-31) are listed in the
-report and left out of the bounds;
+export date = the ``export_date`` argument, else today; events after it (a close date
+typed as 2099-12-31) are listed in the report and left out of the bounds;
 data_start = first day of any lead, ticket, campaign or campaign send;
-data_end = the export date when given, else the last day of any of these events
-(creation, close, response, resolution) up to the export date;
+data_end = the export date when given, else the latest day of any dated event (creation,
+close, response, resolution, order, activity, visit) up to the export date: closes after
+the last creation day are in the data; provenance says which of the two it is;
 changes_start = the ``changes_start`` argument, else the midpoint rule
 data_start + floor((data_end - data_start) / 2) days.
 """
@@ -76,7 +76,8 @@ START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
                 "campaigns": ("start_date",), "campaign_members": ("sent_date",)}
 END_EVENTS = {"opportunities": ("created_date", "close_date"),
               "tickets": ("created_at", "first_response_at", "resolved_at"),
-              "campaign_members": ("sent_date", "response_date")}
+              "campaign_members": ("sent_date", "response_date"), "orders": ("order_date",),
+              "usage_log": ("date",), "visits": ("visit_date",)}
 
 
 def _decode(path: Path, encoding: str, problems: list[str]) -> str | None:
@@ -718,19 +719,26 @@ def _period(frames: dict[str, pd.DataFrame], changes_start, export_date,
     if starts.empty:
         raise MappingError(["no dated lead, ticket or campaign in the export: cannot tell "
                             "the period the data covers"])
-    exported = (pd.Timestamp(export_date) if export_date is not None
-                else min(starts.day.max(), pd.Timestamp.now().normalize()))
-    later = pd.concat([starts, ends])
-    later = later[later.day > exported]
+    every = pd.concat([starts, ends], ignore_index=True)
+    today = pd.Timestamp.now().normalize()
+    exported = pd.Timestamp(export_date) if export_date is not None else today
+    later = every[every.day > exported]
     for where, group in later.groupby("where", sort=True):
         report.notes.append(
-            f"{where}: {len(group)} date(s) after the export date {exported.date()} "
-            f"({'given' if export_date is not None else 'the last day a record was created'}) "
+            f"{where}: {len(group)} date(s) after "
+            f"{'the export date ' if export_date is not None else 'today, '}{exported.date()}"
+            f"{' (given)' if export_date is not None else ''} "
             f"({', '.join(sorted({str(d.date()) for d in group.day})[:5])}) are left out of "
             "the period's bounds (typing errors, or planned dates)")
-    starts, ends = starts[starts.day <= exported], ends[ends.day <= exported]
+    starts, every = starts[starts.day <= exported], every[every.day <= exported]
     start = starts.day.min()
-    end = exported if export_date is not None else max(ends.day.max(), starts.day.max())
+    if export_date is not None:
+        end, report.period_end = exported, "the export date given (--export-date)"
+    else:
+        last = every.sort_values(["day", "where"]).iloc[-1]
+        end = last.day
+        report.period_end = (f"the latest dated event in the export, {last['where']} "
+                             f"{end.date()} (--export-date sets another)")
     changes = (start + pd.Timedelta(days=(end - start).days // 2) if changes_start is None
                else pd.Timestamp(changes_start))
     if not start < changes <= end:
@@ -889,8 +897,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         The company's IANA time zone (default: the mapping's ``time_zone`` or
         ``time_zone_from``); timestamps with a zone (``Z``) are converted to it.
     export_date : str, optional
-        Day the export was taken, YYYY-MM-DD (default: the last day a record was
-        created); later dates are reported and left out of the period's bounds.
+        Day the export was taken, YYYY-MM-DD: the data's end (default: the latest
+        dated event, no later than today); later dates are reported and left out of the
+        period's bounds.
     rates : str or Path, optional
         Exchange rates for an export whose amounts are in several currencies (see
         `importer.currency`); without it such an export is refused.

@@ -62,6 +62,10 @@ def lines(crm: CRM) -> list[str]:
                        f"all {_plural(f['rows'], 'row')} read are set to '{f['default']}'; a "
                        f"breakdown or comparison by {f['column'].replace('_', ' ')} shows one "
                        "group and says nothing.")
+    period = made.get("period") or {}
+    if period.get("end"):
+        out.append(f"Period: {period['data_start']} to {period['data_end']}; the end is "
+                   f"{period['end']}.")
     money = made["currency"]
     for c in money["conversions"]:
         out.append(f"{c['table']}: {_plural(c['rows'], 'row')} in {c['currency']} converted "

@@ -61,6 +61,7 @@ class ImportReport:
     staff: dict = field(default_factory=dict)   # users whose licence ended (`licences`)
     zone_source: str | None = None                     # where the company's zone came from
     currency_source: str | None = None   # where the dataset's currency came from
+    period_end: str | None = None        # what the data's end is (export date or event)
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
 
@@ -83,6 +84,8 @@ class ImportReport:
             "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
                           "assumed": list(self.zones)},
             "impossible_orders": {k: len(v) for k, v in self.impossible.items()},
+            "period": {"data_start": self.metadata.get("data_start"),
+                       "data_end": self.metadata.get("data_end"), "end": self.period_end},
             "staff": dict(self.staff),
         }
 
@@ -106,7 +109,8 @@ class ImportReport:
                f"- Currency: {md(money)} (from {md(self.currency_source)})"
                if self.currency_source else "- Currency: none (no amount in the export)",
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
-               f"; changes start {self.metadata.get('changes_start')}", "",
+               + (f" (the end: {md(self.period_end)})" if self.period_end else "")
+               + f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
                "|---|---|---:|---:|---:|"]
         for t in self.tables:
