@@ -84,6 +84,30 @@ def test_kpi_table_runs_with_the_hand_counted_win_rate(imported):
     assert crm.meta["profile"]["policies"]["currency"] == CURRENCY[name]
 
 
+def test_a_country_the_export_lacks_is_not_measured_not_invalid(imported):
+    """Pipedrive persons have no country: contacts.country is empty and the data-quality
+    KPIs leave the check out (before: every contact 'unknown', all invalid, score 45.6 %);
+    the others' countries are checked as before."""
+    from crm_course import kpis
+    from crm_course.importer import provenance
+    name, _, out = imported
+    crm = load_crm(out, cache=False)
+    window = crm.period("all")
+    checks = kpis.invalid_values(crm, *window).set_index("check")
+    if name != "pipedrive":
+        assert crm.contacts.country.notna().all() and checks.share["country"] >= 0
+        return
+    assert crm.contacts.country.isna().all()
+    assert checks.rule["country"] == "not measured: the dataset records no country"
+    assert pd.isna(checks.share["country"]) and checks.records["country"] == 0
+    assert kpis.invalid_value_rate(crm, *window) == 0   # no impossible date either
+    assert kpis.data_quality_score(crm, *window) == pytest.approx(
+        (kpis.completeness(crm, *window) + 1 - kpis.duplicate_contact_rate(crm, *window)
+         + 1) / 3)
+    assert ("contacts.country: not measured (no column of persons.csv records it)."
+            in provenance.lines(crm))
+
+
 def test_loss_reasons_are_translated_and_missing_fields_named(imported):
     name, _, out = imported
     crm = load_crm(out, cache=False)

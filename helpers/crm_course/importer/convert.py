@@ -310,6 +310,10 @@ class _Converter:
 
     def column(self, column: Column, rule: Rule) -> pd.Series:
         if not rule.sources:
+            if rule.value is None:   # 'value: null': the export has no such column
+                self.report.filled.append({
+                    "table": self.tm.table, "column": column.name, "file": self.tm.file,
+                    "source": None, "default": None, "rows": len(self.raw), "absent": True})
             return pd.Series([rule.value] * len(self.raw), index=self.raw.index, dtype=object)
         if any(s not in self.raw.columns for s in rule.sources):   # optional, absent
             return self.absent_column(column, rule)

@@ -55,8 +55,9 @@ def lines(crm: CRM) -> list[str]:
             out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
                        f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
         elif f["default"] is None:
-            out.append(f"{f['table']}.{f['column']}: not measured ({f['source']} is not in "
-                       f"{f['file']}).")
+            why = (f"{f['source']} is not in {f['file']}" if f["source"] else
+                   f"no column of {f['file']} records it")
+            out.append(f"{f['table']}.{f['column']}: not measured ({why}).")
         else:
             out.append(f"{f['table']}.{f['column']}: {f['source']} is not in {f['file']}, so "
                        f"all {_plural(f['rows'], 'row')} read are set to '{f['default']}'; a "
