@@ -65,8 +65,8 @@ def test_sales_per_rep_counts_reps_only_while_licensed(tmp_path):
     assert ("Users: 2 no longer licensed and 1 system or integration user: staff counts "
             "such as sales per rep count each only while licensed.") in said
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
-    assert ("User.csv: 2 user(s) no longer licensed ('IsActive' false), their licence taken "
-            "to end 1 on their 'LastLoginDate', 1 on their last deal or ticket") in text
+    assert ("User.csv: 2 user(s) no longer licensed ('IsActive' false); the licence is taken "
+            "to end for 1 on their 'LastLoginDate', for 1 on their last deal or ticket") in text
     assert ("User.csv: 1 system or integration user(s) (UserType AutomatedProcess or "
             "CloudIntegrationUser or LicenseManager): never counted as staff") in text
 

@@ -100,7 +100,7 @@ def test_all_users_dropped_says_why_and_which_setting_keeps_them(tmp_path, capsy
             "users.hire_date needs a value), so none is left; map users.hire_date to a "
             "column that is filled, or give it a default") in err
     assert ("Opportunity.csv: all 24 row(s) of opportunities were dropped (23 for 'OwnerId' "
-            "not found in User.csv; 1 for filtered out: 'IsDeleted' not false (where in "
+            "not found in User.csv; 1 filtered out: 'IsDeleted' not false (where in "
             "salesforce.yml))") in err
 
 

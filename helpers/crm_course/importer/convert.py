@@ -69,7 +69,7 @@ from .mapping import (
 )
 from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport
+from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport, counted
 
 NUMBER_LIKE = re.compile(r"[+-]?[\d\s().,/-]+")   # '+49 40 555', '-12.5': not formulas
 START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
@@ -259,12 +259,16 @@ class _Converter:
                 f"{where}: cannot read {quote_values(text[unreadable])} at "
                 f"{self.lines(unreadable)} as a number (decimal separator {decimal!r})")
         if read.ambiguous.any():
+            each = {sep: parse.read_numbers(text, sep, confirmed=True).values
+                    for sep in (decimal, other)}
+            same = each[decimal].notna() & each[other].notna()   # totals over the same rows
             readings = []
-            for sep in (decimal, other):
-                both = parse.read_numbers(text, sep, confirmed=True).values
-                shown = ", ".join(f"{v:.10g}" for v in both[read.ambiguous].head(3))
-                readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (column total "
-                                f"{both.sum():.2f})")   # no grouping: it would be ambiguous
+            for sep, values in each.items():
+                shown = ", ".join(f"{v:.10g}" for v in values[read.ambiguous].head(3))
+                readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (total "
+                                f"{values[same].sum():.2f})")   # no grouping: ambiguous
+            readings[-1] += (f", totals over the {int(same.sum())} value(s) both readings "
+                             "can read")
             self.problems.append(
                 f"{where}: {quote_values(text[read.ambiguous])} at "
                 f"{self.lines(read.ambiguous)} could be read with either decimal separator "
@@ -640,7 +644,7 @@ def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
                             f"needs at least one row of {table}")
             continue
         causes = report.dropped_by_cause(table)
-        listed = "; ".join(f"{n} for {cause}" for cause, n in causes.items())
+        listed = "; ".join(counted(n, cause) for cause, n in causes.items())
         hints = []
         for cause in causes:
             column = cause.split(f"{table}.", 1)[1].split(" ", 1)[0] if (

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..data import CRM
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
-from .report import FILTERED
+from .report import FILTERED, counted
 
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
@@ -42,7 +42,7 @@ def lines(crm: CRM) -> list[str]:
            f"{len(tables)} file(s), {kept:,} kept, {read - kept:,} dropped."]
     for name, t in tables.items():
         if t["dropped"]:
-            causes = "; ".join(f"{n:,} for {cause}" for cause, n in t["dropped"].items())
+            causes = "; ".join(counted(n, cause) for cause, n in t["dropped"].items())
             out.append(f"{name} ({t['file']}): {t['rows_read']:,} read, {t['rows_kept']:,} "
                        f"kept; dropped {causes}.")
     for f in made["filled"]:

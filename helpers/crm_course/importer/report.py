@@ -17,6 +17,11 @@ REPORT_FILE = "import_report.md"
 FILTERED = "filtered out:"   # the cause of rows a mapping's `where` leaves out on purpose
 
 
+def counted(n: int, cause: str) -> str:
+    """``n`` rows and their cause: '3 for empty 'Id'', '12 filtered out: ...'."""
+    return f"{n:,} {cause}" if cause.startswith(FILTERED) else f"{n:,} for {cause}"
+
+
 @dataclass
 class TableReport:
     """One course table filled from one export file."""
