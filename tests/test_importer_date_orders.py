@@ -65,12 +65,13 @@ def test_impossible_orders_are_left_out_of_every_duration_kpi(crm):
 def test_impossible_orders_are_listed_with_the_kpis_that_leave_them_out(crm):
     found = {o.rule: (o.keys, o.kpis) for o in impossible(crm)}
     assert found == {
-        "opportunities.close_date before created_date": (("O3",), ("sales_cycle_days",)),
+        "opportunities.close_date before created_date": (("O3",), (
+            "lead_conversion_rate", "sales_cycle_days", "campaign_conversion_rate")),
         "tickets.first_response_at before created_at": (("T2",),
                                                          ("first_response_hours",))}
     assert provenance.date_orders(crm) == [
         "1 deal with close_date before created_date (O3): kept in the data, left out of "
-        "sales cycle length.",
+        "lead conversion rate, sales cycle length, campaign conversion rate.",
         "1 ticket with first_response_at before created_at (T2): kept in the data, left "
         "out of first response time."]
 
@@ -101,7 +102,24 @@ def test_the_report_page_counts_impossible_orders_in_its_data_quality_section(tm
     html = build_report(tmp_path / "r.html", crm=crm, focus="all").read_text("utf-8")
     quality = html[html.index(">Data quality<"):]
     assert ("1 deal with close_date before created_date (006Aa00000Op01AAA): kept in the "
-            "data, left out of sales cycle length.") in quality
+            "data, left out of lead conversion rate, sales cycle length, campaign conversion "
+            "rate.") in quality
+
+
+def test_a_deal_closed_before_it_was_created_is_never_won_within_the_window(tmp_path):
+    """Op01 (won) closes 2024-12-01, before its creation: a negative time to close would
+    pass 'won within 30 days'; it is left out of the leads the window judges."""
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(0, "CloseDate"): "2024-12-01"})
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    o = crm.opportunities.set_index("opportunity_id")
+    n, end = pd.Timedelta(days=crm.profile.maturity_days), pd.Timestamp(crm.meta["data_end"])
+    leads = (o.created_date + n <= end) & ~(o.close_date < o.created_date)
+    won = leads & (o.stage == "won") & (o.close_date - o.created_date <= n)
+    assert not leads["006Aa00000Op01AAA"] and won.sum() > 0
+    assert kpis.lead_conversion_rate(crm, *crm.period("all")) == pytest.approx(
+        won.sum() / leads.sum())
 
 
 def test_a_deal_without_a_company_is_kept_and_counted(tmp_path):

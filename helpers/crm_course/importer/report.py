@@ -142,8 +142,8 @@ class ImportReport:
             out += ["## Impossible orders (kept, listed)", "",
                     "Rows whose dates are in an impossible order; they are kept as the export "
                     "has them and counted as records, but left out of every duration KPI "
-                    "(sales cycle, first response, resolution): their duration would be "
-                    "negative.", ""]
+                    "(sales cycle, first response, resolution) and of every 'within a "
+                    "window' count (lead conversion): their duration would be negative.", ""]
             out += [f"- {md(what)}: {len(keys)} ({md(', '.join(keys[:10]))}"
                     f"{' ...' if len(keys) > 10 else ''})"
                     for what, keys in self.impossible.items()] + [""]
