@@ -266,7 +266,11 @@ def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
 
     sales_per_rep = sum(amount of deals won in the period) / rep-months, where rep-months =
     licensed days in the period of the users in the sales department / (365.25 / 12);
-    a user who left or a system user counts only while licensed (`staff_months`).
+    a user who left or a system user counts only while licensed (`staff_months`). The
+    numerator is every deal won in the period, whoever owns it: a deal won after its
+    owner's licence ended, or owned by an integration user, is still the team's sale
+    (CRMs reassign such deals late or never); with ``by``, it is credited to its owner's
+    group.
 
     Normalising by rep-months makes periods of different length and teams of different size
     comparable. NaN: no sales rep licensed in the period.
