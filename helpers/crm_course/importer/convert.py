@@ -459,7 +459,8 @@ class _Converter:
         self.formulas(frame)
         if tm.table == "opportunities":
             self.day_month(frame)
-        code = currencies.find_column(found, tm.currency) if currencies.money_columns(table) else None
+        code = (currencies.find_column(found, tm.currency)
+                if currencies.money_columns(table) else None)
         if code is not None and code not in found:
             self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
                                  f"currency in {self.mapping.path.name}). Columns in the "

@@ -147,9 +147,10 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             columns: dict[str, str] | None = None
             ) -> tuple[str | None, list[Conversion], str | None]:
     """The dataset's currency, the conversions made and where the currency came from
-    (``said``, the export's column or the rates file), converting ``frames``' money columns in place when the
-    export holds several (see the module's docstring); None when the export has no
-    amount. ``declared``: the currency given (``said``: by whom, for the messages).
+    (``said``, the export's column or the rates file), converting ``frames``' money
+    columns in place when the export holds several (see the module's docstring); None
+    when the export has no amount. ``declared``: the currency given (``said``: by whom,
+    for the messages).
     An export with amounts, no currency column and nothing declared is refused: the
     course never assumes a currency. ``frames`` carry each row's code in ``_currency``
     (from the export's column) and their file line in ``_line``; ``files``: table ->

@@ -95,8 +95,8 @@ def converted_leads(crm: CRM, leads: np.ndarray, within_days: int | None
     """(leads that count, converted leads) for a mask of opportunities: with
     ``within_days`` N, leads at least N days old at ``data_end`` and those won within N
     days of creation (`lead_conversion_rate`), leaving out deals closed before they were
-    created (an impossible order: their time to close is unknown); with None, every lead and those won by the
-    snapshot (`lead_conversion_eventual`)."""
+    created (an impossible order: their time to close is unknown); with None, every lead
+    and those won by the snapshot (`lead_conversion_eventual`)."""
     o = crm.opportunities
     won = leads & _stage(crm)["won"]
     if within_days is not None:   # a deal closed before it was created has no duration:
