@@ -164,9 +164,10 @@ def test_amounts_without_a_currency_column_or_option_are_refused_never_eur(tmp_p
                  str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
-    assert ("the export has amounts but no currency column (CurrencyIsoCode, "
-            "deal_currency_code, Deal Currency Code ...), and neither the mapping nor the "
-            "command says which currency they are in") in err
+    assert ("Campaign.csv, Opportunity.csv: the export has amounts but no currency code (no "
+            "column CurrencyIsoCode, deal_currency_code, Deal Currency Code ..., or it is "
+            "empty), and neither the mapping nor the command says which currency they are "
+            "in") in err
     assert "Pass --currency with its ISO 4217 code (e.g. --currency MXN)" in err
 
 

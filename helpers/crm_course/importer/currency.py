@@ -158,7 +158,6 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
     from ..schema import TABLES
 
     columns = columns or {}
-
     carriers = {t: f for t, f in frames.items() if "_currency" in f and len(f)}
     seen: dict[str, int] = {}
     for table, frame in carriers.items():
@@ -180,13 +179,14 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
         notes.append(f"currency: {Path(rates_path).name} (--rates) not used: the export's "
                      f"amounts are in {codes[0] if codes else 'no stated currency'}")
     if not codes:
-        amounts = {files.get(t, t): money_columns(TABLES[t]) for t, f in frames.items()
-                   if len(f) and money_columns(TABLES[t])
-                   and f[money_columns(TABLES[t])].notna().any().any()}
+        amounts = sorted(files.get(t, t) for t, f in frames.items()
+                         if len(f) and money_columns(TABLES[t])
+                         and f[money_columns(TABLES[t])].notna().any().any())
         if declared is None and amounts:
             raise CurrencyError(
-                f"{', '.join(sorted(amounts))}: the export has amounts but no currency "
-                f"column ({', '.join(CURRENCY_COLUMNS[:3])} ...), and neither the mapping "
+                f"{', '.join(amounts)}: the export has amounts but no currency code (no "
+                f"column {', '.join(CURRENCY_COLUMNS[:3])} ..., or it is empty), and "
+                "neither the mapping "
                 "nor the command says which currency they are in (a single-currency "
                 "Salesforce org exports no CurrencyIsoCode). Pass --currency with its ISO "
                 "4217 code (e.g. --currency MXN), or set 'currency: MXN' in the mapping")
