@@ -113,7 +113,7 @@ def test_future_dates_are_reported_and_left_out_of_the_period(imported):
     assert (f"opportunities.close_date: 1 date(s) after today, {today} (2099-12-31) are left "
             "out of the period's bounds") in text
     assert ("- Period: 2025-01-07 to 2025-06-26 (the end: the latest dated event in the "
-            "export, tickets.created_at 2025-06-26 (--export-date sets another))") in text
+            "export, tickets.created_at 2025-06-26; --export-date sets another)") in text
 
 
 def test_outputs_hold_no_absolute_path(imported):

@@ -92,6 +92,8 @@ def test_several_currencies_are_converted_with_the_rates_given(tmp_path, rates_t
     assert "| opportunities | COP | 4000 | 2024-01-01 | 7 |" in text
     assert {c.currency for c in report.conversions} == {"USD", "COP"}   # not EUR per EUR
     assert "the 8 row(s) already in EUR are kept as they are" in text
+    assert "- Currency: EUR (from the rates file rates.csv (--rates), amounts converted)" \
+        in text
 
 
 def test_dated_rates_use_the_rate_in_force_on_the_close_date(tmp_path):

@@ -248,7 +248,7 @@ def test_the_data_end_at_the_latest_event_keeps_closes_after_the_last_creation(t
     crm = load_crm(tmp_path / "out", cache=False)
     assert crm.meta["data_end"] == "2025-07-15"
     assert ("Period: 2025-01-07 to 2025-07-15; the end is the latest dated event in the "
-            "export, opportunities.close_date 2025-07-15 (--export-date sets another).") \
+            "export, opportunities.close_date 2025-07-15; --export-date sets another.") \
         in provenance.lines(crm)
     closed = crm.opportunities[crm.opportunities.close_date.notna()]
     assert "006Aa00000Op07AAA" in set(closed.opportunity_id)

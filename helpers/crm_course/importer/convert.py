@@ -747,7 +747,7 @@ def _period(frames: dict[str, pd.DataFrame], changes_start, export_date,
         last = every.sort_values(["day", "where"]).iloc[-1]
         end = last.day
         report.period_end = (f"the latest dated event in the export, {last['where']} "
-                             f"{end.date()} (--export-date sets another)")
+                             f"{end.date()}; --export-date sets another")
     changes = (start + pd.Timedelta(days=(end - start).days // 2) if changes_start is None
                else pd.Timestamp(changes_start))
     if not start < changes <= end:

@@ -267,7 +267,8 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             notes.append(f"{files.get(table, table)}: no currency column; its amounts "
                          f"({', '.join(money_columns(TABLES[table]))}) are taken to be in "
                          f"{target}, not converted")
-    return target, conversions, f"converted with {Path(rates_path).name} (--rates)"
+    return (target, conversions,
+            f"the rates file {Path(rates_path).name} (--rates), amounts converted")
 
 
 def _fill_empty(carriers: dict[str, pd.DataFrame], files: dict[str, str],
