@@ -42,10 +42,10 @@ TABLES = {
                     "contacts": (7, 6, {CONTACT_WITHOUT_COMPANY["dynamics365"]: 1}),
                     "opportunities": (12, 12, {}), "tickets": (5, 5, {})},
 }
-# won / closed by the data's end (the last day a record was created), by hand:
-# HubSpot 6 won of 8 closed by 2025-06-02; Pipedrive 4 of 7 by 2025-05-20; Dynamics 4 of
-# 6 by 2025-05-20 (its third loss closes on 22/05/2025, after the data's end).
-WIN_RATE = {"hubspot_web": 6 / 8, "pipedrive": 4 / 7, "dynamics365": 4 / 6}
+# won / closed by the data's end (the latest dated event), by hand: HubSpot 6 won of 8
+# closed by 2025-06-02; Pipedrive 4 of 7 by 2025-05-20; Dynamics 4 of 7 by 2025-05-22 (its
+# third loss closes on 22/05/2025, after the last creation day, 20/05: it counts).
+WIN_RATE = {"hubspot_web": 6 / 8, "pipedrive": 4 / 7, "dynamics365": 4 / 7}
 CURRENCY = {"hubspot_web": "USD", "pipedrive": "EUR", "dynamics365": "EUR"}
 LOSS_REASONS = {   # deal -> loss reason, as the vendor's label translates
     "hubspot_web": {"8003": "lost to a competitor", "8010": "price"},
@@ -82,6 +82,30 @@ def test_kpi_table_runs_with_the_hand_counted_win_rate(imported):
     assert table.value["win_rate"] == pytest.approx(WIN_RATE[name])
     assert table.value["pipeline_value"] > 0
     assert crm.meta["profile"]["policies"]["currency"] == CURRENCY[name]
+
+
+def test_a_country_the_export_lacks_is_not_measured_not_invalid(imported):
+    """Pipedrive persons have no country: contacts.country is empty and the data-quality
+    KPIs leave the check out (before: every contact 'unknown', all invalid, score 45.6 %);
+    the others' countries are checked as before."""
+    from crm_course import kpis
+    from crm_course.importer import provenance
+    name, _, out = imported
+    crm = load_crm(out, cache=False)
+    window = crm.period("all")
+    checks = kpis.invalid_values(crm, *window).set_index("check")
+    if name != "pipedrive":
+        assert crm.contacts.country.notna().all() and checks.share["country"] >= 0
+        return
+    assert crm.contacts.country.isna().all()
+    assert checks.rule["country"] == "not measured: the dataset records no country"
+    assert pd.isna(checks.share["country"]) and checks.records["country"] == 0
+    assert kpis.invalid_value_rate(crm, *window) == 0   # no impossible date either
+    assert kpis.data_quality_score(crm, *window) == pytest.approx(
+        (kpis.completeness(crm, *window) + 1 - kpis.duplicate_contact_rate(crm, *window)
+         + 1) / 3)
+    assert ("contacts.country: not measured (no column of persons.csv records it)."
+            in provenance.lines(crm))
 
 
 def test_loss_reasons_are_translated_and_missing_fields_named(imported):
@@ -150,7 +174,7 @@ def test_an_unknown_currency_label_is_an_error_naming_the_column(tmp_path):
                     encoding="utf-8")
     with pytest.raises(MappingError) as err:
         import_export(source, "dynamics365", tmp_path / "out")
-    assert "opportunities.csv: 'BITCOIN'" in str(err.value)
+    assert "opportunities.csv, column 'Currency': 'BITCOIN'" in str(err.value)
     assert "ISO 4217" in str(err.value) and not (tmp_path / "out").exists()
 
 
@@ -225,7 +249,7 @@ def test_lesson_05_says_why_a_b2b_export_gives_no_power_plan(notebook_runs):
     leads = review.lead_outcomes(crm)
     before = leads[leads.treated & ~leads.post]
     said = review.no_power_plan(crm, before.won)
-    assert said.startswith("No power plan: none of the 7 mature baseline leads was won "
+    assert said.startswith("No power plan: none of the 8 mature baseline leads was won "
                            "within the 30-day maturity window"), said
     assert "a median 52 days" in said and "lead_maturity_days" in said  # (45 + 59) / 2
     assert review.no_power_plan(crm, before.won.where(before.index != before.index[0],

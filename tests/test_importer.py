@@ -109,8 +109,11 @@ def test_future_dates_are_reported_and_left_out_of_the_period(imported):
     assert report.metadata["data_end"] == "2025-06-26"
     assert report.metadata["changes_start"] == "2025-04-02"
     text = (out / "import_report.md").read_text()
-    assert ("opportunities.close_date: 1 date(s) after the export date 2025-06-26 (the last "
-            "day a record was created) (2099-12-31)") in text
+    today = pd.Timestamp.now().date()
+    assert (f"opportunities.close_date: 1 date(s) after today, {today} (2099-12-31) are left "
+            "out of the period's bounds") in text
+    assert ("- Period: 2025-01-07 to 2025-06-26 (the end: the latest dated event in the "
+            "export, tickets.created_at 2025-06-26; --export-date sets another)") in text
 
 
 def test_outputs_hold_no_absolute_path(imported):
@@ -313,8 +316,9 @@ def test_an_ambiguous_column_needs_the_decimal_confirmed(tmp_path):
     text = _error(export, "salesforce", tmp_path / "out")
     assert ("Campaign.csv, column 'ActualCost' (campaigns.cost): '1,320', '18,900' at lines "
             "2, 3 could be read with either decimal separator and nothing else in the column "
-            "tells which: with 'decimal: \".\"' they are 1320, 18900 (column total "
-            "20470.00); with 'decimal: \",\"' they are 1.32, 18.9 (column total 270.22). "
+            "tells which: with 'decimal: \".\"' they are 1320, 18900 (total 20470.00); with "
+            "'decimal: \",\"' they are 1.32, 18.9 (total 270.22), totals over the 3 value(s) "
+            "both readings can read. "
             "Set the one your CRM writes as 'decimal' under tables.campaigns.columns.cost in "
             "salesforce.yml") in text
     mapping = _mapping_copy(tmp_path, "salesforce", "cost: ActualCost",
@@ -484,3 +488,16 @@ def test_the_mapping_currency_goes_into_the_profile(imported):
     expected = "USD" if name == "hubspot" else "EUR"
     assert crm.profile.currency == expected and f"- currency: {expected}" in text
     assert "currency" not in crm.profile.defaulted
+
+
+def test_the_two_readings_of_an_ambiguous_column_are_totalled_over_the_same_rows(tmp_path):
+    """'250,5' reads only with ',': both totals leave it out (before, the ',' total had it
+    and the '.' total not, so they compared different rows)."""
+    export = _broken_copy(tmp_path, "Campaign.csv", '"1320.0"', '"1,320"', "salesforce")
+    path = export / "Campaign.csv"
+    path.write_text(path.read_text().replace('"18900.5"', '"18,900"').replace(
+        '"250.0"', '"250,5"'), encoding="utf-8")
+    text = _error(export, "salesforce", tmp_path / "out")
+    assert ("with 'decimal: \".\"' they are 1320, 18900 (total 20220.00); with 'decimal: "
+            "\",\"' they are 1.32, 18.9 (total 20.22), totals over the 2 value(s) both "
+            "readings can read") in text

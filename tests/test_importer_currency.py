@@ -56,8 +56,8 @@ def test_a_currency_column_that_contradicts_the_mapping_is_an_error(tmp_path):
     shutil.copytree(EXPORTS / "hubspot", folder)
     deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
     deals.assign(deal_currency_code="EUR").to_csv(folder / "deals.csv", index=False)
-    with pytest.raises(MappingError, match="holds only EUR, but the mapping says "
-                                           "'currency: USD'"):
+    with pytest.raises(MappingError, match="column 'deal_currency_code'\\) holds only EUR, "
+                                           "but 'currency' in hubspot.yml says USD"):
         import_export(folder, "hubspot", tmp_path / "out")
 
 
@@ -92,6 +92,8 @@ def test_several_currencies_are_converted_with_the_rates_given(tmp_path, rates_t
     assert "| opportunities | COP | 4000 | 2024-01-01 | 7 |" in text
     assert {c.currency for c in report.conversions} == {"USD", "COP"}   # not EUR per EUR
     assert "the 8 row(s) already in EUR are kept as they are" in text
+    assert "- Currency: EUR (from the rates file rates.csv (--rates), amounts converted)" \
+        in text
 
 
 def test_dated_rates_use_the_rate_in_force_on_the_close_date(tmp_path):
@@ -145,3 +147,49 @@ def test_two_rates_for_one_currency_and_date_are_refused(tmp_path):
     with pytest.raises(MappingError, match=r"rates.csv: 'EUR' at lines 2, 5 give\(s\) more "
                                            "than one rate for the same currency and start"):
         import_export(source, "salesforce", tmp_path / "out", rates=rates)
+
+
+def _single_currency_org(tmp_path: Path) -> Path:
+    """The Salesforce fixture as a single-currency org exports it: no CurrencyIsoCode."""
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "salesforce", folder)
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns=["CurrencyIsoCode"], errors="ignore").to_csv(path, index=False)
+    return folder
+
+
+def test_amounts_without_a_currency_column_or_option_are_refused_never_eur(tmp_path,
+                                                                          capsys):
+    folder = _single_currency_org(tmp_path)
+    assert main(["data", "import", "--from", str(folder), "--mapping", "salesforce", "--out",
+                 str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    assert ("Campaign.csv, Opportunity.csv: the export has amounts but no currency code (no "
+            "column CurrencyIsoCode, deal_currency_code, Deal Currency Code ..., or it is "
+            "empty), and neither the mapping nor the command says which currency they are "
+            "in") in err
+    assert "Pass --currency with its ISO 4217 code (e.g. --currency MXN)" in err
+
+
+def test_the_currency_option_names_the_amounts_currency_and_says_so(tmp_path, capsys):
+    folder = _single_currency_org(tmp_path)
+    assert main(["data", "import", "--from", str(folder), "--mapping", "salesforce", "--out",
+                 str(tmp_path / "out"), "--currency", "mxn"]) == 0
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert crm.profile.policies["currency"] == "MXN"
+    assert crm.provenance["currency"]["source"] == "--currency"
+    assert ("Amounts are in MXN (from --currency), as the export holds them (no "
+            "conversion).") in provenance.lines(crm)
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert "- Currency: MXN (from --currency)" in text
+    with pytest.raises(ValueError, match="--currency must be an ISO 4217 code"):
+        import_export(folder, "salesforce", tmp_path / "o2", currency="Pesos")
+
+
+def test_a_currency_label_that_is_no_code_names_its_file_and_column(tmp_path):
+    folder = _export(tmp_path, {0: "EUR", 1: "Euro", 2: "EUR"})
+    with pytest.raises(MappingError, match="Opportunity.csv, column 'CurrencyIsoCode': "
+                                           "'EURO' at lines"):
+        import_export(folder, "salesforce", tmp_path / "out")

@@ -65,12 +65,13 @@ def test_impossible_orders_are_left_out_of_every_duration_kpi(crm):
 def test_impossible_orders_are_listed_with_the_kpis_that_leave_them_out(crm):
     found = {o.rule: (o.keys, o.kpis) for o in impossible(crm)}
     assert found == {
-        "opportunities.close_date before created_date": (("O3",), ("sales_cycle_days",)),
+        "opportunities.close_date before created_date": (("O3",), (
+            "lead_conversion_rate", "sales_cycle_days", "campaign_conversion_rate")),
         "tickets.first_response_at before created_at": (("T2",),
                                                          ("first_response_hours",))}
     assert provenance.date_orders(crm) == [
         "1 deal with close_date before created_date (O3): kept in the data, left out of "
-        "sales cycle length.",
+        "lead conversion rate, sales cycle length, campaign conversion rate.",
         "1 ticket with first_response_at before created_at (T2): kept in the data, left "
         "out of first response time."]
 
@@ -101,7 +102,24 @@ def test_the_report_page_counts_impossible_orders_in_its_data_quality_section(tm
     html = build_report(tmp_path / "r.html", crm=crm, focus="all").read_text("utf-8")
     quality = html[html.index(">Data quality<"):]
     assert ("1 deal with close_date before created_date (006Aa00000Op01AAA): kept in the "
-            "data, left out of sales cycle length.") in quality
+            "data, left out of lead conversion rate, sales cycle length, campaign conversion "
+            "rate.") in quality
+
+
+def test_a_deal_closed_before_it_was_created_is_never_won_within_the_window(tmp_path):
+    """Op01 (won) closes 2024-12-01, before its creation: a negative time to close would
+    pass 'won within 30 days'; it is left out of the leads the window judges."""
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(0, "CloseDate"): "2024-12-01"})
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    o = crm.opportunities.set_index("opportunity_id")
+    n, end = pd.Timedelta(days=crm.profile.maturity_days), pd.Timestamp(crm.meta["data_end"])
+    leads = (o.created_date + n <= end) & ~(o.close_date < o.created_date)
+    won = leads & (o.stage == "won") & (o.close_date - o.created_date <= n)
+    assert not leads["006Aa00000Op01AAA"] and won.sum() > 0
+    assert kpis.lead_conversion_rate(crm, *crm.period("all")) == pytest.approx(
+        won.sum() / leads.sum())
 
 
 def test_a_deal_without_a_company_is_kept_and_counted(tmp_path):
@@ -152,7 +170,7 @@ def test_provenance_on_the_page_and_a_caution_naming_the_kpis_a_large_drop_can_b
     entry = crm.provenance["tables"]["opportunities"]
     assert entry["rows_read"] == 24 and entry["rows_kept"] == 20
     assert ("opportunities (Opportunity.csv): 24 read, 20 kept; dropped 3 for 'OwnerId' not "
-            "found in User.csv; 1 for filtered out: 'IsDeleted' not false (where in "
+            "found in User.csv; 1 filtered out: 'IsDeleted' not false (where in "
             "salesforce.yml).") in said
     read = sum(t["rows_read"] for t in crm.provenance["tables"].values())
     kept = sum(t["rows_kept"] for t in crm.provenance["tables"].values())
@@ -189,3 +207,56 @@ def test_no_ticket_count_on_an_export_without_tickets(tmp_path):
     assert list(counts.index) == ["leads created", "deals closed"]
     text = " ".join(report.assemble(crm, "all").cautions)
     assert "tickets" not in text and np.isfinite(counts).all()
+
+
+def test_a_users_drop_names_the_staff_kpis_and_the_splits_it_can_bias(tmp_path):
+    """Users feed sales per rep and every split by department, region or team: a large
+    users drop says so (the registry's `KPI.reads`), never 'none of the KPIs'."""
+    folder = _export(tmp_path)
+    _edit(folder, "User.csv", {(5, "CreatedDate"): ""})   # the 6th user: no hire date
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    caution = [c for c in provenance.cautions(crm) if "users rows" in c]
+    assert len(caution) == 1
+    assert caution[0].startswith("The import dropped 17% of the users rows (1 of 6; most "
+                                 "for empty 'CreatedDate': users.hire_date needs a value).")
+    assert ("these can be biased: Sales per rep, Activities per rep, Case load per agent, "
+            "Active user rate, Logins per user") in caution[0]
+    assert "; and the split by department, region or team of 1" in caution[0]
+    assert "none of the KPIs" not in caution[0] and "Win rate" not in caution[0]
+
+
+def test_every_table_gets_a_grammatical_list_of_the_kpis_a_drop_can_bias():
+    from crm_course.kpis.registry import REGISTRY
+    from crm_course.schema import TABLES
+    for table in TABLES:
+        said = provenance.biased(table)
+        assert said.endswith(".") and ": ." not in said and ", ;" not in said
+    assert "Win rate" in provenance.biased("opportunities")
+    assert "split by region of" in provenance.biased("accounts")
+    users = [k for k in REGISTRY.values() if k.kind == "scalar" and "users" in k.reads]
+    assert {"sales_per_rep", "win_rate", "case_load_per_agent"} <= {k.name for k in users}
+
+
+def test_the_data_end_at_the_latest_event_keeps_closes_after_the_last_creation(tmp_path):
+    """A deal lost on 2025-07-15, after every creation (last: 2025-06-26), is in the data:
+    the end is the latest dated event, and provenance says so; --export-date overrides."""
+    folder = _export(tmp_path)
+    _edit(folder, "Opportunity.csv", {(6, "StageName"): "Closed Lost",
+                                      (6, "CloseDate"): "2025-07-15"})   # Op07
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert crm.meta["data_end"] == "2025-07-15"
+    assert ("Period: 2025-01-07 to 2025-07-15; the end is the latest dated event in the "
+            "export, opportunities.close_date 2025-07-15; --export-date sets another.") \
+        in provenance.lines(crm)
+    closed = crm.opportunities[crm.opportunities.close_date.notna()]
+    assert "006Aa00000Op07AAA" in set(closed.opportunity_id)
+    import_export(folder, "salesforce", tmp_path / "given", export_date="2025-06-30")
+    given = load_crm(tmp_path / "given", cache=False)
+    assert given.meta["data_end"] == "2025-06-30"
+    assert ("Period: 2025-01-07 to 2025-06-30; the end is the export date given "
+            "(--export-date).") in provenance.lines(given)
+    text = (tmp_path / "given" / "import_report.md").read_text(encoding="utf-8")
+    assert ("opportunities.close_date: 2 date(s) after the export date 2025-06-30 (given) "
+            "(2025-07-15, 2099-12-31)") in text

@@ -65,8 +65,8 @@ def test_sales_per_rep_counts_reps_only_while_licensed(tmp_path):
     assert ("Users: 2 no longer licensed and 1 system or integration user: staff counts "
             "such as sales per rep count each only while licensed.") in said
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
-    assert ("User.csv: 2 user(s) no longer licensed ('IsActive' false), their licence taken "
-            "to end 1 on their 'LastLoginDate', 1 on their last deal or ticket") in text
+    assert ("User.csv: 2 user(s) no longer licensed ('IsActive' false); the licence is taken "
+            "to end for 1 on their 'LastLoginDate', for 1 on their last deal or ticket") in text
     assert ("User.csv: 1 system or integration user(s) (UserType AutomatedProcess or "
             "CloudIntegrationUser or LicenseManager): never counted as staff") in text
 
@@ -88,3 +88,29 @@ def test_a_licence_key_outside_users_or_malformed_is_an_error(tmp_path):
                    encoding="utf-8")
     with pytest.raises(MappingError, match="tables.users.licence: expected"):
         import_export(SALESFORCE, bad, tmp_path / "out")
+
+
+def test_users_without_a_department_are_kept_with_their_deals_and_are_not_reps(tmp_path):
+    """The integration user has no Department or Division (as in real orgs): the built-in
+    mapping gives it the department 'Unassigned', so it and its won deal (Op02, 48,750)
+    are kept; it is no rep (system user, and not in 'sales')."""
+    folder = _export(tmp_path)
+    users = pd.read_csv(folder / "User.csv", dtype=str, keep_default_na=False)
+    users.loc[users.Id == "005Aa00000Kx8AAA", ["Department", "Division"]] = ""
+    users.to_csv(folder / "User.csv", index=False)
+    deals = pd.read_csv(folder / "Opportunity.csv", dtype=str, keep_default_na=False)
+    deals.loc[deals.Id == "006Aa00000Op02AAA", "OwnerId"] = "005Aa00000Kx8AAA"
+    deals.to_csv(folder / "Opportunity.csv", index=False)
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    bot = crm.users.set_index("user_id").loc["005Aa00000Kx8AAA"]
+    assert (bot.department, bot.team) == ("Unassigned", "Unassigned")
+    assert crm.opportunities.set_index("opportunity_id").loc[
+        "006Aa00000Op02AAA", "owner_id"] == "005Aa00000Kx8AAA"
+    assert crm.provenance["tables"]["users"]["dropped"] == {}
+    # baseline: same won amount and rep-days as with the deal's own rep (test above)
+    assert kpis.sales_per_rep(crm, *crm.period("baseline")) == pytest.approx(
+        72_580.50 / ((255 + 53 + 84) / MONTH))
+    assert kpis.win_rate(crm, *crm.period("baseline")) == pytest.approx(4 / 7)
+    assert ("users.department: 1 empty value of Department (User.csv) set to the default "
+            "'Unassigned'.") in provenance.lines(crm)

@@ -93,14 +93,14 @@ def test_an_export_of_opportunities_only_is_refused_naming_the_core(tmp_path, ca
 def test_all_users_dropped_says_why_and_which_setting_keeps_them(tmp_path, capsys):
     source = _export(tmp_path)
     users = pd.read_csv(source / "User.csv", dtype=str, keep_default_na=False)
-    users.assign(Department="").to_csv(source / "User.csv", index=False)
+    users.assign(CreatedDate="").to_csv(source / "User.csv", index=False)
     code, err = _cli(source, tmp_path / "out", capsys)
     assert code == 2 and "Traceback" not in err
-    assert ("User.csv: all 6 row(s) of users were dropped (6 for empty 'Department': "
-            "users.department needs a value), so none is left; map users.department to a "
+    assert ("User.csv: all 6 row(s) of users were dropped (6 for empty 'CreatedDate': "
+            "users.hire_date needs a value), so none is left; map users.hire_date to a "
             "column that is filled, or give it a default") in err
     assert ("Opportunity.csv: all 24 row(s) of opportunities were dropped (23 for 'OwnerId' "
-            "not found in User.csv; 1 for filtered out: 'IsDeleted' not false (where in "
+            "not found in User.csv; 1 filtered out: 'IsDeleted' not false (where in "
             "salesforce.yml))") in err
 
 

@@ -40,7 +40,8 @@ def test_provenance_counts_rows_read_kept_and_dropped_by_cause(tmp_path):
         assert entry["rows_read"] == entry["rows_kept"] + sum(entry["dropped"].values())
     assert {"table": "opportunities", "column": "source", "file": "Opportunity.csv",
             "source": "LeadSource", "default": "Other", "rows": 1} in made["filled"]
-    assert made["currency"] == {"code": "EUR", "conversions": []}
+    assert made["currency"] == {"code": "EUR", "conversions": [],
+                                "source": "the export's column 'CurrencyIsoCode'"}
     assert made["time_zone"]["zone"] == "Europe/Berlin"
     assert "6 active user(s): Europe/Berlin 6" in made["time_zone"]["source"]
     assert made["absent"]["usage_log"] == "not in the mapping"

@@ -62,11 +62,15 @@ def _add_data(sub) -> None:
     i.add_argument("--changes-start", default=None, help="day the improvements went live, "
                    "YYYY-MM-DD (default: the middle of the export's period)")
     i.add_argument("--export-date", default=None, help="day the export was taken, "
-                   "YYYY-MM-DD (default: the last day a record was created); later dates "
-                   "are reported and left out of the period")
+                   "YYYY-MM-DD: the data's end (default: the latest dated event: creation, "
+                   "close, ticket, order, activity); later dates are reported and left out "
+                   "of the period")
     i.add_argument("--time-zone", default=None, help="the company's IANA time zone, e.g. "
                    "Europe/Berlin: timestamps with a zone (Z) are converted to it "
                    "(default: the mapping's time_zone)")
+    i.add_argument("--currency", default=None, help="ISO 4217 code of the export's amounts, "
+                   "e.g. MXN, when no column says it (a single-currency Salesforce org has "
+                   "no CurrencyIsoCode); default: the mapping's 'currency'")
     i.add_argument("--rates", type=Path, default=None, help="exchange rates for an export "
                    "in several currencies: Salesforce's DatedConversionRate export or a CSV "
                    "currency,rate[,from_date] (units per one unit of the reporting currency)")
@@ -158,7 +162,7 @@ def _data_import(args) -> int:
                                changes_start=args.changes_start, company=args.company,
                                control_region=args.control_region,
                                time_zone=args.time_zone, export_date=args.export_date,
-                               rates=args.rates)
+                               rates=args.rates, currency=args.currency)
     except (ValueError, OSError) as err:  # MappingError, DataError: ValueErrors
         print(f"error: {err}", file=sys.stderr)
         return 2

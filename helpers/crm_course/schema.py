@@ -190,7 +190,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("last_name", "text", "Last name (spelling variants in duplicates)."),
         Column("email", "text", "E-mail address.", nullable=True),
         Column("phone", "text", "Phone number.", nullable=True),
-        Column("country", "text", "Country as typed by users (inconsistent spellings)."),
+        Column("country", "text", "Country as typed by users (inconsistent spellings); "
+               "empty when the export records none.", nullable=True),
         Column("job_title", "text", "Job title."),
         Column("created_date", "date", "Record created (a few are impossible: 1900 or 2099)."),
     ), primary_key=("contact_id",), defects=(

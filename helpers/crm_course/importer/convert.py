@@ -21,12 +21,12 @@ Derived values
 
 Period (``dataset.json``)
 -------------------------
-export date = the ``export_date`` argument, else the last day a record was created (no
-later than today); events after it (a close date typed as 2099-12-31) are listed in the
-report and left out of the bounds;
+export date = the ``export_date`` argument, else today; events after it (a close date
+typed as 2099-12-31) are listed in the report and left out of the bounds;
 data_start = first day of any lead, ticket, campaign or campaign send;
-data_end = the export date when given, else the last day of any of these events
-(creation, close, response, resolution) up to the export date;
+data_end = the export date when given, else the latest day of any dated event (creation,
+close, response, resolution, order, activity, visit) up to the export date: closes after
+the last creation day are in the data; provenance says which of the two it is;
 changes_start = the ``changes_start`` argument, else the midpoint rule
 data_start + floor((data_end - data_start) / 2) days.
 """
@@ -50,9 +50,10 @@ from .. import checks
 from ..data import CRM, load_crm, quote_lines, quote_values, write_tables
 from ..escape import clean, looks_like_formula
 from ..kpis.date_order import impossible
+from ..profile import is_currency
 from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
-from . import currency
+from . import currency as currencies
 from . import values as parse
 from .licences import licence_ends
 from .mapping import (
@@ -68,14 +69,15 @@ from .mapping import (
 )
 from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport
+from .report import FILTERED, REPORT_FILE, DroppedRow, ImportReport, TableReport, counted
 
 NUMBER_LIKE = re.compile(r"[+-]?[\d\s().,/-]+")   # '+49 40 555', '-12.5': not formulas
 START_EVENTS = {"opportunities": ("created_date",), "tickets": ("created_at",),
                 "campaigns": ("start_date",), "campaign_members": ("sent_date",)}
 END_EVENTS = {"opportunities": ("created_date", "close_date"),
               "tickets": ("created_at", "first_response_at", "resolved_at"),
-              "campaign_members": ("sent_date", "response_date")}
+              "campaign_members": ("sent_date", "response_date"), "orders": ("order_date",),
+              "usage_log": ("date",), "visits": ("visit_date",)}
 
 
 def _decode(path: Path, encoding: str, problems: list[str]) -> str | None:
@@ -257,12 +259,16 @@ class _Converter:
                 f"{where}: cannot read {quote_values(text[unreadable])} at "
                 f"{self.lines(unreadable)} as a number (decimal separator {decimal!r})")
         if read.ambiguous.any():
+            each = {sep: parse.read_numbers(text, sep, confirmed=True).values
+                    for sep in (decimal, other)}
+            same = each[decimal].notna() & each[other].notna()   # totals over the same rows
             readings = []
-            for sep in (decimal, other):
-                both = parse.read_numbers(text, sep, confirmed=True).values
-                shown = ", ".join(f"{v:.10g}" for v in both[read.ambiguous].head(3))
-                readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (column total "
-                                f"{both.sum():.2f})")   # no grouping: it would be ambiguous
+            for sep, values in each.items():
+                shown = ", ".join(f"{v:.10g}" for v in values[read.ambiguous].head(3))
+                readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (total "
+                                f"{values[same].sum():.2f})")   # no grouping: ambiguous
+            readings[-1] += (f", totals over the {int(same.sum())} value(s) both readings "
+                             "can read")
             self.problems.append(
                 f"{where}: {quote_values(text[read.ambiguous])} at "
                 f"{self.lines(read.ambiguous)} could be read with either decimal separator "
@@ -308,6 +314,10 @@ class _Converter:
 
     def column(self, column: Column, rule: Rule) -> pd.Series:
         if not rule.sources:
+            if rule.value is None:   # 'value: null': the export has no such column
+                self.report.filled.append({
+                    "table": self.tm.table, "column": column.name, "file": self.tm.file,
+                    "source": None, "default": None, "rows": len(self.raw), "absent": True})
             return pd.Series([rule.value] * len(self.raw), index=self.raw.index, dtype=object)
         if any(s not in self.raw.columns for s in rule.sources):   # optional, absent
             return self.absent_column(column, rule)
@@ -449,7 +459,8 @@ class _Converter:
         self.formulas(frame)
         if tm.table == "opportunities":
             self.day_month(frame)
-        code = currency.find_column(found, tm.currency) if currency.money_columns(table) else None
+        code = (currencies.find_column(found, tm.currency)
+                if currencies.money_columns(table) else None)
         if code is not None and code not in found:
             self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
                                  f"currency in {self.mapping.path.name}). Columns in the "
@@ -459,7 +470,7 @@ class _Converter:
             named = label.str.lower().map(self.mapping.currencies)   # 'Euro' -> EUR
             frame["_currency"] = (label.str.upper().where(named.isna(), named)
                                   .replace("", np.nan))
-            entry.mapped["(currency of the amounts)"] = f"'{code}'"
+            entry.mapped[currencies.MAPPED] = f"'{code}'"
             entry.unused = [c for c in entry.unused if c != code]
         return frame
 
@@ -634,7 +645,7 @@ def _empty_core(frames: dict[str, pd.DataFrame], mapping: Mapping,
                             f"needs at least one row of {table}")
             continue
         causes = report.dropped_by_cause(table)
-        listed = "; ".join(f"{n} for {cause}" for cause, n in causes.items())
+        listed = "; ".join(counted(n, cause) for cause, n in causes.items())
         hints = []
         for cause in causes:
             column = cause.split(f"{table}.", 1)[1].split(" ", 1)[0] if (
@@ -717,19 +728,26 @@ def _period(frames: dict[str, pd.DataFrame], changes_start, export_date,
     if starts.empty:
         raise MappingError(["no dated lead, ticket or campaign in the export: cannot tell "
                             "the period the data covers"])
-    exported = (pd.Timestamp(export_date) if export_date is not None
-                else min(starts.day.max(), pd.Timestamp.now().normalize()))
-    later = pd.concat([starts, ends])
-    later = later[later.day > exported]
+    every = pd.concat([starts, ends], ignore_index=True)
+    today = pd.Timestamp.now().normalize()
+    exported = pd.Timestamp(export_date) if export_date is not None else today
+    later = every[every.day > exported]
     for where, group in later.groupby("where", sort=True):
         report.notes.append(
-            f"{where}: {len(group)} date(s) after the export date {exported.date()} "
-            f"({'given' if export_date is not None else 'the last day a record was created'}) "
+            f"{where}: {len(group)} date(s) after "
+            f"{'the export date ' if export_date is not None else 'today, '}{exported.date()}"
+            f"{' (given)' if export_date is not None else ''} "
             f"({', '.join(sorted({str(d.date()) for d in group.day})[:5])}) are left out of "
             "the period's bounds (typing errors, or planned dates)")
-    starts, ends = starts[starts.day <= exported], ends[ends.day <= exported]
+    starts, every = starts[starts.day <= exported], every[every.day <= exported]
     start = starts.day.min()
-    end = exported if export_date is not None else max(ends.day.max(), starts.day.max())
+    if export_date is not None:
+        end, report.period_end = exported, "the export date given (--export-date)"
+    else:
+        last = every.sort_values(["day", "where"]).iloc[-1]
+        end = last.day
+        report.period_end = (f"the latest dated event in the export, {last['where']} "
+                             f"{end.date()}; --export-date sets another")
     changes = (start + pd.Timedelta(days=(end - start).days // 2) if changes_start is None
                else pd.Timestamp(changes_start))
     if not start < changes <= end:
@@ -858,7 +876,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
                   changes_start: str | None = None, company: str | None = None,
                   control_region: str | None = None, time_zone: str | None = None,
                   export_date: str | None = None,
-                  rates: str | Path | None = None) -> ImportReport:
+                  rates: str | Path | None = None,
+                  currency: str | None = None) -> ImportReport:
     """Turn a CRM export (a folder of CSV files) into a validated course dataset.
 
     Parameters
@@ -887,11 +906,15 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         The company's IANA time zone (default: the mapping's ``time_zone`` or
         ``time_zone_from``); timestamps with a zone (``Z``) are converted to it.
     export_date : str, optional
-        Day the export was taken, YYYY-MM-DD (default: the last day a record was
-        created); later dates are reported and left out of the period's bounds.
+        Day the export was taken, YYYY-MM-DD: the data's end (default: the latest
+        dated event, no later than today); later dates are reported and left out of the
+        period's bounds.
     rates : str or Path, optional
         Exchange rates for an export whose amounts are in several currencies (see
         `importer.currency`); without it such an export is refused.
+    currency : str, optional
+        ISO 4217 code of the amounts when no export column says it (default: the
+        mapping's ``currency``); an export with amounts and neither is refused.
 
     Returns
     -------
@@ -908,6 +931,10 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     source, out = Path(source_dir).expanduser(), Path(out_dir).expanduser()
     changes_start = iso_date(changes_start, "changes_start")
     export_date = iso_date(export_date, "export_date")
+    money_code = None if currency is None else str(currency).strip().upper()
+    if money_code is not None and not is_currency(money_code):
+        raise ValueError(f"--currency must be an ISO 4217 code such as EUR, USD or MXN, "
+                         f"got {currency!r}")
     spec = load_mapping(mapping)
     key = resolve_key(secret) if pseudonymise else None
     _check_out_dir(out)
@@ -956,11 +983,15 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     problems = _empty_core(frames, spec, report)
     if problems:
         raise MappingError(problems)
+    declared = money_code or spec.policies.get("currency")
+    said = "--currency" if money_code else f"'currency' in {spec.path.name}"
+    columns = {t.table: t.mapped[currencies.MAPPED].strip("'") for t in report.tables
+               if currencies.MAPPED in t.mapped}
     try:
-        money, report.conversions = currency.resolve(
-            frames, {t: tm.file for t, tm in spec.tables.items()},
-            spec.policies.get("currency"), rates, report.notes)
-    except currency.CurrencyError as err:
+        money, report.conversions, report.currency_source = currencies.resolve(
+            frames, {t: tm.file for t, tm in spec.tables.items()}, declared, rates,
+            report.notes, said, columns)
+    except currencies.CurrencyError as err:
         raise MappingError([str(err)]) from None
     _derive(frames, spec, report)
     for entry in report.tables:

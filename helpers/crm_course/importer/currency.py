@@ -33,6 +33,7 @@ import pandas as pd
 from ..data import quote_lines, quote_values
 from ..profile import is_currency
 
+MAPPED = "(currency of the amounts)"   # the report's name for a table's currency column
 CURRENCY_COLUMNS = ("CurrencyIsoCode", "deal_currency_code", "Deal Currency Code",
                     "Currency", "currency")
 # The date whose rate converts a row: the first present of these columns.
@@ -142,14 +143,21 @@ def rate_on(rates: pd.DataFrame, currency: str, days: pd.Series) -> tuple[pd.Ser
 
 
 def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: str | None,
-            rates_path: str | Path | None, notes: list[str]
-            ) -> tuple[str | None, list[Conversion]]:
-    """The dataset's currency, converting ``frames``' money columns in place when the
-    export holds several (see the module's docstring); None when nothing says which.
-    ``frames`` carry each row's code in ``_currency`` (from the export's column) and
-    their file line in ``_line``; ``files``: table -> export file, for the messages."""
+            rates_path: str | Path | None, notes: list[str], said: str = "the mapping",
+            columns: dict[str, str] | None = None
+            ) -> tuple[str | None, list[Conversion], str | None]:
+    """The dataset's currency, the conversions made and where the currency came from
+    (``said``, the export's column or the rates file), converting ``frames``' money
+    columns in place when the export holds several (see the module's docstring); None
+    when the export has no amount. ``declared``: the currency given (``said``: by whom,
+    for the messages).
+    An export with amounts, no currency column and nothing declared is refused: the
+    course never assumes a currency. ``frames`` carry each row's code in ``_currency``
+    (from the export's column) and their file line in ``_line``; ``files``: table ->
+    export file, and ``columns``: table -> its currency column, for the messages."""
     from ..schema import TABLES
 
+    columns = columns or {}
     carriers = {t: f for t, f in frames.items() if "_currency" in f and len(f)}
     seen: dict[str, int] = {}
     for table, frame in carriers.items():
@@ -158,10 +166,12 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
         wrong = (code.notna() & money & ~code.map(lambda c: is_currency(c))).to_numpy()
         if wrong.any():
             raise CurrencyError(
-                f"{files[table]}: {quote_values(code[wrong])} at lines "
+                f"{files[table]}, column '{columns.get(table, '?')}': "
+                f"{quote_values(code[wrong])} at lines "
                 f"{', '.join(map(str, frame['_line'][wrong].head(5)))} is not an ISO 4217 "
-                "currency code (EUR, USD, COP ...); correct the export or set the table's "
-                "'currency' column in the mapping")
+                "currency code (EUR, USD, COP ...); correct the export, translate the "
+                "labels with 'currencies' in the mapping (e.g. Euro: EUR), or set the "
+                "table's 'currency' column in the mapping")
         for c, n in code[money].value_counts().items():
             seen[c] = seen.get(c, 0) + int(n)
     codes = sorted(seen)
@@ -169,15 +179,30 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
         notes.append(f"currency: {Path(rates_path).name} (--rates) not used: the export's "
                      f"amounts are in {codes[0] if codes else 'no stated currency'}")
     if not codes:
-        return declared, []
+        amounts = sorted(files.get(t, t) for t, f in frames.items()
+                         if len(f) and money_columns(TABLES[t])
+                         and f[money_columns(TABLES[t])].notna().any().any())
+        if declared is None and amounts:
+            raise CurrencyError(
+                f"{', '.join(amounts)}: the export has amounts but no currency code (no "
+                f"column {', '.join(CURRENCY_COLUMNS[:3])} ..., or it is empty), and "
+                "neither the mapping "
+                "nor the command says which currency they are in (a single-currency "
+                "Salesforce org exports no CurrencyIsoCode). Pass --currency with its ISO "
+                "4217 code (e.g. --currency MXN), or set 'currency: MXN' in the mapping")
+        return declared, [], said if declared else None
     if len(codes) == 1:
         if declared is not None and declared != codes[0]:
-            raise CurrencyError(f"the export's currency column holds only {codes[0]}, but the "
-                                f"mapping says 'currency: {declared}'; correct the mapping")
+            column = ", ".join(f"{files[t]} column '{columns.get(t, '?')}'"
+                               for t in carriers)
+            raise CurrencyError(f"the export's currency column ({column}) holds only "
+                                f"{codes[0]}, but {said} says {declared}; correct it (or "
+                                f"leave it out: the column says {codes[0]})")
         _fill_empty(carriers, files, codes[0], notes)
         notes.append(f"currency: every amount is in {codes[0]} (the export's currency "
                      "column): the dataset's currency")
-        return codes[0], []
+        return codes[0], [], "the export's column " + ", ".join(
+            dict.fromkeys(f"'{columns.get(t, '?')}'" for t in carriers))
     counts = ", ".join(f"{c} {seen[c]} row(s)" for c in sorted(seen, key=lambda c: -seen[c]))
     where = ", ".join(sorted({files[t] for t in carriers}))
     if rates_path is None:
@@ -242,7 +267,8 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             notes.append(f"{files.get(table, table)}: no currency column; its amounts "
                          f"({', '.join(money_columns(TABLES[table]))}) are taken to be in "
                          f"{target}, not converted")
-    return target, conversions
+    return (target, conversions,
+            f"the rates file {Path(rates_path).name} (--rates), amounts converted")
 
 
 def _fill_empty(carriers: dict[str, pd.DataFrame], files: dict[str, str],

@@ -85,13 +85,13 @@ def licence_ends(users: pd.DataFrame, raw: pd.DataFrame, frames: dict[str, pd.Da
     ends[system] = start[system] - pd.Timedelta(days=1)
     report.staff = {"ended": int(inactive.sum()), "system": int(system.sum())}
     if inactive.any():
-        how = [f"{n} on their {what}" for n, what in (
+        how = [f"for {n} on their {what}" for n, what in (
             (int(from_login.sum()), f"'{licence.last_day}'"),
             (int(from_records.sum()), "last deal or ticket"),
             (int((inactive & ~from_login & ~from_records).sum()), "licence_start (no record)"))
             if n]
         report.notes.append(f"{file}: {int(inactive.sum())} user(s) no longer licensed "
-                            f"('{licence.active}' false), their licence taken to end "
+                            f"('{licence.active}' false); the licence is taken to end "
                             f"{', '.join(how)}: staff counts such as sales per rep stop there")
     if system.any():
         marks = "; ".join(f"{c} {' or '.join(v)}" for c, v in licence.system.items())

@@ -185,6 +185,9 @@ def _check_values(rule: Rule, table: str, column: str, where: str,
                   problems: list[str]) -> None:
     col = TABLES[table].column(column)
     targets = [v for v in rule.values.values() if v is not None]
+    if not rule.sources and rule.value is None and not col.nullable:
+        problems.append(f"{where}: 'value: null' leaves {table}.{column} empty, but it needs "
+                        "a value")
     if col.kind != "category":
         if rule.values:
             problems.append(f"{where}: 'values' only apply to category columns")

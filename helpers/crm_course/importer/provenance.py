@@ -6,9 +6,9 @@ the export lacks, with what that costs), the currency and any
 conversion, the time zone and what it was assumed for, and the deals kept without a
 company; for a generated dataset, that it was generated. `cautions` names, for each table
 that lost a large share of its rows (`LARGE_DROP`; rows a mapping's ``where`` filters out
-on purpose, such as deleted records, are neither lost nor counted), the KPIs computed
-from it: a drop that
-is not random (open deals without an account) can bias them. `date_orders` counts the
+on purpose, such as deleted records, are neither lost nor counted), the KPIs that read
+it (`biased`, from the registry's `KPI.reads`): a drop that is not random (open deals
+without an account) can bias them. `date_orders` counts the
 records whose dates are in an impossible order (`kpis.date_order`).
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..data import CRM
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
-from .report import FILTERED
+from .report import FILTERED, counted
 
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
@@ -42,7 +42,7 @@ def lines(crm: CRM) -> list[str]:
            f"{len(tables)} file(s), {kept:,} kept, {read - kept:,} dropped."]
     for name, t in tables.items():
         if t["dropped"]:
-            causes = "; ".join(f"{n:,} for {cause}" for cause, n in t["dropped"].items())
+            causes = "; ".join(counted(n, cause) for cause, n in t["dropped"].items())
             out.append(f"{name} ({t['file']}): {t['rows_read']:,} read, {t['rows_kept']:,} "
                        f"kept; dropped {causes}.")
     for f in made["filled"]:
@@ -55,20 +55,26 @@ def lines(crm: CRM) -> list[str]:
             out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
                        f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
         elif f["default"] is None:
-            out.append(f"{f['table']}.{f['column']}: not measured ({f['source']} is not in "
-                       f"{f['file']}).")
+            why = (f"{f['source']} is not in {f['file']}" if f["source"] else
+                   f"no column of {f['file']} records it")
+            out.append(f"{f['table']}.{f['column']}: not measured ({why}).")
         else:
             out.append(f"{f['table']}.{f['column']}: {f['source']} is not in {f['file']}, so "
                        f"all {_plural(f['rows'], 'row')} read are set to '{f['default']}'; a "
                        f"breakdown or comparison by {f['column'].replace('_', ' ')} shows one "
                        "group and says nothing.")
+    period = made.get("period") or {}
+    if period.get("end"):
+        out.append(f"Period: {period['data_start']} to {period['data_end']}; the end is "
+                   f"{period['end']}.")
     money = made["currency"]
     for c in money["conversions"]:
         out.append(f"{c['table']}: {_plural(c['rows'], 'row')} in {c['currency']} converted "
                    f"to {money['code']} at {c['rate']:.6g} {c['currency']} per {money['code']}"
                    f"{' from ' + c['from_date'] if c['from_date'] else ''}.")
     if money["code"] and not money["conversions"]:
-        out.append(f"Amounts are in {money['code']}, as the export holds them (no "
+        source = f" (from {money['source']})" if money.get("source") else ""
+        out.append(f"Amounts are in {money['code']}{source}, as the export holds them (no "
                    "conversion).")
     staff = made.get("staff") or {}
     if staff.get("ended") or staff.get("system"):
@@ -99,14 +105,26 @@ def cautions(crm: CRM) -> list[str]:
         read = t["rows_kept"] + dropped   # the rows read, less those filtered on purpose
         if not read or dropped / read < LARGE_DROP:
             continue
-        kpis = [kpi_label(k.name) for k in REGISTRY.values() if k.kind == "scalar" and any(
-            need.split(".")[0] == name for need in k.tables)]
         out.append(f"The import dropped {dropped / read:.0%} of the {name} rows "
-                   f"({dropped:,} of {read:,}; most for {next(iter(lost))})."
-                   f" Unless those rows were a random sample, the KPIs computed from {name} "
-                   f"can be biased: {', '.join(kpis) or 'none of the KPIs'}. The rows are "
-                   "listed in import_report.md.")
+                   f"({dropped:,} of {read:,}; most for {next(iter(lost))}). "
+                   f"{biased(name)} The rows are listed in import_report.md.")
     return out
+
+
+def biased(table: str) -> str:
+    """Which KPIs a non-random loss of ``table``'s rows can bias, in one sentence: those
+    computed from it, and the splits that take their groups from it (`KPI.reads`)."""
+    scalar = [k for k in REGISTRY.values() if k.kind == "scalar" and table in k.reads]
+    whole = [k for k in scalar if table in {n.split(".")[0] for n in k.tables}]
+    split = [k for k in scalar if k not in whole]
+    by = list(dict.fromkeys(g for k in split for g in k.groupings))
+    by = " or ".join(filter(None, [", ".join(by[:-1]), by[-1]])) if by else ""
+    said = [", ".join(kpi_label(k.name) for k in whole),
+            f"the split by {by} of {_plural(len(split), 'other KPI')}" if split else ""]
+    if not any(said):
+        return f"No KPI of the course reads {table}, so none is biased by the loss."
+    return (f"Unless those rows were a random sample, these can be biased: "
+            f"{'; and '.join(s for s in said if s)}.")
 
 
 def date_orders(crm: CRM) -> list[str]:

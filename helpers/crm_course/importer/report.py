@@ -17,6 +17,11 @@ REPORT_FILE = "import_report.md"
 FILTERED = "filtered out:"   # the cause of rows a mapping's `where` leaves out on purpose
 
 
+def counted(n: int, cause: str) -> str:
+    """``n`` rows and their cause: '3 for empty 'Id'', '12 filtered out: ...'."""
+    return f"{n:,} {cause}" if cause.startswith(FILTERED) else f"{n:,} for {cause}"
+
+
 @dataclass
 class TableReport:
     """One course table filled from one export file."""
@@ -60,6 +65,8 @@ class ImportReport:
     zones: list[str] = field(default_factory=list)    # which zone was assumed for what
     staff: dict = field(default_factory=dict)   # users whose licence ended (`licences`)
     zone_source: str | None = None                     # where the company's zone came from
+    currency_source: str | None = None   # where the dataset's currency came from
+    period_end: str | None = None        # what the data's end is (export date or event)
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
 
@@ -77,11 +84,13 @@ class ImportReport:
                        for t in self.tables},
             "absent": dict(self.absent),
             "filled": list(self.filled),
-            "currency": {"code": policies.get("currency"),
+            "currency": {"code": policies.get("currency"), "source": self.currency_source,
                          "conversions": [dict(vars(c)) for c in self.conversions]},
             "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
                           "assumed": list(self.zones)},
             "impossible_orders": {k: len(v) for k, v in self.impossible.items()},
+            "period": {"data_start": self.metadata.get("data_start"),
+                       "data_end": self.metadata.get("data_end"), "end": self.period_end},
             "staff": dict(self.staff),
         }
 
@@ -96,13 +105,17 @@ class ImportReport:
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
         zone = self.metadata.get("time_zone")
+        money = self.metadata.get("profile", {}).get("policies", {}).get("currency")
         out = [f"# Import report: {md(self.crm)} export", "",
                f"- Export folder: {md(self.source.name)}",
                f"- Course dataset: {md(self.out_dir.name)}",
                f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}"
                + (f" (from {md(self.zone_source)})" if zone and self.zone_source else ""),
+               f"- Currency: {md(money)} (from {md(self.currency_source)})"
+               if self.currency_source else "- Currency: none (no amount in the export)",
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"
-               f"; changes start {self.metadata.get('changes_start')}", "",
+               + (f" (the end: {md(self.period_end)})" if self.period_end else "")
+               + f"; changes start {self.metadata.get('changes_start')}", "",
                "## Tables", "", "| table | export file | rows read | rows written | dropped |",
                "|---|---|---:|---:|---:|"]
         for t in self.tables:
@@ -129,8 +142,8 @@ class ImportReport:
             out += ["## Impossible orders (kept, listed)", "",
                     "Rows whose dates are in an impossible order; they are kept as the export "
                     "has them and counted as records, but left out of every duration KPI "
-                    "(sales cycle, first response, resolution): their duration would be "
-                    "negative.", ""]
+                    "(sales cycle, first response, resolution) and of every 'within a "
+                    "window' count (lead conversion): their duration would be negative.", ""]
             out += [f"- {md(what)}: {len(keys)} ({md(', '.join(keys[:10]))}"
                     f"{' ...' if len(keys) > 10 else ''})"
                     for what, keys in self.impossible.items()] + [""]

@@ -65,12 +65,17 @@ def canonical_countries(crm: CRM) -> tuple[str, ...] | frozenset[str]:
 
 def country_rule(crm: CRM) -> str:
     """The country check in words."""
+    if crm.missing("contacts.country"):
+        return "not measured: the dataset records no country"
     listed = crm.profile.vocabularies.get("countries")
     return "not one of " + ", ".join(listed) if listed else "not an ISO 3166 country name"
 
 
 def _bad_country(crm: CRM) -> np.ndarray:
-    return ~isin(crm.contacts.country, list(canonical_countries(crm)))
+    """A country given but not spelt as a valid one; an empty country (the export records
+    none) is not measured, not invalid."""
+    country = crm.contacts.country
+    return country.notna().to_numpy() & ~isin(country, list(canonical_countries(crm)))
 
 
 def _groups(crm: CRM, by) -> Groups:
@@ -223,8 +228,9 @@ def invalid_values(crm: CRM, start, end) -> pd.DataFrame:
     share = contacts failing the check / contacts of the snapshot (see the module).
 
     Checks: country not spelt as one of `canonical_countries` (exactly, so with the sample's
-    list 'spain', 'ES', 'Spain ' are invalid); created_date impossible (before 1990-01-01
-    or after ``data_end``).
+    list 'spain', 'ES', 'Spain ' are invalid; an empty one is not measured, and a dataset
+    without countries gets share NaN for this check); created_date impossible (before
+    1990-01-01 or after ``data_end``).
     """
     first, last = period(start, end)
     rows = _snapshot(crm, last)
@@ -234,8 +240,11 @@ def invalid_values(crm: CRM, start, end) -> pd.DataFrame:
         "created_date": (f"before {EARLIEST_DATE} or after data_end", _impossible_date(crm)),
     }
     records = np.array([np.count_nonzero(rows & bad) for _, bad in checks.values()])
+    share = divide(records, n)
+    if crm.missing("contacts.country"):
+        share[0] = np.nan
     return pd.DataFrame({"check": list(checks), "rule": [r for r, _ in checks.values()],
-                         "records": records, "share": divide(records, n)})
+                         "records": records, "share": share})
 
 
 def invalid_value_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:

@@ -48,7 +48,8 @@ AREAS = ("sales", "marketing", "service", "customers", "adoption", "data quality
          "feedback", "roi")
 # tables a KPI cannot be computed without, unless its entry says otherwise (``needs``)
 AREA_NEEDS = {"sales": ("opportunities",), "marketing": ("campaigns", "opportunities"),
-              "service": ("tickets",), "customers": ("orders",), "adoption": ("usage_log",),
+              "service": ("tickets",), "customers": ("orders",),
+              "adoption": ("usage_log", "users"),
               "data quality": ("contacts",), "feedback": ("survey_responses",),
               "roi": ("opportunities", "orders")}
 
@@ -95,6 +96,14 @@ class KPI:
         """Tables the KPI cannot be computed without."""
         return AREA_NEEDS[self.area] if self.needs is None else self.needs
 
+    @property
+    def reads(self) -> frozenset[str]:
+        """Tables whose rows change the KPI: `tables`, and the table its groups come from
+        (``users`` for a split by department, region or team, ``accounts`` for one by the
+        account's region)."""
+        split = {USER_GROUPINGS: "users", ACCOUNT_GROUPINGS: "accounts"}.get(self.groupings)
+        return frozenset(n.split(".")[0] for n in self.tables) | ({split} - {None})
+
     def __call__(self, crm: CRM, start, end, **kwargs):
         """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``."""
         return self.func(crm, start, end, **{**self.options, **kwargs})
@@ -129,7 +138,7 @@ _ENTRIES = (
     _stage("qualified", "lead"), _stage("proposal", "qualified"),
     _stage("negotiation", "proposal"), _stage("won", "negotiation"),
     KPI("sales_per_rep", "sales", "won amount / sales rep-months", "EUR per rep-month", True,
-        sales.sales_per_rep, U, sums_amount=True),
+        sales.sales_per_rep, U, needs=("opportunities", "users"), sums_amount=True),
     KPI("average_deal_size", "sales", "won amount / deals won in the period", "EUR", True,
         sales.average_deal_size, U, aggregation="mean", records=records.deal_amounts,
         test="mean", sums_amount=True),
@@ -140,7 +149,7 @@ _ENTRIES = (
         "EUR", True, sales.pipeline_value, U, aggregation="level", sums_amount=True),
     KPI("activities_per_rep", "sales", "logged activities of sales reps / rep-months",
         "activities per rep-month", True, sales.activities_per_rep, U,
-        needs=("usage_log",)),
+        needs=("usage_log", "users")),
     KPI("funnel", "sales", "leads reaching each stage; reached / reached at previous stage",
         "share", True, sales.funnel, U, kind="table"),
     # marketing
@@ -169,7 +178,8 @@ _ENTRIES = (
         needs=("tickets.resolved_at",), aggregation="median", matures=True,
         records=records.resolution_hours, test="median"),
     KPI("case_load_per_agent", "service", "tickets created / service agent-months",
-        "tickets per agent-month", False, service.case_load_per_agent, U),
+        "tickets per agent-month", False, service.case_load_per_agent, U,
+        needs=("tickets", "users")),
     KPI("open_tickets", "service", "tickets not resolved at the period's end", "tickets",
         False, service.open_tickets, U, aggregation="level"),
     KPI("overdue_tickets", "service", "open tickets past the resolution SLA of their "

@@ -94,14 +94,16 @@ def converted_leads(crm: CRM, leads: np.ndarray, within_days: int | None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """(leads that count, converted leads) for a mask of opportunities: with
     ``within_days`` N, leads at least N days old at ``data_end`` and those won within N
-    days of creation (`lead_conversion_rate`); with None, every lead and those won by the
-    snapshot (`lead_conversion_eventual`)."""
+    days of creation (`lead_conversion_rate`), leaving out deals closed before they were
+    created (an impossible order: their time to close is unknown); with None, every lead
+    and those won by the snapshot (`lead_conversion_eventual`)."""
     o = crm.opportunities
     won = leads & _stage(crm)["won"]
-    if within_days is not None:
-        n = np.timedelta64(check_days(within_days, "within_days"), "D")
+    if within_days is not None:   # a deal closed before it was created has no duration:
+        n = np.timedelta64(check_days(within_days, "within_days"), "D")   # not a lead here
         created = dates(o.created_date)
-        leads = leads & (created + n <= d64(data_end(crm)))
+        leads = leads & (created + n <= d64(data_end(crm))) & in_order(
+            o, "opportunities", "close_date")
         won = won & leads & (dates(o.close_date) - created <= n)
     return leads, won
 
@@ -264,7 +266,11 @@ def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
 
     sales_per_rep = sum(amount of deals won in the period) / rep-months, where rep-months =
     licensed days in the period of the users in the sales department / (365.25 / 12);
-    a user who left or a system user counts only while licensed (`staff_months`).
+    a user who left or a system user counts only while licensed (`staff_months`). The
+    numerator is every deal won in the period, whoever owns it: a deal won after its
+    owner's licence ended, or owned by an integration user, is still the team's sale
+    (CRMs reassign such deals late or never); with ``by``, it is credited to its owner's
+    group.
 
     Normalising by rep-months makes periods of different length and teams of different size
     comparable. NaN: no sales rep licensed in the period.
