@@ -204,8 +204,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         (value NaN: nothing to compute it from); a group is judged the same way with the
         interval of its own records (`group_intervals`). Without an interval (a KPI
         without records, a group of one record) the value alone decides, the note says
-        'judged on the value alone' and ``with_interval`` is False. A KPI that grows with the period's length (churn) is
-        judged over its target's period: over a year against a quarterly target, by the
+        'judged on the value alone' and ``with_interval`` is False. A KPI that grows with
+        the period's length (churn) is judged over its target's period: over a year against a quarterly target, by the
         pooled quarterly rate, which the note gives (a group is then not judged). A KPI
         whose records need time (lead conversion) counts only records old enough at the
         data's end, and the note says when that cuts the period. A KPI whose
@@ -246,8 +246,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
             grouped = (group_intervals(crm, name, first, last, by)
                        if by is not None and not math.isnan(target) else {})
             for label, value in zip(labels, values, strict=True):
-                judged, how, with_interval = _judged(crm, name, first, last, float(value), target, length,
-                                      by, grouped.get(label))
+                judged, how, with_interval = _judged(crm, name, first, last, float(value),
+                                                     target, length, by, grouped.get(label))
                 rows.append({
                     "kpi": name, "area": k.area, by: label, "value": float(value),
                     "unit": crm.profile.unit(k.unit), "baseline": baseline, "target": target,
