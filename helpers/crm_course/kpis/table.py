@@ -205,8 +205,8 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         interval of its own records (`group_intervals`). Without an interval (a KPI
         without records, a group of one record) the value alone decides, the note says
         'judged on the value alone' and ``with_interval`` is False. A KPI that grows with
-        the period's length (churn) is judged over its target's period: over a year against a quarterly target, by the
-        pooled quarterly rate, which the note gives (a group is then not judged). A KPI
+        the period's length (churn) is judged over its target's period: over a year
+        against a quarterly target, by the pooled quarterly rate, which the note gives (a group is then not judged). A KPI
         whose records need time (lead conversion) counts only records old enough at the
         data's end, and the note says when that cuts the period. A KPI whose
         tables are empty (an export without a usage log ...) is not computed: its value
