@@ -195,24 +195,23 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     DataFrame
         One row per KPI (and group): ``kpi, area, [by,] value, unit, baseline, target,
         target_date, benchmark, status, higher_is_better, note, with_interval``.
-        ``baseline``, ``target`` and
-        ``benchmark`` come from ``crm.kpi_targets`` (company-wide, NaN when not recorded),
-        ``target_date`` too (NaT). ``status`` is 'met' / 'not met' against the target in
-        the KPI's good direction
-        when the value's 95 % interval (`evaluation.level_interval`) lies wholly on one side
-        of it, 'cannot tell' when the interval straddles it, 'no target', or 'no data'
-        (value NaN: nothing to compute it from); a group is judged the same way with the
-        interval of its own records (`group_intervals`). Without an interval (a KPI
-        without records, a group of one record) the value alone decides, the note says
-        'judged on the value alone' and ``with_interval`` is False. A KPI that grows with
-        the period's length (churn) is judged over its target's period: over a year
-        against a quarterly target, by the pooled quarterly rate, which the note gives (a group is then not judged). A KPI
+        ``baseline``, ``target`` and ``benchmark`` come from ``crm.kpi_targets`` (company-
+        wide, NaN when not recorded), ``target_date`` too (NaT). ``status`` is 'met' / 'not
+        met' against the target in the KPI's good direction when the value's 95 % interval
+        (`evaluation.level_interval`) lies wholly on one side of it, 'cannot tell' when the
+        interval straddles it, 'no target', or 'no data' (value NaN: nothing to compute it
+        from); a group is judged the same way with the interval of its own records
+        (`group_intervals`). Without an interval (a KPI without records, a group of one
+        record) the value alone decides, the note says 'judged on the value alone' and
+        ``with_interval`` is False. A KPI that grows with the period's length (churn) is
+        judged over its target's period: over a year against a quarterly target, by the
+        pooled quarterly rate, which the note gives (a group is then not judged). A KPI
         whose records need time (lead conversion) counts only records old enough at the
-        data's end, and the note says when that cuts the period. A KPI whose
-        tables are empty (an export without a usage log ...) is not computed: its value
-        is NaN and its note names the empty tables. When the target's date lies after the
-        period's end, the target is not due yet and the status says so (`due_status`):
-        'met early', 'not met yet' or 'cannot tell yet'.
+        data's end, and the note says when that cuts the period. A KPI whose tables are
+        empty (an export without a usage log ...) is not computed: its value is NaN and its
+        note names the empty tables. When the target's date lies after the period's end, the
+        target is not due yet and the status says so (`due_status`): 'met early', 'not met
+        yet' or 'cannot tell yet'.
 
     Raises
     ------
