@@ -121,6 +121,22 @@ def data_end(crm: CRM) -> pd.Timestamp:
     return pd.Timestamp(crm.meta["data_end"]).normalize()
 
 
+def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp
+                 ) -> tuple[pd.Timestamp, str]:
+    """Last day of [first, last] whose records are ``crm.profile.maturity_days`` old at the
+    data's end (``last`` when all are), and a note when that cuts the period: the maturity
+    rule of every KPI whose registry entry ``matures`` (`engine.mature_end`)."""
+    days = crm.profile.maturity_days
+    limit = data_end(crm) - pd.Timedelta(days=days)
+    if last <= limit:
+        return last, ""
+    if limit < first:
+        return limit, (f"no record of the period is {days} days old yet (younger than "
+                       f"{days} days at the data's end): too early to measure")
+    return limit, (f"records created after {limit:%d %b %Y} are younger than {days} days "
+                   f"and left out (measured {first:%d %b %Y} to {limit:%d %b %Y})")
+
+
 def check_days(value, name: str) -> int:
     """Validate a non-negative whole number of days."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
-from ._common import data_end, period
+from ._common import maturity_cut, period
 from .registry import REGISTRY, get_kpi
 
 CONFIDENCE = 0.95
@@ -89,15 +89,7 @@ def mature_end(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
     no time), and a note when that cuts the period."""
     if not REGISTRY[name].matures:
         return last, ""
-    days = maturity_days(crm)
-    limit = data_end(crm) - pd.Timedelta(days=days)
-    if last <= limit:
-        return last, ""
-    if limit < first:
-        return limit, (f"no record of the period is {days} days old yet (younger than "
-                       f"{days} days at the data's end): too early to measure")
-    return limit, (f"records created after {limit:%d %b %Y} are younger than {days} days "
-                   f"and left out (measured {first:%d %b %Y} to {limit:%d %b %Y})")
+    return maturity_cut(crm, first, last)
 
 
 def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,

@@ -29,6 +29,7 @@ from ._common import (
     fixed_groups,
     in_period,
     isin,
+    maturity_cut,
     period,
     user_groups,
 )
@@ -95,13 +96,12 @@ def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within
     return roi(benefit, cost) if cost > 0 and not np.isnan(benefit) else float("nan")
 
 
-def measured_window(crm: CRM, name: str, start, end) -> tuple:
-    """(first, last) of ROI KPI ``name`` over [start, end] after the engine's maturity rule
-    (`engine.mature_end`): ``last`` earlier than asked when the window's last leads are
-    too young; ``last < first`` when none is old enough."""
-    from .engine import mature_end  # the engine imports the registry, which imports this
+def measured_window(crm: CRM, start, end) -> tuple:
+    """(first, last) of an ROI KPI (its entry ``matures``) over [start, end] after the
+    engine's maturity rule (`_common.maturity_cut`): ``last`` earlier than asked when the
+    window's last leads are too young; ``last < first`` when none is old enough."""
     first, last = period(start, end)
-    return first, mature_end(crm, name, first, last)[0]
+    return first, maturity_cut(crm, first, last)[0]
 
 
 def _check_rate(reference_rate) -> None:
@@ -134,7 +134,7 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
     float; NaN when there is no cost in the period, no won deal, or no reference.
     """
     _check_rate(reference_rate)
-    first, last = measured_window(crm, "crm_roi", start, end)
+    first, last = measured_window(crm, start, end)
     groups = fixed_groups(by)
     if last < first:
         return groups.result(np.array([np.nan]), "crm_roi")
@@ -172,7 +172,7 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None,
     float; NaN when no improvement went live in the period, or no deal was won.
     """
     _check_rate(reference_rate)
-    first, last = measured_window(crm, "changes_roi", start, end)
+    first, last = measured_window(crm, start, end)
     groups = fixed_groups(by)
     if last < first:
         return groups.result(np.array([np.nan]), "changes_roi")
