@@ -205,6 +205,33 @@ def test_export_before_after_without_a_control_group(export_app):
     assert "All regions" in repr(r.widget)
 
 
+@pytest.mark.parametrize("design", ["ab", "staged", "its"])
+def test_a_design_dataset_names_its_control_group(design):
+    """An A/B test's (and a staged roll-out's) control group is a set of sales reps
+    (dataset.json's design block): the before/after and the report say so, and the A/B
+    test's sentence gives its two halves' rates; only the time series has no control
+    group."""
+    from crm_course import report
+    from crm_course.dashboard.before_after import review_result
+    from crm_course.designs import experiment, get_design_crm
+
+    crm = get_design_crm(design, 23)
+    said = review_result(crm, "lead_conversion_rate").sentences[-1]
+    assert said in report.causal_sentence(crm, ["lead_conversion_rate"])
+    if design == "its":
+        assert "there is no control group in this dataset" in said
+        return
+    assert "no control group" not in said and "not a region" in said
+    if design == "ab":
+        rates = experiment.analyse(crm)
+        reps = pd.Series(crm.profile.design["arms"]).value_counts()
+        assert (f"reminder group {rates.after:.1%}" in said
+                and f"control group {rates.before:.1%}" in said
+                and f"of {reps['control']} reps" in said)
+    else:
+        assert repr(crm.profile.design["never_treated"]) in said
+
+
 def test_export_what_if_has_nothing_to_plan(export_app):
     w = export_app.what_if
     assert w.plan.empty and w.uplifts == [] and w.projection.cost == 0
