@@ -165,6 +165,20 @@ def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path, mo
     assert json.loads(s.recent.read_text()) == [str(DEFAULT_DATA_DIR.resolve())]
 
 
+def test_recent_folders_drop_folders_that_no_longer_exist(tmp_path):
+    from crm_course.dashboard.datasets import recent_folders, remember
+
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    kept.mkdir(), gone.mkdir()
+    file = tmp_path / "recent.json"
+    assert remember(file, kept) == [str(kept)]
+    assert remember(file, gone) == [str(gone), str(kept)]
+    gone.rmdir()
+    assert recent_folders(file) == [str(kept)]
+    file.write_text('{"not": "a list"}')
+    assert recent_folders(file) == []
+
+
 # ------------------------------------------------------------------ a real CRM export
 
 @pytest.fixture(scope="module")
@@ -179,8 +193,10 @@ def exports(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def export_app(exports):
-    return Dashboard(load_crm(exports["salesforce"]))
+def export_app(exports, tmp_path_factory):
+    # its own recent-folders file: a test's folders never reach the user's list
+    return Dashboard(load_crm(exports["salesforce"]),
+                     recent=tmp_path_factory.mktemp("recent") / "recent.json")
 
 
 def test_export_before_after_without_a_control_group(export_app):
@@ -281,10 +297,10 @@ def _models(widget, seen=None) -> set:
     return seen
 
 
-def test_views_are_built_when_their_tab_opens(exports):
+def test_views_are_built_when_their_tab_opens(exports, tmp_path):
     """The page starts with the explorer and the data switch (a third of the widget
     models); a tab's view is built once, when the tab is opened, on the data then shown."""
-    app = Dashboard(load_crm(exports["salesforce"]))
+    app = Dashboard(load_crm(exports["salesforce"]), recent=tmp_path / "recent.json")
     made = len(_models(app.widget))
     assert made < 100, made  # the sample's page held 248 when every view was built with it
     waiting = app.tabs.children[1].children[0]
@@ -303,13 +319,13 @@ def test_views_are_built_when_their_tab_opens(exports):
     assert app.review.crm is hubspot  # read: built on the data shown
 
 
-def test_a_view_that_cannot_be_computed_says_why_in_its_tab(exports, monkeypatch):
+def test_a_view_that_cannot_be_computed_says_why_in_its_tab(exports, monkeypatch, tmp_path):
     from crm_course.dashboard import app as app_module
 
     def broken(crm):
         raise ValueError("regions.csv: no <b>region</b> column")
 
-    app = Dashboard(load_crm(exports["salesforce"]))
+    app = Dashboard(load_crm(exports["salesforce"]), recent=tmp_path / "recent.json")
     monkeypatch.setattr(app_module, "BeforeAfter", broken)
     app.tabs.selected_index = 1
     said = app.tabs.children[1].children[0].value

@@ -78,3 +78,10 @@ def kpi_with_unit(name: str, unit_name: str, currency: str = "EUR") -> str:
 def percent_points(value: float) -> str:
     """A difference of two shares: 0.031 -> '+3.1 percentage points'."""
     return "–" if math.isnan(value) else f"{value * 100:+.1f} percentage points"
+
+
+def counted(n, noun: str, plural: str | None = None) -> str:
+    """A whole count with its noun in the right number: (1, 'learner') -> '1 learner',
+    (1200.0, 'lead') -> '1,200 leads' (``plural``: default noun + 's')."""
+    n = round(float(n))
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
