@@ -5,6 +5,7 @@ Units come from the registry, money in the dataset's currency (`crm.profile.unit
 
     share       -> '14.1%'                percent (an ROI) -> '-9 %' (signed, `kpis.roi.roi_text`)
     score 0-1   -> '0.82 on a 0-1 scale'  other units    -> '3.20 business hours'
+    a whole count -> '119 tickets'
     missing     -> '–'
 """
 
@@ -65,7 +66,12 @@ def figure(value, unit_name: str) -> str:
         return f"{value:.1%}"
     if unit_name == "percent":
         return roi_text(value)
+    if unit_name in COUNTS and value.is_integer():
+        return f"{value:,.0f}"
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
+COUNTS = ("tickets", "features")  # registry units that count things: '119 tickets'
 
 
 def kpi_with_unit(name: str, unit_name: str, currency: str = "EUR") -> str:
