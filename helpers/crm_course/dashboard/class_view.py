@@ -120,7 +120,7 @@ class ClassView:
                         "that solved it, got it wrong or did not attempt it: "
                         + "; ".join(f"{name}: {row.solved:.0%} solved, {row.wrong:.0%} wrong"
                                     for name, row in table.iterrows()) + ".",
-                        size=(12.0, 0.25 * len(self.report.questions) + 1.2))
+                        size=(11.0, 0.25 * len(self.report.questions) + 1.2))
         reteach = self.report.reteach
         self.reteach.value = "<h4>What to reteach</h4>" + (
             table_html(pd.DataFrame(
