@@ -86,8 +86,8 @@ def percent_points(value: float) -> str:
     return "–" if math.isnan(value) else f"{value * 100:+.1f} percentage points"
 
 
-def counted(n, noun: str, plural: str | None = None) -> str:
+def counted(n, noun: str) -> str:
     """A whole count with its noun in the right number: (1, 'learner') -> '1 learner',
-    (1200.0, 'lead') -> '1,200 leads' (``plural``: default noun + 's')."""
+    (1200.0, 'lead') -> '1,200 leads'."""
     n = round(float(n))
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+    return f"{n:,} {noun if n == 1 else noun + 's'}"
