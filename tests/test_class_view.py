@@ -29,8 +29,23 @@ def test_opens_a_results_folder(sample, tmp_path):
     assert "lead conversion" in view.reteach.value and "median sales cycle" in view.reteach.value
     assert "ivy" in view.learners.value and "0%" in view.learners.value
     assert repr(view.widget).splitlines()[:3] == [
-        "Class view: 10 submission(s)", "reteach 02_analyse_kpis q1",
+        "Class view: 10 submissions", "reteach 02_analyse_kpis q1",
         "reteach 02_analyse_kpis q3"]
+
+
+def test_a_relative_folder_opens_from_where_the_server_was_started(sample, tmp_path,
+                                                                   monkeypatch):
+    """As the data box does (`datasets.resolve`): not from the notebook's folder."""
+    from crm_course.dashboard.serve import START_ENV
+
+    (tmp_path / "run").mkdir()
+    _folder(tmp_path / "run", sample)
+    monkeypatch.setenv(START_ENV, str(tmp_path))
+    view = ClassView()
+    view.folder.value = "run"
+    assert view.open() and view.report.submissions == 10
+    assert "10 submissions, " in view.status.value and "(s)" not in view.status.value
+    assert view.report.source == str((tmp_path / "run").resolve())
 
 
 def test_choosing_a_question_lists_its_mistakes(sample, tmp_path):
@@ -64,7 +79,7 @@ def test_the_dashboard_opens_the_class_tab_from_a_results_folder(sample, tmp_pat
     view = app.classes  # built when read (or when its tab is opened)
     assert app.tabs.titles[3] == "Class" and app.tabs.children[3].children == (view.widget,)
     assert app.classes.report.submissions == 10
-    assert "Class view: 10 submission(s)" in repr(app.widget)
+    assert "Class view: 10 submissions" in repr(app.widget)
     # `crm-course dashboard --results DIR` hands the folder to Voila's kernels this way
     monkeypatch.setenv(RESULTS_ENV, environment(folder)[RESULTS_ENV])
     assert Dashboard(sample).classes.report.submissions == 10

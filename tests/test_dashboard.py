@@ -165,6 +165,20 @@ def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path, mo
     assert json.loads(s.recent.read_text()) == [str(DEFAULT_DATA_DIR.resolve())]
 
 
+def test_recent_folders_drop_folders_that_no_longer_exist(tmp_path):
+    from crm_course.dashboard.datasets import recent_folders, remember
+
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    kept.mkdir(), gone.mkdir()
+    file = tmp_path / "recent.json"
+    assert remember(file, kept) == [str(kept)]
+    assert remember(file, gone) == [str(gone), str(kept)]
+    gone.rmdir()
+    assert recent_folders(file) == [str(kept)]
+    file.write_text('{"not": "a list"}')
+    assert recent_folders(file) == []
+
+
 # ------------------------------------------------------------------ a real CRM export
 
 @pytest.fixture(scope="module")
@@ -179,8 +193,10 @@ def exports(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def export_app(exports):
-    return Dashboard(load_crm(exports["salesforce"]))
+def export_app(exports, tmp_path_factory):
+    # its own recent-folders file: a test's folders never reach the user's list
+    return Dashboard(load_crm(exports["salesforce"]),
+                     recent=tmp_path_factory.mktemp("recent") / "recent.json")
 
 
 def test_export_before_after_without_a_control_group(export_app):
@@ -203,6 +219,33 @@ def test_export_before_after_without_a_control_group(export_app):
     assert r.result.groups.iloc[0, 0] == pytest.approx(before.won.mean())
     assert "all regions (no control region)" in r.chart.alt
     assert "All regions" in repr(r.widget)
+
+
+@pytest.mark.parametrize("design", ["ab", "staged", "its"])
+def test_a_design_dataset_names_its_control_group(design):
+    """An A/B test's (and a staged roll-out's) control group is a set of sales reps
+    (dataset.json's design block): the before/after and the report say so, and the A/B
+    test's sentence gives its two halves' rates; only the time series has no control
+    group."""
+    from crm_course import report
+    from crm_course.dashboard.before_after import review_result
+    from crm_course.designs import experiment, get_design_crm
+
+    crm = get_design_crm(design, 23)
+    said = review_result(crm, "lead_conversion_rate").sentences[-1]
+    assert said in report.causal_sentence(crm, ["lead_conversion_rate"])
+    if design == "its":
+        assert "there is no control group in this dataset" in said
+        return
+    assert "no control group" not in said and "not a region" in said
+    if design == "ab":
+        rates = experiment.analyse(crm)
+        reps = pd.Series(crm.profile.design["arms"]).value_counts()
+        assert (f"reminder group {rates.after:.1%}" in said
+                and f"control group {rates.before:.1%}" in said
+                and f"of {reps['control']} reps" in said)
+    else:
+        assert repr(crm.profile.design["never_treated"]) in said
 
 
 def test_export_what_if_has_nothing_to_plan(export_app):
@@ -254,10 +297,10 @@ def _models(widget, seen=None) -> set:
     return seen
 
 
-def test_views_are_built_when_their_tab_opens(exports):
+def test_views_are_built_when_their_tab_opens(exports, tmp_path):
     """The page starts with the explorer and the data switch (a third of the widget
     models); a tab's view is built once, when the tab is opened, on the data then shown."""
-    app = Dashboard(load_crm(exports["salesforce"]))
+    app = Dashboard(load_crm(exports["salesforce"]), recent=tmp_path / "recent.json")
     made = len(_models(app.widget))
     assert made < 100, made  # the sample's page held 248 when every view was built with it
     waiting = app.tabs.children[1].children[0]
@@ -276,13 +319,13 @@ def test_views_are_built_when_their_tab_opens(exports):
     assert app.review.crm is hubspot  # read: built on the data shown
 
 
-def test_a_view_that_cannot_be_computed_says_why_in_its_tab(exports, monkeypatch):
+def test_a_view_that_cannot_be_computed_says_why_in_its_tab(exports, monkeypatch, tmp_path):
     from crm_course.dashboard import app as app_module
 
     def broken(crm):
         raise ValueError("regions.csv: no <b>region</b> column")
 
-    app = Dashboard(load_crm(exports["salesforce"]))
+    app = Dashboard(load_crm(exports["salesforce"]), recent=tmp_path / "recent.json")
     monkeypatch.setattr(app_module, "BeforeAfter", broken)
     app.tabs.selected_index = 1
     said = app.tabs.children[1].children[0].value

@@ -10,6 +10,7 @@ missing (`make test` installs it: the Makefile's `browser` target).
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import shutil
@@ -269,6 +270,72 @@ def test_a_visit_after_the_cull_time_shows_a_chart_at_once(tmp_path, browser_pag
         browser_page.locator(".crm-explorer select").nth(2).select_option(label="region")
         browser_page.locator(".crm-explorer .crm-caption", has_text="by region").first \
             .wait_for(timeout=20_000)  # the kernel still answers
+    finally:
+        _stop(process)
+
+
+# the first chart (`FIRST_CHART`) drawn, its centre on the 720 px screen and not covered
+# (by Voila's spinner, say): the element there is the chart itself; true or a reason
+UNCOVERED = f"""() => {{
+  for (const img of document.querySelectorAll('{FIRST_CHART}')) {{
+    const box = img.getBoundingClientRect();
+    if (!img.complete || !img.naturalWidth || !box.height) continue;
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    if (y > innerHeight) return `chart centre at y = ${{y}}, below the screen`;
+    const top = document.elementFromPoint(x, y);
+    return top === img || `covered by ${{top && (top.id || top.className)}}`;
+  }}
+  return 'no chart drawn';
+}}"""
+
+
+@pytest.mark.claims  # a stress, as the ten reloads: `make claims`
+def test_visits_without_a_free_kernel_show_the_first_chart_uncovered(tmp_path):
+    """Three visits at once with one pre-heated kernel: two wait for a fresh kernel to run
+    the notebook, and meanwhile show the first view's chart on the first screen, not
+    covered by Voila's spinner (its inline display: flex beat a rule without !important).
+    Measured: 4.39, 4.38, 2.57 s at load 9; over 5 s at load 10 and 22 (2 cores, nice).
+    At load 22 the page with the ready kernel had its chart laid out, uncovered, at 0.57 s
+    but painted its first frame at 4.8 s; the two others got their first bytes 3.9-4.0 s
+    after navigating (Voila sends nothing before the new kernel's process has started)."""
+    from playwright.sync_api import TimeoutError as Timeout
+    from playwright.sync_api import sync_playwright
+
+    from crm_course.dashboard.serve import voila_command
+
+    port = _free_port()
+    url, log = f"http://127.0.0.1:{port}/", tmp_path / "voila.log"
+    process = _serve(voila_command(port, pool_size=1), url, log)
+    try:
+        _wait_for_pool(log, url, size=1)  # the notebook ran once: the first view exists
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            pages = [browser.new_page(viewport={"width": 1280, "height": 720})
+                     for _ in range(3)]
+            starts = []
+            for page in pages:
+                starts.append(time.monotonic())
+                page.goto(url, timeout=60_000, wait_until="commit")
+            seconds, states = [], []
+            for page, start in zip(pages, starts, strict=True):
+                left = FIRST_CHART_SECONDS - (time.monotonic() - start)
+                try:
+                    page.wait_for_function(f"() => ({UNCOVERED})() === true",
+                                           timeout=max(left, 0.1) * 1000)
+                except Timeout:  # the reason: `states`, asserted below
+                    seconds.append(math.inf)
+                else:
+                    seconds.append(time.monotonic() - start)
+                states.append((page.evaluate(UNCOVERED),
+                               page.locator("#crm-first-view").count(),
+                               page.locator(".crm-explorer .crm-chart img").count()))
+            print("3 visits, 1 pre-heated kernel: chart uncovered after "
+                  + ", ".join(f"{s:.2f}" for s in seconds) + f" s; (uncovered, first "
+                  f"view, live chart) {states} (load {os.getloadavg()[0]:.1f})")
+            browser.close()
+        assert all(s < FIRST_CHART_SECONDS for s in seconds), (seconds, states)
+        # at least two had no kernel ready: their chart was the first view's copy
+        assert sum(first and not live for _, first, live in states) >= 2, states
     finally:
         _stop(process)
 

@@ -5,7 +5,13 @@ to a visitor, but is culled once it has been idle that long outside the pool."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 from jupyter_server._tz import utcnow
@@ -77,3 +83,54 @@ def test_voilas_own_manager_culls_it_which_is_the_bug_this_fixes(tmp_path):
         assert culled == ["k1"]
 
     asyncio.run(scenario())
+
+
+def _children(pid: int) -> set[int]:
+    """Ids of the processes whose parent is ``pid``."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        if proc.name.isdigit() and f"\nPPid:\t{pid}\n" in status:
+            found.add(int(proc.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+def test_sigterm_to_the_dashboard_command_stops_voila_and_its_kernels(tmp_path):
+    """`kill -TERM` on `crm-course dashboard` (a service manager's stop) reaches Voila,
+    which shuts its pre-heated kernels down: no process of it is left."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cli = subprocess.Popen([sys.executable, "-m", "crm_course.cli", "dashboard", "--no-browser",
+                            f"--port={port}"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": "0"})
+    try:
+        deadline, voila, kernels = time.monotonic() + 120, set(), set()
+        while not kernels and time.monotonic() < deadline:  # Voila up, its kernels started
+            time.sleep(0.5)
+            voila = _children(cli.pid)
+            kernels = set().union(*map(_children, voila)) if voila else set()
+        assert voila and kernels, "Voila did not start its pre-heated kernels in 120 s"
+        cli.send_signal(signal.SIGTERM)
+        assert cli.wait(timeout=60) == 0
+        deadline = time.monotonic() + 30
+        while any(map(_alive, voila | kernels)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        left = [p for p in voila | kernels if _alive(p)]
+        assert left == [], f"still running after SIGTERM: {left}"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()

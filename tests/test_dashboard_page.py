@@ -31,7 +31,7 @@ TABS = {"explorer": "KPIs over time", "review": "Before / after", "what-if": "Wh
         "class": "Class", "data": "Data"}
 SIZES = ((1280, 720), (1920, 1080))
 MIN_TEXT_PX = 18  # controls', tables' and paragraphs' text, CSS pixels
-MIN_CHART_TEXT_PX = 14  # a chart's tick labels on screen
+MIN_CHART_TEXT_PX = 16  # a chart's tick labels on screen
 
 
 @pytest.fixture(scope="module")

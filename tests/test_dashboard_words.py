@@ -26,6 +26,12 @@ CELL = re.compile(r"<td>(.*?)</td>", re.S)
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 UNIT_NAMED = re.compile(r", [a-zA-Z][\w\- ]*$")  # 'First response time, business hours'
 TAGS = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
+GUESSED_PLURAL = re.compile(r"\w\(s\)")  # '1 submission(s)': say the count in words
+# a count with decimals: '119.0 tickets' (a rate may have them: '15.4 tickets per agent-month')
+DECIMAL_COUNT = re.compile(r"\b\d[\d,]*\.\d+ (?:tickets?|leads?|deals?|orders?|submissions?|"
+                           r"learners?|records?|customers?|reps?|users?|rows?|lines?|"
+                           r"months?|questions?)\b(?! per\b)")
+
 
 
 def _texts(widget) -> list[str]:
@@ -66,6 +72,8 @@ def _problems(widget, where: str) -> list[str]:
     for text in _texts(widget):
         problems += [f"{where}: code name {m!r} in {text[:80]!r}" for m in SNAKE.findall(text)]
         problems += [f"{where}: {m!r} in {text[:80]!r}" for m in MISSING.findall(text)]
+        problems += [f"{where}: {m!r} in {text[:80]!r}"
+                     for pattern in (GUESSED_PLURAL, DECIMAL_COUNT) for m in pattern.findall(text)]
     problems += [f"{where}: number without unit {c!r}" for c in _cells(widget)
                  if BARE_NUMBER.match(c)]
     return problems
@@ -88,6 +96,10 @@ def test_the_scan_finds_what_it_looks_for():
     named = widgets.HTML("<table><tr><td>First response time, business hours</td><td>1.67</td>"
                          "</tr><tr><td>First response time</td><td>1.50</td></tr></table>")
     assert _problems(named, "probe") == ["probe: number without unit '1.50'"]
+    counts = _problems(widgets.HTML("<p>1 submission(s), 119.0 tickets, 12.5 business hours, "
+                                    "3 leads, 15.4 tickets per agent-month</p>"), "probe")
+    assert [p.split(":")[1].split(" in ")[0].strip() for p in counts] == [
+        "'n(s)'", "'119.0 tickets'"]
 
 
 def test_every_view_speaks_plain_words_with_units(app):
@@ -127,3 +139,15 @@ def test_table_numbers_carry_the_profiles_currency(app):
     value = e.table.set_index("kpi").loc["average_deal_size", "value"]
     assert f"{value:,.1f} {currency}" in e.latest.value
     assert kpis.get_kpi("average_deal_size").unit == "EUR"
+
+
+def test_counts_are_whole_and_in_the_right_number():
+    from crm_course.dashboard.words import counted, number
+
+    assert number(119.0, "tickets") == "119 tickets"
+    assert number(1204.0, "tickets") == "1,204 tickets"
+    assert number(15.44, "tickets per agent-month") == "15.4 tickets per agent-month"
+    assert number(2.5, "tickets") == "2.50 tickets"  # a mean of counts keeps its decimals
+    assert [counted(n, "submission") for n in (0, 1, 2.0, 1200)] == [
+        "0 submissions", "1 submission", "2 submissions", "1,200 submissions"]
+    assert counted(1, "learner row") == "1 learner row"

@@ -407,6 +407,10 @@ def _add_dashboard(sub) -> None:
 
 
 def _dashboard(args) -> int:
+    """Serve the dashboard until Ctrl-C or ``kill -TERM``: SIGTERM to this command is
+    passed on to Voila, which shuts its kernels down (killing this process alone left
+    Voila running)."""
+    import signal
     import subprocess
     import tempfile
 
@@ -423,11 +427,20 @@ def _dashboard(args) -> int:
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
                             cull_idle=args.cull_idle)
     with tempfile.TemporaryDirectory(prefix="crm-dashboard-") as first_view:
+        voila = subprocess.Popen(command, cwd=ROOT,
+                                 env=environment(args.results, first_view=first_view))
+        signal.signal(signal.SIGTERM, lambda *_: voila.send_signal(signal.SIGTERM))
         try:
-            return subprocess.run(command, cwd=ROOT, env=environment(
-                args.results, first_view=first_view)).returncode
-        except KeyboardInterrupt:
-            return 0
+            code = voila.wait()
+        except KeyboardInterrupt:  # the terminal sent Voila its own SIGINT too
+            voila.send_signal(signal.SIGTERM)
+            code = 0
+        try:
+            voila.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            voila.kill()
+            voila.wait()
+        return 0 if code in (0, -signal.SIGTERM) else code
 
 
 def _add_submit(sub) -> None:

@@ -17,7 +17,9 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from ..class_report import UNNAMED, ClassReport, ResultsError, analyse, load_results
+from .datasets import resolve
 from .render import Chart, Panel, about, table_html
+from .words import counted
 
 COLOURS = {"solved": "#009E73", "wrong": "#D55E00", "not attempted": "#BBBBBB"}
 ABOUT = """<p>Open the results folder of a grading run (the output folder of the course's
@@ -70,7 +72,8 @@ def draw_shares(ax, table: pd.DataFrame) -> None:
 
 
 class ClassView:
-    """Widgets to open a grading run (``folder`` + ``Open``) and see the class.
+    """Widgets to open a grading run (``folder`` + ``Open``; a relative folder from where
+    the server was started, `datasets.resolve`) and see the class.
 
     State: ``report`` (the `ClassReport` shown, or None) and ``status`` (what is open,
     or why the folder did not open).
@@ -102,21 +105,22 @@ class ClassView:
         """Read the folder's results.json and show it; False (reason in ``status``) when
         it cannot be read."""
         try:
-            results = load_results(Path(self.folder.value.strip() or "."))
+            folder = resolve(self.folder.value.strip() or ".")
+            results = load_results(folder)
         except ResultsError as err:
             self.status.value = (f"<pre style='color:#D55E00'>Not opened: "
                                  f"{html.escape(str(err))}</pre>")
             return False
-        self.report = analyse(results, source=self.folder.value.strip())
-        self.status.value = (f"<p>{self.report.submissions} submission(s), "
-                             f"{len(self.report.learners)} learner row(s).</p>")
+        self.report = analyse(results, source=str(folder))
+        self.status.value = (f"<p>{counted(self.report.submissions, 'submission')}, "
+                             f"{counted(len(self.report.learners), 'learner row')}.</p>")
         table = shares(self.report)
         self.chart.show(lambda ax: draw_shares(ax, table),
                         "Stacked bar chart, one bar per question, of the share of the class "
                         "that solved it, got it wrong or did not attempt it: "
                         + "; ".join(f"{name}: {row.solved:.0%} solved, {row.wrong:.0%} wrong"
                                     for name, row in table.iterrows()) + ".",
-                        size=(12.0, 0.25 * len(self.report.questions) + 1.2))
+                        size=(11.0, 0.25 * len(self.report.questions) + 1.2))
         reteach = self.report.reteach
         self.reteach.value = "<h4>What to reteach</h4>" + (
             table_html(pd.DataFrame(
@@ -143,14 +147,14 @@ class ClassView:
             self.mistakes.value = "<p>No wrong answers to this question.</p>"
             return
         self.mistakes.value = table_html(pd.DataFrame(
-            [{"mistake": name, "learners": f"{n} learner(s)"}
+            [{"mistake": name, "learners": counted(n, "learner")}
              for name, n in q.mistakes.items()]))
 
     def describe(self) -> str:
         """What the view shows now."""
         if self.report is None:
             return "Class view: no results opened"
-        lines = [f"Class view: {self.report.submissions} submission(s)"]
+        lines = [f"Class view: {counted(self.report.submissions, 'submission')}"]
         lines += [f"reteach {q.exercise} {q.question}" for q in self.report.reteach]
         if self.question.value is not None:
             q = self.report.questions[self.question.value]

@@ -6,7 +6,8 @@ in a notebook, the kernel's folder), and the page says the full path it read. Lo
 through `crm_course.source.get_crm`; a folder that does not load shows the loader's own
 message (file, column, lines) instead of a traceback, the views keep the data they had,
 and the line saying which data is on screen stays. Folders that loaded are offered again
-(the most recent first, kept in `RECENT_FILE` in the course's cache folder).
+(the most recent first, kept in `RECENT_FILE` in the course's cache folder; a folder
+since removed is not offered).
 """
 
 from __future__ import annotations
@@ -77,13 +78,15 @@ def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM
 
 
 def recent_folders(file: Path) -> list[str]:
-    """Folders that loaded, most recent first (none when ``file`` is missing or broken)."""
+    """Folders that loaded and still exist, most recent first (none when ``file`` is
+    missing or broken)."""
     try:
         folders = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [f for f in folders if isinstance(f, str)][:RECENT_MAX] if isinstance(
-        folders, list) else []
+    if not isinstance(folders, list):
+        return []
+    return [f for f in folders if isinstance(f, str) and Path(f).is_dir()][:RECENT_MAX]
 
 
 def remember(file: Path, folder: Path) -> list[str]:

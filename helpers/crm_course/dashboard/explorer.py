@@ -216,7 +216,7 @@ class KPIExplorer:
                   if len(last) and values.shape[1] == 1 else "")
         target = (f"; target {self._number(ref.target, k.unit)}"
                   if pd.notna(ref.target) else "; no target recorded")
-        return (f"Line chart of {label} ({unit}), {len(values.columns)} line(s), "
+        return (f"Line chart of {label} ({unit}), {words.counted(len(values.columns), 'line')}, "
                 f"{len(values)} points{latest}{target}.")
 
     def _draw(self, ax) -> None:

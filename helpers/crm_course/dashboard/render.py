@@ -28,7 +28,7 @@ FIGSIZE = (12.0, 5.0)  # wide: a projector screen is wider than the room left be
 # fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
 MARGINS = {"left": 0.09, "right": 0.74, "top": 0.9, "bottom": 0.14}
 PROJECTOR = {"font.size": 16, "axes.titlesize": 20, "axes.labelsize": 17,
-             "xtick.labelsize": 15, "ytick.labelsize": 15, "legend.fontsize": 15,
+             "xtick.labelsize": 16, "ytick.labelsize": 16, "legend.fontsize": 15,
              "lines.linewidth": 3, "lines.markersize": 7}
 TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
              ".crm-table th,.crm-table td{padding:4px 12px;text-align:right}"

@@ -5,6 +5,7 @@ Units come from the registry, money in the dataset's currency (`crm.profile.unit
 
     share       -> '14.1%'                percent (an ROI) -> '-9 %' (signed, `kpis.roi.roi_text`)
     score 0-1   -> '0.82 on a 0-1 scale'  other units    -> '3.20 business hours'
+    a whole count -> '119 tickets'
     missing     -> '–'
 """
 
@@ -65,7 +66,12 @@ def figure(value, unit_name: str) -> str:
         return f"{value:.1%}"
     if unit_name == "percent":
         return roi_text(value)
+    if unit_name in COUNTS and value.is_integer():
+        return f"{value:,.0f}"
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
+COUNTS = ("tickets", "features")  # registry units that count things: '119 tickets'
 
 
 def kpi_with_unit(name: str, unit_name: str, currency: str = "EUR") -> str:
@@ -78,3 +84,10 @@ def kpi_with_unit(name: str, unit_name: str, currency: str = "EUR") -> str:
 def percent_points(value: float) -> str:
     """A difference of two shares: 0.031 -> '+3.1 percentage points'."""
     return "–" if math.isnan(value) else f"{value * 100:+.1f} percentage points"
+
+
+def counted(n, noun: str) -> str:
+    """A whole count with its noun in the right number: (1, 'learner') -> '1 learner',
+    (1200.0, 'lead') -> '1,200 leads'."""
+    n = round(float(n))
+    return f"{n:,} {noun if n == 1 else noun + 's'}"

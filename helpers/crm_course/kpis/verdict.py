@@ -167,6 +167,33 @@ def _unestimable(kpi: str, label: str, targeted: bool, scale: str, why: str) -> 
                    (Check(CHECKS[0], None, why),), False, why)
 
 
+def _no_control_region(crm: CRM, kpi: str, label: str, confidence: float) -> str:
+    """Why no region can be set against a control region. A design dataset's control group
+    (``crm.profile.design``) is a set of sales reps: an A/B test's control half (its own
+    verdict, `designs.experiment.verdict_sentence`, on the KPI it targeted) or a staged
+    roll-out's never-switched wave; any other dataset has no control group."""
+    design = crm.profile.design or {}
+    groups = {"ab": "the sales reps of the A/B test's control half, kept without the reminder",
+              "staged": f"the sales reps of the roll-out's wave {design.get('never_treated')!r}, "
+                        "never switched"}
+    if design.get("name") not in groups:
+        return (f"{label}: there is no control group in this dataset, so no change can be "
+                "separated from everything else that happened in the same months (season, "
+                "market, other projects); the changes' effect is not shown.")
+    head = (f"{label}: this dataset's control group is {groups[design['name']]}, not a "
+            "region, so the regions cannot be set against a control region")
+    if kpi != design.get("kpi"):
+        return (f"{head}; the design's change targeted {kpi_words(crm, design['kpi'])}, "
+                f"so {label} has no comparison with a control group and no effect on it "
+                "is shown.")
+    if design["name"] == "ab":
+        from ..designs.experiment import verdict_sentence
+
+        return f"{head}. The test's own comparison of the two halves: " + verdict_sentence(
+            crm, confidence)
+    return f"{head}; the roll-out's own verdict compares the waves (lesson 05b)."
+
+
 def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                    power: float = POWER) -> Verdict:
     """The verdict on ``kpi`` (one of `kpis.panels.panel_kpis`; ValueError otherwise)
@@ -177,10 +204,8 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
     label = kpi_words(crm, kpi)
     control = crm.profile.control_region
     if not control:
-        return _unestimable(kpi, label, targeted, scale, (
-            f"{label}: there is no control group in this dataset, so no change can be "
-            "separated from everything else that happened in the same months (season, "
-            "market, other projects); the changes' effect is not shown."))
+        return _unestimable(kpi, label, targeted, scale,
+                            _no_control_region(crm, kpi, label, confidence))
     if crm.missing("changes"):
         return _unestimable(kpi, label, targeted, scale, (
             f"{label}: this dataset records no changes (no changes table), so the regions "
