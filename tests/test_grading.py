@@ -77,10 +77,10 @@ def batch(tmp_path_factory):
     endless = folder / "dmitri.ipynb"
     options = {"jobs": 2, "progress": False, "sandbox": sandbox.unavailable() is None}
     with ThreadPoolExecutor(max_workers=2) as pool:  # the loop sleeps: no CPU taken
-        for batch in (pool.submit(grade, [endless], alone, timeout=ENDLESS_TIMEOUT, **options),
-                      pool.submit(grade, [p for p in paths if p != endless], out,
-                                  timeout=TIMEOUT, **options)):
-            batch.result()
+        for graded in (pool.submit(grade, [endless], alone, timeout=ENDLESS_TIMEOUT, **options),
+                       pool.submit(grade, [p for p in paths if p != endless], out,
+                                   timeout=TIMEOUT, **options)):
+            graded.result()
     for stored in (alone / "results").iterdir():  # grading resumes from stored results:
         shutil.copy(stored, out / "results")  # the class's views, with the loop's row
     results = grade(paths, out, timeout=TIMEOUT, **options)
