@@ -7,14 +7,12 @@ forbid (shared/EVALUATION_RULES.md) and returns the number of tested KPIs and of
 from __future__ import annotations
 
 import math
-import tempfile
-from pathlib import Path
 
 from crm_course import load_crm, report
 from crm_course.kpis import evaluation as ev
 from crm_course.kpis.registry import REGISTRY
 from crm_course.report_page import render
-from crm_course.source import write_generated
+from crm_course.source import generated_dataset
 
 CLAIMED = ("improved", "got worse")
 SEEDS = range(1, 21)  # the sweeps of `make claims`
@@ -22,9 +20,10 @@ QUICK = (1, 7)  # the seeds `make test` checks every rule on
 
 
 def dataset(seed: int, effect: float = 1.0):
-    """The sample company generated with ``seed`` and ``effect``, loaded."""
-    folder = Path(tempfile.mkdtemp(prefix=f"claims-{seed}-{effect:g}-")) / "data"
-    return load_crm(write_generated(folder, seed, effect=effect))
+    """The sample company generated with ``seed`` and ``effect``, loaded: generated once
+    into the cache folder (`source.generated_dataset`), which every test file and
+    xdist worker asking for the same seed then reads."""
+    return load_crm(generated_dataset(seed, effect=effect))
 
 
 def check_report(crm, rep: report.Report) -> tuple[int, int]:

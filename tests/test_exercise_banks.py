@@ -21,6 +21,7 @@ from crm_course.exercises.questions import (  # noqa: E402
     OpenQuestion,
     SeriesQuestion,
 )
+from crm_course.kpis._common import shared_work  # noqa: E402
 from crm_course.source import get_crm  # noqa: E402
 
 OTHER = {"seed": 9, "scale": 0.8}
@@ -46,6 +47,15 @@ SLIPS = [(bank, q, s) for bank, q in VALUE_QUESTIONS if isinstance(q, NumberQues
 
 def _ids(rows):
     return [f"{r[0]}-{r[1].id}" + (f"-{r[2].name}" if len(r) > 2 else "") for r in rows]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def computed_once():
+    """The 383 cases share one `kpis.shared_work` block: what several questions compute
+    on the same dataset (the cleaned contacts, the design companions, id lookups) is
+    computed once, as inside `kpi_table` (the file alone: 79 CPU-s before, 46 after)."""
+    with shared_work():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -36,6 +38,9 @@ from crm_course.grading.views import csv_cell
 from crm_course.source import get_crm
 
 TIMEOUT = 60  # a loaded shared machine: a correct notebook took 30 s
+# the endless loop waits out its whole limit: graded in its own batch with a shorter one,
+# beside the class (q1-q3 were recorded after 14 s at load 9)
+ENDLESS_TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +73,17 @@ def batch(tmp_path_factory):
     paths += [folder / "eva.ipynb", folder / "fred.ipynb", folder / "notes.txt",
               folder / "zed.ipynb"]
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
-    out = tmp_path_factory.mktemp("graded")
-    results = grade(paths, out, jobs=2, timeout=TIMEOUT, progress=False,
-                    sandbox=sandbox.unavailable() is None)
+    out, alone = tmp_path_factory.mktemp("graded"), tmp_path_factory.mktemp("endless")
+    endless = folder / "dmitri.ipynb"
+    options = {"jobs": 2, "progress": False, "sandbox": sandbox.unavailable() is None}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the loop sleeps: no CPU taken
+        for graded in (pool.submit(grade, [endless], alone, timeout=ENDLESS_TIMEOUT, **options),
+                       pool.submit(grade, [p for p in paths if p != endless], out,
+                                   timeout=TIMEOUT, **options)):
+            graded.result()
+    for stored in (alone / "results").iterdir():  # grading resumes from stored results:
+        shutil.copy(stored, out / "results")  # the class's views, with the loop's row
+    results = grade(paths, out, timeout=TIMEOUT, **options)
     mp.undo()
     return {"results": {r.learner: r for r in results}, "out": out, "paths": paths,
             "before": before, "alice": alice}
@@ -134,7 +147,7 @@ def test_endless_loop_is_stopped_and_partly_graded(batch):
     r = batch["results"]["dmitri"]
     assert r.run["timed_out"] and "time limit" in r.reason
     assert r.score == 3
-    assert r.seconds < TIMEOUT + 30
+    assert r.seconds < ENDLESS_TIMEOUT + 30
 
 
 def test_broken_files_get_a_reason(batch):

@@ -143,17 +143,24 @@ def test_hostile_labels_stay_text_in_every_html_output(tmp_path):
     assert "&lt;script&gt;" in report.to_markdown()
 
 
+@pytest.fixture(scope="module")
+def lesson_runs(own, notebook_runs):
+    """Lessons 02 and 05 on the export, run by the session's store (both at once)."""
+    from crm_course.runner import ROOT
+
+    lessons = ["02_analyse_kpis", "05_review_after_three_months"]
+    done = notebook_runs.run([(ROOT / "notebooks" / f"{lesson}.ipynb",
+                               {"data_dir": str(own[0].source)}) for lesson in lessons])
+    return dict(zip(lessons, done, strict=True))
+
+
 @pytest.mark.parametrize("lesson", ["02_analyse_kpis", "05_review_after_three_months"])
-def test_lessons_run_on_the_exports_own_regions(own, lesson, tmp_path):
+def test_lessons_run_on_the_exports_own_regions(lesson_runs, lesson):
     """The lessons that compare regions run on it and name its regions, never the
     sample's."""
     import nbformat
 
-    from crm_course.runner import ROOT, run_notebook
-
-    crm, _ = own
-    run = run_notebook(ROOT / "notebooks" / f"{lesson}.ipynb", tmp_path / f"{lesson}.ipynb",
-                       {"data_dir": str(crm.source)}, timeout=300)
+    run = lesson_runs[lesson]
     assert run.error is None, run.error
     printed = "\n".join(str(out.get("text") or out.get("data", {}).get("text/plain", ""))
                         for cell in nbformat.read(run.output, as_version=4).cells

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .data import CRM
 from .kpis import canonical_countries, duplicate_clusters
+from .kpis._common import memo
 from .kpis.data_quality import EARLIEST_DATE
 
 COUNTRY_SPELLINGS = {  # spellings no ISO 3166 name or translation covers
@@ -151,8 +152,13 @@ def clean_contacts(crm: CRM) -> tuple[CRM, CleaningReport]:
     Steps, in order: normalise country spellings (to the dataset's `canonical_countries`),
     clear impossible dates, merge duplicate people (the KPI library's duplicate rule over
     the whole data period). Campaign members of removed duplicates are repointed to the
-    record kept.
+    record kept. Computed once per ``crm`` inside a `kpis.shared_work` block (callers
+    must not modify the result).
     """
+    return memo(("clean_contacts", id(crm)), lambda: _clean_contacts(crm), crm)
+
+
+def _clean_contacts(crm: CRM) -> tuple[CRM, CleaningReport]:
     contacts, countries = normalise_countries(crm.contacts, canonical_countries(crm))
     contacts, dates = clear_impossible_dates(contacts, crm.meta["data_end"])
     clusters = duplicate_clusters(crm, *crm.period("all"))

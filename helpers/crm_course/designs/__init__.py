@@ -45,13 +45,17 @@ def companion(crm, name: str, effect: float | None = None):
     unless given, its effect), generated once into the cache and loaded.
 
     Raises ValueError for a dataset that was not generated (an import has no seed)."""
+    from ..kpis._common import memo
+
     seed = crm.meta.get("seed")
     if seed is None:
         raise ValueError("the evaluation designs are generated: this dataset has no "
                          "generator seed (an imported export?); pass seed=... instead")
-    effect = crm.meta.get("effect", 1.0) if effect is None else effect
-    return get_design_crm(name, int(seed), effect=float(effect),
-                          scale=float(crm.meta.get("scale", 1.0)))
+    effect = float(crm.meta.get("effect", 1.0) if effect is None else effect)
+    scale = float(crm.meta.get("scale", 1.0))
+    # loaded once inside a `kpis.shared_work` block (callers must not modify it)
+    return memo(("companion", name, int(seed), effect, scale),
+                lambda: get_design_crm(name, int(seed), effect=effect, scale=scale))
 
 
 def get_design_crm(name: str, seed: int, effect: float = 1.0, scale: float = 1.0):
