@@ -26,7 +26,8 @@ from crm_course import inference, kpis, report
 from crm_course.dashboard import Dashboard, measures
 from crm_course.dashboard.render import drawn
 from crm_course.dashboard.words import number
-from crm_course.kpis.verdict import change_text, did_frame
+from crm_course.inference import change_text
+from crm_course.kpis.verdict import did_frame
 from crm_course.report_page import chart, headline, render
 
 pytestmark = pytest.mark.slow

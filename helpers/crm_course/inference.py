@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+CONFIDENCE = 0.95  # the course's confidence level for every interval and test
+POWER = 0.8        # the course's power for every minimum detectable effect and plan
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -52,6 +55,17 @@ def format_p(p: float) -> str:
     if p < 0.001:
         return "p < 0.001"
     return f"p = {p:.4f}" if f"{p:.3f}" == "0.050" else f"p = {p:.3f}"
+
+
+def change_text(value: float, scale: str) -> str:
+    """A change in its unit: 0.031 -> '+3.1 pp' (``scale`` 'points'), -0.2 -> '-20 %'
+    ('relative'); one below 0.1 pp with two decimals (0.0004 -> '+0.04 pp'); NaN -> 'n/a'."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    digits = 1 if abs(value) >= 0.001 or value == 0 else 2
+    if scale == "points":
+        return f"{value * 100:+.{digits}f} pp"
+    return f"{value * 100:+.{digits - 1}f} %"
 
 
 def cohens_h(p1: float, p2: float) -> float:

@@ -27,13 +27,14 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .importer import provenance
+from .inference import change_text
 from .kpis import evaluation as ev
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
 from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
-from .kpis.verdict import Verdict, causal_verdict, change_text, judged_kpis, targeted_kpis
+from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),

@@ -33,16 +33,11 @@ from matplotlib import transforms
 
 from .. import kpis, plots, report
 from ..data import CRM
+from ..inference import change_text
 from ..kpis import evaluation as ev
 from ..kpis.panels import panel_kpis
-from ..kpis.verdict import (
-    Verdict,
-    causal_verdict,
-    change_text,
-    did_frame,
-    judged_kpis,
-    kpi_words,
-)
+from ..kpis.registry import kpi_words
+from ..kpis.verdict import Verdict, causal_verdict, did_frame, judged_kpis
 from . import words
 from .render import Chart, Panel, about, number
 

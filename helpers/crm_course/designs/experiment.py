@@ -14,13 +14,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..inference import (
+    CONFIDENCE,
+    POWER,
+    change_text,
     compare_proportions,
     format_p,
     minimum_detectable_effect,
     sample_size_per_group,
 )
 from ..kpis.evaluation import claim
-from ..kpis.verdict import CONFIDENCE, POWER, change_text, kpi_words
+from ..kpis.registry import kpi_words
 from . import Estimate, leads
 
 COURSE_PLAN = (0.15, 0.18)  # the course's planning case: leads eventually won, 15 % -> 18 %

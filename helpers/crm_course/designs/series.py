@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..inference import format_p
-from ..kpis.verdict import CONFIDENCE, change_text, kpi_words
+from ..inference import CONFIDENCE, change_text, format_p
+from ..kpis.registry import kpi_words
 from . import Estimate, leads
 
 PLACEBO_MONTHS = 12  # the placebo break: this many months before the real one

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..inference import format_p
-from ..kpis.verdict import CONFIDENCE, POWER, Check, Verdict, change_text, conclusion, kpi_words
+from ..inference import CONFIDENCE, POWER, change_text, format_p
+from ..kpis.registry import kpi_words
+from ..kpis.verdict import Check, Verdict, conclusion
 from . import Estimate, leads
 
 PLACEBO_SHIFT = 6  # months the placebo go-lives come before the real ones

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
+from ..inference import CONFIDENCE
 from ._common import maturity_cut, period
 from .registry import REGISTRY, get_kpi
 
-CONFIDENCE = 0.95
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import CRM
-from ..inference import format_p
+from ..inference import change_text, format_p
 from . import evaluation as ev
 from .roi import (
     ASSUMPTIONS,
@@ -39,12 +39,7 @@ from .roi import (
     roi,
     roi_text,
 )
-from .verdict import (
-    causal_verdict,
-    change_text,
-    did_frame,
-    randomisation_range,
-)
+from .verdict import causal_verdict, did_frame, randomisation_range
 
 KPI = "lead_conversion_rate"
 

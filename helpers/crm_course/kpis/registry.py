@@ -279,6 +279,15 @@ def unregister(name: str) -> None:
     REGISTRY.pop(name, None)
 
 
+def kpi_words(crm: CRM, name: str) -> str:
+    """The KPI's label, with the maturity window for a conversion: 'Lead conversion rate
+    (won within 30 days)' (``crm.profile.maturity_days``)."""
+    label = kpi_label(name)
+    if name.endswith("conversion_rate"):
+        return f"{label} (won within {crm.profile.maturity_days} days)"
+    return label
+
+
 def get_kpi(name: str) -> KPI:
     """The registered KPI called ``name``.
 

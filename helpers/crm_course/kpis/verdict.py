@@ -39,11 +39,10 @@ import pandas as pd
 
 from .. import inference
 from ..data import CRM
+from ..inference import CONFIDENCE, POWER, change_text
 from .panels import handler, panel, panel_entry, panel_kpis
-from .registry import kpi_label
+from .registry import kpi_words
 
-CONFIDENCE = 0.95
-POWER = 0.8
 CHECKS = ("difference-in-differences", "randomisation inference", "pre-trend",
           "placebo date", "minimum detectable effect")
 
@@ -114,26 +113,6 @@ def judged_kpis(crm: CRM, shown=()) -> list[str]:
     (``shown``), in registry order."""
     wanted = set(shown) | targeted_kpis(crm)
     return [k for k in panel_kpis() if k in wanted]
-
-
-def kpi_words(crm: CRM, kpi: str) -> str:
-    """The KPI's label, with the maturity window for a conversion: 'Lead conversion rate
-    (won within 30 days)'."""
-    label = kpi_label(kpi)
-    if kpi.endswith("conversion_rate"):
-        return f"{label} (won within {crm.profile.maturity_days} days)"
-    return label
-
-
-def change_text(value: float, scale: str) -> str:
-    """A change in its unit: 0.031 -> '+3.1 pp' (points), -0.2 -> '-20 %' (relative);
-    one below 0.1 pp with two decimals (0.0004 -> '+0.04 pp')."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    digits = 1 if abs(value) >= 0.001 or value == 0 else 2
-    if scale == "points":
-        return f"{value * 100:+.{digits}f} pp"
-    return f"{value * 100:+.{digits - 1}f} %"
 
 
 def _display(value: float, scale: str) -> float:
