@@ -17,11 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "helpers" / "crm_course"
 # Documented once, not in every docstring:
 CONVENTIONAL = {
     "self", "cls",  # Python's own
-    "crm",  # the `kpis` package docstring, "Common parameters"
-    "start", "end",  # the `kpis` package docstring
-    "by",  # the `kpis` package docstring
-    "first", "last",  # the `kpis.records` module docstring: first and last day, included
-    "confidence",  # the `designs` package docstring: two-sided confidence level
+    # the rest in the `kpis` package docstring, "Common parameters":
+    "crm", "start", "end", "by", "first", "last", "confidence",
 }
 
 

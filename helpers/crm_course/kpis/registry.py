@@ -273,7 +273,8 @@ def register(kpi: KPI) -> KPI:
 
 
 def unregister(name: str) -> None:
-    """Remove a KPI added with `register` (the course's own entries stay)."""
+    """Remove a KPI added with `register` (the course's own entries stay). ``name``: the KPI's
+    name."""
     if any(k.name == name for k in _ENTRIES):
         raise ValueError(f"name: {name!r} is one of the course's KPIs and stays")
     REGISTRY.pop(name, None)

@@ -118,7 +118,7 @@ def judged_kpis(crm: CRM, shown=()) -> list[str]:
 
 def kpi_words(crm: CRM, kpi: str) -> str:
     """The KPI's label, with the maturity window for a conversion: 'Lead conversion rate
-    (won within 30 days)'."""
+    (won within 30 days)'. ``kpi``: the KPI's name."""
     label = kpi_label(kpi)
     if kpi.endswith("conversion_rate"):
         return f"{label} (won within {crm.profile.maturity_days} days)"
@@ -127,7 +127,8 @@ def kpi_words(crm: CRM, kpi: str) -> str:
 
 def change_text(value: float, scale: str) -> str:
     """A change in its unit: 0.031 -> '+3.1 pp' (points), -0.2 -> '-20 %' (relative);
-    one below 0.1 pp with two decimals (0.0004 -> '+0.04 pp')."""
+    one below 0.1 pp with two decimals (0.0004 -> '+0.04 pp'). ``value``: the change as a fraction;
+    ``scale``: "points" or "relative"."""
     if value is None or math.isnan(value):
         return "n/a"
     digits = 1 if abs(value) >= 0.001 or value == 0 else 2
@@ -198,7 +199,8 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                    power: float = POWER) -> Verdict:
     """The verdict on ``kpi`` (one of `kpis.panels.panel_kpis`; ValueError otherwise)
     under the course's one standard (module docstring). Never raises on thin data: the
-    verdict says what could not be estimated."""
+    verdict says what could not be estimated. ``power``: wanted power of the minimum detectable
+    effect."""
     scale = "relative" if panel_entry(kpi).test == "median" else "points"
     targeted = kpi in targeted_kpis(crm)
     label = kpi_words(crm, kpi)
@@ -312,6 +314,8 @@ def randomisation_range(frame: pd.DataFrame, control: str, confidence: float = C
     groups p(t) >= 1 / G, so when 1 / G >= 1 - confidence no effect is rejected and the
     range is (-inf, inf). Returns the hull of the effects not rejected (-inf or inf on an
     unbounded side).
+    ``frame``: the KPI's panel (`kpis.panels.panel`, one row per record with ``y``, ``post``,
+    ``treated`` and ``group``'s column); ``control``: the control's value of ``group``.
     """
     treated_post = ((frame[group] != control) & frame.post).astype(float)
     groups = sorted(frame[group].dropna().unique())
@@ -363,7 +367,9 @@ def _placebo(crm: CRM, frame: pd.DataFrame, alpha: float, confidence: float,
 def conclusion(label: str, targeted: bool, established: bool, checks: list[Check],
                estimate: str) -> str:
     """The one wording of a verdict's conclusion: what is shown (``estimate``: the
-    difference-in-differences and its interval, in words) and what is not."""
+    difference-in-differences and its interval, in words) and what is not. ``label``: the KPI's
+    words; ``targeted``: whether the changes aimed at it; ``established``: whether the estimate
+    clears its test; ``checks``: the verdict's checks, the first four counted."""
     failed = [c.name for c in checks[:4] if not c.passed]
     if established and targeted:
         return (f"{label}: {estimate}, and every check passed, so the change is shown to "
