@@ -187,7 +187,8 @@ def starter_mapping(source: str | Path) -> str:
 
 
 def write_starter_mapping(source: str | Path, out: str | Path) -> Path:
-    """Write `starter_mapping` to ``out`` (never over an existing file)."""
+    """Write `starter_mapping` to ``out`` (never over an existing file). ``source``: the export's
+    folder."""
     out = Path(out).expanduser()
     if out.exists():
         raise FileExistsError(f"{out.name} exists; give a new file name for the starter "
