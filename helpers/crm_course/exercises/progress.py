@@ -134,8 +134,8 @@ def print_progress(log: Path | None = None, exercise: str | None = None,
                    dataset: str | None = None) -> int:
     """``crm-course progress``: print the summary (and one exercise's questions) for one
     dataset (default: the one used last). Returns 2 with a message for a bad argument. ``log``: the
-    event log (default $CRM_COURSE_HOME/events.jsonl); ``exercise``: an id or number (None: no
-    question table); ``dataset``: a fingerprint."""
+    event log (default `event_log_path`); ``exercise``: an id or number (None: no question
+    table); ``dataset``: a fingerprint."""
     try:
         exercise = resolve_exercise(exercise) if exercise is not None else None
     except UnknownId as err:

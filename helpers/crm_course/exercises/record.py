@@ -157,7 +157,7 @@ def home() -> Path:
 
 
 def event_log_path() -> Path:
-    """The local event log, events.jsonl in the course's home folder ($CRM_COURSE_HOME)."""
+    """The local event log: events.jsonl in `home`."""
     return home() / "events.jsonl"
 
 
