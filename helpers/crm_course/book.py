@@ -199,7 +199,7 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
 
 def stage(src: Path, hub_link: str = "") -> Path:
     """Lay out Sphinx's source folder ``src`` (emptied first); return it. ``hub_link``: as in
-    `run_box` (a link without ``{path}`` raises ValueError)."""
+    `run_box` (anything but an http(s) URL holding ``{path}`` raises `BookError`)."""
     from .kpis import evaluation
     from .report_page import build_report
     from .source import get_crm

@@ -146,9 +146,10 @@ def intervals(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
               target: float | None = None, benchmark: float | None = None, ax=None):
     """Separate measurements as points with their intervals (columns ``mean``, ``low``,
     ``high``, one row per measurement, labelled by the index): no line joins them, since
-    nothing was measured in between (two survey waves are two points, not a trend). ``title``,
-    ``xlabel``, ``ylabel``: the chart's texts; ``target``, ``benchmark``: reference lines (None:
-    none); ``ax``: the axes (None: a new figure). ``frame``: the measurements."""
+    nothing was measured in between (two survey waves are two points, not a trend).
+    ``frame``: the measurements; ``title``, ``xlabel``, ``ylabel``: the chart's texts;
+    ``target``, ``benchmark``: reference lines (None: none); ``ax``: the axes (None: a new
+    figure)."""
     ax = _axes(ax)
     labels = [str(i) for i in frame.index]
     mean = frame["mean"].to_numpy(dtype=float)

@@ -14,7 +14,7 @@ from .profile import INDUSTRIES
 
 
 def campaigns_table(rng, scale, start, months) -> pd.DataFrame:
-    """Two campaigns a month over ``months`` months from ``start``, one of them the win-back
+    """Two campaigns a month over ``months`` months from ``start``; the 20th is the win-back
     campaign; ``rng``: the table's random stream; ``scale``: the company's size factor."""
     durations = {"email": 7, "webinar": 14, "trade show": 3, "direct mail": 21, "social": 30}
     costs = {"email": 2000, "webinar": 6000, "trade show": 22000, "direct mail": 7000,

@@ -195,9 +195,9 @@ def group_change(crm, group: str) -> float:
 
 
 def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> float:
-    """SUS of wave 2 minus wave 1, for one group of respondents (None: everyone). ``group``: trained
-    (sales and service outside the control region) or not; ``statistic``: a pandas aggregation name
-    ("mean", "median")."""
+    """SUS of wave 2 minus wave 1, for one group of respondents (None: everyone). ``group``:
+    TRAINED for sales and service outside the control region, any other value for the rest;
+    ``statistic``: a pandas aggregation name ("mean", "median")."""
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
     survey = survey.assign(sus=feedback.sus_scores(survey))
