@@ -118,7 +118,9 @@ def chart_alt(cell, where: str) -> str:
 
 def run_box(kind: str, path: str, hub_link: str) -> str:
     """The "run this lesson" box (``book/_run_box.md``) for the notebook at ``path``
-    (repository-relative, e.g. ``notebooks/05_review.ipynb``)."""
+    (repository-relative, e.g. ``notebooks/05_review.ipynb``). ``kind``: what the notebook is, in
+    words ("lesson", "exercise"); ``hub_link``: the hub's link pattern with ``{path}`` ('': no hub,
+    open it in JupyterLab)."""
     folder, name = path.split("/", 1)
     on_hub = f"{COURSE_FOLDERS[folder]}/{name}"
     hub = (f"[open `{on_hub}` on the course hub]({hub_link.replace('{path}', on_hub)})"
@@ -129,7 +131,8 @@ def run_box(kind: str, path: str, hub_link: str) -> str:
 
 def stage_notebook(path: Path, kind: str, hub_link: str, collapse: bool) -> nbformat.NotebookNode:
     """A lesson or exercise ready for the book: the run box after its first cell, code
-    cells tagged ``hide-input`` when ``collapse``, alt text on every chart."""
+    cells tagged ``hide-input`` when ``collapse``, alt text on every chart. ``path``: the notebook;
+    ``kind`` and ``hub_link`` as in `run_box`."""
     nb = nbformat.read(path, as_version=4)
     where = path.relative_to(ROOT).as_posix()
     for i, cell in enumerate(nb.cells):
@@ -157,7 +160,8 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
     """The KPI reference page (MyST Markdown) from the registry's public table
     (`registry_table`): per area, each KPI's formula, unit, aggregation, maturity and
     its target's period in the sample (``kpi_targets.period``). Columns the registry no
-    longer has are left out; every registered KPI is listed."""
+    longer has are left out; every registered KPI is listed. ``targets``: the sample's
+    ``kpi_targets`` table; ``maturity_days``: the maturity window, in days."""
     from .kpis.registry import AGGREGATIONS, kpi_label, registry_table
 
     table = registry_table(kind=None)
@@ -194,7 +198,8 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
 
 
 def stage(src: Path, hub_link: str = "") -> Path:
-    """Lay out Sphinx's source folder ``src`` (emptied first); return it."""
+    """Lay out Sphinx's source folder ``src`` (emptied first); return it. ``hub_link``: as in
+    `run_box` (anything but an http(s) URL holding ``{path}`` raises `BookError`)."""
     from .kpis import evaluation
     from .report_page import build_report
     from .source import get_crm
@@ -225,7 +230,8 @@ def stage(src: Path, hub_link: str = "") -> Path:
 
 def build(out: Path, hub_link: str = "", src: Path | None = None) -> Path:
     """Stage the sources and build the book into ``out`` (emptied first) with
-    ``sphinx-build -W`` (a warning, such as a broken link, fails the build)."""
+    ``sphinx-build -W`` (a warning, such as a broken link, fails the build). ``hub_link``: as in
+    `run_box`; ``src``: where to stage the sources (default ``out`` + "-src")."""
     out = Path(out)
     src = stage(Path(src) if src else out.with_name(out.name + "-src"), hub_link)
     shutil.rmtree(out, ignore_errors=True)
@@ -238,7 +244,8 @@ def build(out: Path, hub_link: str = "", src: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m crm_course.book [--out build/book] [--hub-link PATTERN]``."""
+    """``python -m crm_course.book [--out build/book] [--hub-link PATTERN]``. ``argv``: the
+    arguments (default: the command line's)."""
     parser = argparse.ArgumentParser(prog="python -m crm_course.book", description=__doc__
                                      .split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("build/book"))

@@ -39,7 +39,8 @@ class BuildError(ValueError):
 # --------------------------------------------------------------------------- steps
 
 def drop_solution_cells(nb):
-    """Remove cells tagged ``solution`` (model answers, solution-only commentary)."""
+    """Remove cells tagged ``solution`` (model answers, solution-only commentary). ``nb``: a
+    notebook (nbformat node), changed in place and returned."""
     nb.cells = [c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
     return nb
 
@@ -63,7 +64,8 @@ def placeholder_for(region: list[str]) -> list[str]:
 
 
 def strip_solution_code(source: str, where: str = "cell") -> str:
-    """Replace every ``# BEGIN SOLUTION`` .. ``# END SOLUTION`` region of ``source``."""
+    """Replace every ``# BEGIN SOLUTION`` .. ``# END SOLUTION`` region of ``source``. ``where``:
+    names the cell in an error (an unclosed or nested region raises `BuildError`)."""
     out, region = [], None
     for n, line in enumerate(source.split("\n"), 1):
         mark = line.strip()
@@ -86,7 +88,8 @@ def strip_solution_code(source: str, where: str = "cell") -> str:
 
 
 def replace_solution_code(nb):
-    """Replace the solution regions of every code cell with a placeholder."""
+    """Replace the solution regions of every code cell with a placeholder. ``nb``: a notebook
+    (nbformat node), changed in place and returned."""
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.source = strip_solution_code(cell.source, f"cell {i}")
@@ -94,7 +97,8 @@ def replace_solution_code(nb):
 
 
 def clear_outputs(nb):
-    """Remove outputs and execution counts."""
+    """Remove outputs and execution counts. ``nb``: a notebook (nbformat node), changed in place and
+    returned."""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -103,7 +107,8 @@ def clear_outputs(nb):
 
 
 def clean_metadata(nb):
-    """Keep only tags in cell metadata and the kernel/course entries of the notebook's."""
+    """Keep only tags in cell metadata and the kernel/course entries of the notebook's. ``nb``: a
+    notebook (nbformat node), changed in place and returned."""
     for cell in nb.cells:
         tags = list(cell.get("metadata", {}).get("tags", []))
         cell.metadata = nbformat.NotebookNode({"tags": tags} if tags else {})
@@ -115,13 +120,15 @@ def clean_metadata(nb):
 
 
 def content_checksum(nb) -> str:
-    """SHA-256 of the cells' types and sources: what a learner's edit would change."""
+    """SHA-256 of the cells' types and sources: what a learner's edit would change. ``nb``: a
+    notebook."""
     cells = [[c.get("cell_type"), c.get("source")] for c in nb.get("cells", [])]
     return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
 
 
 def mark_generated(nb):
-    """Record in the metadata that the notebook was generated, with its checksum."""
+    """Record in the metadata that the notebook was generated, with its checksum. ``nb``: a notebook
+    (nbformat node), changed in place and returned."""
     meta = nb.metadata.setdefault("crm_course", {})
     meta["generated"] = "crm-course build-exercises (do not edit solutions here)"
     meta["checksum"] = content_checksum(nb)
@@ -140,7 +147,8 @@ MODEL_MARK = re.compile(r"^\*\*Model answer\.\*\*\s*")
 
 
 def solution_regions(source: str) -> str:
-    """The code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` (dedented)."""
+    """The code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` (dedented). ``source``: a cell's
+    code."""
     lines, inside = [], False
     for line in source.split("\n"):
         mark = line.strip()
@@ -155,7 +163,8 @@ def question_texts(nb, where: str = "notebook") -> dict[str, dict[str, str]]:
     """``{qid: {"prompt", "solution", "model_answer", "placeholder"}}`` of a solution
     notebook: the prompt is the markdown after ``**qN.**`` up to the cell's end; the
     solution is the solution region of the cell that checks ``qN``; an open question's
-    model answer and placeholder are the cells after its ``answer-qN`` cell."""
+    model answer and placeholder are the cells after its ``answer-qN`` cell. ``nb``: the solution
+    notebook; ``where``: its name in an error."""
     texts: dict[str, dict[str, str]] = {}
 
     def entry(qid: str) -> dict[str, str]:
@@ -191,12 +200,15 @@ def question_texts(nb, where: str = "notebook") -> dict[str, dict[str, str]]:
 
 
 def all_texts(solutions: Path) -> dict[str, dict]:
-    """`question_texts` of every solution notebook, by exercise id (the file's stem)."""
+    """`question_texts` of every solution notebook, by exercise id (the file's stem). ``solutions``:
+    the folder of solution notebooks."""
     return {src.stem: question_texts(nbformat.read(src, as_version=4), src.name)
             for src in sorted(Path(solutions).glob("*.ipynb"))}
 
 
 def texts_json(texts: dict) -> str:
+    """The question ``texts`` (`all_texts`) as the JSON written to texts.json: sorted keys, so the
+    same texts give the same bytes."""
     return json.dumps(texts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -220,6 +232,7 @@ def build_exercise(solution) -> nbformat.NotebookNode:
 
 
 def to_text(nb) -> str:
+    """The notebook ``nb`` as the text written to its file."""
     return nbformat.writes(nb) + "\n"
 
 
@@ -232,6 +245,7 @@ class BuildReport:
 
     @property
     def ok(self) -> bool:
+        """Whether nothing was out of date or refused."""
         return not self.stale and not self.refused
 
 
@@ -250,7 +264,9 @@ def build_all(solutions: Path | None = None, exercises: Path | None = None,
               texts: Path | None = None) -> BuildReport:
     """Build every ``solutions/*.ipynb`` into ``exercises/`` and their question texts
     into ``texts`` (default: the package's texts.json when building the course's own
-    solutions/, else none); ``check`` writes nothing."""
+    solutions/, else none); ``check`` writes nothing. ``solutions``, ``exercises``: the folders
+    (default: the course's); ``force``: overwrite an exercise notebook that was edited by hand (else
+    refused)."""
     if texts is None and solutions is None:
         texts = TEXTS_PATH
     solutions = Path(solutions) if solutions else ROOT / "solutions"
@@ -285,7 +301,8 @@ def _sync(path: Path, text: str, report: BuildReport, check: bool,
 
 def main(force: bool = False, check: bool = False, solutions: Path | None = None,
          exercises: Path | None = None) -> int:
-    """``crm-course build-exercises``: print what happened; 1 if stale or refused."""
+    """``crm-course build-exercises``: print what happened; 1 if stale or refused. ``force``,
+    ``check``, ``solutions`` and ``exercises`` as in `build_all`."""
     report = build_all(solutions, exercises, force=force, check=check)
     for p in report.written:
         print(f"wrote {p}")

@@ -28,6 +28,8 @@ def business_clock(moments: pd.Series | np.ndarray, hours: tuple[int, int]) -> n
 
     clock = busdays_before(day) * L + clip(time_of_day - open, 0, L), where L = close -
     open and time of day counts as 0 on weekends.
+    ``moments``: timestamps; ``hours``: (opening hour, closing hour), e.g. the profile's business
+    hours.
     """
     open_s, length = hours[0] * 3600, (hours[1] - hours[0]) * 3600
     t = np.asarray(moments, dtype="datetime64[s]")
@@ -45,6 +47,7 @@ def from_business_clock(clock: np.ndarray, hours: tuple[int, int]) -> np.ndarray
     """Inverse of `business_clock`: the calendar moment at each business clock value.
 
     A value on a day boundary maps to the opening hour of the next business day.
+    ``clock``: business seconds from the origin; ``hours``: (opening hour, closing hour).
     """
     clock = np.asarray(clock, dtype=np.int64)
     days, within = np.divmod(clock, (hours[1] - hours[0]) * 3600)

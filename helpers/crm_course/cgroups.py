@@ -165,7 +165,8 @@ class Group:
         return total
 
     def remove(self, wait: float = 10) -> None:
-        """Kill every process left in the cgroup and remove it."""
+        """Kill every process left in the cgroup and remove it. ``wait``: seconds to wait, per
+        cgroup folder, for its processes to end."""
         for _, folder in self.folders:
             end = time.monotonic() + wait
             while True:
@@ -218,7 +219,8 @@ def make(memory: int, processes: int) -> Group:
 @contextlib.contextmanager
 def limited(memory: int, processes: int):
     """`make`'s cgroup, removed on exit; None where `unavailable` says none can be
-    made (the sandbox's per-process limits then hold alone)."""
+    made (the sandbox's per-process limits then hold alone). ``memory``: bytes of RAM and swap;
+    ``processes``: tasks allowed (threads included)."""
     if unavailable() is not None:
         yield None
         return

@@ -51,13 +51,17 @@ class QuestionStats:
 
     @property
     def not_attempted(self) -> int:
+        """Learners who neither solved the question nor answered it wrong."""
         return self.learners - self.solved - self.wrong
 
     def share(self, count: int) -> float:
+        """``count`` / learners (0 without learners)."""
         return count / self.learners if self.learners else 0.0
 
     @property
     def reteach(self) -> bool:
+        """Whether to teach it again: graded, solved by fewer than RETEACH_SOLVED and answered wrong
+        by at least RETEACH_WRONG of the learners."""
         return self.graded and self.learners > 0 and \
             self.share(self.solved) < RETEACH_SOLVED and self.share(self.wrong) >= RETEACH_WRONG
 
@@ -75,6 +79,7 @@ class LearnerRow:
 
     @property
     def completion(self) -> float:
+        """Share of the exercise's questions attempted (0 without questions)."""
         return self.attempted / self.questions if self.questions else 0.0
 
 
@@ -94,10 +99,13 @@ class ClassReport:
 
     @property
     def reteach(self) -> list[QuestionStats]:
+        """The questions to teach again, the most often wrong first."""
         return sorted((q for q in self.questions if q.reteach),
                       key=lambda q: (-q.share(q.wrong), q.exercise, q.question))
 
     def to_dict(self) -> dict:
+        """The report as plain data (questions with ``not_attempted`` and ``reteach``, learners with
+        ``completion``), for JSON."""
         return {"source": self.source, "submissions": self.submissions,
                 "questions": [{**asdict(q), "not_attempted": q.not_attempted,
                                "reteach": q.reteach} for q in self.questions],
@@ -115,7 +123,8 @@ def results_file(path: Path) -> Path:
 
 
 def load_results(path: Path) -> list[dict]:
-    """The submissions of a grading run; raises `ResultsError` naming what is wrong."""
+    """The submissions of a grading run; raises `ResultsError` naming what is wrong. ``path``:
+    results.json or the folder holding it."""
     file = results_file(path)
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
@@ -146,7 +155,8 @@ def _best(results: list[dict]) -> list[dict]:
 
 
 def analyse(results: list[dict], source: str = "") -> ClassReport:
-    """The class report of graded submissions (see the module's docstring)."""
+    """The class report of graded submissions (see the module's docstring). ``results``: the
+    submissions (`load_results`); ``source``: the file's name, shown on the page."""
     exercises = sorted({r.get("exercise") for r in results if r.get("exercise") in BANKS})
     if len(exercises) == 1:  # a broken file still counts against the batch's exercise
         results = [r if r.get("exercise") else {**r, "exercise": exercises[0]}
@@ -263,7 +273,8 @@ def render_html(report: ClassReport) -> str:
 
 def write_report(results: Path, out: Path | None = None) -> tuple[Path, ClassReport]:
     """Read a grading run and write its HTML report (default: class_report.html next to
-    results.json). Returns the path written and the report."""
+    results.json). Returns the path written and the report. ``results``: results.json or its folder;
+    ``out``: the HTML file."""
     file = results_file(results)
     report = analyse(load_results(file), source=file.name)
     out = Path(out) if out is not None else file.parent / "class_report.html"
@@ -273,7 +284,8 @@ def write_report(results: Path, out: Path | None = None) -> tuple[Path, ClassRep
 
 
 def summary_lines(report: ClassReport) -> list[str]:
-    """A few lines for the terminal: learners, reteach list, top mistakes."""
+    """A few lines for the terminal: learners, reteach list, top mistakes. ``report``: from
+    `analyse`."""
     lines = [f"{report.submissions} submission(s), {len(report.learners)} learner-exercise "
              "row(s)"]
     for q in report.reteach:
@@ -285,7 +297,8 @@ def summary_lines(report: ClassReport) -> list[str]:
 
 
 def main(results: Path, out: Path | None = None) -> int:
-    """``crm-course class-report``: write the page, print a summary; 2 on a bad input."""
+    """``crm-course class-report``: write the page, print a summary; 2 on a bad input. ``results``
+    and ``out`` as in `write_report`."""
     try:
         path, report = write_report(results, out)
     except ResultsError as err:

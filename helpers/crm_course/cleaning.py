@@ -39,6 +39,7 @@ class CleaningReport:
     contacts_after: int
 
     def as_series(self) -> pd.Series:
+        """The counts as a Series named "count", one entry per field."""
         return pd.Series(self.__dict__, name="count")
 
 
@@ -93,6 +94,8 @@ def normalise_countries(contacts: pd.DataFrame, countries: Iterable[str]
 
     Parameters
     ----------
+    contacts : DataFrame
+        The contacts table (not changed: a copy is returned).
     countries : iterable of str
         The valid spellings, as `kpis.canonical_countries` gives them for a dataset
         (the sample company: its four). A value, ignoring case and
@@ -114,7 +117,9 @@ def normalise_countries(contacts: pd.DataFrame, countries: Iterable[str]
 
 def clear_impossible_dates(contacts: pd.DataFrame, data_end: str | pd.Timestamp
                            ) -> tuple[pd.DataFrame, int]:
-    """Empty the creation dates before 1990 or after ``data_end`` (unknown beats wrong)."""
+    """Empty the creation dates before 1990 or after ``data_end`` (unknown beats wrong).
+    ``contacts``: the contacts table (not changed: a copy is returned with the count of dates
+    cleared)."""
     created = contacts.created_date
     bad = (created < pd.Timestamp(EARLIEST_DATE)) | (created > pd.Timestamp(data_end))
     return contacts.assign(created_date=created.mask(bad)), int(bad.sum())
@@ -127,6 +132,7 @@ def merge_duplicates(contacts: pd.DataFrame, clusters: pd.DataFrame
 
     Returns the merged table and a map from each removed contact_id to the one kept, so
     other tables (campaign members) can be repointed.
+    ``contacts``: the contacts table; ``clusters``: `kpis.duplicate_clusters` (contact_id, cluster).
     """
     if clusters.empty:
         return contacts.copy(), {}

@@ -499,6 +499,7 @@ def _hub(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``crm-course`` argument parser, one subcommand per ``_add_*`` function."""
     parser = argparse.ArgumentParser(
         prog="crm-course",
         description="Evaluate and continuously improve your CRM: course tools.")
@@ -512,6 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``crm-course``: run the subcommand ``argv`` names (default: the command line's); its exit
+    status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     return args.func(args)

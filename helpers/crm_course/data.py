@@ -110,7 +110,8 @@ class CRM:
         return lacking
 
     def period(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """``baseline``, ``review`` or ``all`` as (first day, last day), both inclusive."""
+        """``baseline``, ``review`` or ``all`` as (first day, last day), both inclusive. ``name``:
+        the period's name; another raises ValueError listing them."""
         start = pd.Timestamp(self.meta["data_start"])
         changes = pd.Timestamp(self.meta["changes_start"])
         end = pd.Timestamp(self.meta["data_end"])
@@ -150,6 +151,8 @@ def write_tables(tables: dict[str, pd.DataFrame], metadata: dict, out_dir: str |
     """Write every table as ``<name>.csv`` plus ``dataset.json``; return the paths written.
 
     The bytes depend only on the data: UTF-8, ``\\n`` line ends, columns in schema order.
+    ``tables``: name -> frame; ``metadata``: the ``dataset.json`` content; ``out_dir``: the folder
+    (made if missing).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +179,8 @@ def quote_lines(rows: Iterable[int]) -> str:
 
 
 def quote_values(values: Iterable) -> str:
+    """The distinct ``values`` quoted, in first-seen order, for an error message: the first
+    MAX_LISTED, then how many more."""
     values = list(dict.fromkeys(values))
     shown = ", ".join(repr(v) for v in values[:MAX_LISTED])
     return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
@@ -282,7 +287,9 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
                 filename: str | None = None, vocabularies: dict | None = None
                 ) -> pd.DataFrame:
     """Parse one table's text columns into typed columns; append problems found.
-    ``vocabularies``: the profile's, for the columns that take their values from one."""
+    ``vocabularies``: the profile's, for the columns that take their values from one. ``raw``: the
+    table as read, every column text; ``problems``: list the problems are appended to; ``filename``:
+    the name errors give (default the table's file)."""
     name = filename or table.filename
     frame = pd.DataFrame({c.name: _parse_column(name, c, raw[c.name], problems,
                                                 vocabularies or {})
@@ -302,7 +309,8 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
 
     The keys pointing at one column are first looked up together, in one hash set of
     that column; only the columns of a set that misses a value are looked at one by one,
-    in schema order, for the report."""
+    in schema order, for the report. ``tables``: name -> parsed frame; ``problems``: list the
+    orphans are appended to."""
     keys = [(name, column, tuple(column.references.split(".")))
             for name, table in TABLES.items() for column in table.columns
             if column.references is not None and name in tables
@@ -340,6 +348,8 @@ def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
 
 
 def read_metadata(folder: Path, problems: list[str]) -> dict:
+    """The ``dataset.json`` of ``folder`` as a dict ({} when missing or unreadable); what is wrong
+    with it is appended to ``problems``."""
     path = folder / METADATA_FILE
     if not path.is_file():
         problems.append(f"{path}: file not found. It describes the dataset as JSON with keys "

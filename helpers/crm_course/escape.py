@@ -50,17 +50,20 @@ def clean(text, multiline: bool = False) -> str:
 
 
 def html(text, multiline: bool = False) -> Markup:
-    """``text`` safe to put in HTML (text or a quoted attribute)."""
+    """``text`` safe to put in HTML (text or a quoted attribute). ``multiline``: keep line
+    breaks."""
     return escape(clean(text, multiline))
 
 
 def markdown(text, multiline: bool = False) -> str:
-    """``text`` safe to put in Markdown that is rendered as HTML: literal, no markup."""
+    """``text`` safe to put in Markdown that is rendered as HTML: literal, no markup. ``multiline``:
+    keep line breaks."""
     return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text, multiline)).translate(MARKDOWN_HTML)
 
 
 def markdown_literal(text, multiline: bool = False) -> str:
-    """``text`` literal in Markdown rendered by a renderer that escapes HTML itself."""
+    """``text`` literal in Markdown rendered by a renderer that escapes HTML itself. ``multiline``:
+    keep line breaks."""
     return MARKDOWN_LITERAL.sub(r"\\\1", clean(text, multiline))
 
 
@@ -72,7 +75,8 @@ def no_bidi(text) -> str:
 
 def looks_like_formula(text: str) -> bool:
     """Starts like a formula once leading spaces are dropped and full-width forms read
-    as their ASCII ones (NFKC): ``' =1+1'``, ``'\u3000=1+1'`` and ``'＝1+1'`` too."""
+    as their ASCII ones (NFKC): ``' =1+1'``, ``'\u3000=1+1'`` and ``'＝1+1'`` too.
+    ``text``: a cell's text."""
     text = unicodedata.normalize("NFKC", text)
     return text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START)
 
@@ -80,7 +84,8 @@ def looks_like_formula(text: str) -> bool:
 def csv_cell(value) -> str:
     """A CSV cell a spreadsheet never runs: control and bidi characters dropped, and a
     leading ``'`` before text that starts like a formula (``= + - @``, tab, return),
-    after any leading space."""
+    after any leading space. ``value``: anything; None is an empty cell, a float written with
+    ``:g``."""
     text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
     formula = looks_like_formula(text)
     text = clean(text)

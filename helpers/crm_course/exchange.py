@@ -40,7 +40,8 @@ from .inbox import INBOX, ROSTER, SUBMISSION, ExchangeError
 
 def submitted(exchange: str | Path) -> dict[tuple[str, str], list[tuple[int, str, Path]]]:
     """``{(username, notebook): [(modification time in ns, name, path), ...]}``: every
-    submission in the inbox, oldest first; links and other non-files are left out."""
+    submission in the inbox, oldest first; links and other non-files are left out. ``exchange``: the
+    hub's exchange folder."""
     found: dict[tuple[str, str], list[tuple[int, str, Path]]] = {}
     for path in sorted((Path(exchange) / INBOX).glob("*/*.ipynb")):
         m = SUBMISSION.match(path.name)
@@ -56,7 +57,8 @@ def submitted(exchange: str | Path) -> dict[tuple[str, str], list[tuple[int, str
 
 def latest(exchange: str | Path) -> list[Path]:
     """The newest submission per learner and notebook (by the file's modification time,
-    then name: a name's time stamp is the learner's to choose), sorted by path."""
+    then name: a name's time stamp is the learner's to choose), sorted by path. ``exchange``: the
+    hub's exchange folder."""
     return sorted(files[-1][2] for files in submitted(exchange).values())
 
 
@@ -96,13 +98,15 @@ def copy_submission(path: Path, into: Path) -> Path:
 
 
 def notebook_of(submission: Path) -> str:
-    """``00_warmup`` for ``inbox/ana/00_warmup.20261127T101500_000000Z.ipynb``."""
+    """``00_warmup`` for ``inbox/ana/00_warmup.20261127T101500_000000Z.ipynb``. ``submission``: the
+    submitted file."""
     m = SUBMISSION.match(Path(submission).name)
     return m["notebook"] if m else Path(submission).stem
 
 
 def read_homes(exchange: str | Path) -> dict[str, Path]:
-    """``{username: home folder}`` from the hub's roster."""
+    """``{username: home folder}`` from the hub's roster. ``exchange``: the hub's exchange
+    folder."""
     path = Path(exchange) / ROSTER
     with open(path, newline="", encoding="utf-8") as fh:
         return {row["username"]: Path(row["home"]) for row in csv.DictReader(fh)
@@ -113,7 +117,8 @@ def write_feedback(home: Path, notebook: str, html_text: str) -> Path:
     """Write ``home/feedback/<notebook>.html``, owned like ``home``. The grader may run
     as root: it never follows a learner's link, never opens a FIFO or device (opened
     non-blocking, checked with fstat before anything is written) and raises OSError for
-    a ``feedback`` that is not a folder or a target that is not a regular file."""
+    a ``feedback`` that is not a folder or a target that is not a regular file. ``html_text``: the
+    page."""
     hfd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         st = os.fstat(hfd)
@@ -149,7 +154,8 @@ def grade_exchange(exchange: str | Path, out: Path, jobs: int = 1, timeout: floa
     learner's own dataset) into ``out``; a roster learner who submitted nothing of a
     notebook others submitted gets a "not submitted" row; write each learner's
     feedback into their home (``memory``: bytes of RAM per submission, as in
-    `grading.grade`). Returns the results and the feedback files written."""
+    `grading.grade`). Returns the results and the feedback files written. ``exchange``: the hub's
+    exchange folder; ``jobs``, ``timeout``, ``progress``, ``sandbox``: as in `grading.grade`."""
     exchange = Path(exchange)
     if not (exchange / ROSTER).is_file():
         raise ExchangeError(f"{exchange / ROSTER}: no roster; the hub writes it when a "

@@ -56,7 +56,7 @@ class NotebookRun:
 def parameters_of(path: str | Path) -> dict:
     """Default values of the notebook's ``parameters`` cell (`papermill.inspect_notebook`,
     read as Python whatever the notebook's metadata claims); a value that is not a
-    Python literal is left out."""
+    Python literal is left out. ``path``: the notebook."""
     import nbformat
     import papermill
 
@@ -98,6 +98,11 @@ def execute(source: Path, output: Path, parameters: dict | None = None, *,
 
     ``cell_timeout`` stops one cell; ``wall_timeout`` kills the whole run (and its
     kernel); ``warm``: the kernel is forked from a warm process (`warm_kernel`).
+    ``parameters``: values for the notebook's ``parameters`` cell; ``cwd``: the kernel's folder;
+    ``engine``: "papermill" or "nbclient"; ``allow_errors``: go on after a failing cell (nbclient);
+    ``output_cap``: characters of output kept before the rest is cut (nbclient; None: no cap);
+    ``record_timing``: keep nbclient's timing metadata; ``env``: variables added to the child's
+    environment; ``retries``: runs more after a kernel-start race.
     """
     source, output = Path(source), Path(output)
     started = time.perf_counter()
@@ -226,7 +231,8 @@ def _kill_group(pid: int) -> None:
 def read_capped(path: Path, cap: int, within: Path | None = None) -> bytes | None:
     """The bytes of a regular file of at most ``cap`` bytes, never through a symlink (nor
     a folder that leads out of ``within``); None when it is missing, not a plain file or
-    larger than ``cap``."""
+    larger than ``cap``. ``path``: the file; ``within``: a folder its real parent must lie in (None:
+    anywhere)."""
     if within is not None and not Path(os.path.realpath(Path(path).parent)).is_relative_to(
             os.path.realpath(within)):
         return None
@@ -266,7 +272,9 @@ def _tail(path: Path) -> str:
 
 def run_notebook(source: Path, output: Path, parameters: dict, timeout: int) -> NotebookRun:
     """A lesson or solution with papermill, kernel in the notebook's folder;
-    ``error`` names the first failing cell."""
+    ``error`` names the first failing cell. ``source``, ``output``: the notebook and where the run
+    is written; ``parameters``: values for its ``parameters`` cell; ``timeout``: seconds per
+    cell."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     return execute(Path(source), output, parameters, cwd=Path(source).parent,
@@ -279,6 +287,7 @@ def execute_in_place(path: Path, timeout: int = 600) -> None:
     Runs the way nbval will compare it: kernel in the notebook's folder, default data,
     ``PYTHONHASHSEED=0``, no timing metadata, the exercise event log in a throw-away
     folder, matplotlib's default (inline) backend. Raises RuntimeError naming the cell.
+    ``path``: the notebook; ``timeout``: seconds per cell.
     """
     with tempfile.TemporaryDirectory(prefix="crm-execute-") as home:
         run = execute(path, path, engine="nbclient", cell_timeout=timeout,

@@ -141,7 +141,7 @@ def _to_pandas(table: Table, data: pa.Table, allowed: dict[str, tuple[str, ...]]
 def read_table(path: Path, table: Table, vocabularies: dict) -> pd.DataFrame | None:
     """``path`` parsed with the schema's types and checked (categories against their
     fixed values or the profile's ``vocabularies``); None when the careful parse must run
-    (a value, column or file the fast path cannot take as it is)."""
+    (a value, column or file the fast path cannot take as it is). ``table``: the table's schema."""
     allowed = {c.name: c.allowed(vocabularies) for c in table.columns if c.kind == "category"}
     types = {c.name: _TYPES[c.kind] for c in table.columns}
     options = pacsv.ConvertOptions(
@@ -165,6 +165,8 @@ def _signature(vocabularies: dict) -> str:
 
 
 def fingerprint(path: Path) -> list[int] | None:
+    """(size, mtime, ctime, inode) of ``path``, the cache's test that a file did not change; None
+    when it cannot be read."""
     try:
         st = path.stat()
     except OSError:

@@ -49,6 +49,7 @@ def sus_scores(responses: pd.DataFrame) -> pd.Series:
 
     SUS = 2.5 x (sum over odd items of (answer - 1) + sum over even items of (5 - answer)).
     68 is the average score across studies.
+    ``responses``: one row per response with the columns sus_1 .. sus_10 (answers 1-5).
     """
     items = _items(responses, SUS_ITEMS)
     answers = responses[items].to_numpy(dtype=float)
@@ -61,6 +62,7 @@ def nps(scores: pd.Series) -> float:
     """Net Promoter Score: % promoters (9-10) - % detractors (0-6), from -100 to +100.
 
     NaN when there are no answers.
+    ``scores``: answers 0-10 (missing ones left out).
     """
     s = pd.Series(scores).dropna()
     if s.empty:
@@ -70,7 +72,8 @@ def nps(scores: pd.Series) -> float:
 
 def nps_groups(scores: pd.Series) -> pd.Series:
     """Share of detractors (0-6), passives (7-8) and promoters (9-10); NaN shares when
-    there are no answers (as `nps`), not a misleading 0%."""
+    there are no answers (as `nps`), not a misleading 0%. ``scores``: answers 0-10 (missing ones
+    left out)."""
     s = pd.Series(scores).dropna()
     if s.empty:
         return pd.Series(np.nan, index=["detractor", "passive", "promoter"], name="proportion")
@@ -80,13 +83,15 @@ def nps_groups(scores: pd.Series) -> pd.Series:
 
 
 def top2box(responses: pd.DataFrame, items=LIKERT_ITEMS) -> pd.Series:
-    """Share of answers 4 or 5 ("agree" or "strongly agree") per Likert item."""
+    """Share of answers 4 or 5 ("agree" or "strongly agree") per Likert item. ``responses``: one row
+    per response; ``items``: the Likert columns (answers 1-5)."""
     items = _items(responses, items)
     return (responses[items] >= 4).mean().rename("top-2-box")
 
 
 def likert_summary(responses: pd.DataFrame, items=LIKERT_ITEMS) -> pd.DataFrame:
-    """Per item: the statement, number of answers, median answer and top-2-box share."""
+    """Per item: the statement, number of answers, median answer and top-2-box share. ``responses``:
+    one row per response; ``items``: the Likert columns (answers 1-5)."""
     items = _items(responses, items)
     return pd.DataFrame({
         "statement": [LIKERT_ITEMS.get(i, i) for i in items],
@@ -97,7 +102,8 @@ def likert_summary(responses: pd.DataFrame, items=LIKERT_ITEMS) -> pd.DataFrame:
 
 
 def likert_distribution(responses: pd.DataFrame, item: str, by: pd.Series) -> pd.DataFrame:
-    """Share of each answer 1-5 of ``item`` within each group of ``by`` (rows sum to 1)."""
+    """Share of each answer 1-5 of ``item`` within each group of ``by`` (rows sum to 1).
+    ``responses``: one row per response; ``by``: a group per response."""
     _items(responses, [item])
     table = pd.crosstab(by, responses[item], normalize="index")
     table = table.reindex(columns=range(1, 6), fill_value=0.0)
@@ -107,7 +113,8 @@ def likert_distribution(responses: pd.DataFrame, item: str, by: pd.Series) -> pd
 
 def response_rate(survey: pd.DataFrame, users: pd.DataFrame, wave: int,
                   sent: str | pd.Timestamp) -> float:
-    """Responses in ``wave`` / users invited (licence started on or before ``sent``)."""
+    """Responses in ``wave`` / users invited (licence started on or before ``sent``). ``survey``:
+    the survey responses (``wave``, ``user_id``); ``users``: with ``licence_start``."""
     invited = (users.licence_start <= pd.Timestamp(sent)).sum()
     answered = survey.loc[survey.wave == wave, "user_id"].nunique()
     return float(answered / invited) if invited else float("nan")
@@ -127,7 +134,8 @@ def comment_themes(comments: pd.Series, themes: dict[str, tuple[str, ...]] = THE
 
 def theme_counts(comments: pd.Series, themes: dict[str, tuple[str, ...]] = THEMES
                  ) -> pd.DataFrame:
-    """Comments per theme and share of all non-empty comments, most frequent first."""
+    """Comments per theme and share of all non-empty comments, most frequent first. ``comments``:
+    the free-text comments; ``themes``: theme -> its keywords."""
     flags = comment_themes(comments, themes)
     n = int(pd.Series(comments).notna().sum())
     counts = flags.sum().sort_values(ascending=False, kind="stable")
@@ -162,6 +170,7 @@ def correlation(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correla
 
     NaN r, interval and p-value with fewer than `MIN_PAIRS` pairs or when either variable
     has no spread (a correlation is then undefined, not zero).
+    ``x``, ``y``: the two variables, paired by index.
     """
     from scipy import stats
     pairs = pd.concat({"x": pd.Series(x), "y": pd.Series(y)}, axis=1).dropna()
@@ -178,7 +187,8 @@ def correlation(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correla
 def correlation_sentence(c: Correlation, what: str, unit: str = "respondents") -> str:
     """'Correlation between {what}: 0.30 (61 respondents; 95% interval 0.05 to 0.51,
     p = 0.019): a link beyond chance.' or '... within what chance alone produces with
-    this many {unit}.'; an undefined correlation says why."""
+    this many {unit}.'; an undefined correlation says why. ``c``: from `correlation`; ``what``: the
+    two variables in words; ``unit``: what a pair is."""
     if math.isnan(c.r):
         return (f"Correlation between {what}: not defined ({c.n} {unit}; it needs at least "
                 f"{MIN_PAIRS} and a spread in both).")
@@ -191,7 +201,8 @@ def correlation_sentence(c: Correlation, what: str, unit: str = "respondents") -
 def correlations_by(x: pd.Series, y: pd.Series, groups: pd.Series,
                     confidence: float = 0.95) -> pd.DataFrame:
     """Per group: pairs, r, its interval, its p-value and Holm's adjusted p-value (one
-    test per group with a correlation: adjusted for testing them all at once)."""
+    test per group with a correlation: adjusted for testing them all at once). ``x``, ``y``: the two
+    variables; ``groups``: a group per pair."""
     from statsmodels.stats.multitest import multipletests
     rows = {g: correlation(x[groups == g], y[groups == g], confidence)
             for g in pd.Series(groups).dropna().unique()}
@@ -209,7 +220,8 @@ def within_groups_sentence(table: pd.DataFrame, groups: str = "departments",
                            confidence: float = 0.95) -> str:
     """How many groups of `correlations_by` show a link that clears its test after Holm's
     correction, in which direction; the others are said to be within chance. Claims no
-    sign that its test does not support."""
+    sign that its test does not support. ``table``: from `correlations_by`; ``groups``: what the
+    groups are, in words."""
     tested = table[table.p.notna()]
     if tested.empty:
         return (f"None of the {groups} has the {MIN_PAIRS} respondents (with a spread in "
@@ -232,7 +244,9 @@ def group_mean_sentence(values: pd.Series, groups: pd.Series, group: str, what: 
                         measure: str = "SUS", few: int = 5) -> str:
     """'{what} gives a mean SUS of 56 from 5 respondents, against 63 from the 44 others
     (difference -7, 95% interval -20 to +7, p = 0.264, Welch t-test): within what chance
-    alone produces.' Under ``few`` respondents the mean is an anecdote and no test is run."""
+    alone produces.' Under ``few`` respondents the mean is an anecdote and no test is run.
+    ``values``: one score per respondent; ``groups``: each respondent's group; ``group``: the one to
+    compare with all others; ``what``: it in words; ``measure``: the score's name."""
     mine, others = values[groups == group].dropna(), values[groups != group].dropna()
     head = f"{what} gives a mean {measure} of {mine.mean():.0f} from {len(mine)} respondents"
     if len(mine) < few or len(others) < 2:

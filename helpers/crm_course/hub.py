@@ -59,7 +59,8 @@ def copy_course(course: Path, home: Path, uid: int | None = None,
     The hub runs this as root in a home its learner owns, so it works through descriptors:
     a folder is opened with ``O_NOFOLLOW`` from the home's descriptor and a notebook is
     created with ``O_CREAT|O_EXCL|O_NOFOLLOW`` in it. A link the learner put in place of a
-    folder or a notebook is left alone, never followed (nothing is written elsewhere)."""
+    folder or a notebook is left alone, never followed (nothing is written elsewhere). ``uid``,
+    ``gid``: owner of the copies (None: this process's)."""
     copied = []
     owner = (uid, -1 if gid is None else gid)
     home_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
@@ -97,7 +98,9 @@ def make_dataset(user: str, data_root: Path, secret: str, uid: int | None = None
                  gid: int | None = None) -> tuple[Path, int]:
     """The learner's dataset folder (generated unless already made from the same seed by
     the same generator) and its seed: read-only for all, or, with ``uid``, the learner's
-    alone (folder 0500, files 0400, in a 0711 parent)."""
+    alone (folder 0500, files 0400, in a 0711 parent). ``user``: the hub user; ``data_root``: the
+    folder of every learner's dataset; ``secret``: the course's secret, from which the learner's
+    seed is derived (`learner_seed`); ``gid``: the learner's group."""
     from .source import write_generated
     from .synth.seeds import learner_seed
 
@@ -130,7 +133,8 @@ UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 
 
 def unix_name(user: str, prefix: str = "crm-") -> str:
-    """The Unix account of hub user ``user`` on the local hub: ``crm-ana`` for ``ana``."""
+    """The Unix account of hub user ``user`` on the local hub: ``crm-ana`` for ``ana``. ``prefix``:
+    what every learner account starts with."""
     name = prefix + learner_key(user).lower().replace(".", "-")
     if not UNIX_NAME.match(name):
         raise ValueError(f"hub user {user!r} gives the Unix name {name!r}, which is not "
@@ -142,7 +146,7 @@ def ensure_unix_user(name: str, home: Path, owner: str) -> pwd.struct_passwd:
     """The system account ``name`` (no login shell, its own group) with home ``home``,
     made with ``useradd`` when missing (needs root); the account's comment names the
     hub user it belongs to, and an account that names another one is refused (two hub
-    users never share a Unix user)."""
+    users never share a Unix user). ``owner``: the hub user."""
     comment = f"crm-course learner {learner_key(owner)}"
     try:
         account = pwd.getpwnam(name)
@@ -163,7 +167,9 @@ def ensure_unix_user(name: str, home: Path, owner: str) -> pwd.struct_passwd:
 
 def open_inbox(exchange: Path, user: str, home: Path, uid: int | None = None,
                gid: int | None = None) -> Path:
-    """The learner's inbox (0700, theirs) and their row in the hub's roster (0600)."""
+    """The learner's inbox (0700, theirs) and their row in the hub's roster (0600). ``exchange``:
+    the hub's exchange folder; ``user``: the hub user; ``home``: the learner's home, recorded in the
+    roster; ``uid``, ``gid``: the inbox's owner (None: this process)."""
     inbox_root = exchange / INBOX
     inbox_root.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o755)
@@ -196,7 +202,10 @@ def open_inbox(exchange: Path, user: str, home: Path, uid: int | None = None,
 def prepare(user: str, home: Path, course: Path, data_root: Path, exchange: Path,
             secret: str, uid: int | None = None, gid: int | None = None) -> dict:
     """Everything a learner's server needs (steps 1-3 above); returns the environment
-    to give the server and what was done."""
+    to give the server and what was done. ``user``: the hub user; ``home``: their home; ``course``:
+    the course's folder; ``data_root``: the folder of every learner's dataset; ``exchange``: the
+    hub's exchange folder; ``secret``: the course's secret (seeds); ``uid``, ``gid``: the learner's
+    Unix ids (None: this process's)."""
     home.mkdir(parents=True, exist_ok=True)
     if uid is not None:
         _own(home, uid, gid)
@@ -220,7 +229,8 @@ def pre_spawn_hook(course: Path, data_root: Path, exchange: Path, secret: str,
     ``spawner.home_dir`` when the spawner has one (SimpleLocalProcessSpawner), else the
     Unix user's. ``unix_user(spawner)`` names (and may create) the learner's Unix user,
     who then owns their files; without it, the hub's user name is the Unix user's when
-    neither ``homes`` nor ``spawner.home_dir`` gives the home."""
+    neither ``homes`` nor ``spawner.home_dir`` gives the home. ``course``, ``data_root``,
+    ``exchange``, ``secret``: as in `prepare`."""
     if len(secret) < 16:
         raise ValueError("the course secret must be at least 16 characters (e.g. "
                          "`openssl rand -hex 32`): learners could guess a short one")
@@ -325,7 +335,9 @@ def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
     """Command and environment of a JupyterHub on 127.0.0.1 running the course
     (``deploy/jupyterhub/local_config.py``, demo password; the instructor page on
     `instructor_port`). Run as root, every learner is their own Unix user, so
-    ``state`` must be reachable by other users (no 0700 folder on its way)."""
+    ``state`` must be reachable by other users (no 0700 folder on its way). ``port``: the hub's;
+    ``api_port``, ``proxy_api_port``: its API's and its proxy's; ``learners``: the demo learners'
+    names."""
     from .runner import ROOT
 
     state = Path(state).resolve()
@@ -351,7 +363,8 @@ def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m crm_course.hub``: `prepare` one learner (secret in the environment)."""
+    """``python -m crm_course.hub``: `prepare` one learner (secret in the environment). ``argv``:
+    the arguments (default: the command line's)."""
     p = argparse.ArgumentParser(prog="python -m crm_course.hub", description=prepare.__doc__)
     p.add_argument("--user", required=True)
     p.add_argument("--home", type=Path, required=True)

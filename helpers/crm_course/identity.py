@@ -18,7 +18,8 @@ from .escape import clean
 
 def learner_key(name: str) -> str:
     """A file-safe id: ``clean`` (no control or bidi characters), then letters, digits,
-    ``.`` and ``-`` kept and every other run of characters made one ``_``."""
+    ``.`` and ``-`` kept and every other run of characters made one ``_``. ``name``: the learner id
+    or user name."""
     return re.sub(r"[^\w.-]+", "_", clean(name)).strip("._")[:80] or "learner"
 
 
@@ -27,7 +28,8 @@ class RosterError(ValueError):
 
 
 def read_roster(path: Path) -> dict[str, str]:
-    """``{file name or username: learner id}`` from a roster CSV file."""
+    """``{file name or username: learner id}`` from a roster CSV file. ``path``: the roster CSV
+    file."""
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:

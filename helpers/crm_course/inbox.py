@@ -42,7 +42,9 @@ def submit(notebook: str | Path, exchange: str | Path | None = None,
     """Copy the saved ``notebook`` into ``EXCHANGE/inbox/<user>/`` as
     ``<stem>.<UTC time>.ipynb`` (read-only); return the new file's path.
 
-    ``user`` defaults to ``$JUPYTERHUB_USER``, then ``$USER``."""
+    ``user`` defaults to ``$JUPYTERHUB_USER``, then ``$USER``. ``exchange``: the hub's exchange
+    folder (default ``$CRM_COURSE_EXCHANGE``); ``now``: the submission's time (default: the
+    clock's)."""
     notebook = Path(notebook)
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise ExchangeError(f"{notebook}: not a saved notebook (.ipynb) file")

@@ -36,10 +36,11 @@ class Comparison:
 
     @property
     def significant(self) -> bool:
+        """Whether p < 1 - confidence."""
         return bool(self.p_value < 1 - self.confidence)
 
     def summary(self, fmt: str = "{:.3g}") -> str:
-        """The result as a sentence a manager can read."""
+        """The result as a sentence a manager can read. ``fmt``: the format of each number."""
         f = fmt.format
         verdict = ("unlikely to be chance alone" if self.significant
                    else "could well be chance")
@@ -58,8 +59,9 @@ def format_p(p: float) -> str:
 
 
 def change_text(value: float, scale: str) -> str:
-    """A change in its unit: 0.031 -> '+3.1 pp' (``scale`` 'points'), -0.2 -> '-20 %'
-    ('relative'); one below 0.1 pp with two decimals (0.0004 -> '+0.04 pp'); NaN -> 'n/a'."""
+    """``value`` (a change as a fraction) in its unit: 0.031 -> '+3.1 pp' (``scale``
+    'points'), -0.2 -> '-20 %' ('relative'); one below 0.1 pp with two decimals (0.0004 ->
+    '+0.04 pp'); NaN -> 'n/a'."""
     if value is None or math.isnan(value):
         return "n/a"
     digits = 1 if abs(value) >= 0.001 or value == 0 else 2
@@ -143,6 +145,8 @@ def compare_proportions(successes_before: int, n_before: int, successes_after: i
 
     When every observation of both groups is a success (or none is), the pooled standard
     error is 0 and the z statistic undefined; the groups do not differ, so p = 1.
+    ``successes_before`` of ``n_before`` and ``successes_after`` of ``n_after``: successes and
+    observations of each group; ``measure``: the name the result carries.
     """
     from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
     if min(n_before, n_after) <= 0:
@@ -170,6 +174,7 @@ def compare_medians(before: np.ndarray, after: np.ndarray, measure: str = "media
     Mann-Whitney tests whether one distribution is shifted against the other, not the
     medians themselves; the percentile bootstrap (seeded, so repeatable) gives the
     interval of the median difference.
+    ``measure``: the name the result carries; ``n_resamples`` and ``seed``: the bootstrap's.
     """
     from scipy import stats
     before = np.asarray(before, dtype=float)
@@ -202,6 +207,8 @@ class DiD:
     confidence: float = 0.95
 
     def summary(self, fmt: str = "{:.3g}") -> str:
+        """The result as a sentence: effect, interval, p and whether it could be chance; ``fmt``:
+        the format of each number."""
         f = fmt.format
         verdict = ("unlikely to be chance alone" if self.p_value < 1 - self.confidence
                    else "could well be chance")
@@ -225,6 +232,8 @@ def difference_in_differences(frame: pd.DataFrame, measure: str, y: str = "y",
     Raises ValueError when the model cannot be fitted: a group (control or treated) with
     no observation before or after (e.g. a data set without a control group), fewer than
     five observations (four coefficients and a residual), or fewer than two clusters.
+    ``frame``: one row per observation with the columns named by ``y`` (outcome), ``treated`` and
+    ``post`` (booleans); ``measure``: the name the result carries.
     """
     missing = [c for c in (y, treated, post, cluster) if c and c not in frame.columns]
     if missing:
@@ -278,6 +287,8 @@ def event_study(frame: pd.DataFrame, y: str = "y", time: str = "month",
     Returns one row per period (``time`` as index): ``relative`` (periods since go-live,
     0 the first after it), ``effect``, ``ci_low``, ``ci_high``, ``n_treated``,
     ``n_control``.
+    ``frame``: one row per observation with the columns named by ``y``, ``time``, ``treated`` and
+    ``post`` (True from go-live).
     """
     from scipy import stats
     data = pd.DataFrame({"y": frame[y].astype(float), "t": frame[treated].astype(bool),
@@ -322,7 +333,9 @@ def pre_trends(frame: pd.DataFrame, y: str = "y", time: str = "month",
     """Parallel trends is about slopes, not levels: OLS y ~ k + t + k:t on the rows before
     go-live (k = period number), so the k:t coefficient is the difference of the two
     groups' slopes per period (heteroscedasticity-robust HC1 errors; with ``cluster``,
-    errors clustered by that column and Student's t with G - 1 degrees of freedom)."""
+    errors clustered by that column and Student's t with G - 1 degrees of freedom). ``frame``: one
+    row per observation with the columns named by ``y`` (outcome), ``time`` (period), ``treated``
+    and ``post`` (True from go-live)."""
     pre = frame[~frame[post].astype(bool)]
     codes = pd.factorize(pre[time], sort=True)[0]
     data = pd.DataFrame({"y": pre[y].astype(float).to_numpy(), "k": codes,
@@ -354,6 +367,8 @@ def region_permutation(frame: pd.DataFrame, control: str, y: str = "y",
 
     Returns one row per group (index): ``effect`` and ``actual`` (True for ``control``);
     the attribute ``p_value`` holds the randomisation p-value.
+    ``frame``: one row per observation with the columns named by ``y`` (outcome), ``group`` and
+    ``post``; ``control``: the real control's value of ``group``.
     """
     groups = sorted(frame[group].dropna().unique())
     if control not in groups:
@@ -374,7 +389,8 @@ def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
                    confidence: float = 0.95) -> Comparison:
     """Paired t-test of after - before for the same units (users who answered both survey
     waves), with the t interval of the mean difference; pairs with a missing value are
-    dropped. More powerful than comparing two waves as unrelated samples."""
+    dropped. More powerful than comparing two waves as unrelated samples. ``measure``: the name the
+    result carries."""
     from scipy import stats
     pairs = pd.concat({"b": before, "a": after}, axis=1).dropna()
     if len(pairs) < 2:
@@ -390,7 +406,8 @@ def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
 def compare_means(control: pd.Series, treated: pd.Series, measure: str = "mean",
                   confidence: float = 0.95) -> Comparison:
     """Welch t-test of mean(treated) - mean(control), with its interval; used on per-user
-    changes, it is the difference-in-differences of paired data."""
+    changes, it is the difference-in-differences of paired data. ``measure``: the name the result
+    carries."""
     from scipy import stats
     c, t = control.dropna().astype(float), treated.dropna().astype(float)
     if min(len(c), len(t)) < 2:

@@ -47,7 +47,8 @@ class Skipped:
 def what_is_missing(missing, code=str) -> tuple[str, str, str]:
     """(names, 'is'/'are', what to do) for the tables, ``table.column``s and metadata keys
     a dataset lacks (`CRM.missing`): the files to add, the import mapping's key for each
-    column, the ``dataset.json`` keys to set."""
+    column, the ``dataset.json`` keys to set. ``missing``: names from `CRM.missing`; ``code``:
+    formats a name as code (default: as it is)."""
     tables = [n for n in missing if n in TABLES]
     columns = [n for n in missing if "." in n]
     keys = [n for n in missing if n not in TABLES and n not in columns]
@@ -78,7 +79,8 @@ def needed_tables(line: str) -> list[str]:
 
 def transform(lines: list[str], namespace: dict) -> list[str]:
     """The cell to run for ``lines``: unchanged without ``%%needs``; without that line when
-    the tables are there; a `Skipped` note when one is empty."""
+    the tables are there; a `Skipped` note when one is empty. ``lines``: the cell's source lines;
+    ``namespace``: the kernel's, holding ``crm``."""
     if not lines or not lines[0].startswith(PREFIX + " ") and lines[0].strip() != PREFIX:
         return lines
     tables = needed_tables(lines[0])
@@ -95,7 +97,7 @@ def transform(lines: list[str], namespace: dict) -> list[str]:
 
 
 def load_ipython_extension(ipython) -> None:
-    """Register the ``%%needs`` transformer (idempotent)."""
+    """Register the ``%%needs`` transformer (idempotent). ``ipython``: the running shell."""
     if any(getattr(t, "crm_course_needs", False) for t in ipython.input_transformers_cleanup):
         return
 

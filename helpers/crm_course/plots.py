@@ -61,7 +61,9 @@ def _label(ax, title: str, xlabel: str, ylabel: str, percent: bool, axis: str = 
 
 def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COLOUR,
                    axis: str = "y", linestyle: str = "--") -> None:
-    """A horizontal (or vertical) line for a target (dashed) or benchmark, with its label."""
+    """A horizontal (or vertical) line for a target (dashed) or benchmark, with its label. ``ax``:
+    the axes; ``value``: where (None or NaN: no line); ``colour``, ``linestyle``: matplotlib's;
+    ``axis``: "y" for a horizontal line, "x" for a vertical one."""
     if not _given(value):
         return
     line = ax.axhline if axis == "y" else ax.axvline
@@ -71,7 +73,10 @@ def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COL
 def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: float | None = None,
         benchmark: float | None = None, percent: bool = False, horizontal: bool = False,
         highlight: Sequence | None = None, ax=None):
-    """Bar chart of a Series; ``highlight`` labels get the accent colour."""
+    """Bar chart of a Series; ``highlight`` labels get the accent colour. ``values``: one bar per
+    label; ``title``, ``xlabel``, ``ylabel``: the chart's texts; ``target``, ``benchmark``:
+    reference lines (None: none); ``percent``: value axis in percent; ``horizontal``: bars across;
+    ``ax``: the axes (None: a new figure)."""
     ax = _axes(ax)
     colours = [PALETTE[1] if highlight is not None and k in highlight else PALETTE[0]
                for k in values.index]
@@ -102,6 +107,9 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
     ``immature``: booleans on the same index, True for points whose records are too young
     to show their outcome (leads still open); they are drawn dashed with hollow markers
     and the legend says "still maturing", so a young month never reads as a collapse.
+    ``data``: values by date; ``title``, ``xlabel``, ``ylabel``: the chart's texts; ``target``,
+    ``benchmark``: reference lines (None: none); ``percent``: value axis in percent; ``ax``: the
+    axes (None: a new figure).
     """
     ax = _axes(ax)
     frame = data.to_frame() if isinstance(data, pd.Series) else data
@@ -138,7 +146,10 @@ def intervals(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
               target: float | None = None, benchmark: float | None = None, ax=None):
     """Separate measurements as points with their intervals (columns ``mean``, ``low``,
     ``high``, one row per measurement, labelled by the index): no line joins them, since
-    nothing was measured in between (two survey waves are two points, not a trend)."""
+    nothing was measured in between (two survey waves are two points, not a trend).
+    ``frame``: the measurements; ``title``, ``xlabel``, ``ylabel``: the chart's texts;
+    ``target``, ``benchmark``: reference lines (None: none); ``ax``: the axes (None: a new
+    figure)."""
     ax = _axes(ax)
     labels = [str(i) for i in frame.index]
     mean = frame["mean"].to_numpy(dtype=float)
@@ -158,7 +169,9 @@ def intervals(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
 
 def heatmap(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *, fmt: str = "{:.0f}",
             cmap: str = "Blues", ax=None):
-    """Annotated heatmap of a table (rows x columns)."""
+    """Annotated heatmap of a table (rows x columns). ``frame``: the values; ``title``, ``xlabel``,
+    ``ylabel``: the chart's texts; ``fmt``: each cell's format; ``cmap``: matplotlib colour map;
+    ``ax``: the axes (None: a new figure)."""
     ax = _axes(ax)
     values = frame.to_numpy(dtype=float)
     image = ax.imshow(values, cmap=cmap, aspect="auto")
@@ -179,6 +192,7 @@ def diverging_likert(distribution: pd.DataFrame, title: str, ylabel: str, ax=Non
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral centred.
 
     ``distribution``: rows = groups, five columns = shares of answers 1..5 (rows sum to 1).
+    ``title``, ``ylabel``: the chart's texts; ``ax``: the axes (None: a new figure).
     """
     ax = _axes(ax)
     shares = distribution.to_numpy(dtype=float)
@@ -224,6 +238,7 @@ def formatted(data: pd.DataFrame | pd.Series, percent: Sequence[str] = (),
     """A copy for display: ``percent`` columns as '12%' text, other numbers rounded.
 
     Plain values (no Styler objects), so notebook outputs are identical on every machine.
+    ``data``: the table; ``decimals``: digits the other numbers keep.
     """
     frame = data.to_frame() if isinstance(data, pd.Series) else data.copy()
     for column in frame.columns:

@@ -62,7 +62,8 @@ def baseline_name(days: int) -> str:
 
 
 def periods(meta: dict) -> dict:
-    """The ``periods`` part of a profile, from the dataset's dates."""
+    """The ``periods`` part of a profile, from the dataset's dates. ``meta``: the dataset.json
+    content."""
     days = (pd.Timestamp(meta["changes_start"]) - pd.Timestamp(meta["data_start"])).days
     return {"baseline_days": days, "baseline_name": baseline_name(days)}
 
@@ -126,6 +127,9 @@ class Profile:
 
     @classmethod
     def from_meta(cls, meta: dict) -> Profile:
+        """The profile of a dataset from its dataset.json content ``meta``: its stored policies over
+        the course's defaults (``defaulted`` names the ones not given), its vocabularies and
+        periods."""
         stored = meta.get("profile") or {}
         given = stored.get("policies") or {}
         policies = {k: given.get(k, v) for k, v in COURSE_POLICIES.items()}
@@ -168,7 +172,7 @@ class Profile:
 
     def money(self, value: float, sign: bool = False) -> str:
         """An amount with the dataset's currency: (12650) -> 'EUR 12,650'; with ``sign``
-        '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a'."""
+        '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a'. ``value``: the amount."""
         if pd.isna(value):
             return "n/a"
         return ("-" if value < 0 else "+" if sign else "") + f"{self.currency} {abs(value):,.0f}"
@@ -186,9 +190,11 @@ class Profile:
 
     @property
     def sla_hours(self) -> dict[str, float]:
+        """Business hours within which a ticket of each priority must be resolved, by priority."""
         return {p: float(h) for p, h in self.policies["sla_hours"].items()}
 
     def to_json(self) -> dict:
+        """The vocabularies, policies and periods as stored under dataset.json's ``profile``."""
         return {"vocabularies": self.vocabularies, "policies": self.policies,
                 "periods": self.periods}
 

@@ -62,7 +62,7 @@ def focus_areas(focus: str) -> tuple[str, ...]:
 
 
 def join(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b, and c'."""
+    """'a', 'a and b', 'a, b, and c'. ``items``: the words to join."""
     if len(items) <= 2:
         return " and ".join(items)
     return ", ".join(items[:-1]) + ", and " + items[-1]
@@ -103,7 +103,7 @@ def currency_of(unit: str) -> str:
 
 def format_difference(value: float, unit: str) -> str:
     """A change written with its sign: rates in percentage points ('+3.0 pp'), others in
-    their unit ('-0.5 h', '+EUR 1,200')."""
+    their unit ('-0.5 h', '+EUR 1,200'). ``value``: the change; ``unit``: the KPI's unit."""
     if pd.isna(value):
         return "n/a"
     sign = "+" if value >= 0 else "-"
@@ -154,7 +154,7 @@ def sources(crm: CRM, shown: list[str] | None = None, extra: tuple[str, ...] = (
 
 def describe(c: ev.Comparison, unit: str) -> str:
     """The sentence for one comparison: values, change, interval and test, and the claim
-    they allow (`kpis.evaluation.CLAIMS`)."""
+    they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
     label = kpi_label(c.kpi)
     b, a = format_value(c.before, unit), format_value(c.after, unit)
     if c.claim == "not comparable":
@@ -218,7 +218,8 @@ ALREADY = ("met", "met early")  # statuses of a value at its target
 
 def target_text(target: float, unit: str, date=None) -> str:
     """A target with its date: '12.1% by 30 Jun 2026' (the value alone when no date is
-    recorded)."""
+    recorded). ``target``: the value; ``unit``: the KPI's unit; ``date``: when it is due (None or
+    NaT: no date)."""
     text = format_value(target, unit)
     return text if date is None or pd.isna(date) else f"{text} by {pd.Timestamp(date):%d %b %Y}"
 
@@ -227,7 +228,8 @@ def target_sentence(row: pd.Series, before: str = "", end=None) -> str:
     """'In the review window it met its target of 16.5% by 31 Mar 2026: ...' (missed,
     cannot tell; not yet due when the target's date lies after the data's ``end``; ''
     without a target), and 'It was already at its target before the changes' when
-    ``before`` (the status in the comparison period) was at the target too."""
+    ``before`` (the status in the comparison period) was at the target too. ``row``: the KPI's row
+    of `kpi_table`."""
     if row.status not in TARGET_WORDS:
         return ""
     end_text = "" if end is None else f", on {pd.Timestamp(end):%d %b %Y}"
@@ -293,6 +295,7 @@ class Report:
                      "length and season")
 
     def rows_with(self, *claims: str) -> list[Row]:
+        """The KPI rows whose comparison's claim is one of ``claims``."""
         return [r for r in self.rows if r.comparison.claim in claims]
 
     @property
@@ -332,7 +335,8 @@ def chance_note(tested: int, alpha: float = 0.05) -> list[str]:
 
 def target_summary(rows: list[Row]) -> list[str]:
     """The executive summary's target lines: met (and of those, already met before the
-    changes), not met and cannot tell, each counted only as the interval allows."""
+    changes), not met and cannot tell, each counted only as the interval allows. ``rows``: the
+    report's KPI rows."""
     with_target = [r for r in rows if r.status in TARGET_WORDS]
     alone = [r for r in with_target if "judged on the value alone" in r.window_note]
     judged = [r for r in with_target if "judged on the value alone" not in r.window_note]
@@ -379,7 +383,8 @@ def baseline_for(crm: CRM, window: tuple) -> tuple[tuple[pd.Timestamp, pd.Timest
 
 def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
     """The KPIs the report shows for ``areas``: those with a target (the company's
-    objectives), or, when none has one (a CRM export), every KPI of the areas with a value."""
+    objectives), or, when none has one (a CRM export), every KPI of the areas with a value.
+    ``table``: `kpi_table` of the period."""
     rows = table[table.area.isin(areas)]
     targeted = rows[rows.target.notna()]
     chosen = targeted if len(targeted) else rows[rows.value.notna()]
@@ -396,7 +401,8 @@ def causal_sentence(crm: CRM, names: list[str] | None = None,
                     found: list[Verdict] | None = None) -> str:
     """What can be said about cause: each verdict's sentence (checks made, what is and is
     not shown), or why no comparison with a control group is possible. ``found``: the
-    verdicts, if already computed (`verdicts`)."""
+    verdicts, if already computed (`verdicts`). ``names``: the KPIs the report shows (`verdicts`;
+    None: only those a change targeted)."""
     found = verdicts(crm, list(names or [])) if found is None else found
     if not found or all(len(v.checks) == 1 for v in found):
         reason = found[0].conclusion if found else ""
@@ -467,7 +473,8 @@ def next_review(crm: CRM) -> tuple[pd.Timestamp, int]:
 
 def not_yet_shown(crm: CRM, rows: list[Row]) -> list[str]:
     """What the data cannot show yet: leads and orders too young for their outcome, KPIs
-    whose change or target the interval cannot settle, regions with few leads."""
+    whose change or target the interval cannot settle, regions with few leads. ``rows``: the
+    report's KPI rows."""
     end = pd.Timestamp(crm.meta["data_end"])
     out = []
     days = ev.maturity_days(crm)
@@ -523,7 +530,8 @@ def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> l
     """The report's 'What to expect next' for management: what the data cannot show yet
     (`not_yet_shown`), what to watch, when the next review is due (`next_review`, and the
     planned changes before it), and that surprises are expected. Every number is the
-    data's; no sentence claims a change."""
+    data's; no sentence claims a change. ``rows``: the report's KPI rows; ``incident_types``:
+    `kpis.post_sale_incidents_by_type` of the review window (None: not available)."""
     out = not_yet_shown(crm, rows)
     due, months = next_review(crm)
     watch = sorted(kpi_label(k) for k in targeted_kpis(crm))

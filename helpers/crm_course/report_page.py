@@ -60,7 +60,8 @@ def _environment() -> jinja2.Environment:
 
 
 def headline(rows: list[Row]) -> Row:
-    """The KPI an area's chart shows: its first KPI with a test, else its first KPI."""
+    """The KPI an area's chart shows: its first KPI with a test, else its first KPI. ``rows``: the
+    area's KPI rows."""
     return next((r for r in rows if get_kpi(r.kpi).records is not None), rows[0])
 
 
@@ -126,7 +127,8 @@ def _table_row(row: Row) -> dict:
 
 
 def sections(crm: CRM, report: Report) -> list[dict]:
-    """One dict per area with rows (its table and sentences) and its chart."""
+    """One dict per area with rows (its table and sentences) and its chart. ``report``: from
+    `assemble`."""
     out = []
     groups = [(a, [r for r in report.rows if r.area == a]) for a in report.areas]
     groups.append(("data quality", report.quality))
@@ -146,7 +148,8 @@ def sections(crm: CRM, report: Report) -> list[dict]:
 
 
 def incident_rows(report: Report) -> list[dict]:
-    """The review window's post-sale incidents by type, as table rows (none without)."""
+    """The review window's post-sale incidents by type, as table rows (none without). ``report``:
+    from `assemble`."""
     types = report.incident_types
     if types is None or types.incidents.sum() == 0:
         return []
@@ -166,7 +169,8 @@ def build_report(out_html: str | os.PathLike, data_dir: str | os.PathLike | None
                  ) -> Path:
     """Write the report for a dataset (``crm`` when already loaded, else ``data_dir``; a
     generated ``seed``; default the bundled sample) to ``out_html`` and return its path;
-    written beside and renamed, so a failure never leaves half a page."""
+    written beside and renamed, so a failure never leaves half a page. ``focus``: "sales", "service"
+    or "all" (`focus_areas`)."""
     crm = get_crm(data_dir=data_dir, seed=seed) if crm is None else crm
     html = render(crm, assemble(crm, focus))
     out_html = Path(out_html)

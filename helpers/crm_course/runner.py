@@ -42,12 +42,14 @@ def sample_is_current(folder: Path = DEFAULT_DATA_DIR) -> list[str]:
 
 def course_notebooks(root: Path = ROOT, folders: tuple[str, ...] = NOTEBOOK_FOLDERS
                      ) -> list[Path]:
-    """Every lesson and solution notebook (of ``folders``), in course order."""
+    """Every lesson and solution notebook (of ``folders``), in course order. ``root``: the
+    repository's folder."""
     return [p for folder in folders for p in sorted((root / folder).glob("*.ipynb"))]
 
 
 def skipped_cells(path: Path) -> int:
-    """How many cells of an executed notebook were skipped by ``%%needs``."""
+    """How many cells of an executed notebook were skipped by ``%%needs``. ``path``: the executed
+    notebook."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -57,7 +59,9 @@ def skipped_cells(path: Path) -> int:
 
 def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: int = 2,
                timeout: int = 600, root: Path = ROOT) -> int:
-    """Check the data, run every notebook into ``out``; return a process exit code."""
+    """Check the data, run every notebook into ``out``; return a process exit code. ``data_dir``:
+    the dataset (None: the sample, checked against the generator first); ``jobs``: notebooks run at
+    once; ``timeout``: seconds per cell; ``root``: the repository's folder."""
     if data_dir is None:
         stale = sample_is_current()
         if stale:

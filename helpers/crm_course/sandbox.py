@@ -103,7 +103,7 @@ def read_only_paths() -> list[Path]:
 
 
 def environment(home: str = f"{SCRATCH}/home") -> dict[str, str]:
-    """The whole environment inside: nothing is inherited."""
+    """The whole environment inside: nothing is inherited. ``home``: the home folder inside."""
     return {"HOME": home, "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
             "PYTHONPATH": str(package_root()),
             "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{home}/.matplotlib", "MPLBACKEND": "Agg",
@@ -117,7 +117,9 @@ def wrap(argv: list[str], job: Path | None, scratch: Path, data: Path | None = N
          seccomp_fd: int | None = None) -> list[str]:
     """The command running ``argv`` inside a fresh sandbox (see the module docstring), to
     be run through `scratch_mount` on ``scratch`` (bound at /scratch); ``uid``: the
-    slot's uid when started by root (required then)."""
+    slot's uid when started by root (required then). ``job``: folder bound read-only at /job (None:
+    none); ``data``: the dataset, bound read-only at /data (None: none); ``limits``: the sandbox's
+    `Limits`; ``seccomp_fd``: descriptor of a seccomp filter for bubblewrap (None: none)."""
     as_root = os.geteuid() == 0
     if as_root and uid is None:
         raise ValueError("a sandbox started by root needs a slot uid (see `slot`)")
@@ -175,7 +177,8 @@ def scratch_mount(cmd: list[str], folder: Path, limits: Limits,
     it cannot. A normal user gets that namespace inside a user namespace of its own
     (``--map-root-user``: the grader's uid as 0 there, no other), where a tmpfs may be
     mounted; bubblewrap then makes the sandbox's user namespace inside it, and drops
-    every capability. Run it from "/" (``PWD`` is unset before bubblewrap starts)."""
+    every capability. Run it from "/" (``PWD`` is unset before bubblewrap starts). ``limits``: its
+    sizes (`Limits.scratch`, `Limits.scratch_files`)."""
     places = " ".join(f'"$d/{name}"' for name in SCRATCH_PLACES)
     script = ('d=$0 size=$1 inodes=$2 n=$3; shift 3; '
               'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); '
@@ -188,7 +191,8 @@ def scratch_mount(cmd: list[str], folder: Path, limits: Limits,
 
 
 def memory_limit(limits: Limits = Limits()) -> str:
-    """The memory limit in force for a sandbox made by this process, in words."""
+    """The memory limit in force for a sandbox made by this process, in words. ``limits``: the
+    sandbox's `Limits`."""
     per_process = f"{limits.address_space / 1024**3:g} GiB of address space per process"
     why = cgroups.unavailable()
     if why is None:
@@ -299,7 +303,9 @@ def run(job_dir: Path, parameters: dict, data: Path | None, *, cell_timeout: flo
     """Run ``job_dir/submission.ipynb`` (``job_dir`` is bound read-only at /job). At
     ``deadline`` seconds the client kills the kernel and reports what was recorded; at
     ``wall_timeout`` the whole sandbox is killed. The sandbox gets a cgroup of its own
-    where one can be made (`cgroups`)."""
+    where one can be made (`cgroups`). ``parameters``: values for the notebook's ``parameters``
+    cell; ``data``: the dataset, bound read-only at /data (None: none); ``cell_timeout``: seconds
+    per cell; ``output_cap``: characters of output kept; ``limits``: the sandbox's `Limits`."""
     job_dir = job_dir.resolve()
     data = None if data is None else data.resolve()
     nonce = secrets.token_hex(16)

@@ -118,13 +118,16 @@ class Table:
 
     @property
     def filename(self) -> str:
+        """The table's CSV file name."""
         return f"{self.name}.csv"
 
     @property
     def column_names(self) -> list[str]:
+        """The columns' names, in schema order."""
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
+        """The column called ``name``; KeyError naming the table otherwise."""
         for c in self.columns:
             if c.name == name:
                 return c

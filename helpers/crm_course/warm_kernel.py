@@ -35,7 +35,8 @@ INLINE = "module://matplotlib_inline.backend_inline"  # ipykernel's default MPLB
 
 def environment_key(env: dict) -> str:
     """What must match between a run and the warm process: every variable but the
-    per-run ones, with MPLBACKEND as the kernel will set it."""
+    per-run ones, with MPLBACKEND as the kernel will set it. ``env``: the run's environment
+    variables."""
     env = {k: v for k, v in env.items() if k not in PER_RUN}
     env["MPLBACKEND"] = env.get("MPLBACKEND") or INLINE
     return json.dumps(sorted(env.items()))
@@ -43,7 +44,7 @@ def environment_key(env: dict) -> str:
 
 def split_command(cmd: list[str]) -> tuple[list[str], list[str]] | None:
     """``[python, flags..., -m, ipykernel_launcher, args...]`` as (interpreter and flags,
-    launcher args); None for any other command."""
+    launcher args); None for any other command. ``cmd``: the kernel's command line."""
     for i, part in enumerate(cmd[:-1]):
         if part == "-m" and cmd[i + 1] == LAUNCHER:
             return cmd[:i], cmd[i + 2:]

@@ -94,14 +94,17 @@ class Dashboard:
 
     @property
     def review(self) -> BeforeAfter:
+        """The before/after view (tab 2), built on first use."""
         return self._view(1)
 
     @property
     def what_if(self) -> WhatIf:
+        """The what-if view (tab 3), built on first use."""
         return self._view(2)
 
     @property
     def classes(self) -> ClassView:
+        """The class view (tab 4), built on first use."""
         return self._view(3)
 
     @property

@@ -55,10 +55,12 @@ class Measure:
 
     @property
     def unit(self) -> str:
+        """The KPI's registry unit."""
         return kpis.get_kpi(self.kpi).unit
 
     @property
     def proportion(self) -> bool:
+        """Whether the KPI's test compares shares."""
         return kpis.get_kpi(self.kpi).test == "share"
 
     def text(self, crm: CRM) -> str:
@@ -100,10 +102,12 @@ class ReviewResult:
 
     @property
     def effect_low(self) -> float:
+        """Lower end of the verdict's interval of the effect."""
         return self.verdict.ci_low
 
     @property
     def effect_high(self) -> float:
+        """Upper end of the verdict's interval of the effect."""
         return self.verdict.ci_high
 
     def without_changes(self, change: float = 0.0) -> float:
@@ -122,7 +126,8 @@ class ReviewResult:
 def did_means(crm: CRM, measure: Measure) -> pd.DataFrame:
     """The means the verdict's difference-in-differences compares (`verdict.did_frame`):
     per group (the control region, if any, and the regions with the changes) and period
-    (`PERIODS`), mean(y) for shares, exp(mean(log hours)) for durations."""
+    (`PERIODS`), mean(y) for shares, exp(mean(log hours)) for durations. ``measure``: the KPI
+    compared."""
     frame = did_frame(crm, measure.kpi)
     control = crm.profile.control_region
     means = frame.groupby(["treated", "post"]).y.mean().unstack("post").reindex(

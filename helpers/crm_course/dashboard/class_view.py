@@ -39,7 +39,7 @@ def exercise_name(exercise: str) -> str:
 
 def question_name(exercise: str, question: str, title: str = "") -> str:
     """'00_warmup', 'q1', 'Users per department' -> 'Exercise 0, question 1: Users per
-    department'."""
+    department'. ``exercise``, ``question``: ids; ``title``: the question's title ('': none)."""
     number = re.fullmatch(r"\d+", exercise.split("_")[0])
     where = f"Exercise {int(number[0])}" if number else exercise.replace("_", " ")
     ask = re.fullmatch(r"q(\d+)", question)
@@ -48,7 +48,8 @@ def question_name(exercise: str, question: str, title: str = "") -> str:
 
 
 def shares(report: ClassReport) -> pd.DataFrame:
-    """One row per question (`question_name`): the shares solved, wrong, not attempted."""
+    """One row per question (`question_name`): the shares solved, wrong, not attempted. ``report``:
+    the class report."""
     rows = {question_name(q.exercise, q.question, q.title): {
                 "solved": q.share(q.solved), "wrong": q.share(q.wrong),
                 "not attempted": q.share(q.not_attempted)}
@@ -57,7 +58,7 @@ def shares(report: ClassReport) -> pd.DataFrame:
 
 
 def draw_shares(ax, table: pd.DataFrame) -> None:
-    """Stacked horizontal bars, first question on top."""
+    """Stacked horizontal bars, first question on top. ``ax``: the axes; ``table``: `shares`."""
     left = pd.Series(0.0, index=table.index)
     labels = list(table.index)[::-1]
     for column, colour in COLOURS.items():

@@ -48,6 +48,7 @@ def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None,
     `kpis.GroupingError` when the KPI cannot be split by ``by``. Each value is the registry
     entry's own function, so a conversion counts the leads won within the profile's
     maturity window (``crm.profile.maturity_days``), as `kpis.kpi_table` and the report do.
+    ``name``: the KPI's name.
     """
     with kpis._common.shared_work():
         return ev.over_time(crm, name, start, end, length, **({"by": by} if by else {}))

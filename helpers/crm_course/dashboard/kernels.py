@@ -38,10 +38,13 @@ class FirstVisitKernelManager(AsyncMappingKernelManager):
         return ids
 
     async def cull_kernels(self):
+        """Note the kernels waiting in the pool, then cull as usual."""
         self._pooled_seen |= self.pooled()
         await super().cull_kernels()
 
     async def cull_kernel_if_idle(self, kernel_id: str):
+        """Cull kernel ``kernel_id`` if idle; one that left the pool since the last pass first gets
+        its idle clock restarted."""
         pooled = self.pooled()
         self._pooled_seen |= pooled
         if kernel_id in self._pooled_seen and kernel_id not in pooled:

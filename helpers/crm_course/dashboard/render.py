@@ -65,7 +65,7 @@ MIN_NOTE_PT = 13  # no note on a chart smaller than this
 @contextmanager
 def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figure]:
     """The figure of the chart ``draw(ax)`` makes on a fresh axes, in the course style
-    (valid inside the ``with`` block)."""
+    (valid inside the ``with`` block). ``size``: the figure's (width, height) in inches."""
     with mpl.rc_context():
         plots.use_course_style()
         mpl.rcParams.update(PROJECTOR)
@@ -102,7 +102,8 @@ class Chart(widgets.HTML):
         self.svg, self.alt = b"", ""
 
     def show(self, draw: Callable, alt: str, size: tuple[float, float] = FIGSIZE) -> None:
-        """Draw ``draw(ax)`` and show it, described by ``alt``."""
+        """Draw ``draw(ax)`` and show it, described by ``alt``. ``size``: the figure's (width,
+        height) in inches."""
         self.svg, self.alt = chart_svg(draw, size), alt
         data = base64.b64encode(self.svg).decode("ascii")
         self.value = (f'<img role="img" alt="{html(alt)}" title="{html(alt)}" '
@@ -114,7 +115,8 @@ class Chart(widgets.HTML):
 
 
 def about(title: str, body_html: str) -> widgets.Accordion:
-    """``body_html`` (explanations, learning objectives) behind a toggle, closed."""
+    """``body_html`` (explanations, learning objectives) behind a toggle, closed. ``title``: the
+    toggle's label."""
     box = widgets.Accordion(children=[widgets.HTML(f"<div style='font-size:18px;"
                                                    f"max-width:70em'>{body_html}</div>")],
                             titles=(title,), selected_index=None)
@@ -123,7 +125,8 @@ def about(title: str, body_html: str) -> widgets.Accordion:
 
 
 def number(value: float, unit: str, currency: str = "EUR") -> str:
-    """A KPI value as a person reads it, with its unit (`words.number`)."""
+    """A KPI value as a person reads it, with its unit (`words.number`). ``currency``: the code
+    money is shown in."""
     return words.number(value, unit, currency)
 
 

@@ -63,7 +63,10 @@ def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
                   cull_connected: bool = False) -> list[str]:
     """The Voila command line serving the dashboard on 127.0.0.1:``port`` (run it with
     `environment`, which puts `TEMPLATE` on the Jupyter data path). ``cull_connected``:
-    cull open pages' kernels too (only to test how a page takes losing its kernel)."""
+    cull open pages' kernels too (only to test how a page takes losing its kernel). ``dev``: show
+    tracebacks; ``open_browser``: open a browser tab; ``cull_idle``, ``cull_interval``: seconds a
+    kernel may idle and between culls; ``preheat``, ``pool_size``: keep that many kernels started
+    ahead."""
     command = [sys.executable, "-m", "voila", str(NOTEBOOK), f"--port={port}",
                "--Voila.ip=127.0.0.1", f"--show_tracebacks={dev}",
                f"--template={TEMPLATE}",

@@ -101,7 +101,7 @@ def _priced(crm: CRM, kpi: str) -> Worth:
 
 def unit_step(kpi: str) -> tuple[float, str]:
     """Size and name of the step the page and its sliders speak in: a point (0.01) for
-    shares and 0-1 scores, else one of the KPI's unit."""
+    shares and 0-1 scores, else one of the KPI's unit. ``kpi``: the KPI's name."""
     unit = kpis.get_kpi(kpi).unit
     return (0.01, "point") if unit in POINT_UNITS else (1.0, SINGULAR.get(unit, unit))
 

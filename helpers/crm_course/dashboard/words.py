@@ -31,7 +31,7 @@ UNITS = {"share": "%", "percent": "% return on cost", "score 0-1": "on a 0-1 sca
 
 
 def area(name: str) -> str:
-    """'sales' -> 'Sales', 'roi' -> 'Return on investment (ROI)'."""
+    """'sales' -> 'Sales', 'roi' -> 'Return on investment (ROI)'. ``name``: a KPI area."""
     return AREAS.get(name, name.capitalize())
 
 
@@ -41,13 +41,14 @@ def kpi(name: str) -> str:
 
 
 def unit(name: str, currency: str = "EUR") -> str:
-    """A registry unit in words, money in ``currency``: 'share' -> '%'."""
+    """A registry unit in words, money in ``currency``: 'share' -> '%'. ``name``: the unit."""
     text = UNITS.get(name, name)
     return re.sub(r"\bEUR\b", currency, text)
 
 
 def number(value, unit_name: str, currency: str = "EUR") -> str:
-    """``value`` with its unit: shares and ROIs as percentages, others with 3 figures."""
+    """``value`` with its unit: shares and ROIs as percentages, others with 3 figures.
+    ``unit_name``: the registry unit; ``currency``: the code money is shown in."""
     text = figure(value, unit_name)
     return text if text == "–" or unit_name in SELF_EVIDENT else (
         f"{text} {unit(unit_name, currency)}")
@@ -58,7 +59,8 @@ SELF_EVIDENT = ("share", "percent")  # units a figure shows by itself: '14.1%', 
 
 def figure(value, unit_name: str) -> str:
     """``value`` as `number` shows it, without a unit other than the percent sign of
-    shares and ROIs (for a table whose row names the unit: `kpi_with_unit`)."""
+    shares and ROIs (for a table whose row names the unit: `kpi_with_unit`). ``unit_name``: the
+    registry unit."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     value = float(value)
@@ -76,18 +78,20 @@ COUNTS = ("tickets", "features")  # registry units that count things: '119 ticke
 
 def kpi_with_unit(name: str, unit_name: str, currency: str = "EUR") -> str:
     """A KPI's name and, unless its figures show it, its unit: 'First response time,
-    business hours'; 'Lead conversion rate'."""
+    business hours'; 'Lead conversion rate'. ``name``: the KPI's; ``unit_name``: its registry unit;
+    ``currency``: the code money is shown in."""
     return kpi(name) if unit_name in SELF_EVIDENT else (
         f"{kpi(name)}, {unit(unit_name, currency)}")
 
 
 def percent_points(value: float) -> str:
-    """A difference of two shares: 0.031 -> '+3.1 percentage points'."""
+    """A difference of two shares: 0.031 -> '+3.1 percentage points'. ``value``: the difference as a
+    fraction."""
     return "–" if math.isnan(value) else f"{value * 100:+.1f} percentage points"
 
 
 def counted(n, noun: str) -> str:
     """A whole count with its noun in the right number: (1, 'learner') -> '1 learner',
-    (1200.0, 'lead') -> '1,200 leads'."""
+    (1200.0, 'lead') -> '1,200 leads'. ``n``: the count (rounded); ``noun``: singular."""
     n = round(float(n))
     return f"{n:,} {noun if n == 1 else noun + 's'}"

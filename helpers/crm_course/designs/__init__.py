@@ -36,7 +36,9 @@ __all__ = ["DESIGNS", "Design", "Estimate", "companion", "design_of", "generate"
 
 def generate(name: str, seed: int = DEFAULT_SEED, effect: float = 1.0,
              scale: float = 1.0) -> synth.Dataset:
-    """The sample company generated with design ``name`` (a key of `DESIGNS`)."""
+    """The sample company generated with design ``name`` (a key of `DESIGNS`). ``seed``: the
+    generator's seed; ``effect``: scale of the design's effect (0: none); ``scale``: the company's
+    size factor."""
     return synth.generate(seed=seed, scale=scale, effect=effect, design=design_of(name, seed))
 
 
@@ -60,7 +62,8 @@ def companion(crm, name: str, effect: float | None = None):
 
 def get_design_crm(name: str, seed: int, effect: float = 1.0, scale: float = 1.0):
     """The sample company of ``seed`` generated with design ``name``, written once into
-    the cache folder (`source.write_generated`) and loaded."""
+    the cache folder (`source.write_generated`) and loaded. ``effect`` and ``scale`` as in
+    `generate`."""
     from ..data import load_crm
     from ..paths import cache_dir
     from ..source import generator_fingerprint, write_generated
@@ -86,7 +89,7 @@ def leads(crm) -> pd.DataFrame:
 def treated(crm, frame: pd.DataFrame) -> pd.Series:
     """Which rows of ``leads(crm)`` the design treated, from ``crm.profile.design``: a
     staged rep's leads from its wave's go-live month, a reminder rep's leads during the
-    test, every lead from the series' break."""
+    test, every lead from the series' break. ``frame``: ``leads(crm)`` or rows of it."""
     design = crm.profile.design
     month = _month_of(crm)
     if design["name"] == "staged":

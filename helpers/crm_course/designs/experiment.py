@@ -74,6 +74,8 @@ class Plan:
 
     @property
     def sentence(self) -> str:
+        """The plan in words: the smallest change worth detecting, the leads it needs drawn one by
+        one and with the reps' correlation (ICC), and whether the test has them."""
         head = (f"Planned before the test, at {POWER:.0%} power and the 5 % level: the "
                 f"smallest change worth detecting, {change_text(self.smallest, 'points')} "
                 f"over a baseline of {self.p0:.1%} (a target of "
@@ -126,7 +128,8 @@ def clustered_size(independent: int, icc: float, reps: int) -> int:
 def icc(frame: pd.DataFrame) -> float:
     """One-way ANOVA estimate of the intra-rep correlation of ``won`` within regions (the
     arms were drawn within each region, so each region's mean is taken out first):
-    (MSB - MSW) / (MSB + (m0 - 1) MSW), m0 = (N - sum n_g^2 / N) / (G - 1); 0 if below."""
+    (MSB - MSW) / (MSB + (m0 - 1) MSW), m0 = (N - sum n_g^2 / N) / (G - 1); 0 if below. ``frame``:
+    the leads (`designs.leads`: ``won``, ``owner_id``, ``region``)."""
     won = frame.won.astype(float)
     y = won - won.groupby(frame.region).transform("mean")
     groups = y.groupby(frame.owner_id)
@@ -163,7 +166,8 @@ def leads_needed(p0: float, smallest: float, reps: int, icc_: float,
                  power: float = POWER) -> tuple[int, int]:
     """(leads per group if leads were drawn one by one, `inference.sample_size_per_group`;
     leads per group when ``reps`` reps per group are drawn, `clustered_size`, 0: none is
-    enough) to detect p0 -> p0 + smallest at ``power`` and the 5 % level."""
+    enough) to detect p0 -> p0 + smallest at ``power`` and the 5 % level. ``icc_``: the intra-rep
+    correlation assumed."""
     independent = sample_size_per_group(p0, p0 + smallest, power=power)
     return independent, clustered_size(independent, icc_, reps)
 
@@ -173,7 +177,8 @@ def planned_mde(p0: float, per_group: float, icc_: float, reps: int,
     """Smallest rise a test with ``per_group`` leads per group from ``reps`` reps per
     group detects, planned before it: the leads count as per_group / deff, deff =
     1 + (per_group / reps - 1) x icc (the design effect), in
-    `inference.minimum_detectable_effect`."""
+    `inference.minimum_detectable_effect`. ``p0``: the baseline rate; ``icc_``: the intra-rep
+    correlation assumed; ``power``: wanted power."""
     deff = 1 + (per_group / reps - 1) * icc_
     n = per_group / deff
     return minimum_detectable_effect(p0, n, n, alpha=1 - confidence, power=power)

@@ -102,7 +102,8 @@ def newey_west_lags(months: int) -> int:
 def placebo(series: pd.DataFrame, months: int = PLACEBO_MONTHS,
             confidence: float = CONFIDENCE, hac_lags: int = 0) -> Estimate:
     """The same model on the months before the real break alone, broken ``months``
-    earlier: a shift there is something the model mistakes for an effect."""
+    earlier: a shift there is something the model mistakes for an effect. ``series``: `monthly`;
+    ``hac_lags``: Newey-West lags of the errors (0: ordinary errors)."""
     pre = series[~series.post]
     return segmented(pre, int(pre.index.max()) + 1 - months, confidence, hac_lags)["level"]
 
@@ -140,7 +141,7 @@ def judged(label: str, level: Estimate, fake: Estimate, lb: float, lags: int,
     errors). A placebo that clears the test undermines the model, and no shift is
     claimed; a shift that clears it with a clean placebo is shown, but without a control
     group it is not separated from anything else that changed in the same month, and the
-    sentence says so."""
+    sentence says so. ``label``: the KPI's words."""
     alpha = round(1 - confidence, 12)
     established = level.p_value < alpha and fake.p_value >= alpha
     test = f"Breusch-Godfrey over {AUTOCORRELATION_LAGS} months {format_p(lb)}"

@@ -37,13 +37,16 @@ class Design:
 
     def lift(self, month, region, owner, staff, uplift: float, effect: float):
         """(added win probability per lead, lead treated): the rep's own offset
-        (`rep_offsets`) plus the design's change (`change`)."""
+        (`rep_offsets`) plus the design's change (`change`). ``month``, ``region``, ``owner``: one
+        entry per lead (months since the data's start, region, owner_id); ``staff``: the sales reps;
+        ``uplift``: the story's added win probability; ``effect``: its scale (0: none)."""
         change, treated = self.change(month, region, owner, staff, uplift, effect)
         return pd.Series(owner).map(self.rep_offsets(staff)).to_numpy(float) + change, treated
 
     def rep_offsets(self, staff: pd.DataFrame) -> dict[str, float]:
         """user_id -> the rep's offset to the win probability, N(0, rep_spread), drawn
-        over the sorted reps with ``default_rng([seed, 402])`` (its own stream)."""
+        over the sorted reps with ``default_rng([seed, 402])`` (its own stream). ``staff``: the
+        sales reps (a ``user_id`` column)."""
         reps = np.sort(staff.user_id.to_numpy(dtype=str))
         draws = np.random.default_rng([self.seed, 402]).normal(0, self.rep_spread, len(reps))
         return dict(zip(reps, draws, strict=True))
@@ -51,21 +54,27 @@ class Design:
     def change(self, month, region, owner, staff, uplift: float, effect: float):
         """(added win probability of the design's change, lead treated): ``month`` =
         months since the data's start, ``region``/``owner`` the lead's, ``staff`` the
-        sales reps."""
+        sales reps. ``uplift``: the story's added win probability; ``effect``: its scale (0:
+        none)."""
         raise NotImplementedError
 
     def block(self, users: pd.DataFrame, start) -> dict:
-        """The ``dataset.json`` ``design`` block (the design's policy)."""
+        """The ``dataset.json`` ``design`` block (the design's policy). ``users``: the company's
+        users; ``start``: the data's first day."""
         raise NotImplementedError
 
     def change_rows(self, start, end, scale: float, users: pd.DataFrame) -> list[tuple]:
         """Change-log rows: (title, kind, status, start_date, departments, regions, cost,
-        kpi, expected_effect)."""
+        kpi, expected_effect). ``start``, ``end``: the data's first and last day; ``scale``: the
+        company's size factor (costs grow with it); ``users``: the company's users."""
         raise NotImplementedError
 
     def finish(self, tables: dict, metadata: dict, users: pd.DataFrame, start, end,
                scale: float) -> None:
-        """Replace the sample's change log by the design's and record the design."""
+        """Replace the sample's change log by the design's and record the design. ``tables``: the
+        generated tables, name -> frame (``changes`` replaced in place); ``metadata``: the
+        dataset.json dict (gets ``control_region`` and ``design``); ``users``, ``start``, ``end``,
+        ``scale``: as in `change_rows`."""
         base = tables["changes"].iloc[:2].drop(columns="change_id")  # implementation, licence
         rows = pd.DataFrame(self.change_rows(start, end, scale, users), columns=base.columns)
         rows["start_date"] = pd.to_datetime(rows.start_date).to_numpy(dtype="datetime64[D]")
@@ -123,11 +132,14 @@ class Staged(Design):
     def waves(self, staff: pd.DataFrame) -> dict[str, str]:
         """user_id -> wave, dealt at random within each region (`_deal`, stream 403),
         ``shares`` reps per turn to each wave: the never-treated wave, the comparison of
-        every other, gets the most."""
+        every other, gets the most. ``staff``: the sales reps."""
         return _deal(self.seed, 403, staff,
                      [w for w, k in zip(self.names, self.shares, strict=True) for _ in range(k)])
 
     def change(self, month, region, owner, staff, uplift, effect):
+        """`Design.change`: uplift x effect x the wave's size, ramped in over `ramp` months from the
+        wave's go-live ``month``; ``region`` is unused (waves are dealt per region); ``owner``,
+        ``staff`` give each lead's wave."""
         wave = pd.Series(owner).map(self.waves(staff))
         live = wave.map(self.live).to_numpy(dtype=float)  # NaN: never
         k = month - live
@@ -137,12 +149,17 @@ class Staged(Design):
         return np.where(treated, uplift * effect * size * ramp, 0.0), treated
 
     def block(self, users, start):
+        """`Design.block`: go-live day of each wave, the never-treated wave and each sales rep's
+        wave, from ``users`` and the data's ``start``."""
         sales = users[users.department == "sales"]
         return {"go_live": {w: _month_start(start, m) for w, m in self.live.items()},
                 "never_treated": self.names[-1], "unit": "sales rep (owner_id)",
                 "kpi": FOLLOW_UP[0], "waves": self.waves(sales)}
 
     def change_rows(self, start, end, scale, users):
+        """`Design.change_rows`: one row per wave with its go-live day (the never-treated one
+        planned after ``end``), cost 700 x its reps x ``scale``; ``users`` gives the reps, ``start``
+        the first month."""
         count = pd.Series(self.waves(users[users.department == "sales"])).value_counts()
         count = count.reindex(self.names, fill_value=0)  # a small company may leave one empty
         dates = [_month_start(start, m) for m in self.go_live] + [
@@ -176,16 +193,20 @@ class AB(Design):
 
     def arms(self, staff: pd.DataFrame) -> dict[str, str]:
         """user_id -> 'reminder' or 'control': in each region, a random half of the reps
-        (the larger half to control when odd; `_deal`, stream 401)."""
+        (the larger half to control when odd; `_deal`, stream 401). ``staff``: the sales reps."""
         return _deal(self.seed, 401, staff, ["control", "reminder"])
 
     def change(self, month, region, owner, staff, uplift, effect):
+        """`Design.change`: uplift x effect for the leads of reminder reps (``owner`` mapped over
+        ``staff``) in the test's months (``month``); ``region`` is unused."""
         reminder = pd.Series(owner).map(self.arms(staff)).eq("reminder").to_numpy()
         during = (month >= self.months[0]) & (month < self.months[0] + self.test_months)
         treated = reminder & during
         return np.where(treated, uplift * effect, 0.0), treated
 
     def block(self, users, start):
+        """`Design.block`: the test's first and last day (from the data's ``start``), the smallest
+        effect and ICC planned, and each sales rep's arm (from ``users``)."""
         sales = users[users.department == "sales"]
         return {"test_start": _month_start(start, self.months[0]),
                 "test_end": str(np.datetime64(_month_start(start, self.months[0]
@@ -195,6 +216,8 @@ class AB(Design):
                 "icc_planned": self.icc, "kpi": FOLLOW_UP[0], "arms": self.arms(sales)}
 
     def change_rows(self, start, end, scale, users):
+        """`Design.change_rows`: the reminder's one row from the test's first month after ``start``,
+        cost 5000 x ``scale``; ``end`` and ``users`` are unused."""
         return [("Automatic follow-up reminder, A/B test on half of the sales reps",
                  "system update", "done", _month_start(start, self.months[0]), "sales",
                  ";".join(REGIONS), 5000 * scale, *FOLLOW_UP)]
@@ -214,16 +237,22 @@ class ITS(Design):
     season: float = 0.025
 
     def change(self, month, region, owner, staff, uplift, effect):
+        """`Design.change`: the background (trend per ``month`` plus a seasonal cosine) plus uplift
+        x effect from the break; ``region``, ``owner`` and ``staff`` are unused (every lead is
+        treated from the break)."""
         calendar = month % 12  # the data start in January
         background = self.trend * month + self.season * np.cos(2 * np.pi * (calendar - 3) / 12)
         treated = month >= self.months[0]
         return background + np.where(treated, uplift * effect, 0.0), treated
 
     def block(self, users, start):
+        """`Design.block`: the break's day (from the data's ``start``); ``users`` is unused."""
         return {"break": _month_start(start, self.months[0]), "kpi": FOLLOW_UP[0],
                 "series": "month"}
 
     def change_rows(self, start, end, scale, users):
+        """`Design.change_rows`: the change's one row at the break after ``start``, cost 8000 x
+        ``scale``; ``end`` and ``users`` are unused."""
         return [("Opportunity follow-up process, every region at once", "process change",
                  "done", _month_start(start, self.months[0]), "sales",
                  ";".join(REGIONS), 8000 * scale, *FOLLOW_UP)]

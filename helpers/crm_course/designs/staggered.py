@@ -59,7 +59,7 @@ def twfe(frame: pd.DataFrame, confidence: float = CONFIDENCE) -> Estimate:
     """The naive two-way fixed-effects estimate: OLS y = a_cohort + b_month + d D + e, the
     effect is d (errors clustered by rep). With effects that differ by cohort or grow over
     time it compares late cohorts with cohorts already treated, and d is not an average
-    of the true effects."""
+    of the true effects. ``frame``: `staged_leads`."""
     fit = _twfe_fit(frame, confidence)
     low, high = fit.conf_int(alpha=1 - confidence).loc["D"]
     return Estimate(float(fit.params["D"]), float(low), float(high), float(fit.pvalues["D"]))
@@ -98,6 +98,7 @@ def cohort_effects(frame: pd.DataFrame, go_live: dict | None = None,
     Returns one row per cohort: ``go_live``, ``effect``, ``ci_low``,
     ``ci_high``, ``p_value``, ``n_treated``; ``attrs["overall"]`` is the overall
     `Estimate`. ``go_live`` (cohort -> month, None = never): default the data's.
+    ``frame``: `staged_leads`.
     """
     fit, stacked, out, w = _stacked(frame, go_live, confidence)
     test = fit.t_test(w)
@@ -150,7 +151,7 @@ def event_study(frame: pd.DataFrame, before: int = 6, after: int = 8,
     sum_g sum_k e_gk [cohort = g, month - go_live = k] + e, the never-treated cohort in
     no bin; e_k = sum_g w_gk e_gk, w_gk the cohort's share of the leads at k. Returns one
     row per k (``effect``, ``ci_low``, ``ci_high``); ``attrs["pre_p"]`` is the joint test
-    that every e_k before go-live (k <= -2) is 0: the pre-trend check."""
+    that every e_k before go-live (k <= -2) is 0: the pre-trend check. ``frame``: `staged_leads`."""
     rel = (frame.month - frame.go_live).clip(-before, after)
     X = pd.get_dummies(frame[["owner_id"]].astype(str), dtype=float)
     X = X.join(pd.get_dummies(frame.month.astype(str), prefix="m", drop_first=True,
@@ -180,7 +181,7 @@ def placebo(frame: pd.DataFrame, shift: int = PLACEBO_SHIFT,
             confidence: float = CONFIDENCE) -> Estimate:
     """The cohort-by-cohort estimate on the months before the first go-live, with every
     go-live moved ``shift`` months earlier: there was no change then, so it should show
-    none."""
+    none. ``frame``: `staged_leads`."""
     first = frame.go_live.min()
     pre = frame[frame.month < first]
     fake = {r: None if m is None else m - shift for r, m in _dates(frame).items()}
@@ -195,7 +196,7 @@ def randomisation(frame: pd.DataFrame, draws: int = DRAWS) -> np.ndarray:
     the waves again at random within each region (the sizes kept, as the design drew
     them; the go-live month moves with the wave), drawn with ``default_rng(0)``. Returns
     the ATTs, the real one first. Computed from rep x month sums of ``y``, so a draw
-    costs no regrouping."""
+    costs no regrouping. ``frame``: `staged_leads`."""
     dates = _dates(frame)
     waves = list(dates)
     reps = frame.groupby("owner_id").agg(region=("region", "first"), cohort=("cohort", "first"))
@@ -237,7 +238,7 @@ def randomisation(frame: pd.DataFrame, draws: int = DRAWS) -> np.ndarray:
 
 def randomisation_p(frame: pd.DataFrame, draws: int = DRAWS) -> float:
     """p = (1 + #re-draws with |ATT| >= the real |ATT|) / (1 + draws) (`randomisation`):
-    the real assignment counts itself, so p >= 1 / (1 + draws)."""
+    the real assignment counts itself, so p >= 1 / (1 + draws). ``frame``: `staged_leads`."""
     atts = np.abs(randomisation(frame, draws))
     return float((1 + np.sum(atts[1:] >= atts[0] - 1e-12)) / (1 + draws))
 
@@ -251,7 +252,7 @@ def randomisation_mde(frame: pd.DataFrame, confidence: float = CONFIDENCE,
     estimated effect taken out, y - ATT_g on the treated leads of each cohort g
     (`cohort_effects`): a property of the design and its volumes, not of the effect in
     these data (re-drawn with the effect in, treated leads carry it to other waves and
-    widen the spread)."""
+    widen the spread). ``frame``: `staged_leads`; ``power``: wanted power."""
     effects = cohort_effects(frame, confidence=confidence).effect
     y0 = frame.y - frame.cohort.map(effects).fillna(0.0).where(frame.D, 0.0)
     atts = randomisation(frame.assign(y=y0), draws)[1:]
@@ -262,7 +263,7 @@ def verdict(crm, confidence: float = CONFIDENCE, power: float = POWER) -> Verdic
     """The staged roll-out's verdict under the course's standard: the cohort-by-cohort
     difference-in-differences, randomisation over the reps' waves, the event study's
     pre-trend, a placebo date, and the minimum detectable effect under the randomisation
-    check (`randomisation_mde`)."""
+    check (`randomisation_mde`). ``power``: wanted power of the minimum detectable effect."""
     alpha = round(1 - confidence, 12)
     frame = staged_leads(crm)
     label = kpi_words(crm, crm.profile.design["kpi"])
@@ -311,7 +312,8 @@ def verdict(crm, confidence: float = CONFIDENCE, power: float = POWER) -> Verdic
 def chance_clause(p_value: float, p_rand: float, alpha: float) -> str:
     """What the estimate's sentence says of chance, naming the test that says it: its own
     p, else the randomisation check's (an estimate that clears its own test but not the
-    re-drawn waves is not 'within chance' on its own numbers)."""
+    re-drawn waves is not 'within chance' on its own numbers). ``p_value``: the estimate's p;
+    ``p_rand``: the randomisation check's; ``alpha``: the significance level."""
     if p_value >= alpha:
         return ", within what chance alone produces here"
     if p_rand >= alpha:
@@ -325,7 +327,8 @@ def twfe_gap(frame: pd.DataFrame, confidence: float = CONFIDENCE) -> Estimate:
     y (d = a'y, ATT = b'y, a and b rows of each OLS's pseudo-inverse), so the gap's
     rep-clustered variance is the sandwich over both fits at once:
     Var = G / (G - 1) sum_reps (sum_i a_i e1_i - sum_j b_j e2_j)^2, e1, e2 each fit's
-    residuals (a never-treated lead sits in several stacks: every copy counts)."""
+    residuals (a never-treated lead sits in several stacks: every copy counts). ``frame``:
+    `staged_leads`."""
     naive = _twfe_fit(frame, confidence)
     fit, stacked, _, w = _stacked(frame, None, confidence)
     a = naive.model.pinv_wexog[list(naive.params.index).index("D")]

@@ -12,6 +12,7 @@ import numpy as np
 
 
 def is_figure(value) -> bool:
+    """Whether ``value`` looks like a matplotlib Figure (has axes, savefig and suptitle)."""
     return hasattr(value, "axes") and hasattr(value, "savefig") and hasattr(value, "suptitle")
 
 
@@ -60,7 +61,7 @@ def describe_axes(ax) -> dict:
     """``kind``, ``title``, axis labels, ``series`` (``label``, ``values``, ``x``),
     ``legend`` (entries, or None without a legend), ``value_lines`` (reference lines
     across the value axis: targets) and ``position_lines`` (lines at a position on the
-    other axis: a go-live date)."""
+    other axis: a go-live date). ``ax``: a matplotlib Axes."""
     containers = [c for c in getattr(ax, "containers", []) if type(c).__name__ == "BarContainer"]
     horizontal, vertical, lines = _reference_lines(ax)
     scatters = [c for c in getattr(ax, "collections", []) if type(c).__name__ == "PathCollection"]

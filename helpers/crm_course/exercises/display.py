@@ -93,6 +93,7 @@ class Table:
 
 
 def verdict_message(v: Verdict) -> Message:
+    """The `Message` (status, question, text) that shows the verdict ``v``."""
     return Message(v.status, v.question, v.message)
 
 

@@ -113,7 +113,8 @@ class Exercise:
             raise ExerciseCheckFailed(f"{q.id} {verdict.status}: {verdict.message}")
 
     def check_chart(self, question: str, fig) -> None:
-        """Judge a matplotlib figure (kind, title, axis labels, series, target line)."""
+        """Judge a matplotlib figure (kind, title, axis labels, series, target line). ``question``:
+        the question's id; ``fig``: the Figure to judge."""
         self.check(question, fig)
 
     def _record(self, qid: str, encoded: dict, verdict: Verdict) -> None:

@@ -54,13 +54,16 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
+        """Whether the status is passed."""
         return self.status == PASSED
 
     def to_dict(self) -> dict:
+        """The verdict's fields as a plain dict (for the results file)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> Verdict:
+        """The verdict a `to_dict` dict ``d`` describes (unknown keys ignored)."""
         return cls(**{k: d[k] for k in ("question", "status", "message", "mistake", "points",
                                         "max_points") if k in d})
 
@@ -157,6 +160,8 @@ def as_number(value) -> float:
 
 
 def close(a: float, b: float, tolerance: float) -> bool:
+    """Whether |a - b| <= tolerance (plus 1e-12 relative, for rounding); ``a``, ``b``: the two
+    numbers, ``tolerance``: absolute, in their unit."""
     return abs(a - b) <= tolerance + 1e-12 * max(abs(a), abs(b))
 
 

@@ -25,7 +25,8 @@ def n_pooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8,
              continuity: bool = False) -> int:
     """Per-group n of the classical formula (pooled variance under no change):
     n = (z_a sqrt(2 pbar qbar) + z_b sqrt(p1 q1 + p2 q2))^2 / (p2 - p1)^2, pbar = (p1+p2)/2;
-    ``continuity``: Fleiss' correction n' = n/4 (1 + sqrt(1 + 4 / (n |p2 - p1|)))^2."""
+    ``continuity``: Fleiss' correction n' = n/4 (1 + sqrt(1 + 4 / (n |p2 - p1|)))^2. ``alpha``:
+    two-sided significance level; ``power``: wanted power."""
     _check(p1=p1, p2=p2)
     za, zb = _z(alpha, power)
     d, pbar = abs(p2 - p1), (p1 + p2) / 2
@@ -39,7 +40,8 @@ def n_pooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8,
 
 
 def n_unpooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
-    """Per-group n of the Wald (unpooled) formula: (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2-p1)^2."""
+    """Per-group n of the Wald (unpooled) formula: (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2-p1)^2.
+    ``alpha``: two-sided significance level; ``power``: wanted power."""
     _check(p1=p1, p2=p2)
     za, zb = _z(alpha, power)
     if p1 == p2:
@@ -56,7 +58,8 @@ def _solve_rise(p0: float, gap) -> float:
 def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
              power: float = 0.8) -> float:
     """Smallest rise d with d = (z_a + z_b) sqrt(p0 q0 / n_before + p1 q1 / n_after),
-    p1 = p0 + d (the Wald test's standard error at both rates)."""
+    p1 = p0 + d (the Wald test's standard error at both rates). ``alpha``: two-sided significance
+    level; ``power``: wanted power."""
     _check(p0=p0)
     za, zb = _z(alpha, power)
     return _solve_rise(p0, lambda d: d - (za + zb) * math.sqrt(
@@ -67,7 +70,8 @@ def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
                power: float = 0.8) -> float:
     """Smallest rise d of the classical formula: d = z_a sqrt(pbar qbar (1/n_before +
     1/n_after)) + z_b sqrt(p0 q0 / n_before + p1 q1 / n_after), p1 = p0 + d and pbar the
-    pooled rate (n_before p0 + n_after p1) / (n_before + n_after)."""
+    pooled rate (n_before p0 + n_after p1) / (n_before + n_after). ``alpha``: two-sided significance
+    level; ``power``: wanted power."""
     _check(p0=p0)
     za, zb = _z(alpha, power)
     inv = 1 / n_before + 1 / n_after
@@ -83,14 +87,16 @@ def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
 def mde_baseline(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
                  power: float = 0.8) -> float:
     """Smallest rise of the textbook shortcut, the baseline rate's variance in both groups:
-    d = (z_a + z_b) sqrt(p0 q0 (1/n_before + 1/n_after))."""
+    d = (z_a + z_b) sqrt(p0 q0 (1/n_before + 1/n_after)). ``alpha``: two-sided significance level;
+    ``power``: wanted power."""
     _check(p0=p0)
     za, zb = _z(alpha, power)
     return (za + zb) * math.sqrt(p0 * (1 - p0) * (1 / n_before + 1 / n_after))
 
 
 def p_unpooled(won_before: int, n_before: int, won_after: int, n_after: int) -> float:
-    """Two-sided p of the Wald z-test: z = (p2 - p1) / sqrt(p1 q1 / n1 + p2 q2 / n2)."""
+    """Two-sided p of the Wald z-test: z = (p2 - p1) / sqrt(p1 q1 / n1 + p2 q2 / n2). ``won_before``
+    of ``n_before`` and ``won_after`` of ``n_after``: successes and trials of each group."""
     from scipy.stats import norm
     p1, p2 = won_before / n_before, won_after / n_after
     se = math.sqrt(p1 * (1 - p1) / n_before + p2 * (1 - p2) / n_after)
@@ -98,7 +104,8 @@ def p_unpooled(won_before: int, n_before: int, won_after: int, n_after: int) -> 
 
 
 def p_yates(won_before: int, n_before: int, won_after: int, n_after: int) -> float:
-    """p of the chi-square test of the 2 x 2 table with Yates' continuity correction."""
+    """p of the chi-square test of the 2 x 2 table with Yates' continuity correction. ``won_before``
+    of ``n_before`` and ``won_after`` of ``n_after``: successes and trials of each group."""
     from scipy.stats import chi2_contingency
     table = [[won_before, n_before - won_before], [won_after, n_after - won_after]]
     return float(chi2_contingency(table, correction=True).pvalue)

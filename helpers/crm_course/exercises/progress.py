@@ -23,6 +23,8 @@ UNKNOWN_DATASET = "unknown"
 
 
 def dataset_of(event: dict) -> str:
+    """The dataset fingerprint an ``event`` of the log was recorded on (UNKNOWN_DATASET for old
+    events without one)."""
     return str(event.get("dataset") or UNKNOWN_DATASET)
 
 
@@ -57,7 +59,8 @@ def summarise(events: list[dict], dataset: str | None = None) -> dict[str, dict[
 
 
 def datasets_in(events: list[dict]) -> list[str]:
-    """Fingerprints in the log, the most recently used last."""
+    """Fingerprints in the log, the most recently used last. ``events``: the log's events, oldest
+    first."""
     order: dict[str, None] = {}
     for e in events:
         order.pop(dataset_of(e), None)
@@ -69,6 +72,8 @@ QUESTION_HEADER = ["question", "about", "status", "checks", "hints", "solution s
 
 
 def exercise_rows(exercise: str, summary: dict[str, dict]) -> list[list[str]]:
+    """One row per question of ``exercise`` (id, title, status, checks, hints, solution seen) from
+    its ``summary`` (question id -> counts, from `summarise`)."""
     rows = []
     for q in get_bank(exercise).questions:
         s = summary.get(q.id, {})
@@ -83,6 +88,8 @@ def exercise_rows(exercise: str, summary: dict[str, dict]) -> list[list[str]]:
 
 
 def totals_line(exercise: str, summary: dict[str, dict]) -> list[str]:
+    """The row of ``exercise`` in the progress table (id, title, passed/graded, failed, not
+    attempted) from its ``summary`` (question id -> counts)."""
     bank = get_bank(exercise)
     graded = [q for q in bank.questions if q.graded]
     statuses = [summary.get(q.id, {}).get("status", NOT_ATTEMPTED) for q in graded]
@@ -92,7 +99,7 @@ def totals_line(exercise: str, summary: dict[str, dict]) -> list[str]:
 
 def progress_table(events: list[dict], dataset: str) -> Table:
     """Every exercise of the course with passed / failed / not attempted counts on
-    ``dataset``."""
+    ``dataset``. ``events``: the log's events."""
     summary = summarise(events, dataset)
     rows = [totals_line(ex, summary.get(ex, {})) for ex in BANKS]
     return Table(f"Your progress (all notebooks, dataset {dataset})",
@@ -101,6 +108,8 @@ def progress_table(events: list[dict], dataset: str) -> Table:
 
 
 def question_table(events: list[dict], dataset: str, exercise: str) -> Table:
+    """The questions of ``exercise`` with their status on ``dataset`` (a fingerprint), from the
+    log's ``events``."""
     summary = summarise(events, dataset).get(exercise, {})
     return Table(f"{exercise}: {get_bank(exercise).title}", QUESTION_HEADER,
                  exercise_rows(exercise, summary))
@@ -109,7 +118,7 @@ def question_table(events: list[dict], dataset: str, exercise: str) -> Table:
 def resolve_exercise(name: str) -> str:
     """An exercise id from its full id (``02_analyse_kpis``) or number (``2``, ``02``).
 
-    Raises `UnknownId` listing the valid ids."""
+    Raises `UnknownId` listing the valid ids. ``name``: what the learner typed."""
     text = str(name).strip()
     if text in BANKS:
         return text
@@ -124,7 +133,9 @@ def resolve_exercise(name: str) -> str:
 def print_progress(log: Path | None = None, exercise: str | None = None,
                    dataset: str | None = None) -> int:
     """``crm-course progress``: print the summary (and one exercise's questions) for one
-    dataset (default: the one used last). Returns 2 with a message for a bad argument."""
+    dataset (default: the one used last). Returns 2 with a message for a bad argument. ``log``: the
+    event log (default `event_log_path`); ``exercise``: an id or number (None: no question
+    table); ``dataset``: a fingerprint."""
     try:
         exercise = resolve_exercise(exercise) if exercise is not None else None
     except UnknownId as err:

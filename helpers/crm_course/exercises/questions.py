@@ -67,6 +67,8 @@ class Question:
         self.prompt, self.solution = texts["prompt"], texts["solution"]
 
     def check(self, answer, crm) -> str | None:  # pragma: no cover - abstract
+        """The feedback for a right ``answer`` on ``crm``; raises `Incorrect` or `Unanswered`
+        otherwise."""
         raise NotImplementedError
 
     def _mistake(self, answer, crm, same: Callable) -> None:
@@ -105,6 +107,7 @@ class NumberQuestion(Question):
     kind = "number"
 
     def tolerance_text(self) -> str:
+        """"exactly" or "within ±tolerance", for the feedback."""
         return "exactly" if self.tolerance == 0 else f"within ±{self.tolerance:g}"
 
     def methods_text(self) -> str:
@@ -124,10 +127,14 @@ class NumberQuestion(Question):
 
     @property
     def slips(self) -> tuple[Slip, ...]:
+        """The last-step slips to test: the share ones for a fraction, then those of the question's
+        units."""
         units = ("share",) * self.fraction + tuple(u for u in self.units if u != "share")
         return slips_for(*units)
 
     def check(self, answer, crm) -> str | None:
+        """"Correct!" when the number ``answer`` is within the tolerance of the expected value (or
+        of an accepted alternative); else `Incorrect` naming the mistake or slip it matches."""
         value = as_number(answer)
         expected = float(self.expected(crm))
         if close(value, expected, self.tolerance):
@@ -198,6 +205,8 @@ class SeriesQuestion(Question):
             np.allclose(a.to_numpy(), b.to_numpy(), atol=self.tolerance, rtol=0, equal_nan=True))
 
     def check(self, answer, crm) -> str | None:
+        """"Correct!" when the Series ``answer`` has the expected labels and values (within the
+        tolerance); else `Incorrect` saying what differs."""
         if answer is Ellipsis:
             raise Unanswered(NOT_ANSWERED)
         if isinstance(answer, pd.DataFrame) and answer.shape[1] == 1:
@@ -260,6 +269,8 @@ class DatesQuestion(Question):
         return tuple(days)
 
     def check(self, answer, crm) -> str | None:
+        """"Correct!" when the dates of ``answer`` equal the expected days; else `Incorrect` naming
+        the wrong ones."""
         days = self._days(answer)
         expected = tuple(pd.Timestamp(d).normalize() for d in self.expected(crm))
         if days == expected:
@@ -322,6 +333,7 @@ class ChartQuestion(Question):
 
     @property
     def expected_series(self) -> tuple[Drawn, ...]:
+        """The series the chart must draw: ``series``, or one series from ``values``."""
         return self.series or ((Drawn("the data asked for", self.values),)
                                if self.values is not None else ())
 
@@ -378,6 +390,8 @@ class ChartQuestion(Question):
                                 "it at the go-live date.", "go-live line misplaced")
 
     def check(self, answer, crm) -> str | None:
+        """Feedback for the figure ``answer``: its kind, title, labels and series are compared with
+        the expected ones; raises `Incorrect` naming the first difference."""
         ax = self._axes(answer)
         self._parts(ax, crm)
         drawn = [s for s in ax["series"] if s["values"]]
@@ -453,10 +467,14 @@ class OpenQuestion(Question):
     kind = "open"
 
     def use_texts(self, texts: dict[str, str]) -> None:
+        """The base texts plus the placeholder and model answer, from ``texts`` (field -> text, from
+        solutions/)."""
         super().use_texts(texts)
         self.placeholder, self.model_answer = texts["placeholder"], texts["model_answer"]
 
     def check(self, answer, crm) -> str | None:
+        """Records a written ``answer`` of at least ``min_words`` words; the placeholder or a blank
+        raises `Unanswered`, a shorter one `Incorrect`."""
         text = answer if isinstance(answer, str) else ""
         if answer is Ellipsis or not text.strip() or text.strip() == self.placeholder.strip():
             raise Unanswered("Not answered yet: write your answer in the markdown cell.")

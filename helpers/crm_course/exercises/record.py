@@ -96,7 +96,8 @@ def encode_answer(value) -> dict:
 
 
 def decode_answer(d: dict):
-    """The value `encode_answer` described (Series/DataFrame/dates rebuilt with pandas)."""
+    """The value `encode_answer` described (Series/DataFrame/dates rebuilt with pandas). ``d``: the
+    dict from `encode_answer`."""
     kind = d.get("type")
     if kind == "ellipsis":
         return Ellipsis
@@ -129,6 +130,8 @@ def decode_answer(d: dict):
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file and a rename, so a reader never
+    sees half a file; NaN raises ValueError."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -138,7 +141,8 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 
 def read_results(path: Path) -> dict:
-    """The results file a kernel wrote (raises OSError / ValueError when unreadable)."""
+    """The results file a kernel wrote (raises OSError / ValueError when unreadable). ``path``: the
+    results file."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
         raise ValueError("not a results file")
@@ -153,6 +157,7 @@ def home() -> Path:
 
 
 def event_log_path() -> Path:
+    """The local event log: events.jsonl in `home`."""
     return home() / "events.jsonl"
 
 
@@ -168,7 +173,9 @@ def dataset_fingerprint(crm) -> str:
 def log_event(exercise: str, question: str | None, action: str, **fields) -> tuple[dict, bool]:
     """Append one event (check / hint / solution) to the local log; never raises.
 
-    Returns the event and whether it was written (the caller keeps unwritten ones)."""
+    Returns the event and whether it was written (the caller keeps unwritten ones). ``exercise`` and
+    ``question``: ids (question None for the whole exercise); ``action``: "check", "hint" or
+    "solution"; ``fields``: more keys of the event."""
     event = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              "exercise": exercise, "question": question, "action": action, **fields}
     try:
@@ -182,7 +189,8 @@ def log_event(exercise: str, question: str | None, action: str, **fields) -> tup
 
 
 def read_events(path: Path | None = None) -> list[dict]:
-    """Every readable event of the log (broken lines are skipped)."""
+    """Every readable event of the log (broken lines are skipped). ``path``: the log (default:
+    `event_log_path`)."""
     path = Path(path) if path is not None else event_log_path()
     events = []
     try:

@@ -22,6 +22,7 @@ def load_texts() -> dict[str, dict[str, dict[str, str]]]:
 
 
 def texts_of(exercise: str, question: str) -> dict[str, str]:
-    """The texts of one question (empty strings for what solutions/ does not give)."""
+    """The texts of one question (empty strings for what solutions/ does not give). ``exercise`` and
+    ``question``: ids."""
     found = load_texts().get(exercise, {}).get(question, {})
     return {f: str(found.get(f, "")) for f in FIELDS}

@@ -39,7 +39,8 @@ class SandboxUnavailable(RuntimeError):
 
 
 def digest(path: Path) -> str | None:
-    """SHA-256 of the file (streamed, never through a link), None when unreadable."""
+    """SHA-256 of the file (streamed, never through a link), None when unreadable. ``path``: the
+    file."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -63,7 +64,9 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
                 ) -> tuple[list[Submission], dict[Path, tuple[Refusal, str]]]:
     """A `Submission` per path, read once (size and cells checked before parsing; the
     reason instead of the notebook when it cannot be read), with its learner, and the
-    ones that cannot be graded (not in the roster, name collisions): (`Refusal`, reason)."""
+    ones that cannot be graded (not in the roster, name collisions): (`Refusal`, reason). ``paths``:
+    the notebooks handed in; ``batch``: the grading run's settings; ``roster``: learner ids by file
+    name, stem or folder (`identity.bind`; None: no roster)."""
     subs, refused = [], {}
     names = {}
     for p in paths:
@@ -101,7 +104,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
     ``personal``: every roster learner worked on their personal dataset (the hub's);
     ``absent(results)`` returns rows for work not submitted, added before the views;
     ``memory``: bytes of RAM per submission (default `sandbox.Limits.memory`; enforced
-    where a cgroup can be made: `sandbox.memory_limit` says)."""
+    where a cgroup can be made: `sandbox.memory_limit` says). ``jobs``: submissions graded at once;
+    ``timeout``: seconds per submission; ``progress``: print one line per submission."""
     from tqdm import tqdm
 
     from ..class_report import write_report as write_class_report

@@ -63,7 +63,9 @@ def dataset_crm(folder: Path):
 
 
 def rejudge(exercise: str, answers: dict, crm, nb) -> tuple[dict[str, dict], dict[str, str]]:
-    """Verdicts from the recorded answers (never from the kernel's own verdicts)."""
+    """Verdicts from the recorded answers (never from the kernel's own verdicts). ``exercise``: the
+    exercise's id; ``answers``: question -> recorded answer (`record.encode_answer`); ``nb``: the
+    submitted notebook (open answers are read from it)."""
     bank = get_bank(exercise)
     verdicts, texts = {}, {}
     for q in bank.questions:
@@ -142,11 +144,13 @@ class Submission:
     done: bool = False
 
     def stop(self, reason: str) -> None:
+        """End the grading of this submission with status "error" and ``reason``."""
         self.result.status, self.result.reason, self.done = "error", reason, True
 
 
 def read(sub: Submission) -> None:
-    """The notebook (read and size-checked by the batch) must be of a known exercise."""
+    """The notebook (read and size-checked by the batch) must be of a known exercise. ``sub``: the
+    submission, updated in place (as in every step)."""
     if isinstance(sub.nb, str):  # the reason it could not be read
         return sub.stop(sub.nb)
     exercise = exercise_of(sub.nb)
@@ -160,7 +164,7 @@ def read(sub: Submission) -> None:
 def identify(sub: Submission) -> None:
     """Whose dataset: the roster's learner (when the notebook declares one, or the batch
     says each learner had their personal dataset, as on the hub), else the declared one,
-    else the seed."""
+    else the seed. ``sub``: the submission."""
     declared = sub.params.get("learner")
     declared = None if declared is None else str(declared)
     if sub.bound is not None and declared is not None and declared != sub.bound:
@@ -180,7 +184,8 @@ def identify(sub: Submission) -> None:
 
 
 def sanitize(sub: Submission) -> None:
-    """Drop stored outputs and metadata the learner controls; note solution use."""
+    """Drop stored outputs and metadata the learner controls; note solution use. ``sub``: the
+    submission."""
     qids = [q.id for q in get_bank(sub.result.exercise).questions]
     sub.result.solution_use = solution_references(sub.nb, qids)
     for cell in sub.nb.cells:
@@ -194,7 +199,7 @@ def sanitize(sub: Submission) -> None:
 
 def parameterize(sub: Submission) -> None:
     """The job folder's copy with the dataset, answers file and no learner/seed
-    injected."""
+    injected. ``sub``: the submission."""
     batch = sub.batch
     sub.scratch = sandbox.job_folder(batch.scratch_root)
     folder = batch.dataset(sub.seed)
@@ -210,7 +215,7 @@ def parameterize(sub: Submission) -> None:
 
 def execute(sub: Submission) -> None:
     """Run the copy with time and output limits: in the sandbox (once more when the
-    kernel died while starting), or as this user when the batch says so."""
+    kernel died while starting), or as this user when the batch says so. ``sub``: the submission."""
     batch, scratch = sub.batch, sub.scratch
     cell_timeout = max(5, int(batch.timeout * 0.6))
     if batch.sandbox:
@@ -251,7 +256,7 @@ def execute(sub: Submission) -> None:
 
 
 def collect(sub: Submission) -> None:
-    """The answers file and the event log that came back (size-capped)."""
+    """The answers file and the event log that came back (size-capped). ``sub``: the submission."""
     raw, sizes = sub.files.get("answers"), sub.status.get("sizes") or {}
     size = sizes.get("answers") if isinstance(sizes, dict) else None
     try:
@@ -274,7 +279,8 @@ def collect(sub: Submission) -> None:
 
 
 def rejudge_step(sub: Submission) -> None:
-    """Verdicts from the recorded answers on the mounted dataset, never the kernel's."""
+    """Verdicts from the recorded answers on the mounted dataset, never the kernel's. ``sub``: the
+    submission."""
     crm = dataset_crm(sub.batch.dataset(sub.seed))
     sub.result.questions, sub.result.open_answers = rejudge(
         sub.result.exercise, sub.answers, crm, sub.nb)
@@ -284,7 +290,7 @@ def rejudge_step(sub: Submission) -> None:
 
 
 def explain(sub: Submission) -> None:
-    """The reason: limits reached, crashes, errors, blank work."""
+    """The reason: limits reached, crashes, errors, blank work. ``sub``: the submission."""
     status, timeout, reasons = sub.status, sub.batch.timeout, sub.reasons
     if status.get("killed"):
         reasons.insert(0, "killed: the sandbox's client was killed (exit "
@@ -331,7 +337,7 @@ def _size(path: Path) -> int | None:
 
 def grade_one(sub: Submission) -> GradeResult:
     """Grade one submission through `STEPS`; never raises (a problem becomes the
-    result's reason); the scratch folder is gone when it returns."""
+    result's reason); the scratch folder is gone when it returns. ``sub``: the submission."""
     start = time.monotonic()
     try:
         for step in STEPS:

@@ -52,10 +52,12 @@ class GradeResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
+        """The result as a plain dict (for results.json)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> GradeResult:
+        """The result a `to_dict` dict ``d`` describes."""
         return cls(**d)
 
 
@@ -118,7 +120,8 @@ def read_submission(path: Path):
 
 
 def parameters(nb) -> dict:
-    """Literal defaults of the notebook's ``parameters`` cell (`executor.parameters_of`)."""
+    """Literal defaults of the notebook's ``parameters`` cell (`executor.parameters_of`). ``nb``:
+    the notebook."""
     from .. import executor
 
     with tempfile.TemporaryDirectory(prefix="crm-params-") as tmp:
@@ -131,7 +134,8 @@ def parameters(nb) -> dict:
 
 
 def exercise_of(nb) -> str | None:
-    """The exercise a notebook declares (metadata, else its ``Exercise("...")`` call)."""
+    """The exercise a notebook declares (metadata, else its ``Exercise("...")`` call). ``nb``: the
+    notebook."""
     ex = nb.metadata.get("crm_course", {}).get("exercise")
     if ex:
         return ex
@@ -144,7 +148,8 @@ def exercise_of(nb) -> str | None:
 
 
 def open_answer(nb, qid: str) -> str | None:
-    """The text of the cell tagged ``answer-<qid>``."""
+    """The text of the cell tagged ``answer-<qid>``. ``nb``: the notebook; ``qid``: the question's
+    id."""
     for cell in nb.cells:
         if f"answer-{qid}" in cell.get("metadata", {}).get("tags", []):
             return cell.source
@@ -155,7 +160,8 @@ def solution_references(nb, qids: list[str]) -> dict[str, str]:
     """Questions whose solution or reference the notebook's code asks for: ``{question:
     "in code"}``. ``ex.solution("q3")`` counts for q3; any other use of ``solution``,
     ``expected``, the bank or a "solutions" path counts for every question. Best effort:
-    code that builds the names at run time (``getattr``, ``importlib``) is not seen."""
+    code that builds the names at run time (``getattr``, ``importlib``) is not seen. ``nb``: the
+    notebook; ``qids``: the exercise's question ids."""
     found: dict[str, str] = {}
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -16,7 +16,8 @@ from .submission import GradeResult
 
 def gradebook_rows(results: list[GradeResult]) -> tuple[list[str], list[list[str]]]:
     """One row per learner, one column per question (points), total, max, reason, then
-    one column per question saying whether its solution was used (shown / in code)."""
+    one column per question saying whether its solution was used (shown / in code). ``results``: the
+    grading run's results."""
     exercises = sorted({r.exercise for r in results if r.exercise})
     qcols = []
     for ex in exercises:
@@ -54,6 +55,7 @@ def gradebook_rows(results: list[GradeResult]) -> tuple[list[str], list[list[str
 
 
 def write_gradebook(results: list[GradeResult], path: Path) -> None:
+    """Write `gradebook_rows` of ``results`` as CSV to ``path``."""
     header, rows = gradebook_rows(results)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -63,7 +65,8 @@ def write_gradebook(results: list[GradeResult], path: Path) -> None:
 
 def feedback_text(results: list[GradeResult], md=md) -> str:
     """A learner's feedback (Markdown, every learner-made string escaped with ``md``):
-    score, each question's status and message, and whether its solution was used."""
+    score, each question's status and message, and whether its solution was used. ``results``: one
+    learner's results."""
     lines = [f"# Feedback for {md(results[0].learner)}", ""]
     marks = {PASSED: "passed", FAILED: "not yet", UNANSWERED: "not answered"}
     used = {"shown": "its solution was shown while your notebook ran",
@@ -93,7 +96,8 @@ def feedback_text(results: list[GradeResult], md=md) -> str:
 
 
 def feedback_html(results: list[GradeResult]) -> str:
-    """`feedback_text` as one HTML page (Markdown rendered, raw HTML escaped once)."""
+    """`feedback_text` as one HTML page (Markdown rendered, raw HTML escaped once). ``results``: one
+    learner's results."""
     from ..exercises.display import markdown_html
 
     body = markdown_html(feedback_text(results, md=markdown_literal))
@@ -104,7 +108,7 @@ def feedback_html(results: list[GradeResult]) -> str:
 
 def file_names(learners: list[str]) -> dict[str, str]:
     """A distinct file-safe name per learner: `learner_key`, plus a short hash of the
-    id when two ids share a key."""
+    id when two ids share a key. ``learners``: the learner ids."""
     from ..identity import learner_key
 
     keys = [learner_key(x) for x in learners]

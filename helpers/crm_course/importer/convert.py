@@ -759,7 +759,8 @@ def _period(frames: dict[str, pd.DataFrame], changes_start, export_date,
 
 def iso_date(value: str | None, parameter: str) -> str | None:
     """``value`` if it is a date written YYYY-MM-DD (the only form accepted: 01.07.2025
-    means July in Germany and January in the US)."""
+    means July in Germany and January in the US). ``parameter``: the option's name, given in the
+    error (ValueError) for another form."""
     if value is None:
         return None
     try:

@@ -61,18 +61,21 @@ class Conversion:
 
 
 def money_columns(table) -> list[str]:
+    """The money columns of the schema ``table``."""
     return [c.name for c in table.columns if c.kind == "money"]
 
 
 def find_column(columns: list[str], declared: str | None) -> str | None:
-    """The export column holding each row's currency: ``declared`` or a known name."""
+    """The export column holding each row's currency: ``declared`` or a known name. ``columns``: the
+    export's headers."""
     if declared is not None:
         return declared
     return next((c for c in CURRENCY_COLUMNS if c in columns), None)
 
 
 def read_rates(path: str | Path) -> pd.DataFrame:
-    """The rates file as columns currency, rate, from_date (NaT: always), sorted."""
+    """The rates file as columns currency, rate, from_date (NaT: always), sorted. ``path``: the
+    rates file (CSV: currency, rate, optional from_date)."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise CurrencyError(f"{path.name}: rates file not found (--rates)")
@@ -118,7 +121,9 @@ def read_rates(path: str | Path) -> pd.DataFrame:
 
 
 def reporting_currency(rates: pd.DataFrame, declared: str | None, source: str) -> str:
-    """The mapping's currency, else the rates file's one currency with rate 1."""
+    """The mapping's currency, else the rates file's one currency with rate 1. ``rates``:
+    `read_rates`; ``declared``: the mapping's currency (None: not given); ``source``: the rates
+    file's name, for the error."""
     if declared is not None:
         return declared
     corporate = sorted(set(rates.currency[rates.rate == 1]))
@@ -131,7 +136,8 @@ def reporting_currency(rates: pd.DataFrame, declared: str | None, source: str) -
 
 def rate_on(rates: pd.DataFrame, currency: str, days: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The rate of ``currency`` (listed in ``rates``) in force on each day, and the
-    rate's from_date; NaN where no rate of it starts on or before the day."""
+    rate's from_date; NaN where no rate of it starts on or before the day. ``days``: the days
+    (timestamps)."""
     mine = rates[rates.currency == currency]
     starts = mine.from_date.fillna(pd.Timestamp("1677-09-22")).to_numpy(dtype="datetime64[ns]")
     at = np.searchsorted(starts, days.to_numpy(dtype="datetime64[ns]"), side="right") - 1
@@ -154,7 +160,8 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
     An export with amounts, no currency column and nothing declared is refused: the
     course never assumes a currency. ``frames`` carry each row's code in ``_currency``
     (from the export's column) and their file line in ``_line``; ``files``: table ->
-    export file, and ``columns``: table -> its currency column, for the messages."""
+    export file, and ``columns``: table -> its currency column, for the messages. ``rates_path``:
+    the rates file (None: none given); ``notes``: list the import report's notes are appended to."""
     from ..schema import TABLES
 
     columns = columns or {}

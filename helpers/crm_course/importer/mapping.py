@@ -82,6 +82,8 @@ class Rule:
     if_missing: object = None
 
     def describe(self) -> str:
+        """The rule in words for the import report: the source columns joined with +, "(translated)"
+        when values are mapped, or the constant."""
         if not self.sources:
             return f"constant {self.value!r}"
         text = " + ".join(f"'{s}'" for s in self.sources)
@@ -100,6 +102,8 @@ class Licence:
 
     @property
     def columns(self) -> list[str]:
+        """The export columns the licence rule reads: the active flag, the last day if given, the
+        system-user columns."""
         return [self.active, *([self.last_day] if self.last_day else []), *self.system]
 
 
@@ -146,7 +150,8 @@ def mapping_path(mapping: str | Path) -> Path:
 
 
 def unknown_keys(spec: dict, allowed, where: str, problems: list[str]) -> None:
-    """Report every key of ``spec`` not in ``allowed``, with the closest valid key."""
+    """Report every key of ``spec`` not in ``allowed``, with the closest valid key. ``where``: names
+    the place in the mapping; ``problems``: list the messages are appended to."""
     for key in spec:
         if key in allowed:
             continue

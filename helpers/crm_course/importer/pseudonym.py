@@ -89,7 +89,8 @@ def _name_token(key: bytes, clean: str, first: bool) -> str:
 
 def pseudonymise_column(values: pd.Series, kind: str, key: bytes) -> pd.Series:
     """Replace each present value by its token (missing values stay missing); ``kind`` is
-    'email', 'phone', 'id', 'first' (first name) or 'name'."""
+    'email', 'phone', 'id', 'first' (first name) or 'name'. ``key``: the secret key of the tokens
+    (the same key gives the same token)."""
     present = values.notna()
     text = values[present].astype(str).str.strip()
     if kind in ("name", "first"):
@@ -120,7 +121,7 @@ def _key_groups() -> list[list[tuple[str, str]]]:
 def personal_ids(tables: dict[str, pd.DataFrame]) -> list[list[tuple[str, str]]]:
     """Key groups (see `_key_groups`) where some value looks like an e-mail or a phone,
     or is a name of the key's own table (Pipedrive, Dynamics and HubSpot's web export
-    link records by the owner's or the company's name)."""
+    link records by the owner's or the company's name). ``tables``: name -> frame."""
     found = []
     for group in _key_groups():
         home = next((t for t, c in group if c in TABLES[t].primary_key), group[0][0])
@@ -138,7 +139,7 @@ def personal_ids(tables: dict[str, pd.DataFrame]) -> list[list[tuple[str, str]]]
 def pseudonymise(tables: dict[str, pd.DataFrame], key: bytes) -> list[str]:
     """Pseudonymise the PERSONAL columns of ``tables``, and id columns holding e-mails,
     phones or names with every column referring to them, in place; return
-    'table.column's."""
+    'table.column's. ``key``: the secret key of the tokens."""
     done = []
     groups = personal_ids(tables)   # before the names are replaced
     for table, columns in PERSONAL.items():

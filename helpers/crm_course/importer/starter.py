@@ -82,7 +82,8 @@ def _read(path: Path) -> tuple[pd.DataFrame | None, str, str]:
 
 
 def guess_table(stem: str) -> str | None:
-    """The course table a file's name suggests (``Opportunity`` -> opportunities)."""
+    """The course table a file's name suggests (``Opportunity`` -> opportunities). ``stem``: the
+    file's name without its extension."""
     word = _norm(stem)
     for table, words in TABLE_WORDS.items():
         if word in (_norm(w) for w in words):
@@ -95,7 +96,8 @@ def guess_table(stem: str) -> str | None:
 
 def guess_column(column: str, headers: list[str], key: bool = False) -> str | None:
     """The export header that most likely holds the course ``column`` (``key``: the
-    table's own key, which generic names such as 'Id' or 'Record ID' also hold)."""
+    table's own key, which generic names such as 'Id' or 'Record ID' also hold). ``headers``: the
+    export's headers."""
     by_norm = {_norm(h): h for h in headers}
     for word in (_norm(column), *COLUMN_WORDS.get(column, ()), *(KEY_WORDS if key else ())):
         if word in by_norm:
@@ -185,7 +187,8 @@ def starter_mapping(source: str | Path) -> str:
 
 
 def write_starter_mapping(source: str | Path, out: str | Path) -> Path:
-    """Write `starter_mapping` to ``out`` (never over an existing file)."""
+    """Write `starter_mapping` to ``out`` (never over an existing file). ``source``: the export's
+    folder."""
     out = Path(out).expanduser()
     if out.exists():
         raise FileExistsError(f"{out.name} exists; give a new file name for the starter "

@@ -49,6 +49,7 @@ def parse_dates(raw: pd.Series, fmt: str, time_zone: str | None, naive_utc: bool
         Naive local datetimes; present values not readable; values that need a zone
         conversion but could not get one because ``time_zone`` is None; values taken as
         UTC for want of a zone and converted (``naive_utc``).
+    ``raw``: the export's column, as text.
     """
     text = raw.str.strip()
     zoned = text.str.contains(ZONE, regex=True, na=False).to_numpy()
@@ -102,6 +103,7 @@ def read_numbers(raw: pd.Series, decimal: str, confirmed: bool = False) -> Numbe
     A value readable under both separators with different results ('1,234', '2.500') is
     ambiguous unless another value of the column is readable under ``decimal`` only, or
     ``confirmed`` (the mapping sets ``decimal`` on the column itself).
+    ``raw``: the export's column, as text.
     """
     other_sep = "," if decimal == "." else "."
     text = raw.str.replace(_NOT_NUMBER, "", regex=True)
@@ -119,7 +121,8 @@ def read_numbers(raw: pd.Series, decimal: str, confirmed: bool = False) -> Numbe
 
 
 def parse_flags(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Yes/no values: true/false, 1/0, yes/no, y/n, x/'' (case-insensitive); empty is false."""
+    """Yes/no values: true/false, 1/0, yes/no, y/n, x/'' (case-insensitive); empty is false.
+    ``raw``: the export's column, as text."""
     text = raw.fillna("").str.strip().str.lower()
     words = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
     parsed = text.map(words)
@@ -141,6 +144,7 @@ def translate(raw: pd.Series, allowed: tuple[str, ...] | None, values: dict[str,
     translated, unknown
         The course values (NaN where unknown or mapped to None), and labels neither
         listed nor allowed (an error).
+    ``raw``: the export's column, as text.
     """
     key = raw.str.strip().str.lower()
     listed = {str(k).strip().lower(): v for k, v in values.items()}

@@ -60,7 +60,8 @@ def _csv(header: list[str], rows: list[list]) -> str:
 
 
 def canvas_csv(results: list[dict]) -> str:
-    """Canvas' gradebook import CSV (see the module's docstring)."""
+    """Canvas' gradebook import CSV (see the module's docstring). ``results``: the grading run's
+    results (results.json)."""
     exercises, scores = best_scores(results)
     rows = [[learner, "", "", learner, "", *[scores[learner].get(ex, 0.0)
                                             for ex in exercises]]
@@ -69,7 +70,8 @@ def canvas_csv(results: list[dict]) -> str:
 
 
 def moodle_csv(results: list[dict]) -> str:
-    """Moodle's grade import CSV (see the module's docstring)."""
+    """Moodle's grade import CSV (see the module's docstring). ``results``: the grading run's
+    results (results.json)."""
     exercises, scores = best_scores(results)
     rows = [[learner, *[scores[learner].get(ex, 0.0) for ex in exercises]]
             for learner in sorted(scores)]

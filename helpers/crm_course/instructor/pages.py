@@ -50,7 +50,8 @@ def _environment() -> jinja2.Environment:
 
 
 def gradebook(results: list[dict], run: str) -> dict:
-    """The gradebook of a run for the page: header, rows and each row's feedback link."""
+    """The gradebook of a run for the page: header, rows and each row's feedback link. ``results``:
+    the run's results (results.json); ``run``: its name."""
     header, rows = gradebook_rows([GradeResult.from_dict(r) for r in results])
     learners = sorted({r["learner"] for r in results})  # the rows' order
     return {"run": run, "header": header,
@@ -60,7 +61,11 @@ def gradebook(results: list[dict], run: str) -> dict:
 
 def index(*, user: str, base: str, xsrf: str, exchange: Path, roster: list[str],
           run: dict, results: list[dict] | None, run_name: str = "") -> str:
-    """The instructor's page: submissions, grading form and progress, gradebook."""
+    """The instructor's page: submissions, grading form and progress, gradebook. ``user``: the
+    instructor's hub name; ``base``: the service's URL prefix; ``xsrf``: the form's token;
+    ``exchange``: the hub's exchange folder; ``roster``: the learners' user names; ``run``: the
+    grading run's status; ``results``: the newest run's results (None: no run yet); ``run_name``:
+    that run's name."""
     subs = submissions(exchange)
     waiting = sorted(set(roster) - {s.learner for s in subs})
     book = gradebook(results, run_name) if results else None

@@ -194,7 +194,8 @@ def port_problem(port: int | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m crm_course.instructor``: the service, started by the hub (which sets
-    ``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``)."""
+    ``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``). ``argv``: the arguments (default:
+    the command line's)."""
     p = argparse.ArgumentParser(prog="python -m crm_course.instructor",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--exchange", type=Path, required=True, help="the hub's exchange")

@@ -18,6 +18,12 @@ start, end : str or Timestamp
 by : None, 'department', 'region' or 'team'
     Split by an attribute of the user behind each record (owner, agent, user), or of the
     account (region) for customer KPIs. KPIs that cannot be split raise `GroupingError`.
+first, last : Timestamp
+    The same period as ``start``, ``end``, already checked and made Timestamps
+    (`period`): the names inner functions (records, engine) use.
+confidence : float
+    Two-sided confidence level of an interval or test (0.95: significance level 0.05),
+    here and in `crm_course.inference` and `crm_course.designs`.
 
 Returns
 -------

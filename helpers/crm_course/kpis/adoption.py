@@ -73,7 +73,8 @@ def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
 def user_activity(crm: CRM, first, last, min_share: float = 0.5
                   ) -> tuple[np.ndarray, np.ndarray]:
     """(licensed, active): one flag each per row of ``crm.users`` over [first, last], as
-    `active_user_rate` defines them (active implies licensed)."""
+    `active_user_rate` defines them (active implies licensed). ``min_share``: share of the licensed
+    business days with a login that makes a user active."""
     first, last = period(first, last)
     users = crm.users
     begin, licensed_days = _licensed_business_days(crm, first, last)

@@ -92,7 +92,8 @@ def _driver(before: np.ndarray, after: np.ndarray) -> str:
 
 def mean_interval(before: np.ndarray, after: np.ndarray, confidence: float = CONFIDENCE,
                   n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """Percentile-bootstrap interval of mean(after) - mean(before) (seeded: repeatable)."""
+    """Percentile-bootstrap interval of mean(after) - mean(before) (seeded: repeatable).
+    ``n_resamples`` and ``seed``: the bootstrap's."""
     from scipy import stats
     ci = stats.bootstrap(
         (before, after), lambda b, a, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
@@ -210,7 +211,9 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
 def claim(p_value: float, before: float, after: float, higher_is_better: bool | None,
           confidence: float = CONFIDENCE) -> str:
     """The claim a tested change allows: "improved" / "got worse" only when
-    p < 1 - confidence and the KPI has a better direction, else "no clear change"."""
+    p < 1 - confidence and the KPI has a better direction, else "no clear change". ``p_value``: the
+    test's; ``before``, ``after``: the two values; ``higher_is_better``: the KPI's good direction
+    (None: none)."""
     alpha = round(1 - confidence, 12)  # 1 - 0.95 is 0.05000000000000004 in floating point
     if not p_value < alpha or higher_is_better is None or after == before:
         return "no clear change"
@@ -223,7 +226,8 @@ def winback_effect(crm: CRM, start, end, within_days: int = 90,
     holdout's comeback rate, ``after`` = the targeted group's, ``difference`` = targeted -
     holdout (a share: 0.12 is +12 percentage points), two-proportion z-test with a Newcombe
     interval, and the claim it allows. None when the period has no targeted and holdout
-    accounts to compare."""
+    accounts to compare. ``within_days``: days after the campaign's start in which an order counts
+    as a comeback."""
     back, targeted = winback_counts(crm, start, end, within_days=within_days)
     back_h, held = winback_counts(crm, start, end, within_days=within_days, holdout=True)
     if not targeted or not held:

@@ -203,7 +203,8 @@ def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: in
 def winback_counts(crm: CRM, start, end, *, within_days: int = 90, holdout: bool = False
                    ) -> tuple[int, int]:
     """(accounts that came back, accounts in the group): the counts behind `winback_rate`,
-    for the targeted group or (``holdout=True``) the holdout; (0, 0) without a campaign."""
+    for the targeted group or (``holdout=True``) the holdout; (0, 0) without a campaign.
+    ``within_days``: days after the campaign's start in which an order counts as a comeback."""
     targets, back = _winback(crm, start, end, within_days, holdout)
     return int(back.sum()), len(targets)
 

@@ -129,7 +129,8 @@ def completeness_by_column(crm: CRM, start, end) -> pd.DataFrame:
 
 def match_form(names: pd.Series) -> pd.Series:
     """Names as duplicate detection compares them: lowercase, accents stripped, letters
-    only, doubled letters collapsed ('Müller' and 'muler' -> 'muler')."""
+    only, doubled letters collapsed ('Müller' and 'muler' -> 'muler'). ``names``: the names to
+    compare."""
     return (names.astype(object).str.normalize("NFKD").str.encode("ascii", "ignore")
             .str.decode("ascii").str.lower().str.replace(r"[^a-z]", "", regex=True)
             .str.replace(r"(.)\1+", r"\1", regex=True))

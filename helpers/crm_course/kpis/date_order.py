@@ -30,6 +30,7 @@ class ImpossibleOrder:
 
     @property
     def rule(self) -> str:
+        """The rule broken, in words: 'table.later before earlier'."""
         return f"{self.table}.{self.later} before {self.earlier}"
 
 

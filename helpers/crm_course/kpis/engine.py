@@ -143,7 +143,7 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
 def compute(crm: CRM, name: str, start, end, **kwargs):
     """The registered KPI ``name`` over [start, end] as the course defines it: the engine's
     value (`evaluate`: maturity, possible values), the same as `kpi_table`'s. ``by`` and
-    the KPI's options as keywords."""
+    the KPI's options as keywords. ``kwargs``: ``by`` and the KPI's options."""
     return evaluate(crm, name, start, end, **kwargs).value
 
 
@@ -156,7 +156,8 @@ def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timesta
                       length: str | None, value: float) -> tuple[float, str]:
     """The value to judge against a target set per ``length``: ``value`` itself unless the
     KPI grows with the period's length and the window is not one such period, then the
-    pooled rate per ``length`` (`per_period_value`)."""
+    pooled rate per ``length`` (`per_period_value`). ``name``: the KPI's name; ``length``: 'month',
+    'quarter', 'year' or None (no target period)."""
     if REGISTRY[name].aggregation != "per period" or length is None:
         return value, ""
     if abs(months_between(first, last) - {"month": 1, "quarter": 3, "year": 12}[length]) < 0.5:

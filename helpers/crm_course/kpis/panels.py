@@ -78,7 +78,8 @@ def panel(crm: CRM, kpi: str, **options) -> pd.DataFrame:
 
 
 def handler(frame: pd.DataFrame) -> str:
-    """The column of a panel naming who handled each record (``owner_id``, ``agent_id``)."""
+    """The column of a panel naming who handled each record (``owner_id``, ``agent_id``). ``frame``:
+    a `panel`."""
     return frame.attrs["handler"]
 
 
@@ -93,7 +94,7 @@ def lead_outcomes(crm: CRM) -> pd.DataFrame:
 def ticket_response_times(crm: CRM, business_hours: bool = True) -> pd.DataFrame:
     """`panel` of ``first_response_hours``: one row per answered ticket with ``hours`` (the
     profile's business hours, or calendar hours; = ``y``), ``post``, ``treated``,
-    ``region`` (the account's) and ``agent_id``."""
+    ``region`` (the account's) and ``agent_id``. ``business_hours``: False for calendar hours."""
     out = panel(crm, "first_response_hours", business_hours=business_hours)
     return out.assign(hours=out.y)
 

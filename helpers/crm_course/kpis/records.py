@@ -77,7 +77,8 @@ def _record_rows(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataF
 
 def leads(crm: CRM, first, last, campaign_only: bool = False, by: str | None = None
           ) -> Records:
-    """1/0 per lead created in [first, last]: won within the maturity window."""
+    """1/0 per lead created in [first, last]: won within the maturity window. ``campaign_only``:
+    only leads with a campaign."""
     o = crm.opportunities
     mask = in_period(o.created_date, first, last)
     if campaign_only:
@@ -110,7 +111,7 @@ def _ticket_hours(crm: CRM, first, last, column: str, by: str | None,
 def first_response_hours(crm: CRM, first, last, by: str | None = None,
                          business_hours: bool = True) -> Records:
     """Hours to the first reply (the profile's business hours, or calendar hours), per
-    answered ticket created in [first, last]."""
+    answered ticket created in [first, last]. ``business_hours``: False for calendar hours."""
     return _ticket_hours(crm, first, last, "first_response_at", by, business_hours)
 
 
@@ -179,7 +180,8 @@ def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
 
 def dated(func) -> bool:
     """Whether a records function's values belong to a day (a panel can be made of them)
-    rather than to a whole period (one per licensed user: `active_users`)."""
+    rather than to a whole period (one per licensed user: `active_users`). ``func``: a function of
+    this module."""
     return func is not active_users
 
 

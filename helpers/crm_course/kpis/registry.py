@@ -273,15 +273,16 @@ def register(kpi: KPI) -> KPI:
 
 
 def unregister(name: str) -> None:
-    """Remove a KPI added with `register` (the course's own entries stay)."""
+    """Remove a KPI added with `register` (the course's own entries stay). ``name``: the KPI's
+    name."""
     if any(k.name == name for k in _ENTRIES):
         raise ValueError(f"name: {name!r} is one of the course's KPIs and stays")
     REGISTRY.pop(name, None)
 
 
 def kpi_words(crm: CRM, name: str) -> str:
-    """The KPI's label, with the maturity window for a conversion: 'Lead conversion rate
-    (won within 30 days)' (``crm.profile.maturity_days``)."""
+    """The label of KPI ``name``, with the maturity window for a conversion: 'Lead
+    conversion rate (won within 30 days)' (``crm.profile.maturity_days``)."""
     label = kpi_label(name)
     if name.endswith("conversion_rate"):
         return f"{label} (won within {crm.profile.maturity_days} days)"

@@ -215,7 +215,8 @@ def roi(benefit: float, cost: float) -> float:
 
 
 def roi_text(value: float) -> str:
-    """An ROI in percent, signed: 4.3 -> '+430 %', -1 -> '-100 %'; NaN -> 'n/a'."""
+    """An ROI in percent, signed: 4.3 -> '+430 %', -1 -> '-100 %'; NaN -> 'n/a'. ``value``: the ROI
+    as a fraction."""
     if value is None or np.isnan(value):
         return "n/a"
     return f"{value * 100:+,.0f} %"

@@ -29,6 +29,7 @@ def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
     -------
     (DataFrame indexed by each period's first day, one column per group or one column
     'whole company'; boolean Series of the same index, True = immature)
+    ``kwargs``: the KPI's options (``by`` ...).
     """
     first, last = period(start, end)
     limit = data_end(crm) - pd.Timedelta(days=maturity_days(crm))

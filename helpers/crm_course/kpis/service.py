@@ -53,7 +53,8 @@ def ticket_durations(crm: CRM, start, end, column: str, business_hours: bool = T
     """(mask, hours) over ``crm.tickets``: tickets created in the period whose ``column``
     (``first_response_at``, ``resolved_at``) is set and not before the creation
     (`_common.in_order`), and their hours from creation to it (the profile's business
-    hours, or calendar hours); NaN outside the mask."""
+    hours, or calendar hours); NaN outside the mask. ``business_hours``: False for calendar
+    hours."""
     first, last = period(start, end)
     t = crm.tickets
     created, done = dates(t.created_at), dates(t[column])
@@ -251,6 +252,7 @@ def post_sale_incidents_by_type(crm: CRM, start, end, *, within_days: int = FOLL
     -------
     DataFrame with columns incident_type, incidents, per_100_orders, share; per_100_orders
     NaN when no order had the full follow-up, share NaN when there is no incident.
+    ``within_days``: days after an order in which an incident counts.
     """
     first, last = period(start, end)
     counted, rows, _ = _incidents(crm, first, last, within_days)

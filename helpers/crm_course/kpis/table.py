@@ -35,7 +35,7 @@ def status(value: float, target: float, higher_is_better: bool | None,
     interval is on the bad side, 'cannot tell' when it straddles the target. Without one
     (``low``/``high`` None: a value measured exactly, such as a stock at the period's
     end), the value itself decides. 'no data' when the value is NaN, 'no target' without
-    a target (or direction)."""
+    a target (or direction). ``higher_is_better``: the KPI's good direction (None: none)."""
     if math.isnan(value):
         return "no data"
     if target is None or higher_is_better is None or math.isnan(target):
@@ -62,7 +62,8 @@ def against_measured(crm: CRM, name: str, start, end, reference: float,
                      what: str = "The recorded estimate") -> str:
     """Where ``reference`` (a figure recorded before the data, on the KPI's definition)
     lies against the 95 % interval of KPI ``name`` measured over [start, end]: inside it
-    (the data cannot tell them apart), or above or below it. Shares print as percent."""
+    (the data cannot tell them apart), or above or below it. Shares print as percent. ``what``: the
+    sentence's subject, naming ``reference``."""
     first, last = period(start, end)
     value = float(evaluate(crm, name, first, last).value)
     low, high, exact = level_interval(crm, name, first, last)
@@ -119,7 +120,7 @@ def missing_note(crm: CRM, name: str) -> str:
 
 def unknown_amount_note(crm: CRM, name: str) -> str:
     """For KPIs summing ``opportunities.amount``: how many deals have no amount (an export
-    can lack it); '' when all have one."""
+    can lack it); '' when all have one. ``name``: the KPI's name."""
     unknown = int(crm.opportunities.amount.isna().sum())
     if not REGISTRY[name].sums_amount or not unknown:
         return ""

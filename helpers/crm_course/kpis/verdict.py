@@ -177,7 +177,8 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
                    power: float = POWER) -> Verdict:
     """The verdict on ``kpi`` (one of `kpis.panels.panel_kpis`; ValueError otherwise)
     under the course's one standard (module docstring). Never raises on thin data: the
-    verdict says what could not be estimated."""
+    verdict says what could not be estimated. ``power``: wanted power of the minimum detectable
+    effect."""
     scale = "relative" if panel_entry(kpi).test == "median" else "points"
     targeted = kpi in targeted_kpis(crm)
     label = kpi_words(crm, kpi)
@@ -291,6 +292,8 @@ def randomisation_range(frame: pd.DataFrame, control: str, confidence: float = C
     groups p(t) >= 1 / G, so when 1 / G >= 1 - confidence no effect is rejected and the
     range is (-inf, inf). Returns the hull of the effects not rejected (-inf or inf on an
     unbounded side).
+    ``frame``: the KPI's panel (`kpis.panels.panel`, one row per record with ``y``, ``post``,
+    ``treated`` and ``group``'s column); ``control``: the control's value of ``group``.
     """
     treated_post = ((frame[group] != control) & frame.post).astype(float)
     groups = sorted(frame[group].dropna().unique())
@@ -342,7 +345,9 @@ def _placebo(crm: CRM, frame: pd.DataFrame, alpha: float, confidence: float,
 def conclusion(label: str, targeted: bool, established: bool, checks: list[Check],
                estimate: str) -> str:
     """The one wording of a verdict's conclusion: what is shown (``estimate``: the
-    difference-in-differences and its interval, in words) and what is not."""
+    difference-in-differences and its interval, in words) and what is not. ``label``: the KPI's
+    words; ``targeted``: whether the changes aimed at it; ``established``: whether the estimate
+    clears its test; ``checks``: the verdict's checks, the first four counted."""
     failed = [c.name for c in checks[:4] if not c.passed]
     if established and targeted:
         return (f"{label}: {estimate}, and every check passed, so the change is shown to "

@@ -14,6 +14,8 @@ from .profile import INDUSTRIES
 
 
 def campaigns_table(rng, scale, start, months) -> pd.DataFrame:
+    """Two campaigns a month over ``months`` months from ``start``; the 20th is the win-back
+    campaign; ``rng``: the table's random stream; ``scale``: the company's size factor."""
     durations = {"email": 7, "webinar": 14, "trade show": 3, "direct mail": 21, "social": 30}
     costs = {"email": 2000, "webinar": 6000, "trade show": 22000, "direct mail": 7000,
              "social": 3500}
@@ -46,7 +48,10 @@ def campaigns_table(rng, scale, start, months) -> pd.DataFrame:
 
 
 def campaign_members_table(rng, scale, campaigns, contacts, accounts, story):
-    """Members and responses; for the win-back campaign also who reactivated."""
+    """Members and responses; for the win-back campaign also who reactivated. ``rng``: the table's
+    random stream; ``scale``: the company's size factor; ``campaigns``, ``contacts``, ``accounts``:
+    the generated tables; ``story``: the story's numbers (`Story`). Returns the members and, for the
+    win-back campaign, (accounts reactivated, its start)."""
     audience = {"email": 600, "webinar": 250, "trade show": 120, "direct mail": 400,
                 "social": 300}
     response = {"email": 0.04, "webinar": 0.15, "trade show": 0.25, "direct mail": 0.03,

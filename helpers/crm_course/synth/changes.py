@@ -14,6 +14,9 @@ CONVERSION_BASELINE, CONVERSION_TARGET = 0.11, 0.121
 
 
 def changes_table(scale, start, changes, end, users) -> pd.DataFrame:
+    """The change log: the implementation, the licence and the improvements; ``scale``: the
+    company's size factor (costs grow with it); ``changes``: the day the improvements go live;
+    ``users``: the generated users (licence costs)."""
     treated = ";".join(TREATED_REGIONS)
     every = ";".join(REGIONS)
     d = lambda base, days: base + np.timedelta64(days, "D")  # noqa: E731
@@ -56,6 +59,8 @@ def changes_table(scale, start, changes, end, users) -> pd.DataFrame:
 
 
 def kpi_targets_table(changes, end) -> pd.DataFrame:
+    """The recorded baselines, targets (due six months after ``changes``, the improvements' go-live)
+    and benchmarks."""
     six_months = (changes.astype("datetime64[M]") + 6).astype("datetime64[D]") - 1
     rows = [  # kpi, recorded baseline, target, target date, benchmark, note
         # conversion as the engine measures it: won within 30 days of creation (about 3 in

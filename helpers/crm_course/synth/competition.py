@@ -30,7 +30,8 @@ COMPETITOR_NAMED = {"won": 0.35, "lost": 0.15}
 def with_competition(rng, opportunities: pd.DataFrame) -> pd.DataFrame:
     """``loss_reason`` and ``competitor`` of each deal closed by the data's end: a reason
     for every lost deal; the competitor for every 'lost to a competitor' and for some
-    other closed deals (`COMPETITOR_NAMED`). Draws only from ``rng``."""
+    other closed deals (`COMPETITOR_NAMED`). Draws only from ``rng``. ``rng``: the table's random
+    stream; ``opportunities``: the generated deals."""
     n = len(opportunities)
     stage = opportunities.stage.to_numpy(dtype=object)
     won, lost = stage == "won", stage == "lost"

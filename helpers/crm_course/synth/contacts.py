@@ -35,6 +35,8 @@ def _name_variant(first: pd.Series, last: pd.Series, kind: np.ndarray):
 
 
 def contacts_table(rng, accounts, end) -> pd.DataFrame:
+    """Contacts of each of the ``accounts`` (more for Enterprise), with the data-quality faults the
+    course cleans; ``rng``: the table's random stream."""
     na = len(accounts)
     per = 1 + rng.poisson(0.8, na) + (accounts.segment.to_numpy() == "Enterprise")
     acc = np.repeat(np.arange(na), per)

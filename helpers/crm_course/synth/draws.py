@@ -12,13 +12,14 @@ def scaled(base: float, scale: float) -> int:
 
 
 def draw_from(rng: np.random.Generator, options, probs, size: int) -> np.ndarray:
-    """``size`` draws from ``options`` with weights ``probs`` (normalised to sum 1)."""
+    """``size`` draws from ``options`` with weights ``probs`` (normalised to sum 1). ``rng``: the
+    random stream."""
     p = np.asarray(probs, dtype=float)
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=size, p=p / p.sum())]
 
 
 def make_ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """``prefix`` + 1..n zero-padded to ``width`` digits (e.g. U0001)."""
+    """``prefix`` + 1..n zero-padded to ``width`` digits (e.g. U0001). ``n``: how many."""
     return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
 
 
@@ -28,7 +29,8 @@ def id_width(n: int, minimum: int = 4) -> int:
 
 
 def lognormal_around(rng, median, sigma, size):
-    """Log-normal draws with the given ``median`` and log-scale ``sigma``."""
+    """Log-normal draws with the given ``median`` and log-scale ``sigma``. ``rng``: the random
+    stream; ``size``: how many."""
     return rng.lognormal(np.log(median), sigma, size)
 
 
@@ -38,11 +40,11 @@ def as_days(n) -> np.ndarray:
 
 
 def roll_busday(d: np.ndarray, last: np.datetime64) -> np.ndarray:
-    """Each date moved forward to a business day, never past ``last``."""
+    """Each date moved forward to a business day, never past ``last``. ``d``: the dates."""
     d = np.busday_offset(d.astype("datetime64[D]"), 0, roll="forward")
     return np.minimum(d, last)
 
 
 def month_index(d: np.ndarray, start: np.datetime64) -> np.ndarray:
-    """Months from ``start``'s month to each date's (0 for the first month)."""
+    """Months from ``start``'s month to each date's (0 for the first month). ``d``: the dates."""
     return (d.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(np.int64)

@@ -10,6 +10,10 @@ from .profile import PRODUCT_LINES
 
 
 def orders_table(rng, accounts, opportunities, start, end, reactivated):
+    """Orders of the won deals, repeat purchases while an account is a customer and the
+    win-back comebacks' orders; ``rng``: the table's random stream; ``accounts``,
+    ``opportunities``: the generated tables; ``reactivated``: (account ids, campaign start) of
+    the win-back campaign's comebacks."""
     margin_rate = dict(zip(PRODUCT_LINES, (0.32, 0.28, 0.35, 0.30, 0.45), strict=True))
     won = opportunities[opportunities.stage == "won"]
     a = accounts

@@ -40,7 +40,11 @@ NAME_SUFFIX = np.array(["SL", "SA", "Group", "Ltd", "& Co", "SCCL"])
 
 def pipeline_tables(rng, scale, start, changes, end, story, effect, users, campaigns,
               design=None):
-    """Opportunities together with the accounts they create (prospects, new customers)."""
+    """Opportunities together with the accounts they create (prospects, new customers). ``rng``: the
+    table's random stream; ``scale``: the company's size factor; ``changes``: the improvements'
+    go-live day; ``story``: the story's numbers (`Story`); ``effect``: scale of the improvements'
+    effect (0: none); ``users``, ``campaigns``: the generated tables; ``design``: an evaluation
+    design in place of the regional package (None: the sample)."""
     sales = users[users.department == "sales"]
     months = month_index(end, start) + 1
     month_starts = start.astype("datetime64[M]") + np.arange(months)

@@ -95,6 +95,10 @@ def _compose_comments(rng, theme: np.ndarray, core: np.ndarray, satisfaction: np
 
 
 def survey_table(rng, words, users, engagement, waves, end, effect) -> pd.DataFrame:
+    """The two survey waves' answers (SUS, Likert items, comments); ``rng``: the answers' random
+    stream; ``words``: the comments' own stream; ``users``: the generated users; ``engagement``:
+    each user's inclination to use the CRM (shared with the usage log); ``waves``: the days the
+    waves are sent; ``effect``: scale of the improvements' effect (0: none)."""
     nu = len(users)
     dept = users.department.to_numpy()
     level = pd.Series(dept).map({"sales": .60, "service": .64, "marketing": .47,

@@ -31,6 +31,10 @@ def _ticket_times(rng, day: np.ndarray) -> np.ndarray:
 
 
 def tickets_table(rng, accounts, orders, users, start, changes, end, story, effect):
+    """Service tickets of the customers, with first response and resolution times; ``rng``: the
+    table's random stream; ``accounts``, ``orders``, ``users``: the generated tables; ``changes``:
+    the improvements' go-live day; ``story``: the story's numbers (`Story`); ``effect``: scale of
+    the improvements' effect (0: none)."""
     a = accounts
     since = a.customer_since.to_numpy(dtype="datetime64[D]")
     churn = a.churn_date.to_numpy(dtype="datetime64[D]")
@@ -100,7 +104,8 @@ INCIDENT_SHARES_OTHER = (0.45, 0.25, 0.25, 0.05)
 
 def with_incident_types(rng, tickets: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """``incident_type`` of the post-sale incident tickets (empty for the others), the
-    shares depending on the product line of the order concerned."""
+    shares depending on the product line of the order concerned. ``rng``: the table's random stream;
+    ``orders``: the generated orders."""
     line = tickets.order_id.map(orders.set_index("order_id").product_category).to_numpy(
         dtype=object)
     shares = np.array([INCIDENT_SHARES.get(v, INCIDENT_SHARES_OTHER) for v in line]

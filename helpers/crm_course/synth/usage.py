@@ -29,6 +29,10 @@ TRAINING_LIFT = {"reports": .15, "dashboards": .15, "forecasting": .12, "knowled
 
 
 def usage_table(rng, users, engagement, start, changes, end, effect) -> pd.DataFrame:
+    """The daily usage log of each user on business days; ``rng``: the table's random stream;
+    ``users``: the generated users; ``engagement``: each user's inclination to use the CRM (shared
+    with the survey); ``changes``: the improvements' go-live day; ``effect``: scale of the
+    improvements' effect (0: none)."""
     days = np.arange(start, end + np.timedelta64(1, "D"), dtype="datetime64[D]")
     days = days[np.is_busday(days)]
     nu, nd = len(users), len(days)

@@ -12,6 +12,8 @@ from .profile import REGIONS
 
 
 def users_table(rng, scale, start, end) -> pd.DataFrame:
+    """The CRM users per team, department and region, with their licence dates; ``rng``: the table's
+    random stream; ``scale``: the company's size factor."""
     plan = [("Sales North", "sales", {"North": 11}), ("Sales South", "sales", {"South": 10}),
             ("Sales East", "sales", {"East": 9}), ("Sales West", "sales", {"West": 10}),
             ("Digital Marketing", "marketing", {"North": 6}), ("Events", "marketing", {"North": 3}),
@@ -37,7 +39,7 @@ def users_table(rng, scale, start, end) -> pd.DataFrame:
 
 def assign_by_region(rng, staff: pd.DataFrame, region: np.ndarray) -> np.ndarray:
     """A staff member's user_id for each row, drawn among the staff of the row's region
-    (among all staff where a region has none)."""
+    (among all staff where a region has none). ``rng``: the random stream."""
     out = np.empty(len(region), dtype=object)
     for r in REGIONS:  # one vectorised draw per region
         pool = staff.user_id[staff.region == r].to_numpy()

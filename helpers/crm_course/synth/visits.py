@@ -13,7 +13,8 @@ VISITS_PER_MONTH = {"Enterprise": 1.0, "Mid-market": 0.35, "Small business": 0.1
 
 def visits_table(rng, accounts: pd.DataFrame, users: pd.DataFrame, start, end) -> pd.DataFrame:
     """Field visits of the sales reps of each customer's region, on business days while
-    the account is a customer (rate by segment, `VISITS_PER_MONTH`, per customer-month)."""
+    the account is a customer (rate by segment, `VISITS_PER_MONTH`, per customer-month). ``rng``:
+    the table's random stream; ``accounts``, ``users``: the generated tables."""
     since = accounts.customer_since.to_numpy(dtype="datetime64[D]")
     churn = accounts.churn_date.to_numpy(dtype="datetime64[D]")
     customer = ~np.isnat(since)

@@ -47,6 +47,8 @@ class Bank:
             q.use_texts(texts_of(self.id, q.id))
 
     def question(self, qid: str):
+        """The question of this bank whose id is ``qid``; an unknown id raises `UnknownId` listing
+        the bank's ids."""
         for q in self.questions:
             if q.id == qid:
                 return q
@@ -55,6 +57,7 @@ class Bank:
 
     @property
     def max_points(self) -> float:
+        """Points of the bank's graded questions, summed."""
         return sum(q.points for q in self.questions if q.graded)
 
 

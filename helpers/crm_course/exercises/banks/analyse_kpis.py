@@ -43,16 +43,21 @@ def _created_in(crm, start, end) -> pd.DataFrame:
 
 
 def closed_won_share_of_created(crm) -> float:
+    """Share won among the baseline's created leads that are closed (won or lost)."""
     leads = _created_in(crm, *_baseline(crm))
     closed = leads[leads.stage.isin(["won", "lost"])]
     return float((closed.stage == "won").mean())
 
 
 def won_share(crm, start, end) -> float:
+    """Share of the leads created from ``start`` to ``end`` that are won (open ones count as not
+    won)."""
     return float((_created_in(crm, start, end).stage == "won").mean())
 
 
 def cycle_days(crm, statistic: str = "median", stages=("won",)) -> float:
+    """Sales-cycle days (close - created) of the baseline's deals closed in ``stages`` (default won
+    only); ``statistic`` "median" or anything else for the mean."""
     start, end = _baseline(crm)
     o = crm.opportunities
     deals = o[o.stage.isin(stages) & o.close_date.between(start, end)]
@@ -61,12 +66,16 @@ def cycle_days(crm, statistic: str = "median", stages=("won",)) -> float:
 
 
 def response_hours(crm, business: bool = True, statistic: str = "median") -> float:
+    """First-response hours of the baseline's answered tickets, in business hours if ``business``
+    else clock hours; ``statistic`` "median" or anything else for the mean."""
     answered, hours = ticket_durations(crm, *_baseline(crm), "first_response_at", business)
     hours = pd.Series(hours[answered])
     return float(hours.median() if statistic == "median" else hours.mean())
 
 
 def quarterly_churn(crm, whole_year: bool = False) -> pd.Series:
+    """Churn rate per quarter of the baseline, labelled like "2024Q1"; with ``whole_year`` the
+    baseline's one rate repeated for each quarter (a slip)."""
     start, end = _baseline(crm)
     quarters = pd.date_range(start, end, freq="QS")
     if whole_year:
@@ -77,6 +86,8 @@ def quarterly_churn(crm, whole_year: bool = False) -> pd.Series:
 
 
 def monthly_conversion(crm, period: str = "baseline") -> list[float]:
+    """Lead conversion rate of each calendar month of the named ``period`` (see `CRM.period`), in
+    order."""
     start, end = crm.period(period)
     months = pd.date_range(start, end, freq="MS")
     return [kpis.lead_conversion_rate(crm, m, m + pd.offsets.MonthEnd(0)) for m in months]

@@ -36,18 +36,24 @@ def _wave1(crm) -> pd.DataFrame:
 
 
 def top_feature_share(crm, start=None, end=None, column: str = "event_share") -> float:
+    """``column`` of the feature with the largest event share from ``start`` to ``end`` (default:
+    the last quarter), e.g. "event_share" or "user_share"."""
     start, end = (start, end) if start is not None else last_quarter(crm)
     usage = kpis.feature_usage(crm, start, end)
     return float(usage.sort_values("event_share", ascending=False)[column].iloc[0])
 
 
 def top_feature_row_share(crm) -> float:
+    """Share of the last quarter's usage-log rows (not events) held by the most frequent feature: a
+    slip."""
     log = crm.usage_log[crm.usage_log.date.between(*last_quarter(crm))]
     return float(log.feature.value_counts(normalize=True).iloc[0])
 
 
 def cac_parts(crm, direct: bool = True, all_accounts: bool = False) -> float:
-    """CAC of the baseline year, or the value a classic slip gives."""
+    """CAC of the baseline year, or the value a classic slip gives. ``direct``: add the accounts'
+    own acquisition costs to the campaign spend; ``all_accounts``: divide by every account created,
+    not only the new customers (a slip)."""
     start, end = crm.period("baseline")
     a, c = crm.accounts, crm.campaigns
     campaigns = c[c.start_date.between(start, end) & (c.objective == "acquisition")]
@@ -58,7 +64,9 @@ def cac_parts(crm, direct: bool = True, all_accounts: bool = False) -> float:
 
 
 def response_change(crm, business_hours: bool = True, treated_only: bool = True) -> float:
-    """median(after) - median(before) of first-response hours, regions with the changes."""
+    """median(after) - median(before) of first-response hours, regions with the changes.
+    ``business_hours``: business hours (else clock hours); ``treated_only``: False takes every
+    region (a slip)."""
     times = rv.ticket_response_times(crm, business_hours=business_hours)
     if treated_only:
         times = times[times.treated]
@@ -79,6 +87,7 @@ def group_change(crm, group: str) -> float:
 
 
 def theme_counts(crm) -> list[float]:
+    """Comments per theme in the first survey wave, in `feedback.theme_counts` order."""
     return feedback.theme_counts(_wave1(crm).comment)["comments"].tolist()
 
 

@@ -33,10 +33,13 @@ def _staged(crm):
 
 
 def overall_cohort_effect(crm) -> float:
+    """Overall effect of the staged roll-out's cohort estimator."""
     return staggered.cohort_effects(_staged(crm)).attrs["overall"].effect
 
 
 def naive_twfe(crm) -> float:
+    """Effect of the staged roll-out by plain two-way fixed effects (biased under staggered
+    adoption)."""
     return staggered.twfe(_staged(crm)).effect
 
 
@@ -48,11 +51,13 @@ def naive_before_after(crm) -> float:
 
 
 def first_cohort(crm) -> str:
+    """Name of the staged roll-out's cohort that went live first."""
     design = designs.companion(crm, "staged").profile.design
     return min(design["go_live"], key=design["go_live"].get)
 
 
 def first_cohort_effect(crm) -> float:
+    """Cohort estimator's effect for the first cohort to go live."""
     return float(staggered.cohort_effects(_staged(crm)).effect[first_cohort(crm)])
 
 
@@ -66,16 +71,19 @@ def first_cohort_against_all(crm) -> float:
 
 
 def first_cohort_before_after(crm) -> float:
+    """Mean outcome of the first cohort after its go-live minus before it (no control: a slip)."""
     frame = _staged(crm)
     own = frame[frame.cohort == first_cohort(crm)]
     return float(own.y[own.D].mean() - own.y[~own.D].mean())
 
 
 def randomisation_p(crm) -> float:
+    """Randomisation-inference p-value of the staged roll-out."""
     return staggered.randomisation_p(_staged(crm))
 
 
 def cohort_p(crm) -> float:
+    """p-value of the cohort estimator's overall effect."""
     return staggered.cohort_effects(_staged(crm)).attrs["overall"].p_value
 
 
@@ -98,6 +106,7 @@ def needed_from_result(crm) -> int:
 
 
 def needed_one_sample(crm) -> int:
+    """The slip: n = ((z_0.975 + z_0.8) / h)^2 for the A/B plan, the one-sample formula."""
     from scipy.stats import norm
     plan = experiment.plan(_ab(crm))
     h = abs(inf.cohens_h(plan.p0, plan.p0 + plan.smallest))
@@ -105,6 +114,7 @@ def needed_one_sample(crm) -> int:
 
 
 def arm_difference(crm) -> float:
+    """Won-rate difference reminder - control of the A/B experiment."""
     return experiment.analyse(_ab(crm)).difference
 
 
@@ -138,6 +148,8 @@ def arm_low_newcombe(crm) -> float:
 
 
 def arm_low_whole_data(crm) -> float:
+    """Lower confidence bound of reminder - control over every lead, not the experiment's window (a
+    slip)."""
     ab = _ab(crm)
     frame = designs.leads(ab).assign(arm=lambda f: f.owner_id.map(ab.profile.design["arms"]))
     c, r = frame[frame.arm == "control"], frame[frame.arm == "reminder"]
@@ -165,24 +177,29 @@ FULL = "conversion ~ t + C(calendar) + post + since"
 
 
 def level_shift(crm) -> float:
+    """Level change at the break of the segmented regression on the monthly series."""
     return series.segmented(_series(crm))["level"].effect
 
 
 def level_shift_unweighted(crm) -> float:
+    """Level change of the segmented regression without lead-count weights (a slip)."""
     return float(_fit(_series(crm), FULL, weighted=False).params["post"])
 
 
 def level_shift_no_season(crm) -> float:
+    """Level change of the segmented regression without the seasonal terms (a slip)."""
     return float(_fit(_series(crm), "conversion ~ t + post + since").params["post"])
 
 
 def before_after_means(crm) -> float:
+    """Lead-weighted mean conversion after the break minus before (no trend: a slip)."""
     s = _series(crm)
     return float(np.average(s.conversion[s.post], weights=s.leads[s.post])
                  - np.average(s.conversion[~s.post], weights=s.leads[~s.post]))
 
 
 def placebo_shift(crm) -> float:
+    """Level change at the placebo break inside the months before the real one."""
     return series.placebo(_series(crm)).effect
 
 
@@ -196,6 +213,7 @@ def placebo_with_post(crm) -> float:
 
 
 def placebo_shift_unweighted(crm) -> float:
+    """Placebo level change without lead-count weights (a slip)."""
     s = _series(crm)
     pre = s[~s.post]
     brk = int(pre.index.max()) + 1 - series.PLACEBO_MONTHS
@@ -204,14 +222,17 @@ def placebo_shift_unweighted(crm) -> float:
 
 
 def trend_per_month(crm) -> float:
+    """Pre-break trend per month of the segmented regression."""
     return series.segmented(_series(crm))["trend"].effect
 
 
 def trend_per_month_unweighted(crm) -> float:
+    """Pre-break trend per month without lead-count weights (a slip)."""
     return float(_fit(_series(crm), FULL, weighted=False).params["t"])
 
 
 def trend_no_season(crm) -> float:
+    """Pre-break trend per month without the seasonal terms (a slip)."""
     return float(_fit(_series(crm), "conversion ~ t + post + since").params["t"])
 
 

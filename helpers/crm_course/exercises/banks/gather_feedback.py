@@ -22,25 +22,30 @@ def _sent(crm, wave: int = 1) -> pd.Timestamp:
 
 
 def response_rate(crm) -> float:
+    """Survey response rate of wave 1: respondents / users licensed when it was sent."""
     return feedback.response_rate(crm.survey_responses, crm.users, 1, _sent(crm))
 
 
 def mean_sus(crm) -> float:
+    """Mean SUS score of survey wave 1."""
     return float(feedback.sus_scores(_wave(crm)).mean())
 
 
 def sus_without_reversal(crm) -> float:
+    """The slip: SUS as 2.5 x sum(answer - 1), without reversing the even items."""
     answers = _wave(crm)[[f"sus_{i}" for i in range(1, 11)]]
     return float(((answers - 1).sum(axis=1) * 2.5).mean())
 
 
 def sus_by_department(crm, waves=(1,)) -> pd.Series:
+    """Mean SUS per department over the survey ``waves`` (numbers, default wave 1 only)."""
     survey = crm.survey_responses[crm.survey_responses.wave.isin(waves)]
     department = survey.user_id.map(crm.users.set_index("user_id").department).astype(str)
     return feedback.sus_scores(survey).groupby(department).mean()
 
 
 def training_comments(crm) -> int:
+    """Number of wave-1 comments about training."""
     return int(feedback.comment_themes(_wave(crm).comment)["training"].sum())
 
 

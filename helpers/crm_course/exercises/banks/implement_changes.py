@@ -50,28 +50,34 @@ def expected_benefit(crm, margin: str = "won deals", points: bool = False,
 
 
 def contacts_after(crm) -> int:
+    """Contacts left after the course's clean-up (`clean_contacts`)."""
     return clean_contacts(crm)[1].contacts_after
 
 
 def duplicates_dropped_wrongly(crm, every_member: bool) -> int:
     """Contacts left when every member of a duplicate cluster is removed, or only one
-    record per cluster (both are slips: a cluster keeps exactly one record)."""
+    record per cluster (both are slips: a cluster keeps exactly one record). ``every_member``: True
+    drops every member, False one per cluster."""
     clusters = kpis.duplicate_clusters(crm, *crm.period("all"))
     removed = len(clusters) if every_member else clusters.cluster.nunique()
     return len(crm.contacts) - removed
 
 
 def quality_score(crm, cleaned: bool = True, kpi: str = "data_quality_score") -> float:
-    """A data-quality KPI over the whole data period, after the clean-up or before it."""
+    """A data-quality KPI over the whole data period, after the clean-up or before it. ``cleaned``:
+    after `clean_contacts` (else the raw data); ``kpi``: the name of a function in
+    `crm_course.kpis`."""
     data = clean_contacts(crm)[0] if cleaned else crm
     return float(getattr(kpis, kpi)(data, *crm.period("all")))
 
 
 def countries_fixed(crm) -> int:
+    """Country values the clean-up changed to the canonical spelling."""
     return clean_contacts(crm)[1].countries_fixed
 
 
 def distinct_spellings_fixed(crm) -> int:
+    """Distinct raw country spellings the clean-up changed."""
     raw = crm.contacts.country
     fixed = normalise_countries(crm.contacts, kpis.canonical_countries(crm))[0].country
     return int(raw[fixed != raw].nunique())

@@ -40,13 +40,16 @@ def _treated_leads(crm, treated: bool | None = True) -> pd.DataFrame:
 
 
 def conversion(crm, post: bool, treated: bool | None = True) -> float:
-    """Share of mature leads won within the maturity window, before or after the changes."""
+    """Share of mature leads won within the maturity window, before or after the changes. ``post``:
+    after the changes (else before); ``treated``: True the treated regions, False the control
+    region, None every region."""
     leads = _treated_leads(crm, treated)
     return float(leads[leads.post == post].won.mean())
 
 
 def uncensored_conversion(crm, post: bool) -> float:
-    """The slip: every lead of the treated regions in the period, won at any time."""
+    """The slip: every lead of the treated regions in the period, won at any time. ``post``: the
+    review period (else the baseline)."""
     o = crm.opportunities
     region = o.owner_id.map(crm.users.set_index("user_id").region)
     leads = o[(region != crm.profile.control_region)
@@ -55,6 +58,8 @@ def uncensored_conversion(crm, post: bool) -> float:
 
 
 def conversion_test(crm, treated: bool | None = True) -> rv.Comparison:
+    """Two-proportion test of mature-lead conversion before vs after the changes; ``treated`` as in
+    `conversion` (True treated regions, False control, None all)."""
     leads = _treated_leads(crm, treated)
     before, after = leads[~leads.post], leads[leads.post]
     return rv.compare_proportions(before.won.sum(), len(before), after.won.sum(), len(after))
@@ -62,7 +67,9 @@ def conversion_test(crm, treated: bool | None = True) -> rv.Comparison:
 
 def median_response_change(crm, business_hours: bool = True, statistic: str = "median",
                            treated_only: bool = True) -> float:
-    """median(after) - median(before) of first-response hours in the treated regions."""
+    """median(after) - median(before) of first-response hours in the treated regions.
+    ``business_hours``: business hours (else clock hours); ``statistic``: a pandas Series method
+    name ("median", "mean"); ``treated_only``: False takes every region (a slip)."""
     times = rv.ticket_response_times(crm, business_hours=business_hours)
     if treated_only:
         times = times[times.treated]
@@ -83,6 +90,8 @@ def planned_rates(crm) -> tuple[float, float]:
 
 
 def leads_needed(crm) -> int:
+    """Leads per group to detect the planned rise (two-sample formula, 5 % two-sided, 80 %
+    power)."""
     return rv.sample_size_per_group(*planned_rates(crm))
 
 
@@ -92,14 +101,16 @@ def leads_needed_after_the_fact(crm) -> int:
 
 
 def leads_needed_one_sample(crm, alpha: float = 0.05, power: float = 0.8) -> int:
-    """The slip: n = ((z_(1-alpha/2) + z_power) / h)^2, the one-sample formula (half)."""
+    """The slip: n = ((z_(1-alpha/2) + z_power) / h)^2, the one-sample formula (half). ``alpha``:
+    two-sided significance level; ``power``: wanted power."""
     from scipy.stats import norm
     h = abs(rv.cohens_h(*planned_rates(crm)))
     return math.ceil(((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2)
 
 
 def minimum_detectable_effect(crm, alpha: float = 0.05) -> float:
-    """Smallest rise from q1's rate the mature leads of the treated regions can detect."""
+    """Smallest rise from q1's rate the mature leads of the treated regions can detect. ``alpha``:
+    two-sided significance level (80 % power)."""
     leads = _treated_leads(crm)
     before, after = leads[~leads.post], leads[leads.post]
     return rv.minimum_detectable_effect(float(before.won.mean()), len(before), len(after),
@@ -169,19 +180,24 @@ def randomisation_p(crm) -> float:
 
 
 def did_conversion_clustered(crm) -> rv.DiD:
+    """Difference-in-differences of mature-lead conversion, errors clustered by sales rep
+    (``owner_id``)."""
     leads = rv.lead_outcomes(crm)
     return rv.difference_in_differences(leads.assign(y=leads.won), "conversion",
                                         cluster="owner_id")
 
 
 def group_change(crm, group: str) -> float:
-    """after - before of one row (control or treated) of the 2 x 2 table of means."""
+    """after - before of one row (control or treated) of the 2 x 2 table of means. ``group``: the
+    row label, "control" or "treated"."""
     row = did_conversion(crm).means.loc[group]
     return float(row["after"] - row["before"])
 
 
 def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> float:
-    """SUS of wave 2 minus wave 1, for one group of respondents (None: everyone)."""
+    """SUS of wave 2 minus wave 1, for one group of respondents (None: everyone). ``group``:
+    TRAINED for sales and service outside the control region, any other value for the rest;
+    ``statistic``: a pandas aggregation name ("mean", "median")."""
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
     survey = survey.assign(sus=feedback.sus_scores(survey))
@@ -208,6 +224,8 @@ def months_before_go_live(crm) -> int:
 
 
 def control_words(crm) -> tuple[str, ...]:
+    """Words that name the control group in a learner's text: "control" and the control region,
+    lower case."""
     return ("control", str(crm.profile.control_region).lower())
 
 

@@ -20,6 +20,8 @@ def _baseline(crm):
 
 
 def login_users_by_department(crm, start=None, end=None) -> pd.Series:
+    """Distinct users who logged in from ``start`` to ``end`` (default: the baseline), per
+    department."""
     start, end = (start, end) if start is not None else _baseline(crm)
     log = crm.usage_log
     logins = log[(log.feature == "login") & log.date.between(start, end)]
@@ -28,10 +30,13 @@ def login_users_by_department(crm, start=None, end=None) -> pd.Series:
 
 
 def active_rate_by_department(crm) -> pd.Series:
+    """Active-user rate of the baseline per department."""
     return kpis.active_user_rate(crm, *_baseline(crm), by="department")
 
 
 def reports_share(crm, include_login: bool = True, rows: bool = False) -> float:
+    """Share of the baseline's events that are "reports"; ``include_login``: False leaves login
+    events out; ``rows``: share of log rows instead of events (a slip)."""
     start, end = _baseline(crm)
     log = crm.usage_log[crm.usage_log.date.between(start, end)]
     if not include_login:
@@ -42,14 +47,18 @@ def reports_share(crm, include_login: bool = True, rows: bool = False) -> float:
 
 
 def unused_count(crm) -> int:
+    """Number of features nobody used in the baseline."""
     return len(kpis.unused_features(crm, *_baseline(crm)))
 
 
 def missing_phone_share(crm) -> float:
+    """Share of contacts without a phone number."""
     return float(crm.contacts.phone.isna().mean())
 
 
 def odd_countries(crm, strip: bool = False, case: bool = False) -> int:
+    """Contacts whose country is not a canonical spelling; ``strip``: strip spaces first; ``case``:
+    title-case first."""
     country = crm.contacts.country
     if strip:
         country = country.str.strip()
@@ -59,6 +68,8 @@ def odd_countries(crm, strip: bool = False, case: bool = False) -> int:
 
 
 def impossible_dates(crm, side: str = "both") -> int:
+    """Contacts created before the earliest plausible date or after the data's end; ``side``:
+    "both", "early" or "late"."""
     created = crm.contacts.created_date
     early = created < pd.Timestamp(EARLIEST_DATE)
     late = created > pd.Timestamp(crm.meta["data_end"])
@@ -66,6 +77,7 @@ def impossible_dates(crm, side: str = "both") -> int:
 
 
 def team_active_rates(crm) -> list[float]:
+    """Active-user rates of the baseline per team, teams without users left out."""
     return kpis.active_user_rate(crm, *_baseline(crm), by="team").dropna().tolist()
 
 

@@ -23,28 +23,34 @@ CLOSED = ("won", "lost")
 
 
 def users_per_department(crm) -> pd.Series:
+    """Number of users per department, largest first."""
     return crm.users["department"].value_counts()
 
 
 def data_span(crm) -> tuple:
+    """First and last opportunity creation date."""
     created = crm.opportunities["created_date"]
     return created.min(), created.max()
 
 
 def open_opportunities(crm) -> int:
+    """Opportunities not yet won or lost."""
     return int((~crm.opportunities["stage"].isin(CLOSED)).sum())
 
 
 def median_won_amount(crm) -> float:
+    """Median amount of the won opportunities."""
     opps = crm.opportunities
     return float(opps.loc[opps["stage"] == "won", "amount"].median())
 
 
 def share_without_email(crm) -> float:
+    """Share of contacts without an email address."""
     return float(crm.contacts["email"].isna().mean())
 
 
 def leads_per_month(crm) -> pd.Series:
+    """Opportunities created per calendar month, in month order."""
     created = crm.opportunities["created_date"]
     return created.dt.to_period("M").value_counts().sort_index()
 

@@ -1,0 +1,100 @@
+"""Public functions state their parameters (issue 23, item 7).
+
+Every public function, and every public method of a public class, in helpers/crm_course
+(names without a leading ``_``; modules without one, except ``__init__``) has a docstring
+that names each parameter, as ``name``, `name` or the bare word. Read with `ast` only: the
+package is not imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "helpers" / "crm_course"
+
+# Documented once, not in every docstring:
+CONVENTIONAL = {
+    "self", "cls",  # Python's own
+    # the rest in the `kpis` package docstring, "Common parameters":
+    "crm", "start", "end", "by", "first", "last", "confidence",
+}
+
+
+def _public_modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if any(p.startswith("_") and p != "__init__" for p in parts):
+            continue
+        yield path
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    a = node.args
+    names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+    names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+    return [n for n in names if n not in CONVENTIONAL and not n.startswith("_")]
+
+
+def _public_functions(tree: ast.Module):
+    """(qualified name, node) of public module-level functions and methods of public
+    classes; property setters and deleters are skipped (their getter is documented)."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and not node.name.startswith("_"):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                        and not item.name.startswith("_") and not _is_setter(item):
+                    yield f"{node.name}.{item.name}", item
+
+
+def _is_setter(node) -> bool:
+    return any(isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter")
+               for d in node.decorator_list)
+
+
+def _missing(node, doc: str) -> list[str]:
+    """The parameters of ``node`` that ``doc`` does not name."""
+    return [p for p in _parameters(node)
+            if not re.search(rf"(?<![\w.]){re.escape(p)}(?!\w)", doc)]
+
+
+def problems() -> list[str]:
+    """One line per public function whose docstring is missing or leaves out a
+    parameter."""
+    found = []
+    for path in _public_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        where = path.relative_to(PACKAGE.parent)
+        for name, node in _public_functions(tree):
+            doc = ast.get_docstring(node)
+            if not doc:
+                found.append(f"{where}:{node.lineno} {name}: no docstring")
+                continue
+            missing = _missing(node, doc)
+            if missing:
+                found.append(f"{where}:{node.lineno} {name}: docstring does not name "
+                             + ", ".join(missing))
+    return found
+
+
+def test_public_functions_state_their_parameters():
+    found = problems()
+    assert not found, (f"{len(found)} public functions: write a docstring that names each "
+                       "parameter (one short clause each):\n" + "\n".join(found))
+
+
+def test_the_check_sees_a_missing_parameter_and_a_missing_docstring():
+    tree = ast.parse('def f(crm, start, end, a, b_c=1, *rest, key=None, **extra):\n'
+                     '    """Sum ``a`` and `b_c` over rest; key decides."""\n'
+                     'def g(x):\n    return x\n'
+                     'def _h(y):\n    pass\n'
+                     'class K:\n    def m(self, z):\n        """Nothing."""\n')
+    got = {name: node for name, node in _public_functions(tree)}
+    assert set(got) == {"f", "g", "K.m"}
+    assert _missing(got["f"], ast.get_docstring(got["f"])) == ["extra"]
+    assert ast.get_docstring(got["g"]) is None
+    assert _missing(got["K.m"], ast.get_docstring(got["K.m"])) == ["z"]
