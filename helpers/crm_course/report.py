@@ -534,13 +534,19 @@ def outlook(crm: CRM, rows: list[Row], incident_types: pd.DataFrame | None) -> l
     `kpis.post_sale_incidents_by_type` of the review window (None: not available)."""
     out = not_yet_shown(crm, rows)
     due, months = next_review(crm)
-    watch = sorted(kpi_label(k) for k in targeted_kpis(crm))
+    watch = sorted(targeted_kpis(crm))
     if watch:
         control = (f", and in the control region ({crm.profile.control_region}) too"
                    if crm.profile.control_region and not _control_goes_live(crm, due)
                    else "")
-        out.append(f"To watch: the KPIs the changes were meant to move ({join(watch)}), "
-                   f"each against its target{control}.")
+        targets = set(crm.kpi_targets.kpi.astype(str)) if len(crm.kpi_targets) else set()
+        against = {True: "each against its target", False: "against its baseline (no target "
+                   "recorded)"}
+        parts = [f"{join(sorted(kpi_label(k) for k in watch if (k in targets) == has))}, "
+                 f"{against[has]}" for has in (True, False)
+                 if any((k in targets) == has for k in watch)]
+        out.append(f"To watch: the KPIs the changes were meant to move ({'; '.join(parts)})"
+                   f"{control}.")
     if incident_types is not None and incident_types.incidents.sum() > 0:
         top = incident_types.sort_values("incidents", ascending=False, kind="stable").iloc[0]
         out.append(f"Post-sale incidents by type: '{top.incident_type}' was the most frequent "
