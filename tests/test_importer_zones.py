@@ -69,8 +69,24 @@ def test_the_company_zone_is_the_active_users_majority_with_counts(tmp_path):
     assert report.metadata["time_zone"] == "America/Mexico_City"
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
     assert ("- Time zone: America/Mexico_City (from User.csv, column 'TimeZoneSidKey', most "
-            "common among 2 active user(s): America/Mexico_City 2 (4 inactive ignored))"
+            "common among 2 active user(s): America/Mexico_City 2 (4 inactive, system or "
+            "integration user(s) ignored))"
             ) in text
+
+
+def test_system_and_integration_users_do_not_vote_for_the_zone(tmp_path):
+    # the finding: active AutomatedProcess / integration users in Los Angeles outvoted the
+    # company's people in Mexico City
+    source = _export(tmp_path, users={
+        "TimeZoneSidKey": ["America/Los_Angeles"] * 4 + ["America/Mexico_City"] * 2,
+        "IsActive": ["true"] * 6,
+        "UserType": ["AutomatedProcess", "CloudIntegrationUser", "LicenseManager",
+                     "automatedprocess", "Standard", "Standard"]})
+    report = import_export(source, "salesforce", tmp_path / "out")
+    assert report.metadata["time_zone"] == "America/Mexico_City"
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert ("most common among 2 active user(s): America/Mexico_City 2 (4 inactive, system "
+            "or integration user(s) ignored)") in text
 
 
 def test_a_tie_among_active_users_asks_for_the_time_zone(tmp_path):

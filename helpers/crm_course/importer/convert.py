@@ -55,7 +55,7 @@ from ..profile import periods as profile_periods
 from ..schema import METADATA_FILE, OPEN_STAGES, TABLES, Column
 from . import currency as currencies
 from . import values as parse
-from .licences import licence_ends
+from .licences import licence_ends, system_rows
 from .mapping import (
     CORE_TABLES,
     DELIMITERS,
@@ -792,10 +792,8 @@ def _time_zone(given: str | None, mapping: Mapping, source: Path,
                             f"(time_zone_from in {mapping.path.name}); set 'time_zone' or "
                             "pass --time-zone")
             return None
-        active = raw
-        if "IsActive" in raw.columns:
-            flags, _ = parse.parse_flags(raw["IsActive"])
-            active = raw[flags.to_numpy() | raw["IsActive"].isna().to_numpy()]
+        people = _people(raw, mapping, file)
+        active = raw[people]
         counts = active[column].dropna().str.strip().value_counts().sort_index(
             ).sort_values(ascending=False, kind="stable")
         shown = ", ".join(f"{z} {n}" for z, n in counts.items())
@@ -808,7 +806,8 @@ def _time_zone(given: str | None, mapping: Mapping, source: Path,
         left = len(raw) - len(active)
         report.zone_source = (f"{file}, column '{column}', most common among "
                               f"{len(active)} active user(s): {shown}"
-                              + (f" ({left} inactive ignored)" if left else ""))
+                              + (f" ({left} inactive, system or integration user(s) "
+                                 "ignored)" if left else ""))
     if zone is not None:
         try:
             ZoneInfo(zone)
@@ -816,6 +815,20 @@ def _time_zone(given: str | None, mapping: Mapping, source: Path,
             problems.append(f"time zone {zone!r} is not an IANA name such as Europe/Berlin")
             return None
     return zone
+
+
+def _people(raw: pd.DataFrame, mapping: Mapping, file: str) -> np.ndarray:
+    """True for the rows of ``file`` that are active people: not marked inactive (the users
+    mapping's ``licence.active`` column, else ``IsActive``; empty counts as active) and not
+    system or integration users (``licence.system``). The rows whose time zone counts."""
+    licence = next((tm.licence for tm in mapping.tables.values()
+                    if tm.file == file and tm.licence is not None), None)
+    keep = ~system_rows(raw, licence) if licence else np.ones(len(raw), dtype=bool)
+    flag = licence.active if licence else "IsActive"
+    if flag in raw.columns:
+        flags, _ = parse.parse_flags(raw[flag])
+        keep &= flags.to_numpy() | raw[flag].isna().to_numpy()
+    return keep
 
 
 def _check_out_dir(out: Path) -> None:

@@ -43,6 +43,17 @@ def _last_activity(frames: dict[str, pd.DataFrame]) -> pd.Series:
     return every.groupby("user").day.max().dt.normalize()
 
 
+def system_rows(raw: pd.DataFrame, licence: Licence) -> np.ndarray:
+    """True for the rows of the users export ``raw`` that ``licence.system`` marks as
+    system or integration users (a column's value among its labels, any case)."""
+    found = np.zeros(len(raw), dtype=bool)
+    for column, labels in licence.system.items():
+        if column in raw.columns:
+            found |= raw[column].str.strip().str.lower().isin(
+                [x.lower() for x in labels]).to_numpy()
+    return found
+
+
 def licence_ends(users: pd.DataFrame, raw: pd.DataFrame, frames: dict[str, pd.DataFrame],
                  licence: Licence, mapping: Mapping, zone: str | None,
                  report: ImportReport) -> pd.Series:
@@ -59,10 +70,7 @@ def licence_ends(users: pd.DataFrame, raw: pd.DataFrame, frames: dict[str, pd.Da
                             "nothing is inferred from it")
     raw = raw.reindex(users.index)
     start = pd.to_datetime(users.licence_start).dt.normalize()
-    system = pd.Series(False, index=users.index)
-    for column, labels in licence.system.items():
-        if column in raw.columns:
-            system |= raw[column].str.strip().str.lower().isin([x.lower() for x in labels])
+    system = pd.Series(system_rows(raw, licence), index=users.index)
     inactive = pd.Series(False, index=users.index)
     if licence.active in raw.columns:
         text = raw[licence.active]
