@@ -47,3 +47,22 @@ def test_an_unknown_label_asks_for_a_copy_of_a_built_in_mapping(tmp_path):
                     encoding="utf-8")
     text = _error(source, "salesforce", tmp_path / "out")
     assert "in your own copy of salesforce.yml (copy it from importer/mappings" in text
+
+
+@pytest.mark.parametrize("placeholder", ["9999-12-31", "0001-01-01T00:00:00.000Z"])
+def test_a_placeholder_date_names_its_file_column_and_line(tmp_path, placeholder):
+    # the finding: '9999-12-31' (a CRM's "never") ended the import with pandas' "Out of
+    # bounds nanosecond timestamp", naming no file, column or line
+    source = tmp_path / "export"
+    shutil.copytree(EXPORTS / "salesforce", source)
+    path = source / "Opportunity.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, c in enumerate(rows[0].split(",")) if c == '"CloseDate"')
+    cells = rows[1].split(",")
+    cells[header] = f'"{placeholder}"'
+    rows[1] = ",".join(cells)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = _error(source, "salesforce", tmp_path / "out")
+    assert "Opportunity.csv, column 'CloseDate'" in text and "line 2" in text, text
+    assert f"'{placeholder}'" in text and "outside the dates the course can hold" in text
+    assert "Out of bounds" not in text and "cannot read" not in text

@@ -212,7 +212,7 @@ class _Converter:
     def dates(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
         fmt = rule.format or (self.tm.date_format if column.kind == "date"
                               else self.tm.datetime_format)
-        parsed, bad, zoned, from_utc = parse.parse_dates(
+        parsed, bad, zoned, from_utc, outside = parse.parse_dates(
             text, fmt, self.time_zone, naive_utc=self.mapping.timestamps == "utc")
         where = self.where(column, rule)
         timed = text.str.contains(parse.TIME, regex=True, na=False)
@@ -232,6 +232,13 @@ class _Converter:
                 f"date; expected the format {fmt} (e.g. {parse.example_date(fmt)}); set "
                 f"{self.setting(column, 'date_format', 'format')} if the "
                 "export writes dates otherwise")
+        if outside.any():
+            self.problems.append(
+                f"{where}: {quote_values(text[outside])} at {self.lines(outside)} lie "
+                "outside the dates the course can hold (22 Sep 1677 to 11 Apr 2262): a "
+                "placeholder such as 9999-12-31 for 'never' or 0001-01-01 for 'unknown'? "
+                "Empty those cells in the export (an empty date is read as not recorded) "
+                "or correct them")
         if zoned.any():
             self.problems.append(
                 f"{where}: {quote_values(text[zoned])} at {self.lines(zoned)} carry a time "

@@ -45,10 +45,12 @@ def parse_dates(raw: pd.Series, fmt: str, time_zone: str | None, naive_utc: bool
 
     Returns
     -------
-    parsed, bad, zoned, from_utc
+    parsed, bad, zoned, from_utc, outside
         Naive local datetimes; present values not readable; values that need a zone
         conversion but could not get one because ``time_zone`` is None; values taken as
-        UTC for want of a zone and converted (``naive_utc``).
+        UTC for want of a zone and converted (``naive_utc``); values read but outside the
+        dates a datetime64[ns] holds (1677-09-22 to 2262-04-11: placeholders such as
+        9999-12-31 or 0001-01-01), NaT in ``parsed``.
     ``raw``: the export's column, as text.
     """
     text = raw.str.strip()
@@ -56,18 +58,31 @@ def parse_dates(raw: pd.Series, fmt: str, time_zone: str | None, naive_utc: bool
     from_utc = (~zoned & text.str.contains(TIME, regex=True, na=False).to_numpy()
                 if naive_utc else np.zeros(len(raw), dtype=bool))
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    outside = np.zeros(len(raw), dtype=bool)
     if (~zoned).any():
-        parsed[~zoned] = pd.to_datetime(text[~zoned], format=fmt, errors="coerce")
+        read = pd.to_datetime(text[~zoned], format=fmt, errors="coerce")
+        parsed[~zoned], outside[~zoned] = _in_range(read)
     convert = zoned | from_utc
     if convert.any() and time_zone is not None:
         aware = pd.to_datetime(text[zoned], format=fmt, errors="coerce", utc=True)
-        parsed[zoned] = aware.dt.tz_convert(time_zone).dt.tz_localize(None)
+        local, outside[zoned] = _in_range(aware.dt.tz_localize(None))
+        parsed[zoned] = (local.dt.tz_localize("UTC").dt.tz_convert(time_zone)
+                         .dt.tz_localize(None))
         if from_utc.any():
             parsed[from_utc] = (parsed[from_utc].dt.tz_localize("UTC")
                                 .dt.tz_convert(time_zone).dt.tz_localize(None))
     missing_zone = convert if time_zone is None else np.zeros(len(raw), dtype=bool)
-    bad = (raw.notna() & parsed.isna()).to_numpy() & ~missing_zone
-    return parsed, bad, missing_zone, from_utc & ~bad & (time_zone is not None)
+    bad = (raw.notna() & parsed.isna()).to_numpy() & ~missing_zone & ~outside
+    return (parsed, bad, missing_zone, from_utc & ~bad & ~outside & (time_zone is not None),
+            outside)
+
+
+def _in_range(read: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``read`` (datetimes of any resolution) as datetime64[ns], NaT where outside its
+    range, and where that was."""
+    low, high = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+    outside = (read.notna() & ((read < low) | (read > high))).to_numpy()
+    return read.where(~outside).astype("datetime64[ns]"), outside
 
 
 @dataclass(frozen=True)
