@@ -115,3 +115,24 @@ def test_no_cycle_through_review_kpis_and_the_engine():
     for module in engine:
         assert not reaches(module, module, set()), f"{module} imports itself back"
     assert not reaches("crm_course.inference", "crm_course.kpis", set())
+
+
+def test_an_entry_says_whether_its_records_are_dated():
+    # the finding: datedness was decided by function identity (records is active_users), so
+    # an entry wrapping the active-user records was offered a panel and crashed the report
+    from crm_course.kpis import adoption
+    from crm_course.kpis.panels import panel_kpis
+    engaged = registry.KPI(
+        "engaged_user_rate", "adoption", "users active / licensed users", "share", True,
+        adoption.active_user_rate,
+        records=lambda crm, first, last, by=None: records.active_users(crm, first, last, by=by),
+        test="share", dated=False)
+    registry.register(engaged)
+    try:
+        assert "engaged_user_rate" not in panel_kpis()
+        assert "lead_conversion_rate" in panel_kpis() and "active_user_rate" not in panel_kpis()
+        sample = load_crm()
+        assert kpis.compute(sample, "engaged_user_rate", *sample.period("review")) == \
+            pytest.approx(kpis.compute(sample, "active_user_rate", *sample.period("review")))
+    finally:
+        registry.unregister("engaged_user_rate")

@@ -17,18 +17,18 @@ import pandas as pd
 
 from ..data import CRM
 from .engine import compute
-from .records import RECORD, dated
+from .records import RECORD
 from .registry import REGISTRY
 
 JUDGED = ("share", "median")  # tests whose change the verdict states (pp / relative %)
 
 
 def panel_kpis() -> list[str]:
-    """The KPIs a change can be judged on, in registry order: dated records
-    (`kpis.records.dated`) whose test is a share or a median (the verdict states a change
-    in points or relative %; a mean of money or scores has no such scale yet)."""
+    """The KPIs a change can be judged on, in registry order: dated records (the entry's
+    ``dated``) whose test is a share or a median (the verdict states a change in points or
+    relative %; a mean of money or scores has no such scale yet)."""
     return [name for name, k in REGISTRY.items()
-            if k.records is not None and dated(k.records) and k.test in JUDGED]
+            if k.records is not None and k.dated and k.test in JUDGED]
 
 
 def no_power_plan(crm: CRM, won: pd.Series) -> str | None:

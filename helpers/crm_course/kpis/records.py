@@ -178,13 +178,6 @@ def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
     return grouped(crm, score[mask], mask, s, "user_id", by, day="submitted_date")
 
 
-def dated(func) -> bool:
-    """Whether a records function's values belong to a day (a panel can be made of them)
-    rather than to a whole period (one per licensed user: `active_users`). ``func``: a function of
-    this module."""
-    return func is not active_users
-
-
 def campaign_sends(crm: CRM, first, last) -> pd.Series:
     """1/0 per campaign message sent in [first, last] (holdouts left out): responded,
     indexed by the send's ``campaign_id`` (its cluster)."""

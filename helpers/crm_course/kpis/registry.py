@@ -84,6 +84,8 @@ class KPI:
     matures: bool = False  # records need the profile's maturity window to show their outcome
     records: Callable | None = None  # (crm, first, last) -> array behind the KPI's test
     test: str | None = None  # 'share' (proportions), 'median' or 'mean' of the records
+    dated: bool = True  # each record belongs to a day (a panel for the causal verdict can
+    #                     be made of them); False: one per user and period (active users)
     # (crm, first, last) -> Series of 0/1 per record indexed by its cluster (records that
     # are not independent, e.g. sends of one campaign): the interval is cluster-robust
     clustered: Callable | None = None
@@ -227,7 +229,7 @@ _ENTRIES = (
     # adoption
     KPI("active_user_rate", "adoption", "users logged in on >= 50% of business days / "
         "licensed users", "share", True, adoption.active_user_rate, U,
-        records=records.active_users, test="share"),
+        records=records.active_users, test="share", dated=False),
     KPI("logins_per_user", "adoption", "logins / licensed user-months",
         "logins per user-month", True, adoption.logins_per_user, U),
     KPI("unused_feature_count", "adoption", "catalogue features with no event in the period",
