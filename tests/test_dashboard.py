@@ -208,7 +208,7 @@ def test_export_before_after_without_a_control_group(export_app):
             r.kpi.value, r.confidence.value = key, confidence
             result = r.result
             assert result.did is None and np.isnan(result.effect)
-            assert list(result.groups.index) == ["regions with the changes"]
+            assert list(result.groups.index) == ["all regions"]  # none is the control
             assert list(result.groups.columns) == ["before go-live", "after go-live"]
             assert "no control group" in result.sentences[-1]
             assert r.chart.svg.startswith(b"<?xml")
@@ -217,7 +217,7 @@ def test_export_before_after_without_a_control_group(export_app):
     first, _ = crm.period("all")
     before = leads[(leads.created >= first) & ~leads.post]
     assert r.result.groups.iloc[0, 0] == pytest.approx(before.won.mean())
-    assert "all regions (no control region)" in r.chart.alt
+    assert "all regions: no control region" in r.chart.alt
     assert "All regions" in repr(r.widget)
 
 
@@ -228,12 +228,14 @@ def test_a_design_dataset_names_its_control_group(design):
     test's sentence gives its two halves' rates; only the time series has no control
     group."""
     from crm_course import report
-    from crm_course.dashboard.before_after import review_result
+    from crm_course.dashboard.before_after import review_result, verdict_rule
     from crm_course.designs import experiment, get_design_crm
 
     crm = get_design_crm(design, 23)
     said = review_result(crm, "lead_conversion_rate").sentences[-1]
     assert said in report.causal_sentence(crm, ["lead_conversion_rate"])
+    # the chart's caption: one line for all regions, and where the design's control group is
+    assert ("design's own control group" in verdict_rule(crm)) == (design != "its")
     if design == "its":
         assert "there is no control group in this dataset" in said
         return

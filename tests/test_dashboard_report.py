@@ -76,8 +76,8 @@ def test_before_after_offers_the_kpis_the_report_judges(pages):
     assert {"lead_conversion_rate", "first_response_hours", "csat"} <= set(measures(crm))
 
 
-# a share of leads, a median in days and one in hours; the test above checks the whole list
-JUDGED = ["lead_conversion_rate", "sales_cycle_days", "first_response_hours"]
+# a share of leads, one of closed deals and a median in hours; the test above checks the list
+JUDGED = ["lead_conversion_rate", "win_rate", "first_response_hours"]
 
 
 @pytest.mark.parametrize("measure", JUDGED)
@@ -145,7 +145,9 @@ def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
     live = pd.Timestamp(crm.meta["changes_start"])
     assert f"{live:%b %Y} to {crm.period('all')[1]:%b %Y} (after)" in rule
     assert f"control region ({crm.profile.control_region})" in rule
-    label = f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"
+    unit = kpis.get_kpi(measure).unit
+    label = (f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"
+             if unit.endswith("hours") else f"{treated[1]:.1f} {unit}")
     assert any(t.startswith(f"{label} with the changes") for t in texts), texts
     assert change_text(verdict.effect, verdict.scale) in view.chart.alt
 

@@ -44,6 +44,7 @@ from .render import Chart, Panel, about, number
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
 CHART_SIZE = (5.6, 3.9)  # inches: beside the verdict; ticks of 16 px and more at 1280
 TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live")
+EVERYONE = "all regions"  # the one line without a control region
 
 
 @dataclass(frozen=True)
@@ -126,15 +127,16 @@ class ReviewResult:
 def did_means(crm: CRM, measure: Measure) -> pd.DataFrame:
     """The means the verdict's difference-in-differences compares (`verdict.did_frame`):
     per group (the control region, if any, and the regions with the changes) and period
-    (`PERIODS`), mean(y) for shares, exp(mean(log hours)) for durations. ``measure``: the KPI
-    compared."""
+    (`PERIODS`), mean(y) for shares, exp(mean(log hours)) for durations; without a control
+    region one line, all regions (`EVERYONE`). ``measure``: the KPI compared."""
     frame = did_frame(crm, measure.kpi)
     control = crm.profile.control_region
     means = frame.groupby(["treated", "post"]).y.mean().unstack("post").reindex(
         index=[False, True] if control else [True], columns=[False, True])
     if not measure.proportion:
         means = np.exp(means)
-    means.index = [f"control ({control})" if not t else TREATED for t in means.index]
+    means.index = [f"control ({control})" if not t else TREATED if control else EVERYONE
+                   for t in means.index]
     means.columns = list(PERIODS)
     return means
 
@@ -148,8 +150,11 @@ def verdict_rule(crm: CRM) -> str:
     before = f"{first:%b %Y} to {live - pd.Timedelta(days=1):%b %Y} (before go-live)"
     after = f"{live:%b %Y} to {last:%b %Y} (after)"
     control = crm.profile.control_region
+    design = (crm.profile.design or {}).get("name")  # A/B and staged: a control group of reps
     groups = (f"the regions with the changes against the control region ({control})"
-              if control else "all regions (no control region)")
+              if control else "all regions: no control region" + (
+                  " (the design's own control group is compared in the words beside)"
+                  if design in ("ab", "staged") else ""))
     return f"{before} against {after}, {groups}"
 
 
@@ -316,8 +321,12 @@ class BeforeAfter:
                             ha=ha, va="center", color=colour, fontsize=14)
 
     def _short(self, value: float) -> str:
-        """A mean for a label on the chart: '15.2%', '1.55 h'."""
-        return f"{value:.1%}" if self.result.measure.proportion else f"{value:.2f} h"
+        """A mean for a label on the chart in the KPI's unit: '15.2%', '1.55 h',
+        '17.1 days'."""
+        unit = self.result.measure.unit
+        if self.result.measure.proportion:
+            return f"{value:.1%}"
+        return f"{value:.2f} h" if unit.endswith("hours") else f"{value:.1f} {unit}"
 
     def describe(self) -> str:
         """What the view shows now."""

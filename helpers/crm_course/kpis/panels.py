@@ -26,9 +26,12 @@ JUDGED = ("share", "median")  # tests whose change the verdict states (pp / rela
 def panel_kpis() -> list[str]:
     """The KPIs a change can be judged on, in registry order: dated records (the entry's
     ``dated``) whose test is a share or a median (the verdict states a change in points or
-    relative %; a mean of money or scores has no such scale yet)."""
+    relative %; a mean of money or scores has no such scale yet), and not left-truncated
+    (the sales cycle: deals won in the data's first weeks cannot be old, so a panel over
+    the whole data would bias the months before go-live)."""
     return [name for name, k in REGISTRY.items()
-            if k.records is not None and k.dated and k.test in JUDGED]
+            if k.records is not None and k.dated and k.test in JUDGED
+            and not k.left_truncated]
 
 
 def no_power_plan(crm: CRM, won: pd.Series) -> str | None:
