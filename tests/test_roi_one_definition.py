@@ -93,3 +93,18 @@ def test_lesson_04_prints_the_plan_roi(sample):
                       for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     line = next(x for x in printed.splitlines() if "expected ROI, first year" in x)
     assert float(line.split()[-1]) == pytest.approx(100 * plan_roi(sample).roi, abs=0.01)
+
+
+def test_the_plan_prices_a_year_of_leads_whatever_the_baseline_length():
+    # the finding: an A/B dataset's 2-month baseline (790 leads) was quoted as "leads a
+    # year", an ROI about 6 times too low
+    from crm_course.designs import get_design_crm
+    from crm_course.kpis.payoff import plan_roi
+
+    crm = get_design_crm("ab", 23)
+    first, last = crm.period("baseline")
+    days = (last - first).days + 1
+    assert days < 100
+    created = int(crm.opportunities.created_date.between(first, last).sum())
+    plan = plan_roi(crm)
+    assert plan.leads == round(created * 365 / days) and plan.leads > 5 * created

@@ -87,7 +87,8 @@ def plan_roi(crm: CRM) -> Plan | str:
     and the dashboard's what-if quote:
 
         benefit = (recorded target - recorded baseline of lead_conversion_rate) x leads
-                  created in the baseline year x `margin_per_won_deal` (more wins),
+                  a year (those created in the baseline, x 365 / its days) x
+                  `margin_per_won_deal` (more wins),
         ROI = `roi.roi`(benefit, cost of the improvements live in the review window).
 
     Only lead conversion is priced (other KPIs' money value rests on assumed links: the
@@ -101,7 +102,9 @@ def plan_roi(crm: CRM) -> Plan | str:
     if not cost > 0 or math.isnan(margin):
         return ("The ROI of the improvements cannot be computed: no improvement with a "
                 "cost went live in the review window, or no won deal has a margin.")
-    leads = int(crm.opportunities.created_date.between(*crm.period("baseline")).sum())
+    first, last = crm.period("baseline")
+    created = int(crm.opportunities.created_date.between(first, last).sum())
+    leads = round(created * 365 / ((last - first).days + 1))  # a year's, whatever its length
     recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
     uplift = (float(recorded.target.get(KPI, math.nan))
               - float(recorded.baseline.get(KPI, math.nan)))
