@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from crm_course import kpis
-from crm_course.data import CRM, DEFAULT_DATA_DIR, load_crm
+from crm_course.data import CRM, DEFAULT_DATA_DIR, DataError, load_crm
 from crm_course.importer import MappingError, import_export
 from crm_course.profile import COURSE_POLICIES, Profile, baseline_name
 
@@ -207,3 +209,26 @@ def test_a_dataset_currency_must_be_iso():
     assert check_policies({"currency": "euro"}, "dataset.json") == [
         "dataset.json.currency: expected an ISO 4217 currency code such as EUR, USD or GBP, "
         "got 'euro'"]
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ({"policies": {"business_hours": {"open": 18, "close": 9}}},
+     "profile.policies.business_hours: expected {open: <hour>, close: <hour>}"),
+    ({"policies": {"lead_maturity_day": 45}},
+     "profile.policies: unknown policy 'lead_maturity_day'"),
+    ({"control_region": "Atlantis"}, "control_region 'Atlantis' is not one of the company's "
+                                     "regions"),
+])
+def test_a_dataset_with_a_wrong_policy_is_refused_at_load(tmp_path, change, said):
+    # the finding: only the importer checked policies; a typo in dataset.json fell back to
+    # the course's default, and hours 18-9 passed `data validate` and broke the report
+    folder = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, folder)
+    meta = json.loads((folder / "dataset.json").read_text())
+    if "policies" in change:
+        meta["profile"]["policies"].update(change["policies"])
+    else:
+        meta.update(change)
+    (folder / "dataset.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match=re.escape(said)):
+        load_crm(folder, cache=False)

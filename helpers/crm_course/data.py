@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import checks, fastload
-from .profile import Profile
+from .profile import Profile, check_policies
 from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
@@ -379,6 +379,14 @@ def read_metadata(folder: Path, problems: list[str]) -> dict:
         except (ValueError, TypeError):
             problems.append(f"{path.name}: '{key}' must be a date YYYY-MM-DD, "
                             f"got {meta.get(key)!r}.")
+    policies = (meta.get("profile") or {}).get("policies") or {}
+    problems += check_policies(policies, f"{path.name}: profile.policies")
+    control, regions = meta.get("control_region"), vocabularies.get("regions")
+    if control is not None and isinstance(regions, list) and control not in regions:
+        problems.append(f"{path.name}: control_region {control!r} is not one of the "
+                        f"company's regions (profile.vocabularies.regions: "
+                        f"{', '.join(map(str, regions))}); name one of them, or null for no "
+                        "control group.")
     return meta
 
 
