@@ -31,6 +31,10 @@ def other_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("policies")
     for file in DEFAULT_DATA_DIR.glob("*.csv"):
         shutil.copy(file, folder / file.name)
+    changes = pd.read_csv(folder / "changes.csv", dtype=str, keep_default_na=False)
+    changes["regions"] = changes.regions.str.replace("North", "@").str.replace(
+        "West", "North").str.replace("@", "West")   # North now gets none of the changes
+    changes.to_csv(folder / "changes.csv", index=False)
     meta = json.loads((DEFAULT_DATA_DIR / "dataset.json").read_text())
     meta["control_region"] = "North"
     meta["profile"]["policies"].update(

@@ -4,6 +4,8 @@ by the person who handled each record. Interval the wider on each side, p the la
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from crm_course import inference
@@ -28,3 +30,17 @@ def test_interval_and_p_are_the_more_cautious_of_region_and_person(sample, kpi):
     assert v.by_clustering[person_key] == pytest.approx(
         (person.ci_low, person.ci_high, person.p_value))
     assert "the more cautious of errors clustered by region and by person" in v.sentence
+
+
+def test_a_control_region_that_got_the_changes_is_no_control_group(sample):
+    # the finding: with North named as control while the change log gave North the
+    # changes, the report stated a difference-in-differences against it without a word
+    from crm_course.data import CRM
+    from crm_course.kpis.verdict import control_changed
+
+    assert control_changed(sample) == []  # West got none; licences for all are no change
+    crm = CRM(sample.tables, {**sample.meta, "control_region": "North"})
+    assert control_changed(crm) == ["CH03", "CH04", "CH05", "CH06", "CH07"]
+    v = causal_verdict(crm, "lead_conversion_rate")
+    assert math.isnan(v.effect) and not v.established
+    assert "lists the control region (North) among the regions of CH03" in v.conclusion

@@ -40,6 +40,7 @@ import pandas as pd
 from .. import inference
 from ..data import CRM
 from ..inference import CONFIDENCE, POWER, change_text
+from ._common import REGION_SEPARATOR
 from .panels import handler, panel, panel_entry, panel_kpis
 from .registry import kpi_words
 
@@ -105,6 +106,21 @@ def targeted_kpis(crm: CRM) -> set[str]:
     c = crm.changes
     return set(c.kpi[(c.status == "done").to_numpy(dtype=bool) & c.kpi.notna()
                      .to_numpy(dtype=bool)].astype(str))
+
+
+def control_changed(crm: CRM) -> list[str]:
+    """Ids of the improvements (done changes aimed at a KPI, live on or after go-live,
+    ``changes_start``) whose regions include the control region: with any, the control
+    region is no control group. Licences and the like, for every region, are not
+    improvements."""
+    control, c = crm.profile.control_region, crm.changes
+    if not control or c.empty:
+        return []
+    live = ((c.status == "done").to_numpy(dtype=bool) & c.kpi.notna().to_numpy(dtype=bool)
+            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
+    listed = c.regions.astype(str).map(
+        lambda text: control in {r.strip() for r in text.split(REGION_SEPARATOR)})
+    return list(c.change_id[live & listed.to_numpy(dtype=bool)].astype(str))
 
 
 def judged_kpis(crm: CRM, shown=()) -> list[str]:
@@ -191,6 +207,13 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
             f"{label}: this dataset records no changes (no changes table), so the regions "
             f"cannot be set against the control region ({control}); no effect of any "
             "change is shown."))
+    changed = control_changed(crm)
+    if changed:
+        return _unestimable(kpi, label, targeted, scale, (
+            f"{label}: the change log lists the control region ({control}) among the "
+            f"regions of {', '.join(changed)}, live from go-live on: it got changes too, so "
+            "it is no control group and no effect of the changes is shown. Name a region "
+            "that got none of them as control_region in dataset.json."))
     alpha = round(1 - confidence, 12)
     frame = did_frame(crm, kpi)
     try:
