@@ -261,6 +261,7 @@ class Row:
     window_note: str          # kpi_table's note for the review window
     status_before: str = ""   # kpi_table's status in the comparison period
     target_date: pd.Timestamp | None = None  # by when the target should be reached
+    with_interval: bool = True  # kpi_table's: an interval (not the value alone) judged it
 
 
 @dataclass
@@ -338,8 +339,8 @@ def target_summary(rows: list[Row]) -> list[str]:
     changes), not met and cannot tell, each counted only as the interval allows. ``rows``: the
     report's KPI rows."""
     with_target = [r for r in rows if r.status in TARGET_WORDS]
-    alone = [r for r in with_target if "judged on the value alone" in r.window_note]
-    judged = [r for r in with_target if "judged on the value alone" not in r.window_note]
+    alone = [r for r in with_target if not r.with_interval]
+    judged = [r for r in with_target if r.with_interval]
     if not with_target:
         return ["No KPI of this focus has a target in this dataset: agree targets before "
                 "the next review."]
@@ -683,7 +684,7 @@ def _row(crm: CRM, name: str, baseline, window, table: pd.DataFrame,
     unit = crm.profile.unit(k.unit)
     return Row(name, k.area, unit, c, str(t.status), float(t.target),
                describe(c, unit), target_sentence(t, was, window[1]), str(t.note), was,
-               t.target_date)
+               t.target_date, bool(t.with_interval))
 
 
 def assemble(crm: CRM, focus: str = "sales") -> Report:

@@ -229,13 +229,14 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
     with shared_work():
         for name in names:
             k = REGISTRY[name]
-            note = missing_note(crm, name) or "; ".join(
+            absent = missing_note(crm, name)
+            note = absent or "; ".join(
                 n for n in (unknown_amount_note(crm, name), k.note) if n)
             if by is not None and by not in k.groupings:
                 values = [np.nan] * len(labels)
                 can = " or ".join(k.groupings) if k.groupings else "nothing (company-wide)"
                 note = f"cannot be split by {by}: only by {can}"
-            elif note.startswith("no data"):
+            elif absent:
                 values = [np.nan] * len(labels)
             else:
                 measured = evaluate(crm, name, first, last, **({"by": by} if by else {}))
