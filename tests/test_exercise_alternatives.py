@@ -22,7 +22,6 @@ from crm_course import review as rv
 from crm_course.exercises import methods
 from crm_course.exercises.banks import get_bank
 from crm_course.exercises.judge import Incorrect
-from crm_course.kpis.evaluation import maturity_days
 
 Z_A, Z_B = norm.ppf(0.975), norm.ppf(0.8)
 
@@ -142,7 +141,7 @@ def _02_q13_mature(sample, leads):
     the recorded baseline)."""
     row = sample.kpi_targets.set_index("kpi").loc["lead_conversion_rate"]
     rate = kpis.lead_conversion_rate(sample, *_baseline(sample),
-                                     within_days=maturity_days(sample))
+                                     within_days=sample.profile.maturity_days)
     return rate * row.target / row.baseline
 
 

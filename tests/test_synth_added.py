@@ -1,6 +1,8 @@
 """Columns and tables added to the generator after its first release (issue 26): loss
 reasons, competitors, incident types, field visits. Each draws from its own random
-stream, so every earlier column keeps its bytes (digests taken at commit 4439d20)."""
+stream, so every earlier column keeps its bytes (digests taken at commit 4439d20;
+``changes.expected_effect`` taken again after issue 28 corrected the change log's wording,
+a text, not a random draw)."""
 
 from __future__ import annotations
 

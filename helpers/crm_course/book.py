@@ -200,7 +200,6 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
 def stage(src: Path, hub_link: str = "") -> Path:
     """Lay out Sphinx's source folder ``src`` (emptied first); return it. ``hub_link``: as in
     `run_box` (anything but an http(s) URL holding ``{path}`` raises `BookError`)."""
-    from .kpis import evaluation
     from .report_page import build_report
     from .source import get_crm
 
@@ -223,7 +222,7 @@ def stage(src: Path, hub_link: str = "") -> Path:
                 nbformat.write(stage_notebook(path, kind, hub_link, collapse), out / path.name)
     crm = get_crm()
     (src / "kpi-reference.md").write_text(
-        kpi_reference(crm.kpi_targets, evaluation.maturity_days(crm)), encoding="utf-8")
+        kpi_reference(crm.kpi_targets, crm.profile.maturity_days), encoding="utf-8")
     build_report(src / "_extra" / "evaluation-report.html")
     return src
 

@@ -25,7 +25,7 @@ are the course's (`COURSE_POLICIES`), and ``Profile.defaulted`` says which.
 Read by: validation (a category column of the schema names the vocabulary it takes its
 values from, `schema.Column.allowed`), the KPI groupings (`kpis.group_labels`), business
 time and the SLA (``kpis.service``), the evaluation engine's maturity window
-(``kpis.evaluation.maturity_days``). The importer lists the profile in its report.
+(``Profile.maturity_days``). The importer lists the profile in its report.
 """
 
 from __future__ import annotations

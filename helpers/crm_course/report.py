@@ -478,7 +478,7 @@ def not_yet_shown(crm: CRM, rows: list[Row]) -> list[str]:
     report's KPI rows."""
     end = pd.Timestamp(crm.meta["data_end"])
     out = []
-    days = ev.maturity_days(crm)
+    days = crm.profile.maturity_days
     if not crm.missing("opportunities"):
         young = int((crm.opportunities.created_date > end - pd.Timedelta(days=days)).sum())
         if young:
@@ -707,7 +707,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     found = verdicts(crm, [r.kpi for r in rows])
     if any(r.comparison.immature for r in rows):
         cautions.append(f"Records too young to show their outcome are left out of the "
-                        f"outcome KPIs (leads get {ev.maturity_days(crm)} days to close).")
+                        f"outcome KPIs (leads get {crm.profile.maturity_days} days to close).")
     also = [_row(crm, n, baseline, window, table, before) for n in ALWAYS_SHOWN
             if n not in names and not crm.missing(*get_kpi(n).tables)]
     types = (None if crm.missing(*get_kpi("post_sale_incidents_by_type").tables)

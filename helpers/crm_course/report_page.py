@@ -99,7 +99,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
         months = [m for m, y in young.items() if y]
         which = (f"The last month ({months[0]:%B %Y}) is" if len(months) == 1 else
                  f"The last {len(months)} months ({months[0]:%B %Y} on) are")
-        text = (f" {which} dashed: records younger than {ev.maturity_days(crm)} days are "
+        text = (f" {which} dashed: records younger than {crm.profile.maturity_days} days are "
                 "still moving, so read it as provisional.")
         alt += text
         caption += text
@@ -161,7 +161,7 @@ def incident_rows(report: Report) -> list[dict]:
 def render(crm: CRM, report: Report) -> str:
     """The report page's HTML."""
     return _environment().get_template("report.html.j2").render(
-        r=report, areas=sections(crm, report), maturity=ev.maturity_days(crm))
+        r=report, areas=sections(crm, report), maturity=crm.profile.maturity_days)
 
 
 def build_report(out_html: str | os.PathLike, data_dir: str | os.PathLike | None = None,

@@ -8,9 +8,9 @@
   when needed: pooled rate = sum of numerators / sum of denominators over the calendar
   months, quarters or years of the window.
 * **Mature**: a KPI whose records need time to show their outcome (``matures``) counts only
-  records at least `maturity_days` old at the data's end; a window that is cut says so
+  records at least ``crm.profile.maturity_days`` old at the data's end; a window that is cut says so
   (``Value.immature``). A conversion counts a lead as won only when it was won within
-  `maturity_days` of creation, so an old lead and a young one get the same time.
+  ``crm.profile.maturity_days`` of creation, so an old lead and a young one get the same time.
 * **Possible**: a share outside 0-1, an ROI below -100 % or a negative duration raises
   `ImpossibleValue` instead of reaching a page.
 """
@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..data import CRM
 from ..inference import CONFIDENCE
-from ._common import maturity_cut, period
+from ._common import MONTH_DAYS, maturity_cut, period
 from .registry import REGISTRY, get_kpi
 
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
@@ -33,11 +33,6 @@ PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
 
 class ImpossibleValue(ValueError):
     """A KPI value no data can produce (a bug, or a definition applied to the wrong data)."""
-
-
-def maturity_days(crm: CRM) -> int:
-    """Days a record needs before its outcome counts: ``crm.profile.maturity_days``."""
-    return crm.profile.maturity_days
 
 
 def possible_range(name: str) -> tuple[float, float]:
@@ -148,8 +143,8 @@ def compute(crm: CRM, name: str, start, end, **kwargs):
 
 
 def months_between(first: pd.Timestamp, last: pd.Timestamp) -> float:
-    """Length of [first, last] in months (30.44 days each)."""
-    return ((last - first).days + 1) / 30.44
+    """Length of [first, last] in months (`_common.MONTH_DAYS`, 365.25 / 12 days each)."""
+    return ((last - first).days + 1) / MONTH_DAYS
 
 
 def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,

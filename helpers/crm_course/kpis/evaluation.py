@@ -29,7 +29,6 @@ from .engine import (
     level_interval,
     like_period_value,
     mature_end,
-    maturity_days,
     months_between,
     observations,
     per_period_value,
@@ -43,7 +42,7 @@ __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue
            "clustered_share_interval", "compare",
            "comparison_baseline", "compute", "evaluate", "group_against_others",
            "level_interval",
-           "like_period_value", "mature_end", "maturity_days", "mean_interval",
+           "like_period_value", "mature_end", "mean_interval",
            "months_between", "observations", "over_time", "per_period_value",
            "same_season_baseline", "survey_waves", "testable", "values_interval",
            "winback_effect"]
