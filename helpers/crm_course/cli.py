@@ -7,6 +7,7 @@ work in the module named in its help; nothing here computes anything itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -427,20 +428,30 @@ def _dashboard(args) -> int:
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
                             cull_idle=args.cull_idle)
     with tempfile.TemporaryDirectory(prefix="crm-dashboard-") as first_view:
-        voila = subprocess.Popen(command, cwd=ROOT,
+        # its own process group: a stop reaches Voila through this command only, and what
+        # it leaves (kernels of a Voila stopped while starting them) is killed as a group
+        voila = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
                                  env=environment(args.results, first_view=first_view))
-        signal.signal(signal.SIGTERM, lambda *_: voila.send_signal(signal.SIGTERM))
+        stopping: list[bool] = []
+
+        def stop(*_) -> None:
+            stopping.append(True)
+            voila.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
         try:
             code = voila.wait()
-        except KeyboardInterrupt:  # the terminal sent Voila its own SIGINT too
-            voila.send_signal(signal.SIGTERM)
+        except KeyboardInterrupt:
+            stop()
             code = 0
         try:
             voila.wait(timeout=30)
         except subprocess.TimeoutExpired:
             voila.kill()
             voila.wait()
-        return 0 if code in (0, -signal.SIGTERM) else code
+        with contextlib.suppress(ProcessLookupError):  # nothing of it left
+            os.killpg(voila.pid, signal.SIGKILL)
+        return 0 if stopping or code in (0, -signal.SIGTERM) else code
 
 
 def _add_submit(sub) -> None:
