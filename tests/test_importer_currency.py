@@ -193,3 +193,21 @@ def test_a_currency_label_that_is_no_code_names_its_file_and_column(tmp_path):
     with pytest.raises(MappingError, match="Opportunity.csv, column 'CurrencyIsoCode': "
                                            "'EURO' at lines"):
         import_export(folder, "salesforce", tmp_path / "out")
+
+
+def test_the_currency_option_stands_in_for_a_mapped_currency_column_left_out(tmp_path):
+    # the finding: HubSpot's mapping names a 'Currency' column; an export without it was
+    # refused even with --currency, and the message did not name the option
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "hubspot_web", folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+    deals.drop(columns="Currency").to_csv(folder / "deals.csv", index=False)
+    with pytest.raises(MappingError, match="column 'Currency' is missing .* name it with "
+                                           "--currency"):
+        import_export(folder, "hubspot-web", tmp_path / "refused")
+    import_export(folder, "hubspot-web", tmp_path / "out", currency="EUR")
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert crm.profile.currency == "EUR"
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert "deals.csv: column 'Currency' (tables.opportunities.currency in hubspot-web.yml) " \
+           "is not in the file: every amount is taken to be in EUR (--currency)" in text

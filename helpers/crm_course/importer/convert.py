@@ -185,9 +185,12 @@ class _Converter:
     """Maps one export file to one course table, collecting problems and notes."""
 
     def __init__(self, mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
-                 problems: list[str], report: ImportReport, time_zone: str | None):
+                 problems: list[str], report: ImportReport, time_zone: str | None,
+                 currency: str | None = None):
+        """``currency``: the --currency option (amounts without a currency column)."""
         self.mapping, self.tm, self.raw = mapping, tm, raw
         self.problems, self.report, self.time_zone = problems, report, time_zone
+        self.currency = currency
 
     def own_copy(self) -> str:
         """Where the user edits the mapping: a built-in one is copied first."""
@@ -468,10 +471,15 @@ class _Converter:
             self.day_month(frame)
         code = (currencies.find_column(found, tm.currency)
                 if currencies.money_columns(table) else None)
-        if code is not None and code not in found:
+        if code is not None and code not in found and self.currency is not None:
+            self.report.notes.append(f"{tm.file}: column '{code}' (tables.{tm.table}.currency "
+                                     f"in {self.mapping.path.name}) is not in the file: every "
+                                     f"amount is taken to be in {self.currency} (--currency)")
+        elif code is not None and code not in found:
             self.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
                                  f"currency in {self.mapping.path.name}). Columns in the "
-                                 f"file: {', '.join(found)}")
+                                 f"file: {', '.join(found)}. If every amount is in one "
+                                 "currency, name it with --currency (e.g. --currency EUR)")
         elif code is not None:
             label = self.raw[code].str.strip()
             named = label.str.lower().map(self.mapping.currencies)   # 'Euro' -> EUR
@@ -988,7 +996,8 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         raw = _read(path, spec, problems, tm.delimiter)
         if raw is not None:
             raws[name] = raw
-            frames[name] = _Converter(spec, tm, raw, problems, report, zone).convert()
+            frames[name] = _Converter(spec, tm, raw, problems, report, zone,
+                                      money_code).convert()
     if problems:
         raise MappingError(problems)
     for name in TABLES:
