@@ -65,7 +65,7 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     e.months.index = (0, len(e.months.options) - 1)
     e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", WHOLE
     assert e.immature.tolist()[-1] and not e.immature.iloc[:-1].any()  # March 2026
-    assert "dashed: younger than 30 days, still maturing" in e.message
+    assert "March 2026 not drawn: no record is 30 days old yet" in e.message  # none is
     e.area.value, e.kpi.value = "marketing", "marketing_roi"
     assert e.length is None and e.series.empty and "not drawn month by month" in e.message
     e.area.value = "feedback"  # sus_score: two survey waves, points with intervals

@@ -293,3 +293,14 @@ def test_claim_needs_p_below_the_level_and_a_better_direction():
     assert ev.claim(0.05, 0.5, 0.7, True) == "no clear change"
     assert ev.claim(0.01, 0.5, 0.7, None) == "no clear change"
     assert ev.claim(0.01, 0.5, 0.5, True) == "no clear change"
+
+
+def test_young_months_are_said_as_drawn_or_not_drawn():
+    # the finding: "the last month is dashed" for a month with no value, which no chart drew
+    months = pd.date_range("2026-01-01", periods=3, freq="MS")
+    series = pd.DataFrame({"whole company": [0.12, 0.15, float("nan")]}, index=months)
+    young = pd.Series([False, True, True], index=months)
+    assert ev.young_note(series, young, 45) == (
+        "February 2026 dashed: records younger than 45 days are still moving, so read it as "
+        "provisional; March 2026 not drawn: no record is 45 days old yet")
+    assert ev.young_note(series, young & False, 45) == ""

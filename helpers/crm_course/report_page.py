@@ -96,11 +96,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
     caption = f"{label} by month ({k.unit})."
     if young.any():
-        months = [m for m, y in young.items() if y]
-        which = (f"The last month ({months[0]:%B %Y}) is" if len(months) == 1 else
-                 f"The last {len(months)} months ({months[0]:%B %Y} on) are")
-        text = (f" {which} dashed: records younger than {crm.profile.maturity_days} days are "
-                "still moving, so read it as provisional.")
+        text = " " + ev.young_note(series, young, crm.profile.maturity_days) + "."
         alt += text
         caption += text
     return base64.b64encode(buffer.getvalue()).decode("ascii"), alt, caption

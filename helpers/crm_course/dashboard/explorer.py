@@ -184,8 +184,8 @@ class KPIExplorer:
         unit = words.unit(k.unit, self.crm.profile.currency)
         self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
-            self.message += (f"; dashed: younger than {self.crm.profile.maturity_days} days, "
-                             "still maturing")
+            self.message += "; " + ev.young_note(self.series, self.immature,
+                                                 self.crm.profile.maturity_days)
         if by and not split:
             self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export

@@ -35,7 +35,7 @@ from .engine import (
     testable,
     values_interval,
 )
-from .series import chart_length, over_time, survey_waves
+from .series import chart_length, over_time, survey_waves, young_note
 
 __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue", "Value",
            "baseline_rule", "chart_length", "check_possible", "claim",
@@ -45,4 +45,4 @@ __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue
            "like_period_value", "mature_end", "mean_interval",
            "months_between", "observations", "over_time", "per_period_value",
            "same_season_baseline", "survey_waves", "testable", "values_interval",
-           "winback_effect"]
+           "winback_effect", "young_note"]

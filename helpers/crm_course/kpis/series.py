@@ -80,3 +80,24 @@ def survey_waves(crm: CRM, start, end, confidence: float = CONFIDENCE) -> pd.Dat
                            "high": mean + half, "n": n}
     return pd.DataFrame.from_dict(rows, orient="index", columns=["date", "mean", "low", "high",
                                                                  "n"]).rename_axis("wave")
+
+
+def young_note(series: pd.DataFrame, young: pd.Series, days: int) -> str:
+    """The caption's words for the still-maturing periods of ``series`` (``young``: True
+    for each, as `over_time` gives): those with a value are drawn dashed and provisional,
+    those without (no record ``days`` old yet) are not drawn, and each is said; '' when
+    none is young."""
+    months = [m for m, y in young.items() if y]
+    blank = [m for m in months if series.loc[m].isna().all()] if len(series) else months
+    drawn = [m for m in months if m not in blank]
+
+    def named(found: list) -> str:
+        return (f"{found[0]:%B %Y}" if len(found) == 1 else
+                f"{found[0]:%B %Y} to {found[-1]:%B %Y}")
+
+    parts = ([f"{named(drawn)} dashed: records younger than {days} days are still moving, "
+              "so read it as provisional"] if drawn else [])
+    parts += ([f"{named(blank)} not drawn: no record is {days} days old yet"]
+              if blank else [])
+    return "; ".join(parts)
+
