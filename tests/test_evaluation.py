@@ -266,6 +266,9 @@ def test_format_p_is_the_one_p_formatter():
     assert not hasattr(ev, "p_text")  # the engine's second name for it is gone
     assert rv.format_p(0.0000004) == "p < 0.001"
     assert rv.format_p(0.0496) == "p = 0.0496"  # not "0.050" next to a claim
+    # the finding: 0.04996 (passes at 95 %) and 0.05004 (fails) both read "p = 0.0500"
+    assert rv.format_p(0.04996) == "p = 0.04996" and rv.format_p(0.05004) == "p = 0.05004"
+    assert rv.format_p(0.05) == "p = 0.050" and rv.format_p(0.0504) == "p = 0.0504"
 
 
 def test_ticket_observations_use_the_profiles_business_hours(sample):

@@ -51,11 +51,15 @@ class Comparison:
 
 
 def format_p(p: float) -> str:
-    """'p = 0.023', or 'p < 0.001' for smaller values (never 'p = 0.000'); four decimals
-    where three would round across 0.05 (0.0496 is not 'p = 0.050')."""
+    """'p = 0.023', or 'p < 0.001' for smaller values (never 'p = 0.000'); more decimals
+    where three would hide which side of 0.05 ``p`` lies (0.0496 is 'p = 0.0496', 0.04996
+    'p = 0.04996', never 'p = 0.050' for a p that passes or fails at 95 %)."""
     if p < 0.001:
         return "p < 0.001"
-    return f"p = {p:.4f}" if f"{p:.3f}" == "0.050" else f"p = {p:.3f}"
+    digits = 3
+    while digits < 8 and p != 0.05 and float(f"{p:.{digits}f}") == 0.05:
+        digits += 1
+    return f"p = {p:.{digits}f}"
 
 
 def change_text(value: float, scale: str) -> str:
