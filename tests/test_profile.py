@@ -218,6 +218,12 @@ def test_a_dataset_currency_must_be_iso():
      "profile.policies: unknown policy 'lead_maturity_day'"),
     ({"control_region": "Atlantis"}, "control_region 'Atlantis' is not one of the company's "
                                      "regions"),
+    # the third review: crashes and silent readings
+    ({"policies": {"business_hours": {"open": "8"}}}, "business_hours: expected"),
+    ({"policies": {"business_hours": {"open": 8.5, "close": 17}}}, "business_hours: expected"),
+    ({"policies": {"lead_maturity_days": True}}, "lead_maturity_days: expected a whole"),
+    ({"policies": {"time_zone": "Mars/Base"}}, "time_zone: expected an IANA time zone"),
+    ({"profile_policies": [1, 2]}, "profile.policies: expected a mapping"),
 ])
 def test_a_dataset_with_a_wrong_policy_is_refused_at_load(tmp_path, change, said):
     # the finding: only the importer checked policies; a typo in dataset.json fell back to
@@ -225,10 +231,27 @@ def test_a_dataset_with_a_wrong_policy_is_refused_at_load(tmp_path, change, said
     folder = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA_DIR, folder)
     meta = json.loads((folder / "dataset.json").read_text())
-    if "policies" in change:
+    if "profile_policies" in change:
+        meta["profile"]["policies"] = change["profile_policies"]
+    elif "policies" in change:
         meta["profile"]["policies"].update(change["policies"])
     else:
         meta.update(change)
     (folder / "dataset.json").write_text(json.dumps(meta))
     with pytest.raises(DataError, match=re.escape(said)):
+        load_crm(folder, cache=False)
+
+
+def test_a_change_log_region_that_is_not_the_companys_is_refused(tmp_path):
+    # the third review: 'west' in CH04's regions passed validation, so the control-region
+    # check (exact names) did not see that the control got the change
+    folder = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, folder)
+    path = folder / "changes.csv"
+    text = path.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("CH04,"))
+    path.write_text(text.replace(row, row.replace("North;South;East", "North;South;west")),
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape("changes.csv, column 'regions': unknown "
+                                                  "region(s) 'west' at line 5")):
         load_crm(folder, cache=False)

@@ -44,3 +44,17 @@ def test_a_control_region_that_got_the_changes_is_no_control_group(sample):
     v = causal_verdict(crm, "lead_conversion_rate")
     assert math.isnan(v.effect) and not v.established
     assert "lists the control region (North) among the regions of CH03" in v.conclusion
+
+
+def test_an_improvement_without_a_kpi_in_the_control_region_counts_too(sample):
+    # the third review: a change with no KPI recorded (an integration) given to the control
+    # region was not seen; licences and the implementation, for every region, are no change
+    from crm_course.data import CRM
+    from crm_course.kpis.verdict import control_changed
+
+    changes = sample.changes.copy()
+    ch07 = changes.change_id == "CH07"
+    changes.loc[ch07, "kpi"] = None
+    changes.loc[ch07, "regions"] = changes.loc[ch07, "regions"] + ";West"
+    crm = CRM({**sample.tables, "changes": changes}, sample.meta)
+    assert control_changed(crm) == ["CH07"]

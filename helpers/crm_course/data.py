@@ -304,6 +304,26 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
     return frame
 
 
+def check_change_regions(tables: dict[str, pd.DataFrame], regions: list[str] | None,
+                         problems: list[str]) -> None:
+    """Every region named in ``changes.regions`` (';'-separated) must be one of the
+    company's ``regions`` (its profile's vocabulary; no check without one): the control
+    group rests on which regions got which change, so 'west' or 'Wset' must not pass.
+    ``tables``: name -> parsed frame; ``problems``: list the unknown names go to."""
+    changes = tables.get("changes")
+    if changes is None or changes.empty or not regions:
+        return
+    named = changes.regions.astype(str).str.split(";").map(
+        lambda parts: sorted({p.strip() for p in parts if p.strip()} - set(regions)))
+    bad = named.map(bool).to_numpy()
+    if bad.any():
+        unknown = sorted(set().union(*named[bad]))
+        problems.append(f"changes.csv, column 'regions': unknown region(s) "
+                        f"{quote_values(unknown)} at {quote_lines(np.flatnonzero(bad))}"
+                        f"; the company's regions are {', '.join(regions)} "
+                        "(profile.vocabularies.regions), separated by ';'")
+
+
 def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     """Every foreign key must point at an existing row (orphans are reported).
 
@@ -435,6 +455,7 @@ def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
             if frame is not None:
                 tables[name] = frame
         check_references(tables, problems)
+        check_change_regions(tables, vocabularies.get("regions"), problems)
         if problems:
             raise DataError(problems)
         if store is not None:

@@ -69,25 +69,30 @@ def periods(meta: dict) -> dict:
 
 
 def check_policies(policies: dict, where: str) -> list[str]:
-    """Problems of a ``policies`` mapping (unknown keys, hours out of order, SLA of an
-    unknown priority), each naming ``where``."""
+    """Problems of a ``policies`` mapping (not a mapping, unknown keys, hours that are not
+    whole hours in order, SLA of an unknown priority, a day count or cost that is not a
+    positive number, an unknown currency or time zone), each naming ``where``."""
+    if not isinstance(policies, dict):
+        return [f"{where}: expected a mapping of policy names to values, got {policies!r}"]
     problems = [f"{where}: unknown policy '{k}'; known: {', '.join(COURSE_POLICIES)}"
                 for k in policies if k not in COURSE_POLICIES]
     hours = policies.get("business_hours")
+    day = {**DEFAULT_HOURS, **hours} if isinstance(hours, dict) else {}
     if hours is not None and not (isinstance(hours, dict) and set(hours) <= {"days", "open",
                                                                              "close"}
-                                  and hours.get("days", "Mon-Fri") == "Mon-Fri"
-                                  and 0 <= {**DEFAULT_HOURS, **hours}["open"]
-                                  < {**DEFAULT_HOURS, **hours}["close"] <= 24):
+                                  and day["days"] == "Mon-Fri"
+                                  and all(_whole(day[k]) for k in ("open", "close"))
+                                  and 0 <= day["open"] < day["close"] <= 24):
         problems.append(f"{where}.business_hours: expected {{open: <hour>, close: <hour>}} "
                         f"(whole hours, open before close, Mon-Fri), got {hours!r}")
     sla = policies.get("sla_hours")
     if sla is not None and not (isinstance(sla, dict) and set(sla) == set(PRIORITIES) and all(
-            isinstance(v, (int, float)) and v > 0 for v in sla.values())):
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+            for v in sla.values())):
         problems.append(f"{where}.sla_hours: expected positive hours for each priority "
                         f"({', '.join(PRIORITIES)}), got {sla!r}")
     days = policies.get("lead_maturity_days")
-    if days is not None and not (isinstance(days, int) and days > 0):
+    if days is not None and not (_whole(days) and days > 0):
         problems.append(f"{where}.lead_maturity_days: expected a whole number of days > 0, "
                         f"got {days!r}")
     cost = policies.get("hourly_cost")
@@ -95,11 +100,30 @@ def check_policies(policies: dict, where: str) -> list[str]:
                                  and cost > 0):
         problems.append(f"{where}.hourly_cost: expected a positive amount in the dataset's "
                         f"currency (a sales rep's hour, salary and overheads), got {cost!r}")
+    zone = policies.get("time_zone")
+    if zone is not None and not _time_zone(zone):
+        problems.append(f"{where}.time_zone: expected an IANA time zone such as Europe/Berlin, "
+                        f"got {zone!r}")
     currency = policies.get("currency")
     if currency is not None and not is_currency(currency):
         problems.append(f"{where}.currency: expected an ISO 4217 currency code such as EUR, "
                         f"USD or GBP, got {currency!r}")
     return problems
+
+
+def _whole(value) -> bool:
+    """A whole number (not a bool, not 8.5, not '8')."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _time_zone(name) -> bool:
+    """Whether ``name`` is an IANA time zone (zoneinfo), e.g. 'Europe/Berlin'."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return False
+    return True
 
 
 def is_currency(code) -> bool:

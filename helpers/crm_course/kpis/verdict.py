@@ -40,6 +40,7 @@ import pandas as pd
 from .. import inference
 from ..data import CRM
 from ..inference import CONFIDENCE, POWER, change_text
+from ..schema import CHANGE_KINDS
 from ._common import REGION_SEPARATOR
 from .panels import handler, panel, panel_entry, panel_kpis
 from .registry import kpi_words
@@ -108,15 +109,20 @@ def targeted_kpis(crm: CRM) -> set[str]:
                      .to_numpy(dtype=bool)].astype(str))
 
 
+IMPROVEMENTS = tuple(k for k in CHANGE_KINDS if k not in ("implementation", "licence"))
+
+
 def control_changed(crm: CRM) -> list[str]:
-    """Ids of the improvements (done changes aimed at a KPI, live on or after go-live,
-    ``changes_start``) whose regions include the control region: with any, the control
-    region is no control group. Licences and the like, for every region, are not
-    improvements."""
+    """Ids of the improvements (done changes live on or after go-live, ``changes_start``,
+    of a kind that changes how people work: training, system update, process change,
+    integration; `IMPROVEMENTS`) whose regions include the control region: with any, the
+    control region is no control group. Licences and the implementation, for every
+    region, are not improvements; a change with no KPI recorded still is one."""
     control, c = crm.profile.control_region, crm.changes
     if not control or c.empty:
         return []
-    live = ((c.status == "done").to_numpy(dtype=bool) & c.kpi.notna().to_numpy(dtype=bool)
+    live = ((c.status == "done").to_numpy(dtype=bool)
+            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
             & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
     listed = c.regions.astype(str).map(
         lambda text: control in {r.strip() for r in text.split(REGION_SEPARATOR)})
