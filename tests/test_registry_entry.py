@@ -136,3 +136,33 @@ def test_an_entry_says_whether_its_records_are_dated():
             pytest.approx(kpis.compute(sample, "active_user_rate", *sample.period("review")))
     finally:
         registry.unregister("engaged_user_rate")
+
+
+@pytest.mark.parametrize("matures, outcome, words", [
+    (False, "", "Lost conversion rate"),
+    (True, "won", "Lost conversion rate (won within 30 days)"),
+    (True, "", "Lost conversion rate (records at least 30 days old)")])
+def test_maturity_words_come_from_the_entry_not_the_name(matures, outcome, words):
+    # the finding: kpi_words added '(won within N days)' to any name ending in
+    # 'conversion_rate', whether or not its entry waits for records to mature
+    registry.register(registry.KPI(
+        "lost_conversion_rate", "sales", "lost / closed", "share", False, loss_rate,
+        matures=matures, outcome=outcome))
+    try:
+        assert registry.kpi_words(load_crm(), "lost_conversion_rate") == words
+    finally:
+        registry.unregister("lost_conversion_rate")
+
+
+def test_maturity_words_follow_the_profile_and_an_outcome_needs_matures():
+    sample = load_crm()
+    profile = {**sample.meta["profile"], "policies": {**sample.meta["profile"]["policies"],
+                                                      "lead_maturity_days": 45}}
+    crm = CRM(sample.tables, {**sample.meta, "profile": profile})
+    assert registry.kpi_words(crm, "lead_conversion_rate") == \
+        "Lead conversion rate (won within 45 days)"
+    assert registry.kpi_words(crm, "resolution_hours") == \
+        "Resolution time (records at least 45 days old)"
+    assert registry.kpi_words(crm, "first_response_hours") == "First response time"
+    with pytest.raises(ValueError, match="outcome.*matures=True"):
+        registry.KPI("x_rate", "sales", "x", "share", True, loss_rate, outcome="won")

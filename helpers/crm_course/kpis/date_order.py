@@ -37,11 +37,10 @@ class ImpossibleOrder:
 def duration_kpis(table: str, column: str) -> tuple[str, ...]:
     """Scalar KPIs measuring the time up to ``table.column``: those that need that column,
     or the table itself, and have a duration unit (``sales_cycle_days`` for
-    ``opportunities.close_date``) or count records by a window ('won within the maturity
-    window': ``lead_conversion_rate``)."""
+    ``opportunities.close_date``) or count an ``outcome`` within the maturity window ('won':
+    ``lead_conversion_rate``)."""
     return tuple(k.name for k in REGISTRY.values() if k.kind == "scalar"
-                 and (k.unit.endswith(DURATION_UNITS) or " within the maturity window"
-                      in k.formula)
+                 and (k.unit.endswith(DURATION_UNITS) or k.outcome)
                  and (f"{table}.{column}" in k.tables or table in k.tables))
 
 

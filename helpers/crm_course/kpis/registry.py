@@ -82,6 +82,9 @@ class KPI:
     needs: tuple[str, ...] | None = None  # None: the area's AREA_NEEDS
     aggregation: str = "pooled ratio"  # a key of AGGREGATIONS
     matures: bool = False  # records need the profile's maturity window to show their outcome
+    # what a record must reach within that window to count ('won': a conversion); '' when
+    # the window only ages the records (a resolution time). Needs ``matures``.
+    outcome: str = ""
     records: Callable | None = None  # (crm, first, last) -> array behind the KPI's test
     test: str | None = None  # 'share' (proportions), 'median' or 'mean' of the records
     dated: bool = True  # each record belongs to a day (a panel for the causal verdict can
@@ -92,6 +95,11 @@ class KPI:
     pooled_counts: Callable | None = None  # (crm, first, last) -> (numerator, denominator)
     left_truncated: bool = False  # durations counted at their end: cut near the data start
     sums_amount: bool = False  # sums opportunities.amount (an export may lack amounts)
+
+    def __post_init__(self):
+        if self.outcome and not self.matures:
+            raise ValueError(f"outcome: KPI {self.name!r} counts {self.outcome!r} within the "
+                             "maturity window, so it needs matures=True")
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -128,8 +136,8 @@ _ENTRIES = (
     # sales
     KPI("lead_conversion_rate", "sales",
         "leads won within the maturity window / leads created in the period", "share",
-        True, sales.lead_conversion_rate, U, matures=True, records=records.leads,
-        test="share"),
+        True, sales.lead_conversion_rate, U, matures=True, outcome="won",
+        records=records.leads, test="share"),
     KPI("lead_conversion_eventual", "sales",
         "leads won by the data's end / leads created in the period (open leads included)",
         "share", True, sales.lead_conversion_eventual, U, kind="diagnostic",
@@ -160,7 +168,7 @@ _ENTRIES = (
         needs=("campaign_members",), test="share", clustered=records.campaign_sends),
     KPI("campaign_conversion_rate", "marketing",
         "campaign leads won within the maturity window / campaign leads",
-        "share", True, marketing.campaign_conversion_rate, U, matures=True,
+        "share", True, marketing.campaign_conversion_rate, U, matures=True, outcome="won",
         records=records.campaign_leads, test="share"),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         "EUR per lead", False, marketing.cost_per_lead),
@@ -282,13 +290,23 @@ def unregister(name: str) -> None:
     REGISTRY.pop(name, None)
 
 
+def maturity_words(kpi: KPI, days: int) -> str:
+    """How KPI ``kpi`` waits for its records to mature, in words ('' when its entry does not
+    ``matures``): 'won within 30 days' when it counts an ``outcome`` within the window,
+    'records at least 30 days old' when the window only ages them. ``days``: the window."""
+    if not kpi.matures:
+        return ""
+    if kpi.outcome:
+        return f"{kpi.outcome} within {days} days"
+    return f"records at least {days} days old"
+
+
 def kpi_words(crm: CRM, name: str) -> str:
-    """The label of KPI ``name``, with the maturity window for a conversion: 'Lead
-    conversion rate (won within 30 days)' (``crm.profile.maturity_days``)."""
-    label = kpi_label(name)
-    if name.endswith("conversion_rate"):
-        return f"{label} (won within {crm.profile.maturity_days} days)"
-    return label
+    """The label of KPI ``name``, with its maturity window when its entry ``matures``
+    (`maturity_words`): 'Lead conversion rate (won within 30 days)'
+    (``crm.profile.maturity_days``)."""
+    words = maturity_words(get_kpi(name), crm.profile.maturity_days)
+    return f"{kpi_label(name)} ({words})" if words else kpi_label(name)
 
 
 def get_kpi(name: str) -> KPI:
