@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from kpi_fixtures import make_crm
 
-from crm_course import kpis
+from crm_course import inference, kpis
 from crm_course import review as rv
 from crm_course.kpis import evaluation as ev
 from crm_course.kpis.comparison import _driver
@@ -269,6 +269,19 @@ def test_format_p_is_the_one_p_formatter():
     # the finding: 0.04996 (passes at 95 %) and 0.05004 (fails) both read "p = 0.0500"
     assert rv.format_p(0.04996) == "p = 0.04996" and rv.format_p(0.05004) == "p = 0.05004"
     assert rv.format_p(0.05) == "p = 0.050" and rv.format_p(0.0504) == "p = 0.0504"
+
+
+@pytest.mark.parametrize("confidence, below, above", [
+    (0.90, "p = 0.0996", "p = 0.1004"), (0.99, "p = 0.00996", "p = 0.01004")])
+def test_format_p_shows_the_side_of_the_level_in_use(confidence, below, above):
+    # the finding: the extra decimals were given only around 0.05, so at 90 % 0.0996 (passes)
+    # and 0.1004 (fails) both read "p = 0.100"
+    level = round(1 - confidence, 10)
+    assert rv.format_p(level * 0.996, confidence) == below
+    assert rv.format_p(level * 1.004, confidence) == above
+    c = inference.Comparison("x", 0.1, 0.2, 0.1, 0.0, 0.2, level * 0.996, "z", 10, 10,
+                             confidence)
+    assert below in c.summary()  # a comparison formats its p at its own level
 
 
 def test_ticket_observations_use_the_profiles_business_hours(sample):

@@ -47,17 +47,27 @@ class Comparison:
         return (f"{self.measure}: {f(self.before)} before (n={self.n_before:,}) vs "
                 f"{f(self.after)} after (n={self.n_after:,}); difference {f(self.difference)}, "
                 f"{self.confidence:.0%} interval {f(self.ci_low)} to {f(self.ci_high)}; "
-                f"{format_p(self.p_value)} ({self.test}): {verdict}.")
+                f"{format_p(self.p_value, self.confidence)} ({self.test}): {verdict}.")
 
 
-def format_p(p: float) -> str:
+def format_p(p: float, confidence: float = CONFIDENCE) -> str:
     """'p = 0.023', or 'p < 0.001' for smaller values (never 'p = 0.000'); more decimals
-    where three would hide which side of 0.05 ``p`` lies (0.0496 is 'p = 0.0496', 0.04996
-    'p = 0.04996', never 'p = 0.050' for a p that passes or fails at 95 %)."""
+    where three would hide which side of the significance level 1 - ``confidence`` ``p``
+    lies (at 95 %: 0.0496 is 'p = 0.0496', 0.04996 'p = 0.04996', never 'p = 0.050' for a
+    p that passes or fails; at 99 %: 0.00996 is 'p = 0.00996').
+
+    Parameters
+    ----------
+    p : float
+        The p-value.
+    confidence : float
+        The confidence level the p-value is judged at (default `CONFIDENCE`).
+    """
     if p < 0.001:
         return "p < 0.001"
+    level = round(1 - confidence, 10)
     digits = 3
-    while digits < 8 and p != 0.05 and float(f"{p:.{digits}f}") == 0.05:
+    while digits < 8 and p != level and round(p, digits) == level:
         digits += 1
     return f"p = {p:.{digits}f}"
 
@@ -218,7 +228,8 @@ class DiD:
                    else "could well be chance")
         return (f"{self.measure}: difference-in-differences {f(self.effect)}, "
                 f"{self.confidence:.0%} interval {f(self.ci_low)} to {f(self.ci_high)}; "
-                f"{format_p(self.p_value)} (errors clustered by {self.clusters} groups): "
+                f"{format_p(self.p_value, self.confidence)} (errors clustered by "
+                f"{self.clusters} groups): "
                 f"{verdict}.")
 
 

@@ -292,4 +292,4 @@ def group_against_others(crm: CRM, name: str, start, end, by: str, group: str,
     return (f"its {label} is {c.after:.1%} (n={c.n_after:,}) against {c.before:.1%} in the "
             f"other {len(others)} pooled (n={c.n_before:,}; {100 * c.difference:+.1f} pp, "
             f"{c.confidence:.0%} interval {100 * c.ci_low:+.1f} to {100 * c.ci_high:+.1f} pp, "
-            f"{inference.format_p(c.p_value)}): {verdict}.")
+            f"{inference.format_p(c.p_value, c.confidence)}): {verdict}.")
