@@ -6,6 +6,7 @@ session on that copy: `notebook_runs`) each use these, never the course's 30 day
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -149,3 +150,56 @@ def test_no_policy_is_written_into_lesson_or_solution_code(path):
              if cell.cell_type == "code" for line in cell.source.splitlines()
              if POLICY_LITERALS.search(line.split("#")[0])]
     assert not found, f"{path.name}: {found}"
+
+
+PACKAGE = ROOT / "helpers" / "crm_course"
+# where the course's own policy values may be written: the profile's defaults and the
+# synthetic company's generator (its settings are the sample's, not a reader's)
+POLICY_HOMES = ("profile.py", "synth/")
+REGION_NAMES = frozenset({"North", "South", "East", "West"})
+
+
+def policy_literals(source: str) -> list[str]:
+    """Policy values written into code (docstrings and comments are not code): a
+    ``days=``/``hours=`` keyword given a number other than 0 or 1, a ``*days*``/``*hour*``
+    parameter defaulting to one (a named constant must stand there), the hours (9, 18),
+    a region name as a string."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            found += [f"{node.lineno}: {k.arg}={k.value.value}" for k in node.keywords
+                      if k.arg in ("days", "hours") and isinstance(k.value, ast.Constant)
+                      and k.value.value not in (0, 1)]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = node.args
+            positional = a.posonlyargs + a.args
+            pairs = [*zip(positional[len(positional) - len(a.defaults):], a.defaults,
+                          strict=True), *zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+            found += [f"{node.lineno}: {arg.arg}={d.value}" for arg, d in pairs
+                      if ("days" in arg.arg or "hour" in arg.arg)
+                      and isinstance(d, ast.Constant) and type(d.value) is int
+                      and d.value not in (0, 1)]
+        elif isinstance(node, ast.Constant) and node.value in REGION_NAMES:
+            found.append(f"{node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.Tuple) and [getattr(e, "value", None)
+                                              for e in node.elts] == [9, 18]:
+            found.append(f"{node.lineno}: (9, 18)")
+    return found
+
+
+def test_policy_literals_finds_each_kind():
+    source = ("def f(x, within_days=30, *, hours=(9, 18)):\n"
+              "    return x + pd.Timedelta(days=45), 'West'\n")
+    assert sorted(policy_literals(source)) == ["1: (9, 18)", "1: within_days=30",
+                                               "2: 'West'", "2: days=45"]
+    assert policy_literals('"""Open 9-18 in the West, 30 days."""\nDAYS = 30\n') == []
+
+
+def test_no_policy_is_written_into_package_code():
+    """Maturity days, business hours and region names are read from ``crm.profile`` (or a
+    named constant that is part of a KPI's definition), never written into package code
+    outside the profile's defaults and the generator's settings."""
+    found = {str(path.relative_to(PACKAGE)): hits for path in sorted(PACKAGE.rglob("*.py"))
+             if not str(path.relative_to(PACKAGE)).startswith(POLICY_HOMES)
+             and (hits := policy_literals(path.read_text(encoding="utf-8")))}
+    assert not found, found

@@ -76,7 +76,7 @@ def _add_data(sub) -> None:
                    "in several currencies: Salesforce's DatedConversionRate export or a CSV "
                    "currency,rate[,from_date] (units per one unit of the reporting currency)")
     i.add_argument("--control-region", default=None, help="region that got no changes "
-                   "before the review (North, South, East or West after the mapping): "
+                   "before the review (a region as it reads after the mapping): "
                    "enables the difference-in-differences parts (default: none)")
     i.add_argument("--company", default=None, help="company name shown in the lessons and "
                    "the report (default: the mapping's, else the export folder's name)")

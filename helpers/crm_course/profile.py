@@ -172,7 +172,10 @@ class Profile:
     @property
     def maturity_days(self) -> int:
         """Days a lead (or any record judged by a later outcome) gets before it counts:
-        ``lead_maturity_days``. The one maturity window of every KPI and test."""
+        ``lead_maturity_days``. The one maturity window of every KPI whose registry entry
+        ``matures`` and of every test. The follow-up windows written into a KPI's definition
+        (post-sale incidents' `kpis.service.FOLLOW_UP_DAYS`, win-back's
+        `kpis.customers.WINBACK_DAYS`) are not policies: another window is another KPI."""
         return int(self.policies["lead_maturity_days"])
 
     @property

@@ -267,8 +267,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("response_date", "date", "Date of the response.", nullable=True,
                not_before="sent_date"),
     ), primary_key=("member_id",)),
-    Table("tickets", "Service cases. Times are local; business hours are the profile's "
-          "(the sample's: Mon-Fri 09-18).", (
+    Table("tickets", "Service cases. Times are local; business hours are the company's "
+          "(stated at the top of the data dictionary).", (
         Column("ticket_id", "id", "Ticket key."),
         Column("account_id", "id", "Customer.", references="accounts.account_id"),
         Column("agent_id", "id", "Service agent assigned.", references="users.user_id"),

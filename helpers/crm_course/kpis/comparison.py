@@ -23,7 +23,7 @@ import pandas as pd
 from .. import inference
 from ..data import CRM
 from ._common import period
-from .customers import winback_counts
+from .customers import WINBACK_DAYS, winback_counts
 from .engine import (
     CONFIDENCE,
     Value,
@@ -220,7 +220,7 @@ def claim(p_value: float, before: float, after: float, higher_is_better: bool | 
     return "improved" if (after > before) == bool(higher_is_better) else "got worse"
 
 
-def winback_effect(crm: CRM, start, end, within_days: int = 90,
+def winback_effect(crm: CRM, start, end, within_days: int = WINBACK_DAYS,
                    confidence: float = CONFIDENCE) -> Comparison | None:
     """The win-back campaigns of [start, end] against their holdout: ``before`` = the
     holdout's comeback rate, ``after`` = the targeted group's, ``difference`` = targeted -

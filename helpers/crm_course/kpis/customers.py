@@ -34,6 +34,9 @@ from ._common import (
 )
 
 WIN_BACK = "win-back"
+# days after a win-back campaign's start in which an order counts as a comeback: part of
+# winback_rate's definition (another window is another KPI), not a company policy
+WINBACK_DAYS = 90
 
 
 def _customer_at(a: pd.DataFrame, day: np.datetime64) -> np.ndarray:
@@ -169,7 +172,8 @@ def _winback(crm: CRM, start, end, within_days: int, holdout: bool
     return targets, back
 
 
-def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: int = 90,
+def winback_rate(crm: CRM, start, end, *, by: str | None = None,
+                 within_days: int = WINBACK_DAYS,
                  holdout: bool = False) -> Result:
     """Share of the lapsed customers targeted by a win-back campaign who ordered again.
 
@@ -183,7 +187,7 @@ def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: in
     Parameters
     ----------
     within_days : int
-        Window after the campaign's start, in calendar days (default 90).
+        Window after the campaign's start, in calendar days (default `WINBACK_DAYS`).
     holdout : bool
         True: the same rate for the holdout group (kept out on purpose); the campaign's
         real effect is the targeted rate minus the holdout rate (`winback_counts` gives
@@ -200,7 +204,7 @@ def winback_rate(crm: CRM, start, end, *, by: str | None = None, within_days: in
     return groups.result(divide(groups.count(back), groups.count(everyone)), "winback_rate")
 
 
-def winback_counts(crm: CRM, start, end, *, within_days: int = 90, holdout: bool = False
+def winback_counts(crm: CRM, start, end, *, within_days: int = WINBACK_DAYS, holdout: bool = False
                    ) -> tuple[int, int]:
     """(accounts that came back, accounts in the group): the counts behind `winback_rate`,
     for the targeted group or (``holdout=True``) the holdout; (0, 0) without a campaign.

@@ -212,8 +212,8 @@ _ENTRIES = (
         customers.retention_rate, A,
         needs=("accounts.churn_date",), aggregation="per period",
         pooled_counts=records.retention_pair),
-    KPI("winback_rate", "customers", "targeted lapsed customers ordering again within 90 "
-        "days / targeted", "share", True, customers.winback_rate, A,
+    KPI("winback_rate", "customers", "targeted lapsed customers ordering again within "
+        f"{customers.WINBACK_DAYS} days / targeted", "share", True, customers.winback_rate, A,
         needs=("campaigns", "campaign_members", "orders")),
     KPI("repeat_purchase_rate", "customers", "buyers with 2+ orders / buyers", "share", True,
         customers.repeat_purchase_rate, A, aggregation="per period"),

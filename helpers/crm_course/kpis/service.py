@@ -38,7 +38,9 @@ from ._common import (
 )
 
 INCIDENT = "post-sale incident"
-FOLLOW_UP_DAYS = 30  # days after an order in which a ticket counts as its incident
+# days after an order in which a ticket counts as its incident: part of the post-sale
+# incident KPIs' definition (another window is another KPI), not a company policy
+FOLLOW_UP_DAYS = 30
 
 
 def _hours(start: np.ndarray, stop: np.ndarray, business_hours: bool,
@@ -219,7 +221,7 @@ def post_sale_incidents_per_100_orders(crm: CRM, start, end, *, by: str | None =
     Parameters
     ----------
     within_days : int
-        Follow-up window in calendar days (default 30).
+        Follow-up window in calendar days (default `FOLLOW_UP_DAYS`).
 
     Returns
     -------
