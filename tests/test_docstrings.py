@@ -98,3 +98,32 @@ def test_the_check_sees_a_missing_parameter_and_a_missing_docstring():
     assert _missing(got["f"], ast.get_docstring(got["f"])) == ["extra"]
     assert ast.get_docstring(got["g"]) is None
     assert _missing(got["K.m"], ast.get_docstring(got["K.m"])) == ["z"]
+
+
+def development_map() -> str:
+    """The README's Development section (up to the next heading)."""
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Development")
+    end = readme.find("\n## ", start + 1)
+    return readme[start:end if end > 0 else None]
+
+
+def module_names() -> list[str]:
+    """Every module of the package as the map names it: 'kpis.verdict', 'grading' (a
+    package's ``__init__``); ``__main__`` files are their package's."""
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] in ("__init__", "__main__"):
+            parts = parts[:-1]
+        if parts:
+            names.append(".".join(parts))
+    return sorted(set(names))
+
+
+def test_the_development_map_names_every_module():
+    text = development_map()
+    missing = [name for name in module_names() if f"`{name}`" not in text]
+    assert len(module_names()) > 100
+    assert not missing, ("modules without a line in README.md's Development map (write "
+                         f"`name` and its one job): {missing}")

@@ -37,6 +37,7 @@ import pandas as pd
 from . import escape, plots
 from .build import ROOT
 from .hub import COURSE_FOLDERS
+from .paths import hub_link
 
 BOOK = "book"
 EXCLUDED_LESSONS = ("dashboard.ipynb",)  # widgets: empty without a kernel
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crm_course.book", description=__doc__
                                      .split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("build/book"))
-    parser.add_argument("--hub-link", default=os.environ.get("CRM_COURSE_HUB_LINK", ""),
+    parser.add_argument("--hub-link", default=hub_link(),
                         help="link to a notebook on the course hub, with {path} for its "
                         "path in a learner's home (default $CRM_COURSE_HUB_LINK; none: the "
                         "book names the file to open)")

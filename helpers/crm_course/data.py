@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import checks, fastload
+from .paths import data_setting
 from .profile import Profile, check_policies
 from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
 
@@ -428,7 +428,7 @@ def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
         Listing every problem found: file, column, line(s), and what was expected.
     """
     if data_dir is None:
-        data_dir = os.environ.get("CRM_COURSE_DATA") or DEFAULT_DATA_DIR
+        data_dir = data_setting() or DEFAULT_DATA_DIR
     folder = Path(data_dir).expanduser()
     if not folder.is_dir():
         raise DataError([f"{folder}: folder not found. Give the folder holding the CRM "

@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .paths import HOME_ENV
+
 KERNEL = "python3"
 START_RACES = ("Address already in use", "Kernel died before replying",
                "Kernel didn't respond in")
@@ -291,7 +293,7 @@ def execute_in_place(path: Path, timeout: int = 600) -> None:
     """
     with tempfile.TemporaryDirectory(prefix="crm-execute-") as home:
         run = execute(path, path, engine="nbclient", cell_timeout=timeout,
-                      record_timing=False, env={"CRM_COURSE_HOME": home,
+                      record_timing=False, env={HOME_ENV: home,
                                                 "PYTHONHASHSEED": "0", "MPLBACKEND": None})
     if run.error:
         raise RuntimeError(f"{path}: {run.error}")

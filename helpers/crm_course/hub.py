@@ -33,10 +33,10 @@ import sys
 from pathlib import Path
 
 from .identity import learner_key
-from .inbox import EXCHANGE_ENV, INBOX, ROSTER
+from .inbox import INBOX, ROSTER
+from .paths import DATA_ENV, EXCHANGE_ENV, HUB_SETTINGS, SECRET_ENV
+from .paths import secret as course_secret
 
-DATA_ENV = "CRM_COURSE_DATA"
-SECRET_ENV = "CRM_COURSE_SECRET"
 COURSE_FOLDERS = {"exercises": "exercises", "notebooks": "lessons"}  # repo -> home
 # JupyterLab without its news pop-up and update check (both call outside): the hub's
 # spawners and `make lab` start it with these options, and with LAB_SETTINGS on
@@ -348,10 +348,10 @@ def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
                          f"could not reach their homes in {state}; choose a state folder "
                          "outside it")
     env = {**{k: v for k, v in os.environ.items() if k != SECRET_ENV},
-           "CRM_COURSE_DIR": str(ROOT), "CRM_COURSE_HUB_DIR": str(state),
+           **dict(zip(HUB_SETTINGS, (str(ROOT), str(state), str(instructor_port())),
+                      strict=True)),
            "CRM_HUB_PORT": str(port), "CRM_HUB_API_PORT": str(api_port),
            "CRM_HUB_PROXY_API_PORT": str(proxy_api_port),
-           "CRM_COURSE_INSTRUCTOR_PORT": str(instructor_port()),
            "CRM_HUB_LEARNERS": ",".join(learners), "CRM_HUB_INSTRUCTOR": instructor,
            "CRM_HUB_PASSWORD": password}
     config = ROOT / "deploy" / "jupyterhub" / "local_config.py"
@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--uid", type=int, default=None)
     p.add_argument("--gid", type=int, default=None)
     args = p.parse_args(argv)
-    secret = os.environ.get(SECRET_ENV)
+    secret = course_secret()
     if not secret:
         print(f"error: ${SECRET_ENV} is not set", file=sys.stderr)
         return 2

@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 from .identity import learner_key
+from .paths import EXCHANGE_ENV, exchange_setting
 
-EXCHANGE_ENV = "CRM_COURSE_EXCHANGE"
 ROSTER = "roster.csv"
 INBOX = "inbox"
 STAMP = "%Y%m%dT%H%M%S_%fZ"
@@ -30,7 +30,7 @@ class ExchangeError(ValueError):
 
 def exchange_dir(exchange: str | Path | None = None) -> Path:
     """``exchange``, else ``$CRM_COURSE_EXCHANGE`` (set by the course's JupyterHub)."""
-    value = exchange if exchange is not None else os.environ.get(EXCHANGE_ENV)
+    value = exchange if exchange is not None else exchange_setting()
     if not value:
         raise ExchangeError(f"no exchange folder: give one, or set ${EXCHANGE_ENV} (the "
                             "course's JupyterHub sets it for every learner)")

@@ -1,4 +1,30 @@
-"""The course's one cache folder (generated datasets, parsed-table cache)."""
+"""The course's environment variables: each ``CRM_COURSE_*`` variable the package reads is
+named and read here, and every other module imports it from here.
+
+``CRM_COURSE_CACHE``
+    The one cache folder (generated datasets, parsed-table cache); default
+    ``~/.cache/crm-course`` (`cache_dir`).
+``CRM_COURSE_HOME``
+    The learner's course folder (exercise event log, progress); default ``~/.crm-course``
+    (`course_home`). The runner, the grader and the sandbox set it for the notebooks they
+    run.
+``CRM_COURSE_DATA``
+    The dataset `data.load_crm` reads when given none; default the bundled sample
+    (`data_setting`). The course's JupyterHub sets it to each learner's own dataset.
+``CRM_COURSE_EXCHANGE``
+    The submission exchange folder, set by the course's JupyterHub (`exchange_setting`).
+``CRM_COURSE_SECRET``
+    The key behind learner seeds, the importer's pseudonyms and the grader's redaction
+    (`secret`); the hub never passes it to a learner.
+``CRM_COURSE_HUB_LINK``
+    The book's link to a notebook on the course hub, ``{path}`` standing for the notebook's
+    path (`hub_link`); default: no link.
+
+The dashboard's server names its own (``CRM_COURSE_RESULTS``, ``CRM_COURSE_START_DIR``,
+``CRM_COURSE_FIRST_VIEW``: `dashboard.serve`); `crm-course hub` sets ``CRM_COURSE_DIR``,
+``CRM_COURSE_HUB_DIR`` and ``CRM_COURSE_INSTRUCTOR_PORT`` (`HUB_SETTINGS`) for the
+configuration files in ``deploy/jupyterhub``, which read them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +32,42 @@ import os
 from pathlib import Path
 
 CACHE_ENV = "CRM_COURSE_CACHE"
+HOME_ENV = "CRM_COURSE_HOME"
+DATA_ENV = "CRM_COURSE_DATA"
+EXCHANGE_ENV = "CRM_COURSE_EXCHANGE"
+SECRET_ENV = "CRM_COURSE_SECRET"
+HUB_LINK_ENV = "CRM_COURSE_HUB_LINK"
+# set by `crm-course hub` for deploy/jupyterhub's configuration: the course's checkout, the
+# hub's state folder, the instructor page's port
+HUB_SETTINGS = ("CRM_COURSE_DIR", "CRM_COURSE_HUB_DIR", "CRM_COURSE_INSTRUCTOR_PORT")
 
 
 def cache_dir() -> Path:
     """``$CRM_COURSE_CACHE``, or ``~/.cache/crm-course``."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "crm-course")
+
+
+def course_home() -> Path:
+    """The learner's local course folder: ``$CRM_COURSE_HOME`` or ``~/.crm-course``."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".crm-course")
+
+
+def data_setting() -> str | None:
+    """``$CRM_COURSE_DATA`` (the dataset to read when none is given), or None when unset."""
+    return os.environ.get(DATA_ENV) or None
+
+
+def exchange_setting() -> str | None:
+    """``$CRM_COURSE_EXCHANGE`` (the submission exchange folder), or None when unset."""
+    return os.environ.get(EXCHANGE_ENV) or None
+
+
+def secret() -> str | None:
+    """``$CRM_COURSE_SECRET`` (the course's key), or None when unset or empty."""
+    return os.environ.get(SECRET_ENV) or None
+
+
+def hub_link() -> str:
+    """``$CRM_COURSE_HUB_LINK`` (a notebook's address on the hub, ``{path}`` for its path),
+    or '' when unset."""
+    return os.environ.get(HUB_LINK_ENV, "")

@@ -22,6 +22,7 @@ from pathlib import Path
 from .data import DEFAULT_DATA_DIR, DataError, load_crm, write_tables
 from .executor import NotebookRun, run_notebook
 from .notebook import SKIPPED
+from .paths import HOME_ENV
 from .report_page import build_report
 from .synth import generate
 from .synth.profile import DEFAULT_SEED
@@ -83,7 +84,7 @@ def run_course(out: Path = Path("build"), data_dir: Path | None = None, jobs: in
         return 0
     params = {} if data_dir is None else {"data_dir": str(Path(data_dir).resolve())}
     # the solutions' checks log events: keep them out of the learner's own progress log
-    os.environ["CRM_COURSE_HOME"] = str((Path(out) / "exercise-events").resolve())
+    os.environ[HOME_ENV] = str((Path(out) / "exercise-events").resolve())
 
     def one(nb: Path) -> NotebookRun:
         extra = {"strict": True} if nb.parent.name == "solutions" else {}

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cgroups, seccomp
+from .paths import CACHE_ENV, HOME_ENV
 
 JOB, SCRATCH, DATA = "/job", "/scratch", "/data"
 ETC_FILES = ("ld.so.cache", "localtime", "nsswitch.conf", "hosts", "fonts", "ssl",
@@ -107,7 +108,7 @@ def environment(home: str = f"{SCRATCH}/home") -> dict[str, str]:
     return {"HOME": home, "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
             "PYTHONPATH": str(package_root()),
             "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{home}/.matplotlib", "MPLBACKEND": "Agg",
-            "CRM_COURSE_HOME": f"{home}/crm-course", "CRM_COURSE_CACHE": f"{home}/cache",
+            HOME_ENV: f"{home}/crm-course", CACHE_ENV: f"{home}/cache",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0",
             "MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 

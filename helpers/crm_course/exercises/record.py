@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..paths import course_home
 from .charts import describe_figure, is_figure
 from .judge import Opaque
 
@@ -152,8 +153,9 @@ def read_results(path: Path) -> dict:
 # --------------------------------------------------------------------------- event log
 
 def home() -> Path:
-    """The learner's local course folder: ``$CRM_COURSE_HOME`` or ``~/.crm-course``."""
-    return Path(os.environ.get("CRM_COURSE_HOME", Path.home() / ".crm-course"))
+    """The learner's local course folder: ``$CRM_COURSE_HOME`` or ``~/.crm-course``
+    (`paths.course_home`)."""
+    return course_home()
 
 
 def event_log_path() -> Path:

@@ -29,6 +29,8 @@ from ..escape import clean
 from ..exercises.banks import BANKS, get_bank
 from ..exercises.judge import FAILED, UNANSWERED, Verdict, judge
 from ..exercises.record import decode_answer
+from ..paths import HOME_ENV
+from ..paths import secret as course_secret
 from .submission import GradeResult, exercise_of, open_answer, solution_references
 
 OUTPUT_CAP = 2_000_000          # bytes of output kept per notebook
@@ -36,13 +38,12 @@ ANSWERS_CAP = 5_000_000         # bytes of answers file read back
 EVENTS_CAP = 1_000_000          # bytes of event log read back
 EXECUTED_CAP = 3 * OUTPUT_CAP   # bytes of executed notebook copied out
 GRACE = 15                      # seconds the sandbox's client has to report after the limit
-SECRET_ENV = "CRM_COURSE_SECRET"
 
 
 def redact(text: str) -> str:
     """``text`` with the grader's secret (``$CRM_COURSE_SECRET``) replaced: a learner who
     sends it as an answer never reads it back in a judge's message."""
-    secret = os.environ.get(SECRET_ENV)
+    secret = course_secret()
     return text.replace(secret, "[redacted]") if secret and len(secret) >= 4 else text
 
 
@@ -236,7 +237,7 @@ def execute(sub: Submission) -> None:
             scratch / "submission.ipynb", scratch / "executed.ipynb", engine="nbclient",
             cwd=scratch, cell_timeout=cell_timeout, wall_timeout=batch.timeout,
             allow_errors=True, output_cap=OUTPUT_CAP,
-            env={"CRM_COURSE_HOME": str(scratch / "home" / "crm-course"),
+            env={HOME_ENV: str(scratch / "home" / "crm-course"),
                  "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
         status = dict(run.status, killed=False)
         caps = {"answers": ("answers/answers.json", ANSWERS_CAP),

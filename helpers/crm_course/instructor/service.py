@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 from tornado import ioloop, web
 
 from ..escape import clean
+from ..paths import SECRET_ENV, secret
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -206,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds allowed per notebook (default 120)")
     args = p.parse_args(argv)
     os.umask(0o077)  # grading runs (executed notebooks, gradebooks): the hub's alone
-    missing = [k for k in ("JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_SERVICE_PREFIX",
-                           "CRM_COURSE_SECRET") if not os.environ.get(k)]
+    missing = [k for k in ("JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_SERVICE_PREFIX")
+               if not os.environ.get(k)] + ([] if secret() else [SECRET_ENV])
     if missing:
         print(f"error: ${', $'.join(missing)} not set: the hub starts this service "
               "(deploy/jupyterhub/jupyterhub_config.py) with them", file=sys.stderr)

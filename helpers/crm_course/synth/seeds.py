@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
+
+from ..paths import secret as course_secret
 
 PUBLIC_SECRET = "crm-course-practice"
 
@@ -18,7 +19,7 @@ def learner_seed(learner_id: str, secret: str | None = None) -> int:
     learner_id = str(learner_id).strip()
     if not learner_id:
         raise ValueError("learner_id must be a non-empty text, e.g. a student number")
-    secret = secret if secret is not None else os.environ.get("CRM_COURSE_SECRET",
-                                                              PUBLIC_SECRET)
+    if secret is None:
+        secret = course_secret() or PUBLIC_SECRET
     digest = hashlib.sha256(f"{secret}:{learner_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big")

@@ -1,0 +1,65 @@
+"""Each ``CRM_COURSE_*`` environment variable is named and read in one module
+(`crm_course.paths`), listed in its docstring and in the README."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from crm_course import paths
+from crm_course.runner import ROOT
+
+PACKAGE = Path(paths.__file__).parent
+VARIABLE = re.compile(r"CRM_COURSE_[A-Z_]+")
+# named in modules other engineers own, to move into `paths` with their next change:
+# the dashboard's server (its own three) and the importer's pseudonyms (the secret)
+NOT_YET = {"dashboard/serve.py", "importer/pseudonym.py"}
+
+
+def named_variables(source: str) -> list[str]:
+    """Strings in code that are exactly a variable's name (text that mentions one, such as
+    a help line '$CRM_COURSE_SECRET', is not a name the code reads or sets)."""
+    return [node.value for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and VARIABLE.fullmatch(node.value)]
+
+
+def test_named_variables_finds_a_name_not_a_mention():
+    assert named_variables('x = os.environ.get("CRM_COURSE_HOME")\n'
+                           'help = "default $CRM_COURSE_HOME/events"\n') == ["CRM_COURSE_HOME"]
+
+
+def test_every_variable_is_named_in_paths_only():
+    found = {str(p.relative_to(PACKAGE)): names for p in sorted(PACKAGE.rglob("*.py"))
+             if p.name != "paths.py" and str(p.relative_to(PACKAGE)) not in NOT_YET
+             and (names := named_variables(p.read_text(encoding="utf-8")))}
+    assert not found, f"read or set these through crm_course.paths: {found}"
+
+
+def own_variables() -> set[str]:
+    return {v for v in named_variables(Path(paths.__file__).read_text(encoding="utf-8"))}
+
+
+def test_paths_docstring_and_readme_list_every_variable():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(own_variables()) >= 9
+    for name in own_variables():
+        assert name in paths.__doc__, name
+        assert f"`{name}`" in readme, name
+
+
+@pytest.mark.parametrize("reader, variable, value, default", [
+    (paths.cache_dir, paths.CACHE_ENV, "/tmp/c", Path.home() / ".cache" / "crm-course"),
+    (paths.course_home, paths.HOME_ENV, "/tmp/h", Path.home() / ".crm-course"),
+    (paths.data_setting, paths.DATA_ENV, "/tmp/d", None),
+    (paths.exchange_setting, paths.EXCHANGE_ENV, "/tmp/e", None),
+    (paths.secret, paths.SECRET_ENV, "s3cret", None),
+    (paths.hub_link, paths.HUB_LINK_ENV, "https://hub/{path}", "")])
+def test_each_reader_reads_its_variable(monkeypatch, reader, variable, value, default):
+    monkeypatch.delenv(variable, raising=False)
+    assert reader() == default
+    monkeypatch.setenv(variable, value)
+    assert str(reader()) == value
