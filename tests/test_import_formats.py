@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from notebook_runs import on_export
 
 from crm_course.data import load_crm
 from crm_course.importer import MappingError, import_export
@@ -264,7 +265,7 @@ LESSONS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 def lesson_runs(notebook_runs):
     """Every lesson run on the imported Dynamics export (the session's shared runs)."""
     data = str(notebook_runs.imported(LESSON_FORMAT))
-    done = notebook_runs.run([(nb, {"data_dir": data}) for nb in LESSONS])
+    done = notebook_runs.run([(nb, on_export(nb, data)) for nb in LESSONS])
     return {nb.stem: run for nb, run in zip(LESSONS, done, strict=True)}
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from notebook_runs import on_export
 
 from crm_course.data import load_crm
 from crm_course.importer import import_export, provenance
@@ -76,7 +77,7 @@ def test_a_missing_column_without_if_missing_is_still_an_error(tmp_path):
 @pytest.fixture(scope="module")
 def lesson_runs(notebook_runs, imported):
     _, out = imported
-    done = notebook_runs.run([(nb, {"data_dir": str(out)}) for nb in LESSONS])
+    done = notebook_runs.run([(nb, on_export(nb, out)) for nb in LESSONS])
     return {nb.stem: run for nb, run in zip(LESSONS, done, strict=True)}
 
 

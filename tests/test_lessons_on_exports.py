@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_runs import on_export
 
 from crm_course import runner
 from crm_course.cli import main
@@ -33,7 +34,7 @@ def runs(imported, notebook_runs):
     """Every lesson run on both imports (the session's shared runs: lessons 01-06 are
     the ones the lesson claims check); {(format, stem): run}."""
     jobs = [(name, nb) for name in FORMATS for nb in LESSONS]
-    done = notebook_runs.run([(nb, {"data_dir": str(imported[name])}) for name, nb in jobs])
+    done = notebook_runs.run([(nb, on_export(nb, imported[name])) for name, nb in jobs])
     return {(name, nb.stem): run for (name, nb), run in zip(jobs, done, strict=True)}
 
 
@@ -56,6 +57,15 @@ def test_lesson_runs_on_an_export(runs, name, lesson):
     for cell, text in _texts(run.output):
         # an unknown value is said in words, never printed as 'nan%' or a NaN target
         assert not re.search(r"\bnan\s*%|target nan", text, re.I), (cell, text)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_designs_lesson_on_an_export_shows_the_samples_designs(runs, name):
+    # run with one design (`notebook_runs.ON_EXPORT`): the export's own branch is its
+    # first cell; the designs themselves are the sample's, which nbval checks
+    texts = " ".join(text for _, text in _texts(runs[(name, "05b_evaluation_designs")].output))
+    assert "is not a generated dataset: the designs below are the course's sample" in texts
+    assert "Company seed 23" in texts and "shown here: ab" in texts
 
 
 @pytest.mark.parametrize("lesson, table", [("01_collect_usage_data", "usage_log"),
