@@ -2,7 +2,9 @@
 
 Every public function, and every public method of a public class, in helpers/crm_course
 (names without a leading ``_``; modules without one, except ``__init__``) has a docstring
-that names each parameter, as ``name``, `name` or the bare word. Read with `ast` only: the
+that documents each parameter: a numpy-style entry (``name : type`` on its own line, under
+Parameters) or the name marked as code (````name```` or ```name```). A bare word is not
+enough: 'the value' does not say that ``value`` is a parameter. Read with `ast` only: the
 package is not imported.
 """
 
@@ -11,6 +13,8 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "helpers" / "crm_course"
 
@@ -56,10 +60,22 @@ def _is_setter(node) -> bool:
                for d in node.decorator_list)
 
 
+def documented(name: str, doc: str) -> bool:
+    """Whether ``doc`` documents parameter ``name``: a numpy-style entry line (``name : int``,
+    ``a, name : float``, ``**name : dict``) or a code span starting with the name
+    (````name````, ```name```, ````name=0````, ````name(crm)````)."""
+    word = re.escape(name)
+    other = r"\*{0,2}\w+"
+    entry = (rf"^[ \t]*(?:{other}[ \t]*,[ \t]*)*\*{{0,2}}{word}(?:[ \t]*,[ \t]*{other})*"
+             r"[ \t]*:(?!:)")
+    # a code span that starts with the name: ``value``, ``value=0``, ``compute(crm)``
+    code = rf"``\*{{0,2}}{word}(?!\w)[^`]*``|(?<!`)`\*{{0,2}}{word}(?!\w)[^`]*`(?!`)"
+    return bool(re.search(entry, doc, re.M) or re.search(code, doc))
+
+
 def _missing(node, doc: str) -> list[str]:
-    """The parameters of ``node`` that ``doc`` does not name."""
-    return [p for p in _parameters(node)
-            if not re.search(rf"(?<![\w.]){re.escape(p)}(?!\w)", doc)]
+    """The parameters of ``node`` that ``doc`` does not document."""
+    return [p for p in _parameters(node) if not documented(p, doc)]
 
 
 def problems() -> list[str]:
@@ -81,15 +97,31 @@ def problems() -> list[str]:
     return found
 
 
+# flagged in modules other engineers own (the dashboard, the importer, kpis.roi) when the
+# check stopped accepting a bare word: for them to document; a new one anywhere fails
+PENDING = {
+    "crm_course/dashboard/class_view.py exercise_name", "crm_course/dashboard/datasets.py load",
+    "crm_course/dashboard/explorer.py latest_values", "crm_course/dashboard/render.py chart_svg",
+    "crm_course/dashboard/render.py number", "crm_course/dashboard/serve.py environment",
+    "crm_course/dashboard/what_if.py fitting_step", "crm_course/dashboard/words.py kpi",
+    "crm_course/importer/licences.py licence_ends", "crm_course/importer/mapping.py mapping_path",
+    "crm_course/importer/mapping.py load_mapping",
+    "crm_course/importer/pseudonym.py pseudonymise_column",
+    "crm_course/importer/report.py counted", "crm_course/kpis/roi.py roi",
+    "crm_course/kpis/roi.py conversion_benefit",
+}
+
+
 def test_public_functions_state_their_parameters():
-    found = problems()
+    # 'crm_course/x.py:12 f: ...' -> 'crm_course/x.py f'
+    found = [p for p in problems() if re.sub(r":\d+ ", " ", p).split(":")[0] not in PENDING]
     assert not found, (f"{len(found)} public functions: write a docstring that names each "
                        "parameter (one short clause each):\n" + "\n".join(found))
 
 
 def test_the_check_sees_a_missing_parameter_and_a_missing_docstring():
     tree = ast.parse('def f(crm, start, end, a, b_c=1, *rest, key=None, **extra):\n'
-                     '    """Sum ``a`` and `b_c` over rest; key decides."""\n'
+                     '    """Sum ``a`` and `b_c` over `rest`; ``key`` decides."""\n'
                      'def g(x):\n    return x\n'
                      'def _h(y):\n    pass\n'
                      'class K:\n    def m(self, z):\n        """Nothing."""\n')
@@ -127,3 +159,16 @@ def test_the_development_map_names_every_module():
     assert len(module_names()) > 100
     assert not missing, ("modules without a line in README.md's Development map (write "
                          f"`name` and its one job): {missing}")
+
+
+@pytest.mark.parametrize("doc, ok", [
+    ("Sum of the value and the rest.", False),  # the bare word: not documented
+    ("``value``: what is summed.", True), ("`value` is summed.", True),
+    ("Parameters\n----------\nvalue : float\n    Summed.", True),
+    ("Parameters\n----------\nlow, value : float\n    Summed.", True),
+    ("``value=0`` sums nothing", True), ("``value(crm)`` gives it", True),
+    ("``values`` and ``the_value``", False), ("value :: a directive", False),
+    ("an ``injected-value`` cell", False)])
+def test_a_parameter_is_documented_as_an_entry_or_as_code(doc, ok):
+    # the finding: any bare-word mention counted ('the value' documented ``value``)
+    assert documented("value", doc) is ok

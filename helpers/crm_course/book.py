@@ -92,7 +92,7 @@ def _labels(source: str) -> list[tuple[str, str]]:
 
 
 def chart_alt(cell, where: str) -> str:
-    """The alt text of a cell's chart: the cell's ``mystnb.image.alt`` metadata, else the
+    """The alt text of a ``cell``'s chart: the cell's ``mystnb.image.alt`` metadata, else the
     line the cell printed after ``Alternative text:``, else the chart's title and axis
     labels from its code ("Chart: title; x axis: ...; y axis: ...").
 

@@ -46,7 +46,7 @@ def drop_solution_cells(nb):
 
 
 def placeholder_for(region: list[str]) -> list[str]:
-    """The lines that replace one solution region: ``name = ...  # your code here`` when
+    """The lines that replace one solution ``region``: ``name = ...  # your code here`` when
     the region ends by assigning one name, else a ``# your code here`` line."""
     indent = next((ln[:len(ln) - len(ln.lstrip())] for ln in region if ln.strip()), "")
     target = None
@@ -215,7 +215,7 @@ def texts_json(texts: dict) -> str:
 # --------------------------------------------------------------------------- whole build
 
 def build_exercise(solution) -> nbformat.NotebookNode:
-    """Exercise notebook built from a solution notebook (a path or a NotebookNode)."""
+    """Exercise notebook built from a ``solution`` notebook (a path or a NotebookNode)."""
     if isinstance(solution, str | Path):
         name = Path(solution).name
         nb = nbformat.read(solution, as_version=4)

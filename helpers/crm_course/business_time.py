@@ -19,7 +19,7 @@ _ORIGIN = np.datetime64("2000-01-03", "D")  # a Monday
 
 
 def label(hours: tuple[int, int]) -> str:
-    """The hours in words: (9, 18) -> 'Mon-Fri 09:00-18:00'."""
+    """The ``hours`` in words: (9, 18) -> 'Mon-Fri 09:00-18:00'."""
     return f"Mon-Fri {hours[0]:02d}:00-{hours[1]:02d}:00"
 
 
@@ -58,5 +58,5 @@ def from_business_clock(clock: np.ndarray, hours: tuple[int, int]) -> np.ndarray
 
 def business_hours_between(start: pd.Series, end: pd.Series,
                            hours: tuple[int, int]) -> np.ndarray:
-    """Business hours from `start` to `end`: (clock(end) - clock(start)) / 3600."""
+    """Business ``hours`` from `start` to `end`: (clock(end) - clock(start)) / 3600."""
     return (business_clock(end, hours) - business_clock(start, hours)) / 3600.0

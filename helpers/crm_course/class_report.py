@@ -261,7 +261,7 @@ style="width:{{ w(q.share(q.not_attempted)) }}%"></div></div></td>
 
 
 def render_html(report: ClassReport) -> str:
-    """The report as one HTML page: autoescaped, inline CSS, no scripts."""
+    """The ``report`` as one HTML page: autoescaped, inline CSS, no scripts."""
     env = Environment(autoescape=True, keep_trailing_newline=True)
     template = env.from_string(TEMPLATE)
     return template.render(

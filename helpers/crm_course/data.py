@@ -171,7 +171,7 @@ def write_tables(tables: dict[str, pd.DataFrame], metadata: dict, out_dir: str |
 # --------------------------------------------------------------------------- reading
 
 def quote_lines(rows: Iterable[int]) -> str:
-    """File line numbers (header = line 1) of 0-based data rows, at most MAX_LISTED."""
+    """File line numbers (header = line 1) of 0-based data ``rows``, at most MAX_LISTED."""
     rows = list(rows)
     shown = ", ".join(str(r + 2) for r in rows[:MAX_LISTED])
     more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
@@ -286,7 +286,7 @@ def _parse_column(name: str, column: Column, raw: pd.Series, problems: list[str]
 def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
                 filename: str | None = None, vocabularies: dict | None = None
                 ) -> pd.DataFrame:
-    """Parse one table's text columns into typed columns; append problems found.
+    """Parse one ``table``'s text columns into typed columns; append problems found.
     ``vocabularies``: the profile's, for the columns that take their values from one. ``raw``: the
     table as read, every column text; ``problems``: list the problems are appended to; ``filename``:
     the name errors give (default the table's file)."""

@@ -114,11 +114,11 @@ def read_homes(exchange: str | Path) -> dict[str, Path]:
 
 
 def write_feedback(home: Path, notebook: str, html_text: str) -> Path:
-    """Write ``home/feedback/<notebook>.html``, owned like ``home``. The grader may run
+    """Write ``home``/feedback/``notebook``.html, owned like ``home``. The grader may run
     as root: it never follows a learner's link, never opens a FIFO or device (opened
     non-blocking, checked with fstat before anything is written) and raises OSError for
-    a ``feedback`` that is not a folder or a target that is not a regular file. ``html_text``: the
-    page."""
+    a ``feedback`` that is not a folder or a target that is not a regular file.
+    ``html_text``: the page."""
     hfd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         st = os.fstat(hfd)

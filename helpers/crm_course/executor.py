@@ -78,8 +78,9 @@ def parameters_of(path: str | Path) -> dict:
 
 
 def parameterize(nb, parameters: dict):
-    """``nb`` with an ``injected-parameters`` cell (`papermill.parameterize_notebook`),
-    always as Python whatever the notebook's metadata claims."""
+    """``nb`` with an ``injected-parameters`` cell holding ``parameters`` (name -> value,
+    `papermill.parameterize_notebook`), always as Python whatever the notebook's metadata
+    claims."""
     from papermill.parameterize import parameterize_notebook
 
     nb.metadata.setdefault("papermill", {})  # as papermill's own loader leaves them

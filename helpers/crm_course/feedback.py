@@ -124,7 +124,7 @@ def comment_themes(comments: pd.Series, themes: dict[str, tuple[str, ...]] = THE
                    ) -> pd.DataFrame:
     """One true/false column per theme: does the comment contain one of its keywords?
 
-    Missing comments are false everywhere; a comment can belong to several themes.
+    Missing ``comments`` are false everywhere; a comment can belong to several ``themes``.
     """
     text = pd.Series(comments).fillna("").str.lower()
     return pd.DataFrame({

@@ -54,7 +54,7 @@ def _own(path: Path, uid: int | None, gid: int | None) -> None:
 
 def copy_course(course: Path, home: Path, uid: int | None = None,
                 gid: int | None = None) -> list[Path]:
-    """Copy the course's notebooks into ``home`` where absent; return the files copied.
+    """Copy the ``course``'s notebooks into ``home`` where absent; return the files copied.
 
     The hub runs this as root in a home its learner owns, so it works through descriptors:
     a folder is opened with ``O_NOFOLLOW`` from the home's descriptor and a notebook is
@@ -333,7 +333,7 @@ def local_hub(state: Path, port: int, api_port: int, proxy_api_port: int,
               learners=DEMO_LEARNERS, instructor: str = DEMO_INSTRUCTOR,
               password: str = DEMO_PASSWORD) -> tuple[list[str], dict]:
     """Command and environment of a JupyterHub on 127.0.0.1 running the course
-    (``deploy/jupyterhub/local_config.py``, demo password; the instructor page on
+    (``deploy/jupyterhub/local_config.py``, demo ``password``; the ``instructor`` page on
     `instructor_port`). Run as root, every learner is their own Unix user, so
     ``state`` must be reachable by other users (no 0700 folder on its way). ``port``: the hub's;
     ``api_port``, ``proxy_api_port``: its API's and its proxy's; ``learners``: the demo learners'

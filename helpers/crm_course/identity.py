@@ -63,7 +63,7 @@ def read_roster(path: Path) -> dict[str, str]:
 
 
 def bind(path: Path, roster: dict[str, str]) -> str | None:
-    """The learner ``path`` belongs to: its file name, stem or folder in the roster."""
+    """The learner ``path`` belongs to: its file name, stem or folder in the ``roster``."""
     path = Path(path)
     for name in (path.name, path.stem, path.parent.name):
         if name in roster:
@@ -72,7 +72,7 @@ def bind(path: Path, roster: dict[str, str]) -> str | None:
 
 
 def collisions(names: dict[Path, str]) -> dict[Path, str]:
-    """Submissions whose different learner names clean to the same key, with a reason."""
+    """Submissions whose different learner ``names`` clean to the same key, with a reason."""
     by_key: dict[str, set[str]] = {}
     for name in names.values():
         by_key.setdefault(learner_key(name), set()).add(name)

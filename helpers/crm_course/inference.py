@@ -85,16 +85,16 @@ def change_text(value: float, scale: str) -> str:
 
 
 def cohens_h(p1: float, p2: float) -> float:
-    """Effect size of a change in proportion: h = 2 asin(sqrt(p2)) - 2 asin(sqrt(p1))."""
+    """Effect size of a change in proportion: h = 2 asin(sqrt(``p2``)) - 2 asin(sqrt(``p1``))."""
     return 2 * math.asin(math.sqrt(p2)) - 2 * math.asin(math.sqrt(p1))
 
 
 def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8
                           ) -> int:
-    """Observations needed in each group to detect p1 -> p2 with a two-sided z-test.
+    """Observations needed in each group to detect ``p1`` -> ``p2`` with a two-sided z-test.
 
-    n = 2 (z_(1-alpha/2) + z_power)^2 / h^2 with h = cohens_h(p1, p2) (statsmodels'
-    ``NormalIndPower``), rounded up; at alpha 0.05 and 80% power 15% -> 18% needs about
+    n = 2 (z_(1-``alpha``/2) + z_power)^2 / h^2 with h = cohens_h(p1, p2) (statsmodels'
+    ``NormalIndPower``), rounded up; at alpha 0.05 and 80% ``power`` 15% -> 18% needs about
     2,400 per group and 15% -> 16.5% about 9,250 (1,200 is the one-sample figure).
     """
     from statsmodels.stats.power import NormalIndPower
@@ -122,10 +122,10 @@ def _z(alpha: float, power: float) -> float:
 
 def minimum_detectable_effect(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
                               power: float = 0.8) -> float:
-    """Smallest rise p1 - p0 a two-sided two-proportion test detects with ``power``.
+    """Smallest rise p1 - ``p0`` a two-sided two-proportion test detects with ``power``.
 
-    Cohen's h that the test detects: h = (z_(1-alpha/2) + z_power) sqrt(1/n_before +
-    1/n_after); then p1 = sin(asin(sqrt(p0)) + h/2)^2. Plan it before the review, from the
+    Cohen's h that the test detects: h = (z_(1-``alpha``/2) + z_power) sqrt(1/``n_before`` +
+    1/``n_after``); then p1 = sin(asin(sqrt(p0)) + h/2)^2. Plan it before the review, from the
     volumes: a true change smaller than this is likely to be missed.
     """
     if not 0 < p0 < 1:
@@ -139,10 +139,10 @@ def minimum_detectable_effect(p0: float, n_before: int, n_after: int, alpha: flo
 
 def observations_needed_after(p0: float, p1: float, n_before: int, alpha: float = 0.05,
                               power: float = 0.8) -> float:
-    """Observations the review group needs to detect p0 -> p1 against ``n_before`` baseline
-    observations: 1 / n_after = (h / (z_(1-alpha/2) + z_power))^2 - 1 / n_before.
+    """Observations the review group needs to detect ``p0`` -> ``p1`` against ``n_before`` baseline
+    observations: 1 / n_after = (h / (z_(1-``alpha``/2) + z_power))^2 - 1 / n_before.
 
-    inf when even an endless review cannot reach the power: the baseline itself is too
+    inf when even an endless review cannot reach the ``power``: the baseline itself is too
     small (n_before below half of `sample_size_per_group`).
     """
     h = abs(cohens_h(p0, p1))
@@ -183,7 +183,7 @@ def compare_proportions(successes_before: int, n_before: int, successes_after: i
 def compare_medians(before: np.ndarray, after: np.ndarray, measure: str = "median",
                     confidence: float = 0.95, n_resamples: int = 2000,
                     seed: int = 0) -> Comparison:
-    """Mann-Whitney U test, with a bootstrap interval of median(after) - median(before).
+    """Mann-Whitney U test, with a bootstrap interval of median(``after``) - median(``before``).
 
     Mann-Whitney tests whether one distribution is shifted against the other, not the
     medians themselves; the percentile bootstrap (seeded, so repeatable) gives the
@@ -402,7 +402,7 @@ def region_permutation(frame: pd.DataFrame, control: str, y: str = "y",
 
 def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
                    confidence: float = 0.95) -> Comparison:
-    """Paired t-test of after - before for the same units (users who answered both survey
+    """Paired t-test of ``after`` - ``before`` for the same units (users who answered both survey
     waves), with the t interval of the mean difference; pairs with a missing value are
     dropped. More powerful than comparing two waves as unrelated samples. ``measure``: the name the
     result carries."""
@@ -420,7 +420,7 @@ def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
 
 def compare_means(control: pd.Series, treated: pd.Series, measure: str = "mean",
                   confidence: float = 0.95) -> Comparison:
-    """Welch t-test of mean(treated) - mean(control), with its interval; used on per-user
+    """Welch t-test of mean(``treated``) - mean(``control``), with its interval; used on per-user
     changes, it is the difference-in-differences of paired data. ``measure``: the name the result
     carries."""
     from scipy import stats

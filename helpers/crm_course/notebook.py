@@ -64,13 +64,14 @@ def what_is_missing(missing, code=str) -> tuple[str, str, str]:
 
 
 def mapping_key(column: str) -> str:
-    """Where an import mapping sets ``table.column``: 'tables.<table>.columns.<column>'."""
+    """Where an import mapping sets ``column`` ('table.column'):
+    'tables.<table>.columns.<column>'."""
     table, _, name = column.partition(".")
     return f"tables.{table}.columns.{name}"
 
 
 def needed_tables(line: str) -> list[str]:
-    """Tables, ``table.column``s and metadata keys of a ``%%needs`` line (at least one)."""
+    """Tables, ``table.column``s and metadata keys of a ``%%needs`` ``line`` (at least one)."""
     names = line[len(PREFIX):].split()
     if not names:
         raise ValueError("%%needs: name the tables the cell reads, e.g. %%needs usage_log")

@@ -61,9 +61,10 @@ def _label(ax, title: str, xlabel: str, ylabel: str, percent: bool, axis: str = 
 
 def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COLOUR,
                    axis: str = "y", linestyle: str = "--") -> None:
-    """A horizontal (or vertical) line for a target (dashed) or benchmark, with its label. ``ax``:
-    the axes; ``value``: where (None or NaN: no line); ``colour``, ``linestyle``: matplotlib's;
-    ``axis``: "y" for a horizontal line, "x" for a vertical one."""
+    """A horizontal (or vertical) line for a target (dashed) or benchmark, with its
+    ``label``. ``ax``: the axes; ``value``: where (None or NaN: no line); ``colour``,
+    ``linestyle``: matplotlib's; ``axis``: "y" for a horizontal line, "x" for a vertical
+    one."""
     if not _given(value):
         return
     line = ax.axhline if axis == "y" else ax.axvline

@@ -205,7 +205,7 @@ class Profile:
         return ("-" if value < 0 else "+" if sign else "") + f"{self.currency} {abs(value):,.0f}"
 
     def unit(self, unit: str) -> str:
-        """A registry unit in the dataset's currency: the registry writes money as 'EUR'
+        """A registry ``unit`` in the dataset's currency: the registry writes money as 'EUR'
         ('EUR per lead' -> 'USD per lead' for a dollar export)."""
         return re.sub(r"\bEUR\b", self.currency, unit)
 

@@ -69,7 +69,7 @@ def join(items: list[str]) -> str:
 
 
 def format_value(value: float, unit: str) -> str:
-    """A KPI value written with its unit: shares as %, hours, days, euros, points.
+    """A KPI ``value`` written with its ``unit``: shares as %, hours, days, euros, points.
 
     Examples: (0.154, 'share') -> '15.4%'; (1.5, 'business hours') -> '1.5 h';
     (12650, 'EUR') -> 'EUR 12,650' (any ISO 4217 code that starts the unit: 'USD 12,650');
@@ -96,7 +96,7 @@ def format_value(value: float, unit: str) -> str:
 
 
 def currency_of(unit: str) -> str:
-    """The ISO 4217 code a money unit starts with ('USD per lead' -> 'USD'), else ''."""
+    """The ISO 4217 code a money ``unit`` starts with ('USD per lead' -> 'USD'), else ''."""
     found = re.match(r"[A-Z]{3}\b", unit)
     return found.group() if found else ""
 

@@ -155,7 +155,7 @@ def incident_rows(report: Report) -> list[dict]:
 
 
 def render(crm: CRM, report: Report) -> str:
-    """The report page's HTML."""
+    """The ``report`` page's HTML."""
     return _environment().get_template("report.html.j2").render(
         r=report, areas=sections(crm, report), maturity=crm.profile.maturity_days)
 

@@ -44,7 +44,7 @@ def generate(name: str, seed: int = DEFAULT_SEED, effect: float = 1.0,
 
 def companion(crm, name: str, effect: float | None = None):
     """The design dataset ``name`` of the same company as ``crm`` (its seed, scale and,
-    unless given, its effect), generated once into the cache and loaded.
+    unless given, its ``effect``), generated once into the cache and loaded.
 
     Raises ValueError for a dataset that was not generated (an import has no seed)."""
     from ..kpis._common import memo

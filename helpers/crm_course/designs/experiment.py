@@ -117,7 +117,7 @@ class Plan:
 
 def clustered_size(independent: int, icc: float, reps: int) -> int:
     """Leads per group when ``reps`` reps per group are drawn: n with
-    n = independent x (1 + (n / reps - 1) x icc), the design effect at m = n / reps leads
+    n = ``independent`` x (1 + (n / reps - 1) x ``icc``), the design effect at m = n / reps leads
     per rep, so n = independent (1 - icc) / (1 - independent x icc / reps), rounded up;
     0 when independent x icc >= reps (the reps' own variation alone exceeds what the
     test allows: more leads cannot help, only more reps)."""
@@ -142,7 +142,7 @@ def icc(frame: pd.DataFrame) -> float:
 
 
 def plan(crm, power: float = POWER) -> Plan:
-    """The test's power plan from the data before it (see `Plan`)."""
+    """The test's ``power`` plan from the data before it (see `Plan`)."""
     design = crm.profile.design
     before = test_leads(crm, during=False)
     p0 = float(before.won.mean())
@@ -166,8 +166,8 @@ def leads_needed(p0: float, smallest: float, reps: int, icc_: float,
                  power: float = POWER) -> tuple[int, int]:
     """(leads per group if leads were drawn one by one, `inference.sample_size_per_group`;
     leads per group when ``reps`` reps per group are drawn, `clustered_size`, 0: none is
-    enough) to detect p0 -> p0 + smallest at ``power`` and the 5 % level. ``icc_``: the intra-rep
-    correlation assumed."""
+    enough) to detect ``p0`` -> p0 + ``smallest`` at ``power`` and the 5 % level.
+    ``icc_``: the intra-rep correlation assumed."""
     independent = sample_size_per_group(p0, p0 + smallest, power=power)
     return independent, clustered_size(independent, icc_, reps)
 

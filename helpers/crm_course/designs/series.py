@@ -61,7 +61,7 @@ def segmented(series: pd.DataFrame, break_month: int | None = None,
     """Segmented regression, weighted by each month's leads (WLS):
     conversion_t = b0 + b1 t + season[calendar month] + b2 post_t + b3 (t - T0) post_t.
     b2 is the level shift at the break T0, b3 the change of slope. ``break_month``
-    (default: the series' ``post``) moves the break, for a placebo; ``hac_lags`` > 0
+    (default: the ``series``' ``post``) moves the break, for a placebo; ``hac_lags`` > 0
     gives, term by term, the wider of the ordinary and the Newey-West (HAC) errors over
     that many lags: with 4 years of months and 15 terms HAC alone is too narrow (1,000
     white-noise series: HAC(3) rejected 21.9 % at the 5 % level, the wider of the two 4.9 %,
@@ -83,7 +83,7 @@ def autocorrelation(series: pd.DataFrame, lags: int = AUTOCORRELATION_LAGS) -> f
     segmented regression's errors are not autocorrelated up to ``lags`` months: small when
     a month's error predicts the next ones, which makes the ordinary errors too narrow.
     Unlike a Ljung-Box test on the residuals, it allows for the model's own terms: on 200
-    series of white noise around this 17-term model, Ljung-Box over 6 lags rejected 14.5 %
+    ``series`` of white noise around this 17-term model, Ljung-Box over 6 lags rejected 14.5 %
     at the 5 % level, this test 4.5 %."""
     import warnings
 
@@ -95,7 +95,7 @@ def autocorrelation(series: pd.DataFrame, lags: int = AUTOCORRELATION_LAGS) -> f
 
 
 def newey_west_lags(months: int) -> int:
-    """Newey and West's rule for the HAC lags: floor(4 (months / 100)^(2/9))."""
+    """Newey and West's rule for the HAC lags: floor(4 (``months`` / 100)^(2/9))."""
     return int(4 * (months / 100) ** (2 / 9))
 
 

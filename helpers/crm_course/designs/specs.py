@@ -137,9 +137,9 @@ class Staged(Design):
                      [w for w, k in zip(self.names, self.shares, strict=True) for _ in range(k)])
 
     def change(self, month, region, owner, staff, uplift, effect):
-        """`Design.change`: uplift x effect x the wave's size, ramped in over `ramp` months from the
-        wave's go-live ``month``; ``region`` is unused (waves are dealt per region); ``owner``,
-        ``staff`` give each lead's wave."""
+        """`Design.change`: ``uplift`` x ``effect`` x the wave's size, ramped in over `ramp`
+        months from the wave's go-live ``month``; ``region`` is unused (waves are dealt per
+        region); ``owner``, ``staff`` give each lead's wave."""
         wave = pd.Series(owner).map(self.waves(staff))
         live = wave.map(self.live).to_numpy(dtype=float)  # NaN: never
         k = month - live
@@ -197,8 +197,8 @@ class AB(Design):
         return _deal(self.seed, 401, staff, ["control", "reminder"])
 
     def change(self, month, region, owner, staff, uplift, effect):
-        """`Design.change`: uplift x effect for the leads of reminder reps (``owner`` mapped over
-        ``staff``) in the test's months (``month``); ``region`` is unused."""
+        """`Design.change`: ``uplift`` x ``effect`` for the leads of reminder reps (``owner``
+        mapped over ``staff``) in the test's months (``month``); ``region`` is unused."""
         reminder = pd.Series(owner).map(self.arms(staff)).eq("reminder").to_numpy()
         during = (month >= self.months[0]) & (month < self.months[0] + self.test_months)
         treated = reminder & during
@@ -237,9 +237,9 @@ class ITS(Design):
     season: float = 0.025
 
     def change(self, month, region, owner, staff, uplift, effect):
-        """`Design.change`: the background (trend per ``month`` plus a seasonal cosine) plus uplift
-        x effect from the break; ``region``, ``owner`` and ``staff`` are unused (every lead is
-        treated from the break)."""
+        """`Design.change`: the background (trend per ``month`` plus a seasonal cosine) plus
+        ``uplift`` x ``effect`` from the break; ``region``, ``owner`` and ``staff`` are unused
+        (every lead is treated from the break)."""
         calendar = month % 12  # the data start in January
         background = self.trend * month + self.season * np.cos(2 * np.pi * (calendar - 3) / 12)
         treated = month >= self.months[0]

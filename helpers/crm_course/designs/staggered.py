@@ -145,7 +145,7 @@ def _stacked(frame: pd.DataFrame, go_live: dict | None, confidence: float):
 
 def event_study(frame: pd.DataFrame, before: int = 6, after: int = 8,
                 confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Effect by months since go-live k (-before .. after, the ends binned; k = -1 the
+    """Effect by months since go-live k (-``before`` .. ``after``, the ends binned; k = -1 the
     reference), cohort by cohort so that no cohort's effect leaks into another's months
     (Sun and Abraham's interaction-weighted estimator): OLS y = a_rep + b_month +
     sum_g sum_k e_gk [cohort = g, month - go_live = k] + e, the never-treated cohort in
@@ -237,7 +237,7 @@ def randomisation(frame: pd.DataFrame, draws: int = DRAWS) -> np.ndarray:
 
 
 def randomisation_p(frame: pd.DataFrame, draws: int = DRAWS) -> float:
-    """p = (1 + #re-draws with |ATT| >= the real |ATT|) / (1 + draws) (`randomisation`):
+    """p = (1 + #re-``draws`` with |ATT| >= the real |ATT|) / (1 + draws) (`randomisation`):
     the real assignment counts itself, so p >= 1 / (1 + draws). ``frame``: `staged_leads`."""
     atts = np.abs(randomisation(frame, draws))
     return float((1 + np.sum(atts[1:] >= atts[0] - 1e-12)) / (1 + draws))
@@ -246,7 +246,7 @@ def randomisation_p(frame: pd.DataFrame, draws: int = DRAWS) -> float:
 def randomisation_mde(frame: pd.DataFrame, confidence: float = CONFIDENCE,
                       power: float = POWER, draws: int = DRAWS) -> float:
     """Minimum detectable effect under the randomisation check itself:
-    MDE = c + z_power x sd, c = the confidence quantile of the re-draws' |ATT| (the
+    MDE = c + z_power x sd, c = the confidence quantile of the re-``draws``' |ATT| (the
     smallest |ATT| the check calls unusual), sd = the re-draws' standard deviation (how
     far a true effect's estimate scatters). The re-draws run on the outcomes with the
     estimated effect taken out, y - ATT_g on the treated leads of each cohort g

@@ -187,7 +187,7 @@ class Exercise:
         show(progress_table(events, self.dataset))
 
     def submit(self, notebook: str | Path | None = None) -> Path:
-        """Submit the saved notebook to your instructor (`crm_course.inbox.submit`):
+        """Submit the saved ``notebook`` to your instructor (`crm_course.inbox.submit`):
         by default the one this kernel runs (``$JPY_SESSION_NAME``, set by Jupyter).
         Save it first (Ctrl+S): the file on disk is what is submitted."""
         from ..inbox import ExchangeError, submit

@@ -103,7 +103,7 @@ def judge(question, answer, crm) -> Verdict:
 # --------------------------------------------------------------------------- helpers
 
 def type_name(value) -> str:
-    """A learner-friendly name of a value's type: 'a number', 'a DataFrame' ..."""
+    """A learner-friendly name of a ``value``'s type: 'a number', 'a DataFrame' ..."""
     if isinstance(value, Opaque):
         return f"a {value.type_name}"
     if value is None:

@@ -24,7 +24,7 @@ def _check(**rates: float) -> None:
 def n_pooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8,
              continuity: bool = False) -> int:
     """Per-group n of the classical formula (pooled variance under no change):
-    n = (z_a sqrt(2 pbar qbar) + z_b sqrt(p1 q1 + p2 q2))^2 / (p2 - p1)^2, pbar = (p1+p2)/2;
+    n = (z_a sqrt(2 pbar qbar) + z_b sqrt(``p1`` q1 + ``p2`` q2))^2 / (p2 - p1)^2, pbar = (p1+p2)/2;
     ``continuity``: Fleiss' correction n' = n/4 (1 + sqrt(1 + 4 / (n |p2 - p1|)))^2. ``alpha``:
     two-sided significance level; ``power``: wanted power."""
     _check(p1=p1, p2=p2)
@@ -40,8 +40,9 @@ def n_pooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8,
 
 
 def n_unpooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
-    """Per-group n of the Wald (unpooled) formula: (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2-p1)^2.
-    ``alpha``: two-sided significance level; ``power``: wanted power."""
+    """Per-group n of the Wald (unpooled) formula: (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2-p1)^2,
+    ``p1`` and ``p2`` the two rates; ``alpha``: two-sided significance level; ``power``:
+    wanted power."""
     _check(p1=p1, p2=p2)
     za, zb = _z(alpha, power)
     if p1 == p2:
@@ -57,7 +58,7 @@ def _solve_rise(p0: float, gap) -> float:
 
 def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
              power: float = 0.8) -> float:
-    """Smallest rise d with d = (z_a + z_b) sqrt(p0 q0 / n_before + p1 q1 / n_after),
+    """Smallest rise d with d = (z_a + z_b) sqrt(``p0`` q0 / ``n_before`` + p1 q1 / ``n_after``),
     p1 = p0 + d (the Wald test's standard error at both rates). ``alpha``: two-sided significance
     level; ``power``: wanted power."""
     _check(p0=p0)
@@ -68,8 +69,8 @@ def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
 
 def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
                power: float = 0.8) -> float:
-    """Smallest rise d of the classical formula: d = z_a sqrt(pbar qbar (1/n_before +
-    1/n_after)) + z_b sqrt(p0 q0 / n_before + p1 q1 / n_after), p1 = p0 + d and pbar the
+    """Smallest rise d of the classical formula: d = z_a sqrt(pbar qbar (1/``n_before`` +
+    1/``n_after``)) + z_b sqrt(``p0`` q0 / n_before + p1 q1 / n_after), p1 = p0 + d and pbar the
     pooled rate (n_before p0 + n_after p1) / (n_before + n_after). ``alpha``: two-sided significance
     level; ``power``: wanted power."""
     _check(p0=p0)
@@ -87,7 +88,8 @@ def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
 def mde_baseline(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
                  power: float = 0.8) -> float:
     """Smallest rise of the textbook shortcut, the baseline rate's variance in both groups:
-    d = (z_a + z_b) sqrt(p0 q0 (1/n_before + 1/n_after)). ``alpha``: two-sided significance level;
+    d = (z_a + z_b) sqrt(p0 q0 (1/n_before + 1/n_after)), ``p0`` the baseline rate,
+    ``n_before`` and ``n_after`` the groups' sizes. ``alpha``: two-sided significance level;
     ``power``: wanted power."""
     _check(p0=p0)
     za, zb = _z(alpha, power)

@@ -202,7 +202,7 @@ UNIT_SLIPS = {"hours": (MINUTES, SECONDS, DAYS), "days": (HOURS_NOT_DAYS,),
 
 
 def slips_for(*units: str) -> tuple[Slip, ...]:
-    """The slips a question in these units can suffer (``"share"``, ``"hours"`` ...)."""
+    """The slips a question in these ``units`` can suffer (``"share"``, ``"hours"`` ...)."""
     unknown = [u for u in units if u not in UNIT_SLIPS]
     if unknown:
         raise ValueError(f"unknown unit {unknown[0]!r}; known: {', '.join(UNIT_SLIPS)}")

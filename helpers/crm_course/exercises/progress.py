@@ -30,7 +30,7 @@ def dataset_of(event: dict) -> str:
 
 def summarise(events: list[dict], dataset: str | None = None) -> dict[str, dict[str, dict]]:
     """``{exercise: {question: {"status", "checks", "last", "hints", "solutions"}}}`` for
-    the events of ``dataset`` (all datasets when None).
+    the ``events`` of ``dataset`` (all datasets when None).
 
     ``status`` is ``passed`` once any check passed, else ``failed`` once any check
     failed, else ``not attempted``; ``last`` is the latest check's status."""

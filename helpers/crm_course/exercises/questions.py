@@ -165,7 +165,7 @@ class NumberQuestion(Question):
 
 
 def month_labels(index: pd.Index) -> list[str]:
-    """An index of months (Period, datetime, 'YYYY-MM' text, (year, month)) as 'YYYY-MM'."""
+    """An ``index`` of months (Period, datetime, 'YYYY-MM' text, (year, month)) as 'YYYY-MM'."""
     if isinstance(index, pd.MultiIndex) and index.nlevels == 2:
         return [f"{int(y):04d}-{int(m):02d}" for y, m in index]
     if isinstance(index, pd.PeriodIndex | pd.DatetimeIndex):

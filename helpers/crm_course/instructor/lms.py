@@ -45,7 +45,7 @@ def best_scores(results: list[dict]) -> tuple[list[str], dict[str, dict[str, flo
 
 
 def assignment(exercise: str) -> str:
-    """The LMS column of an exercise: ``00_warmup: Warm-up`` (no parentheses, which
+    """The LMS column of an ``exercise``: ``00_warmup: Warm-up`` (no parentheses, which
     Canvas reads as an assignment id)."""
     title = get_bank(exercise).title if exercise in BANKS else ""
     return f"{exercise}: {title}".replace("(", "").replace(")", "") if title else exercise

@@ -90,7 +90,7 @@ class Grading:
 
 def handlers(prefix: str, grading: Grading) -> list:
     """The service's routes under ``prefix`` (the hub's ``/services/<name>/``); the
-    grading package loads on the first page, so the hub sees the service up at once."""
+    ``grading`` package loads on the first page, so the hub sees the service up at once."""
     from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 
     class Page(HubOAuthenticated, web.RequestHandler):

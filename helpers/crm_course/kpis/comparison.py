@@ -92,7 +92,7 @@ def _driver(before: np.ndarray, after: np.ndarray) -> str:
 
 def mean_interval(before: np.ndarray, after: np.ndarray, confidence: float = CONFIDENCE,
                   n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """Percentile-bootstrap interval of mean(after) - mean(before) (seeded: repeatable).
+    """Percentile-bootstrap interval of mean(``after``) - mean(``before``) (seeded: repeatable).
     ``n_resamples`` and ``seed``: the bootstrap's."""
     from scipy import stats
     ci = stats.bootstrap(

@@ -35,7 +35,7 @@ class ImpossibleOrder:
 
 
 def duration_kpis(table: str, column: str) -> tuple[str, ...]:
-    """Scalar KPIs measuring the time up to ``table.column``: those that need that column,
+    """Scalar KPIs measuring the time up to ``table.column``: those that need that ``column``,
     or the table itself, and have a duration unit (``sales_cycle_days`` for
     ``opportunities.close_date``) or count an ``outcome`` within the maturity window ('won':
     ``lead_conversion_rate``)."""

@@ -42,7 +42,7 @@ def grouped(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataFrame,
     """``values`` (one per True of the mask ``rows`` over ``frame``) as they are, with
     ``by`` a Series indexed by the group of ``frame[column]`` of each record, or with
     ``by=RECORD`` the frame of `_record_rows` (``day``: the date column; ``region``: the
-    (column, groups) giving the region, default ``column``'s)."""
+    (column, ``groups``) giving the region, default ``column``'s)."""
     if by is None:
         return values
     if by == RECORD:

@@ -330,7 +330,7 @@ MEASURED_IN = {"hours": "time", "days": "length"}  # a unit ending a KPI name
 
 
 def kpi_label(name: str) -> str:
-    """A KPI's registry name as words: 'csat' -> 'CSAT', 'first_response_hours' ->
+    """A KPI's registry ``name`` as words: 'csat' -> 'CSAT', 'first_response_hours' ->
     'First response time', 'sales_cycle_days' -> 'Sales cycle length'."""
     words = [ACRONYMS.get(w, w) for w in name.split("_")]
     words[-1] = MEASURED_IN.get(words[-1], words[-1])
@@ -348,7 +348,7 @@ def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]
 
 def registry_table(kind: str | None = None) -> pd.DataFrame:
     """The registry as a DataFrame (for documentation): name, area, formula, unit,
-    higher_is_better, groupings, needs, kind, aggregation, matures, description."""
+    higher_is_better, groupings, needs, ``kind``, aggregation, matures, description."""
     return pd.DataFrame([{
         "name": k.name, "area": k.area, "formula": k.formula, "unit": k.unit,
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),

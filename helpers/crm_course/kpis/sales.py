@@ -92,7 +92,7 @@ def lead_conversion_eventual(crm: CRM, start, end, *, by: str | None = None) -> 
 
 def converted_leads(crm: CRM, leads: np.ndarray, within_days: int | None
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(leads that count, converted leads) for a mask of opportunities: with
+    """(``leads`` that count, converted leads) for a mask of opportunities: with
     ``within_days`` N, leads at least N days old at ``data_end`` and those won within N
     days of creation (`lead_conversion_rate`), leaving out deals closed before they were
     created (an impossible order: their time to close is unknown); with None, every lead

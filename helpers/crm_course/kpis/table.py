@@ -28,7 +28,7 @@ COLUMNS = ("kpi", "area", "value", "unit", "baseline", "target", "target_date", 
 
 def status(value: float, target: float, higher_is_better: bool | None,
            low: float | None = None, high: float | None = None) -> str:
-    """The target status, judged with the value's uncertainty.
+    """The target status, judged with the ``value``'s uncertainty.
 
     With an interval [``low``, ``high``] of the value: 'met' when the whole interval is on
     the good side of ``target`` (in the KPI's good direction), 'not met' when the whole

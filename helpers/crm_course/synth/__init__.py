@@ -74,7 +74,7 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, start: str = DEFAULT_
         CRM go-live date (ISO), the first day of the data. Changes go live 12 months later;
         the data ends 3 months after that.
     effect : float
-        Size of the improvements' effect: 0 = none, 1 = the course's story (leads
+        Size of the improvements' effect: 0 = none, 1 = the course's ``story`` (leads
         eventually won, `lead_conversion_eventual`, about 15% -> 18%; the course's KPI,
         `lead_conversion_rate`, won within 30 days, starts near 11%; median first response
         2 h -> 1.5 h in treated regions).

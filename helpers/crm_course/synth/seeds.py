@@ -10,9 +10,9 @@ PUBLIC_SECRET = "crm-course-practice"
 
 
 def learner_seed(learner_id: str, secret: str | None = None) -> int:
-    """Seed of a learner's personal dataset: a hash of the course secret and the learner id.
+    """Seed of a learner's personal dataset: a hash of the course ``secret`` and the learner id.
 
-    seed = first 4 bytes of SHA-256(secret + ":" + learner_id), as an integer. The secret
+    seed = first 4 bytes of SHA-256(secret + ":" + ``learner_id``), as an integer. The secret
     comes from the argument, else the environment variable ``CRM_COURSE_SECRET``, else
     a public default (fine for practice, not for graded work).
     """

@@ -103,7 +103,7 @@ INCIDENT_SHARES_OTHER = (0.45, 0.25, 0.25, 0.05)
 
 
 def with_incident_types(rng, tickets: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
-    """``incident_type`` of the post-sale incident tickets (empty for the others), the
+    """``incident_type`` of the post-sale incident ``tickets`` (empty for the others), the
     shares depending on the product line of the order concerned. ``rng``: the table's random stream;
     ``orders``: the generated orders."""
     line = tickets.order_id.map(orders.set_index("order_id").product_category).to_numpy(

@@ -38,7 +38,7 @@ def users_table(rng, scale, start, end) -> pd.DataFrame:
 
 
 def assign_by_region(rng, staff: pd.DataFrame, region: np.ndarray) -> np.ndarray:
-    """A staff member's user_id for each row, drawn among the staff of the row's region
+    """A ``staff`` member's user_id for each row, drawn among the staff of the row's ``region``
     (among all staff where a region has none). ``rng``: the random stream."""
     out = np.empty(len(region), dtype=object)
     for r in REGIONS:  # one vectorised draw per region

@@ -81,7 +81,7 @@ def conversion_did(crm) -> rv.DiD:
 
 
 def group_change(crm, group: str) -> float:
-    """After - before of one group's conversion (the naive before/after of that group)."""
+    """After - before of one ``group``'s conversion (the naive before/after of that group)."""
     means = conversion_did(crm).means
     return float(means.loc[group, "after"] - means.loc[group, "before"])
 

@@ -24,7 +24,7 @@ def _target(crm, kpi: str) -> float:
 
 
 def weakest_step(crm, period: str = "baseline", column: str = "step_conversion") -> float:
-    """The lowest value of a funnel column (step conversion by default) in ``period``."""
+    """The lowest value of a funnel ``column`` (step conversion by default) in ``period``."""
     return float(kpis.funnel(crm, *crm.period(period))[column].min())
 
 

@@ -118,7 +118,7 @@ def minimum_detectable_effect(crm, alpha: float = 0.05) -> float:
 
 
 def paired_sus_change(crm, paired: bool = True) -> float:
-    """Mean SUS change of trained users who answered both waves (paired=False: the
+    """Mean SUS change of trained users who answered both waves (``paired``=False: the
     unpaired difference of the wave means over the same group, the slip)."""
     survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
                                         on="user_id")
@@ -210,7 +210,7 @@ def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> flo
 
 
 def monthly_conversion(crm, treated: bool | None = False) -> list[float]:
-    """Lead conversion (the KPI) by month of creation: control (False), treated (True)
+    """Lead conversion (the KPI) by month of creation: control (False), ``treated`` (True)
     or all regions together (None)."""
     leads = _treated_leads(crm, treated)
     return leads.groupby(leads.created_date.dt.to_period("M")).won.mean().tolist()
