@@ -258,9 +258,14 @@ _ENTRIES = (
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,
         needs=("kpi_targets", "opportunities", "orders"), matures=True),
-    KPI("changes_roi", "roi", "(extra won margin vs baseline conversion - improvement "
-        "costs) / costs", "percent", True, roi.changes_roi,
-        needs=("changes", "opportunities", "orders"), matures=True),
+    KPI("changes_roi", "roi", "(conversion uplift of the improved regions, before/after x "
+        "their leads a year x margin per won deal - cost of their improvements) / cost",
+        "percent", True, roi.changes_roi,
+        needs=("changes", "opportunities", "orders"), matures=True,
+        note="first year, naive before/after without a control group: the leads a year of "
+             "the regions the improvements went to, the margin per won deal of those leads "
+             "and the cost of those improvements (the same regions for leads and cost); the "
+             "review's difference-in-differences is the stronger estimate on the same basis"),
 )
 
 REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}
