@@ -199,7 +199,8 @@ _ENTRIES = (
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
         customers.churn_rate, A, needs=("accounts.churn_date",), aggregation="per period",
-        pooled_counts=records.churn_pair),
+        pooled_counts=records.churn_pair, records=records.churned_customers, test="share",
+        dated=False),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
         customers.retention_rate, A,
         needs=("accounts.churn_date",), aggregation="per period",

@@ -14,7 +14,14 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
-from .engine import evaluate, level_interval, like_period_value, mature_end, values_interval
+from .engine import (
+    evaluate,
+    level_interval,
+    like_period_value,
+    mature_end,
+    per_period_interval,
+    values_interval,
+)
 from .registry import REGISTRY, kpi_names
 
 STATUSES = ("met", "not met", "cannot tell", "met early", "not met yet", "cannot tell yet",
@@ -162,9 +169,14 @@ def _judged(crm: CRM, name: str, first, last, value: float, target: float, lengt
                              "period is not judged against it"), False
     if how:
         shown = f"{restated:.1%}" if k.unit == "share" else f"{restated:.3g}"
-        return (status(restated, target, k.higher_is_better),
-                f"judged per {length}, the target's period: {shown} ({how}); no interval "
-                f"here: {ALONE}", False)
+        low, high = per_period_interval(crm, name, first, last, length)
+        if low is None:
+            return (status(restated, target, k.higher_is_better),
+                    f"judged per {length}, the target's period: {shown} ({how}); no interval "
+                    f"here: {ALONE}", False)
+        return (status(restated, target, k.higher_is_better, low, high),
+                f"judged per {length}, the target's period: {shown}, 95% interval "
+                f"{low:.1%} to {high:.1%} ({how})", True)
     if by is None:
         low, high, exact = level_interval(crm, name, first, last)
     else:
