@@ -144,7 +144,7 @@ def group_intervals(crm: CRM, name: str, first, last, by: str
     the group's records (`records`, after the maturity rule), as `level_interval` for the
     whole company; {} for a KPI without record-level observations."""
     k = REGISTRY[name]
-    if k.records is None or k.aggregation == "level":
+    if k.records is None or k.aggregation == "level" or by not in k.groupings:
         return {}
     last_ok, _ = mature_end(crm, name, first, last)
     if last_ok < first:
