@@ -77,8 +77,8 @@ def test_an_ab_design_gets_one_answer_on_the_roi():
     """The what-if dashboard quoted a plan ROI where the report said the ROI cannot be
     computed (no control region): one function (`first_year_basis`) decides for both, and
     the missing control region only leaves out the difference-in-differences."""
-    from crm_course.designs import get_design_crm
     from crm_course.dashboard.what_if import lessons_plan_text
+    from crm_course.designs import get_design_crm
     crm = get_design_crm("ab", 23)
     payoff, plan = review_payoff(crm), plan_roi(crm)
     assert not isinstance(payoff, str) and not isinstance(plan, str)
