@@ -259,8 +259,9 @@ _ENTRIES = (
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,
         needs=("kpi_targets", "opportunities", "orders"), matures=True),
-    KPI("changes_roi", "roi", "(conversion uplift of the improved regions, before/after x "
-        "their leads a year x margin per won deal - cost of their improvements) / cost",
+    KPI("changes_roi", "roi", "first year, naive before/after: (conversion uplift of the "
+        "regions the improvements went to x their leads a year x margin per won deal - cost "
+        "of those improvements) / cost",
         "percent", True, roi.changes_roi,
         needs=("changes", "opportunities", "orders"), matures=True,
         note="first year, naive before/after without a control group: the leads a year of "
