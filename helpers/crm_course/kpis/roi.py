@@ -15,8 +15,9 @@ be split by ``by``.
 
 Maturity: the engine's rule (`engine.mature_end`, the registry entry's ``matures``) is
 applied here, once, to the whole window (`measured_window`): the window's leads and costs
-end on the last day whose leads are old enough, so ``changes_roi(crm, a, b)``, ``evaluation.compute``,
-`kpi_table`, the exercises and the dashboard give one value for one window.
+end on the last day whose leads are old enough, so ``changes_roi(crm, a, b)``,
+``evaluation.compute``, `kpi_table`, the exercises and the dashboard give one value for one
+window.
 """
 
 from __future__ import annotations
