@@ -88,3 +88,17 @@ def test_an_ab_design_gets_one_answer_on_the_roi():
     shown = f"ROI {roi_text(plan.roi)}"
     assert shown in lessons_plan_text(crm)
     assert f"an ROI of {roi_text(plan.roi)}" in " ".join(report.assemble(crm).payoff.sentences)
+
+
+def test_a_control_that_got_the_changes_leaves_no_controlled_roi(sample):
+    from crm_course.data import CRM
+    crm = CRM(sample.tables, {**sample.meta, "control_region": "North"})
+    payoff = review_payoff(crm)
+    assert math.isnan(payoff.table.loc["difference-in-differences", "roi more wins"])
+    said = " ".join(payoff.sentences)
+    assert "No difference-in-differences, so no controlled ROI" in said
+    assert "lists the control region (North)" in said
+    # the naive row and the plan do not depend on the control region
+    base = review_payoff(sample).table
+    for row in ("plan", "naive before/after"):
+        assert payoff.table.loc[row, "roi more wins"] == base.loc[row, "roi more wins"]
