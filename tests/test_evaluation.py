@@ -75,14 +75,17 @@ def test_kpi_table_judges_churn_over_its_target_period():
                       "target_date": "2025-06-30", "period": "quarter"}])
     row = kpis.kpi_table(with_target, "2025-01-01", "2025-06-30",
                          kpis=["churn_rate"]).iloc[0]
-    # 40 % over six months, but 20 % a quarter: the quarterly target of 25 % is met
+    # 40 % over six months, but 20 % a quarter (4 / 20 customer-quarters), judged with its
+    # Wilson interval 8.1 % to 41.6 %: it straddles the quarterly target of 25 %
     assert row.value == pytest.approx(0.4)
-    assert row.status == "met"
-    assert "judged per quarter, the target's period: 20.0%" in row.note
-    # over exactly one quarter, the rate itself is judged: Q2 = 3 / 10 = 30 % > 25 %
+    assert row.status == "cannot tell" and row.with_interval
+    assert ("judged per quarter, the target's period: 20.0%, 95% interval 8.1% to 41.6%"
+            in row.note)
+    # over exactly one quarter, the rate itself is judged: Q2 = 3 / 10 = 30 %, Wilson
+    # 10.8 % to 60.3 %: above 25 % but not beyond chance, so it cannot tell
     q2 = kpis.kpi_table(with_target, "2025-04-01", "2025-06-30", kpis=["churn_rate"]).iloc[0]
-    assert q2.value == pytest.approx(0.3) and q2.status == "not met"
-    assert "judged per" not in q2.note
+    assert q2.value == pytest.approx(0.3) and q2.status == "cannot tell"
+    assert q2.with_interval and "judged per" not in q2.note
 
 
 @pytest.fixture

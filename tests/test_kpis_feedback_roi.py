@@ -73,22 +73,36 @@ def crm():
 
 
 def test_changes_roi(crm):
-    # Improvement CH2 (200 EUR, North) went live in the review. North's baseline conversion
-    # is 1/4; in the review 2/4 of 4 leads: 1 extra deal x 400 margin per won deal
-    # ((300 + 500) / 2) = 400 -> (400 - 200) / 200.
-    assert kpis.changes_roi(crm, "2025-03-01", "2025-04-30") == pytest.approx(1.0)
-    # With a reference rate of 0.5 there is no extra deal: (0 - 200) / 200.
-    assert kpis.changes_roi(crm, "2025-03-01", "2025-04-30", reference_rate=0.5) == -1.0
+    # One first-year basis (issue 28): improvement CH2 (200 EUR) went to North only, so
+    # leads and cost are North's. Baseline Jan-Feb (59 days): North's 4 leads -> 4 x 365 /
+    # 59 = 24.7, 25 leads a year; margin per won deal of those leads: P1 100 / 1 = 100.
+    # Review up to 20 Apr (maturity 10 days, data end 30 Apr): North 2 of 4 won (0.5)
+    # against 1 of 4 in the whole baseline (no same months a year earlier): uplift 0.25.
+    # 0.25 x 25 x 100 = 625 -> (625 - 200) / 200.
+    assert kpis.changes_roi(crm, "2025-03-01", "2025-04-30") == pytest.approx(2.125)
     # No improvement went live in the baseline: no cost, NaN.
     assert math.isnan(kpis.changes_roi(crm, "2025-01-01", "2025-02-28"))
 
 
-def test_roi_counts_only_mature_leads(crm):
-    # With the course's 30 days, April's leads P9, P10 (North, lost) are too young: the
-    # review counts P7, P8 (both won) -> 2 won - 0.25 x 2 = 1.5 extra x 400 = 600 ->
-    # (600 - 200) / 200 = 2.0 (counting the young leads would give 1.0).
+def test_one_basis_for_every_roi_of_the_improvements(crm):
+    """The plan, the naive before/after (= changes_roi) and the basis's regions: South's
+    leads (no improvement there) and the planned West roll-out (CH3) count in neither the
+    leads nor the cost; South's leads counted would give 6 x 365 / 59 = 37 leads a year."""
+    from crm_course.kpis.payoff import first_year_basis, plan_roi
+    basis = first_year_basis(crm, "2025-03-01", "2025-04-30")
+    assert (basis.regions, basis.leads, basis.margin, basis.cost) == (("North",), 25, 100,
+                                                                      200)
+    assert basis.improvements == ("CH2",)
+    # plan: (0.30 - 0.25) x 25 x 100 = 125 -> (125 - 200) / 200
+    assert plan_roi(crm).roi == pytest.approx(-0.375)
+
+
+def test_roi_counts_only_mature_leads():
+    # With the course's 30 days, the review ends on 31 Mar: April's leads P9, P10 (North,
+    # lost) are too young. North 2 of 2 won against 1 of 4: uplift 0.75 x 25 x 100 = 1875
+    # -> (1875 - 200) / 200 = 8.375 (counting the young leads would give 2.125).
     thirty = roi_crm({})
-    assert kpis.changes_roi(thirty, "2025-03-01", "2025-04-30") == pytest.approx(2.0)
+    assert kpis.changes_roi(thirty, "2025-03-01", "2025-04-30") == pytest.approx(8.375)
 
 
 def test_crm_roi(crm):

@@ -110,11 +110,14 @@ def lessons_plan_text(crm: CRM) -> str:
     plan = plan_roi(crm)
     if isinstance(plan, str):
         return plan
+    regions = ", ".join(plan.basis.regions)
     return (f"Lessons 04 and 05 and the report price the same plan on lead conversion alone "
-            f"({100 * plan.uplift:+.1f} percentage points x {plan.leads:,} leads a year x "
+            f"({100 * plan.uplift:+.1f} percentage points x {plan.leads:,} leads a year of "
+            f"the regions the improvements went to ({regions}) x "
             f"{crm.profile.money(plan.margin)} per won deal) against "
-            f"{crm.profile.money(plan.cost)}, the improvements that went live in the review "
-            f"window: ROI {roi_text(plan.roi)}. This projection adds the other KPIs through "
+            f"{crm.profile.money(plan.cost)}, the improvements that went live there in the "
+            f"review window, first year: ROI {roi_text(plan.roi)}. This projection adds the "
+            "other KPIs through "
             "the links above and the cost of every change in the log that names a KPI, "
             "planned ones included.")
 

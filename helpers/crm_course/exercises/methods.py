@@ -68,18 +68,20 @@ def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
 
 
 def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
-               power: float = 0.8) -> float:
+               power: float = 0.8, simple_mean: bool = False) -> float:
     """Smallest rise d of the classical formula: d = z_a sqrt(pbar qbar (1/``n_before`` +
     1/``n_after``)) + z_b sqrt(``p0`` q0 / n_before + p1 q1 / n_after), p1 = p0 + d and pbar the
     pooled rate (n_before p0 + n_after p1) / (n_before + n_after). ``alpha``: two-sided significance
-    level; ``power``: wanted power."""
+    level; ``power``: wanted power; ``simple_mean``: pbar = (p0 + p1) / 2 instead, the
+    simple average of the two rates (a known mistake when the groups differ in size)."""
     _check(p0=p0)
     za, zb = _z(alpha, power)
     inv = 1 / n_before + 1 / n_after
 
     def gap(d: float) -> float:
         p1 = p0 + d
-        pbar = (n_before * p0 + n_after * p1) / (n_before + n_after)
+        pbar = ((p0 + p1) / 2 if simple_mean
+                else (n_before * p0 + n_after * p1) / (n_before + n_after))
         return d - (za * math.sqrt(pbar * (1 - pbar) * inv)
                     + zb * math.sqrt(p0 * (1 - p0) / n_before + p1 * (1 - p1) / n_after))
     return _solve_rise(p0, gap)

@@ -168,8 +168,9 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if young:   # the periods measured are not the ones named: say which (`describe`)
         history = "; ".join(n for n in (history, _measured(b, a, period(*before) != stated))
                             if n)
-    if k.aggregation == "per period" and abs(months_between(b.first, b.last)
-                                             - months_between(a.first, a.last)) >= 0.5:
+    restated = k.aggregation == "per period" and abs(
+        months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
+    if restated:  # the records of periods of different lengths are not the rates compared
         vb, nb = per_period_value(crm, name, b.first, b.last, "month")
         va, na = per_period_value(crm, name, a.first, a.last, "month")
         notes += [f"before {nb}", f"after {na}"]
@@ -177,7 +178,7 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
                           "; ".join(notes) or "no value in one of the periods", immature=young)
-    if k.records is None:
+    if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
                           "; ".join(notes), immature=young, cut=history)
     xb = observations(crm, name, *before)  # `before` already cut like `after`

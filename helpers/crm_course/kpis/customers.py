@@ -46,11 +46,17 @@ def _customer_at(a: pd.DataFrame, day: np.datetime64) -> np.ndarray:
     return (dates(a.customer_since) < boundary) & (np.isnat(churn) | (churn >= boundary))
 
 
-def _churn_counts(crm: CRM, first, last, by) -> tuple[Groups, np.ndarray, np.ndarray]:
+def churned(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """(at_start, lost): masks over ``crm.accounts`` of the customers at the end of the day
+    before ``first`` and of those of them whose ``churn_date`` is on or before ``last``."""
     a = crm.accounts
-    groups = account_groups(crm, a, "account_id", by)
     at_start = _customer_at(a, d64(first) - ONE_DAY)
-    lost = at_start & (dates(a.churn_date) < d64(last) + ONE_DAY)
+    return at_start, at_start & (dates(a.churn_date) < d64(last) + ONE_DAY)
+
+
+def _churn_counts(crm: CRM, first, last, by) -> tuple[Groups, np.ndarray, np.ndarray]:
+    groups = account_groups(crm, crm.accounts, "account_id", by)
+    at_start, lost = churned(crm, first, last)
     return groups, groups.count(at_start), groups.count(lost)
 
 

@@ -91,25 +91,50 @@ def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestam
                      length: str) -> tuple[float, str]:
     """KPI ``name`` (a 'per period' KPI) as a rate per ``length`` ('month', 'quarter',
     'year'), pooled over the whole calendar periods of that length inside [first, last]:
-    sum(numerators) / sum(denominators). Churn: sum(lost) / sum(customers at start).
+    sum(numerators) / sum(denominators) (`per_period_counts`). Churn: sum(lost) /
+    sum(customers at start).
 
     Returns (NaN, why) when the KPI has no counts to pool or no whole period fits.
     """
+    num, den, note = per_period_counts(crm, name, first, last, length)
+    return (num / den if den else math.nan), note
+
+
+def per_period_counts(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
+                      length: str) -> tuple[float, float, str]:
+    """(sum of numerators, sum of denominators, note) of KPI ``name`` over the whole
+    calendar periods of ``length`` inside [first, last] (the entry's ``pooled_counts``);
+    (NaN, 0, why) when it has none or no whole period fits."""
     counts = REGISTRY[name].pooled_counts
     if counts is None:
-        return math.nan, f"{name} cannot be restated per {length}"
+        return math.nan, 0.0, f"{name} cannot be restated per {length}"
     starts = pd.date_range(first, last, freq=PERIOD_FREQ[length])
     pieces = [(s, s + length_offset(length) - pd.Timedelta(days=1)) for s in starts]
     pieces = [(a, b) for a, b in pieces if a >= first and b <= last]
     if not pieces:
-        return math.nan, f"the period holds no whole {length}"
+        return math.nan, 0.0, f"the period holds no whole {length}"
     num = den = 0.0
     for a, b in pieces:
         n, d = counts(crm, a, b)
         num, den = num + n, den + d
     note = (f"pooled over {len(pieces)} {length}{'s' if len(pieces) > 1 else ''}, "
             f"{pieces[0][0]:%b %Y} to {pieces[-1][1]:%b %Y}")
-    return (num / den if den else math.nan), note
+    return num, den, note
+
+
+def per_period_interval(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
+                        length: str, confidence: float = CONFIDENCE
+                        ) -> tuple[float | None, float | None]:
+    """The ``confidence`` Wilson interval of the pooled rate per ``length`` of a share KPI
+    that grows with the period (churn: sum(lost) / sum(customers at start) over the whole
+    quarters; each customer-quarter one record, as in a discrete-time survival model);
+    (None, None) when the KPI is no share with records or nothing is pooled."""
+    k = REGISTRY[name]
+    num, den, _ = per_period_counts(crm, name, first, last, length)
+    if k.test != "share" or den < 2 or math.isnan(num):
+        return None, None
+    return values_interval(np.r_[np.ones(int(num)), np.zeros(int(den - num))], "share",
+                           confidence)[:2]
 
 
 def length_offset(length: str) -> pd.DateOffset:

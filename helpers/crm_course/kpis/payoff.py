@@ -1,14 +1,19 @@
-"""Was it worth it? The ROI of the improvements on one basis, with a range from the
-design (region- and rep-clustered intervals, randomisation over regions) and both pricing
-assumptions, against the plan.
+"""Was it worth it? The ROI of the improvements on one first-year basis, with a range from
+the design (region- and rep-clustered intervals, randomisation over regions) and both
+pricing assumptions, against the plan.
 
-Every estimate shares one basis: the leads of a baseline year, the margin per won deal
-(`roi.margin_per_won_deal`), the cost of the improvements that went live in the review
-window; only the conversion uplift differs:
+Every estimate shares one basis (`first_year_basis`), the same regions for leads and cost:
+the leads a year of the regions the improvements went to (the treated regions: their leads
+created in the baseline, x 365 / its days), the margin per won deal of those leads
+(`roi.margin_per_won_deal`), the cost of those improvements (done changes with a target
+KPI that went live in the review window); the control region's leads and its later
+roll-out count in neither. Only the conversion uplift differs:
 
 * plan: the recorded target of lead conversion minus its recorded baseline (`plan_roi`,
   the one plan ROI of lesson 04, this review and the dashboard's what-if);
-* naive before/after: the report's comparison (no control group), with its interval;
+* naive before/after: the treated regions' lead conversion in the review window against
+  their baseline (`naive_change`; no control group), the registry KPI ``changes_roi``
+  (`naive_roi`: `kpi_table`, the dashboard and the capstone print this figure);
 * difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with a range
   that reflects the design: the wider, on each side, of its interval with errors clustered
   by region (where the changes were assigned; Student t, G - 1 degrees of freedom) and by
@@ -16,7 +21,8 @@ window; only the conversion uplift differs:
   randomisation check over the regions does not reject (`verdict.randomisation_range`)
   when those are bounded. With G regions that check can reject nothing when
   1 / G >= 1 - confidence (4 regions: p is never below 0.25): the sentences then say the
-  design bounds no range at all.
+  design bounds no range at all. Without a usable control region (none named, or it got
+  an improvement too: `verdict.control_changed`) this row is NaN and a sentence says why.
 
 ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`.
 """
@@ -29,13 +35,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import CRM
-from ..inference import change_text, format_p
+from ..inference import change_text, compare_proportions, format_p
 from . import evaluation as ev
+from . import records
+from ._common import REGION_SEPARATOR
 from .roi import (
     ASSUMPTIONS,
     DISCOUNT_RATE,
     conversion_benefit,
+    created_leads,
     margin_per_won_deal,
+    measured_window,
     roi,
     roi_text,
 )
@@ -50,22 +60,68 @@ class Payoff:
     did) with ``uplift, low, high`` (share differences) and, per assumption a of
     `ASSUMPTIONS`, ``roi <a>``, ``roi <a> low``, ``roi <a> high`` (fractions).
     ``intervals``: the difference-in-differences' (low, high) by what they come from:
-    'region', 'sales rep', 'randomisation' (-inf / inf on a side it cannot bound)."""
+    'region', 'sales rep', 'randomisation' (-inf / inf on a side it cannot bound); {}
+    without one. ``basis``: the one first-year basis of every row."""
 
     table: pd.DataFrame
     intervals: dict[str, tuple[float, float]]
+    basis: Basis
+    sentences: tuple[str, ...]
+
+    @property
+    def leads(self) -> int:
+        """Leads a year of the basis."""
+        return self.basis.leads
+
+    @property
+    def margin(self) -> float:
+        """Margin per won deal of the basis."""
+        return self.basis.margin
+
+    @property
+    def cost(self) -> float:
+        """Cost of the improvements of the basis."""
+        return self.basis.cost
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The one first-year basis of every ROI of the improvements (`first_year_basis`):
+    ``regions`` the improvements went to, ``leads`` a year of those regions, ``margin``
+    per won deal of those leads, ``cost`` of the ``improvements`` (their ids) that went live
+    in the measured window ``first`` to ``last`` (the review window up to its last day
+    whose leads are old enough, `roi.measured_window`), ``baseline`` the (first, last) whose
+    leads were counted."""
+
+    regions: tuple[str, ...]
     leads: int
     margin: float
     cost: float
-    sentences: tuple[str, ...]
+    improvements: tuple[str, ...]
+    first: pd.Timestamp
+    last: pd.Timestamp
+    baseline: tuple[pd.Timestamp, pd.Timestamp]
+
+    def words(self, crm: CRM) -> str:
+        """The basis in words, for every page that shows an ROI of the improvements."""
+        money, (b0, b1) = crm.profile.money, self.baseline
+        return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
+                f"{'s' if len(self.regions) != 1 else ''} the improvements went to "
+                f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
+                f"{b1:%d %b %Y}, x 365 / its days), {money(self.margin)} gross margin per won "
+                f"deal of those leads, {money(self.cost)} cost of the "
+                f"{len(self.improvements)} improvement{'s' if len(self.improvements) != 1 else ''}"
+                f" that went live there from {self.first:%d %b %Y} to {self.last:%d %b %Y}; "
+                "leads and cost cover the same regions, so a control region's leads and its "
+                "later roll-out count in neither")
 
 
 @dataclass(frozen=True)
 class Plan:
     """The plan's ROI on the one basis (`plan_roi`): ``uplift`` (recorded target minus
-    recorded baseline of lead conversion, a share), ``leads`` (created in the baseline
-    year), ``margin`` (per won deal), ``cost`` (improvements live in the review window),
-    ``benefit`` (more wins: uplift x leads x margin, a year) and ``roi`` (a fraction)."""
+    recorded baseline of lead conversion, a share), ``leads`` (a year, the basis's),
+    ``margin`` (per won deal), ``cost`` (the basis's improvements), ``benefit`` (more wins:
+    uplift x leads x margin, a year), ``roi`` (a fraction) and the ``basis`` itself."""
 
     uplift: float
     leads: int
@@ -73,77 +129,137 @@ class Plan:
     cost: float
     benefit: float
     roi: float
+    basis: Basis | None = None
 
 
-def _improvement_cost(crm: CRM) -> float:
-    first, last = crm.period("review")
+CANNOT = "The ROI of the improvements cannot be computed: "
+
+
+def improvements(crm: CRM, first, last) -> pd.DataFrame:
+    """The improvements of [first, last]: done changes with a target KPI (running costs
+    such as licences have none) whose ``start_date`` lies in it."""
     c = crm.changes
     done = (c.status == "done") & c.kpi.notna() & c.start_date.between(first, last)
-    return float(c.cost[done].sum())
+    return c[done.to_numpy(dtype=bool)]
+
+
+def first_year_basis(crm: CRM, start, end) -> Basis | str:
+    """The one basis of every ROI of the improvements live in [start, end] (the window is
+    cut where its leads stop being old enough, `roi.measured_window`):
+
+        regions = the regions of those improvements (``changes.regions``),
+        leads   = leads of those regions created in the baseline (``crm.period
+                  ('baseline')``) x 365 / its days (a year's, whatever its length),
+        margin  = `margin_per_won_deal` of those leads,
+        cost    = sum of those improvements' ``cost``.
+
+    A sentence saying why when the data lack a change log or orders, or the window has
+    no improvement with a cost, no mature lead or no won deal with a margin."""
+    missing = crm.missing("changes", "orders")
+    if missing:
+        return f"{CANNOT}{', '.join(missing)} missing in this dataset."
+    first, last = measured_window(crm, start, end)
+    changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
+    regions = tuple(dict.fromkeys(r.strip() for text in changes.regions.dropna()
+                                  for r in str(text).split(REGION_SEPARATOR) if r.strip()))
+    cost = float(changes.cost.sum())
+    b_first, b_last = crm.period("baseline")
+    margin = (margin_per_won_deal(crm, b_first, b_last, regions=set(regions)) if regions
+              else math.nan)
+    if not cost > 0 or not regions or math.isnan(margin):
+        return (f"{CANNOT}no improvement with a cost and a region went live in the review "
+                "window (up to its last day whose leads are old enough), or no won deal of "
+                "their regions has a margin.")
+    created = int(created_leads(crm, b_first, b_last, set(regions)).sum())
+    leads = round(created * 365 / ((b_last - b_first).days + 1))
+    return Basis(regions, leads, margin, cost, tuple(changes.change_id.astype(str)),
+                 first, last, (b_first, b_last))
+
+
+def naive_change(crm: CRM, basis: Basis, confidence: float = ev.CONFIDENCE):
+    """The naive before/after of lead conversion on the basis's regions: their leads of the
+    measured window against their leads of its baseline (`ev.comparison_baseline`: the same
+    days a year earlier when the data hold them), two-proportion z-test with a Newcombe
+    interval (`inference.compare_proportions`); None when either side has no lead."""
+    window = (basis.first, basis.last)
+    before = ev.comparison_baseline(crm, window)[0]
+    sides = []
+    for first, last in (before, window):
+        found = pd.Series(records.leads(crm, first, last, by="region"))
+        sides.append(found[found.index.isin(basis.regions)])
+    (xb, xa) = sides
+    if xb.empty or xa.empty:
+        return None
+    return compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa), KPI,
+                               confidence)
+
+
+def naive_roi(crm: CRM, start, end) -> float:
+    """The ROI of the improvements live in [start, end], naive before/after (no control
+    group), more wins, on the one basis: `roi.roi`(`naive_change` uplift x leads a year x
+    margin per won deal, cost), the first year; the KPI ``changes_roi``. NaN when the basis
+    or the change cannot be computed."""
+    basis = first_year_basis(crm, start, end)
+    change = None if isinstance(basis, str) else naive_change(crm, basis)
+    if change is None:
+        return math.nan
+    return roi(conversion_benefit(change.difference, basis.leads, basis.margin, "more wins",
+                                  crm.profile.maturity_days), basis.cost)
 
 
 def plan_roi(crm: CRM) -> Plan | str:
     """The ROI planned before the changes, the one computation lessons 04 and 05, the report
-    and the dashboard's what-if quote:
+    and the dashboard's what-if quote, on the one basis (`first_year_basis` of the review
+    window):
 
-        benefit = (recorded target - recorded baseline of lead_conversion_rate) x leads
-                  a year (those created in the baseline, x 365 / its days) x
-                  `margin_per_won_deal` (more wins),
-        ROI = `roi.roi`(benefit, cost of the improvements live in the review window).
+        benefit = (recorded target - recorded baseline of lead_conversion_rate) x leads a
+                  year x margin per won deal (more wins),
+        ROI = `roi.roi`(benefit, cost).
 
     Only lead conversion is priced (other KPIs' money value rests on assumed links: the
-    dashboard's what-if adds them separately). A sentence saying why when the data lack
-    a change log, orders, a cost or a margin."""
-    missing = crm.missing("changes", "orders")
-    if missing:
-        return (f"The ROI of the improvements cannot be computed: {', '.join(missing)} "
-                "missing in this dataset.")
-    cost, margin = _improvement_cost(crm), margin_per_won_deal(crm)
-    if not cost > 0 or math.isnan(margin):
-        return ("The ROI of the improvements cannot be computed: no improvement with a "
-                "cost went live in the review window, or no won deal has a margin.")
-    first, last = crm.period("baseline")
-    created = int(crm.opportunities.created_date.between(first, last).sum())
-    leads = round(created * 365 / ((last - first).days + 1))  # a year's, whatever its length
+    dashboard's what-if adds them separately). A sentence saying why when the basis cannot
+    be computed (`first_year_basis`)."""
+    basis = first_year_basis(crm, *crm.period("review"))
+    if isinstance(basis, str):
+        return basis
     recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
     uplift = (float(recorded.target.get(KPI, math.nan))
               - float(recorded.baseline.get(KPI, math.nan)))
     benefit = (math.nan if math.isnan(uplift) else
-               conversion_benefit(uplift, leads, margin, "more wins", crm.profile.maturity_days))
-    return Plan(uplift, leads, margin, cost, benefit,
-                math.nan if math.isnan(benefit) else roi(benefit, cost))
+               conversion_benefit(uplift, basis.leads, basis.margin, "more wins",
+                                  crm.profile.maturity_days))
+    return Plan(uplift, basis.leads, basis.margin, basis.cost, benefit,
+                math.nan if math.isnan(benefit) else roi(benefit, basis.cost), basis)
 
 
 def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
-    """The ROI of the improvements (module docstring), or a sentence saying why it cannot
-    be computed on these data (no change log, orders, control region or cost)."""
-    missing = crm.missing("changes", "orders", "control_region")
-    if missing:
-        return (f"The ROI of the improvements cannot be computed: {', '.join(missing)} "
-                "missing in this dataset.")
-    basis = plan_roi(crm)
+    """The ROI of the improvements (module docstring) on the one basis of the review window,
+    or a sentence saying why it cannot be computed on these data (`first_year_basis`).
+    Without a usable control region the difference-in-differences row is NaN and a
+    sentence says why; the plan and the naive rows remain."""
+    basis = first_year_basis(crm, *crm.period("review"))
     if isinstance(basis, str):
         return basis
-    cost, margin, leads, plan = basis.cost, basis.margin, basis.leads, basis.uplift
-    window = crm.period("review")
-    compared = ev.compare(crm, KPI, ev.comparison_baseline(crm, window)[0], window,
-                          confidence)
+    plan = plan_roi(crm).uplift
+    naive = naive_change(crm, basis, confidence)
+    nan3 = (math.nan, math.nan, math.nan)
     verdict = causal_verdict(crm, KPI, confidence)
     intervals = design_intervals(crm, verdict, confidence)
     rows = {"plan": (plan, plan, plan),
-            "naive before/after": (compared.difference, compared.ci_low, compared.ci_high),
+            "naive before/after": nan3 if naive is None else
+            (naive.difference, naive.ci_low, naive.ci_high),
             "difference-in-differences": (verdict.effect, *widest(intervals))}
     days = crm.profile.maturity_days
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["uplift", "low", "high"])
     for a in ASSUMPTIONS:
         for column, suffix in (("uplift", ""), ("low", " low"), ("high", " high")):
             table[f"roi {a}{suffix}"] = [
-                math.nan if math.isnan(u) else roi(conversion_benefit(u, leads, margin, a,
-                                                                      days), cost)
+                math.nan if math.isnan(u) else
+                roi(conversion_benefit(u, basis.leads, basis.margin, a, days), basis.cost)
                 for u in table[column]]
-    return Payoff(table, intervals, leads, margin, cost,
-                  tuple(_sentences(crm, table, intervals, leads, margin, cost, verdict,
-                                   compared, confidence)))
+    return Payoff(table, intervals, basis,
+                  tuple(_sentences(crm, table, intervals, basis, verdict, naive,
+                                   confidence)))
 
 
 def design_intervals(crm: CRM, verdict, confidence: float = ev.CONFIDENCE
@@ -180,16 +296,22 @@ def _interval_text(low: float, high: float) -> str:
     return f"{change_text(low, 'points')} to {change_text(high, 'points')}"
 
 
-def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margin: float,
-               cost: float, verdict, compared, confidence: float) -> list[str]:
-    money = crm.profile.money
-    out = [f"Basis of every estimate: {leads:,} leads a year (the baseline), "
-           f"{money(margin)} gross margin per won deal, {money(cost)} cost of the "
-           "improvements that went live in the review window; only the uplift in lead "
-           f"conversion (won within {crm.profile.maturity_days} days) differs. ROI is in "
+def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, verdict,
+               naive, confidence: float) -> list[str]:
+    out = [f"Basis of every estimate, the first year: {basis.words(crm)}. Only the uplift in "
+           f"lead conversion (won within {crm.profile.maturity_days} days) differs. ROI is in "
            "percent and never below -100 % (the whole cost lost)."]
     did = table.loc["difference-in-differences"]
-    if not math.isnan(did.uplift):
+    plan = table.loc["plan", "roi more wins"]
+    plan_words = (f"The plan (recorded target minus recorded baseline, "
+                  f"{change_text(table.loc['plan', 'uplift'], 'points')}) expected an ROI "
+                  f"of {roi_text(plan)} under more wins")
+    if math.isnan(did.uplift):
+        out.append(f"No difference-in-differences, so no controlled ROI: {verdict.conclusion}")
+        out.append(f"{plan_words}: " + ("no plan is recorded." if math.isnan(plan) else
+                                         "without a controlled estimate the review can "
+                                         "neither confirm nor refute it."))
+    else:
         caused = ("every check of the verdict passed" if verdict.established else
                   "that the changes caused this difference is not shown, so this is what the "
                   "changes would return if the difference were their effect")
@@ -218,7 +340,6 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margi
                 "on the design's own terms the ROI could lie anywhere from -100 % up, and "
                 "the range above rests on clustered errors, which few regions make "
                 "unreliable.")
-        plan = table.loc["plan", "roi more wins"]
         low, high = did["roi more wins low"], did["roi more wins high"]
         side = "above" if plan > high else "below"
         where = ("no plan is recorded" if math.isnan(plan) else
@@ -227,18 +348,15 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, leads: int, margi
                  f"{side} the whole range" if bounded else
                  f"{side} the range from clustered errors, but the randomisation check, "
                  "which rejects no effect here, cannot rule the plan out either")
-        out.append(f"The plan (recorded target minus recorded baseline, "
-                   f"{change_text(table.loc['plan', 'uplift'], 'points')}) expected an ROI "
-                   f"of {roi_text(plan)} under more wins: {where}.")
-    naive = table.loc["naive before/after"]
-    if not math.isnan(naive.uplift):
-        rule = ev.baseline_rule(crm, crm.period("review")).split(":")[0]
-        cut = f"; {compared.cut}" if compared.cut else ""
+        out.append(f"{plan_words}: {where}.")
+    row = table.loc["naive before/after"]
+    if not math.isnan(row.uplift):
+        rule = ev.baseline_rule(crm, (basis.first, basis.last)).split(":")[0]
         out.append(
-            f"The naive before/after without a control group (every region's leads, the "
-            f"review window {rule}{cut}; {change_text(naive.uplift, 'points')}, "
-            f"{format_p(compared.p_value)}) would "
-            f"give {_range(table, 'naive before/after', 'more wins')} under more wins; it "
+            f"The naive before/after without a control group (the same regions' leads, the "
+            f"review window up to {basis.last:%d %b %Y} {rule}; "
+            f"{change_text(row.uplift, 'points')}, {format_p(naive.p_value)}) would "
+            f"give {_range(table, 'naive before/after', 'more wins')} under more wins "
+            "(the ROI of the improvements in the KPI table and on the dashboard); it "
             "cannot separate the changes from the season and the market.")
     return out
-

@@ -28,8 +28,15 @@ import pandas as pd
 from ..data import CRM
 from ..feedback import sus_scores
 from . import adoption, sales
-from ._common import account_groups, account_rows, in_period, user_groups, user_rows
-from .customers import churn_counts
+from ._common import (
+    account_groups,
+    account_rows,
+    in_period,
+    period,
+    user_groups,
+    user_rows,
+)
+from .customers import churn_counts, churned
 from .service import ticket_durations
 
 Records = np.ndarray | pd.Series | pd.DataFrame
@@ -176,6 +183,17 @@ def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
     score = sus_scores(s).to_numpy(dtype=float)
     mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
     return grouped(crm, score[mask], mask, s, "user_id", by, day="submitted_date")
+
+
+def churned_customers(crm: CRM, first, last, by: str | None = None) -> Records:
+    """1/0 per customer at the start of [first, last] (`customers.churned`): churned in it,
+    the records of `customers.churn_rate` (lost / customers at start); none without churn
+    dates (not recorded, not 0 %). One value per account and period, not per day."""
+    at_start, lost = churned(crm, *period(first, last))
+    if crm.missing("accounts.churn_date"):
+        at_start = np.zeros_like(at_start)
+    return grouped(crm, lost[at_start].astype(float), at_start, crm.accounts, "account_id",
+                   by, account_groups)
 
 
 def campaign_sends(crm: CRM, first, last) -> pd.Series:

@@ -207,7 +207,8 @@ _ENTRIES = (
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
         customers.churn_rate, A, needs=("accounts.churn_date",), aggregation="per period",
-        pooled_counts=records.churn_pair),
+        pooled_counts=records.churn_pair, records=records.churned_customers, test="share",
+        dated=False),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
         customers.retention_rate, A,
         needs=("accounts.churn_date",), aggregation="per period",
@@ -266,9 +267,15 @@ _ENTRIES = (
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,
         needs=("kpi_targets", "opportunities", "orders"), matures=True),
-    KPI("changes_roi", "roi", "(extra won margin vs baseline conversion - improvement "
-        "costs) / costs", "percent", True, roi.changes_roi,
-        needs=("changes", "opportunities", "orders"), matures=True),
+    KPI("changes_roi", "roi", "first year, naive before/after: (conversion uplift of the "
+        "regions the improvements went to x their leads a year x margin per won deal - cost "
+        "of those improvements) / cost",
+        "percent", True, roi.changes_roi,
+        needs=("changes", "opportunities", "orders"), matures=True,
+        note="first year, naive before/after without a control group: the leads a year of "
+             "the regions the improvements went to, the margin per won deal of those leads "
+             "and the cost of those improvements (the same regions for leads and cost); the "
+             "review's difference-in-differences is the stronger estimate on the same basis"),
 )
 
 REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}

@@ -1,7 +1,9 @@
 """ROI of the CRM and of its improvements, from the change log and the sales results.
 
-ROI = (benefit - cost) / cost. Cost: the one-off costs (``changes.cost``) of the changes
-with status 'done' that went live in the period. Benefit: the gross margin of the extra
+ROI = (benefit - cost) / cost. `changes_roi`, the ROI of the improvements, is the naive
+before/after of `payoff` on its one first-year basis (see there). `crm_roi`, the ROI of
+the CRM: cost, the one-off costs (``changes.cost``) of the changes with status 'done'
+that went live in the period. Benefit: the gross margin of the extra
 deals won compared with a reference conversion rate,
 
     benefit = (lead_conversion_rate - reference_rate) x leads x gross margin per won deal,
@@ -12,9 +14,10 @@ benefits (service time saved, better data) are not priced. ROI is company-wide: 
 be split by ``by``.
 
 Maturity: the engine's rule (`engine.mature_end`, the registry entry's ``matures``) is
-applied here, once, to the whole window: leads, margin and cost all end on the last day
-whose leads are old enough, so ``changes_roi(crm, a, b)``, ``evaluation.compute``,
-`kpi_table`, the exercises and the dashboard give one value for one window.
+applied here, once, to the whole window (`measured_window`): the window's leads and costs
+end on the last day whose leads are old enough, so ``changes_roi(crm, a, b)``,
+``evaluation.compute``, `kpi_table`, the exercises and the dashboard give one value for one
+window.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import numpy as np
 
 from ..data import CRM
 from ._common import (
-    REGION_SEPARATOR,
     Result,
     divide,
     fixed_groups,
@@ -43,7 +45,7 @@ def _done_changes(crm: CRM, first, last):
     return c[in_period(c.start_date, first, last) & (c.status == DONE).to_numpy(dtype=bool)]
 
 
-def _leads(crm: CRM, first, last, regions: set[str] | None) -> np.ndarray:
+def created_leads(crm: CRM, first, last, regions: set[str] | None) -> np.ndarray:
     o = crm.opportunities
     leads = in_period(o.created_date, first, last)
     if regions is not None:
@@ -51,12 +53,6 @@ def _leads(crm: CRM, first, last, regions: set[str] | None) -> np.ndarray:
         wanted = [k for k, r in enumerate(groups.labels) if r in regions]
         leads &= np.isin(groups.codes, wanted)
     return leads
-
-
-def _conversion(crm: CRM, leads: np.ndarray, within_days: int | None) -> float:
-    days = crm.profile.maturity_days if within_days is None else within_days
-    counted, won = converted_leads(crm, leads, days)
-    return float(divide(np.count_nonzero(won), np.count_nonzero(counted))[0])
 
 
 def margin_per_won_deal(crm: CRM, start=None, end=None, *,
@@ -73,7 +69,7 @@ def margin_per_won_deal(crm: CRM, start=None, end=None, *,
     float; NaN when no deal was won or the dataset has no orders (margin unknown, not 0).
     """
     first, last = crm.period("all") if start is None and end is None else period(start, end)
-    return _margin(crm, _leads(crm, first, last, regions))
+    return _margin(crm, created_leads(crm, first, last, regions))
 
 
 def _margin(crm: CRM, leads: np.ndarray) -> float:
@@ -143,49 +139,30 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
         recorded = t.baseline[t.kpi == "lead_conversion_rate"].to_numpy(dtype=float)
         reference_rate = float(recorded[0]) if len(recorded) else float("nan")
     cost = float(_done_changes(crm, first, last).cost.sum())
-    value = _roi(crm, _leads(crm, first, last, None), cost, reference_rate, within_days)
+    value = _roi(crm, created_leads(crm, first, last, None), cost, reference_rate, within_days)
     return groups.result(np.array([value]), "crm_roi")
 
 
-def changes_roi(crm: CRM, start, end, *, by: str | None = None,
-                reference_rate: float | None = None, within_days: int | None = None
-                ) -> Result:
-    """ROI of the improvements (changes with a target KPI) that went live in the period.
+def changes_roi(crm: CRM, start, end, *, by: str | None = None) -> Result:
+    """ROI of the improvements (done changes with a target KPI) that went live in the
+    period, first year, naive before/after (no control group), more wins, on the one
+    basis of every ROI of the improvements (`payoff.first_year_basis`: the regions the
+    improvements went to, for leads and cost alike):
 
-    roi = ((conversion - reference_rate) x leads x margin per won deal - cost) / cost, with
-    cost = done changes with a ``kpi`` (improvements; running costs such as licences have
-    none) that went live in the period, and the benefit over the leads of the regions those
-    changes cover (the lead owner's region), the period ending where its leads stop being
-    old enough (`measured_window`). A naive before/after estimate: the review lesson's
-    difference-in-differences against the control region is the stronger one.
+        roi = (uplift x leads a year x margin per won deal - cost) / cost, through `roi`,
 
-    Parameters
-    ----------
-    reference_rate : float, optional
-        Default: the same regions' lead conversion in the baseline period
-        (``crm.period('baseline')``, with the same ``within_days``).
-    within_days : int, optional
-        Another conversion window than the profile's maturity (`lead_conversion_rate`).
+    uplift = those regions' lead conversion in the period minus in its baseline
+    (`payoff.naive_change`). The review's difference-in-differences against the control
+    region (`payoff.review_payoff`) is the stronger estimate, on the same basis. The period
+    ends where its leads stop being old enough (`measured_window`).
 
     Returns
     -------
-    float; NaN when no improvement went live in the period, or no deal was won.
+    float; NaN when no improvement with a cost went live in the period, or no deal was won.
     """
-    _check_rate(reference_rate)
-    first, last = measured_window(crm, start, end)
+    from .payoff import naive_roi  # the payoff builds on the verdict, which needs the registry
     groups = fixed_groups(by)
-    if last < first:
-        return groups.result(np.array([np.nan]), "changes_roi")
-    changes = _done_changes(crm, first, last)
-    changes = changes[changes.kpi.notna().to_numpy()]
-    regions = {r.strip() for text in changes.regions.dropna()
-               for r in str(text).split(REGION_SEPARATOR) if r.strip()}
-    if reference_rate is None:
-        b_first, b_last = crm.period("baseline")
-        reference_rate = _conversion(crm, _leads(crm, b_first, b_last, regions), within_days)
-    cost = float(changes.cost.sum())
-    value = _roi(crm, _leads(crm, first, last, regions), cost, reference_rate, within_days)
-    return groups.result(np.array([value]), "changes_roi")
+    return groups.result(np.array([naive_roi(crm, start, end)]), "changes_roi")
 
 
 # --------------------------------------------------------------------------- the one ROI

@@ -14,7 +14,14 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
-from .engine import evaluate, level_interval, like_period_value, mature_end, values_interval
+from .engine import (
+    evaluate,
+    level_interval,
+    like_period_value,
+    mature_end,
+    per_period_interval,
+    values_interval,
+)
 from .registry import REGISTRY, kpi_names
 
 STATUSES = ("met", "not met", "cannot tell", "met early", "not met yet", "cannot tell yet",
@@ -137,7 +144,7 @@ def group_intervals(crm: CRM, name: str, first, last, by: str
     the group's records (`records`, after the maturity rule), as `level_interval` for the
     whole company; {} for a KPI without record-level observations."""
     k = REGISTRY[name]
-    if k.records is None or k.aggregation == "level":
+    if k.records is None or k.aggregation == "level" or by not in k.groupings:
         return {}
     last_ok, _ = mature_end(crm, name, first, last)
     if last_ok < first:
@@ -162,9 +169,14 @@ def _judged(crm: CRM, name: str, first, last, value: float, target: float, lengt
                              "period is not judged against it"), False
     if how:
         shown = f"{restated:.1%}" if k.unit == "share" else f"{restated:.3g}"
-        return (status(restated, target, k.higher_is_better),
-                f"judged per {length}, the target's period: {shown} ({how}); no interval "
-                f"here: {ALONE}", False)
+        low, high = per_period_interval(crm, name, first, last, length)
+        if low is None:
+            return (status(restated, target, k.higher_is_better),
+                    f"judged per {length}, the target's period: {shown} ({how}); no interval "
+                    f"here: {ALONE}", False)
+        return (status(restated, target, k.higher_is_better, low, high),
+                f"judged per {length}, the target's period: {shown}, 95% interval "
+                f"{low:.1%} to {high:.1%} ({how})", True)
     if by is None:
         low, high, exact = level_interval(crm, name, first, last)
     else:

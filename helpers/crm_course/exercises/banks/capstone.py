@@ -237,8 +237,10 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
     NumberQuestion(
         "q11", "ROI of the changes",
         hints=("ROI = (benefit - cost) / cost, in percent; `kpis.changes_roi` needs the "
-               "review period and returns a fraction (0.5 = +50 %); it measures the window "
-               "up to its last day whose leads are old enough, as `kpi_table` does.",
+               "review period and returns a fraction (0.5 = +50 %): the first-year naive "
+               "before/after of the regions the improvements went to (their leads a year, "
+               "margin per won deal and improvement cost), the figure `kpi_table`, the "
+               "dashboard and lesson 05 show.",
                "`100 * kpis.changes_roi(crm, *review)`"),
         expected=lambda crm: 100 * kpis.changes_roi(crm, *crm.period("review")),
         tolerance=0.5, units=("percent",)),

@@ -366,6 +366,12 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
             Mistake("one-sided test", lambda crm: minimum_detectable_effect(crm, alpha=0.1),
                     "That is the one-sided figure (alpha 0.10 two-sided); the test is "
                     "two-sided at the 5% level."),
+            Mistake("simple average as the pooled rate",
+                    lambda crm: methods.mde_pooled(*volumes(crm), simple_mean=True),
+                    "That is the classical formula with the pooled rate p-bar taken as the "
+                    "simple average of the two groups' rates, (p0 + p1) / 2. The groups differ "
+                    "in size (a baseline year against a review quarter): pool the counts, "
+                    "p-bar = (n_before p0 + n_after p1) / (n_before + n_after)."),
         )),
     NumberQuestion(
         "q12", "randomisation p over regions",

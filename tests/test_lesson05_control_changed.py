@@ -1,0 +1,39 @@
+"""Lesson 05 checks once, before any comparison with the control region, that the control
+region got no improvement (`kpis.verdict.control_changed`): on data whose named control
+region got the changes, sections 6 and 7 say so instead of presenting a control comparison
+(issue 28, the ROI review), and section 8's ROI has no difference-in-differences row."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from crm_course.runner import ROOT
+
+LESSON = ROOT / "notebooks" / "05_review_after_three_months.ipynb"
+
+
+@pytest.mark.notebook
+def test_no_control_comparison_when_the_control_got_the_changes(
+        notebook_runs, sample_dir_copy, tmp_path):
+    data = sample_dir_copy(tmp_path, control_region="North")  # North got CH03-CH07
+    run = notebook_runs.run([(LESSON, {"data_dir": str(data)})])[0]
+    assert run.error is None, run.error
+    cells = nbformat.read(run.output, as_version=4).cells
+    text = ["".join(o.get("text", "") for o in c.get("outputs", []))
+            if c.cell_type == "code" else "" for c in cells]
+    heading = next(i for i, c in enumerate(cells) if c.source.startswith("## 6."))
+    roi = next(i for i, c in enumerate(cells) if "## 8." in c.source)
+    said = "Not compared with the control region (North): the change log lists it"
+    setup = next(i for i, c in enumerate(cells) if "changed_control = " in c.source)
+    assert said in text[setup]  # the set-up cell says it once, first
+    survey = next(i for i, c in enumerate(cells) if c.source.startswith("## 7."))
+    section_6 = [i for i in range(heading, survey) if cells[i].cell_type == "code"]
+    guarded = [i for i in range(heading, roi) if "if changed_control" in cells[i].source]
+    assert len(section_6) >= 7 and set(section_6) <= set(guarded)
+    assert all(said in text[i] for i in guarded)
+    earlier = "".join(text[:roi])
+    for valid in ("difference-in-differences 0.", "Randomisation p-value",
+                  "Baseline slopes per month", "trained minus control"):
+        assert valid not in earlier, valid
+    assert "No difference-in-differences, so no controlled ROI" in "".join(text[roi:])
