@@ -177,7 +177,7 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
 
 
 def naive_change(crm: CRM, basis: Basis, confidence: float = ev.CONFIDENCE):
-    """The naive before/after of lead conversion on the basis's regions: their leads of the
+    """The naive before/after of lead conversion on the ``basis``'s regions: their leads of the
     measured window against their leads of its baseline (`ev.comparison_baseline`: the same
     days a year earlier when the data hold them), two-proportion z-test with a Newcombe
     interval (`inference.compare_proportions`); None when either side has no lead."""

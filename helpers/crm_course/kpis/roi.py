@@ -46,6 +46,8 @@ def _done_changes(crm: CRM, first, last):
 
 
 def created_leads(crm: CRM, first, last, regions: set[str] | None) -> np.ndarray:
+    """Mask of the opportunities (leads) created in [``first``, ``last``] whose owner's
+    region is one of ``regions`` (None: every region)."""
     o = crm.opportunities
     leads = in_period(o.created_date, first, last)
     if regions is not None:
@@ -179,8 +181,8 @@ ASSUMPTIONS = {
 
 
 def roi(benefit: float, cost: float) -> float:
-    """The course's one ROI, as a fraction shown in percent: (max(benefit, 0) - cost) /
-    cost, so -1 (-100 %: the whole cost lost) at worst.
+    """The course's one ROI, as a fraction shown in percent: (max(``benefit``, 0) - ``cost``)
+    / cost, so -1 (-100 %: the whole cost lost) at worst.
 
     A negative benefit (the KPI fell) is not charged to the investment: that would be a
     causal claim the data do not support; the ROI is then -100 %, a number, never "no ROI".
@@ -202,7 +204,7 @@ def roi_text(value: float) -> str:
 def conversion_benefit(uplift: float, leads: float, margin: float, assumption: str,
                        days: int) -> float:
     """Margin a conversion ``uplift`` (share) over ``leads`` brings under ``assumption``:
-    'more wins' uplift x leads x margin; 'earlier wins' that x DISCOUNT_RATE x days / 365
+    'more wins' uplift x leads x ``margin``; 'earlier wins' that x DISCOUNT_RATE x days / 365
     (the same margin, ``days`` sooner)."""
     if assumption not in ASSUMPTIONS:
         raise ValueError(f"assumption must be one of {', '.join(ASSUMPTIONS)}, "
