@@ -128,7 +128,8 @@ def per_period_interval(crm: CRM, name: str, first: pd.Timestamp, last: pd.Times
     """The ``confidence`` Wilson interval of the pooled rate per ``length`` of a share KPI
     ``name`` that grows with the period, over [``first``, ``last``] (churn: sum(lost) /
     sum(customers at start) over the whole quarters; each customer-quarter one record, as
-    in a discrete-time survival model); (None, None) when the KPI is no share with records or nothing is pooled."""
+    in a discrete-time survival model); (None, None) when the KPI is no share with records
+    or nothing is pooled."""
     k = REGISTRY[name]
     num, den, _ = per_period_counts(crm, name, first, last, length)
     if k.test != "share" or den < 2 or math.isnan(num):
