@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -59,6 +60,8 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 ".crm-view .widget-html>.widget-html-content{line-height:1.35}</style>")
 
 PAD_INCHES = 0.2  # around the tight box of everything drawn
+MONTH_STEPS = (1, 2, 3, 4, 6, 12)  # months between date labels, the fewest that fit
+LABEL_EMS = 4.5  # a date label's width in ems ('Sep', '2026'), with the gap to the next
 MIN_NOTE_PT = 13  # no note on a chart smaller than this
 
 
@@ -73,9 +76,29 @@ def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figur
         figure.subplots_adjust(**MARGINS)
         ax = figure.subplots()
         draw(ax)
+        _month_labels(ax)
         for text in ax.texts:  # notes drawn in a fixed small size ('changes go live')
             text.set_fontsize(max(text.get_fontsize(), MIN_NOTE_PT))
         yield figure
+
+
+def _month_labels(ax) -> None:
+    """On a date axis, labels at the first of every k-th month (k the smallest of
+    `MONTH_STEPS` whose labels fit the axes' width side by side, `LABEL_EMS` each), as
+    'Jan', 'Feb' ... and the year where one begins: a 21-month axis in 12 labels did not
+    fit, they overlapped."""
+    if not isinstance(ax.xaxis.get_major_locator(), mdates.AutoDateLocator):
+        return  # not a date axis (categories, numbers), or ticks already set
+    first, last = (mdates.num2date(x) for x in sorted(ax.get_xlim()))
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    width = ax.get_position().width * ax.figure.get_figwidth() * 72  # points
+    em = mpl.rcParams["xtick.labelsize"]
+    em = em if isinstance(em, int | float) else mpl.rcParams["font.size"]
+    fits = max(int(width // (LABEL_EMS * em)), 1)
+    step = next((k for k in MONTH_STEPS if months / k <= fits), MONTH_STEPS[-1])
+    locator = mdates.MonthLocator(bymonth=range(1, 13, step))  # every step divides 12
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
 
 
 def chart_svg(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
