@@ -494,3 +494,27 @@ def test_first_view_is_the_explorers_chart_and_starts_every_page(app, tmp_path, 
     assert "id='crm-first-view'" in page and "is starting" not in page
     assert app.explorer.chart.value in page and app.explorer.note.value in page
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_what_if_judges_a_projection_with_its_interval_and_keeps_its_pricing_closed(app):
+    """The projected KPIs against their targets in the engine's words ('met', 'not met',
+    'cannot tell': the current value's interval moved by the uplift), never 'meets'
+    without an interval; the pricing list sits behind its own closed toggle."""
+    from crm_course.dashboard.what_if import STATUS, projected_status
+    from crm_course.kpis.engine import level_interval
+
+    w = app.what_if
+    k = w.projection.kpis.set_index("kpi")
+    assert set(w.statuses) <= {"met", "not met", "cannot tell", "no target"}
+    assert STATUS in w.summary.value and "meets" not in w.summary.value
+    row = k.loc["active_user_rate"]  # hand-checked: the interval decides, not the value
+    low, high, _ = level_interval(w.crm, "active_user_rate", *w.crm.period("review"))
+    shift = row.projected - row.current
+    expected = ("met" if low + shift >= row.target else
+                "not met" if high + shift < row.target else "cannot tell")
+    assert projected_status(w.crm, "active_user_rate", row.current, row.projected,
+                            row.target) == expected
+    assert projected_status(w.crm, "active_user_rate", row.current, row.target,
+                            row.target) == "cannot tell"  # on the target: its interval straddles
+    assert w.pricing.selected_index is None and w.pricing.children == (w.assumptions,)
+    assert w.assumptions not in w.widget.children

@@ -119,7 +119,7 @@ def _model_rows(model: WhatIf) -> list[list[str]]:
 
     k, money = model.projection.kpis, model.crm.profile.currency
     return [[kpi_with_unit(n, u, money), s]
-            for n, u, s in zip(k.kpi, k.unit, k.status, strict=True)]
+            for n, u, s in zip(k.kpi, k.unit, model.statuses, strict=True)]
 
 
 def _type_into(page, slider: int, value: str) -> None:
