@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -518,3 +519,28 @@ def test_what_if_judges_a_projection_with_its_interval_and_keeps_its_pricing_clo
                             row.target) == "cannot tell"  # on the target: its interval straddles
     assert w.pricing.selected_index is None and w.pricing.children == (w.assumptions,)
     assert w.assumptions not in w.widget.children
+
+
+def test_date_labels_do_not_overlap_on_a_21_month_axis_and_percents_carry_no_zeros():
+    """The explorer's chart of a 21-month dataset (the A/B design's): its date labels side
+    by side without overlap (the review saw them overlap), and its percent axis without
+    needless decimals ('15.00%')."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from crm_course.dashboard.explorer import KPIExplorer
+    from crm_course.dashboard.render import drawn
+    from crm_course.designs import get_design_crm
+
+    crm = get_design_crm("ab", 23)
+    first, last = crm.period("all")
+    assert (last.year - first.year) * 12 + last.month - first.month + 1 == 21
+    view = KPIExplorer(crm)
+    with drawn(view._draw) as figure:
+        FigureCanvasAgg(figure).draw()
+        ax = figure.axes[0]
+        boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels()
+                        if t.get_text()), key=lambda b: b.x0)
+        percents = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(boxes) >= 4
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    assert percents and not any(re.search(r"\.\d*0%", p) for p in percents), percents
