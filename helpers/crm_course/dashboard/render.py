@@ -34,7 +34,8 @@ PROJECTOR = {"font.size": 16, "axes.titlesize": 20, "axes.labelsize": 17,
              "xtick.labelsize": 16, "ytick.labelsize": 16, "legend.fontsize": 15,
              "lines.linewidth": 3, "lines.markersize": 7}
 TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
-             ".crm-table th,.crm-table td{padding:4px 12px;text-align:right}"
+             ".crm-table th,.crm-table td{padding:3px 10px;text-align:right}"
+             ".crm-table td.crm-status{white-space:nowrap}"
              ".crm-table th{border-bottom:2px solid #555}"
              ".crm-table td:first-child,.crm-table th:first-child{text-align:left}"
              ".crm-met{color:#006B4F;font-weight:bold}"
@@ -44,6 +45,7 @@ TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
 # a chart as wide as its view and at most as tall as the screen leaves below the controls
 # tab labels: contrast 13.2:1 (WCAG AA asks 4.5:1 of text; Lab's grey on grey gave 3.7:1)
 TAB_TEXT, TAB_BACKGROUND = "#1a1a1a", "#e0e0e0"
+TAB = ".crm-view .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab"
 CHART_ROOM_PX = 340  # title, data line, tabs, two rows of controls, a caption
 CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;"
                 "--jp-widgets-inline-label-width:130px;font-size:18px}"
@@ -51,10 +53,10 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 ".jupyter-widgets select, .jupyter-widgets input, .jupyter-widgets button,"
                 ".widget-tab > .lm-TabBar .lm-TabBar-tab, .widget-html-content,"
                 ".jupyter-widgets .lm-TabBar-tabLabel{font-size:18px}"
-                ".widget-tab > .lm-TabBar .lm-TabBar-tab{min-width:150px;"
-                f"color:{TAB_TEXT};background:{TAB_BACKGROUND}}}"
-                ".widget-tab > .lm-TabBar .lm-TabBar-tab.lm-mod-current{color:#000;"
-                "background:#fff}"
+                ".widget-tab > .lm-TabBar .lm-TabBar-tab{min-width:150px}"
+                # (more specific than ipywidgets' own rule: grey of 54 % opacity)
+                f"{TAB}{{color:{TAB_TEXT};background:{TAB_BACKGROUND}}}"
+                f"{TAB}.lm-mod-current{{color:#000;background:#fff}}"
                 ".widget-inline-hbox.widget-hslider .widget-readout{max-width:none;flex:none}"
                 ".widget-toggle-buttons .widget-toggle-button{width:auto;padding:0 14px}"
                 ".crm-chart{width:100%}"
@@ -190,7 +192,9 @@ def table_html(frame: pd.DataFrame, status: str | None = None) -> str:
             colour = COLOURED.get(value) if column == status else None
             if colour:
                 text = f'<span class="crm-{colour}">{text}</span>'
-            cells.append(f"<td>{text}</td>")
+            # a status in one line ('cannot tell'): the names beside it wrap instead
+            cells.append(f'<td class="crm-status">{text}</td>' if column == status
+                         else f"<td>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     head = "".join(f"<th>{html(c)}</th>" for c in frame.columns)
     return (f'{TABLE_CSS}<table class="crm-table"><thead><tr>{head}</tr></thead>'

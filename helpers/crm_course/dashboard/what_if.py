@@ -156,7 +156,7 @@ def project(plan: pd.DataFrame) -> Projection:
                       tuple(dict.fromkeys(moved)))
 
 
-STATUS = "projected vs target"  # the table's column: the engine's met / not met / cannot tell
+STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
 
 
 def projected_status(crm: CRM, kpi: str, current: float, projected: float,
