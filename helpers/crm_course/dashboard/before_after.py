@@ -377,8 +377,8 @@ class BeforeAfter:
         ax.set_xlim(-0.5, 1.5)
         ax.figure.subplots_adjust(right=0.97)
         # at the line ends: a group's name without what its caption adds in brackets
-        short = {TREATED: "with the changes", **{n: n.split(" (")[0] for n in r.groups.index
-                                                 if not n.startswith("control (")}}
+        short = {**{n: n.split(" (")[0] for n in r.groups.index
+                    if not n.startswith("control (")}, TREATED: "with the changes"}
         for side, x, ha, dx in ((1, 0, "right", -10), (2, 1, "left", 10)):
             labels = [(y, self._short(y) + ("" if side == 1 else f" {short.get(n, n)}"), c)
                       for n, *ys, c in lines for y in [ys[side - 1]] if y is not None]
