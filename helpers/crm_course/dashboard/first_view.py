@@ -25,6 +25,8 @@ STARTING = ("<p class='crm-caption'><b>The dashboard is starting</b>: its first 
             "appears in a few seconds.</p>")
 HEAD = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        # no icon to fetch, as Voila's page (its own link comes in the body: ignored)
+        "<link rel='icon' href='data:;base64,='>"
         "<title>CRM dashboard</title><style>"
         "#crm-first-view{padding:4px 12px;font-size:18px;font-family:system-ui,-apple-system,"
         "'Segoe UI',helvetica,arial,sans-serif}</style></head><body>")
