@@ -95,3 +95,22 @@ def test_cli_dashboard_refuses_a_folder_without_results(tmp_path, capsys):
     assert main(["dashboard", "--results", str(tmp_path), "--no-browser"]) == 2
     err = capsys.readouterr().err
     assert "--results" in err and "results.json: not found" in err
+
+
+def test_the_class_tab_reads_new_results_when_opened_and_says_when_it_read(sample, tmp_path):
+    """A grading run after the tab was first opened: opening the tab again shows its
+    results (the outside review saw the old ones), and the view says when it read them."""
+    from crm_course.dashboard import Dashboard
+
+    folder = _folder(tmp_path, sample)
+    app = Dashboard(sample, results=folder)
+    app.tabs.selected_index = 3
+    assert app.classes.report.submissions == 10 and "read at" in app.classes.status.value
+    graded = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    (folder / "results.json").write_text(json.dumps(graded[:4]), encoding="utf-8")
+    app.tabs.selected_index = 0
+    assert app.classes.report.submissions == 10  # not read while the tab is closed
+    app.tabs.selected_index = 3
+    assert app.classes.report.submissions == 4
+    assert "4 submissions" in app.classes.status.value
+    assert app.classes.refresh() is False  # unchanged since: not read again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,56 @@ def test_a_design_dataset_names_its_control_group(design):
         assert repr(crm.profile.design["never_treated"]) in said
 
 
+def test_an_ab_test_chart_shows_its_two_halves_as_the_report_compares_them():
+    """On an A/B test's data the before/after chart of the targeted KPI draws the test's
+    two halves of reps (not all regions): during the test the report's own rates
+    (`designs.experiment.analyse`), and the difference with its interval in the title."""
+    from crm_course.dashboard.before_after import BeforeAfter
+    from crm_course.designs import experiment, get_design_crm
+
+    crm = get_design_crm("ab", 23)
+    view = BeforeAfter(crm)
+    view.kpi.value = crm.profile.design["kpi"]
+    groups, rates = view.result.groups, experiment.analyse(crm)
+    assert [g.split(" (")[0] for g in groups.index] == ["control group", "reminder group"]
+    assert groups.iloc[:, 1].tolist() == pytest.approx([rates.before, rates.after])
+    before = experiment.test_leads(crm, during=False)
+    assert groups.iloc[0, 0] == pytest.approx(before[before.arm == "control"].won.mean())
+    test = experiment.clustered(crm)
+    assert view.result.test.effect == pytest.approx(test.effect)
+    svg = view.chart.svg.decode()
+    assert "reminder group" in svg and "all regions" not in svg
+    assert f"{100 * test.effect:+.1f} pp" in svg  # the title's difference
+    assert "during the test" in view.chart.alt and "all regions" not in view.chart.alt
+    view.kpi.value = "win_rate"  # a KPI the test did not target: all regions, as before
+    assert list(view.result.groups.index) == ["all regions"]
+
+
+def test_a_control_region_with_changes_is_not_called_control(sample_dir_copy, tmp_path):
+    """A control region the change log lists among an improvement's regions is no control
+    group (`kpis.verdict.control_changed`): the chart, its caption and alt text say so, as
+    the verdict does, and never call it "control (West)"."""
+    from crm_course.dashboard.before_after import BeforeAfter
+    from crm_course.kpis.verdict import control_changed
+
+    folder = sample_dir_copy(tmp_path)
+    changes = pd.read_csv(folder / "changes.csv", dtype=str, keep_default_na=False)
+    control = json.loads((folder / "dataset.json").read_text())["control_region"]
+    training = changes.index[changes.kind == "training"][0]
+    changes.loc[training, "regions"] += f";{control}"
+    changes.to_csv(folder / "changes.csv", index=False)
+    crm = load_crm(folder)
+    assert control_changed(crm)
+    view = BeforeAfter(crm)
+    first = view.result.groups.index[0]
+    assert first.startswith(f"{control}, no control group")
+    svg = view.chart.svg.decode()
+    assert f"control ({control})" not in svg + view.chart.alt
+    assert f"{control}, no control group" in svg
+    assert "no control group" in view.result.rule and "no control group" in view.chart.alt
+    assert "no control group" in view.result.verdict.sentence  # the verdict agrees
+
+
 def test_export_what_if_has_nothing_to_plan(export_app):
     w = export_app.what_if
     assert w.plan.empty and w.uplifts == [] and w.projection.cost == 0
@@ -421,28 +472,75 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_svg(app, tmp_path):
     app.explorer.grouping.value = WHOLE
 
 
-def test_first_view_is_the_explorers_chart_and_runs_no_template_code(app, tmp_path,
-                                                                      monkeypatch):
-    # the served page's first bytes include this file through Jinja: a company name that
-    # ends the raw block or holds template code stays text, and the chart is the live one
-    import jinja2
-
+def test_first_view_is_the_explorers_chart_and_starts_every_page(app, tmp_path, monkeypatch):
+    # the page's first bytes (sent before any kernel, `voila_app`): a document head and the
+    # chart and caption the live explorer shows; before a kernel wrote it, a line saying
+    # the dashboard is starting; a company name stays escaped text
     from crm_course.dashboard import first_view
     from crm_course.dashboard.serve import FIRST_VIEW_ENV
 
     monkeypatch.delenv(FIRST_VIEW_ENV, raising=False)
     assert first_view.publish(app) is None  # not served: nothing written
-    hostile = "{% endraw %}{{ 7 * 7 }}{% raw %}{# x #}"
+    assert "is starting" in first_view.page_start(tmp_path)  # nothing written yet
     status = app.switch.status.value
-    app.switch.status.value = status.replace("<b>", f"<b>{hostile}", 1)
+    app.switch.status.value = status.replace("<b>", "<b>&lt;script&gt;", 1)
     try:
         monkeypatch.setenv(FIRST_VIEW_ENV, str(tmp_path))
         written = first_view.publish(app)
     finally:
         app.switch.status.value = status
     assert written == tmp_path / first_view.FILE and list(tmp_path.iterdir()) == [written]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path))
-    page = env.get_template(first_view.FILE).render()
-    assert "49" not in page.split("<b>", 1)[1][:60]
-    assert "&#123;% endraw %}{{ 7 * 7 }}&#123;% raw %}{# x #}" in page
+    page = first_view.page_start()
+    assert page.startswith("<!DOCTYPE html>") and "<meta charset='utf-8'>" in page
+    assert "id='crm-first-view'" in page and "is starting" not in page
     assert app.explorer.chart.value in page and app.explorer.note.value in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_what_if_judges_a_projection_with_its_interval_and_keeps_its_pricing_closed(app):
+    """The projected KPIs against their targets in the engine's words ('met', 'not met',
+    'cannot tell': the current value's interval moved by the uplift), never 'meets'
+    without an interval; the pricing list sits behind its own closed toggle."""
+    from crm_course.dashboard.what_if import STATUS, projected_status
+    from crm_course.kpis.engine import level_interval
+
+    w = app.what_if
+    k = w.projection.kpis.set_index("kpi")
+    assert set(w.statuses) <= {"met", "not met", "cannot tell", "no target"}
+    assert STATUS in w.summary.value and "meets" not in w.summary.value
+    row = k.loc["active_user_rate"]  # hand-checked: the interval decides, not the value
+    low, high, _ = level_interval(w.crm, "active_user_rate", *w.crm.period("review"))
+    shift = row.projected - row.current
+    expected = ("met" if low + shift >= row.target else
+                "not met" if high + shift < row.target else "cannot tell")
+    assert projected_status(w.crm, "active_user_rate", row.current, row.projected,
+                            row.target) == expected
+    assert projected_status(w.crm, "active_user_rate", row.current, row.target,
+                            row.target) == "cannot tell"  # on the target: its interval straddles
+    assert w.pricing.selected_index is None and w.pricing.children == (w.assumptions,)
+    assert w.assumptions not in w.widget.children
+
+
+def test_date_labels_do_not_overlap_on_a_21_month_axis_and_percents_carry_no_zeros():
+    """The explorer's chart of a 21-month dataset (the A/B design's): its date labels side
+    by side without overlap (the review saw them overlap), and its percent axis without
+    needless decimals ('15.00%')."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from crm_course.dashboard.explorer import KPIExplorer
+    from crm_course.dashboard.render import drawn
+    from crm_course.designs import get_design_crm
+
+    crm = get_design_crm("ab", 23)
+    first, last = crm.period("all")
+    assert (last.year - first.year) * 12 + last.month - first.month + 1 == 21
+    view = KPIExplorer(crm)
+    with drawn(view._draw) as figure:
+        FigureCanvasAgg(figure).draw()
+        ax = figure.axes[0]
+        boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels()
+                        if t.get_text()), key=lambda b: b.x0)
+        percents = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(boxes) >= 4
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    assert percents and not any(re.search(r"\.\d*0%", p) for p in percents), percents

@@ -52,13 +52,15 @@ BUILT = ("() => ![...document.querySelectorAll('.widget-html-content')].some(el 
          "el.offsetParent && el.textContent.includes('Computing this view'))")
 
 
-def _serve(command: list[str], url: str, log: Path, timeout: float = 300, cwd: Path = ROOT):
+def _serve(command: list[str], url: str, log: Path, timeout: float = 300, cwd: Path = ROOT,
+           first_view: Path | None = None):
     """Start ``command`` in ``cwd`` in the dashboard's environment (`serve.environment`:
-    its page template on the Jupyter path); wait until ``url`` answers. Returns the
-    process."""
+    its page template on the Jupyter path, the first view written to ``first_view``);
+    wait until ``url`` answers. Returns the process."""
     from crm_course.dashboard.serve import environment
 
-    env = {**environment(), "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0"}
+    env = {**environment(first_view=first_view), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+           "PYTHONHASHSEED": "0"}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("wb"),
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
@@ -274,68 +276,89 @@ def test_a_visit_after_the_cull_time_shows_a_chart_at_once(tmp_path, browser_pag
         _stop(process)
 
 
-# the first chart (`FIRST_CHART`) drawn, its centre on the 720 px screen and not covered
-# (by Voila's spinner, say): the element there is the chart itself; true or a reason
-UNCOVERED = f"""() => {{
-  for (const img of document.querySelectorAll('{FIRST_CHART}')) {{
+# in every page from its first bytes: milliseconds from navigation start to the first
+# chart drawn and uncovered (its centre's topmost element is the chart itself, on the
+# 720 px screen: not under Voila's spinner)
+ROOM_TIMER = """(() => {
+  const uncovered = () => [...document.querySelectorAll(SELECTOR)].some(img => {
     const box = img.getBoundingClientRect();
-    if (!img.complete || !img.naturalWidth || !box.height) continue;
+    if (!img.complete || !img.naturalWidth || !box.height) return false;
     const x = box.left + box.width / 2, y = box.top + box.height / 2;
-    if (y > innerHeight) return `chart centre at y = ${{y}}, below the screen`;
-    const top = document.elementFromPoint(x, y);
-    return top === img || `covered by ${{top && (top.id || top.className)}}`;
-  }}
-  return 'no chart drawn';
-}}"""
+    return y < innerHeight && document.elementFromPoint(x, y) === img;
+  });
+  const tick = () => {
+    if (window.__first == null && uncovered()) window.__first = performance.now();
+    if (window.__first == null) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  const poll = setInterval(() => { tick(); if (window.__first != null) clearInterval(poll); },
+                          25);
+})();""".replace("SELECTOR", json.dumps(FIRST_CHART))
+STATIC = "voila/templates/crm/static/index.css"  # answers without taking a kernel
+ROOM_SECONDS = 2.0  # issue 25 review: the first chart under 2 s for every visitor of a room
 
 
-@pytest.mark.claims  # a stress, as the ten reloads: `make claims`
-def test_visits_without_a_free_kernel_show_the_first_chart_uncovered(tmp_path):
-    """Three visits at once with one pre-heated kernel: two wait for a fresh kernel to run
-    the notebook, and meanwhile show the first view's chart on the first screen, not
-    covered by Voila's spinner (its inline display: flex beat a rule without !important).
-    Measured: 4.39, 4.38, 2.57 s at load 9; over 5 s at load 10 and 22 (2 cores, nice).
-    At load 22 the page with the ready kernel had its chart laid out, uncovered, at 0.57 s
-    but painted its first frame at 4.8 s; the two others got their first bytes 3.9-4.0 s
-    after navigating (Voila sends nothing before the new kernel's process has started)."""
-    from playwright.sync_api import TimeoutError as Timeout
+def _first_bytes(url: str, seconds: list, index: int) -> None:
+    """Seconds until ``url``'s answer holds the first view's chart, into ``seconds``."""
+    start = time.monotonic()
+    with urllib.request.urlopen(url, timeout=120) as answer:
+        got = b""
+        while b"<img" not in got and (chunk := answer.read1(65536)):
+            got += chunk
+        seconds[index] = time.monotonic() - start
+        answer.read()
+
+
+def test_a_room_opening_the_page_at_once_sees_the_first_chart_within_2_s(tmp_path):
+    """Three visitors at once with one pre-heated kernel: two find none and wait for a
+    fresh kernel (Voila sends nothing of its page before that kernel has started, 2-4 s
+    and more on a loaded machine), yet each page's first bytes hold the first view's
+    chart (`voila_app`): the server answers each within 1 s, and in Chromium each page
+    draws that chart, uncovered, within 2 s of its navigation."""
+    import threading
+
     from playwright.sync_api import sync_playwright
 
+    from crm_course.dashboard.first_view import FILE
     from crm_course.dashboard.serve import voila_command
 
     port = _free_port()
-    url, log = f"http://127.0.0.1:{port}/", tmp_path / "voila.log"
-    process = _serve(voila_command(port, pool_size=1), url, log)
+    url, log, folder = f"http://127.0.0.1:{port}/", tmp_path / "voila.log", tmp_path / "first"
+    folder.mkdir()
+    process = _serve(voila_command(port, pool_size=1), url + STATIC, log,
+                     first_view=folder)
     try:
         _wait_for_pool(log, url, size=1)  # the notebook ran once: the first view exists
+        assert (folder / FILE).is_file()
+        seconds = [math.inf] * 3
+        threads = [threading.Thread(target=_first_bytes, args=(url, seconds, i))
+                   for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+        print("3 requests at once, 1 pre-heated kernel: first view's chart received after "
+              + ", ".join(f"{s:.2f}" for s in seconds) + " s")
+        assert max(seconds) < 1.0, seconds
+        _wait_for_pool(log, url, size=1)  # refilled: again one ready kernel, two without
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             pages = [browser.new_page(viewport={"width": 1280, "height": 720})
                      for _ in range(3)]
-            starts = []
             for page in pages:
-                starts.append(time.monotonic())
+                page.add_init_script(ROOM_TIMER)
+            for page in pages:  # no page waits for another's load
                 page.goto(url, timeout=60_000, wait_until="commit")
-            seconds, states = [], []
-            for page, start in zip(pages, starts, strict=True):
-                left = FIRST_CHART_SECONDS - (time.monotonic() - start)
-                try:
-                    page.wait_for_function(f"() => ({UNCOVERED})() === true",
-                                           timeout=max(left, 0.1) * 1000)
-                except Timeout:  # the reason: `states`, asserted below
-                    seconds.append(math.inf)
-                else:
-                    seconds.append(time.monotonic() - start)
-                states.append((page.evaluate(UNCOVERED),
-                               page.locator("#crm-first-view").count(),
-                               page.locator(".crm-explorer .crm-chart img").count()))
-            print("3 visits, 1 pre-heated kernel: chart uncovered after "
-                  + ", ".join(f"{s:.2f}" for s in seconds) + f" s; (uncovered, first "
-                  f"view, live chart) {states} (load {os.getloadavg()[0]:.1f})")
+            for page in pages:
+                page.wait_for_function("window.__first != null", timeout=60_000)
+            firsts = [page.evaluate("window.__first") / 1000 for page in pages]
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            pages[-1].screenshot(path=str(SHOTS / "room_first_view_1280.png"))
             browser.close()
-        assert all(s < FIRST_CHART_SECONDS for s in seconds), (seconds, states)
-        # at least two had no kernel ready: their chart was the first view's copy
-        assert sum(first and not live for _, first, live in states) >= 2, states
+        print("3 visits at once: first chart uncovered after "
+              + ", ".join(f"{s:.2f}" for s in firsts)
+              + f" s (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        assert max(firsts) < ROOM_SECONDS, firsts
     finally:
         _stop(process)
 

@@ -137,7 +137,7 @@ def test_table_numbers_carry_the_profiles_currency(app):
     e.area.value, e.kpi.value = "sales", "average_deal_size"
     currency = e.crm.profile.currency
     value = e.table.set_index("kpi").loc["average_deal_size", "value"]
-    assert f"{value:,.1f} {currency}" in e.latest.value
+    assert f"{value:,.0f} {currency}" in e.latest.value  # whole, as the report
     assert kpis.get_kpi("average_deal_size").unit == "EUR"
 
 
@@ -147,7 +147,17 @@ def test_counts_are_whole_and_in_the_right_number():
     assert number(119.0, "tickets") == "119 tickets"
     assert number(1204.0, "tickets") == "1,204 tickets"
     assert number(15.44, "tickets per agent-month") == "15.4 tickets per agent-month"
-    assert number(2.5, "tickets") == "2.50 tickets"  # a mean of counts keeps its decimals
+    assert number(2.5, "tickets") == "2.5 tickets"  # a mean of counts keeps its decimals
     assert [counted(n, "submission") for n in (0, 1, 2.0, 1200)] == [
         "0 submissions", "1 submission", "2 submissions", "1,200 submissions"]
     assert counted(1, "learner row") == "1 learner row"
+
+
+def test_numbers_carry_no_needless_decimals():
+    # the outside review saw "9,500.0 EUR" and "30.0 days"
+    from crm_course.dashboard.words import figure, number
+
+    assert number(9500.0, "EUR") == "9,500 EUR" and number(9500.4, "USD") == "9,500 USD"
+    assert number(30.0, "days") == "30 days" and number(17.5, "days") == "17.5 days"
+    assert number(3.2, "business hours") == "3.2 business hours"
+    assert figure(0.82, "score 0-1") == "0.82" and figure(100.0, "points") == "100"

@@ -404,6 +404,11 @@ def _add_dashboard(sub) -> None:
                         "(default 120)")
     p.add_argument("--results", type=Path, default=None, metavar="DIR",
                    help="open this `crm-course grade --out` folder in the Class tab")
+    p.add_argument("--visitors", type=int, default=None, metavar="N",
+                   help="how many people open the page at the same moment: that many "
+                        "kernels (about 300 MB each) are started ahead so their controls "
+                        "answer at once; every visitor sees the first chart at once anyway "
+                        "(default 2)")
     p.set_defaults(func=_dashboard)
 
 
@@ -416,7 +421,7 @@ def _dashboard(args) -> int:
     import tempfile
 
     from .class_report import ResultsError, load_results
-    from .dashboard.serve import environment, voila_command
+    from .dashboard.serve import VISITORS, environment, voila_command
     from .runner import ROOT
 
     if args.results is not None:
@@ -425,8 +430,13 @@ def _dashboard(args) -> int:
         except ResultsError as err:
             print(f"crm-course dashboard: --results: {err}", file=sys.stderr)
             return 2
+    args.visitors = VISITORS if args.visitors is None else args.visitors
+    if args.visitors < 1:
+        print(f"crm-course dashboard: --visitors is {args.visitors}: give 1 or more",
+              file=sys.stderr)
+        return 2
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
-                            cull_idle=args.cull_idle)
+                            cull_idle=args.cull_idle, pool_size=args.visitors)
     with tempfile.TemporaryDirectory(prefix="crm-dashboard-") as first_view:
         # its own process group: a stop reaches Voila through this command only, and what
         # it leaves (kernels of a Voila stopped while starting them) is killed as a group

@@ -83,10 +83,13 @@ class Dashboard:
         return self._built[index]
 
     def _opened(self, index: int | None) -> None:
-        """Build the view of the tab just opened; a view that cannot be computed says why
+        """Build the view of the tab just opened (the class view, already built, reads
+        results written since); a view that cannot be computed says why
         in its tab (an error in a widget callback reaches no page), and is tried again
         the next time the tab is opened."""
         try:
+            if index == 3 and index in self._built:
+                self._built[index].refresh()  # results of a grading run since: shown
             self._view(index)
         except Exception as err:  # noqa: BLE001 - any error: said on the page
             self.tabs.children[index].children = [widgets.HTML(

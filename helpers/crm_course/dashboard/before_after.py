@@ -16,7 +16,12 @@ after go-live with its interval: the difference-in-differences. For durations th
 are geometric (exp of the mean log hours), so the gap is the verdict's relative change.
 
 A data set without a control region (``control_region`` null in dataset.json, as in a CRM
-export) has no control group: the verdict says so and the chart shows all regions.
+export) has no control group: the verdict says so and the chart shows all regions. An A/B
+test's dataset (``crm.profile.design``) has its control group among the sales reps: for the
+KPI the test targeted the chart shows what the report compares, the two halves of the
+reps (`arm_means`: reminder against control, before and during the test). A control
+region that got changes itself (`kpis.verdict.control_changed`) is named as no control
+group, as the verdict says.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import html
 import math
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import numpy as np
@@ -37,14 +43,40 @@ from ..inference import change_text
 from ..kpis import evaluation as ev
 from ..kpis.panels import panel_kpis
 from ..kpis.registry import kpi_words
-from ..kpis.verdict import Verdict, causal_verdict, did_frame, judged_kpis
+from ..kpis.verdict import Verdict, causal_verdict, control_changed, did_frame, judged_kpis
 from . import words
 from .render import Chart, Panel, about, number
+
+if TYPE_CHECKING:
+    from ..designs import Estimate
 
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
 CHART_SIZE = (5.6, 3.9)  # inches: beside the verdict; ticks of 16 px and more at 1280
 TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live")
 EVERYONE = "all regions"  # the one line without a control region
+TEST_PERIODS = ("before the test", "during the test")  # an A/B test's (`arm_means`)
+
+
+def ab_compared(crm: CRM, kpi: str) -> bool:
+    """Whether ``crm`` holds an A/B test (``crm.profile.design``) of ``kpi``: the chart then
+    compares the test's two halves of reps (`arm_means`)."""
+    design = crm.profile.design or {}
+    return design.get("name") == "ab" and design.get("kpi") == kpi
+
+
+def arm_means(crm: CRM) -> pd.DataFrame:
+    """What the A/B test compares (`designs.experiment`): the share of mature leads won
+    of each half of the reps (rows: control, reminder, each with its count of reps),
+    for leads created before the test and during it (columns `TEST_PERIODS`)."""
+    from ..designs.experiment import test_leads
+
+    reps = pd.Series(crm.profile.design["arms"]).value_counts()
+    means = pd.DataFrame({period: test_leads(crm, during).groupby("arm").won.mean()
+                          for period, during in zip(TEST_PERIODS, (False, True), strict=True)}
+                         ).reindex(["control", "reminder"])
+    means.index = [f"control group ({words.counted(reps['control'], 'rep')}, no reminder)",
+                   f"reminder group ({words.counted(reps['reminder'], 'rep')})"]
+    return means
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,7 @@ class ReviewResult:
     before_after: ev.Comparison   # the report's comparison of the KPI, baseline vs review
     verdict: Verdict              # the one verdict standard on the changes' effect
     sentences: tuple[str, ...]    # the result in plain words
+    test: Estimate | None = None  # an A/B test's difference of the halves (`ab_compared`)
 
     @property
     def did(self) -> Verdict | None:
@@ -128,30 +161,43 @@ def did_means(crm: CRM, measure: Measure) -> pd.DataFrame:
     """The means the verdict's difference-in-differences compares (`verdict.did_frame`):
     per group (the control region, if any, and the regions with the changes) and period
     (`PERIODS`), mean(y) for shares, exp(mean(log hours)) for durations; without a control
-    region one line, all regions (`EVERYONE`). ``measure``: the KPI compared."""
+    region one line, all regions (`EVERYONE`); a control region that got changes itself
+    is labelled as no control group. An A/B test of the KPI: its two halves of reps
+    (`arm_means`). ``measure``: the KPI compared."""
+    if ab_compared(crm, measure.kpi):
+        return arm_means(crm)
     frame = did_frame(crm, measure.kpi)
     control = crm.profile.control_region
     means = frame.groupby(["treated", "post"]).y.mean().unstack("post").reindex(
         index=[False, True] if control else [True], columns=[False, True])
     if not measure.proportion:
         means = np.exp(means)
-    means.index = [f"control ({control})" if not t else TREATED if control else EVERYONE
-                   for t in means.index]
+    name = (f"{control}, no control group (it got changes too)" if control_changed(crm)
+            else f"control ({control})")
+    means.index = [name if not t else TREATED if control else EVERYONE for t in means.index]
     means.columns = list(PERIODS)
     return means
 
 
-def verdict_rule(crm: CRM) -> str:
+def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
     """The verdict's comparison in words: 'Jan 2025 to Dec 2025 (before go-live) against
     Jan 2026 to Mar 2026 (after), the regions with the changes against the control region
-    (West)'."""
+    (West)'; for an A/B test of ``kpi`` (`ab_compared`) the test's months and its two
+    halves of reps."""
+    if kpi is not None and ab_compared(crm, kpi):
+        design = crm.profile.design
+        start, end = pd.Timestamp(design["test_start"]), pd.Timestamp(design["test_end"])
+        return (f"leads created {start:%b %Y} to {end:%b %Y} (during the test) against "
+                "before it, the sales reps given the reminder against the control half")
     first, last = crm.period("all")
     live = pd.Timestamp(crm.meta["changes_start"])
     before = f"{first:%b %Y} to {live - pd.Timedelta(days=1):%b %Y} (before go-live)"
     after = f"{live:%b %Y} to {last:%b %Y} (after)"
     control = crm.profile.control_region
     design = (crm.profile.design or {}).get("name")  # A/B and staged: a control group of reps
-    groups = (f"the regions with the changes against the control region ({control})"
+    groups = (f"the regions with the changes and {control}, which got changes too, so it is "
+              "no control group" if control and control_changed(crm) else
+              f"the regions with the changes against the control region ({control})"
               if control else "all regions: no control region" + (
                   " (the design's own control group is compared in the words beside)"
                   if design in ("ab", "staged") else ""))
@@ -170,8 +216,13 @@ def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewRes
     sentences = (f"All regions, the review window {ev.baseline_rule(crm, window)}: "
                  + report.describe(compared, unit),
                  verdict.sentence)
-    return ReviewResult(m, did_means(crm, m), verdict_rule(crm), compared, verdict,
-                        sentences)
+    test = None
+    if ab_compared(crm, m.kpi):
+        from ..designs.experiment import clustered
+
+        test = clustered(crm, confidence)
+    return ReviewResult(m, did_means(crm, m), verdict_rule(crm, m.kpi), compared, verdict,
+                        sentences, test)
 
 
 ABOUT = """<p>The KPIs offered are those with one record per lead, deal or ticket that a
@@ -187,6 +238,11 @@ behind it: the difference-in-differences estimate with its interval (the more ca
 errors clustered by region and by the person who handled each record), randomisation over
 the regions, the pre-trend, a placebo date and the smallest effect this design could detect.
 Switch the confidence level to show how the interval widens.</p>
+<p>On an A/B test's data the chart of the KPI the test targeted shows what the test
+compares instead: the share of leads won by the sales reps given the reminder and by the
+control half, before the test and during it, and the difference of the two during the test
+with its interval (errors clustered by rep, as the reps were drawn). A control region that
+got changes itself is named as no control group: no effect is shown against it.</p>
 <p>When the two lines run parallel, the changes did nothing the control region did not
 also see. A before/after test can be significant while the difference-in-differences is
 not: the season or the market moved every region, and only the second number separates
@@ -272,6 +328,13 @@ class BeforeAfter:
                 f"{change_text(r.effect_low, v.scale)} to "
                 f"{change_text(r.effect_high, v.scale)}")
 
+    def _test(self) -> str:
+        """An A/B test's difference of the halves with its interval (`designs.experiment.
+        clustered`, as the report's verdict): '+3.8 pp, 95% interval +1.9 pp to +5.8 pp'."""
+        t = self.result.test
+        return (f"{change_text(t.effect, 'points')}, {self.confidence.value:.0%} interval "
+                f"{change_text(t.ci_low, 'points')} to {change_text(t.ci_high, 'points')}")
+
     def _alt(self) -> str:
         """The chart in words: each group's two means, the path without the changes and
         the gap."""
@@ -290,8 +353,9 @@ class BeforeAfter:
         r = self.result
         unit = words.unit(r.measure.unit, self.crm.profile.currency)
         average = "" if r.measure.proportion else " (geometric mean)"
-        title = words.kpi(r.measure.kpi) + (f"\ngap after go-live {self._gap()}"
-                                            if r.did else "")
+        title = words.kpi(r.measure.kpi) + (
+            f"\ngap after go-live {self._gap()}" if r.did else
+            f"\ndifference during the test {self._test()}" if r.test else "")
         plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 52),
                    unit + average, percent=r.measure.proportion, ax=ax)
         ax.set_title(title, fontsize=15)  # two lines: smaller than a title
@@ -312,7 +376,9 @@ class BeforeAfter:
             ax.autoscale_view()
         ax.set_xlim(-0.5, 1.5)
         ax.figure.subplots_adjust(right=0.97)
-        short = {TREATED: "with the changes"}
+        # at the line ends: a group's name without what its caption adds in brackets
+        short = {**{n: n.split(" (")[0] for n in r.groups.index
+                    if not n.startswith("control (")}, TREATED: "with the changes"}
         for side, x, ha, dx in ((1, 0, "right", -10), (2, 1, "left", 10)):
             labels = [(y, self._short(y) + ("" if side == 1 else f" {short.get(n, n)}"), c)
                       for n, *ys, c in lines for y in [ys[side - 1]] if y is not None]

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from ..class_report import UNNAMED, ClassReport, ResultsError, analyse, load_results
+from ..class_report import (
+    UNNAMED,
+    ClassReport,
+    ResultsError,
+    analyse,
+    load_results,
+    results_file,
+)
 from .datasets import resolve
 from .render import Chart, Panel, about, table_html
 from .words import counted
@@ -76,15 +84,20 @@ class ClassView:
     """Widgets to open a grading run (``folder`` + ``Open``; a relative folder from where
     the server was started, `datasets.resolve`) and see the class.
 
-    State: ``report`` (the `ClassReport` shown, or None) and ``status`` (what is open,
-    or why the folder did not open).
+    State: ``report`` (the `ClassReport` shown, or None), ``status`` (what is open and
+    when its results file was read and last written, or why the folder did not open) and
+    ``read`` (the results file and its modification time when read). ``refresh`` reads
+    the file again when a new grading run has changed it (the dashboard calls it each
+    time the tab is opened); ``Open`` always reads it again.
     """
 
     def __init__(self, folder: str | Path | None = None):
         self.report: ClassReport | None = None
+        self.read: tuple[Path, int] | None = None
         self.folder = widgets.Text(value=str(folder or ""), placeholder="grading/out",
                                    description="Results", layout=widgets.Layout(width="480px"))
-        self.button = widgets.Button(description="Open", button_style="primary")
+        self.button = widgets.Button(description="Open", button_style="primary",
+                                     tooltip="open the folder, or read its results again")
         self.status = widgets.HTML("<p>Give the output folder of a grading run "
                                    "(crm-course grade).</p>")
         self.chart = Chart()
@@ -107,14 +120,19 @@ class ClassView:
         it cannot be read."""
         try:
             folder = resolve(self.folder.value.strip() or ".")
+            file = results_file(folder)
+            written = file.stat().st_mtime_ns if file.is_file() else 0
             results = load_results(folder)
         except ResultsError as err:
             self.status.value = (f"<pre style='color:#D55E00'>Not opened: "
                                  f"{html.escape(str(err))}</pre>")
             return False
-        self.report = analyse(results, source=str(folder))
+        self.report, self.read = analyse(results, source=str(folder)), (file, written)
         self.status.value = (f"<p>{counted(self.report.submissions, 'submission')}, "
-                             f"{counted(len(self.report.learners), 'learner row')}.</p>")
+                             f"{counted(len(self.report.learners), 'learner row')}: results "
+                             f"read at {datetime.now():%H:%M:%S} (the file as graded at "
+                             f"{datetime.fromtimestamp(written / 1e9):%d %b %H:%M:%S}). Opening "
+                             "this tab reads them again after a new grading run.</p>")
         table = shares(self.report)
         self.chart.show(lambda ax: draw_shares(ax, table),
                         "Stacked bar chart, one bar per question, of the share of the class "
@@ -138,6 +156,18 @@ class ClassView:
               "note": r.note} for r in self.report.learners]))
         self._show_mistakes()
         return True
+
+    def refresh(self) -> bool:
+        """Read the results again if their file changed since it was read (a new grading
+        run); True when it did."""
+        if self.read is None:
+            return False
+        file, written = self.read
+        try:
+            changed = file.stat().st_mtime_ns != written
+        except OSError:
+            changed = True  # gone: `open` says so
+        return changed and self.open()
 
     def _show_mistakes(self) -> None:
         if self.report is None or self.question.value is None:

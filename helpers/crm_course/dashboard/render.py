@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from .. import plots
 from ..escape import html, no_bidi
@@ -31,7 +34,8 @@ PROJECTOR = {"font.size": 16, "axes.titlesize": 20, "axes.labelsize": 17,
              "xtick.labelsize": 16, "ytick.labelsize": 16, "legend.fontsize": 15,
              "lines.linewidth": 3, "lines.markersize": 7}
 TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
-             ".crm-table th,.crm-table td{padding:4px 12px;text-align:right}"
+             ".crm-table th,.crm-table td{padding:3px 10px;text-align:right}"
+             ".crm-table td.crm-status{white-space:nowrap}"
              ".crm-table th{border-bottom:2px solid #555}"
              ".crm-table td:first-child,.crm-table th:first-child{text-align:left}"
              ".crm-met{color:#006B4F;font-weight:bold}"
@@ -39,6 +43,9 @@ TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
 
 # controls and text for a room (18 px; ipywidgets reads its sizes from these variables);
 # a chart as wide as its view and at most as tall as the screen leaves below the controls
+# tab labels: contrast 13.2:1 (WCAG AA asks 4.5:1 of text; Lab's grey on grey gave 3.7:1)
+TAB_TEXT, TAB_BACKGROUND = "#1a1a1a", "#e0e0e0"
+TAB = ".crm-view .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab"
 CHART_ROOM_PX = 340  # title, data line, tabs, two rows of controls, a caption
 CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;"
                 "--jp-widgets-inline-label-width:130px;font-size:18px}"
@@ -47,6 +54,9 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 ".widget-tab > .lm-TabBar .lm-TabBar-tab, .widget-html-content,"
                 ".jupyter-widgets .lm-TabBar-tabLabel{font-size:18px}"
                 ".widget-tab > .lm-TabBar .lm-TabBar-tab{min-width:150px}"
+                # (more specific than ipywidgets' own rule: grey of 54 % opacity)
+                f"{TAB}{{color:{TAB_TEXT};background:{TAB_BACKGROUND}}}"
+                f"{TAB}.lm-mod-current{{color:#000;background:#fff}}"
                 ".widget-inline-hbox.widget-hslider .widget-readout{max-width:none;flex:none}"
                 ".widget-toggle-buttons .widget-toggle-button{width:auto;padding:0 14px}"
                 ".crm-chart{width:100%}"
@@ -59,6 +69,8 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 ".crm-view .widget-html>.widget-html-content{line-height:1.35}</style>")
 
 PAD_INCHES = 0.2  # around the tight box of everything drawn
+MONTH_STEPS = (1, 2, 3, 4, 6, 12)  # months between date labels, the fewest that fit
+LABEL_EMS = 4.5  # a date label's width in ems ('Sep', '2026'), with the gap to the next
 MIN_NOTE_PT = 13  # no note on a chart smaller than this
 
 
@@ -73,9 +85,45 @@ def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figur
         figure.subplots_adjust(**MARGINS)
         ax = figure.subplots()
         draw(ax)
+        _month_labels(ax)
+        _percent_labels(ax)
         for text in ax.texts:  # notes drawn in a fixed small size ('changes go live')
             text.set_fontsize(max(text.get_fontsize(), MIN_NOTE_PT))
         yield figure
+
+
+def _month_labels(ax) -> None:
+    """On a date axis, labels at the first of every k-th month (k the smallest of
+    `MONTH_STEPS` whose labels fit the axes' width side by side, `LABEL_EMS` each), as
+    'Jan', 'Feb' ... and the year where one begins: a 21-month axis in 12 labels did not
+    fit, they overlapped."""
+    if not isinstance(ax.xaxis.get_major_locator(), mdates.AutoDateLocator):
+        return  # not a date axis (categories, numbers), or ticks already set
+    first, last = (mdates.num2date(x) for x in sorted(ax.get_xlim()))
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    width = ax.get_position().width * ax.figure.get_figwidth() * 72  # points
+    em = mpl.rcParams["xtick.labelsize"]
+    em = em if isinstance(em, int | float) else mpl.rcParams["font.size"]
+    fits = max(int(width // (LABEL_EMS * em)), 1)
+    step = next((k for k in MONTH_STEPS if months / k <= fits), MONTH_STEPS[-1])
+    locator = mdates.MonthLocator(bymonth=range(1, 13, step))  # every step divides 12
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+
+
+def _percent_labels(ax) -> None:
+    """A percent axis with as many decimals as its tick step needs ('15%' or '15.5%', not
+    '15.00%': matplotlib's automatic choice kept two)."""
+    axis = ax.yaxis
+    formatter = axis.get_major_formatter()
+    if not isinstance(formatter, PercentFormatter) or formatter.decimals is not None:
+        return
+    ticks = axis.get_majorticklocs()
+    if len(ticks) < 2:
+        return
+    step = abs(ticks[1] - ticks[0]) * 100 / formatter.xmax
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
+    axis.set_major_formatter(PercentFormatter(formatter.xmax, decimals=decimals))
 
 
 def chart_svg(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
@@ -144,7 +192,9 @@ def table_html(frame: pd.DataFrame, status: str | None = None) -> str:
             colour = COLOURED.get(value) if column == status else None
             if colour:
                 text = f'<span class="crm-{colour}">{text}</span>'
-            cells.append(f"<td>{text}</td>")
+            # a status in one line ('cannot tell'): the names beside it wrap instead
+            cells.append(f'<td class="crm-status">{text}</td>' if column == status
+                         else f"<td>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     head = "".join(f"<th>{html(c)}</th>" for c in frame.columns)
     return (f'{TABLE_CSS}<table class="crm-table"><thead><tr>{head}</tr></thead>'

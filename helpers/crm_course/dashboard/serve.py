@@ -6,18 +6,22 @@
   kernel without a connected page for `CULL_IDLE_SECONDS` is shut down.
 * The class tab opens the grading results folder given as ``--results``: passed to the
   kernels in the environment variable `RESULTS_ENV` (`environment`).
-* Fast first view: `POOL_SIZE` kernels are pre-heated (the notebook already executed in
-  them) and wait in a pool, so a visit (and a reload right after it) shows the dashboard
-  at once. A pooled kernel is exempt from culling, and its idle clock restarts when it is
+* Live controls at once: `VISITORS` kernels by default (``--visitors``) are pre-heated
+  (the notebook already executed in them) and wait in a pool, so that many visits at once
+  (or a visit and a reload right after it) get a live dashboard at once; each further
+  visit waits for a fresh kernel to run the notebook (5-10 s). A pooled kernel is exempt
+  from culling, and its idle clock restarts when it is
   handed to a visitor (`kernels.FirstVisitKernelManager`): it is never culled before the
   page connects, however long it waited.
 * The page (`TEMPLATE`, Voila's lab template in `jupyter/voila/templates/crm`) makes no
   outside request, sets body text for a room and reloads itself when its kernel is gone.
 * The data box resolves a relative folder from where the server was started: passed to
   the kernels in `START_ENV`.
-* First chart at once: the first kernel to build the dashboard writes its first view as
-  HTML (`first_view`) to a folder of this server (`environment`), which the page template
-  puts in the page's first bytes: a visit shows the chart before its kernel connects.
+* First chart at once for a whole room: the first kernel to build the dashboard (a
+  pre-heated one, started with the server) writes its first view as HTML (`first_view`)
+  to a folder of this server (`environment`), and the server (`voila_app`, Voila with its
+  page handler changed) sends it as the page's first bytes, before it waits for a kernel:
+  every visit shows the chart at once, however many arrive together.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ TEMPLATE = "crm"
 KERNEL_MANAGER = "crm_course.dashboard.kernels.FirstVisitKernelManager"
 CULL_IDLE_SECONDS = 120  # a page closed (or reloaded) for two minutes loses its kernel
 CULL_INTERVAL_SECONDS = 30
-POOL_SIZE = 2  # pre-heated kernels (~300 MB each): a reload finds the second one ready
+VISITORS = 2  # pre-heated kernels (~300 MB each): a reload finds the second one ready
 RESULTS_ENV = "CRM_COURSE_RESULTS"
 START_ENV = "CRM_COURSE_START_DIR"
 FIRST_VIEW_ENV = "CRM_COURSE_FIRST_VIEW"  # the folder the kernels write the first view to
@@ -45,7 +49,7 @@ def environment(results: str | Path | None = None, start: str | Path | None = No
     the folder the server was started from (``start``, default: the current one), the
     folder for the first view's HTML (``first_view``, default: a new temporary folder, so
     a server never shows another server's data) and, on the Jupyter data path, the page
-    template and that folder."""
+    template."""
     env = {k: v for k, v in os.environ.items() if k not in (RESULTS_ENV, FIRST_VIEW_ENV)}
     if results:
         env[RESULTS_ENV] = str(Path(results).resolve())
@@ -53,22 +57,25 @@ def environment(results: str | Path | None = None, start: str | Path | None = No
     first_view = Path(first_view or tempfile.mkdtemp(prefix="crm-dashboard-")).resolve()
     env[FIRST_VIEW_ENV] = str(first_view)
     env["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(JUPYTER_DATA), str(first_view), os.environ.get("JUPYTER_PATH")) if p)
+        p for p in (str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")) if p)
     return env
 
 
 def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
                   cull_idle: int = CULL_IDLE_SECONDS, cull_interval: int = CULL_INTERVAL_SECONDS,
-                  preheat: bool = True, pool_size: int = POOL_SIZE,
+                  preheat: bool = True, pool_size: int = VISITORS,
                   cull_connected: bool = False) -> list[str]:
-    """The Voila command line serving the dashboard on 127.0.0.1:``port`` (run it with
+    """The command line serving the dashboard on 127.0.0.1:``port`` (run it with
     `environment`, which puts `TEMPLATE` on the Jupyter data path). ``cull_connected``:
     cull open pages' kernels too (only to test how a page takes losing its kernel). ``dev``: show
     tracebacks; ``open_browser``: open a browser tab; ``cull_idle``, ``cull_interval``: seconds a
     kernel may idle and between culls; ``preheat``, ``pool_size``: keep that many kernels started
-    ahead."""
-    command = [sys.executable, "-m", "voila", str(NOTEBOOK), f"--port={port}",
-               "--Voila.ip=127.0.0.1", f"--show_tracebacks={dev}",
+    ahead (at least 1: Voila's pool)."""
+    if pool_size < 1:
+        raise ValueError(f"pool_size (--visitors) is {pool_size}: give 1 or more kernels to "
+                         "keep started ahead")
+    command = [sys.executable, "-m", "crm_course.dashboard.voila_app", str(NOTEBOOK),
+               f"--port={port}", "--Voila.ip=127.0.0.1", f"--show_tracebacks={dev}",
                f"--template={TEMPLATE}",
                f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
                f"--MappingKernelManager.cull_idle_timeout={cull_idle}",

@@ -38,7 +38,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
-from ..kpis.engine import possible_range
+from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import plan_roi
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
@@ -159,6 +159,22 @@ def project(plan: pd.DataFrame) -> Projection:
                       tuple(dict.fromkeys(moved)))
 
 
+STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
+
+
+def projected_status(crm: CRM, kpi: str, current: float, projected: float,
+                     target: float) -> str:
+    """The projected value against ``target`` as `kpis.status` judges a measured one, as
+    `kpis.kpi_table` does: 'met', 'not met' or 'cannot tell', with the current value's
+    95 % interval over the review window (`kpis.engine.level_interval`) moved by the
+    uplift (projected - current); judged on the value alone for a KPI without one.
+    ``kpi``: its name; ``current``, ``projected``, ``target``: values in its unit."""
+    low, high, _ = level_interval(crm, kpi, *crm.period("review"))
+    if low is not None and not math.isnan(current):
+        low, high = low + projected - current, high + projected - current
+    return kpis.status(projected, target, kpis.get_kpi(kpi).higher_is_better, low, high)
+
+
 def _scale(kpi: str) -> float:
     """Slider units per KPI unit: 100 (points) for shares and 0-1 scores, else 1."""
     return 1 / unit_step(kpi)[0]
@@ -214,6 +230,9 @@ class WhatIf:
         self.headline_box = widgets.HTML()
         self.summary = widgets.HTML()
         self.assumptions = widgets.HTML()
+        # the value model of each KPI of the plan: behind its own toggle, like every list
+        self.pricing = about("The plan's assumptions, KPI by KPI", "")
+        self.pricing.children = [self.assumptions]
         # on the left the projection in one sentence, the projected KPIs and the chart;
         # every change's sliders on the right: all in one 1280x720 screen
         self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.summary,
@@ -221,7 +240,7 @@ class WhatIf:
                                                         layout=widgets.Layout(flex="1 1 55%")),
                                            self.box]),
                              about("About this view: how the plan is priced", ABOUT),
-                             self.assumptions],
+                             self.pricing],
                             self.describe, name="what-if")
         self.set_crm(crm)
 
@@ -285,18 +304,20 @@ class WhatIf:
             return
         money = self.crm.profile.currency
         k = p.kpis
+        self.statuses = [projected_status(self.crm, *row) for row in zip(
+            k.kpi, k.current, k.projected, k.target, strict=True)]
         shown = pd.DataFrame({  # compact: each row names its unit once
             "KPI": [words.kpi_with_unit(n, u, money) for n, u in zip(k.kpi, k.unit,
                                                                      strict=True)],
             **{c: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
                for c in ("current", "projected", "target")},
-            "status": k.status})
+            STATUS: self.statuses})
         self.headline_box.value = (f"<p class='crm-headline' style='{FONT};font-weight:bold;"
                                    f"margin:4px 0'>{html(self.headline())}</p>")
         # compact, beside the sliders: each uplift is on its slider, each KPI's benefit a
         # year in the assumptions below
         self.summary.value = table_html(shown[["KPI", "current", "projected", "target",
-                                               "status"]], status="status")
+                                               STATUS]], status=STATUS)
         self.assumptions.value = self._assumptions()
         self.chart.show(self._draw, self._alt(), size=CHART_SIZE)
 
@@ -325,7 +346,7 @@ class WhatIf:
             items.append(f"<li><b>{html(words.kpi(kpi))}</b>, uplift "
                          f"{html(self._uplift(row.uplift, kpi, row.unit))}, "
                          f"{html(worth_now)}: {html(steps)}</li>")
-        return (f"<div style='{FONT}'><h4>How the plan is priced: assumptions, not results</h4>"
+        return (f"<div style='{FONT}'><p>How the plan is priced: assumptions, not results.</p>"
                 f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
                 "course's, to be agreed with the people who will run the changes.</p>"
@@ -375,7 +396,7 @@ class WhatIf:
         if self.plan.empty:
             return f"What-if: {self.headline()}"
         k = self.projection.kpis
-        met = (k.status == PROJECTED["met"]).sum()
+        met = self.statuses.count("met")
         targets = (f"{met} of {len(k)} KPIs would meet their target" if k.target.notna().any()
                    else f"no target recorded for its {len(k)} KPIs")
         return f"What-if: {len(self.plan)} planned changes; {self.headline()}; {targets}"

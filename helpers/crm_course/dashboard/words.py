@@ -4,8 +4,9 @@ them (no registry names, no 'None' or 'nan', every number with its unit).
 Units come from the registry, money in the dataset's currency (`crm.profile.unit`):
 
     share       -> '14.1%'                percent (an ROI) -> '-9 %' (signed, `kpis.roi.roi_text`)
-    score 0-1   -> '0.82 on a 0-1 scale'  other units    -> '3.20 business hours'
-    a whole count -> '119 tickets'
+    score 0-1   -> '0.82 on a 0-1 scale'  other units    -> '3.2 business hours'
+    money       -> '9,500 EUR' (whole, as `profile.money` and the report)
+    a whole count -> '119 tickets'        a whole value  -> '30 days' (no needless decimals)
     missing     -> '–'
 """
 
@@ -68,9 +69,10 @@ def figure(value, unit_name: str) -> str:
         return f"{value:.1%}"
     if unit_name == "percent":
         return roi_text(value)
-    if unit_name in COUNTS and value.is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    if (unit_name in COUNTS and value.is_integer()) or re.match(r"[A-Z]{3}\b", unit_name):
+        return f"{value:,.0f}"  # a whole count; money, whole as the report shows it
+    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text  # '30.0' -> '30'
 
 
 COUNTS = ("tickets", "features")  # registry units that count things: '119 tickets'
