@@ -43,9 +43,11 @@ TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
 
 # controls and text for a room (18 px; ipywidgets reads its sizes from these variables);
 # a chart as wide as its view and at most as tall as the screen leaves below the controls
-# tab labels: contrast 13.2:1 (WCAG AA asks 4.5:1 of text; Lab's grey on grey gave 3.7:1)
+# tab labels and toggle titles: contrast 13.2:1 (WCAG AA asks 4.5:1 of text; Lab's grey
+# on grey gave 3.7:1)
 TAB_TEXT, TAB_BACKGROUND = "#1a1a1a", "#e0e0e0"
 TAB = ".crm-view .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab"
+HEADER = ".crm-view .jupyter-widgets .jupyter-widget-Collapse-header"
 CHART_ROOM_PX = 340  # title, data line, tabs, two rows of controls, a caption
 CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;"
                 "--jp-widgets-inline-label-width:130px;font-size:18px}"
@@ -57,6 +59,8 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
                 # (more specific than ipywidgets' own rule: grey of 54 % opacity)
                 f"{TAB}{{color:{TAB_TEXT};background:{TAB_BACKGROUND}}}"
                 f"{TAB}.lm-mod-current{{color:#000;background:#fff}}"
+                # the 'About this view' toggles: ipywidgets' grey bold on grey, 3.7:1
+                f"{HEADER}{{color:{TAB_TEXT};background:{TAB_BACKGROUND}}}"
                 ".widget-inline-hbox.widget-hslider .widget-readout{max-width:none;flex:none}"
                 ".widget-toggle-buttons .widget-toggle-button{width:auto;padding:0 14px}"
                 ".crm-chart{width:100%}"
