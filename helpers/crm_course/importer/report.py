@@ -69,6 +69,8 @@ class ImportReport:
     period_end: str | None = None        # what the data's end is (export date or event)
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
+    placeholder: dict = field(default_factory=dict)   # table -> records of unknown owners
+    departments: dict = field(default_factory=dict)   # why no user is a sales rep, if so
 
     def provenance(self) -> dict:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
