@@ -39,6 +39,7 @@ from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
 from .reading import read_export
 from .report import REPORT_FILE, ImportReport
+from .reps import check_reps
 from .zones import company_zone
 
 
@@ -221,6 +222,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     except currencies.CurrencyError as err:
         raise MappingError([str(err)]) from None
     derive(frames, spec, report)
+    check_reps(frames["users"], dropper.placeholder, spec, report)
     for entry in report.tables:
         entry.rows_written = len(frames[entry.table])
     licence = spec.tables["users"].licence

@@ -1,0 +1,150 @@
+"""Owners and reps in an import (issue 24 review): deals and tickets of an owner missing
+from the users export are kept under one placeholder owner that no per-rep or per-user
+count treats as a person; an export whose departments are not translated to the course's
+sales department is warned about by name, and the report says the per-rep KPIs are not
+measured; the importer's reference check is the loader's."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import crm_course.data as data
+from crm_course import kpis, report
+from crm_course.cli import main
+from crm_course.data import CRM, load_crm
+from crm_course.importer import import_export, keys, provenance
+from crm_course.kpis._common import no_groups, staff_months
+
+SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
+IMPORTER = Path(__file__).resolve().parent.parent / "helpers" / "crm_course" / "importer"
+
+
+def _export(tmp_path: Path, file: str, column: str, change: dict) -> Path:
+    """A copy of the Salesforce fixture with ``file``'s ``column`` rewritten: row -> value
+    (row: 0-based data row) or label -> label (str keys)."""
+    folder = tmp_path / "export"
+    shutil.copytree(SALESFORCE, folder)
+    frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
+    if all(isinstance(k, int) for k in change):
+        for row, value in change.items():
+            frame.loc[row, column] = value
+    else:
+        frame[column] = frame[column].replace(change)
+    frame.to_csv(folder / file, index=False)
+    return folder
+
+
+def _owners_gone(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    """Deals of rows 0-2 owned by two users the users export does not hold."""
+    raw = pd.read_csv(SALESFORCE / "Opportunity.csv", dtype=str, keep_default_na=False)
+    assert (raw.loc[:2, "IsDeleted"] != "true").all()
+    folder = _export(tmp_path, "Opportunity.csv", "OwnerId",
+                     {0: "005GONE1", 1: "005GONE1", 2: "005GONE2"})
+    return folder, raw
+
+
+def test_deals_of_an_owner_missing_from_the_users_export_are_kept_under_a_placeholder(
+        tmp_path):
+    folder, raw = _owners_gone(tmp_path)
+    result = import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    assert len(crm.opportunities) == 23                       # none dropped for it
+    assert not [d for d in result.dropped if "OwnerId" in d.reason]
+    key = keys.PLACEHOLDER["user_id"]
+    ids = set(raw.loc[:2, "Id"])
+    assert set(crm.opportunities.loc[crm.opportunities.owner_id == key,
+                                     "opportunity_id"]) == ids
+    who = crm.users.set_index("user_id").loc[key]
+    assert who["name"] == "owner not in users export" and who.department == "unknown"
+    assert pd.isna(who.region)
+    assert who.licence_start > pd.Timestamp(crm.meta["data_end"])   # never licensed
+    text = (tmp_path / "out" / "import_report.md").read_text("utf-8")
+    assert ("3 deals of 2 owners missing from the users export kept under a placeholder "
+            "owner, 'owner not in users export'") in text
+    assert "sales per rep, activities per rep, logins per user, the active user rate" in text
+    said = provenance.lines(crm)
+    assert any(s.startswith("3 deals of 2 owners missing") for s in said)
+    assert [s for s in said if s.startswith("3 deals")] == [
+        s for s in report.assemble(crm, "sales").provenance if s.startswith("3 deals")]
+    assert crm.provenance["placeholder"]["opportunities"]["owners"] == 2
+
+
+def test_the_placeholder_owner_is_no_rep_and_no_licensed_user(tmp_path):
+    folder, _ = _owners_gone(tmp_path)
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out")
+    people = crm.users[crm.users.user_id != keys.PLACEHOLDER["user_id"]]
+    without = CRM({**crm.tables, "users": people.reset_index(drop=True)}, crm.meta)
+    first, last = crm.period("all")
+    for department in ("sales", None):   # rep-months, then every user's months
+        assert staff_months(crm, first, last, no_groups(), department) == pytest.approx(
+            staff_months(without, first, last, no_groups(), department))
+    value = kpis.sales_per_rep(crm, first, last)
+    assert value == pytest.approx(kpis.sales_per_rep(without, first, last))
+    won = crm.opportunities[(crm.opportunities.stage == "won")
+                            & crm.opportunities.close_date.between(first, last)]
+    assert won.owner_id.eq(keys.PLACEHOLDER["user_id"]).any()   # its sales still count
+
+
+def test_no_placeholder_when_every_user_was_dropped(tmp_path):
+    """With no user left, deals are not all handed to the placeholder: the import stops
+    and says why."""
+    folder = _export(tmp_path, "User.csv", "Id", {i: "" for i in range(6)})
+    assert main(["data", "import", "--from", str(folder), "--mapping", "salesforce",
+                 "--out", str(tmp_path / "out")]) == 2
+
+
+def test_untranslated_departments_are_warned_by_name_and_the_report_says_not_measured(
+        tmp_path, capsys):
+    folder = _export(tmp_path, "User.csv", "Department",
+                     {"Sales": "Ventas", "Marketing": "Mercadeo", "Service": "Soporte"})
+    out = tmp_path / "out"
+    assert main(["data", "import", "--from", str(folder), "--mapping", "salesforce",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: User.csv, column 'Department': no user is in the "
+                          "course's 'sales' department")
+    assert "not translated: 'Ventas', 'Mercadeo', 'Soporte'" in err
+    assert ("tables.users.columns.department.values in your own copy of salesforce.yml "
+            "(e.g. Ventas: sales)") in err
+    assert "## Warnings" in (out / "import_report.md").read_text("utf-8")
+    crm = load_crm(out)
+    assert pd.isna(kpis.sales_per_rep(crm, *crm.period("all")))
+    sentence = ("Sales per rep and activities per rep: not measured, because no user of the "
+                "export is in the sales department (departments found in User.csv: Ventas "
+                "3, Mercadeo 1, Soporte 1, management 1; not translated to the course's "
+                "departments: Ventas, Mercadeo, Soporte).")
+    assert any(s.startswith(sentence) for s in provenance.lines(crm))
+    assert any(s.startswith(sentence) for s in report.assemble(crm, "sales").provenance)
+
+
+def test_translated_departments_give_no_warning(tmp_path, capsys):
+    assert main(["data", "import", "--from", str(SALESFORCE), "--mapping", "salesforce",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "warning" not in capsys.readouterr().err
+    crm = load_crm(tmp_path / "out")
+    assert not [s for s in provenance.lines(crm) if "not measured, because" in s]
+
+
+def test_the_importer_checks_references_with_the_loaders_function(tmp_path, monkeypatch):
+    assert keys.orphans is data.orphans
+    calls = []
+    monkeypatch.setattr(keys, "orphans", lambda tables: calls.append(1) or
+                        data.orphans(tables))
+    folder = _export(tmp_path, "Contact.csv", "AccountId", {0: "001GONE"})
+    import_export(folder, "salesforce", tmp_path / "out")
+    assert calls   # the import resolved its references through it
+    source = "".join(p.read_text("utf-8") for p in IMPORTER.glob("*.py"))
+    assert ".isin(known)" not in source and "pc.is_in" not in source   # no second copy
+
+
+def test_the_import_is_split_into_small_modules():
+    sizes = {p.name: len(p.read_text("utf-8").splitlines()) for p in IMPORTER.glob("*.py")}
+    assert sizes["convert.py"] < 300
+    for name in ("reading.py", "columns.py", "dates.py", "amounts.py", "drops.py",
+                 "keys.py", "derive.py", "period.py", "zones.py"):
+        assert sizes[name] < 300, name
