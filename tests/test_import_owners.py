@@ -16,7 +16,8 @@ import crm_course.data as data
 from crm_course import kpis, report
 from crm_course.cli import main
 from crm_course.data import CRM, load_crm
-from crm_course.importer import import_export, keys, provenance
+from crm_course.importer import MappingError, import_export, keys, provenance
+from crm_course.importer.mapping import MAPPINGS_DIR
 from crm_course.kpis._common import no_groups, staff_months
 
 SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
@@ -71,6 +72,49 @@ def test_deals_of_an_owner_missing_from_the_users_export_are_kept_under_a_placeh
     assert [s for s in said if s.startswith("3 deals")] == [
         s for s in report.assemble(crm, "sales").provenance if s.startswith("3 deals")]
     assert crm.provenance["placeholder"]["opportunities"]["owners"] == 2
+    made = crm.provenance["tables"]
+    assert made["users"]["rows_kept"] == made["users"]["rows_read"] == 6   # not the placeholder
+    read = sum(t["rows_read"] for t in made.values())
+    kept = sum(t["rows_kept"] for t in made.values())
+    assert read - kept == len(result.dropped)
+    assert result.warnings[0].startswith(
+        "Opportunity.csv, column 'OwnerId': 3 of 23 deals name an owner not in User.csv "
+        "('005GONE1', '005GONE2'); they are kept under a placeholder owner")
+
+
+def test_a_money_amount_with_three_decimals_is_shown_under_both_readings(tmp_path):
+    """'1.054' among amounts written '14200.0': not read silently as 1.054 EUR."""
+    folder = _export(tmp_path, "Opportunity.csv", "Amount", {0: "1.054", 1: "14.200"})
+    with pytest.raises(MappingError) as err:
+        import_export(folder, "salesforce", tmp_path / "out")
+    assert ("column 'Amount' (opportunities.amount): '1.054', '14.200' at lines 2, 3 read "
+            "with the decimal separator '.' the rest of the column uses would be amounts "
+            "with three decimals (1.054 -> 1.054 or 1054, 14.200 -> 14.2 or 14200") in str(
+                err.value)
+    mapping = tmp_path / "confirmed.yml"
+    text = (MAPPINGS_DIR / "salesforce.yml").read_text("utf-8")
+    mapping.write_text(text.replace("      amount: Amount\n",
+                                    "      amount: {from: Amount, decimal: \".\"}\n"), "utf-8")
+    import_export(folder, mapping, tmp_path / "out")   # confirmed: read as written
+    crm = load_crm(tmp_path / "out")
+    assert sorted(crm.opportunities.amount.dropna())[:2] == [1.05, 14.2]   # to the cent
+
+
+def test_day_and_month_the_other_way_round_are_named_without_a_false_claim(tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(SALESFORCE.parent / "salesforce_de", folder)
+    frame = pd.read_csv(folder / "Opportunity.csv", dtype=str, keep_default_na=False,
+                        sep=";")
+    for column in ("CloseDate", "CreatedDate"):
+        frame[column] = frame[column].str.replace(r"^(\d\d)\.(\d\d)\.", r"\2.\1.",
+                                                  regex=True)
+    frame.to_csv(folder / "Opportunity.csv", index=False, sep=";")
+    with pytest.raises(MappingError) as err:
+        import_export(folder, "salesforce-de", tmp_path / "out")
+    said = str(err.value)
+    assert "every date reads both day-first and month-first" not in said   # not true here
+    assert ("cannot be read as the mapping's %d.%m.%Y %H:%M and %d.%m.%Y, but every date "
+            "reads as %m.%d.%Y %H:%M and %m.%d.%Y") in said
 
 
 def test_the_placeholder_owner_is_no_rep_and_no_licensed_user(tmp_path):

@@ -4,6 +4,7 @@ column naming each row's currency (`currency`)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,6 +58,8 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
             f"one your CRM writes as 'decimal' under tables.{conv.tm.table}.columns."
             f"{column.name} in {conv.mapping.path.name}")
     values = read.values
+    if column.kind == "money" and rule.decimal is None:
+        three_decimals(conv, column, rule, text, values, decimal)
     if column.kind == "int":
         fraction = (values.notna() & (values % 1 != 0)).to_numpy()
         if fraction.any():
@@ -94,3 +97,28 @@ def currency_codes(conv: Converter, frame: pd.DataFrame, found: list[str],
                               .replace("", np.nan))
         entry.mapped[currencies.MAPPED] = f"'{code}'"
         entry.unused = [c for c in entry.unused if c != code]
+
+
+def three_decimals(conv: Converter, column: Column, rule: Rule, text: pd.Series,
+                   values: pd.Series, decimal: str) -> None:
+    """Amounts of ``text`` (the export's money ``column`` under ``rule``, read as
+    ``values`` with the separator ``decimal`` the rest of the column settles) that have
+    exactly three decimals, such as '1.054': more likely a thousands group ('1.054' for
+    1054 in a German export) than a sum with a tenth of a cent. A problem of ``conv``
+    showing both readings; the column's own 'decimal' setting confirms the reading."""
+    digits = text.str.replace(parse.NOT_NUMBER, "", regex=True)
+    odd = (digits.str.fullmatch(rf"-?\d{{1,3}}{re.escape(decimal)}\d{{3}}", na=False)
+           & values.notna()).to_numpy()
+    if not odd.any():
+        return
+    grouped = values[odd] * 1000
+    shown = ", ".join(f"{t} -> {v:.10g} or {g:.10g}" for t, v, g in
+                      zip(text[odd].head(3), values[odd].head(3), grouped.head(3),
+                          strict=False))
+    conv.problems.append(
+        f"{conv.where(column, rule)}: {quote_values(text[odd])} at {conv.lines(odd)} read "
+        f"with the decimal separator {decimal!r} the rest of the column uses would be "
+        f"amounts with three decimals ({shown} if {decimal!r} groups thousands; total "
+        f"{values[odd].sum():.2f} or {grouped.sum():.2f}). Correct those cells in the "
+        f"export, or confirm the reading with 'decimal: \"{decimal}\"' under "
+        f"tables.{conv.tm.table}.columns.{column.name} in {conv.mapping.path.name}")

@@ -223,8 +223,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         raise MappingError([str(err)]) from None
     derive(frames, spec, report)
     check_reps(frames["users"], dropper.placeholder, spec, report)
-    for entry in report.tables:
-        entry.rows_written = len(frames[entry.table])
+    for entry in report.tables:   # rows of the export kept: the placeholder is none
+        entry.rows_written = len(frames[entry.table]) - int(
+            entry.table == "users" and dropper.placeholder is not None)
     licence = spec.tables["users"].licence
     ends = (None if licence is None else licence_ends(
         frames["users"], raws["users"], frames, licence, spec, zone, report))

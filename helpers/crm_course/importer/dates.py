@@ -72,7 +72,7 @@ def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:
     if not all(r is not None and r.sources for r in rules) or frame.empty:
         return
     counts, swapped = [], []
-    for rule in rules:
+    for name, rule in zip(("created_date", "close_date"), rules, strict=True):
         fmt = rule.format or conv.tm.date_format
         if "%d" not in fmt or "%m" not in fmt:
             return
@@ -81,15 +81,26 @@ def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:
         read = pd.to_datetime(text, format=other, errors="coerce")
         if (text.notna() & read.isna()).any():
             return                       # the other reading fails: not ambiguous
-        swapped.append((fmt, other, read.dt.normalize()))
+        swapped.append((fmt, other, read.dt.normalize(),
+                        int((text.notna() & frame[name].isna()).sum())))
+    where = (f"{conv.tm.file}, columns {' + '.join(rules[0].sources)} and "
+             f"{' + '.join(rules[1].sources)} (opportunities.created_date, close_date)")
+    unread = swapped[0][3] + swapped[1][3]
+    if unread:   # the mapping's reading fails where the swapped one reads every date
+        conv.problems.append(
+            f"{where}: {unread} date(s) cannot be read as the mapping's "
+            f"{' and '.join(dict.fromkeys(s[0] for s in swapped))}, but every date reads as "
+            f"{' and '.join(dict.fromkeys(s[1] for s in swapped))}: the dates are probably "
+            "month and day "
+            f"the other way round; set date_format (or 'format' on the columns) in "
+            f"{conv.mapping.path.name} to the one your CRM writes")
+        return
     for created, closed in ((frame.created_date, frame.close_date),
                             (swapped[0][2], swapped[1][2])):
         counts.append(int((pd.to_datetime(closed) < pd.to_datetime(created)).sum()))
     closed = int(frame.close_date.notna().sum())
     readings = (f"read as {swapped[0][0]} (the mapping) {counts[0]} of {closed} deals "
                 f"close before they were created; read as {swapped[0][1]}, {counts[1]} do")
-    where = (f"{conv.tm.file}, columns {' + '.join(rules[0].sources)} and "
-             f"{' + '.join(rules[1].sources)} (opportunities.created_date, close_date)")
     if counts[0] > counts[1]:
         conv.problems.append(
             f"{where}: every date reads both day-first and month-first, and {readings}: "

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
-from ..data import orphans
+from ..data import orphans, quote_values
 from ..schema import TABLES
 
 if TYPE_CHECKING:
@@ -115,6 +115,14 @@ def _to_placeholder(dropper: Dropper, table: str, column: str, orphan: np.ndarra
         "name": PLACEHOLDER["name"]}
     dropper.frames[table] = frame.assign(**{column: frame[column].where(
         ~orphan, dropper.placeholder)})
+    record = {"opportunities": "deals", "tickets": "tickets"}[table]
+    dropper.report.warnings.append(
+        f"{dropper.mapping.tables[table].file}, column "
+        f"{dropper.rule_source(table, column)}: {int(orphan.sum())} of {len(frame)} {record} "
+        f"name an owner not in {dropper.mapping.tables['users'].file} "
+        f"({quote_values(owners.astype(str))}); they are kept under a placeholder owner "
+        f"'{PLACEHOLDER['name']}'. If that is most of them, check that the column holds "
+        "the users' key")
 
 
 def placeholder_dates(users: pd.DataFrame, key: str | None, data_end: str) -> pd.DataFrame:
