@@ -192,3 +192,18 @@ def test_the_import_is_split_into_small_modules():
     for name in ("reading.py", "columns.py", "dates.py", "amounts.py", "drops.py",
                  "keys.py", "derive.py", "period.py", "zones.py"):
         assert sizes[name] < 300, name
+
+
+def test_an_export_of_opportunities_only_is_refused_naming_the_missing_files(tmp_path,
+                                                                             capsys):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shutil.copy(SALESFORCE / "Opportunity.csv", folder)
+    assert main(["data", "import", "--from", str(folder), "--mapping", "salesforce",
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "User.csv: file not found in the export folder" in err
+    assert ("the company's time zone is not known: User.csv, which 'time_zone_from' in "
+            "salesforce.yml reads it from, is not in the export: add it, or pass "
+            "--time-zone") in err
+    assert "or 'time_zone_from' in salesforce.yml" not in err   # the setting is there

@@ -53,13 +53,17 @@ def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> 
             "Empty those cells in the export (an empty date is read as not recorded) "
             "or correct them")
     if zoned.any():
+        source = conv.mapping.time_zone_from
+        fix = (f"{source[0]}, which 'time_zone_from' in {conv.mapping.path.name} reads it "
+               "from, is not in the export: add it, or pass --time-zone"
+               if source is not None and not (conv.report.source / source[0]).is_file()
+               else f"set 'time_zone' (e.g. Europe/Berlin) or 'time_zone_from' in "
+                    f"{conv.mapping.path.name}, or pass --time-zone")
         conv.problems.append(
             f"{where}: {quote_values(text[zoned])} at {conv.lines(zoned)} carry a time "
             "zone (Z = UTC, or 'timestamps: utc' in the mapping), but the company's time "
-            "zone is not known: set 'time_zone' "
-            f"(e.g. Europe/Berlin) or 'time_zone_from' in {conv.mapping.path.name}, or "
-            "pass --time-zone; timestamps are converted to it before business hours are "
-            "counted")
+            f"zone is not known: {fix}; timestamps are converted to it before business "
+            "hours are counted")
     return parsed.dt.normalize() if column.kind == "date" else parsed
 
 
