@@ -78,8 +78,10 @@ def test_deals_of_an_owner_missing_from_the_users_export_are_kept_under_a_placeh
     kept = sum(t["rows_kept"] for t in made.values())
     assert read - kept == len(result.dropped)
     assert result.warnings[0].startswith(
-        "Opportunity.csv, column 'OwnerId': 3 of 23 deals name an owner not in User.csv "
-        "('005GONE1', '005GONE2'); they are kept under a placeholder owner")
+        "Opportunity.csv, column 'OwnerId': 3 of 23 deals name one of 2 owner(s) not in "
+        "User.csv (not quoted: a key may be a person's name); they are kept under a "
+        "placeholder owner")
+    assert "005GONE" not in (tmp_path / "out" / "import_report.md").read_text("utf-8")
 
 
 def test_a_money_amount_with_three_decimals_is_shown_under_both_readings(tmp_path):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
-from ..data import orphans, quote_values
+from ..data import orphans
 from ..schema import TABLES
 
 if TYPE_CHECKING:
@@ -119,8 +119,9 @@ def _to_placeholder(dropper: Dropper, table: str, column: str, orphan: np.ndarra
     dropper.report.warnings.append(
         f"{dropper.mapping.tables[table].file}, column "
         f"{dropper.rule_source(table, column)}: {int(orphan.sum())} of {len(frame)} {record} "
-        f"name an owner not in {dropper.mapping.tables['users'].file} "
-        f"({quote_values(owners.astype(str))}); they are kept under a placeholder owner "
+        f"name one of {owners.nunique()} owner(s) not in "
+        f"{dropper.mapping.tables['users'].file} (not quoted: a key may be a person's "
+        "name); they are kept under a placeholder owner "
         f"'{PLACEHOLDER['name']}'. If that is most of them, check that the column holds "
         "the users' key")
 
