@@ -209,3 +209,18 @@ def test_an_export_of_opportunities_only_is_refused_naming_the_missing_files(tmp
             "salesforce.yml reads it from, is not in the export: add it, or pass "
             "--time-zone") in err
     assert "or 'time_zone_from' in salesforce.yml" not in err   # the setting is there
+
+
+def test_the_placeholder_takes_nothing_from_a_dropped_user_row(tmp_path):
+    """The last user of the export dropped, and inactive: the placeholder must not read
+    that row's licence columns (it would count as a user who left)."""
+    folder, _ = _owners_gone(tmp_path)
+    users = pd.read_csv(folder / "User.csv", dtype=str, keep_default_na=False)
+    last = len(users) - 1
+    users.loc[last, "IsActive"] = "false"
+    users.loc[last, "CreatedDate"] = ""           # dropped: hire_date needs a value
+    users.to_csv(folder / "User.csv", index=False)
+    result = import_export(folder, "salesforce", tmp_path / "out")
+    assert result.staff["ended"] == 0
+    crm = load_crm(tmp_path / "out")
+    assert keys.PLACEHOLDER["user_id"] not in (crm.meta.get("licence_end") or {})

@@ -103,8 +103,8 @@ def _to_placeholder(dropper: Dropper, table: str, column: str, orphan: np.ndarra
             key = f"{PLACEHOLDER['user_id']}-{n}"
         row = {c: PLACEHOLDER.get(c, np.nan) for c in users.columns}
         row.update(user_id=key, _line=0)
-        dropper.frames["users"] = pd.concat(
-            [users, pd.DataFrame([row], index=[int(users.index.max()) + 1])])
+        dropper.frames["users"] = pd.concat(   # index -1: no row of the export file
+            [users, pd.DataFrame([row], index=[-1])])
         dropper.placeholder = key
     frame = dropper.frames[table]
     owners = frame.loc[orphan, column]
