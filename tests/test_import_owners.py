@@ -224,3 +224,21 @@ def test_the_placeholder_takes_nothing_from_a_dropped_user_row(tmp_path):
     assert result.staff["ended"] == 0
     crm = load_crm(tmp_path / "out")
     assert keys.PLACEHOLDER["user_id"] not in (crm.meta.get("licence_end") or {})
+
+
+def test_the_reports_ab_plan_counts_sales_reps_not_the_placeholder_owner():
+    crm = load_crm()
+    said = report._ab_power(crm)
+    first, last = crm.period("review")
+    key = keys.PLACEHOLDER["user_id"]
+    users = pd.concat([crm.users, pd.DataFrame([{
+        **{c: crm.users[c].iloc[0] for c in crm.users.columns}, "user_id": key,
+        "department": "unknown"}])], ignore_index=True)
+    opps = crm.opportunities.copy()
+    recent = opps.index[opps.created_date.between(first, last)][:50]
+    opps.loc[recent[::5], "owner_id"] = key    # a few deals of every rep: none lost
+    moved = CRM({**crm.tables, "users": users, "opportunities": opps}, crm.meta)
+    reps = crm.opportunities.loc[crm.opportunities.created_date.between(first, last),
+                                 "owner_id"].nunique()
+    assert f"of its {reps} sales reps on each side" in said
+    assert f"of its {reps} sales reps on each side" in report._ab_power(moved)

@@ -39,8 +39,9 @@ def placeholder_lines(kept: dict) -> list[str]:
     if out:
         out.append("The placeholder is no sales rep (department 'unknown', no region) and "
                    "holds no licence in the data's period: sales per rep, activities per "
-                   "rep, logins per user, the active user rate and survey invitations do "
-                   "not count it; its records count in every other KPI (win rate, pipeline, "
+                   "rep, logins per user, the active user rate, survey invitations and "
+                   "the reps of the report's A/B test plan do not count it; its records "
+                   "count in every other KPI (win rate, pipeline, "
                    "deal size, sales cycle, service times), and a breakdown by the owner's "
                    "department, team or region shows them as a group of their own.")
     return out
