@@ -163,15 +163,15 @@ def test_a_user_without_a_department_gets_the_mappings_default(tmp_path):
 def test_provenance_on_the_page_and_a_caution_naming_the_kpis_a_large_drop_can_bias(
         tmp_path):
     folder = _export(tmp_path)
-    _edit(folder, "Opportunity.csv", {(i, "OwnerId"): "005GONE" for i in range(3)})
+    _edit(folder, "Opportunity.csv", {(i, "StageName"): "" for i in range(3)})
     import_export(folder, "salesforce", tmp_path / "out")
     crm = load_crm(tmp_path / "out")
     said = provenance.lines(crm)
     entry = crm.provenance["tables"]["opportunities"]
     assert entry["rows_read"] == 24 and entry["rows_kept"] == 20
-    assert ("opportunities (Opportunity.csv): 24 read, 20 kept; dropped 3 for 'OwnerId' not "
-            "found in User.csv; 1 filtered out: 'IsDeleted' not false (where in "
-            "salesforce.yml).") in said
+    assert ("opportunities (Opportunity.csv): 24 read, 20 kept; dropped 3 for empty "
+            "'StageName': opportunities.stage needs a value; 1 filtered out: 'IsDeleted' "
+            "not false (where in salesforce.yml).") in said
     read = sum(t["rows_read"] for t in crm.provenance["tables"].values())
     kept = sum(t["rows_kept"] for t in crm.provenance["tables"].values())
     assert said[0] == (f"Imported from a Salesforce export: {read} rows read from 7 file(s), "

@@ -173,6 +173,8 @@ def _data_import(args) -> int:
               "importer: please report it with the header lines of the export's files",
               file=sys.stderr)
         return 2
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     rows = sum(t.rows_written for t in report.tables)
     print(f"imported {rows:,} rows into {args.out}; {len(report.dropped)} dropped; "
           f"report: {args.out / 'import_report.md'}")

@@ -324,13 +324,15 @@ def check_change_regions(tables: dict[str, pd.DataFrame], regions: list[str] | N
                         "(profile.vocabularies.regions), separated by ';'")
 
 
-def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
-    """Every foreign key must point at an existing row (orphans are reported).
+def orphans(tables: dict[str, pd.DataFrame]
+            ) -> list[tuple[str, Column, str, str, np.ndarray]]:
+    """The foreign keys of ``tables`` (name -> frame) that point at no row: one
+    (table, column, target table, target column, mask of the orphan rows) per key column
+    with at least one, in schema order. Empty cells are no orphans.
 
     The keys pointing at one column are first looked up together, in one hash set of
-    that column; only the columns of a set that misses a value are looked at one by one,
-    in schema order, for the report. ``tables``: name -> parsed frame; ``problems``: list the
-    orphans are appended to."""
+    that column; only the columns of a set that misses a value are looked at one by one.
+    Used by the loader (`check_references`) and the importer, which drops or clears them."""
     keys = [(name, column, tuple(column.references.split(".")))
             for name, table in TABLES.items() for column in table.columns
             if column.references is not None and name in tables
@@ -340,6 +342,8 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
         known = pa.array(tables[target[0]][target[1]])
         chunks = [chunk for name, column, pointed in keys if pointed == target
                   for chunk in _chunks(pa.array(tables[name][column.name]))]
+        if pa.types.is_null(known.type):   # no value (of no type yet): only empty cells pass
+            return all(c.null_count == len(c) for c in chunks)
         together = pa.chunked_array([c if c.type == known.type else c.cast(known.type)
                                      for c in chunks], known.type)
         found = pc.is_in(together, value_set=known, skip_nulls=True)   # nulls never match
@@ -349,18 +353,34 @@ def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> No
     with ThreadPoolExecutor(THREADS) as pool:
         missed = {t for t, ok in zip(targets, pool.map(all_found, targets), strict=True)
                   if not ok}
-    for name, column, (target_table, target_column) in keys:
-        if (target_table, target_column) not in missed:
+    out = []
+    for name, column, target in keys:
+        if target not in missed:
             continue
         values = tables[name][column.name]
-        known = pa.array(tables[target_table][target_column])
-        found = pc.is_in(pa.array(values), value_set=known).to_numpy(zero_copy_only=False)
+        known = pa.array(tables[target[0]][target[1]])
+        pointing = pa.array(values)
+        empty = pa.types.is_null(known.type)
+        if not empty and pointing.type != known.type:
+            pointing = pointing.cast(known.type)
+        found = (np.zeros(len(values), dtype=bool) if empty else
+                 pc.is_in(pointing, value_set=known).to_numpy(zero_copy_only=False))
         orphan = values.notna().to_numpy() & ~np.asarray(found, dtype=bool)
         if orphan.any():
-            problems.append(
-                f"{TABLES[name].filename}, column '{column.name}': {quote_values(values[orphan])} "
-                f"at {quote_lines(np.flatnonzero(orphan))} not found in "
-                f"{TABLES[target_table].filename} ({target_column})")
+            out.append((name, column, *target, orphan))
+    return out
+
+
+def check_references(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """Every foreign key must point at an existing row: each key column with orphans
+    (`orphans`) is reported, naming the values and lines. ``tables``: name -> parsed
+    frame; ``problems``: list the orphans are appended to."""
+    for name, column, target_table, target_column, orphan in orphans(tables):
+        values = tables[name][column.name]
+        problems.append(
+            f"{TABLES[name].filename}, column '{column.name}': {quote_values(values[orphan])} "
+            f"at {quote_lines(np.flatnonzero(orphan))} not found in "
+            f"{TABLES[target_table].filename} ({target_column})")
 
 
 def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:

@@ -629,7 +629,9 @@ def _ab_power(crm: CRM) -> str:
     first, last = crm.period("review")
     leads = lead_outcomes(crm)
     leads = leads[leads.created_date.between(first, last)]
-    reps = leads.owner_id.nunique() // 2
+    sales = crm.users.user_id[crm.users.department == "sales"]   # not a placeholder owner
+    owners = leads.owner_id[leads.owner_id.isin(sales)].nunique()
+    reps = owners // 2
     if not len(leads) or reps < 2 or leads.won.mean() in (0, 1):
         return ""
     p0 = float(leads.won.mean())
@@ -638,7 +640,7 @@ def _ab_power(crm: CRM) -> str:
     _, needed = experiment.leads_needed(p0, AB.smallest, reps, AB.icc)
     head = (f"its power planned first: to detect {change_text(AB.smallest, 'points')} over "
             f"this review window's {p0:.1%} lead conversion with {reps} of its "
-            f"{leads.owner_id.nunique()} sales reps on each side, an ICC between reps of "
+            f"{owners} sales reps on each side, an ICC between reps of "
             f"{AB.icc:g} assumed, ")
     if not needed:
         return head + "no number of leads is enough: the test needs more reps"

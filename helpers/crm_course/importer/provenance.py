@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..data import CRM
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
-from .report import FILTERED, counted
+from .report import FILTERED, counted, placeholder_lines
 
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
@@ -87,11 +87,30 @@ def lines(crm: CRM) -> list[str]:
     out.append(f"Time zone: {zone['zone']} (from {zone['source']})." if zone["zone"] else
                "Time zone: not given; timestamps are taken as the export wrote them.")
     out += [f"{assumed}." for assumed in zone["assumed"]]
+    out += placeholder_lines(made.get("placeholder") or {})
+    out += not_measured(made.get("departments") or {})
     orphans = int(crm.opportunities.account_id.isna().sum())
     if orphans:
         out.append(f"Deals without a company: {orphans:,} (kept; they count in the sales "
                    "KPIs and in no account's figures).")
     return out
+
+
+def not_measured(departments: dict) -> list[str]:
+    """The per-rep KPIs said not measured, and why, when the import found no user in the
+    sales department; ``departments``: `ImportReport.departments` ({} when some user is
+    a sales rep)."""
+    if not departments:
+        return []
+    found = ", ".join(f"{v} {n}" for v, n in departments["found"])
+    left = departments["untranslated"]
+    return [f"{kpi_label('sales_per_rep')} and {kpi_label('activities_per_rep').lower()}: "
+            f"not measured, because no user of the export is in the sales department "
+            f"(departments found in {departments['file']}: {found}"
+            + (f"; not translated to the course's departments: {', '.join(left)}"
+               if left else "")
+            + f"). Say which department holds the sales reps under "
+              f"{departments['setting']} and import again."]
 
 
 def cautions(crm: CRM) -> list[str]:

@@ -22,6 +22,31 @@ def counted(n: int, cause: str) -> str:
     return f"{n:,} {cause}" if cause.startswith(FILTERED) else f"{n:,} for {cause}"
 
 
+NOUNS = {"opportunities": ("deal", "owner"), "tickets": ("ticket", "agent")}
+
+
+def placeholder_lines(kept: dict) -> list[str]:
+    """What keeping records under the placeholder owner did, one sentence per table and
+    one on the KPIs it affects; ``kept``: table -> {rows, owners, file, source, id, name}
+    (`ImportReport.placeholder`)."""
+    out = []
+    for table, k in kept.items():
+        record, owner = NOUNS.get(table, ("record", "owner"))
+        out.append(f"{k['rows']:,} {record}{'' if k['rows'] == 1 else 's'} of "
+                   f"{k['owners']:,} {owner}{'' if k['owners'] == 1 else 's'} missing from "
+                   f"the users export kept under a placeholder owner, '{k['name']}' "
+                   f"({k['file']}, {k['source']}; user id {k['id']}).")
+    if out:
+        out.append("The placeholder is no sales rep (department 'unknown', no region) and "
+                   "holds no licence in the data's period: sales per rep, activities per "
+                   "rep, logins per user, the active user rate, survey invitations and "
+                   "the reps of the report's A/B test plan do not count it; its records "
+                   "count in every other KPI (win rate, pipeline, "
+                   "deal size, sales cycle, service times), and a breakdown by the owner's "
+                   "department, team or region shows them as a group of their own.")
+    return out
+
+
 @dataclass
 class TableReport:
     """One course table filled from one export file."""
@@ -69,6 +94,9 @@ class ImportReport:
     period_end: str | None = None        # what the data's end is (export date or event)
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
+    placeholder: dict = field(default_factory=dict)   # table -> records of unknown owners
+    departments: dict = field(default_factory=dict)   # why no user is a sales rep, if so
+    warnings: list[str] = field(default_factory=list)   # said on the command line too
 
     def provenance(self) -> dict:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
@@ -92,6 +120,8 @@ class ImportReport:
             "period": {"data_start": self.metadata.get("data_start"),
                        "data_end": self.metadata.get("data_end"), "end": self.period_end},
             "staff": dict(self.staff),
+            "placeholder": dict(self.placeholder),
+            "departments": dict(self.departments),
         }
 
     def dropped_by_cause(self, table: str) -> dict[str, int]:
@@ -138,6 +168,11 @@ class ImportReport:
                     "\"profile\"): the values the export uses and the policies the mapping "
                     "sets.", ""]
             out += Profile.from_meta(self.metadata).to_markdown() + [""]
+        if self.warnings:
+            out += ["## Warnings", ""] + [f"- {md(w)}" for w in self.warnings] + [""]
+        if self.placeholder:
+            out += ["## Owners not in the users export", ""]
+            out += [f"- {md(line)}" for line in placeholder_lines(self.placeholder)] + [""]
         if self.impossible:
             out += ["## Impossible orders (kept, listed)", "",
                     "Rows whose dates are in an impossible order; they are kept as the export "

@@ -19,7 +19,7 @@ import pandas as pd
 
 TRUE_WORDS = ("true", "1", "yes", "y", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "")
-_NOT_NUMBER = re.compile(r"[^\d.,\-]")
+NOT_NUMBER = re.compile(r"[^\d.,\-]")
 ZONE = r"(?:Z|[+-]\d\d:?\d\d)$"   # an ISO 8601 zone suffix: 'Z', '+01:00', '-0500'
 TIME = r"\d:\d\d"                  # a value with a time of day
 ISO = "ISO8601"                    # date format meaning ISO 8601 (with or without a zone)
@@ -121,7 +121,7 @@ def read_numbers(raw: pd.Series, decimal: str, confirmed: bool = False) -> Numbe
     ``raw``: the export's column, as text.
     """
     other_sep = "," if decimal == "." else "."
-    text = raw.str.replace(_NOT_NUMBER, "", regex=True)
+    text = raw.str.replace(NOT_NUMBER, "", regex=True)
     present = raw.notna().to_numpy()
     ours = text.str.match(_pattern(decimal), na=False).to_numpy()
     theirs = text.str.match(_pattern(other_sep), na=False).to_numpy()

@@ -1,0 +1,124 @@
+"""Numbers and money in an export: decimals read as the mapping declares (ambiguous
+values shown under both readings, never guessed; see `values.read_numbers`), and the
+column naming each row's currency (`currency`)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..data import quote_values
+from ..schema import TABLES, Column
+from . import currency as currencies
+from . import values as parse
+from .mapping import Rule
+from .report import TableReport
+
+if TYPE_CHECKING:
+    from .columns import Converter
+
+
+def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
+    """``text`` (the export's ``column`` under ``rule``) read as numbers with the decimal
+    separator of the rule or the mapping; unreadable, ambiguous or (for whole-number
+    columns) fractional values are problems of ``conv`` naming the lines and setting."""
+    decimal = rule.decimal or conv.mapping.decimal
+    read = parse.read_numbers(text, decimal, confirmed=rule.decimal is not None)
+    where, other = conv.where(column, rule), "," if decimal == "." else "."
+    wrong = read.unreadable & read.other
+    if wrong.any():
+        conv.problems.append(
+            f"{where}: {quote_values(text[wrong])} at {conv.lines(wrong)} is not a number "
+            f"with the decimal separator {decimal!r} (thousands groups have three "
+            f"digits), but is one with {other!r}: set {conv.setting(column, 'decimal')} "
+            f"to {other!r} if the file writes decimals that way")
+    unreadable = read.unreadable & ~read.other
+    if unreadable.any():
+        conv.problems.append(
+            f"{where}: cannot read {quote_values(text[unreadable])} at "
+            f"{conv.lines(unreadable)} as a number (decimal separator {decimal!r})")
+    if read.ambiguous.any():
+        each = {sep: parse.read_numbers(text, sep, confirmed=True).values
+                for sep in (decimal, other)}
+        same = each[decimal].notna() & each[other].notna()   # totals over the same rows
+        readings = []
+        for sep, values in each.items():
+            shown = ", ".join(f"{v:.10g}" for v in values[read.ambiguous].head(3))
+            readings.append(f"with 'decimal: \"{sep}\"' they are {shown} (total "
+                            f"{values[same].sum():.2f})")   # no grouping: ambiguous
+        readings[-1] += (f", totals over the {int(same.sum())} value(s) both readings "
+                         "can read")
+        conv.problems.append(
+            f"{where}: {quote_values(text[read.ambiguous])} at "
+            f"{conv.lines(read.ambiguous)} could be read with either decimal separator "
+            f"and nothing else in the column tells which: {'; '.join(readings)}. Set the "
+            f"one your CRM writes as 'decimal' under tables.{conv.tm.table}.columns."
+            f"{column.name} in {conv.mapping.path.name}")
+    values = read.values
+    if column.kind == "money" and rule.decimal is None:
+        three_decimals(conv, column, rule, text, values, decimal)
+    if column.kind == "int":
+        fraction = (values.notna() & (values % 1 != 0)).to_numpy()
+        if fraction.any():
+            conv.problems.append(
+                f"{where}: {quote_values(text[fraction])} at {conv.lines(fraction)} is not "
+                f"a whole number ({conv.tm.table}.{column.name} holds whole numbers, e.g. a "
+                "rating 1-5); correct the export or leave the column out of the mapping")
+    return values
+
+
+def currency_codes(conv: Converter, frame: pd.DataFrame, found: list[str],
+                   entry: TableReport) -> None:
+    """Each row's currency code into ``frame['_currency']`` from the table's currency
+    column (labels such as 'Euro' translated by the mapping's ``currencies``), when the
+    table has money columns; ``found``: the file's headers; ``entry``: the table's report
+    line; ``conv``: the table's converter. A missing column is a problem of ``conv``
+    unless --currency names the currency (noted)."""
+    tm = conv.tm
+    table = TABLES[tm.table]
+    code = (currencies.find_column(found, tm.currency)
+            if currencies.money_columns(table) else None)
+    if code is not None and code not in found and conv.currency is not None:
+        conv.report.notes.append(f"{tm.file}: column '{code}' (tables.{tm.table}.currency "
+                                 f"in {conv.mapping.path.name}) is not in the file: every "
+                                 f"amount is taken to be in {conv.currency} (--currency)")
+    elif code is not None and code not in found:
+        conv.problems.append(f"{tm.file}: column '{code}' is missing (tables.{tm.table}."
+                             f"currency in {conv.mapping.path.name}). Columns in the "
+                             f"file: {', '.join(found)}. If every amount is in one "
+                             "currency, name it with --currency (e.g. --currency EUR)")
+    elif code is not None:
+        label = conv.raw[code].str.strip()
+        named = label.str.lower().map(conv.mapping.currencies)   # 'Euro' -> EUR
+        frame["_currency"] = (label.str.upper().where(named.isna(), named)
+                              .replace("", np.nan))
+        entry.mapped[currencies.MAPPED] = f"'{code}'"
+        entry.unused = [c for c in entry.unused if c != code]
+
+
+def three_decimals(conv: Converter, column: Column, rule: Rule, text: pd.Series,
+                   values: pd.Series, decimal: str) -> None:
+    """Amounts of ``text`` (the export's money ``column`` under ``rule``, read as
+    ``values`` with the separator ``decimal`` the rest of the column settles) that have
+    exactly three decimals, such as '1.054': more likely a thousands group ('1.054' for
+    1054 in a German export) than a sum with a tenth of a cent. A problem of ``conv``
+    showing both readings; the column's own 'decimal' setting confirms the reading."""
+    digits = text.str.replace(parse.NOT_NUMBER, "", regex=True)
+    odd = (digits.str.fullmatch(rf"-?\d{{1,3}}{re.escape(decimal)}\d{{3}}", na=False)
+           & values.notna()).to_numpy()
+    if not odd.any():
+        return
+    grouped = values[odd] * 1000
+    shown = ", ".join(f"{t} -> {v:.10g} or {g:.10g}" for t, v, g in
+                      zip(text[odd].head(3), values[odd].head(3), grouped.head(3),
+                          strict=False))
+    conv.problems.append(
+        f"{conv.where(column, rule)}: {quote_values(text[odd])} at {conv.lines(odd)} read "
+        f"with the decimal separator {decimal!r} the rest of the column uses would be "
+        f"amounts with three decimals ({shown} if {decimal!r} groups thousands; total "
+        f"{values[odd].sum():.2f} or {grouped.sum():.2f}). Correct those cells in the "
+        f"export, or confirm the reading with 'decimal: \"{decimal}\"' under "
+        f"tables.{conv.tm.table}.columns.{column.name} in {conv.mapping.path.name}")

@@ -1,0 +1,124 @@
+"""Rows the course cannot use, dropped with their reasons (each listed in the import
+report): rows a mapping's ``where`` filters out, a required value empty or out of range;
+an optional value out of range is cleared and the row kept. Repeated keys and references
+to missing records: `keys`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import checks
+from ..schema import TABLES
+from . import values as parse
+from .keys import drop_duplicates
+from .mapping import CORE_TABLES, DERIVED, Mapping
+from .report import FILTERED, DroppedRow, ImportReport, counted
+
+
+class Dropper:
+    """Removes rows with their reasons, recording each in the report."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], mapping: Mapping,
+                 report: ImportReport):
+        self.frames, self.mapping, self.report = frames, mapping, report
+        self.placeholder: str | None = None   # key of the owner not in the users export
+
+    def drop(self, table: str, mask: np.ndarray, reasons: pd.Series | str,
+             cause: str | None = None) -> None:
+        """Drop the rows of ``table`` in ``mask``; ``reasons`` per row (or one for all),
+        ``cause`` the reason without the row's own value (default: the reason)."""
+        frame = self.frames[table]
+        if not mask.any():
+            return
+        tm = self.mapping.tables[table]
+        key = TABLES[table].primary_key[0]
+        reasons = (pd.Series(reasons, index=frame.index) if isinstance(reasons, str)
+                   else reasons)
+        for idx in frame.index[mask]:
+            record = frame.at[idx, key]
+            self.report.dropped.append(DroppedRow(
+                table=table, file=tm.file, line=int(frame.at[idx, "_line"]),
+                key="(no key)" if pd.isna(record) else str(record), reason=reasons[idx],
+                cause=cause or reasons[idx]))
+        self.frames[table] = frame[~mask]
+
+    def rule_source(self, table: str, column: str) -> str:
+        """The export column(s) the mapping reads ``table``.``column`` from, quoted."""
+        rule = self.mapping.tables[table].rules.get(column)
+        return " + ".join(f"'{s}'" for s in rule.sources) if rule and rule.sources else column
+
+    def where(self, table: str, raw: pd.DataFrame) -> None:
+        """Drop the rows of ``table`` the mapping's ``where`` filters out (e.g. IsDeleted
+        true), read from the export as read (``raw``)."""
+        for column, kept in self.mapping.tables[table].where.items():
+            frame = self.frames[table]
+            if column not in raw.columns:
+                continue     # reported as a missing column by the converter
+            text = raw[column].reindex(frame.index).fillna("").str.strip().str.lower()
+            words = set(kept)
+            for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
+                if words <= set(group):
+                    words = set(group)
+            self.drop(table, (~text.isin(words)).to_numpy(),
+                      f"{FILTERED} '{column}' not {' or '.join(kept)} (where in "
+                      f"{self.mapping.path.name})")
+
+    def required_and_ranges(self, table: str) -> None:
+        """The loader's checks (`crm_course.checks`) on ``table`` as drops: a required
+        value empty or out of range drops the row; an optional one out of range is cleared
+        (noted); then repeated keys (`keys.drop_duplicates`)."""
+        for column in TABLES[table].columns:
+            if column.name not in DERIVED.get(table, ()):
+                self.drop(table, checks.empty(column, self.frames[table][column.name]),
+                          f"empty {self.rule_source(table, column.name)}: "
+                          f"{table}.{column.name} needs a value")
+            frame = self.frames[table]
+            values = frame[column.name]
+            outside = checks.out_of_range(column, values)
+            if not outside.any():
+                continue
+            why = (f"{self.rule_source(table, column.name)} out of range for "
+                   f"{table}.{column.name} (expected {checks.expected_range(column)})")
+            if column.nullable:   # the record counts; only this value is unknown
+                lines = frame["_line"].to_numpy()[outside]
+                self.report.notes.append(
+                    f"{self.mapping.tables[table].file}: {why} at line(s) "
+                    f"{', '.join(map(str, lines))}: the value was cleared, the row kept")
+                self.frames[table] = frame.assign(**{column.name: values.where(~outside)})
+            else:
+                self.drop(table, outside, why)
+        drop_duplicates(self, table)
+
+
+def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
+                   report: ImportReport) -> list[str]:
+    """Why a core table (`CORE_TABLES`) of ``frames`` kept no row: its rows read and
+    dropped by cause (from ``report``), with the setting of ``mapping`` that would keep
+    them; [] when every core table kept rows."""
+    problems = []
+    read = {t.table: t.rows_read for t in report.tables}
+    for table in CORE_TABLES:
+        if len(frames[table]):
+            continue
+        tm = mapping.tables[table]
+        if not read.get(table):
+            problems.append(f"{tm.file}: no {table} (the file holds no data rows); the course "
+                            f"needs at least one row of {table}")
+            continue
+        causes = report.dropped_by_cause(table)
+        listed = "; ".join(counted(n, cause) for cause, n in causes.items())
+        hints = []
+        for cause in causes:
+            column = cause.split(f"{table}.", 1)[1].split(" ", 1)[0] if (
+                cause.startswith("empty ") and f"{table}." in cause) else None
+            if column is not None:
+                hints.append(f"map {table}.{column} to a column that is filled, or give it a "
+                             f"default ('{column}: {{from: ..., default: <value>}}' under "
+                             f"tables.{table}.columns in {mapping.path.name})")
+            elif "not found in" in cause:
+                hints.append("the records they point to were dropped or are missing "
+                             "(see the other problems)")
+        problems.append(f"{tm.file}: all {read[table]} row(s) of {table} were dropped "
+                        f"({listed}), so none is left; " + "; ".join(dict.fromkeys(hints)))
+    return problems

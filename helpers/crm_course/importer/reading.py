@@ -1,0 +1,127 @@
+"""Reading an export file: its encoding and delimiter, declared or detected, checked
+against the bytes and the header line; the headers a mapping names; the text of a
+mapped column."""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..escape import clean
+from .mapping import DELIMITERS, Mapping, Rule
+
+
+def decode(path: Path, encoding: str, problems: list[str]) -> str | None:
+    """The text of ``path`` read as ``encoding`` (UTF-8 with or without a BOM), or None
+    with the reason appended to ``problems``: UTF-8 bytes under another declared encoding,
+    or bytes the encoding cannot read (Windows-1252 or Latin-1 proposed)."""
+    data = path.read_bytes()
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    if codec != "utf-8-sig" and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:   # read as cp1252, UTF-8 text would turn 'ü' into 'Ã¼' without an error
+            problems.append(f"{path.name}: the file is UTF-8 text, not {encoding} as the "
+                            "mapping's 'encoding' says; set 'encoding: utf-8' or convert the "
+                            "file")
+            return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        try:
+            data.decode("cp1252")
+            seen = data[max(0, err.start - 10):err.start + 10].decode("cp1252")
+            guess = (f"; it reads as Windows-1252 ('{seen.strip()}'): set 'encoding: cp1252' "
+                     "in the mapping, or save the file as UTF-8")
+        except UnicodeDecodeError:   # bytes such as 0x81 that cp1252 leaves undefined
+            seen = data[max(0, err.start - 10):err.start + 10].decode("latin-1")
+            guess = (f"; it reads as Latin-1 ('{clean(seen).strip()}'): set 'encoding: "
+                     "latin-1' in the mapping, or save the file as UTF-8")
+        problems.append(f"{path.name}: not {encoding} text (byte 0x{data[err.start]:02x} on "
+                        f"line {line}){guess}")
+        return None
+
+
+def delimiter_of(name: str, header: str, declared: str | None, mapping: Mapping,
+               problems: list[str]) -> str | None:
+    """The ``declared`` delimiter, checked against the ``header`` line of the file ``name``,
+    or the one detected; None with the reason (naming ``mapping``'s setting) appended to
+    ``problems``."""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    seen = max(counts, key=counts.get)
+    if declared is None:
+        if counts[seen] == 0:
+            problems.append(f"{name}: the header line has no ',', ';', tab or '|': cannot "
+                            "tell the delimiter; set 'delimiter' in the mapping")
+            return None
+        return seen
+    if counts[declared] == 0 and counts[seen] > 0:
+        problems.append(
+            f"{name}: the mapping {mapping.path.name} says the columns are separated by "
+            f"{declared!r}, but the header line has none and {counts[seen]} {seen!r}: the "
+            f"file is {seen!r}-separated. Set 'delimiter: \"{seen}\"' in the mapping (or "
+            "remove 'delimiter' to detect it); a Salesforce export in German format uses "
+            "the mapping 'salesforce-de'")
+        return None
+    return declared
+
+
+def read_export(path: Path, mapping: Mapping, problems: list[str],
+          delimiter: str | None = None) -> pd.DataFrame | None:
+    """The export file ``path`` as text columns, read with ``mapping``'s encoding and
+    ``delimiter`` (default: the mapping's, else detected); the index is the 0-based row
+    counted over every line after the header (blank lines included), so line = index + 2.
+    None when it cannot be read, the reason appended to ``problems``."""
+    text = decode(path, mapping.encoding, problems)
+    if text is None:
+        return None
+    header = text.split("\n", 1)[0]
+    delimiter = delimiter_of(path.name, header, delimiter or mapping.delimiter, mapping,
+                           problems)
+    if delimiter is None:
+        return None
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                          na_values=[""], skipinitialspace=True, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        problems.append(f"{path.name}: no header line (the file holds only blank lines); "
+                        "export it again, or remove the file if the CRM has no such records")
+        return None
+    except pd.errors.ParserError as err:
+        problems.append(f"{path.name}: cannot read it as a {delimiter!r}-separated file "
+                        f"({str(err).strip()}); a value containing {delimiter!r} must be "
+                        "quoted")
+        return None
+    return raw[raw.notna().any(axis=1)]
+
+
+def closest_header(name: str, found: list[str]) -> list[str]:
+    """The header of ``found`` most like ``name``: equal once case, spaces and '_' are ignored
+    ('close_value' -> 'Close Value'), else difflib's closest on that form."""
+    def norm(text: str) -> str:
+        return "".join(ch for ch in str(text).lower() if ch.isalnum())
+    by_norm = {norm(f): f for f in found}
+    if norm(name) in by_norm:
+        return [by_norm[norm(name)]]
+    close = difflib.get_close_matches(norm(name), list(by_norm), n=1, cutoff=0.75)
+    return [by_norm[close[0]]] if close else []
+
+
+def source_text(raw: pd.DataFrame, rule: Rule) -> pd.Series:
+    """The text of ``rule``'s source column(s) in ``raw``, several joined with a space,
+    stripped; empty cells are NaN."""
+    if len(rule.sources) == 1:
+        return raw[rule.sources[0]].str.strip().replace("", np.nan)
+    joined = raw[rule.sources[0]].fillna("").astype(str)
+    for source in rule.sources[1:]:   # column-wise, so an empty file gives an empty Series
+        joined = joined + " " + raw[source].fillna("").astype(str)
+    return joined.str.strip().replace("", np.nan)
+
