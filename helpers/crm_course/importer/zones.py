@@ -18,7 +18,7 @@ from .report import ImportReport
 
 def company_zone(given: str | None, mapping: Mapping, source: Path,
                  problems: list[str], report: ImportReport) -> str | None:
-    """``given``, else the mapping's ``time_zone``, else the most common value of its
+    """``given``, else the ``mapping``'s ``time_zone``, else the most common value of its
     ``time_zone_from`` column among active users (rows whose ``IsActive`` column, when
     there is one, is not false) in the export folder ``source``; the counts go into
     ``report`` and a tie or an unknown zone is appended to ``problems``."""
