@@ -387,6 +387,45 @@ def test_a_page_whose_kernel_is_gone_says_so_and_reloads(tmp_path, browser_page)
         _stop(process)
 
 
+def test_a_page_whose_kernel_crashed_says_so_and_reloads(tmp_path, browser_page):
+    """The outside review: a kernel killed (SIGKILL, as the OOM killer would) was restarted
+    empty under its id, and the page's widgets went dead with no message for 80 s."""
+    import signal
+
+    from crm_course.dashboard.serve import voila_command
+
+    port = _free_port()
+    url, log = f"http://127.0.0.1:{port}/", tmp_path / "voila.log"
+    process = _serve(voila_command(port), url, log)
+    try:
+        _wait_for_pool(log, url)
+        page = browser_page
+        _chart_seconds(page, url)
+        kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                               ".textContent).kernelId")
+        pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                and f"kernel-{kernel}".encode() in _cmdline(p)]
+        assert pids, f"no process of kernel {kernel}"
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        banner = page.locator("#crm-watchdog")
+        banner.wait_for(timeout=30_000)
+        assert "session has ended" in banner.inner_text()
+        page.wait_for_event("load", timeout=120_000)
+        page.wait_for_function(f"() => document.querySelector('{CHART}')?.naturalWidth > 0",
+                               timeout=120_000)
+    finally:
+        _stop(process)
+
+
+def _cmdline(proc: Path) -> bytes:
+    """A process's command line (``proc``: its /proc folder), empty when it is gone."""
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def test_every_page_makes_no_outside_request(voila, browser_page):
     """The dashboard's page (Voila serves this one notebook only) and every tab of it,
     offline: no request leaves the machine, and no resource fails to load."""

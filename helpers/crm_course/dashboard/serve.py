@@ -80,7 +80,12 @@ def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
                f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
                f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
                f"--MappingKernelManager.cull_interval={cull_interval}",
-               f"--MappingKernelManager.cull_connected={cull_connected}"]
+               f"--MappingKernelManager.cull_connected={cull_connected}",
+               # a kernel that dies (killed for memory, a crash) is not restarted under
+               # its id with nothing run in it (the page's widgets then answer nothing
+               # and its watchdog, which asks whether the kernel exists, saw no problem):
+               # it is removed, so the page's watchdog says so and reloads
+               "--KernelRestarter.restart_limit=0"]
     if preheat:
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if not open_browser:
