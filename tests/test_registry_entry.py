@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from crm_course import kpis, load_crm, report
@@ -166,3 +167,26 @@ def test_maturity_words_follow_the_profile_and_an_outcome_needs_matures():
     assert registry.kpi_words(crm, "first_response_hours") == "First response time"
     with pytest.raises(ValueError, match="outcome.*matures=True"):
         registry.KPI("x_rate", "sales", "x", "share", True, loss_rate, outcome="won")
+
+
+def test_a_kpi_with_its_own_follow_up_window_matures_on_it_not_on_the_profile():
+    # the outside review: post-sale incidents (tickets within FOLLOW_UP_DAYS of an order)
+    # drew its last month at 0.0 beside 4.1-4.4, unflagged: its orders had not had their
+    # follow-up yet. Its entry's window_days is its own window, whatever the profile says.
+    from crm_course.kpis import series
+    from crm_course.kpis.service import FOLLOW_UP_DAYS
+
+    sample = load_crm()
+    profile = {**sample.meta["profile"], "policies": {**sample.meta["profile"]["policies"],
+                                                      "lead_maturity_days": 45}}
+    crm = CRM(sample.tables, {**sample.meta, "profile": profile})
+    name = "post_sale_incidents_per_100_orders"
+    assert registry.kpi_words(crm, name).endswith(f"(records at least {FOLLOW_UP_DAYS} "
+                                                  "days old)")
+    frame, young = series.over_time(crm, name, "2025-10-01", "2026-03-31", "month")
+    assert young.tolist() == [False] * 5 + [True]  # March: orders not 30 days old yet
+    last, note = kpis.engine.mature_end(crm, name, *kpis.period("2026-01-01", "2026-03-31"))
+    assert last == pd.Timestamp(crm.meta["data_end"]) - pd.Timedelta(days=FOLLOW_UP_DAYS)
+    assert f"younger than {FOLLOW_UP_DAYS} days" in note
+    with pytest.raises(ValueError, match="window_days.*matures=True"):
+        registry.KPI("x_rate", "sales", "x", "share", True, loss_rate, window_days=7)

@@ -121,12 +121,13 @@ def data_end(crm: CRM) -> pd.Timestamp:
     return pd.Timestamp(crm.meta["data_end"]).normalize()
 
 
-def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp
-                 ) -> tuple[pd.Timestamp, str]:
-    """Last day of [first, last] whose records are ``crm.profile.maturity_days`` old at the
-    data's end (``last`` when all are), and a note when that cuts the period: the maturity
-    rule of every KPI whose registry entry ``matures`` (`engine.mature_end`)."""
-    days = crm.profile.maturity_days
+def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp,
+                 days: int | None = None) -> tuple[pd.Timestamp, str]:
+    """Last day of [first, last] whose records are ``days`` old at the data's end (``last``
+    when all are), and a note when that cuts the period: the maturity rule of every KPI
+    whose registry entry ``matures`` (`engine.mature_end`). ``days``: None for the
+    profile's maturity (``crm.profile.maturity_days``)."""
+    days = days or crm.profile.maturity_days
     limit = data_end(crm) - pd.Timedelta(days=days)
     if last <= limit:
         return last, ""

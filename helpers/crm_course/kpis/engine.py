@@ -82,9 +82,10 @@ def mature_end(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
                ) -> tuple[pd.Timestamp, str]:
     """Last day whose records are old enough for KPI ``name`` (``last`` for KPIs that need
     no time), and a note when that cuts the period."""
-    if not REGISTRY[name].matures:
+    k = REGISTRY[name]
+    if not k.matures:
         return last, ""
-    return maturity_cut(crm, first, last)
+    return maturity_cut(crm, first, last, k.maturity_days(crm))
 
 
 def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,

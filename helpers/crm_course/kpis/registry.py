@@ -85,6 +85,10 @@ class KPI:
     # what a record must reach within that window to count ('won': a conversion); '' when
     # the window only ages the records (a resolution time). Needs ``matures``.
     outcome: str = ""
+    # a fixed window of the KPI's own definition that its records need instead of the
+    # profile's maturity (post-sale incidents: tickets within FOLLOW_UP_DAYS of the order);
+    # None: the profile's. Needs ``matures``.
+    window_days: int | None = None
     records: Callable | None = None  # (crm, first, last) -> array behind the KPI's test
     test: str | None = None  # 'share' (proportions), 'median' or 'mean' of the records
     dated: bool = True  # each record belongs to a day (a panel for the causal verdict can
@@ -100,6 +104,14 @@ class KPI:
         if self.outcome and not self.matures:
             raise ValueError(f"outcome: KPI {self.name!r} counts {self.outcome!r} within the "
                              "maturity window, so it needs matures=True")
+        if self.window_days is not None and not self.matures:
+            raise ValueError(f"window_days: KPI {self.name!r} waits {self.window_days} days "
+                             "for its records, so it needs matures=True")
+
+    def maturity_days(self, crm) -> int:
+        """Days a record of this KPI needs before its outcome is known: ``window_days``,
+        else the profile's maturity (``crm.profile.maturity_days``)."""
+        return self.window_days or crm.profile.maturity_days
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -197,11 +209,12 @@ _ENTRIES = (
     KPI("post_sale_incidents_per_100_orders", "service",
         f"100 x incident tickets within {service.FOLLOW_UP_DAYS} days / orders",
         "per 100 orders", False, service.post_sale_incidents_per_100_orders, A,
-        needs=("tickets", "orders")),
+        needs=("tickets", "orders"), matures=True, window_days=service.FOLLOW_UP_DAYS),
     KPI("post_sale_incidents_by_type", "service",
         f"100 x incident tickets of each type within {service.FOLLOW_UP_DAYS} days / orders",
         "per 100 orders", False, service.post_sale_incidents_by_type, kind="table",
-        needs=("tickets", "orders", "tickets.incident_type")),
+        needs=("tickets", "orders", "tickets.incident_type"), matures=True,
+        window_days=service.FOLLOW_UP_DAYS),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
         needs=("tickets.csat",), records=records.csat_answers, test="share"),
     # customers
@@ -311,8 +324,9 @@ def maturity_words(kpi: KPI, days: int) -> str:
 def kpi_words(crm: CRM, name: str) -> str:
     """The label of KPI ``name``, with its maturity window when its entry ``matures``
     (`maturity_words`): 'Lead conversion rate (won within 30 days)'
-    (``crm.profile.maturity_days``)."""
-    words = maturity_words(get_kpi(name), crm.profile.maturity_days)
+    (`KPI.maturity_days`)."""
+    kpi = get_kpi(name)
+    words = maturity_words(kpi, kpi.maturity_days(crm))
     return f"{kpi_label(name)} ({words})" if words else kpi_label(name)
 
 

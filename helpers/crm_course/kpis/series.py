@@ -21,9 +21,9 @@ def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
 
     The value of a period is the registry function over the whole period (a chart shows
     what the data hold); a period is immature when the KPI needs time and the period ends
-    less than the profile's maturity days before the data's end: its rate is still moving
-    (leads still open), so a chart draws it differently and says so, rather than hiding it
-    or letting it read as a collapse.
+    less than its maturity days (`KPI.maturity_days`) before the data's end: its rate is
+    still moving (leads still open), so a chart draws it differently and says so, rather
+    than hiding it or letting it read as a collapse.
 
     Returns
     -------
@@ -32,7 +32,7 @@ def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
     ``kwargs``: the KPI's options (``by`` ...).
     """
     first, last = period(start, end)
-    limit = data_end(crm) - pd.Timedelta(days=crm.profile.maturity_days)
+    limit = data_end(crm) - pd.Timedelta(days=REGISTRY[name].maturity_days(crm))
     anchor = pd.Timestamp(first).to_period(PERIOD_FREQ[length][0]).start_time
     rows, young = {}, {}
     for begin in pd.date_range(anchor, last, freq=PERIOD_FREQ[length]):
