@@ -544,3 +544,25 @@ def test_date_labels_do_not_overlap_on_a_21_month_axis_and_percents_carry_no_zer
     assert len(boxes) >= 4
     assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False)), boxes
     assert percents and not any(re.search(r"\.\d*0%", p) for p in percents), percents
+
+
+def test_the_explorer_table_judges_the_reports_review_window():
+    # the outside review: on an A/B dataset (an 18-month review window) the explorer's
+    # table judged the last 3 months (lead conversion 14.6 %, 'cannot tell') while the
+    # report and the other tabs judged the review window (13.2 %, 'met')
+    from crm_course.dashboard.explorer import latest_values, months, table_window
+    from crm_course.designs import get_design_crm
+
+    crm = get_design_crm("ab", 23)
+    first, last = crm.period("review")
+    assert (last - first).days > 200  # the test's whole length, not a quarter
+    whole = (months(crm)[0], months(crm)[-1] + pd.offsets.MonthEnd(0))
+    assert table_window(crm, *whole)[:2] == (first, last)
+    shown = latest_values(crm, "sales", *whole).set_index("kpi")
+    judged = kpis.kpi_table(crm, first, last, kpis=kpis.kpi_names("sales")).set_index("kpi")
+    assert shown.loc["lead_conversion_rate", "value"] == judged.loc[
+        "lead_conversion_rate", "value"]
+    assert shown.status.tolist() == judged.status.tolist()
+    # a range that stops earlier: its own last three months, said so
+    earlier = table_window(crm, whole[0], pd.Timestamp(last) - pd.offsets.MonthEnd(2))
+    assert earlier[2].startswith("the last 3 months") and earlier[1] < last

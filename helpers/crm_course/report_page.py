@@ -96,7 +96,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
     caption = f"{label} by month ({k.unit})."
     if young.any():
-        text = " " + ev.young_note(series, young, crm.profile.maturity_days) + "."
+        text = " " + ev.young_note(series, young, k.maturity_days(crm)) + "."
         alt += text
         caption += text
     return base64.b64encode(buffer.getvalue()).decode("ascii"), alt, caption

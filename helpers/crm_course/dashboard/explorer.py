@@ -54,8 +54,23 @@ def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None,
         return ev.over_time(crm, name, start, end, length, **({"by": by} if by else {}))
 
 
+def table_window(crm: CRM, start, end) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """(first, last, words) of the explorer's table for the range [``start``, ``end``]: the
+    report's review window (``crm.period('review')``) when the range holds all of it and
+    ends with it, so the table judges what the report judges (an A/B test's review window
+    is 18 months); else the last `LATEST_MONTHS` months of the range."""
+    first, last = kpis.period(start, end)
+    r_first, r_last = crm.period("review")
+    if first <= r_first and last == r_last:
+        return r_first, r_last, (f"the review window, {r_first:%d %b %Y} to "
+                                 f"{r_last:%d %b %Y}, as in the report")
+    latest = max(first, (last - pd.DateOffset(months=LATEST_MONTHS)) + pd.Timedelta(days=1))
+    return latest, last, f"the last {LATEST_MONTHS} months to {last:%d %b %Y}"
+
+
 def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
-    """The area's KPIs over the last `LATEST_MONTHS` months of the range (from ``kpi_table``).
+    """The area's KPIs over the table's window of the range [``start``, ``end``]
+    (`table_window`, from ``kpi_table``); ``area``: a KPI area.
 
     Returns
     -------
@@ -63,9 +78,8 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
         One row per KPI of the area: ``kpi, value, unit, target, benchmark, status`` with
         ``status`` 'met' / 'not met' / 'no target' / 'no data' (see `kpis.status`).
     """
-    first, last = kpis.period(start, end)
-    latest = max(first, (last - pd.DateOffset(months=LATEST_MONTHS)) + pd.Timedelta(days=1))
-    table = kpis.kpi_table(crm, latest, last, kpis=kpis.kpi_names(area))
+    first, last, _ = table_window(crm, start, end)
+    table = kpis.kpi_table(crm, first, last, kpis=kpis.kpi_names(area))
     return table[["kpi", "value", "unit", "target", "benchmark", "status"]]
 
 
@@ -82,7 +96,8 @@ ABOUT = """<p>Pick an area and one of its KPIs, narrow the months with the slide
 split the line by department, region or team. The dashed black line is the target and the
 dotted grey line the benchmark, both from the targets table; the vertical line marks the
 month the improvements went live. Below the chart: every KPI of the same area over the
-last three months of the range, with its status against the target.</p>
+report's review window when the range ends with it (the whole data, as it opens), else
+over the last three months of the range, with its status against the target.</p>
 <p>Read the monthly line for its trend, not for a single month: a month holds few leads
 or tickets in a small region, and its value jumps. A KPI that cannot be split by the
 chosen grouping falls back to the whole company, and the caption says so.</p>"""
@@ -185,7 +200,7 @@ class KPIExplorer:
         self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
             self.message += "; " + ev.young_note(self.series, self.immature,
-                                                 self.crm.profile.maturity_days)
+                                                 k.maturity_days(self.crm))
         if by and not split:
             self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
@@ -201,8 +216,8 @@ class KPIExplorer:
                                                            self.table.unit, strict=True)]
                for column in ("value", "target", "benchmark")},
             "status": self.table.status})
-        self.latest.value = (f"<h3>{html(words.area(k.area))}: the last {LATEST_MONTHS} "
-                             f"months to {end:%d %b %Y}</h3>"
+        self.latest.value = (f"<h3>{html(words.area(k.area))}: "
+                             f"{html(table_window(self.crm, start, end)[2])}</h3>"
                              + table_html(shown, status="status"))
 
     def _alt(self, k, label: str, unit: str) -> str:
