@@ -102,14 +102,20 @@ class Basis:
     last: pd.Timestamp
     baseline: tuple[pd.Timestamp, pd.Timestamp]
 
-    def words(self, crm: CRM) -> str:
-        """The basis in words, for every page that shows an ROI of the improvements."""
-        money, (b0, b1) = crm.profile.money, self.baseline
+    def lead_words(self, crm: CRM) -> str:
+        """The basis's leads and margin in words: the price of lead conversion on every
+        page (the review, the lessons, the dashboard's what-if)."""
+        (b0, b1) = self.baseline
         return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
                 f"{'s' if len(self.regions) != 1 else ''} the improvements went to "
                 f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
-                f"{b1:%d %b %Y}, x 365 / its days), {money(self.margin)} gross margin per won "
-                f"deal of those leads, {money(self.cost)} cost of the "
+                f"{b1:%d %b %Y}, x 365 / its days), {crm.profile.money(self.margin)} gross "
+                "margin per won deal of those leads")
+
+    def words(self, crm: CRM) -> str:
+        """The basis in words, for every page that shows an ROI of the improvements."""
+        money = crm.profile.money
+        return (f"{self.lead_words(crm)}, {money(self.cost)} cost of the "
                 f"{len(self.improvements)} improvement{'s' if len(self.improvements) != 1 else ''}"
                 f" that went live there from {self.first:%d %b %Y} to {self.last:%d %b %Y}; "
                 "leads and cost cover the same regions, so a control region's leads and its "
