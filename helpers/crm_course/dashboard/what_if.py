@@ -73,8 +73,8 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
         ``target`` (recorded in ``kpi_targets``), ``in_plan`` (one of the basis's
         improvements, `in_recorded_plan`), ``uplift`` (target - baseline shared equally by
         the changes in the plan aimed at the KPI; 0 for the others and when either is
-        missing) and ``eur_per_unit`` (`value_model.worth`; NaN: not priced). No rows when the change log is empty; a cost that is not
-        recorded counts as 0.
+        missing) and ``eur_per_unit`` (`value_model.worth`; NaN: not priced). No rows
+        when the change log is empty; a cost that is not recorded counts as 0.
     """
     c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
     window = crm.period("review")
@@ -166,8 +166,8 @@ def project(plan: pd.DataFrame) -> Projection:
     """Projected KPIs, benefit, ROI and payback of ``plan`` (`planned_changes` with its
     ``uplift`` and ``cost`` columns set to the expectations).
 
-    projected = before (the baseline year) + uplifts, held inside what the KPI can take (`kpis.engine.
-    possible_range`: no share above 100 %, no negative hours); benefit = sum of the
+    projected = before (the baseline year) + uplifts, held inside what the KPI can take
+    (`kpis.engine.possible_range`: no share above 100 %, no negative hours); benefit = sum of the
     possible part of each uplift x eur_per_unit over the priced changes; NaN when none is
     priced. ROI: the engine's (`kpis.roi.roi`, -100 % when the plan gains nothing or
     loses margin); NaN when the cost is 0 or the benefit NaN."""
@@ -250,8 +250,8 @@ def on_grid(value: float, step: float, rounding) -> float:
 
 ABOUT = """<p>Each planned change has two sliders: the uplift it is expected to bring to
 its KPI (shares in percentage points) and its cost. The table projects every KPI from its
-value in the baseline year, before any change went live; the chart sets the projected benefit, month by month, against
-the cost. It is a projection from stated assumptions, not a result.</p>
+value in the baseline year, before any change went live; the chart sets the projected
+benefit, month by month, against the cost. It is a projection from stated assumptions, not a result.</p>
 <p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
 behind it. A plan that pays back only when every change delivers its best case is a risky
 plan, and the review after three months is where that expectation gets checked.</p>"""
