@@ -251,7 +251,8 @@ def on_grid(value: float, step: float, rounding) -> float:
 ABOUT = """<p>Each planned change has two sliders: the uplift it is expected to bring to
 its KPI (shares in percentage points) and its cost. The table projects every KPI from its
 value in the baseline year, before any change went live; the chart sets the projected
-benefit, month by month, against the cost. It is a projection from stated assumptions, not a result.</p>
+benefit, month by month, against the cost. It is a projection from
+stated assumptions, not a result.</p>
 <p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
 behind it. A plan that pays back only when every change delivers its best case is a risky
 plan, and the review after three months is where that expectation gets checked.</p>"""
