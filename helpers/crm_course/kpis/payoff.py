@@ -323,16 +323,18 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
                   "changes would return if the difference were their effect")
         low, high = intervals["randomisation"]
         bounded = math.isfinite(low + high)
-        sources = (f"errors clustered by region ({_interval_text(*intervals['region'])}, "
-                   f"{format_p(verdict.by_clustering['region'][2])}) and by sales rep "
-                   f"({_interval_text(*intervals['sales rep'])})")
+        sources = " and by ".join(
+            f"{name} ({_interval_text(lo, hi)}, {format_p(p)})"
+            for name, (lo, hi, p) in verdict.by_clustering.items() if math.isfinite(lo + hi))
+        sources = f"errors clustered by {sources}"
         if bounded:
             sources += (" and the effects the randomisation check over the regions does not "
                         f"reject ({_interval_text(low, high)})")
         out.append(
             f"From the difference-in-differences ({change_text(did.uplift, 'points')}; range "
-            f"{_interval_text(did.low, did.high)}, the wider on each side of the intervals "
-            f"from {sources}; {caused}): if the extra wins are deals that would otherwise "
+            f"{_interval_text(did.low, did.high)}, {format_p(verdict.p_value)}, the verdict's "
+            f"standard: the wider on each side of the intervals and the larger p from "
+            f"{sources}; {caused}): if the extra wins are deals that would otherwise "
             f"be lost (more wins), ROI {_range(table, 'difference-in-differences', 'more wins')}"
             "; if they are the same deals won sooner (earlier wins, margin worth "
             f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "
