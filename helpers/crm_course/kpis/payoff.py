@@ -200,17 +200,48 @@ def naive_change(crm: CRM, basis: Basis, confidence: float = ev.CONFIDENCE):
                                confidence)
 
 
+def naive_rois(crm: CRM, start, end, confidence: float = ev.CONFIDENCE
+               ) -> tuple[object, dict[str, tuple[float, float, float]]] | None:
+    """The naive before/after ROI of the improvements live in [start, end] on the one basis,
+    first year: (`naive_change`, {assumption: (roi, low, high)}) with each of `ASSUMPTIONS`
+    pricing the change's uplift and the ends of its interval through `roi.roi` (so the
+    loss side stops at -100 %). None when the basis or the change cannot be computed."""
+    basis = first_year_basis(crm, start, end)
+    change = None if isinstance(basis, str) else naive_change(crm, basis, confidence)
+    if change is None:
+        return None
+    days = crm.profile.maturity_days
+    return change, {a: tuple(roi(conversion_benefit(u, basis.leads, basis.margin, a, days),
+                                 basis.cost)
+                             for u in (change.difference, change.ci_low, change.ci_high))
+                    for a in ASSUMPTIONS}
+
+
 def naive_roi(crm: CRM, start, end) -> float:
     """The ROI of the improvements live in [start, end], naive before/after (no control
     group), more wins, on the one basis: `roi.roi`(`naive_change` uplift x leads a year x
     margin per won deal, cost), the first year; the KPI ``changes_roi``. NaN when the basis
     or the change cannot be computed."""
-    basis = first_year_basis(crm, start, end)
-    change = None if isinstance(basis, str) else naive_change(crm, basis)
-    if change is None:
-        return math.nan
-    return roi(conversion_benefit(change.difference, basis.leads, basis.margin, "more wins",
-                                  crm.profile.maturity_days), basis.cost)
+    found = naive_rois(crm, start, end)
+    return math.nan if found is None else found[1]["more wins"][0]
+
+
+def naive_roi_words(crm: CRM, start, end, confidence: float = ev.CONFIDENCE) -> str:
+    """The naive ROI (``changes_roi``) with its range and both pricing assumptions, in the
+    words every page that shows it uses (`kpi_table`'s note, the dashboard, the capstone);
+    '' when it cannot be computed."""
+    found = naive_rois(crm, start, end, confidence)
+    if found is None:
+        return ""
+    change, rois = found
+    more, earlier = rois["more wins"], rois["earlier wins"]
+    return (f"ROI {roi_text(more[0])} if the extra wins are deals that would otherwise be "
+            f"lost (more wins), range {roi_text(more[1])} to {roi_text(more[2])}: the "
+            f"naive change in lead conversion, {change_text(change.difference, 'points')} "
+            f"({confidence:.0%} interval {_interval_text(change.ci_low, change.ci_high)}), "
+            f"priced; if they are the same deals won sooner (earlier wins) "
+            f"{roi_text(earlier[0])} (range {roi_text(earlier[1])} to "
+            f"{roi_text(earlier[2])})")
 
 
 def plan_roi(crm: CRM) -> Plan | str:
