@@ -53,3 +53,22 @@ def test_the_explorer_shows_the_roi_rows_note(sample):
         assert "more wins), range" in note, name
         shown = html.unescape(roi_notes(table))
         assert note in shown, name
+
+
+def test_the_capstone_model_answer_gives_the_range_and_labels_each_population():
+    """The capstone's model answer printed '+1112 %' bare, and 'median first response
+    2.05 -> 1.71' (every region) above '2.06 ... vs 1.56' (the changed regions) under one
+    label."""
+    import re
+
+    import nbformat
+
+    from crm_course.runner import ROOT
+    nb = nbformat.read(ROOT / "solutions" / "06_capstone.ipynb", as_version=4)
+    printed = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                        for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = next(x for x in printed.splitlines() if x.startswith("ROI. "))
+    assert "(more wins), range " in line and "(earlier wins)" in line
+    assert not re.search(r"[+-]\d{4,} %", printed)  # thousands grouped: '+1,112 %'
+    assert "median first response, all regions (business h)" in printed
+    assert "Service. median first response of the changed regions' tickets" in printed
