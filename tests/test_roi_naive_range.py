@@ -72,3 +72,21 @@ def test_the_capstone_model_answer_gives_the_range_and_labels_each_population():
     assert not re.search(r"[+-]\d{4,} %", printed)  # thousands grouped: '+1,112 %'
     assert "median first response, all regions (business h)" in printed
     assert "Service. median first response of the changed regions' tickets" in printed
+
+
+def test_lesson_04_plans_on_the_baseline_year_in_each_kpis_format(sample):
+    """Lesson 04 showed the lead-conversion target as 0.12 (recorded 0.121) and its plan,
+    made before the changes, said they 'went live from 01 Jan 2026 to 01 Mar 2026'."""
+    import nbformat
+
+    from crm_course.kpis.payoff import plan_roi
+    from crm_course.runner import ROOT
+    nb = nbformat.read(ROOT / "notebooks" / "04_implement_changes.ipynb", as_version=4)
+    printed = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                        for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    target = kpis.targets(sample).target["lead_conversion_rate"]
+    assert f"{target:.1%}" in printed  # 12.1%
+    line = next(x for x in printed.splitlines() if x.startswith("First-year basis: "))
+    assert line == f"First-year basis: {plan_roi(sample).basis.plan_words(sample)}."
+    assert "went live" not in line and "went to" not in line
+    assert "from the data of the baseline year only" in line

@@ -102,15 +102,25 @@ class Basis:
     last: pd.Timestamp
     baseline: tuple[pd.Timestamp, pd.Timestamp]
 
-    def lead_words(self, crm: CRM) -> str:
+    def lead_words(self, crm: CRM, went: str = "went") -> str:
         """The basis's leads and margin in words: the price of lead conversion on every
-        page (the review, the lessons, the dashboard's what-if)."""
+        page (the review, the lessons, the dashboard's what-if); ``went``: 'go' in a plan
+        made before the changes."""
         (b0, b1) = self.baseline
         return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
-                f"{'s' if len(self.regions) != 1 else ''} the improvements went to "
+                f"{'s' if len(self.regions) != 1 else ''} the improvements {went} to "
                 f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
                 f"{b1:%d %b %Y}, x 365 / its days), {crm.profile.money(self.margin)} gross "
                 "margin per won deal of those leads")
+
+    def plan_words(self, crm: CRM) -> str:
+        """The basis as a plan made before the changes states it (lesson 04): the baseline
+        year's data only, and the change log's cost; no go-live or review dates."""
+        n = len(self.improvements)
+        return (f"{self.lead_words(crm, 'go')}, and {crm.profile.money(self.cost)} cost of the "
+                f"{n} improvement{'s' if n != 1 else ''} planned for those regions (the "
+                "change log); from the data of the baseline year only, before any change "
+                "goes live; a control region's leads and its later roll-out count in neither")
 
     def words(self, crm: CRM) -> str:
         """The basis in words, for every page that shows an ROI of the improvements."""
