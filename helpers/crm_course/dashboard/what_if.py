@@ -138,8 +138,9 @@ def lessons_plan_text(crm: CRM) -> str:
 
 
 def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str:
-    """Why this projection's ROI differs from the lessons' plan ROI (`lessons_plan_text`),
-    each difference with its figure: lead conversion's benefit here, the other KPIs priced
+    """Why the ``projection`` (`project` of ``plan``, `planned_changes` with the sliders'
+    values) differs in ROI from the lessons' plan ROI (`lessons_plan_text`), each
+    difference with its figure: lead conversion's benefit here, the other KPIs priced
     through the links (each one's benefit a year), the cost of the changes outside the
     recorded plan (``in_plan`` false)."""
     money, k = crm.profile.money, projection.kpis.set_index("kpi")
