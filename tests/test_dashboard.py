@@ -112,7 +112,7 @@ def test_what_if_sliders_move_projection_and_roi(app, sample):
     assert w.projection.benefit == pytest.approx(0.02 * plan.eur_per_unit.iloc[conversion])
     assert w.projection.roi > -1
     row = w.projection.kpis.set_index("kpi").loc["lead_conversion_rate"]
-    assert row.projected == pytest.approx(row.current + 0.02)
+    assert row.projected == pytest.approx(row.before + 0.02)
 
 
 def test_default_plan_meets_each_target_on_the_sample(sample):
@@ -136,7 +136,7 @@ def test_a_projection_stays_inside_what_each_kpi_can_take(sample):
         assert p.loc["first_response_hours", "projected"] == 0.0
     assert (p.projected.dropna() >= 0).all()
     priced = up[up.eur_per_unit.notna()]
-    possible = (p.projected - p.current).reindex(priced.kpi).to_numpy() / \
+    possible = (p.projected - p.before).reindex(priced.kpi).to_numpy() / \
         priced.groupby("kpi").uplift.transform("sum").to_numpy()
     assert project(up).benefit == pytest.approx(
         float((priced.uplift * possible * priced.eur_per_unit).sum()))

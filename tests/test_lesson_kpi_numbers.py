@@ -117,9 +117,15 @@ def check(lesson: str, text: str, e: Engine) -> tuple[int, list[str]]:
                 problems.append(f"02 objectives {m[1]}: '{m[3]}', kpi_table "
                                 f"'{table.status[m[1]]}'")
     if lesson == "04_implement_changes":
+        # the action plan, each KPI in its own format (77.6%, 61.4 points, 2.0 h), wrapped
+        # by pandas: its row number names the KPI in the first block, the baseline in the next
         table = e.table(e.baseline)
-        for m in re.finditer(rf"\s({NAMES})\s+({NUMBER})\s*$", text, re.M):
-            compare(f"04 plan baseline {m[1]}", m[2], table.value[m[1]], 2)
+        kpi_of = dict(re.findall(rf"^(\d+)\s.*?\s({NAMES})\s*$", text, re.M))
+        for m in re.finditer(rf"^(\d+)\s+({NUMBER})(%?)(?: points| h| activities)?\s", text,
+                             re.M):
+            if m[1] in kpi_of:
+                compare(f"04 plan baseline {kpi_of[m[1]]}", m[2], table.value[kpi_of[m[1]]],
+                        1, bool(m[3]))
     if lesson == "05_review_after_three_months":
         for m in re.finditer(rf"^({NAMES})\s+({NUMBER})\s+({NUMBER})\s+{NUMBER}\s*$", text,
                              re.M):

@@ -76,7 +76,8 @@ def test_the_range_is_the_wider_of_region_and_rep_intervals(payoff):
 
 def test_the_sentences_name_each_interval_and_the_unbounded_randomisation(payoff):
     text = " ".join(payoff.sentences)
-    assert "the wider on each side of the intervals from errors clustered by region" in text
+    assert ("the wider on each side of the intervals and the larger p from errors clustered "
+            "by region") in text
     assert "and by sales rep" in text
     assert "rejects no effect at all at the 95% level (its p is never below 0.25)" in text
     assert "least uncertainty" not in text
@@ -94,3 +95,24 @@ def test_a_plan_outside_the_clustered_range_is_not_refuted_when_randomisation_is
     text = " ".join(payoff.sentences)
     assert "the whole range" not in text
     assert "below the range from clustered errors, but the randomisation check" in text
+
+
+def test_the_roi_sentence_quotes_the_verdicts_p_beside_its_range():
+    """Review of the ROI (finding 4, seed 72905 --effect 0): the ROI sentence quoted the
+    region-clustered p = 0.063 next to the range where the cause section says p = 0.097 (the
+    larger of the region- and rep-clustered p, the verdict's standard)."""
+    from claims import dataset
+
+    from crm_course.inference import format_p
+    from crm_course.kpis.payoff import KPI, _interval_text
+    from crm_course.kpis.verdict import causal_verdict
+    crm = dataset(72905, effect=0)
+    verdict, payoff = causal_verdict(crm, KPI), review_payoff(crm)
+    did = payoff.table.loc["difference-in-differences"]
+    p = {name: c[2] for name, c in verdict.by_clustering.items()}
+    assert verdict.p_value == max(p.values()) and p["region"] < p["sales rep"]
+    text = " ".join(payoff.sentences)
+    assert (f"range {_interval_text(did.low, did.high)}, {format_p(verdict.p_value)}, the "
+            "verdict's standard") in text
+    for name, (low, high, each) in verdict.by_clustering.items():
+        assert f"{name} ({_interval_text(low, high)}, {format_p(each)})" in text, name

@@ -1,7 +1,9 @@
 """The what-if view's value model and projection on hand-computed fixtures.
 
-Fixture (baseline 2025, 365 days): 2 sales reps; 10 leads created in 2025, 2 won, their
-orders' gross margins 300 and 500 (margin per won deal 400); 4 customers since 2024, one
+Fixture (baseline 2025, 365 days): 2 sales reps; 10 leads created in 2025 by the North
+region's rep, 2 won, their orders' gross margins 300 and 500 (margin per won deal 400); one
+improvement that went live in North in the review window (the one basis of every ROI of
+the improvements: 10 leads a year x 400); 4 customers since 2024, one
 lost in June 2025 (3 at the baseline's end); a repeat order of 200 (1,000 margin in 2025:
 333.33 per customer-year).
 
@@ -15,6 +17,7 @@ lost in June 2025 (3 at the baseline's end); a repeat order of 200 (1,000 margin
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -43,7 +46,11 @@ def crm():
                "gross_margin": 500, "amount": 1000},
               {"account_id": "A3", "order_date": "2025-08-01", "gross_margin": 200,
                "amount": 800}]
-    return make_crm(META, opportunities=leads, accounts=accounts, orders=orders)
+    changes = [{"change_id": "C1", "title": "Follow-up", "kpi": "lead_conversion_rate",
+                "status": "done", "start_date": "2026-01-15", "cost": 100,
+                "regions": "North"}]
+    return make_crm(META, opportunities=leads, accounts=accounts, orders=orders,
+                    changes=changes)
 
 
 @pytest.mark.parametrize(("kpi", "eur"), [
@@ -83,8 +90,8 @@ def test_worth_without_orders_or_churn_dates_is_not_priced(crm):
 
 def _plan(rows):
     frame = pd.DataFrame(rows, columns=["kpi", "uplift", "eur_per_unit", "cost"])
-    return frame.assign(title="t", status="done", unit="share", current=0.5, target=0.6,
-                        baseline=0.4)
+    return frame.assign(title="t", status="done", unit="share", before=0.5, current=0.55,
+                        target=0.6, baseline=0.4, in_plan=True)
 
 
 def test_project_prices_every_change_by_hand():
@@ -116,7 +123,10 @@ def test_a_negative_benefit_is_minus_100_percent_never_lower_never_no_roi():
 def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi(sample):
     plan = planned_changes(sample).set_index("title")
     assert plan.uplift["Advanced-feature training"] == pytest.approx(0.8 - 0.7)
-    assert plan.uplift["Opportunity follow-up process"] == pytest.approx((0.121 - 0.11) / 2)
+    # the recorded plan is the improvements'; the planned roll-out to the control region
+    # starts at 0 (it shared the uplift, and was priced on the treated regions' leads)
+    assert plan.uplift["Opportunity follow-up process"] == pytest.approx(0.121 - 0.11)
+    assert plan.uplift.filter(like="Roll-out").eq(0).all()
     assert plan.uplift["Service triage and automatic case assignment"] == pytest.approx(-0.5)
     assert plan.uplift["E-mail integration with the CRM"] == 0  # no target recorded
     w = WhatIf(sample)
@@ -132,3 +142,64 @@ def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi
     assert w.projection.benefit < 0 and w.projection.roi == -1
     assert NEGATIVE_PLAN in w.headline_box.value and "ROI -100 %" in repr(w.widget)
     assert "no ROI" not in repr(w.widget)
+
+
+def _sample_and_seed(sample):
+    from claims import dataset
+    yield "sample", sample
+    yield "72905 effect 0", dataset(72905, effect=0)
+
+
+def test_lead_conversion_is_priced_on_the_payoff_basis_in_the_lessons_words(sample):
+    """Review of the ROI (finding 1): the what-if priced a point of lead conversion on every
+    region's leads (4,664, control included) and the all-data margin (EUR 3,918) where the
+    lessons' basis is 3,499 leads of the treated regions and EUR 4,276 (seed 72905)."""
+    from crm_course.dashboard.what_if import difference_text, lessons_plan_text
+    from crm_course.kpis.payoff import first_year_basis, plan_roi
+    from crm_course.kpis.roi import roi_text
+    for name, crm in _sample_and_seed(sample):
+        basis = first_year_basis(crm, *crm.period("review"))
+        lead = worth(crm, "lead_conversion_rate")
+        assert lead.eur_per_unit == pytest.approx(basis.leads * basis.margin), name
+        assert basis.lead_words(crm) in lead.steps[0], name
+        assert basis.lead_words(crm) in lessons_plan_text(crm), name
+        w = WhatIf(crm)
+        k = w.projection.kpis.set_index("kpi")
+        plan = plan_roi(crm)
+        # the default plan's lead conversion is the lessons' plan, benefit for benefit
+        assert k.benefit["lead_conversion_rate"] == pytest.approx(plan.benefit), name
+        why = difference_text(crm, w.plan, w.projection)
+        assert f"ROI, {roi_text(w.projection.roi)}, differs" in why, name
+        assert crm.profile.money(plan.benefit) in why, name
+        for kpi, b in k.benefit.drop("lead_conversion_rate").items():
+            if not math.isnan(b) and b != 0:
+                assert crm.profile.money(b) in why, (name, kpi)
+        outside = w.plan[~w.plan.in_plan]
+        assert crm.profile.money(outside.cost.sum()) in why, name
+        # the lessons' cost plus the changes outside the plan is the projection's cost
+        assert plan.cost + outside.cost.sum() == pytest.approx(w.projection.cost), name
+        assert lessons_plan_text(crm) in html.unescape(w.assumptions.value), name
+
+
+def test_lead_conversion_is_not_priced_without_the_basis(crm):
+    bare = CRM({**crm.tables, "changes": crm.changes.assign(cost=0.0)}, crm.meta)
+    lead = worth(bare, "lead_conversion_rate")
+    assert math.isnan(lead.eur_per_unit) and "no improvement with a cost" in lead.steps[0]
+
+
+def test_projection_starts_before_the_changes_not_from_the_review_window(sample):
+    """Finding 2: done changes were projected from the review window's value (after go-live)
+    plus their full planned uplift, counting their effect twice."""
+    from crm_course import kpis
+    for name, crm in _sample_and_seed(sample):
+        w = WhatIf(crm)
+        k = w.projection.kpis.set_index("kpi")
+        before = kpis.kpi_table(crm, *crm.period("baseline"), kpis=list(k.index)
+                                ).set_index("kpi").value
+        for kpi, row in k.iterrows():
+            assert row.before == pytest.approx(before[kpi], nan_ok=True), (name, kpi)
+            assert row.projected == pytest.approx(row.before + row.uplift), (name, kpi)
+        conversion = k.loc["lead_conversion_rate"]
+        assert conversion.projected != pytest.approx(conversion.current + conversion.uplift)
+        assert "baseline year" in w.summary.value and "count that effect twice" in \
+            w.assumptions.value

@@ -75,12 +75,21 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per KPI of the area: ``kpi, value, unit, target, benchmark, status`` with
-        ``status`` 'met' / 'not met' / 'no target' / 'no data' (see `kpis.status`).
+        One row per KPI of the area: ``kpi, value, unit, target, benchmark, status, note``
+        with ``status`` 'met' / 'not met' / 'no target' / 'no data' (see `kpis.status`) and
+        ``note`` the table's (an ROI's range and pricing assumptions, `roi_notes`).
     """
     first, last, _ = table_window(crm, start, end)
     table = kpis.kpi_table(crm, first, last, kpis=kpis.kpi_names(area))
-    return table[["kpi", "value", "unit", "target", "benchmark", "status"]]
+    return table[["kpi", "value", "unit", "target", "benchmark", "status", "note"]]
+
+
+def roi_notes(table: pd.DataFrame) -> str:
+    """The notes of the ROI rows of ``table`` (`latest_values`), one line each, HTML: an ROI
+    is never shown without its range and the pricing assumption it uses."""
+    rows = table[table.kpi.map(lambda n: kpis.get_kpi(n).area == "roi") & (table.note != "")]
+    return "".join(f"<p class='crm-caption'>{html(words.kpi(k))}: {html(n)}.</p>"
+                   for k, n in zip(rows.kpi, rows.note, strict=True))
 
 
 def _kpi_options(area: str) -> list[tuple[str, str]]:
@@ -218,7 +227,7 @@ class KPIExplorer:
             "status": self.table.status})
         self.latest.value = (f"<h3>{html(words.area(k.area))}: "
                              f"{html(table_window(self.crm, start, end)[2])}</h3>"
-                             + table_html(shown, status="status"))
+                             + table_html(shown, status="status") + roi_notes(self.table))
 
     def _alt(self, k, label: str, unit: str) -> str:
         """The chart in words, for a screen reader."""

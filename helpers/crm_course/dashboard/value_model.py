@@ -6,7 +6,9 @@ between KPIs are the course's stated assumptions (`LINKS`, `MINUTES_SAVED_PER_AC
 the profile's ``hourly_cost``), shown on the page beside the projection. Priced from the data
 (baseline period, per year):
 
-    lead_conversion_rate: EUR per unit = leads per year x gross margin per won deal
+    lead_conversion_rate: EUR per unit = leads a year x gross margin per won deal, both of
+                          the one basis of every ROI of the improvements (`kpis.payoff.
+                          first_year_basis`: the regions the improvements went to)
     churn_rate (a quarter): EUR per unit = -(customers x 4 quarters) x gross margin
                             per customer-year      (a customer kept is worth one year's margin)
     activities_per_rep:     EUR per unit = sales reps x 12 months x minutes saved per
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from .. import kpis
 from ..data import CRM
+from ..kpis.payoff import CANNOT, first_year_basis
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,7 @@ def _per_year(crm: CRM) -> tuple[float, float, float]:
 def _priced(crm: CRM, kpi: str) -> Worth:
     first, last, years = _per_year(crm)
     if kpi == "lead_conversion_rate":
-        o = crm.opportunities
-        leads = o.created_date.between(first, last).sum() / years
-        margin = kpis.margin_per_won_deal(crm)
-        return Worth(kpi, leads * margin, (
-            f"1 point of lead conversion = {leads / 100:,.1f} extra won deals a year "
-            f"({leads:,.0f} leads a year in the baseline) x {crm.profile.money(margin)} gross "
-            f"margin per won deal" if not math.isnan(margin) else
-            "lead conversion not priced: no won orders with a gross margin",))
+        return _lead_conversion(crm)
     if kpi == "churn_rate":
         a, orders = crm.accounts, crm.orders
         if crm.missing("accounts.churn_date", "orders"):
@@ -97,6 +93,20 @@ def _priced(crm: CRM, kpi: str) -> Worth:
         f"1 more activity per rep-month logged automatically = {hours:,.1f} hours a year "
         f"({reps} sales reps x 12 months x {MINUTES_SAVED_PER_ACTIVITY:g} minutes, "
         f"assumed) x {crm.profile.money(crm.profile.hourly_cost)} an hour (assumed)",))
+
+
+def _lead_conversion(crm: CRM) -> Worth:
+    """Lead conversion priced on the one basis of every ROI of the improvements
+    (`payoff.first_year_basis` of the review window): EUR per unit = its leads a year x its
+    margin per won deal; not priced, with the basis's reason, when it cannot be computed."""
+    basis = first_year_basis(crm, *crm.period("review"))
+    if isinstance(basis, str):
+        return Worth("lead_conversion_rate", math.nan, (
+            "lead conversion not priced: " + basis.removeprefix(CANNOT),))
+    return Worth("lead_conversion_rate", basis.leads * basis.margin, (
+        f"1 point of lead conversion = {basis.leads / 100:,.1f} extra won deals a year x "
+        f"{crm.profile.money(basis.margin)} gross margin per won deal, on the basis of every "
+        f"ROI of the improvements, as in lessons 04 and 05: {basis.lead_words(crm)}",))
 
 
 def unit_step(kpi: str) -> tuple[float, str]:

@@ -3,13 +3,15 @@ give: the projected KPIs against their targets, the first-year ROI and the payba
 A projection from stated assumptions, not a result.
 
 Planned changes are the improvements in the change log (changes with a target KPI).
-The projection starts from each KPI's value in the review window (the latest quarter):
+The projection starts from each KPI's value in the baseline year, before any change went
+live (the value the plan was made on; the review window's value already holds the done
+changes' effect, and adding their uplift to it would count it twice):
 
-    projected KPI = current value + sum of the uplifts of the changes aimed at it.
+    projected KPI = baseline-year value + sum of the uplifts of the changes aimed at it.
 
 Every change is priced by its KPI's value model (`value_model.worth`: lead conversion ->
-extra won deals, first response -> churn -> margin kept, training -> active users ->
-lead conversion ...):
+extra won deals on the one basis of every ROI of the improvements, `kpis.payoff`, first
+response -> churn -> margin kept, training -> active users -> lead conversion ...):
 
     benefit per year = sum over changes of uplift x money a year per unit of its KPI (in
     the dataset's currency),
@@ -18,7 +20,9 @@ lead conversion ...):
 
 The default plan: each change's cost from the change log and, as its uplift, its KPI's
 recorded target minus its recorded baseline (``kpi_targets``), shared equally by the
-changes aimed at the same KPI (0 when either is missing). ROI is the engine's
+changes of the recorded plan aimed at the same KPI: the improvements of the basis (those
+that went live in the review window; every change when the basis cannot be computed).
+Other changes (a later roll-out) start at 0 and count with their cost. ROI is the engine's
 (`kpis.roi.roi`, in percent): a negative benefit gives -100 %, never less. On a data set
 without a change log (a CRM export) there is nothing to plan and the view says so; a KPI
 the data cannot price adds nothing and is listed as not priced; without a cost the ROI is
@@ -39,7 +43,7 @@ from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
 from ..kpis.engine import level_interval, possible_range
-from ..kpis.payoff import plan_roi
+from ..kpis.payoff import KPI, first_year_basis, plan_roi
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
 from . import words
@@ -51,8 +55,9 @@ NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not char
                  "investment, so the ROI stops at -100 %, the whole cost")
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
                 "target minus the recorded baseline of the change's KPI (the targets table), "
-                "shared by the changes aimed at the same KPI and rounded up to the "
-                "slider's step; 0 where either is not recorded.")
+                "shared by the changes of the recorded plan (the improvements that went live "
+                "in the review window) aimed at the same KPI and rounded up to the slider's "
+                "step; 0 for the other changes and where either is not recorded.")
 FONT = "font-size:18px"
 CHART_SIZE = (6.0, 2.4)  # inches: wide and low, under the projected KPIs
 
@@ -63,36 +68,51 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per change with a target KPI: ``title, kpi, unit, status, cost, current``
-        (the KPI in the review window), ``baseline`` and ``target`` (recorded in
-        ``kpi_targets``), ``uplift`` (target - baseline shared equally by the changes aimed
-        at the KPI; 0 when either is missing) and ``eur_per_unit`` (`value_model.worth`;
-        NaN: not priced). No rows when the change log is empty; a cost that is not
-        recorded counts as 0.
+        One row per change with a target KPI: ``title, kpi, unit, status, cost, before``
+        (the KPI in the baseline year), ``current`` (in the review window), ``baseline`` and
+        ``target`` (recorded in ``kpi_targets``), ``in_plan`` (one of the basis's
+        improvements, `in_recorded_plan`), ``uplift`` (target - baseline shared equally by
+        the changes in the plan aimed at the KPI; 0 for the others and when either is
+        missing) and ``eur_per_unit`` (`value_model.worth`; NaN: not priced). No rows
+        when the change log is empty; a cost that is not recorded counts as 0.
     """
     c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
     window = crm.period("review")
     table = kpis.kpi_table(crm, *window, kpis=sorted(set(c.kpi))).set_index("kpi")
+    before = kpis.kpi_table(crm, *crm.period("baseline"), kpis=sorted(set(c.kpi))
+                            ).set_index("kpi")
     recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
     plan = pd.DataFrame({"title": c.title.str.split(":").str[0].str.split(" \\(").str[0],
                          "kpi": c.kpi.astype(str), "status": c.status.astype(str),
                          "cost": c.cost.astype(float).fillna(0.0)})
     plan["unit"] = plan.kpi.map(table.unit).astype(str)
-    plan["current"] = plan.kpi.map(table.value).astype(float)  # float also when empty
+    plan["before"] = plan.kpi.map(before.value).astype(float)  # float also when empty
+    plan["current"] = plan.kpi.map(table.value).astype(float)
     plan["baseline"] = plan.kpi.map(recorded.baseline).astype(float)
     plan["target"] = plan.kpi.map(table.target).astype(float)
-    gap = (plan.target - plan.baseline).fillna(0.0)
-    plan["uplift"] = gap / plan.groupby("kpi").kpi.transform("size")
+    plan["in_plan"] = in_recorded_plan(crm, c)
+    gap = (plan.target - plan.baseline).fillna(0.0).where(plan.in_plan, 0.0)
+    plan["uplift"] = gap / plan.in_plan.groupby(plan.kpi).transform("sum").clip(lower=1)
     prices = {k: worth(crm, k).eur_per_unit for k in set(plan.kpi)}
     plan["eur_per_unit"] = plan.kpi.map(prices).astype(float)
     return plan
+
+
+def in_recorded_plan(crm: CRM, changes: pd.DataFrame) -> np.ndarray:
+    """Which ``changes`` the recorded plan (target minus baseline) is for: the improvements
+    of the one basis (`kpis.payoff.first_year_basis` of the review window); every one when
+    the basis cannot be computed."""
+    basis = first_year_basis(crm, *crm.period("review"))
+    if isinstance(basis, str):
+        return np.ones(len(changes), dtype=bool)
+    return changes.change_id.astype(str).isin(basis.improvements).to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True)
 class Projection:
     """What the plan would give in its first year."""
 
-    kpis: pd.DataFrame        # kpi, unit, current, uplift, projected, target, status, benefit
+    kpis: pd.DataFrame  # kpi, unit, before, current, uplift, projected, target, status, benefit
     cost: float
     benefit: float            # NaN: nothing in the plan could be priced
     roi: float                # fraction, -1 at worst; NaN: no cost or no benefit priced
@@ -105,45 +125,67 @@ PROJECTED = {"met": "meets", "not met": "misses"}  # a projection's status, kept
 
 
 def lessons_plan_text(crm: CRM) -> str:
-    """The plan ROI of lessons 04-05 and the report (`kpis.payoff.plan_roi`) and why this
-    projection differs from it."""
+    """The plan ROI of lessons 04-05 and the report (`kpis.payoff.plan_roi`), on the basis
+    every lead-conversion uplift of this view is priced on, in the lessons' words."""
     plan = plan_roi(crm)
     if isinstance(plan, str):
         return plan
-    regions = ", ".join(plan.basis.regions)
-    return (f"Lessons 04 and 05 and the report price the same plan on lead conversion alone "
-            f"({100 * plan.uplift:+.1f} percentage points x {plan.leads:,} leads a year of "
-            f"the regions the improvements went to ({regions}) x "
-            f"{crm.profile.money(plan.margin)} per won deal) against "
-            f"{crm.profile.money(plan.cost)}, the improvements that went live there in the "
-            f"review window, first year: ROI {roi_text(plan.roi)}. This projection adds the "
-            "other KPIs through "
-            "the links above and the cost of every change in the log that names a KPI, "
-            "planned ones included.")
+    return (f"Lessons 04 and 05 and the report price the recorded plan on lead conversion "
+            f"alone: {100 * plan.uplift:+.1f} percentage points x "
+            f"{plan.basis.lead_words(crm)}, against {crm.profile.money(plan.cost)}, the "
+            f"cost of the improvements that went live there, first year: ROI "
+            f"{roi_text(plan.roi)}.")
+
+
+def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str:
+    """Why the ``projection`` (`project` of ``plan``, `planned_changes` with the sliders'
+    values) differs in ROI from the lessons' plan ROI (`lessons_plan_text`), each
+    difference with its figure: lead conversion's benefit here, the other KPIs priced
+    through the links (each one's benefit a year), the cost of the changes outside the
+    recorded plan (``in_plan`` false)."""
+    money, k = crm.profile.money, projection.kpis.set_index("kpi")
+    lead = k.benefit.get(KPI, math.nan)
+    others = [f"{words.kpi(n)} {money(b)}" for n, b in k.benefit.items()
+              if n != KPI and not math.isnan(b) and b != 0]
+    parts = [f"lead conversion is worth {money(lead)} a year here" if not math.isnan(lead)
+             else "lead conversion adds nothing here"]
+    if others:
+        parts.append("the other KPIs add, through the assumed links above, "
+                     + ", ".join(others) + " a year")
+    outside = plan[~plan.in_plan.astype(bool) & (plan.cost > 0)]
+    if len(outside):
+        parts.append(f"the cost includes {money(outside.cost.sum())} of changes outside "
+                     "the recorded plan (" + "; ".join(
+                         f"{t}, {st}, {money(c)}" for t, st, c in zip(
+                             outside.title, outside.status, outside.cost, strict=True))
+                     + "), whose uplift starts at 0 and, moved, is priced on the same basis")
+    return (f"This projection's ROI, {roi_text(projection.roi)}, differs from the lessons' "
+            f"because {'; '.join(parts)}.")
 
 
 def project(plan: pd.DataFrame) -> Projection:
     """Projected KPIs, benefit, ROI and payback of ``plan`` (`planned_changes` with its
     ``uplift`` and ``cost`` columns set to the expectations).
 
-    projected = current + uplifts, held inside what the KPI can take (`kpis.engine.
-    possible_range`: no share above 100 %, no negative hours); benefit = sum of the
+    projected = before (the baseline year) + uplifts, held inside what the KPI can take
+    (`kpis.engine.possible_range`: no share above 100 %, no negative hours); benefit = sum of the
     possible part of each uplift x eur_per_unit over the priced changes; NaN when none is
     priced. ROI: the engine's (`kpis.roi.roi`, -100 % when the plan gains nothing or
     loses margin); NaN when the cost is 0 or the benefit NaN."""
     wanted = plan.groupby("kpi", sort=False).uplift.sum()
-    current = plan.groupby("kpi", sort=False).current.first()
-    reached = pd.Series([float(np.clip(current[k] + wanted[k], *possible_range(k)))
+    before = plan.groupby("kpi", sort=False).before.first()
+    reached = pd.Series([float(np.clip(before[k] + wanted[k], *possible_range(k)))
                          for k in wanted.index], index=wanted.index)
-    share = ((reached - current) / wanted).where((wanted != 0) & current.notna(), 1.0)
+    share = ((reached - before) / wanted).where((wanted != 0) & before.notna(), 1.0)
     value = plan.uplift * share.reindex(plan.kpi).to_numpy(dtype=float) * plan.eur_per_unit
     summed = plan.assign(benefit=value).groupby("kpi", sort=False).agg(
-        unit=("unit", "first"), current=("current", "first"), uplift=("uplift", "sum"),
+        unit=("unit", "first"), before=("before", "first"), current=("current", "first"),
+        uplift=("uplift", "sum"),
         target=("target", "first"), benefit=("benefit", "sum")).reset_index()
     priced = plan.eur_per_unit.notna()
     summed.loc[~summed.kpi.isin(plan.kpi[priced]), "benefit"] = math.nan
     summed["projected"] = reached.reindex(summed.kpi).to_numpy(dtype=float)
-    summed["uplift"] = summed.projected - summed.current
+    summed["uplift"] = summed.projected - summed.before
     summed["status"] = [PROJECTED.get(s, s) for s in (
         kpis.status(v, t, kpis.get_kpi(k).higher_is_better)
         for k, v, t in zip(summed.kpi, summed.projected, summed.target, strict=True))]
@@ -160,18 +202,19 @@ def project(plan: pd.DataFrame) -> Projection:
 
 
 STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
+SHOWN = {"baseline year": "before", "projected": "projected", "target": "target"}
 
 
-def projected_status(crm: CRM, kpi: str, current: float, projected: float,
+def projected_status(crm: CRM, kpi: str, before: float, projected: float,
                      target: float) -> str:
     """The projected value against ``target`` as `kpis.status` judges a measured one, as
-    `kpis.kpi_table` does: 'met', 'not met' or 'cannot tell', with the current value's
-    95 % interval over the review window (`kpis.engine.level_interval`) moved by the
-    uplift (projected - current); judged on the value alone for a KPI without one.
-    ``kpi``: its name; ``current``, ``projected``, ``target``: values in its unit."""
-    low, high, _ = level_interval(crm, kpi, *crm.period("review"))
-    if low is not None and not math.isnan(current):
-        low, high = low + projected - current, high + projected - current
+    `kpis.kpi_table` does: 'met', 'not met' or 'cannot tell', with the baseline year's
+    95 % interval (`kpis.engine.level_interval`) moved by the uplift (projected -
+    before); judged on the value alone for a KPI without one. ``kpi``: its name;
+    ``before`` (the baseline year), ``projected``, ``target``: values in its unit."""
+    low, high, _ = level_interval(crm, kpi, *crm.period("baseline"))
+    if low is not None and not math.isnan(before):
+        low, high = low + projected - before, high + projected - before
     return kpis.status(projected, target, kpis.get_kpi(kpi).higher_is_better, low, high)
 
 
@@ -208,8 +251,9 @@ def on_grid(value: float, step: float, rounding) -> float:
 
 ABOUT = """<p>Each planned change has two sliders: the uplift it is expected to bring to
 its KPI (shares in percentage points) and its cost. The table projects every KPI from its
-value in the review window; the chart sets the projected benefit, month by month, against
-the cost. It is a projection from stated assumptions, not a result.</p>
+value in the baseline year, before any change went live; the chart sets the projected
+benefit, month by month, against the cost. It is a projection from
+stated assumptions, not a result.</p>
 <p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
 behind it. A plan that pays back only when every change delivers its best case is a risky
 plan, and the review after three months is where that expectation gets checked.</p>"""
@@ -305,19 +349,18 @@ class WhatIf:
         money = self.crm.profile.currency
         k = p.kpis
         self.statuses = [projected_status(self.crm, *row) for row in zip(
-            k.kpi, k.current, k.projected, k.target, strict=True)]
+            k.kpi, k.before, k.projected, k.target, strict=True)]
         shown = pd.DataFrame({  # compact: each row names its unit once
             "KPI": [words.kpi_with_unit(n, u, money) for n, u in zip(k.kpi, k.unit,
                                                                      strict=True)],
-            **{c: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
-               for c in ("current", "projected", "target")},
+            **{name: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
+               for name, c in SHOWN.items()},
             STATUS: self.statuses})
         self.headline_box.value = (f"<p class='crm-headline' style='{FONT};font-weight:bold;"
                                    f"margin:4px 0'>{html(self.headline())}</p>")
         # compact, beside the sliders: each uplift is on its slider, each KPI's benefit a
         # year in the assumptions below
-        self.summary.value = table_html(shown[["KPI", "current", "projected", "target",
-                                               STATUS]], status=STATUS)
+        self.summary.value = table_html(shown[["KPI", *SHOWN, STATUS]], status=STATUS)
         self.assumptions.value = self._assumptions()
         self.chart.show(self._draw, self._alt(), size=CHART_SIZE)
 
@@ -350,8 +393,18 @@ class WhatIf:
                 f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
                 "course's, to be agreed with the people who will run the changes.</p>"
-                f"<p>{html(lessons_plan_text(self.crm))}</p></div>"
+                f"<p>{html(self._start())}</p>"
+                f"<p>{html(lessons_plan_text(self.crm))} "
+                f"{html(difference_text(self.crm, self.plan, self.projection))}</p></div>"
                 if items else "")
+
+    def _start(self) -> str:
+        """Where the projection starts, and why not from the review window."""
+        b0, b1 = self.crm.period("baseline")
+        return (f"Each KPI is projected from its value in the baseline year ({b0:%d %b %Y} "
+                f"to {b1:%d %b %Y}), before any change went live, the value the plan was "
+                "made on: the review window's value already holds the effect of the changes "
+                "done, and adding their uplift to it would count that effect twice.")
 
     def headline(self) -> str:
         """The projection in one sentence."""

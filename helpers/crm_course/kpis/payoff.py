@@ -102,14 +102,30 @@ class Basis:
     last: pd.Timestamp
     baseline: tuple[pd.Timestamp, pd.Timestamp]
 
+    def lead_words(self, crm: CRM, went: str = "went") -> str:
+        """The basis's leads and margin in words: the price of lead conversion on every
+        page (the review, the lessons, the dashboard's what-if); ``went``: 'go' in a plan
+        made before the changes."""
+        (b0, b1) = self.baseline
+        return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
+                f"{'s' if len(self.regions) != 1 else ''} the improvements {went} to "
+                f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
+                f"{b1:%d %b %Y}, x 365 / its days), {crm.profile.money(self.margin)} gross "
+                "margin per won deal of those leads")
+
+    def plan_words(self, crm: CRM) -> str:
+        """The basis as a plan made before the changes states it (lesson 04): the baseline
+        year's data only, and the change log's cost; no go-live or review dates."""
+        n = len(self.improvements)
+        return (f"{self.lead_words(crm, 'go')}, and {crm.profile.money(self.cost)} cost of the "
+                f"{n} improvement{'s' if n != 1 else ''} planned for those regions (the "
+                "change log); from the data of the baseline year only, before any change "
+                "goes live; a control region's leads and its later roll-out count in neither")
+
     def words(self, crm: CRM) -> str:
         """The basis in words, for every page that shows an ROI of the improvements."""
-        money, (b0, b1) = crm.profile.money, self.baseline
-        return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
-                f"{'s' if len(self.regions) != 1 else ''} the improvements went to "
-                f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
-                f"{b1:%d %b %Y}, x 365 / its days), {money(self.margin)} gross margin per won "
-                f"deal of those leads, {money(self.cost)} cost of the "
+        money = crm.profile.money
+        return (f"{self.lead_words(crm)}, {money(self.cost)} cost of the "
                 f"{len(self.improvements)} improvement{'s' if len(self.improvements) != 1 else ''}"
                 f" that went live there from {self.first:%d %b %Y} to {self.last:%d %b %Y}; "
                 "leads and cost cover the same regions, so a control region's leads and its "
@@ -194,17 +210,48 @@ def naive_change(crm: CRM, basis: Basis, confidence: float = ev.CONFIDENCE):
                                confidence)
 
 
+def naive_rois(crm: CRM, start, end, confidence: float = ev.CONFIDENCE
+               ) -> tuple[object, dict[str, tuple[float, float, float]]] | None:
+    """The naive before/after ROI of the improvements live in [start, end] on the one basis,
+    first year: (`naive_change`, {assumption: (roi, low, high)}) with each of `ASSUMPTIONS`
+    pricing the change's uplift and the ends of its interval through `roi.roi` (so the
+    loss side stops at -100 %). None when the basis or the change cannot be computed."""
+    basis = first_year_basis(crm, start, end)
+    change = None if isinstance(basis, str) else naive_change(crm, basis, confidence)
+    if change is None:
+        return None
+    days = crm.profile.maturity_days
+    return change, {a: tuple(roi(conversion_benefit(u, basis.leads, basis.margin, a, days),
+                                 basis.cost)
+                             for u in (change.difference, change.ci_low, change.ci_high))
+                    for a in ASSUMPTIONS}
+
+
 def naive_roi(crm: CRM, start, end) -> float:
     """The ROI of the improvements live in [start, end], naive before/after (no control
     group), more wins, on the one basis: `roi.roi`(`naive_change` uplift x leads a year x
     margin per won deal, cost), the first year; the KPI ``changes_roi``. NaN when the basis
     or the change cannot be computed."""
-    basis = first_year_basis(crm, start, end)
-    change = None if isinstance(basis, str) else naive_change(crm, basis)
-    if change is None:
-        return math.nan
-    return roi(conversion_benefit(change.difference, basis.leads, basis.margin, "more wins",
-                                  crm.profile.maturity_days), basis.cost)
+    found = naive_rois(crm, start, end)
+    return math.nan if found is None else found[1]["more wins"][0]
+
+
+def naive_roi_words(crm: CRM, start, end, confidence: float = ev.CONFIDENCE) -> str:
+    """The naive ROI (``changes_roi``) with its range and both pricing assumptions, in the
+    words every page that shows it uses (`kpi_table`'s note, the dashboard, the capstone);
+    '' when it cannot be computed."""
+    found = naive_rois(crm, start, end, confidence)
+    if found is None:
+        return ""
+    change, rois = found
+    more, earlier = rois["more wins"], rois["earlier wins"]
+    return (f"ROI {roi_text(more[0])} if the extra wins are deals that would otherwise be "
+            f"lost (more wins), range {roi_text(more[1])} to {roi_text(more[2])}: the "
+            f"naive change in lead conversion, {change_text(change.difference, 'points')} "
+            f"({confidence:.0%} interval {_interval_text(change.ci_low, change.ci_high)}), "
+            f"priced; if they are the same deals won sooner (earlier wins) "
+            f"{roi_text(earlier[0])} (range {roi_text(earlier[1])} to "
+            f"{roi_text(earlier[2])})")
 
 
 def plan_roi(crm: CRM) -> Plan | str:
@@ -317,16 +364,18 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
                   "changes would return if the difference were their effect")
         low, high = intervals["randomisation"]
         bounded = math.isfinite(low + high)
-        sources = (f"errors clustered by region ({_interval_text(*intervals['region'])}, "
-                   f"{format_p(verdict.by_clustering['region'][2])}) and by sales rep "
-                   f"({_interval_text(*intervals['sales rep'])})")
+        sources = " and by ".join(
+            f"{name} ({_interval_text(lo, hi)}, {format_p(p)})"
+            for name, (lo, hi, p) in verdict.by_clustering.items() if math.isfinite(lo + hi))
+        sources = f"errors clustered by {sources}"
         if bounded:
             sources += (" and the effects the randomisation check over the regions does not "
                         f"reject ({_interval_text(low, high)})")
         out.append(
             f"From the difference-in-differences ({change_text(did.uplift, 'points')}; range "
-            f"{_interval_text(did.low, did.high)}, the wider on each side of the intervals "
-            f"from {sources}; {caused}): if the extra wins are deals that would otherwise "
+            f"{_interval_text(did.low, did.high)}, {format_p(verdict.p_value)}, the verdict's "
+            f"standard: the wider on each side of the intervals and the larger p from "
+            f"{sources}; {caused}): if the extra wins are deals that would otherwise "
             f"be lost (more wins), ROI {_range(table, 'difference-in-differences', 'more wins')}"
             "; if they are the same deals won sooner (earlier wins, margin worth "
             f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "

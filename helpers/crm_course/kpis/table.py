@@ -117,6 +117,15 @@ def targets(crm: CRM) -> pd.DataFrame:
                                                      .reindex(kpi_names())))
 
 
+def _roi_range(crm: CRM, name: str, first, last) -> str:
+    """The naive ROI of the improvements' range and pricing assumptions
+    (`payoff.naive_roi_words`) for the ``changes_roi`` row; '' for any other KPI."""
+    if name != "changes_roi":
+        return ""
+    from .payoff import naive_roi_words  # builds on the verdict, which needs the registry
+    return naive_roi_words(crm, first, last)
+
+
 def missing_note(crm: CRM, name: str) -> str:
     """'' when the KPI ``name`` can be computed from ``crm``; else which tables are empty."""
     missing = crm.missing(*REGISTRY[name].tables)
@@ -252,7 +261,9 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                 values = [np.nan] * len(labels)
             else:
                 measured = evaluate(crm, name, first, last, **({"by": by} if by else {}))
-                note = "; ".join(n for n in (measured.note, note) if n)
+                note = "; ".join(n for n in (measured.note, note, _roi_range(crm, name,
+                                                                              first, last))
+                                 if n)
                 values = ([measured.value] if by is None else
                           measured.value.reindex(labels).to_numpy(dtype=float))
             baseline, target, benchmark, length, target_date = refs.loc[name]

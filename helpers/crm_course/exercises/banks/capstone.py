@@ -240,7 +240,8 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
                "review period and returns a fraction (0.5 = +50 %): the first-year naive "
                "before/after of the regions the improvements went to (their leads a year, "
                "margin per won deal and improvement cost), the figure `kpi_table`, the "
-               "dashboard and lesson 05 show.",
+               "dashboard and lesson 05 show; quote it with its range and pricing assumption "
+               "(`kpi_table`'s note).",
                "`100 * kpis.changes_roi(crm, *review)`"),
         expected=lambda crm: 100 * kpis.changes_roi(crm, *crm.period("review")),
         tolerance=0.5, units=("percent",)),
