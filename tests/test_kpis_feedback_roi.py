@@ -88,7 +88,8 @@ def test_one_basis_for_every_roi_of_the_improvements(crm):
     """The plan, the naive before/after (= changes_roi) and the basis's regions: South's
     leads (no improvement there) and the planned West roll-out (CH3) count in neither the
     leads nor the cost; South's leads counted would give 6 x 365 / 59 = 37 leads a year."""
-    from crm_course.kpis.payoff import first_year_basis, plan_roi
+    from crm_course.kpis.basis import first_year_basis
+    from crm_course.kpis.payoff import plan_roi
     basis = first_year_basis(crm, "2025-03-01", "2025-04-30")
     assert (basis.regions, basis.leads, basis.margin, basis.cost) == (("North",), 25, 100,
                                                                       200)

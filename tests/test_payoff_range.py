@@ -104,7 +104,7 @@ def test_the_roi_sentence_quotes_the_verdicts_p_beside_its_range():
     from claims import dataset
 
     from crm_course.inference import format_p
-    from crm_course.kpis.payoff import KPI, _interval_text
+    from crm_course.kpis.basis import KPI, _interval_text
     from crm_course.kpis.verdict import causal_verdict
     crm = dataset(72905, effect=0)
     verdict, payoff = causal_verdict(crm, KPI), review_payoff(crm)

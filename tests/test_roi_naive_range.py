@@ -13,7 +13,8 @@ from claims import dataset
 
 from crm_course import kpis
 from crm_course.dashboard.explorer import latest_values, roi_notes
-from crm_course.kpis.payoff import naive_rois, review_payoff
+from crm_course.kpis.basis import naive_rois
+from crm_course.kpis.payoff import review_payoff
 from crm_course.kpis.roi import roi_text
 
 

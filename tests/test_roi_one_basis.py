@@ -13,7 +13,8 @@ from claims import dataset
 
 from crm_course import kpis, report
 from crm_course.exercises.banks import get_bank
-from crm_course.kpis.payoff import first_year_basis, improvements, plan_roi, review_payoff
+from crm_course.kpis.basis import first_year_basis, improvements
+from crm_course.kpis.payoff import plan_roi, review_payoff
 from crm_course.kpis.roi import roi_text
 from crm_course.kpis.verdict import control_changed
 

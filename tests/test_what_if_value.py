@@ -155,7 +155,8 @@ def test_lead_conversion_is_priced_on_the_payoff_basis_in_the_lessons_words(samp
     region's leads (4,664, control included) and the all-data margin (EUR 3,918) where the
     lessons' basis is 3,499 leads of the treated regions and EUR 4,276 (seed 72905)."""
     from crm_course.dashboard.what_if import difference_text, lessons_plan_text
-    from crm_course.kpis.payoff import first_year_basis, plan_roi
+    from crm_course.kpis.basis import first_year_basis
+    from crm_course.kpis.payoff import plan_roi
     from crm_course.kpis.roi import roi_text
     for name, crm in _sample_and_seed(sample):
         basis = first_year_basis(crm, *crm.period("review"))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .. import kpis
 from ..data import CRM
-from ..kpis.payoff import CANNOT, first_year_basis
+from ..kpis.basis import CANNOT, first_year_basis
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _priced(crm: CRM, kpi: str) -> Worth:
 
 def _lead_conversion(crm: CRM) -> Worth:
     """Lead conversion priced on the one basis of every ROI of the improvements
-    (`payoff.first_year_basis` of the review window): EUR per unit = its leads a year x its
+    (`basis.first_year_basis` of the review window): EUR per unit = its leads a year x its
     margin per won deal; not priced, with the basis's reason, when it cannot be computed."""
     basis = first_year_basis(crm, *crm.period("review"))
     if isinstance(basis, str):

@@ -42,8 +42,9 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..kpis.basis import KPI, first_year_basis
 from ..kpis.engine import level_interval, possible_range
-from ..kpis.payoff import KPI, first_year_basis, plan_roi
+from ..kpis.payoff import plan_roi
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
 from . import words
@@ -100,7 +101,7 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
 
 def in_recorded_plan(crm: CRM, changes: pd.DataFrame) -> np.ndarray:
     """Which ``changes`` the recorded plan (target minus baseline) is for: the improvements
-    of the one basis (`kpis.payoff.first_year_basis` of the review window); every one when
+    of the one basis (`kpis.basis.first_year_basis` of the review window); every one when
     the basis cannot be computed."""
     basis = first_year_basis(crm, *crm.period("review"))
     if isinstance(basis, str):

@@ -43,6 +43,7 @@ from .adoption import (
     unused_feature_count,
     unused_features,
 )
+from .basis import changes_roi
 from .customers import (
     average_order_value,
     churn_rate,
@@ -85,7 +86,7 @@ from .registry import (
     kpi_names,
     registry_table,
 )
-from .roi import changes_roi, crm_roi, margin_per_won_deal
+from .roi import crm_roi, margin_per_won_deal
 from .sales import (
     activities_per_rep,
     average_deal_size,

@@ -240,35 +240,6 @@ def winback_effect(crm: CRM, start, end, within_days: int = WINBACK_DAYS,
                       confidence=confidence)
 
 
-def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The same calendar days one year before ``window`` when the data cover them (same
-    length, same season), else None."""
-    first, last = period(*window)
-    lo, hi = first - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
-    data_first = pd.Timestamp(crm.meta["data_start"])
-    return (lo, hi) if lo >= data_first else None
-
-
-def comparison_baseline(crm: CRM, window: tuple
-                        ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
-    """The one baseline rule of every page: the same days one year before ``window`` when
-    the data cover them ('same season'), else the whole baseline ('whole baseline')."""
-    same = same_season_baseline(crm, window)
-    return (same, "same season") if same else (crm.period("baseline"), "whole baseline")
-
-
-def baseline_rule(crm: CRM, window: tuple) -> str:
-    """The baseline rule in words, for every page that compares ``window`` with its
-    baseline: 'compared with the same months a year earlier (1 Jan 2025 to 31 Mar 2025)'
-    or 'compared with the whole baseline (...), which differs in length and season'."""
-    (first, last), kind = comparison_baseline(crm, window)
-    days = f"{first:%d %b %Y} to {last:%d %b %Y}"
-    if kind == "same season":
-        return f"compared with the same months a year earlier ({days})"
-    return (f"compared with the whole baseline ({days}): the data do not reach a year "
-            "before the review window, and the baseline differs in length and season")
-
-
 def group_against_others(crm: CRM, name: str, start, end, by: str, group: str,
                          among) -> str:
     """KPI ``name`` (a share with records) of ``group`` against the pooled records of the

@@ -5,16 +5,14 @@ the baseline rule) and `series` (a KPI over time for charts)."""
 
 from __future__ import annotations
 
+from .baselines import baseline_rule, comparison_baseline, same_season_baseline
 from .comparison import (
     CLAIMS,
     Comparison,
-    baseline_rule,
     claim,
     compare,
-    comparison_baseline,
     group_against_others,
     mean_interval,
-    same_season_baseline,
     winback_effect,
 )
 from .engine import (

@@ -35,23 +35,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import CRM
-from ..inference import change_text, compare_proportions, format_p
+from ..inference import change_text, format_p
 from . import evaluation as ev
-from . import records
-from ._common import REGION_SEPARATOR
-from .roi import (
-    ASSUMPTIONS,
-    DISCOUNT_RATE,
-    conversion_benefit,
-    created_leads,
-    margin_per_won_deal,
-    measured_window,
-    roi,
-    roi_text,
-)
+from .basis import KPI, Basis, _interval_text, first_year_basis, naive_change
+from .roi import ASSUMPTIONS, DISCOUNT_RATE, conversion_benefit, roi, roi_text
 from .verdict import causal_verdict, did_frame, randomisation_range
-
-KPI = "lead_conversion_rate"
 
 
 @dataclass(frozen=True)
@@ -85,54 +73,6 @@ class Payoff:
 
 
 @dataclass(frozen=True)
-class Basis:
-    """The one first-year basis of every ROI of the improvements (`first_year_basis`):
-    ``regions`` the improvements went to, ``leads`` a year of those regions, ``margin``
-    per won deal of those leads, ``cost`` of the ``improvements`` (their ids) that went live
-    in the measured window ``first`` to ``last`` (the review window up to its last day
-    whose leads are old enough, `roi.measured_window`), ``baseline`` the (first, last) whose
-    leads were counted."""
-
-    regions: tuple[str, ...]
-    leads: int
-    margin: float
-    cost: float
-    improvements: tuple[str, ...]
-    first: pd.Timestamp
-    last: pd.Timestamp
-    baseline: tuple[pd.Timestamp, pd.Timestamp]
-
-    def lead_words(self, crm: CRM, went: str = "went") -> str:
-        """The basis's leads and margin in words: the price of lead conversion on every
-        page (the review, the lessons, the dashboard's what-if); ``went``: 'go' in a plan
-        made before the changes."""
-        (b0, b1) = self.baseline
-        return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
-                f"{'s' if len(self.regions) != 1 else ''} the improvements {went} to "
-                f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
-                f"{b1:%d %b %Y}, x 365 / its days), {crm.profile.money(self.margin)} gross "
-                "margin per won deal of those leads")
-
-    def plan_words(self, crm: CRM) -> str:
-        """The basis as a plan made before the changes states it (lesson 04): the baseline
-        year's data only, and the change log's cost; no go-live or review dates."""
-        n = len(self.improvements)
-        return (f"{self.lead_words(crm, 'go')}, and {crm.profile.money(self.cost)} cost of the "
-                f"{n} improvement{'s' if n != 1 else ''} planned for those regions (the "
-                "change log); from the data of the baseline year only, before any change "
-                "goes live; a control region's leads and its later roll-out count in neither")
-
-    def words(self, crm: CRM) -> str:
-        """The basis in words, for every page that shows an ROI of the improvements."""
-        money = crm.profile.money
-        return (f"{self.lead_words(crm)}, {money(self.cost)} cost of the "
-                f"{len(self.improvements)} improvement{'s' if len(self.improvements) != 1 else ''}"
-                f" that went live there from {self.first:%d %b %Y} to {self.last:%d %b %Y}; "
-                "leads and cost cover the same regions, so a control region's leads and its "
-                "later roll-out count in neither")
-
-
-@dataclass(frozen=True)
 class Plan:
     """The plan's ROI on the one basis (`plan_roi`): ``uplift`` (recorded target minus
     recorded baseline of lead conversion, a share), ``leads`` (a year, the basis's),
@@ -146,112 +86,6 @@ class Plan:
     benefit: float
     roi: float
     basis: Basis | None = None
-
-
-CANNOT = "The ROI of the improvements cannot be computed: "
-
-
-def improvements(crm: CRM, first, last) -> pd.DataFrame:
-    """The improvements of [first, last]: done changes with a target KPI (running costs
-    such as licences have none) whose ``start_date`` lies in it."""
-    c = crm.changes
-    done = (c.status == "done") & c.kpi.notna() & c.start_date.between(first, last)
-    return c[done.to_numpy(dtype=bool)]
-
-
-def first_year_basis(crm: CRM, start, end) -> Basis | str:
-    """The one basis of every ROI of the improvements live in [start, end] (the window is
-    cut where its leads stop being old enough, `roi.measured_window`):
-
-        regions = the regions of those improvements (``changes.regions``),
-        leads   = leads of those regions created in the baseline (``crm.period
-                  ('baseline')``) x 365 / its days (a year's, whatever its length),
-        margin  = `margin_per_won_deal` of those leads,
-        cost    = sum of those improvements' ``cost``.
-
-    A sentence saying why when the data lack a change log or orders, or the window has
-    no improvement with a cost, no mature lead or no won deal with a margin."""
-    missing = crm.missing("changes", "orders")
-    if missing:
-        return f"{CANNOT}{', '.join(missing)} missing in this dataset."
-    first, last = measured_window(crm, start, end)
-    changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
-    regions = tuple(dict.fromkeys(r.strip() for text in changes.regions.dropna()
-                                  for r in str(text).split(REGION_SEPARATOR) if r.strip()))
-    cost = float(changes.cost.sum())
-    b_first, b_last = crm.period("baseline")
-    margin = (margin_per_won_deal(crm, b_first, b_last, regions=set(regions)) if regions
-              else math.nan)
-    if not cost > 0 or not regions or math.isnan(margin):
-        return (f"{CANNOT}no improvement with a cost and a region went live in the review "
-                "window (up to its last day whose leads are old enough), or no won deal of "
-                "their regions has a margin.")
-    created = int(created_leads(crm, b_first, b_last, set(regions)).sum())
-    leads = round(created * 365 / ((b_last - b_first).days + 1))
-    return Basis(regions, leads, margin, cost, tuple(changes.change_id.astype(str)),
-                 first, last, (b_first, b_last))
-
-
-def naive_change(crm: CRM, basis: Basis, confidence: float = ev.CONFIDENCE):
-    """The naive before/after of lead conversion on the ``basis``'s regions: their leads of the
-    measured window against their leads of its baseline (`ev.comparison_baseline`: the same
-    days a year earlier when the data hold them), two-proportion z-test with a Newcombe
-    interval (`inference.compare_proportions`); None when either side has no lead."""
-    window = (basis.first, basis.last)
-    before = ev.comparison_baseline(crm, window)[0]
-    sides = []
-    for first, last in (before, window):
-        found = pd.Series(records.leads(crm, first, last, by="region"))
-        sides.append(found[found.index.isin(basis.regions)])
-    (xb, xa) = sides
-    if xb.empty or xa.empty:
-        return None
-    return compare_proportions(int(xb.sum()), len(xb), int(xa.sum()), len(xa), KPI,
-                               confidence)
-
-
-def naive_rois(crm: CRM, start, end, confidence: float = ev.CONFIDENCE
-               ) -> tuple[object, dict[str, tuple[float, float, float]]] | None:
-    """The naive before/after ROI of the improvements live in [start, end] on the one basis,
-    first year: (`naive_change`, {assumption: (roi, low, high)}) with each of `ASSUMPTIONS`
-    pricing the change's uplift and the ends of its interval through `roi.roi` (so the
-    loss side stops at -100 %). None when the basis or the change cannot be computed."""
-    basis = first_year_basis(crm, start, end)
-    change = None if isinstance(basis, str) else naive_change(crm, basis, confidence)
-    if change is None:
-        return None
-    days = crm.profile.maturity_days
-    return change, {a: tuple(roi(conversion_benefit(u, basis.leads, basis.margin, a, days),
-                                 basis.cost)
-                             for u in (change.difference, change.ci_low, change.ci_high))
-                    for a in ASSUMPTIONS}
-
-
-def naive_roi(crm: CRM, start, end) -> float:
-    """The ROI of the improvements live in [start, end], naive before/after (no control
-    group), more wins, on the one basis: `roi.roi`(`naive_change` uplift x leads a year x
-    margin per won deal, cost), the first year; the KPI ``changes_roi``. NaN when the basis
-    or the change cannot be computed."""
-    found = naive_rois(crm, start, end)
-    return math.nan if found is None else found[1]["more wins"][0]
-
-
-def naive_roi_words(crm: CRM, start, end, confidence: float = ev.CONFIDENCE) -> str:
-    """The naive ROI (``changes_roi``) with its range and both pricing assumptions, in the
-    words every page that shows it uses (`kpi_table`'s note, the dashboard, the capstone);
-    '' when it cannot be computed."""
-    found = naive_rois(crm, start, end, confidence)
-    if found is None:
-        return ""
-    change, rois = found
-    more, earlier = rois["more wins"], rois["earlier wins"]
-    return (f"ROI {roi_text(more[0])} if the extra wins are deals that would otherwise be "
-            f"lost (more wins), range {roi_text(more[1])} to {roi_text(more[2])}: the "
-            f"naive change in lead conversion, {change_text(change.difference, 'points')} "
-            f"({confidence:.0%} interval {_interval_text(change.ci_low, change.ci_high)}), "
-            f"priced; if they are the same deals won sooner (earlier wins) "
-            f"{roi_text(earlier[0])} (range {roi_text(earlier[1])} to "
-            f"{roi_text(earlier[2])})")
 
 
 def plan_roi(crm: CRM) -> Plan | str:
@@ -337,10 +171,6 @@ def _range(table: pd.DataFrame, row: str, a: str) -> str:
     t = table.loc[row]
     return (f"{roi_text(t[f'roi {a}'])} (range {roi_text(t[f'roi {a} low'])} to "
             f"{roi_text(t[f'roi {a} high'])})")
-
-
-def _interval_text(low: float, high: float) -> str:
-    return f"{change_text(low, 'points')} to {change_text(high, 'points')}"
 
 
 def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, verdict,

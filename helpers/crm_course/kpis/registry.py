@@ -33,6 +33,7 @@ import pandas as pd
 from ..data import CRM
 from . import (
     adoption,
+    basis,
     customers,
     data_quality,
     feedback,
@@ -283,7 +284,7 @@ _ENTRIES = (
     KPI("changes_roi", "roi", "first year, naive before/after: (conversion uplift of the "
         "regions the improvements went to x their leads a year x margin per won deal - cost "
         "of those improvements) / cost",
-        "percent", True, roi.changes_roi,
+        "percent", True, basis.changes_roi,
         needs=("changes", "opportunities", "orders"), matures=True,
         note="first year, naive before/after without a control group: the leads a year of "
              "the regions the improvements went to, the margin per won deal of those leads "

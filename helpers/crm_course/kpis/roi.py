@@ -145,28 +145,6 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
     return groups.result(np.array([value]), "crm_roi")
 
 
-def changes_roi(crm: CRM, start, end, *, by: str | None = None) -> Result:
-    """ROI of the improvements (done changes with a target KPI) that went live in the
-    period, first year, naive before/after (no control group), more wins, on the one
-    basis of every ROI of the improvements (`payoff.first_year_basis`: the regions the
-    improvements went to, for leads and cost alike):
-
-        roi = (uplift x leads a year x margin per won deal - cost) / cost, through `roi`,
-
-    uplift = those regions' lead conversion in the period minus in its baseline
-    (`payoff.naive_change`). The review's difference-in-differences against the control
-    region (`payoff.review_payoff`) is the stronger estimate, on the same basis. The period
-    ends where its leads stop being old enough (`measured_window`).
-
-    Returns
-    -------
-    float; NaN when no improvement with a cost went live in the period, or no deal was won.
-    """
-    from .payoff import naive_roi  # the payoff builds on the verdict, which needs the registry
-    groups = fixed_groups(by)
-    return groups.result(np.array([naive_roi(crm, start, end)]), "changes_roi")
-
-
 # --------------------------------------------------------------------------- the one ROI
 
 LOSS_FLOOR = -1.0  # the whole cost lost: an ROI never goes lower (a fall is not charged)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data import CRM
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
+from .basis import naive_roi_words
 from .engine import (
     evaluate,
     level_interval,
@@ -119,10 +120,9 @@ def targets(crm: CRM) -> pd.DataFrame:
 
 def _roi_range(crm: CRM, name: str, first, last) -> str:
     """The naive ROI of the improvements' range and pricing assumptions
-    (`payoff.naive_roi_words`) for the ``changes_roi`` row; '' for any other KPI."""
+    (`basis.naive_roi_words`) for the ``changes_roi`` row; '' for any other KPI."""
     if name != "changes_roi":
         return ""
-    from .payoff import naive_roi_words  # builds on the verdict, which needs the registry
     return naive_roi_words(crm, first, last)
 
 
