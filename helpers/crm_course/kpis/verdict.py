@@ -113,21 +113,42 @@ def targeted_kpis(crm: CRM) -> set[str]:
 IMPROVEMENTS = tuple(k for k in CHANGE_KINDS if k not in ("implementation", "licence"))
 
 
+def _improvements(crm: CRM) -> pd.DataFrame:
+    """The change log's improvements live from go-live: done changes starting on or after
+    ``changes_start`` of a kind in `IMPROVEMENTS`."""
+    c = crm.changes
+    live = ((c.status == "done").to_numpy(dtype=bool)
+            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
+            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
+    return c[live]
+
+
+def _regions(text) -> set[str]:
+    return {r.strip() for r in str(text).split(REGION_SEPARATOR) if r.strip()}
+
+
+def treated_regions(crm: CRM) -> list[str]:
+    """The regions that got an improvement (`_improvements`) by the change log, sorted;
+    [] when the dataset has no change log. With a control region that got none, every
+    other region of the log's changes; with one that got some (`control_changed`), it
+    is among them."""
+    if crm.missing("changes") or crm.changes.empty:
+        return []
+    return sorted(set().union(*map(_regions, _improvements(crm).regions)))
+
+
 def control_changed(crm: CRM) -> list[str]:
     """Ids of the improvements (done changes live on or after go-live, ``changes_start``,
     of a kind that changes how people work: training, system update, process change,
     integration; `IMPROVEMENTS`) whose regions include the control region: with any, the
     control region is no control group. Licences and the implementation, for every
     region, are not improvements; a change with no KPI recorded still is one."""
-    control, c = crm.profile.control_region, crm.changes
-    if not control or c.empty:
+    control = crm.profile.control_region
+    if not control or crm.changes.empty:
         return []
-    live = ((c.status == "done").to_numpy(dtype=bool)
-            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
-            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
-    listed = c.regions.astype(str).map(
-        lambda text: control in {r.strip() for r in text.split(REGION_SEPARATOR)})
-    return list(c.change_id[live & listed.to_numpy(dtype=bool)].astype(str))
+    live = _improvements(crm)
+    return list(live.change_id[live.regions.map(lambda text: control in _regions(text))]
+                .astype(str))
 
 
 def judged_kpis(crm: CRM, shown=()) -> list[str]:
@@ -421,4 +442,5 @@ def conclusion(label: str, targeted: bool, established: bool, checks: list[Check
 
 
 __all__ = ["CHECKS", "Check", "Verdict", "causal_verdict", "change_text", "targeted_kpis",
-           "conclusion", "kpi_words", "placebo_estimate", "randomisation_range"]
+           "conclusion", "kpi_words", "placebo_estimate", "randomisation_range",
+           "treated_regions"]
