@@ -59,3 +59,28 @@ def test_sections_6_and_9_give_one_placebo_on_effect_0_data(notebook_runs):
     assert six and nine, out[-3000:]
     assert six.groups() == nine.groups()
     assert "control region West was" in out and "two-proportion z-test" in out
+
+
+@pytest.mark.notebook
+def test_treated_regions_follow_the_change_log_when_the_control_got_one(
+        notebook_runs, sample_dir_copy, tmp_path):
+    # the finding: with the triage (CH06) also given to the control region West, sections
+    # 3 and 4 said "in the regions with the changes" of North, South and East only, section 9
+    # compared "active-user rate, control region" (control +0.0 points) and section 7 called
+    # West "control region (neither)"
+    import pandas as pd
+
+    data = sample_dir_copy(tmp_path)
+    changes = pd.read_csv(data / "changes.csv", dtype=str, keep_default_na=False)
+    changes.loc[changes.change_id == "CH06", "regions"] = "North;South;East;West"
+    changes.to_csv(data / "changes.csv", index=False)
+    run = notebook_runs.run([(LESSON, {"data_dir": str(data)})])[0]
+    assert run.error is None, run.error
+    cells = nbformat.read(run.output, as_version=4).cells
+    out = "\n".join("".join(o.get("text", "") for o in c.get("outputs", []))
+                    + str(o.get("data", {}).get("text/plain", "")) for c in cells
+                    if c.cell_type == "code" for o in [*c.get("outputs", []), {}])
+    assert "in the regions with the changes (East, North, South, West)." in out
+    for wrong in ("control region (neither)", "active-user rate, control region",
+                  "; control +", "(East, North, South)."):
+        assert wrong not in out, wrong
