@@ -51,3 +51,20 @@ def test_no_control_comparison_described_when_the_control_got_changes(
     page = render(control_got_triage, report.assemble(control_got_triage, "sales"))
     assert said not in page
     assert "it is no control group" in page
+
+
+def test_lesson_02_prints_churns_status_beside_its_interval(sample):
+    # the finding: lesson 02's churn line gave the interval but not met / not met / cannot
+    # tell; read from the committed outputs (nbval keeps them equal to a fresh run)
+    import nbformat
+
+    from crm_course.runner import ROOT
+
+    cells = nbformat.read(ROOT / "notebooks" / "02_analyse_kpis.ipynb", as_version=4).cells
+    out = "".join(o.get("text", "") for c in cells if c.cell_type == "code"
+                  for o in c.get("outputs", []))
+    status = kpi_table(sample, *sample.period("baseline")).set_index("kpi").status
+    line = next(s for s in out.splitlines() if s.startswith("Not in the table") and
+                "churn_rate" in s)
+    assert "95% interval" in line
+    assert line.endswith(f"status against the target: {status['churn_rate']}")
