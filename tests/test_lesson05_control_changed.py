@@ -37,3 +37,50 @@ def test_no_control_comparison_when_the_control_got_the_changes(
                   "Baseline slopes per month", "trained minus control"):
         assert valid not in earlier, valid
     assert "No difference-in-differences, so no controlled ROI" in "".join(text[roi:])
+
+
+@pytest.mark.notebook
+def test_sections_6_and_9_give_one_placebo_on_effect_0_data(notebook_runs):
+    # the finding: on effect-0 seed 72905 section 6's rep-clustered placebo said p = 0.899
+    # while section 9's region-clustered one said "+2.7 pp (p < 0.001)", did not pass
+    import re
+
+    from crm_course.source import generated_dataset
+
+    data = generated_dataset(72905, effect=0.0)
+    run = notebook_runs.run([(LESSON, {"data_dir": str(data)})])[0]
+    assert run.error is None, run.error
+    cells = nbformat.read(run.output, as_version=4).cells
+    out = "\n".join("".join(o.get("text", "") for o in c.get("outputs", []))
+                    for c in cells if c.cell_type == "code")
+    six = re.search(r"Placebo go-live on (\d\d \w+ \d{4}), .*?(p [=<] [\d.]+)", out)
+    nine = re.search(r"Lead conversion rate[^:]*: .*?placebo go-live on (\d\d \w+ \d{4}) "
+                     r"\(before the real one\) [^(]*\((p [=<] [\d.]+)", out)
+    assert six and nine, out[-3000:]
+    assert six.groups() == nine.groups()
+    assert "control region West was" in out and "two-proportion z-test" in out
+
+
+@pytest.mark.notebook
+def test_treated_regions_follow_the_change_log_when_the_control_got_one(
+        notebook_runs, sample_dir_copy, tmp_path):
+    # the finding: with the triage (CH06) also given to the control region West, sections
+    # 3 and 4 said "in the regions with the changes" of North, South and East only, section 9
+    # compared "active-user rate, control region" (control +0.0 points) and section 7 called
+    # West "control region (neither)"
+    import pandas as pd
+
+    data = sample_dir_copy(tmp_path)
+    changes = pd.read_csv(data / "changes.csv", dtype=str, keep_default_na=False)
+    changes.loc[changes.change_id == "CH06", "regions"] = "North;South;East;West"
+    changes.to_csv(data / "changes.csv", index=False)
+    run = notebook_runs.run([(LESSON, {"data_dir": str(data)})])[0]
+    assert run.error is None, run.error
+    cells = nbformat.read(run.output, as_version=4).cells
+    out = "\n".join("".join(o.get("text", "") for o in c.get("outputs", []))
+                    + str(o.get("data", {}).get("text/plain", "")) for c in cells
+                    if c.cell_type == "code" for o in [*c.get("outputs", []), {}])
+    assert "in the regions with the changes (East, North, South, West)." in out
+    for wrong in ("control region (neither)", "active-user rate, control region",
+                  "; control +", "(East, North, South)."):
+        assert wrong not in out, wrong

@@ -39,7 +39,7 @@ from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
     "service": ("service",),
-    "all": ("sales", "marketing", "service", "adoption", "feedback"),
+    "all": ("sales", "marketing", "service", "customers", "adoption", "feedback"),
 }
 FEW_RECORDS = 30  # fewer leads, deals or tickets than this in the review window: a caution
 RECORDS = {"opportunities": "leads, deals", "orders": "orders", "tickets": "tickets",

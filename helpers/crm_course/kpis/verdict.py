@@ -14,9 +14,10 @@ sentence; none decides on its own. A causal claim needs all of (EVALUATION_RULES
    unreliable, so each region in turn plays the control; p = share of regions whose
    |effect| is at least the real control's (with G regions never below 1 / G);
 3. a **pre-trend** check: the two groups' slopes per month before go-live do not differ
-   (p >= 1 - confidence);
+   (p >= 1 - confidence, p the larger of the two clusterings of 1);
 4. a **placebo date**: the same model on the baseline alone, with a fake go-live as long
-   before the real one as the review window lasts, shows no effect (p >= 1 - confidence);
+   before the real one as the review window lasts, shows no effect (p >= 1 - confidence,
+   p the larger of the two clusterings of 1);
 5. the **minimum detectable effect** of this design, MDE = (t_(1-alpha/2) + t_power) x
    SE(d) (t with G - 1 degrees of freedom, the larger of the two clusterings), stated so
    a reader knows what the data could and could not have found.
@@ -112,21 +113,42 @@ def targeted_kpis(crm: CRM) -> set[str]:
 IMPROVEMENTS = tuple(k for k in CHANGE_KINDS if k not in ("implementation", "licence"))
 
 
+def _improvements(crm: CRM) -> pd.DataFrame:
+    """The change log's improvements live from go-live: done changes starting on or after
+    ``changes_start`` of a kind in `IMPROVEMENTS`."""
+    c = crm.changes
+    live = ((c.status == "done").to_numpy(dtype=bool)
+            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
+            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
+    return c[live]
+
+
+def _regions(text) -> set[str]:
+    return {r.strip() for r in str(text).split(REGION_SEPARATOR) if r.strip()}
+
+
+def treated_regions(crm: CRM) -> list[str]:
+    """The regions that got an improvement (`_improvements`) by the change log, sorted;
+    [] when the dataset has no change log. With a control region that got none, every
+    other region of the log's changes; with one that got some (`control_changed`), it
+    is among them."""
+    if crm.missing("changes") or crm.changes.empty:
+        return []
+    return sorted(set().union(*map(_regions, _improvements(crm).regions)))
+
+
 def control_changed(crm: CRM) -> list[str]:
     """Ids of the improvements (done changes live on or after go-live, ``changes_start``,
     of a kind that changes how people work: training, system update, process change,
     integration; `IMPROVEMENTS`) whose regions include the control region: with any, the
     control region is no control group. Licences and the implementation, for every
     region, are not improvements; a change with no KPI recorded still is one."""
-    control, c = crm.profile.control_region, crm.changes
-    if not control or c.empty:
+    control = crm.profile.control_region
+    if not control or crm.changes.empty:
         return []
-    live = ((c.status == "done").to_numpy(dtype=bool)
-            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
-            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
-    listed = c.regions.astype(str).map(
-        lambda text: control in {r.strip() for r in text.split(REGION_SEPARATOR)})
-    return list(c.change_id[live & listed.to_numpy(dtype=bool)].astype(str))
+    live = _improvements(crm)
+    return list(live.change_id[live.regions.map(lambda text: control in _regions(text))]
+                .astype(str))
 
 
 def judged_kpis(crm: CRM, shown=()) -> list[str]:
@@ -343,32 +365,60 @@ def randomisation_range(frame: pd.DataFrame, control: str, confidence: float = C
             math.inf if ends[1] in kept else float(kept.max()))
 
 
+def _cautious(fit, person: str):
+    """The more cautious of ``fit(cluster)`` with errors clustered by region and by the
+    person who handled each record (``person``, the panel's `kpis.panels.handler` column):
+    the fit with the larger p, as the main estimate's. ``fit``: a function of the cluster
+    column raising ValueError when it cannot be estimated (then that clustering is left
+    out; both failing re-raises)."""
+    fits, error = [], None
+    for cluster in ("region", person):
+        try:
+            fits.append(fit(cluster))
+        except (ValueError, KeyError) as failed:
+            error = error or failed
+    if not fits:
+        raise ValueError(str(error))
+    return max(fits, key=lambda f: f.p_value)
+
+
 def _pre_trend(frame: pd.DataFrame, alpha: float, confidence: float, scale: str) -> Check:
+    """Pre-trend check: the difference of the two groups' monthly slopes before go-live
+    (`inference.pre_trends`), p the larger of errors clustered by region and by person."""
     pre = frame[~frame.post].assign(month=lambda f: f.created.dt.to_period("M"))
     try:
-        slopes = inference.pre_trends(pre, time="month", confidence=confidence,
-                                      cluster="region")
+        slopes = _cautious(lambda cluster: inference.pre_trends(
+            pre, time="month", confidence=confidence, cluster=cluster), handler(frame))
     except ValueError as error:
         return Check(CHECKS[2], None, f"pre-trend check not possible ({error})")
     return Check(CHECKS[2], slopes.p_value >= alpha, (
         f"pre-trend before go-live: the two groups' slopes differ by "
         f"{change_text(_display(slopes.difference, scale), scale)} a month "
-        f"({inference.format_p(slopes.p_value)})"))
+        f"({inference.format_p(slopes.p_value)}, the larger of the two error models)"))
+
+
+def placebo_estimate(crm: CRM, frame: pd.DataFrame, confidence: float = CONFIDENCE):
+    """(day, fit): the difference-in-differences on the baseline alone with a fake go-live
+    ``day`` (`_placebo_date`), the more cautious of errors clustered by region and by person
+    (`_cautious`), as the main estimate. ``frame``: `did_frame`. ValueError when neither
+    can be estimated."""
+    day = _placebo_date(crm)
+    pre = frame[~frame.post].assign(post=lambda f: f.created >= day)
+    return day, _cautious(lambda cluster: inference.difference_in_differences(
+        pre, "placebo", cluster=cluster, confidence=confidence, few_clusters=True),
+        handler(frame))
 
 
 def _placebo(crm: CRM, frame: pd.DataFrame, alpha: float, confidence: float,
              scale: str) -> Check:
-    day = _placebo_date(crm)
-    pre = frame[~frame.post].assign(post=lambda f: f.created >= day)
     try:
-        fake = inference.difference_in_differences(pre, "placebo", cluster="region",
-                                                   confidence=confidence, few_clusters=True)
+        day, fake = placebo_estimate(crm, frame, confidence)
     except ValueError as error:
         return Check(CHECKS[3], None, f"placebo date not possible ({error})")
     return Check(CHECKS[3], fake.p_value >= alpha, (
         f"placebo go-live on {day:%d %b %Y} (before the real one) "
         f"{change_text(_display(fake.effect, scale), scale)} "
-        f"({inference.format_p(fake.p_value)})"))
+        f"({inference.format_p(fake.p_value)}, the larger of the two error models)"))
 
 
 def conclusion(label: str, targeted: bool, established: bool, checks: list[Check],
@@ -392,4 +442,5 @@ def conclusion(label: str, targeted: bool, established: bool, checks: list[Check
 
 
 __all__ = ["CHECKS", "Check", "Verdict", "causal_verdict", "change_text", "targeted_kpis",
-           "conclusion", "kpi_words", "randomisation_range"]
+           "conclusion", "kpi_words", "placebo_estimate", "randomisation_range",
+           "treated_regions"]
