@@ -173,7 +173,10 @@ def describe(c: ev.Comparison, unit: str) -> str:
     else:
         verb = "rose" if c.after > c.before else "fell"
         word = "an improvement" if c.claim == "improved" else "a deterioration"
-        text = f"{label} {verb} from {b} to {a} ({evidence}): {word} beyond chance."
+        # when the interval holds no change, the rank test alone calls it (said below)
+        found = ("the rank test finds " if c.test.startswith("Mann-Whitney")
+                 and c.ci_low <= 0 <= c.ci_high else "")
+        text = f"{label} {verb} from {b} to {a} ({evidence}): {found}{word} beyond chance."
     if pd.notna(c.median_before) and unit != "days" and not unit.endswith("hours"):
         text += (f" The median moved from {format_value(c.median_before, unit)} to "
                  f"{format_value(c.median_after, unit)} (the same {c.test}, "
