@@ -64,3 +64,44 @@ def test_a_stamp_planted_by_the_folders_owner_is_never_followed_or_waited_on(tmp
     else:
         stamp.symlink_to("/dev/zero")
     assert source._made_by(tmp_path) is None
+
+
+def _callers(name: str) -> set[str]:
+    """Modules of crm_course (outside the generator, synth/) that call ``name``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(source.__file__).parent
+    found = set()
+    for path in root.rglob("*.py"):
+        if "synth" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called == name:
+                    found.add(path.relative_to(root).as_posix())
+    return found
+
+
+def test_one_path_writes_a_generated_dataset_and_one_function_names_its_cache_folder():
+    """Only `source` writes tables it generated (the importer writes converted exports)
+    and only `source` builds a cache key from the generator's fingerprint."""
+    assert _callers("write_tables") == {"source.py", "importer/convert.py"}
+    assert _callers("generator_fingerprint") == {"source.py"}
+
+
+def test_design_and_sample_cache_folders_differ_only_by_the_design(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path))
+    sample, staged = source.cache_folder(5, 0.2), source.cache_folder(5, 0.2, design="staged")
+    assert staged.parent == sample.parent == tmp_path
+    assert staged.name == "design-staged-" + sample.name
+
+
+def test_start_is_part_of_the_stamp(tmp_path):
+    folder = source.write_generated(tmp_path / "d", 3, scale=0.2)
+    stamp = (folder / source.STAMP).read_text()
+    source.write_generated(folder, 3, scale=0.2, start="2024-03-01")
+    assert (folder / source.STAMP).read_text() != stamp
+    assert source.get_crm(data_dir=folder).meta["data_start"] == "2024-03-01"
