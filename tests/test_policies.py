@@ -203,3 +203,31 @@ def test_no_policy_is_written_into_package_code():
              if not str(path.relative_to(PACKAGE)).startswith(POLICY_HOMES)
              and (hits := policy_literals(path.read_text(encoding="utf-8")))}
     assert not found, found
+
+
+def test_the_maturity_day_is_computed_in_one_place():
+    """``data_end - maturity_days`` is written once (`kpis._common.mature_until`); every
+    other module asks it (or `maturity_cut`)."""
+    found = sorted(
+        str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and any(
+            k.arg == "days" and "maturity" in ast.unparse(k.value) for k in node.keywords))
+    assert found == ["kpis/_common.py"], found
+
+
+def test_the_generator_writes_no_maturity_window_into_its_words():
+    """The generator's texts (the change log) say the sample profile's window
+    (`synth.profile.SAMPLE_MATURITY_DAYS`), never a number of days of their own."""
+    window = re.compile(r"within \d+\s*$|within \d+ days")
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in
+             sorted((PACKAGE / "synth").glob("*.py"))]
+    docstrings = {id(n.value) for tree in trees for n in ast.walk(tree)
+                  if isinstance(n, ast.Expr)}  # a docstring explains, it writes no data
+    found = [node.value for tree in trees for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and id(node) not in docstrings and window.search(node.value)]
+    assert not found, found
+    changes = pd.read_csv(DEFAULT_DATA_DIR / "changes.csv")
+    from crm_course.synth.profile import SAMPLE_MATURITY_DAYS
+    assert changes.expected_effect.str.contains(f"won within {SAMPLE_MATURITY_DAYS} days").any()

@@ -121,13 +121,19 @@ def data_end(crm: CRM) -> pd.Timestamp:
     return pd.Timestamp(crm.meta["data_end"]).normalize()
 
 
+def mature_until(crm: CRM) -> pd.Timestamp:
+    """The last day whose records are ``crm.profile.maturity_days`` old at the data's end:
+    ``data_end - maturity_days``, the one place the maturity rule's day is computed."""
+    return data_end(crm) - pd.Timedelta(days=crm.profile.maturity_days)
+
+
 def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp
                  ) -> tuple[pd.Timestamp, str]:
     """Last day of [first, last] whose records are ``crm.profile.maturity_days`` old at the
     data's end (``last`` when all are), and a note when that cuts the period: the maturity
     rule of every KPI whose registry entry ``matures`` (`engine.mature_end`)."""
     days = crm.profile.maturity_days
-    limit = data_end(crm) - pd.Timedelta(days=days)
+    limit = mature_until(crm)
     if last <= limit:
         return last, ""
     if limit < first:
