@@ -105,3 +105,13 @@ def test_start_is_part_of_the_stamp(tmp_path):
     source.write_generated(folder, 3, scale=0.2, start="2024-03-01")
     assert (folder / source.STAMP).read_text() != stamp
     assert source.get_crm(data_dir=folder).meta["data_start"] == "2024-03-01"
+
+
+def test_power_planning_on_a_dataset_lives_beside_the_lessons_statistics():
+    """`no_power_plan` is a power-planning function: in `review`, not among the records a
+    change is judged on (`kpis.panels`)."""
+    from crm_course import review
+    from crm_course.kpis import panels
+
+    assert review.no_power_plan.__module__ == "crm_course.review"
+    assert not hasattr(panels, "no_power_plan")
