@@ -66,13 +66,14 @@ def test_a_stamp_planted_by_the_folders_owner_is_never_followed_or_waited_on(tmp
     assert source._made_by(tmp_path) is None
 
 
-def _callers(name: str) -> set[str]:
-    """Modules of crm_course (outside the generator, synth/) that call ``name``."""
+def _callers(*names: str) -> dict[str, set[str]]:
+    """For each of ``names``: the modules of crm_course (outside the generator, synth/)
+    that call it (each module parsed once)."""
     import ast
     from pathlib import Path
 
     root = Path(source.__file__).parent
-    found = set()
+    found: dict[str, set[str]] = {name: set() for name in names}
     for path in root.rglob("*.py"):
         if "synth" in path.relative_to(root).parts:
             continue
@@ -80,16 +81,17 @@ def _callers(name: str) -> set[str]:
             if isinstance(node, ast.Call):
                 func = node.func
                 called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if called == name:
-                    found.add(path.relative_to(root).as_posix())
+                if called in found:
+                    found[called].add(path.relative_to(root).as_posix())
     return found
 
 
 def test_one_path_writes_a_generated_dataset_and_one_function_names_its_cache_folder():
     """Only `source` writes tables it generated (the importer writes converted exports)
     and only `source` builds a cache key from the generator's fingerprint."""
-    assert _callers("write_tables") == {"source.py", "importer/convert.py"}
-    assert _callers("generator_fingerprint") == {"source.py"}
+    assert _callers("write_tables", "generator_fingerprint") == {
+        "write_tables": {"source.py", "importer/convert.py"},
+        "generator_fingerprint": {"source.py"}}
 
 
 def test_design_and_sample_cache_folders_differ_only_by_the_design(tmp_path, monkeypatch):
