@@ -32,3 +32,18 @@ def test_generate_refuses_a_folder_with_other_files(tmp_path: Path, capsys):
 def test_validate_reports_problems_with_exit_code_1(tmp_path: Path, capsys):
     assert main(["data", "validate", str(tmp_path)]) == 1
     assert "dataset.json: file not found" in capsys.readouterr().err
+
+
+def test_generate_goes_through_write_generated_and_keeps_other_files_with_force(tmp_path):
+    """The CLI writes through `source.write_generated` (its stamp is there), with the
+    ``--start`` it was given, and ``--force`` replaces only the generated files."""
+    import json
+
+    from crm_course.source import STAMP
+
+    (tmp_path / "my_notes.txt").write_text("mine")
+    assert main(["data", "generate", "--scale", "0.2", "--start", "2024-03-01", "--force",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / STAMP).is_file()
+    assert (tmp_path / "my_notes.txt").read_text() == "mine"
+    assert json.loads((tmp_path / "dataset.json").read_text())["data_start"] == "2024-03-01"

@@ -141,11 +141,11 @@ def development_map() -> str:
 
 def module_names() -> list[str]:
     """Every module of the package as the map names it: 'kpis.verdict', 'grading' (a
-    package's ``__init__``); ``__main__`` files are their package's."""
+    package's ``__init__``), 'instructor.__main__' (what ``python -m`` runs)."""
     names = []
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE).with_suffix("").parts
-        if parts[-1] in ("__init__", "__main__"):
+        if parts[-1] == "__init__":
             parts = parts[:-1]
         if parts:
             names.append(".".join(parts))

@@ -274,6 +274,23 @@ def test_format_p_is_the_one_p_formatter():
     assert rv.format_p(0.05) == "p = 0.050" and rv.format_p(0.0504) == "p = 0.0504"
 
 
+def test_no_lesson_or_solution_formats_a_p_value_itself():
+    """Every p-value printed by a lesson or solution goes through `inference.format_p`: a
+    code line writing 'p = {...:.3f}' (or 'p < 0.001') by hand would round 0.04996 to
+    'p = 0.050' next to a claim."""
+    import re
+
+    import nbformat
+
+    from crm_course.runner import course_notebooks
+
+    by_hand = re.compile(r"p [=<] (\{[^}]*:\.\d+f\}|0\.0+1)")
+    found = [f"{path.name}: {line.strip()}" for path in course_notebooks()
+             for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+             for line in cell.source.splitlines() if by_hand.search(line.split("#")[0])]
+    assert not found, found
+
+
 @pytest.mark.parametrize("confidence, below, above", [
     (0.90, "p = 0.0996", "p = 0.1004"), (0.99, "p = 0.00996", "p = 0.01004")])
 def test_format_p_shows_the_side_of_the_level_in_use(confidence, below, above):

@@ -7,6 +7,7 @@ session on that copy: `notebook_runs`) each use these, never the course's 30 day
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import shutil
@@ -159,13 +160,20 @@ POLICY_HOMES = ("profile.py", "synth/")
 REGION_NAMES = frozenset({"North", "South", "East", "West"})
 
 
-def policy_literals(source: str) -> list[str]:
+@functools.cache
+def package_trees() -> dict[str, ast.AST]:
+    """Each module of the package (its path under the package) parsed, once per session."""
+    return {path.relative_to(PACKAGE).as_posix(): ast.parse(path.read_text(encoding="utf-8"))
+            for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def policy_literals(source: str | ast.AST) -> list[str]:
     """Policy values written into code (docstrings and comments are not code): a
     ``days=``/``hours=`` keyword given a number other than 0 or 1, a ``*days*``/``*hour*``
     parameter defaulting to one (a named constant must stand there), the hours (9, 18),
-    a region name as a string."""
+    a region name as a string. ``source``: code, or its parsed tree."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(ast.parse(source) if isinstance(source, str) else source):
         if isinstance(node, ast.Call):
             found += [f"{node.lineno}: {k.arg}={k.value.value}" for k in node.keywords
                       if k.arg in ("days", "hours") and isinstance(k.value, ast.Constant)
@@ -199,7 +207,32 @@ def test_no_policy_is_written_into_package_code():
     """Maturity days, business hours and region names are read from ``crm.profile`` (or a
     named constant that is part of a KPI's definition), never written into package code
     outside the profile's defaults and the generator's settings."""
-    found = {str(path.relative_to(PACKAGE)): hits for path in sorted(PACKAGE.rglob("*.py"))
-             if not str(path.relative_to(PACKAGE)).startswith(POLICY_HOMES)
-             and (hits := policy_literals(path.read_text(encoding="utf-8")))}
+    found = {name: hits for name, tree in package_trees().items()
+             if not name.startswith(POLICY_HOMES) and (hits := policy_literals(tree))}
     assert not found, found
+
+
+def test_the_maturity_day_is_computed_in_one_place():
+    """``data_end - maturity_days`` is written once (`kpis._common.mature_until`); every
+    other module asks it (or `maturity_cut`)."""
+    found = sorted(
+        name for name, tree in package_trees().items() for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and any(
+            k.arg == "days" and "maturity" in ast.unparse(k.value) for k in node.keywords))
+    assert found == ["kpis/_common.py"], found
+
+
+def test_the_generator_writes_no_maturity_window_into_its_words():
+    """The generator's texts (the change log) say the sample profile's window
+    (`synth.profile.SAMPLE_MATURITY_DAYS`), never a number of days of their own."""
+    window = re.compile(r"within \d+\s*$|within \d+ days")
+    trees = [tree for name, tree in package_trees().items() if name.startswith("synth/")]
+    docstrings = {id(n.value) for tree in trees for n in ast.walk(tree)
+                  if isinstance(n, ast.Expr)}  # a docstring explains, it writes no data
+    found = [node.value for tree in trees for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and id(node) not in docstrings and window.search(node.value)]
+    assert not found, found
+    changes = pd.read_csv(DEFAULT_DATA_DIR / "changes.csv")
+    from crm_course.synth.profile import SAMPLE_MATURITY_DAYS
+    assert changes.expected_effect.str.contains(f"won within {SAMPLE_MATURITY_DAYS} days").any()

@@ -163,8 +163,9 @@ def test_maturity_words_follow_the_profile_and_an_outcome_needs_matures():
     assert registry.kpi_words(crm, "lead_conversion_rate") == \
         "Lead conversion rate (won within 45 days)"
     assert registry.kpi_words(crm, "resolution_hours") == \
-        "Resolution time (records at least 45 days old)"
-    assert registry.kpi_words(crm, "first_response_hours") == "First response time"
+        "Resolution time (records at least 45 days old; business hours, Mon-Fri 09:00-18:00)"
+    assert registry.kpi_words(crm, "first_response_hours") == \
+        "First response time (business hours, Mon-Fri 09:00-18:00)"
     with pytest.raises(ValueError, match="outcome.*matures=True"):
         registry.KPI("x_rate", "sales", "x", "share", True, loss_rate, outcome="won")
 
@@ -190,3 +191,14 @@ def test_a_kpi_with_its_own_follow_up_window_matures_on_it_not_on_the_profile():
     assert f"younger than {FOLLOW_UP_DAYS} days" in note
     with pytest.raises(ValueError, match="window_days.*matures=True"):
         registry.KPI("x_rate", "sales", "x", "share", True, loss_rate, window_days=7)
+
+
+def test_business_hours_words_follow_the_profile():
+    """A duration in business hours names the profile's hours: other hours, other numbers."""
+    sample = load_crm()
+    policies = {**sample.meta["profile"]["policies"],
+                "business_hours": {"days": "Mon-Fri", "open": 8, "close": 17}}
+    crm = CRM(sample.tables, {**sample.meta, "profile": {**sample.meta["profile"],
+                                                         "policies": policies}})
+    assert registry.kpi_words(crm, "first_response_hours") == \
+        "First response time (business hours, Mon-Fri 08:00-17:00)"

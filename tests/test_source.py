@@ -64,3 +64,56 @@ def test_a_stamp_planted_by_the_folders_owner_is_never_followed_or_waited_on(tmp
     else:
         stamp.symlink_to("/dev/zero")
     assert source._made_by(tmp_path) is None
+
+
+def _callers(*names: str) -> dict[str, set[str]]:
+    """For each of ``names``: the modules of crm_course (outside the generator, synth/)
+    that call it (each module parsed once)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(source.__file__).parent
+    found: dict[str, set[str]] = {name: set() for name in names}
+    for path in root.rglob("*.py"):
+        if "synth" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called in found:
+                    found[called].add(path.relative_to(root).as_posix())
+    return found
+
+
+def test_one_path_writes_a_generated_dataset_and_one_function_names_its_cache_folder():
+    """Only `source` writes tables it generated (the importer writes converted exports)
+    and only `source` builds a cache key from the generator's fingerprint."""
+    assert _callers("write_tables", "generator_fingerprint") == {
+        "write_tables": {"source.py", "importer/convert.py"},
+        "generator_fingerprint": {"source.py"}}
+
+
+def test_design_and_sample_cache_folders_differ_only_by_the_design(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_COURSE_CACHE", str(tmp_path))
+    sample, staged = source.cache_folder(5, 0.2), source.cache_folder(5, 0.2, design="staged")
+    assert staged.parent == sample.parent == tmp_path
+    assert staged.name == "design-staged-" + sample.name
+
+
+def test_start_is_part_of_the_stamp(tmp_path):
+    folder = source.write_generated(tmp_path / "d", 3, scale=0.2)
+    stamp = (folder / source.STAMP).read_text()
+    source.write_generated(folder, 3, scale=0.2, start="2024-03-01")
+    assert (folder / source.STAMP).read_text() != stamp
+    assert source.get_crm(data_dir=folder).meta["data_start"] == "2024-03-01"
+
+
+def test_power_planning_on_a_dataset_lives_beside_the_lessons_statistics():
+    """`no_power_plan` is a power-planning function: in `review`, not among the records a
+    change is judged on (`kpis.panels`)."""
+    from crm_course import review
+    from crm_course.kpis import panels
+
+    assert review.no_power_plan.__module__ == "crm_course.review"
+    assert not hasattr(panels, "no_power_plan")

@@ -84,14 +84,13 @@ def _add_data(sub) -> None:
 
 
 def _data_generate(args) -> int:
-    from .data import write_tables
     from .designs.specs import design_of
-    from .synth import generate
+    from .source import STAMP, write_generated
     from .synth.profile import DEFAULT_SEED, DEFAULT_START
     from .synth.seeds import learner_seed
 
     out: Path = args.out
-    expected = {f"{n}.csv" for n in _table_names()} | {"dataset.json", "README.md"}
+    expected = {f"{n}.csv" for n in _table_names()} | {"dataset.json", "README.md", STAMP}
     if out.is_dir() and not args.force:
         foreign = sorted(p.name for p in out.iterdir() if p.name not in expected)
         if foreign:
@@ -102,12 +101,13 @@ def _data_generate(args) -> int:
     if args.learner is not None:
         seed = learner_seed(args.learner)
     design = None if args.design is None else design_of(args.design, seed)
-    dataset = generate(seed=seed, scale=args.scale, start=args.start or DEFAULT_START,
-                       effect=args.effect, design=design)
-    paths = write_tables(dataset.tables, dataset.metadata, out)
-    rows = sum(len(t) for t in dataset.tables.values())
+    (out / STAMP).unlink(missing_ok=True)  # always written afresh: a hand-edited copy is repaired
+    write_generated(out, seed, scale=args.scale, start=args.start or DEFAULT_START,
+                    effect=args.effect, design=design, keep_others=True)
+    paths = [p for p in (out / "dataset.json", *(out / f"{n}.csv" for n in _table_names()))
+             if p.is_file()]
     size = sum(p.stat().st_size for p in paths)
-    print(f"wrote {len(paths)} files, {rows:,} rows, {size / 1e6:.1f} MB to {out} (seed {seed})")
+    print(f"wrote {len(paths)} files, {size / 1e6:.1f} MB to {out} (seed {seed})")
     return 0
 
 

@@ -20,10 +20,19 @@ named and read here, and every other module imports it from here.
     The book's link to a notebook on the course hub, ``{path}`` standing for the notebook's
     path (`hub_link`); default: no link.
 
-The dashboard's server names its own (``CRM_COURSE_RESULTS``, ``CRM_COURSE_START_DIR``,
-``CRM_COURSE_FIRST_VIEW``: `dashboard.serve`); `crm-course hub` sets ``CRM_COURSE_DIR``,
-``CRM_COURSE_HUB_DIR`` and ``CRM_COURSE_INSTRUCTOR_PORT`` (`HUB_SETTINGS`) for the
-configuration files in ``deploy/jupyterhub``, which read them.
+``CRM_COURSE_RESULTS``
+    The grading results folder the dashboard's class tab opens, set by
+    ``crm-course dashboard --results`` (`results_setting`).
+``CRM_COURSE_START_DIR``
+    The folder the dashboard's server was started from, where a relative data folder starts
+    (`start_setting`).
+``CRM_COURSE_FIRST_VIEW``
+    The folder the dashboard's kernels write the first view to (`first_view_setting`).
+
+`crm-course hub` sets ``CRM_COURSE_DIR``, ``CRM_COURSE_HUB_DIR`` and
+``CRM_COURSE_INSTRUCTOR_PORT`` (`HUB_SETTINGS`) for the configuration files in
+``deploy/jupyterhub``, which read them, with ``CRM_COURSE_INSTRUCTORS`` (`INSTRUCTORS_ENV`:
+the hub users, comma-separated, who may open the instructor page), set by the hub's admin.
 """
 
 from __future__ import annotations
@@ -37,6 +46,10 @@ DATA_ENV = "CRM_COURSE_DATA"
 EXCHANGE_ENV = "CRM_COURSE_EXCHANGE"
 SECRET_ENV = "CRM_COURSE_SECRET"
 HUB_LINK_ENV = "CRM_COURSE_HUB_LINK"
+RESULTS_ENV = "CRM_COURSE_RESULTS"
+START_ENV = "CRM_COURSE_START_DIR"
+FIRST_VIEW_ENV = "CRM_COURSE_FIRST_VIEW"
+INSTRUCTORS_ENV = "CRM_COURSE_INSTRUCTORS"  # read by deploy/jupyterhub/jupyterhub_config.py
 # set by `crm-course hub` for deploy/jupyterhub's configuration: the course's checkout, the
 # hub's state folder, the instructor page's port
 HUB_SETTINGS = ("CRM_COURSE_DIR", "CRM_COURSE_HUB_DIR", "CRM_COURSE_INSTRUCTOR_PORT")
@@ -71,3 +84,20 @@ def hub_link() -> str:
     """``$CRM_COURSE_HUB_LINK`` (a notebook's address on the hub, ``{path}`` for its path),
     or '' when unset."""
     return os.environ.get(HUB_LINK_ENV, "")
+
+
+def results_setting() -> str | None:
+    """``$CRM_COURSE_RESULTS`` (the class tab's grading results folder), or None when unset."""
+    return os.environ.get(RESULTS_ENV) or None
+
+
+def start_setting() -> str | None:
+    """``$CRM_COURSE_START_DIR`` (the folder the dashboard's server was started from), or
+    None when unset."""
+    return os.environ.get(START_ENV) or None
+
+
+def first_view_setting() -> str | None:
+    """``$CRM_COURSE_FIRST_VIEW`` (the folder of the dashboard's first view), or None when
+    unset."""
+    return os.environ.get(FIRST_VIEW_ENV) or None

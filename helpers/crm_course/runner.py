@@ -19,12 +19,12 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .data import DEFAULT_DATA_DIR, DataError, load_crm, write_tables
+from .data import DEFAULT_DATA_DIR, DataError, load_crm
 from .executor import NotebookRun, run_notebook
 from .notebook import SKIPPED
 from .paths import HOME_ENV
 from .report_page import build_report
-from .synth import generate
+from .source import STAMP, write_generated
 from .synth.profile import DEFAULT_SEED
 
 ROOT = DEFAULT_DATA_DIR.parent
@@ -32,13 +32,13 @@ NOTEBOOK_FOLDERS = ("notebooks", "solutions")
 
 
 def sample_is_current(folder: Path = DEFAULT_DATA_DIR) -> list[str]:
-    """Names of files in ``folder`` that differ from a fresh ``generate(DEFAULT_SEED)``."""
+    """Names of files in ``folder`` that differ from the generator's output for
+    ``DEFAULT_SEED`` (`source.write_generated` into a temporary folder)."""
     with tempfile.TemporaryDirectory() as tmp:
-        dataset = generate(seed=DEFAULT_SEED)
-        fresh = write_tables(dataset.tables, dataset.metadata, tmp)
-        return [p.name for p in fresh
-                if not (folder / p.name).is_file()
-                or not filecmp.cmp(p, folder / p.name, shallow=False)]
+        fresh = write_generated(Path(tmp) / "sample", DEFAULT_SEED)
+        return [p.name for p in sorted(fresh.iterdir()) if p.name != STAMP
+                and (not (folder / p.name).is_file()
+                     or not filecmp.cmp(p, folder / p.name, shallow=False))]
 
 
 def course_notebooks(root: Path = ROOT, folders: tuple[str, ...] = NOTEBOOK_FOLDERS

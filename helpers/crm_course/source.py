@@ -2,8 +2,9 @@
 
 Notebooks call ``get_crm(data_dir, seed, learner)`` with their papermill parameters.
 A folder is loaded as it is; a seed or learner id is generated once into the cache
-folder (`paths.cache_dir`) and loaded from there. `write_generated` is the one way a
-generated dataset reaches a folder (the cache, the hub's learner folders, the tests):
+folder (`cache_folder`) and loaded from there. `write_generated` is the one way a
+generated dataset reaches a folder (the cache, the hub's learner folders, the tests,
+``crm-course data generate``, the sample check of ``crm-course run``):
 written atomically and stamped with the generator's fingerprint, so parallel runs can
 share it and a changed generator never reuses an old one.
 """
@@ -21,9 +22,10 @@ from . import schema, synth
 from .data import CRM, load_crm, write_tables
 from .paths import cache_dir
 from .synth import generate
+from .synth.profile import DEFAULT_START
 from .synth.seeds import learner_seed
 
-__all__ = ["cache_dir", "generated_dataset", "generator_fingerprint", "get_crm",
+__all__ = ["cache_dir", "cache_folder", "generated_dataset", "generator_fingerprint", "get_crm",
            "write_generated"]
 STAMP = ".made-by"  # in a generated folder: the hash of its seed, arguments and generator
 SYNTH = Path(synth.__file__).parent  # the generator, one module per table
@@ -55,28 +57,37 @@ def _made_by(folder: Path) -> str | None:
         os.close(fd)
 
 
-def write_generated(folder: Path, seed: int, *, scale: float = 1.0, effect: float = 1.0,
-                    read_only: bool = False, design=None) -> Path:
-    """``folder`` holding the sample company generated with ``seed``, ``scale`` and
-    ``effect`` (`synth.generate`); kept when its stamp shows the same arguments and
+def write_generated(folder: Path, seed: int, *, scale: float = 1.0, start: str = DEFAULT_START,
+                    effect: float = 1.0, read_only: bool = False, design=None,
+                    keep_others: bool = False) -> Path:
+    """``folder`` holding the sample company generated with ``seed``, ``scale``, ``start``
+    and ``effect`` (`synth.generate`); kept when its stamp shows the same arguments and
     generator, else (re)written through a sibling temporary folder renamed into place.
     ``read_only``: files 0444 and the folder 0555 (the hub's learner folders).
-    ``design``: an evaluation design (`crm_course.designs.Design`) instead of the sample."""
+    ``design``: an evaluation design (`crm_course.designs.Design`) instead of the sample.
+    ``keep_others``: an existing folder is kept and only the generated files in it are
+    replaced, one by one (``crm-course data generate --force`` into a folder with other files)."""
     folder = Path(folder)
     made_by = hashlib.sha256(
-        f"{seed}:{scale:g}:{effect:g}:{generator_fingerprint()}"
+        f"{seed}:{scale:g}:{effect:g}:{start}:{generator_fingerprint()}"
         f"{'' if design is None else ':' + design.name}".encode()).hexdigest()
     if _made_by(folder) == made_by:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    dataset = generate(seed=seed, scale=scale, effect=effect, design=design)
+    dataset = generate(seed=seed, scale=scale, start=start, effect=effect, design=design)
     write_tables(dataset.tables, dataset.metadata, tmp)
     (tmp / STAMP).write_text(made_by)
     if read_only:
         for path in tmp.iterdir():
             path.chmod(0o444)
         tmp.chmod(0o555)
+    if keep_others and folder.is_dir():
+        for path in sorted(tmp.iterdir()):
+            path.replace(folder / path.name)
+        tmp.chmod(0o755)
+        tmp.rmdir()
+        return folder
     if _made_by(folder) == made_by:  # another process finished first: use its copy
         tmp.chmod(0o755)
         shutil.rmtree(tmp)
@@ -92,11 +103,23 @@ def write_generated(folder: Path, seed: int, *, scale: float = 1.0, effect: floa
     return folder
 
 
-def generated_dataset(seed: int, scale: float = 1.0, effect: float = 1.0) -> Path:
-    """The cache folder holding the dataset for ``seed``, ``scale`` and ``effect``,
-    generating it if missing."""
-    name = f"seed-{seed}-scale-{scale:g}-effect-{effect:g}-{generator_fingerprint()}"
-    return write_generated(cache_dir() / name, seed, scale=scale, effect=effect)
+def cache_folder(seed: int, scale: float = 1.0, effect: float = 1.0,
+                 design: str | None = None) -> Path:
+    """The cache folder (`paths.cache_dir`) for a generated dataset: its name holds
+    ``seed``, ``scale``, ``effect``, the design's name (``design``, None: the sample) and
+    the generator's fingerprint, so each combination has its own folder."""
+    prefix = "" if design is None else f"design-{design}-"
+    return cache_dir() / (f"{prefix}seed-{seed}-scale-{scale:g}-effect-{effect:g}-"
+                          f"{generator_fingerprint()}")
+
+
+def generated_dataset(seed: int, scale: float = 1.0, effect: float = 1.0,
+                      design=None) -> Path:
+    """The cache folder (`cache_folder`) holding the dataset for ``seed``, ``scale``,
+    ``effect`` and ``design`` (`crm_course.designs.Design`, None: the sample), generating
+    it if missing."""
+    folder = cache_folder(seed, scale, effect, None if design is None else design.name)
+    return write_generated(folder, seed, scale=scale, effect=effect, design=design)
 
 
 def get_crm(data_dir: str | Path | None = None, seed: int | None = None,

@@ -11,20 +11,19 @@ later shows the data on screen then.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import ipywidgets as widgets
 
 from ..data import CRM
 from ..escape import html
+from ..paths import results_setting
 from .before_after import BeforeAfter
 from .class_view import ClassView
 from .datasets import DataSwitch
 from .explorer import KPIExplorer
 from .first_view import publish
 from .render import Panel, about
-from .serve import RESULTS_ENV
 from .what_if import WhatIf
 
 TABS = ("KPIs over time", "Before / after", "What if", "Class", "Data")
@@ -57,7 +56,7 @@ class Dashboard:
     def __init__(self, crm: CRM, results: str | Path | None = None,
                  recent: Path | None = None):
         self.crm = crm
-        results = results or os.environ.get(RESULTS_ENV) or None
+        results = results or results_setting()
         self._make = {1: lambda: BeforeAfter(self.crm), 2: lambda: WhatIf(self.crm),
                       3: lambda: ClassView(results)}  # tab index -> its view, built on demand
         self._built: dict[int, object] = {}

@@ -1,7 +1,7 @@
 """The data-set switch: the bundled sample, the sample company with another seed, or a
 folder of CSV tables (a generated data set or a real export).
 
-A relative folder is read from where the dashboard server was started (`serve.START_ENV`;
+A relative folder is read from where the dashboard server was started (`paths.START_ENV`;
 in a notebook, the kernel's folder), and the page says the full path it read. Loading goes
 through `crm_course.source.get_crm`; a folder that does not load shows the loader's own
 message (file, column, lines) instead of a traceback, the views keep the data they had,
@@ -13,7 +13,6 @@ since removed is not offered).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,10 +20,10 @@ import ipywidgets as widgets
 
 from ..data import CRM, DEFAULT_DATA_DIR, DataError
 from ..escape import html
+from ..paths import start_setting
 from ..source import cache_dir, get_crm
 from ..synth.profile import DEFAULT_SEED
 from .render import Panel
-from .serve import START_ENV
 
 RECENT_FILE = "recent-folders.json"
 RECENT_MAX = 8
@@ -48,8 +47,8 @@ def origin(crm: CRM) -> tuple[str, str]:
 
 def start_dir() -> Path:
     """Where relative folders start: the folder the dashboard server was started from
-    (`serve.START_ENV`), else the current folder."""
-    return Path(os.environ.get(START_ENV) or Path.cwd())
+    (`paths.START_ENV`), else the current folder."""
+    return Path(start_setting() or Path.cwd())
 
 
 def resolve(folder: str) -> Path:

@@ -205,7 +205,7 @@ class KPIExplorer:
                  "in different months): its value is in the table" if self.length is None
                  else f"by {self.length}")
         label = words.kpi(k.name)
-        unit = words.unit(k.unit, self.crm.profile.currency)
+        unit = words.unit(self.crm.profile.unit(k.unit), self.crm.profile.currency)
         self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
             self.message += "; " + ev.young_note(self.series, self.immature,
@@ -252,7 +252,7 @@ class KPIExplorer:
         event = (changes, "changes go live") if start <= changes <= end else None
         target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
         title = words.kpi(k.name)
-        unit = words.unit(k.unit, self.crm.profile.currency)
+        unit = words.unit(self.crm.profile.unit(k.unit), self.crm.profile.currency)
         if k.name == "sus_score":
             waves = self.series.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
                                           zip(self.series.index, self.series.date,

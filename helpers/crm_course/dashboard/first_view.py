@@ -5,7 +5,7 @@ its page and the widgets' state has come over (1-3 s with a waiting kernel; a vi
 finds no pre-heated kernel waits for a fresh one to start, then to run the notebook). So
 the first kernel that builds the dashboard writes what its first view shows (the data
 line, the explorer's caption and chart: the same HTML the widgets hold) to `FILE` in the
-folder named by `serve.FIRST_VIEW_ENV` (set for the server and its kernels, which start
+folder named by `paths.FIRST_VIEW_ENV` (set for the server and its kernels, which start
 with the server: the pre-heated pool), and the page handler (`voila_app`) sends
 `page_start` (that view) before it waits for a kernel: every visitor sees the chart at
 once. The live dashboard replaces it once its own chart is drawn (the page template's
@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..paths import first_view_setting
 from .render import CONTROLS_CSS
-from .serve import FIRST_VIEW_ENV
 
 FILE = "crm-first-view.html"
 STARTING = ("<p class='crm-caption'><b>The dashboard is starting</b>: its first chart "
@@ -44,10 +44,10 @@ def html_of(app) -> str:
 
 
 def publish(app, folder: str | Path | None = None) -> Path | None:
-    """Write `html_of` ``app`` to ``folder``/`FILE` (default: the folder in the `FIRST_VIEW_ENV`
-    environment variable; nothing is written without one). Replaced in one step: a page
-    being sent reads the old file or the new one, never half of one."""
-    folder = folder or os.environ.get(FIRST_VIEW_ENV)
+    """Write `html_of` ``app`` to ``folder``/`FILE` (default: the folder in the
+    `paths.FIRST_VIEW_ENV` environment variable; nothing is written without one). Replaced
+    in one step: a page being sent reads the old file or the new one, never half of one."""
+    folder = folder or first_view_setting()
     if not folder:
         return None
     target = Path(folder) / FILE
@@ -59,9 +59,9 @@ def publish(app, folder: str | Path | None = None) -> Path | None:
 
 def page_start(folder: str | Path | None = None) -> str:
     """The page's first bytes: a document head and the first view written by `publish` in
-    ``folder`` (default: `FIRST_VIEW_ENV`'s), or, before any kernel has written it, a line
+    ``folder`` (default: `paths.FIRST_VIEW_ENV`'s), or, before any kernel has written it, a line
     saying the dashboard is starting; in a ``div#crm-first-view``."""
-    folder = folder or os.environ.get(FIRST_VIEW_ENV)
+    folder = folder or first_view_setting()
     try:
         view = (Path(folder) / FILE).read_text(encoding="utf-8") if folder else STARTING
     except FileNotFoundError:

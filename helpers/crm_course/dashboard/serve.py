@@ -31,6 +31,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..paths import FIRST_VIEW_ENV, RESULTS_ENV, START_ENV
+
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "dashboard.ipynb"
 JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"  # holds voila/templates/crm
 TEMPLATE = "crm"
@@ -38,9 +40,6 @@ KERNEL_MANAGER = "crm_course.dashboard.kernels.FirstVisitKernelManager"
 CULL_IDLE_SECONDS = 120  # a page closed (or reloaded) for two minutes loses its kernel
 CULL_INTERVAL_SECONDS = 30
 VISITORS = 2  # pre-heated kernels (~300 MB each): a reload finds the second one ready
-RESULTS_ENV = "CRM_COURSE_RESULTS"
-START_ENV = "CRM_COURSE_START_DIR"
-FIRST_VIEW_ENV = "CRM_COURSE_FIRST_VIEW"  # the folder the kernels write the first view to
 
 
 def environment(results: str | Path | None = None, start: str | Path | None = None,

@@ -62,16 +62,13 @@ def companion(crm, name: str, effect: float | None = None):
 
 def get_design_crm(name: str, seed: int, effect: float = 1.0, scale: float = 1.0):
     """The sample company of ``seed`` generated with design ``name``, written once into
-    the cache folder (`source.write_generated`) and loaded. ``effect`` and ``scale`` as in
+    the cache folder (`source.generated_dataset`) and loaded. ``effect`` and ``scale`` as in
     `generate`."""
     from ..data import load_crm
-    from ..paths import cache_dir
-    from ..source import generator_fingerprint, write_generated
+    from ..source import generated_dataset
 
     spec = design_of(name, seed)  # a clear error for an unknown name, before any work
-    folder = (cache_dir() / f"design-{name}-seed-{seed}-scale-{scale:g}-effect-{effect:g}-"
-              f"{generator_fingerprint()}")
-    return load_crm(write_generated(folder, seed, scale=scale, effect=effect, design=spec))
+    return load_crm(generated_dataset(seed, scale=scale, effect=effect, design=spec))
 
 
 def leads(crm) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..inference import CONFIDENCE, change_text, format_p
+from ..kpis._common import mature_until
 from ..kpis.registry import kpi_words
 from . import Estimate, leads
 
@@ -30,7 +31,7 @@ def monthly(crm) -> pd.DataFrame:
     frame = leads(crm)
     start = pd.Timestamp(crm.meta["data_start"]).to_period("M")
     brk = (pd.Timestamp(crm.profile.design["break"]).to_period("M") - start).n
-    ripe = pd.Timestamp(crm.meta["data_end"]) - pd.Timedelta(days=crm.profile.maturity_days)
+    ripe = mature_until(crm)
     frame = frame[frame.calendar.dt.end_time.dt.normalize() <= ripe]
     out = frame.groupby("month").agg(conversion=("won", "mean"), leads=("won", "size"),
                                      calendar=("calendar", "first"))

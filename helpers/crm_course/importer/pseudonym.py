@@ -22,15 +22,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 import string
 
 import pandas as pd
 
 from ..kpis.data_quality import match_form
+from ..paths import SECRET_ENV
+from ..paths import secret as secret_setting
 from ..schema import TABLES
 
-SECRET_VARIABLE = "CRM_COURSE_SECRET"
 NAME_LETTERS = 10
 # course table -> column -> kind of personal data
 PERSONAL = {
@@ -46,10 +46,10 @@ _PHONE = r"^(?:\+|0|\()[\d\s().\-/]{5,}$"   # '+49 40 555', '040 555 1001', not 
 
 def resolve_key(secret: str | None = None) -> bytes:
     """The hashing key: ``secret``, else the environment variable CRM_COURSE_SECRET."""
-    secret = secret if secret is not None else os.environ.get(SECRET_VARIABLE)
+    secret = secret if secret is not None else secret_setting()
     if not secret:
         raise ValueError(f"pseudonymising needs a secret key: set the environment variable "
-                         f"{SECRET_VARIABLE} (keep it private) or pass secret=...")
+                         f"{SECRET_ENV} (keep it private) or pass secret=...")
     return secret.encode("utf-8")
 
 

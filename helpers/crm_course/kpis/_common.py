@@ -121,6 +121,13 @@ def data_end(crm: CRM) -> pd.Timestamp:
     return pd.Timestamp(crm.meta["data_end"]).normalize()
 
 
+def mature_until(crm: CRM, days: int | None = None) -> pd.Timestamp:
+    """The last day whose records are ``days`` old at the data's end: ``data_end - days``,
+    the one place the maturity rule's day is computed. ``days``: None for the profile's
+    maturity (``crm.profile.maturity_days``); a KPI's own window (`KPI.maturity_days`)."""
+    return data_end(crm) - pd.Timedelta(days=days or crm.profile.maturity_days)
+
+
 def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp,
                  days: int | None = None) -> tuple[pd.Timestamp, str]:
     """Last day of [first, last] whose records are ``days`` old at the data's end (``last``
@@ -128,7 +135,7 @@ def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp,
     whose registry entry ``matures`` (`engine.mature_end`). ``days``: None for the
     profile's maturity (``crm.profile.maturity_days``)."""
     days = days or crm.profile.maturity_days
-    limit = data_end(crm) - pd.Timedelta(days=days)
+    limit = mature_until(crm, days)
     if last <= limit:
         return last, ""
     if limit < first:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import CRM
-from .engine import compute
 from .records import RECORD
 from .registry import REGISTRY
 
@@ -32,29 +31,6 @@ def panel_kpis() -> list[str]:
     return [name for name, k in REGISTRY.items()
             if k.records is not None and k.dated and k.test in JUDGED
             and not k.left_truncated]
-
-
-def no_power_plan(crm: CRM, won: pd.Series) -> str | None:
-    """Why no rise can be planned from baseline leads' ``won`` flags, or None when one can:
-    a two-proportion plan needs a baseline rate strictly between 0 and 1 (from 0 % or 100 %
-    the arcsine scale has no room to plan a rise on). Says what to change in the data."""
-    days, n = crm.profile.maturity_days, len(won)
-    if n == 0:
-        return ("No power plan: the regions with the changes have no mature baseline lead "
-                "(created before the changes went live and at least "
-                f"{days} days old), so there is no baseline rate to plan a rise from.")
-    if 0 < won.mean() < 1:
-        return None
-    if won.any():
-        return (f"No power plan: all {n:,} mature baseline leads were won within {days} "
-                "days; a rate of 100 % cannot rise.")
-    median = compute(crm, "sales_cycle_days", *crm.period("all"))
-    typical = (f" Won deals here took a median {median:.0f} days from creation to close."
-               if median == median else "")
-    return (f"No power plan: none of the {n:,} mature baseline leads was won within the "
-            f"{days}-day maturity window, and no rise can be planned from 0 %.{typical} "
-            f"If most won deals take longer than {days} days, set lead_maturity_days in "
-            "dataset.json to a window they close within and run the lesson again.")
 
 
 def panel_entry(kpi: str):

@@ -45,6 +45,8 @@ from . import (
 )
 from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS
 
+BUSINESS_HOURS = "business hours"  # the unit of a duration in the profile's business hours
+
 AREAS = ("sales", "marketing", "service", "customers", "adoption", "data quality",
          "feedback", "roi")
 # tables a KPI cannot be computed without, unless its entry says otherwise (``needs``)
@@ -193,11 +195,11 @@ _ENTRIES = (
         needs=("campaigns", "opportunities", "orders"), matures=True, sums_amount=True),
     # service
     KPI("first_response_hours", "service", "median(first reply - created), business hours",
-        "business hours", False, service.first_response_hours, U,
+        BUSINESS_HOURS, False, service.first_response_hours, U,
         needs=("tickets.first_response_at",), aggregation="median",
         records=records.first_response_hours, test="median"),
     KPI("resolution_hours", "service", "median(resolved - created), business hours",
-        "business hours", False, service.resolution_hours, U,
+        BUSINESS_HOURS, False, service.resolution_hours, U,
         needs=("tickets.resolved_at",), aggregation="median", matures=True,
         records=records.resolution_hours, test="median"),
     KPI("case_load_per_agent", "service", "tickets created / service agent-months",
@@ -325,9 +327,12 @@ def maturity_words(kpi: KPI, days: int) -> str:
 def kpi_words(crm: CRM, name: str) -> str:
     """The label of KPI ``name``, with its maturity window when its entry ``matures``
     (`maturity_words`): 'Lead conversion rate (won within 30 days)'
-    (`KPI.maturity_days`)."""
-    kpi = get_kpi(name)
-    words = maturity_words(kpi, kpi.maturity_days(crm))
+    (`KPI.maturity_days`), and with the business hours a duration in business hours
+    counts, which change its value: 'First response time (business hours, Mon-Fri
+    09:00-18:00)' (``crm.profile.hours_label``); both joined by '; '."""
+    k = get_kpi(name)
+    hours = f"{BUSINESS_HOURS}, {crm.profile.hours_label}" if k.unit == BUSINESS_HOURS else ""
+    words = "; ".join(w for w in (maturity_words(k, k.maturity_days(crm)), hours) if w)
     return f"{kpi_label(name)} ({words})" if words else kpi_label(name)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..data import CRM
 from ..feedback import sus_scores
-from ._common import data_end, in_period, period
+from ._common import in_period, mature_until, period
 from .engine import CONFIDENCE, PERIOD_FREQ, length_offset
 from .registry import REGISTRY, get_kpi
 
@@ -32,7 +32,7 @@ def over_time(crm: CRM, name: str, start, end, length: str = "month", **kwargs
     ``kwargs``: the KPI's options (``by`` ...).
     """
     first, last = period(start, end)
-    limit = data_end(crm) - pd.Timedelta(days=REGISTRY[name].maturity_days(crm))
+    limit = mature_until(crm, REGISTRY[name].maturity_days(crm))
     anchor = pd.Timestamp(first).to_period(PERIOD_FREQ[length][0]).start_time
     rows, young = {}, {}
     for begin in pd.date_range(anchor, last, freq=PERIOD_FREQ[length]):

@@ -10,6 +10,8 @@ from ..profile import COURSE_POLICIES
 # the sample company's opening hours: its profile's (the course's policy)
 SAMPLE_HOURS = (COURSE_POLICIES["business_hours"]["open"],
                 COURSE_POLICIES["business_hours"]["close"])
+# the days a lead gets before it counts: its profile's (the course's policy)
+SAMPLE_MATURITY_DAYS = COURSE_POLICIES["lead_maturity_days"]
 
 
 COMPANY = "Brightwater Industrial Supply"
