@@ -39,7 +39,7 @@ from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
 from .reading import read_export
 from .report import REPORT_FILE, ImportReport
-from .reps import check_reps
+from .reps import check_default_department, check_reps
 from .zones import company_zone
 
 
@@ -223,6 +223,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         raise MappingError([str(err)]) from None
     derive(frames, spec, report)
     check_reps(frames["users"], dropper.placeholder, spec, report)
+    check_default_department(frames["users"], dropper.placeholder, report)
     for entry in report.tables:   # rows of the export kept: the placeholder is none
         entry.rows_written = len(frames[entry.table]) - int(
             entry.table == "users" and dropper.placeholder is not None)
