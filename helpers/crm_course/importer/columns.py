@@ -51,11 +51,15 @@ class Converter:
         """The file lines of the rows in ``mask`` (blank lines counted)."""
         return quote_lines(self.raw.index[mask])
 
-    def setting(self, column: Column, key: str, column_key: str | None = None) -> str:
+    def setting(self, column: Column, key: str, column_key: str | None = None,
+                rule: Rule | None = None) -> str:
         """The mapping setting ``key`` in words, file-wide or (as ``column_key``, default
-        ``key``) under the course ``column``."""
-        return (f"'{key}' in {self.mapping.path.name} (or '{column_key or key}' under "
-                f"tables.{self.tm.table}.columns.{column.name})")
+        ``key``) under the course ``column``; only the column's when ``rule`` sets it
+        (``format``, which overrides the file-wide one)."""
+        under = f"'{column_key or key}' under tables.{self.tm.table}.columns.{column.name}"
+        if rule is not None and column_key == "format" and rule.format:
+            return f"{under} in {self.own_copy()}"
+        return f"'{key}' in {self.own_copy()} (or {under})"
 
     def parse(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
         """``text`` read as the course ``column``'s kind under ``rule``: dates, numbers,
