@@ -32,3 +32,16 @@ def test_date_error_names_the_columns_own_format(tmp_path):
     assert ("set 'format' under tables.opportunities.columns.close_date in your own copy of "
             "dynamics365.yml") in line
     assert "date_format" not in line   # overridden by the column's format: no effect
+
+
+def test_one_semicolon_file_gets_the_per_file_delimiter(tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "dynamics365", folder)
+    accounts = pd.read_csv(folder / "accounts.csv", dtype=str, keep_default_na=False)
+    accounts.to_csv(folder / "accounts.csv", sep=";", index=False)
+    said = _errors(folder, "dynamics365", tmp_path / "out")
+    line = next(p for p in said.splitlines() if p.startswith("- accounts.csv"))
+    assert "Set 'delimiter: \";\"' under tables.accounts for this file only" in line
+    assert line.count("your own copy of dynamics365.yml") == 1
+    assert "salesforce-de" not in said   # a Salesforce hint, not for Dynamics 365
+    assert said.startswith("1 problem")   # the other files read fine with ','

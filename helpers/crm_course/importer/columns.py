@@ -16,7 +16,7 @@ from ..schema import TABLES, Column
 from . import values as parse
 from .amounts import currency_codes, read_numbers
 from .dates import check_day_month, read_dates
-from .mapping import DERIVED, MAPPINGS_DIR, Mapping, Rule, TableMapping
+from .mapping import DERIVED, Mapping, Rule, TableMapping, own_copy
 from .reading import closest_header, source_text
 from .report import ImportReport, TableReport
 
@@ -35,12 +35,8 @@ class Converter:
         self.currency = currency
 
     def own_copy(self) -> str:
-        """Where the user edits the mapping: a built-in one is copied first."""
-        if self.mapping.path.parent == MAPPINGS_DIR:
-            return (f"your own copy of {self.mapping.path.name} (copy it from "
-                    f"{MAPPINGS_DIR.parent.name}/{MAPPINGS_DIR.name}, or write one with "
-                    "--init-mapping, and import with --mapping your-copy.yml)")
-        return self.mapping.path.name
+        """Where the user edits the mapping (`mapping.own_copy`)."""
+        return own_copy(self.mapping)
 
     def where(self, column: Column, rule: Rule) -> str:
         """The file, source column(s) of ``rule`` and course ``column``, for messages."""

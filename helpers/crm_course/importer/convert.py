@@ -190,7 +190,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             else:
                 report.absent[name] = f"{tm.file} is empty (not even a header line)"
             continue
-        raw = read_export(path, spec, problems, tm.delimiter)
+        raw = read_export(path, spec, problems, tm.delimiter, name)
         if raw is not None:
             raws[name] = raw
             frames[name] = Converter(spec, tm, raw, problems, report, zone,
