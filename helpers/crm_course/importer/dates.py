@@ -59,7 +59,7 @@ def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> 
                "from, is not in the export: add it, or pass --time-zone"
                if source is not None and not (conv.report.source / source[0]).is_file()
                else f"set 'time_zone' (e.g. Europe/Berlin) or 'time_zone_from' in "
-                    f"{conv.mapping.path.name}, or pass --time-zone")
+                    f"{conv.own_copy()}, or pass --time-zone")
         conv.problems.append(
             f"{where}: {quote_values(text[zoned])} at {conv.lines(zoned)} carry a time "
             "zone (Z = UTC, or 'timestamps: utc' in the mapping), but the company's time "
