@@ -49,3 +49,27 @@ def test_departments_filled_no_warning(tmp_path):
     crm = load_crm(tmp_path / "out", cache=False)
     assert provenance.rep_share(crm) == []
     assert provenance.rep_share(load_crm()) == []   # the sample: reps own every won deal
+
+
+def test_placeholder_deals_are_said_to_be_outside_the_regions(tmp_path):
+    """The placeholder owner has no region: the report says its deals are left out of the
+    regions' counts, and they are (the sum over regions is short by them)."""
+    from crm_course import kpis
+
+    folder = _export(tmp_path, [])
+    deals = pd.read_csv(folder / "Opportunity.csv", dtype=str, keep_default_na=False)
+    deals.loc[[0, 1, 2], "OwnerId"] = "005GONE1"
+    deals.to_csv(folder / "Opportunity.csv", index=False)
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    said = [s for s in provenance.lines(crm) if s.startswith("Without a region")]
+    assert said == ["Without a region (3 deals of the placeholder): a breakdown by region "
+                    "leaves them out, so the regions' counts add up to fewer than the totals, "
+                    "and they are outside every comparison of regions (the control region "
+                    "against the others)."]
+    assert "Without a region (3 deals" in (tmp_path / "out" / "import_report.md").read_text()
+    assert not [s for s in provenance.lines(crm) if "department, team or region" in s]
+    first, last = crm.period("all")
+    by_region = kpis.pipeline_value(crm, first, last, by="region")
+    assert "owner-not-in-users-export" in set(crm.opportunities.owner_id)
+    assert by_region.index.notna().all()   # no group for the region-less placeholder

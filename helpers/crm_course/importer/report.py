@@ -43,7 +43,13 @@ def placeholder_lines(kept: dict) -> list[str]:
                    "the reps of the report's A/B test plan do not count it; its records "
                    "count in every other KPI (win rate, pipeline, "
                    "deal size, sales cycle, service times), and a breakdown by the owner's "
-                   "department, team or region shows them as a group of their own.")
+                   "department or team shows them as a group of their own.")
+        counted_out = ", ".join(f"{k['rows']:,} {NOUNS.get(t, ('record', ''))[0]}"
+                                f"{'' if k['rows'] == 1 else 's'}" for t, k in kept.items())
+        out.append(f"Without a region ({counted_out} of the placeholder): a breakdown by "
+                   "region leaves them out, so the regions' counts add up to fewer than the "
+                   "totals, and they are outside every comparison of regions (the control "
+                   "region against the others).")
     return out
 
 
