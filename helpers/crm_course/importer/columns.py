@@ -113,11 +113,12 @@ class Converter:
         return self.parse(column, rule, text)
 
     def formulas(self, frame: pd.DataFrame) -> None:
-        """Note the text cells of ``frame`` that start like a spreadsheet formula (`escape.
-        looks_like_formula`; phone numbers and signed numbers aside): the dataset keeps
-        them as written, it is data; the CSV files the course writes for people
-        (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
-        text = [c.name for c in TABLES[self.tm.table].columns if c.kind in ("id", "text")]
+        """Note the text cells (ids, text, categories) of ``frame`` that start like a
+        spreadsheet formula (`escape.looks_like_formula`; phone numbers and signed numbers
+        aside): the dataset keeps them as written, it is data; the CSV files the course
+        writes for people (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
+        text = [c.name for c in TABLES[self.tm.table].columns
+                if c.kind in ("id", "text", "category")]
         cells = frame[text].stack()
         cells = cells[cells.map(lambda v: isinstance(v, str) and looks_like_formula(v)
                                 and not NUMBER_LIKE.fullmatch(v.strip()))]
