@@ -45,3 +45,17 @@ def test_one_semicolon_file_gets_the_per_file_delimiter(tmp_path):
     assert line.count("your own copy of dynamics365.yml") == 1
     assert "salesforce-de" not in said   # a Salesforce hint, not for Dynamics 365
     assert said.startswith("1 problem")   # the other files read fine with ','
+
+
+def test_the_report_records_how_the_files_were_read(tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "hubspot", folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+    deals.to_csv(folder / "deals.csv", sep=";", index=False)   # detected: no delimiter set
+    report = import_export(folder, "hubspot", tmp_path / "out")
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    line = next(s for s in text.splitlines() if s.startswith("- Files read as"))
+    assert line.startswith("- Files read as utf-8 text, decimal separator '.'; column "
+                           "delimiter: ")
+    assert "deals.csv ';'" in line and "companies.csv ','" in line
+    assert report.provenance()["reading"]["delimiters"]["deals.csv"] == ";"

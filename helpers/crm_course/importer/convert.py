@@ -167,6 +167,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     if not source.is_dir():
         raise MappingError([f"{source.name}: export folder not found"])
     report = ImportReport(crm=spec.name, source=source, out_dir=out)
+    report.reading.update(encoding=spec.encoding, decimal=spec.decimal)
     problems: list[str] = []
     zone = company_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
@@ -192,6 +193,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             continue
         raw = read_export(path, spec, problems, tm.delimiter, name)
         if raw is not None:
+            report.reading.setdefault("delimiters", {})[tm.file] = raw.attrs["delimiter"]
             raws[name] = raw
             frames[name] = Converter(spec, tm, raw, problems, report, zone,
                                       money_code).convert()

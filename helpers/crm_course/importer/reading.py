@@ -80,7 +80,8 @@ def read_export(path: Path, mapping: Mapping, problems: list[str],
                 delimiter: str | None = None, table: str = "") -> pd.DataFrame | None:
     """The export file ``path`` as text columns, read with ``mapping``'s encoding and
     ``delimiter`` (default: the mapping's, else detected); the index is the 0-based row
-    counted over every line after the header (blank lines included), so line = index + 2.
+    counted over every line after the header (blank lines included), so line = index + 2;
+    ``attrs['delimiter']``: the delimiter used.
     None when it cannot be read, the reason appended to ``problems``."""
     text = decode(path, mapping.encoding, problems)
     if text is None:
@@ -102,7 +103,9 @@ def read_export(path: Path, mapping: Mapping, problems: list[str],
                         f"({str(err).strip()}); a value containing {delimiter!r} must be "
                         "quoted")
         return None
-    return raw[raw.notna().any(axis=1)]
+    raw = raw[raw.notna().any(axis=1)]
+    raw.attrs["delimiter"] = delimiter
+    return raw
 
 
 def closest_header(name: str, found: list[str]) -> list[str]:
