@@ -320,7 +320,7 @@ def test_an_ambiguous_column_needs_the_decimal_confirmed(tmp_path):
             "'decimal: \",\"' they are 1.32, 18.9 (total 270.22), totals over the 3 value(s) "
             "both readings can read. "
             "Set the one your CRM writes as 'decimal' under tables.campaigns.columns.cost in "
-            "salesforce.yml") in text
+            "your own copy of salesforce.yml") in text   # a built-in mapping is copied first
     mapping = _mapping_copy(tmp_path, "salesforce", "cost: ActualCost",
                             'cost: {from: ActualCost, decimal: "."}')
     import_export(export, mapping, tmp_path / "ok")

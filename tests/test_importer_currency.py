@@ -211,3 +211,18 @@ def test_the_currency_option_stands_in_for_a_mapped_currency_column_left_out(tmp
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
     assert "deals.csv: column 'Currency' (tables.opportunities.currency in hubspot-web.yml) " \
            "is not in the file: every amount is taken to be in EUR (--currency)" in text
+
+
+def test_the_reporting_currency_from_the_option_is_said_so_with_rates(tmp_path):
+    """--currency names the reporting currency when no rate is 1: the advice offers it,
+    and the report says the currency came from it, not from the rates file."""
+    source = _export(tmp_path, {0: "EUR", 1: "COP", 2: "USD"})
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nEUR,0.9\nUSD,1.1\nCOP,3600\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"no currency has rate 1; pass --currency with "
+                                           r"the reporting currency \(e\.g\. --currency USD\)"):
+        import_export(source, "salesforce", tmp_path / "out", rates=rates)
+    import_export(source, "salesforce", tmp_path / "out", rates=rates, currency="EUR")
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert ("- Currency: EUR (from --currency, amounts converted with the rates file "
+            "rates.csv (--rates))") in text

@@ -35,3 +35,15 @@ def test_formula_cells_are_kept_as_data_and_named_in_the_report(tmp_path):
             "first_name, job_title at lines 3, 4: kept as written") in text
     assert "phone" not in text.split("spreadsheet formula")[1].split("\n")[0]  # '+49 ...'
     assert csv_cell(HOSTILE) == "'" + HOSTILE and csv_cell("+49 40 5551001")[0] == "'"
+
+
+def test_a_formula_in_a_category_column_is_named_too(tmp_path):
+    source = tmp_path / "export"
+    shutil.copytree(SALESFORCE, source)
+    accounts = pd.read_csv(source / "Account.csv", dtype=str, keep_default_na=False)
+    accounts.loc[0, "Industry"] = "=1+1"
+    accounts.to_csv(source / "Account.csv", index=False)
+    import_export(source, "salesforce", tmp_path / "out")
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert ("Account.csv: 1 cell(s) start like a spreadsheet formula (=, +, -, @) in "
+            "industry at line 2: kept as written") in text

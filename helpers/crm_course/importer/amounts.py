@@ -56,7 +56,7 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
             f"{conv.lines(read.ambiguous)} could be read with either decimal separator "
             f"and nothing else in the column tells which: {'; '.join(readings)}. Set the "
             f"one your CRM writes as 'decimal' under tables.{conv.tm.table}.columns."
-            f"{column.name} in {conv.mapping.path.name}")
+            f"{column.name} in {conv.own_copy()}")
     values = read.values
     if column.kind == "money" and rule.decimal is None:
         three_decimals(conv, column, rule, text, values, decimal)
@@ -121,4 +121,4 @@ def three_decimals(conv: Converter, column: Column, rule: Rule, text: pd.Series,
         f"amounts with three decimals ({shown} if {decimal!r} groups thousands; total "
         f"{values[odd].sum():.2f} or {grouped.sum():.2f}). Correct those cells in the "
         f"export, or confirm the reading with 'decimal: \"{decimal}\"' under "
-        f"tables.{conv.tm.table}.columns.{column.name} in {conv.mapping.path.name}")
+        f"tables.{conv.tm.table}.columns.{column.name} in {conv.own_copy()}")

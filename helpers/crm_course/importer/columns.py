@@ -16,7 +16,7 @@ from ..schema import TABLES, Column
 from . import values as parse
 from .amounts import currency_codes, read_numbers
 from .dates import check_day_month, read_dates
-from .mapping import DERIVED, MAPPINGS_DIR, Mapping, Rule, TableMapping
+from .mapping import DERIVED, Mapping, Rule, TableMapping, own_copy
 from .reading import closest_header, source_text
 from .report import ImportReport, TableReport
 
@@ -35,12 +35,8 @@ class Converter:
         self.currency = currency
 
     def own_copy(self) -> str:
-        """Where the user edits the mapping: a built-in one is copied first."""
-        if self.mapping.path.parent == MAPPINGS_DIR:
-            return (f"your own copy of {self.mapping.path.name} (copy it from "
-                    f"{MAPPINGS_DIR.parent.name}/{MAPPINGS_DIR.name}, or write one with "
-                    "--init-mapping, and import with --mapping your-copy.yml)")
-        return self.mapping.path.name
+        """Where the user edits the mapping (`mapping.own_copy`)."""
+        return own_copy(self.mapping)
 
     def where(self, column: Column, rule: Rule) -> str:
         """The file, source column(s) of ``rule`` and course ``column``, for messages."""
@@ -51,11 +47,15 @@ class Converter:
         """The file lines of the rows in ``mask`` (blank lines counted)."""
         return quote_lines(self.raw.index[mask])
 
-    def setting(self, column: Column, key: str, column_key: str | None = None) -> str:
+    def setting(self, column: Column, key: str, column_key: str | None = None,
+                rule: Rule | None = None) -> str:
         """The mapping setting ``key`` in words, file-wide or (as ``column_key``, default
-        ``key``) under the course ``column``."""
-        return (f"'{key}' in {self.mapping.path.name} (or '{column_key or key}' under "
-                f"tables.{self.tm.table}.columns.{column.name})")
+        ``key``) under the course ``column``; only the column's when ``rule`` sets it
+        (``format``, which overrides the file-wide one)."""
+        under = f"'{column_key or key}' under tables.{self.tm.table}.columns.{column.name}"
+        if rule is not None and column_key == "format" and rule.format:
+            return f"{under} in {self.own_copy()}"
+        return f"'{key}' in {self.own_copy()} (or {under})"
 
     def parse(self, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
         """``text`` read as the course ``column``'s kind under ``rule``: dates, numbers,
@@ -113,11 +113,12 @@ class Converter:
         return self.parse(column, rule, text)
 
     def formulas(self, frame: pd.DataFrame) -> None:
-        """Note the text cells of ``frame`` that start like a spreadsheet formula (`escape.
-        looks_like_formula`; phone numbers and signed numbers aside): the dataset keeps
-        them as written, it is data; the CSV files the course writes for people
-        (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
-        text = [c.name for c in TABLES[self.tm.table].columns if c.kind in ("id", "text")]
+        """Note the text cells (ids, text, categories) of ``frame`` that start like a
+        spreadsheet formula (`escape.looks_like_formula`; phone numbers and signed numbers
+        aside): the dataset keeps them as written, it is data; the CSV files the course
+        writes for people (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
+        text = [c.name for c in TABLES[self.tm.table].columns
+                if c.kind in ("id", "text", "category")]
         cells = frame[text].stack()
         cells = cells[cells.map(lambda v: isinstance(v, str) and looks_like_formula(v)
                                 and not NUMBER_LIKE.fullmatch(v.strip()))]

@@ -39,7 +39,7 @@ from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
 from .reading import read_export
 from .report import REPORT_FILE, ImportReport
-from .reps import check_reps
+from .reps import check_default_department, check_reps
 from .zones import company_zone
 
 
@@ -167,6 +167,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     if not source.is_dir():
         raise MappingError([f"{source.name}: export folder not found"])
     report = ImportReport(crm=spec.name, source=source, out_dir=out)
+    report.reading.update(encoding=spec.encoding, decimal=spec.decimal)
     problems: list[str] = []
     zone = company_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
@@ -190,8 +191,9 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
             else:
                 report.absent[name] = f"{tm.file} is empty (not even a header line)"
             continue
-        raw = read_export(path, spec, problems, tm.delimiter)
+        raw = read_export(path, spec, problems, tm.delimiter, name)
         if raw is not None:
+            report.reading.setdefault("delimiters", {})[tm.file] = raw.attrs["delimiter"]
             raws[name] = raw
             frames[name] = Converter(spec, tm, raw, problems, report, zone,
                                       money_code).convert()
@@ -223,6 +225,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         raise MappingError([str(err)]) from None
     derive(frames, spec, report)
     check_reps(frames["users"], dropper.placeholder, spec, report)
+    check_default_department(frames["users"], dropper.placeholder, report)
     for entry in report.tables:   # rows of the export kept: the placeholder is none
         entry.rows_written = len(frames[entry.table]) - int(
             entry.table == "users" and dropper.placeholder is not None)

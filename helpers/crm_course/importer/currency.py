@@ -130,7 +130,8 @@ def reporting_currency(rates: pd.DataFrame, declared: str | None, source: str) -
     if len(corporate) != 1:
         which = ", ".join(corporate) + " have" if corporate else "no currency has"
         raise CurrencyError(f"{source}: cannot tell the reporting currency: {which} rate 1; "
-                            "set 'currency' in the mapping (e.g. currency: USD)")
+                            "pass --currency with the reporting currency (e.g. --currency USD) "
+                            "or set 'currency' in the mapping")
     return corporate[0]
 
 
@@ -274,8 +275,10 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
             notes.append(f"{files.get(table, table)}: no currency column; its amounts "
                          f"({', '.join(money_columns(TABLES[table]))}) are taken to be in "
                          f"{target}, not converted")
+    converted = f"the rates file {Path(rates_path).name} (--rates)"
     return (target, conversions,
-            f"the rates file {Path(rates_path).name} (--rates), amounts converted")
+            f"{said}, amounts converted with {converted}" if declared
+            else f"{converted}, amounts converted")
 
 
 def _fill_empty(carriers: dict[str, pd.DataFrame], files: dict[str, str],

@@ -40,10 +40,11 @@ def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> 
                 f"in {conv.mapping.path.name})")]
     conv.report.zones += [f"{where}: {n} timestamp(s) {what}" for n, what in assumed if n]
     if bad.any():
+        key = "date_format" if column.kind == "date" else "datetime_format"
         conv.problems.append(
             f"{where}: cannot read {quote_values(text[bad])} at {conv.lines(bad)} as a "
             f"date; expected the format {fmt} (e.g. {parse.example_date(fmt)}); set "
-            f"{conv.setting(column, 'date_format', 'format')} if the "
+            f"{conv.setting(column, key, 'format', rule)} if the "
             "export writes dates otherwise")
     if outside.any():
         conv.problems.append(
@@ -58,7 +59,7 @@ def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> 
                "from, is not in the export: add it, or pass --time-zone"
                if source is not None and not (conv.report.source / source[0]).is_file()
                else f"set 'time_zone' (e.g. Europe/Berlin) or 'time_zone_from' in "
-                    f"{conv.mapping.path.name}, or pass --time-zone")
+                    f"{conv.own_copy()}, or pass --time-zone")
         conv.problems.append(
             f"{where}: {quote_values(text[zoned])} at {conv.lines(zoned)} carry a time "
             "zone (Z = UTC, or 'timestamps: utc' in the mapping), but the company's time "
@@ -95,9 +96,8 @@ def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:
             f"{where}: {unread} date(s) cannot be read as the mapping's "
             f"{' and '.join(dict.fromkeys(s[0] for s in swapped))}, but every date reads as "
             f"{' and '.join(dict.fromkeys(s[1] for s in swapped))}: the dates are probably "
-            "month and day "
-            f"the other way round; set date_format (or 'format' on the columns) in "
-            f"{conv.mapping.path.name} to the one your CRM writes")
+            f"month and day the other way round; set {_formats(conv, rules)} to the one "
+            "your CRM writes")
         return
     for created, closed in ((frame.created_date, frame.close_date),
                             (swapped[0][2], swapped[1][2])):
@@ -108,8 +108,19 @@ def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:
     if counts[0] > counts[1]:
         conv.problems.append(
             f"{where}: every date reads both day-first and month-first, and {readings}: "
-            f"the dates are probably {swapped[0][1]}; set date_format (or 'format' on "
-            f"the columns) in {conv.mapping.path.name} to the one your CRM writes")
+            f"the dates are probably {swapped[0][1]}; set {_formats(conv, rules)} to the "
+            "one your CRM writes")
     elif (swapped[0][2] != pd.to_datetime(frame.created_date)).any():
         conv.report.notes.append(f"{where}: every date reads both day-first and "
                                  f"month-first; {readings}: the mapping's reading is kept")
+
+
+def _formats(conv: Converter, rules: list[Rule]) -> str:
+    """The settings that take effect for the deals' created and close dates (``rules``), in
+    words: each column's 'format' when it has one, else the table's date formats."""
+    own = conv.own_copy()
+    if all(r.format for r in rules):
+        return (f"'format' under tables.{conv.tm.table}.columns.created_date and "
+                f"close_date in {own}")
+    return (f"'date_format' and 'datetime_format' in {own} (or 'format' under "
+            f"tables.{conv.tm.table}.columns.created_date and close_date)")

@@ -12,7 +12,7 @@ from .. import checks
 from ..schema import TABLES
 from . import values as parse
 from .keys import drop_duplicates
-from .mapping import CORE_TABLES, DERIVED, Mapping
+from .mapping import CORE_TABLES, DERIVED, Mapping, own_copy
 from .report import FILTERED, DroppedRow, ImportReport, counted
 
 
@@ -115,7 +115,7 @@ def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
             if column is not None:
                 hints.append(f"map {table}.{column} to a column that is filled, or give it a "
                              f"default ('{column}: {{from: ..., default: <value>}}' under "
-                             f"tables.{table}.columns in {mapping.path.name})")
+                             f"tables.{table}.columns in {own_copy(mapping)})")
             elif "not found in" in cause:
                 hints.append("the records they point to were dropped or are missing "
                              "(see the other problems)")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .drops import Dropper
 
 # The records kept when their owner is not in the users export, and the placeholder owner.
+SEVERAL = ";"   # the separator of several associated records in one cell (HubSpot)
 OWNED = {"opportunities": "owner_id", "tickets": "agent_id"}
 PLACEHOLDER = {"user_id": "owner-not-in-users-export", "name": "owner not in users export",
                "department": "unknown", "team": "unknown", "region": np.nan}
@@ -67,7 +68,7 @@ def drop_orphans(dropper: Dropper) -> None:
         found = orphans(dropper.frames)
         if not found:
             return
-        for table, column, target, _, orphan in found:
+        for table, column, target, key, orphan in found:
             frame = dropper.frames[table]
             orphan = orphan & frame[column.name].notna().to_numpy()   # not yet resolved
             mapping = dropper.mapping
@@ -79,15 +80,34 @@ def drop_orphans(dropper: Dropper) -> None:
             elif column.nullable:
                 dropper.frames[table] = frame.assign(**{
                     column.name: frame[column.name].where(~orphan)})
-                dropper.report.notes.append(
-                    f"{mapping.tables[table].file}: {int(orphan.sum())} value(s) of {source} "
-                    f"not found in {target_file} were cleared ({table}.{column.name} is "
-                    "optional)")
+                several = orphan & _several(frame[column.name], dropper.frames[target][key])
+                file = mapping.tables[table].file
+                if several.any():
+                    dropper.report.notes.append(
+                        f"{file}: {int(several.sum())} value(s) of {source} list several "
+                        f"records of {target_file} separated by '{SEVERAL}' (e.g. "
+                        f"'{frame[column.name][several].iloc[0]}'); a row of {table} holds "
+                        f"one, so these were cleared and credited to none of them "
+                        f"({table}.{column.name} is optional)")
+                if (orphan & ~several).any():
+                    dropper.report.notes.append(
+                        f"{file}: {int((orphan & ~several).sum())} value(s) of {source} "
+                        f"not found in {target_file} were cleared ({table}.{column.name} is "
+                        "optional)")
             else:
                 cause = f"{source} not found in {target_file}"
                 reasons = "'" + frame[column.name].astype(str) + "' of " + cause
                 dropper.drop(table, orphan, reasons, cause)
             break   # a drop changes the frames: look again
+
+
+def _several(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """Mask of ``values`` that list two or more keys of ``known`` separated by `SEVERAL`
+    (a HubSpot deal of several companies: '101;102')."""
+    keys = set(known.dropna().astype(str))
+    parts = values.astype("string").str.split(SEVERAL)
+    return parts.map(lambda p: isinstance(p, list) and len(p) > 1
+                     and all(k.strip() in keys for k in p)).to_numpy(dtype=bool)
 
 
 def _to_placeholder(dropper: Dropper, table: str, column: str, orphan: np.ndarray) -> None:

@@ -142,6 +142,15 @@ class Mapping:
     currencies: dict[str, str] = field(default_factory=dict)  # currency label -> ISO code
 
 
+def own_copy(mapping: Mapping) -> str:
+    """Where the user edits ``mapping``: a built-in one is copied first."""
+    if mapping.path.parent == MAPPINGS_DIR:
+        return (f"your own copy of {mapping.path.name} (copy it from "
+                f"{MAPPINGS_DIR.parent.name}/{MAPPINGS_DIR.name}, or write one with "
+                "--init-mapping, and import with --mapping your-copy.yml)")
+    return mapping.path.name
+
+
 def mapping_path(mapping: str | Path) -> Path:
     """The YAML file of a built-in mapping name, or the path itself."""
     if str(mapping) in BUILT_IN:

@@ -9,7 +9,9 @@ that lost a large share of its rows (`LARGE_DROP`; rows a mapping's ``where`` fi
 on purpose, such as deleted records, are neither lost nor counted), the KPIs that read
 it (`biased`, from the registry's `KPI.reads`): a drop that is not random (open deals
 without an account) can bias them. `date_orders` counts the
-records whose dates are in an impossible order (`kpis.date_order`).
+records whose dates are in an impossible order (`kpis.date_order`). `rep_share` cautions
+when the sales reps own less than `reps.REP_SHARE` of the won amount, so sales per rep
+credits them with others' deals.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 from ..data import CRM
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
+from ..schema import FUNNEL_STAGES
 from .report import FILTERED, counted, placeholder_lines
+from .reps import REP_DEPARTMENT, REP_SHARE
 
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
@@ -115,9 +119,9 @@ def not_measured(departments: dict) -> list[str]:
 
 def cautions(crm: CRM) -> list[str]:
     """A caution per table that lost at least `LARGE_DROP` of its rows at import, naming
-    the KPIs computed from that table; [] for a generated dataset."""
+    the KPIs computed from that table, after the `rep_share` caution."""
     made = crm.provenance or {"tables": {}}
-    out = []
+    out = rep_share(crm)
     for name, t in made["tables"].items():
         lost = {c: n for c, n in t["dropped"].items() if not c.startswith(FILTERED)}
         dropped = sum(lost.values())
@@ -128,6 +132,27 @@ def cautions(crm: CRM) -> list[str]:
                    f"({dropped:,} of {read:,}; most for {next(iter(lost))}). "
                    f"{biased(name)} The rows are listed in import_report.md.")
     return out
+
+
+def rep_share(crm: CRM) -> list[str]:
+    """A caution when the users of the sales department own less than `REP_SHARE` of the
+    won amount of the data (deals won, with an amount): sales per rep divides all of it by
+    their rep-months. [] when they own more, or when no user is a rep (then the KPI is not
+    measured, `not_measured`)."""
+    o, users = crm.opportunities, crm.users
+    won = o[(o.stage == FUNNEL_STAGES[-1]) & o.amount.notna()]
+    reps = set(users.user_id[users.department == REP_DEPARTMENT])
+    total = float(won.amount.sum())
+    if not reps or total <= 0:
+        return []
+    share = float(won.amount[won.owner_id.isin(reps)].sum()) / total
+    if share >= REP_SHARE:
+        return []
+    return [f"{kpi_label('sales_per_rep')}: the {_plural(len(reps), 'user')} of the sales "
+            f"department {'owns' if len(reps) == 1 else 'own'} only {share:.0%} of the won "
+            "amount, yet the KPI divides all of it by their licensed months, so it reads too high; "
+            f"{1 - share:.0%} is owned by users of other departments (in an import, often "
+            "users whose department was empty and set to a default: see import_report.md)."]
 
 
 def biased(table: str) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..escape import clean
-from .mapping import DELIMITERS, Mapping, Rule
+from .mapping import DELIMITERS, Mapping, Rule, own_copy
 
 
 def decode(path: Path, encoding: str, problems: list[str]) -> str | None:
@@ -51,10 +51,10 @@ def decode(path: Path, encoding: str, problems: list[str]) -> str | None:
 
 
 def delimiter_of(name: str, header: str, declared: str | None, mapping: Mapping,
-               problems: list[str]) -> str | None:
-    """The ``declared`` delimiter, checked against the ``header`` line of the file ``name``,
-    or the one detected; None with the reason (naming ``mapping``'s setting) appended to
-    ``problems``."""
+               problems: list[str], table: str = "") -> str | None:
+    """The ``declared`` delimiter, checked against the ``header`` line of the file ``name``
+    (course ``table``), or the one detected; None with the reason (naming ``mapping``'s
+    per-file setting first: the other files may read fine) appended to ``problems``."""
     counts = {d: header.count(d) for d in DELIMITERS}
     seen = max(counts, key=counts.get)
     if declared is None:
@@ -67,25 +67,28 @@ def delimiter_of(name: str, header: str, declared: str | None, mapping: Mapping,
         problems.append(
             f"{name}: the mapping {mapping.path.name} says the columns are separated by "
             f"{declared!r}, but the header line has none and {counts[seen]} {seen!r}: the "
-            f"file is {seen!r}-separated. Set 'delimiter: \"{seen}\"' in the mapping (or "
-            "remove 'delimiter' to detect it); a Salesforce export in German format uses "
-            "the mapping 'salesforce-de'")
+            f"file is {seen!r}-separated. Set 'delimiter: \"{seen}\"' under tables.{table} "
+            "for this file only (or the top-level 'delimiter', or none to detect it, when "
+            f"every file is separated that way) in {own_copy(mapping)}"
+            + ("; a Salesforce export in German format uses the mapping 'salesforce-de'"
+               if mapping.name == "Salesforce" else ""))
         return None
     return declared
 
 
 def read_export(path: Path, mapping: Mapping, problems: list[str],
-          delimiter: str | None = None) -> pd.DataFrame | None:
+                delimiter: str | None = None, table: str = "") -> pd.DataFrame | None:
     """The export file ``path`` as text columns, read with ``mapping``'s encoding and
     ``delimiter`` (default: the mapping's, else detected); the index is the 0-based row
-    counted over every line after the header (blank lines included), so line = index + 2.
+    counted over every line after the header (blank lines included), so line = index + 2;
+    ``attrs['delimiter']``: the delimiter used.
     None when it cannot be read, the reason appended to ``problems``."""
     text = decode(path, mapping.encoding, problems)
     if text is None:
         return None
     header = text.split("\n", 1)[0]
     delimiter = delimiter_of(path.name, header, delimiter or mapping.delimiter, mapping,
-                           problems)
+                             problems, table)
     if delimiter is None:
         return None
     try:
@@ -100,7 +103,9 @@ def read_export(path: Path, mapping: Mapping, problems: list[str],
                         f"({str(err).strip()}); a value containing {delimiter!r} must be "
                         "quoted")
         return None
-    return raw[raw.notna().any(axis=1)]
+    raw = raw[raw.notna().any(axis=1)]
+    raw.attrs["delimiter"] = delimiter
+    return raw
 
 
 def closest_header(name: str, found: list[str]) -> list[str]:

@@ -43,7 +43,13 @@ def placeholder_lines(kept: dict) -> list[str]:
                    "the reps of the report's A/B test plan do not count it; its records "
                    "count in every other KPI (win rate, pipeline, "
                    "deal size, sales cycle, service times), and a breakdown by the owner's "
-                   "department, team or region shows them as a group of their own.")
+                   "department or team shows them as a group of their own.")
+        counted_out = ", ".join(f"{k['rows']:,} {NOUNS.get(t, ('record', ''))[0]}"
+                                f"{'' if k['rows'] == 1 else 's'}" for t, k in kept.items())
+        out.append(f"Without a region ({counted_out} of the placeholder): a breakdown by "
+                   "region leaves them out, so the regions' counts add up to fewer than the "
+                   "totals, and they are outside every comparison of regions (the control "
+                   "region against the others).")
     return out
 
 
@@ -97,6 +103,7 @@ class ImportReport:
     placeholder: dict = field(default_factory=dict)   # table -> records of unknown owners
     departments: dict = field(default_factory=dict)   # why no user is a sales rep, if so
     warnings: list[str] = field(default_factory=list)   # said on the command line too
+    reading: dict = field(default_factory=dict)   # encoding, decimal, file -> delimiter used
 
     def provenance(self) -> dict:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
@@ -117,6 +124,7 @@ class ImportReport:
             "time_zone": {"zone": self.metadata.get("time_zone"), "source": self.zone_source,
                           "assumed": list(self.zones)},
             "impossible_orders": {k: len(v) for k, v in self.impossible.items()},
+            "reading": dict(self.reading),
             "period": {"data_start": self.metadata.get("data_start"),
                        "data_end": self.metadata.get("data_end"), "end": self.period_end},
             "staff": dict(self.staff),
@@ -132,6 +140,15 @@ class ImportReport:
                 counts[d.cause or d.reason] = counts.get(d.cause or d.reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
+    def reading_lines(self) -> list[str]:
+        """How the files were read, for the report's head: encoding, decimal separator and
+        each file's delimiter (declared or detected); [] when no file was read."""
+        if not self.reading.get("delimiters"):
+            return []
+        delimiters = ", ".join(f"{md(f)} {d!r}" for f, d in self.reading["delimiters"].items())
+        return [f"- Files read as {md(self.reading['encoding'])} text, decimal separator "
+                f"{self.reading['decimal']!r}; column delimiter: {delimiters}"]
+
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
         zone = self.metadata.get("time_zone")
@@ -141,6 +158,7 @@ class ImportReport:
                f"- Course dataset: {md(self.out_dir.name)}",
                f"- Time zone: {md(zone) if zone else 'not given (no timestamp carried a zone)'}"
                + (f" (from {md(self.zone_source)})" if zone and self.zone_source else ""),
+               *self.reading_lines(),
                f"- Currency: {md(money)} (from {md(self.currency_source)})"
                if self.currency_source else "- Currency: none (no amount in the export)",
                f"- Period: {self.metadata.get('data_start')} to {self.metadata.get('data_end')}"

@@ -1,7 +1,10 @@
 """Who is a sales rep: a user of the course department `REP_DEPARTMENT` (the staff that
 `kpis.sales_per_rep` and `kpis.activities_per_rep` count). An export whose departments
 the mapping does not translate to it has no rep: the import warns, naming the values
-found and the mapping key to set, and the report says those KPIs are not measured."""
+found and the mapping key to set, and the report says those KPIs are not measured. An
+export that leaves most users' department empty (filled with the mapping's default) keeps
+few reps: the import warns (`check_default_department`), and the report cautions when the
+reps own less than `REP_SHARE` of the won amount (`provenance.rep_share`)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,30 @@ from .report import ImportReport
 
 REP_DEPARTMENT = "sales"
 PER_REP = ("sales_per_rep", "activities_per_rep")   # the KPIs that count reps
+MANY_DEFAULTS = 0.25   # users given the default department at this share or more: warned
+REP_SHARE = 0.5   # reps owning less than this share of the won amount: the report cautions
+
+
+def check_default_department(users: pd.DataFrame, placeholder: str | None,
+                             report: ImportReport) -> None:
+    """When the mapping's default department was filled for `MANY_DEFAULTS` of the people
+    of ``users`` (the converted users; ``placeholder``: the placeholder owner's key) or
+    more while some are reps, warn in ``report``: sales per rep credits the few reps with
+    every won deal, also those of the users given the default."""
+    fill = next((f for f in report.filled if f["table"] == "users"
+                 and f["column"] == "department" and not f.get("absent")), None)
+    people = users[users.user_id != placeholder]
+    reps = int((people.department == REP_DEPARTMENT).sum())
+    if (fill is None or not reps or fill["default"] == REP_DEPARTMENT
+            or fill["rows"] < MANY_DEFAULTS * len(people)):
+        return
+    report.warnings.append(
+        f"{fill['file']}, column '{fill['source']}': {fill['rows']:,} of {len(people):,} "
+        f"users have no department and were set to the default '{fill['default']}', so "
+        f"only {reps:,} user(s) are sales reps. Sales per rep divides every won deal, also "
+        f"those owned by the users set to '{fill['default']}', by those reps' licensed "
+        "months (too high), and activities per rep counts those reps only. Fill the "
+        "department of your sales reps in the export and import again")
 
 
 def check_reps(users: pd.DataFrame, placeholder: str | None, mapping: Mapping,

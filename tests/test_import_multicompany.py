@@ -1,0 +1,33 @@
+"""A HubSpot deal of several companies ('9101;9102' in Associated Company IDs) is reported
+as such, with the rule used (company cleared), not as companies not found."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from crm_course.data import load_crm
+from crm_course.importer import import_export
+
+HUBSPOT_WEB = Path(__file__).parent / "fixtures" / "exports" / "hubspot_web"
+
+
+def test_multi_company_deals_are_named_and_cleared(tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(HUBSPOT_WEB, folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+    deals.loc[0, "Associated Company IDs"] = "9101;9102"   # two known companies, as 8011
+    deals.loc[1, "Associated Company IDs"] = "9199"        # no such company
+    deals.to_csv(folder / "deals.csv", index=False)
+    report = import_export(folder, "hubspot-web", tmp_path / "out")
+    notes = "\n".join(report.notes)
+    assert ("deals.csv: 2 value(s) of 'Associated Company IDs' list several records of "
+            "companies.csv separated by ';' (e.g. '9101;9102')") in notes
+    assert "cleared and credited to none of them" in notes
+    assert ("deals.csv: 1 value(s) of 'Associated Company IDs' not found in companies.csv "
+            "were cleared") in notes
+    deals = load_crm(tmp_path / "out", cache=False).opportunities.set_index("opportunity_id")
+    assert deals.account_id[["8001", "8002", "8011"]].isna().all()
+    assert deals.account_id["8003"] == "9103"

@@ -1,0 +1,75 @@
+"""An export whose users mostly have no department keeps few sales reps: the import warns
+and the report cautions that sales per rep credits them with others' deals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from crm_course.data import load_crm
+from crm_course.importer import import_export, provenance
+
+SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
+
+
+def _export(tmp_path: Path, blank: list[str]) -> Path:
+    """The Salesforce fixture with the Department of the users ``blank`` emptied."""
+    folder = tmp_path / "export"
+    shutil.copytree(SALESFORCE, folder)
+    users = pd.read_csv(folder / "User.csv", dtype=str, keep_default_na=False)
+    users.loc[users.Id.isin(blank), "Department"] = ""
+    users.to_csv(folder / "User.csv", index=False)
+    return folder
+
+
+def _won_share(crm, owner: str) -> float:
+    won = crm.opportunities[crm.opportunities.stage == "won"]
+    return won.amount[won.owner_id == owner].sum() / won.amount.sum()
+
+
+def test_most_departments_empty_warns_and_cautions(tmp_path):
+    blank = [f"005Aa00000Kx{i}AAA" for i in range(2, 7)]   # all but Mara Voss (Kx1)
+    report = import_export(_export(tmp_path, blank), "salesforce", tmp_path / "out")
+    warned = [w for w in report.warnings if "5 of 6 users have no department" in w]
+    assert len(warned) == 1 and "Sales per rep" in warned[0] and "activities per rep" in warned[0]
+    assert "5 of 6 users have no department" in (tmp_path / "out" / "import_report.md").read_text()
+    crm = load_crm(tmp_path / "out", cache=False)
+    share = _won_share(crm, "005Aa00000Kx1AAA")
+    assert share < 0.5
+    said = provenance.rep_share(crm)
+    assert len(said) == 1 and f"only {share:.0%} of the won amount" in said[0]
+    assert said[0] in provenance.cautions(crm)
+
+
+def test_departments_filled_no_warning(tmp_path):
+    report = import_export(_export(tmp_path, []), "salesforce", tmp_path / "out")
+    assert not [w for w in report.warnings if "no department" in w]
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert provenance.rep_share(crm) == []
+    assert provenance.rep_share(load_crm()) == []   # the sample: reps own every won deal
+
+
+def test_placeholder_deals_are_said_to_be_outside_the_regions(tmp_path):
+    """The placeholder owner has no region: the report says its deals are left out of the
+    regions' counts, and they are (the sum over regions is short by them)."""
+    from crm_course import kpis
+
+    folder = _export(tmp_path, [])
+    deals = pd.read_csv(folder / "Opportunity.csv", dtype=str, keep_default_na=False)
+    deals.loc[[0, 1, 2], "OwnerId"] = "005GONE1"
+    deals.to_csv(folder / "Opportunity.csv", index=False)
+    import_export(folder, "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    said = [s for s in provenance.lines(crm) if s.startswith("Without a region")]
+    assert said == ["Without a region (3 deals of the placeholder): a breakdown by region "
+                    "leaves them out, so the regions' counts add up to fewer than the totals, "
+                    "and they are outside every comparison of regions (the control region "
+                    "against the others)."]
+    assert "Without a region (3 deals" in (tmp_path / "out" / "import_report.md").read_text()
+    assert not [s for s in provenance.lines(crm) if "department, team or region" in s]
+    first, last = crm.period("all")
+    by_region = kpis.pipeline_value(crm, first, last, by="region")
+    assert "owner-not-in-users-export" in set(crm.opportunities.owner_id)
+    assert by_region.index.notna().all()   # no group for the region-less placeholder
