@@ -81,7 +81,8 @@ def read_export(path: Path, mapping: Mapping, problems: list[str],
     """The export file ``path`` as text columns, read with ``mapping``'s encoding and
     ``delimiter`` (default: the mapping's, else detected); the index is the 0-based row
     counted over every line after the header (blank lines included), so line = index + 2;
-    ``attrs['delimiter']``: the delimiter used.
+    ``attrs['delimiter']``: the delimiter used. ``table``: the course table it fills (named
+    in the advice for a per-file delimiter).
     None when it cannot be read, the reason appended to ``problems``."""
     text = decode(path, mapping.encoding, problems)
     if text is None:
