@@ -81,3 +81,24 @@ def test_placebo_and_pre_trend_keep_the_more_cautious_clustering():
     slope_p = max(inference.pre_trends(months, cluster=c).p_value
                   for c in ("region", "owner_id"))
     assert inference.format_p(slope_p) in checks["pre-trend"].text
+
+
+def test_the_panel_compares_regions_with_improvements_against_the_control_only(sample):
+    # the outside reviews of 23 and 24: 'treated' meant 'not the control region', so a
+    # region the change log gave no improvement (and a record with no region at all, an
+    # owner missing from the users export) counted as treated
+    from crm_course.data import CRM
+    from crm_course.kpis.panels import panel, treated_regions
+
+    changes = sample.changes.copy()
+    changes["regions"] = changes.regions.str.replace(";East", "", regex=False)  # East: none
+    users = sample.users.copy()
+    users.loc[users.index[:3], "region"] = None  # three reps without a region
+    crm = CRM({**sample.tables, "changes": changes, "users": users}, sample.meta)
+    assert treated_regions(crm) == ["North", "South"]
+    frame = panel(crm, "lead_conversion_rate")
+    assert set(frame.region) == {"North", "South", "West"}  # East got nothing, None is none
+    assert set(frame.region[frame.treated]) == {"North", "South"}
+    whole = panel(sample, "lead_conversion_rate")
+    assert set(whole.region[whole.treated]) == {"North", "South", "East"}
+    assert len(frame) < len(whole)

@@ -4,11 +4,13 @@ after go-live) and by whom: the KPI's own records (its registry entry's ``record
 ``by=RECORD``, `kpis.records`), so the verdict compares exactly what the KPI counts.
 
 A panel has ``y`` (the record's value: 1/0 for a won lead, hours to first reply, 1/0 for a
-satisfied CSAT answer ...), ``region``, ``treated`` (region is not the profile's control
-region), ``post`` (created on or after ``changes_start``), ``created`` (the day the record
-belongs to) and the column of the person who handled it (``owner_id``, ``agent_id``, ...:
-`handler`). The mean (shares, money) or median (durations) of ``y`` over a period is the
-registry's value of the KPI (`kpis.compute`).
+satisfied CSAT answer ...), ``region``, ``treated`` (the region got an improvement by the
+change log, `treated_regions`, and is not the profile's control region; records of a
+region in neither group, or of none, are left out), ``post`` (created on or after
+``changes_start``), ``created`` (the day the record belongs to) and the column of the
+person who handled it (``owner_id``, ``agent_id``, ...: `handler`). The mean (shares,
+money) or median (durations) of ``y`` over a period is the registry's value of the KPI
+(`kpis.compute`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import CRM
+from ..schema import CHANGE_KINDS
+from ._common import REGION_SEPARATOR
 from .records import RECORD
 from .registry import REGISTRY
 
@@ -48,12 +52,70 @@ def panel(crm: CRM, kpi: str, **options) -> pd.DataFrame:
     registry's statistic: share, median or mean)."""
     entry = panel_entry(kpi)
     out = entry.records(crm, *crm.period("all"), by=RECORD, **options)
+    out = out[_compared(crm, out.region)]
     created = pd.to_datetime(out.created)
     out = out.assign(created=created,
                      post=created >= pd.Timestamp(crm.meta["changes_start"]),
-                     treated=out.region != crm.profile.control_region)
+                     treated=_treated(crm, out.region))
     out.attrs.update(handler=out.columns[0], test=entry.test)
     return out
+
+
+IMPROVEMENTS = tuple(k for k in CHANGE_KINDS if k not in ("implementation", "licence"))
+
+
+def _improvements(crm: CRM) -> pd.DataFrame:
+    """The change log's improvements live from go-live: done changes starting on or after
+    ``changes_start`` of a kind in `IMPROVEMENTS`."""
+    c = crm.changes
+    live = ((c.status == "done").to_numpy(dtype=bool)
+            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
+            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
+    return c[live]
+
+
+def _regions(text) -> set[str]:
+    return {r.strip() for r in str(text).split(REGION_SEPARATOR) if r.strip()}
+
+
+def treated_regions(crm: CRM) -> list[str]:
+    """The regions that got an improvement (`_improvements`) by the change log, sorted;
+    [] when the dataset has no change log. With a control region that got none, every
+    other region of the log's changes; with one that got some (`control_changed`), it
+    is among them."""
+    if crm.missing("changes") or crm.changes.empty:
+        return []
+    return sorted(set().union(*map(_regions, _improvements(crm).regions)))
+
+
+def control_changed(crm: CRM) -> list[str]:
+    """Ids of the improvements (done changes live on or after go-live, ``changes_start``,
+    of a kind that changes how people work: training, system update, process change,
+    integration; `IMPROVEMENTS`) whose regions include the control region: with any, the
+    control region is no control group. Licences and the implementation, for every
+    region, are not improvements; a change with no KPI recorded still is one."""
+    control = crm.profile.control_region
+    if not control or crm.changes.empty:
+        return []
+    live = _improvements(crm)
+    return list(live.change_id[live.regions.map(lambda text: control in _regions(text))]
+                .astype(str))
+
+
+def _treated(crm: CRM, region: pd.Series) -> pd.Series:
+    """Whether each record's ``region`` got an improvement (`treated_regions`) and is not
+    the named control region; without a change log, every region but the control."""
+    control, got = crm.profile.control_region, set(treated_regions(crm))
+    return (region.isin(got) if got else region.notna()) & (region != control)
+
+
+def _compared(crm: CRM, region: pd.Series) -> pd.Series:
+    """Records that belong to one of the compared groups: a region that got an improvement
+    or the control region. A record without a region (an owner missing from the users
+    export) or of a region that got no improvement and is not the control is in neither."""
+    got = set(treated_regions(crm))
+    control = crm.profile.control_region
+    return region.isin(got | {control}) if got else region.notna()
 
 
 def handler(frame: pd.DataFrame) -> str:

@@ -41,9 +41,14 @@ import pandas as pd
 from .. import inference
 from ..data import CRM
 from ..inference import CONFIDENCE, POWER, change_text
-from ..schema import CHANGE_KINDS
-from ._common import REGION_SEPARATOR
-from .panels import handler, panel, panel_entry, panel_kpis
+from .panels import (
+    control_changed,
+    handler,
+    panel,
+    panel_entry,
+    panel_kpis,
+    treated_regions,
+)
 from .registry import kpi_words
 
 CHECKS = ("difference-in-differences", "randomisation inference", "pre-trend",
@@ -108,47 +113,6 @@ def targeted_kpis(crm: CRM) -> set[str]:
     c = crm.changes
     return set(c.kpi[(c.status == "done").to_numpy(dtype=bool) & c.kpi.notna()
                      .to_numpy(dtype=bool)].astype(str))
-
-
-IMPROVEMENTS = tuple(k for k in CHANGE_KINDS if k not in ("implementation", "licence"))
-
-
-def _improvements(crm: CRM) -> pd.DataFrame:
-    """The change log's improvements live from go-live: done changes starting on or after
-    ``changes_start`` of a kind in `IMPROVEMENTS`."""
-    c = crm.changes
-    live = ((c.status == "done").to_numpy(dtype=bool)
-            & c.kind.astype(str).isin(IMPROVEMENTS).to_numpy(dtype=bool)
-            & (c.start_date >= pd.Timestamp(crm.meta["changes_start"])).to_numpy(dtype=bool))
-    return c[live]
-
-
-def _regions(text) -> set[str]:
-    return {r.strip() for r in str(text).split(REGION_SEPARATOR) if r.strip()}
-
-
-def treated_regions(crm: CRM) -> list[str]:
-    """The regions that got an improvement (`_improvements`) by the change log, sorted;
-    [] when the dataset has no change log. With a control region that got none, every
-    other region of the log's changes; with one that got some (`control_changed`), it
-    is among them."""
-    if crm.missing("changes") or crm.changes.empty:
-        return []
-    return sorted(set().union(*map(_regions, _improvements(crm).regions)))
-
-
-def control_changed(crm: CRM) -> list[str]:
-    """Ids of the improvements (done changes live on or after go-live, ``changes_start``,
-    of a kind that changes how people work: training, system update, process change,
-    integration; `IMPROVEMENTS`) whose regions include the control region: with any, the
-    control region is no control group. Licences and the implementation, for every
-    region, are not improvements; a change with no KPI recorded still is one."""
-    control = crm.profile.control_region
-    if not control or crm.changes.empty:
-        return []
-    live = _improvements(crm)
-    return list(live.change_id[live.regions.map(lambda text: control in _regions(text))]
-                .astype(str))
 
 
 def judged_kpis(crm: CRM, shown=()) -> list[str]:
