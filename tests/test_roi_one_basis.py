@@ -109,3 +109,22 @@ def test_a_control_that_got_the_changes_leaves_no_controlled_roi(sample):
     base = review_payoff(sample).table
     for row in ("plan", "naive before/after"):
         assert payoff.table.loc[row, "roi more wins"] == base.loc[row, "roi more wins"]
+
+
+def test_the_basis_says_where_the_control_region_stands(sample):
+    # the second outside review: with CH06 given to West too, the basis counted West's
+    # leads and still said 'a control region's leads ... count in neither'
+    from crm_course.data import CRM
+
+    basis = first_year_basis(sample, *sample.period("review"))
+    assert "the control region's (West) leads and its later roll-out count in neither" in \
+        basis.words(sample)
+    changes = sample.changes.copy()
+    ch06 = changes.change_id == "CH06"
+    changes.loc[ch06, "regions"] = "North;South;East;West"
+    crm = CRM({**sample.tables, "changes": changes}, sample.meta)
+    moved = first_year_basis(crm, *crm.period("review"))
+    assert "West" in moved.regions and moved.leads > basis.leads
+    said = moved.words(crm)
+    assert "count in neither" not in said
+    assert "the named control region (West) got an improvement too" in said

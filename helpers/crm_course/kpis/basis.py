@@ -75,7 +75,7 @@ class Basis:
         return (f"{self.lead_words(crm, 'go')}, and {crm.profile.money(self.cost)} cost of the "
                 f"{n} improvement{'s' if n != 1 else ''} planned for those regions (the "
                 "change log); from the data of the baseline year only, before any change "
-                "goes live; a control region's leads and its later roll-out count in neither")
+                f"goes live; {self.control_words(crm)}")
 
     def words(self, crm: CRM) -> str:
         """The basis in words, for every page that shows an ROI of the improvements."""
@@ -83,8 +83,19 @@ class Basis:
         return (f"{self.lead_words(crm)}, {money(self.cost)} cost of the "
                 f"{len(self.improvements)} improvement{'s' if len(self.improvements) != 1 else ''}"
                 f" that went live there from {self.first:%d %b %Y} to {self.last:%d %b %Y}; "
-                "leads and cost cover the same regions, so a control region's leads and its "
-                "later roll-out count in neither")
+                f"leads and cost cover the same regions; {self.control_words(crm)}")
+
+    def control_words(self, crm: CRM) -> str:
+        """Where the named control region stands in the basis, in words: outside it (its
+        leads and its later roll-out count in neither), or inside it when the change log
+        gave it an improvement too (then it is no control group), or no control region."""
+        control = crm.profile.control_region
+        if not control:
+            return "this dataset names no control region"
+        if control in self.regions:
+            return (f"the named control region ({control}) got an improvement too, so its "
+                    "leads and that cost count here, and it is no control group")
+        return f"the control region's ({control}) leads and its later roll-out count in neither"
 
 
 CANNOT = "The ROI of the improvements cannot be computed: "

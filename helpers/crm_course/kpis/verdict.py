@@ -349,16 +349,24 @@ def _cautious(fit, person: str):
 def _pre_trend(frame: pd.DataFrame, alpha: float, confidence: float, scale: str) -> Check:
     """Pre-trend check: the difference of the two groups' monthly slopes before go-live
     (`inference.pre_trends`), p the larger of errors clustered by region and by person."""
-    pre = frame[~frame.post].assign(month=lambda f: f.created.dt.to_period("M"))
     try:
-        slopes = _cautious(lambda cluster: inference.pre_trends(
-            pre, time="month", confidence=confidence, cluster=cluster), handler(frame))
+        slopes = pre_trend_estimate(frame, confidence)
     except ValueError as error:
         return Check(CHECKS[2], None, f"pre-trend check not possible ({error})")
     return Check(CHECKS[2], slopes.p_value >= alpha, (
         f"pre-trend before go-live: the two groups' slopes differ by "
         f"{change_text(_display(slopes.difference, scale), scale)} a month "
         f"({inference.format_p(slopes.p_value)}, the larger of the two error models)"))
+
+
+def pre_trend_estimate(frame: pd.DataFrame, confidence: float = CONFIDENCE):
+    """The two groups' monthly slopes before go-live and their difference
+    (`inference.pre_trends`), the more cautious of errors clustered by region and by person
+    (`_cautious`), as the main estimate. ``frame``: `did_frame` (a panel with ``y``).
+    ValueError when neither can be estimated."""
+    pre = frame[~frame.post].assign(month=lambda f: f.created.dt.to_period("M"))
+    return _cautious(lambda cluster: inference.pre_trends(
+        pre, time="month", confidence=confidence, cluster=cluster), handler(frame))
 
 
 def placebo_estimate(crm: CRM, frame: pd.DataFrame, confidence: float = CONFIDENCE):
