@@ -68,3 +68,14 @@ def test_lesson_02_prints_churns_status_beside_its_interval(sample):
                 "churn_rate" in s)
     assert "95% interval" in line
     assert line.endswith(f"status against the target: {status['churn_rate']}")
+
+
+def test_every_kpi_judged_gets_its_reason_when_no_comparison_is_possible(control_got_triage):
+    # the second review: the cause section gave one line labelled 'Lead conversion rate'
+    # and nothing on first response, the KPI the triage (CH06) targeted
+    rep = report.assemble(control_got_triage, "all")
+    judged = [v.label for v in rep.verdicts]
+    assert len(judged) > 1 and any(v.kpi == "first_response_hours" for v in rep.verdicts)
+    for label in judged:
+        assert label in rep.causal
+    assert "it is no control group" in rep.causal

@@ -408,10 +408,14 @@ def causal_sentence(crm: CRM, names: list[str] | None = None,
     verdicts, if already computed (`verdicts`). ``names``: the KPIs the report shows (`verdicts`;
     None: only those a change targeted)."""
     found = verdicts(crm, list(names or [])) if found is None else found
-    if not found or all(len(v.checks) == 1 for v in found):
-        reason = found[0].conclusion if found else ""
-        return reason or ("There is no control group in this dataset, so no change in this "
-                          "report can be separated from everything else that happened.")
+    if not found:
+        return ("There is no control group in this dataset, so no change in this report can "
+                "be separated from everything else that happened.")
+    if all(len(v.checks) == 1 for v in found):  # no comparison: why, for each KPI judged
+        reasons = [v.conclusion.removeprefix(f"{v.label}: ") for v in found]
+        if len(set(reasons)) == 1:
+            return f"{', '.join(v.label for v in found)}: {reasons[0]}"
+        return " ".join(v.conclusion for v in found)
     return " ".join(v.sentence for v in found) + (
         " Every other KPI of this report has no such comparison: its change cannot be "
         "separated from everything else that happened in the same months.")
