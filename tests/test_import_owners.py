@@ -18,6 +18,7 @@ from crm_course.cli import main
 from crm_course.data import CRM, load_crm
 from crm_course.importer import MappingError, import_export, keys, provenance
 from crm_course.importer.mapping import MAPPINGS_DIR
+from crm_course.importer.reps import REP_SHARE
 from crm_course.kpis._common import no_groups, staff_months
 
 SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"
@@ -66,7 +67,16 @@ def test_deals_of_an_owner_missing_from_the_users_export_are_kept_under_a_placeh
     text = (tmp_path / "out" / "import_report.md").read_text("utf-8")
     assert ("3 deals of 2 owners missing from the users export kept under a placeholder "
             "owner, 'owner not in users export'") in text
-    assert "sales per rep, activities per rep, logins per user, the active user rate" in text
+    # the second review: it said sales per rep did 'not count' the placeholder, whose won
+    # deals the KPI's numerator holds (the team's sales); it adds no rep-months
+    assert "it adds no rep-months to sales per rep" in text
+    assert "so it reads high by the placeholder's share of the won amount" in text
+    won = crm.opportunities[crm.opportunities.stage == "won"]
+    mine = won.amount[won.owner_id == key].sum() / won.amount.sum()
+    cautioned = provenance.rep_share(crm)
+    assert bool(cautioned) == (mine >= 1 - REP_SHARE)
+    if cautioned:
+        assert f"{mine:.0%} by the placeholder of owners missing" in cautioned[0]
     said = provenance.lines(crm)
     assert any(s.startswith("3 deals of 2 owners missing") for s in said)
     assert [s for s in said if s.startswith("3 deals")] == [

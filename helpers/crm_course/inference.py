@@ -301,7 +301,8 @@ def event_study(frame: pd.DataFrame, y: str = "y", time: str = "month",
 
     Returns one row per period (``time`` as index): ``relative`` (periods since go-live,
     0 the first after it), ``effect``, ``ci_low``, ``ci_high``, ``n_treated``,
-    ``n_control``.
+    ``n_control``; a period without records of one group (or a single record, no
+    variance) has NaN effect and interval.
     ``frame``: one row per observation with the columns named by ``y``, ``time``, ``treated`` and
     ``post`` (True from go-live).
     """
@@ -311,9 +312,11 @@ def event_study(frame: pd.DataFrame, y: str = "y", time: str = "month",
 
     def gap(rows: pd.DataFrame) -> tuple[float, float, int, int]:
         g = rows.groupby("t").y.agg(["mean", "var", "count"]).reindex([False, True])
-        var = (g["var"] / g["count"]).sum()
-        return (float(g.loc[True, "mean"] - g.loc[False, "mean"]), float(var),
-                int(g.loc[True, "count"]), int(g.loc[False, "count"]))
+        n_t, n_c = (int(g["count"].fillna(0)[k]) for k in (True, False))
+        if not (n_t and n_c):  # a period without one of the groups: no gap, said as NaN
+            return math.nan, math.nan, n_t, n_c
+        var = (g["var"] / g["count"]).sum(min_count=2)
+        return float(g.loc[True, "mean"] - g.loc[False, "mean"]), float(var), n_t, n_c
 
     base, base_var, _, _ = gap(data[~data.p])
     z = stats.norm.ppf(0.5 + confidence / 2)

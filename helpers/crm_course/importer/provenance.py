@@ -20,6 +20,7 @@ from ..data import CRM
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
 from ..schema import FUNNEL_STAGES
+from .keys import PLACEHOLDER
 from .report import FILTERED, counted, placeholder_lines
 from .reps import REP_DEPARTMENT, REP_SHARE
 
@@ -148,11 +149,18 @@ def rep_share(crm: CRM) -> list[str]:
     share = float(won.amount[won.owner_id.isin(reps)].sum()) / total
     if share >= REP_SHARE:
         return []
+    placeholder = float(won.amount[won.owner_id.astype(str).str.startswith(
+        PLACEHOLDER["user_id"])].sum()) / total
+    others = 1 - share - placeholder
+    whose = [f"{placeholder:.0%} by the placeholder of owners missing from the users export"
+             if placeholder >= 0.005 else "",
+             f"{others:.0%} by users of other departments (in an import, often users whose "
+             "department was empty and set to a default)" if others >= 0.005 else ""]
     return [f"{kpi_label('sales_per_rep')}: the {_plural(len(reps), 'user')} of the sales "
             f"department {'owns' if len(reps) == 1 else 'own'} only {share:.0%} of the won "
-            "amount, yet the KPI divides all of it by their licensed months, so it reads too high; "
-            f"{1 - share:.0%} is owned by users of other departments (in an import, often "
-            "users whose department was empty and set to a default: see import_report.md)."]
+            "amount, yet the KPI divides all of it by their licensed months, so it reads about "
+            f"{1 / share - 1:.0%} high; the rest is owned {' and '.join(filter(None, whose))} "
+            "(see import_report.md)."]
 
 
 def biased(table: str) -> str:

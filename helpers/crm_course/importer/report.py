@@ -38,10 +38,13 @@ def placeholder_lines(kept: dict) -> list[str]:
                    f"({k['file']}, {k['source']}; user id {k['id']}).")
     if out:
         out.append("The placeholder is no sales rep (department 'unknown', no region) and "
-                   "holds no licence in the data's period: sales per rep, activities per "
-                   "rep, logins per user, the active user rate, survey invitations and "
-                   "the reps of the report's A/B test plan do not count it; its records "
-                   "count in every other KPI (win rate, pipeline, "
+                   "holds no licence in the data's period: it adds no rep-months to sales "
+                   "per rep and activities per rep, and logins per user, the active user "
+                   "rate, survey invitations and the reps of the report's A/B test plan do "
+                   "not count it; but sales per rep divides every deal won (the team's "
+                   "sales, the placeholder's included) by the reps' months, so it reads high "
+                   "by the placeholder's share of the won amount (the report says how "
+                   "much); its records count in every other KPI (win rate, pipeline, "
                    "deal size, sales cycle, service times), and a breakdown by the owner's "
                    "department or team shows them as a group of their own.")
         counted_out = ", ".join(f"{k['rows']:,} {NOUNS.get(t, ('record', ''))[0]}"
