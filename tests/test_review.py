@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -164,6 +166,16 @@ def test_event_study_measures_the_gap_against_the_baseline_gap():
     assert study.effect.round(9).tolist() == [0, 0, 0, 0, 0.3, 0.3]
     assert study.relative.tolist() == [-4, -3, -2, -1, 0, 1]
     assert (study.ci_low < study.effect).all() and (study.n_treated == 2).all()
+
+
+def test_event_study_gives_a_month_without_one_group_no_gap_instead_of_crashing():
+    # the second review of 24: an import whose control region had no lead in some months
+    # crashed lesson 05 ('cannot convert float NaN to integer')
+    frame = _panel(gap_after=0.3)
+    month = sorted(frame.month.unique())[4]
+    study = rv.event_study(frame[~((frame.month == month) & ~frame.treated)])
+    assert math.isnan(study.effect.iloc[4]) and study.n_control.iloc[4] == 0
+    assert study.effect.drop(study.index[4]).round(9).tolist() == [0, 0, 0, 0, 0.3]
 
 
 def test_pre_trends_compare_slopes_not_levels():
