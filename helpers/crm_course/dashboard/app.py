@@ -83,9 +83,13 @@ class Dashboard:
 
     def _opened(self, index: int | None) -> None:
         """Build the view of the tab just opened (the class view, already built, reads
-        results written since); a view that cannot be computed says why
+        results written since; the Data tab, the recent folders as they are now); a view
+        that cannot be computed says why
         in its tab (an error in a widget callback reaches no page), and is tried again
         the next time the tab is opened."""
+        if index == len(TABS) - 1:
+            self.switch.refresh()
+            return
         try:
             if index == 3 and index in self._built:
                 self._built[index].refresh()  # results of a grading run since: shown

@@ -180,10 +180,11 @@ def did_means(crm: CRM, measure: Measure) -> pd.DataFrame:
 
 
 def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
-    """The verdict's comparison in words: 'Jan 2025 to Dec 2025 (before go-live) against
-    Jan 2026 to Mar 2026 (after), the regions with the changes against the control region
-    (West)'; for an A/B test of ``kpi`` (`ab_compared`) the test's months and its two
-    halves of reps."""
+    """The verdict's comparison in words: '01 Jan 2025 to 31 Dec 2025 (before go-live)
+    against 01 Jan 2026 to 27 Feb 2026 (after), the regions with the changes against the
+    control region (West)', the days of ``kpi``'s records the verdict measures (only
+    records old enough: `verdict.did_frame`), else the data's months; for an A/B test of
+    ``kpi`` (`ab_compared`) the test's months and its two halves of reps."""
     if kpi is not None and ab_compared(crm, kpi):
         design = crm.profile.design
         start, end = pd.Timestamp(design["test_start"]), pd.Timestamp(design["test_end"])
@@ -191,8 +192,12 @@ def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
                 "before it, the sales reps given the reminder against the control half")
     first, last = crm.period("all")
     live = pd.Timestamp(crm.meta["changes_start"])
-    before = f"{first:%b %Y} to {live - pd.Timedelta(days=1):%b %Y} (before go-live)"
-    after = f"{live:%b %Y} to {last:%b %Y} (after)"
+    day = "%b %Y"
+    created = did_frame(crm, kpi).created if kpi is not None else pd.Series()
+    if created.notna().any():  # the days measured, as the report says them
+        first, last, day = created.min().normalize(), created.max().normalize(), "%d %b %Y"
+    before = f"{first:{day}} to {live - pd.Timedelta(days=1):{day}} (before go-live)"
+    after = f"{live:{day}} to {last:{day}} (after)"
     control = crm.profile.control_region
     design = (crm.profile.design or {}).get("name")  # A/B and staged: a control group of reps
     groups = (f"the regions with the changes and {control}, which got changes too, so it is "
@@ -355,7 +360,7 @@ class BeforeAfter:
         average = "" if r.measure.proportion else " (geometric mean)"
         title = words.kpi(r.measure.kpi) + (
             f"\ngap after go-live {self._gap()}" if r.did else
-            f"\ndifference during the test {self._test()}" if r.test else "")
+            f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
         plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 52),
                    unit + average, percent=r.measure.proportion, ax=ax)
         ax.set_title(title, fontsize=15)  # two lines: smaller than a title

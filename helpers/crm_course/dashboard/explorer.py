@@ -236,13 +236,13 @@ class KPIExplorer:
         ref = self.table.set_index("kpi").loc[k.name]
         values = self.series.select_dtypes("number").drop(
             columns=[c for c in ("n", "low", "high") if c in self.series], errors="ignore")
-        last = values.dropna(how="all")
-        latest = (f"; the last point is {self._number(last.iloc[-1].mean(), k.unit)}"
-                  if len(last) and values.shape[1] == 1 else "")
+        drawn = values.dropna(how="all")  # a period without a value is not drawn
+        latest = (f"; the last point is {self._number(drawn.iloc[-1].mean(), k.unit)}"
+                  if len(drawn) and values.shape[1] == 1 else "")
         target = (f"; target {self._number(ref.target, k.unit)}"
                   if pd.notna(ref.target) else "; no target recorded")
         return (f"Line chart of {label} ({unit}), {words.counted(len(values.columns), 'line')}, "
-                f"{len(values)} points{latest}{target}.")
+                f"{words.counted(len(drawn), 'point')}{latest}{target}.")
 
     def _draw(self, ax) -> None:
         k = kpis.get_kpi(self.kpi.value)
@@ -268,8 +268,8 @@ class KPIExplorer:
         else:
             shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
             plots.line(shown, title, self.length, unit, target=target,
-                       benchmark=benchmark, percent=k.unit == "share", event=event,
-                       immature=self.immature, ax=ax)
+                       benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
+                       event=event, immature=self.immature, ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""
