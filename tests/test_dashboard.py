@@ -593,3 +593,19 @@ def test_the_explorer_table_judges_the_reports_review_window():
     # a range that stops earlier: its own last three months, said so
     earlier = table_window(crm, whole[0], pd.Timestamp(last) - pd.offsets.MonthEnd(2))
     assert earlier[2].startswith("the last 3 months") and earlier[1] < last
+
+
+def test_takeaways_and_the_area_table_sit_behind_closed_toggles(app):
+    """The lesson's takeaways are a toggle of the dashboard (not text under every view,
+    as a markdown cell after the widget was), and the explorer's area table is behind a
+    closed toggle named for what it holds, so a view is its controls and chart."""
+    import nbformat
+
+    toggles = {box.titles[0]: box for box in app.widget.children if hasattr(box, "titles")}
+    assert "Key takeaways" in toggles and toggles["Key takeaways"].selected_index is None
+    assert "control group" in toggles["Key takeaways"].children[0].value
+    notebook = nbformat.read(Path(__file__).parents[1] / "notebooks" / "dashboard.ipynb", 4)
+    assert not any("Key takeaways" in c.source for c in notebook.cells)
+    e = app.explorer
+    assert e.latest_box.selected_index is None and e.latest_box.children == (e.latest,)
+    assert e.latest_box.titles[0].startswith(f"{e.area.label}: every KPI and its status")
