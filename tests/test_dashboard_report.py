@@ -144,7 +144,7 @@ def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
         assert change_text(value, verdict.scale) in title
     live = pd.Timestamp(crm.meta["changes_start"])
     measured = did_frame(crm, measure).created.max()  # only records old enough
-    assert f"{live:%d %b %Y} to {measured:%d %b %Y} (after)" in rule
+    assert f"{live.day} {live:%b %Y} to {measured.day} {measured:%b %Y} (after)" in rule
     assert f"control region ({crm.profile.control_region})" in rule
     unit = kpis.get_kpi(measure).unit
     label = (f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"
