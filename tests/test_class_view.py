@@ -28,6 +28,9 @@ def test_opens_a_results_folder(sample, tmp_path):
     assert (table.sum(axis=1).round(9) == 1).all()
     assert "lead conversion" in view.reteach.value and "median sales cycle" in view.reteach.value
     assert "ivy" in view.learners.value and "0%" in view.learners.value
+    # one row per learner: behind a closed toggle, so the view fits a screen
+    assert view.learners_box.children == (view.learners,)
+    assert view.learners_box.selected_index is None
     assert repr(view.widget).splitlines()[:3] == [
         "Class view: 10 submissions", "reteach 02_analyse_kpis q1",
         "reteach 02_analyse_kpis q3"]

@@ -67,6 +67,8 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", WHOLE
     assert e.immature.tolist()[-1] and not e.immature.iloc[:-1].any()  # March 2026
     assert "March 2026 not drawn: no record is 30 days old yet" in e.message  # none is
+    drawn = int(e.series.iloc[:, 0].notna().sum())  # the alt text counts what is drawn
+    assert drawn < len(e.series) and f" {drawn} points;" in e.chart.alt
     e.area.value, e.kpi.value = "marketing", "marketing_roi"
     assert e.length is None and e.series.empty and "not drawn month by month" in e.message
     e.area.value = "feedback"  # sus_score: two survey waves, points with intervals
@@ -164,6 +166,30 @@ def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path, mo
     assert all(view.crm is s.crm for view in app.views)
     assert s.folder.options[0] == str(DEFAULT_DATA_DIR.resolve())  # offered next time
     assert json.loads(s.recent.read_text()) == [str(DEFAULT_DATA_DIR.resolve())]
+    # a file typed for a folder: said to be a file, and its folder named
+    s.folder.value = str(DEFAULT_DATA_DIR / "accounts.csv")
+    assert not s.load()
+    assert "is a file" in s.message.value and f"({DEFAULT_DATA_DIR})" in s.message.value
+    assert "there is no folder" not in s.message.value
+
+
+def test_data_switch_shows_the_loaded_seed_and_fresh_recent_folders(sample, tmp_path):
+    """The seed box follows the data loaded; the Data tab, when opened, offers folders
+    another page's kernel loaded since this one started."""
+    from crm_course.dashboard.datasets import remember
+
+    recent = tmp_path / "recent.json"
+    page = Dashboard(sample, recent=recent)
+    s = page.switch
+    s.seed.value = sample.meta["seed"] + 1
+    s.source.value, s.folder.value = "folder", str(DEFAULT_DATA_DIR)
+    assert s.load() and s.seed.value == sample.meta["seed"]
+    other = tmp_path / "other"
+    other.mkdir()
+    remember(recent, other)  # another visitor's kernel loads a folder
+    assert str(other) not in s.folder.options
+    page.tabs.selected_index = len(page.tabs.children) - 1  # the Data tab
+    assert s.folder.options[0] == str(other)
 
 
 def test_recent_folders_drop_folders_that_no_longer_exist(tmp_path):
@@ -270,7 +296,8 @@ def test_an_ab_test_chart_shows_its_two_halves_as_the_report_compares_them():
     assert view.result.test.effect == pytest.approx(test.effect)
     svg = view.chart.svg.decode()
     assert "reminder group" in svg and "all regions" not in svg
-    assert f"{100 * test.effect:+.1f} pp" in svg  # the title's difference
+    assert f"{100 * test.effect:+.1f} pp" in svg  # the title's difference, named as such
+    assert "region-adjusted difference during the test" in svg
     assert "during the test" in view.chart.alt and "all regions" not in view.chart.alt
     view.kpi.value = "win_rate"  # a KPI the test did not target: all regions, as before
     assert list(view.result.groups.index) == ["all regions"]
@@ -566,3 +593,19 @@ def test_the_explorer_table_judges_the_reports_review_window():
     # a range that stops earlier: its own last three months, said so
     earlier = table_window(crm, whole[0], pd.Timestamp(last) - pd.offsets.MonthEnd(2))
     assert earlier[2].startswith("the last 3 months") and earlier[1] < last
+
+
+def test_takeaways_and_the_area_table_sit_behind_closed_toggles(app):
+    """The lesson's takeaways are a toggle of the dashboard (not text under every view,
+    as a markdown cell after the widget was), and the explorer's area table is behind a
+    closed toggle named for what it holds, so a view is its controls and chart."""
+    import nbformat
+
+    toggles = {box.titles[0]: box for box in app.widget.children if hasattr(box, "titles")}
+    assert "Key takeaways" in toggles and toggles["Key takeaways"].selected_index is None
+    assert "control group" in toggles["Key takeaways"].children[0].value
+    notebook = nbformat.read(Path(__file__).parents[1] / "notebooks" / "dashboard.ipynb", 4)
+    assert not any("Key takeaways" in c.source for c in notebook.cells)
+    e = app.explorer
+    assert e.latest_box.selected_index is None and e.latest_box.children == (e.latest,)
+    assert e.latest_box.titles[0].startswith(f"{e.area.label}: every KPI and its status")

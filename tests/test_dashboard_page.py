@@ -249,6 +249,21 @@ CONTRAST_JS = """() => {
   });
 }"""
 MIN_CONTRAST = 4.5
+# the visible leaves of the whole page (the view and what follows the tabs) whose bottom
+# lies below the first screen, other than a toggle's header; and where the content ends
+BELOW_FOLD = """(view, height) => {
+  const root = view.closest('.crm-dashboard') || view;
+  const leaves = [...root.querySelectorAll('*')].filter(el => el.offsetParent &&
+    el.children.length === 0 && el.getBoundingClientRect().height > 0);
+  const end = Math.max(...leaves.map(el => el.getBoundingClientRect().bottom));
+  const parts = leaves.filter(el => el.getBoundingClientRect().bottom > height + 1 &&
+    !el.closest('.jupyter-widget-Collapse-header'))
+    .map(el => (el.className || el.tagName) + ': ' + (el.innerText || '').slice(0, 40));
+  const after = [...document.querySelectorAll('.jp-RenderedMarkdown, .jp-MarkdownOutput')]
+    .filter(el => el.offsetParent && el.getBoundingClientRect().top > 0
+            && !root.contains(el)).map(el => 'lesson text: ' + el.innerText.slice(0, 40));
+  return {end, parts: [...parts, ...after.filter(t => !t.includes('Instructor dashboard'))]};
+}"""
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
@@ -287,6 +302,17 @@ def test_every_view_fits_a_projector_screen(server, chromium, width, height):
                     assert len(boxes) >= 5, boxes  # the plan's KPIs, all of them
                 for box in boxes:
                     assert box <= height + 1, (name, width, part, box)
+            # below the first screen only closed toggles (explanations, the explorer's
+            # table of the area, the class's learners) and no lesson text; at 1280x720
+            # the class view's reteach and mistakes tables (and the question picker) may
+            # follow its chart, as tall as the graded questions are many
+            below = view.evaluate(BELOW_FOLD, height)
+            print(f"{name} at {width}x{height}: content ends at {below['end']:.0f} px; "
+                  f"below the fold: {below['parts']}")
+            allowed = [part for part in below["parts"]
+                       if name == "class" and width < 1920
+                       and re.match(r"(TH|TD|widget-label): ", part)]
+            assert [p for p in below["parts"] if p not in allowed] == [], (name, width, below)
             # the chart first: whole in the first screen, its text legible
             chart = sizes["charts"][0]
             assert chart["top"] >= 0 and chart["bottom"] <= height + 1, (name, sizes)

@@ -143,7 +143,8 @@ def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
     for value in (verdict.effect, verdict.ci_low, verdict.ci_high):
         assert change_text(value, verdict.scale) in title
     live = pd.Timestamp(crm.meta["changes_start"])
-    assert f"{live:%b %Y} to {crm.period('all')[1]:%b %Y} (after)" in rule
+    measured = did_frame(crm, measure).created.max()  # only records old enough
+    assert f"{live.day} {live:%b %Y} to {measured.day} {measured:%b %Y} (after)" in rule
     assert f"control region ({crm.profile.control_region})" in rule
     unit = kpis.get_kpi(measure).unit
     label = (f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"

@@ -160,4 +160,6 @@ def test_numbers_carry_no_needless_decimals():
     assert number(9500.0, "EUR") == "9,500 EUR" and number(9500.4, "USD") == "9,500 USD"
     assert number(30.0, "days") == "30 days" and number(17.5, "days") == "17.5 days"
     assert number(3.2, "business hours") == "3.2 business hours"
-    assert figure(0.82, "score 0-1") == "0.82" and figure(100.0, "points") == "100"
+    assert figure(0.82, "score 0-1") == "82.0%" and figure(100.0, "points") == "100"
+    assert number(0.904, "score 0-1") == "90.4%"  # the report's format, not '0.9 on a 0-1 scale'
+    assert number(1.0, "features") == "1 feature" and number(2.0, "features") == "2 features"

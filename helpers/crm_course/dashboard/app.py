@@ -39,13 +39,23 @@ against the control region, with the test's interval in plain words;</li>
 projected KPIs and the return on investment;</li>
 <li>see which questions the class solved, and switch the whole dashboard to another data
 set (the Data tab).</li></ul>"""
+# the lesson's takeaways: behind a toggle below the tabs, not under every view
+TAKEAWAYS = """<ul>
+<li>One KPI over time, against its target and benchmark and split by a grouping, answers
+most "how are we doing" questions in a meeting.</li>
+<li>A change is shown to work only against a control group, with an interval, not by a
+before/after difference alone.</li>
+<li>Expected uplifts and costs are assumptions: move them in front of the decision-makers
+and agree on the ones the plan depends on.</li>
+<li>The same views work on any data set: the sample, another seed, or a real export.</li>
+</ul>"""
 BUILDING = "<p class='crm-caption'>Computing this view…</p>"  # until its widgets arrive
 
 
 class Dashboard:
     """Data switch and the views; loading a data set refreshes every data view.
 
-    ``widget`` holds everything (data line, tabs, about); the parts are ``switch``,
+    ``widget`` holds everything (data line, tabs, about, key takeaways); the parts are ``switch``,
     ``explorer``, ``review``, ``what_if`` and ``classes`` (opened on ``results``, a
     `crm-course grade` --out folder; default: the folder in the ``CRM_COURSE_RESULTS``
     environment variable that ``crm-course dashboard --results`` sets, else none), each
@@ -68,7 +78,8 @@ class Dashboard:
                                           self.switch.widget], titles=TABS)
         self.tabs.observe(lambda change: self._opened(change["new"]), "selected_index")
         self.widget = Panel([self.switch.status, self.tabs,
-                             about("About this dashboard", OBJECTIVES)],
+                             about("About this dashboard", OBJECTIVES),
+                             about("Key takeaways", TAKEAWAYS)],
                             self.describe, name="dashboard")
         publish(self)  # when served: the first view, for the next pages' first bytes
 
@@ -83,9 +94,13 @@ class Dashboard:
 
     def _opened(self, index: int | None) -> None:
         """Build the view of the tab just opened (the class view, already built, reads
-        results written since); a view that cannot be computed says why
+        results written since; the Data tab, the recent folders as they are now); a view
+        that cannot be computed says why
         in its tab (an error in a widget callback reaches no page), and is tried again
         the next time the tab is opened."""
+        if index == len(TABS) - 1:
+            self.switch.refresh()
+            return
         try:
             if index == 3 and index in self._built:
                 self._built[index].refresh()  # results of a grading run since: shown

@@ -106,11 +106,16 @@ class ClassView:
                                       layout=widgets.Layout(width="820px"))
         self.mistakes = widgets.HTML()
         self.learners = widgets.HTML()
+        # a table per learner, as long as the class: behind a toggle so the view fits a screen
+        self.learners_box = widgets.Accordion(children=[self.learners], selected_index=None,
+                                              titles=("Learners: each one's completion and "
+                                                      "questions solved",))
+        self.learners_box.add_class("crm-about")
         self.button.on_click(lambda _: self.open())
         self.question.observe(lambda _: self._show_mistakes(), names="value")
         self.widget = Panel([widgets.HBox([self.folder, self.button]), self.status,
                              self.chart, self.reteach, self.question, self.mistakes,
-                             self.learners, about("About this view", ABOUT)],
+                             self.learners_box, about("About this view", ABOUT)],
                             self.describe, name="class")
         if folder:
             self.open()

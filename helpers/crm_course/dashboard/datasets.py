@@ -68,6 +68,9 @@ def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM
         if not folder:
             raise ValueError("type the path of a folder holding the CRM tables")
         path = resolve(folder)
+        if path.is_file():
+            raise ValueError(f"{path} is a file: type the folder that holds the CRM tables "
+                             f"({path.parent})")
         if not path.is_dir():
             raise ValueError(f"there is no folder {path} (a relative path starts from "
                              f"{start_dir()}, where the dashboard was started)")
@@ -156,11 +159,18 @@ class DataSwitch:
             return False
         self.crm = crm
         self.on_load(crm)
+        if crm.meta.get("seed") is not None:
+            self.seed.value = int(crm.meta["seed"])  # the seed of the data on screen
         self.status.value = self._loaded(crm)
         self.message.value = self._read(crm)
         if self.source.value == "folder":
             self.folder.options = remember(self.recent, Path(crm.source).resolve())
         return True
+
+    def refresh(self) -> None:
+        """Offer the recent folders as they are now (another visitor may have loaded one
+        since this page's kernel started)."""
+        self.folder.options = recent_folders(self.recent)
 
     def describe(self) -> str:
         """The data set in use."""

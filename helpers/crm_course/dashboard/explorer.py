@@ -104,9 +104,10 @@ def _areas() -> list[str]:
 ABOUT = """<p>Pick an area and one of its KPIs, narrow the months with the slider, and
 split the line by department, region or team. The dashed black line is the target and the
 dotted grey line the benchmark, both from the targets table; the vertical line marks the
-month the improvements went live. Below the chart: every KPI of the same area over the
-report's review window when the range ends with it (the whole data, as it opens), else
-over the last three months of the range, with its status against the target.</p>
+month the improvements went live. Below the chart, behind a toggle: every KPI of the
+same area over the report's review window when the range ends with it (the whole data, as
+it opens), else over the last three months of the range, with its status against the
+target.</p>
 <p>Read the monthly line for its trend, not for a single month: a month holds few leads
 or tickets in a small region, and its value jumps. A KPI that cannot be split by the
 chosen grouping falls back to the whole company, and the caption says so.</p>"""
@@ -137,6 +138,10 @@ class KPIExplorer:
         self.note = widgets.HTML()
         self.chart = Chart()
         self.latest = widgets.HTML()
+        # the area's table, a second result: behind a toggle so the chart's view fits a
+        # screen; the toggle's title says what it holds
+        self.latest_box = widgets.Accordion(children=[self.latest], selected_index=None)
+        self.latest_box.add_class("crm-about")
         self.definition = widgets.HTML()
         self.series = pd.DataFrame()
         self.immature = pd.Series(dtype=bool)
@@ -146,8 +151,8 @@ class KPIExplorer:
         self._muted = False
         self.widget = Panel([widgets.HBox([self.area, self.kpi, self.grouping],
                                           layout=widgets.Layout(flex_flow="row wrap")),
-                             self.months, self.note, self.chart, self.latest,
-                             about("About this view", ABOUT), self.definition],
+                             self.months, self.note, self.chart, self.definition,
+                             self.latest_box, about("About this view", ABOUT)],
                             self.describe, name="explorer")
         self.area.observe(self._area_changed, "value")
         for control in (self.kpi, self.grouping, self.months):
@@ -225,8 +230,9 @@ class KPIExplorer:
                                                            self.table.unit, strict=True)]
                for column in ("value", "target", "benchmark")},
             "status": self.table.status})
-        self.latest.value = (f"<h3>{html(words.area(k.area))}: "
-                             f"{html(table_window(self.crm, start, end)[2])}</h3>"
+        window = table_window(self.crm, start, end)[2]
+        self.latest_box.titles = (f"{words.area(k.area)}: every KPI and its status, {window}",)
+        self.latest.value = (f"<h3>{html(words.area(k.area))}: {html(window)}</h3>"
                              + table_html(shown, status="status") + roi_notes(self.table))
 
     def _alt(self, k, label: str, unit: str) -> str:
@@ -236,13 +242,13 @@ class KPIExplorer:
         ref = self.table.set_index("kpi").loc[k.name]
         values = self.series.select_dtypes("number").drop(
             columns=[c for c in ("n", "low", "high") if c in self.series], errors="ignore")
-        last = values.dropna(how="all")
-        latest = (f"; the last point is {self._number(last.iloc[-1].mean(), k.unit)}"
-                  if len(last) and values.shape[1] == 1 else "")
+        drawn = values.dropna(how="all")  # a period without a value is not drawn
+        latest = (f"; the last point is {self._number(drawn.iloc[-1].mean(), k.unit)}"
+                  if len(drawn) and values.shape[1] == 1 else "")
         target = (f"; target {self._number(ref.target, k.unit)}"
                   if pd.notna(ref.target) else "; no target recorded")
         return (f"Line chart of {label} ({unit}), {words.counted(len(values.columns), 'line')}, "
-                f"{len(values)} points{latest}{target}.")
+                f"{words.counted(len(drawn), 'point')}{latest}{target}.")
 
     def _draw(self, ax) -> None:
         k = kpis.get_kpi(self.kpi.value)
@@ -268,8 +274,8 @@ class KPIExplorer:
         else:
             shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
             plots.line(shown, title, self.length, unit, target=target,
-                       benchmark=benchmark, percent=k.unit == "share", event=event,
-                       immature=self.immature, ax=ax)
+                       benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
+                       event=event, immature=self.immature, ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""

@@ -60,7 +60,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at t
                 "in the review window) aimed at the same KPI and rounded up to the slider's "
                 "step; 0 for the other changes and where either is not recorded.")
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 2.4)  # inches: wide and low, under the projected KPIs
+CHART_SIZE = (6.0, 2.0)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:

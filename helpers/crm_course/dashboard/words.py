@@ -4,9 +4,9 @@ them (no registry names, no 'None' or 'nan', every number with its unit).
 Units come from the registry, money in the dataset's currency (`crm.profile.unit`):
 
     share       -> '14.1%'                percent (an ROI) -> '-9 %' (signed, `kpis.roi.roi_text`)
-    score 0-1   -> '0.82 on a 0-1 scale'  other units    -> '3.2 business hours'
+    score 0-1   -> '90.4%' (as the report) other units   -> '3.2 business hours'
     money       -> '9,500 EUR' (whole, as `profile.money` and the report)
-    a whole count -> '119 tickets'        a whole value  -> '30 days' (no needless decimals)
+    a whole count -> '119 tickets', '1 feature'   a whole value -> '30 days' (no needless decimals)
     missing     -> '–'
 """
 
@@ -28,7 +28,7 @@ LABELS = {"stage_conversion_qualified": "Lead to qualified (stage conversion)",
           "clv_simple": "Customer lifetime value (simple)",
           "clv_retention": "Customer lifetime value (from retention)",
           "cac": "Customer acquisition cost (CAC)"}
-UNITS = {"share": "%", "percent": "% return on cost", "score 0-1": "on a 0-1 scale"}
+UNITS = {"share": "%", "percent": "% return on cost", "score 0-1": "%"}
 
 
 def area(name: str) -> str:
@@ -51,11 +51,15 @@ def number(value, unit_name: str, currency: str = "EUR") -> str:
     """``value`` with its unit: shares and ROIs as percentages, others with 3 figures.
     ``unit_name``: the registry unit; ``currency``: the code money is shown in."""
     text = figure(value, unit_name)
-    return text if text == "–" or unit_name in SELF_EVIDENT else (
-        f"{text} {unit(unit_name, currency)}")
+    if text == "–" or unit_name in SELF_EVIDENT:
+        return text
+    named = unit(unit_name, currency)
+    if unit_name in COUNTS and text == "1":
+        named = named.removesuffix("s")  # '1 feature', not '1 features'
+    return f"{text} {named}"
 
 
-SELF_EVIDENT = ("share", "percent")  # units a figure shows by itself: '14.1%', '-9 %'
+SELF_EVIDENT = ("share", "percent", "score 0-1")  # units a figure shows: '14.1%', '-9 %'
 
 
 def figure(value, unit_name: str) -> str:
@@ -65,7 +69,7 @@ def figure(value, unit_name: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     value = float(value)
-    if unit_name == "share":
+    if unit_name in ("share", "score 0-1"):  # a score as the report shows it: '90.4%'
         return f"{value:.1%}"
     if unit_name == "percent":
         return roi_text(value)
