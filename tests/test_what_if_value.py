@@ -229,6 +229,7 @@ def test_a_change_is_priced_on_its_own_regions_leads_and_margin(sample):
     text = html.unescape(w.assumptions.value)
     assert f"{sample.profile.money(margin)} gross margin per won deal of those leads" in text
     assert f"West, the change's own region: {leads:,} leads a year" in text
+    assert "; for a change in other regions, 1 point of lead conversion = " in text
 
 
 def test_the_difference_from_the_lessons_lists_only_what_differs(sample):

@@ -411,7 +411,7 @@ class WhatIf:
         items = []
         k = self.projection.kpis.set_index("kpi")
         for kpi in dict.fromkeys(self.plan.kpi):
-            steps = " Or, for a change in other regions: ".join(dict.fromkeys(
+            steps = "; for a change in other regions, ".join(dict.fromkeys(
                 "; then ".join(worth(self.crm, kpi, regions).steps)
                 for regions in self.plan.regions[self.plan.kpi == kpi]))
             row = k.loc[kpi]
