@@ -116,3 +116,21 @@ def test_the_roi_sentence_quotes_the_verdicts_p_beside_its_range():
             "verdict's standard") in text
     for name, (low, high, each) in verdict.by_clustering.items():
         assert f"{name} ({_interval_text(low, high)}, {format_p(each)})" in text, name
+
+
+def test_every_roi_estimate_gives_both_assumptions(payoff):
+    """Second review (finding 2): the plan and the naive ROI gave only 'more wins'; lesson
+    05's table gives both for every estimate."""
+    from crm_course.kpis.roi import roi_text
+    t = payoff.table
+    plan = next(s for s in payoff.sentences if s.startswith("The plan"))
+    assert (f"expected an ROI of {roi_text(t.loc['plan', 'roi more wins'])} under more "
+            f"wins: ") in plan
+    assert f"; under earlier wins {roi_text(t.loc['plan', 'roi earlier wins'])}: " in plan
+    naive = next(s for s in payoff.sentences if s.startswith("The naive"))
+    for a in ("more wins", "earlier wins"):
+        row = t.loc["naive before/after"]
+        assert (f"{roi_text(row[f'roi {a}'])} (range {roi_text(row[f'roi {a} low'])} to "
+                f"{roi_text(row[f'roi {a} high'])}) under {a}") in naive, a
+    did = next(s for s in payoff.sentences if s.startswith("From the difference"))
+    assert "(more wins), ROI" in did and "(earlier wins, margin worth" in did

@@ -171,7 +171,8 @@ def test_lead_conversion_is_priced_on_the_payoff_basis_in_the_lessons_words(samp
         assert k.benefit["lead_conversion_rate"] == pytest.approx(plan.benefit), name
         why = difference_text(crm, w.plan, w.projection)
         assert f"ROI, {roi_text(w.projection.roi)}, differs" in why, name
-        assert crm.profile.money(plan.benefit) in why, name
+        # the default plan's lead conversion is the lessons': not listed as a difference
+        assert "lead conversion is worth" not in why, name
         for kpi, b in k.benefit.drop("lead_conversion_rate").items():
             if not math.isnan(b) and b != 0:
                 assert crm.profile.money(b) in why, (name, kpi)
@@ -204,3 +205,50 @@ def test_projection_starts_before_the_changes_not_from_the_review_window(sample)
         assert conversion.projected != pytest.approx(conversion.current + conversion.uplift)
         assert "baseline year" in w.summary.value and "count that effect twice" in \
             w.assumptions.value
+
+
+def test_a_change_is_priced_on_its_own_regions_leads_and_margin(sample):
+    """Second review (finding 1): the planned West roll-out (West only) was priced on the
+    basis of North, South and East (3,431 leads a year x EUR 3,332 on the sample)."""
+    from crm_course.kpis.basis import first_year_basis, leads_and_margin
+    from crm_course.kpis.roi import created_leads, margin_per_won_deal
+    plan = planned_changes(sample).set_index("title")
+    west = plan.loc["Roll-out of the improvement package to the West region"]
+    assert west.regions == ("West",)
+    b0, b1 = sample.period("baseline")
+    leads = round(created_leads(sample, b0, b1, {"West"}).sum() * 365 / ((b1 - b0).days + 1))
+    margin = margin_per_won_deal(sample, b0, b1, regions={"West"})
+    assert leads > 0 and west.eur_per_unit == pytest.approx(leads * margin)
+    assert leads_and_margin(sample, ("West",)) == (leads, pytest.approx(margin))
+    basis = first_year_basis(sample, *sample.period("review"))
+    assert west.eur_per_unit != pytest.approx(basis.leads * basis.margin)
+    # the improvements of the basis keep the basis's price, the lessons' one
+    follow = plan.loc["Opportunity follow-up process"]
+    assert follow.eur_per_unit == pytest.approx(basis.leads * basis.margin)
+    w = WhatIf(sample)
+    text = html.unescape(w.assumptions.value)
+    assert f"{sample.profile.money(margin)} gross margin per won deal of those leads" in text
+    assert f"West, the change's own region: {leads:,} leads a year" in text
+    assert "; for a change in other regions, 1 point of lead conversion = " in text
+
+
+def test_the_difference_from_the_lessons_lists_only_what_differs(sample):
+    """Second review (finding 3): the lessons' own plan benefit was listed as a difference."""
+    from crm_course.dashboard.what_if import difference_text
+    from crm_course.kpis.payoff import plan_roi
+    lessons = plan_roi(sample)
+    w = WhatIf(sample)
+    same = w.plan.assign(uplift=w.plan.uplift.where(w.plan.kpi == "lead_conversion_rate",
+                                                    0.0),
+                         cost=w.plan.cost.where(w.plan.in_plan, 0.0))
+    p = project(same)
+    assert p.roi == pytest.approx(lessons.roi)
+    assert "agrees with the lessons'" in difference_text(sample, same, p)
+    dearer = same.assign(cost=same.cost + same.in_plan * 100.0)
+    why = difference_text(sample, dearer, project(dearer))
+    assert "differs" in why and "lead conversion is worth" not in why
+    assert f"against the lessons' {sample.profile.money(lessons.cost)}" in why
+    more = same.assign(uplift=same.uplift * 2)
+    why = difference_text(sample, more, project(more))
+    assert (f"lead conversion is worth {sample.profile.money(2 * lessons.benefit)} a year "
+            f"here against the lessons' {sample.profile.money(lessons.benefit)}") in why

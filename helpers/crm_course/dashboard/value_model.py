@@ -6,9 +6,11 @@ between KPIs are the course's stated assumptions (`LINKS`, `MINUTES_SAVED_PER_AC
 the profile's ``hourly_cost``), shown on the page beside the projection. Priced from the data
 (baseline period, per year):
 
-    lead_conversion_rate: EUR per unit = leads a year x gross margin per won deal, both of
-                          the one basis of every ROI of the improvements (`kpis.payoff.
-                          first_year_basis`: the regions the improvements went to)
+    lead_conversion_rate: EUR per unit = leads a year x gross margin per won deal of the
+                          change's own regions (`kpis.basis.leads_and_margin`, the basis's
+                          formula); without regions given, of the one basis of every ROI
+                          of the improvements (`kpis.basis.first_year_basis`: the regions
+                          the improvements went to)
     churn_rate (a quarter): EUR per unit = -(customers x 4 quarters) x gross margin
                             per customer-year      (a customer kept is worth one year's margin)
     activities_per_rep:     EUR per unit = sales reps x 12 months x minutes saved per
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 
 from .. import kpis
 from ..data import CRM
-from ..kpis.basis import CANNOT, first_year_basis
+from ..kpis.basis import CANNOT, first_year_basis, leads_and_margin
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,10 @@ def _per_year(crm: CRM) -> tuple[float, float, float]:
     return first, last, ((last - first).days + 1) / 365
 
 
-def _priced(crm: CRM, kpi: str) -> Worth:
+def _priced(crm: CRM, kpi: str, regions: tuple[str, ...] | None) -> Worth:
     first, last, years = _per_year(crm)
     if kpi == "lead_conversion_rate":
-        return _lead_conversion(crm)
+        return _lead_conversion(crm, regions)
     if kpi == "churn_rate":
         a, orders = crm.accounts, crm.orders
         if crm.missing("accounts.churn_date", "orders"):
@@ -95,11 +97,15 @@ def _priced(crm: CRM, kpi: str) -> Worth:
         f"assumed) x {crm.profile.money(crm.profile.hourly_cost)} an hour (assumed)",))
 
 
-def _lead_conversion(crm: CRM) -> Worth:
-    """Lead conversion priced on the one basis of every ROI of the improvements
+def _lead_conversion(crm: CRM, regions: tuple[str, ...] | None) -> Worth:
+    """Lead conversion priced on the leads and margin of ``regions`` (`_own_regions`) or,
+    when None or the basis's own regions, on the one basis of every ROI of the improvements
     (`basis.first_year_basis` of the review window): EUR per unit = its leads a year x its
     margin per won deal; not priced, with the basis's reason, when it cannot be computed."""
     basis = first_year_basis(crm, *crm.period("review"))
+    if regions is not None and (isinstance(basis, str)
+                                or set(regions) != set(basis.regions)):
+        return _own_regions(crm, regions)
     if isinstance(basis, str):
         return Worth("lead_conversion_rate", math.nan, (
             "lead conversion not priced: " + basis.removeprefix(CANNOT),))
@@ -109,6 +115,25 @@ def _lead_conversion(crm: CRM) -> Worth:
         f"ROI of the improvements, as in lessons 04 and 05: {basis.lead_words(crm)}",))
 
 
+def _own_regions(crm: CRM, regions: tuple[str, ...]) -> Worth:
+    """Lead conversion of a change priced on its own ``regions``: EUR per unit = their leads
+    a year x their margin per won deal (`kpis.basis.leads_and_margin`); not priced when
+    those leads have no won deal with a margin."""
+    leads, margin = leads_and_margin(crm, regions)
+    b0, b1 = crm.period("baseline")
+    where = (f"{', '.join(regions)}, the change's own region{'s' if len(regions) != 1 else ''}"
+             f": {leads:,} leads a year (their leads created {b0:%d %b %Y} to {b1:%d %b %Y}, "
+             "x 365 / its days)")
+    if math.isnan(margin):
+        return Worth("lead_conversion_rate", math.nan, (
+            f"lead conversion not priced in {where}: no won deal of those leads has a "
+            "margin",))
+    return Worth("lead_conversion_rate", leads * margin, (
+        f"1 point of lead conversion = {leads / 100:,.1f} extra won deals a year x "
+        f"{crm.profile.money(margin)} gross margin per won deal of those leads, the basis's "
+        f"formula on {where}",))
+
+
 def unit_step(kpi: str) -> tuple[float, str]:
     """Size and name of the step the page and its sliders speak in: a point (0.01) for
     shares and 0-1 scores, else one of the KPI's unit. ``kpi``: the KPI's name."""
@@ -116,15 +141,17 @@ def unit_step(kpi: str) -> tuple[float, str]:
     return (0.01, "point") if unit in POINT_UNITS else (1.0, SINGULAR.get(unit, unit))
 
 
-def worth(crm: CRM, kpi: str) -> Worth:
-    """What one unit of ``kpi`` is worth a year, following `LINKS` to a priced KPI."""
+def worth(crm: CRM, kpi: str, regions: tuple[str, ...] | None = None) -> Worth:
+    """What one unit of ``kpi`` is worth a year, following `LINKS` to a priced KPI;
+    ``regions``: the change's regions, where lead conversion is priced (None: the basis's;
+    churn and activities are priced on the whole company either way)."""
     if kpi in PRICED:
-        return _priced(crm, kpi)
+        return _priced(crm, kpi, regions)
     link = LINKS.get(kpi)
     if link is None:
         return Worth(kpi, math.nan, (f"{kpis.kpi_label(kpi)} not priced: the course has no "
                                      "value model for it",))
-    then = worth(crm, link.moves)
+    then = worth(crm, link.moves, regions)
     size, name = unit_step(kpi)
     moved_size, moved_name = unit_step(link.moves)
     step = (f"{link.reason}: 1 {name} of {kpis.kpi_label(kpi)} moves "

@@ -10,8 +10,9 @@ changes' effect, and adding their uplift to it would count it twice):
     projected KPI = baseline-year value + sum of the uplifts of the changes aimed at it.
 
 Every change is priced by its KPI's value model (`value_model.worth`: lead conversion ->
-extra won deals on the one basis of every ROI of the improvements, `kpis.payoff`, first
-response -> churn -> margin kept, training -> active users -> lead conversion ...):
+extra won deals on the leads and margin of the change's own regions, the formula of the one
+basis of every ROI of the improvements, `kpis.basis`; first response -> churn -> margin
+kept, training -> active users -> lead conversion ...):
 
     benefit per year = sum over changes of uplift x money a year per unit of its KPI (in
     the dataset's currency),
@@ -42,6 +43,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..kpis._common import REGION_SEPARATOR
 from ..kpis.basis import KPI, first_year_basis
 from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import plan_roi
@@ -74,7 +76,8 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
         ``target`` (recorded in ``kpi_targets``), ``in_plan`` (one of the basis's
         improvements, `in_recorded_plan`), ``uplift`` (target - baseline shared equally by
         the changes in the plan aimed at the KPI; 0 for the others and when either is
-        missing) and ``eur_per_unit`` (`value_model.worth`; NaN: not priced). No rows
+        missing), ``regions`` (the change's, a tuple; None when not recorded) and
+        ``eur_per_unit`` (`value_model.worth` on those regions; NaN: not priced). No rows
         when the change log is empty; a cost that is not recorded counts as 0.
     """
     c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
@@ -94,9 +97,20 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
     plan["in_plan"] = in_recorded_plan(crm, c)
     gap = (plan.target - plan.baseline).fillna(0.0).where(plan.in_plan, 0.0)
     plan["uplift"] = gap / plan.in_plan.groupby(plan.kpi).transform("sum").clip(lower=1)
-    prices = {k: worth(crm, k).eur_per_unit for k in set(plan.kpi)}
-    plan["eur_per_unit"] = plan.kpi.map(prices).astype(float)
+    plan["regions"] = [change_regions(text) for text in c.regions]
+    prices = {key: worth(crm, *key).eur_per_unit
+              for key in dict.fromkeys(zip(plan.kpi, plan.regions, strict=True))}
+    plan["eur_per_unit"] = pd.Series([prices[key] for key in zip(
+        plan.kpi, plan.regions, strict=True)], index=plan.index, dtype=float)
     return plan
+
+
+def change_regions(text) -> tuple[str, ...] | None:
+    """The regions of a change's ``regions`` cell (names split on the schema's separator);
+    None when the cell is empty."""
+    found = tuple(dict.fromkeys(r.strip() for r in str(text).split(REGION_SEPARATOR)
+                                if r.strip())) if isinstance(text, str) else ()
+    return found or None
 
 
 def in_recorded_plan(crm: CRM, changes: pd.DataFrame) -> np.ndarray:
@@ -139,27 +153,41 @@ def lessons_plan_text(crm: CRM) -> str:
 
 
 def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str:
-    """Why the ``projection`` (`project` of ``plan``, `planned_changes` with the sliders'
-    values) differs in ROI from the lessons' plan ROI (`lessons_plan_text`), each
-    difference with its figure: lead conversion's benefit here, the other KPIs priced
-    through the links (each one's benefit a year), the cost of the changes outside the
-    recorded plan (``in_plan`` false)."""
+    """Whether and why the ``projection`` (`project` of ``plan``, `planned_changes` with the
+    sliders' values) differs in ROI from the lessons' plan ROI (`lessons_plan_text`),
+    listing only what differs, each with its figure: lead conversion's benefit when it is
+    not the lessons' (to the cent), the other KPIs priced through the links (each one's
+    benefit a year), the cost of the recorded plan's changes when moved, the cost of the
+    changes outside it (``in_plan`` false); when nothing differs, that the two agree."""
     money, k = crm.profile.money, projection.kpis.set_index("kpi")
+    lessons = plan_roi(crm)
     lead = k.benefit.get(KPI, math.nan)
+    parts = []
+    if isinstance(lessons, str) or round(lead, 2) != round(lessons.benefit, 2):
+        parts.append(f"lead conversion is worth {money(lead)} a year here"
+                     + ("" if isinstance(lessons, str) else
+                        f" against the lessons' {money(lessons.benefit)}")
+                     if not math.isnan(lead) else "lead conversion adds nothing here")
     others = [f"{words.kpi(n)} {money(b)}" for n, b in k.benefit.items()
               if n != KPI and not math.isnan(b) and b != 0]
-    parts = [f"lead conversion is worth {money(lead)} a year here" if not math.isnan(lead)
-             else "lead conversion adds nothing here"]
     if others:
         parts.append("the other KPIs add, through the assumed links above, "
                      + ", ".join(others) + " a year")
+    inside = float(plan.cost[plan.in_plan.astype(bool)].sum())
+    if not isinstance(lessons, str) and round(inside, 2) != round(lessons.cost, 2):
+        parts.append(f"the recorded plan's changes cost {money(inside)} here against the "
+                     f"lessons' {money(lessons.cost)}")
     outside = plan[~plan.in_plan.astype(bool) & (plan.cost > 0)]
     if len(outside):
         parts.append(f"the cost includes {money(outside.cost.sum())} of changes outside "
                      "the recorded plan (" + "; ".join(
                          f"{t}, {st}, {money(c)}" for t, st, c in zip(
                              outside.title, outside.status, outside.cost, strict=True))
-                     + "), whose uplift starts at 0 and, moved, is priced on the same basis")
+                     + "), whose uplift starts at 0 and, moved, is priced on the leads and "
+                     "margin of the change's own regions")
+    if not parts:
+        return (f"This projection's ROI, {roi_text(projection.roi)}, agrees with the "
+                "lessons': the same lead conversion benefit and cost, no other KPI priced.")
     return (f"This projection's ROI, {roi_text(projection.roi)}, differs from the lessons' "
             f"because {'; '.join(parts)}.")
 
@@ -383,7 +411,9 @@ class WhatIf:
         items = []
         k = self.projection.kpis.set_index("kpi")
         for kpi in dict.fromkeys(self.plan.kpi):
-            steps = "; then ".join(worth(self.crm, kpi).steps)
+            steps = "; for a change in other regions, ".join(dict.fromkeys(
+                "; then ".join(worth(self.crm, kpi, regions).steps)
+                for regions in self.plan.regions[self.plan.kpi == kpi]))
             row = k.loc[kpi]
             worth_now = ("not priced" if math.isnan(row.benefit) else
                          f"worth {self.crm.profile.money(row.benefit)} a year")

@@ -129,17 +129,29 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
     regions = tuple(dict.fromkeys(r.strip() for text in changes.regions.dropna()
                                   for r in str(text).split(REGION_SEPARATOR) if r.strip()))
     cost = float(changes.cost.sum())
-    b_first, b_last = crm.period("baseline")
-    margin = (margin_per_won_deal(crm, b_first, b_last, regions=set(regions)) if regions
-              else math.nan)
+    leads, margin = leads_and_margin(crm, regions)
     if not cost > 0 or not regions or math.isnan(margin):
         return (f"{CANNOT}no improvement with a cost and a region went live in the review "
                 "window (up to its last day whose leads are old enough), or no won deal of "
                 "their regions has a margin.")
-    created = int(created_leads(crm, b_first, b_last, set(regions)).sum())
-    leads = round(created * 365 / ((b_last - b_first).days + 1))
     return Basis(regions, leads, margin, cost, tuple(changes.change_id.astype(str)),
-                 first, last, (b_first, b_last))
+                 first, last, crm.period("baseline"))
+
+
+def leads_and_margin(crm: CRM, regions) -> tuple[int, float]:
+    """The price of lead conversion in ``regions`` (names), the one formula of the basis and
+    of every change priced on its own regions (the dashboard's what-if):
+
+        leads  = leads of ``regions`` created in the baseline x 365 / its days, rounded,
+        margin = `margin_per_won_deal` of those leads (NaN: no won deal with a margin, or
+                 no region).
+    """
+    b_first, b_last = crm.period("baseline")
+    if not regions:
+        return 0, math.nan
+    margin = margin_per_won_deal(crm, b_first, b_last, regions=set(regions))
+    created = int(created_leads(crm, b_first, b_last, set(regions)).sum())
+    return round(created * 365 / ((b_last - b_first).days + 1)), margin
 
 
 def naive_change(crm: CRM, basis: Basis, confidence: float = CONFIDENCE):

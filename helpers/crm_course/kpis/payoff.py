@@ -180,14 +180,16 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
            "percent and never below -100 % (the whole cost lost)."]
     did = table.loc["difference-in-differences"]
     plan = table.loc["plan", "roi more wins"]
+    earlier = table.loc["plan", "roi earlier wins"]
     plan_words = (f"The plan (recorded target minus recorded baseline, "
                   f"{change_text(table.loc['plan', 'uplift'], 'points')}) expected an ROI "
                   f"of {roi_text(plan)} under more wins")
     if math.isnan(did.uplift):
         out.append(f"No difference-in-differences, so no controlled ROI: {verdict.conclusion}")
-        out.append(f"{plan_words}: " + ("no plan is recorded." if math.isnan(plan) else
-                                         "without a controlled estimate the review can "
-                                         "neither confirm nor refute it."))
+        out.append(f"{plan_words} and {roi_text(earlier)} under earlier wins: "
+                   + ("no plan is recorded." if math.isnan(plan) else
+                      "without a controlled estimate the review can neither confirm nor "
+                      "refute it."))
     else:
         caused = ("every check of the verdict passed" if verdict.established else
                   "that the changes caused this difference is not shown, so this is what the "
@@ -219,15 +221,9 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
                 "on the design's own terms the ROI could lie anywhere from -100 % up, and "
                 "the range above rests on clustered errors, which few regions make "
                 "unreliable.")
-        low, high = did["roi more wins low"], did["roi more wins high"]
-        side = "above" if plan > high else "below"
-        where = ("no plan is recorded" if math.isnan(plan) else
-                 "inside the range, so the review neither confirms nor refutes it"
-                 if low <= plan <= high else
-                 f"{side} the whole range" if bounded else
-                 f"{side} the range from clustered errors, but the randomisation check, "
-                 "which rejects no effect here, cannot rule the plan out either")
-        out.append(f"{plan_words}: {where}.")
+        out.append(f"{plan_words}: {_where(plan, did, 'more wins', bounded)}; under "
+                   f"earlier wins {roi_text(earlier)}: "
+                   f"{_where(earlier, did, 'earlier wins', bounded)}.")
     row = table.loc["naive before/after"]
     if not math.isnan(row.uplift):
         rule = ev.baseline_rule(crm, (basis.first, basis.last)).split(":")[0]
@@ -236,6 +232,21 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
             f"review window up to {basis.last:%d %b %Y} {rule}; "
             f"{change_text(row.uplift, 'points')}, {format_p(naive.p_value)}) would "
             f"give {_range(table, 'naive before/after', 'more wins')} under more wins "
-            "(the ROI of the improvements in the KPI table and on the dashboard); it "
+            "(the ROI of the improvements in the KPI table and on the dashboard) and "
+            f"{_range(table, 'naive before/after', 'earlier wins')} under earlier wins; it "
             "cannot separate the changes from the season and the market.")
     return out
+
+
+def _where(plan: float, did: pd.Series, a: str, bounded: bool) -> str:
+    """Where the ``plan``'s ROI under assumption ``a`` stands against the
+    difference-in-differences' range under it (``did``: its row of the table);
+    ``bounded``: the randomisation check bounds a range."""
+    low, high = did[f"roi {a} low"], did[f"roi {a} high"]
+    side = "above" if plan > high else "below"
+    return ("no plan is recorded" if math.isnan(plan) else
+            "inside the range, so the review neither confirms nor refutes it"
+            if low <= plan <= high else
+            f"{side} the whole range" if bounded else
+            f"{side} the range from clustered errors, but the randomisation check, "
+            "which rejects no effect here, cannot rule the plan out either")

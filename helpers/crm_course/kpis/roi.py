@@ -85,15 +85,6 @@ def _margin(crm: CRM, leads: np.ndarray) -> float:
                         np.count_nonzero(won))[0])
 
 
-def _roi(crm: CRM, leads: np.ndarray, cost: float, reference_rate: float, within_days
-         ) -> float:
-    days = crm.profile.maturity_days if within_days is None else within_days
-    counted, won = converted_leads(crm, leads, days)
-    extra = np.count_nonzero(won) - reference_rate * np.count_nonzero(counted)
-    benefit = extra * _margin(crm, leads)
-    return roi(benefit, cost) if cost > 0 and not np.isnan(benefit) else float("nan")
-
-
 def measured_window(crm: CRM, start, end) -> tuple:
     """(first, last) of an ROI KPI (its entry ``matures``) over [start, end] after the
     engine's maturity rule (`_common.maturity_cut`): ``last`` earlier than asked when the
@@ -131,18 +122,38 @@ def crm_roi(crm: CRM, start, end, *, by: str | None = None,
     -------
     float; NaN when there is no cost in the period, no won deal, or no reference.
     """
+    groups = fixed_groups(by)
+    found = crm_roi_inputs(crm, start, end, reference_rate, within_days)
+    if found is None:
+        return groups.result(np.array([np.nan]), "crm_roi")
+    won, counted, reference_rate, margin, cost = found
+    benefit = (won - reference_rate * counted) * margin
+    value = roi(benefit, cost) if cost > 0 and not np.isnan(benefit) else float("nan")
+    return groups.result(np.array([value]), "crm_roi")
+
+
+def crm_roi_inputs(crm: CRM, start, end, reference_rate: float | None = None,
+                   within_days: int | None = None
+                   ) -> tuple[int, int, float, float, float] | None:
+    """(won, counted, reference_rate, margin, cost) of `crm_roi` over [start, end] (cut by
+    `measured_window`): leads won within the window of `lead_conversion_rate` and leads that
+    count, of those created in the period; the reference conversion (default: the
+    recorded baseline of lead conversion, NaN when none); `margin_per_won_deal` of those
+    leads; the cost of the done changes that went live in it. None when no lead is old
+    enough. Parameters as `crm_roi`."""
     _check_rate(reference_rate)
     first, last = measured_window(crm, start, end)
-    groups = fixed_groups(by)
     if last < first:
-        return groups.result(np.array([np.nan]), "crm_roi")
+        return None
     if reference_rate is None:
         t = crm.kpi_targets
         recorded = t.baseline[t.kpi == "lead_conversion_rate"].to_numpy(dtype=float)
         reference_rate = float(recorded[0]) if len(recorded) else float("nan")
-    cost = float(_done_changes(crm, first, last).cost.sum())
-    value = _roi(crm, created_leads(crm, first, last, None), cost, reference_rate, within_days)
-    return groups.result(np.array([value]), "crm_roi")
+    leads = created_leads(crm, first, last, None)
+    days = crm.profile.maturity_days if within_days is None else within_days
+    counted, won = converted_leads(crm, leads, days)
+    return (np.count_nonzero(won), np.count_nonzero(counted), float(reference_rate),
+            _margin(crm, leads), float(_done_changes(crm, first, last).cost.sum()))
 
 
 # --------------------------------------------------------------------------- the one ROI

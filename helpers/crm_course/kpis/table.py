@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
+from ..inference import CONFIDENCE
 from ._common import GROUPINGS, check_by, group_labels, period, shared_work
 from .basis import naive_roi_words
 from .engine import (
@@ -24,6 +25,7 @@ from .engine import (
     values_interval,
 )
 from .registry import REGISTRY, kpi_names
+from .roi import ASSUMPTIONS, conversion_benefit, crm_roi_inputs, roi, roi_text
 
 STATUSES = ("met", "not met", "cannot tell", "met early", "not met yet", "cannot tell yet",
             "no target", "no data")
@@ -119,11 +121,40 @@ def targets(crm: CRM) -> pd.DataFrame:
 
 
 def _roi_range(crm: CRM, name: str, first, last) -> str:
-    """The naive ROI of the improvements' range and pricing assumptions
-    (`basis.naive_roi_words`) for the ``changes_roi`` row; '' for any other KPI."""
-    if name != "changes_roi":
+    """An ROI row's range and pricing assumptions: the naive ROI of the improvements'
+    (`basis.naive_roi_words`) for ``changes_roi``, the CRM's (`crm_roi_words`) for
+    ``crm_roi``; '' for any other KPI."""
+    if name == "changes_roi":
+        return naive_roi_words(crm, first, last)
+    return crm_roi_words(crm, first, last) if name == "crm_roi" else ""
+
+
+def crm_roi_words(crm: CRM, first, last, confidence: float = CONFIDENCE) -> str:
+    """The CRM's ROI (``crm_roi``) with its range and both pricing assumptions: the
+    uplift, lead conversion of the period's leads (Wilson interval, `values_interval`)
+    minus the recorded pre-CRM conversion (a recorded figure, no interval), and the ends of
+    its interval priced over those leads through `roi.roi` (so the loss side stops at
+    -100 %) under each of `roi.ASSUMPTIONS`; '' when it cannot be computed."""
+    found = crm_roi_inputs(crm, first, last)
+    if found is None:
         return ""
-    return naive_roi_words(crm, first, last)
+    won, counted, reference, margin, cost = found
+    if not cost > 0 or counted < 2 or math.isnan(margin) or math.isnan(reference):
+        return ""
+    share = won / counted
+    low, high, _ = values_interval(np.repeat([1.0, 0.0], [won, counted - won]), "share",
+                                   confidence)
+    days = crm.profile.maturity_days
+    rois = {a: [roi_text(roi(conversion_benefit(p - reference, counted, margin, a, days),
+                             cost)) for p in (share, low, high)] for a in ASSUMPTIONS}
+    (m, m_low, m_high), (e, e_low, e_high) = rois["more wins"], rois["earlier wins"]
+    return (f"ROI {m} if the extra wins are deals that would otherwise be lost (more wins), "
+            f"range {m_low} to {m_high}: lead conversion of the period's {counted:,} leads "
+            f"old enough, {share:.1%} ({confidence:.0%} interval {low:.1%} to {high:.1%}), "
+            f"against the recorded {reference:.1%} before the CRM (a recorded figure, "
+            f"without interval), x {crm.profile.money(margin)} gross margin per won deal, "
+            f"priced; if they are the same deals won sooner (earlier wins) {e} (range "
+            f"{e_low} to {e_high})")
 
 
 def missing_note(crm: CRM, name: str) -> str:
