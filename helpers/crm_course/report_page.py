@@ -66,35 +66,39 @@ def headline(rows: list[Row]) -> Row:
 
 
 def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
-    """(base64 PNG, alt text, caption) of KPI ``row.kpi`` by month over the whole data,
-    young months dashed, the target where it applies to a month, the go-live marked."""
+    """(base64 PNG, alt text, caption) of KPI ``row.kpi`` over the whole data by the period
+    the explorer draws it by (`kpis.evaluation.chart_length`: a month, or a KPI that grows
+    with the period by its target's period, churn by quarter), young periods dashed, the
+    target where it applies to that period, the go-live marked."""
     k = get_kpi(row.kpi)
     first, last = crm.period("all")
-    series, young = ev.over_time(crm, row.kpi, first, last)
+    length = ev.chart_length(crm, row.kpi) or "month"
+    series, young = ev.over_time(crm, row.kpi, first, last, length)
     values = series.iloc[:, 0]
     label = kpi_label(row.kpi)
-    target = None if k.aggregation == "per period" or pd.isna(row.target) else row.target
+    applies = k.aggregation != "per period" or length != "month"
+    target = row.target if applies and pd.notna(row.target) else None
     changes = pd.Timestamp(crm.meta["changes_start"])
     fig = Figure(figsize=plots.FIGSIZE, dpi=100)
     ax = fig.subplots()
     with plots.course_style():
-        plots.line(series.rename(columns={"whole company": label}), f"{label} by month",
-                   "month", k.unit, target=target, percent=k.unit == "share",
+        plots.line(series.rename(columns={"whole company": label}), f"{label} by {length}",
+                   length, k.unit, target=target, percent=k.unit == "share",
                    event=(changes, "changes go live"), immature=young, ax=ax)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
                     pad_inches=0.2)
     shown = values[~young.reindex(values.index, fill_value=False)].dropna()  # mature only
-    alt = f"Line chart of {label.lower()} by month, {first:%B %Y} to {last:%B %Y}."
+    alt = f"Line chart of {label.lower()} by {length}, {first:%B %Y} to {last:%B %Y}."
     if len(shown):
         low, high = shown.idxmin(), shown.idxmax()
-        among = " among the months old enough to judge" if young.any() else ""
+        among = f" among the {length}s old enough to judge" if young.any() else ""
         alt += (f" Lowest{among} {format_value(shown[low], k.unit)} in {low:%B %Y}, "
                 f"highest {format_value(shown[high], k.unit)} in {high:%B %Y}.")
     if target is not None:
         alt += f" A dashed black line marks the target of {format_value(target, k.unit)}."
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
-    caption = f"{label} by month ({k.unit})."
+    caption = f"{label} by {length} ({k.unit})."
     if young.any():
         text = " " + ev.young_note(series, young, k.maturity_days(crm)) + "."
         alt += text
