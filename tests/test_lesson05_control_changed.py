@@ -29,7 +29,7 @@ def test_no_control_comparison_when_the_control_got_the_changes(
     assert said in text[setup]  # the set-up cell says it once, first
     survey = next(i for i, c in enumerate(cells) if c.source.startswith("## 7."))
     section_6 = [i for i in range(heading, survey) if cells[i].cell_type == "code"]
-    guarded = [i for i in range(heading, roi) if "if changed_control" in cells[i].source]
+    guarded = [i for i in range(heading, roi) if "if no_control" in cells[i].source]
     assert len(section_6) >= 7 and set(section_6) <= set(guarded)
     assert all(said in text[i] for i in guarded)
     earlier = "".join(text[:roi])
@@ -84,3 +84,22 @@ def test_treated_regions_follow_the_change_log_when_the_control_got_one(
     for wrong in ("control region (neither)", "active-user rate, control region",
                   "; control +", "(East, North, South)."):
         assert wrong not in out, wrong
+
+
+@pytest.mark.notebook
+def test_a_control_region_without_leads_is_said_to_be_no_comparison(
+        notebook_runs, sample_dir_copy, tmp_path):
+    # the second review of 24: an import whose control region had no sales rep crashed
+    # lesson 05 (the event study and the placebo had no control records)
+    import pandas as pd
+
+    data = sample_dir_copy(tmp_path)
+    users = pd.read_csv(data / "users.csv", dtype=str, keep_default_na=False)
+    users.loc[users.region == "West", "region"] = "North"  # West keeps no rep and no agent
+    users.to_csv(data / "users.csv", index=False)
+    run = notebook_runs.run([(LESSON, {"data_dir": str(data)})])[0]
+    assert run.error is None, run.error
+    text = "".join(o.get("text", "") for c in nbformat.read(run.output, as_version=4).cells
+                   if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "Not compared with the control region (West): it has no lead of its own" in text
+    assert "Randomisation p-value" not in text
