@@ -285,3 +285,12 @@ def test_a_comparison_measured_over_shorter_periods_names_them(sample):
     assert "Measured 01 Jan 2025 to 01 Mar 2025 against 01 Jan 2026 to 01 Mar 2026" in \
         row.sentence
     assert "the baseline is cut the same way" in row.sentence
+
+
+def test_two_durations_that_round_alike_are_told_apart():
+    # the outside review of 25: 'moved from 2.0 h to 2.0 h (-0.1 h'
+    from crm_course.kpis import evaluation as ev
+    c = ev.Comparison("first_response_hours", 2.04, 1.96, 900, 800, -0.08, -0.3, 0.14,
+                      0.4, "Mann-Whitney U", "no clear change", "")
+    said = report.describe(c, "business hours")
+    assert "from 2.04 h to 1.96 h" in said and "2.0 h to 2.0 h" not in said

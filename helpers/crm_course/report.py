@@ -157,6 +157,8 @@ def describe(c: ev.Comparison, unit: str) -> str:
     they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
     label = kpi_label(c.kpi)
     b, a = format_value(c.before, unit), format_value(c.after, unit)
+    if b == a and c.before != c.after and unit.endswith("hours"):  # not '2.0 h to 2.0 h'
+        b, a = f"{c.before:.2f} h", f"{c.after:.2f} h"
     if c.claim == "not comparable":
         return f"{label} cannot be compared between the two periods ({c.note})."
     change = format_difference(c.difference, unit)
