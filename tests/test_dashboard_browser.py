@@ -375,16 +375,21 @@ def test_a_page_whose_kernel_is_gone_says_so_and_reloads(tmp_path, browser_page)
         _wait_for_pool(log, f"http://127.0.0.1:{port}/")
         page = browser_page
         _chart_seconds(page, f"http://127.0.0.1:{port}/")
-        banner = page.locator("#crm-watchdog")
-        banner.wait_for(timeout=30_000)
-        assert "session has ended" in banner.inner_text()
-        # it reloads itself; a fresh kernel runs the whole dashboard (about 7 s idle, far
-        # longer on a loaded machine), the same budget as the reload tests
-        page.wait_for_event("load", timeout=120_000)
-        page.wait_for_function(f"() => document.querySelector('{CHART}')?.naturalWidth > 0",
-                               timeout=120_000)
+        _says_ended_and_reloads(page)
     finally:
         _stop(process)
+
+
+def _says_ended_and_reloads(page) -> None:
+    """The page's watchdog says the session ended, then the page reloads itself and draws
+    its chart; a fresh kernel runs the whole dashboard (about 7 s idle, far longer on a
+    loaded machine), the same budget as the reload tests."""
+    banner = page.locator("#crm-watchdog")
+    banner.wait_for(timeout=30_000)
+    assert "session has ended" in banner.inner_text()
+    page.wait_for_event("load", timeout=120_000)
+    page.wait_for_function(f"() => document.querySelector('{CHART}')?.naturalWidth > 0",
+                           timeout=120_000)
 
 
 def test_a_page_whose_kernel_crashed_says_so_and_reloads(tmp_path, browser_page):
@@ -408,12 +413,7 @@ def test_a_page_whose_kernel_crashed_says_so_and_reloads(tmp_path, browser_page)
         assert pids, f"no process of kernel {kernel}"
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
-        banner = page.locator("#crm-watchdog")
-        banner.wait_for(timeout=30_000)
-        assert "session has ended" in banner.inner_text()
-        page.wait_for_event("load", timeout=120_000)
-        page.wait_for_function(f"() => document.querySelector('{CHART}')?.naturalWidth > 0",
-                               timeout=120_000)
+        _says_ended_and_reloads(page)
     finally:
         _stop(process)
 
