@@ -106,8 +106,8 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
 
 
 def change_regions(text) -> tuple[str, ...] | None:
-    """The regions of a change's ``regions`` cell (names split on the schema's separator);
-    None when the cell is empty."""
+    """The regions of a change's ``regions`` cell ``text`` (names split on the schema's
+    separator); None when the cell is empty."""
     found = tuple(dict.fromkeys(r.strip() for r in str(text).split(REGION_SEPARATOR)
                                 if r.strip())) if isinstance(text, str) else ()
     return found or None

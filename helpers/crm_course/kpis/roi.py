@@ -137,10 +137,10 @@ def crm_roi_inputs(crm: CRM, start, end, reference_rate: float | None = None,
                    ) -> tuple[int, int, float, float, float] | None:
     """(won, counted, reference_rate, margin, cost) of `crm_roi` over [start, end] (cut by
     `measured_window`): leads won within the window of `lead_conversion_rate` and leads that
-    count, of those created in the period; the reference conversion (default: the
-    recorded baseline of lead conversion, NaN when none); `margin_per_won_deal` of those
-    leads; the cost of the done changes that went live in it. None when no lead is old
-    enough. Parameters as `crm_roi`."""
+    count, of those created in the period; the reference conversion (``reference_rate``;
+    default: the recorded baseline of lead conversion, NaN when none); `margin_per_won_deal`
+    of those leads; the cost of the done changes that went live in it. None when no lead is
+    old enough. ``within_days``: another conversion window, as in `crm_roi`."""
     _check_rate(reference_rate)
     first, last = measured_window(crm, start, end)
     if last < first:
