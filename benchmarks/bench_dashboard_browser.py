@@ -111,6 +111,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Stop the Voila server ``process``: SIGTERM, then SIGKILL after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -199,12 +209,7 @@ def room(visitors: int, live_timeout: float = 600) -> tuple[list[float], list[fl
                 firsts = [page.evaluate("window.__first") / 1000 for page in pages]
                 browser.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             with contextlib.suppress(ProcessLookupError):  # kernels left by a killed Voila
                 os.killpg(process.pid, signal.SIGKILL)
     return firsts, lives, load
@@ -355,12 +360,7 @@ def main() -> int:
                                      os.getloadavg()[0])
                 browser.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
     # (name, median, worst, target, load average)
     firsts, lives = [r[0] for r in reloads], [r[1] for r in reloads]
     load = statistics.median(r[2] for r in reloads)
