@@ -43,7 +43,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
-from ..kpis._common import REGION_SEPARATOR
+from ..kpis._common import region_names
 from ..kpis.basis import KPI, first_year_basis
 from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import plan_roi
@@ -108,9 +108,7 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
 def change_regions(text) -> tuple[str, ...] | None:
     """The regions of a change's ``regions`` cell ``text`` (names split on the schema's
     separator); None when the cell is empty."""
-    found = tuple(dict.fromkeys(r.strip() for r in str(text).split(REGION_SEPARATOR)
-                                if r.strip())) if isinstance(text, str) else ()
-    return found or None
+    return region_names(text) or None
 
 
 def in_recorded_plan(crm: CRM, changes: pd.DataFrame) -> np.ndarray:

@@ -24,7 +24,7 @@ import pandas as pd
 from ..data import CRM
 from ..inference import CONFIDENCE, change_text, compare_proportions
 from . import records
-from ._common import REGION_SEPARATOR, Result, fixed_groups
+from ._common import Result, fixed_groups, region_names
 from .baselines import comparison_baseline
 from .roi import (
     ASSUMPTIONS,
@@ -126,8 +126,7 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
         return f"{CANNOT}{', '.join(missing)} missing in this dataset."
     first, last = measured_window(crm, start, end)
     changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
-    regions = tuple(dict.fromkeys(r.strip() for text in changes.regions.dropna()
-                                  for r in str(text).split(REGION_SEPARATOR) if r.strip()))
+    regions = tuple(dict.fromkeys(n for text in changes.regions for n in region_names(text)))
     cost = float(changes.cost.sum())
     leads, margin = leads_and_margin(crm, regions)
     if not cost > 0 or not regions or math.isnan(margin):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..data import CRM
 from ..schema import CHANGE_KINDS
-from ._common import REGION_SEPARATOR
+from ._common import region_names
 from .records import RECORD
 from .registry import REGISTRY
 
@@ -74,10 +74,6 @@ def _improvements(crm: CRM) -> pd.DataFrame:
     return c[live]
 
 
-def _regions(text) -> set[str]:
-    return {r.strip() for r in str(text).split(REGION_SEPARATOR) if r.strip()}
-
-
 def treated_regions(crm: CRM) -> list[str]:
     """The regions that got an improvement (`_improvements`) by the change log, sorted;
     [] when the dataset has no change log. With a control region that got none, every
@@ -85,7 +81,7 @@ def treated_regions(crm: CRM) -> list[str]:
     is among them."""
     if crm.missing("changes") or crm.changes.empty:
         return []
-    return sorted(set().union(*map(_regions, _improvements(crm).regions)))
+    return sorted(set().union(*map(region_names, _improvements(crm).regions)))
 
 
 def control_changed(crm: CRM) -> list[str]:
@@ -98,7 +94,7 @@ def control_changed(crm: CRM) -> list[str]:
     if not control or crm.changes.empty:
         return []
     live = _improvements(crm)
-    return list(live.change_id[live.regions.map(lambda text: control in _regions(text))]
+    return list(live.change_id[live.regions.map(lambda text: control in region_names(text))]
                 .astype(str))
 
 
