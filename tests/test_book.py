@@ -278,8 +278,11 @@ def test_search_finds_churn(built, browser):
     page.locator("#pst-search-dialog input[type=search]").fill("churn")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search.html?q=churn*")
+    # Sphinx shows its results one at a time, fetching each page's summary
+    # first; only "Search finished" means the list is complete.
+    page.locator("#search-results .search-summary", has_text="Search finished").wait_for(
+        timeout=30_000)
     results = page.locator("#search-results ul.search li")
-    results.first.wait_for(timeout=20_000)
     assert results.count() >= 3
     assert any("KPI reference" in t for t in results.all_inner_texts())
     assert page.errors == []
