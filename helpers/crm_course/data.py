@@ -24,7 +24,16 @@ import pyarrow.compute as pc
 from . import checks, fastload
 from .paths import data_setting
 from .profile import Profile, check_policies
-from .schema import METADATA_FILE, METADATA_KEYS, OPTIONAL_METADATA_KEYS, TABLES, Column, Table
+from .schema import (
+    LIST_SEPARATOR,
+    METADATA_FILE,
+    METADATA_KEYS,
+    OPTIONAL_METADATA_KEYS,
+    TABLES,
+    Column,
+    Table,
+    region_names,
+)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
 MAX_LISTED = 5  # lines and values quoted per problem
@@ -306,22 +315,21 @@ def parse_table(table: Table, raw: pd.DataFrame, problems: list[str],
 
 def check_change_regions(tables: dict[str, pd.DataFrame], regions: list[str] | None,
                          problems: list[str]) -> None:
-    """Every region named in ``changes.regions`` (';'-separated) must be one of the
+    """Every region named in ``changes.regions`` (`schema.region_names`) must be one of the
     company's ``regions`` (its profile's vocabulary; no check without one): the control
     group rests on which regions got which change, so 'west' or 'Wset' must not pass.
     ``tables``: name -> parsed frame; ``problems``: list the unknown names go to."""
     changes = tables.get("changes")
     if changes is None or changes.empty or not regions:
         return
-    named = changes.regions.astype(str).str.split(";").map(
-        lambda parts: sorted({p.strip() for p in parts if p.strip()} - set(regions)))
+    named = changes.regions.map(lambda text: sorted(set(region_names(text)) - set(regions)))
     bad = named.map(bool).to_numpy()
     if bad.any():
         unknown = sorted(set().union(*named[bad]))
         problems.append(f"changes.csv, column 'regions': unknown region(s) "
                         f"{quote_values(unknown)} at {quote_lines(np.flatnonzero(bad))}"
                         f"; the company's regions are {', '.join(regions)} "
-                        "(profile.vocabularies.regions), separated by ';'")
+                        f"(profile.vocabularies.regions), separated by '{LIST_SEPARATOR}'")
 
 
 def orphans(tables: dict[str, pd.DataFrame]

@@ -35,6 +35,7 @@ from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
+from .schema import region_names
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -591,7 +592,7 @@ def _control_goes_live(crm: CRM, due: pd.Timestamp) -> bool:
     next review then has no region without the changes to compare with."""
     control = crm.profile.control_region
     return bool(control) and any(
-        control in str(c.regions).split(";") and pd.Timestamp(c.start_date) <= due
+        control in region_names(c.regions) and pd.Timestamp(c.start_date) <= due
         for c in _planned(crm))
 
 
@@ -664,7 +665,7 @@ def _planned_control(crm: CRM, change) -> str:
     for its power, `_ab_power`, or an interrupted time series with the history it needs,
     `designs.series.HISTORY_MONTHS`)."""
     control = crm.profile.control_region
-    if not control or control not in str(change.regions).split(";"):
+    if not control or control not in region_names(change.regions):
         return ""
     from .designs.series import HISTORY_MONTHS
 

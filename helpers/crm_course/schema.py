@@ -38,6 +38,16 @@ STAGES = OPEN_STAGES + ("won", "lost")
 FUNNEL_STAGES = OPEN_STAGES + ("won",)
 CAMPAIGN_CHANNELS = ("email", "webinar", "trade show", "direct mail", "social")
 CAMPAIGN_OBJECTIVES = ("acquisition", "nurture", "win-back")
+LIST_SEPARATOR = ";"  # between the names of a list cell (the change log's regions, departments)
+
+
+def region_names(text) -> tuple[str, ...]:
+    """The names in a list cell ``text`` of the change log ('North;South' -> ('North',
+    'South')), split on `LIST_SEPARATOR`, stripped, each once in order; () for an empty
+    cell or a missing value."""
+    if not isinstance(text, str):
+        return ()
+    return tuple(dict.fromkeys(n.strip() for n in text.split(LIST_SEPARATOR) if n.strip()))
 TICKET_CHANNELS = ("email", "phone", "portal", "chat")
 PRIORITIES = ("urgent", "high", "normal", "low")
 TICKET_CATEGORIES = ("how-to", "technical", "billing", "delivery", "post-sale incident")
@@ -323,8 +333,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("status", "category", "done, or planned after the data's end.",
                values=CHANGE_STATUSES),
         Column("start_date", "date", "Go-live date."),
-        Column("departments", "text", "Departments affected, ';'-separated."),
-        Column("regions", "text", "Regions affected, ';'-separated."),
+        Column("departments", "text", f"Departments affected, '{LIST_SEPARATOR}'-separated."),
+        Column("regions", "text", f"Regions affected, '{LIST_SEPARATOR}'-separated."),
         Column("cost", "money", "One-off cost.", minimum=0),
         Column("kpi", "text", "KPI the change should move; empty for running costs.",
                nullable=True),

@@ -43,12 +43,12 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
-from ..kpis._common import region_names
 from ..kpis.basis import KPI, first_year_basis
 from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import plan_roi
 from ..kpis.roi import roi as engine_roi
 from ..kpis.roi import roi_text
+from ..schema import region_names
 from . import words
 from .render import Chart, Panel, about, number, table_html
 from .value_model import unit_step, worth

@@ -35,16 +35,6 @@ NO_GROUPINGS: tuple[str, ...] = ()
 YEAR_DAYS = 365.25
 MONTH_DAYS = YEAR_DAYS / 12
 ONE_DAY = np.timedelta64(1, "D")
-REGION_SEPARATOR = ";"  # lists of regions/departments in the change log
-
-
-def region_names(text) -> tuple[str, ...]:
-    """The names in a change log's list cell ``text`` ('North;South' -> ('North', 'South')),
-    split on `REGION_SEPARATOR`, stripped, each once in order; () for an empty cell."""
-    if not isinstance(text, str):
-        return ()
-    return tuple(dict.fromkeys(n.strip() for n in text.split(REGION_SEPARATOR) if n.strip()))
-
 Result = float | pd.Series
 
 

@@ -23,8 +23,9 @@ import pandas as pd
 
 from ..data import CRM
 from ..inference import CONFIDENCE, change_text, compare_proportions
+from ..schema import region_names
 from . import records
-from ._common import Result, fixed_groups, region_names
+from ._common import Result, fixed_groups
 from .baselines import comparison_baseline
 from .roi import (
     ASSUMPTIONS,

@@ -18,8 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import CRM
-from ..schema import CHANGE_KINDS
-from ._common import region_names
+from ..schema import CHANGE_KINDS, region_names
 from .records import RECORD
 from .registry import REGISTRY
 
