@@ -310,6 +310,11 @@ class Groups:
         keep = self._keep(mask)
         return np.bincount(self.codes[keep], weights=values[keep], minlength=self.size)
 
+    def mean(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` where ``mask`` is True, per group (NaN for an empty group):
+        total / count, a share for 0/1 values."""
+        return divide(self.total(values, mask), self.count(mask))
+
     def stat(self, values: np.ndarray, mask: np.ndarray, statistic: str) -> np.ndarray:
         """``statistic`` (see `summarise`) of ``values`` where ``mask`` is True, per group."""
         if self.codes is None:

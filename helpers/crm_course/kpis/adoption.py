@@ -63,11 +63,20 @@ def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
         raise ValueError(f"min_share must be a share above 0 and at most 1, got {min_share!r}")
     first, last = period(start, end)
     groups = user_groups(crm, crm.users, "user_id", by)
-    if crm.usage_log.empty:  # an export without a usage log: unknown, not zero
-        return groups.result(np.full(groups.size, np.nan), "active_user_rate")
+    licensed, active = activity_rows(crm, first, last, min_share)
+    return groups.result(groups.mean(active, licensed), "active_user_rate")
+
+
+def activity_rows(crm: CRM, first, last, min_share: float = 0.5
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `active_user_rate`: (mask, active) over ``crm.users``, the users
+    licensed in [first, last] (`user_activity`; none without a usage log: unknown, not
+    inactive) and 1.0 for those active, else 0.0. ``min_share``: as in
+    `active_user_rate`."""
+    if crm.usage_log.empty:
+        return np.zeros(len(crm.users), dtype=bool), np.zeros(len(crm.users))
     licensed, active = user_activity(crm, first, last, min_share)
-    return groups.result(divide(groups.count(active), groups.count(licensed)),
-                         "active_user_rate")
+    return licensed, active.astype(float)
 
 
 def user_activity(crm: CRM, first, last, min_share: float = 0.5

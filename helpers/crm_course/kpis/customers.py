@@ -85,10 +85,19 @@ def churn_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
     or no churn date recorded at all (an export without them: not recorded, not 0 %).
     """
     first, last = period(start, end)
-    groups, start_count, lost = _churn_counts(crm, first, last, by)
+    groups = account_groups(crm, crm.accounts, "account_id", by)
+    at_start, lost = churn_rows(crm, first, last)
+    return groups.result(groups.mean(lost, at_start), "churn_rate")
+
+
+def churn_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `churn_rate`: (mask, lost) over ``crm.accounts``, the customers at
+    the start of [first, last] (`churned`; none when no churn date is recorded at all: not
+    recorded, not 0 %) and 1.0 for those who churned in it, else 0.0."""
+    at_start, lost = churned(crm, first, last)
     if crm.missing("accounts.churn_date"):
-        start_count = np.zeros_like(start_count)
-    return groups.result(divide(lost, start_count), "churn_rate")
+        at_start = np.zeros_like(at_start)
+    return at_start, lost.astype(float)
 
 
 def retention_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
@@ -312,11 +321,16 @@ def average_order_value(crm: CRM, start, end, *, by: str | None = None) -> Resul
     is in the period. NaN: no order in the period.
     """
     first, last = period(start, end)
+    groups = account_groups(crm, crm.orders, "account_id", by)
+    placed, amount = order_amount_rows(crm, first, last)
+    return groups.result(groups.mean(amount, placed), "average_order_value")
+
+
+def order_amount_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `average_order_value`: (mask, amount) over ``crm.orders``, the
+    orders placed in [first, last] and every order's amount."""
     o = crm.orders
-    groups = account_groups(crm, o, "account_id", by)
-    mask = in_period(o.order_date, first, last)
-    return groups.result(divide(groups.total(o.amount.to_numpy(dtype=float), mask),
-                                groups.count(mask)), "average_order_value")
+    return in_period(o.order_date, first, last), o.amount.to_numpy(dtype=float)
 
 
 def cross_sell_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:

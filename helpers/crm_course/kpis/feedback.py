@@ -12,7 +12,7 @@ import numpy as np
 
 from ..data import CRM
 from ..feedback import sus_scores
-from ._common import Result, divide, in_period, period, user_groups
+from ._common import Result, in_period, period, user_groups
 
 
 def sus_score(crm: CRM, start, end, *, by: str | None = None) -> Result:
@@ -24,9 +24,15 @@ def sus_score(crm: CRM, start, end, *, by: str | None = None) -> Result:
     out. NaN: no response in the period.
     """
     first, last = period(start, end)
+    groups = user_groups(crm, crm.survey_responses, "user_id", by)
+    complete, score = sus_rows(crm, first, last)
+    return groups.result(groups.mean(score, complete), "sus_score")
+
+
+def sus_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `sus_score`: (mask, score) over ``crm.survey_responses``, the
+    complete responses submitted in [first, last] and every response's SUS score (NaN
+    when an item is missing)."""
     s = crm.survey_responses
-    groups = user_groups(crm, s, "user_id", by)
     score = sus_scores(s).to_numpy(dtype=float)
-    mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
-    return groups.result(divide(groups.total(np.nan_to_num(score), mask), groups.count(mask)),
-                         "sus_score")
+    return in_period(s.submitted_date, first, last) & ~np.isnan(score), score

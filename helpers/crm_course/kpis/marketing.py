@@ -25,7 +25,7 @@ from ._common import (
     user_groups,
 )
 from .roi import roi
-from .sales import converted_leads
+from .sales import lead_rows
 
 ACQUISITION = "acquisition"
 
@@ -45,11 +45,17 @@ def campaign_response_rate(crm: CRM, start, end, *, by: str | None = None) -> Re
     """
     first, last = period(start, end)
     groups = fixed_groups(by)
+    sent, responded = send_rows(crm, first, last)
+    return groups.result(groups.mean(responded, sent), "campaign_response_rate")
+
+
+def send_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `campaign_response_rate`: (mask, responded) over
+    ``crm.campaign_members``, the messages sent in [first, last] (holdouts left out) and
+    1.0 for those that got a response, else 0.0."""
     m = crm.campaign_members
     sent = in_period(m.sent_date, first, last) & ~m.holdout.to_numpy(dtype=bool)
-    responded = sent & m.responded.to_numpy(dtype=bool)
-    return groups.result(divide(groups.count(responded), groups.count(sent)),
-                         "campaign_response_rate")
+    return sent, m.responded.to_numpy(dtype=bool).astype(float)
 
 
 def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
@@ -62,13 +68,9 @@ def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
     ``within_days`` as in `lead_conversion_rate`. NaN: no campaign lead old enough.
     """
     first, last = period(start, end)
-    o = crm.opportunities
-    groups = user_groups(crm, o, "owner_id", by)
-    leads, won = converted_leads(
-        crm, in_period(o.created_date, first, last) & o.campaign_id.notna().to_numpy(),
-        crm.profile.maturity_days if within_days is None else within_days)
-    return groups.result(divide(groups.count(won), groups.count(leads)),
-                         "campaign_conversion_rate")
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    leads, won = lead_rows(crm, first, last, within_days, campaign_only=True)
+    return groups.result(groups.mean(won, leads), "campaign_conversion_rate")
 
 
 def _campaign_leads(crm: CRM, campaign_ids: pd.Series) -> np.ndarray:

@@ -18,6 +18,11 @@ records) and the column of the person who handled it (``owner_id``, ``agent_id``
 records of no region are left out. This is what the causal verdict compares
 (`kpis.panels`); a KPI without dated records (the active-user rate, one value per user and
 period) raises ValueError.
+
+Each is built from the one rule of its KPI: a ``*_rows`` function beside the KPI function
+(`sales.lead_rows`, `service.csat_rows` ...) giving the mask of the rows that count and
+the value of each row, which the KPI aggregates per group (`_common.Groups.mean` for
+shares and money, `Groups.stat` for durations) and these return as records.
 """
 
 from __future__ import annotations
@@ -26,18 +31,14 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
-from ..feedback import sus_scores
-from . import adoption, sales
+from . import adoption, customers, feedback, marketing, sales, service
 from ._common import (
     account_groups,
     account_rows,
-    in_period,
     period,
     user_groups,
     user_rows,
 )
-from .customers import churn_counts, churned
-from .service import ticket_durations
 
 Records = np.ndarray | pd.Series | pd.DataFrame
 RECORD = "record"  # ``by=RECORD``: one row per record with its day, region and handler
@@ -84,15 +85,11 @@ def _record_rows(crm: CRM, values: np.ndarray, rows: np.ndarray, frame: pd.DataF
 
 def leads(crm: CRM, first, last, campaign_only: bool = False, by: str | None = None
           ) -> Records:
-    """1/0 per lead created in [first, last]: won within the maturity window. ``campaign_only``:
-    only leads with a campaign."""
-    o = crm.opportunities
-    mask = in_period(o.created_date, first, last)
-    if campaign_only:
-        mask &= o.campaign_id.notna().to_numpy()
-    counted, won = sales.converted_leads(crm, mask, crm.profile.maturity_days)
-    return grouped(crm, won[counted].astype(float), counted, o, "owner_id", by,
-                    day="created_date")
+    """1/0 per lead created in [first, last]: won within the maturity window
+    (`sales.lead_rows`). ``campaign_only``: only leads with a campaign."""
+    counted, won = sales.lead_rows(crm, first, last, campaign_only=campaign_only)
+    return grouped(crm, won[counted], counted, crm.opportunities, "owner_id", by,
+                   day="created_date")
 
 
 def campaign_leads(crm: CRM, first, last, by: str | None = None) -> Records:
@@ -100,109 +97,100 @@ def campaign_leads(crm: CRM, first, last, by: str | None = None) -> Records:
     return leads(crm, first, last, campaign_only=True, by=by)
 
 
-def _won_deals(crm: CRM, first, last) -> np.ndarray:
-    o = crm.opportunities
-    return (in_period(o.close_date, first, last) & (o.stage == "won").to_numpy())
-
-
 _ACCOUNT_REGION = ("account_id", account_groups)  # a ticket's region: its account's
 
 
 def _ticket_hours(crm: CRM, first, last, column: str, by: str | None,
                   business_hours: bool) -> Records:
-    mask, durations = ticket_durations(crm, first, last, column, business_hours)
+    mask, durations = service.ticket_durations(crm, first, last, column, business_hours)
     return grouped(crm, durations[mask], mask, crm.tickets, "agent_id", by,
-                    day="created_at", region=_ACCOUNT_REGION)
+                   day="created_at", region=_ACCOUNT_REGION)
 
 
 def first_response_hours(crm: CRM, first, last, by: str | None = None,
                          business_hours: bool = True) -> Records:
     """Hours to the first reply (the profile's business hours, or calendar hours), per
-    answered ticket created in [first, last]. ``business_hours``: False for calendar hours."""
+    answered ticket created in [first, last] (`service.ticket_durations`).
+    ``business_hours``: False for calendar hours."""
     return _ticket_hours(crm, first, last, "first_response_at", by, business_hours)
 
 
 def resolution_hours(crm: CRM, first, last, by: str | None = None) -> Records:
-    """Business hours to resolution, per resolved ticket created in [first, last]."""
+    """Business hours to resolution, per resolved ticket created in [first, last]
+    (`service.ticket_durations`)."""
     return _ticket_hours(crm, first, last, "resolved_at", by, True)
 
 
 def closed_deals(crm: CRM, first, last, by: str | None = None) -> Records:
-    """1/0 per deal closed in [first, last]: won."""
-    o = crm.opportunities
-    closed = in_period(o.close_date, first, last) & o.stage.isin(["won", "lost"]).to_numpy()
-    won = (o.stage[closed] == "won").to_numpy(dtype=float)
-    return grouped(crm, won, closed, o, "owner_id", by, day="close_date")
+    """1/0 per deal closed in [first, last]: won (`sales.closed_rows`)."""
+    closed, won = sales.closed_rows(crm, first, last)
+    return grouped(crm, won[closed], closed, crm.opportunities, "owner_id", by,
+                   day="close_date")
 
 
 def csat_answers(crm: CRM, first, last, by: str | None = None) -> Records:
-    """1/0 per CSAT answer of a ticket created in [first, last]: a 4 or 5."""
-    t = crm.tickets
-    score = t.csat.to_numpy(dtype=float, na_value=np.nan)
-    answered = in_period(t.created_at, first, last) & ~np.isnan(score)
-    return grouped(crm, (score[answered] >= 4).astype(float), answered, t, "agent_id", by,
-                    day="created_at", region=_ACCOUNT_REGION)
+    """1/0 per CSAT answer of a ticket created in [first, last]: a 4 or 5
+    (`service.csat_rows`)."""
+    answered, satisfied = service.csat_rows(crm, first, last)
+    return grouped(crm, satisfied[answered], answered, crm.tickets, "agent_id", by,
+                   day="created_at", region=_ACCOUNT_REGION)
 
 
 def deal_amounts(crm: CRM, first, last, by: str | None = None) -> Records:
-    """Amount per deal won in [first, last]."""
-    o = crm.opportunities
-    won = _won_deals(crm, first, last)
-    return grouped(crm, o.amount.to_numpy(dtype=float)[won], won, o, "owner_id", by,
-                    day="close_date")
+    """Amount per deal won in [first, last] whose amount is known
+    (`sales.deal_amount_rows`)."""
+    won, amount = sales.deal_amount_rows(crm, first, last)
+    return grouped(crm, amount[won], won, crm.opportunities, "owner_id", by,
+                   day="close_date")
 
 
 def cycle_days(crm: CRM, first, last, by: str | None = None) -> Records:
-    """Days from creation to winning, per deal won in [first, last] in a possible order."""
+    """Days from creation to winning, per deal won in [first, last] in a possible order
+    (`sales.won_cycles`)."""
     won, days = sales.won_cycles(crm, first, last)
     return grouped(crm, days[won], won, crm.opportunities, "owner_id", by,
-                    day="close_date")
+                   day="close_date")
 
 
 def order_amounts(crm: CRM, first, last, by: str | None = None) -> Records:
-    """Amount per order placed in [first, last]."""
-    o = crm.orders
-    placed = in_period(o.order_date, first, last)
-    return grouped(crm, o.amount.to_numpy(dtype=float)[placed], placed, o, "account_id", by,
-                    account_groups, day="order_date")
+    """Amount per order placed in [first, last] (`customers.order_amount_rows`)."""
+    placed, amount = customers.order_amount_rows(crm, first, last)
+    return grouped(crm, amount[placed], placed, crm.orders, "account_id", by,
+                   account_groups, day="order_date")
 
 
 def active_users(crm: CRM, first, last, by: str | None = None) -> Records:
-    """1/0 per user licensed in [first, last]: active (`adoption.active_user_rate`); none
+    """1/0 per user licensed in [first, last]: active (`adoption.activity_rows`); none
     without a usage log (unknown, not inactive)."""
-    if crm.usage_log.empty:
-        return grouped(crm, np.array([]), np.zeros(len(crm.users), dtype=bool), crm.users,
-                        "user_id", by)
-    licensed, active = adoption.user_activity(crm, first, last)
-    return grouped(crm, active[licensed].astype(float), licensed, crm.users, "user_id", by)
+    licensed, active = adoption.activity_rows(crm, first, last)
+    return grouped(crm, active[licensed], licensed, crm.users, "user_id", by)
 
 
 def sus_responses(crm: CRM, first, last, by: str | None = None) -> Records:
-    """SUS score (0-100) per complete survey response submitted in [first, last]."""
-    s = crm.survey_responses
-    score = sus_scores(s).to_numpy(dtype=float)
-    mask = in_period(s.submitted_date, first, last) & ~np.isnan(score)
-    return grouped(crm, score[mask], mask, s, "user_id", by, day="submitted_date")
+    """SUS score (0-100) per complete survey response submitted in [first, last]
+    (`feedback.sus_rows`)."""
+    complete, score = feedback.sus_rows(crm, first, last)
+    return grouped(crm, score[complete], complete, crm.survey_responses, "user_id", by,
+                   day="submitted_date")
 
 
 def churned_customers(crm: CRM, first, last, by: str | None = None) -> Records:
-    """1/0 per customer at the start of [first, last] (`customers.churned`): churned in it,
-    the records of `customers.churn_rate` (lost / customers at start); none without churn
-    dates (not recorded, not 0 %). One value per account and period, not per day."""
-    at_start, lost = churned(crm, *period(first, last))
-    if crm.missing("accounts.churn_date"):
-        at_start = np.zeros_like(at_start)
-    return grouped(crm, lost[at_start].astype(float), at_start, crm.accounts, "account_id",
-                   by, account_groups)
+    """1/0 per customer at the start of [first, last]: churned in it
+    (`customers.churn_rows`), the records of `customers.churn_rate` (lost / customers at
+    start); none without churn dates (not recorded, not 0 %). One value per account and
+    period, not per day."""
+    at_start, lost = customers.churn_rows(crm, *period(first, last))
+    return grouped(crm, lost[at_start], at_start, crm.accounts, "account_id", by,
+                   account_groups)
 
 
 def campaign_sends(crm: CRM, first, last) -> pd.Series:
-    """1/0 per campaign message sent in [first, last] (holdouts left out): responded,
-    indexed by the send's ``campaign_id`` (its cluster)."""
-    m = crm.campaign_members
-    sent = in_period(m.sent_date, first, last) & ~m.holdout.to_numpy(dtype=bool)
-    return pd.Series(m.responded.to_numpy(dtype=bool)[sent].astype(float),
-                     index=m.campaign_id.to_numpy(dtype=object)[sent], dtype=float)
+    """1/0 per campaign message sent in [first, last] (holdouts left out): responded
+    (`marketing.send_rows`), indexed by the send's ``campaign_id`` (its cluster)."""
+    sent, responded = marketing.send_rows(crm, first, last)
+    return pd.Series(responded[sent],
+                     index=crm.campaign_members.campaign_id.to_numpy(dtype=object)[sent],
+                     dtype=float)
 
 
 # --------------------------------------------------------------------------- pooled counts
@@ -210,11 +198,11 @@ def campaign_sends(crm: CRM, first, last) -> pd.Series:
 
 def churn_pair(crm: CRM, first, last) -> tuple[float, float]:
     """(customers lost, customers at start)."""
-    start, lost, _, _ = churn_counts(crm, first, last)
+    start, lost, _, _ = customers.churn_counts(crm, first, last)
     return lost, start
 
 
 def retention_pair(crm: CRM, first, last) -> tuple[float, float]:
     """(customers at end - new, customers at start)."""
-    start, _, end, new = churn_counts(crm, first, last)
+    start, _, end, new = customers.churn_counts(crm, first, last)
     return end - new, start

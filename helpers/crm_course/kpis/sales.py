@@ -66,12 +66,25 @@ def lead_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
     float, or Series per group with ``by``; NaN when no lead of the period is old enough.
     """
     first, last = period(start, end)
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    leads, won = lead_rows(crm, first, last, within_days)
+    return groups.result(groups.mean(won, leads), "lead_conversion_rate")
+
+
+def lead_rows(crm: CRM, first, last, within_days: int | None = None,
+              campaign_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `lead_conversion_rate` (``campaign_only``: of
+    `marketing.campaign_conversion_rate`): (mask, won) over ``crm.opportunities``, the
+    leads created in [first, last] that count (`converted_leads`; only those with a
+    campaign when ``campaign_only``) and 1.0 for those won within the window, else 0.0.
+    ``within_days``: the window, None for the profile's maturity."""
     o = crm.opportunities
-    groups = user_groups(crm, o, "owner_id", by)
+    mask = in_period(o.created_date, first, last)
+    if campaign_only:
+        mask &= o.campaign_id.notna().to_numpy()
     days = crm.profile.maturity_days if within_days is None else within_days
-    leads, won = converted_leads(crm, in_period(o.created_date, first, last), days)
-    return groups.result(divide(groups.count(won), groups.count(leads)),
-                         "lead_conversion_rate")
+    leads, won = converted_leads(crm, mask, days)
+    return leads, won.astype(float)
 
 
 def lead_conversion_eventual(crm: CRM, start, end, *, by: str | None = None) -> Result:
@@ -117,12 +130,18 @@ def win_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
     in the period.
     """
     first, last = period(start, end)
-    o = crm.opportunities
-    groups = user_groups(crm, o, "owner_id", by)
-    closed = in_period(o.close_date, first, last)
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    closed, won = closed_rows(crm, first, last)
+    return groups.result(groups.mean(won, closed), "win_rate")
+
+
+def closed_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `win_rate`: (mask, won) over ``crm.opportunities``, the deals
+    closed (won or lost) in [first, last] and 1.0 for those won, else 0.0."""
     stage = _stage(crm)
-    won = groups.count(closed & stage["won"])
-    return groups.result(divide(won, won + groups.count(closed & stage["lost"])), "win_rate")
+    closed = in_period(crm.opportunities.close_date, first, last) & (
+        stage["won"] | stage["lost"])
+    return closed, stage["won"].astype(float)
 
 
 def _reached(crm: CRM, first, last, groups) -> np.ndarray:
@@ -200,12 +219,17 @@ def average_deal_size(crm: CRM, start, end, *, by: str | None = None) -> Result:
     deals whose amount is known. NaN: no deal with an amount won in the period.
     """
     first, last = period(start, end)
-    o = crm.opportunities
-    groups = user_groups(crm, o, "owner_id", by)
-    amount = o.amount.to_numpy(dtype=float)
-    won = _won_in_period(crm, first, last) & ~np.isnan(amount)
-    return groups.result(divide(groups.total(amount, won), groups.count(won)),
-                         "average_deal_size")
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    won, amount = deal_amount_rows(crm, first, last)
+    return groups.result(groups.mean(amount, won), "average_deal_size")
+
+
+def deal_amount_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `average_deal_size`: (mask, amount) over ``crm.opportunities``, the
+    deals won in [first, last] whose amount is known and every deal's amount (NaN when
+    unknown)."""
+    amount = crm.opportunities.amount.to_numpy(dtype=float)
+    return _won_in_period(crm, first, last) & ~np.isnan(amount), amount
 
 
 def sales_cycle_days(crm: CRM, start, end, *, by: str | None = None,
@@ -276,11 +300,10 @@ def sales_per_rep(crm: CRM, start, end, *, by: str | None = None) -> Result:
     comparable. NaN: no sales rep licensed in the period.
     """
     first, last = period(start, end)
-    o = crm.opportunities
-    groups = user_groups(crm, o, "owner_id", by)
-    amount = o.amount.to_numpy(dtype=float)   # deals without an amount add nothing
-    won = groups.total(amount, _won_in_period(crm, first, last) & ~np.isnan(amount))
-    return groups.result(divide(won, staff_months(crm, first, last, groups, "sales")),
+    groups = user_groups(crm, crm.opportunities, "owner_id", by)
+    won, amount = deal_amount_rows(crm, first, last)  # deals without an amount add nothing
+    return groups.result(divide(groups.total(amount, won),
+                                staff_months(crm, first, last, groups, "sales")),
                          "sales_per_rep")
 
 

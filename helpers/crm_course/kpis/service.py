@@ -287,9 +287,15 @@ def csat(crm: CRM, start, end, *, by: str | None = None) -> Result:
     NaN: no answer in the period.
     """
     first, last = period(start, end)
+    groups = user_groups(crm, crm.tickets, "agent_id", by)
+    answered, satisfied = csat_rows(crm, first, last)
+    return groups.result(groups.mean(satisfied, answered), "csat")
+
+
+def csat_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
+    """The records of `csat`: (mask, satisfied) over ``crm.tickets``, the CSAT answers of
+    tickets created in [first, last] and 1.0 for a 4 or 5, else 0.0."""
     t = crm.tickets
-    groups = user_groups(crm, t, "agent_id", by)
     score = t.csat.to_numpy(dtype=float, na_value=np.nan)
     answered = in_period(t.created_at, first, last) & ~np.isnan(score)
-    return groups.result(divide(groups.count(answered & (score >= 4)), groups.count(answered)),
-                         "csat")
+    return answered, (score >= 4).astype(float)
