@@ -18,7 +18,8 @@ and the documented rules, as the package's own do.
 Usage: ``python benchmarks/bench_kpis.py [--scales 1 100] [--smoke] [--no-readme]``.
 Prints a markdown table and writes it into benchmarks/README.md between the markers
 ``<!-- kpis:start -->`` and ``<!-- kpis:end -->``. ``--smoke`` runs every step once on a
-tiny dataset and writes nothing (``make test`` runs it). Exit status 1 when a value
+tiny dataset and writes nothing (``make bench`` runs it first, through
+tests/test_benchmarks.py). Exit status 1 when a value
 disagrees, or at scale 100 when kpi_table is slower than DuckDB.
 """
 
@@ -186,15 +187,17 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
         WHERE opportunity_id IN (SELECT opportunity_id FROM won)),
         k AS (SELECT coalesce(sum(cost), 0) AS k FROM c)
         SELECT (m - k) / NULLIF(k, 0) FROM m, k"""
-    # service: business clock = business days since a Monday x 9 h + time inside 09-18
+    # service: business clock = business days since a Monday x the business day's seconds +
+    # the seconds inside the profile's business hours (Mon-Fri, opening to closing hour)
     bdays = ("((date_diff('day', DATE '2000-01-03', CAST({x} AS DATE)) // 7) * 5 + least("
              "date_diff('day', DATE '2000-01-03', CAST({x} AS DATE)) % 7, 5))")
-    clock = ("({b} * 32400 + CASE WHEN isodow(CAST({x} AS DATE)) <= 5 THEN least(greatest("
-             "date_diff('second', CAST(CAST({x} AS DATE) AS TIMESTAMP), {x}) - 32400, 0), 32400)"
-             " ELSE 0 END)")
+    open_hour, close_hour = crm.profile.business_hours
+    opens, length = open_hour * 3600, (close_hour - open_hour) * 3600
 
     def clk(x: str) -> str:
-        return clock.format(b=bdays.format(x=x), x=x)
+        since_midnight = f"date_diff('second', CAST(CAST({x} AS DATE) AS TIMESTAMP), {x})"
+        return (f"({bdays.format(x=x)} * {length} + CASE WHEN isodow(CAST({x} AS DATE)) <= 5 "
+                f"THEN least(greatest({since_midnight} - {opens}, 0), {length}) ELSE 0 END)")
 
     for name, col in (("first_response_hours", "first_response_at"),
                       ("resolution_hours", "resolved_at")):
@@ -474,6 +477,7 @@ def run_scale(scale: float, repeat: int) -> dict:
         "duckdb_peak_mb": rss_duck / 1e6, "memory_ratio": max(rss_pandas, traced_pandas) / size,
         "process_peak_mb": top_pandas / 1e6, "process_ratio": top_pandas / size,
         "agree": len(pandas_values) - len(wrong), "wrong": wrong,
+        "maturity_days": crm.profile.maturity_days,
     }
     print(f"  kpi_table {t_pandas:.3f} s, DuckDB {times['frames']:.3f} s on the frames, "
           f"{times['native']:.3f} s on native tables (pandas / best DuckDB "
@@ -505,12 +509,14 @@ def markdown(results: list[dict], repeat: int) -> str:
     cpu = platform.processor() or platform.machine()
     scales = " ".join(f"{r['scale']:g}" for r in results)
     copies = ", ".join(f"{r['copy_s']:.1f} s at scale {r['scale']:g}" for r in results)
+    days = results[0]["maturity_days"]
     notes = (
         "\nAll scalar KPIs of the registry, company-wide, for the full 15 months "
         "(`kpi_table(crm, *crm.period('all'))`) on data loaded with `load_crm`; DuckDB runs "
         "one SQL query per KPI with the same definitions and evaluation rules (outcome KPIs "
-        "end their period 30 days before the data's end, and a conversion counts leads won "
-        "within those 30 days; an ROI's benefit is never below 0, so -100 % at worst), "
+        f"end their period {days} days before the data's end, and a conversion counts leads "
+        f"won within those {days} days; an ROI's benefit is never below 0, so -100 % at "
+        "worst), "
         "`SET threads = 1`, either scanning "
         "the same pandas frames in place or on native DuckDB tables (copied in once "
         f"beforehand, not timed: {copies}). pandas/numpy/pyarrow run on one thread "
