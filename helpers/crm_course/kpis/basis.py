@@ -235,7 +235,8 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None) -> Result:
 
     Returns
     -------
-    float; NaN when no improvement with a cost went live in the period, or no deal was won.
+    float; NaN when no improvement with a cost went live in the period, no deal was won,
+    or the period or its baseline has no lead of those regions old enough to count.
     """
     groups = fixed_groups(by)
     return groups.result(np.array([naive_roi(crm, start, end)]), "changes_roi")

@@ -13,7 +13,7 @@ roll-out count in neither. Only the conversion uplift differs:
   the one plan ROI of lesson 04, this review and the dashboard's what-if);
 * naive before/after: the treated regions' lead conversion in the review window against
   their baseline (`naive_change`; no control group), the registry KPI ``changes_roi``
-  (`naive_roi`: `kpi_table`, the dashboard and the capstone print this figure);
+  (`basis.naive_roi`: `kpi_table`, the dashboard and the capstone print this figure);
 * difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with a range
   that reflects the design: the wider, on each side, of its interval with errors clustered
   by region (where the changes were assigned; Student t, G - 1 degrees of freedom) and by
