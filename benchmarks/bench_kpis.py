@@ -337,9 +337,14 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     # changes with a target KPI that went live in the period; leads a year = their leads
     # created in the baseline x 365 / its days (rounded, ties to even as Python's round);
     # margin per won deal of those leads; uplift = their conversion in the period minus in
-    # the same days a year earlier when the data hold them, else the whole baseline
+    # the same days a year earlier when the data hold them, else the whole baseline; the
+    # period's 'after' side starts no earlier than the month the first of them went live
     b_days = (b_last - b_first).days + 1
-    lo, hi = first - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
+    c = crm.changes
+    live = c.start_date[((c.status == "done") & c.kpi.notna()
+                         & c.start_date.between(first, last)).to_numpy(dtype=bool)]
+    after = max(first, live.min().to_period("M").to_timestamp()) if len(live) else first
+    lo, hi = after - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
     if lo < pd.Timestamp(crm.meta["data_start"]):
         lo, hi = b_first, b_last
 
@@ -354,7 +359,7 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
         opp AS (SELECT o.*, CAST(u.region AS VARCHAR) AS r FROM opportunities o
         LEFT JOIN users u ON o.owner_id = u.user_id),
         base AS (SELECT * FROM opp WHERE {created(b_first, b_last)} AND {in_reg}),
-        x AS (SELECT ({conversion(f"{within('created_date')} AND {in_reg}")}
+        x AS (SELECT ({conversion(f"{created(after, last)} AND {in_reg}")}
         - {conversion(f"{created(lo, hi)} AND {in_reg}")})
         * (SELECT round_even(count(*) * 365 / {b_days}, 0) FROM base)
         * {margin('base')} AS benefit, (SELECT sum(cost) FROM ch) AS cost)

@@ -108,8 +108,9 @@ def _crm(**tables):
 def test_roi_references_equal_hand_computed_values(bench_kpis):
     values = _roi_values(bench_kpis, _crm())
     # changes_roi: North only (C1); leads a year round(4 x 365 / 59) = 25, margin 600 / 1;
-    # conversion 1 Jan - 31 Mar 3/6 against the baseline's 1/4: uplift 0.25
-    assert values["changes_roi"] == pytest.approx((0.25 * 25 * 600 - 1000) / 1000)   # 2.75
+    # conversion from 1 Mar (the month C1 went live) to 31 Mar 2/2 against the baseline's
+    # 1/4: uplift 0.75 (from 1 Jan it would be 3/6, 0.25: the baseline counted as 'after')
+    assert values["changes_roi"] == pytest.approx((0.75 * 25 * 600 - 1000) / 1000)   # 10.25
     # crm_roi: 8 leads (not O7, too young; not O10), 4 won within 30 days, reference 0.1;
     # margin (600 + 300 + 300 + 10,000) / 4 won; cost C1 + C2
     assert values["crm_roi"] == pytest.approx(((4 - 0.1 * 8) * 2800 - 1500) / 1500)

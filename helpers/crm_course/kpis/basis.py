@@ -45,9 +45,10 @@ class Basis:
     """The one first-year basis of every ROI of the improvements (`first_year_basis`):
     ``regions`` the improvements went to, ``leads`` a year of those regions, ``margin``
     per won deal of those leads, ``cost`` of the ``improvements`` (their ids) that went live
-    in the measured window ``first`` to ``last`` (the review window up to its last day
-    whose leads are old enough, `roi.measured_window`), ``baseline`` the (first, last) whose
-    leads were counted."""
+    in the measured window ``first`` to ``last`` (the window asked for, from the first day
+    of the month the first of them went live, up to its last day whose leads are old
+    enough, `roi.measured_window`), ``baseline`` the (first, last) whose leads were
+    counted."""
 
     regions: tuple[str, ...]
     leads: int
@@ -120,13 +121,19 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
         margin  = `margin_per_won_deal` of those leads,
         cost    = sum of those improvements' ``cost``.
 
-    A sentence saying why when the data lack a change log or orders, or the window has
-    no improvement with a cost, no mature lead or no won deal with a margin."""
+    The measured window starts no earlier than the first day of the month the first of
+    those improvements went live (the review window's own convention: whole months), so a
+    window reaching back into the baseline year gives the same figure as the months after
+    go-live, not a before/after diluted by the year before. A sentence saying why when the
+    data lack a change log or orders, or the window has no improvement with a cost, no
+    mature lead or no won deal with a margin."""
     missing = crm.missing("changes", "orders")
     if missing:
         return f"{CANNOT}{', '.join(missing)} missing in this dataset."
     first, last = measured_window(crm, start, end)
     changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
+    if len(changes):  # the 'after' side: nothing before the month the first went live
+        first = max(first, changes.start_date.min().to_period("M").to_timestamp())
     regions = tuple(dict.fromkeys(n for text in changes.regions for n in region_names(text)))
     cost = float(changes.cost.sum())
     leads, margin = leads_and_margin(crm, regions)
