@@ -9,10 +9,12 @@ changes' effect, and adding their uplift to it would count it twice):
 
     projected KPI = baseline-year value + sum of the uplifts of the changes aimed at it.
 
-Every change is priced by its KPI's value model (`value_model.worth`: lead conversion ->
-extra won deals on the leads and margin of the change's own regions, the formula of the one
-basis of every ROI of the improvements, `kpis.basis`; first response -> churn -> margin
-kept, training -> active users -> lead conversion ...):
+Every change is priced by its KPI's value model on the regions the change went to
+(`value_model.worth`: lead conversion -> extra won deals on the leads and margin of those
+regions, the formula of the one basis of every ROI of the improvements,
+`kpis.basis.leads_and_margin`; first response -> churn -> margin kept of those regions'
+customers, activities per rep -> hours of those regions' sales reps,
+`kpis.basis.customers_and_reps`; training -> active users -> lead conversion ...):
 
     benefit per year = sum over changes of uplift x money a year per unit of its KPI (in
     the dataset's currency),
@@ -181,8 +183,8 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
                      "the recorded plan (" + "; ".join(
                          f"{t}, {st}, {money(c)}" for t, st, c in zip(
                              outside.title, outside.status, outside.cost, strict=True))
-                     + "), whose uplift starts at 0 and, moved, is priced on the leads and "
-                     "margin of the change's own regions")
+                     + "), whose uplift starts at 0 and, moved, is priced on the change's own "
+                     "regions")
     if not parts:
         return (f"This projection's ROI, {roi_text(projection.roi)}, agrees with the "
                 "lessons': the same lead conversion benefit and cost, no other KPI priced.")

@@ -153,6 +153,32 @@ def leads_and_margin(crm: CRM, regions) -> tuple[int, float]:
     return round(created * 365 / ((b_last - b_first).days + 1)), margin
 
 
+def customers_and_reps(crm: CRM, regions) -> tuple[int, float, int]:
+    """The price of churn and of activities per rep in ``regions`` (names; None: every
+    region), the formula beside `leads_and_margin` for a change priced on its own regions
+    (the dashboard's what-if):
+
+        customers = accounts of ``regions`` that are customers on the baseline's last day
+                    (``customer_since`` on or before it, no ``churn_date`` on or before it),
+        margin    = gross margin of the baseline's orders of those regions' accounts
+                    x 365 / its days / customers (NaN: no customer),
+        reps      = sales users (``users.department`` 'sales') of ``regions``.
+    """
+    b_first, b_last = crm.period("baseline")
+    a, orders, users = crm.accounts, crm.orders, crm.users
+    active = (a.customer_since <= b_last) & (a.churn_date.isna() | (a.churn_date > b_last))
+    in_baseline = orders.order_date.between(b_first, b_last)
+    sales = users.department == "sales"
+    if regions is not None:
+        active &= a.region.isin(regions)
+        in_baseline &= orders.account_id.isin(a.account_id[a.region.isin(regions)])
+        sales &= users.region.isin(regions)
+    customers = int(active.sum())
+    margin = (float(orders.gross_margin[in_baseline.to_numpy(dtype=bool)].sum())
+              * 365 / ((b_last - b_first).days + 1))
+    return customers, margin / customers if customers else math.nan, int(sales.sum())
+
+
 def naive_change(crm: CRM, basis: Basis, confidence: float = CONFIDENCE):
     """The naive before/after of lead conversion on the ``basis``'s regions: their leads of the
     measured window against their leads of its baseline (`comparison_baseline`: the same
