@@ -45,8 +45,9 @@ class Basis:
     ``regions`` the improvements went to, ``leads`` a year of those regions, ``margin``
     per won deal of those leads, ``cost`` of the ``improvements`` (their ids) that went live
     in the measured window ``first`` to ``last`` (the review window up to its last day
-    whose leads are old enough, `roi.measured_window`), ``baseline`` the (first, last) whose
-    leads were counted."""
+    whose leads are old enough, `roi.measured_window`; for the plan, `plan_basis`, those
+    planned for the review period), ``baseline`` the (first, last) whose leads were
+    counted."""
 
     regions: tuple[str, ...]
     leads: int
@@ -126,13 +127,44 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
         return f"{CANNOT}{', '.join(missing)} missing in this dataset."
     first, last = measured_window(crm, start, end)
     changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
+    return _basis(crm, changes, first, last, "went live in the review window (up to its "
+                  "last day whose leads are old enough)")
+
+
+def plan_basis(crm: CRM) -> Basis | str:
+    """The basis of the plan made before the changes (lesson 04's, `payoff.plan_roi`): what
+    was knowable at plan time only, the baseline period's data and the change log's plan,
+
+        improvements = `planned_improvements` (changes with a target KPI planned to go
+                       live in the review period, not those planned after the data's
+                       end), no maturity cut (that needs the review's leads),
+
+    then regions, leads, margin and cost as in `first_year_basis`. A sentence saying why
+    when it cannot be computed."""
+    missing = crm.missing("changes", "orders")
+    if missing:
+        return f"{CANNOT}{', '.join(missing)} missing in this dataset."
+    return _basis(crm, planned_improvements(crm), *crm.period("review"),
+                  "was planned to go live in the review period")
+
+
+def planned_improvements(crm: CRM) -> pd.DataFrame:
+    """The improvements of the plan made before the changes (lesson 04's action plan,
+    `plan_basis`): `improvements` of the whole review period (``crm.period('review')``),
+    done changes with a target KPI planned to go live in it; a change still 'planned' is
+    planned after the data's end (the schema's ``status``), for a later cycle."""
+    return improvements(crm, *crm.period("review"))
+
+
+def _basis(crm: CRM, changes: pd.DataFrame, first, last, when: str) -> Basis | str:
+    """The `Basis` of ``changes`` (the improvements, live or planned from ``first`` to
+    ``last``), or a sentence saying why not; ``when``: how they were chosen, in words."""
     regions = tuple(dict.fromkeys(n for text in changes.regions for n in region_names(text)))
     cost = float(changes.cost.sum())
     leads, margin = leads_and_margin(crm, regions)
     if not cost > 0 or not regions or math.isnan(margin):
-        return (f"{CANNOT}no improvement with a cost and a region went live in the review "
-                "window (up to its last day whose leads are old enough), or no won deal of "
-                "their regions has a margin.")
+        return (f"{CANNOT}no improvement with a cost and a region {when}, or no won deal "
+                "of their regions has a margin.")
     return Basis(regions, leads, margin, cost, tuple(changes.change_id.astype(str)),
                  first, last, crm.period("baseline"))
 
