@@ -30,6 +30,7 @@ def test_without_a_change_log_the_lesson_names_the_regions_it_compares(
     assert "lead conversion, regions other than the control:" in out
     assert "the regions other than the control region (West)" in out
     assert "treated regions" not in out and "regions with the changes" not in out
+    assert "\ntreated " not in out  # nor the difference-in-differences table's row
 
 
 def test_the_committed_lesson_says_treated_regions_with_a_change_log():
