@@ -37,7 +37,7 @@ from .mapping import CORE_TABLES, Mapping, MappingError, load_mapping
 from .period import iso_date, period
 from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .reading import read_export
+from .reading import decode, read_export
 from .report import REPORT_FILE, ImportReport
 from .reps import check_default_department, check_reps
 from .zones import company_zone
@@ -50,6 +50,34 @@ def _check_out_dir(out: Path) -> None:
         if foreign:
             raise FileExistsError(f"{out} holds other files ({', '.join(foreign[:5])}); "
                                   "choose an empty folder")
+
+
+def _present(source: Path, spec: Mapping, problems: list[str],
+             report: ImportReport) -> list[str]:
+    """The course tables of ``spec`` whose export file is in ``source`` and not empty; a
+    missing or empty core file is a problem (appended to ``problems``), another table is
+    absent (said in ``report``)."""
+    present = []
+    for name, tm in spec.tables.items():
+        path = source / tm.file
+        if not path.is_file():
+            if name in CORE_TABLES:
+                here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
+                problems.append(f"{tm.file}: file not found in the export folder; the course "
+                                f"needs table '{name}' from it for {CORE_TABLES[name]}. "
+                                f"Export it from the CRM into the folder (CSV files in the "
+                                f"folder: {here})")
+            else:
+                report.absent[name] = f"{tm.file} not found in the export"
+        elif not path.read_bytes().strip():
+            if name in CORE_TABLES:
+                problems.append(f"{tm.file}: the file is empty (not even a header line); "
+                                f"the course needs table '{name}' from it")
+            else:
+                report.absent[name] = f"{tm.file} is empty (not even a header line)"
+        else:
+            present.append(name)
+    return present
 
 
 def _profile(tables: dict[str, pd.DataFrame], spec: Mapping, zone: str | None,
@@ -172,26 +200,16 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     zone = company_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
-    for name, tm in spec.tables.items():
-        path = source / tm.file
-        if not path.is_file():
-            if name in CORE_TABLES:
-                here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
-                problems.append(f"{tm.file}: file not found in the export folder; the course "
-                                f"needs table '{name}' from it for {CORE_TABLES[name]}. "
-                                f"Export it from the CRM into the folder (CSV files in the "
-                                f"folder: {here})")
-            else:
-                report.absent[name] = f"{tm.file} not found in the export"
-            continue
-        if not path.read_bytes().strip():
-            if name in CORE_TABLES:
-                problems.append(f"{tm.file}: the file is empty (not even a header line); "
-                                f"the course needs table '{name}' from it")
-            else:
-                report.absent[name] = f"{tm.file} is empty (not even a header line)"
-            continue
-        raw = read_export(path, spec, problems, tm.delimiter, name)
+    present = _present(source, spec, problems, report)
+    fine = [tm.file for tm in map(spec.tables.get, present)   # another top-level key
+            if tm.encoding is None and not (source / tm.file).read_bytes().isascii()
+            and decode(source / tm.file, spec.encoding, []) is not None]   # breaks these
+    for name in present:
+        tm = spec.tables[name]
+        if tm.encoding is not None:
+            report.reading.setdefault("encodings", {})[tm.file] = tm.encoding
+        raw = read_export(source / tm.file, spec, problems, tm.delimiter, name,
+                          [f for f in fine if f != tm.file])
         if raw is not None:
             report.reading.setdefault("delimiters", {})[tm.file] = raw.attrs["delimiter"]
             raws[name] = raw

@@ -106,7 +106,7 @@ class ImportReport:
     placeholder: dict = field(default_factory=dict)   # table -> records of unknown owners
     departments: dict = field(default_factory=dict)   # why no user is a sales rep, if so
     warnings: list[str] = field(default_factory=list)   # said on the command line too
-    reading: dict = field(default_factory=dict)   # encoding, decimal, file -> delimiter used
+    reading: dict = field(default_factory=dict)   # encoding(s), decimal(s), delimiters used
 
     def provenance(self) -> dict:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
@@ -144,13 +144,22 @@ class ImportReport:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def reading_lines(self) -> list[str]:
-        """How the files were read, for the report's head: encoding, decimal separator and
-        each file's delimiter (declared or detected); [] when no file was read."""
+        """How the files were read, for the report's head: encoding (each file's where
+        the mapping sets one per file), decimal separator (each column's where the
+        mapping sets another) and each file's delimiter (declared or detected); [] when
+        no file was read."""
         if not self.reading.get("delimiters"):
             return []
         delimiters = ", ".join(f"{md(f)} {d!r}" for f, d in self.reading["delimiters"].items())
-        return [f"- Files read as {md(self.reading['encoding'])} text, decimal separator "
-                f"{self.reading['decimal']!r}; column delimiter: {delimiters}"]
+        encodings = "; ".join(f"{md(e)} for {md(f)}" for f, e in
+                              self.reading.get("encodings", {}).items())
+        decimals = "; ".join(f"{d!r} in {md(c)}" for c, d in
+                             self.reading.get("decimals", {}).items())
+        return [f"- Files read as {md(self.reading['encoding'])} text"
+                + (f" ({encodings})" if encodings else "")
+                + f", decimal separator {self.reading['decimal']!r}"
+                + (f" ({decimals})" if decimals else "")
+                + f"; column delimiter: {delimiters}"]
 
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
