@@ -83,6 +83,9 @@ def drop_orphans(dropper: Dropper) -> None:
                 several = orphan & _several(frame[column.name], dropper.frames[target][key])
                 file = mapping.tables[table].file
                 if several.any():
+                    dropper.report.several[table] = {
+                        "rows": int(several.sum()), "file": file, "source": source,
+                        "target": target_file, "column": column.name}
                     dropper.report.notes.append(
                         f"{file}: {int(several.sum())} value(s) of {source} list several "
                         f"records of {target_file} separated by '{SEVERAL}' (e.g. "

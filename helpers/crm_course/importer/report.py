@@ -104,6 +104,7 @@ class ImportReport:
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
     placeholder: dict = field(default_factory=dict)   # table -> records of unknown owners
+    several: dict = field(default_factory=dict)   # table -> rows naming several records
     departments: dict = field(default_factory=dict)   # why no user is a sales rep, if so
     warnings: list[str] = field(default_factory=list)   # said on the command line too
     reading: dict = field(default_factory=dict)   # encoding(s), decimal(s), delimiters used
@@ -112,7 +113,8 @@ class ImportReport:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
         rows read, kept and dropped by cause per table, defaults filled, currency and
         conversions, time zone and what it was assumed for, impossible orders kept, users
-        whose licence ended (``staff``: counts of ended and system users)."""
+        whose licence ended (``staff``: counts of ended and system users), rows whose
+        reference listed several records and was cleared (``several``)."""
         policies = self.metadata.get("profile", {}).get("policies", {})
         return {
             "crm": self.crm,
@@ -132,6 +134,7 @@ class ImportReport:
                        "data_end": self.metadata.get("data_end"), "end": self.period_end},
             "staff": dict(self.staff),
             "placeholder": dict(self.placeholder),
+            "several": dict(self.several),
             "departments": dict(self.departments),
         }
 
