@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_course.data import load_crm
 from crm_course import report as course_report
+from crm_course.data import load_crm
 from crm_course.importer import import_export, provenance
 
 SALESFORCE = Path(__file__).parent / "fixtures" / "exports" / "salesforce"

@@ -4,7 +4,8 @@
 rows read, kept and dropped by cause, values filled by a default (and optional columns
 the export lacks, with what that costs), the currency and any
 conversion, the time zone and what it was assumed for, and the deals kept without a
-company (those the export listed under several companies apart, `without_company`); for a generated dataset, that it was generated. `cautions` names, for each table
+company (those the export listed under several companies apart, `without_company`);
+for a generated dataset, that it was generated. `cautions` names, for each table
 that lost a large share of its rows (`LARGE_DROP`; rows a mapping's ``where`` filters out
 on purpose, such as deleted records, are neither lost nor counted), the KPIs that read
 it (`biased`, from the registry's `KPI.reads`): a drop that is not random (open deals
