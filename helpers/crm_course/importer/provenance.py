@@ -26,6 +26,7 @@ from .keys import PLACEHOLDER
 from .report import FILTERED, counted, placeholder_lines
 from .reps import REP_DEPARTMENT, REP_SHARE
 
+WON_STEP = f"stage_conversion_{FUNNEL_STAGES[-1]}"   # the funnel's last step, into won
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
 
@@ -57,7 +58,11 @@ def lines(crm: CRM) -> list[str]:
             out.append(f"Funnel: the export keeps no stage history, so each of the "
                        f"{_plural(f['rows'], 'lost deal')} is taken as lost at the first "
                        "stage; stage conversions and the funnel count lost deals as never "
-                       "qualified, so read them as the path of won and open deals only.")
+                       "qualified, so read them as the path of won and open deals only: "
+                       f"past the first step, a conversion short of 100% is deals still "
+                       f"open at that stage, not deals lost ({kpi_label(WON_STEP)} counts "
+                       f"the deals still open at {FUNNEL_STAGES[-2]} as not yet won; they "
+                       "may still close).")
         elif not f.get("absent"):
             out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
                        f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
