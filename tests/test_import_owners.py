@@ -216,7 +216,7 @@ def test_an_export_of_opportunities_only_is_refused_naming_the_missing_files(tmp
     assert main(["data", "import", "--from", str(folder), "--mapping", "salesforce",
                  "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "User.csv: file not found in the export folder" in err
+    assert "Account.csv: file not found in the export folder" in err
     assert ("the company's time zone is not known: User.csv, which 'time_zone_from' in "
             "salesforce.yml reads it from, is not in the export: add it, or pass "
             "--time-zone") in err

@@ -26,8 +26,11 @@ from ..schema import TABLES
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot", "hubspot-web", "pipedrive",
             "dynamics365")
-# An import needs at least these, and why: an export of opportunities alone is refused
-# with these reasons rather than made up (owners without a department would all be reps).
+# A mapping maps at least these, and why; an export lacking the file of accounts or
+# opportunities is refused with these reasons rather than made up. Without the users file
+# (`OWNERS`) every owner is unknown: the deals and tickets are kept under the placeholder
+# owner (`keys`), no user is a sales rep, so the per-rep KPIs are not measured.
+OWNERS = "users"
 CORE_TABLES = {
     "users": "who owns each deal: a department tells sales reps from the others (sales per "
              "rep, adoption), a region and licence start date",

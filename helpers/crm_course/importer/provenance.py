@@ -23,6 +23,7 @@ from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
 from ..schema import FUNNEL_STAGES
 from .keys import PLACEHOLDER
+from .mapping import OWNERS
 from .report import FILTERED, counted, placeholder_lines
 from .reps import REP_DEPARTMENT, REP_SHARE
 
@@ -99,8 +100,8 @@ def lines(crm: CRM) -> list[str]:
     out.append(f"Time zone: {zone['zone']} (from {zone['source']})." if zone["zone"] else
                "Time zone: not given; timestamps are taken as the export wrote them.")
     out += [f"{assumed}." for assumed in zone["assumed"]]
-    out += placeholder_lines(made.get("placeholder") or {})
-    out += not_measured(made.get("departments") or {})
+    out += placeholder_lines(made.get("placeholder") or {}, OWNERS not in made["absent"])
+    out += not_measured(made.get("departments") or {}, made["absent"].get(OWNERS))
     return out + without_company(crm)
 
 
@@ -122,10 +123,16 @@ def without_company(crm: CRM) -> list[str]:
     return out
 
 
-def not_measured(departments: dict) -> list[str]:
+def not_measured(departments: dict, no_users: str | None = None) -> list[str]:
     """The per-rep KPIs said not measured, and why, when the import found no user in the
     sales department; ``departments``: `ImportReport.departments` ({} when some user is
-    a sales rep)."""
+    a sales rep); ``no_users``: why the export has no users (its file not found or empty),
+    if so."""
+    if no_users:
+        return [f"{kpi_label('sales_per_rep')} and {kpi_label('activities_per_rep').lower()}: "
+                f"not measured, because the export has no users ({no_users}): no owner is "
+                "known, so no one is a sales rep. Add the CRM's users export and import "
+                "again to measure them."]
     if not departments:
         return []
     found = ", ".join(f"{v} {n}" for v, n in departments["found"])

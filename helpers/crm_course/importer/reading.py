@@ -1,6 +1,6 @@
-"""Reading an export file: its encoding and delimiter, declared or detected, checked
-against the bytes and the header line; the headers a mapping names; the text of a
-mapped column."""
+"""Reading an export: which of a mapping's files are there (`present_files`); a file's
+encoding and delimiter, declared or detected, checked against the bytes and the header
+line; the headers a mapping names; the text of a mapped column."""
 
 from __future__ import annotations
 
@@ -14,7 +14,47 @@ import numpy as np
 import pandas as pd
 
 from ..escape import clean
-from .mapping import DELIMITERS, Mapping, Rule, own_copy
+from .mapping import CORE_TABLES, DELIMITERS, OWNERS, Mapping, Rule, own_copy
+from .report import ImportReport
+
+
+def present_files(source: Path, mapping: Mapping, problems: list[str],
+                  report: ImportReport) -> list[str]:
+    """The course tables of ``mapping`` whose export file is in the folder ``source`` and
+    not empty. A missing or empty file of accounts or opportunities is a problem appended
+    to ``problems``; another table is absent (said in ``report``), the users file too:
+    then every owner is unknown, and ``report`` warns what that means (`owners_absent`)."""
+    present = []
+    for name, tm in mapping.tables.items():
+        path = source / tm.file
+        missing = not path.is_file()
+        if not missing and path.read_bytes().strip():
+            present.append(name)
+            continue
+        what = ("file not found in the export folder" if missing else
+                "the file is empty (not even a header line)")
+        if name in CORE_TABLES and name != OWNERS:
+            here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
+            problems.append(f"{tm.file}: {what}; the course needs table '{name}' from it for "
+                            f"{CORE_TABLES[name]}. Export it from the CRM into the folder "
+                            f"(CSV files in the folder: {here})")
+            continue
+        report.absent[name] = (f"{tm.file} not found in the export" if missing else
+                               f"{tm.file} is empty (not even a header line)")
+        if name == OWNERS:
+            report.warnings.append(owners_absent(tm.file, what))
+    return present
+
+
+def owners_absent(file: str, what: str) -> str:
+    """What an import without its users ``file`` (``what``: not found, or empty) does,
+    and what adding the file gives back."""
+    return (f"{file}: {what}, so no owner of a deal or ticket is known: all of them are "
+            "kept under a placeholder owner that is no sales rep, so sales per rep and "
+            "activities per rep are not measured, and a breakdown by the owner's department, "
+            "team or region shows one group. To measure them, export the CRM's users into "
+            f"the folder as {file} (one row per user: id, name, department, region, created "
+            "date) and import again")
 
 
 def decode(path: Path, encoding: str, problems: list[str],
