@@ -173,9 +173,10 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     frames: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
     present = present_files(source, spec, problems, report)
-    fine = [tm.file for tm in map(spec.tables.get, present)   # another top-level key
+    # files with non-ASCII text the top-level encoding reads: another one would break them
+    fine = [tm.file for tm in map(spec.tables.get, present)
             if tm.encoding is None and not (source / tm.file).read_bytes().isascii()
-            and decode(source / tm.file, spec.encoding, []) is not None]   # breaks these
+            and decode(source / tm.file, spec.encoding, []) is not None]
     for name in present:
         tm = spec.tables[name]
         if tm.encoding is not None:
