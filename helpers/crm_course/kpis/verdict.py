@@ -123,10 +123,11 @@ def regions_needed(confidence: float = CONFIDENCE) -> int:
 
 
 def mde_text(mde: float, scale: str, regions: int, confidence: float, power: float) -> str:
-    """The minimum detectable effect check's words: the difference-in-differences' MDE at
-    ``power``, and, when the randomisation check over ``regions`` cannot pass (1 / G >=
-    1 - confidence), that no effect of any size can be established with this design and
-    what would (`regions_needed` regions, or a randomised A/B test)."""
+    """The minimum detectable effect check's words: the difference-in-differences' MDE
+    ``mde`` (in the model's unit, ``scale`` 'points' or 'relative') at ``power``, and, when
+    the randomisation check over ``regions`` cannot pass (1 / G >= 1 - ``confidence``),
+    that no effect of any size can be established with this design and what would
+    (`regions_needed` regions, or a randomised A/B test)."""
     size = change_text(_display(mde, scale), scale).lstrip("+")
     if 1 / regions < round(1 - confidence, 12):
         return (f"minimum detectable effect of this design at {power:.0%} power {size} (a "
