@@ -148,6 +148,34 @@ def conversion_counts(crm) -> tuple[int, int, int, int]:
     return int(before.won.sum()), len(before), int(after.won.sum()), len(after)
 
 
+def p_other_test(crm, method: str) -> float:
+    """p of a test of q3's counts that the question does not ask for: statsmodels'
+    ``test_proportions_2indep`` with ``method`` ('agresti-caffo', its default), or Fisher's
+    exact test (``method`` 'fisher')."""
+    won_before, n_before, won_after, n_after = conversion_counts(crm)
+    if method == "fisher":
+        from scipy.stats import fisher_exact
+        return float(fisher_exact([[won_before, n_before - won_before],
+                                   [won_after, n_after - won_after]]).pvalue)
+    from statsmodels.stats.proportion import test_proportions_2indep
+    return float(test_proportions_2indep(won_after, n_after, won_before, n_before,
+                                         method=method).pvalue)
+
+
+def other_test(method: str, name: str) -> Mistake:
+    """q3 answered with another test's p (``method`` as in `p_other_test`, ``name`` in
+    words): the feedback names the test the question asks for."""
+    return Mistake(f"the p of {name}", lambda crm: p_other_test(crm, method),
+                   f"That is the p of {name}. This question asks for a two-proportion z-test "
+                   "(`rv.compare_proportions`); an adjusted or exact test gives a different "
+                   "p.")
+
+
+# statsmodels' score test of a difference is the pooled z-test itself: no mistake
+OTHER_TESTS = (other_test("agresti-caffo", "statsmodels' default test (Agresti-Caffo)"),
+               other_test("fisher", "Fisher's exact test"))
+
+
 def volumes(crm) -> tuple[float, int, int]:
     """q1's rate and the mature leads before and after: the inputs of the MDE."""
     won_before, n_before, _, n_after = conversion_counts(crm)
@@ -276,6 +304,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
             control_included(lambda crm: conversion_test(crm, treated=None).p_value,
                 "You tested all regions together; the control region got no change, so "
                 "it dilutes the test. Keep the treated regions."),
+            *OTHER_TESTS,
         )),
     NumberQuestion(
         "q4",
