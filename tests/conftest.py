@@ -12,6 +12,11 @@ import pytest
 from notebook_runs import NotebookRuns
 
 from crm_course.data import load_crm
+from crm_course.executor import without_iri_checker
+
+# the test modules import nbformat: without jsonschema's IRI checker, which no test uses,
+# that import costs each process (an xdist worker) 0.1 CPU-s instead of 1.4
+without_iri_checker()
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 
@@ -86,6 +91,9 @@ SLOW_TESTS = {
     "slider_moves_roi",
     "test_report_outlook.py::test_outlook_claims_nothing_on_effect_0_data",
     "test_report_null_sentences.py::test_cause_section_states_every_check_and_credits_nothing",
+    # `crm-course dashboard` started for real: Voila and its pre-heated kernels (6 CPU-s)
+    "test_dashboard_kernels.py::test_sigterm_to_the_dashboard_command_stops_voila_and_its_"
+    "kernels",
 }
 
 
