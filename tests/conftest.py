@@ -13,12 +13,14 @@ from notebook_runs import NotebookRuns
 
 from crm_course.data import load_crm
 from crm_course.executor import without_iri_checker
+from crm_course.importer import import_export
 
 # the test modules import nbformat: without jsonschema's IRI checker, which no test uses,
 # that import costs each process (an xdist worker) 0.1 CPU-s instead of 1.4
 without_iri_checker()
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +36,22 @@ def notebook_runs(tmp_path_factory) -> NotebookRuns:
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     return NotebookRuns(shared / "notebook-runs")
+
+
+@pytest.fixture(scope="session")
+def vendor_export(tmp_path_factory):
+    """``vendor_export(folder, mapping)``: the fixture export ``folder``
+    (tests/fixtures/exports) imported with the built-in ``mapping``, once per session
+    (xdist worker) for every file that reads it: (import report, output folder). Read
+    them; a test that changes the output imports its own copy."""
+    done = {}
+
+    def imported(folder: str, mapping: str):
+        if (folder, mapping) not in done:
+            out = tmp_path_factory.mktemp(folder) / "data"
+            done[folder, mapping] = import_export(EXPORTS / folder, mapping, out), out
+        return done[folder, mapping]
+    return imported
 
 
 @pytest.fixture
