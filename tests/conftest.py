@@ -13,7 +13,6 @@ from notebook_runs import NotebookRuns
 
 from crm_course.data import load_crm
 from crm_course.executor import without_iri_checker
-from crm_course.importer import import_export
 
 # the test modules import nbformat: without jsonschema's IRI checker, which no test uses,
 # that import costs each process (an xdist worker) 0.1 CPU-s instead of 1.4
@@ -27,6 +26,37 @@ EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 def sample():
     """The bundled sample dataset (datasets/), parsed and validated."""
     return load_crm()
+
+
+class SampleReports:
+    """The report on the bundled sample, assembled (``report(focus)``) and rendered
+    (``page(focus)``) once per focus and session (xdist worker). Read them. (The package
+    is imported in the fixtures: xdist's controller, which runs no test, never does.)"""
+
+    def __init__(self, crm):
+        self.crm, self.reports, self.pages = crm, {}, {}
+
+    def report(self, focus: str):
+        """`report.assemble` on the sample; ``focus``: 'sales', 'all', ..."""
+        from crm_course.report import assemble
+
+        if focus not in self.reports:
+            self.reports[focus] = assemble(self.crm, focus)
+        return self.reports[focus]
+
+    def page(self, focus: str) -> str:
+        """The report page's HTML of ``report(focus)``; ``focus``: as for `report`."""
+        from crm_course.report_page import render
+
+        if focus not in self.pages:
+            self.pages[focus] = render(self.crm, self.report(focus))
+        return self.pages[focus]
+
+
+@pytest.fixture(scope="session")
+def sample_reports(sample) -> SampleReports:
+    """The sample's reports and pages, shared by the test files (`SampleReports`)."""
+    return SampleReports(sample)
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +74,8 @@ def vendor_export(tmp_path_factory):
     (tests/fixtures/exports) imported with the built-in ``mapping``, once per session
     (xdist worker) for every file that reads it: (import report, output folder). Read
     them; a test that changes the output imports its own copy."""
+    from crm_course.importer import import_export
+
     done = {}
 
     def imported(folder: str, mapping: str):
