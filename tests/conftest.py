@@ -1,5 +1,7 @@
-"""Shared fixtures: the bundled sample, loaded once per test session; the session's
-executed notebooks (`notebook_runs`); markers applied by file (``MARKERS``)."""
+"""Shared fixtures: the bundled sample, loaded once per test session, and its reports
+(`sample_reports`); the fixture exports imported once (`vendor_export`); the session's
+executed notebooks (`notebook_runs`); markers applied by file (``FILE_MARKERS``) or name
+(``SLOW_TESTS``)."""
 
 from __future__ import annotations
 
