@@ -261,7 +261,8 @@ def nice_step(raw: float) -> float:
 
 def fitting_step(value: float, raw: float, tries: int = 6) -> float:
     """The largest 1-2-5 step at most ``nice_step(raw)`` (at most ``tries`` steps finer)
-    with ``value`` on its grid; ``nice_step(raw)`` when none fits."""
+    with ``value`` on its grid; ``nice_step(raw)`` when none fits. ``raw``: the step wanted
+    before rounding (> 0); ``value``: the number that must lie on the grid."""
     step = nice_step(raw)
     for _ in range(tries):
         if abs(value / step - round(value / step)) < 1e-9:
