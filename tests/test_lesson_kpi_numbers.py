@@ -115,7 +115,8 @@ def check(lesson: str, text: str, e: Engine) -> tuple[int, list[str]]:
         # the scorecard and the objectives: each value in its KPI's format, the report's
         # (issue 28 review: 0.914 'score 0-1' where the report shows 90.7%)
         table = e.table(e.baseline)
-        shown = r"(\S+(?: \S+)?)\s{2,}"  # 11.7%, EUR 10,875, 2.0 h, 61.4 points
+        shown = (r"((?:[A-Z]{3} )?[-+]?\d[\d,]*(?:\.\d+)?(?:%| h| days?| points)?)"
+                 r"\s{2,}")  # 11.7%, EUR 10,875, 2.0 h, 14 days, 61.4 points
         for m in re.finditer(rf"^({NAMES})\s+(?:{AREAS})\s+{shown}", text, re.M):
             same(f"02 scorecard {m[1]}", m[2], table.value[m[1]], table.unit[m[1]])
         for m in re.finditer(rf"^({NAMES})\s+{shown}\S+(?: \S+)?\s+(met early|not met yet|"
