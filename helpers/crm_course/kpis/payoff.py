@@ -26,7 +26,11 @@ roll-out count in neither. Only the conversion uplift differs:
   design bounds no range at all. Without a usable control region (none named, or it got
   an improvement too: `verdict.control_changed`) this row is NaN and a sentence says why.
 
-ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`.
+ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`
+(the plan's too: `Plan.rois`).
+
+`action_plan` gives lesson 04's action plan per KPI (baseline-year value -> recorded target),
+the levels lesson 04 prints and the dashboard's what-if starts its sliders from.
 """
 
 from __future__ import annotations
