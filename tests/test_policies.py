@@ -236,3 +236,17 @@ def test_the_generator_writes_no_maturity_window_into_its_words():
     changes = pd.read_csv(DEFAULT_DATA_DIR / "changes.csv")
     from crm_course.synth.profile import SAMPLE_MATURITY_DAYS
     assert changes.expected_effect.str.contains(f"won within {SAMPLE_MATURITY_DAYS} days").any()
+
+
+def test_a_kpis_own_window_is_not_read_as_the_profiles_maturity(other, sample):
+    # the outside review of 23: with maturity 45 the report's post-sale incidents row said
+    # "younger than 30 days" beside "leads get 45 days to close", unexplained
+    from crm_course.kpis import kpi_table
+    review = other.period("review")
+    notes = kpi_table(other, *review).set_index("kpi").note
+    assert "30 days (this KPI's own window)" in notes["post_sale_incidents_per_100_orders"]
+    assert "own window" not in notes["lead_conversion_rate"]
+    assert "younger than 45 days" in notes["lead_conversion_rate"]
+    # where the two windows are equal (the sample: 30 and 30) nothing is added
+    sample_notes = kpi_table(sample, *sample.period("review")).set_index("kpi").note
+    assert "own window" not in " ".join(sample_notes.astype(str))

@@ -131,15 +131,19 @@ def maturity_cut(crm: CRM, first: pd.Timestamp, last: pd.Timestamp,
     """Last day of [first, last] whose records are ``days`` old at the data's end (``last``
     when all are), and a note when that cuts the period: the maturity rule of every KPI
     whose registry entry ``matures`` (`engine.mature_end`). ``days``: None for the
-    profile's maturity (``crm.profile.maturity_days``)."""
+    profile's maturity (``crm.profile.maturity_days``); another window (a KPI's own, e.g. a
+    follow-up period) is named as the KPI's own in the note, so it is not read as the
+    profile's maturity."""
+    own = bool(days) and days != crm.profile.maturity_days
     days = days or crm.profile.maturity_days
+    window = f"{days} days (this KPI's own window)" if own else f"{days} days"
     limit = mature_until(crm, days)
     if last <= limit:
         return last, ""
     if limit < first:
         return limit, (f"no record of the period is {days} days old yet (younger than "
-                       f"{days} days at the data's end): too early to measure")
-    return limit, (f"records created after {limit:%d %b %Y} are younger than {days} days "
+                       f"{window} at the data's end): too early to measure")
+    return limit, (f"records created after {limit:%d %b %Y} are younger than {window} "
                    f"and left out (measured {first:%d %b %Y} to {limit:%d %b %Y})")
 
 
