@@ -33,6 +33,7 @@ class Converter:
         self.mapping, self.tm, self.raw = mapping, tm, raw
         self.problems, self.report, self.time_zone = problems, report, time_zone
         self.currency = currency
+        self.marks: dict[str, pd.Series] = {}   # money column -> cells' currency codes
 
     def own_copy(self) -> str:
         """Where the user edits the mapping (`mapping.own_copy`)."""
