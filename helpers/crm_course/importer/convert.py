@@ -206,7 +206,6 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     dropper = Dropper(frames, spec, report)
     for name in spec.tables:
         if name not in report.absent:
-            dropper.where(name, raws[name])
             dropper.required_and_ranges(name)
     drop_orphans(dropper)
     frames = dropper.frames

@@ -1,5 +1,6 @@
 """Rows the course cannot use, dropped with their reasons (each listed in the import
-report): rows a mapping's ``where`` filters out, a required value empty or out of range;
+report): rows a mapping's ``where`` filters out (`filter_rows`, before any value is
+read), a required value empty or out of range;
 an optional value out of range is cleared and the row kept. Repeated keys and references
 to missing records: `keys`."""
 
@@ -12,7 +13,8 @@ from .. import checks
 from ..schema import TABLES
 from . import values as parse
 from .keys import drop_duplicates
-from .mapping import CORE_TABLES, DERIVED, Mapping, own_copy
+from .mapping import CORE_TABLES, DERIVED, Mapping, TableMapping, own_copy
+from .reading import source_text
 from .report import FILTERED, DroppedRow, ImportReport, counted
 
 
@@ -48,22 +50,6 @@ class Dropper:
         rule = self.mapping.tables[table].rules.get(column)
         return " + ".join(f"'{s}'" for s in rule.sources) if rule and rule.sources else column
 
-    def where(self, table: str, raw: pd.DataFrame) -> None:
-        """Drop the rows of ``table`` the mapping's ``where`` filters out (e.g. IsDeleted
-        true), read from the export as read (``raw``)."""
-        for column, kept in self.mapping.tables[table].where.items():
-            frame = self.frames[table]
-            if column not in raw.columns:
-                continue     # reported as a missing column by the converter
-            text = raw[column].reindex(frame.index).fillna("").str.strip().str.lower()
-            words = set(kept)
-            for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
-                if words <= set(group):
-                    words = set(group)
-            self.drop(table, (~text.isin(words)).to_numpy(),
-                      f"{FILTERED} '{column}' not {' or '.join(kept)} (where in "
-                      f"{self.mapping.path.name})")
-
     def required_and_ranges(self, table: str) -> None:
         """The loader's checks (`crm_course.checks`) on ``table`` as drops: a required
         value empty or out of range drops the row; an optional one out of range is cleared
@@ -89,6 +75,39 @@ class Dropper:
             else:
                 self.drop(table, outside, why)
         drop_duplicates(self, table)
+
+
+def filter_rows(mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
+                report: ImportReport) -> pd.DataFrame:
+    """The rows of ``raw`` (the export file of ``tm``, as read) that the mapping's
+    ``where`` keeps (e.g. IsDeleted false), before any value is read: a deleted row's
+    retired label or unreadable date is no problem. Each row left out is recorded in
+    ``report`` with its reason. A ``where`` column not in the file is skipped (the
+    converter reports it)."""
+    kept = np.ones(len(raw), dtype=bool)
+    reasons = pd.Series("", index=raw.index)
+    for column, allowed in tm.where.items():
+        if column not in raw.columns:
+            continue
+        text = raw[column].fillna("").str.strip().str.lower()
+        words = set(allowed)
+        for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
+            if words <= set(group):
+                words = set(group)
+        out = kept & ~text.isin(words).to_numpy()
+        reasons[out] = (f"{FILTERED} '{column}' not {' or '.join(allowed)} (where in "
+                        f"{mapping.path.name})")
+        kept &= ~out
+    rule = tm.rules.get(TABLES[tm.table].primary_key[0])
+    keys = (source_text(raw, rule) if rule is not None and rule.sources
+            and all(s in raw.columns for s in rule.sources)
+            else pd.Series(np.nan, index=raw.index))
+    for idx in raw.index[~kept]:
+        report.dropped.append(DroppedRow(
+            table=tm.table, file=tm.file, line=int(idx) + 2,
+            key="(no key)" if pd.isna(keys[idx]) else str(keys[idx]), reason=reasons[idx],
+            cause=reasons[idx]))
+    return raw[kept]
 
 
 def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
