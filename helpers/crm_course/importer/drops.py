@@ -10,12 +10,16 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
-from ..schema import TABLES
+from ..data import quote_lines
+from ..kpis.registry import kpi_label
+from ..schema import FUNNEL_STAGES, OPEN_STAGES, STAGES, TABLES
 from . import values as parse
 from .keys import drop_duplicates
 from .mapping import CORE_TABLES, DERIVED, Mapping, TableMapping, own_copy
 from .reading import source_text
 from .report import FILTERED, DroppedRow, ImportReport, counted
+
+CLOSED = tuple(s for s in STAGES if s not in OPEN_STAGES)   # won, lost
 
 
 class Dropper:
@@ -141,3 +145,42 @@ def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
         problems.append(f"{tm.file}: all {read[table]} row(s) of {table} were dropped "
                         f"({listed}), so none is left; " + "; ".join(dict.fromkeys(hints)))
     return problems
+
+
+def undated_closed(deals: pd.DataFrame, where: str = "") -> list[str]:
+    """One sentence on the won or lost ``deals`` (opportunities) without a close date:
+    kept, but the KPIs that date a deal by its close leave them out or misplace them;
+    [] when there are none. ``where``: the file, column and lines, when known."""
+    undated = (deals.stage.isin(CLOSED) & deals.close_date.isna()).to_numpy()
+    if not undated.any():
+        return []
+    won = int((undated & (deals.stage == FUNNEL_STAGES[-1]).to_numpy()).sum())
+    lost = int(undated.sum()) - won
+    counts = " and ".join(f"{n:,} {stage}" for n, stage in ((won, FUNNEL_STAGES[-1]),
+                                                            (lost, CLOSED[-1])) if n)
+    left_out = ["win_rate"] + (["average_deal_size", "sales_cycle_days", "sales_per_rep"]
+                               if won else [])
+    names = ", ".join(kpi_label(k).lower() for k in left_out)
+    return [f"{counts} deal(s) have no close date{f' ({where})' if where else ''}: kept, but "
+            f"left out of {names}, which count a deal in the period it closed; "
+            + (f"{kpi_label('lead_conversion_rate').lower()} counts the won ones as not "
+               "converted, and " if won else "")
+            + f"{kpi_label('pipeline_value').lower()} counts them as still open. Fill in "
+            "the close date in the CRM and export again"]
+
+
+def warn_undated(frames: dict[str, pd.DataFrame], mapping: Mapping,
+                 report: ImportReport) -> None:
+    """`undated_closed` for the deals kept in ``frames`` (converted, with ``_line``), as a
+    warning of ``report`` naming the file, the column ``mapping`` reads close dates from
+    and the lines."""
+    deals = frames["opportunities"]
+    if deals.empty or "opportunities" not in mapping.tables:
+        return
+    undated = (deals.stage.isin(CLOSED) & deals.close_date.isna()).to_numpy()
+    rule = mapping.tables["opportunities"].rules.get("close_date")
+    column = (f", column {' + '.join(repr(s) for s in rule.sources)}"
+              if rule is not None and rule.sources else "")
+    lines = quote_lines(deals["_line"].to_numpy()[undated] - 2)
+    report.warnings += undated_closed(
+        deals, f"{mapping.tables['opportunities'].file}{column}, {lines}")
