@@ -18,7 +18,8 @@ and the documented rules, as the package's own do.
 Usage: ``python benchmarks/bench_kpis.py [--scales 1 100] [--smoke] [--no-readme]``.
 Prints a markdown table and writes it into benchmarks/README.md between the markers
 ``<!-- kpis:start -->`` and ``<!-- kpis:end -->``. ``--smoke`` runs every step once on a
-tiny dataset and writes nothing (``make test`` runs it). Exit status 1 when a value
+tiny dataset and writes nothing (``make bench`` runs it first, through
+tests/test_benchmarks.py). Exit status 1 when a value
 disagrees, or at scale 100 when kpi_table is slower than DuckDB.
 """
 
@@ -44,7 +45,7 @@ from readme_section import README, update_section
 from crm_course import load_crm
 from crm_course.data import CRM
 from crm_course.kpis import REGISTRY, kpi_names, kpi_table
-from crm_course.schema import FEATURES, FUNNEL_STAGES
+from crm_course.schema import FEATURES, FUNNEL_STAGES, LIST_SEPARATOR
 from crm_course.source import generated_dataset
 from crm_course.synth.profile import DEFAULT_SEED
 
@@ -127,9 +128,14 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     sales_months = staff.format(F=F, L=L, where="WHERE department = 'sales'", m=MONTH_DAYS)
     service_months = staff.format(F=F, L=L, where="WHERE department = 'service'", m=MONTH_DAYS)
     user_months = staff.format(F=F, L=L, where="", m=MONTH_DAYS)
-    # a conversion counts leads won within the maturity window (the engine's rule)
-    converted = (f"stage = 'won' AND date_diff('day', created_date, close_date) <= "
-                 f"{crm.profile.maturity_days}")
+    # lead conversion (`lead_conversion_rate`): a lead counts when it is at least the
+    # maturity window old at the data's end and was not closed before it was created (an
+    # impossible order); it converted when it was won within the maturity window
+    mature = crm.profile.maturity_days
+    counted = (f"created_date + INTERVAL {mature} DAY <= {_day(DE)} AND (close_date IS NULL "
+               "OR close_date >= created_date)")
+    converted = (f"{counted} AND stage = 'won' "
+                 f"AND date_diff('day', created_date, close_date) <= {mature}")
     sla = " ".join(f"WHEN '{p}' THEN {h}" for p, h in crm.profile.sla_hours.items())
     features = ", ".join(f"'{f}'" for f in FEATURES)
     countries = ", ".join("'" + c.replace("'", "''") + "'" for c in valid_countries(crm))
@@ -137,7 +143,8 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     q: dict[str, str] = {}
     # sales
     q["lead_conversion_rate"] = f"""SELECT count(*) FILTER (WHERE {converted})
-        / NULLIF(count(*), 0) FROM opportunities WHERE {within('created_date')}"""
+        / NULLIF(count(*) FILTER (WHERE {counted}), 0) FROM opportunities
+        WHERE {within('created_date')}"""
     q["win_rate"] = f"""SELECT count(*) FILTER (WHERE stage = 'won')
         / NULLIF(count(*) FILTER (WHERE stage IN ('won', 'lost')), 0)
         FROM opportunities WHERE {within('close_date')}"""
@@ -164,8 +171,8 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
         / NULLIF(count(*), 0) FROM campaign_members WHERE NOT holdout
         AND {within('sent_date')}"""
     q["campaign_conversion_rate"] = f"""SELECT count(*) FILTER (WHERE {converted})
-        / NULLIF(count(*), 0) FROM opportunities WHERE campaign_id IS NOT NULL
-        AND {within('created_date')}"""
+        / NULLIF(count(*) FILTER (WHERE {counted}), 0) FROM opportunities
+        WHERE campaign_id IS NOT NULL AND {within('created_date')}"""
     q["cost_per_lead"] = f"""WITH c AS ({acq}) SELECT (SELECT coalesce(sum(cost), 0) FROM c)
         / NULLIF((SELECT count(*) FROM opportunities
         WHERE campaign_id IN (SELECT campaign_id FROM c)), 0)"""
@@ -180,15 +187,17 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
         WHERE opportunity_id IN (SELECT opportunity_id FROM won)),
         k AS (SELECT coalesce(sum(cost), 0) AS k FROM c)
         SELECT (m - k) / NULLIF(k, 0) FROM m, k"""
-    # service: business clock = business days since a Monday x 9 h + time inside 09-18
+    # service: business clock = business days since a Monday x the business day's seconds +
+    # the seconds inside the profile's business hours (Mon-Fri, opening to closing hour)
     bdays = ("((date_diff('day', DATE '2000-01-03', CAST({x} AS DATE)) // 7) * 5 + least("
              "date_diff('day', DATE '2000-01-03', CAST({x} AS DATE)) % 7, 5))")
-    clock = ("({b} * 32400 + CASE WHEN isodow(CAST({x} AS DATE)) <= 5 THEN least(greatest("
-             "date_diff('second', CAST(CAST({x} AS DATE) AS TIMESTAMP), {x}) - 32400, 0), 32400)"
-             " ELSE 0 END)")
+    open_hour, close_hour = crm.profile.business_hours
+    opens, length = open_hour * 3600, (close_hour - open_hour) * 3600
 
     def clk(x: str) -> str:
-        return clock.format(b=bdays.format(x=x), x=x)
+        since_midnight = f"date_diff('second', CAST(CAST({x} AS DATE) AS TIMESTAMP), {x})"
+        return (f"({bdays.format(x=x)} * {length} + CASE WHEN isodow(CAST({x} AS DATE)) <= 5 "
+                f"THEN least(greatest({since_midnight} - {opens}, 0), {length}) ELSE 0 END)")
 
     for name, col in (("first_response_hours", "first_response_at"),
                       ("resolution_hours", "resolved_at")):
@@ -294,32 +303,67 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
     # feedback
     q["sus_score"] = f"""SELECT avg(2.5 * ({sus})) FROM survey_responses
         WHERE {within('submitted_date')}"""
-    # ROI
-    opp = """SELECT o.*, CAST(u.region AS VARCHAR) AS r FROM opportunities o
-        LEFT JOIN users u ON o.owner_id = u.user_id"""
+    # ROI: (max(benefit, 0) - cost) / cost, NULL when there is no positive cost or the
+    # benefit is unknown (DuckDB's greatest() skips a NULL, so it is tested first)
+    def roi(benefit: str, cost: str) -> str:
+        return (f"CASE WHEN {cost} > 0 AND {benefit} IS NOT NULL "
+                f"THEN (greatest({benefit}, 0) - {cost}) / {cost} END")
 
-    def roi(cost_filter: str, region_filter: str, reference: str) -> str:
-        return f"""WITH ch AS (SELECT * FROM changes WHERE status = 'done'
-            AND {within('start_date')} {cost_filter}),
-            reg AS (SELECT DISTINCT trim(unnest(string_split(regions, ';'))) AS r FROM ch),
-            opp AS ({opp}), cur AS (SELECT * FROM opp WHERE {within('created_date')}
-            {region_filter}),
-            k AS (SELECT count(*) AS leads, count(*) FILTER (WHERE {converted}) AS converted,
-            count(*) FILTER (WHERE stage = 'won') AS won FROM cur),
-            m AS (SELECT coalesce(sum(gross_margin), 0) AS m FROM orders WHERE opportunity_id
-            IN (SELECT opportunity_id FROM cur WHERE stage = 'won')),
-            c AS (SELECT coalesce(sum(cost), 0) AS cost FROM ch)
-            SELECT (greatest((converted - ({reference}) * leads) * (m / NULLIF(won, 0)), 0)
-            - cost) / NULLIF(cost, 0) FROM k, m, c"""
+    def margin(leads: str) -> str:
+        """Margin per won deal of the leads in ``leads``: gross margin of the orders of its
+        won deals / its won deals (a won deal without an order: margin 0); NULL without a
+        won deal or when the data have no order at all."""
+        return f"""(SELECT CASE WHEN (SELECT count(*) FROM orders) > 0 THEN
+            coalesce((SELECT sum(gross_margin) FROM orders WHERE opportunity_id IN
+            (SELECT opportunity_id FROM {leads} WHERE stage = 'won')), 0)
+            / NULLIF((SELECT count(*) FROM {leads} WHERE stage = 'won'), 0) END)"""
 
-    q["crm_roi"] = roi("", "", "SELECT baseline FROM kpi_targets "
-                       "WHERE kpi = 'lead_conversion_rate'")
-    in_reg = "AND r IN (SELECT r FROM reg)"
-    q["changes_roi"] = roi(
-        "AND kpi IS NOT NULL", in_reg,
-        f"""SELECT count(*) FILTER (WHERE {converted}) / NULLIF(count(*), 0) FROM opp
-        WHERE created_date >= {_day(b_first)} AND created_date < {_day(b_last + pd.Timedelta(
-            days=1))} {in_reg}""")
+    def conversion(where: str) -> str:
+        return f"""(SELECT count(*) FILTER (WHERE {converted})
+            / NULLIF(count(*) FILTER (WHERE {counted}), 0) FROM opp WHERE {where})"""
+
+    # crm_roi: ((conversion - recorded pre-CRM conversion) x leads x margin per won deal
+    # - cost of the done changes that went live) / cost, over the leads created in the period
+    q["crm_roi"] = f"""WITH ch AS (SELECT * FROM changes WHERE status = 'done'
+        AND {within('start_date')}),
+        cur AS (SELECT * FROM opportunities WHERE {within('created_date')}),
+        k AS (SELECT count(*) FILTER (WHERE {counted}) AS leads,
+        count(*) FILTER (WHERE {converted}) AS converted FROM cur),
+        x AS (SELECT (converted - (SELECT baseline FROM kpi_targets
+        WHERE kpi = 'lead_conversion_rate' LIMIT 1) * leads) * {margin('cur')} AS benefit,
+        (SELECT sum(cost) FROM ch) AS cost FROM k)
+        SELECT {roi('benefit', 'cost')} FROM x"""
+    # changes_roi, first year, naive before/after, on the one basis: the regions of the done
+    # changes with a target KPI that went live in the period; leads a year = their leads
+    # created in the baseline x 365 / its days (rounded, ties to even as Python's round);
+    # margin per won deal of those leads; uplift = their conversion in the period minus in
+    # the same days a year earlier when the data hold them, else the whole baseline; the
+    # period's 'after' side starts no earlier than the month the first of them went live
+    b_days = (b_last - b_first).days + 1
+    c = crm.changes
+    live = c.start_date[((c.status == "done") & c.kpi.notna()
+                         & c.start_date.between(first, last)).to_numpy(dtype=bool)]
+    after = max(first, live.min().to_period("M").to_timestamp()) if len(live) else first
+    lo, hi = after - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
+    if lo < pd.Timestamp(crm.meta["data_start"]):
+        lo, hi = b_first, b_last
+
+    def created(a: pd.Timestamp, b: pd.Timestamp) -> str:
+        return f"created_date >= {_day(a)} AND created_date < {_day(b + pd.Timedelta(days=1))}"
+
+    in_reg = "r IN (SELECT r FROM reg)"
+    q["changes_roi"] = f"""WITH ch AS (SELECT * FROM changes WHERE status = 'done'
+        AND kpi IS NOT NULL AND {within('start_date')}),
+        reg AS (SELECT DISTINCT r FROM (SELECT trim(unnest(string_split(regions,
+        '{LIST_SEPARATOR}'))) AS r FROM ch) WHERE r <> ''),
+        opp AS (SELECT o.*, CAST(u.region AS VARCHAR) AS r FROM opportunities o
+        LEFT JOIN users u ON o.owner_id = u.user_id),
+        base AS (SELECT * FROM opp WHERE {created(b_first, b_last)} AND {in_reg}),
+        x AS (SELECT ({conversion(f"{created(after, last)} AND {in_reg}")}
+        - {conversion(f"{created(lo, hi)} AND {in_reg}")})
+        * (SELECT round_even(count(*) * 365 / {b_days}, 0) FROM base)
+        * {margin('base')} AS benefit, (SELECT sum(cost) FROM ch) AS cost)
+        SELECT {roi('benefit', 'cost')} FROM x"""
     return q
 
 
@@ -438,6 +482,7 @@ def run_scale(scale: float, repeat: int) -> dict:
         "duckdb_peak_mb": rss_duck / 1e6, "memory_ratio": max(rss_pandas, traced_pandas) / size,
         "process_peak_mb": top_pandas / 1e6, "process_ratio": top_pandas / size,
         "agree": len(pandas_values) - len(wrong), "wrong": wrong,
+        "maturity_days": crm.profile.maturity_days,
     }
     print(f"  kpi_table {t_pandas:.3f} s, DuckDB {times['frames']:.3f} s on the frames, "
           f"{times['native']:.3f} s on native tables (pandas / best DuckDB "
@@ -469,12 +514,14 @@ def markdown(results: list[dict], repeat: int) -> str:
     cpu = platform.processor() or platform.machine()
     scales = " ".join(f"{r['scale']:g}" for r in results)
     copies = ", ".join(f"{r['copy_s']:.1f} s at scale {r['scale']:g}" for r in results)
+    days = results[0]["maturity_days"]
     notes = (
         "\nAll scalar KPIs of the registry, company-wide, for the full 15 months "
         "(`kpi_table(crm, *crm.period('all'))`) on data loaded with `load_crm`; DuckDB runs "
         "one SQL query per KPI with the same definitions and evaluation rules (outcome KPIs "
-        "end their period 30 days before the data's end, and a conversion counts leads won "
-        "within those 30 days; an ROI's benefit is never below 0, so -100 % at worst), "
+        f"end their period {days} days before the data's end, and a conversion counts leads "
+        f"won within those {days} days; an ROI's benefit is never below 0, so -100 % at "
+        "worst), "
         "`SET threads = 1`, either scanning "
         "the same pandas frames in place or on native DuckDB tables (copied in once "
         f"beforehand, not timed: {copies}). pandas/numpy/pyarrow run on one thread "

@@ -111,6 +111,13 @@ def test_known_mistake_is_diagnosed_by_name(sample, bank, question, mistake):
         wrong = draw(question, [(list(wrong), "wrong data")], sample)
     verdict = judge(question, wrong, sample)
     plt.close("all")
+    if isinstance(question, NumberQuestion) and question.alternatives and any(
+            abs(float(f(sample)) - float(wrong)) <= question.tolerance for f in
+            (question.expected, *(a.compute for a in question.alternatives))):
+        # e.g. 05 q3: Fisher's exact p is within ±0.001 of the z-test's on the sample; an
+        # accepted method comes first (its feedback: tests/test_review_q3_methods.py)
+        assert verdict.passed, verdict.message
+        return
     assert not verdict.passed, "the mistake gives the right answer on the sample"
     assert verdict.mistake == mistake.name and mistake.message in verdict.message
     if isinstance(question, NumberQuestion):

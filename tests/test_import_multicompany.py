@@ -31,3 +31,31 @@ def test_multi_company_deals_are_named_and_cleared(tmp_path):
     deals = load_crm(tmp_path / "out", cache=False).opportunities.set_index("opportunity_id")
     assert deals.account_id[["8001", "8002", "8011"]].isna().all()
     assert deals.account_id["8003"] == "9103"
+
+
+def test_the_course_report_counts_multi_company_deals_apart(tmp_path):
+    """The report's sources section said 'Deals without a company: 3' for one deal without
+    a company and two of several companies; it now says what import_report.md says."""
+    from crm_course.importer import provenance
+    from crm_course.report import assemble
+
+    folder = tmp_path / "export"
+    shutil.copytree(HUBSPOT_WEB, folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+    assert deals.loc[deals["Record ID"] == "8011", "Associated Company IDs"].item() == "9105;9102"
+    deals.loc[0, "Associated Company IDs"] = "9101;9102"   # a second deal of two companies
+    deals.loc[1, "Associated Company IDs"] = ""            # a deal without one
+    deals.to_csv(folder / "deals.csv", index=False)
+    import_export(folder, "hubspot-web", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert crm.provenance["several"]["opportunities"]["rows"] == 2
+    said = [s for s in provenance.lines(crm) if s.startswith("Deals")]
+    assert said == [
+        "Deals without a company: 1 (kept; they count in the sales KPIs and in no account's "
+        "figures).",
+        "Deals of several companies: 2 (the export lists two or more companies for each, and "
+        "a deal here has one, so its company was cleared and none of them is credited; kept; "
+        "they count in the sales KPIs and in no account's figures)."]
+    assert said == [s for s in assemble(crm, "sales").provenance if s.startswith("Deals")]
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert "deals.csv: 2 value(s) of 'Associated Company IDs' list several records" in text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crm_course import report as course_report
 from crm_course.data import load_crm
 from crm_course.importer import import_export, provenance
 
@@ -24,8 +25,11 @@ def _export(tmp_path: Path, blank: list[str]) -> Path:
     return folder
 
 
-def _won_share(crm, owner: str) -> float:
-    won = crm.opportunities[crm.opportunities.stage == "won"]
+def _won_share(crm, owner: str, period: str = "review") -> float:
+    """``owner``'s share of the amount won in ``period`` (deals closed in it)."""
+    first, last = crm.period(period)
+    o = crm.opportunities
+    won = o[(o.stage == "won") & o.close_date.between(first, last)]
     return won.amount[won.owner_id == owner].sum() / won.amount.sum()
 
 
@@ -39,8 +43,13 @@ def test_most_departments_empty_warns_and_cautions(tmp_path):
     share = _won_share(crm, "005Aa00000Kx1AAA")
     assert share < 0.5
     said = provenance.rep_share(crm)
-    assert len(said) == 1 and f"only {share:.0%} of the won amount" in said[0]
+    first, last = crm.period("review")
+    assert len(said) == 1 and (f"only {share:.0%} of the amount won from {first:%d %b %Y} "
+                               f"to {last:%d %b %Y} (the review window)") in said[0]
     assert said[0] in provenance.cautions(crm)
+    # the window the KPI is shown for, not the whole data (25 %, a second finding)
+    assert f"{_won_share(crm, '005Aa00000Kx1AAA', 'all'):.0%}" == "25%" != f"{share:.0%}"
+    assert said[0] in course_report.assemble(crm, "sales").cautions
 
 
 def test_departments_filled_no_warning(tmp_path):

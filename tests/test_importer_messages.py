@@ -25,7 +25,8 @@ def test_a_latin_1_file_is_named_latin_1(tmp_path):
     path = source / "Account.csv"   # 0x81 is undefined in cp1252, a control in Latin-1
     path.write_bytes(path.read_bytes().replace(b"Hafenkran", b"Hafen\x81kran"))
     text = _error(source, "salesforce", tmp_path / "out")
-    assert "set 'encoding: latin-1' in the mapping" in text and "cp1252" not in text
+    assert ("set 'encoding: latin-1' under tables.accounts (this file only) in your own copy "
+            "of salesforce.yml") in text and "cp1252" not in text
 
 
 def test_did_you_mean_ignores_case_spaces_and_underscores(tmp_path):

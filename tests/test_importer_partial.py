@@ -1,7 +1,8 @@
-"""Partial exports: every table but users, accounts and opportunities (the core,
-`importer.mapping.CORE_TABLES`) may be absent or hold only its header; the import, the
-loader, `kpi_table` and the report then work and say what is not in the dataset. An
-export that leaves a core table empty is refused (exit 2) with the reason."""
+"""Partial exports: every table but accounts and opportunities may be absent or hold only
+its header (users too: then every owner is the placeholder, `importer.mapping.OWNERS`);
+the import, the loader, `kpi_table` and the report then work and say what is not in the
+dataset. An export that leaves accounts or opportunities out is refused (exit 2) with
+the reason."""
 
 from __future__ import annotations
 
@@ -75,19 +76,62 @@ def _cli(source: Path, out: Path, capsys) -> tuple[int, str]:
 
 
 def test_an_export_of_opportunities_only_is_refused_naming_the_core(tmp_path, capsys):
-    """Refused, not made up: owners without a department would all count as sales reps
-    and every deal would have one region. The message names each file to add and why."""
+    """Refused, not made up: every deal would have one region. The message names each
+    file to add and why; the users file is not one of them (without it every deal is
+    kept under the placeholder owner, `test_an_export_without_users_keeps_every_deal`)."""
     code, err = _cli(_export(tmp_path, ("Opportunity.csv",)), tmp_path / "out", capsys)
     assert code == 2 and "Traceback" not in err
-    assert ("User.csv: file not found in the export folder; the course needs table 'users' "
-            "from it for who owns each deal: a department tells sales reps from the others "
-            "(sales per rep, adoption), a region and licence start date. Export it from the "
-            "CRM into the folder (CSV files in the folder: Opportunity.csv)") in err
     assert ("Account.csv: file not found in the export folder; the course needs table "
             "'accounts' from it for the company of each deal: industry, region and segment") \
         in err
+    assert "the course needs table 'users'" not in err
     assert "TimeZoneSidKey" not in err            # not a second, misleading problem
     assert not (tmp_path / "out").exists()
+
+
+def test_an_export_without_users_keeps_every_deal_and_says_what_is_not_measured(tmp_path):
+    """No users file (Pipedrive exports none): every deal and ticket is kept under the
+    placeholder owner, as an owner missing from the users export is; no one is a sales
+    rep, so the per-rep KPIs are not measured, and the import and the report say why."""
+    from crm_course.importer import provenance
+    from crm_course.importer.keys import PLACEHOLDER
+    from crm_course.report import assemble
+
+    source = _export(tmp_path, tuple(p.name for p in SALESFORCE.iterdir()
+                                     if p.name != "User.csv"))
+    out = tmp_path / "data"
+    report = import_export(source, "salesforce", out, time_zone="Europe/Berlin")
+    crm = load_crm(out, cache=False)
+    assert len(crm.opportunities) == 23 and len(crm.tickets) > 0
+    assert set(crm.opportunities.owner_id) == set(crm.tickets.agent_id) == {
+        PLACEHOLDER["user_id"]}
+    assert list(crm.users.user_id) == [PLACEHOLDER["user_id"]]
+    table = kpi_table(crm, *crm.period("all")).set_index("kpi")
+    assert pd.isna(table.value["sales_per_rep"]) and pd.isna(table.value["activities_per_rep"])
+    assert table.value["win_rate"] == pytest.approx(   # every other KPI as with the users
+        kpi_table(load_crm(_full(tmp_path)), *crm.period("all")).set_index("kpi")
+        .value["win_rate"])
+    assert report.warnings[0].startswith(
+        "User.csv: file not found in the export folder, so no owner of a deal or ticket is "
+        "known: all of them are kept under a placeholder owner that is no sales rep, so "
+        "sales per rep and activities per rep are not measured")
+    assert not [w for w in report.warnings if "check that the column holds" in w]
+    text = (out / "import_report.md").read_text(encoding="utf-8")
+    assert ("- users: User.csv not found in the export; written with the placeholder owner "
+            "only") in text
+    said = ("Sales per rep and activities per rep: not measured, because the export has no "
+            "users (User.csv not found in the export): no owner is known, so no one is a "
+            "sales rep.")
+    assert any(line.startswith(said) for line in provenance.lines(crm))
+    assert any(line.startswith(said) for line in assemble(crm, "sales").provenance)
+    assert not [line for line in provenance.lines(crm) if "reads high" in line]
+
+
+def _full(tmp_path: Path) -> Path:
+    """The whole Salesforce fixture imported (Europe/Berlin, as its users say)."""
+    out = tmp_path / "full"
+    import_export(SALESFORCE, "salesforce", out)
+    return out
 
 
 def test_all_users_dropped_says_why_and_which_setting_keeps_them(tmp_path, capsys):

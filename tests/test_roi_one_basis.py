@@ -128,3 +128,16 @@ def test_the_basis_says_where_the_control_region_stands(sample):
     said = moved.words(crm)
     assert "count in neither" not in said
     assert "the named control region (West) got an improvement too" in said
+
+
+def test_a_window_reaching_into_the_baseline_year_measures_only_the_months_after_go_live(case):
+    # a range from the data's first day (the explorer's whole range) counted the baseline
+    # year as 'after' and compared it with itself: the sample's changes_roi read -3 %
+    # over all months against +597 % over the review quarter
+    name, crm = case
+    review, whole = crm.period("review"), crm.period("all")
+    basis = first_year_basis(crm, *whole)
+    assert basis.first == first_year_basis(crm, *review).first, name
+    assert basis.first >= improvements(crm, *whole).start_date.min().to_period("M").to_timestamp()
+    assert kpis.changes_roi(crm, *whole) == pytest.approx(kpis.changes_roi(crm, *review),
+                                                          rel=1e-12, nan_ok=True), name

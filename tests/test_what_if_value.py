@@ -252,3 +252,54 @@ def test_the_difference_from_the_lessons_lists_only_what_differs(sample):
     why = difference_text(sample, more, project(more))
     assert (f"lead conversion is worth {sample.profile.money(2 * lessons.benefit)} a year "
             f"here against the lessons' {sample.profile.money(lessons.benefit)}") in why
+
+
+def test_churn_and_activities_are_priced_on_the_changes_own_regions():
+    """Issue 28: churn and activities per rep were priced on the whole company while the
+    change went to some regions. Fixture (baseline 2025, 365 days): customers A1, A2 in
+    North, A3 in South; orders in 2025 of margin 600 (A1), 300 (A2), 900 (A3); sales reps U1
+    North, U2 South (`kpi_fixtures.USERS`); A4 in South, lost in June 2025, no customer.
+
+        North: 2 customers x 450 a customer-year: churn -(2 x 4) x 450 = EUR -3,600 a unit;
+               activities 1 rep x 12 x 3 / 60 h x EUR 40 = EUR 24
+        whole company: 3 customers x 600: churn -(3 x 4) x 600 = EUR -7,200; activities 48
+    """
+    accounts = [{"account_id": a, "region": r, "customer_since": "2024-01-01",
+                 "churn_date": lost} for a, r, lost in (
+                     ("A1", "North", None), ("A2", "North", None), ("A3", "South", None),
+                     ("A4", "South", "2025-06-01"))]
+    orders = [{"account_id": a, "order_date": "2025-05-01", "gross_margin": m, "amount": m}
+              for a, m in (("A1", 600), ("A2", 300), ("A3", 900))]
+    crm = make_crm(META, accounts=accounts, orders=orders)
+    north = worth(crm, "churn_rate", ("North",))
+    assert north.eur_per_unit == pytest.approx(-3600.0)
+    assert worth(crm, "churn_rate").eur_per_unit == pytest.approx(-7200.0)
+    assert "of 2 customers of the change's region North on 31 Dec 2025" in north.steps[0]
+    assert worth(crm, "first_response_hours", ("North",)).eur_per_unit == pytest.approx(-9.0)
+    reps = worth(crm, "activities_per_rep", ("North",))
+    assert reps.eur_per_unit == pytest.approx(24.0)
+    assert worth(crm, "activities_per_rep").eur_per_unit == pytest.approx(48.0)
+    assert "1 sales reps of the change's region North x 12 months" in reps.steps[0]
+    assert "of the whole company" in worth(crm, "activities_per_rep").steps[0]
+
+
+def test_the_samples_three_region_changes_are_priced_on_their_regions(sample):
+    """Issue 28: on the sample, service triage (first response -> churn) and the e-mail
+    integration (activities per rep) went to North, South and East only; the what-if priced
+    them on all four regions' customers and reps."""
+    from crm_course.kpis.basis import customers_and_reps
+    plan = planned_changes(sample).set_index("title")
+    three = ("North", "South", "East")
+    customers, per_customer, reps = customers_and_reps(sample, three)
+    everyone = customers_and_reps(sample, None)
+    assert customers < everyone[0] and reps < everyone[2]
+    triage = plan.loc["Service triage and automatic case assignment"]
+    assert triage.regions == three
+    assert triage.eur_per_unit == pytest.approx(0.0025 * -4 * customers * per_customer)
+    mail = plan.loc["E-mail integration with the CRM"]
+    assert mail.regions == three
+    assert mail.eur_per_unit == pytest.approx(
+        reps * 12 * 3 / 60 * sample.profile.hourly_cost)
+    text = html.unescape(WhatIf(sample).assumptions.value)
+    assert f"of {customers:,} customers of the change's regions North, South and East" in text
+    assert f"({reps} sales reps of the change's regions North, South and East x" in text

@@ -368,10 +368,14 @@ def pre_trends(frame: pd.DataFrame, y: str = "y", time: str = "month",
             use_t=True)
     else:
         fit = _ols("y ~ k + t + k:t", data).fit(cov_type="HC1")
-    low, high = fit.conf_int(alpha=1 - confidence).loc["k:t"]
+    # with few clusters and t constant within a cluster (treatment assigned by region),
+    # the clustered variance of another term can come out negative: its error is NaN,
+    # the k:t slope's is not, so numpy's warning is silenced for this fit only
+    with np.errstate(invalid="ignore"):
+        low, high = fit.conf_int(alpha=1 - confidence).loc["k:t"]
+        p_value = float(fit.pvalues["k:t"])
     return Slopes(float(fit.params["k"]), float(fit.params["k"] + fit.params["k:t"]),
-                  float(fit.params["k:t"]), float(low), float(high),
-                  float(fit.pvalues["k:t"]))
+                  float(fit.params["k:t"]), float(low), float(high), p_value)
 
 
 def region_permutation(frame: pd.DataFrame, control: str, y: str = "y",

@@ -16,6 +16,9 @@ the profile's ``hourly_cost``), shown on the page beside the projection. Priced 
     activities_per_rep:     EUR per unit = sales reps x 12 months x minutes saved per
                             activity logged automatically / 60 x hourly cost of a rep
 
+churn and activities on the change's own regions too: their customers (accounts) and their
+sales reps (`kpis.basis.customers_and_reps`; the whole company without regions given).
+
 A KPI with a link is worth ``per_unit x`` the worth of the KPI it moves (training ->
 active users -> lead conversion -> margin). Units are the KPI's own: a share's unit is
 1.0 (100 percentage points). NaN: the data cannot price it (no orders, no churn dates ...)
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 
 from .. import kpis
 from ..data import CRM
-from ..kpis.basis import CANNOT, first_year_basis, leads_and_margin
+from ..kpis.basis import CANNOT, customers_and_reps, first_year_basis, leads_and_margin
 
 
 @dataclass(frozen=True)
@@ -67,34 +70,39 @@ class Worth:
     steps: tuple[str, ...]
 
 
-def _per_year(crm: CRM) -> tuple[float, float, float]:
-    """Baseline first day, last day and years (length / 365)."""
-    first, last = crm.period("baseline")
-    return first, last, ((last - first).days + 1) / 365
-
-
 def _priced(crm: CRM, kpi: str, regions: tuple[str, ...] | None) -> Worth:
-    first, last, years = _per_year(crm)
+    """One unit of a `PRICED` KPI a year, on the change's ``regions`` (None: every region):
+    lead conversion by `_lead_conversion`, churn and activities per rep on those regions'
+    customers and sales reps (`kpis.basis.customers_and_reps`)."""
     if kpi == "lead_conversion_rate":
         return _lead_conversion(crm, regions)
+    b0, b1 = crm.period("baseline")
+    where = _where(regions)
     if kpi == "churn_rate":
-        a, orders = crm.accounts, crm.orders
         if crm.missing("accounts.churn_date", "orders"):
             return Worth(kpi, math.nan, ("churn not priced: no churn dates or no orders",))
-        active = ((a.customer_since <= last)
-                  & (a.churn_date.isna() | (a.churn_date > last))).sum()
-        margin = orders.gross_margin[orders.order_date.between(first, last)].sum() / years
-        per_customer = margin / active if active else math.nan
+        active, per_customer, _ = customers_and_reps(crm, regions)
         return Worth(kpi, -4 * active * per_customer, (
             f"1 point less churn a quarter = {4 * active / 100:,.1f} customers kept a year "
-            f"(of {active:,} at the baseline's end) x {crm.profile.money(per_customer)} gross "
-            f"margin per customer-year",))
-    reps = int((crm.users.department == "sales").sum())
+            f"(of {active:,} customers {where} on {b1:%d %b %Y}, the baseline's end) x "
+            f"{crm.profile.money(per_customer)} gross margin per customer-year (their "
+            f"orders {b0:%d %b %Y} to {b1:%d %b %Y})",))
+    reps = customers_and_reps(crm, regions)[2]
     hours = reps * 12 * MINUTES_SAVED_PER_ACTIVITY / 60
     return Worth(kpi, hours * crm.profile.hourly_cost, (
         f"1 more activity per rep-month logged automatically = {hours:,.1f} hours a year "
-        f"({reps} sales reps x 12 months x {MINUTES_SAVED_PER_ACTIVITY:g} minutes, "
+        f"({reps} sales reps {where} x 12 months x {MINUTES_SAVED_PER_ACTIVITY:g} minutes, "
         f"assumed) x {crm.profile.money(crm.profile.hourly_cost)} an hour (assumed)",))
+
+
+def _where(regions: tuple[str, ...] | None) -> str:
+    """Where a change is priced, in words: "of the change's regions North, South and East",
+    or "of the whole company" without regions."""
+    if regions is None:
+        return "of the whole company"
+    names = (", ".join(regions[:-1]) + " and " + regions[-1] if len(regions) > 1
+             else regions[0])
+    return f"of the change's region{'s' if len(regions) != 1 else ''} {names}"
 
 
 def _lead_conversion(crm: CRM, regions: tuple[str, ...] | None) -> Worth:
@@ -143,8 +151,8 @@ def unit_step(kpi: str) -> tuple[float, str]:
 
 def worth(crm: CRM, kpi: str, regions: tuple[str, ...] | None = None) -> Worth:
     """What one unit of ``kpi`` is worth a year, following `LINKS` to a priced KPI;
-    ``regions``: the change's regions, where lead conversion is priced (None: the basis's;
-    churn and activities are priced on the whole company either way)."""
+    ``regions``: the change's regions, where every KPI is priced (None: lead conversion on
+    the basis's regions, churn and activities on the whole company)."""
     if kpi in PRICED:
         return _priced(crm, kpi, regions)
     link = LINKS.get(kpi)

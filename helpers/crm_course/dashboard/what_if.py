@@ -9,10 +9,12 @@ changes' effect, and adding their uplift to it would count it twice):
 
     projected KPI = baseline-year value + sum of the uplifts of the changes aimed at it.
 
-Every change is priced by its KPI's value model (`value_model.worth`: lead conversion ->
-extra won deals on the leads and margin of the change's own regions, the formula of the one
-basis of every ROI of the improvements, `kpis.basis`; first response -> churn -> margin
-kept, training -> active users -> lead conversion ...):
+Every change is priced by its KPI's value model on the regions the change went to
+(`value_model.worth`: lead conversion -> extra won deals on the leads and margin of those
+regions, the formula of the one basis of every ROI of the improvements,
+`kpis.basis.leads_and_margin`; first response -> churn -> margin kept of those regions'
+customers, activities per rep -> hours of those regions' sales reps,
+`kpis.basis.customers_and_reps`; training -> active users -> lead conversion ...):
 
     benefit per year = sum over changes of uplift x money a year per unit of its KPI (in
     the dataset's currency),
@@ -21,8 +23,9 @@ kept, training -> active users -> lead conversion ...):
 
 The default plan: each change's cost from the change log and, as its uplift, its KPI's
 recorded target minus its recorded baseline (``kpi_targets``), shared equally by the
-changes of the recorded plan aimed at the same KPI: the improvements of the basis (those
-that went live in the review window; every change when the basis cannot be computed).
+changes of the recorded plan aimed at the same KPI: the improvements of the plan's basis
+(`kpis.basis.plan_basis`: those planned for the review period; every change when the basis
+cannot be computed).
 Other changes (a later roll-out) start at 0 and count with their cost. ROI is the engine's
 (`kpis.roi.roi`, in percent): a negative benefit gives -100 %, never less. On a data set
 without a change log (a CRM export) there is nothing to plan and the view says so; a KPI
@@ -43,7 +46,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
-from ..kpis.basis import KPI, first_year_basis
+from ..kpis.basis import KPI, plan_basis
 from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import plan_roi
 from ..kpis.roi import roi as engine_roi
@@ -58,8 +61,8 @@ NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not char
                  "investment, so the ROI stops at -100 %, the whole cost")
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
                 "target minus the recorded baseline of the change's KPI (the targets table), "
-                "shared by the changes of the recorded plan (the improvements that went live "
-                "in the review window) aimed at the same KPI and rounded up to the slider's "
+                "shared by the changes of the recorded plan (the improvements planned for "
+                "the review period) aimed at the same KPI and rounded up to the slider's "
                 "step; 0 for the other changes and where either is not recorded.")
 FONT = "font-size:18px"
 CHART_SIZE = (6.0, 2.0)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
@@ -113,9 +116,9 @@ def change_regions(text) -> tuple[str, ...] | None:
 
 def in_recorded_plan(crm: CRM, changes: pd.DataFrame) -> np.ndarray:
     """Which ``changes`` the recorded plan (target minus baseline) is for: the improvements
-    of the one basis (`kpis.basis.first_year_basis` of the review window); every one when
-    the basis cannot be computed."""
-    basis = first_year_basis(crm, *crm.period("review"))
+    of the plan's basis (`kpis.basis.plan_basis`: planned for the review period, lesson
+    04's); every one when the basis cannot be computed."""
+    basis = plan_basis(crm)
     if isinstance(basis, str):
         return np.ones(len(changes), dtype=bool)
     return changes.change_id.astype(str).isin(basis.improvements).to_numpy(dtype=bool)
@@ -145,8 +148,8 @@ def lessons_plan_text(crm: CRM) -> str:
         return plan
     return (f"Lessons 04 and 05 and the report price the recorded plan on lead conversion "
             f"alone: {100 * plan.uplift:+.1f} percentage points x "
-            f"{plan.basis.lead_words(crm)}, against {crm.profile.money(plan.cost)}, the "
-            f"cost of the improvements that went live there, first year: ROI "
+            f"{plan.basis.lead_words(crm)}, against {crm.profile.money(plan.cost)}, "
+            f"the cost of the improvements planned there, first year: ROI "
             f"{roi_text(plan.roi)}.")
 
 
@@ -181,8 +184,8 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
                      "the recorded plan (" + "; ".join(
                          f"{t}, {st}, {money(c)}" for t, st, c in zip(
                              outside.title, outside.status, outside.cost, strict=True))
-                     + "), whose uplift starts at 0 and, moved, is priced on the leads and "
-                     "margin of the change's own regions")
+                     + "), whose uplift starts at 0 and, moved, is priced on the change's own "
+                     "regions")
     if not parts:
         return (f"This projection's ROI, {roi_text(projection.roi)}, agrees with the "
                 "lessons': the same lead conversion benefit and cost, no other KPI priced.")

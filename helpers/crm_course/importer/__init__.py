@@ -8,11 +8,13 @@ missing, and every row dropped and why (``import_report.md``). Tables the export
 not have (usage log, survey, change log, KPI targets ...) are written with their header
 only. ``pseudonymise=True`` replaces names, e-mails and phones by keyed hashes.
 
-Only users, accounts and opportunities are required (`mapping.CORE_TABLES`); every other
-table may be absent or empty. Amounts in several currencies are converted with a rates
-file or refused (`currency`); zone-less timestamps take the zone the mapping declares
-(``timestamps: utc|local``). What the import did is also data: ``dataset.json`` key
-``import`` (`crm_course.data.CRM.provenance`).
+A mapping maps at least users, accounts and opportunities (`mapping.CORE_TABLES`); an
+export needs the files of accounts and opportunities, and without the users file every
+deal and ticket is kept under a placeholder owner (`keys`; the per-rep KPIs are then
+not measured). Every other table may be absent or empty. Amounts in several currencies
+are converted with a rates file or refused (`currency`); zone-less timestamps take the
+zone the mapping declares (``timestamps: utc|local``). What the import did is also data:
+``dataset.json`` key ``import`` (`crm_course.data.CRM.provenance`).
 
 From the command line: ``crm-course data import --from DIR --mapping salesforce --out DIR``
 (``--rates FILE``, ``--time-zone ZONE``), or ``--init-mapping my.yml`` for a starter

@@ -29,6 +29,9 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
     separator of the rule or the mapping; unreadable, ambiguous or (for whole-number
     columns) fractional values are problems of ``conv`` naming the lines and setting."""
     decimal = rule.decimal or conv.mapping.decimal
+    if rule.decimal is not None and rule.decimal != conv.mapping.decimal:
+        conv.report.reading.setdefault("decimals", {})[
+            f"{conv.tm.file}, column {' + '.join(map(repr, rule.sources))}"] = rule.decimal
     read = parse.read_numbers(text, decimal, rule.decimal is not None,
                               column.kind == "money", conv.mapping.currencies)
     where, other = conv.where(column, rule), "," if decimal == "." else "."

@@ -33,11 +33,11 @@ from .derive import derive, empty_table, typed
 from .drops import Dropper, warn_undated, why_core_empty
 from .keys import PLACEHOLDER, drop_orphans, placeholder_dates
 from .licences import licence_ends
-from .mapping import CORE_TABLES, Mapping, MappingError, load_mapping
+from .mapping import OWNERS, Mapping, MappingError, load_mapping
 from .period import iso_date, period
 from .pseudonym import personal_ids, resolve_key
 from .pseudonym import pseudonymise as pseudonymise_tables
-from .reading import read_export
+from .reading import decode, present_files, read_export
 from .report import REPORT_FILE, ImportReport
 from .reps import check_default_department, check_reps
 from .zones import company_zone
@@ -172,26 +172,17 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     zone = company_zone(time_zone, spec, source, problems, report)
     frames: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
-    for name, tm in spec.tables.items():
-        path = source / tm.file
-        if not path.is_file():
-            if name in CORE_TABLES:
-                here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
-                problems.append(f"{tm.file}: file not found in the export folder; the course "
-                                f"needs table '{name}' from it for {CORE_TABLES[name]}. "
-                                f"Export it from the CRM into the folder (CSV files in the "
-                                f"folder: {here})")
-            else:
-                report.absent[name] = f"{tm.file} not found in the export"
-            continue
-        if not path.read_bytes().strip():
-            if name in CORE_TABLES:
-                problems.append(f"{tm.file}: the file is empty (not even a header line); "
-                                f"the course needs table '{name}' from it")
-            else:
-                report.absent[name] = f"{tm.file} is empty (not even a header line)"
-            continue
-        raw = read_export(path, spec, problems, tm.delimiter, name)
+    present = present_files(source, spec, problems, report)
+    # files with non-ASCII text the top-level encoding reads: another one would break them
+    fine = [tm.file for tm in map(spec.tables.get, present)
+            if tm.encoding is None and not (source / tm.file).read_bytes().isascii()
+            and decode(source / tm.file, spec.encoding, []) is not None]
+    for name in present:
+        tm = spec.tables[name]
+        if tm.encoding is not None:
+            report.reading.setdefault("encodings", {})[tm.file] = tm.encoding
+        raw = read_export(source / tm.file, spec, problems, tm.delimiter, name,
+                          [f for f in fine if f != tm.file])
         if raw is not None:
             report.reading.setdefault("delimiters", {})[tm.file] = raw.attrs["delimiter"]
             raws[name] = raw
@@ -230,7 +221,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
         entry.rows_written = len(frames[entry.table]) - int(
             entry.table == "users" and dropper.placeholder is not None)
     licence = spec.tables["users"].licence
-    ends = (None if licence is None else licence_ends(
+    ends = (None if licence is None or OWNERS in report.absent else licence_ends(
         frames["users"], raws["users"], frames, licence, spec, zone, report))
     dates = period(frames, changes_start, export_date, report)
     tables = {name: typed(name, frames[name]) for name in TABLES}

@@ -58,7 +58,10 @@ def derive(frames: dict[str, pd.DataFrame], mapping: Mapping, report: ImportRepo
         opps = opps.assign(furthest_stage=opps.stage.where(~lost, "lead"))
         if lost.any():
             report.notes.append(f"opportunities: furthest_stage of {int(lost.sum())} lost "
-                                "deal(s) set to 'lead': the export keeps no stage history")
+                                "deal(s) set to 'lead': the export keeps no stage history. "
+                                "Stage conversions past the first step then lose no lost "
+                                "deal: what they miss of 100% is deals still open at the "
+                                "stage (not lost; they may still close)")
             report.filled.append({
                 "table": "opportunities", "column": "furthest_stage", "file": "",
                 "source": "no stage history", "default": "lead", "rows": int(lost.sum()),

@@ -122,7 +122,7 @@ def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
     problems = []
     read = {t.table: t.rows_read for t in report.tables}
     for table in CORE_TABLES:
-        if len(frames[table]):
+        if len(frames[table]) or table in report.absent:   # absent: see `present_files`
             continue
         tm = mapping.tables[table]
         if not read.get(table):

@@ -18,6 +18,7 @@ import pandas as pd
 from .. import checks
 from ..data import orphans
 from ..schema import TABLES
+from .mapping import OWNERS
 
 if TYPE_CHECKING:
     from .drops import Dropper
@@ -63,7 +64,8 @@ def drop_duplicates(dropper: Dropper, table: str) -> None:
 def drop_orphans(dropper: Dropper) -> None:
     """Resolve every reference through ``dropper`` until none is left: an unknown owner
     of a deal or ticket (`OWNED`) becomes the placeholder user while the users table kept
-    any row; any other optional reference is cleared, a required one drops its row."""
+    any row or the export has no users file; any other optional reference is cleared, a
+    required one drops its row."""
     while True:
         found = orphans(dropper.frames)
         if not found:
@@ -75,7 +77,8 @@ def drop_orphans(dropper: Dropper) -> None:
             target_file = (mapping.tables[target].file if target in mapping.tables
                            else f"{target} (absent)")
             source = dropper.rule_source(table, column.name)
-            if OWNED.get(table) == column.name and len(dropper.frames["users"]):
+            if OWNED.get(table) == column.name and (len(dropper.frames[target])
+                                                    or target in dropper.report.absent):
                 _to_placeholder(dropper, table, column.name, orphan)
             elif column.nullable:
                 dropper.frames[table] = frame.assign(**{
@@ -83,6 +86,9 @@ def drop_orphans(dropper: Dropper) -> None:
                 several = orphan & _several(frame[column.name], dropper.frames[target][key])
                 file = mapping.tables[table].file
                 if several.any():
+                    dropper.report.several[table] = {
+                        "rows": int(several.sum()), "file": file, "source": source,
+                        "target": target_file, "column": column.name}
                     dropper.report.notes.append(
                         f"{file}: {int(several.sum())} value(s) of {source} list several "
                         f"records of {target_file} separated by '{SEVERAL}' (e.g. "
@@ -136,6 +142,8 @@ def _to_placeholder(dropper: Dropper, table: str, column: str, orphan: np.ndarra
     dropper.frames[table] = frame.assign(**{column: frame[column].where(
         ~orphan, dropper.placeholder)})
     record = {"opportunities": "deals", "tickets": "tickets"}[table]
+    if OWNERS in dropper.report.absent:   # no users file: warned once (`present_files`)
+        return
     dropper.report.warnings.append(
         f"{dropper.mapping.tables[table].file}, column "
         f"{dropper.rule_source(table, column)}: {int(orphan.sum())} of {len(frame)} {record} "

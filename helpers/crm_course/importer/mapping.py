@@ -26,8 +26,11 @@ from ..schema import TABLES
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 BUILT_IN = ("salesforce", "salesforce-de", "hubspot", "hubspot-web", "pipedrive",
             "dynamics365")
-# An import needs at least these, and why: an export of opportunities alone is refused
-# with these reasons rather than made up (owners without a department would all be reps).
+# A mapping maps at least these, and why; an export lacking the file of accounts or
+# opportunities is refused with these reasons rather than made up. Without the users file
+# (`OWNERS`) every owner is unknown: the deals and tickets are kept under the placeholder
+# owner (`keys`), no user is a sales rep, so the per-rep KPIs are not measured.
+OWNERS = "users"
 CORE_TABLES = {
     "users": "who owns each deal: a department tells sales reps from the others (sales per "
              "rep, adoption), a region and licence start date",
@@ -38,7 +41,7 @@ CORE_TABLES = {
 RULE_KEYS = ("from", "values", "default", "value", "format", "decimal", "if_missing")
 WHERE_KEYS = ("keep", "if_present")
 TABLE_KEYS = ("file", "columns", "date_format", "datetime_format", "currency", "where",
-              "delimiter", "licence")
+              "delimiter", "encoding", "licence")
 LICENCE_KEYS = ("active", "last_day", "system")   # users: who is licensed, until when
 TOP_KEYS = ("crm", "company", "delimiter", "decimal", "encoding", "date_format",
             "datetime_format", "time_zone", "time_zone_from", "timestamps", "countries",
@@ -121,6 +124,7 @@ class TableMapping:
     where_if_present: frozenset[str] = frozenset()   # where columns that may be absent
     licence: Licence | None = None   # users only: whose licence ended (`licences`)
     delimiter: str | None = None   # this file's delimiter (default: the mapping's)
+    encoding: str | None = None    # this file's encoding (default: the mapping's)
 
 
 @dataclass(frozen=True)
@@ -231,11 +235,7 @@ def _settings(spec: dict, name: str, problems: list[str]) -> dict:
     if decimal not in (".", ","):
         problems.append(f"{name}, decimal: expected '.' or ',', got {decimal!r}")
     encoding = spec.get("encoding", "utf-8")
-    try:
-        codecs.lookup(encoding)
-    except (LookupError, TypeError):
-        problems.append(f"{name}, encoding: unknown encoding {encoding!r}; e.g. utf-8, "
-                        "cp1252 (Windows, Western Europe), latin-1")
+    check_encoding(encoding, f"{name}, encoding", problems)
     time_zone = spec.get("time_zone")
     if time_zone is not None:
         try:
@@ -257,6 +257,16 @@ def _settings(spec: dict, name: str, problems: list[str]) -> dict:
             "timestamps": timestamps,
             "time_zone": time_zone,
             "time_zone_from": (source["file"], source["column"]) if source else None}
+
+
+def check_encoding(encoding, where: str, problems: list[str]) -> None:
+    """Append to ``problems`` why ``encoding`` (set at ``where`` in the mapping) is no
+    encoding Python knows, if so."""
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        problems.append(f"{where}: unknown encoding {encoding!r}; e.g. utf-8, "
+                        "cp1252 (Windows, Western Europe), latin-1")
 
 
 def _where_text(value) -> str:
@@ -367,6 +377,9 @@ def load_mapping(mapping: str | Path) -> Mapping:
         if delimiter is not None and delimiter not in DELIMITERS:
             problems.append(f"{path.name}, tables.{table}.delimiter: expected one of "
                             f"{', '.join(map(repr, DELIMITERS))}, got {delimiter!r}")
+        encoding = tspec.get("encoding")
+        if encoding is not None:
+            check_encoding(encoding, f"{path.name}, tables.{table}.encoding", problems)
         kept, if_present = _where(where, f"{path.name}, tables.{table}.where", problems)
         licence = _licence(tspec.get("licence"), table, f"{path.name}, tables.{table}.licence",
                            problems)
@@ -374,7 +387,7 @@ def load_mapping(mapping: str | Path) -> Mapping:
             table=table, file=tspec.get("file", ""), rules=rules,
             date_format=tspec.get("date_format", date_format),
             datetime_format=tspec.get("datetime_format", datetime_format),
-            currency=tspec.get("currency"), delimiter=delimiter,
+            currency=tspec.get("currency"), delimiter=delimiter, encoding=encoding,
             where=kept, where_if_present=if_present, licence=licence)
     absent = [t for t in CORE_TABLES if t not in tables]
     if absent:

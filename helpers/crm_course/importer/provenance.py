@@ -4,27 +4,31 @@
 rows read, kept and dropped by cause, values filled by a default (and optional columns
 the export lacks, with what that costs), the currency and any
 conversion, the time zone and what it was assumed for, and the deals kept without a
-company; for a generated dataset, that it was generated. `cautions` names, for each table
+company (those the export listed under several companies apart, `without_company`);
+for a generated dataset, that it was generated. `cautions` names, for each table
 that lost a large share of its rows (`LARGE_DROP`; rows a mapping's ``where`` filters out
 on purpose, such as deleted records, are neither lost nor counted), the KPIs that read
 it (`biased`, from the registry's `KPI.reads`): a drop that is not random (open deals
 without an account) can bias them. `date_orders` counts the
 records whose dates are in an impossible order (`kpis.date_order`). `rep_share` cautions
-when the sales reps own less than `reps.REP_SHARE` of the won amount, so sales per rep
-credits them with others' deals.
+when the sales reps own less than `reps.REP_SHARE` of the amount won in the review window
+(where the report shows sales per rep), so the KPI credits them with others' deals.
 """
 
 from __future__ import annotations
 
 from ..data import CRM
+from ..kpis._common import in_period, period
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
 from ..schema import FUNNEL_STAGES
 from .drops import undated_closed
 from .keys import PLACEHOLDER
+from .mapping import OWNERS
 from .report import FILTERED, counted, placeholder_lines
 from .reps import REP_DEPARTMENT, REP_SHARE
 
+WON_STEP = f"stage_conversion_{FUNNEL_STAGES[-1]}"   # the funnel's last step, into won
 LARGE_DROP = 0.05   # a table losing this share of its rows read or more gets a caution
 NOUNS = {"opportunities": "deal", "tickets": "ticket", "campaign_members": "campaign member"}
 
@@ -56,7 +60,11 @@ def lines(crm: CRM) -> list[str]:
             out.append(f"Funnel: the export keeps no stage history, so each of the "
                        f"{_plural(f['rows'], 'lost deal')} is taken as lost at the first "
                        "stage; stage conversions and the funnel count lost deals as never "
-                       "qualified, so read them as the path of won and open deals only.")
+                       "qualified, so read them as the path of won and open deals only: "
+                       f"past the first step, a conversion short of 100% is deals still "
+                       f"open at that stage, not deals lost ({kpi_label(WON_STEP)} counts "
+                       f"the deals still open at {FUNNEL_STAGES[-2]} as not yet won; they "
+                       "may still close).")
         elif not f.get("absent"):
             out.append(f"{f['table']}.{f['column']}: {_plural(f['rows'], 'empty value')} of "
                        f"{f['source']} ({f['file']}) set to the default '{f['default']}'.")
@@ -94,19 +102,39 @@ def lines(crm: CRM) -> list[str]:
     out.append(f"Time zone: {zone['zone']} (from {zone['source']})." if zone["zone"] else
                "Time zone: not given; timestamps are taken as the export wrote them.")
     out += [f"{assumed}." for assumed in zone["assumed"]]
-    out += placeholder_lines(made.get("placeholder") or {})
-    out += not_measured(made.get("departments") or {})
+    out += placeholder_lines(made.get("placeholder") or {}, OWNERS not in made["absent"])
+    out += not_measured(made.get("departments") or {}, made["absent"].get(OWNERS))
+    return out + without_company(crm)
+
+
+def without_company(crm: CRM) -> list[str]:
+    """The deals of ``crm`` without a company, in a sentence, with those the export listed
+    under several companies (a HubSpot deal '9105;9102', company cleared at import:
+    provenance ``several``) counted apart, as import_report.md counts them."""
     orphans = int(crm.opportunities.account_id.isna().sum())
-    if orphans:
-        out.append(f"Deals without a company: {orphans:,} (kept; they count in the sales "
-                   "KPIs and in no account's figures).")
+    several = min(((crm.provenance or {}).get("several") or {}).get(
+        "opportunities", {}).get("rows", 0), orphans)
+    kept = "kept; they count in the sales KPIs and in no account's figures"
+    out = []
+    if orphans > several:
+        out.append(f"Deals without a company: {orphans - several:,} ({kept}).")
+    if several:
+        out.append(f"Deals of several companies: {several:,} (the export lists two or more "
+                   "companies for each, and a deal here has one, so its company was cleared "
+                   f"and none of them is credited; {kept}).")
     return out
 
 
-def not_measured(departments: dict) -> list[str]:
+def not_measured(departments: dict, no_users: str | None = None) -> list[str]:
     """The per-rep KPIs said not measured, and why, when the import found no user in the
     sales department; ``departments``: `ImportReport.departments` ({} when some user is
-    a sales rep)."""
+    a sales rep); ``no_users``: why the export has no users (its file not found or empty),
+    if so."""
+    if no_users:
+        return [f"{kpi_label('sales_per_rep')} and {kpi_label('activities_per_rep').lower()}: "
+                f"not measured, because the export has no users ({no_users}): no owner is "
+                "known, so no one is a sales rep. Add the CRM's users export and import "
+                "again to measure them."]
     if not departments:
         return []
     found = ", ".join(f"{v} {n}" for v, n in departments["found"])
@@ -120,11 +148,12 @@ def not_measured(departments: dict) -> list[str]:
               f"{departments['setting']} and import again."]
 
 
-def cautions(crm: CRM) -> list[str]:
+def cautions(crm: CRM, window=None) -> list[str]:
     """A caution per table that lost at least `LARGE_DROP` of its rows at import, naming
-    the KPIs computed from that table, after the `rep_share` caution."""
+    the KPIs computed from that table, after the `rep_share` caution for ``window``
+    (first, last day; default: the review window)."""
     made = crm.provenance or {"tables": {}}
-    out = rep_share(crm)
+    out = rep_share(crm, window)
     for name, t in made["tables"].items():
         lost = {c: n for c, n in t["dropped"].items() if not c.startswith(FILTERED)}
         dropped = sum(lost.values())
@@ -137,13 +166,18 @@ def cautions(crm: CRM) -> list[str]:
     return out
 
 
-def rep_share(crm: CRM) -> list[str]:
+def rep_share(crm: CRM, window=None) -> list[str]:
     """A caution when the users of the sales department own less than `REP_SHARE` of the
-    won amount of the data (deals won, with an amount): sales per rep divides all of it by
-    their rep-months. [] when they own more, or when no user is a rep (then the KPI is not
-    measured, `not_measured`)."""
+    amount won in ``window`` (first, last day, as sales per rep counts it: deals won, with
+    an amount, closed in it; default: the review window, where the report shows the KPI):
+    sales per rep divides all of it by their rep-months. [] when they own more, when
+    nothing was won then, or when no user is a rep (then the KPI is not measured,
+    `not_measured`)."""
+    review = period(*crm.period("review"))
+    first, last = period(*window) if window is not None else review
     o, users = crm.opportunities, crm.users
-    won = o[(o.stage == FUNNEL_STAGES[-1]) & o.amount.notna()]
+    won = o[(o.stage == FUNNEL_STAGES[-1]) & o.amount.notna()
+            & in_period(o.close_date, first, last)]
     reps = set(users.user_id[users.department == REP_DEPARTMENT])
     total = float(won.amount.sum())
     if not reps or total <= 0:
@@ -158,11 +192,14 @@ def rep_share(crm: CRM) -> list[str]:
              if placeholder >= 0.005 else "",
              f"{others:.0%} by users of other departments (in an import, often users whose "
              "department was empty and set to a default)" if others >= 0.005 else ""]
+    high = (f"so it reads about {1 / share - 1:.0%} high" if share > 0 else
+            "so it credits them with sales they did not make")
     return [f"{kpi_label('sales_per_rep')}: the {_plural(len(reps), 'user')} of the sales "
-            f"department {'owns' if len(reps) == 1 else 'own'} only {share:.0%} of the won "
-            "amount, yet the KPI divides all of it by their licensed months, so it reads about "
-            f"{1 / share - 1:.0%} high; the rest is owned {' and '.join(filter(None, whose))} "
-            "(see import_report.md)."]
+            f"department {'owns' if len(reps) == 1 else 'own'} only {share:.0%} of the amount "
+            f"won from {first:%d %b %Y} to {last:%d %b %Y}"
+            f"{' (the review window)' if (first, last) == review else ''}, yet the KPI "
+            f"divides all of it by their licensed months, {high}; the rest is owned "
+            f"{' and '.join(filter(None, whose))} (see import_report.md)."]
 
 
 def biased(table: str) -> str:

@@ -1,25 +1,70 @@
-"""Reading an export file: its encoding and delimiter, declared or detected, checked
-against the bytes and the header line; the headers a mapping names; the text of a
-mapped column."""
+"""Reading an export: which of a mapping's files are there (`present_files`); a file's
+encoding and delimiter, declared or detected, checked against the bytes and the header
+line; the headers a mapping names; the text of a mapped column."""
 
 from __future__ import annotations
 
 import codecs
 import difflib
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..escape import clean
-from .mapping import DELIMITERS, Mapping, Rule, own_copy
+from .mapping import CORE_TABLES, DELIMITERS, OWNERS, Mapping, Rule, own_copy
+from .report import ImportReport
 
 
-def decode(path: Path, encoding: str, problems: list[str]) -> str | None:
+def present_files(source: Path, mapping: Mapping, problems: list[str],
+                  report: ImportReport) -> list[str]:
+    """The course tables of ``mapping`` whose export file is in the folder ``source`` and
+    not empty. A missing or empty file of accounts or opportunities is a problem appended
+    to ``problems``; another table is absent (said in ``report``), the users file too:
+    then every owner is unknown, and ``report`` warns what that means (`owners_absent`)."""
+    present = []
+    for name, tm in mapping.tables.items():
+        path = source / tm.file
+        missing = not path.is_file()
+        if not missing and path.read_bytes().strip():
+            present.append(name)
+            continue
+        what = ("file not found in the export folder" if missing else
+                "the file is empty (not even a header line)")
+        if name in CORE_TABLES and name != OWNERS:
+            here = ", ".join(sorted(p.name for p in source.glob("*.csv"))) or "none"
+            problems.append(f"{tm.file}: {what}; the course needs table '{name}' from it for "
+                            f"{CORE_TABLES[name]}. Export it from the CRM into the folder "
+                            f"(CSV files in the folder: {here})")
+            continue
+        report.absent[name] = (f"{tm.file} not found in the export" if missing else
+                               f"{tm.file} is empty (not even a header line)")
+        if name == OWNERS:
+            report.warnings.append(owners_absent(tm.file, what))
+    return present
+
+
+def owners_absent(file: str, what: str) -> str:
+    """What an import without its users ``file`` (``what``: not found, or empty) does,
+    and what adding the file gives back."""
+    return (f"{file}: {what}, so no owner of a deal or ticket is known: all of them are "
+            "kept under a placeholder owner that is no sales rep, so sales per rep and "
+            "activities per rep are not measured, and a breakdown by the owner's department, "
+            "team or region shows one group. To measure them, export the CRM's users into "
+            f"the folder as {file} (one row per user: id, name, department, region, created "
+            "date) and import again")
+
+
+def decode(path: Path, encoding: str, problems: list[str],
+           advise: Callable[[str], str] | None = None) -> str | None:
     """The text of ``path`` read as ``encoding`` (UTF-8 with or without a BOM), or None
     with the reason appended to ``problems``: UTF-8 bytes under another declared encoding,
-    or bytes the encoding cannot read (Windows-1252 or Latin-1 proposed)."""
+    or bytes the encoding cannot read (Windows-1252 or Latin-1 proposed). ``advise``: the
+    encoding the file reads as -> where to set it (`encoding_advice`; default: "in the
+    mapping")."""
+    advise = advise or (lambda found: f"set 'encoding: {found}' in the mapping")
     data = path.read_bytes()
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     if codec != "utf-8-sig" and not data.isascii():
@@ -29,8 +74,7 @@ def decode(path: Path, encoding: str, problems: list[str]) -> str | None:
             pass
         else:   # read as cp1252, UTF-8 text would turn 'ü' into 'Ã¼' without an error
             problems.append(f"{path.name}: the file is UTF-8 text, not {encoding} as the "
-                            "mapping's 'encoding' says; set 'encoding: utf-8' or convert the "
-                            "file")
+                            f"mapping says; {advise('utf-8')}, or convert the file")
             return None
     try:
         return data.decode(codec)
@@ -39,15 +83,35 @@ def decode(path: Path, encoding: str, problems: list[str]) -> str | None:
         try:
             data.decode("cp1252")
             seen = data[max(0, err.start - 10):err.start + 10].decode("cp1252")
-            guess = (f"; it reads as Windows-1252 ('{seen.strip()}'): set 'encoding: cp1252' "
-                     "in the mapping, or save the file as UTF-8")
+            guess = (f"; it reads as Windows-1252 ('{seen.strip()}'): {advise('cp1252')}, "
+                     "or save the file as UTF-8")
         except UnicodeDecodeError:   # bytes such as 0x81 that cp1252 leaves undefined
             seen = data[max(0, err.start - 10):err.start + 10].decode("latin-1")
-            guess = (f"; it reads as Latin-1 ('{clean(seen).strip()}'): set 'encoding: "
-                     "latin-1' in the mapping, or save the file as UTF-8")
+            guess = (f"; it reads as Latin-1 ('{clean(seen).strip()}'): "
+                     f"{advise('latin-1')}, or save the file as UTF-8")
         problems.append(f"{path.name}: not {encoding} text (byte 0x{data[err.start]:02x} on "
                         f"line {line}){guess}")
         return None
+
+
+def encoding_advice(mapping: Mapping, table: str, fine: list[str]) -> Callable[[str], str]:
+    """Where to set the encoding a file of course ``table`` reads as: under
+    tables.<table> for this file only when it has its own or when other files (``fine``:
+    those with non-ASCII text the mapping's encoding reads) would break under a new
+    top-level one, else the top-level key; in ``mapping`` or, for a built-in one, the
+    user's own copy."""
+    own = mapping.tables[table].encoding is not None
+
+    def advise(found: str) -> str:
+        if own or fine:
+            why = (f"; the other files with non-ASCII text ({', '.join(fine)}) read fine "
+                   f"as {mapping.encoding}, so leave the top-level 'encoding' as it is"
+                   if fine else "")
+            return (f"set 'encoding: {found}' under tables.{table} (this file only) in "
+                    f"{own_copy(mapping)}{why}")
+        return (f"set 'encoding: {found}' (every file; or under tables.{table} for this "
+                f"file only) in {own_copy(mapping)}")
+    return advise
 
 
 def delimiter_of(name: str, header: str, declared: str | None, mapping: Mapping,
@@ -77,14 +141,19 @@ def delimiter_of(name: str, header: str, declared: str | None, mapping: Mapping,
 
 
 def read_export(path: Path, mapping: Mapping, problems: list[str],
-                delimiter: str | None = None, table: str = "") -> pd.DataFrame | None:
-    """The export file ``path`` as text columns, read with ``mapping``'s encoding and
-    ``delimiter`` (default: the mapping's, else detected); the index is the 0-based row
-    counted over every line after the header (blank lines included), so line = index + 2;
-    ``attrs['delimiter']``: the delimiter used. ``table``: the course table it fills (named
-    in the advice for a per-file delimiter).
+                delimiter: str | None = None, table: str = "",
+                fine: list[str] | None = None) -> pd.DataFrame | None:
+    """The export file ``path`` as text columns, read with the encoding of ``table`` (the
+    course table it fills: its own, else ``mapping``'s) and ``delimiter`` (default: the
+    mapping's, else detected); the index is the 0-based row counted over every line after
+    the header (blank lines included), so line = index + 2; ``attrs['delimiter']``: the
+    delimiter used. ``fine``: the other files with non-ASCII text the mapping's encoding
+    reads (the advice for an encoding error then names the per-file key).
     None when it cannot be read, the reason appended to ``problems``."""
-    text = decode(path, mapping.encoding, problems)
+    tm = mapping.tables.get(table)
+    encoding = (tm.encoding if tm is not None else None) or mapping.encoding
+    text = decode(path, encoding, problems,
+                  encoding_advice(mapping, table, fine or []) if tm is not None else None)
     if text is None:
         return None
     header = text.split("\n", 1)[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..escape import markdown as md
 from ..profile import Profile
+from .mapping import OWNERS
 
 REPORT_FILE = "import_report.md"
 FILTERED = "filtered out:"   # the cause of rows a mapping's `where` leaves out on purpose
@@ -25,10 +26,11 @@ def counted(n: int, cause: str) -> str:
 NOUNS = {"opportunities": ("deal", "owner"), "tickets": ("ticket", "agent")}
 
 
-def placeholder_lines(kept: dict) -> list[str]:
+def placeholder_lines(kept: dict, users: bool = True) -> list[str]:
     """What keeping records under the placeholder owner did, one sentence per table and
     one on the KPIs it affects; ``kept``: table -> {rows, owners, file, source, id, name}
-    (`ImportReport.placeholder`)."""
+    (`ImportReport.placeholder`); ``users``: False when the export has no users (then
+    every record is the placeholder's and no one is a rep)."""
     out = []
     for table, k in kept.items():
         record, owner = NOUNS.get(table, ("record", "owner"))
@@ -36,7 +38,15 @@ def placeholder_lines(kept: dict) -> list[str]:
                    f"{k['owners']:,} {owner}{'' if k['owners'] == 1 else 's'} missing from "
                    f"the users export kept under a placeholder owner, '{k['name']}' "
                    f"({k['file']}, {k['source']}; user id {k['id']}).")
-    if out:
+    if out and not users:
+        out.append("The placeholder is no sales rep (department 'unknown', no region) and "
+                   "holds no licence in the data's period; the export has no users, so no "
+                   "one is a rep: sales per rep and activities per rep are not measured, and "
+                   "logins per user, the active user rate, survey invitations and the reps "
+                   "of the report's A/B test plan count no one; every record counts in every "
+                   "other KPI (win rate, pipeline, deal size, sales cycle, service times), "
+                   "and a breakdown by the owner's department or team shows one group.")
+    elif out:
         out.append("The placeholder is no sales rep (department 'unknown', no region) and "
                    "holds no licence in the data's period: it adds no rep-months to sales "
                    "per rep and activities per rep, and logins per user, the active user "
@@ -104,15 +114,17 @@ class ImportReport:
     filled: list[dict] = field(default_factory=list)   # defaults filled: table, column, ...
     impossible: dict[str, list[str]] = field(default_factory=dict)  # order -> record keys
     placeholder: dict = field(default_factory=dict)   # table -> records of unknown owners
+    several: dict = field(default_factory=dict)   # table -> rows naming several records
     departments: dict = field(default_factory=dict)   # why no user is a sales rep, if so
     warnings: list[str] = field(default_factory=list)   # said on the command line too
-    reading: dict = field(default_factory=dict)   # encoding, decimal, file -> delimiter used
+    reading: dict = field(default_factory=dict)   # encoding(s), decimal(s), delimiters used
 
     def provenance(self) -> dict:
         """What the import did, as data (``dataset.json`` key ``import``; `CRM.provenance`):
         rows read, kept and dropped by cause per table, defaults filled, currency and
         conversions, time zone and what it was assumed for, impossible orders kept, users
-        whose licence ended (``staff``: counts of ended and system users)."""
+        whose licence ended (``staff``: counts of ended and system users), rows whose
+        reference listed several records and was cleared (``several``)."""
         policies = self.metadata.get("profile", {}).get("policies", {})
         return {
             "crm": self.crm,
@@ -132,6 +144,7 @@ class ImportReport:
                        "data_end": self.metadata.get("data_end"), "end": self.period_end},
             "staff": dict(self.staff),
             "placeholder": dict(self.placeholder),
+            "several": dict(self.several),
             "departments": dict(self.departments),
         }
 
@@ -144,13 +157,22 @@ class ImportReport:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def reading_lines(self) -> list[str]:
-        """How the files were read, for the report's head: encoding, decimal separator and
-        each file's delimiter (declared or detected); [] when no file was read."""
+        """How the files were read, for the report's head: encoding (each file's where
+        the mapping sets one per file), decimal separator (each column's where the
+        mapping sets another) and each file's delimiter (declared or detected); [] when
+        no file was read."""
         if not self.reading.get("delimiters"):
             return []
         delimiters = ", ".join(f"{md(f)} {d!r}" for f, d in self.reading["delimiters"].items())
-        return [f"- Files read as {md(self.reading['encoding'])} text, decimal separator "
-                f"{self.reading['decimal']!r}; column delimiter: {delimiters}"]
+        encodings = "; ".join(f"{md(e)} for {md(f)}" for f, e in
+                              self.reading.get("encodings", {}).items())
+        decimals = "; ".join(f"{d!r} in {md(c)}" for c, d in
+                             self.reading.get("decimals", {}).items())
+        return [f"- Files read as {md(self.reading['encoding'])} text"
+                + (f" ({encodings})" if encodings else "")
+                + f", decimal separator {self.reading['decimal']!r}"
+                + (f" ({decimals})" if decimals else "")
+                + f"; column delimiter: {delimiters}"]
 
     def to_markdown(self) -> str:
         """The report as Markdown (stable order: schema order, then file line)."""
@@ -193,7 +215,8 @@ class ImportReport:
             out += ["## Warnings", ""] + [f"- {md(w)}" for w in self.warnings] + [""]
         if self.placeholder:
             out += ["## Owners not in the users export", ""]
-            out += [f"- {md(line)}" for line in placeholder_lines(self.placeholder)] + [""]
+            out += [f"- {md(line)}" for line in placeholder_lines(
+                self.placeholder, OWNERS not in self.absent)] + [""]
         if self.impossible:
             out += ["## Impossible orders (kept, listed)", "",
                     "Rows whose dates are in an impossible order; they are kept as the export "
@@ -206,8 +229,11 @@ class ImportReport:
         if self.zones:
             out += ["## Time zones assumed", ""] + [f"- {md(z)}" for z in self.zones] + [""]
         out += ["## Tables absent from the export", ""]
-        out += [f"- {name}: {md(why)}; written with its header only (lessons and KPIs that "
-                "need it are skipped)" for name, why in self.absent.items()] or ["- none"]
+        out += [f"- {name}: {md(why)}; " + (
+            "written with the placeholder owner only (see 'Owners not in the users export'); "
+            "sales per rep and activities per rep are not measured" if name == OWNERS else
+            "written with its header only (lessons and KPIs that need it are skipped)")
+            for name, why in self.absent.items()] or ["- none"]
         out += ["", f"## Rows dropped ({len(self.dropped)})", ""]
         if self.dropped:
             out += ["| table | export file | line | record | reason |", "|---|---|---:|---|---|"]

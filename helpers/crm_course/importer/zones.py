@@ -30,8 +30,9 @@ def company_zone(given: str | None, mapping: Mapping, source: Path,
         path = source / file
         if not path.is_file():
             return None         # a missing core file is reported when the tables are read
-        own = next((tm.delimiter for tm in mapping.tables.values() if tm.file == file), None)
-        raw = read_export(path, mapping, [], own)
+        table = next((n for n, tm in mapping.tables.items() if tm.file == file), "")
+        own = mapping.tables[table].delimiter if table else None
+        raw = read_export(path, mapping, [], own, table)
         if raw is None:
             return None         # the file's own problem is reported when it is imported
         if column not in raw.columns or raw[column].dropna().empty:

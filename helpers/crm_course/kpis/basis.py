@@ -45,9 +45,11 @@ class Basis:
     """The one first-year basis of every ROI of the improvements (`first_year_basis`):
     ``regions`` the improvements went to, ``leads`` a year of those regions, ``margin``
     per won deal of those leads, ``cost`` of the ``improvements`` (their ids) that went live
-    in the measured window ``first`` to ``last`` (the review window up to its last day
-    whose leads are old enough, `roi.measured_window`), ``baseline`` the (first, last) whose
-    leads were counted."""
+    in the measured window ``first`` to ``last`` (the window asked for, from the first day
+    of the month the first of them went live, up to its last day whose leads are old
+    enough, `roi.measured_window`; for the plan, `plan_basis`, those planned for the review
+    period), ``baseline`` the (first, last) whose leads were
+    counted."""
 
     regions: tuple[str, ...]
     leads: int
@@ -120,20 +122,57 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
         margin  = `margin_per_won_deal` of those leads,
         cost    = sum of those improvements' ``cost``.
 
-    A sentence saying why when the data lack a change log or orders, or the window has
-    no improvement with a cost, no mature lead or no won deal with a margin."""
+    The measured window starts no earlier than the first day of the month the first of
+    those improvements went live (the review window's own convention: whole months), so a
+    window reaching back into the baseline year gives the same figure as the months after
+    go-live, not a before/after diluted by the year before. A sentence saying why when the
+    data lack a change log or orders, or the window has no improvement with a cost, no
+    mature lead or no won deal with a margin."""
     missing = crm.missing("changes", "orders")
     if missing:
         return f"{CANNOT}{', '.join(missing)} missing in this dataset."
     first, last = measured_window(crm, start, end)
     changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
+    if len(changes):  # the 'after' side: nothing before the month the first went live
+        first = max(first, changes.start_date.min().to_period("M").to_timestamp())
+    return _basis(crm, changes, first, last, "went live in the review window (up to its "
+                  "last day whose leads are old enough)")
+
+
+def plan_basis(crm: CRM) -> Basis | str:
+    """The basis of the plan made before the changes (lesson 04's, `payoff.plan_roi`): what
+    was knowable at plan time only, the baseline period's data and the change log's plan,
+
+        improvements = `planned_improvements` (changes with a target KPI planned to go
+                       live in the review period, not those planned after the data's
+                       end), no maturity cut (that needs the review's leads),
+
+    then regions, leads, margin and cost as in `first_year_basis`. A sentence saying why
+    when it cannot be computed."""
+    missing = crm.missing("changes", "orders")
+    if missing:
+        return f"{CANNOT}{', '.join(missing)} missing in this dataset."
+    return _basis(crm, planned_improvements(crm), *crm.period("review"),
+                  "was planned to go live in the review period")
+
+
+def planned_improvements(crm: CRM) -> pd.DataFrame:
+    """The improvements of the plan made before the changes (lesson 04's action plan,
+    `plan_basis`): `improvements` of the whole review period (``crm.period('review')``),
+    done changes with a target KPI planned to go live in it; a change still 'planned' is
+    planned after the data's end (the schema's ``status``), for a later cycle."""
+    return improvements(crm, *crm.period("review"))
+
+
+def _basis(crm: CRM, changes: pd.DataFrame, first, last, when: str) -> Basis | str:
+    """The `Basis` of ``changes`` (the improvements, live or planned from ``first`` to
+    ``last``), or a sentence saying why not; ``when``: how they were chosen, in words."""
     regions = tuple(dict.fromkeys(n for text in changes.regions for n in region_names(text)))
     cost = float(changes.cost.sum())
     leads, margin = leads_and_margin(crm, regions)
     if not cost > 0 or not regions or math.isnan(margin):
-        return (f"{CANNOT}no improvement with a cost and a region went live in the review "
-                "window (up to its last day whose leads are old enough), or no won deal of "
-                "their regions has a margin.")
+        return (f"{CANNOT}no improvement with a cost and a region {when}, or no won deal "
+                "of their regions has a margin.")
     return Basis(regions, leads, margin, cost, tuple(changes.change_id.astype(str)),
                  first, last, crm.period("baseline"))
 
@@ -152,6 +191,32 @@ def leads_and_margin(crm: CRM, regions) -> tuple[int, float]:
     margin = margin_per_won_deal(crm, b_first, b_last, regions=set(regions))
     created = int(created_leads(crm, b_first, b_last, set(regions)).sum())
     return round(created * 365 / ((b_last - b_first).days + 1)), margin
+
+
+def customers_and_reps(crm: CRM, regions) -> tuple[int, float, int]:
+    """The price of churn and of activities per rep in ``regions`` (names; None: every
+    region), the formula beside `leads_and_margin` for a change priced on its own regions
+    (the dashboard's what-if):
+
+        customers = accounts of ``regions`` that are customers on the baseline's last day
+                    (``customer_since`` on or before it, no ``churn_date`` on or before it),
+        margin    = gross margin of the baseline's orders of those regions' accounts
+                    x 365 / its days / customers (NaN: no customer),
+        reps      = sales users (``users.department`` 'sales') of ``regions``.
+    """
+    b_first, b_last = crm.period("baseline")
+    a, orders, users = crm.accounts, crm.orders, crm.users
+    active = (a.customer_since <= b_last) & (a.churn_date.isna() | (a.churn_date > b_last))
+    in_baseline = orders.order_date.between(b_first, b_last)
+    sales = users.department == "sales"
+    if regions is not None:
+        active &= a.region.isin(regions)
+        in_baseline &= orders.account_id.isin(a.account_id[a.region.isin(regions)])
+        sales &= users.region.isin(regions)
+    customers = int(active.sum())
+    margin = (float(orders.gross_margin[in_baseline.to_numpy(dtype=bool)].sum())
+              * 365 / ((b_last - b_first).days + 1))
+    return customers, margin / customers if customers else math.nan, int(sales.sum())
 
 
 def naive_change(crm: CRM, basis: Basis, confidence: float = CONFIDENCE):
@@ -235,7 +300,8 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None) -> Result:
 
     Returns
     -------
-    float; NaN when no improvement with a cost went live in the period, or no deal was won.
+    float; NaN when no improvement with a cost went live in the period, no deal was won,
+    or the period or its baseline has no lead of those regions old enough to count.
     """
     groups = fixed_groups(by)
     return groups.result(np.array([naive_roi(crm, start, end)]), "changes_roi")

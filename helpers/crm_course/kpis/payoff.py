@@ -10,10 +10,12 @@ KPI that went live in the review window); the control region's leads and its lat
 roll-out count in neither. Only the conversion uplift differs:
 
 * plan: the recorded target of lead conversion minus its recorded baseline (`plan_roi`,
-  the one plan ROI of lesson 04, this review and the dashboard's what-if);
+  the one plan ROI of lesson 04, this review and the dashboard's what-if, itself priced
+  on what was knowable at plan time, `plan_basis`: the improvements planned for the review
+  period, the same basis whenever they all went live in its measured part);
 * naive before/after: the treated regions' lead conversion in the review window against
   their baseline (`naive_change`; no control group), the registry KPI ``changes_roi``
-  (`naive_roi`: `kpi_table`, the dashboard and the capstone print this figure);
+  (`basis.naive_roi`: `kpi_table`, the dashboard and the capstone print this figure);
 * difference-in-differences: the verdict's effect (`verdict.causal_verdict`), with a range
   that reflects the design: the wider, on each side, of its interval with errors clustered
   by region (where the changes were assigned; Student t, G - 1 degrees of freedom) and by
@@ -37,7 +39,7 @@ import pandas as pd
 from ..data import CRM
 from ..inference import change_text, format_p
 from . import evaluation as ev
-from .basis import KPI, Basis, _interval_text, first_year_basis, naive_change
+from .basis import KPI, Basis, _interval_text, first_year_basis, naive_change, plan_basis
 from .roi import ASSUMPTIONS, DISCOUNT_RATE, conversion_benefit, roi, roi_text
 from .verdict import causal_verdict, did_frame, randomisation_range
 
@@ -90,8 +92,8 @@ class Plan:
 
 def plan_roi(crm: CRM) -> Plan | str:
     """The ROI planned before the changes, the one computation lessons 04 and 05, the report
-    and the dashboard's what-if quote, on the one basis (`first_year_basis` of the review
-    window):
+    and the dashboard's what-if quote, on what was knowable at plan time (`plan_basis`:
+    the baseline's data and the improvements the change log plans for the review period):
 
         benefit = (recorded target - recorded baseline of lead_conversion_rate) x leads a
                   year x margin per won deal (more wins),
@@ -99,8 +101,8 @@ def plan_roi(crm: CRM) -> Plan | str:
 
     Only lead conversion is priced (other KPIs' money value rests on assumed links: the
     dashboard's what-if adds them separately). A sentence saying why when the basis cannot
-    be computed (`first_year_basis`)."""
-    basis = first_year_basis(crm, *crm.period("review"))
+    be computed (`plan_basis`)."""
+    basis = plan_basis(crm)
     if isinstance(basis, str):
         return basis
     recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")

@@ -1,9 +1,10 @@
 """ROI of the CRM and of its improvements, from the change log and the sales results.
 
 ROI = (benefit - cost) / cost. `changes_roi`, the ROI of the improvements, is the naive
-before/after of `payoff` on its one first-year basis (see there). `crm_roi`, the ROI of
-the CRM: cost, the one-off costs (``changes.cost``) of the changes with status 'done'
-that went live in the period. Benefit: the gross margin of the extra
+before/after on the one first-year basis of every ROI of the improvements
+(`basis.changes_roi`, `basis.first_year_basis`; the other estimates are in `payoff`).
+`crm_roi`, the ROI of the CRM: cost, the one-off costs (``changes.cost``) of the changes
+with status 'done' that went live in the period. Benefit: the gross margin of the extra
 deals won compared with a reference conversion rate,
 
     benefit = (lead_conversion_rate - reference_rate) x leads x gross margin per won deal,

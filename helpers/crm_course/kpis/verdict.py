@@ -18,9 +18,13 @@ sentence; none decides on its own. A causal claim needs all of (EVALUATION_RULES
 4. a **placebo date**: the same model on the baseline alone, with a fake go-live as long
    before the real one as the review window lasts, shows no effect (p >= 1 - confidence,
    p the larger of the two clusterings of 1);
-5. the **minimum detectable effect** of this design, MDE = (t_(1-alpha/2) + t_power) x
-   SE(d) (t with G - 1 degrees of freedom, the larger of the two clusterings), stated so
-   a reader knows what the data could and could not have found.
+5. the **minimum detectable effect** of the difference-in-differences, MDE =
+   (t_(1-alpha/2) + t_power) x SE(d) (t with G - 1 degrees of freedom, the larger of the
+   two clusterings), stated so a reader knows what the data could and could not have
+   found. It is the difference-in-differences' alone: when 1 / G >= alpha the
+   randomisation check of 2 cannot pass, so no effect of any size can be established
+   with G regions (``Verdict.can_establish`` False); the sentence says so, and what
+   would (`regions_needed` regions, or a randomised A/B test).
 
 With few clusters the clustered errors of 1, 3 and 4 use Student's t with G - 1 degrees
 of freedom (G regions), the usual small-sample correction.
@@ -75,7 +79,10 @@ class Verdict:
     every check passed. ``sentence``: the verdict in words, naming each check made.
     ``by_clustering``: each error model's own (low, high, p), keyed 'region' and the
     person who handled the records ('sales rep', 'service agent'); ``ci_low``,
-    ``ci_high`` and ``p_value`` are the more cautious of them.
+    ``ci_high`` and ``p_value`` are the more cautious of them. ``can_establish``: False
+    when the randomisation check cannot pass whatever the effect's size (1 / ``regions``
+    >= 1 - confidence), so ``mde`` is what the difference-in-differences alone could
+    detect, not what this design could establish.
     """
 
     kpi: str
@@ -93,6 +100,7 @@ class Verdict:
     established: bool
     conclusion: str           # what is and is not shown, in one or two sentences
     by_clustering: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    can_establish: bool = True
 
     @property
     def sentence(self) -> str:
@@ -106,6 +114,31 @@ class Verdict:
     def credited(self) -> bool:
         """True only when the change log targeted the KPI and every check passed."""
         return self.targeted and self.established
+
+
+def regions_needed(confidence: float = CONFIDENCE) -> int:
+    """Fewest regions G whose randomisation p can fall below alpha = 1 - confidence: the
+    smallest p is 1 / G, so G = floor(1 / alpha) + 1 (21 at 95 %)."""
+    return math.floor(1 / round(1 - confidence, 12) + 1e-9) + 1
+
+
+def mde_text(mde: float, scale: str, regions: int, confidence: float, power: float) -> str:
+    """The minimum detectable effect check's words: the difference-in-differences' MDE
+    ``mde`` (in the model's unit, ``scale`` 'points' or 'relative') at ``power``, and, when
+    the randomisation check over ``regions`` cannot pass (1 / G >= 1 - ``confidence``),
+    that no effect of any size can be established with this design and what would
+    (`regions_needed` regions, or a randomised A/B test)."""
+    size = change_text(_display(mde, scale), scale).lstrip("+")
+    if 1 / regions < round(1 - confidence, 12):
+        return (f"minimum detectable effect of this design at {power:.0%} power {size} (a "
+                "smaller true effect would likely go unseen)")
+    return (f"minimum detectable effect: with {regions} regions no effect of any size can "
+            f"pass the randomisation check (its p cannot go below {1 / regions:.2f}), so "
+            "this design cannot establish an effect whatever its size; the "
+            f"difference-in-differences alone could detect {size} at {power:.0%} power (a "
+            "smaller true effect would likely go unseen even by it); establishing an "
+            f"effect needs at least {regions_needed(confidence)} regions, each in turn as "
+            f"the control, for a p below {1 - confidence:.2f}, or a randomised A/B test")
 
 
 def targeted_kpis(crm: CRM) -> set[str]:
@@ -243,20 +276,21 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
         f"control) {inference.format_p(p_rand)}{floor}")))
     checks.append(_pre_trend(frame, alpha, confidence, scale))
     checks.append(_placebo(crm, frame, alpha, confidence, scale))
-    checks.append(Check(CHECKS[4], None, (
-        f"minimum detectable effect of this design at {power:.0%} power "
-        f"{change_text(_display(mde, scale), scale).lstrip('+')} (a smaller true effect "
-        "would likely go unseen)")))
+    checks.append(Check(CHECKS[4], None, mde_text(mde, scale, regions, confidence, power)))
     established = all(c.passed for c in checks[:4])
     clustering = ("the more cautious of errors clustered by region and by person" if person else
                   "errors clustered by region")
+    can_establish = 1 / regions < alpha
+    said = conclusion(label, targeted, established, checks, (
+        f"the regions with the changes moved by {change_text(effect, scale)} against the "
+        f"control region ({confidence:.0%} interval {change_text(low, scale)} to "
+        f"{change_text(high, scale)}, {inference.format_p(p_value)}, {clustering})"))
+    if not can_establish:
+        said += (f" With {regions} regions the randomisation check cannot pass whatever the "
+                 "effect's size, so this design cannot establish an effect of the changes.")
     return Verdict(kpi, label, targeted, scale, effect, low, high, p_value, p_rand, regions,
-                   _display(mde, scale), tuple(checks), established,
-                   conclusion(label, targeted, established, checks, (
-                       f"the regions with the changes moved by {change_text(effect, scale)} "
-                       f"against the control region ({confidence:.0%} interval "
-                       f"{change_text(low, scale)} to {change_text(high, scale)}, "
-                       f"{inference.format_p(p_value)}, {clustering})")), by_clustering)
+                   _display(mde, scale), tuple(checks), established, said, by_clustering,
+                   can_establish)
 
 
 PERSONS = {"owner_id": "sales rep", "agent_id": "service agent", "user_id": "user",
@@ -414,5 +448,5 @@ def conclusion(label: str, targeted: bool, established: bool, checks: list[Check
 
 
 __all__ = ["CHECKS", "Check", "Verdict", "causal_verdict", "change_text", "targeted_kpis",
-           "conclusion", "kpi_words", "placebo_estimate", "randomisation_range",
-           "treated_regions"]
+           "conclusion", "kpi_words", "mde_text", "placebo_estimate", "randomisation_range",
+           "regions_needed", "treated_regions"]

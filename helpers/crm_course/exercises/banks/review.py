@@ -14,6 +14,7 @@ import pandas as pd
 
 from ... import feedback
 from ... import review as rv
+from ...kpis.panels import treated_regions
 from .. import methods
 from ..mistakes import (
     both_groups_together,
@@ -48,11 +49,11 @@ def conversion(crm, post: bool, treated: bool | None = True) -> float:
 
 
 def uncensored_conversion(crm, post: bool) -> float:
-    """The slip: every lead of the treated regions in the period, won at any time. ``post``: the
-    review period (else the baseline)."""
+    """The slip: every lead of the treated regions (`treated_regions`) in the period, won at
+    any time. ``post``: the review period (else the baseline)."""
     o = crm.opportunities
     region = o.owner_id.map(crm.users.set_index("user_id").region)
-    leads = o[(region != crm.profile.control_region)
+    leads = o[region.isin(treated_regions(crm))
               & o.created_date.between(*crm.period("review" if post else "baseline"))]
     return float((leads.stage == "won").mean())
 
@@ -117,14 +118,23 @@ def minimum_detectable_effect(crm, alpha: float = 0.05) -> float:
                                         alpha=alpha)
 
 
+def _survey(crm) -> pd.DataFrame:
+    """Both survey waves, each answer with its user's ``department`` and ``region``, its
+    ``sus`` score and ``trained``: a sales or service user of a region the change log's
+    improvements went to (`treated_regions`, the one definition of the treated regions)."""
+    treated = treated_regions(crm)
+    survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
+                                        on="user_id")
+    return survey.assign(sus=feedback.sus_scores(survey),
+                         trained=survey.region.isin(treated)
+                         & survey.department.isin(["sales", "service"]))
+
+
 def paired_sus_change(crm, paired: bool = True) -> float:
     """Mean SUS change of trained users who answered both waves (``paired``=False: the
     unpaired difference of the wave means over the same group, the slip)."""
-    survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
-                                        on="user_id")
-    survey = survey.assign(sus=feedback.sus_scores(survey))
-    survey = survey[(survey.region != crm.profile.control_region)
-                    & survey.department.isin(["sales", "service"])]
+    survey = _survey(crm)
+    survey = survey[survey.trained]
     if not paired:
         return sus_change(crm)
     both = survey.pivot_table(index="user_id", columns="wave", values="sus").dropna()
@@ -136,6 +146,34 @@ def conversion_counts(crm) -> tuple[int, int, int, int]:
     leads = _treated_leads(crm)
     before, after = leads[~leads.post], leads[leads.post]
     return int(before.won.sum()), len(before), int(after.won.sum()), len(after)
+
+
+def p_other_test(crm, method: str) -> float:
+    """p of a test of q3's counts that the question does not ask for: statsmodels'
+    ``test_proportions_2indep`` with ``method`` ('agresti-caffo', its default), or Fisher's
+    exact test (``method`` 'fisher')."""
+    won_before, n_before, won_after, n_after = conversion_counts(crm)
+    if method == "fisher":
+        from scipy.stats import fisher_exact
+        return float(fisher_exact([[won_before, n_before - won_before],
+                                   [won_after, n_after - won_after]]).pvalue)
+    from statsmodels.stats.proportion import test_proportions_2indep
+    return float(test_proportions_2indep(won_after, n_after, won_before, n_before,
+                                         method=method).pvalue)
+
+
+def other_test(method: str, name: str) -> Mistake:
+    """q3 answered with another test's p (``method`` as in `p_other_test`, ``name`` in
+    words): the feedback names the test the question asks for."""
+    return Mistake(f"the p of {name}", lambda crm: p_other_test(crm, method),
+                   f"That is the p of {name}. This question asks for a two-proportion z-test "
+                   "(`rv.compare_proportions`); an adjusted or exact test gives a different "
+                   "p.")
+
+
+# statsmodels' score test of a difference is the pooled z-test itself: no mistake
+OTHER_TESTS = (other_test("agresti-caffo", "statsmodels' default test (Agresti-Caffo)"),
+               other_test("fisher", "Fisher's exact test"))
 
 
 def volumes(crm) -> tuple[float, int, int]:
@@ -196,15 +234,11 @@ def group_change(crm, group: str) -> float:
 
 def sus_change(crm, group: str | None = TRAINED, statistic: str = "mean") -> float:
     """SUS of wave 2 minus wave 1, for one group of respondents (None: everyone). ``group``:
-    TRAINED for sales and service outside the control region, any other value for the rest;
+    TRAINED for the trained users (`_survey`), any other value for the rest;
     ``statistic``: a pandas aggregation name ("mean", "median")."""
-    survey = crm.survey_responses.merge(crm.users[["user_id", "department", "region"]],
-                                        on="user_id")
-    survey = survey.assign(sus=feedback.sus_scores(survey))
-    trained = ((survey.region != crm.profile.control_region)
-               & survey.department.isin(["sales", "service"]))
+    survey = _survey(crm)
     if group is not None:
-        survey = survey[trained == (group == TRAINED)]
+        survey = survey[survey.trained == (group == TRAINED)]
     by_wave = survey.groupby("wave").sus.agg(statistic)
     return float(by_wave.loc[2] - by_wave.loc[1])
 
@@ -270,6 +304,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
             control_included(lambda crm: conversion_test(crm, treated=None).p_value,
                 "You tested all regions together; the control region got no change, so "
                 "it dilutes the test. Keep the treated regions."),
+            *OTHER_TESTS,
         )),
     NumberQuestion(
         "q4",
@@ -339,7 +374,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
                               "regions with the changes as two lines."),)),
     NumberQuestion(
         "q8", "SUS change, trained users",
-        needs=("survey_responses",),
+        needs=("survey_responses", "changes"),
         hints=("`survey` below has one row per answer, with `wave`, `sus` and `group`.",
                "Keep `survey.group == \"got training and the new interface\"`, take the mean "
                "`sus` per wave, then wave 2 minus wave 1."),
@@ -388,7 +423,7 @@ BANK = Bank("05_review_after_three_months", "Review after three months", [
         )),
     NumberQuestion(
         "q11", "paired SUS change, trained users",
-        needs=("survey_responses",),
+        needs=("survey_responses", "changes"),
         hints=("`trained.pivot_table(index=\"user_id\", columns=\"wave\", values=\"sus\")` "
                "gives one row per user; `.dropna()` keeps those who answered both.",
                "Take wave 2 minus wave 1 per user, then the mean."),
