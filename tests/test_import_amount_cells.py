@@ -124,3 +124,19 @@ def test_a_matching_currency_code_in_the_cell_is_read(tmp_path):
     import_export(_export(tmp_path, {(0, "Amount"): "EUR 14,200.00",
                                      (1, "Amount"): "€48,750"}), "salesforce", tmp_path / "out")
     assert (_amount(tmp_path, 0), _amount(tmp_path, 1)) == (14200.0, 48750.0)
+
+
+def test_a_stray_cell_in_a_decimal_comma_column_gets_correct_this_cell(tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORTS / "salesforce_de", folder)
+    path = folder / DEALS
+    text = path.read_text(encoding="utf-8")
+    assert '"€14.200,00"' in text                        # line 2; the rest reads with ','
+    path.write_text(text.replace('"€14.200,00"', "12500.50", 1), encoding="utf-8")
+    with pytest.raises(MappingError) as err:
+        import_export(folder, "salesforce-de", tmp_path / "out")
+    said = str(err.value)
+    assert ("Opportunity.csv, column 'Amount' (opportunities.amount): '12500.50' at line 2 "
+            "is not a number with the decimal separator ',' the rest of the column uses (e.g. "
+            "'€48.750,00'") in said
+    assert "correct that cell in the export" in said and "set 'decimal'" not in said

@@ -34,7 +34,7 @@ def test_closed_deals_without_a_close_date_are_kept_and_said(tmp_path):
     assert kept.close_date[deals.Id[[0, 2]]].isna().all()
     said = ("1 won and 1 lost deal(s) have no close date (Opportunity.csv, column "
             "'CloseDate', lines 2, 4): kept, but left out of win rate, average deal size, "
-            "sales cycle length, sales per rep, which count a deal in the period it closed; "
+            "sales cycle length and sales per rep, which count a deal in the period it closed; "
             "lead conversion rate counts the won ones as not converted, and pipeline value "
             "counts them as still open. Fill in the close date in the CRM and export again")
     text = (out / "import_report.md").read_text(encoding="utf-8")

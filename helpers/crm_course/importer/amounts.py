@@ -36,7 +36,16 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
                               column.kind == "money", conv.mapping.currencies)
     where, other = conv.where(column, rule), "," if decimal == "." else "."
     wrong = read.unreadable & read.other
-    if wrong.any():
+    rest = (text.notna().to_numpy() & ~read.unreadable & parse.read_numbers(
+        text, other, True, column.kind == "money", conv.mapping.currencies).unreadable
+            if wrong.any() else wrong)   # values only the mapping's separator reads
+    if rest.any():   # a stray cell: switching would break the rest of the column
+        conv.problems.append(
+            f"{where}: {quote_values(text[wrong])} at {conv.lines(wrong)} is not a number "
+            f"with the decimal separator {decimal!r} the rest of the column uses (e.g. "
+            f"{quote_values(text[rest].head(3))}, which {other!r} cannot read): correct "
+            f"{'that cell' if wrong.sum() == 1 else 'those cells'} in the export")
+    elif wrong.any():
         conv.problems.append(
             f"{where}: {quote_values(text[wrong])} at {conv.lines(wrong)} is not a number "
             f"with the decimal separator {decimal!r} (thousands groups have three "

@@ -160,7 +160,8 @@ def undated_closed(deals: pd.DataFrame, where: str = "") -> list[str]:
                                                             (lost, CLOSED[-1])) if n)
     left_out = ["win_rate"] + (["average_deal_size", "sales_cycle_days", "sales_per_rep"]
                                if won else [])
-    names = ", ".join(kpi_label(k).lower() for k in left_out)
+    names = [kpi_label(k).lower() for k in left_out]
+    names = " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
     return [f"{counts} deal(s) have no close date{f' ({where})' if where else ''}: kept, but "
             f"left out of {names}, which count a deal in the period it closed; "
             + (f"{kpi_label('lead_conversion_rate').lower()} counts the won ones as not "
