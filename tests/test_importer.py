@@ -303,7 +303,8 @@ def test_a_number_in_the_other_convention_is_an_error(tmp_path, old, new, fixtur
                                                       shown):
     export = _broken_copy(tmp_path, "Opportunity.csv", old, new, fixture)
     text = _error(export, mapping, tmp_path / "out")
-    assert shown in text and "(opportunities.amount)" in text and "'decimal'" in text
+    assert shown in text and "(opportunities.amount)" in text   # the rest of the column
+    assert "correct that cell in the export" in text and "'decimal'" not in text   # reads
 
 
 def test_an_ambiguous_column_needs_the_decimal_confirmed(tmp_path):
