@@ -86,8 +86,8 @@ def filter_rows(mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
     """The rows of ``raw`` (the export file of ``tm``, as read) that the mapping's
     ``where`` keeps (e.g. IsDeleted false), before any value is read: a deleted row's
     retired label or unreadable date is no problem. Each row left out is recorded in
-    ``report`` with its reason. A ``where`` column not in the file is skipped (the
-    converter reports it)."""
+    ``report`` with its reason (naming ``mapping``'s file). A ``where`` column not in the
+    file is skipped (the converter reports it)."""
     kept = np.ones(len(raw), dtype=bool)
     reasons = pd.Series("", index=raw.index)
     for column, allowed in tm.where.items():
