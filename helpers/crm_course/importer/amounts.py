@@ -64,7 +64,8 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
             "read)")
     written(conv, column, rule, text, read)
     if read.ambiguous.any():
-        each = {sep: parse.read_numbers(text, sep, confirmed=True).values
+        each = {sep: parse.read_numbers(text, sep, True, column.kind == "money",
+                                        conv.mapping.currencies).values
                 for sep in (decimal, other)}
         same = each[decimal].notna() & each[other].notna()   # totals over the same rows
         readings = []
