@@ -1,6 +1,8 @@
 """Numbers and money in an export: decimals read as the mapping declares (ambiguous
-values shown under both readings, never guessed; see `values.read_numbers`), and the
-column naming each row's currency (`currency`)."""
+values shown under both readings, never guessed; see `values.read_numbers`), negative
+amounts refused where the schema's minimum is 0 (`written`), and the column naming each
+row's currency (`currency_codes`), which a currency mark in an amount cell must agree
+with (`contradicted`)."""
 
 from __future__ import annotations
 

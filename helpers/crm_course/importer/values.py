@@ -18,6 +18,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from ..profile import is_currency
+
 TRUE_WORDS = ("true", "1", "yes", "y", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "")
 ZONE = r"(?:Z|[+-]\d\d:?\d\d)$"   # an ISO 8601 zone suffix: 'Z', '+01:00', '-0500'
@@ -93,7 +95,7 @@ SYMBOLS = {"$": ("USD", "MXN", "CAD", "AUD", "NZD", "SGD", "HKD", "ARS", "CLP", 
            "C$": ("CAD",), "CA$": ("CAD",), "A$": ("AUD",), "AU$": ("AUD",),
            "R$": ("BRL",), "€": ("EUR",), "£": ("GBP",), "¥": ("JPY", "CNY"),
            "₹": ("INR",), "₩": ("KRW",), "₺": ("TRY",), "₽": ("RUB",), "zł": ("PLN",),
-           "kr": ("SEK", "NOK", "DKK", "ISK"), "fr.": ("CHF",)}
+           "kr": ("SEK", "NOK", "DKK", "ISK")}
 MINUS = "-\u2212"   # hyphen-minus and the minus sign
 SIGNS = re.escape(MINUS)   # the same, for a character class
 CELL = re.compile(   # (sign) (currency) (sign) number (exponent) (currency) (sign), in ( )?
@@ -124,8 +126,6 @@ class Cell:
 def _currency(token: str, labels: dict[str, str]) -> tuple[str, ...]:
     """The ISO codes ``token`` (a code, a symbol of `SYMBOLS` or a label of ``labels``,
     the mapping's ``currencies``) stands for; () when unknown."""
-    from ..profile import is_currency
-
     if token.lower() in labels:
         return (labels[token.lower()],)
     if is_currency(token.upper()):
@@ -174,8 +174,7 @@ def read_cell(text: str, decimal: str, money: bool = True,
            f"a currency mark ({token[0]!r}) in a column that holds no amount of money"
            if token and not money else
            "an unmatched parenthesis" if bool(part["open"]) != bool(part["close"]) else
-           "more than one sign" if len(signs) + bool(part["open"]) > 1 else
-           "'+' after the number" if part["trail"] == "+" else "")
+           "more than one sign" if len(signs) + bool(part["open"]) > 1 else "")
     negative = bool(part["open"]) or any(s in MINUS for s in signs)
     digits = _digits(part["num"], decimal, grouping=not part["exp"])
     value = None if why or digits is None else float(
