@@ -59,12 +59,13 @@ integration: $(STAMP) browser sandbox proxy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "integration and not claims" tests
 
 # the inner loop (under a minute): lint, then every test that starts no kernel, browser
-# or hub and sweeps no seeds (markers in pyproject.toml)
+# or hub and sweeps no seeds (markers in pyproject.toml); without the nbval plugin, which
+# checks notebooks only (its nbformat import: 1.4 CPU-s in the main process)
 UNIT := not notebook and not browser and not hub and not slow and not claims and not bench \
   and not integration
 check: $(STAMP)
 	$(BIN)/ruff check helpers tests benchmarks notebooks solutions
-	$(BIN)/python -m pytest -q -n 2 -m "$(UNIT)" tests
+	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "$(UNIT)" tests
 
 # the seed sweeps: every lesson claim on 8 more seeds, the report's claims on 20 seeds
 # (course story and effect 0), the README's spread over 60 seeds

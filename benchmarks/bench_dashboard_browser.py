@@ -111,11 +111,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Stop the Voila server ``process``: SIGTERM, then SIGKILL after 30 s."""
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop the Voila server ``process``: SIGTERM, then SIGKILL after ``timeout`` seconds
+    (tests/test_dashboard_browser.py uses it too)."""
     process.terminate()
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

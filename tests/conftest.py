@@ -1,5 +1,7 @@
-"""Shared fixtures: the bundled sample, loaded once per test session; the session's
-executed notebooks (`notebook_runs`); markers applied by file (``MARKERS``)."""
+"""Shared fixtures: the bundled sample, loaded once per test session, and its reports
+(`sample_reports`); the fixture exports imported once (`vendor_export`); the session's
+executed notebooks (`notebook_runs`); markers applied by file (``FILE_MARKERS``) or name
+(``SLOW_TESTS``)."""
 
 from __future__ import annotations
 
@@ -12,14 +14,51 @@ import pytest
 from notebook_runs import NotebookRuns
 
 from crm_course.data import load_crm
+from crm_course.executor import without_iri_checker
+
+# the test modules import nbformat: without jsonschema's IRI checker, which no test uses,
+# that import costs each process (an xdist worker) 0.1 CPU-s instead of 1.4
+without_iri_checker()
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 
 
 @pytest.fixture(scope="session")
 def sample():
     """The bundled sample dataset (datasets/), parsed and validated."""
     return load_crm()
+
+
+class SampleReports:
+    """The report on the bundled sample, assembled (``report(focus)``) and rendered
+    (``page(focus)``) once per focus and session (xdist worker). Read them. (The package
+    is imported in the fixtures: xdist's controller, which runs no test, never does.)"""
+
+    def __init__(self, crm):
+        self.crm, self.reports, self.pages = crm, {}, {}
+
+    def report(self, focus: str):
+        """`report.assemble` on the sample; ``focus``: 'sales', 'all', ..."""
+        from crm_course.report import assemble
+
+        if focus not in self.reports:
+            self.reports[focus] = assemble(self.crm, focus)
+        return self.reports[focus]
+
+    def page(self, focus: str) -> str:
+        """The report page's HTML of ``report(focus)``; ``focus``: as for `report`."""
+        from crm_course.report_page import render
+
+        if focus not in self.pages:
+            self.pages[focus] = render(self.crm, self.report(focus))
+        return self.pages[focus]
+
+
+@pytest.fixture(scope="session")
+def sample_reports(sample) -> SampleReports:
+    """The sample's reports and pages, shared by the test files (`SampleReports`)."""
+    return SampleReports(sample)
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +68,24 @@ def notebook_runs(tmp_path_factory) -> NotebookRuns:
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     return NotebookRuns(shared / "notebook-runs")
+
+
+@pytest.fixture(scope="session")
+def vendor_export(tmp_path_factory):
+    """``vendor_export(folder, mapping)``: the fixture export ``folder``
+    (tests/fixtures/exports) imported with the built-in ``mapping``, once per session
+    (xdist worker) for every file that reads it: (import report, output folder). Read
+    them; a test that changes the output imports its own copy."""
+    from crm_course.importer import import_export
+
+    done = {}
+
+    def imported(folder: str, mapping: str):
+        if (folder, mapping) not in done:
+            out = tmp_path_factory.mktemp(folder) / "data"
+            done[folder, mapping] = import_export(EXPORTS / folder, mapping, out), out
+        return done[folder, mapping]
+    return imported
 
 
 @pytest.fixture
@@ -76,7 +133,6 @@ SLOW_TESTS = {
     "test_class_view.py::test_the_dashboard_opens_the_class_tab_from_a_results_folder",
     "test_dashboard.py::test_every_chart_keeps_its_legend_and_labels_inside_the_png",
     "test_dashboard.py::test_every_chart_keeps_its_legend_and_labels_inside_the_svg",
-    "test_report_null_sentences.py::test_no_sentence_implies_an_effect_without_a_test",
     "test_loader.py::test_cache_is_used_until_a_file_changes",
     "test_loader.py::test_fast_parse_equals_the_careful_one",
     "test_synth.py::test_committed_sample_is_exactly_the_default_generation",
@@ -85,7 +141,22 @@ SLOW_TESTS = {
     "test_what_if_value.py::test_sample_default_plan_is_target_minus_baseline_and_every_"
     "slider_moves_roi",
     "test_report_outlook.py::test_outlook_claims_nothing_on_effect_0_data",
+    # every test on the report of seed 61's no-effect data (its fixture: 2.3 CPU-s)
+    "test_report_null_sentences.py::test_no_sentence_implies_an_effect_without_a_test",
     "test_report_null_sentences.py::test_cause_section_states_every_check_and_credits_nothing",
+    "test_report_null_sentences.py::test_roi_in_percent_never_below_minus_100_and_never_no_roi",
+    "test_report_null_sentences.py::test_the_roi_range_says_four_regions_bound_no_range",
+    "test_report_null_sentences.py::test_alt_text_names_no_young_month_as_lowest_or_highest",
+    # `crm-course dashboard` started for real: Voila and its pre-heated kernels (6 CPU-s)
+    "test_dashboard_kernels.py::test_sigterm_to_the_dashboard_command_stops_voila_and_its_"
+    "kernels",
+    # the whole report on a changed copy of the sample, 1.1-1.7 CPU-s each (2026-12-07)
+    "test_registry_entry.py::test_one_entry_is_enough_for_table_compute_report_and_dashboard",
+    "test_bidi_pages.py::test_the_report_page_shows_no_direction_control",
+    "test_policies.py::test_report_uses_45_days_8_to_17_and_north",
+    "test_importer_date_orders.py::test_the_report_page_counts_impossible_orders_in_its_data_"
+    "quality_section",
+    "test_report.py::test_hostile_company_name_is_escaped",
 }
 
 

@@ -8,6 +8,8 @@ does, so the frames have the loaded dtypes (categoricals, datetimes, str, Int64)
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from crm_course.data import CRM, parse_table
@@ -53,7 +55,7 @@ def _text(value) -> str | None:
 
 def table(name: str, rows: list[dict]) -> pd.DataFrame:
     """One table with the loaded dtypes; unspecified columns get defaults (None when
-    nullable, a running id for id columns)."""
+    nullable, a running id for id columns). A copy: a test may change it."""
     spec = TABLES[name]
     columns = {}
     for column in spec.columns:
@@ -69,10 +71,18 @@ def table(name: str, rows: list[dict]) -> pd.DataFrame:
                 values.append(column.allowed(VOCABULARIES)[0])
             else:
                 values.append(_DEFAULTS[column.kind])
-        columns[column.name] = pd.Series(values, dtype="str")
-    raw = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+        columns[column.name] = tuple(values)
+    return _parsed(name, tuple(columns.items())).copy()
+
+
+@functools.cache
+def _parsed(name: str, columns: tuple[tuple[str, tuple[str | None, ...]], ...]) -> pd.DataFrame:
+    """Table ``name`` of the text ``columns`` ((name, values) pairs) parsed as `load_crm`
+    does; once per distinct text (most tables of a test are empty, its users `USERS`)."""
+    raw = pd.DataFrame({c: pd.Series(v, dtype="str") for c, v in columns},
+                       index=pd.RangeIndex(len(columns[0][1])))
     problems: list[str] = []
-    frame = parse_table(spec, raw, problems, vocabularies=VOCABULARIES)
+    frame = parse_table(TABLES[name], raw, problems, vocabularies=VOCABULARIES)
     assert not problems, problems
     return frame
 

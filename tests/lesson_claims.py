@@ -209,10 +209,10 @@ def expected_roi(text: str) -> tuple[int, list[str]]:
     money = r"\([A-Z]{3}\)"  # the profile's currency code
     found = re.findall(r"^(extra deals per year|gross margin per won deal " + money
                        + r"|expected benefit per year " + money + r"|cost of the improvements "
-                       + money + r"|expected ROI, first year \(%\))\s+(" + NUMBER + ")$",
-                       text, re.M)
+                       + money + r"|expected ROI, first year, (?:more|earlier) wins \(%\))\s+("
+                       + NUMBER + ")$", text, re.M)
     rows = {re.sub(money, "(money)", k): v for k, v in found}
-    if len(rows) < 5:
+    if len(rows) < 6:
         return 0, []
     deals = num(rows["extra deals per year"])
     margin = num(rows["gross margin per won deal (money)"])
@@ -221,8 +221,12 @@ def expected_roi(text: str) -> tuple[int, list[str]]:
     problems = []
     if abs(deals * margin - benefit) > 0.01 * max(abs(benefit), 1) + margin * 0.01:
         problems.append(f"benefit {benefit} is not {deals} deals x {margin}")
-    if abs(100 * (benefit - cost) / cost - num(rows["expected ROI, first year (%)"])) > 0.01:
+    more = num(rows["expected ROI, first year, more wins (%)"])
+    if abs(100 * (benefit - cost) / cost - more) > 0.01:
         problems.append("expected ROI is not 100 x (benefit - cost) / cost, in percent")
+    earlier = num(rows["expected ROI, first year, earlier wins (%)"])
+    if not -100 <= earlier <= more:  # the same margin only sooner: less, never below -100
+        problems.append(f"earlier-wins ROI {earlier} outside -100 to the more-wins {more}")
     return 1, problems
 
 

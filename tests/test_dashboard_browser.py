@@ -30,6 +30,12 @@ SHOTS = ROOT / "build" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
+# the server's stop written once, in the benchmark that measures the same server
+sys.path.append(str(ROOT / "benchmarks"))
+from bench_dashboard_browser import stop  # noqa: E402
+
+STOP_SECONDS = 10  # from SIGTERM to SIGKILL for the tests' servers (the benchmark waits 30 s)
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
@@ -95,15 +101,6 @@ def _wait_for_kernel(url: str, token: str, timeout: float = 60) -> None:
     raise TimeoutError(f"no idle kernel after {timeout:.0f} s (last server error: {last_error})")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture
 def browser_page(tmp_path):
     from playwright.sync_api import sync_playwright
@@ -129,7 +126,7 @@ def voila(tmp_path_factory):
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 @pytest.fixture
@@ -150,7 +147,7 @@ def lab(tmp_path):
     try:
         yield url, token
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 def test_voila_dashboard_updates_when_a_widget_changes(voila, browser_page):
@@ -273,7 +270,7 @@ def test_a_visit_after_the_cull_time_shows_a_chart_at_once(tmp_path, browser_pag
         browser_page.locator(".crm-explorer .crm-caption", has_text="by region").first \
             .wait_for(timeout=20_000)  # the kernel still answers
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 # in every page from its first bytes: milliseconds from navigation start to the first
@@ -360,7 +357,7 @@ def test_a_room_opening_the_page_at_once_sees_the_first_chart_within_2_s(tmp_pat
               + f" s (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         assert max(firsts) < ROOM_SECONDS, firsts
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 def test_a_page_whose_kernel_is_gone_says_so_and_reloads(tmp_path, browser_page):
@@ -377,7 +374,7 @@ def test_a_page_whose_kernel_is_gone_says_so_and_reloads(tmp_path, browser_page)
         _chart_seconds(page, f"http://127.0.0.1:{port}/")
         _says_ended_and_reloads(page)
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 def _says_ended_and_reloads(page) -> None:
@@ -415,7 +412,7 @@ def test_a_page_whose_kernel_crashed_says_so_and_reloads(tmp_path, browser_page)
             os.kill(pid, signal.SIGKILL)
         _says_ended_and_reloads(page)
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 def _cmdline(proc: Path) -> bytes:
@@ -475,4 +472,4 @@ def test_reloads_each_show_a_chart_and_leave_no_kernels_behind(tmp_path, browser
         assert max(firsts) < FIRST_CHART_SECONDS, firsts
         assert left <= 2  # the pre-heated kernels waiting in the pool; visits culled
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)

@@ -15,7 +15,16 @@ import subprocess
 
 import pytest
 from class_fixtures import make_class
-from test_dashboard_browser import ARGS, CHART, CHROMIUM, ROOT, SHOTS, _free_port, _stop
+from test_dashboard_browser import (
+    ARGS,
+    CHART,
+    CHROMIUM,
+    ROOT,
+    SHOTS,
+    STOP_SECONDS,
+    _free_port,
+    stop,
+)
 
 from crm_course.dashboard import WhatIf
 from crm_course.dashboard.render import PROJECTOR
@@ -61,7 +70,7 @@ def server(sample, tmp_path_factory):
                 time.sleep(0.3)
         yield url
     finally:
-        _stop(process)
+        stop(process, timeout=STOP_SECONDS)
 
 
 @pytest.fixture(scope="module")

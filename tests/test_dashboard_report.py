@@ -27,6 +27,9 @@ from crm_course.dashboard import Dashboard, measures
 from crm_course.dashboard.render import drawn
 from crm_course.dashboard.words import number
 from crm_course.inference import change_text
+from crm_course.kpis import evaluation as ev
+from crm_course.kpis.engine import mature_end
+from crm_course.kpis.series import period_label
 from crm_course.kpis.verdict import did_frame
 from crm_course.report_page import chart, headline, render
 
@@ -35,7 +38,7 @@ pytestmark = pytest.mark.slow
 # (seed, effect): the sample's seed, another, and a company whose changes did nothing
 DATASETS = [(23, 1.0), (7, 1.0), (7, 0.0)]
 TAGS = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
-EXTREMES = re.compile(r"Lowest(?: among the months old enough to judge)? (?P<low>.+?) in "
+EXTREMES = re.compile(r"Lowest(?: among the \w+ old enough to judge)? (?P<low>.+?) in "
                       r"(?P<low_month>\w+ \d{4}), highest (?P<high>.+?) in "
                       r"(?P<high_month>\w+ \d{4})\.")
 
@@ -143,8 +146,12 @@ def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
     for value in (verdict.effect, verdict.ci_low, verdict.ci_high):
         assert change_text(value, verdict.scale) in title
     live = pd.Timestamp(crm.meta["changes_start"])
-    measured = did_frame(crm, measure).created.max()  # only records old enough
-    assert f"{live.day} {live:%b %Y} to {measured.day} {measured:%b %Y} (after)" in rule
+    # only records old enough: the window ends at the maturity cut, the report's end date
+    # and format (issue 28 review: '27 Feb 2026' here, '01 Mar 2026' in the report)
+    first, last = crm.period("all")
+    end = mature_end(crm, measure, first, last)[0]
+    assert did_frame(crm, measure).created.max() <= end + pd.Timedelta(days=1)
+    assert f"{live:%d %b %Y} to {end:%d %b %Y} (after)" in rule
     assert f"control region ({crm.profile.control_region})" in rule
     unit = kpis.get_kpi(measure).unit
     label = (f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"
@@ -190,8 +197,9 @@ def test_the_reports_monthly_chart_is_the_explorers_line(pages):
         unit = row.unit
         assert found["low"] == report.format_value(mature.min(), unit), (row.kpi, alt)
         assert found["high"] == report.format_value(mature.max(), unit), (row.kpi, alt)
-        assert found["low_month"] == f"{mature.idxmin():%B %Y}"
-        assert found["high_month"] == f"{mature.idxmax():%B %Y}"
+        length = ev.chart_length(crm, row.kpi) or "month"  # a quarter named Q3 2025
+        assert found["low_month"] == period_label(mature.idxmin(), length)
+        assert found["high_month"] == period_label(mature.idxmax(), length)
 
 
 def test_what_if_starts_from_the_reports_review_window(pages):

@@ -97,23 +97,8 @@ def problems() -> list[str]:
     return found
 
 
-# flagged in modules other engineers own (the dashboard, the importer, kpis.roi) when the
-# check stopped accepting a bare word: for them to document; a new one anywhere fails
-PENDING = {
-    "crm_course/dashboard/class_view.py exercise_name", "crm_course/dashboard/datasets.py load",
-"crm_course/dashboard/render.py chart_svg",
-    "crm_course/dashboard/render.py number", "crm_course/dashboard/serve.py environment",
-    "crm_course/dashboard/what_if.py fitting_step", "crm_course/dashboard/words.py kpi",
-    "crm_course/importer/licences.py licence_ends", "crm_course/importer/mapping.py mapping_path",
-    "crm_course/importer/mapping.py load_mapping",
-    "crm_course/importer/pseudonym.py pseudonymise_column",
-    "crm_course/importer/report.py counted",
-}
-
-
 def test_public_functions_state_their_parameters():
-    # 'crm_course/x.py:12 f: ...' -> 'crm_course/x.py f'
-    found = [p for p in problems() if re.sub(r":\d+ ", " ", p).split(":")[0] not in PENDING]
+    found = problems()
     assert not found, (f"{len(found)} public functions: write a docstring that names each "
                        "parameter (one short clause each):\n" + "\n".join(found))
 

@@ -60,10 +60,8 @@ NOT_IN_EXPORT = {"hubspot_web": ("competitor", "incident_type", "csat"),
 
 
 @pytest.fixture(scope="module", params=list(FORMATS))
-def imported(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(request.param) / "data"
-    report = import_export(EXPORTS / request.param, FORMATS[request.param], out)
-    return request.param, report, out
+def imported(request, vendor_export):
+    return (request.param, *vendor_export(request.param, FORMATS[request.param]))
 
 
 def test_records_read_kept_and_dropped_by_cause(imported):
@@ -122,30 +120,30 @@ def test_loss_reasons_are_translated_and_missing_fields_named(imported):
         assert any(column in ln for ln in lines), (column, lines)
 
 
-def test_labels_names_and_associations_as_the_vendor_writes_them(tmp_path):
+def test_labels_names_and_associations_as_the_vendor_writes_them(vendor_export):
     """HubSpot: owners by name, a deal with two associated companies keeps none (noted);
     Pipedrive: a lost deal's stage is where it was lost, done meetings are visits;
     Dynamics: 'Euro' is EUR, a Problem's subject is its incident type."""
-    import_export(EXPORTS / "hubspot_web", "hubspot-web", tmp_path / "h")
-    hub = load_crm(tmp_path / "h")
+    out = vendor_export("hubspot_web", "hubspot-web")[1]
+    hub = load_crm(out)
     deals = hub.opportunities.set_index("opportunity_id")
     assert deals.owner_id["8001"] == "Lucía Serra" and pd.isna(deals.account_id["8011"])
     assert pd.isna(deals.amount["8013"])          # a won deal without an amount: kept
-    report = (tmp_path / "h" / "import_report.md").read_text(encoding="utf-8")
+    report = (out / "import_report.md").read_text(encoding="utf-8")
     assert ("1 value(s) of 'Associated Company IDs' list several records of companies.csv "
             "separated by ';' (e.g. '9105;9102')") in report     # 8011: two companies
     assert "not found in companies.csv" not in report
 
-    import_export(EXPORTS / "pipedrive", "pipedrive", tmp_path / "p")
-    pipe = load_crm(tmp_path / "p")
+    out = vendor_export("pipedrive", "pipedrive")[1]
+    pipe = load_crm(out)
     deals = pipe.opportunities.set_index("opportunity_id")
     assert deals.furthest_stage[["304", "307", "310"]].tolist() == [
         "proposal", "negotiation", "qualified"]
     assert sorted(pipe.visits.visit_id) == ["401", "403", "404", "405"]
     assert set(pipe.visits.account_id) <= set(pipe.accounts.account_id)
 
-    import_export(EXPORTS / "dynamics365", "dynamics365", tmp_path / "d")
-    dyn = load_crm(tmp_path / "d")
+    out = vendor_export("dynamics365", "dynamics365")[1]
+    dyn = load_crm(out)
     tickets = dyn.tickets.set_index("ticket_id")
     assert tickets.incident_type.dropna().to_dict() == {
         "CAS-01001-K7Q2M1": "delivery", "CAS-01002-R3T8V4": "invoice",
@@ -190,12 +188,11 @@ def test_currency_labels_must_map_to_codes(tmp_path):
         import_export(EXPORTS / "dynamics365", mapping, tmp_path / "out")
 
 
-def test_salesforce_custom_loss_fields_and_case_reasons(tmp_path):
+def test_salesforce_custom_loss_fields_and_case_reasons(vendor_export):
     """Loss_Reason__c and Competitor__c (English and German picklist labels) and a
     Problem case's standard Reason as its incident type; other cases get none."""
     for folder, mapping in (("salesforce", "salesforce"), ("salesforce_de", "salesforce-de")):
-        import_export(EXPORTS / folder, mapping, tmp_path / folder)
-        crm = load_crm(tmp_path / folder, cache=False)
+        crm = load_crm(vendor_export(folder, mapping)[1], cache=False)
         deals = crm.opportunities.set_index("opportunity_id").rename(lambda k: k[-5:-3])
         kept = set(deals.index)     # the German export has no deal 22
         assert deals.loss_reason[deals.stage == "lost"].to_dict() == {
@@ -206,7 +203,7 @@ def test_salesforce_custom_loss_fields_and_case_reasons(tmp_path):
             k: v for k, v in {"01": "Kranexperten Nord", "03": "Hydrotec Systems",
                               "13": "Hydrotec Systems", "22": "Kranexperten Nord"}.items()
             if k in kept}
-    crm = load_crm(tmp_path / "salesforce", cache=False)
+    crm = load_crm(vendor_export("salesforce", "salesforce")[1], cache=False)
     tickets = crm.tickets.set_index("ticket_id").rename(lambda k: k[-5:-3])
     assert (tickets.category == "post-sale incident").sum() == 6
     assert tickets.incident_type.dropna().to_dict() == {
@@ -214,13 +211,13 @@ def test_salesforce_custom_loss_fields_and_case_reasons(tmp_path):
         "11": "product defect"}                       # 'Other' reasons: no type
 
 
-def test_fields_outside_their_records_are_cleared_and_noted(tmp_path):
+def test_fields_outside_their_records_are_cleared_and_noted(vendor_export):
     """A Dynamics question or request with a subject gets no incident type: the course
     keeps one on post-sale incidents only (2 such cases in the fixture)."""
-    report = import_export(EXPORTS / "dynamics365", "dynamics365", tmp_path / "d")
+    report, out = vendor_export("dynamics365", "dynamics365")
     assert ("tickets: incident_type cleared on 2 ticket(s) not a post-sale incident (the "
             "course keeps it for those only)") in report.notes
-    crm = load_crm(tmp_path / "d", cache=False)
+    crm = load_crm(out, cache=False)
     assert crm.tickets.incident_type[crm.tickets.category != "post-sale incident"].isna().all()
 
 

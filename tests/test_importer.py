@@ -34,10 +34,8 @@ COUNTS = {
 
 
 @pytest.fixture(scope="module", params=list(FORMATS))
-def imported(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(request.param) / "data"
-    return (request.param, import_export(EXPORTS / request.param, FORMATS[request.param],
-                                         out), out)
+def imported(request, vendor_export):
+    return (request.param, *vendor_export(request.param, FORMATS[request.param]))
 
 
 def _crm_win_rate(name: str, end: str) -> float:
@@ -70,13 +68,12 @@ def test_export_imports_with_exact_counts_and_win_rate(imported):
     assert (out / "import_report.md").read_text().startswith("# Import report")
 
 
-def test_standard_salesforce_export(tmp_path):
+def test_standard_salesforce_export(vendor_export):
     """Comma-separated, UTC timestamps ending in Z: converted to the users' time zone
     (Europe/Berlin), giving the same local times as the German export of the same org."""
-    report = import_export(EXPORTS / "salesforce", "salesforce", tmp_path / "sf")
-    standard, german = load_crm(tmp_path / "sf"), None
-    import_export(EXPORTS / "salesforce_de", "salesforce-de", tmp_path / "de")
-    german = load_crm(tmp_path / "de")
+    report, out = vendor_export("salesforce", "salesforce")
+    standard = load_crm(out)
+    german = load_crm(vendor_export("salesforce_de", "salesforce-de")[1])
     assert report.metadata["time_zone"] == "Europe/Berlin"
     both = standard.tickets.merge(german.tickets, on="ticket_id")
     assert len(both) == 11

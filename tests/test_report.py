@@ -276,10 +276,10 @@ def test_a_rank_test_and_an_interval_that_disagree_are_said_to():
     assert "the median alone" in said and ": the rank test finds an improvement beyond" in said
 
 
-def test_a_comparison_measured_over_shorter_periods_names_them(sample):
+def test_a_comparison_measured_over_shorter_periods_names_them(sample_reports):
     # outside review: 'the same months a year earlier (01 Jan 2025 to 31 Mar 2025)' was
     # measured 01 Jan to 01 Mar in both years (maturity), and no page said so
-    rep = report.assemble(sample, "sales")
+    rep = sample_reports.report("sales")
     row = next(r for r in rep.rows if r.kpi == "lead_conversion_rate")
     assert row.comparison.immature
     assert "Measured 01 Jan 2025 to 01 Mar 2025 against 01 Jan 2026 to 01 Mar 2026" in \

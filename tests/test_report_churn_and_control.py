@@ -22,10 +22,10 @@ def control_got_triage(sample):
     return CRM({**sample.tables, "changes": changes}, sample.meta)
 
 
-def test_churn_target_is_judged_with_the_kpi_tables_status(sample):
+def test_churn_target_is_judged_with_the_kpi_tables_status(sample, sample_reports):
     # the finding: FOCUS_AREAS had no customers area, so churn's recorded target was never
     # judged ("Of 10 KPIs with a target" without it)
-    rep = report.assemble(sample, "all")
+    rep = sample_reports.report("all")
     row = next(r for r in rep.rows if r.kpi == "churn_rate")
     table = kpi_table(sample, *sample.period("review")).set_index("kpi")
     assert row.status == table.status["churn_rate"] == "not met"
@@ -33,8 +33,8 @@ def test_churn_target_is_judged_with_the_kpi_tables_status(sample):
     assert "Of 11 KPIs with a target" in summary and "Churn rate" in summary
 
 
-def test_cause_heading_presupposes_no_effect(sample):
-    page = render(sample, report.assemble(sample, "sales"))
+def test_cause_heading_presupposes_no_effect(sample_reports):
+    page = sample_reports.page("sales")
     assert "Did the changes make a difference?" in page and "cause it" not in page
 
 
@@ -45,9 +45,9 @@ def test_treated_regions_come_from_the_change_log(sample, control_got_triage):
 
 
 def test_no_control_comparison_described_when_the_control_got_changes(
-        sample, control_got_triage):
+        sample_reports, control_got_triage):
     said = "the comparison with the control region uses the whole baseline"
-    assert said in render(sample, report.assemble(sample, "sales"))
+    assert said in sample_reports.page("sales")
     page = render(control_got_triage, report.assemble(control_got_triage, "sales"))
     assert said not in page
     assert "it is no control group" in page

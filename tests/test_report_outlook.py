@@ -29,8 +29,8 @@ def test_next_review_follows_the_data_dates():
     assert report.next_review(crm) == (pd.Timestamp("2025-06-30"), 2)
 
 
-def test_outlook_on_the_sample(sample):
-    rep = report.assemble(sample, "sales")
+def test_outlook_on_the_sample(sample, sample_reports):
+    rep = sample_reports.report("sales")
     end = pd.Timestamp(sample.meta["data_end"])
     days = sample.profile.maturity_days
     young = int((sample.opportunities.created_date > end - pd.Timedelta(days=days)).sum())
@@ -66,7 +66,7 @@ def test_outlook_on_the_sample(sample):
     top = rep.incident_types.sort_values("incidents", ascending=False, kind="stable").iloc[0]
     assert f"'{top.incident_type}' was the most frequent" in text
     assert [r.kpi for r in rep.also] == list(report.ALWAYS_SHOWN)
-    page = render(sample, rep)
+    page = sample_reports.page("sales")
     assert "What to expect next" in page and "Post-sale incidents and field visits" in page
     assert "Per 100 orders" in page
 
@@ -154,10 +154,10 @@ def test_the_ab_power_plan_matches_the_designs_plan_arithmetic(sample):
     assert needed > 0 and f"each side needs {needed:,} mature leads" in report._ab_power(sample)
 
 
-def test_outlook_names_targets_not_due_yet(sample):
+def test_outlook_names_targets_not_due_yet(sample_reports):
     # a target whose date lies after the data's end and whose interval straddles it is
     # 'cannot tell yet' in the table, so the outlook says it with its date
-    rep = report.assemble(sample, "sales")
+    rep = sample_reports.report("sales")
     not_due = [r for r in rep.rows if r.status == "cannot tell yet"]
     assert not_due, "the sample's lead-conversion target (30 June) lies after its data end"
     text = " ".join(rep.outlook)

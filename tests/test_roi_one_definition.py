@@ -86,13 +86,19 @@ def test_lesson_04_prints_the_plan_roi(sample):
     """The committed lesson 04 (the sample; nbval proves it fresh) prints plan_roi."""
     import nbformat
 
-    from crm_course.kpis.payoff import plan_roi
+    from crm_course.kpis.payoff import plan_roi, review_payoff
     from crm_course.runner import ROOT
     nb = nbformat.read(ROOT / "notebooks" / "04_implement_changes.ipynb", as_version=4)
     printed = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
                       for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    line = next(x for x in printed.splitlines() if "expected ROI, first year" in x)
-    assert float(line.split()[-1]) == pytest.approx(100 * plan_roi(sample).roi, abs=0.01)
+    # under both pricing assumptions (issue 28 review: only "more wins" was printed)
+    plan = plan_roi(sample)
+    for a in ("more wins", "earlier wins"):
+        line = next(x for x in printed.splitlines() if f"expected ROI, first year, {a}" in x)
+        assert float(line.split()[-1]) == pytest.approx(100 * plan.rois[a], abs=0.01), a
+    assert plan.rois["more wins"] == plan.roi
+    assert review_payoff(sample).table.loc["plan", "roi earlier wins"] == pytest.approx(
+        plan.rois["earlier wins"])
 
 
 def test_the_plan_prices_a_year_of_leads_whatever_the_baseline_length():

@@ -28,6 +28,7 @@ from crm_course.dashboard import WhatIf, planned_changes, project
 from crm_course.dashboard.value_model import LINKS, worth
 from crm_course.dashboard.what_if import NEGATIVE_PLAN
 from crm_course.data import CRM
+from crm_course.kpis.basis import KPI
 from crm_course.kpis.roi import roi
 
 META = {"data_start": "2025-01-01", "changes_start": "2026-01-01", "data_end": "2026-03-31"}
@@ -91,7 +92,21 @@ def test_worth_without_orders_or_churn_dates_is_not_priced(crm):
 def _plan(rows):
     frame = pd.DataFrame(rows, columns=["kpi", "uplift", "eur_per_unit", "cost"])
     return frame.assign(title="t", status="done", unit="share", before=0.5, current=0.55,
-                        target=0.6, baseline=0.4, in_plan=True)
+                        target=0.6, in_plan=True, earlier=1.0)
+
+
+def test_project_prices_both_assumptions():
+    """Finding (issue 28 review): the what-if priced the plan only as "more wins". Under
+    earlier wins only the part priced through extra won deals shrinks (x ``earlier``)."""
+    plan = _plan([("lead_conversion_rate", 0.02, 4000.0, 50.0),     # +80, or +8
+                  ("first_response_hours", -0.5, -10.0, 50.0)])     # +5 under both
+    plan["earlier"] = [0.1, 1.0]
+    p = project(plan)
+    assert p.benefits == pytest.approx({"more wins": 85, "earlier wins": 13})
+    assert p.rois == pytest.approx({"more wins": -0.15, "earlier wins": -0.87})
+    assert p.benefit == p.benefits["more wins"] and p.roi == p.rois["more wins"]
+    p = project(_plan([("logins_per_user", 1.2, 200.0, 100.0)]).assign(earlier=0.5))
+    assert p.paybacks == {"more wins": 5, "earlier wins": 10}  # 20, then 10 a month
 
 
 def test_project_prices_every_change_by_hand():
@@ -120,15 +135,33 @@ def test_a_negative_benefit_is_minus_100_percent_never_lower_never_no_roi():
     assert p.roi == pytest.approx(-1)  # nothing gained: the whole cost lost, no lower
 
 
-def test_sample_default_plan_is_target_minus_baseline_and_every_slider_moves_roi(sample):
+def test_sample_default_plan_is_lesson_04s_action_plan_and_every_slider_moves_roi(sample):
+    """Review of issue 28: the default uplift was recorded target minus recorded baseline
+    (active users 70 -> 80 %: +10 pp) added to the measured 77.6 %, while lesson 04's
+    action plan says 77.6 % -> 80.0 %. It is now the action plan's step (`action_plan`)."""
+    from crm_course.kpis.payoff import action_plan
     plan = planned_changes(sample).set_index("title")
-    assert plan.uplift["Advanced-feature training"] == pytest.approx(0.8 - 0.7)
+    levels = action_plan(sample, plan.kpi)
+    assert levels.baseline["active_user_rate"] == pytest.approx(0.7763, abs=1e-4)
+    assert plan.uplift["Advanced-feature training"] == pytest.approx(
+        0.8 - levels.baseline["active_user_rate"])
     # the recorded plan is the improvements'; the planned roll-out to the control region
     # starts at 0 (it shared the uplift, and was priced on the treated regions' leads)
-    assert plan.uplift["Opportunity follow-up process"] == pytest.approx(0.121 - 0.11)
+    assert plan.uplift["Opportunity follow-up process"] == pytest.approx(
+        0.121 - levels.baseline["lead_conversion_rate"])
     assert plan.uplift.filter(like="Roll-out").eq(0).all()
-    assert plan.uplift["Service triage and automatic case assignment"] == pytest.approx(-0.5)
+    assert plan.uplift["Service triage and automatic case assignment"] == pytest.approx(
+        1.5 - levels.baseline["first_response_hours"])
     assert plan.uplift["E-mail integration with the CRM"] == 0  # no target recorded
+    # the sliders start at the target, not beyond it by more than a hundredth of a unit
+    w = WhatIf(sample)
+    k = w.projection.kpis.set_index("kpi")
+    for kpi in ("active_user_rate", "lead_conversion_rate"):
+        assert k.projected[kpi] == pytest.approx(k.target[kpi], abs=0.0001), kpi
+    for kpi in ("sus_score", "first_response_hours"):
+        assert k.projected[kpi] == pytest.approx(k.target[kpi], abs=0.01), kpi
+    assert "lesson 04's action plan: from the KPI's value in the baseline year" in \
+        html.unescape(w.assumptions.value)
     w = WhatIf(sample)
     assert w.projection.roi > 0 and "ROI -100" not in w.headline_box.value
     assert "ROI +" in w.headline_box.value and " %" in w.headline_box.value  # percent
@@ -167,12 +200,16 @@ def test_lead_conversion_is_priced_on_the_payoff_basis_in_the_lessons_words(samp
         w = WhatIf(crm)
         k = w.projection.kpis.set_index("kpi")
         plan = plan_roi(crm)
-        # the default plan's lead conversion is the lessons' plan, benefit for benefit
-        assert k.benefit["lead_conversion_rate"] == pytest.approx(plan.benefit), name
+        # the default plan's lead conversion is the action plan's step, priced on the
+        # lessons' basis; the difference from the lessons' uplift is stated with both
+        uplift = w.plan.uplift[w.plan.kpi == KPI].sum()
+        assert k.benefit[KPI] == pytest.approx(uplift * basis.leads * basis.margin), name
         why = difference_text(crm, w.plan, w.projection)
-        assert f"ROI, {roi_text(w.projection.roi)}, differs" in why, name
-        # the default plan's lead conversion is the lessons': not listed as a difference
-        assert "lead conversion is worth" not in why, name
+        assert f"ROI under more wins, {roi_text(w.projection.roi)}, differs" in why, name
+        assert (f"lead conversion is worth {crm.profile.money(k.benefit[KPI])} a year here "
+                f"against the lessons' {crm.profile.money(plan.benefit)} (uplift "
+                f"{100 * uplift:+.2f} percentage points") in why, name
+        assert f"against the recorded plan's {100 * plan.uplift:+.2f})" in why, name
         for kpi, b in k.benefit.drop("lead_conversion_rate").items():
             if not math.isnan(b) and b != 0:
                 assert crm.profile.money(b) in why, (name, kpi)
@@ -239,7 +276,9 @@ def test_the_difference_from_the_lessons_lists_only_what_differs(sample):
     lessons = plan_roi(sample)
     w = WhatIf(sample)
     same = w.plan.assign(uplift=w.plan.uplift.where(w.plan.kpi == "lead_conversion_rate",
-                                                    0.0),
+                                                    0.0).where(~w.plan.in_plan
+                                                               | (w.plan.kpi != KPI),
+                                                               lessons.uplift),
                          cost=w.plan.cost.where(w.plan.in_plan, 0.0))
     p = project(same)
     assert p.roi == pytest.approx(lessons.roi)
@@ -303,3 +342,34 @@ def test_the_samples_three_region_changes_are_priced_on_their_regions(sample):
     text = html.unescape(WhatIf(sample).assumptions.value)
     assert f"of {customers:,} customers of the change's regions North, South and East" in text
     assert f"({reps} sales reps of the change's regions North, South and East x" in text
+
+
+@pytest.mark.parametrize("effect", [None, 0])
+def test_the_projection_states_both_assumptions_and_the_measured_roi_beside_it(sample,
+                                                                             effect):
+    """Review of issue 28, finding 1: on effect-0 data the what-if said "projected
+    first-year ROI +187 %" for changes labelled done, with neither the earlier-wins figure
+    nor the review's measured ROI (-100 %, range -100 % to +261 %). Finding 2: "0 of 5
+    KPIs would meet their target" counted a KPI without a target and hid the "cannot
+    tell" ones."""
+    from claims import dataset
+
+    from crm_course.kpis.payoff import review_payoff, roi_range
+    from crm_course.kpis.roi import ASSUMPTIONS, roi_text
+    crm = sample if effect is None else dataset(72905, effect=0)
+    w = WhatIf(crm)
+    text, p = w.describe(), w.projection
+    assert "Projection, not a result" in text
+    for a in ASSUMPTIONS:
+        assert f"{roi_text(p.rois[a])} under {a}" in text, a
+    assert p.rois["earlier wins"] < p.rois["more wins"]
+    t = review_payoff(crm).table
+    for row in ("difference-in-differences", "naive before/after"):
+        for a in ASSUMPTIONS:
+            assert f"{roi_range(t, row, a)} under {a}" in text, (row, a)
+    assert text.index("Projection, not a result") < text.index("Measured, not projected")
+    assert w.measured_text in html.unescape(w.headline_box.value)
+    judged = [s for s, tg in zip(w.statuses, p.kpis.target, strict=True) if tg == tg]
+    assert f"of the {len(judged)} KPIs with a target, {judged.count('met')} would meet" in text
+    assert f"{judged.count('cannot tell')} cannot be told" in text
+    assert "1 of the 5 KPIs has no target" in text and " of 5 KPIs would meet" not in text

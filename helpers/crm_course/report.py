@@ -96,6 +96,17 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.3g} {unit}"
 
 
+def formatted_kpis(table: pd.DataFrame, columns) -> pd.DataFrame:
+    """A copy of ``table`` (indexed by KPI registry name) for display: each of its
+    ``columns`` in its row's KPI format (`format_value` with the registry's unit: 91.4%,
+    1.5 h, EUR 9,500), the one display of a KPI in lessons, report and dashboard."""
+    shown = table.copy()
+    units = [get_kpi(k).unit for k in shown.index]
+    for column in columns:
+        shown[column] = [format_value(v, u) for v, u in zip(shown[column], units, strict=True)]
+    return shown
+
+
 def currency_of(unit: str) -> str:
     """The ISO 4217 code a money ``unit`` starts with ('USD per lead' -> 'USD'), else ''."""
     found = re.match(r"[A-Z]{3}\b", unit)
@@ -738,6 +749,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
            "verdicts", "next_review", "not_yet_shown", "outlook",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
+           "formatted_kpis",
            "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
            "sources",
            "target_sentence", "target_text"]

@@ -26,6 +26,7 @@ from .escape import Markup, no_bidi
 from .inference import format_p
 from .kpis import evaluation as ev
 from .kpis.registry import get_kpi
+from .kpis.series import period_label
 from .kpis.table import NO_TARGET, STATUSES
 from .report import (
     Report,
@@ -65,6 +66,14 @@ def headline(rows: list[Row]) -> Row:
     return next((r for r in rows if get_kpi(r.kpi).records is not None), rows[0])
 
 
+def in_sentence(label: str) -> str:
+    """A KPI's ``label`` inside a sentence: its first letter lower case unless its first
+    word is an acronym ('Lead conversion rate' -> 'lead conversion rate', 'SUS score' and
+    'CSAT' unchanged)."""
+    first = label.split(" ")[0]
+    return label if len(first) > 1 and first.isupper() else label[0].lower() + label[1:]
+
+
 def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     """(base64 PNG, alt text, caption) of KPI ``row.kpi`` over the whole data by the period
     the explorer draws it by (`kpis.evaluation.chart_length`: a month, or a KPI that grows
@@ -89,12 +98,13 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
         fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
                     pad_inches=0.2)
     shown = values[~young.reindex(values.index, fill_value=False)].dropna()  # mature only
-    alt = f"Line chart of {label.lower()} by {length}, {first:%B %Y} to {last:%B %Y}."
-    if len(shown):
+    alt = f"Line chart of {in_sentence(label)} by {length}, {first:%B %Y} to {last:%B %Y}."
+    if len(shown):  # each period named as a reader names it: 'Q3 2025', not 'July 2025'
         low, high = shown.idxmin(), shown.idxmax()
         among = f" among the {length}s old enough to judge" if young.any() else ""
-        alt += (f" Lowest{among} {format_value(shown[low], k.unit)} in {low:%B %Y}, "
-                f"highest {format_value(shown[high], k.unit)} in {high:%B %Y}.")
+        alt += (f" Lowest{among} {format_value(shown[low], k.unit)} in "
+                f"{period_label(low, length)}, highest {format_value(shown[high], k.unit)} "
+                f"in {period_label(high, length)}.")
     if target is not None:
         alt += f" A dashed black line marks the target of {format_value(target, k.unit)}."
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."

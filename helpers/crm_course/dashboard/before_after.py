@@ -41,6 +41,7 @@ from .. import kpis, plots, report
 from ..data import CRM
 from ..inference import change_text
 from ..kpis import evaluation as ev
+from ..kpis.engine import mature_end
 from ..kpis.panels import panel_kpis
 from ..kpis.registry import kpi_words
 from ..kpis.verdict import Verdict, causal_verdict, control_changed, did_frame, judged_kpis
@@ -180,11 +181,12 @@ def did_means(crm: CRM, measure: Measure) -> pd.DataFrame:
 
 
 def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
-    """The verdict's comparison in words: '1 Jan 2025 to 31 Dec 2025 (before go-live)
-    against 1 Jan 2026 to 27 Feb 2026 (after), the regions with the changes against the
-    control region (West)', the days of ``kpi``'s records the verdict measures (only
-    records old enough: `verdict.did_frame`), else the data's months; for an A/B test of
-    ``kpi`` (`ab_compared`) the test's months and its two halves of reps."""
+    """The verdict's comparison in words: '01 Jan 2025 to 31 Dec 2025 (before go-live)
+    against 01 Jan 2026 to 01 Mar 2026 (after), the regions with the changes against the
+    control region (West)', the days ``kpi``'s records are measured on (only records old
+    enough: the window ends where the report's does, `kpis.engine.mature_end`, in its date
+    format), else the data's months; for an A/B test of ``kpi`` (`ab_compared`) the
+    test's months and its two halves of reps."""
     if kpi is not None and ab_compared(crm, kpi):
         design = crm.profile.design
         start, end = pd.Timestamp(design["test_start"]), pd.Timestamp(design["test_end"])
@@ -195,10 +197,10 @@ def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
     created = did_frame(crm, kpi).created if kpi is not None else pd.Series()
     days = created.notna().any()  # the days measured, as the report says them
     if days:
-        first, last = created.min().normalize(), created.max().normalize()
+        last = mature_end(crm, kpi, first, last)[0]
 
     def when(day: pd.Timestamp) -> str:
-        return f"{day.day} {day:%b %Y}" if days else f"{day:%b %Y}"
+        return f"{day:%d %b %Y}" if days else f"{day:%b %Y}"
 
     before = f"{when(first)} to {when(live - pd.Timedelta(days=1))} (before go-live)"
     after = f"{when(live)} to {when(last)} (after)"

@@ -38,7 +38,8 @@ behind the wrong answers to a chosen question, and each learner's completion.</p
 
 def exercise_name(exercise: str) -> str:
     """An exercise notebook's id in words: '01_collect_usage_data' -> 'Exercise 1:
-    collect usage data' (an id without a number is only spelled out)."""
+    collect usage data' (an id without a number is only spelled out). ``exercise``: the
+    notebook's id (its file name without '.ipynb')."""
     match = re.fullmatch(r"(\d+)_(.+)", exercise)
     if not match:
         return exercise.replace("_", " ")

@@ -58,8 +58,9 @@ def resolve(folder: str) -> Path:
 
 
 def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM:
-    """The data set chosen: ``source`` is 'sample', 'seed' (with ``seed``) or 'folder'
-    (relative to `start_dir`)."""
+    """The data set chosen: ``source`` is 'sample', 'seed' (with ``seed``: the generator's
+    seed) or 'folder' (with ``folder``: the path of the folder holding the CRM tables,
+    relative to `start_dir`)."""
     if source == "sample":
         return get_crm()
     if source == "seed":

@@ -133,7 +133,8 @@ def _percent_labels(ax) -> None:
 def chart_svg(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
     """SVG of the chart ``draw(ax)`` makes (`drawn`), cut to the tight box of everything
     drawn plus `PAD_INCHES`: legends and labels whole. Text stays text (smaller, sharp at
-    any size); no date in the file (same chart, same bytes)."""
+    any size); no date in the file (same chart, same bytes). ``size``: the figure's (width,
+    height) in inches before the cut."""
     buffer = io.BytesIO()
     with drawn(draw, size) as figure, mpl.rc_context({"svg.fonttype": "none",
                                                       "svg.hashsalt": "crm"}):
@@ -177,8 +178,9 @@ def about(title: str, body_html: str) -> widgets.Accordion:
 
 
 def number(value: float, unit: str, currency: str = "EUR") -> str:
-    """A KPI value as a person reads it, with its unit (`words.number`). ``currency``: the code
-    money is shown in."""
+    """A KPI value as a person reads it, with its unit (`words.number`). ``value``: the KPI
+    value; ``unit``: its registry unit ('share', 'EUR', ...); ``currency``: the code money
+    is shown in."""
     return words.number(value, unit, currency)
 
 

@@ -44,11 +44,11 @@ VISITORS = 2  # pre-heated kernels (~300 MB each): a reload finds the second one
 
 def environment(results: str | Path | None = None, start: str | Path | None = None,
                 first_view: str | Path | None = None) -> dict[str, str]:
-    """The environment to run Voila in: this one, plus the class tab's results folder,
-    the folder the server was started from (``start``, default: the current one), the
-    folder for the first view's HTML (``first_view``, default: a new temporary folder, so
-    a server never shows another server's data) and, on the Jupyter data path, the page
-    template."""
+    """The environment to run Voila in: this one, plus the class tab's results folder
+    (``results``: the grading results folder; default: none set), the folder the server
+    was started from (``start``, default: the current one), the folder for the first
+    view's HTML (``first_view``, default: a new temporary folder, so a server never shows
+    another server's data) and, on the Jupyter data path, the page template."""
     env = {k: v for k, v in os.environ.items() if k not in (RESULTS_ENV, FIRST_VIEW_ENV)}
     if results:
         env[RESULTS_ENV] = str(Path(results).resolve())

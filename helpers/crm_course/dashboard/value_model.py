@@ -149,6 +149,17 @@ def unit_step(kpi: str) -> tuple[float, str]:
     return (0.01, "point") if unit in POINT_UNITS else (1.0, SINGULAR.get(unit, unit))
 
 
+def priced_through(kpi: str) -> str | None:
+    """The `PRICED` KPI whose money value prices ``kpi``, following `LINKS` (training ->
+    active users -> lead conversion); None for a KPI without a value model."""
+    while kpi not in PRICED:
+        link = LINKS.get(kpi)
+        if link is None:
+            return None
+        kpi = link.moves
+    return kpi
+
+
 def worth(crm: CRM, kpi: str, regions: tuple[str, ...] | None = None) -> Worth:
     """What one unit of ``kpi`` is worth a year, following `LINKS` to a priced KPI;
     ``regions``: the change's regions, where every KPI is priced (None: lead conversion on

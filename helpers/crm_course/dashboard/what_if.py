@@ -21,11 +21,19 @@ customers, activities per rep -> hours of those regions' sales reps,
     ROI = (benefit - cost) / cost,   payback month = first month where
     cumulative benefit (benefit / 12 per month) >= cost.
 
-The default plan: each change's cost from the change log and, as its uplift, its KPI's
-recorded target minus its recorded baseline (``kpi_targets``), shared equally by the
+The default plan: each change's cost from the change log and, as its uplift, lesson 04's
+action plan for its KPI (`kpis.payoff.action_plan`: from the value in the baseline year to
+the recorded target, 0 when the baseline already meets it), shared equally by the
 changes of the recorded plan aimed at the same KPI: the improvements of the plan's basis
 (`kpis.basis.plan_basis`: those planned for the review period; every change when the basis
 cannot be computed).
+
+Both pricing assumptions of the ROI of the improvements (`kpis.roi.ASSUMPTIONS`) are
+priced: the benefit that reaches the margin through extra won deals (lead conversion and
+the KPIs linked to it) is, under earlier wins, the same margin only sooner
+(`kpis.roi.conversion_benefit`); churn and hours are the same under both. For the changes
+already done, the measured ROI of the review (`kpis.payoff.review_payoff`) is stated beside
+the projection.
 Other changes (a later roll-out) start at 0 and count with their cost. ROI is the engine's
 (`kpis.roi.roi`, in percent): a negative benefit gives -100 %, never less. On a data set
 without a change log (a CRM export) there is nothing to plan and the view says so; a KPI
@@ -46,24 +54,29 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..inference import change_text
 from ..kpis.basis import KPI, plan_basis
 from ..kpis.engine import level_interval, possible_range
-from ..kpis.payoff import plan_roi
+from ..kpis.payoff import action_plan, plan_roi, review_payoff, roi_range
+from ..kpis.roi import ASSUMPTIONS, DONE, conversion_benefit, roi_text
 from ..kpis.roi import roi as engine_roi
-from ..kpis.roi import roi_text
 from ..schema import region_names
 from . import words
 from .render import Chart, Panel, about, number, table_html
-from .value_model import unit_step, worth
+from .value_model import priced_through, unit_step, worth
 
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not charged to the "
                  "investment, so the ROI stops at -100 %, the whole cost")
-DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at the recorded "
-                "target minus the recorded baseline of the change's KPI (the targets table), "
-                "shared by the changes of the recorded plan (the improvements planned for "
-                "the review period) aimed at the same KPI and rounded up to the slider's "
-                "step; 0 for the other changes and where either is not recorded.")
+DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at lesson 04's "
+                "action plan: from the KPI's value in the baseline year to its recorded "
+                "target (the targets table), shared by the changes of the recorded plan (the "
+                "improvements planned for the review period) aimed at the same KPI and "
+                "rounded up to the slider's step (a hundredth where it fits); 0 where the "
+                "baseline already meets the "
+                "target, for the other changes and where no target is recorded.")
+WINS = {"more wins": "if the extra wins are deals otherwise lost (more wins)",
+        "earlier wins": "if they are the same deals won sooner (earlier wins)"}
 FONT = "font-size:18px"
 CHART_SIZE = (6.0, 2.0)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
 
@@ -75,36 +88,38 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
     -------
     DataFrame
         One row per change with a target KPI: ``title, kpi, unit, status, cost, before``
-        (the KPI in the baseline year), ``current`` (in the review window), ``baseline`` and
-        ``target`` (recorded in ``kpi_targets``), ``in_plan`` (one of the basis's
-        improvements, `in_recorded_plan`), ``uplift`` (target - baseline shared equally by
-        the changes in the plan aimed at the KPI; 0 for the others and when either is
-        missing), ``regions`` (the change's, a tuple; None when not recorded) and
-        ``eur_per_unit`` (`value_model.worth` on those regions; NaN: not priced). No rows
-        when the change log is empty; a cost that is not recorded counts as 0.
+        (the KPI in the baseline year), ``current`` (in the review window), ``target``
+        (recorded in ``kpi_targets``), ``in_plan`` (one of the basis's improvements,
+        `in_recorded_plan`), ``uplift`` (lesson 04's action plan, `kpis.payoff.action_plan`:
+        target - before, shared equally by the changes in the plan aimed at the KPI; 0 for
+        the others, when the baseline already meets the target and when either is
+        missing), ``regions`` (the change's, a tuple; None when not recorded),
+        ``eur_per_unit`` (`value_model.worth` on those regions; NaN: not priced) and
+        ``earlier`` (the share of that worth left under earlier wins: the discount over the
+        maturity window for a KPI priced through lead conversion, 1 for the others). No
+        rows when the change log is empty; a cost that is not recorded counts as 0.
     """
     c = crm.changes[crm.changes.kpi.notna()].reset_index(drop=True)
     window = crm.period("review")
     table = kpis.kpi_table(crm, *window, kpis=sorted(set(c.kpi))).set_index("kpi")
-    before = kpis.kpi_table(crm, *crm.period("baseline"), kpis=sorted(set(c.kpi))
-                            ).set_index("kpi")
-    recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
+    levels = action_plan(crm, c.kpi)
     plan = pd.DataFrame({"title": c.title.str.split(":").str[0].str.split(" \\(").str[0],
                          "kpi": c.kpi.astype(str), "status": c.status.astype(str),
                          "cost": c.cost.astype(float).fillna(0.0)})
     plan["unit"] = plan.kpi.map(table.unit).astype(str)
-    plan["before"] = plan.kpi.map(before.value).astype(float)  # float also when empty
+    plan["before"] = plan.kpi.map(levels.baseline).astype(float)  # float also when empty
     plan["current"] = plan.kpi.map(table.value).astype(float)
-    plan["baseline"] = plan.kpi.map(recorded.baseline).astype(float)
-    plan["target"] = plan.kpi.map(table.target).astype(float)
+    plan["target"] = plan.kpi.map(levels.target).astype(float)
     plan["in_plan"] = in_recorded_plan(crm, c)
-    gap = (plan.target - plan.baseline).fillna(0.0).where(plan.in_plan, 0.0)
+    gap = plan.kpi.map(levels.uplift).astype(float).fillna(0.0).where(plan.in_plan, 0.0)
     plan["uplift"] = gap / plan.in_plan.groupby(plan.kpi).transform("sum").clip(lower=1)
     plan["regions"] = [change_regions(text) for text in c.regions]
     prices = {key: worth(crm, *key).eur_per_unit
               for key in dict.fromkeys(zip(plan.kpi, plan.regions, strict=True))}
     plan["eur_per_unit"] = pd.Series([prices[key] for key in zip(
         plan.kpi, plan.regions, strict=True)], index=plan.index, dtype=float)
+    sooner = conversion_benefit(1.0, 1.0, 1.0, "earlier wins", crm.profile.maturity_days)
+    plan["earlier"] = [sooner if priced_through(k) == KPI else 1.0 for k in plan.kpi]
     return plan
 
 
@@ -130,11 +145,14 @@ class Projection:
 
     kpis: pd.DataFrame  # kpi, unit, before, current, uplift, projected, target, status, benefit
     cost: float
-    benefit: float            # NaN: nothing in the plan could be priced
-    roi: float                # fraction, -1 at worst; NaN: no cost or no benefit priced
-    payback_month: int | None  # None: not within 12 months
-    cumulative: pd.Series      # cumulative benefit by month 1..12
+    benefit: float            # more wins; NaN: nothing in the plan could be priced
+    roi: float                # more wins, fraction, -1 at worst; NaN: no cost or no benefit
+    payback_month: int | None  # more wins; None: not within 12 months
+    cumulative: pd.Series      # cumulative benefit by month 1..12 (more wins)
     not_priced: tuple[str, ...] = ()  # KPIs moved by the plan that add nothing to the benefit
+    benefits: dict | None = None  # benefit a year under each of `ASSUMPTIONS`
+    rois: dict | None = None      # ROI under each of `ASSUMPTIONS`
+    paybacks: dict | None = None  # payback month under each of `ASSUMPTIONS`
 
 
 PROJECTED = {"met": "meets", "not met": "misses"}  # a projection's status, kept short
@@ -147,10 +165,11 @@ def lessons_plan_text(crm: CRM) -> str:
     if isinstance(plan, str):
         return plan
     return (f"Lessons 04 and 05 and the report price the recorded plan on lead conversion "
-            f"alone: {100 * plan.uplift:+.1f} percentage points x "
-            f"{plan.basis.lead_words(crm)}, against {crm.profile.money(plan.cost)}, "
-            f"the cost of the improvements planned there, first year: ROI "
-            f"{roi_text(plan.roi)}.")
+            f"alone: {100 * plan.uplift:+.1f} percentage points (recorded target minus "
+            f"recorded baseline) x {plan.basis.lead_words(crm)}, against "
+            f"{crm.profile.money(plan.cost)}, the cost of the improvements planned there, "
+            "first year: " + ", ".join(f"ROI {roi_text(plan.rois[a])} under {a}"
+                                       for a in ASSUMPTIONS) + ".")
 
 
 def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str:
@@ -164,10 +183,16 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
     lessons = plan_roi(crm)
     lead = k.benefit.get(KPI, math.nan)
     parts = []
+    uplift = float(plan.uplift[plan.kpi == KPI].sum())
     if isinstance(lessons, str) or round(lead, 2) != round(lessons.benefit, 2):
         parts.append(f"lead conversion is worth {money(lead)} a year here"
                      + ("" if isinstance(lessons, str) else
                         f" against the lessons' {money(lessons.benefit)}")
+                     + ("" if isinstance(lessons, str) or round(uplift, 6) == round(
+                         lessons.uplift, 6) else
+                        f" (uplift {100 * uplift:+.2f} percentage points, the action plan's "
+                        "step from the baseline year to the target, against the recorded "
+                        f"plan's {100 * lessons.uplift:+.2f})")
                      if not math.isnan(lead) else "lead conversion adds nothing here")
     others = [f"{words.kpi(n)} {money(b)}" for n, b in k.benefit.items()
               if n != KPI and not math.isnan(b) and b != 0]
@@ -187,9 +212,11 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
                      + "), whose uplift starts at 0 and, moved, is priced on the change's own "
                      "regions")
     if not parts:
-        return (f"This projection's ROI, {roi_text(projection.roi)}, agrees with the "
+        return (f"This projection's ROI under more wins, {roi_text(projection.roi)}, agrees "
+                "with the "
                 "lessons': the same lead conversion benefit and cost, no other KPI priced.")
-    return (f"This projection's ROI, {roi_text(projection.roi)}, differs from the lessons' "
+    return (f"This projection's ROI under more wins, {roi_text(projection.roi)}, differs "
+            "from the lessons' "
             f"because {'; '.join(parts)}.")
 
 
@@ -201,7 +228,10 @@ def project(plan: pd.DataFrame) -> Projection:
     (`kpis.engine.possible_range`: no share above 100 %, no negative hours); benefit = sum of the
     possible part of each uplift x eur_per_unit over the priced changes; NaN when none is
     priced. ROI: the engine's (`kpis.roi.roi`, -100 % when the plan gains nothing or
-    loses margin); NaN when the cost is 0 or the benefit NaN."""
+    loses margin); NaN when the cost is 0 or the benefit NaN. Under each pricing
+    assumption (`ASSUMPTIONS`): the same with each change's benefit x its ``earlier``
+    share under earlier wins (``benefits``, ``rois``, ``paybacks``); ``benefit``, ``roi``,
+    ``payback_month`` and ``cumulative`` are those of more wins."""
     wanted = plan.groupby("kpi", sort=False).uplift.sum()
     before = plan.groupby("kpi", sort=False).before.first()
     reached = pd.Series([float(np.clip(before[k] + wanted[k], *possible_range(k)))
@@ -219,16 +249,26 @@ def project(plan: pd.DataFrame) -> Projection:
     summed["status"] = [PROJECTED.get(s, s) for s in (
         kpis.status(v, t, kpis.get_kpi(k).higher_is_better)
         for k, v, t in zip(summed.kpi, summed.projected, summed.target, strict=True))]
-    benefit = float(value[priced].sum()) if priced.any() else math.nan
     cost = float(plan.cost.sum())
-    roi = (engine_roi(benefit, cost) if cost > 0 and not math.isnan(benefit)
-           else math.nan)
+    share = {"more wins": 1.0, "earlier wins": plan.earlier.to_numpy(dtype=float)}
+    benefits = {a: float((value * share[a])[priced].sum()) if priced.any() else math.nan
+                for a in ASSUMPTIONS}
+    rois = {a: float(engine_roi(b, cost)) if cost > 0 and not math.isnan(b) else math.nan
+            for a, b in benefits.items()}
+    paybacks = {a: payback(b, cost) for a, b in benefits.items()}
+    benefit = benefits["more wins"]
     cumulative = pd.Series(benefit / 12 * np.arange(1, 13), index=range(1, 13))
-    paid = cumulative.index[cumulative >= cost]
     moved = plan[~priced & (plan.uplift != 0)].kpi
-    return Projection(summed, cost, benefit, float(roi),
-                      int(paid[0]) if len(paid) and benefit > 0 else None, cumulative,
-                      tuple(dict.fromkeys(moved)))
+    return Projection(summed, cost, benefit, rois["more wins"], paybacks["more wins"],
+                      cumulative, tuple(dict.fromkeys(moved)), benefits, rois, paybacks)
+
+
+def payback(benefit: float, cost: float) -> int | None:
+    """First month m (1..12) with cumulative benefit ``benefit`` / 12 x m >= ``cost``; None
+    when not within 12 months or the benefit is not positive (or NaN)."""
+    if not benefit > 0:
+        return None
+    return next((m for m in range(1, 13) if benefit / 12 * m >= cost), None)
 
 
 STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
@@ -261,7 +301,8 @@ def nice_step(raw: float) -> float:
 
 def fitting_step(value: float, raw: float, tries: int = 6) -> float:
     """The largest 1-2-5 step at most ``nice_step(raw)`` (at most ``tries`` steps finer)
-    with ``value`` on its grid; ``nice_step(raw)`` when none fits."""
+    with ``value`` on its grid; ``nice_step(raw)`` when none fits. ``raw``: the step wanted
+    before rounding (> 0); ``value``: the number that must lie on the grid."""
     step = nice_step(raw)
     for _ in range(tries):
         if abs(value / step - round(value / step)) < 1e-9:
@@ -287,6 +328,12 @@ stated assumptions, not a result.</p>
 <p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
 behind it. A plan that pays back only when every change delivers its best case is a risky
 plan, and the review after three months is where that expectation gets checked.</p>"""
+
+
+def _payback_words(month: int | None) -> str:
+    """A payback month in words: 'pays back in month 5' or 'does not pay back within a
+    year' (None)."""
+    return f"pays back in month {month}" if month else "does not pay back within a year"
 
 
 class WhatIf:
@@ -322,6 +369,7 @@ class WhatIf:
         """Plan on another data set: sliders start at the default expectations."""
         self.crm = crm
         self.plan = planned_changes(crm)
+        self.measured_text = self.measured()  # the review's, once per data set
         self.uplifts, self.costs, rows = [], [], []
         # one layout and one style shared by every row's like widgets: each of its own
         # would be a widget model more for the page to create (13 a row instead of 4)
@@ -331,13 +379,14 @@ class WhatIf:
         label_style = widgets.widget_string.HTMLStyle()
         for row in self.plan.itertuples():
             scale = _scale(row.kpi)
-            step = fitting_step(row.uplift * scale, max(3 * abs(row.uplift) * scale, 5.0) / 40)
+            # the default reaches the action plan's target: rounded up to a hundredth
+            exact = on_grid(abs(row.uplift) * scale, 0.01, math.ceil)
+            step = fitting_step(exact, max(3 * abs(row.uplift) * scale, 5.0) / 40)
             # every value on the slider's grid (min + k x step): the browser snaps any other
             # value to it, and the page would then show another plan than the model's.
             # Start on the first grid value at or beyond the default uplift. A drag sends
             # only its final value (continuous_update off): no backlog of recomputations.
-            start = on_grid(abs(row.uplift) * scale, step, math.ceil) * (
-                -1 if row.uplift < 0 else 1)
+            start = on_grid(exact, step, math.ceil) * (-1 if row.uplift < 0 else 1)
             reach = on_grid(max(3 * abs(start), 5.0), step, math.ceil)
             unit = ("percentage points" if unit_step(row.kpi)[1] == "point" and
                     row.unit != "points" else words.unit(row.unit, crm.profile.currency))
@@ -386,8 +435,12 @@ class WhatIf:
             **{name: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
                for name, c in SHOWN.items()},
             STATUS: self.statuses})
+        # the projection and, for the changes done, the measured result, side by side
         self.headline_box.value = (f"<p class='crm-headline' style='{FONT};font-weight:bold;"
-                                   f"margin:4px 0'>{html(self.headline())}</p>")
+                                   f"margin:4px 0'>{html(self.headline())}</p>" + (
+                                       f"<p style='{FONT};margin:4px 0'>"
+                                       f"{html(self.measured_text)}</p>"
+                                       if self.measured_text else ""))
         # compact, beside the sliders: each uplift is on its slider, each KPI's benefit a
         # year in the assumptions below
         self.summary.value = table_html(shown[["KPI", *SHOWN, STATUS]], status=STATUS)
@@ -447,24 +500,64 @@ class WhatIf:
                     + ("changes.csv is empty in this dataset" if why else
                        "no change in changes.csv names the KPI it should move")
                     + " (the change log lists each improvement, its cost and its KPI)")
+        money = self.crm.profile.money
+        # one figure when the assumptions agree: nothing priced through extra won deals
+        same = len({round(b, 2) for b in p.benefits.values()}) == 1
         if math.isnan(p.benefit):
             benefit = "benefit not priced (the data cannot price the KPIs of this plan)"
+        elif same:
+            benefit = (f"projected benefit {money(p.benefit)} a year under both pricing "
+                       "assumptions (no extra won deal is priced: more wins and earlier "
+                       "wins agree)")
         else:
-            benefit = f"projected benefit {self.crm.profile.money(p.benefit)} a year"
+            benefit = "projected benefit a year " + ", ".join(
+                f"{money(p.benefits[a])} {WINS[a]}" for a in ASSUMPTIONS)
         if p.cost <= 0:
             roi = "first-year ROI not defined without a cost"
         elif math.isnan(p.benefit):
             roi = "first-year ROI not defined"
         else:
-            roi = f"projected first-year ROI {roi_text(p.roi)}" + (
+            roi = "projected first-year ROI " + (roi_text(p.roi) if same else ", ".join(
+                f"{roi_text(p.rois[a])} under {a}" for a in ASSUMPTIONS)) + (
                 f" ({NEGATIVE_PLAN})" if p.benefit < 0 else "")
-        payback = (f"pays back in month {p.payback_month}" if p.payback_month
-                   else "does not pay back within a year" if not math.isnan(p.benefit)
-                   else "payback unknown")
+        if math.isnan(p.benefit):
+            paid = "payback unknown"
+        else:
+            paid = (_payback_words(p.payback_month) if same else ", ".join(
+                f"{_payback_words(p.paybacks[a])} under {a}" for a in ASSUMPTIONS))
         unpriced = (f"; not priced: {', '.join(map(words.kpi, p.not_priced))}"
                     if p.not_priced else "")
-        return (f"Projection: cost {self.crm.profile.money(p.cost)}; {benefit}; {roi}; "
-                f"{payback}{unpriced}")
+        return (f"Projection, not a result: cost {money(p.cost)}; {benefit}; {roi}; "
+                f"{paid}{unpriced}")
+
+    def measured(self) -> str:
+        """For the changes already done, the ROI the review measured, in one sentence
+        (`kpis.payoff.review_payoff`: the difference-in-differences row with its range, or
+        why there is none, and the naive before/after, under each pricing assumption);
+        "" when no change of the plan is done."""
+        done = int((self.plan.status == DONE).sum())
+        if not done:
+            return ""
+        head = (f"Measured, not projected: {done} of these changes are done, and the review "
+                "prices what lead conversion did")
+        payoff = review_payoff(self.crm)
+        if isinstance(payoff, str):
+            return f"{head}, but not on these data: {payoff.rstrip('.')}."
+        t = payoff.table
+
+        def row_words(row: str, name: str) -> str:
+            return (f"{name} {change_text(t.loc[row, 'uplift'], 'points')}, ROI "
+                    + " and ".join(f"{roi_range(t, row, a)} under {a}" for a in ASSUMPTIONS))
+
+        did = ("no difference-in-differences, so no controlled ROI ("
+               + payoff.no_did.rstrip(".") + ")" if math.isnan(t.loc[
+                   "difference-in-differences", "uplift"]) else
+               row_words("difference-in-differences", "the difference-in-differences"))
+        naive = ("no naive before/after" if math.isnan(t.loc["naive before/after", "uplift"])
+                 else row_words("naive before/after",
+                                "the naive before/after (no control group)"))
+        return (f"{head} ({len(payoff.basis.improvements)} improvements live in the review "
+                f"window, cost {self.crm.profile.money(payoff.cost)}): {did}; {naive}.")
 
     def _draw(self, ax) -> None:
         p = self.projection
@@ -480,8 +573,23 @@ class WhatIf:
         """What the view shows now."""
         if self.plan.empty:
             return f"What-if: {self.headline()}"
+        measured = f" {self.measured_text}" if self.measured_text else ""
+        return (f"What-if: {len(self.plan)} planned changes; {self.headline()}; "
+                f"{self.targets_text()}.{measured}")
+
+    def targets_text(self) -> str:
+        """How the projected KPIs stand against their targets, counting only KPIs with a
+        target: met with its 95 % range, cannot tell (the range straddles the target), not
+        met; and how many have no target."""
         k = self.projection.kpis
-        met = self.statuses.count("met")
-        targets = (f"{met} of {len(k)} KPIs would meet their target" if k.target.notna().any()
-                   else f"no target recorded for its {len(k)} KPIs")
-        return f"What-if: {len(self.plan)} planned changes; {self.headline()}; {targets}"
+        judged = [s for s, t in zip(self.statuses, k.target, strict=True) if not pd.isna(t)]
+        untargeted = len(k) - len(judged)
+        no_target = (f"{untargeted} of the {len(k)} KPIs ha{'s' if untargeted == 1 else 've'}"
+                     " no target" if untargeted else "")
+        if not judged:
+            return f"no target recorded for its {len(k)} KPIs"
+        counts = {s: judged.count(s) for s in ("met", "cannot tell", "not met")}
+        return (f"of the {len(judged)} KPIs with a target, {counts['met']} would meet it "
+                f"with its 95 % range, {counts['cannot tell']} cannot be told (the range "
+                f"straddles the target), {counts['not met']} would miss it"
+                + (f"; {no_target}" if no_target else ""))

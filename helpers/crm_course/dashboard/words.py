@@ -37,7 +37,8 @@ def area(name: str) -> str:
 
 
 def kpi(name: str) -> str:
-    """A KPI's name as words ('crm_roi' -> 'CRM ROI')."""
+    """A KPI's name as words ('crm_roi' -> 'CRM ROI'). ``name``: the KPI's registry
+    name."""
     return LABELS.get(name, kpis.kpi_label(name))
 
 

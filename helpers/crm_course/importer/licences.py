@@ -60,8 +60,9 @@ def licence_ends(users: pd.DataFrame, raw: pd.DataFrame, frames: dict[str, pd.Da
     """The last licensed day of each user in ``users`` whose licence ended (NaT for the
     others), indexed like ``users``; what was found goes into the report's notes and
     ``staff`` (see the module docstring). ``raw``: the users export as read; ``frames``: the
-    converted tables; ``mapping``: the import mapping; ``zone``: the company's time zone zoned
-    timestamps are converted to (None: none known)."""
+    converted tables; ``licence``: the mapping's licence rule (its columns); ``mapping``: the
+    import mapping; ``zone``: the company's time zone zoned timestamps are converted to
+    (None: none known); ``report``: the import report the notes and ``staff`` go into."""
     file = mapping.tables["users"].file
     ends = pd.Series(pd.NaT, index=users.index, dtype="datetime64[ns]")
     absent = [c for c in licence.columns if c not in raw.columns]

@@ -156,7 +156,8 @@ def own_copy(mapping: Mapping) -> str:
 
 
 def mapping_path(mapping: str | Path) -> Path:
-    """The YAML file of a built-in mapping name, or the path itself."""
+    """The YAML file of a built-in mapping name, or the path itself. ``mapping``: a name
+    in `BUILT_IN` or a YAML file's path ('~' expanded)."""
     if str(mapping) in BUILT_IN:
         return MAPPINGS_DIR / f"{mapping}.yml"
     return Path(mapping).expanduser()
@@ -314,7 +315,8 @@ def _licence(spec, table: str, where: str, problems: list[str]) -> Licence | Non
 
 
 def load_mapping(mapping: str | Path) -> Mapping:
-    """Read and check a mapping: a built-in name (`BUILT_IN`) or a YAML file's path.
+    """Read and check a mapping. ``mapping``: a built-in name (`BUILT_IN`) or a YAML
+    file's path.
 
     Raises
     ------

@@ -88,9 +88,9 @@ def _name_token(key: bytes, clean: str, first: bool) -> str:
 
 
 def pseudonymise_column(values: pd.Series, kind: str, key: bytes) -> pd.Series:
-    """Replace each present value by its token (missing values stay missing); ``kind`` is
-    'email', 'phone', 'id', 'first' (first name) or 'name'. ``key``: the secret key of the tokens
-    (the same key gives the same token)."""
+    """Replace each present value of ``values`` (one column) by its token (missing values
+    stay missing); ``kind`` is 'email', 'phone', 'id', 'first' (first name) or 'name'.
+    ``key``: the secret key of the tokens (the same key gives the same token)."""
     present = values.notna()
     text = values[present].astype(str).str.strip()
     if kind in ("name", "first"):

@@ -19,7 +19,9 @@ FILTERED = "filtered out:"   # the cause of rows a mapping's `where` leaves out 
 
 
 def counted(n: int, cause: str) -> str:
-    """``n`` rows and their cause: '3 for empty 'Id'', '12 filtered out: ...'."""
+    """``n`` rows and their cause: '3 for empty 'Id'', '12 filtered out: ...'. ``n``: the
+    number of rows; ``cause``: why they were left out (a mapping's filter starts with
+    `FILTERED`)."""
     return f"{n:,} {cause}" if cause.startswith(FILTERED) else f"{n:,} for {cause}"
 
 

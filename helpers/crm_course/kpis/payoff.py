@@ -26,7 +26,11 @@ roll-out count in neither. Only the conversion uplift differs:
   design bounds no range at all. Without a usable control region (none named, or it got
   an improvement too: `verdict.control_changed`) this row is NaN and a sentence says why.
 
-ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`.
+ROI = `roi.roi` (percent, never below -100 %) under each assumption of `roi.ASSUMPTIONS`
+(the plan's too: `Plan.rois`).
+
+`action_plan` gives lesson 04's action plan per KPI (baseline-year value -> recorded target),
+the levels lesson 04 prints and the dashboard's what-if starts its sliders from.
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ from ..data import CRM
 from ..inference import change_text, format_p
 from . import evaluation as ev
 from .basis import KPI, Basis, _interval_text, first_year_basis, naive_change, plan_basis
+from .registry import get_kpi
 from .roi import ASSUMPTIONS, DISCOUNT_RATE, conversion_benefit, roi, roi_text
+from .table import kpi_table
 from .verdict import causal_verdict, did_frame, randomisation_range
 
 
@@ -57,6 +63,7 @@ class Payoff:
     intervals: dict[str, tuple[float, float]]
     basis: Basis
     sentences: tuple[str, ...]
+    no_did: str = ""  # why there is no difference-in-differences row ("" when there is)
 
     @property
     def leads(self) -> int:
@@ -79,7 +86,9 @@ class Plan:
     """The plan's ROI on the one basis (`plan_roi`): ``uplift`` (recorded target minus
     recorded baseline of lead conversion, a share), ``leads`` (a year, the basis's),
     ``margin`` (per won deal), ``cost`` (the basis's improvements), ``benefit`` (more wins:
-    uplift x leads x margin, a year), ``roi`` (a fraction) and the ``basis`` itself."""
+    uplift x leads x margin, a year), ``roi`` (a fraction), ``rois`` (the ROI under each
+    assumption of `ASSUMPTIONS`, fractions: ``rois['more wins'] == roi``) and the ``basis``
+    itself."""
 
     uplift: float
     leads: int
@@ -88,6 +97,7 @@ class Plan:
     benefit: float
     roi: float
     basis: Basis | None = None
+    rois: dict[str, float] | None = None
 
 
 def plan_roi(crm: CRM) -> Plan | str:
@@ -97,7 +107,11 @@ def plan_roi(crm: CRM) -> Plan | str:
 
         benefit = (recorded target - recorded baseline of lead_conversion_rate) x leads a
                   year x margin per won deal (more wins),
-        ROI = `roi.roi`(benefit, cost).
+        ROI = `roi.roi`(benefit, cost);
+
+    ``rois``: the same under each pricing assumption (`roi.ASSUMPTIONS`, earlier wins: the
+    same margin only sooner, `roi.conversion_benefit`), the figures the review's plan row
+    gives (`review_payoff`).
 
     Only lead conversion is priced (other KPIs' money value rests on assumed links: the
     dashboard's what-if adds them separately). A sentence saying why when the basis cannot
@@ -108,11 +122,33 @@ def plan_roi(crm: CRM) -> Plan | str:
     recorded = crm.kpi_targets.drop_duplicates("kpi").set_index("kpi")
     uplift = (float(recorded.target.get(KPI, math.nan))
               - float(recorded.baseline.get(KPI, math.nan)))
+    rois = {a: math.nan if math.isnan(uplift) else
+            roi(conversion_benefit(uplift, basis.leads, basis.margin, a,
+                                   crm.profile.maturity_days), basis.cost)
+            for a in ASSUMPTIONS}
     benefit = (math.nan if math.isnan(uplift) else
                conversion_benefit(uplift, basis.leads, basis.margin, "more wins",
                                   crm.profile.maturity_days))
-    return Plan(uplift, basis.leads, basis.margin, basis.cost, benefit,
-                math.nan if math.isnan(benefit) else roi(benefit, basis.cost), basis)
+    return Plan(uplift, basis.leads, basis.margin, basis.cost, benefit, rois["more wins"],
+                basis, rois)
+
+
+def action_plan(crm: CRM, names) -> pd.DataFrame:
+    """The action plan's levels of the KPIs ``names`` (lesson 04's action plan, the
+    dashboard's what-if defaults), indexed by KPI: ``unit``, ``baseline`` (the value
+    measured in the baseline year, `kpi_table`), ``target`` (recorded, ``kpi_targets``) and
+
+        uplift = target - baseline,   0 when the baseline already meets the target
+                                       (on the good side of it); NaN when either is missing.
+    """
+    table = kpi_table(crm, *crm.period("baseline"), kpis=sorted(set(names)))
+    plan = table.set_index("kpi")[["unit", "value", "target"]].rename(
+        columns={"value": "baseline"})
+    gap = plan.target - plan.baseline
+    better = pd.Series([1.0 if get_kpi(k).higher_is_better else -1.0 for k in plan.index],
+                       index=plan.index, dtype=float)
+    plan["uplift"] = gap.where(~(gap * better < 0), 0.0)
+    return plan
 
 
 def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
@@ -142,7 +178,8 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
                 for u in table[column]]
     return Payoff(table, intervals, basis,
                   tuple(_sentences(crm, table, intervals, basis, verdict, naive,
-                                   confidence)))
+                                   confidence)),
+                  verdict.conclusion if math.isnan(verdict.effect) else "")
 
 
 def design_intervals(crm: CRM, verdict, confidence: float = ev.CONFIDENCE
@@ -169,7 +206,9 @@ def widest(intervals: dict[str, tuple[float, float]]) -> tuple[float, float]:
     return min(lo for lo, _ in bounded), max(hi for _, hi in bounded)
 
 
-def _range(table: pd.DataFrame, row: str, a: str) -> str:
+def roi_range(table: pd.DataFrame, row: str, a: str) -> str:
+    """The ROI of ``row`` of the payoff ``table`` under assumption ``a`` with its range:
+    '-100 % (range -100 % to +261 %)'."""
     t = table.loc[row]
     return (f"{roi_text(t[f'roi {a}'])} (range {roi_text(t[f'roi {a} low'])} to "
             f"{roi_text(t[f'roi {a} high'])})")
@@ -210,10 +249,10 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
             f"{_interval_text(did.low, did.high)}, {format_p(verdict.p_value)}, the verdict's "
             f"standard: the wider on each side of the intervals and the larger p from "
             f"{sources}; {caused}): if the extra wins are deals that would otherwise "
-            f"be lost (more wins), ROI {_range(table, 'difference-in-differences', 'more wins')}"
+            f"be lost (more wins), ROI {roi_range(table, 'difference-in-differences', 'more wins')}"
             "; if they are the same deals won sooner (earlier wins, margin worth "
             f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "
-            f"{_range(table, 'difference-in-differences', 'earlier wins')}.")
+            f"{roi_range(table, 'difference-in-differences', 'earlier wins')}.")
         if not bounded:
             out.append(
                 f"The check that follows how the changes were assigned, randomisation over "
@@ -233,9 +272,9 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
             f"The naive before/after without a control group (the same regions' leads, the "
             f"review window up to {basis.last:%d %b %Y} {rule}; "
             f"{change_text(row.uplift, 'points')}, {format_p(naive.p_value)}) would "
-            f"give {_range(table, 'naive before/after', 'more wins')} under more wins "
+            f"give {roi_range(table, 'naive before/after', 'more wins')} under more wins "
             "(the ROI of the improvements in the KPI table and on the dashboard) and "
-            f"{_range(table, 'naive before/after', 'earlier wins')} under earlier wins; it "
+            f"{roi_range(table, 'naive before/after', 'earlier wins')} under earlier wins; it "
             "cannot separate the changes from the season and the market.")
     return out
 

@@ -82,18 +82,28 @@ def survey_waves(crm: CRM, start, end, confidence: float = CONFIDENCE) -> pd.Dat
                                                                  "n"]).rename_axis("wave")
 
 
+def period_label(begin, length: str = "month") -> str:
+    """The calendar period of ``length`` ('month', 'quarter', 'year') that starts on
+    ``begin``, as a reader names it: 'July 2025', 'Q3 2025', '2025'."""
+    begin = pd.Timestamp(begin)
+    if length == "quarter":
+        return f"Q{begin.quarter} {begin.year}"
+    return f"{begin:%Y}" if length == "year" else f"{begin:%B %Y}"
+
+
 def young_note(series: pd.DataFrame, young: pd.Series, days: int) -> str:
     """The caption's words for the still-maturing periods of ``series`` (``young``: True
-    for each, as `over_time` gives): those with a value are drawn dashed and provisional,
-    those without (no record ``days`` old yet) are not drawn, and each is said; '' when
-    none is young."""
+    for each, as `over_time` gives; its index named by the period's length): those with a
+    value are drawn dashed and provisional, those without (no record ``days`` old yet)
+    are not drawn, and each is said by `period_label`; '' when none is young."""
     months = [m for m, y in young.items() if y]
     blank = [m for m in months if series.loc[m].isna().all()] if len(series) else months
     drawn = [m for m in months if m not in blank]
+    length = series.index.name if series.index.name in PERIOD_FREQ else "month"
 
     def named(found: list) -> str:
-        return (f"{found[0]:%B %Y}" if len(found) == 1 else
-                f"{found[0]:%B %Y} to {found[-1]:%B %Y}")
+        return (period_label(found[0], length) if len(found) == 1 else
+                f"{period_label(found[0], length)} to {period_label(found[-1], length)}")
 
     parts = ([f"{named(drawn)} dashed: records younger than {days} days are still moving, "
               "so read it as provisional"] if drawn else [])
