@@ -100,7 +100,7 @@ def no_such_day(text: pd.Series, fmt: str) -> np.ndarray:
         except ValueError as err:
             return "day is out of range for month" in str(err)
         return False
-    return text.map(impossible, na_action="ignore").fillna(False).to_numpy(dtype=bool)
+    return np.array([isinstance(v, str) and impossible(v) for v in text], dtype=bool)
 
 
 def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:
