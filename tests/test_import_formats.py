@@ -128,7 +128,7 @@ def test_labels_names_and_associations_as_the_vendor_writes_them(vendor_export):
     hub = load_crm(out)
     deals = hub.opportunities.set_index("opportunity_id")
     assert deals.owner_id["8001"] == "Lucía Serra" and pd.isna(deals.account_id["8011"])
-    assert pd.isna(deals.amount["8013"])          # '-1200' is out of range: cleared, kept
+    assert pd.isna(deals.amount["8013"])          # a won deal without an amount: kept
     report = (out / "import_report.md").read_text(encoding="utf-8")
     assert ("1 value(s) of 'Associated Company IDs' list several records of companies.csv "
             "separated by ';' (e.g. '9105;9102')") in report     # 8011: two companies

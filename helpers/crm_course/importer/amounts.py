@@ -1,6 +1,8 @@
 """Numbers and money in an export: decimals read as the mapping declares (ambiguous
-values shown under both readings, never guessed; see `values.read_numbers`), and the
-column naming each row's currency (`currency`)."""
+values shown under both readings, never guessed; see `values.read_numbers`), negative
+amounts refused where the schema's minimum is 0 (`written`), and the column naming each
+row's currency (`currency_codes`), which a currency mark in an amount cell must agree
+with (`contradicted`)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .. import checks
 from ..data import quote_values
+from ..profile import is_currency
 from ..schema import TABLES, Column
 from . import currency as currencies
 from . import values as parse
 from .mapping import Rule
+from .reading import source_text
 from .report import TableReport
 
 if TYPE_CHECKING:
@@ -29,10 +34,20 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
     if rule.decimal is not None and rule.decimal != conv.mapping.decimal:
         conv.report.reading.setdefault("decimals", {})[
             f"{conv.tm.file}, column {' + '.join(map(repr, rule.sources))}"] = rule.decimal
-    read = parse.read_numbers(text, decimal, confirmed=rule.decimal is not None)
+    read = parse.read_numbers(text, decimal, rule.decimal is not None,
+                              column.kind == "money", conv.mapping.currencies)
     where, other = conv.where(column, rule), "," if decimal == "." else "."
     wrong = read.unreadable & read.other
-    if wrong.any():
+    rest = (text.notna().to_numpy() & ~read.unreadable & parse.read_numbers(
+        text, other, True, column.kind == "money", conv.mapping.currencies).unreadable
+            if wrong.any() else wrong)   # values only the mapping's separator reads
+    if rest.any():   # a stray cell: switching would break the rest of the column
+        conv.problems.append(
+            f"{where}: {quote_values(text[wrong])} at {conv.lines(wrong)} is not a number "
+            f"with the decimal separator {decimal!r} the rest of the column uses (e.g. "
+            f"{quote_values(text[rest].head(3))}, which {other!r} cannot read): correct "
+            f"{'that cell' if wrong.sum() == 1 else 'those cells'} in the export")
+    elif wrong.any():
         conv.problems.append(
             f"{where}: {quote_values(text[wrong])} at {conv.lines(wrong)} is not a number "
             f"with the decimal separator {decimal!r} (thousands groups have three "
@@ -40,11 +55,19 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
             f"to {other!r} if the file writes decimals that way")
     unreadable = read.unreadable & ~read.other
     if unreadable.any():
+        why = dict.fromkeys(f"{t!r} has {w}" for t, w in
+                            zip(text[unreadable], read.why[unreadable], strict=True) if w)
         conv.problems.append(
             f"{where}: cannot read {quote_values(text[unreadable])} at "
-            f"{conv.lines(unreadable)} as a number (decimal separator {decimal!r})")
+            f"{conv.lines(unreadable)} as a number"
+            + (f" ({'; '.join(list(why)[:3])})" if why else "")
+            + f": a number is {parse.RULE}, with the decimal separator {decimal!r}. "
+            "Correct those cells in the export (nothing in a cell is left out to make it "
+            "read)")
+    written(conv, column, rule, text, read)
     if read.ambiguous.any():
-        each = {sep: parse.read_numbers(text, sep, confirmed=True).values
+        each = {sep: parse.read_numbers(text, sep, True, column.kind == "money",
+                                        conv.mapping.currencies).values
                 for sep in (decimal, other)}
         same = each[decimal].notna() & each[other].notna()   # totals over the same rows
         readings = []
@@ -61,6 +84,7 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
             f"one your CRM writes as 'decimal' under tables.{conv.tm.table}.columns."
             f"{column.name} in {conv.own_copy()}")
     values = read.values
+    conv.marks[column.name] = read.currency
     if column.kind == "money" and rule.decimal is None:
         three_decimals(conv, column, rule, text, values, decimal)
     if column.kind == "int":
@@ -100,6 +124,7 @@ def currency_codes(conv: Converter, frame: pd.DataFrame, found: list[str],
                               .replace("", np.nan))
         entry.mapped[currencies.MAPPED] = f"'{code}'"
         entry.unused = [c for c in entry.unused if c != code]
+    contradicted(conv, frame, code if code in found else None)
 
 
 def three_decimals(conv: Converter, column: Column, rule: Rule, text: pd.Series,
@@ -109,7 +134,7 @@ def three_decimals(conv: Converter, column: Column, rule: Rule, text: pd.Series,
     exactly three decimals, such as '1.054': more likely a thousands group ('1.054' for
     1054 in a German export) than a sum with a tenth of a cent. A problem of ``conv``
     showing both readings; the column's own 'decimal' setting confirms the reading."""
-    digits = text.str.replace(parse.NOT_NUMBER, "", regex=True)
+    digits = parse.number_part(text)
     odd = (digits.str.fullmatch(rf"-?\d{{1,3}}{re.escape(decimal)}\d{{3}}", na=False)
            & values.notna()).to_numpy()
     if not odd.any():
@@ -125,3 +150,56 @@ def three_decimals(conv: Converter, column: Column, rule: Rule, text: pd.Series,
         f"{values[odd].sum():.2f} or {grouped.sum():.2f}). Correct those cells in the "
         f"export, or confirm the reading with 'decimal: \"{decimal}\"' under "
         f"tables.{conv.tm.table}.columns.{column.name} in {conv.own_copy()}")
+
+
+def written(conv: Converter, column: Column, rule: Rule, text: pd.Series,
+            read: parse.Numbers) -> None:
+    """What ``read`` (``text``, the export's ``column`` under ``rule``) found beyond plain
+    numbers: negative values where the schema's minimum is 0 or more are problems of
+    ``conv`` (a sign is never dropped); values in scientific notation and values read
+    after NFKC normalisation (full-width digits) are counted in the report's notes."""
+    where = conv.where(column, rule)
+    below = read.negative & (read.values < 0).to_numpy()
+    if below.any() and column.minimum is not None and column.minimum >= 0:
+        conv.problems.append(
+            f"{where}: {quote_values(text[below])} at {conv.lines(below)} "
+            f"{'is' if below.sum() == 1 else 'are'} negative (a minus sign, or parentheses "
+            f"as accounting writes a negative amount), but {conv.tm.table}.{column.name} is "
+            f"{checks.expected_range(column)}: a refund, credit note or reversal? Correct "
+            "those cells, or leave those rows out of the export")
+    for mask, what in ((read.scientific, "written in scientific notation, read exactly as "
+                        "written (a spreadsheet writes long numbers so and may have rounded "
+                        "them to the digits shown: compare a few with the CRM)"),
+                       (read.normalised, "written with full-width or other compatibility "
+                        "characters, read after Unicode NFKC normalisation")):
+        if mask.any():
+            shown = ", ".join(f"{t!r} = {v:,.10g}" for t, v in list(dict.fromkeys(
+                zip(text[mask], read.values[mask], strict=True)))[:3])
+            conv.report.notes.append(f"{where}: {int(mask.sum())} value(s) {what}: {shown}")
+
+
+def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None:
+    """Amount cells of ``frame`` (the converted table of ``conv``) whose currency code or
+    symbol (`values.read_cell`) is not the row's currency: the table's currency column
+    ``code`` (``frame['_currency']``) or, without one, the currency declared (--currency
+    or the mapping's): problems of ``conv`` naming both. A row currency that is no ISO
+    code is the `currency` module's problem."""
+    declared = conv.currency or conv.mapping.policies.get("currency")
+    if code is not None and "_currency" in frame:
+        row, said = frame["_currency"], f"the row's currency column '{code}' says"
+    elif declared is not None:
+        row = pd.Series(declared, index=frame.index)
+        said = f"the export's currency is {declared} (--currency or 'currency' in the mapping)"
+    else:
+        return
+    for name, marks in conv.marks.items():
+        clash = np.array([is_currency(r) and bool(m) and r not in m   # else: `currency`
+                          for r, m in zip(row, marks, strict=True)], dtype=bool)
+        if clash.any():
+            rule = conv.tm.rules[name]
+            text = source_text(conv.raw, rule)
+            conv.problems.append(
+                f"{conv.where(TABLES[conv.tm.table].column(name), rule)}: "
+                f"{quote_values(text[clash])} at {conv.lines(clash)} name a currency other "
+                f"than {said} ({quote_values(row[clash])}). Correct the amount or the "
+                "currency in the export")

@@ -16,6 +16,7 @@ from ..schema import TABLES, Column
 from . import values as parse
 from .amounts import currency_codes, read_numbers
 from .dates import check_day_month, read_dates
+from .drops import filter_rows
 from .mapping import DERIVED, Mapping, Rule, TableMapping, own_copy
 from .reading import closest_header, source_text
 from .report import ImportReport, TableReport
@@ -33,6 +34,8 @@ class Converter:
         self.mapping, self.tm, self.raw = mapping, tm, raw
         self.problems, self.report, self.time_zone = problems, report, time_zone
         self.currency = currency
+        self.marks: dict[str, pd.Series] = {}   # money column -> cells' currency codes
+        self.rows_read = len(raw)   # before the mapping's filter (`drops.filter_rows`)
 
     def own_copy(self) -> str:
         """Where the user edits the mapping (`mapping.own_copy`)."""
@@ -93,7 +96,7 @@ class Converter:
             if rule.value is None:   # 'value: null': the export has no such column
                 self.report.filled.append({
                     "table": self.tm.table, "column": column.name, "file": self.tm.file,
-                    "source": None, "default": None, "rows": len(self.raw), "absent": True})
+                    "source": None, "default": None, "rows": self.rows_read, "absent": True})
             return pd.Series([rule.value] * len(self.raw), index=self.raw.index, dtype=object)
         if any(s not in self.raw.columns for s in rule.sources):   # optional, absent
             return self.absent_column(column, rule)
@@ -148,7 +151,7 @@ class Converter:
         self.report.filled.append({
             "table": self.tm.table, "column": column.name, "file": self.tm.file,
             "source": source, "default": None if fill is None else str(fill),
-            "rows": len(self.raw), "absent": True})
+            "rows": self.rows_read, "absent": True})
         return self.parse(column, rule, text) if fill is not None else text
 
     def convert(self) -> pd.DataFrame:
@@ -177,9 +180,10 @@ class Converter:
                 self.problems.append(f"{tm.file}: column '{source}' is missing (tables."
                                      f"{tm.table}.where in {self.mapping.path.name}). "
                                      f"Columns in the file: {', '.join(found)}")
-        entry = TableReport(table=tm.table, file=tm.file, rows_read=len(self.raw),
+        entry = TableReport(table=tm.table, file=tm.file, rows_read=self.rows_read,
                             unused=[c for c in found if c not in used])
         self.report.tables.append(entry)
+        self.raw = filter_rows(self.mapping, tm, self.raw, self.report)   # then read values
         if any(s not in found for r in tm.rules.values() if not r.optional
                for s in r.sources):
             return pd.DataFrame()

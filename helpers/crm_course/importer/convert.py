@@ -30,7 +30,7 @@ from ..schema import METADATA_FILE, TABLES
 from . import currency as currencies
 from .columns import Converter
 from .derive import derive, empty_table, typed
-from .drops import Dropper, why_core_empty
+from .drops import Dropper, warn_undated, why_core_empty
 from .keys import PLACEHOLDER, drop_orphans, placeholder_dates
 from .licences import licence_ends
 from .mapping import OWNERS, Mapping, MappingError, load_mapping
@@ -197,7 +197,6 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     dropper = Dropper(frames, spec, report)
     for name in spec.tables:
         if name not in report.absent:
-            dropper.where(name, raws[name])
             dropper.required_and_ranges(name)
     drop_orphans(dropper)
     frames = dropper.frames
@@ -215,6 +214,7 @@ def import_export(source_dir: str | Path, mapping: str | Path, out_dir: str | Pa
     except currencies.CurrencyError as err:
         raise MappingError([str(err)]) from None
     derive(frames, spec, report)
+    warn_undated(frames, spec, report)
     check_reps(frames["users"], dropper.placeholder, spec, report)
     check_default_department(frames["users"], dropper.placeholder, report)
     for entry in report.tables:   # rows of the export kept: the placeholder is none

@@ -4,8 +4,10 @@ readings."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..data import quote_values
@@ -16,6 +18,11 @@ from .reading import source_text
 
 if TYPE_CHECKING:
     from .columns import Converter
+
+FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", parse.ISO,   # advice only:
+           "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y",  # a format that
+           "%d/%m/%Y %H:%M", "%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p",  # reads
+           "%m/%d/%Y %I:%M:%S %p", "%d-%m-%Y", "%Y/%m/%d")   # every value is suggested
 
 
 def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
@@ -39,13 +46,26 @@ def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> 
                 "without a zone taken as the company's local time ('timestamps: local' "
                 f"in {conv.mapping.path.name})")]
     conv.report.zones += [f"{where}: {n} timestamp(s) {what}" for n, what in assumed if n]
+    impossible = bad & no_such_day(text, fmt)
+    if impossible.any():
+        conv.problems.append(
+            f"{where}: {quote_values(text[impossible])} at {conv.lines(impossible)} "
+            f"{'is an impossible date' if impossible.sum() == 1 else 'are impossible dates'}"
+            f" (written as {fmt}, but that day does not exist, such as 29 February in a "
+            "year that is not a leap year or 31 April): correct those cells in the export")
+    bad = bad & ~impossible
     if bad.any():
         key = "date_format" if column.kind == "date" else "datetime_format"
+        fits = [f for f in FORMATS if f != fmt and pd.to_datetime(
+            text[text.notna() & ~impossible], format=f, errors="coerce").notna().all()]
+        fix = (f"every value of the column reads as {' or as '.join(fits)}: set "
+               f"{conv.setting(column, key, 'format', rule)} to "
+               f"{'it' if len(fits) == 1 else 'the one your CRM writes'}" if fits else
+               f"set {conv.setting(column, key, 'format', rule)} if the export writes "
+               "dates otherwise")
         conv.problems.append(
             f"{where}: cannot read {quote_values(text[bad])} at {conv.lines(bad)} as a "
-            f"date; expected the format {fmt} (e.g. {parse.example_date(fmt)}); set "
-            f"{conv.setting(column, key, 'format', rule)} if the "
-            "export writes dates otherwise")
+            f"date; expected the format {fmt} (e.g. {parse.example_date(fmt)}); {fix}")
     if outside.any():
         conv.problems.append(
             f"{where}: {quote_values(text[outside])} at {conv.lines(outside)} lie "
@@ -66,6 +86,21 @@ def read_dates(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> 
             f"zone is not known: {fix}; timestamps are converted to it before business "
             "hours are counted")
     return parsed.dt.normalize() if column.kind == "date" else parsed
+
+
+def no_such_day(text: pd.Series, fmt: str) -> np.ndarray:
+    """Values of ``text`` written in ``fmt`` (a ``strptime`` format or ISO 8601) whose day
+    does not exist in its month (2025-02-29, 31.04.2025): read as ``fmt`` but for that."""
+    def impossible(value: str) -> bool:
+        try:
+            if fmt == parse.ISO:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            else:
+                datetime.strptime(value, fmt)
+        except ValueError as err:
+            return "day is out of range for month" in str(err)
+        return False
+    return np.array([isinstance(v, str) and impossible(v) for v in text], dtype=bool)
 
 
 def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:

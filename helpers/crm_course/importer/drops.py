@@ -1,5 +1,6 @@
 """Rows the course cannot use, dropped with their reasons (each listed in the import
-report): rows a mapping's ``where`` filters out, a required value empty or out of range;
+report): rows a mapping's ``where`` filters out (`filter_rows`, before any value is
+read), a required value empty or out of range;
 an optional value out of range is cleared and the row kept. Repeated keys and references
 to missing records: `keys`."""
 
@@ -9,11 +10,16 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
-from ..schema import TABLES
+from ..data import quote_lines
+from ..kpis.registry import kpi_label
+from ..schema import FUNNEL_STAGES, OPEN_STAGES, STAGES, TABLES
 from . import values as parse
 from .keys import drop_duplicates
-from .mapping import CORE_TABLES, DERIVED, Mapping, own_copy
+from .mapping import CORE_TABLES, DERIVED, Mapping, TableMapping, own_copy
+from .reading import source_text
 from .report import FILTERED, DroppedRow, ImportReport, counted
+
+CLOSED = tuple(s for s in STAGES if s not in OPEN_STAGES)   # won, lost
 
 
 class Dropper:
@@ -48,22 +54,6 @@ class Dropper:
         rule = self.mapping.tables[table].rules.get(column)
         return " + ".join(f"'{s}'" for s in rule.sources) if rule and rule.sources else column
 
-    def where(self, table: str, raw: pd.DataFrame) -> None:
-        """Drop the rows of ``table`` the mapping's ``where`` filters out (e.g. IsDeleted
-        true), read from the export as read (``raw``)."""
-        for column, kept in self.mapping.tables[table].where.items():
-            frame = self.frames[table]
-            if column not in raw.columns:
-                continue     # reported as a missing column by the converter
-            text = raw[column].reindex(frame.index).fillna("").str.strip().str.lower()
-            words = set(kept)
-            for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
-                if words <= set(group):
-                    words = set(group)
-            self.drop(table, (~text.isin(words)).to_numpy(),
-                      f"{FILTERED} '{column}' not {' or '.join(kept)} (where in "
-                      f"{self.mapping.path.name})")
-
     def required_and_ranges(self, table: str) -> None:
         """The loader's checks (`crm_course.checks`) on ``table`` as drops: a required
         value empty or out of range drops the row; an optional one out of range is cleared
@@ -89,6 +79,39 @@ class Dropper:
             else:
                 self.drop(table, outside, why)
         drop_duplicates(self, table)
+
+
+def filter_rows(mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
+                report: ImportReport) -> pd.DataFrame:
+    """The rows of ``raw`` (the export file of ``tm``, as read) that the mapping's
+    ``where`` keeps (e.g. IsDeleted false), before any value is read: a deleted row's
+    retired label or unreadable date is no problem. Each row left out is recorded in
+    ``report`` with its reason (naming ``mapping``'s file). A ``where`` column not in the
+    file is skipped (the converter reports it)."""
+    kept = np.ones(len(raw), dtype=bool)
+    reasons = pd.Series("", index=raw.index)
+    for column, allowed in tm.where.items():
+        if column not in raw.columns:
+            continue
+        text = raw[column].fillna("").str.strip().str.lower()
+        words = set(allowed)
+        for group in (parse.TRUE_WORDS, parse.FALSE_WORDS):   # a yes/no filter
+            if words <= set(group):
+                words = set(group)
+        out = kept & ~text.isin(words).to_numpy()
+        reasons[out] = (f"{FILTERED} '{column}' not {' or '.join(allowed)} (where in "
+                        f"{mapping.path.name})")
+        kept &= ~out
+    rule = tm.rules.get(TABLES[tm.table].primary_key[0])
+    keys = (source_text(raw, rule) if rule is not None and rule.sources
+            and all(s in raw.columns for s in rule.sources)
+            else pd.Series(np.nan, index=raw.index))
+    for idx in raw.index[~kept]:
+        report.dropped.append(DroppedRow(
+            table=tm.table, file=tm.file, line=int(idx) + 2,
+            key="(no key)" if pd.isna(keys[idx]) else str(keys[idx]), reason=reasons[idx],
+            cause=reasons[idx]))
+    return raw[kept]
 
 
 def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
@@ -122,3 +145,43 @@ def why_core_empty(frames: dict[str, pd.DataFrame], mapping: Mapping,
         problems.append(f"{tm.file}: all {read[table]} row(s) of {table} were dropped "
                         f"({listed}), so none is left; " + "; ".join(dict.fromkeys(hints)))
     return problems
+
+
+def undated_closed(deals: pd.DataFrame, where: str = "") -> list[str]:
+    """One sentence on the won or lost ``deals`` (opportunities) without a close date:
+    kept, but the KPIs that date a deal by its close leave them out or misplace them;
+    [] when there are none. ``where``: the file, column and lines, when known."""
+    undated = (deals.stage.isin(CLOSED) & deals.close_date.isna()).to_numpy()
+    if not undated.any():
+        return []
+    won = int((undated & (deals.stage == FUNNEL_STAGES[-1]).to_numpy()).sum())
+    lost = int(undated.sum()) - won
+    counts = " and ".join(f"{n:,} {stage}" for n, stage in ((won, FUNNEL_STAGES[-1]),
+                                                            (lost, CLOSED[-1])) if n)
+    left_out = ["win_rate"] + (["average_deal_size", "sales_cycle_days", "sales_per_rep"]
+                               if won else [])
+    names = [kpi_label(k).lower() for k in left_out]
+    names = " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+    return [f"{counts} deal(s) have no close date{f' ({where})' if where else ''}: kept, but "
+            f"left out of {names}, which count a deal in the period it closed; "
+            + (f"{kpi_label('lead_conversion_rate').lower()} counts the won ones as not "
+               "converted, and " if won else "")
+            + f"{kpi_label('pipeline_value').lower()} counts them as still open. Fill in "
+            "the close date in the CRM and export again"]
+
+
+def warn_undated(frames: dict[str, pd.DataFrame], mapping: Mapping,
+                 report: ImportReport) -> None:
+    """`undated_closed` for the deals kept in ``frames`` (converted, with ``_line``), as a
+    warning of ``report`` naming the file, the column ``mapping`` reads close dates from
+    and the lines."""
+    deals = frames["opportunities"]
+    if deals.empty or "opportunities" not in mapping.tables:
+        return
+    undated = (deals.stage.isin(CLOSED) & deals.close_date.isna()).to_numpy()
+    rule = mapping.tables["opportunities"].rules.get("close_date")
+    column = (f", column {' + '.join(repr(s) for s in rule.sources)}"
+              if rule is not None and rule.sources else "")
+    lines = quote_lines(deals["_line"].to_numpy()[undated] - 2)
+    report.warnings += undated_closed(
+        deals, f"{mapping.tables['opportunities'].file}{column}, {lines}")

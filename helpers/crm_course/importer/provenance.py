@@ -22,6 +22,7 @@ from ..kpis._common import in_period, period
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
 from ..schema import FUNNEL_STAGES
+from .drops import undated_closed
 from .keys import PLACEHOLDER
 from .mapping import OWNERS
 from .report import FILTERED, counted, placeholder_lines
@@ -80,6 +81,7 @@ def lines(crm: CRM) -> list[str]:
     if period.get("end"):
         out.append(f"Period: {period['data_start']} to {period['data_end']}; the end is "
                    f"{period['end']}.")
+    out += [f"{said} (see import_report.md)." for said in undated_closed(crm.opportunities)]
     money = made["currency"]
     for c in money["conversions"]:
         out.append(f"{c['table']}: {_plural(c['rows'], 'row')} in {c['currency']} converted "

@@ -11,15 +11,17 @@ decimal separator gives it exactly one meaning.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from ..profile import is_currency
+
 TRUE_WORDS = ("true", "1", "yes", "y", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "")
-NOT_NUMBER = re.compile(r"[^\d.,\-]")
 ZONE = r"(?:Z|[+-]\d\d:?\d\d)$"   # an ISO 8601 zone suffix: 'Z', '+01:00', '-0500'
 TIME = r"\d:\d\d"                  # a value with a time of day
 ISO = "ISO8601"                    # date format meaning ISO 8601 (with or without a zone)
@@ -85,6 +87,112 @@ def _in_range(read: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return read.where(~outside).astype("datetime64[ns]"), outside
 
 
+# Currency symbols an amount cell may carry, with the ISO 4217 codes each can stand for
+# ('$' is the dollar's and the peso's); ISO codes themselves and the labels of a mapping's
+# ``currencies`` are known too.
+SYMBOLS = {"$": ("USD", "MXN", "CAD", "AUD", "NZD", "SGD", "HKD", "ARS", "CLP", "COP"),
+           "US$": ("USD",), "USD$": ("USD",), "MX$": ("MXN",), "MEX$": ("MXN",),
+           "C$": ("CAD",), "CA$": ("CAD",), "A$": ("AUD",), "AU$": ("AUD",),
+           "R$": ("BRL",), "€": ("EUR",), "£": ("GBP",), "¥": ("JPY", "CNY"),
+           "₹": ("INR",), "₩": ("KRW",), "₺": ("TRY",), "₽": ("RUB",), "zł": ("PLN",),
+           "kr": ("SEK", "NOK", "DKK", "ISK")}
+MINUS = "-\u2212"   # hyphen-minus and the minus sign
+SIGNS = re.escape(MINUS)   # the same, for a character class
+CELL = re.compile(   # (sign) (currency) (sign) number (exponent) (currency) (sign), in ( )?
+    rf"(?P<open>\()?\s*(?P<lead>[{SIGNS}+])?\s*(?P<pre>[^\s\d().,'+{SIGNS}]+)?\s*"
+    rf"(?P<sign>[{SIGNS}+])?\s*(?P<num>[0-9](?:[0-9.,'\s]*[0-9])?)"
+    rf"(?P<exp>[eE][{SIGNS}+]?[0-9]+)?\s*(?P<post>[^\s\d().,'+{SIGNS}]+)?\s*"
+    rf"(?P<trail>[{SIGNS}])?\s*(?P<close>\))?")
+RULE = ("digits 0-9 with thousands groups of three (',', '.', a space or an apostrophe) "
+        "and at most one decimal separator, optionally an exponent (1.5E+06), a sign (-, +, "
+        "a trailing - or parentheses) and a currency code or symbol")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One amount cell taken apart (see `read_cell`): ``value`` under the decimal
+    separator asked for (None when not a number under it); ``negative``, ``scientific``
+    (an exponent such as E+06), ``currency`` (the codes the cell's code or symbol can
+    stand for, () if none), ``why`` (what makes it unreadable whatever the separator,
+    '' if nothing)."""
+
+    value: float | None
+    negative: bool = False
+    scientific: bool = False
+    currency: tuple[str, ...] = ()
+    why: str = ""
+
+
+def _currency(token: str, labels: dict[str, str]) -> tuple[str, ...]:
+    """The ISO codes ``token`` (a code, a symbol of `SYMBOLS` or a label of ``labels``,
+    the mapping's ``currencies``) stands for; () when unknown."""
+    if token.lower() in labels:
+        return (labels[token.lower()],)
+    if is_currency(token.upper()):
+        return (token.upper(),)
+    return SYMBOLS.get(token, SYMBOLS.get(token.lower(), ()))
+
+
+def _digits(num: str, decimal: str, grouping: bool) -> str | None:
+    """``num`` (digits and separators) as a plain decimal ('1234.5') when it reads under
+    ``decimal``: thousands groups of three with one separator (the other of ',' and '.',
+    a space or an apostrophe; none when not ``grouping``), at most one decimal separator
+    after them; None when it does not."""
+    thousands = "," if decimal == "." else "."
+    groups = rf"[0-9]{{1,3}}(?P<g>[{re.escape(thousands)}'\s])[0-9]{{3}}(?:(?P=g)[0-9]{{3}})*"
+    whole = rf"(?:{groups}|[0-9]+)" if grouping else "[0-9]+"
+    if not re.fullmatch(rf"{whole}(?:{re.escape(decimal)}[0-9]+)?", num):
+        return None
+    return re.sub(r"[.,'\s]", "", num[:num.rfind(decimal)] if decimal in num else num) + (
+        "." + num[num.rfind(decimal) + 1:] if decimal in num else "")
+
+
+def read_cell(text: str, decimal: str, money: bool = True,
+              labels: dict[str, str] | None = None) -> Cell:
+    """One cell of a number column read exactly, or not at all (``why``/``value`` None).
+
+    A cell is: optionally '(' ... ')' (an accounting negative), a sign ('-', '+', the minus
+    sign, or a trailing '-'), a currency code or symbol before or after the number (only
+    when ``money``: ISO codes, `SYMBOLS`, the mapping's currency ``labels``), the number in
+    ASCII digits (`_digits` under ``decimal``) and an exponent ('1.5E+06' = 1500000,
+    mantissa without thousands groups). Anything else (letters, other digits, two signs)
+    is unreadable. ``text``: the cell, already NFKC-normalised."""
+    found = CELL.fullmatch(text.strip())
+    if found is None:
+        extra = re.sub(r"[0-9.,'\s()+\-\u2212]", "", text)
+        what = ("digits other than 0-9" if any(c.isdigit() for c in extra) else
+                f"the characters {''.join(dict.fromkeys(extra))!r}" if extra else
+                "no number in the shape the rule gives")
+        return Cell(None, why=what)
+    part = found.groupdict()
+    token = [t for t in (part["pre"], part["post"]) if t]
+    codes = _currency(token[0], labels or {}) if len(token) == 1 else ()
+    signs = [s for s in (part["lead"], part["sign"], part["trail"]) if s]
+    why = ("two currency marks" if len(token) > 1 else
+           f"{token[0]!r}, which is no currency code or symbol the mapping knows"
+           if token and not codes else
+           f"a currency mark ({token[0]!r}) in a column that holds no amount of money"
+           if token and not money else
+           "an unmatched parenthesis" if bool(part["open"]) != bool(part["close"]) else
+           "more than one sign" if len(signs) + bool(part["open"]) > 1 else "")
+    negative = bool(part["open"]) or any(s in MINUS for s in signs)
+    digits = _digits(part["num"], decimal, grouping=not part["exp"])
+    value = None if why or digits is None else float(
+        digits + (part["exp"] or "").replace("\u2212", "-"))
+    return Cell(None if value is None else -value if negative else value, negative,
+                bool(part["exp"]), codes, why)
+
+
+def number_part(raw: pd.Series) -> pd.Series:
+    """The number of each cell of ``raw`` as written, without sign, currency or
+    exponent ('€1.054' -> '1.054'); NaN where the cell is empty, has an exponent or is not
+    shaped like a number (`CELL`)."""
+    def part(text) -> str | None:
+        found = CELL.fullmatch(unicodedata.normalize("NFKC", text).strip())
+        return found["num"] if found and not found["exp"] else None
+    return raw.map(part, na_action="ignore").astype(object)
+
+
 @dataclass(frozen=True)
 class Numbers:
     """A column of numbers read under one decimal separator (see `read_numbers`).
@@ -92,47 +200,65 @@ class Numbers:
     ``values``: the numbers (NaN where empty or unreadable); ``unreadable``: present values
     that are not a number under ``decimal``; ``other``: among them, those that are one under
     the other separator (the mapping's ``decimal`` is probably wrong); ``ambiguous``: values
-    such as '1,234' that mean 1234 or 1.234 when nothing else in the column settles which.
+    such as '1,234' that mean 1234 or 1.234 when nothing else in the column settles which;
+    ``why``: for unreadable values that no separator reads, what is wrong ('' elsewhere);
+    ``negative``, ``scientific`` (an exponent: '1.5E+06'), ``normalised`` (full-width
+    or other compatibility characters, read after NFKC normalisation): masks of the
+    values read; ``currency``: each cell's currency codes (() when it names none).
     """
 
     values: pd.Series
     unreadable: np.ndarray
     other: np.ndarray
     ambiguous: np.ndarray
+    why: pd.Series
+    negative: np.ndarray
+    scientific: np.ndarray
+    normalised: np.ndarray
+    currency: pd.Series
 
 
-def _pattern(decimal: str) -> str:
-    thousands = re.escape("," if decimal == "." else ".")
-    return rf"^-?(?:\d{{1,3}}(?:{thousands}\d{{3}})+|\d+)(?:{re.escape(decimal)}\d+)?$"
+def read_numbers(raw: pd.Series, decimal: str, confirmed: bool = False, money: bool = True,
+                 labels: dict[str, str] | None = None) -> Numbers:
+    """Numbers as written, with currency codes or symbols and thousands separators:
+    '€1.234,50', '$1,234.50', 'USD 1,200.00', '(500.00)', '1.5E+06' (`read_cell`).
 
-
-def read_numbers(raw: pd.Series, decimal: str, confirmed: bool = False) -> Numbers:
-    """Numbers with currency symbols and thousands separators: '€1.234,50', '$1,234.50'.
-
-    Characters other than digits, '.', ',' and '-' are dropped (currency symbols and
-    codes, spaces). With ``decimal`` '.', a value is read when it matches
-    ``-?(d{1,3}(,ddd)+ | d+)(.d+)?``: thousands groups of exactly three digits, at most one
-    decimal separator after them (',' and '.' swap for ``decimal`` ','). So '9900.00' is
-    unreadable with ``decimal`` ',' (a group of two) and '12.500,00' with '.'.
+    Cells are NFKC-normalised first (full-width '１２３４' -> '1234'). With ``decimal`` '.',
+    the number is read when it matches ``d{1,3}(,ddd)+ | d+`` then ``(.d+)?``: thousands
+    groups of exactly three digits, at most one decimal separator after them (',' and '.'
+    swap for ``decimal`` ','; a space or apostrophe groups thousands under either). So
+    '9900.00' is unreadable with ``decimal`` ',' (a group of two) and '12.500,00' with '.'.
+    Nothing is deleted before reading: '12x00' and '1e6x' are unreadable, never 1200.
 
     A value readable under both separators with different results ('1,234', '2.500') is
     ambiguous unless another value of the column is readable under ``decimal`` only, or
-    ``confirmed`` (the mapping sets ``decimal`` on the column itself).
+    ``confirmed`` (the mapping sets ``decimal`` on the column itself). ``money``: currency
+    marks allowed; ``labels``: the mapping's currency labels (label -> ISO code).
     ``raw``: the export's column, as text.
     """
     other_sep = "," if decimal == "." else "."
-    text = raw.str.replace(NOT_NUMBER, "", regex=True)
     present = raw.notna().to_numpy()
-    ours = text.str.match(_pattern(decimal), na=False).to_numpy()
-    theirs = text.str.match(_pattern(other_sep), na=False).to_numpy()
-    separated = text.str.contains(r"[.,]", regex=True, na=False).to_numpy()
-    both = ours & theirs & separated
-    settled = confirmed or bool((ours & ~theirs & separated).any())
+    text = raw.fillna("").astype(str)
+    normal = text.map(lambda t: unicodedata.normalize("NFKC", t))
+    cells = {t: (read_cell(t, decimal, money, labels), read_cell(t, other_sep, money, labels))
+             for t in normal[present].unique()}
+    ours_cell = normal.map(lambda t: cells[t][0] if t in cells else Cell(None))
+    theirs_cell = normal.map(lambda t: cells[t][1] if t in cells else Cell(None))
+    values = pd.Series([c.value for c in ours_cell], index=raw.index, dtype="float64")
+    theirs = pd.Series([c.value for c in theirs_cell], index=raw.index, dtype="float64")
+    ours = present & values.notna().to_numpy()
+    readable = present & theirs.notna().to_numpy()
+    separated = normal.str.contains(r"[.,]", regex=True).to_numpy()
+    both = ours & readable & (values != theirs).to_numpy()
+    settled = confirmed or bool((ours & ~readable & separated).any())
     ambiguous = both & present if not settled else np.zeros(len(raw), dtype=bool)
-    numbers = pd.to_numeric(text.where(ours).str.replace(other_sep, "", regex=False)
-                            .str.replace(decimal, ".", regex=False), errors="coerce")
     unreadable = present & ~ours
-    return Numbers(numbers.astype("float64"), unreadable, unreadable & theirs, ambiguous)
+    negative, scientific = (ours & np.array([getattr(c, f) for c in ours_cell], dtype=bool)
+                            for f in ("negative", "scientific"))
+    return Numbers(values, unreadable, unreadable & readable, ambiguous,
+                   pd.Series([c.why for c in ours_cell], index=raw.index).where(unreadable, ""),
+                   negative, scientific, ours & (normal != text).to_numpy(),
+                   pd.Series([c.currency for c in ours_cell], index=raw.index))
 
 
 def parse_flags(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
