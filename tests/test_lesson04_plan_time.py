@@ -57,3 +57,28 @@ def test_lesson_04_builds_its_action_plan_from_the_planned_changes():
     assert "log = planned_improvements(crm)" in code
     for hindsight in ('period("review")', "first_year_basis", "measured_window"):
         assert hindsight not in code, hindsight
+
+
+def test_lesson_04_says_which_uplift_it_prices_and_which_gap_the_plan_shows(sample):
+    # the re-review of 28 (seed 36842): the action plan showed 10.2 % -> 12.1 % and the
+    # expected return priced +1.10 points without the recorded 11.0 % it came from
+    import json
+    import re
+
+    from crm_course.kpis.basis import KPI
+    from crm_course.kpis.payoff import action_plan
+    from crm_course.runner import ROOT
+    cells = json.loads((ROOT / "notebooks" / "04_implement_changes.ipynb").read_text())["cells"]
+    text = "".join("".join(o.get("text", "")) for c in cells if c["cell_type"] == "code"
+                   for o in c.get("outputs", []))
+    found = re.search(r"Planned uplift: recorded baseline ([\d.]+)% to target ([\d.]+)%, "
+                      r"([+-][\d.]+) points .*? measured ([\d.]+)%, so the action plan's gap "
+                      r"to the target is ([+-][\d.]+) points", text)
+    assert found, "lesson 04 does not say which uplift it prices"
+    recorded = sample.kpi_targets.set_index("kpi").loc[KPI]
+    lead = action_plan(sample, [KPI]).loc[KPI]
+    assert float(found[1]) == pytest.approx(100 * recorded.baseline, abs=0.05)
+    assert float(found[2]) == pytest.approx(100 * recorded.target, abs=0.05)
+    assert float(found[3]) == pytest.approx(100 * plan_roi(sample).uplift, abs=0.05)
+    assert float(found[4]) == pytest.approx(100 * lead.baseline, abs=0.05)
+    assert float(found[5]) == pytest.approx(100 * lead.uplift, abs=0.05)
