@@ -148,7 +148,6 @@ def test_no_cycle_through_review_kpis_and_the_engine():
 def test_an_entry_says_whether_its_records_are_dated():
     # the finding: datedness was decided by function identity (records is active_users), so
     # an entry wrapping the active-user records was offered a panel and crashed the report
-    from crm_course.kpis import adoption
     from crm_course.kpis.panels import panel_kpis
     engaged = registry.KPI(
         "engaged_user_rate", "adoption", "users active / licensed users", "share", True,
