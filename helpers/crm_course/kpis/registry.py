@@ -111,7 +111,7 @@ class KPI:
 
     def __post_init__(self):
         own = getattr(self.func, "records", None)  # made with its records (`measured`)
-        if self.records is None and own is not None:
+        if self.records is None and own is not None and self.test is not None:
             object.__setattr__(self, "records", own)
         if self.func is None and (self.records is None or self.test not in measure.STATISTIC):
             raise ValueError(f"func: KPI {self.name!r} needs a function computing it, or "
