@@ -70,7 +70,7 @@ def ticket_durations(crm: CRM, start, end, column: str, business_hours: bool = T
 
 @measured("tickets", "agent_id", "median", day="created_at", region="account_id")
 def first_response_hours(crm: CRM, first, last, business_hours: bool = True
-             ) -> tuple[np.ndarray, np.ndarray]:
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """Time from a ticket's creation to the first agent reply, for tickets created in the
     period.
 
@@ -96,7 +96,7 @@ def first_response_hours(crm: CRM, first, last, business_hours: bool = True
 
 @measured("tickets", "agent_id", "median", day="created_at", region="account_id")
 def resolution_hours(crm: CRM, first, last, business_hours: bool = True
-             ) -> tuple[np.ndarray, np.ndarray]:
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Time from a ticket's creation to its resolution, for tickets created in the period.
 
     resolution_hours = median(resolved_at - created_at), in business hours.
