@@ -38,7 +38,7 @@ def loss_rate(crm, start, end, *, by=None) -> float:
 def with_loss_rate():
     registry.register(registry.KPI(
         "loss_rate", "sales", "lost / (won + lost), deals closed in the period", "share",
-        False, loss_rate, records=lost_deals, test="share"))
+        False, None, records=lost_deals, test="share"))
     yield
     registry.unregister("loss_rate")
     assert "loss_rate" not in kpis.kpi_names()
@@ -71,6 +71,33 @@ def test_one_entry_is_enough_for_table_compute_report_and_dashboard(with_loss_ra
     assert "loss_rate" in app.explorer.table.kpi.tolist()
     app.review.kpi.value = "loss_rate"
     assert app.review.result.verdict.conclusion == verdict.conclusion
+
+
+def test_an_entry_whose_value_and_records_could_drift_is_refused():
+    # the outside review: replace(base, records=closed_deals) on a lost-deal-rate entry was
+    # accepted and kpi_table showed 0.803 "met" beside the same value "cannot tell"; the
+    # interval came from records whose mean was 0.197
+    import dataclasses
+    base = registry.KPI("loss_rate", "sales", "lost / closed", "share", False, None,
+                        registry.USER_GROUPINGS, records=lost_deals, test="share")
+    with pytest.raises(ValueError, match="records: KPI 'drift_rate' gives a value function "
+                                         "and separate records.*records alone"):
+        dataclasses.replace(base, name="drift_rate", func=loss_rate)
+    win = registry.get_kpi("win_rate")
+    with pytest.raises(ValueError, match="records: KPI 'drift_rate'"):
+        registry.register(dataclasses.replace(win, name="drift_rate", records=lost_deals))
+    assert "drift_rate" not in registry.REGISTRY
+    with pytest.raises(ValueError, match="func: KPI 'x_rate' needs a function"):
+        registry.KPI("x_rate", "sales", "x", "share", True, None, records=lost_deals)
+    # a course entry takes its records from its function: one rule for both
+    assert win.records is kpis.win_rate.records is records.closed_deals
+    # a records-only entry: value = the records' statistic, every group, profile order
+    sample = load_crm()
+    window = sample.period("review")
+    value = base(sample, *window, by="region")
+    assert list(value.index) == list(kpis.win_rate(sample, *window, by="region").index)
+    assert value.index.name == "region" and value.name == "loss_rate"
+    assert (value + kpis.win_rate(sample, *window, by="region")).round(12).eq(1).all()
 
 
 def imports(module: Path) -> set[str]:
@@ -121,11 +148,10 @@ def test_no_cycle_through_review_kpis_and_the_engine():
 def test_an_entry_says_whether_its_records_are_dated():
     # the finding: datedness was decided by function identity (records is active_users), so
     # an entry wrapping the active-user records was offered a panel and crashed the report
-    from crm_course.kpis import adoption
     from crm_course.kpis.panels import panel_kpis
     engaged = registry.KPI(
         "engaged_user_rate", "adoption", "users active / licensed users", "share", True,
-        adoption.active_user_rate,
+        None,
         records=lambda crm, first, last, by=None: records.active_users(crm, first, last, by=by),
         test="share", dated=False)
     registry.register(engaged)

@@ -28,6 +28,7 @@ from ._common import (
     user_rows,
     values_of,
 )
+from .measure import measured
 
 LOGIN = "login"
 
@@ -40,8 +41,9 @@ def _licensed_business_days(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarr
     return begin, days
 
 
-def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
-                     min_share: float = 0.5) -> Result:
+@measured("users", "user_id")
+def active_user_rate(crm: CRM, first, last, min_share: float = 0.5
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Share of the licensed users who used the CRM regularly in the period.
 
     active_user_rate = active users / licensed users. Licensed: ``licence_start`` on or
@@ -57,14 +59,13 @@ def active_user_rate(crm: CRM, start, end, *, by: str | None = None,
 
     Returns
     -------
-    float, or Series per group with ``by``; NaN when no user was licensed.
+    float, or Series per group with ``by``; NaN when no user was licensed. Its records:
+    1/0 per licensed user, 1 when active (one per user and period, not per day; none
+    without a usage log: unknown, not inactive).
     """
     if not isinstance(min_share, int | float) or not 0 < min_share <= 1:
         raise ValueError(f"min_share must be a share above 0 and at most 1, got {min_share!r}")
-    first, last = period(start, end)
-    groups = user_groups(crm, crm.users, "user_id", by)
-    licensed, active = activity_rows(crm, first, last, min_share)
-    return groups.result(groups.mean(active, licensed), "active_user_rate")
+    return activity_rows(crm, first, last, min_share)
 
 
 def activity_rows(crm: CRM, first, last, min_share: float = 0.5

@@ -32,6 +32,7 @@ from ._common import (
     period,
     positions,
 )
+from .measure import measured
 
 WIN_BACK = "win-back"
 # days after a win-back campaign's start in which an order counts as a comeback: part of
@@ -74,7 +75,8 @@ def churn_counts(crm: CRM, start, end) -> tuple[int, int, int, int]:
     return int(at_start.sum()), int(lost.sum()), int(end_count.sum()), int(new.sum())
 
 
-def churn_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
+@measured("accounts", "account_id", accounts=True)
+def churn_rate(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     """Share of the customers at the start of the period who churned during it.
 
     churn_rate = customers lost in the period / customers at its start (S), where S =
@@ -83,11 +85,10 @@ def churn_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
     their churn does not count here. The rate grows with the period's length (compare
     periods of equal length; the course's target is quarterly). NaN: no customer at start,
     or no churn date recorded at all (an export without them: not recorded, not 0 %).
+    Its records: 1/0 per customer at the start, 1 when lost (one per account and period,
+    not per day).
     """
-    first, last = period(start, end)
-    groups = account_groups(crm, crm.accounts, "account_id", by)
-    at_start, lost = churn_rows(crm, first, last)
-    return groups.result(groups.mean(lost, at_start), "churn_rate")
+    return churn_rows(crm, first, last)
 
 
 def churn_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
@@ -314,16 +315,14 @@ def visits_per_active_customer(crm: CRM, start, end, *, by: str | None = None) -
     return groups.result(divide(groups.count(visited), months), "visits_per_active_customer")
 
 
-def average_order_value(crm: CRM, start, end, *, by: str | None = None) -> Result:
+@measured("orders", "account_id", accounts=True, day="order_date")
+def average_order_value(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     """Average order value of the orders placed in the period, in euros.
 
     average_order_value = sum(amount) / number of orders, over orders whose ``order_date``
-    is in the period. NaN: no order in the period.
+    is in the period. NaN: no order in the period. Its records: the amount of each order.
     """
-    first, last = period(start, end)
-    groups = account_groups(crm, crm.orders, "account_id", by)
-    placed, amount = order_amount_rows(crm, first, last)
-    return groups.result(groups.mean(amount, placed), "average_order_value")
+    return order_amount_rows(crm, first, last)
 
 
 def order_amount_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:

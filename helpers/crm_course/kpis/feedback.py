@@ -12,21 +12,20 @@ import numpy as np
 
 from ..data import CRM
 from ..feedback import sus_scores
-from ._common import Result, in_period, period, user_groups
+from ._common import in_period
+from .measure import measured
 
 
-def sus_score(crm: CRM, start, end, *, by: str | None = None) -> Result:
+@measured("survey_responses", "user_id", day="submitted_date")
+def sus_score(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     """Mean SUS score of the survey responses submitted in the period (points, 0-100).
 
     sus_score = mean over responses of 2.5 x (sum of odd items (answer - 1) + sum of even
     items (5 - answer)), items sus_1 .. sus_10 answered 1-5 (`crm_course.feedback.sus_scores`);
     68 is the average across published studies. Responses with a missing item are left
-    out. NaN: no response in the period.
+    out. NaN: no response in the period. Its records: the score of each of those responses.
     """
-    first, last = period(start, end)
-    groups = user_groups(crm, crm.survey_responses, "user_id", by)
-    complete, score = sus_rows(crm, first, last)
-    return groups.result(groups.mean(score, complete), "sus_score")
+    return sus_rows(crm, first, last)
 
 
 def sus_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:

@@ -22,8 +22,8 @@ from ._common import (
     in_period,
     isin,
     period,
-    user_groups,
 )
+from .measure import measured
 from .roi import roi
 from .sales import lead_rows
 
@@ -58,19 +58,18 @@ def send_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     return sent, m.responded.to_numpy(dtype=bool).astype(float)
 
 
-def campaign_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
-                             within_days: int | None = None) -> Result:
+@measured("opportunities", "owner_id", day="created_date")
+def campaign_conversion_rate(crm: CRM, first, last, within_days: int | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
     """Share of the campaign-generated leads created in the period won within the
     maturity window.
 
     campaign_conversion_rate = leads won within N days / leads, over opportunities with a
     ``campaign_id`` created in the period at least N days before ``data_end``; N and
-    ``within_days`` as in `lead_conversion_rate`. NaN: no campaign lead old enough.
+    ``within_days`` as in `lead_conversion_rate`. NaN: no campaign lead old enough. Its
+    records: 1/0 per campaign lead that counts.
     """
-    first, last = period(start, end)
-    groups = user_groups(crm, crm.opportunities, "owner_id", by)
-    leads, won = lead_rows(crm, first, last, within_days, campaign_only=True)
-    return groups.result(groups.mean(won, leads), "campaign_conversion_rate")
+    return lead_rows(crm, first, last, within_days, campaign_only=True)
 
 
 def _campaign_leads(crm: CRM, campaign_ids: pd.Series) -> np.ndarray:

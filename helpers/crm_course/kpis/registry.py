@@ -20,6 +20,11 @@ cluster-robust, `engine.clustered_share_interval`), the counts it pools over per
 (``pooled_counts``), whether its durations are cut short near the data's start
 (``left_truncated``) and whether it sums ``opportunities.amount`` (``sums_amount``). Adding
 a KPI is adding one entry (or `register` at run time).
+
+A testable KPI (``test`` 'share', 'mean' or 'median' of its records) has one definition:
+its function made by `measure.measured`, which carries its records (the entry takes them
+from it), or its records alone (the value is then their statistic, `measure.of_records`).
+An entry giving a value function and separate records is refused: the two could disagree.
 """
 
 from __future__ import annotations
@@ -38,12 +43,13 @@ from . import (
     data_quality,
     feedback,
     marketing,
+    measure,
     records,
     roi,
     sales,
     service,
 )
-from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS
+from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS, period
 
 BUSINESS_HOURS = "business hours"  # the unit of a duration in the profile's business hours
 
@@ -77,7 +83,7 @@ class KPI:
     formula: str
     unit: str
     higher_is_better: bool | None
-    func: Callable
+    func: Callable | None  # None: the statistic of ``records`` (a testable KPI)
     groupings: tuple[str, ...] = NO_GROUPINGS
     options: dict = field(default_factory=dict)
     kind: str = "scalar"
@@ -104,6 +110,21 @@ class KPI:
     sums_amount: bool = False  # sums opportunities.amount (an export may lack amounts)
 
     def __post_init__(self):
+        own = getattr(self.func, "records", None)  # made with its records (`measured`)
+        if self.records is None and own is not None and self.test is not None:
+            object.__setattr__(self, "records", own)
+        if self.func is None and (self.records is None or self.test not in measure.STATISTIC):
+            raise ValueError(f"func: KPI {self.name!r} needs a function computing it, or "
+                             "records with test='share', 'mean' or 'median' to take their "
+                             "statistic")
+        if (self.func is not None and self.records is not None and self.records is not own
+                and self.test in measure.STATISTIC):
+            raise ValueError(
+                f"records: KPI {self.name!r} gives a value function and separate records, "
+                "which can disagree (value and interval from different rules); give the "
+                "records alone (func=None: the value is their "
+                f"{measure.STATISTIC[self.test]}), or a function made with "
+                "kpis.measure.measured, which carries its records")
         if self.outcome and not self.matures:
             raise ValueError(f"outcome: KPI {self.name!r} counts {self.outcome!r} within the "
                              "maturity window, so it needs matures=True")
@@ -130,13 +151,19 @@ class KPI:
         return frozenset(n.split(".")[0] for n in self.tables) | ({split} - {None})
 
     def __call__(self, crm: CRM, start, end, **kwargs):
-        """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``."""
-        return self.func(crm, start, end, **{**self.options, **kwargs})
+        """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``, or without
+        ``func`` the statistic of its records (`measure.of_records`)."""
+        options = {**self.options, **kwargs}
+        if self.func is not None:
+            return self.func(crm, start, end, **options)
+        by = options.pop("by", None)
+        found = self.records(crm, *period(start, end), by=by, **options)
+        return measure.of_records(crm, found, by, measure.STATISTIC[self.test], self.name)
 
     @property
     def description(self) -> str:
-        """First paragraph of the function's docstring."""
-        doc = (self.func.__doc__ or "").strip()
+        """First paragraph of the function's docstring (of the records' without one)."""
+        doc = ((self.func or self.records).__doc__ or "").strip()
         return " ".join(doc.split("\n\n")[0].split())
 
 
@@ -152,24 +179,23 @@ _ENTRIES = (
     KPI("lead_conversion_rate", "sales",
         "leads won within the maturity window / leads created in the period", "share",
         True, sales.lead_conversion_rate, U, matures=True, outcome="won",
-        records=records.leads, test="share"),
+        test="share"),
     KPI("lead_conversion_eventual", "sales",
         "leads won by the data's end / leads created in the period (open leads included)",
         "share", True, sales.lead_conversion_eventual, U, kind="diagnostic",
         note="not lead_conversion_rate: young leads have not had time to close, so a recent "
              "period looks low; shown only to teach that bias"),
     KPI("win_rate", "sales", "won / (won + lost), deals closed in the period", "share", True,
-        sales.win_rate, U, records=records.closed_deals, test="share"),
+        sales.win_rate, U, test="share"),
     _stage("qualified", "lead"), _stage("proposal", "qualified"),
     _stage("negotiation", "proposal"), _stage("won", "negotiation"),
     KPI("sales_per_rep", "sales", "won amount / sales rep-months", "EUR per rep-month", True,
         sales.sales_per_rep, U, needs=("opportunities", "users"), sums_amount=True),
     KPI("average_deal_size", "sales", "won amount / deals won in the period", "EUR", True,
-        sales.average_deal_size, U, aggregation="mean", records=records.deal_amounts,
-        test="mean", sums_amount=True),
+        sales.average_deal_size, U, aggregation="mean", test="mean", sums_amount=True),
     KPI("sales_cycle_days", "sales", "median(close - created) of deals won in the period",
         "days", False, sales.sales_cycle_days, U, aggregation="median",
-        records=records.cycle_days, test="median", left_truncated=True),
+        test="median", left_truncated=True),
     KPI("pipeline_value", "sales", "sum(amount) of opportunities open at the period's end",
         "EUR", True, sales.pipeline_value, U, aggregation="level", sums_amount=True),
     KPI("activities_per_rep", "sales", "logged activities of sales reps / rep-months",
@@ -184,7 +210,7 @@ _ENTRIES = (
     KPI("campaign_conversion_rate", "marketing",
         "campaign leads won within the maturity window / campaign leads",
         "share", True, marketing.campaign_conversion_rate, U, matures=True, outcome="won",
-        records=records.campaign_leads, test="share"),
+        test="share"),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         "EUR per lead", False, marketing.cost_per_lead),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
@@ -197,11 +223,11 @@ _ENTRIES = (
     KPI("first_response_hours", "service", "median(first reply - created), business hours",
         BUSINESS_HOURS, False, service.first_response_hours, U,
         needs=("tickets.first_response_at",), aggregation="median",
-        records=records.first_response_hours, test="median"),
+        test="median"),
     KPI("resolution_hours", "service", "median(resolved - created), business hours",
         BUSINESS_HOURS, False, service.resolution_hours, U,
         needs=("tickets.resolved_at",), aggregation="median", matures=True,
-        records=records.resolution_hours, test="median"),
+        test="median"),
     KPI("case_load_per_agent", "service", "tickets created / service agent-months",
         "tickets per agent-month", False, service.case_load_per_agent, U,
         needs=("tickets", "users")),
@@ -219,11 +245,11 @@ _ENTRIES = (
         needs=("tickets", "orders", "tickets.incident_type"), matures=True,
         window_days=service.FOLLOW_UP_DAYS),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
-        needs=("tickets.csat",), records=records.csat_answers, test="share"),
+        needs=("tickets.csat",), test="share"),
     # customers
     KPI("churn_rate", "customers", "customers lost / customers at start", "share", False,
         customers.churn_rate, A, needs=("accounts.churn_date",), aggregation="per period",
-        pooled_counts=records.churn_pair, records=records.churned_customers, test="share",
+        pooled_counts=records.churn_pair, test="share",
         dated=False),
     KPI("retention_rate", "customers", "(E - N) / S: end - new, over start", "share", True,
         customers.retention_rate, A,
@@ -240,8 +266,7 @@ _ENTRIES = (
         "customer-months", "visits per customer-month", True,
         customers.visits_per_active_customer, A, needs=("visits", "accounts")),
     KPI("average_order_value", "customers", "revenue / orders", "EUR", True,
-        customers.average_order_value, A, aggregation="mean", records=records.order_amounts,
-        test="mean"),
+        customers.average_order_value, A, aggregation="mean", test="mean"),
     KPI("cross_sell_rate", "customers", "buyers from 2+ product categories / buyers",
         "share", True, customers.cross_sell_rate, A, aggregation="per period"),
     KPI("clv_simple", "customers", "AOV x orders per year x margin rate x lifespan",
@@ -254,7 +279,7 @@ _ENTRIES = (
     # adoption
     KPI("active_user_rate", "adoption", "users logged in on >= 50% of business days / "
         "licensed users", "share", True, adoption.active_user_rate, U,
-        records=records.active_users, test="share", dated=False),
+        test="share", dated=False),
     KPI("logins_per_user", "adoption", "logins / licensed user-months",
         "logins per user-month", True, adoption.logins_per_user, U),
     KPI("unused_feature_count", "adoption", "catalogue features with no event in the period",
@@ -278,7 +303,7 @@ _ENTRIES = (
     # feedback
     KPI("sus_score", "feedback", "SUS: odd items (answer-1), even items (5-answer), sum x "
         "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U,
-        aggregation="mean", records=records.sus_responses, test="mean"),
+        aggregation="mean", test="mean"),
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,

@@ -17,7 +17,6 @@ from ._common import (
     Result,
     category_codes,
     check_days,
-    check_statistic,
     d64,
     data_end,
     dates,
@@ -32,6 +31,7 @@ from ._common import (
     user_rows,
     values_of,
 )
+from .measure import measured
 
 
 def _stage(crm: CRM) -> dict[str, np.ndarray]:
@@ -42,8 +42,9 @@ def _stage(crm: CRM) -> dict[str, np.ndarray]:
     return memo(("stage", id(o)), compute, o)
 
 
-def lead_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
-                         within_days: int | None = None) -> Result:
+@measured("opportunities", "owner_id", day="created_date")
+def lead_conversion_rate(crm: CRM, first, last, within_days: int | None = None
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """Share of the leads created in the period that were won within the maturity window.
 
     lead_conversion_rate = leads won within N days of creation / leads created in the
@@ -64,11 +65,9 @@ def lead_conversion_rate(crm: CRM, start, end, *, by: str | None = None,
     Returns
     -------
     float, or Series per group with ``by``; NaN when no lead of the period is old enough.
+    Its records (``lead_conversion_rate.records``): 1/0 per lead that counts.
     """
-    first, last = period(start, end)
-    groups = user_groups(crm, crm.opportunities, "owner_id", by)
-    leads, won = lead_rows(crm, first, last, within_days)
-    return groups.result(groups.mean(won, leads), "lead_conversion_rate")
+    return lead_rows(crm, first, last, within_days)
 
 
 def lead_rows(crm: CRM, first, last, within_days: int | None = None,
@@ -121,18 +120,16 @@ def converted_leads(crm: CRM, leads: np.ndarray, within_days: int | None
     return leads, won
 
 
-def win_rate(crm: CRM, start, end, *, by: str | None = None) -> Result:
+@measured("opportunities", "owner_id", day="close_date")
+def win_rate(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     """Share of the deals closed in the period that were won.
 
     win_rate = won / (won + lost), over opportunities whose ``close_date`` is in the period.
 
     Open deals are not closed and do not count (unlike lead conversion). NaN: no deal closed
-    in the period.
+    in the period. Its records: 1/0 per deal closed in the period, 1 when won.
     """
-    first, last = period(start, end)
-    groups = user_groups(crm, crm.opportunities, "owner_id", by)
-    closed, won = closed_rows(crm, first, last)
-    return groups.result(groups.mean(won, closed), "win_rate")
+    return closed_rows(crm, first, last)
 
 
 def closed_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
@@ -212,16 +209,15 @@ def _won_in_period(crm: CRM, first, last) -> np.ndarray:
     return in_period(crm.opportunities.close_date, first, last) & _stage(crm)["won"]
 
 
-def average_deal_size(crm: CRM, start, end, *, by: str | None = None) -> Result:
+@measured("opportunities", "owner_id", day="close_date")
+def average_deal_size(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     """Mean value of the deals won in the period (by ``close_date``).
 
     average_deal_size = sum(amount of won deals) / number of won deals, in euros, over the
-    deals whose amount is known. NaN: no deal with an amount won in the period.
+    deals whose amount is known. NaN: no deal with an amount won in the period. Its
+    records: the amount of each of those deals.
     """
-    first, last = period(start, end)
-    groups = user_groups(crm, crm.opportunities, "owner_id", by)
-    won, amount = deal_amount_rows(crm, first, last)
-    return groups.result(groups.mean(amount, won), "average_deal_size")
+    return deal_amount_rows(crm, first, last)
 
 
 def deal_amount_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
@@ -232,8 +228,8 @@ def deal_amount_rows(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     return _won_in_period(crm, first, last) & ~np.isnan(amount), amount
 
 
-def sales_cycle_days(crm: CRM, start, end, *, by: str | None = None,
-                     statistic: str = "median") -> Result:
+@measured("opportunities", "owner_id", "median", day="close_date")
+def sales_cycle_days(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
     """Days from creation to winning, for deals won in the period (by ``close_date``).
 
     sales_cycle_days = median(close_date - created_date) over won deals.
@@ -249,12 +245,10 @@ def sales_cycle_days(crm: CRM, start, end, *, by: str | None = None,
 
     Returns
     -------
-    float, or Series per group with ``by``; NaN when no deal was won in the period.
+    float, or Series per group with ``by``; NaN when no deal was won in the period. Its
+    records: the days of each of those deals.
     """
-    check_statistic(statistic)
-    groups = user_groups(crm, crm.opportunities, "owner_id", by)
-    won, days = won_cycles(crm, *period(start, end))
-    return groups.result(groups.stat(days, won, statistic), "sales_cycle_days")
+    return won_cycles(crm, first, last)
 
 
 def won_cycles(crm: CRM, first, last) -> tuple[np.ndarray, np.ndarray]:
