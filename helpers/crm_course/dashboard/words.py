@@ -40,10 +40,10 @@ def number(value, unit_name: str, currency: str = CURRENCY) -> str:
     """``value`` with its unit: shares and ROIs as percentages, money as `profile.money`
     with the rest of its unit ('EUR 120 per lead'), others with 3 figures.
     ``unit_name``: the registry unit; ``currency``: the code money is shown in."""
-    named = unit(unit_name, currency)
-    text = figure(value, named)
+    text = figure(value, in_currency(unit_name, currency))
     if text == "–" or unit_name in SELF_EVIDENT:
         return text
+    named = unit(unit_name, currency)
     if currency_of(named):  # the code is in the figure: only the rest of the unit follows
         return text + named.removeprefix(currency_of(named))
     if unit_name in COUNTS and text == "1":
