@@ -388,9 +388,10 @@ def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]
             if (area is None or k.area == area) and (kind is None or k.kind == kind)]
 
 
-def registry_table(kind: str | None = None, currency: str = "currency") -> pd.DataFrame:
+def registry_table(kind: str | None = None, currency: str = MONEY) -> pd.DataFrame:
     """The registry as a DataFrame (for documentation): name, area, formula, unit (money in
-    ``currency``: a dataset's code, `crm.profile.currency`, or the word 'currency'),
+    ``currency``: a dataset's code, `crm.profile.currency`, or a word; by default the
+    placeholder `MONEY` that `Profile.unit` fills in),
     higher_is_better, groupings, needs, ``kind``, aggregation, matures, description."""
     return pd.DataFrame([{
         "name": k.name, "area": k.area, "formula": k.formula,
