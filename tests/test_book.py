@@ -98,7 +98,8 @@ def test_kpi_reference_lists_every_registered_kpi_with_its_definition(sample):
 def test_kpi_reference_tolerates_a_registry_without_some_fields(sample, monkeypatch):
     full = registry.registry_table(kind=None)
     monkeypatch.setattr(registry, "registry_table",
-                        lambda kind=None: full.drop(columns=["matures", "aggregation", "kind"]))
+                        lambda kind=None, **_: full.drop(columns=["matures", "aggregation",
+                                                                  "kind"]))
     page = book.kpi_reference(sample.kpi_targets, 30).replace("<wbr>", "")
     assert "| KPI | formula | unit | target period |" in page
     assert all(f"<code>{name}</code>" in page for name in full["name"])
@@ -107,7 +108,7 @@ def test_kpi_reference_tolerates_a_registry_without_some_fields(sample, monkeypa
 def test_kpi_reference_text_cannot_become_markup(sample, monkeypatch):
     hostile = pd.DataFrame([{"name": "x", "area": "sales", "formula": "a | b <script>",
                              "unit": "[u](javascript:1)", "kind": "scalar"}])
-    monkeypatch.setattr(registry, "registry_table", lambda kind=None: hostile)
+    monkeypatch.setattr(registry, "registry_table", lambda kind=None, **_: hostile)
     row = next(line for line in book.kpi_reference(sample.kpi_targets, 30).splitlines()
                if "<code>x</code>" in line)
     assert "a \\| b &lt;script&gt;" in row and "\\[u\\](javascript:1)" in row

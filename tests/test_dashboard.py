@@ -108,7 +108,7 @@ def test_what_if_sliders_move_projection_and_roi(app, sample):
     plan = w.plan
     assert plan.uplift.iloc[conversion] == pytest.approx(0.02)
     assert w.projection.cost == pytest.approx(plan.cost.sum())
-    assert w.projection.benefit == pytest.approx(0.02 * plan.eur_per_unit.iloc[conversion])
+    assert w.projection.benefit == pytest.approx(0.02 * plan.money_per_unit.iloc[conversion])
     assert w.projection.roi > -1
     row = w.projection.kpis.set_index("kpi").loc["lead_conversion_rate"]
     assert row.projected == pytest.approx(row.before + 0.02)
@@ -134,11 +134,11 @@ def test_a_projection_stays_inside_what_each_kpi_can_take(sample):
     if "first_response_hours" in p.index:
         assert p.loc["first_response_hours", "projected"] == 0.0
     assert (p.projected.dropna() >= 0).all()
-    priced = up[up.eur_per_unit.notna()]
+    priced = up[up.money_per_unit.notna()]
     possible = (p.projected - p.before).reindex(priced.kpi).to_numpy() / \
         priced.groupby("kpi").uplift.transform("sum").to_numpy()
     assert project(up).benefit == pytest.approx(
-        float((priced.uplift * possible * priced.eur_per_unit).sum()))
+        float((priced.uplift * possible * priced.money_per_unit).sum()))
 
 
 def test_data_switch_reports_a_bad_folder_and_loads_a_good_one(app, tmp_path, monkeypatch):

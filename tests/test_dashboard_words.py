@@ -18,6 +18,7 @@ from crm_course.dashboard import Dashboard
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.dashboard.render import Chart
 from crm_course.dashboard.words import number
+from crm_course.profile import MONEY
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 MISSING = re.compile(r"\b(None|nan|NaN|null)\b")
@@ -137,8 +138,8 @@ def test_table_numbers_carry_the_profiles_currency(app):
     e.area.value, e.kpi.value = "sales", "average_deal_size"
     currency = e.crm.profile.currency
     value = e.table.set_index("kpi").loc["average_deal_size", "value"]
-    assert f"{value:,.0f} {currency}" in e.latest.value  # whole, as the report
-    assert kpis.get_kpi("average_deal_size").unit == "EUR"
+    assert f"{currency} {value:,.0f}" in e.latest.value  # whole, code first, as the report
+    assert kpis.get_kpi("average_deal_size").unit == MONEY
 
 
 def test_counts_are_whole_and_in_the_right_number():
@@ -157,7 +158,9 @@ def test_numbers_carry_no_needless_decimals():
     # the outside review saw "9,500.0 EUR" and "30.0 days"
     from crm_course.dashboard.words import figure, number
 
-    assert number(9500.0, "EUR") == "9,500 EUR" and number(9500.4, "USD") == "9,500 USD"
+    assert number(9500.0, MONEY) == "EUR 9,500" and number(9500.4, MONEY, "USD") == "USD 9,500"
+    assert number(120.4, f"{MONEY} per lead", "USD") == "USD 120 per lead"
+    assert number(-62320, f"{MONEY} (margin)") == "-EUR 62,320 (margin)"
     assert number(30.0, "days") == "30 days" and number(17.5, "days") == "17.5 days"
     assert number(3.2, "business hours") == "3.2 business hours"
     assert figure(0.82, "score 0-1") == "82.0%" and figure(100.0, "points") == "100"

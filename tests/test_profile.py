@@ -15,7 +15,7 @@ import pytest
 from crm_course import kpis
 from crm_course.data import CRM, DEFAULT_DATA_DIR, DataError, load_crm
 from crm_course.importer import MappingError, import_export
-from crm_course.profile import COURSE_POLICIES, Profile, baseline_name
+from crm_course.profile import COURSE_POLICIES, MONEY, Profile, baseline_name
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
@@ -174,7 +174,7 @@ def test_money_is_shown_in_the_profile_currency(sample):
     assert sample.profile.money(float("nan")) == "n/a"
     dollars = _with_policies(sample, currency="USD")
     assert dollars.profile.money(-2461, sign=True) == "-USD 2,461"
-    assert dollars.profile.unit("EUR per new customer") == "USD per new customer"
+    assert dollars.profile.unit(f"{MONEY} per new customer") == "USD per new customer"
     assert dollars.profile.unit("share") == "share"
     window = dollars.period("review")
     table = kpis.kpi_table(dollars, *window, kpis=["average_deal_size", "cac", "win_rate"])

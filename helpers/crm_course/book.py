@@ -165,7 +165,7 @@ def kpi_reference(targets: pd.DataFrame, maturity_days: int) -> str:
     ``kpi_targets`` table; ``maturity_days``: the maturity window, in days."""
     from .kpis.registry import AGGREGATIONS, kpi_label, registry_table
 
-    table = registry_table(kind=None)
+    table = registry_table(kind=None, currency="currency")  # 'currency per lead'
     periods = dict(zip(targets["kpi"], targets["period"], strict=True))
     table["target period"] = table["name"].map(periods).fillna("—")
     if "matures" in table:

@@ -72,13 +72,15 @@ def format_p(p: float, confidence: float = CONFIDENCE) -> str:
     return f"p = {p:.{digits}f}"
 
 
-def change_text(value: float, scale: str) -> str:
+def change_text(value: float, scale: str, digits: int | None = None) -> str:
     """``value`` (a change as a fraction) in its unit: 0.031 -> '+3.1 pp' (``scale``
     'points'), -0.2 -> '-20 %' ('relative'); one below 0.1 pp with two decimals (0.0004 ->
-    '+0.04 pp'); NaN -> 'n/a'."""
+    '+0.04 pp'); NaN -> 'n/a'. ``digits``: decimals of the points (None: as above), for
+    changes set to the hundredth of a point (a what-if's slider: '+1.10 pp')."""
     if value is None or math.isnan(value):
         return "n/a"
-    digits = 1 if abs(value) >= 0.001 or value == 0 else 2
+    if digits is None:
+        digits = 1 if abs(value) >= 0.001 or value == 0 else 2
     if scale == "points":
         return f"{value * 100:+.{digits}f} pp"
     return f"{value * 100:+.{digits - 1}f} %"

@@ -50,6 +50,29 @@ COURSE_POLICIES = {
 }
 
 DEFAULT_HOURS = COURSE_POLICIES["business_hours"]
+MONEY = "{currency}"  # a money unit's placeholder for the dataset's currency: f"{MONEY} per lead"
+
+
+def in_currency(unit: str, currency: str) -> str:
+    """A registry ``unit`` with its money placeholder (`MONEY`) written as ``currency``:
+    '{currency} per lead' -> 'USD per lead'; other units unchanged."""
+    return unit.replace(MONEY, currency)
+
+
+def currency_of(unit: str) -> str:
+    """The ISO 4217 code a money ``unit`` (written in its currency, `in_currency`) starts with
+    ('USD per lead' -> 'USD'), else ''."""
+    found = re.match(r"[A-Z]{3}\b", unit)
+    return found.group() if found else ""
+
+
+def money(value: float, currency: str, sign: bool = False) -> str:
+    """The one way money is written: the code first, whole units: (12650, 'EUR') ->
+    'EUR 12,650'; with ``sign`` '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a'. ``value``: the
+    amount; ``currency``: its ISO 4217 code."""
+    if pd.isna(value):
+        return "n/a"
+    return ("-" if value < 0 else "+" if sign else "") + f"{currency} {abs(value):,.0f}"
 
 
 def baseline_name(days: int) -> str:
@@ -199,15 +222,13 @@ class Profile:
 
     def money(self, value: float, sign: bool = False) -> str:
         """An amount with the dataset's currency: (12650) -> 'EUR 12,650'; with ``sign``
-        '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a'. ``value``: the amount."""
-        if pd.isna(value):
-            return "n/a"
-        return ("-" if value < 0 else "+" if sign else "") + f"{self.currency} {abs(value):,.0f}"
+        '+EUR 2,229' / '-EUR 2,461'; NaN -> 'n/a' (`money`). ``value``: the amount."""
+        return money(value, self.currency, sign)
 
     def unit(self, unit: str) -> str:
-        """A registry ``unit`` in the dataset's currency: the registry writes money as 'EUR'
-        ('EUR per lead' -> 'USD per lead' for a dollar export)."""
-        return re.sub(r"\bEUR\b", self.currency, unit)
+        """A registry ``unit`` in the dataset's currency (`in_currency`): '{currency} per lead'
+        -> 'USD per lead' for a dollar export."""
+        return in_currency(unit, self.currency)
 
     @property
     def hourly_cost(self) -> float:

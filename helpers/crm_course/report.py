@@ -19,7 +19,6 @@ lesson 06 shows the same parts in the notebook.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -35,6 +34,7 @@ from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
+from .profile import COURSE_POLICIES, MONEY, currency_of, in_currency, money
 from .schema import region_names
 
 FOCUS_AREAS = {
@@ -73,10 +73,14 @@ def format_value(value: float, unit: str) -> str:
     """A KPI ``value`` written with its ``unit``: shares as %, hours, days, euros, points.
 
     Examples: (0.154, 'share') -> '15.4%'; (1.5, 'business hours') -> '1.5 h';
-    (12650, 'EUR') -> 'EUR 12,650' (any ISO 4217 code that starts the unit: 'USD 12,650');
+    (12650, 'EUR') -> 'EUR 12,650' (money as `profile.money` writes it, in the code that
+    starts the unit: 'USD per lead' -> 'USD 12,650');
     an ROI (unit 'percent', a fraction) -> '+430 %';
-    NaN -> 'n/a'.
+    NaN -> 'n/a'. ``unit``: the registry unit in the dataset's currency (`Profile.unit`).
     """
+    if MONEY in unit:
+        raise ValueError(f"unit: {unit!r} still has the money placeholder {MONEY}; give it in "
+                         "the dataset's currency (crm.profile.unit)")
     if value is None or pd.isna(value):
         return "n/a"
     if unit in ("share", "score 0-1"):
@@ -86,7 +90,7 @@ def format_value(value: float, unit: str) -> str:
     if unit == "days":  # a median of whole days can end in .5: shown, not rounded away
         return f"{value:.1f}".removesuffix(".0") + f" day{'' if value == 1 else 's'}"
     if currency_of(unit):
-        return f"{currency_of(unit)} {value:,.0f}"
+        return money(value, currency_of(unit))
     if unit == "points":
         return f"{value:.1f} points"
     if unit == "percent":
@@ -96,31 +100,28 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.3g} {unit}"
 
 
-def formatted_kpis(table: pd.DataFrame, columns) -> pd.DataFrame:
+def formatted_kpis(table: pd.DataFrame, columns,
+                   currency: str = COURSE_POLICIES["currency"]) -> pd.DataFrame:
     """A copy of ``table`` (indexed by KPI registry name) for display: each of its
     ``columns`` in its row's KPI format (`format_value` with the registry's unit: 91.4%,
-    1.5 h, EUR 9,500), the one display of a KPI in lessons, report and dashboard."""
+    1.5 h, EUR 9,500), the one display of a KPI in lessons, report and dashboard.
+    ``currency``: the code money is in (`crm.profile.currency`)."""
     shown = table.copy()
-    units = [get_kpi(k).unit for k in shown.index]
+    units = [in_currency(get_kpi(k).unit, currency) for k in shown.index]
     for column in columns:
         shown[column] = [format_value(v, u) for v, u in zip(shown[column], units, strict=True)]
     return shown
 
 
-def currency_of(unit: str) -> str:
-    """The ISO 4217 code a money ``unit`` starts with ('USD per lead' -> 'USD'), else ''."""
-    found = re.match(r"[A-Z]{3}\b", unit)
-    return found.group() if found else ""
-
-
 def format_difference(value: float, unit: str) -> str:
-    """A change written with its sign: rates in percentage points ('+3.0 pp'), others in
-    their unit ('-0.5 h', '+EUR 1,200'). ``value``: the change; ``unit``: the KPI's unit."""
+    """A change written with its sign: rates in percentage points (`change_text`: '+3.0 pp'),
+    others in their unit ('-0.5 h', '+EUR 1,200'). ``value``: the change; ``unit``: the KPI's
+    unit."""
     if pd.isna(value):
         return "n/a"
     sign = "+" if value >= 0 else "-"
     if unit in ("share", "score 0-1"):
-        return f"{sign}{abs(value) * 100:.1f} pp"
+        return change_text(value, "points")
     if unit == "percent":  # a difference of two ROIs: points of percent
         return f"{sign}{abs(value) * 100:,.0f} pp"
     return sign + format_value(abs(value), unit)

@@ -85,6 +85,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     series, young = ev.over_time(crm, row.kpi, first, last, length)
     values = series.iloc[:, 0]
     label = kpi_label(row.kpi)
+    unit = crm.profile.unit(k.unit)
     applies = k.aggregation != "per period" or length != "month"
     target = row.target if applies and pd.notna(row.target) else None
     changes = pd.Timestamp(crm.meta["changes_start"])
@@ -92,7 +93,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     ax = fig.subplots()
     with plots.course_style():
         plots.line(series.rename(columns={"whole company": label}), f"{label} by {length}",
-                   length, k.unit, target=target, percent=k.unit == "share",
+                   length, unit, target=target, percent=k.unit == "share",
                    event=(changes, "changes go live"), immature=young, ax=ax)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
@@ -102,13 +103,13 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     if len(shown):  # each period named as a reader names it: 'Q3 2025', not 'July 2025'
         low, high = shown.idxmin(), shown.idxmax()
         among = f" among the {length}s old enough to judge" if young.any() else ""
-        alt += (f" Lowest{among} {format_value(shown[low], k.unit)} in "
-                f"{period_label(low, length)}, highest {format_value(shown[high], k.unit)} "
+        alt += (f" Lowest{among} {format_value(shown[low], unit)} in "
+                f"{period_label(low, length)}, highest {format_value(shown[high], unit)} "
                 f"in {period_label(high, length)}.")
     if target is not None:
-        alt += f" A dashed black line marks the target of {format_value(target, k.unit)}."
+        alt += f" A dashed black line marks the target of {format_value(target, unit)}."
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
-    caption = f"{label} by {length} ({k.unit})."
+    caption = f"{label} by {length} ({unit})."
     if young.any():
         text = " " + ev.young_note(series, young, k.maturity_days(crm)) + "."
         alt += text

@@ -43,10 +43,10 @@ from ..inference import change_text
 from ..kpis import evaluation as ev
 from ..kpis.engine import mature_end
 from ..kpis.panels import panel_kpis
-from ..kpis.registry import kpi_words
+from ..kpis.registry import kpi_label, kpi_words
 from ..kpis.verdict import Verdict, causal_verdict, control_changed, did_frame, judged_kpis
 from . import words
-from .render import Chart, Panel, about, number
+from .render import Chart, Panel, about
 
 if TYPE_CHECKING:
     from ..designs import Estimate
@@ -330,7 +330,7 @@ class BeforeAfter:
 
     def _number(self, value: float) -> str:
         """A group's value with the measure's unit, money in the dataset's currency."""
-        return number(value, self.result.measure.unit, self.crm.profile.currency)
+        return words.number(value, self.result.measure.unit, self.crm.profile.currency)
 
     def _gap(self) -> str:
         """The difference-in-differences with its interval: '+7.4 pp, 95% interval +0.5 pp
@@ -365,7 +365,7 @@ class BeforeAfter:
         r = self.result
         unit = words.unit(r.measure.unit, self.crm.profile.currency)
         average = "" if r.measure.proportion else " (geometric mean)"
-        title = words.kpi(r.measure.kpi) + (
+        title = kpi_label(r.measure.kpi) + (
             f"\ngap after go-live {self._gap()}" if r.did else
             f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
         plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 54),

@@ -20,6 +20,7 @@ from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
 from ..kpis import evaluation as ev
+from ..kpis import kpi_label
 from . import words
 from .render import Chart, Panel, about, table_html
 
@@ -88,13 +89,13 @@ def roi_notes(table: pd.DataFrame) -> str:
     """The notes of the ROI rows of ``table`` (`latest_values`), one line each, HTML: an ROI
     is never shown without its range and the pricing assumption it uses."""
     rows = table[table.kpi.map(lambda n: kpis.get_kpi(n).area == "roi") & (table.note != "")]
-    return "".join(f"<p class='crm-caption'>{html(words.kpi(k))}: {html(n)}.</p>"
+    return "".join(f"<p class='crm-caption'>{html(kpi_label(k))}: {html(n)}.</p>"
                    for k, n in zip(rows.kpi, rows.note, strict=True))
 
 
 def _kpi_options(area: str) -> list[tuple[str, str]]:
     """(label people read, registry name) of the area's KPIs."""
-    return [(words.kpi(n), n) for n in kpis.kpi_names(area)]
+    return [(kpi_label(n), n) for n in kpis.kpi_names(area)]
 
 
 def _areas() -> list[str]:
@@ -192,7 +193,7 @@ class KPIExplorer:
         by = None if self.grouping.value == WHOLE else self.grouping.value
         split = by if by in k.groupings else None
         self.length = ev.chart_length(self.crm, k.name)
-        if k.name == "sus_score":
+        if k.by_wave:
             self.series = ev.survey_waves(self.crm, start, end)
             self.immature = pd.Series(dtype=bool)
         elif self.length is None:
@@ -205,12 +206,12 @@ class KPIExplorer:
             self._tables[key] = latest_values(self.crm, k.area, start, end)
         self.table = self._tables[key]
         where = f"by {by}" if split else "for the whole company"
-        shown = ("by survey wave, mean with its 95% interval" if k.name == "sus_score" else
+        shown = ("by survey wave, mean with its 95% interval" if k.by_wave else
                  "not drawn month by month (a month's costs and the margin they earn fall "
                  "in different months): its value is in the table" if self.length is None
                  else f"by {self.length}")
-        label = words.kpi(k.name)
-        unit = words.unit(self.crm.profile.unit(k.unit), self.crm.profile.currency)
+        label = kpi_label(k.name)
+        unit = words.unit(k.unit, self.crm.profile.currency)
         self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
             self.message += "; " + ev.young_note(self.series, self.immature,
@@ -225,7 +226,7 @@ class KPIExplorer:
                                  f"{html(k.formula)}.</p>")
         self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
-            "KPI": self.table.kpi.map(words.kpi),
+            "KPI": self.table.kpi.map(kpi_label),
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
                                                            self.table.unit, strict=True)]
                for column in ("value", "target", "benchmark")},
@@ -237,7 +238,7 @@ class KPIExplorer:
 
     def _alt(self, k, label: str, unit: str) -> str:
         """The chart in words, for a screen reader."""
-        if self.length is None and k.name != "sus_score":
+        if self.length is None and not k.by_wave:
             return f"{label}: not drawn month by month; its value is in the table below."
         ref = self.table.set_index("kpi").loc[k.name]
         values = self.series.select_dtypes("number").drop(
@@ -257,9 +258,9 @@ class KPIExplorer:
         start, end = self.period()
         event = (changes, "changes go live") if start <= changes <= end else None
         target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
-        title = words.kpi(k.name)
-        unit = words.unit(self.crm.profile.unit(k.unit), self.crm.profile.currency)
-        if k.name == "sus_score":
+        title = kpi_label(k.name)
+        unit = words.unit(k.unit, self.crm.profile.currency)
+        if k.by_wave:
             waves = self.series.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
                                           zip(self.series.index, self.series.date,
                                               self.series.n, strict=True)])

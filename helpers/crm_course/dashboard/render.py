@@ -25,7 +25,6 @@ from matplotlib.ticker import PercentFormatter
 
 from .. import plots
 from ..escape import html, no_bidi
-from . import words
 
 FIGSIZE = (12.0, 5.0)  # wide: a projector screen is wider than the room left below controls
 # fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
@@ -175,13 +174,6 @@ def about(title: str, body_html: str) -> widgets.Accordion:
                             titles=(title,), selected_index=None)
     box.add_class("crm-about")
     return box
-
-
-def number(value: float, unit: str, currency: str = "EUR") -> str:
-    """A KPI value as a person reads it, with its unit (`words.number`). ``value``: the KPI
-    value; ``unit``: its registry unit ('share', 'EUR', ...); ``currency``: the code money
-    is shown in."""
-    return words.number(value, unit, currency)
 
 
 # a status and its colour class (a projection's "meets" like a measured "met")

@@ -1,19 +1,19 @@
 """What moving a KPI is worth: the what-if view's value model, in one place.
 
-A projection, not a result: the amounts (in the dataset's currency, `crm.profile.currency`;
-EUR below and in the names) come from the data's baseline, the links
+A projection, not a result: the amounts (money below and in the names: in the dataset's
+currency, `crm.profile.currency`) come from the data's baseline, the links
 between KPIs are the course's stated assumptions (`LINKS`, `MINUTES_SAVED_PER_ACTIVITY`,
 the profile's ``hourly_cost``), shown on the page beside the projection. Priced from the data
 (baseline period, per year):
 
-    lead_conversion_rate: EUR per unit = leads a year x gross margin per won deal of the
+    lead_conversion_rate: money per unit = leads a year x gross margin per won deal of the
                           change's own regions (`kpis.basis.leads_and_margin`, the basis's
                           formula); without regions given, of the one basis of every ROI
                           of the improvements (`kpis.basis.first_year_basis`: the regions
                           the improvements went to)
-    churn_rate (a quarter): EUR per unit = -(customers x 4 quarters) x gross margin
+    churn_rate (a quarter): money per unit = -(customers x 4 quarters) x gross margin
                             per customer-year      (a customer kept is worth one year's margin)
-    activities_per_rep:     EUR per unit = sales reps x 12 months x minutes saved per
+    activities_per_rep:     money per unit = sales reps x 12 months x minutes saved per
                             activity logged automatically / 60 x hourly cost of a rep
 
 churn and activities on the change's own regions too: their customers (accounts) and their
@@ -62,11 +62,11 @@ PRICED = ("lead_conversion_rate", "churn_rate", "activities_per_rep")
 
 @dataclass(frozen=True)
 class Worth:
-    """What one unit of ``kpi`` is worth a year (``eur_per_unit``, NaN: not priced) and
+    """What one unit of ``kpi`` is worth a year (``money_per_unit``, NaN: not priced) and
     why, step by step (``steps``: sentences for the page)."""
 
     kpi: str
-    eur_per_unit: float
+    money_per_unit: float
     steps: tuple[str, ...]
 
 
@@ -108,7 +108,7 @@ def _where(regions: tuple[str, ...] | None) -> str:
 def _lead_conversion(crm: CRM, regions: tuple[str, ...] | None) -> Worth:
     """Lead conversion priced on the leads and margin of ``regions`` (`_own_regions`) or,
     when None or the basis's own regions, on the one basis of every ROI of the improvements
-    (`basis.first_year_basis` of the review window): EUR per unit = its leads a year x its
+    (`basis.first_year_basis` of the review window): money per unit = its leads a year x its
     margin per won deal; not priced, with the basis's reason, when it cannot be computed."""
     basis = first_year_basis(crm, *crm.period("review"))
     if regions is not None and (isinstance(basis, str)
@@ -124,7 +124,7 @@ def _lead_conversion(crm: CRM, regions: tuple[str, ...] | None) -> Worth:
 
 
 def _own_regions(crm: CRM, regions: tuple[str, ...]) -> Worth:
-    """Lead conversion of a change priced on its own ``regions``: EUR per unit = their leads
+    """Lead conversion of a change priced on its own ``regions``: money per unit = their leads
     a year x their margin per won deal (`kpis.basis.leads_and_margin`); not priced when
     those leads have no won deal with a margin."""
     leads, margin = leads_and_margin(crm, regions)
@@ -176,4 +176,4 @@ def worth(crm: CRM, kpi: str, regions: tuple[str, ...] | None = None) -> Worth:
     step = (f"{link.reason}: 1 {name} of {kpis.kpi_label(kpi)} moves "
             f"{kpis.kpi_label(link.moves)} by {link.per_unit * size / moved_size:+g} "
             f"{moved_name} (assumed)")
-    return Worth(kpi, link.per_unit * then.eur_per_unit, (step, *then.steps))
+    return Worth(kpi, link.per_unit * then.money_per_unit, (step, *then.steps))

@@ -55,6 +55,7 @@ from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
 from ..inference import change_text
+from ..kpis import kpi_label
 from ..kpis.basis import KPI, plan_basis
 from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import action_plan, plan_roi, review_payoff, roi_range
@@ -62,7 +63,7 @@ from ..kpis.roi import ASSUMPTIONS, DONE, conversion_benefit, roi_text
 from ..kpis.roi import roi as engine_roi
 from ..schema import region_names
 from . import words
-from .render import Chart, Panel, about, number, table_html
+from .render import Chart, Panel, about, table_html
 from .value_model import priced_through, unit_step, worth
 
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
@@ -94,7 +95,7 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
         target - before, shared equally by the changes in the plan aimed at the KPI; 0 for
         the others, when the baseline already meets the target and when either is
         missing), ``regions`` (the change's, a tuple; None when not recorded),
-        ``eur_per_unit`` (`value_model.worth` on those regions; NaN: not priced) and
+        ``money_per_unit`` (`value_model.worth` on those regions; NaN: not priced) and
         ``earlier`` (the share of that worth left under earlier wins: the discount over the
         maturity window for a KPI priced through lead conversion, 1 for the others). No
         rows when the change log is empty; a cost that is not recorded counts as 0.
@@ -114,9 +115,9 @@ def planned_changes(crm: CRM) -> pd.DataFrame:
     gap = plan.kpi.map(levels.uplift).astype(float).fillna(0.0).where(plan.in_plan, 0.0)
     plan["uplift"] = gap / plan.in_plan.groupby(plan.kpi).transform("sum").clip(lower=1)
     plan["regions"] = [change_regions(text) for text in c.regions]
-    prices = {key: worth(crm, *key).eur_per_unit
+    prices = {key: worth(crm, *key).money_per_unit
               for key in dict.fromkeys(zip(plan.kpi, plan.regions, strict=True))}
-    plan["eur_per_unit"] = pd.Series([prices[key] for key in zip(
+    plan["money_per_unit"] = pd.Series([prices[key] for key in zip(
         plan.kpi, plan.regions, strict=True)], index=plan.index, dtype=float)
     sooner = conversion_benefit(1.0, 1.0, 1.0, "earlier wins", crm.profile.maturity_days)
     plan["earlier"] = [sooner if priced_through(k) == KPI else 1.0 for k in plan.kpi]
@@ -165,7 +166,7 @@ def lessons_plan_text(crm: CRM) -> str:
     if isinstance(plan, str):
         return plan
     return (f"Lessons 04 and 05 and the report price the recorded plan on lead conversion "
-            f"alone: {100 * plan.uplift:+.1f} percentage points (recorded target minus "
+            f"alone: {change_text(plan.uplift, 'points')} (recorded target minus "
             f"recorded baseline) x {plan.basis.lead_words(crm)}, against "
             f"{crm.profile.money(plan.cost)}, the cost of the improvements planned there, "
             "first year: " + ", ".join(f"ROI {roi_text(plan.rois[a])} under {a}"
@@ -190,11 +191,11 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
                         f" against the lessons' {money(lessons.benefit)}")
                      + ("" if isinstance(lessons, str) or round(uplift, 6) == round(
                          lessons.uplift, 6) else
-                        f" (uplift {100 * uplift:+.2f} percentage points, the action plan's "
+                        f" (uplift {change_text(uplift, 'points', 2)}, the action plan's "
                         "step from the baseline year to the target, against the recorded "
-                        f"plan's {100 * lessons.uplift:+.2f})")
+                        f"plan's {change_text(lessons.uplift, 'points', 2)})")
                      if not math.isnan(lead) else "lead conversion adds nothing here")
-    others = [f"{words.kpi(n)} {money(b)}" for n, b in k.benefit.items()
+    others = [f"{kpi_label(n)} {money(b)}" for n, b in k.benefit.items()
               if n != KPI and not math.isnan(b) and b != 0]
     if others:
         parts.append("the other KPIs add, through the assumed links above, "
@@ -226,7 +227,7 @@ def project(plan: pd.DataFrame) -> Projection:
 
     projected = before (the baseline year) + uplifts, held inside what the KPI can take
     (`kpis.engine.possible_range`: no share above 100 %, no negative hours); benefit = sum of the
-    possible part of each uplift x eur_per_unit over the priced changes; NaN when none is
+    possible part of each uplift x money_per_unit over the priced changes; NaN when none is
     priced. ROI: the engine's (`kpis.roi.roi`, -100 % when the plan gains nothing or
     loses margin); NaN when the cost is 0 or the benefit NaN. Under each pricing
     assumption (`ASSUMPTIONS`): the same with each change's benefit x its ``earlier``
@@ -237,12 +238,12 @@ def project(plan: pd.DataFrame) -> Projection:
     reached = pd.Series([float(np.clip(before[k] + wanted[k], *possible_range(k)))
                          for k in wanted.index], index=wanted.index)
     share = ((reached - before) / wanted).where((wanted != 0) & before.notna(), 1.0)
-    value = plan.uplift * share.reindex(plan.kpi).to_numpy(dtype=float) * plan.eur_per_unit
+    value = plan.uplift * share.reindex(plan.kpi).to_numpy(dtype=float) * plan.money_per_unit
     summed = plan.assign(benefit=value).groupby("kpi", sort=False).agg(
         unit=("unit", "first"), before=("before", "first"), current=("current", "first"),
         uplift=("uplift", "sum"),
         target=("target", "first"), benefit=("benefit", "sum")).reset_index()
-    priced = plan.eur_per_unit.notna()
+    priced = plan.money_per_unit.notna()
     summed.loc[~summed.kpi.isin(plan.kpi[priced]), "benefit"] = math.nan
     summed["projected"] = reached.reindex(summed.kpi).to_numpy(dtype=float)
     summed["uplift"] = summed.projected - summed.before
@@ -402,7 +403,7 @@ class WhatIf:
                                        readout_format=",.0f",
                                        style=cost_style, layout=half)
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
-                                 f"({html(row.status)}) · {html(words.kpi(row.kpi))}, "
+                                 f"({html(row.status)}) · {html(kpi_label(row.kpi))}, "
                                  f"{html(unit)}</span>", style=label_style, layout=line)
             rows += [label, widgets.HBox([uplift, cost], layout=line)]
             self.uplifts.append(uplift)
@@ -425,12 +426,12 @@ class WhatIf:
             self.summary.value = ""
             self.chart.clear()
             return
-        money = self.crm.profile.currency
+        currency = self.crm.profile.currency
         k = p.kpis
         self.statuses = [projected_status(self.crm, *row) for row in zip(
             k.kpi, k.before, k.projected, k.target, strict=True)]
         shown = pd.DataFrame({  # compact: each row names its unit once
-            "KPI": [words.kpi_with_unit(n, u, money) for n, u in zip(k.kpi, k.unit,
+            "KPI": [words.kpi_with_unit(n, u, currency) for n, u in zip(k.kpi, k.unit,
                                                                      strict=True)],
             **{name: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
                for name, c in SHOWN.items()},
@@ -450,8 +451,8 @@ class WhatIf:
     def _uplift(self, value: float, kpi: str, unit: str) -> str:
         """An uplift with its unit: percentage points for shares and 0-1 scores."""
         if unit_step(kpi)[1] == "point" and unit != "points":
-            return f"{value * 100:+.2f} percentage points"
-        return ("+" if value >= 0 else "") + number(value, unit, self.crm.profile.currency)
+            return change_text(value, "points", 2)
+        return ("+" if value >= 0 else "") + words.number(value, unit, self.crm.profile.currency)
 
     def _alt(self) -> str:
         """The chart in words."""
@@ -471,7 +472,7 @@ class WhatIf:
             row = k.loc[kpi]
             worth_now = ("not priced" if math.isnan(row.benefit) else
                          f"worth {self.crm.profile.money(row.benefit)} a year")
-            items.append(f"<li><b>{html(words.kpi(kpi))}</b>, uplift "
+            items.append(f"<li><b>{html(kpi_label(kpi))}</b>, uplift "
                          f"{html(self._uplift(row.uplift, kpi, row.unit))}, "
                          f"{html(worth_now)}: {html(steps)}</li>")
         return (f"<div style='{FONT}'><p>How the plan is priced: assumptions, not results.</p>"
@@ -525,7 +526,7 @@ class WhatIf:
         else:
             paid = (_payback_words(p.payback_month) if same else ", ".join(
                 f"{_payback_words(p.paybacks[a])} under {a}" for a in ASSUMPTIONS))
-        unpriced = (f"; not priced: {', '.join(map(words.kpi, p.not_priced))}"
+        unpriced = (f"; not priced: {', '.join(map(kpi_label, p.not_priced))}"
                     if p.not_priced else "")
         return (f"Projection, not a result: cost {money(p.cost)}; {benefit}; {roi}; "
                 f"{paid}{unpriced}")

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..data import CRM
+from ..profile import MONEY, in_currency
 from . import (
     adoption,
     basis,
@@ -74,6 +75,20 @@ AGGREGATIONS = {
 }
 
 
+ACRONYMS = {"csat": "CSAT", "sus": "SUS", "cac": "CAC", "roi": "ROI", "clv": "CLV",
+            "crm": "CRM"}
+MEASURED_IN = {"hours": "time", "days": "length"}  # a unit ending a KPI name
+
+
+def words_of(name: str) -> str:
+    """A registry ``name`` as words: 'csat' -> 'CSAT', 'first_response_hours' ->
+    'First response time', 'sales_cycle_days' -> 'Sales cycle length'."""
+    words = [ACRONYMS.get(w, w) for w in name.split("_")]
+    words[-1] = MEASURED_IN.get(words[-1], words[-1])
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class KPI:
     """One registered KPI."""
@@ -88,6 +103,8 @@ class KPI:
     options: dict = field(default_factory=dict)
     kind: str = "scalar"
     note: str = ""  # caveat shown in kpi_table's note column
+    label: str = ""  # the KPI's name in words on every page; '' : from ``name`` (`words_of`)
+    by_wave: bool = False  # measured per survey wave (charted by wave, not by period)
     needs: tuple[str, ...] | None = None  # None: the area's AREA_NEEDS
     aggregation: str = "pooled ratio"  # a key of AGGREGATIONS
     matures: bool = False  # records need the profile's maturity window to show their outcome
@@ -110,6 +127,8 @@ class KPI:
     sums_amount: bool = False  # sums opportunities.amount (an export may lack amounts)
 
     def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", words_of(self.name))
         own = getattr(self.func, "records", None)  # made with its records (`measured`)
         if self.records is None and own is not None and self.test is not None:
             object.__setattr__(self, "records", own)
@@ -170,7 +189,8 @@ class KPI:
 def _stage(to: str, before: str) -> KPI:
     return KPI(f"stage_conversion_{to}", "sales", f"leads reaching {to} / leads reaching "
                f"{before} (created in the period)", "share", True, sales.stage_conversion,
-               USER_GROUPINGS, {"stage": to}, matures=True)
+               USER_GROUPINGS, {"stage": to}, matures=True,
+               label=f"{before.capitalize()} to {to} (stage conversion)")
 
 
 U, A = USER_GROUPINGS, ACCOUNT_GROUPINGS
@@ -189,15 +209,15 @@ _ENTRIES = (
         sales.win_rate, U, test="share"),
     _stage("qualified", "lead"), _stage("proposal", "qualified"),
     _stage("negotiation", "proposal"), _stage("won", "negotiation"),
-    KPI("sales_per_rep", "sales", "won amount / sales rep-months", "EUR per rep-month", True,
+    KPI("sales_per_rep", "sales", "won amount / sales rep-months", f"{MONEY} per rep-month", True,
         sales.sales_per_rep, U, needs=("opportunities", "users"), sums_amount=True),
-    KPI("average_deal_size", "sales", "won amount / deals won in the period", "EUR", True,
+    KPI("average_deal_size", "sales", "won amount / deals won in the period", MONEY, True,
         sales.average_deal_size, U, aggregation="mean", test="mean", sums_amount=True),
     KPI("sales_cycle_days", "sales", "median(close - created) of deals won in the period",
         "days", False, sales.sales_cycle_days, U, aggregation="median",
         test="median", left_truncated=True),
     KPI("pipeline_value", "sales", "sum(amount) of opportunities open at the period's end",
-        "EUR", True, sales.pipeline_value, U, aggregation="level", sums_amount=True),
+        MONEY, True, sales.pipeline_value, U, aggregation="level", sums_amount=True),
     KPI("activities_per_rep", "sales", "logged activities of sales reps / rep-months",
         "activities per rep-month", True, sales.activities_per_rep, U,
         needs=("usage_log", "users")),
@@ -212,10 +232,10 @@ _ENTRIES = (
         "share", True, marketing.campaign_conversion_rate, U, matures=True, outcome="won",
         test="share"),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
-        "EUR per lead", False, marketing.cost_per_lead),
+        f"{MONEY} per lead", False, marketing.cost_per_lead),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
-        "EUR per new customer", False, marketing.cac,
-        needs=("accounts",)),
+        f"{MONEY} per new customer", False, marketing.cac,
+        needs=("accounts",), label="Customer acquisition cost (CAC)"),
     KPI("marketing_roi", "marketing", "(margin of campaign-won deals - campaign cost) / cost",
         "percent", True, marketing.marketing_roi,
         needs=("campaigns", "opportunities", "orders"), matures=True, sums_amount=True),
@@ -238,12 +258,13 @@ _ENTRIES = (
     KPI("post_sale_incidents_per_100_orders", "service",
         f"100 x incident tickets within {service.FOLLOW_UP_DAYS} days / orders",
         "per 100 orders", False, service.post_sale_incidents_per_100_orders, A,
-        needs=("tickets", "orders"), matures=True, window_days=service.FOLLOW_UP_DAYS),
+        needs=("tickets", "orders"), matures=True, window_days=service.FOLLOW_UP_DAYS,
+        label="Post-sale incidents per 100 orders"),
     KPI("post_sale_incidents_by_type", "service",
         f"100 x incident tickets of each type within {service.FOLLOW_UP_DAYS} days / orders",
         "per 100 orders", False, service.post_sale_incidents_by_type, kind="table",
         needs=("tickets", "orders", "tickets.incident_type"), matures=True,
-        window_days=service.FOLLOW_UP_DAYS),
+        window_days=service.FOLLOW_UP_DAYS, label="Post-sale incidents by type"),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
         needs=("tickets.csat",), test="share"),
     # customers
@@ -265,14 +286,16 @@ _ENTRIES = (
     KPI("visits_per_active_customer", "customers", "visits to customers / active "
         "customer-months", "visits per customer-month", True,
         customers.visits_per_active_customer, A, needs=("visits", "accounts")),
-    KPI("average_order_value", "customers", "revenue / orders", "EUR", True,
+    KPI("average_order_value", "customers", "revenue / orders", MONEY, True,
         customers.average_order_value, A, aggregation="mean", test="mean"),
     KPI("cross_sell_rate", "customers", "buyers from 2+ product categories / buyers",
         "share", True, customers.cross_sell_rate, A, aggregation="per period"),
     KPI("clv_simple", "customers", "AOV x orders per year x margin rate x lifespan",
-        "EUR (margin)", True, customers.clv_simple, A),
-    KPI("clv_retention", "customers", "m x r / (1 + i - r), i = 10%", "EUR (margin)", True,
-        customers.clv_retention, A),
+        f"{MONEY} (margin)", True, customers.clv_simple, A,
+        label="Customer lifetime value (simple)"),
+    KPI("clv_retention", "customers", "m x r / (1 + i - r), i = 10%",
+        f"{MONEY} (margin)", True, customers.clv_retention, A,
+        label="Customer lifetime value (from retention)"),
     KPI("cohort_retention", "customers", "share of a monthly cohort still customer after "
         "k months", "share", True, customers.cohort_retention, kind="table",
         needs=("accounts",)),
@@ -303,7 +326,7 @@ _ENTRIES = (
     # feedback
     KPI("sus_score", "feedback", "SUS: odd items (answer-1), even items (5-answer), sum x "
         "2.5; 0-100, 68 = average", "points", True, feedback.sus_score, U,
-        aggregation="mean", test="mean"),
+        aggregation="mean", test="mean", by_wave=True),
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,
@@ -376,18 +399,10 @@ def get_kpi(name: str) -> KPI:
     raise ValueError(f"name: unknown KPI {name!r}{hint} (see crm_course.kpis.kpi_names())")
 
 
-ACRONYMS = {"csat": "CSAT", "sus": "SUS", "cac": "CAC", "roi": "ROI", "clv": "CLV",
-            "crm": "CRM"}
-MEASURED_IN = {"hours": "time", "days": "length"}  # a unit ending a KPI name
-
-
 def kpi_label(name: str) -> str:
-    """A KPI's registry ``name`` as words: 'csat' -> 'CSAT', 'first_response_hours' ->
-    'First response time', 'sales_cycle_days' -> 'Sales cycle length'."""
-    words = [ACRONYMS.get(w, w) for w in name.split("_")]
-    words[-1] = MEASURED_IN.get(words[-1], words[-1])
-    text = " ".join(words)
-    return text[0].upper() + text[1:]
+    """The words every page names KPI ``name`` with: its entry's ``label`` ('cac' -> 'Customer
+    acquisition cost (CAC)'); a name not registered (an area) as `words_of` makes it."""
+    return REGISTRY[name].label if name in REGISTRY else words_of(name)
 
 
 def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]:
@@ -398,11 +413,14 @@ def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]
             if (area is None or k.area == area) and (kind is None or k.kind == kind)]
 
 
-def registry_table(kind: str | None = None) -> pd.DataFrame:
-    """The registry as a DataFrame (for documentation): name, area, formula, unit,
+def registry_table(kind: str | None = None, currency: str = MONEY) -> pd.DataFrame:
+    """The registry as a DataFrame (for documentation): name, area, formula, unit (money in
+    ``currency``: a dataset's code, `crm.profile.currency`, or a word; by default the
+    placeholder `MONEY` that `Profile.unit` fills in),
     higher_is_better, groupings, needs, ``kind``, aggregation, matures, description."""
     return pd.DataFrame([{
-        "name": k.name, "area": k.area, "formula": k.formula, "unit": k.unit,
+        "name": k.name, "area": k.area, "formula": k.formula,
+        "unit": in_currency(k.unit, currency),
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
         "needs": ", ".join(k.tables), "kind": k.kind, "aggregation": k.aggregation,
         "matures": k.matures, "description": k.description,
