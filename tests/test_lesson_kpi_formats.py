@@ -29,7 +29,7 @@ def test_formatted_kpis_uses_each_rows_unit():
     table = pd.DataFrame({"value": [0.914, 1.5, 9500.0], "n": [1, 2, 3]},
                          index=["data_quality_score", "first_response_hours",
                                 "average_deal_size"])
-    shown = formatted_kpis(table, ["value"])
+    shown = formatted_kpis(table, ["value"], "EUR")
     assert list(shown.value) == ["91.4%", "1.5 h", "EUR 9,500"]
     assert list(shown.n) == [1, 2, 3] and table.value.iloc[0] == 0.914  # a copy
 
@@ -66,3 +66,22 @@ def test_action_plan_steps_to_the_target_never_past_it(sample):
     crm = CRM({**sample.tables, "kpi_targets": met}, sample.meta)
     plan = action_plan(crm, ["active_user_rate", "first_response_hours"])
     assert (plan.uplift == 0).all()  # no step backwards to a target already met
+
+
+def test_no_committed_output_writes_money_amount_first():
+    # the outside review of 23: lesson 02 wrote "837 EUR" where the report and the
+    # dashboard write "EUR 837" (`profile.money`, the one way money is written)
+    import json
+    import re
+
+    from crm_course.runner import ROOT
+    amount_first = re.compile(r"\d[\d,.]* (?:EUR|USD|GBP)\b")
+    found = []
+    for path in sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb")]):
+        for k, cell in enumerate(json.loads(path.read_text())["cells"]):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                text = "".join([*out.get("text", ""), *data.get("text/plain", ""),
+                                *data.get("text/html", "")])
+                found += [f"{path.name} cell {k}: {m}" for m in amount_first.findall(text)]
+    assert found == []

@@ -34,7 +34,7 @@ from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
-from .profile import COURSE_POLICIES, MONEY, currency_of, in_currency, money
+from .profile import MONEY, currency_of, in_currency, money
 from .schema import region_names
 
 FOCUS_AREAS = {
@@ -100,12 +100,12 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.3g} {unit}"
 
 
-def formatted_kpis(table: pd.DataFrame, columns,
-                   currency: str = COURSE_POLICIES["currency"]) -> pd.DataFrame:
+def formatted_kpis(table: pd.DataFrame, columns, currency: str) -> pd.DataFrame:
     """A copy of ``table`` (indexed by KPI registry name) for display: each of its
     ``columns`` in its row's KPI format (`format_value` with the registry's unit: 91.4%,
     1.5 h, EUR 9,500), the one display of a KPI in lessons, report and dashboard.
-    ``currency``: the code money is in (`crm.profile.currency`)."""
+    ``currency``: the code money is in (`crm.profile.currency`; no default, so an export
+    in another currency is never shown in euros)."""
     shown = table.copy()
     units = [in_currency(get_kpi(k).unit, currency) for k in shown.index]
     for column in columns:
