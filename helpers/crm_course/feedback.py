@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .inference import compare_means, format_p
+from .inference import CONFIDENCE, compare_means, format_p
 from .schema import LIKERT_ITEMS, LIKERT_LABELS, SUS_ITEMS
 
 SUS_AVERAGE = 68.0  # the average SUS score across published studies
@@ -155,7 +155,7 @@ class Correlation:
     low: float
     high: float
     p_value: float
-    confidence: float = 0.95
+    confidence: float = CONFIDENCE
 
     @property
     def shown(self) -> bool:
@@ -163,7 +163,7 @@ class Correlation:
         return bool(self.p_value < 1 - self.confidence)
 
 
-def correlation(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correlation:
+def correlation(x: pd.Series, y: pd.Series, confidence: float = CONFIDENCE) -> Correlation:
     """Pearson's r over the pairs where both values are known, with its interval
     tanh(atanh(r) ± z / sqrt(n - 3)) (Fisher z) and the p-value of
     t = r sqrt((n - 2) / (1 - r²)) on n - 2 degrees of freedom (`scipy.stats.pearsonr`).
@@ -199,7 +199,7 @@ def correlation_sentence(c: Correlation, what: str, unit: str = "respondents") -
 
 
 def correlations_by(x: pd.Series, y: pd.Series, groups: pd.Series,
-                    confidence: float = 0.95) -> pd.DataFrame:
+                    confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Per group: pairs, r, its interval, its p-value and Holm's adjusted p-value (one
     test per group with a correlation: adjusted for testing them all at once). ``x``, ``y``: the two
     variables; ``groups``: a group per pair."""
@@ -217,7 +217,7 @@ def correlations_by(x: pd.Series, y: pd.Series, groups: pd.Series,
 
 
 def within_groups_sentence(table: pd.DataFrame, groups: str = "departments",
-                           confidence: float = 0.95) -> str:
+                           confidence: float = CONFIDENCE) -> str:
     """How many groups of `correlations_by` show a link that clears its test after Holm's
     correction, in which direction; the others are said to be within chance. Claims no
     sign that its test does not support. ``table``: from `correlations_by`; ``groups``: what the

@@ -16,6 +16,7 @@ import pandas as pd
 
 CONFIDENCE = 0.95  # the course's confidence level for every interval and test
 POWER = 0.8        # the course's power for every minimum detectable effect and plan
+ALPHA = round(1 - CONFIDENCE, 12)  # the significance level that goes with it: 0.05
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Comparison:
     test: str
     n_before: int
     n_after: int
-    confidence: float = 0.95
+    confidence: float = CONFIDENCE
 
     @property
     def significant(self) -> bool:
@@ -91,7 +92,7 @@ def cohens_h(p1: float, p2: float) -> float:
     return 2 * math.asin(math.sqrt(p2)) - 2 * math.asin(math.sqrt(p1))
 
 
-def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8
+def sample_size_per_group(p1: float, p2: float, alpha: float = ALPHA, power: float = POWER
                           ) -> int:
     """Observations needed in each group to detect ``p1`` -> ``p2`` with a two-sided z-test.
 
@@ -122,8 +123,8 @@ def _z(alpha: float, power: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
 
 
-def minimum_detectable_effect(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
-                              power: float = 0.8) -> float:
+def minimum_detectable_effect(p0: float, n_before: int, n_after: int, alpha: float = ALPHA,
+                              power: float = POWER) -> float:
     """Smallest rise p1 - ``p0`` a two-sided two-proportion test detects with ``power``.
 
     Cohen's h that the test detects: h = (z_(1-``alpha``/2) + z_power) sqrt(1/``n_before`` +
@@ -139,8 +140,8 @@ def minimum_detectable_effect(p0: float, n_before: int, n_after: int, alpha: flo
     return math.sin(angle) ** 2 - p0
 
 
-def observations_needed_after(p0: float, p1: float, n_before: int, alpha: float = 0.05,
-                              power: float = 0.8) -> float:
+def observations_needed_after(p0: float, p1: float, n_before: int, alpha: float = ALPHA,
+                              power: float = POWER) -> float:
     """Observations the review group needs to detect ``p0`` -> ``p1`` against ``n_before`` baseline
     observations: 1 / n_after = (h / (z_(1-``alpha``/2) + z_power))^2 - 1 / n_before.
 
@@ -156,7 +157,7 @@ def observations_needed_after(p0: float, p1: float, n_before: int, alpha: float 
 
 def compare_proportions(successes_before: int, n_before: int, successes_after: int,
                         n_after: int, measure: str = "proportion",
-                        confidence: float = 0.95) -> Comparison:
+                        confidence: float = CONFIDENCE) -> Comparison:
     """Two-proportion z-test (pooled) and Newcombe interval of p_after - p_before.
 
     When every observation of both groups is a success (or none is), the pooled standard
@@ -183,7 +184,7 @@ def compare_proportions(successes_before: int, n_before: int, successes_after: i
 
 
 def compare_medians(before: np.ndarray, after: np.ndarray, measure: str = "median",
-                    confidence: float = 0.95, n_resamples: int = 2000,
+                    confidence: float = CONFIDENCE, n_resamples: int = 2000,
                     seed: int = 0) -> Comparison:
     """Mann-Whitney U test, with a bootstrap interval of median(``after``) - median(``before``).
 
@@ -220,7 +221,7 @@ class DiD:
     ci_high: float
     p_value: float
     clusters: int
-    confidence: float = 0.95
+    confidence: float = CONFIDENCE
 
     def summary(self, fmt: str = "{:.3g}") -> str:
         """The result as a sentence: effect, interval, p and whether it could be chance; ``fmt``:
@@ -237,7 +238,7 @@ class DiD:
 
 def difference_in_differences(frame: pd.DataFrame, measure: str, y: str = "y",
                               treated: str = "treated", post: str = "post",
-                              cluster: str | None = None, confidence: float = 0.95,
+                              cluster: str | None = None, confidence: float = CONFIDENCE,
                               few_clusters: bool = False) -> DiD:
     """OLS of y on treated, post and treated x post; the interaction is the effect.
 
@@ -291,7 +292,7 @@ def difference_in_differences(frame: pd.DataFrame, measure: str, y: str = "y",
 
 def event_study(frame: pd.DataFrame, y: str = "y", time: str = "month",
                 treated: str = "treated", post: str = "post",
-                confidence: float = 0.95) -> pd.DataFrame:
+                confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Effect by period relative to go-live: each period's gap between the groups minus the
     baseline's gap, gap = mean(y | treated) - mean(y | control).
 
@@ -349,7 +350,7 @@ class Slopes:
 
 def pre_trends(frame: pd.DataFrame, y: str = "y", time: str = "month",
                treated: str = "treated", post: str = "post",
-               confidence: float = 0.95, cluster: str | None = None) -> Slopes:
+               confidence: float = CONFIDENCE, cluster: str | None = None) -> Slopes:
     """Parallel trends is about slopes, not levels: OLS y ~ k + t + k:t on the rows before
     go-live (k = period number), so the k:t coefficient is the difference of the two
     groups' slopes per period (heteroscedasticity-robust HC1 errors; with ``cluster``,
@@ -410,7 +411,7 @@ def region_permutation(frame: pd.DataFrame, control: str, y: str = "y",
 
 
 def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
-                   confidence: float = 0.95) -> Comparison:
+                   confidence: float = CONFIDENCE) -> Comparison:
     """Paired t-test of ``after`` - ``before`` for the same units (users who answered both survey
     waves), with the t interval of the mean difference; pairs with a missing value are
     dropped. More powerful than comparing two waves as unrelated samples. ``measure``: the name the
@@ -428,7 +429,7 @@ def compare_paired(before: pd.Series, after: pd.Series, measure: str = "mean",
 
 
 def compare_means(control: pd.Series, treated: pd.Series, measure: str = "mean",
-                  confidence: float = 0.95) -> Comparison:
+                  confidence: float = CONFIDENCE) -> Comparison:
     """Welch t-test of mean(``treated``) - mean(``control``), with its interval; used on per-user
     changes, it is the difference-in-differences of paired data. ``measure``: the name the result
     carries."""

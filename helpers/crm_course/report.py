@@ -26,7 +26,7 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .importer import provenance
-from .inference import change_text
+from .inference import ALPHA, change_text
 from .kpis import evaluation as ev
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
@@ -341,7 +341,7 @@ class Report:
         }
 
 
-def chance_note(tested: int, alpha: float = 0.05) -> list[str]:
+def chance_note(tested: int, alpha: float = ALPHA) -> list[str]:
     """How often at least one of ``tested`` independent tests at level ``alpha`` clears it
     by chance alone, 1 - (1 - alpha)^tested, for reading the 'beyond chance' lines; []
     when none was tested."""

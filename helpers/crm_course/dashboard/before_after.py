@@ -39,7 +39,7 @@ from matplotlib import transforms
 
 from .. import kpis, plots, report
 from ..data import CRM
-from ..inference import change_text
+from ..inference import CONFIDENCE, change_text
 from ..kpis import evaluation as ev
 from ..kpis.engine import mature_end
 from ..kpis.panels import panel_kpis
@@ -215,7 +215,7 @@ def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
     return f"{before} against {after}, {groups}"
 
 
-def review_result(crm: CRM, measure: str, confidence: float = 0.95) -> ReviewResult:
+def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> ReviewResult:
     """The report's before/after comparison of ``measure`` (a KPI of `measures`) and the
     engine's verdict on the changes' effect, at ``confidence``."""
     m = Measure(measure)

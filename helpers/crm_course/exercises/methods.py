@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from ..inference import ALPHA, POWER
+
 
 def _z(alpha: float, power: float) -> tuple[float, float]:
     from scipy.stats import norm
@@ -21,7 +23,7 @@ def _check(**rates: float) -> None:
             raise ValueError(f"{name} must be a proportion strictly between 0 and 1, got {p}")
 
 
-def n_pooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8,
+def n_pooled(p1: float, p2: float, alpha: float = ALPHA, power: float = POWER,
              continuity: bool = False) -> int:
     """Per-group n of the classical formula (pooled variance under no change):
     n = (z_a sqrt(2 pbar qbar) + z_b sqrt(``p1`` q1 + ``p2`` q2))^2 / (p2 - p1)^2, pbar = (p1+p2)/2;
@@ -39,7 +41,7 @@ def n_pooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8,
     return math.ceil(n)
 
 
-def n_unpooled(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
+def n_unpooled(p1: float, p2: float, alpha: float = ALPHA, power: float = POWER) -> int:
     """Per-group n of the Wald (unpooled) formula: (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2-p1)^2,
     ``p1`` and ``p2`` the two rates; ``alpha``: two-sided significance level; ``power``:
     wanted power."""
@@ -56,8 +58,8 @@ def _solve_rise(p0: float, gap) -> float:
     return float(brentq(gap, 1e-12, 1 - p0 - 1e-12))
 
 
-def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
-             power: float = 0.8) -> float:
+def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = ALPHA,
+             power: float = POWER) -> float:
     """Smallest rise d with d = (z_a + z_b) sqrt(``p0`` q0 / ``n_before`` + p1 q1 / ``n_after``),
     p1 = p0 + d (the Wald test's standard error at both rates). ``alpha``: two-sided significance
     level; ``power``: wanted power."""
@@ -67,8 +69,8 @@ def mde_wald(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
         p0 * (1 - p0) / n_before + (p0 + d) * (1 - p0 - d) / n_after))
 
 
-def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
-               power: float = 0.8, simple_mean: bool = False) -> float:
+def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = ALPHA,
+               power: float = POWER, simple_mean: bool = False) -> float:
     """Smallest rise d of the classical formula: d = z_a sqrt(pbar qbar (1/``n_before`` +
     1/``n_after``)) + z_b sqrt(``p0`` q0 / n_before + p1 q1 / n_after), p1 = p0 + d and pbar the
     pooled rate (n_before p0 + n_after p1) / (n_before + n_after). ``alpha``: two-sided significance
@@ -87,8 +89,8 @@ def mde_pooled(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
     return _solve_rise(p0, gap)
 
 
-def mde_baseline(p0: float, n_before: int, n_after: int, alpha: float = 0.05,
-                 power: float = 0.8) -> float:
+def mde_baseline(p0: float, n_before: int, n_after: int, alpha: float = ALPHA,
+                 power: float = POWER) -> float:
     """Smallest rise of the textbook shortcut, the baseline rate's variance in both groups:
     d = (z_a + z_b) sqrt(p0 q0 (1/n_before + 1/n_after)), ``p0`` the baseline rate,
     ``n_before`` and ``n_after`` the groups' sizes. ``alpha``: two-sided significance level;

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ... import feedback
 from ... import review as rv
+from ...inference import ALPHA, POWER
 from ...kpis.panels import treated_regions
 from .. import methods
 from ..mistakes import (
@@ -101,7 +102,7 @@ def leads_needed_after_the_fact(crm) -> int:
     return rv.sample_size_per_group(conversion(crm, False), conversion(crm, True))
 
 
-def leads_needed_one_sample(crm, alpha: float = 0.05, power: float = 0.8) -> int:
+def leads_needed_one_sample(crm, alpha: float = ALPHA, power: float = POWER) -> int:
     """The slip: n = ((z_(1-alpha/2) + z_power) / h)^2, the one-sample formula (half). ``alpha``:
     two-sided significance level; ``power``: wanted power."""
     from scipy.stats import norm
@@ -109,7 +110,7 @@ def leads_needed_one_sample(crm, alpha: float = 0.05, power: float = 0.8) -> int
     return math.ceil(((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2)
 
 
-def minimum_detectable_effect(crm, alpha: float = 0.05) -> float:
+def minimum_detectable_effect(crm, alpha: float = ALPHA) -> float:
     """Smallest rise from q1's rate the mature leads of the treated regions can detect. ``alpha``:
     two-sided significance level (80 % power)."""
     leads = _treated_leads(crm)
