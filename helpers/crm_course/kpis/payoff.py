@@ -6,8 +6,8 @@ Every estimate shares one basis (`first_year_basis`), the same regions for leads
 the leads a year of the regions the improvements went to (the treated regions: their leads
 created in the baseline, x 365 / its days), the margin per won deal of those leads
 (`roi.margin_per_won_deal`), the cost of those improvements (done changes with a target
-KPI that went live in the review window); the control region's leads and its later
-roll-out count in neither. Only the conversion uplift differs:
+KPI live in the review window in their first year, `basis.live_improvements`); the control
+region's leads and its later roll-out count in neither. Only the conversion uplift differs:
 
 * plan: the recorded target of lead conversion minus its recorded baseline (`plan_roi`,
   the one plan ROI of lesson 04, this review and the dashboard's what-if, itself priced
