@@ -54,6 +54,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..inference import signed
 from ..kpis.basis import KPI, plan_basis
 from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import action_plan, plan_roi, review_payoff
@@ -164,7 +165,7 @@ def lessons_plan_text(crm: CRM) -> str:
     if isinstance(plan, str):
         return plan
     return (f"Lessons 04 and 05 and the report price the recorded plan on lead conversion "
-            f"alone: {100 * plan.uplift:+.1f} percentage points (recorded target minus "
+            f"alone: {signed(100 * plan.uplift, '.1f')} percentage points (recorded target minus "
             f"recorded baseline) x {plan.basis.lead_words(crm)}, against "
             f"{crm.profile.money(plan.cost)}, the cost of the improvements planned there, "
             "first year: " + ", ".join(f"ROI {roi_text(plan.rois[a])} under {a}"
@@ -189,9 +190,9 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
                         f" against the lessons' {money(lessons.benefit)}")
                      + ("" if isinstance(lessons, str) or round(uplift, 6) == round(
                          lessons.uplift, 6) else
-                        f" (uplift {100 * uplift:+.2f} percentage points, the action plan's "
-                        "step from the baseline year to the target, against the recorded "
-                        f"plan's {100 * lessons.uplift:+.2f})")
+                        f" (uplift {signed(100 * uplift, '.2f')} percentage points, the "
+                        "action plan's step from the baseline year to the target, against the "
+                        f"recorded plan's {signed(100 * lessons.uplift, '.2f')})")
                      if not math.isnan(lead) else "lead conversion adds nothing here")
     others = [f"{words.kpi(n)} {money(b)}" for n, b in k.benefit.items()
               if n != KPI and not math.isnan(b) and b != 0]
@@ -449,7 +450,7 @@ class WhatIf:
     def _uplift(self, value: float, kpi: str, unit: str) -> str:
         """An uplift with its unit: percentage points for shares and 0-1 scores."""
         if unit_step(kpi)[1] == "point" and unit != "points":
-            return f"{value * 100:+.2f} percentage points"
+            return f"{signed(value * 100, '.2f')} percentage points"
         return ("+" if value >= 0 else "") + number(value, unit, self.crm.profile.currency)
 
     def _alt(self) -> str:
