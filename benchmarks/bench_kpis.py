@@ -334,15 +334,18 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
         (SELECT sum(cost) FROM ch) AS cost FROM k)
         SELECT {roi('benefit', 'cost')} FROM x"""
     # changes_roi, first year, naive before/after, on the one basis: the regions of the done
-    # changes with a target KPI that went live in the period; leads a year = their leads
+    # changes with a target KPI live in the period that went live in it or within the year
+    # before its end (min(first, last - 1 year + 1 day) <= start_date <= last); leads a year
+    # = their leads
     # created in the baseline x 365 / its days (rounded, ties to even as Python's round);
     # margin per won deal of those leads; uplift = their conversion in the period minus in
     # the same days a year earlier when the data hold them, else the whole baseline; the
     # period's 'after' side starts no earlier than the month the first of them went live
     b_days = (b_last - b_first).days + 1
     c = crm.changes
+    since = min(first, last - pd.DateOffset(years=1) + pd.Timedelta(days=1))
     live = c.start_date[((c.status == "done") & c.kpi.notna()
-                         & c.start_date.between(first, last)).to_numpy(dtype=bool)]
+                         & c.start_date.between(since, last)).to_numpy(dtype=bool)]
     after = max(first, live.min().to_period("M").to_timestamp()) if len(live) else first
     lo, hi = after - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
     if lo < pd.Timestamp(crm.meta["data_start"]):
@@ -353,7 +356,7 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
 
     in_reg = "r IN (SELECT r FROM reg)"
     q["changes_roi"] = f"""WITH ch AS (SELECT * FROM changes WHERE status = 'done'
-        AND kpi IS NOT NULL AND {within('start_date')}),
+        AND kpi IS NOT NULL AND start_date >= {_day(since)} AND start_date < {L1}),
         reg AS (SELECT DISTINCT r FROM (SELECT trim(unnest(string_split(regions,
         '{LIST_SEPARATOR}'))) AS r FROM ch) WHERE r <> ''),
         opp AS (SELECT o.*, CAST(u.region AS VARCHAR) AS r FROM opportunities o

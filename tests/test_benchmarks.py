@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from kpi_fixtures import make_crm
 
@@ -86,8 +87,8 @@ CHANGES = [
 TARGETS = [{"kpi": "lead_conversion_rate", "baseline": 0.1}]
 
 
-def _roi_values(bench_kpis, crm) -> dict[str, float]:
-    first, last = crm.period("all")
+def _roi_values(bench_kpis, crm, window=None) -> dict[str, float]:
+    first, last = window or crm.period("all")
     queries = bench_kpis.queries_for(crm, first, last)
     sql = bench_kpis.duckdb_values(bench_kpis.connect(crm, native=True),
                                    {k: queries[k] for k in ("crm_roi", "changes_roi")})
@@ -111,6 +112,11 @@ def test_roi_references_equal_hand_computed_values(bench_kpis):
     # conversion from 1 Mar (the month C1 went live) to 31 Mar 2/2 against the baseline's
     # 1/4: uplift 0.75 (from 1 Jan it would be 3/6, 0.25: the baseline counted as 'after')
     assert values["changes_roi"] == pytest.approx((0.75 * 25 * 600 - 1000) / 1000)   # 10.25
+    # a window starting after C1 went live (3 Mar) still prices C1, live in its first year:
+    # after 10-31 Mar, North O6 won (1 / 1); before, the baseline's 1 of 4: the same 10.25
+    later = _roi_values(bench_kpis, _crm(), (pd.Timestamp("2025-03-10"),
+                                             pd.Timestamp("2025-03-31")))
+    assert later["changes_roi"] == pytest.approx((0.75 * 25 * 600 - 1000) / 1000)
     # crm_roi: 8 leads (not O7, too young; not O10), 4 won within 30 days, reference 0.1;
     # margin (600 + 300 + 300 + 10,000) / 4 won; cost C1 + C2
     assert values["crm_roi"] == pytest.approx(((4 - 0.1 * 8) * 2800 - 1500) / 1500)

@@ -363,10 +363,21 @@ def test_the_projection_states_both_assumptions_and_the_measured_roi_beside_it(s
     for a in ASSUMPTIONS:
         assert f"{roi_text(p.rois[a])} under {a}" in text, a
     assert p.rois["earlier wins"] < p.rois["more wins"]
-    t = review_payoff(crm).table
+    payoff = review_payoff(crm)
+    t = payoff.table
     for row in ("difference-in-differences", "naive before/after"):
         for a in ASSUMPTIONS:
-            assert f"{roi_range(t, row, a)} under {a}" in text, (row, a)
+            assert roi_range(t, row, a) in text, (row, a)
+    # re-review of issue 28, finding 1: the what-if quotes the review's own ROI sentences,
+    # with the p-value and whether the changes are shown to have caused the difference
+    assert len(payoff.measured) >= 2
+    for sentence in payoff.measured:
+        assert sentence in payoff.sentences and sentence in text
+    if effect == 0:
+        assert "that the changes caused this difference is not shown" in text
+        assert "cannot separate the changes from the season and the market" in text
+        assert f"{roi_range(t, 'difference-in-differences', 'more wins')}" in text
+        assert "p = " in w.measured_text
     assert text.index("Projection, not a result") < text.index("Measured, not projected")
     assert w.measured_text in html.unescape(w.headline_box.value)
     judged = [s for s, tg in zip(w.statuses, p.kpis.target, strict=True) if tg == tg]

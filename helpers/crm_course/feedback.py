@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .inference import CONFIDENCE, compare_means, format_p
+from .inference import CONFIDENCE, compare_means, format_p, signed
 from .schema import LIKERT_ITEMS, LIKERT_LABELS, SUS_ITEMS
 
 SUS_AVERAGE = 68.0  # the average SUS score across published studies
@@ -256,5 +256,6 @@ def group_mean_sentence(values: pd.Series, groups: pd.Series, group: str, what: 
     verdict = "a difference beyond chance" if c.significant else (
         "within what chance alone produces")
     return (f"{head}, against {c.before:.0f} from the {c.n_before} others (difference "
-            f"{c.difference:+.0f}, {c.confidence:.0%} interval {c.ci_low:+.0f} to "
-            f"{c.ci_high:+.0f}, {format_p(c.p_value)}, {c.test}): {verdict}.")
+            f"{signed(c.difference, '.0f')}, {c.confidence:.0%} interval "
+            f"{signed(c.ci_low, '.0f')} to {signed(c.ci_high, '.0f')}, {format_p(c.p_value)}, "
+            f"{c.test}): {verdict}.")

@@ -73,18 +73,33 @@ def format_p(p: float, confidence: float = CONFIDENCE) -> str:
     return f"p = {p:.{digits}f}"
 
 
+def with_sign(value: float, magnitude: str) -> str:
+    """``magnitude`` (``value``'s size, already formatted) with ``value``'s sign, '+' or
+    '-'; none when it shows no non-zero digit (-0.0004 as '0.0 pp', never '-0.0 pp')."""
+    if not any(ch in "123456789" for ch in magnitude):
+        return magnitude
+    return ("+" if value >= 0 else "-") + magnitude
+
+
+def signed(number: float, spec: str) -> str:
+    """``number`` formatted with ``spec`` (no sign in it) and its sign (`with_sign`):
+    signed(3.14, '.1f') -> '+3.1', signed(-0.04, '.1f') -> '0.0'."""
+    return with_sign(number, format(abs(number), spec))
+
+
 def change_text(value: float, scale: str, digits: int | None = None) -> str:
     """``value`` (a change as a fraction) in its unit: 0.031 -> '+3.1 pp' (``scale``
     'points'), -0.2 -> '-20 %' ('relative'); one below 0.1 pp with two decimals (0.0004 ->
-    '+0.04 pp'); NaN -> 'n/a'. ``digits``: decimals of the points (None: as above), for
-    changes set to the hundredth of a point (a what-if's slider: '+1.10 pp')."""
+    '+0.04 pp'); one that rounds to zero without a sign ('0.00 pp'); NaN -> 'n/a'.
+    ``digits``: decimals of the points (None: as above), for changes set to the hundredth
+    of a point (a what-if's slider: '+1.10 pp')."""
     if value is None or math.isnan(value):
         return "n/a"
     if digits is None:
         digits = 1 if abs(value) >= 0.001 or value == 0 else 2
     if scale == "points":
-        return f"{value * 100:+.{digits}f} pp"
-    return f"{value * 100:+.{digits - 1}f} %"
+        return f"{signed(value * 100, f'.{digits}f')} pp"
+    return f"{signed(value * 100, f'.{digits - 1}f')} %"
 
 
 def cohens_h(p1: float, p2: float) -> float:

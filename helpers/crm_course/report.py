@@ -26,7 +26,7 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .importer import provenance
-from .inference import ALPHA, change_text
+from .inference import ALPHA, change_text, signed, with_sign
 from .kpis import evaluation as ev
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
@@ -119,12 +119,11 @@ def format_difference(value: float, unit: str) -> str:
     unit."""
     if pd.isna(value):
         return "n/a"
-    sign = "+" if value >= 0 else "-"
     if unit in ("share", "score 0-1"):
         return change_text(value, "points")
     if unit == "percent":  # a difference of two ROIs: points of percent
-        return f"{sign}{abs(value) * 100:,.0f} pp"
-    return sign + format_value(abs(value), unit)
+        return f"{signed(value * 100, ',.0f')} pp"
+    return with_sign(value, format_value(abs(value), unit))
 
 
 def period_name(start, end) -> str:

@@ -30,15 +30,30 @@ from .inference import (
     pre_trends,
     region_permutation,
     sample_size_per_group,
+    signed,
 )
 from .kpis.engine import compute
 from .kpis.panels import csat_answers, lead_outcomes, ticket_response_times
 
-__all__ = ["Comparison", "DiD", "Slopes", "cohens_h", "compare_means", "compare_medians",
+__all__ = ["Comparison", "DiD", "Slopes", "against_mde", "cohens_h", "compare_means",
+           "compare_medians",
            "compare_paired", "compare_proportions", "csat_answers",
            "difference_in_differences", "event_study", "format_p", "lead_outcomes",
            "minimum_detectable_effect", "no_power_plan", "observations_needed_after", "pre_trends",
-           "region_permutation", "sample_size_per_group", "ticket_response_times"]
+           "region_permutation", "sample_size_per_group", "signed", "ticket_response_times"]
+
+
+def against_mde(change: float, mde: float) -> str:
+    """The observed ``change`` (a difference of shares) set against the planned minimum
+    detectable effect ``mde`` (the smallest rise the plan sized, a share): a rise is at
+    least or below it; a fall is not compared with a rise, only named as one."""
+    head = f"The observed change, {signed(100 * change, '.1f')} points, is "
+    if change < 0:
+        return (f"{head}a fall; the {100 * mde:.1f}-point minimum detectable effect planned "
+                "above is the smallest rise a comparison of independent leads would likely "
+                "detect, so it sets no bar for a fall.")
+    return (f"{head}{'at least' if change >= mde else 'below'} the {100 * mde:.1f}-point "
+            "minimum detectable effect of a comparison of independent leads planned above.")
 
 
 def no_power_plan(crm: CRM, won: pd.Series) -> str | None:

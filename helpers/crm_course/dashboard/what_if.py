@@ -58,7 +58,7 @@ from ..inference import change_text
 from ..kpis import kpi_label
 from ..kpis.basis import KPI, plan_basis
 from ..kpis.engine import level_interval, possible_range
-from ..kpis.payoff import action_plan, plan_roi, review_payoff, roi_range
+from ..kpis.payoff import action_plan, plan_roi, review_payoff
 from ..kpis.roi import ASSUMPTIONS, DONE, conversion_benefit, roi_text
 from ..kpis.roi import roi as engine_roi
 from ..schema import region_names
@@ -532,10 +532,11 @@ class WhatIf:
                 f"{paid}{unpriced}")
 
     def measured(self) -> str:
-        """For the changes already done, the ROI the review measured, in one sentence
-        (`kpis.payoff.review_payoff`: the difference-in-differences row with its range, or
-        why there is none, and the naive before/after, under each pricing assumption);
-        "" when no change of the plan is done."""
+        """For the changes already done, the ROI the review measured, in the review's own
+        sentences (`kpis.payoff.review_payoff`, ``Payoff.measured``: the
+        difference-in-differences with its range, p and whether the changes are shown to
+        have caused it, or why there is none, and the naive before/after, under each pricing
+        assumption); "" when no change of the plan is done."""
         done = int((self.plan.status == DONE).sum())
         if not done:
             return ""
@@ -544,21 +545,9 @@ class WhatIf:
         payoff = review_payoff(self.crm)
         if isinstance(payoff, str):
             return f"{head}, but not on these data: {payoff.rstrip('.')}."
-        t = payoff.table
-
-        def row_words(row: str, name: str) -> str:
-            return (f"{name} {change_text(t.loc[row, 'uplift'], 'points')}, ROI "
-                    + " and ".join(f"{roi_range(t, row, a)} under {a}" for a in ASSUMPTIONS))
-
-        did = ("no difference-in-differences, so no controlled ROI ("
-               + payoff.no_did.rstrip(".") + ")" if math.isnan(t.loc[
-                   "difference-in-differences", "uplift"]) else
-               row_words("difference-in-differences", "the difference-in-differences"))
-        naive = ("no naive before/after" if math.isnan(t.loc["naive before/after", "uplift"])
-                 else row_words("naive before/after",
-                                "the naive before/after (no control group)"))
         return (f"{head} ({len(payoff.basis.improvements)} improvements live in the review "
-                f"window, cost {self.crm.profile.money(payoff.cost)}): {did}; {naive}.")
+                f"window, cost {self.crm.profile.money(payoff.cost)}). "
+                + " ".join(payoff.measured))
 
     def _draw(self, ax) -> None:
         p = self.projection

@@ -4,7 +4,7 @@ ROI on it (the registry KPI ``changes_roi``).
 basis (`first_year_basis`): the leads a year of the regions the improvements went to (the
 treated regions: their leads created in the baseline, x 365 / its days), the margin per
 won deal of those leads (`roi.margin_per_won_deal`), the cost of those improvements (done
-changes with a target KPI that went live in the review window); a control region's leads
+changes with a target KPI live in the window, in their first year); a control region's leads
 and its later roll-out count in neither.
 
 naive ROI (`naive_rois`): the treated regions' lead conversion in the review window against
@@ -44,12 +44,12 @@ KPI = "lead_conversion_rate"
 class Basis:
     """The one first-year basis of every ROI of the improvements (`first_year_basis`):
     ``regions`` the improvements went to, ``leads`` a year of those regions, ``margin``
-    per won deal of those leads, ``cost`` of the ``improvements`` (their ids) that went live
-    in the measured window ``first`` to ``last`` (the window asked for, from the first day
-    of the month the first of them went live, up to its last day whose leads are old
-    enough, `roi.measured_window`; for the plan, `plan_basis`, those planned for the review
-    period), ``baseline`` the (first, last) whose leads were
-    counted."""
+    per won deal of those leads, ``cost`` of the ``improvements`` (their ids) live in the
+    measured window ``first`` to ``last`` in their first year (`live_improvements`; the
+    window asked for, from the first day of the month the first of them went live, up to
+    its last day whose leads are old enough, `roi.measured_window`; for the plan,
+    `plan_basis`, those planned for the review period), ``baseline`` the (first, last)
+    whose leads were counted."""
 
     regions: tuple[str, ...]
     leads: int
@@ -83,9 +83,14 @@ class Basis:
     def words(self, crm: CRM) -> str:
         """The basis in words, for every page that shows an ROI of the improvements."""
         money = crm.profile.money
+        c = crm.changes
+        went = c.start_date[c.change_id.astype(str).isin(self.improvements)].min()
+        when = (f"from {self.first:%d %b %Y} to {self.last:%d %b %Y}" if went >= self.first
+                else f"from {went:%d %b %Y} to {self.last:%d %b %Y} (live in the window "
+                f"measured, {self.first:%d %b %Y} to {self.last:%d %b %Y}, in their first year)")
         return (f"{self.lead_words(crm)}, {money(self.cost)} cost of the "
                 f"{len(self.improvements)} improvement{'s' if len(self.improvements) != 1 else ''}"
-                f" that went live there from {self.first:%d %b %Y} to {self.last:%d %b %Y}; "
+                f" that went live there {when}; "
                 f"leads and cost cover the same regions; {self.control_words(crm)}")
 
     def control_words(self, crm: CRM) -> str:
@@ -112,9 +117,22 @@ def improvements(crm: CRM, first, last) -> pd.DataFrame:
     return c[done.to_numpy(dtype=bool)]
 
 
+def live_improvements(crm: CRM, first, last) -> pd.DataFrame:
+    """The improvements live in the window [first, last] whose benefit it measures: those
+    that went live in it or, before it, within the year before its end (a first-year ROI;
+    one gone live over a year earlier has had its first year): `improvements` with
+
+        min(first, last - 1 year + 1 day) <= start_date <= last.
+    """
+    year = last - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    return improvements(crm, min(first, year), last)
+
+
 def first_year_basis(crm: CRM, start, end) -> Basis | str:
     """The one basis of every ROI of the improvements live in [start, end] (the window is
-    cut where its leads stop being old enough, `roi.measured_window`):
+    cut where its leads stop being old enough, `roi.measured_window`): those that went live
+    in it or, before it, within the year before its end (`live_improvements`), so the
+    benefit, measured over the whole window, and the cost cover the same improvements,
 
         regions = the regions of those improvements (``changes.regions``),
         leads   = leads of those regions created in the baseline (``crm.period
@@ -132,11 +150,11 @@ def first_year_basis(crm: CRM, start, end) -> Basis | str:
     if missing:
         return f"{CANNOT}{', '.join(missing)} missing in this dataset."
     first, last = measured_window(crm, start, end)
-    changes = improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
+    changes = live_improvements(crm, first, last) if last >= first else crm.changes.iloc[:0]
     if len(changes):  # the 'after' side: nothing before the month the first went live
         first = max(first, changes.start_date.min().to_period("M").to_timestamp())
-    return _basis(crm, changes, first, last, "went live in the review window (up to its "
-                  "last day whose leads are old enough)")
+    return _basis(crm, changes, first, last, "live in the window (up to its last day whose "
+                  "leads are old enough) that went live in it or within the year before its end")
 
 
 def plan_basis(crm: CRM) -> Basis | str:
@@ -286,10 +304,11 @@ def _interval_text(low: float, high: float) -> str:
 
 
 def changes_roi(crm: CRM, start, end, *, by: str | None = None) -> Result:
-    """ROI of the improvements (done changes with a target KPI) that went live in the
-    period, first year, naive before/after (no control group), more wins, on the one
-    basis of every ROI of the improvements (`first_year_basis`: the regions the
-    improvements went to, for leads and cost alike):
+    """ROI of the improvements (done changes with a target KPI) live in the period in
+    their first year (`live_improvements`: went live in it or within the year before its end),
+    naive before/after (no control group), more wins, on the one basis of every ROI of the
+    improvements (`first_year_basis`: the regions the improvements went to, for leads and
+    cost alike):
 
         roi = (uplift x leads a year x margin per won deal - cost) / cost, through `roi`,
 
@@ -300,8 +319,9 @@ def changes_roi(crm: CRM, start, end, *, by: str | None = None) -> Result:
 
     Returns
     -------
-    float; NaN when no improvement with a cost went live in the period, no deal was won,
-    or the period or its baseline has no lead of those regions old enough to count.
+    float; NaN when no improvement with a cost is live in the period in its first year, no
+    deal was won, or the period or its baseline has no lead of those regions old enough to
+    count.
     """
     groups = fixed_groups(by)
     return groups.result(np.array([naive_roi(crm, start, end)]), "changes_roi")

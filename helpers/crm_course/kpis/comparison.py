@@ -262,6 +262,8 @@ def group_against_others(crm: CRM, name: str, start, end, by: str, group: str,
     verdict = ("a difference beyond chance" if c.significant
                else "within what chance alone produces")
     return (f"its {label} is {c.after:.1%} (n={c.n_after:,}) against {c.before:.1%} in the "
-            f"other {len(others)} pooled (n={c.n_before:,}; {100 * c.difference:+.1f} pp, "
-            f"{c.confidence:.0%} interval {100 * c.ci_low:+.1f} to {100 * c.ci_high:+.1f} pp, "
+            f"other {len(others)} pooled (n={c.n_before:,}; "
+            f"{inference.signed(100 * c.difference, '.1f')} pp, "
+            f"{c.confidence:.0%} interval {inference.signed(100 * c.ci_low, '.1f')} to "
+            f"{inference.signed(100 * c.ci_high, '.1f')} pp, "
             f"{inference.format_p(c.p_value, c.confidence)}): {verdict}.")

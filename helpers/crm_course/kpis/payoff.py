@@ -6,8 +6,8 @@ Every estimate shares one basis (`first_year_basis`), the same regions for leads
 the leads a year of the regions the improvements went to (the treated regions: their leads
 created in the baseline, x 365 / its days), the margin per won deal of those leads
 (`roi.margin_per_won_deal`), the cost of those improvements (done changes with a target
-KPI that went live in the review window); the control region's leads and its later
-roll-out count in neither. Only the conversion uplift differs:
+KPI live in the review window in their first year, `basis.live_improvements`); the control
+region's leads and its later roll-out count in neither. Only the conversion uplift differs:
 
 * plan: the recorded target of lead conversion minus its recorded baseline (`plan_roi`,
   the one plan ROI of lesson 04, this review and the dashboard's what-if, itself priced
@@ -64,6 +64,8 @@ class Payoff:
     basis: Basis
     sentences: tuple[str, ...]
     no_did: str = ""  # why there is no difference-in-differences row ("" when there is)
+    measured: tuple[str, ...] = ()  # the ROI sentences of ``sentences`` without the plan's
+
 
     @property
     def leads(self) -> int:
@@ -176,10 +178,15 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
                 math.nan if math.isnan(u) else
                 roi(conversion_benefit(u, basis.leads, basis.margin, a, days), basis.cost)
                 for u in table[column]]
+    did_words, plan_words = _sentences(crm, table, intervals, verdict, confidence)
+    naive_words = _naive_sentence(crm, table, basis, naive)
+    head = (f"Basis of every estimate, the first year: {basis.words(crm)}. Only the uplift in "
+            f"lead conversion (won within {crm.profile.maturity_days} days) differs. ROI is "
+            "in percent and never below -100 % (the whole cost lost).")
     return Payoff(table, intervals, basis,
-                  tuple(_sentences(crm, table, intervals, basis, verdict, naive,
-                                   confidence)),
-                  verdict.conclusion if math.isnan(verdict.effect) else "")
+                  (head, *did_words, plan_words, *naive_words),
+                  verdict.conclusion if math.isnan(verdict.effect) else "",
+                  (*did_words, *naive_words))
 
 
 def design_intervals(crm: CRM, verdict, confidence: float = ev.CONFIDENCE
@@ -214,11 +221,11 @@ def roi_range(table: pd.DataFrame, row: str, a: str) -> str:
             f"{roi_text(t[f'roi {a} high'])})")
 
 
-def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, verdict,
-               naive, confidence: float) -> list[str]:
-    out = [f"Basis of every estimate, the first year: {basis.words(crm)}. Only the uplift in "
-           f"lead conversion (won within {crm.profile.maturity_days} days) differs. ROI is in "
-           "percent and never below -100 % (the whole cost lost)."]
+def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, verdict,
+               confidence: float) -> tuple[list[str], str]:
+    """(the difference-in-differences' ROI sentences, or why there is none; the plan's
+    sentence against them)."""
+    out = []
     did = table.loc["difference-in-differences"]
     plan = table.loc["plan", "roi more wins"]
     earlier = table.loc["plan", "roi earlier wins"]
@@ -227,45 +234,49 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, basis: Basis, ver
                   f"of {roi_text(plan)} under more wins")
     if math.isnan(did.uplift):
         out.append(f"No difference-in-differences, so no controlled ROI: {verdict.conclusion}")
-        out.append(f"{plan_words} and {roi_text(earlier)} under earlier wins: "
-                   + ("no plan is recorded." if math.isnan(plan) else
-                      "without a controlled estimate the review can neither confirm nor "
-                      "refute it."))
-    else:
-        caused = ("every check of the verdict passed" if verdict.established else
-                  "that the changes caused this difference is not shown, so this is what the "
-                  "changes would return if the difference were their effect")
-        low, high = intervals["randomisation"]
-        bounded = math.isfinite(low + high)
-        sources = " and by ".join(
-            f"{name} ({_interval_text(lo, hi)}, {format_p(p)})"
-            for name, (lo, hi, p) in verdict.by_clustering.items() if math.isfinite(lo + hi))
-        sources = f"errors clustered by {sources}"
-        if bounded:
-            sources += (" and the effects the randomisation check over the regions does not "
-                        f"reject ({_interval_text(low, high)})")
+        return out, (f"{plan_words} and {roi_text(earlier)} under earlier wins: "
+                     + ("no plan is recorded." if math.isnan(plan) else
+                        "without a controlled estimate the review can neither confirm nor "
+                        "refute it."))
+    caused = ("every check of the verdict passed" if verdict.established else
+              "that the changes caused this difference is not shown, so this is what the "
+              "changes would return if the difference were their effect")
+    low, high = intervals["randomisation"]
+    bounded = math.isfinite(low + high)
+    sources = " and by ".join(
+        f"{name} ({_interval_text(lo, hi)}, {format_p(p)})"
+        for name, (lo, hi, p) in verdict.by_clustering.items() if math.isfinite(lo + hi))
+    sources = f"errors clustered by {sources}"
+    if bounded:
+        sources += (" and the effects the randomisation check over the regions does not "
+                    f"reject ({_interval_text(low, high)})")
+    out.append(
+        f"From the difference-in-differences ({change_text(did.uplift, 'points')}; range "
+        f"{_interval_text(did.low, did.high)}, {format_p(verdict.p_value)}, the verdict's "
+        f"standard: the wider on each side of the intervals and the larger p from "
+        f"{sources}; {caused}): if the extra wins are deals that would otherwise "
+        f"be lost (more wins), ROI {roi_range(table, 'difference-in-differences', 'more wins')}"
+        "; if they are the same deals won sooner (earlier wins, margin worth "
+        f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "
+        f"{roi_range(table, 'difference-in-differences', 'earlier wins')}.")
+    if not bounded:
         out.append(
-            f"From the difference-in-differences ({change_text(did.uplift, 'points')}; range "
-            f"{_interval_text(did.low, did.high)}, {format_p(verdict.p_value)}, the verdict's "
-            f"standard: the wider on each side of the intervals and the larger p from "
-            f"{sources}; {caused}): if the extra wins are deals that would otherwise "
-            f"be lost (more wins), ROI {roi_range(table, 'difference-in-differences', 'more wins')}"
-            "; if they are the same deals won sooner (earlier wins, margin worth "
-            f"{100 * DISCOUNT_RATE:.0f} % a year), ROI "
-            f"{roi_range(table, 'difference-in-differences', 'earlier wins')}.")
-        if not bounded:
-            out.append(
-                f"The check that follows how the changes were assigned, randomisation over "
-                f"the {verdict.regions} regions, gives {format_p(verdict.p_randomisation)} "
-                f"and, with {verdict.regions} regions, rejects no effect at all at the "
-                f"{confidence:.0%} level (its p is never below {1 / verdict.regions:.2f}): "
-                "on the design's own terms the ROI could lie anywhere from -100 % up, and "
-                "the range above rests on clustered errors, which few regions make "
-                "unreliable.")
-        out.append(f"{plan_words}: {_where(plan, did, 'more wins', bounded)}; under "
-                   f"earlier wins {roi_text(earlier)}: "
-                   f"{_where(earlier, did, 'earlier wins', bounded)}.")
+            f"The check that follows how the changes were assigned, randomisation over "
+            f"the {verdict.regions} regions, gives {format_p(verdict.p_randomisation)} "
+            f"and, with {verdict.regions} regions, rejects no effect at all at the "
+            f"{confidence:.0%} level (its p is never below {1 / verdict.regions:.2f}): "
+            "on the design's own terms the ROI could lie anywhere from -100 % up, and "
+            "the range above rests on clustered errors, which few regions make "
+            "unreliable.")
+    return out, (f"{plan_words}: {_where(plan, did, 'more wins', bounded)}; under "
+                 f"earlier wins {roi_text(earlier)}: "
+                 f"{_where(earlier, did, 'earlier wins', bounded)}.")
+
+
+def _naive_sentence(crm: CRM, table: pd.DataFrame, basis: Basis, naive) -> list[str]:
+    """The naive before/after's ROI sentence ([] without one)."""
     row = table.loc["naive before/after"]
+    out = []
     if not math.isnan(row.uplift):
         rule = ev.baseline_rule(crm, (basis.first, basis.last)).split(":")[0]
         out.append(

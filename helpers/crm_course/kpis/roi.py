@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import CRM
+from ..inference import signed
 from ._common import (
     Result,
     divide,
@@ -188,7 +189,7 @@ def roi_text(value: float) -> str:
     as a fraction."""
     if value is None or np.isnan(value):
         return "n/a"
-    return f"{value * 100:+,.0f} %"
+    return f"{signed(value * 100, ',.0f')} %"
 
 
 def conversion_benefit(uplift: float, leads: float, margin: float, assumption: str,

@@ -14,8 +14,8 @@ import pandas as pd
 
 from ..data import CRM
 from ..inference import CONFIDENCE
-from ._common import GROUPINGS, check_by, group_labels, period, shared_work
-from .basis import naive_roi_words
+from ._common import GROUPINGS, check_by, group_labels, maturity_cut, period, shared_work
+from .basis import first_year_basis, naive_roi_words
 from .engine import (
     evaluate,
     level_interval,
@@ -127,6 +127,19 @@ def _roi_range(crm: CRM, name: str, first, last) -> str:
     if name == "changes_roi":
         return naive_roi_words(crm, first, last)
     return crm_roi_words(crm, first, last) if name == "crm_roi" else ""
+
+
+def _window_note(crm: CRM, name: str, note: str, first, last) -> str:
+    """The engine's ``note`` (maturity) of KPI ``name`` over [first, last], naming the window
+    the value is measured on: for ``changes_roi`` it starts no earlier than the month the
+    first improvement went live (`basis.first_year_basis`), so the note names that."""
+    basis = first_year_basis(crm, first, last) if name == "changes_roi" else ""
+    if isinstance(basis, str) or basis.first <= first:
+        return note
+    cut = maturity_cut(crm, basis.first, last)[1]
+    return (f"{cut or f'measured {basis.first:%d %b %Y} to {basis.last:%d %b %Y}'}; the "
+            "measured window starts on the first day of the month the first improvement went "
+            "live")
 
 
 def crm_roi_words(crm: CRM, first, last, confidence: float = CONFIDENCE) -> str:
@@ -292,8 +305,9 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
                 values = [np.nan] * len(labels)
             else:
                 measured = evaluate(crm, name, first, last, **({"by": by} if by else {}))
-                note = "; ".join(n for n in (measured.note, note, _roi_range(crm, name,
-                                                                              first, last))
+                note = "; ".join(n for n in (_window_note(crm, name, measured.note, first,
+                                                          last),
+                                             note, _roi_range(crm, name, first, last))
                                  if n)
                 values = ([measured.value] if by is None else
                           measured.value.reindex(labels).to_numpy(dtype=float))
