@@ -114,13 +114,17 @@ def lines(crm: CRM) -> list[str]:
 
 
 def without_company(crm: CRM) -> list[str]:
-    """The deals of ``crm`` without a company, in a sentence, with those the export listed
-    under several companies (a HubSpot deal '9105;9102', company cleared at import:
+    """The deals of ``crm`` without a company, in a sentence (where they count: sales KPIs
+    split by region take the owner's region; a count by the company's region, such as
+    the report's small groups, leaves them out), with those the export listed under
+    several companies (a HubSpot deal '9105;9102', company cleared at import:
     provenance ``several``) counted apart, as import_report.md counts them."""
     orphans = int(crm.opportunities.account_id.isna().sum())
     several = min(((crm.provenance or {}).get("several") or {}).get(
         "opportunities", {}).get("rows", 0), orphans)
-    kept = "kept; they count in the sales KPIs and in no account's figures"
+    kept = ("kept; they count in the sales KPIs, also when split by the owner's region, "
+            "and in no account's figures: a count by the company's region, such as the "
+            "report's small groups of leads, leaves them out")
     out = []
     if orphans > several:
         out.append(f"Deals without a company: {orphans - several:,} ({kept}).")
