@@ -218,8 +218,10 @@ def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None
     """Amount cells of ``frame`` (the converted table of ``conv``) whose currency code or
     symbol (`values.read_cell`) is not the row's currency: the table's currency column
     ``code`` (``frame['_currency']``) or, without one, the currency declared (--currency
-    or the mapping's): problems of ``conv`` naming both. A row currency that is no ISO
-    code is the `currency` module's problem."""
+    or the mapping's): problems of ``conv`` naming both. Signs that stand for several of
+    the currency column's currencies ('$' in an MXN and USD export) are noted
+    (`shared_sign`). A row currency that is no ISO code is the `currency` module's
+    problem."""
     declared = conv.currency or conv.mapping.policies.get("currency")
     if code is not None and "_currency" in frame:
         row, said = frame["_currency"], f"the row's currency column '{code}' says"
@@ -228,9 +230,14 @@ def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None
         said = f"the export's currency is {declared} (--currency or 'currency' in the mapping)"
     else:
         return
+    held = set(row.dropna())   # the export's currencies
     for name, marks in conv.marks.items():
         clash = np.array([is_currency(r) and bool(m) and r not in m   # else: `currency`
                           for r, m in zip(row, marks, strict=True)], dtype=bool)
+        shared = np.array([is_currency(r) and r in m and len(held & set(m)) > 1
+                           for r, m in zip(row, marks, strict=True)], dtype=bool)
+        if shared.any() and code is not None:
+            shared_sign(conv, name, shared, sorted(held & set().union(*marks[shared])), code)
         if clash.any():
             rule = conv.tm.rules[name]
             text = source_text(conv.raw, rule)
@@ -239,3 +246,19 @@ def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None
                 f"{quote_values(text[clash])} at {conv.lines(clash)} name a currency other "
                 f"than {said} ({quote_values(row[clash])}). Correct the amount or the "
                 "currency in the export")
+
+
+def shared_sign(conv: Converter, name: str, rows: np.ndarray, codes: list[str],
+                code: str) -> None:
+    """A note of ``conv``: amounts of column ``name`` at ``rows`` carry a sign such as '$'
+    that stands for several of the export's currencies (``codes``). Each is read in its
+    row's currency (column ``code``), with which the sign agrees; not refused, since a CRM
+    writes its locale's sign on every amount."""
+    rule = conv.tm.rules[name]
+    text = source_text(conv.raw, rule)
+    conv.report.notes.append(
+        f"{conv.where(TABLES[conv.tm.table].column(name), rule)}: {int(rows.sum()):,} "
+        f"amount(s) at {conv.lines(rows)} (e.g. {quote_values(text[rows].head(3))}) carry a "
+        f"sign that stands for more than one of the export's currencies "
+        f"({', '.join(codes)}): each is read in its row's currency from column '{code}', "
+        "which the sign does not contradict; check a few in the CRM")
