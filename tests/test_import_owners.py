@@ -75,7 +75,7 @@ def test_deals_of_an_owner_missing_from_the_users_export_are_kept_under_a_placeh
     won = crm.opportunities[(crm.opportunities.stage == "won")
                             & crm.opportunities.close_date.between(first, last)]
     mine = won.amount[won.owner_id == key].sum() / won.amount.sum()
-    cautioned = provenance.rep_share(crm)
+    cautioned = provenance.rep_share(crm, [(first, last)])
     assert bool(cautioned) == (mine >= 1 - REP_SHARE)
     if cautioned:
         assert f"{mine:.0%} by the placeholder of owners missing" in cautioned[0]
@@ -127,8 +127,9 @@ def test_day_and_month_the_other_way_round_are_named_without_a_false_claim(tmp_p
         import_export(folder, "salesforce-de", tmp_path / "out")
     said = str(err.value)
     assert "every date reads both day-first and month-first" not in said   # not true here
-    assert ("cannot be read as the mapping's %d.%m.%Y %H:%M and %d.%m.%Y, but every date "
-            "reads as %m.%d.%Y %H:%M and %m.%d.%Y") in said
+    assert ("cannot be read as the mapping's %d.%m.%Y %H:%M (created) and %d.%m.%Y "
+            "(closed), but every date reads as %m.%d.%Y %H:%M (created) and %m.%d.%Y "
+            "(closed)") in said
 
 
 def test_the_placeholder_owner_is_no_rep_and_no_licensed_user(tmp_path):

@@ -4,6 +4,7 @@ and the report cautions that sales per rep credits them with others' deals."""
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -44,12 +45,62 @@ def test_most_departments_empty_warns_and_cautions(tmp_path):
     assert share < 0.5
     said = provenance.rep_share(crm)
     first, last = crm.period("review")
-    assert len(said) == 1 and (f"only {share:.0%} of the amount won from {first:%d %b %Y} "
-                               f"to {last:%d %b %Y} (the review window)") in said[0]
-    assert said[0] in provenance.cautions(crm)
+    assert len(said) == 2 and (f"only {share:.0%} of the amount won from {first:%d %b %Y} "
+                               f"to {last:%d %b %Y} (the review window)") in said[1]
+    assert "(the baseline it is compared with)" in said[0]   # low there too
+    assert said == provenance.cautions(crm)[:2]
     # the window the KPI is shown for, not the whole data (25 %, a second finding)
     assert f"{_won_share(crm, '005Aa00000Kx1AAA', 'all'):.0%}" == "25%" != f"{share:.0%}"
-    assert said[0] in course_report.assemble(crm, "sales").cautions
+    assert set(said) <= set(course_report.assemble(crm, "sales").cautions)
+
+
+def _move_won_to(tmp_path: Path, owner: str, first, last) -> None:
+    """The imported dataset in tmp_path/out with every deal won from ``first`` to ``last``
+    given to ``owner`` (a user key)."""
+    deals = pd.read_csv(tmp_path / "out" / "opportunities.csv", dtype=str,
+                        keep_default_na=False)
+    close = pd.to_datetime(deals.close_date, errors="coerce")
+    deals.loc[(deals.stage == "won") & close.between(first, last), "owner_id"] = owner
+    deals.to_csv(tmp_path / "out" / "opportunities.csv", index=False)
+
+
+def test_a_low_share_in_the_baseline_alone_is_cautioned(tmp_path):
+    """Reps own the review window's won amount but not the baseline's: the report compares
+    sales per rep between the two, so the baseline is named and the mix said."""
+    blank = [f"005Aa00000Kx{i}AAA" for i in range(2, 7)]
+    import_export(_export(tmp_path, blank), "salesforce", tmp_path / "out")
+    crm = load_crm(tmp_path / "out", cache=False)
+    _move_won_to(tmp_path, "005Aa00000Kx1AAA", *crm.period("review"))
+    crm = load_crm(tmp_path / "out", cache=False)
+    assert _won_share(crm, "005Aa00000Kx1AAA") == 1.0
+    (first, last), _ = provenance.comparison_baseline(crm, crm.period("review"))
+    said = course_report.assemble(crm, "sales").cautions
+    low = [c for c in said if "of the sales department" in c]
+    share = _won_share(crm, "005Aa00000Kx1AAA", "baseline")
+    assert len(low) == 1 and (f"owns only {share:.0%} of the amount won from "
+                              f"{first:%d %b %Y} to {last:%d %b %Y} (the baseline it is "
+                              "compared with)") in low[0]
+    assert any("so its change mixes in the change of that share" in c and "100% from" in c
+               for c in said)
+    mine = [c for c in said if c.startswith("Sales per rep")]
+    assert provenance.cautions(crm)[:2] == mine   # lesson 01's default: the same periods
+
+
+def test_an_amount_won_too_large_to_add_up_gives_no_nan(tmp_path):
+    """A dataset whose won amounts sum to infinity (written by hand: the import refuses
+    such amounts) gets a plain caution, never 'nan%' or a sentence broken off."""
+    blank = [f"005Aa00000Kx{i}AAA" for i in range(2, 7)]
+    import_export(_export(tmp_path, blank), "salesforce", tmp_path / "out")
+    deals = pd.read_csv(tmp_path / "out" / "opportunities.csv", dtype=str,
+                        keep_default_na=False)
+    won = deals.index[deals.stage == "won"]
+    deals.loc[won, "amount"] = "1e308"
+    deals.to_csv(tmp_path / "out" / "opportunities.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no numpy overflow warning either
+        said = provenance.rep_share(load_crm(tmp_path / "out", cache=False))
+    assert said and all("nan" not in c and "owned (see" not in c for c in said)
+    assert "too large to add up" in said[0]
 
 
 def test_departments_filled_no_warning(tmp_path):

@@ -36,8 +36,9 @@ def test_month_first_dates_read_day_first_are_an_error_showing_both_readings(tmp
     text = str(err.value)
     assert ("Opportunity.csv, columns CreatedDate and CloseDate (opportunities.created_date, "
             "close_date): every date reads both day-first and month-first, and read as "
-            "%d.%m.%Y %H:%M (the mapping) ") in text
-    assert "close before they were created; read as %m.%d.%Y %H:%M, 0 do" in text
+            "%d.%m.%Y %H:%M (created) and %d.%m.%Y (closed) (the mapping) ") in text
+    assert ("close before they were created; read as %m.%d.%Y %H:%M (created) and %m.%d.%Y "
+            "(closed), 0 do") in text
 
 
 def test_an_ambiguous_reading_that_keeps_the_order_is_noted(tmp_path):

@@ -132,8 +132,10 @@ def test_a_deal_without_a_company_is_kept_and_counted(tmp_path):
     assert orphans[["006Aa00000Op01AAA", "006Aa00000Op02AAA"]].isna().all()
     assert any("1 value(s) of 'AccountId' not found in Account.csv were cleared" in n
                for n in made.notes)
-    assert ("Deals without a company: 2 (kept; they count in the sales KPIs and in no "
-            "account's figures).") in provenance.lines(crm)
+    assert ("Deals without a company: 2 (kept; they count in the sales KPIs, also when split "
+            "by the owner's region, and in no account's figures: a count by the company's "
+            "region, such as the report's small groups of leads, leaves them out)."
+            ) in provenance.lines(crm)
     assert not crm.accounts.customer_since.isna().all()   # still derived from the others
     raw = pd.read_csv(folder / "Opportunity.csv", dtype=str)
     raw = raw[raw.IsDeleted != "true"]       # deleted in the CRM: filtered by the mapping

@@ -722,7 +722,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     quality = [_row(crm, n, baseline, window, table, before) for n in kpi_names("data quality")
                if not crm.missing("contacts")]
     cautions = (few_records(record_counts(crm, *window)) + after_data_end(crm)
-                + provenance.cautions(crm, window))
+                + provenance.cautions(crm, [baseline, window]))
     if kind == "whole baseline":
         cautions.append(f"The data do not reach back a year before the review window, so it "
                         f"is compared with the whole baseline ({period_name(*baseline)}), "

@@ -1,8 +1,9 @@
 """Numbers and money in an export: decimals read as the mapping declares (ambiguous
 values shown under both readings, never guessed; see `values.read_numbers`), negative
-amounts refused where the schema's minimum is 0 (`written`), and the column naming each
-row's currency (`currency_codes`), which a currency mark in an amount cell must agree
-with (`contradicted`)."""
+amounts refused where the schema's minimum is 0 (`written`), amounts too large to keep to
+the cent refused and amounts far above the rest of their column warned about (`sizes`),
+and the column naming each row's currency (`currency_codes`), which a currency mark in an
+amount cell must agree with (`contradicted`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from .report import TableReport
 
 if TYPE_CHECKING:
     from .columns import Converter
+
+CENT_LIMIT = 2 ** 53 / 100   # from here up a 64-bit float no longer holds every cent
+FAR_ABOVE = 1000   # an amount this many times its column's median or more is warned about
 
 
 def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -> pd.Series:
@@ -65,6 +69,7 @@ def read_numbers(conv: Converter, column: Column, rule: Rule, text: pd.Series) -
             "Correct those cells in the export (nothing in a cell is left out to make it "
             "read)")
     written(conv, column, rule, text, read)
+    sizes(conv, column, rule, text, read.values)
     if read.ambiguous.any():
         each = {sep: parse.read_numbers(text, sep, True, column.kind == "money",
                                         conv.mapping.currencies).values
@@ -178,12 +183,45 @@ def written(conv: Converter, column: Column, rule: Rule, text: pd.Series,
             conv.report.notes.append(f"{where}: {int(mask.sum())} value(s) {what}: {shown}")
 
 
+def sizes(conv: Converter, column: Column, rule: Rule, text: pd.Series,
+          values: pd.Series) -> None:
+    """Values of ``text`` (the export's ``column`` under ``rule``, read as ``values``) that
+    are not finite (any number column) or, in a money column, at or above `CENT_LIMIT` in
+    size are problems of ``conv``; money amounts more than `FAR_ABOVE` times the median
+    size of the column's non-zero amounts are warnings (an extra '000' typed)."""
+    where, size = conv.where(column, rule), values.abs()
+    money = column.kind == "money"
+    huge = (size >= CENT_LIMIT if money else np.isinf(values)).to_numpy()
+    if huge.any():
+        limit = (f"amounts must be below {CENT_LIMIT:,.0f} (about 9.0E+13), "
+                 "the largest size at which a computer's 64-bit number still keeps every "
+                 "cent" if money else "a number must be finite")
+        conv.problems.append(
+            f"{where}: {quote_values(text[huge])} at {conv.lines(huge)} "
+            f"{'is' if huge.sum() == 1 else 'are'} too large to read ({limit}). A typo or a "
+            "placeholder for 'unknown'? Correct those cells in the export, or empty them")
+    kept = size.where(~huge & (size > 0))
+    if not money:
+        return
+    median = float(kept.median())
+    far = (kept > FAR_ABOVE * median).to_numpy()
+    if far.any():
+        conv.report.warnings.append(
+            f"{where}: {quote_values(text[far])} at {conv.lines(far)} "
+            f"{'is' if far.sum() == 1 else 'are'} more than {FAR_ABOVE:,} times the median "
+            f"amount of the column ({median:,.2f}), kept as written: an extra '000' or a "
+            "misplaced decimal separator? Compare those deals with the CRM and correct the "
+            "export if so")
+
+
 def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None:
     """Amount cells of ``frame`` (the converted table of ``conv``) whose currency code or
     symbol (`values.read_cell`) is not the row's currency: the table's currency column
     ``code`` (``frame['_currency']``) or, without one, the currency declared (--currency
-    or the mapping's): problems of ``conv`` naming both. A row currency that is no ISO
-    code is the `currency` module's problem."""
+    or the mapping's): problems of ``conv`` naming both. Signs that stand for several of
+    the currency column's currencies ('$' in an MXN and USD export) are noted
+    (`shared_sign`). A row currency that is no ISO code is the `currency` module's
+    problem."""
     declared = conv.currency or conv.mapping.policies.get("currency")
     if code is not None and "_currency" in frame:
         row, said = frame["_currency"], f"the row's currency column '{code}' says"
@@ -192,9 +230,14 @@ def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None
         said = f"the export's currency is {declared} (--currency or 'currency' in the mapping)"
     else:
         return
+    held = set(row.dropna())   # the export's currencies
     for name, marks in conv.marks.items():
         clash = np.array([is_currency(r) and bool(m) and r not in m   # else: `currency`
                           for r, m in zip(row, marks, strict=True)], dtype=bool)
+        shared = np.array([is_currency(r) and r in m and len(held & set(m)) > 1
+                           for r, m in zip(row, marks, strict=True)], dtype=bool)
+        if shared.any() and code is not None:
+            shared_sign(conv, name, shared, sorted(held & set().union(*marks[shared])), code)
         if clash.any():
             rule = conv.tm.rules[name]
             text = source_text(conv.raw, rule)
@@ -203,3 +246,19 @@ def contradicted(conv: Converter, frame: pd.DataFrame, code: str | None) -> None
                 f"{quote_values(text[clash])} at {conv.lines(clash)} name a currency other "
                 f"than {said} ({quote_values(row[clash])}). Correct the amount or the "
                 "currency in the export")
+
+
+def shared_sign(conv: Converter, name: str, rows: np.ndarray, codes: list[str],
+                code: str) -> None:
+    """A note of ``conv``: amounts of column ``name`` at ``rows`` carry a sign such as '$'
+    that stands for several of the export's currencies (``codes``). Each is read in its
+    row's currency (column ``code``), with which the sign agrees; not refused, since a CRM
+    writes its locale's sign on every amount."""
+    rule = conv.tm.rules[name]
+    text = source_text(conv.raw, rule)
+    conv.report.notes.append(
+        f"{conv.where(TABLES[conv.tm.table].column(name), rule)}: {int(rows.sum()):,} "
+        f"amount(s) at {conv.lines(rows)} (e.g. {quote_values(text[rows].head(3))}) carry a "
+        f"sign that stands for more than one of the export's currencies "
+        f"({', '.join(codes)}): each is read in its row's currency from column '{code}', "
+        "which the sign does not contradict; check a few in the CRM")

@@ -1,6 +1,7 @@
 """Mapping one export file to one course table: each column read from its source
 (dates in `dates`, numbers in `amounts`, yes/no and labels here), defaults and absent
-optional columns filled and reported, formula-like cells noted; every problem collected
+optional columns filled and reported, formula-like cells, bidirectional-text controls
+and markup-like text noted; every problem collected
 with the file, column, lines and the setting to change."""
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from .reading import closest_header, source_text
 from .report import ImportReport, TableReport
 
 NUMBER_LIKE = re.compile(r"[+-]?[\d\s().,/-]+")   # '+49 40 555', '-12.5': not formulas
+# Text cells kept as data but named in the report: bidirectional-text controls (a value
+# shown in another order than stored) and markup-like text ('<' then a letter: '<script').
+ODD_TEXT = {
+    "hold bidirectional-text control characters (U+202A-202E, U+2066-2069, which make a "
+    "value display in another order than it is stored)":
+        re.compile("[\u202a-\u202e\u2066-\u2069]"),
+    "hold markup-like text ('<' followed by a letter, as in '<script')":
+        re.compile(r"<\s*/?\s*[A-Za-z!]")}
 
 
 class Converter:
@@ -135,6 +144,24 @@ class Converter:
             "data); open its CSV files in a spreadsheet only with every column imported "
             "as text")
 
+    def odd_text(self, frame: pd.DataFrame) -> None:
+        """Note, per pattern of `ODD_TEXT`, the text cells (ids, text, categories) of
+        ``frame`` that match it: counts, columns and lines; kept as written (data)."""
+        text = [c.name for c in TABLES[self.tm.table].columns
+                if c.kind in ("id", "text", "category")]
+        cells = frame[text].stack()
+        cells = cells[cells.map(lambda v: isinstance(v, str))]
+        for what, pattern in ODD_TEXT.items():
+            found = cells[cells.map(lambda v, p=pattern: bool(p.search(v)))]
+            if found.empty:
+                continue
+            rows = sorted({i for i, _ in found.index})
+            self.report.notes.append(
+                f"{self.tm.file}: {len(found)} cell(s) {what} in "
+                f"{', '.join(dict.fromkeys(c for _, c in found.index))} at "
+                f"{self.lines(self.raw.index.isin(rows))}: kept as written (the dataset is "
+                "data); check those records in the CRM")
+
     def absent_column(self, column: Column, rule: Rule) -> pd.Series:
         """Every row's value of the course ``column`` when the optional export column of
         ``rule`` (``if_missing``) is absent: ``if_missing``, translated like a label; the
@@ -206,6 +233,7 @@ class Converter:
         frame = pd.DataFrame(out, index=self.raw.index)
         frame["_line"] = self.raw.index.to_numpy() + 2   # blank lines are counted
         self.formulas(frame)
+        self.odd_text(frame)
         if tm.table == "opportunities":
             check_day_month(self, frame)
         currency_codes(self, frame, found, entry)

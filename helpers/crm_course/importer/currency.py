@@ -17,9 +17,11 @@ A rate is the number of units of the currency per one unit of the corporate curr
 
     amount_reporting = amount / rate[currency] * rate[reporting]
 
-with the rate in force on the row's date (the latest ``from_date`` on or before it; the
-deal's close date, else its created date; a campaign's start date ...). The reporting
-currency is the mapping's ``currency`` if given, else the one with rate 1.
+with the rate in force on the row's date (the latest ``from_date`` on or before it; a won
+or lost deal's close date, an open deal's created date (its close date is only expected,
+and the import clears it), a campaign's start date ...: `rate_days`, and the import report
+says which date chose how many rows' rates). The reporting currency is the mapping's
+``currency`` if given, else the one with rate 1.
 """
 
 from __future__ import annotations
@@ -149,6 +151,29 @@ def rate_on(rates: pd.DataFrame, currency: str, days: pd.Series) -> tuple[pd.Ser
     return rate, start
 
 
+def rate_days(table: str, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The day whose rate converts each row of ``frame`` (the converted ``table``): the
+    first present of its `RATE_DATES`, an open deal's close date left out (it is only
+    expected); and, per row, that date's name in words ('the close date'; '' when none)."""
+    from ..schema import OPEN_STAGES
+
+    day = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    chosen = pd.Series("", index=frame.index)
+    deals = table == "opportunities"
+    still = frame.stage.isin(OPEN_STAGES).to_numpy() if deals else np.zeros(len(frame), bool)
+    for column in RATE_DATES.get(table, ()):
+        dates = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        what = pd.Series(f"the {column.replace('_', ' ')}", index=frame.index)
+        if deals and column == "close_date":
+            dates = dates.where(~still)
+        elif deals and column == "created_date":
+            what = what.where(~still, "the created date of open deals (their close date is "
+                                      "only expected)")
+        take = day.isna() & dates.notna()
+        day, chosen = day.where(~take, dates), chosen.where(~take, what)
+    return day, chosen
+
+
 def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: str | None,
             rates_path: str | Path | None, notes: list[str], said: str = "the mapping",
             columns: dict[str, str] | None = None
@@ -232,9 +257,7 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
     conversions, already = [], 0   # rows already in the reporting currency
     for table, frame in carriers.items():
         dates = RATE_DATES.get(table, ())
-        day = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-        for column in dates:
-            day = day.fillna(pd.to_datetime(frame[column]).astype("datetime64[ns]"))
+        day, chosen = rate_days(table, frame)
         factor = pd.Series(np.nan, index=frame.index)
         money = frame[money_columns(TABLES[table])].notna().any(axis=1)
         for code in codes:
@@ -265,6 +288,11 @@ def resolve(frames: dict[str, pd.DataFrame], files: dict[str, str], declared: st
                     len(group), float(pd.to_numeric(group[first]).sum())))
         for column in money_columns(TABLES[table]):
             frame[column] = pd.to_numeric(frame[column]).astype("float64") * factor
+        converted = chosen[(factor != 1).to_numpy() & factor.notna().to_numpy()]
+        if len(converted):
+            notes.append(f"currency: {files[table]}: converted at the rate in force on "
+                         + "; on ".join(f"{what} for {n} row(s)" for what, n in
+                                        converted.value_counts(sort=False).items()))
     notes.append(f"currency: amounts in {counts} converted to {target} with "
                  f"{Path(rates_path).name} (rates listed under 'Currency conversions')"
                  + (f"; the {already} row(s) already in {target} are kept as they are"

@@ -129,33 +129,41 @@ def check_day_month(conv: Converter, frame: pd.DataFrame) -> None:
     if unread:   # the mapping's reading fails where the swapped one reads every date
         conv.problems.append(
             f"{where}: {unread} date(s) cannot be read as the mapping's "
-            f"{' and '.join(dict.fromkeys(s[0] for s in swapped))}, but every date reads as "
-            f"{' and '.join(dict.fromkeys(s[1] for s in swapped))}: the dates are probably "
-            f"month and day the other way round; set {_formats(conv, rules)} to the one "
-            "your CRM writes")
+            f"{_each([s[0] for s in swapped])}, but every date reads as "
+            f"{_each([s[1] for s in swapped])}: the dates are probably month and day the "
+            f"other way round; {_formats(conv, rules, [s[1] for s in swapped])}")
         return
     for created, closed in ((frame.created_date, frame.close_date),
                             (swapped[0][2], swapped[1][2])):
         counts.append(int((pd.to_datetime(closed) < pd.to_datetime(created)).sum()))
     closed = int(frame.close_date.notna().sum())
-    readings = (f"read as {swapped[0][0]} (the mapping) {counts[0]} of {closed} deals "
-                f"close before they were created; read as {swapped[0][1]}, {counts[1]} do")
+    readings = (f"read as {_each([s[0] for s in swapped])} (the mapping) {counts[0]} of "
+                f"{closed} deals close before they were created; read as "
+                f"{_each([s[1] for s in swapped])}, {counts[1]} do")
     if counts[0] > counts[1]:
         conv.problems.append(
             f"{where}: every date reads both day-first and month-first, and {readings}: "
-            f"the dates are probably {swapped[0][1]}; set {_formats(conv, rules)} to the "
-            "one your CRM writes")
+            f"the dates are probably written the other way; "
+            f"{_formats(conv, rules, [s[1] for s in swapped])}")
     elif (swapped[0][2] != pd.to_datetime(frame.created_date)).any():
         conv.report.notes.append(f"{where}: every date reads both day-first and "
                                  f"month-first; {readings}: the mapping's reading is kept")
 
 
-def _formats(conv: Converter, rules: list[Rule]) -> str:
-    """The settings that take effect for the deals' created and close dates (``rules``), in
-    words: each column's 'format' when it has one, else the table's date formats."""
-    own = conv.own_copy()
-    if all(r.format for r in rules):
-        return (f"'format' under tables.{conv.tm.table}.columns.created_date and "
-                f"close_date in {own}")
-    return (f"'date_format' and 'datetime_format' in {own} (or 'format' under "
-            f"tables.{conv.tm.table}.columns.created_date and close_date)")
+def _each(formats: list[str]) -> str:
+    """The created and close dates' ``formats`` in words: one when they agree, else
+    'F1 (created) and F2 (closed)'."""
+    if formats[0] == formats[1]:
+        return formats[0]
+    return f"{formats[0]} (created) and {formats[1]} (closed)"
+
+
+def _formats(conv: Converter, rules: list[Rule], formats: list[str]) -> str:
+    """What to set, in words: each of the deals' created and close date columns
+    (``rules``) to its own format of ``formats`` (the one that reads all its values)."""
+    table = f"tables.{conv.tm.table}.columns"
+    shared = "" if all(r.format for r in rules) else (
+        " ('date_format' and 'datetime_format' likewise if the export's other dates are "
+        "written the same way)")
+    return (f"if so, set 'format' under {table}.created_date to \"{formats[0]}\" and under "
+            f"{table}.close_date to \"{formats[1]}\"{shared}, in {conv.own_copy()}")

@@ -86,8 +86,9 @@ def filter_rows(mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
     """The rows of ``raw`` (the export file of ``tm``, as read) that the mapping's
     ``where`` keeps (e.g. IsDeleted false), before any value is read: a deleted row's
     retired label or unreadable date is no problem. Each row left out is recorded in
-    ``report`` with its reason (naming ``mapping``'s file). A ``where`` column not in the
-    file is skipped (the converter reports it)."""
+    ``report`` with its reason (naming ``mapping``'s file); rows a yes/no filter reads
+    from an empty cell (empty is no) are counted in its notes. A ``where`` column not in
+    the file is skipped (the converter reports it)."""
     kept = np.ones(len(raw), dtype=bool)
     reasons = pd.Series("", index=raw.index)
     for column, allowed in tm.where.items():
@@ -99,6 +100,15 @@ def filter_rows(mapping: Mapping, tm: TableMapping, raw: pd.DataFrame,
             if words <= set(group):
                 words = set(group)
         out = kept & ~text.isin(words).to_numpy()
+        if "" in words and "" not in allowed:   # a yes/no filter: an empty cell reads as no
+            empty = kept & (text == "").to_numpy()
+            if empty.any():
+                report.notes.append(
+                    f"{tm.file}, column '{column}': {int(empty.sum()):,} row(s) at "
+                    f"{quote_lines(raw.index[empty])} leave it empty, read as "
+                    f"'{parse.FALSE_WORDS[0]}' (an empty yes/no cell means no) and so "
+                    f"{'kept' if parse.FALSE_WORDS[0] in words else 'left out'} by 'where' "
+                    f"in {mapping.path.name}; check a few in the CRM")
         reasons[out] = (f"{FILTERED} '{column}' not {' or '.join(allowed)} (where in "
                         f"{mapping.path.name})")
         kept &= ~out

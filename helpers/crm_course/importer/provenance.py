@@ -11,14 +11,20 @@ on purpose, such as deleted records, are neither lost nor counted), the KPIs tha
 it (`biased`, from the registry's `KPI.reads`): a drop that is not random (open deals
 without an account) can bias them. `date_orders` counts the
 records whose dates are in an impossible order (`kpis.date_order`). `rep_share` cautions
-when the sales reps own less than `reps.REP_SHARE` of the amount won in the review window
-(where the report shows sales per rep), so the KPI credits them with others' deals.
+when the sales reps own less than `reps.REP_SHARE` of the amount won in a period the
+report shows sales per rep for (the review window and its baseline, `shown`), so the KPI
+credits them with others' deals there.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..data import CRM
 from ..kpis._common import in_period, period
+from ..kpis.baselines import comparison_baseline
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
 from ..schema import FUNNEL_STAGES
@@ -108,13 +114,17 @@ def lines(crm: CRM) -> list[str]:
 
 
 def without_company(crm: CRM) -> list[str]:
-    """The deals of ``crm`` without a company, in a sentence, with those the export listed
-    under several companies (a HubSpot deal '9105;9102', company cleared at import:
+    """The deals of ``crm`` without a company, in a sentence (where they count: sales KPIs
+    split by region take the owner's region; a count by the company's region, such as
+    the report's small groups, leaves them out), with those the export listed under
+    several companies (a HubSpot deal '9105;9102', company cleared at import:
     provenance ``several``) counted apart, as import_report.md counts them."""
     orphans = int(crm.opportunities.account_id.isna().sum())
     several = min(((crm.provenance or {}).get("several") or {}).get(
         "opportunities", {}).get("rows", 0), orphans)
-    kept = "kept; they count in the sales KPIs and in no account's figures"
+    kept = ("kept; they count in the sales KPIs, also when split by the owner's region, "
+            "and in no account's figures: a count by the company's region, such as the "
+            "report's small groups of leads, leaves them out")
     out = []
     if orphans > several:
         out.append(f"Deals without a company: {orphans - several:,} ({kept}).")
@@ -148,12 +158,12 @@ def not_measured(departments: dict, no_users: str | None = None) -> list[str]:
               f"{departments['setting']} and import again."]
 
 
-def cautions(crm: CRM, window=None) -> list[str]:
+def cautions(crm: CRM, windows=None) -> list[str]:
     """A caution per table that lost at least `LARGE_DROP` of its rows at import, naming
-    the KPIs computed from that table, after the `rep_share` caution for ``window``
-    (first, last day; default: the review window)."""
+    the KPIs computed from that table, after the `rep_share` cautions for ``windows``
+    (the periods the KPIs are shown for, each (first, last day); default: `shown`)."""
     made = crm.provenance or {"tables": {}}
-    out = rep_share(crm, window)
+    out = rep_share(crm, windows)
     for name, t in made["tables"].items():
         lost = {c: n for c, n in t["dropped"].items() if not c.startswith(FILTERED)}
         dropped = sum(lost.values())
@@ -166,27 +176,71 @@ def cautions(crm: CRM, window=None) -> list[str]:
     return out
 
 
-def rep_share(crm: CRM, window=None) -> list[str]:
-    """A caution when the users of the sales department own less than `REP_SHARE` of the
-    amount won in ``window`` (first, last day, as sales per rep counts it: deals won, with
-    an amount, closed in it; default: the review window, where the report shows the KPI):
-    sales per rep divides all of it by their rep-months. [] when they own more, when
-    nothing was won then, or when no user is a rep (then the KPI is not measured,
-    `not_measured`)."""
+def shown(crm: CRM) -> dict[tuple, str]:
+    """The periods a report shows the KPIs for, each (first, last day) with its name: the
+    review window's comparison baseline (`kpis.baselines.comparison_baseline`) and the
+    review window."""
     review = period(*crm.period("review"))
-    first, last = period(*window) if window is not None else review
-    o, users = crm.opportunities, crm.users
+    return {period(*comparison_baseline(crm, review)[0]): "the baseline it is compared with",
+            review: "the review window"}
+
+
+def rep_share(crm: CRM, windows=None) -> list[str]:
+    """A caution for each of ``windows`` (periods (first, last day); default: `shown`, the
+    baseline and the review window the report compares) in which the users of the sales
+    department own less than `REP_SHARE` of the amount won (as sales per rep counts it:
+    deals won, with an amount, closed in it): sales per rep divides all of it by their
+    rep-months. A last sentence says when the share differs between the windows, so the
+    KPI's change mixes in the share's. [] when they own more in every window, when
+    nothing was won, or when no user is a rep (then the KPI is not measured,
+    `not_measured`)."""
+    names = shown(crm)
+    reps = set(crm.users.user_id[crm.users.department == REP_DEPARTMENT])
+    if not reps:
+        return []
+    owned = {w: won_shares(crm, reps, *w) for w in
+             (names if windows is None else [period(*w) for w in windows])}
+    owned = {w: s for w, s in owned.items() if s is not None}
+    low = [w for w, s in owned.items() if not math.isfinite(s[0]) or s[0] < REP_SHARE]
+    out = [_rep_sentence(len(reps), w, names.get(w), *owned[w]) for w in low]
+    if out and len(low) < len(owned):
+        out.append(f"{kpi_label('sales_per_rep')} is compared between periods in which the "
+                   "sales reps own different shares of the amount won ("
+                   + ", ".join(f"{s:.0%} from {a:%d %b %Y} to {b:%d %b %Y}"
+                               for (a, b), (s, _) in owned.items() if math.isfinite(s))
+                   + "), so its change mixes in the change of that share.")
+    return out
+
+
+def won_shares(crm: CRM, reps: set, first, last) -> tuple[float, float] | None:
+    """The shares of the amount won from ``first`` to ``last`` (deals won, with an amount,
+    closed then) owned by ``reps`` (user keys) and by the placeholder owner; None when
+    nothing was won; NaN when the amount won is not a finite number."""
+    o = crm.opportunities
     won = o[(o.stage == FUNNEL_STAGES[-1]) & o.amount.notna()
             & in_period(o.close_date, first, last)]
-    reps = set(users.user_id[users.department == REP_DEPARTMENT])
-    total = float(won.amount.sum())
-    if not reps or total <= 0:
-        return []
-    share = float(won.amount[won.owner_id.isin(reps)].sum()) / total
-    if share >= REP_SHARE:
-        return []
-    placeholder = float(won.amount[won.owner_id.astype(str).str.startswith(
-        PLACEHOLDER["user_id"])].sum()) / total
+    with np.errstate(over="ignore"):   # a sum too large is said, not warned about
+        total = float(won.amount.sum())
+    if total <= 0:
+        return None
+    if not math.isfinite(total):
+        return math.nan, math.nan
+    placeholder = won.owner_id.astype(str).str.startswith(PLACEHOLDER["user_id"])
+    return (float(won.amount[won.owner_id.isin(reps)].sum()) / total,
+            float(won.amount[placeholder].sum()) / total)
+
+
+def _rep_sentence(reps: int, window: tuple, name: str | None, share: float,
+                  placeholder: float) -> str:
+    """The `rep_share` caution for ``window`` (first, last day; ``name``: which of the
+    report's periods it is, if one) where ``reps`` sales reps own ``share`` of the amount
+    won and the placeholder owner ``placeholder``."""
+    first, last = window
+    when = f"from {first:%d %b %Y} to {last:%d %b %Y}{f' ({name})' if name else ''}"
+    if not math.isfinite(share):
+        return (f"{kpi_label('sales_per_rep')}: the amount won {when} is too large to add "
+                "up, so neither the KPI nor the sales reps' share of it can be read; correct "
+                "the amounts (see import_report.md).")
     others = 1 - share - placeholder
     whose = [f"{placeholder:.0%} by the placeholder of owners missing from the users export"
              if placeholder >= 0.005 else "",
@@ -194,12 +248,10 @@ def rep_share(crm: CRM, window=None) -> list[str]:
              "department was empty and set to a default)" if others >= 0.005 else ""]
     high = (f"so it reads about {1 / share - 1:.0%} high" if share > 0 else
             "so it credits them with sales they did not make")
-    return [f"{kpi_label('sales_per_rep')}: the {_plural(len(reps), 'user')} of the sales "
-            f"department {'owns' if len(reps) == 1 else 'own'} only {share:.0%} of the amount "
-            f"won from {first:%d %b %Y} to {last:%d %b %Y}"
-            f"{' (the review window)' if (first, last) == review else ''}, yet the KPI "
-            f"divides all of it by their licensed months, {high}; the rest is owned "
-            f"{' and '.join(filter(None, whose))} (see import_report.md)."]
+    return (f"{kpi_label('sales_per_rep')}: the {_plural(reps, 'user')} of the sales "
+            f"department {'owns' if reps == 1 else 'own'} only {share:.0%} of the amount won "
+            f"{when}, yet the KPI divides all of it by their licensed months, {high}; the "
+            f"rest is owned {' and '.join(filter(None, whose))} (see import_report.md).")
 
 
 def biased(table: str) -> str:

@@ -4,8 +4,8 @@ the mapping does not translate to it has no rep: the import warns, naming the va
 found and the mapping key to set, and the report says those KPIs are not measured. An
 export that leaves most users' department empty (filled with the mapping's default) keeps
 few reps: the import warns (`check_default_department`), and the report cautions when the
-reps own less than `REP_SHARE` of the amount won in the review window
-(`provenance.rep_share`)."""
+reps own less than `REP_SHARE` of the amount won in a period the report shows the KPI
+for: the review window or its baseline (`provenance.rep_share`)."""
 
 from __future__ import annotations
 
