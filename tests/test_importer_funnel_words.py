@@ -30,8 +30,8 @@ def test_conversion_to_won_short_of_100_is_said_to_be_open_deals(tmp_path):
     funnel = [s for s in provenance.lines(crm) if s.startswith("Funnel")]
     assert len(funnel) == 1
     assert ("past the first step, a conversion short of 100% is deals still open at that "
-            "stage, not deals lost (Stage conversion won counts the deals still open at "
-            "negotiation as not yet won; they may still close)") in funnel[0]
+            f"stage, not deals lost ({kpis.kpi_label('stage_conversion_won')} counts the deals "
+            "still open at negotiation as not yet won; they may still close)") in funnel[0]
     assert funnel == [s for s in assemble(crm, "sales").provenance if s.startswith("Funnel")]
     text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
     assert ("what they miss of 100% is deals still open at the stage (not lost; they may "
