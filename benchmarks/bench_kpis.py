@@ -348,7 +348,7 @@ def sql_queries(crm: CRM, first: pd.Timestamp, last: pd.Timestamp) -> dict[str, 
                          & c.start_date.between(since, last)).to_numpy(dtype=bool)]
     after = max(first, live.min().to_period("M").to_timestamp()) if len(live) else first
     lo, hi = after - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
-    if lo < pd.Timestamp(crm.meta["data_start"]):
+    if lo < pd.Timestamp(crm.meta["data_start"]) or hi >= after:  # none, or overlapping
         lo, hi = b_first, b_last
 
     def created(a: pd.Timestamp, b: pd.Timestamp) -> str:

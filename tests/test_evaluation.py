@@ -244,6 +244,13 @@ def test_same_season_baseline_and_cut(leads):
     sample_like = make_crm(meta={"data_start": "2025-01-01", "data_end": "2026-03-31"})
     assert ev.same_season_baseline(sample_like, ("2026-01-01", "2026-03-31")) == (
         pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"))
+    # a window longer than a year (an import whose changes start mid-export) would share
+    # days with its year-earlier copy: the whole baseline stands in, and the words say why
+    long = make_crm(meta={"data_start": "2023-01-01", "data_end": "2026-03-31"})
+    window = ("2025-02-05", "2026-03-08")
+    assert ev.same_season_baseline(long, window) is None
+    assert ev.comparison_baseline(long, window)[1] == "whole baseline"
+    assert "longer than a year" in ev.baseline_rule(long, window)
 
 
 def test_every_scalar_kpi_declares_a_known_aggregation():

@@ -17,13 +17,13 @@ LESSON = ROOT / "notebooks" / "05_review_after_three_months.ipynb"
 
 
 def test_a_fall_is_named_as_one_not_set_below_the_minimum_detectable_rise():
-    fall = rv.against_mde(-0.013, 0.043)
-    assert fall.startswith("The observed change, -1.3 points, is a fall;")
+    fall = rv.against_mde(-0.013, 0.043, 0.715)
+    assert fall.startswith("The observed change, -1.3 points (p = 0.715), is a fall;")
     assert "below" not in fall and "sets no bar for a fall" in fall
-    assert rv.against_mde(0.042, 0.042) == (
-        "The observed change, +4.2 points, is at least the 4.2-point minimum detectable "
-        "effect of a comparison of independent leads planned above.")
-    assert " is below the 4.3-point" in rv.against_mde(0.013, 0.043)
+    assert rv.against_mde(0.042, 0.042, 0.003) == (
+        "The observed change, +4.2 points (p = 0.003), is at least the 4.2-point minimum "
+        "detectable effect of a comparison of independent leads planned above.")
+    assert " is below the 4.3-point" in rv.against_mde(0.013, 0.043, 0.4)
 
 
 def _cells():
@@ -31,7 +31,8 @@ def _cells():
 
 
 def test_the_lesson_words_the_mde_by_the_change_itself():
-    assert any("rv.against_mde(rise, mde)" in c.source for c in _cells())
+    assert any("rv.against_mde(rise, mde, conversion_test.p_value)" in c.source
+               for c in _cells())
 
 
 def test_the_lesson_lists_the_kpis_judged_from_the_code(sample):

@@ -79,7 +79,8 @@ def test_the_sentences_name_each_interval_and_the_unbounded_randomisation(payoff
     assert ("the wider on each side of the intervals and the larger p from errors clustered "
             "by region") in text
     assert "and by sales rep" in text
-    assert "rejects no effect at all at the 95% level (its p is never below 0.25)" in text
+    assert ("cannot reject any effect, zero included, at the 95% level (its p is never "
+            "below 0.25)") in text
     assert "least uncertainty" not in text
 
 

@@ -91,7 +91,7 @@ def test_the_roi_range_says_four_regions_bound_no_range(null):
     said = [s for s in rep.payoff.sentences if "randomisation over the 4 regions" in s]
     assert len(said) == 1 and verdict.regions == 4
     assert f"gives {format_p(verdict.p_randomisation)} and" in said[0]
-    assert "rejects no effect at all" in said[0]
+    assert "cannot reject any effect, zero included" in said[0]
 
 
 def test_alt_text_names_no_young_month_as_lowest_or_highest(null):

@@ -17,6 +17,7 @@ import pandas as pd
 CONFIDENCE = 0.95  # the course's confidence level for every interval and test
 POWER = 0.8        # the course's power for every minimum detectable effect and plan
 ALPHA = round(1 - CONFIDENCE, 12)  # the significance level that goes with it: 0.05
+RANK_TEST = "Mann-Whitney U"  # `compare_medians`' test, named in its results' ``test``
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def compare_medians(before: np.ndarray, after: np.ndarray, measure: str = "media
         vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
     b, a = float(np.median(before)), float(np.median(after))
     return Comparison(measure, b, a, a - b, float(ci.low), float(ci.high), float(p_value),
-                      "Mann-Whitney U", len(before), len(after), confidence)
+                      RANK_TEST, len(before), len(after), confidence)
 
 
 @dataclass(frozen=True)

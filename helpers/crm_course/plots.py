@@ -236,7 +236,8 @@ def _fmt(value: float | None, percent: bool) -> str:
 
 def formatted(data: pd.DataFrame | pd.Series, percent: Sequence[str] = (),
               decimals: int = 1) -> pd.DataFrame:
-    """A copy for display: ``percent`` columns as '12%' text, other numbers rounded.
+    """A copy for display: ``percent`` columns as '12%' text, other numbers rounded; a value
+    that rounds to zero is shown as 0, never -0 (-0.0004 at 3 decimals: 0.000, not -0.000).
 
     Plain values (no Styler objects), so notebook outputs are identical on every machine.
     ``data``: the table; ``decimals``: digits the other numbers keep.
@@ -244,7 +245,8 @@ def formatted(data: pd.DataFrame | pd.Series, percent: Sequence[str] = (),
     frame = data.to_frame() if isinstance(data, pd.Series) else data.copy()
     for column in frame.columns:
         if column in percent:
-            frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+            frame[column] = frame[column].map(
+                lambda v: "" if pd.isna(v) else f"{round(v * 100) + 0:.0f}%")
         elif pd.api.types.is_float_dtype(frame[column]):
-            frame[column] = frame[column].round(decimals)
+            frame[column] = frame[column].round(decimals) + 0.0  # -0.0 + 0.0 is 0.0
     return frame

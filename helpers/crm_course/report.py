@@ -26,7 +26,7 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .importer import provenance
-from .inference import ALPHA, change_text, signed, with_sign
+from .inference import ALPHA, RANK_TEST, change_text, signed, with_sign
 from .kpis import evaluation as ev
 from .kpis.payoff import Payoff, review_payoff
 from .kpis.registry import get_kpi, kpi_label, kpi_names
@@ -188,15 +188,15 @@ def describe(c: ev.Comparison, unit: str) -> str:
         verb = "rose" if c.after > c.before else "fell"
         word = "an improvement" if c.claim == "improved" else "a deterioration"
         # when the interval holds no change, the rank test alone calls it (said below)
-        found = ("the rank test finds " if c.test.startswith("Mann-Whitney")
+        found = ("the rank test finds " if c.test == RANK_TEST
                  and c.ci_low <= 0 <= c.ci_high else "")
         text = f"{label} {verb} from {b} to {a} ({evidence}): {found}{word} beyond chance."
     if pd.notna(c.median_before) and unit != "days" and not unit.endswith("hours"):
         text += (f" The median moved from {format_value(c.median_before, unit)} to "
                  f"{format_value(c.median_after, unit)} (the same {c.test}, "
                  f"{review.format_p(c.p_value)}).")
-    if c.claim in ("improved", "got worse", "no clear change") and c.test.startswith(
-            "Mann-Whitney") and (c.ci_low <= 0 <= c.ci_high) == (c.claim != "no clear change"):
+    if c.claim in ("improved", "got worse", "no clear change") and c.test == RANK_TEST and (
+            c.ci_low <= 0 <= c.ci_high) == (c.claim != "no clear change"):
         stat = "mean" if get_kpi(c.kpi).test == "mean" else "median"
         why = ("a few large values move the mean more than the typical record moved"
                if stat == "mean" else
@@ -214,21 +214,22 @@ def describe(c: ev.Comparison, unit: str) -> str:
     return text
 
 
+# a target status in words: (the verdict, the evidence of the value's interval behind it)
 TARGET_WORDS = {
-    "met": "met its target of {t}: the value's 95 % interval lies wholly on the good side",
-    "not met": "missed its target of {t}: the value's 95 % interval lies wholly on the "
-               "wrong side",
-    "cannot tell": "may or may not have met its target of {t}: the value's 95 % interval "
-                   "straddles it, so the data cannot tell",
+    "met": ("met its target of {t}", "the value's 95 % interval lies wholly on the good side"),
+    "not met": ("missed its target of {t}",
+                "the value's 95 % interval lies wholly on the wrong side"),
+    "cannot tell": ("may or may not have met its target of {t}",
+                    "the value's 95 % interval straddles it, so the data cannot tell"),
     # the target's date lies after the data's end (`kpis.table.due_status`)
-    "met early": "is already at its target of {t}, though the data end before that "
-                 "date{end}: the value's 95 % interval lies wholly on the good side",
-    "not met yet": "has not reached its target of {t} so far, but the data end before that "
-                   "date{end}, so the target is not missed yet: the value's 95 % interval "
-                   "lies wholly on the wrong side",
-    "cannot tell yet": "may or may not be at its target of {t} so far, and the data end "
-                       "before that date{end}: the value's 95 % interval straddles it, so "
-                       "the data cannot tell yet",
+    "met early": ("is already at its target of {t}, though the data end before that "
+                  "date{end}", "the value's 95 % interval lies wholly on the good side"),
+    "not met yet": ("has not reached its target of {t} so far, but the data end before that "
+                    "date{end}, so the target is not missed yet",
+                    "the value's 95 % interval lies wholly on the wrong side"),
+    "cannot tell yet": ("may or may not be at its target of {t} so far, and the data end "
+                        "before that date{end}",
+                        "the value's 95 % interval straddles it, so the data cannot tell yet"),
 }
 ALREADY = ("met", "met early")  # statuses of a value at its target
 
@@ -250,11 +251,12 @@ def target_sentence(row: pd.Series, before: str = "", end=None) -> str:
     if row.status not in TARGET_WORDS:
         return ""
     end_text = "" if end is None else f", on {pd.Timestamp(end):%d %b %Y}"
-    text = TARGET_WORDS[row.status].format(
-        t=target_text(row.target, row.unit, row.get("target_date")), end=end_text)
-    alone = ""
-    if row.status != "no target" and not row.get("with_interval", True):  # say so, claim none
-        text = text.split(":")[0]
+    verdict, evidence = TARGET_WORDS[row.status]
+    text = verdict.format(t=target_text(row.target, row.unit, row.get("target_date")),
+                          end=end_text)
+    if row.get("with_interval", True):
+        alone = f": {evidence}"
+    else:  # no interval to cite: say so, claim none
         alone = " (judged on the value alone: this KPI has no interval here)"
     already = (" It was already at its target before the changes, in the comparison period."
                if before in ALREADY and row.status in ALREADY else "")

@@ -43,11 +43,13 @@ __all__ = ["Comparison", "DiD", "Slopes", "against_mde", "cohens_h", "compare_me
            "region_permutation", "sample_size_per_group", "signed", "ticket_response_times"]
 
 
-def against_mde(change: float, mde: float) -> str:
+def against_mde(change: float, mde: float, p_value: float) -> str:
     """The observed ``change`` (a difference of shares) set against the planned minimum
     detectable effect ``mde`` (the smallest rise the plan sized, a share): a rise is at
-    least or below it; a fall is not compared with a rise, only named as one."""
-    head = f"The observed change, {signed(100 * change, '.1f')} points, is "
+    least or below it; a fall is not compared with a rise, only named as one. ``p_value``:
+    the change's test, quoted in the sentence (a direction is never named without it)."""
+    head = (f"The observed change, {signed(100 * change, '.1f')} points "
+            f"({format_p(p_value)}), is ")
     if change < 0:
         return (f"{head}a fall; the {100 * mde:.1f}-point minimum detectable effect planned "
                 "above is the smallest rise a comparison of independent leads would likely "

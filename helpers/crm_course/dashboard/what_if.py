@@ -54,7 +54,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
-from ..inference import change_text
+from ..inference import change_text, with_sign
 from ..kpis import kpi_label
 from ..kpis.basis import KPI, plan_basis
 from ..kpis.engine import level_interval, possible_range
@@ -452,7 +452,7 @@ class WhatIf:
         """An uplift with its unit: percentage points for shares and 0-1 scores."""
         if unit_step(kpi)[1] == "point" and unit != "points":
             return change_text(value, "points", 2)
-        return ("+" if value >= 0 else "") + words.number(value, unit, self.crm.profile.currency)
+        return with_sign(value, words.number(abs(value), unit, self.crm.profile.currency))
 
     def _alt(self) -> str:
         """The chart in words."""

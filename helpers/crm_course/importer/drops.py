@@ -176,8 +176,8 @@ def undated_closed(deals: pd.DataFrame, where: str = "") -> list[str]:
             f"left out of {names}, which count a deal in the period it closed; "
             + (f"{kpi_label('lead_conversion_rate').lower()} counts the won ones as not "
                "converted, and " if won else "")
-            + f"{kpi_label('pipeline_value').lower()} counts them as still open. Fill in "
-            "the close date in the CRM and export again"]
+            + f"{kpi_label('pipeline_value').lower()} leaves them out (they are closed, "
+            "not open). Fill in the close date in the CRM and export again"]
 
 
 def warn_undated(frames: dict[str, pd.DataFrame], mapping: Mapping,

@@ -13,11 +13,12 @@ from ._common import period
 
 def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The same calendar days one year before ``window`` when the data cover them (same
-    length, same season), else None."""
+    length, same season) and they end before it starts (a window longer than a year would
+    share days with them, and the two samples would not be independent), else None."""
     first, last = period(*window)
     lo, hi = first - pd.DateOffset(years=1), last - pd.DateOffset(years=1)
     data_first = pd.Timestamp(crm.meta["data_start"])
-    return (lo, hi) if lo >= data_first else None
+    return (lo, hi) if lo >= data_first and hi < first else None
 
 
 def comparison_baseline(crm: CRM, window: tuple
@@ -28,13 +29,19 @@ def comparison_baseline(crm: CRM, window: tuple
     return (same, "same season") if same else (crm.period("baseline"), "whole baseline")
 
 
-def baseline_rule(crm: CRM, window: tuple) -> str:
+def baseline_rule(crm: CRM, window: tuple, why: bool = True) -> str:
     """The baseline rule in words, for every page that compares ``window`` with its
     baseline: 'compared with the same months a year earlier (1 Jan 2025 to 31 Mar 2025)'
-    or 'compared with the whole baseline (...), which differs in length and season'."""
+    or 'compared with the whole baseline (...): the data do not reach a year before ...'.
+    ``why``: False leaves out why the whole baseline stands in (inside a longer sentence)."""
     (first, last), kind = comparison_baseline(crm, window)
     days = f"{first:%d %b %Y} to {last:%d %b %Y}"
     if kind == "same season":
         return f"compared with the same months a year earlier ({days})"
-    return (f"compared with the whole baseline ({days}): the data do not reach a year "
-            "before the review window, and the baseline differs in length and season")
+    start = period(*window)[0]
+    reason = ("the window is longer than a year, so the same days a year earlier would "
+              "share days with it" if start - pd.DateOffset(years=1)
+              >= pd.Timestamp(crm.meta["data_start"]) else
+              "the data do not reach a year before the review window")
+    return f"compared with the whole baseline ({days})" + (
+        f": {reason}, and the baseline differs in length and season" if why else "")

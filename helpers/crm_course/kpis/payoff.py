@@ -263,8 +263,9 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, verdict,
         out.append(
             f"The check that follows how the changes were assigned, randomisation over "
             f"the {verdict.regions} regions, gives {format_p(verdict.p_randomisation)} "
-            f"and, with {verdict.regions} regions, rejects no effect at all at the "
-            f"{confidence:.0%} level (its p is never below {1 / verdict.regions:.2f}): "
+            f"and, with {verdict.regions} regions, cannot reject any effect, zero included, "
+            f"at the {confidence:.0%} level (its p is never below "
+            f"{1 / verdict.regions:.2f}): "
             "on the design's own terms the ROI could lie anywhere from -100 % up, and "
             "the range above rests on clustered errors, which few regions make "
             "unreliable.")
@@ -278,7 +279,7 @@ def _naive_sentence(crm: CRM, table: pd.DataFrame, basis: Basis, naive) -> list[
     row = table.loc["naive before/after"]
     out = []
     if not math.isnan(row.uplift):
-        rule = ev.baseline_rule(crm, (basis.first, basis.last)).split(":")[0]
+        rule = ev.baseline_rule(crm, (basis.first, basis.last), why=False)
         out.append(
             f"The naive before/after without a control group (the same regions' leads, the "
             f"review window up to {basis.last:%d %b %Y} {rule}; "
@@ -301,4 +302,4 @@ def _where(plan: float, did: pd.Series, a: str, bounded: bool) -> str:
             if low <= plan <= high else
             f"{side} the whole range" if bounded else
             f"{side} the range from clustered errors, but the randomisation check, "
-            "which rejects no effect here, cannot rule the plan out either")
+            "which cannot reject any effect here, cannot rule the plan out either")

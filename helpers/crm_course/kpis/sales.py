@@ -263,7 +263,9 @@ def pipeline_value(crm: CRM, start, end, *, by: str | None = None) -> Result:
     """Value of the opportunities open at the end of the period.
 
     pipeline_value = sum(amount) over opportunities created on or before the period's last
-    day and not closed by then (no ``close_date``, or one after the period).
+    day and not closed by then (a ``close_date`` after the period, or none and a stage that
+    is not won or lost: a won or lost deal whose export lost its close date is closed, at
+    an unknown date, never pipeline).
 
     A stock measured at the period's end: opportunities created before the period count
     too. The amount of an open deal is its expected value; deals without an amount add
@@ -274,7 +276,9 @@ def pipeline_value(crm: CRM, start, end, *, by: str | None = None) -> Result:
     groups = user_groups(crm, o, "owner_id", by)
     boundary = d64(last) + ONE_DAY
     close = dates(o.close_date)
-    is_open = (dates(o.created_date) < boundary) & (np.isnat(close) | (close >= boundary))
+    closed = o.stage.isin(["won", "lost"]).to_numpy(dtype=bool)
+    is_open = (dates(o.created_date) < boundary) & (
+        (np.isnat(close) & ~closed) | (close >= boundary))
     amount = o.amount.to_numpy(dtype=float)
     return groups.result(groups.total(amount, is_open & ~np.isnan(amount)), "pipeline_value")
 
