@@ -31,6 +31,10 @@ def test_churn_target_is_judged_with_the_kpi_tables_status(sample, sample_report
     assert row.status == table.status["churn_rate"] == "not met"
     summary = " ".join(report.target_summary(rep.rows))
     assert "Of 11 KPIs with a target" in summary and "Churn rate" in summary
+    # the re-review of 28: the executive summary counted the KPI rows only, while the page
+    # shows the data quality score's target too ("Of 5 ... 0 met" beside its "not met")
+    said = " ".join(rep.summary["Targets"])
+    assert "Of 12 KPIs with a target" in said and "Data quality score" in said
 
 
 def test_cause_heading_presupposes_no_effect(sample_reports):

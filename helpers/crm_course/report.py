@@ -323,7 +323,7 @@ class Report:
         """The executive summary: what improved with evidence, what got worse, what cannot
         be told yet and why, and the target results."""
         untold = self.rows_with("no clear change", "not tested", "not comparable")
-        targets = target_summary(self.rows)
+        targets = target_summary(self.rows + self.quality)  # every row with a target
         good, bad = ([r.sentence for r in self.rows_with(c)] for c in ("improved", "got worse"))
         if good or bad:  # the note reads the lines beyond chance; none, no note
             (good or bad).extend(chance_note(len(self.rows_with("improved", "got worse",
