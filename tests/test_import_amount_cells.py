@@ -140,3 +140,16 @@ def test_a_stray_cell_in_a_decimal_comma_column_gets_correct_this_cell(tmp_path)
             "is not a number with the decimal separator ',' the rest of the column uses (e.g. "
             "'€48.750,00'") in said
     assert "correct that cell in the export" in said and "set 'decimal'" not in said
+
+
+def test_digits_below_the_cent_are_rounded_and_said(tmp_path):
+    # the final check of 24: '123.4567' was stored as 123.46 with no word, and a
+    # scientific '1.23456789012345678E4' was said to be 'read exactly ... = 12,345.6789'
+    folder = _export(tmp_path, {(0, "Amount"): "123.4567", (1, "Amount"): "1.2345678E4"})
+    import_export(folder, "salesforce", tmp_path / "out")
+    assert (_amount(tmp_path, 0), _amount(tmp_path, 1)) == (123.46, 12345.68)
+    text = (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")
+    assert ("Opportunity.csv, column 'Amount' (opportunities.amount): 2 value(s) with digits "
+            "below the cent, rounded to the cent: '123.4567' = 123.46, "
+            "'1.2345678E4' = 12,345.68") in text
+    assert "'1.2345678E4' = 12,345.68" in text.split("scientific notation")[1]

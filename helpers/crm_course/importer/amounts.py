@@ -178,9 +178,22 @@ def written(conv: Converter, column: Column, rule: Rule, text: pd.Series,
                        (read.normalised, "written with full-width or other compatibility "
                         "characters, read after Unicode NFKC normalisation")):
         if mask.any():
-            shown = ", ".join(f"{t!r} = {v:,.10g}" for t, v in list(dict.fromkeys(
+            shown = ", ".join(f"{t!r} = {_number(v, column)}" for t, v in list(dict.fromkeys(
                 zip(text[mask], read.values[mask], strict=True)))[:3])
             conv.report.notes.append(f"{where}: {int(mask.sum())} value(s) {what}: {shown}")
+    cents = read.values * 100
+    finer = ((cents - cents.round()).abs() > 1e-6).to_numpy() if column.kind == "money" else (
+        np.zeros(len(text), dtype=bool))
+    if finer.any():  # money is kept to the cent (the schema's 'money': 2 decimals)
+        shown = ", ".join(f"{t!r} = {_number(v, column)}" for t, v in list(dict.fromkeys(
+            zip(text[finer], read.values[finer], strict=True)))[:3])
+        conv.report.notes.append(f"{where}: {int(finer.sum())} value(s) with digits below the "
+                                 f"cent, rounded to the cent: {shown}")
+
+
+def _number(value: float, column: Column) -> str:
+    """``value`` as the import keeps it: money to the cent (12,345.68), others as read."""
+    return f"{value:,.2f}" if column.kind == "money" else f"{value:,.10g}"
 
 
 def sizes(conv: Converter, column: Column, rule: Rule, text: pd.Series,
