@@ -85,3 +85,19 @@ def test_no_committed_output_writes_money_amount_first():
                                 *data.get("text/html", "")])
                 found += [f"{path.name} cell {k}: {m}" for m in amount_first.findall(text)]
     assert found == []
+
+
+def test_lesson_02_service_table_shows_each_kpi_in_its_format(sample):
+    """Review of issue 28 (seeds 36842, 73918): lesson 02's service table showed CSAT as
+    0.73 and resolution time as 16.09 beside the scorecard's 72.9% and 16.1 h."""
+    lines = _outputs("02_analyse_kpis").splitlines()
+    start, end = sample.period("baseline")
+
+    def shown(label: str) -> str:
+        return next(line for line in lines if line.startswith(label))[len(label):].strip()
+
+    csat = shown("CSAT (share of 4-5 answers)")
+    assert csat == format_value(kpis.csat(sample, start, end), "share")
+    assert csat.endswith("%") and not csat.startswith("0.")
+    assert shown("resolution time, median (business hours)") == format_value(
+        kpis.resolution_hours(sample, start, end), "business hours")
