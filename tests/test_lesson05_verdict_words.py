@@ -92,7 +92,7 @@ def test_the_interface_update_is_judged_on_interface_only_users(lesson):
             f"({alone.group(2)} to {alone.group(3)}, {alone.group(4)})") in update
     assert "trained" not in update
     training = next(line for line in nine.splitlines() if "(active_user_rate)" in line)
-    assert "mixes both changes and credits neither alone" in training
+    assert "would mix both changes and could credit neither alone" in training
 
 
 def test_no_runtime_warning_reaches_the_lesson(lesson):
