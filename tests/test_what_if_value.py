@@ -379,7 +379,10 @@ def test_the_projection_states_both_assumptions_and_the_measured_roi_beside_it(s
         assert f"{roi_range(t, 'difference-in-differences', 'more wins')}" in text
         assert "p = " in w.measured_text
     assert text.index("Projection, not a result") < text.index("Measured, not projected")
-    assert w.measured_text in html.unescape(w.headline_box.value)
+    # on the page: the projection first, the measured result in the first toggle below it
+    assert w.measured_text in html.unescape(w.measured_box.children[0].value)
+    assert w.measured_box.layout.display is None
+    assert w.measured_text not in html.unescape(w.headline_box.value)
     judged = [s for s, tg in zip(w.statuses, p.kpis.target, strict=True) if tg == tg]
     assert f"of the {len(judged)} KPIs with a target, {judged.count('met')} would meet" in text
     assert f"{judged.count('cannot tell')} cannot be told" in text

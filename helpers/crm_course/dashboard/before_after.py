@@ -368,7 +368,7 @@ class BeforeAfter:
         title = kpi_label(r.measure.kpi) + (
             f"\ngap after go-live {self._gap()}" if r.did else
             f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
-        plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 54),
+        plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 62),
                    unit + average, percent=r.measure.proportion, ax=ax)
         ax.set_title(title, fontsize=15)  # two lines: smaller than a title
         ax.get_legend() and ax.get_legend().remove()  # each line is labelled at its ends

@@ -76,10 +76,8 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at l
                 "rounded up to the slider's step (a hundredth where it fits); 0 where the "
                 "baseline already meets the "
                 "target, for the other changes and where no target is recorded.")
-WINS = {"more wins": "if the extra wins are deals otherwise lost (more wins)",
-        "earlier wins": "if they are the same deals won sooner (earlier wins)"}
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 2.0)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
+CHART_SIZE = (6.0, 1.6)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -355,12 +353,17 @@ class WhatIf:
         # the value model of each KPI of the plan: behind its own toggle, like every list
         self.pricing = about("The plan's assumptions, KPI by KPI", "")
         self.pricing.children = [self.assumptions]
+        # what the review measured for the changes already done, in its own sentences:
+        # first below the view, so the projection and its chart keep the first screen
+        self.measured_box = about("What the review measured for the changes already done "
+                                  "(a result, not a projection)", "")
         # on the left the projection in one sentence, the projected KPIs and the chart;
         # every change's sliders on the right: all in one 1280x720 screen
         self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.summary,
                                                          self.chart],
                                                         layout=widgets.Layout(flex="1 1 55%")),
                                            self.box]),
+                             self.measured_box,
                              about("About this view: how the plan is priced", ABOUT),
                              self.pricing],
                             self.describe, name="what-if")
@@ -436,12 +439,13 @@ class WhatIf:
             **{name: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
                for name, c in SHOWN.items()},
             STATUS: self.statuses})
-        # the projection and, for the changes done, the measured result, side by side
+        # the projection on screen; for the changes done, the measured result in the first
+        # toggle below (its own sentences, with their tests)
         self.headline_box.value = (f"<p class='crm-headline' style='{FONT};font-weight:bold;"
-                                   f"margin:4px 0'>{html(self.headline())}</p>" + (
-                                       f"<p style='{FONT};margin:4px 0'>"
-                                       f"{html(self.measured_text)}</p>"
-                                       if self.measured_text else ""))
+                                   f"margin:4px 0'>{html(self.headline())}</p>")
+        self.measured_box.children[0].value = (f"<p style='{FONT};max-width:70em'>"
+                                               f"{html(self.measured_text)}</p>")
+        self.measured_box.layout.display = None if self.measured_text else "none"
         # compact, beside the sliders: each uplift is on its slider, each KPI's benefit a
         # year in the assumptions below
         self.summary.value = table_html(shown[["KPI", *SHOWN, STATUS]], status=STATUS)
@@ -511,24 +515,27 @@ class WhatIf:
                        "assumptions (no extra won deal is priced: more wins and earlier "
                        "wins agree)")
         else:
-            benefit = "projected benefit a year " + ", ".join(
-                f"{money(p.benefits[a])} {WINS[a]}" for a in ASSUMPTIONS)
+            # each pair in the ROI's order (more wins, earlier wins); the toggle about how
+            # the plan is priced explains the two assumptions
+            benefit = ("benefit " + " or ".join(money(p.benefits[a]) for a in ASSUMPTIONS)
+                       + " a year")
         if p.cost <= 0:
             roi = "first-year ROI not defined without a cost"
         elif math.isnan(p.benefit):
             roi = "first-year ROI not defined"
         else:
-            roi = "projected first-year ROI " + (roi_text(p.roi) if same else ", ".join(
+            roi = "first-year ROI " + (roi_text(p.roi) if same else ", ".join(
                 f"{roi_text(p.rois[a])} under {a}" for a in ASSUMPTIONS)) + (
                 f" ({NEGATIVE_PLAN})" if p.benefit < 0 else "")
         if math.isnan(p.benefit):
             paid = "payback unknown"
         else:
-            paid = (_payback_words(p.payback_month) if same else ", ".join(
-                f"{_payback_words(p.paybacks[a])} under {a}" for a in ASSUMPTIONS))
+            paid = (_payback_words(p.payback_month) if same else "payback " + " or ".join(
+                f"month {p.paybacks[a]}" if p.paybacks[a] else "none in year one"
+                for a in ASSUMPTIONS))
         unpriced = (f"; not priced: {', '.join(map(kpi_label, p.not_priced))}"
                     if p.not_priced else "")
-        return (f"Projection, not a result: cost {money(p.cost)}; {benefit}; {roi}; "
+        return (f"Projection, not a result: cost {money(p.cost)}, {benefit}; {roi}; "
                 f"{paid}{unpriced}")
 
     def measured(self) -> str:

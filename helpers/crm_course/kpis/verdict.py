@@ -286,8 +286,7 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
         f"control region ({confidence:.0%} interval {change_text(low, scale)} to "
         f"{change_text(high, scale)}, {inference.format_p(p_value)}, {clustering})"))
     if not can_establish:
-        said += (f" With {regions} regions the randomisation check cannot pass whatever the "
-                 "effect's size, so this design cannot establish an effect of the changes.")
+        said += f" With {regions} regions no effect of any size can pass the randomisation check."
     return Verdict(kpi, label, targeted, scale, effect, low, high, p_value, p_rand, regions,
                    _display(mde, scale), tuple(checks), established, said, by_clustering,
                    can_establish)
