@@ -129,38 +129,40 @@ class Converter:
         spreadsheet formula (`escape.looks_like_formula`; phone numbers and signed numbers
         aside): the dataset keeps them as written, it is data; the CSV files the course
         writes for people (gradebook, LMS exports) neutralise them (`escape.csv_cell`)."""
-        text = [c.name for c in TABLES[self.tm.table].columns
-                if c.kind in ("id", "text", "category")]
-        cells = frame[text].stack()
-        cells = cells[cells.map(lambda v: isinstance(v, str) and looks_like_formula(v)
-                                and not NUMBER_LIKE.fullmatch(v.strip()))]
-        if cells.empty:
-            return
-        rows = sorted({i for i, _ in cells.index})
-        self.report.notes.append(
-            f"{self.tm.file}: {len(cells)} cell(s) start like a spreadsheet formula (=, +, "
-            f"-, @) in {', '.join(dict.fromkeys(c for _, c in cells.index))} at "
-            f"{self.lines(self.raw.index.isin(rows))}: kept as written (the dataset is "
-            "data); open its CSV files in a spreadsheet only with every column imported "
-            "as text")
+        cells = self._text_cells(frame)
+        self._note_cells(cells[cells.map(lambda v: looks_like_formula(v)
+                                         and not NUMBER_LIKE.fullmatch(v.strip()))],
+                         "start like a spreadsheet formula (=, +, -, @)",
+                         "open its CSV files in a spreadsheet only with every column "
+                         "imported as text")
 
     def odd_text(self, frame: pd.DataFrame) -> None:
         """Note, per pattern of `ODD_TEXT`, the text cells (ids, text, categories) of
         ``frame`` that match it: counts, columns and lines; kept as written (data)."""
+        cells = self._text_cells(frame)
+        for what, pattern in ODD_TEXT.items():
+            self._note_cells(cells[cells.map(lambda v, p=pattern: bool(p.search(v)))], what,
+                             "check those records in the CRM")
+
+    def _text_cells(self, frame: pd.DataFrame) -> pd.Series:
+        """The string cells of ``frame``'s text columns (ids, text, categories), stacked:
+        indexed by (row, column)."""
         text = [c.name for c in TABLES[self.tm.table].columns
                 if c.kind in ("id", "text", "category")]
         cells = frame[text].stack()
-        cells = cells[cells.map(lambda v: isinstance(v, str))]
-        for what, pattern in ODD_TEXT.items():
-            found = cells[cells.map(lambda v, p=pattern: bool(p.search(v)))]
-            if found.empty:
-                continue
-            rows = sorted({i for i, _ in found.index})
-            self.report.notes.append(
-                f"{self.tm.file}: {len(found)} cell(s) {what} in "
-                f"{', '.join(dict.fromkeys(c for _, c in found.index))} at "
-                f"{self.lines(self.raw.index.isin(rows))}: kept as written (the dataset is "
-                "data); check those records in the CRM")
+        return cells[cells.map(lambda v: isinstance(v, str))]
+
+    def _note_cells(self, found: pd.Series, what: str, advice: str) -> None:
+        """Note the cells ``found`` (`_text_cells` rows) that ``what`` describes, with
+        their count, columns and lines: kept as written, and the ``advice``; none, no note."""
+        if found.empty:
+            return
+        rows = sorted({i for i, _ in found.index})
+        self.report.notes.append(
+            f"{self.tm.file}: {len(found)} cell(s) {what} in "
+            f"{', '.join(dict.fromkeys(c for _, c in found.index))} at "
+            f"{self.lines(self.raw.index.isin(rows))}: kept as written (the dataset is "
+            f"data); {advice}")
 
     def absent_column(self, column: Column, rule: Rule) -> pd.Series:
         """Every row's value of the course ``column`` when the optional export column of
