@@ -518,6 +518,42 @@ def test_first_view_is_the_explorers_chart_and_starts_every_page(app, tmp_path, 
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
+def test_a_page_that_fails_after_its_first_view_says_so(monkeypatch):
+    """Voila failing after the first view went out (a kernel that cannot start) could no
+    longer send its error page: the visitor kept a chart promising controls 'in a moment'.
+    The handler now appends an alert naming the error (escaped), and a visitor who left
+    is not written to."""
+    import asyncio
+    import types
+
+    from tornado.iostream import StreamClosedError
+
+    from crm_course.dashboard.voila_app import FirstBytesHandler
+
+    def handler(error):
+        async def pages(path=None):
+            yield "<p>voila's page</p>"
+            raise error
+        sent = []
+
+        async def flush():
+            pass
+        return sent, types.SimpleNamespace(
+            notebook_path="dashboard.ipynb", get_generator=pages, write=sent.append,
+            flush=flush, set_header=lambda *a: None)
+
+    get = FirstBytesHandler.get.__wrapped__  # without tornado's login check
+    sent, page = handler(RuntimeError("Kernel died before replying <kernel_info>"))
+    asyncio.run(get(page, ""))
+    assert sent[0].startswith("<!DOCTYPE html>") and sent[1] == "<p>voila's page</p>"
+    assert "could not start" in sent[-1] and "role='alert'" in sent[-1]
+    assert "RuntimeError: Kernel died before replying &lt;kernel_info&gt;" in sent[-1]
+    assert ".crm-connecting{display:none}" in sent[-1]
+    sent, page = handler(StreamClosedError())
+    asyncio.run(get(page, ""))
+    assert len(sent) == 2  # nothing written to a closed connection
+
+
 def test_what_if_judges_a_projection_with_its_interval_and_keeps_its_pricing_closed(app):
     """The projected KPIs against their targets in the engine's words ('met', 'not met',
     'cannot tell': the current value's interval moved by the uplift), never 'meets'
@@ -587,6 +623,10 @@ def test_the_explorer_table_judges_the_reports_review_window():
     # a range that stops earlier: its own last three months, said so
     earlier = table_window(crm, whole[0], pd.Timestamp(last) - pd.offsets.MonthEnd(2))
     assert earlier[2].startswith("the last 3 months") and earlier[1] < last
+    # a range of two months is judged whole and called so (it was "the last 3 months")
+    short = (pd.Timestamp(first), pd.Timestamp(first) + pd.offsets.MonthEnd(2))
+    start, end, said = table_window(crm, *short)
+    assert (start, end) == kpis.period(*short) and said.startswith("the whole range")
 
 
 def test_takeaways_and_the_area_table_sit_behind_closed_toggles(app):

@@ -35,7 +35,7 @@ def test_crm_roi_note_gives_its_range_and_both_assumptions(sample, window):
     assert f"{counted:,} leads old enough" in row.note
     # the explorer's caption under the table carries it
     table = kpis.kpi_table(sample, first, last, kpis=["crm_roi", "changes_roi"])
-    assert f"CRM ROI: {row.note}." in html.unescape(roi_notes(table))
+    assert f"ROI of the CRM: {row.note}." in html.unescape(roi_notes(table))
 
 
 def test_crm_roi_without_a_cost_has_no_range(sample):

@@ -59,13 +59,16 @@ def table_window(crm: CRM, start, end) -> tuple[pd.Timestamp, pd.Timestamp, str]
     """(first, last, words) of the explorer's table for the range [``start``, ``end``]: the
     report's review window (``crm.period('review')``) when the range holds all of it and
     ends with it, so the table judges what the report judges (an A/B test's review window
-    is 18 months); else the last `LATEST_MONTHS` months of the range."""
+    is 18 months); else the last `LATEST_MONTHS` months of the range (all of a shorter
+    range)."""
     first, last = kpis.period(start, end)
     r_first, r_last = crm.period("review")
     if first <= r_first and last == r_last:
         return r_first, r_last, (f"the review window, {r_first:%d %b %Y} to "
                                  f"{r_last:%d %b %Y}, as in the report")
-    latest = max(first, (last - pd.DateOffset(months=LATEST_MONTHS)) + pd.Timedelta(days=1))
+    latest = (last - pd.DateOffset(months=LATEST_MONTHS)) + pd.Timedelta(days=1)
+    if latest <= first:  # a range of LATEST_MONTHS months or fewer: all of it
+        return first, last, f"the whole range, {first:%d %b %Y} to {last:%d %b %Y}"
     return latest, last, f"the last {LATEST_MONTHS} months to {last:%d %b %Y}"
 
 

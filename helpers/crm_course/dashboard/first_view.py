@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..escape import html
 from ..paths import first_view_setting
 from .render import CONTROLS_CSS
 
@@ -67,3 +68,16 @@ def page_start(folder: str | Path | None = None) -> str:
     except FileNotFoundError:
         view = STARTING
     return f"{HEAD}<div id='crm-first-view'>{view}</div>\n"
+
+
+def page_failed(error: BaseException) -> str:
+    """What a page whose first view went out says when Voila then fails (its own error page
+    can no longer be sent): an alert on top of the first view, naming ``error``'s kind, with
+    what to do, and the first view's 'controls appear in a moment' line hidden."""
+    reason = html(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
+    return ("<style>.crm-connecting{display:none}</style>"
+            "<div role='alert' style='position:fixed;top:0;left:0;right:0;z-index:1000;"
+            "padding:12px 20px;background:#FFF3CD;color:#000;font-size:20px;"
+            "border-bottom:2px solid #000'>The dashboard could not start its Python session "
+            f"({reason}). The chart below is a picture without controls. Reload the page; "
+            "if this comes back, the terminal running crm-course dashboard says why.</div>")

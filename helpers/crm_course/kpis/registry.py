@@ -330,12 +330,14 @@ _ENTRIES = (
     # ROI
     KPI("crm_roi", "roi", "(extra won margin vs pre-CRM conversion - CRM costs) / costs",
         "percent", True, roi.crm_roi,
-        needs=("kpi_targets", "opportunities", "orders"), matures=True),
+        needs=("kpi_targets", "opportunities", "orders"), matures=True,
+        label="ROI of the CRM"),
     KPI("changes_roi", "roi", "first year, naive before/after: (conversion uplift of the "
         "regions the improvements went to x their leads a year x margin per won deal - cost "
         "of those improvements) / cost",
         "percent", True, basis.changes_roi,
         needs=("changes", "opportunities", "orders"), matures=True,
+        label="ROI of the improvements",
         note="first year, naive before/after without a control group: the leads a year of "
              "the regions the improvements went to, the margin per won deal of those leads "
              "and the cost of those improvements (the same regions for leads and cost); the "
