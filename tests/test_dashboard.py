@@ -603,6 +603,26 @@ def test_date_labels_do_not_overlap_on_a_21_month_axis_and_percents_carry_no_zer
     assert percents and not any(re.search(r"\.\d*0%", p) for p in percents), percents
 
 
+@pytest.mark.parametrize(("step", "expected"), [
+    (0.025, ["10%", "12.5%", "15%", "17.5%", "20%", "22.5%"]),  # the review saw '12%', '18%'
+    (0.0025, ["97.5%", "97.75%", "98%", "98.25%", "98.5%"]),
+    (0.05, ["10%", "15%", "20%", "25%"]),  # no needless decimals ('15.0%')
+])
+def test_percent_ticks_are_written_as_their_values(step, expected):
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, PercentFormatter
+
+    from crm_course.dashboard.render import _percent_labels
+
+    ax = Figure().subplots()
+    first = float(expected[0].rstrip("%")) / 100
+    ticks = [first + i * step for i in range(len(expected))]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    _percent_labels(ax)
+    assert [ax.yaxis.get_major_formatter()(t, i) for i, t in enumerate(ticks)] == expected
+
+
 def test_the_explorer_table_judges_the_reports_review_window():
     # the outside review: on an A/B dataset (an 18-month review window) the explorer's
     # table judged the last 3 months (lead conversion 14.6 %, 'cannot tell') while the

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -21,7 +20,7 @@ import matplotlib as mpl
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .. import plots
 from ..escape import html, no_bidi
@@ -115,18 +114,27 @@ def _month_labels(ax) -> None:
 
 
 def _percent_labels(ax) -> None:
-    """A percent axis with as many decimals as its tick step needs ('15%' or '15.5%', not
-    '15.00%': matplotlib's automatic choice kept two)."""
+    """A percent axis whose every tick is written as its value with no needless decimal
+    (at most `MAX_DECIMALS`): '10%', '12.5%', '15%', not '15.00%' (matplotlib's automatic
+    choice kept two) nor '12%' for a tick at 12.5 % (decimals from the step's size gave)."""
     axis = ax.yaxis
     formatter = axis.get_major_formatter()
     if not isinstance(formatter, PercentFormatter) or formatter.decimals is not None:
         return
-    ticks = axis.get_majorticklocs()
+    ticks = axis.get_majorticklocs() * 100 / formatter.xmax
     if len(ticks) < 2:
         return
-    step = abs(ticks[1] - ticks[0]) * 100 / formatter.xmax
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
-    axis.set_major_formatter(PercentFormatter(formatter.xmax, decimals=decimals))
+    decimals = next((d for d in range(MAX_DECIMALS + 1)
+                     if all(abs(round(t, d) - t) < 1e-6 for t in ticks)), MAX_DECIMALS)
+    scale = 100 / formatter.xmax
+
+    def label(x, _position) -> str:
+        text = f"{round(x * scale, decimals) + 0.0:.{decimals}f}"  # + 0.0: no '-0%'
+        return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+    axis.set_major_formatter(FuncFormatter(label))
+
+
+MAX_DECIMALS = 3  # a percent tick's decimals at most (ticks at 0.125 % steps)
 
 
 def chart_svg(draw: Callable, size: tuple[float, float] = FIGSIZE) -> bytes:
