@@ -16,6 +16,8 @@ from crm_course.class_report import (
     analyse,
     load_results,
     render_html,
+    short_names,
+    summary_lines,
     write_report,
 )
 from crm_course.cli import main as cli_main
@@ -115,3 +117,53 @@ def test_odd_verdicts_and_unknown_exercises_do_not_break_the_report(klass):
     rows = {(r.learner, r.exercise): r for r in report.learners}
     assert rows[("zed", EXERCISE)].attempted == 0
     assert rows[("yan", "99_nope")].note == "not a course exercise"
+
+
+def test_an_open_question_is_answered_or_not_attempted_never_solved(klass):
+    """q9 is open (read by the instructor): a written answer, even a very short one, is
+    'answered, not graded'; only a learner who wrote nothing has not attempted it."""
+    q9 = next(q for q in BANK.questions if q.id == "q9")
+    assert not q9.graded
+    short = dict(klass[0], learner="jo", questions=dict(
+        klass[0]["questions"], q9={"question": "q9", "status": "failed",
+                                   "mistake": "too short", "points": 0, "max_points": 0}))
+    report = analyse(klass + [short])
+    stats = next(q for q in report.questions if q.question == "q9")
+    # seven wrote an answer (ada's best, bo, cy, di, ed, fa, gu) and jo a short one;
+    # hal left it, ivy's file could not be read
+    assert (stats.solved, stats.wrong, stats.answered, stats.not_attempted) == (0, 0, 8, 2)
+    assert not stats.reteach
+    page = render_html(report)
+    assert "answered, not graded" in page and '<td class="n">80%</td>' in page
+
+
+def test_learners_named_alike_are_one_row_that_lists_its_files(klass):
+    """Two people's 00_warmup.ipynb, graded without a roster: one learner named by the
+    file name, and the report says so and lists both files."""
+    alice = dict(klass[0], submission="/in/alice/02_analyse_kpis.ipynb",
+                 learner="02_analyse_kpis", named_by="file name")
+    bob = dict(klass[7], submission="/in/bob/02_analyse_kpis.ipynb",
+               learner="02_analyse_kpis", named_by="file name")  # hal's blank work
+    report = analyse([bob, alice])
+    (row,) = report.learners
+    assert row.submissions == ["bob/02_analyse_kpis.ipynb", "alice/02_analyse_kpis.ipynb"]
+    assert row.kept == "alice/02_analyse_kpis.ipynb" and report.merged == [row]
+    assert report.naming.startswith("Without a roster, learners are named by the learner id")
+    assert "Here 2 of 2 submissions set no learner id and are named by the file name" \
+        in report.naming
+    page = render_html(report)
+    assert "Counted as one learner although handed in as several files" in page
+    assert ("bob/02_analyse_kpis.ipynb, alice/02_analyse_kpis.ipynb; counted: "
+            "alice/02_analyse_kpis.ipynb") in page
+    assert summary_lines(report)[1] == report.naming
+    roster = analyse([dict(r, named_by="roster") for r in (alice, bob)])
+    assert roster.naming == "Learners are named by the roster the grading run was given."
+    assert "without a roster" in analyse(klass).naming  # results that do not say how
+    assert analyse(klass).merged == [r for r in analyse(klass).learners if r.learner == "ada"]
+
+
+def test_short_names_keep_just_enough_of_the_path():
+    assert short_names(["/a/alice/x.ipynb", "/a/bob/x.ipynb", "/a/y.ipynb"]) == {
+        "/a/alice/x.ipynb": "alice/x.ipynb", "/a/bob/x.ipynb": "bob/x.ipynb",
+        "/a/y.ipynb": "y.ipynb"}
+    assert short_names(["x.ipynb", "x.ipynb"]) == {"x.ipynb": "x.ipynb"}

@@ -1,5 +1,7 @@
 """The dashboard's class view on a generated class: opened from a results folder, the
-same numbers as the class report, the chosen question's mistakes, escaped errors."""
+same numbers as the class report, the chosen question's mistakes, escaped errors, how
+learners were named (files counted as one learner listed), open questions answered or
+left, never solved."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ def test_opens_a_results_folder(sample, tmp_path):
     assert view.report is not None and view.chart.svg.startswith(b"<?xml")
     table = shares(view.report)
     q1 = next(i for i in table.index if i.startswith("Exercise 2, question 1: "))
-    assert table.loc[q1].round(3).tolist() == [0.222, 0.556, 0.222]
+    assert table.loc[q1].round(3).tolist() == [0.222, 0.556, 0.0, 0.222]
     assert (table.sum(axis=1).round(9) == 1).all()
     assert "lead conversion" in view.reteach.value and "median sales cycle" in view.reteach.value
     assert "ivy" in view.learners.value and "0%" in view.learners.value
@@ -117,3 +119,52 @@ def test_the_class_tab_reads_new_results_when_opened_and_says_when_it_read(sampl
     assert app.classes.report.submissions == 4
     assert "4 submissions" in app.classes.status.value
     assert app.classes.refresh() is False  # unchanged since: not read again
+
+
+def test_an_open_question_shows_answered_not_graded_never_solved(sample, tmp_path):
+    """q9 is read by the instructor: 7 of 9 learners wrote an answer (hal left it, ivy's
+    file could not be read); the outside review saw such a question as solved or not
+    attempted."""
+    view = ClassView(_folder(tmp_path, sample))
+    table = shares(view.report)
+    q9 = next(i for i in table.index if i.startswith("Exercise 2, question 9: "))
+    assert table.loc[q9].round(3).to_dict() == {
+        "solved": 0.0, "wrong": 0.0, "answered, not graded": 0.778, "not attempted": 0.222}
+    assert f"{q9}: 78% answered (not graded)" in view.chart.alt
+    view.question.value = 8
+    assert ("An open question, read by you and not graded automatically: 7 of 9 learners "
+            "wrote an answer, 2 did not.") in view.mistakes.value
+    assert "q9: answered, not graded 7/9" in view.describe()
+
+
+def test_files_named_alike_without_a_roster_are_one_learner_and_the_view_says_so(
+        sample, tmp_path):
+    """Two people's 02_analyse_kpis.ipynb, graded without a roster (named by the file
+    name): one learner row, and the view names the rule and lists both files."""
+    graded = make_class(sample)
+    alice = dict(graded[0], submission=str(tmp_path / "alice" / "02_analyse_kpis.ipynb"),
+                 learner="02_analyse_kpis", named_by="file name")
+    bob = dict(graded[7], submission=str(tmp_path / "bob" / "02_analyse_kpis.ipynb"),
+               learner="02_analyse_kpis", named_by="file name")
+    (tmp_path / "results.json").write_text(json.dumps([bob, alice]), encoding="utf-8")
+    view = ClassView(tmp_path)
+    status = view.status.value
+    assert status.startswith("<p>2 submissions, 1 learner: ")
+    assert ("Without a roster, learners are named by the learner id each notebook sets in "
+            "its settings cell, or by the notebook&#x27;s file name when it sets none") in status
+    assert "Counted as one learner although handed in as several files" in status
+    assert ("02_analyse_kpis (Exercise 2: analyse kpis): 2 files, bob/02_analyse_kpis.ipynb, "
+            "alice/02_analyse_kpis.ipynb; only alice/02_analyse_kpis.ipynb counts") in status
+    assert "grade again with a roster" in status
+    assert ("bob/02_analyse_kpis.ipynb, alice/02_analyse_kpis.ipynb (counted: "
+            "alice/02_analyse_kpis.ipynb)") in view.learners.value
+    assert repr(view.widget).splitlines()[-1] == (
+        "one learner, several files: 02_analyse_kpis 02_analyse_kpis "
+        "bob/02_analyse_kpis.ipynb, alice/02_analyse_kpis.ipynb; counted "
+        "alice/02_analyse_kpis.ipynb")
+    # bound by a roster: the roster decided, so no advice to use one
+    (tmp_path / "results.json").write_text(
+        json.dumps([dict(r, named_by="roster") for r in (bob, alice)]), encoding="utf-8")
+    assert view.open() and "named by the roster" in view.status.value
+    assert "Counted as one learner" in view.status.value
+    assert "grade again with a roster" not in view.status.value

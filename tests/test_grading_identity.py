@@ -168,3 +168,30 @@ def test_grade_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "`bwrap` is not installed" in err and "--no-sandbox" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_learner_name_says_how_the_learner_was_named(tmp_path):
+    from crm_course.identity import Naming, learner_name
+
+    path = tmp_path / "bob" / "00_warmup.ipynb"
+    assert learner_name(path, "ada", "alice") == ("alice", Naming.ROSTER)
+    assert learner_name(path, "ada", None) == ("ada", Naming.NOTEBOOK)
+    assert learner_name(path, None, None) == ("00_warmup", Naming.FILE)
+
+
+def test_results_record_how_each_learner_was_named(rostered, unrostered):
+    """The class view says what the grading run decided: results.json holds it."""
+    from crm_course.class_report import analyse, load_results
+
+    results, out = rostered
+    assert results["alice"].named_by == results["bob"].named_by == "roster"
+    (zed,) = [r for r in results.values() if r.submission.endswith("zed.ipynb")]
+    assert zed.named_by == "notebook"  # refused: not in the roster, named by its own id
+    assert analyse(load_results(out)).naming.startswith("Learners are named by the roster")
+    results, out, _, _ = unrostered
+    assert results["blank"].named_by == "file name" and results["pia"].named_by == "notebook"
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert sorted(r["named_by"] for r in saved).count("file name") == 1
+    naming = analyse(saved).naming
+    assert naming.startswith("Without a roster, learners are named by the learner id")
+    assert "Here 1 of 5 submissions set no learner id and is named by the file name." in naming

@@ -4,12 +4,16 @@ left, which named mistakes it made, what to reteach, and how far each learner go
 Input: the ``results.json`` that ``crm-course grade`` writes (one `GradeResult` dict per
 submission: ``learner``, ``exercise``, ``status``, ``score``, ``questions`` = {id:
 verdict dict with ``status`` and ``mistake``}). A learner with several submissions of
-one exercise counts once, by their best-scoring one (as in the gradebook). A
-submission that could not be graded counts as "not attempted" on every question (of
-the batch's exercise when the batch has only one, as the gradebook does).
+one exercise counts once, by their best-scoring one (as in the gradebook); the learner
+is whoever the grading run named (``named_by``: the roster, else the learner id the
+notebook declares, else its file name), and the rows that count several submissions
+list them. A submission that could not be graded counts as "not attempted" on every
+question (of the batch's exercise when the batch has only one, as the gradebook does).
 
 Per question: solved share = learners who passed / learners of that exercise; wrong
-share = failed / learners; not attempted = the rest. A question is to reteach when
+share = failed / learners; for an open question (not graded automatically) answered =
+learners who wrote an answer (passed or failed the length check), never solved or
+wrong; not attempted = the rest. A question is to reteach when
 its solved share is below ``RETEACH_SOLVED`` and its wrong share at least
 ``RETEACH_WRONG`` (the class tried and missed, not merely ran out of time).
 
@@ -22,11 +26,12 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from jinja2 import Environment
 
 from .exercises.banks import BANKS, get_bank
+from .identity import Naming
 
 RETEACH_SOLVED = 0.6
 RETEACH_WRONG = 0.25
@@ -47,12 +52,13 @@ class QuestionStats:
     learners: int = 0
     solved: int = 0
     wrong: int = 0
+    answered: int = 0  # an open question's written answers: not graded automatically
     mistakes: dict[str, int] = field(default_factory=dict)
 
     @property
     def not_attempted(self) -> int:
-        """Learners who neither solved the question nor answered it wrong."""
-        return self.learners - self.solved - self.wrong
+        """Learners who neither solved, answered wrong nor (open question) answered it."""
+        return self.learners - self.solved - self.wrong - self.answered
 
     def share(self, count: int) -> float:
         """``count`` / learners (0 without learners)."""
@@ -76,6 +82,8 @@ class LearnerRow:
     score: float
     max_score: float
     note: str = ""
+    submissions: list[str] = field(default_factory=list)  # counted as this learner
+    kept: str = ""  # the one whose answers count (the best)
 
     @property
     def completion(self) -> float:
@@ -89,6 +97,26 @@ class ClassReport:
     submissions: int
     questions: list[QuestionStats]
     learners: list[LearnerRow]
+    named_by: dict[str, int] = field(default_factory=dict)  # submissions per `Naming`
+
+    @property
+    def merged(self) -> list[LearnerRow]:
+        """The learner rows that count several submissions (only the best one's answers)."""
+        return [r for r in self.learners if len(r.submissions) > 1]
+
+    @property
+    def naming(self) -> str:
+        """How the learners were named, in words (`ROSTER_RULE`, `NO_ROSTER_RULE`)."""
+        known = {how: n for how, n in self.named_by.items() if how in set(Naming)}
+        if Naming.ROSTER in known:  # the others were refused: not in the roster
+            return ROSTER_RULE
+        if not known:  # results written before the run said how
+            return f"Learners are named as the grading run named them: by its roster when " \
+                f"it had one; {NO_ROSTER_RULE}"
+        files, total = known.get(Naming.FILE, 0), sum(known.values())
+        return (f"{NO_ROSTER_RULE[0].upper()}{NO_ROSTER_RULE[1:]} Here {files} of {total} "
+                f"submission{'s' if total != 1 else ''} set no learner id and "
+                f"{'is' if files == 1 else 'are'} named by the file name.")
 
     @property
     def top_mistakes(self) -> list[tuple[str, str, str, int]]:
@@ -107,11 +135,32 @@ class ClassReport:
         """The report as plain data (questions with ``not_attempted`` and ``reteach``, learners with
         ``completion``), for JSON."""
         return {"source": self.source, "submissions": self.submissions,
+                "named_by": self.named_by, "naming": self.naming,
                 "questions": [{**asdict(q), "not_attempted": q.not_attempted,
                                "reteach": q.reteach} for q in self.questions],
                 "learners": [{**asdict(r), "completion": r.completion}
                              for r in self.learners],
                 "top_mistakes": [list(r) for r in self.top_mistakes]}
+
+
+ROSTER_RULE = "Learners are named by the roster the grading run was given."
+NO_ROSTER_RULE = ("without a roster, learners are named by the learner id each notebook sets "
+                  "in its settings cell, or by the notebook's file name when it sets none: "
+                  "submissions under the same name count as one learner, by the best one.")
+
+
+def short_names(paths: list[str]) -> dict[str, str]:
+    """Each submission path shortened to the fewest last parts (file name, then its folder
+    and file name, ...) that no other of ``paths`` shares: 'alice/00_warmup.ipynb'."""
+    parts = {p: PurePath(p).parts or (p,) for p in paths}
+    out = {}
+    for p, mine in parts.items():
+        for n in range(1, len(mine) + 1):
+            tail = mine[-n:]
+            if all(o[-n:] != tail for q, o in parts.items() if q != p) or n == len(mine):
+                out[p] = "/".join(tail)
+                break
+    return out
 
 
 # --------------------------------------------------------------------------- reading
@@ -144,14 +193,17 @@ def load_results(path: Path) -> list[dict]:
     return data
 
 
-def _best(results: list[dict]) -> list[dict]:
-    """One submission per (learner, exercise): the best-scoring, the first on ties."""
+def _best(results: list[dict]) -> tuple[list[dict], dict[tuple, list[str]]]:
+    """One submission per (learner, exercise): the best-scoring, the first on ties; and
+    the submission paths of each (learner, exercise)."""
     best: dict[tuple, dict] = {}
+    files: dict[tuple, list[str]] = {}
     for r in results:
         key = (r["learner"], r.get("exercise"))
+        files.setdefault(key, []).append(str(r.get("submission") or ""))
         if key not in best or float(r.get("score") or 0) > float(best[key].get("score") or 0):
             best[key] = r
-    return list(best.values())
+    return list(best.values()), files
 
 
 def analyse(results: list[dict], source: str = "") -> ClassReport:
@@ -161,17 +213,23 @@ def analyse(results: list[dict], source: str = "") -> ClassReport:
     if len(exercises) == 1:  # a broken file still counts against the batch's exercise
         results = [r if r.get("exercise") else {**r, "exercise": exercises[0]}
                    for r in results]
-    kept = _best(results)
+    kept, files = _best(results)
+    shown = short_names(sorted({f for paths in files.values() for f in paths}))
     stats: dict[tuple[str, str], QuestionStats] = {}
     for ex in exercises:
         for q in get_bank(ex).questions:
             stats[(ex, q.id)] = QuestionStats(ex, q.id, q.title, q.graded)
+    def counted_as(r: dict) -> tuple[list[str], str]:
+        paths = files[(r["learner"], r.get("exercise"))]
+        return [shown[p] for p in paths], shown[str(r.get("submission") or "")]
+
     learners = []
     for r in sorted(kept, key=lambda r: (r["learner"], str(r.get("exercise")))):
         ex = r.get("exercise")
         if ex not in BANKS:
             learners.append(LearnerRow(r["learner"], str(ex or "?"), 0, 0, 0, 0.0, 0.0,
-                                       r.get("reason") or "not a course exercise"))
+                                       r.get("reason") or "not a course exercise",
+                                       *counted_as(r)))
             continue
         solved = attempted = graded = 0
         for q in get_bank(ex).questions:
@@ -180,7 +238,9 @@ def analyse(results: list[dict], source: str = "") -> ClassReport:
             verdict = r["questions"].get(q.id)
             verdict = verdict if isinstance(verdict, dict) else {}
             status = verdict.get("status")
-            if status == "passed":
+            if not q.graded:
+                s.answered += status in ("passed", "failed")
+            elif status == "passed":
                 s.solved += 1
             elif status == "failed":
                 s.wrong += 1
@@ -192,10 +252,14 @@ def analyse(results: list[dict], source: str = "") -> ClassReport:
                 attempted += status in ("passed", "failed")
         learners.append(LearnerRow(r["learner"], ex, solved, attempted, graded,
                                    float(r.get("score") or 0), float(r.get("max_score") or 0),
-                                   r.get("reason") or ""))
+                                   r.get("reason") or "", *counted_as(r)))
     for s in stats.values():
         s.mistakes = dict(sorted(s.mistakes.items(), key=lambda kv: (-kv[1], kv[0])))
-    return ClassReport(source, len(results), list(stats.values()), learners)
+    named_by: dict[str, int] = {}
+    for r in results:
+        how = str(r.get("named_by") or "")
+        named_by[how] = named_by.get(how, 0) + 1
+    return ClassReport(source, len(results), list(stats.values()), learners, named_by)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -208,16 +272,19 @@ table{border-collapse:collapse;margin:0.5em 0 1.5em}
 th,td{padding:3px 10px;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}
 td.n{text-align:right}
 .bar{display:flex;width:14em;height:0.9em;border:1px solid #999}
-.s{background:#009E73}.w{background:#D55E00}.u{background:#DDDDDD}
+.s{background:#009E73}.w{background:#D55E00}.a{background:#0072B2}.u{background:#DDDDDD}
 .key span{display:inline-block;width:0.9em;height:0.9em;margin:0 0.3em 0 1em}
 .reteach{color:#B3261E;font-weight:bold}
 </style></head><body>
 <h1>Class report</h1>
 <p>{{ r.submissions }} submission(s) from {{ names }} learner(s){% if r.source %},
 read from {{ r.source }}{% endif %}. Each learner counts once per exercise, by their
-best submission.</p>
+best submission. {{ r.naming }}</p>
+{% if r.merged %}<p>Counted as one learner although handed in as several files:</p><ul>
+{% for l in r.merged %}<li><b>{{ l.learner }}</b> ({{ l.exercise }}): {{ l.submissions|join(", ")
+}}; counted: {{ l.kept }}</li>{% endfor %}</ul>{% endif %}
 <p class="key"><span class="s"></span>solved<span class="w"></span>wrong<span
-class="u"></span>not attempted</p>
+class="a"></span>answered, not graded (open question)<span class="u"></span>not attempted</p>
 
 <h2>What to reteach</h2>
 {% if r.reteach %}<ol>{% for q in r.reteach %}
@@ -237,24 +304,30 @@ at least {{ pct(wrong_bar) }}.</p>
 
 <h2>Per question</h2>
 <table><tr><th>exercise</th><th>question</th><th>about</th><th></th><th>solved</th>
-<th>wrong</th><th>not attempted</th><th>mistakes (learners)</th></tr>
+<th>wrong</th><th>answered, not graded</th><th>not attempted</th><th>mistakes (learners)</th></tr>
 {% for q in r.questions %}<tr><td>{{ q.exercise }}</td><td>{{ q.question }}</td>
 <td>{{ q.title }}{% if not q.graded %} (open, read by you){% endif %}</td>
 <td><div class="bar"><div class="s" style="width:{{ w(q.share(q.solved)) }}%"></div><div
-class="w" style="width:{{ w(q.share(q.wrong)) }}%"></div><div class="u"
+class="w" style="width:{{ w(q.share(q.wrong)) }}%"></div><div class="a"
+style="width:{{ w(q.share(q.answered)) }}%"></div><div class="u"
 style="width:{{ w(q.share(q.not_attempted)) }}%"></div></div></td>
-<td class="n{% if q.reteach %} reteach{% endif %}">{{ pct(q.share(q.solved)) }}</td>
-<td class="n">{{ pct(q.share(q.wrong)) }}</td><td class="n">{{ pct(q.share(q.not_attempted)) }}</td>
+{% if q.graded %}<td class="n{% if q.reteach %} reteach{% endif %}">{{
+pct(q.share(q.solved)) }}</td>
+<td class="n">{{ pct(q.share(q.wrong)) }}</td><td></td>{% else %}<td></td><td></td>
+<td class="n">{{ pct(q.share(q.answered)) }}</td>{% endif %}
+<td class="n">{{ pct(q.share(q.not_attempted)) }}</td>
 <td>{% for name, n in q.mistakes.items() %}{{ name }} ({{ n }}){% if not loop.last %},
 {% endif %}{% endfor %}</td></tr>
 {% endfor %}</table>
 
 <h2>Per learner</h2>
 <table><tr><th>learner</th><th>exercise</th><th>completion</th><th>solved</th>
-<th>score</th><th>note</th></tr>{% for l in r.learners %}
+<th>score</th><th>submissions</th><th>note</th></tr>{% for l in r.learners %}
 <tr><td>{{ l.learner }}</td><td>{{ l.exercise }}</td><td class="n">{{ pct(l.completion) }}
 ({{ l.attempted }}/{{ l.questions }})</td><td class="n">{{ l.solved }}/{{ l.questions }}</td>
-<td class="n">{{ num(l.score) }}/{{ num(l.max_score) }}</td><td>{{ l.note }}</td></tr>
+<td class="n">{{ num(l.score) }}/{{ num(l.max_score) }}</td><td>{{ l.submissions|join(", ")
+}}{% if l.submissions|length > 1 %} (counted: {{ l.kept }}){% endif %}</td>
+<td>{{ l.note }}</td></tr>
 {% endfor %}</table>
 </body></html>
 """
@@ -287,7 +360,9 @@ def summary_lines(report: ClassReport) -> list[str]:
     """A few lines for the terminal: learners, reteach list, top mistakes. ``report``: from
     `analyse`."""
     lines = [f"{report.submissions} submission(s), {len(report.learners)} learner-exercise "
-             "row(s)"]
+             "row(s)", report.naming]
+    lines += [f"counted as one learner: {r.learner} ({r.exercise}): "
+              f"{', '.join(r.submissions)}; counted: {r.kept}" for r in report.merged]
     for q in report.reteach:
         lines.append(f"reteach {q.exercise} {q.question} ({q.title}): solved "
                      f"{q.share(q.solved):.0%}, wrong {q.share(q.wrong):.0%}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from enum import StrEnum
 from pathlib import Path
 
 from .escape import clean
@@ -69,6 +70,25 @@ def bind(path: Path, roster: dict[str, str]) -> str | None:
         if name in roster:
             return roster[name]
     return None
+
+
+class Naming(StrEnum):
+    """How a submission's learner was named (``GradeResult.named_by``)."""
+
+    ROSTER = "roster"          # the roster binds the file to a learner
+    NOTEBOOK = "notebook"      # no roster: the learner id the notebook declares
+    FILE = "file name"         # no roster, no declared id: the file's name without .ipynb
+
+
+def learner_name(path: Path, declared, bound: str | None) -> tuple[str, Naming]:
+    """The learner a submission is graded as, and how it was named: the roster's
+    ``bound`` learner, else the ``declared`` id (the notebook's ``learner``), else the
+    file stem of ``path``. Two files named alike with neither are one learner."""
+    if bound is not None:
+        return bound, Naming.ROSTER
+    if declared is not None:
+        return str(declared), Naming.NOTEBOOK
+    return Path(path).stem, Naming.FILE
 
 
 def collisions(names: dict[Path, str]) -> dict[Path, str]:

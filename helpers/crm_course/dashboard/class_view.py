@@ -1,8 +1,10 @@
 """Class view: a grading run, opened from its results folder, for the instructor.
 
-Shows the share of the class that solved, got wrong or left each question (a stacked
-bar per question), the questions to reteach, the named mistakes of a chosen question
-with their counts, and each learner's completion. The numbers are
+Shows how the grading run named the learners (and which learners count several handed-in
+files), the share of the class that solved, got wrong or left each question (an open
+question, not graded automatically: answered or left; a stacked bar per question), the
+questions to reteach, the named mistakes of a chosen question with their counts, and each
+learner's completion. The numbers are
 `crm_course.class_report.analyse`'s, the same as the HTML class report's.
 """
 
@@ -20,20 +22,26 @@ from matplotlib.ticker import PercentFormatter
 from ..class_report import (
     UNNAMED,
     ClassReport,
+    QuestionStats,
     ResultsError,
     analyse,
     load_results,
     results_file,
 )
+from ..identity import Naming
 from .datasets import resolve
 from .render import Chart, Panel, about, table_html
 from .words import counted
 
-COLOURS = {"solved": "#009E73", "wrong": "#D55E00", "not attempted": "#BBBBBB"}
+COLOURS = {"solved": "#009E73", "wrong": "#D55E00", "answered, not graded": "#0072B2",
+           "not attempted": "#BBBBBB"}
 ABOUT = """<p>Open the results folder of a grading run (the output folder of the course's
 grading command, or the folder the dashboard was started with): the share of the class
 that solved, got wrong or left each question, the questions to reteach, the known mistakes
-behind the wrong answers to a chosen question, and each learner's completion.</p>"""
+behind the wrong answers to a chosen question, and each learner's completion. An open
+question is read by you, not graded automatically: it shows who answered it and who left
+it. Learners are named as the grading run named them; when one learner counts several
+handed-in files, only the best one's answers count, and the view lists the files.</p>"""
 
 
 def exercise_name(exercise: str) -> str:
@@ -57,10 +65,11 @@ def question_name(exercise: str, question: str, title: str = "") -> str:
 
 
 def shares(report: ClassReport) -> pd.DataFrame:
-    """One row per question (`question_name`): the shares solved, wrong, not attempted. ``report``:
-    the class report."""
+    """One row per question (`question_name`): the shares solved, wrong, answered but not
+    graded (open questions), not attempted. ``report``: the class report."""
     rows = {question_name(q.exercise, q.question, q.title): {
                 "solved": q.share(q.solved), "wrong": q.share(q.wrong),
+                "answered, not graded": q.share(q.answered),
                 "not attempted": q.share(q.not_attempted)}
             for q in report.questions}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLOURS))
@@ -77,8 +86,34 @@ def draw_shares(ax, table: pd.DataFrame) -> None:
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of the class (%)")
-    ax.set_title("Each question: solved, wrong, not attempted", loc="left")
+    ax.set_title("Each question: solved, wrong, answered (open questions), not attempted",
+                 loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def _alt(q: QuestionStats) -> str:
+    """A question's shares in words, for the chart's alt text. ``q``: the question."""
+    name = question_name(q.exercise, q.question, q.title)
+    if not q.graded:
+        return f"{name}: {q.share(q.answered):.0%} answered (not graded)"
+    return f"{name}: {q.share(q.solved):.0%} solved, {q.share(q.wrong):.0%} wrong"
+
+
+def naming_html(report: ClassReport) -> str:
+    """How the grading run named the learners, and the learners who count several handed-in
+    files (only the best one counts), as escaped HTML. ``report``: the class report."""
+    text = f"<p>{html.escape(report.naming)}</p>"
+    if not report.merged:
+        return text
+    rows = "".join(
+        f"<li>{html.escape(r.learner)} ({html.escape(exercise_name(r.exercise))}): "
+        f"{counted(len(r.submissions), 'file')}, {html.escape(', '.join(r.submissions))}; "
+        f"only {html.escape(r.kept)} counts</li>" for r in report.merged)
+    advice = "" if Naming.ROSTER in report.named_by else (
+        "If these files come from different people, grade again with a roster, which "
+        "binds each file to a learner.")
+    return (f"{text}<p style='color:#B34700'><b>Counted as one learner although handed in "
+            f"as several files:</b></p><ul>{rows}</ul>" + (f"<p>{advice}</p>" if advice else ""))
 
 
 class ClassView:
@@ -134,17 +169,19 @@ class ClassView:
                                  f"{html.escape(str(err))}</pre>")
             return False
         self.report, self.read = analyse(results, source=str(folder)), (file, written)
+        people = len({r.learner for r in self.report.learners})
         self.status.value = (f"<p>{counted(self.report.submissions, 'submission')}, "
-                             f"{counted(len(self.report.learners), 'learner row')}: results "
+                             f"{counted(people, 'learner')}: results "
                              f"read at {datetime.now():%H:%M:%S} (the file as graded at "
                              f"{datetime.fromtimestamp(written / 1e9):%d %b %H:%M:%S}). Opening "
-                             "this tab reads them again after a new grading run.</p>")
+                             "this tab reads them again after a new grading run.</p>"
+                             + naming_html(self.report))
         table = shares(self.report)
         self.chart.show(lambda ax: draw_shares(ax, table),
                         "Stacked bar chart, one bar per question, of the share of the class "
-                        "that solved it, got it wrong or did not attempt it: "
-                        + "; ".join(f"{name}: {row.solved:.0%} solved, {row.wrong:.0%} wrong"
-                                    for name, row in table.iterrows()) + ".",
+                        "that solved it, got it wrong, answered it (an open question, not "
+                        "graded automatically) or did not attempt it: "
+                        + "; ".join(map(_alt, self.report.questions)) + ".",
                         size=(11.0, 0.25 * len(self.report.questions) + 1.2))
         reteach = self.report.reteach
         self.reteach.value = "<h4>What to reteach</h4>" + (
@@ -159,6 +196,8 @@ class ClassView:
             [{"learner": r.learner, "exercise": exercise_name(r.exercise),
               "completion": f"{r.completion:.0%}",
               "solved": f"{r.solved} of {r.questions} questions",
+              "handed in": ", ".join(r.submissions) + (
+                  f" (counted: {r.kept})" if len(r.submissions) > 1 else ""),
               "note": r.note} for r in self.report.learners]))
         self._show_mistakes()
         return True
@@ -180,10 +219,20 @@ class ClassView:
             self.mistakes.value = ""
             return
         q = self.report.questions[self.question.value]
-        if not q.mistakes:
+        if not q.graded:
+            self.mistakes.value = (
+                f"<p>An open question, read by you and not graded automatically: "
+                f"{q.answered} of {counted(q.learners, 'learner')} wrote an answer, "
+                f"{q.not_attempted} did not. The answers are in each learner's file in the "
+                "results' feedback folder.</p>")
+            if not q.mistakes:
+                return
+        elif not q.mistakes:
             self.mistakes.value = "<p>No wrong answers to this question.</p>"
             return
-        self.mistakes.value = table_html(pd.DataFrame(
+        else:
+            self.mistakes.value = ""
+        self.mistakes.value += table_html(pd.DataFrame(
             [{"mistake": name, "learners": counted(n, "learner")}
              for name, n in q.mistakes.items()]))
 
@@ -196,7 +245,9 @@ class ClassView:
         if self.question.value is not None:
             q = self.report.questions[self.question.value]
             named = {k: v for k, v in q.mistakes.items() if k != UNNAMED}
-            lines.append(f"{q.exercise} {q.question}: solved {q.solved}/{q.learners}, "
-                         f"mistakes {named}")
+            done = f"solved {q.solved}" if q.graded else f"answered, not graded {q.answered}"
+            lines.append(f"{q.exercise} {q.question}: {done}/{q.learners}, mistakes {named}")
+        lines += [f"one learner, several files: {r.learner} {r.exercise} "
+                  f"{', '.join(r.submissions)}; counted {r.kept}" for r in self.report.merged]
         return "\n".join(lines)
 

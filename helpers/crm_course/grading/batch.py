@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..escape import clean
 from ..exercises.banks import get_bank
-from ..identity import bind, collisions, learner_key, read_roster
+from ..identity import bind, collisions, learner_key, learner_name, read_roster
 from .steps import Batch, Submission, grade_one
 from .submission import GradeResult, Refusal, parameters, read_submission
 from .views import feedback_text, file_names, write_gradebook
@@ -80,11 +80,11 @@ def submissions(paths: list[Path], batch: Batch, roster: dict | None
         if roster is not None and bound is None:
             refused[p] = (Refusal.NOT_IN_ROSTER, "not in the roster: add its file name "
                           "(submission) or its folder or stem (username) to the roster")
-        name = bound if bound is not None else (
-            str(declared) if declared is not None else p.stem)
+        name, how = learner_name(p, declared, bound)
         names[p] = name
-        subs.append(Submission(p, GradeResult(submission=str(p), learner=learner_key(name)),
-                               batch, params=params, bound=bound, nb=nb))
+        subs.append(Submission(p, GradeResult(submission=str(p), learner=learner_key(name),
+                                              named_by=how), batch, params=params,
+                               bound=bound, nb=nb))
     if roster is None:
         refused.update({path: (Refusal.NAME_COLLISION, why)
                         for path, why in collisions(names).items()})
@@ -132,6 +132,7 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, timeout: float = 120,
         done = out / "results" / f"{_key(sub.path, sub.result.learner, digests[sub.path])}.json"
         if done.is_file():
             results[i] = GradeResult.from_dict(json.loads(done.read_text(encoding="utf-8")))
+            results[i].named_by = sub.result.named_by  # also for results kept from before
         else:
             todo[i] = (sub, done)
     executed_dir = out / "executed"

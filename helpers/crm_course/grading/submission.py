@@ -45,6 +45,7 @@ class GradeResult:
     status: str = "graded"          # graded | error
     reason: str = ""                # why points may be missing (empty when all is well)
     refused: str = ""               # a `Refusal` when not graded for whose work it is
+    named_by: str = ""              # how its learner was named (`identity.Naming`; "": not said)
     questions: dict[str, dict] = field(default_factory=dict)
     open_answers: dict[str, str] = field(default_factory=dict)
     solution_use: dict[str, str] = field(default_factory=dict)  # question: shown | in code
