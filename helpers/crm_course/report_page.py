@@ -111,7 +111,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
     caption = f"{label} by {length} ({unit})."
     if young.any():
-        text = " " + ev.young_note(series, young, k.maturity_days(crm)) + "."
+        text = " " + ev.flag_note(crm, row.kpi, series, young) + "."
         alt += text
         caption += text
     return base64.b64encode(buffer.getvalue()).decode("ascii"), alt, caption
