@@ -197,6 +197,9 @@ def test_one_left_truncation_rule_for_every_window_and_page():
     # a window wholly before it has no value, and says why
     january = ev.evaluate(crm, "sales_cycle_days", "2025-01-01", "2025-01-31")
     assert math.isnan(january.value) and january.cut == CUT
+    split = kpis.kpi_table(crm, "2025-01-01", "2025-01-31", by="region",
+                           kpis=["sales_cycle_days"])
+    assert split.value.isna().all() and (split.note == CUT).all()
     # the line: January (only a deal of 9 days) not drawn, February counts 20 Feb's deal
     # alone (1 Feb's is cut) and is flagged, March (45, 60) is whole
     frame, flagged = ev.over_time(crm, "sales_cycle_days", *quarter)
