@@ -88,6 +88,7 @@ def test_explorer_counts_the_sales_cycle_from_the_reports_day():
     from kpi_fixtures import cycles_crm
 
     from crm_course.dashboard.explorer import KPIExplorer
+    from crm_course.dashboard.render import drawn
 
     view = KPIExplorer(cycles_crm())
     view.kpi.value = "sales_cycle_days"
@@ -98,6 +99,9 @@ def test_explorer_counts_the_sales_cycle_from_the_reports_day():
     assert view.immature.tolist() == [True, True, False]
     assert f"January 2025 not drawn and February 2025 dashed: {cut}" in view.message
     assert " 2 points;" in view.chart.alt
+    with drawn(view._draw) as figure:  # the legend names the cut points, not 'maturing'
+        legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "whole company (from 16 Feb 2025 only)" in legend, legend
     assert "only deals won from 16 Feb 2025 on count" in view.latest.value  # under the table
     explorer_over(view, "2025-03-01", "2025-03-31")  # from the day on: whole, no words
     assert "only deals won" not in view.message + view.latest.value

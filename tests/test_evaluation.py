@@ -208,6 +208,8 @@ def test_one_left_truncation_rule_for_every_window_and_page():
     assert flagged.tolist() == [True, True, False]
     assert ev.flag_note(crm, "sales_cycle_days", frame, flagged) == (
         f"January 2025 not drawn and February 2025 dashed: {CUT}")
+    assert ev.flag_label(crm, "sales_cycle_days", flagged) == "from 16 Feb 2025 only"
+    assert ev.flag_label(crm, "lead_conversion_rate", flagged) == "still maturing"
     by_region, _ = ev.over_time(crm, "sales_cycle_days", *quarter, by="region")
     assert by_region["North"].iloc[1:].tolist() == [20, 52.5]
     assert math.isnan(by_region["North"].iloc[0])

@@ -94,7 +94,8 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     with plots.course_style():
         plots.line(series.rename(columns={"whole company": label}), f"{label} by {length}",
                    length, unit, target=target, percent=k.unit == "share",
-                   event=(changes, "changes go live"), immature=young, ax=ax)
+                   event=(changes, "changes go live"), immature=young,
+                   flagged=ev.flag_label(crm, row.kpi, young), ax=ax)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
                     pad_inches=0.2)

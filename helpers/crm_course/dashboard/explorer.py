@@ -292,7 +292,8 @@ class KPIExplorer:
             shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
             plots.line(shown, title, self.length, unit, target=target,
                        benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
-                       event=event, immature=self.immature, ax=ax)
+                       event=event, immature=self.immature,
+                       flagged=ev.flag_label(self.crm, k.name, self.immature), ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""

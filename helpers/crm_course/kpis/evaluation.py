@@ -35,12 +35,19 @@ from .engine import (
     testable,
     values_interval,
 )
-from .series import chart_length, flag_note, over_time, survey_waves, young_note
+from .series import (
+    chart_length,
+    flag_label,
+    flag_note,
+    over_time,
+    survey_waves,
+    young_note,
+)
 
 __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue", "Value",
            "baseline_rule", "chart_length", "check_possible", "claim",
            "clustered_share_interval", "compare",
-           "comparison_baseline", "compute", "counted_from", "evaluate", "flag_note",
+           "comparison_baseline", "compute", "counted_from", "evaluate", "flag_label", "flag_note",
            "group_against_others",
            "level_interval",
            "like_period_value", "mature_end", "mean_interval", "measured_span",

@@ -123,13 +123,31 @@ def young_note(series: pd.DataFrame, young: pd.Series, days: int) -> str:
     return "; ".join(parts)
 
 
+def _cut(crm: CRM, name: str, young: pd.Series) -> tuple[pd.Series, pd.Timestamp | None,
+                                                          str]:
+    """(which of the provisional periods ``young`` the data's start cuts, the rule's day
+    and its reason: `engine.counted_from`) of KPI ``name``: those beginning before it."""
+    earliest, why = counted_from(crm, name)
+    return (young & (young.index < earliest) if earliest is not None else young & False,
+            earliest, why)
+
+
+def flag_label(crm: CRM, name: str, young: pd.Series) -> str:
+    """The legend's words for the provisional points of KPI ``name`` (``young``, as
+    `over_time` gives): 'still maturing', 'from 18 Feb 2025 only' when the data's start
+    cuts them all (`engine.counted_from`), 'provisional' when both kinds are drawn."""
+    cut, earliest, _ = _cut(crm, name, young)
+    if not cut.any():
+        return "still maturing"
+    return f"from {earliest:%d %b %Y} only" if cut.equals(young) else "provisional"
+
+
 def flag_note(crm: CRM, name: str, series: pd.DataFrame, young: pd.Series) -> str:
     """The caption's words for the provisional periods of KPI ``name`` in ``series``
     (``young``, as `over_time` gives): those the data's start cuts (`engine.counted_from`:
     they begin before its day) dashed or not drawn, with the rule's reason; the others
     still maturing (`young_note`); '' when none is provisional."""
-    earliest, why = counted_from(crm, name)
-    cut = young & (young.index < earliest) if earliest is not None else young & False
+    cut, _, why = _cut(crm, name, young)
     maturing = young_note(series, young & ~cut, REGISTRY[name].maturity_days(crm))
     blank = [m for m, c in cut.items() if c and series.loc[m].isna().all()]
     drawn = [m for m, c in cut.items() if c and m not in blank]
