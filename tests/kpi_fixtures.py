@@ -99,3 +99,22 @@ def make_crm(meta: dict | None = None, **rows: list[dict]) -> CRM:
 def empty_crm() -> CRM:
     """Every table empty (no users either)."""
     return make_crm(users=[])
+
+
+def cycles_crm() -> CRM:
+    """Won deals of owner U1 (North), data 1 Jan 2025 - 31 Mar 2026, review from 1 Jan 2026.
+    Review: cycles of 10, 20, 30, 40 and 50 days won 20 Mar 2026 (90th percentile 46).
+    Baseline: cycles of 9, 31, 20, 45 and 60 days won 10 Jan, 1 Feb, 20 Feb, 10 Mar and
+    25 Mar 2025 (median 31); only those won from 16 Feb 2025 (1 Jan + 46 days) could be
+    that old: 20, 45, 60 -> median 45."""
+    won = [("2025-01-01", "2025-01-10"), ("2025-01-01", "2025-02-01"),
+           ("2025-01-31", "2025-02-20"), ("2025-01-24", "2025-03-10"),
+           ("2025-01-24", "2025-03-25")]
+    won += [(str((pd.Timestamp("2026-03-20") - pd.Timedelta(days=d)).date()), "2026-03-20")
+            for d in (10, 20, 30, 40, 50)]
+    return make_crm(meta={"data_start": "2025-01-01", "changes_start": "2026-01-01",
+                          "data_end": "2026-03-31"},
+                    opportunities=[{"opportunity_id": f"O{i}", "owner_id": "U1",
+                                    "created_date": a, "stage": "won",
+                                    "furthest_stage": "won", "close_date": b}
+                                   for i, (a, b) in enumerate(won)])

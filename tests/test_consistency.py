@@ -46,6 +46,15 @@ def test_kpi_table_report_and_dashboard_agree(seed):
         dash = app.explorer.table.set_index("kpi").loc[row.kpi]
         assert same(dash.value, table.loc[row.kpi, "value"]), (seed, row.kpi)
         assert dash.status == row.status, (seed, row.kpi)
+    # the report's same-season baseline starts on the data's first day: the explorer's
+    # table over its months counts the sales cycle from the report's day (review M4)
+    row = next(r for r in rep.rows if r.kpi == "sales_cycle_days")
+    assert row.comparison.cut and rep.baseline[0] == crm.period("all")[0], seed
+    app.explorer.area.value, app.explorer.kpi.value = "sales", "sales_cycle_days"
+    app.explorer.months.value = tuple(d.to_period("M").start_time for d in rep.baseline)
+    dash = app.explorer.table.set_index("kpi").loc["sales_cycle_days"]
+    assert same(dash.value, row.comparison.before), seed
+    assert dash.status == row.status_before, seed
 
 
 # ------------------------------------------------------------------ hand-computed fixture

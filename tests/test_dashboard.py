@@ -73,6 +73,56 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     assert e.chart.svg.startswith(b"<?xml")
 
 
+def explorer_over(view, first, last) -> None:
+    """Set the explorer ``view``'s month range to the months of [first, last]."""
+    months = [m for _, m in view.months.options]
+    view.months.value = (pd.Timestamp(first).to_period("M").start_time,
+                         pd.Timestamp(last).to_period("M").start_time)
+    assert view.months.value[0] in months
+
+
+def test_explorer_counts_the_sales_cycle_from_the_reports_day():
+    """Outside review of issue 25 (M4): over Jan-Mar 2025 the table said 14 days where the
+    report said 17 (only deals won from 18 Feb count), and the line began at 8 days with no
+    mark. `cycles_crm`: deals won from 16 Feb 2025 count, 20, 45, 60 days -> 45."""
+    from kpi_fixtures import cycles_crm
+
+    from crm_course.dashboard.explorer import KPIExplorer
+    from crm_course.dashboard.render import drawn
+
+    view = KPIExplorer(cycles_crm())
+    view.kpi.value = "sales_cycle_days"
+    explorer_over(view, "2025-01-01", "2025-03-31")
+    cut = ev.counted_from(view.crm, "sales_cycle_days")[1]
+    assert view.table.set_index("kpi").value["sales_cycle_days"] == 45  # not 31
+    assert view.series["whole company"].iloc[1:].tolist() == [20, 52.5]
+    assert view.immature.tolist() == [True, True, False]
+    assert f"January 2025 not drawn and February 2025 dashed: {cut}" in view.message
+    assert " 2 points;" in view.chart.alt
+    with drawn(view._draw) as figure:  # the legend names the cut points, not 'maturing'
+        legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "whole company (from 16 Feb 2025 only)" in legend, legend
+    assert "only deals won from 16 Feb 2025 on count" in view.latest.value  # under the table
+    explorer_over(view, "2025-03-01", "2025-03-31")  # from the day on: whole, no words
+    assert "only deals won" not in view.message + view.latest.value
+
+
+def test_explorer_table_at_the_data_start_is_the_reports_baseline(app, sample_reports):
+    """The report's same-season baseline begins on the data's first day: the explorer's
+    table over those months gives the report's sales cycle (the sample: from 15 Feb)."""
+    rep = sample_reports.report("all")
+    row = next(r for r in rep.rows if r.kpi == "sales_cycle_days")
+    assert rep.baseline[0] == rep.baseline[0].to_period("M").start_time  # whole months
+    assert row.comparison.cut  # the report cut it: the check is not vacuous
+    e = app.explorer
+    e.area.value, e.kpi.value, e.grouping.value = "sales", "sales_cycle_days", WHOLE
+    explorer_over(e, *rep.baseline)
+    shown = e.table.set_index("kpi").loc["sales_cycle_days"]
+    assert shown.value == row.comparison.before and shown.status == row.status_before
+    assert e.immature.iloc[0] and row.comparison.cut in e.message
+    e.months.index = (0, len(e.months.options) - 1)
+
+
 def test_before_after_matches_the_review_functions(app, sample):
     r = app.review
     # the report's comparison (same baseline rule) and the engine's verdict, nothing else

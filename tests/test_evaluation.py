@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from kpi_fixtures import make_crm
+from kpi_fixtures import cycles_crm, make_crm
 
 from crm_course import inference, kpis
 from crm_course import review as rv
@@ -157,17 +157,9 @@ def test_conversion_counts_wins_within_the_maturity_window():
 
 
 def test_sales_cycle_near_the_data_start_counts_only_deals_that_could_be_old():
-    # data from 1 Jan 2025. Review: cycles 10, 20, 30, 40, 50 days, 90th percentile 46, so
-    # the baseline counts deals won from 16 Feb 2025 (1 Jan + 46 days): of its cycles 9,
-    # 31, 20, 45 and 60 (won 10 Jan, 1 Feb, 20 Feb, 10 Mar, 25 Mar) 20, 45, 60 -> median 45
-    won = [("2025-01-01", "2025-01-10"), ("2025-01-01", "2025-02-01"),
-           ("2025-01-31", "2025-02-20"), ("2025-01-24", "2025-03-10"),
-           ("2025-01-24", "2025-03-25")]
-    won += [(str((pd.Timestamp("2026-03-20") - pd.Timedelta(days=d)).date()), "2026-03-20")
-            for d in (10, 20, 30, 40, 50)]
-    crm = make_crm(meta={"data_start": "2025-01-01", "changes_start": "2026-01-01",
-                         "data_end": "2026-03-31"},
-                   opportunities=[opportunity(i, a, "won", b) for i, (a, b) in enumerate(won)])
+    # `cycles_crm`: review cycles 10-50 days, 90th percentile 46, so the baseline counts
+    # deals won from 16 Feb 2025 (1 Jan + 46 days): 20, 45, 60 -> median 45 (all five: 31)
+    crm = cycles_crm()
     before, after = ("2025-01-01", "2025-03-31"), ("2026-01-01", "2026-03-31")
     assert kpis.sales_cycle_days(crm, *before) == 31  # all five: cut short by the data start
     c = ev.compare(crm, "sales_cycle_days", before, after)
@@ -176,6 +168,54 @@ def test_sales_cycle_near_the_data_start_counts_only_deals_that_could_be_old():
     # a baseline that ends before that day has nothing fair to compare
     c = ev.compare(crm, "sales_cycle_days", ("2025-01-01", "2025-02-10"), after)
     assert c.claim == "not comparable" and "16 Feb 2025" in c.note
+
+
+CUT = ("only deals won from 16 Feb 2025 on count (9 in 10 of the review window's cycles "
+       "are under 46 days, and a deal won earlier could not be that old: the data begin on "
+       "01 Jan 2025)")
+
+
+def test_one_left_truncation_rule_for_every_window_and_page():
+    """Outside review of issue 25 (M4): the KPIs-over-time table said 14 days for Jan-Mar
+    2025 where the report said 17 (deals won from 18 Feb), and the line began at 8 days
+    in January without a mark. The rule is one function; the table, the engine, the
+    comparison and the line all count from its day."""
+    crm = cycles_crm()
+    assert ev.counted_from(crm, "sales_cycle_days") == (pd.Timestamp("2025-02-16"), CUT)
+    assert ev.counted_from(crm, "first_response_hours") == (None, "")  # by creation: whole
+    quarter = ("2025-01-01", "2025-03-31")
+    value = ev.evaluate(crm, "sales_cycle_days", *quarter)
+    assert (value.value, value.first, value.cut) == (45, pd.Timestamp("2025-02-16"), CUT)
+    assert ev.observations(crm, "sales_cycle_days", *quarter).tolist() == [20, 45, 60]
+    row = kpis.kpi_table(crm, *quarter, kpis=["sales_cycle_days"]).iloc[0]
+    assert (row.value, row.note) == (45, CUT)
+    assert kpis.kpi_table(crm, *quarter, by="region", kpis=["sales_cycle_days"]).set_index(
+        "region").value["North"] == 45
+    # a window from the day on, or later, is not cut
+    assert ev.evaluate(crm, "sales_cycle_days", "2025-02-16", "2025-03-31").cut == ""
+    assert ev.evaluate(crm, "sales_cycle_days", "2026-01-01", "2026-03-31").value == 30
+    # a window wholly before it has no value, and says why
+    january = ev.evaluate(crm, "sales_cycle_days", "2025-01-01", "2025-01-31")
+    assert math.isnan(january.value) and january.cut == CUT
+    split = kpis.kpi_table(crm, "2025-01-01", "2025-01-31", by="region",
+                           kpis=["sales_cycle_days"])
+    assert split.value.isna().all() and (split.note == CUT).all()
+    # the line: January (only a deal of 9 days) not drawn, February counts 20 Feb's deal
+    # alone (1 Feb's is cut) and is flagged, March (45, 60) is whole
+    frame, flagged = ev.over_time(crm, "sales_cycle_days", *quarter)
+    assert math.isnan(frame["whole company"].iloc[0])
+    assert frame["whole company"].iloc[1:].tolist() == [20, 52.5]
+    assert flagged.tolist() == [True, True, False]
+    assert ev.flag_note(crm, "sales_cycle_days", frame, flagged) == (
+        f"January 2025 not drawn and February 2025 dashed: {CUT}")
+    assert ev.flag_label(crm, "sales_cycle_days", flagged) == "from 16 Feb 2025 only"
+    assert ev.flag_label(crm, "lead_conversion_rate", flagged) == "still maturing"
+    by_region, _ = ev.over_time(crm, "sales_cycle_days", *quarter, by="region")
+    assert by_region["North"].iloc[1:].tolist() == [20, 52.5]
+    assert math.isnan(by_region["North"].iloc[0])
+    # a line that starts on the day is whole and needs no words
+    frame, flagged = ev.over_time(crm, "sales_cycle_days", "2025-03-01", "2025-03-31")
+    assert not flagged.any() and ev.flag_note(crm, "sales_cycle_days", frame, flagged) == ""
 
 
 def test_monthly_marks_young_months(leads):

@@ -195,13 +195,13 @@ def test_no_heading_beyond_chance_when_nothing_cleared_its_test():
 def test_a_shortened_period_is_said_in_the_sentence():
     """Two outside reviews: the report printed 'moved from 17 days to 14 days' over a
     baseline the engine had cut to deals won from 18 Feb, and never said so."""
-    cut = ("only deals won from 18 Feb 2025 on count (9 in 10 of the compared cycles are "
-           "under 48 days, and a deal won earlier could not be that old: the data begin on "
-           "01 Jan 2025)")
+    cut = ("only deals won from 18 Feb 2025 on count (9 in 10 of the review window's "
+           "cycles are under 48 days, and a deal won earlier could not be that old: the data "
+           "begin on 01 Jan 2025)")
     text = report.describe(replace(comparison("no clear change"), cut=cut), "share")
-    assert text.endswith(" Only deals won from 18 Feb 2025 on count (9 in 10 of the compared "
-                         "cycles are under 48 days, and a deal won earlier could not be that "
-                         "old: the data begin on 01 Jan 2025).")
+    assert text.endswith(" Only deals won from 18 Feb 2025 on count (9 in 10 of the review "
+                         "window's cycles are under 48 days, and a deal won earlier could not "
+                         "be that old: the data begin on 01 Jan 2025).")
     assert "Only deals" not in report.describe(comparison("no clear change"), "share")
 
 

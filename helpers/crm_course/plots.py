@@ -102,12 +102,13 @@ def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: floa
 def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
          target: float | None = None, benchmark: float | None = None, percent: bool = False,
          event: tuple[pd.Timestamp, str] | None = None, immature: pd.Series | None = None,
-         ax=None):
+         flagged: str = "still maturing", ax=None):
     """Line chart over time, one line per column; ``event`` = (date, label) marks a change.
 
     ``immature``: booleans on the same index, True for points whose records are too young
     to show their outcome (leads still open); they are drawn dashed with hollow markers
-    and the legend says "still maturing", so a young month never reads as a collapse.
+    and the legend says ``flagged`` ("still maturing"; a period the data's start cuts is
+    named by `kpis.series.flag_label`), so a young month never reads as a collapse.
     ``data``: values by date; ``title``, ``xlabel``, ``ylabel``: the chart's texts; ``target``,
     ``benchmark``: reference lines (None: none); ``percent``: value axis in percent; ``ax``: the
     axes (None: a new figure).
@@ -127,7 +128,7 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
             ax.plot(frame.index[start:], values[start:], linestyle="--", color=colour)
             ax.plot(frame.index[shown], values[shown], linestyle="none", marker="o",
                     markersize=4, markerfacecolor="white", color=colour,
-                    label=f"{column} (still maturing)")
+                    label=f"{column} ({flagged})")
     reference_line(ax, target, f"target {_fmt(target, percent)}")
     reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
                    linestyle=":")

@@ -94,7 +94,8 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     with plots.course_style():
         plots.line(series.rename(columns={"whole company": label}), f"{label} by {length}",
                    length, unit, target=target, percent=k.unit == "share",
-                   event=(changes, "changes go live"), immature=young, ax=ax)
+                   event=(changes, "changes go live"), immature=young,
+                   flagged=ev.flag_label(crm, row.kpi, young), ax=ax)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight",
                     pad_inches=0.2)
@@ -111,7 +112,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
     caption = f"{label} by {length} ({unit})."
     if young.any():
-        text = " " + ev.young_note(series, young, k.maturity_days(crm)) + "."
+        text = " " + ev.flag_note(crm, row.kpi, series, young) + "."
         alt += text
         caption += text
     return base64.b64encode(buffer.getvalue()).decode("ascii"), alt, caption

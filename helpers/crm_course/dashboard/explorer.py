@@ -5,10 +5,12 @@ Pick an area, a KPI of that area, a range of months and a grouping (none, depart
 region, team). A KPI that cannot be split by the chosen grouping is shown for the whole
 company, and the view says so. Every value comes from the evaluation engine
 (`kpis.evaluation`), as in the report: months whose records are still maturing are drawn
-dashed; a KPI that grows with the period's length (churn) is drawn per its target's
-period, so the target line compares like with like; survey waves are points with their
-intervals; an ROI is not drawn month by month (meaningless: costs and the margin they
-earn fall in different months), only given in the table.
+dashed, and so are months the data's start cuts (a sales cycle counts only deals won late
+enough to have been that long, `kpis.evaluation.counted_from`); a KPI that grows with the
+period's length (churn) is drawn per its target's period, so the target line compares like
+with like; survey waves are points with their intervals; an ROI is not drawn month by month
+(meaningless: costs and the margin they earn fall in different months), only given in the
+table.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def kpi_over_time(crm: CRM, name: str, start, end, by: str | None = None,
                   length: str = "month") -> tuple[pd.DataFrame, pd.Series]:
     """The KPI for every calendar ``length`` (month, quarter) from ``start`` to ``end``,
     each clipped to [start, end], and which periods are still maturing
-    (`kpis.evaluation.over_time`).
+    (`kpis.evaluation.over_time`: a sales cycle counts only deals won late enough after
+    the data's start, as the report counts them; those cut periods are flagged too).
 
     Returns
     -------
@@ -94,6 +97,16 @@ def roi_notes(table: pd.DataFrame) -> str:
     rows = table[table.kpi.map(lambda n: kpis.get_kpi(n).area == "roi") & (table.note != "")]
     return "".join(f"<p class='crm-caption'>{html(kpi_label(k))}: {html(n)}.</p>"
                    for k, n in zip(rows.kpi, rows.note, strict=True))
+
+
+def cut_notes(crm: CRM, table: pd.DataFrame, first: pd.Timestamp) -> str:
+    """The rule of each KPI of ``table`` (`latest_values`) whose records the data's start
+    cuts over a window from ``first`` (`kpis.evaluation.counted_from`), one line each,
+    HTML: the value counts fewer records than the window holds, and says why."""
+    found = [(name, ev.counted_from(crm, name)) for name in table.kpi]
+    return "".join(f"<p class='crm-caption'>{html(kpi_label(name))}: {html(why)}.</p>"
+                   for name, (earliest, why) in found
+                   if earliest is not None and earliest > first)
 
 
 def _kpi_options(area: str) -> list[tuple[str, str]]:
@@ -217,8 +230,7 @@ class KPIExplorer:
         unit = words.unit(k.unit, self.crm.profile.currency)
         self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
         if self.immature.any():
-            self.message += "; " + ev.young_note(self.series, self.immature,
-                                                 k.maturity_days(self.crm))
+            self.message += "; " + ev.flag_note(self.crm, k.name, self.series, self.immature)
         if by and not split:
             self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
@@ -234,10 +246,11 @@ class KPIExplorer:
                                                            self.table.unit, strict=True)]
                for column in ("value", "target", "benchmark")},
             "status": self.table.status})
-        window = table_window(self.crm, start, end)[2]
+        t_first, _, window = table_window(self.crm, start, end)
         self.latest_box.titles = (f"{words.area(k.area)}: every KPI and its status, {window}",)
         self.latest.value = (f"<h3>{html(words.area(k.area))}: {html(window)}</h3>"
-                             + table_html(shown, status="status") + roi_notes(self.table))
+                             + table_html(shown, status="status") + roi_notes(self.table)
+                             + cut_notes(self.crm, self.table, t_first))
 
     def _alt(self, k, label: str, unit: str) -> str:
         """The chart in words, for a screen reader."""
@@ -279,7 +292,8 @@ class KPIExplorer:
             shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
             plots.line(shown, title, self.length, unit, target=target,
                        benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
-                       event=event, immature=self.immature, ax=ax)
+                       event=event, immature=self.immature,
+                       flagged=ev.flag_label(self.crm, k.name, self.immature), ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""

@@ -2,8 +2,8 @@
 
 * **Like with like**: the earlier period is cut as far as maturity cut the later one (same
   length, same season); a duration counted at its end (the cycle of deals won in a
-  period) is compared only over deals won late enough to have been that long (the
-  entry's ``left_truncated``); a 'per period' KPI over periods of different lengths is
+  period) counts only deals won late enough to have been that long, as on every page
+  (`engine.counted_from`); a 'per period' KPI over periods of different lengths is
   restated per month.
 * **Claims**: two periods are compared with a test where the KPI has record-level
   observations (shares: two-proportion z-test; durations and money: Mann-Whitney U with a
@@ -121,27 +121,6 @@ def _measured(b: Value, a: Value, baseline_cut: bool) -> str:
             + (", and the baseline is cut the same way" if baseline_cut else ""))
 
 
-def _history_cut(crm: CRM, name: str, windows: list[tuple], reference: tuple
-                 ) -> tuple[list[tuple], str]:
-    """``windows`` with any start earlier than data start + H moved to that day, H the 90th
-    percentile of the durations ``reference`` counts (the durations a fair period must be
-    able to hold); an emptied window becomes None. Returns the windows and a note."""
-    durations = observations(crm, name, *reference)
-    if not len(durations):
-        return windows, ""
-    horizon = int(math.ceil(np.percentile(durations, 90)))
-    data_start = crm.period("all")[0]
-    earliest = data_start + pd.Timedelta(days=horizon)
-    parsed = [period(*w) for w in windows]
-    cut = [w if w[0] >= earliest else ((earliest, w[1]) if earliest <= w[1] else None)
-           for w in parsed]
-    if cut == parsed:
-        return windows, ""
-    return cut, (f"only deals won from {earliest:%d %b %Y} on count (9 in 10 of the compared "
-                 f"cycles are under {horizon} days, and a deal won earlier could not be that "
-                 f"old: the data begin on {data_start:%d %b %Y})")
-
-
 def compare(crm: CRM, name: str, before: tuple, after: tuple,
             confidence: float = CONFIDENCE) -> Comparison:
     """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
@@ -151,16 +130,11 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     can be restated per month (`per_period_value`), which is then compared.
     """
     k = get_kpi(name)
-    history = ""
-    if k.left_truncated:
-        (before, after), history = _history_cut(crm, name, [before, after], after)
-        if before is None or after is None:
-            return Comparison(name, math.nan, math.nan, None, None, math.nan, math.nan,
-                              math.nan, math.nan, "", "not comparable", history)
     a = evaluate(crm, name, *after)
     stated = period(*before)
     before = _same_cut(before, after, a)
     b = evaluate(crm, name, *before)
+    history = a.cut or b.cut  # one rule, one sentence (`engine.counted_from`)
     notes = [n for n in (history, b.note and f"before: {b.note}",
                          a.note and f"after: {a.note}") if n]
     vb, va = float(b.value), float(a.value)

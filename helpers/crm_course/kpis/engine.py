@@ -11,6 +11,10 @@
   records at least ``crm.profile.maturity_days`` old at the data's end; a window that is cut says so
   (``Value.immature``). A conversion counts a lead as won only when it was won within
   ``crm.profile.maturity_days`` of creation, so an old lead and a young one get the same time.
+* **Whole records**: a duration counted at its end (``left_truncated``: the cycle of a deal,
+  by the day it was won) counts only records ending late enough after the data's start to
+  have been as long as the KPI's records usually are (`counted_from`); a window that is cut
+  says so (``Value.cut``).
 * **Possible**: a share outside 0-1, an ROI below -100 % or a negative duration raises
   `ImpossibleValue` instead of reaching a page.
 """
@@ -25,7 +29,7 @@ import pandas as pd
 
 from ..data import CRM
 from ..inference import CONFIDENCE
-from ._common import MONTH_DAYS, maturity_cut, period
+from ._common import MONTH_DAYS, maturity_cut, memo, period
 from .registry import REGISTRY, get_kpi
 
 PERIOD_FREQ = {"month": "MS", "quarter": "QS", "year": "YS"}
@@ -66,8 +70,10 @@ class Value:
     """One KPI over one period, as the engine computes it.
 
     ``first``/``last``: the period actually measured (``last`` earlier than asked when
-    young records were left out); ``note``: what the reader must know ('' when nothing);
-    ``immature``: young records were left out (or the whole period was too young).
+    young records were left out, ``first`` later when the data's start cut it); ``note``:
+    what the reader must know about maturity ('' when nothing); ``immature``: young
+    records were left out (or the whole period was too young); ``cut``: why records near
+    the data's start were left out (`counted_from`; '' when none were).
     """
 
     kpi: str
@@ -76,6 +82,7 @@ class Value:
     last: pd.Timestamp
     note: str = ""
     immature: bool = False
+    cut: str = ""
 
 
 def mature_end(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
@@ -86,6 +93,51 @@ def mature_end(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
     if not k.matures:
         return last, ""
     return maturity_cut(crm, first, last, k.maturity_days(crm))
+
+
+def counted_from(crm: CRM, name: str) -> tuple[pd.Timestamp | None, str]:
+    """The first day whose records KPI ``name`` counts, and why: the left-truncation rule.
+
+    A duration counted at its end (the entry's ``left_truncated``: a deal's cycle, on the
+    day it was won) ending ``d`` days after the data's start cannot be longer than ``d``
+    days, so near the start only short ones are seen. With H the 90th percentile of the
+    KPI's records in the review window (``crm.period('review')``, the latest data), only
+    records ending on or after data start + H count, on every page and in every window.
+    (None, '') for any other KPI, or without records in the review window.
+    """
+    if not REGISTRY[name].left_truncated:
+        return None, ""
+    return memo(("counted_from", id(crm), name), lambda: _horizon(crm, name), crm)
+
+
+def _horizon(crm: CRM, name: str) -> tuple[pd.Timestamp | None, str]:
+    """`counted_from` computed (``name``: a left-truncated KPI)."""
+    r_first, r_last = crm.period("review")
+    last, _ = mature_end(crm, name, r_first, r_last)
+    found = (np.asarray(REGISTRY[name].records(crm, r_first, last), dtype=float)
+             if last >= r_first else np.array([]))
+    found = found[~np.isnan(found)]
+    if not len(found):
+        return None, ""
+    horizon = int(math.ceil(np.percentile(found, 90)))
+    start = crm.period("all")[0]
+    earliest = start + pd.Timedelta(days=horizon)
+    return earliest, (f"only deals won from {earliest:%d %b %Y} on count (9 in 10 of the "
+                      f"review window's cycles are under {horizon} days, and a deal won "
+                      f"earlier could not be that old: the data begin on {start:%d %b %Y})")
+
+
+def measured_span(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp
+                  ) -> tuple[pd.Timestamp, pd.Timestamp, str, str]:
+    """(first, last, maturity note, cut note) of [first, last] as KPI ``name`` measures it:
+    ``last`` moved back to the last day whose records are old enough (`mature_end`),
+    ``first`` forward to the first day whose records count (`counted_from`); each note ''
+    when its rule did not move the day. ``last`` < ``first``: nothing to measure."""
+    last_ok, note = mature_end(crm, name, first, last)
+    earliest, why = counted_from(crm, name)
+    if earliest is None or earliest <= first:
+        return first, last_ok, note, ""
+    return earliest, last_ok, note, why
 
 
 def per_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
@@ -152,14 +204,16 @@ def evaluate(crm: CRM, name: str, start, end, **kwargs) -> Value:
     """
     k = get_kpi(name)
     first, last = period(start, end)
-    last_ok, note = mature_end(crm, name, first, last)
+    first_ok, last_ok, note, cut = measured_span(crm, name, first, last)
     immature = last_ok < last
-    if last_ok < first:
-        return Value(name, math.nan, first, last_ok, note, immature)
-    value = k(crm, first, last_ok, **kwargs)
+    if last_ok < first_ok:
+        empty = (pd.Series(math.nan, index=pd.Index([], name=kwargs["by"]))
+                 if kwargs.get("by") else math.nan)
+        return Value(name, empty, first_ok, last_ok, note, immature, cut)
+    value = k(crm, first_ok, last_ok, **kwargs)
     for v in np.atleast_1d(np.asarray(value, dtype=float)):
         check_possible(name, float(v))
-    return Value(name, value, first, last_ok, note, immature)
+    return Value(name, value, first_ok, last_ok, note, immature, cut)
 
 
 def compute(crm: CRM, name: str, start, end, **kwargs):
@@ -188,14 +242,15 @@ def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timesta
 
 
 def observations(crm: CRM, name: str, start, end) -> np.ndarray:
-    """The records behind KPI ``name`` in [start, end] after the maturity rule: 0/1 for
-    shares, hours or days for durations, euros for money (the entry's ``records``).
-    Raises KeyError for a KPI without record-level observations."""
+    """The records behind KPI ``name`` in [start, end] after the maturity and
+    left-truncation rules (`measured_span`): 0/1 for shares, hours or days for durations,
+    euros for money (the entry's ``records``). Raises KeyError for a KPI without
+    record-level observations."""
     first, last = period(start, end)
     records = REGISTRY[name].records
     if records is None:
         raise KeyError(f"{name} has no record-level observations in the registry")
-    last, _ = mature_end(crm, name, first, last)
+    first, last, _, _ = measured_span(crm, name, first, last)
     if last < first:
         return np.array([], dtype=float)
     values = np.asarray(records(crm, first, last), dtype=float)

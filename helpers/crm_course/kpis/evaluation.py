@@ -23,24 +23,34 @@ from .engine import (
     check_possible,
     clustered_share_interval,
     compute,
+    counted_from,
     evaluate,
     level_interval,
     like_period_value,
     mature_end,
+    measured_span,
     months_between,
     observations,
     per_period_value,
     testable,
     values_interval,
 )
-from .series import chart_length, over_time, survey_waves, young_note
+from .series import (
+    chart_length,
+    flag_label,
+    flag_note,
+    over_time,
+    survey_waves,
+    young_note,
+)
 
 __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue", "Value",
            "baseline_rule", "chart_length", "check_possible", "claim",
            "clustered_share_interval", "compare",
-           "comparison_baseline", "compute", "evaluate", "group_against_others",
+           "comparison_baseline", "compute", "counted_from", "evaluate", "flag_label", "flag_note",
+           "group_against_others",
            "level_interval",
-           "like_period_value", "mature_end", "mean_interval",
+           "like_period_value", "mature_end", "mean_interval", "measured_span",
            "months_between", "observations", "over_time", "per_period_value",
            "same_season_baseline", "survey_waves", "testable", "values_interval",
            "winback_effect", "young_note"]

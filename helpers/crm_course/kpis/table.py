@@ -1,7 +1,8 @@
 """`kpi_table`: every scalar KPI of the registry for one period, in one tidy DataFrame.
 
 Lessons, the report and the dashboard all read their numbers from here; the values come
-from the evaluation engine (`evaluation.evaluate`: maturity, possible values) and each
+from the evaluation engine (`evaluation.evaluate`: maturity, the data's start, possible
+values) and each
 status compares the value with its target over the target's own period length.
 """
 
@@ -20,7 +21,7 @@ from .engine import (
     evaluate,
     level_interval,
     like_period_value,
-    mature_end,
+    measured_span,
     per_period_interval,
     values_interval,
 )
@@ -194,15 +195,16 @@ ALONE = "judged on the value alone"  # the note's words when no interval could b
 def group_intervals(crm: CRM, name: str, first, last, by: str
                     ) -> dict[str, tuple[float | None, float | None]]:
     """{group: (low, high)}: the 95 % interval of KPI ``name`` in each group of ``by`` from
-    the group's records (`records`, after the maturity rule), as `level_interval` for the
+    the group's records (`records`, after the maturity and left-truncation rules,
+    `engine.measured_span`), as `level_interval` for the
     whole company; {} for a KPI without record-level observations."""
     k = REGISTRY[name]
     if k.records is None or k.aggregation == "level" or by not in k.groupings:
         return {}
-    last_ok, _ = mature_end(crm, name, first, last)
-    if last_ok < first:
+    first_ok, last_ok, _, _ = measured_span(crm, name, first, last)
+    if last_ok < first_ok:
         return {}
-    found = k.records(crm, first, last_ok, by=by)
+    found = k.records(crm, first_ok, last_ok, by=by)
     found = found[found.notna()]
     return {label: values_interval(x.to_numpy(), k.test)[:2]
             for label, x in found.groupby(level=0)}
@@ -273,7 +275,9 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         judged over its target's period: over a year against a quarterly target, by the
         pooled quarterly rate, which the note gives (a group is then not judged). A KPI
         whose records need time (lead conversion) counts only records old enough at the
-        data's end, and the note says when that cuts the period. A KPI whose tables are
+        data's end, and the note says when that cuts the period; a duration counted at its
+        end (the sales cycle) counts only records ending late enough after the data's start
+        (`evaluation.counted_from`), and the note says so when that cuts it. A KPI whose tables are
         empty (an export without a usage log ...) is not computed: its value is NaN and its
         note names the empty tables. When the target's date lies after the period's end, the
         target is not due yet and the status says so (`due_status`): 'met early', 'not met
@@ -306,7 +310,7 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
             else:
                 measured = evaluate(crm, name, first, last, **({"by": by} if by else {}))
                 note = "; ".join(n for n in (_window_note(crm, name, measured.note, first,
-                                                          last),
+                                                          last), measured.cut,
                                              note, _roi_range(crm, name, first, last))
                                  if n)
                 values = ([measured.value] if by is None else
