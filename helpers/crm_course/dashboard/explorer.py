@@ -96,6 +96,13 @@ def roi_notes(table: pd.DataFrame) -> str:
                    for k, n in zip(rows.kpi, rows.note, strict=True))
 
 
+def definition(crm: CRM, name: str) -> str:
+    """The caption saying what KPI ``name`` measures, in the registry's plain words with the
+    profile's policies of ``crm`` (`kpis.KPI.explained`), HTML."""
+    return (f"<p class='crm-caption'>{html(kpi_label(name))}: "
+            f"{html(kpis.get_kpi(name).explained(crm))}</p>")
+
+
 def _kpi_options(area: str) -> list[tuple[str, str]]:
     """(label people read, registry name) of the area's KPIs."""
     return [(kpi_label(n), n) for n in kpis.kpi_names(area)]
@@ -225,8 +232,7 @@ class KPIExplorer:
         if empty:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
-        self.definition.value = (f"<p class='crm-caption'>How {html(label)} is computed: "
-                                 f"{html(k.formula)}.</p>")
+        self.definition.value = definition(self.crm, k.name)
         self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
             "KPI": self.table.kpi.map(kpi_label),
