@@ -166,3 +166,26 @@ def test_numbers_carry_no_needless_decimals():
     assert figure(0.82, "score 0-1") == "82.0%" and figure(100.0, "points") == "100"
     assert number(0.904, "score 0-1") == "90.4%"  # the report's format, not '0.9 on a 0-1 scale'
     assert number(1.0, "features") == "1 feature" and number(2.0, "features") == "2 features"
+
+
+def test_a_what_if_row_reads_at_one_precision_and_each_uplift_names_its_unit(app):
+    """The review saw 'SUS score, points | 57.9 | 68 | 68' and '2.11 | 1.5 | 1.5', and
+    uplift readouts '8.75', '-0.61' with no unit."""
+    from crm_course.dashboard.words import figures
+
+    assert figures([57.9, 68.0, 68.0], "points") == ["57.9", "68.0", "68.0"]
+    assert figures([2.11, 1.5, float("nan")], "business hours") == ["2.11", "1.50", "–"]
+    assert figures([0.712, 0.8], "share") == ["71.2%", "80.0%"]
+    w = app.what_if
+    rows = ROW.findall(w.summary.value)[1:]
+    assert len(rows) == len(w.projection.kpis)
+    for row in rows:
+        cells = [html.unescape(TAGS.sub("", c)).strip() for c in CELL.findall(row)]
+        numbers = [c for c in cells[1:4] if c != "–"]
+        assert len({len(c.rpartition(".")[2]) if "." in c else 0 for c in numbers}) == 1, row
+    for uplift, (_, unit) in zip(w.uplifts, w.plan[["kpi", "unit"]].itertuples(index=False),
+                                 strict=True):
+        box = next(b for b in w.box.children if uplift in getattr(b, "children", ()))
+        after = box.children[box.children.index(uplift) + 1]
+        shown = TAGS.sub("", after.value)
+        assert shown == ("pp" if unit in ("share", "score 0-1") else unit), (unit, shown)

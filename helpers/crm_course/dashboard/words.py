@@ -77,6 +77,19 @@ def figure(value, unit_name: str) -> str:
 COUNTS = ("tickets", "features")  # registry units that count things: '119 tickets'
 
 
+def figures(values, unit_name: str) -> list[str]:
+    """``values`` of one KPI as `figure` shows each, with the same decimals for all: the
+    most any of them needs (57.9 and 68 -> '57.9', '68.0'; 2.11 and 1.5 -> '2.11', '1.50'),
+    so a row of a table reads at one precision. Shares, scores, ROIs and money as `figure`
+    (fixed already). ``unit_name``: the registry unit, money in its currency."""
+    shown = [figure(v, unit_name) for v in values]
+    if unit_name in SELF_EVIDENT or currency_of(unit_name):
+        return shown
+    digits = max((len(t.partition(".")[2]) for t in shown if t != "–"), default=0)
+    return [t if t == "–" else f"{float(v):,.{digits}f}"
+            for t, v in zip(shown, values, strict=True)]
+
+
 def kpi_with_unit(name: str, unit_name: str, currency: str = CURRENCY) -> str:
     """A KPI's name and, unless its figures show it, its unit: 'First response time,
     business hours'; 'Lead conversion rate'. ``name``: the KPI's; ``unit_name``: its registry unit;
