@@ -17,7 +17,7 @@ from crm_course import kpis
 from crm_course.dashboard import Dashboard
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.dashboard.render import Chart
-from crm_course.dashboard.words import number
+from crm_course.dashboard.words import figures, number
 from crm_course.profile import MONEY
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
@@ -171,7 +171,6 @@ def test_numbers_carry_no_needless_decimals():
 def test_a_what_if_row_reads_at_one_precision_and_each_uplift_names_its_unit(app):
     """The review saw 'SUS score, points | 57.9 | 68 | 68' and '2.11 | 1.5 | 1.5', and
     uplift readouts '8.75', '-0.61' with no unit."""
-    from crm_course.dashboard.words import figures
 
     assert figures([57.9, 68.0, 68.0], "points") == ["57.9", "68.0", "68.0"]
     assert figures([2.11, 1.5, float("nan")], "business hours") == ["2.11", "1.50", "–"]
@@ -189,3 +188,17 @@ def test_a_what_if_row_reads_at_one_precision_and_each_uplift_names_its_unit(app
         after = box.children[box.children.index(uplift) + 1]
         shown = TAGS.sub("", after.value)
         assert shown == ("pp" if unit in ("share", "score 0-1") else unit), (unit, shown)
+
+
+def test_the_survey_chart_is_described_as_waves_with_intervals(app):
+    """The review found 'Line chart' as the alt text of the SUS chart, drawn as survey
+    waves with their intervals."""
+    e = app.explorer
+    e.area.value, e.kpi.value = "feedback", "sus_score"
+    waves = e.series.dropna(subset=["mean"])
+    mean, low, high = figures([waves["mean"].iloc[-1], waves.low.iloc[-1],
+                               waves.high.iloc[-1]], "points")
+    assert e.chart.alt.startswith("Survey waves of SUS score (points): each wave's mean as a "
+                                  f"point with its 95% interval as a bar, {len(waves)} waves")
+    assert f"{mean} points, 95% interval {low} to {high} points" in e.chart.alt
+    assert "Line chart" not in e.chart.alt

@@ -250,15 +250,30 @@ class KPIExplorer:
         if self.length is None and not k.by_wave:
             return f"{label}: not drawn month by month; its value is in the table below."
         ref = self.table.set_index("kpi").loc[k.name]
-        values = self.series.select_dtypes("number").drop(
-            columns=[c for c in ("n", "low", "high") if c in self.series], errors="ignore")
+        target = (f"; target {self._number(ref.target, k.unit)}"
+                  if pd.notna(ref.target) else "; no target recorded")
+        if k.by_wave:
+            return self._waves_alt(k, label, unit) + target + "."
+        values = self.series.select_dtypes("number")  # one column per line
         drawn = values.dropna(how="all")  # a period without a value is not drawn
         latest = (f"; the last point is {self._number(drawn.iloc[-1].mean(), k.unit)}"
                   if len(drawn) and values.shape[1] == 1 else "")
-        target = (f"; target {self._number(ref.target, k.unit)}"
-                  if pd.notna(ref.target) else "; no target recorded")
         return (f"Line chart of {label} ({unit}), {words.counted(len(values.columns), 'line')}, "
                 f"{words.counted(len(drawn), 'point')}{latest}{target}.")
+
+    def _waves_alt(self, k, label: str, unit: str) -> str:
+        """The survey-wave chart in words: each wave's mean with its 95% interval, the last
+        wave's values."""
+        waves = self.series.dropna(subset=["mean"])
+        text = (f"Survey waves of {label} ({unit}): each wave's mean as a point with its "
+                f"95% interval as a bar, {words.counted(len(waves), 'wave')}")
+        if not len(waves):
+            return text
+        last = waves.iloc[-1]
+        mean, low, high = words.figures([last["mean"], last.low, last.high], k.unit)
+        of = "" if k.unit in words.SELF_EVIDENT else f" {unit}"
+        return (f"{text}; the last, {last.date:%b %Y} ({words.counted(last.n, 'answer')}), "
+                f"{mean}{of}, 95% interval {low} to {high}{of}")
 
     def _draw(self, ax) -> None:
         k = kpis.get_kpi(self.kpi.value)
