@@ -10,6 +10,7 @@ import json
 import re
 
 import ipywidgets as widgets
+import pandas as pd
 import pytest
 from class_fixtures import make_class
 
@@ -173,7 +174,8 @@ def test_a_what_if_row_reads_at_one_precision_and_each_uplift_names_its_unit(app
     uplift readouts '8.75', '-0.61' with no unit."""
 
     assert figures([57.9, 68.0, 68.0], "points") == ["57.9", "68.0", "68.0"]
-    assert figures([2.11, 1.5, float("nan")], "business hours") == ["2.11", "1.50", "–"]
+    assert figures([1.95, 1.49, 1.5], "business hours") == ["1.95", "1.49", "1.50"]
+    assert figures([2.11, float("nan")], "business hours") == ["2.1", "–"]
     assert figures([0.712, 0.8], "share") == ["71.2%", "80.0%"]
     w = app.what_if
     rows = ROW.findall(w.summary.value)[1:]
@@ -202,3 +204,11 @@ def test_the_survey_chart_is_described_as_waves_with_intervals(app):
                                   f"point with its 95% interval as a bar, {len(waves)} waves")
     assert f"{mean} points, 95% interval {low} to {high} points" in e.chart.alt
     assert "Line chart" not in e.chart.alt
+
+
+def test_the_data_line_writes_its_dates_as_every_other_date(app, sample):
+    """The review saw '2025-01-01 to 2026-03-31' where every other date reads '01 Jan 2025'."""
+    first, last = (pd.Timestamp(sample.meta[k]) for k in ("data_start", "data_end"))
+    span = f"{first:%d %b %Y} to {last:%d %b %Y}"
+    assert span in app.switch.status.value and span in app.switch.describe()
+    assert not re.search(r"\d{4}-\d\d-\d\d", app.switch.status.value + app.switch.describe())

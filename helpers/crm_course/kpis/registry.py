@@ -55,6 +55,14 @@ from . import (
 from ._common import ACCOUNT_GROUPINGS, NO_GROUPINGS, USER_GROUPINGS, period
 
 BUSINESS_HOURS = "business hours"  # the unit of a duration in the profile's business hours
+HOURS_DIGITS = 1  # decimals of a duration in hours on every page: '2.1 business hours'
+
+
+def hours_text(value: float, digits: int = HOURS_DIGITS, unit: str = BUSINESS_HOURS) -> str:
+    """A duration in hours as the report and the dashboard write it: (2.06) -> '2.1 business
+    hours'; ``digits`` more to tell apart two that round alike ('2.04' and '1.96').
+    ``value``: the hours; ``unit``: the KPI's unit (a unit ending in 'hours')."""
+    return f"{value:,.{digits}f} {unit}"
 
 AREAS = ("sales", "marketing", "service", "customers", "adoption", "data quality",
          "feedback", "roi")
@@ -128,7 +136,7 @@ class KPI:
     left_truncated: bool = False  # durations counted at their end: cut near the data start
     sums_amount: bool = False  # sums opportunities.amount (an export may lack amounts)
     # what the KPI measures in plain words with its unit, for the pages people read;
-    # placeholders filled from the dataset's profile (`explained`): {days} the KPI's
+    # placeholders filled from the dataset's profile (`explained`): {window} the KPI's
     # maturity window, {hours} the business hours, {sla} the resolution times by priority,
     # {currency} (`MONEY`) the currency
     described: str = ""
@@ -174,7 +182,7 @@ class KPI:
         sla = ", ".join(f"{p} {profile.sla_hours[p]:g}" for p in PRIORITIES
                         if p in profile.sla_hours)
         return self.described.format(
-            days=self.maturity_days(crm), hours=profile.hours_label,
+            window=self.maturity_days(crm), hours=profile.hours_label,
             sla=f"{sla} business hours", currency=profile.currency)
 
     @property
@@ -214,7 +222,7 @@ def _stage(to: str, before: str) -> KPI:
                label=f"{before.capitalize()} to {to} (stage conversion)",
                described="Percentage of the leads created in the period that got to the "
                          f"{before} stage and went on to the {to} stage, counting leads at least "
-                         "{days} days old.")
+                         "{window} days old.")
 
 
 U, A = USER_GROUPINGS, ACCOUNT_GROUPINGS
@@ -225,8 +233,8 @@ _ENTRIES = (
         "leads won within the maturity window / leads created in the period", "share",
         True, sales.lead_conversion_rate, U, matures=True, outcome="won",
         test="share",
-        described="Percentage of the leads created in the period that were won within {days} days "
-                  "of their creation."),
+        described="Percentage of the leads created in the period that were won within "
+                  "{window} days of their creation."),
     KPI("lead_conversion_eventual", "sales",
         "leads won by the data's end / leads created in the period (open leads included)",
         "share", True, sales.lead_conversion_eventual, U, kind="diagnostic",
@@ -271,7 +279,7 @@ _ENTRIES = (
         "campaign leads won within the maturity window / campaign leads",
         "share", True, marketing.campaign_conversion_rate, U, matures=True, outcome="won",
         test="share",
-        described="Percentage of the leads from campaigns that were won within {days} days of "
+        described="Percentage of the leads from campaigns that were won within {window} days of "
                   "their creation."),
     KPI("cost_per_lead", "marketing", "acquisition-campaign cost / leads they generated",
         f"{MONEY} per lead", False, marketing.cost_per_lead,
@@ -299,7 +307,7 @@ _ENTRIES = (
         needs=("tickets.resolved_at",), aggregation="median", matures=True,
         test="median",
         described="Median time from a ticket's creation to its resolution, in business hours "
-                  "({hours}), counting tickets at least {days} days old."),
+                  "({hours}), counting tickets at least {window} days old."),
     KPI("case_load_per_agent", "service", "tickets created / service agent-months",
         "tickets per agent-month", False, service.case_load_per_agent, U,
         needs=("tickets", "users"),
@@ -316,13 +324,13 @@ _ENTRIES = (
         "per 100 orders", False, service.post_sale_incidents_per_100_orders, A,
         needs=("tickets", "orders"), matures=True, window_days=service.FOLLOW_UP_DAYS,
         label="Post-sale incidents per 100 orders",
-        described="Incident tickets opened within {days} days of an order, per 100 orders."),
+        described="Incident tickets opened within {window} days of an order, per 100 orders."),
     KPI("post_sale_incidents_by_type", "service",
         f"100 x incident tickets of each type within {service.FOLLOW_UP_DAYS} days / orders",
         "per 100 orders", False, service.post_sale_incidents_by_type, kind="table",
         needs=("tickets", "orders", "tickets.incident_type"), matures=True,
         window_days=service.FOLLOW_UP_DAYS, label="Post-sale incidents by type",
-        described="Incident tickets of each type opened within {days} days of an order, per 100 "
+        described="Incident tickets of each type opened within {window} days of an order, per 100 "
                   "orders."),
     KPI("csat", "service", "CSAT answers of 4-5 / answers", "share", True, service.csat, U,
         needs=("tickets.csat",), test="share",
