@@ -310,3 +310,4 @@ def test_the_report_writes_hours_and_confidence_levels_as_the_dashboard(sample_r
     assert re.search(r"\d business hours", text)
     assert not re.search(r"\d h\b", text), re.search(r".{60}\d h\b.{20}", text)
     assert not re.search(r"\b\d+ % interval", text)  # a level is '95%'; a change '+20 %'
+    assert "by month (%)" in text and "(share)" not in text  # a chart's unit as the dashboard's

@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 
 from ..kpis import kpi_label
-from ..kpis.registry import hours_text
+from ..kpis.registry import hours_text, unit_words
 from ..kpis.roi import roi_text
 from ..profile import COURSE_POLICIES, currency_of, in_currency, money
 
 CURRENCY = COURSE_POLICIES["currency"]  # the course's, when a caller names none
 
 AREAS = {"roi": "Return on investment (ROI)", "data quality": "Data quality"}
-UNITS = {"share": "%", "percent": "% return on cost", "score 0-1": "%"}
 
 
 def area(name: str) -> str:
@@ -32,9 +31,9 @@ def area(name: str) -> str:
 
 
 def unit(name: str, currency: str = CURRENCY) -> str:
-    """A registry unit in words, money in ``currency`` (`profile.in_currency`): 'share' -> '%',
-    '{currency} per lead' -> 'USD per lead'. ``name``: the unit."""
-    return in_currency(UNITS.get(name, name), currency)
+    """A registry unit in words, money in ``currency`` (`kpis.registry.unit_words`, as the
+    report): 'share' -> '%', '{currency} per lead' -> 'USD per lead'. ``name``: the unit."""
+    return unit_words(name, currency)
 
 
 def number(value, unit_name: str, currency: str = CURRENCY) -> str:

@@ -58,6 +58,15 @@ BUSINESS_HOURS = "business hours"  # the unit of a duration in the profile's bus
 HOURS_DIGITS = 1  # decimals of a duration in hours on every page: '2.1 business hours'
 
 
+UNIT_WORDS = {"share": "%", "percent": "% return on cost", "score 0-1": "%"}  # as people read
+
+
+def unit_words(unit: str, currency: str) -> str:
+    """A registry ``unit`` as the pages write it, money in ``currency`` (`in_currency`):
+    'share' -> '%', '{currency} per lead' -> 'USD per lead', 'business hours' unchanged."""
+    return in_currency(UNIT_WORDS.get(unit, unit), currency)
+
+
 def hours_text(value: float, digits: int = HOURS_DIGITS, unit: str = BUSINESS_HOURS) -> str:
     """A duration in hours as the report and the dashboard write it: (2.06) -> '2.1 business
     hours'; ``digits`` more to tell apart two that round alike ('2.04' and '1.96').
