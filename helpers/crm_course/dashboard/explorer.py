@@ -19,6 +19,7 @@ import pandas as pd
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..inference import CONFIDENCE
 from ..kpis import evaluation as ev
 from ..kpis import kpi_label
 from . import words
@@ -263,17 +264,18 @@ class KPIExplorer:
 
     def _waves_alt(self, k, label: str, unit: str) -> str:
         """The survey-wave chart in words: each wave's mean with its 95% interval, the last
-        wave's values."""
+        wave's values (or that no wave falls in the months)."""
         waves = self.series.dropna(subset=["mean"])
-        text = (f"Survey waves of {label} ({unit}): each wave's mean as a point with its "
-                f"95% interval as a bar, {words.counted(len(waves), 'wave')}")
         if not len(waves):
-            return text
+            return f"{label} ({unit}): no survey wave in the selected months"
+        level = f"{CONFIDENCE:.0%}"  # the waves' intervals (`ev.survey_waves`)
+        text = (f"Survey waves of {label} ({unit}): each wave's mean as a point with its "
+                f"{level} interval as a bar, {words.counted(len(waves), 'wave')}")
         last = waves.iloc[-1]
         mean, low, high = words.figures([last["mean"], last.low, last.high], k.unit)
         of = "" if k.unit in words.SELF_EVIDENT else f" {unit}"
         return (f"{text}; the last, {last.date:%b %Y} ({words.counted(last.n, 'answer')}), "
-                f"{mean}{of}, 95% interval {low} to {high}{of}")
+                f"{mean}{of}, {level} interval {low} to {high}{of}")
 
     def _draw(self, ax) -> None:
         k = kpis.get_kpi(self.kpi.value)
