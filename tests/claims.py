@@ -10,7 +10,7 @@ import math
 
 from crm_course import load_crm, report
 from crm_course.kpis import evaluation as ev
-from crm_course.kpis.registry import REGISTRY
+from crm_course.kpis.registry import REGISTRY, hours_text
 from crm_course.report_page import render
 from crm_course.source import generated_dataset
 
@@ -51,7 +51,7 @@ def check_report(crm, rep: report.Report) -> tuple[int, int]:
         for quoted in (c.before, c.after):
             if not math.isnan(quoted) and c.claim != "not comparable":
                 text = report.format_value(quoted, row.unit)
-                finer = f"{quoted:.2f} h"  # two durations that round alike are told apart
+                finer = hours_text(quoted, 2, row.unit)  # two that round alike, told apart
                 assert text in row.sentence or finer in row.sentence, (
                     f"{row.kpi}: {text} not in {row.sentence!r}")
         if c.claim != "not comparable":

@@ -399,7 +399,7 @@ def test_switch_to_another_export(export_app, exports):
     s.source.value, s.folder.value = "folder", str(exports["hubspot"])
     assert s.load()
     assert all(view.crm is s.crm for view in export_app.views)
-    assert repr(export_app.widget).startswith("Data: hubspot, 2025-01-08 to 2025-06-02, "
+    assert repr(export_app.widget).startswith("Data: hubspot, 08 Jan 2025 to 02 Jun 2025, "
                                               "imported, no seed, 14 leads")
     assert export_app.review.result.did is None and export_app.what_if.plan.empty
 

@@ -10,6 +10,7 @@ import json
 import re
 
 import ipywidgets as widgets
+import pandas as pd
 import pytest
 from class_fixtures import make_class
 
@@ -17,7 +18,7 @@ from crm_course import kpis
 from crm_course.dashboard import Dashboard
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.dashboard.render import Chart
-from crm_course.dashboard.words import number
+from crm_course.dashboard.words import figures, number
 from crm_course.profile import MONEY
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
@@ -166,3 +167,48 @@ def test_numbers_carry_no_needless_decimals():
     assert figure(0.82, "score 0-1") == "82.0%" and figure(100.0, "points") == "100"
     assert number(0.904, "score 0-1") == "90.4%"  # the report's format, not '0.9 on a 0-1 scale'
     assert number(1.0, "features") == "1 feature" and number(2.0, "features") == "2 features"
+
+
+def test_a_what_if_row_reads_at_one_precision_and_each_uplift_names_its_unit(app):
+    """The review saw 'SUS score, points | 57.9 | 68 | 68' and '2.11 | 1.5 | 1.5', and
+    uplift readouts '8.75', '-0.61' with no unit."""
+
+    assert figures([57.9, 68.0, 68.0], "points") == ["57.9", "68.0", "68.0"]
+    assert figures([1.95, 1.49, 1.5], "business hours") == ["1.95", "1.49", "1.50"]
+    assert figures([2.11, float("nan")], "business hours") == ["2.1", "–"]
+    assert figures([0.712, 0.8], "share") == ["71.2%", "80.0%"]
+    w = app.what_if
+    rows = ROW.findall(w.summary.value)[1:]
+    assert len(rows) == len(w.projection.kpis)
+    for row in rows:
+        cells = [html.unescape(TAGS.sub("", c)).strip() for c in CELL.findall(row)]
+        numbers = [c for c in cells[1:4] if c != "–"]
+        assert len({len(c.rpartition(".")[2]) if "." in c else 0 for c in numbers}) == 1, row
+    for uplift, (_, unit) in zip(w.uplifts, w.plan[["kpi", "unit"]].itertuples(index=False),
+                                 strict=True):
+        box = next(b for b in w.box.children if uplift in getattr(b, "children", ()))
+        after = box.children[box.children.index(uplift) + 1]
+        shown = TAGS.sub("", after.value)
+        assert shown == ("pp" if unit in ("share", "score 0-1") else unit), (unit, shown)
+
+
+def test_the_survey_chart_is_described_as_waves_with_intervals(app):
+    """The review found 'Line chart' as the alt text of the SUS chart, drawn as survey
+    waves with their intervals."""
+    e = app.explorer
+    e.area.value, e.kpi.value = "feedback", "sus_score"
+    waves = e.series.dropna(subset=["mean"])
+    mean, low, high = figures([waves["mean"].iloc[-1], waves.low.iloc[-1],
+                               waves.high.iloc[-1]], "points")
+    assert e.chart.alt.startswith("Survey waves of SUS score (points): each wave's mean as a "
+                                  f"point with its 95% interval as a bar, {len(waves)} waves")
+    assert f"{mean} points, 95% interval {low} to {high} points" in e.chart.alt
+    assert "Line chart" not in e.chart.alt
+
+
+def test_the_data_line_writes_its_dates_as_every_other_date(app, sample):
+    """The review saw '2025-01-01 to 2026-03-31' where every other date reads '01 Jan 2025'."""
+    first, last = (pd.Timestamp(sample.meta[k]) for k in ("data_start", "data_end"))
+    span = f"{first:%d %b %Y} to {last:%d %b %Y}"
+    assert span in app.switch.status.value and span in app.switch.describe()
+    assert not re.search(r"\d{4}-\d\d-\d\d", app.switch.status.value + app.switch.describe())

@@ -30,7 +30,7 @@ def test_formatted_kpis_uses_each_rows_unit():
                          index=["data_quality_score", "first_response_hours",
                                 "average_deal_size"])
     shown = formatted_kpis(table, ["value"], "EUR")
-    assert list(shown.value) == ["91.4%", "1.5 h", "EUR 9,500"]
+    assert list(shown.value) == ["91.4%", "1.5 business hours", "EUR 9,500"]
     assert list(shown.n) == [1, 2, 3] and table.value.iloc[0] == 0.914  # a copy
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import html
 import json
 import re
 import shutil
@@ -250,3 +251,19 @@ def test_a_kpis_own_window_is_not_read_as_the_profiles_maturity(other, sample):
     # where the two windows are equal (the sample: 30 and 30) nothing is added
     sample_notes = kpi_table(sample, *sample.period("review")).set_index("kpi").note
     assert "own window" not in " ".join(sample_notes.astype(str))
+
+
+def test_explorer_captions_say_the_profiles_policies(other, tmp_path):
+    """The explorer's caption of every KPI is its registry description with this profile's
+    values: won within 45 days, business hours 08:00-17:00 (the review saw 'won within the
+    maturity window' and formulas such as 'median(first reply - created)')."""
+    e = Dashboard(other, recent=tmp_path / "recent.json").explorer
+    for area in [a for _, a in e.area.options]:
+        e.area.value = area
+        for _, name in e.kpi.options:
+            e.kpi.value = name
+            caption = html.unescape(re.sub(r"<[^>]+>", "", e.definition.value))
+            assert caption == f"{kpis.kpi_label(name)}: {kpis.get_kpi(name).explained(other)}"
+    assert "won within 45 days" in kpis.get_kpi("lead_conversion_rate").explained(other)
+    assert "(Mon-Fri 08:00-17:00)" in kpis.get_kpi("first_response_hours").explained(other)
+    assert "30 days" not in kpis.get_kpi("resolution_hours").explained(other)

@@ -6,6 +6,7 @@ cycle."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -228,3 +229,35 @@ def test_business_hours_words_follow_the_profile():
                                                          "policies": policies}})
     assert registry.kpi_words(crm, "first_response_hours") == \
         "First response time (business hours, Mon-Fri 08:00-17:00)"
+
+
+# code-like text a learner should not read: a function call ('median('), an operator between
+# words ('a / b', 'x r', '1 - r', '- created'), a formula in parentheses, a letter formula
+CODE_LIKE = re.compile(r"\b[a-z]+\((?!s\))|\s[/x*=+]\s|\s-\s|\(\s*\w+\s+[-+/x]\s+\w+\s*\)|"
+                       r"\b[A-Z]\s+[-+/]\s+[A-Z]\b")
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def test_the_scan_for_code_like_words_finds_the_old_formulas():
+    for formula in ("median(first reply - created), business hours", "(E - N) / S",
+                    "m x r / (1 + i - r), i = 10%", "won / (won + lost)"):
+        assert CODE_LIKE.search(formula), formula
+    assert not CODE_LIKE.search("Median time from a ticket's creation to its first reply, "
+                                "in business hours (Mon-Fri 09:00-18:00).")
+
+
+def test_every_kpi_says_what_it_measures_in_plain_words(sample):
+    """Each entry's ``described`` (the dashboard's caption), filled from the profile, is
+    words with no formula, code name or placeholder left, and names its policies'
+    values: the maturity days, the business hours, the currency."""
+    for k in registry.REGISTRY.values():
+        text = k.explained(sample)
+        assert k.described and text.endswith("."), k.name
+        assert not CODE_LIKE.search(text) and not SNAKE.search(text), (k.name, text)
+        assert "{" not in text and "maturity window" not in text, (k.name, text)
+        if k.outcome:
+            assert f"{k.outcome} within {k.maturity_days(sample)} days" in text, k.name
+        if k.unit == registry.BUSINESS_HOURS:
+            assert f"business hours ({sample.profile.hours_label})" in text, k.name
+        if "{currency}" in k.unit:
+            assert sample.profile.currency in text, k.name

@@ -62,7 +62,7 @@ def test_money_gets_its_median_and_a_driver_warning():
 
 def test_formats():
     assert report.format_difference(0.0304, "share") == "+3.0 pp"
-    assert report.format_difference(-0.5, "business hours") == "-0.5 h"
+    assert report.format_difference(-0.5, "business hours") == "-0.5 business hours"
     assert report.format_difference(1200.0, "EUR") == "+EUR 1,200"
     assert report.format_value(1.0, "days") == "1 day"
     assert report.format_value(1.0, "tickets") == "1 ticket"
@@ -217,7 +217,7 @@ def test_a_target_is_stated_with_its_date_and_not_missed_before_it():
     text = report.target_sentence(row, end=pd.Timestamp("2026-03-31"))
     assert text == ("In the review window it has not reached its target of 12.1% by 30 Jun "
                     "2026 so far, but the data end before that date, on 31 Mar 2026, so the "
-                    "target is not missed yet: the value's 95 % interval lies wholly on the "
+                    "target is not missed yet: the value's 95% interval lies wholly on the "
                     "wrong side.")
     due = report.target_sentence(row.replace("not met yet", "not met"))
     assert due.startswith("In the review window it missed its target of 12.1% by 30 Jun 2026:")
@@ -293,4 +293,21 @@ def test_two_durations_that_round_alike_are_told_apart():
     c = ev.Comparison("first_response_hours", 2.04, 1.96, 900, 800, -0.08, -0.3, 0.14,
                       0.4, "Mann-Whitney U", "no clear change", "")
     said = report.describe(c, "business hours")
-    assert "from 2.04 h to 1.96 h" in said and "2.0 h to 2.0 h" not in said
+    assert "from 2.04 business hours to 1.96 business hours" in said
+    assert "2.0 business hours to 2.0" not in said
+
+
+def test_the_report_writes_hours_and_confidence_levels_as_the_dashboard(sample_reports):
+    """The outside review of 25 saw '2.1 h' in the report beside '1.57 business hours' on the
+    dashboard, and '95 %' beside '95%' in the report: one function writes a duration in
+    hours on both pages, and a confidence level is written as the engine writes it."""
+    from crm_course.dashboard.words import number
+
+    assert report.format_value(2.06, "business hours") == "2.1 business hours"
+    assert number(2.06, "business hours") == report.format_value(2.06, "business hours")
+    assert number(12.0, "business hours") == "12.0 business hours"
+    text = re.sub(r"<[^>]+>", " ", sample_reports.page("all"))
+    assert re.search(r"\d business hours", text)
+    assert not re.search(r"\d h\b", text), re.search(r".{60}\d h\b.{20}", text)
+    assert not re.search(r"\b\d+ % interval", text)  # a level is '95%'; a change '+20 %'
+    assert "by month (%)" in text and "(share)" not in text  # a chart's unit as the dashboard's

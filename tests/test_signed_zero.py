@@ -21,7 +21,7 @@ def test_change_text_signs_only_what_does_not_round_to_zero(value, scale, text):
 @pytest.mark.parametrize(("value", "unit", "text"), [
     # a share's change is `change_text`'s (two decimals below 0.1 pp): one rule everywhere
     (-0.0004, "share", "-0.04 pp"), (-0.00004, "share", "0.00 pp"), (-0.03, "share", "-3.0 pp"),
-    (-0.001, "hours", "0.0 h"), (2.0, "hours", "+2.0 h"), (-0.004, "percent", "0 pp")])
+    (-0.001, "hours", "0.0 hours"), (2.0, "hours", "+2.0 hours"), (-0.004, "percent", "0 pp")])
 def test_the_reports_differences_never_print_a_signed_zero(value, unit, text):
     assert format_difference(value, unit) == text
 

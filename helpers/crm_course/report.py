@@ -26,10 +26,10 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .importer import provenance
-from .inference import ALPHA, RANK_TEST, change_text, signed, with_sign
+from .inference import ALPHA, CONFIDENCE, RANK_TEST, change_text, signed, with_sign
 from .kpis import evaluation as ev
 from .kpis.payoff import Payoff, review_payoff
-from .kpis.registry import get_kpi, kpi_label, kpi_names
+from .kpis.registry import get_kpi, hours_text, kpi_label, kpi_names
 from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
@@ -72,7 +72,8 @@ def join(items: list[str]) -> str:
 def format_value(value: float, unit: str) -> str:
     """A KPI ``value`` written with its ``unit``: shares as %, hours, days, euros, points.
 
-    Examples: (0.154, 'share') -> '15.4%'; (1.5, 'business hours') -> '1.5 h';
+    Examples: (0.154, 'share') -> '15.4%'; (1.5, 'business hours') -> '1.5 business hours'
+    (`kpis.registry.hours_text`, as the dashboard);
     (12650, 'EUR') -> 'EUR 12,650' (money as `profile.money` writes it, in the code that
     starts the unit: 'USD per lead' -> 'USD 12,650');
     an ROI (unit 'percent', a fraction) -> '+430 %';
@@ -86,7 +87,7 @@ def format_value(value: float, unit: str) -> str:
     if unit in ("share", "score 0-1"):
         return f"{value:.1%}"
     if unit.endswith("hours"):
-        return f"{value:.1f} h"
+        return hours_text(value, unit=unit)
     if unit == "days":  # a median of whole days can end in .5: shown, not rounded away
         return f"{value:.1f}".removesuffix(".0") + f" day{'' if value == 1 else 's'}"
     if currency_of(unit):
@@ -103,7 +104,7 @@ def format_value(value: float, unit: str) -> str:
 def formatted_kpis(table: pd.DataFrame, columns, currency: str) -> pd.DataFrame:
     """A copy of ``table`` (indexed by KPI registry name) for display: each of its
     ``columns`` in its row's KPI format (`format_value` with the registry's unit: 91.4%,
-    1.5 h, EUR 9,500), the one display of a KPI in lessons, report and dashboard.
+    1.5 business hours, EUR 9,500), the one display of a KPI in lessons, report and dashboard.
     ``currency``: the code money is in (`crm.profile.currency`; no default, so an export
     in another currency is never shown in euros)."""
     shown = table.copy()
@@ -115,8 +116,8 @@ def formatted_kpis(table: pd.DataFrame, columns, currency: str) -> pd.DataFrame:
 
 def format_difference(value: float, unit: str) -> str:
     """A change written with its sign: rates in percentage points (`change_text`: '+3.0 pp'),
-    others in their unit ('-0.5 h', '+EUR 1,200'). ``value``: the change; ``unit``: the KPI's
-    unit."""
+    others in their unit ('-0.5 business hours', '+EUR 1,200'). ``value``: the change;
+    ``unit``: the KPI's unit."""
     if pd.isna(value):
         return "n/a"
     if unit in ("share", "score 0-1"):
@@ -169,8 +170,8 @@ def describe(c: ev.Comparison, unit: str) -> str:
     they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
     label = kpi_label(c.kpi)
     b, a = format_value(c.before, unit), format_value(c.after, unit)
-    if b == a and c.before != c.after and unit.endswith("hours"):  # not '2.0 h to 2.0 h'
-        b, a = f"{c.before:.2f} h", f"{c.after:.2f} h"
+    if b == a and c.before != c.after and unit.endswith("hours"):  # not '2.0 to 2.0 hours'
+        b, a = (hours_text(v, 2, unit) for v in (c.before, c.after))
     if c.claim == "not comparable":
         return f"{label} cannot be compared between the two periods ({c.note})."
     change = format_difference(c.difference, unit)
@@ -214,22 +215,24 @@ def describe(c: ev.Comparison, unit: str) -> str:
     return text
 
 
-# a target status in words: (the verdict, the evidence of the value's interval behind it)
+LEVEL = f"{CONFIDENCE:.0%}"  # the intervals' confidence level as every page writes it: '95%'
+# a target status in words: (the verdict, the evidence of the value's interval behind it;
+# {LEVEL}: `LEVEL`)
 TARGET_WORDS = {
-    "met": ("met its target of {t}", "the value's 95 % interval lies wholly on the good side"),
+    "met": ("met its target of {t}", "the value's {LEVEL} interval lies wholly on the good side"),
     "not met": ("missed its target of {t}",
-                "the value's 95 % interval lies wholly on the wrong side"),
+                "the value's {LEVEL} interval lies wholly on the wrong side"),
     "cannot tell": ("may or may not have met its target of {t}",
-                    "the value's 95 % interval straddles it, so the data cannot tell"),
+                    "the value's {LEVEL} interval straddles it, so the data cannot tell"),
     # the target's date lies after the data's end (`kpis.table.due_status`)
     "met early": ("is already at its target of {t}, though the data end before that "
-                  "date{end}", "the value's 95 % interval lies wholly on the good side"),
+                  "date{end}", "the value's {LEVEL} interval lies wholly on the good side"),
     "not met yet": ("has not reached its target of {t} so far, but the data end before that "
                     "date{end}, so the target is not missed yet",
-                    "the value's 95 % interval lies wholly on the wrong side"),
+                    "the value's {LEVEL} interval lies wholly on the wrong side"),
     "cannot tell yet": ("may or may not be at its target of {t} so far, and the data end "
                         "before that date{end}",
-                        "the value's 95 % interval straddles it, so the data cannot tell yet"),
+                        "the value's {LEVEL} interval straddles it, so the data cannot tell yet"),
 }
 ALREADY = ("met", "met early")  # statuses of a value at its target
 
@@ -255,7 +258,7 @@ def target_sentence(row: pd.Series, before: str = "", end=None) -> str:
     text = verdict.format(t=target_text(row.target, row.unit, row.get("target_date")),
                           end=end_text)
     if row.get("with_interval", True):
-        alone = f": {evidence}"
+        alone = f": {evidence.format(LEVEL=LEVEL)}"
     else:  # no interval to cite: say so, claim none
         alone = " (judged on the value alone: this KPI has no interval here)"
     already = (" It was already at its target before the changes, in the comparison period."
@@ -369,7 +372,7 @@ def target_summary(rows: list[Row]) -> list[str]:
     due = [r for r in with_target if r.status in ("met", "not met", "cannot tell")]
     lines = [f"Of {len(with_target)} KPIs with a target, {len(due)} "
              f"{'is' if len(due) == 1 else 'are'} due by the data's end; "
-             f"judged with the 95 % interval of each value, {len(met)} met it in the review "
+             f"judged with the {LEVEL} interval of each value, {len(met)} met it in the review "
              "window" + (f": {names(met)}" if met else "") + "."]
     if already:
         lines.append(f"{names(already)} already met {'its' if len(already) == 1 else 'their'}"

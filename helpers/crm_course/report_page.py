@@ -25,7 +25,7 @@ from .data import CRM
 from .escape import Markup, no_bidi
 from .inference import format_p
 from .kpis import evaluation as ev
-from .kpis.registry import get_kpi
+from .kpis.registry import get_kpi, unit_words
 from .kpis.series import period_label
 from .kpis.table import NO_TARGET, STATUSES
 from .report import (
@@ -86,6 +86,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     values = series.iloc[:, 0]
     label = kpi_label(row.kpi)
     unit = crm.profile.unit(k.unit)
+    words = unit_words(k.unit, crm.profile.currency)  # axis and caption: '%', as the dashboard
     applies = k.aggregation != "per period" or length != "month"
     target = row.target if applies and pd.notna(row.target) else None
     changes = pd.Timestamp(crm.meta["changes_start"])
@@ -93,7 +94,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     ax = fig.subplots()
     with plots.course_style():
         plots.line(series.rename(columns={"whole company": label}), f"{label} by {length}",
-                   length, unit, target=target, percent=k.unit == "share",
+                   length, words, target=target, percent=k.unit in ("share", "score 0-1"),
                    event=(changes, "changes go live"), immature=young,
                    flagged=ev.flag_label(crm, row.kpi, young), ax=ax)
         buffer = io.BytesIO()
@@ -110,7 +111,7 @@ def chart(crm: CRM, row: Row) -> tuple[str, str, str]:
     if target is not None:
         alt += f" A dashed black line marks the target of {format_value(target, unit)}."
     alt += f" A vertical line marks the go-live of the changes on {changes:%d %B %Y}."
-    caption = f"{label} by {length} ({unit})."
+    caption = f"{label} by {length} ({words})."
     if young.any():
         text = " " + ev.flag_note(crm, row.kpi, series, young) + "."
         alt += text

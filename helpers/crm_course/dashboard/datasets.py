@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
+import pandas as pd
 
 from ..data import CRM, DEFAULT_DATA_DIR, DataError
 from ..escape import html
@@ -105,6 +106,13 @@ def remember(file: Path, folder: Path) -> list[str]:
     return folders
 
 
+def _span(meta: dict) -> str:
+    """The dates a data set covers as every page writes a day: '01 Jan 2025 to 31 Mar 2026'.
+    ``meta``: its dataset.json content."""
+    first, last = (pd.Timestamp(meta[k]) for k in ("data_start", "data_end"))
+    return f"{first:%d %b %Y} to {last:%d %b %Y}"
+
+
 class DataSwitch:
     """Widgets to pick a data set; ``Load`` passes the loaded CRM to ``on_load``.
 
@@ -139,8 +147,7 @@ class DataSwitch:
     def _loaded(crm: CRM) -> str:
         m = crm.meta
         return (f"<p class='crm-caption'>Showing <b>{html(m.get('company', 'CRM'))}</b>, "
-                f"{html(m['data_start'])} to {html(m['data_end'])} "
-                f"({html(_origin(m))}, {len(crm.opportunities):,} leads)</p>")
+                f"{html(_span(m))} ({html(_origin(m))}, {len(crm.opportunities):,} leads)</p>")
 
     @staticmethod
     def _read(crm: CRM) -> str:
@@ -176,5 +183,5 @@ class DataSwitch:
     def describe(self) -> str:
         """The data set in use."""
         m = self.crm.meta
-        return (f"Data: {m.get('company', 'CRM')}, {m['data_start']} to {m['data_end']}, "
-                f"{_origin(m)}, {len(self.crm.opportunities):,} leads")
+        return (f"Data: {m.get('company', 'CRM')}, {_span(m)}, {_origin(m)}, "
+                f"{len(self.crm.opportunities):,} leads")

@@ -21,6 +21,7 @@ import pandas as pd
 from .. import kpis, plots
 from ..data import CRM
 from ..escape import html
+from ..inference import CONFIDENCE
 from ..kpis import evaluation as ev
 from ..kpis import kpi_label
 from . import words
@@ -107,6 +108,13 @@ def cut_notes(crm: CRM, table: pd.DataFrame, first: pd.Timestamp) -> str:
     return "".join(f"<p class='crm-caption'>{html(kpi_label(name))}: {html(why)}.</p>"
                    for name, (earliest, why) in found
                    if earliest is not None and earliest > first)
+
+
+def definition(crm: CRM, name: str) -> str:
+    """The caption saying what KPI ``name`` measures, in the registry's plain words with the
+    profile's policies of ``crm`` (`kpis.KPI.explained`), HTML."""
+    return (f"<p class='crm-caption'>{html(kpi_label(name))}: "
+            f"{html(kpis.get_kpi(name).explained(crm))}</p>")
 
 
 def _kpi_options(area: str) -> list[tuple[str, str]]:
@@ -237,8 +245,7 @@ class KPIExplorer:
         if empty:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
-        self.definition.value = (f"<p class='crm-caption'>How {html(label)} is computed: "
-                                 f"{html(k.formula)}.</p>")
+        self.definition.value = definition(self.crm, k.name)
         self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
             "KPI": self.table.kpi.map(kpi_label),
@@ -257,15 +264,31 @@ class KPIExplorer:
         if self.length is None and not k.by_wave:
             return f"{label}: not drawn month by month; its value is in the table below."
         ref = self.table.set_index("kpi").loc[k.name]
-        values = self.series.select_dtypes("number").drop(
-            columns=[c for c in ("n", "low", "high") if c in self.series], errors="ignore")
+        target = (f"; target {self._number(ref.target, k.unit)}"
+                  if pd.notna(ref.target) else "; no target recorded")
+        if k.by_wave:
+            return self._waves_alt(k, label, unit) + target + "."
+        values = self.series.select_dtypes("number")  # one column per line
         drawn = values.dropna(how="all")  # a period without a value is not drawn
         latest = (f"; the last point is {self._number(drawn.iloc[-1].mean(), k.unit)}"
                   if len(drawn) and values.shape[1] == 1 else "")
-        target = (f"; target {self._number(ref.target, k.unit)}"
-                  if pd.notna(ref.target) else "; no target recorded")
         return (f"Line chart of {label} ({unit}), {words.counted(len(values.columns), 'line')}, "
                 f"{words.counted(len(drawn), 'point')}{latest}{target}.")
+
+    def _waves_alt(self, k, label: str, unit: str) -> str:
+        """The survey-wave chart in words: each wave's mean with its 95% interval, the last
+        wave's values (or that no wave falls in the months)."""
+        waves = self.series.dropna(subset=["mean"])
+        if not len(waves):
+            return f"{label} ({unit}): no survey wave in the selected months"
+        level = f"{CONFIDENCE:.0%}"  # the waves' intervals (`ev.survey_waves`)
+        text = (f"Survey waves of {label} ({unit}): each wave's mean as a point with its "
+                f"{level} interval as a bar, {words.counted(len(waves), 'wave')}")
+        last = waves.iloc[-1]
+        mean, low, high = words.figures([last["mean"], last.low, last.high], k.unit)
+        of = "" if k.unit in words.SELF_EVIDENT else f" {unit}"
+        return (f"{text}; the last, {last.date:%b %Y} ({words.counted(last.n, 'answer')}), "
+                f"{mean}{of}, {level} interval {low} to {high}{of}")
 
     def _draw(self, ax) -> None:
         k = kpis.get_kpi(self.kpi.value)

@@ -131,7 +131,7 @@ def _own_regions(crm: CRM, regions: tuple[str, ...]) -> Worth:
     b0, b1 = crm.period("baseline")
     where = (f"{', '.join(regions)}, the change's own region{'s' if len(regions) != 1 else ''}"
              f": {leads:,} leads a year (their leads created {b0:%d %b %Y} to {b1:%d %b %Y}, "
-             "x 365 / its days)")
+             "scaled to 365 days)")
     if math.isnan(margin):
         return Worth("lead_conversion_rate", math.nan, (
             f"lead conversion not priced in {where}: no won deal of those leads has a "

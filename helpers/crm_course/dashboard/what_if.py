@@ -270,6 +270,7 @@ def payback(benefit: float, cost: float) -> int | None:
     return next((m for m in range(1, 13) if benefit / 12 * m >= cost), None)
 
 
+SHORT = {"percentage points": "pp"}  # a slider's unit after its readout, as changes say it
 STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
 SHOWN = {"baseline year": "before", "projected": "projected", "target": "target"}
 
@@ -378,6 +379,7 @@ class WhatIf:
         # one layout and one style shared by every row's like widgets: each of its own
         # would be a widget model more for the page to create (13 a row instead of 4)
         half, line = widgets.Layout(width="50%"), widgets.Layout()
+        narrow, after = widgets.Layout(width="34%"), widgets.Layout(width="16%")
         uplift_style = widgets.SliderStyle(description_width="60px")
         cost_style = widgets.SliderStyle(description_width="90px")
         label_style = widgets.widget_string.HTMLStyle()
@@ -397,7 +399,10 @@ class WhatIf:
             uplift = widgets.FloatSlider(
                 value=start, min=-reach, max=reach, step=step,
                 description="Uplift", readout_format=".2f", continuous_update=False,
-                tooltip=f"uplift in {unit}", style=uplift_style, layout=half)
+                tooltip=f"uplift in {unit}", style=uplift_style, layout=narrow)
+            # the readout's unit right after it ('8.75 pp', '-0.61 business hours')
+            readout_unit = widgets.HTML(f"<span style='{FONT}'>{html(SHORT.get(unit, unit))}"
+                                        "</span>", style=label_style, layout=after)
             cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
                                        max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
                                        step=COST_STEP,
@@ -408,7 +413,7 @@ class WhatIf:
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
                                  f"({html(row.status)}) · {html(kpi_label(row.kpi))}, "
                                  f"{html(unit)}</span>", style=label_style, layout=line)
-            rows += [label, widgets.HBox([uplift, cost], layout=line)]
+            rows += [label, widgets.HBox([uplift, readout_unit, cost], layout=line)]
             self.uplifts.append(uplift)
             self.costs.append(cost)
             for slider in (uplift, cost):
@@ -433,11 +438,13 @@ class WhatIf:
         k = p.kpis
         self.statuses = [projected_status(self.crm, *row) for row in zip(
             k.kpi, k.before, k.projected, k.target, strict=True)]
+        # each KPI's row at one precision (`words.figures`): '57.9 | 68.0', not '57.9 | 68'
+        rows = [words.figures(values, u) for values, u in zip(
+            k[list(SHOWN.values())].to_numpy(dtype=float), k.unit, strict=True)]
         shown = pd.DataFrame({  # compact: each row names its unit once
             "KPI": [words.kpi_with_unit(n, u, currency) for n, u in zip(k.kpi, k.unit,
                                                                      strict=True)],
-            **{name: [words.figure(v, u) for v, u in zip(k[c], k.unit, strict=True)]
-               for name, c in SHOWN.items()},
+            **{name: [row[i] for row in rows] for i, name in enumerate(SHOWN)},
             STATUS: self.statuses})
         # the projection on screen; for the changes done, the measured result in the first
         # toggle below (its own sentences, with their tests)

@@ -5,7 +5,7 @@ KPI names are the registry's labels (`kpis.kpi_label`); units come from the regi
 in the dataset's currency (`profile.in_currency`):
 
     share       -> '14.1%'                percent (an ROI) -> '-9 %' (signed, `kpis.roi.roi_text`)
-    score 0-1   -> '90.4%' (as the report) other units   -> '3.2 business hours'
+    score 0-1   -> '90.4%' (as the report) hours -> '3.2 business hours' (`hours_text`)
     money       -> 'EUR 9,500', 'EUR 120 per lead' (`profile.money`, as the report)
     a whole count -> '119 tickets', '1 feature'   a whole value -> '30 days' (no needless decimals)
     missing     -> '–'
@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 
 from ..kpis import kpi_label
+from ..kpis.registry import hours_text, unit_words
 from ..kpis.roi import roi_text
 from ..profile import COURSE_POLICIES, currency_of, in_currency, money
 
 CURRENCY = COURSE_POLICIES["currency"]  # the course's, when a caller names none
 
 AREAS = {"roi": "Return on investment (ROI)", "data quality": "Data quality"}
-UNITS = {"share": "%", "percent": "% return on cost", "score 0-1": "%"}
 
 
 def area(name: str) -> str:
@@ -31,9 +31,9 @@ def area(name: str) -> str:
 
 
 def unit(name: str, currency: str = CURRENCY) -> str:
-    """A registry unit in words, money in ``currency`` (`profile.in_currency`): 'share' -> '%',
-    '{currency} per lead' -> 'USD per lead'. ``name``: the unit."""
-    return in_currency(UNITS.get(name, name), currency)
+    """A registry unit in words, money in ``currency`` (`kpis.registry.unit_words`, as the
+    report): 'share' -> '%', '{currency} per lead' -> 'USD per lead'. ``name``: the unit."""
+    return unit_words(name, currency)
 
 
 def number(value, unit_name: str, currency: str = CURRENCY) -> str:
@@ -68,6 +68,8 @@ def figure(value, unit_name: str) -> str:
         return roi_text(value)
     if currency_of(unit_name):
         return money(value, currency_of(unit_name))
+    if unit_name.endswith("hours"):  # as the report: '2.1 business hours' (`hours_text`)
+        return hours_text(value, unit=unit_name).removesuffix(f" {unit_name}")
     if unit_name in COUNTS and value.is_integer():
         return f"{value:,.0f}"  # a whole count
     text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
@@ -75,6 +77,27 @@ def figure(value, unit_name: str) -> str:
 
 
 COUNTS = ("tickets", "features")  # registry units that count things: '119 tickets'
+
+
+def figures(values, unit_name: str) -> list[str]:
+    """``values`` of one KPI as `figure` shows each, with the same decimals for all: the
+    most any of them needs (57.9 and 68 -> '57.9', '68.0'), one more while two different
+    values would read alike (1.49 and 1.5 hours -> '1.49', '1.50'), so a row of a table reads
+    at one precision. Shares, scores, ROIs and money as `figure`
+    (fixed already). ``unit_name``: the registry unit, money in its currency."""
+    shown = [figure(v, unit_name) for v in values]
+    if unit_name in SELF_EVIDENT or currency_of(unit_name):
+        return shown
+    digits = max((len(t.partition(".")[2]) for t in shown if t != "–"), default=0)
+    given = [float(v) for t, v in zip(shown, values, strict=True) if t != "–"]
+    # two different values that round alike are told apart ('1.49' and '1.50', not '1.5')
+    while digits < MAX_DIGITS and len({f"{v:.{digits}f}" for v in given}) < len(set(given)):
+        digits += 1
+    return [t if t == "–" else f"{float(v):,.{digits}f}"
+            for t, v in zip(shown, values, strict=True)]
+
+
+MAX_DIGITS = 3  # `figures` tells values apart down to a thousandth
 
 
 def kpi_with_unit(name: str, unit_name: str, currency: str = CURRENCY) -> str:

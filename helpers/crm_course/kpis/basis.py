@@ -68,7 +68,7 @@ class Basis:
         return (f"{self.leads:,} leads a year of the {len(self.regions)} region"
                 f"{'s' if len(self.regions) != 1 else ''} the improvements {went} to "
                 f"({', '.join(self.regions)}: their leads created {b0:%d %b %Y} to "
-                f"{b1:%d %b %Y}, x 365 / its days), {crm.profile.money(self.margin)} gross "
+                f"{b1:%d %b %Y}, scaled to 365 days), {crm.profile.money(self.margin)} gross "
                 "margin per won deal of those leads")
 
     def plan_words(self, crm: CRM) -> str:
