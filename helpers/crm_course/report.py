@@ -411,6 +411,16 @@ def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
     return list(chosen.kpi)
 
 
+def judged(crm: CRM, focus: str = "all", table: pd.DataFrame | None = None) -> list[str]:
+    """The KPIs the report states a verdict on for ``focus``: those it shows (`focus_names`)
+    or a change targeted that the engine judges (`kpis.verdict.judged_kpis`: a panel and
+    records in the data); the before/after view offers the same. ``table``: `kpi_table` of
+    the review window, if computed already."""
+    window = crm.period("review")
+    table = kpi_table(crm, *window) if table is None else table
+    return judged_kpis(crm, focus_names(crm, focus_areas(focus), table))
+
+
 def verdicts(crm: CRM, names: list[str]) -> list[Verdict]:
     """The engine's verdict (`kpis.verdict.causal_verdict`) on every KPI it judges
     (`kpis.verdict.judged_kpis`) that the report shows (``names``) or a change targeted."""
@@ -729,7 +739,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
         cautions.append(f"The data do not reach back a year before the review window, so it "
                         f"is compared with the whole baseline ({period_name(*baseline)}), "
                         "which differs in length and season.")
-    found = verdicts(crm, [r.kpi for r in rows])
+    found = [causal_verdict(crm, k) for k in judged(crm, focus, table)]
     if any(r.comparison.immature for r in rows):
         cautions.append(f"Records too young to show their outcome are left out of the "
                         f"outcome KPIs (leads get {crm.profile.maturity_days} days to close).")
@@ -752,6 +762,6 @@ __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_s
            "verdicts", "next_review", "not_yet_shown", "outlook",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
            "formatted_kpis",
-           "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
+           "after_data_end", "join", "judged", "kpi_label", "period_name", "record_counts", "few_records",
            "sources",
            "target_sentence", "target_text"]
