@@ -762,6 +762,7 @@ __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_s
            "verdicts", "next_review", "not_yet_shown", "outlook",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
            "formatted_kpis",
-           "after_data_end", "join", "judged", "kpi_label", "period_name", "record_counts", "few_records",
+           "after_data_end", "join", "judged", "kpi_label", "period_name", "record_counts",
+           "few_records",
            "sources",
            "target_sentence", "target_text"]
