@@ -4,15 +4,24 @@ improvements reads the same in the KPI table's note as in the report."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from claims import dataset
 
 from crm_course import report
 from crm_course.dashboard import before_after
 from crm_course.dashboard.before_after import ABOUT, BeforeAfter, measures
 from crm_course.data import load_crm
+from crm_course.designs import get_design_crm
+from crm_course.inference import format_p
+from crm_course.kpis import kpi_table
+from crm_course.kpis.basis import first_year_basis, naive_change
 from crm_course.kpis.panels import panel_kpis
+from crm_course.kpis.payoff import review_payoff
 from crm_course.kpis.registry import get_kpi
 from crm_course.kpis.verdict import judged_kpis
+from crm_course.report_page import render
 
 TICKETS = ("first_response_hours", "resolution_hours", "csat")
 
@@ -63,3 +72,39 @@ def test_ticket_kpis_are_never_judged_without_tickets(without_tickets):
     for kpi in TICKETS:
         assert without_tickets.missing(*get_kpi(kpi).tables)
         assert kpi not in judged_kpis(without_tickets, [kpi])
+
+
+def _roi_note(crm) -> str:
+    return kpi_table(crm, *crm.period("review"), kpis=["changes_roi"]).note.iloc[0]
+
+
+@pytest.mark.parametrize("effect", [1.0, 0.0])
+def test_the_roi_note_gives_the_reports_headline_beside_the_naive_figure(effect, sample,
+                                                                         sample_reports):
+    """The KPI table (and so the explorer) shows the naive ROI of the improvements; its note
+    gives, in the report's own sentences, the difference-in-differences ROI the report
+    leads with, and the naive figure's test: on no-effect data no payoff reads untested."""
+    crm = sample if effect else dataset(61, effect=0.0)
+    page = (sample_reports.page("all") if effect else
+            render(crm, report.assemble(crm, "all")))
+    payoff, note = review_payoff(crm), _roi_note(crm)
+    assert not payoff.no_did and payoff.controlled[0].startswith("From the difference-in-")
+    assert "The report leads with the review window's" in note
+    for sentence in payoff.controlled:  # word for word as on the report's page
+        assert sentence in note and sentence in html.unescape(page)
+    naive = naive_change(crm, first_year_basis(crm, *crm.period("review")))
+    assert f"{format_p(naive.p_value)}), priced" in note  # the naive figure with its test
+    assert "cannot separate the changes from the season" in note
+    assert "stronger estimate" not in note  # the fixed sentence of the registry is gone
+    if not effect:  # the controlled estimate says the effect is not shown
+        assert "that the changes caused this difference is not shown" in note
+
+
+@pytest.mark.parametrize("design", ["staged", "ab"])
+def test_without_a_controlled_roi_the_note_says_so_as_the_report_does(design):
+    crm = get_design_crm(design, 23)
+    payoff, note = review_payoff(crm), _roi_note(crm)
+    assert payoff.no_did and payoff.controlled
+    assert payoff.controlled[0].startswith("No difference-in-differences, so no controlled ROI")
+    assert " ".join(payoff.controlled) in note
+    assert "The report leads with" not in note and "stronger estimate" not in note

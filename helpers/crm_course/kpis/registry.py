@@ -340,8 +340,7 @@ _ENTRIES = (
         label="ROI of the improvements",
         note="first year, naive before/after without a control group: the leads a year of "
              "the regions the improvements went to, the margin per won deal of those leads "
-             "and the cost of those improvements (the same regions for leads and cost); the "
-             "review's difference-in-differences is the stronger estimate on the same basis"),
+             "and the cost of those improvements (the same regions for leads and cost)"),
 )
 
 REGISTRY: dict[str, KPI] = {k.name: k for k in _ENTRIES}
