@@ -108,3 +108,21 @@ def test_without_a_controlled_roi_the_note_says_so_as_the_report_does(design):
     assert payoff.controlled[0].startswith("No difference-in-differences, so no controlled ROI")
     assert " ".join(payoff.controlled) in note
     assert "The report leads with" not in note and "stronger estimate" not in note
+
+
+def test_a_staged_rollouts_whole_baseline_gives_one_true_reason_on_both_pages():
+    """Staged data begin a year before the review window, which lasts longer than a year:
+    the report's header and caution and the before/after view give that one reason, not
+    'the data do not reach back a year'."""
+    from crm_course.kpis import evaluation as ev
+
+    crm = get_design_crm("staged", 23)
+    window = crm.period("review")
+    rep = report.assemble(crm, "sales")
+    why = ev.whole_baseline_reason(crm, window)
+    assert rep.baseline_kind == "whole baseline" and why.startswith("the window is longer")
+    assert f"the whole baseline, a year: {why}" in rep.baseline_text
+    cautions = [c for c in rep.cautions if "whole baseline" in c]
+    assert cautions == [f"The review window is {ev.baseline_rule(crm, window)}."]
+    assert why in cautions[0] and "do not reach" not in " ".join(rep.cautions)
+    assert why in BeforeAfter(crm).result.sentences[0]

@@ -127,11 +127,11 @@ def format_difference(value: float, unit: str) -> str:
 
 
 def period_name(start, end) -> str:
-    """'year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
+    """'a year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
     months = round(ev.months_between(pd.Timestamp(start), pd.Timestamp(end)))
     if months == 12:
-        return "year"
+        return "a year"
     if months >= 2:
         return f"{months} months"
     weeks = max(round(days / 7), 1)
@@ -306,13 +306,14 @@ class Report:
     also: list[Row] = field(default_factory=list)  # `ALWAYS_SHOWN` KPIs not in ``rows``
     incident_types: pd.DataFrame | None = None  # review window, `post_sale_incidents_by_type`
     outlook: list[str] = field(default_factory=list)  # what to expect next (`outlook`)
+    baseline_why: str = ""  # why the whole baseline stands in (`ev.whole_baseline_reason`)
 
     @property
     def baseline_text(self) -> str:
         """What the review window is compared with, in words."""
         return ("the same months a year earlier" if self.baseline_kind == "same season"
-                else f"the whole baseline of {period_name(*self.baseline)}, which differs in "
-                     "length and season")
+                else f"the whole baseline, {period_name(*self.baseline)}: {self.baseline_why}, "
+                     "and it differs in length and season")
 
     def rows_with(self, *claims: str) -> list[Row]:
         """The KPI rows whose comparison's claim is one of ``claims``."""
@@ -736,9 +737,7 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     cautions = (few_records(record_counts(crm, *window)) + after_data_end(crm)
                 + provenance.cautions(crm, [baseline, window]))
     if kind == "whole baseline":
-        cautions.append(f"The data do not reach back a year before the review window, so it "
-                        f"is compared with the whole baseline ({period_name(*baseline)}), "
-                        "which differs in length and season.")
+        cautions.append(f"The review window is {ev.baseline_rule(crm, window)}.")
     found = [causal_verdict(crm, k) for k in judged(crm, focus, table)]
     if any(r.comparison.immature for r in rows):
         cautions.append(f"Records too young to show their outcome are left out of the "
@@ -755,7 +754,8 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
                   baseline, kind, sources(crm, shown, used), rows,
                   causal_sentence(crm, found=found), quality, cautions, found,
                   ev.baseline_rule(crm, window), payoff, provenance.lines(crm),
-                  provenance.date_orders(crm), also, types, outlook(crm, rows + also, types))
+                  provenance.date_orders(crm), also, types, outlook(crm, rows + also, types),
+                  ev.whole_baseline_reason(crm, window))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
