@@ -126,3 +126,22 @@ def test_a_staged_rollouts_whole_baseline_gives_one_true_reason_on_both_pages():
     assert cautions == [f"The review window is {ev.baseline_rule(crm, window)}."]
     assert why in cautions[0] and "do not reach" not in " ".join(rep.cautions)
     assert why in BeforeAfter(crm).result.sentences[0]
+
+
+@pytest.mark.parametrize("design", ["staged", "ab"])
+def test_a_design_charts_rule_promises_no_comparison_the_page_does_not_give(design):
+    """The chart's rule said the design's control group 'is compared in the words beside';
+    the words beside a staged roll-out (and beside a KPI an A/B test did not target) give no
+    such comparison: the rule names where it is made, as the verdict does."""
+    from crm_course.dashboard.before_after import review_result
+
+    crm = get_design_crm(design, 23)
+    targeted = crm.profile.design["kpi"]
+    other = review_result(crm, "win_rate")
+    assert "words beside" not in other.rule
+    assert "compared only on lead conversion rate, the KPI its change targeted" in other.rule
+    assert "no comparison with a control group" in other.verdict.conclusion
+    if design == "staged":
+        result = review_result(crm, targeted)
+        assert "the roll-out's waves are compared in lesson 05b, not on this page" in result.rule
+        assert "lesson 05b" in result.verdict.conclusion  # where the verdict sends the reader

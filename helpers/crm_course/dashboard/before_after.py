@@ -211,14 +211,24 @@ def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
     before = f"{when(first)} to {when(live - pd.Timedelta(days=1))} (before go-live)"
     after = f"{when(live)} to {when(last)} (after)"
     control = crm.profile.control_region
-    design = (crm.profile.design or {}).get("name")  # A/B and staged: a control group of reps
     groups = (f"the regions with the changes and {control}, which got changes too, so it is "
               "no control group" if control and control_changed(crm) else
               f"the regions with the changes against the control region ({control})"
-              if control else "all regions: no control region" + (
-                  " (the design's own control group is compared in the words beside)"
-                  if design in ("ab", "staged") else ""))
+              if control else "all regions: no control region" + design_words(crm, kpi))
     return f"{before} against {after}, {groups}"
+
+
+def design_words(crm: CRM, kpi: str | None) -> str:
+    """Where a design dataset's own control group (sales reps, ``crm.profile.design``) is
+    compared, for the chart of ``kpi`` that draws all regions: a staged roll-out's waves in
+    lesson 05b (not on this page), on its targeted KPI only; '' for other data."""
+    design = crm.profile.design or {}
+    if design.get("name") not in ("ab", "staged"):
+        return ""
+    if kpi != design.get("kpi"):
+        return (f" (the design's own control group is compared only on "
+                f"{kpi_label(design['kpi']).lower()}, the KPI its change targeted)")
+    return " (the roll-out's waves are compared in lesson 05b, not on this page)"
 
 
 def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> ReviewResult:
