@@ -35,7 +35,7 @@ from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
 from .profile import MONEY, currency_of, in_currency, money
-from .schema import region_names
+from .schema import TABLE_WORDS, region_names
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -46,10 +46,9 @@ FEW_RECORDS = 30  # fewer leads, deals or tickets than this in the review window
 RECORDS = {"opportunities": "leads, deals", "orders": "orders", "tickets": "tickets",
            "usage_log": "usage log", "visits": "field visits"}  # the CRM's own records
 SOURCE_NAMES = {  # what a report reader calls a table (or dataset.json key) the data lacks
-    "orders": "orders", "usage_log": "usage log", "survey_responses": "user survey",
-    "changes": "change log", "kpi_targets": "KPI targets", "campaigns": "campaigns",
-    "campaign_members": "campaign members", "tickets": "service tickets",
-    "opportunities": "leads and deals", "visits": "field visits",
+    **{t: TABLE_WORDS[t] for t in ("orders", "usage_log", "survey_responses", "changes",
+                                   "kpi_targets", "campaigns", "campaign_members", "tickets",
+                                   "opportunities", "visits")},
     "control_region": "control region"}
 # KPIs the course brief asks every report to show, whatever the focus and its targets
 ALWAYS_SHOWN = ("post_sale_incidents_per_100_orders", "visits_per_active_customer")
