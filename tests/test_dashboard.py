@@ -384,10 +384,13 @@ def test_export_explorer_names_the_empty_tables(export_app):
     e = export_app.explorer
     e.area.value, e.grouping.value = "adoption", "team"
     assert e.series.isna().all().all()
-    assert "no data: usage_log empty in this dataset" in e.message
+    assert "no data: the dataset has no usage log" in e.message
+    assert e.chart.svg == b"" and e.chart.value == ""  # no empty chart
     assert set(e.table.status) == {"no data"} and "no target recorded" in repr(e.widget)
     e.area.value, e.grouping.value = "service", "region"
-    assert "no data: tickets.first_response_at empty" in e.message  # no standard field
+    assert ("no data: the dataset's service tickets leave the column first_response_at empty"
+            in e.message)  # no standard field
+    assert e.chart.svg == b""
     e.kpi.value = "resolution_hours"                        # computed from the export's cases
     assert e.series.notna().any().any() and e.chart.svg.startswith(b"<?xml")
 

@@ -246,7 +246,10 @@ class KPIExplorer:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
         self.definition.value = definition(self.crm, k.name)
-        self.chart.show(self._draw, self._alt(k, label, unit))
+        if empty:  # nothing to draw: the caption says what the dataset lacks
+            self.chart.clear()
+        else:
+            self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
             "KPI": self.table.kpi.map(kpi_label),
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
