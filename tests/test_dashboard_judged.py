@@ -12,6 +12,7 @@ from claims import dataset
 from crm_course import report
 from crm_course.dashboard import before_after
 from crm_course.dashboard.before_after import ABOUT, BeforeAfter, measures
+from crm_course.dashboard.explorer import roi_notes
 from crm_course.data import load_crm
 from crm_course.designs import get_design_crm
 from crm_course.inference import format_p
@@ -75,14 +76,16 @@ def test_ticket_kpis_are_never_judged_without_tickets(without_tickets):
 
 
 def _roi_note(crm) -> str:
-    return kpi_table(crm, *crm.period("review"), kpis=["changes_roi"]).note.iloc[0]
+    """The explorer's note under the ROI of the improvements over the review window."""
+    table = kpi_table(crm, *crm.period("review"), kpis=["changes_roi"])
+    return html.unescape(roi_notes(table, crm))
 
 
 @pytest.mark.parametrize("effect", [1.0, 0.0])
 def test_the_roi_note_gives_the_reports_headline_beside_the_naive_figure(effect, sample,
                                                                          sample_reports):
-    """The KPI table (and so the explorer) shows the naive ROI of the improvements; its note
-    gives, in the report's own sentences, the difference-in-differences ROI the report
+    """The KPI table (and so the explorer) shows the naive ROI of the improvements; the
+    explorer's note gives, in the report's own sentences, the difference-in-differences ROI the report
     leads with, and the naive figure's test: on no-effect data no payoff reads untested."""
     crm = sample if effect else dataset(61, effect=0.0)
     page = (sample_reports.page("all") if effect else

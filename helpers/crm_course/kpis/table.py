@@ -124,14 +124,11 @@ def targets(crm: CRM) -> pd.DataFrame:
 
 def _roi_range(crm: CRM, name: str, first, last) -> str:
     """An ROI row's range and pricing assumptions: for ``changes_roi`` the naive ROI of the
-    improvements (`basis.naive_roi_words`) and, beside it, the one the report leads with
-    (`payoff.headline_words`: the review's difference-in-differences, or why there is
-    none); the CRM's (`crm_roi_words`) for ``crm_roi``; '' for any other KPI."""
+    improvements with its test (`basis.naive_roi_words`; the page that shows the row adds
+    the ROI the report leads with, `payoff.headline_words`, which reads this table); the
+    CRM's (`crm_roi_words`) for ``crm_roi``; '' for any other KPI."""
     if name == "changes_roi":
-        from .payoff import headline_words  # payoff reads kpi_table
-
-        naive = naive_roi_words(crm, first, last)
-        return " ".join(w for w in (naive and f"{naive}.", headline_words(crm)) if w)
+        return naive_roi_words(crm, first, last)
     return crm_roi_words(crm, first, last) if name == "crm_roi" else ""
 
 
