@@ -334,6 +334,18 @@ def test_dashboard_starts_on_the_data_folder_and_writes_its_first_view(tmp_path,
     assert "Loading the data" not in first_view.page_start(tmp_path / "nothing", data="x")
 
 
+def test_dashboard_command_refuses_a_data_folder_it_cannot_show(tmp_path, capsys):
+    """`crm-course dashboard --data` names what is wrong before any server starts."""
+    from crm_course.cli import main
+
+    assert main(["dashboard", "--no-browser", "--data", str(tmp_path / "gone")]) == 2
+    assert f"--data: there is no folder {tmp_path / 'gone'}" in capsys.readouterr().err
+    assert main(["dashboard", "--no-browser", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot be drawn on this data: {tmp_path} holds no CRM dataset" in err
+    assert "Traceback" not in err
+
+
 # ------------------------------------------------------------------ a real CRM export
 
 @pytest.fixture(scope="module")

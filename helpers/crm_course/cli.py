@@ -435,6 +435,10 @@ def _dashboard(args) -> int:
         except ResultsError as err:
             print(f"crm-course dashboard: --results: {err}", file=sys.stderr)
             return 2
+    if args.data is not None and not args.data.is_dir():
+        print(f"crm-course dashboard: --data: there is no folder {args.data.resolve()}",
+              file=sys.stderr)
+        return 2
     args.visitors = VISITORS if args.visitors is None else args.visitors
     if args.visitors < 1:
         print(f"crm-course dashboard: --visitors is {args.visitors}: give 1 or more",
@@ -448,9 +452,8 @@ def _dashboard(args) -> int:
         written = subprocess.run(first_view_command(), cwd=ROOT, env=env, text=True,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if written.returncode:
-            last = (written.stderr.strip().splitlines() or ["(no message)"])[-1]
-            print(f"crm-course dashboard: the dashboard cannot be drawn: {last}",
-                  file=sys.stderr)
+            print(f"crm-course dashboard: the dashboard cannot be drawn on this data: "
+                  f"{written.stderr.strip() or '(no message)'}", file=sys.stderr)
             return 2
         # its own process group: a stop reaches Voila through this command only, and what
         # it leaves (kernels of a Voila stopped while starting them) is killed as a group

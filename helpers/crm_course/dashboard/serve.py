@@ -110,12 +110,22 @@ def first_view_command() -> list[str]:
 def write_first_view() -> None:
     """Write the first view of the dashboard on the data `source.get_crm` reads by default
     (`DATA_ENV`'s folder, else the sample) to `FIRST_VIEW_ENV`'s folder (`first_view.publish`),
-    as the first kernel would."""
+    as the first kernel would. A data folder that does not load: DataError or ValueError
+    (`datasets.check_files`: one line when files are missing)."""
+    from ..paths import data_setting
     from ..source import get_crm
     from .app import Dashboard
+    from .datasets import check_files
 
+    if data_setting():
+        check_files(Path(data_setting()))
     Dashboard(get_crm())  # publishes its first view
 
 
 if __name__ == "__main__":
-    write_first_view()
+    from ..data import DataError
+
+    try:
+        write_first_view()
+    except (DataError, ValueError) as err:
+        sys.exit(str(err))  # to stderr, for crm-course dashboard to show
