@@ -298,7 +298,10 @@ def test_a_reloaded_page_gets_its_folder_back(sample, tmp_path, monkeypatch):
     assert folder_of(s.crm) == other and s.reopen.value == ""
     assert f"data-folder='{other}'" in s.status.value
     assert f"Loaded again after the page reloaded: {other}" in s.message.value
-    assert page.explorer.crm is s.crm
+    assert page.explorer.crm is s.crm and s.source.value == "folder"
+    s.reopen.value = str(DEFAULT_DATA_DIR)  # the sample, loaded before the reload
+    assert s.source.value == "sample" and s.folder.value == ""
+    s.reopen.value = str(other)
     loaded = s.crm
     s.reopen.value = str(other)  # on screen already: not read again
     assert s.crm is loaded and s.reopen.value == ""

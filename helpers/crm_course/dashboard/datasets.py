@@ -211,13 +211,16 @@ class DataSwitch:
 
     def reopen_folder(self, folder: str) -> None:
         """Load ``folder`` (typed into ``reopen`` by the page after a reload: the folder it
-        showed before) unless it is on screen already, saying so; then empty ``reopen``,
-        which tells the page it is done."""
+        showed before) unless it is on screen already, saying so, the switch set to where
+        it came from (the sample, a seed, a folder); then empty ``reopen``, which tells the
+        page it is done."""
         if not folder:
             return
         if Path(folder) != folder_of(self.crm):
             self.source.value, self.folder.value = "folder", folder
             if self.load():
+                self.source.value, shown = origin(self.crm)
+                self.folder.value = shown
                 self.message.value = (f"<p class='crm-caption'>Loaded again after the page "
                                       f"reloaded: {html(folder_of(self.crm))}</p>")
         self.reopen.value = ""
