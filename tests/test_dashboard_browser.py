@@ -517,6 +517,18 @@ def test_a_reload_keeps_the_data_loaded_in_the_data_box(tmp_path, browser_page):
         _chart_seconds(page, url)
         page.locator(".lm-TabBar-tab", has_text="Data").click()
         page.locator("button.widget-toggle-button", has_text="data folder").click()
+        # a folder without the dataset (the review's 'shots'): one line, whole words
+        (tmp_path / "shots").mkdir()
+        page.locator(".crm-data input[list]").fill(str(tmp_path / "shots"))
+        page.get_by_role("button", name="Load", exact=True).click()
+        error = page.locator(".crm-data p", has_text="Not loaded")
+        error.wait_for(timeout=30_000)
+        assert f"{tmp_path / 'shots'} holds no CRM dataset" in error.inner_text()
+        style = error.evaluate("el => [getComputedStyle(el).wordBreak, "
+                               "getComputedStyle(el).overflowWrap, el.offsetHeight]")
+        assert style[:2] == ["normal", "break-word"] and style[2] < 150, style  # <= 4 lines
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "data_box_no_dataset.png"))
         page.locator(".crm-data input[list]").fill(str(data))
         page.get_by_role("button", name="Load", exact=True).click()
         _shows(page, 7)

@@ -76,11 +76,11 @@ def check_files(path: Path) -> None:
     missing = [name for name in files if not (path / name).is_file()]
     if len(missing) == len(files):
         raise ValueError(f"{path} holds no CRM dataset: none of {', '.join(files)}. Type "
-                         "the folder that holds the CRM tables")
+                         "the folder that holds the CRM tables.")
     if missing:
         raise ValueError(f"{path} lacks {len(missing)} of the {len(files)} files of a CRM "
                          f"dataset: {', '.join(missing)}. Add them, or type the folder that "
-                         "holds them all")
+                         "holds them all.")
 
 
 def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM:
