@@ -7,7 +7,10 @@ through `crm_course.source.get_crm`; a folder that does not load shows the loade
 message (file, column, lines) instead of a traceback, the views keep the data they had,
 and the line saying which data is on screen stays. Folders that loaded are offered again
 (the most recent first, kept in `RECENT_FILE` in the course's cache folder; a folder
-since removed is not offered).
+since removed is not offered). A folder without the dataset's files is said in one line
+(`check_files`). The data on screen survives a page reload: the data line names its
+folder for the page's address, and the page hands it back after a reload
+(`DataSwitch.reopen`).
 """
 
 from __future__ import annotations
