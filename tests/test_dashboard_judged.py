@@ -85,8 +85,9 @@ def _roi_note(crm) -> str:
 def test_the_roi_note_gives_the_reports_headline_beside_the_naive_figure(effect, sample,
                                                                          sample_reports):
     """The KPI table (and so the explorer) shows the naive ROI of the improvements; the
-    explorer's note gives, in the report's own sentences, the difference-in-differences ROI the report
-    leads with, and the naive figure's test: on no-effect data no payoff reads untested."""
+    explorer's note gives, in the report's own sentences, the difference-in-differences ROI
+    the report leads with, and the naive figure's test: on no-effect data no payoff reads
+    untested."""
     crm = sample if effect else dataset(61, effect=0.0)
     page = (sample_reports.page("all") if effect else
             render(crm, report.assemble(crm, "all")))
