@@ -25,7 +25,7 @@ from ..inference import CONFIDENCE
 from ..kpis import evaluation as ev
 from ..kpis import kpi_label
 from . import words
-from .render import Chart, Panel, about, table_html
+from .render import WIDE, Chart, Panel, about, table_html
 
 WHOLE = "company"  # the grouping "none": ipywidgets 8 shows a None value as a blank choice
 GROUPINGS = (("whole company", WHOLE), ("department", "department"), ("region", "region"),
@@ -127,9 +127,10 @@ def _areas() -> list[str]:
 
 
 ABOUT = """<p>Pick an area and one of its KPIs, narrow the months with the slider, and
-split the line by department, region or team. The dashed black line is the target and the
-dotted grey line the benchmark, both from the targets table; the vertical line marks the
-month the improvements went live. Below the chart, behind a toggle: every KPI of the
+split the line by department, region or team. The dashed black line is the target, and a
+dotted grey line the benchmark where the targets table records one (not every KPI has a
+benchmark; a KPI without one has no grey line); the vertical line marks the month the
+improvements went live. Below the chart, behind a toggle: every KPI of the
 same area over the report's review window when the range ends with it (the whole data, as
 it opens), else over the last three months of the range, with its status against the
 target.</p>
@@ -246,7 +247,7 @@ class KPIExplorer:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
         self.definition.value = definition(self.crm, k.name)
-        self.chart.show(self._draw, self._alt(k, label, unit))
+        self.chart.show(self._draw, self._alt(k, label, unit), WIDE)
         shown = pd.DataFrame({
             "KPI": self.table.kpi.map(kpi_label),
             **{column: [self._number(v, u) for v, u in zip(self.table[column],

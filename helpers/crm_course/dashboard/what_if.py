@@ -77,7 +77,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at l
                 "baseline already meets the "
                 "target, for the other changes and where no target is recorded.")
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 1.6)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
+CHART_SIZE = (6.0, 1.6)  # inches: wide and low, above the projected KPIs (all at 1280x720)
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -358,10 +358,11 @@ class WhatIf:
         # first below the view, so the projection and its chart keep the first screen
         self.measured_box = about("What the review measured for the changes already done "
                                   "(a result, not a projection)", "")
-        # on the left the projection in one sentence, the projected KPIs and the chart;
-        # every change's sliders on the right: all in one 1280x720 screen
-        self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.summary,
-                                                         self.chart],
+        # on the left the chart first (as on every view), then the projection in one
+        # sentence and the projected KPIs; every change's sliders on the right: all in one
+        # 1280x720 screen
+        self.widget = Panel([widgets.HBox([widgets.VBox([self.chart, self.headline_box,
+                                                         self.summary],
                                                         layout=widgets.Layout(flex="1 1 55%")),
                                            self.box]),
                              self.measured_box,
