@@ -162,7 +162,7 @@ class KPIExplorer:
                                                    continuous_update=False,  # on release
                                                    layout=widgets.Layout(width="720px"))
         self.note = widgets.HTML()
-        self.chart = Chart()
+        self.chart = Chart(size=WIDE)  # as wide as its box (`render.WIDE`)
         self.latest = widgets.HTML()
         # the area's table, a second result: behind a toggle so the chart's view fits a
         # screen; the toggle's title says what it holds
@@ -247,7 +247,7 @@ class KPIExplorer:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
         self.definition.value = definition(self.crm, k.name)
-        self.chart.show(self._draw, self._alt(k, label, unit), WIDE)
+        self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
             "KPI": self.table.kpi.map(kpi_label),
             **{column: [self._number(v, u) for v, u in zip(self.table[column],

@@ -161,17 +161,18 @@ class Chart(widgets.HTML):
     """A chart on the page: the SVG of a drawing in an ``<img>`` with alt text.
 
     State: ``svg`` (the bytes shown, empty when none) and ``alt`` (the chart in words).
+    ``size``: the figure's (width, height) in inches when `show` is given none.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, size: tuple[float, float] = FIGSIZE, **kwargs):
         super().__init__(**kwargs)
         self.add_class("crm-chart")
-        self.svg, self.alt = b"", ""
+        self.svg, self.alt, self.size = b"", "", size
 
-    def show(self, draw: Callable, alt: str, size: tuple[float, float] = FIGSIZE) -> None:
+    def show(self, draw: Callable, alt: str, size: tuple[float, float] | None = None) -> None:
         """Draw ``draw(ax)`` and show it, described by ``alt``. ``size``: the figure's (width,
-        height) in inches."""
-        self.svg, self.alt = chart_svg(draw, size), alt
+        height) in inches (None: the chart's own, ``self.size``)."""
+        self.svg, self.alt = chart_svg(draw, size or self.size), alt
         data = base64.b64encode(self.svg).decode("ascii")
         self.value = (f'<img role="img" alt="{html(alt)}" title="{html(alt)}" '
                       f'src="data:image/svg+xml;base64,{data}">')
