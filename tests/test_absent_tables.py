@@ -71,19 +71,19 @@ def test_churn_without_churn_dates_is_not_recorded(sample):
     assert kpis.churn_rate(blind, *quarter, by="region").isna().all()
     row = kpis.kpi_table(blind, *quarter, kpis=["churn_rate"]).set_index("kpi")
     assert row.note["churn_rate"] == (
-        "no data: accounts.churn_date empty in this dataset; map accounts.churn_date in the "
-        "import mapping (tables.accounts.columns.churn_date)")
+        "no data: the dataset's customer accounts leave the column churn_date empty; map it "
+        "in the import mapping (tables.accounts.columns.churn_date)")
 
 
 def test_kpi_table_names_the_empty_tables(export):
     row = kpis.kpi_table(export, *JAN).set_index("kpi")
     assert row.loc["lead_conversion_rate", "value"] == 1.0
     assert row.loc["lead_conversion_rate", "note"] == ""
-    for name, note in [("active_user_rate", "usage_log"), ("sus_score", "survey_responses"),
+    for name, note in [("active_user_rate", "usage log"), ("sus_score", "user survey"),
                        ("average_order_value", "orders"),
-                       ("changes_roi", "changes, orders")]:
+                       ("changes_roi", "change log or orders")]:
         assert math.isnan(row.loc[name, "value"]), name
-        assert row.loc[name, "note"] == f"no data: {note} empty in this dataset", name
+        assert row.loc[name, "note"] == f"no data: the dataset has no {note}", name
     # also when split: every group unknown, same note
     split = kpis.kpi_table(export, *JAN, by="region", kpis=["active_user_rate"])
     assert split.value.isna().all() and (split.note.str.startswith("no data")).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -253,6 +254,101 @@ def test_recent_folders_drop_folders_that_no_longer_exist(tmp_path):
     assert recent_folders(file) == []
 
 
+def test_a_folder_without_the_dataset_says_so_in_one_line(sample, tmp_path):
+    """The outside review: a folder holding no dataset got "14 problems" with the loader's
+    key names; now one line, and a partial dataset the files it lacks, in plain words."""
+    from crm_course.dashboard.datasets import dataset_files
+
+    s = Dashboard(sample, recent=tmp_path / "recent.json").switch
+    empty = tmp_path / "shots"
+    empty.mkdir()
+    (empty / "room.png").write_bytes(b"")
+    s.source.value, s.folder.value = "folder", str(empty)
+    assert not s.load()
+    text = s.message.value
+    assert f"{empty} holds no CRM dataset: none of dataset.json, users.csv" in text
+    assert "Type the folder that holds the CRM tables" in text
+    assert "problems" not in text and "changes_start" not in text and text.count("\n") == 0
+    assert "white-space:pre-line;word-break:normal" in text and "<pre" not in text
+    partial = tmp_path / "partial"
+    shutil.copytree(DEFAULT_DATA_DIR, partial)
+    (partial / "users.csv").unlink()
+    (partial / "dataset.json").unlink()
+    s.folder.value = str(partial)
+    assert not s.load()
+    assert (f"{partial} lacks 2 of the {len(dataset_files())} files of a CRM dataset: "
+            "dataset.json, users.csv. Add them") in s.message.value
+    assert "Showing" in s.status.value  # the data on screen still named
+
+
+def test_a_reloaded_page_gets_its_folder_back(sample, tmp_path, monkeypatch):
+    """The data line names the folder read (the page keeps it in its address); the folder
+    the page types into the hidden box after a reload is loaded, said, and the box emptied
+    (the page's sign that it is done); the bundled sample stays the sample even when the
+    server starts on other data (`paths.DATA_ENV`)."""
+    from crm_course.dashboard.datasets import folder_of
+    from crm_course.paths import DATA_ENV
+
+    other = tmp_path / "other"
+    shutil.copytree(DEFAULT_DATA_DIR, other)
+    page = Dashboard(sample, recent=tmp_path / "recent.json")
+    s = page.switch
+    assert f"data-folder='{DEFAULT_DATA_DIR.resolve()}'" in s.status.value
+    s.reopen.value = str(other)
+    assert folder_of(s.crm) == other and s.reopen.value == ""
+    assert f"data-folder='{other}'" in s.status.value
+    assert f"Loaded again after the page reloaded: {other}" in s.message.value
+    assert page.explorer.crm is s.crm and s.source.value == "folder"
+    s.reopen.value = str(DEFAULT_DATA_DIR)  # the sample, loaded before the reload
+    assert s.source.value == "sample" and s.folder.value == ""
+    s.reopen.value = str(other)
+    loaded = s.crm
+    s.reopen.value = str(other)  # on screen already: not read again
+    assert s.crm is loaded and s.reopen.value == ""
+    s.reopen.value = str(tmp_path / "gone")  # removed since: said, the data kept
+    assert "Not loaded" in s.message.value and s.crm is loaded and s.reopen.value == ""
+    monkeypatch.setenv(DATA_ENV, str(other))
+    s.source.value = "sample"
+    assert s.load() and folder_of(s.crm) == DEFAULT_DATA_DIR.resolve()
+
+
+def test_dashboard_starts_on_the_data_folder_and_writes_its_first_view(tmp_path, monkeypatch):
+    """`crm-course dashboard --data DIR`: the server's kernels and the first view written
+    before it starts read DIR (`paths.DATA_ENV`); a page whose address asks for other data
+    says so above the first view."""
+    import subprocess
+
+    from crm_course.dashboard import first_view, serve
+    from crm_course.paths import DATA_ENV
+
+    other = tmp_path / "other"
+    shutil.copytree(DEFAULT_DATA_DIR, other)
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    env = serve.environment(first_view=tmp_path / "view", data=other)
+    assert env[DATA_ENV] == str(other) and DATA_ENV not in serve.environment()
+    (tmp_path / "view").mkdir()
+    subprocess.run(serve.first_view_command(), env=env, check=True, timeout=300)
+    page = first_view.page_start(tmp_path / "view")
+    assert f"data-folder='{other}'" in page and "is starting" not in page
+    assert "<img" in page and "Loading the data" not in page
+    assert first_view.page_start(tmp_path / "view", data=str(other)) == page
+    asked = first_view.page_start(tmp_path / "view", data=str(DEFAULT_DATA_DIR))
+    assert f"Loading the data this page showed</b> ({DEFAULT_DATA_DIR})" in asked
+    assert "Loading the data" not in first_view.page_start(tmp_path / "nothing", data="x")
+
+
+def test_dashboard_command_refuses_a_data_folder_it_cannot_show(tmp_path, capsys):
+    """`crm-course dashboard --data` names what is wrong before any server starts."""
+    from crm_course.cli import main
+
+    assert main(["dashboard", "--no-browser", "--data", str(tmp_path / "gone")]) == 2
+    assert f"--data: there is no folder {tmp_path / 'gone'}" in capsys.readouterr().err
+    assert main(["dashboard", "--no-browser", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot be drawn on this data: {tmp_path} holds no CRM dataset" in err
+    assert "Traceback" not in err
+
+
 # ------------------------------------------------------------------ a real CRM export
 
 @pytest.fixture(scope="module")
@@ -384,10 +480,13 @@ def test_export_explorer_names_the_empty_tables(export_app):
     e = export_app.explorer
     e.area.value, e.grouping.value = "adoption", "team"
     assert e.series.isna().all().all()
-    assert "no data: usage_log empty in this dataset" in e.message
+    assert "no data: the dataset has no usage log" in e.message
+    assert e.chart.svg == b"" and e.chart.value == ""  # no empty chart
     assert set(e.table.status) == {"no data"} and "no target recorded" in repr(e.widget)
     e.area.value, e.grouping.value = "service", "region"
-    assert "no data: tickets.first_response_at empty" in e.message  # no standard field
+    assert ("no data: the dataset's service tickets leave the column first_response_at empty"
+            in e.message)  # no standard field
+    assert e.chart.svg == b""
     e.kpi.value = "resolution_hours"                        # computed from the export's cases
     assert e.series.notna().any().any() and e.chart.svg.startswith(b"<?xml")
 
@@ -590,7 +689,8 @@ def test_a_page_that_fails_after_its_first_view_says_so(monkeypatch):
             pass
         return sent, types.SimpleNamespace(
             notebook_path="dashboard.ipynb", get_generator=pages, write=sent.append,
-            flush=flush, set_header=lambda *a: None)
+            flush=flush, set_header=lambda *a: None,
+            get_argument=lambda name, default=None: default)
 
     get = FirstBytesHandler.get.__wrapped__  # without tornado's login check
     sent, page = handler(RuntimeError("Kernel died before replying <kernel_info>"))

@@ -59,14 +59,14 @@ BUILT = ("() => ![...document.querySelectorAll('.widget-html-content')].some(el 
 
 
 def _serve(command: list[str], url: str, log: Path, timeout: float = 300, cwd: Path = ROOT,
-           first_view: Path | None = None):
+           first_view: Path | None = None, extra: dict | None = None):
     """Start ``command`` in ``cwd`` in the dashboard's environment (`serve.environment`:
-    its page template on the Jupyter path, the first view written to ``first_view``);
-    wait until ``url`` answers. Returns the process."""
+    its page template on the Jupyter path, the first view written to ``first_view``; plus
+    ``extra`` variables); wait until ``url`` answers. Returns the process."""
     from crm_course.dashboard.serve import environment
 
     env = {**environment(first_view=first_view), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-           "PYTHONHASHSEED": "0"}
+           "PYTHONHASHSEED": "0", **(extra or {})}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("wb"),
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
@@ -383,7 +383,9 @@ def _says_ended_and_reloads(page) -> None:
     loaded machine), the same budget as the reload tests."""
     banner = page.locator("#crm-watchdog")
     banner.wait_for(timeout=30_000)
-    assert "session has ended" in banner.inner_text()
+    # true for every cause (the outside review: a crash was called idle or a restart)
+    assert ("session has stopped (idle too long, out of memory, a crash, or the server "
+            "restarted)") in banner.inner_text()
     page.wait_for_event("load", timeout=120_000)
     page.wait_for_function(f"() => document.querySelector('{CHART}')?.naturalWidth > 0",
                            timeout=120_000)
@@ -471,5 +473,135 @@ def test_reloads_each_show_a_chart_and_leave_no_kernels_behind(tmp_path, browser
         assert len(seconds) == reloads + 1  # every load drew its live chart (else a timeout)
         assert max(firsts) < FIRST_CHART_SECONDS, firsts
         assert left <= 2  # the pre-heated kernels waiting in the pool; visits culled
+    finally:
+        stop(process, timeout=STOP_SECONDS)
+
+
+SHOWING = ".crm-dashboard .crm-showing"  # the live data line
+
+
+def _generated(folder: Path, seed: int) -> Path:
+    """A small generated dataset of ``seed`` in ``folder`` (`crm-course data generate`)."""
+    subprocess.run([sys.executable, "-m", "crm_course.cli", "data", "generate", "--seed",
+                    str(seed), "--scale", "0.3", "--out", str(folder)], check=True,
+                   capture_output=True, timeout=300)
+    return folder
+
+
+def _shows(page, seed: int, timeout: float = 60) -> None:
+    """Until the live dashboard names the data of ``seed`` and draws its chart."""
+    page.wait_for_function(
+        "([line, chart, seed]) => document.querySelector(line)?.textContent.includes(seed) "
+        "&& document.querySelector(chart)?.naturalWidth > 0",
+        arg=[SHOWING, CHART, f"(seed {seed},"], timeout=timeout * 1000)
+
+
+def test_a_reload_keeps_the_data_loaded_in_the_data_box(tmp_path, browser_page):
+    """The outside review: after a reload (by hand, or the watchdog's when the kernel is
+    gone) the page showed the bundled sample again. The address keeps the folder loaded
+    (?data=), and the reloaded page loads it again: its data line and chart come back."""
+    import signal
+    from urllib.parse import parse_qs, urlparse
+
+    from crm_course.dashboard.serve import voila_command
+
+    data = _generated(tmp_path / "d7", 7)
+    port = _free_port()
+    url, log = f"http://127.0.0.1:{port}/", tmp_path / "voila.log"
+    # its own recent folders: none of another test's (or person's) folders
+    process = _serve(voila_command(port), url, log,
+                     extra={"CRM_COURSE_CACHE": str(tmp_path / "cache")})
+    try:
+        _wait_for_pool(log, url)
+        page = browser_page
+        _chart_seconds(page, url)
+        page.locator(".lm-TabBar-tab", has_text="Data").click()
+        page.locator("button.widget-toggle-button", has_text="data folder").click()
+        # a folder without the dataset (the review's 'shots'): one line, whole words
+        (tmp_path / "shots").mkdir()
+        page.locator(".crm-data input[list]").fill(str(tmp_path / "shots"))
+        page.get_by_role("button", name="Load", exact=True).click()
+        error = page.locator(".crm-data p", has_text="Not loaded")
+        error.wait_for(timeout=30_000)
+        assert f"{tmp_path / 'shots'} holds no CRM dataset" in error.inner_text()
+        style = error.evaluate("el => [getComputedStyle(el).wordBreak, "
+                               "getComputedStyle(el).overflowWrap, el.offsetHeight]")
+        assert style[:2] == ["normal", "break-word"] and style[2] < 150, style  # <= 4 lines
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "data_box_no_dataset.png"))
+        page.locator(".crm-data input[list]").fill(str(data))
+        page.get_by_role("button", name="Load", exact=True).click()
+        _shows(page, 7)
+        loaded = page.locator(CHART).first.get_attribute("src")
+        page.wait_for_function("() => location.search.includes('data=')", timeout=10_000)
+        assert parse_qs(urlparse(page.url).query)["data"] == [str(data)]
+        start = time.monotonic()
+        page.reload(wait_until="commit")
+        _shows(page, 7)
+        again = time.monotonic() - start
+        print(f"reload by hand: seed 7's data line and chart back after {again:.2f} s "
+              f"(load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        assert page.locator(CHART).first.get_attribute("src") == loaded
+        assert "Loaded again after the page reloaded" in page.locator(".crm-data").inner_text()
+        assert again < 30  # a pooled kernel: the page, then the folder read (2-4 s idle)
+        # the watchdog's reload (its kernel killed, as the OOM killer would) keeps it too
+        kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                               ".textContent).kernelId")
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit() and f"kernel-{kernel}".encode() in _cmdline(proc):
+                os.kill(int(proc.name), signal.SIGKILL)
+        _says_ended_and_reloads(page)
+        _shows(page, 7, timeout=120)
+        assert parse_qs(urlparse(page.url).query)["data"] == [str(data)]
+    finally:
+        stop(process, timeout=STOP_SECONDS)
+
+
+def test_the_first_visit_right_after_the_dashboard_command_starts_shows_a_chart(tmp_path):
+    """The outside review: the first visit after `crm-course dashboard` started said "The
+    dashboard is starting" for 5 s. The command writes the first view (of its --data
+    folder) before Voila listens: a page opened as soon as the port answers draws that
+    chart within 2 s, and names the folder's data."""
+    from playwright.sync_api import sync_playwright
+
+    from crm_course.dashboard.first_view import STARTING
+
+    data = _generated(tmp_path / "d5", 5)
+    port = _free_port()
+    url, log = f"http://127.0.0.1:{port}/", tmp_path / "dashboard.log"
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0",
+           "CRM_COURSE_CACHE": str(tmp_path / "cache")}
+    start = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm_course.cli", "dashboard", "--port", str(port),
+         "--no-browser", "--data", str(data)], cwd=tmp_path, env=env,
+        stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        while True:  # the port answers: Voila listens
+            assert process.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() - start < 300, "the dashboard did not listen in 300 s"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        listening = time.monotonic() - start
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.add_init_script(ROOM_TIMER)
+            page.goto(url, timeout=60_000, wait_until="commit")
+            page.wait_for_function("window.__first != null", timeout=60_000)
+            first = page.evaluate("window.__first") / 1000
+            html = page.content()
+            view = page.locator("#crm-first-view").text_content()
+            _shows(page, 5, timeout=120)
+            browser.close()
+        print(f"crm-course dashboard --data: listening after {listening:.2f} s; its first "
+              f"visit's chart after {first:.2f} s (load {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores)")
+        assert "is starting" not in html and STARTING not in html
+        assert "(seed 5," in view
+        assert first < ROOM_SECONDS + 0.5, first  # 2 s, and a margin for a loaded machine
     finally:
         stop(process, timeout=STOP_SECONDS)

@@ -62,7 +62,7 @@ def test_a_partial_export_imports_and_says_what_is_missing(tmp_path, keep, heade
         (closed & (raw.IsWon == "true")).sum() / closed.sum())
     if "tickets" in absent:
         assert pd.isna(table.value["first_response_hours"])
-        assert table.note["first_response_hours"] == "no data: tickets empty in this dataset"
+        assert table.note["first_response_hours"] == "no data: the dataset has no service tickets"
     page = build_report(tmp_path / "report.html", data_dir=out, focus="all")
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     text = (out / "import_report.md").read_text(encoding="utf-8")

@@ -88,8 +88,8 @@ def test_kpi_table_values_targets_and_status(crm):
     assert row.loc["pipeline_value", "status"] == "no target"
     assert math.isnan(row.loc["pipeline_value", "target"])
     # no accounts at all: the KPI is not computed, and the note says why
-    assert row.loc["churn_rate", "note"] == "no data: accounts empty in this dataset"
-    assert row.loc["activities_per_rep", "note"] == "no data: usage_log empty in this dataset"
+    assert row.loc["churn_rate", "note"] == "no data: the dataset has no customer accounts"
+    assert row.loc["activities_per_rep", "note"] == "no data: the dataset has no usage log"
     assert math.isnan(row.loc["activities_per_rep", "value"])
     assert row.loc["win_rate", "note"] == ""
     # the values are those of the functions
@@ -155,7 +155,8 @@ def test_kpi_table_invalid_arguments(crm):
 def test_kpi_table_on_empty_data():
     table = kpi_table(empty_crm(), *JAN)   # every table empty: nothing is known
     assert table.value.isna().all()
-    assert table.note.str.match(r"no data: [a-z_, ]+ empty in this dataset").all()
+    assert table.note.str.match(r"no data: the dataset has no [A-Za-z ,]+$").all()
+    assert not table.note.str.contains("_").any()  # what is missing in words, not code names
 
 
 def test_plain_floats(crm):

@@ -68,7 +68,7 @@ def test_formats():
     assert report.format_value(1.0, "tickets") == "1 ticket"
     assert report.format_value(NAN, "EUR") == "n/a"
     assert report.kpi_label("first_response_hours") == "First response time"
-    assert report.period_name("2025-01-01", "2025-12-31") == "year"
+    assert report.period_name("2025-01-01", "2025-12-31") == "a year"
     assert report.period_name("2025-01-01", "2025-01-10") == "1 week"
     with pytest.raises(ValueError, match="focus must be one of"):
         report.focus_areas("finance")

@@ -406,6 +406,9 @@ def _add_dashboard(sub) -> None:
                         "(default 120)")
     p.add_argument("--results", type=Path, default=None, metavar="DIR",
                    help="open this `crm-course grade --out` folder in the Class tab")
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="start on the CRM data in this folder (a generated dataset or an "
+                        "import; default: the bundled sample)")
     p.add_argument("--visitors", type=int, default=None, metavar="N",
                    help="how many people open the page at the same moment: that many "
                         "kernels (about 300 MB each) are started ahead so their controls "
@@ -423,7 +426,7 @@ def _dashboard(args) -> int:
     import tempfile
 
     from .class_report import ResultsError, load_results
-    from .dashboard.serve import VISITORS, environment, voila_command
+    from .dashboard.serve import VISITORS, environment, first_view_command, voila_command
     from .runner import ROOT
 
     if args.results is not None:
@@ -432,6 +435,10 @@ def _dashboard(args) -> int:
         except ResultsError as err:
             print(f"crm-course dashboard: --results: {err}", file=sys.stderr)
             return 2
+    if args.data is not None and not args.data.is_dir():
+        print(f"crm-course dashboard: --data: there is no folder {args.data.resolve()}",
+              file=sys.stderr)
+        return 2
     args.visitors = VISITORS if args.visitors is None else args.visitors
     if args.visitors < 1:
         print(f"crm-course dashboard: --visitors is {args.visitors}: give 1 or more",
@@ -440,10 +447,17 @@ def _dashboard(args) -> int:
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
                             cull_idle=args.cull_idle, pool_size=args.visitors)
     with tempfile.TemporaryDirectory(prefix="crm-dashboard-") as first_view:
+        env = environment(args.results, first_view=first_view, data=args.data)
+        # the first view before the server listens: its first visitor sees a chart at once
+        written = subprocess.run(first_view_command(), cwd=ROOT, env=env, text=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if written.returncode:
+            print(f"crm-course dashboard: the dashboard cannot be drawn on this data: "
+                  f"{written.stderr.strip() or '(no message)'}", file=sys.stderr)
+            return 2
         # its own process group: a stop reaches Voila through this command only, and what
         # it leaves (kernels of a Voila stopped while starting them) is killed as a group
-        voila = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
-                                 env=environment(args.results, first_view=first_view))
+        voila = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env=env)
         stopping: list[bool] = []
 
         def stop(*_) -> None:

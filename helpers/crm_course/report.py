@@ -35,7 +35,7 @@ from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
 from .kpis.verdict import Verdict, causal_verdict, judged_kpis, targeted_kpis
 from .profile import MONEY, currency_of, in_currency, money
-from .schema import region_names
+from .schema import TABLE_WORDS, region_names
 
 FOCUS_AREAS = {
     "sales": ("sales", "marketing"),
@@ -46,10 +46,9 @@ FEW_RECORDS = 30  # fewer leads, deals or tickets than this in the review window
 RECORDS = {"opportunities": "leads, deals", "orders": "orders", "tickets": "tickets",
            "usage_log": "usage log", "visits": "field visits"}  # the CRM's own records
 SOURCE_NAMES = {  # what a report reader calls a table (or dataset.json key) the data lacks
-    "orders": "orders", "usage_log": "usage log", "survey_responses": "user survey",
-    "changes": "change log", "kpi_targets": "KPI targets", "campaigns": "campaigns",
-    "campaign_members": "campaign members", "tickets": "service tickets",
-    "opportunities": "leads and deals", "visits": "field visits",
+    **{t: TABLE_WORDS[t] for t in ("orders", "usage_log", "survey_responses", "changes",
+                                   "kpi_targets", "campaigns", "campaign_members", "tickets",
+                                   "opportunities", "visits")},
     "control_region": "control region"}
 # KPIs the course brief asks every report to show, whatever the focus and its targets
 ALWAYS_SHOWN = ("post_sale_incidents_per_100_orders", "visits_per_active_customer")
@@ -128,11 +127,11 @@ def format_difference(value: float, unit: str) -> str:
 
 
 def period_name(start, end) -> str:
-    """'year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
+    """'a year' for a period of about twelve months, else its length: '3 months', '5 weeks'."""
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
     months = round(ev.months_between(pd.Timestamp(start), pd.Timestamp(end)))
     if months == 12:
-        return "year"
+        return "a year"
     if months >= 2:
         return f"{months} months"
     weeks = max(round(days / 7), 1)
@@ -309,13 +308,14 @@ class Report:
     also: list[Row] = field(default_factory=list)  # `ALWAYS_SHOWN` KPIs not in ``rows``
     incident_types: pd.DataFrame | None = None  # review window, `post_sale_incidents_by_type`
     outlook: list[str] = field(default_factory=list)  # what to expect next (`outlook`)
+    baseline_why: str = ""  # why the whole baseline stands in (`ev.whole_baseline_reason`)
 
     @property
     def baseline_text(self) -> str:
         """What the review window is compared with, in words."""
         return ("the same months a year earlier" if self.baseline_kind == "same season"
-                else f"the whole baseline of {period_name(*self.baseline)}, which differs in "
-                     "length and season")
+                else f"the whole baseline, {period_name(*self.baseline)}: {self.baseline_why}, "
+                     "and it differs in length and season")
 
     def rows_with(self, *claims: str) -> list[Row]:
         """The KPI rows whose comparison's claim is one of ``claims``."""
@@ -412,6 +412,16 @@ def focus_names(crm: CRM, areas, table: pd.DataFrame) -> list[str]:
     targeted = rows[rows.target.notna()]
     chosen = targeted if len(targeted) else rows[rows.value.notna()]
     return list(chosen.kpi)
+
+
+def judged(crm: CRM, focus: str = "all", table: pd.DataFrame | None = None) -> list[str]:
+    """The KPIs the report states a verdict on for ``focus``: those it shows (`focus_names`)
+    or a change targeted that the engine judges (`kpis.verdict.judged_kpis`: a panel and
+    records in the data); the before/after view offers the same. ``table``: `kpi_table` of
+    the review window, if computed already."""
+    window = crm.period("review")
+    table = kpi_table(crm, *window) if table is None else table
+    return judged_kpis(crm, focus_names(crm, focus_areas(focus), table))
 
 
 def verdicts(crm: CRM, names: list[str]) -> list[Verdict]:
@@ -729,10 +739,8 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
     cautions = (few_records(record_counts(crm, *window)) + after_data_end(crm)
                 + provenance.cautions(crm, [baseline, window]))
     if kind == "whole baseline":
-        cautions.append(f"The data do not reach back a year before the review window, so it "
-                        f"is compared with the whole baseline ({period_name(*baseline)}), "
-                        "which differs in length and season.")
-    found = verdicts(crm, [r.kpi for r in rows])
+        cautions.append(f"The review window is {ev.baseline_rule(crm, window)}.")
+    found = [causal_verdict(crm, k) for k in judged(crm, focus, table)]
     if any(r.comparison.immature for r in rows):
         cautions.append(f"Records too young to show their outcome are left out of the "
                         f"outcome KPIs (leads get {crm.profile.maturity_days} days to close).")
@@ -748,13 +756,15 @@ def assemble(crm: CRM, focus: str = "sales") -> Report:
                   baseline, kind, sources(crm, shown, used), rows,
                   causal_sentence(crm, found=found), quality, cautions, found,
                   ev.baseline_rule(crm, window), payoff, provenance.lines(crm),
-                  provenance.date_orders(crm), also, types, outlook(crm, rows + also, types))
+                  provenance.date_orders(crm), also, types, outlook(crm, rows + also, types),
+                  ev.whole_baseline_reason(crm, window))
 
 
 __all__ = ["FOCUS_AREAS", "Report", "Row", "assemble", "baseline_for", "causal_sentence",
            "verdicts", "next_review", "not_yet_shown", "outlook",
            "describe", "focus_areas", "focus_names", "format_difference", "format_value",
            "formatted_kpis",
-           "after_data_end", "join", "kpi_label", "period_name", "record_counts", "few_records",
+           "after_data_end", "join", "judged", "kpi_label", "period_name", "record_counts",
+           "few_records",
            "sources",
            "target_sentence", "target_text"]

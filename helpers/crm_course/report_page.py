@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from . import plots
 from .data import CRM
 from .escape import Markup, no_bidi
-from .inference import format_p
+from .inference import CONFIDENCE, format_p
 from .kpis import evaluation as ev
 from .kpis.registry import get_kpi, unit_words
 from .kpis.series import period_label
@@ -174,7 +174,8 @@ def incident_rows(report: Report) -> list[dict]:
 def render(crm: CRM, report: Report) -> str:
     """The ``report`` page's HTML."""
     return _environment().get_template("report.html.j2").render(
-        r=report, areas=sections(crm, report), maturity=crm.profile.maturity_days)
+        r=report, areas=sections(crm, report), maturity=crm.profile.maturity_days,
+        confidence=f"{CONFIDENCE:.0%}")
 
 
 def build_report(out_html: str | os.PathLike, data_dir: str | os.PathLike | None = None,

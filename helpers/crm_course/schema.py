@@ -38,6 +38,13 @@ STAGES = OPEN_STAGES + ("won", "lost")
 FUNNEL_STAGES = OPEN_STAGES + ("won",)
 CAMPAIGN_CHANNELS = ("email", "webinar", "trade show", "direct mail", "social")
 CAMPAIGN_OBJECTIVES = ("acquisition", "nurture", "win-back")
+# what a reader calls each table (a note or report naming what a dataset lacks)
+TABLE_WORDS = {
+    "users": "CRM users", "accounts": "customer accounts", "contacts": "contacts",
+    "opportunities": "leads and deals", "orders": "orders", "campaigns": "campaigns",
+    "campaign_members": "campaign members", "tickets": "service tickets",
+    "usage_log": "usage log", "visits": "field visits", "survey_responses": "user survey",
+    "changes": "change log", "kpi_targets": "KPI targets"}
 LIST_SEPARATOR = ";"  # between the names of a list cell (the change log's regions, departments)
 
 

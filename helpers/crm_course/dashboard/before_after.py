@@ -42,9 +42,8 @@ from ..data import CRM
 from ..inference import CONFIDENCE, change_text
 from ..kpis import evaluation as ev
 from ..kpis.engine import mature_end
-from ..kpis.panels import panel_kpis
 from ..kpis.registry import kpi_label, kpi_words
-from ..kpis.verdict import Verdict, causal_verdict, control_changed, did_frame, judged_kpis
+from ..kpis.verdict import Verdict, causal_verdict, control_changed, did_frame
 from . import words
 from .render import Chart, Panel, about
 
@@ -106,12 +105,19 @@ class Measure:
 
 
 def measures(crm: CRM) -> dict[str, Measure]:
-    """The KPIs the view offers, keyed by name: those the report judges
-    (`kpis.verdict.judged_kpis`) for the KPIs with a target, or, when none has one (a CRM
-    export), for every KPI with a panel (`kpis.panels.panel_kpis`)."""
-    targets = crm.kpi_targets
-    shown = targets.kpi.astype(str) if len(targets) else panel_kpis()
-    return {k: Measure(k) for k in judged_kpis(crm, shown)}
+    """The KPIs the view offers, keyed by name: exactly those the report judges over all its
+    areas (`report.judged`), none whose records the dataset lacks."""
+    return {k: Measure(k) for k in report.judged(crm, "all")}
+
+
+def nothing_to_compare(crm: CRM) -> str:
+    """Why the view offers no KPI on ``crm``: what the dataset lacks, in the report's words
+    (`report.sources`)."""
+    lacking = report.sources(crm)[1]
+    return ("No KPI can be compared before and after here: the review needs a KPI with one "
+            "record per lead, deal or service ticket that has a target, that a change "
+            "targeted or, without targets, that has a value in the review window. "
+            + (lacking or "This dataset has none of them."))
 
 
 @dataclass(frozen=True)
@@ -208,14 +214,24 @@ def verdict_rule(crm: CRM, kpi: str | None = None) -> str:
     before = f"{when(first)} to {when(live - pd.Timedelta(days=1))} (before go-live)"
     after = f"{when(live)} to {when(last)} (after)"
     control = crm.profile.control_region
-    design = (crm.profile.design or {}).get("name")  # A/B and staged: a control group of reps
     groups = (f"the regions with the changes and {control}, which got changes too, so it is "
               "no control group" if control and control_changed(crm) else
               f"the regions with the changes against the control region ({control})"
-              if control else "all regions: no control region" + (
-                  " (the design's own control group is compared in the words beside)"
-                  if design in ("ab", "staged") else ""))
+              if control else "all regions: no control region" + design_words(crm, kpi))
     return f"{before} against {after}, {groups}"
+
+
+def design_words(crm: CRM, kpi: str | None) -> str:
+    """Where a design dataset's own control group (sales reps, ``crm.profile.design``) is
+    compared, for the chart of ``kpi`` that draws all regions: a staged roll-out's waves in
+    lesson 05b (not on this page), on its targeted KPI only; '' for other data."""
+    design = crm.profile.design or {}
+    if design.get("name") not in ("ab", "staged"):
+        return ""
+    if kpi != design.get("kpi"):
+        return (f" (the design's own control group is compared only on "
+                f"{kpi_label(design['kpi']).lower()}, the KPI its change targeted)")
+    return " (the roll-out's waves are compared in lesson 05b, not on this page)"
 
 
 def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> ReviewResult:
@@ -239,8 +255,10 @@ def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> Rev
                         sentences, test)
 
 
-ABOUT = """<p>The KPIs offered are those with one record per lead, deal or ticket that a
-change targeted or that have a target, the same ones the report judges. The chart shows what
+ABOUT = """<p>The KPIs offered are exactly the ones the report judges over all its areas:
+those with one record per lead, deal or ticket that have a target or that a change targeted
+(on data without targets, such as a CRM export, those with a value in the review window);
+a KPI whose records the dataset lacks is not offered. The chart shows what
 the verdict compares: each group's mean over all the months before go-live and all the
 months after, for the regions that got the changes and for the control region; the dashed
 line is where the regions with the changes would be had they moved like the control region,
@@ -301,8 +319,7 @@ class BeforeAfter:
     """
 
     def __init__(self, crm: CRM):
-        self.kpi = widgets.ToggleButtons(
-            options=[(m.text(crm), k) for k, m in measures(crm).items()], description="KPI")
+        self.kpi = widgets.ToggleButtons(description="KPI")
         self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
                                                 description="Confidence")
         self.chart = Chart(layout=widgets.Layout(flex="1 1 55%"))
@@ -316,18 +333,37 @@ class BeforeAfter:
                                  layout=widgets.Layout(flex="1 1 45%"))]),
                              about("About this view", ABOUT)],
                             self.describe, name="review")
+        self._offering = False  # True while the KPI buttons are replaced (`set_crm`)
         for control in (self.kpi, self.confidence):
-            control.observe(lambda _: self.update(), "value")
+            control.observe(lambda _: self._offering or self.update(), "value")
         self.set_crm(crm)
 
     def set_crm(self, crm: CRM) -> None:
-        """Review another data set."""
+        """Review another data set: offer its KPIs (`measures`)."""
         self.crm = crm
         self._results: dict[tuple[str, float], ReviewResult] = {}
+        offered = measures(crm)
+        kept = self.kpi.value if self.kpi.value in offered else next(iter(offered), None)
+        self._offering = True
+        try:
+            self.kpi.options = [(m.text(crm), k) for k, m in offered.items()]
+            self.kpi.value = kept
+        finally:
+            self._offering = False
         self.update()
 
     def update(self) -> None:
-        """Recompute the tests, chart and sentences for the current widget values."""
+        """Recompute the tests, chart and sentences for the current widget values; with no
+        KPI to offer, say why instead (`nothing_to_compare`)."""
+        offered = self.kpi.value is not None
+        for shown in (self.kpi, self.confidence, self.chart):
+            shown.layout.display = None if offered else "none"
+        if not offered:
+            self.result = None
+            self.words.value = (f"<p class='crm-verdict' style='font-size:18px'>"
+                                f"{html.escape(nothing_to_compare(self.crm))}</p>")
+            self.checks_box.layout.display = "none"
+            return
         key = (self.kpi.value, self.confidence.value)
         if key not in self._results:
             self._results[key] = review_result(self.crm, *key)
@@ -432,4 +468,6 @@ class BeforeAfter:
 
     def describe(self) -> str:
         """What the view shows now."""
+        if self.result is None:
+            return "Before/after review: " + nothing_to_compare(self.crm)
         return "Before/after review: " + " ".join(self.result.sentences)

@@ -7,7 +7,10 @@ through `crm_course.source.get_crm`; a folder that does not load shows the loade
 message (file, column, lines) instead of a traceback, the views keep the data they had,
 and the line saying which data is on screen stays. Folders that loaded are offered again
 (the most recent first, kept in `RECENT_FILE` in the course's cache folder; a folder
-since removed is not offered).
+since removed is not offered). A folder without the dataset's files is said in one line
+(`check_files`). The data on screen survives a page reload: the data line names its
+folder for the page's address, and the page hands it back after a reload
+(`DataSwitch.reopen`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 from ..data import CRM, DEFAULT_DATA_DIR, DataError
 from ..escape import html
 from ..paths import start_setting
+from ..schema import METADATA_FILE, TABLES
 from ..source import cache_dir, get_crm
 from ..synth.profile import DEFAULT_SEED
 from .render import Panel
@@ -34,6 +38,11 @@ SOURCES = (("bundled sample", "sample"), ("another seed", "seed"), ("data folder
 def _origin(meta: dict) -> str:
     """'seed 23' for a generated data set, 'imported, no seed' for an export (seed null)."""
     return f"seed {meta['seed']}" if meta.get("seed") is not None else "imported, no seed"
+
+
+def folder_of(crm: CRM) -> Path:
+    """The full path of the folder ``crm`` was read from (the bundled sample's by default)."""
+    return Path(crm.source).resolve() if crm.source else DEFAULT_DATA_DIR.resolve()
 
 
 def origin(crm: CRM) -> tuple[str, str]:
@@ -58,12 +67,31 @@ def resolve(folder: str) -> Path:
     return (path if path.is_absolute() else start_dir() / path).resolve()
 
 
+def dataset_files() -> list[str]:
+    """The files a CRM dataset folder holds: ``dataset.json`` and one CSV per table."""
+    return [METADATA_FILE, *(table.filename for table in TABLES.values())]
+
+
+def check_files(path: Path) -> None:
+    """Raise ValueError in one line when folder ``path`` lacks files of a CRM dataset: that
+    it holds no dataset when none is there, else which files it lacks."""
+    files = dataset_files()
+    missing = [name for name in files if not (path / name).is_file()]
+    if len(missing) == len(files):
+        raise ValueError(f"{path} holds no CRM dataset: none of {', '.join(files)}. Type "
+                         "the folder that holds the CRM tables.")
+    if missing:
+        raise ValueError(f"{path} lacks {len(missing)} of the {len(files)} files of a CRM "
+                         f"dataset: {', '.join(missing)}. Add them, or type the folder that "
+                         "holds them all.")
+
+
 def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM:
     """The data set chosen: ``source`` is 'sample', 'seed' (with ``seed``: the generator's
     seed) or 'folder' (with ``folder``: the path of the folder holding the CRM tables,
     relative to `start_dir`)."""
-    if source == "sample":
-        return get_crm()
+    if source == "sample":  # the bundled one, even when the server starts on other data
+        return get_crm(data_dir=DEFAULT_DATA_DIR)
     if source == "seed":
         return get_crm(seed=int(seed))
     if source == "folder":
@@ -76,6 +104,7 @@ def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM
         if not path.is_dir():
             raise ValueError(f"there is no folder {path} (a relative path starts from "
                              f"{start_dir()}, where the dashboard was started)")
+        check_files(path)
         return get_crm(data_dir=path)
     raise ValueError(f"the data source must be the bundled sample, another seed or a data "
                      f"folder; got {source!r}")
@@ -117,9 +146,12 @@ class DataSwitch:
     """Widgets to pick a data set; ``Load`` passes the loaded CRM to ``on_load``.
 
     State: ``crm`` (the data set in use), ``status`` (an HTML widget: "Showing <company>,
-    <period>", always the data on screen; the dashboard shows it above its tabs) and
-    ``message`` (what was read, or why the choice did not load). ``recent``: the file of
-    recent folders (default: `RECENT_FILE` in the course's cache folder).
+    <period>", always the data on screen; the dashboard shows it above its tabs; its
+    ``data-folder`` attribute holds the folder read, which the page keeps in its address)
+    and ``message`` (what was read, or why the choice did not load). ``recent``: the file
+    of recent folders (default: `RECENT_FILE` in the course's cache folder). ``reopen``: a
+    hidden text box; the page types the folder its address names into it after a reload,
+    and the folder is loaded as if typed in the box (`reopen_folder`).
     """
 
     def __init__(self, crm: CRM, on_load: Callable[[CRM], None], recent: Path | None = None):
@@ -140,19 +172,23 @@ class DataSwitch:
         self.status.add_class("crm-showing")
         self.message = widgets.HTML(self._read(crm))
         self.button.on_click(lambda _: self.load())
+        self.reopen = widgets.Text(layout=widgets.Layout(display="none"))
+        self.reopen.add_class("crm-reopen")
+        self.reopen.observe(lambda change: self.reopen_folder(change["new"]), "value")
         self.widget = Panel([widgets.HBox([self.source, self.button]), self.seed,
-                             self.folder, self.message], self.describe, name="data")
+                             self.folder, self.message, self.reopen], self.describe,
+                            name="data")
 
     @staticmethod
     def _loaded(crm: CRM) -> str:
         m = crm.meta
-        return (f"<p class='crm-caption'>Showing <b>{html(m.get('company', 'CRM'))}</b>, "
+        return (f"<p class='crm-caption' data-folder='{html(folder_of(crm))}'>Showing "
+                f"<b>{html(m.get('company', 'CRM'))}</b>, "
                 f"{html(_span(m))} ({html(_origin(m))}, {len(crm.opportunities):,} leads)</p>")
 
     @staticmethod
     def _read(crm: CRM) -> str:
-        where = Path(crm.source).resolve() if crm.source else DEFAULT_DATA_DIR.resolve()
-        return f"<p class='crm-caption'>Read from {html(where)}</p>"
+        return f"<p class='crm-caption'>Read from {html(folder_of(crm))}</p>"
 
     def load(self) -> bool:
         """Load the chosen data set and hand it to the views; False (and the reason in
@@ -161,9 +197,10 @@ class DataSwitch:
         try:
             crm = load(self.source.value, self.seed.value, self.folder.value.strip())
         except (DataError, OSError, ValueError) as err:
-            self.message.value = (f"<pre style='color:#B34700;font-size:18px;"
-                                  f"white-space:pre-wrap'>Not loaded: "
-                                  f"{html(err, multiline=True)}</pre>")
+            # wrapped between words (a <pre> in Voila's page broke words apart)
+            self.message.value = (f"<p style='color:#B34700;font-size:18px;white-space:"
+                                  f"pre-line;word-break:normal;overflow-wrap:break-word'>"
+                                  f"Not loaded: {html(err, multiline=True)}</p>")
             return False
         self.crm = crm
         self.on_load(crm)
@@ -174,6 +211,22 @@ class DataSwitch:
         if self.source.value == "folder":
             self.folder.options = remember(self.recent, Path(crm.source).resolve())
         return True
+
+    def reopen_folder(self, folder: str) -> None:
+        """Load ``folder`` (typed into ``reopen`` by the page after a reload: the folder it
+        showed before) unless it is on screen already, saying so, the switch set to where
+        it came from (the sample, a seed, a folder); then empty ``reopen``, which tells the
+        page it is done."""
+        if not folder:
+            return
+        if Path(folder) != folder_of(self.crm):
+            self.source.value, self.folder.value = "folder", folder
+            if self.load():
+                self.source.value, shown = origin(self.crm)
+                self.folder.value = shown
+                self.message.value = (f"<p class='crm-caption'>Loaded again after the page "
+                                      f"reloaded: {html(folder_of(self.crm))}</p>")
+        self.reopen.value = ""
 
     def refresh(self) -> None:
         """Offer the recent folders as they are now (another visitor may have loaded one

@@ -92,12 +92,19 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
     return table[["kpi", "value", "unit", "target", "benchmark", "status", "note"]]
 
 
-def roi_notes(table: pd.DataFrame) -> str:
+def roi_notes(table: pd.DataFrame, crm: CRM | None = None) -> str:
     """The notes of the ROI rows of ``table`` (`latest_values`), one line each, HTML: an ROI
-    is never shown without its range and the pricing assumption it uses."""
+    is never shown without its range and the pricing assumption it uses; with ``crm``, the
+    ROI of the improvements also gets the one the report leads with
+    (`kpis.payoff.headline_words`: the review's difference-in-differences, or why there is
+    none), so the naive figure is never read alone."""
+    from ..kpis.payoff import headline_words
+
     rows = table[table.kpi.map(lambda n: kpis.get_kpi(n).area == "roi") & (table.note != "")]
-    return "".join(f"<p class='crm-caption'>{html(kpi_label(k))}: {html(n)}.</p>"
-                   for k, n in zip(rows.kpi, rows.note, strict=True))
+    return "".join(
+        f"<p class='crm-caption'>{html(kpi_label(k))}: {html(n.rstrip('.'))}."
+        + (f" {html(headline_words(crm))}" if crm is not None and k == "changes_roi" else "")
+        + "</p>" for k, n in zip(rows.kpi, rows.note, strict=True))
 
 
 def cut_notes(crm: CRM, table: pd.DataFrame, first: pd.Timestamp) -> str:
@@ -247,7 +254,10 @@ class KPIExplorer:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
         self.definition.value = definition(self.crm, k.name)
-        self.chart.show(self._draw, self._alt(k, label, unit))
+        if empty:  # nothing to draw: the caption says what the dataset lacks
+            self.chart.clear()
+        else:
+            self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
             "KPI": self.table.kpi.map(kpi_label),
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
@@ -257,7 +267,8 @@ class KPIExplorer:
         t_first, _, window = table_window(self.crm, start, end)
         self.latest_box.titles = (f"{words.area(k.area)}: every KPI and its status, {window}",)
         self.latest.value = (f"<h3>{html(words.area(k.area))}: {html(window)}</h3>"
-                             + table_html(shown, status="status") + roi_notes(self.table)
+                             + table_html(shown, status="status")
+                             + roi_notes(self.table, self.crm)
                              + cut_notes(self.crm, self.table, t_first))
 
     def _alt(self, k, label: str, unit: str) -> str:

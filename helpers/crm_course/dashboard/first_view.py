@@ -9,7 +9,8 @@ folder named by `paths.FIRST_VIEW_ENV` (set for the server and its kernels, whic
 with the server: the pre-heated pool), and the page handler (`voila_app`) sends
 `page_start` (that view) before it waits for a kernel: every visitor sees the chart at
 once. The live dashboard replaces it once its own chart is drawn (the page template's
-style).
+style). `crm-course dashboard` writes it before the server starts
+(`serve.write_first_view`), so even its first visitor sees a chart at once.
 """
 
 from __future__ import annotations
@@ -58,15 +59,20 @@ def publish(app, folder: str | Path | None = None) -> Path | None:
     return target
 
 
-def page_start(folder: str | Path | None = None) -> str:
+def page_start(folder: str | Path | None = None, data: str | None = None) -> str:
     """The page's first bytes: a document head and the first view written by `publish` in
     ``folder`` (default: `paths.FIRST_VIEW_ENV`'s), or, before any kernel has written it, a line
-    saying the dashboard is starting; in a ``div#crm-first-view``."""
+    saying the dashboard is starting; in a ``div#crm-first-view``. ``data``: the folder the
+    page's address asks for (``?data=``, kept across reloads); when the first view shows
+    other data, a line above it says that folder is being loaded."""
     folder = folder or first_view_setting()
     try:
         view = (Path(folder) / FILE).read_text(encoding="utf-8") if folder else STARTING
     except FileNotFoundError:
         view = STARTING
+    if data and view != STARTING and f"data-folder='{html(data)}'" not in view:
+        view = (f"<p class='crm-caption'><b>Loading the data this page showed</b> "
+                f"({html(data)}); until then, the server's data:</p>{view}")
     return f"{HEAD}<div id='crm-first-view'>{view}</div>\n"
 
 
@@ -81,3 +87,4 @@ def page_failed(error: BaseException) -> str:
             "border-bottom:2px solid #000'>The dashboard could not start its Python session "
             f"({reason}). The chart below is a picture without controls. Reload the page; "
             "if this comes back, the terminal running crm-course dashboard says why.</div>")
+

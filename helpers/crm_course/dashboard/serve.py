@@ -17,11 +17,16 @@
   outside request, sets body text for a room and reloads itself when its kernel is gone.
 * The data box resolves a relative folder from where the server was started: passed to
   the kernels in `START_ENV`.
-* First chart at once for a whole room: the first kernel to build the dashboard (a
-  pre-heated one, started with the server) writes its first view as HTML (`first_view`)
-  to a folder of this server (`environment`), and the server (`voila_app`, Voila with its
-  page handler changed) sends it as the page's first bytes, before it waits for a kernel:
-  every visit shows the chart at once, however many arrive together.
+* The data: ``--data`` names the folder to start on, passed to the kernels in `DATA_ENV`
+  (which `source.get_crm` reads); a page keeps the folder it loaded across reloads (its
+  address carries it: the page template).
+* First chart at once for a whole room, the very first visitor too: `crm-course dashboard`
+  writes the dashboard's first view as HTML (`first_view`) to a folder of this server
+  (`environment`) before Voila starts (`write_first_view`), as the first kernel to build
+  the dashboard (a pre-heated one, started with the server) does again; the server
+  (`voila_app`, Voila with its page handler changed) sends it as the page's first bytes,
+  before it waits for a kernel: every visit shows the chart at once, however many arrive
+  together.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..paths import FIRST_VIEW_ENV, RESULTS_ENV, START_ENV
+from ..paths import DATA_ENV, FIRST_VIEW_ENV, RESULTS_ENV, START_ENV
 
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "dashboard.ipynb"
 JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"  # holds voila/templates/crm
@@ -43,8 +48,10 @@ VISITORS = 2  # pre-heated kernels (~300 MB each): a reload finds the second one
 
 
 def environment(results: str | Path | None = None, start: str | Path | None = None,
-                first_view: str | Path | None = None) -> dict[str, str]:
-    """The environment to run Voila in: this one, plus the class tab's results folder
+                first_view: str | Path | None = None,
+                data: str | Path | None = None) -> dict[str, str]:
+    """The environment to run Voila in: this one, plus the data folder to start on (``data``;
+    default: this environment's `DATA_ENV`, else the sample), the class tab's results folder
     (``results``: the grading results folder; default: none set), the folder the server
     was started from (``start``, default: the current one), the folder for the first
     view's HTML (``first_view``, default: a new temporary folder, so a server never shows
@@ -52,6 +59,8 @@ def environment(results: str | Path | None = None, start: str | Path | None = No
     env = {k: v for k, v in os.environ.items() if k not in (RESULTS_ENV, FIRST_VIEW_ENV)}
     if results:
         env[RESULTS_ENV] = str(Path(results).resolve())
+    if data:
+        env[DATA_ENV] = str(Path(data).expanduser().resolve())
     env[START_ENV] = str(Path(start or Path.cwd()).resolve())
     first_view = Path(first_view or tempfile.mkdtemp(prefix="crm-dashboard-")).resolve()
     env[FIRST_VIEW_ENV] = str(first_view)
@@ -90,3 +99,33 @@ def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
     if not open_browser:
         command.append("--no-browser")
     return command
+
+
+def first_view_command() -> list[str]:
+    """The command line writing the first view before the server starts (run it with
+    `environment`): `write_first_view`."""
+    return [sys.executable, "-m", "crm_course.dashboard.serve"]
+
+
+def write_first_view() -> None:
+    """Write the first view of the dashboard on the data `source.get_crm` reads by default
+    (`DATA_ENV`'s folder, else the sample) to `FIRST_VIEW_ENV`'s folder (`first_view.publish`),
+    as the first kernel would. A data folder that does not load: DataError or ValueError
+    (`datasets.check_files`: one line when files are missing)."""
+    from ..paths import data_setting
+    from ..source import get_crm
+    from .app import Dashboard
+    from .datasets import check_files
+
+    if data_setting():
+        check_files(Path(data_setting()))
+    Dashboard(get_crm())  # publishes its first view
+
+
+if __name__ == "__main__":
+    from ..data import DataError
+
+    try:
+        write_first_view()
+    except (DataError, ValueError) as err:
+        sys.exit(str(err))  # to stderr, for crm-course dashboard to show

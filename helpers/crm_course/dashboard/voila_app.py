@@ -38,7 +38,7 @@ class FirstBytesHandler(TornadoVoilaHandler):
         if not (self.notebook_path and path):
             self.set_header("Content-Type", "text/html")
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
-            self.write(page_start())
+            self.write(page_start(data=self.get_argument("data", None)))
             await self.flush()
         try:
             async for html in self.get_generator(path=path):

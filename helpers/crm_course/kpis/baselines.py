@@ -38,10 +38,19 @@ def baseline_rule(crm: CRM, window: tuple, why: bool = True) -> str:
     days = f"{first:%d %b %Y} to {last:%d %b %Y}"
     if kind == "same season":
         return f"compared with the same months a year earlier ({days})"
-    start = period(*window)[0]
-    reason = ("the window is longer than a year, so the same days a year earlier would "
-              "share days with it" if start - pd.DateOffset(years=1)
-              >= pd.Timestamp(crm.meta["data_start"]) else
-              "the data do not reach a year before the review window")
     return f"compared with the whole baseline ({days})" + (
-        f": {reason}, and the baseline differs in length and season" if why else "")
+        f": {whole_baseline_reason(crm, window)}, and the baseline differs in length and "
+        "season" if why else "")
+
+
+def whole_baseline_reason(crm: CRM, window: tuple) -> str:
+    """Why the same days a year before ``window`` cannot be its baseline, in words: the
+    window is longer than a year (those days would share days with it), or the data do not
+    reach a year before it; '' when they can (`comparison_baseline`: 'same season')."""
+    if same_season_baseline(crm, window):
+        return ""
+    start = period(*window)[0]
+    return ("the window is longer than a year, so the same days a year earlier would share "
+            "days with it" if start - pd.DateOffset(years=1)
+            >= pd.Timestamp(crm.meta["data_start"]) else
+            "the data do not reach a year before the review window")

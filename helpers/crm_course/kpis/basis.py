@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import CRM
-from ..inference import CONFIDENCE, change_text, compare_proportions
+from ..inference import CONFIDENCE, change_text, compare_proportions, format_p
 from ..schema import region_names
 from . import records
 from ._common import Result, fixed_groups
@@ -293,10 +293,11 @@ def naive_roi_words(crm: CRM, start, end, confidence: float = CONFIDENCE) -> str
     return (f"ROI {roi_text(more[0])} if the extra wins are deals that would otherwise be "
             f"lost (more wins), range {roi_text(more[1])} to {roi_text(more[2])}: the "
             f"naive change in lead conversion, {change_text(change.difference, 'points')} "
-            f"({confidence:.0%} interval {_interval_text(change.ci_low, change.ci_high)}), "
-            f"priced; if they are the same deals won sooner (earlier wins) "
-            f"{roi_text(earlier[0])} (range {roi_text(earlier[1])} to "
-            f"{roi_text(earlier[2])})")
+            f"({confidence:.0%} interval {_interval_text(change.ci_low, change.ci_high)}, "
+            f"{format_p(change.p_value)}), priced; if they are the same deals won sooner "
+            f"(earlier wins) {roi_text(earlier[0])} (range {roi_text(earlier[1])} to "
+            f"{roi_text(earlier[2])}); a naive before/after cannot separate the changes from "
+            "the season and the market")
 
 
 def _interval_text(low: float, high: float) -> str:

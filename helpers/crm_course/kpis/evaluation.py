@@ -5,7 +5,12 @@ the baseline rule) and `series` (a KPI over time for charts)."""
 
 from __future__ import annotations
 
-from .baselines import baseline_rule, comparison_baseline, same_season_baseline
+from .baselines import (
+    baseline_rule,
+    comparison_baseline,
+    same_season_baseline,
+    whole_baseline_reason,
+)
 from .comparison import (
     CLAIMS,
     Comparison,
@@ -53,4 +58,4 @@ __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue
            "like_period_value", "mature_end", "mean_interval", "measured_span",
            "months_between", "observations", "over_time", "per_period_value",
            "same_season_baseline", "survey_waves", "testable", "values_interval",
-           "winback_effect", "young_note"]
+           "whole_baseline_reason", "winback_effect", "young_note"]

@@ -65,6 +65,8 @@ class Payoff:
     sentences: tuple[str, ...]
     no_did: str = ""  # why there is no difference-in-differences row ("" when there is)
     measured: tuple[str, ...] = ()  # the ROI sentences of ``sentences`` without the plan's
+    controlled: tuple[str, ...] = ()  # those of ``measured`` on the difference-in-differences
+    #                                   (or why there is none): the ROI the report leads with
 
 
     @property
@@ -186,7 +188,23 @@ def review_payoff(crm: CRM, confidence: float = ev.CONFIDENCE) -> Payoff | str:
     return Payoff(table, intervals, basis,
                   (head, *did_words, plan_words, *naive_words),
                   verdict.conclusion if math.isnan(verdict.effect) else "",
-                  (*did_words, *naive_words))
+                  (*did_words, *naive_words), tuple(did_words))
+
+
+def headline_words(crm: CRM) -> str:
+    """The ROI of the improvements the report leads with, in the report's own sentences
+    (`review_payoff`, ``Payoff.controlled``), for a page that shows the naive figure (the
+    KPI table's note): the difference-in-differences' ROI with its range and test, or why
+    there is none; '' when the review has no ROI of the improvements at all."""
+    payoff = review_payoff(crm)
+    if isinstance(payoff, str):
+        return ""
+    if payoff.no_did:
+        return " ".join(payoff.controlled)
+    first, last = crm.period("review")
+    return (f"The report leads with the review window's ({first:%d %b %Y} to {last:%d %b %Y}) "
+            "difference-in-differences against the control region, not with the naive figure: "
+            + " ".join(payoff.controlled))
 
 
 def design_intervals(crm: CRM, verdict, confidence: float = ev.CONFIDENCE

@@ -452,8 +452,7 @@ _ENTRIES = (
         label="ROI of the improvements",
         note="first year, naive before/after without a control group: the leads a year of "
              "the regions the improvements went to, the margin per won deal of those leads "
-             "and the cost of those improvements (the same regions for leads and cost); the "
-             "review's difference-in-differences is the stronger estimate on the same basis",
+             "and the cost of those improvements (the same regions for leads and cost)",
         described="First-year return on the improvements, before against after without a control "
                   "group: the rise in lead conversion of the regions they went to, times those "
                   "regions' leads a year, times the margin per won deal, minus the improvements' "

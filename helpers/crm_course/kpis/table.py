@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..data import CRM
 from ..inference import CONFIDENCE
+from ..schema import TABLE_WORDS
 from ._common import GROUPINGS, check_by, group_labels, maturity_cut, period, shared_work
 from .basis import first_year_basis, naive_roi_words
 from .engine import (
@@ -122,9 +123,10 @@ def targets(crm: CRM) -> pd.DataFrame:
 
 
 def _roi_range(crm: CRM, name: str, first, last) -> str:
-    """An ROI row's range and pricing assumptions: the naive ROI of the improvements'
-    (`basis.naive_roi_words`) for ``changes_roi``, the CRM's (`crm_roi_words`) for
-    ``crm_roi``; '' for any other KPI."""
+    """An ROI row's range and pricing assumptions: for ``changes_roi`` the naive ROI of the
+    improvements with its test (`basis.naive_roi_words`; the page that shows the row adds
+    the ROI the report leads with, `payoff.headline_words`, which reads this table); the
+    CRM's (`crm_roi_words`) for ``crm_roi``; '' for any other KPI."""
     if name == "changes_roi":
         return naive_roi_words(crm, first, last)
     return crm_roi_words(crm, first, last) if name == "crm_roi" else ""
@@ -172,11 +174,24 @@ def crm_roi_words(crm: CRM, first, last, confidence: float = CONFIDENCE) -> str:
 
 
 def missing_note(crm: CRM, name: str) -> str:
-    """'' when the KPI ``name`` can be computed from ``crm``; else which tables are empty."""
+    """'' when the KPI ``name`` can be computed from ``crm``; else what the dataset lacks in
+    words (`schema.TABLE_WORDS`): 'no data: the dataset has no service tickets', or for an
+    empty column the column and where to map it: 'no data: the dataset's service tickets
+    leave the column first_response_at empty; map it in the import mapping
+    (tables.tickets.columns.first_response_at)'."""
     missing = crm.missing(*REGISTRY[name].tables)
-    fix = "".join(f"; map {c} in the import mapping (tables.{c.replace('.', '.columns.')})"
-                  for c in missing if "." in c)
-    return f"no data: {', '.join(missing)} empty in this dataset{fix}" if missing else ""
+    tables = [TABLE_WORDS[m] for m in missing if "." not in m]
+    said = [f"the dataset has no {join_words(tables)}"] if tables else []
+    for need in (m for m in missing if "." in m):
+        table, column = need.split(".")
+        said.append(f"the dataset's {TABLE_WORDS[table]} leave the column {column} empty; "
+                    f"map it in the import mapping (tables.{table}.columns.{column})")
+    return f"no data: {'; '.join(said)}" if said else ""
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'. ``items``: the words to join."""
+    return " or ".join(items) if len(items) <= 2 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def unknown_amount_note(crm: CRM, name: str) -> str:

@@ -53,7 +53,7 @@ from .panels import (
     panel_kpis,
     treated_regions,
 )
-from .registry import kpi_words
+from .registry import get_kpi, kpi_words
 
 CHECKS = ("difference-in-differences", "randomisation inference", "pre-trend",
           "placebo date", "minimum detectable effect")
@@ -151,9 +151,10 @@ def targeted_kpis(crm: CRM) -> set[str]:
 def judged_kpis(crm: CRM, shown=()) -> list[str]:
     """The KPIs the course states a verdict on (report, lesson 05, dashboard): those with a
     panel (`kpis.panels.panel_kpis`) that a done change targeted or that the page shows
-    (``shown``), in registry order."""
+    (``shown``), in registry order; never one whose records the dataset lacks (an export
+    without service tickets or campaigns: `CRM.missing` of the KPI's tables)."""
     wanted = set(shown) | targeted_kpis(crm)
-    return [k for k in panel_kpis() if k in wanted]
+    return [k for k in panel_kpis() if k in wanted and not crm.missing(*get_kpi(k).tables)]
 
 
 def _display(value: float, scale: str) -> float:

@@ -336,7 +336,7 @@ BANK = Bank("05b_evaluation_designs", "Stronger designs: staged roll-out, A/B te
         hints=("`experiment.clustered(ab)` fits won ~ region + reminder over the test's "
                "mature leads, errors clustered by rep, t with (reps - 1) degrees of "
                "freedom.",
-               "Its `.ci_low` is the lower end of the 95 % interval."),
+               "Its `.ci_low` is the lower end of the 95% interval."),
         expected=arm_low, tolerance=0.0005, units=("fraction",),
         method="the region-adjusted difference, errors clustered by rep",
         mistakes=(
