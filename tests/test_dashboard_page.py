@@ -27,7 +27,6 @@ from test_dashboard_browser import (
 )
 
 from crm_course.dashboard import WhatIf
-from crm_course.dashboard.render import PROJECTOR
 from crm_course.dashboard.serve import environment, voila_command
 from crm_course.dashboard.what_if import NEGATIVE_PLAN
 
@@ -40,7 +39,7 @@ TABS = {"explorer": "KPIs over time", "review": "Before / after", "what-if": "Wh
         "class": "Class", "data": "Data"}
 SIZES = ((1280, 720), (1920, 1080))
 MIN_TEXT_PX = 18  # controls', tables' and paragraphs' text, CSS pixels
-MIN_CHART_TEXT_PX = 16  # a chart's tick labels on screen
+MIN_CHART_TEXT_PX = 16  # every text drawn in a chart (ticks, labels, notes, legends) on screen
 
 
 @pytest.fixture(scope="module")
@@ -222,12 +221,25 @@ SIZES_JS = """view => {
   const text = [...view.querySelectorAll('.widget-label, .widget-readout, select, button, td, p')]
     .filter(el => el.offsetParent && (el.innerText || el.value || '').trim());
   const images = [...view.querySelectorAll('.crm-chart img')].filter(el => el.offsetParent);
-  const scale = el => Math.min(el.clientWidth / el.naturalWidth,
-                               el.clientHeight / el.naturalHeight);
+  // every <text> of a chart's SVG (matplotlib writes its size in user units) as shown:
+  // the image drawn at min(box / viewBox) px per unit, whole inside its box
+  const chart = el => {
+    const svg = new DOMParser().parseFromString(atob(el.src.split(',')[1]), 'image/svg+xml')
+      .documentElement;
+    const [, , w, h] = svg.getAttribute('viewBox').split(/[ ,]+/).map(Number);
+    const perUnit = Math.min(el.clientWidth / w, el.clientHeight / h);
+    const r = el.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, box: el.clientWidth, drawn: w * perUnit,
+            texts: [...svg.querySelectorAll('text')].map(t => {
+              const size = (t.getAttribute('style') || '').match(/font-size:\\s*([\\d.]+)px/);
+              return {px: (size ? Number(size[1]) : 16) * perUnit,
+                      text: t.textContent.trim()}; })};
+  };
+  // the results the view draws besides its chart: tables, headline, verdict sentences
+  const results = [...view.querySelectorAll('.crm-table, .crm-headline, .crm-verdict')]
+    .filter(el => el.offsetParent).map(el => el.getBoundingClientRect().top);
   return {text: Math.min(...text.map(el => parseFloat(getComputedStyle(el).fontSize))),
-          scale: Math.min(...images.map(scale)),
-          charts: images.map(el => { const r = el.getBoundingClientRect();
-                                     return {top: r.top, bottom: r.bottom}; }),
+          charts: images.map(chart), results: results,
           overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth};
 }"""
 
@@ -322,13 +334,22 @@ def test_every_view_fits_a_projector_screen(server, chromium, width, height):
                        if name == "class" and width < 1920
                        and re.match(r"(TH|TD|widget-label): ", part)]
             assert [p for p in below["parts"] if p not in allowed] == [], (name, width, below)
-            # the chart first: whole in the first screen, its text legible
+            # the chart first: whole in the first screen, above (or beside, not below)
+            # every table and result sentence of the view, every text of it legible
             chart = sizes["charts"][0]
             assert chart["top"] >= 0 and chart["bottom"] <= height + 1, (name, sizes)
-            tick = PROJECTOR["xtick.labelsize"] * 96 / 72 * sizes["scale"]
-            assert tick >= MIN_CHART_TEXT_PX, (name, width, sizes, tick)
+            assert all(chart["top"] <= top + 1 for top in sizes["results"]), (name, sizes)
+            texts = chart["texts"]
+            smallest = min(texts, key=lambda t: t["px"])
             print(f"{name} at {width}x{height}: chart {chart['top']:.0f}-"
-                  f"{chart['bottom']:.0f} px, tick labels {tick:.1f} px")
+                  f"{chart['bottom']:.0f} px, drawn {chart['drawn']:.0f} of {chart['box']:.0f}"
+                  f" px wide; {len(texts)} chart texts, smallest {smallest['px']:.1f} px "
+                  f"({smallest['text']!r})")
+            if name == "explorer":  # as wide as its box, not a height-limited picture
+                assert chart["drawn"] >= 0.95 * chart["box"], (name, width, chart["drawn"])
+            assert len(texts) > 3, (name, texts)  # title, ticks, labels: text stays text
+            small = [t for t in texts if t["px"] < MIN_CHART_TEXT_PX]
+            assert small == [], (name, width, small)
     finally:
         page.close()
 

@@ -21,6 +21,7 @@ from matplotlib.ticker import PercentFormatter
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
 TARGET_COLOUR = "#000000"
 BENCHMARK_COLOUR = "#666666"
+TEXT_CONTRAST = 4.5  # WCAG AA: the least contrast of normal-size text on its background
 FIGSIZE = (8.0, 4.0)
 # diverging scale for Likert answers: disagree (vermillion) .. agree (blue)
 LIKERT_COLOURS = ("#D55E00", "#F4A582", "#D9D9D9", "#92C5DE", "#0072B2")
@@ -43,6 +44,29 @@ def use_course_style() -> None:
 def course_style():
     """The course's style for the charts drawn inside a ``with`` block only."""
     return mpl.rc_context(STYLE)
+
+
+def contrast(colour, background: str = "#ffffff") -> float:
+    """WCAG contrast ratio of ``colour`` on ``background`` (matplotlib colours):
+    (L1 + 0.05) / (L2 + 0.05), L1 >= L2 the two relative luminances."""
+    def luminance(c) -> float:
+        rgb = np.array(mpl.colors.to_rgb(c))
+        linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour(colour) -> str:
+    """``colour`` for text on white: itself when its contrast reaches `TEXT_CONTRAST`, else
+    the lightest darker shade of the same hue that does (its RGB x 0.95, 0.90 ...): the
+    palette's orange #D55E00 (3.9:1) writes as #B45000. A line keeps the palette colour."""
+    rgb = np.array(mpl.colors.to_rgb(colour))
+    for step in range(21):
+        shade = mpl.colors.to_hex(rgb * (1 - step / 20))
+        if contrast(shade) >= TEXT_CONTRAST:
+            return shade
+    return "#000000"  # not reached: black has 21:1
 
 
 def _axes(ax):

@@ -51,7 +51,10 @@ if TYPE_CHECKING:
     from ..designs import Estimate
 
 CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
-CHART_SIZE = (5.6, 3.9)  # inches: beside the verdict; ticks of 16 px and more at 1280
+CHART_SIZE = (5.6, 3.4)  # inches: beside the verdict; every text 16 px and more at 1280
+LABEL_PT = 16  # the line-end labels and the two-line title (`render.MIN_TEXT_PT`)
+LABEL_CHARS = 24  # a line-end label wraps after this many characters
+RULE_CHARS = 50  # the axis note (the verdict's comparison) wraps after this many
 TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live")
 EVERYONE = "all regions"  # the one line without a control region
 TEST_PERIODS = ("before the test", "during the test")  # an A/B test's (`arm_means`)
@@ -278,18 +281,32 @@ not: the season or the market moved every region, and only the second number sep
 the changes from that.</p>"""
 
 
-def _spread(ax, labels: list[tuple[float, str, str]], gap_points: float = 17
+def _spread(ax, labels: list[tuple[float, str, str]], line_points: float = 1.25 * LABEL_PT
             ) -> tuple[list, list[float]]:
     """``labels`` (y, text, colour) sorted by y, and each one's vertical offset in points
-    so that no two are closer than ``gap_points`` (pushed apart around their middle)."""
+    so that no two overlap: centres at least half of both labels' heights apart (a label of
+    k lines is k x ``line_points`` high), pushed apart around their middle."""
     labels = sorted(labels)
     to_points = 72 / ax.figure.dpi
     ys = [ax.transData.transform((0, y))[1] * to_points for y, _, _ in labels]
+    high = [(text.count("\n") + 1) * line_points for _, text, _ in labels]
     placed = list(ys)
     for i in range(1, len(placed)):
-        placed[i] = max(placed[i], placed[i - 1] + gap_points)
+        placed[i] = max(placed[i], placed[i - 1] + (high[i] + high[i - 1]) / 2)
     shift = (sum(ys) - sum(placed)) / len(placed) if placed else 0
     return labels, [p + shift - y for p, y in zip(placed, ys, strict=True)]
+
+
+def _label(value: str, name: str) -> str:
+    """A line-end label: '15.2% with the changes' in one line when it fits `LABEL_CHARS`,
+    else the value above the name when the name fits a line ('12.1%' over 'West, no
+    control group'), else wrapped ('7.8% had they moved like' over 'the control')."""
+    text = f"{value} {name}".strip()
+    if len(text) <= LABEL_CHARS:
+        return text
+    if len(name) <= LABEL_CHARS:
+        return f"{value}\n{name}"
+    return "\n".join(textwrap.wrap(text, LABEL_CHARS))
 
 
 class BeforeAfter:
@@ -404,9 +421,11 @@ class BeforeAfter:
         title = kpi_label(r.measure.kpi) + (
             f"\ngap after go-live {self._gap()}" if r.did else
             f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
-        plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", 62),
+        plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", RULE_CHARS,
+                                                 break_on_hyphens=False),
                    unit + average, percent=r.measure.proportion, ax=ax)
-        ax.set_title(title, fontsize=15)  # two lines: smaller than a title
+        ax.set_title(title, fontsize=LABEL_PT)  # two lines: smaller than a title
+        ax.xaxis.label.set_fontsize(LABEL_PT)
         ax.get_legend() and ax.get_legend().remove()  # each line is labelled at its ends
         lines = [(name, row.iloc[0], row.iloc[1], colour) for (name, row), colour in
                  zip(r.groups.iterrows(), plots.PALETTE, strict=False)]
@@ -423,16 +442,21 @@ class BeforeAfter:
             ax.update_datalim([(1, low), (1, high)])  # the offset bar is not autoscaled
             ax.autoscale_view()
         ax.set_xlim(-0.5, 1.5)
+        ax.margins(y=0.2)  # room for a two-line label at the lowest or highest end
+        ax.autoscale_view()
         ax.figure.subplots_adjust(right=0.97)
         # at the line ends: a group's name without what its caption adds in brackets
         short = {**{n: n.split(" (")[0] for n in r.groups.index
                     if not n.startswith("control (")}, TREATED: "with the changes"}
         for side, x, ha, dx in ((1, 0, "right", -10), (2, 1, "left", 10)):
-            labels = [(y, self._short(y) + ("" if side == 1 else f" {short.get(n, n)}"), c)
+            labels = [(y, _label(self._short(y), "" if side == 1 else short.get(n, n)), c)
                       for n, *ys, c in lines for y in [ys[side - 1]] if y is not None]
+            # in a darker shade of the line's colour where the palette's is too light
+            # for text on white (`plots.text_colour`: 4.5:1 and more)
             for (y, text, colour), dy in zip(*_spread(ax, labels), strict=True):
                 ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                            ha=ha, va="center", color=colour, fontsize=14)
+                            ha=ha, va="center", color=plots.text_colour(colour),
+                            fontsize=LABEL_PT)
 
     def _short(self, value: float) -> str:
         """A mean for a label on the chart in the KPI's unit: '15.2%', '1.55 h',

@@ -25,7 +25,7 @@ from ..inference import CONFIDENCE
 from ..kpis import evaluation as ev
 from ..kpis import kpi_label
 from . import words
-from .render import Chart, Panel, about, table_html
+from .render import WIDE, Chart, Panel, about, table_html
 
 WHOLE = "company"  # the grouping "none": ipywidgets 8 shows a None value as a blank choice
 GROUPINGS = (("whole company", WHOLE), ("department", "department"), ("region", "region"),
@@ -134,9 +134,10 @@ def _areas() -> list[str]:
 
 
 ABOUT = """<p>Pick an area and one of its KPIs, narrow the months with the slider, and
-split the line by department, region or team. The dashed black line is the target and the
-dotted grey line the benchmark, both from the targets table; the vertical line marks the
-month the improvements went live. Below the chart, behind a toggle: every KPI of the
+split the line by department, region or team. The dashed black line is the target, and a
+dotted grey line the benchmark where the targets table records one (not every KPI has a
+benchmark; a KPI without one has no grey line); the vertical line marks the month the
+improvements went live. Below the chart, behind a toggle: every KPI of the
 same area over the report's review window when the range ends with it (the whole data, as
 it opens), else over the last three months of the range, with its status against the
 target.</p>
@@ -168,7 +169,7 @@ class KPIExplorer:
                                                    continuous_update=False,  # on release
                                                    layout=widgets.Layout(width="720px"))
         self.note = widgets.HTML()
-        self.chart = Chart()
+        self.chart = Chart(size=WIDE)  # as wide as its box (`render.WIDE`)
         self.latest = widgets.HTML()
         # the area's table, a second result: behind a toggle so the chart's view fits a
         # screen; the toggle's title says what it holds

@@ -26,10 +26,17 @@ from .. import plots
 from ..escape import html, no_bidi
 
 FIGSIZE = (12.0, 5.0)  # wide: a projector screen is wider than the room left below controls
+# a full-width chart (the explorer's): drawn, legend and labels included, about as wide
+# against as high as the room a 1280x720 screen leaves it (1214 x 380 px), so it fills
+# its box's width instead of a height-limited picture leaving a third empty; at most 1 pt
+# per screen pixel there, so no text of `MIN_TEXT_PT` is smaller than 16 px
+WIDE = (16.0, 4.2)
 # fixed margins, room on the right for the legend: one draw per chart (no tight bbox pass)
 MARGINS = {"left": 0.09, "right": 0.74, "top": 0.9, "bottom": 0.14}
-PROJECTOR = {"font.size": 16, "axes.titlesize": 20, "axes.labelsize": 17,
-             "xtick.labelsize": 16, "ytick.labelsize": 16, "legend.fontsize": 15,
+MIN_TEXT_PT = 16  # every text of a chart: ticks, legends, labels and notes
+PROJECTOR = {"font.size": MIN_TEXT_PT, "axes.titlesize": 20, "axes.labelsize": 17,
+             "xtick.labelsize": MIN_TEXT_PT, "ytick.labelsize": MIN_TEXT_PT,
+             "legend.fontsize": MIN_TEXT_PT,
              "lines.linewidth": 3, "lines.markersize": 7}
 TABLE_CSS = ("<style>.crm-table{border-collapse:collapse;font-size:18px}"
              ".crm-table th,.crm-table td{padding:3px 10px;text-align:right}"
@@ -73,7 +80,6 @@ CONTROLS_CSS = ("<style>body{--jp-widgets-font-size:18px;--jp-widgets-inline-hei
 PAD_INCHES = 0.2  # around the tight box of everything drawn
 MONTH_STEPS = (1, 2, 3, 4, 6, 12)  # months between date labels, the fewest that fit
 LABEL_EMS = 4.5  # a date label's width in ems ('Sep', '2026'), with the gap to the next
-MIN_NOTE_PT = 13  # no note on a chart smaller than this
 
 
 @contextmanager
@@ -89,8 +95,9 @@ def drawn(draw: Callable, size: tuple[float, float] = FIGSIZE) -> Iterator[Figur
         draw(ax)
         _month_labels(ax)
         _percent_labels(ax)
-        for text in ax.texts:  # notes drawn in a fixed small size ('changes go live')
-            text.set_fontsize(max(text.get_fontsize(), MIN_NOTE_PT))
+        for text in ax.texts:  # notes drawn in a fixed small size ('changes go live'),
+            text.set_fontsize(max(text.get_fontsize(), MIN_TEXT_PT))  # labels in a line's
+            text.set_color(plots.text_colour(text.get_color()))  # colour: a darker shade
         yield figure
 
 
@@ -154,17 +161,18 @@ class Chart(widgets.HTML):
     """A chart on the page: the SVG of a drawing in an ``<img>`` with alt text.
 
     State: ``svg`` (the bytes shown, empty when none) and ``alt`` (the chart in words).
+    ``size``: the figure's (width, height) in inches when `show` is given none.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, size: tuple[float, float] = FIGSIZE, **kwargs):
         super().__init__(**kwargs)
         self.add_class("crm-chart")
-        self.svg, self.alt = b"", ""
+        self.svg, self.alt, self.size = b"", "", size
 
-    def show(self, draw: Callable, alt: str, size: tuple[float, float] = FIGSIZE) -> None:
+    def show(self, draw: Callable, alt: str, size: tuple[float, float] | None = None) -> None:
         """Draw ``draw(ax)`` and show it, described by ``alt``. ``size``: the figure's (width,
-        height) in inches."""
-        self.svg, self.alt = chart_svg(draw, size), alt
+        height) in inches (None: the chart's own, ``self.size``)."""
+        self.svg, self.alt = chart_svg(draw, size or self.size), alt
         data = base64.b64encode(self.svg).decode("ascii")
         self.value = (f'<img role="img" alt="{html(alt)}" title="{html(alt)}" '
                       f'src="data:image/svg+xml;base64,{data}">')

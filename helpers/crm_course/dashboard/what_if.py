@@ -77,7 +77,7 @@ DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at l
                 "baseline already meets the "
                 "target, for the other changes and where no target is recorded.")
 FONT = "font-size:18px"
-CHART_SIZE = (6.0, 1.6)  # inches: wide and low, under the projected KPIs (whole at 1280x720)
+CHART_SIZE = (6.0, 1.6)  # inches: wide and low, above the projected KPIs (all at 1280x720)
 
 
 def planned_changes(crm: CRM) -> pd.DataFrame:
@@ -358,10 +358,11 @@ class WhatIf:
         # first below the view, so the projection and its chart keep the first screen
         self.measured_box = about("What the review measured for the changes already done "
                                   "(a result, not a projection)", "")
-        # on the left the projection in one sentence, the projected KPIs and the chart;
-        # every change's sliders on the right: all in one 1280x720 screen
-        self.widget = Panel([widgets.HBox([widgets.VBox([self.headline_box, self.summary,
-                                                         self.chart],
+        # on the left the chart first (as on every view), then the projection in one
+        # sentence and the projected KPIs; every change's sliders on the right: all in one
+        # 1280x720 screen
+        self.widget = Panel([widgets.HBox([widgets.VBox([self.chart, self.headline_box,
+                                                         self.summary],
                                                         layout=widgets.Layout(flex="1 1 55%")),
                                            self.box]),
                              self.measured_box,
@@ -378,8 +379,10 @@ class WhatIf:
         self.uplifts, self.costs, rows = [], [], []
         # one layout and one style shared by every row's like widgets: each of its own
         # would be a widget model more for the page to create (13 a row instead of 4)
-        half, line = widgets.Layout(width="50%"), widgets.Layout()
-        narrow, after = widgets.Layout(width="34%"), widgets.Layout(width="16%")
+        # the uplift slider wide enough for a track beside its label and readout at 1280
+        # px (at 34 % it kept a knob only), its unit after it, the cost slider the rest
+        rest, line = widgets.Layout(width="44%"), widgets.Layout()
+        narrow, after = widgets.Layout(width="38%"), widgets.Layout(width="18%")
         uplift_style = widgets.SliderStyle(description_width="60px")
         cost_style = widgets.SliderStyle(description_width="90px")
         label_style = widgets.widget_string.HTMLStyle()
@@ -409,7 +412,7 @@ class WhatIf:
                                        description=f"Cost {crm.profile.currency}",
                                        continuous_update=False,
                                        readout_format=",.0f",
-                                       style=cost_style, layout=half)
+                                       style=cost_style, layout=rest)
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
                                  f"({html(row.status)}) · {html(kpi_label(row.kpi))}, "
                                  f"{html(unit)}</span>", style=label_style, layout=line)
@@ -568,10 +571,11 @@ class WhatIf:
         plots.line(p.cumulative.rename("cumulative benefit"),
                    "Projected benefit against cost, first year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
-        ax.figure.subplots_adjust(right=0.97)  # the legend sits inside: no room kept for it
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.legend(loc="upper left")
+        ax.set_xticks(p.cumulative.index[1::2])  # every second month: whole months only
+        # beside the axes: inside, the cost line ran through the legend's words
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
     def describe(self) -> str:
         """What the view shows now."""
