@@ -148,7 +148,11 @@ def test_files_named_alike_without_a_roster_are_one_learner_and_the_view_says_so
                learner="02_analyse_kpis", named_by="file name")
     (tmp_path / "results.json").write_text(json.dumps([bob, alice]), encoding="utf-8")
     view = ClassView(tmp_path)
-    status = view.status.value
+    assert "1 learner counted from several handed-in files" in view.status.value
+    assert view.naming_box.selected_index is None  # below the chart, behind its toggle
+    assert view.widget.children.index(view.naming_box) > view.widget.children.index(
+        view.chart)
+    status = view.status.value + view.naming.value
     assert status.startswith("<p>2 submissions, 1 learner: ")
     assert ("Without a roster, learners are named by the learner id each notebook sets in "
             "its settings cell, or by the notebook&#x27;s file name when it sets none") in status
@@ -165,6 +169,6 @@ def test_files_named_alike_without_a_roster_are_one_learner_and_the_view_says_so
     # bound by a roster: the roster decided, so no advice to use one
     (tmp_path / "results.json").write_text(
         json.dumps([dict(r, named_by="roster") for r in (bob, alice)]), encoding="utf-8")
-    assert view.open() and "named by the roster" in view.status.value
-    assert "Counted as one learner" in view.status.value
-    assert "grade again with a roster" not in view.status.value
+    assert view.open() and "named by the roster" in view.naming.value
+    assert "Counted as one learner" in view.naming.value
+    assert "grade again with a roster" not in view.naming.value

@@ -116,6 +116,16 @@ def naming_html(report: ClassReport) -> str:
             f"as several files:</b></p><ul>{rows}</ul>" + (f"<p>{advice}</p>" if advice else ""))
 
 
+def merged_line(report: ClassReport) -> str:
+    """One line, HTML, when the grading run counted several handed-in files as one learner
+    (the files are listed under 'How the grading run named the learners'); '' otherwise."""
+    if not report.merged:
+        return ""
+    return (f"<p style='color:#B34700'><b>{counted(len(report.merged), 'learner')} counted "
+            "from several handed-in files</b> (only the best file counts): see How the "
+            "grading run named the learners, below.</p>")
+
+
 class ClassView:
     """Widgets to open a grading run (``folder`` + ``Open``; a relative folder from where
     the server was started, `datasets.resolve`) and see the class.
@@ -147,11 +157,18 @@ class ClassView:
                                               titles=("Learners: each one's completion and "
                                                       "questions solved",))
         self.learners_box.add_class("crm-about")
+        # how the run named learners, and files counted as one: behind a toggle (the chart
+        # first); the status line says when files were counted as one
+        self.naming = widgets.HTML()
+        self.naming_box = widgets.Accordion(children=[self.naming], selected_index=None,
+                                            titles=("How the grading run named the learners",))
+        self.naming_box.add_class("crm-about")
         self.button.on_click(lambda _: self.open())
         self.question.observe(lambda _: self._show_mistakes(), names="value")
         self.widget = Panel([widgets.HBox([self.folder, self.button]), self.status,
                              self.chart, self.reteach, self.question, self.mistakes,
-                             self.learners_box, about("About this view", ABOUT)],
+                             self.learners_box, self.naming_box,
+                             about("About this view", ABOUT)],
                             self.describe, name="class")
         if folder:
             self.open()
@@ -175,14 +192,15 @@ class ClassView:
                              f"read at {datetime.now():%H:%M:%S} (the file as graded at "
                              f"{datetime.fromtimestamp(written / 1e9):%d %b %H:%M:%S}). Opening "
                              "this tab reads them again after a new grading run.</p>"
-                             + naming_html(self.report))
+                             + merged_line(self.report))
+        self.naming.value = naming_html(self.report)
         table = shares(self.report)
         self.chart.show(lambda ax: draw_shares(ax, table),
                         "Stacked bar chart, one bar per question, of the share of the class "
                         "that solved it, got it wrong, answered it (an open question, not "
                         "graded automatically) or did not attempt it: "
                         + "; ".join(map(_alt, self.report.questions)) + ".",
-                        size=(11.0, 0.25 * len(self.report.questions) + 1.2))
+                        size=(9.0, 0.25 * len(self.report.questions) + 1.2))
         reteach = self.report.reteach
         self.reteach.value = "<h4>What to reteach</h4>" + (
             table_html(pd.DataFrame(
