@@ -324,15 +324,14 @@ def test_every_view_fits_a_projector_screen(server, chromium, width, height):
                 for box in boxes:
                     assert box <= height + 1, (name, width, part, box)
             # below the first screen only closed toggles (explanations, the explorer's
-            # table of the area, the class's learners) and no lesson text; at 1280x720
-            # the class view's reteach and mistakes tables (and the question picker) may
-            # follow its chart, as tall as the graded questions are many
+            # table of the area, the class's learners) and no lesson text; the class
+            # view's reteach and mistakes tables (and the question picker) may follow its
+            # chart, as tall as the graded questions are many
             below = view.evaluate(BELOW_FOLD, height)
             print(f"{name} at {width}x{height}: content ends at {below['end']:.0f} px; "
                   f"below the fold: {below['parts']}")
             allowed = [part for part in below["parts"]
-                       if name == "class" and width < 1920
-                       and re.match(r"(TH|TD|widget-label): ", part)]
+                       if name == "class" and re.match(r"(TH|TD|widget-label): ", part)]
             assert [p for p in below["parts"] if p not in allowed] == [], (name, width, below)
             # the chart first: whole in the first screen, above (or beside, not below)
             # every table and result sentence of the view, every text of it legible

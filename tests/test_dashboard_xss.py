@@ -44,7 +44,7 @@ def test_payloads_in_company_and_change_titles_do_not_run(voila, browser_page,  
     page.locator(".widget-html", has_text="Showing").first.wait_for(timeout=60_000)
     page.locator(".lm-TabBar-tab", has_text="Data").click()
     page.get_by_role("button", name="data folder").click()
-    page.locator(".crm-data input[type=text]").fill(str(hostile_folder))
+    page.locator(".crm-data input[list]").fill(str(hostile_folder))  # the Folder box
     page.get_by_role("button", name="Load").click()
     page.wait_for_function("() => document.body.innerText.includes('<script>alert')",
                            timeout=60_000)
