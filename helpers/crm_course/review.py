@@ -32,7 +32,7 @@ from .inference import (
     sample_size_per_group,
     signed,
 )
-from .kpis.engine import compute
+from .kpis import sales_cycle_days
 from .kpis.panels import csat_answers, lead_outcomes, ticket_response_times
 
 __all__ = ["Comparison", "DiD", "Slopes", "against_mde", "cohens_h", "compare_means",
@@ -72,7 +72,10 @@ def no_power_plan(crm: CRM, won: pd.Series) -> str | None:
     if won.any():
         return (f"No power plan: all {n:,} mature baseline leads were won within {days} "
                 "days; a rate of 100 % cannot rise.")
-    median = compute(crm, "sales_cycle_days", *crm.period("all"))
+    # every won deal of the data (the KPI's own function): the engine's rule that counts
+    # only deals won late enough to be that old (`evaluation.counted_from`) can leave none
+    # in a short export, and this sentence describes the export, it judges no period
+    median = sales_cycle_days(crm, *crm.period("all"))
     typical = (f" Won deals here took a median {median:.0f} days from creation to close."
                if median == median else "")
     return (f"No power plan: none of the {n:,} mature baseline leads was won within the "
