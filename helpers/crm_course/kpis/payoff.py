@@ -303,7 +303,7 @@ def _naive_sentence(crm: CRM, table: pd.DataFrame, basis: Basis, naive) -> list[
             f"review window up to {basis.last:%d %b %Y} {rule}; "
             f"{change_text(row.uplift, 'points')}, {format_p(naive.p_value)}) would "
             f"give {roi_range(table, 'naive before/after', 'more wins')} under more wins "
-            "(the ROI of the improvements in the KPI table and on the dashboard) and "
+            f"(in the KPI table and on the dashboard: {get_kpi('changes_roi').label}) and "
             f"{roi_range(table, 'naive before/after', 'earlier wins')} under earlier wins; it "
             "cannot separate the changes from the season and the market.")
     return out

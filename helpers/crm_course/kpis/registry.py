@@ -449,7 +449,9 @@ _ENTRIES = (
         "of those improvements) / cost",
         "percent", True, basis.changes_roi,
         needs=("changes", "opportunities", "orders"), matures=True,
-        label="ROI of the improvements",
+        # the review's headline is the difference-in-differences ROI (`payoff`): a second
+        # definition gets a second name
+        label="Naive ROI of the improvements (before/after)",
         note="first year, naive before/after without a control group: the leads a year of "
              "the regions the improvements went to, the margin per won deal of those leads "
              "and the cost of those improvements (the same regions for leads and cost)",

@@ -235,7 +235,7 @@ BANK = Bank("06_capstone", "Capstone: the practical exercise", [
                     "change minus it."),
         )),
     NumberQuestion(
-        "q11", "ROI of the improvements",
+        "q11", "naive ROI of the improvements",
         hints=("ROI = (benefit - cost) / cost, in percent; `kpis.changes_roi` needs the "
                "review period and returns a fraction (0.5 = +50 %): the first-year naive "
                "before/after of the regions the improvements went to (their leads a year, "
