@@ -251,17 +251,42 @@ def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> Rev
         from ..designs.experiment import clustered
 
         test = clustered(crm, confidence)
-    return ReviewResult(m, did_means(crm, m), verdict_rule(crm, m.kpi), compared, verdict,
-                        sentences, test)
+    if crm.profile.control_region or test is not None:
+        groups, rule = did_means(crm, m), verdict_rule(crm, m.kpi)
+    else:  # no control group to set against: the chart draws the sentence's comparison
+        groups, rule = compared_values(compared), compared_rule(crm, m.kpi, window)
+    return ReviewResult(m, groups, rule, compared, verdict, sentences, test)
+
+
+def compared_values(compared: ev.Comparison) -> pd.DataFrame:
+    """The report's before/after values of ``compared`` as the chart's one line, all regions
+    (`EVERYONE`), columns `PERIODS`: what the sentence beside the chart says, so a page
+    without a control region shows one before/after, tested, not a second one on other
+    months."""
+    return pd.DataFrame([[compared.before, compared.after]], index=[EVERYONE],
+                        columns=list(PERIODS))
+
+
+def compared_rule(crm: CRM, kpi: str, window: tuple) -> str:
+    """The report's comparison of ``kpi`` in words, for the chart of a dataset without a
+    control region: 'the review window, 01 Jan 2026 to 31 Mar 2026, compared with the same
+    months a year earlier (...), all regions: no control region', and where the design's
+    own comparison is (`design_words`)."""
+    first, last = kpis.period(*window)
+    return (f"the review window, {first:%d %b %Y} to {last:%d %b %Y}, "
+            f"{ev.baseline_rule(crm, window, why=False)}, all regions: no control region"
+            + design_words(crm, kpi))
 
 
 ABOUT = """<p>The KPIs offered are exactly the ones the report judges over all its areas:
 those with one record per lead, deal or ticket that have a target or that a change targeted
 (on data without targets, such as a CRM export, those with a value in the review window);
-a KPI whose records the dataset lacks is not offered. The chart shows what
-the verdict compares: each group's mean over all the months before go-live and all the
-months after, for the regions that got the changes and for the control region; the dashed
-line is where the regions with the changes would be had they moved like the control region,
+a KPI whose records the dataset lacks is not offered. Without a control region (a CRM
+export, a design dataset) the chart draws the comparison of the first sentence beside it:
+the KPI over the report's baseline and over the review window, all regions, with that
+sentence's test. With a control region the chart shows what the verdict compares: each
+group's mean over all the months before go-live and all the months after, for the regions
+that got the changes and for the control region; the dashed line is where the regions with the changes would be had they moved like the control region,
 and the bar is the gap between the two after go-live, the difference-in-differences, with
 its interval (for times and durations the means are geometric and the gap is a relative
 change). The first sentence beside it compares the review window with the report's baseline;
@@ -417,11 +442,12 @@ class BeforeAfter:
         gap with its interval (a bar beside the after point, its value in the title)."""
         r = self.result
         unit = words.unit(r.measure.unit, self.crm.profile.currency)
-        average = "" if r.measure.proportion else " (geometric mean)"
+        average = "" if r.measure.proportion or not r.did else " (geometric mean)"
         title = kpi_label(r.measure.kpi) + (
             f"\ngap after go-live {self._gap()}" if r.did else
             f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
-        plots.line(r.groups.T, title, textwrap.fill(f"Means over {r.rule}", RULE_CHARS,
+        over = "Means over" if r.did or r.test else "The KPI over"
+        plots.line(r.groups.T, title, textwrap.fill(f"{over} {r.rule}", RULE_CHARS,
                                                  break_on_hyphens=False),
                    unit + average, percent=r.measure.proportion, ax=ax)
         ax.set_title(title, fontsize=LABEL_PT)  # two lines: smaller than a title
