@@ -278,32 +278,33 @@ def compared_rule(crm: CRM, kpi: str, window: tuple) -> str:
             + design_words(crm, kpi))
 
 
-ABOUT = """<p>The KPIs offered are exactly the ones the report judges over all its areas:
-those with one record per lead, deal or ticket that have a target or that a change targeted
-(on data without targets, such as a CRM export, those with a value in the review window);
-a KPI whose records the dataset lacks is not offered. Without a control region (a CRM
-export, a design dataset) the chart draws the comparison of the first sentence beside it:
-the KPI over the report's baseline and over the review window, all regions, with that
-sentence's test. With a control region the chart shows what the verdict compares: each
-group's mean over all the months before go-live and all the months after, for the regions
-that got the changes and for the control region; the dashed line is where the regions with the changes would be had they moved like the control region,
-and the bar is the gap between the two after go-live, the difference-in-differences, with
-its interval (for times and durations the means are geometric and the gap is a relative
-change). The first sentence beside it compares the review window with the report's baseline;
-the second is the course's verdict on the changes, and the toggle beside it lists the checks
-behind it: the difference-in-differences estimate with its interval (the more cautious of
-errors clustered by region and by the person who handled each record), randomisation over
-the regions, the pre-trend, a placebo date and the smallest effect this design could detect.
-Switch the confidence level to show how the interval widens.</p>
-<p>On an A/B test's data the chart of the KPI the test targeted shows what the test
-compares instead: the share of leads won by the sales reps given the reminder and by the
-control half, before the test and during it, and the difference of the two during the test
-with its interval (errors clustered by rep, as the reps were drawn). A control region that
-got changes itself is named as no control group: no effect is shown against it.</p>
-<p>When the two lines run parallel, the changes did nothing the control region did not
-also see. A before/after test can be significant while the difference-in-differences is
-not: the season or the market moved every region, and only the second number separates
-the changes from that.</p>"""
+ABOUT = """<p>The KPIs offered are exactly the ones the report judges over all its areas: those with
+one record per lead, deal or ticket that have a target or that a change targeted (on data
+without targets, such as a CRM export, those with a value in the review window); a KPI whose
+records the dataset lacks is not offered. Without a control region (a CRM export, a design
+dataset) the chart draws the comparison of the first sentence beside it: the KPI over the
+report's baseline and over the review window, all regions, with that sentence's test. With a
+control region the chart shows what the verdict compares: each group's mean over all the
+months before go-live and all the months after, for the regions that got the changes and for
+the control region; the dashed line is where the regions with the changes would be had they
+moved like the control region, and the bar is the gap between the two after go-live, the
+difference-in-differences, with its interval (for times and durations the means are
+geometric and the gap is a relative change). The first sentence beside it compares the
+review window with the report's baseline; the second is the course's verdict on the changes,
+and the toggle beside it lists the checks behind it: the difference-in-differences estimate
+with its interval (the more cautious of errors clustered by region and by the person who
+handled each record), randomisation over the regions, the pre-trend, a placebo date and the
+smallest effect this design could detect. Switch the confidence level to show how the
+interval widens.</p>
+<p>On an A/B test's data the chart of the KPI the test targeted shows what the test compares
+instead: the share of leads won by the sales reps given the reminder and by the control
+half, before the test and during it, and the difference of the two during the test with its
+interval (errors clustered by rep, as the reps were drawn). A control region that got
+changes itself is named as no control group: no effect is shown against it.</p>
+<p>When the two lines run parallel, the changes did nothing the control region did not also
+see. A before/after test can be significant while the difference-in-differences is not: the
+season or the market moved every region, and only the second number separates the changes
+from that.</p>"""
 
 
 def _spread(ax, labels: list[tuple[float, str, str]], line_points: float = 1.25 * LABEL_PT
