@@ -149,3 +149,22 @@ def test_a_design_charts_rule_promises_no_comparison_the_page_does_not_give(desi
         result = review_result(crm, targeted)
         assert "the roll-out's waves are compared in lesson 05b, not on this page" in result.rule
         assert "lesson 05b" in result.verdict.conclusion  # where the verdict sends the reader
+
+
+def test_without_a_control_region_the_chart_draws_the_sentences_comparison(without_tickets):
+    """Second review M3: without a control region the chart drew whole-year means (10.4 % ->
+    13.9 %) beside a sentence comparing the same months a year earlier (9.6 % -> 13.9 %),
+    two untested 'before' values; it now draws the sentence's values, and says its rule."""
+    from crm_course.dashboard.before_after import EVERYONE, review_result
+
+    for crm in (without_tickets, get_design_crm("staged", 23)):
+        assert not crm.profile.control_region
+        r = review_result(crm, "lead_conversion_rate")
+        assert list(r.groups.index) == [EVERYONE]
+        assert r.groups.iloc[0].tolist() == [r.before_after.before, r.before_after.after]
+        window = crm.period("review")
+        assert report.ev.baseline_rule(crm, window, why=False) in r.rule
+        assert r.rule.startswith(f"the review window, {window[0]:%d %b %Y}")
+        view = BeforeAfter(crm)
+        view.kpi.value = "lead_conversion_rate"
+        assert f"{r.before_after.before:.1%} then {r.before_after.after:.1%}" in view.chart.alt
