@@ -331,7 +331,7 @@ def test_every_view_fits_a_projector_screen(server, chromium, width, height):
             print(f"{name} at {width}x{height}: content ends at {below['end']:.0f} px; "
                   f"below the fold: {below['parts']}")
             allowed = [part for part in below["parts"]
-                       if name == "class" and re.match(r"(TH|TD|widget-label): ", part)]
+                       if name == "class" and re.match(r"(H4|TH|TD|widget-label): ", part)]
             assert [p for p in below["parts"] if p not in allowed] == [], (name, width, below)
             # the chart first: whole in the first screen, above (or beside, not below)
             # every table and result sentence of the view, every text of it legible

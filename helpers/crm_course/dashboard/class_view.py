@@ -76,25 +76,30 @@ def shares(report: ClassReport) -> pd.DataFrame:
 
 
 def draw_shares(ax, table: pd.DataFrame) -> None:
-    """Stacked horizontal bars, first question on top; the exercise named once in the title
-    when every question is of one exercise, the legend in a row above the bars (beside them,
-    with the exercise in every label, the chart was 18 in wide and, scaled to a 1280 px
-    page, its text fell to 14.7 px). ``ax``: the axes; ``table``: `shares`."""
-    left = pd.Series(0.0, index=table.index)
-    names = list(table.index)[::-1]
-    exercises = {n.split(", ", 1)[0] for n in names}
-    one = len(exercises) == 1 and all(", " in n for n in names)
-    labels = [n.split(", ", 1)[1] if one else n for n in names]
+    """Stacked columns, one per question in order, each labelled by its number (the
+    exercise named once on the axis when every question is of one exercise, else
+    'exercise.question'); the names are in the alt text, the question picker and the
+    tables. Rows of named bars did not fit: 16 questions at 16 px text were taller than a
+    1280x720 screen leaves a chart. ``ax``: the axes; ``table``: `shares`."""
+    names = list(table.index)
+    found = [re.match(r"Exercise (\d+), question (\w+)", n) for n in names]
+    exercises = {m[1] if m else n for m, n in zip(found, names, strict=True)}
+    one = len(exercises) == 1 and all(found)
+    labels = [(m[2] if one else f"{m[1]}.{m[2]}") if m else n
+              for m, n in zip(found, names, strict=True)]
+    bottom = pd.Series(0.0, index=table.index)
     for column, colour in COLOURS.items():
-        ax.barh(labels, table[column].reindex(names).to_numpy(),
-                left=left.reindex(names).to_numpy(), color=colour, label=column)
-        left = left + table[column]
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("share of the class (%)")
-    ax.set_title(f"{next(iter(exercises)) + ': e' if one else 'E'}ach question's learners",
-                 loc="left", pad=60)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False,
+        ax.bar(labels, table[column].to_numpy(), bottom=bottom.to_numpy(), color=colour,
+               label=column)
+        bottom = bottom + table[column]
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("share of the class (%)")
+    ax.set_xlabel(f"question of Exercise {next(iter(exercises))}" if one else
+                  "exercise.question")
+    ax.set_title("Each question: who solved it, got it wrong, answered it or left it",
+                 loc="left", pad=34)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, frameon=False,
               borderaxespad=0.2)
 
 
@@ -205,11 +210,11 @@ class ClassView:
         self.naming.value = naming_html(self.report)
         table = shares(self.report)
         self.chart.show(lambda ax: draw_shares(ax, table),
-                        "Stacked bar chart, one bar per question, of the share of the class "
+                        "Stacked column chart, one column per question, of the share of the class "
                         "that solved it, got it wrong, answered it (an open question, not "
                         "graded automatically) or did not attempt it: "
                         + "; ".join(map(_alt, self.report.questions)) + ".",
-                        size=(16.0, 0.25 * len(self.report.questions) + 0.8))
+                        size=(13.0, 4.2))
         reteach = self.report.reteach
         self.reteach.value = "<h4>What to reteach</h4>" + (
             table_html(pd.DataFrame(
