@@ -49,8 +49,9 @@ class Comparison:
     ``median_before/after`` for money and durations; ``driver`` names one record that
     alone moves the mean against the rest ('' when none); ``immature``: young records were
     left out of either period (maturity, `engine.Value.immature`); ``cut`` says how a
-    left-truncated KPI's periods were shortened to what the data's start can hold ('' when
-    they were not), also part of ``note``; ``untested`` why a KPI with records had no test
+    left-truncated KPI's periods were shortened to what the data's start can hold and, when
+    young records were left out, the days each period was measured over ('' when neither),
+    said by every sentence of the comparison (`report.describe`); ``untested`` why a KPI with records had no test
     (too few records), also part of ``note``.
     """
 
@@ -135,8 +136,7 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     before = _same_cut(before, after, a)
     b = evaluate(crm, name, *before)
     history = a.cut or b.cut  # one rule, one sentence (`engine.counted_from`)
-    notes = [n for n in (history, b.note and f"before: {b.note}",
-                         a.note and f"after: {a.note}") if n]
+    own = [n for n in (b.note and f"before: {b.note}", a.note and f"after: {a.note}") if n]
     vb, va = float(b.value), float(a.value)
     young = a.immature or b.immature
     if young:   # the periods measured are not the ones named: say which (`describe`)
@@ -147,11 +147,13 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if restated:  # the records of periods of different lengths are not the rates compared
         vb, nb = per_period_value(crm, name, b.first, b.last, "month")
         va, na = per_period_value(crm, name, a.first, a.last, "month")
-        notes += [f"before {nb}", f"after {na}"]
+        own += [f"before {nb}", f"after {na}"]
+    notes = ([a.cut or b.cut] if a.cut or b.cut else []) + own
     nan = math.nan
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
-                          "; ".join(notes) or "no value in one of the periods", immature=young)
+                          "; ".join(own) or "no value in one of the periods", immature=young,
+                          cut=history)  # `cut`: said once, after the reason (`describe`)
     if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
                           "; ".join(notes), immature=young, cut=history)
