@@ -51,8 +51,8 @@ class Comparison:
     left out of either period (maturity, `engine.Value.immature`); ``cut`` says how a
     left-truncated KPI's periods were shortened to what the data's start can hold and, when
     young records were left out, the days each period was measured over ('' when neither),
-    said by every sentence of the comparison (`report.describe`); ``untested`` why a KPI with records had no test
-    (too few records), also part of ``note``.
+    said by every sentence of the comparison (`report.describe`); ``untested`` why a KPI
+    with records had no test (too few records), also part of ``note``.
     """
 
     kpi: str
