@@ -544,6 +544,7 @@ def registry_table(kind: str | None = None, currency: str = MONEY) -> pd.DataFra
         "name": k.name, "area": k.area, "formula": k.formula,
         "unit": in_currency(k.unit, currency),
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
-        "needs": ", ".join(k.tables), "kind": k.kind, "aggregation": k.aggregation,
+        "needs": ", ".join(k.tables) + (f"; one of {' or '.join(k.needs_any)}"
+                                        if k.needs_any else ""), "kind": k.kind, "aggregation": k.aggregation,
         "matures": k.matures, "description": k.description,
     } for k in REGISTRY.values() if kind is None or k.kind == kind])
