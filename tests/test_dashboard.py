@@ -95,6 +95,16 @@ def test_explorer_alt_text_counts_the_lines_drawn(app, by):
     assert f", {words.counted(int(lines.sum()), 'line')}, {points} points" in e.chart.alt
 
 
+def test_explorer_says_whose_region_it_splits_by(app):
+    """Second outside review: on an import whose accounts have no region, the report said a
+    breakdown by region shows one group while the explorer drew the owners' four regions."""
+    e = app.explorer
+    e.area.value, e.kpi.value, e.grouping.value = "sales", "win_rate", "region"
+    assert "by region (the CRM users' region)" in e.message
+    e.area.value, e.kpi.value = "customers", "churn_rate"
+    assert "by region (the customer accounts' region)" in e.message
+
+
 def explorer_over(view, first, last) -> None:
     """Set the explorer ``view``'s month range to the months of [first, last]."""
     months = [m for _, m in view.months.options]

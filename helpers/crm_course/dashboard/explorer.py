@@ -24,6 +24,7 @@ from ..escape import html
 from ..inference import CONFIDENCE
 from ..kpis import evaluation as ev
 from ..kpis import kpi_label
+from ..schema import TABLE_WORDS
 from . import words
 from .render import WIDE, Chart, Panel, about, table_html
 
@@ -238,6 +239,8 @@ class KPIExplorer:
             self._tables[key] = latest_values(self.crm, k.area, start, end)
         self.table = self._tables[key]
         where = f"by {by}" if split else "for the whole company"
+        if split == "region":  # the users' or the accounts' (an import may lack one)
+            where += f" (the {TABLE_WORDS[k.split_from]}' region)"
         shown = ("by survey wave, mean with its 95% interval" if k.by_wave else
                  "not drawn month by month (a month's costs and the margin they earn fall "
                  "in different months): its value is in the table" if self.length is None

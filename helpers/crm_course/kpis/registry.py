@@ -203,13 +203,17 @@ class KPI:
         return AREA_NEEDS[self.area] if self.needs is None else self.needs
 
     @property
+    def split_from(self) -> str | None:
+        """The table the KPI's groups come from: ``users`` for a split by department, region
+        or team (the record's owner or agent), ``accounts`` for one by the account's region;
+        None when it cannot be split."""
+        return {USER_GROUPINGS: "users", ACCOUNT_GROUPINGS: "accounts"}.get(self.groupings)
+
+    @property
     def reads(self) -> frozenset[str]:
-        """Tables whose rows change the KPI: `tables`, `needs_any`, and the table its groups
-        come from (``users`` for a split by department, region or team, ``accounts`` for one
-        by the account's region)."""
-        split = {USER_GROUPINGS: "users", ACCOUNT_GROUPINGS: "accounts"}.get(self.groupings)
+        """Tables whose rows change the KPI: `tables`, `needs_any`, and `split_from`."""
         return (frozenset(n.split(".")[0] for n in self.tables + self.needs_any)
-                | ({split} - {None}))
+                | ({self.split_from} - {None}))
 
     def __call__(self, crm: CRM, start, end, **kwargs):
         """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``, or without
@@ -545,6 +549,7 @@ def registry_table(kind: str | None = None, currency: str = MONEY) -> pd.DataFra
         "unit": in_currency(k.unit, currency),
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
         "needs": ", ".join(k.tables) + (f"; one of {' or '.join(k.needs_any)}"
-                                        if k.needs_any else ""), "kind": k.kind, "aggregation": k.aggregation,
+                                        if k.needs_any else ""),
+        "kind": k.kind, "aggregation": k.aggregation,
         "matures": k.matures, "description": k.description,
     } for k in REGISTRY.values() if kind is None or k.kind == kind])
