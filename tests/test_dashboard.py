@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +21,7 @@ from crm_course.dashboard import (
     measures,
     planned_changes,
     project,
+    words,
 )
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.data import CRM, DEFAULT_DATA_DIR, load_crm
@@ -72,6 +74,35 @@ def test_explorer_marks_young_months_and_draws_no_monthly_roi(app):
     e.area.value = "feedback"  # sus_score: two survey waves, points with intervals
     assert list(e.series.index) == [1, 2] and (e.series.low < e.series["mean"]).all()
     assert e.chart.svg.startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("by", ["team", "department"])
+def test_explorer_alt_text_counts_the_lines_drawn(app, by):
+    """Second outside review (M4): by team the alt text said '9 lines' beside a legend of 4
+    (teams without a lead in the months have no line)."""
+    e = app.explorer
+    e.months.index = (0, len(e.months.options) - 1)
+    e.area.value, e.kpi.value, e.grouping.value = "sales", "lead_conversion_rate", by
+    lines = e.series.notna().any()
+    assert lines.sum() < len(lines)  # some groups have nothing to draw
+    ax = plt.figure().subplots()
+    e._draw(ax)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert {str(g) for g in lines[lines].index} <= set(labels)
+    assert not {str(g) for g in lines[~lines].index} & set(labels)
+    plt.close(ax.figure)
+    points = int(e.series.notna().to_numpy().sum())
+    assert f", {words.counted(int(lines.sum()), 'line')}, {points} points" in e.chart.alt
+
+
+def test_explorer_says_whose_region_it_splits_by(app):
+    """Second outside review: on an import whose accounts have no region, the report said a
+    breakdown by region shows one group while the explorer drew the owners' four regions."""
+    e = app.explorer
+    e.area.value, e.kpi.value, e.grouping.value = "sales", "win_rate", "region"
+    assert "by region (the CRM users' region)" in e.message
+    e.area.value, e.kpi.value = "customers", "churn_rate"
+    assert "by region (the customer accounts' region)" in e.message
 
 
 def explorer_over(view, first, last) -> None:
@@ -489,6 +520,22 @@ def test_export_explorer_names_the_empty_tables(export_app):
     assert e.chart.svg == b""
     e.kpi.value = "resolution_hours"                        # computed from the export's cases
     assert e.series.notna().any().any() and e.chart.svg.startswith(b"<?xml")
+
+
+def test_export_without_campaigns_draws_no_cac_chart_and_says_why(exports):
+    """Second outside review (M4): an export without campaigns or acquisition costs drew an
+    empty CAC chart ('1 line, 0 points', axis 0-1) with no word of why."""
+    from crm_course.dashboard.explorer import KPIExplorer
+
+    e = KPIExplorer(load_crm(exports["hubspot"]))
+    assert e.crm.campaigns.empty and e.crm.accounts.acquisition_cost.isna().all()
+    e.area.value, e.grouping.value = "marketing", WHOLE
+    e.kpi.value = "cac"
+    assert "no data: the dataset has no campaigns" in e.message
+    assert "acquisition_cost empty" in e.message
+    assert e.chart.svg == b"" and e.chart.alt == ""
+    row = e.table.set_index("kpi").loc["cac"]
+    assert row.status == "no data" and "no campaigns" in row.note
 
 
 def test_switch_to_another_export(export_app, exports):

@@ -311,3 +311,30 @@ def test_the_report_writes_hours_and_confidence_levels_as_the_dashboard(sample_r
     assert not re.search(r"\d h\b", text), re.search(r".{60}\d h\b.{20}", text)
     assert not re.search(r"\b\d+ % interval", text)  # a level is '95%'; a change '+20 %'
     assert "by month (%)" in text and "(share)" not in text  # a chart's unit as the dashboard's
+
+
+def test_every_comparison_over_cut_periods_says_the_days_measured(sample_reports):
+    """Second outside review (M1): the baseline of post-sale incidents was cut to 01 Jan -
+    01 Mar 2025 like lead conversion's, but only lead conversion's sentence said so (a
+    'not tested' sentence dropped it), so '3.4' read as a January-March value."""
+    from crm_course.kpis import comparison as cm
+    from crm_course.kpis import evaluation as ev
+
+    rep, crm = sample_reports.report("all"), sample_reports.crm
+    cut = []
+    for row in rep.rows + rep.also + rep.quality:
+        a = ev.evaluate(crm, row.kpi, *rep.window)
+        first, last = cm._same_cut(rep.baseline, rep.window, a)
+        if (first, last) != rep.baseline or a.immature:
+            cut.append(row.kpi)
+            assert (f"Measured {first:%d %b %Y} to {last:%d %b %Y} against "
+                    f"{a.first:%d %b %Y} to {a.last:%d %b %Y}") in row.sentence, row.kpi
+    assert "post_sale_incidents_per_100_orders" in cut  # a KPI without a test is checked too
+
+
+def test_a_not_tested_or_not_comparable_sentence_says_its_cut_once():
+    measured = "measured 01 Jan 2025 to 01 Mar 2025 against 01 Jan 2026 to 01 Mar 2026"
+    for claim in ("not tested", "not comparable"):
+        text = report.describe(replace(comparison(claim), cut=measured, note="no value"),
+                               "share")
+        assert text.endswith(f" M{measured[1:]}.") and text.count(measured[1:]) == 1, text

@@ -168,16 +168,18 @@ def describe(c: ev.Comparison, unit: str) -> str:
     """The sentence for one comparison: values, change, interval and test, and the claim
     they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
     label = kpi_label(c.kpi)
+    # the periods were shortened (maturity, the data's start): say so where the numbers are
+    cut = f" {c.cut[0].upper()}{c.cut[1:]}." if c.cut else ""
     b, a = format_value(c.before, unit), format_value(c.after, unit)
     if b == a and c.before != c.after and unit.endswith("hours"):  # not '2.0 to 2.0 hours'
         b, a = (hours_text(v, 2, unit) for v in (c.before, c.after))
     if c.claim == "not comparable":
-        return f"{label} cannot be compared between the two periods ({c.note})."
+        return f"{label} cannot be compared between the two periods ({c.note}).{cut}"
     change = format_difference(c.difference, unit)
     if c.claim == "not tested":
         why = f" ({c.untested})" if c.untested else ""
         return (f"{label} moved from {b} to {a} ({change}); there is no test for it here"
-                f"{why}, so this report makes no claim about the change.")
+                f"{why}, so this report makes no claim about the change.{cut}")
     evidence = (f"{change}; {c.confidence:.0%} interval "
                 f"{format_difference(c.ci_low, unit)} to {format_difference(c.ci_high, unit)}"
                 f"; {c.test}, {review.format_p(c.p_value)}")
@@ -209,9 +211,7 @@ def describe(c: ev.Comparison, unit: str) -> str:
         driver = c.driver.replace("one record of ", f"one record of {code} ") if code else (
             c.driver)
         text += f" Beware: {driver} drives much of the change of the mean."
-    if c.cut:  # the periods were shortened: say so where the numbers are
-        text += f" {c.cut[0].upper()}{c.cut[1:]}."
-    return text
+    return text + cut
 
 
 LEVEL = f"{CONFIDENCE:.0%}"  # the intervals' confidence level as every page writes it: '95%'

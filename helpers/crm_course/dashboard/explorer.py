@@ -24,6 +24,7 @@ from ..escape import html
 from ..inference import CONFIDENCE
 from ..kpis import evaluation as ev
 from ..kpis import kpi_label
+from ..schema import TABLE_WORDS
 from . import words
 from .render import WIDE, Chart, Panel, about, table_html
 
@@ -238,6 +239,8 @@ class KPIExplorer:
             self._tables[key] = latest_values(self.crm, k.area, start, end)
         self.table = self._tables[key]
         where = f"by {by}" if split else "for the whole company"
+        if split == "region":  # the users' or the accounts' (an import may lack one)
+            where += f" (the {TABLE_WORDS[k.split_from]}' region)"
         shown = ("by survey wave, mean with its 95% interval" if k.by_wave else
                  "not drawn month by month (a month's costs and the margin they earn fall "
                  "in different months): its value is in the table" if self.length is None
@@ -250,11 +253,14 @@ class KPIExplorer:
         if by and not split:
             self.message += f" ({label} cannot be split by {by})"
         empty = kpis.missing_note(self.crm, k.name)  # e.g. no usage log in an export
+        if not empty and (k.by_wave or self.length is not None) and self._drawn().empty:
+            empty = ("no survey wave in the selected months" if k.by_wave else
+                     "no value to draw in the selected months")
         if empty:
             self.message += f" ({empty})"
         self.note.value = f"<p class='crm-caption'>{html(self.message)}</p>"
         self.definition.value = definition(self.crm, k.name)
-        if empty:  # nothing to draw: the caption says what the dataset lacks
+        if empty:  # nothing to draw: the caption says what the data lack
             self.chart.clear()
         else:
             self.chart.show(self._draw, self._alt(k, label, unit))
@@ -280,17 +286,25 @@ class KPIExplorer:
                   if pd.notna(ref.target) else "; no target recorded")
         if k.by_wave:
             return self._waves_alt(k, label, unit) + target + "."
-        values = self.series.select_dtypes("number")  # one column per line
-        drawn = values.dropna(how="all")  # a period without a value is not drawn
-        latest = (f"; the last point is {self._number(drawn.iloc[-1].mean(), k.unit)}"
-                  if len(drawn) and values.shape[1] == 1 else "")
-        return (f"Line chart of {label} ({unit}), {words.counted(len(values.columns), 'line')}, "
-                f"{words.counted(len(drawn), 'point')}{latest}{target}.")
+        drawn = self._drawn()  # one column per line drawn
+        points = drawn.stack().dropna()  # a period without a value has no point
+        latest = (f"; the last point is {self._number(points.iloc[-1], k.unit)}"
+                  if len(points) and drawn.shape[1] == 1 else "")
+        return (f"Line chart of {label} ({unit}), {words.counted(drawn.shape[1], 'line')}, "
+                f"{words.counted(len(points), 'point')}{latest}{target}.")
+
+    def _drawn(self) -> pd.DataFrame:
+        """What the chart draws, and its alt text counts: the survey waves with a mean, or
+        the series' groups (one column per line) with at least one value in the months (a
+        group without any has no line and no legend entry)."""
+        if kpis.get_kpi(self.kpi.value).by_wave:
+            return self.series.dropna(subset=["mean"])
+        return self.series.select_dtypes("number").dropna(axis=1, how="all")
 
     def _waves_alt(self, k, label: str, unit: str) -> str:
         """The survey-wave chart in words: each wave's mean with its 95% interval, the last
         wave's values (or that no wave falls in the months)."""
-        waves = self.series.dropna(subset=["mean"])
+        waves = self._drawn()
         if not len(waves):
             return f"{label} ({unit}): no survey wave in the selected months"
         level = f"{CONFIDENCE:.0%}"  # the waves' intervals (`ev.survey_waves`)
@@ -312,9 +326,9 @@ class KPIExplorer:
         title = kpi_label(k.name)
         unit = words.unit(k.unit, self.crm.profile.currency)
         if k.by_wave:
-            waves = self.series.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
-                                          zip(self.series.index, self.series.date,
-                                              self.series.n, strict=True)])
+            drawn = self._drawn()
+            waves = drawn.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
+                                    zip(drawn.index, drawn.date, drawn.n, strict=True)])
             plots.intervals(waves, title, "survey wave", unit, target=target,
                             benchmark=benchmark, ax=ax)
         elif self.length is None:
@@ -324,8 +338,7 @@ class KPIExplorer:
                     "is in the table below", ha="center", va="center", fontsize=14,
                     transform=ax.transAxes)
         else:
-            shown = self.series.dropna(axis=1, how="all")  # groups with no data at all
-            plots.line(shown, title, self.length, unit, target=target,
+            plots.line(self._drawn(), title, self.length, unit, target=target,
                        benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
                        event=event, immature=self.immature,
                        flagged=ev.flag_label(self.crm, k.name, self.immature), ax=ax)

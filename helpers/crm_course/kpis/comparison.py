@@ -49,9 +49,11 @@ class Comparison:
     ``median_before/after`` for money and durations; ``driver`` names one record that
     alone moves the mean against the rest ('' when none); ``immature``: young records were
     left out of either period (maturity, `engine.Value.immature`); ``cut`` says how a
-    left-truncated KPI's periods were shortened to what the data's start can hold ('' when
-    they were not), also part of ``note``; ``untested`` why a KPI with records had no test
-    (too few records), also part of ``note``.
+    left-truncated KPI's periods were shortened to what the data's start can hold and, when
+    young records were left out, the days each period was measured over ('' when neither;
+    'not comparable': the days alone, the shortening being in ``note``), said by every
+    sentence of the comparison (`report.describe`); ``untested`` why a KPI
+    with records had no test (too few records), also part of ``note``.
     """
 
     kpi: str
@@ -139,9 +141,9 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
                          a.note and f"after: {a.note}") if n]
     vb, va = float(b.value), float(a.value)
     young = a.immature or b.immature
-    if young:   # the periods measured are not the ones named: say which (`describe`)
-        history = "; ".join(n for n in (history, _measured(b, a, period(*before) != stated))
-                            if n)
+    # the periods measured are not the ones named: say which (`describe`)
+    measured = _measured(b, a, period(*before) != stated) if young else ""
+    history = "; ".join(n for n in (history, measured) if n)
     restated = k.aggregation == "per period" and abs(
         months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
     if restated:  # the records of periods of different lengths are not the rates compared
@@ -151,7 +153,8 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     nan = math.nan
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
-                          "; ".join(notes) or "no value in one of the periods", immature=young)
+                          "; ".join(notes) or "no value in one of the periods", immature=young,
+                          cut=measured)  # the shortening is the reason, in ``note``
     if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
                           "; ".join(notes), immature=young, cut=history)

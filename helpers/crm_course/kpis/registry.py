@@ -125,6 +125,9 @@ class KPI:
     label: str = ""  # the KPI's name in words on every page; '' : from ``name`` (`words_of`)
     by_wave: bool = False  # measured per survey wave (charted by wave, not by period)
     needs: tuple[str, ...] | None = None  # None: the area's AREA_NEEDS
+    # tables or columns of which the KPI needs at least one (CAC: campaigns or the accounts'
+    # acquisition costs): no data when the dataset lacks them all (`table.missing_note`)
+    needs_any: tuple[str, ...] = ()
     aggregation: str = "pooled ratio"  # a key of AGGREGATIONS
     matures: bool = False  # records need the profile's maturity window to show their outcome
     # what a record must reach within that window to count ('won': a conversion); '' when
@@ -200,12 +203,17 @@ class KPI:
         return AREA_NEEDS[self.area] if self.needs is None else self.needs
 
     @property
+    def split_from(self) -> str | None:
+        """The table the KPI's groups come from: ``users`` for a split by department, region
+        or team (the record's owner or agent), ``accounts`` for one by the account's region;
+        None when it cannot be split."""
+        return {USER_GROUPINGS: "users", ACCOUNT_GROUPINGS: "accounts"}.get(self.groupings)
+
+    @property
     def reads(self) -> frozenset[str]:
-        """Tables whose rows change the KPI: `tables`, and the table its groups come from
-        (``users`` for a split by department, region or team, ``accounts`` for one by the
-        account's region)."""
-        split = {USER_GROUPINGS: "users", ACCOUNT_GROUPINGS: "accounts"}.get(self.groupings)
-        return frozenset(n.split(".")[0] for n in self.tables) | ({split} - {None})
+        """Tables whose rows change the KPI: `tables`, `needs_any`, and `split_from`."""
+        return (frozenset(n.split(".")[0] for n in self.tables + self.needs_any)
+                | ({self.split_from} - {None}))
 
     def __call__(self, crm: CRM, start, end, **kwargs):
         """Compute the KPI: ``func(crm, start, end, **options, **kwargs)``, or without
@@ -296,7 +304,8 @@ _ENTRIES = (
                   "{currency} per lead."),
     KPI("cac", "marketing", "(campaign cost + direct acquisition cost) / new customers",
         f"{MONEY} per new customer", False, marketing.cac,
-        needs=("accounts",), label="Customer acquisition cost (CAC)",
+        needs=("accounts",), needs_any=("campaigns", "accounts.acquisition_cost"),
+        label="Customer acquisition cost (CAC)",
         described="Campaign cost plus direct acquisition cost, divided by the number of new "
                   "customers, in {currency} per new customer."),
     KPI("marketing_roi", "marketing", "(margin of campaign-won deals - campaign cost) / cost",
@@ -541,6 +550,8 @@ def registry_table(kind: str | None = None, currency: str = MONEY) -> pd.DataFra
         "name": k.name, "area": k.area, "formula": k.formula,
         "unit": in_currency(k.unit, currency),
         "higher_is_better": k.higher_is_better, "groupings": ", ".join(k.groupings),
-        "needs": ", ".join(k.tables), "kind": k.kind, "aggregation": k.aggregation,
+        "needs": ", ".join(k.tables) + (f"; one of {' or '.join(k.needs_any)}"
+                                        if k.needs_any else ""),
+        "kind": k.kind, "aggregation": k.aggregation,
         "matures": k.matures, "description": k.description,
     } for k in REGISTRY.values() if kind is None or k.kind == kind])

@@ -178,8 +178,13 @@ def missing_note(crm: CRM, name: str) -> str:
     words (`schema.TABLE_WORDS`): 'no data: the dataset has no service tickets', or for an
     empty column the column and where to map it: 'no data: the dataset's service tickets
     leave the column first_response_at empty; map it in the import mapping
-    (tables.tickets.columns.first_response_at)'."""
-    missing = crm.missing(*REGISTRY[name].tables)
+    (tables.tickets.columns.first_response_at)'. A KPI needing one of several sources
+    (`KPI.needs_any`) lacks data when all of them are lacking, and names them all."""
+    k = REGISTRY[name]
+    missing = crm.missing(*k.tables)
+    either = crm.missing(*k.needs_any)
+    if k.needs_any and len(either) == len(k.needs_any):
+        missing += [m for m in either if m not in missing]
     tables = [TABLE_WORDS[m] for m in missing if "." not in m]
     said = [f"the dataset has no {join_words(tables)}"] if tables else []
     for need in (m for m in missing if "." in m):
