@@ -167,7 +167,7 @@ def sources(crm: CRM, shown: list[str] | None = None, extra: tuple[str, ...] = (
 def describe(c: ev.Comparison, unit: str) -> str:
     """The sentence for one comparison: values, change, interval and test, and the claim
     they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
-    label = kpi_label(c.kpi)
+    label = kpi_label(c.kpi, c.per) + ("," if c.per else "")  # 'Churn rate, per month,'
     b, a = format_value(c.before, unit), format_value(c.after, unit)
     if b == a and c.before != c.after and unit.endswith("hours"):  # not '2.0 to 2.0 hours'
         b, a = (hours_text(v, 2, unit) for v in (c.before, c.after))

@@ -51,7 +51,9 @@ class Comparison:
     left out of either period (maturity, `engine.Value.immature`); ``cut`` says how a
     left-truncated KPI's periods were shortened to what the data's start can hold ('' when
     they were not), also part of ``note``; ``untested`` why a KPI with records had no test
-    (too few records), also part of ``note``.
+    (too few records), also part of ``note``; ``per`` the period ``before`` and ``after``
+    are rates per ('month': a 'per period' KPI over periods of different lengths,
+    restated) or '' (each value is over its own period).
     """
 
     kpi: str
@@ -73,6 +75,7 @@ class Comparison:
     immature: bool = False
     cut: str = ""
     untested: str = ""  # why a KPI with records was 'not tested' (too few of them)
+    per: str = ""
 
 
 def _driver(before: np.ndarray, after: np.ndarray) -> str:
@@ -144,17 +147,19 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
                             if n)
     restated = k.aggregation == "per period" and abs(
         months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
+    per = "month" if restated else ""
     if restated:  # the records of periods of different lengths are not the rates compared
-        vb, nb = per_period_value(crm, name, b.first, b.last, "month")
-        va, na = per_period_value(crm, name, a.first, a.last, "month")
+        vb, nb = per_period_value(crm, name, b.first, b.last, per)
+        va, na = per_period_value(crm, name, a.first, a.last, per)
         notes += [f"before {nb}", f"after {na}"]
     nan = math.nan
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
-                          "; ".join(notes) or "no value in one of the periods", immature=young)
+                          "; ".join(notes) or "no value in one of the periods", immature=young,
+                          per=per)
     if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
-                          "; ".join(notes), immature=young, cut=history)
+                          "; ".join(notes), immature=young, cut=history, per=per)
     xb = observations(crm, name, *before)  # `before` already cut like `after`
     xa = observations(crm, name, *after)
     kind = k.test
