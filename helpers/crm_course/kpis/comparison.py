@@ -31,7 +31,10 @@ from .engine import (
     mature_end,
     months_between,
     observations,
+    per_period_counts,
     per_period_value,
+    restates,
+    target_period,
 )
 from .registry import get_kpi, kpi_label
 
@@ -124,13 +127,30 @@ def _measured(b: Value, a: Value, baseline_cut: bool) -> str:
             + (", and the baseline is cut the same way" if baseline_cut else ""))
 
 
+def _restated_per(crm: CRM, name: str, b: Value, a: Value) -> str:
+    """The period a 'per period' KPI (churn) is compared per over the measured periods
+    ``b`` and ``a``: its target's (`engine.target_period`) when either is not one such
+    period and both hold a whole one, so the values stand beside the target as
+    `kpi_table` judges them; else 'month' when the two differ in length; else '' (each
+    period's own rate, compared with its test)."""
+    if get_kpi(name).aggregation != "per period":
+        return ""
+    length = target_period(crm, name)
+    if length and any(restates(name, v.first, v.last, length) for v in (b, a)) and all(
+            per_period_counts(crm, name, v.first, v.last, length)[1] for v in (b, a)):
+        return length
+    differ = abs(months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
+    return "month" if differ else ""
+
+
 def compare(crm: CRM, name: str, before: tuple, after: tuple,
             confidence: float = CONFIDENCE) -> Comparison:
     """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
     values, the test where one exists, and the claim it allows.
 
     A 'per period' KPI over periods of different lengths is 'not comparable' unless it
-    can be restated per month (`per_period_value`), which is then compared.
+    can be restated per month (`per_period_value`), which is then compared; one judged per
+    its target's period (churn, quarterly) is compared per that period (`_restated_per`).
     """
     k = get_kpi(name)
     a = evaluate(crm, name, *after)
@@ -145,13 +165,12 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if young:   # the periods measured are not the ones named: say which (`describe`)
         history = "; ".join(n for n in (history, _measured(b, a, period(*before) != stated))
                             if n)
-    restated = k.aggregation == "per period" and abs(
-        months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
-    per = "month" if restated else ""
-    if restated:  # the records of periods of different lengths are not the rates compared
+    per = _restated_per(crm, name, b, a)
+    if per:  # the records of periods of different lengths are not the rates compared
         vb, nb = per_period_value(crm, name, b.first, b.last, per)
         va, na = per_period_value(crm, name, a.first, a.last, per)
         notes += [f"before {nb}", f"after {na}"]
+    restated = bool(per)
     nan = math.nan
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",

@@ -239,6 +239,14 @@ def restates(name: str, first: pd.Timestamp, last: pd.Timestamp, length: str | N
             and abs(months_between(first, last) - PERIOD_MONTHS[length]) >= 0.5)
 
 
+def target_period(crm: CRM, name: str) -> str | None:
+    """The period ('month', 'quarter', 'year') KPI ``name``'s recorded target is per, from
+    ``crm.kpi_targets``; None without a recorded target or period."""
+    found = crm.kpi_targets[(crm.kpi_targets.kpi == name) & crm.kpi_targets.target.notna()]
+    length = found.period.iloc[0] if len(found) and "period" in found else None
+    return length if isinstance(length, str) else None
+
+
 def observations(crm: CRM, name: str, start, end) -> np.ndarray:
     """The records behind KPI ``name`` in [start, end] after the maturity and
     left-truncation rules (`measured_span`): 0/1 for shares, hours or days for durations,

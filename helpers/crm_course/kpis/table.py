@@ -27,6 +27,7 @@ from .engine import (
     per_period_interval,
     per_period_value,
     restates,
+    target_period,
     values_interval,
 )
 from .registry import REGISTRY, kpi_names
@@ -212,10 +213,8 @@ def judged_per(crm: CRM, name: str, start, end) -> str:
     a rate per: its target's, when the KPI is judged per that period (`engine.restates`:
     it grows with the period's length, the window is not one such period, a target is
     recorded); '' when the value is over the window itself."""
-    ref = targets(crm).loc[name]
-    if math.isnan(ref.target):
-        return ""
-    return ref.period if restates(name, *period(start, end), ref.period) else ""
+    length = target_period(crm, name)
+    return length if length and restates(name, *period(start, end), length) else ""
 
 
 ALONE = "judged on the value alone"  # the note's words when no interval could be used
