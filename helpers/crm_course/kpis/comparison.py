@@ -3,8 +3,9 @@
 * **Like with like**: the earlier period is cut as far as maturity cut the later one (same
   length, same season); a duration counted at its end (the cycle of deals won in a
   period) counts only deals won late enough to have been that long, as on every page
-  (`engine.counted_from`); a 'per period' KPI over periods of different lengths is
-  restated per month.
+  (`engine.counted_from`); a 'per period' KPI is restated per its target's period when
+  a period is not one such (as `kpi_table` judges it), else per month when the two
+  differ in length (``Comparison.per`` says which).
 * **Claims**: two periods are compared with a test where the KPI has record-level
   observations (shares: two-proportion z-test; durations and money: Mann-Whitney U with a
   bootstrap interval). "improved" / "got worse" only when p < 1 - confidence; otherwise
