@@ -14,6 +14,7 @@ from crm_course import kpis, report
 from crm_course.dashboard import Dashboard, latest_values
 from crm_course.dashboard.before_after import review_result
 from crm_course.dashboard.explorer import kpi_over_time
+from crm_course.kpis import evaluation as ev
 
 # the dashboard's "latest values" cover the last quarter of its month range: these windows
 WINDOWS = [("2026-01-01", "2026-03-31"), ("2025-10-01", "2025-12-31"),
@@ -199,3 +200,38 @@ def test_first_response_by_hand_under_each_business_day(hours):
     view = review_result(crm, name)
     assert (view.before_after.before, view.before_after.after) == pytest.approx(
         (before, after))
+
+
+@pytest.mark.parametrize("which", ["staged", "sample"])
+def test_churn_reads_the_same_on_the_dashboard_and_in_the_report(which, sample,
+                                                                  sample_reports):
+    """Churn judged per its quarterly target: the dashboard's table shows the value the
+    report judges. On a staged roll-out (a 24-month review window) the table showed 27.0 %,
+    churn over the whole window, beside a quarterly 4.0 % target, while the report judged
+    the pooled quarterly rate and showed monthly rates without saying so (the review)."""
+    from crm_course.designs import get_design_crm
+    from crm_course.kpis.registry import kpi_label
+    from crm_course.report_page import render
+
+    crm = get_design_crm("staged", 23) if which == "staged" else sample
+    window = crm.period("review")
+    e = Dashboard(crm).explorer
+    e.area.value = "customers"
+    e.months.index = (0, len(e.months.options) - 1)  # the whole range: the review window
+    shown = e.table.set_index("kpi").loc["churn_rate"]
+    rep = report.assemble(crm, "all") if which == "staged" else sample_reports.report("all")
+    row = next(r for r in rep.rows if r.kpi == "churn_rate")
+    judged = kpis.kpi_table(crm, *window, kpis=["churn_rate"]).iloc[0]
+    assert shown.value == judged.value == row.comparison.after
+    assert shown.status == judged.status == row.status
+    label = kpi_label("churn_rate", row.comparison.per)
+    page = render(crm, rep) if which == "staged" else sample_reports.page("all")
+    assert f'<td data-label="KPI">{label}</td>' in page
+    if which == "staged":  # 8 quarters: judged per quarter, said so on both pages
+        assert shown.per == row.comparison.per == "quarter"
+        assert label == "Churn rate, per quarter" and label in e.latest.value
+        pooled, _ = ev.per_period_value(crm, "churn_rate", *window, "quarter")
+        assert judged.value == pooled != kpis.churn_rate(crm, *window)
+        assert "95% interval" in judged.note and judged.with_interval
+    else:  # the sample's review window is one quarter: its own rate, no restating
+        assert shown.per == row.comparison.per == "" and label == "Churn rate"

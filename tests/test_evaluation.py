@@ -76,16 +76,60 @@ def test_kpi_table_judges_churn_over_its_target_period():
     row = kpis.kpi_table(with_target, "2025-01-01", "2025-06-30",
                          kpis=["churn_rate"]).iloc[0]
     # 40 % over six months, but 20 % a quarter (4 / 20 customer-quarters), judged with its
-    # Wilson interval 8.1 % to 41.6 %: it straddles the quarterly target of 25 %
-    assert row.value == pytest.approx(0.4)
+    # Wilson interval 8.1 % to 41.6 %: it straddles the quarterly target of 25 %; the value
+    # shown is the one judged, not the half-year's 40 % beside a quarterly target
+    assert row.value == pytest.approx(0.2)
     assert row.status == "cannot tell" and row.with_interval
-    assert ("judged per quarter, the target's period: 20.0%, 95% interval 8.1% to 41.6%"
-            in row.note)
+    assert ("judged per quarter, the target's period: 20.0% a quarter, 95% interval 8.1% "
+            "to 41.6%" in row.note)
+    assert kpis.judged_per(with_target, "churn_rate", "2025-01-01", "2025-06-30") == "quarter"
     # over exactly one quarter, the rate itself is judged: Q2 = 3 / 10 = 30 %, Wilson
     # 10.8 % to 60.3 %: above 25 % but not beyond chance, so it cannot tell
     q2 = kpis.kpi_table(with_target, "2025-04-01", "2025-06-30", kpis=["churn_rate"]).iloc[0]
     assert q2.value == pytest.approx(0.3) and q2.status == "cannot tell"
     assert q2.with_interval and "judged per" not in q2.note
+    assert kpis.judged_per(with_target, "churn_rate", "2025-04-01", "2025-06-30") == ""
+
+
+def test_a_window_shorter_than_the_targets_period_is_not_judged():
+    """One month against a quarterly churn target: no value, 'no data', and the note says
+    why (the review found a 1.2 % value with status 'no data' and 'judged per quarter, the
+    target's period: nan%'); four months holding no whole calendar quarter likewise."""
+    with_target = make_crm(
+        accounts=churn_rows(), meta=HALF_YEAR,
+        kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
+                      "target_date": "2025-06-30", "period": "quarter"}])
+    month = kpis.kpi_table(with_target, "2025-02-01", "2025-02-28",
+                           kpis=["churn_rate"]).iloc[0]
+    assert math.isnan(month.value) and month.status == "no data"
+    assert month.note == ("a month is shorter than the target's period, a quarter: not "
+                          "judged against the target")
+    four = kpis.kpi_table(with_target, "2025-02-01", "2025-05-31",
+                          kpis=["churn_rate"]).iloc[0]
+    assert math.isnan(four.value) and four.status == "no data"
+    assert four.note == "the period holds no whole quarter: not judged against the target"
+    assert "nan" not in month.note + four.note
+
+
+def test_compare_restates_per_the_targets_period():
+    """Q1 (one quarter: 1 of 10 lost) against H1 (4 of 20 customer-quarters): with a
+    quarterly target both are compared per quarter, 10 % and 20 %, so they stand beside the
+    target as `kpi_table` judges them; without a target, per month (H1: 4 lost of 56
+    customer-months; Q1: 1 of 29) since the periods differ in length."""
+    with_target = make_crm(
+        accounts=churn_rows(), meta=HALF_YEAR,
+        kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
+                      "target_date": "2025-06-30", "period": "quarter"}])
+    q1, h1 = ("2025-01-01", "2025-03-31"), ("2025-01-01", "2025-06-30")
+    c = ev.compare(with_target, "churn_rate", q1, h1)
+    assert c.per == "quarter" and c.claim == "not tested"
+    assert (c.before, c.after) == (pytest.approx(0.1), pytest.approx(0.2))
+    assert c.after == kpis.kpi_table(with_target, *h1, kpis=["churn_rate"]).value.item()
+    plain = ev.compare(make_crm(accounts=churn_rows(), meta=HALF_YEAR), "churn_rate", q1, h1)
+    assert plain.per == "month"
+    assert (plain.before, plain.after) == (pytest.approx(1 / 29), pytest.approx(4 / 56))
+    same = ev.compare(with_target, "churn_rate", q1, ("2025-04-01", "2025-06-30"))
+    assert same.per == "" and same.claim != "not tested"  # one quarter each: tested
 
 
 @pytest.fixture

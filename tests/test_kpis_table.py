@@ -288,3 +288,19 @@ def test_a_target_not_yet_due_is_not_missed():
                                  pd.Timestamp("2025-01-31")) == "no target"
     whole = kpi_table(crm, "2025-01-01", "2025-06-30", kpis=["win_rate"]).status.item()
     assert whole == "cannot tell"  # 70/120: due by the period's end, judged as usual
+
+
+def test_no_note_says_nan_for_any_one_month_window(sample):
+    """Every KPI over every month of the sample: a one-month window against churn's
+    quarterly target said 'judged per quarter, the target's period: nan%' (the review);
+    it is not judged and says why, as is any value that cannot be computed."""
+    import re
+
+    for start in pd.date_range(*sample.period("all"), freq="MS"):
+        table = kpi_table(sample, start, start + pd.offsets.MonthEnd(0))
+        said = [(name, note) for name, note in zip(table.kpi, table.note, strict=True)
+                if re.search(r"\bnan\b", note, re.IGNORECASE)]
+        assert not said, (start, said)
+        churn = table.set_index("kpi").loc["churn_rate"]
+        assert math.isnan(churn.value) and churn.status == "no data", start
+        assert churn.note.startswith("a month is shorter than the target's period"), start

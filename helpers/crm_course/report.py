@@ -167,7 +167,7 @@ def sources(crm: CRM, shown: list[str] | None = None, extra: tuple[str, ...] = (
 def describe(c: ev.Comparison, unit: str) -> str:
     """The sentence for one comparison: values, change, interval and test, and the claim
     they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
-    label = kpi_label(c.kpi)
+    label = kpi_label(c.kpi, c.per) + ("," if c.per else "")  # 'Churn rate, per month,'
     # the periods were shortened (maturity, the data's start): say so where the numbers are
     cut = f" {c.cut[0].upper()}{c.cut[1:]}." if c.cut else ""
     b, a = format_value(c.before, unit), format_value(c.after, unit)

@@ -128,7 +128,7 @@ def _table_row(row: Row) -> dict:
              "not comparable": "cannot be compared"}[c.claim]
     if c.claim in ("improved", "got worse", "no clear change"):  # the test beside the word
         claim += f" ({format_p(c.p_value)})"
-    return {"label": kpi_label(row.kpi), "before": format_value(c.before, row.unit),
+    return {"label": kpi_label(row.kpi, c.per), "before": format_value(c.before, row.unit),
             "after": format_value(c.after, row.unit),
             "change": format_difference(c.difference, row.unit), "claim": claim,
             "claim_class": c.claim.replace(" ", "-"),

@@ -84,13 +84,25 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per KPI of the area: ``kpi, value, unit, target, benchmark, status, note``
-        with ``status`` 'met' / 'not met' / 'no target' / 'no data' (see `kpis.status`) and
-        ``note`` the table's (an ROI's range and pricing assumptions, `roi_notes`).
+        One row per KPI of the area: ``kpi, value, unit, target, benchmark, status, note,
+        per`` with ``status`` 'met' / 'not met' / 'no target' / 'no data' (see
+        `kpis.status`), ``note`` the table's (an ROI's range and pricing assumptions,
+        `roi_notes`) and ``per`` the period a value judged per its target's period is a
+        rate per ('quarter': churn over a longer window, `kpis.judged_per`), else ''.
     """
     first, last, _ = table_window(crm, start, end)
     table = kpis.kpi_table(crm, first, last, kpis=kpis.kpi_names(area))
-    return table[["kpi", "value", "unit", "target", "benchmark", "status", "note"]]
+    return table[["kpi", "value", "unit", "target", "benchmark", "status", "note"]].assign(
+        per=[kpis.judged_per(crm, name, first, last) for name in table.kpi])
+
+
+def period_notes(table: pd.DataFrame) -> str:
+    """The notes of the rows of ``table`` (`latest_values`) judged per their target's
+    period, one line each, HTML: the rate per period, its interval and the periods pooled,
+    or why the window is not judged."""
+    rows = table[table.per != ""]
+    return "".join(f"<p class='crm-caption'>{html(kpi_label(k, per))}: {html(n.rstrip('.'))}."
+                   "</p>" for k, per, n in zip(rows.kpi, rows.per, rows.note, strict=True))
 
 
 def roi_notes(table: pd.DataFrame, crm: CRM | None = None) -> str:
@@ -265,7 +277,8 @@ class KPIExplorer:
         else:
             self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
-            "KPI": self.table.kpi.map(kpi_label),
+            "KPI": [kpi_label(k, per) for k, per in zip(self.table.kpi, self.table.per,
+                                                         strict=True)],
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
                                                            self.table.unit, strict=True)]
                for column in ("value", "target", "benchmark")},
@@ -274,6 +287,7 @@ class KPIExplorer:
         self.latest_box.titles = (f"{words.area(k.area)}: every KPI and its status, {window}",)
         self.latest.value = (f"<h3>{html(words.area(k.area))}: {html(window)}</h3>"
                              + table_html(shown, status="status")
+                             + period_notes(self.table)
                              + roi_notes(self.table, self.crm)
                              + cut_notes(self.crm, self.table, t_first))
 

@@ -109,7 +109,7 @@ from .service import (
     post_sale_incidents_per_100_orders,
     resolution_hours,
 )
-from .table import against_measured, kpi_table, missing_note, status, targets
+from .table import against_measured, judged_per, kpi_table, missing_note, status, targets
 
 __all__ = [
     "AREAS", "GROUPINGS", "group_labels", "KPI", "REGISTRY", "GroupingError", "against_measured",
@@ -119,7 +119,7 @@ __all__ = [
     "completeness", "completeness_by_column", "compute", "cost_per_lead", "crm_roi",
     "canonical_countries", "cross_sell_rate", "csat", "data_quality_score", "duplicate_clusters",
     "duplicate_contact_rate", "feature_usage", "first_response_hours", "funnel", "get_kpi",
-    "invalid_value_rate", "invalid_values", "kpi_label", "kpi_names", "kpi_table",
+    "invalid_value_rate", "invalid_values", "judged_per", "kpi_label", "kpi_names", "kpi_table",
     "lead_conversion_eventual", "lead_conversion_rate", "margin_per_won_deal", "missing_note",
     "logins_per_user", "marketing_roi", "open_tickets", "orders_per_customer",
     "overdue_tickets", "period", "pipeline_value", "post_sale_incidents_per_100_orders",

@@ -3,8 +3,9 @@
 * **Like with like**: the earlier period is cut as far as maturity cut the later one (same
   length, same season); a duration counted at its end (the cycle of deals won in a
   period) counts only deals won late enough to have been that long, as on every page
-  (`engine.counted_from`); a 'per period' KPI over periods of different lengths is
-  restated per month.
+  (`engine.counted_from`); a 'per period' KPI is restated per its target's period when
+  a period is not one such (as `kpi_table` judges it), else per month when the two
+  differ in length (``Comparison.per`` says which).
 * **Claims**: two periods are compared with a test where the KPI has record-level
   observations (shares: two-proportion z-test; durations and money: Mann-Whitney U with a
   bootstrap interval). "improved" / "got worse" only when p < 1 - confidence; otherwise
@@ -31,7 +32,10 @@ from .engine import (
     mature_end,
     months_between,
     observations,
+    per_period_counts,
     per_period_value,
+    restates,
+    target_period,
 )
 from .registry import get_kpi, kpi_label
 
@@ -53,7 +57,9 @@ class Comparison:
     young records were left out, the days each period was measured over ('' when neither;
     'not comparable': the days alone, the shortening being in ``note``), said by every
     sentence of the comparison (`report.describe`); ``untested`` why a KPI
-    with records had no test (too few records), also part of ``note``.
+    with records had no test (too few records), also part of ``note``; ``per`` the period
+    ``before`` and ``after`` are rates per ('month': a 'per period' KPI over periods of
+    different lengths, restated) or '' (each value is over its own period).
     """
 
     kpi: str
@@ -75,6 +81,7 @@ class Comparison:
     immature: bool = False
     cut: str = ""
     untested: str = ""  # why a KPI with records was 'not tested' (too few of them)
+    per: str = ""
 
 
 def _driver(before: np.ndarray, after: np.ndarray) -> str:
@@ -123,13 +130,30 @@ def _measured(b: Value, a: Value, baseline_cut: bool) -> str:
             + (", and the baseline is cut the same way" if baseline_cut else ""))
 
 
+def _restated_per(crm: CRM, name: str, b: Value, a: Value) -> str:
+    """The period a 'per period' KPI (churn) is compared per over the measured periods
+    ``b`` and ``a``: its target's (`engine.target_period`) when either is not one such
+    period and both hold a whole one, so the values stand beside the target as
+    `kpi_table` judges them; else 'month' when the two differ in length; else '' (each
+    period's own rate, compared with its test)."""
+    if get_kpi(name).aggregation != "per period":
+        return ""
+    length = target_period(crm, name)
+    if length and any(restates(name, v.first, v.last, length) for v in (b, a)) and all(
+            per_period_counts(crm, name, v.first, v.last, length)[1] for v in (b, a)):
+        return length
+    differ = abs(months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
+    return "month" if differ else ""
+
+
 def compare(crm: CRM, name: str, before: tuple, after: tuple,
             confidence: float = CONFIDENCE) -> Comparison:
     """KPI ``name`` in the periods ``before`` and ``after`` (each (start, end)): pooled
     values, the test where one exists, and the claim it allows.
 
     A 'per period' KPI over periods of different lengths is 'not comparable' unless it
-    can be restated per month (`per_period_value`), which is then compared.
+    can be restated per month (`per_period_value`), which is then compared; one judged per
+    its target's period (churn, quarterly) is compared per that period (`_restated_per`).
     """
     k = get_kpi(name)
     a = evaluate(crm, name, *after)
@@ -144,20 +168,20 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     # the periods measured are not the ones named: say which (`describe`)
     measured = _measured(b, a, period(*before) != stated) if young else ""
     history = "; ".join(n for n in (history, measured) if n)
-    restated = k.aggregation == "per period" and abs(
-        months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
-    if restated:  # the records of periods of different lengths are not the rates compared
-        vb, nb = per_period_value(crm, name, b.first, b.last, "month")
-        va, na = per_period_value(crm, name, a.first, a.last, "month")
+    per = _restated_per(crm, name, b, a)
+    if per:  # the records of periods of different lengths are not the rates compared
+        vb, nb = per_period_value(crm, name, b.first, b.last, per)
+        va, na = per_period_value(crm, name, a.first, a.last, per)
         notes += [f"before {nb}", f"after {na}"]
+    restated = bool(per)
     nan = math.nan
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
                           "; ".join(notes) or "no value in one of the periods", immature=young,
-                          cut=measured)  # the shortening is the reason, in ``note``
+                          cut=measured, per=per)  # the shortening is the reason, in ``note``
     if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
-                          "; ".join(notes), immature=young, cut=history)
+                          "; ".join(notes), immature=young, cut=history, per=per)
     xb = observations(crm, name, *before)  # `before` already cut like `after`
     xa = observations(crm, name, *after)
     kind = k.test

@@ -228,17 +228,23 @@ def months_between(first: pd.Timestamp, last: pd.Timestamp) -> float:
     return ((last - first).days + 1) / MONTH_DAYS
 
 
-def like_period_value(crm: CRM, name: str, first: pd.Timestamp, last: pd.Timestamp,
-                      length: str | None, value: float) -> tuple[float, str]:
-    """The value to judge against a target set per ``length``: ``value`` itself unless the
-    KPI grows with the period's length and the window is not one such period, then the
-    pooled rate per ``length`` (`per_period_value`). ``name``: the KPI's name; ``length``: 'month',
-    'quarter', 'year' or None (no target period)."""
-    if REGISTRY[name].aggregation != "per period" or length is None:
-        return value, ""
-    if abs(months_between(first, last) - {"month": 1, "quarter": 3, "year": 12}[length]) < 0.5:
-        return value, ""
-    return per_period_value(crm, name, first, last, length)
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # months in one period of a target
+
+
+def restates(name: str, first: pd.Timestamp, last: pd.Timestamp, length: str | None) -> bool:
+    """Whether KPI ``name`` over [first, last] is judged per ``length`` (its target's
+    period: 'month', 'quarter', 'year' or None) rather than over the window itself: it
+    grows with the period's length and the window is not one such period."""
+    return (REGISTRY[name].aggregation == "per period" and length is not None
+            and abs(months_between(first, last) - PERIOD_MONTHS[length]) >= 0.5)
+
+
+def target_period(crm: CRM, name: str) -> str | None:
+    """The period ('month', 'quarter', 'year') KPI ``name``'s recorded target is per, from
+    ``crm.kpi_targets``; None without a recorded target or period."""
+    found = crm.kpi_targets[(crm.kpi_targets.kpi == name) & crm.kpi_targets.target.notna()]
+    length = found.period.iloc[0] if len(found) and "period" in found else None
+    return length if isinstance(length, str) else None
 
 
 def observations(crm: CRM, name: str, start, end) -> np.ndarray:

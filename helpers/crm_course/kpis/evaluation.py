@@ -31,12 +31,12 @@ from .engine import (
     counted_from,
     evaluate,
     level_interval,
-    like_period_value,
     mature_end,
     measured_span,
     months_between,
     observations,
     per_period_value,
+    restates,
     testable,
     values_interval,
 )
@@ -55,7 +55,7 @@ __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue
            "comparison_baseline", "compute", "counted_from", "evaluate", "flag_label", "flag_note",
            "group_against_others",
            "level_interval",
-           "like_period_value", "mature_end", "mean_interval", "measured_span",
-           "months_between", "observations", "over_time", "per_period_value",
+           "mature_end", "mean_interval", "measured_span",
+           "months_between", "observations", "over_time", "per_period_value", "restates",
            "same_season_baseline", "survey_waves", "testable", "values_interval",
            "whole_baseline_reason", "winback_effect", "young_note"]

@@ -527,10 +527,13 @@ def get_kpi(name: str) -> KPI:
     raise ValueError(f"name: unknown KPI {name!r}{hint} (see crm_course.kpis.kpi_names())")
 
 
-def kpi_label(name: str) -> str:
+def kpi_label(name: str, per: str = "") -> str:
     """The words every page names KPI ``name`` with: its entry's ``label`` ('cac' -> 'Customer
-    acquisition cost (CAC)'); a name not registered (an area) as `words_of` makes it."""
-    return REGISTRY[name].label if name in REGISTRY else words_of(name)
+    acquisition cost (CAC)'); a name not registered (an area) as `words_of` makes it.
+    ``per``: the period its values are rates per when they are not over the period shown
+    ('quarter' -> 'Churn rate, per quarter'; '' for none)."""
+    label = REGISTRY[name].label if name in REGISTRY else words_of(name)
+    return f"{label}, per {per}" if per else label
 
 
 def kpi_names(area: str | None = None, kind: str | None = "scalar") -> list[str]:

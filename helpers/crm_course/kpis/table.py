@@ -19,11 +19,15 @@ from ..schema import TABLE_WORDS
 from ._common import GROUPINGS, check_by, group_labels, maturity_cut, period, shared_work
 from .basis import first_year_basis, naive_roi_words
 from .engine import (
+    PERIOD_MONTHS,
     evaluate,
     level_interval,
-    like_period_value,
     measured_span,
+    months_between,
     per_period_interval,
+    per_period_value,
+    restates,
+    target_period,
     values_interval,
 )
 from .registry import REGISTRY, kpi_names
@@ -209,6 +213,15 @@ def unknown_amount_note(crm: CRM, name: str) -> str:
             "their value left out")
 
 
+def judged_per(crm: CRM, name: str, start, end) -> str:
+    """The period ('quarter') that `kpi_table`'s value of KPI ``name`` over [start, end] is
+    a rate per: its target's, when the KPI is judged per that period (`engine.restates`:
+    it grows with the period's length, the window is not one such period, a target is
+    recorded); '' when the value is over the window itself."""
+    length = target_period(crm, name)
+    return length if length and restates(name, *period(start, end), length) else ""
+
+
 ALONE = "judged on the value alone"  # the note's words when no interval could be used
 
 
@@ -231,27 +244,19 @@ def group_intervals(crm: CRM, name: str, first, last, by: str
 
 
 def _judged(crm: CRM, name: str, first, last, value: float, target: float, length,
-            by: str | None, interval: tuple | None) -> tuple[str, str, bool]:
-    """(status, how it was judged: '' or a note, whether an interval or an exact level
-    judged it) of one value (the company's, or a group's of ``by`` with its
-    ``interval``) against the target (see `kpi_table`)."""
+            by: str | None, interval: tuple | None) -> tuple[float, str, str, bool]:
+    """(value shown, status, how it was judged: '' or a note, whether an interval or an
+    exact level judged it) of one value (the company's, or a group's of ``by`` with its
+    ``interval``) against the target (see `kpi_table`): the value shown is the one judged,
+    the pooled rate per ``length`` for a KPI judged per its target's period."""
     k = REGISTRY[name]
     if math.isnan(value) or math.isnan(target):
-        return status(value, target, k.higher_is_better), "", False
-    restated, how = like_period_value(crm, name, first, last, length, value)
-    if how and by is not None:
-        return "no target", (f"its target is per {length}: a group's value over this "
-                             "period is not judged against it"), False
-    if how:
-        shown = f"{restated:.1%}" if k.unit == "share" else f"{restated:.3g}"
-        low, high = per_period_interval(crm, name, first, last, length)
-        if low is None:
-            return (status(restated, target, k.higher_is_better),
-                    f"judged per {length}, the target's period: {shown} ({how}); no interval "
-                    f"here: {ALONE}", False)
-        return (status(restated, target, k.higher_is_better, low, high),
-                f"judged per {length}, the target's period: {shown}, 95% interval "
-                f"{low:.1%} to {high:.1%} ({how})", True)
+        return value, status(value, target, k.higher_is_better), "", False
+    if restates(name, first, last, length) and by is not None:
+        return value, "no target", (f"its target is per {length}: a group's value over "
+                                    "this period is not judged against it"), False
+    if restates(name, first, last, length):
+        return _per_period(crm, name, first, last, target, length)
     if by is None:
         low, high, exact = level_interval(crm, name, first, last)
     else:
@@ -259,7 +264,32 @@ def _judged(crm: CRM, name: str, first, last, value: float, target: float, lengt
         low, high = interval if interval and interval[0] is not None else (None, None)
         exact = exact or low is not None
     how = "" if exact else f"no interval for this KPI here: {ALONE}"
-    return status(value, target, k.higher_is_better, low, high), how, bool(exact)
+    return value, status(value, target, k.higher_is_better, low, high), how, bool(exact)
+
+
+def _per_period(crm: CRM, name: str, first, last, target: float, length: str
+                ) -> tuple[float, str, str, bool]:
+    """`_judged` for KPI ``name`` judged per ``length``, its target's period: the pooled
+    rate over the window's whole periods with its interval, or NaN and 'no data' with why
+    (a window shorter than one period, or holding no whole calendar one)."""
+    k = REGISTRY[name]
+    restated, how = per_period_value(crm, name, first, last, length)
+    if math.isnan(restated):
+        months = months_between(first, last)
+        span = ("under a month" if months < 0.5 else "a month" if months < 1.5
+                else f"{months:.0f} months")
+        why = (f"{span} is shorter than the target's period, a {length}"
+               if months < PERIOD_MONTHS[length] else how)
+        return math.nan, "no data", f"{why}: not judged against the target", False
+    shown = f"{restated:.1%}" if k.unit == "share" else f"{restated:.3g}"
+    low, high = per_period_interval(crm, name, first, last, length)
+    if low is None:
+        return (restated, status(restated, target, k.higher_is_better),
+                f"judged per {length}, the target's period: {shown} a {length} ({how}); no "
+                f"interval here: {ALONE}", False)
+    return (restated, status(restated, target, k.higher_is_better, low, high),
+            f"judged per {length}, the target's period: {shown} a {length}, 95% interval "
+            f"{low:.1%} to {high:.1%} ({how})", True)
 
 
 def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.DataFrame:
@@ -292,8 +322,10 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
         (`group_intervals`). Without an interval (a KPI without records, a group of one
         record) the value alone decides, the note says 'judged on the value alone' and
         ``with_interval`` is False. A KPI that grows with the period's length (churn) is
-        judged over its target's period: over a year against a quarterly target, by the
-        pooled quarterly rate, which the note gives (a group is then not judged). A KPI
+        judged over its target's period: over a year against a quarterly target, its value
+        is the pooled quarterly rate, judged with its interval, which the note gives (a
+        group is then not judged); over a window shorter than the target's period (or
+        holding no whole one) it is not judged: NaN, 'no data' and the note says why. A KPI
         whose records need time (lead conversion) counts only records old enough at the
         data's end, and the note says when that cuts the period; a duration counted at its
         end (the sales cycle) counts only records ending late enough after the data's start
@@ -339,10 +371,11 @@ def kpi_table(crm: CRM, start, end, by: str | None = None, *, kpis=None) -> pd.D
             grouped = (group_intervals(crm, name, first, last, by)
                        if by is not None and not math.isnan(target) else {})
             for label, value in zip(labels, values, strict=True):
-                judged, how, with_interval = _judged(crm, name, first, last, float(value),
-                                                     target, length, by, grouped.get(label))
+                value, judged, how, with_interval = _judged(
+                    crm, name, first, last, float(value), target, length, by,
+                    grouped.get(label))
                 rows.append({
-                    "kpi": name, "area": k.area, by: label, "value": float(value),
+                    "kpi": name, "area": k.area, by: label, "value": value,
                     "unit": crm.profile.unit(k.unit), "baseline": baseline, "target": target,
                     "target_date": target_date, "benchmark": benchmark,
                     "status": due_status(judged, target_date, last),
