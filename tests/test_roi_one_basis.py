@@ -44,8 +44,8 @@ def test_one_figure_for_the_naive_roi_everywhere(case):
     page = report.assemble(crm)
     said = " ".join(page.payoff.sentences)
     assert f"would give {roi_text(naive)} (range" in said, name
-    assert ("(in the KPI table and on the dashboard: Naive ROI of the improvements "
-            "(before/after))") in said
+    assert ("(the naive before/after ROI of the improvements in the KPI table and on the "
+            "dashboard)") in said
 
 
 def test_leads_and_cost_cover_the_same_regions(case):

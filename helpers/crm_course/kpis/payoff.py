@@ -295,6 +295,7 @@ def _sentences(crm: CRM, table: pd.DataFrame, intervals: dict, verdict,
 def _naive_sentence(crm: CRM, table: pd.DataFrame, basis: Basis, naive) -> list[str]:
     """The naive before/after's ROI sentence ([] without one)."""
     row = table.loc["naive before/after"]
+    naive_label = get_kpi("changes_roi").label
     out = []
     if not math.isnan(row.uplift):
         rule = ev.baseline_rule(crm, (basis.first, basis.last), why=False)
@@ -303,7 +304,8 @@ def _naive_sentence(crm: CRM, table: pd.DataFrame, basis: Basis, naive) -> list[
             f"review window up to {basis.last:%d %b %Y} {rule}; "
             f"{change_text(row.uplift, 'points')}, {format_p(naive.p_value)}) would "
             f"give {roi_range(table, 'naive before/after', 'more wins')} under more wins "
-            f"(in the KPI table and on the dashboard: {get_kpi('changes_roi').label}) and "
+            f"(the {naive_label[0].lower()}{naive_label[1:]} in the KPI table and on the "
+            "dashboard) and "
             f"{roi_range(table, 'naive before/after', 'earlier wins')} under earlier wins; it "
             "cannot separate the changes from the season and the market.")
     return out

@@ -460,7 +460,7 @@ _ENTRIES = (
         needs=("changes", "opportunities", "orders"), matures=True,
         # the review's headline is the difference-in-differences ROI (`payoff`): a second
         # definition gets a second name
-        label="Naive ROI of the improvements (before/after)",
+        label="Naive before/after ROI of the improvements",
         note="first year, naive before/after without a control group: the leads a year of "
              "the regions the improvements went to, the margin per won deal of those leads "
              "and the cost of those improvements (the same regions for leads and cost)",
