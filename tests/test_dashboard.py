@@ -484,8 +484,9 @@ def test_export_explorer_names_the_empty_tables(export_app):
     assert e.chart.svg == b"" and e.chart.value == ""  # no empty chart
     assert set(e.table.status) == {"no data"} and "no target recorded" in repr(e.widget)
     e.area.value, e.grouping.value = "service", "region"
-    assert ("no data: the dataset's service tickets leave the column first_response_at empty"
-            in e.message)  # no standard field
+    assert ("no data: the service tickets have no first response time; map the column in "
+            "the import mapping: tables.tickets.columns.first_response_at"
+            in e.message)  # no standard field: in words first, then the key to type
     assert e.chart.svg == b""
     e.kpi.value = "resolution_hours"                        # computed from the export's cases
     assert e.series.notna().any().any() and e.chart.svg.startswith(b"<?xml")
