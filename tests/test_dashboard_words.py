@@ -307,3 +307,15 @@ def test_no_caption_or_row_repeats_a_unit_its_label_says(app):
 
 def test_registry_labels_are_written_as_people_write_them():
     assert kpis.kpi_label("cross_sell_rate") == "Cross-sell rate"
+
+
+def test_the_explorers_money_axes_read_with_separators(app):
+    """Review of issue 25: the pipeline value axis read 'EUR | 1e6', ticks '10000 | 15000'."""
+    e = app.explorer
+    e.area.value, e.grouping.value = "sales", WHOLE
+    e.kpi.value = "pipeline_value"
+    ticks = re.findall(r">([\d,.\u2212-]+)</text>", e.chart.svg.decode())
+    years = {str(y) for y in range(2000, 2100)}  # the date axis's labels
+    big = [t for t in ticks if t not in years and float(t.replace(",", "")) >= 1000]
+    assert big and all(re.fullmatch(r"\d{1,3}(,\d{3})+", t) for t in big), ticks
+    assert "1e6" not in e.chart.svg.decode() and "1e7" not in e.chart.svg.decode()
