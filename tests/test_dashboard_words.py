@@ -271,8 +271,9 @@ def test_the_headline_names_the_assumption_of_each_figure_and_one_payback_once(s
     p, money = w.projection, sample.profile.money
     assert p.benefits["more wins"] != p.benefits["earlier wins"]
     text = w.headline()
-    for a in ASSUMPTIONS:
-        assert f"{money(p.benefits[a])} a year {IF[a]}" in text, a
+    more, earlier = (money(p.benefits[a]) for a in ASSUMPTIONS)
+    assert (f"benefit {more} a year {IF['more wins']}, {earlier} {IF['earlier wins']}; "
+            in text), text
     assert " or " not in text.replace(IF["more wins"], "").replace(IF["earlier wins"], "")
     for cost in w.costs:
         cost.value = 0

@@ -543,9 +543,12 @@ class WhatIf:
                        "assumptions (no extra won deal is priced: more wins and earlier "
                        "wins agree)")
         else:
-            # each figure with the pricing assumption it belongs to (`value_model.IF`)
-            benefit = "benefit " + ", ".join(f"{money(p.benefits[a])} a year {IF[a]}"
-                                             for a in ASSUMPTIONS)
+            # each figure with the pricing assumption it belongs to (`value_model.IF`):
+            # 'benefit EUR 106,407 a year if every extra win is new margin (more wins),
+            # EUR 26,500 if the extra wins only come sooner (earlier wins)'
+            benefit = "benefit " + ", ".join(
+                f"{money(p.benefits[a])}{' a year' if i == 0 else ''} {IF[a]}"
+                for i, a in enumerate(ASSUMPTIONS))
         if p.cost <= 0:
             roi = "first-year ROI not defined without a cost"
         elif math.isnan(p.benefit):
