@@ -15,7 +15,7 @@ import yaml
 from kpi_fixtures import make_crm
 
 from crm_course import kpis, report
-from crm_course.data import load_crm
+from crm_course.data import CRM, load_crm
 from crm_course.importer import import_export, provenance
 from crm_course.importer.mapping import MAPPINGS_DIR
 from crm_course.kpis import records
@@ -243,6 +243,11 @@ def test_every_table_gets_a_grammatical_list_of_the_kpis_a_drop_can_bias(sample)
     assert "Win rate" in provenance.biased("opportunities", sample)
     assert "split by region of" in provenance.biased("accounts", sample)
     assert "Active user rate" in provenance.biased("users", sample)  # the sample measures it
+    bare = CRM({**sample.tables, "tickets": sample.tickets.iloc[:0]}, sample.meta)
+    assert "Case load per agent" in provenance.biased("tickets", sample)
+    assert provenance.biased("tickets", bare) == (
+        "No KPI this dataset measures reads its service tickets, so none is biased by the "
+        "loss.")
     users = [k for k in REGISTRY.values() if k.kind == "scalar" and "users" in k.reads]
     assert {"sales_per_rep", "win_rate", "case_load_per_agent"} <= {k.name for k in users}
 

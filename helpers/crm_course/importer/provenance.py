@@ -27,7 +27,7 @@ from ..kpis._common import in_period, period
 from ..kpis.baselines import comparison_baseline
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
-from ..schema import FUNNEL_STAGES
+from ..schema import FUNNEL_STAGES, TABLE_WORDS
 from .drops import undated_closed
 from .keys import PLACEHOLDER
 from .mapping import OWNERS
@@ -267,8 +267,8 @@ def biased(table: str, crm: CRM) -> str:
     said = [", ".join(kpi_label(k.name) for k in whole),
             f"the split by {by} of {_plural(len(split), 'other KPI')}" if split else ""]
     if not any(said):
-        return (f"No KPI this dataset measures reads {table}, so none is biased by the "
-                "loss.")
+        return (f"No KPI this dataset measures reads its {TABLE_WORDS[table]}, so none is "
+                "biased by the loss.")
     return (f"Unless those rows were a random sample, these can be biased: "
             f"{'; and '.join(s for s in said if s)}.")
 
