@@ -19,6 +19,7 @@ from ..kpis import kpi_label
 from ..kpis.registry import hours_text, unit_words
 from ..kpis.roi import roi_text
 from ..profile import COURSE_POLICIES, currency_of, in_currency, money
+from ..report import format_value
 
 CURRENCY = COURSE_POLICIES["currency"]  # the course's, when a caller names none
 
@@ -106,8 +107,6 @@ def reported(value, unit_name: str, currency: str = CURRENCY) -> str:
     business hours, '68.0' points); shares, scores and ROIs with their percent sign, money
     with its code ('14.1%', 'EUR 9,500'); missing -> '–'. ``unit_name``: the registry
     unit; ``currency``: the code money is shown in."""
-    from ..report import format_value  # the report imports the KPIs, not the dashboard
-
     named = in_currency(unit_name, currency)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
