@@ -71,8 +71,8 @@ def test_churn_without_churn_dates_is_not_recorded(sample):
     assert kpis.churn_rate(blind, *quarter, by="region").isna().all()
     row = kpis.kpi_table(blind, *quarter, kpis=["churn_rate"]).set_index("kpi")
     assert row.note["churn_rate"] == (
-        "no data: the dataset's customer accounts leave the column churn_date empty; map it "
-        "in the import mapping (tables.accounts.columns.churn_date)")
+        "no data: the customer accounts have no churn date; map the column in the import "
+        "mapping: tables.accounts.columns.churn_date")
 
 
 def test_kpi_table_names_the_empty_tables(export):

@@ -444,8 +444,10 @@ def test_a_design_dataset_names_its_control_group(design):
         assert (f"reminder group {rates.after:.1%}" in said
                 and f"control group {rates.before:.1%}" in said
                 and f"of {reps['control']} reps" in said)
-    else:
-        assert repr(crm.profile.design["never_treated"]) in said
+    else:  # in words, the wave's name after them (review of issue 25: "wave 'wave 4'")
+        never = crm.profile.design["never_treated"]
+        assert f"the roll-out's never-switched wave ({never})" in said
+        assert "wave 'wave" not in said and repr(never) not in said
 
 
 def test_an_ab_test_chart_shows_its_two_halves_as_the_report_compares_them():
@@ -503,7 +505,8 @@ def test_export_what_if_has_nothing_to_plan(export_app):
     w = export_app.what_if
     assert w.plan.empty and w.uplifts == [] and w.projection.cost == 0
     assert w.plan.current.dtype == float and w.plan.target.dtype == float
-    assert "changes.csv is empty" in w.headline_box.value and w.chart.svg == b""
+    assert "the dataset has no change log" in w.headline_box.value and w.chart.svg == b""
+    assert ".csv" not in w.headline_box.value
     assert repr(w.widget).startswith("What-if: No planned changes")
 
 
@@ -515,8 +518,9 @@ def test_export_explorer_names_the_empty_tables(export_app):
     assert e.chart.svg == b"" and e.chart.value == ""  # no empty chart
     assert set(e.table.status) == {"no data"} and "no target recorded" in repr(e.widget)
     e.area.value, e.grouping.value = "service", "region"
-    assert ("no data: the dataset's service tickets leave the column first_response_at empty"
-            in e.message)  # no standard field
+    assert ("no data: the service tickets have no first response time; map the column in "
+            "the import mapping: tables.tickets.columns.first_response_at"
+            in e.message)  # no standard field: in words first, then the key to type
     assert e.chart.svg == b""
     e.kpi.value = "resolution_hours"                        # computed from the export's cases
     assert e.series.notna().any().any() and e.chart.svg.startswith(b"<?xml")

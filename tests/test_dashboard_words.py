@@ -18,7 +18,7 @@ from crm_course import kpis
 from crm_course.dashboard import Dashboard
 from crm_course.dashboard.explorer import WHOLE
 from crm_course.dashboard.render import Chart
-from crm_course.dashboard.words import figures, number
+from crm_course.dashboard.words import figures, labelled, number, reported
 from crm_course.profile import MONEY
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
@@ -213,3 +213,110 @@ def test_the_data_line_writes_its_dates_as_every_other_date(app, sample):
     span = f"{first:%d %b %Y} to {last:%d %b %Y}"
     assert span in app.switch.status.value and span in app.switch.describe()
     assert not re.search(r"\d{4}-\d\d-\d\d", app.switch.status.value + app.switch.describe())
+
+
+def test_a_what_if_row_reads_at_the_reports_precision(app, sample):
+    """Review of issue 25: 'First response time, business hours | 2.027 | 1.497 | 1.500'
+    where the report writes '2.1 / 1.5 business hours': each cell is the report's figure
+    (`report.format_value`) without the unit its row names."""
+    from crm_course import report
+    from crm_course.profile import in_currency
+
+    assert reported(2.06, "business hours") == "2.1"
+    assert reported(1.497, "business hours") == "1.5"
+    assert reported(68.0, "points") == "68.0"
+    assert reported(0.321, "visits per customer-month") == "0.321"
+    assert reported(0.1414, "share") == "14.1%"
+    assert reported(9500.0, "{currency} per lead", "USD") == "USD 9,500"
+    assert reported(float("nan"), "business hours") == "–"
+    w = app.what_if
+    k = w.projection.kpis
+    rows = ROW.findall(w.summary.value)[1:]
+    assert "first_response_hours" in set(k.kpi)
+    for row, kpi, unit, values in zip(rows, k.kpi, k.unit,
+                                      k[["before", "projected", "target"]].to_numpy(),
+                                      strict=True):
+        cells = [html.unescape(TAGS.sub("", c)).strip() for c in CELL.findall(row)][1:4]
+        for cell, value in zip(cells, values, strict=True):
+            if value == value:
+                said = report.format_value(value, in_currency(unit, sample.profile.currency))
+                assert said.startswith(cell) and len(cell.rpartition(".")[2]) == len(
+                    said.split(" ")[0].rpartition(".")[2]), (kpi, cell, said)
+
+
+def test_the_uplift_below_a_slider_reads_at_the_sliders_precision(sample):
+    """Review of issue 25: the slider read '-0.53' and the assumptions below it 'uplift
+    -0.5 business hours'."""
+    from crm_course.dashboard.what_if import UPLIFT_DIGITS, WhatIf
+
+    w = WhatIf(sample)
+    i = list(w.plan.kpi).index("first_response_hours")
+    w.uplifts[i].value = -0.54
+    assert w.uplifts[i].readout_format == f".{UPLIFT_DIGITS}f" and UPLIFT_DIGITS == 2
+    assert "uplift -0.54 business hours" in w.assumptions.value
+    shares = list(w.plan.kpi).index("active_user_rate")
+    assert f"uplift +{w.uplifts[shares].value:.2f} pp" in w.assumptions.value
+
+
+def test_the_headline_names_the_assumption_of_each_figure_and_one_payback_once(sample):
+    """Review of issue 25: 'benefit EUR 313,264 or EUR 31,385 a year ... payback month 3
+    or none' did not say which pricing assumption each belongs to; with every cost at 0,
+    'payback month 1 or month 1'."""
+    from crm_course.dashboard.value_model import IF
+    from crm_course.dashboard.what_if import WhatIf
+    from crm_course.kpis.roi import ASSUMPTIONS
+
+    assert set(IF) == set(ASSUMPTIONS)
+    w = WhatIf(sample)
+    p, money = w.projection, sample.profile.money
+    assert p.benefits["more wins"] != p.benefits["earlier wins"]
+    text = w.headline()
+    more, earlier = (money(p.benefits[a]) for a in ASSUMPTIONS)
+    assert (f"benefit {more} a year {IF['more wins']}, {earlier} {IF['earlier wins']}; "
+            in text), text
+    assert " or " not in text.replace(IF["more wins"], "").replace(IF["earlier wins"], "")
+    for cost in w.costs:
+        cost.value = 0
+    text = w.headline()
+    assert "payback month 1 under both pricing assumptions" in text
+    assert "month 1 or month 1" not in text and text.count("month 1") == 1
+
+
+def test_the_what_if_without_a_change_log_names_no_file(sample):
+    """Review of issue 25: 'changes.csv is empty in this dataset' on an import; the report
+    says 'change log'."""
+    from crm_course.dashboard.what_if import WhatIf
+    from crm_course.data import CRM
+
+    crm = CRM({**sample.tables, "changes": sample.changes.iloc[:0]}, sample.meta)
+    text = WhatIf(crm).headline()
+    assert "the dataset has no change log" in text and ".csv" not in text
+
+
+def test_no_caption_or_row_repeats_a_unit_its_label_says(app):
+    """Review of issue 25: 'Post-sale incidents per 100 orders (per 100 orders) by month'."""
+    assert labelled("Post-sale incidents per 100 orders", "per 100 orders") == (
+        "Post-sale incidents per 100 orders")
+    assert labelled("First response time", "business hours") == (
+        "First response time (business hours)")
+    e = app.explorer
+    e.area.value, e.grouping.value = "service", WHOLE
+    e.kpi.value = "post_sale_incidents_per_100_orders"
+    assert e.message.startswith("Post-sale incidents per 100 orders by ")
+    assert "(per 100 orders)" not in e.message
+
+
+def test_registry_labels_are_written_as_people_write_them():
+    assert kpis.kpi_label("cross_sell_rate") == "Cross-sell rate"
+
+
+def test_the_explorers_money_axes_read_with_separators(app):
+    """Review of issue 25: the pipeline value axis read 'EUR | 1e6', ticks '10000 | 15000'."""
+    e = app.explorer
+    e.area.value, e.grouping.value = "sales", WHOLE
+    e.kpi.value = "pipeline_value"
+    ticks = re.findall(r">([\d,.\u2212-]+)</text>", e.chart.svg.decode())
+    years = {str(y) for y in range(2000, 2100)}  # the date axis's labels
+    big = [t for t in ticks if t not in years and float(t.replace(",", "")) >= 1000]
+    assert big and all(re.fullmatch(r"\d{1,3}(,\d{3})+", t) for t in big), ticks
+    assert "1e6" not in e.chart.svg.decode() and "1e7" not in e.chart.svg.decode()

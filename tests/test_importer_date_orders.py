@@ -15,7 +15,7 @@ import yaml
 from kpi_fixtures import make_crm
 
 from crm_course import kpis, report
-from crm_course.data import load_crm
+from crm_course.data import CRM, load_crm
 from crm_course.importer import import_export, provenance
 from crm_course.importer.mapping import MAPPINGS_DIR
 from crm_course.kpis import records
@@ -222,20 +222,32 @@ def test_a_users_drop_names_the_staff_kpis_and_the_splits_it_can_bias(tmp_path):
     assert len(caution) == 1
     assert caution[0].startswith("The import dropped 17% of the users rows (1 of 6; most "
                                  "for empty 'CreatedDate': users.hire_date needs a value).")
-    assert ("these can be biased: Sales per rep, Activities per rep, Case load per agent, "
-            "Active user rate, Logins per user") in caution[0]
-    assert "; and the split by department, region or team of 1" in caution[0]
+    # only KPIs this export measures: it has service cases but no usage log and no
+    # activities, so neither active user rate, logins per user nor activities per rep
+    # (review of issue 25: "can be biased" named KPIs the dataset does not measure)
+    assert crm.missing("usage_log") and not crm.missing("tickets")
+    assert crm.missing(*kpis.get_kpi("activities_per_rep").tables)
+    assert ("these can be biased: Sales per rep, Case load per agent; and the split by "
+            "department, region or team of 13 other KPIs.") in caution[0]
+    assert "Active user rate" not in caution[0] and "Logins per user" not in caution[0]
+    assert "Activities per rep" not in caution[0]
     assert "none of the KPIs" not in caution[0] and "Win rate" not in caution[0]
 
 
-def test_every_table_gets_a_grammatical_list_of_the_kpis_a_drop_can_bias():
+def test_every_table_gets_a_grammatical_list_of_the_kpis_a_drop_can_bias(sample):
     from crm_course.kpis.registry import REGISTRY
     from crm_course.schema import TABLES
     for table in TABLES:
-        said = provenance.biased(table)
+        said = provenance.biased(table, sample)
         assert said.endswith(".") and ": ." not in said and ", ;" not in said
-    assert "Win rate" in provenance.biased("opportunities")
-    assert "split by region of" in provenance.biased("accounts")
+    assert "Win rate" in provenance.biased("opportunities", sample)
+    assert "split by region of" in provenance.biased("accounts", sample)
+    assert "Active user rate" in provenance.biased("users", sample)  # the sample measures it
+    bare = CRM({**sample.tables, "tickets": sample.tickets.iloc[:0]}, sample.meta)
+    assert "Case load per agent" in provenance.biased("tickets", sample)
+    assert provenance.biased("tickets", bare) == (
+        "No KPI this dataset measures reads its service tickets, so none is biased by the "
+        "loss.")
     users = [k for k in REGISTRY.values() if k.kind == "scalar" and "users" in k.reads]
     assert {"sales_per_rep", "win_rate", "case_load_per_agent"} <= {k.name for k in users}
 

@@ -131,3 +131,30 @@ def test_only_young_points_get_the_hollow_marker():
     data.iloc[3] = np.nan   # no mature record at all in the young month
     ax = plots.line(data, "t", "month", "share", immature=young)
     assert not [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]
+
+
+@pytest.mark.parametrize("values", [[9_000.0, 15_000.0, 12_000.0], [1.0e6, 1.2e6, 1.5e6]])
+def test_money_axes_read_with_separators_and_no_offset(values):
+    """Review of issue 25: the pipeline value axis read 'EUR' with '1e6' beside it and
+    ticks '10000 | 15000'. Every value axis (dashboard and report charts share these
+    helpers) writes '15,000' and '1,200,000', with no offset or power of ten."""
+    months = pd.date_range("2025-01-01", periods=3, freq="MS")
+    for ax in (plots.line(pd.Series(values, index=months), "Pipeline value", "month", "EUR"),
+               plots.bar(pd.Series(values, index=["a", "b", "c"]), "Deal size", "region",
+                         "EUR")):
+        ax.figure.canvas.draw()
+        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        big = [t for t in ticks if float(t.replace(",", "").replace("\u2212", "-")) >= 1000]
+        assert big and all("," in t for t in big), ticks
+        assert ax.yaxis.get_offset_text().get_text() == ""
+        assert not any("e" in t for t in ticks)
+        plt.close(ax.figure)
+
+
+def test_small_values_keep_the_decimals_their_ticks_need():
+    ax = plots.bar(pd.Series([0.5, 1.5, -1.2], index=["a", "b", "c"]), "Change", "region",
+                   "business hours")
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert "0.5" in ticks and "\u22121.0" in ticks and "-0.0" not in ticks
+    plt.close(ax.figure)

@@ -75,12 +75,26 @@ def _axes(ax):
     return ax
 
 
+class Plain(mpl.ticker.ScalarFormatter):
+    """A value axis's ticks as people write numbers: thousands separators, no offset and no
+    power of ten beside the axis ('15,000', '1,200,000', '0.5'; never '1e6' or '10000');
+    the decimals matplotlib would choose for the ticks' spacing."""
+
+    def __init__(self):
+        super().__init__(useOffset=False)
+        self.set_scientific(False)
+
+    def __call__(self, x, pos=None) -> str:
+        decimals = len(super().__call__(x, pos).partition(".")[2])
+        return self.fix_minus(f"{x + 0.0:,.{decimals}f}")  # + 0.0: no '-0'
+
+
 def _label(ax, title: str, xlabel: str, ylabel: str, percent: bool, axis: str = "y"):
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if percent:
-        (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(
+        PercentFormatter(1.0) if percent else Plain())
 
 
 def reference_line(ax, value: float | None, label: str, colour: str = TARGET_COLOUR,

@@ -259,7 +259,8 @@ class KPIExplorer:
                  else f"by {self.length}")
         label = kpi_label(k.name)
         unit = words.unit(k.unit, self.crm.profile.currency)
-        self.message = f"{label} ({unit}) {shown}, {start:%b %Y} to {end:%b %Y}, {where}"
+        self.message = (f"{words.labelled(label, unit)} {shown}, {start:%b %Y} to "
+                        f"{end:%b %Y}, {where}")
         if self.immature.any():
             self.message += "; " + ev.flag_note(self.crm, k.name, self.series, self.immature)
         if by and not split:

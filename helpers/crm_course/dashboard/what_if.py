@@ -49,7 +49,6 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
 
 from .. import kpis, plots
 from ..data import CRM
@@ -61,11 +60,12 @@ from ..kpis.engine import level_interval, possible_range
 from ..kpis.payoff import action_plan, plan_roi, review_payoff
 from ..kpis.roi import ASSUMPTIONS, DONE, conversion_benefit, roi_text
 from ..kpis.roi import roi as engine_roi
-from ..schema import region_names
+from ..schema import TABLE_WORDS, region_names
 from . import words
 from .render import Chart, Panel, about, table_html
-from .value_model import priced_through, unit_step, worth
+from .value_model import IF, priced_through, unit_step, worth
 
+CHANGE_LOG = TABLE_WORDS["changes"]  # the table's words: 'change log'
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not charged to the "
                  "investment, so the ROI stops at -100 %, the whole cost")
@@ -273,6 +273,7 @@ def payback(benefit: float, cost: float) -> int | None:
 # a slider's unit after its readout, short (the line above names it in full) so the slider
 # keeps a track at 1280 px: as changes say it ('pp'), hours as 'h'
 SHORT = {"percentage points": "pp", "business hours": "h"}
+UPLIFT_DIGITS = 2  # decimals of an uplift on its slider and in the assumptions below it
 STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
 SHOWN = {"baseline year": "before", "projected": "projected", "target": "target"}
 
@@ -330,6 +331,16 @@ stated assumptions, not a result.</p>
 <p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
 behind it. A plan that pays back only when every change delivers its best case is a risky
 plan, and the review after three months is where that expectation gets checked.</p>"""
+
+
+def _paybacks(paybacks: dict) -> str:
+    """The payback month under each pricing assumption (``paybacks``: assumption -> month
+    or None), once when they agree: 'payback month 1 under both', 'payback month 3 under
+    more wins, none in year one under earlier wins'."""
+    said = {a: f"month {m}" if m else "none in year one" for a, m in paybacks.items()}
+    if len(set(said.values())) == 1:
+        return f"payback {next(iter(said.values()))} under both pricing assumptions"
+    return "payback " + ", ".join(f"{said[a]} under {a}" for a in ASSUMPTIONS)
 
 
 def _payback_words(month: int | None) -> str:
@@ -403,7 +414,8 @@ class WhatIf:
                     row.unit != "points" else words.unit(row.unit, crm.profile.currency))
             uplift = widgets.FloatSlider(
                 value=start, min=-reach, max=reach, step=step,
-                description="Uplift", readout_format=".2f", continuous_update=False,
+                description="Uplift", readout_format=f".{UPLIFT_DIGITS}f",
+                continuous_update=False,
                 tooltip=f"uplift in {unit}", style=uplift_style, layout=narrow)
             # the readout's unit right after it ('8.75 pp', '-0.61 business hours')
             readout_unit = widgets.HTML(f"<span style='{FONT}'>{html(SHORT.get(unit, unit))}"
@@ -443,8 +455,9 @@ class WhatIf:
         k = p.kpis
         self.statuses = [projected_status(self.crm, *row) for row in zip(
             k.kpi, k.before, k.projected, k.target, strict=True)]
-        # each KPI's row at one precision (`words.figures`): '57.9 | 68.0', not '57.9 | 68'
-        rows = [words.figures(values, u) for values, u in zip(
+        # each KPI at the precision the report writes it (`words.reported`): '2.1 | 1.5'
+        # business hours as the report's '2.1 / 1.5 business hours', '68.0' points
+        rows = [[words.reported(v, u, currency) for v in values] for values, u in zip(
             k[list(SHOWN.values())].to_numpy(dtype=float), k.unit, strict=True)]
         shown = pd.DataFrame({  # compact: each row names its unit once
             "KPI": [words.kpi_with_unit(n, u, currency) for n, u in zip(k.kpi, k.unit,
@@ -465,10 +478,13 @@ class WhatIf:
         self.chart.show(self._draw, self._alt(), size=CHART_SIZE)
 
     def _uplift(self, value: float, kpi: str, unit: str) -> str:
-        """An uplift with its unit: percentage points for shares and 0-1 scores."""
+        """An uplift with its unit at its slider's precision (`UPLIFT_DIGITS` decimals, as
+        the slider's readout: '-0.53 business hours'): percentage points for shares and 0-1
+        scores."""
         if unit_step(kpi)[1] == "point" and unit != "points":
-            return change_text(value, "points", 2)
-        return with_sign(value, words.number(abs(value), unit, self.crm.profile.currency))
+            return change_text(value, "points", UPLIFT_DIGITS)
+        return with_sign(value, f"{abs(value):,.{UPLIFT_DIGITS}f} "
+                                f"{words.unit(unit, self.crm.profile.currency)}")
 
     def _alt(self) -> str:
         """The chart in words."""
@@ -514,9 +530,9 @@ class WhatIf:
         if self.plan.empty:
             why = self.crm.missing("changes")
             return ("No planned changes to play through: "
-                    + ("changes.csv is empty in this dataset" if why else
-                       "no change in changes.csv names the KPI it should move")
-                    + " (the change log lists each improvement, its cost and its KPI)")
+                    + (f"the dataset has no {CHANGE_LOG}" if why else
+                       f"no change in the {CHANGE_LOG} names the KPI it should move")
+                    + f" (the {CHANGE_LOG} lists each improvement, its cost and its KPI)")
         money = self.crm.profile.money
         # one figure when the assumptions agree: nothing priced through extra won deals
         same = len({round(b, 2) for b in p.benefits.values()}) == 1
@@ -527,10 +543,12 @@ class WhatIf:
                        "assumptions (no extra won deal is priced: more wins and earlier "
                        "wins agree)")
         else:
-            # each pair in the ROI's order (more wins, earlier wins); the toggle about how
-            # the plan is priced explains the two assumptions
-            benefit = ("benefit " + " or ".join(money(p.benefits[a]) for a in ASSUMPTIONS)
-                       + " a year")
+            # each figure with the pricing assumption it belongs to (`value_model.IF`):
+            # 'benefit EUR 106,407 a year if every extra win is new margin (more wins),
+            # EUR 26,500 if the extra wins only come sooner (earlier wins)'
+            benefit = "benefit " + ", ".join(
+                f"{money(p.benefits[a])}{' a year' if i == 0 else ''} {IF[a]}"
+                for i, a in enumerate(ASSUMPTIONS))
         if p.cost <= 0:
             roi = "first-year ROI not defined without a cost"
         elif math.isnan(p.benefit):
@@ -542,9 +560,7 @@ class WhatIf:
         if math.isnan(p.benefit):
             paid = "payback unknown"
         else:
-            paid = (_payback_words(p.payback_month) if same else "payback " + " or ".join(
-                f"month {p.paybacks[a]}" if p.paybacks[a] else "none in year one"
-                for a in ASSUMPTIONS))
+            paid = (_payback_words(p.payback_month) if same else _paybacks(p.paybacks))
         unpriced = (f"; not priced: {', '.join(map(kpi_label, p.not_priced))}"
                     if p.not_priced else "")
         return (f"Projection, not a result: cost {money(p.cost)}, {benefit}; {roi}; "
@@ -574,7 +590,6 @@ class WhatIf:
                    "Projected benefit against cost, first year",
                    "month after go-live", self.crm.profile.currency, ax=ax)
         plots.reference_line(ax, p.cost, f"cost {self.crm.profile.money(p.cost)}")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xticks(p.cumulative.index[1::2])  # every second month: whole months only
         # beside the axes: inside, the cost line ran through the legend's words
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))

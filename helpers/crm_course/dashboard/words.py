@@ -19,6 +19,7 @@ from ..kpis import kpi_label
 from ..kpis.registry import hours_text, unit_words
 from ..kpis.roi import roi_text
 from ..profile import COURSE_POLICIES, currency_of, in_currency, money
+from ..report import format_value
 
 CURRENCY = COURSE_POLICIES["currency"]  # the course's, when a caller names none
 
@@ -100,12 +101,37 @@ def figures(values, unit_name: str) -> list[str]:
 MAX_DIGITS = 3  # `figures` tells values apart down to a thousandth
 
 
+def reported(value, unit_name: str, currency: str = CURRENCY) -> str:
+    """``value`` at the precision the report writes it (`report.format_value`, the one
+    formatter of a KPI's value), without the unit words a row's name gives ('2.1' for 2.06
+    business hours, '68.0' points); shares, scores and ROIs with their percent sign, money
+    with its code ('14.1%', 'EUR 9,500'); missing -> '–'. ``unit_name``: the registry
+    unit; ``currency``: the code money is shown in."""
+    named = in_currency(unit_name, currency)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = format_value(value, named)
+    if unit_name in SELF_EVIDENT or currency_of(named):
+        return text
+    return text.split(" ", 1)[0]  # the figure: '2.1 business hours' -> '2.1'
+
+
 def kpi_with_unit(name: str, unit_name: str, currency: str = CURRENCY) -> str:
-    """A KPI's name and, unless its figures show it, its unit: 'First response time,
-    business hours'; 'Lead conversion rate'. ``name``: the KPI's; ``unit_name``: its registry unit;
-    ``currency``: the code money is shown in."""
-    return kpi_label(name) if unit_name in SELF_EVIDENT else (
-        f"{kpi_label(name)}, {unit(unit_name, currency)}")
+    """A KPI's name and, unless its figures or its name show it, its unit: 'First response
+    time, business hours'; 'Lead conversion rate'; 'Post-sale incidents per 100 orders'
+    (`labelled`). ``name``: the KPI's; ``unit_name``: its registry unit; ``currency``: the
+    code money is shown in."""
+    return kpi_label(name) if unit_name in SELF_EVIDENT else labelled(
+        kpi_label(name), unit(unit_name, currency), "{label}, {unit}")
+
+
+def labelled(label: str, said: str, template: str = "{label} ({unit})") -> str:
+    """``label`` with its unit in words ``said`` by ``template``, or ``label`` alone when it
+    already says that unit ('Post-sale incidents per 100 orders', never '... (per 100
+    orders)')."""
+    if said.lower() in label.lower():
+        return label
+    return template.format(label=label, unit=said)
 
 
 def counted(n, noun: str) -> str:

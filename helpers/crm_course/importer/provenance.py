@@ -27,7 +27,7 @@ from ..kpis._common import in_period, period
 from ..kpis.baselines import comparison_baseline
 from ..kpis.date_order import impossible
 from ..kpis.registry import REGISTRY, kpi_label
-from ..schema import FUNNEL_STAGES
+from ..schema import FUNNEL_STAGES, TABLE_WORDS
 from .drops import undated_closed
 from .keys import PLACEHOLDER
 from .mapping import OWNERS
@@ -172,7 +172,7 @@ def cautions(crm: CRM, windows=None) -> list[str]:
             continue
         out.append(f"The import dropped {dropped / read:.0%} of the {name} rows "
                    f"({dropped:,} of {read:,}; most for {next(iter(lost))}). "
-                   f"{biased(name)} The rows are listed in import_report.md.")
+                   f"{biased(name, crm)} The rows are listed in import_report.md.")
     return out
 
 
@@ -254,10 +254,12 @@ def _rep_sentence(reps: int, window: tuple, name: str | None, share: float,
             f"rest is owned {' and '.join(filter(None, whose))} (see import_report.md).")
 
 
-def biased(table: str) -> str:
+def biased(table: str, crm: CRM) -> str:
     """Which KPIs a non-random loss of ``table``'s rows can bias, in one sentence: those
-    computed from it, and the splits that take their groups from it (`KPI.reads`)."""
-    scalar = [k for k in REGISTRY.values() if k.kind == "scalar" and table in k.reads]
+    computed from it, and the splits that take their groups from it (`KPI.reads`), among
+    the KPIs ``crm`` measures (none whose tables or columns it lacks, `CRM.missing`)."""
+    scalar = [k for k in REGISTRY.values() if k.kind == "scalar" and table in k.reads
+              and not crm.missing(*k.tables)]
     whole = [k for k in scalar if table in {n.split(".")[0] for n in k.tables}]
     split = [k for k in scalar if k not in whole]
     by = list(dict.fromkeys(g for k in split for g in k.groupings))
@@ -265,7 +267,8 @@ def biased(table: str) -> str:
     said = [", ".join(kpi_label(k.name) for k in whole),
             f"the split by {by} of {_plural(len(split), 'other KPI')}" if split else ""]
     if not any(said):
-        return f"No KPI of the course reads {table}, so none is biased by the loss."
+        return (f"No KPI this dataset measures reads its {TABLE_WORDS[table]}, so none is "
+                "biased by the loss.")
     return (f"Unless those rows were a random sample, these can be biased: "
             f"{'; and '.join(s for s in said if s)}.")
 

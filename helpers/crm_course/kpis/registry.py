@@ -385,6 +385,7 @@ _ENTRIES = (
         described="Average revenue of an order, in {currency}."),
     KPI("cross_sell_rate", "customers", "buyers from 2+ product categories / buyers",
         "share", True, customers.cross_sell_rate, A, aggregation="per period",
+        label="Cross-sell rate",
         described="Percentage of the period's buyers who bought from two or more product "
                   "categories."),
     KPI("clv_simple", "customers", "AOV x orders per year x margin rate x lifespan",

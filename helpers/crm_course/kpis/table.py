@@ -180,10 +180,10 @@ def crm_roi_words(crm: CRM, first, last, confidence: float = CONFIDENCE) -> str:
 def missing_note(crm: CRM, name: str) -> str:
     """'' when the KPI ``name`` can be computed from ``crm``; else what the dataset lacks in
     words (`schema.TABLE_WORDS`): 'no data: the dataset has no service tickets', or for an
-    empty column the column and where to map it: 'no data: the dataset's service tickets
-    leave the column first_response_at empty; map it in the import mapping
-    (tables.tickets.columns.first_response_at)'. A KPI needing one of several sources
-    (`KPI.needs_any`) lacks data when all of them are lacking, and names them all."""
+    empty column the column in words (`column_words`) and then the mapping key to type:
+    'no data: the service tickets have no first response time; map the column in the
+    import mapping: tables.tickets.columns.first_response_at'. A KPI needing one of several
+    sources (`KPI.needs_any`) lacks data when all of them are lacking, and names them all."""
     k = REGISTRY[name]
     missing = crm.missing(*k.tables)
     either = crm.missing(*k.needs_any)
@@ -193,9 +193,17 @@ def missing_note(crm: CRM, name: str) -> str:
     said = [f"the dataset has no {join_words(tables)}"] if tables else []
     for need in (m for m in missing if "." in m):
         table, column = need.split(".")
-        said.append(f"the dataset's {TABLE_WORDS[table]} leave the column {column} empty; "
-                    f"map it in the import mapping (tables.{table}.columns.{column})")
+        said.append(f"the {TABLE_WORDS[table]} have no {column_words(column)}; map the "
+                    f"column in the import mapping: tables.{table}.columns.{column}")
     return f"no data: {'; '.join(said)}" if said else ""
+
+
+def column_words(column: str) -> str:
+    """A column's name in words: 'churn_date' -> 'churn date', 'first_response_at' ->
+    'first response time'. ``column``: the schema's column name."""
+    if column.endswith("_at"):
+        column = column.removesuffix("_at") + "_time"
+    return column.replace("_", " ")
 
 
 def join_words(items: list[str]) -> str:

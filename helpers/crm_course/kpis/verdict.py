@@ -195,8 +195,8 @@ def _no_control_region(crm: CRM, kpi: str, label: str, confidence: float) -> str
     roll-out's never-switched wave; any other dataset has no control group."""
     design = crm.profile.design or {}
     groups = {"ab": "the sales reps of the A/B test's control half, kept without the reminder",
-              "staged": f"the sales reps of the roll-out's wave {design.get('never_treated')!r}, "
-                        "never switched"}
+              "staged": "the sales reps of the roll-out's never-switched wave "
+                        f"({design.get('never_treated')})"}
     if design.get("name") not in groups:
         return (f"{label}: there is no control group in this dataset, so no change can be "
                 "separated from everything else that happened in the same months (season, "
