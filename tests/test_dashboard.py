@@ -622,7 +622,7 @@ def test_what_if_without_targets_or_orders(sample):
     assert w.projection.benefit == 0 and w.projection.payback_month is None
     w.uplifts[0].value = 2.0  # active users: priced through lead conversion, not here
     assert w.projection.benefit == 0 and w.projection.not_priced == ("active_user_rate",)
-    assert "not priced: Active user rate" in w.headline_box.value
+    assert "Not priced: Active user rate." in w.headline_box.value
     assert "nan" not in w.summary.value.lower()
     assert "no target recorded" in repr(w.widget)
 

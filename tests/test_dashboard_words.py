@@ -264,21 +264,22 @@ def test_the_headline_names_the_assumption_of_each_figure_and_one_payback_once(s
     'payback month 1 or month 1'."""
     from crm_course.dashboard.value_model import IF
     from crm_course.dashboard.what_if import WhatIf
-    from crm_course.kpis.roi import ASSUMPTIONS
+    from crm_course.kpis.roi import ASSUMPTIONS, roi_text
 
     assert set(IF) == set(ASSUMPTIONS)
     w = WhatIf(sample)
     p, money = w.projection, sample.profile.money
     assert p.benefits["more wins"] != p.benefits["earlier wins"]
     text = w.headline()
-    more, earlier = (money(p.benefits[a]) for a in ASSUMPTIONS)
-    assert (f"benefit {more} a year {IF['more wins']}, {earlier} {IF['earlier wins']}; "
-            in text), text
-    assert " or " not in text.replace(IF["more wins"], "").replace(IF["earlier wins"], "")
+    for a in ASSUMPTIONS:  # each figure after the assumption it holds under
+        assert (f"{IF[a][0].upper()}{IF[a][1:]}: benefit {money(p.benefits[a])}, "
+                f"ROI {roi_text(p.rois[a])}, ") in text, text
+    assert " or " not in text
     for cost in w.costs:
         cost.value = 0
-    text = w.headline()
-    assert "payback month 1 under both pricing assumptions" in text
+    text = w.headline()  # what both give, once
+    assert "Under both pricing assumptions: ROI not defined without a cost, payback " \
+           "month 1." in text, text
     assert "month 1 or month 1" not in text and text.count("month 1") == 1
 
 
@@ -299,6 +300,8 @@ def test_no_caption_or_row_repeats_a_unit_its_label_says(app):
         "Post-sale incidents per 100 orders")
     assert labelled("First response time", "business hours") == (
         "First response time (business hours)")
+    assert labelled("Activities per rep", "activities per rep-month", "{label}, {unit}") == (
+        "Activities per rep, per rep-month")  # the counted thing once
     e = app.explorer
     e.area.value, e.grouping.value = "service", WHOLE
     e.kpi.value = "post_sale_incidents_per_100_orders"

@@ -354,14 +354,16 @@ def test_the_projection_states_both_assumptions_and_the_measured_roi_beside_it(s
     tell" ones."""
     from claims import dataset
 
+    from crm_course.dashboard.value_model import IF
     from crm_course.kpis.payoff import review_payoff, roi_range
     from crm_course.kpis.roi import ASSUMPTIONS, roi_text
     crm = sample if effect is None else dataset(72905, effect=0)
     w = WhatIf(crm)
     text, p = w.describe(), w.projection
-    assert "Projection, not a result" in text
+    assert "Projection for the first year, not a result" in text
     for a in ASSUMPTIONS:
-        assert f"{roi_text(p.rois[a])} under {a}" in text, a
+        assert f"{IF[a][0].upper()}{IF[a][1:]}: benefit {crm.profile.money(p.benefits[a])}, " \
+               f"ROI {roi_text(p.rois[a])}" in text, a
     assert p.rois["earlier wins"] < p.rois["more wins"]
     payoff = review_payoff(crm)
     t = payoff.table
@@ -378,7 +380,7 @@ def test_the_projection_states_both_assumptions_and_the_measured_roi_beside_it(s
         assert "cannot separate the changes from the season and the market" in text
         assert f"{roi_range(t, 'difference-in-differences', 'more wins')}" in text
         assert "p = " in w.measured_text
-    assert text.index("Projection, not a result") < text.index("Measured, not projected")
+    assert text.index("Projection for the first") < text.index("Measured, not projected")
     # on the page: the projection first, the measured result in the first toggle below it
     assert w.measured_text in html.unescape(w.measured_box.children[0].value)
     assert w.measured_box.layout.display is None

@@ -333,22 +333,6 @@ behind it. A plan that pays back only when every change delivers its best case i
 plan, and the review after three months is where that expectation gets checked.</p>"""
 
 
-def _paybacks(paybacks: dict) -> str:
-    """The payback month under each pricing assumption (``paybacks``: assumption -> month
-    or None), once when they agree: 'payback month 1 under both', 'payback month 3 under
-    more wins, none in year one under earlier wins'."""
-    said = {a: f"month {m}" if m else "none in year one" for a, m in paybacks.items()}
-    if len(set(said.values())) == 1:
-        return f"payback {next(iter(said.values()))} under both pricing assumptions"
-    return "payback " + ", ".join(f"{said[a]} under {a}" for a in ASSUMPTIONS)
-
-
-def _payback_words(month: int | None) -> str:
-    """A payback month in words: 'pays back in month 5' or 'does not pay back within a
-    year' (None)."""
-    return f"pays back in month {month}" if month else "does not pay back within a year"
-
-
 class WhatIf:
     """The what-if view.
 
@@ -427,9 +411,10 @@ class WhatIf:
                                        continuous_update=False,
                                        readout_format=",.0f",
                                        style=cost_style, layout=rest)
+            moved = words.labelled(kpi_label(row.kpi), unit, "{label}, {unit}")
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
-                                 f"({html(row.status)}) · {html(kpi_label(row.kpi))}, "
-                                 f"{html(unit)}</span>", style=label_style, layout=line)
+                                 f"({html(row.status)}) · {html(moved)}</span>",
+                                 style=label_style, layout=line)
             rows += [label, widgets.HBox([uplift, readout_unit, cost], layout=line)]
             self.uplifts.append(uplift)
             self.costs.append(cost)
@@ -534,37 +519,35 @@ class WhatIf:
                        f"no change in the {CHANGE_LOG} names the KPI it should move")
                     + f" (the {CHANGE_LOG} lists each improvement, its cost and its KPI)")
         money = self.crm.profile.money
-        # one figure when the assumptions agree: nothing priced through extra won deals
-        same = len({round(b, 2) for b in p.benefits.values()}) == 1
-        if math.isnan(p.benefit):
-            benefit = "benefit not priced (the data cannot price the KPIs of this plan)"
-        elif same:
-            benefit = (f"projected benefit {money(p.benefit)} a year under both pricing "
-                       "assumptions (no extra won deal is priced: more wins and earlier "
-                       "wins agree)")
-        else:
-            # each figure with the pricing assumption it belongs to (`value_model.IF`):
-            # 'benefit EUR 106,407 a year if every extra win is new margin (more wins),
-            # EUR 26,500 if the extra wins only come sooner (earlier wins)'
-            benefit = "benefit " + ", ".join(
-                f"{money(p.benefits[a])}{' a year' if i == 0 else ''} {IF[a]}"
-                for i, a in enumerate(ASSUMPTIONS))
-        if p.cost <= 0:
-            roi = "first-year ROI not defined without a cost"
-        elif math.isnan(p.benefit):
-            roi = "first-year ROI not defined"
-        else:
-            roi = "first-year ROI " + (roi_text(p.roi) if same else ", ".join(
-                f"{roi_text(p.rois[a])} under {a}" for a in ASSUMPTIONS)) + (
-                f" ({NEGATIVE_PLAN})" if p.benefit < 0 else "")
-        if math.isnan(p.benefit):
-            paid = "payback unknown"
-        else:
-            paid = (_payback_words(p.payback_month) if same else _paybacks(p.paybacks))
-        unpriced = (f"; not priced: {', '.join(map(kpi_label, p.not_priced))}"
+        lead = f"Projection for the first year, not a result: cost {money(p.cost)}"
+        unpriced = (f" Not priced: {', '.join(map(kpi_label, p.not_priced))}."
                     if p.not_priced else "")
-        return (f"Projection, not a result: cost {money(p.cost)}, {benefit}; {roi}; "
-                f"{paid}{unpriced}")
+        if math.isnan(p.benefit):
+            return (f"{lead}; benefit not priced (the data cannot price the KPIs of this "
+                    f"plan), so ROI and payback unknown.{unpriced}")
+
+        def outcome(a: str) -> list[str]:
+            """Benefit, ROI and payback under pricing assumption ``a``."""
+            roi = ("ROI not defined without a cost" if p.cost <= 0 else
+                   f"ROI {roi_text(p.rois[a])}" + (
+                       f" ({NEGATIVE_PLAN})" if p.benefits[a] < 0 else ""))
+            month = p.paybacks[a]
+            return [f"benefit {money(p.benefits[a])}", roi,
+                    f"payback month {month}" if month else "no payback in the year"]
+
+        # each figure beside the pricing assumption it belongs to (`value_model.IF`); what
+        # both assumptions give, once: nothing priced through extra won deals, no cost
+        each = {a: outcome(a) for a in ASSUMPTIONS}
+        both = [part for part in next(iter(each.values())) if all(
+            part in parts for parts in each.values())]
+        own = {a: [x for x in parts if x not in both] for a, parts in each.items()}
+        said = [f"{IF[a][0].upper()}{IF[a][1:]}: {', '.join(parts)}"
+                for a, parts in own.items() if parts]
+        if both:
+            said.append("Under both pricing assumptions"
+                        + (" (no extra won deal is priced: more wins and earlier wins "
+                           "agree)" if not said else "") + ": " + ", ".join(both))
+        return f"{lead}. " + ". ".join(said) + "." + unpriced
 
     def measured(self) -> str:
         """For the changes already done, the ROI the review measured, in the review's own

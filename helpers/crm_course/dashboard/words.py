@@ -128,9 +128,13 @@ def kpi_with_unit(name: str, unit_name: str, currency: str = CURRENCY) -> str:
 def labelled(label: str, said: str, template: str = "{label} ({unit})") -> str:
     """``label`` with its unit in words ``said`` by ``template``, or ``label`` alone when it
     already says that unit ('Post-sale incidents per 100 orders', never '... (per 100
-    orders)')."""
+    orders)'); a unit that starts with what the label counts keeps only the rest
+    ('Activities per rep, per rep-month', never '..., activities per rep-month')."""
     if said.lower() in label.lower():
         return label
+    counted_thing, _, rest = said.partition(" ")
+    if rest and label.split(" ", 1)[0].lower() == counted_thing.lower():
+        said = rest
     return template.format(label=label, unit=said)
 
 
