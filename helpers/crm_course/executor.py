@@ -289,15 +289,22 @@ def execute_in_place(path: Path, timeout: int = 600) -> None:
 
     Runs the way nbval will compare it: kernel in the notebook's folder, default data,
     ``PYTHONHASHSEED=0``, no timing metadata, the exercise event log in a throw-away
-    folder, matplotlib's default (inline) backend. Raises RuntimeError naming the cell.
-    ``path``: the notebook; ``timeout``: seconds per cell.
+    folder, matplotlib's default (inline) backend; consecutive prints of a cell as one
+    output (how the kernel split them depends on timing: same run, same bytes). Raises
+    RuntimeError naming the cell. ``path``: the notebook; ``timeout``: seconds per cell.
     """
+    import nbformat
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
     with tempfile.TemporaryDirectory(prefix="crm-execute-") as home:
         run = execute(path, path, engine="nbclient", cell_timeout=timeout,
                       record_timing=False, env={HOME_ENV: home,
                                                 "PYTHONHASHSEED": "0", "MPLBACKEND": None})
     if run.error:
         raise RuntimeError(f"{path}: {run.error}")
+    nb = nbformat.read(path, as_version=4)
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
+    nbformat.write(nb, path)
 
 
 # --------------------------------------------------------------------------- child side
