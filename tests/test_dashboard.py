@@ -158,7 +158,7 @@ def test_explorer_table_at_the_data_start_is_the_reports_baseline(app, sample_re
 def test_before_after_matches_the_review_functions(app, sample):
     r = app.review
     # the report's comparison (same baseline rule) and the engine's verdict, nothing else
-    r.kpi.value, r.confidence.value = "lead_conversion_rate", 0.95
+    r.kpi.value = "lead_conversion_rate"
     window = sample.period("review")
     baseline, _ = ev.comparison_baseline(sample, window)
     test = ev.compare(sample, "lead_conversion_rate", baseline, window)
@@ -166,10 +166,18 @@ def test_before_after_matches_the_review_functions(app, sample):
     assert r.result.verdict == causal_verdict(sample, "lead_conversion_rate")
     assert ev.baseline_rule(sample, window) in r.result.sentences[0]
     assert r.result.groups.shape == (2, 2)
-    width95 = r.result.effect_high - r.result.effect_low
-    r.confidence.value = 0.99
-    assert r.result.effect_high - r.result.effect_low > width95
-    assert "99% interval" in r.words.value
+    # one confidence, the report's: no control on the page to judge at another level
+    # (review of issue 25: at 90% the view said "an improvement beyond chance" where the
+    # report, at 95%, said "no clear change (chance)" for the same p = 0.091)
+    import ipywidgets as widgets
+
+    def controls(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from controls(child)
+    assert [c.description for c in controls(r.widget) if isinstance(
+        c, widgets.ToggleButtons)] == ["KPI"]
+    assert "95% interval" in r.words.value and "99% interval" not in r.words.value
 
 
 def test_before_after_response_time_is_a_relative_change(app):
@@ -400,16 +408,14 @@ def test_export_before_after_without_a_control_group(export_app):
     r = export_app.review
     crm = export_app.review.crm
     assert crm.meta["control_region"] is None
-    for confidence in (0.9, 0.99):  # confidence outside: one update per KPI, not three
-        r.confidence.value = confidence
-        for key in measures(crm):
-            r.kpi.value = key
-            result = r.result
-            assert result.did is None and np.isnan(result.effect)
-            assert list(result.groups.index) == ["all regions"]  # none is the control
-            assert list(result.groups.columns) == ["before go-live", "after go-live"]
-            assert "no control group" in result.sentences[-1]
-            assert r.chart.svg.startswith(b"<?xml")
+    for key in measures(crm):
+        r.kpi.value = key
+        result = r.result
+        assert result.did is None and np.isnan(result.effect)
+        assert list(result.groups.index) == ["all regions"]  # none is the control
+        assert list(result.groups.columns) == ["before go-live", "after go-live"]
+        assert "no control group" in result.sentences[-1]
+        assert r.chart.svg.startswith(b"<?xml")
     r.kpi.value = "lead_conversion_rate"
     leads = rv.lead_outcomes(crm)  # every lead is treated; the chart: all before go-live
     first, _ = crm.period("all")

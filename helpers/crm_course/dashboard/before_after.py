@@ -50,7 +50,6 @@ from .render import Chart, Panel, about
 if TYPE_CHECKING:
     from ..designs import Estimate
 
-CONFIDENCES = (("90%", 0.90), ("95%", 0.95), ("99%", 0.99))
 CHART_SIZE = (5.6, 3.4)  # inches: beside the verdict; every text 16 px and more at 1280
 LABEL_PT = 16  # the line-end labels and the two-line title (`render.MIN_TEXT_PT`)
 LABEL_CHARS = 24  # a line-end label wraps after this many characters
@@ -295,8 +294,8 @@ review window with the report's baseline; the second is the course's verdict on 
 and the toggle beside it lists the checks behind it: the difference-in-differences estimate
 with its interval (the more cautious of errors clustered by region and by the person who
 handled each record), randomisation over the regions, the pre-trend, a placebo date and the
-smallest effect this design could detect. Switch the confidence level to show how the
-interval widens.</p>
+smallest effect this design could detect. Every interval and verdict is at the report's
+95% confidence, so this view and the report judge each comparison the same way.</p>
 <p>On an A/B test's data the chart of the KPI the test targeted shows what the test compares
 instead: the share of leads won by the sales reps given the reminder and by the control
 half, before the test and during it, and the difference of the two during the test with its
@@ -339,7 +338,9 @@ def _label(value: str, name: str) -> str:
 class BeforeAfter:
     """The before/after view.
 
-    Widgets: ``kpi`` (a key of `measures`) and ``confidence``. State after every change:
+    Widget: ``kpi`` (a key of `measures`); every verdict at the report's confidence
+    (`inference.CONFIDENCE`), so the view and the report never judge one comparison
+    differently. State after every change:
     ``result`` (`review_result`), ``chart`` and ``words`` (Chart and HTML widgets: the
     before/after sentence and the verdict's conclusion) and ``checks_box`` (the verdict's
     checks, behind a toggle; hidden when no check could be made).
@@ -347,13 +348,11 @@ class BeforeAfter:
 
     def __init__(self, crm: CRM):
         self.kpi = widgets.ToggleButtons(description="KPI")
-        self.confidence = widgets.ToggleButtons(options=CONFIDENCES, value=0.95,
-                                                description="Confidence")
         self.chart = Chart(layout=widgets.Layout(flex="1 1 55%"))
         self.words = widgets.HTML()
         self.checks_box = about("The checks behind the verdict", "")
         self.result: ReviewResult | None = None
-        self.widget = Panel([widgets.HBox([self.kpi, self.confidence],
+        self.widget = Panel([widgets.HBox([self.kpi],
                                           layout=widgets.Layout(flex_flow="row wrap")),
                              widgets.HBox([self.chart, widgets.VBox(
                                  [self.words, self.checks_box],
@@ -361,14 +360,13 @@ class BeforeAfter:
                              about("About this view", ABOUT)],
                             self.describe, name="review")
         self._offering = False  # True while the KPI buttons are replaced (`set_crm`)
-        for control in (self.kpi, self.confidence):
-            control.observe(lambda _: self._offering or self.update(), "value")
+        self.kpi.observe(lambda _: self._offering or self.update(), "value")
         self.set_crm(crm)
 
     def set_crm(self, crm: CRM) -> None:
         """Review another data set: offer its KPIs (`measures`)."""
         self.crm = crm
-        self._results: dict[tuple[str, float], ReviewResult] = {}
+        self._results: dict[str, ReviewResult] = {}
         offered = measures(crm)
         kept = self.kpi.value if self.kpi.value in offered else next(iter(offered), None)
         self._offering = True
@@ -383,7 +381,7 @@ class BeforeAfter:
         """Recompute the tests, chart and sentences for the current widget values; with no
         KPI to offer, say why instead (`nothing_to_compare`)."""
         offered = self.kpi.value is not None
-        for shown in (self.kpi, self.confidence, self.chart):
+        for shown in (self.kpi, self.chart):
             shown.layout.display = None if offered else "none"
         if not offered:
             self.result = None
@@ -391,9 +389,9 @@ class BeforeAfter:
                                 f"{html.escape(nothing_to_compare(self.crm))}</p>")
             self.checks_box.layout.display = "none"
             return
-        key = (self.kpi.value, self.confidence.value)
+        key = self.kpi.value
         if key not in self._results:
-            self._results[key] = review_result(self.crm, *key)
+            self._results[key] = review_result(self.crm, key)
         self.result = r = self._results[key]
         self.chart.show(self._draw, self._alt(), CHART_SIZE)
         # on screen: the before/after sentence and the verdict's conclusion; the checks
@@ -416,7 +414,7 @@ class BeforeAfter:
         """The difference-in-differences with its interval: '+7.4 pp, 95% interval +0.5 pp
         to +14.3 pp'."""
         v, r = self.result.verdict, self.result
-        return (f"{change_text(r.effect, v.scale)}, {self.confidence.value:.0%} interval "
+        return (f"{change_text(r.effect, v.scale)}, {CONFIDENCE:.0%} interval "
                 f"{change_text(r.effect_low, v.scale)} to "
                 f"{change_text(r.effect_high, v.scale)}")
 
@@ -424,7 +422,7 @@ class BeforeAfter:
         """An A/B test's difference of the halves with its interval (`designs.experiment.
         clustered`, as the report's verdict): '+3.8 pp, 95% interval +1.9 pp to +5.8 pp'."""
         t = self.result.test
-        return (f"{change_text(t.effect, 'points')}, {self.confidence.value:.0%} interval "
+        return (f"{change_text(t.effect, 'points')}, {CONFIDENCE:.0%} interval "
                 f"{change_text(t.ci_low, 'points')} to {change_text(t.ci_high, 'points')}")
 
     def _alt(self) -> str:
