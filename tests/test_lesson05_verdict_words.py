@@ -87,11 +87,11 @@ def test_the_interface_update_is_judged_on_interface_only_users(lesson):
                       r"([+-][\d.]+) to ([+-][\d.]+), (p [=<] [\d.]+)", survey)
     assert alone and "trained users minus control" in survey
     nine = printed(cells["c42"])
-    update = next(line for line in nine.splitlines() if "(sus_score)" in line)
+    update = next(line for line in nine.splitlines() if "(SUS score)" in line)
     assert (f"interface-only users minus control region {alone.group(1)} "
             f"({alone.group(2)} to {alone.group(3)}, {alone.group(4)})") in update
     assert "trained" not in update
-    training = next(line for line in nine.splitlines() if "(active_user_rate)" in line)
+    training = next(line for line in nine.splitlines() if "(Active user rate)" in line)
     assert "would mix both changes and could credit neither alone" in training
 
 
