@@ -28,7 +28,7 @@ from test_dashboard_browser import (
 
 from crm_course.dashboard import WhatIf
 from crm_course.dashboard.serve import environment, voila_command
-from crm_course.dashboard.what_if import NEGATIVE_PLAN
+from crm_course.dashboard.what_if import LOSS
 
 pytestmark = [
     pytest.mark.browser,
@@ -106,13 +106,15 @@ def _number(text: str) -> float:
 
 
 def _page_state(page) -> tuple[list[float], list[float], str, list[list[str]]]:
-    """Uplift and cost slider values, headline and [KPI, status] rows as the page shows."""
+    """Uplift slider and cost box values, headline and [KPI, status] rows as the page
+    shows."""
     view = page.locator(".crm-what-if")
-    readouts = [_number(t) for t in view.locator(".widget-readout").all_inner_texts()]
+    uplifts = [_number(t) for t in view.locator(".widget-readout").all_inner_texts()]
+    costs = [_number(box.input_value()) for box in view.locator(".widget-text input").all()]
     rows = view.locator("table.crm-table tbody tr")
     table = [[row.locator("td").nth(0).inner_text(), row.locator("td").nth(4).inner_text()]
              for row in rows.all()]
-    return (readouts[0::2], readouts[1::2], view.locator(".crm-headline").inner_text(), table)
+    return (uplifts, costs, view.locator(".crm-headline").inner_text(), table)
 
 
 def _model(sample, uplifts: list[float], costs: list[float]) -> WhatIf:
@@ -130,9 +132,12 @@ def _model_rows(model: WhatIf) -> list[list[str]]:
             for n, u, s in zip(k.kpi, k.unit, model.statuses, strict=True)]
 
 
-def _type_into(page, slider: int, value: str) -> None:
-    """Type ``value`` into the readout of the what-if view's ``slider``-th slider."""
-    readout = page.locator(".crm-what-if .widget-readout").nth(slider)
+def _type_into(page, field: int, value: str) -> None:
+    """Type ``value`` into the what-if view's ``field``-th field: 2k the readout of change
+    k's uplift slider, 2k + 1 its cost box."""
+    k, cost = divmod(field, 2)
+    readout = page.locator(".crm-what-if " + (".widget-text input" if cost else
+                                              ".widget-readout")).nth(k)
     readout.click()
     page.keyboard.press("Control+A")
     page.keyboard.type(value)
@@ -186,7 +191,7 @@ def test_what_if_page_shows_the_models_numbers_default_and_moved(server, chromiu
             if kpi == "lead_conversion_rate":
                 _type_into(page, 2 * k, "-5")
         worst = _agrees_with_model(page, sample)
-        assert NEGATIVE_PLAN in worst and "ROI -100 %" in worst
+        assert f"ROI -100 % ({LOSS})" in worst
     finally:
         page.close()
 

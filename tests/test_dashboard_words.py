@@ -278,8 +278,7 @@ def test_the_headline_names_the_assumption_of_each_figure_and_one_payback_once(s
     for cost in w.costs:
         cost.value = 0
     text = w.headline()  # what both give, once
-    assert "Under both pricing assumptions: ROI not defined without a cost, payback " \
-           "month 1." in text, text
+    assert "Under both: ROI not defined without a cost, payback month 1." in text, text
     assert "month 1 or month 1" not in text and text.count("month 1") == 1
 
 

@@ -57,8 +57,8 @@ MINUTES_SAVED_PER_ACTIVITY = 3.0  # an activity logged automatically instead of 
 POINT_UNITS = ("share", "score 0-1")
 # each pricing assumption of an extra won deal (`kpis.roi.ASSUMPTIONS`) with what it
 # assumes, as the what-if's headline names it before the figures that hold under it
-IF = {"more wins": "more wins (every extra win is new margin)",
-      "earlier wins": "earlier wins (the extra wins only come sooner)"}
+IF = {"more wins": "more wins (each extra win is new margin)",
+      "earlier wins": "earlier wins (extra wins only come sooner)"}
 SINGULAR = {"points": "point", "business hours": "business hour",
             "activities per rep-month": "activity per rep-month"}
 PRICED = ("lead_conversion_rate", "churn_rate", "activities_per_rep")

@@ -69,6 +69,7 @@ CHANGE_LOG = TABLE_WORDS["changes"]  # the table's words: 'change log'
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not charged to the "
                  "investment, so the ROI stops at -100 %, the whole cost")
+LOSS = "a loss: see below"  # the headline's short word for NEGATIVE_PLAN
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at lesson 04's "
                 "action plan: from the KPI's value in the baseline year to its recorded "
                 "target (the targets table), shared by the changes of the recorded plan (the "
@@ -272,7 +273,9 @@ def payback(benefit: float, cost: float) -> int | None:
 
 # a slider's unit after its readout, short (the line above names it in full) so the slider
 # keeps a track at 1280 px: as changes say it ('pp'), hours as 'h'
-SHORT = {"percentage points": "pp", "business hours": "h"}
+# the unit after a slider's readout, where the label above names it whole: never 'h'
+# for business hours (not clock hours)
+SHORT = {"percentage points": "pp", "activities per rep-month": "per rep-month"}
 UPLIFT_DIGITS = 2  # decimals of an uplift on its slider and in the assumptions below it
 STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
 SHOWN = {"baseline year": "before", "projected": "projected", "target": "target"}
@@ -376,12 +379,13 @@ class WhatIf:
         self.uplifts, self.costs, rows = [], [], []
         # one layout and one style shared by every row's like widgets: each of its own
         # would be a widget model more for the page to create (13 a row instead of 4)
-        # the uplift slider wide enough for a track beside its label and readout at 1280
-        # px (at 34 % it kept a knob only), its unit after it, the cost slider the rest
-        rest, line = widgets.Layout(width="44%"), widgets.Layout()
-        narrow, after = widgets.Layout(width="38%"), widgets.Layout(width="18%")
+        # the uplift slider as wide as the row allows beside its unit and the cost (a track
+        # of 47 px at 1280 when the cost was a slider too: a 20 px drag went from 0.42 to
+        # -5 pp); a cost is a figure one types, in a number box
+        rest, line = widgets.Layout(width="36%"), widgets.Layout()
+        narrow, after = widgets.Layout(width="48%"), widgets.Layout(width="16%")
         uplift_style = widgets.SliderStyle(description_width="60px")
-        cost_style = widgets.SliderStyle(description_width="90px")
+        cost_style = widgets.widget_description.DescriptionStyle(description_width="90px")
         label_style = widgets.widget_string.HTMLStyle()
         for row in self.plan.itertuples():
             scale = _scale(row.kpi)
@@ -404,13 +408,11 @@ class WhatIf:
             # the readout's unit right after it ('8.75 pp', '-0.61 business hours')
             readout_unit = widgets.HTML(f"<span style='{FONT}'>{html(SHORT.get(unit, unit))}"
                                         "</span>", style=label_style, layout=after)
-            cost = widgets.FloatSlider(value=on_grid(row.cost, COST_STEP, round), min=0,
-                                       max=on_grid(max(3 * row.cost, 1000), COST_STEP, math.ceil),
-                                       step=COST_STEP,
-                                       description=f"Cost {crm.profile.currency}",
-                                       continuous_update=False,
-                                       readout_format=",.0f",
-                                       style=cost_style, layout=rest)
+            cost = widgets.BoundedFloatText(
+                value=on_grid(row.cost, COST_STEP, round), min=0,
+                max=on_grid(max(10 * row.cost, 100_000), COST_STEP, math.ceil),
+                step=COST_STEP, description=f"Cost {crm.profile.currency}",
+                continuous_update=False, style=cost_style, layout=rest)
             moved = words.labelled(kpi_label(row.kpi), unit, "{label}, {unit}")
             label = widgets.HTML(f"<span style='{FONT}'><b>{html(row.title)}</b> "
                                  f"({html(row.status)}) · {html(moved)}</span>",
@@ -492,7 +494,12 @@ class WhatIf:
             items.append(f"<li><b>{html(kpi_label(kpi))}</b>, uplift "
                          f"{html(self._uplift(row.uplift, kpi, row.unit))}, "
                          f"{html(worth_now)}: {html(steps)}</li>")
-        return (f"<div style='{FONT}'><p>How the plan is priced: assumptions, not results.</p>"
+        p = self.projection
+        loses = (f"<p><b>Under {' and under '.join(a for a in ASSUMPTIONS if p.benefits[a] < 0)}"
+                 f", {html(NEGATIVE_PLAN)}.</b></p>"
+                 if p.cost > 0 and any(p.benefits[a] < 0 for a in ASSUMPTIONS) else "")
+        return (f"<div style='{FONT}'>{loses}"
+                "<p>How the plan is priced: assumptions, not results.</p>"
                 f"<ul>{''.join(items)}</ul><p>{html(DEFAULT_PLAN)} A customer kept is "
                 "counted with one year of gross margin; the links marked \"assumed\" are the "
                 "course's, to be agreed with the people who will run the changes.</p>"
@@ -529,11 +536,10 @@ class WhatIf:
         def outcome(a: str) -> list[str]:
             """Benefit, ROI and payback under pricing assumption ``a``."""
             roi = ("ROI not defined without a cost" if p.cost <= 0 else
-                   f"ROI {roi_text(p.rois[a])}" + (
-                       f" ({NEGATIVE_PLAN})" if p.benefits[a] < 0 else ""))
+                   f"ROI {roi_text(p.rois[a])}" + (f" ({LOSS})" if p.benefits[a] < 0 else ""))
             month = p.paybacks[a]
             return [f"benefit {money(p.benefits[a])}", roi,
-                    f"payback month {month}" if month else "no payback in the year"]
+                    f"payback month {month}" if month else "no payback"]
 
         # each figure beside the pricing assumption it belongs to (`value_model.IF`); what
         # both assumptions give, once: nothing priced through extra won deals, no cost
@@ -544,9 +550,9 @@ class WhatIf:
         said = [f"{IF[a][0].upper()}{IF[a][1:]}: {', '.join(parts)}"
                 for a, parts in own.items() if parts]
         if both:
-            said.append("Under both pricing assumptions"
-                        + (" (no extra won deal is priced: more wins and earlier wins "
-                           "agree)" if not said else "") + ": " + ", ".join(both))
+            said.append("Under both" if said else "Under both pricing assumptions (no "
+                        "extra won deal is priced: more wins and earlier wins agree)")
+            said[-1] += ": " + ", ".join(both)
         return f"{lead}. " + ". ".join(said) + "." + unpriced
 
     def measured(self) -> str:
