@@ -77,7 +77,8 @@ class Verdict:
     difference of shares (0.03 = +3 pp) or, for durations, a relative change (-0.2 = 20 %
     shorter): ``scale`` 'points' or 'relative'. NaN when not estimable. ``established``:
     every check passed (an A/B test's: every check of `designs.experiment.ab_verdict`,
-    its single check's text then its sentence). ``sentence``: the verdict in words, naming each check made.
+    its single check's text then its sentence). ``sentence``: the verdict in words,
+    naming each check made.
     ``by_clustering``: each error model's own (low, high, p), keyed 'region' and the
     person who handled the records ('sales rep', 'service agent'); ``ci_low``,
     ``ci_high`` and ``p_value`` are the more cautious of them. ``can_establish``: False
