@@ -317,6 +317,24 @@ class Report:
                 else f"the whole baseline, {period_name(*self.baseline)}: {self.baseline_why}, "
                      "and it differs in length and season")
 
+    @property
+    def before_words(self) -> str:
+        """The comparison period in a few words: 'the same months a year earlier' or
+        'the whole baseline, 01 Jan 2025 to 28 Feb 2025'."""
+        return ("the same months a year earlier" if self.baseline_kind == "same season"
+                else f"the whole baseline, {period_name(*self.baseline)}")
+
+    def other_comparison(self, rows: list[Row]) -> list[str]:
+        """For each of ``rows`` (the summary's 'cannot be told' rows) whose engine verdict
+        (``verdicts``) establishes an effect by another comparison (an A/B test's halves),
+        a line saying so, so the two judgements of one KPI on one page name their
+        comparisons and do not read as one contradicting the other."""
+        shown = {v.kpi: v for v in self.verdicts if v.established}
+        return [f"{kpi_label(r.kpi)}: the before/after change above is not the comparison "
+                "the Cause section judges; set against its control group, the engine's "
+                "verdict there finds an effect (see Cause)."
+                for r in rows if r.kpi in shown]
+
     def rows_with(self, *claims: str) -> list[Row]:
         """The KPI rows whose comparison's claim is one of ``claims``."""
         return [r for r in self.rows if r.comparison.claim in claims]
@@ -336,8 +354,10 @@ class Report:
             "Beyond chance in the good direction (before/after test, not a cause)": good,
             "Beyond chance in the wrong direction (before/after test, not a cause)": bad,
             "Cannot be told yet": ([f"{join([kpi_label(r.kpi) for r in untold])}: the "
-                                    "changes are within what chance alone produces, have no "
-                                    "test here, or cannot be compared (details below)."]
+                                    "changes from before to after (the review window against "
+                                    f"{self.before_words}) are within what chance alone "
+                                    "produces, have no test here, or cannot be compared "
+                                    "(details below)."] + self.other_comparison(untold)
                                    if untold else []),
             "Targets": targets,
             "Cause": ([v.conclusion for v in self.verdicts if len(v.checks) > 1]

@@ -2,8 +2,10 @@
 
 Leads are mature leads (`designs.leads`) created during the test, each in the arm of its
 owner (``crm.profile.design["arms"]``). Reps, not leads, were drawn at random, so the
-plan counts the design effect of reps and the verdict's test clusters by rep; a
-difference that clears it is most likely the reminder's effect.
+plan counts the design effect of reps and the verdict's test clusters by rep. A
+difference that clears it is credited to the reminder only when the halves were balanced
+before the test and the difference during it exceeds the gap before it (`ab_verdict`):
+reps differ, and a draw of 40 can leave one half ahead before the test.
 """
 
 from __future__ import annotations
@@ -194,42 +196,126 @@ def analyse(crm, confidence: float = CONFIDENCE):
                                "conversion", confidence)
 
 
-def clustered(crm, confidence: float = CONFIDENCE) -> Estimate:
-    """The difference with reps as the unit, as the arms were drawn (reps within each
-    region): OLS won = a_region + d [reminder] + e over the test's mature leads, errors
-    clustered by rep, t with (reps - 1) degrees of freedom."""
+def _arm_fit(frame: pd.DataFrame, terms: dict, term: str, confidence: float) -> Estimate:
+    """OLS won = a_region + ``terms`` + e over ``frame`` (mature leads with ``region``,
+    ``owner_id``, ``won``), errors clustered by rep, t with (reps - 1) degrees of freedom;
+    the estimate of ``term`` (a key of ``terms``: name -> column) at ``confidence``."""
     import statsmodels.api as sm
 
-    frame = test_leads(crm)
-    X = pd.get_dummies(frame.region, dtype=float).assign(
-        reminder=frame.arm.eq("reminder").astype(float))
+    X = pd.get_dummies(frame.region, dtype=float).assign(**terms)
     fit = sm.OLS(frame.won.astype(float), X).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(frame.owner_id)[0]}, use_t=True)
-    low, high = fit.conf_int(alpha=1 - confidence).loc["reminder"]
-    return Estimate(float(fit.params["reminder"]), float(low), float(high),
-                    float(fit.pvalues["reminder"]))
+    low, high = fit.conf_int(alpha=1 - confidence).loc[term]
+    return Estimate(float(fit.params[term]), float(low), float(high),
+                    float(fit.pvalues[term]))
+
+
+def clustered(crm, confidence: float = CONFIDENCE, during: bool = True) -> Estimate:
+    """The difference reminder - control with reps as the unit, as the arms were drawn
+    (reps within each region): OLS won = a_region + d [reminder] + e over the test's mature
+    leads (``during``; False: the leads before the test, the arms' balance before it),
+    errors clustered by rep, t with (reps - 1) degrees of freedom."""
+    frame = test_leads(crm, during)
+    return _arm_fit(frame, {"reminder": frame.arm.eq("reminder").astype(float)}, "reminder",
+                    confidence)
+
+
+def relative_to_before(crm, confidence: float = CONFIDENCE) -> Estimate:
+    """The change of the difference reminder - control from before the test to during it
+    (difference-in-differences): OLS won = a_region + b [reminder] + c [during] +
+    d [reminder x during] + e over the mature leads before and during the test, errors
+    clustered by rep; the estimate of d."""
+    frame = pd.concat([test_leads(crm, during=False).assign(during=0.0),
+                       test_leads(crm).assign(during=1.0)])
+    reminder = frame.arm.eq("reminder").astype(float)
+    return _arm_fit(frame, {"reminder": reminder, "during": frame.during,
+                            "change": reminder * frame.during}, "change", confidence)
+
+
+@dataclass(frozen=True)
+class ABVerdict:
+    """The A/B test's one verdict (`ab_verdict`): ``during`` the region-adjusted difference
+    reminder - control over the test's leads (`clustered`), ``before`` the same difference
+    over the leads before the test (the arms' balance), ``change`` the difference's change
+    from before to during (`relative_to_before`), ``claim`` the engine's claim on
+    ``during`` (`kpis.evaluation.claim`), ``balanced`` whether the gap before the test is
+    within chance (p >= 1 - confidence), ``holds`` whether the difference during the test
+    exceeds the gap before it in the claim's direction (``change`` on the same side of 0 as
+    ``during``), ``established`` all three: the reminder is credited only then."""
+
+    during: Estimate
+    before: Estimate
+    change: Estimate
+    claim: str
+    balanced: bool
+    holds: bool
+
+    @property
+    def established(self) -> bool:
+        """The difference clears its test, the arms were balanced before the test and the
+        difference during it is larger than the gap before it, in the same direction."""
+        return self.claim != "no clear change" and self.balanced and self.holds
+
+
+def ab_verdict(crm, confidence: float = CONFIDENCE) -> ABVerdict:
+    """The A/B test's verdict under the course's standard (EVALUATION_RULES.md: with a
+    control group the effect's assumptions are checked and stated): the difference during
+    the test (`clustered`) must clear its test at ``confidence``, the arms' gap before the
+    test must lie within chance (the reps were drawn at random, so a gap beyond chance
+    means the halves differ in more than the reminder) and the difference during the test
+    must exceed that gap (`relative_to_before` on the same side of 0): a difference during
+    the test smaller than the one before it is no evidence of the reminder's effect."""
+    rates = analyse(crm, confidence)
+    during = clustered(crm, confidence)
+    before = clustered(crm, confidence, during=False)
+    change = relative_to_before(crm, confidence)
+    said = claim(during.p_value, rates.before, rates.after, True, confidence)
+    alpha = round(1 - confidence, 12)
+    holds = change.effect * during.effect > 0
+    return ABVerdict(during, before, change, said, not before.p_value < alpha, holds)
 
 
 def verdict_sentence(crm, confidence: float = CONFIDENCE) -> str:
-    """The A/B test's verdict: the two arms, the region-adjusted difference with its
-    rep-clustered interval and p (`clustered`), the engine's claim
-    (`kpis.evaluation.claim`) and, when no effect is shown, what the test could detect as
-    planned before it (`plan`), saying when it ran shorter than planned."""
-    rates, test = analyse(crm, confidence), clustered(crm, confidence)
+    """The A/B test's verdict (`ab_verdict`) in words: the two arms, the region-adjusted
+    difference with its rep-clustered interval and p (`clustered`), the arms' gap before
+    the test and the difference's change from before (`relative_to_before`); the reminder
+    is named the likely cause only when every check holds; when no effect is shown, what
+    the test could detect as planned before it (`plan`), saying when it ran shorter than
+    planned."""
+    rates, found = analyse(crm, confidence), ab_verdict(crm, confidence)
+    test, gap, change = found.during, found.before, found.change
     label = kpi_words(crm, crm.profile.design["kpi"])
-    said = claim(test.p_value, rates.before, rates.after, True, confidence)
     reps = pd.Series(crm.profile.design["arms"]).value_counts()
-    head = (f"{label}: reminder group {rates.after:.1%} (n = {rates.n_after:,} leads of "
+    level = f"{confidence:.0%}"
+    interval = lambda e: (f"{change_text(e.effect, 'points')} ({level} interval "  # noqa: E731
+                          f"{change_text(e.ci_low, 'points')} to "
+                          f"{change_text(e.ci_high, 'points')}, errors clustered by rep, "
+                          f"{format_p(e.p_value)})")
+    head = (f"{label}, the reminder half against the control half during the test: "
+            f"reminder group {rates.after:.1%} (n = {rates.n_after:,} leads of "
             f"{reps['reminder']} reps) against control group {rates.before:.1%} "
             f"(n = {rates.n_before:,} leads of {reps['control']} reps); difference with "
-            f"the regions taken out {change_text(test.effect, 'points')} ({confidence:.0%} "
-            f"interval {change_text(test.ci_low, 'points')} to "
-            f"{change_text(test.ci_high, 'points')}, errors clustered by rep, "
-            f"{format_p(test.p_value)})")
-    if said == "no clear change":
+            f"the regions taken out {interval(test)}")
+    checks = (f"Before the test the reminder half's leads differed from the control "
+              f"half's by {interval(gap)}, "
+              + ("within what chance alone produces" if found.balanced else
+                 "beyond what chance alone produces: the halves differed before the "
+                 "reminder existed")
+              + f"; the difference changed from before the test to during it by "
+              f"{interval(change)}.")
+    if found.claim == "no clear change":
         return (f"{head}: within what chance alone produces here; an effect of the reminder "
-                f"is not shown. {plan(crm).length_sentence}")
-    return (f"{head}: {said}; the reps were drawn at random, so the reminder is the one "
-            "systematic difference between the groups and the likely cause, although one "
-            f"test in {1 / (1 - confidence):.0f} clears the {1 - confidence:.0%} level with "
-            "no effect at all.")
+                f"is not shown. {checks} {plan(crm).length_sentence}")
+    if not found.established:
+        why = [w for w, ok in (("the halves were not balanced before the test",
+                                found.balanced),
+                               ("the difference during the test is not larger than the "
+                                "gap before it", found.holds)) if not ok]
+        return (f"{head}: beyond what chance alone produces, but not credited to the "
+                f"reminder: {' and '.join(why)}, so part or all of it may be the reps, not "
+                f"the reminder. {checks}")
+    return (f"{head}: {found.claim}. {checks} The reps were drawn at random, the halves "
+            "were balanced before the test and the difference grew from before it, so the "
+            "reminder is the one systematic difference between the groups and the likely "
+            f"cause, although one test in {1 / (1 - confidence):.0f} clears the "
+            f"{1 - confidence:.0%} level with no effect at all.")

@@ -134,13 +134,16 @@ def _restated_per(crm: CRM, name: str, b: Value, a: Value) -> str:
     """The period a 'per period' KPI (churn) is compared per over the measured periods
     ``b`` and ``a``: its target's (`engine.target_period`) when either is not one such
     period and both hold a whole one, so the values stand beside the target as
-    `kpi_table` judges them; else 'month' when the two differ in length; else '' (each
-    period's own rate, compared with its test)."""
+    `kpi_table` judges them; also when only the after period holds one (a baseline
+    shorter than a quarter): the after value stays per the target's period, as `kpi_table`
+    shows it beside the target, and the before value, with no whole period, makes the two
+    not comparable (never a second period for one row); else 'month' when the two differ
+    in length; else '' (each period's own rate, compared with its test)."""
     if get_kpi(name).aggregation != "per period":
         return ""
     length = target_period(crm, name)
-    if length and any(restates(name, v.first, v.last, length) for v in (b, a)) and all(
-            per_period_counts(crm, name, v.first, v.last, length)[1] for v in (b, a)):
+    if length and any(restates(name, v.first, v.last, length) for v in (b, a)) and (
+            per_period_counts(crm, name, a.first, a.last, length)[1]):
         return length
     differ = abs(months_between(b.first, b.last) - months_between(a.first, a.last)) >= 0.5
     return "month" if differ else ""
@@ -172,7 +175,9 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if per:  # the records of periods of different lengths are not the rates compared
         vb, nb = per_period_value(crm, name, b.first, b.last, per)
         va, na = per_period_value(crm, name, a.first, a.last, per)
-        notes += [f"before {nb}", f"after {na}"]
+        notes += [f"before {nb}" if not math.isnan(vb) else
+                  f"the period before holds no whole {per}, so it has no rate per {per}",
+                  f"after {na}"]
     restated = bool(per)
     nan = math.nan
     if math.isnan(vb) or math.isnan(va):

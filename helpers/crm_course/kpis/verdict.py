@@ -37,7 +37,7 @@ changes unless the same checks pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,9 @@ class Verdict:
     ``effect``, ``ci_low``, ``ci_high`` and ``mde`` are in the KPI's change unit: a
     difference of shares (0.03 = +3 pp) or, for durations, a relative change (-0.2 = 20 %
     shorter): ``scale`` 'points' or 'relative'. NaN when not estimable. ``established``:
-    every check passed. ``sentence``: the verdict in words, naming each check made.
+    every check passed (an A/B test's: every check of `designs.experiment.ab_verdict`,
+    its single check's text then its sentence). ``sentence``: the verdict in words,
+    naming each check made.
     ``by_clustering``: each error model's own (low, high, p), keyed 'region' and the
     person who handled the records ('sales rep', 'service agent'); ``ci_low``,
     ``ci_high`` and ``p_value`` are the more cautious of them. ``can_establish``: False
@@ -188,11 +190,14 @@ def _unestimable(kpi: str, label: str, targeted: bool, scale: str, why: str) -> 
                    (Check(CHECKS[0], None, why),), False, why)
 
 
-def _no_control_region(crm: CRM, kpi: str, label: str, confidence: float) -> str:
-    """Why no region can be set against a control region. A design dataset's control group
+def _no_control_region(crm: CRM, kpi: str, label: str, confidence: float
+                       ) -> tuple[str, bool]:
+    """(why no region can be set against a control region, whether the design's own
+    verdict establishes an effect). A design dataset's control group
     (``crm.profile.design``) is a set of sales reps: an A/B test's control half (its own
-    verdict, `designs.experiment.verdict_sentence`, on the KPI it targeted) or a staged
-    roll-out's never-switched wave; any other dataset has no control group."""
+    verdict, `designs.experiment.ab_verdict` in words by `verdict_sentence`, on the KPI it
+    targeted: established only when every one of its checks holds) or a staged roll-out's
+    never-switched wave; any other dataset has no control group."""
     design = crm.profile.design or {}
     groups = {"ab": "the sales reps of the A/B test's control half, kept without the reminder",
               "staged": "the sales reps of the roll-out's never-switched wave "
@@ -200,19 +205,19 @@ def _no_control_region(crm: CRM, kpi: str, label: str, confidence: float) -> str
     if design.get("name") not in groups:
         return (f"{label}: there is no control group in this dataset, so no change can be "
                 "separated from everything else that happened in the same months (season, "
-                "market, other projects); the changes' effect is not shown.")
+                "market, other projects); the changes' effect is not shown."), False
     head = (f"{label}: this dataset's control group is {groups[design['name']]}, not a "
             "region, so the regions cannot be set against a control region")
     if kpi != design.get("kpi"):
         return (f"{head}; the design's change targeted {kpi_words(crm, design['kpi'])}, "
                 f"so {label} has no comparison with a control group and no effect on it "
-                "is shown.")
+                "is shown."), False
     if design["name"] == "ab":
-        from ..designs.experiment import verdict_sentence
+        from ..designs.experiment import ab_verdict, verdict_sentence
 
-        return f"{head}. The test's own comparison of the two halves: " + verdict_sentence(
-            crm, confidence)
-    return f"{head}; the roll-out's own verdict compares the waves (lesson 05b)."
+        return (f"{head}. The test's own comparison of the two halves: "
+                + verdict_sentence(crm, confidence), ab_verdict(crm, confidence).established)
+    return f"{head}; the roll-out's own verdict compares the waves (lesson 05b).", False
 
 
 def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
@@ -225,9 +230,9 @@ def causal_verdict(crm: CRM, kpi: str, confidence: float = CONFIDENCE,
     targeted = kpi in targeted_kpis(crm)
     label = kpi_words(crm, kpi)
     control = crm.profile.control_region
-    if not control:
-        return _unestimable(kpi, label, targeted, scale,
-                            _no_control_region(crm, kpi, label, confidence))
+    if not control:  # an A/B test's verdict: established as its own checks say
+        why, shown = _no_control_region(crm, kpi, label, confidence)
+        return replace(_unestimable(kpi, label, targeted, scale, why), established=shown)
     if crm.missing("changes"):
         return _unestimable(kpi, label, targeted, scale, (
             f"{label}: this dataset records no changes (no changes table), so the regions "
