@@ -96,6 +96,23 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
         per=[kpis.judged_per(crm, name, first, last) for name in table.kpi])
 
 
+# the pricing assumption every ROI of the table's values holds under (`kpis.roi.crm_roi`,
+# `kpis.basis.naive_roi`: each extra win priced at the margin per won deal), named in its row
+ROI_PRICING = "more wins"
+
+
+def row_name(name: str, per: str = "") -> str:
+    """The table's name of KPI ``name`` (`kpi_label` with ``per``, the period a value
+    judged per its target's period is a rate per); an ROI's row also names the pricing
+    assumption its value holds under, as the report does: 'Naive before/after ROI of the
+    improvements, under more wins (every extra win is new margin)'."""
+    from .value_model import IF
+
+    label = kpi_label(name, per)
+    return (f"{label}, under {IF[ROI_PRICING]}" if kpis.get_kpi(name).area == "roi"
+            else label)
+
+
 def period_notes(table: pd.DataFrame) -> str:
     """The notes of the rows of ``table`` (`latest_values`) judged per their target's
     period, one line each, HTML: the rate per period, its interval and the periods pooled,
@@ -278,8 +295,8 @@ class KPIExplorer:
         else:
             self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
-            "KPI": [kpi_label(k, per) for k, per in zip(self.table.kpi, self.table.per,
-                                                         strict=True)],
+            "KPI": [row_name(k, per) for k, per in zip(self.table.kpi, self.table.per,
+                                                        strict=True)],
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
                                                            self.table.unit, strict=True)]
                for column in ("value", "target", "benchmark")},
@@ -340,12 +357,16 @@ class KPIExplorer:
         target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
         title = kpi_label(k.name)
         unit = words.unit(k.unit, self.crm.profile.currency)
+
+        def written(value: float) -> str:  # a line's value as the table writes it
+            return self._number(value, k.unit)
+
         if k.by_wave:
             drawn = self._drawn()
             waves = drawn.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
                                     zip(drawn.index, drawn.date, drawn.n, strict=True)])
             plots.intervals(waves, title, "survey wave", unit, target=target,
-                            benchmark=benchmark, ax=ax)
+                            benchmark=benchmark, written=written, ax=ax)
         elif self.length is None:
             ax.axis("off")
             ax.text(0.5, 0.5, f"{title}: not drawn month by month (a month's costs and the "
@@ -356,7 +377,8 @@ class KPIExplorer:
             plots.line(self._drawn(), title, self.length, unit, target=target,
                        benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
                        event=event, immature=self.immature,
-                       flagged=ev.flag_label(self.crm, k.name, self.immature), ax=ax)
+                       flagged=ev.flag_label(self.crm, k.name, self.immature),
+                       written=written, ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""
