@@ -101,16 +101,15 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
 ROI_PRICING = "more wins"
 
 
-def row_name(name: str, per: str = "") -> str:
-    """The table's name of KPI ``name`` (`kpi_label` with ``per``, the period a value
-    judged per its target's period is a rate per); an ROI's row also names the pricing
-    assumption its value holds under, as the report does: 'Naive before/after ROI of the
-    improvements, under more wins (every extra win is new margin)'."""
+def priced(name: str, shown: str) -> str:
+    """The table's value ``shown`` of KPI ``name``; an ROI's also names the pricing
+    assumption it holds under, as the report does: '+395 % under more wins (every extra
+    win is new margin)'; a missing value ('–') stays as it is."""
     from .value_model import IF
 
-    label = kpi_label(name, per)
-    return (f"{label}, under {IF[ROI_PRICING]}" if kpis.get_kpi(name).area == "roi"
-            else label)
+    if kpis.get_kpi(name).area != "roi" or shown == "–":
+        return shown
+    return f"{shown} under {IF[ROI_PRICING]}"
 
 
 def period_notes(table: pd.DataFrame) -> str:
@@ -295,11 +294,13 @@ class KPIExplorer:
         else:
             self.chart.show(self._draw, self._alt(k, label, unit))
         shown = pd.DataFrame({
-            "KPI": [row_name(k, per) for k, per in zip(self.table.kpi, self.table.per,
-                                                        strict=True)],
+            "KPI": [kpi_label(k, per) for k, per in zip(self.table.kpi, self.table.per,
+                                                         strict=True)],
+            "value": [priced(k, self._number(v, u)) for k, v, u in zip(
+                self.table.kpi, self.table.value, self.table.unit, strict=True)],
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
                                                            self.table.unit, strict=True)]
-               for column in ("value", "target", "benchmark")},
+               for column in ("target", "benchmark")},
             "status": self.table.status})
         t_first, _, window = table_window(self.crm, start, end)
         self.latest_box.titles = (f"{words.area(k.area)}: every KPI and its status, {window}",)
