@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from crm_course import kpis, load_crm, report, synth
+from crm_course import load_crm, report, synth
 from crm_course.dashboard import Dashboard
 from crm_course.dashboard import before_after as ba
 from crm_course.dashboard.render import drawn

@@ -18,9 +18,8 @@ from __future__ import annotations
 import math
 
 from ..kpis import kpi_label
-from ..kpis.registry import hours_text, unit_words
-from ..kpis.roi import roi_text
-from ..profile import COURSE_POLICIES, currency_of, in_currency, money
+from ..kpis.registry import unit_words
+from ..profile import COURSE_POLICIES, currency_of, in_currency
 from ..report import format_value
 
 CURRENCY = COURSE_POLICIES["currency"]  # the course's, when a caller names none

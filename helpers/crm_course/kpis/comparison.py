@@ -195,7 +195,7 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
                           "; ".join(notes) or "no value in one of the periods", immature=young,
-                          cut=measured, per=per, **days)  # the shortening is the reason, in ``note``
+                          cut=measured, per=per, **days)  # the shortening: in ``note``
     if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
                           "; ".join(notes), immature=young, cut=history, per=per, **days)
