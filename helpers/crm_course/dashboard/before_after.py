@@ -293,7 +293,9 @@ one record per lead, deal or ticket that have a target or that a change targeted
 without targets, such as a CRM export, those with a value in the review window); a KPI whose
 records the dataset lacks is not offered. Without a control region (a CRM export, a design
 dataset) the chart draws the comparison of the first sentence beside it: the KPI over the
-report's baseline and over the review window, all regions, with that sentence's test. With a
+report's baseline and over the review window, all regions, over the days that sentence
+measured, with that sentence's test; each value carries its interval as a bar (the records
+the test compares), so a change within what chance produces shows as overlapping bars. With a
 control region the chart shows what the verdict compares: each group's mean over all the
 months before go-live and all the months after, for the regions that got the changes and for
 the control region; the dashed line is where the regions with the changes would be had they
