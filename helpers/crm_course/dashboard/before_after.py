@@ -493,7 +493,10 @@ class BeforeAfter:
         if intervals is not None:  # each value's interval: a change within chance overlaps
             (bl, bh), (al, ah) = intervals
             values = r.groups.iloc[0].to_numpy(dtype=float)
-            ax.errorbar([0, 1], values, yerr=[values - [bl, al], [bh, ah] - values],
+            # a share of 0 or 1: Wilson's end is the value up to rounding (never below 0)
+            below = np.clip(values - [bl, al], 0, None)
+            above = np.clip(np.array([bh, ah]) - values, 0, None)
+            ax.errorbar([0, 1], values, yerr=[below, above],
                         fmt="none", ecolor=plots.PALETTE[0], capsize=6, elinewidth=2)
         # a before label longer than a share's ('2.0 business hours') stands inside the
         # axes, clear of the value axis's numbers
