@@ -162,9 +162,11 @@ def test_without_a_control_region_the_chart_draws_the_sentences_comparison(witho
         r = review_result(crm, "lead_conversion_rate")
         assert list(r.groups.index) == [EVERYONE]
         assert r.groups.iloc[0].tolist() == [r.before_after.before, r.before_after.after]
-        window = crm.period("review")
-        assert report.ev.baseline_rule(crm, window, why=False) in r.rule
-        assert r.rule.startswith(f"the review window, {window[0]:%d %b %Y}")
+        # the days the sentence measured (chart25: not the review window's named days)
+        (b_first, b_last), (a_first, a_last) = r.before_after.measured
+        assert r.rule.startswith(f"the review window measured {a_first:%d %b %Y} to "
+                                 f"{a_last:%d %b %Y} against {b_first:%d %b %Y} to "
+                                 f"{b_last:%d %b %Y}")
         view = BeforeAfter(crm)
         view.kpi.value = "lead_conversion_rate"
         assert f"{r.before_after.before:.1%} then {r.before_after.after:.1%}" in view.chart.alt

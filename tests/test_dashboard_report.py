@@ -154,10 +154,11 @@ def test_before_after_chart_draws_the_verdicts_numbers(pages, measure):
     assert did_frame(crm, measure).created.max() <= end + pd.Timedelta(days=1)
     assert f"{live:%d %b %Y} to {end:%d %b %Y} (after)" in rule
     assert f"control region ({crm.profile.control_region})" in rule
-    unit = kpis.get_kpi(measure).unit
-    label = (f"{treated[1]:.1%}" if not relative else f"{treated[1]:.2f} h"
-             if unit.endswith("hours") else f"{treated[1]:.1f} {unit}")
-    assert any(t.startswith(f"{label} with the changes") for t in texts), texts
+    # at the report's precision, in its unit words (chart25: never '1.55 h')
+    unit = crm.profile.unit(kpis.get_kpi(measure).unit)
+    label = report.value_pair(treated[0], treated[1], unit)[1]
+    assert any(" ".join(t.split()).startswith(f"{label} with the changes") for t in texts), (
+        texts)
     assert change_text(verdict.effect, verdict.scale) in view.chart.alt
 
 

@@ -460,7 +460,8 @@ def load_crm(data_dir: str | Path | None = None, *, cache: bool = True) -> CRM:
     folder = Path(data_dir).expanduser()
     if not folder.is_dir():
         raise DataError([f"{folder}: folder not found. Give the folder holding the CRM "
-                         "tables (CSV files) and dataset.json, or None for the sample."])
+                         "tables (CSV files) and dataset.json, or leave the folder out "
+                         "(load_crm()) for the bundled sample."])
     problems: list[str] = []
     meta = read_metadata(folder, problems)
     vocabularies = Profile.vocabularies_of(meta)

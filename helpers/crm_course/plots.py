@@ -7,7 +7,7 @@ are fixed so notebook outputs are identical on every machine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -140,7 +140,8 @@ def bar(values: pd.Series, title: str, xlabel: str, ylabel: str, *, target: floa
 def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
          target: float | None = None, benchmark: float | None = None, percent: bool = False,
          event: tuple[pd.Timestamp, str] | None = None, immature: pd.Series | None = None,
-         flagged: str = "still maturing", ax=None):
+         flagged: str = "still maturing", written: Callable[[float], str] | None = None,
+         ax=None):
     """Line chart over time, one line per column; ``event`` = (date, label) marks a change.
 
     ``immature``: booleans on the same index, True for points whose records are too young
@@ -148,8 +149,9 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
     and the legend says ``flagged`` ("still maturing"; a period the data's start cuts is
     named by `kpis.series.flag_label`), so a young month never reads as a collapse.
     ``data``: values by date; ``title``, ``xlabel``, ``ylabel``: the chart's texts; ``target``,
-    ``benchmark``: reference lines (None: none); ``percent``: value axis in percent; ``ax``: the
-    axes (None: a new figure).
+    ``benchmark``: reference lines (None: none); ``percent``: value axis in percent;
+    ``written``: writes a reference line's value with its unit, as the report does
+    ('target 68.0 points'; None: the bare figure); ``ax``: the axes (None: a new figure).
     """
     ax = _axes(ax)
     frame = data.to_frame() if isinstance(data, pd.Series) else data
@@ -167,9 +169,9 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
             ax.plot(frame.index[shown], values[shown], linestyle="none", marker="o",
                     markersize=4, markerfacecolor="white", color=colour,
                     label=f"{column} ({flagged})")
-    reference_line(ax, target, f"target {_fmt(target, percent)}")
-    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent)}", BENCHMARK_COLOUR,
-                   linestyle=":")
+    reference_line(ax, target, f"target {_fmt(target, percent, written)}")
+    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, percent, written)}",
+                   BENCHMARK_COLOUR, linestyle=":")
     if event is not None:
         ax.axvline(pd.Timestamp(event[0]), color=BENCHMARK_COLOUR, linewidth=1)
         ax.annotate(event[1], (pd.Timestamp(event[0]), 1), xycoords=("data", "axes fraction"),
@@ -183,12 +185,14 @@ def line(data: pd.Series | pd.DataFrame, title: str, xlabel: str, ylabel: str, *
 
 
 def intervals(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
-              target: float | None = None, benchmark: float | None = None, ax=None):
+              target: float | None = None, benchmark: float | None = None,
+              written: Callable[[float], str] | None = None, ax=None):
     """Separate measurements as points with their intervals (columns ``mean``, ``low``,
     ``high``, one row per measurement, labelled by the index): no line joins them, since
     nothing was measured in between (two survey waves are two points, not a trend).
     ``frame``: the measurements; ``title``, ``xlabel``, ``ylabel``: the chart's texts;
-    ``target``, ``benchmark``: reference lines (None: none); ``ax``: the axes (None: a new
+    ``target``, ``benchmark``: reference lines (None: none); ``written``: writes a reference
+    line's value with its unit (None: the bare figure); ``ax``: the axes (None: a new
     figure)."""
     ax = _axes(ax)
     labels = [str(i) for i in frame.index]
@@ -199,9 +203,9 @@ def intervals(frame: pd.DataFrame, title: str, xlabel: str, ylabel: str, *,
                 color=PALETTE[0], label="mean with 95% interval")
     ax.set_xticks(range(len(frame)), labels)
     ax.set_xlim(-0.5, len(frame) - 0.5)
-    reference_line(ax, target, f"target {_fmt(target, False)}")
-    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, False)}", BENCHMARK_COLOUR,
-                   linestyle=":")
+    reference_line(ax, target, f"target {_fmt(target, False, written)}")
+    reference_line(ax, benchmark, f"benchmark {_fmt(benchmark, False, written)}",
+                   BENCHMARK_COLOUR, linestyle=":")
     _label(ax, title, xlabel, ylabel, False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
@@ -265,9 +269,12 @@ def as_text(value, template: str = "{}", missing: str = "no data") -> str:
     return missing if value is None or pd.isna(value) else template.format(value)
 
 
-def _fmt(value: float | None, percent: bool) -> str:
+def _fmt(value: float | None, percent: bool,
+         written: Callable[[float], str] | None = None) -> str:
     if value is None:
         return ""
+    if written is not None:
+        return written(value)
     if percent:
         return f"{value:.1%}"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"

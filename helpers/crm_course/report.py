@@ -97,7 +97,8 @@ def format_value(value: float, unit: str) -> str:
         return roi_text(value)
     if value == 1 and unit.endswith("s"):
         unit = unit[:-1]  # '1 ticket', not '1 tickets'
-    return f"{value:,.3g} {unit}"
+    # three significant figures, never in exponent form: '0.305', '12.3', '1,234'
+    return f"{value:,.0f} {unit}" if abs(value) >= 1000 else f"{value:,.3g} {unit}"
 
 
 def formatted_kpis(table: pd.DataFrame, columns, currency: str) -> pd.DataFrame:
@@ -164,15 +165,24 @@ def sources(crm: CRM, shown: list[str] | None = None, extra: tuple[str, ...] = (
 
 # --------------------------------------------------------------------------- sentences
 
+def value_pair(before: float, after: float, unit: str) -> tuple[str, str]:
+    """``before`` and ``after`` of one KPI as the report writes them (`format_value`), with
+    one more decimal for durations that would read alike ('2.04 to 1.96 business hours',
+    never '2.0 to 2.0'): the sentence's words, and the chart's beside it. ``unit``: the
+    KPI's unit in the dataset's currency."""
+    b, a = format_value(before, unit), format_value(after, unit)
+    if b == a and before != after and unit.endswith("hours"):
+        b, a = (hours_text(v, 2, unit) for v in (before, after))
+    return b, a
+
+
 def describe(c: ev.Comparison, unit: str) -> str:
     """The sentence for one comparison: values, change, interval and test, and the claim
     they allow (`kpis.evaluation.CLAIMS`). ``c``: the comparison; ``unit``: the KPI's unit."""
     label = kpi_label(c.kpi, c.per) + ("," if c.per else "")  # 'Churn rate, per month,'
     # the periods were shortened (maturity, the data's start): say so where the numbers are
     cut = f" {c.cut[0].upper()}{c.cut[1:]}." if c.cut else ""
-    b, a = format_value(c.before, unit), format_value(c.after, unit)
-    if b == a and c.before != c.after and unit.endswith("hours"):  # not '2.0 to 2.0 hours'
-        b, a = (hours_text(v, 2, unit) for v in (c.before, c.after))
+    b, a = value_pair(c.before, c.after, unit)
     if c.claim == "not comparable":
         return f"{label} cannot be compared between the two periods ({c.note}).{cut}"
     change = format_difference(c.difference, unit)

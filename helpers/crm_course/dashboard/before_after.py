@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 CHART_SIZE = (5.6, 3.4)  # inches: beside the verdict; every text 16 px and more at 1280
 LABEL_PT = 16  # the line-end labels and the two-line title (`render.MIN_TEXT_PT`)
 LABEL_CHARS = 24  # a line-end label wraps after this many characters
+SHORT_LABEL = 6  # a before label this long fits left of the axis ('12.8%', 'EUR 95')
 RULE_CHARS = 50  # the axis note (the verdict's comparison) wraps after this many
 TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live")
 EVERYONE = "all regions"  # the one line without a control region
@@ -253,7 +254,7 @@ def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> Rev
     if crm.profile.control_region or test is not None:
         groups, rule = did_means(crm, m), verdict_rule(crm, m.kpi)
     else:  # no control group to set against: the chart draws the sentence's comparison
-        groups, rule = compared_values(compared), compared_rule(crm, m.kpi, window)
+        groups, rule = compared_values(compared), compared_rule(crm, m.kpi, window, compared)
     return ReviewResult(m, groups, rule, compared, verdict, sentences, test)
 
 
@@ -266,16 +267,24 @@ def compared_values(compared: ev.Comparison) -> pd.DataFrame:
                         columns=list(PERIODS))
 
 
-def compared_rule(crm: CRM, kpi: str, window: tuple) -> str:
-    """The report's comparison of ``kpi`` over the review ``window`` (first, last day) in
-    words, for the chart of a dataset ``crm`` without a control region: 'the review
-    window, 01 Jan 2026 to 31 Mar 2026, compared with the same months a year earlier
-    (...), all regions: no control region', and where the design's own comparison is
-    (`design_words`)."""
-    first, last = kpis.period(*window)
-    return (f"the review window, {first:%d %b %Y} to {last:%d %b %Y}, "
-            f"{ev.baseline_rule(crm, window, why=False)}, all regions: no control region"
-            + design_words(crm, kpi))
+def compared_rule(crm: CRM, kpi: str, window: tuple, compared: ev.Comparison) -> str:
+    """The report's comparison ``compared`` of ``kpi`` over the review ``window`` (first,
+    last day) in words, for the chart of a dataset ``crm`` without a control region: the
+    days its two values were measured over, as the sentence beside the chart says them
+    (``Comparison.measured``: maturity and the data's start cut them), 'the review window
+    measured 01 Jan 2026 to 01 Mar 2026 against 01 Jan 2025 to 01 Mar 2025, the same
+    months a year earlier (records too young for their outcome left out), all regions: no
+    control region', and where the design's own comparison is (`design_words`)."""
+    (first, last), kind = kpis.period(*window), ev.comparison_baseline(crm, window)[1]
+    (b_first, b_last), (a_first, a_last) = compared.measured or (
+        ev.comparison_baseline(crm, window)[0], (first, last))
+    baseline = "the same months a year earlier" if kind == "same season" else (
+        "the whole baseline")
+    young = (" (records too young for their outcome left out)" if compared.immature
+             else "")
+    return (f"the review window measured {a_first:%d %b %Y} to {a_last:%d %b %Y} against "
+            f"{b_first:%d %b %Y} to {b_last:%d %b %Y}, {baseline}{young}, all regions: no "
+            "control region" + design_words(crm, kpi))
 
 
 ABOUT = """<p>The KPIs offered are exactly the ones the report judges over all its areas: those with
@@ -283,7 +292,9 @@ one record per lead, deal or ticket that have a target or that a change targeted
 without targets, such as a CRM export, those with a value in the review window); a KPI whose
 records the dataset lacks is not offered. Without a control region (a CRM export, a design
 dataset) the chart draws the comparison of the first sentence beside it: the KPI over the
-report's baseline and over the review window, all regions, with that sentence's test. With a
+report's baseline and over the review window, all regions, over the days that sentence
+measured, with that sentence's test; each value carries its interval as a bar (the records
+the test compares), so a change within what chance produces shows as overlapping bars. With a
 control region the chart shows what the verdict compares: each group's mean over all the
 months before go-live and all the months after, for the regions that got the changes and for
 the control region; the dashed line is where the regions with the changes would be had they
@@ -434,6 +445,13 @@ class BeforeAfter:
         gap = (f"; had they moved like the control region, the regions with the changes "
                f"would be at {self._number(r.without_changes())}, a gap of {self._gap()}"
                if r.did else "")
+        intervals = self._intervals()
+        if intervals is not None:
+            unit = self.crm.profile.unit(r.measure.unit)
+            means += "; " + ", ".join(
+                f"{when} {self.confidence.value:.0%} interval "
+                f"{report.format_value(low, unit)} to {report.format_value(high, unit)}"
+                for when, (low, high) in zip(("before", "after"), intervals, strict=True))
         return f"Chart of {r.measure.text(self.crm)}, {r.rule}: {means}{gap}."
 
     def _draw(self, ax) -> None:
@@ -447,7 +465,9 @@ class BeforeAfter:
             f"\ngap after go-live {self._gap()}" if r.did else
             f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
         over = "Means over" if r.did or r.test else "The KPI over"
-        plots.line(r.groups.T, title, textwrap.fill(f"{over} {r.rule}", RULE_CHARS,
+        bars = (f"; bars: each value's {self.confidence.value:.0%} interval"
+                if self._intervals() is not None else "")
+        plots.line(r.groups.T, title, textwrap.fill(f"{over} {r.rule}{bars}", RULE_CHARS,
                                                  break_on_hyphens=False),
                    unit + average, percent=r.measure.proportion, ax=ax)
         ax.set_title(title, fontsize=LABEL_PT)  # two lines: smaller than a title
@@ -467,7 +487,20 @@ class BeforeAfter:
                         ecolor="black", capsize=6, elinewidth=2, transform=beside)
             ax.update_datalim([(1, low), (1, high)])  # the offset bar is not autoscaled
             ax.autoscale_view()
-        ax.set_xlim(-0.5, 1.5)
+        intervals = self._intervals()
+        if intervals is not None:  # each value's interval: a change within chance overlaps
+            (bl, bh), (al, ah) = intervals
+            values = r.groups.iloc[0].to_numpy(dtype=float)
+            # a share of 0 or 1: Wilson's end is the value up to rounding (never below 0)
+            below = np.clip(values - [bl, al], 0, None)
+            above = np.clip(np.array([bh, ah]) - values, 0, None)
+            ax.errorbar([0, 1], values, yerr=[below, above],
+                        fmt="none", ecolor=plots.PALETTE[0], capsize=6, elinewidth=2)
+        # a before label longer than a share's ('2.0 business hours') stands inside the
+        # axes, clear of the value axis's numbers
+        long = max(len(self._ends(row.iloc[0], row.iloc[1])[0]) for _, row in
+                   r.groups.iterrows()) > SHORT_LABEL
+        ax.set_xlim(-1.35 if long else -0.5, 1.5)
         ax.margins(y=0.2)  # room for a two-line label at the lowest or highest end
         ax.autoscale_view()
         ax.figure.subplots_adjust(right=0.97)
@@ -475,7 +508,8 @@ class BeforeAfter:
         short = {**{n: n.split(" (")[0] for n in r.groups.index
                     if not n.startswith("control (")}, TREATED: "with the changes"}
         for side, x, ha, dx in ((1, 0, "right", -10), (2, 1, "left", 10)):
-            labels = [(y, _label(self._short(y), "" if side == 1 else short.get(n, n)), c)
+            labels = [(y, _label(self._ends(*ys)[side - 1], "" if side == 1 else
+                                 short.get(n, n)), c)
                       for n, *ys, c in lines for y in [ys[side - 1]] if y is not None]
             # in a darker shade of the line's colour where the palette's is too light
             # for text on white (`plots.text_colour`: 4.5:1 and more)
@@ -484,13 +518,25 @@ class BeforeAfter:
                             ha=ha, va="center", color=plots.text_colour(colour),
                             fontsize=LABEL_PT)
 
-    def _short(self, value: float) -> str:
-        """A mean for a label on the chart in the KPI's unit: '15.2%', '1.55 h',
-        '17.1 days'."""
-        unit = self.result.measure.unit
-        if self.result.measure.proportion:
-            return f"{value:.1%}"
-        return f"{value:.2f} h" if unit.endswith("hours") else f"{value:.1f} {unit}"
+    def _ends(self, before: float | None, after: float) -> tuple[str, str]:
+        """A line's two values for its end labels, as the report writes them
+        (`report.value_pair`, the one formatter): '15.2%', '2.0 business hours', '17.1
+        days'; ``before`` None for the line that has only an after value."""
+        unit = self.crm.profile.unit(self.result.measure.unit)
+        if before is None:
+            return "", report.format_value(after, unit)
+        return report.value_pair(before, after, unit)
+
+    def _intervals(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Each value's interval of the chart's one line without a control group: the
+        comparison's own (`Comparison.before_interval`, ``after_interval``, from the
+        records its test compares); None with a control group or without a test."""
+        r = self.result
+        c = r.before_after
+        drawn = list(r.groups.index) == [EVERYONE] and r.test is None  # `compared_values`
+        if not drawn or math.isnan(c.before_interval[0]) or math.isnan(c.after_interval[0]):
+            return None
+        return c.before_interval, c.after_interval
 
     def describe(self) -> str:
         """What the view shows now."""

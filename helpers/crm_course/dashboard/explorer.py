@@ -96,6 +96,22 @@ def latest_values(crm: CRM, area: str, start, end) -> pd.DataFrame:
         per=[kpis.judged_per(crm, name, first, last) for name in table.kpi])
 
 
+# the pricing assumption every ROI of the table's values holds under (`kpis.roi.crm_roi`,
+# `kpis.basis.naive_roi`: each extra win priced at the margin per won deal), named in its row
+ROI_PRICING = "more wins"
+
+
+def priced(name: str, shown: str) -> str:
+    """The table's value ``shown`` of KPI ``name``; an ROI's also names the pricing
+    assumption it holds under, as the report does: '+395 % under more wins (every extra
+    win is new margin)'; a missing value ('–') stays as it is."""
+    from .value_model import IF
+
+    if kpis.get_kpi(name).area != "roi" or shown == "–":
+        return shown
+    return f"{shown} under {IF[ROI_PRICING]}"
+
+
 def period_notes(table: pd.DataFrame) -> str:
     """The notes of the rows of ``table`` (`latest_values`) judged per their target's
     period, one line each, HTML: the rate per period, its interval and the periods pooled,
@@ -280,9 +296,11 @@ class KPIExplorer:
         shown = pd.DataFrame({
             "KPI": [kpi_label(k, per) for k, per in zip(self.table.kpi, self.table.per,
                                                          strict=True)],
+            "value": [priced(k, self._number(v, u)) for k, v, u in zip(
+                self.table.kpi, self.table.value, self.table.unit, strict=True)],
             **{column: [self._number(v, u) for v, u in zip(self.table[column],
                                                            self.table.unit, strict=True)]
-               for column in ("value", "target", "benchmark")},
+               for column in ("target", "benchmark")},
             "status": self.table.status})
         t_first, _, window = table_window(self.crm, start, end)
         self.latest_box.titles = (f"{words.area(k.area)}: every KPI and its status, {window}",)
@@ -340,12 +358,16 @@ class KPIExplorer:
         target, benchmark = (None if pd.isna(v) else v for v in (ref.target, ref.benchmark))
         title = kpi_label(k.name)
         unit = words.unit(k.unit, self.crm.profile.currency)
+
+        def written(value: float) -> str:  # a line's value as the table writes it
+            return self._number(value, k.unit)
+
         if k.by_wave:
             drawn = self._drawn()
             waves = drawn.set_axis([f"wave {w} ({d:%b %Y}, {n} answers)" for w, d, n in
                                     zip(drawn.index, drawn.date, drawn.n, strict=True)])
             plots.intervals(waves, title, "survey wave", unit, target=target,
-                            benchmark=benchmark, ax=ax)
+                            benchmark=benchmark, written=written, ax=ax)
         elif self.length is None:
             ax.axis("off")
             ax.text(0.5, 0.5, f"{title}: not drawn month by month (a month's costs and the "
@@ -356,7 +378,8 @@ class KPIExplorer:
             plots.line(self._drawn(), title, self.length, unit, target=target,
                        benchmark=benchmark, percent=k.unit in ("share", "score 0-1"),
                        event=event, immature=self.immature,
-                       flagged=ev.flag_label(self.crm, k.name, self.immature), ax=ax)
+                       flagged=ev.flag_label(self.crm, k.name, self.immature),
+                       written=written, ax=ax)
 
     def describe(self) -> str:
         """What the view shows now, in one line per part."""

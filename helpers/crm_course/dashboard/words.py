@@ -8,6 +8,8 @@ in the dataset's currency (`profile.in_currency`):
     score 0-1   -> '90.4%' (as the report) hours -> '3.2 business hours' (`hours_text`)
     money       -> 'EUR 9,500', 'EUR 120 per lead' (`profile.money`, as the report)
     a whole count -> '119 tickets', '1 feature'   a whole value -> '30 days' (no needless decimals)
+    others      -> as the report writes them (`report.format_value`, the one formatter):
+                   '0.305 visits per active customer', '68.0 points'
     missing     -> '–'
 """
 
@@ -16,9 +18,8 @@ from __future__ import annotations
 import math
 
 from ..kpis import kpi_label
-from ..kpis.registry import hours_text, unit_words
-from ..kpis.roi import roi_text
-from ..profile import COURSE_POLICIES, currency_of, in_currency, money
+from ..kpis.registry import unit_words
+from ..profile import COURSE_POLICIES, currency_of, in_currency
 from ..report import format_value
 
 CURRENCY = COURSE_POLICIES["currency"]  # the course's, when a caller names none
@@ -58,23 +59,15 @@ SELF_EVIDENT = ("share", "percent", "score 0-1")  # units a figure shows: '14.1%
 def figure(value, unit_name: str) -> str:
     """``value`` as `number` shows it, without a unit other than the percent sign of
     shares and ROIs and the code of money (for a table whose row names the unit:
-    `kpi_with_unit`). ``unit_name``: the registry unit, money in its currency
-    (`profile.in_currency`)."""
+    `kpi_with_unit`): the report's figure (`report.format_value`, the one formatter of a
+    KPI's value: '0.305', '68.0' points, '2.1' business hours). ``unit_name``: the registry
+    unit, money in its currency (`profile.in_currency`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    value = float(value)
-    if unit_name in ("share", "score 0-1"):  # a score as the report shows it: '90.4%'
-        return f"{value:.1%}"
-    if unit_name == "percent":
-        return roi_text(value)
-    if currency_of(unit_name):
-        return money(value, currency_of(unit_name))
-    if unit_name.endswith("hours"):  # as the report: '2.1 business hours' (`hours_text`)
-        return hours_text(value, unit=unit_name).removesuffix(f" {unit_name}")
-    if unit_name in COUNTS and value.is_integer():
-        return f"{value:,.0f}"  # a whole count
-    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text  # '30.0' -> '30'
+    text = format_value(float(value), unit_name)
+    if unit_name in SELF_EVIDENT or currency_of(unit_name):
+        return text
+    return text.split(" ", 1)[0]  # the figure: '2.1 business hours' -> '2.1'
 
 
 COUNTS = ("tickets", "features")  # registry units that count things: '119 tickets'
@@ -102,18 +95,12 @@ MAX_DIGITS = 3  # `figures` tells values apart down to a thousandth
 
 
 def reported(value, unit_name: str, currency: str = CURRENCY) -> str:
-    """``value`` at the precision the report writes it (`report.format_value`, the one
-    formatter of a KPI's value), without the unit words a row's name gives ('2.1' for 2.06
-    business hours, '68.0' points); shares, scores and ROIs with their percent sign, money
-    with its code ('14.1%', 'EUR 9,500'); missing -> '–'. ``unit_name``: the registry
-    unit; ``currency``: the code money is shown in."""
-    named = in_currency(unit_name, currency)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = format_value(value, named)
-    if unit_name in SELF_EVIDENT or currency_of(named):
-        return text
-    return text.split(" ", 1)[0]  # the figure: '2.1 business hours' -> '2.1'
+    """``value`` at the precision the report writes it (`figure`, the report's formatter),
+    without the unit words a row's name gives ('2.1' for 2.06 business hours, '68.0'
+    points); shares, scores and ROIs with their percent sign, money with its code ('14.1%',
+    'EUR 9,500'); missing -> '–'. ``unit_name``: the registry unit; ``currency``: the code
+    money is shown in."""
+    return figure(value, in_currency(unit_name, currency))
 
 
 def kpi_with_unit(name: str, unit_name: str, currency: str = CURRENCY) -> str:

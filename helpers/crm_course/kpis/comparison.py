@@ -36,6 +36,7 @@ from .engine import (
     per_period_value,
     restates,
     target_period,
+    values_interval,
 )
 from .registry import get_kpi, kpi_label
 
@@ -60,6 +61,11 @@ class Comparison:
     with records had no test (too few records), also part of ``note``; ``per`` the period
     ``before`` and ``after`` are rates per ('month': a 'per period' KPI over periods of
     different lengths, restated) or '' (each value is over its own period).
+    ``before_interval`` and ``after_interval``: each value's own ``confidence`` interval
+    from the records the test compares (`engine.values_interval`, the test's kind: Wilson
+    for shares, order statistics for medians, Student t for means), (nan, nan) when not
+    tested; ``measured``: the days each value was measured over, ((first, last) before,
+    (first, last) after), after maturity and the data's start cut them.
     """
 
     kpi: str
@@ -82,6 +88,16 @@ class Comparison:
     cut: str = ""
     untested: str = ""  # why a KPI with records was 'not tested' (too few of them)
     per: str = ""
+    before_interval: tuple[float, float] = (math.nan, math.nan)
+    after_interval: tuple[float, float] = (math.nan, math.nan)
+    measured: tuple = ()
+
+
+def _interval(values: np.ndarray, kind: str, confidence: float) -> tuple[float, float]:
+    """The ``confidence`` interval of the KPI ``values`` (its records) give, ``kind`` its
+    test (`engine.values_interval`); (nan, nan) with fewer than two records."""
+    low, high, _ = values_interval(values, kind, confidence)
+    return (math.nan, math.nan) if low is None else (low, high)
 
 
 def _driver(before: np.ndarray, after: np.ndarray) -> str:
@@ -180,13 +196,14 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
                   f"after {na}"]
     restated = bool(per)
     nan = math.nan
+    days = {"measured": ((b.first, b.last), (a.first, a.last))}
     if math.isnan(vb) or math.isnan(va):
         return Comparison(name, vb, va, None, None, nan, nan, nan, nan, "", "not comparable",
                           "; ".join(notes) or "no value in one of the periods", immature=young,
-                          cut=measured, per=per)  # the shortening is the reason, in ``note``
+                          cut=measured, per=per, **days)  # the shortening: in ``note``
     if k.records is None or restated:
         return Comparison(name, vb, va, None, None, va - vb, nan, nan, nan, "", "not tested",
-                          "; ".join(notes), immature=young, cut=history, per=per)
+                          "; ".join(notes), immature=young, cut=history, per=per, **days)
     xb = observations(crm, name, *before)  # `before` already cut like `after`
     xa = observations(crm, name, *after)
     kind = k.test
@@ -207,12 +224,13 @@ def compare(crm: CRM, name: str, before: tuple, after: tuple,
     except ValueError as error:  # too few records for the test
         return Comparison(name, vb, va, len(xb), len(xa), va - vb, nan, nan, nan, "",
                           "not tested", "; ".join([*notes, str(error)]), immature=young,
-                          cut=history, untested=str(error))
+                          cut=history, untested=str(error), **days)
     return Comparison(name, vb, va, len(xb), len(xa), va - vb, test.ci_low, test.ci_high,
                       test.p_value, test.test,
                       claim(test.p_value, vb, va, k.higher_is_better, confidence),
                       "; ".join(notes), confidence=confidence, immature=young, cut=history,
-                      **extra)
+                      before_interval=_interval(xb, kind, confidence),
+                      after_interval=_interval(xa, kind, confidence), **days, **extra)
 
 
 def claim(p_value: float, before: float, after: float, higher_is_better: bool | None,
