@@ -413,7 +413,7 @@ def test_export_before_after_without_a_control_group(export_app):
         result = r.result
         assert result.did is None and np.isnan(result.effect)
         assert list(result.groups.index) == ["all regions"]  # none is the control
-        assert list(result.groups.columns) == ["before go-live", "after go-live"]
+        assert list(result.groups.columns) == ["baseline", "review window"]  # the sentence's
         assert "no control group" in result.sentences[-1]
         assert r.chart.svg.startswith(b"<?xml")
     r.kpi.value = "lead_conversion_rate"

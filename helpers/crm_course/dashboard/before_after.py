@@ -58,6 +58,9 @@ RULE_CHARS = 50  # the axis note (the verdict's comparison) wraps after this man
 TREATED, PERIODS = "regions with the changes", ("before go-live", "after go-live")
 EVERYONE = "all regions"  # the one line without a control region
 TEST_PERIODS = ("before the test", "during the test")  # an A/B test's (`arm_means`)
+# without a control region: the report's comparison, whose "before" is the baseline it
+# names (the same months a year earlier, ...), not all the time before go-live
+COMPARED_PERIODS = ("baseline", "review window")
 
 
 def ab_compared(crm: CRM, kpi: str) -> bool:
@@ -260,11 +263,11 @@ def review_result(crm: CRM, measure: str, confidence: float = CONFIDENCE) -> Rev
 
 def compared_values(compared: ev.Comparison) -> pd.DataFrame:
     """The report's before/after values of ``compared`` as the chart's one line, all regions
-    (`EVERYONE`), columns `PERIODS`: what the sentence beside the chart says, so a page
-    without a control region shows one before/after, tested, not a second one on other
-    months."""
+    (`EVERYONE`), columns `COMPARED_PERIODS`: what the sentence beside the chart says, so
+    a page without a control region shows one before/after, tested, not a second one on
+    other months."""
     return pd.DataFrame([[compared.before, compared.after]], index=[EVERYONE],
-                        columns=list(PERIODS))
+                        columns=list(COMPARED_PERIODS))
 
 
 def compared_rule(crm: CRM, kpi: str, window: tuple, compared: ev.Comparison) -> str:
