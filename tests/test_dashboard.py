@@ -271,26 +271,100 @@ def test_data_switch_shows_the_loaded_seed_and_fresh_recent_folders(sample, tmp_
     s.seed.value = sample.meta["seed"] + 1
     s.source.value, s.folder.value = "folder", str(DEFAULT_DATA_DIR)
     assert s.load() and s.seed.value == sample.meta["seed"]
-    other = tmp_path / "other"
-    other.mkdir()
+    other = _dataset_files(tmp_path / "other")
     remember(recent, other)  # another visitor's kernel loads a folder
     assert str(other) not in s.folder.options
     page.tabs.selected_index = len(page.tabs.children) - 1  # the Data tab
     assert s.folder.options[0] == str(other)
 
 
-def test_recent_folders_drop_folders_that_no_longer_exist(tmp_path):
+def _dataset_files(folder: Path) -> Path:
+    """``folder`` made with an empty file of each of a CRM dataset's files: what the recent
+    list checks (`datasets.holds_dataset`)."""
+    from crm_course.dashboard.datasets import dataset_files
+
+    folder.mkdir()
+    for name in dataset_files():
+        (folder / name).write_text("")
+    return folder
+
+
+def test_recent_folders_drop_folders_that_no_longer_exist_or_hold_no_dataset(tmp_path):
     from crm_course.dashboard.datasets import recent_folders, remember
 
-    kept, gone = tmp_path / "kept", tmp_path / "gone"
-    kept.mkdir(), gone.mkdir()
+    kept, gone, emptied = (_dataset_files(tmp_path / name) for name in ("kept", "gone", "emptied"))
     file = tmp_path / "recent.json"
     assert remember(file, kept) == [str(kept)]
     assert remember(file, gone) == [str(gone), str(kept)]
-    gone.rmdir()
+    assert remember(file, emptied) == [str(emptied), str(gone), str(kept)]
+    shutil.rmtree(gone)
+    (emptied / "dataset.json").unlink()  # no longer a dataset: not offered
     assert recent_folders(file) == [str(kept)]
+    page = Dashboard(load_crm(), recent=file)
+    assert list(page.switch.folder.options) == [str(kept)]
     file.write_text('{"not": "a list"}')
     assert recent_folders(file) == []
+
+
+def test_the_tests_never_write_the_users_recent_folders(sample, tmp_path_factory):
+    """The outside review found a test's export in the user's list: every test has its own
+    file (tests/conftest.py), which the dashboard reads and writes by default."""
+    from crm_course.paths import RECENT_FILE, cache_dir, recent_file
+
+    user = Path.home() / ".cache" / "crm-course" / RECENT_FILE
+    before = user.read_bytes() if user.exists() else None
+    mine = recent_file()
+    assert tmp_path_factory.getbasetemp() in mine.parents
+    assert mine != cache_dir() / RECENT_FILE and mine != user
+    s = Dashboard(sample).switch  # no file given: the default
+    assert s.recent == mine
+    s.source.value, s.folder.value = "folder", str(DEFAULT_DATA_DIR)
+    assert s.load()
+    assert json.loads(mine.read_text()) == [str(DEFAULT_DATA_DIR.resolve())]
+    assert (user.read_bytes() if user.exists() else None) == before
+
+
+def test_each_test_has_its_own_recent_folders_file():
+    from crm_course.dashboard.datasets import recent_folders
+    from crm_course.paths import recent_file
+
+    # the test above loaded a folder into its own file: not this test's
+    assert not recent_file().exists() and recent_folders(recent_file()) == []
+
+
+def test_the_data_box_says_what_to_type_in_which_box(app, monkeypatch):
+    """The outside review: seed -5 said "expected non-negative integer"; '~/nothere' was
+    told the relative-path rule; the Seed box showed while 'data folder' was chosen."""
+    from crm_course.dashboard.serve import START_ENV
+
+    s = app.switch
+    before = s.crm
+    s.source.value = "seed"
+    assert s.seed.layout.display is None and s.folder.layout.display == "none"
+    s.seed.value = -5
+    assert not s.load() and s.crm is before
+    assert ("Not loaded: the Seed box holds -5: the seed must be a whole number 0 or more"
+            in s.message.value)
+    assert "non-negative" not in s.message.value
+    s.source.value = "folder"
+    assert s.seed.layout.display == "none" and s.folder.layout.display is None
+    s.folder.value = "~/nothere-room2"
+    assert not s.load()
+    text = s.message.value
+    assert f"there is no folder {Path.home() / 'nothere-room2'}: type the path" in text
+    assert "Folder box" in text and "relative path" not in text
+    s.folder.value = "/nothere-room2"
+    assert not s.load() and "relative path" not in s.message.value
+    monkeypatch.setenv(START_ENV, "/tmp")
+    s.folder.value = "nothere-room2"  # relative: where it was looked for is said
+    assert not s.load()
+    assert ("there is no folder /tmp/nothere-room2 (a relative path starts from /tmp, where "
+            "the dashboard was started)") in s.message.value
+    s.folder.value = ""
+    assert not s.load() and "the Folder box is empty" in s.message.value
+    s.source.value = "sample"
+    assert s.seed.layout.display == "none" and s.folder.layout.display == "none"
+    assert s.crm is before
 
 
 def test_a_folder_without_the_dataset_says_so_in_one_line(sample, tmp_path):
