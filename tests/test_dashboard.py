@@ -452,12 +452,18 @@ def test_dashboard_starts_on_the_data_folder_and_writes_its_first_view(tmp_path,
 
 def test_dashboard_command_refuses_a_data_folder_it_cannot_show(tmp_path, capsys):
     """`crm-course dashboard --data` names what is wrong before any server starts."""
+    import socket
+
     from crm_course.cli import main
 
     assert main(["dashboard", "--no-browser", "--data", str(tmp_path / "gone")]) == 2
     assert f"--data: there is no folder {tmp_path / 'gone'}" in capsys.readouterr().err
-    assert main(["dashboard", "--no-browser", "--data", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    with socket.socket() as free:  # a port nothing listens on (8866 may be taken here)
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert main(["dashboard", "--no-browser", f"--port={port}", "--data", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out.startswith(f"Starting the dashboard at http://127.0.0.1:{port}/")
     assert f"cannot be drawn on this data: {tmp_path} holds no CRM dataset" in err
     assert "Traceback" not in err
 
@@ -946,3 +952,65 @@ def test_takeaways_and_the_area_table_sit_behind_closed_toggles(app):
     e = app.explorer
     assert e.latest_box.selected_index is None and e.latest_box.children == (e.latest,)
     assert e.latest_box.titles[0].startswith(f"{e.area.label}: every KPI and its status")
+
+
+def test_the_dashboard_words_say_where_to_go_and_when_it_listens():
+    """The outside review: 20-36 s of silence from `crm-course dashboard` to Voila's
+    banner. What it prints at once names the address and what takes the time; a line when
+    the port accepts connections (`serve.wait_listening`)."""
+    import socket
+
+    from crm_course.dashboard import serve
+
+    assert serve.starting_words(8866) == (
+        "Starting the dashboard at http://127.0.0.1:8866/ : drawing the first view, then the "
+        "server starts (about 10-30 s) ...")
+    assert "http://127.0.0.1:8866/" in serve.ready_words(8866)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        assert not serve.listening(port)
+        assert not serve.wait_listening(port, lambda: True, every=0.05, timeout=0.3)
+        server.listen()
+        assert serve.listening(port)
+        assert serve.wait_listening(port, lambda: True, every=0.05, timeout=5)
+        assert not serve.wait_listening(port, lambda: False)  # the server stopped first
+
+
+def test_the_dashboard_command_speaks_before_the_server_listens(tmp_path):
+    """The command's first line comes within seconds, before the port accepts connections;
+    a port already taken is said instead of announcing another program as the dashboard."""
+    import os
+    import select
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from crm_course.cli import main
+    from crm_course.dashboard import serve
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    cli = subprocess.Popen([sys.executable, "-m", "crm_course.cli", "dashboard", "--no-browser",
+                            f"--port={port}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           text=True, start_new_session=True,
+                           env={**os.environ, "PYTHONHASHSEED": "0"})
+    try:
+        ready, _, _ = select.select([cli.stdout], [], [], 30)
+        assert ready, "nothing printed in 30 s"
+        first = cli.stdout.readline().rstrip("\n")
+        took = time.monotonic() - start
+        assert first == serve.starting_words(port)
+        assert not serve.listening(port), "printed only once the server listened"
+    finally:
+        os.killpg(cli.pid, signal.SIGKILL)  # the CLI and its first-view drawing
+        cli.wait()
+    assert took < 30
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["dashboard", "--no-browser", f"--port={taken.getsockname()[1]}"]) == 2
