@@ -5,6 +5,7 @@ executed notebooks (`notebook_runs`); markers applied by file (``FILE_MARKERS``)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,29 @@ without_iri_checker()
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_recent_folders(tmp_path_factory):
+    """The dashboard's recent-folders file (`paths.RECENT_ENV`) of the whole session, in its
+    temporary folder: servers and kernels a test starts (module fixtures too) inherit it,
+    so no test ever writes the user's own list (~/.cache/crm-course/recent-folders.json)."""
+    from crm_course.paths import RECENT_ENV, RECENT_FILE
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(RECENT_ENV, str(tmp_path_factory.getbasetemp() / RECENT_FILE))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _own_recent_folders(request, tmp_path_factory, monkeypatch):
+    """Each test's own recent-folders file (`paths.RECENT_ENV`): what one test loads is
+    never offered to another, nor written to the user's list."""
+    from crm_course.paths import RECENT_ENV
+
+    name = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+    monkeypatch.setenv(RECENT_ENV, str(tmp_path_factory.getbasetemp() / "recent"
+                                       / f"{name}.json"))
 
 
 @pytest.fixture(scope="session")

@@ -271,26 +271,100 @@ def test_data_switch_shows_the_loaded_seed_and_fresh_recent_folders(sample, tmp_
     s.seed.value = sample.meta["seed"] + 1
     s.source.value, s.folder.value = "folder", str(DEFAULT_DATA_DIR)
     assert s.load() and s.seed.value == sample.meta["seed"]
-    other = tmp_path / "other"
-    other.mkdir()
+    other = _dataset_files(tmp_path / "other")
     remember(recent, other)  # another visitor's kernel loads a folder
     assert str(other) not in s.folder.options
     page.tabs.selected_index = len(page.tabs.children) - 1  # the Data tab
     assert s.folder.options[0] == str(other)
 
 
-def test_recent_folders_drop_folders_that_no_longer_exist(tmp_path):
+def _dataset_files(folder: Path) -> Path:
+    """``folder`` made with an empty file of each of a CRM dataset's files: what the recent
+    list checks (`datasets.holds_dataset`)."""
+    from crm_course.dashboard.datasets import dataset_files
+
+    folder.mkdir()
+    for name in dataset_files():
+        (folder / name).write_text("")
+    return folder
+
+
+def test_recent_folders_drop_folders_that_no_longer_exist_or_hold_no_dataset(tmp_path):
     from crm_course.dashboard.datasets import recent_folders, remember
 
-    kept, gone = tmp_path / "kept", tmp_path / "gone"
-    kept.mkdir(), gone.mkdir()
+    kept, gone, emptied = (_dataset_files(tmp_path / name) for name in ("kept", "gone", "emptied"))
     file = tmp_path / "recent.json"
     assert remember(file, kept) == [str(kept)]
     assert remember(file, gone) == [str(gone), str(kept)]
-    gone.rmdir()
+    assert remember(file, emptied) == [str(emptied), str(gone), str(kept)]
+    shutil.rmtree(gone)
+    (emptied / "dataset.json").unlink()  # no longer a dataset: not offered
     assert recent_folders(file) == [str(kept)]
+    page = Dashboard(load_crm(), recent=file)
+    assert list(page.switch.folder.options) == [str(kept)]
     file.write_text('{"not": "a list"}')
     assert recent_folders(file) == []
+
+
+def test_the_tests_never_write_the_users_recent_folders(sample, tmp_path_factory):
+    """The outside review found a test's export in the user's list: every test has its own
+    file (tests/conftest.py), which the dashboard reads and writes by default."""
+    from crm_course.paths import RECENT_FILE, cache_dir, recent_file
+
+    user = Path.home() / ".cache" / "crm-course" / RECENT_FILE
+    before = user.read_bytes() if user.exists() else None
+    mine = recent_file()
+    assert tmp_path_factory.getbasetemp() in mine.parents
+    assert mine != cache_dir() / RECENT_FILE and mine != user
+    s = Dashboard(sample).switch  # no file given: the default
+    assert s.recent == mine
+    s.source.value, s.folder.value = "folder", str(DEFAULT_DATA_DIR)
+    assert s.load()
+    assert json.loads(mine.read_text()) == [str(DEFAULT_DATA_DIR.resolve())]
+    assert (user.read_bytes() if user.exists() else None) == before
+
+
+def test_each_test_has_its_own_recent_folders_file():
+    from crm_course.dashboard.datasets import recent_folders
+    from crm_course.paths import recent_file
+
+    # the test above loaded a folder into its own file: not this test's
+    assert not recent_file().exists() and recent_folders(recent_file()) == []
+
+
+def test_the_data_box_says_what_to_type_in_which_box(app, monkeypatch):
+    """The outside review: seed -5 said "expected non-negative integer"; '~/nothere' was
+    told the relative-path rule; the Seed box showed while 'data folder' was chosen."""
+    from crm_course.dashboard.serve import START_ENV
+
+    s = app.switch
+    before = s.crm
+    s.source.value = "seed"
+    assert s.seed.layout.display is None and s.folder.layout.display == "none"
+    s.seed.value = -5
+    assert not s.load() and s.crm is before
+    assert ("Not loaded: the Seed box holds -5: the seed must be a whole number 0 or more"
+            in s.message.value)
+    assert "non-negative" not in s.message.value
+    s.source.value = "folder"
+    assert s.seed.layout.display == "none" and s.folder.layout.display is None
+    s.folder.value = "~/nothere-room2"
+    assert not s.load()
+    text = s.message.value
+    assert f"there is no folder {Path.home() / 'nothere-room2'}: type the path" in text
+    assert "Folder box" in text and "relative path" not in text
+    s.folder.value = "/nothere-room2"
+    assert not s.load() and "relative path" not in s.message.value
+    monkeypatch.setenv(START_ENV, "/tmp")
+    s.folder.value = "nothere-room2"  # relative: where it was looked for is said
+    assert not s.load()
+    assert ("there is no folder /tmp/nothere-room2 (a relative path starts from /tmp, where "
+            "the dashboard was started)") in s.message.value
+    s.folder.value = ""
+    assert not s.load() and "the Folder box is empty" in s.message.value
+    s.source.value = "sample"
+    assert s.seed.layout.display == "none" and s.folder.layout.display == "none"
+    assert s.crm is before
 
 
 def test_a_folder_without_the_dataset_says_so_in_one_line(sample, tmp_path):
@@ -378,12 +452,18 @@ def test_dashboard_starts_on_the_data_folder_and_writes_its_first_view(tmp_path,
 
 def test_dashboard_command_refuses_a_data_folder_it_cannot_show(tmp_path, capsys):
     """`crm-course dashboard --data` names what is wrong before any server starts."""
+    import socket
+
     from crm_course.cli import main
 
     assert main(["dashboard", "--no-browser", "--data", str(tmp_path / "gone")]) == 2
     assert f"--data: there is no folder {tmp_path / 'gone'}" in capsys.readouterr().err
-    assert main(["dashboard", "--no-browser", "--data", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    with socket.socket() as free:  # a port nothing listens on (8866 may be taken here)
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert main(["dashboard", "--no-browser", f"--port={port}", "--data", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out.startswith(f"Starting the dashboard at http://127.0.0.1:{port}/")
     assert f"cannot be drawn on this data: {tmp_path} holds no CRM dataset" in err
     assert "Traceback" not in err
 
@@ -872,3 +952,65 @@ def test_takeaways_and_the_area_table_sit_behind_closed_toggles(app):
     e = app.explorer
     assert e.latest_box.selected_index is None and e.latest_box.children == (e.latest,)
     assert e.latest_box.titles[0].startswith(f"{e.area.label}: every KPI and its status")
+
+
+def test_the_dashboard_words_say_where_to_go_and_when_it_listens():
+    """The outside review: 20-36 s of silence from `crm-course dashboard` to Voila's
+    banner. What it prints at once names the address and what takes the time; a line when
+    the port accepts connections (`serve.wait_listening`)."""
+    import socket
+
+    from crm_course.dashboard import serve
+
+    assert serve.starting_words(8866) == (
+        "Starting the dashboard at http://127.0.0.1:8866/ : drawing the first view, then the "
+        "server starts (about 10-30 s) ...")
+    assert "http://127.0.0.1:8866/" in serve.ready_words(8866)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        assert not serve.listening(port)
+        assert not serve.wait_listening(port, lambda: True, every=0.05, timeout=0.3)
+        server.listen()
+        assert serve.listening(port)
+        assert serve.wait_listening(port, lambda: True, every=0.05, timeout=5)
+        assert not serve.wait_listening(port, lambda: False)  # the server stopped first
+
+
+def test_the_dashboard_command_speaks_before_the_server_listens(tmp_path):
+    """The command's first line comes within seconds, before the port accepts connections;
+    a port already taken is said instead of announcing another program as the dashboard."""
+    import os
+    import select
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from crm_course.cli import main
+    from crm_course.dashboard import serve
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    cli = subprocess.Popen([sys.executable, "-m", "crm_course.cli", "dashboard", "--no-browser",
+                            f"--port={port}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           text=True, start_new_session=True,
+                           env={**os.environ, "PYTHONHASHSEED": "0"})
+    try:
+        ready, _, _ = select.select([cli.stdout], [], [], 30)
+        assert ready, "nothing printed in 30 s"
+        first = cli.stdout.readline().rstrip("\n")
+        took = time.monotonic() - start
+        assert first == serve.starting_words(port)
+        assert not serve.listening(port), "printed only once the server listened"
+    finally:
+        os.killpg(cli.pid, signal.SIGKILL)  # the CLI and its first-view drawing
+        cli.wait()
+    assert took < 30
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["dashboard", "--no-browser", f"--port={taken.getsockname()[1]}"]) == 2

@@ -510,7 +510,8 @@ def test_a_reload_keeps_the_data_loaded_in_the_data_box(tmp_path, browser_page):
     url, log = f"http://127.0.0.1:{port}/", tmp_path / "voila.log"
     # its own recent folders: none of another test's (or person's) folders
     process = _serve(voila_command(port), url, log,
-                     extra={"CRM_COURSE_CACHE": str(tmp_path / "cache")})
+                     extra={"CRM_COURSE_CACHE": str(tmp_path / "cache"),
+                            "CRM_COURSE_RECENT": str(tmp_path / "recent.json")})
     try:
         _wait_for_pool(log, url)
         page = browser_page

@@ -58,7 +58,9 @@ def test_paths_docstring_and_readme_list_every_variable():
     (paths.hub_link, paths.HUB_LINK_ENV, "https://hub/{path}", ""),
     (paths.results_setting, paths.RESULTS_ENV, "/tmp/r", None),
     (paths.start_setting, paths.START_ENV, "/tmp/s", None),
-    (paths.first_view_setting, paths.FIRST_VIEW_ENV, "/tmp/f", None)])
+    (paths.first_view_setting, paths.FIRST_VIEW_ENV, "/tmp/f", None),
+    (paths.recent_file, paths.RECENT_ENV, "/tmp/recent.json",
+     paths.cache_dir() / paths.RECENT_FILE)])
 def test_each_reader_reads_its_variable(monkeypatch, reader, variable, value, default):
     monkeypatch.delenv(variable, raising=False)
     assert reader() == default

@@ -424,12 +424,23 @@ def _dashboard(args) -> int:
     import signal
     import subprocess
     import tempfile
+    import threading
 
-    from .class_report import ResultsError, load_results
-    from .dashboard.serve import VISITORS, environment, first_view_command, voila_command
-    from .runner import ROOT
+    from .dashboard.serve import (
+        VISITORS,
+        address,
+        environment,
+        first_view_command,
+        listening,
+        ready_words,
+        starting_words,
+        voila_command,
+        wait_listening,
+    )
 
     if args.results is not None:
+        from .class_report import ResultsError, load_results  # pandas: only when asked
+
         try:
             load_results(args.results)
         except ResultsError as err:
@@ -444,8 +455,14 @@ def _dashboard(args) -> int:
         print(f"crm-course dashboard: --visitors is {args.visitors}: give 1 or more",
               file=sys.stderr)
         return 2
+    if listening(args.port):  # else 'ready' below would be another program's port
+        print(f"crm-course dashboard: something already answers at {address(args.port)}: "
+              "stop it, or give another --port", file=sys.stderr)
+        return 2
     command = voila_command(args.port, dev=args.dev, open_browser=not args.no_browser,
                             cull_idle=args.cull_idle, pool_size=args.visitors)
+    print(starting_words(args.port), flush=True)  # at once: the rest takes 10-30 s
+    from .runner import ROOT  # nbformat's imports: after the words
     with tempfile.TemporaryDirectory(prefix="crm-dashboard-") as first_view:
         env = environment(args.results, first_view=first_view, data=args.data)
         # the first view before the server listens: its first visitor sees a chart at once
@@ -457,8 +474,15 @@ def _dashboard(args) -> int:
             return 2
         # its own process group: a stop reaches Voila through this command only, and what
         # it leaves (kernels of a Voila stopped while starting them) is killed as a group
+        print("First view drawn; starting the server ...", flush=True)
         voila = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env=env)
         stopping: list[bool] = []
+
+        def announce() -> None:
+            if wait_listening(args.port, lambda: voila.poll() is None and not stopping):
+                print(ready_words(args.port), flush=True)
+
+        threading.Thread(target=announce, daemon=True).start()
 
         def stop(*_) -> None:
             stopping.append(True)

@@ -9,6 +9,7 @@ without an import cycle. `crm_course.review` is the lessons' face of it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,26 +75,51 @@ def format_p(p: float, confidence: float = CONFIDENCE) -> str:
     return f"p = {p:.{digits}f}"
 
 
+def shows_digit(text: str) -> bool:
+    """Whether ``text`` (a formatted number) shows a non-zero digit: '0.04' does, '0.0'
+    does not."""
+    return any(ch in "123456789" for ch in text)
+
+
+def decimals(value: float, digits: int, limit: int = 8) -> int:
+    """The decimals to write a change ``value`` with: ``digits`` (the value's own precision),
+    or, when that rounds a change that is not zero to zero, the fewest more (up to
+    ``limit``) that show its first significant digit, so its sign and size are read:
+    (0.04, 1) -> 2 ('0.04', not '0.0'); (0.4, 1) -> 1; (0, 1) -> 1."""
+    if not value or not math.isfinite(value):
+        return digits
+    while digits < limit and not shows_digit(f"{abs(value):.{digits}f}"):
+        digits += 1
+    return digits
+
+
 def with_sign(value: float, magnitude: str) -> str:
     """``magnitude`` (``value``'s size, already formatted) with ``value``'s sign, '+' or
-    '-'; none when it shows no non-zero digit (-0.0004 as '0.0 pp', never '-0.0 pp')."""
-    if not any(ch in "123456789" for ch in magnitude):
+    '-'; none when it shows no non-zero digit (a zero: '0.0 pp', never '-0.0 pp')."""
+    if not shows_digit(magnitude):
         return magnitude
     return ("+" if value >= 0 else "-") + magnitude
 
 
 def signed(number: float, spec: str) -> str:
-    """``number`` formatted with ``spec`` (no sign in it) and its sign (`with_sign`):
-    signed(3.14, '.1f') -> '+3.1', signed(-0.04, '.1f') -> '0.0'."""
+    """A change ``number`` formatted with ``spec`` (no sign in it) and its sign
+    (`with_sign`): signed(3.14, '.1f') -> '+3.1'. A change that is not zero but rounds to
+    zero at the decimals of a fixed-point ``spec`` ('.1f', ',.0f') gets the few more that
+    show its sign and size (`decimals`): signed(-0.04, '.1f') -> '-0.04'; a zero stays bare:
+    signed(0.0, '.1f') -> '0.0'."""
+    fixed = re.fullmatch(r"(.*)\.(\d+)f", spec)
+    if fixed:
+        spec = f"{fixed[1]}.{decimals(number, int(fixed[2]))}f"
     return with_sign(number, format(abs(number), spec))
 
 
 def change_text(value: float, scale: str, digits: int | None = None) -> str:
     """``value`` (a change as a fraction) in its unit: 0.031 -> '+3.1 pp' (``scale``
     'points'), -0.2 -> '-20 %' ('relative'); one below 0.1 pp with two decimals (0.0004 ->
-    '+0.04 pp'); one that rounds to zero without a sign ('0.00 pp'); NaN -> 'n/a'.
-    ``digits``: decimals of the points (None: as above), for changes set to the hundredth
-    of a point (a what-if's slider: '+1.10 pp')."""
+    '+0.04 pp'); one that rounds to zero even so with the few more decimals that show its
+    sign and size (`signed`: 0.00004 -> '+0.004 pp', -0.004 relative -> '-0.4 %'); a zero
+    bare ('0.0 pp'); NaN -> 'n/a'. ``digits``: decimals of the points (None: as above), for
+    changes set to the hundredth of a point (a what-if's slider: '+1.10 pp')."""
     if value is None or math.isnan(value):
         return "n/a"
     if digits is None:

@@ -28,6 +28,10 @@ named and read here, and every other module imports it from here.
     (`start_setting`).
 ``CRM_COURSE_FIRST_VIEW``
     The folder the dashboard's kernels write the first view to (`first_view_setting`).
+``CRM_COURSE_RECENT``
+    The file of the data folders the dashboard loaded, offered again in its Data box;
+    default ``recent-folders.json`` in the cache folder (`recent_file`). The tests give
+    each test its own, so a test's folders never reach the user's list.
 
 `crm-course hub` sets ``CRM_COURSE_DIR``, ``CRM_COURSE_HUB_DIR`` and
 ``CRM_COURSE_INSTRUCTOR_PORT`` (`HUB_SETTINGS`) for the configuration files in
@@ -49,6 +53,8 @@ HUB_LINK_ENV = "CRM_COURSE_HUB_LINK"
 RESULTS_ENV = "CRM_COURSE_RESULTS"
 START_ENV = "CRM_COURSE_START_DIR"
 FIRST_VIEW_ENV = "CRM_COURSE_FIRST_VIEW"
+RECENT_ENV = "CRM_COURSE_RECENT"
+RECENT_FILE = "recent-folders.json"
 INSTRUCTORS_ENV = "CRM_COURSE_INSTRUCTORS"  # read by deploy/jupyterhub/jupyterhub_config.py
 # set by `crm-course hub` for deploy/jupyterhub's configuration: the course's checkout, the
 # hub's state folder, the instructor page's port
@@ -101,3 +107,9 @@ def first_view_setting() -> str | None:
     """``$CRM_COURSE_FIRST_VIEW`` (the folder of the dashboard's first view), or None when
     unset."""
     return os.environ.get(FIRST_VIEW_ENV) or None
+
+
+def recent_file() -> Path:
+    """``$CRM_COURSE_RECENT`` (the dashboard's file of recent data folders), or
+    ``recent-folders.json`` in `cache_dir`."""
+    return Path(os.environ.get(RECENT_ENV) or cache_dir() / RECENT_FILE)

@@ -26,10 +26,19 @@ import pandas as pd
 from . import review
 from .data import CRM
 from .importer import provenance
-from .inference import ALPHA, CONFIDENCE, RANK_TEST, change_text, signed, with_sign
+from .inference import (
+    ALPHA,
+    CONFIDENCE,
+    RANK_TEST,
+    change_text,
+    decimals,
+    shows_digit,
+    signed,
+    with_sign,
+)
 from .kpis import evaluation as ev
 from .kpis.payoff import Payoff, review_payoff
-from .kpis.registry import get_kpi, hours_text, kpi_label, kpi_names
+from .kpis.registry import HOURS_DIGITS, get_kpi, hours_text, kpi_label, kpi_names
 from .kpis.roi import roi_text
 from .kpis.service import FOLLOW_UP_DAYS, post_sale_incidents_by_type
 from .kpis.table import kpi_table
@@ -116,15 +125,27 @@ def formatted_kpis(table: pd.DataFrame, columns, currency: str) -> pd.DataFrame:
 
 def format_difference(value: float, unit: str) -> str:
     """A change written with its sign: rates in percentage points (`change_text`: '+3.0 pp'),
-    others in their unit ('-0.5 business hours', '+EUR 1,200'). ``value``: the change;
-    ``unit``: the KPI's unit."""
+    others in their unit ('-0.5 business hours', '+EUR 1,200'), at the value's own
+    precision (`format_value`), except a change that is not zero but rounds to zero there:
+    it gets the few more decimals that show its sign and size (`inference.decimals`:
+    '+0.04 business hours', never '0.0 business hours'); a zero is written bare.
+    ``value``: the change; ``unit``: the KPI's unit."""
     if pd.isna(value):
         return "n/a"
     if unit in ("share", "score 0-1"):
         return change_text(value, "points")
     if unit == "percent":  # a difference of two ROIs: points of percent
         return f"{signed(value * 100, ',.0f')} pp"
-    return with_sign(value, format_value(abs(value), unit))
+    size = abs(value)
+    text = format_value(size, unit)
+    if size and not shows_digit(text):  # 0.04 hours is not '0.0 business hours'
+        if unit.endswith("hours"):
+            text = hours_text(size, decimals(size, HOURS_DIGITS), unit)
+        elif currency_of(unit):
+            text = f"{currency_of(unit)} {size:,.{decimals(size, 0)}f}"
+        elif unit in ("days", "points"):
+            text = f"{size:.{decimals(size, 1)}f} {unit}"
+    return with_sign(value, text)
 
 
 def period_name(start, end) -> str:

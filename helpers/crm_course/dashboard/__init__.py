@@ -21,11 +21,22 @@ browser. Charts are SVG drawn with `crm_course.plots` (`render.Chart`, with alt 
 tables are HTML; words and units come from `words`.
 """
 
-from .app import Dashboard
-from .before_after import BeforeAfter, measures, review_result
-from .datasets import DataSwitch
-from .explorer import KPIExplorer, kpi_over_time, latest_values
-from .what_if import WhatIf, planned_changes, project
+import importlib
+
+# each name from its module, imported on first use (PEP 562): `crm-course dashboard` reads
+# `serve` alone before it says where to go, without the views' imports (seconds on a busy
+# machine)
+_HOME = {"Dashboard": "app", "BeforeAfter": "before_after", "measures": "before_after",
+         "review_result": "before_after", "DataSwitch": "datasets",
+         "KPIExplorer": "explorer", "kpi_over_time": "explorer", "latest_values": "explorer",
+         "WhatIf": "what_if", "planned_changes": "what_if", "project": "what_if"}
 
 __all__ = ["BeforeAfter", "DataSwitch", "Dashboard", "KPIExplorer", "WhatIf", "measures",
            "kpi_over_time", "latest_values", "planned_changes", "project", "review_result"]
+
+
+def __getattr__(name: str):
+    """The public ``name`` (one of `__all__`), imported from its module on first use."""
+    if name in _HOME:
+        return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,17 +6,20 @@ in a notebook, the kernel's folder), and the page says the full path it read. Lo
 through `crm_course.source.get_crm`; a folder that does not load shows the loader's own
 message (file, column, lines) instead of a traceback, the views keep the data they had,
 and the line saying which data is on screen stays. Folders that loaded are offered again
-(the most recent first, kept in `RECENT_FILE` in the course's cache folder; a folder
-since removed is not offered). A folder without the dataset's files is said in one line
-(`check_files`). The data on screen survives a page reload: the data line names its
-folder for the page's address, and the page hands it back after a reload
-(`DataSwitch.reopen`).
+(the most recent first, kept in `paths.recent_file`; a folder since removed, or that no
+longer holds a dataset, is not offered). The box of the chosen source alone is shown (the
+Seed box for another seed, the Folder box for a data folder), and a choice that does not
+load is said in the page's words: which box, what to type. A folder without the
+dataset's files is said in one line (`check_files`). The data on screen survives a page
+reload: the data line names its folder for the page's address, and the page hands it back
+after a reload (`DataSwitch.reopen`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from numbers import Integral
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -24,13 +27,12 @@ import pandas as pd
 
 from ..data import CRM, DEFAULT_DATA_DIR, DataError
 from ..escape import html
-from ..paths import start_setting
+from ..paths import recent_file, start_setting
 from ..schema import METADATA_FILE, TABLES
 from ..source import cache_dir, get_crm
 from ..synth.profile import DEFAULT_SEED
 from .render import Panel
 
-RECENT_FILE = "recent-folders.json"
 RECENT_MAX = 8
 SOURCES = (("bundled sample", "sample"), ("another seed", "seed"), ("data folder", "folder"))
 
@@ -86,24 +88,42 @@ def check_files(path: Path) -> None:
                          "holds them all.")
 
 
+def holds_dataset(path: Path) -> bool:
+    """Whether folder ``path`` holds every file of a CRM dataset (`check_files`)."""
+    try:
+        check_files(path)
+    except ValueError:
+        return False
+    return True
+
+
 def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM:
     """The data set chosen: ``source`` is 'sample', 'seed' (with ``seed``: the generator's
-    seed) or 'folder' (with ``folder``: the path of the folder holding the CRM tables,
-    relative to `start_dir`)."""
+    seed, a whole number 0 or more) or 'folder' (with ``folder``: the path of the folder
+    holding the CRM tables, relative to `start_dir`). A choice that does not load: a
+    ValueError saying it in the Data box's words (which box, what to type)."""
     if source == "sample":  # the bundled one, even when the server starts on other data
         return get_crm(data_dir=DEFAULT_DATA_DIR)
     if source == "seed":
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+            raise ValueError(f"the Seed box holds {seed}: the seed must be a whole number 0 "
+                             f"or more; type one there (the sample's is {DEFAULT_SEED})")
         return get_crm(seed=int(seed))
     if source == "folder":
         if not folder:
-            raise ValueError("type the path of a folder holding the CRM tables")
+            raise ValueError("the Folder box is empty: type the path of a folder holding "
+                             "the CRM tables")
         path = resolve(folder)
         if path.is_file():
             raise ValueError(f"{path} is a file: type the folder that holds the CRM tables "
-                             f"({path.parent})")
+                             f"({path.parent}) in the Folder box")
         if not path.is_dir():
-            raise ValueError(f"there is no folder {path} (a relative path starts from "
-                             f"{start_dir()}, where the dashboard was started)")
+            typed = Path(folder).expanduser()
+            rule = ("" if typed.is_absolute() else
+                    f" (a relative path starts from {start_dir()}, where the dashboard was "
+                    "started)")
+            raise ValueError(f"there is no folder {path}{rule}: type the path of a folder "
+                             "holding the CRM tables in the Folder box")
         check_files(path)
         return get_crm(data_dir=path)
     raise ValueError(f"the data source must be the bundled sample, another seed or a data "
@@ -111,15 +131,16 @@ def load(source: str, seed: int | None = None, folder: str | None = None) -> CRM
 
 
 def recent_folders(file: Path) -> list[str]:
-    """Folders that loaded and still exist, most recent first (none when ``file`` is
-    missing or broken)."""
+    """Folders that loaded and still exist and hold a dataset (`holds_dataset`), most
+    recent first (none when ``file`` is missing or broken)."""
     try:
         folders = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     if not isinstance(folders, list):
         return []
-    return [f for f in folders if isinstance(f, str) and Path(f).is_dir()][:RECENT_MAX]
+    return [f for f in folders if isinstance(f, str) and Path(f).is_dir()
+            and holds_dataset(Path(f))][:RECENT_MAX]
 
 
 def remember(file: Path, folder: Path) -> list[str]:
@@ -149,7 +170,8 @@ class DataSwitch:
     <period>", always the data on screen; the dashboard shows it above its tabs; its
     ``data-folder`` attribute holds the folder read, which the page keeps in its address)
     and ``message`` (what was read, or why the choice did not load). ``recent``: the file
-    of recent folders (default: `RECENT_FILE` in the course's cache folder). ``reopen``: a
+    of recent folders (default: `paths.recent_file`). The Seed box shows only while
+    'another seed' is chosen, the Folder box only while 'data folder' is. ``reopen``: a
     hidden text box; the page types the folder its address names into it after a reload,
     and the folder is loaded as if typed in the box (`reopen_folder`).
     """
@@ -157,7 +179,7 @@ class DataSwitch:
     def __init__(self, crm: CRM, on_load: Callable[[CRM], None], recent: Path | None = None):
         self.crm = crm
         self.on_load = on_load
-        self.recent = recent or cache_dir() / RECENT_FILE
+        self.recent = recent or recent_file()
         source, folder = origin(crm)
         self.source = widgets.ToggleButtons(options=SOURCES, value=source, description="Data")
         # an export has no seed (null in dataset.json): start at the sample's seed
@@ -175,9 +197,16 @@ class DataSwitch:
         self.reopen = widgets.Text(layout=widgets.Layout(display="none"))
         self.reopen.add_class("crm-reopen")
         self.reopen.observe(lambda change: self.reopen_folder(change["new"]), "value")
+        self.source.observe(lambda _: self._show_box(), "value")
+        self._show_box()
         self.widget = Panel([widgets.HBox([self.source, self.button]), self.seed,
                              self.folder, self.message, self.reopen], self.describe,
                             name="data")
+
+    def _show_box(self) -> None:
+        """Show the box of the chosen source alone: Seed for 'seed', Folder for 'folder'."""
+        self.seed.layout.display = None if self.source.value == "seed" else "none"
+        self.folder.layout.display = None if self.source.value == "folder" else "none"
 
     @staticmethod
     def _loaded(crm: CRM) -> str:

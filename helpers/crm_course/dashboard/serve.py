@@ -27,13 +27,18 @@
   (`voila_app`, Voila with its page handler changed) sends it as the page's first bytes,
   before it waits for a kernel: every visit shows the chart at once, however many arrive
   together.
+* Never silent: the command says at once where the dashboard will be and what it is doing
+  (`starting_words`: drawing the first view, then starting the server, 10-30 s), and
+  again when the server accepts connections (`ready_words`, `wait_listening`).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..paths import DATA_ENV, FIRST_VIEW_ENV, RESULTS_ENV, START_ENV
@@ -99,6 +104,42 @@ def voila_command(port: int, *, dev: bool = False, open_browser: bool = False,
     if not open_browser:
         command.append("--no-browser")
     return command
+
+
+def address(port: int) -> str:
+    """The dashboard's address on ``port``: 'http://127.0.0.1:8866/'."""
+    return f"http://127.0.0.1:{port}/"
+
+
+def starting_words(port: int) -> str:
+    """What `crm-course dashboard` prints the moment it starts, before anything slow: where
+    to go (``port``'s `address`) and what happens until then."""
+    return (f"Starting the dashboard at {address(port)} : drawing the first view, then the "
+            "server starts (about 10-30 s) ...")
+
+
+def ready_words(port: int) -> str:
+    """What `crm-course dashboard` prints once the server on ``port`` accepts connections."""
+    return f"The dashboard is ready at {address(port)} (Ctrl-C stops it)."
+
+
+def listening(port: int) -> bool:
+    """Whether something on 127.0.0.1 accepts connections on ``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_listening(port: int, running, every: float = 0.25, timeout: float = 600) -> bool:
+    """Wait until the server on ``port`` accepts connections: True, or False when
+    ``running()`` says it stopped first or ``timeout`` seconds pass. ``every``: seconds
+    between two tries."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and running():
+        if listening(port):
+            return True
+        time.sleep(every)
+    return False
 
 
 def first_view_command() -> list[str]:

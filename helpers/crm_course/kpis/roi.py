@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import CRM
-from ..inference import signed
+from ..inference import with_sign
 from ._common import (
     Result,
     divide,
@@ -185,11 +185,12 @@ def roi(benefit: float, cost: float) -> float:
 
 
 def roi_text(value: float) -> str:
-    """An ROI in percent, signed: 4.3 -> '+430 %', -1 -> '-100 %'; NaN -> 'n/a'. ``value``: the ROI
+    """An ROI in percent, signed, in whole percent (a level, not a change: one that rounds
+    to zero is '0 %'): 4.3 -> '+430 %', -1 -> '-100 %'; NaN -> 'n/a'. ``value``: the ROI
     as a fraction."""
     if value is None or np.isnan(value):
         return "n/a"
-    return f"{signed(value * 100, ',.0f')} %"
+    return f"{with_sign(value, f'{abs(value) * 100:,.0f}')} %"
 
 
 def conversion_benefit(uplift: float, leads: float, margin: float, assumption: str,
