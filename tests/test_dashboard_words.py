@@ -190,8 +190,9 @@ def test_a_what_if_row_reads_at_one_precision_and_each_uplift_names_its_unit(app
         box = next(b for b in w.box.children if uplift in getattr(b, "children", ()))
         after = box.children[box.children.index(uplift) + 1]
         shown = TAGS.sub("", after.value)
-        assert shown == ("pp" if unit in ("share", "score 0-1") else
-                         "h" if unit == "business hours" else unit), (unit, shown)
+        assert shown == ("pp" if unit in ("share", "score 0-1") else  # never 'h' alone:
+                         "per rep-month" if unit.startswith("activities") else  # business
+                         unit), (unit, shown)  # hours are not clock hours
 
 
 def test_the_survey_chart_is_described_as_waves_with_intervals(app):

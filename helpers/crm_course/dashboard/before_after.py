@@ -452,7 +452,7 @@ class BeforeAfter:
         if intervals is not None:
             unit = self.crm.profile.unit(r.measure.unit)
             means += "; " + ", ".join(
-                f"{when} {self.confidence.value:.0%} interval "
+                f"{when} {CONFIDENCE:.0%} interval "
                 f"{report.format_value(low, unit)} to {report.format_value(high, unit)}"
                 for when, (low, high) in zip(("before", "after"), intervals, strict=True))
         return f"Chart of {r.measure.text(self.crm)}, {r.rule}: {means}{gap}."
@@ -468,7 +468,7 @@ class BeforeAfter:
             f"\ngap after go-live {self._gap()}" if r.did else
             f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
         over = "Means over" if r.did or r.test else "The KPI over"
-        bars = (f"; bars: each value's {self.confidence.value:.0%} interval"
+        bars = (f"; bars: each value's {CONFIDENCE:.0%} interval"
                 if self._intervals() is not None else "")
         plots.line(r.groups.T, title, textwrap.fill(f"{over} {r.rule}{bars}", RULE_CHARS,
                                                  break_on_hyphens=False),
