@@ -315,7 +315,8 @@ def verdict_sentence(crm, confidence: float = CONFIDENCE) -> str:
                 f"reminder: {' and '.join(why)}, so part or all of it may be the reps, not "
                 f"the reminder. {checks}")
     return (f"{head}: {found.claim}. {checks} The reps were drawn at random, the halves "
-            "were balanced before the test and the difference grew from before it, so the "
+            "were balanced before the test and the difference during it is the larger of the "
+            "two, so the "
             "reminder is the one systematic difference between the groups and the likely "
             f"cause, although one test in {1 / (1 - confidence):.0f} clears the "
             f"{1 - confidence:.0%} level with no effect at all.")
