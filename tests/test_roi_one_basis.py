@@ -44,9 +44,10 @@ def test_one_figure_for_the_naive_roi_everywhere(case):
     page = report.assemble(crm)
     said = " ".join(page.payoff.sentences)
     assert f"would give {roi_text(naive)} (range" in said, name
-    # where the figure is, truthfully (chart25: the report has no KPI table)
-    assert ("(the figure the KPI explorer table of the dashboard lists as naive before/after "
-            "ROI of the improvements; this report has no KPI table)") in said
+    # where the figure is, truthfully, on the report and on the dashboard that quotes it
+    # (chart25: the report has no KPI table; rev25g: nor 'this report' on the dashboard)
+    assert ("(the figure the dashboard's KPI explorer table lists as naive before/after "
+            "ROI of the improvements)") in said and "this report" not in said
 
 
 def test_leads_and_cost_cover_the_same_regions(case):

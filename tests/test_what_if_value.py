@@ -160,7 +160,7 @@ def test_sample_default_plan_is_lesson_04s_action_plan_and_every_slider_moves_ro
         assert k.projected[kpi] == pytest.approx(k.target[kpi], abs=0.0001), kpi
     for kpi in ("sus_score", "first_response_hours"):
         assert k.projected[kpi] == pytest.approx(k.target[kpi], abs=0.01), kpi
-    assert "lesson 04's action plan: from the KPI's value in the baseline year" in \
+    assert "lesson 04's action plan: from the KPI's value in the baseline to" in \
         html.unescape(w.assumptions.value)
     w = WhatIf(sample)
     assert w.projection.roi > 0 and "ROI -100" not in w.headline_box.value
@@ -243,7 +243,7 @@ def test_projection_starts_before_the_changes_not_from_the_review_window(sample)
             assert row.projected == pytest.approx(row.before + row.uplift), (name, kpi)
         conversion = k.loc["lead_conversion_rate"]
         assert conversion.projected != pytest.approx(conversion.current + conversion.uplift)
-        assert "baseline year" in w.summary.value and "count that effect twice" in \
+        assert ">baseline<" in w.summary.value and "count that effect twice" in \
             w.assumptions.value
 
 
@@ -392,3 +392,11 @@ def test_the_projection_states_both_assumptions_and_the_measured_roi_beside_it(s
     assert f"of the {len(judged)} KPIs with a target, {judged.count('met')} would meet" in text
     assert f"{judged.count('cannot tell')} cannot be told" in text
     assert "1 of the 5 KPIs has no target" in text and " of 5 KPIs would meet" not in text
+
+
+def test_a_typed_cost_is_kept_not_capped(sample):
+    """Review of issue 25: 1,234,567 typed in a cost box became 100,000 without a word."""
+    w = WhatIf(sample)
+    w.costs[0].value = 1_234_567
+    assert w.costs[0].value == 1_234_567
+    assert w.projection.cost == pytest.approx(1_234_567 + sum(c.value for c in w.costs[1:]))

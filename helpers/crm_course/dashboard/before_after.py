@@ -466,7 +466,8 @@ class BeforeAfter:
         average = "" if r.measure.proportion or not r.did else " (geometric mean)"
         title = kpi_label(r.measure.kpi) + (
             f"\ngap after go-live {self._gap()}" if r.did else
-            f"\nregion-adjusted difference during the test {self._test()}" if r.test else "")
+            f"\ndifference during the test, regions taken out:\n{self._test()}" if r.test
+            else "")  # three short lines: one long line shrank the chart's text to 11 px
         over = "Means over" if r.did or r.test else "The KPI over"
         bars = (f"; bars: each value's {CONFIDENCE:.0%} interval"
                 if self._intervals() is not None else "")

@@ -69,9 +69,10 @@ CHANGE_LOG = TABLE_WORDS["changes"]  # the table's words: 'change log'
 COST_STEP = 100.0  # euros: the change log's costs are whole hundreds
 NEGATIVE_PLAN = ("with these uplifts the plan loses margin; the loss is not charged to the "
                  "investment, so the ROI stops at -100 %, the whole cost")
-LOSS = "a loss: see below"  # the headline's short word for NEGATIVE_PLAN
+LOSS = "a loss: see the assumptions"  # the headline's short word for NEGATIVE_PLAN
+COST_MAX = 1e12  # the cost box's bound: no real plan costs more
 DEFAULT_PLAN = ("Sliders start at the change log's cost and, as the uplift, at lesson 04's "
-                "action plan: from the KPI's value in the baseline year to its recorded "
+                "action plan: from the KPI's value in the baseline to its recorded "
                 "target (the targets table), shared by the changes of the recorded plan (the "
                 "improvements planned for the review period) aimed at the same KPI and "
                 "rounded up to the slider's step (a hundredth where it fits); 0 where the "
@@ -191,7 +192,7 @@ def difference_text(crm: CRM, plan: pd.DataFrame, projection: Projection) -> str
                      + ("" if isinstance(lessons, str) or round(uplift, 6) == round(
                          lessons.uplift, 6) else
                         f" (uplift {change_text(uplift, 'points', 2)}, the action plan's "
-                        "step from the baseline year to the target, against the recorded "
+                        "step from the baseline to the target, against the recorded "
                         f"plan's {change_text(lessons.uplift, 'points', 2)})")
                      if not math.isnan(lead) else "lead conversion adds nothing here")
     others = [f"{kpi_label(n)} {money(b)}" for n, b in k.benefit.items()
@@ -278,7 +279,7 @@ def payback(benefit: float, cost: float) -> int | None:
 SHORT = {"percentage points": "pp", "activities per rep-month": "per rep-month"}
 UPLIFT_DIGITS = 2  # decimals of an uplift on its slider and in the assumptions below it
 STATUS = "status"  # the table's column: the engine's met / not met / cannot tell
-SHOWN = {"baseline year": "before", "projected": "projected", "target": "target"}
+SHOWN = {"baseline": "before", "projected": "projected", "target": "target"}
 
 
 def projected_status(crm: CRM, kpi: str, before: float, projected: float,
@@ -326,9 +327,9 @@ def on_grid(value: float, step: float, rounding) -> float:
     return round(k * step, decimals)
 
 
-ABOUT = """<p>Each planned change has two sliders: the uplift it is expected to bring to
-its KPI (shares in percentage points) and its cost. The table projects every KPI from its
-value in the baseline year, before any change went live; the chart sets the projected
+ABOUT = """<p>Each planned change has a slider for the uplift it is expected to bring to
+its KPI (shares in percentage points) and a box for its cost. The table projects every KPI
+from its value in the baseline, before any change went live; the chart sets the projected
 benefit, month by month, against the cost. It is a projection from
 stated assumptions, not a result.</p>
 <p>Halve an uplift and watch the payback month move: an ROI is only as good as the uplift
@@ -410,7 +411,7 @@ class WhatIf:
                                         "</span>", style=label_style, layout=after)
             cost = widgets.BoundedFloatText(
                 value=on_grid(row.cost, COST_STEP, round), min=0,
-                max=on_grid(max(10 * row.cost, 100_000), COST_STEP, math.ceil),
+                max=COST_MAX,  # a typed cost is kept, never capped silently
                 step=COST_STEP, description=f"Cost {crm.profile.currency}",
                 continuous_update=False, style=cost_style, layout=rest)
             moved = words.labelled(kpi_label(row.kpi), unit, "{label}, {unit}")
@@ -511,7 +512,7 @@ class WhatIf:
     def _start(self) -> str:
         """Where the projection starts, and why not from the review window."""
         b0, b1 = self.crm.period("baseline")
-        return (f"Each KPI is projected from its value in the baseline year ({b0:%d %b %Y} "
+        return (f"Each KPI is projected from its value in the baseline ({b0:%d %b %Y} "
                 f"to {b1:%d %b %Y}), before any change went live, the value the plan was "
                 "made on: the review window's value already holds the effect of the changes "
                 "done, and adding their uplift to it would count that effect twice.")
@@ -564,13 +565,14 @@ class WhatIf:
         done = int((self.plan.status == DONE).sum())
         if not done:
             return ""
-        head = (f"Measured, not projected: {done} of these changes are done, and the review "
-                "prices what lead conversion did")
+        head = (f"Measured, not projected: {words.counted(done, 'change')} of the plan "
+                f"{'is' if done == 1 else 'are'} done, and the review prices what lead "
+                "conversion did")
         payoff = review_payoff(self.crm)
         if isinstance(payoff, str):
             return f"{head}, but not on these data: {payoff.rstrip('.')}."
-        return (f"{head} ({len(payoff.basis.improvements)} improvements live in the review "
-                f"window, cost {self.crm.profile.money(payoff.cost)}). "
+        return (f"{head} ({words.counted(len(payoff.basis.improvements), 'improvement')} "
+                f"live in the review window, cost {self.crm.profile.money(payoff.cost)}). "
                 + " ".join(payoff.measured))
 
     def _draw(self, ax) -> None:

@@ -304,8 +304,8 @@ def _naive_sentence(crm: CRM, table: pd.DataFrame, basis: Basis, naive) -> list[
             f"review window up to {basis.last:%d %b %Y} {rule}; "
             f"{change_text(row.uplift, 'points')}, {format_p(naive.p_value)}) would "
             f"give {roi_range(table, 'naive before/after', 'more wins')} under more wins "
-            "(the figure the KPI explorer table of the dashboard lists as "
-            f"{naive_label[0].lower()}{naive_label[1:]}; this report has no KPI table) and "
+            "(the figure the dashboard's KPI explorer table lists as "
+            f"{naive_label[0].lower()}{naive_label[1:]}) and "
             f"{roi_range(table, 'naive before/after', 'earlier wins')} under earlier wins; it "
             "cannot separate the changes from the season and the market.")
     return out
