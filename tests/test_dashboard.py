@@ -348,6 +348,9 @@ def test_the_data_box_says_what_to_type_in_which_box(app, monkeypatch):
     assert "non-negative" not in s.message.value
     s.source.value = "folder"
     assert s.seed.layout.display == "none" and s.folder.layout.display is None
+    assert "Seed box" not in s.message.value  # the seed's message leaves with its box
+    s.folder.value = "/tmp"  # a folder without a dataset: which box to type in
+    assert not s.load() and "in the Folder box" in s.message.value
     s.folder.value = "~/nothere-room2"
     assert not s.load()
     text = s.message.value

@@ -81,11 +81,11 @@ def check_files(path: Path) -> None:
     missing = [name for name in files if not (path / name).is_file()]
     if len(missing) == len(files):
         raise ValueError(f"{path} holds no CRM dataset: none of {', '.join(files)}. Type "
-                         "the folder that holds the CRM tables.")
+                         "the folder that holds the CRM tables in the Folder box.")
     if missing:
         raise ValueError(f"{path} lacks {len(missing)} of the {len(files)} files of a CRM "
                          f"dataset: {', '.join(missing)}. Add them, or type the folder that "
-                         "holds them all.")
+                         "holds them all in the Folder box.")
 
 
 def holds_dataset(path: Path) -> bool:
@@ -204,9 +204,12 @@ class DataSwitch:
                             name="data")
 
     def _show_box(self) -> None:
-        """Show the box of the chosen source alone: Seed for 'seed', Folder for 'folder'."""
+        """Show the box of the chosen source alone: Seed for 'seed', Folder for 'folder';
+        a message about another source's box goes with it (what was read stays)."""
         self.seed.layout.display = None if self.source.value == "seed" else "none"
         self.folder.layout.display = None if self.source.value == "folder" else "none"
+        if "Not loaded" in self.message.value:
+            self.message.value = self._read(self.crm)
 
     @staticmethod
     def _loaded(crm: CRM) -> str:
