@@ -181,7 +181,7 @@ def test_the_naive_roi_is_pointed_to_where_it_is_and_priced():
     rep = report.assemble(crm, "all")
     said = " ".join(rep.payoff.sentences) if not isinstance(rep.payoff, str) else rep.payoff
     assert "in the KPI table and on the dashboard" not in said
-    assert "KPI explorer table of the dashboard lists as naive before/after ROI" in said
+    assert "dashboard's KPI explorer table lists as naive before/after ROI" in said
     app = Dashboard(crm)
     app.explorer.area.value = "roi"
     rows = [[" ".join(html.unescape(TAGS.sub("", c)).split()) for c in CELLS.findall(r)]
