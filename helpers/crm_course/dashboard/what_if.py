@@ -518,7 +518,9 @@ class WhatIf:
                 "done, and adding their uplift to it would count that effect twice.")
 
     def headline(self) -> str:
-        """The projection in one sentence."""
+        """The projection in a few sentences: the cost, then per pricing assumption
+        (`value_model.IF`) benefit, ROI = (benefit - cost) / cost and payback month, what
+        both give said once; or why there is nothing to project."""
         p = self.projection
         if self.plan.empty:
             why = self.crm.missing("changes")
