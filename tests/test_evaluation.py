@@ -68,11 +68,15 @@ def test_pooling_differs_from_averaging_ratios():
     assert value == pytest.approx(0.1)
 
 
+def quarterly_target():
+    """`churn_rows` over half a year, with a quarterly churn target of 25 %."""
+    return make_crm(accounts=churn_rows(), meta=HALF_YEAR,
+                    kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
+                                  "target_date": "2025-06-30", "period": "quarter"}])
+
+
 def test_kpi_table_judges_churn_over_its_target_period():
-    with_target = make_crm(
-        accounts=churn_rows(), meta=HALF_YEAR,
-        kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
-                      "target_date": "2025-06-30", "period": "quarter"}])
+    with_target = quarterly_target()
     row = kpis.kpi_table(with_target, "2025-01-01", "2025-06-30",
                          kpis=["churn_rate"]).iloc[0]
     # 40 % over six months, but 20 % a quarter (4 / 20 customer-quarters), judged with its
@@ -95,10 +99,7 @@ def test_a_window_shorter_than_the_targets_period_is_not_judged():
     """One month against a quarterly churn target: no value, 'no data', and the note says
     why (the review found a 1.2 % value with status 'no data' and 'judged per quarter, the
     target's period: nan%'); four months holding no whole calendar quarter likewise."""
-    with_target = make_crm(
-        accounts=churn_rows(), meta=HALF_YEAR,
-        kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
-                      "target_date": "2025-06-30", "period": "quarter"}])
+    with_target = quarterly_target()
     month = kpis.kpi_table(with_target, "2025-02-01", "2025-02-28",
                            kpis=["churn_rate"]).iloc[0]
     assert math.isnan(month.value) and month.status == "no data"
@@ -116,10 +117,7 @@ def test_compare_restates_per_the_targets_period():
     quarterly target both are compared per quarter, 10 % and 20 %, so they stand beside the
     target as `kpi_table` judges them; without a target, per month (H1: 4 lost of 56
     customer-months; Q1: 1 of 29) since the periods differ in length."""
-    with_target = make_crm(
-        accounts=churn_rows(), meta=HALF_YEAR,
-        kpi_targets=[{"kpi": "churn_rate", "baseline": 0.3, "target": 0.25,
-                      "target_date": "2025-06-30", "period": "quarter"}])
+    with_target = quarterly_target()
     q1, h1 = ("2025-01-01", "2025-03-31"), ("2025-01-01", "2025-06-30")
     c = ev.compare(with_target, "churn_rate", q1, h1)
     assert c.per == "quarter" and c.claim == "not tested"
