@@ -287,10 +287,13 @@ def verdict_sentence(crm, confidence: float = CONFIDENCE) -> str:
     label = kpi_words(crm, crm.profile.design["kpi"])
     reps = pd.Series(crm.profile.design["arms"]).value_counts()
     level = f"{confidence:.0%}"
-    interval = lambda e: (f"{change_text(e.effect, 'points')} ({level} interval "  # noqa: E731
-                          f"{change_text(e.ci_low, 'points')} to "
-                          f"{change_text(e.ci_high, 'points')}, errors clustered by rep, "
-                          f"{format_p(e.p_value)})")
+
+    def interval(e: Estimate) -> str:
+        """An estimate with its interval and p: '+3.8 pp (95% interval ...)'."""
+        return (f"{change_text(e.effect, 'points')} ({level} interval "
+                f"{change_text(e.ci_low, 'points')} to {change_text(e.ci_high, 'points')}, "
+                f"errors clustered by rep, {format_p(e.p_value)})")
+
     head = (f"{label}, the reminder half against the control half during the test: "
             f"reminder group {rates.after:.1%} (n = {rates.n_after:,} leads of "
             f"{reps['reminder']} reps) against control group {rates.before:.1%} "
