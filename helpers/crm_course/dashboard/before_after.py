@@ -278,9 +278,9 @@ def compared_rule(crm: CRM, kpi: str, window: tuple, compared: ev.Comparison) ->
     measured 01 Jan 2026 to 01 Mar 2026 against 01 Jan 2025 to 01 Mar 2025, the same
     months a year earlier (records too young for their outcome left out), all regions: no
     control region', and where the design's own comparison is (`design_words`)."""
-    (first, last), kind = kpis.period(*window), ev.comparison_baseline(crm, window)[1]
-    (b_first, b_last), (a_first, a_last) = compared.measured or (
-        ev.comparison_baseline(crm, window)[0], (first, last))
+    (first, last), (baseline_days, kind) = kpis.period(*window), ev.comparison_baseline(
+        crm, window)
+    (b_first, b_last), (a_first, a_last) = compared.measured or (baseline_days, (first, last))
     baseline = "the same months a year earlier" if kind == "same season" else (
         "the whole baseline")
     young = (" (records too young for their outcome left out)" if compared.immature
