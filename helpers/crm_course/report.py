@@ -343,17 +343,19 @@ class Report:
 
     @property
     def baseline_text(self) -> str:
-        """What the review window is compared with, in words."""
-        return ("the same months a year earlier" if self.baseline_kind == "same season"
-                else f"the whole baseline, {period_name(*self.baseline)}: {self.baseline_why}, "
-                     "and it differs in length and season")
+        """What the review window is compared with, in words (`before_words`, and why the
+        whole baseline stands in)."""
+        return self.before_words + ("" if self.baseline_kind == "same season" else
+                                    f": {self.baseline_why}, and it differs in length and "
+                                    "season")
 
     @property
     def before_words(self) -> str:
         """The comparison period in a few words: 'the same months a year earlier' or
         'the whole baseline, 01 Jan 2025 to 28 Feb 2025'."""
-        return ("the same months a year earlier" if self.baseline_kind == "same season"
-                else f"the whole baseline, {period_name(*self.baseline)}")
+        return ev.BASELINE_WORDS[self.baseline_kind] + (
+            "" if self.baseline_kind == "same season" else
+            f", {period_name(*self.baseline)}")
 
     def other_comparison(self, rows: list[Row]) -> list[str]:
         """For each of ``rows`` (the summary's 'cannot be told' rows) whose engine verdict

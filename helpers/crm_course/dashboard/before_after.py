@@ -281,8 +281,7 @@ def compared_rule(crm: CRM, kpi: str, window: tuple, compared: ev.Comparison) ->
     (first, last), (baseline_days, kind) = kpis.period(*window), ev.comparison_baseline(
         crm, window)
     (b_first, b_last), (a_first, a_last) = compared.measured or (baseline_days, (first, last))
-    baseline = "the same months a year earlier" if kind == "same season" else (
-        "the whole baseline")
+    baseline = ev.BASELINE_WORDS[kind]
     young = (" (records too young for their outcome left out)" if compared.immature
              else "")
     return (f"the review window measured {a_first:%d %b %Y} to {a_last:%d %b %Y} against "

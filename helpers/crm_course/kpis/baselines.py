@@ -10,6 +10,10 @@ import pandas as pd
 from ..data import CRM
 from ._common import period
 
+# each kind of baseline (`comparison_baseline`) as every page names it
+BASELINE_WORDS = {"same season": "the same months a year earlier",
+                  "whole baseline": "the whole baseline"}
+
 
 def same_season_baseline(crm: CRM, window: tuple) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The same calendar days one year before ``window`` when the data cover them (same
@@ -36,9 +40,10 @@ def baseline_rule(crm: CRM, window: tuple, why: bool = True) -> str:
     ``why``: False leaves out why the whole baseline stands in (inside a longer sentence)."""
     (first, last), kind = comparison_baseline(crm, window)
     days = f"{first:%d %b %Y} to {last:%d %b %Y}"
+    said = f"compared with {BASELINE_WORDS[kind]} ({days})"
     if kind == "same season":
-        return f"compared with the same months a year earlier ({days})"
-    return f"compared with the whole baseline ({days})" + (
+        return said
+    return said + (
         f": {whole_baseline_reason(crm, window)}, and the baseline differs in length and "
         "season" if why else "")
 

@@ -6,6 +6,7 @@ the baseline rule) and `series` (a KPI over time for charts)."""
 from __future__ import annotations
 
 from .baselines import (
+    BASELINE_WORDS,
     baseline_rule,
     comparison_baseline,
     same_season_baseline,
@@ -50,7 +51,7 @@ from .series import (
 )
 
 __all__ = ["CLAIMS", "CONFIDENCE", "PERIOD_FREQ", "Comparison", "ImpossibleValue", "Value",
-           "baseline_rule", "chart_length", "check_possible", "claim",
+           "BASELINE_WORDS", "baseline_rule", "chart_length", "check_possible", "claim",
            "clustered_share_interval", "compare",
            "comparison_baseline", "compute", "counted_from", "evaluate", "flag_label", "flag_note",
            "group_against_others",
