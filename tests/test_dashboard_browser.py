@@ -566,6 +566,7 @@ def test_the_first_visit_right_after_the_dashboard_command_starts_shows_a_chart(
     from playwright.sync_api import sync_playwright
 
     from crm_course.dashboard.first_view import STARTING
+    from crm_course.dashboard.serve import wait_listening
 
     data = _generated(tmp_path / "d5", 5)
     port = _free_port()
@@ -578,14 +579,9 @@ def test_the_first_visit_right_after_the_dashboard_command_starts_shows_a_chart(
          "--no-browser", "--data", str(data)], cwd=tmp_path, env=env,
         stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
-        while True:  # the port answers: Voila listens
-            assert process.poll() is None, log.read_text()[-2000:]
-            assert time.monotonic() - start < 300, "the dashboard did not listen in 300 s"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        # the port answers: Voila listens (within 300 s, the command still running)
+        assert wait_listening(port, lambda: process.poll() is None, every=0.05,
+                              timeout=300), log.read_text()[-2000:]
         listening = time.monotonic() - start
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
